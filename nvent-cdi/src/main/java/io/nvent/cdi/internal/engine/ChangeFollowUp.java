@@ -6,6 +6,7 @@ import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What follows a stored change of a run: the change published, the steps it made ready handed to the queue,
@@ -39,7 +40,28 @@ final class ChangeFollowUp {
 
     /** Hands a named event to event triggers and to runs awaiting it. */
     EventDelivery deliverEvent(String event, String payloadJson) {
-        List<String> started = eventTriggers.fireOnEvent(event, payloadJson);
+        return deliverEvent(event, payloadJson, Optional.empty());
+    }
+
+    /**
+     * Hands a named event to event triggers and to runs awaiting it.
+     *
+     * @param publishKey the key of the publish delivering it ({@link EventTriggers#fireOnEvent(String, String, Optional)})
+     */
+    EventDelivery deliverEvent(String event, String payloadJson, Optional<String> publishKey) {
+        List<String> started;
+        try {
+            started = eventTriggers.fireOnEvent(event, payloadJson, publishKey);
+        } catch (RuntimeException startFailed) {
+            // A keyed publish whose trigger failed to start a run fails for its retry, but the awaits get the event
+            // all the same (a retry resolves none twice): a trigger that never starts must not keep them waiting.
+            try {
+                awaitResolution.resolveAwaitsOf(event, payloadJson);
+            } catch (RuntimeException alsoFailed) {
+                startFailed.addSuppressed(alsoFailed);
+            }
+            throw startFailed;
+        }
         return new EventDelivery(started, awaitResolution.resolveAwaitsOf(event, payloadJson));
     }
 

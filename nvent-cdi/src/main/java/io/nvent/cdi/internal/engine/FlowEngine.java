@@ -456,6 +456,15 @@ public final class FlowEngine implements FlowService {
         }
 
         /**
+         * A publish's key for the run a trigger of its event starts: per event, payload and trigger, and apart from
+         * the keys of callers and of fires, which hold no control character.
+         */
+        static StartKey published(EventTriggers.PublishKey publish, String trigger) {
+            return new StartKey(publish.key(), "publish " + publish.event() + '\u0000' + "trigger " + trigger
+                    + '\u0000' + publish.payloadDigest() + '\u0000' + publish.key(), true);
+        }
+
+        /**
          * A step execution's key for a child run: an execution that runs again as the same attempt
          * gets the earlier child, also when it gives another input (a timestamp in it, say).
          */
@@ -557,13 +566,23 @@ public final class FlowEngine implements FlowService {
      * concurrency key (the trigger's, {@link TriggerConcurrencyKey}), as a start with that key.
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options) {
+        return startFromTrigger(flowName, payloadJson, trigger, options, Optional.empty());
+    }
+
+    /**
+     * @param published the key of the publish whose event fires the trigger: its run of the flow is started once
+     *     with it, as with a fire's key
+     */
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
+                                Optional<EventTriggers.PublishKey> published) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
-        if (options.idempotencyKey().isPresent()) {
-            String key = options.idempotencyKey().get();
-            return startOnce(flow, payloadJson, Optional.empty(), StartKey.trigger(trigger, key),
-                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key), delay,
+        Optional<StartKey> key = published.map(publish -> StartKey.published(publish, trigger))
+                .or(() -> options.idempotencyKey().map(given -> StartKey.trigger(trigger, given)));
+        if (key.isPresent()) {
+            return startOnce(flow, payloadJson, Optional.empty(), key.get(),
+                    JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
                     options.concurrencyKey(), options.concurrencyLimit());
         }
         requireReadableByEntry(flow, payloadJson);
@@ -1128,9 +1147,11 @@ public final class FlowEngine implements FlowService {
         RequestKeys.KeyedRequest request = new RequestKeys.KeyedRequest(RequestKey.Scope.PUBLISH, event,
                 options.idempotencyKey().get(), event, payloadJson, "a publish of event '" + event + "'",
                 "another payload of event '" + event + "'");
-        // A publish failing part way (a trigger's run started, the next trigger failed) frees its key all the same:
-        // what it did is not known here, and its retry delivers again (README, "Other requests and the key").
-        return requestKeys.once(request, delivered -> followUp.deliverEvent(event, payloadJson),
+        // A publish failing part way (a trigger's run started, the next trigger failed) frees its key: its retry
+        // starts each trigger's run with a key derived from this one, so it gets the runs started before and starts
+        // only what is missing (README, "Other requests and the key").
+        return requestKeys.once(request, delivered -> followUp.deliverEvent(event, payloadJson,
+                        options.idempotencyKey()),
                 FlowEngine::deliveryJson, answer -> delivery(answer).asReplayed());
     }
 

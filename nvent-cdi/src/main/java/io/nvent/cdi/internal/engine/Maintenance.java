@@ -22,7 +22,8 @@ import java.util.concurrent.TimeUnit;
  * overdue ones (also those registered on instances that have since died), renews this
  * instance's step leases, detects steps whose lease ran out (or whose earlier start of this instance id
  * is gone), queues again steps whose job was lost
- * when an instance died, purges expired run state, picks up trigger changes made on other
+ * when an instance died, finishes keyed restarts whose instance stopped while their copy waits for the
+ * concurrency key its original holds, purges expired run state, picks up trigger changes made on other
  * instances, claims again schedule ticks whose claim was in doubt, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
  * policy, a few chunks per sweep. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
@@ -31,7 +32,10 @@ public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
     private static final int BATCH = 200;
-    /** Most running runs one lost-job check looks at; more are looked at in turn over the next checks. */
+    /**
+     * Most running runs one lost-job check looks at, and awaiting runs one look for stopped restarts; more are looked
+     * at in turn over the next checks.
+     */
     private static final int LOST_JOB_SCAN = 10_000;
     /** Pause after the first sweep in which every part failed; it doubles with each such sweep. */
     static final Duration FIRST_BACKOFF = Duration.ofMillis(500);
@@ -81,6 +85,12 @@ public final class Maintenance {
     private Instant lastPauseCheck = Instant.EPOCH;
     private Instant lastCancelCheck = Instant.EPOCH;
     private Instant lastKeyCheck = Instant.EPOCH;
+    private Instant lastStoppedRestartCheck = Instant.EPOCH;
+    /**
+     * Where the next look for keyed restarts stopped while their copy waits for its original's concurrency key
+     * starts among the awaiting runs, newest first: after this run, or at the newest.
+     */
+    private Optional<RunPosition> stoppedRestartsFrom = Optional.empty();
     private Instant lastRateLimitCleanup = Instant.EPOCH;
     private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
@@ -173,6 +183,13 @@ public final class Maintenance {
                 lostJobSuspects = scan.suspects();
                 moveLostJobWindow(scan);
                 lastLostJobCheck = now;
+            }
+        });
+        step("stopped restarts", now, () -> {
+            if (Duration.between(lastStoppedRestartCheck, now).compareTo(settings.leaseDuration()) >= 0) {
+                stoppedRestartsFrom = operatorActions.finishRestartsWaitingForTheirOriginalsKey(stoppedRestartsFrom,
+                        lostJobScan, settings.leaseDuration());
+                lastStoppedRestartCheck = now;
             }
         });
         step("concurrency keys", now, () -> {

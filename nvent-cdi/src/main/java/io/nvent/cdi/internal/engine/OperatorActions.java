@@ -10,6 +10,7 @@ import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartedRun;
@@ -31,8 +32,10 @@ import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -41,6 +44,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * What operators do to runs ({@link io.nvent.FlowService}): cancel a run, restart it, rerun it from a step,
@@ -276,6 +280,69 @@ final class OperatorActions {
         }
         Copy.madeRun(Copy.startEntryOf(store, run)).filter(copy -> copy.fromStep().isEmpty())
                 .ifPresent(restart -> cancelIfActive(restart.originalRunId(), RESTARTED));
+    }
+
+    /**
+     * Finishes the keyed restarts whose instance stopped once it had stored the copy, where the copy waits for its
+     * concurrency key (a copy keeps its original's key), which the original, still active, holds: neither the
+     * lost-job sweep (the copy has no step queued) nor the await (the key is handed on only once the original ends)
+     * would, and the original would go on. Part of the maintenance sweep. A copy still waiting for its key is
+     * unchanged since it was stored; one stored less than {@code requestTime} ago is left to its request, which may
+     * still be under way.
+     *
+     * @param after where among the awaiting runs (newest first) to start reading: after this run, or at the newest
+     * @param limit how many awaiting runs to read
+     * @param requestTime how long a restart's request may take between storing the copy and canceling the original
+     * @return where the next look starts: empty once this one read the oldest awaiting run
+     */
+    Optional<RunPosition> finishRestartsWaitingForTheirOriginalsKey(Optional<RunPosition> after, int limit,
+                                                                    Duration requestTime) {
+        Instant storedBefore = clock.instant().minus(requestTime);
+        Optional<RunPosition> position = after;
+        for (int read = 0; read < limit; ) {
+            int pageSize = Math.min(1000, limit - read);
+            List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
+                    pageSize, position));
+            List<RunRecord> waitingForKeys = new ArrayList<>();
+            for (RunRecord run : page) {
+                position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
+                if (run.concurrencyKey().isPresent() && run.version() == 0 && run.idempotencyKey().isPresent()
+                        && !run.startedAt().isAfter(storedBefore)) {
+                    waitingForKeys.add(run);
+                }
+            }
+            finishCopiesWaitingBehindTheirOriginals(waitingForKeys);
+            if (page.size() < pageSize) {
+                return Optional.empty();
+            }
+            read += pageSize;
+        }
+        return position;
+    }
+
+    /**
+     * Finishes the stopped restarts among keyed runs at version 0 waiting for their concurrency key: only a run whose
+     * key a run of its flow and input holds, still active, may be the copy of that run (a copy keeps its original's
+     * flow, input and key), so only such a run's {@code flow.start} entry is read. Many keyed starts waiting for a key
+     * (webhook deliveries, each of its own input) thus cost one read of the holders of their keys and one of each
+     * holder, not a history read each per look.
+     */
+    private void finishCopiesWaitingBehindTheirOriginals(List<RunRecord> waiting) {
+        if (waiting.isEmpty()) {
+            return;
+        }
+        Map<String, List<String>> holders = scheduling.concurrencyKeyHolderLists(waiting.stream()
+                .map(run -> run.concurrencyKey().orElseThrow()).collect(Collectors.toSet()));
+        Map<String, Optional<RunRecord>> holderRuns = new HashMap<>();
+        for (RunRecord run : waiting) {
+            boolean heldByARunItMayCopy = holders.getOrDefault(run.concurrencyKey().orElseThrow(), List.of()).stream()
+                    .map(holder -> holderRuns.computeIfAbsent(holder, store::findRun)).flatMap(Optional::stream)
+                    .anyMatch(holder -> !holder.status().isTerminal() && holder.flow().equals(run.flow())
+                            && holder.input().equals(run.input()));
+            if (heldByARunItMayCopy) {
+                finishStoppedRestart(run);
+            }
+        }
     }
 
     /** Cancels the run if stored and not ended: the original of a restart, which a repeat may find so. */

@@ -683,7 +683,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, missed);
+                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, missed,
+                Optional.empty());
         return true;
     }
 
@@ -697,15 +698,35 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * filter rejects is no fire of it (no statistics, no history entry).
      */
     @Override
-    public List<String> fireOnEvent(String event, String payloadJson) {
+    public List<String> fireOnEvent(String event, String payloadJson, Optional<String> publishKey) {
         List<String> started = new ArrayList<>();
+        List<RuntimeException> failures = new ArrayList<>();
         EventPayload payload = new EventPayload(payloadJson);
+        Optional<PublishKey> published = publishKey.map(key -> PublishKey.of(event, key, payloadJson));
         for (String name : eventTriggers.getOrDefault(event, List.of())) {
             store.findTrigger(name).map(TriggerRecord::spec).filter(TriggerSpec::enabled).filter(payload::passes)
-                    .ifPresent(spec -> started.addAll(fireNow(spec, payloadJson, StartOptions.DEFAULTS, false)
-                            .startedIds()));
+                    .ifPresent(spec -> {
+                        Fire fire = fireNow(spec, payloadJson, StartOptions.DEFAULTS, false, Optional.empty(),
+                                published);
+                        started.addAll(fire.startedIds());
+                        failures.addAll(fire.failures());
+                    });
+        }
+        if (published.isPresent()) {
+            // Its retry gets the runs started here and starts what is missing; a sender's mistake it would repeat.
+            Optional<RuntimeException> retryable = failures.stream().filter(TriggerManager::mayGoOnRetry).findFirst();
+            if (retryable.isPresent()) {
+                throw retryable.get();
+            }
         }
         return started;
+    }
+
+    /** Whether a start that failed may start on a retry: not when the payload, the flows or the key were wrong. */
+    private static boolean mayGoOnRetry(RuntimeException failure) {
+        return !(failure instanceof InvalidPayloadException || failure instanceof FlowNotFoundException
+                || failure instanceof ConcurrencyKeyNotInPayloadException
+                || failure instanceof IdempotencyKeyConflictException);
     }
 
     /**
@@ -1012,12 +1033,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param byName fired by a caller (manual fire, webhook), not by a tick or an event
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName) {
-        return fireNow(spec, payloadJson, options, byName, Optional.empty());
+        return fireNow(spec, payloadJson, options, byName, Optional.empty(), Optional.empty());
     }
 
-    /** @param missed for a tick missed while no instance ran and fired late: the ticks it stands for */
+    /**
+     * @param missed for a tick missed while no instance ran and fired late: the ticks it stands for
+     * @param published the key of the publish whose event fires the trigger: each flow is started once with it
+     */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName,
-                         Optional<MissedTicks> missed) {
+                         Optional<MissedTicks> missed, Optional<PublishKey> published) {
         Instant now = clock.instant();
         StartOptions keyed;
         try {
@@ -1046,7 +1070,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed));
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed, published));
             } catch (IdempotencyKeyConflictException reusedKey) {
                 // The caller's mistake, answered with the conflict; the trigger did not fire.
                 errors.add(flow + ": " + reusedKey.getMessage());

@@ -10,13 +10,18 @@ import io.nvent.EventDelivery;
 import io.nvent.EventOptions;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IdempotencyKeyInUseException;
 import io.nvent.NventException;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.UnexpectedEventException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
@@ -24,7 +29,9 @@ import io.nvent.testkit.IdempotentEventFlows.PayBack;
 import io.nvent.testkit.IdempotentEventFlows.Send;
 import io.nvent.testkit.IdempotentEventFlows.Track;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RequestKey;
+import io.nvent.spi.RunRecord;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -32,6 +39,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /** Emits and publishes with an idempotency key deliver once; a repeat is answered as the first was. */
@@ -57,6 +65,88 @@ class IdempotentEventsTest {
                 throw new NventException("NVENT-0302 store operation failed (awaits of event '" + event + "')");
             }
             return super.waitingForEvent(event);
+        }
+    }
+
+    /** A flow store that fails the second run started with a key once, as a database gone for a moment would. */
+    static class SecondKeyedStartFailsOnce extends MemoryFlowStore {
+        private final AtomicInteger keyedStarts = new AtomicInteger();
+
+        @Override
+        public synchronized List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            if (keyedStarts.incrementAndGet() == 2) {
+                throw new NventException("NVENT-0302 store operation failed (create run " + run.runId() + ")");
+            }
+            return super.createRun(run, events, idempotencyKey);
+        }
+    }
+
+    @Test
+    void aPublishWhoseSecondTriggerFailedToStartFailsAndItsRetryStartsOnlyWhatIsMissingAnsweringBothRuns() {
+        try (EngineHarness h = new EngineHarness(new SecondKeyedStartFailsOnce(), new MemorySchedulingStore(),
+                "instance-a", new Send(), new Track())) {
+            for (String trigger : List.of("notify-sender", "notify-recipient")) {
+                h.triggers.create(TriggerSpec.newBuilder(trigger, TriggerType.EVENT).event("parcel.lost").flow("parcel")
+                        .build());
+            }
+
+            assertThatThrownBy(() -> h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"))).hasMessageStartingWith("NVENT-0302");
+            assertThat(h.engine.runs(RunQuery.all())).as("the first trigger's run").hasSize(1);
+            EventDelivery retried = h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"));
+
+            List<String> runs = h.engine.runs(RunQuery.all()).stream().map(RunInfo::runId).toList();
+            assertThat(runs).as("one per trigger").hasSize(2);
+            assertThat(retried.startedRuns()).as("the first attempt's run too").containsExactlyInAnyOrderElementsOf(runs);
+            assertThat(retried.replayed()).isFalse();
+            assertThat(h.engine.publishEvent("parcel.lost", Map.of("parcel", 7), EventOptions.idempotent("loss-7")))
+                    .as("a repeat of the retry").isEqualTo(retried.asReplayed());
+        }
+    }
+
+    /** A flow store that cannot store a run of flow {@code parcel}: a trigger of it fails to start every time. */
+    static class ParcelsNeverStored extends MemoryFlowStore {
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            if (run.flow().equals("parcel")) {
+                throw new NventException("NVENT-0302 store operation failed (create run " + run.runId() + ")");
+            }
+            return super.createRun(run, events, idempotencyKey);
+        }
+    }
+
+    @Test
+    void aKeyedPublishWhoseTriggerFailsToStartStillResolvesTheAwaitsWaitingForTheEventAsOneWithoutAKeyDoes() {
+        try (EngineHarness h = new EngineHarness(new ParcelsNeverStored(), new MemorySchedulingStore(), "instance-a",
+                new Send(), new Track(), new PayBack())) {
+            h.triggers.create(TriggerSpec.newBuilder("ship-replacement", TriggerType.EVENT).event("refund.approved")
+                    .flow("parcel").build());
+            String refund = h.engine.start("refund", Map.of());
+            h.awaitStatus(refund, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> h.engine.publishEvent("refund.approved", Map.of("by", "ops"),
+                    EventOptions.idempotent("approval-7"))).hasMessageStartingWith("NVENT-0302");
+
+            h.awaitStatus(refund, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aPublishKeyReusedWithAnotherPayloadOnceItExpiredStartsTheTriggersRunsAgain() {
+        try (EngineHarness h = new EngineHarness(new Send(), new Track())) {
+            h.triggers.create(TriggerSpec.newBuilder("notify-sender", TriggerType.EVENT).event("parcel.lost")
+                    .flow("parcel").build());
+            List<String> first = h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss")).startedRuns();
+
+            h.clock.advance(Duration.ofHours(25));
+            EventDelivery later = h.engine.publishEvent("parcel.lost", Map.of("parcel", 8),
+                    EventOptions.idempotent("loss"));
+
+            assertThat(later.startedRuns()).as("a run for the new payload, as the README's key retention says")
+                    .hasSize(1).doesNotContainAnyElementsOf(first);
+            assertThat(h.engine.runs(RunQuery.all())).hasSize(2);
         }
     }
 

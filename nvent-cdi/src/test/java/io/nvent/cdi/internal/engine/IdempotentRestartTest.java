@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitAfter;
 import io.nvent.AwaitType;
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -35,6 +36,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
@@ -221,25 +223,82 @@ class IdempotentRestartTest {
     }
 
     @Test
-    void aStoppedKeyedRestartOfARunHoldingItsConcurrencyKeyWaitsBehindItForARepeatWhichFinishesIt() {
+    void theSweepFinishesAStoppedKeyedRestartWhoseCopyWaitsForTheConcurrencyKeyItsOriginalHolds() {
         StoreFailingNextUpdate store = new StoreFailingNextUpdate();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
             String original = h.engine.start("report", null, StartOptions.newBuilder().concurrencyKey("desk-7").build())
                     .runId();
             RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
 
-            // The copy waits for the key its original holds: neither the sweep nor an await lets it go on.
-            sweepALeaseApart(h, 3);
-            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
-            assertThat(h.engine.run(copy.runId()).orElseThrow().steps()).containsEntry("write", StepStatus.AWAITING);
-            assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).isEmpty();
+            h.sweep();
+            assertThat(h.engine.run(original).orElseThrow().status()).as("left to its request a lease long")
+                    .isEqualTo(RunStatus.AWAITING);
+            sweepALeaseApart(h, 2);
 
+            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.eventsOf(original, EventType.FLOW_CANCEL)).singleElement()
+                    .satisfies(cancel -> assertThat(cancel.data()).contains("\"reason\":\"restarted\""));
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
+                    assertThat(h.eventsOf(copy.runId(), EventType.STEP_COMPLETED)).as("the key passed to the copy")
+                            .hasSize(1));
             assertThat(h.engine.restart(original, RestartOptions.idempotent("stopped")))
                     .isEqualTo(new StartedRun(copy.runId(), false));
-            assertThat(h.engine.run(original).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
-                    assertThat(h.eventsOf(copy.runId(), EventType.STEP_COMPLETED)).hasSize(1));
             assertThat(h.eventsOf(copy.runId(), EventType.STEP_STARTED)).hasSize(1);
+        }
+    }
+
+    @Test
+    void theSweepLeavesAKeyedStartWaitingForItsConcurrencyKeyAndARerunsOriginalAsTheyAre() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            StartOptions desk = StartOptions.newBuilder().concurrencyKey("desk-7").build();
+            String holder = h.engine.start("report", null, desk).runId();
+            h.awaitStatus(holder, RunStatus.AWAITING);
+            String waiting = h.engine.start("report", null, StartOptions.newBuilder().concurrencyKey("desk-7")
+                    .idempotencyKey("second").build()).runId();
+            store.stopOnceTheNextKeyedRunIsStored();
+            assertThatThrownBy(() -> h.engine.rerunFrom(holder, "write", RestartOptions.idempotent("stopped")))
+                    .hasMessage("the instance stopped");
+
+            sweepALeaseApart(h, 3);
+
+            assertThat(h.engine.run(holder).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(waiting).orElseThrow().steps()).containsEntry("write", StepStatus.AWAITING);
+            assertThat(h.eventsOf(holder, EventType.FLOW_CANCEL)).isEmpty();
+        }
+    }
+
+    @Test
+    void theSweepReadsNoHistoryOfKeyedStartsWaitingForAConcurrencyKeyThatNoRunOfTheirInputHolds() {
+        StartEntriesCounted store = new StartEntriesCounted();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String holder = h.engine.start("report", Map.of("page", 0), StartOptions.newBuilder().concurrencyKey("desk-7")
+                    .build()).runId();
+            h.awaitStatus(holder, RunStatus.AWAITING);
+            for (int page = 1; page <= 3; page++) {
+                h.engine.start("report", Map.of("page", page), StartOptions.newBuilder().concurrencyKey("desk-7")
+                        .idempotencyKey("page-" + page).build());
+            }
+            h.clock.advance(h.engine.settings().leaseDuration());
+            store.startEntryReads.clear();
+
+            sweepALeaseApart(h, 3);
+
+            assertThat(store.startEntryReads).as("the waiting starts' flow.start entries read by the sweep").isEmpty();
+            assertThat(h.engine.run(holder).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+        }
+    }
+
+    /** A memory store that notes the runs whose {@code flow.start} entry is read. */
+    static final class StartEntriesCounted extends MemoryFlowStore {
+        final List<String> startEntryReads = Collections.synchronizedList(new ArrayList<>());
+
+        @Override
+        public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+            if (query.types().equals(Set.of(EventType.FLOW_START))) {
+                startEntryReads.add(runId);
+            }
+            return super.readEvents(runId, query);
         }
     }
 

@@ -8,19 +8,32 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
 import io.nvent.IdempotencyKeyInUseException;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.AdapterUnavailableException;
+import io.nvent.spi.FlowStore;
 import io.nvent.testkit.IdempotentEventFlows.PayBack;
 import io.nvent.testkit.IdempotentEventFlows.Send;
 import io.nvent.testkit.IdempotentEventFlows.Track;
 import jakarta.json.Json;
+import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -122,6 +135,50 @@ class IdempotentEventRequestsTest {
         assertThat(twice.getEntity()).asString().contains("NVENT-0771 the Idempotency-Key header is given 2 times")
                 .contains("repeat; the request did nothing: no run was started, no event delivered\"");
         assertThat(engine.flows().run(refund).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+    }
+
+    @Test
+    void aKeyedPublishWhoseSecondTriggerFailedToStartIs503AndItsRetryAnswersBothRunsStartingOnlyTheMissingOne() {
+        try (EmbeddedEngine failing = EmbeddedEngine.newBuilder().step(new Send()).step(new Track())
+                .store(secondRunFailingOnce(MemoryAdapters.store())).build()) {
+            for (String trigger : List.of("notify-sender", "notify-recipient")) {
+                failing.triggers().create(TriggerSpec.newBuilder(trigger, TriggerType.EVENT).event("parcel.lost")
+                        .flow("parcel").build());
+            }
+            InProcessApi api = InProcessApi.of(failing.flows(), EventsResource.class);
+
+            ContainerResponse first = api.requestWithBody("POST", "events/parcel.lost", "{\"parcel\":7}",
+                    "Idempotency-Key", "loss-7");
+            ContainerResponse retry = api.requestWithBody("POST", "events/parcel.lost", "{\"parcel\":7}",
+                    "Idempotency-Key", "loss-7");
+
+            assertThat(first.getStatus()).as("the key freed for the retry").isEqualTo(503);
+            assertThat(first.getHeaderString("Retry-After")).isNotNull();
+            assertThat(first.getEntity()).asString().contains("NVENT-0732 nvent's adapter 'memory store' cannot reach"
+                    + " its backend");
+            assertThat(retry.getStatus()).isEqualTo(200);
+            assertThat(retry.getHeaderString("Idempotent-Replayed")).isNull();
+            List<String> runs = failing.flows().runs(RunQuery.all()).stream().map(RunInfo::runId).toList();
+            assertThat(runs).as("one run per trigger").hasSize(2);
+            assertThat(parse(retry).asJsonObject().getJsonArray("startedRuns").getValuesAs(JsonString::getString))
+                    .containsExactlyInAnyOrderElementsOf(runs);
+        }
+    }
+
+    /** {@code store}, but its second run created fails once, as a database gone for a moment does. */
+    private static FlowStore secondRunFailingOnce(FlowStore store) {
+        AtomicInteger created = new AtomicInteger();
+        return (FlowStore) Proxy.newProxyInstance(FlowStore.class.getClassLoader(), new Class<?>[] {FlowStore.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("createRun") && created.incrementAndGet() == 2) {
+                        throw new AdapterUnavailableException("memory store", "gone for a moment", null);
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException failed) {
+                        throw failed.getCause();
+                    }
+                });
     }
 
     /** The engine's flows, but an emit or publish with options is refused with {@code refusal}. */
