@@ -1507,6 +1507,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
+                // Releasing at once frees no lease but this execution's own: the store gives a lease up only while
+                // it admits this execution (owner, attempt and execution, StepLease#admits, checked in the delete),
+                // so a retry's lease, here or elsewhere, stays. Nor does it let a third delivery run beside this
+                // attempt: its step code has returned and its result is dropped here; if stale for its timeout,
+                // the queue's failure of it releases the same lease, after any write under way (giveUpTimedOutAttempt),
+                // and a delivery that takes the step meanwhile finds it running and lost, as after any ended attempt.
                 lostSteps.releaseOwnLease(context.runId(), binding.step(), self);
                 logStaleOutcome(job, "its result", stale);
                 return;
