@@ -1948,8 +1948,10 @@ final class StepRunner implements LostStepRecovery.Engine {
      * first give-way of the attempt writes that entry (naming the lease's owner) and logs at INFO. Nothing is queued
      * unless the step still waits for a job: a duplicate of a step that runs elsewhere ends as before.
      */
-    private void giveWayToLeaseHeldElsewhere(StepJob ref, JobExecution job, StepLease held) {
+    private void giveWayToLeaseHeldElsewhere(StepJob ref, JobExecution delivered, StepLease held) {
         Instant now = clock.instant();
+        // As the attempt the step's history shows it at: the queue may have counted deliveries that did not.
+        JobExecution job = asRecordedAttempt(ref, delivered);
         Optional<Instant> firstGaveWay = history.latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
                 .filter(entry -> entry.attempt() == job.attempt() && Json.PROVIDER.createReader(
                         new StringReader(entry.data())).readObject().containsKey(LEASE_HELD_BY))
@@ -1960,8 +1962,13 @@ final class StepRunner implements LostStepRecovery.Engine {
                 .str("reason", "another instance holds the step's lease (an earlier attempt there outlived its timeout"
                         + " and keeps it until its write under way ends, or the instance is gone and its lease runs"
                         + " out); the attempt did not start and does not count").str(LEASE_HELD_BY, held.owner()));
-        Optional<StoredChange> change = requeueLater(ref, job, delay, now, entry, false, Optional.empty(),
-                status -> status == StepStatus.QUEUED || status == StepStatus.RETRYING);
+        Optional<StoredChange> change;
+        try {
+            change = requeueLater(ref, job, delay, now, entry, false, Optional.empty(),
+                    status -> status == StepStatus.QUEUED || status == StepStatus.RETRYING);
+        } catch (RunNotFoundException deleted) {
+            return; // nothing left to run: the lease decided before the run was read
+        }
         if (change.isPresent()) {
             LOG.log(firstGaveWay.isPresent() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, "NVENT-0598 run"
                     + " {0}: attempt {1} of step {2} did not start on this instance: {3} holds the step''s lease (an"

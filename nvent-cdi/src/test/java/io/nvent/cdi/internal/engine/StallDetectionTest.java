@@ -995,8 +995,13 @@ class StallDetectionTest {
         }
     }
 
+    /**
+     * Refused its start by the lease of an instance that died storing its own, the step's job gives way (NVENT-0598)
+     * instead of ending without running it, and the step runs, as the attempt its history shows it at, once that
+     * lease ran out: without waiting for the lost-job check.
+     */
     @Test
-    void aStepWhoseJobEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+    void aStepWhoseJobFindsTheLeaseOfAnInstanceThatDiedRunsAsTheAttemptItWasAtOnceTheLeaseRanOut() {
         PushRefused.attemptsSeen.clear();
         try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, new PushRefused())) {
             h.queue.pause("sync");
@@ -1014,11 +1019,9 @@ class StallDetectionTest {
             assertThat(h.scheduling.acquireLease(runId, "push", "instance-gone", now.plusSeconds(60), now)).isTrue();
             h.queue.resume("sync");
             await().until(() -> h.queue.counts("sync").completed() == 1);
+            assertThat(PushRefused.attemptsSeen).as("nothing ran beside the lease").isEmpty();
 
-            for (int check = 0; check < 2; check++) {
-                h.clock.advance(Duration.ofSeconds(61));
-                h.sweep();   // NVENT-0126 on the second: still queued a lease later, its job completed
-            }
+            h.clock.advance(Duration.ofSeconds(61));
 
             assertFailedForGoodAfterItsThirdAttempt(h, runId);
             assertThat(PushRefused.attemptsSeen).as("attempt 1 counted, the one held back did not")
@@ -1044,8 +1047,13 @@ class StallDetectionTest {
         }
     }
 
+    /**
+     * Refused its start by the lease of an instance that died storing its own, the step's retry gives way
+     * (NVENT-0598, queued again without counting) and runs once that lease ran out, without waiting for the lost-job
+     * check.
+     */
     @Test
-    void aRetryingStepWhoseRetryEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+    void aRetryFindingTheLeaseOfAnInstanceThatDiedGivesWayAndRunsOnceTheLeaseRanOut() {
         UploadFailingOnce.attemptsSeen.clear();
         try (EngineHarness h = new EngineHarness(new UploadFailingOnce())) {
             // The retry of the first attempt waits in the paused queue.
@@ -1057,12 +1065,13 @@ class StallDetectionTest {
             assertThat(h.scheduling.acquireLease(runId, "upload", "instance-gone", now.plusSeconds(60), now)).isTrue();
             h.queue.resume("uploads");
             await().until(() -> h.queue.counts("uploads").completed() == 1);
-            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RETRYING);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).as("queued again").containsEntry("upload",
+                    StepStatus.QUEUED);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the give-way's entry")
+                    .filteredOn(entry -> entry.data().contains("\"leaseHeldBy\":\"instance-gone\"")).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
 
-            for (int check = 0; check < 2; check++) {
-                h.clock.advance(Duration.ofSeconds(61));
-                h.sweep();   // NVENT-0126 on the second: still retrying a lease later, its job completed
-            }
+            h.clock.advance(Duration.ofSeconds(61));
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(UploadFailingOnce.attemptsSeen).as("attempt 1 counted, the refused retry did not")
