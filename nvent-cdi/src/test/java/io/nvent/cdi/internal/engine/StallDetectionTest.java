@@ -17,12 +17,15 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -1078,6 +1081,47 @@ class StallDetectionTest {
                     .containsExactly(1, 2);
             assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
                     .containsExactly(1, 2);
+        } finally {
+            UploadFailingOnce.onFirstCall = () -> { };
+        }
+    }
+
+    /** Gives up another owner's lease of a step right after it refused a start, as that owner's write ends then. */
+    static final class LeaseGivenUpAfterRefusal extends MemorySchedulingStore {
+        volatile String owner;
+
+        @Override
+        public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+            Optional<StoredChange> started = super.startStep(runs, lease, now, mutation);
+            String givingUp = owner;
+            if (started.isEmpty() && givingUp != null) {
+                owner = null;
+                releaseLease(lease.runId(), lease.step(), givingUp);
+            }
+            return started;
+        }
+    }
+
+    /**
+     * The lease of another instance that refused the retry's start is given up before the retry reads whose it is:
+     * the step is free, and the retry runs at once instead of waiting for the lost-job check.
+     */
+    @Test
+    void aRetryRefusedByALeaseGivenUpJustAfterRunsAtOnce() {
+        UploadFailingOnce.attemptsSeen.clear();
+        LeaseGivenUpAfterRefusal scheduling = new LeaseGivenUpAfterRefusal();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new UploadFailingOnce())) {
+            UploadFailingOnce.onFirstCall = () -> h.queue.pause("uploads");
+            String runId = h.engine.start("upload", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RETRYING);
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "upload", "instance-b@1", now.plusSeconds(60), now)).isTrue();
+            scheduling.owner = "instance-b@1";
+            h.queue.resume("uploads");
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(UploadFailingOnce.attemptsSeen).containsExactly(1, 2);
         } finally {
             UploadFailingOnce.onFirstCall = () -> { };
         }
