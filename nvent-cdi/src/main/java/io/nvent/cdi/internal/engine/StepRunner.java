@@ -802,17 +802,29 @@ final class StepRunner implements LostStepRecovery.Engine {
     private void executeStarted(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                 RunMutation start) throws Exception {
         AtomicBoolean startDeclined = new AtomicBoolean();
-        Optional<StoredChange> started = writeStart(binding, job, self, runId, run -> {
+        RunMutation watchedStart = run -> {
             Optional<RunChange> change = start.apply(run);
             startDeclined.set(change.isEmpty());
             return change;
-        });
-        if (started.isEmpty()) {
-            if (!startDeclined.get()) {
-                // The step's lease refused the start, not the run: another instance holds it.
-                leaseHeldElsewhere(runId, binding.step()).ifPresent(held -> giveWayToLeaseHeldElsewhere(
-                        StepJob.parse(job.payload()), job, held));
+        };
+        Optional<StoredChange> started = writeStart(binding, job, self, runId, watchedStart);
+        if (started.isEmpty() && !startDeclined.get()) {
+            // The step's lease refused the start, not the run: another instance holds it.
+            Optional<StepLease> held = leaseHeldElsewhere(runId, binding.step());
+            if (held.isPresent()) {
+                giveWayToLeaseHeldElsewhere(StepJob.parse(job.payload()), job, held.get());
+                return;
             }
+            // Given up (its write ended) or run out since it refused the start: nothing holds the step back now,
+            // and nothing else would run it before the lost-job check. Once: a store that cannot be read gives way
+            // to that check.
+            started = writeStart(binding, job, self, runId, watchedStart);
+            if (started.isEmpty() && !startDeclined.get()) {
+                leaseHeldElsewhere(runId, binding.step()).ifPresent(taken -> giveWayToLeaseHeldElsewhere(
+                        StepJob.parse(job.payload()), job, taken));
+            }
+        }
+        if (started.isEmpty()) {
             return;
         }
         boolean holdingLease = true;
