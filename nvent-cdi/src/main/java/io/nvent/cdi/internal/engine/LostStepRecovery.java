@@ -179,6 +179,27 @@ final class LostStepRecovery {
         release(engine.leaseOf(runId, step, job.attempt()));
     }
 
+    /**
+     * Gives up the lease this instance holds of the step for the attempt of {@code job} when the execution that took
+     * it no longer runs here: an execution that ended past its timeout leaves its lease to the queue's failure of the
+     * attempt ({@code StepRunner.giveUpTimedOutAttempt}), which otherwise gives up only the leases of the attempt's
+     * executions it still finds here. A second delivery of the same job, declined beside it and still registered, took
+     * no lease, so without this the lease stayed, renewed, while the instance lives, and the retry elsewhere never
+     * ran. The lease read is given up only as it was read, so one another execution took meanwhile stays.
+     */
+    void releaseLeaseOfEndedExecution(String runId, String step, JobExecution job) {
+        try {
+            scheduling.leasesOfRun(runId).stream().filter(held -> held.step().equals(step)
+                            && held.owner().equals(leaseOwner) && held.attempt().orElse(job.attempt()) == job.attempt()
+                            && held.execution().stream().noneMatch(number -> executionsHere.runs(runId, step, number)))
+                    .findFirst().ifPresent(this::release);
+        } catch (RuntimeException storeAway) {
+            unreleasedLeases.add(engine.leaseOf(runId, step, job.attempt()));
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the lease of step {1} is given up by the next sweep: {2}",
+                    runId, step, storeAway);
+        }
+    }
+
     private void release(StepLease own) {
         try {
             // Given up only while it is this execution's: its retry may have taken it on this instance already.

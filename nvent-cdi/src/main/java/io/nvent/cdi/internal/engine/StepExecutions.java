@@ -323,6 +323,16 @@ final class StepExecutions {
         return Optional.empty();
     }
 
+    /** Whether the execution numbered {@code number} of the step is registered here, timed out or not. */
+    boolean runs(String runId, String step, long number) {
+        for (StepExecution execution : byStep.getOrDefault(runId + ":" + step, List.of())) {
+            if (execution.number == number) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Whether an execution of the step runs here that has not been failed for its timeout. */
     boolean isRunning(String runId, String step) {
         return byStep.getOrDefault(runId + ":" + step, List.of()).stream().anyMatch(e -> !e.timedOut);

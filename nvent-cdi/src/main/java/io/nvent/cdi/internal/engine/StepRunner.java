@@ -60,6 +60,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Predicate;
 import java.util.function.Supplier;
 import java.util.stream.Collectors;
 
@@ -154,6 +155,11 @@ final class StepRunner implements LostStepRecovery.Engine {
     static final Duration TIMED_OUT_WRITE_DELAY = Duration.ofSeconds(1);
     /** The longest a step waits to give way to a timed-out attempt's write, if the lease duration is not shorter. */
     static final Duration LONGEST_GIVE_WAY_DELAY = Duration.ofMinutes(1);
+    /**
+     * The field of the {@code step.retry} entry of a step that gave way to a lease another instance holds
+     * ({@link #giveWayToLeaseHeldElsewhere}): that lease's owner. The later give-ways of the attempt read it.
+     */
+    static final String LEASE_HELD_BY = "leaseHeldBy";
     /** See {@link #longestWaitInWorker}. */
     static final Duration LONGEST_RATE_LIMIT_WAIT_IN_WORKER = Duration.ofSeconds(2);
     /** See {@link #longestWaitInWorker}. */
@@ -795,7 +801,29 @@ final class StepRunner implements LostStepRecovery.Engine {
     /** Stores the step's start (with its lease) before invoking the step. */
     private void executeStarted(StepBinding binding, JobExecution job, StepExecution self, String runId,
                                 RunMutation start) throws Exception {
-        Optional<StoredChange> started = writeStart(binding, job, self, runId, start);
+        AtomicBoolean startDeclined = new AtomicBoolean();
+        RunMutation watchedStart = run -> {
+            Optional<RunChange> change = start.apply(run);
+            startDeclined.set(change.isEmpty());
+            return change;
+        };
+        Optional<StoredChange> started = writeStart(binding, job, self, runId, watchedStart);
+        if (started.isEmpty() && !startDeclined.get()) {
+            // The step's lease refused the start, not the run: another instance holds it.
+            Optional<StepLease> held = leaseHeldElsewhere(runId, binding.step());
+            if (held.isPresent()) {
+                giveWayToLeaseHeldElsewhere(StepJob.parse(job.payload()), job, held.get());
+                return;
+            }
+            // Given up (its write ended) or run out since it refused the start: nothing holds the step back now,
+            // and nothing else would run it before the lost-job check. Once: a store that cannot be read gives way
+            // to that check.
+            started = writeStart(binding, job, self, runId, watchedStart);
+            if (started.isEmpty() && !startDeclined.get()) {
+                leaseHeldElsewhere(runId, binding.step()).ifPresent(taken -> giveWayToLeaseHeldElsewhere(
+                        StepJob.parse(job.payload()), job, taken));
+            }
+        }
         if (started.isEmpty()) {
             return;
         }
@@ -1491,6 +1519,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 refuseIfStale(self, context.runId(), binding.step());
             } catch (StaleExecutionException stale) {
                 // The step's lease is another execution's now: this result would overwrite its outcome.
+                // Releasing at once frees no lease but this execution's own: the store gives a lease up only while
+                // it admits this execution (owner, attempt and execution, StepLease#admits, checked in the delete),
+                // so a retry's lease, here or elsewhere, stays. Nor does it let a third delivery run beside this
+                // attempt: its step code has returned and its result is dropped here; if stale for its timeout,
+                // the queue's failure of it releases the same lease, after any write under way (giveUpTimedOutAttempt),
+                // and a delivery that takes the step meanwhile finds it running and lost, as after any ended attempt.
                 lostSteps.releaseOwnLease(context.runId(), binding.step(), self);
                 logStaleOutcome(job, "its result", stale);
                 return;
@@ -1805,6 +1839,10 @@ final class StepRunner implements LostStepRecovery.Engine {
                 if (writing.decrementAndGet() == 0) {
                     // Each gives up only the lease it took, if it still holds it: at most one of them does.
                     stillRunning.forEach(ended -> lostSteps.releaseOwnLease(ref.runId(), ref.step(), ended));
+                    if (stillRunning.stream().noneMatch(declined -> declined.leaseUntil().isPresent())) {
+                        // Deliveries declined beside the attempt's execution, which took the lease and ended.
+                        lostSteps.releaseLeaseOfEndedExecution(ref.runId(), ref.step(), job);
+                    }
                 }
             });
         }
@@ -1899,6 +1937,72 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
     }
 
+    /** The unexpired lease of the step another owner holds; empty if none does, or the store cannot be read. */
+    private Optional<StepLease> leaseHeldElsewhere(String runId, String step) {
+        Instant now = clock.instant();
+        try {
+            return scheduling.leasesOfRun(runId).stream().filter(held -> held.step().equals(step)
+                    && !held.owner().equals(leaseOwner) && held.expiresAt().isAfter(now)).findFirst();
+        } catch (RuntimeException unread) {
+            return Optional.empty(); // the lost-job check queues the step again once the lease is free
+        }
+    }
+
+    /**
+     * A delivery of a step waiting for its job found the step's lease held by another instance: an earlier attempt
+     * there outlived its timeout and keeps the lease until its write under way ends
+     * ({@link #giveUpTimedOutAttempt}), or that instance is gone and its lease runs out. This attempt never started
+     * and does not count; the step is queued again, as on the instance of the lease ({@link #giveWayToTimedOutAttempt}),
+     * so that it goes on soon after that lease is given up, without waiting for the lost-job check, and never
+     * beside the attempt that holds it. The delay grows as the give-ways go on, whichever instance they are on: as long
+     * as they have lasted since the first one's {@code step.retry} entry, between {@link #TIMED_OUT_WRITE_DELAY} and
+     * the lease duration or {@link #LONGEST_GIVE_WAY_DELAY} ({@link #giveWayDelayAfter}), doubling each time. Only the
+     * first give-way of the attempt writes that entry (naming the lease's owner) and logs at INFO. Nothing is queued
+     * unless the step still waits for a job: a duplicate of a step that runs elsewhere ends as before.
+     */
+    private void giveWayToLeaseHeldElsewhere(StepJob ref, JobExecution delivered, StepLease held) {
+        Instant now = clock.instant();
+        // As the attempt the step's history shows it at: the queue may have counted deliveries that did not.
+        JobExecution job = asRecordedAttempt(ref, delivered);
+        Optional<Instant> firstGaveWay = history.latestEntryOfStep(ref.runId(), EventType.STEP_RETRY, ref.step())
+                .filter(entry -> entry.attempt() == job.attempt() && Json.PROVIDER.createReader(
+                        new StringReader(entry.data())).readObject().containsKey(LEASE_HELD_BY))
+                .map(HistoryEvent::timestamp);
+        Duration delay = giveWayDelayAfter(firstGaveWay.map(first -> Duration.between(first, now))
+                .orElse(Duration.ZERO), settings.leaseDuration());
+        Optional<JsonText> entry = firstGaveWay.isPresent() ? Optional.empty() : Optional.of(JsonText.object()
+                .str("reason", "another instance holds the step's lease (an earlier attempt there outlived its timeout"
+                        + " and keeps it until its write under way ends, or the instance is gone and its lease runs"
+                        + " out); the attempt did not start and does not count").str(LEASE_HELD_BY, held.owner()));
+        Optional<StoredChange> change;
+        try {
+            change = requeueLater(ref, job, delay, now, entry, false, Optional.empty(),
+                    status -> status == StepStatus.QUEUED || status == StepStatus.RETRYING);
+        } catch (RunNotFoundException deleted) {
+            return; // nothing left to run: the lease decided before the run was read
+        }
+        if (change.isPresent()) {
+            LOG.log(firstGaveWay.isPresent() ? System.Logger.Level.DEBUG : System.Logger.Level.INFO, "NVENT-0598 run"
+                    + " {0}: attempt {1} of step {2} did not start on this instance: {3} holds the step''s lease (an"
+                    + " earlier attempt there outlived its timeout and keeps it until its write under way ends, or that"
+                    + " instance is gone); the step runs again in {4} ms", ref.runId(), job.attempt(), ref.step(),
+                    held.owner(), delay.toMillis());
+        }
+    }
+
+    /**
+     * How long a step waits to run again when it gives way to a lease another instance holds
+     * ({@link #giveWayToLeaseHeldElsewhere}), its give-ways having gone on for {@code sinceFirst}: as long again, so
+     * that the delay doubles from {@link #TIMED_OUT_WRITE_DELAY} as {@link #giveWayDelay} does, up to the same longest.
+     */
+    static Duration giveWayDelayAfter(Duration sinceFirst, Duration leaseDuration) {
+        Duration longest = giveWayDelay(Integer.MAX_VALUE, leaseDuration);
+        if (sinceFirst.compareTo(TIMED_OUT_WRITE_DELAY) < 0) {
+            return TIMED_OUT_WRITE_DELAY;
+        }
+        return sinceFirst.compareTo(longest) > 0 ? longest : sinceFirst;
+    }
+
     /**
      * How long a step waits to run again the {@code giveWay}-th time it gives way to the same timed-out attempt
      * ({@link #giveWayToTimedOutAttempt}): {@link #TIMED_OUT_WRITE_DELAY}, doubled each time, up to the lease
@@ -1956,6 +2060,13 @@ final class StepRunner implements LostStepRecovery.Engine {
     private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
                                                 Optional<JsonText> why, boolean underRateLimit,
                                                 Optional<Instant> ranFrom) {
+        return requeueLater(ref, job, delay, now, why, underRateLimit, ranFrom, status -> true);
+    }
+
+    /** The same, only while the step's status is one {@code requeued} accepts (besides the checks above). */
+    private Optional<StoredChange> requeueLater(StepJob ref, JobExecution job, Duration delay, Instant now,
+                                                Optional<JsonText> why, boolean underRateLimit,
+                                                Optional<Instant> ranFrom, Predicate<StepStatus> requeued) {
         Optional<StepDefinition> step = registry.flow(ref.flow()).flatMap(f -> f.step(ref.step()));
         if (step.isEmpty()) {
             return Optional.empty();
@@ -1963,7 +2074,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         Optional<String> data = why.map(entry -> entry.str("nextAttemptAt", now.plus(delay).toString()).build());
         Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
             StepStatus status = run.steps().get(ref.step());
-            if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING) {
+            if (run.status().isTerminal() || status == null || status.isFinal() || status == StepStatus.AWAITING
+                    || !requeued.test(status)) {
                 return Optional.empty();
             }
             Optional<RunChange> unstoredStart = ranFrom.flatMap(startedAt -> lateStartChange(run, ref.step(), job,

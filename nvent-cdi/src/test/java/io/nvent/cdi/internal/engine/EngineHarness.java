@@ -157,6 +157,12 @@ final class EngineHarness implements AutoCloseable {
                 settings("instance-a").withContinueInWorker(continueInWorker), queue, steps);
     }
 
+    /** An engine over stores and on a queue of the test's. */
+    static EngineHarness over(MemoryFlowStore store, MemorySchedulingStore scheduling, MemoryJobQueue queue,
+                              Step<?, ?>... steps) {
+        return new EngineHarness(store, scheduling, 4, settings("instance-a"), queue, steps);
+    }
+
     /** An engine over a store and on a queue of the test's. */
     static EngineHarness over(MemoryFlowStore store, MemoryJobQueue queue, Step<?, ?>... steps) {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), queue, steps);

@@ -17,12 +17,15 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -995,8 +998,13 @@ class StallDetectionTest {
         }
     }
 
+    /**
+     * Refused its start by the lease of an instance that died storing its own, the step's job gives way (NVENT-0598)
+     * instead of ending without running it, and the step runs, as the attempt its history shows it at, once that
+     * lease ran out: without waiting for the lost-job check.
+     */
     @Test
-    void aStepWhoseJobEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+    void aStepWhoseJobFindsTheLeaseOfAnInstanceThatDiedRunsAsTheAttemptItWasAtOnceTheLeaseRanOut() {
         PushRefused.attemptsSeen.clear();
         try (EngineHarness h = EngineHarness.withStartWriteDelay(Duration.ZERO, new PushRefused())) {
             h.queue.pause("sync");
@@ -1014,11 +1022,9 @@ class StallDetectionTest {
             assertThat(h.scheduling.acquireLease(runId, "push", "instance-gone", now.plusSeconds(60), now)).isTrue();
             h.queue.resume("sync");
             await().until(() -> h.queue.counts("sync").completed() == 1);
+            assertThat(PushRefused.attemptsSeen).as("nothing ran beside the lease").isEmpty();
 
-            for (int check = 0; check < 2; check++) {
-                h.clock.advance(Duration.ofSeconds(61));
-                h.sweep();   // NVENT-0126 on the second: still queued a lease later, its job completed
-            }
+            h.clock.advance(Duration.ofSeconds(61));
 
             assertFailedForGoodAfterItsThirdAttempt(h, runId);
             assertThat(PushRefused.attemptsSeen).as("attempt 1 counted, the one held back did not")
@@ -1044,8 +1050,13 @@ class StallDetectionTest {
         }
     }
 
+    /**
+     * Refused its start by the lease of an instance that died storing its own, the step's retry gives way
+     * (NVENT-0598, queued again without counting) and runs once that lease ran out, without waiting for the lost-job
+     * check.
+     */
     @Test
-    void aRetryingStepWhoseRetryEndedWithoutRunningItIsQueuedAgainAsTheAttemptItWasAt() {
+    void aRetryFindingTheLeaseOfAnInstanceThatDiedGivesWayAndRunsOnceTheLeaseRanOut() {
         UploadFailingOnce.attemptsSeen.clear();
         try (EngineHarness h = new EngineHarness(new UploadFailingOnce())) {
             // The retry of the first attempt waits in the paused queue.
@@ -1057,18 +1068,60 @@ class StallDetectionTest {
             assertThat(h.scheduling.acquireLease(runId, "upload", "instance-gone", now.plusSeconds(60), now)).isTrue();
             h.queue.resume("uploads");
             await().until(() -> h.queue.counts("uploads").completed() == 1);
-            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("upload", StepStatus.RETRYING);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).as("queued again").containsEntry("upload",
+                    StepStatus.QUEUED);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("the give-way's entry")
+                    .filteredOn(entry -> entry.data().contains("\"leaseHeldBy\":\"instance-gone\"")).singleElement()
+                    .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
 
-            for (int check = 0; check < 2; check++) {
-                h.clock.advance(Duration.ofSeconds(61));
-                h.sweep();   // NVENT-0126 on the second: still retrying a lease later, its job completed
-            }
+            h.clock.advance(Duration.ofSeconds(61));
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(UploadFailingOnce.attemptsSeen).as("attempt 1 counted, the refused retry did not")
                     .containsExactly(1, 2);
             assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
                     .containsExactly(1, 2);
+        } finally {
+            UploadFailingOnce.onFirstCall = () -> { };
+        }
+    }
+
+    /** Gives up another owner's lease of a step right after it refused a start, as that owner's write ends then. */
+    static final class LeaseGivenUpAfterRefusal extends MemorySchedulingStore {
+        volatile String owner;
+
+        @Override
+        public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+            Optional<StoredChange> started = super.startStep(runs, lease, now, mutation);
+            String givingUp = owner;
+            if (started.isEmpty() && givingUp != null) {
+                owner = null;
+                releaseLease(lease.runId(), lease.step(), givingUp);
+            }
+            return started;
+        }
+    }
+
+    /**
+     * The lease of another instance that refused the retry's start is given up before the retry reads whose it is:
+     * the step is free, and the retry runs at once instead of waiting for the lost-job check.
+     */
+    @Test
+    void aRetryRefusedByALeaseGivenUpJustAfterRunsAtOnce() {
+        UploadFailingOnce.attemptsSeen.clear();
+        LeaseGivenUpAfterRefusal scheduling = new LeaseGivenUpAfterRefusal();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new UploadFailingOnce())) {
+            UploadFailingOnce.onFirstCall = () -> h.queue.pause("uploads");
+            String runId = h.engine.start("upload", null);
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RETRYING);
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "upload", "instance-b@1", now.plusSeconds(60), now)).isTrue();
+            scheduling.owner = "instance-b@1";
+            h.queue.resume("uploads");
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(UploadFailingOnce.attemptsSeen).containsExactly(1, 2);
         } finally {
             UploadFailingOnce.onFirstCall = () -> { };
         }

@@ -8,21 +8,28 @@ import io.nvent.StepStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.engine.OrchestrationTest.IgnoresInterrupts;
 import io.nvent.cdi.internal.engine.RetentionSweepTest.Messages;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -161,6 +168,17 @@ class TimedOutAttemptFenceTest {
         }
     }
 
+    /** Its first attempt returns when the test lets it, whatever its timeout; its retry is due a minute later. */
+    @FlowStep(flow = "late-lease", name = "hold", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 60_000,
+            timeoutMs = 3_000)
+    static class Hold implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            IgnoresInterrupts.awaitUninterruptibly(firstGoesOn);
+            return "attempt " + ctx.attempt();
+        }
+    }
+
     /** Holds the first write that reaches it until the test lets it go on, as a row lock or a pool would. */
     static final class FirstWriteHeld {
         final CountDownLatch reached = new CountDownLatch(1);
@@ -234,6 +252,77 @@ class TimedOutAttemptFenceTest {
                 armedOn = null;
                 held.holdIfFirst();
             }
+        }
+    }
+
+    /** A run store that holds the first run write once armed, on whichever thread makes it. */
+    static final class NextRunWriteHeld extends MemoryFlowStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+        volatile boolean armed;
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (armed) {
+                held.holdIfFirst();
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    /** A scheduling store that holds the first start of a step made on the thread it is armed on. */
+    static final class StartHeld extends MemorySchedulingStore {
+        final FirstWriteHeld held = new FirstWriteHeld();
+        volatile Thread armedOn;
+
+        @Override
+        public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+            if (Thread.currentThread() == armedOn) {
+                held.holdIfFirst();
+            }
+            return super.startStep(runs, lease, now, mutation);
+        }
+    }
+
+    /** A memory queue that keeps the engine's job handler, for a delivery of the test's, and what it handled. */
+    static final class HandlerKept extends MemoryJobQueue {
+        final List<JobExecution> handled = new CopyOnWriteArrayList<>();
+        /** Counted down as the first delivery's handling ends, its execution no longer registered. */
+        final CountDownLatch firstEnded = new CountDownLatch(1);
+        volatile JobHandler engine;
+
+        HandlerKept() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void registerWorker(String queueName, int concurrency, JobHandler handler) {
+            engine = handler;
+            super.registerWorker(queueName, concurrency, new JobHandler() {
+                @Override
+                public void handle(JobExecution job) throws Exception {
+                    handled.add(job);
+                    try {
+                        handler.handle(job);
+                    } finally {
+                        firstEnded.countDown();
+                    }
+                }
+
+                @Override
+                public void prepare(List<JobExecution> claimed) {
+                    handler.prepare(claimed);
+                }
+
+                @Override
+                public boolean isRetryable(JobExecution job, Throwable error) {
+                    return handler.isRetryable(job, error);
+                }
+
+                @Override
+                public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                    handler.onAttemptFailed(job, error, nextAttemptAt);
+                }
+            });
         }
     }
 
@@ -414,6 +503,97 @@ class TimedOutAttemptFenceTest {
         } finally {
             engineLog.setLevel(levelBefore);
         }
+    }
+
+    /**
+     * The README's scenario across instances: the first attempt's state write, checked before its timeout and held up
+     * on its way, keeps the step's lease on instance A; its retry, delivered on instance B, does not run beside it but
+     * gives way (NVENT-0598, one {@code step.retry} entry naming A) and runs once A gave the lease up, without waiting
+     * for the lost-job check.
+     */
+    @Test
+    void aRetryOnAnotherInstanceGivesWayToTheTimedOutAttemptsLeaseAndRunsOnceItIsGivenUp() {
+        StateHeld store = new StateHeld();
+        try (EngineHarness a = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Note());
+             Messages messages = new Messages(FlowEngine.class)) {
+            String runId = startWithTheFirstAttemptsStateWriteHeld(a, store);
+            // From now on the queue hands its jobs to B: the retry comes there.
+            try (EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, a.queue, new Note())) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> logged(messages, "NVENT-0598 "));
+
+                assertThat(b.eventsOf(runId, EventType.STEP_STARTED)).as("the retry did not start beside the write")
+                        .noneMatch(entry -> entry.attempt() == 2);
+                assertThat(b.eventsOf(runId, EventType.STEP_RETRY)).as("the give-way's entry")
+                        .filteredOn(entry -> entry.data().contains("\"leaseHeldBy\":\"instance-a@")).singleElement()
+                        .satisfies(entry -> assertThat(entry.attempt()).isEqualTo(2));
+
+                store.held.goesOn.countDown();
+                retryGoesOn.countDown();
+                b.awaitStatus(runId, RunStatus.COMPLETED);
+
+                assertTheRetryAloneWroteAndCompleted(b, runId);
+                assertThat(b.eventsOf(runId, EventType.STEP_STARTED)).as("the retry started on instance B")
+                        .filteredOn(entry -> entry.attempt() == 2).singleElement()
+                        .satisfies(entry -> assertThat(entry.data()).contains("instance-b"));
+            }
+        }
+    }
+
+    /**
+     * A second delivery of the attempt's job, declined beside the execution that took the step's lease, is still
+     * registered when that execution ends past its timeout and the queue's failure of the attempt is stored: the
+     * lease is given up all the same, so that another instance can take the step, not kept (and renewed) while this
+     * instance lives.
+     */
+    @Test
+    void theLeaseOfATimedOutExecutionThatEndedIsGivenUpThoughADeclinedDeliveryOfItsJobIsStillRegistered() {
+        NextRunWriteHeld store = new NextRunWriteHeld();
+        StartHeld scheduling = new StartHeld();
+        HandlerKept queue = new HandlerKept();
+        try (EngineHarness h = EngineHarness.over(store, scheduling, queue, new Hold())) {
+            String runId = h.engine.start("late-lease", "");
+            awaitStartStored(h, runId, "hold");
+            JobExecution first = queue.handled.get(0);
+            CompletableFuture<Void> second = CompletableFuture.runAsync(() -> {
+                scheduling.armedOn = Thread.currentThread();
+                try {
+                    queue.engine.handle(new JobExecution(first.queue(), first.jobId(), first.name(), first.payload(),
+                            first.attempt(), first.maxAttempts(), true));
+                } catch (Exception declined) {
+                    throw new IllegalStateException(declined);
+                }
+            });
+            awaitLatch(scheduling.held.reached, "the second delivery registered and reached its start");
+            store.armed = true;
+            awaitLatch(store.held.reached, "the queue's failure of the timed-out attempt reached the store");
+
+            firstGoesOn.countDown();
+            awaitLatch(queue.firstEnded, "the timed-out execution, which took the lease, ended");
+            store.held.goesOn.countDown();
+            await("the attempt's failure stored").atMost(Duration.ofSeconds(10)).until(() ->
+                    h.engine.run(runId).orElseThrow().steps().get("hold") == StepStatus.RETRYING);
+            scheduling.held.goesOn.countDown();
+            second.join();
+
+            await("the lease given up").atMost(Duration.ofSeconds(10))
+                    .until(() -> h.scheduling.leasesOfRun(runId).isEmpty());
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "hold", "instance-b", now.plusSeconds(60), now))
+                    .as("another instance can take the step").isTrue();
+        }
+    }
+
+    @Test
+    void aGiveWayToAnotherInstancesLeaseWaitsAsLongAsTheGiveWaysLastedUpToTheLeaseDurationOrAMinute() {
+        Duration lease = Duration.ofMinutes(5);
+        assertThat(List.of(Duration.ZERO, Duration.ofMillis(1_000), Duration.ofMillis(2_100), Duration.ofSeconds(4),
+                Duration.ofMinutes(3))).map(since -> StepRunner.giveWayDelayAfter(since, lease))
+                .containsExactly(Duration.ofSeconds(1), Duration.ofSeconds(1), Duration.ofMillis(2_100),
+                        Duration.ofSeconds(4), Duration.ofMinutes(1));
+        assertThat(StepRunner.giveWayDelayAfter(Duration.ofSeconds(30), Duration.ofSeconds(10))).as("a shorter lease")
+                .isEqualTo(Duration.ofSeconds(10));
+        assertThat(StepRunner.giveWayDelayAfter(Duration.ofSeconds(3), Duration.ofMillis(500)))
+                .as("a lease shorter than the first delay").isEqualTo(Duration.ofSeconds(1));
     }
 
     @Test
