@@ -1,8 +1,15 @@
 package io.nvent;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * How {@link FlowService#start(String, Object, StartOptions)} (and {@link TriggerService#fire(String, String,
@@ -40,10 +47,14 @@ import java.util.Optional;
  *     its own limit, respected both ways: a waiting run gets the key while fewer runs hold it than the smallest
  *     limit among the run at the head of the line and the runs holding it, and the head of the line blocks the
  *     runs behind it (since 0.2)
+ * @param labels business tags of the caller's choosing (a customer, a campaign, a batch) that the run carries, to
+ *     find it by ({@link RunQuery#withLabel}); sorted, empty when none. At most {@value #MAX_LABELS} labels, each
+ *     1 to {@value #MAX_LABEL_LENGTH} characters, no control characters, no leading or trailing white space;
+ *     a label given twice counts once. A restart or rerun of the run keeps them (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
-                           Optional<String> concurrencyKey, int concurrencyLimit) {
+                           Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -61,6 +72,20 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public static final int MAX_CONCURRENCY_LIMIT = 1000;
+
+    /**
+     * The most {@link #labels()} a run carries: tags to find it by, not a place for its data.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_LABELS = 10;
+
+    /**
+     * The longest label ({@link #labels()}): a customer id or a short tag fits.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_LABEL_LENGTH = 64;
 
     /**
      * The longest delay nvent takes anywhere it waits on a clock: a start's {@link #delay()}, a time
@@ -95,16 +120,19 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @param concurrencyKey a key whose runs take turns; with a delay, the run joins the key's line once its
      *     delay ends (see {@link #concurrencyKey()})
      * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
-     * @throws NullPointerException if a component is {@code null}
+     * @param labels business tags the run carries (see {@link #labels()}); kept sorted, a label given twice once
+     * @throws NullPointerException if a component or a label is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
-     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
-     *     out of range or not 1 without a concurrency key
+     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, the concurrency limit is
+     *     out of range or not 1 without a concurrency key, or a label breaks the rules of {@link #labels()}
+     *     ({@code NVENT-0286}, {@code NVENT-0287})
      * @since 0.2
      */
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(delay, "delay");
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
+        labels = requireValidLabels(labels);
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
         delay.ifPresent(StartOptions::requireValidDelay);
         concurrencyKey.ifPresent(StartOptions::requireValidConcurrencyKey);
@@ -113,6 +141,24 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
             throw new IllegalArgumentException("NVENT-0271 a concurrency limit (" + concurrencyLimit + ") needs a"
                     + " concurrency key: it limits the runs of one key");
         }
+    }
+
+    /**
+     * Options without labels.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
+     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
+     *     out of range or not 1 without a concurrency key
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
+                        int concurrencyLimit) {
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, Set.of());
     }
 
     /**
@@ -231,6 +277,58 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
     }
 
+    /**
+     * Checks labels as {@link #labels()} says and folds duplicates: what a run carries, and what a store keeps.
+     *
+     * @param labels the labels
+     * @return the labels, sorted and unmodifiable
+     * @throws NullPointerException if {@code labels} or a label is {@code null}
+     * @throws IllegalArgumentException if a label breaks the rules ({@code NVENT-0286}) or there are more than
+     *     {@value #MAX_LABELS} ({@code NVENT-0287})
+     * @since 0.2
+     */
+    public static SortedSet<String> requireValidLabels(Collection<String> labels) {
+        Objects.requireNonNull(labels, "labels");
+        SortedSet<String> folded = new TreeSet<>();
+        for (String label : labels) {
+            folded.add(requireValidLabel(label));
+        }
+        if (folded.size() > MAX_LABELS) {
+            throw new IllegalArgumentException("NVENT-0287 a run carries at most " + MAX_LABELS + " labels, these are "
+                    + folded.size() + ": " + folded);
+        }
+        return Collections.unmodifiableSortedSet(folded);
+    }
+
+    /**
+     * Checks one label as {@link #labels()} says: 1 to {@value #MAX_LABEL_LENGTH} characters, no control characters,
+     * no leading or trailing white space.
+     *
+     * @param label the label
+     * @return the label
+     * @throws NullPointerException if {@code label} is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0286}) if it breaks a rule, saying which
+     * @since 0.2
+     */
+    public static String requireValidLabel(String label) {
+        Objects.requireNonNull(label, "label");
+        if (label.isEmpty() || label.length() > MAX_LABEL_LENGTH) {
+            throw new IllegalArgumentException("NVENT-0286 a label has 1 to " + MAX_LABEL_LENGTH + " characters, this"
+                    + " one " + label.length() + (label.isEmpty() ? "" : ": '" + label.substring(0, 20) + "…'"));
+        }
+        for (int i = 0; i < label.length(); i++) {
+            if (Character.isISOControl(label.charAt(i))) {
+                throw new IllegalArgumentException("NVENT-0286 a label must not contain control characters, this"
+                        + " one holds U+" + String.format("%04X", (int) label.charAt(i)) + " at position " + i);
+            }
+        }
+        if (Character.isWhitespace(label.charAt(0)) || Character.isWhitespace(label.charAt(label.length() - 1))) {
+            throw new IllegalArgumentException("NVENT-0286 a label must not begin or end with white space, was '"
+                    + label + "': labels are matched exactly, so ' vip' would not be found as 'vip'");
+        }
+        return label;
+    }
+
     private static void requireValidConcurrencyKey(String key) {
         if (key.isBlank()) {
             throw new IllegalArgumentException("a concurrency key must not be blank");
@@ -254,6 +352,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private Duration delay;
         private String concurrencyKey;
         private int concurrencyLimit = 1;
+        private final Set<String> labels = new TreeSet<>();
 
         private Builder() {
         }
@@ -326,13 +425,61 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
 
         /**
+         * Adds a label; see {@link StartOptions#labels()}. Repeated, it adds one label each time; a label added
+         * before counts once.
+         *
+         * @param label the label, 1 to {@value StartOptions#MAX_LABEL_LENGTH} characters, no control characters,
+         *     no leading or trailing white space
+         * @return this builder
+         * @throws NullPointerException if {@code label} is {@code null}
+         * @throws IllegalArgumentException if the label breaks one of the rules above ({@code NVENT-0286}), or the
+         *     run would carry more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder label(String label) {
+            return labels(List.of(Objects.requireNonNull(label, "label")));
+        }
+
+        /**
+         * Adds labels; see {@link StartOptions#labels()} and {@link #label(String)}.
+         *
+         * @param more the labels
+         * @return this builder
+         * @throws NullPointerException if {@code more} or a label is {@code null}
+         * @throws IllegalArgumentException if a label breaks a rule ({@code NVENT-0286}), or the run would carry
+         *     more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder labels(String... more) {
+            return labels(List.of(Objects.requireNonNull(more, "labels")));
+        }
+
+        /**
+         * Adds labels; see {@link StartOptions#labels()} and {@link #label(String)}.
+         *
+         * @param more the labels
+         * @return this builder
+         * @throws NullPointerException if {@code more} or a label is {@code null}
+         * @throws IllegalArgumentException if a label breaks a rule ({@code NVENT-0286}), or the run would carry
+         *     more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder labels(Collection<String> more) {
+            Objects.requireNonNull(more, "labels");
+            List<String> all = new ArrayList<>(labels);
+            all.addAll(more);
+            labels.addAll(requireValidLabels(all));
+            return this;
+        }
+
+        /**
          * Builds the options; the setters have validated the values already.
          *
          * @return the options
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
-                    Optional.ofNullable(concurrencyKey), concurrencyLimit);
+                    Optional.ofNullable(concurrencyKey), concurrencyLimit, labels);
         }
     }
 }
