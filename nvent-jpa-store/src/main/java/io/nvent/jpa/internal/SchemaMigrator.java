@@ -55,7 +55,8 @@ final class SchemaMigrator {
             "V18__concurrency_key.sql", "V19__tick_purge_and_child_run_indexes.sql",
             "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql",
             "V22__trigger_concurrency_key.sql", "V23__concurrency_limit.sql", "V24__lease_execution.sql",
-            "V25__trigger_concurrency_limit.sql", "V26__request_key.sql");
+            "V25__trigger_concurrency_limit.sql", "V26__request_key.sql",
+            "V28__run_label.sql");
 
     private SchemaMigrator() {
     }
