@@ -289,6 +289,9 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      */
     public static SortedSet<String> requireValidLabels(Collection<String> labels) {
         Objects.requireNonNull(labels, "labels");
+        if (labels.isEmpty()) {
+            return Collections.emptySortedSet();   // most runs: every copy of a run record checks its labels again
+        }
         SortedSet<String> folded = new TreeSet<>();
         for (String label : labels) {
             folded.add(requireValidLabel(label));
