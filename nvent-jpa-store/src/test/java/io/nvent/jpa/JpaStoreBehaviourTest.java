@@ -431,7 +431,7 @@ abstract class JpaStoreBehaviourTest {
     private void dropTables(String prefix) {
         TestDatabases.execute(dataSource(), Stream.of("request_key", "webhook_request", "rate_start", "rate_limit", "queue_pause",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
-                        "run_state", "run_event", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
+                        "run_state", "run_event", "run_label", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
     }
 
@@ -590,7 +590,7 @@ abstract class JpaStoreBehaviourTest {
         JpaStoreOptions upgrade = options("limits_").build();
         TestDatabases.execute(dataSource(), Stream.of("request_key", "webhook_request", "rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
                         "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
-                        "run_event", "run", "schema_history")
+                        "run_event", "run_label", "run", "schema_history")
                 .map(table -> "drop table if exists limits_" + table).toArray(String[]::new));
         OlderSchemas.migrateTo(dataSource(), upgrade, "7");
         Instant started = Instant.now().minusSeconds(60);
