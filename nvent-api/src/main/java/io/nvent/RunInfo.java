@@ -5,6 +5,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
 
 /**
  * A run as seen from outside: where it is and how it ended.
@@ -28,11 +29,14 @@ import java.util.OptionalInt;
  * @param concurrencyLimit for a run with a concurrency key: how many runs of the key may be under way at a time,
  *     as it was started with ({@link StartOptions#concurrencyLimit()}, 1 unless given); empty for a run without a
  *     key (since 0.2)
+ * @param labels the labels the run was started with ({@link StartOptions#labels()}), sorted; empty for a run started
+ *     without any, and for runs of a store that keeps none (since 0.2)
  * @since 0.1
  */
 public record RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
                       Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
-                      Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit) {
+                      Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit,
+                      Set<String> labels) {
 
     /**
      * Checks that every object component is given and copies the steps, so the record stays immutable.
@@ -48,9 +52,10 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param error the error a failed run failed with, if any
      * @param concurrencyKey the concurrency key the run was started with, if any
      * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
-     * @throws NullPointerException if an object component is {@code null}
+     * @param labels the labels the run was started with; kept sorted
+     * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if a limit is given without a key ({@code NVENT-0271}), or is out of range
-     *     ({@code NVENT-0270})
+     *     ({@code NVENT-0270}), or a label breaks the rules of {@link StartOptions#labels()}
      * @since 0.2
      */
     public RunInfo {
@@ -69,6 +74,45 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         }
         concurrencyLimit.ifPresent(StartOptions::requireValidConcurrencyLimit);
         steps = Map.copyOf(steps);
+        labels = StartOptions.requireValidLabels(labels);
+    }
+
+    /**
+     * A run without labels.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status current status
+     * @param startedAt start time
+     * @param endedAt end time, once the run is terminal
+     * @param parentRunId run that started this one from a step, if any
+     * @param steps status of every step scheduled so far, by step name
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
+     * @throws NullPointerException if an object component is {@code null}
+     * @throws IllegalArgumentException if a limit is given without a key ({@code NVENT-0271}), or is out of range
+     *     ({@code NVENT-0270})
+     * @since 0.2
+     */
+    public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
+                   Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
+                   Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit) {
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error, concurrencyKey,
+                concurrencyLimit, Set.of());
+    }
+
+    /**
+     * This run with the labels it was started with.
+     *
+     * @param runLabels the labels ({@link StartOptions#labels()})
+     * @return a copy carrying them
+     * @since 0.2
+     */
+    public RunInfo withLabels(Set<String> runLabels) {
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
+                concurrencyKey, concurrencyLimit, runLabels);
     }
 
     /**
@@ -103,7 +147,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      */
     public RunInfo withConcurrencyLimit(int limit) {
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                concurrencyKey, concurrencyKey.isPresent() ? OptionalInt.of(limit) : OptionalInt.empty());
+                concurrencyKey, concurrencyKey.isPresent() ? OptionalInt.of(limit) : OptionalInt.empty(), labels);
     }
 
     /**

@@ -15,16 +15,49 @@ import java.util.Optional;
  * @param limit maximum runs to return (1..1000)
  * @param after only runs listed after this position, if present (since 0.2)
  * @param parentRunId only the runs this run started ({@link RunInfo#parentRunId()}), if present (since 0.2)
+ * @param label only the runs carrying this label ({@link RunInfo#labels()}), if present (since 0.2)
  * @since 0.1
  */
 public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit,
-                       Optional<RunPosition> after, Optional<String> parentRunId) {
+                       Optional<RunPosition> after, Optional<String> parentRunId, Optional<String> label) {
 
     /** The longest run id a store keeps, and so the longest parent a query may name. */
     private static final int MAX_RUN_ID_LENGTH = 255;
 
     /**
-     * Checks the page and the parent.
+     * Checks the page, the parent and the label.
+     *
+     * @param flow only runs of this flow, if present
+     * @param status only runs in this status, if present
+     * @param offset runs to skip (after {@code after}, if present)
+     * @param limit maximum runs to return (1..1000)
+     * @param after only runs listed after this position, if present
+     * @param parentRunId only the runs this run started, if present
+     * @param label only the runs carrying this label, if present
+     * @throws IllegalArgumentException if {@code offset} is negative, {@code limit} is outside 1 to 1000,
+     *     {@code parentRunId} is blank or longer than 255 characters, or the label breaks the rules of
+     *     {@link StartOptions#labels()} ({@code NVENT-0286})
+     * @throws NullPointerException if an {@code Optional} is null
+     * @since 0.2
+     */
+    public RunQuery {
+        Objects.requireNonNull(flow, "flow");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(after, "after");
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        Objects.requireNonNull(label, "label");
+        parentRunId.ifPresent(RunQuery::checkRunId);
+        label.ifPresent(StartOptions::requireValidLabel);
+        if (offset < 0) {
+            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
+        }
+        if (limit < 1 || limit > 1000) {
+            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
+        }
+    }
+
+    /**
+     * A page of runs of any label.
      *
      * @param flow only runs of this flow, if present
      * @param status only runs in this status, if present
@@ -37,18 +70,9 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @throws NullPointerException if an {@code Optional} is null
      * @since 0.2
      */
-    public RunQuery {
-        Objects.requireNonNull(flow, "flow");
-        Objects.requireNonNull(status, "status");
-        Objects.requireNonNull(after, "after");
-        Objects.requireNonNull(parentRunId, "parentRunId");
-        parentRunId.ifPresent(RunQuery::checkRunId);
-        if (offset < 0) {
-            throw new IllegalArgumentException("offset must be >= 0, was " + offset);
-        }
-        if (limit < 1 || limit > 1000) {
-            throw new IllegalArgumentException("limit must be within 1..1000, was " + limit);
-        }
+    public RunQuery(Optional<String> flow, Optional<RunStatus> status, int offset, int limit,
+                    Optional<RunPosition> after, Optional<String> parentRunId) {
+        this(flow, status, offset, limit, after, parentRunId, Optional.empty());
     }
 
     /**
@@ -107,7 +131,7 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @return a copy that lists only runs in that status
      */
     public RunQuery withStatus(RunStatus newStatus) {
-        return new RunQuery(flow, Optional.of(newStatus), offset, limit, after, parentRunId);
+        return new RunQuery(flow, Optional.of(newStatus), offset, limit, after, parentRunId, label);
     }
 
     /**
@@ -119,7 +143,7 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @throws IllegalArgumentException if the page is out of range
      */
     public RunQuery page(int newOffset, int newLimit) {
-        return new RunQuery(flow, status, newOffset, newLimit, after, parentRunId);
+        return new RunQuery(flow, status, newOffset, newLimit, after, parentRunId, label);
     }
 
     /**
@@ -130,7 +154,7 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      * @since 0.2
      */
     public RunQuery startingAfter(RunPosition position) {
-        return new RunQuery(flow, status, offset, limit, Optional.of(position), parentRunId);
+        return new RunQuery(flow, status, offset, limit, Optional.of(position), parentRunId, label);
     }
 
     /**
@@ -147,7 +171,25 @@ public record RunQuery(Optional<String> flow, Optional<RunStatus> status, int of
      */
     public RunQuery withParentRunId(String runId) {
         Objects.requireNonNull(runId, "runId");
-        return new RunQuery(flow, status, offset, limit, after, Optional.of(runId));
+        return new RunQuery(flow, status, offset, limit, after, Optional.of(runId), label);
+    }
+
+    /**
+     * This query restricted to the runs carrying a label ({@link StartOptions#labels()}): e.g. the runs of one
+     * customer. Combines with the flow, status and parent filters and pages as any query does. Through a store
+     * adapter written for nvent 0.1, which keeps no labels, {@link FlowService#runs} fails with an
+     * {@link UnsupportedByAdapterException}.
+     *
+     * @param runLabel the label, exactly as the runs were started with it
+     * @return a copy that lists only the runs carrying that label
+     * @throws NullPointerException if {@code runLabel} is null
+     * @throws IllegalArgumentException ({@code NVENT-0286}) if it breaks the rules of {@link StartOptions#labels()}:
+     *     no run carries such a label
+     * @since 0.2
+     */
+    public RunQuery withLabel(String runLabel) {
+        Objects.requireNonNull(runLabel, "label");
+        return new RunQuery(flow, status, offset, limit, after, parentRunId, Optional.of(runLabel));
     }
 
     private static void checkRunId(String runId) {

@@ -1,8 +1,15 @@
 package io.nvent;
 
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.Collections;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * How {@link FlowService#start(String, Object, StartOptions)} (and {@link TriggerService#fire(String, String,
@@ -46,10 +53,15 @@ import java.util.Optional;
  *     unless the options chose one. True for {@link Builder#concurrencyKey(String, int)}, false for
  *     {@link Builder#concurrencyKey(String)}; always false without a concurrency key, always true with a key and a
  *     limit other than 1 (only a limit of 1 can be a default) (since 0.2)
+ * @param labels business tags of the caller's choosing (a customer, a campaign, a batch) that the run carries, to
+ *     find it by ({@link RunQuery#withLabel}); sorted, empty when none. At most {@value #MAX_LABELS} labels, each
+ *     1 to {@value #MAX_LABEL_LENGTH} characters, no control characters, no leading or trailing white space;
+ *     a label given twice counts once. A restart or rerun of the run keeps them (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
-                           Optional<String> concurrencyKey, int concurrencyLimit, boolean concurrencyLimitChosen) {
+                           Optional<String> concurrencyKey, int concurrencyLimit, boolean concurrencyLimitChosen,
+                           Set<String> labels) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -67,6 +79,20 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public static final int MAX_CONCURRENCY_LIMIT = 1000;
+
+    /**
+     * The most {@link #labels()} a run carries: tags to find it by, not a place for its data.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_LABELS = 10;
+
+    /**
+     * The longest label ({@link #labels()}): a customer id or a short tag fits.
+     *
+     * @since 0.2
+     */
+    public static final int MAX_LABEL_LENGTH = 64;
 
     /**
      * The longest delay nvent takes anywhere it waits on a clock: a start's {@link #delay()}, a time
@@ -104,16 +130,19 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @param concurrencyLimitChosen whether the caller chose the limit rather than left it at 1 (see
      *     {@link #concurrencyLimitChosen()}); taken as false without a concurrency key, as true with a key and a
      *     limit other than 1
-     * @throws NullPointerException if a component is {@code null}
+     * @param labels business tags the run carries (see {@link #labels()}); kept sorted, a label given twice once
+     * @throws NullPointerException if a component or a label is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
-     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, or the concurrency limit is
-     *     out of range or not 1 without a concurrency key
+     *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, the concurrency limit is
+     *     out of range or not 1 without a concurrency key, or a label breaks the rules of {@link #labels()}
+     *     ({@code NVENT-0286}, {@code NVENT-0287})
      * @since 0.2
      */
     public StartOptions {
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(delay, "delay");
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
+        labels = requireValidLabels(labels);
         idempotencyKey.ifPresent(StartOptions::requireValidKey);
         delay.ifPresent(StartOptions::requireValidDelay);
         concurrencyKey.ifPresent(StartOptions::requireValidConcurrencyKey);
@@ -128,8 +157,8 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
     }
 
     /**
-     * Options with a concurrency key and a limit the caller gives: chosen ({@link #concurrencyLimitChosen()}) when
-     * there is a key, even if it is 1.
+     * Options with a concurrency key and a limit the caller gives, and no labels: the limit is chosen
+     * ({@link #concurrencyLimitChosen()}) when there is a key, even if it is 1.
      *
      * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
      * @param delay how long after the start the entry step is queued (see {@link #delay()})
@@ -141,7 +170,42 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
                         int concurrencyLimit) {
-        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, true);
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, true, Set.of());
+    }
+
+    /**
+     * Options without labels.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @param concurrencyLimitChosen whether the caller chose the limit (see {@link #concurrencyLimitChosen()})
+     * @throws NullPointerException if a component is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
+                        int concurrencyLimit, boolean concurrencyLimitChosen) {
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, concurrencyLimitChosen, Set.of());
+    }
+
+    /**
+     * Options with labels and a limit the caller gives: chosen ({@link #concurrencyLimitChosen()}) when there is a
+     * key, even if it is 1.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @param labels business tags the run carries (see {@link #labels()})
+     * @throws NullPointerException if a component or a label is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
+                        int concurrencyLimit, Set<String> labels) {
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, true, labels);
     }
 
     /**
@@ -156,7 +220,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @since 0.2
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey) {
-        this(idempotencyKey, delay, concurrencyKey, 1, false);
+        this(idempotencyKey, delay, concurrencyKey, 1, false, Set.of());
     }
 
     /**
@@ -170,7 +234,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     {@link #LONGEST_DELAY}
      */
     public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay) {
-        this(idempotencyKey, delay, Optional.empty(), 1, false);
+        this(idempotencyKey, delay, Optional.empty(), 1, false, Set.of());
     }
 
     /**
@@ -267,6 +331,61 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
     }
 
+    /**
+     * Checks labels as {@link #labels()} says and folds duplicates: what a run carries, and what a store keeps.
+     *
+     * @param labels the labels
+     * @return the labels, sorted and unmodifiable
+     * @throws NullPointerException if {@code labels} or a label is {@code null}
+     * @throws IllegalArgumentException if a label breaks the rules ({@code NVENT-0286}) or there are more than
+     *     {@value #MAX_LABELS} ({@code NVENT-0287})
+     * @since 0.2
+     */
+    public static SortedSet<String> requireValidLabels(Collection<String> labels) {
+        Objects.requireNonNull(labels, "labels");
+        if (labels.isEmpty()) {
+            return Collections.emptySortedSet();   // most runs: every copy of a run record checks its labels again
+        }
+        SortedSet<String> folded = new TreeSet<>();
+        for (String label : labels) {
+            folded.add(requireValidLabel(label));
+        }
+        if (folded.size() > MAX_LABELS) {
+            throw new IllegalArgumentException("NVENT-0287 a run carries at most " + MAX_LABELS + " labels, these are "
+                    + folded.size() + ": " + folded);
+        }
+        return Collections.unmodifiableSortedSet(folded);
+    }
+
+    /**
+     * Checks one label as {@link #labels()} says: 1 to {@value #MAX_LABEL_LENGTH} characters, no control characters,
+     * no leading or trailing white space.
+     *
+     * @param label the label
+     * @return the label
+     * @throws NullPointerException if {@code label} is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0286}) if it breaks a rule, saying which
+     * @since 0.2
+     */
+    public static String requireValidLabel(String label) {
+        Objects.requireNonNull(label, "label");
+        if (label.isEmpty() || label.length() > MAX_LABEL_LENGTH) {
+            throw new IllegalArgumentException("NVENT-0286 a label has 1 to " + MAX_LABEL_LENGTH + " characters, this"
+                    + " one " + label.length() + (label.isEmpty() ? "" : ": '" + label.substring(0, 20) + "…'"));
+        }
+        for (int i = 0; i < label.length(); i++) {
+            if (Character.isISOControl(label.charAt(i))) {
+                throw new IllegalArgumentException("NVENT-0286 a label must not contain control characters, this"
+                        + " one holds U+" + String.format("%04X", (int) label.charAt(i)) + " at position " + i);
+            }
+        }
+        if (Character.isWhitespace(label.charAt(0)) || Character.isWhitespace(label.charAt(label.length() - 1))) {
+            throw new IllegalArgumentException("NVENT-0286 a label must not begin or end with white space, was '"
+                    + label + "': labels are matched exactly, so ' vip' would not be found as 'vip'");
+        }
+        return label;
+    }
+
     private static void requireValidConcurrencyKey(String key) {
         if (key.isBlank()) {
             throw new IllegalArgumentException("a concurrency key must not be blank");
@@ -291,6 +410,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private String concurrencyKey;
         private int concurrencyLimit = 1;
         private boolean concurrencyLimitChosen;
+        private final Set<String> labels = new TreeSet<>();
 
         private Builder() {
         }
@@ -370,13 +490,61 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         }
 
         /**
+         * Adds a label; see {@link StartOptions#labels()}. Repeated, it adds one label each time; a label added
+         * before counts once.
+         *
+         * @param label the label, 1 to {@value StartOptions#MAX_LABEL_LENGTH} characters, no control characters,
+         *     no leading or trailing white space
+         * @return this builder
+         * @throws NullPointerException if {@code label} is {@code null}
+         * @throws IllegalArgumentException if the label breaks one of the rules above ({@code NVENT-0286}), or the
+         *     run would carry more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder label(String label) {
+            return labels(List.of(Objects.requireNonNull(label, "label")));
+        }
+
+        /**
+         * Adds labels; see {@link StartOptions#labels()} and {@link #label(String)}.
+         *
+         * @param more the labels
+         * @return this builder
+         * @throws NullPointerException if {@code more} or a label is {@code null}
+         * @throws IllegalArgumentException if a label breaks a rule ({@code NVENT-0286}), or the run would carry
+         *     more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder labels(String... more) {
+            return labels(List.of(Objects.requireNonNull(more, "labels")));
+        }
+
+        /**
+         * Adds labels; see {@link StartOptions#labels()} and {@link #label(String)}.
+         *
+         * @param more the labels
+         * @return this builder
+         * @throws NullPointerException if {@code more} or a label is {@code null}
+         * @throws IllegalArgumentException if a label breaks a rule ({@code NVENT-0286}), or the run would carry
+         *     more than {@value StartOptions#MAX_LABELS} labels ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder labels(Collection<String> more) {
+            Objects.requireNonNull(more, "labels");
+            List<String> all = new ArrayList<>(labels);
+            all.addAll(more);
+            labels.addAll(requireValidLabels(all));
+            return this;
+        }
+
+        /**
          * Builds the options; the setters have validated the values already.
          *
          * @return the options
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
-                    Optional.ofNullable(concurrencyKey), concurrencyLimit, concurrencyLimitChosen);
+                    Optional.ofNullable(concurrencyKey), concurrencyLimit, concurrencyLimitChosen, labels);
         }
     }
 }

@@ -151,9 +151,12 @@ public interface FlowStore {
      * <p>Since 0.2 a query may name a parent run ({@link RunQuery#parentRunId()}): only the runs whose
      * {@link RunRecord#parentRunId()} is that run match. A store written for nvent 0.1 ignores it; the
      * engine, finding a run of another parent in the answer, refuses the query with an
-     * {@link io.nvent.UnsupportedByAdapterException}.
+     * {@link io.nvent.UnsupportedByAdapterException}. Likewise a label ({@link RunQuery#label()}): only the runs
+     * whose {@link RunRecord#labels()} hold it match; a store written for 0.1 keeps no labels and ignores it, and
+     * the engine, finding a run without the label in the answer, refuses the query. A store keeping labels
+     * should find a label's runs without reading every run, paging by {@link RunQuery#after()} as without one.
      *
-     * @param query filters (flow, status, parent run) and page
+     * @param query filters (flow, status, parent run, label) and page
      * @return the matching runs by start time, newest first, and among runs started at the same instant
      *     by id, the greatest first ({@link io.nvent.RunPosition}); with {@link RunQuery#after()} only
      *     those listed after that position

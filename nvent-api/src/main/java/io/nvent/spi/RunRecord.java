@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 
 /**
  * The stored state of one run, as the engine reads and writes it. Immutable; the engine derives
@@ -37,13 +38,16 @@ import java.util.Optional;
  *     set when the run is created and never changed (since 0.2)
  * @param concurrencyLimit how many runs of its concurrency key may be under way at a time, as it was started with
  *     ({@link io.nvent.StartOptions#concurrencyLimit()}); 1 for a run without a key (since 0.2)
+ * @param labels the labels the run was started with ({@link io.nvent.StartOptions#labels()}), sorted; set when the
+ *     run is created and never changed. A store keeps them so that {@link FlowStore#findRuns} can filter by one
+ *     ({@link io.nvent.RunQuery#label()}) (since 0.2: a store written for 0.1 keeps none)
  * @since 0.1
  */
 public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                         Map<String, StepStatus> steps, Map<String, String> emitted, long version,
                         Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey,
-                        int concurrencyLimit) {
+                        int concurrencyLimit, Set<String> labels) {
 
     /**
      * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
@@ -71,8 +75,10 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      *     {@link RunStatus#FAILED}, so that a store's record never shows an error its run outlived
      * @param concurrencyKey the concurrency key the run was started with, if any
      * @param concurrencyLimit how many runs of the key may be under way at a time; 1 without a key
+     * @param labels the labels the run was started with; kept sorted
      * @throws NullPointerException if a component other than the maps and version is {@code null}
-     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270})
+     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270}), or a label breaks the
+     *     rules of {@link io.nvent.StartOptions#labels()}
      * @since 0.2
      */
     public RunRecord {
@@ -92,6 +98,38 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         io.nvent.StartOptions.requireValidConcurrencyLimit(concurrencyLimit);
         steps = Map.copyOf(steps);
         emitted = Map.copyOf(emitted);
+        labels = io.nvent.StartOptions.requireValidLabels(labels);
+    }
+
+    /**
+     * A run without labels.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit how many runs of the key may be under way at a time; 1 without a key
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270})
+     * @since 0.2
+     */
+    public RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                     Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                     Map<String, StepStatus> steps, Map<String, String> emitted, long version,
+                     Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey,
+                     int concurrencyLimit) {
+        this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                idempotencyKey, error, concurrencyKey, concurrencyLimit, Set.of());
     }
 
     /**
@@ -200,7 +238,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
                 next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version, idempotencyKey,
-                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey, concurrencyLimit);
+                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -216,7 +254,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
                 : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
         return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
-                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit);
+                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -228,7 +266,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withIdempotencyKey(String key) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, Optional.of(key), error, concurrencyKey, concurrencyLimit);
+                version, Optional.of(key), error, concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -253,7 +291,19 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withConcurrencyKey(String key, int limit) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, idempotencyKey, error, Optional.of(key), limit);
+                version, idempotencyKey, error, Optional.of(key), limit, labels);
+    }
+
+    /**
+     * This run, started with labels: see {@link #labels()}.
+     *
+     * @param runLabels the labels as its starter gave them
+     * @return a copy carrying them
+     * @since 0.2
+     */
+    public RunRecord withLabels(Set<String> runLabels) {
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, runLabels);
     }
 
     /**
@@ -267,7 +317,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
-                version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -284,7 +334,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, String> copy = new LinkedHashMap<>(emitted);
         copy.put(event, payloadJson);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
-                version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -295,7 +345,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
-                steps, emitted, version, idempotencyKey, error, concurrencyKey, concurrencyLimit);
+                steps, emitted, version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -306,7 +356,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                newVersion, idempotencyKey, error, concurrencyKey, concurrencyLimit);
+                newVersion, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
     }
 
     /**
@@ -318,12 +368,12 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
             return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                    concurrencyKey).withConcurrencyLimit(concurrencyLimit);
+                    concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels);
         }
         Map<String, StepStatus> shown = new LinkedHashMap<>();
         steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
                 ? stepStatus : StepStatus.CANCELED));
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error,
-                concurrencyKey).withConcurrencyLimit(concurrencyLimit);
+                concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels);
     }
 }

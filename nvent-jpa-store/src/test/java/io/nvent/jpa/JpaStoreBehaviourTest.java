@@ -431,7 +431,7 @@ abstract class JpaStoreBehaviourTest {
     private void dropTables(String prefix) {
         TestDatabases.execute(dataSource(), Stream.of("request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
-                        "run_state", "run_event", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
+                        "run_state", "run_event", "run_label", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
     }
 
@@ -547,8 +547,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 27:"
-                        + " apply V2..V27 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 28:"
+                        + " apply V2..V28 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -562,7 +562,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V27");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V28");
     }
 
     @Test
@@ -590,7 +590,7 @@ abstract class JpaStoreBehaviourTest {
         JpaStoreOptions upgrade = options("limits_").build();
         TestDatabases.execute(dataSource(), Stream.of("request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause", "job_attempt", "job",
                         "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await", "run_state",
-                        "run_event", "run", "schema_history")
+                        "run_event", "run_label", "run", "schema_history")
                 .map(table -> "drop table if exists limits_" + table).toArray(String[]::new));
         OlderSchemas.migrateTo(dataSource(), upgrade, "7");
         Instant started = Instant.now().minusSeconds(60);

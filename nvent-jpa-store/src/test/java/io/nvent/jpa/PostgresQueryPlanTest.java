@@ -57,6 +57,12 @@ class PostgresQueryPlanTest {
                         + " case when g % 10 <> 0 then timestamptz '2030-01-01 00:00:03+00' - g * interval '1 second' end,"
                         + " 10, 10 from generate_series(1, 60000) g",
                 "analyze " + PREFIX + "run",
+                // A label on every run, one of 100 customers (the rows went with the runs deleted above).
+                "insert into " + PREFIX + "run_label (run_id, label, started_at)"
+                        + " select run_id, 'customer-' || (started_at_second % 100), started_at from (select run_id,"
+                        + " started_at, extract(epoch from started_at)::bigint as started_at_second from " + PREFIX
+                        + "run) r",
+                "analyze " + PREFIX + "run_label",
                 // The claims of 50 triggers firing every minute for 1,400 days, a week of them not yet due for purge.
                 "delete from " + PREFIX + "schedule_tick",
                 "insert into " + PREFIX + "schedule_tick (trigger_name, scheduled_at, claimed_at)"
@@ -153,6 +159,21 @@ class PostgresQueryPlanTest {
         assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
                 .contains("Index Scan using " + PREFIX + "run_parent_started_idx")
                 .doesNotContainIgnoringCase("sort"));
+    }
+
+    /**
+     * A label's runs, newest first, a page at a time: read in the order of the label's index, each joined to its
+     * run, not the runs of every label sorted.
+     */
+    @Test
+    void theRunsOfOneLabelAreReadInTheOrderOfItsIndex() {
+        List<String> selects = statementsOf(store -> store.findRuns(RunQuery.all().withLabel("customer-7")
+                .startingAfter(new RunPosition(NOW.minus(Duration.ofDays(365)), "run-1"))).size()).stream()
+                .filter(sql -> sql.toLowerCase(Locale.ROOT).contains(PREFIX + "run_label")).toList();
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_label_started_idx")
+                .doesNotContainIgnoringCase("sort").doesNotContainIgnoringCase("seq scan"));
     }
 
     /** The sweep's purge of old tick claims: through an index on the time the ticks were scheduled. */

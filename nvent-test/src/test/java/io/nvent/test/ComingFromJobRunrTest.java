@@ -435,6 +435,20 @@ class ComingFromJobRunrTest {
         }
     }
 
+    @Test
+    void aJobLabeledWithItsCustomerIsFoundByThatLabelAmongTheJobsOfEveryCustomer() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new SyncCustomer())) {
+            List<String> runIds = IntStream.range(0, 4).mapToObj(i -> env.flows().start("customer-sync",
+                    Map.of("customerId", i % 2 == 0 ? "A" : "B", "n", i), StartOptions.newBuilder()
+                            .labels("customer-" + (i % 2 == 0 ? "A" : "B"), "nightly").build()).runId()).toList();
+            runIds.forEach(env::awaitRun);
+
+            assertThat(env.flows().runs(RunQuery.ofFlow("customer-sync").withLabel("customer-A")))
+                    .extracting(RunInfo::runId).containsExactlyInAnyOrder(runIds.get(0), runIds.get(2));
+            assertThat(env.flows().run(runIds.get(1)).orElseThrow().labels()).containsExactly("customer-B", "nightly");
+        }
+    }
+
     @FlowStep(flow = "export", name = "export", role = StepRole.ENTRY, maxAttempts = 1)
     static final class ExportOrder implements Step<Map<String, Object>, Void> {
         final AtomicBoolean warehouseDown = new AtomicBoolean(true);

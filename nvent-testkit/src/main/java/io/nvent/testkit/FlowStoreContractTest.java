@@ -88,8 +88,11 @@ import org.junit.jupiter.api.Timeout;
  *       allowed. An exception thrown by the mutation propagates unchanged and nothing is stored.</li>
  *   <li>{@code findRuns}: newest {@code startedAt} first, then the greatest run id first; with a
  *       position ({@link RunQuery#startingAfter}) only the runs listed after it; with a parent
- *       ({@link RunQuery#withParentRunId}) only the runs that run started, with the other filters
- *       and the page applied to them.</li>
+ *       ({@link RunQuery#withParentRunId}) only the runs that run started, with a label
+ *       ({@link RunQuery#withLabel}) only the runs carrying it, with the other filters and the page
+ *       applied to them.</li>
+ *   <li>A run's labels ({@link RunRecord#labels()}) are kept as it was created with them, through
+ *       every update, and go with it when it is deleted.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
  *       {@code purgeExpiredState(now)} removes exactly the values with {@code e <= now}. Writing a
  *       value replaces its expiry. {@code putState} on an unknown run throws
@@ -867,6 +870,69 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
+        RunRecord tagged = createLabeledRun("orders", "vip", "customer-42", "Grüße 😀 / ' \"quoted\"");
+        RunRecord plain = createRun("orders");
+
+        store.updateRun(tagged.runId(), change(current -> current.withStep("pay", StepStatus.QUEUED)));
+
+        assertThat(store.findRun(tagged.runId()).orElseThrow().labels())
+                .containsExactly("Grüße 😀 / ' \"quoted\"", "customer-42", "vip");
+        assertThat(store.readRuns(List.of(tagged.runId(), plain.runId()))).extracting(RunRecord::labels)
+                .containsExactlyInAnyOrder(tagged.labels(), Set.of());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).extracting(RunRecord::labels)
+                .containsExactly(Set.of(), tagged.labels());
+    }
+
+    @Test
+    void listsTheRunsCarryingALabelWithTheOtherFiltersAndPagesThroughThem() {
+        List<RunRecord> vip = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            vip.add(createLabeledRun(i == 4 ? "invoices" : "orders", "vip", "batch-" + (i % 2)));
+            createLabeledRun("orders", "regular", "batch-" + (i % 2));
+        }
+        createRun("orders");
+        store.updateRun(vip.get(1).runId(), setStatus(RunStatus.FAILED));
+
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(vip));
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withLabel("vip").withStatus(RunStatus.FAILED)))
+                .extracting(RunRecord::runId).containsExactly(vip.get(1).runId());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withLabel("batch-0"))).hasSize(5)
+                .allSatisfy(run -> assertThat(run.labels()).contains("batch-0"));
+        List<String> seen = new ArrayList<>();
+        RunQuery page = RunQuery.all().withLabel("vip").page(0, 2);
+        for (List<RunRecord> found = store.findRuns(page); !found.isEmpty() && seen.size() < 5;
+             found = store.findRuns(page)) {
+            found.forEach(run -> seen.add(run.runId()));
+            page = page.startingAfter(RunPosition.of(found.get(found.size() - 1).toInfo()));
+        }
+        assertThat(seen).as("paged by position").containsExactlyElementsOf(idsNewestFirst(vip));
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip").page(3, 2))).extracting(RunRecord::runId)
+                .containsExactlyElementsOf(idsNewestFirst(vip).subList(3, 5));
+        assertThat(store.findRuns(RunQuery.all().withLabel("vi"))).as("labels match exactly").isEmpty();
+    }
+
+    @Test
+    void deletingARunDeletesItsLabels() {
+        RunRecord doomed = createLabeledRun("orders", "vip");
+        RunRecord kept = createLabeledRun("orders", "vip");
+        store.updateRun(doomed.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(kept.runId(), setStatus(RunStatus.COMPLETED));
+
+        store.deleteFinishedRun(doomed.runId(), store.findRun(doomed.runId()).orElseThrow().version());
+
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
+                .containsExactly(kept.runId());
+        assertThat(store.deleteFinishedRuns("orders")).isEqualTo(1);
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).isEmpty();
+        RunRecord again = newRun("orders").withLabels(Set.of("vip"));
+        store.createRun(again, List.of());
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
+                .containsExactly(again.runId());
+    }
+
+    @Test
     void countsRunsOfAFlowByStatus() {
         Map<RunStatus, Integer> wanted = Map.of(RunStatus.RUNNING, 3, RunStatus.AWAITING, 1, RunStatus.COMPLETED, 4,
                 RunStatus.FAILED, 2, RunStatus.CANCELED, 1, RunStatus.STALLED, 1);
@@ -1498,6 +1564,19 @@ public abstract class FlowStoreContractTest {
     protected final RunRecord createChildRun(String flow, String parentRunId) {
         String runId = newRunId();
         RunRecord run = RunRecord.started(runId, flow, INPUT, Optional.of(parentRunId), T0.plusSeconds(counter.get()));
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        return run;
+    }
+
+    /**
+     * Stores a new running run carrying labels, with one {@code FLOW_START} entry.
+     *
+     * @param flow flow name
+     * @param labels its labels
+     * @return the run as stored
+     */
+    protected final RunRecord createLabeledRun(String flow, String... labels) {
+        RunRecord run = newRun(flow).withLabels(Set.of(labels));
         store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
         return run;
     }

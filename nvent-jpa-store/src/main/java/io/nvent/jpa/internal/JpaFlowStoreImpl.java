@@ -253,6 +253,9 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         List<HistoryEvent> stored = persistEvents(em, run.runId(), 1, events);
         try {
             em.flush();
+            if (!run.labels().isEmpty()) {
+                em.unwrap(Session.class).doWork(connection -> tables.insertLabels(connection, List.of(run)));
+            }
         } catch (PersistenceException e) {
             // Lost a race with a creator of the same id, or of the same key, between the check and the insert.
             if (causedBy(e, ConstraintViolationException.class)) {

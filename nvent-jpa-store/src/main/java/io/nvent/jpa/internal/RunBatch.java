@@ -134,6 +134,7 @@ final class RunBatch {
             }
             insert.executeBatch();
         }
+        tables.insertLabels(connection, created.stream().map(run -> run.current).toList());
         created.forEach(Run::written);
     }
 

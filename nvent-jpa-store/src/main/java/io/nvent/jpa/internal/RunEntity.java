@@ -15,6 +15,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.TreeMap;
 import org.hibernate.annotations.DynamicUpdate;
 import org.hibernate.annotations.Type;
@@ -90,6 +91,10 @@ class RunEntity {
     @Column(name = "concurrency_limit", updatable = false)
     Integer concurrencyLimit;
 
+    /** The labels the run was started with ({@link RunRecord#labels()}), one per line ({@link #labelsText}); V28. */
+    @Column(name = "labels_text", updatable = false)
+    String labels;
+
     /** The error of a failed run ({@link RunRecord#error()}); schema V15. */
     @Column(name = "error_text")
     String error;
@@ -119,6 +124,7 @@ class RunEntity {
         entity.error = run.error().orElse(null);
         entity.concurrencyKey = run.concurrencyKey().orElse(null);
         entity.concurrencyLimit = concurrencyLimitColumn(run);
+        entity.labels = labelsText(run.labels());
         return entity;
     }
 
@@ -176,7 +182,15 @@ class RunEntity {
 
     RunRecord toRecord() {
         return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
-                givenKey, error, concurrencyKey, concurrencyLimit);
+                givenKey, error, concurrencyKey, concurrencyLimit, labels);
+    }
+
+    /**
+     * The {@code labels_text} column of a run: its labels one per line, unambiguous as a label holds no control
+     * character; null without labels, which keeps rows as before V28.
+     */
+    static String labelsText(Set<String> runLabels) {
+        return runLabels.isEmpty() ? null : String.join("\n", runLabels);
     }
 
     /** The {@code concurrency_limit} column of a run: null for the limit 1, which keeps rows as before V23. */
@@ -188,14 +202,15 @@ class RunEntity {
     static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
                             String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
                             long version, String givenKey, String error, String concurrencyKey,
-                            Integer concurrencyLimit) {
+                            Integer concurrencyLimit, String labelsText) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
         return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
                 Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey),
-                concurrencyLimit == null ? 1 : concurrencyLimit);
+                concurrencyLimit == null ? 1 : concurrencyLimit,
+                labelsText == null ? Set.of() : Set.of(labelsText.split("\n")));
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

@@ -26,6 +26,7 @@ import java.util.function.Consumer;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * The run and history tables in plain JDBC: the statements of a grouped commit ({@link RunBatch})
@@ -37,7 +38,7 @@ final class RunTables {
     /** Every column of {@link RunEntity}, in the order {@link #read} and {@link #bindInsert} use. */
     private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
             + "steps_json, emitted_json, started_at, ended_at, last_seq, version, given_key, error_text,"
-            + " concurrency_key, concurrency_limit";
+            + " concurrency_key, concurrency_limit, labels_text";
     private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
     /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
     private static final int KEY_LOCK_CLASS = 0x6e760001;
@@ -49,6 +50,8 @@ final class RunTables {
     private final Database database;
     private final String runs;
     private final String events;
+    private final String labels;
+    private final String insertLabel;
     private final String lockClause;
     private final String insertRun;
     private final String updateRun;
@@ -64,10 +67,12 @@ final class RunTables {
         this.database = database;
         this.runs = tables + "run";
         this.events = tables + "run_event";
+        this.labels = tables + "run_label";
         // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
         // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
         this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
-        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertLabel = "insert into " + labels + " (run_id, label, started_at) values (?, ?, ?)";
         // Large columns that rarely change are bound as null when unchanged and then keep their value
         // (they are never null), so that an update does not send, parse and store them again.
         this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
@@ -222,20 +227,38 @@ final class RunTables {
         }
     }
 
-    /** A page of runs, newest first, as {@link RunQuery} selects them. */
+    /**
+     * A page of runs, newest first, as {@link RunQuery} selects them. The runs of a label are read through
+     * run_label_started_idx (V28), which holds the order of the run list, and joined to their rows: paged by
+     * position as the run list is, the other filters applied to the label's runs only.
+     */
     List<RunRecord> find(Connection connection, RunQuery query) throws SQLException {
-        StringBuilder sql = new StringBuilder("select " + RUN_COLUMNS + " from " + runs + " where 1 = 1");
-        query.flow().ifPresent(flow -> sql.append(" and flow = ?"));
-        query.status().ifPresent(status -> sql.append(" and status = ?"));
+        // With a label, the order and the position are the label rows', the other filters the runs'.
+        String run = query.label().isPresent() ? "r." : "";
+        String order = query.label().isPresent() ? "l." : "";
+        StringBuilder sql = new StringBuilder("select ");
+        if (query.label().isPresent()) {
+            sql.append(Stream.of(RUN_COLUMNS.split(",")).map(column -> run + column.strip())
+                    .collect(Collectors.joining(", "))).append(" from ").append(labels).append(" l join ")
+                    .append(runs).append(" r on r.run_id = l.run_id where l.label = ?");
+        } else {
+            sql.append(RUN_COLUMNS).append(" from ").append(runs).append(" where 1 = 1");
+        }
+        query.flow().ifPresent(flow -> sql.append(" and ").append(run).append("flow = ?"));
+        query.status().ifPresent(status -> sql.append(" and ").append(run).append("status = ?"));
         // A run's children through the index run_parent_started_idx (V19), in its order: no sort.
-        query.parentRunId().ifPresent(parent -> sql.append(" and parent_run_id = ?"));
+        query.parentRunId().ifPresent(parent -> sql.append(" and ").append(run).append("parent_run_id = ?"));
         // The first condition alone bounds an index range (started_at leads every run index); the
         // second leaves out the runs of that instant up to the position.
-        query.after().ifPresent(after -> sql.append(" and started_at <= ? and (started_at < ? or run_id < ?)"));
+        query.after().ifPresent(after -> sql.append(" and " + order + "started_at <= ? and (" + order
+                + "started_at < ? or " + order + "run_id < ?)"));
         // The order of the index run_started_idx (V10), and of RunPosition.
-        sql.append(" order by started_at desc, run_id desc limit ? offset ?");
+        sql.append(" order by " + order + "started_at desc, " + order + "run_id desc limit ? offset ?");
         try (PreparedStatement statement = connection.prepareStatement(sql.toString())) {
             int i = 1;
+            if (query.label().isPresent()) {
+                statement.setString(i++, query.label().get());
+            }
             if (query.flow().isPresent()) {
                 statement.setString(i++, query.flow().get());
             }
@@ -316,7 +339,7 @@ final class RunTables {
                         row.getString(3)), row.getString(4), row.getString(5), row.getString(6),
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10).orElse(null), row.getString(7),
                 row.getString(8), row.getLong(12), row.getString(13), row.getString(14), row.getString(15),
-                row.getObject(16, Integer.class));
+                row.getObject(16, Integer.class), row.getString(17));
         return new StoredRun(run, row.getLong(11));
     }
 
@@ -341,6 +364,28 @@ final class RunTables {
         insert.setString(14, run.error().orElse(null));
         insert.setString(15, run.concurrencyKey().orElse(null));
         insert.setObject(16, RunEntity.concurrencyLimitColumn(run), java.sql.Types.INTEGER);
+        insert.setString(17, RunEntity.labelsText(run.labels()));
+    }
+
+    /**
+     * Inserts the rows of {@code created}'s labels that {@link #find} filters by, with one batch; the runs are
+     * inserted already (a label row refers to its run, and goes with it when the run is deleted).
+     */
+    void insertLabels(Connection connection, Collection<RunRecord> created) throws SQLException {
+        if (created.stream().allMatch(run -> run.labels().isEmpty())) {
+            return;
+        }
+        try (PreparedStatement insert = connection.prepareStatement(insertLabel)) {
+            for (RunRecord run : created) {
+                for (String label : run.labels()) {
+                    insert.setString(1, run.runId());
+                    insert.setString(2, label);
+                    setInstant(insert, 3, Optional.of(run.startedAt()), database);
+                    insert.addBatch();
+                }
+            }
+            insert.executeBatch();
+        }
     }
 
     PreparedStatement prepareUpdateRun(Connection connection) throws SQLException {

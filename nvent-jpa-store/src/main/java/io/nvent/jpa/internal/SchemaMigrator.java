@@ -56,7 +56,8 @@ final class SchemaMigrator {
             "V20__concurrency_key_await_index.sql", "V21__run_flow_finished_index.sql",
             "V22__trigger_concurrency_key.sql", "V23__concurrency_limit.sql", "V24__lease_execution.sql",
             "V25__trigger_concurrency_limit.sql", "V26__request_key.sql",
-            "V27__concurrency_key_settle.sql");
+            "V27__concurrency_key_settle.sql",
+            "V28__run_label.sql");
 
     private SchemaMigrator() {
     }

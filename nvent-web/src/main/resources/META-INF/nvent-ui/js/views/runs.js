@@ -26,6 +26,10 @@ export function runsView(ctx) {
   // The runs one run started (its run page links here): a filter of its own, cleared by its ✕.
   let parent = ctx.query.parent || '';
   const parentChip = h('span', { class: 'pill', id: 'runs-parent' });
+  // The runs carrying one label: typed (Enter), or a click on a run's label tag.
+  let label = ctx.query.label || '';
+  const labelInput = h('input', { type: 'search', id: 'runs-label', class: 'label-filter', placeholder: 'label', 'aria-label': 'label',
+    autocomplete: 'off', spellcheck: 'false', maxlength: 64, value: label });
   const keep = (sel, value, label) => {
     if (value && ![...sel.options].some((o) => o.value === value)) sel.append(h('option', { value }, label));
     sel.value = value;
@@ -47,7 +51,7 @@ export function runsView(ctx) {
     lastLoad = Date.now();
     let page;
     try {
-      page = await api.runsPage({ flow, status, parent, after, limit: PAGE });
+      page = await api.runsPage({ flow, status, parent, label, after, limit: PAGE });
     } catch (e) {
       if (mine !== loads) return;
       fill(body, h('div', { class: 'empty', id: 'runs-error' }, e.message));
@@ -65,7 +69,7 @@ export function runsView(ctx) {
     fill(body, runs.length ? h('table', { id: 'runs-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Run'), h('th', {}, 'Flow'), h('th', {}, 'Status'), h('th', {}, 'Started'), h('th', {}, 'Duration'), h('th', {}, 'Steps'), h('th', {}, 'Error'))),
       h('tbody', {}, runs.map((r) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
-        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, r.runId)), h('td', {}, r.flow), h('td', {}, badge(r.status)),
+        h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, r.runId), labelTags(r, filterByLabel)), h('td', {}, r.flow), h('td', {}, badge(r.status)),
         h('td', { class: 'small' }, at(r.startedAt)), h('td', { class: 'small' }, duration(r.startedAt, r.endedAt)),
         h('td', { class: 'small muted' }, stepSummary(r)), errorCell(r))))) : h('div', { class: 'empty' }, 'No runs match'));
     // A page opened from its address has no newer pages seen: its position is unknown, "Newer" goes to the first.
@@ -83,13 +87,15 @@ export function runsView(ctx) {
     }
   };
   showParent();
-  const sync = () => { ctx.setQuery({ flow, status, parent, after, offset: null }); load(); };
+  const sync = () => { ctx.setQuery({ flow, status, parent, label, after, offset: null }); load(); };
   const firstPage = () => { after = ''; newer = []; sync(); };
+  const filterByLabel = (value) => { label = value; labelInput.value = value; firstPage(); };
+  labelInput.addEventListener('change', () => { if (labelInput.value !== label) filterByLabel(labelInput.value); });
   flowSel.addEventListener('change', () => { flow = flowSel.value; firstPage(); });
   statusSel.addEventListener('change', () => { status = statusSel.value; firstPage(); });
   const finder = findRunForm(() => flow);
   ctx.actions(finder.form);
-  ctx.view.append(finder.msg, card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, parentChip, flowSel, statusSel, pager)));
+  ctx.view.append(finder.msg, card('Runs', 'newest first', body, h('div', { class: 'toolbar' }, parentChip, flowSel, statusSel, labelInput, pager)));
   // Statistics come about once a second while runs change, each a hint that the list may have changed;
   // a page costs the database a good part of a second with a big store, so the list is reloaded at
   // most every RELOAD_MS, and a hint during a load only makes it reload once after it.
@@ -103,6 +109,18 @@ export function runsView(ctx) {
   load();
   const off = live.stats(reloadSoon);
   return () => { gone = true; off(); clearTimeout(timer); };
+}
+
+/**
+ * A run's labels as small tags; a click on one lists the runs carrying it: `onPick` on the run list (the
+ * row's own click, which opens the run, is left alone), a link to that list elsewhere.
+ */
+function labelTags(run, onPick) {
+  if (!run.labels || !run.labels.length) return null;
+  return h('span', { class: 'chips run-labels' }, run.labels.map((l) => h('a', {
+    class: 'pill run-label', href: `#/runs?label=${encodeURIComponent(l)}`, title: `runs labeled ${l}`, dataset: { label: l },
+    onclick: onPick ? (e) => { e.preventDefault(); e.stopPropagation(); onPick(l); } : (e) => e.stopPropagation(),
+  }, l)));
 }
 
 /**
@@ -318,6 +336,7 @@ export function runView(ctx) {
       run.parentRunId ? [h('dt', {}, 'Parent'), h('dd', {}, h('a', { href: `#/runs/${run.parentRunId}`, class: 'mono' }, short(run.parentRunId)))] : null,
       hasChildren ? [h('dt', {}, 'Child runs'), h('dd', {}, h('a', { href: `#/runs?parent=${encodeURIComponent(run.runId)}`, id: 'run-children' }, 'the runs it started →'))] : null,
       key ? [h('dt', {}, 'Idempotency key'), h('dd', { id: 'run-key' }, keyFact(key))] : null,
+      run.labels && run.labels.length ? [h('dt', {}, 'Labels'), h('dd', { id: 'run-labels' }, labelTags(run))] : null,
       run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null);
     ctx.actions(
       // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do

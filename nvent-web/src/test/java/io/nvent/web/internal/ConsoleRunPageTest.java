@@ -44,6 +44,17 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void theRunListFiltersByALabelKeptInItsAddressAndATagsClickFiltersInsteadOfOpeningTheRun() throws IOException {
+        String runs = script("runs.js");
+        String tags = between(runs, "function labelTags(run, onPick)", "\n}\n");
+
+        assertThat(runs).contains("api.runsPage({ flow, status, parent, label, after, limit: PAGE })",
+                "ctx.setQuery({ flow, status, parent, label, after, offset: null })", "labelTags(r, filterByLabel)",
+                "h('dd', { id: 'run-labels' }, labelTags(run))");
+        assertThat(tags).contains("e.stopPropagation(); onPick(l);", "href: `#/runs?label=${encodeURIComponent(l)}`");
+    }
+
+    @Test
     void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
         String waitLink = between(script("runs.js"), "function waitLink(wait)", "\n}\n");
         String deepLink = between(script("awaits.js"), "if (toOpen) {", "} catch");

@@ -418,10 +418,10 @@ public final class FlowEngine implements FlowService {
             requireReadableByEntry(flow, inputJson);
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), data, delay, Optional.empty(), Optional.empty(), concurrencyKey,
-                    options.concurrencyLimit()), true);
+                    options.concurrencyLimit(), options.labels()), true);
         }
         return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay,
-                concurrencyKey, options.concurrencyLimit());
+                concurrencyKey, options.concurrencyLimit(), options.labels());
     }
 
     /**
@@ -481,20 +481,20 @@ public final class FlowEngine implements FlowService {
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
-                                 int concurrencyLimit) {
+                                 int concurrencyLimit, Set<String> labels) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
         synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
-                    concurrencyKey, concurrencyLimit);
+                    concurrencyKey, concurrencyLimit, labels);
         }
     }
 
     private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                               StartKey key, String storedKey, JsonText startData,
                                               Optional<Duration> delay, Optional<String> concurrencyKey,
-                                              int concurrencyLimit) {
+                                              int concurrencyLimit, Set<String> labels) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
         if (earlier.isPresent()) {
             return earlier.get();
@@ -503,7 +503,7 @@ public final class FlowEngine implements FlowService {
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
-                    concurrencyKey, concurrencyLimit), true);
+                    concurrencyKey, concurrencyLimit, labels), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
         }
@@ -583,12 +583,12 @@ public final class FlowEngine implements FlowService {
         if (key.isPresent()) {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
-                    options.concurrencyKey(), options.concurrencyLimit());
+                    options.concurrencyKey(), options.concurrencyLimit(), options.labels());
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
-                options.concurrencyKey(), options.concurrencyLimit()), true);
+                options.concurrencyKey(), options.concurrencyLimit(), options.labels()), true);
     }
 
     /**
@@ -626,7 +626,7 @@ public final class FlowEngine implements FlowService {
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
      * emissions are already done, and schedules its first step, having run {@code cancelOriginal}; unless
      * {@code original} was deleted meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map,
-     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional, int)}). With an idempotency key, as a
+     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional, int, Set)}). With an idempotency key, as a
      * start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
      * hold, so a repeat of {@code copy} (a retry, on any instance, also racing the first) returns the run the
      * first created ({@link #earlierCopy}); a run holding the key that another request made is refused.
@@ -673,7 +673,7 @@ public final class FlowEngine implements FlowService {
                                   Optional<HeldKey> idempotencyKey) {
         return create(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
                 startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey(),
-                original.concurrencyLimit());
+                original.concurrencyLimit(), original.labels());
     }
 
     /**
@@ -758,20 +758,20 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                                     Optional<String> concurrencyKey, int concurrencyLimit) {
+                                     Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels) {
         return schedule(create(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData, delay,
-                idempotencyKey, copyOf, concurrencyKey, concurrencyLimit));
+                idempotencyKey, copyOf, concurrencyKey, concurrencyLimit, labels));
     }
 
     /**
      * {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional,
-     * Optional, Optional, Optional, int) createAndSchedule} up to scheduling the first step ({@link #schedule}).
+     * Optional, Optional, Optional, int, Set) createAndSchedule} up to scheduling the first step ({@link #schedule}).
      */
     private CreatedRun create(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                               Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                               StepDefinition first, JsonText startData, Optional<Duration> delay,
                               Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                              Optional<String> concurrencyKey, int concurrencyLimit) {
+                              Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
@@ -793,6 +793,10 @@ public final class FlowEngine implements FlowService {
             if (concurrencyLimit > 1) {
                 startData.num("concurrencyLimit", concurrencyLimit);
             }
+        }
+        if (!labels.isEmpty()) {
+            run = run.withLabels(labels);
+            startData.strings("labels", run.labels());
         }
         List<EventDraft> events = new ArrayList<>();
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
@@ -1076,7 +1080,8 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Lists the runs as the store finds them. A store written for nvent 0.1 knows no parent filter and
-     * lists runs of any parent: refused rather than passed on as if they were the parent's children.
+     * lists runs of any parent: refused rather than passed on as if they were the parent's children. Nor does it
+     * keep labels: a query by label, answered with runs that lack it, is refused likewise.
      */
     @Override
     public List<RunInfo> runs(RunQuery query) {
@@ -1087,6 +1092,11 @@ public final class FlowEngine implements FlowService {
             throw new UnsupportedByAdapterException("NVENT-0564 the store " + store.getClass().getName()
                     + " cannot list the runs of one parent (written for nvent 0.1, it lists runs of any parent):"
                     + " list the runs of the child flow and compare their parentRunId, or upgrade the store adapter");
+        }
+        if (query.label().isPresent() && found.stream().anyMatch(run -> !run.labels().contains(query.label().get()))) {
+            throw new UnsupportedByAdapterException("NVENT-0347 the store " + store.getClass().getName()
+                    + " cannot list the runs of one label (written for nvent 0.1, it keeps no labels and lists runs"
+                    + " of any label): upgrade the store adapter to find runs by label");
         }
         return found.stream().map(RunRecord::toInfo).toList();
     }

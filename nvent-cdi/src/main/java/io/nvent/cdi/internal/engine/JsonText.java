@@ -32,6 +32,18 @@ public final class JsonText {
         return this;
     }
 
+    /** An array of strings. */
+    public JsonText strings(String key, java.util.Collection<String> values) {
+        key(key).out.append('[');
+        String separator = "";
+        for (String value : values) {
+            Json.appendQuoted(out.append(separator), value);
+            separator = ",";
+        }
+        out.append(']');
+        return this;
+    }
+
     /** Embeds validated JSON text. */
     public JsonText raw(String key, String json) {
         key(key).out.append(json == null ? "null" : json);

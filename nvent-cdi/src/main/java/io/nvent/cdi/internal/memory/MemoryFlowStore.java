@@ -206,6 +206,7 @@ public class MemoryFlowStore implements FlowStore {
                 .filter(r -> query.flow().map(r.flow()::equals).orElse(true))
                 .filter(r -> query.status().map(s -> r.status() == s).orElse(true))
                 .filter(r -> query.parentRunId().map(parent -> r.parentRunId().equals(Optional.of(parent))).orElse(true))
+                .filter(r -> query.label().map(r.labels()::contains).orElse(true))
                 .filter(r -> query.after().map(new RunPosition(r.startedAt(), r.runId())::isListedAfter).orElse(true))
                 .sorted(Comparator.comparing(RunRecord::startedAt).thenComparing(RunRecord::runId).reversed())
                 .skip(query.offset())

@@ -132,20 +132,24 @@ public class FlowsResource {
         return Representations.graph(flow, run).toString();
     }
 
-    /** Starts a run; the body is the entry step's input (any JSON value, or empty for null). */
+    /**
+     * Starts a run; the body is the entry step's input (any JSON value, or empty for null). Each {@code label}
+     * parameter gives the run a label ({@link StartOptions#labels()}).
+     */
     @POST
     @Path("{flow}/runs")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response start(@PathParam("flow") String name, String body, @Context UriInfo uri,
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
-                          @QueryParam("concurrencyLimit") String concurrencyLimit) {
-        QueryParams.onlyKnown(uri, "delay", "concurrencyKey", "concurrencyLimit");
+                          @QueryParam("concurrencyLimit") String concurrencyLimit,
+                          @QueryParam("label") List<String> labels) {
+        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit", "label");
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
-        StartOptions options = StartRequests.startOptions(idempotencyKey,
+        StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey,
                 QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey),
-                concurrencyLimit);
+                concurrencyLimit), labels);
         StartedRun run = UnexpectedProblemMapper.checkedByTheEngine(() -> flows.startWithJson(name, input, options));
         // A repeated request gets what the first got, but says that it created nothing this time.
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));

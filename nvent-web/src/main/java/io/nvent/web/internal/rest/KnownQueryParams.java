@@ -39,7 +39,7 @@ public class KnownQueryParams implements DynamicFeature {
                 || method.isAnnotationPresent(TakesAnyQuery.class)) {
             return;
         }
-        context.register(new Check(names(method)));
+        context.register(new Check(names(method), repeatable(method)));
     }
 
     /** The query parameters a method takes. */
@@ -47,16 +47,23 @@ public class KnownQueryParams implements DynamicFeature {
         return Arrays.stream(method.getParameters()).map(KnownQueryParams::name).flatMap(Optional::stream).toList();
     }
 
+    /** The query parameters a method takes as a list: given once per value, such as a start's {@code label}. */
+    static java.util.Set<String> repeatable(Method method) {
+        return Arrays.stream(method.getParameters()).filter(p -> java.util.Collection.class.isAssignableFrom(p.getType()))
+                .map(KnownQueryParams::name).flatMap(Optional::stream).collect(java.util.stream.Collectors.toSet());
+    }
+
     private static Optional<String> name(Parameter parameter) {
         return Optional.ofNullable(parameter.getAnnotation(QueryParam.class)).map(QueryParam::value);
     }
 
-    /** Refuses a request whose query names another parameter than these, or one twice. */
-    record Check(List<String> known) implements ContainerRequestFilter {
+    /** Refuses a request whose query names another parameter than these, or one twice that is not repeatable. */
+    record Check(List<String> known, java.util.Set<String> repeatable) implements ContainerRequestFilter {
 
         @Override
         public void filter(ContainerRequestContext request) {
-            QueryParams.onlyKnown(request.getUriInfo().getQueryParameters(), known.toArray(String[]::new));
+            QueryParams.onlyKnown(request.getUriInfo().getQueryParameters(), repeatable,
+                    known.toArray(String[]::new));
         }
     }
 }

@@ -127,9 +127,24 @@ final class QueryParams {
         onlyKnown(uri.getQueryParameters(), known);
     }
 
+    /**
+     * As {@link #onlyKnown(jakarta.ws.rs.core.UriInfo, String...)}, but {@code repeatable} (one of {@code known})
+     * may be given more than once: a start's {@code label}, one per label.
+     */
+    static void onlyKnownRepeating(jakarta.ws.rs.core.UriInfo uri, String repeatable, String... known) {
+        onlyKnown(uri.getQueryParameters(), java.util.Set.of(repeatable), known);
+    }
+
     static void onlyKnown(java.util.Map<String, List<String>> given, String... known) {
+        onlyKnown(given, java.util.Set.of(), known);
+    }
+
+    /** Refuses a parameter not {@code known}, and one given more than once that is not {@code repeatable}. */
+    static void onlyKnown(java.util.Map<String, List<String>> given, java.util.Set<String> repeatable,
+                          String... known) {
         onlyKnown(given.keySet(), known);
-        given.entrySet().stream().filter(e -> e.getValue().size() > 1).map(java.util.Map.Entry::getKey).sorted()
+        given.entrySet().stream().filter(e -> e.getValue().size() > 1 && !repeatable.contains(e.getKey()))
+                .map(java.util.Map.Entry::getKey).sorted()
                 .findFirst().ifPresent(repeated -> {
                     throw new IllegalArgumentException("NVENT-0775 query parameter '" + repeated + "' is given "
                             + given.get(repeated).size() + " times (" + given.get(repeated) + "); give it once");

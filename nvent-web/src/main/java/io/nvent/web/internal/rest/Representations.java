@@ -152,8 +152,8 @@ public final class Representations {
 
     /**
      * A run as the list and the run's page show it: {@code parentRunId}, {@code idempotencyKey},
-     * {@code concurrencyKey} and {@code error} only when it has them, {@code concurrencyLimit} only when it is above
-     * 1.
+     * {@code concurrencyKey}, {@code labels} (sorted) and {@code error} only when it has them, {@code concurrencyLimit}
+     * only when it is above 1.
      */
     public static JsonObject run(RunInfo run) {
         JsonObjectBuilder steps = JSON.createObjectBuilder();
@@ -169,6 +169,9 @@ public final class Representations {
         run.idempotencyKey().ifPresent(key -> body.add("idempotencyKey", key));
         run.concurrencyKey().ifPresent(key -> body.add("concurrencyKey", key));
         run.concurrencyLimit().stream().filter(limit -> limit > 1).forEach(limit -> body.add("concurrencyLimit", limit));
+        if (!run.labels().isEmpty()) {
+            body.add("labels", JSON.createArrayBuilder(run.labels()));
+        }
         run.error().ifPresent(error -> body.add("error", error));
         return body.build();
     }

@@ -57,7 +57,8 @@ public class RunsResource {
     FlowService flows;
 
     /**
-     * Runs, newest first; with {@code parent}, only the runs that run started (its child runs). When
+     * Runs, newest first; with {@code parent}, only the runs that run started (its child runs); with
+     * {@code label}, only the runs carrying that label. When
      * the page is full, a {@code Link: <...>; rel="next"} header points to the next one: the same query
      * going on after the page's last run ({@code after}, a cursor), which costs the same on every page,
      * where an {@code offset} (still taken) reads every run it skips.
@@ -66,8 +67,9 @@ public class RunsResource {
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
                          @QueryParam("after") String after, @QueryParam("parent") String parent,
-                         @QueryParam("idempotencyKey") String idempotencyKey, @Context UriInfo uri) {
-        RunQuery query = query(flow, status, offsetParam, limitParam, after, parent, uri);
+                         @QueryParam("idempotencyKey") String idempotencyKey, @QueryParam("label") String label,
+                         @Context UriInfo uri) {
+        RunQuery query = withLabel(query(flow, status, offsetParam, limitParam, after, parent, uri), label);
         List<RunInfo> page = page(query, idempotencyKey);
         Response.ResponseBuilder response = Response.ok(listBody(page).toString(), MediaType.APPLICATION_JSON);
         if (page.size() == query.limit()) {
@@ -81,7 +83,7 @@ public class RunsResource {
     /** The query {@link #list} answers, its parameters checked. */
     static RunQuery query(String flow, String status, String offsetParam, String limitParam, String after,
                           String parent, UriInfo uri) {
-        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "parent", "idempotencyKey");
+        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "parent", "idempotencyKey", "label");
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         Optional<String> parentRunId = Optional.ofNullable(parent).filter(p -> !p.isBlank());
@@ -94,13 +96,30 @@ public class RunsResource {
         return parentRunId.map(query::withParentRunId).orElse(query);
     }
 
+    /**
+     * The query restricted to a label's runs ({@code ?label=}, checked as {@link RunQuery#withLabel} checks it: a 400
+     * saying what is wrong, {@code NVENT-0728}); an empty one filters nothing, as an empty {@code flow} does.
+     */
+    static RunQuery withLabel(RunQuery query, String label) {
+        if (label == null || label.isEmpty()) {
+            return query;
+        }
+        try {
+            return query.withLabel(label);
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("NVENT-0728 query parameter 'label' refused: " + refused.getMessage(),
+                    refused);
+        }
+    }
+
     /** The runs {@link #list} shows for a query: one page, or the run the key started. */
     List<RunInfo> page(RunQuery query, String idempotencyKey) {
         List<RunInfo> page = idempotencyKey == null ? flows.runs(query) : keyed(query, idempotencyKey);
         if (page.isEmpty() && query.offset() == 0 && query.after().isEmpty() && query.status().isEmpty()
-                && query.parentRunId().isEmpty() && query.flow().isPresent() && flows.flow(query.flow().get()).isEmpty()) {
+                && query.parentRunId().isEmpty() && query.label().isEmpty() && query.flow().isPresent()
+                && flows.flow(query.flow().get()).isEmpty()) {
             // Runs of a flow no longer deployed are still listed; a name that is neither is a typo. With a
-            // status or a parent, an empty page says nothing of the flow's other runs: no check then.
+            // status, a parent or a label, an empty page says nothing of the flow's other runs: no check then.
             throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
                     + " it is stored");
         }
@@ -124,6 +143,7 @@ public class RunsResource {
                 .filter(run -> query.status().map(run.status()::equals).orElse(true))
                 .filter(run -> query.parentRunId().map(parent -> run.parentRunId().equals(Optional.of(parent)))
                         .orElse(true))
+                .filter(run -> query.label().map(run.labels()::contains).orElse(true))
                 .filter(run -> query.after().map(RunPosition.of(run)::isListedAfter).orElse(true))
                 .skip(query.offset()).limit(query.limit()).toList();
     }

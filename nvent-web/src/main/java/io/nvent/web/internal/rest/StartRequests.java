@@ -67,6 +67,23 @@ final class StartRequests {
         return keyed.build();
     }
 
+    /**
+     * These options with the labels a start's {@code ?label=} parameters give (one each), checked as
+     * {@link StartOptions#labels()} says: a 400 saying what is wrong ({@code NVENT-0727}).
+     */
+    static StartOptions withLabels(StartOptions options, java.util.List<String> labels) {
+        if (labels == null || labels.isEmpty()) {
+            return options;
+        }
+        try {
+            return new StartOptions(options.idempotencyKey(), options.delay(), options.concurrencyKey(),
+                    options.concurrencyLimit(), options.concurrencyLimitChosen(), new java.util.HashSet<>(labels));
+        } catch (IllegalArgumentException | NullPointerException refused) {
+            throw new IllegalArgumentException("NVENT-0727 query parameter 'label' refused: " + refused.getMessage()
+                    + "; no run was started", refused);
+        }
+    }
+
     /** The options of a restart or rerun the header asks for; none without it. */
     static RestartOptions restartOptions(String headerValue) {
         if (headerValue == null) {

@@ -50,6 +50,24 @@ final class InProcessApi {
         }));
     }
 
+    /**
+     * The resource classes, with the API's mappers, their {@code FlowService} being {@code flows}, and what
+     * {@link FlowsResource} injects besides: the system clock and flow counts over it.
+     */
+    static InProcessApi withFlowsResource(FlowService flows, Class<?>... resources) {
+        java.time.Clock clock = java.time.Clock.systemUTC();
+        return new InProcessApi(new ResourceConfig(resources).register(FlowsResource.class).register(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(flows).to(FlowService.class);
+                bind(clock).to(java.time.Clock.class);
+                bind(new io.nvent.web.internal.stats.FlowCounts(flows, new io.nvent.cdi.NventConfig(
+                        key -> java.util.Optional.empty()), clock, Thread::new))
+                        .to(io.nvent.web.internal.stats.FlowCounts.class);
+            }
+        }));
+    }
+
     /** The answer to a {@code GET} of a path relative to {@code /api/nvent/}, without a signed-in user. */
     ContainerResponse get(String path) {
         return request("GET", path, null);
