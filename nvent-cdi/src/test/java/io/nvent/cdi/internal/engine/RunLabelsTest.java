@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -13,6 +14,7 @@ import io.nvent.StepRole;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -88,8 +90,21 @@ class RunLabelsTest {
         }
     }
 
-    /** A store written for nvent 0.1 keeps no labels and knows no label filter: it lists runs of any label. */
+    /**
+     * A store written for nvent 0.1 keeps no labels (it stores the components it knows) and knows no label filter:
+     * it lists runs of any label.
+     */
     static final class StoreWithoutLabels extends MemoryFlowStore {
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            return super.createRun(run.withLabels(Set.of()), events);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            return super.createRun(run.withLabels(Set.of()), events, idempotencyKey);
+        }
+
         @Override
         public List<RunRecord> findRuns(RunQuery query) {
             return super.findRuns(new RunQuery(query.flow(), query.status(), query.offset(), query.limit(),
@@ -101,13 +116,28 @@ class RunLabelsTest {
     void aStoreWrittenForNventOhPointOneIsNamedInTheRefusalInsteadOfListingRunsOfAnyLabel() {
         try (EngineHarness h = new EngineHarness(new StoreWithoutLabels(), new MemorySchedulingStore(), "instance-a",
                 new Bill())) {
-            h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1), VIP_OF_ACME).runId(), RunStatus.COMPLETED);
+            h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1)), RunStatus.COMPLETED);
 
             assertThatThrownBy(() -> h.engine.runs(RunQuery.all().withLabel("vip")))
                     .isInstanceOf(UnsupportedByAdapterException.class)
                     .hasMessageStartingWith("NVENT-0347 the store " + StoreWithoutLabels.class.getName()
                             + " cannot list the runs of one label");
             assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+        }
+    }
+
+    @Test
+    void aStoreWrittenForNventOhPointOneRefusesAStartWithLabelsRatherThanDropThem() {
+        try (EngineHarness h = new EngineHarness(new StoreWithoutLabels(), new MemorySchedulingStore(), "instance-a",
+                new Bill())) {
+            assertThatThrownBy(() -> h.engine.start("invoice", Map.of("amount", 1), VIP_OF_ACME))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0288 the store " + StoreWithoutLabels.class.getName()
+                            + " keeps no labels")
+                    .hasMessageContaining("flow 'invoice'").hasMessageContaining("[customer:acme, vip]");
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+            assertThat(h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1)), RunStatus.COMPLETED).labels())
+                    .isEmpty();
         }
     }
 
