@@ -871,6 +871,8 @@ public abstract class FlowStoreContractTest {
 
     @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
+        assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")
+                .isTrue();
         RunRecord tagged = createLabeledRun("orders", "vip", "customer-42", "Grüße 😀 / ' \"quoted\"");
         RunRecord plain = createRun("orders");
 

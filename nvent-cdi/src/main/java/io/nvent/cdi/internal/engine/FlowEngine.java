@@ -756,6 +756,7 @@ public final class FlowEngine implements FlowService {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
+        store.requireLabels(flow.name(), labels);
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
