@@ -932,6 +932,12 @@ public abstract class FlowStoreContractTest {
         store.createRun(again, List.of());
         assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
                 .containsExactly(again.runId());
+        // Their ids taken again: no label of theirs was left behind to be found with, or to collide with.
+        store.createRun(RunRecord.started(doomed.runId(), "orders", INPUT, Optional.empty(), doomed.startedAt()),
+                List.of());
+        store.createRun(kept.withLabels(Set.of("vip")), List.of());
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
+                .containsExactlyInAnyOrder(again.runId(), kept.runId());
     }
 
     @Test
