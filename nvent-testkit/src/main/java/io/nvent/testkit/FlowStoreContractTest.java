@@ -887,6 +887,17 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void aRunCreatedWithAnIdempotencyKeyIsFoundByItsLabels() {
+        RunRecord keyed = newRun("orders").withLabels(Set.of("vip", "customer-42"));
+        store.createRun(keyed, List.of(EventDraft.ofRun(EventType.FLOW_START, keyed.startedAt(), keyed.input())),
+                newKey());
+
+        assertThat(store.findRun(keyed.runId()).orElseThrow().labels()).containsExactly("customer-42", "vip");
+        assertThat(store.findRuns(RunQuery.all().withLabel("customer-42"))).extracting(RunRecord::runId)
+                .containsExactly(keyed.runId());
+    }
+
+    @Test
     void listsTheRunsCarryingALabelWithTheOtherFiltersAndPagesThroughThem() {
         List<RunRecord> vip = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
