@@ -11,6 +11,8 @@ import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
@@ -87,6 +89,23 @@ class RunLabelsTest {
             assertThat(h.engine.runs(RunQuery.ofFlow("invoice").withLabel("customer:acme")
                     .withStatus(RunStatus.COMPLETED))).extracting(RunInfo::runId).containsExactlyInAnyOrder(first, other);
             assertThat(h.engine.runs(RunQuery.all().withLabel("vip").withStatus(RunStatus.FAILED))).isEmpty();
+        }
+    }
+
+    @Test
+    void aTriggersFireGivesTheLabelsOfItsOptionsToTheRunsItStartsWithTheTriggersConcurrencyKeyToo() {
+        try (EngineHarness h = new EngineHarness(new Bill())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build());
+            h.triggers.create(TriggerSpec.newBuilder("one-at-a-time", TriggerType.MANUAL).flow("invoice")
+                    .concurrencyKey("billing").build());
+
+            String plain = h.triggers.fire("by-hand", "{\"amount\":1}", VIP_OF_ACME).get(0).runId();
+            String keyed = h.triggers.fire("one-at-a-time", "{\"amount\":2}", VIP_OF_ACME).get(0).runId();
+
+            assertThat(h.awaitStatus(plain, RunStatus.COMPLETED).labels()).containsExactly("customer:acme", "vip");
+            RunInfo keyedRun = h.awaitStatus(keyed, RunStatus.COMPLETED);
+            assertThat(keyedRun.labels()).containsExactly("customer:acme", "vip");
+            assertThat(keyedRun.concurrencyKey()).hasValue("billing");
         }
     }
 
