@@ -64,6 +64,8 @@ public interface FlowService {
      *     another input
      * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
      *     before it runs already ({@code @AwaitBefore})
+     * @throws UnsupportedByAdapterException (since 0.2) if the options carry labels and the store adapter, written
+     *     for nvent 0.1, keeps none ({@link io.nvent.spi.FlowStore#keepsLabels()}); no run was started
      */
     StartedRun start(String flow, Object input, StartOptions options);
 
@@ -83,6 +85,8 @@ public interface FlowService {
      * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
      *     before it runs already ({@code @AwaitBefore})
      * @throws FlowNotFoundException if no flow has that name
+     * @throws UnsupportedByAdapterException (since 0.2) if the options carry labels and the store adapter, written
+     *     for nvent 0.1, keeps none; no run was started
      */
     StartedRun startWithJson(String flow, String jsonInput, StartOptions options);
 
@@ -482,10 +486,10 @@ public interface FlowService {
     /**
      * Runs matching a query, newest first.
      *
-     * @param query filters (flow, status, parent run) and page
+     * @param query filters (flow, status, parent run, label) and page
      * @return the matching runs by start time, newest first
-     * @throws UnsupportedByAdapterException (since 0.2) if the query names a parent run and the store
-     *     adapter, written for nvent 0.1, cannot list the runs of one parent
+     * @throws UnsupportedByAdapterException (since 0.2) if the query names a parent run or a label and the store
+     *     adapter, written for nvent 0.1, cannot list the runs of one parent or of one label
      */
     List<RunInfo> runs(RunQuery query);
 

@@ -56,7 +56,9 @@ import java.util.TreeSet;
  * @param labels business tags of the caller's choosing (a customer, a campaign, a batch) that the run carries, to
  *     find it by ({@link RunQuery#withLabel}); sorted, empty when none. At most {@value #MAX_LABELS} labels, each
  *     1 to {@value #MAX_LABEL_LENGTH} characters, no control characters, no leading or trailing white space;
- *     a label given twice counts once. A restart or rerun of the run keeps them (since 0.2)
+ *     a label given twice counts once. A restart or rerun of the run keeps them. A store adapter written for
+ *     nvent 0.1 keeps none and refuses a start with labels ({@link io.nvent.spi.FlowStore#keepsLabels()})
+ *     (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,

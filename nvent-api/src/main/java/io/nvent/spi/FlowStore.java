@@ -324,4 +324,43 @@ public interface FlowStore {
         }
         return deleteFinishedRuns(flow);
     }
+
+    /**
+     * Whether the store keeps {@link RunRecord#labels()} and filters {@link #findRuns} by
+     * {@link io.nvent.RunQuery#label()}. The default, for a store written for nvent 0.1, which stores the components
+     * it knows and drops the labels: {@code false}, and the engine refuses a start with labels
+     * ({@link #requireLabels}) rather than create a run that would never be found by them.
+     *
+     * @return {@code true} for a store that keeps labels (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsLabels() {
+        return false;
+    }
+
+    /**
+     * Refuses labels the store cannot keep, before a run with them is created: any where {@link #keepsLabels()} is
+     * {@code false}.
+     *
+     * @param flow the flow of the run to be created
+     * @param labels the run's labels ({@link io.nvent.StartOptions#labels()})
+     * @throws io.nvent.UnsupportedByAdapterException ({@value #LABELS_UNSUPPORTED}) naming the store, the flow and the
+     *     labels, if there are labels and the store cannot keep them
+     * @since 0.2
+     */
+    default void requireLabels(String flow, java.util.Set<String> labels) {
+        if (!labels.isEmpty() && !keepsLabels()) {
+            throw new io.nvent.UnsupportedByAdapterException(LABELS_UNSUPPORTED + " the store " + getClass().getName()
+                    + " keeps no labels (written for nvent 0.1): a run of flow '" + flow + "' is not started with the"
+                    + " labels " + labels + ", which it would drop; start it without labels, or use a store that"
+                    + " overrides FlowStore.keepsLabels (the memory or the JPA store)");
+        }
+    }
+
+    /**
+     * The message id the refusal of {@link #requireLabels} begins with.
+     *
+     * @since 0.2
+     */
+    String LABELS_UNSUPPORTED = "NVENT-0288";
 }

@@ -871,6 +871,8 @@ public abstract class FlowStoreContractTest {
 
     @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
+        assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")
+                .isTrue();
         RunRecord tagged = createLabeledRun("orders", "vip", "customer-42", "Grüße 😀 / ' \"quoted\"");
         RunRecord plain = createRun("orders");
 
@@ -882,6 +884,17 @@ public abstract class FlowStoreContractTest {
                 .containsExactlyInAnyOrder(tagged.labels(), Set.of());
         assertThat(store.findRuns(RunQuery.ofFlow("orders"))).extracting(RunRecord::labels)
                 .containsExactly(Set.of(), tagged.labels());
+    }
+
+    @Test
+    void aRunCreatedWithAnIdempotencyKeyIsFoundByItsLabels() {
+        RunRecord keyed = newRun("orders").withLabels(Set.of("vip", "customer-42"));
+        store.createRun(keyed, List.of(EventDraft.ofRun(EventType.FLOW_START, keyed.startedAt(), keyed.input())),
+                newKey());
+
+        assertThat(store.findRun(keyed.runId()).orElseThrow().labels()).containsExactly("customer-42", "vip");
+        assertThat(store.findRuns(RunQuery.all().withLabel("customer-42"))).extracting(RunRecord::runId)
+                .containsExactly(keyed.runId());
     }
 
     @Test
@@ -930,6 +943,12 @@ public abstract class FlowStoreContractTest {
         store.createRun(again, List.of());
         assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
                 .containsExactly(again.runId());
+        // Their ids taken again: no label of theirs was left behind to be found with, or to collide with.
+        store.createRun(RunRecord.started(doomed.runId(), "orders", INPUT, Optional.empty(), doomed.startedAt()),
+                List.of());
+        store.createRun(kept.withLabels(Set.of("vip")), List.of());
+        assertThat(store.findRuns(RunQuery.all().withLabel("vip"))).extracting(RunRecord::runId)
+                .containsExactlyInAnyOrder(again.runId(), kept.runId());
     }
 
     @Test

@@ -200,6 +200,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
 
     // ------------------------------------------------------------------ runs
 
+    /** In the column run.labels_text and the table run_label (V28). */
+    @Override
+    public boolean keepsLabels() {
+        return true;
+    }
+
     @Override
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
         payloads.checkRun(run, null);

@@ -775,6 +775,9 @@ public final class FlowEngine implements FlowService {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
+        if (!labels.isEmpty()) {
+            store.requireLabels(flow.name(), labels);   // asked only then: a run without labels costs no call
+        }
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);

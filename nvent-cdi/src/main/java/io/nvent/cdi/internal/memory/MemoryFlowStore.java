@@ -90,6 +90,12 @@ public class MemoryFlowStore implements FlowStore {
         }
     }
 
+    /** Labels live on the run records it holds. */
+    @Override
+    public boolean keepsLabels() {
+        return true;
+    }
+
     @Override
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
         return create(run, events, Optional.empty());

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -10,9 +11,12 @@ import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunRecord;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -88,8 +92,44 @@ class RunLabelsTest {
         }
     }
 
-    /** A store written for nvent 0.1 keeps no labels and knows no label filter: it lists runs of any label. */
+    @Test
+    void aTriggersFireGivesTheLabelsOfItsOptionsToTheRunsItStartsWithTheTriggersConcurrencyKeyToo() {
+        try (EngineHarness h = new EngineHarness(new Bill())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build());
+            h.triggers.create(TriggerSpec.newBuilder("one-at-a-time", TriggerType.MANUAL).flow("invoice")
+                    .concurrencyKey("billing").build());
+
+            String plain = h.triggers.fire("by-hand", "{\"amount\":1}", VIP_OF_ACME).get(0).runId();
+            String keyed = h.triggers.fire("one-at-a-time", "{\"amount\":2}", VIP_OF_ACME).get(0).runId();
+
+            assertThat(h.awaitStatus(plain, RunStatus.COMPLETED).labels()).containsExactly("customer:acme", "vip");
+            RunInfo keyedRun = h.awaitStatus(keyed, RunStatus.COMPLETED);
+            assertThat(keyedRun.labels()).containsExactly("customer:acme", "vip");
+            assertThat(keyedRun.concurrencyKey()).hasValue("billing");
+        }
+    }
+
+    /**
+     * A store written for nvent 0.1 keeps no labels (it stores the components it knows) and knows no label filter:
+     * it lists runs of any label.
+     */
     static final class StoreWithoutLabels extends MemoryFlowStore {
+        /** As the default of FlowStore, which a store written for 0.1 does not override. */
+        @Override
+        public boolean keepsLabels() {
+            return false;
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
+            return super.createRun(run.withLabels(Set.of()), events);
+        }
+
+        @Override
+        public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events, String idempotencyKey) {
+            return super.createRun(run.withLabels(Set.of()), events, idempotencyKey);
+        }
+
         @Override
         public List<RunRecord> findRuns(RunQuery query) {
             return super.findRuns(new RunQuery(query.flow(), query.status(), query.offset(), query.limit(),
@@ -101,13 +141,28 @@ class RunLabelsTest {
     void aStoreWrittenForNventOhPointOneIsNamedInTheRefusalInsteadOfListingRunsOfAnyLabel() {
         try (EngineHarness h = new EngineHarness(new StoreWithoutLabels(), new MemorySchedulingStore(), "instance-a",
                 new Bill())) {
-            h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1), VIP_OF_ACME).runId(), RunStatus.COMPLETED);
+            h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1)), RunStatus.COMPLETED);
 
             assertThatThrownBy(() -> h.engine.runs(RunQuery.all().withLabel("vip")))
                     .isInstanceOf(UnsupportedByAdapterException.class)
                     .hasMessageStartingWith("NVENT-0347 the store " + StoreWithoutLabels.class.getName()
                             + " cannot list the runs of one label");
             assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+        }
+    }
+
+    @Test
+    void aStoreWrittenForNventOhPointOneRefusesAStartWithLabelsRatherThanDropThem() {
+        try (EngineHarness h = new EngineHarness(new StoreWithoutLabels(), new MemorySchedulingStore(), "instance-a",
+                new Bill())) {
+            assertThatThrownBy(() -> h.engine.start("invoice", Map.of("amount", 1), VIP_OF_ACME))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0288 the store " + StoreWithoutLabels.class.getName()
+                            + " keeps no labels")
+                    .hasMessageContaining("flow 'invoice'").hasMessageContaining("[customer:acme, vip]");
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+            assertThat(h.awaitStatus(h.engine.start("invoice", Map.of("amount", 1)), RunStatus.COMPLETED).labels())
+                    .isEmpty();
         }
     }
 

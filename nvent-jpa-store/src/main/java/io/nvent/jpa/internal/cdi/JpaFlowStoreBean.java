@@ -129,6 +129,16 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean keepsLabels() {
+        return delegate().keepsLabels();
+    }
+
+    @Override
+    public void requireLabels(String flow, java.util.Set<String> labels) {
+        delegate().requireLabels(flow, labels);
+    }
+
+    @Override
     public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
         return delegate().recentRun(runId, minVersion, maxAge);
     }
