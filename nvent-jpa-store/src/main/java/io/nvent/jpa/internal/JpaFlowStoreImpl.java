@@ -506,7 +506,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.stats(connection, flow));
     }
 
-    /** From run_parent_status_idx (V30). */
+    /** From run_parent_started_idx, which holds the status since V30. */
     @Override
     public boolean countsChildRuns() {
         return true;

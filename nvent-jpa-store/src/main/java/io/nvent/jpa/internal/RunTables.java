@@ -327,7 +327,7 @@ final class RunTables {
         }
     }
 
-    /** The children of a run by status, from run_parent_status_idx (V30) alone. */
+    /** The children of a run by status, from run_parent_started_idx (with the status since V30) alone. */
     ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "select status, count(*) from " + runs + " where parent_run_id = ? group by status")) {
