@@ -21,5 +21,23 @@ public enum AwaitType {
      *
      * @since 0.2
      */
-    CONCURRENCY_KEY
+    CONCURRENCY_KEY,
+    /**
+     * The run's child runs have all ended: every run started by this run through
+     * {@link StepContext#startFlow} so far (by any step) is completed, failed or canceled. Before a step
+     * ({@link AwaitBefore}) it lets the step run once the children earlier steps started ended; after a step
+     * ({@link AwaitAfter}) it holds the step's emitted events until every child the run started, the step's own
+     * included, ended. A run with no child under way when the await registers resolves it at once. nvent
+     * resolves it when the last child ends (and the maintenance sweep, within seconds, if the instance on which
+     * it ended stopped before it looked); an operator may resolve it by hand, as any await. What resolves it
+     * is a JSON object of the counts of the run's children by how they ended, for instance
+     * {@code {"children": 1000, "completed": 997, "failed": 2, "canceled": 1}}: the step reads it as
+     * {@link StepContext#triggerData()} (before) or {@link StepContext#afterAwaitData} (after). A child a stalled
+     * step holds up is still under way. It needs a flow store that counts a run's children
+     * ({@link io.nvent.spi.FlowStore#countsChildRuns()}: the memory and the JPA store); with another the deployment
+     * fails.
+     *
+     * @since 0.2
+     */
+    CHILDREN
 }

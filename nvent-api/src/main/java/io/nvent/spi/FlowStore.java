@@ -363,4 +363,45 @@ public interface FlowStore {
      * @since 0.2
      */
     String LABELS_UNSUPPORTED = "NVENT-0288";
+
+    /**
+     * Whether the store counts a run's children ({@link #childRunCounts}), which awaits of type
+     * {@link io.nvent.AwaitType#CHILDREN} need. The default, for a store written for nvent 0.1: {@code false}, and
+     * the engine refuses to deploy a step with such an await ({@value #CHILD_RUN_COUNTS_UNSUPPORTED}).
+     *
+     * @return {@code true} for a store that counts children (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean countsChildRuns() {
+        return false;
+    }
+
+    /**
+     * Counts the runs this run started (those whose {@link RunRecord#parentRunId()} is it), by status, as stored
+     * now: the engine asks after each child's end has been stored, for a parent waiting on them, so a count must
+     * see every end committed before it. It is asked often (once per child's end), so a store should answer from
+     * an index on the parent, not by reading every run.
+     *
+     * <p>The default, for a store written for nvent 0.1, which cannot tell a run's children: refuses.
+     *
+     * @param parentRunId the parent run
+     * @return the counts; {@link ChildRunCounts#NONE} for a run without children (or no such run)
+     * @throws io.nvent.UnsupportedByAdapterException ({@value #CHILD_RUN_COUNTS_UNSUPPORTED}) naming the store, unless
+     *     it overrides this method (and {@link #countsChildRuns()})
+     * @since 0.2
+     */
+    default ChildRunCounts childRunCounts(String parentRunId) {
+        throw new io.nvent.UnsupportedByAdapterException(CHILD_RUN_COUNTS_UNSUPPORTED + " the store "
+                + getClass().getName() + " counts no child runs (written for nvent 0.1): awaits of type CHILDREN"
+                + " need a store that overrides FlowStore.countsChildRuns and childRunCounts (the memory or the JPA"
+                + " store)");
+    }
+
+    /**
+     * The message id the refusal of {@link #childRunCounts}'s default, and of a deployment with an await of type
+     * {@link io.nvent.AwaitType#CHILDREN} on such a store, begin with.
+     *
+     * @since 0.2
+     */
+    String CHILD_RUN_COUNTS_UNSUPPORTED = "NVENT-0289";
 }

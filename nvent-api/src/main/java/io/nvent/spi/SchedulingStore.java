@@ -100,6 +100,33 @@ public interface SchedulingStore {
     List<AwaitRecord> listAwaits(boolean waitingOnly, int limit);
 
     /**
+     * The waiting awaits of one type, in the order of their ids, from after {@code afterAwaitId}: the maintenance
+     * sweep pages through the awaits of type {@link io.nvent.AwaitType#CHILDREN} with it, as the backstop of a
+     * child's end whose check of its parent never ran (its instance stopped between). A store should read them
+     * from an index on the type and status (the JPA store's {@code run_await_type_idx}), not by reading every await.
+     *
+     * <p>The default reads every waiting await ({@link #listAwaits}) and keeps those of the type: right, but it reads
+     * them all on every call.
+     *
+     * @param type the await type
+     * @param afterAwaitId only awaits whose id sorts after this one; empty for the first page
+     * @param limit the most awaits returned, at least 1
+     * @return waiting awaits of the type, by id
+     * @since 0.2
+     */
+    default List<AwaitRecord> waitingAwaitsOfType(io.nvent.AwaitType type, Optional<String> afterAwaitId, int limit) {
+        Objects.requireNonNull(type, "type");
+        Objects.requireNonNull(afterAwaitId, "afterAwaitId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        return listAwaits(true, Integer.MAX_VALUE).stream()
+                .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING)
+                .filter(a -> afterAwaitId.map(after -> a.awaitId().compareTo(after) > 0).orElse(true))
+                .sorted(java.util.Comparator.comparing(AwaitRecord::awaitId)).limit(limit).toList();
+    }
+
+    /**
      * Deletes the awaits whose run {@code runs} no longer has: runs an operator deleted
      * ({@code FlowService.deleteRun}), a cleared history's, retention's. The engine calls it once it
      * has deleted runs, so that the list of awaits shows none of theirs. Their awaits are closed as a

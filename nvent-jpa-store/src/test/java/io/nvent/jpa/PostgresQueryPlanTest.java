@@ -161,6 +161,16 @@ class PostgresQueryPlanTest {
                 .doesNotContainIgnoringCase("sort"));
     }
 
+    /** The children of a run waiting on them, counted by status: from the index on the parent, without the rows. */
+    @Test
+    void theChildrenOfARunAreCountedFromTheIndexOnTheParent() {
+        List<String> selects = selectsOfRuns(store -> (int) store.childRunCounts("run-1").total());
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_started_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
     /**
      * A label's runs, newest first, a page at a time: read in the order of the label's index, each joined to its
      * run, not the runs of every label sorted.

@@ -15,6 +15,7 @@ import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RetentionPurge;
@@ -91,6 +92,8 @@ import org.junit.jupiter.api.Timeout;
  *       ({@link RunQuery#withParentRunId}) only the runs that run started, with a label
  *       ({@link RunQuery#withLabel}) only the runs carrying it, with the other filters and the page
  *       applied to them.</li>
+ *   <li>{@code childRunCounts}: the runs whose parent is the run, by status, running, awaiting and stalled ones
+ *       as under way; none for a run without children or no run.</li>
  *   <li>A run's labels ({@link RunRecord#labels()}) are kept as it was created with them, through
  *       every update, and go with it when it is deleted.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
@@ -867,6 +870,34 @@ public abstract class FlowStoreContractTest {
                 .containsExactlyElementsOf(idsNewestFirst(children.subList(0, 4)));
         assertThat(store.findRuns(RunQuery.all().withParentRunId(children.get(0).runId()))).as("a run without children")
                 .isEmpty();
+    }
+
+    @Test
+    void countsTheRunsOneRunStartedByHowFarTheyGot() {
+        assertThat(store.countsChildRuns()).as("a store counting children says so, or the engine refuses to deploy"
+                + " awaits on them").isTrue();
+        RunRecord batch = createRun("newsletter");
+        RunRecord otherBatch = createRun("newsletter");
+        List<RunRecord> children = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            children.add(createChildRun(i == 5 ? "report" : "mail", batch.runId()));
+        }
+        createChildRun("mail", otherBatch.runId());
+        store.updateRun(children.get(0).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(children.get(1).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(children.get(2).runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(children.get(3).runId(), setStatus(RunStatus.CANCELED));
+        store.updateRun(children.get(4).runId(), setStatus(RunStatus.AWAITING));
+
+        assertThat(store.childRunCounts(batch.runId())).as("the awaiting and the running child are under way")
+                .isEqualTo(new ChildRunCounts(6, 2, 2, 1, 1));
+        store.updateRun(children.get(4).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(children.get(5).runId(), setStatus(RunStatus.CANCELED));
+        assertThat(store.childRunCounts(batch.runId())).isEqualTo(new ChildRunCounts(6, 0, 3, 1, 2));
+        assertThat(store.childRunCounts(otherBatch.runId())).isEqualTo(new ChildRunCounts(1, 1, 0, 0, 0));
+        assertThat(store.childRunCounts(children.get(0).runId())).as("a run without children")
+                .isEqualTo(ChildRunCounts.NONE);
+        assertThat(store.childRunCounts("no-such-run")).isEqualTo(ChildRunCounts.NONE);
     }
 
     @Test

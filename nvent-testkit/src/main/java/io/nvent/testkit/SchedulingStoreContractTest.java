@@ -525,6 +525,27 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void pagesThroughTheWaitingAwaitsOfOneTypeByTheirIds() {
+        String runId = newRun();
+        List<AwaitRecord> onChildren = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            onChildren.add(childrenAwait(newRun(), T0.plusSeconds(10 - i)));
+        }
+        onChildren.forEach(store::saveAwait);
+        List.of(webhookAwait(runId, T0), eventAwait(runId, T0, "order.paid")).forEach(store::saveAwait);
+        store.closeAwait(onChildren.get(2).awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(20));
+        List<String> waitingById = onChildren.stream().map(AwaitRecord::awaitId)
+                .filter(id -> !id.equals(onChildren.get(2).awaitId())).sorted().toList();
+
+        List<AwaitRecord> first = store.waitingAwaitsOfType(AwaitType.CHILDREN, Optional.empty(), 3);
+        assertThat(first).extracting(AwaitRecord::awaitId).containsExactlyElementsOf(waitingById.subList(0, 3));
+        assertThat(store.waitingAwaitsOfType(AwaitType.CHILDREN, Optional.of(first.get(2).awaitId()), 3))
+                .extracting(AwaitRecord::awaitId).containsExactlyElementsOf(waitingById.subList(3, 4));
+        assertThat(first.get(0).type()).isEqualTo(AwaitType.CHILDREN);
+        assertThat(store.waitingAwaitsOfType(AwaitType.SCHEDULE, Optional.empty(), 3)).isEmpty();
+    }
+
+    @Test
     void listsEveryAwaitOfARunOldestFirst() {
         String runId = newRun();
         String otherRun = newRun();
@@ -2584,6 +2605,19 @@ public abstract class SchedulingStoreContractTest {
         return new AwaitRecord(id("await"), id("token"), runId, "orders", "ship", AwaitPosition.BEFORE,
                 AwaitType.TIME, AwaitStatus.WAITING, registeredAt, resolveAt, timeoutAt, TimeoutAction.CONTINUE,
                 Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * A waiting await before step {@code collect} for the run's children to end, no timeout.
+     *
+     * @param runId the run
+     * @param registeredAt when it started waiting
+     * @return the await, not yet saved
+     */
+    protected final AwaitRecord childrenAwait(String runId, Instant registeredAt) {
+        return new AwaitRecord(id("await"), id("token"), runId, "batch", "collect", AwaitPosition.BEFORE,
+                AwaitType.CHILDREN, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
     }
 
     /**

@@ -11,6 +11,7 @@ import io.nvent.RunStatus;
 import io.nvent.jpa.JpaFlowStore;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.jpa.RetentionPolicy;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
@@ -503,6 +504,18 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         // Plain JDBC: the monitoring UI asks often, and on a cold JVM Hibernate's first translation
         // of this query took ~100 ms (a few hundred classes) in the middle of the first request.
         return transactions.readJdbc(connection -> tables.stats(connection, flow));
+    }
+
+    /** From run_parent_started_idx, which holds the status since V30. */
+    @Override
+    public boolean countsChildRuns() {
+        return true;
+    }
+
+    @Override
+    public ChildRunCounts childRunCounts(String parentRunId) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        return transactions.readJdbc(connection -> tables.childRunCounts(connection, parentRunId));
     }
 
     // ------------------------------------------------------------------ state

@@ -275,6 +275,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "' order by registered_at, await_id", event));
     }
 
+    /** From run_await_type_idx (V20): the waiting awaits of one type, not every await. */
+    @Override
+    public List<AwaitRecord> waitingAwaitsOfType(AwaitType type, Optional<String> afterAwaitId, int limit) {
+        Objects.requireNonNull(type, "type");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        return read(connection -> selectAwaits(connection, "where await_type = '" + wire(type) + "' and status = '"
+                + WAITING + "' and await_id > ? order by await_id " + limit(limit), afterAwaitId.orElse("")));
+    }
+
     @Override
     public List<AwaitRecord> awaitsOfRun(String runId) {
         return read(connection -> selectAwaits(connection, "where run_id = ? order by registered_at, await_id",

@@ -9,6 +9,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -323,6 +324,21 @@ final class RunTables {
                 }
             }
             return stats;
+        }
+    }
+
+    /** The children of a run by status, from run_parent_started_idx (with the status since V30) alone. */
+    ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement(
+                "select status, count(*) from " + runs + " where parent_run_id = ? group by status")) {
+            statement.setString(1, parentRunId);
+            ChildRunCounts counts = ChildRunCounts.NONE;
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    counts = counts.plus(STATUS.convertToEntityAttribute(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return counts;
         }
     }
 

@@ -64,6 +64,16 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void theAwaitsPageShowsAnAwaitOnChildRunsWithALinkToTheRunsChildren() throws IOException {
+        String awaits = script("awaits.js");
+        String typeCell = between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
+
+        assertThat(awaits).contains("children: '⑃'", "children: 'resumes when the child runs its run started have all"
+                + " ended");
+        assertThat(typeCell).contains("a.type === 'children'", "href: `#/runs?parent=${a.runId}`", "'its child runs'");
+    }
+
+    @Test
     void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
         String typeCell = between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
 

@@ -22,6 +22,7 @@ import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
@@ -775,6 +776,85 @@ final class AwaitResolution {
             Optional<String> url = await.type() == AwaitType.WEBHOOK
                     ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
             fireHook(new AwaitRegistered(await.toInfo(), url));
+            if (await.type() == AwaitType.CHILDREN) {
+                // After the save: a child ending from now on finds the await; one that ended before, this count sees.
+                resolveIfChildrenEnded(await);
+            }
+        }
+    }
+
+    /**
+     * After a run's end was stored: if the run is a child whose parent waits on an await of type
+     * {@link AwaitType#CHILDREN}, resolves that await once none of the parent's children is under way. Each child's
+     * check comes after its own end committed, so of children ending at once on different instances the last to
+     * commit sees none under way (several may: only one resolves the await). A check that fails, or never runs (the
+     * instance stopped), is the maintenance sweep's ({@link #resolveAwaitsOnEndedChildren}).
+     */
+    void childEnded(RunRecord child) {
+        String parent = child.parentRunId().orElseThrow();
+        try {
+            for (AwaitRecord await : scheduling.awaitsOfRun(parent)) {
+                if (await.type() == AwaitType.CHILDREN && await.status() == AwaitStatus.WAITING) {
+                    resolveIfChildrenEnded(await);
+                }
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0590 run " + parent + " may wait for its child runs to end,"
+                    + " and could not be checked after its child " + child.runId() + " ended; the maintenance sweep"
+                    + " checks it within seconds", e);
+        }
+    }
+
+    /**
+     * Resolves a waiting await of type {@link AwaitType#CHILDREN} if none of its run's children is under way, with
+     * the counts of the children by how they ended ({@link #childrenEndedData}).
+     *
+     * @return whether it resolved the await here
+     */
+    private boolean resolveIfChildrenEnded(AwaitRecord await) {
+        ChildRunCounts children = store.childRunCounts(await.runId());
+        return children.underWay() == 0 && resolve(await, childrenEndedData(children), AwaitStatus.RESOLVED);
+    }
+
+    /** What resolves an await of type {@link AwaitType#CHILDREN}: the run's children counted by how they ended. */
+    static String childrenEndedData(ChildRunCounts children) {
+        return JsonText.object().num("children", children.total()).num("completed", children.completed())
+                .num("failed", children.failed()).num("canceled", children.canceled()).build();
+    }
+
+    /**
+     * The sweep's backstop for {@link #childEnded}: resolves the waiting awaits of type {@link AwaitType#CHILDREN}
+     * whose run has no child under way, reading a page of them from after {@code after} (by id).
+     *
+     * @return where the next page starts; empty once this page was the last (the next starts from the first)
+     */
+    Optional<String> resolveAwaitsOnEndedChildren(Optional<String> after, int limit) {
+        List<AwaitRecord> page = scheduling.waitingAwaitsOfType(AwaitType.CHILDREN, after, limit);
+        for (AwaitRecord await : page) {
+            if (StepWaits.notDeployed(registry, await.flow(), await.step()).isEmpty()) {
+                resolveIfChildrenEnded(await);
+            }
+        }
+        return page.size() < limit ? Optional.empty() : Optional.of(page.get(page.size() - 1).awaitId());
+    }
+
+    /**
+     * Refuses a deployment whose steps await their child runs ({@link AwaitType#CHILDREN}) on a flow store that
+     * cannot count them ({@link FlowStore#countsChildRuns()}): their runs would wait until their timeout.
+     */
+    static void requireChildRunCounts(FlowRegistry registry, FlowStore store) {
+        if (store.countsChildRuns()) {
+            return;
+        }
+        List<String> steps = registry.flows().stream().flatMap(flow -> flow.steps().stream()
+                .filter(step -> java.util.stream.Stream.of(step.awaitBefore(), step.awaitAfter())
+                        .flatMap(Optional::stream).anyMatch(a -> a.type() == AwaitType.CHILDREN))
+                .map(step -> flow.name() + "/" + step.name())).toList();
+        if (!steps.isEmpty()) {
+            throw new io.nvent.UnsupportedByAdapterException(FlowStore.CHILD_RUN_COUNTS_UNSUPPORTED + " steps " + steps
+                    + " await their child runs (AwaitType.CHILDREN), but the flow store " + store.getClass().getName()
+                    + " counts no child runs (written for nvent 0.1): use a store that overrides"
+                    + " FlowStore.countsChildRuns (the memory or the JPA store), or another await");
         }
     }
 

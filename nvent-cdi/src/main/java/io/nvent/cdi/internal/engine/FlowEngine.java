@@ -142,6 +142,7 @@ public final class FlowEngine implements FlowService {
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
                       Consumer<Object> hooks, EngineSettings settings) {
+        AwaitResolution.requireChildRunCounts(registry, store);
         this.registry = registry;
         this.store = store;
         this.scheduling = scheduling;
@@ -1033,7 +1034,7 @@ public final class FlowEngine implements FlowService {
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
-                clock.instant()).of(run);
+                store::childRunCounts, clock.instant()).of(run);
     }
 
     /**

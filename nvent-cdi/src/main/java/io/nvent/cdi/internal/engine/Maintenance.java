@@ -52,6 +52,12 @@ public final class Maintenance {
      * (it stopped in between).
      */
     static final Duration KEY_CHECK = Duration.ofSeconds(5);
+    /**
+     * How often the sweep resolves awaits on a run's children whose last child ended while no instance checked
+     * the parent (it stopped in between): a page of the waiting awaits of type CHILDREN, one count of each's
+     * children.
+     */
+    static final Duration CHILDREN_CHECK = Duration.ofSeconds(5);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -86,6 +92,9 @@ public final class Maintenance {
     private Instant lastCancelCheck = Instant.EPOCH;
     private Instant lastKeyCheck = Instant.EPOCH;
     private Instant lastStoppedRestartCheck = Instant.EPOCH;
+    private Instant lastChildrenCheck = Instant.EPOCH;
+    /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
+    private Optional<String> childrenAwaitsFrom = Optional.empty();
     /**
      * Where the next look for keyed restarts stopped while their copy waits for its original's concurrency key
      * starts among the awaiting runs, newest first: after this run, or at the newest.
@@ -196,6 +205,12 @@ public final class Maintenance {
             if (Duration.between(lastKeyCheck, now).compareTo(KEY_CHECK) >= 0) {
                 awaitResolution.settleUnsettledConcurrencyKeys(BATCH);
                 lastKeyCheck = now;
+            }
+        });
+        step("awaits on children", now, () -> {
+            if (Duration.between(lastChildrenCheck, now).compareTo(CHILDREN_CHECK) >= 0) {
+                childrenAwaitsFrom = awaitResolution.resolveAwaitsOnEndedChildren(childrenAwaitsFrom, BATCH);
+                lastChildrenCheck = now;
             }
         });
         step("queue pauses", now, () -> {

@@ -12,8 +12,8 @@ import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Publishes what was stored of runs to the live event stream: the one way the engine's parts publish,
- * so that metrics count every entry, a run's state is cleared when its entries call for it, and a run
- * that ended hands its concurrency key on.
+ * so that metrics count every entry, a run's state is cleared when its entries call for it, a run
+ * that ended hands its concurrency key on, and a child that ended lets its parent waiting on its children go on.
  */
 final class RunPublisher {
 
@@ -57,13 +57,17 @@ final class RunPublisher {
 
     /**
      * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
-     * held: every change that ends a run is published through here, with the run as stored, so that
-     * the hand-on costs no read of the run.
+     * held and, for a child, checks its parent's await of its children: every change that ends a run is published
+     * through here, with the run as stored, so that neither costs a read of the run.
      */
     void publish(StoredChange change) {
         publish(change.run().flow(), change.events());
-        if (change.run().concurrencyKey().isPresent() && change.events().stream().anyMatch(e -> e.type().isTerminal())) {
+        boolean ended = change.events().stream().anyMatch(e -> e.type().isTerminal());
+        if (ended && change.run().concurrencyKey().isPresent()) {
             awaitResolution.handOnConcurrencyKey(change.run());
+        }
+        if (ended && change.run().parentRunId().isPresent()) {
+            awaitResolution.childEnded(change.run());
         }
     }
 

@@ -12,6 +12,7 @@ import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
@@ -54,6 +55,7 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
     private final Function<String, Map<String, StepProgress>> progressOfRun;
+    private final Function<String, ChildRunCounts> childRunsOf;
     private final Instant now;
 
     /**
@@ -71,6 +73,7 @@ final class StepWaits {
      *     job the queue does not show: it may say the job was handed back
      * @param progressOfRun the progress of a run's running steps as {@link io.nvent.FlowService#progress} shows it:
      *     read after the run given to {@link #of}, it keeps only what the run, read again, shows running
+     * @param childRunsOf the counts of a run's children, read for a step awaiting them
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
@@ -78,7 +81,9 @@ final class StepWaits {
               BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
               BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
-              Function<String, Map<String, StepProgress>> progressOfRun, Instant now) {
+              Function<String, Map<String, StepProgress>> progressOfRun,
+              Function<String, ChildRunCounts> childRunsOf, Instant now) {
+        this.childRunsOf = childRunsOf;
         this.latestStart = latestStart;
         this.latestRetry = latestRetry;
         this.progressOfRun = progressOfRun;
@@ -127,7 +132,7 @@ final class StepWaits {
                 if (awaits == null) {
                     awaits = scheduling.awaitsOfRun(run.runId());
                 }
-                waits.add(awaiting(step.get(), awaits, scheduling));
+                waits.add(awaiting(run, step.get(), awaits));
             } else if (status == StepStatus.RUNNING) {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
@@ -527,14 +532,23 @@ final class StepWaits {
                 : Optional.of("the deployed flow '" + flow + "' has no step '" + step + "'");
     }
 
+    /** What a step awaiting its run's children waits for: how many of them are still under way. */
+    static String childrenUnderWay(ChildRunCounts children) {
+        return "waits for its child runs to end: " + children.underWay() + " of " + children.total() + " child run"
+                + (children.total() == 1 ? "" : "s") + " still under way";
+    }
+
     /** An awaiting step this deployment lacks: its await is left waiting (NVENT-0164), due or not. */
     private Optional<StepWait> awaitingNotDeployed(RunRecord run, String step, List<AwaitRecord> awaits) {
         return awaits.stream().filter(a -> a.step().equals(step) && a.status() == AwaitStatus.WAITING).findFirst()
                 .map(await -> {
                     Optional<Instant> due = await.resolveAt().or(await::timeoutAt);
                     String when = due.map(t -> t.isAfter(now) ? "is due at " + t : "has been due since " + t)
-                            .orElse("waits for " + (await.type() == io.nvent.AwaitType.EVENT
-                                    ? "event '" + await.event().orElse("?") + "'" : "a call of its webhook"));
+                            .orElse("waits for " + switch (await.type()) {
+                                case EVENT -> "event '" + await.event().orElse("?") + "'";
+                                case CHILDREN -> "its child runs to end";
+                                default -> "a call of its webhook";
+                            });
                     return new StepWait(step, StepStatus.AWAITING, Reason.AWAIT, "", due,
                             Optional.of(await.awaitId()), "NVENT-0164 its " + await.type().name().toLowerCase()
                                     + " await " + when + ", but " + notDeployed(registry, run.flow(), step)
@@ -544,7 +558,7 @@ final class StepWaits {
                 });
     }
 
-    private static StepWait awaiting(StepDefinition step, List<AwaitRecord> awaits, SchedulingStore scheduling) {
+    private StepWait awaiting(RunRecord run, StepDefinition step, List<AwaitRecord> awaits) {
         Optional<AwaitRecord> open = awaits.stream()
                 .filter(a -> a.step().equals(step.name()) && a.status() == AwaitStatus.WAITING).findFirst();
         if (open.isEmpty()) {
@@ -567,6 +581,7 @@ final class StepWaits {
                             ? " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)"
                             : " (NVENT-0562: runs with one key run at most " + await.concurrencyLimit()
                                     + " at a time, in the order they began waiting)");
+            case CHILDREN -> childrenUnderWay(childRunsOf.apply(run.runId())) + timeout;
         };
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),

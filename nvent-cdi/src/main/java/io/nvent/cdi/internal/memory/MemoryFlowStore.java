@@ -9,6 +9,7 @@ import io.nvent.RunNotFoundException;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.spi.Adapter;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
@@ -218,6 +219,23 @@ public class MemoryFlowStore implements FlowStore {
                 .skip(query.offset())
                 .limit(query.limit())
                 .toList();
+    }
+
+    @Override
+    public boolean countsChildRuns() {
+        return true;
+    }
+
+    @Override
+    public ChildRunCounts childRunCounts(String parentRunId) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        ChildRunCounts counts = ChildRunCounts.NONE;
+        for (RunRecord run : snapshot()) {
+            if (run.parentRunId().filter(parentRunId::equals).isPresent()) {
+                counts = counts.plus(run.status(), 1);
+            }
+        }
+        return counts;
     }
 
     @Override

@@ -81,7 +81,8 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
     private AwaitSpec await(AwaitType type, long delayMs, String cron, String zone, String event, String filterKey,
                             long timeoutMs, TimeoutAction action, int timeoutRetries) {
         Optional<Duration> timeout = timeoutMs > 0 ? Optional.of(Duration.ofMillis(timeoutMs))
-                : (type == AwaitType.WEBHOOK || type == AwaitType.EVENT ? Optional.of(awaitTimeout) : Optional.empty());
+                : (type == AwaitType.WEBHOOK || type == AwaitType.EVENT || type == AwaitType.CHILDREN
+                        ? Optional.of(awaitTimeout) : Optional.empty());
         return new AwaitSpec(type, Duration.ofMillis(Math.max(0, delayMs)), blankToEmpty(cron), ZoneId.of(zone),
                 blankToEmpty(event), blankToEmpty(filterKey), timeout, action,
                 timeoutRetries >= 0 ? timeoutRetries : awaitTimeoutRetries);

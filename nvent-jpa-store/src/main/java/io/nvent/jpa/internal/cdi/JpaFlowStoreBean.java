@@ -11,6 +11,7 @@ import io.nvent.jpa.internal.ContainerStores;
 import io.nvent.jpa.internal.JpaFlowStoreImpl;
 import io.nvent.jpa.internal.StoreSettings;
 import io.nvent.spi.Adapter;
+import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunMutation;
@@ -131,6 +132,16 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     @Override
     public boolean keepsLabels() {
         return delegate().keepsLabels();
+    }
+
+    @Override
+    public boolean countsChildRuns() {
+        return delegate().countsChildRuns();
+    }
+
+    @Override
+    public ChildRunCounts childRunCounts(String parentRunId) {
+        return delegate().childRunCounts(parentRunId);
     }
 
     @Override

@@ -1,6 +1,7 @@
 package io.nvent.jpa.internal.cdi;
 
 import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.HistoryEvent;
 import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
@@ -130,6 +131,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public List<AwaitRecord> listAwaits(boolean waitingOnly, int limit) {
         return delegate().listAwaits(waitingOnly, limit);
+    }
+
+    @Override
+    public List<AwaitRecord> waitingAwaitsOfType(AwaitType type, Optional<String> afterAwaitId, int limit) {
+        return delegate().waitingAwaitsOfType(type, afterAwaitId, limit);
     }
 
     @Override

@@ -1,0 +1,274 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitResolved;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import io.nvent.TimeoutAction;
+import io.nvent.UnsupportedByAdapterException;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunChange;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A step that waits for the child runs of its run to end ({@link AwaitType#CHILDREN}): the continuation of a batch
+ * runs once the last child ended, however it ended, and is told how they ended.
+ */
+class ChildrenAwaitTest {
+
+    /** The children the fan-out started, in order. */
+    static final List<String> children = new CopyOnWriteArrayList<>();
+    static final AtomicReference<Optional<String>> collected = new AtomicReference<>();
+
+    @BeforeEach
+    void reset() {
+        children.clear();
+        collected.set(null);
+    }
+
+    /** A parcel is shipped once its webhook is called; a call with {@code "lost": true} fails it. */
+    @FlowStep(flow = "parcel", name = "ship", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    public static class Ship implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            if (ctx.triggerData().orElse("").contains("lost")) {
+                throw new IllegalStateException("the parcel was lost");
+            }
+            return "shipped";
+        }
+    }
+
+    /** Starts as many parcels as the input's count asks for. */
+    @FlowStep(flow = "batch", name = "fan-out", role = StepRole.ENTRY, emits = "batch.started")
+    @FlowStep(flow = "batch-with-deadline", name = "fan-out", role = StepRole.ENTRY, emits = "batch.started")
+    public static class FanOut implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            startParcels(input, ctx);
+            ctx.emit("batch.started", input);
+            return null;
+        }
+    }
+
+    static void startParcels(Map<String, Object> input, StepContext ctx) {
+        for (int parcel = 1; parcel <= ((Number) input.get("count")).intValue(); parcel++) {
+            children.add(ctx.startFlow("parcel", Map.of("parcel", parcel)));
+        }
+    }
+
+    @FlowStep(flow = "batch", name = "collect", subscribes = "batch.started")
+    @AwaitBefore(type = AwaitType.CHILDREN)
+    public static class Collect implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            collected.set(ctx.triggerData());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "batch-with-deadline", name = "collect", subscribes = "batch.started")
+    @AwaitBefore(type = AwaitType.CHILDREN, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    public static class CollectWithDeadline implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            collected.set(ctx.triggerData());
+            return null;
+        }
+    }
+
+    /** Starts the parcels and emits at once; the emission is held until they all ended. */
+    @FlowStep(flow = "held-batch", name = "fan-out", role = StepRole.ENTRY, emits = "parcels.sent")
+    @AwaitAfter(type = AwaitType.CHILDREN)
+    public static class FanOutHeld implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            startParcels(input, ctx);
+            ctx.emit("parcels.sent", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "held-batch", name = "report", subscribes = "parcels.sent")
+    public static class Report implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            collected.set(ctx.afterAwaitData("fan-out"));
+            return null;
+        }
+    }
+
+    private static EngineHarness batches() {
+        return new EngineHarness(new Ship(), new FanOut(), new Collect(), new CollectWithDeadline(), new FanOutHeld(),
+                new Report());
+    }
+
+    /** Calls the webhook of a parcel waiting for it. */
+    private static void ship(EngineHarness h, String parcel, String body) {
+        await().until(() -> waitingAwait(h, parcel, AwaitType.WEBHOOK).isPresent());
+        h.engine.resolveAwait(waitingAwait(h, parcel, AwaitType.WEBHOOK).orElseThrow().awaitId(), body);
+    }
+
+    private static Optional<AwaitRecord> waitingAwait(EngineHarness h, String runId, AwaitType type) {
+        return h.scheduling.awaitsOfRun(runId).stream()
+                .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING).findFirst();
+    }
+
+    private static String startBatch(EngineHarness h, String flow, int parcels) {
+        String runId = h.engine.start(flow, Map.of("count", parcels));
+        await().until(() -> waitingAwait(h, runId, AwaitType.CHILDREN).isPresent() && children.size() == parcels);
+        return runId;
+    }
+
+    @Test
+    void theStepRunsOnceTheLastOfItsRunsChildrenCompletedAndReadsHowTheyEnded() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "batch", 3);
+            ship(h, children.get(0), "{}");
+            ship(h, children.get(1), "{}");
+            h.awaitStatus(children.get(1), RunStatus.COMPLETED);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.waits(runId)).extracting(StepWait::detail)
+                    .containsExactly("before it runs, it waits for its child runs to end: 1 of 3 child runs still"
+                            + " under way; it times out at " + h.clock.instant().plus(Duration.ofHours(1)));
+            assertThat(h.engine.waits(runId)).extracting(StepWait::awaitType)
+                    .containsExactly(Optional.of(AwaitType.CHILDREN));
+            assertThat(collected.get()).as("not run yet").isNull();
+
+            ship(h, children.get(2), "{}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(collected.get()).hasValue("{\"children\":3,\"completed\":3,\"failed\":0,\"canceled\":0}");
+            assertThat(h.eventsOf(runId, EventType.AWAIT_RESOLVED)).hasSize(1);
+            assertThat(h.hooksOf(AwaitResolved.class)).filteredOn(r -> r.await().runId().equals(runId)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aFailedAndACanceledChildEndTheWaitAsACompletedOneDoesAndAreCountedSo() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "batch", 3);
+            ship(h, children.get(0), "{\"lost\":true}");
+            h.awaitStatus(children.get(0), RunStatus.FAILED);
+            h.engine.cancel(children.get(1));
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            ship(h, children.get(2), "{}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(collected.get()).hasValue("{\"children\":3,\"completed\":1,\"failed\":1,\"canceled\":1}");
+        }
+    }
+
+    @Test
+    void aRunWithoutChildrenGoesOnAtOnceAndItsHistorySaysWhy() {
+        try (EngineHarness h = batches()) {
+            String runId = h.engine.start("batch", Map.of("count", 0));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(collected.get()).hasValue("{\"children\":0,\"completed\":0,\"failed\":0,\"canceled\":0}");
+            assertThat(h.types(runId)).containsSubsequence("await.registered", "await.resolved", "step.started");
+            assertThat(h.eventsOf(runId, EventType.AWAIT_RESOLVED).get(0).data())
+                    .contains("\"type\":\"children\"", "\"children\":0");
+        }
+    }
+
+    @Test
+    void anAfterAwaitHoldsTheStepsEmissionsUntilTheChildrenItStartedEnded() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "held-batch", 2);
+            ship(h, children.get(0), "{}");
+            h.awaitStatus(children.get(0), RunStatus.COMPLETED);
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("report");
+
+            h.engine.cancel(children.get(1));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(collected.get()).hasValue("{\"children\":2,\"completed\":1,\"failed\":0,\"canceled\":1}");
+        }
+    }
+
+    @Test
+    void theAwaitTimesOutAsOthersDoWhileAChildIsUnderWay() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "batch-with-deadline", 1);
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.types(runId)).contains("await.timeout");
+            assertThat(collected.get()).isNull();
+        }
+    }
+
+    @Test
+    void theSweepResolvesAnAwaitWhoseLastChildEndedWithoutLookingAtItsParent() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "batch", 1);
+            h.sweep();
+            // As if the instance that ended the child stopped before it looked at the parent.
+            h.store.updateRun(children.get(0), run -> Optional.of(new RunChange(
+                    run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
+            h.sweep();
+            assertThat(h.engine.run(runId).orElseThrow().status()).as("the sweep looks every 5 s")
+                    .isEqualTo(RunStatus.AWAITING);
+
+            h.clock.advance(Maintenance.CHILDREN_CHECK);
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(collected.get()).hasValue("{\"children\":1,\"completed\":0,\"failed\":0,\"canceled\":1}");
+        }
+    }
+
+    @Test
+    void anOperatorMayResolveItByHand() {
+        try (EngineHarness h = batches()) {
+            String runId = startBatch(h, "batch", 1);
+
+            h.engine.resolveAwait(waitingAwait(h, runId, AwaitType.CHILDREN).orElseThrow().awaitId(),
+                    Map.of("resolvedBy", "ops"));
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(collected.get()).hasValue("{\"resolvedBy\":\"ops\"}");
+        }
+    }
+
+    @Test
+    void aStoreThatCannotCountChildrenFailsTheDeploymentOfAStepAwaitingThem() {
+        MemoryFlowStore written01 = new MemoryFlowStore() {
+            @Override
+            public boolean countsChildRuns() {
+                return false;
+            }
+        };
+        assertThatThrownBy(() -> new EngineHarness(written01, new MemorySchedulingStore(),
+                "instance-a", new Ship(), new FanOut(), new Collect()))
+                .isInstanceOf(UnsupportedByAdapterException.class)
+                .hasMessageStartingWith("NVENT-0289 steps [batch/collect] await their child runs");
+    }
+}
