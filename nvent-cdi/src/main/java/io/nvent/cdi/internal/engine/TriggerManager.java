@@ -1344,6 +1344,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (spec.concurrencyLimit() != 1) {
             data.num("concurrencyLimit", spec.concurrencyLimit());
         }
+        if (!spec.labels().isEmpty()) {
+            data.strings("labels", spec.labels());
+        }
         return data.build();
     }
 }
