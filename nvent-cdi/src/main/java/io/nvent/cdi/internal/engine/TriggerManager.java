@@ -1041,7 +1041,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * The fire's options with the labels its runs carry: the trigger's and the options' own
      * ({@link TriggerSpec#labelsWith}).
      *
-     * @throws IllegalArgumentException (NVENT-0283) if they are more than a run carries
+     * @throws IllegalArgumentException if they are more than a run carries ({@link TriggerSpec#labelsWith})
      */
     private static StartOptions labelled(TriggerSpec spec, StartOptions options) {
         if (spec.labels().isEmpty()) {
