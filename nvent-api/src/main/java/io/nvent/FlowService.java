@@ -61,7 +61,7 @@ public interface FlowService {
      * @throws FlowNotFoundException if no flow has that name
      * @throws InvalidPayloadException if the input cannot be converted or is too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
-     *     another input
+     *     another input, or with other labels (since 0.2)
      * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
      *     before it runs already ({@code @AwaitBefore})
      * @throws UnsupportedByAdapterException (since 0.2) if the options carry labels and the store adapter, written
@@ -81,7 +81,7 @@ public interface FlowService {
      * @throws InvalidPayloadException if {@code jsonInput} is not valid JSON (empty text included) or is
      *     too large
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow with
-     *     another input
+     *     another input, or with other labels (since 0.2)
      * @throws IllegalArgumentException if the options carry a delay and the flow's entry step waits
      *     before it runs already ({@code @AwaitBefore})
      * @throws FlowNotFoundException if no flow has that name

@@ -1,13 +1,16 @@
 package io.nvent;
 
 import java.util.Objects;
+import java.util.Set;
+import java.util.TreeSet;
 
 /**
  * A start reused an idempotency key that an earlier start of the same flow used with another input:
  * it is a different request, and returning the earlier run would answer it wrongly. Nothing was
  * started. Likewise a restart or rerun ({@link RestartOptions}) whose key already started a run of the
  * flow by another request: a start, a restart of another run, a rerun of another run or from another
- * step. The REST API answers 422.
+ * step. A start with the key and input of the earlier one but other labels is another request too
+ * ({@link #ofLabels}). The REST API answers 422.
  *
  * @since 0.1
  */
@@ -84,11 +87,43 @@ public class IdempotencyKeyConflictException extends NventException {
                 idempotencyKey);
     }
 
+    /**
+     * A conflict of a start that gives the input of the run its key started, but other labels
+     * ({@link StartOptions#labels()}), with a message (NVENT-0284) that names the flow, the key, the earlier run
+     * and both sets of labels: the labels are part of the request, and the earlier run does not carry this one's.
+     *
+     * @param flow the flow the key was used for
+     * @param idempotencyKey the key
+     * @param runId the run the key started first
+     * @param earlierLabels the labels that run carries; empty for none
+     * @param labels the labels the start gives; empty for none
+     * @return the conflict
+     * @throws NullPointerException if an argument is {@code null}
+     * @since 0.2
+     */
+    public static IdempotencyKeyConflictException ofLabels(String flow, String idempotencyKey, String runId,
+                                                           Set<String> earlierLabels, Set<String> labels) {
+        return new IdempotencyKeyConflictException("NVENT-0284 idempotency key '"
+                + Objects.requireNonNull(idempotencyKey, "idempotencyKey") + "' of flow '"
+                + Objects.requireNonNull(flow, "flow") + "' already started run " + Objects.requireNonNull(runId, "runId")
+                + " with the same input and " + described(earlierLabels) + "; this start gives " + described(labels)
+                + ", so it is another request; nothing was started; a new request needs a new key",
+                flow, idempotencyKey, runId);
+    }
+
+    private static String described(Set<String> labels) {
+        return labels.isEmpty() ? "no labels" : "labels " + new TreeSet<>(labels);
+    }
+
     private IdempotencyKeyConflictException(String message, String idempotencyKey) {
+        this(message, "", idempotencyKey, "");
+    }
+
+    private IdempotencyKeyConflictException(String message, String flow, String idempotencyKey, String runId) {
         super(message);
-        this.flow = "";
+        this.flow = flow;
         this.idempotencyKey = idempotencyKey;
-        this.runId = "";
+        this.runId = runId;
     }
 
     /** {@return the flow the key was used for; empty for an emit's or a publish's key} */

@@ -25,7 +25,8 @@ import java.util.TreeSet;
  *     the same flow with the same key and the same input returns that run instead of creating
  *     another, for as long as the run is stored (until retention removes it). The same key with
  *     another input is refused ({@link IdempotencyKeyConflictException}): it is a different request
- *     that reused the key by mistake. Keys are per flow; a start inside a transaction that rolls back
+ *     that reused the key by mistake; so is the same input with other {@link #labels()} (since 0.2; the same
+ *     labels in another order are the same request). Keys are per flow; a start inside a transaction that rolls back
  *     leaves the key unused. At most {@value #MAX_KEY_LENGTH} characters, not blank, no control
  *     characters
  * @param delay how long after the start the entry step is queued: the run exists at once, waiting

@@ -19,7 +19,8 @@ import java.lang.annotation.Target;
  * @FlowStep(flow = "daily-report", name = "generate", role = StepRole.ENTRY)
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
- * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H")
+ * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H",
+ *          labels = {"nightly", "billing"})
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
@@ -172,6 +173,18 @@ public @interface Trigger {
      * @since 0.2
      */
     int concurrencyLimit() default 1;
+
+    /**
+     * Labels every run the trigger starts carries ({@link StartOptions#labels()}), to find them by: at most
+     * {@value StartOptions#MAX_LABELS}, each 1 to {@value StartOptions#MAX_LABEL_LENGTH} characters without control
+     * characters or surrounding white space. A label that breaks a rule fails the deployment. A fire whose
+     * options give labels too starts its runs with both ({@link TriggerSpec#labelsWith}).
+     *
+     * @return the labels; none by default
+     * @see TriggerSpec#labels()
+     * @since 0.2
+     */
+    String[] labels() default {};
 
     /**
      * Shown in the UI.

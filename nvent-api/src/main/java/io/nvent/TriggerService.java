@@ -143,12 +143,13 @@ public interface TriggerService {
      * key, or none. Options that carry the key with a limit they chose ({@link StartOptions#concurrencyLimitChosen()},
      * 1 included) have the fire's runs keep that limit instead of the trigger's; with the key alone, the runs keep the
      * trigger's limit (since 0.2). The options' key (and limit) of a fire of a trigger without one is the key of the runs the
-     * fire starts.
+     * fire starts. The runs carry the trigger's {@linkplain TriggerSpec#labels() labels} and the options' own, both
+     * ({@link TriggerSpec#labelsWith}; since 0.2).
      *
      * @param name trigger name
      * @param jsonPayload the input of each started run, as JSON text
-     * @param options the idempotency key, the start delay and the concurrency key and limit; {@link StartOptions#DEFAULTS}
-     *     for none
+     * @param options the idempotency key, the start delay, the concurrency key and limit, and labels;
+     *     {@link StartOptions#DEFAULTS} for none
      * @return the runs of the trigger's flows
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws TriggerDisabledException if it is disabled
@@ -157,7 +158,8 @@ public interface TriggerService {
      * @throws IdempotencyKeyConflictException if the key started runs with another payload
      * @throws IllegalArgumentException if the options carry a delay and one of the trigger's flows
      *     cannot start delayed; the message names the trigger, the flow and its entry step; or if the
-     *     options carry a concurrency key other than the trigger's own
+     *     options carry a concurrency key other than the trigger's own; or if the options' labels and the
+     *     trigger's are more than a run carries ({@code NVENT-0283}); nothing was started
      * @throws ConcurrencyKeyNotInPayloadException if the trigger reads its concurrency key from the payload,
      *     which holds none where it points; nothing was started
      * @since 0.2, the concurrency key

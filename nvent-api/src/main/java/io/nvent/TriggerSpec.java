@@ -2,9 +2,13 @@ package io.nvent;
 
 import java.time.Duration;
 import java.time.ZoneId;
+import java.util.Collection;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
+import java.util.SortedSet;
+import java.util.TreeSet;
 
 /**
  * What a trigger is: its type, the flows it starts, and its type's settings. Build with
@@ -53,6 +57,11 @@ import java.util.Optional;
  * (one at a time) to {@link StartOptions#MAX_CONCURRENCY_LIMIT} ({@code NVENT-0278}), above 1 only with a fixed
  * key or a pointer ({@code NVENT-0275}); with a pointer, each key read has the limit.
  *
+ * <p>A trigger may label the runs it starts ({@link StartOptions#labels()}): every run of its fires (ticks,
+ * missed ticks fired late, events, webhooks, manual and delayed fires) carries its {@code labels}, under the same
+ * rules as a start's ({@code NVENT-0286}, {@code NVENT-0287}). A fire whose own options give labels too starts
+ * its runs with both, the union, at most {@value StartOptions#MAX_LABELS} in all ({@link #labelsWith}).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -72,13 +81,14 @@ import java.util.Optional;
  * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom} (see above; since 0.2)
  * @param concurrencyLimit how many runs of one of its keys may be under way at a time, 1 to
  *     {@link StartOptions#MAX_CONCURRENCY_LIMIT} (see above; since 0.2)
+ * @param labels labels every run the trigger starts carries, sorted; empty for none (see above; since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
                           Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
-                          Optional<String> concurrencyKeyPrefix, int concurrencyLimit) {
+                          Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -131,7 +141,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
      * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
      * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
-     * @throws NullPointerException if an object component is {@code null}
+     * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
      *     {@link #MIN_EVERY} and {@link #MAX_EVERY}; an event trigger has no event name; an interval or
@@ -142,8 +153,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0231); or a misfire policy or grace is set on a trigger other than a schedule (NVENT-0232);
      *     or the concurrency key settings break a rule of {@link #checkConcurrencyKey} (NVENT-0266,
      *     NVENT-0268, NVENT-0269); or the concurrency limit breaks a rule of {@link #checkConcurrencyLimit}
-     *     (NVENT-0275, NVENT-0278)
-     * @since 0.2, the constructor with the misfire and concurrency key components; {@link #TriggerSpec(String, TriggerType, List,
+     *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
+     *     NVENT-0287)
+     * @since 0.2, the constructor with the misfire, concurrency key and label components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -160,6 +172,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(misfireGrace, "misfireGrace");
         checkConcurrencyKey(name, type, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
         checkConcurrencyLimit(name, concurrencyLimit, concurrencyKey, concurrencyKeyFrom);
+        labels = StartOptions.requireValidLabels(labels);
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -193,6 +206,37 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec without labels.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, Set.of());
     }
 
     /**
@@ -247,7 +291,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                        Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
                        String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace) {
         this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
-                Optional.empty(), Optional.empty(), Optional.empty(), 1);
+                Optional.empty(), Optional.empty(), Optional.empty(), 1, Set.of());
     }
 
     /**
@@ -344,6 +388,29 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
             throw new IllegalArgumentException("NVENT-0278 the concurrency limit of trigger '" + name + "' is invalid: "
                     + problem);
         });
+    }
+
+    /**
+     * The labels a run of a fire of this trigger carries: the trigger's and those the fire's options give
+     * ({@link StartOptions#labels()}), the union of the two, a label both give once.
+     *
+     * @param fireLabels the labels of the fire's options; empty for none
+     * @return the run's labels, sorted
+     * @throws NullPointerException if {@code fireLabels} or a label is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0283}) if the two together are more than
+     *     {@value StartOptions#MAX_LABELS}, naming both; ({@code NVENT-0286}) if a label of the fire's breaks a rule
+     * @since 0.2
+     */
+    public SortedSet<String> labelsWith(Collection<String> fireLabels) {
+        SortedSet<String> fire = StartOptions.requireValidLabels(fireLabels);
+        SortedSet<String> all = new TreeSet<>(labels);
+        all.addAll(fire);
+        if (all.size() > StartOptions.MAX_LABELS) {
+            throw new IllegalArgumentException("NVENT-0283 trigger '" + name + "' labels its runs with " + labels
+                    + " and the fire's options add " + fire + ": " + all.size() + " labels together, a run carries"
+                    + " at most " + StartOptions.MAX_LABELS + "; give the fire fewer labels, or the trigger");
+        }
+        return StartOptions.requireValidLabels(all);
     }
 
     private static void checkKeyPart(String trigger, String what, String text, int maxLength) {
@@ -482,7 +549,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKey.ifPresent(builder::concurrencyKey);
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
-        return builder.concurrencyLimit(concurrencyLimit);
+        return builder.concurrencyLimit(concurrencyLimit).labels(labels);
     }
 
     /**
@@ -493,7 +560,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
-                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
+                labels);
     }
 
     /**
@@ -505,7 +573,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      */
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
-                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit);
+                misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
+                labels);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -526,6 +595,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private String concurrencyKeyFrom;
         private String concurrencyKeyPrefix;
         private int concurrencyLimit = 1;
+        private Set<String> labels = Set.of();
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -719,6 +789,37 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * The labels every run the trigger starts carries, replacing any set before (see the class description):
+         * at most {@value StartOptions#MAX_LABELS}, each as {@link StartOptions#labels()} says; a label given twice
+         * counts once.
+         *
+         * @param value the labels; empty for none
+         * @return this builder
+         * @throws NullPointerException if {@code value} or a label is {@code null}
+         * @throws IllegalArgumentException if a label breaks a rule ({@code NVENT-0286}), or there are more than
+         *     {@value StartOptions#MAX_LABELS} ({@code NVENT-0287})
+         * @since 0.2
+         */
+        public Builder labels(Collection<String> value) {
+            this.labels = StartOptions.requireValidLabels(value);
+            return this;
+        }
+
+        /**
+         * The labels every run the trigger starts carries, replacing any set before; see
+         * {@link #labels(Collection)}.
+         *
+         * @param value the labels
+         * @return this builder
+         * @throws NullPointerException if {@code value} or a label is {@code null}
+         * @throws IllegalArgumentException as {@link #labels(Collection)}
+         * @since 0.2
+         */
+        public Builder labels(String... value) {
+            return labels(List.of(Objects.requireNonNull(value, "labels")));
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -731,7 +832,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
-                    Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit);
+                    Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels);
         }
     }
 }

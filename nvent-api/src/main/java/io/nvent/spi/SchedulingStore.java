@@ -1129,6 +1129,19 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps a trigger's {@link io.nvent.TriggerSpec#labels()} with the rest of its
+     * {@link TriggerRecord#spec()}. The default, for a store written for nvent 0.1, which stores the components it
+     * knows and would hand the trigger back without its labels: {@code false}, and the engine refuses a trigger with
+     * labels created or changed at run time rather than let its runs go unlabelled (it warns of a declared one).
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerLabels() {
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

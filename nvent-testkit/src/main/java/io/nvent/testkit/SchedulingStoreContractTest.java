@@ -754,6 +754,36 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheLabelsOfATriggerThroughItsChangesUntilTheyAreRemoved() {
+        assertThat(store.keepsTriggerLabels()).as("a store keeping a trigger's labels says so, or the engine refuses"
+                + " labelled triggers").isTrue();
+        TriggerRecord labelled = new TriggerRecord(TriggerSpec.newBuilder(id("nightly-labelled"), TriggerType.SCHEDULE)
+                .flow("report").cron("0 2 * * *").labels("nightly", "billing", "Grüße 😀 / ' \"quoted\"").build(),
+                true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord inserted = new TriggerRecord(TriggerSpec.newBuilder(id("hook-labelled"), TriggerType.WEBHOOK)
+                .flow("orders").labels("erp").build(), false, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(labelled);
+        store.insertTrigger(inserted);
+
+        assertThat(store.findTrigger(labelled.spec().name())).contains(labelled);
+        assertThat(store.findTrigger(inserted.spec().name())).map(TriggerRecord::spec).map(TriggerSpec::labels)
+                .contains(java.util.Set.of("erp"));
+        assertThat(store.listTriggers()).contains(labelled, inserted);
+
+        TriggerSpec relabelled = labelled.spec().toBuilder().labels("weekly").build();
+        assertThat(store.replaceTriggerSpec(labelled.spec(), relabelled)).isTrue();
+        assertThat(store.findTrigger(labelled.spec().name())).map(TriggerRecord::spec).contains(relabelled);
+
+        TriggerSpec unlabelled = relabelled.toBuilder().labels(List.of()).build();
+        assertThat(store.replaceTriggerSpec(relabelled, unlabelled)).isTrue();
+        assertThat(store.findTrigger(labelled.spec().name())).map(TriggerRecord::spec).contains(unlabelled)
+                .hasValueSatisfying(spec -> assertThat(spec.labels()).isEmpty());
+
+        store.saveTrigger(labelled);
+        assertThat(store.findTrigger(labelled.spec().name())).contains(labelled);
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

@@ -5,6 +5,7 @@ import io.nvent.war.stories.StoriesResource;
 import io.nvent.war.stories.TimeoutFlows;
 import io.nvent.war.stories.TransactionProbe;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import java.io.File;
 import java.net.URI;
 import java.net.URL;
@@ -443,6 +444,45 @@ class WorkflowStoriesIT {
     @SuppressWarnings("unchecked")
     private static List<String> sentKeys(Console console) {
         return (List<String>) console.script("return window.sentKeys || [];");
+    }
+
+    @Test
+    void anOperatorLabelsAWebhookTriggerInTheConsoleAndItsRunsCarryTheLabelsUntilTheyAreEmptied() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        Http.Reply created = http.post("api/nvent/triggers", "{\"name\":\"story-labelled\",\"type\":\"webhook\","
+                + "\"flows\":[\"inventory-sync\"]}");
+        assertThat(created.status()).as(created.body()).isEqualTo(201);
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            saveLabels(console, "story-labelled", "nightly, billing");
+
+            JsonObject labelled = http.get("api/nvent/triggers/story-labelled").json();
+            assertThat(labelled.getJsonArray("labels").getValuesAs(JsonString::getString))
+                    .containsExactly("billing", "nightly");
+            console.until(() -> console.text(By.id("trigger-labels")).contains("billing"));
+            console.go("#/triggers/story-labelled/edit");
+            console.until(() -> console.attribute(By.id("tf-labels"), "value").equals("billing, nightly"));
+
+            Http.Reply fired = Http.anonymous(base).post("api/nvent/triggers/story-labelled/webhook",
+                    "{\"sku\":\"A-7\"}");
+            assertThat(fired.status()).as(fired.body()).isEqualTo(202);
+            String runId = fired.json().getJsonArray("runs").getString(0);
+            assertThat(http.get("api/nvent/runs/" + runId).json().getJsonArray("labels")
+                    .getValuesAs(JsonString::getString)).containsExactly("billing", "nightly");
+            http.awaitRun(runId, "completed");
+
+            saveLabels(console, "story-labelled", "");
+            assertThat(http.get("api/nvent/triggers/story-labelled").json()).doesNotContainKey("labels");
+        } finally {
+            http.delete("api/nvent/triggers/story-labelled");
+        }
+    }
+
+    /** Edits a trigger in the console, typing its labels (comma-separated; "" empties them), and saves. */
+    private static void saveLabels(Console console, String trigger, String labels) {
+        console.go("#/triggers/" + trigger + "/edit");
+        typeInto(console, "tf-labels", labels);
+        console.click(By.id("tf-submit"));
+        console.until(() -> console.hash().equals("#/triggers/" + trigger));
     }
 
     /**

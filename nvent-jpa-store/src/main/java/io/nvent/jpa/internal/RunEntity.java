@@ -193,6 +193,11 @@ class RunEntity {
         return runLabels.isEmpty() ? null : String.join("\n", runLabels);
     }
 
+    /** The labels a {@link #labelsText} column holds: none for null. */
+    static Set<String> labels(String labelsText) {
+        return labelsText == null ? Set.of() : Set.of(labelsText.split("\n"));
+    }
+
     /** The {@code concurrency_limit} column of a run: null for the limit 1, which keeps rows as before V23. */
     static Integer concurrencyLimitColumn(RunRecord run) {
         return run.concurrencyLimit() == 1 ? null : run.concurrencyLimit();
@@ -210,7 +215,7 @@ class RunEntity {
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
                 Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey),
                 concurrencyLimit == null ? 1 : concurrencyLimit,
-                labelsText == null ? Set.of() : Set.of(labelsText.split("\n")));
+                labels(labelsText));
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

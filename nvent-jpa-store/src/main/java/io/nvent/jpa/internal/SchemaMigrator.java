@@ -57,7 +57,7 @@ final class SchemaMigrator {
             "V22__trigger_concurrency_key.sql", "V23__concurrency_limit.sql", "V24__lease_execution.sql",
             "V25__trigger_concurrency_limit.sql", "V26__request_key.sql",
             "V27__concurrency_key_settle.sql",
-            "V28__run_label.sql",
+            "V28__run_label.sql", "V29__trigger_labels.sql",
             "V30__run_parent_status.sql");
 
     private SchemaMigrator() {

@@ -115,7 +115,7 @@ export function runsView(ctx) {
  * A run's labels as small tags; a click on one lists the runs carrying it: `onPick` on the run list (the
  * row's own click, which opens the run, is left alone), a link to that list elsewhere.
  */
-function labelTags(run, onPick) {
+export function labelTags(run, onPick) {
   if (!run.labels || !run.labels.length) return null;
   return h('span', { class: 'chips run-labels' }, run.labels.map((l) => h('a', {
     class: 'pill run-label', href: `#/runs?label=${encodeURIComponent(l)}`, title: `runs labeled ${l}`, dataset: { label: l },

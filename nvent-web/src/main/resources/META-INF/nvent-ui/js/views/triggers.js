@@ -7,6 +7,7 @@ import {
   h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
   copyButton, confirmDialog, toggle, toast, utc,
 } from '../ui.js';
+import { labelTags } from './runs.js';
 
 export const TYPES = {
   schedule: { icon: '◷', label: 'Schedule', short: 'on a cron schedule or interval', text: 'Starts the flows on a cron schedule or at a fixed interval, once per tick across all instances.' },
@@ -400,6 +401,7 @@ export function triggerView(ctx) {
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),
+      h('dt', {}, 'Labels'), h('dd', { id: 'trigger-labels' }, labelTags(t) || h('span', { class: 'muted' }, 'none: its runs carry the labels of a fire\'s options only')),
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
@@ -711,6 +713,12 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-key-prefix' }, 'after the prefix'), keyPrefixInput),
       h('div', { class: 'field' }, h('label', { for: 'tf-concurrency-limit' }, 'at a time'), keyLimitInput)),
     h('div', { class: 'hint' }, 'Runs with one key run one at a time, or up to the number given (1 to 1000). A fixed key for all runs, or a JSON Pointer (not for schedules) to each fire\'s key in its payload, with an optional prefix.'));
+  // Comma-separated in the form, an array in the body; the server checks each label (400 says which).
+  const labelsInput = h('input', { type: 'text', id: 'tf-labels', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. nightly, billing',
+    value: existing && existing.labels ? existing.labels.join(', ') : '', oninput: () => renderApi() });
+  const labelFields = h('div', { id: 'tf-labels-fields' },
+    h('div', { class: 'field' }, h('label', { for: 'tf-labels' }, 'Labels (optional)'), labelsInput),
+    h('div', { class: 'hint' }, 'Every run the trigger starts carries these labels, to find its runs by (up to 10, each 1 to 64 characters).'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -719,7 +727,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields, keyFields,
+    scheduleFields, eventFields, keyFields, labelFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -925,6 +933,9 @@ function triggerForm(ctx, existing) {
     const limit = keyLimitInput.value.trim();
     if (limit !== '') body.concurrencyLimit = /^[0-9]+$/.test(limit) ? Number(limit) : limit;
     else if (editing && existing.concurrencyLimit > 1) body.concurrencyLimit = null;   // back to one at a time
+    const labels = labelsInput.value.split(',').map((l) => l.trim()).filter((l) => l !== '');
+    if (labels.length) body.labels = labels;
+    else if (editing && existing.labels) body.labels = null;   // removes them
     return body;
   }
   function renderApi() {

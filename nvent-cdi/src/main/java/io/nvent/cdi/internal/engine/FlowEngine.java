@@ -442,13 +442,21 @@ public final class FlowEngine implements FlowService {
      * An idempotency key as a start is given it: the key (as the run's {@code flow.start} entry records
      * it), the text the store's key is derived from (the key in its scope: a trigger's, a step
      * execution's, or none for a caller's) and whether an earlier run with the key must have had the
-     * same input.
+     * same input, and the same labels.
      */
-    private record StartKey(String key, String seed, boolean sameInput) {
+    private record StartKey(String key, String seed, boolean sameInput, boolean sameLabels) {
 
-        /** A key of the caller's: another input with it is a mistake. */
+        private StartKey(String key, String seed, boolean sameInput) {
+            this(key, seed, sameInput, false);
+        }
+
+        /**
+         * A key of the caller's: another input, or other labels, with it is a mistake. A trigger's keys compare
+         * the input only: the labels of its fires are mostly the trigger's, which an operator may change between
+         * a webhook's delivery and the sender's retry of it.
+         */
         static StartKey callers(String key) {
-            return new StartKey(key, key, true);
+            return new StartKey(key, key, true, true);
         }
 
         /** A sender's key for a trigger's fire, per trigger. */
@@ -496,7 +504,7 @@ public final class FlowEngine implements FlowService {
                                               StartKey key, String storedKey, JsonText startData,
                                               Optional<Duration> delay, Optional<String> concurrencyKey,
                                               int concurrencyLimit, Set<String> labels) {
-        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson);
+        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels);
         if (earlier.isPresent()) {
             return earlier.get();
         }
@@ -506,7 +514,7 @@ public final class FlowEngine implements FlowService {
                     flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
                     concurrencyKey, concurrencyLimit, labels), true);
         } catch (NventException raced) {
-            return earlierStart(storedKey, flow.name(), key, inputJson).orElseThrow(() -> raced);
+            return earlierStart(storedKey, flow.name(), key, inputJson, labels).orElseThrow(() -> raced);
         }
     }
 
@@ -543,7 +551,8 @@ public final class FlowEngine implements FlowService {
         return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey));
     }
 
-    private Optional<StartedRun> earlierStart(String storedKey, String flow, StartKey key, String inputJson) {
+    private Optional<StartedRun> earlierStart(String storedKey, String flow, StartKey key, String inputJson,
+                                              Set<String> labels) {
         // A step execution's keys are newer than runs identified by their key: one read, not two.
         Optional<RunRecord> holder = key.sameInput() ? runHoldingKey(storedKey) : store.findRunByKey(storedKey);
         return holder.map(run -> {
@@ -555,6 +564,10 @@ public final class FlowEngine implements FlowService {
                         + " earlier execution of the same step attempt, with another input than this execution"
                         + " gives: that run is returned, with the input it was started with", run.runId(), flow,
                         key.key());
+            }
+            // As sets: the order a caller gives them in, or a label given twice, makes no other request.
+            if (key.sameLabels() && !run.labels().equals(labels)) {
+                throw IdempotencyKeyConflictException.ofLabels(flow, key.key(), run.runId(), run.labels(), labels);
             }
             return new StartedRun(run.runId(), false);
         });

@@ -172,6 +172,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         for (TriggerSpec declared : declaredNow.values()) {
             warnIfLimitNotKept(declared);
+            warnIfLabelsNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -201,6 +202,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + SchedulingStore.CONCURRENCY_LIMITS_UNSUPPORTED + ") until"
                     + " its @Trigger(concurrencyLimit) is 1 or the store keeps concurrency limits (the memory or the"
                     + " JPA store)");
+        }
+    }
+
+    /**
+     * Warns of a declared trigger whose labels the store cannot keep: it hands the trigger back without them, and
+     * its runs go unlabelled. A trigger created at run time is refused instead ({@link #validate}).
+     */
+    private void warnIfLabelsNotKept(TriggerSpec declared) {
+        if (!declared.labels().isEmpty() && !store.keepsTriggerLabels()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0595 trigger '" + declared.name() + "' is declared with"
+                    + " labels " + declared.labels() + ", but scheduling store " + store.getClass().getName()
+                    + " keeps no trigger labels (SchedulingStore.keepsTriggerLabels is false, written for nvent 0.1):"
+                    + " the runs it starts carry none of them until the store keeps them (the memory or the JPA"
+                    + " store)");
         }
     }
 
@@ -1023,6 +1038,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     // ---------------------------------------------------------------- internals
 
     /**
+     * The fire's options with the labels its runs carry: the trigger's and the options' own
+     * ({@link TriggerSpec#labelsWith}).
+     *
+     * @throws IllegalArgumentException if they are more than a run carries ({@link TriggerSpec#labelsWith})
+     */
+    private static StartOptions labelled(TriggerSpec spec, StartOptions options) {
+        if (spec.labels().isEmpty()) {
+            return options;
+        }
+        return new StartOptions(options.idempotencyKey(), options.delay(), options.concurrencyKey(),
+                options.concurrencyLimit(), options.concurrencyLimitChosen(), spec.labelsWith(options.labels()));
+    }
+
+    /**
      * Starts the trigger's flows and records the fire. A flow this deployment lacks (removed from
      * the code, a runtime trigger naming it outlives it) is a known case: logged once per trigger
      * without a stack trace; a fire by name is refused for it every time, while of the ticks and
@@ -1045,7 +1074,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Instant now = clock.instant();
         StartOptions keyed;
         try {
-            keyed = TriggerConcurrencyKey.startOptions(spec, payloadJson, options);
+            keyed = TriggerConcurrencyKey.startOptions(spec, payloadJson, labelled(spec, options));
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
@@ -1256,6 +1285,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " fire would fail; give the trigger limit 1, or use a store that keeps concurrency limits (the"
                     + " memory or the JPA store)");
         }
+        if (!spec.labels().isEmpty() && !store.keepsTriggerLabels()) {
+            // Stored without them, the trigger would start unlabelled runs that no one finds by its labels.
+            throw new UnsupportedByAdapterException("NVENT-0594 trigger '" + spec.name() + "' has labels "
+                    + spec.labels() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
+                    + " labels (SchedulingStore.keepsTriggerLabels is false, written for nvent 0.1): its runs would"
+                    + " carry none; give the trigger no labels, or use a store that keeps them (the memory or the JPA"
+                    + " store)");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -1306,6 +1343,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.concurrencyKeyPrefix().ifPresent(prefix -> data.str("concurrencyKeyPrefix", prefix));
         if (spec.concurrencyLimit() != 1) {
             data.num("concurrencyLimit", spec.concurrencyLimit());
+        }
+        if (!spec.labels().isEmpty()) {
+            data.strings("labels", spec.labels());
         }
         return data.build();
     }

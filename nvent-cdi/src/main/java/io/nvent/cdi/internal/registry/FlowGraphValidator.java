@@ -274,6 +274,15 @@ public final class FlowGraphValidator {
         TriggerRules.of(trigger).problems().forEach(problem -> problems.add(where + problem));
         checkMisfire(where, trigger, problems);
         checkConcurrencyKey(where, trigger, problems);
+        checkLabels(where, trigger, problems);
+    }
+
+    private static void checkLabels(String where, Trigger trigger, List<String> problems) {
+        try {
+            StartOptions.requireValidLabels(List.of(trigger.labels()));
+        } catch (IllegalArgumentException e) {
+            problems.add(where + "labels: " + e.getMessage());
+        }
     }
 
     private static void checkConcurrencyKey(String where, Trigger trigger, List<String> problems) {
@@ -330,6 +339,7 @@ public final class FlowGraphValidator {
                         || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
                         || first.concurrencyLimit() != trigger.concurrencyLimit()
+                        || !new HashSet<>(List.of(first.labels())).equals(new HashSet<>(List.of(trigger.labels())))
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {
                     problems.add("NVENT-0107 trigger '" + trigger.name() + "' is declared differently on "

@@ -114,7 +114,8 @@ public final class FlowRegistry {
                     spec.misfireGrace(java.time.Duration.parse(t.misfireGrace().trim()));
                 }
                 spec.concurrencyKey(blankAsNone(t.concurrencyKey())).concurrencyKeyFrom(blankAsNone(t.concurrencyKeyFrom()))
-                        .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix())).concurrencyLimit(t.concurrencyLimit());
+                        .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix())).concurrencyLimit(t.concurrencyLimit())
+                        .labels(t.labels());
                 triggers.put(t.name(), spec.build());
             }
         }

@@ -3,11 +3,13 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
+import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -106,6 +108,44 @@ class RunLabelsTest {
             RunInfo keyedRun = h.awaitStatus(keyed, RunStatus.COMPLETED);
             assertThat(keyedRun.labels()).containsExactly("customer:acme", "vip");
             assertThat(keyedRun.concurrencyKey()).hasValue("billing");
+        }
+    }
+
+    @Test
+    void aKeyedStartReplayedWithOtherLabelsIsAConflictNamingBothAndTheSameLabelsOtherwiseGivenAreTheFirstRun() {
+        try (EngineHarness h = new EngineHarness(new Bill())) {
+            StartOptions keyedVip = StartOptions.newBuilder().idempotencyKey("inv-7").labels("vip", "customer:acme")
+                    .build();
+            String first = h.engine.start("invoice", Map.of("amount", 5), keyedVip).runId();
+
+            assertThatThrownBy(() -> h.engine.start("invoice", Map.of("amount", 5), StartOptions.newBuilder()
+                    .idempotencyKey("inv-7").label("vip").build()))
+                    .isInstanceOf(IdempotencyKeyConflictException.class)
+                    .hasMessage("NVENT-0284 idempotency key 'inv-7' of flow 'invoice' already started run " + first
+                            + " with the same input and labels [customer:acme, vip]; this start gives labels [vip], so it"
+                            + " is another request; nothing was started; a new request needs a new key");
+            assertThatThrownBy(() -> h.engine.start("invoice", Map.of("amount", 5), StartOptions.idempotent("inv-7")))
+                    .hasMessageContaining("this start gives no labels");
+            StartedRun again = h.engine.start("invoice", Map.of("amount", 5), StartOptions.newBuilder()
+                    .idempotencyKey("inv-7").labels("customer:acme", "vip", "vip").build());
+            assertThat(again).isEqualTo(new StartedRun(first, false));
+            assertThat(h.engine.runs(RunQuery.all())).hasSize(1);
+        }
+    }
+
+    @Test
+    void aWebhooksDeliveryRetriedAfterItsTriggersLabelsChangedGetsItsRunNotAConflict() {
+        try (EngineHarness h = new EngineHarness(new Bill())) {
+            TriggerSpec hook = TriggerSpec.newBuilder("erp-hook", TriggerType.WEBHOOK).flow("invoice").labels("erp")
+                    .build();
+            h.triggers.create(hook);
+            StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            String first = h.triggers.fire("erp-hook", "{\"amount\":1}", delivery).get(0).runId();
+
+            h.triggers.update(hook.toBuilder().labels("erp", "billing").build());
+
+            assertThat(h.triggers.fire("erp-hook", "{\"amount\":1}", delivery))
+                    .containsExactly(new StartedRun(first, false));
         }
     }
 

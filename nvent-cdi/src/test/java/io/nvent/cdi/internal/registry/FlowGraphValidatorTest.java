@@ -599,6 +599,49 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0107 trigger 'fine-limit' is declared differently"));
     }
 
+    @FlowStep(flow = "labelled", name = "bill", role = StepRole.ENTRY)
+    @Trigger(name = "spaced", type = TriggerType.MANUAL, labels = {"nightly", " vip"})
+    @Trigger(name = "eleven", type = TriggerType.MANUAL, labels = {"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9",
+            "l10", "l11"})
+    @Trigger(name = "fine-labels", type = TriggerType.MANUAL, labels = {"nightly", "billing"})
+    static class BadTriggerLabels implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "labelled-too", name = "bill", role = StepRole.ENTRY)
+    @Trigger(name = "fine-labels", type = TriggerType.MANUAL, labels = {"billing", "nightly", "billing"})
+    static class SameTriggerLabelsOtherwiseWritten implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "labelled-too", name = "bill", role = StepRole.ENTRY)
+    @Trigger(name = "fine-labels", type = TriggerType.MANUAL, labels = "nightly")
+    static class OtherTriggerLabels implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void invalidLabelsOfTriggersFailDeploymentNamingTheClassTheTriggerAndTheRule() {
+        assertThat(problemsOf(BadTriggerLabels.class)).hasSize(2).allSatisfy(p -> assertThat(p)
+                .contains("NVENT-0101", BadTriggerLabels.class.getName())).satisfiesExactly(
+                        p -> assertThat(p).contains("@Trigger 'spaced'", "labels: NVENT-0286", "' vip'"),
+                        p -> assertThat(p).contains("@Trigger 'eleven'", "labels: NVENT-0287", "at most 10 labels"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentLabelsDisagreeButTheSameSetWrittenOtherwiseAgrees() {
+        assertThat(problemsOf(BadTriggerLabels.class, SameTriggerLabelsOtherwiseWritten.class))
+                .noneSatisfy(p -> assertThat(p).contains("'fine-labels'"));
+        assertThat(problemsOf(BadTriggerLabels.class, OtherTriggerLabels.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'fine-labels' is declared differently"));
+    }
+
     @Test
     void declarationsOfOneTriggerWithDifferentConcurrencyKeyPrefixesDisagree() {
         assertThat(problemsOf(BadConcurrencyKeys.class, OtherConcurrencyKeyPrefix.class)).anySatisfy(p -> assertThat(p)

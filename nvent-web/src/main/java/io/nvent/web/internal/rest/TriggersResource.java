@@ -43,6 +43,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import org.eclipse.microprofile.config.ConfigProvider;
@@ -62,7 +63,7 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -118,7 +119,8 @@ public class TriggersResource {
 
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
-     * "description","enabled","misfire","misfireGrace"}} → 201 with its {@code Location}; 409 if the name is
+     * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
+     * "concurrencyLimit","labels":[...]}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -447,6 +449,9 @@ public class TriggersResource {
                 : old.flatMap(TriggerSpec::filter)).ifPresent(spec::filter);
         misfire(body, type, old, spec);
         concurrencyKey(body, old, spec);
+        // Given replaces, null removes them, none keeps the old ones; a label the rules refuse is a 400 naming it.
+        spec.labels(body.has("labels") ? body.strings("labels", "labels").orElse(List.of())
+                : old.map(TriggerSpec::labels).orElse(Set.of()));
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -578,6 +583,9 @@ public class TriggersResource {
         spec.concurrencyKeyPrefix().ifPresent(prefix -> body.add("concurrencyKeyPrefix", prefix));
         if (spec.concurrencyKey().isPresent() || spec.concurrencyKeyFrom().isPresent()) {
             body.add("concurrencyLimit", spec.concurrencyLimit());
+        }
+        if (!spec.labels().isEmpty()) {
+            body.add("labels", Json.createArrayBuilder(spec.labels()));
         }
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {

@@ -75,6 +75,26 @@ class RunLabelRequestsTest {
     }
 
     @Test
+    void aKeyedStartRepeatedWithOtherLabelsIsA422NamingBothAndWithTheSameLabelsInAnyOrderGetsTheFirstRun() {
+        ContainerResponse first = api.requestWithBody("POST", "flows/invoice/runs?label=vip&label=customer%3Aacme",
+                "{}", "Idempotency-Key", "inv-7");
+        String runId = started(first);
+
+        ContainerResponse otherLabels = api.requestWithBody("POST", "flows/invoice/runs?label=vip", "{}",
+                "Idempotency-Key", "inv-7");
+        ContainerResponse sameLabels = api.requestWithBody("POST", "flows/invoice/runs?label=customer%3Aacme&label=vip",
+                "{}", "Idempotency-Key", "inv-7");
+
+        assertThat(otherLabels.getStatus()).isEqualTo(422);
+        assertThat(otherLabels.getEntity()).asString().contains("NVENT-0284 idempotency key 'inv-7' of flow 'invoice'"
+                + " already started run " + runId + " with the same input and labels [customer:acme, vip]; this start"
+                + " gives labels [vip]");
+        assertThat(sameLabels.getStatus()).isEqualTo(200);
+        assertThat(sameLabels.getEntity()).asString().contains(runId);
+        assertThat(runIds(api.get("runs"))).containsExactly(runId);
+    }
+
+    @Test
     void aListAsksForOneLabelWhichTheApiChecks() {
         ContainerResponse padded = api.get("runs?label=vip%20");
         ContainerResponse twoLabels = api.get("runs?label=a&label=b");

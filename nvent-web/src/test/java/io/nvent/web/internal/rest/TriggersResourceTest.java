@@ -16,6 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import io.nvent.testkit.LogRecorder;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -96,7 +98,7 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
-                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit");
+                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -336,6 +338,38 @@ class TriggersResourceTest {
         resource.update("eu-orders", "{\"description\":\"orders of the EU\"}", null);
         assertThat(stored.spec("eu-orders").concurrencyKeyFrom()).as("kept").hasValue("/customerId");
         assertThat(stored.spec("eu-orders").concurrencyKeyPrefix()).as("kept").hasValue("eu:");
+    }
+
+    @Test
+    void labelsAreSetShownSortedKeptAndRemovedByNull() {
+        resource.update("qa-man", "{\"labels\":[\"nightly\",\"billing\",\"nightly\"]}", null);
+
+        assertThat(stored.spec("qa-man").labels()).containsExactly("billing", "nightly");
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow()).getJsonArray("labels"))
+                .isEqualTo(Json.createArrayBuilder().add("billing").add("nightly").build());
+        resource.update("qa-man", "{\"description\":\"by hand\"}", null);
+        assertThat(stored.spec("qa-man").labels()).as("kept").containsExactly("billing", "nightly");
+
+        resource.update("qa-man", "{\"labels\":[\"weekly\"]}", null);
+        assertThat(stored.spec("qa-man").labels()).as("replaced").containsExactly("weekly");
+        resource.update("qa-man", "{\"labels\":null}", null);
+        assertThat(stored.spec("qa-man").labels()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("labels");
+    }
+
+    @Test
+    void aLabelARunCouldNotCarryIsRefusedSayingWhyAndTheTriggerKeepsItsOwn() {
+        resource.update("qa-man", "{\"labels\":[\"nightly\"]}", null);
+
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"labels\":[\"nightly \"]}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0286 a label must not begin or end with white space, was 'nightly '");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"labels\":[" + IntStream.range(0, 11)
+                .mapToObj(i -> "\"l" + i + "\"").collect(Collectors.joining(",")) + "]}", null))
+                .hasMessageStartingWith("NVENT-0287 a run carries at most 10 labels");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"labels\":\"nightly\"}", null))
+                .hasMessageContaining("\"labels\" of the trigger must be an array of labels (strings)");
+        assertThat(stored.spec("qa-man").labels()).containsExactly("nightly");
     }
 
     @Test
