@@ -10,8 +10,6 @@ import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.FlowService;
 import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MultivaluedHashMap;
-import jakarta.ws.rs.core.MultivaluedMap;
 import java.lang.reflect.Proxy;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
@@ -80,18 +78,7 @@ class AwaitWebhookTest {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 
-    /** Request headers given as name, value, name, value …. */
-    static HttpHeaders headers(String... nameValues) {
-        MultivaluedMap<String, String> headers = new MultivaluedHashMap<>();
-        for (int i = 0; i < nameValues.length; i += 2) {
-            headers.add(nameValues[i], nameValues[i + 1]);
-        }
-        return (HttpHeaders) Proxy.newProxyInstance(AwaitWebhookTest.class.getClassLoader(),
-                new Class<?>[] {HttpHeaders.class}, (proxy, method, args) -> switch (method.getName()) {
-                    case "getRequestHeaders" -> headers;
-                    case "getHeaderString" -> headers.containsKey((String) args[0])
-                            ? String.join(",", headers.get((String) args[0])) : null;
-                    default -> throw new UnsupportedOperationException(method.getName());
-                });
+    private static HttpHeaders headers(String... nameValues) {
+        return TriggersResourceTest.headers(nameValues);
     }
 }

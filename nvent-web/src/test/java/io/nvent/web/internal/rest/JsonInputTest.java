@@ -35,7 +35,7 @@ class JsonInputTest {
         AwaitsResource awaits = new AwaitsResource();
         awaits.flows = AwaitWebhookTest.engineWithAwaitOf("a-token");
 
-        assertThatThrownBy(() -> awaits.webhook("a-token", AwaitWebhookTest.headers(), "{\"approved\" true}".getBytes(
+        assertThatThrownBy(() -> awaits.webhook("a-token", TriggersResourceTest.headers(), "{\"approved\" true}".getBytes(
                 java.nio.charset.StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("NVENT-0726 the body is not valid JSON at line 1, column 16: expected ':'");
     }

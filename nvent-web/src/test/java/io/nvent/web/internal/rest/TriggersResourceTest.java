@@ -570,7 +570,7 @@ class TriggersResourceTest {
     }
 
     /** Request headers given as name, value, name, value … (a name given twice is two header fields). */
-    private static jakarta.ws.rs.core.HttpHeaders headers(String... nameValues) {
+    static jakarta.ws.rs.core.HttpHeaders headers(String... nameValues) {
         jakarta.ws.rs.core.MultivaluedMap<String, String> headers = new jakarta.ws.rs.core.MultivaluedHashMap<>();
         for (int i = 0; i < nameValues.length; i += 2) {
             headers.add(nameValues[i], nameValues[i + 1]);
