@@ -60,6 +60,18 @@ public record EventOptions(Optional<String> idempotencyKey) {
         return new Builder();
     }
 
+    /**
+     * A builder holding every component of these options, so that a caller changes one and keeps the others.
+     *
+     * @return a new builder with the idempotency key of these options
+     * @since 0.2
+     */
+    public Builder toBuilder() {
+        Builder builder = newBuilder();
+        idempotencyKey.ifPresent(builder::idempotencyKey);
+        return builder;
+    }
+
     /** Builds {@link EventOptions}; every setter validates at once. */
     public static final class Builder {
 

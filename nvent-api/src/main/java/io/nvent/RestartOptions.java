@@ -61,6 +61,18 @@ public record RestartOptions(Optional<String> idempotencyKey) {
         return new Builder();
     }
 
+    /**
+     * A builder holding every component of these options, so that a caller changes one and keeps the others.
+     *
+     * @return a new builder with the idempotency key of these options
+     * @since 0.2
+     */
+    public Builder toBuilder() {
+        Builder builder = newBuilder();
+        idempotencyKey.ifPresent(builder::idempotencyKey);
+        return builder;
+    }
+
     /** Builds {@link RestartOptions}; every setter validates at once. */
     public static final class Builder {
 

@@ -320,6 +320,28 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         return new Builder();
     }
 
+    /**
+     * A builder holding every component of these options, so that a caller changes one and keeps the others:
+     * {@code options.toBuilder().label("vip").build()} are these options with one label more. A limit left at its
+     * default stays unchosen ({@link #concurrencyLimitChosen()}), a chosen one chosen.
+     *
+     * @return a new builder with the idempotency key, delay, concurrency key and limit, and labels of these options
+     * @since 0.2
+     */
+    public Builder toBuilder() {
+        Builder builder = newBuilder().labels(labels);
+        idempotencyKey.ifPresent(builder::idempotencyKey);
+        delay.ifPresent(builder::delay);
+        concurrencyKey.ifPresent(key -> {
+            if (concurrencyLimitChosen) {
+                builder.concurrencyKey(key, concurrencyLimit);
+            } else {
+                builder.concurrencyKey(key);
+            }
+        });
+        return builder;
+    }
+
     /** Refuses a key that breaks the rules of {@link #idempotencyKey()}; also {@link IdempotencyKeyOption}'s. */
     static void requireValidKey(String key) {
         if (key.isBlank()) {

@@ -35,8 +35,13 @@ final class ApiResponseHeaders implements Filter {
 
     /** Whether the request is one of the API's, its WebSocket handshake and the console's paths not. */
     static boolean isApiRequest(HttpServletRequest request) {
-        String path = request.getRequestURI().substring(request.getContextPath().length());
+        String path = pathOf(request);
         return path.startsWith(WebSettings.API_PATH + "/") && !path.equals(WebSettings.WS_PATH);
+    }
+
+    /** The request's path within the application, as received. */
+    static String pathOf(HttpServletRequest request) {
+        return request.getRequestURI().substring(request.getContextPath().length());
     }
 
     @Override

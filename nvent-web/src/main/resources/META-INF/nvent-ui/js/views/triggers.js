@@ -293,7 +293,7 @@ export async function fireDialog(t, after) {
 
 const HISTORY_CLASS = {
   'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
-  'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.misfire-settings': 'flow',
+  'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.completed': 'ok', 'trigger.misfire-settings': 'flow',
 };
 
 /**
@@ -360,10 +360,13 @@ export function triggerView(ctx) {
       case 'trigger.enabled': return 'enabled: fires again';
       case 'trigger.disabled': return 'disabled: no longer fires';
       case 'trigger.fired':
-      case 'trigger.failed': {
+      case 'trigger.failed':
+      case 'trigger.completed': {
         const runs = d.runs || [];
+        const replayed = d.replayedRuns || [];
         return [
           d.error ? h('div', { class: 'error-line' }, d.error) : null,
+          replayed.length ? h('div', { class: 'fired' }, [h('span', {}, `the retry of a fire that failed part way; started before:`), h('span', { class: 'chips' }, replayed.map(runChip))]) : null,
           h('div', { class: 'fired' }, runs.length ? [h('span', {}, `started ${runs.length} run${runs.length === 1 ? '' : 's'}`), h('span', { class: 'chips' }, runs.map(runChip))]
             : h('span', { class: 'muted' }, 'no run started')),
           d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null,

@@ -3,6 +3,7 @@ package io.nvent.web.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nvent.cdi.NventConfig;
+import io.nvent.web.internal.rest.HeaderGuard;
 import io.nvent.web.internal.security.NventSecurityFilter;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;
@@ -12,6 +13,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.lang.reflect.Proxy;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
@@ -42,6 +44,25 @@ class ContentTypeCheckTest {
         assertThat(contentType).isEqualTo("application/problem+json");
         assertThat(body.toString()).contains("NVENT-0772 the Content-Type header 'garbage' is not a media type");
         assertThat(passedOn).isEmpty();
+    }
+
+    /** Refused before the webhook asked for its signature, it told a caller who cannot sign what the webhook parses. */
+    @Test
+    void aWebhooksRequestWhoseContentTypeIsNoMediaTypeGoesOnWithTheTypeSetAsideForTheWebhookToJudge() throws Exception {
+        List<HttpServletRequest> given = new ArrayList<>();
+        for (String path : List.of("/api/nvent/triggers/orders/webhook", "/api/nvent/awaits/t0ken")) {
+            check.doFilter(request(path, "garbage"), response(), (request, response) -> given.add(
+                    (HttpServletRequest) request));
+        }
+
+        assertThat(status).isZero();
+        assertThat(given).hasSize(2).allSatisfy(request -> {
+            assertThat(request.getContentType()).isEqualTo("application/octet-stream");
+            assertThat(request.getHeader("content-type")).isEqualTo("application/octet-stream");
+            assertThat(Collections.list(request.getHeaders("Content-Type"))).containsExactly("application/octet-stream");
+            assertThat(request.getHeader(HeaderGuard.SET_ASIDE_CONTENT_TYPE)).isEqualTo("garbage");
+            assertThat(Collections.list(request.getHeaderNames())).contains(HeaderGuard.SET_ASIDE_CONTENT_TYPE);
+        });
     }
 
     @Test
@@ -80,6 +101,9 @@ class ContentTypeCheckTest {
                     case "getContentType" -> contentType;
                     case "getMethod" -> "POST";
                     case "isUserInRole" -> false;
+                    case "getHeader" -> "Content-Type".equalsIgnoreCase((String) args[0]) ? contentType : null;
+                    case "getHeaderNames" -> Collections.enumeration(contentType == null ? List.of()
+                            : List.of("Content-Type"));
                     default -> null;
                 });
     }

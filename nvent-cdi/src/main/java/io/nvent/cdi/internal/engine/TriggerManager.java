@@ -1132,8 +1132,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // another payload: neither is a fire of its own.
             return new Fire(started, failures, errors);
         }
+        List<String> replayed = started.stream().filter(run -> !run.created()).map(StartedRun::runId).toList();
         try {
-            recordFire(spec, now, created, error, payloadJson, missed);
+            if (replayed.isEmpty()) {
+                recordFire(spec, now, created, error, payloadJson, missed);
+            } else {
+                recordCompletion(spec, created, replayed, error);
+            }
         } catch (RuntimeException e) {
             // The runs are started and stored: failing the call now would make its caller fire again.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + created
@@ -1165,8 +1170,6 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
                             String payloadJson, Optional<MissedTicks> missed) {
         store.recordFire(spec.name(), now, started.size(), error);
-        StringBuilder runs = new StringBuilder("[");
-        started.forEach(id -> runs.append(runs.length() > 1 ? "," : "").append(Json.quote(id)));
         JsonText data = JsonText.object();
         int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
         if (error.isEmpty() && payloadBytes > historyLimits.maxPayloadBytes()) {
@@ -1176,10 +1179,28 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } else {
             data.raw("payload", payloadJson);
         }
-        data.raw("runs", runs.append(']').toString());
+        data.raw("runs", jsonArray(started));
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(ticks -> data.raw("missed", ticks.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+    }
+
+    /**
+     * A fire whose key started some of its runs before (a keyed publish or fire that failed part way, retried): the
+     * earlier request recorded the fire, so this one is no fire of its own and the trigger's statistics keep it as
+     * one; its history entry ({@code trigger.completed}) says which runs it started now and which it found started.
+     */
+    private void recordCompletion(TriggerSpec spec, List<String> started, List<String> replayed,
+                                  Optional<String> error) {
+        JsonText data = JsonText.object().raw("runs", jsonArray(started)).raw("replayedRuns", jsonArray(replayed));
+        error.ifPresent(e -> data.str("error", e));
+        history(spec.name(), "trigger.completed", data.build());
+    }
+
+    private static String jsonArray(List<String> ids) {
+        StringBuilder array = new StringBuilder("[");
+        ids.forEach(id -> array.append(array.length() > 1 ? "," : "").append(Json.quote(id)));
+        return array.append(']').toString();
     }
 
     /**
@@ -1326,9 +1347,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     private static String describe(TriggerSpec spec) {
-        StringBuilder flows = new StringBuilder("[");
-        spec.flows().forEach(f -> flows.append(flows.length() > 1 ? "," : "").append(Json.quote(f)));
-        JsonText data = JsonText.object().str("type", spec.type().wireName()).raw("flows", flows.append(']').toString())
+        JsonText data = JsonText.object().str("type", spec.type().wireName()).raw("flows", jsonArray(spec.flows()))
                 .raw("enabled", String.valueOf(spec.enabled()));
         spec.cron().ifPresent(c -> data.str("cron", c).str("timezone", spec.timezone().getId()));
         spec.every().ifPresent(every -> data.str("every", every.toString()));

@@ -105,6 +105,33 @@ class IdempotentEventsTest {
         }
     }
 
+    /** A trigger whose second flow failed to start counted the publish's retry, which started it, as a second fire. */
+    @Test
+    void theRetryOfAPublishWhoseTriggerStartedOneOfItsTwoFlowsCompletesThatFireWithoutCountingAnother() {
+        try (EngineHarness h = new EngineHarness(new SecondKeyedStartFailsOnce(), new MemorySchedulingStore(),
+                "instance-a", new Send(), new Track(), new PayBack())) {
+            h.triggers.create(TriggerSpec.newBuilder("parcel-lost", TriggerType.EVENT).event("parcel.lost")
+                    .flows(List.of("parcel", "refund")).build());
+
+            assertThatThrownBy(() -> h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"))).hasMessageStartingWith("NVENT-0302");
+            String first = h.engine.runs(RunQuery.all()).get(0).runId();
+            EventDelivery retried = h.engine.publishEvent("parcel.lost", Map.of("parcel", 7),
+                    EventOptions.idempotent("loss-7"));
+
+            assertThat(retried.startedRuns()).hasSize(2).contains(first);
+            String second = retried.startedRuns().stream().filter(run -> !run.equals(first)).findFirst().orElseThrow();
+            io.nvent.TriggerInfo trigger = h.triggers.trigger("parcel-lost").orElseThrow();
+            assertThat(trigger.fires()).as("one publish, one fire").isEqualTo(1);
+            assertThat(trigger.runsStarted()).as("as the fire recorded it").isEqualTo(1);
+            List<io.nvent.TriggerEvent> history = h.triggers.history("parcel-lost", 10);
+            assertThat(history).extracting(io.nvent.TriggerEvent::type)
+                    .containsExactly("trigger.completed", "trigger.failed", "trigger.registered");
+            assertThat(history.get(0).data()).contains("\"runs\":[\"" + second + "\"]",
+                    "\"replayedRuns\":[\"" + first + "\"]").doesNotContain("error");
+        }
+    }
+
     /** A flow store that cannot store a run of flow {@code parcel}: a trigger of it fails to start every time. */
     static class ParcelsNeverStored extends MemoryFlowStore {
         @Override

@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.AwaitInfo;
+import io.nvent.AwaitNotFoundException;
 import io.nvent.FlowService;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -14,6 +15,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Response;
@@ -51,10 +53,6 @@ public class AwaitsResource {
     }
 
     /**
-     * The webhook of a webhook await. Unknown token → 404; already resolved, or its step or flow not
-     * deployed here (the await still waits) → 409; timed out or canceled → 410 (see the problem mapper).
-     */
-    /**
      * The webhook URL opened in a browser: a page saying what waits and a button that sends the
      * answer by POST. Opening it answers nothing (link scanners open every link of an email).
      */
@@ -67,10 +65,20 @@ public class AwaitsResource {
         return flows.webhookAwait(token).map(AnswerPage::of).orElseGet(AnswerPage::unknown).toResponse();
     }
 
+    /**
+     * The webhook of a webhook await. Unknown token → 404; already resolved, or its step or flow not
+     * deployed here (the await still waits) → 409; timed out or canceled → 410 (see the problem mapper).
+     * A {@code Content-Type} that is no media type, and the body, are judged (400) only for a known token.
+     */
     @KnownQueryParams.TakesAnyQuery
     @POST
     @Path("{token}")
-    public String webhook(@PathParam("token") String token, byte[] raw) {
+    public String webhook(@PathParam("token") String token, @Context HttpHeaders headers, byte[] raw) {
+        // The token is the caller's credential: a caller without one learns nothing of what the webhook parses.
+        if (flows.webhookAwait(token).isEmpty()) {
+            throw new AwaitNotFoundException("for this webhook URL");
+        }
+        HeaderGuard.requireNoSetAsideContentType(headers);
         flows.resolveWebhook(token, JsonInput.webhookBody(raw == null ? null : new String(raw, StandardCharsets.UTF_8)));
         return Json.createObjectBuilder().add("resolved", true)
                 .add("message", "the run resumes shortly").build().toString();

@@ -144,7 +144,7 @@ public class FlowsResource {
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
                           @QueryParam("concurrencyLimit") String concurrencyLimit,
                           @QueryParam("label") List<String> labels) {
-        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit", "label");
+        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit");
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
         StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey,

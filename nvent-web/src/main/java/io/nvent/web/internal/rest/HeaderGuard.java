@@ -24,10 +24,20 @@ import java.util.Optional;
  * judged. A webhook's caller authenticates to the resource (API key, signature, token), after this filter:
  * there the resource judges the {@code Idempotency-Key} itself, once the caller proved who it is
  * ({@link #idempotencyKeyRefusal}). A {@code Content-Type} that is no media type is refused here on every
- * path, as the runtime could not route the request to a resource at all.
+ * other path, as the runtime could not route the request to a resource at all; on a webhook's it is set aside
+ * ({@link #SET_ASIDE_CONTENT_TYPE}) for the resource to refuse once the caller proved who it is.
  */
 @PreMatching
 public class HeaderGuard implements ContainerRequestFilter {
+
+    /**
+     * Where a webhook's {@code Content-Type} that is refused ({@link #contentTypeProblem}) is set aside, with
+     * {@code application/octet-stream} in its place, so that the request reaches the webhook: it refuses the
+     * type ({@link #requireNoSetAsideContentType}) only after the caller's key or signature, so that a caller who
+     * cannot sign learns the refusal of its signature, not what the webhook parses. A caller that sends this
+     * header itself gains nothing: it is judged only after the caller authenticated, as a Content-Type would be.
+     */
+    public static final String SET_ASIDE_CONTENT_TYPE = "Nvent-Set-Aside-Content-Type";
 
     private static final String IDENTITY = "identity";
     private static final String SEND_JSON = "send application/json (in UTF-8, its default charset)";
@@ -43,8 +53,27 @@ public class HeaderGuard implements ContainerRequestFilter {
             return;
         }
         boolean webhook = WebSettings.isWebhook(WebSettings.API_PATH + "/" + request.getUriInfo().getPath(false));
-        (webhook ? contentTypeProblem(headers.getFirst(HttpHeaders.CONTENT_TYPE)) : refusal(headers))
-                .ifPresent(detail -> request.abortWith(Problems.of(400, "Bad request", detail)));
+        if (webhook) {
+            String contentType = headers.getFirst(HttpHeaders.CONTENT_TYPE);
+            if (contentTypeProblem(contentType).isPresent()) {
+                headers.putSingle(SET_ASIDE_CONTENT_TYPE, contentType);
+                headers.putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_OCTET_STREAM);
+            }
+            return;
+        }
+        refusal(headers).ifPresent(detail -> request.abortWith(Problems.of(400, "Bad request", detail)));
+    }
+
+    /**
+     * Refuses a webhook's {@code Content-Type} that was set aside ({@link #SET_ASIDE_CONTENT_TYPE}); the webhook
+     * calls it once the caller proved who it is, before it reads the body.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0772}, a 400) naming the header as the caller sent it
+     */
+    static void requireNoSetAsideContentType(HttpHeaders headers) {
+        contentTypeProblem(headers.getHeaderString(SET_ASIDE_CONTENT_TYPE)).ifPresent(problem -> {
+            throw new IllegalArgumentException(problem);
+        });
     }
 
     /** Why headers are refused (the problem's detail), if they are. */

@@ -13,8 +13,11 @@ import java.lang.annotation.Target;
 import java.lang.reflect.Method;
 import java.lang.reflect.Parameter;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * Every operator request refuses a query parameter its method does not take, and one given twice
@@ -48,9 +51,9 @@ public class KnownQueryParams implements DynamicFeature {
     }
 
     /** The query parameters a method takes as a list: given once per value, such as a start's {@code label}. */
-    static java.util.Set<String> repeatable(Method method) {
-        return Arrays.stream(method.getParameters()).filter(p -> java.util.Collection.class.isAssignableFrom(p.getType()))
-                .map(KnownQueryParams::name).flatMap(Optional::stream).collect(java.util.stream.Collectors.toSet());
+    static Set<String> repeatable(Method method) {
+        return Arrays.stream(method.getParameters()).filter(p -> Collection.class.isAssignableFrom(p.getType()))
+                .map(KnownQueryParams::name).flatMap(Optional::stream).collect(Collectors.toSet());
     }
 
     private static Optional<String> name(Parameter parameter) {
@@ -58,7 +61,7 @@ public class KnownQueryParams implements DynamicFeature {
     }
 
     /** Refuses a request whose query names another parameter than these, or one twice that is not repeatable. */
-    record Check(List<String> known, java.util.Set<String> repeatable) implements ContainerRequestFilter {
+    record Check(List<String> known, Set<String> repeatable) implements ContainerRequestFilter {
 
         @Override
         public void filter(ContainerRequestContext request) {

@@ -128,10 +128,13 @@ final class QueryParams {
     }
 
     /**
-     * As {@link #onlyKnown(jakarta.ws.rs.core.UriInfo, String...)}, but {@code repeatable} (one of {@code known})
-     * may be given more than once: a start's {@code label}, one per label.
+     * As {@link #onlyKnown(jakarta.ws.rs.core.UriInfo, String...)}: the request takes {@code others} and
+     * {@code repeatable} (named last in a refusal), which may be given more than once: a start's {@code label},
+     * one per label.
      */
-    static void onlyKnownRepeating(jakarta.ws.rs.core.UriInfo uri, String repeatable, String... known) {
+    static void onlyKnownRepeating(jakarta.ws.rs.core.UriInfo uri, String repeatable, String... others) {
+        String[] known = java.util.Arrays.copyOf(others, others.length + 1);
+        known[others.length] = repeatable;
         onlyKnown(uri.getQueryParameters(), java.util.Set.of(repeatable), known);
     }
 

@@ -9,6 +9,10 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
 import java.net.URI;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
 
 /**
  * How a request asks for a start's options: the {@code Idempotency-Key} header
@@ -26,11 +30,11 @@ final class StartRequests {
 
     /** The start options the header asks for; none without it. */
     static StartOptions startOptions(String headerValue) {
-        return startOptions(headerValue, java.util.Optional.empty());
+        return startOptions(headerValue, Optional.empty());
     }
 
     /** The start options the header and a start delay ask for. */
-    static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay) {
+    static StartOptions startOptions(String headerValue, Optional<Duration> delay) {
         return startOptions(IDEMPOTENCY_KEY, headerValue, delay);
     }
 
@@ -38,8 +42,8 @@ final class StartRequests {
      * The start options the header, a start delay and a concurrency key ({@code ?concurrencyKey=}, checked
      * as {@link StartOptions.Builder#concurrencyKey} checks it: a 400 saying what is wrong) ask for.
      */
-    static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay,
-                                     java.util.Optional<String> concurrencyKey) {
+    static StartOptions startOptions(String headerValue, Optional<Duration> delay,
+                                     Optional<String> concurrencyKey) {
         return startOptions(headerValue, delay, concurrencyKey, null);
     }
 
@@ -48,8 +52,8 @@ final class StartRequests {
      * whole number checked as {@link StartOptions.Builder#concurrencyKey(String, int)} checks it, and only with a
      * key) ask for; each refused with a 400 saying what is wrong.
      */
-    static StartOptions startOptions(String headerValue, java.util.Optional<java.time.Duration> delay,
-                                     java.util.Optional<String> concurrencyKey, String concurrencyLimit) {
+    static StartOptions startOptions(String headerValue, Optional<Duration> delay,
+                                     Optional<String> concurrencyKey, String concurrencyLimit) {
         StartOptions options = startOptions(headerValue, delay);
         if (concurrencyKey.isEmpty()) {
             if (concurrencyLimit != null) {
@@ -71,13 +75,13 @@ final class StartRequests {
      * These options with the labels a start's {@code ?label=} parameters give (one each), checked as
      * {@link StartOptions#labels()} says: a 400 saying what is wrong ({@code NVENT-0727}).
      */
-    static StartOptions withLabels(StartOptions options, java.util.List<String> labels) {
+    static StartOptions withLabels(StartOptions options, List<String> labels) {
         if (labels == null || labels.isEmpty()) {
             return options;
         }
         try {
             return new StartOptions(options.idempotencyKey(), options.delay(), options.concurrencyKey(),
-                    options.concurrencyLimit(), options.concurrencyLimitChosen(), new java.util.HashSet<>(labels));
+                    options.concurrencyLimit(), options.concurrencyLimitChosen(), new HashSet<>(labels));
         } catch (IllegalArgumentException | NullPointerException refused) {
             throw new IllegalArgumentException("NVENT-0727 query parameter 'label' refused: " + refused.getMessage()
                     + "; no run was started", refused);
@@ -147,7 +151,7 @@ final class StartRequests {
      * @throws IllegalArgumentException ({@code NVENT-0757}, a 400) for a key that is blank, too long,
      *     or holds anything but printable ASCII
      */
-    static StartOptions startOptions(String header, String headerValue, java.util.Optional<java.time.Duration> delay) {
+    static StartOptions startOptions(String header, String headerValue, Optional<Duration> delay) {
         StartOptions.Builder options = StartOptions.newBuilder();
         delay.ifPresent(options::delay);
         if (headerValue == null) {

@@ -255,7 +255,8 @@ public class TriggersResource {
      * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404,
      * disabled → 409, wrong method → 405, missing or wrong API key or bad signature → 401, a
      * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
-     * the body is read whole). The signature covers the bytes received.
+     * the body is read whole). The signature covers the bytes received; a {@code Content-Type} that is no
+     * media type, and the body, are judged (400) only after the key and signature.
      */
     // Public: a sender's URL may carry parameters of its own (GitHub's does not, others' may).
     @KnownQueryParams.TakesAnyQuery
@@ -288,7 +289,7 @@ public class TriggersResource {
         }
         if (!protection.signed()) {
             requireEnabled(info);
-            return fire(trigger, body, startOptions(headers, idempotencyKey));
+            return fire(trigger, headers, body, startOptions(headers, idempotencyKey));
         }
         if (protection.scheme().isEmpty()) {
             // Fails closed: a scheme nobody can sign for must not open the webhook. The sender learns no
@@ -321,7 +322,7 @@ public class TriggersResource {
                     + ", or send the " + StartRequests.IDEMPOTENCY_KEY + " it came with");
         }
         try {
-            return fire(trigger, body, options);
+            return fire(trigger, headers, body, options);
         } catch (RuntimeException e) {
             if (!accepted.get().repeat()) {
                 seenSignatures.forget(accepted.get().request());   // not fired: the sender's retry must get through
@@ -348,7 +349,7 @@ public class TriggersResource {
         StartOptions options = idempotencyKey == null
                 ? StartRequests.startOptions(GITHUB_DELIVERY, headers.getHeaderString(GITHUB_DELIVERY), Optional.empty())
                 : startOptions(headers, idempotencyKey);
-        return fire(trigger, body, options);
+        return fire(trigger, headers, body, options);
     }
 
     /**
@@ -382,7 +383,9 @@ public class TriggersResource {
         }
     }
 
-    private Response fire(String name, byte[] body, StartOptions options) {
+    /** Fires a webhook's trigger, once its caller proved who it is: only now are its type and body judged. */
+    private Response fire(String name, HttpHeaders headers, byte[] body, StartOptions options) {
+        HeaderGuard.requireNoSetAsideContentType(headers);
         String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
         return fired(name, UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options)),
                 Response.accepted());

@@ -130,4 +130,34 @@ class HeaderGuardTest {
 
         assertThat(unsigned.getStatus()).isEqualTo(401);
     }
+
+    /** A public webhook that refuses every call as unsigned, saying which Content-Type it was given. */
+    @Path("awaits/{token}")
+    public static class UnsignedAwaitWebhook {
+        @POST
+        public Response webhook(@PathParam("token") String token, @HeaderParam("Content-Type") String contentType,
+                                @HeaderParam(HeaderGuard.SET_ASIDE_CONTENT_TYPE) String setAside, byte[] body) {
+            return Problems.of(401, "Invalid signature", "the request has no signature; it came as " + contentType
+                    + ", set aside " + setAside);
+        }
+    }
+
+    /**
+     * A Content-Type that is no media type was refused (400, NVENT-0772) before the webhook asked for its
+     * signature, telling a caller who cannot sign what the webhook parses: it reaches the webhook set aside.
+     */
+    @Test
+    void aWebhookCallWithoutItsSignatureIsRefusedAs401WhateverItsContentType() {
+        for (String contentType : List.of("garbage", "application/", "application/json; charset=bogus")) {
+            ContainerResponse unsigned = InProcessApi.of(UnsignedWebhook.class).requestWithBody("POST",
+                    "triggers/orders/webhook", "{}", "Content-Type", contentType);
+
+            assertThat(unsigned.getStatus()).as(contentType).isEqualTo(401);
+        }
+        ContainerResponse setAside = InProcessApi.of(UnsignedAwaitWebhook.class).requestWithBody("POST",
+                "awaits/t0ken", "{}", "Content-Type", "garbage");
+        assertThat(setAside.getStatus()).isEqualTo(401);
+        assertThat(setAside.getEntity()).asString().contains("it came as application/octet-stream, set aside garbage");
+        assertThat(HeaderGuard.contentTypeProblem("garbage")).isPresent();
+    }
 }

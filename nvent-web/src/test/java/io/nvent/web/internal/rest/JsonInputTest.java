@@ -31,14 +31,11 @@ class JsonInputTest {
     }
 
     @Test
-    void anAwaitsWebhookBodyThatIsNoJsonIsRefusedInJsonTermsBeforeTheEngineIsAsked() {
+    void anAwaitsWebhookBodyThatIsNoJsonIsRefusedInJsonTermsBeforeTheEngineIsAskedToResolve() {
         AwaitsResource awaits = new AwaitsResource();
-        awaits.flows = (io.nvent.FlowService) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {io.nvent.FlowService.class}, (proxy, method, args) -> {
-                    throw new AssertionError("the engine was asked: " + method.getName());
-                });
+        awaits.flows = AwaitWebhookTest.engineWithAwaitOf("a-token");
 
-        assertThatThrownBy(() -> awaits.webhook("a-token", "{\"approved\" true}".getBytes(
+        assertThatThrownBy(() -> awaits.webhook("a-token", TriggersResourceTest.headers(), "{\"approved\" true}".getBytes(
                 java.nio.charset.StandardCharsets.UTF_8))).isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("NVENT-0726 the body is not valid JSON at line 1, column 16: expected ':'");
     }

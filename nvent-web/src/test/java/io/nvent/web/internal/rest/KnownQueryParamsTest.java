@@ -40,6 +40,47 @@ class KnownQueryParamsTest {
     }
 
     @Test
+    void firingATriggerTakesNoParameterAndRefusesOneNamingIt() {
+        assertThatThrownBy(() -> requested(method(TriggersResource.class, "fire"), "concurrencyKey", "k"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0775 query parameter 'concurrencyKey' is not one this request takes (it takes none)");
+        assertThatCode(() -> requested(method(TriggersResource.class, "fire"))).doesNotThrowAnyException();
+    }
+
+    @Test
+    void startingARunTakesItsParametersAndLabelsRepeatedNamingLabelOnce() {
+        UriInfo query = uri("delay", "PT1M", "label", "a", "label", "b", "lable", "c");
+
+        assertThatThrownBy(() -> QueryParams.onlyKnownRepeating(query, "label", "delay", "concurrencyKey",
+                "concurrencyLimit"))
+                .hasMessageStartingWith("NVENT-0775 query parameter 'lable' is not one this request takes (delay, "
+                        + "concurrencyKey, concurrencyLimit, label)");
+        assertThatCode(() -> QueryParams.onlyKnownRepeating(uri("delay", "PT1M", "label", "a", "label", "b"), "label",
+                "delay", "concurrencyKey", "concurrencyLimit")).doesNotThrowAnyException();
+    }
+
+    @Test
+    void everyMethodOfTheApplicationsResourcesChecksItsQueryUnlessItIsPublic() {
+        List<Method> methods = new NventRestApplication().getClasses().stream()
+                .filter(type -> type.isAnnotationPresent(jakarta.ws.rs.Path.class))
+                .flatMap(type -> Arrays.stream(type.getDeclaredMethods()))
+                .filter(method -> Arrays.stream(method.getAnnotations())
+                        .anyMatch(a -> a.annotationType().isAnnotationPresent(jakarta.ws.rs.HttpMethod.class)))
+                .toList();
+        assertThat(methods).hasSizeGreaterThan(40);
+        for (Method method : methods) {
+            List<Object> filters = filtersOf(method);
+            if (method.isAnnotationPresent(KnownQueryParams.TakesAnyQuery.class)) {
+                assertThat(filters).as(method.toString()).isEmpty();
+            } else {
+                assertThat(filters).as(method.toString()).singleElement().isInstanceOf(KnownQueryParams.Check.class)
+                        .extracting(filter -> ((KnownQueryParams.Check) filter).known())
+                        .isEqualTo(KnownQueryParams.names(method));
+            }
+        }
+    }
+
+    @Test
     void nventsApplicationChecksTheQueryOfEveryRequest() {
         assertThat(new NventRestApplication().getClasses()).contains(KnownQueryParams.class);
     }
@@ -90,17 +131,22 @@ class KnownQueryParamsTest {
         return registered;
     }
 
-    /** A request of that method with these query parameters, as name, value, name, value …. */
-    private static void requested(Method method, String... nameValues) {
+    /** A request's URI with these query parameters, as name, value, name, value …. */
+    private static UriInfo uri(String... nameValues) {
         MultivaluedMap<String, String> query = new MultivaluedHashMap<>();
         for (int i = 0; i < nameValues.length; i += 2) {
             query.add(nameValues[i], nameValues[i + 1]);
         }
-        UriInfo uri = (UriInfo) Proxy.newProxyInstance(KnownQueryParamsTest.class.getClassLoader(),
+        return (UriInfo) Proxy.newProxyInstance(KnownQueryParamsTest.class.getClassLoader(),
                 new Class<?>[] {UriInfo.class}, (proxy, m, args) -> switch (m.getName()) {
                     case "getQueryParameters" -> query;
                     default -> throw new UnsupportedOperationException(m.getName());
                 });
+    }
+
+    /** A request of that method with these query parameters, as name, value, name, value …. */
+    private static void requested(Method method, String... nameValues) {
+        UriInfo uri = uri(nameValues);
         ContainerRequestContext request = (ContainerRequestContext) Proxy.newProxyInstance(
                 KnownQueryParamsTest.class.getClassLoader(), new Class<?>[] {ContainerRequestContext.class},
                 (proxy, m, args) -> switch (m.getName()) {

@@ -527,6 +527,29 @@ class TriggersResourceTest {
         assertThat(stored.fired).hasSize(1);
     }
 
+    /** A Content-Type refused before the signature told a caller who cannot sign what the webhook parses. */
+    @Test
+    void aContentTypeThatIsNoMediaTypeIsRefusedOnlyOnceTheSignatureIsRightAndFiresNothing() {
+        stored.put(TriggerSpec.newBuilder("signed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of("s3cret"), "nvent", List.of(), "X-API-Key");
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
+        byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String seconds = String.valueOf(Instant.now().getEpochSecond());
+        jakarta.ws.rs.core.HttpHeaders garbage = headers(HeaderGuard.SET_ASIDE_CONTENT_TYPE, "garbage");
+
+        assertProblem(resource.webhook("signed-hook", seconds, "sha256=00", null, garbage, body), 401,
+                "NVENT-0760 the signature does not match the body");
+        assertProblem(resource.webhook("signed-hook", null, null, null, garbage, body), 401, "NVENT-0760 ");
+        for (int delivery = 1; delivery <= 2; delivery++) {
+            assertThatThrownBy(() -> resource.webhook("signed-hook", seconds, signature("s3cret", seconds, body), null,
+                    garbage, body)).as("delivery %d, not refused as a replay", delivery)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("NVENT-0772 the Content-Type header 'garbage' is not a media type");
+        }
+        assertThat(stored.fired).isEmpty();
+    }
+
     @Test
     void aWebhookOrFireBodyWithTextAfterItsJsonValueIsRefusedAndFiresNothing() {
         openWebhook();
@@ -581,7 +604,7 @@ class TriggersResourceTest {
     }
 
     /** Request headers given as name, value, name, value … (a name given twice is two header fields). */
-    private static jakarta.ws.rs.core.HttpHeaders headers(String... nameValues) {
+    static jakarta.ws.rs.core.HttpHeaders headers(String... nameValues) {
         jakarta.ws.rs.core.MultivaluedMap<String, String> headers = new jakarta.ws.rs.core.MultivaluedHashMap<>();
         for (int i = 0; i < nameValues.length; i += 2) {
             headers.add(nameValues[i], nameValues[i + 1]);
