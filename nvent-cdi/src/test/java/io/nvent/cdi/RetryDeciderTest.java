@@ -15,8 +15,6 @@ import io.nvent.NventException;
 import io.nvent.RetryDecider;
 import io.nvent.RetryDecision;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepRole;
 import java.time.Duration;
 import java.time.Instant;
@@ -32,22 +30,6 @@ class RetryDeciderTest {
 
     private final VirtualClock clock = VirtualClock.startingAt(T0);
 
-    /** Fails every attempt, noting when it ran. */
-    abstract static class AlwaysFails implements Step<Map<String, Object>, Void> {
-        final List<Instant> attempts = new CopyOnWriteArrayList<>();
-        private final VirtualClock clock;
-
-        AlwaysFails(VirtualClock clock) {
-            this.clock = clock;
-        }
-
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            attempts.add(clock.instant());
-            throw new IllegalStateException("partner busy");
-        }
-    }
-
     /** Waits as long as the failure says, and notes what it was asked. */
     public static final class PartnerSaysWhen implements RetryDecider {
         final List<FailedAttempt> asked = new CopyOnWriteArrayList<>();
@@ -61,7 +43,7 @@ class RetryDeciderTest {
 
     @FlowStep(flow = "partner", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
             backoffDelayMs = 1_000, retryDecider = PartnerSaysWhen.class)
-    static final class CallsPartner extends AlwaysFails {
+    static final class CallsPartner extends RetryScheduleTest.AlwaysFails {
         CallsPartner(VirtualClock clock) {
             super(clock);
         }
@@ -92,7 +74,7 @@ class RetryDeciderTest {
                 assertThat(failed.flow()).isEqualTo("partner");
                 assertThat(failed.step()).isEqualTo("call");
                 assertThat(failed.maxAttempts()).isEqualTo(3);
-                assertThat(failed.error()).isInstanceOf(IllegalStateException.class).hasMessage("partner busy");
+                assertThat(failed.error()).isInstanceOf(IllegalStateException.class).hasMessage("partner away");
                 assertThat(failed.declaredDelay()).as("the step's own backoff").isEqualTo(Duration.ofSeconds(1));
             });
             assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).first().satisfies(retry -> assertThat(
@@ -110,7 +92,7 @@ class RetryDeciderTest {
     }
 
     @FlowStep(flow = "closed", name = "charge", role = StepRole.ENTRY, maxAttempts = 5, retryDecider = GivesUp.class)
-    static final class Charges extends AlwaysFails {
+    static final class Charges extends RetryScheduleTest.AlwaysFails {
         Charges(VirtualClock clock) {
             super(clock);
         }
@@ -128,7 +110,7 @@ class RetryDeciderTest {
             assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).isEmpty();
             assertThat(entries(engine.flows(), runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
                 assertThat(failed.attempt()).isEqualTo(1);
-                assertThat(failed.data()).contains("\"error\":\"partner busy\"", "\"maxAttempts\":5",
+                assertThat(failed.data()).contains("\"error\":\"partner away\"", "\"maxAttempts\":5",
                         "\"retryDecider\":\"" + GivesUp.class.getName() + "\"", "\"reason\":\"the account is closed\"");
             });
         }
@@ -147,7 +129,7 @@ class RetryDeciderTest {
 
     @FlowStep(flow = "broken", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
             backoffDelayMs = 5_000, retryDecider = Broken.class)
-    static final class CallsWithBrokenDecider extends AlwaysFails {
+    static final class CallsWithBrokenDecider extends RetryScheduleTest.AlwaysFails {
         CallsWithBrokenDecider(VirtualClock clock) {
             super(clock);
         }
@@ -191,7 +173,7 @@ class RetryDeciderTest {
     }
 
     @FlowStep(flow = "bounded", name = "call", role = StepRole.ENTRY, maxAttempts = 2, retryDecider = NeverGivesUp.class)
-    static final class Bounded extends AlwaysFails {
+    static final class Bounded extends RetryScheduleTest.AlwaysFails {
         Bounded(VirtualClock clock) {
             super(clock);
         }
@@ -225,7 +207,7 @@ class RetryDeciderTest {
     }
 
     @FlowStep(flow = "unmade", name = "call", role = StepRole.ENTRY, retryDecider = NeedsAnArgument.class)
-    static final class DeciderNotGiven extends AlwaysFails {
+    static final class DeciderNotGiven extends RetryScheduleTest.AlwaysFails {
         DeciderNotGiven(VirtualClock clock) {
             super(clock);
         }
