@@ -176,6 +176,21 @@ public @interface FlowStep {
     double retryJitter() default -1;
 
     /**
+     * A retry schedule of the step's own: a {@link RetryDecider} that decides after each failed attempt with
+     * attempts left how long to wait before the next one, or to give up now. The backoff the step declares
+     * ({@link #backoff()}, {@link #retryDelaysMs()}, {@link #retryJitter()}, or the configured default) still
+     * computes a delay, which the decider is given to keep, adapt or replace; {@link #maxAttempts()} still
+     * bounds the attempts. The class is a CDI bean of any scope, looked up for each decision (a
+     * {@code @Dependent} one is destroyed after it); outside CDI ({@code EmbeddedEngine}) an instance given to
+     * its builder, else one made with the class's public no-argument constructor. A class that is not a bean
+     * fails the deployment naming the step.
+     *
+     * @return the decider's class; {@code RetryDecider.class} itself (the default) for none
+     * @since 0.2
+     */
+    Class<? extends RetryDecider> retryDecider() default RetryDecider.class;
+
+    /**
      * Time one attempt may take, in milliseconds; {@code 0} takes {@code nvent.step.timeout-ms}.
      *
      * @return milliseconds, or {@code 0} for the configured default

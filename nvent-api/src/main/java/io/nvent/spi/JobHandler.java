@@ -1,13 +1,14 @@
 package io.nvent.spi;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 
 /**
  * Executes the jobs of a queue. The queue owns retries: it calls {@link #handle}, and when an
- * attempt throws or times out it asks the handler whether another attempt can help
- * ({@link #isRetryable}) and tells it through {@link #onAttemptFailed} whether and when the next
+ * attempt throws or times out it asks the handler whether another attempt can help, and after how long
+ * ({@link #retryDelay}, or {@link #isRetryable} for a queue written before it), and tells it through {@link #onAttemptFailed} whether and when the next
  * attempt happens.
  *
  * @since 0.1
@@ -56,6 +57,29 @@ public interface JobHandler {
      */
     default boolean isRetryable(JobExecution job, Throwable error) {
         return true;
+    }
+
+    /**
+     * The delay before a failed attempt's next attempt, or none to fail the job finally now. A queue asks when
+     * an attempt throws or times out and the job has attempts left, in place of {@link #isRetryable}, and
+     * schedules the next attempt after the delay returned, or fails the job finally (to the dead-letter state,
+     * {@link #onAttemptFailed} told with an empty {@code nextAttemptAt}) when it is empty. The engine answers
+     * with a step's {@link io.nvent.RetryDecider}'s delay, within {@link io.nvent.RetryDecision#LONGEST_DELAY}.
+     *
+     * <p>The default answers {@code declaredDelay} if {@link #isRetryable} says the job is worth another
+     * attempt, else none. A queue that does not ask (one written before) retries the job after its retry
+     * policy's delay, as before: a step's decider then decides nothing. Called on the thread that ends the
+     * attempt; it must not throw, and should not block.
+     *
+     * @param job the attempt that failed
+     * @param error why it failed, as {@link #onAttemptFailed} will be told
+     * @param declaredDelay the delay the job's {@link io.nvent.RetryPolicy} gives before its next attempt
+     *     ({@link io.nvent.RetryPolicy#delayBefore(int, java.util.random.RandomGenerator)})
+     * @return the delay before the next attempt (zero or more); empty to fail the job finally now
+     * @since 0.2
+     */
+    default Optional<Duration> retryDelay(JobExecution job, Throwable error, Duration declaredDelay) {
+        return isRetryable(job, error) ? Optional.of(declaredDelay) : Optional.empty();
     }
 
     /**

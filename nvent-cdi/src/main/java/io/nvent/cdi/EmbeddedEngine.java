@@ -4,6 +4,7 @@ import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.FlowStep;
 import io.nvent.NventException;
+import io.nvent.RetryDecider;
 import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.TriggerService;
@@ -17,11 +18,13 @@ import io.nvent.cdi.internal.engine.RunEmittedLimit;
 import io.nvent.cdi.internal.engine.Maintenance;
 import io.nvent.cdi.internal.engine.ProgressWrites;
 import io.nvent.cdi.internal.engine.QueueRateLimits;
+import io.nvent.cdi.internal.engine.RetryDeciderInstances;
 import io.nvent.cdi.internal.engine.StateCleanup;
 import io.nvent.cdi.internal.engine.TriggerHistoryLimits;
 import io.nvent.cdi.internal.engine.TriggerManager;
 import io.nvent.cdi.internal.engine.TriggerMisfires;
 import io.nvent.cdi.internal.engine.UnfencedStoreWarning;
+import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.cdi.internal.registry.StepDefaults;
@@ -76,6 +79,9 @@ public final class EmbeddedEngine implements AutoCloseable {
         }
         List<StepDeclaration> declarations = FlowValidation.validated(b.steps.stream()
                 .<Class<?>>map(Object::getClass).toList());
+        FlowValidation.failOn(FlowGraphValidator.checkRetryDeciders(declarations,
+                type -> b.retryDeciders.containsKey(type) || RetryDeciderInstances.canMake(type),
+                "was not given to EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor"));
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);
@@ -89,6 +95,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
+        engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(b.retryDeciders));
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));
         engine.useProgressWrites(progressWrites);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
@@ -223,9 +230,21 @@ public final class EmbeddedEngine implements AutoCloseable {
         private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
+        private final Map<Class<?>, RetryDecider> retryDeciders = new HashMap<>();
         private Consumer<Object> hooks = event -> { };
 
         private Builder() {
+        }
+
+        /**
+         * Adds the instance of a step's {@link FlowStep#retryDecider()}, shared by every decision: a decider
+         * class not given is made once with its public no-argument constructor.
+         *
+         * @since 0.2
+         */
+        public Builder retryDecider(RetryDecider decider) {
+            retryDeciders.put(Objects.requireNonNull(decider, "decider").getClass(), decider);
+            return this;
         }
 
         /** Adds a step; its class must carry {@link FlowStep}. */

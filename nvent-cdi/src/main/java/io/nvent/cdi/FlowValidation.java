@@ -79,7 +79,7 @@ public final class FlowValidation {
         return declarations;
     }
 
-    private static void failOn(List<String> problems) {
+    static void failOn(List<String> problems) {
         if (!problems.isEmpty()) {
             throw new NventException("NVENT-0151 the flows are invalid:\n  " + String.join("\n  ", problems));
         }

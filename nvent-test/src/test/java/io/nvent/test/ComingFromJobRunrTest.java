@@ -10,9 +10,12 @@ import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FailedAttempt;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.Misfire;
+import io.nvent.RetryDecider;
+import io.nvent.RetryDecision;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -264,6 +267,58 @@ class ComingFromJobRunrTest {
             Instant start = FlowTestEnvironment.DEFAULT_START;
             assertThat(push.attempts).containsExactly(start, start.plusSeconds(10), start.plusSeconds(70),
                     start.plusSeconds(670));
+        }
+    }
+
+    /** What the partner answered: when to call again, or that calling again cannot help. */
+    public static final class PartnerRefused extends RuntimeException {
+        final int status;
+        final Duration retryAfter;
+
+        PartnerRefused(int status, Duration retryAfter) {
+            super("ERP answered " + status);
+            this.status = status;
+            this.retryAfter = retryAfter;
+        }
+    }
+
+    /** JobRunr: a {@code RetryFilter} of your own; here a decider that waits as the partner says, or gives up. */
+    public static final class AsTheErpSays implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            if (failed.error() instanceof PartnerRefused refused) {
+                return refused.status == 429 ? RetryDecision.retryAfter(refused.retryAfter)
+                        : RetryDecision.giveUp("the ERP refused the invoice (" + refused.status + ")");
+            }
+            return RetryDecision.retryAfter(failed.declaredDelay());
+        }
+    }
+
+    @FlowStep(flow = "sync-decided", name = "push", role = StepRole.ENTRY, maxAttempts = 5,
+            retryDecider = AsTheErpSays.class)
+    static final class PushToErpAsItSays implements Step<Map<String, Object>, Void> {
+        final List<Instant> attempts = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            attempts.add(ctx.clock().instant());
+            throw attempts.size() < 3 ? new PartnerRefused(429, Duration.ofSeconds(90)) : new PartnerRefused(422, null);
+        }
+    }
+
+    @Test
+    void aRetryDecidedByAFunctionOfYourOwnWaitsAsItSaysAndGivesUpWhenItSays() {
+        PushToErpAsItSays push = new PushToErpAsItSays();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(push).autoSkipTime(true).build()) {
+            String runId = env.flows().start("sync-decided", Map.of());
+
+            assertThat(env.awaitEnd(runId, Duration.ofSeconds(10)).status()).isEqualTo(RunStatus.FAILED);
+            Instant start = FlowTestEnvironment.DEFAULT_START;
+            assertThat(push.attempts).as("90 s apart, then given up with 2 attempts left")
+                    .containsExactly(start, start.plusSeconds(90), start.plusSeconds(180));
+            assertThat(env.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_FAILED)
+                    .singleElement().satisfies(failed -> assertThat(failed.data())
+                            .contains("\"reason\":\"the ERP refused the invoice (422)\""));
         }
     }
 

@@ -27,6 +27,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
 import java.util.function.Predicate;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Assumptions;
@@ -557,6 +558,49 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_failed_job_is_retried_after_the_delay_its_handler_chooses_from_the_declared_one() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofHours(1)).build();
+        List<Duration> declared = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            if (job.attempt() == 1) {
+                throw new IllegalStateException("partner busy");
+            }
+        }).retryingAfter(delay -> {
+            declared.add(delay);
+            return Optional.of(Duration.ofMillis(50));
+        });
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("decided").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(handler.started).extracting(Start::attempt).containsExactly(1, 2);
+        assertThat(declared).as("the policy's delay, which the handler was given").containsExactly(Duration.ofHours(1));
+        assertThat(handler.failures).singleElement().satisfies(failure -> assertThat(failure.nextAttemptAt())
+                .hasValueSatisfying(at -> assertThat(at).isBefore(failure.reportedAt().plusSeconds(60))));
+    }
+
+    @Test
+    void a_failed_job_whose_handler_chooses_no_delay_fails_at_once_as_a_dead_letter() {
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(50)).build();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            throw new IllegalStateException("account closed");
+        }).retryingAfter(delay -> Optional.empty());
+        queue.registerWorker(name, 1, handler);
+
+        queue.enqueue(job("given-up").withRetry(retry));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(handler.failures).singleElement().satisfies(failure -> {
+            assertThat(failure.attempt()).isEqualTo(1);
+            assertThat(failure.nextAttemptAt()).as("no next attempt").isEmpty();
+        });
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+    }
+
+    @Test
     void a_failure_the_handler_finds_worth_a_retry_is_retried_as_before() {
         RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(2).backoff(BackoffType.FIXED)
                 .initialDelay(Duration.ofMillis(50)).build();
@@ -1049,6 +1093,8 @@ public abstract class JobQueueContractTest {
         final List<Throwable> asked = new CopyOnWriteArrayList<>();
         private final JobBehaviour behaviour;
         private volatile Predicate<Throwable> retryable = error -> true;
+        /** The delay the handler chooses from the declared one; empty to ask {@link #isRetryable} as by default. */
+        private volatile Optional<Function<Duration, Optional<Duration>>> delays = Optional.empty();
 
         RecordingHandler(JobBehaviour behaviour) {
             this.behaviour = behaviour;
@@ -1060,10 +1106,22 @@ public abstract class JobQueueContractTest {
             return this;
         }
 
+        /** This handler, choosing each retry's delay from the declared one (empty: no retry). */
+        RecordingHandler retryingAfter(Function<Duration, Optional<Duration>> chooser) {
+            this.delays = Optional.of(chooser);
+            return this;
+        }
+
         @Override
         public boolean isRetryable(JobExecution job, Throwable error) {
             asked.add(error);
             return retryable.test(error);
+        }
+
+        @Override
+        public Optional<Duration> retryDelay(JobExecution job, Throwable error, Duration declaredDelay) {
+            return delays.isPresent() ? delays.get().apply(declaredDelay)
+                    : JobHandler.super.retryDelay(job, error, declaredDelay);
         }
 
         @Override

@@ -4,6 +4,7 @@ import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.FlowStep;
 import io.nvent.FlowSteps;
+import io.nvent.RetryDecider;
 import io.nvent.Trigger;
 import io.nvent.Triggers;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
@@ -21,6 +22,7 @@ import jakarta.enterprise.inject.spi.ProcessSessionBean;
 import jakarta.enterprise.inject.spi.WithAnnotations;
 import java.lang.annotation.Annotation;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -38,6 +40,8 @@ public class NventExtension implements Extension {
     private final List<StepDeclaration> declarations = new ArrayList<>();
     /** Steps declared where the container makes no step of them. */
     private final List<String> misplaced = new ArrayList<>();
+    /** The bean types of the deployment's beans that are retry deciders. */
+    private final Set<Class<?>> retryDeciderBeans = new HashSet<>();
 
     // A class annotated @FlowStep more than once carries only the container, @FlowSteps.
     void checkPlacement(@Observes @WithAnnotations({FlowStep.class, FlowSteps.class}) ProcessAnnotatedType<?> type) {
@@ -83,6 +87,8 @@ public class NventExtension implements Extension {
     }
 
     void collect(@Observes ProcessManagedBean<?> bean, BeanManager beanManager) {
+        bean.getBean().getTypes().stream().filter(type -> type instanceof Class<?> c && RetryDecider.class.isAssignableFrom(c))
+                .forEach(type -> retryDeciderBeans.add((Class<?>) type));
         List<FlowStep> steps = flowSteps(bean.getAnnotatedBeanClass());
         if (steps.isEmpty()) {
             return;
@@ -101,6 +107,8 @@ public class NventExtension implements Extension {
     void validate(@Observes AfterBeanDiscovery event) {
         List<String> problems = new ArrayList<>(misplaced);
         problems.addAll(FlowGraphValidator.validate(declarations));
+        problems.addAll(FlowGraphValidator.checkRetryDeciders(declarations, retryDeciderBeans::contains,
+                "is not a CDI bean; give it a scope (@ApplicationScoped, or @Dependent for an instance per decision)"));
         if (problems.size() == 1) {
             event.addDefinitionError(new DefinitionException(problems.get(0)));
         } else if (problems.size() > 1) {

@@ -4,6 +4,7 @@ import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.internal.ExitSafeLogger;
+import io.nvent.spi.internal.RetryDelays;
 import jakarta.jms.JMSConsumer;
 import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
@@ -461,9 +462,8 @@ public final class QueueWorker implements Runnable {
             outcome = runtime.registry().completed(entry, key, end);
         } else {
             Throwable error = failure.get();
-            Optional<Instant> next = execution.isLastAttempt() || !handler.isRetryable(execution, error)
-                    ? Optional.empty() : Optional.of(end.plus(job.retry().delayBefore(key.attempt() + 1,
-                    java.util.concurrent.ThreadLocalRandom.current())));
+            Optional<Instant> next = RetryDelays.next(handler, execution, error, job.retry(),
+                    java.util.concurrent.ThreadLocalRandom.current()).map(end::plus);
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {

@@ -11,6 +11,7 @@ import io.nvent.spi.StartWindow;
 import io.nvent.spi.JobState;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
+import io.nvent.spi.internal.RetryDelays;
 import java.lang.System.Logger.Level;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -931,10 +932,10 @@ public final class QueueWorker {
     private void fail(Attempt attempt, JobHandler current, Throwable error) {
         ClaimedJob job = attempt.job;
         JobExecution execution = job.execution();
-        boolean again = execution.attempt() < execution.maxAttempts() && current.isRetryable(execution, error);
         Instant now = context.clock().instant();
-        Optional<Instant> next = again ? Optional.of(now.plus(job.retry().delayBefore(execution.attempt() + 1,
-                java.util.concurrent.ThreadLocalRandom.current()))) : Optional.empty();
+        Optional<Instant> next = RetryDelays.next(current, execution, error, job.retry(),
+                java.util.concurrent.ThreadLocalRandom.current()).map(now::plus);
+        boolean again = next.isPresent();
         try {
             current.onAttemptFailed(execution, error, next);
         } catch (io.nvent.NventException unavailable) {

@@ -209,6 +209,7 @@ public class EngineBean {
                 this::stepBean,
                 event -> beanManager.getEvent().fire(event), settings);
         built.useTimers(timers);
+        built.useRetryDeciders(this::retryDeciderBean);
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);
         built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
@@ -636,5 +637,20 @@ public class EngineBean {
 
     private static String stripSlash(String url) {
         return url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    }
+
+    /**
+     * A step's retry decider for one decision, as a CDI bean: its contextual reference, released with the
+     * creational context it was made in after the decision, which destroys a {@code @Dependent} one (and
+     * leaves a normal-scoped one to its context).
+     */
+    private RetryDeciderInstances.Held retryDeciderBean(Class<? extends io.nvent.RetryDecider> type) {
+        Bean<?> bean = beanManager.resolve(beanManager.getBeans(type));
+        if (bean == null) {
+            throw new IllegalStateException("no bean of " + type.getName());
+        }
+        jakarta.enterprise.context.spi.CreationalContext<?> context = beanManager.createCreationalContext(bean);
+        return new RetryDeciderInstances.Held((io.nvent.RetryDecider) beanManager.getReference(bean, type, context),
+                context::release);
     }
 }

@@ -279,6 +279,14 @@ public final class FlowEngine implements FlowService {
      * a second per running step, timed by its timers and made by its writer, off the engine's scheduler.
      * Without it, a step's progress is kept in memory only (its {@code step.completed} entry has the last).
      */
+    /**
+     * Where the steps' retry deciders come from: CDI beans in a container; outside one, those given and
+     * else made with their public no-argument constructors (the default).
+     */
+    public void useRetryDeciders(RetryDeciderInstances instances) {
+        runner.useRetryDeciders(instances);
+    }
+
     public void useProgressWrites(ProgressWrites writes) {
         runner.useProgressWrites(writes);
     }

@@ -677,6 +677,10 @@ final class LostStepRecovery {
                 jitter = Math.max(jitter, Math.min(1, queued.doubleValue()));
             }
             Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
+            if (data.get(RetryDecisions.DELAY_MS) instanceof JsonNumber chosen) {
+                // The step's retry decider chose the delay, unbounded by the declared backoff (though by a day).
+                byPolicy = retry.get().timestamp().plusMillis(chosen.longValue());
+            }
             due = due.isAfter(byPolicy) ? byPolicy : due;
         }
         return clock.instant().isBefore(due.plus(settings.leaseDuration()));

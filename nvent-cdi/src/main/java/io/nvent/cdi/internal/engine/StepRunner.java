@@ -111,6 +111,8 @@ final class StepRunner implements LostStepRecovery.Engine {
     private final LostStepRecovery lostSteps;
     /** Queues whose adapter retried a failure not worth a retry ({@code NVENT-0548}, logged once each). */
     private final Set<String> queuesIgnoringNotRetryable = ConcurrentHashMap.newKeySet();
+    /** Steps' retry deciders' decisions, from the queue's question to the failure's record. */
+    private final RetryDecisions retryDecisions = new RetryDecisions();
     private final Function<Class<?>, Step<?, ?>> stepInstances;
     private final Map<Class<?>, Step<?, ?>> stepCache = new ConcurrentHashMap<>();
     /**
@@ -214,6 +216,11 @@ final class StepRunner implements LostStepRecovery.Engine {
      * a second per running step, timed by its timers and made by its writer, off the engine's scheduler.
      * Without it, a step's progress is kept in memory only (its {@code step.completed} entry has the last).
      */
+    /** Where the steps' retry deciders come from (by default made with their no-argument constructors). */
+    void useRetryDeciders(RetryDeciderInstances instances) {
+        retryDecisions.use(instances);
+    }
+
     void useProgressWrites(ProgressWrites writes) {
         this.progressWrites = writes;
     }
@@ -305,8 +312,44 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
         }
 
+        /**
+         * The delay before the next attempt: the step's retry decider's, if it names one and the failure is
+         * the step's own and worth a retry, else the declared one (or none, as {@link #isRetryable} says).
+         * A decider that gives up about an attempt superseded since it started decides nothing: the
+         * engine ignores that failure, as {@link #isRetryable} explains.
+         */
+        @Override
+        public Optional<Duration> retryDelay(JobExecution job, Throwable error, Duration declaredDelay) {
+            if (!isRetryable(job, error)) {
+                return Optional.empty();
+            }
+            try {
+                if (cutShortByStop(error) || isStoreUnavailable(error)) {
+                    return Optional.of(declaredDelay); // not the step's failure: not the decider's to judge
+                }
+                StepJob ref = StepJob.parse(job.payload());
+                Optional<Class<? extends io.nvent.RetryDecider>> decider = registry.binding(ref.flow(), ref.step())
+                        .flatMap(StepBinding::retryDecider);
+                if (decider.isEmpty()) {
+                    return Optional.of(declaredDelay);
+                }
+                JobExecution attempt = StepJob.asStepAttempt(job);
+                Optional<Duration> delay = retryDecisions.decide(job, decider.get(), new io.nvent.FailedAttempt(
+                        ref.runId(), ref.flow(), ref.step(), attempt.attempt(), attempt.maxAttempts(), error,
+                        declaredDelay)).delay();
+                if (delay.isEmpty() && takeoverSinceStartOf(attempt).isPresent()) {
+                    retryDecisions.takeFor(job);
+                    return Optional.of(declaredDelay);
+                }
+                return delay;
+            } catch (RuntimeException unknown) {
+                return Optional.of(declaredDelay); // retried as declared; its failure's record decides again
+            }
+        }
+
         @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            Optional<RetryDecisions.Decided> decided = retryDecisions.takeFor(job);
             if (cutShortByStop(error)) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0533 job {0} attempt {1} of queue {2} was cut short by the"
                         + " engine stopping ({3}): not recorded as a failure; the step runs again once an instance"
@@ -317,7 +360,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             JobExecution attempt = StepJob.asStepAttempt(job);
             Optional<StepProgress> progress = progressOfFailed(attempt);
             if (!isSuperseded(attempt)) {
-                recordFailure(attempt, error, nextAttemptAt, progress);
+                recordFailure(attempt, error, nextAttemptAt, progress, decided);
             }
         }
     }
@@ -1645,6 +1688,15 @@ final class StepRunner implements LostStepRecovery.Engine {
     @Override
     public void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
                                Optional<StepProgress> progress) {
+        recordFailure(job, error, nextAttemptAt, progress, Optional.empty());
+    }
+
+    /**
+     * Records a failed attempt as {@link #recordFailure(JobExecution, Throwable, Optional, Optional)} does, with
+     * what the step's retry decider decided about it, if it was asked.
+     */
+    private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
+                               Optional<StepProgress> progress, Optional<RetryDecisions.Decided> decided) {
         StepJob ref;
         try {
             ref = StepJob.parse(job.payload());
@@ -1703,6 +1755,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
+                decided.ifPresent(decision -> decision.describeIn(data));
                 progress.ifPresent(last -> withProgress(data, last));
                 if (nextAttemptAt.isPresent()) {
                     if (storeAway) {
@@ -1732,6 +1785,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                         + " step {2} of run {3} failed with {4}; its next attempt, due {5}, fails the step without"
                         + " running it. Logged once per queue", queue.getClass().getName(), job.queue(), ref.step(),
                         ref.runId(), notRetryable.get(), nextAttemptAt.get());
+            }
+            Optional<String> gaveUpFor = decided.flatMap(RetryDecisions.Decided::gaveUpFor);
+            if (change.isPresent() && nextAttemptAt.isEmpty() && gaveUpFor.isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0582 run {0}: the retry decider {1} of step {2} gave up"
+                        + " after attempt {3} of {4}: {5}", ref.runId(), decided.get().decider(), ref.step(),
+                        attempt.attempt(), attempt.maxAttempts(), gaveUpFor.get());
             }
             if (change.isPresent() && nextAttemptAt.isEmpty() && !canceledRun.get()) {
                 // Operators watch logs more than histories: a final failure shows in both, the stack in the history.

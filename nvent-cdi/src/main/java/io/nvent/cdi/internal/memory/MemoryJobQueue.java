@@ -14,6 +14,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.StartWindow;
+import io.nvent.spi.internal.RetryDelays;
 import jakarta.annotation.PreDestroy;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -546,12 +547,12 @@ public class MemoryJobQueue implements JobQueue {
         Instant now = clock.instant();
         Optional<Instant> nextAttemptAt;
         Duration backoff = Duration.ZERO;
-        boolean again = execution.attempt() < execution.maxAttempts()
-                && attempt.handler().isRetryable(execution, error);
+        Optional<Duration> retryDelay = RetryDelays.next(attempt.handler(), execution, error, job.request.retry(),
+                jitter);
         synchronized (job) {
             job.attemptFailed(now, describe(error));
-            if (again) {
-                backoff = job.request.retry().delayBefore(execution.attempt() + 1, jitter);
+            if (retryDelay.isPresent()) {
+                backoff = retryDelay.get();
                 job.availableAt = now.plus(backoff);
                 nextAttemptAt = Optional.of(job.availableAt);
                 // It stays active until its retry is planned (planRetry).

@@ -17,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.stream.Collectors;
 
 /**
@@ -65,6 +66,17 @@ public final class FlowGraphValidator {
             }
         });
         return kept;
+    }
+
+    /**
+     * The problems of steps whose {@link io.nvent.FlowStep#retryDecider()} cannot be had: one per step and
+     * class that {@code available} does not know, saying {@code why}.
+     */
+    public static List<String> checkRetryDeciders(List<StepDeclaration> declarations, Predicate<Class<?>> available,
+                                                  String why) {
+        return declarations.stream().filter(d -> d.retryDecider().filter(available.negate()).isPresent())
+                .map(d -> "NVENT-0599 " + d.describe() + ": its retryDecider " + d.retryDecider().get().getName()
+                        + " " + why).toList();
     }
 
     /** The longest flow, step or queue name the stores keep. */

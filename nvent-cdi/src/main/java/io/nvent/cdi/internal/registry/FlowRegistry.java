@@ -59,7 +59,8 @@ public final class FlowRegistry {
                 warnIfNoRetryForChangesNothing(declaration, definition);
                 Type input = StepTypes.inputType(declaration.beanClass()).orElse(Object.class);
                 definitions.add(definition);
-                flowBindings.put(definition.name(), new StepBinding(flow, definition, declaration.beanClass(), input));
+                flowBindings.put(definition.name(), new StepBinding(flow, definition, declaration.beanClass(), input,
+                        declaration.retryDecider()));
             }
             flows.put(flow, new FlowDefinition(flow, definitions));
             bindings.put(flow, Map.copyOf(flowBindings));

@@ -4,6 +4,7 @@ import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.BackoffType;
 import io.nvent.FlowStep;
+import io.nvent.RetryDecider;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import java.util.Arrays;
@@ -20,7 +21,8 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                               long backoffDelayMs, long backoffMaxDelayMs, List<Long> retryDelaysMs,
                               double retryJitter, long timeoutMs, int priority,
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
-                              List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor) {
+                              List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor,
+                              Optional<Class<? extends RetryDecider>> retryDecider) {
 
     public StepDeclaration {
         subscribes = List.copyOf(subscribes);
@@ -51,7 +53,8 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                 step.priority(),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitBefore.class)),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
-                List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()));
+                List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()),
+                Optional.<Class<? extends RetryDecider>>of(step.retryDecider()).filter(c -> c != RetryDecider.class));
     }
 
     /** Whether the step gives a backoff of its own: {@code backoff = FIXED}, a backoff delay or its maximum. */

@@ -258,6 +258,32 @@ class LostStepSweepTest {
         }
     }
 
+    /** Its retry would come a second later, but for its decider, which may choose up to a day. */
+    @FlowStep(flow = "decided", name = "send", role = StepRole.ENTRY, backoff = BackoffType.FIXED,
+            backoffDelayMs = 1_000, retryDecider = AnHourLater.class)
+    static class SendDecided implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "sent";
+        }
+    }
+
+    /** Waits an hour before each retry. */
+    public static class AnHourLater implements io.nvent.RetryDecider {
+        @Override
+        public io.nvent.RetryDecision decide(io.nvent.FailedAttempt failed) {
+            return io.nvent.RetryDecision.retryAfter(Duration.ofHours(1));
+        }
+    }
+
+    @Test
+    void aStepWhoseRetryItsDeciderDelayedBeyondItsBackoffIsNotTakenForLostUntilALeaseAfterItIsDue() {
+        try (EngineHarness h = new EngineHarness(new SendDecided())) {
+            retryingUntil(h, "decided", h.clock.instant().plus(Duration.ofHours(1)),
+                    ",\"retryDecider\":\"" + AnHourLater.class.getName() + "\",\"delayMs\":3600000");
+        }
+    }
+
     /**
      * A run whose step's retry waits until {@code due}, delayed, where this instance's queue does not see it
      * (another node's JMS registry): the sweeps do not queue it again before then, plus a lease, and do after.

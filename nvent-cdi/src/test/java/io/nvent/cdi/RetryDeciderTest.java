@@ -1,0 +1,237 @@
+package io.nvent.cdi;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.BackoffType;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FailedAttempt;
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.NventException;
+import io.nvent.RetryDecider;
+import io.nvent.RetryDecision;
+import io.nvent.RunStatus;
+import io.nvent.StepRole;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+/** A step's retry decider decides the delay before each retry, or to give up, within the step's attempts. */
+class RetryDeciderTest {
+
+    private static final Instant T0 = Instant.parse("2030-01-01T00:00:00Z");
+
+    private final VirtualClock clock = VirtualClock.startingAt(T0);
+
+    /** Waits as long as the failure says, and notes what it was asked. */
+    public static final class PartnerSaysWhen implements RetryDecider {
+        final List<FailedAttempt> asked = new CopyOnWriteArrayList<>();
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            asked.add(failed);
+            return RetryDecision.retryAfter(Duration.ofSeconds(42).multipliedBy(failed.attempt()));
+        }
+    }
+
+    @FlowStep(flow = "partner", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
+            backoffDelayMs = 1_000, retryDecider = PartnerSaysWhen.class)
+    static final class CallsPartner extends RetryScheduleTest.AlwaysFails {
+        CallsPartner(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void eachRetryComesDueAfterTheDelayTheDeciderChoseAndItsEntryNamesTheDecider() {
+        CallsPartner step = new CallsPartner(clock);
+        PartnerSaysWhen decider = new PartnerSaysWhen();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).retryDecider(decider).build()) {
+            String runId = engine.flows().start("partner", Map.of());
+
+            for (Duration delay : List.of(Duration.ofSeconds(42), Duration.ofSeconds(84))) {
+                await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+                int before = step.attempts.size();
+                assertThat(clock.nextTimer()).as("the retry after attempt " + before)
+                        .contains(step.attempts.get(before - 1).plus(delay));
+                clock.advanceTo(clock.nextTimer().orElseThrow());
+                await().atMost(Duration.ofSeconds(5)).until(() -> step.attempts.size() == before + 1);
+            }
+
+            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+            assertThat(step.attempts).containsExactly(T0, T0.plusSeconds(42), T0.plusSeconds(126));
+            assertThat(decider.asked).as("asked about each attempt with attempts left, not the last")
+                    .extracting(FailedAttempt::attempt).containsExactly(1, 2);
+            assertThat(decider.asked.get(0)).satisfies(failed -> {
+                assertThat(failed.runId()).isEqualTo(runId);
+                assertThat(failed.flow()).isEqualTo("partner");
+                assertThat(failed.step()).isEqualTo("call");
+                assertThat(failed.maxAttempts()).isEqualTo(3);
+                assertThat(failed.error()).isInstanceOf(IllegalStateException.class).hasMessage("partner away");
+                assertThat(failed.declaredDelay()).as("the step's own backoff").isEqualTo(Duration.ofSeconds(1));
+            });
+            assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).first().satisfies(retry -> assertThat(
+                    retry.data()).contains("\"retryDecider\":\"" + PartnerSaysWhen.class.getName() + "\"",
+                    "\"delayMs\":42000", "\"nextAttemptAt\":\"" + T0.plusSeconds(42) + "\""));
+        }
+    }
+
+    /** Gives up on the first failure; made with its no-argument constructor. */
+    public static final class GivesUp implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.giveUp("the account is closed");
+        }
+    }
+
+    @FlowStep(flow = "closed", name = "charge", role = StepRole.ENTRY, maxAttempts = 5, retryDecider = GivesUp.class)
+    static final class Charges extends RetryScheduleTest.AlwaysFails {
+        Charges(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void aDeciderThatGivesUpFailsTheStepAndTheRunAtOnceWithItsReason() {
+        Charges step = new Charges(clock);
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
+            String runId = engine.flows().start("closed", Map.of());
+
+            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+            assertThat(step.attempts).as("no retry of the 5 attempts").hasSize(1);
+            assertThat(clock.nextTimer()).isEmpty();
+            assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).isEmpty();
+            assertThat(entries(engine.flows(), runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).isEqualTo(1);
+                assertThat(failed.data()).contains("\"error\":\"partner away\"", "\"maxAttempts\":5",
+                        "\"retryDecider\":\"" + GivesUp.class.getName() + "\"", "\"reason\":\"the account is closed\"");
+            });
+        }
+    }
+
+    /** Fails to decide: throws, or decides nothing. */
+    public static final class Broken implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            if (failed.attempt() == 1) {
+                throw new IllegalArgumentException("bug in the decider");
+            }
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "broken", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
+            backoffDelayMs = 5_000, retryDecider = Broken.class)
+    static final class CallsWithBrokenDecider extends RetryScheduleTest.AlwaysFails {
+        CallsWithBrokenDecider(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void aDeciderThatThrowsOrDecidesNothingLeavesTheDeclaredDelayAndTheEntrySaysWhy() {
+        CallsWithBrokenDecider step = new CallsWithBrokenDecider(clock);
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
+            String runId = engine.flows().start("broken", Map.of());
+
+            for (int attempt = 1; attempt <= 2; attempt++) {
+                int before = attempt;
+                await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+                assertThat(clock.nextTimer()).as("the declared backoff after attempt " + attempt)
+                        .contains(step.attempts.get(before - 1).plusSeconds(5));
+                clock.advanceTo(clock.nextTimer().orElseThrow());
+                await().atMost(Duration.ofSeconds(5)).until(() -> step.attempts.size() == before + 1);
+            }
+
+            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+            assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).extracting(HistoryEvent::data)
+                    .satisfiesExactly(
+                            first -> assertThat(first).contains("\"delayMs\":5000", "\"retryDeciderFailed\":\""
+                                    + "java.lang.IllegalArgumentException: bug in the decider\""),
+                            second -> assertThat(second).contains("\"delayMs\":5000",
+                                    "\"retryDeciderFailed\":\"java.lang.IllegalStateException: it returned no decision"
+                                            + " (null)\""));
+        }
+    }
+
+    /** Would retry for ever, at once. */
+    public static final class NeverGivesUp implements RetryDecider {
+        final List<Integer> askedAbout = new CopyOnWriteArrayList<>();
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            askedAbout.add(failed.attempt());
+            return RetryDecision.retryAfter(Duration.ZERO);
+        }
+    }
+
+    @FlowStep(flow = "bounded", name = "call", role = StepRole.ENTRY, maxAttempts = 2, retryDecider = NeverGivesUp.class)
+    static final class Bounded extends RetryScheduleTest.AlwaysFails {
+        Bounded(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void theStepsMaxAttemptsStillBoundTheAttemptsOfADeciderThatNeverGivesUp() {
+        Bounded step = new Bounded(clock);
+        NeverGivesUp decider = new NeverGivesUp();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).retryDecider(decider).build()) {
+            String runId = engine.flows().start("bounded", Map.of());
+
+            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+            assertThat(step.attempts).as("the retry at once, then no more").containsExactly(T0, T0);
+            assertThat(decider.askedAbout).as("not asked about the last attempt").containsExactly(1);
+            assertThat(entries(engine.flows(), runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("\"attempt\":2", "\"maxAttempts\":2")
+                            .doesNotContain("retryDecider"));
+        }
+    }
+
+    /** Has no public no-argument constructor, so an embedded engine cannot make one. */
+    public static final class NeedsAnArgument implements RetryDecider {
+        public NeedsAnArgument(Duration delay) {
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(Duration.ZERO);
+        }
+    }
+
+    @FlowStep(flow = "unmade", name = "call", role = StepRole.ENTRY, retryDecider = NeedsAnArgument.class)
+    static final class DeciderNotGiven extends RetryScheduleTest.AlwaysFails {
+        DeciderNotGiven(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void anEmbeddedEngineRefusesADeciderItWasNotGivenAndCannotMakeNamingStepAndClass() {
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().clock(clock).step(new DeciderNotGiven(clock));
+
+        assertThatThrownBy(builder::build).isInstanceOf(NventException.class)
+                .hasMessageContaining("NVENT-0599 step 'call' of flow 'unmade' (" + DeciderNotGiven.class.getName()
+                        + "): its retryDecider " + NeedsAnArgument.class.getName() + " was not given to"
+                        + " EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor");
+        try (EmbeddedEngine given = builder.retryDecider(new NeedsAnArgument(Duration.ZERO)).build()) {
+            assertThat(given.flows().flows()).isNotEmpty();
+        }
+    }
+
+    private static void awaitStatus(FlowService flows, String runId, RunStatus status) {
+        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+                flows.run(runId).orElseThrow().status()).isEqualTo(status));
+    }
+
+    private static List<HistoryEvent> entries(FlowService flows, String runId, EventType type) {
+        return flows.events(runId, EventQuery.all()).stream().filter(event -> event.type() == type).toList();
+    }
+}

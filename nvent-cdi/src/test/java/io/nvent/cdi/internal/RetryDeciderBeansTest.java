@@ -1,0 +1,102 @@
+package io.nvent.cdi.internal;
+
+import static io.nvent.cdi.internal.CdiIntegrationTest.engineWith;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FailedAttempt;
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.RetryDecider;
+import io.nvent.RetryDecision;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import jakarta.enterprise.inject.spi.DefinitionException;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.jboss.weld.environment.se.WeldContainer;
+import org.junit.jupiter.api.Test;
+
+/** A step's retry decider is a CDI bean, looked up for each decision; a class that is none fails the deployment. */
+class RetryDeciderBeansTest {
+
+    /** Retries at once after attempt 1, gives up after attempt 2; one instance per decision. */
+    @jakarta.enterprise.context.Dependent
+    public static class OncePerDecision implements RetryDecider {
+        static final AtomicInteger MADE = new AtomicInteger();
+        static final AtomicInteger DESTROYED = new AtomicInteger();
+
+        OncePerDecision() {
+            MADE.incrementAndGet();
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return failed.attempt() == 1 ? RetryDecision.retryAfter(Duration.ofMillis(10))
+                    : RetryDecision.giveUp("tried twice, enough");
+        }
+
+        @jakarta.annotation.PreDestroy
+        void destroyed() {
+            DESTROYED.incrementAndGet();
+        }
+    }
+
+    @FlowStep(flow = "decided", name = "call", role = StepRole.ENTRY, maxAttempts = 5, retryDecider = OncePerDecision.class)
+    public static class Fails implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("partner busy");
+        }
+    }
+
+    @Test
+    void aDependentDeciderIsMadeForEachDecisionAndDestroyedAfterIt() {
+        try (WeldContainer container = engineWith(Fails.class, OncePerDecision.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            int madeBefore = OncePerDecision.MADE.get();
+            int destroyedBefore = OncePerDecision.DESTROYED.get();
+
+            String runId = flows.start("decided", Map.of());
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+
+            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .singleElement().satisfies(retry -> assertThat(retry.data()).contains("\"delayMs\":10"));
+            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_FAILED)
+                    .singleElement().satisfies(failed -> assertThat(failed.data()).contains("\"attempt\":2",
+                            "\"reason\":\"tried twice, enough\""));
+            assertThat(OncePerDecision.DESTROYED.get() - destroyedBefore).as("one per decision").isEqualTo(2);
+            assertThat(OncePerDecision.MADE.get() - madeBefore).isEqualTo(2);
+        }
+    }
+
+    /** Not added to the container: no bean. */
+    public static class NotABean implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(failed.declaredDelay());
+        }
+    }
+
+    @FlowStep(flow = "undecided", name = "call", role = StepRole.ENTRY, retryDecider = NotABean.class)
+    public static class NamesNoBean implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aDeciderThatIsNoBeanFailsTheDeploymentNamingStepAndClass() {
+        assertThatThrownBy(engineWith(NamesNoBean.class)::initialize).isInstanceOf(DefinitionException.class)
+                .hasMessageContaining("NVENT-0599 step 'call' of flow 'undecided' (" + NamesNoBean.class.getName()
+                        + "): its retryDecider " + NotABean.class.getName() + " is not a CDI bean; give it a scope"
+                        + " (@ApplicationScoped, or @Dependent for an instance per decision)");
+    }
+}
