@@ -5,7 +5,8 @@ import java.util.Objects;
 
 /**
  * One entry of a trigger's history ({@code trigger.registered}, {@code trigger.updated},
- * {@code trigger.enabled}, {@code trigger.disabled}, {@code trigger.fired}, {@code trigger.failed}).
+ * {@code trigger.enabled}, {@code trigger.disabled}, {@code trigger.fired}, {@code trigger.failed},
+ * {@code trigger.completed}: the retry of a keyed fire that failed part way, {@code trigger.misfire-settings}).
  *
  * @param trigger trigger name
  * @param seq 1-based position in the trigger's history

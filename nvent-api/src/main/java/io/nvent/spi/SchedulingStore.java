@@ -278,6 +278,24 @@ public interface SchedulingStore {
     void recordFire(String name, Instant at, int runsStarted, Optional<String> error);
 
     /**
+     * Atomically adds runs to a fire the trigger recorded before ({@link #recordFire}), without counting another
+     * fire or changing when it last fired: the retry of a keyed fire or publish that started some of the trigger's
+     * runs and failed, which starts the rest. Like {@code recordFire} it ignores an unknown trigger and may give
+     * the count up after a bounded wait for a lock.
+     *
+     * <p>The default does nothing, so a store written before 0.2 works unchanged: its {@code runsStarted} then
+     * leaves out the runs such a retry started, and its last error the retry's.
+     *
+     * @param name trigger name
+     * @param runsStarted runs the retry started, 0 or more
+     * @param error why the retry failed again, which becomes the trigger's last error; empty keeps the last
+     *     error as it was
+     * @since 0.2
+     */
+    default void recordRunsStarted(String name, int runsStarted, Optional<String> error) {
+    }
+
+    /**
      * Appends to a trigger's history, with the next sequence number of that trigger.
      *
      * @param name trigger name

@@ -115,7 +115,8 @@ import org.junit.jupiter.api.Timeout;
  *       too, and it switches that with the definition.
  *       {@code saveTrigger} creates or replaces, statistics as given; {@code recordFire}
  *       adds one fire atomically, sets {@code lastFiredAt}, replaces {@code lastError} only with a
- *       new error, and ignores unknown triggers; {@code deleteTrigger} removes the history, so a
+ *       new error, and ignores unknown triggers; {@code recordRunsStarted} adds runs (and a new error) without
+ *       a fire; {@code deleteTrigger} removes the history, so a
  *       trigger created again under the same name starts at sequence number 1. Every part of a
  *       trigger's spec reads back as saved, its misfire policy and grace too.</li>
  *   <li>Trigger history: sequence numbers 1, 2, 3, ... per trigger without gaps or duplicates,
@@ -848,6 +849,22 @@ public abstract class SchedulingStoreContractTest {
         assertThat(stored.spec()).isEqualTo(trigger.spec());
         assertThat(stored.createdAt()).isEqualTo(trigger.createdAt());
         assertThat(stored.declared()).isEqualTo(trigger.declared());
+    }
+
+    @Test
+    void addsTheRunsThatCompleteAFireToItWithoutCountingAnother() {
+        TriggerRecord trigger = manualTrigger(id("completed"));
+        store.saveTrigger(trigger);
+        store.recordFire(trigger.spec().name(), T0.plusSeconds(1), 1, Optional.of("b: store gone"));
+
+        store.recordRunsStarted(trigger.spec().name(), 1, Optional.empty());
+        store.recordRunsStarted(trigger.spec().name(), 2, Optional.of("c: store gone"));
+
+        TriggerRecord stored = store.findTrigger(trigger.spec().name()).orElseThrow();
+        assertThat(stored.fires()).isEqualTo(1);
+        assertThat(stored.runsStarted()).isEqualTo(4);
+        assertThat(stored.lastFiredAt()).contains(T0.plusSeconds(1));
+        assertThat(stored.lastError()).contains("c: store gone");
     }
 
     @Test

@@ -1050,6 +1050,27 @@ class DemoApplicationIT {
                 "X-Nvent-Signature", Http.demoSignature(later + "." + body)).status()).as("signed anew, bare hex").isEqualTo(202);
     }
 
+    /**
+     * A Content-Type that is no media type was refused (400) before the webhook checked the signature, telling a
+     * caller who cannot sign what the webhook parses; Payara's Jersey refuses it before any filter of JAX-RS runs.
+     */
+    @Test
+    void aWebhookJudgesAContentTypeThatIsNoMediaTypeOnlyAfterTheSignature() throws Exception {
+        String webhook = "api/nvent/triggers/partner-order/webhook";
+        String body = "{\"partner\":\"acme\",\"sku\":\"R-2\"}";
+        Http anonymous = Http.anonymous(base);
+        long firesBefore = fires("partner-order");
+
+        assertProblem(anonymous.postAs(webhook, "garbage", body), 401, "NVENT-0760");
+        String timestamp = String.valueOf(Instant.now().getEpochSecond());
+        String signature = "sha256=" + Http.demoSignature(timestamp + "." + body);
+        assertProblem(anonymous.postAs(webhook, "garbage", body, "X-Nvent-Timestamp", timestamp,
+                "X-Nvent-Signature", signature), 400, "NVENT-0772 the Content-Type header 'garbage' is not a media type");
+        Http.Reply resent = anonymous.post(webhook, body, "X-Nvent-Timestamp", timestamp, "X-Nvent-Signature", signature);
+        assertThat(resent.status()).as("sent again as JSON: " + resent.body()).isEqualTo(202);
+        assertThat(fires("partner-order")).isEqualTo(firesBefore + 1);
+    }
+
     @Test
     void aWebhookWithApiKeysTakesEitherKeyInItsHeaderAndRefusesAMissingOrWrongOne() throws Exception {
         String body = "{\"partner\":\"acme\",\"sku\":\"K-1\"}";

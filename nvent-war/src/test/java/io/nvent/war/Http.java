@@ -267,6 +267,13 @@ public final class Http {
                 .POST(HttpRequest.BodyPublishers.ofString(body)));
     }
 
+    /** A request sent as {@code contentType}, which may be no media type at all, with extra headers. */
+    public Reply postAs(String path, String contentType, String body, String... headers) {
+        HttpRequest.Builder request = HttpRequest.newBuilder(base.resolve(path)).header("Content-Type", contentType)
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        return send(headers.length == 0 ? request : request.headers(headers));
+    }
+
     private Reply send(HttpRequest.Builder request) {
         return send(request, Duration.ofSeconds(30));
     }

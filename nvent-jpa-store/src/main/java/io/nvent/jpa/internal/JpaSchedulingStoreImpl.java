@@ -86,7 +86,8 @@ import org.hibernate.Session;
  *   <li>{@code insertTrigger}: the primary key of {@code flow_trigger}, as for a tick claim;
  *       {@code replaceTriggerSpec} and {@code replaceTrigger}: the row read {@code FOR UPDATE}, compared,
  *       then updated in one transaction.</li>
- *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}.</li>
+ *   <li>{@code recordFire}: {@code fires = fires + 1} in one {@code UPDATE}; {@code recordRunsStarted}
+ *       likewise {@code runs_started = runs_started + ?}.</li>
  *   <li>Trigger history numbers: {@code last_seq} of the trigger advanced by an {@code UPDATE} that
  *       holds the trigger's row lock until commit, like run histories.</li>
  *   <li>Both wait for the trigger's row lock at most {@link JpaStoreOptions#triggerLockWait()}, as a
@@ -1003,15 +1004,34 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public void recordFire(String name, Instant at, int runsStarted, Optional<String> error) {
         Objects.requireNonNull(at, "at");
+        addToStatistics(name, Optional.of(at), runsStarted, error, "the fire of trigger " + name + " at " + at + " is");
+    }
+
+    @Override
+    public void recordRunsStarted(String name, int runsStarted, Optional<String> error) {
+        addToStatistics(name, Optional.empty(), runsStarted, error, "the " + runsStarted
+                + " runs the retry of a fire of trigger " + name + " started are");
+    }
+
+    /**
+     * Adds runs, and with {@code firedAt} a fire, to a trigger's statistics.
+     *
+     * @param counted what is counted, for the warning when it is not ("the fire of … is")
+     */
+    private void addToStatistics(String name, Optional<Instant> firedAt, int runsStarted, Optional<String> error,
+                                 String counted) {
         Objects.requireNonNull(error, "error");
         write("trigger '" + name + "'", connection -> waitingForLocksAtMost(connection, locked -> {
             // One statement: concurrent fires queue on the row lock and each adds its own.
             try (PreparedStatement update = locked.prepareStatement("update " + triggers
-                    + " set fires = fires + 1, runs_started = runs_started + ?, last_fired_at = ?"
+                    + " set runs_started = runs_started + ?"
+                    + (firedAt.isPresent() ? ", fires = fires + 1, last_fired_at = ?" : "")
                     + (error.isPresent() ? ", last_error = ?" : "") + " where trigger_name = ?")) {
                 int i = 1;
                 update.setLong(i++, runsStarted);
-                setInstant(update, i++, Optional.of(at), database);
+                if (firedAt.isPresent()) {
+                    setInstant(update, i++, firedAt, database);
+                }
                 if (error.isPresent()) {
                     setText(update, i++, error);
                 }
@@ -1021,8 +1041,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             return null;
         }, () -> {
             // A count is not worth holding up the fire, whose runs are started and whose history says so.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0332 the fire of trigger " + name + " at " + at
-                    + " is not counted in its statistics: " + lockedFor("its row"));
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0332 " + counted + " not counted in its statistics: "
+                    + lockedFor("its row"));
             return null;
         }));
     }

@@ -1187,11 +1187,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * A fire whose key started some of its runs before (a keyed publish or fire that failed part way, retried): the
-     * earlier request recorded the fire, so this one is no fire of its own and the trigger's statistics keep it as
-     * one; its history entry ({@code trigger.completed}) says which runs it started now and which it found started.
+     * earlier request recorded the fire, so this one is no fire of its own and adds only its runs (and error) to the
+     * trigger's statistics; its history entry ({@code trigger.completed}) says which runs it started now and which
+     * it found started.
      */
     private void recordCompletion(TriggerSpec spec, List<String> started, List<String> replayed,
                                   Optional<String> error) {
+        store.recordRunsStarted(spec.name(), started.size(), error);
         JsonText data = JsonText.object().raw("runs", jsonArray(started)).raw("replayedRuns", jsonArray(replayed));
         error.ifPresent(e -> data.str("error", e));
         history(spec.name(), "trigger.completed", data.build());

@@ -347,6 +347,15 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public synchronized void recordRunsStarted(String name, int runsStarted, Optional<String> error) {
+        TriggerRecord t = triggers.get(name);
+        if (t != null) {
+            triggers.put(name, new TriggerRecord(t.spec(), t.declared(), t.createdAt(), t.fires(),
+                    t.runsStarted() + runsStarted, t.lastFiredAt(), error.isPresent() ? error : t.lastError()));
+        }
+    }
+
+    @Override
     public synchronized TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
         List<TriggerEvent> history = triggerHistory.computeIfAbsent(name, n -> new ArrayList<>());
         long seq = history.isEmpty() ? 1 : history.get(history.size() - 1).seq() + 1;

@@ -123,7 +123,8 @@ class IdempotentEventsTest {
             String second = retried.startedRuns().stream().filter(run -> !run.equals(first)).findFirst().orElseThrow();
             io.nvent.TriggerInfo trigger = h.triggers.trigger("parcel-lost").orElseThrow();
             assertThat(trigger.fires()).as("one publish, one fire").isEqualTo(1);
-            assertThat(trigger.runsStarted()).as("as the fire recorded it").isEqualTo(1);
+            // Review finding: the completing retry left runsStarted at the first attempt's 1, though 2 were started.
+            assertThat(trigger.runsStarted()).as("the runs of both attempts").isEqualTo(2);
             List<io.nvent.TriggerEvent> history = h.triggers.history("parcel-lost", 10);
             assertThat(history).extracting(io.nvent.TriggerEvent::type)
                     .containsExactly("trigger.completed", "trigger.failed", "trigger.registered");

@@ -184,6 +184,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public void recordRunsStarted(String name, int runsStarted, Optional<String> error) {
+        delegate().recordRunsStarted(name, runsStarted, error);
+    }
+
+    @Override
     public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
         return delegate().appendTriggerEvent(name, type, at, data);
     }

@@ -58,6 +58,10 @@ public class HeaderGuard implements ContainerRequestFilter {
             if (contentTypeProblem(contentType).isPresent()) {
                 headers.putSingle(SET_ASIDE_CONTENT_TYPE, contentType);
                 headers.putSingle(HttpHeaders.CONTENT_TYPE, MediaType.APPLICATION_OCTET_STREAM);
+            } else if (!MediaType.APPLICATION_OCTET_STREAM.equals(contentType)) {
+                // Only the servlet filter sets a type aside, and puts octet-stream in its place: beside any other
+                // type the header is the caller's own, which would refuse a Content-Type it never sent.
+                headers.remove(SET_ASIDE_CONTENT_TYPE);
             }
             return;
         }

@@ -160,4 +160,17 @@ class HeaderGuardTest {
         assertThat(setAside.getEntity()).asString().contains("it came as application/octet-stream, set aside garbage");
         assertThat(HeaderGuard.contentTypeProblem("garbage")).isPresent();
     }
+
+    /**
+     * Review finding: a caller's own {@code Nvent-Set-Aside-Content-Type} reached the webhook beside a Content-Type
+     * that is a media type, which refused the signed call (400) for a Content-Type it was never sent.
+     */
+    @Test
+    void reviewACallersOwnSetAsideHeaderDoesNotReachTheWebhookBesideAMediaType() {
+        ContainerResponse given = InProcessApi.of(UnsignedAwaitWebhook.class).requestWithBody("POST",
+                "awaits/t0ken", "{}", "Content-Type", "application/json",
+                HeaderGuard.SET_ASIDE_CONTENT_TYPE, "garbage");
+
+        assertThat(given.getEntity()).asString().contains("it came as application/json, set aside null");
+    }
 }

@@ -81,6 +81,17 @@ class OpenApiDocumentTest {
     }
 
     /**
+     * Review finding: the retry that completes a keyed fire records {@code trigger.completed}, and a misfire change
+     * {@code trigger.misfire-settings}; a client generated from an enum without them fails to read the history.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void reviewATriggersHistoryEntryMayBeOfEveryTypeTheEngineRecords() throws IOException {
+        assertThat((java.util.List<String>) ((Map<String, Object>) schemaProperties("TriggerEvent").get("type"))
+                .get("enum")).contains("trigger.fired", "trigger.failed", "trigger.completed", "trigger.misfire-settings");
+    }
+
+    /**
      * Every operation that takes a body answers 400 for one that is not JSON (the public webhooks too:
      * NVENT-0726), and one that takes JSON alone 415 for another type (NVENT-0778): a client generated
      * from the document must expect them.
