@@ -812,6 +812,11 @@ final class AwaitResolution {
      * @return whether it resolved the await here
      */
     private boolean resolveIfChildrenEnded(AwaitRecord await) {
+        // Asked on each child's end: whether one is under way reads an index of those alone; counting every child
+        // each time would read N² entries for a batch of N. The count comes once, when none is.
+        if (store.hasChildRunsUnderWay(await.runId())) {
+            return false;
+        }
         ChildRunCounts children = store.childRunCounts(await.runId());
         return children.underWay() == 0 && resolve(await, childrenEndedData(children), AwaitStatus.RESOLVED);
     }
