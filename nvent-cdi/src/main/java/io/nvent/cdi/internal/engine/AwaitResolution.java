@@ -837,7 +837,14 @@ final class AwaitResolution {
         List<AwaitRecord> page = scheduling.waitingAwaitsOfType(AwaitType.CHILDREN, after, limit);
         for (AwaitRecord await : page) {
             if (StepWaits.notDeployed(registry, await.flow(), await.step()).isEmpty()) {
-                resolveIfChildrenEnded(await);
+                try {
+                    resolveIfChildrenEnded(await);
+                } catch (RuntimeException e) {
+                    // One await whose check keeps failing must not hold the page, and every await after it, for ever.
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0591 await " + await.awaitId() + " of run "
+                            + await.runId() + " on its child runs could not be checked by the maintenance sweep; it"
+                            + " is checked again on the sweep's next round, and the sweep goes on with the next", e);
+                }
             }
         }
         return page.size() < limit ? Optional.empty() : Optional.of(page.get(page.size() - 1).awaitId());
