@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -280,6 +281,29 @@ class ChildrenAwaitTest {
             h.sweep();
 
             h.awaitStatus(byId.get(1).runId(), RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * Review: a deployment in which no step awaits its children has nothing for the sweep to resolve; it must not
+     * page through the waiting awaits every 5 s (a scheduling store written for 0.1 reads every waiting await then).
+     */
+    @Test
+    void theSweepReadsNoAwaitsOnChildrenWhereNoStepAwaitsThem() {
+        AtomicInteger pages = new AtomicInteger();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> waitingAwaitsOfType(AwaitType type, Optional<String> afterAwaitId, int limit) {
+                pages.incrementAndGet();
+                return super.waitingAwaitsOfType(type, afterAwaitId, limit);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Ship())) {
+            h.sweep();
+            h.clock.advance(Maintenance.CHILDREN_CHECK);
+            h.sweep();
+
+            assertThat(pages).hasValue(0);
         }
     }
 
