@@ -834,6 +834,11 @@ final class AwaitResolution {
      * @return where the next page starts; empty once this page was the last (the next starts from the first)
      */
     Optional<String> resolveAwaitsOnEndedChildren(Optional<String> after, int limit) {
+        if (stepsAwaitingChildren(registry).isEmpty()) {
+            // Nothing to resolve (an await of a step this deployment lacks is left waiting), and a scheduling store
+            // written for 0.1 would read every waiting await for it.
+            return Optional.empty();
+        }
         List<AwaitRecord> page = scheduling.waitingAwaitsOfType(AwaitType.CHILDREN, after, limit);
         for (AwaitRecord await : page) {
             if (StepWaits.notDeployed(registry, await.flow(), await.step()).isEmpty()) {
@@ -850,6 +855,14 @@ final class AwaitResolution {
         return page.size() < limit ? Optional.empty() : Optional.of(page.get(page.size() - 1).awaitId());
     }
 
+    /** The deployed steps ({@code flow/step}) with an await of type {@link AwaitType#CHILDREN}, before or after. */
+    private static List<String> stepsAwaitingChildren(FlowRegistry registry) {
+        return registry.flows().stream().flatMap(flow -> flow.steps().stream()
+                .filter(step -> java.util.stream.Stream.of(step.awaitBefore(), step.awaitAfter())
+                        .flatMap(Optional::stream).anyMatch(a -> a.type() == AwaitType.CHILDREN))
+                .map(step -> flow.name() + "/" + step.name())).toList();
+    }
+
     /**
      * Refuses a deployment whose steps await their child runs ({@link AwaitType#CHILDREN}) on a flow store that
      * cannot count them ({@link FlowStore#countsChildRuns()}): their runs would wait until their timeout.
@@ -858,10 +871,7 @@ final class AwaitResolution {
         if (store.countsChildRuns()) {
             return;
         }
-        List<String> steps = registry.flows().stream().flatMap(flow -> flow.steps().stream()
-                .filter(step -> java.util.stream.Stream.of(step.awaitBefore(), step.awaitAfter())
-                        .flatMap(Optional::stream).anyMatch(a -> a.type() == AwaitType.CHILDREN))
-                .map(step -> flow.name() + "/" + step.name())).toList();
+        List<String> steps = stepsAwaitingChildren(registry);
         if (!steps.isEmpty()) {
             throw new io.nvent.UnsupportedByAdapterException(FlowStore.CHILD_RUN_COUNTS_UNSUPPORTED + " steps " + steps
                     + " await their child runs (AwaitType.CHILDREN), but the flow store " + store.getClass().getName()
