@@ -398,6 +398,24 @@ public interface FlowStore {
     }
 
     /**
+     * Whether any run this run started is still under way (running, awaiting or stalled): what the engine asks after
+     * each child's end, for a parent waiting on its children, before it counts them ({@link #childRunCounts}) once
+     * none is. It is asked once per child's end, so a store should answer it from an index of the children under way
+     * (the JPA store: a partial index on PostgreSQL), without reading the children that ended: counting every child
+     * on each end would read N² entries for a batch of N.
+     *
+     * <p>The default asks {@link #childRunCounts}: right, but it counts every child on each call.
+     *
+     * @param parentRunId the parent run
+     * @return {@code true} if a child of the run is not ended; {@code false} for a run without children (or no such
+     *     run)
+     * @since 0.2
+     */
+    default boolean hasChildRunsUnderWay(String parentRunId) {
+        return childRunCounts(parentRunId).underWay() > 0;
+    }
+
+    /**
      * The message id the refusal of {@link #childRunCounts}'s default, and of a deployment with an await of type
      * {@link io.nvent.AwaitType#CHILDREN} on such a store, begin with.
      *

@@ -161,7 +161,20 @@ class PostgresQueryPlanTest {
                 .doesNotContainIgnoringCase("sort"));
     }
 
-    /** The children of a run waiting on them, counted by status: from the index on the parent, without the rows. */
+    /**
+     * Whether a run has a child under way, asked on each child's end: from the partial index of the children under
+     * way, not every child of the parent.
+     */
+    @Test
+    void whetherARunHasAChildUnderWayIsReadFromThePartialIndexOfTheChildrenUnderWay() {
+        List<String> selects = selectsOfRuns(store -> store.hasChildRunsUnderWay("run-1") ? 1 : 0);
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_under_way_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
+    /** The children of a run waiting on them, counted by status once none is under way: from the index on the parent. */
     @Test
     void theChildrenOfARunAreCountedFromTheIndexOnTheParent() {
         List<String> selects = selectsOfRuns(store -> (int) store.childRunCounts("run-1").total());

@@ -891,13 +891,20 @@ public abstract class FlowStoreContractTest {
 
         assertThat(store.childRunCounts(batch.runId())).as("the awaiting and the running child are under way")
                 .isEqualTo(new ChildRunCounts(6, 2, 2, 1, 1));
+        assertThat(store.hasChildRunsUnderWay(batch.runId())).isTrue();
         store.updateRun(children.get(4).runId(), setStatus(RunStatus.COMPLETED));
         store.updateRun(children.get(5).runId(), setStatus(RunStatus.CANCELED));
         assertThat(store.childRunCounts(batch.runId())).isEqualTo(new ChildRunCounts(6, 0, 3, 1, 2));
+        assertThat(store.hasChildRunsUnderWay(batch.runId())).as("all its children ended").isFalse();
         assertThat(store.childRunCounts(otherBatch.runId())).isEqualTo(new ChildRunCounts(1, 1, 0, 0, 0));
+        assertThat(store.hasChildRunsUnderWay(otherBatch.runId())).isTrue();
+        store.updateRun(createChildRun("mail", batch.runId()).runId(), setStatus(RunStatus.STALLED));
+        assertThat(store.hasChildRunsUnderWay(batch.runId())).as("a stalled child is under way").isTrue();
         assertThat(store.childRunCounts(children.get(0).runId())).as("a run without children")
                 .isEqualTo(ChildRunCounts.NONE);
         assertThat(store.childRunCounts("no-such-run")).isEqualTo(ChildRunCounts.NONE);
+        assertThat(store.hasChildRunsUnderWay(children.get(1).runId())).as("a run without children").isFalse();
+        assertThat(store.hasChildRunsUnderWay("no-such-run")).isFalse();
     }
 
     @Test

@@ -506,7 +506,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.stats(connection, flow));
     }
 
-    /** From run_parent_started_idx, which holds the status since V30. */
+    /** Through run_parent_started_idx; whether one is under way through run_parent_under_way_idx (V30). */
     @Override
     public boolean countsChildRuns() {
         return true;
@@ -516,6 +516,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     public ChildRunCounts childRunCounts(String parentRunId) {
         Objects.requireNonNull(parentRunId, "parentRunId");
         return transactions.readJdbc(connection -> tables.childRunCounts(connection, parentRunId));
+    }
+
+    @Override
+    public boolean hasChildRunsUnderWay(String parentRunId) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        return transactions.readJdbc(connection -> tables.hasChildRunsUnderWay(connection, parentRunId));
     }
 
     // ------------------------------------------------------------------ state

@@ -46,6 +46,8 @@ final class RunTables {
     private static final RunStatusConverter STATUS = new RunStatusConverter();
     /** The statuses of a finished run, in the order the partial index run_flow_finished_idx (V21) names them. */
     static final List<RunStatus> FINISHED = List.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
+    /** The statuses of a run not ended, in the order V30's partial index names them. */
+    static final List<RunStatus> UNDER_WAY = List.of(RunStatus.RUNNING, RunStatus.AWAITING, RunStatus.STALLED);
     private static final EventTypeConverter EVENT_TYPE = new EventTypeConverter();
 
     private final Database database;
@@ -327,7 +329,24 @@ final class RunTables {
         }
     }
 
-    /** The children of a run by status, from run_parent_started_idx (with the status since V30) alone. */
+    /**
+     * Whether a child of the run is under way: on PostgreSQL from the partial index of the children under way
+     * (run_parent_under_way_idx, V30), whose predicate names these statuses as the query does, so that a generic
+     * plan uses it too; one entry read, however many children ended.
+     */
+    boolean hasChildRunsUnderWay(Connection connection, String parentRunId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select 1 from " + runs
+                + " where parent_run_id = ? and status in (" + UNDER_WAY.stream()
+                        .map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
+                        .collect(Collectors.joining(", ")) + ") fetch first 1 rows only")) {
+            statement.setString(1, parentRunId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    /** The children of a run by status, through run_parent_started_idx: once per await, when none is under way. */
     ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
                 "select status, count(*) from " + runs + " where parent_run_id = ? group by status")) {

@@ -27,6 +27,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Predicate;
 
@@ -45,6 +46,11 @@ public class MemoryFlowStore implements FlowStore {
      * up on it), instead of finding a key whose run is not there yet.
      */
     private final Map<String, RunSlot> slotsByKey = new ConcurrentHashMap<>();
+    /**
+     * The slots of each parent's children: a parent waiting on its children has them counted on each child's end,
+     * which must not read every run the store holds.
+     */
+    private final Map<String, Set<RunSlot>> childrenByParent = new ConcurrentHashMap<>();
     private final Runnable betweenKeyAndRun;
 
     /** The store the container and the embedded engine use. */
@@ -136,6 +142,8 @@ public class MemoryFlowStore implements FlowStore {
         if (runs.putIfAbsent(slot.runId, slot) != null) {
             throw new NventException("NVENT-0301 run '" + slot.runId + "' already exists");
         }
+        slot.run.parentRunId().ifPresent(parent ->
+                childrenByParent.computeIfAbsent(parent, p -> ConcurrentHashMap.newKeySet()).add(slot));
         return slot.append(events);
     }
 
@@ -230,12 +238,30 @@ public class MemoryFlowStore implements FlowStore {
     public ChildRunCounts childRunCounts(String parentRunId) {
         Objects.requireNonNull(parentRunId, "parentRunId");
         ChildRunCounts counts = ChildRunCounts.NONE;
-        for (RunRecord run : snapshot()) {
-            if (run.parentRunId().filter(parentRunId::equals).isPresent()) {
-                counts = counts.plus(run.status(), 1);
-            }
+        for (RunRecord child : childrenOf(parentRunId)) {
+            counts = counts.plus(child.status(), 1);
         }
         return counts;
+    }
+
+    @Override
+    public boolean hasChildRunsUnderWay(String parentRunId) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        return childrenOf(parentRunId).stream().anyMatch(child -> !child.status().isTerminal());
+    }
+
+    /** The children of a run as stored now, from the index by parent. */
+    private List<RunRecord> childrenOf(String parentRunId) {
+        Set<RunSlot> slots = childrenByParent.getOrDefault(parentRunId, Set.of());
+        List<RunRecord> children = new ArrayList<>(slots.size());
+        for (RunSlot slot : slots) {
+            synchronized (slot) {
+                if (runs.get(slot.runId) == slot) {
+                    children.add(slot.run);
+                }
+            }
+        }
+        return children;
     }
 
     @Override
@@ -327,6 +353,10 @@ public class MemoryFlowStore implements FlowStore {
         synchronized (slot) {
             if (slot.run.status().isTerminal() && doomed.test(slot.run) && runs.remove(runId, slot)) {
                 slot.idempotencyKey.ifPresent(key -> slotsByKey.remove(key, slot));
+                slot.run.parentRunId().ifPresent(parent -> childrenByParent.computeIfPresent(parent, (p, children) -> {
+                    children.remove(slot);
+                    return children.isEmpty() ? null : children;
+                }));
                 return OptionalLong.of(slot.events.size());
             }
         }
@@ -349,6 +379,7 @@ public class MemoryFlowStore implements FlowStore {
     /** Forgets everything (tests and benchmarks). */
     public void clear() {
         runs.clear();
+        childrenByParent.clear();
     }
 
     private RunSlot slot(String runId) {

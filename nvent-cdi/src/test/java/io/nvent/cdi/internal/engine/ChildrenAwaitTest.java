@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -242,6 +243,67 @@ class ChildrenAwaitTest {
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(collected.get()).hasValue("{\"children\":1,\"completed\":0,\"failed\":0,\"canceled\":1}");
+        }
+    }
+
+    /**
+     * Review: an await whose check keeps failing (its store refusing, say) must not stop the sweep at it: the awaits
+     * after it, by id, are checked all the same, or one broken run keeps every later batch waiting for ever.
+     */
+    @Test
+    void theSweepGoesOnPastAnAwaitWhoseCheckFails() {
+        AtomicReference<String> broken = new AtomicReference<>("");
+        MemoryFlowStore store = new MemoryFlowStore() {
+            @Override
+            public boolean hasChildRunsUnderWay(String parentRunId) {
+                if (parentRunId.equals(broken.get())) {
+                    throw new IllegalStateException("the store cannot read the children of " + parentRunId);
+                }
+                return super.hasChildRunsUnderWay(parentRunId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Ship(),
+                new FanOut(), new Collect())) {
+            List<String> runs = List.of(h.engine.start("batch", Map.of("count", 1)),
+                    h.engine.start("batch", Map.of("count", 1)));
+            await().until(() -> runs.stream().allMatch(r -> waitingAwait(h, r, AwaitType.CHILDREN).isPresent())
+                    && children.size() == 2);
+            List<AwaitRecord> byId = runs.stream().map(r -> waitingAwait(h, r, AwaitType.CHILDREN).orElseThrow())
+                    .sorted(java.util.Comparator.comparing(AwaitRecord::awaitId)).toList();
+            broken.set(byId.get(0).runId());
+            // As if the instances that ended the children stopped before they looked at the parents.
+            for (String child : children) {
+                h.store.updateRun(child, run -> Optional.of(new RunChange(
+                        run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
+            }
+
+            h.clock.advance(Maintenance.CHILDREN_CHECK);
+            h.sweep();
+
+            h.awaitStatus(byId.get(1).runId(), RunStatus.COMPLETED);
+        }
+    }
+
+    /**
+     * Review: a deployment in which no step awaits its children has nothing for the sweep to resolve; it must not
+     * page through the waiting awaits every 5 s (a scheduling store written for 0.1 reads every waiting await then).
+     */
+    @Test
+    void theSweepReadsNoAwaitsOnChildrenWhereNoStepAwaitsThem() {
+        AtomicInteger pages = new AtomicInteger();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> waitingAwaitsOfType(AwaitType type, Optional<String> afterAwaitId, int limit) {
+                pages.incrementAndGet();
+                return super.waitingAwaitsOfType(type, afterAwaitId, limit);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Ship())) {
+            h.sweep();
+            h.clock.advance(Maintenance.CHILDREN_CHECK);
+            h.sweep();
+
+            assertThat(pages).hasValue(0);
         }
     }
 

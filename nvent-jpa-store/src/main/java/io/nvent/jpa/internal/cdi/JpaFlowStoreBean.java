@@ -145,6 +145,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean hasChildRunsUnderWay(String parentRunId) {
+        return delegate().hasChildRunsUnderWay(parentRunId);
+    }
+
+    @Override
     public void requireLabels(String flow, java.util.Set<String> labels) {
         delegate().requireLabels(flow, labels);
     }

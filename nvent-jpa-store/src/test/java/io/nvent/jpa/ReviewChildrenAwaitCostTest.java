@@ -1,0 +1,115 @@
+package io.nvent.jpa;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.zaxxer.hikari.HikariDataSource;
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
+import io.nvent.FlowStep;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Review: what an await on a run's children costs the statements of the store. A run without a parent must cost
+ * nothing more at its end; a child ending while a sibling is still under way must not count all its parent's
+ * children (a batch of N children would read N² index entries), only ask whether any is still under way.
+ */
+class ReviewChildrenAwaitCostTest {
+
+    static final Semaphore CHILDREN_MAY_END = new Semaphore(0);
+
+    private HikariDataSource pool;
+    private final List<String> statements = new CopyOnWriteArrayList<>();
+    private JpaFlowStore store;
+
+    @FlowStep(flow = "job", name = "work", role = StepRole.ENTRY)
+    static class Work implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws Exception {
+            assertThat(CHILDREN_MAY_END.tryAcquire(20, TimeUnit.SECONDS)).isTrue();
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "batch", name = "fan-out", role = StepRole.ENTRY, emits = "jobs.started")
+    static class FanOut implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            for (int job = 0; job < 3; job++) {
+                ctx.startFlow("job", Map.of("job", job));
+            }
+            ctx.emit("jobs.started", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "batch", name = "report", subscribes = "jobs.started")
+    @AwaitBefore(type = AwaitType.CHILDREN)
+    static class Report implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @BeforeEach
+    void createStore() {
+        CHILDREN_MAY_END.drainPermits();
+        pool = TestDatabases.pool(TestDatabases.newH2Url(), "sa", "", 4);
+        store = JpaFlowStore.create(TestDatabases.recording(pool, statements), JpaStoreOptions.defaults());
+    }
+
+    @AfterEach
+    void closeStore() {
+        store.close();
+        pool.close();
+    }
+
+    @Test
+    void aRunWithoutAParentEndsWithoutAnyReadOfChildRuns() {
+        try (EmbeddedEngine engine = engine()) {
+            CHILDREN_MAY_END.release();
+            String runId = engine.flows().start("job", Map.of("job", "alone"));
+            await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
+        }
+
+        assertThat(statements).as("statements of a run without a parent")
+                .noneMatch(sql -> sql.contains("where parent_run_id = ?"));
+    }
+
+    @Test
+    void childrenEndingWhileASiblingIsUnderWayDoNotCountTheirParentsChildren() {
+        try (EmbeddedEngine engine = engine()) {
+            String runId = engine.flows().start("batch", Map.of());
+            await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.AWAITING);
+            CHILDREN_MAY_END.release(3);
+            await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
+        }
+
+        assertThat(statements).as("counts of the parent's children by status")
+                .filteredOn(sql -> sql.contains("where parent_run_id = ? group by status")).hasSizeLessThanOrEqualTo(1);
+    }
+
+    private EmbeddedEngine engine() {
+        return EmbeddedEngine.newBuilder().instanceId("a").store(store).schedulingStore(store.schedulingStore())
+                .concurrency(4).step(new Work()).step(new FanOut()).step(new Report()).build();
+    }
+
+    private static RunStatus statusOf(EmbeddedEngine engine, String runId) {
+        return engine.flows().run(runId).map(RunInfo::status).orElseThrow();
+    }
+}
