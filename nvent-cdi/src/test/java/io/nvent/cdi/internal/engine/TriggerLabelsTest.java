@@ -152,19 +152,24 @@ class TriggerLabelsTest {
     void aTriggerWithLabelsIsRefusedOnCreateAndUpdateWhereTheStoreCannotKeepThemAndStaysAsItWas() {
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutTriggerLabels(), "instance-a",
                 new Bill())) {
-            TriggerSpec plain = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build();
-            TriggerSpec withLabels = plain.toBuilder().labels("nightly").build();
-
-            assertThatThrownBy(() -> h.triggers.create(withLabels)).isInstanceOf(UnsupportedByAdapterException.class)
-                    .hasMessageStartingWith("NVENT-0594 trigger 'by-hand' has labels [nightly], but scheduling store "
-                            + StoreWithoutTriggerLabels.class.getName() + " keeps no trigger labels");
-            assertThat(h.triggers.trigger("by-hand")).isEmpty();
-
-            h.triggers.create(plain);
-            assertThatThrownBy(() -> h.triggers.update(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThatThrownBy(() -> h.triggers.createOrUpdate(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThat(h.triggers.trigger("by-hand").orElseThrow().spec()).isEqualTo(plain);
+            refusesALabelledTriggerAndKeepsItAsItWas(h, "scheduling store " + StoreWithoutTriggerLabels.class.getName()
+                    + " keeps no trigger labels");
         }
+    }
+
+    /** Create, update and createOrUpdate of a trigger with labels are refused, saying why; the trigger stays as it was. */
+    private static void refusesALabelledTriggerAndKeepsItAsItWas(EngineHarness h, String why) {
+        TriggerSpec plain = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build();
+        TriggerSpec withLabels = plain.toBuilder().labels("nightly").build();
+
+        assertThatThrownBy(() -> h.triggers.create(withLabels)).isInstanceOf(UnsupportedByAdapterException.class)
+                .hasMessageStartingWith("NVENT-0594 trigger 'by-hand' has labels [nightly], but " + why);
+        assertThat(h.triggers.trigger("by-hand")).isEmpty();
+
+        h.triggers.create(plain);
+        assertThatThrownBy(() -> h.triggers.update(withLabels)).hasMessageStartingWith("NVENT-0594");
+        assertThatThrownBy(() -> h.triggers.createOrUpdate(withLabels)).hasMessageStartingWith("NVENT-0594");
+        assertThat(h.triggers.trigger("by-hand").orElseThrow().spec()).isEqualTo(plain);
     }
 
     @Test
@@ -182,18 +187,8 @@ class TriggerLabelsTest {
     void aTriggerWithLabelsIsRefusedOnCreateAndUpdateWhereTheRunStoreCannotKeepThemAndStaysAsItWas() {
         try (EngineHarness h = new EngineHarness(new RunLabelsTest.StoreWithoutLabels(), new MemorySchedulingStore(),
                 "instance-a", new Bill())) {
-            TriggerSpec plain = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build();
-            TriggerSpec withLabels = plain.toBuilder().labels("nightly").build();
-
-            assertThatThrownBy(() -> h.triggers.create(withLabels)).isInstanceOf(UnsupportedByAdapterException.class)
-                    .hasMessageStartingWith("NVENT-0594 trigger 'by-hand' has labels [nightly], but run store "
-                            + RunLabelsTest.StoreWithoutLabels.class.getName() + " keeps no labels");
-            assertThat(h.triggers.trigger("by-hand")).isEmpty();
-
-            h.triggers.create(plain);
-            assertThatThrownBy(() -> h.triggers.update(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThatThrownBy(() -> h.triggers.createOrUpdate(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThat(h.triggers.trigger("by-hand").orElseThrow().spec()).isEqualTo(plain);
+            refusesALabelledTriggerAndKeepsItAsItWas(h, "run store " + RunLabelsTest.StoreWithoutLabels.class.getName()
+                    + " keeps no labels");
         }
     }
 
