@@ -364,6 +364,16 @@ public final class FlowEngine implements FlowService {
         return registry;
     }
 
+    /** Whether the run store keeps a run's labels ({@link FlowStore#keepsLabels}): a trigger's need it too. */
+    boolean keepsLabels() {
+        return store.keepsLabels();
+    }
+
+    /** The run store's class, to name it in a message. */
+    String runStoreName() {
+        return store.getClass().getName();
+    }
+
     EngineSettings settings() {
         return settings;
     }

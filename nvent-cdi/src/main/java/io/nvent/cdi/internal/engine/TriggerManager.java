@@ -206,17 +206,34 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * Warns of a declared trigger whose labels the store cannot keep: it hands the trigger back without them, and
-     * its runs go unlabelled. A trigger created at run time is refused instead ({@link #validate}).
+     * Warns of a declared trigger whose labels a store cannot keep: the scheduling store hands the trigger back
+     * without them, and its runs go unlabelled; the run store refuses each of its runs (FlowStore.requireLabels). A
+     * trigger created at run time is refused instead ({@link #validate}).
      */
     private void warnIfLabelsNotKept(TriggerSpec declared) {
-        if (!declared.labels().isEmpty() && !store.keepsTriggerLabels()) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0595 trigger '" + declared.name() + "' is declared with"
-                    + " labels " + declared.labels() + ", but scheduling store " + store.getClass().getName()
-                    + " keeps no trigger labels (SchedulingStore.keepsTriggerLabels is false, written for nvent 0.1):"
-                    + " the runs it starts carry none of them until the store keeps them (the memory or the JPA"
-                    + " store)");
+        labelsNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0595 trigger '"
+                + declared.name() + "' is declared with labels " + declared.labels() + ", but " + why
+                + ": its fires start no labelled run until the store keeps them (the memory or the JPA store)"));
+    }
+
+    /**
+     * Why a trigger's labels would not reach its runs, if they would not: the scheduling store keeps no trigger
+     * labels (written for nvent 0.1; it hands the trigger back without them), or the run store keeps no run labels
+     * (it refuses every run of the trigger).
+     */
+    private Optional<String> labelsNotKept(TriggerSpec spec) {
+        if (spec.labels().isEmpty()) {
+            return Optional.empty();
         }
+        if (!store.keepsTriggerLabels()) {
+            return Optional.of("scheduling store " + store.getClass().getName() + " keeps no trigger labels"
+                    + " (SchedulingStore.keepsTriggerLabels is false, written for nvent 0.1)");
+        }
+        if (!engine.keepsLabels()) {
+            return Optional.of("run store " + engine.runStoreName() + " keeps no labels (FlowStore.keepsLabels is"
+                    + " false, written for nvent 0.1)");
+        }
+        return Optional.empty();
     }
 
     /**
@@ -1308,13 +1325,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " fire would fail; give the trigger limit 1, or use a store that keeps concurrency limits (the"
                     + " memory or the JPA store)");
         }
-        if (!spec.labels().isEmpty() && !store.keepsTriggerLabels()) {
-            // Stored without them, the trigger would start unlabelled runs that no one finds by its labels.
+        Optional<String> labelsNotKept = labelsNotKept(spec);
+        if (labelsNotKept.isPresent()) {
+            // Stored, the trigger would start unlabelled runs that no one finds by its labels, or none at all.
             throw new UnsupportedByAdapterException("NVENT-0594 trigger '" + spec.name() + "' has labels "
-                    + spec.labels() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
-                    + " labels (SchedulingStore.keepsTriggerLabels is false, written for nvent 0.1): its runs would"
-                    + " carry none; give the trigger no labels, or use a store that keeps them (the memory or the JPA"
-                    + " store)");
+                    + spec.labels() + ", but " + labelsNotKept.get() + ": its runs could not carry them; give the"
+                    + " trigger no labels, or use a store that keeps them (the memory or the JPA store)");
         }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");

@@ -152,19 +152,24 @@ class TriggerLabelsTest {
     void aTriggerWithLabelsIsRefusedOnCreateAndUpdateWhereTheStoreCannotKeepThemAndStaysAsItWas() {
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutTriggerLabels(), "instance-a",
                 new Bill())) {
-            TriggerSpec plain = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build();
-            TriggerSpec withLabels = plain.toBuilder().labels("nightly").build();
-
-            assertThatThrownBy(() -> h.triggers.create(withLabels)).isInstanceOf(UnsupportedByAdapterException.class)
-                    .hasMessageStartingWith("NVENT-0594 trigger 'by-hand' has labels [nightly], but scheduling store "
-                            + StoreWithoutTriggerLabels.class.getName() + " keeps no trigger labels");
-            assertThat(h.triggers.trigger("by-hand")).isEmpty();
-
-            h.triggers.create(plain);
-            assertThatThrownBy(() -> h.triggers.update(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThatThrownBy(() -> h.triggers.createOrUpdate(withLabels)).hasMessageStartingWith("NVENT-0594");
-            assertThat(h.triggers.trigger("by-hand").orElseThrow().spec()).isEqualTo(plain);
+            refusesALabelledTriggerAndKeepsItAsItWas(h, "scheduling store " + StoreWithoutTriggerLabels.class.getName()
+                    + " keeps no trigger labels");
         }
+    }
+
+    /** Create, update and createOrUpdate of a trigger with labels are refused, saying why; the trigger stays as it was. */
+    private static void refusesALabelledTriggerAndKeepsItAsItWas(EngineHarness h, String why) {
+        TriggerSpec plain = TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("invoice").build();
+        TriggerSpec withLabels = plain.toBuilder().labels("nightly").build();
+
+        assertThatThrownBy(() -> h.triggers.create(withLabels)).isInstanceOf(UnsupportedByAdapterException.class)
+                .hasMessageStartingWith("NVENT-0594 trigger 'by-hand' has labels [nightly], but " + why);
+        assertThat(h.triggers.trigger("by-hand")).isEmpty();
+
+        h.triggers.create(plain);
+        assertThatThrownBy(() -> h.triggers.update(withLabels)).hasMessageStartingWith("NVENT-0594");
+        assertThatThrownBy(() -> h.triggers.createOrUpdate(withLabels)).hasMessageStartingWith("NVENT-0594");
+        assertThat(h.triggers.trigger("by-hand").orElseThrow().spec()).isEqualTo(plain);
     }
 
     @Test
@@ -175,6 +180,26 @@ class TriggerLabelsTest {
             assertThat(log.messagesContaining("NVENT-0595")).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("NVENT-0595 trigger 'every-5-minutes' is declared with labels [billing, nightly], but"
                             + " scheduling store " + StoreWithoutTriggerLabels.class.getName()));
+        }
+    }
+
+    @Test
+    void aTriggerWithLabelsIsRefusedOnCreateAndUpdateWhereTheRunStoreCannotKeepThemAndStaysAsItWas() {
+        try (EngineHarness h = new EngineHarness(new RunLabelsTest.StoreWithoutLabels(), new MemorySchedulingStore(),
+                "instance-a", new Bill())) {
+            refusesALabelledTriggerAndKeepsItAsItWas(h, "run store " + RunLabelsTest.StoreWithoutLabels.class.getName()
+                    + " keeps no labels");
+        }
+    }
+
+    @Test
+    void aDeclaredTriggerWithLabelsIsWarnedOfAtStartWhereTheRunStoreCannotKeepThem() {
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new RunLabelsTest.StoreWithoutLabels(), new MemorySchedulingStore(),
+                     "instance-a", new LabelledSync())) {
+            assertThat(log.messagesContaining("NVENT-0595")).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("NVENT-0595 trigger 'every-5-minutes' is declared with labels [billing, nightly], but"
+                            + " run store " + RunLabelsTest.StoreWithoutLabels.class.getName()));
         }
     }
 }
