@@ -8,6 +8,7 @@ import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
 import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -66,6 +67,17 @@ class ReviewChildrenAwaitCostTest {
         }
     }
 
+    @FlowStep(flow = "fan-out", name = "start-jobs", role = StepRole.ENTRY)
+    static class StartJobs implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            for (int job = 0; job < 3; job++) {
+                ctx.startFlow("job", Map.of("job", job));
+            }
+            return null;
+        }
+    }
+
     @BeforeEach
     void createStore() {
         CHILDREN_MAY_END.drainPermits();
@@ -96,7 +108,12 @@ class ReviewChildrenAwaitCostTest {
         try (EmbeddedEngine engine = engine()) {
             String runId = engine.flows().start("batch", Map.of());
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.AWAITING);
-            CHILDREN_MAY_END.release(3);
+            // One at a time: children ending together may each see none of the others under way, and each count.
+            for (int ended = 1; ended <= 3; ended++) {
+                CHILDREN_MAY_END.release();
+                int children = ended;
+                await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == children);
+            }
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
         }
 
@@ -104,9 +121,29 @@ class ReviewChildrenAwaitCostTest {
                 .filteredOn(sql -> sql.contains("where parent_run_id = ? group by status")).hasSizeLessThanOrEqualTo(1);
     }
 
+    @Test
+    void childrenOfADeploymentWhereNoStepAwaitsChildrenEndWithoutReadingTheirParentsAwaits() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().instanceId("a").store(store)
+                .schedulingStore(store.schedulingStore()).concurrency(4).step(new Work()).step(new StartJobs()).build()) {
+            String runId = engine.flows().start("fan-out", Map.of());
+            await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
+            statements.clear();
+            CHILDREN_MAY_END.release(3);
+            await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == 3);
+        }
+
+        assertThat(statements).as("reads of a run's awaits while its children end")
+                .noneMatch(sql -> sql.contains("where run_id = ? order by registered_at"));
+    }
+
     private EmbeddedEngine engine() {
         return EmbeddedEngine.newBuilder().instanceId("a").store(store).schedulingStore(store.schedulingStore())
                 .concurrency(4).step(new Work()).step(new FanOut()).step(new Report()).build();
+    }
+
+    private static long completedJobs(EmbeddedEngine engine) {
+        return engine.flows().runs(RunQuery.ofFlow("job")).stream().filter(run -> run.status() == RunStatus.COMPLETED)
+                .count();
     }
 
     private static RunStatus statusOf(EmbeddedEngine engine, String runId) {

@@ -791,6 +791,11 @@ final class AwaitResolution {
      * instance stopped), is the maintenance sweep's ({@link #resolveAwaitsOnEndedChildren}).
      */
     void childEnded(RunRecord child) {
+        if (stepsAwaitingChildren(registry).isEmpty()) {
+            // The fan-outs of deployments without such a step pay no read per child; an await another deployment on
+            // the same store registered is its own sweep's (it has the step, so it sweeps for it).
+            return;
+        }
         String parent = child.parentRunId().orElseThrow();
         try {
             for (AwaitRecord await : scheduling.awaitsOfRun(parent)) {
