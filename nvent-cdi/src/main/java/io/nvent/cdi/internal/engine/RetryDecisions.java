@@ -72,6 +72,13 @@ final class RetryDecisions {
             if (decision == null) {
                 throw new IllegalStateException("it returned no decision (null)");
             }
+            Optional<Duration> tooLong = decision.delay().filter(delay -> delay.compareTo(RetryDecision.LONGEST_DELAY) > 0
+                    && delay.compareTo(failed.declaredDelay()) > 0);
+            if (tooLong.isPresent()) {
+                throw new IllegalStateException("its delay of " + tooLong.get() + " is longer than a day"
+                        + " (RetryDecision.LONGEST_DELAY) and than the step's declared delay of "
+                        + failed.declaredDelay());
+            }
             decided = new Decided(type.getName(), decision.delay(), decision.reason(), Optional.empty());
         } catch (RuntimeException | LinkageError failure) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0581 run " + failed.runId() + ": the retry decider "
