@@ -76,6 +76,52 @@ class RetryDeciderBeansTest {
         }
     }
 
+    /** A decider the application makes itself, with what it needs: a bean only through its producer. */
+    public static class WaitsAsConfigured implements RetryDecider {
+        private final Duration delay;
+
+        WaitsAsConfigured(Duration delay) {
+            this.delay = delay;
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(delay);
+        }
+    }
+
+    /** Produces the decider. */
+    public static class Deciders {
+        @jakarta.enterprise.inject.Produces
+        WaitsAsConfigured waitsAsConfigured() {
+            return new WaitsAsConfigured(Duration.ofMillis(7));
+        }
+    }
+
+    @FlowStep(flow = "produced", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDecider = WaitsAsConfigured.class)
+    public static class FailsWithAProducedDecider implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("partner busy");
+        }
+    }
+
+    @Test
+    void aDeciderThatIsABeanThroughAProducerIsUsed() {
+        try (WeldContainer container = engineWith(FailsWithAProducedDecider.class, Deciders.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+
+            String runId = flows.start("produced", Map.of());
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+
+            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .singleElement().satisfies(retry -> assertThat(retry.data())
+                            .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
+                            .doesNotContain("retryDeciderFailed"));
+        }
+    }
+
     /** Not added to the container: no bean. */
     public static class NotABean implements RetryDecider {
         @Override
