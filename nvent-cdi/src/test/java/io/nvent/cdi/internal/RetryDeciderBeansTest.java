@@ -16,7 +16,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
-import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.enterprise.inject.spi.DeploymentException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -140,9 +140,10 @@ class RetryDeciderBeansTest {
 
     @Test
     void aDeciderThatIsNoBeanFailsTheDeploymentNamingStepAndClass() {
-        assertThatThrownBy(engineWith(NamesNoBean.class)::initialize).isInstanceOf(DefinitionException.class)
+        assertThatThrownBy(engineWith(NamesNoBean.class)::initialize).isInstanceOf(DeploymentException.class)
                 .hasMessageContaining("NVENT-0599 step 'call' of flow 'undecided' (" + NamesNoBean.class.getName()
-                        + "): its retryDecider " + NotABean.class.getName() + " is not a CDI bean; give it a scope"
-                        + " (@ApplicationScoped, or @Dependent for an instance per decision)");
+                        + "): its retryDecider " + NotABean.class.getName() + " is not a CDI bean (one, with the default"
+                        + " qualifier); give it a scope (@ApplicationScoped, or @Dependent for an instance per decision)"
+                        + " or a producer");
     }
 }
