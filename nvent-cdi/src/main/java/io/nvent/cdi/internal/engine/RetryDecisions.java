@@ -23,6 +23,9 @@ final class RetryDecisions {
     /** The field of a {@code step.retry} entry with the delay the decider chose, in milliseconds. */
     static final String DELAY_MS = "delayMs";
 
+    /** The most decisions kept unrecorded. */
+    static final int MOST_UNRECORDED = 1_000;
+
     private volatile RetryDeciderInstances instances = RetryDeciderInstances.givenOrMade(Map.of());
     /** Decisions not yet recorded, by job and attempt. */
     private final Map<String, Decided> unrecorded = new ConcurrentHashMap<>();
@@ -95,6 +98,11 @@ final class RetryDecisions {
     /** The decision kept for the attempt, taken out: recorded once. */
     Optional<Decided> takeFor(JobExecution job) {
         return Optional.ofNullable(unrecorded.remove(key(job)));
+    }
+
+    /** How many decisions are kept unrecorded. */
+    int kept() {
+        return unrecorded.size();
     }
 
     private static String key(JobExecution job) {
