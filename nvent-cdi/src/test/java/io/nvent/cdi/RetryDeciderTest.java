@@ -179,15 +179,8 @@ class RetryDeciderTest {
 
     @Test
     void aDeciderMayKeepADeclaredDelayLongerThanADay() {
-        WaitsTwoDays step = new WaitsTwoDays(clock);
-        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
-            String runId = engine.flows().start("patient", Map.of());
-
-            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
-            assertThat(clock.nextTimer()).contains(T0.plus(Duration.ofDays(2)));
-            assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
-                    assertThat(retry.data()).contains("\"delayMs\":172800000").doesNotContain("retryDeciderFailed"));
-        }
+        assertThat(firstRetryEntry(new WaitsTwoDays(clock), "patient", T0.plus(Duration.ofDays(2))))
+                .contains("\"delayMs\":172800000").doesNotContain("retryDeciderFailed");
     }
 
     /** Waits two days whatever the step declares. */
@@ -208,16 +201,19 @@ class RetryDeciderTest {
 
     @Test
     void aDelayLongerThanADayAndThanTheDeclaredOneLeavesTheDeclaredDelayAndTheEntrySaysWhy() {
-        DeclaresFiveSeconds step = new DeclaresFiveSeconds(clock);
+        assertThat(firstRetryEntry(new DeclaresFiveSeconds(clock), "hasty", T0.plusSeconds(5))).contains(
+                "\"delayMs\":5000", "\"retryDeciderFailed\":\"java.lang.IllegalStateException: its delay of PT48H is"
+                        + " longer than a day (RetryDecision.LONGEST_DELAY) and than the step's declared delay of PT5S\"");
+    }
+
+    /** Starts the flow of a step that always fails and returns its first retry's entry, once that is due at {@code due}. */
+    private String firstRetryEntry(RetryScheduleTest.AlwaysFails step, String flow, Instant due) {
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
-            String runId = engine.flows().start("hasty", Map.of());
+            String runId = engine.flows().start(flow, Map.of());
 
             await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
-            assertThat(clock.nextTimer()).contains(T0.plusSeconds(5));
-            assertThat(entries(engine.flows(), runId, EventType.STEP_RETRY)).singleElement().satisfies(retry ->
-                    assertThat(retry.data()).contains("\"delayMs\":5000", "\"retryDeciderFailed\":\""
-                            + "java.lang.IllegalStateException: its delay of PT48H is longer than a day"
-                            + " (RetryDecision.LONGEST_DELAY) and than the step's declared delay of PT5S\""));
+            assertThat(clock.nextTimer()).as("the first retry's due time").contains(due);
+            return entries(engine.flows(), runId, EventType.STEP_RETRY).get(0).data();
         }
     }
 
