@@ -26,7 +26,8 @@ package io.nvent;
  * the step's own that has attempts left: not after the last of {@link FlowStep#maxAttempts()} (it cannot
  * add attempts), nor for a failure no retry can mend ({@link NonRetryableStepException},
  * {@link FlowStep#noRetryFor()}), nor for a failure that does not count (the store away, the engine
- * stopping). A decider that throws, or returns {@code null}, is logged and the attempt is retried after the
+ * stopping). A decider that throws, returns {@code null}, or chooses a delay longer than a day
+ * ({@link RetryDecision#LONGEST_DELAY}) and than the declared one, is logged and the attempt is retried after the
  * declared delay: a step is never lost to its decider. Implementations must be thread-safe if their bean's
  * scope shares them, and should not block.
  *

@@ -15,9 +15,11 @@ import java.util.Optional;
 public record RetryDecision(Optional<Duration> delay, Optional<String> reason) {
 
     /**
-     * The longest delay a decider may choose: a day. A retry further away is a schedule rather than a
-     * retry, and a decider's mistake (minutes taken for seconds) would otherwise park a step for a very long
-     * time; wait longer with an await ({@link AwaitBefore}).
+     * The longest delay a decider may choose beyond the step's declared one: a day. The engine takes a
+     * decision's delay up to a day, or up to {@link FailedAttempt#declaredDelay()} when that is longer (so
+     * keeping the declared delay is always taken, a {@code retryDelaysMs} of days included); a longer one is
+     * taken for the decider's mistake (minutes taken for seconds) and the step is retried after its declared
+     * delay, as when the decider throws. Wait longer with an await ({@link AwaitBefore}).
      */
     public static final Duration LONGEST_DELAY = Duration.ofDays(1);
 
@@ -31,7 +33,7 @@ public record RetryDecision(Optional<Duration> delay, Optional<String> reason) {
      * @param reason why the decider gives up; empty when it retries
      * @throws NullPointerException if {@code delay} or {@code reason} is {@code null}
      * @throws IllegalArgumentException if both or neither are given, the delay is negative or longer than
-     *     {@link #LONGEST_DELAY} ({@code NVENT-0295}), or the reason is blank or longer than
+     *     {@link StartOptions#LONGEST_DELAY} ({@code NVENT-0295}), or the reason is blank or longer than
      *     {@link #LONGEST_REASON} ({@code NVENT-0296})
      */
     public RetryDecision {
@@ -48,11 +50,12 @@ public record RetryDecision(Optional<Duration> delay, Optional<String> reason) {
     /**
      * Retries the step after {@code delay}.
      *
-     * @param delay from zero (at once) to {@link #LONGEST_DELAY}
+     * @param delay from zero (at once); the engine takes up to {@link #LONGEST_DELAY}, or up to the step's
+     *     declared delay when that is longer
      * @return the decision
      * @throws NullPointerException if {@code delay} is {@code null}
-     * @throws IllegalArgumentException if {@code delay} is negative or longer than {@link #LONGEST_DELAY}
-     *     ({@code NVENT-0295})
+     * @throws IllegalArgumentException if {@code delay} is negative or longer than
+     *     {@link StartOptions#LONGEST_DELAY}, the longest any delay may be ({@code NVENT-0295})
      */
     public static RetryDecision retryAfter(Duration delay) {
         return new RetryDecision(Optional.of(Objects.requireNonNull(delay, "delay")), Optional.empty());
@@ -81,9 +84,9 @@ public record RetryDecision(Optional<Duration> delay, Optional<String> reason) {
     }
 
     private static void checkDelay(Duration delay) {
-        if (delay.isNegative() || delay.compareTo(LONGEST_DELAY) > 0) {
-            throw new IllegalArgumentException("NVENT-0295 a retry decision's delay is from zero to "
-                    + LONGEST_DELAY + " (RetryDecision.LONGEST_DELAY), was " + delay);
+        if (delay.isNegative() || delay.compareTo(StartOptions.LONGEST_DELAY) > 0) {
+            throw new IllegalArgumentException("NVENT-0295 a retry decision's delay is from zero to 100 years"
+                    + " (StartOptions.LONGEST_DELAY), was " + delay);
         }
     }
 

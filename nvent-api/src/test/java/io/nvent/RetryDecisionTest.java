@@ -28,13 +28,16 @@ class RetryDecisionTest {
     }
 
     @Test
-    void aDelayBelowZeroOrBeyondADayIsRefused() {
+    void aDelayBelowZeroOrBeyondTheLongestAnyDelayMayBeIsRefused() {
         assertThatThrownBy(() -> RetryDecision.retryAfter(Duration.ofMillis(-1)))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("NVENT-0295 a retry decision's delay is from zero to PT24H (RetryDecision.LONGEST_DELAY),"
-                        + " was PT-0.001S");
-        assertThatThrownBy(() -> RetryDecision.retryAfter(Duration.ofDays(1).plusMillis(1)))
+                .hasMessage("NVENT-0295 a retry decision's delay is from zero to 100 years"
+                        + " (StartOptions.LONGEST_DELAY), was PT-0.001S");
+        assertThatThrownBy(() -> RetryDecision.retryAfter(StartOptions.LONGEST_DELAY.plusMillis(1)))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageStartingWith("NVENT-0295");
+        assertThat(RetryDecision.retryAfter(Duration.ofDays(2)).delay())
+                .as("as long as a step may declare: the engine checks it against the step's declared delay")
+                .contains(Duration.ofDays(2));
         assertThatThrownBy(() -> RetryDecision.retryAfter(null)).isInstanceOf(NullPointerException.class);
     }
 

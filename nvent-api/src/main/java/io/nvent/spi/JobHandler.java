@@ -64,7 +64,8 @@ public interface JobHandler {
      * an attempt throws or times out and the job has attempts left, in place of {@link #isRetryable}, and
      * schedules the next attempt after the delay returned, or fails the job finally (to the dead-letter state,
      * {@link #onAttemptFailed} told with an empty {@code nextAttemptAt}) when it is empty. The engine answers
-     * with a step's {@link io.nvent.RetryDecider}'s delay, within {@link io.nvent.RetryDecision#LONGEST_DELAY}.
+     * with a step's {@link io.nvent.RetryDecider}'s delay, up to {@link io.nvent.RetryDecision#LONGEST_DELAY} or
+     * {@code declaredDelay} when that is longer.
      *
      * <p>The default answers {@code declaredDelay} if {@link #isRetryable} says the job is worth another
      * attempt, else none. A queue that does not ask (one written before) retries the job after its retry

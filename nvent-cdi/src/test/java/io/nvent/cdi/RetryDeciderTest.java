@@ -161,6 +161,62 @@ class RetryDeciderTest {
         }
     }
 
+    /** Keeps the delay the step declares, however long. */
+    public static final class KeepsTheDeclaredDelay implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(failed.declaredDelay());
+        }
+    }
+
+    @FlowStep(flow = "patient", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDelaysMs = 172_800_000, retryDecider = KeepsTheDeclaredDelay.class)
+    static final class WaitsTwoDays extends RetryScheduleTest.AlwaysFails {
+        WaitsTwoDays(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void aDeciderMayKeepADeclaredDelayLongerThanADay() {
+        assertThat(firstRetryEntry(new WaitsTwoDays(clock), "patient", T0.plus(Duration.ofDays(2))))
+                .contains("\"delayMs\":172800000").doesNotContain("retryDeciderFailed");
+    }
+
+    /** Waits two days whatever the step declares. */
+    public static final class WaitsTwoDaysAlways implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(Duration.ofDays(2));
+        }
+    }
+
+    @FlowStep(flow = "hasty", name = "call", role = StepRole.ENTRY, maxAttempts = 2, backoff = BackoffType.FIXED,
+            backoffDelayMs = 5_000, retryDecider = WaitsTwoDaysAlways.class)
+    static final class DeclaresFiveSeconds extends RetryScheduleTest.AlwaysFails {
+        DeclaresFiveSeconds(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void aDelayLongerThanADayAndThanTheDeclaredOneLeavesTheDeclaredDelayAndTheEntrySaysWhy() {
+        assertThat(firstRetryEntry(new DeclaresFiveSeconds(clock), "hasty", T0.plusSeconds(5))).contains(
+                "\"delayMs\":5000", "\"retryDeciderFailed\":\"java.lang.IllegalStateException: its delay of PT48H is"
+                        + " longer than a day (RetryDecision.LONGEST_DELAY) and than the step's declared delay of PT5S\"");
+    }
+
+    /** Starts the flow of a step that always fails and returns its first retry's entry, once that is due at {@code due}. */
+    private String firstRetryEntry(RetryScheduleTest.AlwaysFails step, String flow, Instant due) {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
+            String runId = engine.flows().start(flow, Map.of());
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            assertThat(clock.nextTimer()).as("the first retry's due time").contains(due);
+            return entries(engine.flows(), runId, EventType.STEP_RETRY).get(0).data();
+        }
+    }
+
     /** Would retry for ever, at once. */
     public static final class NeverGivesUp implements RetryDecider {
         final List<Integer> askedAbout = new CopyOnWriteArrayList<>();

@@ -4,17 +4,19 @@ import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.FlowStep;
 import io.nvent.FlowSteps;
-import io.nvent.RetryDecider;
 import io.nvent.Trigger;
 import io.nvent.Triggers;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepClassChecks;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import jakarta.enterprise.event.Observes;
+import jakarta.enterprise.inject.AmbiguousResolutionException;
 import jakarta.enterprise.inject.spi.AfterBeanDiscovery;
+import jakarta.enterprise.inject.spi.AfterDeploymentValidation;
 import jakarta.enterprise.inject.spi.Annotated;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.enterprise.inject.spi.DeploymentException;
 import jakarta.enterprise.inject.spi.Extension;
 import jakarta.enterprise.inject.spi.ProcessAnnotatedType;
 import jakarta.enterprise.inject.spi.ProcessManagedBean;
@@ -22,7 +24,6 @@ import jakarta.enterprise.inject.spi.ProcessSessionBean;
 import jakarta.enterprise.inject.spi.WithAnnotations;
 import java.lang.annotation.Annotation;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 
@@ -40,8 +41,6 @@ public class NventExtension implements Extension {
     private final List<StepDeclaration> declarations = new ArrayList<>();
     /** Steps declared where the container makes no step of them. */
     private final List<String> misplaced = new ArrayList<>();
-    /** The bean types of the deployment's beans that are retry deciders. */
-    private final Set<Class<?>> retryDeciderBeans = new HashSet<>();
 
     // A class annotated @FlowStep more than once carries only the container, @FlowSteps.
     void checkPlacement(@Observes @WithAnnotations({FlowStep.class, FlowSteps.class}) ProcessAnnotatedType<?> type) {
@@ -87,8 +86,6 @@ public class NventExtension implements Extension {
     }
 
     void collect(@Observes ProcessManagedBean<?> bean, BeanManager beanManager) {
-        bean.getBean().getTypes().stream().filter(type -> type instanceof Class<?> c && RetryDecider.class.isAssignableFrom(c))
-                .forEach(type -> retryDeciderBeans.add((Class<?>) type));
         List<FlowStep> steps = flowSteps(bean.getAnnotatedBeanClass());
         if (steps.isEmpty()) {
             return;
@@ -107,8 +104,6 @@ public class NventExtension implements Extension {
     void validate(@Observes AfterBeanDiscovery event) {
         List<String> problems = new ArrayList<>(misplaced);
         problems.addAll(FlowGraphValidator.validate(declarations));
-        problems.addAll(FlowGraphValidator.checkRetryDeciders(declarations, retryDeciderBeans::contains,
-                "is not a CDI bean; give it a scope (@ApplicationScoped, or @Dependent for an instance per decision)"));
         if (problems.size() == 1) {
             event.addDefinitionError(new DefinitionException(problems.get(0)));
         } else if (problems.size() > 1) {
@@ -118,6 +113,27 @@ public class NventExtension implements Extension {
         }
         if (problems.isEmpty()) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0100 found {0} flow steps", declarations.size());
+        }
+    }
+
+    /**
+     * Fails the deployment for a step whose retry decider the engine could not look up: checked once every
+     * bean is known (producers and beans added by extensions too), as the engine resolves it for each decision.
+     */
+    void checkRetryDeciders(@Observes AfterDeploymentValidation event, BeanManager beanManager) {
+        List<String> problems = FlowGraphValidator.checkRetryDeciders(declarations,
+                type -> resolvesOne(beanManager, type), "is not a CDI bean (one, with the default qualifier); give"
+                        + " it a scope (@ApplicationScoped, or @Dependent for an instance per decision) or a producer");
+        if (!problems.isEmpty()) {
+            event.addDeploymentProblem(new DeploymentException(String.join("\n", problems)));
+        }
+    }
+
+    private static boolean resolvesOne(BeanManager beanManager, Class<?> type) {
+        try {
+            return beanManager.resolve(beanManager.getBeans(type)) != null;
+        } catch (AmbiguousResolutionException ambiguous) {
+            return false;
         }
     }
 

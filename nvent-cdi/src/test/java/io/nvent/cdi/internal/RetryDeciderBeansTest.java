@@ -16,7 +16,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
-import jakarta.enterprise.inject.spi.DefinitionException;
+import jakarta.enterprise.inject.spi.DeploymentException;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -76,6 +76,52 @@ class RetryDeciderBeansTest {
         }
     }
 
+    /** A decider the application makes itself, with what it needs: a bean only through its producer. */
+    public static class WaitsAsConfigured implements RetryDecider {
+        private final Duration delay;
+
+        WaitsAsConfigured(Duration delay) {
+            this.delay = delay;
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(delay);
+        }
+    }
+
+    /** Produces the decider. */
+    public static class Deciders {
+        @jakarta.enterprise.inject.Produces
+        WaitsAsConfigured waitsAsConfigured() {
+            return new WaitsAsConfigured(Duration.ofMillis(7));
+        }
+    }
+
+    @FlowStep(flow = "produced", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDecider = WaitsAsConfigured.class)
+    public static class FailsWithAProducedDecider implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("partner busy");
+        }
+    }
+
+    @Test
+    void aDeciderThatIsABeanThroughAProducerIsUsed() {
+        try (WeldContainer container = engineWith(FailsWithAProducedDecider.class, Deciders.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+
+            String runId = flows.start("produced", Map.of());
+            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+
+            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                    .singleElement().satisfies(retry -> assertThat(retry.data())
+                            .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
+                            .doesNotContain("retryDeciderFailed"));
+        }
+    }
+
     /** Not added to the container: no bean. */
     public static class NotABean implements RetryDecider {
         @Override
@@ -94,9 +140,10 @@ class RetryDeciderBeansTest {
 
     @Test
     void aDeciderThatIsNoBeanFailsTheDeploymentNamingStepAndClass() {
-        assertThatThrownBy(engineWith(NamesNoBean.class)::initialize).isInstanceOf(DefinitionException.class)
+        assertThatThrownBy(engineWith(NamesNoBean.class)::initialize).isInstanceOf(DeploymentException.class)
                 .hasMessageContaining("NVENT-0599 step 'call' of flow 'undecided' (" + NamesNoBean.class.getName()
-                        + "): its retryDecider " + NotABean.class.getName() + " is not a CDI bean; give it a scope"
-                        + " (@ApplicationScoped, or @Dependent for an instance per decision)");
+                        + "): its retryDecider " + NotABean.class.getName() + " is not a CDI bean (one, with the default"
+                        + " qualifier); give it a scope (@ApplicationScoped, or @Dependent for an instance per decision)"
+                        + " or a producer");
     }
 }

@@ -678,7 +678,7 @@ final class LostStepRecovery {
             }
             Instant byPolicy = retry.get().timestamp().plusMillis(Math.round(backoff.toMillis() * (1 + jitter)));
             if (data.get(RetryDecisions.DELAY_MS) instanceof JsonNumber chosen) {
-                // The step's retry decider chose the delay, unbounded by the declared backoff (though by a day).
+                // The step's retry decider chose the delay, unbounded by the declared backoff (though by a day, or the declared delay when longer).
                 byPolicy = retry.get().timestamp().plusMillis(chosen.longValue());
             }
             due = due.isAfter(byPolicy) ? byPolicy : due;

@@ -5,9 +5,10 @@ import io.nvent.RetryDecider;
 import io.nvent.RetryDecision;
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Asks steps' {@link RetryDecider}s about failed attempts, where the attempts failed, and keeps each decision
@@ -23,9 +24,22 @@ final class RetryDecisions {
     /** The field of a {@code step.retry} entry with the delay the decider chose, in milliseconds. */
     static final String DELAY_MS = "delayMs";
 
+    /** The most decisions kept unrecorded: many more than attempts can fail at once on one instance. */
+    static final int MOST_UNRECORDED = 1_000;
+
     private volatile RetryDeciderInstances instances = RetryDeciderInstances.givenOrMade(Map.of());
-    /** Decisions not yet recorded, by job and attempt. */
-    private final Map<String, Decided> unrecorded = new ConcurrentHashMap<>();
+    /**
+     * Decisions not yet recorded, by job and attempt, the oldest dropped beyond {@link #MOST_UNRECORDED}: a
+     * queue that asks and then never reports the failure (its report lost to an exception in between, or an
+     * adapter's bug) would otherwise leave its decision here for good. A dropped decision loses only its
+     * fields in the history, never the delay, which the queue already has. Taken on failures only.
+     */
+    private final Map<String, Decided> unrecorded = Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Decided> eldest) {
+            return size() > MOST_UNRECORDED;
+        }
+    });
 
     /**
      * A decider's decision about one attempt, as its failure records it.
@@ -72,6 +86,13 @@ final class RetryDecisions {
             if (decision == null) {
                 throw new IllegalStateException("it returned no decision (null)");
             }
+            Optional<Duration> tooLong = decision.delay().filter(delay -> delay.compareTo(RetryDecision.LONGEST_DELAY) > 0
+                    && delay.compareTo(failed.declaredDelay()) > 0);
+            if (tooLong.isPresent()) {
+                throw new IllegalStateException("its delay of " + tooLong.get() + " is longer than a day"
+                        + " (RetryDecision.LONGEST_DELAY) and than the step's declared delay of "
+                        + failed.declaredDelay());
+            }
             decided = new Decided(type.getName(), decision.delay(), decision.reason(), Optional.empty());
         } catch (RuntimeException | LinkageError failure) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0581 run " + failed.runId() + ": the retry decider "
@@ -88,6 +109,11 @@ final class RetryDecisions {
     /** The decision kept for the attempt, taken out: recorded once. */
     Optional<Decided> takeFor(JobExecution job) {
         return Optional.ofNullable(unrecorded.remove(key(job)));
+    }
+
+    /** How many decisions are kept unrecorded. */
+    int kept() {
+        return unrecorded.size();
     }
 
     private static String key(JobExecution job) {
