@@ -233,13 +233,17 @@ public class TriggersResource {
         return trigger(triggers.setEnabled(name, false)).toString();
     }
 
-    /** Fires a trigger now; the body (JSON, may be empty) becomes the input of the runs it starts. */
+    /**
+     * Fires a trigger now; the body (JSON, may be empty) becomes the input of the runs it starts. Each {@code label}
+     * parameter gives its runs a label beside the trigger's own ({@link TriggerSpec#labelsWith}).
+     */
     @POST
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
-                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
+                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
+                         @QueryParam("label") List<String> labels) {
         String payload = JsonInput.webhookBody(body);
-        StartOptions options = StartRequests.startOptions(idempotencyKey);
+        StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey), labels);
         List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
         return fired(name, runs, Response.ok());
     }

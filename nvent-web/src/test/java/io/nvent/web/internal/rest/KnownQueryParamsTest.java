@@ -40,11 +40,13 @@ class KnownQueryParamsTest {
     }
 
     @Test
-    void firingATriggerTakesNoParameterAndRefusesOneNamingIt() {
+    void firingATriggerTakesLabelsRepeatedAndRefusesAnotherParameterNamingIt() {
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "fire"), "concurrencyKey", "k"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("NVENT-0775 query parameter 'concurrencyKey' is not one this request takes (it takes none)");
+                .hasMessageStartingWith("NVENT-0775 query parameter 'concurrencyKey' is not one this request takes (label)");
         assertThatCode(() -> requested(method(TriggersResource.class, "fire"))).doesNotThrowAnyException();
+        assertThatCode(() -> requested(method(TriggersResource.class, "fire"), "label", "a", "label", "b"))
+                .doesNotThrowAnyException();
     }
 
     @Test

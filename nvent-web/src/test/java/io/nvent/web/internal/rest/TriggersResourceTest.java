@@ -294,11 +294,23 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0726 the body is not valid JSON at line 2, column 17: expected ':'; send a JSON "
                         + "value, such as an object {\"orderId\":\"A-1\"}, or an empty body for {}");
-        assertThatThrownBy(() -> resource.fire("open-hook", "{\"orderId\":", null))
+        assertThatThrownBy(() -> resource.fire("open-hook", "{\"orderId\":", null, null))
                 .hasMessageStartingWith("NVENT-0726 the body is not valid JSON: it ends too early, expected '{' or '['");
 
         assertThat(stored.fired).isEmpty();
         assertThat(JsonInput.webhookBody("")).as("an empty body").isEqualTo("{}");
+    }
+
+    @Test
+    void aFiresLabelParametersLabelItsRunsAndABadOneIsRefusedFiringNothing() {
+        resource.fire("qa-man", "{}", null, List.of("vip", "eu", "vip"));
+
+        assertThat(stored.fireOptions).singleElement()
+                .satisfies(options -> assertThat(options.labels()).containsExactlyInAnyOrder("eu", "vip"));
+        assertThatThrownBy(() -> resource.fire("qa-man", "{}", null, List.of("eu ")))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0727 query parameter 'label' refused: ");
+        assertThat(stored.fired).as("fired by the first request only").hasSize(1);
     }
 
     @Test
@@ -313,10 +325,10 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0757 the Idempotency-Key header holds a character that is not ASCII (U+00C3 at "
                         + "position 4); an idempotency key is 1 to 255 printable ASCII characters (letters, digits, "
                         + "punctuation, spaces), such as a UUID; no run was started");
-        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "order\t7"))
+        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "order\t7", null))
                 .hasMessageStartingWith("NVENT-0757 the Idempotency-Key header holds a control character (U+0009 at "
                         + "position 6)");
-        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "k".repeat(256)))
+        assertThatThrownBy(() -> resource.fire("open-hook", "{}", "k".repeat(256), null))
                 .hasMessageStartingWith("NVENT-0757 the Idempotency-Key header has 256 characters, more than the 255 "
                         + "allowed");
 
@@ -558,7 +570,7 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0758 the body is not one JSON value: text follows the JSON value, which ends at "
                         + "line 1, column 17; send one JSON value, with nothing after it but whitespace");
-        assertThatThrownBy(() -> resource.fire("open-hook", "[1] x", null))
+        assertThatThrownBy(() -> resource.fire("open-hook", "[1] x", null, null))
                 .hasMessageStartingWith("NVENT-0758 the body is not one JSON value");
         assertThat(webhook("{\"orderId\":\"A-1\"} \n\t", null).getStatus()).as("whitespace after it").isEqualTo(202);
         assertThat(stored.fired).hasSize(1);
@@ -625,6 +637,8 @@ class TriggersResourceTest {
         private final Map<String, TriggerInfo> byName = new ConcurrentHashMap<>();
         /** The payloads of the fires, in order. */
         final List<String> fired = new java.util.concurrent.CopyOnWriteArrayList<>();
+        /** The options of the fires, in order. */
+        final List<io.nvent.StartOptions> fireOptions = new java.util.concurrent.CopyOnWriteArrayList<>();
         /** Fires refused because the payload holds no concurrency key where the trigger points. */
         int refusedForWantOfAKey;
 
@@ -689,6 +703,7 @@ class TriggersResourceTest {
                 throw new io.nvent.ConcurrencyKeyNotInPayloadException(name, pointer.get(), "nothing");
             }
             fired.add(jsonPayload);
+            fireOptions.add(options);
             return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }
 
