@@ -2,6 +2,7 @@ package io.nvent.web.internal.rest;
 
 import java.time.DateTimeException;
 import java.time.ZoneId;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -133,7 +134,7 @@ final class QueryParams {
      * one per label.
      */
     static void onlyKnownRepeating(jakarta.ws.rs.core.UriInfo uri, String repeatable, String... others) {
-        String[] known = java.util.Arrays.copyOf(others, others.length + 1);
+        String[] known = Arrays.copyOf(others, others.length + 1);
         known[others.length] = repeatable;
         onlyKnown(uri.getQueryParameters(), java.util.Set.of(repeatable), known);
     }
