@@ -18,10 +18,12 @@ import java.util.Set;
  * @param limit the most runs one call works through, 1 to {@value #MAX_LIMIT}
  * @param after only runs listed after this position, if present: the {@link BulkResult#next()} of
  *     the previous call
+ * @param children whether each run's descendants under way are canceled with it, as
+ *     {@link FlowService#cancel(String, CancelOptions)} cancels them with {@link CancelOptions#withChildren()}
  * @since 0.2
  */
 public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant> from, Optional<Instant> to,
-                         int limit, Optional<RunPosition> after) {
+                         int limit, Optional<RunPosition> after, boolean children) {
 
     /** The most runs one call works through, and how many it works through unless told otherwise. */
     public static final int MAX_LIMIT = 500;
@@ -38,6 +40,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @param to only runs started before this instant, if present
      * @param limit the most runs one call works through, 1 to {@value #MAX_LIMIT}
      * @param after only runs listed after this position, if present
+     * @param children whether each run's descendants under way are canceled with it
      * @throws NullPointerException if {@code flow}, {@code statuses} or an {@code Optional} is {@code null}
      * @throws IllegalArgumentException if {@code flow} is blank, {@code statuses} is empty or holds a
      *     status that has ended, {@code limit} is outside 1 to {@value #MAX_LIMIT}, or {@code to} is not
@@ -62,6 +65,23 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
     }
 
     /**
+     * A selection whose runs are canceled alone, their child runs going on.
+     *
+     * @param flow the flow whose runs are canceled
+     * @param statuses only runs in one of these statuses: running, awaiting or stalled
+     * @param from only runs started at or after this instant, if present
+     * @param to only runs started before this instant, if present
+     * @param limit the most runs one call works through, 1 to {@value #MAX_LIMIT}
+     * @param after only runs listed after this position, if present
+     * @throws NullPointerException as the canonical constructor does
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant> from, Optional<Instant> to, int limit,
+                      Optional<RunPosition> after) {
+        this(flow, statuses, from, to, limit, after, false);
+    }
+
+    /**
      * Every active (running or awaiting) run of a flow, {@value #MAX_LIMIT} per call.
      *
      * @param flow the flow
@@ -79,7 +99,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with those statuses
      */
     public BulkCancel withStatuses(Set<RunStatus> newStatuses) {
-        return new BulkCancel(flow, newStatuses, from, to, limit, after);
+        return new BulkCancel(flow, newStatuses, from, to, limit, after, children);
     }
 
     /**
@@ -90,7 +110,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with that window
      */
     public BulkCancel startedWithin(Instant start, Instant end) {
-        return new BulkCancel(flow, statuses, Optional.of(start), Optional.of(end), limit, after);
+        return new BulkCancel(flow, statuses, Optional.of(start), Optional.of(end), limit, after, children);
     }
 
     /**
@@ -100,7 +120,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with that limit
      */
     public BulkCancel withLimit(int newLimit) {
-        return new BulkCancel(flow, statuses, from, to, newLimit, after);
+        return new BulkCancel(flow, statuses, from, to, newLimit, after, children);
     }
 
     /**
@@ -110,6 +130,15 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy that goes on after it
      */
     public BulkCancel startingAfter(RunPosition position) {
-        return new BulkCancel(flow, statuses, from, to, limit, Optional.of(position));
+        return new BulkCancel(flow, statuses, from, to, limit, Optional.of(position), children);
+    }
+
+    /**
+     * This selection canceling each run with its descendants under way; see {@link #children()}.
+     *
+     * @return a copy that cancels the runs' children too
+     */
+    public BulkCancel withChildren() {
+        return new BulkCancel(flow, statuses, from, to, limit, after, true);
     }
 }

@@ -20,10 +20,12 @@ import java.util.Optional;
  * @param next where the next call goes on ({@link BulkRetry#startingAfter},
  *     {@link BulkCancel#startingAfter}) while more runs may match; empty when this call reached the
  *     end of the list or of the selection's window
+ * @param descendantsCanceled descendant runs canceled with the runs canceled ({@link BulkCancel#children()});
+ *     {@code 0} for a retry and a cancel of the runs alone
  * @since 0.2
  */
 public record BulkResult(int matched, int acted, Map<BulkSkip, Integer> skippedBy, int failed,
-                         Optional<RunPosition> next) {
+                         Optional<RunPosition> next, int descendantsCanceled) {
 
     /**
      * Checks the counts.
@@ -33,6 +35,7 @@ public record BulkResult(int matched, int acted, Map<BulkSkip, Integer> skippedB
      * @param skippedBy runs left alone, by reason
      * @param failed runs whose action failed
      * @param next where the next call goes on, if more may match
+     * @param descendantsCanceled descendant runs canceled with the runs canceled
      * @throws NullPointerException if {@code skippedBy} or {@code next} is {@code null}
      * @throws IllegalArgumentException if a count is negative or they do not add up to {@code matched}
      */
@@ -51,6 +54,25 @@ public record BulkResult(int matched, int acted, Map<BulkSkip, Integer> skippedB
             throw new IllegalArgumentException("matched (" + matched + ") must be acted (" + acted + ") + skipped ("
                     + skipped + ") + failed (" + failed + ")");
         }
+        if (descendantsCanceled < 0) {
+            throw new IllegalArgumentException("descendantsCanceled must be >= 0, was " + descendantsCanceled);
+        }
+    }
+
+    /**
+     * What a call did that canceled no descendants: a retry, a cancel of the runs alone.
+     *
+     * @param matched runs listed that matched
+     * @param acted runs acted on
+     * @param skippedBy runs left alone, by reason
+     * @param failed runs whose action failed
+     * @param next where the next call goes on, if more may match
+     * @throws NullPointerException as the canonical constructor does
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public BulkResult(int matched, int acted, Map<BulkSkip, Integer> skippedBy, int failed,
+                      Optional<RunPosition> next) {
+        this(matched, acted, skippedBy, failed, next, 0);
     }
 
     /**

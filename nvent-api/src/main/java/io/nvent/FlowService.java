@@ -179,6 +179,42 @@ public interface FlowService {
     boolean cancel(String runId);
 
     /**
+     * Cancels a run as {@link #cancel(String)} does, and with {@link CancelOptions#children()} every descendant
+     * run under way too: the runs its steps started ({@link StepContext#startFlow}), the runs those started, and
+     * so on; descendants that have ended are left alone (their own descendants under way are not). Each is
+     * canceled as {@link #cancel(String)} cancels one (history entry, events, live messages, running steps asked
+     * to stop, concurrency keys handed on), its {@code flow.cancel} entry saying {@code "reason":"parent canceled"}
+     * and {@code "canceledWith"}, the run this call canceled. The run is canceled first and its descendants after
+     * it, so that none of its steps starts a child the sweep misses: a step that starts a child of a run canceled
+     * with its children finds the child canceled at once.
+     *
+     * <p>One call cancels at most {@link CancelOptions#limit()} descendants; beyond that the answer says more
+     * remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on. Repeating is safe: runs
+     * canceled before have ended and are left alone. A run that had ended already still has its descendants
+     * under way canceled.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
+     * 0.2, cancels the run alone as {@link #cancel(String)} and refuses {@link CancelOptions#children()} with an
+     * {@link UnsupportedOperationException} (NVENT-0298) rather than leave the children running.
+     *
+     * @param runId the run
+     * @param options whether its descendants are canceled with it, and how many per call;
+     *     {@link CancelOptions#DEFAULTS} for the run alone
+     * @return whether the run was canceled, how many descendants were, and whether more remain
+     * @throws RunNotFoundException if the run does not exist
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
+     *     written before nvent 0.2 and the options ask for the children
+     * @since 0.2
+     */
+    default CanceledRuns cancel(String runId, CancelOptions options) {
+        if (java.util.Objects.requireNonNull(options, "options").children()) {
+            throw new UnsupportedOperationException("NVENT-0298 " + getClass().getName() + " cannot cancel a run"
+                    + " with its children: it implements FlowService as it was before nvent 0.2; nothing was canceled");
+        }
+        return new CanceledRuns(cancel(runId), 0, false);
+    }
+
+    /**
      * Starts a new run of the same flow with the same input. An active original is canceled first.
      *
      * @param runId the run to restart, in any status
@@ -329,6 +365,11 @@ public interface FlowService {
      * first) and answers where the next call goes on ({@link BulkResult#next()}). A run whose cancel
      * fails is counted ({@link BulkResult#failed()}) and logged, and the others are canceled all the
      * same. Repeating a call is safe: runs it canceled before have ended and are left alone.
+     *
+     * <p>With {@link BulkCancel#children()} each run is canceled as {@link #cancel(String, CancelOptions)}
+     * cancels it with {@link CancelOptions#withChildren()}, its descendants under way with it
+     * ({@link BulkResult#descendantsCanceled()}); a run with more than {@link CancelOptions#MAX_LIMIT} of them
+     * is logged, and canceling it with its children again goes on with the rest.
      *
      * @param selection the flow, the statuses and the window of starts, the page
      * @return how many runs matched, were canceled, were skipped and why, or failed, and where to go on

@@ -4,6 +4,8 @@ import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.BulkSkip;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.IllegalRunTransitionException;
@@ -76,10 +78,25 @@ final class BulkActions {
                 selection.after());
         Tally tally = new Tally();
         for (RunRecord listed : page.runs()) {
-            tally.count(listed.runId(), "cancel", runId -> single.cancel(runId)
-                    ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED));
+            tally.count(listed.runId(), "cancel", runId -> (selection.children() ? cancelWithChildren(runId, tally)
+                    : single.cancel(runId)) ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED));
         }
         return tally.result("cancel", selection.flow(), page.next());
+    }
+
+    /**
+     * Cancels the run with its descendants under way, counted in the tally; one with more than a call cancels is
+     * logged: the page goes on after the run, which a repeat of the bulk cancel no longer lists.
+     */
+    private boolean cancelWithChildren(String runId, Tally tally) {
+        CanceledRuns canceled = single.cancel(runId, CancelOptions.withChildren());
+        tally.descendantsCanceled += canceled.descendantsCanceled();
+        if (canceled.moreDescendants()) {
+            LOG.log(System.Logger.Level.WARNING, () -> "NVENT-0411 bulk cancel: run " + runId + " has more than "
+                    + CancelOptions.MAX_LIMIT + " descendants under way; " + canceled.descendantsCanceled()
+                    + " were canceled with it, the others go on until it is canceled with its children again");
+        }
+        return canceled.canceled();
     }
 
     /**
@@ -157,6 +174,7 @@ final class BulkActions {
         private int matched;
         private int acted;
         private int failed;
+        private int descendantsCanceled;
         private final Map<BulkSkip, Integer> skipped = new EnumMap<>(BulkSkip.class);
 
         /** Acts on one run: empty if it did, else why it left the run alone. */
@@ -175,7 +193,7 @@ final class BulkActions {
         }
 
         BulkResult result(String what, String flow, Optional<RunPosition> next) {
-            BulkResult result = new BulkResult(matched, acted, skipped, failed, next);
+            BulkResult result = new BulkResult(matched, acted, skipped, failed, next, descendantsCanceled);
             LOG.log(System.Logger.Level.INFO, "NVENT-0193 bulk {0} of flow {1}: {2} matched, {3} acted on, {4} skipped "
                     + "{5}, {6} failed{7}", what, flow, matched, acted, result.skipped(), result.skippedBy(), failed,
                     next.map(n -> "; more may match after run " + n.runId()).orElse(""));

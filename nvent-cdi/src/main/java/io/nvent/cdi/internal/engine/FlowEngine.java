@@ -7,6 +7,8 @@ import io.nvent.AwaitType;
 import io.nvent.BulkCancel;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
 import io.nvent.ClearedHistory;
 import io.nvent.Emitted;
 import io.nvent.EventDelivery;
@@ -997,6 +999,11 @@ public final class FlowEngine implements FlowService {
     }
 
     @Override
+    public CanceledRuns cancel(String runId, CancelOptions options) {
+        return operatorActions.cancel(runId, options);
+    }
+
+    @Override
     public String restart(String runId) {
         return operatorActions.restart(runId);
     }
@@ -1337,7 +1344,9 @@ public final class FlowEngine implements FlowService {
                                   Optional<String> executionKey) {
         Objects.requireNonNull(flow, "flow");
         Objects.requireNonNull(options, "options");
-        return start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
+        StartedRun child = start(flow, inputJson, options, Optional.of(parentRunId), executionKey);
+        operatorActions.cancelChildOfParentCanceledWithChildren(child.runId(), parentRunId);
+        return child;
     }
 
     /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */

@@ -1,5 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
 import io.nvent.ClearedHistory;
 import io.nvent.ConcurrentRunModificationException;
 import io.nvent.DeletedRun;
@@ -34,6 +36,7 @@ import jakarta.json.JsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -44,6 +47,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
 /**
@@ -67,6 +71,10 @@ final class OperatorActions {
     private static final int DELETE_ATTEMPTS = 5;
     /** Why a restart cancels its original, in the original's {@code flow.cancel} entry. */
     private static final String RESTARTED = "restarted";
+    /** Why a cancel with children cancels a descendant, in the descendant's {@code flow.cancel} entry. */
+    private static final String PARENT_CANCELED = "parent canceled";
+    /** The children a cancel with children lists per read of the store: the most a run query takes. */
+    private static final int CHILDREN_PER_PAGE = 1000;
 
     /** What an operator's action asks of the engine that starts runs. */
     interface Engine {
@@ -183,9 +191,14 @@ final class OperatorActions {
     }
 
     private boolean cancel(String runId, Optional<String> reason) {
+        return cancel(runId, reason, entry -> { });
+    }
+
+    /** Cancels the run unless it has ended, {@code details} adding to its {@code flow.cancel} entry. */
+    private boolean cancel(String runId, Optional<String> reason, Consumer<JsonText> details) {
         Instant now = clock.instant();
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
-                : Optional.of(canceled(run, now, reason)));
+                : Optional.of(canceled(run, now, reason, details)));
         change.ifPresent(c -> {
             publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
@@ -196,11 +209,109 @@ final class OperatorActions {
 
     /** The run canceled, with its {@code flow.cancel} entry. */
     static RunChange canceled(RunRecord run, Instant now, Optional<String> reason) {
+        return canceled(run, now, reason, entry -> { });
+    }
+
+    private static RunChange canceled(RunRecord run, Instant now, Optional<String> reason,
+                                      Consumer<JsonText> details) {
         JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
                 .str("previousStatus", run.status().wireName());
         reason.ifPresent(r -> cancelData.str("reason", r));
+        details.accept(cancelData);
         return new RunChange(run.withStatus(RunStatus.CANCELED, now),
                 List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, cancelData.build())));
+    }
+
+    /**
+     * See {@link io.nvent.FlowService#cancel(String, CancelOptions)}: the run first, then its descendants, a
+     * generation at a time, each parent's children page by page through the store's child query. Every descendant
+     * is listed, also below one that has ended, while only those under way are canceled and counted against the
+     * limit, so that a repeat goes on where the call stopped: those it canceled have ended.
+     */
+    CanceledRuns cancel(String runId, CancelOptions options) {
+        Objects.requireNonNull(runId, "runId");
+        if (!Objects.requireNonNull(options, "options").children()) {
+            return new CanceledRuns(cancel(runId), 0, false);
+        }
+        boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren);
+        int descendantsCanceled = 0;
+        ArrayDeque<String> parents = new ArrayDeque<>(List.of(runId));
+        while (!parents.isEmpty()) {
+            String parent = parents.poll();
+            Optional<RunPosition> after = Optional.empty();
+            List<RunRecord> children;
+            do {
+                children = childrenOf(parent, after);
+                for (RunRecord child : children) {
+                    parents.add(child.runId());
+                    if (child.status().isTerminal()) {
+                        continue;
+                    }
+                    if (descendantsCanceled == options.limit()) {
+                        return new CanceledRuns(canceled, descendantsCanceled, true);
+                    }
+                    if (cancelAsDescendant(child.runId(), runId)) {
+                        descendantsCanceled++;
+                    }
+                }
+                after = children.isEmpty() ? after : Optional.of(positionOf(children.get(children.size() - 1)));
+            } while (children.size() == CHILDREN_PER_PAGE);
+        }
+        return new CanceledRuns(canceled, descendantsCanceled, false);
+    }
+
+    /**
+     * Cancels a child a step started just now, {@code childRunId}, if its parent was canceled with its children
+     * meanwhile: the step may have started it after the cancel's sweep listed the parent's children. The child is
+     * stored before the parent is read here, and the sweep lists children after it canceled the parent, so one
+     * of the two sees the other. One read of the parent per child start; its {@code flow.cancel} entry only
+     * when it was canceled.
+     */
+    void cancelChildOfParentCanceledWithChildren(String childRunId, String parentRunId) {
+        Optional<RunRecord> parent = store.findRun(parentRunId);
+        if (parent.isEmpty() || parent.get().status() != RunStatus.CANCELED) {
+            return;
+        }
+        JsonObject cancelEntry = store.readEvents(parentRunId, new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true))
+                .stream().findFirst().map(entry -> JsonMatch.read(entry.data()).asJsonObject())
+                .orElse(JsonValue.EMPTY_JSON_OBJECT);
+        if (cancelEntry.getBoolean("withChildren", false)) {
+            cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId));
+        }
+    }
+
+    /** Cancels a descendant of {@code rootRunId}, canceled with its children; {@code false} if it ended or is gone. */
+    private boolean cancelAsDescendant(String runId, String rootRunId) {
+        try {
+            return cancel(runId, Optional.of(PARENT_CANCELED), entry -> withChildren(entry.str("canceledWith", rootRunId)));
+        } catch (RunNotFoundException deletedMeanwhile) {
+            return false;
+        }
+    }
+
+    /** Marks a {@code flow.cancel} entry as canceling the run's descendants too: a child started later is canceled. */
+    private static void withChildren(JsonText cancelEntry) {
+        cancelEntry.raw("withChildren", "true");
+    }
+
+    /**
+     * A page of a run's children, any status, in the run list's order after {@code after}. A store written for
+     * nvent 0.1 lists runs of any parent: refused, as it would cancel runs that are no descendants.
+     */
+    private List<RunRecord> childrenOf(String parentRunId, Optional<RunPosition> after) {
+        RunQuery query = RunQuery.all().withParentRunId(parentRunId).page(0, CHILDREN_PER_PAGE);
+        List<RunRecord> children = store.findRuns(after.map(query::startingAfter).orElse(query));
+        if (children.stream().anyMatch(run -> !run.parentRunId().equals(Optional.of(parentRunId)))) {
+            throw new UnsupportedByAdapterException("NVENT-0410 the store " + store.getClass().getName()
+                    + " cannot list the runs of one parent (written for nvent 0.1, it lists runs of any parent), so"
+                    + " run " + parentRunId + "'s children cannot be canceled with it; it was canceled alone: cancel"
+                    + " its children one by one, or upgrade the store adapter");
+        }
+        return children;
+    }
+
+    private static RunPosition positionOf(RunRecord run) {
+        return new RunPosition(run.startedAt(), run.runId());
     }
 
     /** Asks the run's step executions on this instance to stop: the run was canceled ({@code where}). */
