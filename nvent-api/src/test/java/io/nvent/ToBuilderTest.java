@@ -49,6 +49,13 @@ class ToBuilderTest {
     }
 
     @Test
+    void cancelOptionsKeepEveryComponentThroughTheirBuilder() {
+        assertEveryComponentSurvives(CancelOptions.class, CancelOptions.DEFAULTS, o -> o.toBuilder().build(),
+                CancelOptions.newBuilder().children(true).limit(7).build());
+        assertThat(CancelOptions.DEFAULTS.toBuilder().build()).isEqualTo(CancelOptions.DEFAULTS);
+    }
+
+    @Test
     void aTriggerSpecKeepsEveryComponentThroughItsBuilder() {
         assertEveryComponentSurvives(TriggerSpec.class, TriggerSpec.newBuilder("t", TriggerType.MANUAL).flow("f").build(),
                 spec -> spec.toBuilder().build(),

@@ -4,6 +4,8 @@ import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitInfo;
 import io.nvent.AwaitType;
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
 import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
 import io.nvent.EventQuery;
@@ -19,6 +21,7 @@ import io.nvent.StepRole;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
@@ -160,6 +163,16 @@ public abstract class CancelWithChildrenContractTest {
 
         assertThat(descendantsOf(newsletter)).filteredOn(run -> !run.flow().equals("receipt"))
                 .extracting(RunInfo::status).containsOnly(RunStatus.AWAITING).hasSize(3);
+    }
+
+    @Test
+    void aBulkCancelWithChildrenCancelsEachRunsDescendantsUnderWayAndCountsThem() {
+        String newsletter = newsletterWaitingForItsChildren();
+
+        BulkResult result = flows().cancelRuns(BulkCancel.ofFlow("newsletter").withChildren());
+
+        assertThat(result).isEqualTo(new BulkResult(1, 1, Map.of(), 0, Optional.empty(), 3));
+        assertThat(descendantsOf(newsletter)).extracting(RunInfo::status).doesNotContain(RunStatus.AWAITING);
     }
 
     @Test
