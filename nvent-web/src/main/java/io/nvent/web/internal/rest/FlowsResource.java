@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
 import io.nvent.FlowDefinition;
@@ -183,23 +184,28 @@ public class FlowsResource {
     /**
      * Cancels the flow's runs in the given statuses ({@code status}: comma-separated running, awaiting,
      * stalled; default running,awaiting), at most {@code limit} runs (1..500, default 500) newest first,
-     * optionally only those started within [{@code from}, {@code to}); paged as {@link #retryFailed}.
+     * optionally only those started within [{@code from}, {@code to}); paged as {@link #retryFailed}. With
+     * {@code children=true} (since 0.2) each run's descendants under way are canceled with it.
      */
     @POST
     @Path("{flow}/runs/cancel")
     public Response cancelRuns(@PathParam("flow") String name, @QueryParam("status") String status,
                                @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
-                               @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after");
-        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after), uri);
+                               @QueryParam("children") String children, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children");
+        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after, children), uri);
     }
 
-    JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after) {
+    JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after,
+                              String children) {
         Window window = Window.of(from, to);
         BulkCancel selection = new BulkCancel(name, cancelStatuses(status), window.from(), window.to(),
-                bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after));
-        return Representations.bulkResult(name, flows.cancelRuns(selection));
+                bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after),
+                QueryParams.choice("children", children, "false", "true", "false").equals("true"));
+        BulkResult result = flows.cancelRuns(selection);
+        return JSON.createObjectBuilder(Representations.bulkResult(name, result))
+                .add("descendantsCanceled", result.descendantsCanceled()).build();
     }
 
     /** The runs' start window of a bulk request, {@code to} after {@code from}. */

@@ -1,6 +1,8 @@
 package io.nvent.web.internal.rest;
 
 import jakarta.json.spi.JsonProvider;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
 import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
@@ -16,6 +18,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObject;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ClientErrorException;
@@ -212,13 +215,26 @@ public class RunsResource {
         return events.build().toString();
     }
 
+    /**
+     * Cancels the run; with {@code children=true} (since 0.2) its descendants under way too, at most
+     * {@value CancelOptions#MAX_LIMIT} per request, the answer saying how many and whether more remain.
+     */
     @POST
     @Path("{runId}/cancel")
-    public String cancel(@PathParam("runId") String runId) {
-        boolean canceled = flows.cancel(runId);
-        return JSON.createObjectBuilder().add("runId", runId).add("canceled", canceled)
+    public String cancel(@PathParam("runId") String runId, @QueryParam("children") String children,
+                         @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "children");
+        return cancelBody(runId, children).toString();
+    }
+
+    JsonObject cancelBody(String runId, String children) {
+        CancelOptions options = QueryParams.choice("children", children, "false", "true", "false").equals("true")
+                ? CancelOptions.withChildren() : CancelOptions.DEFAULTS;
+        CanceledRuns canceled = flows.cancel(runId, options);
+        return JSON.createObjectBuilder().add("runId", runId).add("canceled", canceled.canceled())
                 .add("status", flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId)).status().wireName())
-                .build().toString();
+                .add("descendantsCanceled", canceled.descendantsCanceled())
+                .add("moreDescendants", canceled.moreDescendants()).build();
     }
 
     /**

@@ -84,11 +84,11 @@ class BulkRunsResourceTest {
 
     @Test
     void aCancelTakesTheActiveRunsUnlessToldWhichStatuses() {
-        resource.cancelRunsBody("order", null, null, null, null, null);
+        resource.cancelRunsBody("order", null, null, null, null, null, null);
         assertThat(((BulkCancel) asked.get()).statuses()).containsExactlyInAnyOrder(RunStatus.RUNNING,
                 RunStatus.AWAITING);
 
-        resource.cancelRunsBody("order", "Stalled, awaiting", null, "2026-12-03T15:00:00Z", "10", null);
+        resource.cancelRunsBody("order", "Stalled, awaiting", null, "2026-12-03T15:00:00Z", "10", null, null);
         assertThat(asked.get()).isEqualTo(new BulkCancel("order", Set.of(RunStatus.STALLED, RunStatus.AWAITING),
                 Optional.empty(), Optional.of(Instant.parse("2026-12-03T15:00:00Z")), 10, Optional.empty()));
     }
@@ -101,19 +101,34 @@ class BulkRunsResourceTest {
         assertThatThrownBy(() -> resource.retryFailedBody("order", null, "yesterday", null, null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'from\' must be an ISO-8601 instant");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, "2026-12-03T15:00:00Z", "2026-12-03T14:00:00Z",
-                null, null)).hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
-        assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null))
+                null, null, null)).hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null, null))
                 .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled; was 'completed'");
-        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor"))
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'after\' must be the cursor");
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, null, "yes"))
+                .hasMessage("NVENT-0774 query parameter 'children' must be one of true, false; was 'yes'");
         assertThat(asked.get()).isNull();
+    }
+
+    @Test
+    void aCancelWithChildrenAsksForThemAndAnswersHowManyDescendantsWereCanceled() {
+        answer = new BulkResult(2, 2, Map.of(), 0, Optional.empty(), 7);
+
+        JsonObject body = resource.cancelRunsBody("order", null, null, null, null, null, "TRUE");
+
+        assertThat(asked.get()).isEqualTo(BulkCancel.ofFlow("order").withChildren());
+        assertThat(body.getInt("acted")).isEqualTo(2);
+        assertThat(body.getInt("descendantsCanceled")).isEqualTo(7);
+        resource.cancelRunsBody("order", null, null, null, null, null, "false");
+        assertThat(asked.get()).isEqualTo(BulkCancel.ofFlow("order"));
     }
 
     @Test
     void aFlowThatIsNotDeployedIsNotFound() {
         assertThatThrownBy(() -> resource.retryFailedBody("nope", null, null, null, null, null))
                 .isInstanceOf(FlowNotFoundException.class);
-        assertThatThrownBy(() -> resource.cancelRunsBody("nope", null, null, null, null, null))
+        assertThatThrownBy(() -> resource.cancelRunsBody("nope", null, null, null, null, null, null))
                 .isInstanceOf(FlowNotFoundException.class);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.FlowStep;
+import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -89,6 +90,18 @@ class RunsResourceTest {
         }
     }
 
+    /** Starts two exports that hold until they are canceled, and holds itself. */
+    @FlowStep(flow = "export-all", name = "export-each", role = StepRole.ENTRY)
+    public static class ExportEach implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            ctx.startFlow("export", null);
+            ctx.startFlow("export", null);
+            new java.util.concurrent.CountDownLatch(1).await();
+            return "exported";
+        }
+    }
+
     /** Packs a parcel, and says it is packed only when the input says it is ready. */
     @FlowStep(flow = "parcel", name = "pack", role = StepRole.ENTRY, emits = "packed")
     public static class Pack implements Step<Map<String, Boolean>, String> {
@@ -116,7 +129,7 @@ class RunsResourceTest {
     @BeforeEach
     void anEngineWithThePaymentFlow() {
         engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).step(new ChargeEach())
-                .step(new Pack()).step(new Send()).build();
+                .step(new ExportEach()).step(new Pack()).step(new Send()).build();
         resource.flows = engine.flows();
     }
 
@@ -164,6 +177,47 @@ class RunsResourceTest {
         assertThat(tooLong.getStatus()).isEqualTo(400);
         assertThat(tooLong.getEntity()).asString()
                 .contains("query parameter 'parent' must be a run id (at most 255 characters)");
+    }
+
+    @Test
+    void aCancelWithChildrenCancelsTheRunsTheRunStartedAndSaysHowMany() {
+        String exportAll = engine.flows().start("export-all", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll))
+                .size() == 2);
+
+        ContainerResponse misspelt = api().request("POST", "runs/" + exportAll + "/cancel?child=true", signedIn("alice"));
+        ContainerResponse notABoolean = api().request("POST", "runs/" + exportAll + "/cancel?children=yes",
+                signedIn("alice"));
+        ContainerResponse canceled = api().request("POST", "runs/" + exportAll + "/cancel?children=true",
+                signedIn("alice"));
+
+        assertThat(misspelt.getStatus()).isEqualTo(400);
+        assertThat(misspelt.getEntity()).asString().contains("NVENT-0775 query parameter 'child' is not one");
+        assertThat(notABoolean.getStatus()).isEqualTo(400);
+        assertThat(notABoolean.getEntity()).asString()
+                .contains("query parameter 'children' must be one of true, false; was 'yes'");
+        assertThat(canceled.getStatus()).isEqualTo(200);
+        JsonObject answer = parse((String) canceled.getEntity()).asJsonObject();
+        assertThat(answer.getBoolean("canceled")).isTrue();
+        assertThat(answer.getString("status")).isEqualTo("canceled");
+        assertThat(answer.getInt("descendantsCanceled")).isEqualTo(2);
+        assertThat(answer.getBoolean("moreDescendants")).isFalse();
+        assertThat(engine.flows().runs(RunQuery.all().withParentRunId(exportAll))).extracting(RunInfo::status)
+                .containsOnly(RunStatus.CANCELED);
+    }
+
+    @Test
+    void aCancelWithoutChildrenLeavesTheRunsTheRunStartedRunning() {
+        String exportAll = engine.flows().start("export-all", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll))
+                .size() == 2);
+
+        JsonObject answer = parse(resource.cancelBody(exportAll, null).toString()).asJsonObject();
+
+        assertThat(answer.getInt("descendantsCanceled")).isZero();
+        assertThat(engine.flows().runs(RunQuery.all().withParentRunId(exportAll))).extracting(RunInfo::status)
+                .containsOnly(RunStatus.RUNNING);
+        engine.flows().cancel(exportAll, io.nvent.CancelOptions.withChildren());
     }
 
     @Test
