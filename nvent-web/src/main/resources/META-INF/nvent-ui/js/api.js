@@ -74,7 +74,7 @@ export const api = {
   },
   run: (id) => call('GET', `/runs/${e(id)}`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
-  cancel: (id) => call('POST', `/runs/${e(id)}/cancel`),
+  cancel: (id, children = false) => call('POST', `/runs/${e(id)}/cancel${children ? '?children=true' : ''}`),
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
   deleteRun: (id) => call('DELETE', `/runs/${e(id)}`),
   restart: (id, key) => call('POST', `/runs/${e(id)}/restart`, undefined, key),

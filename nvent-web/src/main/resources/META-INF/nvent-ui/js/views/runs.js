@@ -340,9 +340,20 @@ export function runView(ctx) {
       run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null);
     ctx.actions(
       // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do
-      active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => confirmDialog(`Cancel run ${short(runId)}?`,
-        `Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
-        'Cancel run', async () => { await api.cancel(runId); toast('Cancel requested'); refresh(); }, { danger: true, id: 'confirm-cancel-run' }) }, '■ Cancel') : null,
+      active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => {
+        // a run that started runs of its own: canceling them too is what an operator stopping a batch means
+        const children = hasChildren ? h('input', { type: 'checkbox', id: 'cancel-children', checked: true }) : null;
+        confirmDialog(`Cancel run ${short(runId)}?`,
+          [`Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
+            children ? [h('br'), h('label', {}, children, ' Also cancel its child runs (and theirs) still under way')] : null],
+          'Cancel run', async () => {
+            const withChildren = !!children && children.checked;
+            const r = await api.cancel(runId, withChildren);
+            toast(withChildren ? `Canceled with ${r.descendantsCanceled} child run${r.descendantsCanceled === 1 ? '' : 's'}`
+              + (r.moreDescendants ? '; more remain: cancel again' : '') : 'Cancel requested');
+            refresh();
+          }, { danger: true, id: 'confirm-cancel-run' });
+      } }, '■ Cancel') : null,
       failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
       // one Idempotency-Key per dialog: clicking its button twice, or again after a lost answer, starts one run
       flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => { const key = actionKey(); chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s, key(s)).then((r) => { location.hash = `#/runs/${r.runId}`; })); } }, '⤼ Rerun from…') : null,
