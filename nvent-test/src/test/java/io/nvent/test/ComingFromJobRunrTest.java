@@ -8,6 +8,8 @@ import io.nvent.AwaitType;
 import io.nvent.BackoffType;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FailedAttempt;
@@ -436,6 +438,66 @@ class ComingFromJobRunrTest {
             assertThat(env.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.AWAIT_RESOLVED)
                     .singleElement().satisfies(resolved -> assertThat(resolved.data())
                             .contains("\"children\":1000,\"completed\":996,\"failed\":4,\"canceled\":0"));
+        }
+    }
+
+    /** Sends one mail once the mail server answers, which it does only when the test says. */
+    @FlowStep(flow = "slow-mail", name = "send", role = StepRole.ENTRY)
+    static final class SendSlowMail implements Step<Map<String, Object>, Void> {
+        final CountDownLatch mailServerAnswers = new CountDownLatch(1);
+        final AtomicInteger sent = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            mailServerAnswers.await();
+            sent.incrementAndGet();
+            return null;
+        }
+    }
+
+    /** Starts a slow mail per subscriber, and waits for them all to report. */
+    @FlowStep(flow = "slow-newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
+    static final class FanOutSlowMails implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            for (int i = 0; i < 100; i++) {
+                ctx.startFlow("slow-mail", Map.of("subscriber", i));
+            }
+            ctx.emit("mails.started", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "slow-newsletter", name = "report", subscribes = "mails.started")
+    @AwaitBefore(type = AwaitType.CHILDREN)
+    static final class ReportSlowMails implements Step<Map<String, Object>, Void> {
+        final AtomicInteger reports = new AtomicInteger();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            reports.incrementAndGet();
+            return null;
+        }
+    }
+
+    @Test
+    void aBatchCanceledWithItsChildrenSendsNoMailNotYetSent() {
+        SendSlowMail mail = new SendSlowMail();
+        ReportSlowMails report = new ReportSlowMails();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOutSlowMails()).step(report)
+                .step(mail).build()) {
+            String batch = env.flows().start("slow-newsletter", Map.of());
+            RunQuery mails = RunQuery.all().withParentRunId(batch).page(0, 1000);
+            await().atMost(Duration.ofSeconds(20)).until(() -> env.flows().run(batch).orElseThrow().status()
+                    == RunStatus.AWAITING && env.flows().runs(mails).size() == 100);
+
+            CanceledRuns canceled = env.flows().cancel(batch, CancelOptions.withChildren());
+            mail.mailServerAnswers.countDown();
+
+            assertThat(canceled).isEqualTo(new CanceledRuns(true, 100, false));
+            assertThat(env.flows().runs(mails)).extracting(RunInfo::status).containsOnly(RunStatus.CANCELED);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+                    .until(() -> mail.sent.get() == 0 && report.reports.get() == 0);
         }
     }
 
