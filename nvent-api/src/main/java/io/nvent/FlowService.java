@@ -170,7 +170,8 @@ public interface FlowService {
      * {@link StepContext#isCancelRequested()} turns {@code true}; an attempt that stops ends as
      * canceled ({@code step.canceled}), one that returns anyway is recorded with its result and
      * schedules nothing, and one that ignores both holds its worker until it returns or times out.
-     * A step that cancels its own run ({@link StepContext#cancel()}) is not interrupted.
+     * A step that cancels its own run ({@link StepContext#cancel()}) is not interrupted. The runs its steps
+     * started ({@link StepContext#startFlow}) go on; {@link #cancel(String, CancelOptions)} cancels them too.
      *
      * @param runId the run
      * @return {@code true} if the run was canceled, {@code false} if it had already ended
