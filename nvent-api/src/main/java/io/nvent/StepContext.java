@@ -180,7 +180,7 @@ public interface StepContext {
      * Cancels the current run: no further steps are scheduled. Other steps of the run running at the
      * time are asked to stop (see {@link #isCancelRequested()}); this attempt is not interrupted, it
      * goes on and its result is recorded. The child runs it started go on; to cancel them with it, cancel
-     * the run through {@link FlowService#cancel(String, CancelOptions)}.
+     * the run through {@link FlowService#cancel(String, CancelOptions)}, which asks this attempt to stop too.
      */
     void cancel();
 
