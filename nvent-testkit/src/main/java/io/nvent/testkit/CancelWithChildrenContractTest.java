@@ -194,7 +194,8 @@ public abstract class CancelWithChildrenContractTest {
         String newsletter = flows().start("late-newsletter", Map.of());
         assertThat(lateFanOutBegan.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
 
-        assertThat(flows().cancel(newsletter, CancelOptions.withChildren())).isEqualTo(new CanceledRuns(true, 0, false));
+        assertThat(flows().cancel(newsletter, CancelOptions.withChildren()))
+                .isEqualTo(new CanceledRuns(true, 0, false));
         LATE_FAN_OUT_GOES_ON.release();
 
         await().atMost(Duration.ofSeconds(20)).until(() -> LATE_CHILDREN.size() == 1);

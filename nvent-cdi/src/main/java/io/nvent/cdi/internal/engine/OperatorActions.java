@@ -272,9 +272,9 @@ final class OperatorActions {
         if (parent.isEmpty() || parent.get().status() != RunStatus.CANCELED) {
             return;
         }
-        JsonObject cancelEntry = store.readEvents(parentRunId, new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true))
-                .stream().findFirst().map(entry -> JsonMatch.read(entry.data()).asJsonObject())
-                .orElse(JsonValue.EMPTY_JSON_OBJECT);
+        EventQuery lastCancel = new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true);
+        JsonObject cancelEntry = store.readEvents(parentRunId, lastCancel).stream().findFirst()
+                .map(entry -> JsonMatch.read(entry.data()).asJsonObject()).orElse(JsonValue.EMPTY_JSON_OBJECT);
         if (cancelEntry.getBoolean("withChildren", false)) {
             cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId));
         }
@@ -283,7 +283,8 @@ final class OperatorActions {
     /** Cancels a descendant of {@code rootRunId}, canceled with its children; {@code false} if it ended or is gone. */
     private boolean cancelAsDescendant(String runId, String rootRunId) {
         try {
-            return cancel(runId, Optional.of(PARENT_CANCELED), entry -> withChildren(entry.str("canceledWith", rootRunId)));
+            return cancel(runId, Optional.of(PARENT_CANCELED),
+                    entry -> withChildren(entry.str("canceledWith", rootRunId)));
         } catch (RunNotFoundException deletedMeanwhile) {
             return false;
         }

@@ -101,7 +101,8 @@ class BulkRunsResourceTest {
         assertThatThrownBy(() -> resource.retryFailedBody("order", null, "yesterday", null, null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'from\' must be an ISO-8601 instant");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, "2026-12-03T15:00:00Z", "2026-12-03T14:00:00Z",
-                null, null, null)).hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
+                null, null, null))
+                .hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null, null))
                 .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled; was 'completed'");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null))

@@ -182,10 +182,11 @@ class RunsResourceTest {
     @Test
     void aCancelWithChildrenCancelsTheRunsTheRunStartedAndSaysHowMany() {
         String exportAll = engine.flows().start("export-all", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll))
-                .size() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll)).size() == 2);
 
-        ContainerResponse misspelt = api().request("POST", "runs/" + exportAll + "/cancel?child=true", signedIn("alice"));
+        ContainerResponse misspelt = api().request("POST", "runs/" + exportAll + "/cancel?child=true",
+                signedIn("alice"));
         ContainerResponse notABoolean = api().request("POST", "runs/" + exportAll + "/cancel?children=yes",
                 signedIn("alice"));
         ContainerResponse canceled = api().request("POST", "runs/" + exportAll + "/cancel?children=true",
@@ -209,8 +210,8 @@ class RunsResourceTest {
     @Test
     void aCancelWithoutChildrenLeavesTheRunsTheRunStartedRunning() {
         String exportAll = engine.flows().start("export-all", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll))
-                .size() == 2);
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll)).size() == 2);
 
         JsonObject answer = parse(resource.cancelBody(exportAll, null).toString()).asJsonObject();
 
