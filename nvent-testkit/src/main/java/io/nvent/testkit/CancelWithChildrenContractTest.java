@@ -204,6 +204,23 @@ public abstract class CancelWithChildrenContractTest {
                 .containsEntry("canceledWith", newsletter);
     }
 
+    @Test
+    void aChildAStepStartsAfterItsRunWasCanceledAloneAndThenWithItsChildrenEndsCanceled()
+            throws InterruptedException {
+        String newsletter = flows().start("late-newsletter", Map.of());
+        assertThat(lateFanOutBegan.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+
+        assertThat(flows().cancel(newsletter)).isTrue();
+        assertThat(flows().cancel(newsletter, CancelOptions.withChildren()))
+                .isEqualTo(new CanceledRuns(false, 0, false));
+        LATE_FAN_OUT_GOES_ON.release();
+
+        await().atMost(Duration.ofSeconds(20)).until(() -> LATE_CHILDREN.size() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> statusOf(LATE_CHILDREN.get(0)) == RunStatus.CANCELED);
+        assertThat(cancelEntryOf(LATE_CHILDREN.get(0))).containsEntry("reason", "parent canceled")
+                .containsEntry("canceledWith", newsletter);
+    }
+
     /** A newsletter whose children have started (the receipt ended, the others waiting) and which waits for them. */
     private String newsletterWaitingForItsChildren() {
         String newsletter = flows().start("newsletter", Map.of());
