@@ -73,6 +73,8 @@ final class OperatorActions {
     private static final String RESTARTED = "restarted";
     /** Why a cancel with children cancels a descendant, in the descendant's {@code flow.cancel} entry. */
     private static final String PARENT_CANCELED = "parent canceled";
+    /** Why a run canceled alone before gets a second {@code flow.cancel} entry: canceled with its children now. */
+    private static final String CANCELED_AGAIN = "canceled again with its children";
     /** The children a cancel with children lists per read of the store: the most a run query takes. */
     private static final int CHILDREN_PER_PAGE = 1000;
 
@@ -234,6 +236,9 @@ final class OperatorActions {
             return new CanceledRuns(cancel(runId), 0, false);
         }
         boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren);
+        if (!canceled) {
+            markCanceledWithChildren(runId);
+        }
         int descendantsCanceled = 0;
         ArrayDeque<String> parents = new ArrayDeque<>(List.of(runId));
         while (!parents.isEmpty()) {
@@ -272,12 +277,34 @@ final class OperatorActions {
         if (parent.isEmpty() || parent.get().status() != RunStatus.CANCELED) {
             return;
         }
-        EventQuery lastCancel = new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true);
-        JsonObject cancelEntry = store.readEvents(parentRunId, lastCancel).stream().findFirst()
-                .map(entry -> JsonMatch.read(entry.data()).asJsonObject()).orElse(JsonValue.EMPTY_JSON_OBJECT);
+        JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
         if (cancelEntry.getBoolean("withChildren", false)) {
             cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId));
         }
+    }
+
+    /**
+     * Marks a run canceled before, alone, as canceled with its children now, with a second {@code flow.cancel}
+     * entry: a step of it still running (one that ignores the interrupt) may start a child after this call's
+     * sweep, and that child's start looks for the mark. Stored without a publish, as the run ended with the first.
+     */
+    private void markCanceledWithChildren(String runId) {
+        boolean canceledAlone = store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isPresent()
+                && !lastCancelEntryOf(runId).getBoolean("withChildren", false);
+        if (canceledAlone) {
+            Instant now = clock.instant();
+            JsonText mark = JsonText.object().str("canceledAt", now.toString())
+                    .str("previousStatus", RunStatus.CANCELED.wireName()).str("reason", CANCELED_AGAIN);
+            withChildren(mark);
+            store.appendEvents(runId, List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, mark.build())));
+        }
+    }
+
+    /** The run's latest {@code flow.cancel} entry, empty if it has none. */
+    private JsonObject lastCancelEntryOf(String runId) {
+        EventQuery lastCancel = new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true);
+        return store.readEvents(runId, lastCancel).stream().findFirst()
+                .map(entry -> JsonMatch.read(entry.data()).asJsonObject()).orElse(JsonValue.EMPTY_JSON_OBJECT);
     }
 
     /** Cancels a descendant of {@code rootRunId}, canceled with its children; {@code false} if it ended or is gone. */
