@@ -79,6 +79,8 @@ final class DefaultStepContext implements StepContext {
     /** The keys of the children this execution starts, the same as an earlier execution of its attempt's. */
     /** Made by the first child start: most executions start none, and the step path stays lean. */
     private ChildStarts childStarts;
+    /** Whether the execution started a child run (or tried to): see {@link #cancelChildrenIfRunCanceledWithThem}. */
+    private volatile boolean startedChildren;
     /** Runs before the step writes to the store; see {@link #storeStartBeforeWrites}. */
     private volatile Runnable beforeWrite = () -> { };
     /**
@@ -221,12 +223,24 @@ final class DefaultStepContext implements StepContext {
     @Override
     public StartedRun startFlow(String otherFlow, Object input, StartOptions options) {
         fence.requireCurrent();
+        startedChildren = true;
         if (options.idempotencyKey().isPresent()) {
             return fence.writeUnchecked(() -> engine.startChild(otherFlow, input, options, runId, Optional.empty()));
         }
         String inputJson = json.toJson(input, "input of flow '" + otherFlow + "'");
         return childStarts().startNext(otherFlow, inputJson, key -> fence.writeUnchecked(
                 () -> engine.startChildWithJson(otherFlow, inputJson, options, runId, Optional.of(key))));
+    }
+
+    /**
+     * Once the step's code has returned or thrown: cancels the children it started if its run was canceled with its
+     * children meanwhile, which a step in a transaction of its own stored only as it returned (see
+     * {@link OperatorActions#cancelChildrenOfAttemptOfRunCanceledWithChildren}). Nothing for a step that started none.
+     */
+    void cancelChildrenIfRunCanceledWithThem() {
+        if (startedChildren) {
+            engine.cancelChildrenOfEndedAttempt(runId);
+        }
     }
 
     private synchronized ChildStarts childStarts() {

@@ -1349,6 +1349,14 @@ public final class FlowEngine implements FlowService {
         return child;
     }
 
+    /**
+     * Cancels the children an attempt of a step of {@code parentRunId} started, now that it has ended, if the run
+     * was canceled with its children meanwhile: a step in a transaction of its own stored them only as it returned.
+     */
+    void cancelChildrenOfEndedAttempt(String parentRunId) {
+        operatorActions.cancelChildrenOfAttemptOfRunCanceledWithChildren(parentRunId);
+    }
+
     /** Logs the summaries of final step failures held back for minutes now over (the sweep calls it). */
     public void logHeldFailures(Instant now) {
         finalFailures.logDue(now);

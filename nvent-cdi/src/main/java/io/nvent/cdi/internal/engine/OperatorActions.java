@@ -239,6 +239,16 @@ final class OperatorActions {
         if (!canceled) {
             markCanceledWithChildren(runId);
         }
+        Sweep sweep = cancelDescendants(runId, runId, options.limit());
+        return new CanceledRuns(canceled, sweep.canceled(), sweep.more());
+    }
+
+    /** What a sweep of a run's descendants did: how many it canceled, whether more remain past its limit. */
+    private record Sweep(int canceled, boolean more) {
+    }
+
+    /** Cancels the descendants under way of {@code runId}, canceled with those of {@code rootRunId}. */
+    private Sweep cancelDescendants(String runId, String rootRunId, int limit) {
         int descendantsCanceled = 0;
         ArrayDeque<String> parents = new ArrayDeque<>(List.of(runId));
         while (!parents.isEmpty()) {
@@ -252,17 +262,17 @@ final class OperatorActions {
                     if (child.status().isTerminal()) {
                         continue;
                     }
-                    if (descendantsCanceled == options.limit()) {
-                        return new CanceledRuns(canceled, descendantsCanceled, true);
+                    if (descendantsCanceled == limit) {
+                        return new Sweep(descendantsCanceled, true);
                     }
-                    if (cancelAsDescendant(child.runId(), runId)) {
+                    if (cancelAsDescendant(child.runId(), rootRunId)) {
                         descendantsCanceled++;
                     }
                 }
                 after = children.isEmpty() ? after : Optional.of(positionOf(children.get(children.size() - 1)));
             } while (children.size() == CHILDREN_PER_PAGE);
         }
-        return new CanceledRuns(canceled, descendantsCanceled, false);
+        return new Sweep(descendantsCanceled, false);
     }
 
     /**
@@ -280,6 +290,29 @@ final class OperatorActions {
         JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
         if (cancelEntry.getBoolean("withChildren", false)) {
             cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId));
+        }
+    }
+
+    /**
+     * Cancels the children a step's attempt of {@code parentRunId} started, once the attempt has ended, if the run
+     * was canceled with its children meanwhile. A step in a transaction of its own ({@code @Transactional}, the
+     * store joining it) stores its children only when it returns: a cancel's sweep before that lists none of them,
+     * and each start read the run before the cancel. One read of the run per attempt that started children.
+     */
+    void cancelChildrenOfAttemptOfRunCanceledWithChildren(String parentRunId) {
+        if (store.findRun(parentRunId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
+            return;
+        }
+        JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
+        if (cancelEntry.getBoolean("withChildren", false)) {
+            String rootRunId = cancelEntry.getString("canceledWith", parentRunId);
+            Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT);
+            if (sweep.more()) {
+                LOG.log(System.Logger.Level.WARNING, () -> "NVENT-0412 run " + parentRunId + ", canceled with the"
+                        + " children of run " + rootRunId + ", has more than " + CancelOptions.MAX_LIMIT
+                        + " descendants under way after a step's attempt ended; " + sweep.canceled() + " were canceled,"
+                        + " the others go on until run " + rootRunId + " is canceled with its children again");
+            }
         }
     }
 

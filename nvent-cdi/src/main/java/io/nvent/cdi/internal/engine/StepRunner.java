@@ -1471,6 +1471,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             } finally {
                 self.invoked();
                 context.endProgress();
+                cancelChildrenIfRunCanceledWithThem(context, run.runId());
             }
             Optional<UndeclaredEventException> undeclared = context.undeclaredEmit();
             if (undeclared.isPresent()) {
@@ -1482,6 +1483,20 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         refuseLateResult(binding, run.runId(), context, self);
         return json.toJson(result, "result of step '" + binding.step() + "'");
+    }
+
+    /**
+     * See {@link DefaultStepContext#cancelChildrenIfRunCanceledWithThem}; a failure is logged, not the attempt's:
+     * a cancel of the run with its children, repeated, goes on with those children.
+     */
+    private static void cancelChildrenIfRunCanceledWithThem(DefaultStepContext context, String runId) {
+        try {
+            context.cancelChildrenIfRunCanceledWithThem();
+        } catch (RuntimeException failed) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0413 could not check whether run " + runId + " was canceled"
+                    + " with its children after a step's attempt that started children ended; if it was, cancel it with"
+                    + " its children again to cancel those too: " + failed, failed);
+        }
     }
 
     /**
