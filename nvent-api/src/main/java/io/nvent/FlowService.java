@@ -187,7 +187,7 @@ public interface FlowService {
      * to stop, concurrency keys handed on), its {@code flow.cancel} entry saying {@code "reason":"parent canceled"}
      * and {@code "canceledWith"}, the run this call canceled. The run is canceled first and its descendants after
      * it, so that none of its steps starts a child the sweep misses: a step that starts a child of a run canceled
-     * with its children finds the child canceled at once.
+     * with its children finds the child canceled at once (a step in a transaction of its own, once it returns).
      *
      * <p>One call cancels at most {@link CancelOptions#limit()} descendants; beyond that the answer says more
      * remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on. Repeating is safe: runs
