@@ -717,7 +717,8 @@ public final class FlowEngine implements FlowService {
                                   Optional<HeldKey> idempotencyKey) {
         return create(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
                 startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey(),
-                original.concurrencyLimit(), original.labels(), original.timeout());
+                original.concurrencyLimit(), original.labels(),
+                original.timeout().or(() -> flow.entry().runTimeout()));   // as long a deadline, from the copy's start
     }
 
     /**

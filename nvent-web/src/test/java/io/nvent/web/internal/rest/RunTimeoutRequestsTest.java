@@ -9,8 +9,6 @@ import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.EmbeddedEngine;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.time.Duration;
 import java.time.Instant;
 import org.glassfish.jersey.server.ContainerResponse;
@@ -75,17 +73,9 @@ class RunTimeoutRequestsTest {
 
     @Test
     void aTimedStartThroughAStoreWithoutDeadlinesIsA501WithTheEnginesMessage() {
-        FlowService withoutDeadlines = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
-                    if (method.getName().startsWith("start")) {
-                        throw new UnsupportedByAdapterException("NVENT-0292 the store keeps no run deadlines");
-                    }
-                    try {
-                        return method.invoke(engine.flows(), args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        FlowService withoutDeadlines = RefusingFlowService.refusing(engine.flows(),
+                (method, args) -> method.getName().startsWith("start"),
+                new UnsupportedByAdapterException("NVENT-0292 the store keeps no run deadlines"));
 
         ContainerResponse answer = InProcessApi.withFlowsResource(withoutDeadlines)
                 .requestWithBody("POST", "flows/shipment/runs?timeout=PT2H", "{}");
