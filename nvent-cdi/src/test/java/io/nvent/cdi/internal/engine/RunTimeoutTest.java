@@ -167,6 +167,19 @@ class RunTimeoutTest {
         assertThat(h.store.runsPastDeadline(h.clock.instant(), 10)).isEmpty();
     }
 
+    /** What an instance does that found the run past its deadline just before another ended it. */
+    @Test
+    void anEndOfARunThatAnotherInstanceEndedMeanwhileChangesNothing() {
+        String runId = awaitingOrder(StartOptions.DEFAULTS);
+        h.clock.advance(TWO_DAYS);
+        h.sweep();
+
+        boolean endedAgain = h.engine.runDeadlines().timeOut(runId);
+
+        assertThat(endedAgain).isFalse();
+        assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).hasSize(1);
+    }
+
     @Test
     void aStartsOwnTimeoutWinsOverTheFlows() {
         String runId = awaitingOrder(StartOptions.newBuilder().timeout(Duration.ofHours(2)).build());
