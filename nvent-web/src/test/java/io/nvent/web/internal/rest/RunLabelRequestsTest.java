@@ -115,13 +115,15 @@ class RunLabelRequestsTest {
         assertThat(answer.getEntity()).asString().contains("NVENT-0347");
     }
 
-    private static String started(ContainerResponse response) {
+    /** The id of the run a start answered with, which must have created it. */
+    static String started(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(201);
         return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject()
                 .getString("runId");
     }
 
-    private static JsonObject object(ContainerResponse response) {
+    /** The JSON object a request answered with, which must have succeeded. */
+    static JsonObject object(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(200);
         return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject();
     }

@@ -8,13 +8,14 @@ import io.nvent.StepRole;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.EmbeddedEngine;
 import jakarta.json.JsonObject;
-import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
+import static io.nvent.web.internal.rest.RunLabelRequestsTest.object;
+import static io.nvent.web.internal.rest.RunLabelRequestsTest.started;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -82,16 +83,5 @@ class RunTimeoutRequestsTest {
 
         assertThat(answer.getStatus()).isEqualTo(501);
         assertThat(answer.getEntity()).asString().contains("NVENT-0292");
-    }
-
-    private static String started(ContainerResponse response) {
-        assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(201);
-        return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject()
-                .getString("runId");
-    }
-
-    private static JsonObject object(ContainerResponse response) {
-        assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(200);
-        return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject();
     }
 }
