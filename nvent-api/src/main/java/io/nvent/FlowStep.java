@@ -198,6 +198,17 @@ public @interface FlowStep {
     long timeoutMs() default 0;
 
     /**
+     * How long each run of the flow may take, start to end, in milliseconds: at this deadline a run still under way
+     * (running, awaiting or stalled) fails, its steps stopped as a cancel stops them, with an error saying it timed
+     * out. Only on the flow's {@link StepRole#ENTRY entry} step, which declares it for the whole flow; a start's own
+     * {@link StartOptions#timeout()} wins over it. At most 366 days. {@code 0}: no deadline, unless a start gives one.
+     *
+     * @return milliseconds, or {@code 0} for none
+     * @since 0.2
+     */
+    long runTimeoutMs() default 0;
+
+    /**
      * Job priority on the step's queue: higher values run first. Among steps of equal priority,
      * steps of runs already under way (handoffs, retries) run before the first steps of new runs,
      * so a burst of new runs does not delay the runs in progress; the queue sees twice this value,

@@ -31,12 +31,15 @@ import java.util.Set;
  *     key (since 0.2)
  * @param labels the labels the run was started with ({@link StartOptions#labels()}), sorted; empty for a run started
  *     without any, and for runs of a store that keeps none (since 0.2)
+ * @param deadline when the run times out, if it has a timeout ({@link StartOptions#timeout()},
+ *     {@link FlowStep#runTimeoutMs()}): a run still under way then fails; kept once it ended, to show what it had.
+ *     Empty for a run without one, and for runs of a store that keeps none (since 0.2)
  * @since 0.1
  */
 public record RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
                       Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
                       Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit,
-                      Set<String> labels) {
+                      Set<String> labels, Optional<Instant> deadline) {
 
     /**
      * Checks that every object component is given and copies the steps, so the record stays immutable.
@@ -53,6 +56,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      * @param concurrencyKey the concurrency key the run was started with, if any
      * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
      * @param labels the labels the run was started with; kept sorted
+     * @param deadline when the run times out, if it has a timeout
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if a limit is given without a key ({@code NVENT-0271}), or is out of range
      *     ({@code NVENT-0270}), or a label breaks the rules of {@link StartOptions#labels()}
@@ -75,6 +79,46 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
         concurrencyLimit.ifPresent(StartOptions::requireValidConcurrencyLimit);
         steps = Map.copyOf(steps);
         labels = StartOptions.requireValidLabels(labels);
+        Objects.requireNonNull(deadline, "deadline");
+    }
+
+    /**
+     * A run without a deadline.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status current status
+     * @param startedAt start time
+     * @param endedAt end time, once the run is terminal
+     * @param parentRunId run that started this one from a step, if any
+     * @param steps status of every step scheduled so far, by step name
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit the concurrency limit of a run with a key; empty without one
+     * @param labels the labels the run was started with; kept sorted
+     * @throws NullPointerException if an object component or a label is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public RunInfo(String runId, String flow, RunStatus status, Instant startedAt, Optional<Instant> endedAt,
+                   Optional<String> parentRunId, Map<String, StepStatus> steps, Optional<String> idempotencyKey,
+                   Optional<String> error, Optional<String> concurrencyKey, OptionalInt concurrencyLimit,
+                   Set<String> labels) {
+        this(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error, concurrencyKey,
+                concurrencyLimit, labels, Optional.empty());
+    }
+
+    /**
+     * This run with the deadline it times out at.
+     *
+     * @param runDeadline the deadline; empty for none
+     * @return a copy carrying it
+     * @since 0.2
+     */
+    public RunInfo withDeadline(Optional<Instant> runDeadline) {
+        return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
+                concurrencyKey, concurrencyLimit, labels, runDeadline);
     }
 
     /**
@@ -112,7 +156,7 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      */
     public RunInfo withLabels(Set<String> runLabels) {
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                concurrencyKey, concurrencyLimit, runLabels);
+                concurrencyKey, concurrencyLimit, runLabels, deadline);
     }
 
     /**
@@ -147,7 +191,8 @@ public record RunInfo(String runId, String flow, RunStatus status, Instant start
      */
     public RunInfo withConcurrencyLimit(int limit) {
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                concurrencyKey, concurrencyKey.isPresent() ? OptionalInt.of(limit) : OptionalInt.empty(), labels);
+                concurrencyKey, concurrencyKey.isPresent() ? OptionalInt.of(limit) : OptionalInt.empty(), labels,
+                deadline);
     }
 
     /**

@@ -60,11 +60,19 @@ import java.util.TreeSet;
  *     a label given twice counts once. A restart or rerun of the run keeps them. A store adapter written for
  *     nvent 0.1 keeps none and refuses a start with labels ({@link io.nvent.spi.FlowStore#keepsLabels()})
  *     (since 0.2)
+ * @param timeout how long the run may take, start to end: at its deadline (the start plus the timeout) a run still
+ *     under way fails, its steps stopped as a cancel stops them, with an error saying it timed out. Empty: the
+ *     flow's own run timeout ({@link FlowStep#runTimeoutMs()}), if its entry step declares one, else no deadline.
+ *     Positive, at most {@link #LONGEST_RUN_TIMEOUT}. The deadline counts from the start, a {@link #delay()}
+ *     included; a restart or rerun of the run gets a deadline of the same length from its own start, and a retry of
+ *     the run once it ended ({@link FlowService#retryStep}) one from the retry. A store adapter written for nvent
+ *     0.1 keeps no deadline and refuses a start with a timeout ({@link io.nvent.spi.FlowStore#keepsDeadlines()})
+ *     (since 0.2)
  * @since 0.1
  */
 public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay,
                            Optional<String> concurrencyKey, int concurrencyLimit, boolean concurrencyLimitChosen,
-                           Set<String> labels) {
+                           Set<String> labels, Optional<Duration> timeout) {
 
     /** The longest idempotency key: a request id or a compound business key fits, a payload does not. */
     public static final int MAX_KEY_LENGTH = 255;
@@ -109,6 +117,14 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      */
     public static final Duration LONGEST_DELAY = Duration.ofDays(36_525);
 
+    /**
+     * The longest {@link #timeout()} of a run, and of a flow's {@link FlowStep#runTimeoutMs()}: a year and a day.
+     * A deadline further away bounds nothing a team would wait for.
+     *
+     * @since 0.2
+     */
+    public static final Duration LONGEST_RUN_TIMEOUT = Duration.ofDays(366);
+
     /** A plain start: every call creates a run. */
     public static final StartOptions DEFAULTS = newBuilder().build();
 
@@ -134,14 +150,17 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      *     {@link #concurrencyLimitChosen()}); taken as false without a concurrency key, as true with a key and a
      *     limit other than 1
      * @param labels business tags the run carries (see {@link #labels()}); kept sorted, a label given twice once
+     * @param timeout how long the run may take, start to end (see {@link #timeout()})
      * @throws NullPointerException if a component or a label is {@code null}
      * @throws IllegalArgumentException if a key is blank, longer than its limit or holds a control
      *     character, the delay is not positive or longer than {@link #LONGEST_DELAY}, the concurrency limit is
      *     out of range or not 1 without a concurrency key, or a label breaks the rules of {@link #labels()}
-     *     ({@code NVENT-0286}, {@code NVENT-0287})
+     *     ({@code NVENT-0286}, {@code NVENT-0287}), or the timeout is not positive or longer than
+     *     {@link #LONGEST_RUN_TIMEOUT} ({@code NVENT-0290})
      * @since 0.2
      */
     public StartOptions {
+        Objects.requireNonNull(timeout, "timeout").ifPresent(StartOptions::requireValidRunTimeout);
         Objects.requireNonNull(idempotencyKey, "idempotencyKey");
         Objects.requireNonNull(delay, "delay");
         Objects.requireNonNull(concurrencyKey, "concurrencyKey");
@@ -157,6 +176,44 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         // A limit without a key limits nothing, so there is no choice to tell apart; a limit other than the default
         // was chosen, whatever the flag says, so that a trigger's fire cannot drop it for the trigger's.
         concurrencyLimitChosen = concurrencyKey.isPresent() && (concurrencyLimitChosen || concurrencyLimit != 1);
+    }
+
+    /**
+     * Options without a timeout of their own: the flow's run timeout applies, if it declares one.
+     *
+     * @param idempotencyKey a key that makes a start safe to repeat (see {@link #idempotencyKey()})
+     * @param delay how long after the start the entry step is queued (see {@link #delay()})
+     * @param concurrencyKey a key whose runs take turns (see {@link #concurrencyKey()})
+     * @param concurrencyLimit how many runs of the key may be under way at a time (see {@link #concurrencyLimit()})
+     * @param concurrencyLimitChosen whether the caller chose the limit (see {@link #concurrencyLimitChosen()})
+     * @param labels business tags the run carries (see {@link #labels()})
+     * @throws NullPointerException if a component or a label is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public StartOptions(Optional<String> idempotencyKey, Optional<Duration> delay, Optional<String> concurrencyKey,
+                        int concurrencyLimit, boolean concurrencyLimitChosen, Set<String> labels) {
+        this(idempotencyKey, delay, concurrencyKey, concurrencyLimit, concurrencyLimitChosen, labels, Optional.empty());
+    }
+
+    /**
+     * Refuses a run timeout that breaks the rules of {@link #timeout()}: also a flow's
+     * {@link FlowStep#runTimeoutMs()}, and a REST start's.
+     *
+     * @param timeout the timeout
+     * @return the timeout
+     * @throws NullPointerException if {@code timeout} is {@code null}
+     * @throws IllegalArgumentException ({@code NVENT-0290}) if it is not positive or longer than
+     *     {@link #LONGEST_RUN_TIMEOUT}
+     * @since 0.2
+     */
+    public static Duration requireValidRunTimeout(Duration timeout) {
+        Objects.requireNonNull(timeout, "timeout");
+        if (timeout.isNegative() || timeout.isZero() || timeout.compareTo(LONGEST_RUN_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("NVENT-0290 a run timeout must be positive and at most "
+                    + LONGEST_RUN_TIMEOUT.toDays() + " days (StartOptions.LONGEST_RUN_TIMEOUT), was " + timeout);
+        }
+        return timeout;
     }
 
     /**
@@ -325,11 +382,13 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * {@code options.toBuilder().label("vip").build()} are these options with one label more. A limit left at its
      * default stays unchosen ({@link #concurrencyLimitChosen()}), a chosen one chosen.
      *
-     * @return a new builder with the idempotency key, delay, concurrency key and limit, and labels of these options
+     * @return a new builder with the idempotency key, delay, concurrency key and limit, labels and timeout of these
+     *     options
      * @since 0.2
      */
     public Builder toBuilder() {
         Builder builder = newBuilder().labels(labels);
+        timeout.ifPresent(builder::timeout);
         idempotencyKey.ifPresent(builder::idempotencyKey);
         delay.ifPresent(builder::delay);
         concurrencyKey.ifPresent(key -> {
@@ -436,8 +495,25 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
         private int concurrencyLimit = 1;
         private boolean concurrencyLimitChosen;
         private final Set<String> labels = new TreeSet<>();
+        private Duration timeout;
 
         private Builder() {
+        }
+
+        /**
+         * Sets how long the run may take, start to end; see {@link StartOptions#timeout()}. It wins over the flow's
+         * own run timeout ({@link FlowStep#runTimeoutMs()}).
+         *
+         * @param value the timeout; positive, at most {@link StartOptions#LONGEST_RUN_TIMEOUT}
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @throws IllegalArgumentException ({@code NVENT-0290}) if {@code value} is zero or negative, or longer than
+         *     {@link StartOptions#LONGEST_RUN_TIMEOUT}
+         * @since 0.2
+         */
+        public Builder timeout(Duration value) {
+            this.timeout = requireValidRunTimeout(value);
+            return this;
         }
 
         /**
@@ -569,7 +645,8 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
          */
         public StartOptions build() {
             return new StartOptions(Optional.ofNullable(idempotencyKey), Optional.ofNullable(delay),
-                    Optional.ofNullable(concurrencyKey), concurrencyLimit, concurrencyLimitChosen, labels);
+                    Optional.ofNullable(concurrencyKey), concurrencyLimit, concurrencyLimitChosen, labels,
+                    Optional.ofNullable(timeout));
         }
     }
 }

@@ -21,12 +21,15 @@ import java.util.Optional;
  * @param awaitAfter pause after it completed, before its events take effect, if any
  * @param noRetryFor names of the exception types after which the step is not retried
  *     ({@link FlowStep#noRetryFor()}; since 0.2)
+ * @param runTimeout of the entry step: how long each run of the flow may take, start to end, unless its start gives
+ *     a timeout of its own ({@link FlowStep#runTimeoutMs()}, {@link StartOptions#timeout()}); empty for no deadline,
+ *     and always for a step that is not the entry step (since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
-                             List<String> noRetryFor) {
+                             List<String> noRetryFor, Optional<Duration> runTimeout) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -43,7 +46,9 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param awaitBefore pause before the step runs, if any
      * @param awaitAfter pause after it completed, before its events take effect, if any
      * @param noRetryFor names of the exception types after which the step is not retried
+     * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     * @since 0.2
      */
     public StepDefinition {
         Objects.requireNonNull(name, "name");
@@ -57,6 +62,32 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(awaitBefore, "awaitBefore");
         Objects.requireNonNull(awaitAfter, "awaitAfter");
         noRetryFor = List.copyOf(noRetryFor);
+        Objects.requireNonNull(runTimeout, "runTimeout");
+    }
+
+    /**
+     * A step that sets no deadline for the runs of its flow, as every step did before {@link #runTimeout()}.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @param noRetryFor names of the exception types after which the step is not retried
+     * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     * @since 0.2
+     */
+    public StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
+                          RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                          Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter, List<String> noRetryFor) {
+        this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
+                noRetryFor, Optional.empty());
     }
 
     /**

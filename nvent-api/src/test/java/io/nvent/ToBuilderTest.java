@@ -20,7 +20,7 @@ class ToBuilderTest {
     void startOptionsKeepEveryComponentThroughTheirBuilder() {
         assertEveryComponentSurvives(StartOptions.class, StartOptions.DEFAULTS, o -> o.toBuilder().build(),
                 StartOptions.newBuilder().idempotencyKey("order-7").delay(Duration.ofMinutes(5))
-                        .concurrencyKey("customer-42", 3).labels("vip", "eu").build(),
+                        .concurrencyKey("customer-42", 3).labels("vip", "eu").timeout(Duration.ofHours(48)).build(),
                 StartOptions.newBuilder().concurrencyKey("customer-42", 1).build(),
                 StartOptions.newBuilder().concurrencyKey("customer-42").build());
     }

@@ -422,4 +422,60 @@ public interface FlowStore {
      * @since 0.2
      */
     String CHILD_RUN_COUNTS_UNSUPPORTED = "NVENT-0289";
+
+    /**
+     * Whether the store keeps {@link RunRecord#timeout()} and {@link RunRecord#deadline()} and finds the runs past
+     * their deadline ({@link #runsPastDeadline}). The default, for a store written for nvent 0.1, which stores the
+     * components it knows and drops these: {@code false}, and the engine refuses a start with a timeout
+     * ({@link #requireDeadlines}) rather than create a run that would never time out.
+     *
+     * @return {@code true} for a store that keeps deadlines (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsDeadlines() {
+        return false;
+    }
+
+    /**
+     * Refuses a run timeout the store cannot keep, before a run with it is created: any where
+     * {@link #keepsDeadlines()} is {@code false}.
+     *
+     * @param flow the flow of the run to be created
+     * @param timeout the run's timeout ({@link io.nvent.StartOptions#timeout()} or the flow's)
+     * @throws io.nvent.UnsupportedByAdapterException ({@value #DEADLINES_UNSUPPORTED}) naming the store, the flow and
+     *     the timeout, if the store cannot keep it
+     * @since 0.2
+     */
+    default void requireDeadlines(String flow, Duration timeout) {
+        if (!keepsDeadlines()) {
+            throw new io.nvent.UnsupportedByAdapterException(DEADLINES_UNSUPPORTED + " the store " + getClass().getName()
+                    + " keeps no run deadlines (written for nvent 0.1): a run of flow '" + flow + "' is not started"
+                    + " with the timeout " + timeout + ", which would never end it; start it without a timeout, or use"
+                    + " a store that overrides FlowStore.keepsDeadlines (the memory or the JPA store)");
+        }
+    }
+
+    /**
+     * The message id the refusal of {@link #requireDeadlines} begins with.
+     *
+     * @since 0.2
+     */
+    String DEADLINES_UNSUPPORTED = "NVENT-0292";
+
+    /**
+     * The runs under way (running, awaiting or stalled) whose {@link RunRecord#deadline()} is not after {@code now},
+     * earliest deadline first, at most {@code limit}: what the maintenance sweep of every instance ends as timed out.
+     * Asked once per sweep, so a store answers from an index that holds only the runs under way with a deadline:
+     * runs without one cost it nothing. A run the engine ends leaves the answer, so the next page starts after it.
+     *
+     * <p>The default, for a store written for nvent 0.1, which keeps no deadlines: none.
+     *
+     * @param now the time
+     * @param limit the most run ids to return, at least 1
+     * @return the ids of the runs past their deadline, earliest deadline first
+     * @since 0.2
+     */
+    default List<String> runsPastDeadline(Instant now, int limit) {
+        return List.of();
+    }
 }

@@ -3,6 +3,7 @@ package io.nvent.spi;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -41,13 +42,20 @@ import java.util.Set;
  * @param labels the labels the run was started with ({@link io.nvent.StartOptions#labels()}), sorted; set when the
  *     run is created and never changed. A store keeps them so that {@link FlowStore#findRuns} can filter by one
  *     ({@link io.nvent.RunQuery#label()}) (since 0.2: a store written for 0.1 keeps none)
+ * @param timeout how long the run may take ({@link io.nvent.StartOptions#timeout()} or its flow's
+ *     {@link io.nvent.FlowStep#runTimeoutMs()}), set when the run is created and never changed; empty for none
+ *     (since 0.2: a store written for 0.1 keeps none, {@link FlowStore#keepsDeadlines()})
+ * @param deadline when the run times out: its start, or its latest retry once it ended, plus its {@link #timeout()};
+ *     present exactly when the timeout is. A store finds the runs under way past it
+ *     ({@link FlowStore#runsPastDeadline}) (since 0.2)
  * @since 0.1
  */
 public record RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
                         Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
                         Map<String, StepStatus> steps, Map<String, String> emitted, long version,
                         Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey,
-                        int concurrencyLimit, Set<String> labels) {
+                        int concurrencyLimit, Set<String> labels, Optional<Duration> timeout,
+                        Optional<Instant> deadline) {
 
     /**
      * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
@@ -76,9 +84,12 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @param concurrencyKey the concurrency key the run was started with, if any
      * @param concurrencyLimit how many runs of the key may be under way at a time; 1 without a key
      * @param labels the labels the run was started with; kept sorted
+     * @param timeout how long the run may take; empty for none
+     * @param deadline when the run times out; present exactly when the timeout is
      * @throws NullPointerException if a component other than the maps and version is {@code null}
-     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270}), or a label breaks the
-     *     rules of {@link io.nvent.StartOptions#labels()}
+     * @throws IllegalArgumentException if the limit is out of range ({@code NVENT-0270}), a label breaks the
+     *     rules of {@link io.nvent.StartOptions#labels()}, or a deadline comes without a timeout or the other way
+     *     round ({@code NVENT-0291})
      * @since 0.2
      */
     public RunRecord {
@@ -99,6 +110,69 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         steps = Map.copyOf(steps);
         emitted = Map.copyOf(emitted);
         labels = io.nvent.StartOptions.requireValidLabels(labels);
+        Objects.requireNonNull(timeout, "timeout");
+        Objects.requireNonNull(deadline, "deadline");
+        if (timeout.isPresent() != deadline.isPresent()) {
+            throw new IllegalArgumentException("NVENT-0291 run " + runId + " has a deadline exactly when it has a"
+                    + " timeout; was timeout " + timeout + ", deadline " + deadline);
+        }
+    }
+
+    /**
+     * A run without a timeout.
+     *
+     * @param runId run id
+     * @param flow flow name
+     * @param status run status
+     * @param input the run's input as JSON text
+     * @param result JSON result of the last completed step, if any
+     * @param parentRunId run that started this one, if any
+     * @param startedAt start time
+     * @param endedAt end time, once terminal
+     * @param steps status of each scheduled step
+     * @param emitted payload (JSON) of the first emission of each event in this run, by event name
+     * @param version optimistic-locking version; stores increment it on every update
+     * @param idempotencyKey the idempotency key the run was started with, if any
+     * @param error the error a failed run failed with, if any
+     * @param concurrencyKey the concurrency key the run was started with, if any
+     * @param concurrencyLimit how many runs of the key may be under way at a time; 1 without a key
+     * @param labels the labels the run was started with; kept sorted
+     * @throws NullPointerException if a component other than the maps and version is {@code null}
+     * @throws IllegalArgumentException as the canonical constructor does
+     * @since 0.2
+     */
+    public RunRecord(String runId, String flow, RunStatus status, String input, Optional<String> result,
+                     Optional<String> parentRunId, Instant startedAt, Optional<Instant> endedAt,
+                     Map<String, StepStatus> steps, Map<String, String> emitted, long version,
+                     Optional<String> idempotencyKey, Optional<String> error, Optional<String> concurrencyKey,
+                     int concurrencyLimit, Set<String> labels) {
+        this(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
+                idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, Optional.empty(), Optional.empty());
+    }
+
+    /**
+     * This run with a timeout and the deadline it runs out at: see {@link #timeout()} and {@link #deadline()}.
+     *
+     * @param runTimeout how long the run may take
+     * @param from when it begins to count: the start, or the retry of a run that ended
+     * @return a copy with the timeout and a deadline {@code runTimeout} after {@code from}
+     * @since 0.2
+     */
+    public RunRecord withTimeout(Duration runTimeout, Instant from) {
+        return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, Optional.of(runTimeout),
+                Optional.of(from.plus(runTimeout)));
+    }
+
+    /**
+     * Whether the run is under way past its deadline, as of {@code now}: what the engine ends it for.
+     *
+     * @param now the time
+     * @return {@code true} if the run has a deadline not after {@code now} and is not terminal
+     * @since 0.2
+     */
+    public boolean isPastDeadline(Instant now) {
+        return !status.isTerminal() && deadline.isPresent() && !deadline.get().isAfter(now);
     }
 
     /**
@@ -238,7 +312,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunRecord withStatus(RunStatus next, Instant at) {
         return new RunRecord(runId, flow, next, input, result, parentRunId, startedAt,
                 next.isTerminal() ? Optional.of(at) : Optional.empty(), steps, emitted, version, idempotencyKey,
-                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey, concurrencyLimit, labels);
+                next == RunStatus.FAILED ? error : Optional.empty(), concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -254,7 +328,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
                 : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
         return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
-                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit, labels);
+                steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -266,7 +340,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withIdempotencyKey(String key) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, Optional.of(key), error, concurrencyKey, concurrencyLimit, labels);
+                version, Optional.of(key), error, concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -291,7 +365,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withConcurrencyKey(String key, int limit) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, idempotencyKey, error, Optional.of(key), limit, labels);
+                version, idempotencyKey, error, Optional.of(key), limit, labels, timeout, deadline);
     }
 
     /**
@@ -303,7 +377,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withLabels(Set<String> runLabels) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, runLabels);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, runLabels, timeout, deadline);
     }
 
     /**
@@ -317,7 +391,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, StepStatus> copy = new LinkedHashMap<>(steps);
         copy.put(step, stepStatus);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, copy, emitted,
-                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -334,7 +408,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
         Map<String, String> copy = new LinkedHashMap<>(emitted);
         copy.put(event, payloadJson);
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, copy,
-                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
+                version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -345,7 +419,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withResult(String resultJson) {
         return new RunRecord(runId, flow, status, input, Optional.of(resultJson), parentRunId, startedAt, endedAt,
-                steps, emitted, version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
+                steps, emitted, version, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -356,7 +430,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      */
     public RunRecord withVersion(long newVersion) {
         return new RunRecord(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted,
-                newVersion, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels);
+                newVersion, idempotencyKey, error, concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }
 
     /**
@@ -368,12 +442,12 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     public RunInfo toInfo() {
         if (!status.isTerminal() || steps.values().stream().allMatch(StepStatus::isFinal)) {
             return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, steps, idempotencyKey, error,
-                    concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels);
+                    concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels).withDeadline(deadline);
         }
         Map<String, StepStatus> shown = new LinkedHashMap<>();
         steps.forEach((step, stepStatus) -> shown.put(step, stepStatus == StepStatus.RUNNING || stepStatus.isFinal()
                 ? stepStatus : StepStatus.CANCELED));
         return new RunInfo(runId, flow, status, startedAt, endedAt, parentRunId, shown, idempotencyKey, error,
-                concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels);
+                concurrencyKey).withConcurrencyLimit(concurrencyLimit).withLabels(labels).withDeadline(deadline);
     }
 }

@@ -431,7 +431,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
     /**
      * When the next thing that waits for time comes due: a delayed job or retry, a time or schedule
-     * await, an await's timeout, a schedule trigger's tick.
+     * await, an await's timeout, a schedule trigger's tick, the deadline of a run under way
+     * ({@link io.nvent.StartOptions#timeout()}).
      *
      * @return its virtual time, after {@link #now()}; empty if nothing waits for a later time
      */
@@ -440,8 +441,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 .flatMap(a -> Stream.concat(a.resolveAt().stream(), a.timeoutAt().stream()));
         // What is due now already is the sweep's (an await's timeout) or runs (a timer).
         Instant now = now();
-        return Stream.concat(clock.nextTimer().stream(), awaitTimes).filter(due -> due.isAfter(now))
-                .min(Instant::compareTo);
+        Stream<Instant> deadlines = unfinishedRuns().flatMap(run -> run.deadline().stream());
+        return Stream.of(clock.nextTimer().stream(), awaitTimes, deadlines).flatMap(times -> times)
+                .filter(due -> due.isAfter(now)).min(Instant::compareTo);
     }
 
     /**

@@ -543,6 +543,33 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /** Waits for the carrier to confirm the shipment, for up to a week; the order itself has two days. */
+    @FlowStep(flow = "shipment", name = "await-carrier", role = StepRole.ENTRY, runTimeoutMs = 172_800_000)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 604_800_000)
+    static final class AwaitCarrier implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aJobThatMustBeDoneByADeadlineFailsThereSayingItTimedOut() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new AwaitCarrier())) {
+            String runId = env.flows().start("shipment", Map.of("orderId", "O-1"));
+            env.advanceTime(Duration.ofHours(47));
+
+            assertThat(env.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+
+            env.advanceTime(Duration.ofHours(1));
+
+            RunInfo run = env.flows().run(runId).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error)
+                    .contains("of flow 'shipment' timed out after PT48H"));
+        }
+    }
+
     @Test
     void aJobLabeledWithItsCustomerIsFoundByThatLabelAmongTheJobsOfEveryCustomer() {
         try (FlowTestEnvironment env = FlowTestEnvironment.of(new SyncCustomer())) {

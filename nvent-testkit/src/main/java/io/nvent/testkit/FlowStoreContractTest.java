@@ -925,6 +925,65 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void keepsTheTimeoutAndDeadlineOfARunThroughItsUpdates() {
+        assertThat(store.keepsDeadlines()).as("a store keeping deadlines says so, or the engine refuses timed starts")
+                .isTrue();
+        RunRecord timed = createTimedRun("orders", Duration.ofHours(2));
+        RunRecord plain = createRun("orders");
+
+        store.updateRun(timed.runId(), change(current -> current.withStep("pay", StepStatus.QUEUED)));
+
+        RunRecord found = store.findRun(timed.runId()).orElseThrow();
+        assertThat(found.timeout()).contains(Duration.ofHours(2));
+        assertThat(found.deadline()).contains(timed.startedAt().plus(Duration.ofHours(2)));
+        assertThat(store.readRuns(List.of(timed.runId(), plain.runId()))).extracting(RunRecord::deadline)
+                .containsExactlyInAnyOrder(found.deadline(), Optional.empty());
+        assertThat(store.findRuns(RunQuery.ofFlow("orders"))).extracting(RunRecord::deadline)
+                .containsExactly(Optional.empty(), found.deadline());
+    }
+
+    @Test
+    void findsTheRunsUnderWayPastTheirDeadlineEarliestFirst() {
+        RunRecord late = createTimedRun("orders", Duration.ofHours(3));
+        RunRecord early = createTimedRun("orders", Duration.ofHours(1));
+        RunRecord notYet = createTimedRun("orders", Duration.ofHours(6));
+        RunRecord plain = createRun("orders");
+        RunRecord ended = createTimedRun("orders", Duration.ofHours(1));
+        store.updateRun(ended.runId(), change(current -> current.withStatus(RunStatus.COMPLETED, T0)));
+        List<String> mine = List.of(late.runId(), early.runId(), notYet.runId(), plain.runId(), ended.runId());
+
+        List<String> due = store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1000);
+
+        assertThat(due).filteredOn(mine::contains).containsExactly(early.runId(), late.runId());
+        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1)).hasSize(1);
+    }
+
+    @Test
+    void aRunGivenALaterDeadlineIsNoLongerPastIt() {
+        RunRecord timed = createTimedRun("orders", Duration.ofHours(1));
+
+        store.updateRun(timed.runId(), change(current -> current.withTimeout(Duration.ofHours(1), T0.plus(
+                Duration.ofHours(3)))));
+
+        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(2)), 1000)).doesNotContain(timed.runId());
+        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1000)).contains(timed.runId());
+    }
+
+    /**
+     * A run created with a timeout, its deadline that long after its start.
+     *
+     * @param flow the run's flow
+     * @param timeout how long it may take
+     * @return the run as created
+     */
+    protected final RunRecord createTimedRun(String flow, Duration timeout) {
+        RunRecord run = newRun(flow);
+        run = run.withTimeout(timeout, run.startedAt());
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        return run;
+    }
+
+    @Test
     void aRunCreatedWithAnIdempotencyKeyIsFoundByItsLabels() {
         RunRecord keyed = newRun("orders").withLabels(Set.of("vip", "customer-42"));
         store.createRun(keyed, List.of(EventDraft.ofRun(EventType.FLOW_START, keyed.startedAt(), keyed.input())),

@@ -518,6 +518,21 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.childRunCounts(connection, parentRunId));
     }
 
+    /** In the columns run.run_timeout_ms and run.deadline, found through run_deadline_idx (V31). */
+    @Override
+    public boolean keepsDeadlines() {
+        return true;
+    }
+
+    @Override
+    public List<String> runsPastDeadline(Instant now, int limit) {
+        Objects.requireNonNull(now, "now");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        return transactions.readJdbc(connection -> tables.runsPastDeadline(connection, now, limit));
+    }
+
     @Override
     public boolean hasChildRunsUnderWay(String parentRunId) {
         Objects.requireNonNull(parentRunId, "parentRunId");

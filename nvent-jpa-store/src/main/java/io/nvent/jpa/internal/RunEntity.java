@@ -9,6 +9,7 @@ import jakarta.persistence.Entity;
 import jakarta.persistence.Id;
 import jakarta.persistence.Table;
 import jakarta.persistence.Version;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -95,6 +96,14 @@ class RunEntity {
     @Column(name = "labels_text", updatable = false)
     String labels;
 
+    /** How long the run may take, in milliseconds ({@link RunRecord#timeout()}); null for none; schema V31. */
+    @Column(name = "run_timeout_ms", updatable = false)
+    Long timeoutMs;
+
+    /** When the run times out ({@link RunRecord#deadline()}); null without a timeout; schema V31. */
+    @Column(name = "deadline")
+    Instant deadline;
+
     /** The error of a failed run ({@link RunRecord#error()}); schema V15. */
     @Column(name = "error_text")
     String error;
@@ -125,6 +134,8 @@ class RunEntity {
         entity.concurrencyKey = run.concurrencyKey().orElse(null);
         entity.concurrencyLimit = concurrencyLimitColumn(run);
         entity.labels = labelsText(run.labels());
+        entity.timeoutMs = timeoutColumn(run);
+        entity.deadline = run.deadline().orElse(null);
         return entity;
     }
 
@@ -172,6 +183,10 @@ class RunEntity {
             emitted = emittedJson(next.emitted());
             changed = true;
         }
+        if (!current.deadline().equals(next.deadline())) {
+            deadline = next.deadline().orElse(null);
+            changed = true;
+        }
         // The column, not current.error(): a record drops an error its run outlived, which the write clears.
         if (!Objects.equals(error, next.error().orElse(null))) {
             error = next.error().orElse(null);
@@ -182,7 +197,12 @@ class RunEntity {
 
     RunRecord toRecord() {
         return record(runId, flow, status, input, result, parentRunId, startedAt, endedAt, steps, emitted, version,
-                givenKey, error, concurrencyKey, concurrencyLimit, labels);
+                givenKey, error, concurrencyKey, concurrencyLimit, labels, timeoutMs, deadline);
+    }
+
+    /** The {@code run_timeout_ms} column of a run: null without a timeout, which keeps rows as before V31. */
+    static Long timeoutColumn(RunRecord run) {
+        return run.timeout().map(Duration::toMillis).orElse(null);
     }
 
     /**
@@ -207,7 +227,7 @@ class RunEntity {
     static RunRecord record(String runId, String flow, RunStatus status, String input, String result,
                             String parentRunId, Instant startedAt, Instant endedAt, String steps, String emitted,
                             long version, String givenKey, String error, String concurrencyKey,
-                            Integer concurrencyLimit, String labelsText) {
+                            Integer concurrencyLimit, String labelsText, Long timeoutMs, Instant deadline) {
         Map<String, StepStatus> stepMap = new LinkedHashMap<>();
         Json.members(steps).forEach((name, value) ->
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
@@ -215,7 +235,8 @@ class RunEntity {
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
                 Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey),
                 concurrencyLimit == null ? 1 : concurrencyLimit,
-                labels(labelsText));
+                labels(labelsText), Optional.ofNullable(timeoutMs).map(Duration::ofMillis),
+                Optional.ofNullable(timeoutMs).flatMap(ms -> Optional.ofNullable(deadline)));
     }
 
     /** The text of the {@code steps_json} column. Sorted: the same map always gives the same text. */

@@ -39,7 +39,7 @@ final class RunTables {
     /** Every column of {@link RunEntity}, in the order {@link #read} and {@link #bindInsert} use. */
     private static final String RUN_COLUMNS = "run_id, flow, status, input_json, result_json, parent_run_id, "
             + "steps_json, emitted_json, started_at, ended_at, last_seq, version, given_key, error_text,"
-            + " concurrency_key, concurrency_limit, labels_text";
+            + " concurrency_key, concurrency_limit, labels_text, run_timeout_ms, deadline";
     private static final String EVENT_COLUMNS = "run_id, seq, event_type, step_name, attempt, occurred_at, payload";
     /** First half of the advisory locks of idempotency keys ("nv" + 1), apart from other users' locks. */
     private static final int KEY_LOCK_CLASS = 0x6e760001;
@@ -74,14 +74,15 @@ final class RunTables {
         // Not FOR UPDATE on PostgreSQL: the key is never changed, and the weaker lock lets others
         // insert rows that reference the run (leases, awaits, state) meanwhile, as an UPDATE would.
         this.lockClause = database == Database.POSTGRESQL ? " for no key update" : " for update";
-        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        this.insertRun = "insert into " + runs + " (" + RUN_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,"
+                + " ?)";
         this.insertLabel = "insert into " + labels + " (run_id, label, started_at) values (?, ?, ?)";
         // Large columns that rarely change are bound as null when unchanged and then keep their value
         // (they are never null), so that an update does not send, parse and store them again.
         this.updateRun = "update " + runs + " set flow = ?, status = ?, input_json = coalesce(?, input_json),"
                 + " result_json = ?, parent_run_id = ?, steps_json = coalesce(?, steps_json),"
                 + " emitted_json = coalesce(?, emitted_json), started_at = ?, ended_at = ?, last_seq = ?, version = ?,"
-                + " error_text = ? where run_id = ? and version = ? and last_seq = ?";
+                + " error_text = ?, deadline = ? where run_id = ? and version = ? and last_seq = ?";
         this.insertEvent = "insert into " + events + " (" + EVENT_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?)";
         this.nthNewestFinished = "select ended_at, run_id from " + runs + " where flow = ? and status in ("
                 + FINISHED.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
@@ -346,6 +347,27 @@ final class RunTables {
         }
     }
 
+    /**
+     * The runs under way past their deadline, earliest first: through run_deadline_idx (V31), on PostgreSQL partial,
+     * whose predicate names these statuses as the query does, so that a generic plan uses it too.
+     */
+    List<String> runsPastDeadline(Connection connection, Instant now, int limit) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select run_id from " + runs
+                + " where deadline is not null and deadline <= ? and status in (" + UNDER_WAY.stream()
+                        .map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
+                        .collect(Collectors.joining(", ")) + ") order by deadline, run_id fetch first ? rows only")) {
+            setInstant(statement, 1, Optional.of(now), database);
+            statement.setInt(2, limit);
+            List<String> due = new ArrayList<>();
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    due.add(rows.getString(1));
+                }
+            }
+            return due;
+        }
+    }
+
     /** The children of a run by status, through run_parent_started_idx: once per await, when none is under way. */
     ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(
@@ -374,7 +396,8 @@ final class RunTables {
                         row.getString(3)), row.getString(4), row.getString(5), row.getString(6),
                 getInstant(row, 9).orElseThrow(), getInstant(row, 10).orElse(null), row.getString(7),
                 row.getString(8), row.getLong(12), row.getString(13), row.getString(14), row.getString(15),
-                row.getObject(16, Integer.class), row.getString(17));
+                row.getObject(16, Integer.class), row.getString(17), row.getObject(18, Long.class),
+                getInstant(row, 19).orElse(null));
         return new StoredRun(run, row.getLong(11));
     }
 
@@ -400,6 +423,8 @@ final class RunTables {
         insert.setString(15, run.concurrencyKey().orElse(null));
         insert.setObject(16, RunEntity.concurrencyLimitColumn(run), java.sql.Types.INTEGER);
         insert.setString(17, RunEntity.labelsText(run.labels()));
+        insert.setObject(18, RunEntity.timeoutColumn(run), java.sql.Types.BIGINT);
+        setInstant(insert, 19, run.deadline(), database);
     }
 
     /**
@@ -447,9 +472,10 @@ final class RunTables {
         update.setLong(10, lastSeq);
         update.setLong(11, after.version());
         update.setString(12, after.error().orElse(null));
-        update.setString(13, after.runId());
-        update.setLong(14, before.version());
-        update.setLong(15, stored.lastSeq());
+        setInstant(update, 13, after.deadline(), database);
+        update.setString(14, after.runId());
+        update.setLong(15, before.version());
+        update.setLong(16, stored.lastSeq());
     }
 
     /** The text of a never-null JSON column for the update: none (keep the stored one) if unchanged. */

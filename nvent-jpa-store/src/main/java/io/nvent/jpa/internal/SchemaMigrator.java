@@ -58,7 +58,8 @@ final class SchemaMigrator {
             "V25__trigger_concurrency_limit.sql", "V26__request_key.sql",
             "V27__concurrency_key_settle.sql",
             "V28__run_label.sql", "V29__trigger_labels.sql",
-            "V30__run_parent_under_way.sql");
+            "V30__run_parent_under_way.sql",
+            "V31__run_deadline.sql");
 
     private SchemaMigrator() {
     }

@@ -112,6 +112,15 @@ export function runsView(ctx) {
 }
 
 /**
+ * A run's deadline (StartOptions.timeout, @FlowStep(runTimeoutMs)): "times out at …" while it is under way, what it
+ * had once it ended (a run that timed out says so in its error).
+ */
+function deadlineFact(run) {
+  const underWay = run.status === 'running' || run.status === 'awaiting' || run.status === 'stalled';
+  return [underWay ? 'times out at ' : 'had until ', at(run.deadline)];
+}
+
+/**
  * A run's labels as small tags; a click on one lists the runs carrying it: `onPick` on the run list (the
  * row's own click, which opens the run, is left alone), a link to that list elsewhere.
  */
@@ -226,7 +235,8 @@ function describe(ev) {
         d.retryable === false ? h('span', { class: 'muted small' }, ` – not worth a retry (${simpleName(d.errorType)}): the next attempt fails the step without running it`) : null, reached(d.progress), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
     case 'step.failed': return [h('span', {}, d.attempt !== undefined ? `${d.error} (attempt ${d.attempt}/${d.maxAttempts})` : d.error),
       d.retryable === false ? h('span', { class: 'muted small' }, ` – failed, not retried: ${simpleName(d.errorType)}`) : null, reached(d.progress), d.stack ? h('details', { class: 'data' }, h('summary', {}, 'stack trace'), h('pre', { class: 'stack' }, d.stack)) : null];
-    case 'flow.failed': return `run failed in step ${d.step}: ${d.error}`;
+    case 'flow.failed': return d.reason === 'timed out' ? `run timed out after ${d.timeout} (its deadline was ${d.deadline})`
+      : `run failed in step ${d.step}: ${d.error}`;
     case 'flow.cancel': return `canceled (was ${d.previousStatus})`;
     case 'step.canceled': return withInstants(`canceled: ${d.reason}`);
     case 'flow.completed': return 'run completed';
@@ -337,7 +347,8 @@ export function runView(ctx) {
       hasChildren ? [h('dt', {}, 'Child runs'), h('dd', {}, h('a', { href: `#/runs?parent=${encodeURIComponent(run.runId)}`, id: 'run-children' }, 'the runs it started →'))] : null,
       key ? [h('dt', {}, 'Idempotency key'), h('dd', { id: 'run-key' }, keyFact(key))] : null,
       run.labels && run.labels.length ? [h('dt', {}, 'Labels'), h('dd', { id: 'run-labels' }, labelTags(run))] : null,
-      run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null);
+      run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null,
+      run.deadline ? [h('dt', {}, 'Deadline'), h('dd', { id: 'run-deadline' }, deadlineFact(run))] : null);
     ctx.actions(
       // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do
       active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => {

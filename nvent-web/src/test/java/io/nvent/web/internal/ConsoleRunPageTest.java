@@ -55,6 +55,16 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void theRunPageShowsWhenARunTimesOutAndATimedOutRunsHistorySaysSo() throws IOException {
+        String runs = script("runs.js");
+        String deadline = between(runs, "function deadlineFact(run)", "\n}\n");
+
+        assertThat(runs).contains("h('dd', { id: 'run-deadline' }, deadlineFact(run))",
+                "d.reason === 'timed out' ? `run timed out after ${d.timeout} (its deadline was ${d.deadline})`");
+        assertThat(deadline).contains("'times out at '", "at(run.deadline)");
+    }
+
+    @Test
     void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
         String waitLink = between(script("runs.js"), "function waitLink(wait)", "\n}\n");
         String deepLink = between(script("awaits.js"), "if (toOpen) {", "} catch");

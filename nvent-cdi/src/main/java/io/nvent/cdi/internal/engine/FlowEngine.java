@@ -138,6 +138,8 @@ public final class FlowEngine implements FlowService {
     private final StepRunner runner;
     /** What operators do to runs: cancel, restart, rerun, retry a step, delete, clear a flow's history. */
     private final OperatorActions operatorActions;
+    /** Ends the runs under way past their deadline, for the maintenance sweep. */
+    private final RunDeadlines runDeadlines;
     /** Emits and publishes with an idempotency key. */
     private final RequestKeys requestKeys;
 
@@ -173,6 +175,7 @@ public final class FlowEngine implements FlowService {
         this.lostSteps = runner.lostSteps();
         this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
+        this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere);
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -439,10 +442,10 @@ public final class FlowEngine implements FlowService {
             requireReadableByEntry(flow, inputJson);
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), data, delay, Optional.empty(), Optional.empty(), concurrencyKey,
-                    options.concurrencyLimit(), options.labels()), true);
+                    options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
         }
         return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay,
-                concurrencyKey, options.concurrencyLimit(), options.labels());
+                concurrencyKey, options.concurrencyLimit(), options.labels(), runTimeout(flow, options));
     }
 
     /**
@@ -510,20 +513,21 @@ public final class FlowEngine implements FlowService {
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
-                                 int concurrencyLimit, Set<String> labels) {
+                                 int concurrencyLimit, Set<String> labels, Optional<Duration> timeout) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
         synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
-                    concurrencyKey, concurrencyLimit, labels);
+                    concurrencyKey, concurrencyLimit, labels, timeout);
         }
     }
 
     private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                                               StartKey key, String storedKey, JsonText startData,
                                               Optional<Duration> delay, Optional<String> concurrencyKey,
-                                              int concurrencyLimit, Set<String> labels) {
+                                              int concurrencyLimit, Set<String> labels,
+                                              Optional<Duration> timeout) {
         Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels);
         if (earlier.isPresent()) {
             return earlier.get();
@@ -532,7 +536,7 @@ public final class FlowEngine implements FlowService {
         try {
             return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
                     flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
-                    concurrencyKey, concurrencyLimit, labels), true);
+                    concurrencyKey, concurrencyLimit, labels, timeout), true);
         } catch (NventException raced) {
             return earlierStart(storedKey, flow.name(), key, inputJson, labels).orElseThrow(() -> raced);
         }
@@ -617,12 +621,20 @@ public final class FlowEngine implements FlowService {
         if (key.isPresent()) {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
-                    options.concurrencyKey(), options.concurrencyLimit(), options.labels());
+                    options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options));
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
-                options.concurrencyKey(), options.concurrencyLimit(), options.labels()), true);
+                options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
+    }
+
+    /**
+     * How long a run started with {@code options} may take: the start's own timeout, else the flow's, declared on
+     * its entry step; empty for no deadline.
+     */
+    private static Optional<Duration> runTimeout(FlowDefinition flow, StartOptions options) {
+        return options.timeout().or(() -> flow.entry().runTimeout());
     }
 
     /**
@@ -660,8 +672,8 @@ public final class FlowEngine implements FlowService {
      * Creates a run from the input of {@code original} (a restart or rerun of it) whose given steps and
      * emissions are already done, and schedules its first step, having run {@code cancelOriginal}; unless
      * {@code original} was deleted meanwhile (see {@link #createAndSchedule(FlowDefinition, String, Optional, Map,
-     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional, int, Set)}). With an idempotency key, as a
-     * start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
+     * Map, StepDefinition, JsonText, Optional, Optional, Optional, Optional, int, Set, Optional)}). With an
+     * idempotency key, as a start with one ({@link #startOnce}): the key is a caller's key of the flow, which the store lets one run
      * hold, so a repeat of {@code copy} (a retry, on any instance, also racing the first) returns the run the
      * first created ({@link #earlierCopy}); a run holding the key that another request made is refused.
      *
@@ -707,7 +719,8 @@ public final class FlowEngine implements FlowService {
                                   Optional<HeldKey> idempotencyKey) {
         return create(flow, original.input(), original.parentRunId(), doneSteps, doneEvents, first,
                 startData, Optional.empty(), idempotencyKey, Optional.of(original.runId()), original.concurrencyKey(),
-                original.concurrencyLimit(), original.labels());
+                original.concurrencyLimit(), original.labels(),
+                original.timeout().or(() -> flow.entry().runTimeout()));   // as long a deadline, from the copy's start
     }
 
     /**
@@ -792,25 +805,31 @@ public final class FlowEngine implements FlowService {
                                      Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                                      StepDefinition first, JsonText startData, Optional<Duration> delay,
                                      Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                                     Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels) {
+                                     Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
+                                     Optional<Duration> timeout) {
         return schedule(create(flow, inputJson, parentRunId, doneSteps, doneEvents, first, startData, delay,
-                idempotencyKey, copyOf, concurrencyKey, concurrencyLimit, labels));
+                idempotencyKey, copyOf, concurrencyKey, concurrencyLimit, labels, timeout));
     }
 
     /**
      * {@link #createAndSchedule(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional,
-     * Optional, Optional, Optional, int, Set) createAndSchedule} up to scheduling the first step ({@link #schedule}).
+     * Optional, Optional, Optional, int, Set, Optional) createAndSchedule} up to scheduling the first step
+     * ({@link #schedule}).
      */
     private CreatedRun create(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
                               Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
                               StepDefinition first, JsonText startData, Optional<Duration> delay,
                               Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
-                              Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels) {
+                              Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
+                              Optional<Duration> timeout) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
         if (!labels.isEmpty()) {
             store.requireLabels(flow.name(), labels);   // asked only then: a run without labels costs no call
+        }
+        if (timeout.isPresent()) {
+            store.requireDeadlines(flow.name(), timeout.get());   // likewise: a run without a deadline costs no call
         }
         String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
@@ -834,6 +853,10 @@ public final class FlowEngine implements FlowService {
         if (!labels.isEmpty()) {
             run = run.withLabels(labels);
             startData.strings("labels", run.labels());
+        }
+        if (timeout.isPresent()) {
+            run = run.withTimeout(timeout.get(), now);
+            startData.str("timeout", timeout.get().toString()).str("deadline", run.deadline().orElseThrow().toString());
         }
         List<EventDraft> events = new ArrayList<>();
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
@@ -1056,6 +1079,10 @@ public final class FlowEngine implements FlowService {
     /** The actions operators take on runs (the maintenance sweep follows cancels and deletes awaits through it). */
     OperatorActions operatorActions() {
         return operatorActions;
+    }
+
+    RunDeadlines runDeadlines() {
+        return runDeadlines;
     }
 
     @Override

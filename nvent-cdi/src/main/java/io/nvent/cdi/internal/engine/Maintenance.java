@@ -20,7 +20,7 @@ import java.util.concurrent.TimeUnit;
 /**
  * The periodic sweep every instance runs: resolves due time/schedule awaits and times out
  * overdue ones (also those registered on instances that have since died), renews this
- * instance's step leases, detects steps whose lease ran out (or whose earlier start of this instance id
+ * instance's step leases, ends runs past their deadline, detects steps whose lease ran out (or whose earlier start of this instance id
  * is gone), queues again steps whose job was lost
  * when an instance died, finishes keyed restarts whose instance stopped while their copy waits for the
  * concurrency key its original holds, purges expired run state, picks up trigger changes made on other
@@ -58,6 +58,11 @@ public final class Maintenance {
      * children.
      */
     static final Duration CHILDREN_CHECK = Duration.ofSeconds(5);
+    /**
+     * How often the sweep ends the runs under way past their deadline: a page of them, earliest deadline first, read
+     * through an index of the runs under way with a deadline.
+     */
+    static final Duration DEADLINE_CHECK = Duration.ofSeconds(5);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -75,6 +80,7 @@ public final class Maintenance {
     private final LostStepRecovery lostSteps;
     private final OperatorActions operatorActions;
     private final AwaitResolution awaitResolution;
+    private final RunDeadlines runDeadlines;
     private final HealthMonitor healthMonitor;
     private final QueuePauses queuePauses;
     private final EngineSettings settings;
@@ -93,6 +99,7 @@ public final class Maintenance {
     private Instant lastKeyCheck = Instant.EPOCH;
     private Instant lastStoppedRestartCheck = Instant.EPOCH;
     private Instant lastChildrenCheck = Instant.EPOCH;
+    private Instant lastDeadlineCheck = Instant.EPOCH;
     /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
     private Optional<String> childrenAwaitsFrom = Optional.empty();
     /**
@@ -125,6 +132,7 @@ public final class Maintenance {
         this.lostSteps = engine.lostSteps();
         this.operatorActions = engine.operatorActions();
         this.awaitResolution = engine.awaitResolution();
+        this.runDeadlines = engine.runDeadlines();
         this.healthMonitor = engine.healthMonitor();
         this.queuePauses = engine.queuePauses();
         this.settings = engine.settings();
@@ -211,6 +219,12 @@ public final class Maintenance {
             if (Duration.between(lastChildrenCheck, now).compareTo(CHILDREN_CHECK) >= 0) {
                 childrenAwaitsFrom = awaitResolution.resolveAwaitsOnEndedChildren(childrenAwaitsFrom, BATCH);
                 lastChildrenCheck = now;
+            }
+        });
+        step("run deadlines", now, () -> {
+            if (Duration.between(lastDeadlineCheck, now).compareTo(DEADLINE_CHECK) >= 0) {
+                runDeadlines.timeOutDue(BATCH);
+                lastDeadlineCheck = now;
             }
         });
         step("queue pauses", now, () -> {

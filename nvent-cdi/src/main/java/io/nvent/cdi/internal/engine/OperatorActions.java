@@ -394,7 +394,7 @@ final class OperatorActions {
             return;
         }
         for (RunRecord run : store.readRuns(runIds)) {
-            if (run.status() == RunStatus.CANCELED) {
+            if (run.status() == RunStatus.CANCELED || RunDeadlines.endedByTimeout(run)) {
                 askToStop(run.runId(), "on another instance");
             }
         }
@@ -610,6 +610,10 @@ final class OperatorActions {
                     : StepStatus.AWAITING);
             if (next.status() != RunStatus.RUNNING) {
                 next = next.withStatus(RunStatus.RUNNING, now);
+            }
+            if (run.status().isTerminal() && run.timeout().isPresent()) {
+                // A run that ended (timed out or not) goes on with a deadline as long as its first, from the retry.
+                next = next.withTimeout(run.timeout().get(), now);
             }
             if (waitsForKey[0] || !gatePassed) {
                 next = Orchestration.settleStatus(next, events, now);

@@ -24,11 +24,13 @@ import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
+import java.util.NavigableSet;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.function.Predicate;
 
 /**
@@ -51,7 +53,29 @@ public class MemoryFlowStore implements FlowStore {
      * which must not read every run the store holds.
      */
     private final Map<String, Set<RunSlot>> childrenByParent = new ConcurrentHashMap<>();
+    /**
+     * The runs under way with a deadline, earliest first: the sweep asks for those past it on every instance, which
+     * must not read every run; a run without a deadline is never in it.
+     */
+    private final NavigableSet<Deadline> deadlines = new ConcurrentSkipListSet<>();
     private final Runnable betweenKeyAndRun;
+
+    /** A run under way and its deadline, ordered by the deadline. */
+    private record Deadline(Instant at, String runId) implements Comparable<Deadline> {
+        private static final Comparator<Deadline> ORDER = Comparator.comparing(Deadline::at)
+                .thenComparing(Deadline::runId);
+
+        /** The entry of the run, if it is under way with a deadline. */
+        static Optional<Deadline> of(RunRecord run) {
+            return run.status().isTerminal() ? Optional.empty()
+                    : run.deadline().map(at -> new Deadline(at, run.runId()));
+        }
+
+        @Override
+        public int compareTo(Deadline other) {
+            return ORDER.compare(this, other);
+        }
+    }
 
     /** The store the container and the embedded engine use. */
     public MemoryFlowStore() {
@@ -103,6 +127,37 @@ public class MemoryFlowStore implements FlowStore {
         return true;
     }
 
+    /** Deadlines live on the run records it holds, and in {@link #deadlines} while their run is under way. */
+    @Override
+    public boolean keepsDeadlines() {
+        return true;
+    }
+
+    @Override
+    public List<String> runsPastDeadline(Instant now, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        List<String> due = new ArrayList<>();
+        for (Deadline deadline : deadlines) {
+            if (deadline.at().isAfter(now) || due.size() == limit) {
+                break;
+            }
+            due.add(deadline.runId());
+        }
+        return due;
+    }
+
+    /** Keeps {@link #deadlines} to the run as it is now stored; the caller holds the slot's lock. */
+    private void indexDeadline(Optional<RunRecord> before, RunRecord after) {
+        Optional<Deadline> was = before.flatMap(Deadline::of);
+        Optional<Deadline> is = Deadline.of(after);
+        if (!was.equals(is)) {
+            was.ifPresent(deadlines::remove);
+            is.ifPresent(deadlines::add);
+        }
+    }
+
     @Override
     public List<HistoryEvent> createRun(RunRecord run, List<EventDraft> events) {
         return create(run, events, Optional.empty());
@@ -144,6 +199,9 @@ public class MemoryFlowStore implements FlowStore {
         }
         slot.run.parentRunId().ifPresent(parent ->
                 childrenByParent.computeIfAbsent(parent, p -> ConcurrentHashMap.newKeySet()).add(slot));
+        if (slot.run.deadline().isPresent()) {
+            indexDeadline(Optional.empty(), slot.run);
+        }
         return slot.append(events);
     }
 
@@ -184,7 +242,11 @@ public class MemoryFlowStore implements FlowStore {
                 throw new IllegalRunTransitionException(runId, slot.run.status(),
                         "become " + updated.status().wireName());
             }
+            RunRecord before = slot.run;
             slot.run = updated.withVersion(slot.run.version() + 1);
+            if (before.deadline().isPresent() || updated.deadline().isPresent()) {
+                indexDeadline(Optional.of(before), slot.run);
+            }
             return Optional.of(new StoredChange(slot.run, slot.append(change.get().events())));
         }
     }

@@ -120,6 +120,7 @@ public final class FlowGraphValidator {
             problems.add(where + "timeoutMs must be positive (or 0 for the configured default), was "
                     + step.timeoutMs());
         }
+        checkRunTimeout(step, where, problems);
         checkLongestDelay(where, "backoffDelayMs", step.backoffDelayMs(), problems);
         checkLongestDelay(where, "backoffMaxDelayMs", step.backoffMaxDelayMs(), problems);
         checkRetrySchedule(step, where, problems);
@@ -155,6 +156,21 @@ public final class FlowGraphValidator {
      * A delay so long that its due time would not fit an instant (or a database's timestamp) failed
      * with an ArithmeticException only when a run first waited on it; it is a mistake, found here.
      */
+    /** A flow's run timeout is declared once, on its entry step, and bounded as a start's. */
+    private static void checkRunTimeout(StepDeclaration step, String where, List<String> problems) {
+        if (step.runTimeoutMs() == 0) {
+            return;
+        }
+        if (step.role() != StepRole.ENTRY) {
+            problems.add(where + "runTimeoutMs = " + step.runTimeoutMs() + " is for the whole run of the flow: declare"
+                    + " it on the flow's entry step (role = StepRole.ENTRY), not on a downstream step");
+        } else if (step.runTimeoutMs() < 0 || step.runTimeoutMs() > StartOptions.LONGEST_RUN_TIMEOUT.toMillis()) {
+            problems.add(where + "runTimeoutMs must be positive and at most " + StartOptions.LONGEST_RUN_TIMEOUT.toMillis()
+                    + " ms (366 days, StartOptions.LONGEST_RUN_TIMEOUT), or 0 for no deadline, was "
+                    + step.runTimeoutMs());
+        }
+    }
+
     private static void checkLongestDelay(String where, String attribute, long millis, List<String> problems) {
         if (millis > StartOptions.LONGEST_DELAY.toMillis()) {
             problems.add(where + attribute + " = " + millis + " is longer than StartOptions.LONGEST_DELAY ("

@@ -22,7 +22,7 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                               double retryJitter, long timeoutMs, int priority,
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
                               List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor,
-                              Optional<Class<? extends RetryDecider>> retryDecider) {
+                              Optional<Class<? extends RetryDecider>> retryDecider, long runTimeoutMs) {
 
     public StepDeclaration {
         subscribes = List.copyOf(subscribes);
@@ -54,7 +54,8 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                 Optional.ofNullable(beanClass.getAnnotation(AwaitBefore.class)),
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
                 List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()),
-                Optional.<Class<? extends RetryDecider>>of(step.retryDecider()).filter(c -> c != RetryDecider.class));
+                Optional.<Class<? extends RetryDecider>>of(step.retryDecider()).filter(c -> c != RetryDecider.class),
+                step.runTimeoutMs());
     }
 
     /** Whether the step gives a backoff of its own: {@code backoff = FIXED}, a backoff delay or its maximum. */

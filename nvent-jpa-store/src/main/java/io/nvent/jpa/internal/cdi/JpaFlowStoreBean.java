@@ -155,6 +155,21 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean keepsDeadlines() {
+        return delegate().keepsDeadlines();
+    }
+
+    @Override
+    public void requireDeadlines(String flow, Duration timeout) {
+        delegate().requireDeadlines(flow, timeout);
+    }
+
+    @Override
+    public List<String> runsPastDeadline(Instant now, int limit) {
+        return delegate().runsPastDeadline(now, limit);
+    }
+
+    @Override
     public Optional<RunRecord> recentRun(String runId, long minVersion, Duration maxAge) {
         return delegate().recentRun(runId, minVersion, maxAge);
     }

@@ -135,7 +135,8 @@ public class FlowsResource {
 
     /**
      * Starts a run; the body is the entry step's input (any JSON value, or empty for null). Each {@code label}
-     * parameter gives the run a label ({@link StartOptions#labels()}).
+     * parameter gives the run a label ({@link StartOptions#labels()}); {@code timeout}, an ISO-8601 duration, how long
+     * the run may take ({@link StartOptions#timeout()}), over the flow's own.
      */
     @POST
     @Path("{flow}/runs")
@@ -144,13 +145,13 @@ public class FlowsResource {
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
                           @QueryParam("concurrencyLimit") String concurrencyLimit,
-                          @QueryParam("label") List<String> labels) {
-        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit");
+                          @QueryParam("label") List<String> labels, @QueryParam("timeout") String timeout) {
+        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit", "timeout");
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
-        StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey,
-                QueryParams.optionalPositiveDuration("delay", delay), Optional.ofNullable(concurrencyKey),
-                concurrencyLimit), labels);
+        StartOptions options = StartRequests.withTimeout(StartRequests.withLabels(StartRequests.startOptions(
+                idempotencyKey, QueryParams.optionalPositiveDuration("delay", delay),
+                Optional.ofNullable(concurrencyKey), concurrencyLimit), labels), timeout);
         StartedRun run = UnexpectedProblemMapper.checkedByTheEngine(() -> flows.startWithJson(name, input, options));
         // A repeated request gets what the first got, but says that it created nothing this time.
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));

@@ -72,7 +72,8 @@ public final class Representations {
      * What a step's definition says beyond its events, the same in the registry and the graph:
      * {@code priority}, {@code retry} (with {@code delaysMs} and {@code jitter} when the step has a list of
      * delays or a jitter, {@code noRetryFor} when it lists exception types)
-     * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}.
+     * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}, and the entry step's
+     * {@code runTimeoutMs} when its flow's runs have a deadline.
      */
     static JsonObjectBuilder settings(StepDefinition step) {
         RetryPolicy retry = step.retry();
@@ -97,6 +98,7 @@ public final class Representations {
                 .add("retry", retrying);
         step.awaitBefore().ifPresent(a -> body.add("awaitBefore", await(a)));
         step.awaitAfter().ifPresent(a -> body.add("awaitAfter", await(a)));
+        step.runTimeout().ifPresent(timeout -> body.add("runTimeoutMs", timeout.toMillis()));
         return body;
     }
 
@@ -152,8 +154,8 @@ public final class Representations {
 
     /**
      * A run as the list and the run's page show it: {@code parentRunId}, {@code idempotencyKey},
-     * {@code concurrencyKey}, {@code labels} (sorted) and {@code error} only when it has them, {@code concurrencyLimit}
-     * only when it is above 1.
+     * {@code concurrencyKey}, {@code labels} (sorted), {@code error} and {@code deadline} only when it has them,
+     * {@code concurrencyLimit} only when it is above 1.
      */
     public static JsonObject run(RunInfo run) {
         JsonObjectBuilder steps = JSON.createObjectBuilder();
@@ -173,6 +175,7 @@ public final class Representations {
             body.add("labels", JSON.createArrayBuilder(run.labels()));
         }
         run.error().ifPresent(error -> body.add("error", error));
+        run.deadline().ifPresent(deadline -> body.add("deadline", deadline.toString()));
         return body.build();
     }
 

@@ -88,6 +88,24 @@ final class StartRequests {
         }
     }
 
+    /**
+     * The options with the run timeout the {@code timeout} query parameter gives (an ISO-8601 duration, positive,
+     * at most {@link StartOptions#LONGEST_RUN_TIMEOUT}); the options as they are without it.
+     *
+     * @throws IllegalArgumentException (a 400) naming the parameter, if the value is not such a duration
+     */
+    static StartOptions withTimeout(StartOptions options, String timeout) {
+        Optional<Duration> given = QueryParams.optionalPositiveDuration("timeout", timeout);
+        if (given.isEmpty()) {
+            return options;
+        }
+        if (given.get().compareTo(StartOptions.LONGEST_RUN_TIMEOUT) > 0) {
+            throw QueryParams.invalid("timeout", timeout, "a run timeout of at most "
+                    + StartOptions.LONGEST_RUN_TIMEOUT.toDays() + " days (" + StartOptions.LONGEST_RUN_TIMEOUT + ")");
+        }
+        return options.toBuilder().timeout(given.get()).build();
+    }
+
     /** The options of a restart or rerun the header asks for; none without it. */
     static RestartOptions restartOptions(String headerValue) {
         if (headerValue == null) {

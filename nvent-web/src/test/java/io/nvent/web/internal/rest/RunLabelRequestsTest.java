@@ -12,8 +12,6 @@ import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import java.io.StringReader;
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.glassfish.jersey.server.ContainerResponse;
@@ -107,17 +105,9 @@ class RunLabelRequestsTest {
 
     @Test
     void aListByLabelThroughAStoreWithoutLabelsIsA501WithTheEnginesMessage() {
-        FlowService withoutLabels = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("runs") && ((RunQuery) args[0]).label().isPresent()) {
-                        throw new UnsupportedByAdapterException("NVENT-0347 the store cannot list the runs of one label");
-                    }
-                    try {
-                        return method.invoke(engine.flows(), args);
-                    } catch (InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        FlowService withoutLabels = RefusingFlowService.refusing(engine.flows(), (method, args) ->
+                method.getName().equals("runs") && ((RunQuery) args[0]).label().isPresent(),
+                new UnsupportedByAdapterException("NVENT-0347 the store cannot list the runs of one label"));
 
         ContainerResponse answer = InProcessApi.of(withoutLabels, RunsResource.class).get("runs?label=vip");
 
@@ -125,13 +115,15 @@ class RunLabelRequestsTest {
         assertThat(answer.getEntity()).asString().contains("NVENT-0347");
     }
 
-    private static String started(ContainerResponse response) {
+    /** The id of the run a start answered with, which must have created it. */
+    static String started(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(201);
         return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject()
                 .getString("runId");
     }
 
-    private static JsonObject object(ContainerResponse response) {
+    /** The JSON object a request answered with, which must have succeeded. */
+    static JsonObject object(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(200);
         return Representations.JSON.createReader(new StringReader(response.getEntity().toString())).readObject();
     }
