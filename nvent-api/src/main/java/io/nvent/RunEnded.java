@@ -21,7 +21,8 @@ import java.util.Set;
  * @param error for a failed run, the error it failed with, as {@link RunInfo#error()} has it (its first 1,000
  *     characters); empty otherwise
  * @param startedAt when the run started
- * @param endedAt when it ended
+ * @param endedAt when it ended, as the engine's clock told it ({@link RunInfo#endedAt()} may have it less precisely,
+ *     as its store keeps it: the JPA store to the microsecond)
  * @param parentRunId the run that started this one from a step, if any
  * @param labels the labels the run was started with ({@link StartOptions#labels()}), sorted
  * @since 0.2

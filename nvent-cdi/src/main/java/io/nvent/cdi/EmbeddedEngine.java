@@ -475,7 +475,12 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
-        /** Receives the await hooks ({@code AwaitRegistered}, …) that CDI observers get in a container. */
+        /**
+         * Receives the hooks that CDI observers get in a container: the await hooks ({@code AwaitRegistered}, …) and,
+         * since 0.2, {@code RunEnded} for each run that ended and {@code StepFailed} for each step that failed,
+         * after what they tell is stored. It is called on the engine's thread and must be quick: hand slow work
+         * (a page, a mail) to an executor of your own. What it throws is logged and changes nothing.
+         */
         public Builder hooks(Consumer<Object> value) {
             this.hooks = Objects.requireNonNull(value);
             return this;
