@@ -1,13 +1,11 @@
 package io.nvent.jpa;
 
-import io.nvent.FlowStep;
 import io.nvent.RunEnded;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepFailed;
-import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.testkit.RunEndFlows.Confirm;
+import io.nvent.testkit.RunEndFlows.Send;
 import java.time.Duration;
 import java.time.temporal.ChronoUnit;
 import java.util.List;
@@ -16,28 +14,13 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
+import static io.nvent.testkit.RunEndFlows.SEND_ERROR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
 /** Over the JPA store, a run that completed and a run that failed each tell the hooks once, after the end is stored. */
 class H2RunLifecycleHooksTest {
-
-    @FlowStep(flow = "order", name = "confirm", role = StepRole.ENTRY)
-    public static class Confirm implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    @FlowStep(flow = "invoice", name = "send", role = StepRole.ENTRY, maxAttempts = 1)
-    public static class Send implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            throw new IllegalStateException("mail server away");
-        }
-    }
 
     @Test
     void aCompletedAndAFailedRunEachEndOnceAsStored() {
@@ -59,7 +42,7 @@ class H2RunLifecycleHooksTest {
                         .isCloseTo(stored.endedAt().orElseThrow(), within(1, ChronoUnit.MICROS));
             }
             assertThat(hooks).filteredOn(StepFailed.class::isInstance).singleElement()
-                    .isEqualTo(new StepFailed(invoice, "invoice", "send", 1, 1, "mail server away", false,
+                    .isEqualTo(new StepFailed(invoice, "invoice", "send", 1, 1, SEND_ERROR, false,
                             Optional.empty()));
         }
     }

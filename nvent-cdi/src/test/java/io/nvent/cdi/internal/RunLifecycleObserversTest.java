@@ -1,13 +1,11 @@
 package io.nvent.cdi.internal;
 
 import io.nvent.FlowService;
-import io.nvent.FlowStep;
 import io.nvent.RunEnded;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepFailed;
-import io.nvent.StepRole;
+import io.nvent.testkit.RunEndFlows.Confirm;
+import io.nvent.testkit.RunEndFlows.Send;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.event.ObservesAsync;
@@ -17,27 +15,12 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.Test;
 
+import static io.nvent.testkit.RunEndFlows.SEND_ERROR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /** Beans observe the runs that end and the steps that fail, as {@code @Observes} or {@code @ObservesAsync}. */
 class RunLifecycleObserversTest {
-
-    @FlowStep(flow = "order", name = "confirm", role = StepRole.ENTRY)
-    public static class Confirm implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
-    }
-
-    @FlowStep(flow = "invoice", name = "send", role = StepRole.ENTRY, maxAttempts = 1)
-    public static class Send implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            throw new IllegalStateException("mail server away");
-        }
-    }
 
     /** Pages the on-call when a run fails, from the container's executor; notes every end on nvent's thread. */
     @ApplicationScoped
@@ -90,7 +73,7 @@ class RunLifecycleObserversTest {
                     org.assertj.core.groups.Tuple.tuple(invoice, RunStatus.FAILED));
             assertThat(onCall.paged()).singleElement().satisfies(end -> {
                 assertThat(end.runId()).isEqualTo(invoice);
-                assertThat(end.error()).hasValue("mail server away");
+                assertThat(end.error()).hasValue(SEND_ERROR);
             });
             assertThat(onCall.stepFailures()).singleElement().satisfies(failure -> {
                 assertThat(failure.step()).isEqualTo("send");

@@ -90,9 +90,7 @@ class RunLifecycleHooksTest {
     @Test
     void aStepThatFailsIsRetriedThenFailsForGoodAndItsRunEndsFailedWithTheError() {
         try (EngineHarness h = engine()) {
-            MAIL_DOWN_FOR.set(2);
-            String runId = h.engine.start("invoice", Map.of());
-            h.awaitStatus(runId, RunStatus.FAILED);
+            String runId = failedInvoice(h);
             List<RunEnded> ends = endsOf(h, runId, 1);
 
             assertThat(h.hooksOf(StepFailed.class)).satisfiesExactly(
@@ -117,9 +115,7 @@ class RunLifecycleHooksTest {
     @Test
     void aFailedRunThatIsRetriedAndCompletesEndsASecondTime() {
         try (EngineHarness h = engine()) {
-            MAIL_DOWN_FOR.set(2);
-            String runId = h.engine.start("invoice", Map.of());
-            h.awaitStatus(runId, RunStatus.FAILED);
+            String runId = failedInvoice(h);
             MAIL_DOWN_FOR.set(0);
 
             h.engine.retryStep(runId, "send");
@@ -204,16 +200,22 @@ class RunLifecycleHooksTest {
     void anEventNoOneObservesIsNotMadeWhileTheOthersStillArrive() {
         try (EngineHarness h = engine()) {
             h.engine.useLifecycleObservers(type -> type == RunEnded.class);
-            MAIL_DOWN_FOR.set(2);
-            String failed = h.engine.start("invoice", Map.of());
+            String failed = failedInvoice(h);
             String awaiting = h.engine.start("parcel", Map.of());
-            h.awaitStatus(failed, RunStatus.FAILED);
             h.awaitStatus(awaiting, RunStatus.AWAITING);
 
             endsOf(h, failed, 1);
             assertThat(h.hooksOf(StepFailed.class)).isEmpty();
             assertThat(h.hooksOf(AwaitRegistered.class)).hasSize(1);
         }
+    }
+
+    /** A run of the invoice whose both attempts failed while the mail server was away. */
+    private static String failedInvoice(EngineHarness h) {
+        MAIL_DOWN_FOR.set(2);
+        String runId = h.engine.start("invoice", Map.of());
+        h.awaitStatus(runId, RunStatus.FAILED);
+        return runId;
     }
 
     private static List<RunEnded> endsOf(EngineHarness h, String runId) {
