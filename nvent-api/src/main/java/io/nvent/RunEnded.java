@@ -7,7 +7,8 @@ import java.util.Set;
 
 /**
  * CDI event fired when a run ended: it completed, failed or was canceled. Fired once per end, on the
- * instance that ended the run, after the end is stored; an end that was not stored fires nothing. A failed
+ * instance that ended the run, after the end is committed (an end stored in the caller's JTA transaction once that
+ * commits); an end that was not stored, or rolled back, fires nothing. A failed
  * run that an operator retries and that then ends again fires a second one. A run that stalled has not ended,
  * nor has a run that was deleted.
  *

@@ -52,7 +52,8 @@ public record StepFailed(String runId, String flow, String step, int attempt, in
         }
         if (willRetry != nextAttemptAt.isPresent()) {
             throw new IllegalArgumentException("NVENT-0214 step " + step + " of run " + runId + ": a step that "
-                    + (willRetry ? "will retry needs the time of its next attempt" : "fails for good has no next attempt"));
+                    + (willRetry ? "will retry needs the time of its next attempt"
+                    : "fails for good has no next attempt"));
         }
     }
 }

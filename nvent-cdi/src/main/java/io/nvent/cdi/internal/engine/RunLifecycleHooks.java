@@ -74,8 +74,9 @@ final class RunLifecycleHooks {
             case FLOW_FAILED -> RunStatus.FAILED;
             default -> RunStatus.CANCELED;
         };
-        return new RunEnded(run.runId(), run.flow(), status, status == RunStatus.FAILED ? run.error() : Optional.empty(),
-                run.startedAt(), end.timestamp(), run.parentRunId(), run.labels());
+        Optional<String> error = status == RunStatus.FAILED ? run.error() : Optional.empty();
+        return new RunEnded(run.runId(), run.flow(), status, error, run.startedAt(), end.timestamp(), run.parentRunId(),
+                run.labels());
     }
 
     /**
@@ -101,9 +102,13 @@ final class RunLifecycleHooks {
         try {
             hooks.accept(event);
         } catch (RuntimeException e) {
-            // The run's change is stored: an application's observer can neither undo nor block it.
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0430 an observer of " + event.getClass().getSimpleName()
-                    + " failed for " + event + "; the run goes on as stored", e);
+            observerFailed(event, e);
         }
+    }
+
+    /** Logs an observer's failure: the run's change is stored, and an observer can neither undo nor block it. */
+    static void observerFailed(Object event, RuntimeException failure) {
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0430 an observer of " + event.getClass().getSimpleName()
+                + " failed for " + event + "; the run goes on as stored", failure);
     }
 }
