@@ -89,13 +89,14 @@ public final class EmbeddedEngine implements AutoCloseable {
         Json json = new Json(b.maxPayloadBytes, b.maxRunEmittedBytes.map(RunEmittedLimit::new)
                 .orElse(RunEmittedLimit.atLeast(b.maxPayloadBytes)));
         engine = new FlowEngine(FlowRegistry.build(declarations, b.defaults), b.store, b.scheduling, b.queue,
-                b.stream, json, b.clock, instances::get, b.hooks,
+                b.stream, json, b.clock, instances::get, b.hooks.orElse(event -> { }),
                 new EngineSettings(b.instanceId, b.webhookBaseUrl, b.leaseDuration, true, b.startWriteDelay,
                         b.continueInWorker, b.stateCleanup).withRequestKeyRetention(b.requestKeyRetention));
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
         engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(b.retryDeciders));
+        engine.useLifecycleObservers(type -> b.hooks.isPresent());
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));
         engine.useProgressWrites(progressWrites);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
@@ -231,7 +232,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         private Duration sweepEvery = Duration.ofMillis(500);
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
         private final Map<Class<?>, RetryDecider> retryDeciders = new HashMap<>();
-        private Consumer<Object> hooks = event -> { };
+        /** None until {@link #hooks} gives them: then no run's end or step's failure is made into an event. */
+        private Optional<Consumer<Object>> hooks = Optional.empty();
 
         private Builder() {
         }
@@ -475,9 +477,14 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
-        /** Receives the await hooks ({@code AwaitRegistered}, …) that CDI observers get in a container. */
+        /**
+         * Receives the hooks that CDI observers get in a container: the await hooks ({@code AwaitRegistered}, …) and,
+         * since 0.2, {@code RunEnded} for each run that ended and {@code StepFailed} for each step that failed,
+         * after what they tell is stored. It is called on the engine's thread and must be quick: hand slow work
+         * (a page, a mail) to an executor of your own. What it throws is logged and changes nothing.
+         */
         public Builder hooks(Consumer<Object> value) {
-            this.hooks = Objects.requireNonNull(value);
+            this.hooks = Optional.of(value);
             return this;
         }
 

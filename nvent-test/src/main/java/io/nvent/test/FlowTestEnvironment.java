@@ -697,8 +697,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
         }
 
         /**
-         * Receives the await hooks ({@code AwaitRegistered}, {@code AwaitResolved}, {@code AwaitTimedOut})
-         * that CDI observers get in a container.
+         * Receives the hooks that CDI observers get in a container: the await hooks ({@code AwaitRegistered},
+         * {@code AwaitResolved}, {@code AwaitTimedOut}) and, since 0.2, {@code RunEnded} and {@code StepFailed}.
          *
          * @param value the receiver
          * @return this builder

@@ -19,12 +19,14 @@ import io.nvent.Misfire;
 import io.nvent.RetryDecider;
 import io.nvent.RetryDecision;
 import io.nvent.RunInfo;
+import io.nvent.RunEnded;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepFailed;
 import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
@@ -244,6 +246,39 @@ class ComingFromJobRunrTest {
             Instant start = FlowTestEnvironment.DEFAULT_START;
             assertThat(push.attempts).containsExactly(start, start.plus(Duration.ofMinutes(1)),
                     start.plus(Duration.ofMinutes(3)), start.plus(Duration.ofMinutes(7)));
+        }
+    }
+
+    /**
+     * JobRunr: a {@code JobServerFilter} of your own whose {@code onFailedAfterRetries} pages the on-call and whose
+     * {@code onProcessed} counts. Here an observer of {@link RunEnded} and {@link StepFailed}: in a container
+     * {@code void page(@ObservesAsync RunEnded end)}, here the environment's hooks, which get the same events.
+     */
+    static final class OnCall {
+        final List<String> paged = new CopyOnWriteArrayList<>();
+        final AtomicInteger failedAttempts = new AtomicInteger();
+
+        void observe(Object hook) {
+            if (hook instanceof RunEnded end && end.status() == RunStatus.FAILED) {
+                paged.add(end.flow() + " run " + end.runId() + " failed: " + end.error().orElse(""));
+            } else if (hook instanceof StepFailed failure && failure.willRetry()) {
+                failedAttempts.incrementAndGet();
+            }
+        }
+    }
+
+    @Test
+    void aJobServerFilterOfYourOwnIsAnObserverOfTheRunsThatEndAndTheStepsThatFail() {
+        OnCall onCall = new OnCall();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new PushToErp()).autoSkipTime(true)
+                .hooks(onCall::observe).build()) {
+            String runId = env.flows().start("sync", Map.of());
+
+            env.awaitEnd(runId, Duration.ofSeconds(10));
+
+            await().until(() -> !onCall.paged.isEmpty());
+            assertThat(onCall.paged).containsExactly("sync run " + runId + " failed: ERP unavailable");
+            assertThat(onCall.failedAttempts).as("the attempts retried").hasValue(3);
         }
     }
 

@@ -13,10 +13,12 @@ import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RetryPolicy;
 import io.nvent.RunInfo;
+import io.nvent.RunEnded;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepFailed;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
@@ -342,6 +344,26 @@ class FlowTestEnvironmentTest {
             assertThat(env.history(runId)).filteredOn(e -> e.type() == EventType.STEP_STARTED)
                     .extracting(HistoryEvent::timestamp)
                     .containsExactly(FlowTestEnvironment.DEFAULT_START, FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)));
+        }
+    }
+
+    @Test
+    void theHooksAreToldOfAFailedAttemptWithItsRetryAndOfTheRunThatEndedAfterIt() {
+        List<Object> hooks = new CopyOnWriteArrayList<>();
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new PushToPartner()).hooks(hooks::add)
+                .build()) {
+            String runId = env.flows().start("sync", Map.of());
+            env.awaitIdle();
+            env.advanceTime(Duration.ofHours(1));
+            env.awaitRun(runId, Duration.ofSeconds(5));
+
+            await().until(() -> hooks.stream().anyMatch(RunEnded.class::isInstance));
+            assertThat(hooks).filteredOn(h -> h instanceof StepFailed || h instanceof RunEnded).containsExactly(
+                    new StepFailed(runId, "sync", "push", 1, 3, "partner unavailable", true,
+                            Optional.of(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)))),
+                    new RunEnded(runId, "sync", RunStatus.COMPLETED, Optional.empty(), FlowTestEnvironment.DEFAULT_START,
+                            FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)), Optional.empty(),
+                            java.util.Set.of()));
         }
     }
 

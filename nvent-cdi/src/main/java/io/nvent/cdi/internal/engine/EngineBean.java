@@ -205,9 +205,10 @@ public class EngineBean {
                 requestKeyRetention);
         executor = scheduledExecutor();
         timers = new EngineScheduler(executor);
+        CdiHooks hooks = new CdiHooks(beanManager);
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
-                this::stepBean,
-                event -> beanManager.getEvent().fire(event), settings);
+                this::stepBean, hooks, settings);
+        built.useLifecycleObservers(hooks::observes);
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);

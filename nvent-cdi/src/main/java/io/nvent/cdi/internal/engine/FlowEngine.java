@@ -142,6 +142,8 @@ public final class FlowEngine implements FlowService {
     private final RunDeadlines runDeadlines;
     /** Emits and publishes with an idempotency key. */
     private final RequestKeys requestKeys;
+    /** Tells the hooks about runs that ended and steps that failed. */
+    private final RunLifecycleHooks lifecycleHooks;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -162,7 +164,8 @@ public final class FlowEngine implements FlowService {
         this.queueing = new StepQueueing(queue, settings, history);
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
                 settings.webhookBaseUrl(), queueing, new AwaitContinuation());
-        this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution);
+        this.lifecycleHooks = new RunLifecycleHooks(hooks);
+        this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution, lifecycleHooks);
         this.followUp = new ChangeFollowUp(registry, clock, finalFailures, awaitResolution, publisher, queueing);
         String startToken = UUID.randomUUID().toString().substring(0, 8);
         // Owner of this engine's step leases: the instance id plus a token of this start. An instance restarted
@@ -290,6 +293,14 @@ public final class FlowEngine implements FlowService {
      */
     public void useRetryDeciders(RetryDeciderInstances instances) {
         runner.useRetryDeciders(instances);
+    }
+
+    /**
+     * Which of {@link io.nvent.RunEnded} and {@link io.nvent.StepFailed} anyone observes, asked once per type now:
+     * the hooks get only those, and an event no one observes costs nothing. Without it, the hooks get both.
+     */
+    public void useLifecycleObservers(java.util.function.Predicate<Class<?>> observed) {
+        lifecycleHooks.observedBy(observed);
     }
 
     public void useProgressWrites(ProgressWrites writes) {

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.HistoryEvent;
+import io.nvent.RunEnded;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.StoredChange;
@@ -26,18 +27,20 @@ final class RunPublisher {
     private final EngineSettings settings;
     private final EngineMetrics metrics;
     private final AwaitResolution awaitResolution;
+    private final RunLifecycleHooks lifecycleHooks;
     private static final Duration PUBLISH_FAILURE_REPORT_INTERVAL = Duration.ofMinutes(1);
     private final AtomicLong lastPublishFailureReport = new AtomicLong();
     private final AtomicLong unreportedPublishFailures = new AtomicLong();
 
     RunPublisher(FlowStore store, EventStream stream, Clock clock, EngineSettings settings, EngineMetrics metrics,
-                 AwaitResolution awaitResolution) {
+                 AwaitResolution awaitResolution, RunLifecycleHooks lifecycleHooks) {
         this.store = store;
         this.stream = stream;
         this.clock = clock;
         this.settings = settings;
         this.metrics = metrics;
         this.awaitResolution = awaitResolution;
+        this.lifecycleHooks = lifecycleHooks;
     }
 
     /** Reports a failed publish, at most once a minute, counting the failures in between. */
@@ -58,7 +61,8 @@ final class RunPublisher {
     /**
      * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
      * held and, for a child, checks its parent's await of its children: every change that ends a run is published
-     * through here, with the run as stored, so that neither costs a read of the run.
+     * through here, with the run as stored, so that neither costs a read of the run, nor does its {@link RunEnded},
+     * fired last: a slow observer holds up nothing the engine does about the end.
      */
     void publish(StoredChange change) {
         publish(change.run().flow(), change.events());
@@ -68,6 +72,9 @@ final class RunPublisher {
         }
         if (ended && change.run().parentRunId().isPresent()) {
             awaitResolution.childEnded(change.run());
+        }
+        if (ended) {
+            lifecycleHooks.stored(change);
         }
     }
 
@@ -84,6 +91,7 @@ final class RunPublisher {
             // publish fails while the stream is away: one report a minute, not a stack trace per step.
             reportPublishFailure(flow, e);
         }
+        lifecycleHooks.stored(flow, events);
         for (String runId : settings.stateCleanup().runsToClearAfter(events)) {
             try {
                 store.clearState(runId);

@@ -53,6 +53,8 @@ final class EngineHarness implements AutoCloseable {
     final MemoryJobQueue queue;
     final MemoryEventStream stream = new MemoryEventStream();
     final List<Object> hooks = new CopyOnWriteArrayList<>();
+    /** What else a hook does once it is recorded in {@link #hooks}: a test's observer, which may throw. */
+    volatile java.util.function.Consumer<Object> onHook = event -> { };
     final ManualTicks ticks;
     /** Stores the start of steps that run longer than the start-write delay; a test counts the tasks it ran. */
     final ScheduledThreadPoolExecutor startTimers = new ScheduledThreadPoolExecutor(1,
@@ -218,7 +220,10 @@ final class EngineHarness implements AutoCloseable {
         StepDefaults defaults = new StepDefaults(1, Duration.ofMillis(10), Duration.ofMillis(100),
                 Duration.ofSeconds(30), Duration.ofHours(1), StepDefaults.STANDARD.awaitTimeoutRetries());
         engine = new FlowEngine(FlowRegistry.build(declarations, defaults), store, scheduling, queue, stream,
-                json, clock, instances::get, hooks::add, settings);
+                json, clock, instances::get, event -> {
+                    hooks.add(event);
+                    onHook.accept(event);
+                }, settings);
         engine.useStartTimers(startTimers);
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.VirtualClockTimers.of(clock),
                 Threads.daemonThreads("test-progress-writer"));

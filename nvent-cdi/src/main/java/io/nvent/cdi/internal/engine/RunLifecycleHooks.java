@@ -1,0 +1,114 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
+import io.nvent.RunEnded;
+import io.nvent.RunStatus;
+import io.nvent.StepFailed;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.ExitSafeLogger;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.function.Consumer;
+import java.util.function.Predicate;
+
+/**
+ * Fires {@link RunEnded} and {@link StepFailed} to the engine's hooks, built from what was stored of a run
+ * (its entries, and the run as stored), so that they cost no read or write of the store; and nothing at all
+ * while no one observes them ({@link #observedBy}).
+ */
+final class RunLifecycleHooks {
+
+    /** Logs under the engine's name, as the rest of the engine's parts do. */
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
+
+    private final Consumer<Object> hooks;
+    private volatile boolean runEndedObserved = true;
+    private volatile boolean stepFailedObserved = true;
+
+    RunLifecycleHooks(Consumer<Object> hooks) {
+        this.hooks = hooks;
+    }
+
+    /** Which of the two events anyone observes; until told, both are fired. */
+    void observedBy(Predicate<Class<?>> observed) {
+        runEndedObserved = observed.test(RunEnded.class);
+        stepFailedObserved = observed.test(StepFailed.class);
+    }
+
+    /** Fires a {@link StepFailed} for each failed attempt or step among stored entries of a run of {@code flow}. */
+    void stored(String flow, List<HistoryEvent> events) {
+        if (!stepFailedObserved) {
+            return;
+        }
+        for (HistoryEvent event : events) {
+            try {
+                stepFailure(flow, event).ifPresent(this::fire);
+            } catch (RuntimeException unreadable) {
+                // The failure is stored; only its event is lost, and it is no reason to stop the run.
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0431 could not tell observers of StepFailed about entry "
+                        + event.seq() + " of run " + event.runId(), unreadable);
+            }
+        }
+    }
+
+    /** Fires a {@link RunEnded} if a stored change ended its run. */
+    void stored(StoredChange change) {
+        if (!runEndedObserved) {
+            return;
+        }
+        for (HistoryEvent event : change.events()) {
+            if (event.type().isTerminal()) {
+                fire(runEnded(change.run(), event));
+            }
+        }
+    }
+
+    private static RunEnded runEnded(RunRecord run, HistoryEvent end) {
+        RunStatus status = switch (end.type()) {
+            case FLOW_COMPLETED -> RunStatus.COMPLETED;
+            case FLOW_FAILED -> RunStatus.FAILED;
+            default -> RunStatus.CANCELED;
+        };
+        Optional<String> error = status == RunStatus.FAILED ? run.error() : Optional.empty();
+        return new RunEnded(run.runId(), run.flow(), status, error, run.startedAt(), end.timestamp(), run.parentRunId(),
+                run.labels());
+    }
+
+    /**
+     * The failure an entry records: a {@code step.failed}, or a {@code step.retry} of a failed attempt (which names
+     * its next attempt; the other retries are a worker handing a job back, a lost step queued again, an operator's).
+     */
+    private static Optional<StepFailed> stepFailure(String flow, HistoryEvent event) {
+        if (event.type() != EventType.STEP_FAILED && event.type() != EventType.STEP_RETRY || event.step().isEmpty()) {
+            return Optional.empty();
+        }
+        JsonObject data = Json.PROVIDER.createReader(new StringReader(event.data())).readObject();
+        boolean willRetry = event.type() == EventType.STEP_RETRY;
+        if (willRetry && !data.containsKey("nextAttempt")) {
+            return Optional.empty();
+        }
+        Optional<Instant> nextAttemptAt = willRetry
+                ? Optional.of(Instant.parse(data.getString("nextAttemptAt"))) : Optional.empty();
+        return Optional.of(new StepFailed(event.runId(), flow, event.step().get(), event.attempt(),
+                data.getInt("maxAttempts", 0), data.getString("error", ""), willRetry, nextAttemptAt));
+    }
+
+    private void fire(Object event) {
+        try {
+            hooks.accept(event);
+        } catch (RuntimeException e) {
+            observerFailed(event, e);
+        }
+    }
+
+    /** Logs an observer's failure: the run's change is stored, and an observer can neither undo nor block it. */
+    static void observerFailed(Object event, RuntimeException failure) {
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0430 an observer of " + event.getClass().getSimpleName()
+                + " failed for " + event + "; the run goes on as stored", failure);
+    }
+}

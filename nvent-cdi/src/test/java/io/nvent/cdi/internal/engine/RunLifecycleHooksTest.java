@@ -1,0 +1,230 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitRegistered;
+import io.nvent.AwaitType;
+import io.nvent.BulkCancel;
+import io.nvent.FlowStep;
+import io.nvent.RunEnded;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepFailed;
+import io.nvent.StepRole;
+import io.nvent.TimeoutAction;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A run that ends tells the hooks once, with how it ended ({@link RunEnded}), however it ended; a step that fails
+ * tells them whether it runs again ({@link StepFailed}); an observer that throws changes nothing.
+ */
+class RunLifecycleHooksTest {
+
+    /** The mail server is away for this many attempts of a send: those attempts fail. */
+    static final AtomicInteger MAIL_DOWN_FOR = new AtomicInteger();
+
+    @FlowStep(flow = "order", name = "confirm", role = StepRole.ENTRY)
+    static class Confirm extends CountingStep {
+    }
+
+    @FlowStep(flow = "invoice", name = "send", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 1)
+    static class Send implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            if (ctx.attempt() <= MAIL_DOWN_FOR.get()) {
+                throw new IllegalStateException("mail server away");
+            }
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "parcel", name = "ship", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    static class Ship extends CountingStep {
+    }
+
+    @FlowStep(flow = "quote", name = "decline", role = StepRole.ENTRY)
+    static class Decline implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.cancel();
+            return null;
+        }
+    }
+
+    @BeforeEach
+    void mailServerIsUp() {
+        MAIL_DOWN_FOR.set(0);
+    }
+
+    private static EngineHarness engine() {
+        return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline());
+    }
+
+    @Test
+    void aRunWhoseLastStepCompletedEndsCompletedOnceWithItsTimesAndLabels() {
+        try (EngineHarness h = engine()) {
+            String runId = h.engine.start("order", Map.of(), StartOptions.newBuilder().labels("customer:7").build())
+                    .runId();
+            RunInfo run = h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(endsOf(h, runId, 1)).singleElement().isEqualTo(new RunEnded(runId, "order", RunStatus.COMPLETED,
+                    Optional.empty(), run.startedAt(), run.endedAt().orElseThrow(), Optional.empty(),
+                    Set.of("customer:7")));
+            assertThat(h.hooksOf(StepFailed.class)).isEmpty();
+        }
+    }
+
+    @Test
+    void aStepThatFailsIsRetriedThenFailsForGoodAndItsRunEndsFailedWithTheError() {
+        try (EngineHarness h = engine()) {
+            String runId = failedInvoice(h);
+            List<RunEnded> ends = endsOf(h, runId, 1);
+
+            assertThat(h.hooksOf(StepFailed.class)).satisfiesExactly(
+                    retried -> {
+                        assertThat(retried).extracting(StepFailed::runId, StepFailed::flow, StepFailed::step,
+                                StepFailed::attempt, StepFailed::maxAttempts, StepFailed::error,
+                                StepFailed::willRetry).containsExactly(runId, "invoice", "send", 1, 2,
+                                "mail server away", true);
+                        assertThat(retried.nextAttemptAt()).isPresent();
+                    },
+                    failed -> assertThat(failed).isEqualTo(new StepFailed(runId, "invoice", "send", 2, 2,
+                            "mail server away", false, Optional.empty())));
+            assertThat(ends).singleElement().satisfies(end -> {
+                assertThat(end.status()).isEqualTo(RunStatus.FAILED);
+                assertThat(end.error()).hasValue("mail server away");
+            });
+            assertThat(h.hooks.indexOf(ends.get(0))).as("the step's failure comes first")
+                    .isGreaterThan(h.hooks.indexOf(h.hooksOf(StepFailed.class).get(1)));
+        }
+    }
+
+    @Test
+    void aFailedRunThatIsRetriedAndCompletesEndsASecondTime() {
+        try (EngineHarness h = engine()) {
+            String runId = failedInvoice(h);
+            MAIL_DOWN_FOR.set(0);
+
+            h.engine.retryStep(runId, "send");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(endsOf(h, runId, 2)).extracting(RunEnded::status, RunEnded::error).containsExactly(
+                    org.assertj.core.groups.Tuple.tuple(RunStatus.FAILED, Optional.of("mail server away")),
+                    org.assertj.core.groups.Tuple.tuple(RunStatus.COMPLETED, Optional.empty()));
+        }
+    }
+
+    @Test
+    void anAwaitThatTimedOutFailsItsStepWithoutAnAttemptAndEndsTheRun() {
+        try (EngineHarness h = engine()) {
+            String runId = h.engine.start("parcel", Map.of());
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+            List<RunEnded> ends = endsOf(h, runId, 1);
+
+            assertThat(h.hooksOf(StepFailed.class)).singleElement().satisfies(failed -> {
+                assertThat(failed.step()).isEqualTo("ship");
+                assertThat(failed.attempt()).as("no attempt ran").isZero();
+                assertThat(failed.willRetry()).isFalse();
+            });
+            assertThat(ends).singleElement().extracting(RunEnded::status).isEqualTo(RunStatus.FAILED);
+        }
+    }
+
+    @Test
+    void aRunCanceledByAnOperatorByItsStepOrInBulkEndsCanceledOnce() {
+        try (EngineHarness h = engine()) {
+            String byOperator = h.engine.start("parcel", Map.of());
+            String declined = h.engine.start("quote", Map.of());
+            h.awaitStatus(byOperator, RunStatus.AWAITING);
+            h.awaitStatus(declined, RunStatus.CANCELED);
+
+            h.engine.cancel(byOperator);
+            h.engine.cancel(byOperator);
+            List<String> inBulk = List.of(h.engine.start("parcel", Map.of()), h.engine.start("parcel", Map.of()));
+            inBulk.forEach(runId -> h.awaitStatus(runId, RunStatus.AWAITING));
+            h.engine.cancelRuns(BulkCancel.ofFlow("parcel"));
+
+            for (String runId : List.of(byOperator, declined, inBulk.get(0), inBulk.get(1))) {
+                assertThat(endsOf(h, runId, 1)).as(runId).singleElement().extracting(RunEnded::status)
+                        .isEqualTo(RunStatus.CANCELED);
+            }
+        }
+    }
+
+    @Test
+    void aRunDeletedDoesNotEndAgain() {
+        try (EngineHarness h = engine()) {
+            String runId = h.engine.start("order", Map.of());
+            endsOf(h, runId, 1);
+
+            h.engine.deleteRun(runId, "ops");
+
+            assertThat(endsOf(h, runId)).hasSize(1);
+        }
+    }
+
+    @Test
+    void anObserverThatThrowsChangesNothingAboutTheRun() {
+        try (EngineHarness h = engine()) {
+            h.onHook = event -> {
+                throw new IllegalStateException("pager is away");
+            };
+            MAIL_DOWN_FOR.set(1);
+            String runId = h.engine.start("invoice", Map.of());
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.types(runId)).containsSubsequence("step.retry", "step.completed", "flow.completed");
+            assertThat(h.hooksOf(StepFailed.class)).as("told, though the observer threw").hasSize(1);
+            assertThat(endsOf(h, runId, 1)).hasSize(1);
+        }
+    }
+
+    @Test
+    void anEventNoOneObservesIsNotMadeWhileTheOthersStillArrive() {
+        try (EngineHarness h = engine()) {
+            h.engine.useLifecycleObservers(type -> type == RunEnded.class);
+            String failed = failedInvoice(h);
+            String awaiting = h.engine.start("parcel", Map.of());
+            h.awaitStatus(awaiting, RunStatus.AWAITING);
+
+            endsOf(h, failed, 1);
+            assertThat(h.hooksOf(StepFailed.class)).isEmpty();
+            assertThat(h.hooksOf(AwaitRegistered.class)).hasSize(1);
+        }
+    }
+
+    /** A run of the invoice whose both attempts failed while the mail server was away. */
+    private static String failedInvoice(EngineHarness h) {
+        MAIL_DOWN_FOR.set(2);
+        String runId = h.engine.start("invoice", Map.of());
+        h.awaitStatus(runId, RunStatus.FAILED);
+        return runId;
+    }
+
+    private static List<RunEnded> endsOf(EngineHarness h, String runId) {
+        return h.hooksOf(RunEnded.class).stream().filter(end -> end.runId().equals(runId)).toList();
+    }
+
+    /** The ends of a run, once there are {@code count}: the hooks are told after the end is stored. */
+    private static List<RunEnded> endsOf(EngineHarness h, String runId, int count) {
+        await().until(() -> endsOf(h, runId).size() >= count);
+        return endsOf(h, runId);
+    }
+}
