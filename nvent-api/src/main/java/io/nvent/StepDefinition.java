@@ -21,12 +21,14 @@ import java.util.Optional;
  * @param awaitAfter pause after it completed, before its events take effect, if any
  * @param noRetryFor names of the exception types after which the step is not retried
  *     ({@link FlowStep#noRetryFor()}; since 0.2)
+ * @param retryDecider the class name of the {@link RetryDecider} that decides each retry of the step
+ *     ({@link FlowStep#retryDecider()}), if it has one; empty when {@link #retry()} alone decides (since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
-                             List<String> noRetryFor) {
+                             List<String> noRetryFor, Optional<String> retryDecider) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -43,6 +45,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param awaitBefore pause before the step runs, if any
      * @param awaitAfter pause after it completed, before its events take effect, if any
      * @param noRetryFor names of the exception types after which the step is not retried
+     * @param retryDecider the class name of the step's retry decider, if any
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
      */
     public StepDefinition {
@@ -57,6 +60,33 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(awaitBefore, "awaitBefore");
         Objects.requireNonNull(awaitAfter, "awaitAfter");
         noRetryFor = List.copyOf(noRetryFor);
+        Objects.requireNonNull(retryDecider, "retryDecider");
+    }
+
+    /**
+     * A step without a {@linkplain #retryDecider() retry decider}, as every step was before
+     * {@link FlowStep#retryDecider()}.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @param noRetryFor names of the exception types after which the step is not retried
+     * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     * @since 0.2
+     */
+    public StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
+                          RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                          Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter, List<String> noRetryFor) {
+        this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
+                noRetryFor, Optional.empty());
     }
 
     /**
@@ -79,7 +109,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
                           RetryPolicy retry, Duration timeout, int priority, String beanClass,
                           Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter) {
         this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
-                List.of());
+                List.of(), Optional.empty());
     }
 
     /**

@@ -50,7 +50,7 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                         a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
                 d.awaitAfter().map(a -> await(a.type(), a.delayMs(), a.cron(), a.timezone(), a.event(), a.filterKey(),
                         a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
-                d.noRetryFor().stream().map(Class::getName).toList());
+                d.noRetryFor().stream().map(Class::getName).toList(), d.retryDecider().map(Class::getName));
     }
 
     /**
