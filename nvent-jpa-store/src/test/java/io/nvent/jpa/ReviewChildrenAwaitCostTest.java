@@ -97,10 +97,13 @@ class ReviewChildrenAwaitCostTest {
             String runId = engine.flows().start("batch", Map.of());
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.AWAITING);
             // One at a time: children ending together may each see none of the others under way, and each count.
+            // A child's status is written before it asks after its siblings, so the next is let end once it asked.
+            long askedBefore = siblingQuestions();
             for (int ended = 1; ended <= 3; ended++) {
                 CHILDREN_MAY_END.release();
                 int children = ended;
-                await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == children);
+                await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == children
+                        && siblingQuestions() >= askedBefore + children);
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
         }
@@ -130,6 +133,12 @@ class ReviewChildrenAwaitCostTest {
             builder.step(step);
         }
         return builder.build();
+    }
+
+    /** How often a run's end asked whether a child of its parent is still under way. */
+    private long siblingQuestions() {
+        return recorded.statements().stream().filter(sql -> sql.contains("where parent_run_id = ? and status in"))
+                .count();
     }
 
     private static long completedJobs(EmbeddedEngine engine) {
