@@ -346,11 +346,12 @@ class RetryDeciderTest {
                     .step(new CallsWithPartnerRetries(clock));
             ambiguous.forEach(builder::retryDecider);
 
-            assertThatThrownBy(builder::build).isInstanceOf(NventException.class).hasMessageContaining("NVENT-0420 step"
-                    + " 'call' of flow 'subclassed' (" + CallsWithPartnerRetries.class.getName() + "): its retryDecider "
-                    + PartnerRetries.class.getName() + " is matched by 2 instances given to EmbeddedEngine.Builder"
-                    + ".retryDecider(...), none of a class nearer to it than the others (" + ambiguous.get(0).getClass()
-                    .getName() + ", " + ambiguous.get(1).getClass().getName() + "); give one of them");
+            assertThatThrownBy(builder::build).isInstanceOf(NventException.class).hasMessageContaining(
+                    "NVENT-0420 step 'call' of flow 'subclassed' (" + CallsWithPartnerRetries.class.getName()
+                            + "): its retryDecider " + PartnerRetries.class.getName() + " is matched by 2 instances"
+                            + " given to EmbeddedEngine.Builder.retryDecider(...), none of a class nearer to it than the"
+                            + " others (" + ambiguous.get(0).getClass().getName() + ", "
+                            + ambiguous.get(1).getClass().getName() + "); give one of them");
         }
     }
 
@@ -363,7 +364,8 @@ class RetryDeciderTest {
 
     /** Runs the flow "subclassed" with the deciders given and returns the reason its step failed with. */
     private String reasonDecidedBy(RetryDecider... deciders) {
-        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().clock(clock).step(new CallsWithPartnerRetries(clock));
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().clock(clock)
+                .step(new CallsWithPartnerRetries(clock));
         List.of(deciders).forEach(builder::retryDecider);
         try (EmbeddedEngine engine = builder.build()) {
             String runId = engine.flows().start("subclassed", Map.of());

@@ -193,7 +193,8 @@ class TriggerLabelsTest {
 
         try (EngineHarness restarted = new EngineHarness(runs, scheduling, "instance-a", new LabelledSync())) {
             assertThat(restarted.triggers.history("every-5-minutes", 10)).extracting(TriggerEvent::type)
-                    .as("registered at the first start, not updated at the second").containsExactly("trigger.registered");
+                    .as("registered at the first start, not updated at the second")
+                    .containsExactly("trigger.registered");
             assertThat(scheduling.findTrigger("every-5-minutes")).contains(registered);
         }
     }
