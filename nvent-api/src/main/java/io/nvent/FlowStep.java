@@ -181,9 +181,9 @@ public @interface FlowStep {
      * ({@link #backoff()}, {@link #retryDelaysMs()}, {@link #retryJitter()}, or the configured default) still
      * computes a delay, which the decider is given to keep, adapt or replace; {@link #maxAttempts()} still
      * bounds the attempts. The class is a CDI bean of any scope, looked up for each decision (a
-     * {@code @Dependent} one is destroyed after it); outside CDI ({@code EmbeddedEngine}) an instance given to
-     * its builder, else one made with the class's public no-argument constructor. A class that is not a bean
-     * fails the deployment naming the step.
+     * {@code @Dependent} one is destroyed after it); outside CDI ({@code EmbeddedEngine}) an instance of it (or of
+     * a subclass) given to its builder, else one made with the class's public no-argument constructor. A class
+     * that is not a bean fails the deployment naming the step. {@link StepDefinition#retryDecider()} names it.
      *
      * @return the decider's class; {@code RetryDecider.class} itself (the default) for none
      * @since 0.2

@@ -24,12 +24,15 @@ import java.util.Optional;
  * @param runTimeout of the entry step: how long each run of the flow may take, start to end, unless its start gives
  *     a timeout of its own ({@link FlowStep#runTimeoutMs()}, {@link StartOptions#timeout()}); empty for no deadline,
  *     and always for a step that is not the entry step (since 0.2)
+ * @param retryDecider the class name of the {@link RetryDecider} that decides each retry of the step
+ *     ({@link FlowStep#retryDecider()}), if it has one; empty when {@link #retry()} alone decides (since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
-                             List<String> noRetryFor, Optional<Duration> runTimeout) {
+                             List<String> noRetryFor, Optional<Duration> runTimeout,
+                             Optional<String> retryDecider) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -47,6 +50,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param awaitAfter pause after it completed, before its events take effect, if any
      * @param noRetryFor names of the exception types after which the step is not retried
      * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
+     * @param retryDecider the class name of the step's retry decider, if any
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
      * @since 0.2
      */
@@ -63,10 +67,12 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(awaitAfter, "awaitAfter");
         noRetryFor = List.copyOf(noRetryFor);
         Objects.requireNonNull(runTimeout, "runTimeout");
+        Objects.requireNonNull(retryDecider, "retryDecider");
     }
 
     /**
-     * A step that sets no deadline for the runs of its flow, as every step did before {@link #runTimeout()}.
+     * A step that sets no deadline for the runs of its flow, and has no {@linkplain #retryDecider() retry decider},
+     * as every step did before {@link #runTimeout()} and {@link FlowStep#retryDecider()}.
      *
      * @param name step name
      * @param role entry or downstream step
@@ -87,7 +93,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
                           RetryPolicy retry, Duration timeout, int priority, String beanClass,
                           Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter, List<String> noRetryFor) {
         this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
-                noRetryFor, Optional.empty());
+                noRetryFor, Optional.empty(), Optional.empty());
     }
 
     /**

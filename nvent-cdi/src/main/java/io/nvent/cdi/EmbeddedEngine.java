@@ -45,6 +45,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * The engine without a container: the same orchestration, adapters and rules as inside CDI, for
@@ -79,8 +80,9 @@ public final class EmbeddedEngine implements AutoCloseable {
         }
         List<StepDeclaration> declarations = FlowValidation.validated(b.steps.stream()
                 .<Class<?>>map(Object::getClass).toList());
+        Map<Class<?>, RetryDecider> givenDeciders = givenDeciders(declarations, b.retryDeciders);
         FlowValidation.failOn(FlowGraphValidator.checkRetryDeciders(declarations,
-                type -> b.retryDeciders.containsKey(type) || RetryDeciderInstances.canMake(type),
+                type -> givenDeciders.containsKey(type) || RetryDeciderInstances.canMake(type),
                 "was not given to EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor"));
         this.queue = b.queue;
         this.store = b.store;
@@ -95,7 +97,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
-        engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(b.retryDeciders));
+        engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(givenDeciders));
         engine.useLifecycleObservers(type -> b.hooks.isPresent());
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));
         engine.useProgressWrites(progressWrites);
@@ -127,6 +129,33 @@ public final class EmbeddedEngine implements AutoCloseable {
     /** Resumes a paused queue, here and on every engine sharing the scheduling store. */
     public void resumeQueue(String name) {
         engine.queuePauses().resume(name);
+    }
+
+    /**
+     * The instance given for each step's declared decider class: of that class or a subclass (a proxy's), the one
+     * whose class is nearest the declared one. Fails, naming the step and the instances, where several are given
+     * and none is nearer than the others.
+     */
+    private static Map<Class<?>, RetryDecider> givenDeciders(List<StepDeclaration> declarations,
+                                                             List<RetryDecider> given) {
+        Map<Class<?>, RetryDecider> byDeclaredClass = new HashMap<>();
+        List<String> problems = new ArrayList<>();
+        for (StepDeclaration declaration : declarations) {
+            declaration.retryDecider().ifPresent(type -> {
+                List<RetryDecider> nearest = RetryDeciderInstances.nearest(type, given);
+                if (nearest.size() == 1) {
+                    byDeclaredClass.put(type, nearest.get(0));
+                } else if (nearest.size() > 1) {
+                    problems.add("NVENT-0420 " + declaration.describe() + ": its retryDecider " + type.getName()
+                            + " is matched by " + nearest.size() + " instances given to EmbeddedEngine.Builder"
+                            + ".retryDecider(...), none of a class nearer to it than the others (" + nearest.stream()
+                            .map(decider -> decider.getClass().getName()).collect(Collectors.joining(", "))
+                            + "); give one of them");
+                }
+            });
+        }
+        FlowValidation.failOn(problems);
+        return byDeclaredClass;
     }
 
     /** A builder with in-memory adapters and the standard defaults. */
@@ -231,7 +260,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
-        private final Map<Class<?>, RetryDecider> retryDeciders = new HashMap<>();
+        private final List<RetryDecider> retryDeciders = new ArrayList<>();
         /** None until {@link #hooks} gives them: then no run's end or step's failure is made into an event. */
         private Optional<Consumer<Object>> hooks = Optional.empty();
 
@@ -240,12 +269,19 @@ public final class EmbeddedEngine implements AutoCloseable {
 
         /**
          * Adds the instance of a step's {@link FlowStep#retryDecider()}, shared by every decision: a decider
-         * class not given is made once with its public no-argument constructor.
+         * class not given is made once with its public no-argument constructor. The instance serves each step
+         * whose declared decider class it is an instance of (its own class, or one it extends or implements,
+         * as a proxy's class extends its bean's); of several given for one declared class, the one whose class
+         * is nearest it (a subclass of every other's), and {@link #build()} refuses several with none nearest
+         * ({@code NVENT-0420}). Giving the same instance again adds nothing.
          *
          * @since 0.2
          */
         public Builder retryDecider(RetryDecider decider) {
-            retryDeciders.put(Objects.requireNonNull(decider, "decider").getClass(), decider);
+            Objects.requireNonNull(decider, "decider");
+            if (retryDeciders.stream().noneMatch(added -> added == decider)) {
+                retryDeciders.add(decider);
+            }
             return this;
         }
 

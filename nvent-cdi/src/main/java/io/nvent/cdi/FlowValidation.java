@@ -2,10 +2,12 @@ package io.nvent.cdi;
 
 import io.nvent.FlowStep;
 import io.nvent.NventException;
+import io.nvent.cdi.internal.engine.RetryDeciderInstances;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepClassChecks;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import java.lang.annotation.Annotation;
+import java.lang.reflect.Modifier;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -30,7 +32,11 @@ import java.util.Optional;
  * as the extension checks it: an interface or abstract class annotated {@code @FlowStep}
  * ({@code NVENT-0108}), an EJB session bean ({@code NVENT-0109}), a step annotation without
  * {@code @FlowStep} ({@code NVENT-0186}), a scope with no context on the worker threads
- * ({@code NVENT-0189}) and a normal-scoped class the container cannot proxy ({@code NVENT-0197}).
+ * ({@code NVENT-0189}) and a normal-scoped class the container cannot proxy ({@code NVENT-0197}); and each
+ * step's {@link FlowStep#retryDecider()} ({@code NVENT-0599}): an abstract class or interface, or a class with
+ * neither the public no-argument constructor an {@link EmbeddedEngine} makes one with nor a scope or stereotype
+ * that makes it a bean (an instance given to {@link EmbeddedEngine.Builder#retryDecider}, or a producer, is not
+ * seen).
  * The scope is the one the class's annotations give it (its scope annotation, else its stereotypes',
  * {@code @ApplicationScoped} for {@code @FlowStep}): what only the container knows is not seen, such
  * as a scope or a session bean that an extension or a deployment descriptor ({@code beans.xml},
@@ -53,7 +59,25 @@ public final class FlowValidation {
      */
     public static List<String> problems(Collection<? extends Class<?>> stepClasses) {
         List<String> problems = new ArrayList<>();
-        problems.addAll(FlowGraphValidator.validate(declarations(stepClasses, true, problems)));
+        List<StepDeclaration> declarations = declarations(stepClasses, true, problems);
+        problems.addAll(FlowGraphValidator.validate(declarations));
+        problems.addAll(retryDeciderProblems(declarations));
+        return problems;
+    }
+
+    /**
+     * The steps' retry deciders that neither an {@link EmbeddedEngine} nor a container can have by themselves: an
+     * abstract class or interface, or a class with neither the public no-argument constructor the engine makes one
+     * with nor an annotation that makes it a bean.
+     */
+    private static List<String> retryDeciderProblems(List<StepDeclaration> declarations) {
+        List<String> problems = new ArrayList<>(FlowGraphValidator.checkRetryDeciders(declarations,
+                type -> !Modifier.isAbstract(type.getModifiers()), "is abstract or an interface, so neither an"
+                        + " EmbeddedEngine nor the container makes one; name a concrete class"));
+        problems.addAll(FlowGraphValidator.checkRetryDeciders(declarations, type -> Modifier.isAbstract(
+                type.getModifiers()) || RetryDeciderInstances.canMake(type) || StepClassChecks.mayBeABean(type),
+                "has neither a public no-argument constructor, with which an EmbeddedEngine makes one, nor a scope"
+                        + " (@ApplicationScoped, or @Dependent for an instance per decision) that makes it a bean"));
         return problems;
     }
 

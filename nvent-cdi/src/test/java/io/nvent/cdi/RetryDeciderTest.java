@@ -8,6 +8,7 @@ import io.nvent.BackoffType;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FailedAttempt;
+import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -15,11 +16,13 @@ import io.nvent.NventException;
 import io.nvent.RetryDecider;
 import io.nvent.RetryDecision;
 import io.nvent.RunStatus;
+import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.Test;
 
@@ -279,6 +282,108 @@ class RetryDeciderTest {
                         + " EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor");
         try (EmbeddedEngine given = builder.retryDecider(new NeedsAnArgument(Duration.ZERO)).build()) {
             assertThat(given.flows().flows()).isNotEmpty();
+        }
+    }
+
+    /** A decider class with subclasses: a proxy's, or one of a test. */
+    public static class PartnerRetries implements RetryDecider {
+        final List<Integer> askedAbout = new CopyOnWriteArrayList<>();
+
+        public PartnerRetries(String partner) {
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            askedAbout.add(failed.attempt());
+            return RetryDecision.giveUp("asked " + getClass().getSimpleName());
+        }
+    }
+
+    /** As a container's proxy subclasses its bean's class. */
+    public static class PartnerRetriesProxy extends PartnerRetries {
+        public PartnerRetriesProxy() {
+            super("proxied");
+        }
+    }
+
+    /** Another subclass, beside the proxy. */
+    public static class SlowPartnerRetries extends PartnerRetries {
+        public SlowPartnerRetries() {
+            super("slow");
+        }
+    }
+
+    @FlowStep(flow = "subclassed", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDecider = PartnerRetries.class)
+    static final class CallsWithPartnerRetries extends RetryScheduleTest.AlwaysFails {
+        CallsWithPartnerRetries(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void anInstanceOfASubclassOfTheDeclaredDeciderDecidesForIt() {
+        PartnerRetriesProxy proxy = new PartnerRetriesProxy();
+
+        assertThat(reasonDecidedBy(proxy)).isEqualTo("asked PartnerRetriesProxy");
+        assertThat(proxy.askedAbout).containsExactly(1);
+    }
+
+    @Test
+    void ofSeveralInstancesTheOneOfTheClassNearestTheDeclaredOneDecides() {
+        assertThat(reasonDecidedBy(new PartnerRetriesProxy(), new PartnerRetries("own"), new SlowPartnerRetries()))
+                .as("the declared class's own instance").isEqualTo("asked PartnerRetries");
+        assertThat(reasonDecidedBy(new PartnerRetriesProxy() { }, new PartnerRetriesProxy()))
+                .as("the proxy before a subclass of it").isEqualTo("asked PartnerRetriesProxy");
+    }
+
+    @Test
+    void twoInstancesNoneNearerTheDeclaredClassAreRefusedAtBuildNamingStepAndClasses() {
+        for (List<RetryDecider> ambiguous : List.of(
+                List.<RetryDecider>of(new PartnerRetriesProxy(), new SlowPartnerRetries()),
+                List.<RetryDecider>of(new PartnerRetries("one"), new PartnerRetries("two")))) {
+            EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().clock(clock)
+                    .step(new CallsWithPartnerRetries(clock));
+            ambiguous.forEach(builder::retryDecider);
+
+            assertThatThrownBy(builder::build).isInstanceOf(NventException.class).hasMessageContaining(
+                    "NVENT-0420 step 'call' of flow 'subclassed' (" + CallsWithPartnerRetries.class.getName()
+                            + "): its retryDecider " + PartnerRetries.class.getName() + " is matched by 2 instances"
+                            + " given to EmbeddedEngine.Builder.retryDecider(...), none of a class nearer to it than the"
+                            + " others (" + ambiguous.get(0).getClass().getName() + ", "
+                            + ambiguous.get(1).getClass().getName() + "); give one of them");
+        }
+    }
+
+    @Test
+    void theSameInstanceGivenTwiceIsGivenOnce() {
+        PartnerRetries decider = new PartnerRetries("once");
+
+        assertThat(reasonDecidedBy(decider, decider)).isEqualTo("asked PartnerRetries");
+    }
+
+    /** Runs the flow "subclassed" with the deciders given and returns the reason its step failed with. */
+    private String reasonDecidedBy(RetryDecider... deciders) {
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().clock(clock)
+                .step(new CallsWithPartnerRetries(clock));
+        List.of(deciders).forEach(builder::retryDecider);
+        try (EmbeddedEngine engine = builder.build()) {
+            String runId = engine.flows().start("subclassed", Map.of());
+
+            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+            String failed = entries(engine.flows(), runId, EventType.STEP_FAILED).get(0).data();
+            return failed.replaceAll(".*\"reason\":\"([^\"]*)\".*", "$1");
+        }
+    }
+
+    @Test
+    void theFlowsDefinitionNamesTheStepsDeciderClass() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(new Charges(clock))
+                .step(new CallsWithPartnerRetries(clock)).retryDecider(new PartnerRetriesProxy()).build()) {
+            assertThat(engine.flows().flows()).flatExtracting(FlowDefinition::steps)
+                    .extracting(StepDefinition::retryDecider)
+                    .containsExactlyInAnyOrder(Optional.of(GivesUp.class.getName()),
+                            Optional.of(PartnerRetries.class.getName()));
         }
     }
 

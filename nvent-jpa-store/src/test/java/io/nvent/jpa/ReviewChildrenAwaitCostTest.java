@@ -3,7 +3,6 @@ package io.nvent.jpa;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
@@ -15,14 +14,12 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import java.time.Duration;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Review: what an await on a run's children costs the statements of the store. A run without a parent must cost
@@ -33,9 +30,8 @@ class ReviewChildrenAwaitCostTest {
 
     static final Semaphore CHILDREN_MAY_END = new Semaphore(0);
 
-    private HikariDataSource pool;
-    private final List<String> statements = new CopyOnWriteArrayList<>();
-    private JpaFlowStore store;
+    @RegisterExtension
+    final RecordedStatementsStore recorded = new RecordedStatementsStore(4);
 
     @FlowStep(flow = "job", name = "work", role = StepRole.ENTRY)
     static class Work implements Step<Map<String, Object>, Void> {
@@ -79,66 +75,70 @@ class ReviewChildrenAwaitCostTest {
     }
 
     @BeforeEach
-    void createStore() {
+    void noChildMayEndYet() {
         CHILDREN_MAY_END.drainPermits();
-        pool = TestDatabases.pool(TestDatabases.newH2Url(), "sa", "", 4);
-        store = JpaFlowStore.create(TestDatabases.recording(pool, statements), JpaStoreOptions.defaults());
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-        pool.close();
     }
 
     @Test
     void aRunWithoutAParentEndsWithoutAnyReadOfChildRuns() {
-        try (EmbeddedEngine engine = engine()) {
+        try (EmbeddedEngine engine = engine(new Work(), new FanOut(), new Report())) {
             CHILDREN_MAY_END.release();
             String runId = engine.flows().start("job", Map.of("job", "alone"));
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
         }
 
-        assertThat(statements).as("statements of a run without a parent")
+        assertThat(recorded.statements()).as("statements of a run without a parent")
                 .noneMatch(sql -> sql.contains("where parent_run_id = ?"));
     }
 
     @Test
     void childrenEndingWhileASiblingIsUnderWayDoNotCountTheirParentsChildren() {
-        try (EmbeddedEngine engine = engine()) {
+        try (EmbeddedEngine engine = engine(new Work(), new FanOut(), new Report())) {
             String runId = engine.flows().start("batch", Map.of());
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.AWAITING);
             // One at a time: children ending together may each see none of the others under way, and each count.
+            // A child's status is written before it asks after its siblings, so the next is let end once it asked.
+            long askedBefore = siblingQuestions();
             for (int ended = 1; ended <= 3; ended++) {
                 CHILDREN_MAY_END.release();
                 int children = ended;
-                await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == children);
+                await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == children
+                        && siblingQuestions() >= askedBefore + children);
             }
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
         }
 
-        assertThat(statements).as("counts of the parent's children by status")
+        assertThat(recorded.statements()).as("counts of the parent's children by status")
                 .filteredOn(sql -> sql.contains("where parent_run_id = ? group by status")).hasSizeLessThanOrEqualTo(1);
     }
 
     @Test
     void childrenOfADeploymentWhereNoStepAwaitsChildrenEndWithoutReadingTheirParentsAwaits() {
-        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().instanceId("a").store(store)
-                .schedulingStore(store.schedulingStore()).concurrency(4).step(new Work()).step(new StartJobs()).build()) {
+        try (EmbeddedEngine engine = engine(new Work(), new StartJobs())) {
             String runId = engine.flows().start("fan-out", Map.of());
             await().atMost(Duration.ofSeconds(20)).until(() -> statusOf(engine, runId) == RunStatus.COMPLETED);
-            statements.clear();
+            recorded.statements().clear();
             CHILDREN_MAY_END.release(3);
             await().atMost(Duration.ofSeconds(20)).until(() -> completedJobs(engine) == 3);
         }
 
-        assertThat(statements).as("reads of a run's awaits while its children end")
+        assertThat(recorded.statements()).as("reads of a run's awaits while its children end")
                 .noneMatch(sql -> sql.contains("where run_id = ? order by registered_at"));
     }
 
-    private EmbeddedEngine engine() {
-        return EmbeddedEngine.newBuilder().instanceId("a").store(store).schedulingStore(store.schedulingStore())
-                .concurrency(4).step(new Work()).step(new FanOut()).step(new Report()).build();
+    private EmbeddedEngine engine(Step<?, ?>... steps) {
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().instanceId("a").store(recorded.store())
+                .schedulingStore(recorded.store().schedulingStore()).concurrency(4);
+        for (Step<?, ?> step : steps) {
+            builder.step(step);
+        }
+        return builder.build();
+    }
+
+    /** How often a run's end asked whether a child of its parent is still under way. */
+    private long siblingQuestions() {
+        return recorded.statements().stream().filter(sql -> sql.contains("where parent_run_id = ? and status in"))
+                .count();
     }
 
     private static long completedJobs(EmbeddedEngine engine) {

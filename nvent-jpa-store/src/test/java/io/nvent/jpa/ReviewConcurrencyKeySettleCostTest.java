@@ -2,7 +2,6 @@ package io.nvent.jpa;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
@@ -13,10 +12,8 @@ import io.nvent.spi.SchedulingStore;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CopyOnWriteArrayList;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Review: what a settle of a limit-1 key costs once concurrency limits exist. Before them, a settle that found its
@@ -27,24 +24,12 @@ class ReviewConcurrencyKeySettleCostTest {
 
     private static final Instant T0 = Instant.parse("2026-12-01T00:00:00Z");
 
-    private HikariDataSource pool;
-    private final List<String> statements = new CopyOnWriteArrayList<>();
-    private JpaFlowStore store;
-
-    @BeforeEach
-    void createStore() {
-        pool = TestDatabases.pool(TestDatabases.newH2Url(), "sa", "", 2);
-        store = JpaFlowStore.create(TestDatabases.recording(pool, statements), JpaStoreOptions.defaults());
-    }
-
-    @AfterEach
-    void closeStore() {
-        store.close();
-        pool.close();
-    }
+    @RegisterExtension
+    final RecordedStatementsStore recorded = new RecordedStatementsStore(2);
 
     @Test
     void aSettleOfALimitOneKeyWhoseHolderIsUnderWayRunsAtMostOneStatementMoreThanBeforeLimits() {
+        JpaFlowStore store = recorded.store();
         SchedulingStore scheduling = store.schedulingStore();
         for (String runId : List.of("holder", "waiter")) {
             store.createRun(RunRecord.started(runId, "sync", "{}", Optional.empty(), T0).withConcurrencyKey("k"),
@@ -56,11 +41,11 @@ class ReviewConcurrencyKeySettleCostTest {
         }
         assertThat(scheduling.settleConcurrencyKey(store, "k", T0)).contains("holder");
         scheduling.closeAwait("await-holder", AwaitStatus.RESOLVED, Optional.of("{}"), T0);
-        statements.clear();
+        recorded.statements().clear();
 
         assertThat(scheduling.settleConcurrencyKey(store, "k", T0)).contains("holder");
 
-        assertThat(statements).as("statements of the settle").hasSizeLessThanOrEqualTo(4);
+        assertThat(recorded.statements()).as("statements of the settle").hasSizeLessThanOrEqualTo(4);
     }
 
     /**
@@ -69,6 +54,7 @@ class ReviewConcurrencyKeySettleCostTest {
      */
     @Test
     void aSettleOfAKeyHeldByThreeRunsUnderWayDoesNotReadEachHolderOnItsOwn() {
+        JpaFlowStore store = recorded.store();
         SchedulingStore scheduling = store.schedulingStore();
         for (String runId : List.of("a", "b", "c", "d")) {
             store.createRun(RunRecord.started(runId, "sync", "{}", Optional.empty(), T0).withConcurrencyKey("k", 3),
@@ -81,11 +67,11 @@ class ReviewConcurrencyKeySettleCostTest {
         assertThat(scheduling.settleConcurrencyKeyHolders(store, "k", T0)).containsExactly("a", "b", "c");
         List.of("a", "b", "c").forEach(runId ->
                 scheduling.closeAwait("await-" + runId, AwaitStatus.RESOLVED, Optional.of("{}"), T0));
-        statements.clear();
+        recorded.statements().clear();
 
         assertThat(scheduling.settleConcurrencyKeyHolders(store, "k", T0)).containsExactly("a", "b", "c");
 
-        assertThat(statements).as("statements of the settle").filteredOn(sql -> sql.startsWith("select 1 from nvent_run "))
+        assertThat(recorded.statements()).as("statements of the settle").filteredOn(sql -> sql.startsWith("select 1 from nvent_run "))
                 .hasSizeLessThanOrEqualTo(1);
     }
 }

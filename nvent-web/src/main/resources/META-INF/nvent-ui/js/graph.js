@@ -82,18 +82,19 @@ export function awaitLine(a, position) {
 
 /**
  * "3 attempts, exponential backoff from 1 s up to 5 min"; "4 attempts, retried after 10 s, 1 min, 10 min ±20 %";
- * "1 attempt, no retry".
+ * "1 attempt, no retry"; a step with a retry decider ends with "; each retry decided by com.acme.InvoiceRetries".
  */
 export function retryLine(r) {
   if (!r || r.maxAttempts <= 1) return '1 attempt, no retry';
-  const jitter = r.jitter ? ` ±${Math.round(r.jitter * 100)} %` : '';
+  const spreadAndDecider = (r.jitter ? ` ±${Math.round(r.jitter * 100)} %` : '')
+    + (r.decider ? `; each retry decided by ${r.decider}` : '');
   if (r.delaysMs && r.delaysMs.length) {
     const later = r.maxAttempts - 1 > r.delaysMs.length ? ' (then again for each later attempt)' : '';
-    return `${r.maxAttempts} attempts, retried after ${r.delaysMs.map(span).join(', ')}${later}${jitter}`;
+    return `${r.maxAttempts} attempts, retried after ${r.delaysMs.map(span).join(', ')}${later}${spreadAndDecider}`;
   }
   return r.backoff === 'fixed'
-    ? `${r.maxAttempts} attempts, ${span(r.delayMs)} apart${jitter}`
-    : `${r.maxAttempts} attempts, exponential backoff from ${span(r.delayMs)} up to ${span(r.maxDelayMs)}${jitter}`;
+    ? `${r.maxAttempts} attempts, ${span(r.delayMs)} apart${spreadAndDecider}`
+    : `${r.maxAttempts} attempts, exponential backoff from ${span(r.delayMs)} up to ${span(r.maxDelayMs)}${spreadAndDecider}`;
 }
 
 const BADGE_H = 16;

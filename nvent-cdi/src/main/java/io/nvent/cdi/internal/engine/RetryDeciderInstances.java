@@ -3,6 +3,8 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.RetryDecider;
 import java.lang.reflect.Constructor;
 import java.lang.reflect.Modifier;
+import java.util.Collection;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -33,6 +35,18 @@ public interface RetryDeciderInstances {
     static RetryDeciderInstances givenOrMade(Map<Class<?>, RetryDecider> given) {
         Map<Class<?>, RetryDecider> made = new ConcurrentHashMap<>(given);
         return type -> new Held(made.computeIfAbsent(type, RetryDeciderInstances::make), () -> { });
+    }
+
+    /**
+     * The given deciders that are instances of {@code type} and of a class nearest it: the one whose class every
+     * other's extends (the declared class's own instance before its subclass's); all of them when no one is
+     * nearest (two of sibling classes, or of one class); none when no instance is of {@code type}.
+     */
+    static List<RetryDecider> nearest(Class<?> type, Collection<RetryDecider> given) {
+        List<RetryDecider> matching = given.stream().filter(type::isInstance).toList();
+        List<RetryDecider> nearest = matching.stream().filter(decider -> matching.stream()
+                .allMatch(other -> decider.getClass().isAssignableFrom(other.getClass()))).toList();
+        return nearest.size() == 1 ? nearest : matching;
     }
 
     /** Whether {@link #givenOrMade} can have an instance of {@code type} without one given. */

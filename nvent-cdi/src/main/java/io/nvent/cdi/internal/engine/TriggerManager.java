@@ -493,7 +493,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         misfireChanged.put(declared.name(), existing.spec());
                     }
                 }
-                if (existing.declared() && wanted.equals(existing.spec())) {
+                if (existing.declared() && asKept(wanted).equals(existing.spec())) {
                     return;
                 }
                 if (store.replaceTrigger(existing, wanted, true)) {
@@ -507,6 +507,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 throw changedByOthers(declared.name());
             }
         }
+    }
+
+    /**
+     * The trigger as the scheduling store hands it back: without labels where it keeps none (written for nvent 0.1),
+     * so that a declaration unchanged since the last start is not stored again at each one.
+     */
+    private TriggerSpec asKept(TriggerSpec spec) {
+        return store.keepsTriggerLabels() || spec.labels().isEmpty() ? spec : spec.toBuilder().labels(Set.of()).build();
     }
 
     /**

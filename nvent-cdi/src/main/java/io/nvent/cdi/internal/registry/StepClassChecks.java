@@ -13,6 +13,7 @@ import jakarta.inject.Scope;
 import java.lang.annotation.Annotation;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.List;
 import java.util.Optional;
@@ -138,6 +139,15 @@ public final class StepClassChecks {
             }
         }
         return Dependent.class;
+    }
+
+    /**
+     * Whether the class carries an annotation that may make it a bean in any discovery mode: a scope (a
+     * pseudo-scope too, as {@code beans.xml} may discover every class) or a stereotype.
+     */
+    public static boolean mayBeABean(Class<?> javaClass) {
+        return Arrays.stream(javaClass.getAnnotations()).map(Annotation::annotationType)
+                .anyMatch(type -> isScope(type) || type.isAnnotationPresent(Stereotype.class));
     }
 
     /** Whether the scope is a normal scope, whose beans the container reaches through a proxy. */

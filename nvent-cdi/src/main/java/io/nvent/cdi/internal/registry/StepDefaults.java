@@ -51,7 +51,8 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                 d.awaitAfter().map(a -> await(a.type(), a.delayMs(), a.cron(), a.timezone(), a.event(), a.filterKey(),
                         a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
                 d.noRetryFor().stream().map(Class::getName).toList(),
-                Optional.of(d.runTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis));
+                Optional.of(d.runTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis),
+                d.retryDecider().map(Class::getName));
     }
 
     /**

@@ -8,6 +8,7 @@ import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.UnsupportedByAdapterException;
@@ -180,6 +181,21 @@ class TriggerLabelsTest {
             assertThat(log.messagesContaining("NVENT-0595")).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("NVENT-0595 trigger 'every-5-minutes' is declared with labels [billing, nightly], but"
                             + " scheduling store " + StoreWithoutTriggerLabels.class.getName()));
+        }
+    }
+
+    @Test
+    void aDeclaredTriggerWithLabelsUnchangedSinceTheLastStartIsNotStoredAgainWhereTheStoreCannotKeepThem() {
+        MemoryFlowStore runs = new MemoryFlowStore();
+        StoreWithoutTriggerLabels scheduling = new StoreWithoutTriggerLabels();
+        new EngineHarness(runs, scheduling, "instance-a", new LabelledSync()).close();
+        TriggerRecord registered = scheduling.findTrigger("every-5-minutes").orElseThrow();
+
+        try (EngineHarness restarted = new EngineHarness(runs, scheduling, "instance-a", new LabelledSync())) {
+            assertThat(restarted.triggers.history("every-5-minutes", 10)).extracting(TriggerEvent::type)
+                    .as("registered at the first start, not updated at the second")
+                    .containsExactly("trigger.registered");
+            assertThat(scheduling.findTrigger("every-5-minutes")).contains(registered);
         }
     }
 

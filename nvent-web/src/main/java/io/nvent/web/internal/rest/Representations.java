@@ -71,7 +71,8 @@ public final class Representations {
     /**
      * What a step's definition says beyond its events, the same in the registry and the graph:
      * {@code priority}, {@code retry} (with {@code delaysMs} and {@code jitter} when the step has a list of
-     * delays or a jitter, {@code noRetryFor} when it lists exception types)
+     * delays or a jitter, {@code noRetryFor} when it lists exception types, {@code decider}, the class name,
+     * when a retry decider decides its retries)
      * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}, and the entry step's
      * {@code runTimeoutMs} when its flow's runs have a deadline.
      */
@@ -93,6 +94,7 @@ public final class Representations {
         if (!step.noRetryFor().isEmpty()) {
             retrying.add("noRetryFor", JSON.createArrayBuilder(step.noRetryFor()));
         }
+        step.retryDecider().ifPresent(decider -> retrying.add("decider", decider));
         JsonObjectBuilder body = JSON.createObjectBuilder()
                 .add("priority", step.priority())
                 .add("retry", retrying);

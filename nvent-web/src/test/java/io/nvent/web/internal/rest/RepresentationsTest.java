@@ -50,7 +50,8 @@ class RepresentationsTest {
         return new StepDefinition(name, role, "expense", subscribes, emits,
                 role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : name.equals("report") ? LISTED : RETRY,
                 Duration.ofMinutes(5), priority, "com.acme." + name, before, after,
-                name.equals("report") ? List.of("java.lang.IllegalArgumentException") : List.of());
+                name.equals("report") ? List.of("java.lang.IllegalArgumentException") : List.of(), Optional.empty(),
+                name.equals("report") ? Optional.of("com.acme.ReportRetries") : Optional.empty());
     }
 
     private static final FlowDefinition FLOW = new FlowDefinition("expense", List.of(
@@ -116,9 +117,20 @@ class RepresentationsTest {
 
         assertThat(report.getJsonObject("retry").toString()).isEqualTo("{\"maxAttempts\":4,\"backoff\":\"exponential\","
                 + "\"delayMs\":10000,\"maxDelayMs\":600000,\"delaysMs\":[10000,60000,600000],\"jitter\":0.2,"
-                + "\"noRetryFor\":[\"java.lang.IllegalArgumentException\"]}");
+                + "\"noRetryFor\":[\"java.lang.IllegalArgumentException\"],\"decider\":\"com.acme.ReportRetries\"}");
         assertThat(stepOf(Representations.flow(FLOW, NO_RUNS), "pay").getJsonObject("retry").keySet())
                 .as("neither without a list nor jitter").doesNotContain("delaysMs", "jitter");
+    }
+
+    @Test
+    void aStepsRetryNamesTheClassOfItsRetryDeciderOnlyWhenItHasOne() {
+        JsonObject flow = Representations.flow(FLOW, NO_RUNS);
+
+        assertThat(stepOf(flow, "report").getJsonObject("retry").getString("decider"))
+                .isEqualTo("com.acme.ReportRetries");
+        assertThat(nodeOf(Representations.graph(FLOW, Optional.empty()), "report").getJsonObject("retry")
+                .getString("decider")).as("the graph's node as the registry").isEqualTo("com.acme.ReportRetries");
+        assertThat(stepOf(flow, "pay").getJsonObject("retry").keySet()).doesNotContain("decider");
     }
 
     @Test
@@ -126,7 +138,7 @@ class RepresentationsTest {
         JsonObject registryRetry = stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry");
         JsonObject graphRetry = nodeOf(Representations.graph(FLOW, Optional.empty()), "report").getJsonObject("retry");
 
-        assertThat(OpenApiDocumentTest.schemaProperties("Retry")).containsKey("noRetryFor")
+        assertThat(OpenApiDocumentTest.schemaProperties("Retry")).containsKeys("noRetryFor", "decider")
                 .containsKeys(registryRetry.keySet().toArray(String[]::new))
                 .containsKeys(graphRetry.keySet().toArray(String[]::new));
     }
