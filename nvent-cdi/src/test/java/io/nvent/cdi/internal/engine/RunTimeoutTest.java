@@ -6,11 +6,13 @@ import io.nvent.AwaitType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.RunEnded;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StepFailed;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.UnsupportedByAdapterException;
@@ -153,6 +155,25 @@ class RunTimeoutTest {
         assertThat(failed).hasSize(1);
         assertThat(failed.get(0).data()).contains("\"reason\":\"timed out\"", "\"timeout\":\"PT48H\"",
                 "\"deadline\":\"" + deadline + "\"");
+    }
+
+    @Test
+    void aRunEndedByItsDeadlineTellsTheHooksOnceThatItFailedAndWhichStepFailedWithIt() {
+        String runId = awaitingOrder(StartOptions.DEFAULTS);
+        h.clock.advance(TWO_DAYS);
+        h.sweep();
+        h.clock.advance(Maintenance.DEADLINE_CHECK);
+        h.sweep();
+
+        assertThat(h.hooksOf(RunEnded.class)).singleElement().satisfies(end -> {
+            assertThat(end.runId()).isEqualTo(runId);
+            assertThat(end.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(end.error()).hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 run '" + runId));
+        });
+        assertThat(h.hooksOf(StepFailed.class)).singleElement().satisfies(failed -> {
+            assertThat(failed.step()).isEqualTo("ship");
+            assertThat(failed.willRetry()).isFalse();
+        });
     }
 
     @Test
