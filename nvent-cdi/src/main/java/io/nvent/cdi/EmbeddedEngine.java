@@ -83,7 +83,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         Map<Class<?>, RetryDecider> givenDeciders = givenDeciders(declarations, b.retryDeciders);
         FlowValidation.failOn(FlowGraphValidator.checkRetryDeciders(declarations,
                 type -> givenDeciders.containsKey(type) || RetryDeciderInstances.canMake(type),
-                "was not given to EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor"));
+                "was not given to EmbeddedEngine.Builder.retryDecider(...) and is not a public class with a public"
+                        + " no-argument constructor"));
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);

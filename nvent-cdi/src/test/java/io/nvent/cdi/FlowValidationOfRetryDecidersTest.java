@@ -107,9 +107,9 @@ class FlowValidationOfRetryDecidersTest {
     void aDeciderWithoutANoArgumentConstructorNorAScopeIsAProblemNamingTheStepAndTheClass() {
         assertThat(FlowValidation.problems(List.of(ChargesWithUnmade.class))).singleElement().isEqualTo(
                 "NVENT-0599 step 'charge' of flow 'unmade' (" + ChargesWithUnmade.class.getName() + "): its"
-                        + " retryDecider " + NeedsADelay.class.getName() + " has neither a public no-argument"
-                        + " constructor, with which an EmbeddedEngine makes one, nor a scope (@ApplicationScoped, or"
-                        + " @Dependent for an instance per decision) that makes it a bean");
+                        + " retryDecider " + NeedsADelay.class.getName() + " is not a public class with a public"
+                        + " no-argument constructor, with which an EmbeddedEngine makes one, and has no scope"
+                        + " (@ApplicationScoped, or @Dependent for an instance per decision) that makes it a bean");
     }
 
     @Test

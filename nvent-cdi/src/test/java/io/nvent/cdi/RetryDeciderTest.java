@@ -279,7 +279,8 @@ class RetryDeciderTest {
         assertThatThrownBy(builder::build).isInstanceOf(NventException.class)
                 .hasMessageContaining("NVENT-0599 step 'call' of flow 'unmade' (" + DeciderNotGiven.class.getName()
                         + "): its retryDecider " + NeedsAnArgument.class.getName() + " was not given to"
-                        + " EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor");
+                        + " EmbeddedEngine.Builder.retryDecider(...) and is not a public class with a public"
+                        + " no-argument constructor");
         try (EmbeddedEngine given = builder.retryDecider(new NeedsAnArgument(Duration.ZERO)).build()) {
             assertThat(given.flows().flows()).isNotEmpty();
         }
