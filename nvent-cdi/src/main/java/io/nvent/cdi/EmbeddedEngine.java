@@ -83,7 +83,8 @@ public final class EmbeddedEngine implements AutoCloseable {
         Map<Class<?>, RetryDecider> givenDeciders = givenDeciders(declarations, b.retryDeciders);
         FlowValidation.failOn(FlowGraphValidator.checkRetryDeciders(declarations,
                 type -> givenDeciders.containsKey(type) || RetryDeciderInstances.canMake(type),
-                "was not given to EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor"));
+                "was not given to EmbeddedEngine.Builder.retryDecider(...) and is not a public class with a public"
+                        + " no-argument constructor"));
         this.queue = b.queue;
         this.store = b.store;
         this.executor = Threads.daemonScheduler("nvent-embedded", 2);
@@ -133,16 +134,18 @@ public final class EmbeddedEngine implements AutoCloseable {
 
     /**
      * The instance given for each step's declared decider class: of that class or a subclass (a proxy's), the one
-     * whose class is nearest the declared one. Fails, naming the step and the instances, where several are given
-     * and none is nearer than the others.
+     * whose class is nearest the declared one, leaving out those of another declared class that extends it.
+     * Fails, naming the step and the instances, where several are given and none is nearer than the others.
      */
     private static Map<Class<?>, RetryDecider> givenDeciders(List<StepDeclaration> declarations,
                                                              List<RetryDecider> given) {
         Map<Class<?>, RetryDecider> byDeclaredClass = new HashMap<>();
         List<String> problems = new ArrayList<>();
+        List<Class<?>> declared = declarations.stream().flatMap(d -> d.retryDecider().stream())
+                .<Class<?>>map(type -> type).distinct().toList();
         for (StepDeclaration declaration : declarations) {
             declaration.retryDecider().ifPresent(type -> {
-                List<RetryDecider> nearest = RetryDeciderInstances.nearest(type, given);
+                List<RetryDecider> nearest = RetryDeciderInstances.nearest(type, given, declared);
                 if (nearest.size() == 1) {
                     byDeclaredClass.put(type, nearest.get(0));
                 } else if (nearest.size() > 1) {
@@ -271,9 +274,11 @@ public final class EmbeddedEngine implements AutoCloseable {
          * Adds the instance of a step's {@link FlowStep#retryDecider()}, shared by every decision: a decider
          * class not given is made once with its public no-argument constructor. The instance serves each step
          * whose declared decider class it is an instance of (its own class, or one it extends or implements,
-         * as a proxy's class extends its bean's); of several given for one declared class, the one whose class
-         * is nearest it (a subclass of every other's), and {@link #build()} refuses several with none nearest
-         * ({@code NVENT-0420}). Giving the same instance again adds nothing.
+         * as a proxy's class extends its bean's), unless it is also of another step's declared decider class
+         * that extends that one: given for that step's decider, it does not serve the steps of the class extended.
+         * Of several given for one declared class, the one whose class is nearest it (a subclass of every other's),
+         * and {@link #build()} refuses several with none nearest ({@code NVENT-0420}). Giving the same instance
+         * again adds nothing.
          *
          * @since 0.2
          */

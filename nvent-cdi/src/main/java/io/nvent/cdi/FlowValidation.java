@@ -34,8 +34,8 @@ import java.util.Optional;
  * {@code @FlowStep} ({@code NVENT-0186}), a scope with no context on the worker threads
  * ({@code NVENT-0189}) and a normal-scoped class the container cannot proxy ({@code NVENT-0197}); and each
  * step's {@link FlowStep#retryDecider()} ({@code NVENT-0599}): an abstract class or interface, or a class with
- * neither the public no-argument constructor an {@link EmbeddedEngine} makes one with nor a scope or stereotype
- * that makes it a bean (an instance given to {@link EmbeddedEngine.Builder#retryDecider}, or a producer, is not
+ * neither the public no-argument constructor (in a public class) an {@link EmbeddedEngine} makes one with nor a
+ * scope or stereotype that makes it a bean (an instance given to {@link EmbeddedEngine.Builder#retryDecider}, or a producer, is not
  * seen).
  * The scope is the one the class's annotations give it (its scope annotation, else its stereotypes',
  * {@code @ApplicationScoped} for {@code @FlowStep}): what only the container knows is not seen, such
@@ -67,8 +67,8 @@ public final class FlowValidation {
 
     /**
      * The steps' retry deciders that neither an {@link EmbeddedEngine} nor a container can have by themselves: an
-     * abstract class or interface, or a class with neither the public no-argument constructor the engine makes one
-     * with nor an annotation that makes it a bean.
+     * abstract class or interface, or a class with neither the public no-argument constructor (in a public class)
+     * the engine makes one with nor an annotation that makes it a bean.
      */
     private static List<String> retryDeciderProblems(List<StepDeclaration> declarations) {
         List<String> problems = new ArrayList<>(FlowGraphValidator.checkRetryDeciders(declarations,
@@ -76,8 +76,9 @@ public final class FlowValidation {
                         + " EmbeddedEngine nor the container makes one; name a concrete class"));
         problems.addAll(FlowGraphValidator.checkRetryDeciders(declarations, type -> Modifier.isAbstract(
                 type.getModifiers()) || RetryDeciderInstances.canMake(type) || StepClassChecks.mayBeABean(type),
-                "has neither a public no-argument constructor, with which an EmbeddedEngine makes one, nor a scope"
-                        + " (@ApplicationScoped, or @Dependent for an instance per decision) that makes it a bean"));
+                "is not a public class with a public no-argument constructor, with which an EmbeddedEngine makes one,"
+                        + " and has no scope (@ApplicationScoped, or @Dependent for an instance per decision) that"
+                        + " makes it a bean"));
         return problems;
     }
 

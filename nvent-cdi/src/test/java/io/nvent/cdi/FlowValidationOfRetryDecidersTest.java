@@ -42,6 +42,12 @@ class FlowValidationOfRetryDecidersTest {
         }
     }
 
+    /** A public no-argument constructor, but of a class only its package sees: an embedded engine makes none. */
+    static class SeenInItsPackage extends KeepsTheDelay {
+        public SeenInItsPackage() {
+        }
+    }
+
     /** Only an {@code @Inject} constructor, but a bean by its scope. */
     @ApplicationScoped
     public static class InjectedBean extends KeepsTheDelay {
@@ -74,6 +80,10 @@ class FlowValidationOfRetryDecidersTest {
     public static class ChargesWithMade extends Charges {
     }
 
+    @FlowStep(flow = "package", name = "charge", role = StepRole.ENTRY, retryDecider = SeenInItsPackage.class)
+    public static class ChargesWithPackagePrivate extends Charges {
+    }
+
     @FlowStep(flow = "bean", name = "charge", role = StepRole.ENTRY, retryDecider = InjectedBean.class)
     public static class ChargesWithBean extends Charges {
     }
@@ -97,9 +107,19 @@ class FlowValidationOfRetryDecidersTest {
     void aDeciderWithoutANoArgumentConstructorNorAScopeIsAProblemNamingTheStepAndTheClass() {
         assertThat(FlowValidation.problems(List.of(ChargesWithUnmade.class))).singleElement().isEqualTo(
                 "NVENT-0599 step 'charge' of flow 'unmade' (" + ChargesWithUnmade.class.getName() + "): its"
-                        + " retryDecider " + NeedsADelay.class.getName() + " has neither a public no-argument"
-                        + " constructor, with which an EmbeddedEngine makes one, nor a scope (@ApplicationScoped, or"
-                        + " @Dependent for an instance per decision) that makes it a bean");
+                        + " retryDecider " + NeedsADelay.class.getName() + " is not a public class with a public"
+                        + " no-argument constructor, with which an EmbeddedEngine makes one, and has no scope"
+                        + " (@ApplicationScoped, or @Dependent for an instance per decision) that makes it a bean");
+    }
+
+    @Test
+    void aDeciderClassThatIsNotPublicIsAProblemSayingSoRatherThanThatItLacksItsPublicConstructor() {
+        assertThat(FlowValidation.problems(List.of(ChargesWithPackagePrivate.class))).singleElement().asString()
+                .contains(SeenInItsPackage.class.getName() + " is not a public class with a public no-argument"
+                        + " constructor, with which an EmbeddedEngine makes one, and has no scope");
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new ChargesWithPackagePrivate()).build())
+                .hasMessageContaining(SeenInItsPackage.class.getName() + " was not given to EmbeddedEngine.Builder"
+                        + ".retryDecider(...) and is not a public class with a public no-argument constructor");
     }
 
     @Test

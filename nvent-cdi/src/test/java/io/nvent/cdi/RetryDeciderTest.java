@@ -279,7 +279,8 @@ class RetryDeciderTest {
         assertThatThrownBy(builder::build).isInstanceOf(NventException.class)
                 .hasMessageContaining("NVENT-0599 step 'call' of flow 'unmade' (" + DeciderNotGiven.class.getName()
                         + "): its retryDecider " + NeedsAnArgument.class.getName() + " was not given to"
-                        + " EmbeddedEngine.Builder.retryDecider(...) and has no public no-argument constructor");
+                        + " EmbeddedEngine.Builder.retryDecider(...) and is not a public class with a public"
+                        + " no-argument constructor");
         try (EmbeddedEngine given = builder.retryDecider(new NeedsAnArgument(Duration.ZERO)).build()) {
             assertThat(given.flows().flows()).isNotEmpty();
         }
@@ -368,11 +369,55 @@ class RetryDeciderTest {
                 .step(new CallsWithPartnerRetries(clock));
         List.of(deciders).forEach(builder::retryDecider);
         try (EmbeddedEngine engine = builder.build()) {
-            String runId = engine.flows().start("subclassed", Map.of());
+            return reasonARunFailedWith(engine, "subclassed");
+        }
+    }
 
-            awaitStatus(engine.flows(), runId, RunStatus.FAILED);
-            String failed = entries(engine.flows(), runId, EventType.STEP_FAILED).get(0).data();
-            return failed.replaceAll(".*\"reason\":\"([^\"]*)\".*", "$1");
+    /** Runs the flow, whose step always fails, and returns the reason its decider gave up with. */
+    private static String reasonARunFailedWith(EmbeddedEngine engine, String flow) {
+        String runId = engine.flows().start(flow, Map.of());
+
+        awaitStatus(engine.flows(), runId, RunStatus.FAILED);
+        String failed = entries(engine.flows(), runId, EventType.STEP_FAILED).get(0).data();
+        return failed.replaceAll(".*\"reason\":\"([^\"]*)\".*", "$1");
+    }
+
+    /** Made with its public no-argument constructor: one step's decider, and the class another step's extends. */
+    public static class StandardRetries implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.giveUp("asked " + getClass().getSimpleName());
+        }
+    }
+
+    /** Another step's decider, which needs its ERP: given as an instance. */
+    public static class ErpRetries extends StandardRetries {
+        public ErpRetries(String erp) {
+        }
+    }
+
+    @FlowStep(flow = "standard", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDecider = StandardRetries.class)
+    static final class CallsWithStandardRetries extends RetryScheduleTest.AlwaysFails {
+        CallsWithStandardRetries(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @FlowStep(flow = "erp", name = "call", role = StepRole.ENTRY, maxAttempts = 2, retryDecider = ErpRetries.class)
+    static final class CallsWithErpRetries extends RetryScheduleTest.AlwaysFails {
+        CallsWithErpRetries(VirtualClock clock) {
+            super(clock);
+        }
+    }
+
+    @Test
+    void anInstanceGivenForOneStepsDeciderDoesNotDecideForAnotherStepWhoseDeciderItsClassExtends() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(new CallsWithStandardRetries(clock))
+                .step(new CallsWithErpRetries(clock)).retryDecider(new ErpRetries("erp-1")).build()) {
+            assertThat(reasonARunFailedWith(engine, "erp")).isEqualTo("asked ErpRetries");
+            assertThat(reasonARunFailedWith(engine, "standard")).as("the declared class, made as if none were given")
+                    .isEqualTo("asked StandardRetries");
         }
     }
 

@@ -40,10 +40,15 @@ public interface RetryDeciderInstances {
     /**
      * The given deciders that are instances of {@code type} and of a class nearest it: the one whose class every
      * other's extends (the declared class's own instance before its subclass's); all of them when no one is
-     * nearest (two of sibling classes, or of one class); none when no instance is of {@code type}.
+     * nearest (two of sibling classes, or of one class); none when no instance is of {@code type}. An instance of
+     * another declared class that extends {@code type} is that class's, not {@code type}'s: given for one step's
+     * decider, it does not decide for another step's whose class it extends as well.
      */
-    static List<RetryDecider> nearest(Class<?> type, Collection<RetryDecider> given) {
-        List<RetryDecider> matching = given.stream().filter(type::isInstance).toList();
+    static List<RetryDecider> nearest(Class<?> type, Collection<RetryDecider> given, Collection<Class<?>> declared) {
+        List<Class<?>> declaredBelow = declared.stream()
+                .filter(other -> other != type && type.isAssignableFrom(other)).toList();
+        List<RetryDecider> matching = given.stream().filter(type::isInstance)
+                .filter(decider -> declaredBelow.stream().noneMatch(other -> other.isInstance(decider))).toList();
         List<RetryDecider> nearest = matching.stream().filter(decider -> matching.stream()
                 .allMatch(other -> decider.getClass().isAssignableFrom(other.getClass()))).toList();
         return nearest.size() == 1 ? nearest : matching;
