@@ -265,7 +265,7 @@ final class OperatorActions {
                     if (descendantsCanceled == limit) {
                         return new Sweep(descendantsCanceled, true);
                     }
-                    if (cancelAsDescendant(child.runId(), rootRunId)) {
+                    if (cancelAsDescendant(child.runId(), rootRunId) || canceledMeanwhile(child.runId())) {
                         descendantsCanceled++;
                     }
                 }
@@ -273,6 +273,16 @@ final class OperatorActions {
             } while (children.size() == CHILDREN_PER_PAGE);
         }
         return new Sweep(descendantsCanceled, false);
+    }
+
+    /**
+     * Whether a descendant the sweep listed under way was canceled before the sweep came to it: by the same cancel,
+     * whose run's step attempt, interrupted by it, cancels its children as it ends. It counts as this call's, so that
+     * the answer does not depend on which of the two came first. One read, only where the sweep's own cancel found
+     * the run ended.
+     */
+    private boolean canceledMeanwhile(String runId) {
+        return store.findRun(runId).map(run -> run.status() == RunStatus.CANCELED).orElse(false);
     }
 
     /**
