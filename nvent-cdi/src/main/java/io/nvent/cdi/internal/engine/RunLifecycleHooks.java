@@ -101,13 +101,16 @@ final class RunLifecycleHooks {
     private void fire(Object event) {
         try {
             hooks.accept(event);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a class the observer cannot load, a test's failed assertion): it is fired in the middle
+            // of publishing the change, and what follows (the concurrency key handed on, the parent told, the
+            // canceled run's awaits closed) must still happen.
             observerFailed(event, e);
         }
     }
 
     /** Logs an observer's failure: the run's change is stored, and an observer can neither undo nor block it. */
-    static void observerFailed(Object event, RuntimeException failure) {
+    static void observerFailed(Object event, Throwable failure) {
         LOG.log(System.Logger.Level.WARNING, "NVENT-0430 an observer of " + event.getClass().getSimpleName()
                 + " failed for " + event + "; the run goes on as stored", failure);
     }
