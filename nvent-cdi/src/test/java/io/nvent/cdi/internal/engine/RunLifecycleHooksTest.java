@@ -255,6 +255,20 @@ class RunLifecycleHooksTest {
     }
 
     @Test
+    void aStepNotWorthARetryOnAQueueThatRetriesItAllTheSameFailsOnceForGoodAndIsNotToldItWillRetry() {
+        try (EngineHarness h = EngineHarness.onQueue(new NonRetryableStepsTest.QueueThatDoesNotAsk(), true,
+                new NonRetryableStepsTest.CardDeclined())) {
+            String runId = h.engine.start("charge", Map.of());
+            h.awaitStatus(runId, RunStatus.FAILED);
+            endsOf(h, runId, 1);
+
+            assertThat(h.hooksOf(StepFailed.class)).as("attempt 1 failed once, and its step does not run again")
+                    .singleElement().isEqualTo(new StepFailed(runId, "charge", "charge", 1, 3, "card declined", false,
+                            Optional.empty()));
+        }
+    }
+
+    @Test
     void anEventNoOneObservesIsNotMadeWhileTheOthersStillArrive() {
         try (EngineHarness h = engine()) {
             h.engine.useLifecycleObservers(type -> type == RunEnded.class);
