@@ -78,7 +78,7 @@ final class CdiHooks implements Consumer<Object> {
     private void fireCommitted(Object event) {
         try {
             beanManager.getEvent().fire(event);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
             RunLifecycleHooks.observerFailed(event, e);
         }
         if (observedAsync.contains(event.getClass())) {

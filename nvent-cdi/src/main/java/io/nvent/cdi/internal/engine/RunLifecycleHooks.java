@@ -9,6 +9,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.List;
@@ -80,8 +81,9 @@ final class RunLifecycleHooks {
     }
 
     /**
-     * The failure an entry records: a {@code step.failed}, or a {@code step.retry} of a failed attempt (which names
-     * its next attempt; the other retries are a worker handing a job back, a lost step queued again, an operator's).
+     * The failure an entry records: a {@code step.failed}, or a {@code step.retry} of a failed attempt that runs
+     * again (which names its next attempt; the other retries are a worker handing a job back, a lost step queued
+     * again, an operator's).
      */
     private static Optional<StepFailed> stepFailure(String flow, HistoryEvent event) {
         if (event.type() != EventType.STEP_FAILED && event.type() != EventType.STEP_RETRY || event.step().isEmpty()) {
@@ -89,7 +91,9 @@ final class RunLifecycleHooks {
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(event.data())).readObject();
         boolean willRetry = event.type() == EventType.STEP_RETRY;
-        if (willRetry && !data.containsKey("nextAttempt")) {
+        // A failure not worth a retry that the queue retries all the same ("retryable": false) does not run again:
+        // its next delivery fails the step for good, with a step.failed of this attempt that tells it then.
+        if (willRetry && (!data.containsKey("nextAttempt") || data.get("retryable") == JsonValue.FALSE)) {
             return Optional.empty();
         }
         Optional<Instant> nextAttemptAt = willRetry
@@ -101,13 +105,16 @@ final class RunLifecycleHooks {
     private void fire(Object event) {
         try {
             hooks.accept(event);
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | Error e) {
+            // An Error too (a class the observer cannot load, a test's failed assertion): it is fired in the middle
+            // of publishing the change, and what follows (the concurrency key handed on, the parent told, the
+            // canceled run's awaits closed) must still happen.
             observerFailed(event, e);
         }
     }
 
     /** Logs an observer's failure: the run's change is stored, and an observer can neither undo nor block it. */
-    static void observerFailed(Object event, RuntimeException failure) {
+    static void observerFailed(Object event, Throwable failure) {
         LOG.log(System.Logger.Level.WARNING, "NVENT-0430 an observer of " + event.getClass().getSimpleName()
                 + " failed for " + event + "; the run goes on as stored", failure);
     }

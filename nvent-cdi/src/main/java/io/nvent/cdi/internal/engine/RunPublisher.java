@@ -62,7 +62,8 @@ final class RunPublisher {
      * Publishes a stored change of a run and, if it ended the run, hands on the concurrency key the run
      * held and, for a child, checks its parent's await of its children: every change that ends a run is published
      * through here, with the run as stored, so that neither costs a read of the run, nor does its {@link RunEnded},
-     * fired last: a slow observer holds up nothing the engine does about the end.
+     * fired last of these: a slow observer holds up neither, though it holds up what the caller does after the
+     * publish (a cancel's closing of the run's awaits, for one), which is why the hooks must be quick.
      */
     void publish(StoredChange change) {
         publish(change.run().flow(), change.events());

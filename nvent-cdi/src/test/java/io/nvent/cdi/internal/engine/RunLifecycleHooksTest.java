@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -64,13 +65,34 @@ class RunLifecycleHooksTest {
         }
     }
 
+    /** Lets a charge fail once the test opens it: until then its run holds its concurrency key. */
+    static volatile CountDownLatch chargeMayFail = new CountDownLatch(0);
+
+    @FlowStep(flow = "charge", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
+    static class DeclinedCharge implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            chargeMayFail.await();
+            throw new IllegalStateException("card declined");
+        }
+    }
+
     @BeforeEach
     void mailServerIsUp() {
         MAIL_DOWN_FOR.set(0);
     }
 
+    /** An observer whose pager class cannot be loaded: it throws an {@link Error}, not an exception. */
+    private static void observerThrowsAnError(EngineHarness h) {
+        h.onHook = event -> {
+            if (event instanceof RunEnded || event instanceof StepFailed) {
+                throw new NoClassDefFoundError("io/acme/Pager");
+            }
+        };
+    }
+
     private static EngineHarness engine() {
-        return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline());
+        return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline(), new DeclinedCharge());
     }
 
     @Test
@@ -193,6 +215,56 @@ class RunLifecycleHooksTest {
             assertThat(h.types(runId)).containsSubsequence("step.retry", "step.completed", "flow.completed");
             assertThat(h.hooksOf(StepFailed.class)).as("told, though the observer threw").hasSize(1);
             assertThat(endsOf(h, runId, 1)).hasSize(1);
+        }
+    }
+
+    @Test
+    void anObserverThatThrowsAnErrorStillLetsTheOperatorsCancelCloseTheRunsAwait() {
+        try (EngineHarness h = engine()) {
+            observerThrowsAnError(h);
+            String runId = h.engine.start("parcel", Map.of());
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            assertThat(h.engine.cancel(runId)).as("canceled, and told so").isTrue();
+
+            assertThat(h.engine.awaits(true, 100)).as("no await of the canceled run left open")
+                    .noneMatch(await -> await.runId().equals(runId));
+            assertThat(endsOf(h, runId)).singleElement().extracting(RunEnded::status).isEqualTo(RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void anObserverThatThrowsAnErrorAtAFinalFailureStillHandsTheConcurrencyKeyOn() {
+        chargeMayFail = new CountDownLatch(1);
+        try (EngineHarness h = engine()) {
+            observerThrowsAnError(h);
+            StartOptions sameCustomer = StartOptions.newBuilder().concurrencyKey("customer-7").build();
+            String first = h.engine.start("charge", Map.of(), sameCustomer).runId();
+            h.awaitStatus(first, RunStatus.RUNNING);
+            String second = h.engine.start("charge", Map.of(), sameCustomer).runId();
+            h.awaitStatus(second, RunStatus.AWAITING);
+
+            chargeMayFail.countDown();
+
+            h.awaitStatus(first, RunStatus.FAILED);
+            h.awaitStatus(second, RunStatus.FAILED);
+            assertThat(h.hooksOf(StepFailed.class)).extracting(StepFailed::runId).containsExactly(first, second);
+        } finally {
+            chargeMayFail = new CountDownLatch(0);
+        }
+    }
+
+    @Test
+    void aStepNotWorthARetryOnAQueueThatRetriesItAllTheSameFailsOnceForGoodAndIsNotToldItWillRetry() {
+        try (EngineHarness h = EngineHarness.onQueue(new NonRetryableStepsTest.QueueThatDoesNotAsk(), true,
+                new NonRetryableStepsTest.CardDeclined())) {
+            String runId = h.engine.start("charge", Map.of());
+            h.awaitStatus(runId, RunStatus.FAILED);
+            endsOf(h, runId, 1);
+
+            assertThat(h.hooksOf(StepFailed.class)).as("attempt 1 failed once, and its step does not run again")
+                    .singleElement().isEqualTo(new StepFailed(runId, "charge", "charge", 1, 3, "card declined", false,
+                            Optional.empty()));
         }
     }
 
