@@ -7,7 +7,7 @@ package io.nvent;
  * @param canceled {@code true} if this call canceled the run, {@code false} if it had ended already (a repeat of
  *     the call finds it canceled)
  * @param descendantsCanceled descendant runs (children, grandchildren, …) this call canceled, counting one it found
- *     under way that its run's interrupted step canceled as it ended, just before the call came to it; {@code 0}
+ *     under way that an ancestor's step, stopped by this cancel on another instance, canceled first; {@code 0}
  *     without {@link CancelOptions#children()}
  * @param moreDescendants whether descendants may remain under way beyond the call's
  *     {@link CancelOptions#limit()}: a repeat of the call goes on with them

@@ -198,13 +198,19 @@ final class OperatorActions {
 
     /** Cancels the run unless it has ended, {@code details} adding to its {@code flow.cancel} entry. */
     private boolean cancel(String runId, Optional<String> reason, Consumer<JsonText> details) {
+        return cancel(runId, reason, details, this::askToStopHere);
+    }
+
+    /** Cancels the run and, if it did, hands it to {@code stopSteps}, which asks its running steps to stop. */
+    private boolean cancel(String runId, Optional<String> reason, Consumer<JsonText> details,
+                           Consumer<String> stopSteps) {
         Instant now = clock.instant();
         Optional<StoredChange> change = store.updateRun(runId, run -> run.status().isTerminal() ? Optional.empty()
                 : Optional.of(canceled(run, now, reason, details)));
         change.ifPresent(c -> {
             publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
-            askToStop(runId, "here");
+            stopSteps.accept(runId);
         });
         return change.isPresent();
     }
@@ -235,12 +241,19 @@ final class OperatorActions {
         if (!Objects.requireNonNull(options, "options").children()) {
             return new CanceledRuns(cancel(runId), 0, false);
         }
-        boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren);
-        if (!canceled) {
-            markCanceledWithChildren(runId);
+        // A step interrupted by the cancel cancels the children its attempt started as it ends: its runs' steps are
+        // asked to stop once the sweep is done, so that the sweep finds every descendant under way and counts it.
+        List<String> stopAfterTheSweep = new ArrayList<>();
+        try {
+            boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren, stopAfterTheSweep::add);
+            if (!canceled) {
+                markCanceledWithChildren(runId);
+            }
+            Sweep sweep = cancelDescendants(runId, runId, options.limit(), stopAfterTheSweep::add);
+            return new CanceledRuns(canceled, sweep.canceled(), sweep.more());
+        } finally {
+            stopAfterTheSweep.forEach(this::askToStopHere);
         }
-        Sweep sweep = cancelDescendants(runId, runId, options.limit());
-        return new CanceledRuns(canceled, sweep.canceled(), sweep.more());
     }
 
     /** What a sweep of a run's descendants did: how many it canceled, whether more remain past its limit. */
@@ -248,7 +261,7 @@ final class OperatorActions {
     }
 
     /** Cancels the descendants under way of {@code runId}, canceled with those of {@code rootRunId}. */
-    private Sweep cancelDescendants(String runId, String rootRunId, int limit) {
+    private Sweep cancelDescendants(String runId, String rootRunId, int limit, Consumer<String> stopSteps) {
         int descendantsCanceled = 0;
         ArrayDeque<String> parents = new ArrayDeque<>(List.of(runId));
         while (!parents.isEmpty()) {
@@ -265,7 +278,7 @@ final class OperatorActions {
                     if (descendantsCanceled == limit) {
                         return new Sweep(descendantsCanceled, true);
                     }
-                    if (cancelAsDescendant(child.runId(), rootRunId) || canceledMeanwhile(child.runId())) {
+                    if (cancelAsDescendant(child.runId(), rootRunId, stopSteps) || canceledMeanwhile(child.runId())) {
                         descendantsCanceled++;
                     }
                 }
@@ -277,9 +290,8 @@ final class OperatorActions {
 
     /**
      * Whether a descendant the sweep listed under way was canceled before the sweep came to it: by the same cancel,
-     * whose run's step attempt, interrupted by it, cancels its children as it ends. It counts as this call's, so that
-     * the answer does not depend on which of the two came first. One read, only where the sweep's own cancel found
-     * the run ended.
+     * through a step of an ancestor that another instance interrupted, which cancels its children as its attempt
+     * ends. It counts as this call's. One read, only where the sweep's own cancel found the run ended.
      */
     private boolean canceledMeanwhile(String runId) {
         return store.findRun(runId).map(run -> run.status() == RunStatus.CANCELED).orElse(false);
@@ -299,7 +311,7 @@ final class OperatorActions {
         }
         JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
         if (cancelEntry.getBoolean("withChildren", false)) {
-            cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId));
+            cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId), this::askToStopHere);
         }
     }
 
@@ -316,7 +328,7 @@ final class OperatorActions {
         JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
         if (cancelEntry.getBoolean("withChildren", false)) {
             String rootRunId = cancelEntry.getString("canceledWith", parentRunId);
-            Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT);
+            Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT, this::askToStopHere);
             if (sweep.more()) {
                 LOG.log(System.Logger.Level.WARNING, () -> "NVENT-0412 run " + parentRunId + ", canceled with the"
                         + " children of run " + rootRunId + ", has more than " + CancelOptions.MAX_LIMIT
@@ -351,10 +363,10 @@ final class OperatorActions {
     }
 
     /** Cancels a descendant of {@code rootRunId}, canceled with its children; {@code false} if it ended or is gone. */
-    private boolean cancelAsDescendant(String runId, String rootRunId) {
+    private boolean cancelAsDescendant(String runId, String rootRunId, Consumer<String> stopSteps) {
         try {
             return cancel(runId, Optional.of(PARENT_CANCELED),
-                    entry -> withChildren(entry.str("canceledWith", rootRunId)));
+                    entry -> withChildren(entry.str("canceledWith", rootRunId)), stopSteps);
         } catch (RunNotFoundException deletedMeanwhile) {
             return false;
         }
@@ -383,6 +395,10 @@ final class OperatorActions {
 
     private static RunPosition positionOf(RunRecord run) {
         return new RunPosition(run.startedAt(), run.runId());
+    }
+
+    private void askToStopHere(String runId) {
+        askToStop(runId, "here");
     }
 
     /** Asks the run's step executions on this instance to stop: the run was canceled ({@code where}). */
