@@ -31,7 +31,8 @@ import java.util.concurrent.TimeUnit;
 public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
-    private static final int BATCH = 200;
+    /** Most items one part of a sweep works on; the rest are left to the next sweeps. */
+    static final int BATCH = 200;
     /**
      * Most running runs one lost-job check looks at, and awaiting runs one look for stopped restarts; more are looked
      * at in turn over the next checks.
