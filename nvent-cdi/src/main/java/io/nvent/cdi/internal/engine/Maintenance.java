@@ -4,6 +4,7 @@ import io.nvent.RunPosition;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RetentionPurge;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import java.time.Clock;
@@ -103,6 +104,8 @@ public final class Maintenance {
     private Instant lastDeadlineCheck = Instant.EPOCH;
     /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
     private Optional<String> childrenAwaitsFrom = Optional.empty();
+    /** Where the next look for runs past their deadline starts: after this one, or at the first due. */
+    private Optional<RunDeadline> deadlinesFrom = Optional.empty();
     /**
      * Where the next look for keyed restarts stopped while their copy waits for its original's concurrency key
      * starts among the awaiting runs, newest first: after this run, or at the newest.
@@ -224,7 +227,7 @@ public final class Maintenance {
         });
         step("run deadlines", now, () -> {
             if (Duration.between(lastDeadlineCheck, now).compareTo(DEADLINE_CHECK) >= 0) {
-                runDeadlines.timeOutDue(BATCH);
+                deadlinesFrom = runDeadlines.timeOutDue(deadlinesFrom, BATCH);
                 lastDeadlineCheck = now;
             }
         });

@@ -171,7 +171,7 @@ class RunTimeoutTest {
         h.sweep();
 
         assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).hasSize(1);
-        assertThat(h.store.runsPastDeadline(h.clock.instant(), 10)).isEmpty();
+        assertThat(h.store.runsPastDeadline(h.clock.instant(), Optional.empty(), 10)).isEmpty();
     }
 
     /** What an instance does that found the run past its deadline just before another ended it. */
