@@ -464,18 +464,22 @@ public interface FlowStore {
 
     /**
      * The runs under way (running, awaiting or stalled) whose {@link RunRecord#deadline()} is not after {@code now},
-     * earliest deadline first, at most {@code limit}: what the maintenance sweep of every instance ends as timed out.
-     * Asked once per sweep, so a store answers from an index that holds only the runs under way with a deadline:
-     * runs without one cost it nothing. A run the engine ends leaves the answer, so the next page starts after it.
+     * earliest deadline first (then by run id), at most {@code limit}, after {@code after}: what the maintenance sweep
+     * of every instance ends as timed out. Asked once per sweep, so a store answers from an index that holds only the
+     * runs under way with a deadline: runs without one cost it nothing. A run the engine ends leaves the answer; one
+     * it could not end stays, and the sweep's next page starts after the last it was given ({@code after}), so that a
+     * page of runs that keep failing to end does not hold up those due after them (it starts at the first again once
+     * a page came back short).
      *
      * <p>The default, for a store written for nvent 0.1, which keeps no deadlines: none.
      *
      * @param now the time
-     * @param limit the most run ids to return, at least 1
-     * @return the ids of the runs past their deadline, earliest deadline first
+     * @param after where the page starts: after this deadline and run id; empty for the first due
+     * @param limit the most runs to return, at least 1
+     * @return the runs past their deadline, earliest deadline first, then by run id
      * @since 0.2
      */
-    default List<String> runsPastDeadline(Instant now, int limit) {
+    default List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
         return List.of();
     }
 }

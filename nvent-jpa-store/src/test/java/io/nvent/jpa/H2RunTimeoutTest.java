@@ -91,7 +91,7 @@ class H2RunTimeoutTest {
                 assertThat(a.flows().events(runId, EventQuery.all())).as(runId)
                         .filteredOn(e -> e.type() == EventType.FLOW_FAILED).hasSize(1);
             }
-            assertThat(store.runsPastDeadline(clock.instant(), 100)).isEmpty();
+            assertThat(store.runsPastDeadline(clock.instant(), Optional.empty(), 100)).isEmpty();
         } finally {
             sweepers.shutdownNow();
         }

@@ -450,6 +450,25 @@ abstract class JpaStoreBehaviourTest {
     }
 
     /**
+     * The sweep's look for runs past their deadline (RunTables.runsPastDeadline), on every sweep of every instance,
+     * reads the runs under way alone: not every run that ever had a deadline and ended, whose deadline has passed too.
+     */
+    @Test
+    void looksForRunsPastTheirDeadlineAmongTheRunsUnderWayAlone() {
+        String pastDeadline = "select deadline, run_id from behaviour_run where deadline is not null and deadline <="
+                + " timestamp with time zone '2030-01-01 00:00:00+00' and status in ('running', 'awaiting', 'stalled')"
+                + " order by deadline, run_id fetch first 200 rows only";
+
+        String plan = plan(pastDeadline);
+
+        assertThat(plan).containsIgnoringCase("behaviour_run_deadline_idx");
+        if (!postgres()) {
+            // An index led by the deadline reads every ended run whose deadline passed, and filters them out after.
+            assertThat(plan).containsPattern("(?i)run_deadline_idx: status in");
+        }
+    }
+
+    /**
      * The plan of a query; on PostgreSQL as if the table were big (scans and sorts last resorts), so
      * that the few rows of a test do not make a full scan cheapest.
      */

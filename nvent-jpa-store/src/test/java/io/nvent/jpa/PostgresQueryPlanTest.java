@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
+import io.nvent.spi.RunDeadline;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -19,6 +20,7 @@ import java.time.Instant;
 import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.ToIntFunction;
@@ -221,6 +223,23 @@ class PostgresQueryPlanTest {
         assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
                 .contains(PREFIX + "run_await_type_idx")
                 .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run_await"));
+    }
+
+    /**
+     * The look for runs past their deadline, on every sweep of every instance, also after the cursor of a page:
+     * through the partial index of the runs under way with a deadline, not the run table.
+     */
+    @Test
+    void theSweepFindsTheRunsPastTheirDeadlineThroughTheirPartialIndex() {
+        for (Optional<RunDeadline> after : List.of(Optional.<RunDeadline>empty(),
+                Optional.of(new RunDeadline(NOW.minusSeconds(60), "run-1")))) {
+            List<String> selects = statementsOf(store -> store.runsPastDeadline(NOW, after, 200).size()).stream()
+                    .filter(sql -> sql.toLowerCase(Locale.ROOT).contains(" from " + PREFIX + "run ")).toList();
+
+            assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                    .contains(PREFIX + "run_deadline_idx")
+                    .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run"));
+        }
     }
 
     private static void assertReadThroughAnIndexAndBounded(String plan) {

@@ -16,6 +16,7 @@ import io.nvent.RunInfo;
 import io.nvent.RunEnded;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepFailed;
@@ -578,6 +579,20 @@ class FlowTestEnvironmentTest {
                     .hasMessageContaining("run " + runId + " of flow 'payment' ended failed")
                     .hasMessageContaining("steps: charge failed (failed at attempt 1: card declined)")
                     .hasMessageNotContaining("at io.nvent."); // the error, not its stack trace's frames
+        }
+    }
+
+    /** The environment looked for runs past their deadline a moment before: the time moved past one ends it all the same. */
+    @Test
+    void advancingTheTimePastARunsDeadlineEndsItAlsoJustAfterTheLastLook() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new ComingFromJobRunrTest.AwaitCarrier())) {
+            String runId = env.flows().start("shipment", Map.of("orderId", "O-1"),
+                    StartOptions.newBuilder().timeout(Duration.ofSeconds(3)).build()).runId();
+            env.advanceTime(Duration.ofSeconds(1));
+
+            env.advanceTime(Duration.ofSeconds(3));
+
+            assertThat(env.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
         }
     }
 }

@@ -20,6 +20,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
@@ -952,10 +953,46 @@ public abstract class FlowStoreContractTest {
         store.updateRun(ended.runId(), change(current -> current.withStatus(RunStatus.COMPLETED, T0)));
         List<String> mine = List.of(late.runId(), early.runId(), notYet.runId(), plain.runId(), ended.runId());
 
-        List<String> due = store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1000);
+        List<String> due = pastDeadline(T0.plus(Duration.ofHours(4)), Optional.empty(), 1000);
 
         assertThat(due).filteredOn(mine::contains).containsExactly(early.runId(), late.runId());
-        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1)).hasSize(1);
+        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), Optional.empty(), 1)).hasSize(1);
+        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), Optional.empty(), 1000))
+                .filteredOn(run -> run.runId().equals(early.runId()))
+                .containsExactly(new RunDeadline(early.deadline().orElseThrow(), early.runId()));
+    }
+
+    /**
+     * The sweep's next page starts after the last run of the one before, by deadline and then by run id: runs that
+     * keep failing to end do not come back at its head.
+     */
+    @Test
+    void findsTheRunsPastTheirDeadlineAfterTheLastOfAPage() {
+        RunRecord first = createTimedRun("orders", Duration.ofHours(1));
+        RunRecord second = createTimedRun("orders", Duration.ofHours(2));
+        RunRecord third = createTimedRun("orders", Duration.ofHours(2).minusSeconds(1));   // due when second is
+        RunRecord last = createTimedRun("orders", Duration.ofHours(3));
+        List<String> mine = List.of(first.runId(), second.runId(), third.runId(), last.runId());
+        Instant now = T0.plus(Duration.ofHours(4));
+        List<String> all = pastDeadline(now, Optional.empty(), 1000).stream().filter(mine::contains).toList();
+        assertThat(all).hasSize(4).startsWith(first.runId()).endsWith(last.runId());
+
+        RunDeadline afterFirst = new RunDeadline(first.deadline().orElseThrow(), first.runId());
+        RunRecord secondFound = Stream.of(second, third).filter(run -> run.runId().equals(all.get(1))).findFirst()
+                .orElseThrow();
+        RunDeadline afterSecond = new RunDeadline(secondFound.deadline().orElseThrow(), secondFound.runId());
+
+        assertThat(pastDeadline(now, Optional.of(afterFirst), 1000)).filteredOn(mine::contains)
+                .containsExactlyElementsOf(all.subList(1, 4));
+        assertThat(pastDeadline(now, Optional.of(afterSecond), 1000)).filteredOn(mine::contains)
+                .containsExactlyElementsOf(all.subList(2, 4));
+        assertThat(pastDeadline(now, Optional.of(new RunDeadline(now, last.runId())), 1000))
+                .doesNotContainAnyElementsOf(mine);
+    }
+
+    /** The ids of the runs {@link FlowStore#runsPastDeadline} finds. */
+    private List<String> pastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
+        return store.runsPastDeadline(now, after, limit).stream().map(RunDeadline::runId).toList();
     }
 
     @Test
@@ -965,8 +1002,8 @@ public abstract class FlowStoreContractTest {
         store.updateRun(timed.runId(), change(current -> current.withTimeout(Duration.ofHours(1), T0.plus(
                 Duration.ofHours(3)))));
 
-        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(2)), 1000)).doesNotContain(timed.runId());
-        assertThat(store.runsPastDeadline(T0.plus(Duration.ofHours(4)), 1000)).contains(timed.runId());
+        assertThat(pastDeadline(T0.plus(Duration.ofHours(2)), Optional.empty(), 1000)).doesNotContain(timed.runId());
+        assertThat(pastDeadline(T0.plus(Duration.ofHours(4)), Optional.empty(), 1000)).contains(timed.runId());
     }
 
     /**

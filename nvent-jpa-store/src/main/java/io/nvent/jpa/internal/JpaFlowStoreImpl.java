@@ -16,6 +16,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RetentionPurge;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
@@ -525,12 +526,13 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     }
 
     @Override
-    public List<String> runsPastDeadline(Instant now, int limit) {
+    public List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
         Objects.requireNonNull(now, "now");
+        Objects.requireNonNull(after, "after");
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1; was " + limit);
         }
-        return transactions.readJdbc(connection -> tables.runsPastDeadline(connection, now, limit));
+        return transactions.readJdbc(connection -> tables.runsPastDeadline(connection, now, after, limit));
     }
 
     @Override

@@ -10,6 +10,7 @@ import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.spi.ChildRunCounts;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -348,20 +349,29 @@ final class RunTables {
     }
 
     /**
-     * The runs under way past their deadline, earliest first: through run_deadline_idx (V31), on PostgreSQL partial,
-     * whose predicate names these statuses as the query does, so that a generic plan uses it too.
+     * The runs under way past their deadline, earliest first, after the cursor: through run_deadline_idx (V31), on
+     * PostgreSQL partial, whose predicate names these statuses as the query does, so that a generic plan uses it too.
      */
-    List<String> runsPastDeadline(Connection connection, Instant now, int limit) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("select run_id from " + runs
+    List<RunDeadline> runsPastDeadline(Connection connection, Instant now, Optional<RunDeadline> after, int limit)
+            throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select deadline, run_id from " + runs
                 + " where deadline is not null and deadline <= ? and status in (" + UNDER_WAY.stream()
                         .map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
-                        .collect(Collectors.joining(", ")) + ") order by deadline, run_id fetch first ? rows only")) {
-            setInstant(statement, 1, Optional.of(now), database);
-            statement.setInt(2, limit);
-            List<String> due = new ArrayList<>();
+                        .collect(Collectors.joining(", ")) + ")"
+                + (after.isPresent() ? " and (deadline > ? or (deadline = ? and run_id > ?))" : "")
+                + " order by deadline, run_id fetch first ? rows only")) {
+            int i = 1;
+            setInstant(statement, i++, Optional.of(now), database);
+            if (after.isPresent()) {
+                setInstant(statement, i++, Optional.of(after.get().deadline()), database);
+                setInstant(statement, i++, Optional.of(after.get().deadline()), database);
+                statement.setString(i++, after.get().runId());
+            }
+            statement.setInt(i, limit);
+            List<RunDeadline> due = new ArrayList<>();
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    due.add(rows.getString(1));
+                    due.add(new RunDeadline(getInstant(rows, 1).orElseThrow(), rows.getString(2)));
                 }
             }
             return due;

@@ -4,6 +4,7 @@ import io.nvent.RunPosition;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RetentionPurge;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import java.time.Clock;
@@ -31,7 +32,8 @@ import java.util.concurrent.TimeUnit;
 public final class Maintenance {
 
     private static final System.Logger LOG = System.getLogger(Maintenance.class.getName());
-    private static final int BATCH = 200;
+    /** Most items one part of a sweep works on; the rest are left to the next sweeps. */
+    static final int BATCH = 200;
     /**
      * Most running runs one lost-job check looks at, and awaiting runs one look for stopped restarts; more are looked
      * at in turn over the next checks.
@@ -58,11 +60,6 @@ public final class Maintenance {
      * children.
      */
     static final Duration CHILDREN_CHECK = Duration.ofSeconds(5);
-    /**
-     * How often the sweep ends the runs under way past their deadline: a page of them, earliest deadline first, read
-     * through an index of the runs under way with a deadline.
-     */
-    static final Duration DEADLINE_CHECK = Duration.ofSeconds(5);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -99,9 +96,10 @@ public final class Maintenance {
     private Instant lastKeyCheck = Instant.EPOCH;
     private Instant lastStoppedRestartCheck = Instant.EPOCH;
     private Instant lastChildrenCheck = Instant.EPOCH;
-    private Instant lastDeadlineCheck = Instant.EPOCH;
     /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
     private Optional<String> childrenAwaitsFrom = Optional.empty();
+    /** Where the next look for runs past their deadline starts: after this one, or at the first due. */
+    private Optional<RunDeadline> deadlinesFrom = Optional.empty();
     /**
      * Where the next look for keyed restarts stopped while their copy waits for its original's concurrency key
      * starts among the awaiting runs, newest first: after this run, or at the newest.
@@ -221,12 +219,11 @@ public final class Maintenance {
                 lastChildrenCheck = now;
             }
         });
-        step("run deadlines", now, () -> {
-            if (Duration.between(lastDeadlineCheck, now).compareTo(DEADLINE_CHECK) >= 0) {
-                runDeadlines.timeOutDue(BATCH);
-                lastDeadlineCheck = now;
-            }
-        });
+        // Every sweep, as the due awaits: a run ends at the first sweep after its deadline, also in virtual time,
+        // where a look every few seconds missed a deadline the clock was moved to just after a look. The page is
+        // read through an index of the runs under way with a deadline, so a look that finds none costs next to
+        // nothing.
+        step("run deadlines", now, () -> deadlinesFrom = runDeadlines.timeOutDue(deadlinesFrom, BATCH));
         step("queue pauses", now, () -> {
             if (Duration.between(lastPauseCheck, now).compareTo(PAUSE_CHECK) >= 0) {
                 queuePauses.follow();

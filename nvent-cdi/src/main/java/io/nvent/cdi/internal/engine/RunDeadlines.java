@@ -6,6 +6,7 @@ import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import java.time.Clock;
@@ -45,19 +46,25 @@ final class RunDeadlines {
     }
 
     /**
-     * Ends up to {@code limit} runs past their deadline, earliest deadline first; the rest are left to the next
-     * sweeps. A run that cannot be ended now (the store briefly away) stays under way and is found again.
+     * Ends up to {@code limit} runs past their deadline, earliest deadline first, from after {@code after}; the rest
+     * are left to the next sweeps. A run that cannot be ended now (the store briefly away, or a row it cannot write)
+     * stays under way and is tried again when the pages come round to it: it holds up none due after it.
      *
-     * @return how many of them this call ended
+     * @return where the next page starts: after the last run of this one, or at the first due once this page came
+     *     back short
      */
-    int timeOutDue(int limit) {
-        int ended = 0;
-        for (String runId : store.runsPastDeadline(clock.instant(), limit)) {
-            if (timeOut(runId)) {
-                ended++;
+    Optional<RunDeadline> timeOutDue(Optional<RunDeadline> after, int limit) {
+        List<RunDeadline> page = store.runsPastDeadline(clock.instant(), after, limit);
+        for (RunDeadline due : page) {
+            try {
+                timeOut(due.runId());
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0401 run " + due.runId() + " is past its deadline ("
+                        + due.deadline() + ") and could not be ended as timed out; the maintenance sweep tries it"
+                        + " again on its next round, and goes on with the runs due after it", e);
             }
         }
-        return ended;
+        return page.size() < limit ? Optional.empty() : Optional.of(page.get(page.size() - 1));
     }
 
     /**

@@ -14,6 +14,7 @@ import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -134,16 +135,17 @@ public class MemoryFlowStore implements FlowStore {
     }
 
     @Override
-    public List<String> runsPastDeadline(Instant now, int limit) {
+    public List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1; was " + limit);
         }
-        List<String> due = new ArrayList<>();
-        for (Deadline deadline : deadlines) {
+        List<RunDeadline> due = new ArrayList<>();
+        for (Deadline deadline : after.map(a -> deadlines.tailSet(new Deadline(a.deadline(), a.runId()), false))
+                .orElse(deadlines)) {
             if (deadline.at().isAfter(now) || due.size() == limit) {
                 break;
             }
-            due.add(deadline.runId());
+            due.add(new RunDeadline(deadline.at(), deadline.runId()));
         }
         return due;
     }

@@ -152,10 +152,6 @@ public final class FlowGraphValidator {
         }
     }
 
-    /**
-     * A delay so long that its due time would not fit an instant (or a database's timestamp) failed
-     * with an ArithmeticException only when a run first waited on it; it is a mistake, found here.
-     */
     /** A flow's run timeout is declared once, on its entry step, and bounded as a start's. */
     private static void checkRunTimeout(StepDeclaration step, String where, List<String> problems) {
         if (step.runTimeoutMs() == 0) {
@@ -171,6 +167,10 @@ public final class FlowGraphValidator {
         }
     }
 
+    /**
+     * A delay so long that its due time would not fit an instant (or a database's timestamp) failed
+     * with an ArithmeticException only when a run first waited on it; it is a mistake, found here.
+     */
     private static void checkLongestDelay(String where, String attribute, long millis, List<String> problems) {
         if (millis > StartOptions.LONGEST_DELAY.toMillis()) {
             problems.add(where + attribute + " = " + millis + " is longer than StartOptions.LONGEST_DELAY ("

@@ -22,10 +22,17 @@ import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.registry.FlowGraphValidator;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.locks.LockSupport;
@@ -142,7 +149,7 @@ class RunTimeoutTest {
         h.sweep();
         assertThat(h.engine.run(runId).orElseThrow().status()).as("a second before").isEqualTo(RunStatus.AWAITING);
 
-        h.clock.advance(Maintenance.DEADLINE_CHECK);   // the sweep looks for runs past their deadline this often
+        h.clock.advance(Duration.ofSeconds(1));   // the next sweep, a second later, ends it
         h.sweep();
 
         RunInfo run = h.engine.run(runId).orElseThrow();
@@ -185,7 +192,7 @@ class RunTimeoutTest {
         h.sweep();
 
         assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).hasSize(1);
-        assertThat(h.store.runsPastDeadline(h.clock.instant(), 10)).isEmpty();
+        assertThat(h.store.runsPastDeadline(h.clock.instant(), Optional.empty(), 10)).isEmpty();
     }
 
     /** What an instance does that found the run past its deadline just before another ended it. */
@@ -263,7 +270,7 @@ class RunTimeoutTest {
         h.clock.advance(TWO_DAYS.minusSeconds(1));
         h.sweep();
         assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
-        h.clock.advance(Maintenance.DEADLINE_CHECK);
+        h.clock.advance(Duration.ofSeconds(1));
         h.sweep();
         assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
         assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).hasSize(2);
@@ -308,6 +315,64 @@ class RunTimeoutTest {
             assertThatThrownBy(() -> old.engine.start("quick", "{}"))
                     .isInstanceOf(UnsupportedByAdapterException.class)
                     .hasMessageContaining("NVENT-0292").hasMessageContaining("flow 'quick'");
+        }
+    }
+
+    /** A store that cannot write some runs, as a database refusing one row, for as long as the test likes. */
+    private static final class StoreFailingToChange extends MemoryFlowStore {
+        final Set<String> unwritable = ConcurrentHashMap.newKeySet();
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (unwritable.contains(runId)) {
+                throw new IllegalStateException("run " + runId + " cannot be written");
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    /** A run awaiting with a deadline {@code timeout} after the harness's start, stored as such. */
+    private static String awaitingRunIn(MemoryFlowStore store, Duration timeout) {
+        String runId = UUID.randomUUID().toString();
+        store.createRun(RunRecord.started(runId, "order", "{}", Optional.empty(), EngineHarness.START)
+                .withStatus(RunStatus.AWAITING, EngineHarness.START).withTimeout(timeout, EngineHarness.START), List.of());
+        return runId;
+    }
+
+    private static EngineHarness over(MemoryFlowStore store) {
+        return EngineHarness.over(store, new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("deadline-worker")),
+                new Take(), new Ship());
+    }
+
+    @Test
+    void aRunWhoseEndKeepsFailingHoldsUpNoRunDueAfterIt() {
+        StoreFailingToChange store = new StoreFailingToChange();
+        try (EngineHarness failing = over(store)) {
+            store.unwritable.add(awaitingRunIn(store, Duration.ofHours(1)));
+            String later = awaitingRunIn(store, Duration.ofHours(2));
+
+            failing.clock.advance(Duration.ofHours(3));
+            failing.sweep();
+
+            assertThat(failing.engine.run(later).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+        }
+    }
+
+    @Test
+    void aPageOfRunsWhoseEndKeepsFailingHoldsUpNoRunDueAfterThem() {
+        StoreFailingToChange store = new StoreFailingToChange();
+        try (EngineHarness failing = over(store)) {
+            for (int i = 0; i <= Maintenance.BATCH; i++) {
+                store.unwritable.add(awaitingRunIn(store, Duration.ofHours(1)));
+            }
+            String later = awaitingRunIn(store, Duration.ofHours(2));
+
+            failing.clock.advance(Duration.ofHours(3));
+            failing.sweep();
+            failing.clock.advance(Duration.ofSeconds(1));
+            failing.sweep();
+
+            assertThat(failing.engine.run(later).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
         }
     }
 }

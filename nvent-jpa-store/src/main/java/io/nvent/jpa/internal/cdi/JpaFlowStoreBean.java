@@ -15,6 +15,7 @@ import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RetentionPurge;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
@@ -165,8 +166,8 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
-    public List<String> runsPastDeadline(Instant now, int limit) {
-        return delegate().runsPastDeadline(now, limit);
+    public List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
+        return delegate().runsPastDeadline(now, after, limit);
     }
 
     @Override
