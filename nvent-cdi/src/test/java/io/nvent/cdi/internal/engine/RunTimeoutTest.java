@@ -169,7 +169,6 @@ class RunTimeoutTest {
         String runId = awaitingOrder(StartOptions.DEFAULTS);
         h.clock.advance(TWO_DAYS);
         h.sweep();
-        h.clock.advance(Maintenance.DEADLINE_CHECK);
         h.sweep();
 
         assertThat(h.hooksOf(RunEnded.class)).singleElement().satisfies(end -> {
