@@ -934,8 +934,9 @@ final class AwaitResolution {
     private void fireHook(Object event) {
         try {
             hooks.accept(event);
-        } catch (RuntimeException e) {
-            // A failing application hook must not undo or block the run's progress.
+        } catch (RuntimeException | Error e) {
+            // A failing application hook must not undo or block the run's progress; an Error neither (a class the
+            // observer cannot load): it is fired in the middle of a start, a resolution or a key handed on.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0121 an await hook failed for " + event, e);
         }
     }

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitRegistered;
+import io.nvent.AwaitResolved;
 import io.nvent.AwaitType;
 import io.nvent.BulkCancel;
 import io.nvent.FlowStep;
@@ -249,6 +250,31 @@ class RunLifecycleHooksTest {
             h.awaitStatus(first, RunStatus.FAILED);
             h.awaitStatus(second, RunStatus.FAILED);
             assertThat(h.hooksOf(StepFailed.class)).extracting(StepFailed::runId).containsExactly(first, second);
+        } finally {
+            chargeMayFail = new CountDownLatch(0);
+        }
+    }
+
+    @Test
+    void anAwaitHookThatThrowsAnErrorNeitherFailsAKeyedStartNorHoldsUpTheKeyOrTheEnd() {
+        chargeMayFail = new CountDownLatch(1);
+        try (EngineHarness h = engine()) {
+            h.onHook = event -> {
+                if (event instanceof AwaitResolved) {
+                    throw new NoClassDefFoundError("io/acme/Pager");
+                }
+            };
+            StartOptions sameCustomer = StartOptions.newBuilder().concurrencyKey("customer-8").build();
+            String first = h.engine.start("charge", Map.of(), sameCustomer).runId();
+            h.awaitStatus(first, RunStatus.RUNNING);
+            String second = h.engine.start("charge", Map.of(), sameCustomer).runId();
+            h.awaitStatus(second, RunStatus.AWAITING);
+
+            chargeMayFail.countDown();
+
+            h.awaitStatus(second, RunStatus.FAILED);
+            assertThat(endsOf(h, first, 1)).as("the first run's end, told after its key was handed on")
+                    .singleElement().extracting(RunEnded::status).isEqualTo(RunStatus.FAILED);
         } finally {
             chargeMayFail = new CountDownLatch(0);
         }
