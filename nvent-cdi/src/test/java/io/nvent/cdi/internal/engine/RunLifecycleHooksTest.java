@@ -92,6 +92,16 @@ class RunLifecycleHooksTest {
         };
     }
 
+    /** Two charges with one concurrency key: the first running (held by {@link #chargeMayFail}), the second waiting. */
+    private static List<String> twoChargesOfOneCustomer(EngineHarness h, String key) {
+        StartOptions sameCustomer = StartOptions.newBuilder().concurrencyKey(key).build();
+        String first = h.engine.start("charge", Map.of(), sameCustomer).runId();
+        h.awaitStatus(first, RunStatus.RUNNING);
+        String second = h.engine.start("charge", Map.of(), sameCustomer).runId();
+        h.awaitStatus(second, RunStatus.AWAITING);
+        return List.of(first, second);
+    }
+
     private static EngineHarness engine() {
         return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline(), new DeclinedCharge());
     }
@@ -239,11 +249,9 @@ class RunLifecycleHooksTest {
         chargeMayFail = new CountDownLatch(1);
         try (EngineHarness h = engine()) {
             observerThrowsAnError(h);
-            StartOptions sameCustomer = StartOptions.newBuilder().concurrencyKey("customer-7").build();
-            String first = h.engine.start("charge", Map.of(), sameCustomer).runId();
-            h.awaitStatus(first, RunStatus.RUNNING);
-            String second = h.engine.start("charge", Map.of(), sameCustomer).runId();
-            h.awaitStatus(second, RunStatus.AWAITING);
+            List<String> charges = twoChargesOfOneCustomer(h, "customer-7");
+            String first = charges.get(0);
+            String second = charges.get(1);
 
             chargeMayFail.countDown();
 
@@ -264,11 +272,9 @@ class RunLifecycleHooksTest {
                     throw new NoClassDefFoundError("io/acme/Pager");
                 }
             };
-            StartOptions sameCustomer = StartOptions.newBuilder().concurrencyKey("customer-8").build();
-            String first = h.engine.start("charge", Map.of(), sameCustomer).runId();
-            h.awaitStatus(first, RunStatus.RUNNING);
-            String second = h.engine.start("charge", Map.of(), sameCustomer).runId();
-            h.awaitStatus(second, RunStatus.AWAITING);
+            List<String> charges = twoChargesOfOneCustomer(h, "customer-8");
+            String first = charges.get(0);
+            String second = charges.get(1);
 
             chargeMayFail.countDown();
 
