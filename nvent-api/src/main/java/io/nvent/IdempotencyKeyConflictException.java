@@ -1,6 +1,8 @@
 package io.nvent;
 
+import java.time.Duration;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 
@@ -107,6 +109,31 @@ public class IdempotencyKeyConflictException extends NventException {
                 + Objects.requireNonNull(idempotencyKey, "idempotencyKey") + "' of flow '"
                 + Objects.requireNonNull(flow, "flow") + "' already started run " + Objects.requireNonNull(runId, "runId")
                 + " with the same input and " + described(earlierLabels) + "; this start gives " + described(labels)
+                + ", so it is another request; nothing was started; a new request needs a new key",
+                flow, idempotencyKey, runId);
+    }
+
+    /**
+     * A conflict of a start that gives the input and labels of the run its key started, but its own timeout
+     * ({@link StartOptions#timeout()}) other than the one that run was started with, with a message (NVENT-0216) that
+     * names the flow, the key, the earlier run and both timeouts: the earlier run's deadline is not this start's.
+     *
+     * @param flow the flow the key was used for
+     * @param idempotencyKey the key
+     * @param runId the run the key started first
+     * @param earlierTimeout the timeout that run was started with; empty for none
+     * @param timeout the timeout the start gives
+     * @return the conflict
+     * @throws NullPointerException if an argument is {@code null}
+     * @since 0.2
+     */
+    public static IdempotencyKeyConflictException ofTimeout(String flow, String idempotencyKey, String runId,
+                                                            Optional<Duration> earlierTimeout, Duration timeout) {
+        return new IdempotencyKeyConflictException("NVENT-0216 idempotency key '"
+                + Objects.requireNonNull(idempotencyKey, "idempotencyKey") + "' of flow '"
+                + Objects.requireNonNull(flow, "flow") + "' already started run " + Objects.requireNonNull(runId, "runId")
+                + " with the same input and " + earlierTimeout.map(t -> "timeout " + t).orElse("no timeout")
+                + "; this start gives timeout " + Objects.requireNonNull(timeout, "timeout")
                 + ", so it is another request; nothing was started; a new request needs a new key",
                 flow, idempotencyKey, runId);
     }

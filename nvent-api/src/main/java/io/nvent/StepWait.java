@@ -26,11 +26,15 @@ import java.util.Optional;
  *                 keeps it; empty for every other wait, and for a step that reported none (since 0.2)
  * @param awaitType the type of the await, with {@code awaitId}: a {@link AwaitType#CONCURRENCY_KEY} await cannot
  *                  be resolved by hand (since 0.2)
+ * @param runDeadline when the run times out ({@link RunInfo#deadline()}), where that comes first: before
+ *                    {@code until}, or for a wait that has no {@code until}; the {@code detail} then ends with
+ *                    "the run times out at … first" (or, without {@code until}, "the run times out at …"). Empty
+ *                    for a run without a deadline and for a wait that ends by itself before it (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
                        Optional<String> awaitId, String detail, Optional<StepProgress> progress,
-                       Optional<AwaitType> awaitType) {
+                       Optional<AwaitType> awaitType, Optional<Instant> runDeadline) {
 
     /** What a step waits for. */
     public enum Reason {
@@ -118,6 +122,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param detail the same in words for an operator
      * @param progress how far a running step's attempt has come, as it last reported it; empty if not
      * @param awaitType the type of the await, with {@code awaitId}; empty if not
+     * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
      * @throws NullPointerException if a component is {@code null}
      * @since 0.2
      */
@@ -131,6 +136,47 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         Objects.requireNonNull(detail, "detail");
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(awaitType, "awaitType");
+        Objects.requireNonNull(runDeadline, "runDeadline");
+    }
+
+    /**
+     * A wait without the run's deadline: a run without one, or a wait that ends by itself before it.
+     *
+     * @param step the step
+     * @param status its status
+     * @param reason what it waits for
+     * @param queue the queue of the step's job, or empty
+     * @param until when the wait ends by itself
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @param progress how far a running step's attempt has come, as it last reported it; empty if not
+     * @param awaitType the type of the await, with {@code awaitId}; empty if not
+     * @throws NullPointerException if a component is {@code null}
+     * @since 0.2
+     */
+    public StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                    Optional<String> awaitId, String detail, Optional<StepProgress> progress,
+                    Optional<AwaitType> awaitType) {
+        this(step, status, reason, queue, until, awaitId, detail, progress, awaitType, Optional.empty());
+    }
+
+    /**
+     * This wait as it reads on a run that times out at {@code deadline}: with {@link #runDeadline()} and the
+     * detail saying so, where the deadline comes before {@link #until()} or there is none; else this wait.
+     *
+     * @param deadline when the run times out
+     * @return the wait that says it, or this one
+     * @throws NullPointerException if {@code deadline} is {@code null}
+     * @since 0.2
+     */
+    public StepWait beforeRunDeadline(Instant deadline) {
+        Objects.requireNonNull(deadline, "deadline");
+        if (until.isPresent() && !deadline.isBefore(until.get())) {
+            return this;
+        }
+        String said = detail + "; the run times out at " + deadline + (until.isPresent() ? " first" : "");
+        return new StepWait(step, status, reason, queue, until, awaitId, said, progress, awaitType,
+                Optional.of(deadline));
     }
 
     /**

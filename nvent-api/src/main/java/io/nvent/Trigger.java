@@ -20,7 +20,7 @@ import java.lang.annotation.Target;
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H",
- *          labels = {"nightly", "billing"})
+ *          labels = {"nightly", "billing"}, runTimeout = "PT2H")
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
@@ -185,6 +185,19 @@ public @interface Trigger {
      * @since 0.2
      */
     String[] labels() default {};
+
+    /**
+     * How long each run the trigger starts may take, start to end, as ISO-8601 text such as {@code "PT2H"}: every run
+     * of its fires gets this deadline ({@link StartOptions#timeout()}), over the flow's own
+     * ({@link FlowStep#runTimeoutMs()}); a fire whose options give a timeout starts its runs with that one. Text that
+     * is no duration, or a duration that is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT},
+     * fails the deployment naming the trigger.
+     *
+     * @return the timeout; empty for the flow's own
+     * @see TriggerSpec#runTimeout()
+     * @since 0.2
+     */
+    String runTimeout() default "";
 
     /**
      * Shown in the UI.

@@ -62,6 +62,11 @@ import java.util.TreeSet;
  * rules as a start's ({@code NVENT-0286}, {@code NVENT-0287}). A fire whose own options give labels too starts
  * its runs with both, the union, at most {@value StartOptions#MAX_LABELS} in all ({@link #labelsWith}).
  *
+ * <p>A trigger may bound the runs it starts ({@link StartOptions#timeout()}): every run of its fires starts with its
+ * {@code runTimeout}, which wins over the flow's own ({@link FlowStep#runTimeoutMs()}); a fire whose own options give a
+ * timeout starts its runs with that one. Positive, at most {@link StartOptions#LONGEST_RUN_TIMEOUT}
+ * ({@code NVENT-0215}).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -82,13 +87,16 @@ import java.util.TreeSet;
  * @param concurrencyLimit how many runs of one of its keys may be under way at a time, 1 to
  *     {@link StartOptions#MAX_CONCURRENCY_LIMIT} (see above; since 0.2)
  * @param labels labels every run the trigger starts carries, sorted; empty for none (see above; since 0.2)
+ * @param runTimeout how long each run the trigger starts may take (see above); empty for its flow's own run timeout
+ *     (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
                           Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
-                          Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels) {
+                          Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
+                          Optional<Duration> runTimeout) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -142,6 +150,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
      * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
      * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -154,8 +163,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     or the concurrency key settings break a rule of {@link #checkConcurrencyKey} (NVENT-0266,
      *     NVENT-0268, NVENT-0269); or the concurrency limit breaks a rule of {@link #checkConcurrencyLimit}
      *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
-     *     NVENT-0287)
-     * @since 0.2, the constructor with the misfire, concurrency key and label components; {@link #TriggerSpec(String, TriggerType, List,
+     *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
+     *     (NVENT-0215)
+     * @since 0.2, the constructor with the misfire, concurrency key, label and run timeout components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -173,6 +183,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         checkConcurrencyKey(name, type, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix);
         checkConcurrencyLimit(name, concurrencyLimit, concurrencyKey, concurrencyKeyFrom);
         labels = StartOptions.requireValidLabels(labels);
+        Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -206,6 +217,38 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec whose runs take their flow's own run timeout.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
+     * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, Optional.empty());
     }
 
     /**
@@ -481,6 +524,30 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     /**
+     * Checks a trigger's run timeout as {@link TriggerSpec} does; for callers that read it before they build a spec
+     * (an annotation, a request).
+     *
+     * @param name the trigger's name, for the message
+     * @param runTimeout the timeout
+     * @return the timeout
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException if it is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
+     *     (NVENT-0215)
+     * @since 0.2
+     */
+    public static Duration checkRunTimeout(String name, Duration runTimeout) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(runTimeout, "runTimeout");
+        if (runTimeout.isNegative() || runTimeout.isZero()
+                || runTimeout.compareTo(StartOptions.LONGEST_RUN_TIMEOUT) > 0) {
+            throw new IllegalArgumentException("NVENT-0215 the run timeout of trigger '" + name + "' is "
+                    + durationText(runTimeout) + "; it must be positive and at most "
+                    + StartOptions.LONGEST_RUN_TIMEOUT.toDays() + " days (StartOptions.LONGEST_RUN_TIMEOUT)");
+        }
+        return runTimeout;
+    }
+
+    /**
      * Why a duration cannot be a schedule's interval ({@code every}) or misfire grace, if it cannot: both
      * are whole seconds from {@link #MIN_EVERY} to {@link #MAX_EVERY}, the year {@link #MAX_MISFIRE_GRACE}
      * is too. For
@@ -549,6 +616,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKey.ifPresent(builder::concurrencyKey);
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
+        runTimeout.ifPresent(builder::runTimeout);
         return builder.concurrencyLimit(concurrencyLimit).labels(labels);
     }
 
@@ -561,7 +629,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels);
+                labels, runTimeout);
     }
 
     /**
@@ -574,7 +642,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels);
+                labels, runTimeout);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -596,6 +664,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private String concurrencyKeyPrefix;
         private int concurrencyLimit = 1;
         private Set<String> labels = Set.of();
+        private Duration runTimeout;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -820,6 +889,21 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * How long each run the trigger starts may take, start to end (see the class description): wins over the
+         * flow's own run timeout, and a fire's own {@link StartOptions#timeout()} wins over it.
+         *
+         * @param value the timeout; positive, at most {@link StartOptions#LONGEST_RUN_TIMEOUT}; {@code null} for the
+         *     flow's own
+         * @return this builder
+         * @throws IllegalArgumentException ({@code NVENT-0215}) if the timeout is out of range
+         * @since 0.2
+         */
+        public Builder runTimeout(Duration value) {
+            this.runTimeout = value == null ? null : checkRunTimeout(name, value);
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -832,7 +916,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(every), timezone, Optional.ofNullable(event).map(String::trim),
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
-                    Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels);
+                    Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
+                    Optional.ofNullable(runTimeout));
         }
     }
 }

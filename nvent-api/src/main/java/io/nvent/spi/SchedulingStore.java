@@ -1160,6 +1160,19 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps a trigger's {@link io.nvent.TriggerSpec#runTimeout()} with the rest of its
+     * {@link TriggerRecord#spec()}. The default, for a store written for nvent 0.1, which would hand the trigger back
+     * without it: {@code false}, and the engine refuses a trigger with a run timeout created or changed at run time
+     * rather than let its runs go without their deadline (it warns of a declared one).
+     *
+     * @return {@code true} for a store that keeps it (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerRunTimeouts() {
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

@@ -108,7 +108,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
-            + "concurrency_limit, labels_text";
+            + "concurrency_limit, labels_text, run_timeout_ms";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16). */
@@ -493,6 +493,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return true;
     }
 
+    /** In the column flow_trigger.run_timeout_ms (V32). */
+    @Override
+    public boolean keepsTriggerRunTimeouts() {
+        return true;
+    }
+
     /** In the column flow_trigger.labels_text (V29). */
     @Override
     public boolean keepsTriggerLabels() {
@@ -827,7 +833,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -839,7 +845,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_key_from = excluded.concurrency_key_from, "
                         + "concurrency_key_prefix = excluded.concurrency_key_prefix, "
                         + "concurrency_limit = excluded.concurrency_limit, labels_text = excluded.labels_text, "
-                        + "version = t.version + 1")) {
+                        + "run_timeout_ms = excluded.run_timeout_ms, version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
                 }
@@ -872,7 +878,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -934,7 +940,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
                 + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, labels_text = ?, "
-                + "version = version + 1 "
+                + "run_timeout_ms = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -976,6 +982,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         setLimit(statement, i++, spec.concurrencyLimit());
         // As the run's labels are kept (V28); null without labels, as for every trigger stored before schema V29.
         statement.setString(i++, RunEntity.labelsText(spec.labels()));
+        // As the run's timeout is kept (V31); null without one, as for every trigger stored before schema V32.
+        statement.setObject(i++, spec.runTimeout().map(Duration::toMillis).orElse(null), Types.BIGINT);
         return i;
     }
 
@@ -1082,7 +1090,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 ZoneId.of(row.getString(6)), Optional.ofNullable(row.getString(7)),
                 Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace,
                 concurrencyKey, concurrencyKeyFrom, Optional.ofNullable(row.getString(21)), concurrencyLimit,
-                RunEntity.labels(row.getString(23)));
+                RunEntity.labels(row.getString(23)),
+                Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }

@@ -59,7 +59,8 @@ final class SchemaMigrator {
             "V27__concurrency_key_settle.sql",
             "V28__run_label.sql", "V29__trigger_labels.sql",
             "V30__run_parent_under_way.sql",
-            "V31__run_deadline.sql");
+            "V31__run_deadline.sql",
+            "V32__trigger_run_timeout.sql");
 
     private SchemaMigrator() {
     }

@@ -385,6 +385,29 @@ public final class FlowEngine implements FlowService {
         return store.keepsLabels();
     }
 
+    /** Whether the run store keeps run deadlines ({@link FlowStore#keepsDeadlines}): a trigger's timeout needs them. */
+    boolean keepsDeadlines() {
+        return store.keepsDeadlines();
+    }
+
+    /**
+     * Warns, once at startup, of each flow whose entry step declares a run timeout that the run store cannot keep:
+     * every start of it is refused ({@link FlowStore#requireDeadlines}) until the store keeps deadlines.
+     */
+    void warnIfRunTimeoutsNotKept() {
+        if (store.keepsDeadlines()) {
+            return;
+        }
+        for (FlowDefinition flow : registry.flows()) {
+            flow.entry().runTimeout().ifPresent(timeout -> LOG.log(System.Logger.Level.WARNING, "NVENT-0402 flow '"
+                    + flow.name() + "' declares run timeout " + timeout + " on its entry step '" + flow.entry().name()
+                    + "' (@FlowStep(runTimeoutMs)), but run store " + runStoreName() + " keeps no run deadlines"
+                    + " (FlowStore.keepsDeadlines is false, written for nvent 0.1): every start of it is refused ("
+                    + FlowStore.DEADLINES_UNSUPPORTED + ") until the store keeps them (the memory or the JPA store)"
+                    + " or the flow declares none"));
+        }
+    }
+
     /** The run store's class, to name it in a message. */
     String runStoreName() {
         return store.getClass().getName();
@@ -456,7 +479,8 @@ public final class FlowEngine implements FlowService {
                     options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
         }
         return startOnce(flow, inputJson, parentRunId, key.get(), data.str("idempotencyKey", key.get().key()), delay,
-                concurrencyKey, options.concurrencyLimit(), options.labels(), runTimeout(flow, options));
+                concurrencyKey, options.concurrencyLimit(), options.labels(), options.timeout(),
+                runTimeout(flow, options));
     }
 
     /**
@@ -518,19 +542,21 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Starts a run of {@code flow} holding the key, unless a run holds it: then it is the run an
-     * earlier start with the same key created, and must have had the same input if the key says so. A
+     * earlier start with the same key created, and must have had the same input if the key says so (and a caller's
+     * key the same labels and, where the start gives its own timeout, the same timeout). A
      * deleted run frees its key, and the next start gets a new run with a new id: an id of its own,
      * since queues remember the jobs of a run id long after the run is gone.
      */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
-                                 int concurrencyLimit, Set<String> labels, Optional<Duration> timeout) {
+                                 int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
+                                 Optional<Duration> timeout) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
         synchronized (stripeOf(storedKey)) {
             return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
-                    concurrencyKey, concurrencyLimit, labels, timeout);
+                    concurrencyKey, concurrencyLimit, labels, ownTimeout, timeout);
         }
     }
 
@@ -538,8 +564,8 @@ public final class FlowEngine implements FlowService {
                                               StartKey key, String storedKey, JsonText startData,
                                               Optional<Duration> delay, Optional<String> concurrencyKey,
                                               int concurrencyLimit, Set<String> labels,
-                                              Optional<Duration> timeout) {
-        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels);
+                                              Optional<Duration> ownTimeout, Optional<Duration> timeout) {
+        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout);
         if (earlier.isPresent()) {
             return earlier.get();
         }
@@ -549,7 +575,7 @@ public final class FlowEngine implements FlowService {
                     flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
                     concurrencyKey, concurrencyLimit, labels, timeout), true);
         } catch (NventException raced) {
-            return earlierStart(storedKey, flow.name(), key, inputJson, labels).orElseThrow(() -> raced);
+            return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> raced);
         }
     }
 
@@ -586,8 +612,13 @@ public final class FlowEngine implements FlowService {
         return store.findRunByKey(storedKey).or(() -> store.findRun(storedKey));
     }
 
+    /**
+     * @param ownTimeout the start's own timeout ({@link StartOptions#timeout()}), compared for a caller's key with the
+     *     timeout the earlier run was started with (its own or its flow's): its length, which a retry of the run keeps
+     *     while it moves the deadline; empty compares none
+     */
     private Optional<StartedRun> earlierStart(String storedKey, String flow, StartKey key, String inputJson,
-                                              Set<String> labels) {
+                                              Set<String> labels, Optional<Duration> ownTimeout) {
         // A step execution's keys are newer than runs identified by their key: one read, not two.
         Optional<RunRecord> holder = key.sameInput() ? runHoldingKey(storedKey) : store.findRunByKey(storedKey);
         return holder.map(run -> {
@@ -603,6 +634,10 @@ public final class FlowEngine implements FlowService {
             // As sets: the order a caller gives them in, or a label given twice, makes no other request.
             if (key.sameLabels() && !run.labels().equals(labels)) {
                 throw IdempotencyKeyConflictException.ofLabels(flow, key.key(), run.runId(), run.labels(), labels);
+            }
+            if (key.sameLabels() && ownTimeout.isPresent() && !run.timeout().equals(ownTimeout)) {
+                throw IdempotencyKeyConflictException.ofTimeout(flow, key.key(), run.runId(), run.timeout(),
+                        ownTimeout.get());
             }
             return new StartedRun(run.runId(), false);
         });
@@ -632,7 +667,8 @@ public final class FlowEngine implements FlowService {
         if (key.isPresent()) {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
-                    options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options));
+                    options.concurrencyKey(), options.concurrencyLimit(), options.labels(), Optional.empty(),
+                    runTimeout(flow, options));
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
@@ -1110,7 +1146,8 @@ public final class FlowEngine implements FlowService {
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
-                store::childRunCounts, clock.instant()).of(run);
+                store::childRunCounts, clock.instant()).of(run).stream()
+                .map(wait -> run.deadline().map(wait::beforeRunDeadline).orElse(wait)).toList();
     }
 
     /**

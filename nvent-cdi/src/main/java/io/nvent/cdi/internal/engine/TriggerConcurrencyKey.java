@@ -46,6 +46,7 @@ final class TriggerConcurrencyKey {
         StartOptions.Builder options = StartOptions.newBuilder().concurrencyKey(own.get(), trigger.concurrencyLimit());
         given.idempotencyKey().ifPresent(options::idempotencyKey);
         given.delay().ifPresent(options::delay);
+        given.timeout().ifPresent(options::timeout);
         options.labels(given.labels());
         return options.build();
     }

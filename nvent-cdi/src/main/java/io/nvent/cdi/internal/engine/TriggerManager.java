@@ -170,9 +170,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Set<String> rescheduled = new HashSet<>();
         // A changed misfire policy is no reason to fire: the ticks were missed under the old one.
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
+        // Here, as both the container's and the embedded engine's start come here once.
+        engine.warnIfRunTimeoutsNotKept();
         for (TriggerSpec declared : declaredNow.values()) {
             warnIfLimitNotKept(declared);
             warnIfLabelsNotKept(declared);
+            warnIfRunTimeoutNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -214,6 +217,37 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         labelsNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0595 trigger '"
                 + declared.name() + "' is declared with labels " + declared.labels() + ", but " + why
                 + ": its fires start no labelled run until the store keeps them (the memory or the JPA store)"));
+    }
+
+    /**
+     * Warns of a declared trigger whose run timeout a store cannot keep: the scheduling store hands the trigger back
+     * without it, and its runs take their flow's; or the run store keeps no deadlines and refuses each of its runs. A
+     * trigger created at run time is refused instead ({@link #validate}).
+     */
+    private void warnIfRunTimeoutNotKept(TriggerSpec declared) {
+        runTimeoutNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0403 trigger '"
+                + declared.name() + "' is declared with run timeout " + declared.runTimeout().orElseThrow() + ", but "
+                + why + ": its fires start no run with it until the store keeps them (the memory or the JPA store)"));
+    }
+
+    /**
+     * Why a trigger's run timeout would not reach its runs, if it would not: the scheduling store keeps no trigger
+     * run timeouts (written for nvent 0.1; it hands the trigger back without it), or the run store keeps no deadlines
+     * (it refuses every run of the trigger).
+     */
+    private Optional<String> runTimeoutNotKept(TriggerSpec spec) {
+        if (spec.runTimeout().isEmpty()) {
+            return Optional.empty();
+        }
+        if (!store.keepsTriggerRunTimeouts()) {
+            return Optional.of("scheduling store " + store.getClass().getName() + " keeps no trigger run timeouts"
+                    + " (SchedulingStore.keepsTriggerRunTimeouts is false, written for nvent 0.1)");
+        }
+        if (!engine.keepsDeadlines()) {
+            return Optional.of("run store " + engine.runStoreName() + " keeps no run deadlines"
+                    + " (FlowStore.keepsDeadlines is false, written for nvent 0.1)");
+        }
+        return Optional.empty();
     }
 
     /**
@@ -510,11 +544,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * The trigger as the scheduling store hands it back: without labels where it keeps none (written for nvent 0.1),
-     * so that a declaration unchanged since the last start is not stored again at each one.
+     * The trigger as the scheduling store hands it back: without labels, or a run timeout, where it keeps none
+     * (written for nvent 0.1), so that a declaration unchanged since the last start is not stored again at each one.
      */
     private TriggerSpec asKept(TriggerSpec spec) {
-        return store.keepsTriggerLabels() || spec.labels().isEmpty() ? spec : spec.toBuilder().labels(Set.of()).build();
+        TriggerSpec kept = store.keepsTriggerLabels() || spec.labels().isEmpty() ? spec
+                : spec.toBuilder().labels(Set.of()).build();
+        return store.keepsTriggerRunTimeouts() || kept.runTimeout().isEmpty() ? kept
+                : kept.toBuilder().runTimeout(null).build();
     }
 
     /**
@@ -1063,17 +1100,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     // ---------------------------------------------------------------- internals
 
     /**
-     * The fire's options with the labels its runs carry: the trigger's and the options' own
-     * ({@link TriggerSpec#labelsWith}).
+     * The fire's options with the labels its runs carry, the trigger's and the options' own
+     * ({@link TriggerSpec#labelsWith}), and their timeout: the options' own, else the trigger's.
      *
      * @throws IllegalArgumentException if they are more than a run carries ({@link TriggerSpec#labelsWith})
      */
-    private static StartOptions labelled(TriggerSpec spec, StartOptions options) {
-        if (spec.labels().isEmpty()) {
+    private static StartOptions forRuns(TriggerSpec spec, StartOptions options) {
+        if (spec.labels().isEmpty() && (spec.runTimeout().isEmpty() || options.timeout().isPresent())) {
             return options;
         }
         return new StartOptions(options.idempotencyKey(), options.delay(), options.concurrencyKey(),
-                options.concurrencyLimit(), options.concurrencyLimitChosen(), spec.labelsWith(options.labels()));
+                options.concurrencyLimit(), options.concurrencyLimitChosen(), spec.labelsWith(options.labels()),
+                options.timeout().or(spec::runTimeout));
     }
 
     /**
@@ -1099,7 +1137,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Instant now = clock.instant();
         StartOptions keyed;
         try {
-            keyed = TriggerConcurrencyKey.startOptions(spec, payloadJson, labelled(spec, options));
+            keyed = TriggerConcurrencyKey.startOptions(spec, payloadJson, forRuns(spec, options));
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
@@ -1340,6 +1378,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + spec.labels() + ", but " + labelsNotKept.get() + ": its runs could not carry them; give the"
                     + " trigger no labels, or use a store that keeps them (the memory or the JPA store)");
         }
+        Optional<String> runTimeoutNotKept = runTimeoutNotKept(spec);
+        if (runTimeoutNotKept.isPresent()) {
+            // Stored, the trigger would start runs without their deadline, or none at all.
+            throw new UnsupportedByAdapterException("NVENT-0404 trigger '" + spec.name() + "' has run timeout "
+                    + spec.runTimeout().orElseThrow() + ", but " + runTimeoutNotKept.get() + ": its runs could not"
+                    + " time out after it; give the trigger no run timeout, or use a store that keeps it (the memory"
+                    + " or the JPA store)");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -1392,6 +1438,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (!spec.labels().isEmpty()) {
             data.strings("labels", spec.labels());
         }
+        spec.runTimeout().ifPresent(timeout -> data.str("runTimeout", timeout.toString()));
         return data.build();
     }
 }

@@ -303,6 +303,22 @@ public final class FlowGraphValidator {
         checkMisfire(where, trigger, problems);
         checkConcurrencyKey(where, trigger, problems);
         checkLabels(where, trigger, problems);
+        checkRunTimeout(where, trigger, problems);
+    }
+
+    private static void checkRunTimeout(String where, Trigger trigger, List<String> problems) {
+        if (trigger.runTimeout().isBlank()) {
+            return;
+        }
+        try {
+            TriggerSpec.checkRunTimeout(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
+                    Duration.parse(trigger.runTimeout().trim()));
+        } catch (DateTimeParseException e) {
+            problems.add(where + "runTimeout = \"" + trigger.runTimeout() + "\" is no ISO-8601 duration; write it as"
+                    + " \"PT2H\", \"PT30M\" or \"P2D\", or leave it out for the flow's own run timeout");
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
+        }
     }
 
     private static void checkLabels(String where, Trigger trigger, List<String> problems) {
@@ -363,6 +379,7 @@ public final class FlowGraphValidator {
                 if (first != null && (first.type() != trigger.type() || !first.cron().equals(trigger.cron())
                         || !first.every().equals(trigger.every()) || first.misfire() != trigger.misfire()
                         || !first.misfireGrace().equals(trigger.misfireGrace())
+                        || !first.runTimeout().equals(trigger.runTimeout())
                         || !first.concurrencyKey().equals(trigger.concurrencyKey())
                         || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())

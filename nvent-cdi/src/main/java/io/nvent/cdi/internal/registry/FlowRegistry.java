@@ -117,6 +117,9 @@ public final class FlowRegistry {
                 spec.concurrencyKey(blankAsNone(t.concurrencyKey())).concurrencyKeyFrom(blankAsNone(t.concurrencyKeyFrom()))
                         .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix())).concurrencyLimit(t.concurrencyLimit())
                         .labels(t.labels());
+                if (!t.runTimeout().isBlank()) {
+                    spec.runTimeout(java.time.Duration.parse(t.runTimeout().trim()));
+                }
                 triggers.put(t.name(), spec.build());
             }
         }

@@ -389,6 +389,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsTriggerRunTimeouts() {
+        return delegate().keepsTriggerRunTimeouts();
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }
