@@ -488,7 +488,10 @@ function reached(p) {
 /** A wait's detail without the progress the server adds to it in words: the bar shows it, and live. */
 function withoutProgress(wait) {
   const cut = wait.progress ? wait.detail.indexOf('; reported ') : -1;
-  return cut < 0 ? wait.detail : wait.detail.slice(0, cut);
+  if (cut < 0) return wait.detail;
+  // The run's deadline, said after the progress where it comes first (runDeadline), stays.
+  const deadline = wait.runDeadline ? wait.detail.indexOf('; the run times out at ', cut) : -1;
+  return wait.detail.slice(0, cut) + (deadline < 0 ? '' : wait.detail.slice(deadline));
 }
 
 /**

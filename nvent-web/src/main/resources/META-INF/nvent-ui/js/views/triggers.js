@@ -405,6 +405,9 @@ export function triggerView(ctx) {
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),
       h('dt', {}, 'Labels'), h('dd', { id: 'trigger-labels' }, labelTags(t) || h('span', { class: 'muted' }, 'none: its runs carry the labels of a fire\'s options only')),
+      h('dt', {}, 'Run timeout'), h('dd', { id: 'trigger-run-timeout' }, t.runTimeout
+        ? [h('code', {}, t.runTimeout), h('span', { class: 'muted small' }, ' each run it starts times out after this, unless a fire gives its own')]
+        : h('span', { class: 'muted' }, 'none: its runs take their flow\'s own')),
       h('dt', {}, 'Last error'), h('dd', { class: t.stats.lastError ? 'error-line' : 'muted' }, t.stats.lastError || 'none'));
     const s = t.stats;
     fill(kpis,
@@ -722,6 +725,12 @@ function triggerForm(ctx, existing) {
   const labelFields = h('div', { id: 'tf-labels-fields' },
     h('div', { class: 'field' }, h('label', { for: 'tf-labels' }, 'Labels (optional)'), labelsInput),
     h('div', { class: 'hint' }, 'Every run the trigger starts carries these labels, to find its runs by (up to 10, each 1 to 64 characters).'));
+  // ISO-8601 as typed; the server checks it (400 naming runTimeout).
+  const runTimeoutInput = h('input', { type: 'text', id: 'tf-run-timeout', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. PT2H',
+    value: existing && existing.runTimeout ? existing.runTimeout : '', oninput: () => renderApi() });
+  const runTimeoutFields = h('div', { id: 'tf-run-timeout-fields' },
+    h('div', { class: 'field' }, h('label', { for: 'tf-run-timeout' }, 'Run timeout (optional)'), runTimeoutInput),
+    h('div', { class: 'hint' }, 'How long each run the trigger starts may take (an ISO-8601 duration such as PT2H, at most 366 days): over the flow\'s own run timeout.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -730,7 +739,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields, keyFields, labelFields,
+    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -939,6 +948,9 @@ function triggerForm(ctx, existing) {
     const labels = labelsInput.value.split(',').map((l) => l.trim()).filter((l) => l !== '');
     if (labels.length) body.labels = labels;
     else if (editing && existing.labels) body.labels = null;   // removes them
+    const runTimeout = runTimeoutInput.value.trim();
+    if (runTimeout !== '') body.runTimeout = runTimeout;
+    else if (editing && existing.runTimeout) body.runTimeout = null;   // its runs take their flow's own again
     return body;
   }
   function renderApi() {

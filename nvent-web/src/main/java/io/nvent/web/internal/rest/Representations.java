@@ -207,6 +207,8 @@ public final class Representations {
                 .add("awaitType", wait.awaitType().map(type -> (JsonValue) JSON.createValue(
                         type.name().toLowerCase(Locale.ROOT))).orElse(JsonValue.NULL))
                 .add("detail", wait.detail())
+                .add("runDeadline", wait.runDeadline().map(t -> (JsonValue) JSON.createValue(t.toString()))
+                        .orElse(JsonValue.NULL))
                 .add("progress", wait.progress().map(p -> (JsonValue) progress(p)).orElse(JsonValue.NULL))
                 .build();
     }

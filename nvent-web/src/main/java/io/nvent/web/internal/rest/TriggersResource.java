@@ -63,7 +63,7 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -459,6 +459,9 @@ public class TriggersResource {
         // Given replaces, null removes them, none keeps the old ones; a label the rules refuse is a 400 naming it.
         spec.labels(body.has("labels") ? body.strings("labels", "labels").orElse(List.of())
                 : old.map(TriggerSpec::labels).orElse(Set.of()));
+        // Likewise: given replaces, null gives the runs their flow's own again, none keeps the old one.
+        (body.has("runTimeout") ? body.string("runTimeout").map(value -> runTimeout(name, value))
+                : old.flatMap(TriggerSpec::runTimeout)).ifPresent(spec::runTimeout);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -528,18 +531,32 @@ public class TriggersResource {
      * the parsed duration would name {@code "PT0.500S"} {@code PT0.5S}, {@code "-PT5S"} {@code PT-5S}.
      */
     private static Duration duration(String field, String value, String examples, String id, String hint) {
-        Duration parsed;
+        Duration parsed = parsedDuration(field, value, examples);
+        TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
+            throw new IllegalArgumentException(id + "\"" + field + "\" is \"" + value + "\"; " + problem + hint);
+        });
+        return parsed;
+    }
+
+    private static Duration parsedDuration(String field, String value, String examples) {
         try {
-            parsed = Duration.parse(value.trim());
+            return Duration.parse(value.trim());
         } catch (DateTimeException | ArithmeticException e) {
             throw new IllegalArgumentException(FIELD_REFUSED + "\"" + field + "\" must be an ISO-8601 duration such as "
                     + examples
                     + ", was \"" + value + "\"", e);
         }
-        TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
-            throw new IllegalArgumentException(id + "\"" + field + "\" is \"" + value + "\"; " + problem + hint);
-        });
-        return parsed;
+    }
+
+    /** A trigger's run timeout as a body gives it, refused naming the field (400) where the spec would refuse it. */
+    private static Duration runTimeout(String name, String value) {
+        Duration parsed = parsedDuration("runTimeout", value, "\"PT2H\" or \"P2D\"");
+        try {
+            return TriggerSpec.checkRunTimeout(name, parsed);
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("NVENT-0714 \"runTimeout\" is \"" + value + "\": " + e.getMessage()
+                    + " (leave it out, or give null, for the flow's own run timeout)", e);
+        }
     }
 
     private static TriggerType type(String value) {
@@ -594,6 +611,7 @@ public class TriggersResource {
         if (!spec.labels().isEmpty()) {
             body.add("labels", Json.createArrayBuilder(spec.labels()));
         }
+        spec.runTimeout().ifPresent(timeout -> body.add("runTimeout", TriggerSpec.durationText(timeout)));
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.
