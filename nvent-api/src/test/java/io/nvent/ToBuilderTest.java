@@ -62,7 +62,8 @@ class ToBuilderTest {
                 TriggerSpec.newBuilder("nightly", TriggerType.SCHEDULE).flows(List.of("report", "audit"))
                         .cron("0 2 * * *").timezone(ZoneId.of("Europe/Berlin")).description("the nightly report")
                         .enabled(false).misfire(Misfire.SKIP).misfireGrace(Duration.ofHours(6))
-                        .concurrencyKey("reports").concurrencyLimit(3).labels("nightly", "billing").build(),
+                        .concurrencyKey("reports").concurrencyLimit(3).labels("nightly", "billing")
+                        .runTimeout(Duration.ofHours(2)).build(),
                 TriggerSpec.newBuilder("poll", TriggerType.SCHEDULE).flow("report").every(Duration.ofMinutes(5)).build(),
                 TriggerSpec.newBuilder("orders", TriggerType.EVENT).flow("order").event("order.placed")
                         .filter("{\"region\":\"eu\"}").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("customer:")

@@ -785,6 +785,35 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheRunTimeoutOfATriggerThroughItsChangesUntilItIsRemoved() {
+        assertThat(store.keepsTriggerRunTimeouts()).as("a store keeping a trigger's run timeout says so, or the engine"
+                + " refuses triggers with one").isTrue();
+        TriggerRecord bounded = new TriggerRecord(TriggerSpec.newBuilder(id("nightly-bounded"), TriggerType.SCHEDULE)
+                .flow("report").cron("0 2 * * *").runTimeout(Duration.ofHours(2)).build(),
+                true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord inserted = new TriggerRecord(TriggerSpec.newBuilder(id("hook-bounded"), TriggerType.WEBHOOK)
+                .flow("orders").runTimeout(Duration.ofDays(366)).build(), false, T0, 0, 0, Optional.empty(),
+                Optional.empty());
+        store.saveTrigger(bounded);
+        store.insertTrigger(inserted);
+
+        assertThat(store.findTrigger(bounded.spec().name())).contains(bounded);
+        assertThat(store.listTriggers()).contains(bounded, inserted);
+
+        TriggerSpec longer = bounded.spec().toBuilder().runTimeout(Duration.ofMinutes(150)).build();
+        assertThat(store.replaceTriggerSpec(bounded.spec(), longer)).isTrue();
+        assertThat(store.findTrigger(bounded.spec().name())).map(TriggerRecord::spec).contains(longer);
+
+        TriggerSpec unbounded = longer.toBuilder().runTimeout(null).build();
+        assertThat(store.replaceTriggerSpec(longer, unbounded)).isTrue();
+        assertThat(store.findTrigger(bounded.spec().name())).map(TriggerRecord::spec).contains(unbounded)
+                .hasValueSatisfying(spec -> assertThat(spec.runTimeout()).isEmpty());
+
+        store.saveTrigger(bounded);
+        assertThat(store.findTrigger(bounded.spec().name())).contains(bounded);
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

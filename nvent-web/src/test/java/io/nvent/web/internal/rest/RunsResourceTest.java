@@ -244,6 +244,26 @@ class RunsResourceTest {
     }
 
     @Test
+    void aWaitWithNoEndOfItsOwnOnARunWithADeadlineSaysWhenTheRunTimesOut() {
+        StartOptions key = StartOptions.newBuilder().concurrencyKey("customer-43").build();
+        String holder = engine.flows().start("export", null, key).runId();
+        String next = engine.flows().start("export", null, key.toBuilder().timeout(Duration.ofHours(1)).build())
+                .runId();
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().waits(next).stream()
+                .anyMatch(wait -> wait.awaitId().isPresent()));
+
+        JsonObject run = parse(resource.get(next)).asJsonObject();
+        JsonObject wait = run.getJsonArray("waits").getJsonObject(0);
+
+        assertThat(wait.getString("runDeadline")).isEqualTo(run.getString("deadline"));
+        assertThat(wait.getString("detail")).endsWith("; the run times out at " + run.getString("deadline"));
+        assertThat(parse(resource.get(holder)).asJsonObject().getJsonArray("waits").getJsonObject(0)
+                .isNull("runDeadline")).as("a run without a deadline").isTrue();
+        engine.flows().cancel(holder);
+        engine.flows().cancel(next);
+    }
+
+    @Test
     void aRunWaitingForItsConcurrencyKeyShowsTheTypeOfItsAwaitSoThatNoOneOffersToResolveIt() {
         StartOptions key = StartOptions.newBuilder().concurrencyKey("customer-42").build();
         String holder = engine.flows().start("export", null, key).runId();

@@ -98,7 +98,8 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
-                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels");
+                        + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, "
+                        + "runTimeout");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -367,6 +368,37 @@ class TriggersResourceTest {
         resource.update("qa-man", "{\"labels\":null}", null);
         assertThat(stored.spec("qa-man").labels()).isEmpty();
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("labels");
+    }
+
+    @Test
+    void aRunTimeoutIsSetShownAsWrittenKeptAndRemovedByNull() {
+        resource.update("qa-man", "{\"runTimeout\":\"PT48H\"}", null);
+
+        assertThat(stored.spec("qa-man").runTimeout()).contains(Duration.ofHours(48));
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow()).getString("runTimeout")).isEqualTo("P2D");
+        resource.update("qa-man", "{\"description\":\"by hand\"}", null);
+        assertThat(stored.spec("qa-man").runTimeout()).as("kept").contains(Duration.ofHours(48));
+
+        resource.update("qa-man", "{\"runTimeout\":null}", null);
+        assertThat(stored.spec("qa-man").runTimeout()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("runTimeout");
+    }
+
+    @Test
+    void aRunTimeoutThatIsNoDurationOrOutOfRangeIsRefusedNamingTheFieldAndTheTriggerKeepsItsOwn() {
+        resource.update("qa-man", "{\"runTimeout\":\"PT2H\"}", null);
+
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"runTimeout\":\"two hours\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0787 \"runTimeout\" must be an ISO-8601 duration such as \"PT2H\" or \"P2D\", was"
+                        + " \"two hours\"");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"runTimeout\":\"P400D\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0714 \"runTimeout\" is \"P400D\": NVENT-0215 the run timeout of trigger"
+                        + " 'qa-man' is P400D; it must be positive and at most 366 days");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"runTimeout\":\"-PT1H\"}", null))
+                .hasMessageStartingWith("NVENT-0714 \"runTimeout\"");
+        assertThat(stored.spec("qa-man").runTimeout()).contains(Duration.ofHours(2));
     }
 
     @Test
