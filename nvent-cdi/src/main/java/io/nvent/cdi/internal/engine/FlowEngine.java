@@ -1147,7 +1147,12 @@ public final class FlowEngine implements FlowService {
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
                 store::childRunCounts, clock.instant()).of(run).stream()
-                .map(wait -> run.deadline().map(wait::beforeRunDeadline).orElse(wait)).toList();
+                .map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline).orElse(wait)).toList();
+    }
+
+    /** The deadline of a run still under way: an ended run's steps still running no longer wait for it. */
+    private static Optional<Instant> underWayDeadline(RunRecord run) {
+        return run.status().isTerminal() ? Optional.empty() : run.deadline();
     }
 
     /**

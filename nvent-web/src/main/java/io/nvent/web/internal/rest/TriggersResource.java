@@ -120,7 +120,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...]}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
