@@ -1,6 +1,8 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.AppliedMisfire;
+import io.nvent.Backfill;
+import io.nvent.BackfillResult;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.StartOptions;
@@ -231,6 +233,35 @@ public class TriggersResource {
     @Path("{name}/disable")
     public String disable(@PathParam("name") String name) {
         return trigger(triggers.setEnabled(name, false)).toString();
+    }
+
+    /**
+     * Fires the ticks of a schedule trigger within {@code [from, to)} ({@link TriggerService#backfill}), the oldest
+     * first: {@code from} and {@code to} ISO-8601 instants, {@code to} not after now; {@code limit} ticks per call
+     * (1..{@value Backfill#MAX_LIMIT}, all of them by default); {@code refire=true} fires the ticks that fired
+     * already too. Answers the counts and {@code next}, the {@code from} of the next call while the range holds
+     * more ticks than the limit ({@code null} at its end).
+     */
+    @POST
+    @Path("{name}/backfill")
+    public String backfill(@PathParam("name") String name, @QueryParam("from") String from,
+                           @QueryParam("to") String to, @QueryParam("limit") String limit,
+                           @QueryParam("refire") String refire) {
+        Backfill backfill = new Backfill(name, requiredInstant("from", from), requiredInstant("to", to),
+                QueryParams.intWithin("limit", limit, Backfill.MAX_LIMIT, 1, Backfill.MAX_LIMIT),
+                Boolean.parseBoolean(QueryParams.choice("refire", refire, "false", "true", "false")));
+        BackfillResult result = triggers.backfill(backfill);
+        JsonObjectBuilder answer = Json.createObjectBuilder().add("trigger", name).add("ticks", result.ticks())
+                .add("fired", result.fired()).add("alreadyFired", result.alreadyFired())
+                .add("inDoubt", result.inDoubt()).add("notFired", result.notFired());
+        result.next().ifPresentOrElse(next -> answer.add("next", next.toString()), () -> answer.addNull("next"));
+        return answer.build().toString();
+    }
+
+    private static Instant requiredInstant(String parameter, String value) {
+        return QueryParams.optionalInstant(parameter, value).orElseThrow(() -> new IllegalArgumentException(
+                "NVENT-0718 query parameter '" + parameter + "' is required: an ISO-8601 instant like"
+                        + " 2026-12-03T14:00:00Z"));
     }
 
     /**
