@@ -430,15 +430,18 @@ public class TriggersResource {
     @GET
     @Path("cron-preview")
     public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
-                              @QueryParam("count") String count, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "cron", "timezone", "count");
+                              @QueryParam("count") String count, @QueryParam("after") String after,
+                              @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "cron", "timezone", "count", "after");
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         // The service refuses a cron that never fires as creating the trigger would, by the same rule.
         JsonArrayBuilder ticks = Json.createArrayBuilder();
-        triggers.nextTicks(cron, zoneId, Instant.now(), QueryParams.intWithin("count", count, 5, 1, 20))
+        // after: the console's backfill dialog previews the ticks of a past range.
+        triggers.nextTicks(cron, zoneId, QueryParams.optionalInstant("after", after).orElseGet(Instant::now),
+                        QueryParams.intWithin("count", count, 5, 1, 100))
                 .forEach(t -> ticks.add(t.toString()));
         return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString();
