@@ -5,7 +5,6 @@ import io.nvent.BackfillResult;
 import io.nvent.InvalidTriggerException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
-import io.nvent.TriggerEvent;
 import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
@@ -13,7 +12,6 @@ import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.stream.Stream;
@@ -57,12 +55,7 @@ class BackfillTest {
 
     /** The ticks the backfilled fires stood for, in the order they fired. */
     private List<Instant> backfilledTicks() {
-        List<TriggerEvent> oldestFirst = new ArrayList<>(h.triggers.history(TRIGGER, 500));
-        Collections.reverse(oldestFirst);
-        return oldestFirst.stream().filter(entry -> entry.type().equals("trigger.fired"))
-                .filter(entry -> entry.data().contains("\"backfill\""))
-                .map(entry -> Instant.parse(entry.data().replaceFirst(".*\"backfill\":\\{\"scheduledAt\":\"([^\"]+)\".*",
-                        "$1"))).toList();
+        return FireAllMissedTicksTest.firedTicks(h, TRIGGER, "backfill");
     }
 
     private BackfillResult backfill(String from, String to) {
