@@ -88,6 +88,15 @@ class BackfillRequestsTest {
         assertThat(post("triggers/nope/backfill?from=" + from + "&to=" + to).getStatus()).isEqualTo(404);
     }
 
+    @Test
+    void theCronPreviewListsUpToAHundredTicksAfterAGivenInstantForTheConsoleToCountARangesTicks() {
+        JsonObject preview = object(api.get("triggers/cron-preview?cron=%2A%2F5%20%2A%20%2A%20%2A%20%2A&count=100&after="
+                + from));
+
+        assertThat(preview.getJsonArray("next")).hasSize(100);
+        assertThat(preview.getJsonArray("next").getString(0)).isEqualTo(from.plus(Duration.ofMinutes(5)).toString());
+    }
+
     private static String refusal(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(400);
         return response.getEntity().toString();
