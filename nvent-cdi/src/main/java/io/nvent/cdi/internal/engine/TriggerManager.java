@@ -1155,7 +1155,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * @param missed for a tick missed while no instance ran and fired late: the ticks it stands for
+     * @param missed for a tick fired late (missed while no instance ran, or backfilled): what its history entry says of it
      * @param published the key of the publish whose event fires the trigger: each flow is started once with it
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName,
