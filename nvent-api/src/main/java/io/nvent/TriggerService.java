@@ -167,6 +167,36 @@ public interface TriggerService {
     List<StartedRun> fire(String name, String jsonPayload, StartOptions options);
 
     /**
+     * Fires the ticks of a schedule trigger within a past range, the oldest first, each as its tick: its runs get
+     * the input {@code {"scheduledAt":"<the tick>","timezone":"<zone>"}} as the schedule's own fire of that tick
+     * would, with the trigger's labels, concurrency key and limit, and each fire's {@code trigger.fired} entry
+     * holds {@code "backfill":{"scheduledAt":"<the tick>"}}. What a team asks for after an outage longer than the
+     * misfire grace, after the trigger was disabled for a while, or when the data a job read was corrected.
+     *
+     * <p>Without {@link Backfill#refire()} each tick fires once across instances, whoever fires it: the backfill
+     * claims each tick in the store as the schedule claims its ticks, so a tick the schedule, a late fire, an
+     * earlier backfill or another instance's backfill at the same time fired is left alone
+     * ({@link BackfillResult#alreadyFired()}), and the schedule does not fire a tick the backfill fired. Claims are
+     * kept only so long (the longest misfire grace, of the deployment or a trigger, or the tick claim retention,
+     * a day by default), so such a backfill must begin no earlier than that, less 10 minutes, before now: beyond
+     * it, whether a tick fired cannot be told, and the call is refused rather than firing ticks twice. With
+     * {@link Backfill#refire()} every tick of the range fires, whether or not it fired before, at any age;
+     * concurrent refiring backfills of one range each fire it.
+     *
+     * <p>A disabled trigger is backfilled too: a backfill is an operator's explicit act (fire what the schedule
+     * skipped while it was disabled), and it leaves the trigger disabled.
+     *
+     * @param backfill the trigger and the range, as checked by {@link Backfill}
+     * @return the counts, and where the next call goes on when the range holds more ticks than the limit
+     * @throws TriggerNotFoundException if there is no such trigger
+     * @throws InvalidTriggerException if it is no schedule trigger
+     * @throws IllegalArgumentException if the range ends after now, or, without {@link Backfill#refire()}, begins
+     *     before the tick claims the store keeps (less 10 minutes)
+     * @since 0.2
+     */
+    BackfillResult backfill(Backfill backfill);
+
+    /**
      * The newest entries of a trigger's history, newest first.
      *
      * @param name trigger name

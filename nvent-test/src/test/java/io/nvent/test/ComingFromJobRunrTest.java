@@ -5,6 +5,8 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
+import io.nvent.Backfill;
+import io.nvent.BackfillResult;
 import io.nvent.BackoffType;
 import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
@@ -717,6 +719,28 @@ class ComingFromJobRunrTest {
             assertThat(figures.ticks).as("each missed tick, late, once, as its own tick").containsExactlyInAnyOrder(
                     "2030-01-01T06:00:00Z", "2030-01-01T12:00:00Z", "2030-01-01T18:00:00Z", "2030-01-02T00:00:00Z",
                     "2030-01-02T06:00:00Z", "2030-01-02T12:00:00Z", "2030-01-02T18:00:00Z", "2030-01-03T00:00:00Z");
+        }
+    }
+
+    @Test
+    void aQuartzLoopOverThePastTicksIsABackfillThatFiresEachTickOnce() {
+        SixHourlyFigures figures = new SixHourlyFigures();   // its misfire grace of 72 h keeps its tick claims as long
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2030-01-01T00:00:00Z"));
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(figures).clock(clock).build()) {
+            engine.triggers().setEnabled("six-hourly-figures", false);
+            clock.advance(Duration.ofDays(2));   // disabled for two days
+
+            BackfillResult firstTwoDays = engine.triggers().backfill(Backfill.of("six-hourly-figures",
+                    Instant.parse("2030-01-01T00:00:00Z"), Instant.parse("2030-01-03T00:00:00Z")));
+            await().until(() -> figures.ticks.size() == 8);
+
+            assertThat(firstTwoDays.fired()).isEqualTo(8);
+            assertThat(figures.ticks).as("each tick once, as its own tick").containsExactlyInAnyOrder(
+                    "2030-01-01T00:00:00Z", "2030-01-01T06:00:00Z", "2030-01-01T12:00:00Z", "2030-01-01T18:00:00Z",
+                    "2030-01-02T00:00:00Z", "2030-01-02T06:00:00Z", "2030-01-02T12:00:00Z", "2030-01-02T18:00:00Z");
+            assertThat(engine.triggers().backfill(Backfill.of("six-hourly-figures",
+                    Instant.parse("2030-01-01T00:00:00Z"), Instant.parse("2030-01-03T00:00:00Z"))).alreadyFired())
+                    .as("given again, nothing fires twice").isEqualTo(8);
         }
     }
 }

@@ -2,6 +2,8 @@ package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.Backfill;
+import io.nvent.BackfillResult;
 import io.nvent.FlowStep;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Step;
@@ -13,6 +15,9 @@ import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -184,6 +189,39 @@ public abstract class SharedTriggersContractTest {
                     .isTrue();
         }
     }
+
+    /**
+     * Two instances backfilling one range of a schedule at once ({@link TriggerService#backfill}) fire each of its
+     * ticks once between them (the trigger disabled, so that its schedule fires none meanwhile).
+     *
+     * @since 0.2
+     */
+    @Test
+    void instancesBackfillingOneRangeAtOnceFireEachTickOnceBetweenThem() {
+        Instant to = Instant.now().truncatedTo(ChronoUnit.MINUTES);
+        Instant from = to.minus(Duration.ofMinutes(BACKFILLED_TICKS));
+        for (int i = 0; i < Math.max(1, tries() / 10); i++) {
+            TriggerSpec everyMinute = TriggerSpec.newBuilder(newName(), TriggerType.SCHEDULE).flow(FLOW)
+                    .cron("* * * * *").enabled(false).build();
+            instances().get(0).create(everyMinute);
+            List<BackfillResult> results = Collections.synchronizedList(new ArrayList<>());
+
+            race(instance -> {
+                results.add(instance.backfill(Backfill.of(everyMinute.name(), from, to)));
+                return null;
+            });
+
+            assertThat(results).as("try %d", i).allSatisfy(result -> assertThat(result.ticks()).isEqualTo(BACKFILLED_TICKS));
+            assertThat(results.stream().mapToInt(BackfillResult::fired).sum()).as("try %d", i).isEqualTo(BACKFILLED_TICKS);
+            assertThat(results.stream().mapToInt(BackfillResult::alreadyFired).sum()).isEqualTo(BACKFILLED_TICKS);
+            assertThat(instances().get(1).history(everyMinute.name(), 100)).filteredOn(entry -> entry.type()
+                    .equals("trigger.fired")).extracting(entry -> entry.data().replaceFirst(".*\"backfill\":", ""))
+                    .as("try %d: each tick once", i).doesNotHaveDuplicates().hasSize(BACKFILLED_TICKS);
+        }
+    }
+
+    /** The ticks of an every-minute schedule {@link #instancesBackfillingOneRangeAtOnceFireEachTickOnceBetweenThem} fires. */
+    private static final int BACKFILLED_TICKS = 10;
 
     private static TriggerSpec nightly(String name, String cron) {
         return TriggerSpec.newBuilder(name, TriggerType.SCHEDULE).flow(FLOW).cron(cron).build();

@@ -104,7 +104,9 @@ export const api = {
   enableTrigger: (name) => call('POST', `/triggers/${e(name)}/enable`),
   disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
   fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
-  cronPreview: (cron, timezone, count = 5) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count })}`),
+  cronPreview: (cron, timezone, count = 5, after = undefined) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after })}`),
+  /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
+  backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
   resolveAwait: (awaitId, json) => call('POST', `/awaits/id/${e(awaitId)}/resolve`, json),
   publishEvent: (event, json) => call('POST', `/events/${e(event)}`, json),

@@ -240,7 +240,9 @@ export function triggersView(ctx) {
         h('td', {}, sourceCell(t)),
         h('td', {}, activityCell(t)),
         h('td', {}, toggle(t.enabled, (on, input) => { input.disabled = true; setEnabled(t, on, load); }, { label: `${t.enabled ? 'disable' : 'enable'} ${t.name}` })),
-        h('td', { class: 'num' }, h('button', { class: 'btn small', dataset: { fire: t.name }, disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
+        h('td', { class: 'num' }, t.type === 'schedule' ? h('button', { class: 'btn small', dataset: { backfill: t.name }, title: 'fire the ticks of a past range, each once',
+          onclick: (e) => { e.stopPropagation(); backfillDialog(t, load); } }, '⟲ Backfill…') : null, ' ',
+        h('button', { class: 'btn small', dataset: { fire: t.name }, disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
           onclick: (e) => { e.stopPropagation(); fireDialog(t, load); } }, '⚡ Fire'))))))
       : h('div', { class: 'empty' }, triggers.length ? `No ${filter} triggers` : h('span', {}, 'No triggers yet. ', h('a', { href: '#/triggers/new' }, 'Create one'), ' or declare them with @Trigger.')));
   };
@@ -287,6 +289,104 @@ export async function fireDialog(t, after) {
   });
   editor.check();
   editor.input.focus();
+}
+
+// ------------------------------------------------------------------------------------------ backfill
+
+/** Ticks per backfill request: short requests, and progress to show between them. */
+const BACKFILL_PAGE = 100;
+
+/** An ISO instant without its milliseconds, as the server writes one. */
+const isoSecond = (ms) => new Date(ms).toISOString().replace('.000Z', 'Z');
+
+/**
+ * How many ticks of a schedule fall within [from, to), in words: an interval's counted here, a cron's listed by
+ * the server (TriggerService.nextTicks, up to 100).
+ */
+async function ticksWithin(t, from, to) {
+  const seconds = everySeconds(t.every);
+  if (t.every && seconds) {
+    const first = Math.ceil(from / 1000 / seconds) * seconds * 1000;
+    return first < to ? plural(Math.ceil((to - first) / 1000 / seconds), 'tick') : 'no tick';
+  }
+  const p = await api.cronPreview(t.cron, t.timezone, 100, isoSecond(from - 1000));
+  const within = p.next.filter((tick) => Date.parse(tick) < to);
+  return within.length === p.next.length && within.length === 100 ? 'more than 100 ticks'
+    : within.length ? `${plural(within.length, 'tick')} (${dateTime(within[0])} to ${dateTime(within[within.length - 1])})` : 'no tick';
+}
+
+/**
+ * Fires a schedule's ticks within a past range (POST …/backfill), a page at a time while the server gives the next
+ * page's start, showing the running totals: each tick once, unless refire fires those that fired again.
+ */
+export function backfillDialog(t, after) {
+  const hour = 3600000;
+  const end = Math.floor(Date.now() / hour) * hour;
+  const fromIn = h('input', { id: 'backfill-from', type: 'text', value: isoSecond(end - 24 * hour), spellcheck: 'false' });
+  const toIn = h('input', { id: 'backfill-to', type: 'text', value: isoSecond(end), spellcheck: 'false' });
+  const refire = h('input', { id: 'backfill-refire', type: 'checkbox' });
+  const preview = h('p', { class: 'small', id: 'backfill-preview', role: 'status' });
+  const progress = h('p', { class: 'small', id: 'backfill-progress', role: 'status' });
+  const go = h('button', { class: 'btn primary', id: 'backfill-submit', disabled: true }, 'Backfill');
+  const close = modal(`Backfill ${t.name}`, h('div', {},
+    h('p', { class: 'muted small' }, 'Fires each tick of the schedule within [from, to), the oldest first, each as its tick '
+      + '(its runs read it as scheduledAt), also while the trigger is disabled. A tick that fired already (by the schedule, a '
+      + 'late fire or an earlier backfill) is left alone, so the range can be given again safely; that is known for the '
+      + 'ticks whose claims the store keeps (a day, or the longest misfire grace). Refire fires every tick again, at any age.'),
+    h('div', { class: 'row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'backfill-from' }, 'From (ISO instant, included)'), fromIn),
+      h('div', { class: 'field grow' }, h('label', { for: 'backfill-to' }, 'To (excluded, not after now)'), toIn)),
+    h('label', { class: 'small' }, refire, ' Refire: fire the ticks that fired already again too'),
+    preview, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
+  const range = () => {
+    const from = Date.parse(fromIn.value.trim());
+    const to = Date.parse(toIn.value.trim());
+    return Number.isNaN(from) || Number.isNaN(to) || to <= from ? null : { from, to };
+  };
+  let asked = 0;
+  const count = async () => {
+    const r = range();
+    const mine = ++asked;
+    go.disabled = !r;
+    if (!r) { fill(preview, h('span', { class: 'bad' }, 'Give two ISO instants, to after from (2030-03-01T00:00:00Z)')); return; }
+    fill(preview, h('span', { class: 'spin' }), ' counting the ticks…');
+    try {
+      const words = await ticksWithin(t, r.from, r.to);
+      if (mine === asked) fill(preview, h('strong', {}, words), ` of ${t.cron || describeEvery(everySeconds(t.every))} within the range`);
+    } catch (e) {
+      if (mine === asked) fill(preview, h('span', { class: 'bad' }, e.message));
+    }
+  };
+  fromIn.addEventListener('input', count);
+  toIn.addEventListener('input', count);
+  count();
+  go.addEventListener('click', async () => {
+    const r = range();
+    if (!r) return;
+    go.disabled = true;
+    const total = { pages: 0, ticks: 0, fired: 0, alreadyFired: 0, inDoubt: 0, notFired: 0 };
+    const line = () => `${plural(total.ticks, 'tick')}: ${num(total.fired)} fired, ${num(total.alreadyFired)} had fired already`
+      + (total.inDoubt ? `, ${num(total.inDoubt)} in doubt (another instance holds their claim: backfill again later)` : '')
+      + (total.notFired ? `, ${num(total.notFired)} not fired (the trigger was deleted)` : '');
+    let from = isoSecond(r.from);
+    try {
+      do {
+        fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
+        const page = await api.backfill(t.name, { from, to: isoSecond(r.to), limit: BACKFILL_PAGE, refire: refire.checked ? 'true' : undefined });
+        total.pages++;
+        ['ticks', 'fired', 'alreadyFired', 'inDoubt', 'notFired'].forEach((k) => { total[k] += page[k]; });
+        from = page.next || null;
+      } while (from);
+      fill(progress, h('strong', {}, 'Done: '), line());
+      toast(`Backfilled ${t.name}: ${num(total.fired)} fired`);
+      if (after) after();
+    } catch (e) {
+      fill(progress, h('span', { class: 'bad' }, e.message), ` · ${line()} before`);
+      go.disabled = false;
+    }
+  });
+  fromIn.focus();
+  return close;
 }
 
 // ------------------------------------------------------------------------------------------ detail
@@ -426,6 +526,8 @@ export function triggerView(ctx) {
         title: t.declared ? 'declared in the code: disable it instead' : 'delete this runtime trigger',
         onclick: () => confirmDialog(`Delete ${name}?`, `The trigger stops firing and its history is removed. Runs it started are kept.`, 'Delete trigger',
           async () => { await api.deleteTrigger(name); toast(`Deleted ${name}`); location.hash = '#/triggers'; }, { danger: true, id: 'confirm-delete' }) }, 'Delete'),
+      t.type === 'schedule' ? h('button', { class: 'btn', id: 'backfill-trigger', title: 'fire the ticks of a past range, each once',
+        onclick: () => backfillDialog(t, load) }, '⟲ Backfill…') : null,
       h('button', { class: 'btn primary', id: 'fire-trigger', disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
         onclick: () => fireDialog(t, load) }, '⚡ Fire…'));
   };

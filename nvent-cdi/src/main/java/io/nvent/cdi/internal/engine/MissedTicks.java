@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param latest the latest tick at or before the start
  * @param earlier ticks before it since {@code since}, at most {@value #MOST_COUNTED}
  */
-record MissedTicks(Instant latest, int earlier) {
+record MissedTicks(Instant latest, int earlier) implements LateTick {
 
     /** An every-second schedule misses 86,400 ticks a day: beyond this many they are not walked. */
     static final int MOST_COUNTED = 10_000;
@@ -82,8 +82,14 @@ record MissedTicks(Instant latest, int earlier) {
         return count + " earlier " + (earlier == 1 ? "one" : "ones");
     }
 
+    @Override
+    public String entryMember() {
+        return "missed";
+    }
+
     /** The details a {@code trigger.fired} entry of the late fire holds (earlier ones counted up to {@value #MOST_COUNTED}). */
-    String json() {
+    @Override
+    public String json() {
         return JsonText.object().str("scheduledAt", latest.toString()).num("earlierSkipped", earlier).build();
     }
 }

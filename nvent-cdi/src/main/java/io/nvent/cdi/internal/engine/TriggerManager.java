@@ -1,6 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AppliedMisfire;
+import io.nvent.Backfill;
+import io.nvent.BackfillResult;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
@@ -72,6 +74,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /** The history entry of the deployment's misfire settings a start applied to a schedule. */
     static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
+
+    /** How much later than the oldest tick claim kept a backfill must begin, that claims are known to tell. */
+    static final Duration BACKFILL_CLAIM_MARGIN = Duration.ofMinutes(10);
 
     private final FlowEngine engine;
     private final SchedulingStore store;
@@ -752,15 +757,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
     }
 
-    /** Fires a tick this instance claimed, unless the trigger is gone or disabled meanwhile. */
-    private boolean fireClaimed(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
+    /**
+     * Fires a tick this instance claimed, unless the trigger is gone or disabled meanwhile (a backfill fires a
+     * disabled one: {@link LateTick#firesDisabled}).
+     */
+    private boolean fireClaimed(String name, Instant scheduledAt, Optional<? extends LateTick> late) {
         Optional<TriggerRecord> trigger = store.findTrigger(name);
-        if (trigger.isEmpty() || !trigger.get().spec().enabled()) {
+        if (trigger.isEmpty() || !trigger.get().spec().enabled() && !late.map(LateTick::firesDisabled).orElse(false)) {
             return false;
         }
         TriggerSpec spec = trigger.get().spec();
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, missed,
+                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, late,
                 Optional.empty());
         return true;
     }
@@ -1084,6 +1092,62 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     @Override
+    public BackfillResult backfill(Backfill backfill) {
+        TriggerSpec spec = require(backfill.trigger()).spec();
+        String name = spec.name();
+        if (spec.type() != TriggerType.SCHEDULE) {
+            throw new InvalidTriggerException("trigger '" + name + "' is a " + spec.type().wireName()
+                    + " trigger; only a schedule has ticks to backfill");
+        }
+        Instant now = clock.instant();
+        if (backfill.to().isAfter(now)) {
+            throw new IllegalArgumentException("NVENT-0414 a backfill of trigger '" + name + "' fires past ticks: to ("
+                    + backfill.to() + ") is after now (" + now + "); the schedule fires the later ones");
+        }
+        if (!backfill.refire()) {
+            Duration kept = tickClaimsKept();
+            // The sweep forgets claims as time goes on: the margin keeps the oldest ticks' claims while the call runs.
+            Instant oldestKnown = now.minus(kept).plus(BACKFILL_CLAIM_MARGIN);
+            if (backfill.from().isBefore(oldestKnown)) {
+                throw new IllegalArgumentException("NVENT-0415 cannot backfill trigger '" + name + "' from "
+                        + backfill.from() + ": tick claims are kept for " + kept + " (a day, or the longest misfire grace"
+                        + " of the deployment or a trigger), so whether its ticks before " + oldestKnown
+                        + " fired cannot be told; begin at or after " + oldestKnown + ", or refire (refire=true) to fire"
+                        + " every tick of the range whether it fired before or not");
+            }
+        }
+        Schedule schedule = Schedule.of(spec);
+        int ticks = 0;
+        int fired = 0;
+        int alreadyFired = 0;
+        int inDoubt = 0;
+        Optional<Instant> tick = schedule.latestAtOrBefore(backfill.from()).filter(backfill.from()::equals)
+                .or(() -> schedule.nextAfter(backfill.from()));
+        for (; tick.isPresent() && tick.get().isBefore(backfill.to()) && ticks < backfill.limit();
+             tick = schedule.nextAfter(tick.get())) {
+            ticks++;
+            // A refire claims the tick too, so that no late fire at a start fires it once more.
+            TickClaim claim = store.tryClaimTick(name, tick.get());
+            if (claim == TickClaim.TAKEN && !backfill.refire()) {
+                alreadyFired++;
+            } else if (claim == TickClaim.IN_DOUBT && !backfill.refire()) {
+                inDoubt++;
+            } else if (fireClaimed(name, tick.get(), Optional.of(new LateTick.Backfilled(tick.get())))) {
+                fired++;
+            }
+        }
+        Optional<Instant> next = tick.filter(t -> t.isBefore(backfill.to()));
+        BackfillResult result = new BackfillResult(ticks, fired, alreadyFired, inDoubt,
+                ticks - fired - alreadyFired - inDoubt, next);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0416 trigger " + name + " backfilled " + (backfill.refire()
+                ? "(refiring) " : "") + ticks + " ticks in [" + backfill.from() + ", " + backfill.to() + "): " + fired
+                + " fired, " + alreadyFired + " had fired already, " + inDoubt + " in doubt"
+                + (result.notFired() > 0 ? ", " + result.notFired() + " not fired (the trigger was deleted)" : "")
+                + next.map(n -> "; the range goes on from " + n).orElse(""));
+        return result;
+    }
+
+    @Override
     public String describe(String cron) {
         return Cron.parse(cron).describe();
     }
@@ -1129,11 +1193,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * @param missed for a tick missed while no instance ran and fired late: the ticks it stands for
+     * @param missed for a tick fired late (missed while no instance ran, or backfilled): what its history entry says of it
      * @param published the key of the publish whose event fires the trigger: each flow is started once with it
      */
     private Fire fireNow(TriggerSpec spec, String payloadJson, StartOptions options, boolean byName,
-                         Optional<MissedTicks> missed, Optional<PublishKey> published) {
+                         Optional<? extends LateTick> missed, Optional<PublishKey> published) {
         Instant now = clock.instant();
         StartOptions keyed;
         try {
@@ -1215,7 +1279,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * failed fire. A caller (webhook, manual fire) gets the exception; of the ticks and events, which have
      * no caller to tell, the first after a start is logged, so that a sender's payloads cannot flood the log.
      */
-    private Fire keyNotInPayload(TriggerSpec spec, String payloadJson, boolean byName, Optional<MissedTicks> missed,
+    private Fire keyNotInPayload(TriggerSpec spec, String payloadJson, boolean byName, Optional<? extends LateTick> missed,
                                  Instant now, ConcurrencyKeyNotInPayloadException noKey) {
         if (!byName && keyNotInPayloadSaid.add(spec)) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0566 " + noKey.getMessage() + " (said once per trigger"
@@ -1231,7 +1295,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
-                            String payloadJson, Optional<MissedTicks> missed) {
+                            String payloadJson, Optional<? extends LateTick> missed) {
         store.recordFire(spec.name(), now, started.size(), error);
         JsonText data = JsonText.object();
         int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
@@ -1244,7 +1308,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         data.raw("runs", jsonArray(started));
         error.ifPresent(e -> data.str("error", e));
-        missed.ifPresent(ticks -> data.raw("missed", ticks.json()));
+        missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
     }
 
@@ -1332,18 +1396,22 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     public void trimHistory() {
         int removed = store.trimTriggerHistory(historyLimits.maxEntries());
-        // A start looks for the claim of a tick missed up to the misfire grace ago (the deployment's or a
-        // trigger's own): two instances starting together must both find the first one's.
-        Duration keepClaims = store.listTriggers().stream().flatMap(t -> t.spec().misfireGrace().stream())
-                .reduce(misfires.grace(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
-        if (historyLimits.tickClaimRetention().compareTo(keepClaims) > 0) {
-            keepClaims = historyLimits.tickClaimRetention();
-        }
-        int claims = store.purgeTickClaims(clock.instant().minus(keepClaims));
+        int claims = store.purgeTickClaims(clock.instant().minus(tickClaimsKept()));
         if (removed > 0 || claims > 0) {
             LOG.log(System.Logger.Level.DEBUG, () -> "trigger history: removed " + removed + " entries beyond the newest "
                     + historyLimits.maxEntries() + " per trigger and " + claims + " old tick claims");
         }
+    }
+
+    /**
+     * How long tick claims are kept. A start looks for the claim of a tick missed up to the misfire grace ago (the
+     * deployment's or a trigger's own): two instances starting together must both find the first one's.
+     */
+    private Duration tickClaimsKept() {
+        Duration keepClaims = store.listTriggers().stream().flatMap(t -> t.spec().misfireGrace().stream())
+                .reduce(misfires.grace(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+        return historyLimits.tickClaimRetention().compareTo(keepClaims) > 0 ? historyLimits.tickClaimRetention()
+                : keepClaims;
     }
 
     private static String startOf(String payloadJson) {

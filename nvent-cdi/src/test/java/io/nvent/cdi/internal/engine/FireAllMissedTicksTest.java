@@ -72,12 +72,17 @@ class FireAllMissedTicksTest {
 
     /** The ticks the late fires stood for, in the order they fired. */
     private static List<Instant> firedTicks(EngineHarness h, String trigger) {
+        return firedTicks(h, trigger, "missed");
+    }
+
+    /** The ticks the fires whose history entry tells of them in {@code member} stood for, in the order they fired. */
+    static List<Instant> firedTicks(EngineHarness h, String trigger, String member) {
         List<TriggerEvent> oldestFirst = new ArrayList<>(h.triggers.history(trigger, 500));
         Collections.reverse(oldestFirst);
         return oldestFirst.stream().filter(entry -> entry.type().equals("trigger.fired"))
-                .filter(entry -> entry.data().contains("\"missed\""))
-                .map(entry -> Instant.parse(entry.data().replaceFirst(".*\"missed\":\\{\"scheduledAt\":\"([^\"]+)\".*",
-                        "$1"))).toList();
+                .filter(entry -> entry.data().contains("\"" + member + "\""))
+                .map(entry -> Instant.parse(entry.data().replaceFirst(".*\"" + member
+                        + "\":\\{\"scheduledAt\":\"([^\"]+)\".*", "$1"))).toList();
     }
 
     @Test

@@ -1,6 +1,8 @@
 package io.nvent.web.internal.rest;
 
 import io.nvent.AppliedMisfire;
+import io.nvent.Backfill;
+import io.nvent.BackfillResult;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.StartOptions;
@@ -234,6 +236,35 @@ public class TriggersResource {
     }
 
     /**
+     * Fires the ticks of a schedule trigger within {@code [from, to)} ({@link TriggerService#backfill}), the oldest
+     * first: {@code from} and {@code to} ISO-8601 instants, {@code to} not after now; {@code limit} ticks per call
+     * (1..{@value Backfill#MAX_LIMIT}, all of them by default); {@code refire=true} fires the ticks that fired
+     * already too. Answers the counts and {@code next}, the {@code from} of the next call while the range holds
+     * more ticks than the limit ({@code null} at its end).
+     */
+    @POST
+    @Path("{name}/backfill")
+    public String backfill(@PathParam("name") String name, @QueryParam("from") String from,
+                           @QueryParam("to") String to, @QueryParam("limit") String limit,
+                           @QueryParam("refire") String refire) {
+        Backfill backfill = new Backfill(name, requiredInstant("from", from), requiredInstant("to", to),
+                QueryParams.intWithin("limit", limit, Backfill.MAX_LIMIT, 1, Backfill.MAX_LIMIT),
+                Boolean.parseBoolean(QueryParams.choice("refire", refire, "false", "true", "false")));
+        BackfillResult result = triggers.backfill(backfill);
+        JsonObjectBuilder answer = Json.createObjectBuilder().add("trigger", name).add("ticks", result.ticks())
+                .add("fired", result.fired()).add("alreadyFired", result.alreadyFired())
+                .add("inDoubt", result.inDoubt()).add("notFired", result.notFired());
+        result.next().ifPresentOrElse(next -> answer.add("next", next.toString()), () -> answer.addNull("next"));
+        return answer.build().toString();
+    }
+
+    private static Instant requiredInstant(String parameter, String value) {
+        return QueryParams.optionalInstant(parameter, value).orElseThrow(() -> new IllegalArgumentException(
+                "NVENT-0718 query parameter '" + parameter + "' is required: an ISO-8601 instant like"
+                        + " 2026-12-03T14:00:00Z"));
+    }
+
+    /**
      * Fires a trigger now; the body (JSON, may be empty) becomes the input of the runs it starts. Each {@code label}
      * parameter gives its runs a label beside the trigger's own ({@link TriggerSpec#labelsWith}).
      */
@@ -399,15 +430,18 @@ public class TriggersResource {
     @GET
     @Path("cron-preview")
     public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
-                              @QueryParam("count") String count, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "cron", "timezone", "count");
+                              @QueryParam("count") String count, @QueryParam("after") String after,
+                              @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "cron", "timezone", "count", "after");
         if (cron == null || cron.isBlank()) {
             throw new InvalidTriggerException("give the expression as ?cron=...");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         // The service refuses a cron that never fires as creating the trigger would, by the same rule.
         JsonArrayBuilder ticks = Json.createArrayBuilder();
-        triggers.nextTicks(cron, zoneId, Instant.now(), QueryParams.intWithin("count", count, 5, 1, 20))
+        // after: the console's backfill dialog previews the ticks of a past range.
+        triggers.nextTicks(cron, zoneId, QueryParams.optionalInstant("after", after).orElseGet(Instant::now),
+                        QueryParams.intWithin("count", count, 5, 1, 100))
                 .forEach(t -> ticks.add(t.toString()));
         return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString();

@@ -68,6 +68,26 @@ final class InProcessApi {
         }));
     }
 
+    /**
+     * The resource classes, with the API's mappers and its check of query parameters ({@link KnownQueryParams}),
+     * their {@code TriggerService} being {@code triggers} and their {@code SchedulingStore} one that no request of the
+     * test reaches.
+     */
+    static InProcessApi withTriggers(io.nvent.TriggerService triggers, Class<?>... resources) {
+        io.nvent.spi.SchedulingStore unused = (io.nvent.spi.SchedulingStore) java.lang.reflect.Proxy.newProxyInstance(
+                InProcessApi.class.getClassLoader(), new Class<?>[] {io.nvent.spi.SchedulingStore.class},
+                (proxy, method, args) -> {
+                    throw new UnsupportedOperationException(method.getName());
+                });
+        return new InProcessApi(new ResourceConfig(resources).register(KnownQueryParams.class).register(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(triggers).to(io.nvent.TriggerService.class);
+                bind(unused).to(io.nvent.spi.SchedulingStore.class);
+            }
+        }));
+    }
+
     /** The answer to a {@code GET} of a path relative to {@code /api/nvent/}, without a signed-in user. */
     ContainerResponse get(String path) {
         return request("GET", path, null);

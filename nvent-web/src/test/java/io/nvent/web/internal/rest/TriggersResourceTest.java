@@ -749,6 +749,11 @@ class TriggersResourceTest {
             throw new UnsupportedOperationException();
         }
 
+        @Override
+        public io.nvent.BackfillResult backfill(io.nvent.Backfill backfill) {
+            throw new UnsupportedOperationException();
+        }
+
         /** A deployment that skips missed ticks, with the default grace of a day. */
         @Override
         public AppliedMisfire appliedMisfire(TriggerSpec schedule) {
