@@ -3,12 +3,14 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
 import io.nvent.StepFailed;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.Instant;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Fires {@link RunEnded} and {@link StepFailed} to the engine's hooks, built from what was stored of a run
+ * Fires {@link RunStarted}, {@link RunEnded} and {@link StepFailed} to the engine's hooks, built from what was stored of a run
  * (its entries, and the run as stored), so that they cost no read or write of the store; and nothing at all
  * while no one observes them ({@link #observedBy}).
  */
@@ -28,6 +30,7 @@ final class RunLifecycleHooks {
     private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
 
     private final Consumer<Object> hooks;
+    private volatile boolean runStartedObserved = true;
     private volatile boolean runEndedObserved = true;
     private volatile boolean stepFailedObserved = true;
 
@@ -35,8 +38,9 @@ final class RunLifecycleHooks {
         this.hooks = hooks;
     }
 
-    /** Which of the two events anyone observes; until told, both are fired. */
+    /** Which of the events anyone observes; until told, all are fired. */
     void observedBy(Predicate<Class<?>> observed) {
+        runStartedObserved = observed.test(RunStarted.class);
         runEndedObserved = observed.test(RunEnded.class);
         stepFailedObserved = observed.test(StepFailed.class);
     }
@@ -55,6 +59,23 @@ final class RunLifecycleHooks {
                         + event.seq() + " of run " + event.runId(), unreadable);
             }
         }
+    }
+
+    /**
+     * Fires a {@link RunStarted} for a run just stored as started, with the entries stored with it (its
+     * {@code flow.start} names the trigger that fired it, if one did).
+     *
+     * @param startsAt for a delayed start, when its first step is due
+     */
+    void started(RunRecord run, Optional<Instant> startsAt, List<HistoryEvent> stored) {
+        if (!runStartedObserved) {
+            return;
+        }
+        Optional<String> trigger = stored.stream().filter(event -> event.type() == EventType.FLOW_START).findFirst()
+                .map(start -> Json.PROVIDER.createReader(new StringReader(start.data())).readObject())
+                .filter(data -> data.get("trigger") instanceof JsonString).map(data -> data.getString("trigger"));
+        fire(new RunStarted(run.runId(), run.flow(), run.startedAt(), startsAt, run.parentRunId(), run.labels(),
+                run.idempotencyKey(), trigger, run.deadline()));
     }
 
     /** Fires a {@link RunEnded} if a stored change ended its run. */
