@@ -112,16 +112,19 @@ class RetryDeciderBeansTest {
     @Test
     void aDeciderThatIsABeanThroughAProducerIsUsed() {
         try (WeldContainer container = engineWith(FailsWithAProducedDecider.class, Deciders.class).initialize()) {
-            FlowService flows = container.select(FlowService.class).get();
-
-            String runId = flows.start("produced", Map.of());
-            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
-
-            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
-                    .singleElement().satisfies(retry -> assertThat(retry.data())
-                            .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
-                            .doesNotContain("retryDeciderFailed"));
+            assertThat(retryOfFailedRun(container, "produced"))
+                    .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
+                    .doesNotContain("retryDeciderFailed");
         }
+    }
+
+    /** The data of the one retry of a run of {@code flow}, started and awaited until it failed. */
+    private static String retryOfFailedRun(WeldContainer container, String flow) {
+        FlowService flows = container.select(FlowService.class).get();
+        String runId = flows.start(flow, Map.of());
+        await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+        return assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                .singleElement().actual().data();
     }
 
     /** The partner's retry rules: an interface, which a producer of the application serves. */
@@ -138,11 +141,7 @@ class RetryDeciderBeansTest {
 
     @FlowStep(flow = "partner", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
             retryDecider = PartnerRetries.class)
-    public static class FailsWithAnInterfaceDecider implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            throw new IllegalStateException("partner busy");
-        }
+    public static class FailsWithAnInterfaceDecider extends FailsWithAProducedDecider {
     }
 
     @Test
@@ -150,13 +149,7 @@ class RetryDeciderBeansTest {
         assertThat(FlowValidation.problems(List.of(FailsWithAnInterfaceDecider.class))).isEmpty();
         try (WeldContainer container = engineWith(FailsWithAnInterfaceDecider.class, PartnerDeciders.class)
                 .initialize()) {
-            FlowService flows = container.select(FlowService.class).get();
-
-            String runId = flows.start("partner", Map.of());
-            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
-
-            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
-                    .singleElement().satisfies(retry -> assertThat(retry.data()).contains("\"delayMs\":9"));
+            assertThat(retryOfFailedRun(container, "partner")).contains("\"delayMs\":9");
         }
     }
 
