@@ -10,7 +10,7 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
-import jakarta.json.JsonString;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.Instant;
@@ -71,11 +71,45 @@ final class RunLifecycleHooks {
         if (!runStartedObserved) {
             return;
         }
-        Optional<String> trigger = stored.stream().filter(event -> event.type() == EventType.FLOW_START).findFirst()
-                .map(start -> Json.PROVIDER.createReader(new StringReader(start.data())).readObject())
-                .filter(data -> data.get("trigger") instanceof JsonString).map(data -> data.getString("trigger"));
+        Optional<String> trigger = Optional.empty();
+        for (HistoryEvent event : stored) {
+            if (event.type() == EventType.FLOW_START) {
+                try {
+                    trigger = triggerOf(event.data());
+                } catch (RuntimeException unreadable) {
+                    // The run is started all the same: its observers are told so, only not by which trigger.
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0422 could not read which trigger started run "
+                            + run.runId() + " for its RunStarted; it is told without one", unreadable);
+                }
+            }
+        }
         fire(new RunStarted(run.runId(), run.flow(), run.startedAt(), startsAt, run.parentRunId(), run.labels(),
                 run.idempotencyKey(), trigger, run.deadline()));
+    }
+
+    /**
+     * The trigger a {@code flow.start}'s data names, read up to the run's input, which the engine writes last and
+     * which is not parsed: it may be large, or hold a number no {@code BigDecimal} holds.
+     */
+    private static Optional<String> triggerOf(String startData) {
+        try (JsonParser parser = Json.PROVIDER.createParser(new StringReader(startData))) {
+            parser.next();   // the object's start
+            while (parser.next() == JsonParser.Event.KEY_NAME) {
+                String key = parser.getString();
+                if (key.equals("input")) {
+                    return Optional.empty();
+                }
+                JsonParser.Event value = parser.next();
+                if (key.equals("trigger") && value == JsonParser.Event.VALUE_STRING) {
+                    return Optional.of(parser.getString());
+                } else if (value == JsonParser.Event.START_OBJECT) {
+                    parser.skipObject();
+                } else if (value == JsonParser.Event.START_ARRAY) {
+                    parser.skipArray();
+                }
+            }
+            return Optional.empty();
+        }
     }
 
     /** Fires a {@link RunEnded} if a stored change ended its run. */
