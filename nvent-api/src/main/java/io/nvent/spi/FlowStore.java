@@ -431,7 +431,8 @@ public interface FlowStore {
      * completed either way. The default, for a store written before this method: {@code true}, which waits for the
      * commit as the engine did before.
      *
-     * @return {@code false} for a store that is not transactional (the memory store)
+     * @return {@code false} for a store whose writes commit on their own (the memory store; the JPA store on a
+     *     resource-local persistence unit)
      * @since 0.2
      */
     default boolean joinsCallerTransaction() {

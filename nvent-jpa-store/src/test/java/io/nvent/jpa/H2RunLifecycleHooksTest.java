@@ -59,6 +59,14 @@ class H2RunLifecycleHooksTest {
         }
     }
 
+    @Test
+    void aStoreOnAResourceLocalUnitWritesOutsideTheCallersTransaction() {
+        try (JpaFlowStore store = JpaFlowStore.create(TestDatabases.newH2Url(), "sa", "", JpaStoreOptions.defaults())) {
+            assertThat(store.joinsCallerTransaction()).as("its starts and ends are told whatever the caller's outcome")
+                    .isFalse();
+        }
+    }
+
     private static List<RunEnded> ends(List<Object> hooks) {
         return hooks.stream().filter(RunEnded.class::isInstance).map(RunEnded.class::cast).toList();
     }
