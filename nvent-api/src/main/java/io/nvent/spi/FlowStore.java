@@ -424,6 +424,22 @@ public interface FlowStore {
     String CHILD_RUN_COUNTS_UNSUPPORTED = "NVENT-0289";
 
     /**
+     * Whether a write made inside the caller's JTA transaction is part of it, so that it commits or rolls back with
+     * it. The engine tells the observers of a run's start or end ({@link io.nvent.RunStarted},
+     * {@link io.nvent.RunEnded}) once such a transaction committed, and never if it rolled back; of a store that
+     * takes no part, whose write stays whatever the transaction's outcome, it tells them once the transaction
+     * completed either way. The default, for a store written before this method: {@code true}, which waits for the
+     * commit as the engine did before.
+     *
+     * @return {@code false} for a store whose writes commit on their own (the memory store; the JPA store on a
+     *     resource-local persistence unit)
+     * @since 0.2
+     */
+    default boolean joinsCallerTransaction() {
+        return true;
+    }
+
+    /**
      * Whether the store keeps {@link RunRecord#timeout()} and {@link RunRecord#deadline()} and finds the runs past
      * their deadline ({@link #runsPastDeadline}). The default, for a store written for nvent 0.1, which stores the
      * components it knows and drops these: {@code false}, and the engine refuses a start with a timeout

@@ -520,7 +520,8 @@ public final class EmbeddedEngine implements AutoCloseable {
 
         /**
          * Receives the hooks that CDI observers get in a container: the await hooks ({@code AwaitRegistered}, …) and,
-         * since 0.2, {@code RunEnded} for each run that ended and {@code StepFailed} for each step that failed,
+         * since 0.2, {@code RunStarted} for each run stored as started, {@code RunEnded} for each run that ended
+         * and {@code StepFailed} for each step that failed,
          * after what they tell is stored. It is called on the engine's thread and must be quick: hand slow work
          * (a page, a mail) to an executor of your own. What it throws is logged and changes nothing.
          */

@@ -33,10 +33,12 @@ import java.util.Optional;
  * ({@code NVENT-0108}), an EJB session bean ({@code NVENT-0109}), a step annotation without
  * {@code @FlowStep} ({@code NVENT-0186}), a scope with no context on the worker threads
  * ({@code NVENT-0189}) and a normal-scoped class the container cannot proxy ({@code NVENT-0197}); and each
- * step's {@link FlowStep#retryDecider()} ({@code NVENT-0599}): an abstract class or interface, or a class with
- * neither the public no-argument constructor (in a public class) an {@link EmbeddedEngine} makes one with nor a
- * scope or stereotype that makes it a bean (an instance given to {@link EmbeddedEngine.Builder#retryDecider}, or a producer, is not
- * seen).
+ * step's {@link FlowStep#retryDecider()} ({@code NVENT-0599}): a class with neither the public no-argument
+ * constructor (in a public class) an {@link EmbeddedEngine} makes one with nor a scope or stereotype that makes it a
+ * bean (an instance given to {@link EmbeddedEngine.Builder#retryDecider} is not seen). An abstract class or interface
+ * is no problem but a {@linkplain #warnings warning}: only a container can tell whether a producer serves it, and it
+ * checks that at deployment; an {@link EmbeddedEngine}, which has no producers, refuses it unless
+ * {@link EmbeddedEngine.Builder#retryDecider} gives one.
  * The scope is the one the class's annotations give it (its scope annotation, else its stereotypes',
  * {@code @ApplicationScoped} for {@code @FlowStep}): what only the container knows is not seen, such
  * as a scope or a session bean that an extension or a deployment descriptor ({@code beans.xml},
@@ -45,6 +47,8 @@ import java.util.Optional;
  * @since 0.2
  */
 public final class FlowValidation {
+
+    private static final System.Logger LOG = System.getLogger(FlowValidation.class.getName());
 
     private FlowValidation() {
     }
@@ -66,30 +70,46 @@ public final class FlowValidation {
     }
 
     /**
-     * The steps' retry deciders that neither an {@link EmbeddedEngine} nor a container can have by themselves: an
-     * abstract class or interface, or a class with neither the public no-argument constructor (in a public class)
-     * the engine makes one with nor an annotation that makes it a bean.
+     * What the classes leave to the container to check, each message naming the step and the class: a step's
+     * retry decider that is an abstract class or an interface ({@code NVENT-0421}), which a producer of the
+     * application may serve in a container (checked at deployment, {@code NVENT-0599} if nothing does) and which an
+     * {@link EmbeddedEngine} refuses unless {@link EmbeddedEngine.Builder#retryDecider} gives one.
+     * {@link #validate} logs them; {@link #problems} does not count them.
+     *
+     * @param stepClasses all the step classes of the flows to check
+     * @return the warnings; empty when the classes leave nothing to the container
+     * @since 0.2
+     */
+    public static List<String> warnings(Collection<? extends Class<?>> stepClasses) {
+        List<StepDeclaration> declarations = declarations(stepClasses, true, new ArrayList<>());
+        return FlowGraphValidator.checkRetryDeciders(declarations, type -> !Modifier.isAbstract(type.getModifiers()),
+                "NVENT-0421", "is abstract or an interface: checked in the container only, where a producer may serve"
+                        + " it; an EmbeddedEngine takes one only from EmbeddedEngine.Builder.retryDecider(...)");
+    }
+
+    /**
+     * The steps' retry deciders that neither an {@link EmbeddedEngine} nor a container can have by themselves: a
+     * class with neither the public no-argument constructor (in a public class) the engine makes one with nor an
+     * annotation that makes it a bean. An abstract one is a {@linkplain #warnings warning}.
      */
     private static List<String> retryDeciderProblems(List<StepDeclaration> declarations) {
-        List<String> problems = new ArrayList<>(FlowGraphValidator.checkRetryDeciders(declarations,
-                type -> !Modifier.isAbstract(type.getModifiers()), "is abstract or an interface, so neither an"
-                        + " EmbeddedEngine nor the container makes one; name a concrete class"));
-        problems.addAll(FlowGraphValidator.checkRetryDeciders(declarations, type -> Modifier.isAbstract(
+        return FlowGraphValidator.checkRetryDeciders(declarations, type -> Modifier.isAbstract(
                 type.getModifiers()) || RetryDeciderInstances.canMake(type) || StepClassChecks.mayBeABean(type),
                 "is not a public class with a public no-argument constructor, with which an EmbeddedEngine makes one,"
                         + " and has no scope (@ApplicationScoped, or @Dependent for an instance per decision) that"
-                        + " makes it a bean"));
-        return problems;
+                        + " makes it a bean");
     }
 
     /**
      * Fails, listing every problem, when the classes or the flows they declare would not deploy.
      *
      * @param stepClasses all the step classes of the flows to check
-     * @throws NventException {@code NVENT-0151} listing the {@linkplain #problems problems}, one a line
+     * @throws NventException {@code NVENT-0151} listing the {@linkplain #problems problems}, one a line; without
+     *     problems, the {@linkplain #warnings warnings} are logged ({@code WARNING})
      */
     public static void validate(Collection<? extends Class<?>> stepClasses) {
         failOn(problems(stepClasses));
+        warnings(stepClasses).forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
     }
 
     /**

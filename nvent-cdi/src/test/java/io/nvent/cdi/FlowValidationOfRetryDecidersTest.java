@@ -89,18 +89,41 @@ class FlowValidationOfRetryDecidersTest {
     }
 
     @Test
-    void anAbstractDeciderIsAProblemNamingTheStepAndTheClass() {
-        assertThat(FlowValidation.problems(List.of(ChargesWithAbstract.class))).singleElement().isEqualTo(
-                "NVENT-0599 step 'charge' of flow 'abstract' (" + ChargesWithAbstract.class.getName() + "): its"
-                        + " retryDecider " + KeepsTheDelay.class.getName() + " is abstract or an interface, so neither"
-                        + " an EmbeddedEngine nor the container makes one; name a concrete class");
+    void anAbstractDeciderIsNoProblemButAWarningThatOnlyTheContainerChecksIt() {
+        List<Class<?>> steps = List.of(ChargesWithAbstract.class);
+
+        assertThat(FlowValidation.problems(steps)).as("a producer may serve it in a container").isEmpty();
+        assertThat(FlowValidation.warnings(steps)).singleElement().isEqualTo(
+                "NVENT-0421 step 'charge' of flow 'abstract' (" + ChargesWithAbstract.class.getName() + "): its"
+                        + " retryDecider " + KeepsTheDelay.class.getName() + " is abstract or an interface: checked in"
+                        + " the container only, where a producer may serve it; an EmbeddedEngine takes one only from"
+                        + " EmbeddedEngine.Builder.retryDecider(...)");
+        FlowValidation.validate(steps);
     }
 
     @Test
-    void anInterfaceAsDeciderIsAProblemEvenWithAScopeOnIt() {
-        assertThat(FlowValidation.problems(List.of(ChargesWithInterface.class))).singleElement().asString()
-                .startsWith("NVENT-0599 step 'charge' of flow 'interface'")
-                .contains(InvoiceRetries.class.getName() + " is abstract or an interface");
+    void anInterfaceAsDeciderIsAWarningToo() {
+        assertThat(FlowValidation.problems(List.of(ChargesWithInterface.class))).isEmpty();
+        assertThat(FlowValidation.warnings(List.of(ChargesWithInterface.class))).singleElement().asString()
+                .startsWith("NVENT-0421 step 'charge' of flow 'interface'")
+                .contains(InvoiceRetries.class.getName() + " is abstract or an interface: checked in the container");
+    }
+
+    @Test
+    void anEmbeddedEngineRefusesAnInterfaceAsDeciderUnlessItsBuilderGivesOne() {
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new ChargesWithInterface()).build())
+                .hasMessageContaining("NVENT-0599 step 'charge' of flow 'interface'");
+        InvoiceRetries given = failed -> RetryDecision.retryAfter(failed.declaredDelay());
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new ChargesWithInterface())
+                .retryDecider(given).build()) {
+            assertThat(engine.flows().flows()).isNotEmpty();
+        }
+    }
+
+    @Test
+    void aDeciderAnyoneCanMakeIsNoWarning() {
+        assertThat(FlowValidation.warnings(List.of(ChargesWithMade.class, ChargesWithBean.class,
+                ChargesWithUnmade.class))).isEmpty();
     }
 
     @Test
@@ -132,9 +155,7 @@ class FlowValidationOfRetryDecidersTest {
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new ChargesWithMade()).build()) {
             assertThat(engine.flows().flows()).isNotEmpty();
         }
-        for (Charges step : List.of(new ChargesWithAbstract(), new ChargesWithUnmade())) {
-            assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(step).build())
-                    .hasMessageContaining("NVENT-0599");
-        }
+        assertThatThrownBy(() -> EmbeddedEngine.newBuilder().step(new ChargesWithUnmade()).build())
+                .hasMessageContaining("NVENT-0599");
     }
 }

@@ -1,6 +1,7 @@
 package io.nvent.jpa;
 
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
 import io.nvent.StepFailed;
 import io.nvent.cdi.EmbeddedEngine;
@@ -19,11 +20,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 import static org.awaitility.Awaitility.await;
 
-/** Over the JPA store, a run that completed and a run that failed each tell the hooks once, after the end is stored. */
+/**
+ * Over the JPA store, a run that completed and a run that failed each tell the hooks once of their start and once of
+ * their end, after each is stored.
+ */
 class H2RunLifecycleHooksTest {
 
     @Test
-    void aCompletedAndAFailedRunEachEndOnceAsStored() {
+    void aCompletedAndAFailedRunEachStartAndEndOnceAsStored() {
         List<Object> hooks = new CopyOnWriteArrayList<>();
         try (JpaFlowStore store = JpaFlowStore.create(TestDatabases.newH2Url(), "sa", "", JpaStoreOptions.defaults());
              EmbeddedEngine engine = EmbeddedEngine.newBuilder().store(store).schedulingStore(store.schedulingStore())
@@ -41,9 +45,25 @@ class H2RunLifecycleHooksTest {
                 assertThat(end.endedAt()).as("to the microsecond the store keeps")
                         .isCloseTo(stored.endedAt().orElseThrow(), within(1, ChronoUnit.MICROS));
             }
+            assertThat(hooks).filteredOn(RunStarted.class::isInstance).map(RunStarted.class::cast)
+                    .extracting(RunStarted::runId).containsExactlyInAnyOrder(order, invoice);
+            for (Object hook : hooks) {
+                if (hook instanceof RunStarted start) {
+                    assertThat(start.startedAt()).as("to the microsecond the store keeps").isCloseTo(
+                            engine.flows().run(start.runId()).orElseThrow().startedAt(), within(1, ChronoUnit.MICROS));
+                }
+            }
             assertThat(hooks).filteredOn(StepFailed.class::isInstance).singleElement()
                     .isEqualTo(new StepFailed(invoice, "invoice", "send", 1, 1, SEND_ERROR, false,
                             Optional.empty()));
+        }
+    }
+
+    @Test
+    void aStoreOnAResourceLocalUnitWritesOutsideTheCallersTransaction() {
+        try (JpaFlowStore store = JpaFlowStore.create(TestDatabases.newH2Url(), "sa", "", JpaStoreOptions.defaults())) {
+            assertThat(store.joinsCallerTransaction()).as("its starts and ends are told whatever the caller's outcome")
+                    .isFalse();
         }
     }
 

@@ -698,7 +698,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
         /**
          * Receives the hooks that CDI observers get in a container: the await hooks ({@code AwaitRegistered},
-         * {@code AwaitResolved}, {@code AwaitTimedOut}) and, since 0.2, {@code RunEnded} and {@code StepFailed}.
+         * {@code AwaitResolved}, {@code AwaitTimedOut}) and, since 0.2, {@code RunStarted}, {@code RunEnded} and
+         * {@code StepFailed}.
          *
          * @param value the receiver
          * @return this builder

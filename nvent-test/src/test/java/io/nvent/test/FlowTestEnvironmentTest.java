@@ -14,6 +14,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RetryPolicy;
 import io.nvent.RunInfo;
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -349,7 +350,7 @@ class FlowTestEnvironmentTest {
     }
 
     @Test
-    void theHooksAreToldOfAFailedAttemptWithItsRetryAndOfTheRunThatEndedAfterIt() {
+    void theHooksAreToldOfTheStartOfAFailedAttemptWithItsRetryAndOfTheRunThatEndedAfterIt() {
         List<Object> hooks = new CopyOnWriteArrayList<>();
         try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new PushToPartner()).hooks(hooks::add)
                 .build()) {
@@ -359,7 +360,10 @@ class FlowTestEnvironmentTest {
             env.awaitRun(runId, Duration.ofSeconds(5));
 
             await().until(() -> hooks.stream().anyMatch(RunEnded.class::isInstance));
-            assertThat(hooks).filteredOn(h -> h instanceof StepFailed || h instanceof RunEnded).containsExactly(
+            assertThat(hooks).filteredOn(h -> h instanceof RunStarted || h instanceof StepFailed
+                    || h instanceof RunEnded).containsExactly(
+                    new RunStarted(runId, "sync", FlowTestEnvironment.DEFAULT_START, Optional.empty(), Optional.empty(),
+                            java.util.Set.of(), Optional.empty(), Optional.empty(), Optional.empty()),
                     new StepFailed(runId, "sync", "push", 1, 3, "partner unavailable", true,
                             Optional.of(FlowTestEnvironment.DEFAULT_START.plus(Duration.ofHours(1)))),
                     new RunEnded(runId, "sync", RunStatus.COMPLETED, Optional.empty(), FlowTestEnvironment.DEFAULT_START,

@@ -16,8 +16,10 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.cdi.FlowValidation;
 import jakarta.enterprise.inject.spi.DeploymentException;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.weld.environment.se.WeldContainer;
@@ -110,15 +112,44 @@ class RetryDeciderBeansTest {
     @Test
     void aDeciderThatIsABeanThroughAProducerIsUsed() {
         try (WeldContainer container = engineWith(FailsWithAProducedDecider.class, Deciders.class).initialize()) {
-            FlowService flows = container.select(FlowService.class).get();
+            assertThat(retryOfFailedRun(container, "produced"))
+                    .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
+                    .doesNotContain("retryDeciderFailed");
+        }
+    }
 
-            String runId = flows.start("produced", Map.of());
-            await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+    /** The data of the one retry of a run of {@code flow}, started and awaited until it failed. */
+    private static String retryOfFailedRun(WeldContainer container, String flow) {
+        FlowService flows = container.select(FlowService.class).get();
+        String runId = flows.start(flow, Map.of());
+        await().until(() -> flows.run(runId).orElseThrow().status() == RunStatus.FAILED);
+        return assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                .singleElement().actual().data();
+    }
 
-            assertThat(flows.events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
-                    .singleElement().satisfies(retry -> assertThat(retry.data())
-                            .contains("\"retryDecider\":\"" + WaitsAsConfigured.class.getName() + "\"", "\"delayMs\":7")
-                            .doesNotContain("retryDeciderFailed"));
+    /** The partner's retry rules: an interface, which a producer of the application serves. */
+    public interface PartnerRetries extends RetryDecider {
+    }
+
+    /** Produces the partner's rules. */
+    public static class PartnerDeciders {
+        @jakarta.enterprise.inject.Produces
+        PartnerRetries partnerRetries() {
+            return failed -> RetryDecision.retryAfter(Duration.ofMillis(9));
+        }
+    }
+
+    @FlowStep(flow = "partner", name = "call", role = StepRole.ENTRY, maxAttempts = 2,
+            retryDecider = PartnerRetries.class)
+    public static class FailsWithAnInterfaceDecider extends FailsWithAProducedDecider {
+    }
+
+    @Test
+    void anInterfaceAsDeciderThatAProducerServesDeploysAndIsUsedAndFlowValidationFindsNoProblemInIt() {
+        assertThat(FlowValidation.problems(List.of(FailsWithAnInterfaceDecider.class))).isEmpty();
+        try (WeldContainer container = engineWith(FailsWithAnInterfaceDecider.class, PartnerDeciders.class)
+                .initialize()) {
+            assertThat(retryOfFailedRun(container, "partner")).contains("\"delayMs\":9");
         }
     }
 

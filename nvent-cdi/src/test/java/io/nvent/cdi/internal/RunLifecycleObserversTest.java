@@ -2,6 +2,7 @@ package io.nvent.cdi.internal;
 
 import io.nvent.FlowService;
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
 import io.nvent.StepFailed;
 import io.nvent.testkit.RunEndFlows.Confirm;
@@ -19,7 +20,10 @@ import static io.nvent.testkit.RunEndFlows.SEND_ERROR;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-/** Beans observe the runs that end and the steps that fail, as {@code @Observes} or {@code @ObservesAsync}. */
+/**
+ * Beans observe the runs that start, the runs that end and the steps that fail, as {@code @Observes} or
+ * {@code @ObservesAsync}.
+ */
 class RunLifecycleObserversTest {
 
     /** Pages the on-call when a run fails, from the container's executor; notes every end on nvent's thread. */
@@ -54,6 +58,45 @@ class RunLifecycleObserversTest {
         void stepFailed(@Observes StepFailed failure) {
             stepFailures.add(failure);
             throw new IllegalStateException("the pager's own bug");
+        }
+    }
+
+    /** Audits each start from the container's executor; notes it on the thread that stored it, then fails. */
+    @ApplicationScoped
+    public static class Audit {
+        private final List<RunStarted> noted = new CopyOnWriteArrayList<>();
+        private final List<RunStarted> audited = new CopyOnWriteArrayList<>();
+
+        List<RunStarted> noted() {
+            return noted;
+        }
+
+        List<RunStarted> audited() {
+            return audited;
+        }
+
+        void noted(@Observes RunStarted start) {
+            noted.add(start);
+            throw new NoClassDefFoundError("io/acme/AuditLog");
+        }
+
+        void audit(@ObservesAsync RunStarted start) {
+            audited.add(start);
+        }
+    }
+
+    @Test
+    void observersOfBothKindsAreToldOfEachStartAndOneThatThrowsNeitherFailsTheStartNorHoldsUpTheRun() {
+        try (WeldContainer container = CdiIntegrationTest.engineWith(Confirm.class, Audit.class).initialize()) {
+            FlowService flows = container.select(FlowService.class).get();
+            Audit audit = container.select(Audit.class).get();
+
+            String order = flows.start("order", Map.of());
+
+            await().until(() -> flows.run(order).orElseThrow().status() == RunStatus.COMPLETED
+                    && audit.audited().size() == 1);
+            assertThat(audit.noted()).singleElement().extracting(RunStarted::runId).isEqualTo(order);
+            assertThat(audit.audited()).isEqualTo(audit.noted());
         }
     }
 

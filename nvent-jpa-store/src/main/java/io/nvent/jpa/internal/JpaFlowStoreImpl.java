@@ -519,6 +519,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.childRunCounts(connection, parentRunId));
     }
 
+    /** On a JTA persistence unit a write joins the caller's transaction; on a resource-local one it commits alone. */
+    @Override
+    public boolean joinsCallerTransaction() {
+        return transactions instanceof JtaTransactions;
+    }
+
     /** In the columns run.run_timeout_ms and run.deadline, found through run_deadline_idx (V31). */
     @Override
     public boolean keepsDeadlines() {

@@ -205,7 +205,7 @@ public class EngineBean {
                 requestKeyRetention);
         executor = scheduledExecutor();
         timers = new EngineScheduler(executor);
-        CdiHooks hooks = new CdiHooks(beanManager);
+        CdiHooks hooks = new CdiHooks(beanManager, store.joinsCallerTransaction());
         FlowEngine built = new FlowEngine(registry, store, scheduling, queue, stream, json, clock,
                 this::stepBean, hooks, settings);
         built.useLifecycleObservers(hooks::observes);

@@ -142,7 +142,7 @@ public final class FlowEngine implements FlowService {
     private final RunDeadlines runDeadlines;
     /** Emits and publishes with an idempotency key. */
     private final RequestKeys requestKeys;
-    /** Tells the hooks about runs that ended and steps that failed. */
+    /** Tells the hooks about runs that started, runs that ended and steps that failed. */
     private final RunLifecycleHooks lifecycleHooks;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
@@ -296,8 +296,9 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Which of {@link io.nvent.RunEnded} and {@link io.nvent.StepFailed} anyone observes, asked once per type now:
-     * the hooks get only those, and an event no one observes costs nothing. Without it, the hooks get both.
+     * Which of {@link io.nvent.RunStarted}, {@link io.nvent.RunEnded} and {@link io.nvent.StepFailed} anyone
+     * observes, asked once per type now: the hooks get only those, and an event no one observes costs nothing.
+     * Without it, the hooks get all three.
      */
     public void useLifecycleObservers(java.util.function.Predicate<Class<?>> observed) {
         lifecycleHooks.observedBy(observed);
@@ -940,6 +941,8 @@ public final class FlowEngine implements FlowService {
         }
         publisher.publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
+        // Told before its first step is queued: an observer hears of the start before the run's steps or end.
+        lifecycleHooks.started(run, delay.map(now::plus), stored);
         return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty());
     }
 

@@ -3,12 +3,14 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
 import io.nvent.StepFailed;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
+import jakarta.json.stream.JsonParser;
 import jakarta.json.JsonValue;
 import java.io.StringReader;
 import java.time.Instant;
@@ -18,7 +20,7 @@ import java.util.function.Consumer;
 import java.util.function.Predicate;
 
 /**
- * Fires {@link RunEnded} and {@link StepFailed} to the engine's hooks, built from what was stored of a run
+ * Fires {@link RunStarted}, {@link RunEnded} and {@link StepFailed} to the engine's hooks, built from what was stored of a run
  * (its entries, and the run as stored), so that they cost no read or write of the store; and nothing at all
  * while no one observes them ({@link #observedBy}).
  */
@@ -28,6 +30,7 @@ final class RunLifecycleHooks {
     private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
 
     private final Consumer<Object> hooks;
+    private volatile boolean runStartedObserved = true;
     private volatile boolean runEndedObserved = true;
     private volatile boolean stepFailedObserved = true;
 
@@ -35,8 +38,9 @@ final class RunLifecycleHooks {
         this.hooks = hooks;
     }
 
-    /** Which of the two events anyone observes; until told, both are fired. */
+    /** Which of the events anyone observes; until told, all are fired. */
     void observedBy(Predicate<Class<?>> observed) {
+        runStartedObserved = observed.test(RunStarted.class);
         runEndedObserved = observed.test(RunEnded.class);
         stepFailedObserved = observed.test(StepFailed.class);
     }
@@ -54,6 +58,57 @@ final class RunLifecycleHooks {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0431 could not tell observers of StepFailed about entry "
                         + event.seq() + " of run " + event.runId(), unreadable);
             }
+        }
+    }
+
+    /**
+     * Fires a {@link RunStarted} for a run just stored as started, with the entries stored with it (its
+     * {@code flow.start} names the trigger that fired it, if one did).
+     *
+     * @param startsAt for a delayed start, when its first step is due
+     */
+    void started(RunRecord run, Optional<Instant> startsAt, List<HistoryEvent> stored) {
+        if (!runStartedObserved) {
+            return;
+        }
+        Optional<String> trigger = Optional.empty();
+        for (HistoryEvent event : stored) {
+            if (event.type() == EventType.FLOW_START) {
+                try {
+                    trigger = triggerOf(event.data());
+                } catch (RuntimeException unreadable) {
+                    // The run is started all the same: its observers are told so, only not by which trigger.
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0422 could not read which trigger started run "
+                            + run.runId() + " for its RunStarted; it is told without one", unreadable);
+                }
+            }
+        }
+        fire(new RunStarted(run.runId(), run.flow(), run.startedAt(), startsAt, run.parentRunId(), run.labels(),
+                run.idempotencyKey(), trigger, run.deadline()));
+    }
+
+    /**
+     * The trigger a {@code flow.start}'s data names, read up to the run's input, which the engine writes last and
+     * which is not parsed: it may be large, or hold a number no {@code BigDecimal} holds.
+     */
+    private static Optional<String> triggerOf(String startData) {
+        try (JsonParser parser = Json.PROVIDER.createParser(new StringReader(startData))) {
+            parser.next();   // the object's start
+            while (parser.next() == JsonParser.Event.KEY_NAME) {
+                String key = parser.getString();
+                if (key.equals("input")) {
+                    return Optional.empty();
+                }
+                JsonParser.Event value = parser.next();
+                if (key.equals("trigger") && value == JsonParser.Event.VALUE_STRING) {
+                    return Optional.of(parser.getString());
+                } else if (value == JsonParser.Event.START_OBJECT) {
+                    parser.skipObject();
+                } else if (value == JsonParser.Event.START_ARRAY) {
+                    parser.skipArray();
+                }
+            }
+            return Optional.empty();
         }
     }
 

@@ -129,6 +129,12 @@ public class MemoryFlowStore implements FlowStore {
     }
 
     /** Deadlines live on the run records it holds, and in {@link #deadlines} while their run is under way. */
+    /** Held in memory, a run takes no part in the caller's transaction: it stays if that rolls back. */
+    @Override
+    public boolean joinsCallerTransaction() {
+        return false;
+    }
+
     @Override
     public boolean keepsDeadlines() {
         return true;

@@ -74,8 +74,17 @@ public final class FlowGraphValidator {
      */
     public static List<String> checkRetryDeciders(List<StepDeclaration> declarations, Predicate<Class<?>> available,
                                                   String why) {
+        return checkRetryDeciders(declarations, available, "NVENT-0599", why);
+    }
+
+    /**
+     * As {@link #checkRetryDeciders(List, Predicate, String)}, each message with the id {@code messageId} (a
+     * warning's, say).
+     */
+    public static List<String> checkRetryDeciders(List<StepDeclaration> declarations, Predicate<Class<?>> available,
+                                                  String messageId, String why) {
         return declarations.stream().filter(d -> d.retryDecider().filter(available.negate()).isPresent())
-                .map(d -> "NVENT-0599 " + d.describe() + ": its retryDecider " + d.retryDecider().get().getName()
+                .map(d -> messageId + " " + d.describe() + ": its retryDecider " + d.retryDecider().get().getName()
                         + " " + why).toList();
     }
 

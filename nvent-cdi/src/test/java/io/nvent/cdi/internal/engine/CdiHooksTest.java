@@ -1,7 +1,9 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.RunEnded;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.internal.TransactionHooks;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.enterprise.event.Observes;
@@ -19,21 +21,26 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * An end stored in the caller's JTA transaction (a store that joined it) reaches the observers once the transaction
- * committed, and never if it rolled back.
+ * A start or an end stored in the caller's JTA transaction (a store that joined it) reaches the observers once the
+ * transaction committed, and never if it rolled back; one the memory store kept outside the transaction reaches them
+ * once it completed, whatever its outcome.
  */
 class CdiHooksTest {
 
-    /** Notes the ends it observes. */
+    /** Notes the starts and ends it observes. */
     @ApplicationScoped
     public static class Ends {
-        private final List<RunEnded> observed = new CopyOnWriteArrayList<>();
+        private final List<Object> observed = new CopyOnWriteArrayList<>();
 
         void ended(@Observes RunEnded end) {
             observed.add(end);
         }
 
-        List<RunEnded> observed() {
+        void started(@Observes RunStarted start) {
+            observed.add(start);
+        }
+
+        List<Object> observed() {
             return observed;
         }
     }
@@ -60,13 +67,15 @@ class CdiHooksTest {
 
     private static final RunEnded END = new RunEnded("run-1", "invoice", RunStatus.CANCELED, Optional.empty(),
             Instant.EPOCH, Instant.EPOCH, Optional.empty(), Set.of());
+    private static final RunStarted START = new RunStarted("run-2", "invoice", Instant.EPOCH, Optional.empty(),
+            Optional.empty(), Set.of(), Optional.empty(), Optional.empty(), Optional.empty());
 
     @Test
     void anEndStoredInATransactionIsObservedOnceItCommittedAndNeverIfItRolledBack() {
         try (WeldContainer container = WeldInitiator.createWeld().disableDiscovery().addBeanClasses(Ends.class)
                 .initialize()) {
             OpenTransaction transaction = new OpenTransaction();
-            CdiHooks hooks = new CdiHooks(container.getBeanManager(), transaction);
+            CdiHooks hooks = new CdiHooks(container.getBeanManager(), transaction, true);
             Ends ends = container.select(Ends.class).get();
 
             hooks.accept(END);
@@ -75,10 +84,33 @@ class CdiHooksTest {
             assertThat(ends.observed()).containsExactly(END);
 
             hooks.accept(END);
+            hooks.accept(START);
             transaction.complete(false);
             assertThat(ends.observed()).as("rolled back").hasSize(1);
+            hooks.accept(START);
+            assertThat(ends.observed()).as("before the commit").hasSize(1);
+            transaction.complete(true);
+            assertThat(ends.observed()).containsExactly(END, START);
             assertThat(hooks.observes(RunEnded.class)).isTrue();
             assertThat(hooks.observes(io.nvent.StepFailed.class)).as("no one observes it").isFalse();
+        }
+    }
+
+    @Test
+    void aStartOrAnEndTheMemoryStoreKeptIsObservedOnceTheTransactionCompletedEvenIfItRolledBack() {
+        try (WeldContainer container = WeldInitiator.createWeld().disableDiscovery().addBeanClasses(Ends.class)
+                .initialize()) {
+            OpenTransaction transaction = new OpenTransaction();
+            CdiHooks hooks = new CdiHooks(container.getBeanManager(), transaction,
+                    new MemoryFlowStore().joinsCallerTransaction());
+            Ends ends = container.select(Ends.class).get();
+
+            hooks.accept(START);
+            hooks.accept(END);
+            assertThat(ends.observed()).as("before the transaction completed").isEmpty();
+            transaction.complete(false);
+
+            assertThat(ends.observed()).as("the run stays started and ended in memory").containsExactly(START, END);
         }
     }
 }

@@ -8,6 +8,7 @@ import io.nvent.BulkCancel;
 import io.nvent.FlowStep;
 import io.nvent.RunEnded;
 import io.nvent.RunInfo;
+import io.nvent.RunStarted;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
@@ -29,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * A run that ends tells the hooks once, with how it ended ({@link RunEnded}), however it ended; a step that fails
+ * A run stored as started tells the hooks once ({@link RunStarted}), however it was started; a run that ends tells
+ * them once, with how it ended ({@link RunEnded}), however it ended; a step that fails
  * tells them whether it runs again ({@link StepFailed}); an observer that throws changes nothing.
  */
 class RunLifecycleHooksTest {
@@ -63,6 +65,14 @@ class RunLifecycleHooksTest {
         public Void execute(Object input, StepContext ctx) {
             ctx.cancel();
             return null;
+        }
+    }
+
+    @FlowStep(flow = "family", name = "raise", role = StepRole.ENTRY)
+    static class StartsAChild implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return ctx.startFlow("order", Map.of());
         }
     }
 
@@ -103,7 +113,74 @@ class RunLifecycleHooksTest {
     }
 
     private static EngineHarness engine() {
-        return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline(), new DeclinedCharge());
+        return new EngineHarness(new Confirm(), new Send(), new Ship(), new Decline(), new DeclinedCharge(),
+                new StartsAChild());
+    }
+
+    @Test
+    void aStartTellsOnceWithItsLabelsKeyAndDeadlineAndARepeatOfItsKeyTellsNothing() {
+        try (EngineHarness h = engine()) {
+            StartOptions keyed = StartOptions.newBuilder().idempotencyKey("order-7").labels("customer:7")
+                    .timeout(Duration.ofHours(1)).build();
+            String runId = h.engine.start("order", Map.of(), keyed).runId();
+            RunInfo run = h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(h.engine.start("order", Map.of(), keyed).created()).as("the same run, answered again").isFalse();
+
+            assertThat(h.hooksOf(RunStarted.class)).singleElement().isEqualTo(new RunStarted(runId, "order",
+                    run.startedAt(), Optional.empty(), Optional.empty(), Set.of("customer:7"), Optional.of("order-7"),
+                    Optional.empty(), Optional.of(run.startedAt().plus(Duration.ofHours(1)))));
+        }
+    }
+
+    @Test
+    void aDelayedStartTellsAtTheStartCallWhenItsFirstStepIsDue() {
+        try (EngineHarness h = engine()) {
+            String runId = h.engine.start("order", Map.of(), StartOptions.newBuilder().delay(Duration.ofMinutes(5))
+                    .build()).runId();
+
+            RunStarted started = startOf(h, runId);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            assertThat(started.startsAt()).contains(started.startedAt().plus(Duration.ofMinutes(5)));
+        }
+    }
+
+    @Test
+    void aChildRunARestartAndATriggersFireEachTellOfTheRunTheyStarted() {
+        try (EngineHarness h = engine()) {
+            String parent = h.engine.start("family", Map.of());
+            h.awaitStatus(parent, RunStatus.COMPLETED);
+            String child = h.hooksOf(RunStarted.class).stream().filter(s -> s.parentRunId().isPresent())
+                    .map(RunStarted::runId).findFirst().orElseThrow();
+            String restarted = h.engine.restart(child);
+            // A payload no BigDecimal holds: the trigger's name is read from the start without parsing its input.
+            String fired = h.engine.startFromTrigger("order", "{\"amount\":1e99999999999}", "nightly",
+                    StartOptions.DEFAULTS).runId();
+
+            assertThat(startOf(h, child).parentRunId()).contains(parent);
+            assertThat(startOf(h, child).idempotencyKey()).as("the key the engine gave the child, as its run has it")
+                    .isEqualTo(h.engine.run(child).orElseThrow().idempotencyKey()).get().asString()
+                    .startsWith("nvent-child/");
+            assertThat(startOf(h, restarted).parentRunId()).as("a copy of the child").contains(parent);
+            assertThat(startOf(h, fired).trigger()).contains("nightly");
+            assertThat(startOf(h, parent).trigger()).isEmpty();
+            assertThat(h.hooksOf(RunStarted.class)).as("once each").hasSize(4);
+        }
+    }
+
+    @Test
+    void anObserverOfTheStartThatThrowsAnErrorNeitherFailsTheStartNorHoldsUpTheRun() {
+        try (EngineHarness h = engine()) {
+            h.onHook = event -> {
+                if (event instanceof RunStarted) {
+                    throw new NoClassDefFoundError("io/acme/Pager");
+                }
+            };
+            String runId = h.engine.start("order", Map.of());
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(startOf(h, runId).runId()).isEqualTo(runId);
+        }
     }
 
     @Test
@@ -225,6 +302,7 @@ class RunLifecycleHooksTest {
 
             assertThat(h.types(runId)).containsSubsequence("step.retry", "step.completed", "flow.completed");
             assertThat(h.hooksOf(StepFailed.class)).as("told, though the observer threw").hasSize(1);
+            assertThat(h.hooksOf(RunStarted.class)).as("told, though the observer threw").hasSize(1);
             assertThat(endsOf(h, runId, 1)).hasSize(1);
         }
     }
@@ -310,6 +388,7 @@ class RunLifecycleHooksTest {
 
             endsOf(h, failed, 1);
             assertThat(h.hooksOf(StepFailed.class)).isEmpty();
+            assertThat(h.hooksOf(RunStarted.class)).isEmpty();
             assertThat(h.hooksOf(AwaitRegistered.class)).hasSize(1);
         }
     }
@@ -320,6 +399,12 @@ class RunLifecycleHooksTest {
         String runId = h.engine.start("invoice", Map.of());
         h.awaitStatus(runId, RunStatus.FAILED);
         return runId;
+    }
+
+    /** The start of a run: the hooks are told as it is stored, before its first step is queued. */
+    private static RunStarted startOf(EngineHarness h, String runId) {
+        return h.hooksOf(RunStarted.class).stream().filter(start -> start.runId().equals(runId)).findFirst()
+                .orElseThrow(() -> new AssertionError("no RunStarted of run " + runId + " in " + h.hooks));
     }
 
     private static List<RunEnded> endsOf(EngineHarness h, String runId) {

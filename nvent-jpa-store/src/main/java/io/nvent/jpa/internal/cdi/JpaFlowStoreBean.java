@@ -156,6 +156,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean joinsCallerTransaction() {
+        return delegate().joinsCallerTransaction();
+    }
+
+    @Override
     public boolean keepsDeadlines() {
         return delegate().keepsDeadlines();
     }
