@@ -2,11 +2,14 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
 import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
 import io.nvent.EventType;
 import io.nvent.FlowService;
 import io.nvent.FlowStep;
+import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -28,10 +31,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * What a cancel with children reads: about as many runs as it cancels, however many of the descendants ended, and
- * a repeat does not read again what an earlier call canceled.
+ * What one cancel with children reads and cancels: about as many runs as it cancels, however many of the descendants
+ * ended, a repeat not reading again what an earlier call canceled; and a bulk cancel with children cancels at most
+ * {@value CancelOptions#MAX_LIMIT} descendants per call, its repeat going on where it stopped.
  */
-class CancelWithChildrenReadsTest {
+class CancelWithChildrenBoundsTest {
 
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final int LIMIT = 200;
@@ -103,6 +107,26 @@ class CancelWithChildrenReadsTest {
         assertThat(cancelReading(flows, batch, limited)).as("a repeat, which reads none of those canceled before")
                 .isLessThanOrEqualTo(LIMIT + 10);
         assertThat(flows.cancel(batch, limited)).isEqualTo(new CanceledRuns(false, 50, false));
+    }
+
+    @Test
+    void aBulkCancelWithChildrenCancelsAtMostTenThousandDescendantsPerCallAndItsRepeatGoesOnWhereItStopped() {
+        FlowService flows = engine.flows();
+        List<String> batches = java.util.stream.Stream.of(storedRun("batch", Optional.empty(), RunStatus.RUNNING),
+                storedRun("batch", Optional.empty(), RunStatus.RUNNING)).sorted(java.util.Comparator.reverseOrder())
+                .toList();
+        batches.forEach(batch -> storedChildren(batch, 6_000, RunStatus.RUNNING));
+        BulkCancel withChildren = BulkCancel.ofFlow("batch").withChildren();
+
+        BulkResult first = flows.cancelRuns(withChildren);
+
+        assertThat(first).as("the first batch's 6,000 and 4,000 of the second's; next: the second")
+                .isEqualTo(new BulkResult(2, 2, Map.of(), 0, Optional.of(new RunPosition(T0, batches.get(1))),
+                        CancelOptions.MAX_LIMIT));
+        BulkResult repeat = flows.cancelRuns(withChildren.startingAfter(first.next().orElseThrow()));
+        assertThat(repeat).as("the second batch's other 2,000, and no run listed after it")
+                .isEqualTo(new BulkResult(0, 0, Map.of(), 0, Optional.empty(), 2_000));
+        assertThat(flows.runs(RunQuery.all().withStatus(RunStatus.RUNNING))).isEmpty();
     }
 
     /** The runs one cancel read, having canceled {@value #LIMIT} descendants with more left. */
