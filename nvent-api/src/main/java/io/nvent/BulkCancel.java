@@ -19,7 +19,10 @@ import java.util.Set;
  * @param after only runs listed after this position, if present: the {@link BulkResult#next()} of
  *     the previous call
  * @param children whether each run's descendants under way are canceled with it, as
- *     {@link FlowService#cancel(String, CancelOptions)} cancels them with {@link CancelOptions#withChildren()}
+ *     {@link FlowService#cancel(String, CancelOptions)} cancels them with {@link CancelOptions#withChildren()}: at
+ *     most {@value CancelOptions#MAX_LIMIT} descendants per call in all; once a run's cancel leaves some under way, or
+ *     the call canceled that many, it stops after that run, and its {@link BulkResult#next()}, that run's position,
+ *     makes the next call go on with them before the runs listed after it
  * @since 0.2
  */
 public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant> from, Optional<Instant> to,

@@ -18,8 +18,9 @@ import java.util.Optional;
  * @param failed runs whose retry or cancel failed (the store was away, a bug): logged
  *     with the run and the error (see the README, "Operations"); the other runs were still acted on
  * @param next where the next call goes on ({@link BulkRetry#startingAfter},
- *     {@link BulkCancel#startingAfter}) while more runs may match; empty when this call reached the
- *     end of the list or of the selection's window
+ *     {@link BulkCancel#startingAfter}) while more runs may match, or, for a cancel with children, while
+ *     descendants of the last run canceled remain under way (the next call goes on with them first); empty when
+ *     this call reached the end of the list or of the selection's window
  * @param descendantsCanceled descendant runs canceled with the runs canceled ({@link BulkCancel#children()});
  *     {@code 0} for a retry and a cancel of the runs alone
  * @since 0.2

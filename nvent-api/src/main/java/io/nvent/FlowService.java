@@ -185,14 +185,17 @@ public interface FlowService {
      * so on; descendants that have ended are left alone (their own descendants under way are not). Each is
      * canceled as {@link #cancel(String)} cancels one (history entry, events, live messages, running steps asked
      * to stop, concurrency keys handed on), its {@code flow.cancel} entry saying {@code "reason":"parent canceled"}
-     * and {@code "canceledWith"}, the run this call canceled. The run is canceled first and its descendants after
-     * it, so that none of its steps starts a child the sweep misses: a step that starts a child of a run canceled
-     * with its children finds the child canceled at once (a step in a transaction of its own, once it returns).
+     * and {@code "canceledWith"}, the run this call canceled. The run is canceled first, so that none of its steps
+     * starts a child the sweep misses: a step that starts a child of a run canceled with its children finds the
+     * child canceled at once (a step in a transaction of its own, once it returns); each descendant is canceled
+     * after its own descendants under way. A descendant canceled alone before is marked as canceled with this run
+     * (a second {@code flow.cancel} entry), and a child one of its steps starts later is canceled at once too.
      *
-     * <p>One call cancels at most {@link CancelOptions#limit()} descendants; beyond that the answer says more
-     * remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on. Repeating is safe: runs
-     * canceled before have ended and are left alone. A run that had ended already still has its descendants
-     * under way canceled.
+     * <p>One call cancels at most {@link CancelOptions#limit()} descendants, and reads about as many runs: the
+     * descendants under way and those that ended with a child under way; beyond the limit the answer says more
+     * remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on, not reading again those
+     * canceled before. Repeating is safe: runs canceled before have ended and are left alone. A run that had
+     * ended already still has its descendants under way canceled.
      *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
      * 0.2, cancels the run alone as {@link #cancel(String)} and refuses {@link CancelOptions#children()} with an
@@ -369,8 +372,9 @@ public interface FlowService {
      *
      * <p>With {@link BulkCancel#children()} each run is canceled as {@link #cancel(String, CancelOptions)}
      * cancels it with {@link CancelOptions#withChildren()}, its descendants under way with it
-     * ({@link BulkResult#descendantsCanceled()}); a run with more than {@link CancelOptions#MAX_LIMIT} of them
-     * is logged, and canceling it with its children again goes on with the rest.
+     * ({@link BulkResult#descendantsCanceled()}), at most {@link CancelOptions#MAX_LIMIT} descendants per call
+     * in all: once a run's cancel leaves some under way, the call stops after that run, and the next call, from
+     * {@link BulkResult#next()}, goes on with them before the runs listed after it.
      *
      * @param selection the flow, the statuses and the window of starts, the page
      * @return how many runs matched, were canceled, were skipped and why, or failed, and where to go on

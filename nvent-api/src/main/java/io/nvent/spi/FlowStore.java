@@ -416,6 +416,43 @@ public interface FlowStore {
     }
 
     /**
+     * A page of the runs this run started that lead to runs under way: those under way themselves (running, awaiting
+     * or stalled) and those that ended with a child of their own still under way, in the order of their run ids,
+     * after {@code afterRunId}. What a cancel with children reads, so that a call reads about as many runs as it
+     * cancels, however many of the children ended: a store should answer it from an index of the children under
+     * way (the JPA store: run_parent_under_way_idx) and return no child that leads to none.
+     *
+     * <p>The default, for a store that does not override it, lists every child through {@link #findRuns} and
+     * filters: right, but it reads every child, also those that ended, on each call.
+     *
+     * @param parentRunId the parent run
+     * @param afterRunId only children whose run id sorts after this one, if present: the last of the previous page
+     * @param limit the most children returned, at least 1
+     * @return the children leading to runs under way, by run id; empty for a run without such children (or no such
+     *     run)
+     * @throws IllegalArgumentException if {@code limit} is below 1
+     * @since 0.2
+     */
+    default List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                          int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        RunQuery children = RunQuery.all().withParentRunId(parentRunId).page(0, 1000);
+        List<RunRecord> leading = new java.util.ArrayList<>();
+        List<RunRecord> page = findRuns(children);
+        while (!page.isEmpty()) {
+            page.stream().filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
+                    .filter(child -> !child.status().isTerminal() || hasChildRunsUnderWay(child.runId()))
+                    .forEach(leading::add);
+            RunRecord last = page.get(page.size() - 1);
+            page = page.size() < children.limit() ? List.of()
+                    : findRuns(children.startingAfter(new io.nvent.RunPosition(last.startedAt(), last.runId())));
+        }
+        return leading.stream().sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
+    }
+
+    /**
      * The message id the refusal of {@link #childRunCounts}'s default, and of a deployment with an await of type
      * {@link io.nvent.AwaitType#CHILDREN} on such a store, begin with.
      *

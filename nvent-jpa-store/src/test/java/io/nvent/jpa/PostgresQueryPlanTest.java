@@ -176,6 +176,20 @@ class PostgresQueryPlanTest {
                 .doesNotContainIgnoringCase("seq scan"));
     }
 
+    /**
+     * A page of the children that lead to runs under way, what a cancel with children reads: the children under way,
+     * and whether one that ended has a child under way, from the partial index of the children under way.
+     */
+    @Test
+    void theChildrenLeadingToRunsUnderWayAreReadFromThePartialIndexOfTheChildrenUnderWay() {
+        List<String> selects = selectsOfRuns(store -> store.childRunsLeadingToRunsUnderWay("run-1",
+                java.util.Optional.of("run-0"), 100).size());
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_under_way_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
     /** The children of a run waiting on them, counted by status once none is under way: from the index on the parent. */
     @Test
     void theChildrenOfARunAreCountedFromTheIndexOnTheParent() {

@@ -45,7 +45,7 @@ public abstract class CancelWithChildrenContractTest {
 
     /** The steps the engine under test deploys. */
     protected static final List<Step<?, ?>> STEPS = List.of(new FanOut(), new Report(), new Send(), new Forward(),
-            new Receipt(), new FanOutLate());
+            new Receipt(), new FanOutLate(), new LateParent());
 
     static final AtomicInteger REPORTS = new AtomicInteger();
     static volatile CountDownLatch lateFanOutBegan = new CountDownLatch(1);
@@ -143,6 +143,17 @@ public abstract class CancelWithChildrenContractTest {
         }
     }
 
+    /** Starts a late newsletter, then waits a day for its confirmation. */
+    @FlowStep(flow = "late-parent", name = "start", role = StepRole.ENTRY)
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 86_400_000)
+    public static class LateParent implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("late-newsletter", Map.of());
+            return null;
+        }
+    }
+
     @BeforeEach
     void resetSteps() {
         REPORTS.set(0);
@@ -232,6 +243,35 @@ public abstract class CancelWithChildrenContractTest {
         assertTheChildItStartsNowEndsCanceledWhileTheStepGoesOn(newsletter);
     }
 
+    @Test
+    void aDescendantCanceledAloneBeforeHasItsChildrenCanceledAndIsMarked() {
+        String newsletter = newsletterWaitingForItsChildren();
+        String forward = descendantsOf(newsletter).stream().filter(run -> run.flow().equals("forward"))
+                .map(RunInfo::runId).findFirst().orElseThrow();
+        assertThat(flows().cancel(forward)).isTrue();
+
+        assertThat(flows().cancel(newsletter, CancelOptions.withChildren()))
+                .as("the newsletter's mail and the forward's, which went on after the forward was canceled")
+                .isEqualTo(new CanceledRuns(true, 2, false));
+
+        assertThat(descendantsOf(newsletter)).extracting(RunInfo::status).doesNotContain(RunStatus.AWAITING);
+        assertThat(lastCancelEntryOf(forward)).containsEntry("withChildren", true)
+                .containsEntry("canceledWith", newsletter);
+    }
+
+    @Test
+    void aChildADescendantCanceledAloneStartsAfterItsAncestorWasCanceledWithItsChildrenEndsCanceled()
+            throws InterruptedException {
+        String parent = flows().start("late-parent", Map.of());
+        assertThat(lateFanOutBegan.await(20, TimeUnit.SECONDS)).isTrue();
+        String newsletter = flows().runs(RunQuery.all().withParentRunId(parent)).get(0).runId();
+        assertThat(flows().cancel(newsletter)).isTrue();
+
+        assertThat(flows().cancel(parent, CancelOptions.withChildren())).isEqualTo(new CanceledRuns(true, 0, false));
+
+        assertTheChildItStartsNowEndsCanceledWhileTheStepGoesOn(parent);
+    }
+
     /** Lets the late newsletter's step start its mail: canceled at its start, before the step returns. */
     private void assertTheChildItStartsNowEndsCanceledWhileTheStepGoesOn(String newsletter) {
         LATE_FAN_OUT_GOES_ON.release();
@@ -265,9 +305,17 @@ public abstract class CancelWithChildrenContractTest {
         return flows().run(runId).map(RunInfo::status).orElseThrow();
     }
 
-    @SuppressWarnings("unchecked")
     private Map<Object, Object> cancelEntryOf(String runId) {
-        return flows().events(runId, new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, false)).stream().findFirst()
+        return cancelEntryOf(runId, false);
+    }
+
+    private Map<Object, Object> lastCancelEntryOf(String runId) {
+        return cancelEntryOf(runId, true);
+    }
+
+    @SuppressWarnings("unchecked")
+    private Map<Object, Object> cancelEntryOf(String runId, boolean latest) {
+        return flows().events(runId, new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, latest)).stream().findFirst()
                 .map(entry -> (Map<Object, Object>) JsonValues.canonical(entry.data())).orElseThrow();
     }
 }

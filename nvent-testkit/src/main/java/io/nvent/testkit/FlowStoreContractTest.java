@@ -909,6 +909,36 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void listsTheChildrenLeadingToRunsUnderWayByRunIdPageByPage() {
+        RunRecord batch = createRun("newsletter");
+        List<RunRecord> children = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            children.add(createChildRun("mail", batch.runId()));
+        }
+        createChildRun("mail", createRun("newsletter").runId());
+        store.updateRun(children.get(0).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(children.get(1).runId(), setStatus(RunStatus.CANCELED));
+        createChildRun("mail", children.get(1).runId());
+        store.updateRun(children.get(2).runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(createChildRun("mail", children.get(2).runId()).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(children.get(3).runId(), setStatus(RunStatus.STALLED));
+        store.updateRun(children.get(4).runId(), setStatus(RunStatus.AWAITING));
+        List<String> leading = Stream.of(children.get(1), children.get(3), children.get(4), children.get(5))
+                .map(RunRecord::runId).sorted().toList();
+
+        assertThat(store.childRunsLeadingToRunsUnderWay(batch.runId(), Optional.empty(), 10))
+                .as("those under way and the canceled one whose child runs; not those that ended with none")
+                .extracting(RunRecord::runId).containsExactlyElementsOf(leading);
+        assertThat(store.childRunsLeadingToRunsUnderWay(batch.runId(), Optional.empty(), 3))
+                .extracting(RunRecord::runId).containsExactlyElementsOf(leading.subList(0, 3));
+        assertThat(store.childRunsLeadingToRunsUnderWay(batch.runId(), Optional.of(leading.get(2)), 3))
+                .extracting(RunRecord::runId).containsExactly(leading.get(3));
+        assertThat(store.childRunsLeadingToRunsUnderWay(children.get(0).runId(), Optional.empty(), 10))
+                .as("a run without children").isEmpty();
+        assertThat(store.childRunsLeadingToRunsUnderWay("no-such-run", Optional.empty(), 10)).isEmpty();
+    }
+
+    @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
         assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")
                 .isTrue();

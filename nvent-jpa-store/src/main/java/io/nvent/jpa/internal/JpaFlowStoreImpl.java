@@ -547,6 +547,18 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.hasChildRunsUnderWay(connection, parentRunId));
     }
 
+    @Override
+    public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                          int limit) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        Objects.requireNonNull(afterRunId, "afterRunId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        return transactions.readJdbc(connection -> tables.childRunsLeadingToRunsUnderWay(connection, parentRunId,
+                afterRunId, limit));
+    }
+
     // ------------------------------------------------------------------ state
 
     @Override

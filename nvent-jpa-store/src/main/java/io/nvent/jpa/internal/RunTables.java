@@ -349,6 +349,32 @@ final class RunTables {
     }
 
     /**
+     * The children of the run under way, and those that ended with a child under way, by run id after the cursor:
+     * both through run_parent_under_way_idx (V30), on PostgreSQL partial, whose predicate names these statuses as
+     * the query does. A child that ended and leads to none is looked at in the index alone, never returned.
+     */
+    List<RunRecord> childRunsLeadingToRunsUnderWay(Connection connection, String parentRunId,
+                                                   Optional<String> afterRunId, int limit) throws SQLException {
+        String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
+                .collect(Collectors.joining(", "));
+        try (PreparedStatement statement = connection.prepareStatement("select " + RUN_COLUMNS + " from " + runs
+                + " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "")
+                + " and (status in (" + underWay + ") or exists (select 1 from " + runs + " c where c.parent_run_id = "
+                + runs + ".run_id and c.status in (" + underWay + ")))"
+                + " order by run_id fetch first ? rows only")) {
+            int i = 1;
+            statement.setString(i++, parentRunId);
+            if (afterRunId.isPresent()) {
+                statement.setString(i++, afterRunId.get());
+            }
+            statement.setInt(i, limit);
+            List<RunRecord> page = new ArrayList<>(Math.min(limit, 100));
+            readAll(statement, found -> page.add(found.run()));
+            return page;
+        }
+    }
+
+    /**
      * The runs under way past their deadline, earliest first, after the cursor: through run_deadline_idx (V31), on
      * PostgreSQL partial, whose predicate names these statuses as the query does, so that a generic plan uses it too.
      */

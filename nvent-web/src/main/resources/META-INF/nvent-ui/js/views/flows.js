@@ -142,7 +142,10 @@ const RETRY_FAILED = {
   verb: (n) => `Retry ${n} run${n === '1' ? '' : 's'}`, done: 'retried', danger: false,
 };
 const CANCEL_ACTIVE = {
-  id: 'cancel-active', statuses: ['running', 'awaiting'], call: (flow, after) => api.cancelRuns(flow, { after, limit: BULK_PAGE }),
+  id: 'cancel-active', statuses: ['running', 'awaiting'],
+  call: (flow, after, children) => api.cancelRuns(flow, { after, limit: BULK_PAGE, children: children ? 'true' : null }),
+  // up to 10,000 child runs per request: a request that stops there answers `next`, and the dialog goes on
+  children: 'Also cancel their child runs (and theirs) still under way',
   title: (flow) => `Cancel the active runs of ${flow}?`,
   what: (n) => `${n} running or awaiting run${n === '1' ? '' : 's'}`,
   text: 'Each is canceled as a cancel by hand would be, 100 runs at a time: steps executing now are asked to stop, nothing further '
@@ -170,7 +173,9 @@ async function bulkDialog(flow, op, onDone) {
   const text = h('p', { class: 'confirm-text', id: `${op.id}-text` }, h('span', { class: 'spin' }), ' counting the runs…');
   const progress = h('p', { class: 'small', id: 'bulk-progress', role: 'status' });
   const go = h('button', { class: `btn ${op.danger ? 'danger solid' : 'primary'}`, id: `confirm-${op.id}`, disabled: true }, '…');
-  modal(op.title(flow), h('div', {}, text, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
+  const children = op.children ? h('input', { type: 'checkbox', id: `${op.id}-children` }) : null;
+  modal(op.title(flow), h('div', {}, text, children ? h('label', { class: 'small' }, children, ` ${op.children}`) : null,
+    progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
   let n;
   try {
     n = await countRuns(flow, op.statuses);
@@ -183,17 +188,19 @@ async function bulkDialog(flow, op, onDone) {
   go.disabled = n === '0';
   go.addEventListener('click', async () => {
     go.disabled = true;
-    const total = { pages: 0, matched: 0, acted: 0, skipped: 0, failed: 0, skippedBy: {} };
+    const withChildren = !!children && children.checked;
+    const total = { pages: 0, matched: 0, acted: 0, skipped: 0, failed: 0, descendantsCanceled: 0, skippedBy: {} };
     const line = () => `${num(total.matched)} run${total.matched === 1 ? '' : 's'}: ${num(total.acted)} ${op.done}, `
       + `${num(total.skipped)} skipped${Object.keys(total.skippedBy).length ? ` (${Object.entries(total.skippedBy)
-        .map(([why, count]) => `${num(count)} ${why}`).join(', ')})` : ''}, ${num(total.failed)} failed`;
+        .map(([why, count]) => `${num(count)} ${why}`).join(', ')})` : ''}, ${num(total.failed)} failed`
+      + (withChildren ? `, ${num(total.descendantsCanceled)} child run${total.descendantsCanceled === 1 ? '' : 's'} ${op.done}` : '');
     let after = null;
     try {
       do {
         fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
-        const page = await op.call(flow, after);
+        const page = await op.call(flow, after, withChildren);
         total.pages++;
-        ['matched', 'acted', 'skipped', 'failed'].forEach((k) => { total[k] += page[k]; });
+        ['matched', 'acted', 'skipped', 'failed', 'descendantsCanceled'].forEach((k) => { total[k] += page[k] || 0; });
         Object.entries(page.skippedBy).forEach(([why, count]) => { total.skippedBy[why] = (total.skippedBy[why] || 0) + count; });
         after = page.next || null;
       } while (after);

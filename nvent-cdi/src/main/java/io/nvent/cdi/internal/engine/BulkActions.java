@@ -6,6 +6,8 @@ import io.nvent.BulkRetry;
 import io.nvent.BulkSkip;
 import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.IllegalRunTransitionException;
@@ -72,30 +74,62 @@ final class BulkActions {
         return tally.result("retry", flow.name(), page.next());
     }
 
+    /**
+     * With children, one call cancels at most {@value CancelOptions#MAX_LIMIT} descendants in all: once a run's
+     * cancel left some under way, or the call canceled that many, it stops after that run, its {@code next} that
+     * run's position, and a repeat goes on with the run's descendants under way ({@link #goOnWithDescendantsOf})
+     * before the runs listed after it.
+     */
     BulkResult cancelRuns(BulkCancel selection) {
         registry.require(selection.flow());
+        Tally tally = new Tally();
+        if (selection.children()) {
+            goOnWithDescendantsOf(selection, tally);
+        }
+        if (tally.moreDescendants) {
+            return tally.result("cancel", selection.flow(), selection.after());
+        }
         Page page = page(selection.flow(), selection.statuses(), selection.from(), selection.to(), selection.limit(),
                 selection.after());
-        Tally tally = new Tally();
+        Optional<RunPosition> last = selection.after();
         for (RunRecord listed : page.runs()) {
+            if (selection.children() && (tally.descendantsLeft() == 0 || tally.moreDescendants)) {
+                return tally.result("cancel", selection.flow(), last);
+            }
             tally.count(listed.runId(), "cancel", runId -> (selection.children() ? cancelWithChildren(runId, tally)
                     : single.cancel(runId)) ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED));
+            last = Optional.of(positionOf(listed));
+        }
+        if (tally.moreDescendants) {
+            return tally.result("cancel", selection.flow(), last);
         }
         return tally.result("cancel", selection.flow(), page.next());
     }
 
     /**
-     * Cancels the run with its descendants under way, counted in the tally; one with more than a call cancels is
-     * logged: the page goes on after the run, which a repeat of the bulk cancel no longer lists.
+     * Goes on with the descendants under way of the run at the selection's cursor, where an earlier call stopped
+     * as it had canceled as many descendants as one call cancels: only a run of the flow that was canceled with its
+     * children, so that a cursor never extends a cancel to a run canceled alone.
      */
+    private void goOnWithDescendantsOf(BulkCancel selection, Tally tally) {
+        selection.after().flatMap(position -> store.findRun(position.runId()))
+                .filter(run -> run.flow().equals(selection.flow()) && run.status() == RunStatus.CANCELED)
+                .filter(run -> canceledWithChildren(run.runId()))
+                .ifPresent(run -> cancelWithChildren(run.runId(), tally));
+    }
+
+    /** Whether the run's latest {@code flow.cancel} entry says it was canceled with its children. */
+    private boolean canceledWithChildren(String runId) {
+        return store.readEvents(runId, new EventQuery(Set.of(EventType.FLOW_CANCEL), 0, 1, true)).stream()
+                .findFirst().map(entry -> JsonMatch.read(entry.data()).asJsonObject().getBoolean("withChildren", false))
+                .orElse(false);
+    }
+
+    /** Cancels the run with its descendants under way, as many as the call has left, counted in the tally. */
     private boolean cancelWithChildren(String runId, Tally tally) {
-        CanceledRuns canceled = single.cancel(runId, CancelOptions.withChildren());
+        CanceledRuns canceled = single.cancel(runId, tally.cancelOptions());
         tally.descendantsCanceled += canceled.descendantsCanceled();
-        if (canceled.moreDescendants()) {
-            LOG.log(System.Logger.Level.WARNING, () -> "NVENT-0411 bulk cancel: run " + runId + " has more than "
-                    + CancelOptions.MAX_LIMIT + " descendants under way; " + canceled.descendantsCanceled()
-                    + " were canceled with it, the others go on until it is canceled with its children again");
-        }
+        tally.moreDescendants = canceled.moreDescendants();
         return canceled.canceled();
     }
 
@@ -175,6 +209,18 @@ final class BulkActions {
         private int acted;
         private int failed;
         private int descendantsCanceled;
+        /** Whether the last cancel with children left descendants under way: the call stops after its run. */
+        private boolean moreDescendants;
+
+        /** Descendants a cancel with children may still cancel in this call. */
+        int descendantsLeft() {
+            return CancelOptions.MAX_LIMIT - descendantsCanceled;
+        }
+
+        /** A cancel with children of as many descendants as this call has left. */
+        CancelOptions cancelOptions() {
+            return CancelOptions.withChildren().toBuilder().limit(Math.max(1, descendantsLeft())).build();
+        }
         private final Map<BulkSkip, Integer> skipped = new EnumMap<>(BulkSkip.class);
 
         /** Acts on one run: empty if it did, else why it left the run alone. */

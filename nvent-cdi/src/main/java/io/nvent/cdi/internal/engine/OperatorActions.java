@@ -36,7 +36,6 @@ import jakarta.json.JsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -231,10 +230,8 @@ final class OperatorActions {
     }
 
     /**
-     * See {@link io.nvent.FlowService#cancel(String, CancelOptions)}: the run first, then its descendants, a
-     * generation at a time, each parent's children page by page through the store's child query. Every descendant
-     * is listed, also below one that has ended, while only those under way are canceled and counted against the
-     * limit, so that a repeat goes on where the call stopped: those it canceled have ended.
+     * See {@link io.nvent.FlowService#cancel(String, CancelOptions)}: the run first, then its descendants that lead to
+     * runs under way (see {@link #cancelDescendants}).
      */
     CanceledRuns cancel(String runId, CancelOptions options) {
         Objects.requireNonNull(runId, "runId");
@@ -247,7 +244,7 @@ final class OperatorActions {
         try {
             boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren, stopAfterTheSweep::add);
             if (!canceled) {
-                markCanceledWithChildren(runId);
+                markCanceledWithChildren(runId, Optional.empty());
             }
             Sweep sweep = cancelDescendants(runId, runId, options.limit(), stopAfterTheSweep::add);
             return new CanceledRuns(canceled, sweep.canceled(), sweep.more());
@@ -260,32 +257,75 @@ final class OperatorActions {
     private record Sweep(int canceled, boolean more) {
     }
 
-    /** Cancels the descendants under way of {@code runId}, canceled with those of {@code rootRunId}. */
-    private Sweep cancelDescendants(String runId, String rootRunId, int limit, Consumer<String> stopSteps) {
-        int descendantsCanceled = 0;
-        ArrayDeque<String> parents = new ArrayDeque<>(List.of(runId));
-        while (!parents.isEmpty()) {
-            String parent = parents.poll();
-            Optional<RunPosition> after = Optional.empty();
-            List<RunRecord> children;
-            do {
-                children = childrenOf(parent, after);
-                for (RunRecord child : children) {
-                    parents.add(child.runId());
-                    if (child.status().isTerminal()) {
-                        continue;
-                    }
-                    if (descendantsCanceled == limit) {
-                        return new Sweep(descendantsCanceled, true);
-                    }
-                    if (cancelAsDescendant(child.runId(), rootRunId, stopSteps) || canceledMeanwhile(child.runId())) {
-                        descendantsCanceled++;
-                    }
-                }
-                after = children.isEmpty() ? after : Optional.of(positionOf(children.get(children.size() - 1)));
-            } while (children.size() == CHILDREN_PER_PAGE);
+    /** A sweep going on: the run whose descendants it cancels, its limit, how many it canceled so far. */
+    private static final class Walk {
+
+        private final String rootRunId;
+        private final int limit;
+        private final Consumer<String> stopSteps;
+        private int canceled;
+
+        Walk(String rootRunId, int limit, Consumer<String> stopSteps) {
+            this.rootRunId = rootRunId;
+            this.limit = limit;
+            this.stopSteps = stopSteps;
         }
-        return new Sweep(descendantsCanceled, false);
+
+        boolean full() {
+            return canceled == limit;
+        }
+    }
+
+    /**
+     * Cancels the descendants under way of {@code runId}, canceled with those of {@code rootRunId}, reading only the
+     * children that lead to runs under way ({@link FlowStore#childRunsLeadingToRunsUnderWay}): about as many runs as
+     * it cancels, however many descendants ended, so that a repeat does not read again what an earlier call canceled.
+     *
+     * <p>A descendant under way is canceled after its own descendants under way, so that one this call leaves
+     * canceled leads to none and one it could not get to is still under way for the repeat to find; its children are
+     * looked for once more after it was canceled, for one a step started meanwhile, whose start read it still
+     * running. A descendant that ended with a child under way is gone through too; one canceled alone before is
+     * marked first as canceled with the children of {@code rootRunId}, so that a child its step starts later is
+     * canceled at once.
+     */
+    private Sweep cancelDescendants(String runId, String rootRunId, int limit, Consumer<String> stopSteps) {
+        Walk walk = new Walk(rootRunId, limit, stopSteps);
+        boolean done = cancelDescendants(runId, walk);
+        return new Sweep(walk.canceled, !done);
+    }
+
+    /** Goes through the descendants of {@code parentRunId}; {@code false} once the limit stopped it short. */
+    private boolean cancelDescendants(String parentRunId, Walk walk) {
+        Optional<String> after = Optional.empty();
+        List<RunRecord> children;
+        int pageSize;
+        do {
+            // One more than the limit leaves, to tell whether more remain.
+            pageSize = Math.min(CHILDREN_PER_PAGE, walk.limit - walk.canceled + 1);
+            children = childrenLeadingToRunsUnderWay(parentRunId, after, pageSize);
+            for (RunRecord child : children) {
+                if (walk.full() || !cancelWithDescendants(child, walk)) {
+                    return false;
+                }
+            }
+            after = children.isEmpty() ? after : Optional.of(children.get(children.size() - 1).runId());
+        } while (children.size() == pageSize);
+        return true;
+    }
+
+    /** Cancels a child the sweep listed and its descendants under way; {@code false} once the limit stopped it. */
+    private boolean cancelWithDescendants(RunRecord child, Walk walk) {
+        if (child.status().isTerminal()) {
+            markCanceledWithChildren(child.runId(), Optional.of(walk.rootRunId));
+            return cancelDescendants(child.runId(), walk);
+        }
+        if (!cancelDescendants(child.runId(), walk) || walk.full()) {
+            return false;
+        }
+        if (cancelAsDescendant(child.runId(), walk.rootRunId, walk.stopSteps) || canceledMeanwhile(child.runId())) {
+            walk.canceled++;
+        }
+        return cancelDescendants(child.runId(), walk);
     }
 
     /**
@@ -299,35 +339,29 @@ final class OperatorActions {
 
     /**
      * Cancels a child a step started just now, {@code childRunId}, if its parent was canceled with its children
-     * meanwhile: the step may have started it after the cancel's sweep listed the parent's children. The child is
-     * stored before the parent is read here, and the sweep lists children after it canceled the parent, so one
-     * of the two sees the other. One read of the parent per child start; its {@code flow.cancel} entry only
-     * when it was canceled.
+     * meanwhile, or canceled alone under an ancestor canceled with its children: the step may have started it after
+     * the cancel's sweep listed the parent's children. The child is stored before the parent is read here, and the
+     * sweep lists children after it canceled the parent, so one of the two sees the other. One read of the parent
+     * per child start; its {@code flow.cancel} entry, and its ancestors, only when it was canceled.
      */
     void cancelChildOfParentCanceledWithChildren(String childRunId, String parentRunId) {
-        Optional<RunRecord> parent = store.findRun(parentRunId);
-        if (parent.isEmpty() || parent.get().status() != RunStatus.CANCELED) {
-            return;
-        }
-        JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
-        if (cancelEntry.getBoolean("withChildren", false)) {
-            cancelAsDescendant(childRunId, cancelEntry.getString("canceledWith", parentRunId), this::askToStopHere);
-        }
+        store.findRun(parentRunId).filter(parent -> parent.status() == RunStatus.CANCELED)
+                .flatMap(this::canceledWithChildrenOf)
+                .ifPresent(rootRunId -> cancelAsDescendant(childRunId, rootRunId, this::askToStopHere));
     }
 
     /**
      * Cancels the children a step's attempt of {@code parentRunId} started, once the attempt has ended, if the run
-     * was canceled with its children meanwhile. A step in a transaction of its own ({@code @Transactional}, the
-     * store joining it) stores its children only when it returns: a cancel's sweep before that lists none of them,
-     * and each start read the run before the cancel. One read of the run per attempt that started children.
+     * was canceled with its children meanwhile (or alone, under an ancestor canceled with its children). A step in a
+     * transaction of its own ({@code @Transactional}, the store joining it) stores its children only when it
+     * returns: a cancel's sweep before that lists none of them, and each start read the run before the cancel. One
+     * read of the run per attempt that started children.
      */
     void cancelChildrenOfAttemptOfRunCanceledWithChildren(String parentRunId) {
-        if (store.findRun(parentRunId).filter(run -> run.status() == RunStatus.CANCELED).isEmpty()) {
-            return;
-        }
-        JsonObject cancelEntry = lastCancelEntryOf(parentRunId);
-        if (cancelEntry.getBoolean("withChildren", false)) {
-            String rootRunId = cancelEntry.getString("canceledWith", parentRunId);
+        Optional<String> canceledWith = store.findRun(parentRunId).filter(run -> run.status() == RunStatus.CANCELED)
+                .flatMap(this::canceledWithChildrenOf);
+        if (canceledWith.isPresent()) {
+            String rootRunId = canceledWith.get();
             Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT, this::askToStopHere);
             if (sweep.more()) {
                 LOG.log(System.Logger.Level.WARNING, () -> "NVENT-0412 run " + parentRunId + ", canceled with the"
@@ -339,17 +373,42 @@ final class OperatorActions {
     }
 
     /**
-     * Marks a run canceled before, alone, as canceled with its children now, with a second {@code flow.cancel}
-     * entry: a step of it still running (one that ignores the interrupt) may start a child after this call's
-     * sweep, and that child's start looks for the mark. Stored without a publish, as the run ended with the first.
+     * The run whose cancel with children covers a canceled run: the run it was canceled with, if its latest
+     * {@code flow.cancel} entry is marked so; for one canceled alone, the nearest ancestor canceled with its
+     * children. A descendant canceled alone before its ancestor was canceled with its children is marked by the
+     * ancestor's sweep only if the sweep comes to it (it reads the descendants that lead to runs under way), so its
+     * late child looks up the ancestors itself: reads only when a canceled run starts a child.
      */
-    private void markCanceledWithChildren(String runId) {
+    private Optional<String> canceledWithChildrenOf(RunRecord canceled) {
+        Optional<RunRecord> run = Optional.of(canceled);
+        Set<String> seen = new HashSet<>();
+        while (run.isPresent() && seen.add(run.get().runId())) {
+            String runId = run.get().runId();
+            if (run.get().status() == RunStatus.CANCELED) {
+                JsonObject cancelEntry = lastCancelEntryOf(runId);
+                if (cancelEntry.getBoolean("withChildren", false)) {
+                    return Optional.of(cancelEntry.getString("canceledWith", runId));
+                }
+            }
+            run = run.get().parentRunId().flatMap(store::findRun);
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Marks a run canceled before, alone, as canceled with its children now (with those of {@code rootRunId}, for a
+     * descendant of the run canceled), with a second {@code flow.cancel} entry: a step of it still running (one that
+     * ignores the interrupt) may start a child after this call's sweep, and that child's start looks for the mark.
+     * Stored without a publish, as the run ended with the first. A run that completed or failed is left as it is.
+     */
+    private void markCanceledWithChildren(String runId, Optional<String> rootRunId) {
         boolean canceledAlone = store.findRun(runId).filter(run -> run.status() == RunStatus.CANCELED).isPresent()
                 && !lastCancelEntryOf(runId).getBoolean("withChildren", false);
         if (canceledAlone) {
             Instant now = clock.instant();
             JsonText mark = JsonText.object().str("canceledAt", now.toString())
                     .str("previousStatus", RunStatus.CANCELED.wireName()).str("reason", CANCELED_AGAIN);
+            rootRunId.ifPresent(root -> mark.str("canceledWith", root));
             withChildren(mark);
             store.appendEvents(runId, List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, mark.build())));
         }
@@ -378,12 +437,11 @@ final class OperatorActions {
     }
 
     /**
-     * A page of a run's children, any status, in the run list's order after {@code after}. A store written for
+     * A page of a run's children that lead to runs under way, by run id after {@code after}. A store written for
      * nvent 0.1 lists runs of any parent: refused, as it would cancel runs that are no descendants.
      */
-    private List<RunRecord> childrenOf(String parentRunId, Optional<RunPosition> after) {
-        RunQuery query = RunQuery.all().withParentRunId(parentRunId).page(0, CHILDREN_PER_PAGE);
-        List<RunRecord> children = store.findRuns(after.map(query::startingAfter).orElse(query));
+    private List<RunRecord> childrenLeadingToRunsUnderWay(String parentRunId, Optional<String> after, int limit) {
+        List<RunRecord> children = store.childRunsLeadingToRunsUnderWay(parentRunId, after, limit);
         if (children.stream().anyMatch(run -> !run.parentRunId().equals(Optional.of(parentRunId)))) {
             throw new UnsupportedByAdapterException("NVENT-0410 the store " + store.getClass().getName()
                     + " cannot list the runs of one parent (written for nvent 0.1, it lists runs of any parent), so"
@@ -391,10 +449,6 @@ final class OperatorActions {
                     + " its children one by one, or upgrade the store adapter");
         }
         return children;
-    }
-
-    private static RunPosition positionOf(RunRecord run) {
-        return new RunPosition(run.startedAt(), run.runId());
     }
 
     private void askToStopHere(String runId) {

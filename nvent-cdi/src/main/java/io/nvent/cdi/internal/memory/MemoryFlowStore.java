@@ -320,6 +320,20 @@ public class MemoryFlowStore implements FlowStore {
         return childrenOf(parentRunId).stream().anyMatch(child -> !child.status().isTerminal());
     }
 
+    @Override
+    public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                          int limit) {
+        Objects.requireNonNull(parentRunId, "parentRunId");
+        Objects.requireNonNull(afterRunId, "afterRunId");
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
+        }
+        return childrenOf(parentRunId).stream()
+                .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
+                .filter(child -> !child.status().isTerminal() || hasChildRunsUnderWay(child.runId()))
+                .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
+    }
+
     /** The children of a run as stored now, from the index by parent. */
     private List<RunRecord> childrenOf(String parentRunId) {
         Set<RunSlot> slots = childrenByParent.getOrDefault(parentRunId, Set.of());

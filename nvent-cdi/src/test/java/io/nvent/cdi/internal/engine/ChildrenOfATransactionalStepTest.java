@@ -26,6 +26,7 @@ import io.nvent.spi.RunRecord;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
@@ -75,7 +76,17 @@ class ChildrenOfATransactionalStepTest {
 
         @Override
         public List<RunRecord> findRuns(RunQuery query) {
-            return super.findRuns(query).stream().filter(run -> !uncommitted.contains(run.runId())).toList();
+            return committed(super.findRuns(query));
+        }
+
+        @Override
+        public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                              int limit) {
+            return committed(super.childRunsLeadingToRunsUnderWay(parentRunId, afterRunId, limit));
+        }
+
+        private List<RunRecord> committed(List<RunRecord> runs) {
+            return runs.stream().filter(run -> !uncommitted.contains(run.runId())).toList();
         }
     }
 

@@ -151,6 +151,12 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                          int limit) {
+        return delegate().childRunsLeadingToRunsUnderWay(parentRunId, afterRunId, limit);
+    }
+
+    @Override
     public void requireLabels(String flow, java.util.Set<String> labels) {
         delegate().requireLabels(flow, labels);
     }

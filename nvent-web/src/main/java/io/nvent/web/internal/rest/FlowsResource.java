@@ -186,7 +186,9 @@ public class FlowsResource {
      * Cancels the flow's runs in the given statuses ({@code status}: comma-separated running, awaiting,
      * stalled; default running,awaiting), at most {@code limit} runs (1..500, default 500) newest first,
      * optionally only those started within [{@code from}, {@code to}); paged as {@link #retryFailed}. With
-     * {@code children=true} (since 0.2) each run's descendants under way are canceled with it.
+     * {@code children=true} (since 0.2) each run's descendants under way are canceled with it, at most 10,000 per
+     * request: one that stops there answers {@code next}, the run whose descendants remain, and the request after it
+     * goes on with them.
      */
     @POST
     @Path("{flow}/runs/cancel")

@@ -1,0 +1,154 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
+import io.nvent.EventType;
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunRecord;
+import java.time.Instant;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * What one cancel with children reads and cancels: about as many runs as it cancels, however many of the descendants
+ * ended, a repeat not reading again what an earlier call canceled; and a bulk cancel with children cancels at most
+ * {@value CancelOptions#MAX_LIMIT} descendants per call, its repeat going on where it stopped.
+ */
+class CancelWithChildrenBoundsTest {
+
+    private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
+    private static final int LIMIT = 200;
+
+    /** A memory store counting the runs it hands out. */
+    static final class RunsReadCountingStore extends MemoryFlowStore {
+        final AtomicInteger runsRead = new AtomicInteger();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            return counted(super.findRun(runId).stream().toList()).stream().findFirst();
+        }
+
+        @Override
+        public List<RunRecord> findRuns(RunQuery query) {
+            return counted(super.findRuns(query));
+        }
+
+        @Override
+        public List<RunRecord> readRuns(Collection<String> runIds) {
+            return counted(super.readRuns(runIds));
+        }
+
+        @Override
+        public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
+                                                              int limit) {
+            return counted(super.childRunsLeadingToRunsUnderWay(parentRunId, afterRunId, limit));
+        }
+
+        private List<RunRecord> counted(List<RunRecord> runs) {
+            runsRead.addAndGet(runs.size());
+            return runs;
+        }
+    }
+
+    /** A batch's step: the test stores the batch's children itself. */
+    @FlowStep(flow = "batch", name = "start", role = StepRole.ENTRY)
+    public static class StartBatch implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private RunsReadCountingStore store;
+    private EmbeddedEngine engine;
+
+    @BeforeEach
+    void startEngine() {
+        store = new RunsReadCountingStore();
+        engine = EmbeddedEngine.newBuilder().instanceId("a").store(store).step(new StartBatch()).build();
+    }
+
+    @AfterEach
+    void stopEngine() {
+        engine.close();
+    }
+
+    @Test
+    void aCancelWithChildrenReadsAboutAsManyRunsAsItCancelsHoweverManyChildrenEnded() {
+        FlowService flows = engine.flows();
+        String batch = storedRun("batch", Optional.empty(), RunStatus.RUNNING);
+        storedChildren(batch, 3_000, RunStatus.COMPLETED);
+        storedChildren(batch, 2 * LIMIT + 50, RunStatus.RUNNING);
+        CancelOptions limited = CancelOptions.withChildren().toBuilder().limit(LIMIT).build();
+
+        assertThat(cancelReading(flows, batch, limited)).as("the first call")
+                .isLessThanOrEqualTo(LIMIT + 10);
+        assertThat(cancelReading(flows, batch, limited)).as("a repeat, which reads none of those canceled before")
+                .isLessThanOrEqualTo(LIMIT + 10);
+        assertThat(flows.cancel(batch, limited)).isEqualTo(new CanceledRuns(false, 50, false));
+    }
+
+    @Test
+    void aBulkCancelWithChildrenCancelsAtMostTenThousandDescendantsPerCallAndItsRepeatGoesOnWhereItStopped() {
+        FlowService flows = engine.flows();
+        List<String> batches = java.util.stream.Stream.of(storedRun("batch", Optional.empty(), RunStatus.RUNNING),
+                storedRun("batch", Optional.empty(), RunStatus.RUNNING)).sorted(java.util.Comparator.reverseOrder())
+                .toList();
+        batches.forEach(batch -> storedChildren(batch, 6_000, RunStatus.RUNNING));
+        BulkCancel withChildren = BulkCancel.ofFlow("batch").withChildren();
+
+        BulkResult first = flows.cancelRuns(withChildren);
+
+        assertThat(first).as("the first batch's 6,000 and 4,000 of the second's; next: the second")
+                .isEqualTo(new BulkResult(2, 2, Map.of(), 0, Optional.of(new RunPosition(T0, batches.get(1))),
+                        CancelOptions.MAX_LIMIT));
+        BulkResult repeat = flows.cancelRuns(withChildren.startingAfter(first.next().orElseThrow()));
+        assertThat(repeat).as("the second batch's other 2,000, and no run listed after it")
+                .isEqualTo(new BulkResult(0, 0, Map.of(), 0, Optional.empty(), 2_000));
+        assertThat(flows.runs(RunQuery.all().withStatus(RunStatus.RUNNING))).isEmpty();
+    }
+
+    /** The runs one cancel read, having canceled {@value #LIMIT} descendants with more left. */
+    private int cancelReading(FlowService flows, String runId, CancelOptions options) {
+        store.runsRead.set(0);
+        assertThat(flows.cancel(runId, options).descendantsCanceled()).isEqualTo(LIMIT);
+        return store.runsRead.get();
+    }
+
+    private void storedChildren(String parentRunId, int count, RunStatus status) {
+        for (int i = 0; i < count; i++) {
+            storedRun("mail", Optional.of(parentRunId), status);
+        }
+    }
+
+    private String storedRun(String flow, Optional<String> parentRunId, RunStatus status) {
+        String runId = java.util.UUID.randomUUID().toString();
+        RunRecord run = RunRecord.started(runId, flow, "{}", parentRunId, T0);
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}")));
+        if (status != RunStatus.RUNNING) {
+            store.updateRun(runId, stored -> Optional.of(new RunChange(stored.withStatus(status, T0), List.of())));
+        }
+        return runId;
+    }
+}
