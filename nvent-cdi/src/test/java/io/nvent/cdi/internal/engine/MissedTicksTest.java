@@ -288,13 +288,19 @@ class MissedTicksTest {
         }
     }
 
-    @Test
-    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOne() {
-        Sync sync = new Sync();
+    /** An instance whose schedule was disabled from its start at 10:00 until 10:12; it runs on. */
+    private static EngineHarness disabledFrom1000To1012(Sync sync) {
         EngineHarness before = new EngineHarness(sync);
         before.triggers.setEnabled("every-5-minutes", false);
         before.clock.advance(Duration.ofMinutes(12));
         before.triggers.setEnabled("every-5-minutes", true);
+        return before;
+    }
+
+    @Test
+    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOne() {
+        Sync sync = new Sync();
+        EngineHarness before = disabledFrom1000To1012(sync);
         before.close();
         try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
                 TriggerMisfires.DEFAULTS, sync)) {
@@ -327,10 +333,7 @@ class MissedTicksTest {
     @Test
     void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOneThoughBackfilledFiresFollowedTheEnable() {
         Sync sync = new Sync();
-        EngineHarness before = new EngineHarness(sync);
-        before.triggers.setEnabled("every-5-minutes", false);
-        before.clock.advance(Duration.ofMinutes(12));
-        before.triggers.setEnabled("every-5-minutes", true);
+        EngineHarness before = disabledFrom1000To1012(sync);
         before.triggers.backfill(Backfill.of("every-5-minutes", at("08:00:00"), at("10:00:00")).refiring());
         int backfilled = runsOf(before, "sync").size();
         before.close();
