@@ -382,8 +382,10 @@ export function backfillDialog(t, after) {
       toast(`Backfilled ${t.name}: ${num(total.fired)} fired`);
       if (after) after();
     } catch (e) {
-      fill(progress, h('span', { class: 'bad' }, e.message), ` · ${line()} before`);
-      go.disabled = false;
+      // Backfill again goes on where this stopped: from the start, a refire would fire the pages done once more.
+      fromIn.value = from;
+      fill(progress, h('span', { class: 'bad' }, e.message), ` · ${line()} before; From is now where it stopped`);
+      count();
     }
   });
   fromIn.focus();
