@@ -322,7 +322,8 @@ async function ticksWithin(t, from, to) {
 export function backfillDialog(t, after) {
   const hour = 3600000;
   const end = Math.floor(Date.now() / hour) * hour;
-  const fromIn = h('input', { id: 'backfill-from', type: 'text', value: isoSecond(end - 24 * hour), spellcheck: 'false' });
+  // Not the last 24 hours: claims are kept a day by default, less a margin of 10 minutes, and a range older is refused without refire.
+  const fromIn = h('input', { id: 'backfill-from', type: 'text', value: isoSecond(end - 12 * hour), spellcheck: 'false' });
   const toIn = h('input', { id: 'backfill-to', type: 'text', value: isoSecond(end), spellcheck: 'false' });
   const refire = h('input', { id: 'backfill-refire', type: 'checkbox' });
   const preview = h('p', { class: 'small', id: 'backfill-preview', role: 'status' });
@@ -381,8 +382,10 @@ export function backfillDialog(t, after) {
       toast(`Backfilled ${t.name}: ${num(total.fired)} fired`);
       if (after) after();
     } catch (e) {
-      fill(progress, h('span', { class: 'bad' }, e.message), ` · ${line()} before`);
-      go.disabled = false;
+      // Backfill again goes on where this stopped: from the start, a refire would fire the pages done once more.
+      fromIn.value = from;
+      fill(progress, h('span', { class: 'bad' }, e.message), ` · ${line()} before; From is now where it stopped`);
+      count();
     }
   });
   fromIn.focus();

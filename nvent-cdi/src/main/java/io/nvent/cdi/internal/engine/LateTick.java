@@ -1,6 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
 import java.time.Instant;
+import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * A tick fired other than on time, and what its fire's {@code trigger.fired} entry says of it: a tick missed while
@@ -19,6 +21,17 @@ sealed interface LateTick permits MissedTicks, LateTick.Backfilled {
         return false;
     }
 
+    /**
+     * What the trigger's last fire becomes with this fire: when it fired. Only a tick's schedule, a late fire of a
+     * missed tick and the sweep read it, as the point from which ticks count as missed.
+     *
+     * @param now when it fired
+     * @param before the trigger's last fire before it, read only if needed
+     */
+    default Instant lastFiredAt(Instant now, Supplier<Optional<Instant>> before) {
+        return now;
+    }
+
     /** A tick fired by {@link TriggerManager#backfill}: {@code "backfill":{"scheduledAt":…}}. */
     record Backfilled(Instant scheduledAt) implements LateTick {
 
@@ -35,6 +48,16 @@ sealed interface LateTick permits MissedTicks, LateTick.Backfilled {
         @Override
         public boolean firesDisabled() {
             return true;
+        }
+
+        /**
+         * It stands for its tick, not for now: a backfill of a past range moves the last fire no later than its
+         * tick, so that the ticks missed before now (while no engine instance ran, or whose claim was in doubt)
+         * are not taken for fired.
+         */
+        @Override
+        public Instant lastFiredAt(Instant now, Supplier<Optional<Instant>> before) {
+            return before.get().filter(scheduledAt::isBefore).orElse(scheduledAt);
         }
     }
 }

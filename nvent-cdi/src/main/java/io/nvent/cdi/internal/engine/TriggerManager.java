@@ -470,9 +470,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
+        if (newestFirst.stream().anyMatch(TriggerManager::backfilled)) {
+            // A backfilled fire leaves the last fire at most at its tick: the last enable or change may lie further back.
+            newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
+        }
         if (byTick) {
-            lastFired = newestFirst.stream().filter(entry -> entry.type().equals("trigger.fired")
-                    || entry.type().equals("trigger.failed")).findFirst().flatMap(TriggerManager::missedTick)
+            lastFired = newestFirst.stream().filter(entry -> (entry.type().equals("trigger.fired")
+                    || entry.type().equals("trigger.failed")) && !backfilled(entry)).findFirst().flatMap(TriggerManager::missedTick)
                     .or(() -> trigger.lastFiredAt());
         }
         Instant since = lastFired.filter(fired -> fired.isAfter(trigger.createdAt())).orElse(trigger.createdAt());
@@ -483,6 +487,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         return since;
+    }
+
+    /** Whether a history entry is the fire of a backfilled tick. */
+    private static boolean backfilled(TriggerEvent entry) {
+        try {
+            return entry.data().contains("\"backfill\"") && JsonMatch.read(entry.data()).asJsonObject()
+                    .containsKey("backfill");
+        } catch (RuntimeException unreadable) {
+            return false;
+        }
     }
 
     /** The missed tick a late fire's history entry stood for; empty for another fire. */
@@ -1296,7 +1310,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
                             String payloadJson, Optional<? extends LateTick> missed) {
-        store.recordFire(spec.name(), now, started.size(), error);
+        store.recordFire(spec.name(), missed.map(tick -> tick.lastFiredAt(now,
+                () -> store.findTrigger(spec.name()).flatMap(TriggerRecord::lastFiredAt))).orElse(now),
+                started.size(), error);
         JsonText data = JsonText.object();
         int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
         if (error.isEmpty() && payloadBytes > historyLimits.maxPayloadBytes()) {

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.FlowStep;
+import io.nvent.Backfill;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
@@ -287,13 +288,19 @@ class MissedTicksTest {
         }
     }
 
-    @Test
-    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOne() {
-        Sync sync = new Sync();
+    /** An instance whose schedule was disabled from its start at 10:00 until 10:12; it runs on. */
+    private static EngineHarness disabledFrom1000To1012(Sync sync) {
         EngineHarness before = new EngineHarness(sync);
         before.triggers.setEnabled("every-5-minutes", false);
         before.clock.advance(Duration.ofMinutes(12));
         before.triggers.setEnabled("every-5-minutes", true);
+        return before;
+    }
+
+    @Test
+    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOne() {
+        Sync sync = new Sync();
+        EngineHarness before = disabledFrom1000To1012(sync);
         before.close();
         try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
                 TriggerMisfires.DEFAULTS, sync)) {
@@ -304,6 +311,37 @@ class MissedTicksTest {
                 TriggerMisfires.DEFAULTS, sync)) {
 
             assertThat(runsOf(after, "sync")).as("10:15 fell after").hasSize(1);
+        }
+    }
+
+    @Test
+    void aBackfillOfAnEarlierTickMadeWhileNoEngineRanDoesNotHideTheTickMissedMeanwhile() {
+        Sync sync = new Sync();
+        EngineHarness before = ranUntil1005(sync);
+        // An API-only instance (nvent.engine.enabled=false) backfills while no engine instance runs.
+        before.clock.advance(Duration.between(before.clock.instant(), at("10:13:00")));
+        before.triggers.backfill(Backfill.of("every-5-minutes", at("10:00:00"), at("10:05:00")).refiring());
+        try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(after.triggers.history("every-5-minutes", 1)).as("10:10 was missed, whatever the backfill"
+                    + " of 10:00 fired at 10:13").singleElement().satisfies(lateFire -> assertThat(lateFire.data())
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:10:00Z\""));
+        }
+    }
+
+    @Test
+    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOneThoughBackfilledFiresFollowedTheEnable() {
+        Sync sync = new Sync();
+        EngineHarness before = disabledFrom1000To1012(sync);
+        before.triggers.backfill(Backfill.of("every-5-minutes", at("08:00:00"), at("10:00:00")).refiring());
+        int backfilled = runsOf(before, "sync").size();
+        before.close();
+        try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after, "sync")).as("10:05 and 10:10 fell before it was enabled at 10:12, the 24"
+                    + " backfilled fires after").hasSize(backfilled);
         }
     }
 

@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.nvent.Backfill;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.TriggerEvent;
@@ -159,6 +160,24 @@ class TicksInDoubtTest {
         assertThat(said("NVENT-0134")).singleElement().asString()
                 .contains("missed its tick 2026-11-30T10:05:00Z, whose claim was in doubt")
                 .contains("not fired, the trigger fired since, at 2026-11-30T10:10:00Z");
+    }
+
+    @Test
+    void aBackfillOfAnEarlierTickMadeMeanwhileDoesNotStandForATickInDoubtThatNoInstanceFired() {
+        store.claimsAndFreezes(at("10:05:00"));
+        tickAt("10:05:00");
+        h.clock.advance(Duration.ofSeconds(2));
+        h.triggers.backfill(Backfill.of(TRIGGER, at("10:00:00"), at("10:05:00")).refiring());
+        store.isRolledBack(at("10:05:00"));
+
+        h.clock.advance(TriggerManager.IN_DOUBT_FIRST_CHECK);
+        h.sweep();
+
+        awaitCompleted();
+        assertThat(sync.scheduledAt).as("the backfilled tick, then the missed one late")
+                .containsExactlyInAnyOrder(at("10:00:00"), at("10:05:00"));
+        assertThat(said("NVENT-0133")).singleElement().asString()
+                .contains("missed its tick 2026-11-30T10:05:00Z, whose claim was in doubt");
     }
 
     @Test
