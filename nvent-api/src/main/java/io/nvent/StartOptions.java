@@ -26,7 +26,9 @@ import java.util.TreeSet;
  *     another, for as long as the run is stored (until retention removes it). The same key with
  *     another input is refused ({@link IdempotencyKeyConflictException}): it is a different request
  *     that reused the key by mistake; so is the same input with other {@link #labels()} (since 0.2; the same
- *     labels in another order are the same request). Keys are per flow; a start inside a transaction that rolls back
+ *     labels in another order are the same request), and a {@link #timeout()} of the start's own other than the
+ *     length the run was started with, its own or its flow's (since 0.2; a start without one replays the run
+ *     whatever its timeout). Keys are per flow; a start inside a transaction that rolls back
  *     leaves the key unused. At most {@value #MAX_KEY_LENGTH} characters, not blank, no control
  *     characters
  * @param delay how long after the start the entry step is queued: the run exists at once, waiting
