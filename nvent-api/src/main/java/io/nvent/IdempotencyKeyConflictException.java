@@ -12,7 +12,8 @@ import java.util.TreeSet;
  * started. Likewise a restart or rerun ({@link RestartOptions}) whose key already started a run of the
  * flow by another request: a start, a restart of another run, a rerun of another run or from another
  * step. A start with the key and input of the earlier one but other labels is another request too
- * ({@link #ofLabels}). The REST API answers 422.
+ * ({@link #ofLabels}), and so is one giving a timeout of its own other than the one that run was started with
+ * ({@link #ofTimeout}). The REST API answers 422.
  *
  * @since 0.1
  */

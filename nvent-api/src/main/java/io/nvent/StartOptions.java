@@ -26,7 +26,9 @@ import java.util.TreeSet;
  *     another, for as long as the run is stored (until retention removes it). The same key with
  *     another input is refused ({@link IdempotencyKeyConflictException}): it is a different request
  *     that reused the key by mistake; so is the same input with other {@link #labels()} (since 0.2; the same
- *     labels in another order are the same request). Keys are per flow; a start inside a transaction that rolls back
+ *     labels in another order are the same request), and a {@link #timeout()} of the start's own other than the
+ *     length the run was started with, its own or its flow's (since 0.2; a start without one replays the run
+ *     whatever its timeout). Keys are per flow; a start inside a transaction that rolls back
  *     leaves the key unused. At most {@value #MAX_KEY_LENGTH} characters, not blank, no control
  *     characters
  * @param delay how long after the start the entry step is queued: the run exists at once, waiting
@@ -63,7 +65,7 @@ import java.util.TreeSet;
  * @param timeout how long the run may take, start to end: at its deadline (the start plus the timeout) a run still
  *     under way fails, its steps stopped as a cancel stops them, with an error saying it timed out. Empty: the
  *     flow's own run timeout ({@link FlowStep#runTimeoutMs()}), if its entry step declares one, else no deadline.
- *     Positive, at most {@link #LONGEST_RUN_TIMEOUT}. The deadline counts from the start, a {@link #delay()}
+ *     Positive, at most {@link #LONGEST_RUN_TIMEOUT}, whole milliseconds. The deadline counts from the start, a {@link #delay()}
  *     included; a restart or rerun of the run gets a deadline of the same length from its own start, and a retry of
  *     the run once it ended ({@link FlowService#retryStep}) one from the retry. A store adapter written for nvent
  *     0.1 keeps no deadline and refuses a start with a timeout ({@link io.nvent.spi.FlowStore#keepsDeadlines()})
@@ -204,7 +206,7 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
      * @return the timeout
      * @throws NullPointerException if {@code timeout} is {@code null}
      * @throws IllegalArgumentException ({@code NVENT-0290}) if it is not positive or longer than
-     *     {@link #LONGEST_RUN_TIMEOUT}
+     *     {@link #LONGEST_RUN_TIMEOUT}; ({@code NVENT-0235}) if it is not whole milliseconds
      * @since 0.2
      */
     public static Duration requireValidRunTimeout(Duration timeout) {
@@ -213,7 +215,20 @@ public record StartOptions(Optional<String> idempotencyKey, Optional<Duration> d
             throw new IllegalArgumentException("NVENT-0290 a run timeout must be positive and at most "
                     + LONGEST_RUN_TIMEOUT.toDays() + " days (StartOptions.LONGEST_RUN_TIMEOUT), was " + timeout);
         }
+        requireWholeMillis("a run timeout", timeout);
         return timeout;
+    }
+
+    /**
+     * Refuses a run timeout finer than a millisecond: stores keep its length in milliseconds, so it would come back
+     * other than given (a keyed start repeated with it would conflict with its own run, a trigger's read back as
+     * zero would be refused).
+     */
+    static void requireWholeMillis(String what, Duration timeout) {
+        if (timeout.getNano() % 1_000_000 != 0) {
+            throw new IllegalArgumentException("NVENT-0235 " + what + " is kept in whole milliseconds, was " + timeout
+                    + "; give it to the millisecond (Duration.truncatedTo(ChronoUnit.MILLIS))");
+        }
     }
 
     /**

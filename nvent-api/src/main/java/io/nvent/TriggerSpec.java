@@ -65,7 +65,7 @@ import java.util.TreeSet;
  * <p>A trigger may bound the runs it starts ({@link StartOptions#timeout()}): every run of its fires starts with its
  * {@code runTimeout}, which wins over the flow's own ({@link FlowStep#runTimeoutMs()}); a fire whose own options give a
  * timeout starts its runs with that one. Positive, at most {@link StartOptions#LONGEST_RUN_TIMEOUT}
- * ({@code NVENT-0215}).
+ * ({@code NVENT-0215}), whole milliseconds as a start's ({@code NVENT-0235}).
  *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
@@ -532,7 +532,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @return the timeout
      * @throws NullPointerException if an argument is {@code null}
      * @throws IllegalArgumentException if it is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
-     *     (NVENT-0215)
+     *     (NVENT-0215), or not whole milliseconds (NVENT-0235)
      * @since 0.2
      */
     public static Duration checkRunTimeout(String name, Duration runTimeout) {
@@ -544,6 +544,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + durationText(runTimeout) + "; it must be positive and at most "
                     + StartOptions.LONGEST_RUN_TIMEOUT.toDays() + " days (StartOptions.LONGEST_RUN_TIMEOUT)");
         }
+        StartOptions.requireWholeMillis("the run timeout of trigger '" + name + "'", runTimeout);
         return runTimeout;
     }
 

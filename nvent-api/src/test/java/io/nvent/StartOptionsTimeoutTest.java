@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-/** A start's timeout: positive, at most 366 days, absent unless given. */
+/** A start's timeout: positive, at most 366 days, whole milliseconds, absent unless given. */
 class StartOptionsTimeoutTest {
 
     @Test
@@ -29,6 +29,22 @@ class StartOptionsTimeoutTest {
                     .hasMessageStartingWith("NVENT-0290 a run timeout must be positive and at most 366 days")
                     .hasMessageEndingWith("was " + refused);
         }
+    }
+
+    @Test
+    void aTimeoutFinerThanAMillisecondIsRefusedWhenGivenAsAStoreKeepsMillisecondsOnly() {
+        Duration finer = Duration.ofMillis(1_000).plusNanos(500_000);
+
+        assertThatThrownBy(() -> StartOptions.newBuilder().timeout(finer))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0235 a run timeout is kept in whole milliseconds, was PT1.0005S; give it to the"
+                        + " millisecond (Duration.truncatedTo(ChronoUnit.MILLIS))");
+        assertThatThrownBy(() -> TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).runTimeout(finer))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0235 the run timeout of trigger 'by-hand' is kept in whole milliseconds, was"
+                        + " PT1.0005S; give it to the millisecond (Duration.truncatedTo(ChronoUnit.MILLIS))");
+        assertThat(StartOptions.newBuilder().timeout(Duration.ofMillis(1_001)).build().timeout())
+                .contains(Duration.ofMillis(1_001));
     }
 
     @Test

@@ -26,6 +26,7 @@ import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
@@ -230,9 +231,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * trigger created at run time is refused instead ({@link #validate}).
      */
     private void warnIfRunTimeoutNotKept(TriggerSpec declared) {
+        // The two stores fail it differently: one drops the trigger's timeout, the other refuses every timed start.
+        String becomes = store.keepsTriggerRunTimeouts()
+                ? "every run it starts is refused (" + FlowStore.DEADLINES_UNSUPPORTED + ") until the store keeps them"
+                : "its runs start with their flow's own run timeout, not this one, until the store keeps it";
         runTimeoutNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0403 trigger '"
                 + declared.name() + "' is declared with run timeout " + declared.runTimeout().orElseThrow() + ", but "
-                + why + ": its fires start no run with it until the store keeps them (the memory or the JPA store)"));
+                + why + ": " + becomes + " (the memory or the JPA store) or the trigger declares none"));
     }
 
     /**

@@ -286,7 +286,22 @@ class RunTimeoutEdgesTest {
                             + " keeps no run deadlines"));
             assertThat(triggerLog.messagesContaining("NVENT-0403")).singleElement().satisfies(line -> assertThat(line)
                     .startsWith("NVENT-0403 trigger 'report-by-hand' is declared with run timeout PT2H, but run store "
-                            + StoreWithoutDeadlines.class.getName()));
+                            + StoreWithoutDeadlines.class.getName())
+                    .endsWith(": every run it starts is refused (NVENT-0292) until the store keeps them (the memory or"
+                            + " the JPA store) or the trigger declares none"));
+        }
+    }
+
+    @Test
+    void aDeclaredTriggersRunTimeoutTheSchedulingStoreCannotKeepIsWarnedOfAsRunsTakingTheirFlowsOwn() {
+        try (LogRecorder triggerLog = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness h = new EngineHarness(new MemoryFlowStore(), new StoreWithoutTriggerRunTimeouts(),
+                     "instance-a", new Report())) {
+            assertThat(triggerLog.messagesContaining("NVENT-0403")).singleElement().satisfies(line -> assertThat(line)
+                    .startsWith("NVENT-0403 trigger 'report-by-hand' is declared with run timeout PT2H, but scheduling"
+                            + " store " + StoreWithoutTriggerRunTimeouts.class.getName())
+                    .endsWith(": its runs start with their flow's own run timeout, not this one, until the store keeps"
+                            + " it (the memory or the JPA store) or the trigger declares none"));
         }
     }
 

@@ -103,6 +103,9 @@ final class StartRequests {
             throw QueryParams.invalid("timeout", timeout, "a run timeout of at most "
                     + StartOptions.LONGEST_RUN_TIMEOUT.toDays() + " days (" + StartOptions.LONGEST_RUN_TIMEOUT + ")");
         }
+        if (given.get().getNano() % 1_000_000 != 0) {
+            throw QueryParams.invalid("timeout", timeout, "a run timeout in whole milliseconds");
+        }
         return options.toBuilder().timeout(given.get()).build();
     }
 

@@ -63,7 +63,7 @@ class RunTimeoutRequestsTest {
 
     @Test
     void aTimeoutTheApiRefusesIsA400NamingTheParameterAndStartsNoRun() {
-        for (String refused : new String[] {"2h", "PT0S", "-PT1H", "P367D"}) {
+        for (String refused : new String[] {"2h", "PT0S", "-PT1H", "P367D", "PT1.0005S"}) {
             ContainerResponse answer = api.requestWithBody("POST", "flows/shipment/runs?timeout=" + refused, "{}");
 
             assertThat(answer.getStatus()).as(refused).isEqualTo(400);

@@ -420,6 +420,9 @@ class RunsResourceTest {
     @Test
     void anEmittedPayloadWithTextAfterItsJsonValueIsRefusedAndNotEmitted() {
         String runId = engine.flows().startWithJson("export", "{}");
+        // Counted once its step has started, whose entry would otherwise land between the two counts.
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().events(runId, io.nvent.EventQuery.all())
+                .stream().anyMatch(entry -> entry.type() == io.nvent.EventType.STEP_STARTED));
         int entries = engine.flows().events(runId, io.nvent.EventQuery.all()).size();
 
         ContainerResponse refused = api().requestWithBody("POST", "runs/" + runId + "/emit/nudge",

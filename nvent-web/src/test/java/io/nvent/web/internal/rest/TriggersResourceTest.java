@@ -398,6 +398,8 @@ class TriggersResourceTest {
                         + " 'qa-man' is P400D; it must be positive and at most 366 days");
         assertThatThrownBy(() -> resource.update("qa-man", "{\"runTimeout\":\"-PT1H\"}", null))
                 .hasMessageStartingWith("NVENT-0714 \"runTimeout\"");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"runTimeout\":\"PT1.0005S\"}", null))
+                .hasMessageStartingWith("NVENT-0714 \"runTimeout\" is \"PT1.0005S\": NVENT-0235");
         assertThat(stored.spec("qa-man").runTimeout()).contains(Duration.ofHours(2));
     }
 
