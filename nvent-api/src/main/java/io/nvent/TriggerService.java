@@ -177,7 +177,7 @@ public interface TriggerService {
      * claims each tick in the store as the schedule claims its ticks, so a tick the schedule, a late fire, an
      * earlier backfill or another instance's backfill at the same time fired is left alone
      * ({@link BackfillResult#alreadyFired()}), and the schedule does not fire a tick the backfill fired. Claims are
-     * kept only so long (the longest misfire grace, of the deployment or a trigger, or the tick claim retention,
+     * kept only so long (the longest misfire grace of a trigger, or the tick claim retention,
      * a day by default), so such a backfill must begin no earlier than that, less 10 minutes, before now: beyond
      * it, whether a tick fired cannot be told, and the call is refused rather than firing ticks twice. With
      * {@link Backfill#refire()} every tick of the range fires, whether or not it fired before, at any age;

@@ -333,7 +333,7 @@ export function backfillDialog(t, after) {
     h('p', { class: 'muted small' }, 'Fires each tick of the schedule within [from, to), the oldest first, each as its tick '
       + '(its runs read it as scheduledAt), also while the trigger is disabled. A tick that fired already (by the schedule, a '
       + 'late fire or an earlier backfill) is left alone, so the range can be given again safely; that is known for the '
-      + 'ticks whose claims the store keeps (a day, or the longest misfire grace). Refire fires every tick again, at any age.'),
+      + 'ticks whose claims the store keeps (a day, or the longest misfire grace of a trigger). Refire fires every tick again, at any age.'),
     h('div', { class: 'row' },
       h('div', { class: 'field grow' }, h('label', { for: 'backfill-from' }, 'From (ISO instant, included)'), fromIn),
       h('div', { class: 'field grow' }, h('label', { for: 'backfill-to' }, 'To (excluded, not after now)'), toIn)),

@@ -1124,13 +1124,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + backfill.to() + ") is after now (" + now + "); the schedule fires the later ones");
         }
         if (!backfill.refire()) {
-            Duration kept = tickClaimsKept();
+            // Not the deployment's own misfire grace: another instance may have a shorter one and forget claims sooner.
+            Duration kept = tickClaimsKept(Duration.ZERO);
             // The sweep forgets claims as time goes on: the margin keeps the oldest ticks' claims while the call runs.
             Instant oldestKnown = now.minus(kept).plus(BACKFILL_CLAIM_MARGIN);
             if (backfill.from().isBefore(oldestKnown)) {
                 throw new IllegalArgumentException("NVENT-0415 cannot backfill trigger '" + name + "' from "
-                        + backfill.from() + ": tick claims are kept for " + kept + " (a day, or the longest misfire grace"
-                        + " of the deployment or a trigger), so whether its ticks before " + oldestKnown
+                        + backfill.from() + ": tick claims are kept for " + kept + " on every instance (a day, or the longest"
+                        + " misfire grace of a trigger), so whether its ticks before " + oldestKnown
                         + " fired cannot be told; begin at or after " + oldestKnown + ", or refire (refire=true) to fire"
                         + " every tick of the range whether it fired before or not");
             }
@@ -1417,7 +1418,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     public void trimHistory() {
         int removed = store.trimTriggerHistory(historyLimits.maxEntries());
-        int claims = store.purgeTickClaims(clock.instant().minus(tickClaimsKept()));
+        int claims = store.purgeTickClaims(clock.instant().minus(tickClaimsKept(misfires.grace())));
         if (removed > 0 || claims > 0) {
             LOG.log(System.Logger.Level.DEBUG, () -> "trigger history: removed " + removed + " entries beyond the newest "
                     + historyLimits.maxEntries() + " per trigger and " + claims + " old tick claims");
@@ -1427,10 +1428,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * How long tick claims are kept. A start looks for the claim of a tick missed up to the misfire grace ago (the
      * deployment's or a trigger's own): two instances starting together must both find the first one's.
+     *
+     * @param deploymentGrace the deployment's misfire grace, which instances may set apart: the sweep keeps claims
+     *     for its own; what every instance keeps is asked with zero (the triggers' own graces are in the store)
      */
-    private Duration tickClaimsKept() {
+    private Duration tickClaimsKept(Duration deploymentGrace) {
         Duration keepClaims = store.listTriggers().stream().flatMap(t -> t.spec().misfireGrace().stream())
-                .reduce(misfires.grace(), (a, b) -> a.compareTo(b) >= 0 ? a : b);
+                .reduce(deploymentGrace, (a, b) -> a.compareTo(b) >= 0 ? a : b);
         return historyLimits.tickClaimRetention().compareTo(keepClaims) > 0 ? historyLimits.tickClaimRetention()
                 : keepClaims;
     }

@@ -151,7 +151,7 @@ class BackfillTest {
 
         assertThatThrownBy(() -> backfill("10:00:00", "10:30:00")).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0415 cannot backfill trigger 'every-5-minutes' from 2026-11-30T10:00:00Z: tick claims"
-                        + " are kept for PT24H (a day, or the longest misfire grace of the deployment or a trigger), so"
+                        + " are kept for PT24H on every instance (a day, or the longest misfire grace of a trigger), so"
                         + " whether its ticks before 2026-11-30T10:15:00Z fired cannot be told; begin at or after"
                         + " 2026-11-30T10:15:00Z, or refire (refire=true) to fire every tick of the range whether it"
                         + " fired before or not");
@@ -160,6 +160,19 @@ class BackfillTest {
         assertThat(first.fired()).isEqualTo(2);
         assertThat(refired).as("10:20 and 10:25 again").isEqualTo(new BackfillResult(6, 6, 0, 0, 0, Optional.empty()));
         assertThat(runs()).hasSize(8);
+    }
+
+    @Test
+    void aLongerMisfireGraceOfTheDeploymentDoesNotWidenTheRangeAsAnotherInstanceMayKeepClaimsADayOnly() {
+        try (EngineHarness graceOf72Hours = EngineHarness.withMisfires(
+                new TriggerMisfires(io.nvent.Misfire.FIRE_ONCE, Duration.ofHours(72)), sync)) {
+            graceOf72Hours.clock.advance(Duration.ofHours(60));
+
+            assertThatThrownBy(() -> graceOf72Hours.triggers.backfill(Backfill.of(TRIGGER, at("10:00:00"),
+                    at("10:30:00")))).isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("NVENT-0415 cannot backfill trigger 'every-5-minutes' from"
+                            + " 2026-11-30T10:00:00Z: tick claims are kept for PT24H on every instance");
+        }
     }
 
     @Test
