@@ -466,7 +466,9 @@ public interface FlowStore {
      * {@link io.nvent.RunEnded}) once such a transaction committed, and never if it rolled back; of a store that
      * takes no part, whose write stays whatever the transaction's outcome, it tells them once the transaction
      * completed either way. The default, for a store written before this method: {@code true}, which waits for the
-     * commit as the engine did before.
+     * commit as the engine did before. A store that takes no part but keeps the default loses no run and no change,
+     * only the events of the changes made in a transaction that rolled back; one that joins but said {@code false}
+     * would have its observers told of starts and ends that rolled back: when unsure, keep the default.
      *
      * @return {@code false} for a store whose writes commit on their own (the memory store; the JPA store on a
      *     resource-local persistence unit)

@@ -555,28 +555,28 @@ public final class FlowEngine implements FlowService {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
+        CreatedRun created;
         synchronized (stripeOf(storedKey)) {
-            return startOnceHoldingStripe(flow, inputJson, parentRunId, key, storedKey, startData, delay,
-                    concurrencyKey, concurrencyLimit, labels, ownTimeout, timeout);
+            Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout);
+            if (earlier.isPresent()) {
+                return earlier.get();
+            }
+            requireReadableByEntry(flow, inputJson);
+            try {
+                created = create(flow, inputJson, parentRunId, Map.of(), Map.of(), flow.entry(), startData, delay,
+                        Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(), concurrencyKey,
+                        concurrencyLimit, labels, timeout);
+            } catch (NventException raced) {
+                return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout)
+                        .orElseThrow(() -> raced);
+            }
         }
-    }
-
-    private StartedRun startOnceHoldingStripe(FlowDefinition flow, String inputJson, Optional<String> parentRunId,
-                                              StartKey key, String storedKey, JsonText startData,
-                                              Optional<Duration> delay, Optional<String> concurrencyKey,
-                                              int concurrencyLimit, Set<String> labels,
-                                              Optional<Duration> ownTimeout, Optional<Duration> timeout) {
-        Optional<StartedRun> earlier = earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout);
-        if (earlier.isPresent()) {
-            return earlier.get();
-        }
-        requireReadableByEntry(flow, inputJson);
+        // Scheduled, and its start told, once the stripe is free: an @Observes RunStarted, which runs as the start
+        // is told, holds up no other start whose key shares the stripe. A repeat of the key finds the run stored.
         try {
-            return new StartedRun(createAndSchedule(flow, inputJson, parentRunId, Map.of(), Map.of(),
-                    flow.entry(), startData, delay, Optional.of(new HeldKey(key.key(), storedKey)), Optional.empty(),
-                    concurrencyKey, concurrencyLimit, labels, timeout), true);
-        } catch (NventException raced) {
-            return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> raced);
+            return new StartedRun(schedule(created), true);
+        } catch (NventException failed) {
+            return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> failed);
         }
     }
 
@@ -743,12 +743,12 @@ public final class FlowEngine implements FlowService {
         }
         String key = idempotencyKey.get();
         String storedKey = storedKey(flow.name(), StartKey.callers(key).seed());
+        CreatedRun created;
         synchronized (stripeOf(storedKey)) {
             Optional<StartedRun> earlier = earlierCopy(storedKey, flow.name(), key, copy, cancelOriginal);
             if (earlier.isPresent()) {
                 return earlier.get();
             }
-            CreatedRun created;
             try {
                 created = createCopy(flow, original, doneSteps, doneEvents, first,
                         copy.startData().str("idempotencyKey", key), Optional.of(new HeldKey(key, storedKey)));
@@ -757,9 +757,15 @@ public final class FlowEngine implements FlowService {
             } catch (NventException raced) {
                 return earlierCopy(storedKey, flow.name(), key, copy, cancelOriginal).orElseThrow(() -> raced);
             }
-            cancelOriginal.run();
-            return new StartedRun(schedule(created), true);
+            try {
+                cancelOriginal.run();
+            } catch (RuntimeException | Error failed) {
+                created.tellStarted().run();   // the copy stays: a repeat of the request, or the sweep, goes on with it
+                throw failed;
+            }
         }
+        // Outside the stripe, as a keyed start's (startOnce); a repeat meanwhile schedules it too, which is harmless.
+        return new StartedRun(schedule(created), true);
     }
 
     private CreatedRun createCopy(FlowDefinition flow, RunRecord original, Map<String, StepStatus> doneSteps,
@@ -821,10 +827,11 @@ public final class FlowEngine implements FlowService {
         Optional<StepDefinition> first = registry.flow(copyRun.flow())
                 .flatMap(flow -> flow.step(copy.fromStep().orElse(flow.entry().name())));
         if (first.isPresent() && copyRun.status() == RunStatus.AWAITING && copyRun.concurrencyKey().isPresent()) {
-            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), copyRun.concurrencyKey(), false));
+            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), copyRun.concurrencyKey(), false,
+                    () -> { }));
         } else if (first.isPresent() && copyRun.status() == RunStatus.RUNNING
                 && copyRun.steps().get(first.get().name()) == StepStatus.QUEUED) {
-            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), Optional.empty(), true));
+            schedule(new CreatedRun(copyRun, copyRun.flow(), first.get(), Optional.empty(), true, () -> { }));
         }
         return new StartedRun(copyRun.runId(), false);
     }
@@ -941,9 +948,9 @@ public final class FlowEngine implements FlowService {
         }
         publisher.publish(flow.name(), stored);
         awaitResolution.saveAwaits(awaits);
-        // Told before its first step is queued: an observer hears of the start before the run's steps or end.
-        lifecycleHooks.started(run, delay.map(now::plus), stored);
-        return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty());
+        RunRecord started = run;
+        return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty(),
+                () -> lifecycleHooks.started(started, delay.map(now::plus), stored));
     }
 
     /**
@@ -952,13 +959,20 @@ public final class FlowEngine implements FlowService {
      *
      * @param keyToSettle the concurrency key the first step waits for now (not after a delay)
      * @param queueFirst whether the first step is queued at once (it awaits nothing)
+     * @param tellStarted tells the hooks of the run's start ({@link io.nvent.RunStarted}); nothing for a run
+     *     created before, scheduled again
      */
     private record CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle,
-                              boolean queueFirst) {
+                              boolean queueFirst, Runnable tellStarted) {
     }
 
-    /** Schedules the first step of a run just created. */
+    /**
+     * Schedules the first step of a run just created, having told its start: an observer hears of the start
+     * before the run's steps or end. Called outside the key stripes ({@link #startOnce}), so that an
+     * {@code @Observes RunStarted} holds up no other start.
+     */
     private String schedule(CreatedRun created) {
+        created.tellStarted().run();
         String runId = created.run().runId();
         if (created.keyToSettle().isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, created.keyToSettle().get());

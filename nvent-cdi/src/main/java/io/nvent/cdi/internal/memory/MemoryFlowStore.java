@@ -128,13 +128,13 @@ public class MemoryFlowStore implements FlowStore {
         return true;
     }
 
-    /** Deadlines live on the run records it holds, and in {@link #deadlines} while their run is under way. */
     /** Held in memory, a run takes no part in the caller's transaction: it stays if that rolls back. */
     @Override
     public boolean joinsCallerTransaction() {
         return false;
     }
 
+    /** Deadlines live on the run records it holds, and in {@link #deadlines} while their run is under way. */
     @Override
     public boolean keepsDeadlines() {
         return true;

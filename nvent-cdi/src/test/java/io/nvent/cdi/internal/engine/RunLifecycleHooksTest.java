@@ -21,7 +21,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -130,6 +132,54 @@ class RunLifecycleHooksTest {
             assertThat(h.hooksOf(RunStarted.class)).singleElement().isEqualTo(new RunStarted(runId, "order",
                     run.startedAt(), Optional.empty(), Optional.empty(), Set.of("customer:7"), Optional.of("order-7"),
                     Optional.empty(), Optional.of(run.startedAt().plus(Duration.ofHours(1)))));
+        }
+    }
+
+    @Test
+    void aSlowObserverOfAKeyedStartHoldsUpNoOtherKeyedStartOfTheInstance() throws Exception {
+        try (EngineHarness h = engine()) {
+            List<String> keys = twoKeysTakingTurnsOnOneLock("order");
+            CountDownLatch observing = new CountDownLatch(1);
+            CountDownLatch done = new CountDownLatch(1);
+            h.onHook = event -> {
+                if (event instanceof RunStarted start && start.idempotencyKey().equals(Optional.of(keys.get(0)))) {
+                    observing.countDown();
+                    awaitQuietly(done);   // a slow observer: a page, a lookup
+                }
+            };
+            CompletableFuture<String> slow = CompletableFuture.supplyAsync(() -> h.engine.start("order", Map.of(),
+                    StartOptions.newBuilder().idempotencyKey(keys.get(0)).build()).runId());
+            try {
+                await().until(() -> observing.getCount() == 0);
+                CompletableFuture<String> other = CompletableFuture.supplyAsync(() -> h.engine.start("order",
+                        Map.of(), StartOptions.newBuilder().idempotencyKey(keys.get(1)).build()).runId());
+
+                assertThat(other).as("another key's start, while the first start's observer runs")
+                        .succeedsWithin(Duration.ofSeconds(5));
+            } finally {
+                done.countDown();
+            }
+            assertThat(slow).succeedsWithin(Duration.ofSeconds(5));
+        }
+    }
+
+    /** Two caller's keys of {@code flow} whose starts take turns on one lock of the instance, as it picks them. */
+    private static List<String> twoKeysTakingTurnsOnOneLock(String flow) {
+        java.util.Map<Integer, String> byLock = new java.util.HashMap<>();
+        for (int i = 0; ; i++) {
+            String key = "order-" + i;
+            String first = byLock.putIfAbsent(Math.floorMod(FlowEngine.storedKey(flow, key).hashCode(), 64), key);
+            if (first != null) {
+                return List.of(first, key);
+            }
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            latch.await(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 
