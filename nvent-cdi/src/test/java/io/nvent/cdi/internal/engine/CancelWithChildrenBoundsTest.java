@@ -165,6 +165,26 @@ class CancelWithChildrenBoundsTest {
         assertThat(store.findRun(parent)).get().extracting(RunRecord::status).isEqualTo(RunStatus.CANCELED);
     }
 
+    @Test
+    void aBulkCancelCursorAtARunCanceledAloneOrOfAnotherFlowCancelsNoneOfItsDescendants() {
+        FlowService flows = engine.flows();
+        String canceledAlone = storedRun("batch", Optional.empty(), RunStatus.RUNNING);
+        String childOfTheOneCanceledAlone = storedRun("mail", Optional.of(canceledAlone), RunStatus.RUNNING);
+        flows.cancel(canceledAlone);
+        String ofAnotherFlow = storedRun("mail", Optional.empty(), RunStatus.RUNNING);
+        storedChildren(ofAnotherFlow, 2, RunStatus.RUNNING);
+        flows.cancel(ofAnotherFlow, CancelOptions.withChildren().toBuilder().limit(1).build());
+        BulkCancel withChildren = BulkCancel.ofFlow("batch").withChildren();
+
+        flows.cancelRuns(withChildren.startingAfter(new RunPosition(T0, canceledAlone)));
+        flows.cancelRuns(withChildren.startingAfter(new RunPosition(T0, ofAnotherFlow)));
+
+        assertThat(store.findRun(childOfTheOneCanceledAlone)).get().extracting(RunRecord::status)
+                .as("a cursor does not make a cancel alone one with children").isEqualTo(RunStatus.RUNNING);
+        assertThat(flows.runs(RunQuery.all().withParentRunId(ofAnotherFlow).withStatus(RunStatus.RUNNING)))
+                .as("a cursor at a run of another flow goes on with none of its descendants").hasSize(1);
+    }
+
     private void ended(String runId) {
         store.updateRun(runId, stored -> Optional.of(new RunChange(stored.withStatus(RunStatus.COMPLETED, T0),
                 List.of())));
