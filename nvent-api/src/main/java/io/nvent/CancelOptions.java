@@ -16,7 +16,7 @@ package io.nvent;
  *     alone
  * @param limit the most descendants one call cancels, 1 to {@value #MAX_LIMIT}; beyond it the answer says more
  *     remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on. A call reads about as many
- *     runs as it cancels: the descendants under way, and those that ended with a child under way, not those that
+ *     runs as it cancels: the descendants under way, and those that ended with a descendant under way, not those that
  *     ended with none, nor again those an earlier call canceled
  * @since 0.2
  */

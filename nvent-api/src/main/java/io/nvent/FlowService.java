@@ -192,7 +192,7 @@ public interface FlowService {
      * (a second {@code flow.cancel} entry), and a child one of its steps starts later is canceled at once too.
      *
      * <p>One call cancels at most {@link CancelOptions#limit()} descendants, and reads about as many runs: the
-     * descendants under way and those that ended with a child under way; beyond the limit the answer says more
+     * descendants under way and those that ended with a descendant under way; beyond the limit the answer says more
      * remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on, not reading again those
      * canceled before. Repeating is safe: runs canceled before have ended and are left alone. A run that had
      * ended already still has its descendants under way canceled.

@@ -417,13 +417,15 @@ public interface FlowStore {
 
     /**
      * A page of the runs this run started that lead to runs under way: those under way themselves (running, awaiting
-     * or stalled) and those that ended with a child of their own still under way, in the order of their run ids,
-     * after {@code afterRunId}. What a cancel with children reads, so that a call reads about as many runs as it
-     * cancels, however many of the children ended: a store should answer it from an index of the children under
-     * way (the JPA store: run_parent_under_way_idx) and return no child that leads to none.
+     * or stalled) and those that ended with a descendant still under way, at any depth (children outlive their
+     * parents: a completed child whose completed child started one still running leads to it), in the order of their
+     * run ids, after {@code afterRunId}. What a cancel with children reads, so that a call reads about as many runs
+     * as it cancels, however many of the children ended: a store should answer it from an index of the children
+     * under way, walking down through the ended descendants where it keeps the runs (the JPA store: a recursive
+     * query, run_parent_under_way_idx) and return no child that leads to none.
      *
-     * <p>The default, for a store that does not override it, lists every child through {@link #findRuns} and
-     * filters: right, but it reads every child, also those that ended, on each call.
+     * <p>The default, for a store that does not override it, lists every child, and the descendants of those that
+     * ended, through {@link #findRuns} and filters: right, but it reads them all on each call.
      *
      * @param parentRunId the parent run
      * @param afterRunId only children whose run id sorts after this one, if present: the last of the previous page
@@ -438,18 +440,38 @@ public interface FlowStore {
         if (limit < 1) {
             throw new IllegalArgumentException("limit must be at least 1; was " + limit);
         }
+        return allChildRunsOf(parentRunId).stream()
+                .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
+                .filter(child -> !child.status().isTerminal() || hasDescendantsUnderWay(child.runId()))
+                .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
+    }
+
+    /** Whether a run under way is below this one, at any depth; walked a generation at a time, not recursively. */
+    private boolean hasDescendantsUnderWay(String runId) {
+        java.util.Deque<String> toVisit = new java.util.ArrayDeque<>(List.of(runId));
+        while (!toVisit.isEmpty()) {
+            for (RunRecord child : allChildRunsOf(toVisit.pop())) {
+                if (!child.status().isTerminal()) {
+                    return true;
+                }
+                toVisit.push(child.runId());
+            }
+        }
+        return false;
+    }
+
+    /** Every child of the run, through {@link #findRuns}, a page of 1,000 at a time. */
+    private List<RunRecord> allChildRunsOf(String parentRunId) {
         RunQuery children = RunQuery.all().withParentRunId(parentRunId).page(0, 1000);
-        List<RunRecord> leading = new java.util.ArrayList<>();
+        List<RunRecord> all = new java.util.ArrayList<>();
         List<RunRecord> page = findRuns(children);
         while (!page.isEmpty()) {
-            page.stream().filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
-                    .filter(child -> !child.status().isTerminal() || hasChildRunsUnderWay(child.runId()))
-                    .forEach(leading::add);
+            all.addAll(page);
             RunRecord last = page.get(page.size() - 1);
             page = page.size() < children.limit() ? List.of()
                     : findRuns(children.startingAfter(new io.nvent.RunPosition(last.startedAt(), last.runId())));
         }
-        return leading.stream().sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
+        return all;
     }
 
     /**

@@ -939,6 +939,27 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void listsAChildThatEndedWithARunUnderWayGenerationsBelowIt() {
+        RunRecord root = createRun("newsletter");
+        RunRecord completed = createChildRun("mail", root.runId());
+        RunRecord completedGrandchild = createChildRun("mail", completed.runId());
+        RunRecord failedGreatGrandchild = createChildRun("mail", completedGrandchild.runId());
+        RunRecord runningBelow = createChildRun("mail", failedGreatGrandchild.runId());
+        store.updateRun(completed.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(completedGrandchild.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(failedGreatGrandchild.runId(), setStatus(RunStatus.FAILED));
+        RunRecord completedSibling = createChildRun("mail", root.runId());
+        store.updateRun(createChildRun("mail", completedSibling.runId()).runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(completedSibling.runId(), setStatus(RunStatus.COMPLETED));
+
+        assertThat(store.childRunsLeadingToRunsUnderWay(root.runId(), Optional.empty(), 10))
+                .as("the completed child, under which run %s still runs three generations down", runningBelow.runId())
+                .extracting(RunRecord::runId).containsExactly(completed.runId());
+        assertThat(store.childRunsLeadingToRunsUnderWay(completed.runId(), Optional.empty(), 10))
+                .extracting(RunRecord::runId).containsExactly(completedGrandchild.runId());
+    }
+
+    @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
         assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")
                 .isTrue();

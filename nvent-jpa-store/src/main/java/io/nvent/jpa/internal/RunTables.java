@@ -349,23 +349,31 @@ final class RunTables {
     }
 
     /**
-     * The children of the run under way, and those that ended with a child under way, by run id after the cursor:
-     * both through run_parent_under_way_idx (V30), on PostgreSQL partial, whose predicate names these statuses as
-     * the query does. A child that ended and leads to none is looked at in the index alone, never returned.
+     * The children of the run under way, and those that ended with a descendant under way at any depth (children
+     * outlive their parents), by run id after the cursor. The database walks down through the ended descendants
+     * (run_parent_started_idx, V19) and asks of each whether a child of it is under way (run_parent_under_way_idx,
+     * V30, on PostgreSQL partial, whose predicate names these statuses as the query does): only the page comes back,
+     * however deep the tree, and a child that ended and leads to none is never returned.
      */
     List<RunRecord> childRunsLeadingToRunsUnderWay(Connection connection, String parentRunId,
                                                    Optional<String> afterRunId, int limit) throws SQLException {
         String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
                 .collect(Collectors.joining(", "));
-        try (PreparedStatement statement = connection.prepareStatement("select " + RUN_COLUMNS + " from " + runs
-                + " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "")
-                + " and (status in (" + underWay + ") or exists (select 1 from " + runs + " c where c.parent_run_id = "
-                + runs + ".run_id and c.status in (" + underWay + ")))"
+        String children = " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "");
+        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (child_id, run_id)"
+                + " as (select run_id, run_id from " + runs + children + " and status not in (" + underWay + ")"
+                + " union all select e.child_id, r.run_id from ended_below e join " + runs + " r"
+                + " on r.parent_run_id = e.run_id where r.status not in (" + underWay + "))"
+                + " select " + RUN_COLUMNS + " from " + runs + children + " and (status in (" + underWay + ")"
+                + " or run_id in (select e.child_id from ended_below e where exists (select 1 from " + runs + " c"
+                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))))"
                 + " order by run_id fetch first ? rows only")) {
             int i = 1;
-            statement.setString(i++, parentRunId);
-            if (afterRunId.isPresent()) {
-                statement.setString(i++, afterRunId.get());
+            for (int pass = 0; pass < 2; pass++) {
+                statement.setString(i++, parentRunId);
+                if (afterRunId.isPresent()) {
+                    statement.setString(i++, afterRunId.get());
+                }
             }
             statement.setInt(i, limit);
             List<RunRecord> page = new ArrayList<>(Math.min(limit, 100));

@@ -36,7 +36,9 @@ import jakarta.json.JsonValue;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -284,7 +286,7 @@ final class OperatorActions {
      * <p>A descendant under way is canceled after its own descendants under way, so that one this call leaves
      * canceled leads to none and one it could not get to is still under way for the repeat to find; its children are
      * looked for once more after it was canceled, for one a step started meanwhile, whose start read it still
-     * running. A descendant that ended with a child under way is gone through too; one canceled alone before is
+     * running. A descendant that ended with a descendant under way (at any depth) is gone through too; one canceled alone before is
      * marked first as canceled with the children of {@code rootRunId}, so that a child its step starts later is
      * canceled at once.
      */
@@ -294,38 +296,82 @@ final class OperatorActions {
         return new Sweep(walk.canceled, !done);
     }
 
-    /** Goes through the descendants of {@code parentRunId}; {@code false} once the limit stopped it short. */
+    /**
+     * Goes through the descendants of {@code parentRunId}; {@code false} once the limit stopped it short. A generation
+     * at a time on a stack of its own, not one call per generation: a chain of runs thousands of generations deep
+     * does not overflow the thread's stack.
+     */
     private boolean cancelDescendants(String parentRunId, Walk walk) {
-        Optional<String> after = Optional.empty();
-        List<RunRecord> children;
-        int pageSize;
-        do {
-            // One more than the limit leaves, to tell whether more remain.
-            pageSize = Math.min(CHILDREN_PER_PAGE, walk.limit - walk.canceled + 1);
-            children = childrenLeadingToRunsUnderWay(parentRunId, after, pageSize);
-            for (RunRecord child : children) {
-                if (walk.full() || !cancelWithDescendants(child, walk)) {
+        Deque<Listing> listings = new ArrayDeque<>();
+        listings.push(new Listing(parentRunId, Optional.empty()));
+        while (!listings.isEmpty()) {
+            Listing listing = listings.peek();
+            Optional<RunRecord> next = listing.next(walk);
+            if (next.isPresent()) {
+                RunRecord child = next.get();
+                if (walk.full()) {
                     return false;
                 }
+                if (child.status().isTerminal()) {
+                    markCanceledWithChildren(child.runId(), Optional.of(walk.rootRunId));
+                    listings.push(new Listing(child.runId(), Optional.empty()));
+                } else {
+                    listings.push(new Listing(child.runId(), Optional.of(child)));
+                }
+                continue;
             }
-            after = children.isEmpty() ? after : Optional.of(children.get(children.size() - 1).runId());
-        } while (children.size() == pageSize);
+            listings.pop();
+            if (listing.cancelOnceListed.isPresent()) {
+                // A descendant under way, canceled after its own descendants under way; then its children once more.
+                if (walk.full()) {
+                    return false;
+                }
+                String runId = listing.cancelOnceListed.get().runId();
+                if (cancelAsDescendant(runId, walk.rootRunId, walk.stopSteps) || canceledMeanwhile(runId)) {
+                    walk.canceled++;
+                }
+                listings.push(new Listing(runId, Optional.empty()));
+            }
+        }
         return true;
     }
 
-    /** Cancels a child the sweep listed and its descendants under way; {@code false} once the limit stopped it. */
-    private boolean cancelWithDescendants(RunRecord child, Walk walk) {
-        if (child.status().isTerminal()) {
-            markCanceledWithChildren(child.runId(), Optional.of(walk.rootRunId));
-            return cancelDescendants(child.runId(), walk);
+    /**
+     * The children of one run the sweep goes through, a page at a time; {@code cancelOnceListed}, the run itself if
+     * it is under way, canceled once they have all been gone through.
+     */
+    private final class Listing {
+
+        private final String parentRunId;
+        private final Optional<RunRecord> cancelOnceListed;
+        private List<RunRecord> page;
+        private int pageSize;
+        private int index;
+
+        Listing(String parentRunId, Optional<RunRecord> cancelOnceListed) {
+            this.parentRunId = parentRunId;
+            this.cancelOnceListed = cancelOnceListed;
         }
-        if (!cancelDescendants(child.runId(), walk) || walk.full()) {
-            return false;
+
+        /** The next child to go through, reading the next page when this one is done; empty after the last. */
+        Optional<RunRecord> next(Walk walk) {
+            if (page != null && index == page.size()) {
+                if (page.size() < pageSize) {
+                    return Optional.empty();
+                }
+                read(walk, Optional.of(page.get(page.size() - 1).runId()));
+            } else if (page == null) {
+                read(walk, Optional.empty());
+            }
+            return index < page.size() ? Optional.of(page.get(index++)) : Optional.empty();
         }
-        if (cancelAsDescendant(child.runId(), walk.rootRunId, walk.stopSteps) || canceledMeanwhile(child.runId())) {
-            walk.canceled++;
+
+        private void read(Walk walk, Optional<String> after) {
+            // One more than the limit leaves, to tell whether more remain.
+            pageSize = Math.min(CHILDREN_PER_PAGE, walk.limit - walk.canceled + 1);
+            page = childrenLeadingToRunsUnderWay(parentRunId, after, pageSize);
+            index = 0;
         }
-        return cancelDescendants(child.runId(), walk);
     }
 
     /**

@@ -19,8 +19,10 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.Deque;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
@@ -330,8 +332,22 @@ public class MemoryFlowStore implements FlowStore {
         }
         return childrenOf(parentRunId).stream()
                 .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
-                .filter(child -> !child.status().isTerminal() || hasChildRunsUnderWay(child.runId()))
+                .filter(child -> !child.status().isTerminal() || hasDescendantsUnderWay(child.runId()))
                 .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
+    }
+
+    /** Whether a run under way is below this one, at any depth: children outlive their parents. */
+    private boolean hasDescendantsUnderWay(String runId) {
+        Deque<String> toVisit = new ArrayDeque<>(List.of(runId));
+        while (!toVisit.isEmpty()) {
+            for (RunRecord child : childrenOf(toVisit.pop())) {
+                if (!child.status().isTerminal()) {
+                    return true;
+                }
+                toVisit.push(child.runId());
+            }
+        }
+        return false;
     }
 
     /** The children of a run as stored now, from the index by parent. */

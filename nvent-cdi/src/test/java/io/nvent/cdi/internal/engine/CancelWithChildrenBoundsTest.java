@@ -129,6 +129,67 @@ class CancelWithChildrenBoundsTest {
         assertThat(flows.runs(RunQuery.all().withStatus(RunStatus.RUNNING))).isEmpty();
     }
 
+    @Test
+    void aCancelWithChildrenReachesARunUnderWayBelowTwoGenerationsOfEndedRuns() {
+        String batch = storedRun("batch", Optional.empty(), RunStatus.RUNNING);
+        String completedChild = storedRun("mail", Optional.of(batch), RunStatus.RUNNING);
+        String completedGrandchild = storedRun("mail", Optional.of(completedChild), RunStatus.RUNNING);
+        String stillRunning = storedRun("mail", Optional.of(completedGrandchild), RunStatus.RUNNING);
+        ended(completedGrandchild);
+        ended(completedChild);
+
+        assertThat(engine.flows().cancel(batch, CancelOptions.withChildren()))
+                .isEqualTo(new CanceledRuns(true, 1, false));
+        assertThat(store.findRun(stillRunning)).get().extracting(RunRecord::status).isEqualTo(RunStatus.CANCELED);
+    }
+
+    @Test
+    void aCancelWithChildrenGoesDownAChainOfManyGenerationsWithoutOverflowingTheStack() throws InterruptedException {
+        String root = storedRun("batch", Optional.empty(), RunStatus.RUNNING);
+        String parent = root;
+        for (int generation = 0; generation < 5_000; generation++) {
+            parent = storedRun("mail", Optional.of(parent), RunStatus.RUNNING);
+        }
+        java.util.concurrent.atomic.AtomicReference<Object> outcome = new java.util.concurrent.atomic.AtomicReference<>();
+        Thread smallStack = new Thread(null, () -> {
+            try {
+                outcome.set(engine.flows().cancel(root, CancelOptions.withChildren()));
+            } catch (Throwable thrown) {
+                outcome.set(thrown);
+            }
+        }, "small-stack", 256 * 1024);
+        smallStack.start();
+        smallStack.join();
+
+        assertThat(outcome.get()).isEqualTo(new CanceledRuns(true, 5_000, false));
+        assertThat(store.findRun(parent)).get().extracting(RunRecord::status).isEqualTo(RunStatus.CANCELED);
+    }
+
+    @Test
+    void aBulkCancelCursorAtARunCanceledAloneOrOfAnotherFlowCancelsNoneOfItsDescendants() {
+        FlowService flows = engine.flows();
+        String canceledAlone = storedRun("batch", Optional.empty(), RunStatus.RUNNING);
+        String childOfTheOneCanceledAlone = storedRun("mail", Optional.of(canceledAlone), RunStatus.RUNNING);
+        flows.cancel(canceledAlone);
+        String ofAnotherFlow = storedRun("mail", Optional.empty(), RunStatus.RUNNING);
+        storedChildren(ofAnotherFlow, 2, RunStatus.RUNNING);
+        flows.cancel(ofAnotherFlow, CancelOptions.withChildren().toBuilder().limit(1).build());
+        BulkCancel withChildren = BulkCancel.ofFlow("batch").withChildren();
+
+        flows.cancelRuns(withChildren.startingAfter(new RunPosition(T0, canceledAlone)));
+        flows.cancelRuns(withChildren.startingAfter(new RunPosition(T0, ofAnotherFlow)));
+
+        assertThat(store.findRun(childOfTheOneCanceledAlone)).get().extracting(RunRecord::status)
+                .as("a cursor does not make a cancel alone one with children").isEqualTo(RunStatus.RUNNING);
+        assertThat(flows.runs(RunQuery.all().withParentRunId(ofAnotherFlow).withStatus(RunStatus.RUNNING)))
+                .as("a cursor at a run of another flow goes on with none of its descendants").hasSize(1);
+    }
+
+    private void ended(String runId) {
+        store.updateRun(runId, stored -> Optional.of(new RunChange(stored.withStatus(RunStatus.COMPLETED, T0),
+                List.of())));
+    }
+
     /** The runs one cancel read, having canceled {@value #LIMIT} descendants with more left. */
     private int cancelReading(FlowService flows, String runId, CancelOptions options) {
         store.runsRead.set(0);
