@@ -741,8 +741,8 @@ class DemoApplicationIT {
         assertBadParameter("api/nvent/runs/" + run + "/events?order=sideways", "'order'", "asc, desc");
         assertBadParameter("api/nvent/triggers/sync-now?history=abc", "'history'", "1..1000");
         assertBadParameter("api/nvent/triggers/sync-now?history=-1", "'history'", "1..1000");
-        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=abc", "'count'", "1..20");
-        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=-5", "'count'", "1..20");
+        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=abc", "'count'", "1..100");
+        assertBadParameter("api/nvent/triggers/cron-preview?cron=*%20*%20*%20*%20*&count=-5", "'count'", "1..100");
         assertBadParameter("api/nvent/awaits?limit=abc", "'limit'", "1..1000");
         assertBadParameter("api/nvent/awaits?limit=-4", "'limit'", "1..1000");
         assertBadParameter("api/nvent/awaits?status=bogus", "'status'", "pending, all");
