@@ -4,6 +4,7 @@ import io.nvent.EventQuery;
 import io.nvent.FlowStats;
 import io.nvent.HistoryEvent;
 import io.nvent.RunQuery;
+import io.nvent.spi.internal.PageLimits;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collection;
@@ -437,9 +438,7 @@ public interface FlowStore {
      */
     default List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
                                                           int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return allChildRunsOf(parentRunId).stream()
                 .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
                 .filter(child -> !child.status().isTerminal() || hasDescendantsUnderWay(child.runId()))

@@ -4,6 +4,7 @@ import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
+import io.nvent.spi.internal.PageLimits;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -117,9 +118,7 @@ public interface SchedulingStore {
     default List<AwaitRecord> waitingAwaitsOfType(io.nvent.AwaitType type, Optional<String> afterAwaitId, int limit) {
         Objects.requireNonNull(type, "type");
         Objects.requireNonNull(afterAwaitId, "afterAwaitId");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return listAwaits(true, Integer.MAX_VALUE).stream()
                 .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING)
                 .filter(a -> afterAwaitId.map(after -> a.awaitId().compareTo(after) > 0).orElse(true))

@@ -20,6 +20,7 @@ import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.PageLimits;
 import jakarta.persistence.EntityManager;
 import jakarta.persistence.EntityManagerFactory;
 import jakarta.persistence.LockModeType;
@@ -535,9 +536,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     public List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
         Objects.requireNonNull(now, "now");
         Objects.requireNonNull(after, "after");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return transactions.readJdbc(connection -> tables.runsPastDeadline(connection, now, after, limit));
     }
 
@@ -552,9 +551,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
                                                           int limit) {
         Objects.requireNonNull(parentRunId, "parentRunId");
         Objects.requireNonNull(afterRunId, "afterRunId");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return transactions.readJdbc(connection -> tables.childRunsLeadingToRunsUnderWay(connection, parentRunId,
                 afterRunId, limit));
     }

@@ -32,6 +32,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
 import io.nvent.spi.WebhookReceipt;
+import io.nvent.spi.internal.PageLimits;
 import jakarta.persistence.EntityManager;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -280,9 +281,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public List<AwaitRecord> waitingAwaitsOfType(AwaitType type, Optional<String> afterAwaitId, int limit) {
         Objects.requireNonNull(type, "type");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return read(connection -> selectAwaits(connection, "where await_type = '" + wire(type) + "' and status = '"
                 + WAITING + "' and await_id > ? order by await_id " + limit(limit), afterAwaitId.orElse("")));
     }

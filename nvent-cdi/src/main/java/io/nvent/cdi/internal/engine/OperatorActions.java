@@ -30,6 +30,7 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.ExitSafeLogger;
+import io.nvent.spi.internal.PageLimits;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -783,9 +784,7 @@ final class OperatorActions {
 
     /** See {@link io.nvent.FlowService#clearHistory(String, int)}. */
     ClearedHistory clearHistory(String flow, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         requireDeployedOrStored(flow);
         int deleted = HistoryClear.delete(store, clock, flow, limit);
         if (deleted > 0) {

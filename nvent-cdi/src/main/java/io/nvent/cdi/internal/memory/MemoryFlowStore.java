@@ -17,6 +17,7 @@ import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.PageLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -144,9 +145,7 @@ public class MemoryFlowStore implements FlowStore {
 
     @Override
     public List<RunDeadline> runsPastDeadline(Instant now, Optional<RunDeadline> after, int limit) {
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         List<RunDeadline> due = new ArrayList<>();
         for (Deadline deadline : after.map(a -> deadlines.tailSet(new Deadline(a.deadline(), a.runId()), false))
                 .orElse(deadlines)) {
@@ -327,9 +326,7 @@ public class MemoryFlowStore implements FlowStore {
                                                           int limit) {
         Objects.requireNonNull(parentRunId, "parentRunId");
         Objects.requireNonNull(afterRunId, "afterRunId");
-        if (limit < 1) {
-            throw new IllegalArgumentException("limit must be at least 1; was " + limit);
-        }
+        PageLimits.requireAtLeastOne(limit);
         return childrenOf(parentRunId).stream()
                 .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
                 .filter(child -> !child.status().isTerminal() || hasDescendantsUnderWay(child.runId()))
