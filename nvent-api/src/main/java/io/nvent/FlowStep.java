@@ -198,6 +198,22 @@ public @interface FlowStep {
     long timeoutMs() default 0;
 
     /**
+     * How long an attempt may go without a heartbeat, in milliseconds, before it fails: for a long step that
+     * could hang (a read from a dead socket, a deadlock) long before its {@link #timeoutMs()} ends it. The step
+     * calls {@link StepContext#heartbeat()} as it makes progress; every {@link StepContext#reportProgress} counts
+     * as one, and so does the attempt's start. An attempt whose last heartbeat is older than this fails as an
+     * attempt past its timeout fails: its thread is interrupted, the attempt counts, and the step is retried as
+     * its retry policy says, whatever {@link #noRetryFor()} lists; a {@link RetryDecider} sees a
+     * {@link java.util.concurrent.TimeoutException} saying the step sent no heartbeat. The instance running the
+     * attempt watches its heartbeats; a step that ignores the interrupt keeps its worker until it returns or its
+     * timeout, and its late result is dropped. At least 1000 ms, and below the step's attempt timeout.
+     *
+     * @return milliseconds, or {@code 0} (the default) for no heartbeat timeout
+     * @since 0.2
+     */
+    long heartbeatTimeoutMs() default 0;
+
+    /**
      * How long each run of the flow may take, start to end, in milliseconds: at this deadline a run still under way
      * (running, awaiting or stalled) fails, its steps stopped as a cancel stops them, with an error saying it timed
      * out. Only on the flow's {@link StepRole#ENTRY entry} step, which declares it for the whole flow; a start's own

@@ -205,6 +205,18 @@ public interface StepContext {
     }
 
     /**
+     * Tells the engine that this attempt is alive and making progress, for a step that declares a
+     * {@link FlowStep#heartbeatTimeoutMs()}: an attempt that sends none for that long fails and is retried.
+     * Cheap enough to call in every loop: it only keeps the time in memory on the instance running the attempt,
+     * which watches it; nothing is stored. Every {@link #reportProgress} counts as a heartbeat too. For a step
+     * without a heartbeat timeout it does nothing.
+     *
+     * @since 0.2
+     */
+    default void heartbeat() {
+    }
+
+    /**
      * Reports how far this attempt has come: {@code done} of {@code total} units of work, e.g. rows
      * imported, so that an operator can tell a slow step from a stuck one. The same as
      * {@link #reportProgress(long, long, String)} without a message.
@@ -227,7 +239,8 @@ public interface StepContext {
      * ({@link StepWait#progress()}, {@link FlowService#progress}, the console's progress bar), on every
      * instance that shares the store; the attempt's end removes it with its lease, and a completed
      * step's {@code step.completed} entry keeps the last value reported. The numbers may go down (a
-     * step that starts a second pass); each report replaces the one before.
+     * step that starts a second pass); each report replaces the one before. A report is also a
+     * {@linkplain #heartbeat() heartbeat}.
      *
      * <p>An implementation that shows no progress checks the arguments and ignores the report.
      *

@@ -26,13 +26,15 @@ import java.util.Optional;
  *     and always for a step that is not the entry step (since 0.2)
  * @param retryDecider the class name of the {@link RetryDecider} that decides each retry of the step
  *     ({@link FlowStep#retryDecider()}), if it has one; empty when {@link #retry()} alone decides (since 0.2)
+ * @param heartbeatTimeout how long an attempt may go without a heartbeat before it fails
+ *     ({@link FlowStep#heartbeatTimeoutMs()}); empty for none (since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
                              List<String> noRetryFor, Optional<Duration> runTimeout,
-                             Optional<String> retryDecider) {
+                             Optional<String> retryDecider, Optional<Duration> heartbeatTimeout) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -51,6 +53,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param noRetryFor names of the exception types after which the step is not retried
      * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
      * @param retryDecider the class name of the step's retry decider, if any
+     * @param heartbeatTimeout how long an attempt may go without a heartbeat before it fails; empty for none
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
      * @since 0.2
      */
@@ -68,6 +71,36 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         noRetryFor = List.copyOf(noRetryFor);
         Objects.requireNonNull(runTimeout, "runTimeout");
         Objects.requireNonNull(retryDecider, "retryDecider");
+        Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+    }
+
+    /**
+     * A step without a {@linkplain #heartbeatTimeout() heartbeat timeout}, as every step was before
+     * {@link FlowStep#heartbeatTimeoutMs()}.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @param noRetryFor names of the exception types after which the step is not retried
+     * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
+     * @param retryDecider the class name of the step's retry decider, if any
+     * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
+     * @since 0.2
+     */
+    public StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
+                          RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                          Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
+                          List<String> noRetryFor, Optional<Duration> runTimeout, Optional<String> retryDecider) {
+        this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
+                noRetryFor, runTimeout, retryDecider, Optional.empty());
     }
 
     /**

@@ -30,11 +30,18 @@ import java.util.Optional;
  *                    {@code until}, or for a wait that has no {@code until}; the {@code detail} then ends with
  *                    "the run times out at … first" (or, without {@code until}, "the run times out at …"). Empty
  *                    for a run without a deadline and for a wait that ends by itself before it (since 0.2)
+ * @param lastHeartbeatAt for a running step ({@link Reason#RUNNING}) that declares a
+ *                        {@link FlowStep#heartbeatTimeoutMs()}, when its attempt last sent a heartbeat
+ *                        ({@link StepContext#heartbeat()}, a progress report, or its start): as the instance
+ *                        running it knows it, or, asked elsewhere, when its stored progress was reported; the
+ *                        {@code detail} then says how long ago, and by when the attempt fails without another.
+ *                        Empty for every other wait, and where it is not known (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
                        Optional<String> awaitId, String detail, Optional<StepProgress> progress,
-                       Optional<AwaitType> awaitType, Optional<Instant> runDeadline) {
+                       Optional<AwaitType> awaitType, Optional<Instant> runDeadline,
+                       Optional<Instant> lastHeartbeatAt) {
 
     /** What a step waits for. */
     public enum Reason {
@@ -123,6 +130,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param progress how far a running step's attempt has come, as it last reported it; empty if not
      * @param awaitType the type of the await, with {@code awaitId}; empty if not
      * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
+     * @param lastHeartbeatAt when a running step with a heartbeat timeout last sent a heartbeat; empty if not
      * @throws NullPointerException if a component is {@code null}
      * @since 0.2
      */
@@ -137,6 +145,29 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(awaitType, "awaitType");
         Objects.requireNonNull(runDeadline, "runDeadline");
+        Objects.requireNonNull(lastHeartbeatAt, "lastHeartbeatAt");
+    }
+
+    /**
+     * A wait without a heartbeat: any but that of a running step with a heartbeat timeout.
+     *
+     * @param step the step
+     * @param status its status
+     * @param reason what it waits for
+     * @param queue the queue of the step's job, or empty
+     * @param until when the wait ends by itself
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @param progress how far a running step's attempt has come, as it last reported it; empty if not
+     * @param awaitType the type of the await, with {@code awaitId}; empty if not
+     * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
+     * @throws NullPointerException if a component is {@code null}
+     * @since 0.2
+     */
+    public StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                    Optional<String> awaitId, String detail, Optional<StepProgress> progress,
+                    Optional<AwaitType> awaitType, Optional<Instant> runDeadline) {
+        this(step, status, reason, queue, until, awaitId, detail, progress, awaitType, runDeadline, Optional.empty());
     }
 
     /**
@@ -176,7 +207,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         }
         String said = detail + "; the run times out at " + deadline + (until.isPresent() ? " first" : "");
         return new StepWait(step, status, reason, queue, until, awaitId, said, progress, awaitType,
-                Optional.of(deadline));
+                Optional.of(deadline), lastHeartbeatAt);
     }
 
     /**

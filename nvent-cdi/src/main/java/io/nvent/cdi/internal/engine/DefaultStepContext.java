@@ -90,6 +90,8 @@ final class DefaultStepContext implements StepContext {
     private final RunEmittedLimit.Tally emitted;
     /** The attempt's progress, written at most once a second, with the step's deferred start stored first. */
     private final ProgressReports progress;
+    /** The heartbeats of a step with a heartbeat timeout; null for any other, whose heartbeats do nothing. */
+    private Heartbeats.Heartbeat heartbeat;
 
     DefaultStepContext(FlowEngine engine, RunPublisher publisher, AwaitResolution awaitResolution,
                        StepHistory history, String runId, String flow, String step, JobExecution job,
@@ -272,6 +274,19 @@ final class DefaultStepContext implements StepContext {
     @Override
     public void reportProgress(long done, long total, String message) {
         progress.report(new StepProgress(done, total, Optional.ofNullable(message), clock.instant()));
+        heartbeat();
+    }
+
+    @Override
+    public void heartbeat() {
+        if (heartbeat != null) {
+            heartbeat.beat();
+        }
+    }
+
+    /** The step's heartbeats go to {@code beats}: set before the step's code runs, on its thread. */
+    void heartbeatsTo(Heartbeats.Heartbeat beats) {
+        heartbeat = beats;
     }
 
     /**

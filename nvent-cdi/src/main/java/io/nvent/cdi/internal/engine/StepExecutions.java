@@ -55,6 +55,10 @@ final class StepExecutions {
         private Runnable afterUncheckedWrites;
         /** How often a delivery of the step gave way to this attempt, which keeps the step's lease. */
         private final AtomicInteger giveWays = new AtomicInteger();
+        /** The heartbeats of a step with a heartbeat timeout, which the watchdog watches; null for any other. */
+        private volatile Heartbeats.Heartbeat heartbeat;
+        /** Why the watchdog failed the attempt for a missed heartbeat; null unless it did. */
+        private volatile String missedHeartbeat;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout, long number) {
             this.runId = runId;
@@ -159,7 +163,7 @@ final class StepExecutions {
         synchronized void invoking() {
             invoking = true;
             invoked = true;
-            if (cancelRequested) {
+            if (cancelRequested || missedHeartbeat != null) {
                 worker.interrupt();
             }
         }
@@ -170,9 +174,35 @@ final class StepExecutions {
          */
         synchronized void invoked() {
             invoking = false;
-            if (cancelRequested) {
+            if (cancelRequested || missedHeartbeat != null) {
                 Thread.interrupted();
             }
+        }
+
+        /** The attempt's step sends heartbeats to {@code beats}, which the watchdog watches until the attempt ends. */
+        void beatsTo(Heartbeats.Heartbeat beats) {
+            heartbeat = beats;
+        }
+
+        /** {@return the heartbeats of the attempt, for a step with a heartbeat timeout} */
+        Optional<Heartbeats.Heartbeat> heartbeat() {
+            return Optional.ofNullable(heartbeat);
+        }
+
+        /**
+         * The watchdog found no heartbeat within the step's heartbeat timeout: the attempt fails ({@link
+         * #missedHeartbeat()}), and its worker is interrupted while the step's code runs, as for its timeout.
+         */
+        synchronized void missedHeartbeat(String why) {
+            missedHeartbeat = why;
+            if (invoking && worker != Thread.currentThread()) {
+                worker.interrupt();
+            }
+        }
+
+        /** {@return why the attempt failed for a missed heartbeat; empty unless it did} */
+        Optional<String> missedHeartbeat() {
+            return Optional.ofNullable(missedHeartbeat);
         }
 
         /**
@@ -339,6 +369,20 @@ final class StepExecutions {
     }
 
     /**
+     * When the attempt of the step running here last sent a heartbeat, for a step with a heartbeat timeout; empty
+     * for any other, and if none runs here (another instance runs it, or none does).
+     */
+    Optional<Instant> lastHeartbeat(String runId, String step) {
+        for (StepExecution execution : byStep.getOrDefault(runId + ":" + step, List.of())) {
+            Heartbeats.Heartbeat beats = execution.heartbeat;
+            if (!execution.timedOut && beats != null) {
+                return Optional.of(beats.last());
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
      * Records that the queue failed this attempt for its timeout while it may still run here.
      *
      * @return the executions of the attempt running here; empty if it does not
@@ -428,6 +472,9 @@ final class StepExecutions {
     }
 
     void end(StepExecution execution) {
+        if (execution.heartbeat != null) {
+            execution.heartbeat.end();
+        }
         byStep.computeIfPresent(execution.key, (key, executions) -> {
             if (executions.size() == 1 && executions.get(0) == execution) {
                 return null; // the usual case, every step: the step ran here once at a time

@@ -127,6 +127,8 @@ final class StepRunner implements LostStepRecovery.Engine {
     private volatile DeferredStarts deferredStarts;
     /** Time and make the writes of the steps' progress; none keeps it in memory only. */
     private volatile ProgressWrites progressWrites;
+    /** Watches the heartbeats of steps with a heartbeat timeout, on the timers of the progress writes. */
+    private final Heartbeats heartbeats;
     /**
      * The queue was closed as the engine stops: a run created now would be stored without its first
      * job, which only the next instance's lost-job check would enqueue, so starts are refused.
@@ -194,6 +196,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         this.leaseOwner = leaseOwner;
         this.lostSteps = new LostStepRecovery(registry, store, scheduling, queue, clock, settings, history,
                 executionsHere, leaseOwner, startToken, publisher, queueing, this);
+        this.heartbeats = new Heartbeats(clock, () -> Optional.ofNullable(progressWrites).map(ProgressWrites::timers));
     }
 
     /** Receives the step jobs of every queue the flows use. */
@@ -476,6 +479,9 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
+        if (binding.definition().heartbeatTimeout().isPresent()) {
+            self.beatsTo(heartbeats.watch(self, ref.runId(), ref.step(), binding.definition().heartbeatTimeout().get()));
+        }
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -1221,6 +1227,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
         self.reportsProgress(context::latestProgress);
+        self.heartbeat().ifPresent(context::heartbeatsTo);
         return context;
     }
 
@@ -1468,6 +1475,9 @@ final class StepRunner implements LostStepRecovery.Engine {
             self.invoking();
             try {
                 result = invoke(binding, input, context);
+            } catch (Exception failure) {
+                throw self.missedHeartbeat().<Exception>map(why -> new Heartbeats.MissedHeartbeatException(why, failure))
+                        .orElse(failure);
             } finally {
                 self.invoked();
                 context.endProgress();
@@ -1482,6 +1492,10 @@ final class StepRunner implements LostStepRecovery.Engine {
             metrics.executed(binding.flow(), binding.step(), System.nanoTime() - began, succeeded);
         }
         refuseLateResult(binding, run.runId(), context, self);
+        if (self.missedHeartbeat().isPresent()) {
+            // Failed by the watchdog, it may have run on regardless: its result is dropped, as a late one is.
+            throw new Heartbeats.MissedHeartbeatException(self.missedHeartbeat().get(), null);
+        }
         return json.toJson(result, "result of step '" + binding.step() + "'");
     }
 
@@ -1723,7 +1737,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
-        if (timedOut && !message.contains("exceeded its timeout")) { // the queues' own messages say so
+        if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
+                && !(error instanceof Heartbeats.MissedHeartbeatException)) {
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }
         String finalMessage = message;

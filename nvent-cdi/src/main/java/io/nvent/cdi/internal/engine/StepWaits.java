@@ -56,6 +56,7 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
     private final Function<String, Map<String, StepProgress>> progressOfRun;
     private final Function<String, ChildRunCounts> childRunsOf;
+    private final BiFunction<String, String, Optional<Instant>> heartbeatHere;
     private final Instant now;
 
     /**
@@ -74,6 +75,8 @@ final class StepWaits {
      * @param progressOfRun the progress of a run's running steps as {@link io.nvent.FlowService#progress} shows it:
      *     read after the run given to {@link #of}, it keeps only what the run, read again, shows running
      * @param childRunsOf the counts of a run's children, read for a step awaiting them
+     * @param heartbeatHere when a run's step running on this instance last sent a heartbeat, for a step with a
+     *     heartbeat timeout: the instance running it keeps its heartbeats in memory only
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               Function<String, Optional<Instant>> lastChangeOfRun,
@@ -82,8 +85,10 @@ final class StepWaits {
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
               BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
               Function<String, Map<String, StepProgress>> progressOfRun,
-              Function<String, ChildRunCounts> childRunsOf, Instant now) {
+              Function<String, ChildRunCounts> childRunsOf,
+              BiFunction<String, String, Optional<Instant>> heartbeatHere, Instant now) {
         this.childRunsOf = childRunsOf;
+        this.heartbeatHere = heartbeatHere;
         this.latestStart = latestStart;
         this.latestRetry = latestRetry;
         this.progressOfRun = progressOfRun;
@@ -139,8 +144,9 @@ final class StepWaits {
                     progress = progressOfRun.apply(run.runId());
                 }
                 Optional<StepWait> expired = expiredLease(step.get(), leases);
-                waits.add(withProgress(expired.isPresent() ? expired.get() : running(run, step.get()),
-                        Optional.ofNullable(progress.get(step.get().name()))));
+                Optional<StepProgress> reported = Optional.ofNullable(progress.get(step.get().name()));
+                waits.add(withProgress(expired.isPresent() ? expired.get()
+                        : withHeartbeat(running(run, step.get()), run, step.get(), reported), reported));
             }
         }
         return waits;
@@ -481,6 +487,32 @@ final class StepWaits {
                 detail.toString());
     }
 
+    /**
+     * A running step with a heartbeat timeout, with its last heartbeat: as the instance running it keeps it, or,
+     * asked elsewhere (or later there), when its stored progress was reported, which was a heartbeat as well. A step
+     * that only calls {@code heartbeat()} shows its heartbeats on its own instance only: nothing is stored for them.
+     */
+    private StepWait withHeartbeat(StepWait wait, RunRecord run, StepDefinition step,
+                                   Optional<StepProgress> reported) {
+        if (step.heartbeatTimeout().isEmpty()) {
+            return wait;
+        }
+        Optional<Instant> here = heartbeatHere.apply(run.runId(), step.name());
+        Optional<Instant> stored = reported.map(StepProgress::reportedAt);
+        Optional<Instant> last = here.isPresent() && stored.isPresent()
+                ? Optional.of(here.get().isAfter(stored.get()) ? here.get() : stored.get())
+                : here.or(() -> stored);
+        if (last.isEmpty()) {
+            return wait;
+        }
+        Duration ago = Duration.between(last.get(), now);
+        String said = "; last heartbeat at " + last.get() + " (" + (ago.isNegative() ? Duration.ZERO : ago)
+                + " ago); fails without one by " + last.get().plus(step.heartbeatTimeout().get())
+                + " (its heartbeat timeout of " + step.heartbeatTimeout().get().toMillis() + " ms)";
+        return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
+                wait.detail() + said, wait.progress(), wait.awaitType(), wait.runDeadline(), last);
+    }
+
     private static Optional<String> instanceOf(HistoryEvent started) {
         return readJson(started.data()).filter(data -> data.get("instance") instanceof JsonString)
                 .map(data -> data.getString("instance"));
@@ -507,7 +539,7 @@ final class StepWaits {
         String reported = "; reported " + p.done() + " of " + p.total() + " done (" + p.percent() + " %) at "
                 + p.reportedAt() + p.message().map(m -> ": " + m).orElse("");
         return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
-                wait.detail() + reported, progress);
+                wait.detail() + reported, progress, wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
     }
 
     /** A running step whose executing instance stopped renewing its lease: it waits for the sweep. */

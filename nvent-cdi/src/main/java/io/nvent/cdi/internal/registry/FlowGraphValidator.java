@@ -91,6 +91,9 @@ public final class FlowGraphValidator {
     /** The longest flow, step or queue name the stores keep. */
     static final int MAX_NAME_LENGTH = 255;
 
+    /** The shortest heartbeat timeout a step may declare: a heartbeat must have a chance between two looks. */
+    static final Duration SHORTEST_HEARTBEAT_TIMEOUT = Duration.ofSeconds(1);
+
     /** What one annotation declares. */
     private static void checkStep(StepDeclaration step, List<String> problems) {
         String where = "NVENT-0101 " + step.describe() + ": ";
@@ -130,6 +133,7 @@ public final class FlowGraphValidator {
                     + step.timeoutMs());
         }
         checkRunTimeout(step, where, problems);
+        checkHeartbeatTimeout(step, where, problems);
         checkLongestDelay(where, "backoffDelayMs", step.backoffDelayMs(), problems);
         checkLongestDelay(where, "backoffMaxDelayMs", step.backoffMaxDelayMs(), problems);
         checkRetrySchedule(step, where, problems);
@@ -159,6 +163,30 @@ public final class FlowGraphValidator {
             problems.add(where + "retryJitter is the fraction by which a retry delay is spread either way, from 0"
                     + " (none) to 1 (or -1 for the configured default), was " + jitter);
         }
+    }
+
+    /**
+     * A heartbeat timeout is long enough for a heartbeat to arrive between the watchdog's looks, and shorter than the
+     * attempt's timeout, which would end the attempt first. One below a configured default timeout is checked where
+     * the default applies ({@link FlowRegistry#build}).
+     */
+    private static void checkHeartbeatTimeout(StepDeclaration step, String where, List<String> problems) {
+        long heartbeat = step.heartbeatTimeoutMs();
+        if (heartbeat == 0) {
+            return;
+        }
+        if (heartbeat < SHORTEST_HEARTBEAT_TIMEOUT.toMillis()) {
+            problems.add(where + "heartbeatTimeoutMs must be at least " + SHORTEST_HEARTBEAT_TIMEOUT.toMillis()
+                    + " ms (or 0 for none), was " + heartbeat);
+        } else if (step.timeoutMs() > 0 && heartbeat >= step.timeoutMs()) {
+            problems.add(heartbeatNotBelowTimeout(where, heartbeat, step.timeoutMs() + " ms (timeoutMs)"));
+        }
+    }
+
+    /** The problem of a heartbeat timeout that the attempt's timeout would always come before. */
+    static String heartbeatNotBelowTimeout(String where, long heartbeatMs, String timeout) {
+        return where + "heartbeatTimeoutMs (" + heartbeatMs + ") must be below the attempt's timeout of " + timeout
+                + ", which would end the attempt first; shorten it, or lengthen the timeout";
     }
 
     /** A flow's run timeout is declared once, on its entry step, and bounded as a start's. */

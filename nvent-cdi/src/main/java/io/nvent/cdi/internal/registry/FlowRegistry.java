@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.registry;
 
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
+import io.nvent.NventException;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
@@ -51,12 +52,14 @@ public final class FlowRegistry {
                 .forEach(d -> byFlow.computeIfAbsent(d.flow(), f -> new ArrayList<>()).add(d));
         Map<String, FlowDefinition> flows = new LinkedHashMap<>();
         Map<String, Map<String, StepBinding>> bindings = new LinkedHashMap<>();
+        List<String> heartbeatsPastTimeout = new ArrayList<>();
         byFlow.forEach((flow, steps) -> {
             List<StepDefinition> definitions = new ArrayList<>();
             Map<String, StepBinding> flowBindings = new LinkedHashMap<>();
             for (StepDeclaration declaration : steps) {
                 StepDefinition definition = defaults.apply(declaration);
                 warnIfNoRetryForChangesNothing(declaration, definition);
+                heartbeatPastConfiguredTimeout(declaration, definition).ifPresent(heartbeatsPastTimeout::add);
                 Type input = StepTypes.inputType(declaration.beanClass()).orElse(Object.class);
                 definitions.add(definition);
                 flowBindings.put(definition.name(), new StepBinding(flow, definition, declaration.beanClass(), input,
@@ -65,7 +68,22 @@ public final class FlowRegistry {
             flows.put(flow, new FlowDefinition(flow, definitions));
             bindings.put(flow, Map.copyOf(flowBindings));
         });
+        if (!heartbeatsPastTimeout.isEmpty()) {
+            throw new NventException("NVENT-0433 the flows are invalid:\n  " + String.join("\n  ", heartbeatsPastTimeout));
+        }
         return new FlowRegistry(Map.copyOf(flows), Map.copyOf(bindings), triggersOf(declarations));
+    }
+
+    /**
+     * A heartbeat timeout not below the configured attempt timeout ({@code nvent.step.timeout-ms}) the step takes:
+     * one not below the step's own {@code timeoutMs} fails the validation of its declaration already.
+     */
+    private static Optional<String> heartbeatPastConfiguredTimeout(StepDeclaration declaration,
+                                                                   StepDefinition definition) {
+        return definition.heartbeatTimeout().filter(heartbeat -> declaration.timeoutMs() == 0
+                        && heartbeat.compareTo(definition.timeout()) >= 0)
+                .map(heartbeat -> FlowGraphValidator.heartbeatNotBelowTimeout(declaration.describe() + ": ",
+                        heartbeat.toMillis(), definition.timeout().toMillis() + " ms (nvent.step.timeout-ms)"));
     }
 
     /**

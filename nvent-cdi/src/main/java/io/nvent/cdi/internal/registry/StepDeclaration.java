@@ -22,7 +22,8 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                               double retryJitter, long timeoutMs, int priority,
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
                               List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor,
-                              Optional<Class<? extends RetryDecider>> retryDecider, long runTimeoutMs) {
+                              Optional<Class<? extends RetryDecider>> retryDecider, long runTimeoutMs,
+                              long heartbeatTimeoutMs) {
 
     public StepDeclaration {
         subscribes = List.copyOf(subscribes);
@@ -55,7 +56,7 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
                 List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()),
                 Optional.<Class<? extends RetryDecider>>of(step.retryDecider()).filter(c -> c != RetryDecider.class),
-                step.runTimeoutMs());
+                step.runTimeoutMs(), step.heartbeatTimeoutMs());
     }
 
     /** Whether the step gives a backoff of its own: {@code backoff = FIXED}, a backoff delay or its maximum. */

@@ -52,7 +52,8 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                         a.timeoutMs(), a.timeoutAction(), a.timeoutRetries())),
                 d.noRetryFor().stream().map(Class::getName).toList(),
                 Optional.of(d.runTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis),
-                d.retryDecider().map(Class::getName));
+                d.retryDecider().map(Class::getName),
+                Optional.of(d.heartbeatTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis));
     }
 
     /**

@@ -1,0 +1,146 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.cdi.internal.ClockTimers;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Supplier;
+
+/**
+ * The engine's heartbeat watchdog ({@link io.nvent.FlowStep#heartbeatTimeoutMs()}): one per engine, on the engine's
+ * clock timers, no thread per attempt. Each attempt of a step with a heartbeat timeout gets a {@link Heartbeat} that
+ * its step beats ({@link io.nvent.StepContext#heartbeat()}, a progress report) with a volatile write, and one timer
+ * planned for the moment it would time out: when that comes, the watchdog looks at the last heartbeat, and plans
+ * itself again for the new moment if one came meanwhile; else it fails the attempt ({@link StepExecutions.StepExecution#
+ * missedHeartbeat}), which interrupts the step's code. So a step that beats often costs one timer per timeout, not
+ * one per beat. Nothing is stored: the lease covers an instance that died, the heartbeat a live one whose step hangs.
+ */
+final class Heartbeats {
+
+    private static final System.Logger LOG = System.getLogger(Heartbeats.class.getName());
+
+    private final Clock clock;
+    private final Supplier<Optional<ClockTimers>> timers;
+
+    /**
+     * @param clock the engine's clock, which times the heartbeats
+     * @param timers the engine's timers, once it has them; without, heartbeats are kept but not watched
+     */
+    Heartbeats(Clock clock, Supplier<Optional<ClockTimers>> timers) {
+        this.clock = clock;
+        this.timers = timers;
+    }
+
+    /** The heartbeats of one attempt: the last one's time, and the watchdog's look planned for its timeout. */
+    static final class Heartbeat {
+        private final Clock clock;
+        private final Duration timeout;
+        private volatile long lastMillis;
+        /** The watchdog's next look; null once the attempt ended. */
+        private ClockTimers.Planned look;
+        private boolean ended;
+
+        private Heartbeat(Clock clock, Duration timeout) {
+            this.clock = clock;
+            this.timeout = timeout;
+            this.lastMillis = clock.millis();
+        }
+
+        /** The step is alive: a volatile write of the clock's time, nothing more. */
+        void beat() {
+            lastMillis = clock.millis();
+        }
+
+        /** {@return when the step last sent a heartbeat, its attempt's start counting as the first} */
+        Instant last() {
+            return Instant.ofEpochMilli(lastMillis);
+        }
+
+        /** {@return when the attempt fails unless another heartbeat comes} */
+        Instant failsBy() {
+            return last().plus(timeout);
+        }
+
+        /** {@return how long the attempt may go without a heartbeat} */
+        Duration timeout() {
+            return timeout;
+        }
+
+        /** The attempt ended: the watchdog no longer looks at it. */
+        void end() {
+            ClockTimers.Planned planned;
+            synchronized (this) {
+                ended = true;
+                planned = look;
+                look = null;
+            }
+            if (planned != null) {
+                planned.cancel();
+            }
+        }
+    }
+
+    /**
+     * Watches the heartbeats of an attempt that begins now, whose step has a heartbeat timeout of {@code timeout}.
+     *
+     * @return the attempt's heartbeat, for its step to beat
+     */
+    Heartbeat watch(StepExecutions.StepExecution execution, String runId, String step, Duration timeout) {
+        Heartbeat heartbeat = new Heartbeat(clock, timeout);
+        timers.get().ifPresent(on -> planLook(on, heartbeat, execution, runId, step));
+        return heartbeat;
+    }
+
+    private void planLook(ClockTimers on, Heartbeat heartbeat, StepExecutions.StepExecution execution, String runId,
+                          String step) {
+        synchronized (heartbeat) {
+            if (heartbeat.ended) {
+                return;
+            }
+            try {
+                heartbeat.look = on.at(heartbeat.failsBy(), () -> look(on, heartbeat, execution, runId, step));
+            } catch (RejectedExecutionException stopping) {
+                heartbeat.look = null; // the engine stops: its queue ends the attempt
+            }
+        }
+    }
+
+    private void look(ClockTimers on, Heartbeat heartbeat, StepExecutions.StepExecution execution, String runId,
+                      String step) {
+        Instant last = heartbeat.last();
+        if (clock.instant().isBefore(heartbeat.failsBy())) {
+            planLook(on, heartbeat, execution, runId, step);
+            return;
+        }
+        synchronized (heartbeat) {
+            if (heartbeat.ended) {
+                return;
+            }
+            heartbeat.look = null;
+        }
+        String message = "NVENT-0434 step '" + step + "' of run " + runId + " sent no heartbeat for "
+                + heartbeat.timeout() + " (its heartbeat timeout; last heartbeat at " + last + ")";
+        LOG.log(System.Logger.Level.WARNING, message + "; its attempt " + execution.attempt()
+                + " fails, and its code is interrupted");
+        execution.missedHeartbeat(message);
+    }
+
+    /**
+     * The failure of an attempt that missed its heartbeat: a {@link TimeoutException}, as the queue's for an attempt
+     * past its timeout, so that it is retried whatever the step's {@code noRetryFor} lists, and a retry decider
+     * sees it as a timeout.
+     */
+    static final class MissedHeartbeatException extends TimeoutException {
+        private static final long serialVersionUID = 1L;
+
+        MissedHeartbeatException(String message, Throwable stepOutcome) {
+            super(message);
+            if (stepOutcome != null) {
+                addSuppressed(stepOutcome);
+            }
+        }
+    }
+}
