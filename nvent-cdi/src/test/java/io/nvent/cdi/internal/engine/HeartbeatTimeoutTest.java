@@ -1,0 +1,141 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A step with a heartbeat timeout runs on as long as it sends heartbeats, by {@code heartbeat()} or by its progress
+ * reports, however far past that timeout it goes; once it stops, the watchdog fails its attempt after the timeout, by
+ * the engine's clock, as a timed-out attempt fails (interrupted, retried, whatever its {@code noRetryFor} lists).
+ */
+class HeartbeatTimeoutTest {
+
+    static final Duration HEARTBEAT_TIMEOUT = Duration.ofMinutes(1);
+    /** Less than the heartbeat timeout: the clock moves by this between two heartbeats. */
+    static final Duration BETWEEN_BEATS = Duration.ofSeconds(40);
+
+    static final AtomicInteger beats = new AtomicInteger();
+    static volatile boolean pulsing = true;
+    static volatile CountDownLatch stoppedBeating = new CountDownLatch(1);
+
+    /**
+     * Its first attempt sends heartbeats (by {@code heartbeat()}, or by progress reports for the input
+     * {@code "progress"}) until the test stops it, then hangs until interrupted; its retry imports at once.
+     */
+    @FlowStep(flow = "import", name = "import", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 0,
+            timeoutMs = 600_000, heartbeatTimeoutMs = 60_000, noRetryFor = InterruptedException.class)
+    static class Import implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            if (ctx.attempt() > 1) {
+                return "imported";
+            }
+            long row = 0;
+            while (pulsing) {
+                if ("progress".equals(input)) {
+                    ctx.reportProgress(++row % 100, 100);
+                } else {
+                    ctx.heartbeat();
+                }
+                beats.incrementAndGet();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            stoppedBeating.countDown();
+            Thread.sleep(Long.MAX_VALUE); // a hung call: only the interrupt ends it
+            return "never";
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        beats.set(0);
+        pulsing = true;
+        stoppedBeating = new CountDownLatch(1);
+    }
+
+    @Test
+    void aStepThatSendsHeartbeatsRunsOnPastItsHeartbeatTimeoutAndFailsItsAttemptOnceItStops() {
+        aStepRunsOnWhileItBeatsAndIsRetriedOnceItStops("heartbeat");
+    }
+
+    @Test
+    void everyProgressReportCountsAsAHeartbeat() {
+        aStepRunsOnWhileItBeatsAndIsRetriedOnceItStops("progress");
+    }
+
+    private static void aStepRunsOnWhileItBeatsAndIsRetriedOnceItStops(String beatingBy) {
+        try (EngineHarness harness = new EngineHarness(new Import())) {
+            String runId = harness.engine.start("import", beatingBy);
+            for (int i = 0; i < 5; i++) {
+                awaitABeat();
+                harness.clock.advance(BETWEEN_BEATS);
+            }
+            awaitABeat();
+            assertThat(harness.engine.run(runId).orElseThrow().status()).as("200 s past a 60 s heartbeat timeout")
+                    .isEqualTo(RunStatus.RUNNING);
+            assertThat(harness.eventsOf(runId, EventType.STEP_RETRY)).isEmpty();
+
+            pulsing = false;
+            awaitLatch(stoppedBeating);
+            harness.clock.advance(HEARTBEAT_TIMEOUT);
+
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+            List<HistoryEvent> retries = harness.eventsOf(runId, EventType.STEP_RETRY);
+            assertThat(retries).singleElement().satisfies(retry -> assertThat(retry.data()).contains(
+                    "NVENT-0434 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat timeout;"
+                            + " last heartbeat at " + EngineHarness.START.plus(BETWEEN_BEATS.multipliedBy(5)) + ")"));
+            assertThat(harness.eventsOf(runId, EventType.STEP_STARTED)).as("the retry's attempt ran").hasSize(2);
+            assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
+                    .satisfies(completed -> assertThat(completed.data()).contains("imported"));
+        }
+    }
+
+    @Test
+    void aRunningStepsWaitShowsItsLastHeartbeatAndByWhenItFailsWithoutAnother() {
+        try (EngineHarness harness = new EngineHarness(new Import())) {
+            String runId = harness.engine.start("import", "heartbeat");
+            awaitABeat();
+            harness.clock.advance(Duration.ofSeconds(10));
+            awaitABeat();
+
+            StepWait running = harness.engine.waits(runId).stream()
+                    .filter(wait -> wait.reason() == StepWait.Reason.RUNNING).findFirst().orElseThrow();
+            assertThat(running.lastHeartbeatAt()).contains(EngineHarness.START.plusSeconds(10));
+            assertThat(running.detail()).contains("; last heartbeat at " + EngineHarness.START.plusSeconds(10)
+                    + " (PT0S ago); fails without one by " + EngineHarness.START.plusSeconds(70)
+                    + " (its heartbeat timeout of 60000 ms)");
+
+            pulsing = false;
+            awaitLatch(stoppedBeating);
+            harness.clock.advance(HEARTBEAT_TIMEOUT);
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    /** Waits until the step sent a heartbeat after the clock last moved. */
+    private static void awaitABeat() {
+        int seen = beats.get();
+        await().atMost(Duration.ofSeconds(10)).until(() -> beats.get() > seen + 1);
+    }
+
+    private static void awaitLatch(CountDownLatch latch) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> latch.getCount() == 0);
+    }
+}
