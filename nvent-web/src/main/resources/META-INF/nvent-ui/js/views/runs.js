@@ -384,6 +384,7 @@ export function runView(ctx) {
         const wait = (run.waits || []).find((w) => w.step === s.name);
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
           wait && wait.progress ? progressBar(wait.progress) : null,
+          wait && wait.lastHeartbeatAt ? heartbeatLine(wait.lastHeartbeatAt) : null,
           wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(withoutProgress(wait)), waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
@@ -471,6 +472,11 @@ function progressBar(p) {
     h('span', { class: 'small step-progress-count' }, `${n(p.done)} of ${n(p.total)} (${p.percent} %)`),
     p.message ? h('span', { class: 'small step-progress-message' }, ` – ${p.message}`) : null,
     h('span', { class: 'muted small' }, ' · reported ', at(p.reportedAt, { precise: true })));
+}
+
+/** When a running step with a heartbeat timeout last sent a heartbeat (the detail says by when it fails without one). */
+function heartbeatLine(lastHeartbeatAt) {
+  return h('div', { class: 'muted small step-heartbeat' }, 'last heartbeat ', at(lastHeartbeatAt, { precise: true }));
 }
 
 /**

@@ -74,7 +74,8 @@ public final class Representations {
      * delays or a jitter, {@code noRetryFor} when it lists exception types, {@code decider}, the class name,
      * when a retry decider decides its retries)
      * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}, and the entry step's
-     * {@code runTimeoutMs} when its flow's runs have a deadline.
+     * {@code runTimeoutMs} when its flow's runs have a deadline, and {@code heartbeatTimeoutMs} for a step with a
+     * heartbeat timeout.
      */
     static JsonObjectBuilder settings(StepDefinition step) {
         RetryPolicy retry = step.retry();
@@ -101,6 +102,7 @@ public final class Representations {
         step.awaitBefore().ifPresent(a -> body.add("awaitBefore", await(a)));
         step.awaitAfter().ifPresent(a -> body.add("awaitAfter", await(a)));
         step.runTimeout().ifPresent(timeout -> body.add("runTimeoutMs", timeout.toMillis()));
+        step.heartbeatTimeout().ifPresent(timeout -> body.add("heartbeatTimeoutMs", timeout.toMillis()));
         return body;
     }
 
@@ -210,6 +212,8 @@ public final class Representations {
                 .add("runDeadline", wait.runDeadline().map(t -> (JsonValue) JSON.createValue(t.toString()))
                         .orElse(JsonValue.NULL))
                 .add("progress", wait.progress().map(p -> (JsonValue) progress(p)).orElse(JsonValue.NULL))
+                .add("lastHeartbeatAt", wait.lastHeartbeatAt().map(t -> (JsonValue) JSON.createValue(t.toString()))
+                        .orElse(JsonValue.NULL))
                 .build();
     }
 

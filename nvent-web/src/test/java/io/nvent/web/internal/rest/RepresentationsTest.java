@@ -8,6 +8,8 @@ import io.nvent.FlowStats;
 import io.nvent.RetryPolicy;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.MemoryAdapters;
@@ -51,7 +53,8 @@ class RepresentationsTest {
                 role == StepRole.ENTRY ? RetryPolicy.NO_RETRY : name.equals("report") ? LISTED : RETRY,
                 Duration.ofMinutes(5), priority, "com.acme." + name, before, after,
                 name.equals("report") ? List.of("java.lang.IllegalArgumentException") : List.of(), Optional.empty(),
-                name.equals("report") ? Optional.of("com.acme.ReportRetries") : Optional.empty());
+                name.equals("report") ? Optional.of("com.acme.ReportRetries") : Optional.empty(),
+                name.equals("report") ? Optional.of(Duration.ofMinutes(1)) : Optional.empty());
     }
 
     private static final FlowDefinition FLOW = new FlowDefinition("expense", List.of(
@@ -93,6 +96,28 @@ class RepresentationsTest {
         assertThat(stepOf(flow, "report").getJsonObject("awaitBefore").toString())
                 .isEqualTo("{\"type\":\"schedule\",\"cron\":\"0 9 * * MON-FRI\",\"timezone\":\"Europe/Paris\"}");
         assertThat(stepOf(flow, "report").containsKey("awaitAfter")).isFalse();
+    }
+
+    @Test
+    void aStepWithAHeartbeatTimeoutListsItInTheRegistryAndTheGraphAndOneWithoutDoesNot() {
+        JsonObject flow = Representations.flow(FLOW, NO_RUNS);
+
+        assertThat(stepOf(flow, "report").getJsonNumber("heartbeatTimeoutMs").longValue()).isEqualTo(60_000);
+        assertThat(stepOf(flow, "pay").containsKey("heartbeatTimeoutMs")).isFalse();
+        assertThat(nodeOf(Representations.graph(FLOW, Optional.empty()), "report")
+                .getJsonNumber("heartbeatTimeoutMs").longValue()).isEqualTo(60_000);
+    }
+
+    @Test
+    void aRunningStepsWaitCarriesItsLastHeartbeatAndAnyOtherNone() {
+        Instant beat = Instant.parse("2026-12-06T13:00:00Z");
+        StepWait running = new StepWait("report", StepStatus.RUNNING, StepWait.Reason.RUNNING, "expense",
+                Optional.empty(), Optional.empty(), "running", Optional.empty(), Optional.empty(), Optional.empty(),
+                Optional.of(beat));
+
+        assertThat(Representations.wait(running).getString("lastHeartbeatAt")).isEqualTo(beat.toString());
+        assertThat(Representations.wait(new StepWait("pay", StepStatus.QUEUED, StepWait.Reason.WORKER, "expense",
+                Optional.empty(), Optional.empty(), "waits for a worker")).isNull("lastHeartbeatAt")).isTrue();
     }
 
     @Test
