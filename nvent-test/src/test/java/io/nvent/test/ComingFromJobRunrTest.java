@@ -413,6 +413,43 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /**
+     * A job that may hang (a read from a dead socket, with no read timeout): JobRunr notices only when its timeout
+     * ends it, hours later. Here it sends a heartbeat per chunk read; its first attempt hangs on its second chunk.
+     */
+    @FlowStep(flow = "fetch-report", name = "fetch", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 0,
+            timeoutMs = 10_800_000, heartbeatTimeoutMs = 300_000)
+    static final class FetchReport implements Step<Map<String, Object>, String> {
+        final CountDownLatch hung = new CountDownLatch(1);
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            ctx.heartbeat(); // the first chunk came
+            if (ctx.attempt() == 1) {
+                hung.countDown();
+                new CountDownLatch(1).await(); // the second never comes
+            }
+            return "fetched";
+        }
+    }
+
+    @Test
+    void aJobThatHangsFailsOnceItSendsNoHeartbeatForItsHeartbeatTimeoutAndIsRetried() throws InterruptedException {
+        FetchReport fetch = new FetchReport();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(fetch)) {
+            String runId = env.flows().start("fetch-report", Map.of());
+            assertThat(fetch.hung.await(10, TimeUnit.SECONDS)).isTrue();
+
+            env.clock().advance(Duration.ofMinutes(5)); // the watchdog follows the engine's clock
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(env.history(runId)).filteredOn(entry -> entry.type() == EventType.STEP_RETRY)
+                    .singleElement().extracting(HistoryEvent::data).asString()
+                    .contains("step 'fetch' of run " + runId + " sent no heartbeat for PT5M (its heartbeat timeout;"
+                            + " last heartbeat at " + FlowTestEnvironment.DEFAULT_START + ")");
+        }
+    }
+
     /** JobRunr Pro: {@code BackgroundJob.startBatch(...)} of 1,000 jobs with a continuation: child runs and a step after them. */
     @FlowStep(flow = "newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
     static final class FanOut implements Step<Map<String, Object>, Void> {
