@@ -14,9 +14,10 @@ import java.util.function.Supplier;
  * clock timers, no thread per attempt. Each attempt of a step with a heartbeat timeout gets a {@link Heartbeat} that
  * its step beats ({@link io.nvent.StepContext#heartbeat()}, a progress report) with a volatile write, and one timer
  * planned for the moment it would time out: when that comes, the watchdog looks at the last heartbeat, and plans
- * itself again for the new moment if one came meanwhile; else it fails the attempt ({@link StepExecutions.StepExecution#
- * missedHeartbeat}), which interrupts the step's code. So a step that beats often costs one timer per timeout, not
- * one per beat. Nothing is stored: the lease covers an instance that died, the heartbeat a live one whose step hangs.
+ * itself again for the new moment if one came meanwhile; else it fails the attempt
+ * ({@link StepExecutions.StepExecution#missedHeartbeat(String)}), which interrupts the step's code. So a step that beats
+ * often costs one timer per timeout, not one per beat. Nothing is stored: the lease covers an instance that died, the
+ * heartbeat a live one whose step hangs.
  */
 final class Heartbeats {
 
