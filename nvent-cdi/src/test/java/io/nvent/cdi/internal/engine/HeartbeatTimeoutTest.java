@@ -115,12 +115,14 @@ class HeartbeatTimeoutTest {
             harness.clock.advance(Duration.ofSeconds(10));
             awaitABeat();
 
-            StepWait running = harness.engine.waits(runId).stream()
-                    .filter(wait -> wait.reason() == StepWait.Reason.RUNNING).findFirst().orElseThrow();
-            assertThat(running.lastHeartbeatAt()).contains(EngineHarness.START.plusSeconds(10));
-            assertThat(running.detail()).contains("; last heartbeat at " + EngineHarness.START.plusSeconds(10)
-                    + " (PT0S ago); fails without one by " + EngineHarness.START.plusSeconds(70)
-                    + " (its heartbeat timeout of 60000 ms)");
+            // Once its start is stored: until then the run shows the step starting.
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(harness.engine.waits(runId))
+                    .filteredOn(wait -> wait.reason() == StepWait.Reason.RUNNING).singleElement().satisfies(running -> {
+                        assertThat(running.lastHeartbeatAt()).contains(EngineHarness.START.plusSeconds(10));
+                        assertThat(running.detail()).contains("; last heartbeat at "
+                                + EngineHarness.START.plusSeconds(10) + " (PT0S ago); fails without one by "
+                                + EngineHarness.START.plusSeconds(70) + " (its heartbeat timeout of 60000 ms)");
+                    }));
 
             pulsing = false;
             awaitLatch(stoppedBeating);
