@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Answers what the waiting steps of a run wait for ({@link io.nvent.FlowService#waits}), from the
@@ -48,6 +49,7 @@ final class StepWaits {
     private final JobQueue queue;
     private final SchedulingStore scheduling;
     private final EngineRateLimits rateLimits;
+    private final ToIntFunction<String> workersHere;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
     private final BiFunction<String, String, Optional<String>> lastJobOf;
@@ -59,6 +61,7 @@ final class StepWaits {
     private final Instant now;
 
     /**
+     * @param workersHere the workers of a queue on this instance: 0 for a queue left to other instances
      * @param lastChangeOfRun when a run's newest history entry was written, if it has one: a step
      *     queued moments ago may have a job not visible yet (a JMS worker sends it in its own
      *     transaction, committed with the end of its attempt)
@@ -76,7 +79,7 @@ final class StepWaits {
      * @param childRunsOf the counts of a run's children, read for a step awaiting them
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
-              Function<String, Optional<Instant>> lastChangeOfRun,
+              ToIntFunction<String> workersHere, Function<String, Optional<Instant>> lastChangeOfRun,
               BiFunction<String, String, Optional<String>> rateLimitedJobOf,
               BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
@@ -91,6 +94,7 @@ final class StepWaits {
         this.queue = queue;
         this.scheduling = scheduling;
         this.rateLimits = rateLimits;
+        this.workersHere = workersHere;
         this.lastChangeOfRun = lastChangeOfRun;
         this.rateLimitedJobOf = rateLimitedJobOf;
         this.lastJobOf = lastJobOf;
@@ -325,8 +329,8 @@ final class StepWaits {
                                     + " running)");
                 }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
-                        "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
-                                + counts.active() + " running)");
+                        (workersHere.applyAsInt(name) == 0 ? noWorkerHere(name) : "waits for a worker of queue '"
+                                + name + "'") + " (" + counts.waiting() + " waiting, " + counts.active() + " running)");
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
@@ -360,6 +364,16 @@ final class StepWaits {
             }
             case COMPLETED, FAILED -> noJob(step, status);
         };
+    }
+
+    /**
+     * A queue this instance takes no job of (a worker pool elsewhere, or the engine disabled here): which
+     * instances take it is not known here, only that this one does not.
+     */
+    private static String noWorkerHere(String queueName) {
+        return "queue '" + queueName + "' has no worker on this instance (nvent.queue." + queueName + ".concurrency=0,"
+                + " nvent.queues.include or nvent.queues.exclude, or the engine disabled here): it waits for a worker"
+                + " of an instance that takes the queue, and waits for good if none does";
     }
 
     private static StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, String limit,
