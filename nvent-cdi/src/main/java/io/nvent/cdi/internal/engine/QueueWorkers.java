@@ -59,10 +59,13 @@ record QueueWorkers(Map<String, Integer> workers, Set<String> unknownNames) {
         Map<String, Integer> workers = new TreeMap<>();
         for (String queue : queues) {
             String key = "nvent.queue." + queue + ".concurrency";
-            int concurrency = read.getInt(key, defaultConcurrency, 0);
+            // Empty when not set, or invalid (then reported as such, not as a contradiction).
+            Optional<Integer> given = config.get(key).flatMap(text -> Optional.ofNullable(
+                    read.valid(() -> config.getInt(key, defaultConcurrency, 0), null)));
+            int concurrency = given.orElse(defaultConcurrency);
             Optional<String> leftBy = include.filter(taken -> !taken.contains(queue)).map(taken -> INCLUDE)
                     .or(() -> exclude.filter(left -> left.contains(queue)).map(left -> EXCLUDE));
-            if (leftBy.isPresent() && concurrency > 0 && config.get(key).isPresent()) {
+            if (leftBy.isPresent() && concurrency > 0 && given.isPresent()) {
                 read.invalid("NVENT-0439 configuration key " + key + " gives queue " + queue + " " + concurrency
                         + " workers on this instance, but " + leftBy.get() + " leaves it to other instances; drop"
                         + " one of them");
