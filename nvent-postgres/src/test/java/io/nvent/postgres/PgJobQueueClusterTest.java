@@ -218,6 +218,24 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void an_instance_with_no_workers_of_a_queue_takes_none_of_its_jobs_and_the_instance_that_takes_the_queue_runs_them() {
+        PgJobQueue web = instance(dataSource, options());
+        List<String> ranOnWeb = new CopyOnWriteArrayList<>();
+        web.registerWorker(queue, 0, handler(job -> ranOnWeb.add(job.jobId())));
+        web.enqueue(JobRequest.of(queue, "render-1", "work", "{}"));
+
+        await().during(Duration.ofMillis(600)).atMost(PATIENCE).until(ranOnWeb::isEmpty);
+        assertThat(web.queues()).as("known all the same").contains(queue);
+        assertThat(web.counts(queue).waiting()).isOne();
+
+        PgJobQueue gpu = instance(dataSource, options());
+        List<String> ranOnGpu = new CopyOnWriteArrayList<>();
+        gpu.registerWorker(queue, 1, handler(job -> ranOnGpu.add(job.jobId())));
+        await().atMost(PATIENCE).until(() -> ranOnGpu.contains("render-1"));
+        assertThat(ranOnWeb).isEmpty();
+    }
+
+    @Test
     void a_queue_paused_on_one_instance_starts_nothing_on_any_instance_until_resumed() {
         PgJobQueue a = instance(dataSource, options());
         PgJobQueue b = instance(dataSource, options());
