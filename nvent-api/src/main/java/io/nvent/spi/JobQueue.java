@@ -149,6 +149,22 @@ public interface JobQueue {
     }
 
     /**
+     * The instances whose workers run a job of a queue right now, as far as the adapter can see other
+     * instances' work (a lease on a shared table): asked for a queue that this instance leaves to others
+     * (no worker here, see {@link #registerWorker}), to tell an operator which instances take it. An
+     * instance that takes the queue but runs none of its jobs at the moment is not among them.
+     *
+     * <p>The default cannot tell ({@code Optional.empty()}).
+     *
+     * @param queue queue name
+     * @return the instances' ids; empty when the adapter cannot tell, an empty set when it sees none
+     * @since 0.2
+     */
+    default Optional<Set<String>> instancesRunning(String queue) {
+        return Optional.empty();
+    }
+
+    /**
      * Stops starting attempts on a queue; attempts under way run to their end.
      *
      * @param queue queue name

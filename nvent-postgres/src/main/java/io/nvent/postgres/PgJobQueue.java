@@ -368,6 +368,17 @@ public final class PgJobQueue implements JobQueue {
 
     // ---------------------------------------------------------------- inspection
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The instances holding an unexpired lease on one of its jobs, by their ids
+     * ({@link PgQueueOptions#instanceId()}).
+     */
+    @Override
+    public Optional<Set<String>> instancesRunning(String queue) {
+        return Optional.of(store.instancesRunning(queue, clock.instant()));
+    }
+
     @Override
     public Set<String> queues() {
         return store.queues();

@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -227,11 +228,19 @@ class PgJobQueueClusterTest {
         await().during(Duration.ofMillis(600)).atMost(PATIENCE).until(ranOnWeb::isEmpty);
         assertThat(web.queues()).as("known all the same").contains(queue);
         assertThat(web.counts(queue).waiting()).isOne();
+        assertThat(web.instancesRunning(queue)).as("none runs a job of it").hasValue(Set.of());
 
-        PgJobQueue gpu = instance(dataSource, options());
+        PgJobQueue gpu = instance(dataSource, options().toBuilder().instanceId("gpu-1").build());
         List<String> ranOnGpu = new CopyOnWriteArrayList<>();
-        gpu.registerWorker(queue, 1, handler(job -> ranOnGpu.add(job.jobId())));
+        CountDownLatch seen = new CountDownLatch(1);
+        gpu.registerWorker(queue, 1, handler(job -> {
+            ranOnGpu.add(job.jobId());
+            seen.await(10, TimeUnit.SECONDS);
+        }));
         await().atMost(PATIENCE).until(() -> ranOnGpu.contains("render-1"));
+        assertThat(web.instancesRunning(queue)).as("seen by the instance that leaves the queue to it")
+                .hasValue(Set.of("gpu-1"));
+        seen.countDown();
         assertThat(ranOnWeb).isEmpty();
     }
 

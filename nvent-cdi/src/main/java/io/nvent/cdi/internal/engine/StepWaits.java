@@ -367,13 +367,17 @@ final class StepWaits {
     }
 
     /**
-     * A queue this instance takes no job of (a worker pool elsewhere, or the engine disabled here): which
-     * instances take it is not known here, only that this one does not.
+     * A queue this instance takes no job of (a worker pool elsewhere, or the engine disabled here), and
+     * the instances that take it as far as the queue sees them: those running a job of it now.
      */
-    private static String noWorkerHere(String queueName) {
-        return "queue '" + queueName + "' has no worker on this instance (nvent.queue." + queueName + ".concurrency=0,"
-                + " nvent.queues.include or nvent.queues.exclude, or the engine disabled here): it waits for a worker"
-                + " of an instance that takes the queue, and waits for good if none does";
+    private String noWorkerHere(String queueName) {
+        String here = "queue '" + queueName + "' has no worker on this instance (nvent.queue." + queueName
+                + ".concurrency=0, nvent.queues.include or nvent.queues.exclude, or the engine disabled here): it waits"
+                + " for a worker of an instance that takes the queue";
+        return here + queue.instancesRunning(queueName).map(running -> running.isEmpty()
+                ? "; no instance runs a job of it now, and if none takes it, it waits for good"
+                : "; instances " + running + " run jobs of it now")
+                .orElse(", and waits for good if none does (which instances take it cannot be seen from here)");
     }
 
     private static StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, String limit,

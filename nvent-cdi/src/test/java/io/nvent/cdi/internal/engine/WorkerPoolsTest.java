@@ -108,7 +108,8 @@ class WorkerPoolsTest {
                 assertThat(wait.status()).isEqualTo(StepStatus.QUEUED);
                 assertThat(wait.queue()).isEqualTo("render");
                 assertThat(wait.detail()).startsWith("queue 'render' has no worker on this instance")
-                        .contains("waits for a worker of an instance that takes the queue").contains("1 waiting");
+                        .contains("waits for a worker of an instance that takes the queue")
+                        .contains("which instances take it cannot be seen from here").contains("1 waiting");
             });
             assertThat(RAN).as("the worker that ran the layout did not continue with the render").containsExactly(
                     "web:layout");
