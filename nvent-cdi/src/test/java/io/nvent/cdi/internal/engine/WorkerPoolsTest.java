@@ -39,34 +39,39 @@ class WorkerPoolsTest {
     private final MemorySchedulingStore scheduling = new MemorySchedulingStore();
     private final MemoryJobQueue sharedQueue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("pool-worker"));
 
-    @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
-    static class Layout implements Step<Object, Void> {
+    /** A step that records the instance it ran on. */
+    abstract static class PosterStep implements Step<Object, Void> {
         private final String instance;
 
-        Layout(String instance) {
+        PosterStep(String instance) {
             this.instance = instance;
         }
 
         @Override
         public Void execute(Object input, StepContext ctx) {
-            RAN.add(instance + ":layout");
+            RAN.add(instance + ":" + getClass().getSimpleName().toLowerCase(java.util.Locale.ROOT));
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
+    static class Layout extends PosterStep {
+        Layout(String instance) {
+            super(instance);
+        }
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            super.execute(input, ctx);
             ctx.emit("laid-out", "{}");
             return null;
         }
     }
 
     @FlowStep(flow = "poster", name = "render", queue = "render", subscribes = "laid-out")
-    static class Render implements Step<Object, Void> {
-        private final String instance;
-
+    static class Render extends PosterStep {
         Render(String instance) {
-            this.instance = instance;
-        }
-
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            RAN.add(instance + ":render");
-            return null;
+            super(instance);
         }
     }
 
