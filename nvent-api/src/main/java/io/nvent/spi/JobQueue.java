@@ -92,8 +92,15 @@ public interface JobQueue {
     /**
      * Starts workers for a queue.
      *
+     * <p>With {@code concurrency} 0 this instance takes no job of the queue (a worker pool on other
+     * instances does): the adapter knows the queue as it would with workers (lists, counts, pauses,
+     * retries and redrives its jobs, takes enqueues to it) but starts no worker, and
+     * {@link #continueWith} takes none of its jobs here. An adapter written before that may refuse
+     * 0 with an {@link IllegalArgumentException}; the engine then leaves the queue unregistered here
+     * (since 0.2).
+     *
      * @param queue queue name
-     * @param concurrency maximum attempts executing at once (&ge; 1)
+     * @param concurrency maximum attempts executing at once on this instance (&ge; 0)
      * @param handler executes the jobs
      */
     void registerWorker(String queue, int concurrency, JobHandler handler);
@@ -139,6 +146,22 @@ public interface JobQueue {
      */
     default Duration untilRateLimitAllows(String queue) {
         return Duration.ZERO;
+    }
+
+    /**
+     * The instances whose workers run a job of a queue right now, as far as the adapter can see other
+     * instances' work (a lease on a shared table): asked for a queue that this instance leaves to others
+     * (no worker here, see {@link #registerWorker}), to tell an operator which instances take it. An
+     * instance that takes the queue but runs none of its jobs at the moment is not among them.
+     *
+     * <p>The default cannot tell ({@code Optional.empty()}).
+     *
+     * @param queue queue name
+     * @return the instances' ids; empty when the adapter cannot tell, an empty set when it sees none
+     * @since 0.2
+     */
+    default Optional<Set<String>> instancesRunning(String queue) {
+        return Optional.empty();
     }
 
     /**

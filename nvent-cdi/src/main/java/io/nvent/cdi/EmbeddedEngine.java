@@ -342,10 +342,13 @@ public final class EmbeddedEngine implements AutoCloseable {
             return this;
         }
 
-        /** Workers of one queue. */
+        /**
+         * Workers of one queue; 0 runs none here, leaving the queue to other instances that share the
+         * queue adapter (its jobs are still enqueued here).
+         */
         public Builder concurrency(String queueName, int value) {
-            if (value < 1) {
-                throw new IllegalArgumentException("concurrency must be >= 1, was " + value);
+            if (value < 0) {
+                throw new IllegalArgumentException("concurrency must be >= 0, was " + value);
             }
             queueConcurrency.put(queueName, value);
             return this;

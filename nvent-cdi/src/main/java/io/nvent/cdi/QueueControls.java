@@ -32,6 +32,15 @@ public class QueueControls {
         engineBean.engine().queuePauses().resume(queue);
     }
 
+    /**
+     * The workers this instance runs for a queue: 0 for a queue it leaves to other instances
+     * ({@code nvent.queue.<name>.concurrency=0}, {@code nvent.queues.include} or {@code exclude}), for
+     * every queue while its engine is disabled, and for a queue no deployed step uses.
+     */
+    public int workersHere(String queue) {
+        return engineBean.engine().workersHere(queue);
+    }
+
     /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */
     public Optional<QueueRateLimit> rateLimit(String queue) {
         return engineBean.engine().rateLimitOf(queue);

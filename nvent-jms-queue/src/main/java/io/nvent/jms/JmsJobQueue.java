@@ -297,8 +297,8 @@ public final class JmsJobQueue implements JobQueue {
             throw new IllegalStateException("the JMS job queue is closing: it starts no workers");
         }
         Objects.requireNonNull(handler, "handler");
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
+        if (concurrency < 0) {
+            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 0, was " + concurrency);
         }
         QueueControl control = control(queue);
         if (brokerRecentlyUnreachable()) {
@@ -308,6 +308,11 @@ public final class JmsJobQueue implements JobQueue {
                     queue);
         } else {
             hydrate(control);
+        }
+        if (concurrency == 0) {
+            LOG.log(Level.INFO, "NVENT-0670 no workers on JMS queue " + runtime.mainQueue(queue) + " on this node"
+                    + " (concurrency 0): the jobs sent to it wait for the workers of the nodes that take it");
+            return;
         }
         List<Thread> threads = new ArrayList<>();
         for (int i = 0; i < concurrency; i++) {

@@ -101,6 +101,24 @@ class JmsJobQueueTest {
     }
 
     @Test
+    void a_node_with_no_workers_of_a_queue_takes_none_of_its_jobs_and_the_node_that_takes_the_queue_runs_them() {
+        JmsJobQueue web = node();
+        Recorder webHandler = new Recorder(false);
+        web.registerWorker(queue, 0, webHandler);
+        web.enqueue(job("render-1"));
+
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+                .until(() -> webHandler.started.isEmpty() && web.counts(queue).waiting() == 1);
+        assertThat(web.queues()).as("known all the same").contains(queue);
+
+        JmsJobQueue gpu = node();
+        Recorder gpuHandler = new Recorder(false);
+        gpu.registerWorker(queue, 1, gpuHandler);
+        await().atMost(Duration.ofSeconds(10)).until(() -> gpuHandler.started.size() == 1);
+        assertThat(webHandler.started).isEmpty();
+    }
+
+    @Test
     void an_attempt_whose_node_went_away_before_committing_its_outcome_runs_again_marked_as_redelivered()
             throws Exception {
         JmsJobQueue leaving = leavingNode();

@@ -294,13 +294,22 @@ public final class PgJobQueue implements JobQueue {
     public void registerWorker(String queue, int concurrency, JobHandler handler) {
         Objects.requireNonNull(queue, "queue");
         Objects.requireNonNull(handler, "handler");
-        if (concurrency < 1) {
-            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 1, was " + concurrency);
+        if (concurrency < 0) {
+            throw new IllegalArgumentException("concurrency of queue '" + queue + "' must be >= 0, was " + concurrency);
         }
         if (closing) {
             throw new IllegalStateException("the PostgreSQL job queue " + instanceId + " is closing: it starts no workers");
         }
         store.knowQueue(queue);
+        if (concurrency == 0) {
+            if (workers.containsKey(queue)) {
+                throw new IllegalStateException("NVENT-0850 queue " + queue + " already has workers on instance "
+                        + instanceId + "; a registration without workers cannot stop them");
+            }
+            LOG.log(Level.INFO, "NVENT-0851 no workers of queue " + queue + " on instance " + instanceId
+                    + " (concurrency 0): its jobs wait for the instances that take it");
+            return;
+        }
         boolean paused = store.isPaused(queue);
         workers.compute(queue, (name, existing) -> {
             if (existing == null) {
@@ -358,6 +367,17 @@ public final class PgJobQueue implements JobQueue {
     }
 
     // ---------------------------------------------------------------- inspection
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The instances holding an unexpired lease on one of its jobs, by their ids
+     * ({@link PgQueueOptions#instanceId()}).
+     */
+    @Override
+    public Optional<Set<String>> instancesRunning(String queue) {
+        return Optional.of(store.instancesRunning(queue, clock.instant()));
+    }
 
     @Override
     public Set<String> queues() {

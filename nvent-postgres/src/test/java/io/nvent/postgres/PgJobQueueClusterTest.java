@@ -26,6 +26,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -215,6 +216,32 @@ class PgJobQueueClusterTest {
         await().atMost(PATIENCE).until(() -> ran.contains("second life"));
         assertThat(second.job(queue, "interrupted").orElseThrow().attempts().get(0).error()).get().asString()
                 .contains("restarted");
+    }
+
+    @Test
+    void an_instance_with_no_workers_of_a_queue_takes_none_of_its_jobs_and_the_instance_that_takes_the_queue_runs_them() {
+        PgJobQueue web = instance(dataSource, options());
+        List<String> ranOnWeb = new CopyOnWriteArrayList<>();
+        web.registerWorker(queue, 0, handler(job -> ranOnWeb.add(job.jobId())));
+        web.enqueue(JobRequest.of(queue, "render-1", "work", "{}"));
+
+        await().during(Duration.ofMillis(600)).atMost(PATIENCE).until(ranOnWeb::isEmpty);
+        assertThat(web.queues()).as("known all the same").contains(queue);
+        assertThat(web.counts(queue).waiting()).isOne();
+        assertThat(web.instancesRunning(queue)).as("none runs a job of it").hasValue(Set.of());
+
+        PgJobQueue gpu = instance(dataSource, options().toBuilder().instanceId("gpu-1").build());
+        List<String> ranOnGpu = new CopyOnWriteArrayList<>();
+        CountDownLatch seen = new CountDownLatch(1);
+        gpu.registerWorker(queue, 1, handler(job -> {
+            ranOnGpu.add(job.jobId());
+            seen.await(10, TimeUnit.SECONDS);
+        }));
+        await().atMost(PATIENCE).until(() -> ranOnGpu.contains("render-1"));
+        assertThat(web.instancesRunning(queue)).as("seen by the instance that leaves the queue to it")
+                .hasValue(Set.of("gpu-1"));
+        seen.countDown();
+        assertThat(ranOnWeb).isEmpty();
     }
 
     @Test

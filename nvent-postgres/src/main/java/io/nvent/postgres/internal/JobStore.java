@@ -445,6 +445,24 @@ public final class JobStore {
         });
     }
 
+    /** The instances holding an unexpired lease on a job of the queue at {@code now}. */
+    public Set<String> instancesRunning(String queue, Instant now) {
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading the instances running jobs of queue " + queue,
+                c -> {
+                    try (PreparedStatement read = c.prepareStatement(sql.instancesRunning)) {
+                        read.setString(1, queue);
+                        read.setObject(2, Jdbc.timestamp(now));
+                        Set<String> instances = new TreeSet<>();
+                        try (ResultSet rows = read.executeQuery()) {
+                            while (rows.next()) {
+                                instances.add(rows.getString(1));
+                            }
+                        }
+                        return instances;
+                    }
+                });
+    }
+
     /** Adds a queue to the known ones (for {@link #queues()}). */
     public void knowQueue(String queue) {
         Jdbc.withConnection(dataSource, "NVENT-0827 registering queue " + queue, c -> {

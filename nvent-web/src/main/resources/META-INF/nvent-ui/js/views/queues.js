@@ -13,7 +13,7 @@ export function queuesView(ctx) {
       h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))),
         h('th', { title: 'how long the oldest job ready to run (not delayed) has waited' }, 'Oldest waiting'), h('th', {}, ''))),
       h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
-        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q)),
+        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q), notTakenTag(q)),
         STATES.map((s) => h('td', { class: 'num' }, s === 'failed' && q.counts[s] ? h('strong', { class: 'fail-num' }, num(q.counts[s])) : num(q.counts[s]))),
         h('td', {}, oldestWaiting(q, '')),
         h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
@@ -70,6 +70,13 @@ function rateLimitTag(q) {
     `≤ ${num(max)} / ${span}${groupKey ? ` per ${groupKey}` : ''}`);
 }
 
+/** "not taken on this instance" for a queue this instance runs no worker of (a worker pool elsewhere takes it). */
+function notTakenTag(q) {
+  if (q.workersHere !== 0) return null;
+  return h('span', { class: 'pill not-taken', title: 'this instance runs no worker of this queue (nvent.queue.<name>.concurrency=0, nvent.queues.include or nvent.queues.exclude, or its engine is disabled): its jobs run on the instances that take it' },
+    'not taken on this instance');
+}
+
 function pauseButton(q, after) {
   return h('button', { class: 'btn small', dataset: { action: q.paused ? 'resume' : 'pause' }, onclick: (e) => {
     e.stopPropagation();
@@ -112,7 +119,7 @@ export function queueView(ctx) {
       s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
     if (!queue) return;
     ctx.actions(
-      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), oldestWaiting(queue, 'oldest waiting '),
+      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), notTakenTag(queue), oldestWaiting(queue, 'oldest waiting '),
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
         () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),

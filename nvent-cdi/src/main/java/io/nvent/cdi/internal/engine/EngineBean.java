@@ -99,7 +99,7 @@ public class EngineBean {
     private ScheduledFuture<?> sweep;
     /** Settings read with the others when the engine is built, used when it starts. */
     private boolean enabled;
-    private java.util.Map<String, Integer> queueConcurrency;
+    private QueueWorkers queueWorkers;
     private java.util.Map<String, Optional<RateLimit>> queueRateLimits;
     private Set<String> rateLimitsPerInstance;
     private java.util.Map<String, Optional<String>> rateLimitGroupKeys;
@@ -169,10 +169,7 @@ public class EngineBean {
                 TriggerMisfires.DEFAULTS.wireName()), misfireGrace), TriggerMisfires.DEFAULTS);
         // Read here, not at start, so that they are reported with the others.
         enabled = read.getBoolean("nvent.engine.enabled", true);
-        int defaultConcurrency = read.getInt("nvent.queue.concurrency", 4, 1);
-        queueConcurrency = new java.util.TreeMap<>();
-        registry.queues().forEach(queueName -> queueConcurrency.put(queueName,
-                read.getInt("nvent.queue." + queueName + ".concurrency", defaultConcurrency, 1)));
+        queueWorkers = QueueWorkers.read(read, config, registry.queues());
         read.valid(() -> {
             QueueRateLimits.checkDefaults(config);
             return null;
@@ -239,8 +236,11 @@ public class EngineBean {
         warnIfClusterRateLimitsStayOnThisInstance(storeAdapter);
         warnIfStoreUnfenced(storeAdapter);
         followRecordedPauses(started);
-        started.startWorkers(queueConcurrency::get, queueRateLimits::get, rateLimitsPerInstance::contains,
+        queueWorkers.warnings(queueAdapter.equals("memory"))
+                .forEach(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+        started.startWorkers(queueWorkers::of, queueRateLimits::get, rateLimitsPerInstance::contains,
                 rateLimitGroupKeys::get);
+        queueWorkers.startLine().ifPresent(line -> LOG.log(System.Logger.Level.INFO, line));
         triggers.start();
         Maintenance maintenance = new Maintenance(started, triggers, store, scheduling, clock, triggerRefresh);
         sweep = maintenance.scheduleOn(timers, sweepInterval);

@@ -107,6 +107,8 @@ public final class FlowEngine implements FlowService {
     private final JobQueue queue;
     private final QueuePauses queuePauses;
     private final EngineRateLimits rateLimits;
+    /** The workers of each queue on this instance, as started; read by waits and the REST API. */
+    private final Map<String, Integer> workersHere = new java.util.concurrent.ConcurrentHashMap<>();
     private final Json json;
     private final Clock clock;
     private final FinalFailureLog finalFailures = new FinalFailureLog(LOG);
@@ -204,13 +206,41 @@ public final class FlowEngine implements FlowService {
                         !cluster && !rateLimitPerInstance.test(name)
                                 ? " (the scheduling store keeps no limits for the cluster)" : "");
             }
-            queue.registerWorker(name, concurrencyOfQueue.applyAsInt(name), runner.jobHandler());
+            int workers = concurrencyOfQueue.applyAsInt(name);
+            workersHere.put(name, workers);
+            registerWorker(name, workers);
         }
         health.started();
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
         reportRunsAtStepsNotDeployed();
+    }
+
+    /**
+     * An adapter written before queues without workers here (concurrency 0) may refuse them: nothing
+     * of the queue would run here either way, and its enqueues need no registration.
+     */
+    private void registerWorker(String name, int workers) {
+        try {
+            queue.registerWorker(name, workers, runner.jobHandler());
+        } catch (IllegalArgumentException refused) {
+            if (workers > 0) {
+                throw refused;
+            }
+            LOG.log(System.Logger.Level.INFO, "NVENT-0443 the queue adapter " + queue.getClass().getName()
+                    + " refuses a queue without workers, so queue " + name + " is not registered with it here;"
+                    + " its jobs are still enqueued here, for the instances that take it: " + refused.getMessage());
+        }
+    }
+
+    /**
+     * The workers this instance runs for a queue: 0 for a queue left to other instances
+     * ({@code nvent.queue.<name>.concurrency=0}, {@code nvent.queues.include} or {@code exclude}),
+     * one the deployment lacks, or before the workers started.
+     */
+    public int workersHere(String queueName) {
+        return workersHere.getOrDefault(queueName, 0);
     }
 
     /**
@@ -1159,7 +1189,8 @@ public final class FlowEngine implements FlowService {
     public List<StepWait> waits(String runId) {
         RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId)));
-        return new StepWaits(registry, queue, scheduling, rateLimits, this::lastChangeOf, history::rateLimitedJobOf,
+        return new StepWaits(registry, queue, scheduling, rateLimits, this::workersHere, this::lastChangeOf,
+                history::rateLimitedJobOf,
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,

@@ -33,6 +33,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.function.ToIntFunction;
 
 /**
  * Answers what the waiting steps of a run wait for ({@link io.nvent.FlowService#waits}), from the
@@ -48,6 +49,7 @@ final class StepWaits {
     private final JobQueue queue;
     private final SchedulingStore scheduling;
     private final EngineRateLimits rateLimits;
+    private final ToIntFunction<String> workersHere;
     private final Function<String, Optional<Instant>> lastChangeOfRun;
     private final BiFunction<String, String, Optional<String>> rateLimitedJobOf;
     private final BiFunction<String, String, Optional<String>> lastJobOf;
@@ -60,6 +62,7 @@ final class StepWaits {
     private final Instant now;
 
     /**
+     * @param workersHere the workers of a queue on this instance: 0 for a queue left to other instances
      * @param lastChangeOfRun when a run's newest history entry was written, if it has one: a step
      *     queued moments ago may have a job not visible yet (a JMS worker sends it in its own
      *     transaction, committed with the end of its attempt)
@@ -79,7 +82,7 @@ final class StepWaits {
      *     heartbeat timeout: the instance running it keeps its heartbeats in memory only
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
-              Function<String, Optional<Instant>> lastChangeOfRun,
+              ToIntFunction<String> workersHere, Function<String, Optional<Instant>> lastChangeOfRun,
               BiFunction<String, String, Optional<String>> rateLimitedJobOf,
               BiFunction<String, String, Optional<String>> lastJobOf, Duration missingStepGrace,
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
@@ -96,6 +99,7 @@ final class StepWaits {
         this.queue = queue;
         this.scheduling = scheduling;
         this.rateLimits = rateLimits;
+        this.workersHere = workersHere;
         this.lastChangeOfRun = lastChangeOfRun;
         this.rateLimitedJobOf = rateLimitedJobOf;
         this.lastJobOf = lastJobOf;
@@ -331,8 +335,8 @@ final class StepWaits {
                                     + " running)");
                 }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
-                        "waits for a worker of queue '" + name + "' (" + counts.waiting() + " waiting, "
-                                + counts.active() + " running)");
+                        (workersHere.applyAsInt(name) == 0 ? noWorkerHere(name) : "waits for a worker of queue '"
+                                + name + "'") + " (" + counts.waiting() + " waiting, " + counts.active() + " running)");
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
@@ -366,6 +370,20 @@ final class StepWaits {
             }
             case COMPLETED, FAILED -> noJob(step, status);
         };
+    }
+
+    /**
+     * A queue this instance takes no job of (a worker pool elsewhere, or the engine disabled here), and
+     * the instances that take it as far as the queue sees them: those running a job of it now.
+     */
+    private String noWorkerHere(String queueName) {
+        String here = "queue '" + queueName + "' has no worker on this instance (nvent.queue." + queueName
+                + ".concurrency=0, nvent.queues.include or nvent.queues.exclude, or the engine disabled here): it waits"
+                + " for a worker of an instance that takes the queue";
+        return here + queue.instancesRunning(queueName).map(running -> running.isEmpty()
+                ? "; no instance runs a job of it now, and if none takes it, it waits for good"
+                : "; instances " + running + " run jobs of it now")
+                .orElse(", and waits for good if none does (which instances take it cannot be seen from here)");
     }
 
     private static StepWait rateLimited(StepDefinition step, StepStatus status, String queueName, String limit,

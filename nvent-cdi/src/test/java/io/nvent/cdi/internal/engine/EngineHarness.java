@@ -32,6 +32,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.BiConsumer;
+import java.util.function.ToIntFunction;
 import java.util.function.UnaryOperator;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -170,10 +171,21 @@ final class EngineHarness implements AutoCloseable {
         return new EngineHarness(store, new MemorySchedulingStore(), 4, settings("instance-a"), queue, steps);
     }
 
+    /**
+     * An instance over stores and a queue of the test's, with the workers of each queue on it as
+     * {@code workersOf} says (0: it leaves the queue to the other instances on that queue).
+     */
+    static EngineHarness pooled(MemoryFlowStore store, MemorySchedulingStore scheduling, MemoryJobQueue queue,
+                                String instanceId, ToIntFunction<String> workersOf, Step<?, ?>... steps) {
+        return new EngineHarness(store, scheduling, workersOf, settings(instanceId), TriggerHistoryLimits.DEFAULTS,
+                queue, START, TriggerMisfires.DEFAULTS, new Json(1024 * 1024), steps);
+    }
+
     /** An engine whose payloads are checked against these limits ({@code nvent.payload.*}). */
     static EngineHarness withPayloadLimits(Json json, Step<?, ?>... steps) {
-        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4, settings("instance-a"),
-                TriggerHistoryLimits.DEFAULTS, newQueue(), START, TriggerMisfires.DEFAULTS, json, steps);
+        return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), queueName -> 4,
+                settings("instance-a"), TriggerHistoryLimits.DEFAULTS, newQueue(), START, TriggerMisfires.DEFAULTS, json,
+                steps);
     }
 
     private static EngineSettings settings(String instanceId) {
@@ -199,11 +211,11 @@ final class EngineHarness implements AutoCloseable {
     private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
                           EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
                           Instant startAt, TriggerMisfires misfires, Step<?, ?>... steps) {
-        this(store, scheduling, concurrency, settings, triggerHistory, queue, startAt, misfires,
+        this(store, scheduling, queueName -> concurrency, settings, triggerHistory, queue, startAt, misfires,
                 new Json(1024 * 1024), steps);
     }
 
-    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, int concurrency,
+    private EngineHarness(MemoryFlowStore store, MemorySchedulingStore scheduling, ToIntFunction<String> workersOf,
                           EngineSettings settings, TriggerHistoryLimits triggerHistory, MemoryJobQueue queue,
                           Instant startAt, TriggerMisfires misfires, Json json, Step<?, ?>... steps) {
         this.clock = VirtualClock.startingAt(startAt);
@@ -231,7 +243,7 @@ final class EngineHarness implements AutoCloseable {
         triggers = new TriggerManager(engine, scheduling, json, clock, ticks, triggerHistory,
                 misfires);
         maintenance = new Maintenance(engine, triggers, store, scheduling, clock, Duration.ofSeconds(10));
-        engine.startWorkers(queueName -> concurrency, queueName -> Optional.empty(), queueName -> false,
+        engine.startWorkers(workersOf, queueName -> Optional.empty(), queueName -> false,
                 queueName -> Optional.empty());
         triggers.start();
     }

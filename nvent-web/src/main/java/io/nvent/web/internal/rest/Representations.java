@@ -325,7 +325,7 @@ public final class Representations {
     }
 
     /**
-     * A queue as the live stream sends it: pause flag, rate limit (or null), counts, and
+     * A queue as the live stream sends it: pause flag, rate limit (or null), counts, {@code workersHere}, and
      * {@code oldestWaitingAt}, when its oldest waiting job became ready (null when none waits or
      * the adapter cannot tell); the limit's scope is {@code cluster} when every instance sharing the
      * store counts its starts together, its {@code groupKey} (or null) the field each of whose
@@ -333,7 +333,7 @@ public final class Representations {
      * and an age changes all the time.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        return queue(queue, controls.rateLimit(name), name, Optional.empty());
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name);
     }
 
     /**
@@ -342,7 +342,12 @@ public final class Representations {
      * (0 when none waits, null when the adapter cannot tell).
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now) {
-        return queue(queue, controls.rateLimit(name), name, Optional.of(now));
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name);
+    }
+
+    /** With {@code workersHere}: the queue's workers on the instance that answers, 0 where it takes none of its jobs. */
+    private static JsonObject withWorkersHere(JsonObject queue, QueueControls controls, String name) {
+        return JSON.createObjectBuilder(queue).add("workersHere", controls.workersHere(name)).build();
     }
 
     static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,

@@ -211,6 +211,36 @@ class RepresentationsTest {
     }
 
     @Test
+    void aQueueSaysHowManyWorkersTheAnsweringInstanceRunsForItNoneWhereAPoolElsewhereTakesIt() {
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
+        JobQueue queue = MemoryAdapters.queue(clock);
+        io.nvent.cdi.QueueControls renderLeftToThePool = new io.nvent.cdi.QueueControls() {
+            @Override
+            public int workersHere(String name) {
+                return name.equals("render") ? 0 : 4;
+            }
+
+            @Override
+            public Optional<QueueRateLimit> rateLimit(String name) {
+                return Optional.empty();
+            }
+        };
+        try {
+            queue.enqueue(JobRequest.of("render", "job-1", "render", "{}"));
+
+            JsonObject render = Representations.queue(queue, renderLeftToThePool, "render", clock.instant());
+            assertThat(render.getInt("workersHere")).isZero();
+            assertThat(render.getJsonObject("counts").getInt("waiting")).as("enqueued here all the same").isOne();
+            assertThat(Representations.queue(queue, renderLeftToThePool, "orders", clock.instant())
+                    .getInt("workersHere")).isEqualTo(4);
+            assertThat(Representations.queue(queue, renderLeftToThePool, "render").getInt("workersHere"))
+                    .as("the live stream's too").isZero();
+        } finally {
+            queue.close();
+        }
+    }
+
+    @Test
     void aQueueWhoseAdapterCannotTellHasNeitherTimeNorAgeWhileJobsWait() {
         VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
         JobQueue unknowing = new CannotTellSince(MemoryAdapters.queue(clock));
