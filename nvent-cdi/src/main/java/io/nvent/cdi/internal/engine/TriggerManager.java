@@ -74,6 +74,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     static final Duration IN_DOUBT_FIRST_CHECK = Duration.ofSeconds(10);
     static final Duration IN_DOUBT_MAX_CHECK = Duration.ofMinutes(5);
 
+    /** The history entry of a fire that started nothing under the trigger's overlap policy. */
+    static final String SKIPPED = "trigger.skipped";
+
     /** The history entry of the deployment's misfire settings a start applied to a schedule. */
     static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
 
@@ -494,8 +497,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
-        if (newestFirst.stream().anyMatch(TriggerManager::backfilled)) {
-            // A backfilled fire leaves the last fire at most at its tick: the last enable or change may lie further back.
+        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED))) {
+            // A backfilled fire leaves the last fire at most at its tick, and a skipped tick (overlap) leaves it as it
+            // was: the last enable or change may lie further back.
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
         }
         if (byTick) {
@@ -1377,7 +1381,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void recordSkipped(TriggerSpec spec, Instant now, String payloadJson, String runUnderWay, String fire) {
         overlaps.logSkipped(spec, fire, runUnderWay);
         try {
-            store.appendTriggerEvent(spec.name(), "trigger.skipped", now, withPayload(JsonText.object()
+            store.appendTriggerEvent(spec.name(), SKIPPED, now, withPayload(JsonText.object()
                     .str("reason", "overlap").str("overlap", spec.overlap().wireName())
                     .str("runUnderWay", runUnderWay), payloadJson, true).build());
         } catch (RuntimeException e) {
