@@ -20,7 +20,7 @@ import java.lang.annotation.Target;
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H",
- *          labels = {"nightly", "billing"}, runTimeout = "PT2H")
+ *          labels = {"nightly", "billing"}, runTimeout = "PT2H", overlap = Overlap.SKIP)
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
@@ -198,6 +198,20 @@ public @interface Trigger {
      * @since 0.2
      */
     String runTimeout() default "";
+
+    /**
+     * What a fire does while a run the trigger started is still under way, such as {@code overlap = Overlap.SKIP} for a
+     * nightly export whose next tick must not start a second export beside a slow one (Quartz's
+     * {@code @DisallowConcurrentExecution}): skip it, keep one waiting, let each wait its turn, cancel the run under
+     * way, or start side by side. It applies to every fire of the trigger; ticks fired late (missed, backfilled) take
+     * turns. A policy other than {@link Overlap#ALLOW_ALL} with a {@link #concurrencyLimit()} above 1 fails the
+     * deployment.
+     *
+     * @return the policy; {@link Overlap#ALLOW_ALL}, runs side by side as before 0.2, by default
+     * @see TriggerSpec#overlap()
+     * @since 0.2
+     */
+    Overlap overlap() default Overlap.ALLOW_ALL;
 
     /**
      * Shown in the UI.

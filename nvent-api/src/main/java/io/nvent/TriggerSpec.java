@@ -67,6 +67,12 @@ import java.util.TreeSet;
  * timeout starts its runs with that one. Positive, at most {@link StartOptions#LONGEST_RUN_TIMEOUT}
  * ({@code NVENT-0215}), whole milliseconds as a start's ({@code NVENT-0235}).
  *
+ * <p>A trigger may say what its fires do while a run it started is still under way ({@link Overlap}): skip
+ * ({@link Overlap#SKIP}), keep one waiting ({@link Overlap#BUFFER_ONE}), let each wait its turn
+ * ({@link Overlap#BUFFER_ALL}), cancel the run under way ({@link Overlap#CANCEL_OTHER}), or start side by side
+ * ({@link Overlap#ALLOW_ALL}, the default, as every trigger did before 0.2). Any policy but the default makes its runs
+ * hold a concurrency key one at a time, so it goes with a concurrency limit of 1 only ({@code NVENT-0217}).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -89,6 +95,8 @@ import java.util.TreeSet;
  * @param labels labels every run the trigger starts carries, sorted; empty for none (see above; since 0.2)
  * @param runTimeout how long each run the trigger starts may take (see above); empty for its flow's own run timeout
  *     (since 0.2)
+ * @param overlap what a fire does while a run the trigger started is under way (see above); {@link Overlap#ALLOW_ALL}
+ *     by default (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
@@ -96,7 +104,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
                           Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
-                          Optional<Duration> runTimeout) {
+                          Optional<Duration> runTimeout, Overlap overlap) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -151,6 +159,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
      * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
      * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
+     * @param overlap what a fire does while a run the trigger started is under way
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -164,8 +173,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     NVENT-0268, NVENT-0269); or the concurrency limit breaks a rule of {@link #checkConcurrencyLimit}
      *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
      *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
-     *     (NVENT-0215)
-     * @since 0.2, the constructor with the misfire, concurrency key, label and run timeout components; {@link #TriggerSpec(String, TriggerType, List,
+     *     (NVENT-0215); or the overlap policy is not {@link Overlap#ALLOW_ALL} with a concurrency limit above 1
+     *     (NVENT-0217)
+     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout and overlap components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -184,6 +194,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         checkConcurrencyLimit(name, concurrencyLimit, concurrencyKey, concurrencyKeyFrom);
         labels = StartOptions.requireValidLabels(labels);
         Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
+        checkOverlap(name, Objects.requireNonNull(overlap, "overlap"), concurrencyLimit);
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -217,6 +228,61 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec whose fires start their runs side by side whatever is under way ({@link Overlap#ALLOW_ALL}).
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
+     * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
+                       Optional<Duration> runTimeout) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, runTimeout,
+                Overlap.ALLOW_ALL);
+    }
+
+    /**
+     * Checks a trigger's overlap policy with its concurrency limit as {@link TriggerSpec} does; for callers that read
+     * them before they build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the message
+     * @param overlap its overlap policy
+     * @param concurrencyLimit its concurrency limit
+     * @throws IllegalArgumentException ({@code NVENT-0217}) if the policy is not {@link Overlap#ALLOW_ALL} and the
+     *     limit is above 1: the policy lets one run of the trigger (of each key it reads) be under way at a time
+     * @since 0.2
+     */
+    public static void checkOverlap(String name, Overlap overlap, int concurrencyLimit) {
+        if (overlap != Overlap.ALLOW_ALL && concurrencyLimit > 1) {
+            throw new IllegalArgumentException("NVENT-0217 trigger '" + name + "' has overlap policy "
+                    + overlap.wireName() + " and concurrency limit " + concurrencyLimit + ": the policy lets one of its"
+                    + " runs be under way at a time (of each key it reads), so give it limit 1, or overlap allow-all"
+                    + " to let up to " + concurrencyLimit + " runs of a key run side by side");
+        }
     }
 
     /**
@@ -618,7 +684,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         runTimeout.ifPresent(builder::runTimeout);
-        return builder.concurrencyLimit(concurrencyLimit).labels(labels);
+        return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap);
     }
 
     /**
@@ -630,7 +696,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout);
+                labels, runTimeout, overlap);
     }
 
     /**
@@ -643,7 +709,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout);
+                labels, runTimeout, overlap);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -666,6 +732,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private int concurrencyLimit = 1;
         private Set<String> labels = Set.of();
         private Duration runTimeout;
+        private Overlap overlap = Overlap.ALLOW_ALL;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -905,6 +972,21 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * What a fire does while a run the trigger started is under way (see {@link Overlap}); {@link Overlap#ALLOW_ALL},
+         * runs side by side as before 0.2, unless set. Any other policy goes with a concurrency limit of 1 only, checked
+         * by {@link #build()} ({@code NVENT-0217}).
+         *
+         * @param value the policy
+         * @return this builder
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @since 0.2
+         */
+        public Builder overlap(Overlap value) {
+            this.overlap = Objects.requireNonNull(value, "overlap");
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -918,7 +1000,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
                     Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
-                    Optional.ofNullable(runTimeout));
+                    Optional.ofNullable(runTimeout), overlap);
         }
     }
 }

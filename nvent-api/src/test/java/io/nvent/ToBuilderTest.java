@@ -64,7 +64,8 @@ class ToBuilderTest {
                         .enabled(false).misfire(Misfire.SKIP).misfireGrace(Duration.ofHours(6))
                         .concurrencyKey("reports").concurrencyLimit(3).labels("nightly", "billing")
                         .runTimeout(Duration.ofHours(2)).build(),
-                TriggerSpec.newBuilder("poll", TriggerType.SCHEDULE).flow("report").every(Duration.ofMinutes(5)).build(),
+                TriggerSpec.newBuilder("poll", TriggerType.SCHEDULE).flow("report").every(Duration.ofMinutes(5))
+                        .overlap(Overlap.SKIP).build(),
                 TriggerSpec.newBuilder("orders", TriggerType.EVENT).flow("order").event("order.placed")
                         .filter("{\"region\":\"eu\"}").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("customer:")
                         .build());

@@ -1172,6 +1172,19 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps a trigger's {@link io.nvent.TriggerSpec#overlap()} with the rest of its
+     * {@link TriggerRecord#spec()}. The default, for a store written for nvent 0.1, which would hand the trigger back
+     * without it (as {@link io.nvent.Overlap#ALLOW_ALL}): {@code false}, and the engine refuses a trigger with another
+     * policy created or changed at run time rather than let its runs overlap (it warns of a declared one).
+     *
+     * @return {@code true} for a store that keeps it (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerOverlap() {
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

@@ -18,6 +18,7 @@ import io.nvent.FailedAttempt;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.RetryDecider;
 import io.nvent.RetryDecision;
 import io.nvent.RunInfo;
@@ -778,6 +779,37 @@ class ComingFromJobRunrTest {
             assertThat(engine.triggers().backfill(Backfill.of("six-hourly-figures",
                     Instant.parse("2030-01-01T00:00:00Z"), Instant.parse("2030-01-03T00:00:00Z"))).alreadyFired())
                     .as("given again, nothing fires twice").isEqualTo(8);
+        }
+    }
+
+    /** A five-minute sync that sometimes takes longer: Quartz's {@code @DisallowConcurrentExecution}. */
+    @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, every = "PT5M", overlap = Overlap.SKIP)
+    static final class SlowSync implements Step<Map<String, Object>, Void> {
+        final List<String> ticks = new CopyOnWriteArrayList<>();
+        final CountDownLatch done = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            ticks.add((String) input.get("scheduledAt"));
+            done.await(10, TimeUnit.SECONDS);
+            return null;
+        }
+    }
+
+    @Test
+    void aQuartzJobThatDisallowsConcurrentExecutionIsATriggerThatSkipsATickWhileItsRunIsUnderWay() {
+        SlowSync sync = new SlowSync();
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2030-01-01T00:00:30Z"));
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(sync).clock(clock).build()) {
+            clock.advance(Duration.ofMinutes(5));
+            await().until(() -> sync.ticks.size() == 1);
+            clock.advance(Duration.ofMinutes(10));   // two ticks while the first sync still runs
+
+            await().until(() -> engine.triggers().history("every-5-minutes", 10).stream()
+                    .filter(entry -> entry.type().equals("trigger.skipped")).count() == 2);
+            assertThat(engine.flows().runs(RunQuery.all())).as("no second sync beside the first").hasSize(1);
+            sync.done.countDown();
         }
     }
 }

@@ -14,6 +14,7 @@ import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
@@ -811,6 +812,37 @@ public abstract class SchedulingStoreContractTest {
 
         store.saveTrigger(bounded);
         assertThat(store.findTrigger(bounded.spec().name())).contains(bounded);
+    }
+
+    @Test
+    void keepsTheOverlapPolicyOfATriggerThroughItsChangesUntilItIsSetBackToAllowAll() {
+        assertThat(store.keepsTriggerOverlap()).as("a store keeping a trigger's overlap policy says so, or the engine"
+                + " refuses triggers with one").isTrue();
+        TriggerRecord skipping = new TriggerRecord(TriggerSpec.newBuilder(id("nightly-skipping"), TriggerType.SCHEDULE)
+                .flow("report").cron("0 2 * * *").overlap(Overlap.SKIP).build(),
+                true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord inserted = new TriggerRecord(TriggerSpec.newBuilder(id("hook-canceling"), TriggerType.WEBHOOK)
+                .flow("orders").concurrencyKeyFrom("/customerId").overlap(Overlap.CANCEL_OTHER).build(), false, T0, 0,
+                0, Optional.empty(), Optional.empty());
+        store.saveTrigger(skipping);
+        store.insertTrigger(inserted);
+
+        assertThat(store.findTrigger(skipping.spec().name())).contains(skipping);
+        assertThat(store.findTrigger(inserted.spec().name())).contains(inserted);
+        assertThat(store.listTriggers()).contains(skipping, inserted);
+
+        for (Overlap overlap : List.of(Overlap.BUFFER_ONE, Overlap.BUFFER_ALL, Overlap.ALLOW_ALL, Overlap.SKIP)) {
+            TriggerSpec before = store.findTrigger(skipping.spec().name()).orElseThrow().spec();
+            TriggerSpec changed = before.toBuilder().overlap(overlap).build();
+            assertThat(store.replaceTriggerSpec(before, changed)).as(overlap.wireName()).isTrue();
+            assertThat(store.findTrigger(skipping.spec().name())).map(TriggerRecord::spec).contains(changed);
+        }
+        TriggerSpec skips = store.findTrigger(skipping.spec().name()).orElseThrow().spec();
+        assertThat(store.replaceTriggerSpec(skips.toBuilder().overlap(Overlap.BUFFER_ALL).build(), skips))
+                .as("a spec that differs in its policy only is another spec").isFalse();
+
+        store.saveTrigger(skipping);
+        assertThat(store.findTrigger(skipping.spec().name())).contains(skipping);
     }
 
     @Test

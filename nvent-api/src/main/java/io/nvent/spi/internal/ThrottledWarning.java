@@ -16,6 +16,7 @@ import java.util.function.LongFunction;
 public final class ThrottledWarning {
 
     private final System.Logger log;
+    private final Level level;
     private final long intervalNanos;
     /** {@link System#nanoTime()} from which the next line may be logged. */
     private final AtomicLong next = new AtomicLong(System.nanoTime());
@@ -28,7 +29,20 @@ public final class ThrottledWarning {
      * @param interval the least time between two lines
      */
     public ThrottledWarning(System.Logger log, Duration interval) {
+        this(log, interval, Level.WARNING);
+    }
+
+    /**
+     * A line that has not been logged yet, at another level than a warning's: something that is no fault but may
+     * happen every second (a schedule's tick skipped).
+     *
+     * @param log where the lines go
+     * @param interval the least time between two lines
+     * @param level the level of the lines
+     */
+    public ThrottledWarning(System.Logger log, Duration interval, Level level) {
         this.log = Objects.requireNonNull(log, "log");
+        this.level = Objects.requireNonNull(level, "level");
         this.intervalNanos = interval.toNanos();
     }
 
@@ -45,7 +59,7 @@ public final class ThrottledWarning {
         if (now - due < 0 || !next.compareAndSet(due, now + intervalNanos)) {
             return;
         }
-        log.log(Level.WARNING, message.apply(unreported.getAndSet(0)));
+        log.log(level, message.apply(unreported.getAndSet(0)));
     }
 
     /**
@@ -61,7 +75,7 @@ public final class ThrottledWarning {
         long times = unreported.getAndSet(0);
         if (times > 0) {
             next.set(System.nanoTime() + intervalNanos);
-            log.log(Level.WARNING, message.apply(times));
+            log.log(level, message.apply(times));
         }
     }
 }

@@ -7,6 +7,7 @@ import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.NventException;
 import io.nvent.HistoryEvent;
 import io.nvent.RunNotFoundException;
@@ -109,7 +110,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
-            + "concurrency_limit, labels_text, run_timeout_ms";
+            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16). */
@@ -498,6 +499,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return true;
     }
 
+    /** In the column flow_trigger.overlap_policy (V33). */
+    @Override
+    public boolean keepsTriggerOverlap() {
+        return true;
+    }
+
     /** In the column flow_trigger.labels_text (V29). */
     @Override
     public boolean keepsTriggerLabels() {
@@ -832,7 +839,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -844,7 +851,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_key_from = excluded.concurrency_key_from, "
                         + "concurrency_key_prefix = excluded.concurrency_key_prefix, "
                         + "concurrency_limit = excluded.concurrency_limit, labels_text = excluded.labels_text, "
-                        + "run_timeout_ms = excluded.run_timeout_ms, version = t.version + 1")) {
+                        + "run_timeout_ms = excluded.run_timeout_ms, overlap_policy = excluded.overlap_policy, "
+                        + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
                 }
@@ -877,7 +885,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -939,7 +947,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
                 + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, labels_text = ?, "
-                + "run_timeout_ms = ?, version = version + 1 "
+                + "run_timeout_ms = ?, overlap_policy = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -983,6 +991,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, RunEntity.labelsText(spec.labels()));
         // As the run's timeout is kept (V31); null without one, as for every trigger stored before schema V32.
         statement.setObject(i++, spec.runTimeout().map(Duration::toMillis).orElse(null), Types.BIGINT);
+        // Null for allow-all, as for every trigger stored before schema V33.
+        statement.setString(i++, spec.overlap() == Overlap.ALLOW_ALL ? null : spec.overlap().wireName());
         return i;
     }
 
@@ -1090,9 +1100,23 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 Optional.ofNullable(row.getString(16)), row.getString(8), row.getBoolean(9), misfire, grace,
                 concurrencyKey, concurrencyKeyFrom, Optional.ofNullable(row.getString(21)), concurrencyLimit,
                 RunEntity.labels(row.getString(23)),
-                Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis));
+                Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis),
+                overlap(name, row.getString(25), concurrencyLimit));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
+    }
+
+    /**
+     * A trigger's overlap policy as column flow_trigger.overlap_policy (V33) holds it: null for allow-all. A build before
+     * schema V33 that gives the trigger a concurrency limit above 1 leaves the policy it does not know: with such a
+     * limit it is allow-all, as no other policy goes with one.
+     */
+    private static Overlap overlap(String name, String column, int concurrencyLimit) {
+        if (column == null || concurrencyLimit > 1) {
+            return Overlap.ALLOW_ALL;
+        }
+        return Overlap.ofWireName(column).orElseThrow(() -> new IllegalStateException("trigger '" + name
+                + "' has overlap policy '" + column + "' in the store, which this version does not know"));
     }
 
     // ------------------------------------------------------------------ trigger history

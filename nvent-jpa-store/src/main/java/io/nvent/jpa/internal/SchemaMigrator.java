@@ -60,7 +60,8 @@ final class SchemaMigrator {
             "V28__run_label.sql", "V29__trigger_labels.sql",
             "V30__run_parent_under_way.sql",
             "V31__run_deadline.sql",
-            "V32__trigger_run_timeout.sql");
+            "V32__trigger_run_timeout.sql",
+            "V33__trigger_overlap.sql");
 
     private SchemaMigrator() {
     }

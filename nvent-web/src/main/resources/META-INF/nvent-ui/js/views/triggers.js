@@ -116,6 +116,7 @@ function scheduleCell(t) {
     t.every ? h('div', {}, h('code', { class: 'cron every' }, t.every))
       : h('div', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` ${t.timezone}`)),
     desc,
+    t.overlap && t.overlap !== 'allow-all' ? h('div', { class: 'small muted overlap', dataset: { overlap: t.overlap } }, OVERLAP_WORDS[t.overlap]) : null,
     t.enabled && t.nextFireAt
       ? h('div', { class: 'small next-fire', dataset: { next: t.nextFireAt } }, 'next ', when(t.nextFireAt), h('span', { class: 'muted' }, ` · ${dateTime(t.nextFireAt)}`))
       : h('div', { class: 'small muted' }, t.enabled ? 'no upcoming tick' : 'paused while disabled'));
@@ -397,6 +398,16 @@ export function backfillDialog(t, after) {
 const HISTORY_CLASS = {
   'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
   'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.completed': 'ok', 'trigger.misfire-settings': 'flow',
+  'trigger.skipped': 'warn',
+};
+
+/** What a trigger's fire does while a run it started is under way (TriggerSpec.overlap), in words. */
+const OVERLAP_WORDS = {
+  skip: 'skips a tick while its run is under way',
+  'buffer-one': 'keeps one run waiting behind the one under way, skips further ticks',
+  'buffer-all': 'each run waits its turn behind those under way',
+  'cancel-other': 'cancels its run under way, then starts',
+  'allow-all': 'runs start side by side, whatever is under way',
 };
 
 /**
@@ -426,6 +437,7 @@ function definition(d) {
     d.event ? [' on ', h('span', { class: 'pill' }, d.event), filterNote(d.filter)] : null,
     d.flows ? [h('span', { class: 'muted' }, ' → '), d.flows.map((f, i) => [i ? ', ' : '', h('a', { href: `#/flows/${encodeURIComponent(f)}` }, f)])] : null,
     d.misfire || d.misfireGrace ? h('span', { class: 'muted small' }, ` · missed ticks: ${[d.misfire, d.misfireGrace ? `grace ${d.misfireGrace}` : null].filter(Boolean).join(', ')}`) : null,
+    d.overlap ? h('span', { class: 'muted small' }, ` · overlap: ${d.overlap}`) : null,
     d.enabled === false ? h('span', { class: 'muted small' }, ' · disabled') : null);
 }
 
@@ -475,6 +487,9 @@ export function triggerView(ctx) {
           d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null,
           d.payloadOmitted ? h('details', { class: 'data' }, h('summary', {}, `payload of ${d.payloadOmitted.bytes} bytes: in full in the runs' input`), h('pre', {}, `${d.payloadOmitted.start}…`)) : null];
       }
+      case 'trigger.skipped': return [
+        h('div', { class: 'fired' }, h('span', {}, `no run started (overlap ${d.overlap}): run under way `), h('span', { class: 'chips' }, runChip(d.runUnderWay))),
+        d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null];
       default: return Object.keys(d).length ? h('details', { class: 'data' }, h('summary', {}, 'data'), jsonView(d)) : '';
     }
   };
@@ -507,6 +522,8 @@ export function triggerView(ctx) {
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),
+      h('dt', {}, 'Overlap'), h('dd', { id: 'trigger-overlap', dataset: { overlap: t.overlap || 'allow-all' } },
+        h('strong', {}, t.overlap || 'allow-all'), h('span', { class: 'muted small' }, ` ${OVERLAP_WORDS[t.overlap || 'allow-all']}`)),
       h('dt', {}, 'Labels'), h('dd', { id: 'trigger-labels' }, labelTags(t) || h('span', { class: 'muted' }, 'none: its runs carry the labels of a fire\'s options only')),
       h('dt', {}, 'Run timeout'), h('dd', { id: 'trigger-run-timeout' }, t.runTimeout
         ? [h('code', {}, t.runTimeout), h('span', { class: 'muted small' }, ' each run it starts times out after this, unless a fire gives its own')]
@@ -836,6 +853,12 @@ function triggerForm(ctx, existing) {
   const runTimeoutFields = h('div', { id: 'tf-run-timeout-fields' },
     h('div', { class: 'field' }, h('label', { for: 'tf-run-timeout' }, 'Run timeout (optional)'), runTimeoutInput),
     h('div', { class: 'hint' }, 'How long each run the trigger starts may take (an ISO-8601 duration such as PT2H, at most 366 days): over the flow\'s own run timeout.'));
+  const overlapSel = h('select', { id: 'tf-overlap', 'aria-label': 'overlap policy', onchange: () => renderApi() },
+    Object.entries(OVERLAP_WORDS).map(([value, words]) => h('option', { value }, `${value}: ${words}`)));
+  overlapSel.value = existing && existing.overlap ? existing.overlap : 'allow-all';
+  const overlapFields = h('div', { id: 'tf-overlap-fields' },
+    h('div', { class: 'field' }, h('label', { for: 'tf-overlap' }, 'While a run it started is under way'), overlapSel),
+    h('div', { class: 'hint' }, 'Applies to every fire of the trigger; ticks fired late (missed, backfilled) wait their turn. Any choice but allow-all needs a concurrency limit of 1.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -844,7 +867,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields,
+    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields, overlapFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -1056,6 +1079,7 @@ function triggerForm(ctx, existing) {
     const runTimeout = runTimeoutInput.value.trim();
     if (runTimeout !== '') body.runTimeout = runTimeout;
     else if (editing && existing.runTimeout) body.runTimeout = null;   // its runs take their flow's own again
+    if (overlapSel.value !== 'allow-all' || (editing && existing.overlap && existing.overlap !== 'allow-all')) body.overlap = overlapSel.value;
     return body;
   }
   function renderApi() {

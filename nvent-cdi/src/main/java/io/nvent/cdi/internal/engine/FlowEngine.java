@@ -439,6 +439,16 @@ public final class FlowEngine implements FlowService {
         }
     }
 
+    /** Whether the run is stored and has not ended: a trigger's overlap policy asks it of the runs with its key. */
+    boolean underWay(String runId) {
+        return store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
+    }
+
+    /** Cancels a run unless it has ended, its {@code flow.cancel} entry giving the reason: a trigger's overlap policy. */
+    boolean cancelBecause(String runId, String reason) {
+        return operatorActions.cancelBecause(runId, reason);
+    }
+
     /** The run store's class, to name it in a message. */
     String runStoreName() {
         return store.getClass().getName();

@@ -198,6 +198,11 @@ final class OperatorActions {
         return cancel(runId, reason, entry -> { });
     }
 
+    /** Cancels the run unless it has ended, with the reason its {@code flow.cancel} entry gives. */
+    boolean cancelBecause(String runId, String reason) {
+        return cancel(runId, Optional.of(reason));
+    }
+
     /** Cancels the run unless it has ended, {@code details} adding to its {@code flow.cancel} entry. */
     private boolean cancel(String runId, Optional<String> reason, Consumer<JsonText> details) {
         return cancel(runId, reason, details, this::askToStopHere);

@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.ConcurrencyKeyNotInPayloadException;
+import io.nvent.Overlap;
 import io.nvent.StartOptions;
 import io.nvent.TriggerSpec;
 import jakarta.json.JsonArray;
@@ -14,7 +15,8 @@ import java.util.Optional;
 /**
  * The concurrency key a trigger's fire starts its runs with ({@link TriggerSpec#concurrencyKey()},
  * {@link TriggerSpec#concurrencyKeyFrom()}): the trigger's fixed key, or the value at its JSON Pointer
- * in the fire's payload after its prefix, held with the trigger's {@linkplain TriggerSpec#concurrencyLimit() limit}.
+ * in the fire's payload after its prefix, held with the trigger's {@linkplain TriggerSpec#concurrencyLimit() limit};
+ * or, for a trigger with neither and an {@linkplain TriggerSpec#overlap() overlap policy}, the key of its name.
  * One key per fire, for each of the trigger's flows.
  */
 final class TriggerConcurrencyKey {
@@ -52,14 +54,16 @@ final class TriggerConcurrencyKey {
     }
 
     /**
-     * The trigger's key for a fire with this payload; empty for a trigger without one.
+     * The trigger's key for a fire with this payload: its own, else, under an overlap policy other than
+     * {@link Overlap#ALLOW_ALL}, the one of its name ({@link Overlap#keyOf}); empty for a trigger without one.
      *
      * @throws ConcurrencyKeyNotInPayloadException if the payload holds no key where the trigger points, or
      *     holds a number too large to write out (anywhere: such a payload cannot be read)
      */
     static Optional<String> of(TriggerSpec trigger, String payloadJson) {
         if (trigger.concurrencyKey().isPresent() || trigger.concurrencyKeyFrom().isEmpty()) {
-            return trigger.concurrencyKey();
+            return trigger.concurrencyKey().or(() -> trigger.overlap() == Overlap.ALLOW_ALL ? Optional.empty()
+                    : Optional.of(Overlap.keyOf(trigger.name())));
         }
         String pointer = trigger.concurrencyKeyFrom().get();
         // Such a number could be no key anyway, and it leaves the payload unread.

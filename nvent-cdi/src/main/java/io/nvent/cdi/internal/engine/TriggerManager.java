@@ -11,6 +11,7 @@ import io.nvent.InvalidPayloadException;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.NventException;
+import io.nvent.Overlap;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
@@ -73,6 +74,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     static final Duration IN_DOUBT_FIRST_CHECK = Duration.ofSeconds(10);
     static final Duration IN_DOUBT_MAX_CHECK = Duration.ofMinutes(5);
 
+    /** The history entry of a fire that started nothing under the trigger's overlap policy. */
+    static final String SKIPPED = "trigger.skipped";
+
     /** The history entry of the deployment's misfire settings a start applied to a schedule. */
     static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
 
@@ -85,6 +89,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final Clock clock;
     private final TriggerHistoryLimits historyLimits;
     private final TriggerMisfires misfires;
+    private final TriggerOverlaps overlaps;
     private volatile TickScheduler ticks;
     /**
      * Whether this instance runs schedules: from {@link #start()} to {@link #stop()}. One whose engine
@@ -161,6 +166,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         this.json = json;
         this.clock = clock;
         this.ticks = ticks;
+        this.overlaps = new TriggerOverlaps(engine, store);
         engine.useEventTriggers(this);
     }
 
@@ -182,6 +188,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             warnIfLimitNotKept(declared);
             warnIfLabelsNotKept(declared);
             warnIfRunTimeoutNotKept(declared);
+            warnIfOverlapNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -238,6 +245,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         runTimeoutNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0403 trigger '"
                 + declared.name() + "' is declared with run timeout " + declared.runTimeout().orElseThrow() + ", but "
                 + why + ": " + becomes + " (the memory or the JPA store) or the trigger declares none"));
+    }
+
+    /**
+     * Warns of a declared trigger whose overlap policy the scheduling store cannot keep: it hands the trigger back
+     * without it, and its fires start their runs side by side. A trigger created at run time is refused instead
+     * ({@link #validate}).
+     */
+    private void warnIfOverlapNotKept(TriggerSpec declared) {
+        if (declared.overlap() != Overlap.ALLOW_ALL && !store.keepsTriggerOverlap()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0408 trigger '" + declared.name() + "' is declared with"
+                    + " overlap " + declared.overlap().wireName() + ", but scheduling store " + store.getClass().getName()
+                    + " keeps no trigger overlap policies (SchedulingStore.keepsTriggerOverlap is false, written for"
+                    + " nvent 0.1): its fires start their runs side by side (allow-all) until the store keeps it (the"
+                    + " memory or the JPA store)");
+        }
     }
 
     /**
@@ -475,8 +497,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
-        if (newestFirst.stream().anyMatch(TriggerManager::backfilled)) {
-            // A backfilled fire leaves the last fire at most at its tick: the last enable or change may lie further back.
+        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED))) {
+            // A backfilled fire leaves the last fire at most at its tick, and a skipped tick (overlap) leaves it as it
+            // was: the last enable or change may lie further back.
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
         }
         if (byTick) {
@@ -568,14 +591,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * The trigger as the scheduling store hands it back: without labels, or a run timeout, where it keeps none
+     * The trigger as the scheduling store hands it back: without labels, a run timeout or an overlap policy, where it keeps none
      * (written for nvent 0.1), so that a declaration unchanged since the last start is not stored again at each one.
      */
     private TriggerSpec asKept(TriggerSpec spec) {
         TriggerSpec kept = store.keepsTriggerLabels() || spec.labels().isEmpty() ? spec
                 : spec.toBuilder().labels(Set.of()).build();
-        return store.keepsTriggerRunTimeouts() || kept.runTimeout().isEmpty() ? kept
+        TriggerSpec timed = store.keepsTriggerRunTimeouts() || kept.runTimeout().isEmpty() ? kept
                 : kept.toBuilder().runTimeout(null).build();
+        return store.keepsTriggerOverlap() ? timed : timed.toBuilder().overlap(Overlap.ALLOW_ALL).build();
     }
 
     /**
@@ -1041,6 +1065,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void forgetSaid(String name) {
         keyNotInPayloadSaid.removeIf(said -> said.name().equals(name));
         unreadablePayloadSaid.removeIf(said -> said.name().equals(name));
+        overlaps.forget(name);
     }
 
     @Override
@@ -1225,6 +1250,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
+        // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks.
+        if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec)) {
+            String fire = fireInWords(spec, payloadJson, byName);
+            Optional<String> underWay = overlaps.skippedFor(spec, keyed.concurrencyKey().orElseThrow(), fire);
+            if (underWay.isPresent()) {
+                recordSkipped(spec, now, payloadJson, underWay.get(), fire);
+                return new Fire(List.of(), List.of(), List.of());
+            }
+        }
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
@@ -1319,19 +1353,56 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         store.recordFire(spec.name(), missed.map(tick -> tick.lastFiredAt(now,
                 () -> store.findTrigger(spec.name()).flatMap(TriggerRecord::lastFiredAt))).orElse(now),
                 started.size(), error);
-        JsonText data = JsonText.object();
-        int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
-        if (error.isEmpty() && payloadBytes > historyLimits.maxPayloadBytes()) {
-            // The runs hold the payload whole as their input; the history keeps what identifies it.
-            data.raw("payloadOmitted", JsonText.object().num("bytes", payloadBytes)
-                    .str("start", startOf(payloadJson)).build());
-        } else {
-            data.raw("payload", payloadJson);
-        }
+        JsonText data = withPayload(JsonText.object(), payloadJson, error.isEmpty());
         data.raw("runs", jsonArray(started));
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+    }
+
+    /**
+     * The payload of a fire in its history entry: whole, or, where {@code mayOmit} and it is larger than the history
+     * keeps, its size and start.
+     */
+    private JsonText withPayload(JsonText data, String payloadJson, boolean mayOmit) {
+        int payloadBytes = payloadJson.getBytes(StandardCharsets.UTF_8).length;
+        if (mayOmit && payloadBytes > historyLimits.maxPayloadBytes()) {
+            // The runs hold the payload whole as their input; the history keeps what identifies it.
+            return data.raw("payloadOmitted", JsonText.object().num("bytes", payloadBytes)
+                    .str("start", startOf(payloadJson)).build());
+        }
+        return data.raw("payload", payloadJson);
+    }
+
+    /**
+     * A fire that started nothing under the trigger's overlap policy, a run of it being under way: no fire of it (its
+     * statistics are left as they are), recorded in its history ({@code trigger.skipped}) and logged.
+     */
+    private void recordSkipped(TriggerSpec spec, Instant now, String payloadJson, String runUnderWay, String fire) {
+        overlaps.logSkipped(spec, fire, runUnderWay);
+        try {
+            store.appendTriggerEvent(spec.name(), SKIPPED, now, withPayload(JsonText.object()
+                    .str("reason", "overlap").str("overlap", spec.overlap().wireName())
+                    .str("runUnderWay", runUnderWay), payloadJson, true).build());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0409 trigger " + spec.name() + " started no run for " + fire
+                    + " (run " + runUnderWay + " of it is under way) and its history entry could not be stored", e);
+        }
+    }
+
+    /** A fire in words, for an overlap's log line and cancel reason: "tick 2026-…", "event 'order.placed'", "a fire". */
+    private static String fireInWords(TriggerSpec spec, String payloadJson, boolean byName) {
+        if (byName) {
+            return spec.type() == TriggerType.WEBHOOK ? "a webhook call" : "a fire by name";
+        }
+        if (spec.type() == TriggerType.EVENT) {
+            return "event '" + spec.event().orElse("") + "'";
+        }
+        try {
+            return "tick " + JsonMatch.read(payloadJson).asJsonObject().getString("scheduledAt");
+        } catch (RuntimeException unreadable) {
+            return "a tick";
+        }
     }
 
     /**
@@ -1479,6 +1550,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " time out after it; give the trigger no run timeout, or use a store that keeps it (the memory"
                     + " or the JPA store)");
         }
+        if (spec.overlap() != Overlap.ALLOW_ALL && !store.keepsTriggerOverlap()) {
+            // Stored, the trigger would come back without its policy and start its runs side by side.
+            throw new UnsupportedByAdapterException("NVENT-0407 trigger '" + spec.name() + "' has overlap "
+                    + spec.overlap().wireName() + ", but scheduling store " + store.getClass().getName() + " keeps no"
+                    + " trigger overlap policies (SchedulingStore.keepsTriggerOverlap is false, written for nvent 0.1):"
+                    + " its runs would start side by side; give the trigger overlap allow-all, or use a store that"
+                    + " keeps it (the memory or the JPA store)");
+        }
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -1532,6 +1611,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             data.strings("labels", spec.labels());
         }
         spec.runTimeout().ifPresent(timeout -> data.str("runTimeout", timeout.toString()));
+        if (spec.overlap() != Overlap.ALLOW_ALL) {
+            data.str("overlap", spec.overlap().wireName());
+        }
         return data.build();
     }
 }

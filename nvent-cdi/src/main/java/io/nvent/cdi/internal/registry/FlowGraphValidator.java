@@ -373,6 +373,8 @@ public final class FlowGraphValidator {
                     given(trigger.concurrencyKeyPrefix()));
             TriggerSpec.checkConcurrencyLimit(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
                     trigger.concurrencyLimit(), given(trigger.concurrencyKey()), given(trigger.concurrencyKeyFrom()));
+            TriggerSpec.checkOverlap(TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger",
+                    trigger.overlap(), trigger.concurrencyLimit());
         } catch (IllegalArgumentException e) {
             problems.add(where + e.getMessage());
         }
@@ -420,7 +422,7 @@ public final class FlowGraphValidator {
                         || !first.concurrencyKey().equals(trigger.concurrencyKey())
                         || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
-                        || first.concurrencyLimit() != trigger.concurrencyLimit()
+                        || first.concurrencyLimit() != trigger.concurrencyLimit() || first.overlap() != trigger.overlap()
                         || !new HashSet<>(List.of(first.labels())).equals(new HashSet<>(List.of(trigger.labels())))
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {

@@ -6,6 +6,7 @@ import io.nvent.BackoffType;
 import io.nvent.FlowStep;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -597,6 +598,37 @@ class FlowGraphValidatorTest {
         assertThat(problemsOf(OtherConcurrencyLimit.class)).isEmpty();
         assertThat(problemsOf(BadConcurrencyLimits.class, OtherConcurrencyLimit.class)).anySatisfy(p -> assertThat(p)
                 .contains("NVENT-0107 trigger 'fine-limit' is declared differently"));
+    }
+
+    @FlowStep(flow = "exported", name = "export", role = StepRole.ENTRY)
+    @Trigger(name = "skipping-three", type = TriggerType.SCHEDULE, every = "PT5M", concurrencyKey = "exports",
+            concurrencyLimit = 3, overlap = Overlap.SKIP)
+    @Trigger(name = "skipping", type = TriggerType.SCHEDULE, every = "PT5M", overlap = Overlap.SKIP)
+    static class BadOverlap implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "exported-too", name = "export", role = StepRole.ENTRY)
+    @Trigger(name = "skipping", type = TriggerType.SCHEDULE, every = "PT5M", overlap = Overlap.CANCEL_OTHER)
+    static class OtherOverlap implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anOverlapPolicyWithAConcurrencyLimitAboveOneFailsDeploymentNamingTheTrigger() {
+        assertThat(problemsOf(BadOverlap.class)).singleElement().satisfies(p -> assertThat(p).contains("NVENT-0101",
+                BadOverlap.class.getName(), "@Trigger 'skipping-three'", "NVENT-0217", "overlap policy skip and"
+                        + " concurrency limit 3"));
+    }
+
+    @Test
+    void declarationsOfOneTriggerWithDifferentOverlapPoliciesDisagree() {
+        assertThat(problemsOf(BadOverlap.class, OtherOverlap.class)).anySatisfy(p -> assertThat(p)
+                .contains("NVENT-0107 trigger 'skipping' is declared differently"));
     }
 
     @FlowStep(flow = "labelled", name = "bill", role = StepRole.ENTRY)

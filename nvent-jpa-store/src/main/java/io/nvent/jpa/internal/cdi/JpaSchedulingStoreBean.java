@@ -394,6 +394,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsTriggerOverlap() {
+        return delegate().keepsTriggerOverlap();
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

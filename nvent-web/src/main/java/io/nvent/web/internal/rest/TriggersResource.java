@@ -5,6 +5,7 @@ import io.nvent.Backfill;
 import io.nvent.BackfillResult;
 import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.TriggerDisabledException;
@@ -65,7 +66,7 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -122,7 +123,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...],"runTimeout"}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout","overlap"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -496,6 +497,9 @@ public class TriggersResource {
         // Likewise: given replaces, null gives the runs their flow's own again, none keeps the old one.
         (body.has("runTimeout") ? body.string("runTimeout").map(value -> runTimeout(name, value))
                 : old.flatMap(TriggerSpec::runTimeout)).ifPresent(spec::runTimeout);
+        // Likewise: given replaces, null starts the runs side by side again, none keeps the old one.
+        spec.overlap(body.has("overlap") ? body.string("overlap").map(TriggersResource::overlap).orElse(Overlap.ALLOW_ALL)
+                : old.map(TriggerSpec::overlap).orElse(Overlap.ALLOW_ALL));
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -583,6 +587,13 @@ public class TriggersResource {
     }
 
     /** A trigger's run timeout as a body gives it, refused naming the field (400) where the spec would refuse it. */
+    /** An overlap policy by its wire name or constant's name, refused naming the field and what it may be. */
+    private static Overlap overlap(String value) {
+        return Overlap.ofWireName(value).orElseThrow(() -> new IllegalArgumentException("NVENT-0715 \"overlap\" must be"
+                + " one of " + Overlap.wireNames() + " (what a fire does while a run the trigger started is under way),"
+                + " was \"" + value + "\""));
+    }
+
     private static Duration runTimeout(String name, String value) {
         Duration parsed = parsedDuration("runTimeout", value, "\"PT2H\" or \"P2D\"");
         try {
@@ -646,6 +657,7 @@ public class TriggersResource {
             body.add("labels", Json.createArrayBuilder(spec.labels()));
         }
         spec.runTimeout().ifPresent(timeout -> body.add("runTimeout", TriggerSpec.durationText(timeout)));
+        body.add("overlap", spec.overlap().wireName());
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.

@@ -2,6 +2,7 @@ package io.nvent.web.internal.rest;
 
 import io.nvent.AppliedMisfire;
 import io.nvent.Misfire;
+import io.nvent.Overlap;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
@@ -99,7 +100,7 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
                         + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, "
-                        + "runTimeout");
+                        + "runTimeout, overlap");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -368,6 +369,37 @@ class TriggersResourceTest {
         resource.update("qa-man", "{\"labels\":null}", null);
         assertThat(stored.spec("qa-man").labels()).isEmpty();
         assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("labels");
+    }
+
+    @Test
+    void anOverlapPolicyIsSetByEitherNameShownKeptAndSetBackToAllowAllByNull() {
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getString("overlap"))
+                .as("a trigger as before 0.2").isEqualTo("allow-all");
+
+        resource.update("nightly", "{\"overlap\":\"SKIP\"}", null);
+        assertThat(stored.spec("nightly").overlap()).isEqualTo(Overlap.SKIP);
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getString("overlap")).isEqualTo("skip");
+        resource.update("nightly", "{\"description\":\"nightly export\"}", null);
+        assertThat(stored.spec("nightly").overlap()).as("kept").isEqualTo(Overlap.SKIP);
+
+        resource.update("nightly", "{\"overlap\":\"cancel-other\"}", null);
+        assertThat(stored.spec("nightly").overlap()).isEqualTo(Overlap.CANCEL_OTHER);
+        resource.update("nightly", "{\"overlap\":null}", null);
+        assertThat(stored.spec("nightly").overlap()).isEqualTo(Overlap.ALLOW_ALL);
+    }
+
+    @Test
+    void anOverlapPolicyNvent02DoesNotKnowIsRefusedNamingTheFieldAndThePolicies() {
+        resource.update("nightly", "{\"overlap\":\"buffer-one\"}", null);
+
+        assertThatThrownBy(() -> resource.update("nightly", "{\"overlap\":\"sometimes\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0715 \"overlap\" must be one of skip, buffer-one, buffer-all, cancel-other,"
+                        + " allow-all (what a fire does while a run the trigger started is under way), was \"sometimes\"");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"overlap\":\"skip\",\"concurrencyKey\":\"all\","
+                + "\"concurrencyLimit\":2}", null)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0217 trigger 'nightly' has overlap policy skip and concurrency limit 2");
+        assertThat(stored.spec("nightly").overlap()).as("kept").isEqualTo(Overlap.BUFFER_ONE);
     }
 
     @Test

@@ -1,0 +1,111 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitType;
+import io.nvent.Overlap;
+import io.nvent.TriggerSpec;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.internal.ThrottledWarning;
+import java.time.Duration;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * What a trigger's overlap policy ({@link TriggerSpec#overlap()}) makes of a fire while runs of its key are under way:
+ * the runs holding the key or waiting for it, as the store has them committed. Asked once per fire, before its runs
+ * start, and only for {@link Overlap#SKIP}, {@link Overlap#BUFFER_ONE} and {@link Overlap#CANCEL_OTHER}: the key
+ * itself makes the runs take turns, which is all {@link Overlap#BUFFER_ALL} asks.
+ */
+final class TriggerOverlaps {
+
+    private static final System.Logger LOG = System.getLogger(TriggerOverlaps.class.getName());
+
+    /** The least time between two lines of one trigger's skipped or canceling fires: a 1-second schedule may skip every tick. */
+    static final Duration LOG_INTERVAL = Duration.ofMinutes(1);
+
+    private final FlowEngine engine;
+    private final SchedulingStore store;
+    /** Per trigger, its lines of skipped or canceling fires, at most one per {@link #LOG_INTERVAL}. */
+    private final Map<String, ThrottledWarning> lines = new ConcurrentHashMap<>();
+
+    TriggerOverlaps(FlowEngine engine, SchedulingStore store) {
+        this.engine = engine;
+        this.store = store;
+    }
+
+    /** Whether a fire of the trigger asks what is under way: a fire on time under a policy that skips or cancels. */
+    static boolean decidesAtFire(TriggerSpec spec) {
+        return spec.overlap() == Overlap.SKIP || spec.overlap() == Overlap.BUFFER_ONE
+                || spec.overlap() == Overlap.CANCEL_OTHER;
+    }
+
+    /**
+     * Applies the trigger's policy to a fire whose runs hold {@code key}: under {@link Overlap#CANCEL_OTHER} cancels the
+     * runs under way with it; else tells whether the fire starts nothing.
+     *
+     * @param fire the fire, in words, for the cancel's reason and the log ("tick 2026-…", "event 'order.placed'")
+     * @return the run under way that makes the fire start nothing; empty if it starts its runs
+     */
+    Optional<String> skippedFor(TriggerSpec spec, String key, String fire) {
+        List<String> underWay = underWay(key);
+        switch (spec.overlap()) {
+            case SKIP:
+                return underWay.stream().findFirst();
+            case BUFFER_ONE:
+                // One holds the key and one waits for it (or, for a moment after its start, two wait).
+                return underWay.size() >= 2 ? Optional.of(underWay.get(0)) : Optional.empty();
+            case CANCEL_OTHER:
+                cancel(spec, underWay, fire);
+                return Optional.empty();
+            default:
+                return Optional.empty();
+        }
+    }
+
+    /** Logs a fire that started nothing, at most once a minute per trigger, counting the others. */
+    void logSkipped(TriggerSpec spec, String fire, String runUnderWay) {
+        line(spec.name()).add(1, times -> "NVENT-0405 trigger " + spec.name() + " started no run for " + fire
+                + ": run " + runUnderWay + " of it is under way (overlap " + spec.overlap().wireName() + ")"
+                + (times > 1 ? "; " + times + " fires of it skipped so since the last such line" : "")
+                + " (logged at most once a minute per trigger; its history records each as trigger.skipped)");
+    }
+
+    /** Forgets the lines of a trigger deleted here. */
+    void forget(String trigger) {
+        lines.remove(trigger);
+    }
+
+    private void cancel(TriggerSpec spec, List<String> underWay, String fire) {
+        String reason = "overlap: canceled by " + fire + " of trigger " + spec.name();
+        List<String> canceled = underWay.stream().filter(run -> engine.cancelBecause(run, reason)).toList();
+        if (!canceled.isEmpty()) {
+            line(spec.name()).add(canceled.size(), times -> "NVENT-0406 trigger " + spec.name() + " canceled run"
+                    + (canceled.size() == 1 ? " " : "s ") + String.join(", ", canceled) + " under way for " + fire
+                    + " (overlap cancel-other)" + (times > canceled.size() ? "; " + times + " runs canceled so since the"
+                    + " last such line" : "") + " (logged at most once a minute per trigger)");
+        }
+    }
+
+    /**
+     * The runs under way with the key, as the store has them committed: those holding it, then those waiting for it,
+     * the longest waiting first. A run just started waits for a moment before the store settles it as the holder.
+     */
+    private List<String> underWay(String key) {
+        Set<String> runs = new LinkedHashSet<>(store.concurrencyKeyHolderList(key));
+        for (AwaitRecord await : store.waitingForEvent(key)) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY) {
+                runs.add(await.runId());
+            }
+        }
+        // A holder as last settled may have ended since (its key not yet handed on): it is under way no longer.
+        return runs.stream().filter(engine::underWay).toList();
+    }
+
+    private ThrottledWarning line(String trigger) {
+        return lines.computeIfAbsent(trigger, name -> new ThrottledWarning(LOG, LOG_INTERVAL, System.Logger.Level.INFO));
+    }
+}
