@@ -1,22 +1,17 @@
 package io.nvent.cdi;
 
-import io.nvent.BackoffType;
-import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
-import io.nvent.StepRole;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -32,51 +27,9 @@ import static org.awaitility.Awaitility.await;
  */
 class AttemptInterceptorsTest {
 
-    static final AtomicInteger PACK_CALLS = new AtomicInteger();
-
     @BeforeEach
     void reset() {
-        PACK_CALLS.set(0);
-    }
-
-    @FlowStep(flow = "order", name = "take", role = StepRole.ENTRY, emits = "taken")
-    public static class Take implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            ctx.emit("taken", input);
-            return null;
-        }
-    }
-
-    /** Fails its first attempt, as a carrier that is away for a moment. */
-    @FlowStep(flow = "order", name = "pack", subscribes = "taken", emits = "packed", maxAttempts = 2,
-            backoff = BackoffType.FIXED, backoffDelayMs = 10)
-    public static class Pack implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            if (PACK_CALLS.incrementAndGet() == 1) {
-                throw new IllegalStateException("carrier away");
-            }
-            ctx.emit("packed", input);
-            return null;
-        }
-    }
-
-    /** Starts a shipment of its own. */
-    @FlowStep(flow = "order", name = "ship", subscribes = "packed")
-    public static class Ship implements Step<Map<String, Object>, String> {
-        @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
-            return ctx.startFlow("shipment", Map.of());
-        }
-    }
-
-    @FlowStep(flow = "shipment", name = "label", role = StepRole.ENTRY)
-    public static class Label implements Step<Map<String, Object>, String> {
-        @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
-            return "labelled";
-        }
+        TracedFlows.reset();
     }
 
     /** One attempt as the interceptor saw it: what it carried, and the failure its scope was told. */
@@ -150,8 +103,8 @@ class AttemptInterceptorsTest {
     }
 
     private static EmbeddedEngine engine(boolean continueInWorker, AttemptInterceptor... interceptors) {
-        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().step(new Take()).step(new Pack()).step(new Ship())
-                .step(new Label()).continueInWorker(continueInWorker);
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().step(new TracedFlows.Take())
+                .step(new TracedFlows.Pack()).step(new TracedFlows.Ship()).step(new TracedFlows.Label()).continueInWorker(continueInWorker);
         for (AttemptInterceptor interceptor : interceptors) {
             builder.interceptor(interceptor);
         }
@@ -197,7 +150,7 @@ class AttemptInterceptorsTest {
                 assertThat(o.attempt().parentRunId()).isEmpty();
                 assertThat(o.closed()).isTrue();
             });
-            assertThat(order.get(1).failure()).hasValueSatisfying(f -> assertThat(f).hasMessage("carrier away"));
+            assertThat(order.get(1).failure()).hasValueSatisfying(f -> assertThat(f).hasMessage(TracedFlows.PACK_ERROR));
             assertThat(order).filteredOn(o -> o.failure().isPresent()).hasSize(1);
         }
     }
@@ -227,7 +180,7 @@ class AttemptInterceptorsTest {
             awaitCompleted(engine, runId);
 
             assertThat(engine.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
-            assertThat(PACK_CALLS).as("one failure, the step's own, and its retry").hasValue(2);
+            assertThat(TracedFlows.PACK_CALLS).as("one failure, the step's own, and its retry").hasValue(2);
             assertThat(recording.of("order")).extracting(o -> o.attempt().step())
                     .containsExactly("take", "pack", "pack", "ship");
             assertThat(recording.of("order")).allSatisfy(o -> {

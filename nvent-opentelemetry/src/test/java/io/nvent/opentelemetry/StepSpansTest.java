@@ -1,16 +1,12 @@
 package io.nvent.opentelemetry;
 
-import io.nvent.BackoffType;
 import io.nvent.FlowService;
-import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
-import io.nvent.StepRole;
 import io.nvent.cdi.NventBeans;
 import io.nvent.opentelemetry.internal.TracingBean;
+import io.nvent.testkit.TracedFlows;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -28,7 +24,6 @@ import java.time.Duration;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.BeforeEach;
@@ -47,12 +42,12 @@ class StepSpansTest {
     static final InMemorySpanExporter EXPORTED = InMemorySpanExporter.create();
     static final OpenTelemetrySdk SDK = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
             .addSpanProcessor(SimpleSpanProcessor.create(EXPORTED)).build()).build();
-    static final AtomicInteger PACK_CALLS = new AtomicInteger();
 
     @BeforeEach
     void reset() {
         EXPORTED.reset();
-        PACK_CALLS.set(0);
+        TracedFlows.reset();
+        TracedFlows.shipCall = () -> SDK.getTracer("carrier-client").spanBuilder("POST /labels").startSpan().end();
     }
 
     /** The server's telemetry, as MicroProfile Telemetry produces it. */
@@ -64,52 +59,11 @@ class StepSpansTest {
         }
     }
 
-    @FlowStep(flow = "order", name = "take", role = StepRole.ENTRY, emits = "taken")
-    public static class Take implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            ctx.emit("taken", input);
-            return null;
-        }
-    }
-
-    /** Fails its first attempt. */
-    @FlowStep(flow = "order", name = "pack", subscribes = "taken", emits = "packed", maxAttempts = 2,
-            backoff = BackoffType.FIXED, backoffDelayMs = 10)
-    public static class Pack implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            if (PACK_CALLS.incrementAndGet() == 1) {
-                throw new IllegalStateException("carrier away");
-            }
-            ctx.emit("packed", input);
-            return null;
-        }
-    }
-
-    /** Starts a shipment, and records what its own code sees as the current span. */
-    @FlowStep(flow = "order", name = "ship", subscribes = "packed")
-    public static class Ship implements Step<Map<String, Object>, String> {
-        @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
-            Span own = SDK.getTracer("carrier-client").spanBuilder("POST /labels").startSpan();
-            own.end();
-            return ctx.startFlow("shipment", Map.of());
-        }
-    }
-
-    @FlowStep(flow = "shipment", name = "label", role = StepRole.ENTRY)
-    public static class Label implements Step<Map<String, Object>, String> {
-        @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
-            return "labelled";
-        }
-    }
-
     private static WeldContainer container() {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
                 .addBeanClasses(NventBeans.inMemoryEngine())
-                .addBeanClasses(TracingBean.class, Telemetry.class, Take.class, Pack.class, Ship.class, Label.class)
+                .addBeanClasses(TracingBean.class, Telemetry.class, TracedFlows.Take.class,
+                        TracedFlows.Pack.class, TracedFlows.Ship.class, TracedFlows.Label.class)
                 .initialize();
     }
 
@@ -162,7 +116,7 @@ class StepSpansTest {
             assertThat(failed.getEvents()).singleElement().satisfies(event -> {
                 assertThat(event.getName()).isEqualTo("exception");
                 assertThat(event.getAttributes().get(AttributeKey.stringKey("exception.message")))
-                        .isEqualTo("carrier away");
+                        .isEqualTo(TracedFlows.PACK_ERROR);
             });
             assertThat(steps.get(2).getStatus().getStatusCode()).isEqualTo(StatusCode.UNSET);
 
@@ -179,7 +133,7 @@ class StepSpansTest {
     void aRunStartedOutsideAnySpanGivesEachAttemptATraceOfItsOwn() {
         try (WeldContainer container = container()) {
             FlowService flows = container.select(FlowService.class).get();
-            PACK_CALLS.set(1);
+            TracedFlows.PACK_CALLS.set(1);
             String runId = flows.start("order", Map.of("n", 2));
             awaitCompleted(flows, runId);
             await().until(() -> EXPORTED.getFinishedSpanItems().stream()
