@@ -80,7 +80,7 @@ final class AttemptInterception {
                 continue;
             }
             if (captured.isEmpty()) {
-                captured = fields;
+                captured = Map.copyOf(fields);   // the job keeps it: the interceptor may reuse its own map
             } else {
                 captured = new HashMap<>(captured);
                 captured.putAll(fields);
