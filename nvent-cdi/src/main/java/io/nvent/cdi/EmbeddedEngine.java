@@ -29,6 +29,7 @@ import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepDeclaration;
 import io.nvent.cdi.internal.registry.StepDefaults;
 import io.nvent.cdi.internal.schedule.ExecutorTickScheduler;
+import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
@@ -99,6 +100,7 @@ public final class EmbeddedEngine implements AutoCloseable {
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
         engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(givenDeciders));
+        engine.useInterceptors(b.interceptors);
         engine.useLifecycleObservers(type -> b.hooks.isPresent());
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));
         engine.useProgressWrites(progressWrites);
@@ -264,6 +266,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private Duration sweepEvery = Duration.ofMillis(500);
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
         private final List<RetryDecider> retryDeciders = new ArrayList<>();
+        private final List<AttemptInterceptor> interceptors = new ArrayList<>();
         /** None until {@link #hooks} gives them: then no run's end or step's failure is made into an event. */
         private Optional<Consumer<Object>> hooks = Optional.empty();
 
@@ -287,6 +290,17 @@ public final class EmbeddedEngine implements AutoCloseable {
             if (retryDeciders.stream().noneMatch(added -> added == decider)) {
                 retryDeciders.add(decider);
             }
+            return this;
+        }
+
+        /**
+         * Adds an interceptor of the steps' attempts (to trace them, {@link AttemptInterceptor}); their scopes open
+         * in the order they were added. Without any, the engine captures nothing and opens nothing.
+         *
+         * @since 0.2
+         */
+        public Builder interceptor(AttemptInterceptor value) {
+            interceptors.add(Objects.requireNonNull(value, "value"));
             return this;
         }
 

@@ -16,6 +16,7 @@ import io.nvent.StepWait;
 import io.nvent.TriggerService;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.VirtualClock;
+import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobState;
@@ -97,6 +98,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         EmbeddedEngine.Builder engineBuilder = EmbeddedEngine.newBuilder();
         b.engineSettings.accept(engineBuilder);
         b.steps.forEach(engineBuilder::step);
+        b.interceptors.forEach(engineBuilder::interceptor);
         Consumer<Object> hooks = b.hooks;
         this.engine = engineBuilder.clock(clock).hooks(event -> {
             if (event instanceof AwaitRegistered await) {
@@ -641,6 +643,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         private Duration timeout = DEFAULT_TIMEOUT;
         private Consumer<Object> hooks = event -> { };
         private Consumer<EmbeddedEngine.Builder> engineSettings = engine -> { };
+        private final List<AttemptInterceptor> interceptors = new ArrayList<>();
 
         private Builder() {
         }
@@ -653,6 +656,19 @@ public final class FlowTestEnvironment implements AutoCloseable {
          */
         public Builder step(Step<?, ?> step) {
             steps.add(Objects.requireNonNull(step, "step"));
+            return this;
+        }
+
+        /**
+         * Adds an interceptor of the steps' attempts, as a CDI bean of that type is in a container: to test what a
+         * tracing interceptor records, or one of your own.
+         *
+         * @param interceptor the interceptor
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder interceptor(AttemptInterceptor interceptor) {
+            interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
             return this;
         }
 

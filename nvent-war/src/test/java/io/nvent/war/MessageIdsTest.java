@@ -28,7 +28,8 @@ class MessageIdsTest {
             "nvent-jms-queue", Set.of("06"),
             "nvent-web", Set.of("02", "07"),
             "nvent-postgres", Set.of("08"),
-            "nvent-artemis-rar", Set.of("09"));
+            "nvent-artemis-rar", Set.of("09"),
+            "nvent-opentelemetry", Set.of("10"));
 
     private static final Pattern ID = Pattern.compile("NVENT-(\\d\\d)\\d\\d");
 

@@ -208,6 +208,8 @@ public class EngineBean {
         built.useLifecycleObservers(hooks::observes);
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
+        built.useInterceptors(beanManager.createInstance().select(io.nvent.spi.AttemptInterceptor.class).stream()
+                .toList());
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);
         built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),

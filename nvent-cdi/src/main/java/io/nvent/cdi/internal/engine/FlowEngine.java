@@ -326,6 +326,14 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
+     * The attempt interceptors, before the workers start: CDI beans in a container, those given to the embedded
+     * engine outside one. None (the default) leaves the step path as it is.
+     */
+    public void useInterceptors(java.util.List<io.nvent.spi.AttemptInterceptor> interceptors) {
+        queueing.use(AttemptInterception.of(interceptors));
+    }
+
+    /**
      * Which of {@link io.nvent.RunStarted}, {@link io.nvent.RunEnded} and {@link io.nvent.StepFailed} anyone
      * observes, asked once per type now: the hooks get only those, and an event no one observes costs nothing.
      * Without it, the hooks get all three.

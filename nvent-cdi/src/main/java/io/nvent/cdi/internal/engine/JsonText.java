@@ -44,6 +44,19 @@ public final class JsonText {
         return this;
     }
 
+    /** An object of strings. */
+    public JsonText fields(String key, java.util.Map<String, String> values) {
+        key(key).out.append('{');
+        String separator = "";
+        for (java.util.Map.Entry<String, String> field : values.entrySet()) {
+            Json.appendQuoted(out.append(separator), field.getKey()).append(':');
+            Json.appendQuoted(out, field.getValue());
+            separator = ",";
+        }
+        out.append('}');
+        return this;
+    }
+
     /** Embeds validated JSON text. */
     public JsonText raw(String key, String json) {
         key(key).out.append(json == null ? "null" : json);

@@ -27,10 +27,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * again after an attempt that did not count (handed back, queued again because the store could not
  * be reached or a rate limit allowed no start, recovered after a stall) carries the attempts the
  * step had used before it ({@code attemptsBefore}), so that the step goes on at the attempt it was
- * at, with the attempts it has left ({@link #asStepAttempt}, {@link #remainingRetry}).
+ * at, with the attempts it has left ({@link #asStepAttempt}, {@link #remainingRetry}). The {@code trace} is what
+ * the {@link io.nvent.spi.AttemptInterceptor}s captured where the step was handed on ({@link AttemptInterception}),
+ * written only when there is one: a job queued without interceptors is what it was before them, and an earlier
+ * release skips the field.
  */
 record StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion, Optional<JobTerms> terms,
-               Optional<HandBack> handBack, int attemptsBefore) {
+               Optional<HandBack> handBack, int attemptsBefore, Map<String, String> trace) {
 
     private static final String RECOVERY_SUFFIX = ":recover-";
     private static final String RATE_LIMITED = "rate-limited-";
@@ -40,6 +43,8 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
     private static final String ATTEMPTS_BEFORE_FIELD = "\"" + ATTEMPTS_BEFORE + "\"";
     /** The terms' list of delays and jitter ({@link RetrySchedule}); none for a policy without either. */
     private static final String RETRY_SCHEDULE = "retrySchedule";
+    /** What the attempt interceptors captured, an object of strings; absent for nothing. */
+    private static final String TRACE = "trace";
     /**
      * Terms read lately, by their text: a deployment's steps have few distinct terms. Only terms without
      * a {@link #RETRY_SCHEDULE}, whose text alone decides them: the same text beside a schedule is other
@@ -59,7 +64,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /** A job without terms, as queued before they were recorded. */
     StepJob(String runId, String flow, String step, OptionalLong queuedAtVersion) {
-        this(runId, flow, step, queuedAtVersion, Optional.empty(), Optional.empty(), 0);
+        this(runId, flow, step, queuedAtVersion, Optional.empty(), Optional.empty(), 0, Map.of());
     }
 
     StepJob {
@@ -84,12 +89,12 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
 
     /** This job with the terms it is queued under. */
     StepJob withTerms(JobTerms value) {
-        return new StepJob(runId, flow, step, queuedAtVersion, Optional.of(value), handBack, attemptsBefore);
+        return new StepJob(runId, flow, step, queuedAtVersion, Optional.of(value), handBack, attemptsBefore, trace);
     }
 
     /** This job handed back once more. */
     StepJob handedBack(HandBack value) {
-        return new StepJob(runId, flow, step, queuedAtVersion, terms, Optional.of(value), attemptsBefore);
+        return new StepJob(runId, flow, step, queuedAtVersion, terms, Optional.of(value), attemptsBefore, trace);
     }
 
     /**
@@ -97,7 +102,13 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
      * attempts of a new job from one again, so these are added back ({@link #asStepAttempt}).
      */
     StepJob afterAttempts(int value) {
-        return new StepJob(runId, flow, step, queuedAtVersion, terms, handBack, value);
+        return new StepJob(runId, flow, step, queuedAtVersion, terms, handBack, value, trace);
+    }
+
+    /** This job carrying {@code value}, what the attempt interceptors captured where it was handed on. */
+    StepJob withTrace(Map<String, String> value) {
+        return value.isEmpty() && trace.isEmpty() ? this
+                : new StepJob(runId, flow, step, queuedAtVersion, terms, handBack, attemptsBefore, value);
     }
 
     /**
@@ -234,6 +245,9 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         if (attemptsBefore > 0 || handBack.isPresent()) {
             json.num(ATTEMPTS_BEFORE, attemptsBefore); // always beside a hand-back: earlier releases read it there
         }
+        if (!trace.isEmpty()) {
+            json.fields(TRACE, trace);
+        }
         return json.build();
     }
 
@@ -249,6 +263,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
         String step = null;
         OptionalLong version = OptionalLong.empty();
         Map<String, String> more = new HashMap<>();
+        Map<String, String> trace = Map.of();
         try (JsonParser parser = Json.PROVIDER.createParser(new StringReader(json))) {
             while (parser.hasNext()) {
                 if (parser.next() != JsonParser.Event.KEY_NAME) {
@@ -263,6 +278,7 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
                     case "version" -> version = OptionalLong.of(parser.getLong());
                     case "terms", "handedBackSince", "handBacks", "attemptsBefore", RETRY_SCHEDULE ->
                             more.put(key, parser.getString());
+                    case TRACE -> trace = trace(value, parser);
                     default -> skip(value, parser); // a field of a later release, not needed here
                 }
             }
@@ -271,7 +287,26 @@ record StepJob(String runId, String flow, String step, OptionalLong queuedAtVers
             throw new IllegalArgumentException("not a step job (runId, flow and step are required): " + json);
         }
         return new StepJob(runId, flow, step, version, terms(more, json), handBack(more, json),
-                attemptsBefore(more, json));
+                attemptsBefore(more, json), trace);
+    }
+
+    /** The trace's fields; what is not a string (of a later release) is skipped, as any field unknown here. */
+    private static Map<String, String> trace(JsonParser.Event value, JsonParser parser) {
+        if (value != JsonParser.Event.START_OBJECT) {
+            skip(value, parser);
+            return Map.of();
+        }
+        Map<String, String> fields = new HashMap<>();
+        while (parser.next() == JsonParser.Event.KEY_NAME) {
+            String key = parser.getString();
+            JsonParser.Event field = parser.next();
+            if (field == JsonParser.Event.VALUE_STRING) {
+                fields.put(key, parser.getString());
+            } else {
+                skip(field, parser);
+            }
+        }
+        return Map.copyOf(fields);
     }
 
     private static Optional<JobTerms> terms(Map<String, String> fields, String json) {

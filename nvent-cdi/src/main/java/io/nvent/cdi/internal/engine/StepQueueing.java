@@ -20,11 +20,22 @@ final class StepQueueing {
     private final JobQueue queue;
     private final EngineSettings settings;
     private final StepHistory history;
+    private volatile AttemptInterception interception = AttemptInterception.NONE;
 
     StepQueueing(JobQueue queue, EngineSettings settings, StepHistory history) {
         this.queue = queue;
         this.settings = settings;
         this.history = history;
+    }
+
+    /** The attempt interceptors whose trace each step's job carries from now on. */
+    void use(AttemptInterception value) {
+        this.interception = value;
+    }
+
+    /** The interceptors the step jobs are queued for. */
+    AttemptInterception interception() {
+        return interception;
     }
 
     /**
@@ -37,8 +48,8 @@ final class StepQueueing {
      */
     void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());
-        JobRequest job = stepJob(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step, jobId,
-                continuesRun);
+        JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion))), step,
+                jobId, continuesRun);
         if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
             return;
         }
@@ -61,8 +72,14 @@ final class StepQueueing {
      * the step goes on at the next one, with the attempts it has left.
      */
     void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
-        queue.enqueue(stepJob(new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore),
-                step, jobId, true));
+        queue.enqueue(stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.empty())
+                .afterAttempts(attemptsBefore)), step, jobId, true));
+    }
+
+    /** The job carrying the trace its step is handed on with, if any interceptor is registered. */
+    private StepJob traced(StepJob job) {
+        AttemptInterception current = interception;
+        return current.isActive() ? job.withTrace(current.traceFor(job.runId())) : job;
     }
 
     static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {

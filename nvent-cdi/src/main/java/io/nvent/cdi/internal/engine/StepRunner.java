@@ -21,6 +21,7 @@ import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.spi.AdapterUnavailableException;
+import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -443,6 +444,21 @@ final class StepRunner implements LostStepRecovery.Engine {
 
     private void execute(JobExecution job) throws Exception {
         StepJob ref = StepJob.parse(job.payload());
+        AttemptInterception interception = queueing.interception();
+        if (!interception.isActive()) {
+            execute(ref, job);
+            return;
+        }
+        // The steps of this run it hands on carry its trace; what it starts otherwise captures its own.
+        Object carriedBefore = interception.carry(ref);
+        try {
+            execute(ref, job);
+        } finally {
+            interception.restore(carriedBefore);
+        }
+    }
+
+    private void execute(StepJob ref, JobExecution job) throws Exception {
         Optional<StepBinding> deployed = registry.binding(ref.flow(), ref.step());
         if (deployed.isEmpty()) {
             handBackOrRefuse(ref, job);
@@ -634,7 +650,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         Duration delay = due.isAfter(clock.instant()) ? Duration.between(clock.instant(), due) : Duration.ZERO;
         String jobId = StepJob.recoveryJobId(ref.runId(), ref.step(), run.get().version());
         QueueFailure.sendToQueue(step.queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
-                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt()), step, jobId, true)
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt()).withTrace(ref.trace()), step,
+                jobId, true)
                 .withDelay(delay)));
         LOG.log(System.Logger.Level.WARNING, "NVENT-0531 run {0}: job {1} of step {2} was delivered again for attempt"
                 + " {3}, whose failure the run recorded already; its retry (attempt {4}, due {5}) is queued as job {6}",
@@ -1474,7 +1491,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         try {
             self.invoking();
             try {
-                result = invoke(binding, input, context);
+                result = invoke(binding, run, input, context);
             } catch (Exception failure) {
                 throw self.missedHeartbeat().<Exception>map(why -> new Heartbeats.MissedHeartbeatException(why, failure))
                         .orElse(failure);
@@ -1533,9 +1550,20 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     @SuppressWarnings("unchecked")
-    private Object invoke(StepBinding binding, Object input, DefaultStepContext context) throws Exception {
+    private Object invoke(StepBinding binding, RunRecord run, Object input, DefaultStepContext context)
+            throws Exception {
         Step<Object, Object> step = (Step<Object, Object>) stepCache.computeIfAbsent(binding.beanClass(),
                 stepInstances);
+        AttemptInterception interception = queueing.interception();
+        if (interception.isActive()) {
+            return interception.around(new AttemptInfo(context.runId(), binding.flow(), binding.step(),
+                    context.attempt(), binding.definition().queue(), settings.instanceId(), run.parentRunId()),
+                    () -> executeStep(step, input, context));
+        }
+        return executeStep(step, input, context);
+    }
+
+    private Object executeStep(Step<Object, Object> step, Object input, DefaultStepContext context) throws Exception {
         try {
             return step.execute(input, context);
         } catch (TimeoutException ownCall) {
@@ -2184,7 +2212,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                 : StepJob.recoveryJobId(ref.runId(), ref.step(), change.get().run().version());
         // The attempt gives way without counting: the step runs again as this attempt, with the attempts it has left.
         QueueFailure.sendToQueue(step.get().queue(), () -> queue.enqueue(StepQueueing.stepJob(new StepJob(ref.runId(),
-                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt() - 1), step.get(), jobId, true)
+                ref.flow(), ref.step(), OptionalLong.empty()).afterAttempts(job.attempt() - 1).withTrace(ref.trace()),
+                step.get(), jobId, true)
                 .withDelay(delay)));
         return change;
     }

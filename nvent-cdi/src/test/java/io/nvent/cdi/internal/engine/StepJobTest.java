@@ -8,6 +8,7 @@ import io.nvent.RetryPolicy;
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Map;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import org.junit.jupiter.api.Test;
@@ -227,5 +228,27 @@ class StepJobTest {
         assertThat(StepRunner.handBackDelay(3)).isEqualTo(Duration.ofSeconds(4));
         assertThat(StepRunner.handBackDelay(6)).isEqualTo(Duration.ofSeconds(30));
         assertThat(StepRunner.handBackDelay(100)).isEqualTo(Duration.ofSeconds(30));
+    }
+
+    @Test
+    void aJobCarriesItsTraceThroughItsTermsAndHandBacksAndReadsPastTraceFieldsOfALaterRelease() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12))
+                .withTrace(Map.of("traceparent", "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01"))
+                .withTerms(new StepJob.JobTerms(3, THREE_ATTEMPTS, Duration.ofSeconds(90)))
+                .handedBack(new StepJob.HandBack(Instant.parse("2026-11-30T10:00:00Z"), 1));
+
+        assertThat(StepJob.parse(job.toJson())).isEqualTo(job);
+        assertThat(StepJob.parse("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\",\"trace\":"
+                + "{\"traceparent\":\"t\",\"later\":{\"step\":\"other\"},\"baggage\":[1]},\"version\":3}"))
+                .isEqualTo(new StepJob("run-1", "parcel", "send", OptionalLong.of(3)).withTrace(Map.of("traceparent", "t")));
+        assertThat(StepJob.parse("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\",\"trace\":\"t\"}").trace())
+                .as("a trace of another shape, of a later release").isEmpty();
+    }
+
+    @Test
+    void aJobWithoutTraceIsWrittenAsBeforeTraces() {
+        StepJob job = new StepJob("run-1", "parcel", "send", OptionalLong.of(12)).withTrace(Map.of());
+
+        assertThat(job.toJson()).isEqualTo("{\"runId\":\"run-1\",\"flow\":\"parcel\",\"step\":\"send\",\"version\":12}");
     }
 }

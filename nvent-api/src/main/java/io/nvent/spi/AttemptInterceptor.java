@@ -1,0 +1,46 @@
+package io.nvent.spi;
+
+import java.util.Map;
+
+/**
+ * Sees the attempts of steps, to trace them: it captures the caller's context where a run or a step
+ * is handed on, and opens a scope around each attempt of a step on the worker that runs it, with
+ * what was captured. What it captures travels with the step's job to whichever instance runs it, and
+ * from step to step of the run (Temporal's {@code WorkerInterceptor} does the same for activities).
+ *
+ * <p>In a container the engine uses every CDI bean of this type; outside one, those given to
+ * {@code EmbeddedEngine.Builder.interceptor(...)} or {@code FlowTestEnvironment.Builder.interceptor(...)}.
+ * Without any, the engine captures nothing and opens nothing: an attempt costs what it did before.
+ *
+ * <p>An interceptor must be quick and thread-safe: it is called on the thread that starts a run and on
+ * every worker. What it throws is logged (at most once a minute) and fails nothing: a trace that cannot
+ * be recorded never costs a step its attempt.
+ *
+ * @since 0.2
+ */
+public interface AttemptInterceptor {
+
+    /**
+     * Captures the caller's context, to be carried with the step it hands on: called on the thread that
+     * starts a run (its own start, a child's start from a step, a trigger's fire) and that hands a run's
+     * step on where it was not already carrying one (an await resolved, a restart, an operator's retry).
+     * For a trace, the W3C {@code traceparent} and {@code tracestate} fields.
+     *
+     * @return the fields to carry, small (each step's job holds them); empty (the default) for none
+     */
+    default Map<String, String> capture() {
+        return Map.of();
+    }
+
+    /**
+     * Opens the scope of one attempt of a step, on the worker thread that runs it, right before the step's
+     * code: what the step's own code does (its calls, its log lines) happens inside it. The engine closes
+     * it right after the step's code returned or threw, on the same thread.
+     *
+     * @param attempt the attempt
+     * @param carried what {@link #capture()} returned where the step was handed on, on this instance or
+     *     another; empty if nothing was captured (or the job was queued by a release without interceptors)
+     * @return the attempt's scope
+     */
+    AttemptScope open(AttemptInfo attempt, Map<String, String> carried);
+}

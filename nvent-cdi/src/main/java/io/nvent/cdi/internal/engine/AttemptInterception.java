@@ -1,0 +1,179 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.spi.AttemptInfo;
+import io.nvent.spi.AttemptInterceptor;
+import io.nvent.spi.AttemptScope;
+import io.nvent.spi.internal.ExitSafeLogger;
+import io.nvent.spi.internal.ThrottledWarning;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+/**
+ * The {@link AttemptInterceptor}s the engine calls: what they capture where a step is handed on goes into the
+ * step's job ({@link StepJob#trace()}), and each attempt runs inside the scopes they open with it. Without any
+ * ({@link #NONE}, {@link #isActive()} false) the engine calls none of this: no capture, no map, no scope.
+ *
+ * <p>A step handed on from a worker that runs a step of the same run carries that step's trace ({@link #carry}):
+ * the run's steps are siblings in the trace they were started in, and the worker's context (closed with the
+ * attempt's scope) has nothing left to capture. Any other hand-on captures the calling thread's context: a
+ * start (a child started by a step is inside the step's scope, and nests under its attempt), a trigger's fire,
+ * an await resolved by a request, an operator's retry.
+ *
+ * <p>What an interceptor throws is logged at most once a minute and changes nothing: a trace is never worth a
+ * step's attempt.
+ */
+final class AttemptInterception {
+
+    /** Logs under the engine's name: log settings and filters name it. */
+    private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
+    /** No interceptors: the engine calls none of this. */
+    static final AttemptInterception NONE = new AttemptInterception(List.of());
+    /** The trace of the step this worker thread runs, by its run: the one its run's next steps carry. */
+    private static final ThreadLocal<Carried> CARRIED = new ThreadLocal<>();
+
+    private final List<AttemptInterceptor> interceptors;
+    private final ThrottledWarning failures = new ThrottledWarning(LOG, Duration.ofMinutes(1));
+
+    private AttemptInterception(List<AttemptInterceptor> interceptors) {
+        this.interceptors = interceptors;
+    }
+
+    /** The interceptors given, in the order their scopes open. */
+    static AttemptInterception of(List<AttemptInterceptor> interceptors) {
+        return interceptors.isEmpty() ? NONE : new AttemptInterception(List.copyOf(interceptors));
+    }
+
+    /** A trace carried by the step of a run that this thread runs. */
+    private record Carried(String runId, Map<String, String> trace) {
+    }
+
+    /** Whether any interceptor is registered: nothing here is called otherwise. */
+    boolean isActive() {
+        return !interceptors.isEmpty();
+    }
+
+    /**
+     * The trace a step of {@code runId} handed on from this thread carries: the one of the step of that run this
+     * thread runs, else what the interceptors capture here.
+     */
+    Map<String, String> traceFor(String runId) {
+        Carried carried = CARRIED.get();
+        return carried != null && carried.runId().equals(runId) ? carried.trace() : capture();
+    }
+
+    /** What every interceptor captures on this thread, together; empty if none captures anything. */
+    Map<String, String> capture() {
+        Map<String, String> captured = Map.of();
+        for (AttemptInterceptor interceptor : interceptors) {
+            Map<String, String> fields;
+            try {
+                fields = interceptor.capture();
+            } catch (RuntimeException | LinkageError failure) {
+                warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of a step handed"
+                        + " on; the step carries none from it: " + failure);
+                continue;
+            }
+            if (fields == null || fields.isEmpty()) {
+                continue;
+            }
+            if (captured.isEmpty()) {
+                captured = Map.copyOf(fields);   // the job keeps it: the interceptor may reuse its own map
+            } else {
+                captured = new HashMap<>(captured);
+                captured.putAll(fields);
+            }
+        }
+        return captured;
+    }
+
+    /**
+     * Runs a step of a run on this thread, carrying its trace to the steps of the run it hands on, until it
+     * returns the token it gave ({@link #restore}).
+     */
+    Object carry(StepJob job) {
+        Carried before = CARRIED.get();
+        CARRIED.set(new Carried(job.runId(), job.trace()));
+        return before;
+    }
+
+    /** The step {@link #carry} was given ended: this thread carries what it did before. */
+    void restore(Object token) {
+        if (token == null) {
+            CARRIED.remove();
+        } else {
+            CARRIED.set((Carried) token);
+        }
+    }
+
+    /** The trace the step of {@code runId} that this thread runs carries; empty if it runs none of it. */
+    Map<String, String> carriedFor(String runId) {
+        Carried carried = CARRIED.get();
+        return carried != null && carried.runId().equals(runId) ? carried.trace() : Map.of();
+    }
+
+    /**
+     * Runs a step's code inside the interceptors' scopes of its attempt, opened in their order and closed in the
+     * reverse one, each told the failure first if the code threw. An interceptor's own failure is logged.
+     */
+    <T> T around(AttemptInfo attempt, Callable<T> code) throws Exception {
+        Map<String, String> trace = carriedFor(attempt.runId());
+        AttemptScope[] scopes = new AttemptScope[interceptors.size()];
+        for (int i = 0; i < scopes.length; i++) {
+            scopes[i] = open(interceptors.get(i), attempt, trace);
+        }
+        try {
+            return code.call();
+        } catch (Exception | Error failure) {
+            for (int i = scopes.length - 1; i >= 0; i--) {
+                tellFailed(scopes[i], failure, attempt);
+            }
+            throw failure;
+        } finally {
+            for (int i = scopes.length - 1; i >= 0; i--) {
+                close(scopes[i], attempt);
+            }
+        }
+    }
+
+    private AttemptScope open(AttemptInterceptor interceptor, AttemptInfo attempt, Map<String, String> trace) {
+        try {
+            AttemptScope scope = interceptor.open(attempt, trace);
+            return scope == null ? AttemptScope.NONE : scope;
+        } catch (RuntimeException | LinkageError failure) {
+            warn("NVENT-0424 attempt interceptor " + interceptor + " failed to open the scope of " + describe(attempt)
+                    + "; the step runs without it: " + failure);
+            return AttemptScope.NONE;
+        }
+    }
+
+    private void tellFailed(AttemptScope scope, Throwable failure, AttemptInfo attempt) {
+        try {
+            scope.failed(failure);
+        } catch (RuntimeException | LinkageError own) {
+            warn("NVENT-0425 attempt scope " + scope + " failed to record the failure of " + describe(attempt)
+                    + "; the step's failure stands: " + own);
+        }
+    }
+
+    private void close(AttemptScope scope, AttemptInfo attempt) {
+        try {
+            scope.close();
+        } catch (RuntimeException | LinkageError own) {
+            warn("NVENT-0426 attempt scope " + scope + " failed to close after " + describe(attempt)
+                    + "; the attempt's outcome stands: " + own);
+        }
+    }
+
+    /** At most one line a minute, counting the others: an interceptor that fails does so on every attempt. */
+    private void warn(String message) {
+        failures.add(1, times -> message + (times > 1 ? " (" + times + " interceptor failures since the last line)"
+                : ""));
+    }
+
+    private static String describe(AttemptInfo attempt) {
+        return "attempt " + attempt.attempt() + " of step '" + attempt.step() + "' of run " + attempt.runId();
+    }
+}

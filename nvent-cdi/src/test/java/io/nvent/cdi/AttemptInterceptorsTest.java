@@ -1,0 +1,209 @@
+package io.nvent.cdi;
+
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.spi.AttemptInfo;
+import io.nvent.spi.AttemptInterceptor;
+import io.nvent.spi.AttemptScope;
+import io.nvent.testkit.TracedFlows;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Attempt interceptors: what they capture where a run starts reaches every attempt of its steps, on to its
+ * retries and, captured inside a step's scope, to the runs that step starts; one that throws fails nothing, and
+ * without one a step's job is what it was before them.
+ */
+class AttemptInterceptorsTest {
+
+    @BeforeEach
+    void reset() {
+        TracedFlows.reset();
+    }
+
+    /** One attempt as the interceptor saw it: what it carried, and the failure its scope was told. */
+    record Opened(AttemptInfo attempt, Map<String, String> carried, Optional<Throwable> failure, boolean closed) {
+    }
+
+    /**
+     * Records each attempt's scope; what it captures is the "context" of the capturing thread: the test's
+     * request, or the scope of the attempt that thread runs (as a tracer's current span is).
+     */
+    static final class RecordingInterceptor implements AttemptInterceptor {
+        static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
+        final List<Opened> opened = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Map<String, String> capture() {
+            String current = CURRENT.get();
+            return current == null ? Map.of() : Map.of("traceparent", current);
+        }
+
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            String before = CURRENT.get();
+            CURRENT.set("span of " + attempt.flow() + "/" + attempt.step());
+            int index = opened.size();
+            opened.add(new Opened(attempt, carried, Optional.empty(), false));
+            return new AttemptScope() {
+                @Override
+                public void failed(Throwable failure) {
+                    opened.set(index, new Opened(attempt, carried, Optional.of(failure), false));
+                }
+
+                @Override
+                public void close() {
+                    Opened was = opened.get(index);
+                    opened.set(index, new Opened(attempt, carried, was.failure(), true));
+                    CURRENT.set(before);
+                }
+            };
+        }
+
+        List<Opened> of(String flow) {
+            return opened.stream().filter(o -> o.attempt().flow().equals(flow)).toList();
+        }
+    }
+
+    /** Fails wherever it is called. */
+    static final class BrokenInterceptor implements AttemptInterceptor {
+        @Override
+        public Map<String, String> capture() {
+            throw new IllegalStateException("the tracer is away");
+        }
+
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            if (attempt.attempt() == 1 && attempt.step().equals("take")) {
+                throw new IllegalStateException("the tracer is away");
+            }
+            return new AttemptScope() {
+                @Override
+                public void failed(Throwable failure) {
+                    throw new IllegalStateException("the tracer is away");
+                }
+
+                @Override
+                public void close() {
+                    throw new IllegalStateException("the tracer is away");
+                }
+            };
+        }
+    }
+
+    private static EmbeddedEngine engine(boolean continueInWorker, AttemptInterceptor... interceptors) {
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().step(new TracedFlows.Take())
+                .step(new TracedFlows.Pack()).step(new TracedFlows.Ship()).step(new TracedFlows.Label()).continueInWorker(continueInWorker);
+        for (AttemptInterceptor interceptor : interceptors) {
+            builder.interceptor(interceptor);
+        }
+        return builder.build();
+    }
+
+    private static String startInRequest(EmbeddedEngine engine, String request) {
+        RecordingInterceptor.CURRENT.set(request);
+        try {
+            return engine.flows().start("order", Map.of("n", 1));
+        } finally {
+            RecordingInterceptor.CURRENT.remove();
+        }
+    }
+
+    private static void awaitCompleted(EmbeddedEngine engine, String runId) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).map(RunInfo::status)
+                .filter(RunStatus.COMPLETED::equals).isPresent());
+    }
+
+    private static String onlyChild(EmbeddedEngine engine) {
+        List<RunInfo> children = engine.flows().runs(RunQuery.ofFlow("shipment"));
+        assertThat(children).hasSize(1);
+        return children.get(0).runId();
+    }
+
+    @ParameterizedTest(name = "continue in worker: {0}")
+    @ValueSource(booleans = {true, false})
+    void whatTheStartCapturedReachesEveryAttemptOfTheRunsStepsItsRetryIncluded(boolean continueInWorker) {
+        RecordingInterceptor interceptor = new RecordingInterceptor();
+        try (EmbeddedEngine engine = engine(continueInWorker, interceptor)) {
+            String runId = startInRequest(engine, "request-1");
+            awaitCompleted(engine, runId);
+            awaitCompleted(engine, onlyChild(engine));
+
+            List<Opened> order = interceptor.of("order");
+            assertThat(order).extracting(o -> o.attempt().step() + "#" + o.attempt().attempt())
+                    .containsExactly("take#1", "pack#1", "pack#2", "ship#1");
+            assertThat(order).allSatisfy(o -> {
+                assertThat(o.carried()).isEqualTo(Map.of("traceparent", "request-1"));
+                assertThat(o.attempt().runId()).isEqualTo(runId);
+                assertThat(o.attempt().queue()).isEqualTo("order");
+                assertThat(o.attempt().parentRunId()).isEmpty();
+                assertThat(o.closed()).isTrue();
+            });
+            assertThat(order.get(1).failure()).hasValueSatisfying(f -> assertThat(f).hasMessage(TracedFlows.PACK_ERROR));
+            assertThat(order).filteredOn(o -> o.failure().isPresent()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aChildRunStartedByAStepCarriesWhatWasCapturedInsideThatStepsScope() {
+        RecordingInterceptor interceptor = new RecordingInterceptor();
+        try (EmbeddedEngine engine = engine(true, interceptor)) {
+            String runId = startInRequest(engine, "request-2");
+            awaitCompleted(engine, runId);
+            String child = onlyChild(engine);
+            awaitCompleted(engine, child);
+
+            assertThat(interceptor.of("shipment")).singleElement().satisfies(label -> {
+                assertThat(label.carried()).isEqualTo(Map.of("traceparent", "span of order/ship"));
+                assertThat(label.attempt().parentRunId()).contains(runId);
+                assertThat(label.attempt().runId()).isEqualTo(child);
+            });
+        }
+    }
+
+    @Test
+    void anInterceptorThatThrowsFailsNoStepAndTheOthersStillSeeEveryAttempt() {
+        RecordingInterceptor recording = new RecordingInterceptor();
+        try (EmbeddedEngine engine = engine(true, new BrokenInterceptor(), recording)) {
+            String runId = startInRequest(engine, "request-3");
+            awaitCompleted(engine, runId);
+
+            assertThat(engine.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(TracedFlows.PACK_CALLS).as("one failure, the step's own, and its retry").hasValue(2);
+            assertThat(recording.of("order")).extracting(o -> o.attempt().step())
+                    .containsExactly("take", "pack", "pack", "ship");
+            assertThat(recording.of("order")).allSatisfy(o -> {
+                assertThat(o.carried()).isEqualTo(Map.of("traceparent", "request-3"));
+                assertThat(o.closed()).isTrue();
+            });
+        }
+    }
+
+    @Test
+    void aStepsJobCarriesTheTraceOnlyWhenAnInterceptorIsRegistered() {
+        try (EmbeddedEngine plain = engine(false);
+             EmbeddedEngine traced = engine(false, new RecordingInterceptor())) {
+            String untraced = startInRequest(plain, "request-4");
+            String tracedRun = startInRequest(traced, "request-4");
+            awaitCompleted(plain, untraced);
+            awaitCompleted(traced, tracedRun);
+
+            assertThat(plain.queue().job("order", untraced + ":take").orElseThrow().payload())
+                    .startsWith("{\"runId\":\"" + untraced + "\",\"flow\":\"order\",\"step\":\"take\",")
+                    .doesNotContain("trace");
+            assertThat(traced.queue().job("order", tracedRun + ":take").orElseThrow().payload())
+                    .endsWith(",\"trace\":{\"traceparent\":\"request-4\"}}");
+        }
+    }
+}
