@@ -8,8 +8,16 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.cdi.VirtualClock;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StepLease;
+import io.nvent.spi.StoredChange;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +68,38 @@ class HeartbeatTimeoutTest {
             stoppedBeating.countDown();
             Thread.sleep(Long.MAX_VALUE); // a hung call: only the interrupt ends it
             return "never";
+        }
+    }
+
+    /** A healthy step that returns at once, with a heartbeat timeout of 5 s and no retry. */
+    @FlowStep(flow = "slow-start", name = "import", role = StepRole.ENTRY, timeoutMs = 600_000,
+            heartbeatTimeoutMs = 5_000)
+    static class ImportAtOnce implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            return "imported";
+        }
+    }
+
+    /** Hangs without a heartbeat until interrupted, with no retry. */
+    @FlowStep(flow = "hang", name = "import", role = StepRole.ENTRY, timeoutMs = 600_000, heartbeatTimeoutMs = 60_000)
+    static class Hang implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            stoppedBeating.countDown();
+            Thread.sleep(Long.MAX_VALUE);
+            return "never";
+        }
+    }
+
+    /** Stores a step's start as a busy store may: the write takes twice the step's heartbeat timeout of the clock. */
+    static final class SlowStarts extends MemorySchedulingStore {
+        volatile VirtualClock clock;
+
+        @Override
+        public Optional<StoredChange> startStep(FlowStore runs, StepLease lease, Instant now, RunMutation mutation) {
+            clock.advance(Duration.ofSeconds(10));
+            return super.startStep(runs, lease, now, mutation);
         }
     }
 
@@ -128,6 +168,39 @@ class HeartbeatTimeoutTest {
             awaitLatch(stoppedBeating);
             harness.clock.advance(HEARTBEAT_TIMEOUT);
             harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepWhoseStartTakesLongerToStoreThanItsHeartbeatTimeoutRunsAsItsCodeSendsHeartbeatsOnlyOnceItBegins() {
+        SlowStarts slowStore = new SlowStarts();
+        try (EngineHarness harness = EngineHarness.withStartsStoredFirst(slowStore, new ImportAtOnce())) {
+            slowStore.clock = harness.clock;
+            String runId = harness.engine.start("slow-start", "file");
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> harness.engine.run(runId).orElseThrow().status().isTerminal());
+            assertThat(harness.engine.run(runId).orElseThrow().error()).isEmpty();
+            assertThat(harness.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void theLastAttemptWithoutAHeartbeatFailsTheStepAndTheRunWithTheMissedHeartbeat() {
+        try (EngineHarness harness = new EngineHarness(new Hang())) {
+            String runId = harness.engine.start("hang", "file");
+            awaitLatch(stoppedBeating);
+
+            harness.clock.advance(HEARTBEAT_TIMEOUT);
+
+            String missed = "NVENT-0434 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat"
+                    + " timeout; last heartbeat at " + EngineHarness.START + ")";
+            assertThat(harness.awaitStatus(runId, RunStatus.FAILED).error()).hasValueSatisfying(
+                    error -> assertThat(error).contains(missed));
+            assertThat(harness.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains(missed));
+            assertThat(harness.eventsOf(runId, EventType.FLOW_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains(missed));
         }
     }
 
