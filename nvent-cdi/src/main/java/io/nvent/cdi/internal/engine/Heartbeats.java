@@ -55,7 +55,7 @@ final class Heartbeats {
             lastMillis = clock.millis();
         }
 
-        /** {@return when the step last sent a heartbeat, its attempt's start counting as the first} */
+        /** {@return when the step last sent a heartbeat, the start of its code counting as the first} */
         Instant last() {
             return Instant.ofEpochMilli(lastMillis);
         }
@@ -70,7 +70,7 @@ final class Heartbeats {
             return timeout;
         }
 
-        /** The attempt ended: the watchdog no longer looks at it. */
+        /** The step's code ended (or its attempt did): the watchdog no longer looks at it. */
         void end() {
             ClockTimers.Planned planned;
             synchronized (this) {
@@ -85,7 +85,8 @@ final class Heartbeats {
     }
 
     /**
-     * Watches the heartbeats of an attempt that begins now, whose step has a heartbeat timeout of {@code timeout}.
+     * Watches the heartbeats of an attempt, with a heartbeat timeout of {@code timeout}, whose step's code begins now:
+     * not when the attempt begins, as a start write that the store holds up is no heartbeat missed.
      *
      * @return the attempt's heartbeat, for its step to beat
      */

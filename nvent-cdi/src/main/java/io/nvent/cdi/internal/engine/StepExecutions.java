@@ -179,7 +179,7 @@ final class StepExecutions {
             }
         }
 
-        /** The attempt's step sends heartbeats to {@code beats}, which the watchdog watches until the attempt ends. */
+        /** The attempt's step sends heartbeats to {@code beats}, which the watchdog watches while its code runs. */
         void beatsTo(Heartbeats.Heartbeat beats) {
             heartbeat = beats;
         }

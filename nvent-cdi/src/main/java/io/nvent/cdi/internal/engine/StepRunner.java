@@ -479,9 +479,6 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
-        if (binding.definition().heartbeatTimeout().isPresent()) {
-            self.beatsTo(heartbeats.watch(self, ref.runId(), ref.step(), binding.definition().heartbeatTimeout().get()));
-        }
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -1227,7 +1224,6 @@ final class StepRunner implements LostStepRecovery.Engine {
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
         self.reportsProgress(context::latestProgress);
-        self.heartbeat().ifPresent(context::heartbeatsTo);
         return context;
     }
 
@@ -1472,6 +1468,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         boolean succeeded = false;
         Object result;
         try {
+            watchHeartbeats(binding, run.runId(), context, self);
             self.invoking();
             try {
                 result = invoke(binding, input, context);
@@ -1480,6 +1477,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                         .orElse(failure);
             } finally {
                 self.invoked();
+                self.heartbeat().ifPresent(Heartbeats.Heartbeat::end);
                 context.endProgress();
                 cancelChildrenIfRunCanceledWithThem(context, run.runId());
             }
@@ -1497,6 +1495,19 @@ final class StepRunner implements LostStepRecovery.Engine {
             throw new Heartbeats.MissedHeartbeatException(self.missedHeartbeat().get(), null);
         }
         return json.toJson(result, "result of step '" + binding.step() + "'");
+    }
+
+    /**
+     * Watches the heartbeats of a step with a heartbeat timeout while its code runs, from the moment it begins: what
+     * comes before (the start's write, held up by a busy store or grouped commits) is no heartbeat the code could send.
+     */
+    private void watchHeartbeats(StepBinding binding, String runId, DefaultStepContext context, StepExecution self) {
+        Optional<Duration> timeout = binding.definition().heartbeatTimeout();
+        if (timeout.isPresent()) {
+            Heartbeats.Heartbeat beats = heartbeats.watch(self, runId, binding.step(), timeout.get());
+            self.beatsTo(beats);
+            context.heartbeatsTo(beats);
+        }
     }
 
     /**
