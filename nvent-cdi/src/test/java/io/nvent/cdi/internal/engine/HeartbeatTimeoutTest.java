@@ -1,8 +1,12 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventType;
+import io.nvent.FailedAttempt;
 import io.nvent.FlowStep;
+import io.nvent.HeartbeatTimeoutException;
 import io.nvent.HistoryEvent;
+import io.nvent.RetryDecider;
+import io.nvent.RetryDecision;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -19,8 +23,10 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -92,6 +98,28 @@ class HeartbeatTimeoutTest {
         }
     }
 
+    /** What the retry decider of {@link HangOnceDecided} was given to decide on. */
+    static final AtomicReference<Throwable> decidedOn = new AtomicReference<>();
+
+    /** Keeps the declared delay, and the failure it decided on. */
+    public static class KeepsWhatItSees implements RetryDecider {
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            decidedOn.set(failed.error());
+            return RetryDecision.retryAfter(failed.declaredDelay());
+        }
+    }
+
+    /** Hangs without a heartbeat in its first attempt; its retry, which a retry decider decides, imports at once. */
+    @FlowStep(flow = "hang-once", name = "import", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 0,
+            timeoutMs = 600_000, heartbeatTimeoutMs = 60_000, retryDecider = KeepsWhatItSees.class)
+    static class HangOnceDecided extends Hang {
+        @Override
+        public String execute(String input, StepContext ctx) throws InterruptedException {
+            return ctx.attempt() > 1 ? "imported" : super.execute(input, ctx);
+        }
+    }
+
     /** Stores a step's start as a busy store may: the write takes twice the step's heartbeat timeout of the clock. */
     static final class SlowStarts extends MemorySchedulingStore {
         volatile VirtualClock clock;
@@ -139,7 +167,7 @@ class HeartbeatTimeoutTest {
             harness.awaitStatus(runId, RunStatus.COMPLETED);
             List<HistoryEvent> retries = harness.eventsOf(runId, EventType.STEP_RETRY);
             assertThat(retries).singleElement().satisfies(retry -> assertThat(retry.data()).contains(
-                    "NVENT-0434 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat timeout;"
+                    "NVENT-0237 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat timeout;"
                             + " last heartbeat at " + EngineHarness.START.plus(BETWEEN_BEATS.multipliedBy(5)) + ")"));
             assertThat(harness.eventsOf(runId, EventType.STEP_STARTED)).as("the retry's attempt ran").hasSize(2);
             assertThat(harness.eventsOf(runId, EventType.STEP_COMPLETED)).singleElement()
@@ -193,7 +221,7 @@ class HeartbeatTimeoutTest {
 
             harness.clock.advance(HEARTBEAT_TIMEOUT);
 
-            String missed = "NVENT-0434 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat"
+            String missed = "NVENT-0237 step 'import' of run " + runId + " sent no heartbeat for PT1M (its heartbeat"
                     + " timeout; last heartbeat at " + EngineHarness.START + ")";
             assertThat(harness.awaitStatus(runId, RunStatus.FAILED).error()).hasValueSatisfying(
                     error -> assertThat(error).contains(missed));
@@ -201,6 +229,29 @@ class HeartbeatTimeoutTest {
                     .satisfies(failed -> assertThat(failed.data()).contains(missed));
             assertThat(harness.eventsOf(runId, EventType.FLOW_FAILED)).singleElement()
                     .satisfies(failed -> assertThat(failed.data()).contains(missed));
+        }
+    }
+
+    @Test
+    void aRetryDeciderTellsAMissedHeartbeatByItsTypeATimeoutException() {
+        decidedOn.set(null);
+        try (EngineHarness harness = new EngineHarness(new HangOnceDecided())) {
+            String runId = harness.engine.start("hang-once", "file");
+            awaitLatch(stoppedBeating);
+
+            harness.clock.advance(HEARTBEAT_TIMEOUT);
+
+            harness.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(decidedOn.get()).isInstanceOf(TimeoutException.class)
+                    .isInstanceOfSatisfying(HeartbeatTimeoutException.class, missed -> {
+                        assertThat(missed.runId()).isEqualTo(runId);
+                        assertThat(missed.step()).isEqualTo("import");
+                        assertThat(missed.heartbeatTimeout()).isEqualTo(HEARTBEAT_TIMEOUT);
+                        assertThat(missed.lastHeartbeatAt()).isEqualTo(EngineHarness.START);
+                        assertThat(missed).hasMessage("NVENT-0237 step 'import' of run " + runId + " sent no"
+                                + " heartbeat for PT1M (its heartbeat timeout; last heartbeat at " + EngineHarness.START
+                                + ")");
+                    });
         }
     }
 
