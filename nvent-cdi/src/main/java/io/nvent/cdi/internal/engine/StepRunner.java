@@ -6,6 +6,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
+import io.nvent.HeartbeatTimeoutException;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
@@ -1473,8 +1474,10 @@ final class StepRunner implements LostStepRecovery.Engine {
             try {
                 result = invoke(binding, input, context);
             } catch (Exception failure) {
-                throw self.missedHeartbeat().<Exception>map(why -> new Heartbeats.MissedHeartbeatException(why, failure))
-                        .orElse(failure);
+                throw self.missedHeartbeat().<Exception>map(missed -> {
+                    missed.addSuppressed(failure); // what the step's code made of its interrupt
+                    return missed;
+                }).orElse(failure);
             } finally {
                 self.invoked();
                 self.heartbeat().ifPresent(Heartbeats.Heartbeat::end);
@@ -1492,7 +1495,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         refuseLateResult(binding, run.runId(), context, self);
         if (self.missedHeartbeat().isPresent()) {
             // Failed by the watchdog, it may have run on regardless: its result is dropped, as a late one is.
-            throw new Heartbeats.MissedHeartbeatException(self.missedHeartbeat().get(), null);
+            throw self.missedHeartbeat().get();
         }
         return json.toJson(result, "result of step '" + binding.step() + "'");
     }
@@ -1749,7 +1752,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
-                && !(error instanceof Heartbeats.MissedHeartbeatException)) {
+                && !(error instanceof HeartbeatTimeoutException)) {
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }
         String finalMessage = message;
