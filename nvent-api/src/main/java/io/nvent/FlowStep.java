@@ -198,15 +198,16 @@ public @interface FlowStep {
     long timeoutMs() default 0;
 
     /**
-     * How long an attempt may go without a heartbeat, in milliseconds, before it fails: for a long step that
-     * could hang (a read from a dead socket, a deadlock) long before its {@link #timeoutMs()} ends it. The step
-     * calls {@link StepContext#heartbeat()} as it makes progress; every {@link StepContext#reportProgress} counts
-     * as one, and so does the attempt's start. An attempt whose last heartbeat is older than this fails as an
-     * attempt past its timeout fails: its thread is interrupted, the attempt counts, and the step is retried as
-     * its retry policy says, whatever {@link #noRetryFor()} lists; a {@link RetryDecider} sees a
-     * {@link java.util.concurrent.TimeoutException} saying the step sent no heartbeat. The instance running the
-     * attempt watches its heartbeats; a step that ignores the interrupt keeps its worker until it returns or its
-     * timeout, and its late result is dropped. At least 1000 ms, and below the step's attempt timeout.
+     * How long an attempt may go without a heartbeat, in milliseconds, before it fails: for a long step that could hang
+     * (a read from a dead socket, a deadlock) long before its {@link #timeoutMs()} ends it. The step calls {@link
+     * StepContext#heartbeat()} as it makes progress; every {@link StepContext#reportProgress} counts as one, and so
+     * does the start of the step's code (not the attempt's, whose start may wait for the store). An attempt whose last
+     * heartbeat is older than this fails as an attempt past its timeout fails: its thread is interrupted, the attempt
+     * counts, and the step is retried as its retry policy says, whatever {@link #noRetryFor()} lists; a {@link
+     * RetryDecider} sees a {@link HeartbeatTimeoutException}, a {@link java.util.concurrent.TimeoutException} as for a
+     * timeout. The instance running the attempt watches its heartbeats; a step that ignores the interrupt keeps its
+     * worker until it returns or its timeout, and its late result is dropped. At least 1000 ms, and below the step's
+     * attempt timeout.
      *
      * @return milliseconds, or {@code 0} (the default) for no heartbeat timeout
      * @since 0.2

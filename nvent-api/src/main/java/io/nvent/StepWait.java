@@ -32,7 +32,7 @@ import java.util.Optional;
  *                    for a run without a deadline and for a wait that ends by itself before it (since 0.2)
  * @param lastHeartbeatAt for a running step ({@link Reason#RUNNING}) that declares a
  *                        {@link FlowStep#heartbeatTimeoutMs()}, when its attempt last sent a heartbeat
- *                        ({@link StepContext#heartbeat()}, a progress report, or its start): as the instance
+ *                        ({@link StepContext#heartbeat()}, a progress report, or the start of its code): as the instance
  *                        running it knows it, or, asked elsewhere, when its stored progress was reported; the
  *                        {@code detail} then says how long ago, and by when the attempt fails without another.
  *                        Empty for every other wait, and where it is not known (since 0.2)

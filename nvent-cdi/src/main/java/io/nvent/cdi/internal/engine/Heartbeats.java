@@ -1,12 +1,12 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.HeartbeatTimeoutException;
 import io.nvent.cdi.internal.ClockTimers;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
 
 /**
@@ -15,7 +15,7 @@ import java.util.function.Supplier;
  * its step beats ({@link io.nvent.StepContext#heartbeat()}, a progress report) with a volatile write, and one timer
  * planned for the moment it would time out: when that comes, the watchdog looks at the last heartbeat, and plans
  * itself again for the new moment if one came meanwhile; else it fails the attempt
- * ({@link StepExecutions.StepExecution#missedHeartbeat(String)}), which interrupts the step's code. So a step that beats
+ * ({@link StepExecutions.StepExecution#missedHeartbeat(HeartbeatTimeoutException)}), which interrupts the step's code. So a step that beats
  * often costs one timer per timeout, not one per beat. Nothing is stored: the lease covers an instance that died, the
  * heartbeat a live one whose step hangs.
  */
@@ -55,7 +55,7 @@ final class Heartbeats {
             lastMillis = clock.millis();
         }
 
-        /** {@return when the step last sent a heartbeat, its attempt's start counting as the first} */
+        /** {@return when the step last sent a heartbeat, the start of its code counting as the first} */
         Instant last() {
             return Instant.ofEpochMilli(lastMillis);
         }
@@ -70,7 +70,7 @@ final class Heartbeats {
             return timeout;
         }
 
-        /** The attempt ended: the watchdog no longer looks at it. */
+        /** The step's code ended (or its attempt did): the watchdog no longer looks at it. */
         void end() {
             ClockTimers.Planned planned;
             synchronized (this) {
@@ -85,7 +85,8 @@ final class Heartbeats {
     }
 
     /**
-     * Watches the heartbeats of an attempt that begins now, whose step has a heartbeat timeout of {@code timeout}.
+     * Watches the heartbeats of an attempt, with a heartbeat timeout of {@code timeout}, whose step's code begins now:
+     * not when the attempt begins, as a start write that the store holds up is no heartbeat missed.
      *
      * @return the attempt's heartbeat, for its step to beat
      */
@@ -122,26 +123,9 @@ final class Heartbeats {
             }
             heartbeat.look = null;
         }
-        String message = "NVENT-0434 step '" + step + "' of run " + runId + " sent no heartbeat for "
-                + heartbeat.timeout() + " (its heartbeat timeout; last heartbeat at " + last + ")";
-        LOG.log(System.Logger.Level.WARNING, message + "; its attempt " + execution.attempt()
-                + " fails, and its code is interrupted");
-        execution.missedHeartbeat(message);
-    }
-
-    /**
-     * The failure of an attempt that missed its heartbeat: a {@link TimeoutException}, as the queue's for an attempt
-     * past its timeout, so that it is retried whatever the step's {@code noRetryFor} lists, and a retry decider
-     * sees it as a timeout.
-     */
-    static final class MissedHeartbeatException extends TimeoutException {
-        private static final long serialVersionUID = 1L;
-
-        MissedHeartbeatException(String message, Throwable stepOutcome) {
-            super(message);
-            if (stepOutcome != null) {
-                addSuppressed(stepOutcome);
-            }
-        }
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0434 step '" + step + "' of run " + runId + " sent no heartbeat"
+                + " for " + heartbeat.timeout() + " (its heartbeat timeout; last heartbeat at " + last + "): its attempt "
+                + execution.attempt() + " fails, and its code is interrupted");
+        execution.missedHeartbeat(new HeartbeatTimeoutException(runId, step, heartbeat.timeout(), last));
     }
 }

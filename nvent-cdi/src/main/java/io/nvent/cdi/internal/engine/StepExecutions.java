@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.HeartbeatTimeoutException;
 import io.nvent.StepProgress;
 import io.nvent.spi.JobExecution;
 import java.time.Duration;
@@ -58,7 +59,7 @@ final class StepExecutions {
         /** The heartbeats of a step with a heartbeat timeout, which the watchdog watches; null for any other. */
         private volatile Heartbeats.Heartbeat heartbeat;
         /** Why the watchdog failed the attempt for a missed heartbeat; null unless it did. */
-        private volatile String missedHeartbeat;
+        private volatile HeartbeatTimeoutException missedHeartbeat;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout, long number) {
             this.runId = runId;
@@ -179,7 +180,7 @@ final class StepExecutions {
             }
         }
 
-        /** The attempt's step sends heartbeats to {@code beats}, which the watchdog watches until the attempt ends. */
+        /** The attempt's step sends heartbeats to {@code beats}, which the watchdog watches while its code runs. */
         void beatsTo(Heartbeats.Heartbeat beats) {
             heartbeat = beats;
         }
@@ -193,7 +194,7 @@ final class StepExecutions {
          * The watchdog found no heartbeat within the step's heartbeat timeout: the attempt fails ({@link
          * #missedHeartbeat()}), and its worker is interrupted while the step's code runs, as for its timeout.
          */
-        synchronized void missedHeartbeat(String why) {
+        synchronized void missedHeartbeat(HeartbeatTimeoutException why) {
             missedHeartbeat = why;
             if (invoking && worker != Thread.currentThread()) {
                 worker.interrupt();
@@ -201,7 +202,7 @@ final class StepExecutions {
         }
 
         /** {@return why the attempt failed for a missed heartbeat; empty unless it did} */
-        Optional<String> missedHeartbeat() {
+        Optional<HeartbeatTimeoutException> missedHeartbeat() {
             return Optional.ofNullable(missedHeartbeat);
         }
 

@@ -6,6 +6,7 @@ import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
+import io.nvent.HeartbeatTimeoutException;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
@@ -495,9 +496,6 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
-        if (binding.definition().heartbeatTimeout().isPresent()) {
-            self.beatsTo(heartbeats.watch(self, ref.runId(), ref.step(), binding.definition().heartbeatTimeout().get()));
-        }
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -1244,7 +1242,6 @@ final class StepRunner implements LostStepRecovery.Engine {
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
         self.reportsProgress(context::latestProgress);
-        self.heartbeat().ifPresent(context::heartbeatsTo);
         return context;
     }
 
@@ -1489,14 +1486,18 @@ final class StepRunner implements LostStepRecovery.Engine {
         boolean succeeded = false;
         Object result;
         try {
+            watchHeartbeats(binding, run.runId(), context, self);
             self.invoking();
             try {
                 result = invoke(binding, run, input, context);
             } catch (Exception failure) {
-                throw self.missedHeartbeat().<Exception>map(why -> new Heartbeats.MissedHeartbeatException(why, failure))
-                        .orElse(failure);
+                throw self.missedHeartbeat().<Exception>map(missed -> {
+                    missed.addSuppressed(failure); // what the step's code made of its interrupt
+                    return missed;
+                }).orElse(failure);
             } finally {
                 self.invoked();
+                self.heartbeat().ifPresent(Heartbeats.Heartbeat::end);
                 context.endProgress();
                 cancelChildrenIfRunCanceledWithThem(context, run.runId());
             }
@@ -1511,9 +1512,22 @@ final class StepRunner implements LostStepRecovery.Engine {
         refuseLateResult(binding, run.runId(), context, self);
         if (self.missedHeartbeat().isPresent()) {
             // Failed by the watchdog, it may have run on regardless: its result is dropped, as a late one is.
-            throw new Heartbeats.MissedHeartbeatException(self.missedHeartbeat().get(), null);
+            throw self.missedHeartbeat().get();
         }
         return json.toJson(result, "result of step '" + binding.step() + "'");
+    }
+
+    /**
+     * Watches the heartbeats of a step with a heartbeat timeout while its code runs, from the moment it begins: what
+     * comes before (the start's write, held up by a busy store or grouped commits) is no heartbeat the code could send.
+     */
+    private void watchHeartbeats(StepBinding binding, String runId, DefaultStepContext context, StepExecution self) {
+        Optional<Duration> timeout = binding.definition().heartbeatTimeout();
+        if (timeout.isPresent()) {
+            Heartbeats.Heartbeat beats = heartbeats.watch(self, runId, binding.step(), timeout.get());
+            self.beatsTo(beats);
+            context.heartbeatsTo(beats);
+        }
     }
 
     /**
@@ -1766,7 +1780,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
-                && !(error instanceof Heartbeats.MissedHeartbeatException)) {
+                && !(error instanceof HeartbeatTimeoutException)) {
             message = "attempt " + job.attempt() + " exceeded its timeout: " + message;
         }
         String finalMessage = message;

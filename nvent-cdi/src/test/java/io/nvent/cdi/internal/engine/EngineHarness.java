@@ -95,6 +95,13 @@ final class EngineHarness implements AutoCloseable {
                 newQueue(), steps);
     }
 
+    /** An engine over a scheduling store of the test's that stores each step's start before the step's code runs. */
+    static EngineHarness withStartsStoredFirst(MemorySchedulingStore scheduling, Step<?, ?>... steps) {
+        return new EngineHarness(new MemoryFlowStore(), scheduling, 4,
+                new EngineSettings("instance-a", "http://test", Duration.ofMinutes(1), true, Duration.ZERO),
+                newQueue(), steps);
+    }
+
     /** An engine whose settings the test adjusts. */
     static EngineHarness withSettings(UnaryOperator<EngineSettings> adjust, Step<?, ?>... steps) {
         return new EngineHarness(new MemoryFlowStore(), new MemorySchedulingStore(), 4,
