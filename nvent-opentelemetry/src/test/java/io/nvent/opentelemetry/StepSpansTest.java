@@ -10,6 +10,7 @@ import io.nvent.testkit.TracedFlows;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
@@ -130,7 +131,7 @@ class StepSpansTest {
     }
 
     @Test
-    void aRunStartedOutsideAnySpanGivesEachAttemptATraceOfItsOwn() {
+    void aRunStartedOutsideAnySpanIsOneTraceUnderAStartSpanOfItsOwn() {
         try (WeldContainer container = container()) {
             FlowService flows = container.select(FlowService.class).get();
             TracedFlows.PACK_CALLS.set(1);
@@ -139,12 +140,18 @@ class StepSpansTest {
             await().until(() -> EXPORTED.getFinishedSpanItems().stream()
                     .anyMatch(span -> span.getName().equals("nvent.step shipment/label")));
 
-            List<SpanData> steps = EXPORTED.getFinishedSpanItems().stream()
-                    .filter(span -> span.getName().startsWith("nvent.step order/")).toList();
-            assertThat(steps).hasSize(3).extracting(SpanData::getParentSpanId)
-                    .containsOnly(io.opentelemetry.api.trace.SpanId.getInvalid());
-            assertThat(steps).extracting(SpanData::getTraceId).as("nothing was captured to carry")
-                    .doesNotHaveDuplicates();
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData start = named(spans, "nvent.start order");
+            assertThat(start.getParentSpanId()).isEqualTo(SpanId.getInvalid());
+            assertThat(start.getKind()).isEqualTo(SpanKind.PRODUCER);
+            assertThat(start.getAttributes().get(AttributeKey.stringKey("nvent.run_id"))).isEqualTo(runId);
+            assertThat(spans).extracting(SpanData::getTraceId).as("a cron or event trigger's run in one trace")
+                    .containsOnly(start.getTraceId());
+            List<SpanData> steps = spans.stream().filter(span -> span.getName().startsWith("nvent.step order/"))
+                    .toList();
+            assertThat(steps).hasSize(3).extracting(SpanData::getParentSpanId).containsOnly(start.getSpanId());
+            assertThat(named(spans, "nvent.step shipment/label").getParentSpanId())
+                    .isEqualTo(named(spans, "nvent.step order/ship").getSpanId());
         }
     }
 }
