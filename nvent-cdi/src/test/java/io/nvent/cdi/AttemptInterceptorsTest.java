@@ -6,6 +6,7 @@ import io.nvent.RunStatus;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
 import java.util.List;
@@ -43,9 +44,11 @@ class AttemptInterceptorsTest {
     static final class RecordingInterceptor implements AttemptInterceptor {
         static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
         final List<Opened> opened = new CopyOnWriteArrayList<>();
+        final List<StepHandOn> captured = new CopyOnWriteArrayList<>();
 
         @Override
-        public Map<String, String> capture() {
+        public Map<String, String> capture(StepHandOn handOn) {
+            captured.add(handOn);
             String current = CURRENT.get();
             return current == null ? Map.of() : Map.of("traceparent", current);
         }
@@ -79,7 +82,7 @@ class AttemptInterceptorsTest {
     /** Fails wherever it is called. */
     static final class BrokenInterceptor implements AttemptInterceptor {
         @Override
-        public Map<String, String> capture() {
+        public Map<String, String> capture(StepHandOn handOn) {
             throw new IllegalStateException("the tracer is away");
         }
 
@@ -169,6 +172,9 @@ class AttemptInterceptorsTest {
                 assertThat(label.attempt().parentRunId()).contains(runId);
                 assertThat(label.attempt().runId()).isEqualTo(child);
             });
+            assertThat(interceptor.captured).as("captured where each run started, told which; its next steps carry it")
+                    .containsExactly(new StepHandOn(runId, "order", "take", true),
+                            new StepHandOn(child, "shipment", "label", true));
         }
     }
 

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.ThrottledWarning;
 import java.time.Duration;
@@ -56,24 +57,25 @@ final class AttemptInterception {
     }
 
     /**
-     * The trace a step of {@code runId} handed on from this thread carries: the one of the step of that run this
-     * thread runs, else what the interceptors capture here.
+     * The trace the step handed on from this thread carries: the one of the step of its run this thread runs, else
+     * what the interceptors capture here for it.
      */
-    Map<String, String> traceFor(String runId) {
+    Map<String, String> traceFor(StepHandOn handOn) {
         Carried carried = CARRIED.get();
-        return carried != null && carried.runId().equals(runId) ? carried.trace() : capture();
+        return carried != null && carried.runId().equals(handOn.runId()) ? carried.trace() : capture(handOn);
     }
 
-    /** What every interceptor captures on this thread, together; empty if none captures anything. */
-    Map<String, String> capture() {
+    /** What every interceptor captures on this thread for {@code handOn}, together; empty if none captures anything. */
+    Map<String, String> capture(StepHandOn handOn) {
         Map<String, String> captured = Map.of();
         for (AttemptInterceptor interceptor : interceptors) {
             Map<String, String> fields;
             try {
-                fields = interceptor.capture();
+                fields = interceptor.capture(handOn);
             } catch (RuntimeException | LinkageError failure) {
-                warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of a step handed"
-                        + " on; the step carries none from it: " + failure);
+                warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of step '"
+                        + handOn.step() + "' of run " + handOn.runId() + " handed on; the step carries none from it: "
+                        + failure);
                 continue;
             }
             if (fields == null || fields.isEmpty()) {

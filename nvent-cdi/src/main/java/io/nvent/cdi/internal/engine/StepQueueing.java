@@ -1,8 +1,10 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.StepDefinition;
+import io.nvent.StepRole;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Duration;
 import java.util.OptionalLong;
@@ -48,7 +50,7 @@ final class StepQueueing {
      */
     void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());
-        JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion))), step,
+        JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step), step,
                 jobId, continuesRun);
         if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
             return;
@@ -73,13 +75,14 @@ final class StepQueueing {
      */
     void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
         queue.enqueue(stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.empty())
-                .afterAttempts(attemptsBefore)), step, jobId, true));
+                .afterAttempts(attemptsBefore), step), step, jobId, true));
     }
 
     /** The job carrying the trace its step is handed on with, if any interceptor is registered. */
-    private StepJob traced(StepJob job) {
+    private StepJob traced(StepJob job, StepDefinition step) {
         AttemptInterception current = interception;
-        return current.isActive() ? job.withTrace(current.traceFor(job.runId())) : job;
+        return current.isActive() ? job.withTrace(current.traceFor(new StepHandOn(job.runId(), job.flow(), job.step(),
+                step.role() == StepRole.ENTRY))) : job;
     }
 
     static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {
