@@ -105,6 +105,17 @@ class AttemptInterceptorsTest {
         }
     }
 
+    /** Its open of {@code take}'s first attempt fails with an error (an assertion, a stack overflow), not an exception. */
+    static final class ErringInterceptor implements AttemptInterceptor {
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            if (attempt.attempt() == 1 && attempt.step().equals("take")) {
+                throw new AssertionError("the tracer's own check");
+            }
+            return AttemptScope.NONE;
+        }
+    }
+
     private static EmbeddedEngine engine(boolean continueInWorker, AttemptInterceptor... interceptors) {
         EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder().step(new TracedFlows.Take())
                 .step(new TracedFlows.Pack()).step(new TracedFlows.Ship()).step(new TracedFlows.Label()).continueInWorker(continueInWorker);
@@ -210,6 +221,21 @@ class AttemptInterceptorsTest {
                     .doesNotContain("trace");
             assertThat(traced.queue().job("order", tracedRun + ":take").orElseThrow().payload())
                     .endsWith(",\"trace\":{\"traceparent\":\"request-4\"}}");
+        }
+    }
+
+    @Test
+    void anInterceptorThatFailsWithAnErrorOnOpenFailsNoStepAndLeavesNoScopeOpenOnTheWorker() {
+        RecordingInterceptor recording = new RecordingInterceptor();
+        try (EmbeddedEngine engine = engine(true, recording, new ErringInterceptor())) {
+            String runId = startInRequest(engine, "request-5");
+            awaitCompleted(engine, runId);
+
+            assertThat(recording.of("order")).extracting(o -> o.attempt().step() + "#" + o.attempt().attempt())
+                    .as("take's attempt is not failed by the interceptor").containsExactly("take#1", "pack#1", "pack#2",
+                            "ship#1");
+            assertThat(recording.of("order")).as("a scope left open stays current on the pooled worker, where the"
+                    + " next run's capture would take it").allSatisfy(o -> assertThat(o.closed()).isTrue());
         }
     }
 }
