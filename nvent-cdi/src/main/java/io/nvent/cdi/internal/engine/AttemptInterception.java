@@ -93,12 +93,12 @@ final class AttemptInterception {
     }
 
     /**
-     * Runs a step of a run on this thread, carrying its trace to the steps of the run it hands on, until it
-     * returns the token it gave ({@link #restore}).
+     * Runs a step of a run on this thread (or hands on several of them), carrying its trace to the steps of the run
+     * it hands on, until it returns the token it gave ({@link #restore}).
      */
-    Object carry(StepJob job) {
+    Object carry(String runId, Map<String, String> trace) {
         Carried before = CARRIED.get();
-        CARRIED.set(new Carried(job.runId(), job.trace()));
+        CARRIED.set(new Carried(runId, trace));
         return before;
     }
 

@@ -7,6 +7,7 @@ import io.nvent.spi.JobRequest;
 import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -62,6 +63,27 @@ final class StepQueueing {
                         failure);
             }
         });
+    }
+
+    /**
+     * Hands over the steps a change of a run made ready, as they continue it. Handed on where no step of the run
+     * carries a trace (a timer or another run's event resolved an await), they carry one capture: a fan-out of the
+     * run is one trace, not one per step.
+     */
+    void handOver(String runId, String flow, List<StepDefinition> steps, long runVersion) {
+        AttemptInterception current = interception;
+        if (steps.size() < 2 || !current.isActive()) {
+            steps.forEach(step -> handOver(runId, flow, step, true, runVersion));
+            return;
+        }
+        StepDefinition first = steps.get(0);
+        Object carriedBefore = current.carry(runId, current.traceFor(new StepHandOn(runId, flow, first.name(),
+                first.role() == StepRole.ENTRY)));
+        try {
+            steps.forEach(step -> handOver(runId, flow, step, true, runVersion));
+        } finally {
+            current.restore(carriedBefore);
+        }
     }
 
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
