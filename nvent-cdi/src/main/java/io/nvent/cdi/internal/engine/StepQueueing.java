@@ -73,16 +73,22 @@ final class StepQueueing {
     void handOver(String runId, String flow, List<StepDefinition> steps, long runVersion) {
         AttemptInterception current = interception;
         if (steps.size() < 2 || !current.isActive()) {
-            steps.forEach(step -> handOver(runId, flow, step, true, runVersion));
+            handOverEach(runId, flow, steps, runVersion);   // without interceptors, the loop it always was
             return;
         }
         StepDefinition first = steps.get(0);
         Object carriedBefore = current.carry(runId, current.traceFor(new StepHandOn(runId, flow, first.name(),
                 first.role() == StepRole.ENTRY)));
         try {
-            steps.forEach(step -> handOver(runId, flow, step, true, runVersion));
+            handOverEach(runId, flow, steps, runVersion);
         } finally {
             current.restore(carriedBefore);
+        }
+    }
+
+    private void handOverEach(String runId, String flow, List<StepDefinition> steps, long runVersion) {
+        for (StepDefinition step : steps) {
+            handOver(runId, flow, step, true, runVersion);
         }
     }
 
