@@ -24,11 +24,14 @@ public interface AttemptInterceptor {
      * Captures the caller's context, to be carried with the step it hands on: called on the thread that
      * starts a run (its own start, a child's start from a step, a trigger's fire) and that hands a run's
      * step on where it was not already carrying one (an await resolved, a restart, an operator's retry).
-     * For a trace, the W3C {@code traceparent} and {@code tracestate} fields.
+     * For a trace, the W3C {@code traceparent} and {@code tracestate} fields. Where the caller has no context
+     * (a cron trigger, a timer), an interceptor may make one for the run from {@code handOn}: the run's next
+     * steps carry it.
      *
+     * @param handOn the step handed on, and whether its run starts with it
      * @return the fields to carry, small (each step's job holds them); empty (the default) for none
      */
-    default Map<String, String> capture() {
+    default Map<String, String> capture(StepHandOn handOn) {
         return Map.of();
     }
 
@@ -38,7 +41,7 @@ public interface AttemptInterceptor {
      * it right after the step's code returned or threw, on the same thread.
      *
      * @param attempt the attempt
-     * @param carried what {@link #capture()} returned where the step was handed on, on this instance or
+     * @param carried what {@link #capture(StepHandOn)} returned where the step was handed on, on this instance or
      *     another; empty if nothing was captured (or the job was queued by a release without interceptors)
      * @return the attempt's scope
      */

@@ -6,6 +6,7 @@ import io.nvent.RunStatus;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
 import java.util.List;
@@ -43,9 +44,11 @@ class AttemptInterceptorsTest {
     static final class RecordingInterceptor implements AttemptInterceptor {
         static final ThreadLocal<String> CURRENT = new ThreadLocal<>();
         final List<Opened> opened = new CopyOnWriteArrayList<>();
+        final List<StepHandOn> captured = new CopyOnWriteArrayList<>();
 
         @Override
-        public Map<String, String> capture() {
+        public Map<String, String> capture(StepHandOn handOn) {
+            captured.add(handOn);
             String current = CURRENT.get();
             return current == null ? Map.of() : Map.of("traceparent", current);
         }
@@ -79,7 +82,7 @@ class AttemptInterceptorsTest {
     /** Fails wherever it is called. */
     static final class BrokenInterceptor implements AttemptInterceptor {
         @Override
-        public Map<String, String> capture() {
+        public Map<String, String> capture(StepHandOn handOn) {
             throw new IllegalStateException("the tracer is away");
         }
 
@@ -99,6 +102,17 @@ class AttemptInterceptorsTest {
                     throw new IllegalStateException("the tracer is away");
                 }
             };
+        }
+    }
+
+    /** Its open of {@code take}'s first attempt fails with an error (an assertion, a stack overflow), not an exception. */
+    static final class ErringInterceptor implements AttemptInterceptor {
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            if (attempt.attempt() == 1 && attempt.step().equals("take")) {
+                throw new AssertionError("the tracer's own check");
+            }
+            return AttemptScope.NONE;
         }
     }
 
@@ -169,6 +183,9 @@ class AttemptInterceptorsTest {
                 assertThat(label.attempt().parentRunId()).contains(runId);
                 assertThat(label.attempt().runId()).isEqualTo(child);
             });
+            assertThat(interceptor.captured).as("captured where each run started, told which; its next steps carry it")
+                    .containsExactly(new StepHandOn(runId, "order", "take", true),
+                            new StepHandOn(child, "shipment", "label", true));
         }
     }
 
@@ -204,6 +221,21 @@ class AttemptInterceptorsTest {
                     .doesNotContain("trace");
             assertThat(traced.queue().job("order", tracedRun + ":take").orElseThrow().payload())
                     .endsWith(",\"trace\":{\"traceparent\":\"request-4\"}}");
+        }
+    }
+
+    @Test
+    void anInterceptorThatFailsWithAnErrorOnOpenFailsNoStepAndLeavesNoScopeOpenOnTheWorker() {
+        RecordingInterceptor recording = new RecordingInterceptor();
+        try (EmbeddedEngine engine = engine(true, recording, new ErringInterceptor())) {
+            String runId = startInRequest(engine, "request-5");
+            awaitCompleted(engine, runId);
+
+            assertThat(recording.of("order")).extracting(o -> o.attempt().step() + "#" + o.attempt().attempt())
+                    .as("take's attempt is not failed by the interceptor").containsExactly("take#1", "pack#1", "pack#2",
+                            "ship#1");
+            assertThat(recording.of("order")).as("a scope left open stays current on the pooled worker, where the"
+                    + " next run's capture would take it").allSatisfy(o -> assertThat(o.closed()).isTrue());
         }
     }
 }

@@ -1,15 +1,22 @@
 package io.nvent.opentelemetry;
 
+import io.nvent.AwaitAfter;
+import io.nvent.AwaitType;
 import io.nvent.FlowService;
+import io.nvent.FlowStep;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.cdi.NventBeans;
 import io.nvent.opentelemetry.internal.TracingBean;
 import io.nvent.testkit.TracedFlows;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanId;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.context.Scope;
@@ -59,11 +66,41 @@ class StepSpansTest {
         }
     }
 
+    /** A nightly run's first step, whose emit a timer releases: no span is current where its two next steps go on. */
+    @FlowStep(flow = "nightly", name = "begin", role = StepRole.ENTRY, emits = "ready")
+    @AwaitAfter(type = AwaitType.TIME, delayMs = 50)
+    public static class Begin implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("ready", input);
+            return null;
+        }
+    }
+
+    /** One of the two steps the timer's release hands on together. */
+    @FlowStep(flow = "nightly", name = "left", subscribes = "ready")
+    public static class Left implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** The other one. */
+    @FlowStep(flow = "nightly", name = "right", subscribes = "ready")
+    public static class Right implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
     private static WeldContainer container() {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
                 .addBeanClasses(NventBeans.inMemoryEngine())
                 .addBeanClasses(TracingBean.class, Telemetry.class, TracedFlows.Take.class,
-                        TracedFlows.Pack.class, TracedFlows.Ship.class, TracedFlows.Label.class)
+                        TracedFlows.Pack.class, TracedFlows.Ship.class, TracedFlows.Label.class, Begin.class,
+                        Left.class, Right.class)
                 .initialize();
     }
 
@@ -130,7 +167,7 @@ class StepSpansTest {
     }
 
     @Test
-    void aRunStartedOutsideAnySpanGivesEachAttemptATraceOfItsOwn() {
+    void aRunStartedOutsideAnySpanIsOneTraceUnderAStartSpanOfItsOwn() {
         try (WeldContainer container = container()) {
             FlowService flows = container.select(FlowService.class).get();
             TracedFlows.PACK_CALLS.set(1);
@@ -139,12 +176,37 @@ class StepSpansTest {
             await().until(() -> EXPORTED.getFinishedSpanItems().stream()
                     .anyMatch(span -> span.getName().equals("nvent.step shipment/label")));
 
-            List<SpanData> steps = EXPORTED.getFinishedSpanItems().stream()
-                    .filter(span -> span.getName().startsWith("nvent.step order/")).toList();
-            assertThat(steps).hasSize(3).extracting(SpanData::getParentSpanId)
-                    .containsOnly(io.opentelemetry.api.trace.SpanId.getInvalid());
-            assertThat(steps).extracting(SpanData::getTraceId).as("nothing was captured to carry")
-                    .doesNotHaveDuplicates();
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData start = named(spans, "nvent.start order");
+            assertThat(start.getParentSpanId()).isEqualTo(SpanId.getInvalid());
+            assertThat(start.getKind()).isEqualTo(SpanKind.PRODUCER);
+            assertThat(start.getAttributes().get(AttributeKey.stringKey("nvent.run_id"))).isEqualTo(runId);
+            assertThat(spans).extracting(SpanData::getTraceId).as("a cron or event trigger's run in one trace")
+                    .containsOnly(start.getTraceId());
+            List<SpanData> steps = spans.stream().filter(span -> span.getName().startsWith("nvent.step order/"))
+                    .toList();
+            assertThat(steps).hasSize(3).extracting(SpanData::getParentSpanId).containsOnly(start.getSpanId());
+            assertThat(named(spans, "nvent.step shipment/label").getParentSpanId())
+                    .isEqualTo(named(spans, "nvent.step order/ship").getSpanId());
+        }
+    }
+
+    @Test
+    void theStepsATimerHandsOnTogetherGoOnInOneTrace() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("nightly", Map.of());
+            awaitCompleted(flows, runId);
+            await().until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .filter(span -> span.getName().startsWith("nvent.step nightly/")).count() == 3);
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData left = named(spans, "nvent.step nightly/left");
+            SpanData right = named(spans, "nvent.step nightly/right");
+            assertThat(right.getTraceId()).as("one fan-out of the run, one trace").isEqualTo(left.getTraceId());
+            assertThat(right.getParentSpanId()).isEqualTo(left.getParentSpanId());
+            assertThat(spans).filteredOn(span -> span.getName().equals("nvent.resume nightly")).singleElement()
+                    .satisfies(resume -> assertThat(resume.getSpanId()).isEqualTo(left.getParentSpanId()));
         }
     }
 }

@@ -10,6 +10,7 @@ import io.nvent.StepRole;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -31,7 +32,7 @@ class FlowTestEnvironmentInterceptorTest {
         List<String> attempts = new CopyOnWriteArrayList<>();
         AttemptInterceptor recording = new AttemptInterceptor() {
             @Override
-            public Map<String, String> capture() {
+            public Map<String, String> capture(StepHandOn handOn) {
                 return Map.of("traceparent", "from-the-test");
             }
 

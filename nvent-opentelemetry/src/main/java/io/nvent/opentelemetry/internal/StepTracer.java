@@ -4,6 +4,7 @@ import io.nvent.opentelemetry.OpenTelemetryTracing;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
@@ -66,14 +67,32 @@ public final class StepTracer implements AttemptInterceptor {
     }
 
     @Override
-    public Map<String, String> capture() {
+    public Map<String, String> capture(StepHandOn handOn) {
         Context current = Context.current();
         if (!Span.fromContext(current).getSpanContext().isValid()) {
-            return Map.of();   // nothing to carry: the run's steps start a trace of their own
+            current = handOnSpan(handOn);
+            if (!Span.fromContext(current).getSpanContext().isValid()) {
+                return Map.of();   // a no-op OpenTelemetry: nothing to carry
+            }
         }
         Map<String, String> fields = new HashMap<>(4);
         W3C.inject(current, fields, Map::put);
         return fields;
+    }
+
+    /**
+     * A root span for a step handed on where no span is current (a cron, interval or event trigger's run, a step
+     * after a timer): ended at once, it is the parent its run's steps carry from one to the next, so that the run is
+     * one trace rather than a trace per attempt. Of kind {@link SpanKind#PRODUCER}: it hands the job on.
+     */
+    private Context handOnSpan(StepHandOn handOn) {
+        Span span = tracer.spanBuilder((handOn.runStart() ? "nvent.start " : "nvent.resume ") + handOn.flow())
+                .setNoParent().setSpanKind(SpanKind.PRODUCER)
+                .setAttribute(RUN_ID, handOn.runId()).setAttribute(FLOW, handOn.flow())
+                .setAttribute(STEP, handOn.step()).setAttribute(MESSAGING_SYSTEM, "nvent")
+                .setAttribute(MESSAGING_OPERATION, "create").startSpan();
+        span.end();
+        return Context.root().with(span);
     }
 
     @Override

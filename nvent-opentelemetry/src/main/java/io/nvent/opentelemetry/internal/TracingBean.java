@@ -3,6 +3,7 @@ package io.nvent.opentelemetry.internal;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.opentelemetry.api.GlobalOpenTelemetry;
 import io.opentelemetry.api.OpenTelemetry;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -24,8 +25,8 @@ public class TracingBean implements AttemptInterceptor {
     private volatile StepTracer tracer;
 
     @Override
-    public Map<String, String> capture() {
-        return tracer().capture();
+    public Map<String, String> capture(StepHandOn handOn) {
+        return tracer().capture(handOn);
     }
 
     @Override

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.ThrottledWarning;
 import java.time.Duration;
@@ -56,24 +57,26 @@ final class AttemptInterception {
     }
 
     /**
-     * The trace a step of {@code runId} handed on from this thread carries: the one of the step of that run this
-     * thread runs, else what the interceptors capture here.
+     * The trace the step handed on from this thread carries: the one of the step of its run this thread runs, else
+     * what the interceptors capture here for it.
      */
-    Map<String, String> traceFor(String runId) {
+    Map<String, String> traceFor(StepHandOn handOn) {
         Carried carried = CARRIED.get();
-        return carried != null && carried.runId().equals(runId) ? carried.trace() : capture();
+        return carried != null && carried.runId().equals(handOn.runId()) ? carried.trace() : capture(handOn);
     }
 
-    /** What every interceptor captures on this thread, together; empty if none captures anything. */
-    Map<String, String> capture() {
+    /** What every interceptor captures on this thread for {@code handOn}, together; empty if none captures anything. */
+    Map<String, String> capture(StepHandOn handOn) {
         Map<String, String> captured = Map.of();
         for (AttemptInterceptor interceptor : interceptors) {
             Map<String, String> fields;
             try {
-                fields = interceptor.capture();
-            } catch (RuntimeException | LinkageError failure) {
-                warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of a step handed"
-                        + " on; the step carries none from it: " + failure);
+                fields = interceptor.capture(handOn);
+            } catch (RuntimeException | Error failure) {
+                rethrowIfFatal(failure);
+                warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of step '"
+                        + handOn.step() + "' of run " + handOn.runId() + " handed on; the step carries none from it: "
+                        + failure);
                 continue;
             }
             if (fields == null || fields.isEmpty()) {
@@ -90,12 +93,12 @@ final class AttemptInterception {
     }
 
     /**
-     * Runs a step of a run on this thread, carrying its trace to the steps of the run it hands on, until it
-     * returns the token it gave ({@link #restore}).
+     * Runs a step of a run on this thread (or hands on several of them), carrying its trace to the steps of the run
+     * it hands on, until it returns the token it gave ({@link #restore}).
      */
-    Object carry(StepJob job) {
+    Object carry(String runId, Map<String, String> trace) {
         Carried before = CARRIED.get();
-        CARRIED.set(new Carried(job.runId(), job.trace()));
+        CARRIED.set(new Carried(runId, trace));
         return before;
     }
 
@@ -121,10 +124,12 @@ final class AttemptInterception {
     <T> T around(AttemptInfo attempt, Callable<T> code) throws Exception {
         Map<String, String> trace = carriedFor(attempt.runId());
         AttemptScope[] scopes = new AttemptScope[interceptors.size()];
-        for (int i = 0; i < scopes.length; i++) {
-            scopes[i] = open(interceptors.get(i), attempt, trace);
-        }
         try {
+            // Inside the try: the scopes opened before one that fails are closed all the same, or their context
+            // would stay current on this pooled worker, for the attempts of other runs it runs next.
+            for (int i = 0; i < scopes.length; i++) {
+                scopes[i] = open(interceptors.get(i), attempt, trace);
+            }
             return code.call();
         } catch (Exception | Error failure) {
             for (int i = scopes.length - 1; i >= 0; i--) {
@@ -132,9 +137,19 @@ final class AttemptInterception {
             }
             throw failure;
         } finally {
-            for (int i = scopes.length - 1; i >= 0; i--) {
-                close(scopes[i], attempt);
-            }
+            closeFrom(scopes, scopes.length - 1, attempt);
+        }
+    }
+
+    /** Closes the scopes from {@code index} down, each also when one closed after it threw what is not caught. */
+    private void closeFrom(AttemptScope[] scopes, int index, AttemptInfo attempt) {
+        if (index < 0) {
+            return;
+        }
+        try {
+            close(scopes[index], attempt);
+        } finally {
+            closeFrom(scopes, index - 1, attempt);
         }
     }
 
@@ -142,7 +157,8 @@ final class AttemptInterception {
         try {
             AttemptScope scope = interceptor.open(attempt, trace);
             return scope == null ? AttemptScope.NONE : scope;
-        } catch (RuntimeException | LinkageError failure) {
+        } catch (RuntimeException | Error failure) {
+            rethrowIfFatal(failure);
             warn("NVENT-0424 attempt interceptor " + interceptor + " failed to open the scope of " + describe(attempt)
                     + "; the step runs without it: " + failure);
             return AttemptScope.NONE;
@@ -150,20 +166,38 @@ final class AttemptInterception {
     }
 
     private void tellFailed(AttemptScope scope, Throwable failure, AttemptInfo attempt) {
+        if (scope == null) {
+            return;   // not opened: the failure is an interceptor's own, before the step's code
+        }
         try {
             scope.failed(failure);
-        } catch (RuntimeException | LinkageError own) {
+        } catch (RuntimeException | Error own) {
+            rethrowIfFatal(own);
             warn("NVENT-0425 attempt scope " + scope + " failed to record the failure of " + describe(attempt)
                     + "; the step's failure stands: " + own);
         }
     }
 
     private void close(AttemptScope scope, AttemptInfo attempt) {
+        if (scope == null) {
+            return;
+        }
         try {
             scope.close();
-        } catch (RuntimeException | LinkageError own) {
+        } catch (RuntimeException | Error own) {
+            rethrowIfFatal(own);
             warn("NVENT-0426 attempt scope " + scope + " failed to close after " + describe(attempt)
                     + "; the attempt's outcome stands: " + own);
+        }
+    }
+
+    /**
+     * An interceptor's error (an assertion, a stack overflow, a class missing) is its own and fails no step; the
+     * machine's (out of memory) is everyone's.
+     */
+    private static void rethrowIfFatal(Throwable failure) {
+        if (failure instanceof VirtualMachineError fatal && !(failure instanceof StackOverflowError)) {
+            throw fatal;
         }
     }
 

@@ -73,9 +73,7 @@ final class ChangeFollowUp {
                     pending.failedAwait.position(), pending.failure, clock.instant());
         }
         awaitResolution.saveAwaits(pending.awaits);
-        for (StepDefinition step : pending.ready) {
-            queueing.handOver(change.run().runId(), flow, step, true, change.run().version());
-        }
+        queueing.handOver(change.run().runId(), flow, pending.ready, change.run().version());
         for (Emission emission : pending.released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
                 deliverEvent(emission.event(), emission.payloadJson());

@@ -1,10 +1,13 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.StepDefinition;
+import io.nvent.StepRole;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Duration;
+import java.util.List;
 import java.util.OptionalLong;
 
 /**
@@ -48,7 +51,7 @@ final class StepQueueing {
      */
     void handOver(String runId, String flow, StepDefinition step, boolean continuesRun, long runVersion) {
         String jobId = StepJob.jobId(runId, step.name());
-        JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion))), step,
+        JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step), step,
                 jobId, continuesRun);
         if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
             return;
@@ -62,6 +65,33 @@ final class StepQueueing {
         });
     }
 
+    /**
+     * Hands over the steps a change of a run made ready, as they continue it. Handed on where no step of the run
+     * carries a trace (a timer or another run's event resolved an await), they carry one capture: a fan-out of the
+     * run is one trace, not one per step.
+     */
+    void handOver(String runId, String flow, List<StepDefinition> steps, long runVersion) {
+        AttemptInterception current = interception;
+        if (steps.size() < 2 || !current.isActive()) {
+            handOverEach(runId, flow, steps, runVersion);   // without interceptors, the loop it always was
+            return;
+        }
+        StepDefinition first = steps.get(0);
+        Object carriedBefore = current.carry(runId, current.traceFor(new StepHandOn(runId, flow, first.name(),
+                first.role() == StepRole.ENTRY)));
+        try {
+            handOverEach(runId, flow, steps, runVersion);
+        } finally {
+            current.restore(carriedBefore);
+        }
+    }
+
+    private void handOverEach(String runId, String flow, List<StepDefinition> steps, long runVersion) {
+        for (StepDefinition step : steps) {
+            handOver(runId, flow, step, true, runVersion);
+        }
+    }
+
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
     void enqueue(String runId, String flow, StepDefinition step, String jobId) {
         enqueue(runId, flow, step, jobId, 0);
@@ -73,13 +103,14 @@ final class StepQueueing {
      */
     void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
         queue.enqueue(stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.empty())
-                .afterAttempts(attemptsBefore)), step, jobId, true));
+                .afterAttempts(attemptsBefore), step), step, jobId, true));
     }
 
     /** The job carrying the trace its step is handed on with, if any interceptor is registered. */
-    private StepJob traced(StepJob job) {
+    private StepJob traced(StepJob job, StepDefinition step) {
         AttemptInterception current = interception;
-        return current.isActive() ? job.withTrace(current.traceFor(job.runId())) : job;
+        return current.isActive() ? job.withTrace(current.traceFor(new StepHandOn(job.runId(), job.flow(), job.step(),
+                step.role() == StepRole.ENTRY))) : job;
     }
 
     static JobRequest stepJob(StepJob ref, StepDefinition step, String jobId, boolean continuesRun) {

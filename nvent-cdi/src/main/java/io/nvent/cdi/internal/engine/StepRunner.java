@@ -451,7 +451,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         // The steps of this run it hands on carry its trace; what it starts otherwise captures its own.
-        Object carriedBefore = interception.carry(ref);
+        Object carriedBefore = interception.carry(ref.runId(), ref.trace());
         try {
             execute(ref, job);
         } finally {
