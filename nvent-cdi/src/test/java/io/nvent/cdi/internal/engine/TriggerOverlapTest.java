@@ -8,6 +8,8 @@ import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -214,6 +216,22 @@ class TriggerOverlapTest {
                 assertThat(entry.type()).isEqualTo("trigger.skipped");
                 assertThat(entry.data()).contains("\"runUnderWay\":\"" + first + "\"", "\"scheduledAt\":\"b\"");
             });
+            GATES.computeIfAbsent("a", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aSendersRetryOfAFireWithItsKeyGetsTheRunItStartedRatherThanBeingSkippedByIt() {
+        try (EngineHarness h = new EngineHarness(new Export())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            StartedRun first = h.triggers.fire("by-hand", "{\"scheduledAt\":\"a\"}", StartOptions.idempotent("delivery-1"))
+                    .get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> STARTED.contains("a"));
+
+            assertThat(h.triggers.fire("by-hand", "{\"scheduledAt\":\"a\"}", StartOptions.idempotent("delivery-1")))
+                    .as("the webhook's redelivery of the same call").containsExactly(new StartedRun(first.runId(), false));
+            assertThat(h.triggers.history("by-hand", 10)).extracting(TriggerEvent::type).doesNotContain("trigger.skipped");
             GATES.computeIfAbsent("a", t -> new CountDownLatch(1)).countDown();
         }
     }
