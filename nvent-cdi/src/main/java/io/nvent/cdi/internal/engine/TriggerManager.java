@@ -1250,8 +1250,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
-        // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks.
-        if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec)) {
+        // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks. A
+        // retry of a keyed fire gets the runs it started (and starts those it failed to), whatever is under way.
+        if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec) && !retried(spec, keyed, published)) {
             String fire = fireInWords(spec, payloadJson, byName);
             Optional<String> underWay = overlaps.skippedFor(spec, keyed.concurrencyKey().orElseThrow(), fire);
             if (underWay.isPresent()) {
@@ -1358,6 +1359,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+    }
+
+    /** Whether the fire repeats a keyed one (a sender's retry, a publish's) that started a run of the trigger. */
+    private boolean retried(TriggerSpec spec, StartOptions keyed, Optional<PublishKey> published) {
+        return (keyed.idempotencyKey().isPresent() || published.isPresent()) && spec.flows().stream()
+                .anyMatch(flow -> engine.startedByEarlierFire(flow, spec.name(), keyed, published));
     }
 
     /**
