@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.Backfill;
+import io.nvent.ConcurrentRunModificationException;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
@@ -19,11 +20,14 @@ import io.nvent.TriggerType;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -165,6 +169,42 @@ class TriggerOverlapTest {
                     .get(0).data()).contains("overlap: canceled by tick " + tick(h, 2) + " of trigger nightly");
             awaitStarted(tick(h, 2));
             assertThat(skipped(h)).isEmpty();
+        }
+    }
+
+    /** A run store on which the cancel of one run fails, as when others keep changing it. */
+    static final class RefusingToChange extends MemoryFlowStore {
+        volatile String refused = "";
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (runId.equals(refused)) {
+                throw new ConcurrentRunModificationException(runId, 10);
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    @Test
+    void cancelOtherStartsTheTicksRunOnceAndSaysSoWhenTheRunUnderWayCannotBeCanceled() {
+        RefusingToChange runs = new RefusingToChange();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerOverlaps.class);
+             EngineHarness h = new EngineHarness(runs, new MemorySchedulingStore(), "instance-a", new Export())) {
+            createExport(h, Overlap.CANCEL_OTHER);
+            RunInfo first = fireTick(h, tick(h, 1)).get(0);
+            awaitStarted(tick(h, 1));
+            runs.refused = first.runId();
+
+            List<RunInfo> second = fireTick(h, tick(h, 2));
+            runs.refused = "";
+
+            assertThat(second).as("the tick is not lost with the cancel").hasSize(1);
+            assertThat(h.triggers.history("nightly", 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(log.messagesContaining("NVENT-0446")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("trigger nightly could not cancel run " + first.runId() + " under way for tick "
+                            + tick(h, 2), "ConcurrentRunModificationException"));
+            letEnd(h, tick(h, 1), first.runId());
+            awaitStarted(tick(h, 2));
         }
     }
 
