@@ -81,12 +81,28 @@ final class TriggerOverlaps {
 
     private void cancel(TriggerSpec spec, List<String> underWay, String fire) {
         String reason = "overlap: canceled by " + fire + " of trigger " + spec.name();
-        List<String> canceled = underWay.stream().filter(run -> engine.cancelBecause(run, reason)).toList();
+        List<String> canceled = underWay.stream().filter(run -> canceled(spec, run, reason, fire)).toList();
         if (!canceled.isEmpty()) {
             line(spec.name()).add(canceled.size(), times -> "NVENT-0406 trigger " + spec.name() + " canceled run"
                     + (canceled.size() == 1 ? " " : "s ") + String.join(", ", canceled) + " under way for " + fire
                     + " (overlap cancel-other)" + (times > canceled.size() ? "; " + times + " runs canceled so since the"
                     + " last such line" : "") + " (logged at most once a minute per trigger)");
+        }
+    }
+
+    /**
+     * Cancels a run under way, unless it ended meanwhile. A cancel that fails (others changing the run, the store away)
+     * is logged and the fire starts its run all the same: it waits for the key while that run holds it, and a tick
+     * claimed and then not fired would be lost.
+     */
+    private boolean canceled(TriggerSpec spec, String runId, String reason, String fire) {
+        try {
+            return engine.cancelBecause(runId, reason);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0446 trigger " + spec.name() + " could not cancel run " + runId
+                    + " under way for " + fire + " (overlap cancel-other): " + e + "; the fire starts its run, which"
+                    + " waits its turn behind that run (cancel it by hand if it should not finish)");
+            return false;
         }
     }
 
