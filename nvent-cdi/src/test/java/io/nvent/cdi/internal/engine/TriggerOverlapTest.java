@@ -25,6 +25,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -32,6 +33,10 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -257,6 +262,38 @@ class TriggerOverlapTest {
                 assertThat(entry.data()).contains("\"runUnderWay\":\"" + first + "\"", "\"scheduledAt\":\"b\"");
             });
             GATES.computeIfAbsent("a", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void firesOfASkippingTriggerAtTheSameMomentOnOneInstanceStartOneRun() throws Exception {
+        try (EngineHarness h = new EngineHarness(new Export())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            int callers = 8;
+            CyclicBarrier together = new CyclicBarrier(callers);
+            ExecutorService pool = Executors.newFixedThreadPool(callers);
+            try {
+                List<Future<List<String>>> fires = new ArrayList<>();
+                for (int caller = 0; caller < callers; caller++) {
+                    fires.add(pool.submit(() -> {
+                        together.await(10, TimeUnit.SECONDS);
+                        return h.triggers.fire("by-hand", "{\"scheduledAt\":\"c\"}");
+                    }));
+                }
+                List<String> started = new ArrayList<>();
+                for (Future<List<String>> fire : fires) {
+                    started.addAll(fire.get(10, TimeUnit.SECONDS));
+                }
+
+                assertThat(started).as("a webhook's concurrent calls and a tick at once, say").hasSize(1);
+                assertThat(runs(h)).hasSize(1);
+                assertThat(h.triggers.history("by-hand", 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                        .hasSize(callers - 1);
+            } finally {
+                GATES.computeIfAbsent("c", t -> new CountDownLatch(1)).countDown();
+                pool.shutdownNow();
+            }
         }
     }
 
