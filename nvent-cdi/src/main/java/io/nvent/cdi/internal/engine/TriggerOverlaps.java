@@ -7,6 +7,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.internal.ThrottledWarning;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,21 @@ final class TriggerOverlaps {
     /** Per trigger, its lines of skipped or canceling fires, at most one per {@link #LOG_INTERVAL}. */
     private final Map<String, ThrottledWarning> lines = new ConcurrentHashMap<>();
 
+    /** The locks the fires of a key on this instance take turns on, a key's by its hash. */
+    private final Object[] turns = new Object[64];
+
     TriggerOverlaps(FlowEngine engine, SchedulingStore store) {
         this.engine = engine;
         this.store = store;
+        Arrays.setAll(turns, i -> new Object());
+    }
+
+    /**
+     * The lock a fire of the key holds from its decision until its runs are stored: across instances, two fires
+     * reading at the same moment may still both start, the second then waiting for the key.
+     */
+    Object turnOf(String key) {
+        return turns[Math.floorMod(key.hashCode(), turns.length)];
     }
 
     /** Whether a fire of the trigger asks what is under way: a fire on time under a policy that skips or cancels. */
