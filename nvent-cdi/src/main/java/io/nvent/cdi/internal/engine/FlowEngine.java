@@ -711,8 +711,7 @@ public final class FlowEngine implements FlowService {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
-        Optional<StartKey> key = published.map(publish -> StartKey.published(publish, trigger))
-                .or(() -> options.idempotencyKey().map(given -> StartKey.trigger(trigger, given)));
+        Optional<StartKey> key = triggerStartKey(trigger, options, published);
         if (key.isPresent()) {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
@@ -723,6 +722,24 @@ public final class FlowEngine implements FlowService {
         return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
                 options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
+    }
+
+    /** The key a trigger's fire starts its run of a flow once with: the publish's, else the sender's; empty for none. */
+    private static Optional<StartKey> triggerStartKey(String trigger, StartOptions options,
+                                                      Optional<EventTriggers.PublishKey> published) {
+        return published.map(publish -> StartKey.published(publish, trigger))
+                .or(() -> options.idempotencyKey().map(given -> StartKey.trigger(trigger, given)));
+    }
+
+    /**
+     * Whether an earlier fire with this fire's key (a sender's retry, a publish's) started a run of the flow that is
+     * still stored: {@link #startFromTrigger} would hand that run back, so the trigger's overlap policy must not count
+     * it against the fire.
+     */
+    boolean startedByEarlierFire(String flowName, String trigger, StartOptions options,
+                                 Optional<EventTriggers.PublishKey> published) {
+        return triggerStartKey(trigger, options, published)
+                .flatMap(key -> runHoldingKey(storedKey(flowName, key.seed()))).isPresent();
     }
 
     /**

@@ -1250,15 +1250,28 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
-        // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks.
-        if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec)) {
-            String fire = fireInWords(spec, payloadJson, byName);
-            Optional<String> underWay = overlaps.skippedFor(spec, keyed.concurrencyKey().orElseThrow(), fire);
-            if (underWay.isPresent()) {
-                recordSkipped(spec, now, payloadJson, underWay.get(), fire);
-                return new Fire(List.of(), List.of(), List.of());
+        // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks. A
+        // retry of a keyed fire gets the runs it started (and starts those it failed to), whatever is under way.
+        if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec) && !retried(spec, keyed, published)) {
+            String key = keyed.concurrencyKey().orElseThrow();
+            // The fires of a key on this instance decide one after the other, each seeing the runs of the one before
+            // (they wait for the key from their start): a webhook's concurrent calls start one run, not several.
+            synchronized (overlaps.turnOf(key)) {
+                String fire = fireInWords(spec, payloadJson, byName);
+                Optional<String> underWay = overlaps.skippedFor(spec, key, fire);
+                if (underWay.isPresent()) {
+                    recordSkipped(spec, now, payloadJson, underWay.get(), fire);
+                    return new Fire(List.of(), List.of(), List.of());
+                }
+                return startFlows(spec, payloadJson, keyed, byName, missed, published, now);
             }
         }
+        return startFlows(spec, payloadJson, keyed, byName, missed, published, now);
+    }
+
+    /** Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}). */
+    private Fire startFlows(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
+                            Optional<? extends LateTick> missed, Optional<PublishKey> published, Instant now) {
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
@@ -1358,6 +1371,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
         history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+    }
+
+    /** Whether the fire repeats a keyed one (a sender's retry, a publish's) that started a run of the trigger. */
+    private boolean retried(TriggerSpec spec, StartOptions keyed, Optional<PublishKey> published) {
+        return (keyed.idempotencyKey().isPresent() || published.isPresent()) && spec.flows().stream()
+                .anyMatch(flow -> engine.startedByEarlierFire(flow, spec.name(), keyed, published));
     }
 
     /**

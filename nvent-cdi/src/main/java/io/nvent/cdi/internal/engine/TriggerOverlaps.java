@@ -7,6 +7,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.internal.ThrottledWarning;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -32,9 +33,21 @@ final class TriggerOverlaps {
     /** Per trigger, its lines of skipped or canceling fires, at most one per {@link #LOG_INTERVAL}. */
     private final Map<String, ThrottledWarning> lines = new ConcurrentHashMap<>();
 
+    /** The locks the fires of a key on this instance take turns on, a key's by its hash. */
+    private final Object[] turns = new Object[64];
+
     TriggerOverlaps(FlowEngine engine, SchedulingStore store) {
         this.engine = engine;
         this.store = store;
+        Arrays.setAll(turns, i -> new Object());
+    }
+
+    /**
+     * The lock a fire of the key holds from its decision until its runs are stored: across instances, two fires
+     * reading at the same moment may still both start, the second then waiting for the key.
+     */
+    Object turnOf(String key) {
+        return turns[Math.floorMod(key.hashCode(), turns.length)];
     }
 
     /** Whether a fire of the trigger asks what is under way: a fire on time under a policy that skips or cancels. */
@@ -81,12 +94,28 @@ final class TriggerOverlaps {
 
     private void cancel(TriggerSpec spec, List<String> underWay, String fire) {
         String reason = "overlap: canceled by " + fire + " of trigger " + spec.name();
-        List<String> canceled = underWay.stream().filter(run -> engine.cancelBecause(run, reason)).toList();
+        List<String> canceled = underWay.stream().filter(run -> canceled(spec, run, reason, fire)).toList();
         if (!canceled.isEmpty()) {
             line(spec.name()).add(canceled.size(), times -> "NVENT-0406 trigger " + spec.name() + " canceled run"
                     + (canceled.size() == 1 ? " " : "s ") + String.join(", ", canceled) + " under way for " + fire
                     + " (overlap cancel-other)" + (times > canceled.size() ? "; " + times + " runs canceled so since the"
                     + " last such line" : "") + " (logged at most once a minute per trigger)");
+        }
+    }
+
+    /**
+     * Cancels a run under way, unless it ended meanwhile. A cancel that fails (others changing the run, the store away)
+     * is logged and the fire starts its run all the same: it waits for the key while that run holds it, and a tick
+     * claimed and then not fired would be lost.
+     */
+    private boolean canceled(TriggerSpec spec, String runId, String reason, String fire) {
+        try {
+            return engine.cancelBecause(runId, reason);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0446 trigger " + spec.name() + " could not cancel run " + runId
+                    + " under way for " + fire + " (overlap cancel-other): " + e + "; the fire starts its run, which"
+                    + " waits its turn behind that run (cancel it by hand if it should not finish)");
+            return false;
         }
     }
 

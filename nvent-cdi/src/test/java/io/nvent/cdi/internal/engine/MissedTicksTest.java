@@ -346,6 +346,24 @@ class MissedTicksTest {
     }
 
     @Test
+    void aTickThatFellWhileTheScheduleWasDisabledIsNoMissedOneThoughManySkippedTicksFollowedTheEnable() {
+        Sync sync = new Sync();
+        EngineHarness before = disabledFrom1000To1012(sync);
+        // A fast schedule under overlap skip whose run outlasted many ticks: their entries hide the enable.
+        for (int second = 0; second < 25; second++) {
+            before.scheduling.appendTriggerEvent("every-5-minutes", TriggerManager.SKIPPED,
+                    at("10:12:00").plusSeconds(second + 1), "{\"reason\":\"overlap\",\"overlap\":\"skip\"}");
+        }
+        before.close();
+        try (EngineHarness after = EngineHarness.startingAt(at("10:14:00"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+
+            assertThat(runsOf(after, "sync")).as("10:05 and 10:10 fell before it was enabled at 10:12, the 25"
+                    + " skipped ticks after").isEmpty();
+        }
+    }
+
+    @Test
     void aDeploymentThatChangesTheScheduleFiresNoTickFromBeforeIt() {
         EngineHarness before = ranUntil1005(new Sync());
         try (EngineHarness after = EngineHarness.startingAt(at("10:21:00"), before, "instance-a",

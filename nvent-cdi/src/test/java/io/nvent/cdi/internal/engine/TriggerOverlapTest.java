@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.Backfill;
+import io.nvent.ConcurrentRunModificationException;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
@@ -8,6 +9,8 @@ import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -17,15 +20,23 @@ import io.nvent.TriggerType;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.StoredChange;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -166,6 +177,42 @@ class TriggerOverlapTest {
         }
     }
 
+    /** A run store on which the cancel of one run fails, as when others keep changing it. */
+    static final class RefusingToChange extends MemoryFlowStore {
+        volatile String refused = "";
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (runId.equals(refused)) {
+                throw new ConcurrentRunModificationException(runId, 10);
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    @Test
+    void cancelOtherStartsTheTicksRunOnceAndSaysSoWhenTheRunUnderWayCannotBeCanceled() {
+        RefusingToChange runs = new RefusingToChange();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerOverlaps.class);
+             EngineHarness h = new EngineHarness(runs, new MemorySchedulingStore(), "instance-a", new Export())) {
+            createExport(h, Overlap.CANCEL_OTHER);
+            RunInfo first = fireTick(h, tick(h, 1)).get(0);
+            awaitStarted(tick(h, 1));
+            runs.refused = first.runId();
+
+            List<RunInfo> second = fireTick(h, tick(h, 2));
+            runs.refused = "";
+
+            assertThat(second).as("the tick is not lost with the cancel").hasSize(1);
+            assertThat(h.triggers.history("nightly", 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(log.messagesContaining("NVENT-0446")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("trigger nightly could not cancel run " + first.runId() + " under way for tick "
+                            + tick(h, 2), "ConcurrentRunModificationException"));
+            letEnd(h, tick(h, 1), first.runId());
+            awaitStarted(tick(h, 2));
+        }
+    }
+
     @Test
     void allowAllStartsEachTicksRunBesideTheRunsUnderWayAsBefore() {
         try (EngineHarness h = new EngineHarness(new Export())) {
@@ -214,6 +261,54 @@ class TriggerOverlapTest {
                 assertThat(entry.type()).isEqualTo("trigger.skipped");
                 assertThat(entry.data()).contains("\"runUnderWay\":\"" + first + "\"", "\"scheduledAt\":\"b\"");
             });
+            GATES.computeIfAbsent("a", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void firesOfASkippingTriggerAtTheSameMomentOnOneInstanceStartOneRun() throws Exception {
+        try (EngineHarness h = new EngineHarness(new Export())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            int callers = 8;
+            CyclicBarrier together = new CyclicBarrier(callers);
+            ExecutorService pool = Executors.newFixedThreadPool(callers);
+            try {
+                List<Future<List<String>>> fires = new ArrayList<>();
+                for (int caller = 0; caller < callers; caller++) {
+                    fires.add(pool.submit(() -> {
+                        together.await(10, TimeUnit.SECONDS);
+                        return h.triggers.fire("by-hand", "{\"scheduledAt\":\"c\"}");
+                    }));
+                }
+                List<String> started = new ArrayList<>();
+                for (Future<List<String>> fire : fires) {
+                    started.addAll(fire.get(10, TimeUnit.SECONDS));
+                }
+
+                assertThat(started).as("a webhook's concurrent calls and a tick at once, say").hasSize(1);
+                assertThat(runs(h)).hasSize(1);
+                assertThat(h.triggers.history("by-hand", 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                        .hasSize(callers - 1);
+            } finally {
+                GATES.computeIfAbsent("c", t -> new CountDownLatch(1)).countDown();
+                pool.shutdownNow();
+            }
+        }
+    }
+
+    @Test
+    void aSendersRetryOfAFireWithItsKeyGetsTheRunItStartedRatherThanBeingSkippedByIt() {
+        try (EngineHarness h = new EngineHarness(new Export())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            StartedRun first = h.triggers.fire("by-hand", "{\"scheduledAt\":\"a\"}", StartOptions.idempotent("delivery-1"))
+                    .get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> STARTED.contains("a"));
+
+            assertThat(h.triggers.fire("by-hand", "{\"scheduledAt\":\"a\"}", StartOptions.idempotent("delivery-1")))
+                    .as("the webhook's redelivery of the same call").containsExactly(new StartedRun(first.runId(), false));
+            assertThat(h.triggers.history("by-hand", 10)).extracting(TriggerEvent::type).doesNotContain("trigger.skipped");
             GATES.computeIfAbsent("a", t -> new CountDownLatch(1)).countDown();
         }
     }

@@ -586,7 +586,6 @@ public class TriggersResource {
         }
     }
 
-    /** A trigger's run timeout as a body gives it, refused naming the field (400) where the spec would refuse it. */
     /** An overlap policy by its wire name or constant's name, refused naming the field and what it may be. */
     private static Overlap overlap(String value) {
         return Overlap.ofWireName(value).orElseThrow(() -> new IllegalArgumentException("NVENT-0715 \"overlap\" must be"
@@ -594,6 +593,7 @@ public class TriggersResource {
                 + " was \"" + value + "\""));
     }
 
+    /** A trigger's run timeout as a body gives it, refused naming the field (400) where the spec would refuse it. */
     private static Duration runTimeout(String name, String value) {
         Duration parsed = parsedDuration("runTimeout", value, "\"PT2H\" or \"P2D\"");
         try {
