@@ -90,6 +90,11 @@ class QueueWorkersTest {
     }
 
     @Test
+    void aNegativeGlobalConcurrencyIsRefusedNamingTheSmallestValueAllowedThere() {
+        assertInvalid(Map.of("nvent.queue.concurrency", "-1"), "nvent.queue.concurrency must be at least 1, was -1");
+    }
+
+    @Test
     void workersGivenToAQueueTheListLeavesAreRefusedAsAContradiction() {
         assertInvalid(Map.of("nvent.queues.exclude", "render", "nvent.queue.render.concurrency", "2"),
                 "NVENT-0439 configuration key nvent.queue.render.concurrency gives queue render 2 workers on this"

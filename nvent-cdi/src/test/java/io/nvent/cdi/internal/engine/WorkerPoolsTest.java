@@ -104,38 +104,39 @@ class WorkerPoolsTest {
         }
     }
 
-    /** Fails its first attempt; its retry is due an hour later. */
-    @FlowStep(flow = "proof", name = "proof", role = StepRole.ENTRY, queue = "render", maxAttempts = 2,
-            backoffDelayMs = 3_600_000, retryJitter = 0)
-    static class Proof extends PosterStep {
-        Proof(String instance) {
+    /** A step that records its instance and fails the first time it runs, on whichever instance. */
+    abstract static class FailsFirstTime extends PosterStep {
+        private final AtomicInteger runs;
+
+        FailsFirstTime(String instance, AtomicInteger runs) {
             super(instance);
+            this.runs = runs;
         }
 
         @Override
         public Void execute(Object input, StepContext ctx) {
             super.execute(input, ctx);
-            if (PROOFS.incrementAndGet() == 1) {
-                throw new IllegalStateException("the plate is not ready");
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException(getClass().getSimpleName() + " fails the first time");
             }
             return null;
         }
     }
 
-    /** Fails its only attempt the first time. */
-    @FlowStep(flow = "stamp", name = "stamp", role = StepRole.ENTRY, queue = "render", maxAttempts = 1)
-    static class Stamp extends PosterStep {
-        Stamp(String instance) {
-            super(instance);
+    /** Its retry is due an hour after its first attempt failed. */
+    @FlowStep(flow = "proof", name = "proof", role = StepRole.ENTRY, queue = "render", maxAttempts = 2,
+            backoffDelayMs = 3_600_000, retryJitter = 0)
+    static class Proof extends FailsFirstTime {
+        Proof(String instance) {
+            super(instance, PROOFS);
         }
+    }
 
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            super.execute(input, ctx);
-            if (STAMPS.incrementAndGet() == 1) {
-                throw new IllegalStateException("out of ink");
-            }
-            return null;
+    /** Its only attempt failing, it is dead until an operator retries it. */
+    @FlowStep(flow = "stamp", name = "stamp", role = StepRole.ENTRY, queue = "render", maxAttempts = 1)
+    static class Stamp extends FailsFirstTime {
+        Stamp(String instance) {
+            super(instance, STAMPS);
         }
     }
 
