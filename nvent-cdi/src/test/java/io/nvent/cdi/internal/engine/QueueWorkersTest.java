@@ -64,6 +64,14 @@ class QueueWorkersTest {
     }
 
     @Test
+    void aQueueTheIncludeListNamesWithConcurrencyZeroIsDrainedOffThisInstanceAndAnEmptyListTakesEveryQueue() {
+        assertThat(valid(Map.of("nvent.queues.include", "render,mail", "nvent.queue.render.concurrency", "0"))
+                .workers()).containsExactlyInAnyOrderEntriesOf(Map.of("order", 0, "render", 0, "mail", 4));
+        assertThat(valid(Map.of("nvent.queues.include", " ")).workers()).as("no setting at all")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("order", 4, "render", 4, "mail", 4));
+    }
+
+    @Test
     void anExcludeListLeavesTheQueuesItNames() {
         QueueWorkers workers = valid(Map.of("nvent.queues.exclude", "render,mail"));
 
