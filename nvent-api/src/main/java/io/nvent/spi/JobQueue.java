@@ -95,9 +95,10 @@ public interface JobQueue {
      * <p>With {@code concurrency} 0 this instance takes no job of the queue (a worker pool on other
      * instances does): the adapter knows the queue as it would with workers (lists, counts, pauses,
      * retries and redrives its jobs, takes enqueues to it) but starts no worker, and
-     * {@link #continueWith} takes none of its jobs here. An adapter written before that may refuse
-     * 0 with an {@link IllegalArgumentException}; the engine then leaves the queue unregistered here
-     * (since 0.2).
+     * {@link #continueWith} takes none of its jobs here; workers registered for the queue before, on
+     * the same adapter (engines of one process sharing it), keep running. An adapter written before 0
+     * was allowed may refuse it with an {@link IllegalArgumentException}; the engine then leaves the
+     * queue unregistered here (since 0.2).
      *
      * @param queue queue name
      * @param concurrency maximum attempts executing at once on this instance (&ge; 0)

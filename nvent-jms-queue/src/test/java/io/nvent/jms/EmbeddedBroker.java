@@ -101,6 +101,18 @@ final class EmbeddedBroker implements AutoCloseable {
                 .until(() -> server.getActiveMQServer().getPagingManager().isDiskFull() == full);
     }
 
+    /**
+     * The consumers that receive from a queue now, browsers left out: one that never receives holds the
+     * messages the broker pushed to it (its consumer window) away from every other consumer.
+     */
+    long receivingConsumersOf(String queueName) {
+        org.apache.activemq.artemis.core.server.Queue found = server.getActiveMQServer().locateQueue(queueName);
+        return found == null ? 0 : found.getConsumers().stream()
+                .filter(consumer -> !(consumer instanceof org.apache.activemq.artemis.core.server.ServerConsumer server
+                        && server.isBrowseOnly()))
+                .count();
+    }
+
     static Configuration configuration(Path dataDir, String acceptorUrl) throws Exception {
         Configuration config = new ConfigurationImpl()
                 .setName("nvent-test-broker")

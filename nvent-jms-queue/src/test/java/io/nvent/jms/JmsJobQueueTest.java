@@ -110,12 +110,16 @@ class JmsJobQueueTest {
         await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
                 .until(() -> webHandler.started.isEmpty() && web.counts(queue).waiting() == 1);
         assertThat(web.queues()).as("known all the same").contains(queue);
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        assertThat(broker.receivingConsumersOf(onBroker)).as("none to hold the queue's messages from other nodes"
+                + " (this test's factory takes none ahead, as Artemis's default consumer window would)").isZero();
 
         JmsJobQueue gpu = node();
         Recorder gpuHandler = new Recorder(false);
         gpu.registerWorker(queue, 1, gpuHandler);
         await().atMost(Duration.ofSeconds(10)).until(() -> gpuHandler.started.size() == 1);
         assertThat(webHandler.started).isEmpty();
+        assertThat(broker.receivingConsumersOf(onBroker)).as("the worker of the node that takes it").isOne();
     }
 
     @Test

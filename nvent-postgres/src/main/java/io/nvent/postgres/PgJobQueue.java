@@ -302,9 +302,12 @@ public final class PgJobQueue implements JobQueue {
         }
         store.knowQueue(queue);
         if (concurrency == 0) {
+            // As the memory and JMS queues do: engines of one process sharing this adapter each take their own
+            // queues, whichever starts first; one that leaves a queue must not stop, nor fail on, the other's workers.
             if (workers.containsKey(queue)) {
-                throw new IllegalStateException("NVENT-0850 queue " + queue + " already has workers on instance "
-                        + instanceId + "; a registration without workers cannot stop them");
+                LOG.log(Level.INFO, "NVENT-0852 queue " + queue + " keeps the workers registered before on instance "
+                        + instanceId + ": a registration without workers (concurrency 0) leaves them running");
+                return;
             }
             LOG.log(Level.INFO, "NVENT-0851 no workers of queue " + queue + " on instance " + instanceId
                     + " (concurrency 0): its jobs wait for the instances that take it");

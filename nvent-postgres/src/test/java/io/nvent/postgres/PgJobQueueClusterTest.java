@@ -245,6 +245,20 @@ class PgJobQueueClusterTest {
     }
 
     @Test
+    void a_registration_without_workers_after_one_with_workers_on_the_same_queue_object_leaves_those_workers_running() {
+        // Two engines of one process sharing the adapter: the one that leaves the queue starts after the other.
+        PgJobQueue shared = instance(dataSource, options());
+        List<String> ran = new CopyOnWriteArrayList<>();
+        shared.registerWorker(queue, 1, handler(job -> ran.add(job.jobId())));
+
+        shared.registerWorker(queue, 0, handler(job -> ran.add("left:" + job.jobId())));
+        shared.enqueue(JobRequest.of(queue, "render-1", "work", "{}"));
+
+        await().atMost(PATIENCE).until(() -> ran.contains("render-1"));
+        assertThat(ran).containsExactly("render-1");
+    }
+
+    @Test
     void a_queue_paused_on_one_instance_starts_nothing_on_any_instance_until_resumed() {
         PgJobQueue a = instance(dataSource, options());
         PgJobQueue b = instance(dataSource, options());

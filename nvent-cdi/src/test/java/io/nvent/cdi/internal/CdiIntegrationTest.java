@@ -396,14 +396,14 @@ class CdiIntegrationTest {
         }
     }
 
-    @Test
-    void aMisspeltSettingIsReportedAtStartWithTheNameItProbablyMeant() {
-        java.util.List<java.util.logging.LogRecord> warnings = new java.util.concurrent.CopyOnWriteArrayList<>();
+    /** What the engine logs while a container with these system properties starts. */
+    private static java.util.List<java.util.logging.LogRecord> engineLogOfStart(Map<String, String> properties) {
+        java.util.List<java.util.logging.LogRecord> entries = new java.util.concurrent.CopyOnWriteArrayList<>();
         java.util.logging.Logger engineLog = java.util.logging.Logger.getLogger(EngineBean.class.getName());
         java.util.logging.Handler collector = new java.util.logging.Handler() {
             @Override
             public void publish(java.util.logging.LogRecord entry) {
-                warnings.add(entry);
+                entries.add(entry);
             }
 
             @Override
@@ -415,22 +415,45 @@ class CdiIntegrationTest {
             }
         };
         engineLog.addHandler(collector);
-        System.setProperty("nvent.queue.concurency", "8");
-        System.setProperty("nvent.queue.ordr.limiter.max", "5");
+        properties.forEach(System::setProperty);
         try (var container = engineWith(Hello.class, Reply.class, Audit.class).initialize()) {
-            assertThat(warnings).filteredOn(entry -> entry.getLevel() == java.util.logging.Level.WARNING)
-                    .extracting(java.util.logging.LogRecord::getMessage)
-                    .satisfiesExactly(misspelt -> assertThat(misspelt).isEqualTo("NVENT-0004 setting "
-                                    + "nvent.queue.concurency is read by no module of this deployment, so it has no effect; "
-                                    + "did you mean nvent.queue.concurrency?"),
-                            noSuchQueue -> assertThat(noSuchQueue).startsWith("NVENT-0515 configuration key "
-                                    + "nvent.queue.ordr.limiter.max names queue ordr, which this deployment does not have")
-                                    .endsWith("the key does nothing"));
+            return entries;
         } finally {
-            System.clearProperty("nvent.queue.concurency");
-            System.clearProperty("nvent.queue.ordr.limiter.max");
+            properties.keySet().forEach(System::clearProperty);
             engineLog.removeHandler(collector);
         }
+    }
+
+    private static java.util.List<String> messagesAt(java.util.logging.Level level,
+                                                     java.util.List<java.util.logging.LogRecord> entries) {
+        return entries.stream().filter(entry -> entry.getLevel() == level)
+                .map(java.util.logging.LogRecord::getMessage).toList();
+    }
+
+    @Test
+    void aMisspeltSettingIsReportedAtStartWithTheNameItProbablyMeant() {
+        var warnings = messagesAt(java.util.logging.Level.WARNING, engineLogOfStart(Map.of(
+                "nvent.queue.concurency", "8", "nvent.queue.ordr.limiter.max", "5")));
+
+        assertThat(warnings).satisfiesExactly(misspelt -> assertThat(misspelt).isEqualTo("NVENT-0004 setting "
+                        + "nvent.queue.concurency is read by no module of this deployment, so it has no effect; "
+                        + "did you mean nvent.queue.concurrency?"),
+                noSuchQueue -> assertThat(noSuchQueue).startsWith("NVENT-0515 configuration key "
+                        + "nvent.queue.ordr.limiter.max names queue ordr, which this deployment does not have")
+                        .endsWith("the key does nothing"));
+    }
+
+    @Test
+    void aQueueLeftToOtherInstancesOnTheMemoryQueueIsWarnedOfAtStartAndOnlyThen() {
+        var leftHere = engineLogOfStart(Map.of("nvent.queue.greeting.concurrency", "0"));
+
+        assertThat(messagesAt(java.util.logging.Level.WARNING, leftHere)).singleElement().asString()
+                .startsWith("NVENT-0441 queue [greeting] has no worker on this instance, and the memory queue");
+        assertThat(messagesAt(java.util.logging.Level.INFO, leftHere)).anySatisfy(line -> assertThat(line)
+                .startsWith("NVENT-0442 this instance takes queues {} (workers each) and leaves queues [greeting]"));
+        assertThat(engineLogOfStart(Map.of("nvent.queue.greeting.concurrency", "1")))
+                .as("a queue with workers here").extracting(java.util.logging.LogRecord::getMessage)
+                .noneMatch(message -> message.startsWith("NVENT-0441") || message.startsWith("NVENT-0442"));
     }
 
     /** A stream adapter whose data source cannot be reached, as a wrong JNDI name gives. */

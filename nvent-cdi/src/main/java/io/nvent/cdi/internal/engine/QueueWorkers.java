@@ -40,14 +40,15 @@ record QueueWorkers(Map<String, Integer> workers, Set<String> unknownNames) {
      */
     static QueueWorkers read(SettingsReading read, NventConfig config, Set<String> queues) {
         int defaultConcurrency = read.valid(() -> {
-            int value = config.getInt("nvent.queue.concurrency", DEFAULT_CONCURRENCY, 0);
+            // Any number first, so that 0 is told what it would mean; then below 1, as any value too small is.
+            int value = config.getInt("nvent.queue.concurrency", DEFAULT_CONCURRENCY, Integer.MIN_VALUE);
             if (value == 0) {
                 throw new IllegalArgumentException("NVENT-0439 configuration key nvent.queue.concurrency must be at"
                         + " least 1, was 0: for an instance that runs no step, set nvent.engine.enabled=false; to"
                         + " leave some queues to other instances, set " + INCLUDE + ", " + EXCLUDE
                         + " or nvent.queue.<name>.concurrency=0");
             }
-            return value;
+            return config.getInt("nvent.queue.concurrency", DEFAULT_CONCURRENCY, 1);
         }, DEFAULT_CONCURRENCY);
         Optional<Set<String>> include = names(config, INCLUDE);
         Optional<Set<String>> exclude = names(config, EXCLUDE);

@@ -64,6 +64,14 @@ class QueueWorkersTest {
     }
 
     @Test
+    void aQueueTheIncludeListNamesWithConcurrencyZeroIsDrainedOffThisInstanceAndAnEmptyListTakesEveryQueue() {
+        assertThat(valid(Map.of("nvent.queues.include", "render,mail", "nvent.queue.render.concurrency", "0"))
+                .workers()).containsExactlyInAnyOrderEntriesOf(Map.of("order", 0, "render", 0, "mail", 4));
+        assertThat(valid(Map.of("nvent.queues.include", " ")).workers()).as("no setting at all")
+                .containsExactlyInAnyOrderEntriesOf(Map.of("order", 4, "render", 4, "mail", 4));
+    }
+
+    @Test
     void anExcludeListLeavesTheQueuesItNames() {
         QueueWorkers workers = valid(Map.of("nvent.queues.exclude", "render,mail"));
 
@@ -87,6 +95,11 @@ class QueueWorkersTest {
     void aGlobalConcurrencyOfZeroIsRefusedPointingToTheSettingsThatDoWhatItWouldMean() {
         assertInvalid(Map.of("nvent.queue.concurrency", "0"), "NVENT-0439 configuration key nvent.queue.concurrency"
                 + " must be at least 1, was 0: for an instance that runs no step, set nvent.engine.enabled=false");
+    }
+
+    @Test
+    void aNegativeGlobalConcurrencyIsRefusedNamingTheSmallestValueAllowedThere() {
+        assertInvalid(Map.of("nvent.queue.concurrency", "-1"), "nvent.queue.concurrency must be at least 1, was -1");
     }
 
     @Test

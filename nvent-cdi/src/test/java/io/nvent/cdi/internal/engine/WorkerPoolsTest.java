@@ -16,6 +16,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -75,13 +78,80 @@ class WorkerPoolsTest {
         }
     }
 
+    /** Holds the first scan, as if its instance died mid-step: it never ends in time. */
+    private static volatile CountDownLatch firstScanHangs = new CountDownLatch(1);
+    private static final AtomicInteger SCANS = new AtomicInteger();
+    private static final AtomicInteger PROOFS = new AtomicInteger();
+    private static final AtomicInteger STAMPS = new AtomicInteger();
+
+    @FlowStep(flow = "scan", name = "scan", role = StepRole.ENTRY, queue = "render")
+    static class Scan extends PosterStep {
+        Scan(String instance) {
+            super(instance);
+        }
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            super.execute(input, ctx);
+            if (SCANS.incrementAndGet() == 1) {
+                try {
+                    firstScanHangs.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return null;
+        }
+    }
+
+    /** A step that records its instance and fails the first time it runs, on whichever instance. */
+    abstract static class FailsFirstTime extends PosterStep {
+        private final AtomicInteger runs;
+
+        FailsFirstTime(String instance, AtomicInteger runs) {
+            super(instance);
+            this.runs = runs;
+        }
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            super.execute(input, ctx);
+            if (runs.incrementAndGet() == 1) {
+                throw new IllegalStateException(getClass().getSimpleName() + " fails the first time");
+            }
+            return null;
+        }
+    }
+
+    /** Its retry is due an hour after its first attempt failed. */
+    @FlowStep(flow = "proof", name = "proof", role = StepRole.ENTRY, queue = "render", maxAttempts = 2,
+            backoffDelayMs = 3_600_000, retryJitter = 0)
+    static class Proof extends FailsFirstTime {
+        Proof(String instance) {
+            super(instance, PROOFS);
+        }
+    }
+
+    /** Its only attempt failing, it is dead until an operator retries it. */
+    @FlowStep(flow = "stamp", name = "stamp", role = StepRole.ENTRY, queue = "render", maxAttempts = 1)
+    static class Stamp extends FailsFirstTime {
+        Stamp(String instance) {
+            super(instance, STAMPS);
+        }
+    }
+
     @BeforeEach
     void forget() {
         RAN.clear();
+        SCANS.set(0);
+        PROOFS.set(0);
+        STAMPS.set(0);
+        firstScanHangs = new CountDownLatch(1);
     }
 
     private EngineHarness instance(String name, ToIntFunction<String> workersOf) {
-        return EngineHarness.pooled(store, scheduling, sharedQueue, name, workersOf, new Layout(name), new Render(name));
+        return EngineHarness.pooled(store, scheduling, sharedQueue, name, workersOf, new Layout(name), new Render(name),
+                new Scan(name), new Proof(name), new Stamp(name));
     }
 
     @Test
@@ -136,6 +206,74 @@ class WorkerPoolsTest {
             try (EngineHarness web = instance("web", ALL_BUT_RENDER)) {
                 web.awaitStatus(runId, RunStatus.COMPLETED);
             }
+        }
+    }
+
+    @Test
+    void aStepOfAQueueLeftToThePoolWhoseInstanceStoppedRenewingItsLeaseIsRecoveredByAWebInstanceAndRunsInThePool() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            String runId = web.engine.start("scan", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !scheduling.leasesOfRun(runId).isEmpty());
+            // The scan hangs on gpu, as if it died; another instance of the pool takes the queue's next jobs (the
+            // memory queue's workers run the handler of the engine registered last).
+            try (EngineHarness gpuTwo = instance("gpu-2", RENDER_ONLY)) {
+
+                // The web instance's sweep notices: gpu stopped renewing the lease of its scan.
+                web.clock.advance(Duration.ofSeconds(61));
+                web.sweep();
+
+                web.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(web.types(runId)).containsSubsequence("step.started", "step.stalled", "flow.stalled",
+                        "step.retry", "step.started", "step.completed", "flow.completed");
+                assertThat(RAN).as("recovered in the pool, never on the instance that noticed").containsExactly(
+                        "gpu:scan", "gpu-2:scan");
+                firstScanHangs.countDown();
+                await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() ->
+                        web.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED && RAN.size() == 2);
+            }
+        }
+    }
+
+    @Test
+    void aRetryOfAQueueLeftToThePoolWhoseJobTheQueueLostIsQueuedAgainByAWebInstanceAndRunsInThePool() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            String runId = web.engine.start("proof", null);
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    web.engine.run(runId).orElseThrow().steps().get("proof") == StepStatus.RETRYING);
+            // The queue loses its jobs, the retry's delayed one among them (a broker restarted without them), and
+            // the pool's workers with it; the pool comes back.
+            sharedQueue.clear();
+            try (EngineHarness gpuBack = instance("gpu-back", RENDER_ONLY)) {
+
+                // Past the retry's time and a lease: the web instance's sweeps queue the retry again.
+                web.clock.advance(Duration.ofHours(2));
+                for (int sweep = 0; sweep < 3; sweep++) {
+                    web.sweep();
+                    web.clock.advance(Duration.ofSeconds(61));
+                }
+
+                web.awaitStatus(runId, RunStatus.COMPLETED);
+                assertThat(RAN).as("the retry ran in the pool, never on the instance that queued it again")
+                        .containsExactly("gpu:proof", "gpu-back:proof");
+            }
+        }
+    }
+
+    @Test
+    void aQueueLeftToThePoolIsPausedAndItsDeadStepRetriedByAnOperatorOnAWebInstanceAndRunsInThePool() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            web.engine.queuePauses().pause("render");
+            gpu.engine.queuePauses().follow();
+            String runId = web.engine.start("stamp", null);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(RAN::isEmpty);
+
+            web.engine.queuePauses().resume("render");
+            gpu.engine.queuePauses().follow();
+            web.awaitStatus(runId, RunStatus.FAILED);
+            web.engine.retryStep(runId, "stamp");
+
+            web.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(RAN).containsExactly("gpu:stamp", "gpu:stamp");
         }
     }
 }
