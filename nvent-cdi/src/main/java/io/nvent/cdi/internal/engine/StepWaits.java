@@ -10,6 +10,7 @@ import io.nvent.StepProgress;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.ChildRunCounts;
@@ -330,13 +331,11 @@ final class StepWaits {
                         .map(k -> rateLimits.untilAllows(group, now)).orElse(Duration.ZERO);
                 if (untilGroupAllows.compareTo(Duration.ZERO) > 0) {
                     yield rateLimited(step, status, name, kept.get().describe(), now.plus(untilGroupAllows),
-                            "waits for a worker of queue '" + name + "', and then for the queue's rate limit"
-                                    + ofGroup(group), " (" + counts.waiting() + " waiting, " + counts.active()
-                                    + " running)");
+                            waitsForAWorker(name) + ", and then for the queue's rate limit" + ofGroup(group), " ("
+                                    + counts.waiting() + " waiting, " + counts.active() + " running)");
                 }
                 yield new StepWait(step.name(), status, Reason.WORKER, name, Optional.empty(), Optional.empty(),
-                        (workersHere.applyAsInt(name) == 0 ? noWorkerHere(name) : "waits for a worker of queue '"
-                                + name + "'") + " (" + counts.waiting() + " waiting, " + counts.active() + " running)");
+                        waitsForAWorker(name) + " (" + counts.waiting() + " waiting, " + counts.active() + " running)");
             }
             case DELAYED -> {
                 Instant due = job.get().availableAt();
@@ -372,15 +371,27 @@ final class StepWaits {
         };
     }
 
+    /** What a waiting job of a queue waits for first: a worker here, or, with none here, one elsewhere. */
+    private String waitsForAWorker(String queueName) {
+        return workersHere.applyAsInt(queueName) == 0 ? noWorkerHere(queueName)
+                : "waits for a worker of queue '" + queueName + "'";
+    }
+
     /**
      * A queue this instance takes no job of (a worker pool elsewhere, or the engine disabled here), and
-     * the instances that take it as far as the queue sees them: those running a job of it now.
+     * the instances that take it as far as the queue sees them: those running a job of it now. The memory
+     * queue is not shared with other instances: with no worker of it on the queue, nothing takes it.
      */
     private String noWorkerHere(String queueName) {
         String here = "queue '" + queueName + "' has no worker on this instance (nvent.queue." + queueName
-                + ".concurrency=0, nvent.queues.include or nvent.queues.exclude, or the engine disabled here): it waits"
-                + " for a worker of an instance that takes the queue";
-        return here + queue.instancesRunning(queueName).map(running -> running.isEmpty()
+                + ".concurrency=0, nvent.queues.include or nvent.queues.exclude, or the engine disabled here)";
+        if (queue instanceof MemoryJobQueue memory && !memory.hasWorkers(queueName)) {
+            return here + ", and the memory queue (nvent.queue.adapter=memory) is not shared with other instances:"
+                    + " nothing in this deployment takes it (a CDI deployment warned of it at start, NVENT-0441); give"
+                    + " the queue workers here, or use a shared queue adapter (jms, postgres) for worker pools";
+        }
+        return here + ": it waits for a worker of an instance that takes the queue"
+                + queue.instancesRunning(queueName).map(running -> running.isEmpty()
                 ? "; no instance runs a job of it now, and if none takes it, it waits for good"
                 : "; instances " + running + " run jobs of it now")
                 .orElse(", and waits for good if none does (which instances take it cannot be seen from here)");

@@ -679,6 +679,15 @@ public class MemoryJobQueue implements JobQueue {
         }
     }
 
+    /**
+     * Whether an engine registered workers of the queue with this queue: the memory queue is not shared
+     * with other instances, so without them nothing takes its jobs.
+     */
+    public boolean hasWorkers(String queueName) {
+        QueueState q = queues.get(queueName);
+        return q != null && q.concurrency > 0;
+    }
+
     @Override
     public void limitRate(String queueName, Optional<RateLimit> limit) {
         QueueState q = queue(queueName);

@@ -7,14 +7,19 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait.Reason;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.RateLimit;
+import io.nvent.spi.RateLimitGroup;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -183,8 +188,10 @@ class WorkerPoolsTest {
                 assertThat(wait.status()).isEqualTo(StepStatus.QUEUED);
                 assertThat(wait.queue()).isEqualTo("render");
                 assertThat(wait.detail()).startsWith("queue 'render' has no worker on this instance")
-                        .contains("waits for a worker of an instance that takes the queue")
-                        .contains("which instances take it cannot be seen from here").contains("1 waiting");
+                        .contains("the memory queue (nvent.queue.adapter=memory) is not shared with other instances:"
+                                + " nothing in this deployment takes it (a CDI deployment warned of it at start,"
+                                + " NVENT-0441)")
+                        .doesNotContain("cannot be seen from here").contains("1 waiting");
             });
             assertThat(RAN).as("the worker that ran the layout did not continue with the render").containsExactly(
                     "web:layout");
@@ -193,6 +200,47 @@ class WorkerPoolsTest {
                 gpu.awaitStatus(runId, RunStatus.COMPLETED);
                 assertThat(RAN).containsExactly("web:layout", "gpu:render");
             }
+        }
+    }
+
+    /** A step whose starts are limited per customer. */
+    @FlowStep(flow = "quota", name = "call", role = StepRole.ENTRY, queue = "quota")
+    static class Call implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** A memory queue standing in for a shared one: other instances run its workers. */
+    static final class TakenElsewhere extends MemoryJobQueue {
+        TakenElsewhere() {
+            super(Clock.systemUTC(), Threads.daemonThreads("pool-worker"));
+        }
+
+        @Override
+        public boolean hasWorkers(String queueName) {
+            return true;
+        }
+    }
+
+    @Test
+    void aStepHeldByItsGroupsRateLimitOnAQueueLeftToThePoolSaysItWaitsForAWorkerOfAnotherInstance() {
+        RateLimit oneADay = new RateLimit(1, Duration.ofDays(1));
+        scheduling.takeRateLimitedStart(new RateLimitGroup("quota", "\"acme\""), oneADay, Clock.systemUTC());
+        try (EmbeddedEngine web = EmbeddedEngine.newBuilder().step(new Call()).store(store).schedulingStore(scheduling)
+                .queue(new TakenElsewhere()).concurrency("quota", 0).rateLimit("quota", Optional.of(oneADay))
+                .rateLimitGroupKey("quota", "customer").build()) {
+            String runId = web.flows().start("quota", Map.of("customer", "acme"));
+
+            assertThat(web.flows().waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(Reason.RATE_LIMIT);
+                assertThat(wait.detail()).startsWith("queue 'quota' has no worker on this instance")
+                        .contains("it waits for a worker of an instance that takes the queue")
+                        .contains("which instances take it cannot be seen from here")
+                        .contains(", and then for the queue's rate limit for its group \"acme\"")
+                        .doesNotContain("waits for a worker of queue 'quota'");
+            });
         }
     }
 
