@@ -43,6 +43,8 @@ final class Heartbeats {
         /** The watchdog's next look; null once the attempt ended. */
         private ClockTimers.Planned look;
         private boolean ended;
+        /** When the attempt missed its heartbeat: its last one's time plus the timeout; null unless it did. */
+        private volatile Instant missedAt;
 
         private Heartbeat(Clock clock, Duration timeout) {
             this.clock = clock;
@@ -63,6 +65,11 @@ final class Heartbeats {
         /** {@return when the attempt fails unless another heartbeat comes} */
         Instant failsBy() {
             return last().plus(timeout);
+        }
+
+        /** {@return when the attempt missed its heartbeat, if the watchdog found it did: its code was interrupted} */
+        Optional<Instant> missedAt() {
+            return Optional.ofNullable(missedAt);
         }
 
         /** {@return how long the attempt may go without a heartbeat} */
@@ -122,6 +129,7 @@ final class Heartbeats {
                 return;
             }
             heartbeat.look = null;
+            heartbeat.missedAt = last.plus(heartbeat.timeout);
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0434 step '" + step + "' of run " + runId + " sent no heartbeat"
                 + " for " + heartbeat.timeout() + " (its heartbeat timeout; last heartbeat at " + last + "): its attempt "

@@ -370,14 +370,15 @@ final class StepExecutions {
     }
 
     /**
-     * When the attempt of the step running here last sent a heartbeat, for a step with a heartbeat timeout; empty
-     * for any other, and if none runs here (another instance runs it, or none does).
+     * The heartbeats of the attempt of the step running here (when it last sent one, whether it missed one), for a
+     * step with a heartbeat timeout; empty for any other, and if none runs here (another instance runs it, or none
+     * does).
      */
-    Optional<Instant> lastHeartbeat(String runId, String step) {
+    Optional<Heartbeats.Heartbeat> heartbeat(String runId, String step) {
         for (StepExecution execution : byStep.getOrDefault(runId + ":" + step, List.of())) {
             Heartbeats.Heartbeat beats = execution.heartbeat;
             if (!execution.timedOut && beats != null) {
-                return Optional.of(beats.last());
+                return Optional.of(beats);
             }
         }
         return Optional.empty();

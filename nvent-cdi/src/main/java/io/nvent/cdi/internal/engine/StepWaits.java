@@ -59,7 +59,7 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
     private final Function<String, Map<String, StepProgress>> progressOfRun;
     private final Function<String, ChildRunCounts> childRunsOf;
-    private final BiFunction<String, String, Optional<Instant>> heartbeatHere;
+    private final BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere;
     private final Instant now;
 
     /**
@@ -79,8 +79,8 @@ final class StepWaits {
      * @param progressOfRun the progress of a run's running steps as {@link io.nvent.FlowService#progress} shows it:
      *     read after the run given to {@link #of}, it keeps only what the run, read again, shows running
      * @param childRunsOf the counts of a run's children, read for a step awaiting them
-     * @param heartbeatHere when a run's step running on this instance last sent a heartbeat, for a step with a
-     *     heartbeat timeout: the instance running it keeps its heartbeats in memory only
+     * @param heartbeatHere the heartbeats of a run's step running on this instance (when it last sent one, whether it
+     *     missed one), for a step with a heartbeat timeout: the instance running it keeps them in memory only
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               ToIntFunction<String> workersHere, Function<String, Optional<Instant>> lastChangeOfRun,
@@ -90,7 +90,7 @@ final class StepWaits {
               BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
               Function<String, Map<String, StepProgress>> progressOfRun,
               Function<String, ChildRunCounts> childRunsOf,
-              BiFunction<String, String, Optional<Instant>> heartbeatHere, Instant now) {
+              BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere, Instant now) {
         this.childRunsOf = childRunsOf;
         this.heartbeatHere = heartbeatHere;
         this.latestStart = latestStart;
@@ -520,13 +520,25 @@ final class StepWaits {
      * A running step with a heartbeat timeout, with its last heartbeat: as the instance running it keeps it, or,
      * asked elsewhere (or later there), when its stored progress was reported, which was a heartbeat as well. A step
      * that only calls {@code heartbeat()} shows its heartbeats on its own instance only: nothing is stored for them.
+     * There too, a step that missed its heartbeat and runs on, ignoring the interrupt, says so.
      */
     private StepWait withHeartbeat(StepWait wait, RunRecord run, StepDefinition step,
                                    Optional<StepProgress> reported) {
         if (step.heartbeatTimeout().isEmpty()) {
             return wait;
         }
-        Optional<Instant> here = heartbeatHere.apply(run.runId(), step.name());
+        Optional<Heartbeats.Heartbeat> beats = heartbeatHere.apply(run.runId(), step.name());
+        Optional<Instant> missed = beats.flatMap(Heartbeats.Heartbeat::missedAt);
+        if (missed.isPresent()) {
+            Instant lastBeforeMiss = missed.get().minus(step.heartbeatTimeout().get());
+            return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
+                    wait.detail() + "; it missed its heartbeat at " + missed.get() + " (last heartbeat at "
+                            + lastBeforeMiss + ", its heartbeat timeout of " + step.heartbeatTimeout().get().toMillis()
+                            + " ms), so it was asked to stop (interrupted); a step that ignores the interrupt runs on"
+                            + " until it returns or its timeout, and its attempt then fails for the missed heartbeat",
+                    wait.progress(), wait.awaitType(), wait.runDeadline(), Optional.of(lastBeforeMiss));
+        }
+        Optional<Instant> here = beats.map(Heartbeats.Heartbeat::last);
         Optional<Instant> stored = reported.map(StepProgress::reportedAt);
         Optional<Instant> last = here.isPresent() && stored.isPresent()
                 ? Optional.of(here.get().isAfter(stored.get()) ? here.get() : stored.get())

@@ -102,6 +102,24 @@ class HeartbeatTimeoutTest {
         }
     }
 
+    static volatile CountDownLatch released = new CountDownLatch(1);
+    static volatile boolean interrupted;
+
+    /** Sends no heartbeat and ignores the interrupt, as a call that swallows it does: it runs on until released. */
+    @FlowStep(flow = "stubborn", name = "import", role = StepRole.ENTRY, timeoutMs = 600_000,
+            heartbeatTimeoutMs = 60_000)
+    static class IgnoresTheInterrupt implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            stoppedBeating.countDown();
+            while (released.getCount() > 0) {
+                interrupted |= Thread.interrupted();
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(1));
+            }
+            return "imported";
+        }
+    }
+
     /** Stores a run's changes as a busy store may: each write takes twice a heartbeat timeout of 5 s on the clock. */
     static final class SlowWrites extends MemoryFlowStore {
         volatile VirtualClock clock;
@@ -153,6 +171,8 @@ class HeartbeatTimeoutTest {
         beats.set(0);
         pulsing = true;
         stoppedBeating = new CountDownLatch(1);
+        released = new CountDownLatch(1);
+        interrupted = false;
     }
 
     @Test
@@ -213,6 +233,32 @@ class HeartbeatTimeoutTest {
             awaitLatch(stoppedBeating);
             harness.clock.advance(HEARTBEAT_TIMEOUT);
             harness.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepThatRunsOnAfterItMissedItsHeartbeatShowsInItsWaitThatItMissedItAndWasAskedToStop() {
+        try (EngineHarness harness = new EngineHarness(new IgnoresTheInterrupt())) {
+            String runId = harness.engine.start("stubborn", "file");
+            awaitLatch(stoppedBeating);
+            await().atMost(Duration.ofSeconds(10)).until(() -> harness.engine.waits(runId).stream()
+                    .anyMatch(wait -> wait.reason() == StepWait.Reason.RUNNING));
+
+            harness.clock.advance(HEARTBEAT_TIMEOUT);
+            harness.sweep(); // renews the lease, which the clock's move let expire
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> interrupted);
+            assertThat(harness.engine.waits(runId)).singleElement().satisfies(running -> {
+                assertThat(running.reason()).isEqualTo(StepWait.Reason.RUNNING);
+                assertThat(running.lastHeartbeatAt()).contains(EngineHarness.START);
+                assertThat(running.detail()).contains("; it missed its heartbeat at "
+                        + EngineHarness.START.plus(HEARTBEAT_TIMEOUT) + " (last heartbeat at " + EngineHarness.START
+                        + ", its heartbeat timeout of 60000 ms), so it was asked to stop (interrupted)")
+                        .doesNotContain("fails without one by");
+            });
+            released.countDown();
+            assertThat(harness.awaitStatus(runId, RunStatus.FAILED).error()).hasValueSatisfying(error ->
+                    assertThat(error).contains("NVENT-0237"));
         }
     }
 
