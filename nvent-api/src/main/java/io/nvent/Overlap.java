@@ -27,7 +27,10 @@ public enum Overlap {
      */
     SKIP,
 
-    /** At most one run waits behind the one under way: a fire while one waits already starts nothing, as {@link #SKIP}. */
+    /**
+     * At most one run waits behind the one under way: a fire while one waits already starts nothing, as {@link #SKIP}.
+     * Counted per flow, so that a trigger of several flows keeps one fire's runs waiting, one of each flow.
+     */
     BUFFER_ONE,
 
     /** Each fire's run waits its turn behind those under way, one at a time, in the order they were started. */

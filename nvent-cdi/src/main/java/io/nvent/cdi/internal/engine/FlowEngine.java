@@ -447,9 +447,9 @@ public final class FlowEngine implements FlowService {
         }
     }
 
-    /** Whether the run is stored and has not ended: a trigger's overlap policy asks it of the runs with its key. */
-    boolean underWay(String runId) {
-        return store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
+    /** The run's flow if the run is stored and has not ended: a trigger's overlap policy asks it of the runs with its key. */
+    Optional<String> flowUnderWay(String runId) {
+        return store.findRun(runId).filter(run -> !run.status().isTerminal()).map(RunRecord::flow);
     }
 
     /** Cancels a run unless it has ended, its {@code flow.cancel} entry giving the reason: a trigger's overlap policy. */

@@ -8,6 +8,8 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.internal.ThrottledWarning;
 import java.time.Duration;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -64,13 +66,17 @@ final class TriggerOverlaps {
      * @return the run under way that makes the fire start nothing; empty if it starts its runs
      */
     Optional<String> skippedFor(TriggerSpec spec, String key, String fire) {
-        List<String> underWay = underWay(key);
+        Map<String, String> flowsUnderWay = underWay(key);
+        List<String> underWay = List.copyOf(flowsUnderWay.keySet());
         switch (spec.overlap()) {
             case SKIP:
                 return underWay.stream().findFirst();
             case BUFFER_ONE:
-                // One holds the key and one waits for it (or, for a moment after its start, two wait).
-                return underWay.size() >= 2 ? Optional.of(underWay.get(0)) : Optional.empty();
+                // Counted per flow, as each fire starts a run of each of the trigger's flows: one of the fire under
+                // way and one waiting behind it (or, for a moment after its start, two waiting).
+                boolean oneWaits = flowsUnderWay.values().stream()
+                        .anyMatch(flow -> Collections.frequency(flowsUnderWay.values(), flow) >= 2);
+                return oneWaits ? Optional.of(underWay.get(0)) : Optional.empty();
             case CANCEL_OTHER:
                 cancel(spec, underWay, fire);
                 return Optional.empty();
@@ -120,10 +126,11 @@ final class TriggerOverlaps {
     }
 
     /**
-     * The runs under way with the key, as the store has them committed: those holding it, then those waiting for it,
-     * the longest waiting first. A run just started waits for a moment before the store settles it as the holder.
+     * The runs under way with the key, and their flows, as the store has them committed: those holding it, then those
+     * waiting for it, the longest waiting first. A run just started waits for a moment before the store settles it as
+     * the holder.
      */
-    private List<String> underWay(String key) {
+    private Map<String, String> underWay(String key) {
         Set<String> runs = new LinkedHashSet<>(store.concurrencyKeyHolderList(key));
         for (AwaitRecord await : store.waitingForEvent(key)) {
             if (await.type() == AwaitType.CONCURRENCY_KEY) {
@@ -131,7 +138,9 @@ final class TriggerOverlaps {
             }
         }
         // A holder as last settled may have ended since (its key not yet handed on): it is under way no longer.
-        return runs.stream().filter(engine::underWay).toList();
+        Map<String, String> flows = new LinkedHashMap<>();
+        runs.forEach(run -> engine.flowUnderWay(run).ifPresent(flow -> flows.put(run, flow)));
+        return flows;
     }
 
     private ThrottledWarning line(String trigger) {

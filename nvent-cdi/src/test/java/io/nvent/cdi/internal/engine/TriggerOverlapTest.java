@@ -70,6 +70,11 @@ class TriggerOverlapTest {
         }
     }
 
+    /** An audit that a nightly trigger starts beside its export, lasting as long. */
+    @FlowStep(flow = "audit", name = "audit", role = StepRole.ENTRY)
+    public static class Audit extends Export {
+    }
+
     @BeforeEach
     void reset() {
         STARTED.clear();
@@ -156,6 +161,26 @@ class TriggerOverlapTest {
             letEnd(h, tick(h, 1), first.runId());
             awaitStarted(tick(h, 2));
             assertThat(runs(h)).hasSize(2);
+        }
+    }
+
+    @Test
+    void bufferOneKeepsOneFireWaitingForATriggerOfTwoFlowsThoughThatFireStartedTwoRuns() {
+        try (EngineHarness h = new EngineHarness(new Export(), new Audit())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flows(List.of("export", "audit"))
+                    .overlap(Overlap.BUFFER_ONE).build());
+            try {
+                assertThat(h.triggers.fire("by-hand", "{\"scheduledAt\":\"a\"}")).as("a run of each flow").hasSize(2);
+                await().atMost(Duration.ofSeconds(10)).until(() -> STARTED.contains("a"));
+
+                assertThat(h.triggers.fire("by-hand", "{\"scheduledAt\":\"b\"}")).as("the fire that waits its turn")
+                        .hasSize(2);
+                assertThat(h.triggers.fire("by-hand", "{\"scheduledAt\":\"c\"}")).as("a second would pile up").isEmpty();
+                assertThat(h.triggers.history("by-hand", 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                        .singleElement().satisfies(entry -> assertThat(entry.data()).contains("\"scheduledAt\":\"c\""));
+            } finally {
+                List.of("a", "b", "c").forEach(fire -> GATES.computeIfAbsent(fire, t -> new CountDownLatch(1)).countDown());
+            }
         }
     }
 
