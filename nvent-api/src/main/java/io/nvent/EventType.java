@@ -61,6 +61,19 @@ public enum EventType {
     FLOW_CANCEL("flow.cancel"),
     /** The run is {@code stalled} because one of its steps stalled. */
     FLOW_STALLED("flow.stalled"),
+    /**
+     * A step failed for good and the run went {@link RunStatus#COMPENSATING}: the failed step, its error, and the
+     * completed steps to undo, in order, with the steps that undo them.
+     *
+     * @since 0.2
+     */
+    RUN_COMPENSATING("run.compensating"),
+    /**
+     * The last compensation of a {@link RunStatus#COMPENSATING} run completed: the steps undone; the run failed.
+     *
+     * @since 0.2
+     */
+    RUN_COMPENSATED("run.compensated"),
     /** A step began to wait (see {@link AwaitBefore} and {@link AwaitAfter}). */
     AWAIT_REGISTERED("await.registered"),
     /** A wait ended by time, a webhook, an event or an operator. */

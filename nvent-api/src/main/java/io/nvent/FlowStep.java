@@ -234,4 +234,17 @@ public @interface FlowStep {
      * @return the priority; {@code 0} by default
      */
     int priority() default 0;
+
+    /**
+     * The step of this flow that undoes this one: once this step completed, if a later step of its run fails for
+     * good (its retries spent, or not worth one), the run goes {@link RunStatus#COMPENSATING} and the steps it
+     * completed that name a compensation are undone, newest first, one at a time, each by a job of its
+     * compensation step (with that step's queue, retries and timeout) given this step's output as input; then the
+     * run fails as it would have. The step named must be a {@link StepRole#COMPENSATION} step of the same flow; one
+     * may undo several steps. Empty (the default): nothing undoes this step.
+     *
+     * @return the name of the compensation step, or empty for none
+     * @since 0.2
+     */
+    String compensation() default "";
 }

@@ -9,9 +9,11 @@ import java.util.Set;
  * the run state machine is defined; stores reject any other transition.
  *
  * <pre>
- *   RUNNING  -> AWAITING, COMPLETED, FAILED, CANCELED, STALLED
- *   AWAITING -> RUNNING, COMPLETED, FAILED, CANCELED, STALLED
- *   STALLED  -> RUNNING, FAILED, CANCELED
+ *   RUNNING  -> AWAITING, COMPLETED, FAILED, CANCELED, STALLED, COMPENSATING
+ *   AWAITING -> RUNNING, COMPLETED, FAILED, CANCELED, STALLED, COMPENSATING
+ *   STALLED  -> RUNNING, FAILED, CANCELED, COMPENSATING
+ *   COMPENSATING -> FAILED, CANCELED, STALLED, RUNNING   (RUNNING: only where the stall rules take a
+ *                                   stalled step up again)
  *   FAILED   -> RUNNING, AWAITING   (only when an operator retries the failed step: AWAITING if
  *                                   the step waits for its timed-out await again)
  *   COMPLETED, CANCELED: final
@@ -34,12 +36,20 @@ public enum RunStatus {
     /** Canceled by a user or a step. */
     CANCELED,
     /** A step made no progress within the stall timeout. */
-    STALLED;
+    STALLED,
+    /**
+     * A step failed for good and the steps the run completed are being undone, newest first, by the
+     * compensation steps they name ({@link FlowStep#compensation()}); the run then fails. Not terminal.
+     *
+     * @since 0.2
+     */
+    COMPENSATING;
 
     private static final Map<RunStatus, Set<RunStatus>> ALLOWED = Map.of(
-            RUNNING, EnumSet.of(AWAITING, COMPLETED, FAILED, CANCELED, STALLED),
-            AWAITING, EnumSet.of(RUNNING, COMPLETED, FAILED, CANCELED, STALLED),
-            STALLED, EnumSet.of(RUNNING, FAILED, CANCELED),
+            RUNNING, EnumSet.of(AWAITING, COMPLETED, FAILED, CANCELED, STALLED, COMPENSATING),
+            AWAITING, EnumSet.of(RUNNING, COMPLETED, FAILED, CANCELED, STALLED, COMPENSATING),
+            STALLED, EnumSet.of(RUNNING, FAILED, CANCELED, COMPENSATING),
+            COMPENSATING, EnumSet.of(FAILED, CANCELED, STALLED, RUNNING),
             COMPLETED, EnumSet.noneOf(RunStatus.class),
             FAILED, EnumSet.of(RUNNING, AWAITING),   // a retried step runs, or waits for its await again
             CANCELED, EnumSet.noneOf(RunStatus.class));

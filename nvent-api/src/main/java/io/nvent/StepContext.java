@@ -1,6 +1,7 @@
 package io.nvent;
 
 import java.util.List;
+import java.util.Optional;
 
 /**
  * What a step knows about, and can do to, the run it executes in. Valid only during
@@ -286,4 +287,15 @@ public interface StepContext {
      * @return those runs; empty if there are none
      */
     List<RunInfo> runningFlows(String flow);
+
+    /**
+     * What this attempt undoes, when its step runs as a {@link StepRole#COMPENSATION} step of a run that failed
+     * ({@link RunStatus#COMPENSATING}): the step it compensates and the failure that started the compensation.
+     *
+     * @return the compensation this attempt makes; empty for every other step
+     * @since 0.2
+     */
+    default Optional<Compensating> compensating() {
+        return Optional.empty();
+    }
 }

@@ -28,13 +28,16 @@ import java.util.Optional;
  *     ({@link FlowStep#retryDecider()}), if it has one; empty when {@link #retry()} alone decides (since 0.2)
  * @param heartbeatTimeout how long an attempt may go without a heartbeat before it fails
  *     ({@link FlowStep#heartbeatTimeoutMs()}); empty for none (since 0.2)
+ * @param compensation the {@link StepRole#COMPENSATION} step of the flow that undoes this step once it completed, if
+ *     a later step of its run fails for good ({@link FlowStep#compensation()}); empty for none (since 0.2)
  * @since 0.1
  */
 public record StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
                              RetryPolicy retry, Duration timeout, int priority, String beanClass,
                              Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
                              List<String> noRetryFor, Optional<Duration> runTimeout,
-                             Optional<String> retryDecider, Optional<Duration> heartbeatTimeout) {
+                             Optional<String> retryDecider, Optional<Duration> heartbeatTimeout,
+                             Optional<String> compensation) {
 
     /**
      * Checks that every object component is given and copies the lists, so the record stays immutable.
@@ -54,6 +57,7 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
      * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
      * @param retryDecider the class name of the step's retry decider, if any
      * @param heartbeatTimeout how long an attempt may go without a heartbeat before it fails; empty for none
+     * @param compensation the compensation step that undoes this one, if any
      * @throws NullPointerException if an object component, or an element of the lists, is {@code null}
      * @since 0.2
      */
@@ -72,6 +76,37 @@ public record StepDefinition(String name, StepRole role, String queue, List<Stri
         Objects.requireNonNull(runTimeout, "runTimeout");
         Objects.requireNonNull(retryDecider, "retryDecider");
         Objects.requireNonNull(heartbeatTimeout, "heartbeatTimeout");
+        Objects.requireNonNull(compensation, "compensation");
+    }
+
+    /**
+     * A step without a {@linkplain #compensation() compensation}, as every step was before
+     * {@link FlowStep#compensation()}.
+     *
+     * @param name step name
+     * @param role entry or downstream step
+     * @param queue queue its jobs go to
+     * @param subscribes events the step waits for (all of them)
+     * @param emits events the step declares it emits
+     * @param retry retry policy of its jobs
+     * @param timeout time one attempt may take
+     * @param priority job priority
+     * @param beanClass class implementing the step
+     * @param awaitBefore pause before the step runs, if any
+     * @param awaitAfter pause after it completed, before its events take effect, if any
+     * @param noRetryFor names of the exception types after which the step is not retried
+     * @param runTimeout of the entry step: how long each run of the flow may take; empty for no deadline
+     * @param retryDecider the class name of the step's retry decider, if any
+     * @param heartbeatTimeout how long an attempt may go without a heartbeat before it fails; empty for none
+     * @since 0.2
+     */
+    public StepDefinition(String name, StepRole role, String queue, List<String> subscribes, List<String> emits,
+                          RetryPolicy retry, Duration timeout, int priority, String beanClass,
+                          Optional<AwaitSpec> awaitBefore, Optional<AwaitSpec> awaitAfter,
+                          List<String> noRetryFor, Optional<Duration> runTimeout, Optional<String> retryDecider,
+                          Optional<Duration> heartbeatTimeout) {
+        this(name, role, queue, subscribes, emits, retry, timeout, priority, beanClass, awaitBefore, awaitAfter,
+                noRetryFor, runTimeout, retryDecider, heartbeatTimeout, Optional.empty());
     }
 
     /**
