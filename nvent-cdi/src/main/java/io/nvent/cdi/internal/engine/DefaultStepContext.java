@@ -50,6 +50,7 @@ final class DefaultStepContext implements StepContext {
     private static final int RUNS_PAGE = 1000;
 
     private final FlowEngine engine;
+    private volatile Optional<io.nvent.Compensating> compensating = Optional.empty();
     private final RunPublisher publisher;
     private final AwaitResolution awaitResolution;
     private final StepHistory history;
@@ -462,5 +463,15 @@ final class DefaultStepContext implements StepContext {
                 return write.get();
             });
         }
+    }
+
+    /** What this attempt undoes, set before the step's code runs, when it runs as a compensation. */
+    void compensating(io.nvent.Compensating what) {
+        compensating = Optional.of(what);
+    }
+
+    @Override
+    public Optional<io.nvent.Compensating> compensating() {
+        return compensating;
     }
 }

@@ -43,7 +43,7 @@ final class Orchestration {
         List<StepDefinition> ready = new ArrayList<>();
         List<AwaitStart> awaits = new ArrayList<>();
         RunRecord next = run;
-        if (!next.status().isTerminal()) {
+        if (!next.status().isTerminal() && next.status() != RunStatus.COMPENSATING) {
             for (StepDefinition step : flow.steps()) {
                 if (step.role() == StepRole.STEP && !next.steps().containsKey(step.name())
                         && next.emitted().keySet().containsAll(step.subscribes())) {
@@ -66,7 +66,7 @@ final class Orchestration {
      * awaiting while only awaits remain, completed when nothing remains.
      */
     static RunRecord settleStatus(RunRecord run, List<EventDraft> events, Instant now) {
-        if (run.status().isTerminal()) {
+        if (run.status().isTerminal() || run.status() == RunStatus.COMPENSATING) {
             return run;
         }
         // One plain pass: settled on every step a run takes, while the JVM may still interpret it.

@@ -99,6 +99,7 @@ final class StepRunner implements LostStepRecovery.Engine {
     /** Steps this instance executes right now. */
     private final StepExecutions executionsHere;
     private final StepHistory history;
+    private final Compensations compensations;
     private final AwaitResolution awaitResolution;
     private final RunPublisher publisher;
     private final StepQueueing queueing;
@@ -191,6 +192,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         this.finalFailures = finalFailures;
         this.executionsHere = executionsHere;
         this.history = history;
+        this.compensations = new Compensations(store);
         this.awaitResolution = awaitResolution;
         this.publisher = publisher;
         this.queueing = queueing;
@@ -1093,7 +1095,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         List<EventDraft> events = new ArrayList<>();
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (next.status() != RunStatus.RUNNING) {
+        if (next.status() != RunStatus.RUNNING && next.status() != RunStatus.COMPENSATING) {
             next = next.withStatus(RunStatus.RUNNING, startedAt);
         }
         events.add(startedEvent(step, job, startedAt));
@@ -1111,7 +1113,8 @@ final class StepRunner implements LostStepRecovery.Engine {
             return Optional.empty();
         }
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING) {
+        if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING
+                && next.status() != RunStatus.COMPENSATING) {
             next = next.withStatus(RunStatus.RUNNING, startedAt);
         }
         return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));
@@ -1242,6 +1245,10 @@ final class StepRunner implements LostStepRecovery.Engine {
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
                 progress -> storeProgress(self, job.attempt(), runId, step, progress));
         self.reportsProgress(context::latestProgress);
+        if (binding.definition().role() == StepRole.COMPENSATION) {
+            compensations.planOf(runId).filter(plan -> plan.current().isPresent())
+                    .ifPresent(plan -> context.compensating(plan.compensating()));
+        }
         return context;
     }
 
@@ -1615,6 +1622,10 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (binding.definition().role() == StepRole.ENTRY) {
             return run.input();
         }
+        if (binding.definition().role() == StepRole.COMPENSATION) {
+            return compensations.planOf(run.runId()).filter(plan -> plan.current().isPresent())
+                    .map(plan -> compensations.inputOf(run.runId(), plan)).orElse("null");
+        }
         JsonText inputs = JsonText.object();
         for (String event : binding.definition().subscribes()) {
             inputs.raw(event, run.emitted().getOrDefault(event, "null"));
@@ -1649,6 +1660,10 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant now = clock.instant();
         Pending pending = new Pending();
         List<Emission> emissions = context.emissions();
+        if (step.role() == StepRole.COMPENSATION) {
+            completeCompensation(flow, step, job, context, resultJson, lease, start, self, now);
+            return;
+        }
         RunMutation finish = run -> {
             pending.reset();
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
@@ -1724,6 +1739,55 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     /**
+     * A compensation completed: the next one is queued, or, after the last, the run fails with the failure that
+     * started it, its {@code run.compensated} entry listing the steps undone.
+     */
+    private void completeCompensation(FlowDefinition flow, StepDefinition step, JobExecution job,
+                                      DefaultStepContext context, String resultJson, Optional<StepLease> lease,
+                                      RunMutation start, StepExecution self, Instant now) {
+        Optional<Compensations.Plan> plan = compensations.planOf(context.runId())
+                .filter(p -> p.current().isPresent());
+        if (plan.isEmpty()) {
+            return;
+        }
+        Compensations.Plan was = plan.get();
+        Compensations.Plan after = new Compensations.Plan(was.failedStep(), was.failure(), was.undo(), was.done() + 1);
+        RunMutation finish = run -> {
+            if (run.status() != RunStatus.COMPENSATING || run.steps().get(step.name()) != StepStatus.RUNNING) {
+                return Optional.empty();
+            }
+            List<EventDraft> events = new ArrayList<>();
+            JsonText data = JsonText.object().raw("result", resultJson)
+                    .str(Compensations.COMPENSATES, was.current().get().step());
+            events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, data.build()));
+            RunRecord next = run.withStep(step.name(), StepStatus.COMPLETED);
+            if (after.current().isPresent()) {
+                return Optional.of(new RunChange(next.withStep(after.current().get().by(), StepStatus.QUEUED), events));
+            }
+            events.add(EventDraft.ofRun(EventType.RUN_COMPENSATED, now, JsonText.object()
+                    .strings("compensated", after.undone()).build()));
+            events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                    .str("step", was.failedStep()).str("error", was.failure()).build()));
+            return Optional.of(new RunChange(next.withFailure(now, was.failure()), events));
+        };
+        Optional<StoredChange> change;
+        try {
+            change = lease.isEmpty() ? store.updateRun(context.runId(), startThen(start, finish))
+                    : writeAsCurrent(self, context.runId(), step.name(),
+                            () -> scheduling.finishStep(store, lease.get(), finish),
+                            held -> scheduling.finishStepHolding(store, held, finish));
+        } catch (StaleExecutionException stale) {
+            logStaleOutcome(job, "its result", stale);
+            return;
+        }
+        change.ifPresent(c -> {
+            publisher.publish(c);
+            after.current().ifPresent(next -> queueing.enqueue(context.runId(), flow.name(),
+                    Orchestration.stepOf(flow, next.by()), Compensations.jobId(context.runId(), next)));
+        });
+    }
+
+    /**
      * A step completed by a recovery job may have left its usual job dead in the queue: one whose last
      * attempt failed only because the store could not be reached ({@link #requeueAfterStoreFailure}).
      * The run no longer needs it, so it is discarded: the queue's failed jobs stay the ones that need
@@ -1794,6 +1858,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         boolean storeAway = isStoreUnavailable(error);
         JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
+        Saga saga = nextAttemptAt.isEmpty() ? sagaOf(ref) : Saga.NONE;
         if (timedOut) {
             // Before its failure is stored: a deferred start of the attempt stored after it would run the step as
             // the timed-out attempt (see executeWithDeferredStart).
@@ -1844,9 +1909,10 @@ final class StepRunner implements LostStepRecovery.Engine {
                     return Optional.of(new RunChange(started.withStep(ref.step(), StepStatus.RETRYING), events));
                 }
                 return Optional.of(stepFailedFinally(started, ref.step(), attempt.attempt(), now, data, finalMessage,
-                        events));
+                        events, saga));
             });
             change.ifPresent(publisher::publish);
+            change.ifPresent(c -> afterFinalFailure(saga, c, ref.step(), now));
             if (change.isPresent() && timedOut) {
                 giveUpTimedOutAttempt(ref, job);
             }
@@ -1880,15 +1946,73 @@ final class StepRunner implements LostStepRecovery.Engine {
      * cannot go there (it was failed already by another step).
      */
     private static RunChange stepFailedFinally(RunRecord run, String step, int attempt, Instant now, JsonText data,
-                                               String message, List<EventDraft> events) {
+                                               String message, List<EventDraft> events, Saga saga) {
+        Optional<Compensations.Undo> undoing = saga.plan().flatMap(Compensations.Plan::current)
+                .filter(undo -> undo.by().equals(step) && run.status() == RunStatus.COMPENSATING);
+        undoing.ifPresent(undo -> data.str(Compensations.COMPENSATES, undo.step()));
         events.add(EventDraft.ofStep(EventType.STEP_FAILED, step, attempt, now, data.build()));
         RunRecord next = run.withStep(step, StepStatus.FAILED);
+        if (undoing.isPresent()) {
+            Compensations.Plan plan = saga.plan().get();
+            String error = "the compensation of step " + undoing.get().step() + " by " + step + " failed: " + message
+                    + "; steps left not compensated: " + plan.left() + "; the run had failed as step "
+                    + plan.failedStep() + " failed: " + plan.failure();
+            events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
+                    .str("step", step).str("error", error).str(Compensations.COMPENSATES, undoing.get().step())
+                    .strings("notCompensated", plan.left()).build()));
+            return new RunChange(next.withFailure(now, error), events);
+        }
+        List<Compensations.Undo> undo = saga.flow().map(flow -> Compensations.toUndo(flow, run, saga.completed()))
+                .orElse(List.of());
+        if (!undo.isEmpty() && run.status().canTransitionTo(RunStatus.COMPENSATING)) {
+            return new RunChange(Compensations.compensating(next, step, message, undo, now, events), events);
+        }
         if (run.status().canTransitionTo(RunStatus.FAILED)) {
             next = next.withFailure(now, message);
             events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                     .str("step", step).str("error", message).build()));
         }
         return new RunChange(next, events);
+    }
+
+    /**
+     * What a final failure needs to know of the run's compensation, read before its write: the flow, the steps
+     * completed newest first (read only for a flow with compensations) and the compensation under way, if any.
+     */
+    private record Saga(Optional<FlowDefinition> flow, List<String> completed, Optional<Compensations.Plan> plan) {
+        static final Saga NONE = new Saga(Optional.empty(), List.of(), Optional.empty());
+    }
+
+    private Saga sagaOf(StepJob ref) {
+        Optional<FlowDefinition> flow = registry.flow(ref.flow()).filter(Compensations::compensates);
+        if (flow.isEmpty()) {
+            return Saga.NONE;
+        }
+        boolean isCompensation = flow.get().step(ref.step()).map(s -> s.role() == StepRole.COMPENSATION)
+                .orElse(false);
+        return new Saga(flow, isCompensation ? List.of() : compensations.completedNewestFirst(ref.runId()),
+                isCompensation ? compensations.planOf(ref.runId()) : Optional.empty());
+    }
+
+    /**
+     * After a final failure: a run that went compensating has its other steps asked to stop, its awaits closed,
+     * and its first compensation queued; a failed compensation is logged.
+     */
+    private void afterFinalFailure(Saga saga, StoredChange change, String step, Instant now) {
+        RunRecord run = change.run();
+        if (saga.flow().isEmpty()) {
+            return;
+        }
+        if (run.status() == RunStatus.COMPENSATING) {
+            executionsHere.requestCancel(run.runId());
+            awaitResolution.closeAwaitsOf(run.runId(), now);
+            compensations.planOf(run.runId()).flatMap(Compensations.Plan::current).ifPresent(first ->
+                    queueing.enqueue(run.runId(), run.flow(), Orchestration.stepOf(saga.flow().get(), first.by()),
+                            Compensations.jobId(run.runId(), first)));
+        } else if (run.status() == RunStatus.FAILED && saga.plan().isPresent()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0006 run {0} of flow {1}: {2}", run.runId(), run.flow(),
+                    run.error().orElse(step));
+        }
     }
 
     private void logFinalFailure(String runId, String flow, String step, int attempt, int maxAttempts,
@@ -1926,6 +2050,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         String message = was.getString("error", "");
         Instant now = clock.instant();
         int failed = job.attempt() - 1;
+        Saga saga = sagaOf(ref);
         Optional<StoredChange> change = store.updateRun(ref.runId(), run -> {
             if (run.status().isTerminal() || run.steps().get(ref.step()) != StepStatus.RETRYING) {
                 return Optional.empty();
@@ -1935,10 +2060,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                     .raw("retryable", "false").str("errorType", was.getString("errorType", ""))
                     .str("reason", "not worth a retry; the queue retried it all the same, and attempt "
                             + job.attempt() + " did not run");
-            return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>()));
+            return Optional.of(stepFailedFinally(run, ref.step(), failed, now, data, message, new ArrayList<>(),
+                    saga));
         });
         change.ifPresent(c -> {
             publisher.publish(c);
+            afterFinalFailure(saga, c, ref.step(), now);
             logFinalFailure(ref.runId(), c.run().flow(), ref.step(), failed, job.maxAttempts(),
                     Optional.of(was.getString("errorType", "")), message, now);
         });

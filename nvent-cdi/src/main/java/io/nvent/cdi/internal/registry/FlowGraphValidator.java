@@ -116,6 +116,30 @@ public final class FlowGraphValidator {
             problems.add(where + "an entry step receives the run input and cannot subscribe to events; "
                     + "remove subscribes or make it role = StepRole.STEP");
         }
+        if (step.role() == StepRole.COMPENSATION) {
+            List<String> given = new ArrayList<>();
+            if (!step.subscribes().isEmpty()) {
+                given.add("subscribes " + step.subscribes());
+            }
+            if (!step.emits().isEmpty()) {
+                given.add("emits " + step.emits());
+            }
+            if (!step.triggers().isEmpty()) {
+                given.add("a @Trigger");
+            }
+            if (step.awaitBefore().isPresent() || step.awaitAfter().isPresent()) {
+                given.add("an await");
+            }
+            if (step.compensation().isPresent()) {
+                given.add("compensation = \"" + step.compensation().get() + "\"");
+            }
+            if (!given.isEmpty()) {
+                problems.add(where + "a compensation step (role = StepRole.COMPENSATION) runs only to undo the steps"
+                        + " that name it, with their output: it subscribes to nothing, emits nothing, and has no"
+                        + " trigger, await or compensation of its own; remove " + String.join(", ", given)
+                        + " or make it role = StepRole.STEP");
+            }
+        }
         if (step.maxAttempts() < 0) {
             problems.add(where + "maxAttempts must be >= 1 (or 0 for the configured default), was "
                     + step.maxAttempts());
@@ -450,6 +474,7 @@ public final class FlowGraphValidator {
                         + classes(same) + "; give each a unique name = \"...\"");
             }
         });
+        checkCompensations(flow, steps, byName, problems);
         Set<String> emitted = steps.stream().flatMap(s -> s.emits().stream()).collect(Collectors.toSet());
         for (StepDeclaration step : steps) {
             for (String event : step.subscribes()) {
@@ -467,6 +492,30 @@ public final class FlowGraphValidator {
             Set<String> notEmitted = steps.stream().flatMap(s -> s.subscribes().stream())
                     .filter(event -> !emitted.contains(event)).collect(Collectors.toSet());
             checkReachable(steps, notEmitted, problems);
+        }
+    }
+
+    /** Each {@code compensation = "..."} names a compensation step of the same flow. */
+    private static void checkCompensations(String flow, List<StepDeclaration> steps,
+                                           Map<String, List<StepDeclaration>> byName, List<String> problems) {
+        for (StepDeclaration step : steps) {
+            if (step.compensation().isEmpty() || step.role() == StepRole.COMPENSATION) {
+                continue;
+            }
+            String named = step.compensation().get();
+            List<StepDeclaration> found = byName.getOrDefault(named, List.of());
+            if (found.isEmpty()) {
+                List<String> compensations = steps.stream().filter(s -> s.role() == StepRole.COMPENSATION)
+                        .map(StepDeclaration::name).sorted().toList();
+                problems.add("NVENT-0101 " + step.describe() + ": compensation = \"" + named + "\" names no step of"
+                        + " flow '" + flow + "'; its compensation steps are " + compensations
+                        + didYouMean(named, byName.keySet()) + " (add a step with role = StepRole.COMPENSATION"
+                        + " named so, or fix the name)");
+            } else if (found.stream().anyMatch(s -> s.role() != StepRole.COMPENSATION)) {
+                problems.add("NVENT-0101 " + step.describe() + ": compensation = \"" + named + "\" names step '"
+                        + named + "' " + classes(found) + ", which is not a compensation step; give it"
+                        + " role = StepRole.COMPENSATION (it then runs only to undo), or name another step");
+            }
         }
     }
 

@@ -23,7 +23,7 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                               Optional<AwaitBefore> awaitBefore, Optional<AwaitAfter> awaitAfter,
                               List<Trigger> triggers, List<Class<? extends Throwable>> noRetryFor,
                               Optional<Class<? extends RetryDecider>> retryDecider, long runTimeoutMs,
-                              long heartbeatTimeoutMs) {
+                              long heartbeatTimeoutMs, Optional<String> compensation) {
 
     public StepDeclaration {
         subscribes = List.copyOf(subscribes);
@@ -56,7 +56,8 @@ public record StepDeclaration(Class<?> beanClass, String flow, String name, Step
                 Optional.ofNullable(beanClass.getAnnotation(AwaitAfter.class)),
                 List.of(beanClass.getAnnotationsByType(Trigger.class)), List.of(step.noRetryFor()),
                 Optional.<Class<? extends RetryDecider>>of(step.retryDecider()).filter(c -> c != RetryDecider.class),
-                step.runTimeoutMs(), step.heartbeatTimeoutMs());
+                step.runTimeoutMs(), step.heartbeatTimeoutMs(),
+                Optional.of(step.compensation().trim()).filter(c -> !c.isEmpty()));
     }
 
     /** Whether the step gives a backoff of its own: {@code backoff = FIXED}, a backoff delay or its maximum. */

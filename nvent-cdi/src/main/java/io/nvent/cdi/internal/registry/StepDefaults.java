@@ -53,7 +53,7 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                 d.noRetryFor().stream().map(Class::getName).toList(),
                 Optional.of(d.runTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis),
                 d.retryDecider().map(Class::getName),
-                Optional.of(d.heartbeatTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis));
+                Optional.of(d.heartbeatTimeoutMs()).filter(ms -> ms > 0).map(Duration::ofMillis), d.compensation());
     }
 
     /**

@@ -1,0 +1,165 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.Compensating;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowDefinition;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.StepDefinition;
+import io.nvent.StepStatus;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunRecord;
+import jakarta.json.JsonObject;
+import jakarta.json.JsonString;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * Saga compensation ({@link io.nvent.FlowStep#compensation()}): a run whose step failed for good after steps that
+ * name a compensation completed goes {@link RunStatus#COMPENSATING}, and those steps are undone newest first, one
+ * at a time, by jobs of their compensation steps. The plan is the run's {@code run.compensating} entry (the failed
+ * step, its error, the steps to undo in order and the steps that undo them); how far it got is the number of
+ * {@code step.completed} entries with {@code "compensates"} after it. Both are history, so any instance, and the
+ * lost-step sweep, goes on where the run is.
+ */
+final class Compensations {
+
+    /** The field of a compensation step's entries that names the step it undoes. */
+    static final String COMPENSATES = "compensates";
+
+    /** One step to undo and the step that undoes it. */
+    record Undo(String step, String by) {
+    }
+
+    /** A run's compensation: what failed, the steps to undo in order, how many were undone. */
+    record Plan(String failedStep, String failure, List<Undo> undo, int done) {
+
+        Optional<Undo> current() {
+            return done < undo.size() ? Optional.of(undo.get(done)) : Optional.empty();
+        }
+
+        Compensating compensating() {
+            return new Compensating(undo.get(done).step(), failedStep, failure);
+        }
+
+        List<String> undone() {
+            return undo.subList(0, done).stream().map(Undo::step).toList();
+        }
+
+        List<String> left() {
+            return undo.subList(Math.min(done, undo.size()), undo.size()).stream().map(Undo::step).toList();
+        }
+    }
+
+    private final FlowStore store;
+
+    Compensations(FlowStore store) {
+        this.store = store;
+    }
+
+    /** Whether any step of the flow names a compensation: only then does a final failure read the history. */
+    static boolean compensates(FlowDefinition flow) {
+        for (StepDefinition step : flow.steps()) {
+            if (step.compensation().isPresent()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** The steps of the run that completed, newest first, by their {@code step.completed} entries. */
+    List<String> completedNewestFirst(String runId) {
+        Set<String> steps = new LinkedHashSet<>();
+        for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
+                EventQuery.MAX_LIMIT, true))) {
+            entry.step().ifPresent(steps::add);
+        }
+        return List.copyOf(steps);
+    }
+
+    /** What a final failure of a step undoes: the completed steps that name a compensation, newest first. */
+    static List<Undo> toUndo(FlowDefinition flow, RunRecord run, List<String> completedNewestFirst) {
+        List<Undo> undo = new ArrayList<>();
+        for (String step : completedNewestFirst) {
+            Optional<String> by = flow.step(step).flatMap(StepDefinition::compensation);
+            if (by.isPresent() && run.steps().get(step) == StepStatus.COMPLETED) {
+                undo.add(new Undo(step, by.get()));
+            }
+        }
+        return undo;
+    }
+
+    /**
+     * The run goes compensating: the step failed, the steps still under way are canceled (their results and
+     * failures, if they come, are dropped), and the first compensation is queued.
+     */
+    static RunRecord compensating(RunRecord run, String failedStep, String failure, List<Undo> undo, Instant now,
+                                  List<EventDraft> events) {
+        RunRecord next = run;
+        for (var step : run.steps().entrySet()) {
+            StepStatus status = step.getValue();
+            if (!step.getKey().equals(failedStep) && !status.isFinal()) {
+                next = next.withStep(step.getKey(), StepStatus.CANCELED);
+                events.add(EventDraft.ofStep(EventType.STEP_CANCELED, step.getKey(), 0, now, JsonText.object()
+                        .str("reason", "step " + failedStep + " failed for good; the run undoes its completed steps")
+                        .build()));
+            }
+        }
+        JsonText plan = JsonText.object().str("step", failedStep).str("error", failure)
+                .strings("compensate", undo.stream().map(Undo::step).toList())
+                .strings("by", undo.stream().map(Undo::by).toList());
+        events.add(EventDraft.ofRun(EventType.RUN_COMPENSATING, now, plan.build()));
+        return next.withStatus(RunStatus.COMPENSATING, now).withStep(undo.get(0).by(), StepStatus.QUEUED);
+    }
+
+    /** The run's compensation, from its latest {@code run.compensating} entry; empty if it never compensated. */
+    Optional<Plan> planOf(String runId) {
+        Optional<HistoryEvent> started = store.readEvents(runId, new EventQuery(Set.of(EventType.RUN_COMPENSATING), 0,
+                1, true)).stream().findFirst();
+        if (started.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonObject data = read(started.get().data());
+        List<String> steps = data.getJsonArray("compensate").getValuesAs(JsonString.class).stream()
+                .map(JsonString::getString).toList();
+        List<String> by = data.getJsonArray("by").getValuesAs(JsonString.class).stream().map(JsonString::getString)
+                .toList();
+        List<Undo> undo = new ArrayList<>();
+        for (int i = 0; i < steps.size(); i++) {
+            undo.add(new Undo(steps.get(i), by.get(i)));
+        }
+        long since = started.get().seq();
+        int done = 0;
+        for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), since,
+                EventQuery.MAX_LIMIT, false))) {
+            if (entry.seq() > since && read(entry.data()).containsKey(COMPENSATES)) {
+                done++;
+            }
+        }
+        return Optional.of(new Plan(data.getString("step", ""), data.getString("error", ""), undo, done));
+    }
+
+    /** The input of the compensation under way: the output of the step it undoes, as its completion recorded it. */
+    String inputOf(String runId, Plan plan) {
+        String step = plan.undo().get(plan.done()).step();
+        return store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
+                .stream().filter(e -> e.step().filter(step::equals).isPresent()).findFirst()
+                .map(e -> read(e.data()).get("result")).map(Object::toString).orElse("null");
+    }
+
+    /** The job of a compensation: one per step undone, as one compensation step may undo several. */
+    static String jobId(String runId, Undo undo) {
+        return StepJob.jobId(runId, undo.by()) + ":compensates-" + undo.step();
+    }
+
+    private static JsonObject read(String json) {
+        return Json.PROVIDER.createReader(new StringReader(json)).readObject();
+    }
+}
