@@ -1,0 +1,215 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.Compensating;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class CompensationTest {
+
+    /** What the compensation steps were given, in the order they ran. */
+    static final List<String> UNDONE = new CopyOnWriteArrayList<>();
+
+    @FlowStep(flow = "order", name = "validate", role = StepRole.ENTRY, emits = "order.validated")
+    static class Validate implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("order.validated", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "order", name = "charge", subscribes = "order.validated", emits = "order.charged",
+            compensation = "refund")
+    static class Charge implements Step<Object, Map<String, Object>> {
+        @Override
+        public Map<String, Object> execute(Object input, StepContext ctx) {
+            ctx.emit("order.charged", Map.of());
+            return Map.of("receipt", "r-1");
+        }
+    }
+
+    @FlowStep(flow = "order", name = "reserve", subscribes = "order.charged", emits = "order.reserved",
+            compensation = "release")
+    static class Reserve implements Step<Object, Map<String, Object>> {
+        @Override
+        public Map<String, Object> execute(Object input, StepContext ctx) {
+            ctx.emit("order.reserved", Map.of());
+            return Map.of("reservation", "s-7");
+        }
+    }
+
+    @FlowStep(flow = "order", name = "ship", subscribes = "order.reserved", maxAttempts = 1)
+    static class Ship implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("no carrier for this address");
+        }
+    }
+
+    @FlowStep(flow = "order", name = "refund", role = StepRole.COMPENSATION)
+    static class Refund implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> receipt, StepContext ctx) {
+            Compensating what = ctx.compensating().orElseThrow();
+            UNDONE.add("refund " + receipt + " of " + what.compensatedStep() + " after " + what.failedStep() + ": "
+                    + what.failure());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "order", name = "release", role = StepRole.COMPENSATION)
+    static class Release implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> reservation, StepContext ctx) {
+            UNDONE.add("release " + reservation + " of " + ctx.compensating().orElseThrow().compensatedStep());
+            return null;
+        }
+    }
+
+    @Test
+    void aRunWhoseStepFailsForGoodUndoesItsCompletedStepsNewestFirstWithTheirOutputsThenFails() {
+        UNDONE.clear();
+        try (EngineHarness h = new EngineHarness(new Validate(), new Charge(), new Reserve(), new Ship(),
+                new Refund(), new Release())) {
+            String runId = h.engine.start("order", Map.of("id", 1));
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(UNDONE).containsExactly("release {reservation=s-7} of reserve",
+                    "refund {receipt=r-1} of charge after ship: no carrier for this address");
+            assertThat(run.error()).contains("no carrier for this address");
+            assertThat(run.steps()).containsEntry("ship", StepStatus.FAILED).containsEntry("refund",
+                    StepStatus.COMPLETED).containsEntry("release", StepStatus.COMPLETED);
+            assertThat(h.types(runId)).containsSubsequence("step.failed", "run.compensating", "step.started",
+                    "step.completed", "step.started", "step.completed", "run.compensated", "flow.failed");
+            HistoryEvent compensating = h.eventsOf(runId, EventType.RUN_COMPENSATING).get(0);
+            assertThat(compensating.data()).contains("\"step\":\"ship\"", "\"compensate\":[\"reserve\",\"charge\"]",
+                    "\"by\":[\"release\",\"refund\"]");
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(e -> e.step().orElseThrow()
+                    .equals("refund")).singleElement().satisfies(e -> assertThat(e.data())
+                    .contains("\"compensates\":\"charge\""));
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
+                    .contains("\"compensated\":[\"reserve\",\"charge\"]");
+            assertThat(h.eventsOf(runId, EventType.FLOW_FAILED).get(0).data()).contains("\"step\":\"ship\"");
+        }
+    }
+
+    // ------------------------------------------------------------ a compensation that fails for good
+
+    @FlowStep(flow = "trip", name = "book", role = StepRole.ENTRY, emits = "booked", compensation = "unbook")
+    static class Book implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("booked", Map.of());
+            return "hotel-3";
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "pay", subscribes = "booked", emits = "paid", compensation = "repay")
+    static class Pay implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("paid", Map.of());
+            return "payment-9";
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "fly", subscribes = "paid", maxAttempts = 1)
+    static class Fly implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("flight canceled");
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "repay", role = StepRole.COMPENSATION, maxAttempts = 2)
+    static class Repay implements Step<String, Void> {
+        @Override
+        public Void execute(String payment, StepContext ctx) {
+            throw new IllegalStateException("the bank refuses refunds of " + payment);
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "unbook", role = StepRole.COMPENSATION)
+    static class Unbook implements Step<String, Void> {
+        @Override
+        public Void execute(String booking, StepContext ctx) {
+            UNDONE.add("unbook " + booking);
+            return null;
+        }
+    }
+
+    @Test
+    void aCompensationThatFailsForGoodFailsTheRunNamingItAndTheStepsLeftNotCompensated() {
+        UNDONE.clear();
+        try (EngineHarness h = new EngineHarness(new Book(), new Pay(), new Fly(), new Repay(), new Unbook())) {
+            String runId = h.engine.start("trip", null);
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains(
+                    "the compensation of step pay by repay failed: the bank refuses refunds of payment-9",
+                    "steps left not compensated: [pay, book]", "step fly failed: flight canceled"));
+            assertThat(UNDONE).isEmpty();
+            assertThat(h.types(runId)).containsSubsequence("run.compensating", "step.retry", "step.failed",
+                    "flow.failed").doesNotContain("run.compensated");
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).filteredOn(e -> e.step().orElseThrow()
+                    .equals("repay")).singleElement().satisfies(e -> assertThat(e.data())
+                    .contains("\"compensates\":\"pay\""));
+        }
+    }
+
+    // ------------------------------------------------------------ nothing to compensate
+
+    @FlowStep(flow = "plain", name = "start", role = StepRole.ENTRY, emits = "started")
+    static class Start implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("started", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "plain", name = "risky", subscribes = "started", maxAttempts = 1, compensation = "undo")
+    static class Risky implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("risky failed");
+        }
+    }
+
+    @FlowStep(flow = "plain", name = "undo", role = StepRole.COMPENSATION)
+    static class Undo implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            UNDONE.add("undo");
+            return null;
+        }
+    }
+
+    @Test
+    void aRunWithNoCompletedStepToUndoFailsAsBeforeWithoutCompensating() {
+        UNDONE.clear();
+        try (EngineHarness h = new EngineHarness(new Start(), new Risky(), new Undo())) {
+            String runId = h.engine.start("plain", null);
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(run.error()).hasValue("risky failed");
+            assertThat(h.types(runId)).containsSubsequence("step.failed", "flow.failed")
+                    .doesNotContain("run.compensating", "run.compensated");
+            assertThat(run.steps()).doesNotContainKey("undo");
+            assertThat(UNDONE).isEmpty();
+        }
+    }
+}
