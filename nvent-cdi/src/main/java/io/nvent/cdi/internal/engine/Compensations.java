@@ -10,6 +10,7 @@ import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
@@ -152,6 +153,18 @@ final class Compensations {
         return store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
                 .stream().filter(e -> e.step().filter(step::equals).isPresent()).findFirst()
                 .map(e -> read(e.data()).get("result")).map(Object::toString).orElse("null");
+    }
+
+    /** The change with its {@code step.started} entry of {@code step} naming the step it undoes. */
+    static RunChange naming(RunChange change, String step, String compensated) {
+        List<EventDraft> events = new ArrayList<>();
+        for (EventDraft event : change.events()) {
+            boolean started = event.type() == EventType.STEP_STARTED && event.step().filter(step::equals).isPresent();
+            events.add(!started ? event : new EventDraft(event.type(), event.step(), event.attempt(),
+                    event.timestamp(), Json.PROVIDER.createObjectBuilder(read(event.data()))
+                    .add(COMPENSATES, compensated).build().toString()));
+        }
+        return new RunChange(change.updated(), events);
     }
 
     /** The job of a compensation: one per step undone, as one compensation step may undo several. */

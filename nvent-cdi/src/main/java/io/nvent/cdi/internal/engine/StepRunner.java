@@ -64,6 +64,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
+import java.util.function.UnaryOperator;
 import java.util.stream.Collectors;
 
 /**
@@ -496,6 +497,13 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
+        // A compensation's step.started says which step it undoes; other steps read nothing more.
+        UnaryOperator<RunChange> compensates = binding.definition().role() != StepRole.COMPENSATION
+                ? UnaryOperator.identity()
+                : compensations.planOf(ref.runId()).flatMap(Compensations.Plan::current)
+                        .<UnaryOperator<RunChange>>map(undo -> change -> Compensations.naming(change, ref.step(),
+                                undo.step()))
+                        .orElse(UnaryOperator.identity());
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
@@ -526,13 +534,15 @@ final class StepRunner implements LostStepRecovery.Engine {
                     // (the step retrying), and a start stored after it would run, or complete, the step as this
                     // timed-out attempt (recordFailure marks it timed out before it stores the failure).
                     executeWithDeferredStart(binding, job, self, before.get(), run -> self.isPastTimeout()
-                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt), starts);
+                            ? Optional.empty() : lateStartChange(run, ref.step(), job, startedAt)
+                            .map(compensates), starts);
                     return;
                 }
             }
             executeStarted(binding, job, self, ref.runId(), run -> {
                 run.concurrencyKey().ifPresent(concurrencyKey::set);
-                return startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost);
+                return startChange(run, ref.step(), job, startedAt, alreadyRunningHere, foundLost)
+                        .map(compensates);
             });
         } catch (Exception failure) {
             if (self.isStale() && !self.isPastTimeout()) {
@@ -1858,7 +1868,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         boolean storeAway = isStoreUnavailable(error);
         JobExecution attempt = storeAway ? asRecordedAttempt(ref, job) : job;
         AtomicBoolean canceledRun = new AtomicBoolean();
-        Saga saga = nextAttemptAt.isEmpty() ? sagaOf(ref) : Saga.NONE;
+        Saga saga = sagaOf(ref);
         if (timedOut) {
             // Before its failure is stored: a deferred start of the attempt stored after it would run the step as
             // the timed-out attempt (see executeWithDeferredStart).
@@ -1895,6 +1905,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                 decided.ifPresent(decision -> decision.describeIn(data));
                 progress.ifPresent(last -> withProgress(data, last));
                 if (nextAttemptAt.isPresent()) {
+                    saga.undoing(started, ref.step()).ifPresent(undo -> data.str(Compensations.COMPENSATES,
+                            undo.step()));
                     if (storeAway) {
                         data.str("reason", "the store could not be reached; the attempt does not count");
                     } else {
@@ -1947,8 +1959,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private static RunChange stepFailedFinally(RunRecord run, String step, int attempt, Instant now, JsonText data,
                                                String message, List<EventDraft> events, Saga saga) {
-        Optional<Compensations.Undo> undoing = saga.plan().flatMap(Compensations.Plan::current)
-                .filter(undo -> undo.by().equals(step) && run.status() == RunStatus.COMPENSATING);
+        Optional<Compensations.Undo> undoing = saga.undoing(run, step);
         undoing.ifPresent(undo -> data.str(Compensations.COMPENSATES, undo.step()));
         events.add(EventDraft.ofStep(EventType.STEP_FAILED, step, attempt, now, data.build()));
         RunRecord next = run.withStep(step, StepStatus.FAILED);
@@ -1981,6 +1992,12 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private record Saga(Optional<FlowDefinition> flow, List<String> completed, Optional<Compensations.Plan> plan) {
         static final Saga NONE = new Saga(Optional.empty(), List.of(), Optional.empty());
+
+        /** The compensation {@code step} makes in {@code run}, if it runs as one now. */
+        Optional<Compensations.Undo> undoing(RunRecord run, String step) {
+            return plan.flatMap(Compensations.Plan::current)
+                    .filter(undo -> undo.by().equals(step) && run.status() == RunStatus.COMPENSATING);
+        }
     }
 
     private Saga sagaOf(StepJob ref) {

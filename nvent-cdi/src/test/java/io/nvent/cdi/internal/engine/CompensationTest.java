@@ -97,9 +97,10 @@ class CompensationTest {
             HistoryEvent compensating = h.eventsOf(runId, EventType.RUN_COMPENSATING).get(0);
             assertThat(compensating.data()).contains("\"step\":\"ship\"", "\"compensate\":[\"reserve\",\"charge\"]",
                     "\"by\":[\"release\",\"refund\"]");
-            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(e -> e.step().orElseThrow()
-                    .equals("refund")).singleElement().satisfies(e -> assertThat(e.data())
-                    .contains("\"compensates\":\"charge\""));
+            assertThat(h.history(runId)).filteredOn(e -> e.step().filter("refund"::equals).isPresent())
+                    .extracting(e -> e.type().wireName()).containsExactly("step.started", "step.completed");
+            assertThat(h.history(runId)).filteredOn(e -> e.step().filter("refund"::equals).isPresent())
+                    .allSatisfy(e -> assertThat(e.data()).contains("\"compensates\":\"charge\""));
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
                     .contains("\"compensated\":[\"reserve\",\"charge\"]");
             assertThat(h.eventsOf(runId, EventType.FLOW_FAILED).get(0).data()).contains("\"step\":\"ship\"");
@@ -164,9 +165,11 @@ class CompensationTest {
             assertThat(UNDONE).isEmpty();
             assertThat(h.types(runId)).containsSubsequence("run.compensating", "step.retry", "step.failed",
                     "flow.failed").doesNotContain("run.compensated");
-            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).filteredOn(e -> e.step().orElseThrow()
-                    .equals("repay")).singleElement().satisfies(e -> assertThat(e.data())
-                    .contains("\"compensates\":\"pay\""));
+            assertThat(h.history(runId)).filteredOn(e -> e.step().filter("repay"::equals).isPresent())
+                    .extracting(e -> e.type().wireName())
+                    .containsExactly("step.started", "step.retry", "step.started", "step.failed");
+            assertThat(h.history(runId)).filteredOn(e -> e.step().filter("repay"::equals).isPresent())
+                    .allSatisfy(e -> assertThat(e.data()).contains("\"compensates\":\"pay\""));
         }
     }
 
