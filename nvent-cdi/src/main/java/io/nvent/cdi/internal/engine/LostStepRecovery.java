@@ -9,6 +9,7 @@ import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepProgress;
+import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.internal.engine.StepExecutions.StepExecution;
 import io.nvent.cdi.internal.registry.FlowRegistry;
@@ -422,7 +423,9 @@ final class LostStepRecovery {
                     .str("previousStatus", run.status().wireName()).str("stalledAt", now.toString()).build()));
             RunRecord next = run.withStatus(RunStatus.STALLED, now);
             if (recover) {
-                next = next.withStep(stepName, StepStatus.QUEUED).withStatus(RunStatus.RUNNING, now);
+                // A compensating run goes on undoing its steps.
+                next = next.withStep(stepName, StepStatus.QUEUED).withStatus(
+                        run.status() == RunStatus.COMPENSATING ? RunStatus.COMPENSATING : RunStatus.RUNNING, now);
                 events.add(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
                         JsonText.object().str("reason", "recovered after stall").build()));
             } else if (missing.isPresent()) {
@@ -528,22 +531,20 @@ final class LostStepRecovery {
     LostJobScan requeueLostSteps(Map<String, Long> previous, Optional<RunPosition> after, int limit) {
         Map<String, Long> suspects = new LinkedHashMap<>();
         Optional<RunPosition> position = after;
+        if (after.isEmpty()) {
+            // Compensating runs (few: runs undoing their steps after a failure) are read first in each round.
+            for (RunRecord run : store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.COMPENSATING), 0,
+                    Math.max(1, Math.min(1000, limit)), Optional.empty()))) {
+                checkWaitingSteps(run, previous, suspects);
+            }
+        }
         for (int read = 0; read < limit; ) {
             int pageSize = Math.min(1000, limit - read);
             RunQuery query = new RunQuery(Optional.empty(), Optional.of(RunStatus.RUNNING), 0, pageSize, position);
             List<RunRecord> page = store.findRuns(query);
             for (RunRecord run : page) {
                 position = Optional.of(new RunPosition(run.startedAt(), run.runId()));
-                Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
-                waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
-                        && status != StepStatus.RUNNING);
-                if (waiting.isEmpty()) {
-                    continue;
-                }
-                suspects.put(run.runId(), run.version());
-                if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
-                    requeueIfLost(run, waiting);
-                }
+                checkWaitingSteps(run, previous, suspects);
             }
             if (page.size() < pageSize) {
                 return new LostJobScan(suspects, position, true);
@@ -553,11 +554,37 @@ final class LostStepRecovery {
         return new LostJobScan(suspects, position, false);
     }
 
+    /** A run with steps waiting for their jobs is a suspect; one unchanged since the previous check is checked. */
+    private void checkWaitingSteps(RunRecord run, Map<String, Long> previous, Map<String, Long> suspects) {
+        Map<String, StepStatus> waiting = new LinkedHashMap<>(run.steps());
+        waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
+                && status != StepStatus.RUNNING);
+        if (waiting.isEmpty()) {
+            return;
+        }
+        suspects.put(run.runId(), run.version());
+        if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
+            requeueIfLost(run, waiting);
+        }
+    }
+
     /**
      * What one lost-job check read: the runs with a step waiting for its job (id to version), the
      * last running run it read, and whether it read up to the oldest running run.
      */
     record LostJobScan(Map<String, Long> suspects, Optional<RunPosition> last, boolean reachedEnd) {
+    }
+
+    /** The job a queued step waits for: a compensation's names the step it undoes ({@link Compensations#jobId}). */
+    private String usualJobId(RunRecord run, String name, Optional<StepDefinition> step) {
+        if (run.status() == RunStatus.COMPENSATING && step.filter(s -> s.role() == StepRole.COMPENSATION).isPresent()) {
+            Optional<Compensations.Undo> undo = new Compensations(store).planOf(run.runId())
+                    .flatMap(Compensations.Plan::current).filter(u -> u.by().equals(name));
+            if (undo.isPresent()) {
+                return Compensations.jobId(run.runId(), undo.get());
+            }
+        }
+        return StepJob.jobId(run.runId(), name);
     }
 
     private void requeueIfLost(RunRecord run, Map<String, StepStatus> waitingSteps) {
@@ -572,7 +599,7 @@ final class LostStepRecovery {
             // A retrying step waits for the queue's retry of the job whose attempt failed, which need not
             // be its usual job (a recovery job's retry, say): only that job tells whether the retry is lost.
             String jobId = waiting.getValue() == StepStatus.RETRYING ? jobOfRetry(run.runId(), name)
-                    : StepJob.jobId(run.runId(), name);
+                    : usualJobId(run, name, step);
             Optional<JobRecord> job = step.flatMap(s -> QueueFailure.askQueue(s.queue(),
                     () -> queue.job(s.queue(), jobId)));
             // The job an earlier check of this version queued in place of a lost one, if any, stands in for it.

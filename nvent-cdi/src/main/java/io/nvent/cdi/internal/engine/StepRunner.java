@@ -1106,10 +1106,20 @@ final class StepRunner implements LostStepRecovery.Engine {
         List<EventDraft> events = new ArrayList<>();
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
         if (next.status() != RunStatus.RUNNING && next.status() != RunStatus.COMPENSATING) {
-            next = next.withStatus(RunStatus.RUNNING, startedAt);
+            next = next.withStatus(statusRunning(run, step), startedAt);
         }
         events.add(startedEvent(step, job, startedAt));
         return Optional.of(new RunChange(next, events));
+    }
+
+    /**
+     * The status of a run whose step starts, from any other it may be in (awaiting, stalled): compensating when the
+     * step is a compensation (it runs in no other), else running.
+     */
+    private RunStatus statusRunning(RunRecord run, String step) {
+        boolean compensation = registry.flow(run.flow()).flatMap(flow -> flow.step(step))
+                .filter(definition -> definition.role() == StepRole.COMPENSATION).isPresent();
+        return compensation ? RunStatus.COMPENSATING : RunStatus.RUNNING;
     }
 
     /**
@@ -1125,7 +1135,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
         if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING
                 && next.status() != RunStatus.COMPENSATING) {
-            next = next.withStatus(RunStatus.RUNNING, startedAt);
+            next = next.withStatus(statusRunning(run, step), startedAt);
         }
         return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));
     }

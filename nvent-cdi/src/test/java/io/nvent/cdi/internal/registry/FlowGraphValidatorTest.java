@@ -880,4 +880,60 @@ class FlowGraphValidatorTest {
                 BillTakingACreator.class, AuditTakingAClassThatReadsItself.class, CountTakingJsonObject.class,
                 NoteTakingAString.class)).isEmpty();
     }
+
+    // ------------------------------------------------------------ compensation
+
+    @FlowStep(flow = "saga", name = "charge", role = StepRole.ENTRY, emits = "charged", compensation = "refund")
+    static class SagaCharge implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "saga", name = "refund", role = StepRole.COMPENSATION)
+    static class SagaRefund implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "saga", name = "refund", role = StepRole.COMPENSATION, subscribes = "charged", emits = "refunded")
+    static class SagaRefundSubscribing implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "saga", name = "refund", subscribes = "charged")
+    static class SagaRefundAsPlainStep implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepWhoseCompensationIsACompensationStepOfItsFlowHasNoProblems() {
+        assertThat(problemsOf(SagaCharge.class, SagaRefund.class)).isEmpty();
+    }
+
+    @Test
+    void aCompensationNamingNoStepOfTheFlowIsRejectedNamingFlowStepAndTheCompensationSteps() {
+        assertThat(problemsOf(SagaCharge.class)).singleElement().asString().startsWith("NVENT-0101 ")
+                .contains("'charge'", "compensation = \"refund\" names no step of flow 'saga'",
+                        "its compensation steps are []", "role = StepRole.COMPENSATION");
+    }
+
+    @Test
+    void aCompensationNamingAStepThatIsNotACompensationStepIsRejected() {
+        assertThat(problemsOf(SagaCharge.class, SagaRefundAsPlainStep.class)).singleElement().asString()
+                .startsWith("NVENT-0101 ").contains("names step 'refund'", SagaRefundAsPlainStep.class.getName(),
+                        "which is not a compensation step");
+    }
+
+    @Test
+    void aCompensationStepThatSubscribesOrEmitsIsRejectedSayingWhatToRemove() {
+        assertThat(problemsOf(SagaCharge.class, SagaRefundSubscribing.class)).singleElement().asString()
+                .startsWith("NVENT-0101 ").contains("'refund'", "a compensation step", "subscribes [charged]",
+                        "emits [refunded]");
+    }
 }
