@@ -5,7 +5,7 @@ import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, sho
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
-const STATUSES = ['running', 'awaiting', 'completed', 'failed', 'canceled', 'stalled'];
+const STATUSES = ['running', 'awaiting', 'compensating', 'completed', 'failed', 'canceled', 'stalled'];
 const PAGE = 25;
 
 export function runsView(ctx) {
@@ -116,7 +116,8 @@ export function runsView(ctx) {
  * had once it ended (a run that timed out says so in its error).
  */
 function deadlineFact(run) {
-  const underWay = run.status === 'running' || run.status === 'awaiting' || run.status === 'stalled';
+  const underWay = run.status === 'running' || run.status === 'awaiting' || run.status === 'stalled'
+    || run.status === 'compensating';
   return [underWay ? 'times out at ' : 'had until ', at(run.deadline)];
 }
 
@@ -204,6 +205,7 @@ const TYPE_CLASS = {
   'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
   'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', 'step.canceled': 'warn', log: 'log', emit: 'flow',
   'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
+  'run.compensating': 'warn', 'run.compensated': 'warn',
 };
 
 /** `io.nvent.NonRetryableStepException` → `NonRetryableStepException` (a nested class keeps its outer name). */
@@ -246,6 +248,8 @@ function describe(ev) {
     case 'await.timeout': return `${d.type || 'await'} timed out (${d.action || 'fail'})`;
     case 'trigger.fired': return [h('span', {}, `trigger ${d.trigger || d.name || ''} fired`), more('data', d)];
     case 'flow.stalled': case 'step.stalled': return d.reason ? withInstants(`stalled: ${d.reason}`) : 'stalled';
+    case 'run.compensating': return `step ${d.step} failed: undoing ${(d.compensate || []).map((s, i) => `${s} (by ${(d.by || [])[i]})`).join(', then ')}`;
+    case 'run.compensated': return `undone: ${(d.compensated || []).join(', ')}`;
     default: return Object.keys(d).length ? more('data', d) : '';
   }
 }
@@ -331,7 +335,8 @@ export function runView(ctx) {
   const renderRun = () => {
     if (!run) return;
     diagramLink.href = `#/flows/${encodeURIComponent(run.flow)}?run=${run.runId}`;
-    const active = run.status === 'running' || run.status === 'awaiting';
+    // a compensating run (undoing its completed steps after a failure) is under way like a running one
+    const active = run.status === 'running' || run.status === 'awaiting' || run.status === 'compensating';
     const ended = run.status === 'completed' || run.status === 'failed' || run.status === 'canceled';
     const failed = failedSteps(run);
     // a run stored before 0.2 has its key in its flow.start entry only
@@ -457,7 +462,7 @@ export function runView(ctx) {
     updateCount();
     // A page of the history of a run that has ended changes nothing the last fetch of it showed (for
     // 20,000 entries it was fetched again 40 times); live entries, or any while it runs, may.
-    const ended = run && run.status !== 'running' && run.status !== 'awaiting';
+    const ended = run && run.status !== 'running' && run.status !== 'awaiting' && run.status !== 'compensating';
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });

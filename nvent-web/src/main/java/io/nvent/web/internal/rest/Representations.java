@@ -74,8 +74,8 @@ public final class Representations {
      * delays or a jitter, {@code noRetryFor} when it lists exception types, {@code decider}, the class name,
      * when a retry decider decides its retries)
      * and, when the step has them, {@code awaitBefore} / {@code awaitAfter}, and the entry step's
-     * {@code runTimeoutMs} when its flow's runs have a deadline, and {@code heartbeatTimeoutMs} for a step with a
-     * heartbeat timeout.
+     * {@code runTimeoutMs} when its flow's runs have a deadline, {@code heartbeatTimeoutMs} for a step with a
+     * heartbeat timeout, and {@code compensation}, the step that undoes it, for a step that names one.
      */
     static JsonObjectBuilder settings(StepDefinition step) {
         RetryPolicy retry = step.retry();
@@ -103,6 +103,7 @@ public final class Representations {
         step.awaitAfter().ifPresent(a -> body.add("awaitAfter", await(a)));
         step.runTimeout().ifPresent(timeout -> body.add("runTimeoutMs", timeout.toMillis()));
         step.heartbeatTimeout().ifPresent(timeout -> body.add("heartbeatTimeoutMs", timeout.toMillis()));
+        step.compensation().ifPresent(compensation -> body.add("compensation", compensation));
         return body;
     }
 

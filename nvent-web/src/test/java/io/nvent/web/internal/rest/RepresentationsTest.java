@@ -109,6 +109,29 @@ class RepresentationsTest {
     }
 
     @Test
+    void aStepThatNamesACompensationListsItAndTheCompensationStepHasRoleCompensation() {
+        StepDefinition pay = stepOf(FLOW.steps(), "pay");
+        StepDefinition charge = new StepDefinition("charge", StepRole.ENTRY, pay.queue(), List.of(), List.of(),
+                pay.retry(), pay.timeout(), 0, pay.beanClass(), Optional.empty(), Optional.empty(), List.of(),
+                Optional.empty(), Optional.empty(), Optional.empty(), Optional.of("refund"));
+        StepDefinition refund = new StepDefinition("refund", StepRole.COMPENSATION, pay.queue(), List.of(), List.of(),
+                pay.retry(), pay.timeout(), 0, pay.beanClass(), Optional.empty(), Optional.empty());
+        FlowDefinition saga = new FlowDefinition("saga", List.of(charge, refund));
+
+        JsonObject flow = Representations.flow(saga, NO_RUNS);
+
+        assertThat(stepOf(flow, "charge").getString("compensation")).isEqualTo("refund");
+        assertThat(stepOf(flow, "refund").getString("role")).isEqualTo("compensation");
+        assertThat(stepOf(flow, "refund").containsKey("compensation")).isFalse();
+        assertThat(nodeOf(Representations.graph(saga, Optional.empty()), "charge").getString("compensation"))
+                .isEqualTo("refund");
+    }
+
+    private static StepDefinition stepOf(List<StepDefinition> steps, String name) {
+        return steps.stream().filter(s -> s.name().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
     void aRunningStepsWaitCarriesItsLastHeartbeatAndAnyOtherNone() {
         Instant beat = Instant.parse("2026-12-06T13:00:00Z");
         StepWait running = new StepWait("report", StepStatus.RUNNING, StepWait.Reason.RUNNING, "expense",
