@@ -5,7 +5,8 @@ package io.nvent;
  *
  * @param flow flow name
  * @param total all runs of the flow that are stored
- * @param running runs in {@link RunStatus#RUNNING}
+ * @param running runs in {@link RunStatus#RUNNING}, and (since 0.2) in {@link RunStatus#COMPENSATING}: under way,
+ *     undoing their completed steps
  * @param awaiting runs in {@link RunStatus#AWAITING}
  * @param completed runs in {@link RunStatus#COMPLETED}
  * @param failed runs in {@link RunStatus#FAILED}
@@ -35,7 +36,7 @@ public record FlowStats(String flow, long total, long running, long awaiting, lo
      */
     public FlowStats plus(RunStatus status, long count) {
         return new FlowStats(flow, total + count,
-                running + (status == RunStatus.RUNNING ? count : 0),
+                running + (status == RunStatus.RUNNING || status == RunStatus.COMPENSATING ? count : 0),
                 awaiting + (status == RunStatus.AWAITING ? count : 0),
                 completed + (status == RunStatus.COMPLETED ? count : 0),
                 failed + (status == RunStatus.FAILED ? count : 0),

@@ -1159,6 +1159,21 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void storesACompensatingRunFindsItByItsStatusAndCountsItAsRunning() {
+        RunRecord undoing = createRun("orders");
+        createRun("orders");
+        store.updateRun(undoing.runId(), setStatus(RunStatus.COMPENSATING));
+
+        assertThat(store.findRun(undoing.runId())).map(RunRecord::status).hasValue(RunStatus.COMPENSATING);
+        assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.COMPENSATING)))
+                .extracting(RunRecord::runId).containsExactly(undoing.runId());
+        assertThat(store.stats("orders")).isEqualTo(FlowStats.empty("orders").plus(RunStatus.RUNNING, 2));
+
+        store.updateRun(undoing.runId(), setStatus(RunStatus.FAILED));
+        assertThat(store.findRun(undoing.runId())).map(RunRecord::status).hasValue(RunStatus.FAILED);
+    }
+
+    @Test
     void keepsStatsConsistentWithStatusChanges() {
         RunRecord a = createRun("orders");
         RunRecord b = createRun("orders");
