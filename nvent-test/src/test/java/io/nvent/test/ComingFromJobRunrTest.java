@@ -812,4 +812,73 @@ class ComingFromJobRunrTest {
             sync.done.countDown();
         }
     }
+
+    /**
+     * Temporal: {@code Saga saga = new Saga(options); saga.addCompensation(hotels::cancel, booking); ...
+     * saga.compensate()} in the workflow's catch. Here each step names the step that undoes it.
+     */
+    @FlowStep(flow = "trip", name = "reserve-hotel", role = StepRole.ENTRY, emits = "hotel.reserved",
+            compensation = "cancel-hotel")
+    static final class ReserveHotel implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> trip, StepContext ctx) {
+            ctx.emit("hotel.reserved", trip);
+            return "hotel-booking-7";
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "charge-card", subscribes = "hotel.reserved", emits = "card.charged",
+            compensation = "refund-card")
+    static final class ChargeCard implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> trip, StepContext ctx) {
+            ctx.emit("card.charged", trip);
+            return "payment-42";
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "book-flight", subscribes = "card.charged", maxAttempts = 1)
+    static final class BookFlight implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> trip, StepContext ctx) {
+            throw new IllegalStateException("no seat left");
+        }
+    }
+
+    /** What the compensations undid, in order. */
+    static final List<String> UNDONE = new CopyOnWriteArrayList<>();
+
+    @FlowStep(flow = "trip", name = "refund-card", role = StepRole.COMPENSATION)
+    static final class RefundCard implements Step<String, Void> {
+        @Override
+        public Void execute(String payment, StepContext ctx) {
+            UNDONE.add("refunded " + payment);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "trip", name = "cancel-hotel", role = StepRole.COMPENSATION)
+    static final class CancelHotel implements Step<String, Void> {
+        @Override
+        public Void execute(String booking, StepContext ctx) {
+            UNDONE.add("canceled " + booking);
+            return null;
+        }
+    }
+
+    @Test
+    void aSagaUndoesItsCompletedStepsNewestFirstWithTheirOutputsWhenALaterStepFailsForGood() {
+        UNDONE.clear();
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new ReserveHotel(), new ChargeCard(), new BookFlight(),
+                new RefundCard(), new CancelHotel())) {
+            String runId = env.flows().start("trip", Map.of("to", "Lisbon"));
+
+            RunInfo run = env.awaitEnd(runId, Duration.ofSeconds(10));
+            assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(run.error()).hasValue("no seat left");
+            assertThat(UNDONE).containsExactly("refunded payment-42", "canceled hotel-booking-7");
+            assertThat(env.flows().events(runId, EventQuery.all())).extracting(e -> e.type().wireName())
+                    .containsSubsequence("step.failed", "run.compensating", "run.compensated", "flow.failed");
+        }
+    }
 }
