@@ -14,8 +14,9 @@ import java.util.Set;
  *   STALLED  -> RUNNING, FAILED, CANCELED, COMPENSATING
  *   COMPENSATING -> FAILED, CANCELED, STALLED, RUNNING   (RUNNING: only where the stall rules take a
  *                                   stalled step up again)
- *   FAILED   -> RUNNING, AWAITING   (only when an operator retries the failed step: AWAITING if
- *                                   the step waits for its timed-out await again)
+ *   FAILED   -> RUNNING, AWAITING, COMPENSATING   (only when an operator retries the failed step:
+ *                                   AWAITING if the step waits for its timed-out await again,
+ *                                   COMPENSATING if it is a failed compensation)
  *   COMPLETED, CANCELED: final
  * </pre>
  *
@@ -51,7 +52,8 @@ public enum RunStatus {
             STALLED, EnumSet.of(RUNNING, FAILED, CANCELED, COMPENSATING),
             COMPENSATING, EnumSet.of(FAILED, CANCELED, STALLED, RUNNING),
             COMPLETED, EnumSet.noneOf(RunStatus.class),
-            FAILED, EnumSet.of(RUNNING, AWAITING),   // a retried step runs, or waits for its await again
+            // a retried step runs, or waits for its await again; a retried compensation goes on compensating
+            FAILED, EnumSet.of(RUNNING, AWAITING, COMPENSATING),
             CANCELED, EnumSet.noneOf(RunStatus.class));
 
     /**

@@ -18,6 +18,7 @@ import io.nvent.RunStatus;
 import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
 import io.nvent.StepNotFoundException;
+import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.registry.FlowRegistry;
@@ -740,8 +741,11 @@ final class OperatorActions {
                     JsonText.object().str("reason", reason).build())));
             RunRecord next = run.withStep(stepName, gatePassed && !waitsForKey[0] ? StepStatus.QUEUED
                     : StepStatus.AWAITING);
-            if (next.status() != RunStatus.RUNNING) {
-                next = next.withStatus(RunStatus.RUNNING, now);
+            // A failed compensation retried takes the compensation up again where it stopped.
+            RunStatus going = step.role() == StepRole.COMPENSATION && !waitsForKey[0] ? RunStatus.COMPENSATING
+                    : RunStatus.RUNNING;
+            if (next.status() != going) {
+                next = next.withStatus(going, now);
             }
             if (run.status().isTerminal() && run.timeout().isPresent()) {
                 // A run that ended (timed out or not) goes on with a deadline as long as its first, from the retry.

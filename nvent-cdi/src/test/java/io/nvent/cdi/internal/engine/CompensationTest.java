@@ -10,12 +10,15 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 class CompensationTest {
 
@@ -137,9 +140,15 @@ class CompensationTest {
 
     @FlowStep(flow = "trip", name = "repay", role = StepRole.COMPENSATION, maxAttempts = 2)
     static class Repay implements Step<String, Void> {
+        final AtomicBoolean bankRefuses = new AtomicBoolean(true);
+
         @Override
         public Void execute(String payment, StepContext ctx) {
-            throw new IllegalStateException("the bank refuses refunds of " + payment);
+            if (bankRefuses.get()) {
+                throw new IllegalStateException("the bank refuses refunds of " + payment);
+            }
+            UNDONE.add("repay " + payment);
+            return null;
         }
     }
 
@@ -170,6 +179,26 @@ class CompensationTest {
                     .containsExactly("step.started", "step.retry", "step.started", "step.failed");
             assertThat(h.history(runId)).filteredOn(e -> e.step().filter("repay"::equals).isPresent())
                     .allSatisfy(e -> assertThat(e.data()).contains("\"compensates\":\"pay\""));
+        }
+    }
+
+    @Test
+    void anOperatorsRetryOfAFailedCompensationGoesOnUndoingWhereItStoppedAndTheRunFailsWithItsOriginalError() {
+        UNDONE.clear();
+        Repay repay = new Repay();
+        try (EngineHarness h = new EngineHarness(new Book(), new Pay(), new Fly(), repay, new Unbook())) {
+            String runId = h.engine.start("trip", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            repay.bankRefuses.set(false);
+
+            h.engine.retryStep(runId, "repay");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("repay payment-9", "unbook hotel-3");
+            assertThat(run.error()).hasValue("flight canceled");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
+                    .contains("\"compensated\":[\"pay\",\"book\"]");
         }
     }
 
