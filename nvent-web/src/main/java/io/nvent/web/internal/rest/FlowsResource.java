@@ -238,7 +238,7 @@ public class FlowsResource {
             QueryParams.optionalChoice("status", one, cancelable, RunStatus::wireName).ifPresent(statuses::add);
         }
         if (statuses.isEmpty()) {
-            throw QueryParams.invalid("status", value, "one or more of running, awaiting, stalled, comma-separated");
+            throw QueryParams.invalid("status", value, "one or more of running, awaiting, stalled, compensating, comma-separated");
         }
         return statuses;
     }

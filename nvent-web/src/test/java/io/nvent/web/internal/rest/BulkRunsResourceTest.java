@@ -104,7 +104,7 @@ class BulkRunsResourceTest {
                 null, null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null, null))
-                .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled; was 'completed'");
+                .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled, compensating; was 'completed'");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'after\' must be the cursor");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, null, "yes"))
