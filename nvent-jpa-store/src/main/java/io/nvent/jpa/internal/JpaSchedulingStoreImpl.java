@@ -296,7 +296,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     // ------------------------------------------------------------------ concurrency keys
 
     /** The run statuses of a run under way, which holds its concurrency key. */
-    private static final String UNDER_WAY = "('running', 'awaiting', 'stalled')";
+    private static final String UNDER_WAY = "('running', 'awaiting', 'stalled', 'compensating')";
 
     /** The first run holding the key ({@link #settleConcurrencyKeyHolders}). */
     @Override

@@ -80,7 +80,8 @@ final class KeysToSettle {
 
     /** Whether a run in this status holds its concurrency key (the scheduling store's {@code UNDER_WAY}). */
     private static boolean isUnderWay(RunStatus status) {
-        return status == RunStatus.RUNNING || status == RunStatus.AWAITING || status == RunStatus.STALLED;
+        return status == RunStatus.RUNNING || status == RunStatus.AWAITING || status == RunStatus.STALLED
+                || status == RunStatus.COMPENSATING;
     }
 
     /** Up to {@code limit} marked keys, each with its mark's id. */

@@ -47,8 +47,9 @@ final class RunTables {
     private static final RunStatusConverter STATUS = new RunStatusConverter();
     /** The statuses of a finished run, in the order the partial index run_flow_finished_idx (V21) names them. */
     static final List<RunStatus> FINISHED = List.of(RunStatus.COMPLETED, RunStatus.FAILED, RunStatus.CANCELED);
-    /** The statuses of a run not ended, in the order V30's partial index names them. */
-    static final List<RunStatus> UNDER_WAY = List.of(RunStatus.RUNNING, RunStatus.AWAITING, RunStatus.STALLED);
+    /** The statuses of a run not ended, in the order V36's partial indexes (V30's and V31's before) name them. */
+    static final List<RunStatus> UNDER_WAY = List.of(RunStatus.RUNNING, RunStatus.AWAITING, RunStatus.STALLED,
+            RunStatus.COMPENSATING);
     private static final EventTypeConverter EVENT_TYPE = new EventTypeConverter();
 
     private final Database database;
