@@ -17,6 +17,7 @@ import jakarta.json.JsonString;
 import java.io.StringReader;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -75,12 +76,24 @@ final class Compensations {
         return false;
     }
 
-    /** The steps of the run that completed, newest first, by their {@code step.completed} entries. */
+    /**
+     * The steps of the run that completed, newest first, by their {@code step.completed} entries, without those a
+     * compensation undid since (a run whose failed step an operator retried after it was compensated, and that
+     * fails again, undoes nothing twice).
+     */
     List<String> completedNewestFirst(String runId) {
         Set<String> steps = new LinkedHashSet<>();
+        Set<String> undone = new HashSet<>();
         for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
                 EventQuery.MAX_LIMIT, true))) {
-            entry.step().ifPresent(steps::add);
+            if (entry.data().contains("\"" + COMPENSATES + "\"")) {
+                JsonObject data = read(entry.data());
+                if (data.get(COMPENSATES) instanceof JsonString compensated) {
+                    undone.add(compensated.getString());
+                    continue;
+                }
+            }
+            entry.step().filter(step -> !undone.contains(step)).ifPresent(steps::add);
         }
         return List.copyOf(steps);
     }

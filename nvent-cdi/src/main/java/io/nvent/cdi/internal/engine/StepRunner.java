@@ -1773,7 +1773,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         Compensations.Plan was = plan.get();
         Compensations.Plan after = new Compensations.Plan(was.failedStep(), was.failure(), was.undo(), was.done() + 1);
         RunMutation finish = run -> {
-            if (run.status() != RunStatus.COMPENSATING || run.steps().get(step.name()) != StepStatus.RUNNING) {
+            if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
             }
             List<EventDraft> events = new ArrayList<>();
@@ -1781,6 +1781,10 @@ final class StepRunner implements LostStepRecovery.Engine {
                     .str(Compensations.COMPENSATES, was.current().get().step());
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, data.build()));
             RunRecord next = run.withStep(step.name(), StepStatus.COMPLETED);
+            if (run.status() != RunStatus.COMPENSATING) {
+                // Canceled (or timed out) while it ran: its completion is recorded, and nothing more is undone.
+                return Optional.of(new RunChange(next, events));
+            }
             if (after.current().isPresent()) {
                 return Optional.of(new RunChange(next.withStep(after.current().get().by(), StepStatus.QUEUED), events));
             }
@@ -1802,8 +1806,9 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         change.ifPresent(c -> {
             publisher.publish(c);
-            after.current().ifPresent(next -> queueing.enqueue(context.runId(), flow.name(),
-                    Orchestration.stepOf(flow, next.by()), Compensations.jobId(context.runId(), next)));
+            after.current().filter(next -> c.run().status() == RunStatus.COMPENSATING)
+                    .ifPresent(next -> queueing.enqueue(context.runId(), flow.name(),
+                            Orchestration.stepOf(flow, next.by()), Compensations.jobId(context.runId(), next)));
         });
     }
 

@@ -5,6 +5,7 @@ import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -14,6 +15,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -242,6 +245,84 @@ class CompensationTest {
                     .doesNotContain("run.compensating", "run.compensated");
             assertThat(run.steps()).doesNotContainKey("undo");
             assertThat(UNDONE).isEmpty();
+        }
+    }
+
+    // ------------------------------------------------------------ canceled while compensating, retried after
+
+    @FlowStep(flow = "lease", name = "rent", role = StepRole.ENTRY, emits = "rented", compensation = "give-back")
+    static class Rent implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("rented", Map.of());
+            return "car-5";
+        }
+    }
+
+    @FlowStep(flow = "lease", name = "insure", subscribes = "rented", maxAttempts = 1)
+    static class Insure implements Step<Object, Void> {
+        final AtomicBoolean refused = new AtomicBoolean(true);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            if (refused.get()) {
+                throw new IllegalStateException("no insurer");
+            }
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "lease", name = "give-back", role = StepRole.COMPENSATION)
+    static class GiveBack implements Step<String, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+        final CountDownLatch running = new CountDownLatch(1);
+
+        @Override
+        public Void execute(String car, StepContext ctx) throws InterruptedException {
+            UNDONE.add("give back " + car);
+            running.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            return null;
+        }
+    }
+
+    @Test
+    void aCompensatingRunIsFoundByItsStatusAndACancelEndsItWithoutUndoingMore() throws InterruptedException {
+        UNDONE.clear();
+        GiveBack giveBack = new GiveBack();
+        try (EngineHarness h = new EngineHarness(new Rent(), new Insure(), giveBack)) {
+            String runId = h.engine.start("lease", null);
+            assertThat(giveBack.running.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            assertThat(h.engine.runs(RunQuery.ofFlow("lease").withStatus(RunStatus.COMPENSATING)))
+                    .extracting(RunInfo::runId).containsExactly(runId);
+
+            h.engine.cancel(runId);   // interrupts the compensation, as it interrupts any step of the run
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.run(runId).orElseThrow().steps()
+                    .get("give-back") == StepStatus.CANCELED);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.types(runId)).contains("run.compensating", "flow.cancel").doesNotContain("run.compensated",
+                    "flow.failed");
+        }
+    }
+
+    @Test
+    void aRunRetriedAfterItWasCompensatedAndFailingAgainUndoesNothingTwice() {
+        UNDONE.clear();
+        GiveBack giveBack = new GiveBack();
+        giveBack.release.countDown();
+        try (EngineHarness h = new EngineHarness(new Rent(), new Insure(), giveBack)) {
+            String runId = h.engine.start("lease", null);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+
+            h.engine.retryStep(runId, "insure");
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.eventsOf(runId, EventType.FLOW_FAILED).size() == 2);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("give back car-5");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).hasSize(1);
         }
     }
 }
