@@ -458,9 +458,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(name, what, ticks, schedule, since, now.minus(grace), applied);
+            fireAll(trigger.spec(), what, ticks, schedule, since, now.minus(grace), applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
+        } else {
+            // Claimed here and excluded (trigger.skipped), or claimed by another instance starting at once.
+            exclusions.excludedBy(trigger.spec(), ticks.latest()).ifPresent(rule -> LOG.log(System.Logger.Level.INFO,
+                    "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule + " excludes it"));
         }
     }
 
@@ -473,9 +477,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      *
      * @param oldest the oldest tick within the misfire grace
      */
-    private void fireAll(String name, String what, MissedTicks ticks, Schedule schedule, Instant since,
+    private void fireAll(TriggerSpec spec, String what, MissedTicks ticks, Schedule schedule, Instant since,
                          Instant oldest, TriggerMisfires.Applied applied) {
+        String name = spec.name();
         List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
+        // Excluded ticks are claimed and recorded as trigger.skipped, not fired: counted apart in the log line.
+        int excluded = (int) within.stream().filter(tick -> exclusions.excludedBy(spec, tick).isPresent()).count();
         String skipped = ticks.skippedBesides(within);
         int fired = 0;
         for (Instant tick : within) {
@@ -486,8 +493,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         String firedHere = fired + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
                 + (within.size() > 1 ? " to " + ticks.latest() : "") + ")"
-                + (fired < within.size() ? "; another instance starting at once claimed the other "
-                + (within.size() - fired) : "");
+                + (excluded > 0 ? "; " + excluded + " of them are excluded by the trigger's exclusion rules and"
+                + " skipped" : "")
+                + (fired + excluded < within.size() ? "; another instance starting at once claimed the other "
+                + (within.size() - fired - excluded) : "");
         int beyondTheMost = within.size() < Misfire.MOST_FIRED_ALL ? 0
                 : MissedTicks.countWithinBefore(schedule, since, oldest, within.get(0));
         if (beyondTheMost > 0) {
@@ -501,7 +510,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + (olderThanGrace > 0 ? "; the " + (countedAll ? "" : "more than ") + olderThanGrace
                     + " before them are older than the misfire grace and skipped" : "")
                     + " (" + applied.inWords() + ")");
-        } else if (fired > 0) {
+        } else if (fired > 0 || excluded > 0) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": " + firedHere + ("0".equals(skipped) ? ""
                     : "; the " + skipped + " older ones are older than the misfire grace and skipped")
                     + " (" + applied.inWords() + ")");

@@ -146,6 +146,31 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void ticksMissedWhileNoInstanceRanAreSkippedWhereExcludedUnderFireAllAndFireOnce() {
+        EngineHarness before = new EngineHarness(new Pay());
+        before.triggers.create(TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ALL).exclude("cron:* 10 * * *").build());
+        before.triggers.create(TriggerSpec.newBuilder("payroll-once", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ONCE).exclude("cron:0 11 * * *").build());
+        before.close();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(Instant.parse("2026-11-30T11:01:00Z"), before,
+                     "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
+            assertThat(runs(after)).as("fire-all: 10:05 to 10:55 excluded, 11:00 fired late; fire-once: 11:00"
+                    + " excluded").hasSize(1);
+            assertThat(entries(after, "trigger.skipped")).hasSize(11)
+                    .allSatisfy(entry -> assertThat(entry.data()).contains("\"rule\":\"cron:* 10 * * *\"",
+                            "\"missed\""));
+            assertThat(log.messagesContaining("NVENT-0133")).singleElement().asString()
+                    .contains("1 of them fired late").contains("11 of them are excluded by the trigger's exclusion"
+                            + " rules and skipped").doesNotContain("another instance");
+            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString()
+                    .startsWith("NVENT-0134 trigger payroll-once missed its tick 2026-11-30T11:00:00Z")
+                    .endsWith(": not fired, its exclusion rule cron:0 11 * * * excludes it");
+        }
+    }
+
+    @Test
     void aNamedCalendarExcludesTheDaysItSaysAndAnUnknownOneIsRefusedNamingTheKnownOnes() {
         BankHolidays holidays = new BankHolidays();
         try (EngineHarness h = new EngineHarness(new Pay())) {
