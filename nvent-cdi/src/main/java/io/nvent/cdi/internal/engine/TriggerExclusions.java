@@ -76,20 +76,37 @@ final class TriggerExclusions {
      * read (none can: they are checked when the trigger is built) or a calendar not known here excludes nothing.
      */
     Optional<String> excludedBy(TriggerSpec spec, Instant tick) {
-        if (spec.exclude().isEmpty()) {
-            return Optional.empty();
+        return spec.exclude().isEmpty() ? Optional.empty() : excludedBy(spec, read(spec), tick);
+    }
+
+    /** The rules read once, each cron parsed: a search for the next fire matches them against many ticks. */
+    private record Read(List<ExclusionRules.Rule> rules, Map<String, Cron> crons) {
+    }
+
+    private static Read read(TriggerSpec spec) {
+        List<ExclusionRules.Rule> rules = ExclusionRules.read(spec.name(), spec.exclude());
+        Map<String, Cron> crons = new java.util.HashMap<>();
+        for (ExclusionRules.Rule rule : rules) {
+            if (rule instanceof ExclusionRules.CronRule cron) {
+                crons.put(cron.expression(), Cron.parse(cron.expression()));
+            }
         }
+        return new Read(rules, crons);
+    }
+
+    private Optional<String> excludedBy(TriggerSpec spec, Read read, Instant tick) {
         ZonedDateTime local = ZonedDateTime.ofInstant(tick, spec.timezone());
         LocalDate date = local.toLocalDate();
-        for (ExclusionRules.Rule rule : ExclusionRules.read(spec.name(), spec.exclude())) {
-            if (matches(spec, rule, local, date)) {
+        for (ExclusionRules.Rule rule : read.rules()) {
+            if (matches(spec, read, rule, local, date)) {
                 return Optional.of(rule.text());
             }
         }
         return Optional.empty();
     }
 
-    private boolean matches(TriggerSpec spec, ExclusionRules.Rule rule, ZonedDateTime local, LocalDate date) {
+    private boolean matches(TriggerSpec spec, Read read, ExclusionRules.Rule rule, ZonedDateTime local,
+                            LocalDate date) {
         if (rule instanceof ExclusionRules.Dates dates) {
             return dates.contains(date);
         }
@@ -97,7 +114,7 @@ final class TriggerExclusions {
             return yearly.contains(date);
         }
         if (rule instanceof ExclusionRules.CronRule cron) {
-            return Cron.parse(cron.expression()).matchesMinuteOf(local.toInstant(), spec.timezone());
+            return read.crons().get(cron.expression()).matchesMinuteOf(local.toInstant(), spec.timezone());
         }
         String name = ((ExclusionRules.Calendar) rule).name();
         ExclusionCalendar calendar = calendars.get(name);
@@ -126,7 +143,11 @@ final class TriggerExclusions {
      */
     Optional<Instant> nextFire(TriggerSpec spec, Schedule schedule, Instant after) {
         Optional<Instant> tick = schedule.nextAfter(after);
-        for (int passed = 0; tick.isPresent() && excludedBy(spec, tick.get()).isPresent(); passed++) {
+        if (spec.exclude().isEmpty()) {
+            return tick;
+        }
+        Read read = read(spec);
+        for (int passed = 0; tick.isPresent() && excludedBy(spec, read, tick.get()).isPresent(); passed++) {
             if (passed >= MOST_EXCLUDED_PASSED) {
                 return Optional.empty();
             }
