@@ -13,7 +13,7 @@ import java.time.ZonedDateTime;
  * .exclusionCalendar(…)}. Names are unique within a deployment. The engine asks {@link #excludes} at each tick of
  * every trigger naming it, and to find a trigger's next fire; it caches nothing, so the answer may change (a table
  * edited) and takes effect at the next tick. A calendar that throws does not stop the tick: it fires (the engine
- * fails open) and the failure is logged ({@code NVENT-0418}), at most once a minute per trigger.
+ * fails open) and the failure is logged, at most once a minute per trigger.
  *
  * @since 0.2
  */
