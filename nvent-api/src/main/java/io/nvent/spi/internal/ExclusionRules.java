@@ -31,7 +31,6 @@ public final class ExclusionRules {
 
     private static final Pattern DATE = Pattern.compile("\\d{4}-\\d{2}-\\d{2}");
     private static final Pattern YEARLY = Pattern.compile("--\\d{2}-\\d{2}");
-    private static final Pattern CALENDAR_NAME = Pattern.compile("[A-Za-z0-9._-]{1,100}");
 
     private ExclusionRules() {
     }
@@ -117,8 +116,8 @@ public final class ExclusionRules {
         }
         if (text.startsWith(CALENDAR_PREFIX)) {
             String name = text.substring(CALENDAR_PREFIX.length()).strip();
-            if (!CALENDAR_NAME.matcher(name).matches()) {
-                throw problem(trigger, text, "a calendar's name is 1-100 letters, digits, '.', '_' or '-'");
+            if (!io.nvent.TriggerSpec.isValidName(name)) {
+                throw problem(trigger, text, "a calendar's name " + io.nvent.TriggerSpec.NAME_RULE);
             }
             return new Calendar(text, name);
         }

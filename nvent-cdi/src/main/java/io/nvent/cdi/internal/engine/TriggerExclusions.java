@@ -35,14 +35,19 @@ final class TriggerExclusions {
     private final Map<String, ThrottledWarning> failing = new ConcurrentHashMap<>();
 
     /**
-     * @throws IllegalArgumentException if two calendars give one name, or one gives a name no rule can reach
+     * @throws IllegalArgumentException ({@code NVENT-0419}) if two calendars give one name, or one gives a name no rule
+     *     can reach
      */
     TriggerExclusions(Collection<? extends ExclusionCalendar> given) {
         Map<String, ExclusionCalendar> byName = new LinkedHashMap<>();
         for (ExclusionCalendar calendar : given) {
             String name = calendar.name();
-            ExclusionRules.Rule read = ExclusionRules.read("calendar", ExclusionRules.CALENDAR_PREFIX + name);
-            ExclusionCalendar other = byName.put(((ExclusionRules.Calendar) read).name(), calendar);
+            if (name == null || !TriggerSpec.isValidName(name)) {
+                throw new IllegalArgumentException("NVENT-0419 exclusion calendar " + calendar.getClass().getName()
+                        + " names itself " + (name == null ? "null" : "'" + name + "'") + ", which no trigger can give"
+                        + " after calendar:; a calendar's name " + TriggerSpec.NAME_RULE);
+            }
+            ExclusionCalendar other = byName.put(name, calendar);
             if (other != null) {
                 throw new IllegalArgumentException("NVENT-0419 exclusion calendars " + other.getClass().getName()
                         + " and " + calendar.getClass().getName() + " both name themselves '" + name + "'; give each"

@@ -191,6 +191,28 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void twoCalendarsOfOneNameOrACalendarNoRuleCanNameFailTheStart() {
+        try (EngineHarness h = new EngineHarness(new Pay())) {
+            assertThatThrownBy(() -> h.triggers.useExclusionCalendars(List.of(new BankHolidays(), new BankHolidays())))
+                    .hasMessageStartingWith("NVENT-0419 exclusion calendars " + BankHolidays.class.getName() + " and "
+                            + BankHolidays.class.getName() + " both name themselves 'uk-bank-holidays'");
+            ExclusionCalendar unnamed = new ExclusionCalendar() {
+                @Override
+                public String name() {
+                    return "uk bank holidays";
+                }
+
+                @Override
+                public boolean excludes(ZonedDateTime tick) {
+                    return false;
+                }
+            };
+            assertThatThrownBy(() -> h.triggers.useExclusionCalendars(List.of(unnamed)))
+                    .hasMessageContaining("names itself 'uk bank holidays', which no trigger can give after calendar:");
+        }
+    }
+
+    @Test
     void aCalendarThatThrowsLetsTheTickFireAndIsWarnedOf() {
         BankHolidays holidays = new BankHolidays();
         holidays.failing = true;
