@@ -20,7 +20,8 @@ import java.lang.annotation.Target;
  * @Trigger(name = "every-morning", type = TriggerType.SCHEDULE, cron = "0 9 * * MON-FRI", timezone = "Europe/Paris")
  * @Trigger(name = "every-90-s", type = TriggerType.SCHEDULE, every = "PT90S")
  * @Trigger(name = "nightly", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.FIRE_ONCE, misfireGrace = "PT6H",
- *          labels = {"nightly", "billing"}, runTimeout = "PT2H", overlap = Overlap.SKIP)
+ *          labels = {"nightly", "billing"}, runTimeout = "PT2H", overlap = Overlap.SKIP,
+ *          exclude = {"--12-25", "calendar:uk-bank-holidays"})
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
@@ -212,6 +213,21 @@ public @interface Trigger {
      * @since 0.2
      */
     Overlap overlap() default Overlap.ALLOW_ALL;
+
+    /**
+     * For schedules: the ticks it does not fire at, such as bank holidays and a release freeze:
+     * {@code exclude = {"2026-12-25", "--12-26", "2026-12-20/2027-01-04", "calendar:uk-bank-holidays"}}. Each rule is a
+     * date, a day of every year ({@code --MM-DD}), an inclusive range of dates, {@code cron:<expression>} (the minutes
+     * it matches) or {@code calendar:<name>} (an {@link ExclusionCalendar} bean), matched on the tick's local date in
+     * {@link #timezone()}. An excluded tick starts nothing and is recorded as {@code trigger.skipped}. A rule in none of
+     * these forms, more than 100, exclusions on another type of trigger, or a calendar no bean names fails the
+     * deployment.
+     *
+     * @return the rules; none by default
+     * @see TriggerSpec#exclude()
+     * @since 0.2
+     */
+    String[] exclude() default {};
 
     /**
      * Shown in the UI.

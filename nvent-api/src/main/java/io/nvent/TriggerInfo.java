@@ -13,7 +13,8 @@ import java.util.Optional;
  * @param runsStarted runs its fires started
  * @param lastFiredAt last fire
  * @param lastError last failure to start a run
- * @param nextFireAt next tick of a schedule trigger
+ * @param nextFireAt next tick of an enabled schedule trigger that its exclusions ({@link TriggerSpec#exclude()}) do not
+ *     exclude; empty if there is none, or none within the next 1,000 ticks (since 0.2 it passes over excluded ones)
  * @since 0.1
  */
 public record TriggerInfo(TriggerSpec spec, boolean declared, long fires, long runsStarted,

@@ -73,6 +73,13 @@ import java.util.TreeSet;
  * ({@link Overlap#ALLOW_ALL}, the default, as every trigger did before 0.2). Any policy but the default makes its runs
  * hold a concurrency key one at a time, so it goes with a concurrency limit of 1 only ({@code NVENT-0217}).
  *
+ * <p>A schedule may exclude ticks (Quartz's calendars, Temporal's {@code excludeCalendars}): a tick whose local date,
+ * in the trigger's zone, a rule of {@code exclude} matches starts nothing, recorded as {@code trigger.skipped} with
+ * {@code "reason":"excluded"}. A rule is a date ({@code 2026-12-25}), a day of every year ({@code --12-26}), an
+ * inclusive range of dates ({@code 2026-12-20/2027-01-04}), {@code cron:<expression>} (the minutes it matches) or
+ * {@code calendar:<name>} (an {@link ExclusionCalendar}); at most 100 ({@code NVENT-0236} for a rule in none of the
+ * forms, {@code NVENT-0238} for more, or for exclusions on another type of trigger).
+ *
  * @param name unique name (letters, digits, {@code . _ -})
  * @param type how it fires
  * @param flows flows it starts
@@ -97,6 +104,8 @@ import java.util.TreeSet;
  *     (since 0.2)
  * @param overlap what a fire does while a run the trigger started is under way (see above); {@link Overlap#ALLOW_ALL}
  *     by default (since 0.2)
+ * @param exclude for schedules: the ticks it does not fire at (see above), rules as written, trimmed; empty for none
+ *     (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
@@ -104,7 +113,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
                           Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
-                          Optional<Duration> runTimeout, Overlap overlap) {
+                          Optional<Duration> runTimeout, Overlap overlap, List<String> exclude) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -160,6 +169,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
      * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
      * @param overlap what a fire does while a run the trigger started is under way
+     * @param exclude for schedules: the rules of the ticks it does not fire at; empty for none
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -174,8 +184,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
      *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
      *     (NVENT-0215); or the overlap policy is not {@link Overlap#ALLOW_ALL} with a concurrency limit above 1
-     *     (NVENT-0217)
-     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout and overlap components; {@link #TriggerSpec(String, TriggerType, List,
+     *     (NVENT-0217); or an exclusion rule breaks a rule of {@link #checkExclusions} (NVENT-0236, NVENT-0238)
+     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout, overlap and exclude components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -195,6 +205,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         labels = StartOptions.requireValidLabels(labels);
         Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
         checkOverlap(name, Objects.requireNonNull(overlap, "overlap"), concurrencyLimit);
+        exclude = checkExclusions(name, type, exclude);
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -228,6 +239,68 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec that excludes no tick.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
+     * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
+     * @param overlap what a fire does while a run the trigger started is under way
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
+                       Optional<Duration> runTimeout, Overlap overlap) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, runTimeout,
+                overlap, List.of());
+    }
+
+    /**
+     * Checks a trigger's exclusion rules as {@link TriggerSpec} does; for callers that read them before they build a
+     * spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the message
+     * @param type its type: only a schedule has ticks to exclude
+     * @param exclude its rules as given
+     * @return the rules, each trimmed, in order
+     * @throws IllegalArgumentException ({@code NVENT-0236}) for a rule that is none of a date ({@code 2026-12-25}), a day
+     *     of every year ({@code --12-26}), an inclusive range of dates ({@code 2026-12-20/2027-01-04}),
+     *     {@code cron:<expression>} or {@code calendar:<name>}, naming it and the forms; ({@code NVENT-0238}) for more
+     *     than 100 rules, or rules on a trigger other than a schedule
+     * @throws NullPointerException if the list or a rule is {@code null}
+     * @since 0.2
+     */
+    public static List<String> checkExclusions(String name, TriggerType type, List<String> exclude) {
+        List<String> rules = Objects.requireNonNull(exclude, "exclude").stream()
+                .map(rule -> Objects.requireNonNull(rule, "exclusion rule").strip()).toList();
+        if (!rules.isEmpty() && type != TriggerType.SCHEDULE) {
+            throw new IllegalArgumentException("NVENT-0238 trigger '" + name + "' is a " + type.wireName()
+                    + " trigger; exclusions (exclude) belong to schedule triggers only, which have ticks to exclude");
+        }
+        io.nvent.spi.internal.ExclusionRules.read(name, rules);
+        return rules;
     }
 
     /**
@@ -684,7 +757,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         runTimeout.ifPresent(builder::runTimeout);
-        return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap);
+        return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap).exclude(exclude);
     }
 
     /**
@@ -696,7 +769,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap);
+                labels, runTimeout, overlap, exclude);
     }
 
     /**
@@ -709,7 +782,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap);
+                labels, runTimeout, overlap, exclude);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -733,6 +806,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private Set<String> labels = Set.of();
         private Duration runTimeout;
         private Overlap overlap = Overlap.ALLOW_ALL;
+        private List<String> exclude = List.of();
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -987,6 +1061,35 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * The ticks a schedule does not fire at: each rule a date ({@code "2026-12-25"}), a day of every year
+         * ({@code "--12-26"}), an inclusive range of dates ({@code "2026-12-20/2027-01-04"}), {@code "cron:<expression>"}
+         * (the minutes it matches) or {@code "calendar:<name>"} (an {@link ExclusionCalendar}), each matched on the
+         * tick's local date in the trigger's zone. Replaces the rules set before; checked by {@link #build()}
+         * ({@code NVENT-0236}, {@code NVENT-0238}).
+         *
+         * @param rules the rules; none for none
+         * @return this builder
+         * @throws NullPointerException if a rule is {@code null}
+         * @since 0.2
+         */
+        public Builder exclude(String... rules) {
+            return exclude(List.of(rules));
+        }
+
+        /**
+         * The ticks a schedule does not fire at, as {@link #exclude(String...)}.
+         *
+         * @param rules the rules; empty for none
+         * @return this builder
+         * @throws NullPointerException if the list or a rule is {@code null}
+         * @since 0.2
+         */
+        public Builder exclude(List<String> rules) {
+            this.exclude = List.copyOf(rules);
+            return this;
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -1000,7 +1103,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
                     Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
-                    Optional.ofNullable(runTimeout), overlap);
+                    Optional.ofNullable(runTimeout), overlap, exclude);
         }
     }
 }

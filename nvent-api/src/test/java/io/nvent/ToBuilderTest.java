@@ -65,7 +65,7 @@ class ToBuilderTest {
                         .concurrencyKey("reports").concurrencyLimit(3).labels("nightly", "billing")
                         .runTimeout(Duration.ofHours(2)).build(),
                 TriggerSpec.newBuilder("poll", TriggerType.SCHEDULE).flow("report").every(Duration.ofMinutes(5))
-                        .overlap(Overlap.SKIP).build(),
+                        .overlap(Overlap.SKIP).exclude("--12-25").build(),
                 TriggerSpec.newBuilder("orders", TriggerType.EVENT).flow("order").event("order.placed")
                         .filter("{\"region\":\"eu\"}").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("customer:")
                         .build());

@@ -1185,6 +1185,19 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps a trigger's {@link io.nvent.TriggerSpec#exclude()} rules with the rest of its
+     * {@link TriggerRecord#spec()}. The default, for a store written for nvent 0.1, which would hand the trigger back
+     * without them (firing at every tick): {@code false}, and the engine refuses a trigger with exclusions created or
+     * changed at run time rather than let it fire on a holiday (it warns of a declared one).
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerExclusions() {
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

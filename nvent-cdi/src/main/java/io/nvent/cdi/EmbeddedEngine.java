@@ -106,6 +106,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         engine.useProgressWrites(progressWrites);
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
+        triggers.useExclusionCalendars(b.exclusionCalendars);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         UnfencedStoreWarning.warnIfUnfenced(b.scheduling.getClass());
         engine.queuePauses().follow();
@@ -267,6 +268,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
         private final List<RetryDecider> retryDeciders = new ArrayList<>();
         private final List<AttemptInterceptor> interceptors = new ArrayList<>();
+        private final List<io.nvent.ExclusionCalendar> exclusionCalendars = new ArrayList<>();
         /** None until {@link #hooks} gives them: then no run's end or step's failure is made into an event. */
         private Optional<Consumer<Object>> hooks = Optional.empty();
 
@@ -301,6 +303,20 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder interceptor(AttemptInterceptor value) {
             interceptors.add(Objects.requireNonNull(value, "value"));
+            return this;
+        }
+
+        /**
+         * Adds a named calendar whose ticks schedules may exclude ({@code calendar:<name>} in
+         * {@link io.nvent.TriggerSpec#exclude()}), as a CDI bean of that type is in a container. A trigger naming
+         * none of those given is refused ({@code NVENT-0419}); two of one name fail the start.
+         *
+         * @param calendar the calendar
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder exclusionCalendar(io.nvent.ExclusionCalendar calendar) {
+            exclusionCalendars.add(Objects.requireNonNull(calendar, "calendar"));
             return this;
         }
 

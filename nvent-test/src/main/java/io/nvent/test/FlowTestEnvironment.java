@@ -99,6 +99,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         b.engineSettings.accept(engineBuilder);
         b.steps.forEach(engineBuilder::step);
         b.interceptors.forEach(engineBuilder::interceptor);
+        b.exclusionCalendars.forEach(engineBuilder::exclusionCalendar);
         Consumer<Object> hooks = b.hooks;
         this.engine = engineBuilder.clock(clock).hooks(event -> {
             if (event instanceof AwaitRegistered await) {
@@ -644,6 +645,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         private Consumer<Object> hooks = event -> { };
         private Consumer<EmbeddedEngine.Builder> engineSettings = engine -> { };
         private final List<AttemptInterceptor> interceptors = new ArrayList<>();
+        private final List<io.nvent.ExclusionCalendar> exclusionCalendars = new ArrayList<>();
 
         private Builder() {
         }
@@ -669,6 +671,19 @@ public final class FlowTestEnvironment implements AutoCloseable {
          */
         public Builder interceptor(AttemptInterceptor interceptor) {
             interceptors.add(Objects.requireNonNull(interceptor, "interceptor"));
+            return this;
+        }
+
+        /**
+         * Adds a named calendar whose ticks schedules may exclude ({@code calendar:<name>}), as a CDI bean of that
+         * type is in a container: to test that a payroll schedule skips the holidays your calendar names.
+         *
+         * @param calendar the calendar
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder exclusionCalendar(io.nvent.ExclusionCalendar calendar) {
+            exclusionCalendars.add(Objects.requireNonNull(calendar, "calendar"));
             return this;
         }
 

@@ -14,6 +14,7 @@ import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.ExclusionCalendar;
 import io.nvent.FailedAttempt;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -34,6 +35,7 @@ import io.nvent.StepProgress;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.Trigger;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
@@ -879,6 +881,50 @@ class ComingFromJobRunrTest {
             assertThat(UNDONE).containsExactly("refunded payment-42", "canceled hotel-booking-7");
             assertThat(env.flows().events(runId, EventQuery.all())).extracting(e -> e.type().wireName())
                     .containsSubsequence("step.failed", "run.compensating", "run.compensated", "flow.failed");
+        }
+    }
+
+    /** Payroll on weekdays except bank holidays (a calendar of the team's) and Christmas: Quartz's HolidayCalendar. */
+    @FlowStep(flow = "payroll", name = "pay", role = StepRole.ENTRY)
+    @Trigger(name = "weekday-payroll", type = TriggerType.SCHEDULE, cron = "0 6 * * MON-FRI", timezone = "Europe/London",
+            exclude = {"--12-25", "calendar:uk-bank-holidays"})
+    static final class Payroll implements Step<Map<String, Object>, Void> {
+        final List<String> ticks = new CopyOnWriteArrayList<>();
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ticks.add((String) input.get("scheduledAt"));
+            return null;
+        }
+    }
+
+    @Test
+    void aQuartzHolidayCalendarIsATriggersExclusionsAndACalendarBean() {
+        Payroll payroll = new Payroll();
+        ExclusionCalendar bankHolidays = new ExclusionCalendar() {
+            @Override
+            public String name() {
+                return "uk-bank-holidays";
+            }
+
+            @Override
+            public boolean excludes(java.time.ZonedDateTime tick) {
+                return tick.toLocalDate().equals(java.time.LocalDate.of(2030, 12, 26));
+            }
+        };
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2030-12-23T00:00:00Z"));   // a Monday
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(payroll).exclusionCalendar(bankHolidays)
+                .clock(clock).build()) {
+            for (int day = 0; day < 5; day++) {
+                clock.advance(Duration.ofDays(1));
+            }
+            await().until(() -> payroll.ticks.size() == 3);
+
+            assertThat(payroll.ticks).containsExactlyInAnyOrder("2030-12-23T06:00:00Z", "2030-12-24T06:00:00Z",
+                    "2030-12-27T06:00:00Z");
+            assertThat(engine.triggers().history("weekday-payroll", 20)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .extracting(TriggerEvent::data).anySatisfy(data -> assertThat(data).contains("\"rule\":\"--12-25\""))
+                    .anySatisfy(data -> assertThat(data).contains("\"rule\":\"calendar:uk-bank-holidays\""));
         }
     }
 }

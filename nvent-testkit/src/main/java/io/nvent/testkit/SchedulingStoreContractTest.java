@@ -846,6 +846,37 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheExclusionsOfAScheduleThroughItsChangesUntilTheyAreRemoved() {
+        assertThat(store.keepsTriggerExclusions()).as("a store keeping a schedule's exclusions says so, or the engine"
+                + " refuses triggers with them").isTrue();
+        List<String> rules = List.of("2026-12-25", "--12-26", "2026-12-20/2027-01-04", "cron:*/5 0-5 * * *",
+                "calendar:uk-bank-holidays");
+        TriggerRecord payroll = new TriggerRecord(TriggerSpec.newBuilder(id("payroll-excluding"), TriggerType.SCHEDULE)
+                .flow("pay").cron("0 6 * * MON-FRI").timezone(java.time.ZoneId.of("Europe/London")).exclude(rules)
+                .build(), true, T0, 0, 0, Optional.empty(), Optional.empty());
+        TriggerRecord hundred = new TriggerRecord(TriggerSpec.newBuilder(id("hundred-excluding"), TriggerType.SCHEDULE)
+                .flow("pay").every(java.time.Duration.ofHours(1))
+                // The most rules of the longest text: 100 of 300 characters.
+                .exclude(java.util.Collections.nCopies(100, "cron:0 0 1 1" + " ".repeat(287) + "*")).build(), false,
+                T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(payroll);
+        store.insertTrigger(hundred);
+
+        assertThat(store.findTrigger(payroll.spec().name())).contains(payroll);
+        assertThat(store.findTrigger(hundred.spec().name())).contains(hundred);
+
+        TriggerSpec before = payroll.spec();
+        TriggerSpec changed = before.toBuilder().exclude("--01-01").build();
+        assertThat(store.replaceTriggerSpec(before, changed)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(changed);
+        assertThat(store.replaceTriggerSpec(before, changed)).as("a spec that differs in its exclusions only is another"
+                + " spec").isFalse();
+        TriggerSpec none = changed.toBuilder().exclude(List.of()).build();
+        assertThat(store.replaceTriggerSpec(changed, none)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(none);
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

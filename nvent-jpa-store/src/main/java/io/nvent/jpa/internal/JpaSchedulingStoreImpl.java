@@ -110,7 +110,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
-            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy";
+            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16). */
@@ -499,6 +499,12 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return true;
     }
 
+    /** In the column flow_trigger.exclude_rules (V34). */
+    @Override
+    public boolean keepsTriggerExclusions() {
+        return true;
+    }
+
     /** In the column flow_trigger.overlap_policy (V33). */
     @Override
     public boolean keepsTriggerOverlap() {
@@ -839,7 +845,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -852,6 +858,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_key_prefix = excluded.concurrency_key_prefix, "
                         + "concurrency_limit = excluded.concurrency_limit, labels_text = excluded.labels_text, "
                         + "run_timeout_ms = excluded.run_timeout_ms, overlap_policy = excluded.overlap_policy, "
+                        + "exclude_rules = excluded.exclude_rules, "
                         + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
@@ -885,7 +892,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -947,7 +954,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
                 + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, labels_text = ?, "
-                + "run_timeout_ms = ?, overlap_policy = ?, version = version + 1 "
+                + "run_timeout_ms = ?, overlap_policy = ?, exclude_rules = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -993,6 +1000,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setObject(i++, spec.runTimeout().map(Duration::toMillis).orElse(null), Types.BIGINT);
         // Null for allow-all, as for every trigger stored before schema V33.
         statement.setString(i++, spec.overlap() == Overlap.ALLOW_ALL ? null : spec.overlap().wireName());
+        // One rule a line (a rule holds no line break); null for none, as for every trigger stored before schema V34.
+        statement.setString(i++, spec.exclude().isEmpty() ? null : String.join("\n", spec.exclude()));
         return i;
     }
 
@@ -1101,7 +1110,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 concurrencyKey, concurrencyKeyFrom, Optional.ofNullable(row.getString(21)), concurrencyLimit,
                 RunEntity.labels(row.getString(23)),
                 Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis),
-                overlap(name, row.getString(25), concurrencyLimit));
+                overlap(name, row.getString(25), concurrencyLimit),
+                row.getString(26) == null ? List.of() : List.of(row.getString(26).split("\n")));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }

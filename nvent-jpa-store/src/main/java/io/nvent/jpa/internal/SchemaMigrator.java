@@ -62,6 +62,7 @@ final class SchemaMigrator {
             "V31__run_deadline.sql",
             "V32__trigger_run_timeout.sql",
             "V33__trigger_overlap.sql",
+            "V34__trigger_exclusions.sql",
             "V36__run_compensating.sql");
 
     private SchemaMigrator() {

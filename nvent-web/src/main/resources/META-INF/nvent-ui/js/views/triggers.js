@@ -117,6 +117,7 @@ function scheduleCell(t) {
       : h('div', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` ${t.timezone}`)),
     desc,
     t.overlap && t.overlap !== 'allow-all' ? h('div', { class: 'small muted overlap', dataset: { overlap: t.overlap } }, OVERLAP_WORDS[t.overlap]) : null,
+    t.exclude && t.exclude.length ? h('div', { class: 'small muted exclude', title: t.exclude.join('\n') }, `except ${t.exclude.length === 1 ? t.exclude[0] : `${t.exclude.length} exclusion rules`}`) : null,
     t.enabled && t.nextFireAt
       ? h('div', { class: 'small next-fire', dataset: { next: t.nextFireAt } }, 'next ', when(t.nextFireAt), h('span', { class: 'muted' }, ` · ${dateTime(t.nextFireAt)}`))
       : h('div', { class: 'small muted' }, t.enabled ? 'no upcoming tick' : 'paused while disabled'));
@@ -487,7 +488,9 @@ export function triggerView(ctx) {
           d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null,
           d.payloadOmitted ? h('details', { class: 'data' }, h('summary', {}, `payload of ${d.payloadOmitted.bytes} bytes: in full in the runs' input`), h('pre', {}, `${d.payloadOmitted.start}…`)) : null];
       }
-      case 'trigger.skipped': return [
+      case 'trigger.skipped': return d.reason === 'excluded'
+        ? [h('div', { class: 'fired excluded' }, h('span', {}, `no run started: tick ${dateTime(d.scheduledAt)} excluded by `), h('code', {}, d.rule))]
+        : [
         h('div', { class: 'fired' }, h('span', {}, `no run started (overlap ${d.overlap}): run under way `), h('span', { class: 'chips' }, runChip(d.runUnderWay))),
         d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null];
       default: return Object.keys(d).length ? h('details', { class: 'data' }, h('summary', {}, 'data'), jsonView(d)) : '';
@@ -520,6 +523,9 @@ export function triggerView(ctx) {
         : h('span', { class: 'muted' }, 'none: fires on every event'))] : null,
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
+      t.type === 'schedule' ? [h('dt', {}, 'Excluded'), h('dd', { id: 'trigger-exclude' }, t.exclude && t.exclude.length
+        ? [h('span', { class: 'chips' }, t.exclude.map((rule) => h('code', { class: 'pill' }, rule))), h('div', { class: 'small muted' }, 'A tick on these dates (in the trigger\'s zone), minutes or calendar days starts nothing (trigger.skipped); the next tick shown passes over them.')]
+        : h('span', { class: 'muted' }, 'nothing: it fires at every tick'))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),
       h('dt', {}, 'Overlap'), h('dd', { id: 'trigger-overlap', dataset: { overlap: t.overlap || 'allow-all' } },
@@ -819,8 +825,14 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-misfire' }, 'Ticks missed while no instance ran'), misfireSel),
       h('div', { class: 'field' }, h('label', { for: 'tf-misfire-grace' }, 'Not if older than'), graceInput)),
     h('div', { class: 'hint' }, 'An ISO-8601 duration such as PT1H, or empty for nvent.triggers.misfire-grace.'));
+  // One rule a line or comma-separated in the form, an array in the body; the server checks each (400 names it).
+  const excludeInput = h('textarea', { id: 'tf-exclude', rows: 3, class: 'mono', spellcheck: 'false', placeholder: '2026-12-25\n--12-26\n2026-12-20/2027-01-04\ncalendar:uk-bank-holidays',
+    oninput: () => renderApi() }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+  const excludeFields = h('div', { id: 'tf-exclude-fields' },
+    h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput),
+    h('div', { class: 'hint' }, 'One rule a line or comma-separated, on the tick\'s date in the trigger\'s zone: a date (2026-12-25), a day of every year (--12-26), a range (2026-12-20/2027-01-04), cron:<expression> (its minutes) or calendar:<name> (an ExclusionCalendar bean). At most 100.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
-    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields);
+    h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields, excludeFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
     h('div', { class: 'field' }, h('label', { for: 'tf-event' }, 'Event name'), eventInput, knownEvents), eventMsg,
     h('div', { class: 'hint' }, 'Fires when a step emits this event or when it is published (POST /api/nvent/events/{event}).'),
@@ -1050,6 +1062,11 @@ function triggerForm(ctx, existing) {
     if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
     else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
     if (state.type === 'schedule') {
+      // A cron rule holds commas (*/5,*/7): a line holding "cron:" is one rule; other lines split on commas.
+      const rules = excludeInput.value.split('\n').flatMap((line) => (line.includes('cron:') ? [line] : line.split(',')))
+        .map((r) => r.trim()).filter((r) => r !== '');
+      if (rules.length) body.exclude = rules;
+      else if (editing && existing.exclude && existing.exclude.length) body.exclude = null;   // removes them
       // Left out, both inherit on create and stay as they were on update: send them only when they say something.
       if (misfireSel.value !== 'inherit' || (editing && existing.misfire && existing.misfire !== 'inherit')) body.misfire = misfireSel.value;
       const grace = graceInput.value.trim();

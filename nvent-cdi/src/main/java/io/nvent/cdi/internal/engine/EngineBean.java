@@ -214,6 +214,8 @@ public class EngineBean {
         built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
+        triggers.useExclusionCalendars(beanManager.createInstance().select(io.nvent.ExclusionCalendar.class).stream()
+                .toList());
         engine = built;
     }
 

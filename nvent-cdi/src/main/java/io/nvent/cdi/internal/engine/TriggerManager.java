@@ -4,6 +4,7 @@ import io.nvent.AppliedMisfire;
 import io.nvent.Backfill;
 import io.nvent.BackfillResult;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
+import io.nvent.ExclusionCalendar;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
@@ -39,6 +40,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -90,6 +92,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private final TriggerHistoryLimits historyLimits;
     private final TriggerMisfires misfires;
     private final TriggerOverlaps overlaps;
+    /** The named calendars a schedule's exclusions may give; set before {@link #start()}. */
+    private volatile TriggerExclusions exclusions = TriggerExclusions.NONE;
     private volatile TickScheduler ticks;
     /**
      * Whether this instance runs schedules: from {@link #start()} to {@link #stop()}. One whose engine
@@ -171,6 +175,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
+     * The named calendars ({@link ExclusionCalendar}) schedules may exclude the ticks of ({@code calendar:<name>});
+     * none unless given. Before {@link #start()}, which refuses a declared trigger naming another.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-0419}) if two give one name
+     */
+    public void useExclusionCalendars(Collection<? extends ExclusionCalendar> calendars) {
+        this.exclusions = new TriggerExclusions(calendars);
+    }
+
+    /**
      * Stores the declared triggers (code wins for the definition, operators for enabled), retires
      * those the code declares no longer, arms them, and fires the latest tick of each schedule that
      * fell while no instance ran (see {@link #catchUpMissedTicks}).
@@ -184,7 +198,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Map<String, TriggerSpec> misfireChanged = new HashMap<>();
         // Here, as both the container's and the embedded engine's start come here once.
         engine.warnIfRunTimeoutsNotKept();
+        // Before anything is stored: a calendar misspelt in the code fails the deployment, as a bad rule does.
+        declaredNow.values().forEach(exclusions::requireKnown);
         for (TriggerSpec declared : declaredNow.values()) {
+            warnIfExclusionsNotKept(declared);
             warnIfLimitNotKept(declared);
             warnIfLabelsNotKept(declared);
             warnIfRunTimeoutNotKept(declared);
@@ -259,6 +276,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " keeps no trigger overlap policies (SchedulingStore.keepsTriggerOverlap is false, written for"
                     + " nvent 0.1): its fires start their runs side by side (allow-all) until the store keeps it (the"
                     + " memory or the JPA store)");
+        }
+    }
+
+    /**
+     * Warns of a declared trigger whose exclusions the scheduling store cannot keep: it hands the trigger back without
+     * them, and it fires at every tick. A trigger created at run time is refused instead ({@link #validate}).
+     */
+    private void warnIfExclusionsNotKept(TriggerSpec declared) {
+        if (!declared.exclude().isEmpty() && !store.keepsTriggerExclusions()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0428 trigger '" + declared.name() + "' is declared with"
+                    + " exclusions " + declared.exclude() + ", but scheduling store " + store.getClass().getName()
+                    + " keeps no trigger exclusions (SchedulingStore.keepsTriggerExclusions is false, written for"
+                    + " nvent 0.1): it fires at every tick, excluded or not, until the store keeps them (the memory or"
+                    + " the JPA store)");
         }
     }
 
@@ -427,9 +458,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(name, what, ticks, schedule, since, now.minus(grace), applied);
+            fireAll(trigger.spec(), what, ticks, schedule, since, now.minus(grace), applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
+        } else {
+            // Claimed here and excluded (trigger.skipped), or claimed by another instance starting at once.
+            exclusions.excludedBy(trigger.spec(), ticks.latest()).ifPresent(rule -> LOG.log(System.Logger.Level.INFO,
+                    "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule + " excludes it"));
         }
     }
 
@@ -442,9 +477,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      *
      * @param oldest the oldest tick within the misfire grace
      */
-    private void fireAll(String name, String what, MissedTicks ticks, Schedule schedule, Instant since,
+    private void fireAll(TriggerSpec spec, String what, MissedTicks ticks, Schedule schedule, Instant since,
                          Instant oldest, TriggerMisfires.Applied applied) {
+        String name = spec.name();
         List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
+        // Excluded ticks are claimed and recorded as trigger.skipped, not fired: counted apart in the log line.
+        int excluded = (int) within.stream().filter(tick -> exclusions.excludedBy(spec, tick).isPresent()).count();
         String skipped = ticks.skippedBesides(within);
         int fired = 0;
         for (Instant tick : within) {
@@ -455,8 +493,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         String firedHere = fired + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
                 + (within.size() > 1 ? " to " + ticks.latest() : "") + ")"
-                + (fired < within.size() ? "; another instance starting at once claimed the other "
-                + (within.size() - fired) : "");
+                + (excluded > 0 ? "; " + excluded + " of them are excluded by the trigger's exclusion rules and"
+                + " skipped" : "")
+                + (fired + excluded < within.size() ? "; another instance starting at once claimed the other "
+                + (within.size() - fired - excluded) : "");
         int beyondTheMost = within.size() < Misfire.MOST_FIRED_ALL ? 0
                 : MissedTicks.countWithinBefore(schedule, since, oldest, within.get(0));
         if (beyondTheMost > 0) {
@@ -470,7 +510,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + (olderThanGrace > 0 ? "; the " + (countedAll ? "" : "more than ") + olderThanGrace
                     + " before them are older than the misfire grace and skipped" : "")
                     + " (" + applied.inWords() + ")");
-        } else if (fired > 0) {
+        } else if (fired > 0 || excluded > 0) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": " + firedHere + ("0".equals(skipped) ? ""
                     : "; the " + skipped + " older ones are older than the misfire grace and skipped")
                     + " (" + applied.inWords() + ")");
@@ -599,7 +639,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 : spec.toBuilder().labels(Set.of()).build();
         TriggerSpec timed = store.keepsTriggerRunTimeouts() || kept.runTimeout().isEmpty() ? kept
                 : kept.toBuilder().runTimeout(null).build();
-        return store.keepsTriggerOverlap() ? timed : timed.toBuilder().overlap(Overlap.ALLOW_ALL).build();
+        TriggerSpec overlapKept = store.keepsTriggerOverlap() ? timed
+                : timed.toBuilder().overlap(Overlap.ALLOW_ALL).build();
+        return store.keepsTriggerExclusions() || overlapKept.exclude().isEmpty() ? overlapKept
+                : overlapKept.toBuilder().exclude(List.of()).build();
     }
 
     /**
@@ -810,6 +853,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return false;
         }
         TriggerSpec spec = trigger.get().spec();
+        Optional<String> excludedBy = exclusions.excludedBy(spec, scheduledAt);
+        if (excludedBy.isPresent()) {
+            recordExcluded(spec, scheduledAt, excludedBy.get(), late);
+            return false;
+        }
         fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
                 .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, late,
                 Optional.empty());
@@ -1066,6 +1114,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         keyNotInPayloadSaid.removeIf(said -> said.name().equals(name));
         unreadablePayloadSaid.removeIf(said -> said.name().equals(name));
         overlaps.forget(name);
+        exclusions.forget(name);
     }
 
     @Override
@@ -1409,6 +1458,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
+    /**
+     * A tick claimed here that an exclusion rule excludes: it starts nothing and is no fire (its statistics are left as
+     * they are); recorded in the history ({@code trigger.skipped}, in the entry shape of an overlap's) with the rule.
+     */
+    private void recordExcluded(TriggerSpec spec, Instant scheduledAt, String rule, Optional<? extends LateTick> late) {
+        LOG.log(System.Logger.Level.DEBUG, () -> "tick " + scheduledAt + " of trigger " + spec.name()
+                + " is excluded by " + rule + ": it starts nothing");
+        JsonText data = JsonText.object().str("reason", "excluded").str("rule", rule)
+                .str("scheduledAt", scheduledAt.toString()).str("timezone", spec.timezone().getId());
+        late.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
+        history(spec.name(), "trigger.skipped", data.build());
+    }
+
     /** A fire in words, for an overlap's log line and cancel reason: "tick 2026-…", "event 'order.placed'", "a fire". */
     private static String fireInWords(TriggerSpec spec, String payloadJson, boolean byName) {
         if (byName) {
@@ -1545,6 +1607,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void validate(TriggerSpec spec) {
         // What the definition itself must be is checked as for a @Trigger at deployment.
         TriggerRules.of(spec).requireValid();
+        TriggerRules.exclusionProblem(spec.name(), spec.type(), spec.exclude()).ifPresent(problem -> {
+            throw new InvalidTriggerException(problem);
+        });
         if (spec.concurrencyLimit() > 1 && !store.holdsConcurrencyLimits()) {
             // Refused now, not at each fire (SchedulingStore.requireConcurrencyLimit): no trigger is stored that
             // cannot start a run.
@@ -1577,6 +1642,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " its runs would start side by side; give the trigger overlap allow-all, or use a store that"
                     + " keeps it (the memory or the JPA store)");
         }
+        if (!spec.exclude().isEmpty() && !store.keepsTriggerExclusions()) {
+            // Stored, the trigger would come back without them and fire on the days it must not.
+            throw new UnsupportedByAdapterException("NVENT-0427 trigger '" + spec.name() + "' has exclusions "
+                    + spec.exclude() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
+                    + " exclusions (SchedulingStore.keepsTriggerExclusions is false, written for nvent 0.1): it would"
+                    + " fire at every tick; give the trigger no exclusions, or use a store that keeps them (the memory"
+                    + " or the JPA store)");
+        }
+        exclusions.requireKnown(spec);
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");
         }
@@ -1600,7 +1674,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private TriggerInfo info(TriggerRecord record) {
         TriggerSpec spec = record.spec();
         Optional<Instant> next = spec.type() == TriggerType.SCHEDULE && spec.enabled()
-                ? Schedule.of(spec).nextAfter(clock.instant()) : Optional.empty();
+                ? exclusions.nextFire(spec, Schedule.of(spec), clock.instant()) : Optional.empty();
         return new TriggerInfo(spec, record.declared(), record.fires(), record.runsStarted(), record.lastFiredAt(),
                 record.lastError(), next);
     }
@@ -1632,6 +1706,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         spec.runTimeout().ifPresent(timeout -> data.str("runTimeout", timeout.toString()));
         if (spec.overlap() != Overlap.ALLOW_ALL) {
             data.str("overlap", spec.overlap().wireName());
+        }
+        if (!spec.exclude().isEmpty()) {
+            data.strings("exclude", spec.exclude());
         }
         return data.build();
     }

@@ -228,6 +228,11 @@ public class MemorySchedulingStore implements SchedulingStore {
         return true;
     }
 
+    @Override
+    public boolean keepsTriggerExclusions() {
+        return true;
+    }
+
     /**
      * Whether a step of the run still holds its lease (one that runs out after {@code now}; with none, any lease):
      * a holder canceled or failed while a step runs keeps its key until that step has ended.

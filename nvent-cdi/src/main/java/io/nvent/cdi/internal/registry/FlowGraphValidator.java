@@ -365,6 +365,8 @@ public final class FlowGraphValidator {
         checkConcurrencyKey(where, trigger, problems);
         checkLabels(where, trigger, problems);
         checkRunTimeout(where, trigger, problems);
+        TriggerRules.exclusionProblem(trigger.name(), trigger.type(), List.of(trigger.exclude()))
+                .ifPresent(problem -> problems.add(where + problem));
     }
 
     private static void checkRunTimeout(String where, Trigger trigger, List<String> problems) {
@@ -447,6 +449,7 @@ public final class FlowGraphValidator {
                         || !first.concurrencyKeyFrom().equals(trigger.concurrencyKeyFrom())
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
                         || first.concurrencyLimit() != trigger.concurrencyLimit() || first.overlap() != trigger.overlap()
+                        || !List.of(first.exclude()).equals(List.of(trigger.exclude()))
                         || !new HashSet<>(List.of(first.labels())).equals(new HashSet<>(List.of(trigger.labels())))
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {

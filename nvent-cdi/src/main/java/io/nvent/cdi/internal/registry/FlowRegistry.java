@@ -134,7 +134,7 @@ public final class FlowRegistry {
                 }
                 spec.concurrencyKey(blankAsNone(t.concurrencyKey())).concurrencyKeyFrom(blankAsNone(t.concurrencyKeyFrom()))
                         .concurrencyKeyPrefix(blankAsNone(t.concurrencyKeyPrefix())).concurrencyLimit(t.concurrencyLimit())
-                        .labels(t.labels()).overlap(t.overlap());
+                        .labels(t.labels()).overlap(t.overlap()).exclude(t.exclude());
                 if (!t.runTimeout().isBlank()) {
                     spec.runTimeout(java.time.Duration.parse(t.runTimeout().trim()));
                 }

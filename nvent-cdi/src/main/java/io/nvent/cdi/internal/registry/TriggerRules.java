@@ -4,6 +4,7 @@ import io.nvent.InvalidTriggerException;
 import io.nvent.Trigger;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.spi.internal.ExclusionRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.IntervalSchedule;
 import java.time.DateTimeException;
@@ -133,6 +134,29 @@ public record TriggerRules(String name, TriggerType type, String cron, String ev
         }
         return parsed.matchesSomeDate() ? Optional.empty() : Optional.of("cron '" + parsed.expression() + "' ("
                 + parsed.describe() + ") never fires: no date matches it");
+    }
+
+    /**
+     * The problem of a trigger's exclusion rules, if any: a rule in none of the forms, too many, rules on a trigger
+     * other than a schedule ({@link TriggerSpec#checkExclusions}), or a {@code cron:} rule whose expression does not
+     * parse or never matches.
+     */
+    public static Optional<String> exclusionProblem(String name, TriggerType type, List<String> exclude) {
+        String trigger = TriggerSpec.isValidName(name) ? name : "trigger";
+        try {
+            for (ExclusionRules.Rule rule : ExclusionRules.read(trigger, TriggerSpec.checkExclusions(trigger, type,
+                    exclude))) {
+                if (rule instanceof ExclusionRules.CronRule cron) {
+                    Optional<String> problem = cronProblem(cron.expression());
+                    if (problem.isPresent()) {
+                        return Optional.of(ExclusionRules.problem(trigger, rule.text(), problem.get()).getMessage());
+                    }
+                }
+            }
+            return Optional.empty();
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return Optional.of(e.getMessage());
+        }
     }
 
     private void checkFilter(List<String> problems) {

@@ -142,6 +142,19 @@ public final class Cron {
         return executionTime.lastExecution(time).map(t -> t.withNano(0).toInstant());
     }
 
+    /**
+     * Whether it matches the minute {@code at} falls in, in the zone: a 5-field expression that minute, a 6-field one
+     * some second of it (a trigger's exclusion rule {@code cron:…} excludes the minutes it matches).
+     */
+    public boolean matchesMinuteOf(Instant at, ZoneId zone) {
+        ZonedDateTime minute = ZonedDateTime.ofInstant(at, zone).truncatedTo(java.time.temporal.ChronoUnit.MINUTES);
+        if (fields.length != 6) {
+            return executionTime.isMatch(minute);
+        }
+        return executionTime.isMatch(minute) || executionTime.nextExecution(minute)
+                .filter(next -> next.isBefore(minute.plusMinutes(1))).isPresent();
+    }
+
     /** The next {@code count} ticks after {@code after}. */
     public List<Instant> nextTicks(Instant after, ZoneId zone, int count) {
         return new CronSchedule(this, zone).nextTicks(after, count);

@@ -631,6 +631,24 @@ class FlowGraphValidatorTest {
                 .contains("NVENT-0107 trigger 'skipping' is declared differently"));
     }
 
+    @FlowStep(flow = "paid", name = "pay", role = StepRole.ENTRY)
+    @Trigger(name = "payroll", type = TriggerType.SCHEDULE, cron = "0 6 * * MON-FRI", exclude = {"--12-25", "25/12/2026"})
+    @Trigger(name = "pay-hook", type = TriggerType.WEBHOOK, exclude = "--12-25")
+    static class BadExclusions implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anExclusionRuleInNoneOfTheFormsOrOnATriggerWithoutTicksFailsDeploymentNamingClassAndTrigger() {
+        assertThat(problemsOf(BadExclusions.class)).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).contains("NVENT-0101", BadExclusions.class.getName(), "@Trigger 'payroll'",
+                        "NVENT-0236 trigger 'payroll' has exclusion rule \"25/12/2026\"", "a day of every year (--12-26)"),
+                p -> assertThat(p).contains("NVENT-0101", "@Trigger 'pay-hook'", "NVENT-0238 trigger 'pay-hook' is a"
+                        + " webhook trigger; exclusions"));
+    }
+
     @FlowStep(flow = "labelled", name = "bill", role = StepRole.ENTRY)
     @Trigger(name = "spaced", type = TriggerType.MANUAL, labels = {"nightly", " vip"})
     @Trigger(name = "eleven", type = TriggerType.MANUAL, labels = {"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9",

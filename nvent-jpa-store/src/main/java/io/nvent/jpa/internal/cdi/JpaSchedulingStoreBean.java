@@ -399,6 +399,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsTriggerExclusions() {
+        return delegate().keepsTriggerExclusions();
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

@@ -66,7 +66,8 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap",
+            "exclude");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -123,7 +124,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...],"runTimeout","overlap"}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout","overlap","exclude":[...]}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -500,6 +501,10 @@ public class TriggersResource {
         // Likewise: given replaces, null starts the runs side by side again, none keeps the old one.
         spec.overlap(body.has("overlap") ? body.string("overlap").map(TriggersResource::overlap).orElse(Overlap.ALLOW_ALL)
                 : old.map(TriggerSpec::overlap).orElse(Overlap.ALLOW_ALL));
+        // Likewise: given replaces, null or [] excludes no tick again, none keeps the old ones. A rule in none of the
+        // forms is a 400 naming it and the forms (NVENT-0236); a calendar no bean names, one naming the known ones.
+        spec.exclude(body.has("exclude") ? body.strings("exclude", "exclusion rules").orElse(List.of())
+                : old.map(TriggerSpec::exclude).orElse(List.of()));
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -658,6 +663,9 @@ public class TriggersResource {
         }
         spec.runTimeout().ifPresent(timeout -> body.add("runTimeout", TriggerSpec.durationText(timeout)));
         body.add("overlap", spec.overlap().wireName());
+        if (spec.type() == TriggerType.SCHEDULE) {
+            body.add("exclude", Json.createArrayBuilder(spec.exclude()));
+        }
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.

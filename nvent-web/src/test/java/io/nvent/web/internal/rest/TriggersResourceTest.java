@@ -100,7 +100,7 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
                         + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, "
-                        + "runTimeout, overlap");
+                        + "runTimeout, overlap, exclude");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -386,6 +386,40 @@ class TriggersResourceTest {
         assertThat(stored.spec("nightly").overlap()).isEqualTo(Overlap.CANCEL_OTHER);
         resource.update("nightly", "{\"overlap\":null}", null);
         assertThat(stored.spec("nightly").overlap()).isEqualTo(Overlap.ALLOW_ALL);
+    }
+
+    @Test
+    void aSchedulesExclusionsAreSetShownKeptAndRemovedByNull() {
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getJsonArray("exclude")).isEmpty();
+
+        resource.update("nightly", "{\"exclude\":[\"2026-12-25\",\" --12-26\",\"calendar:uk-bank-holidays\"]}", null);
+        assertThat(stored.spec("nightly").exclude()).containsExactly("2026-12-25", "--12-26", "calendar:uk-bank-holidays");
+        assertThat(resource.trigger(stored.trigger("nightly").orElseThrow()).getJsonArray("exclude"))
+                .isEqualTo(Json.createArrayBuilder().add("2026-12-25").add("--12-26").add("calendar:uk-bank-holidays")
+                        .build());
+        resource.update("nightly", "{\"description\":\"nightly export\"}", null);
+        assertThat(stored.spec("nightly").exclude()).as("kept").hasSize(3);
+
+        resource.update("nightly", "{\"exclude\":null}", null);
+        assertThat(stored.spec("nightly").exclude()).isEmpty();
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("exclude");
+    }
+
+    @Test
+    void anExclusionRuleInNoneOfTheFormsOrOnAManualTriggerIsRefusedAndTheTriggerKeepsItsRules() {
+        resource.update("nightly", "{\"exclude\":[\"--12-25\"]}", null);
+
+        assertThatThrownBy(() -> resource.update("nightly", "{\"exclude\":[\"--12-25\",\"Christmas\"]}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0236 trigger 'nightly' has exclusion rule \"Christmas\": it is in none"
+                        + " of the forms; a rule is a date (2026-12-25)");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"exclude\":[\"--12-25\"]}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0238 trigger 'qa-man' is a manual trigger; exclusions");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"exclude\":\"--12-24\"}", null))
+                .isInstanceOf(io.nvent.InvalidPayloadException.class).hasMessage("NVENT-0204 \"exclude\" of the trigger"
+                        + " must be an array of exclusion rules (strings), was \"--12-24\"");
+        assertThat(stored.spec("nightly").exclude()).containsExactly("--12-25");
     }
 
     @Test
