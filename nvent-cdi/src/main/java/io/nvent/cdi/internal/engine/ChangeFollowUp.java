@@ -74,7 +74,13 @@ final class ChangeFollowUp {
         }
         awaitResolution.saveAwaits(pending.awaits);
         queueing.handOver(change.run().runId(), flow, pending.ready, change.run().version());
-        for (Emission emission : pending.released) {
+        if (!pending.released.isEmpty()) {
+            queueing.interception().deliverEmitted(pending.producer, () -> deliverReleased(pending.released));
+        }
+    }
+
+    private void deliverReleased(List<Emission> released) {
+        for (Emission emission : released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
                 deliverEvent(emission.event(), emission.payloadJson());
             }

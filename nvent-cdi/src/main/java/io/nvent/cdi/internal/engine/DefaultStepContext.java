@@ -62,6 +62,8 @@ final class DefaultStepContext implements StepContext {
     private final Clock clock;
     private final StateCleanup stateCleanup;
     private final List<Emission> emissions = new ArrayList<>();
+    /** What the attempt interceptors captured in the attempt's scope, once it emitted; empty without interceptors. */
+    private volatile Map<String, String> emittedIn = Map.of();
     /** The events the step declares in {@code emits}: the only ones it may emit. */
     private final List<String> declaredEmits;
     /** The first emit refused as undeclared, which fails the attempt even if the step caught it. */
@@ -210,6 +212,21 @@ final class DefaultStepContext implements StepContext {
 
     synchronized List<Emission> emissions() {
         return List.copyOf(emissions);
+    }
+
+    /** Whether the step emitted an event in this attempt. */
+    synchronized boolean emitted() {
+        return !emissions.isEmpty();
+    }
+
+    /** What the attempt interceptors captured in the attempt's scope, for the runs its emits start or resume. */
+    void emittedIn(Map<String, String> producer) {
+        emittedIn = producer;
+    }
+
+    /** What {@link #emittedIn(Map)} was given; empty if nothing. */
+    Map<String, String> emittedIn() {
+        return emittedIn;
     }
 
     /** The first undeclared emit the step made, also one it caught: the attempt fails with it. */

@@ -35,6 +35,7 @@ import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.Causes;
@@ -1572,7 +1573,15 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (interception.isActive()) {
             return interception.around(new AttemptInfo(context.runId(), binding.flow(), binding.step(),
                     context.attempt(), binding.definition().queue(), settings.instanceId(), run.parentRunId()),
-                    () -> executeStep(step, input, context));
+                    () -> {
+                        Object result = executeStep(step, input, context);
+                        if (context.emitted()) {
+                            // In the attempt's scope: the runs its events start or resume are linked to it.
+                            context.emittedIn(interception.capture(new StepHandOn(context.runId(), binding.flow(),
+                                    binding.step(), false)));
+                        }
+                        return result;
+                    });
         }
         return executeStep(step, input, context);
     }
@@ -1648,6 +1657,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         StepDefinition step = binding.definition();
         Instant now = clock.instant();
         Pending pending = new Pending();
+        pending.producer = context.emittedIn();
         List<Emission> emissions = context.emissions();
         RunMutation finish = run -> {
             pending.reset();
