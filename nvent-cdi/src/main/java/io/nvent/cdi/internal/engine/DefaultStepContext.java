@@ -101,10 +101,13 @@ final class DefaultStepContext implements StepContext {
                        StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
                        BooleanSupplier cancelRequested, Fence fence, List<String> declaredEmits,
                        RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
-                       Consumer<StepProgress> storeProgress) {
+                       Consumer<StepProgress> storeProgress, Consumer<Instant> storeHeartbeat) {
         this.progress = new ProgressReports(progressWrites, ProgressReports.INTERVAL, clock, reported -> {
             beforeWrite.run();
             storeProgress.accept(reported);
+        }, beat -> {
+            beforeWrite.run();
+            storeHeartbeat.accept(beat);
         });
         this.fence = fence;
         this.scheduling = scheduling;
@@ -291,19 +294,29 @@ final class DefaultStepContext implements StepContext {
     @Override
     public void reportProgress(long done, long total, String message) {
         progress.report(new StepProgress(done, total, Optional.ofNullable(message), clock.instant()));
-        heartbeat();
+        beatHere();
     }
 
     @Override
     public void heartbeat() {
+        beatHere();
+        progress.beat();
+    }
+
+    /** A heartbeat for the watchdog on this instance only: a progress report is stored as a sign of life itself. */
+    private void beatHere() {
         if (heartbeat != null) {
             heartbeat.beat();
         }
     }
 
-    /** The step's heartbeats go to {@code beats}: set before the step's code runs, on its thread. */
+    /**
+     * The step's heartbeats go to {@code beats}: set before the step's code runs, on its thread. They are stored at
+     * most once per a quarter of its heartbeat timeout (at least once a second), for other instances to see.
+     */
     void heartbeatsTo(Heartbeats.Heartbeat beats) {
         heartbeat = beats;
+        progress.beatsAtMostEvery(beats.timeout().dividedBy(4));
     }
 
     /**

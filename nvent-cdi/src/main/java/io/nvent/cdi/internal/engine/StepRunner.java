@@ -1241,7 +1241,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                 () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, job.attempt(), runId, step, progress));
+                progress -> storeProgress(self, job.attempt(), runId, step, progress),
+                beat -> storeHeartbeat(self, job.attempt(), runId, step, beat));
         self.reportsProgress(context::latestProgress);
         return context;
     }
@@ -1266,6 +1267,15 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant now = clock.instant();
         scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forExecution(attempt, self.number()),
                 progress, now);
+    }
+
+    /** Keeps a step's heartbeat with its lease, for other instances' {@code waits}: as {@link #storeProgress} does. */
+    private void storeHeartbeat(StepExecution self, int attempt, String runId, String step, Instant beat) {
+        if (self.isStale() || self.isPastTimeout()) {
+            return;
+        }
+        Instant now = clock.instant();
+        scheduling.recordHeartbeat(leaseFrom(now, runId, step, leaseOwner).forExecution(attempt, self.number()), beat);
     }
 
     /**
