@@ -87,6 +87,16 @@ final class ChangeFollowUp {
         }
     }
 
+    /** Whether one of {@code emissions} may start or resume a run: the attempt that emitted them is then linked to. */
+    boolean mayStartOrResumeRuns(List<Emission> emissions) {
+        for (Emission emission : emissions) {
+            if (mayBeAwaitedOrTriggering(emission.event())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** Cheap check on the hot path: only events something could listen to are delivered. */
     private boolean mayBeAwaitedOrTriggering(String event) {
         return registry.awaitedEvents().contains(event) || eventTriggers.listensTo(event);

@@ -1585,7 +1585,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                     context.attempt(), binding.definition().queue(), settings.instanceId(), run.parentRunId()),
                     () -> {
                         Object result = executeStep(step, input, context);
-                        if (context.emitted()) {
+                        if (context.emitted() && followUp.mayStartOrResumeRuns(context.emissions())) {
                             // In the attempt's scope: the runs its events start or resume are linked to it.
                             context.emittedIn(interception.capture(new StepHandOn(context.runId(), binding.flow(),
                                     binding.step(), false)));
