@@ -36,6 +36,38 @@ public interface AttemptInterceptor {
     }
 
     /**
+     * Captures the context for the first step of a run started by another run's event (an event trigger fired by a
+     * step's {@code ctx.emit}), or for the step of a run an emitted event resumes (an await resolved): what the emitting
+     * step's attempt captured, in its scope, is {@code producer}. For a trace, a root span of its own for the run
+     * with a link to the producer's span (OpenTelemetry's shape for messaging fan-out: one trace per run, linked to
+     * the message's producer), or the producer itself as the parent. The default captures as
+     * {@link #capture(StepHandOn)} does, ignoring the producer.
+     *
+     * @param handOn the step handed on
+     * @param producer what this interceptor (and the others) captured in the scope of the attempt that emitted the
+     *     event; never empty
+     * @return the fields to carry; empty for none
+     * @since 0.2
+     */
+    default Map<String, String> captureLinked(StepHandOn handOn, Map<String, String> producer) {
+        return capture(handOn);
+    }
+
+    /**
+     * Captures the context for a step the maintenance sweep queues again (its execution stalled, or its job was lost)
+     * whose earlier job, and the context it carried, is gone from the queue. For a trace, a new root span marked as
+     * a recovery. Where the earlier job is still there, its context is carried as it was and this is not called. The
+     * default captures as {@link #capture(StepHandOn)} does.
+     *
+     * @param handOn the step queued again ({@link StepHandOn#runStart()} false)
+     * @return the fields to carry; empty for none
+     * @since 0.2
+     */
+    default Map<String, String> captureRecovered(StepHandOn handOn) {
+        return capture(handOn);
+    }
+
+    /**
      * Opens the scope of one attempt of a step, on the worker thread that runs it, right before the step's
      * code: what the step's own code does (its calls, its log lines) happens inside it. The engine closes
      * it right after the step's code returned or threw, on the same thread.

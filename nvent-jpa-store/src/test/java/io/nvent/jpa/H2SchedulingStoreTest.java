@@ -55,6 +55,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsHeartbeats() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

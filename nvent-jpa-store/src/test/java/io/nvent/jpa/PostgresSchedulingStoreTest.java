@@ -57,6 +57,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsHeartbeats() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

@@ -35,6 +35,11 @@ public final class OpenTelemetryTracing {
     public static final String INSTANCE_ID = "nvent.instance_id";
     /** Attribute: the run that started this run as its child, when it has one. */
     public static final String PARENT_RUN_ID = "nvent.parent_run_id";
+    /**
+     * Attribute, {@code true} on the root span {@code nvent.resume <flow>} of a step the maintenance sweep queued again
+     * whose earlier job, and the trace it carried, was gone.
+     */
+    public static final String RECOVERED = "nvent.recovered";
 
     private OpenTelemetryTracing() {
     }

@@ -233,6 +233,18 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * Whether the store keeps the last heartbeat of a step's attempt with its lease
+     * ({@link SchedulingStore#recordHeartbeat}, {@link SchedulingStore#heartbeatsOfRun}); the default
+     * implementation keeps none, and the tests of it are then skipped.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsHeartbeats() {
+        return false;
+    }
+
+    /**
      * Whether the store keeps the execution a lease was taken for with it ({@link StepLease#execution()}) and
      * compares it in the writes it makes only while the lease is held; the tests of it are skipped otherwise.
      *
@@ -2125,6 +2137,42 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.leasesOfRun(runId).get(0).expiresAt()).as("an end is never moved back")
                 .isEqualTo(T0.plusSeconds(80));
         assertThat(store.progressOfRun(newRun())).isEmpty();
+    }
+
+    @Test
+    void keepsTheLastHeartbeatOfAStepWithItsLeaseBesideItsProgressAndForgetsItWithTheLease() {
+        assumeThat(keepsHeartbeats()).as("the store keeps heartbeats").isTrue();
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)), T0);
+        store.acquireLease(StepLease.renewed(runId, "other", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(10),
+                T0.plusSeconds(70)), T0.plusSeconds(10))).isTrue();
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(20),
+                T0.plusSeconds(80)), T0.plusSeconds(20))).isTrue();
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(21),
+                T0.plusSeconds(90)), T0.plusSeconds(21))).as("not the holder's").isFalse();
+
+        assertThat(store.heartbeatsOfRun(runId)).as("the latest, of the step that sent it")
+                .containsExactly(Map.entry("import", T0.plusSeconds(20)));
+        assertThat(store.progressOfRun(runId)).as("no progress made up for it").isEmpty();
+        assertThat(store.leasesOfRun(runId)).as("its lease renewed as a renewal would, the other's not").containsExactly(
+                StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(20), T0.plusSeconds(80)),
+                StepLease.renewed(runId, "other", "node-a", T0, T0.plusSeconds(60)));
+        if (keepsProgress()) {
+            store.recordProgress(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(30), T0.plusSeconds(90)),
+                    progress(1200, null), T0.plusSeconds(30));
+            assertThat(store.heartbeatsOfRun(runId)).as("a progress report leaves it")
+                    .containsExactly(Map.entry("import", T0.plusSeconds(20)));
+        }
+
+        store.releaseLease(runId, "import", "node-a");
+        store.acquireLease(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(40), T0.plusSeconds(100)),
+                T0.plusSeconds(40));
+        assertThat(store.heartbeatsOfRun(runId)).as("gone with the lease").isEmpty();
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(200),
+                T0.plusSeconds(260)), T0.plusSeconds(200))).as("a lease that ran out").isFalse();
+        assertThat(store.heartbeatsOfRun(newRun())).isEmpty();
     }
 
     @Test

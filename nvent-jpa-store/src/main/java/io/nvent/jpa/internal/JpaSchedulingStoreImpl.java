@@ -113,9 +113,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
-    /** The columns of the progress kept with a lease (schema V16). */
+    /** The columns of the progress kept with a lease (schema V16), and of its last heartbeat (V37). */
     private static final List<String> PROGRESS_COLUMNS = List.of("progress_done", "progress_total", "progress_message",
-            "progress_at");
+            "progress_at", "heartbeat_at");
     private static final String WAITING = "waiting";
     private static final int MAX_TRIGGER_NAME = 100;
     private static final int MAX_QUEUE_NAME = 200;
@@ -2242,6 +2242,49 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.setString(11, lease.owner());
                 setInstant(update, bindSameAttempt(update, 12, lease), Optional.of(now), database);
                 return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** One statement, as {@link #recordProgress}: the heartbeat and the renewal, only on the owner's lease not run out. */
+    @Override
+    public boolean recordHeartbeat(StepLease lease, Instant now) {
+        checkLease(lease);
+        Objects.requireNonNull(now, "now");
+        return write(describe(lease), connection -> {
+            try (PreparedStatement update = connection.prepareStatement("update " + leases + " set heartbeat_at = ?,"
+                    + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
+                    + " expires_at = case when expires_at < ? then ? else expires_at end"
+                    + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("")
+                    + " and expires_at > ?")) {
+                setInstant(update, 1, Optional.of(now), database);
+                setInstant(update, 2, Optional.of(lease.expiresAt()), database);
+                setInstant(update, 3, lease.renewedAt(), database);
+                setInstant(update, 4, Optional.of(lease.expiresAt()), database);
+                setInstant(update, 5, Optional.of(lease.expiresAt()), database);
+                update.setString(6, lease.runId());
+                update.setString(7, lease.step());
+                update.setString(8, lease.owner());
+                setInstant(update, bindSameAttempt(update, 9, lease), Optional.of(now), database);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    @Override
+    public Map<String, Instant> heartbeatsOfRun(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return transactions.readJdbc(connection -> {
+            try (PreparedStatement query = connection.prepareStatement("select step_name, heartbeat_at from " + leases
+                    + " where run_id = ? and heartbeat_at is not null order by step_name")) {
+                query.setString(1, runId);
+                try (ResultSet rows = query.executeQuery()) {
+                    Map<String, Instant> found = new LinkedHashMap<>();
+                    while (rows.next()) {
+                        found.put(rows.getString(1), getInstant(rows, 2).orElseThrow());
+                    }
+                    return found;
+                }
             }
         });
     }

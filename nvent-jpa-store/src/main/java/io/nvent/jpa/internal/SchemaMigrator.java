@@ -63,7 +63,8 @@ final class SchemaMigrator {
             "V32__trigger_run_timeout.sql",
             "V33__trigger_overlap.sql",
             "V34__trigger_exclusions.sql",
-            "V36__run_compensating.sql");
+            "V36__run_compensating.sql",
+            "V37__lease_heartbeat.sql");
 
     private SchemaMigrator() {
     }

@@ -9,6 +9,7 @@ import io.opentelemetry.api.OpenTelemetry;
 import io.opentelemetry.api.common.AttributeKey;
 import io.opentelemetry.api.trace.Span;
 import io.opentelemetry.api.trace.SpanBuilder;
+import io.opentelemetry.api.trace.SpanContext;
 import io.opentelemetry.api.trace.SpanKind;
 import io.opentelemetry.api.trace.StatusCode;
 import io.opentelemetry.api.trace.Tracer;
@@ -19,6 +20,7 @@ import io.opentelemetry.context.propagation.TextMapGetter;
 import io.opentelemetry.context.propagation.TextMapPropagator;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.function.Consumer;
 
 /**
  * The spans of steps' attempts. A span is of kind {@link SpanKind#CONSUMER}: the attempt processes a job that
@@ -35,6 +37,7 @@ public final class StepTracer implements AttemptInterceptor {
     private static final AttributeKey<Long> ATTEMPT = AttributeKey.longKey(OpenTelemetryTracing.ATTEMPT);
     private static final AttributeKey<String> QUEUE = AttributeKey.stringKey(OpenTelemetryTracing.QUEUE);
     private static final AttributeKey<String> INSTANCE_ID = AttributeKey.stringKey(OpenTelemetryTracing.INSTANCE_ID);
+    private static final AttributeKey<Boolean> RECOVERED = AttributeKey.booleanKey(OpenTelemetryTracing.RECOVERED);
     private static final AttributeKey<String> PARENT_RUN_ID =
             AttributeKey.stringKey(OpenTelemetryTracing.PARENT_RUN_ID);
     /** The job's queue, as the messaging conventions name it: a step's job is a message of nvent's queue. */
@@ -68,9 +71,34 @@ public final class StepTracer implements AttemptInterceptor {
 
     @Override
     public Map<String, String> capture(StepHandOn handOn) {
+        return captureOr(handOn, builder -> { });
+    }
+
+    /**
+     * A root span of its own for the run, linked to the span of the step whose event started or resumed it: one trace
+     * per run, however many runs one event starts, each found from the producer's span by its link.
+     */
+    @Override
+    public Map<String, String> captureLinked(StepHandOn handOn, Map<String, String> producer) {
+        SpanContext emitter = Span.fromContext(W3C.extract(Context.root(), producer, FROM_MAP)).getSpanContext();
+        return captureOr(handOn, builder -> {
+            if (emitter.isValid()) {
+                builder.addLink(emitter);
+            }
+        });
+    }
+
+    /** A root span marked {@code nvent.recovered=true}: the context the step's lost job carried is gone with it. */
+    @Override
+    public Map<String, String> captureRecovered(StepHandOn handOn) {
+        return captureOr(handOn, builder -> builder.setAttribute(RECOVERED, true));
+    }
+
+    /** The current context, else a root span for the hand-on, made by {@link #handOnSpan} with {@code more}. */
+    private Map<String, String> captureOr(StepHandOn handOn, Consumer<SpanBuilder> more) {
         Context current = Context.current();
         if (!Span.fromContext(current).getSpanContext().isValid()) {
-            current = handOnSpan(handOn);
+            current = handOnSpan(handOn, more);
             if (!Span.fromContext(current).getSpanContext().isValid()) {
                 return Map.of();   // a no-op OpenTelemetry: nothing to carry
             }
@@ -85,12 +113,15 @@ public final class StepTracer implements AttemptInterceptor {
      * after a timer): ended at once, it is the parent its run's steps carry from one to the next, so that the run is
      * one trace rather than a trace per attempt. Of kind {@link SpanKind#PRODUCER}: it hands the job on.
      */
-    private Context handOnSpan(StepHandOn handOn) {
-        Span span = tracer.spanBuilder((handOn.runStart() ? "nvent.start " : "nvent.resume ") + handOn.flow())
+    private Context handOnSpan(StepHandOn handOn, Consumer<SpanBuilder> more) {
+        SpanBuilder builder = tracer.spanBuilder((handOn.runStart() ? "nvent.start " : "nvent.resume ")
+                        + handOn.flow())
                 .setNoParent().setSpanKind(SpanKind.PRODUCER)
                 .setAttribute(RUN_ID, handOn.runId()).setAttribute(FLOW, handOn.flow())
                 .setAttribute(STEP, handOn.step()).setAttribute(MESSAGING_SYSTEM, "nvent")
-                .setAttribute(MESSAGING_OPERATION, "create").startSpan();
+                .setAttribute(MESSAGING_OPERATION, "create");
+        more.accept(builder);
+        Span span = builder.startSpan();
         span.end();
         return Context.root().with(span);
     }

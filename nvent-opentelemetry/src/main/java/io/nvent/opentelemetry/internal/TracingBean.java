@@ -30,6 +30,16 @@ public class TracingBean implements AttemptInterceptor {
     }
 
     @Override
+    public Map<String, String> captureLinked(StepHandOn handOn, Map<String, String> producer) {
+        return tracer().captureLinked(handOn, producer);
+    }
+
+    @Override
+    public Map<String, String> captureRecovered(StepHandOn handOn) {
+        return tracer().captureRecovered(handOn);
+    }
+
+    @Override
     public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
         return tracer().open(attempt, carried);
     }

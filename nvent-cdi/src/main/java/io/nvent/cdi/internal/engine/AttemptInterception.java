@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * The {@link AttemptInterceptor}s the engine calls: what they capture where a step is handed on goes into the
@@ -34,6 +35,11 @@ final class AttemptInterception {
     static final AttemptInterception NONE = new AttemptInterception(List.of());
     /** The trace of the step this worker thread runs, by its run: the one its run's next steps carry. */
     private static final ThreadLocal<Carried> CARRIED = new ThreadLocal<>();
+    /**
+     * What the attempt that emitted the events this thread delivers captured in its scope: the runs they start
+     * or resume here are linked to it ({@link AttemptInterceptor#captureLinked}).
+     */
+    private static final ThreadLocal<Map<String, String>> PRODUCER = new ThreadLocal<>();
 
     private final List<AttemptInterceptor> interceptors;
     private final ThrottledWarning failures = new ThrottledWarning(LOG, Duration.ofMinutes(1));
@@ -62,16 +68,59 @@ final class AttemptInterception {
      */
     Map<String, String> traceFor(StepHandOn handOn) {
         Carried carried = CARRIED.get();
-        return carried != null && carried.runId().equals(handOn.runId()) ? carried.trace() : capture(handOn);
+        if (carried != null && carried.runId().equals(handOn.runId())) {
+            return carried.trace();
+        }
+        Map<String, String> producer = PRODUCER.get();
+        return producer == null ? capture(handOn) : capture(handOn, i -> i.captureLinked(handOn, producer));
+    }
+
+    /**
+     * The trace of a step the maintenance sweep queues again: {@code kept}, the one of its earlier job, if the queue
+     * still had it; else the one of the step of its run this thread runs (a delivery that found the step's execution
+     * lost); else what the interceptors make of a recovery ({@link AttemptInterceptor#captureRecovered}).
+     */
+    Map<String, String> traceOfRecovered(StepHandOn handOn, Map<String, String> kept) {
+        if (!kept.isEmpty()) {
+            return kept;
+        }
+        Map<String, String> carried = carriedFor(handOn.runId());
+        return carried.isEmpty() ? capture(handOn, i -> i.captureRecovered(handOn)) : carried;
+    }
+
+    /**
+     * Delivers the events an attempt emitted ({@code delivery}), linking the runs they start or resume on this thread
+     * to what the attempt captured in its scope ({@code producer}; nothing if empty).
+     */
+    void deliverEmitted(Map<String, String> producer, Runnable delivery) {
+        if (producer.isEmpty()) {
+            delivery.run();
+            return;
+        }
+        Map<String, String> before = PRODUCER.get();
+        PRODUCER.set(producer);
+        try {
+            delivery.run();
+        } finally {
+            if (before == null) {
+                PRODUCER.remove();
+            } else {
+                PRODUCER.set(before);
+            }
+        }
     }
 
     /** What every interceptor captures on this thread for {@code handOn}, together; empty if none captures anything. */
     Map<String, String> capture(StepHandOn handOn) {
+        return capture(handOn, i -> i.capture(handOn));
+    }
+
+    private Map<String, String> capture(StepHandOn handOn, Function<AttemptInterceptor, Map<String, String>> how) {
         Map<String, String> captured = Map.of();
         for (AttemptInterceptor interceptor : interceptors) {
             Map<String, String> fields;
             try {
-                fields = interceptor.capture(handOn);
+                fields = how.apply(interceptor);
             } catch (RuntimeException | Error failure) {
                 rethrowIfFatal(failure);
                 warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of step '"

@@ -74,11 +74,27 @@ final class ChangeFollowUp {
         }
         awaitResolution.saveAwaits(pending.awaits);
         queueing.handOver(change.run().runId(), flow, pending.ready, change.run().version());
-        for (Emission emission : pending.released) {
+        if (!pending.released.isEmpty()) {
+            queueing.interception().deliverEmitted(pending.producer, () -> deliverReleased(pending.released));
+        }
+    }
+
+    private void deliverReleased(List<Emission> released) {
+        for (Emission emission : released) {
             if (mayBeAwaitedOrTriggering(emission.event())) {
                 deliverEvent(emission.event(), emission.payloadJson());
             }
         }
+    }
+
+    /** Whether one of {@code emissions} may start or resume a run: the attempt that emitted them is then linked to. */
+    boolean mayStartOrResumeRuns(List<Emission> emissions) {
+        for (Emission emission : emissions) {
+            if (mayBeAwaitedOrTriggering(emission.event())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** Cheap check on the hot path: only events something could listen to are delivered. */

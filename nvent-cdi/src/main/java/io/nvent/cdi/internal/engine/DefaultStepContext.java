@@ -63,6 +63,8 @@ final class DefaultStepContext implements StepContext {
     private final Clock clock;
     private final StateCleanup stateCleanup;
     private final List<Emission> emissions = new ArrayList<>();
+    /** What the attempt interceptors captured in the attempt's scope, once it emitted; empty without interceptors. */
+    private volatile Map<String, String> emittedIn = Map.of();
     /** The events the step declares in {@code emits}: the only ones it may emit. */
     private final List<String> declaredEmits;
     /** The first emit refused as undeclared, which fails the attempt even if the step caught it. */
@@ -100,10 +102,13 @@ final class DefaultStepContext implements StepContext {
                        StateCleanup stateCleanup, Supplier<Optional<String>> triggerData,
                        BooleanSupplier cancelRequested, Fence fence, List<String> declaredEmits,
                        RunEmittedLimit.Tally emitted, Optional<ProgressWrites> progressWrites,
-                       Consumer<StepProgress> storeProgress) {
+                       Consumer<StepProgress> storeProgress, Consumer<Instant> storeHeartbeat) {
         this.progress = new ProgressReports(progressWrites, ProgressReports.INTERVAL, clock, reported -> {
             beforeWrite.run();
             storeProgress.accept(reported);
+        }, beat -> {
+            beforeWrite.run();
+            storeHeartbeat.accept(beat);
         });
         this.fence = fence;
         this.scheduling = scheduling;
@@ -213,6 +218,21 @@ final class DefaultStepContext implements StepContext {
         return List.copyOf(emissions);
     }
 
+    /** Whether the step emitted an event in this attempt. */
+    synchronized boolean emitted() {
+        return !emissions.isEmpty();
+    }
+
+    /** What the attempt interceptors captured in the attempt's scope, for the runs its emits start or resume. */
+    void emittedIn(Map<String, String> producer) {
+        emittedIn = producer;
+    }
+
+    /** What {@link #emittedIn(Map)} was given; empty if nothing. */
+    Map<String, String> emittedIn() {
+        return emittedIn;
+    }
+
     /** The first undeclared emit the step made, also one it caught: the attempt fails with it. */
     synchronized Optional<UndeclaredEventException> undeclaredEmit() {
         return Optional.ofNullable(undeclaredEmit);
@@ -275,19 +295,29 @@ final class DefaultStepContext implements StepContext {
     @Override
     public void reportProgress(long done, long total, String message) {
         progress.report(new StepProgress(done, total, Optional.ofNullable(message), clock.instant()));
-        heartbeat();
+        beatHere();
     }
 
     @Override
     public void heartbeat() {
+        beatHere();
+        progress.beat();
+    }
+
+    /** A heartbeat for the watchdog on this instance only: a progress report is stored as a sign of life itself. */
+    private void beatHere() {
         if (heartbeat != null) {
             heartbeat.beat();
         }
     }
 
-    /** The step's heartbeats go to {@code beats}: set before the step's code runs, on its thread. */
+    /**
+     * The step's heartbeats go to {@code beats}: set before the step's code runs, on its thread. They are stored at
+     * most once per a quarter of its heartbeat timeout (at least once a second), for other instances to see.
+     */
     void heartbeatsTo(Heartbeats.Heartbeat beats) {
         heartbeat = beats;
+        progress.beatsAtMostEvery(beats.timeout().dividedBy(4));
     }
 
     /**

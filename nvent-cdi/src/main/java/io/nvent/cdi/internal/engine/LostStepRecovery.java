@@ -458,7 +458,8 @@ final class LostStepRecovery {
         String jobId = StepJob.recoveryJobId(runId, stepName, change.get().run().version());
         int attemptsBefore = history.attemptsCounted(runId, stepName);
         return Optional.of(() -> QueueFailure.sendToQueue(step.get().queue(),
-                () -> queueing.enqueue(runId, flowName, step.get(), jobId, attemptsBefore)));
+                () -> queueing.requeue(runId, flowName, step.get(), jobId, attemptsBefore,
+                        earlierJob(runId, step.get()))));
     }
 
     /**
@@ -752,9 +753,26 @@ final class LostStepRecovery {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0126 run {0}: the job of step {1} ended without"
                         + " running the step, which is still {2}; queued again", run.runId(), name, status.wireName());
             }
-            QueueFailure.sendToQueue(queueName, () -> queueing.enqueue(run.runId(), run.flow(), step, recoveryJobId,
-                    attemptsBefore));
+            QueueFailure.sendToQueue(queueName, () -> queueing.requeue(run.runId(), run.flow(), step, recoveryJobId,
+                    attemptsBefore, job.isPresent() ? job.map(JobRecord::payload) : earlierJob(run.runId(), step)));
         });
+    }
+
+    /**
+     * The payload of the job that last ran the step (its latest {@code step.started} entry names it), else of its
+     * usual job, if the queue still holds it: the trace it carried goes on with the step queued again. Looked up only
+     * with attempt interceptors; a queue that cannot be asked gives none.
+     */
+    private Optional<String> earlierJob(String runId, StepDefinition step) {
+        if (!queueing.interception().isActive()) {
+            return Optional.empty();
+        }
+        try {
+            String jobId = history.lastJobOf(runId, step.name()).orElseGet(() -> StepJob.jobId(runId, step.name()));
+            return queue.job(step.queue(), jobId).map(JobRecord::payload);
+        } catch (RuntimeException queueAway) {
+            return Optional.empty();
+        }
     }
 
     /**

@@ -13,6 +13,7 @@ import io.nvent.spi.RunRecord;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * What a run mutation decided beyond the stored change: steps to enqueue, awaits to save and
@@ -23,6 +24,11 @@ final class Pending {
     final List<StepDefinition> ready = new ArrayList<>();
     final List<AwaitRecord> awaits = new ArrayList<>();
     final List<Emission> released = new ArrayList<>();
+    /**
+     * What the attempt interceptors captured in the scope of the attempt whose emits are {@link #released}: the runs
+     * they start or resume are linked to it. Empty for none (no interceptors, or emits not a step attempt's).
+     */
+    Map<String, String> producer = Map.of();
     /** The await whose step the change fails, with why; {@code null} if it fails none. */
     AwaitRecord failedAwait;
     String failure;

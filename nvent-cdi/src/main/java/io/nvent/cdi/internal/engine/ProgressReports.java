@@ -18,6 +18,11 @@ import java.util.function.Consumer;
  * writer ({@link ProgressWrites}): a slow write holds up no timer. A value counts as written once its write
  * succeeded; a failed write is tried once more an interval later, should no report come meanwhile. Once the
  * attempt has ended ({@link #end()}) nothing more is written.
+ *
+ * <p>Heartbeats ({@link #beat()}, {@link io.nvent.StepContext#heartbeat()}) take the same path, so that other
+ * instances see them: the latest is stored at most once per {@link #beatsAtMostEvery heartbeat interval} (a quarter
+ * of the step's heartbeat timeout, at least the progress interval), and not at all if a progress write made since
+ * the beat stored a later report (a report is a heartbeat too). A step that never beats writes nothing for it.
  */
 final class ProgressReports {
 
@@ -30,6 +35,14 @@ final class ProgressReports {
     private final Duration interval;
     private final Clock clock;
     private final Consumer<StepProgress> write;
+    /** Stores a heartbeat's time; may throw, which fails that write. */
+    private final Consumer<Instant> writeBeat;
+    /** How often at most a heartbeat is written. */
+    private Duration beatInterval;
+    /** The latest heartbeat not yet written; null if none. */
+    private Instant latestBeat;
+    /** When the last heartbeat was written: the attempt's beginning, before the first. */
+    private Instant lastBeatWrite;
     /** Held while writing, so that {@link #end()} waits for a write under way. */
     private final Object writing = new Object();
     private StepProgress latest;
@@ -45,12 +58,55 @@ final class ProgressReports {
      * @param clock the engine's clock, which times the interval
      * @param write stores a progress; may throw, which fails that write
      */
-    ProgressReports(Optional<ProgressWrites> writes, Duration interval, Clock clock, Consumer<StepProgress> write) {
+    ProgressReports(Optional<ProgressWrites> writes, Duration interval, Clock clock, Consumer<StepProgress> write,
+                    Consumer<Instant> writeBeat) {
         this.writes = writes;
         this.interval = interval;
         this.clock = clock;
         this.write = write;
+        this.writeBeat = writeBeat;
         this.lastWrite = clock.instant();
+        this.beatInterval = interval;
+        this.lastBeatWrite = lastWrite;
+    }
+
+    /**
+     * Writes heartbeats at most once per {@code value}, and never more often than progress: set before the step's
+     * code runs, from its heartbeat timeout.
+     */
+    synchronized void beatsAtMostEvery(Duration value) {
+        beatInterval = value.compareTo(interval) > 0 ? value : interval;
+    }
+
+    /**
+     * Keeps the step's latest heartbeat and has it written once a heartbeat interval has passed since the last one
+     * written (and a progress interval since any write): a step that beats in a tight loop costs a write per
+     * interval, not one per beat.
+     */
+    void beat() {
+        Instant due;
+        synchronized (this) {
+            if (ended || writes.isEmpty()) {
+                return;
+            }
+            latestBeat = clock.instant();
+            if (writeDue) {
+                return;
+            }
+            writeDue = true;
+            due = nextDue();
+        }
+        planWrite(due);
+    }
+
+    /** When the next write may come: an interval after the last, and a heartbeat interval after the last beat's. */
+    private Instant nextDue() {
+        Instant progressDue = lastWrite.plus(interval);
+        if (latestBeat == null || (latest != null && latest != written)) {
+            return progressDue;
+        }
+        Instant beatDue = lastBeatWrite.plus(beatInterval);
+        return beatDue.isAfter(progressDue) ? beatDue : progressDue;
     }
 
     /** Keeps the attempt's latest progress and has it written within an interval. */
@@ -93,41 +149,85 @@ final class ProgressReports {
 
     private void writeLatest() {
         synchronized (writing) {
-            StepProgress next;
+            StepProgress next = null;
+            Instant beat = null;
+            Instant later = null;
             synchronized (this) {
                 writeDue = false;
-                if (ended || latest == written) {
+                if (ended) {
                     return;
                 }
-                next = latest;
-                lastWrite = clock.instant();
-            }
-            RuntimeException failure = null;
-            try {
-                write.accept(next);
-            } catch (RuntimeException e) {
-                failure = e;
-                // A step's progress is not worth failing or warning about.
-                LOG.log(System.Logger.Level.DEBUG, "the progress {0} of {1} was not stored: {2}", next.done(),
-                        next.total(), e.toString());
-            }
-            Instant again;
-            synchronized (this) {
-                if (failure == null) {
-                    written = next;
-                    retried = false;
+                if (latest != written) {
+                    next = latest;
+                    lastWrite = clock.instant();
+                    if (latestBeat != null && !latestBeat.isAfter(next.reportedAt())) {
+                        latestBeat = null;   // the report written is as recent a sign of life
+                    }
+                } else if (latestBeat != null) {
+                    Instant now = clock.instant();
+                    Instant due = nextDue();
+                    if (now.isBefore(due)) {
+                        writeDue = true;
+                        later = due;
+                    } else {
+                        beat = latestBeat;
+                        latestBeat = null;
+                        lastWrite = now;
+                        lastBeatWrite = now;
+                    }
+                } else {
                     return;
                 }
+            }
+            if (later != null) {
+                planWrite(later);
+            } else if (beat != null) {
+                writeBeat(beat);
+            } else {
+                writeProgress(next);
+            }
+        }
+    }
+
+    /** Stores a heartbeat; a failed write is not tried again: the next beat is. */
+    private void writeBeat(Instant beat) {
+        try {
+            writeBeat.accept(beat);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the heartbeat at {0} was not stored: {1}", beat, e.toString());
+        }
+    }
+
+    private void writeProgress(StepProgress next) {
+        RuntimeException failure = null;
+        try {
+            write.accept(next);
+        } catch (RuntimeException e) {
+            failure = e;
+            // A step's progress is not worth failing or warning about.
+            LOG.log(System.Logger.Level.DEBUG, "the progress {0} of {1} was not stored: {2}", next.done(),
+                    next.total(), e.toString());
+        }
+        Instant again;
+        synchronized (this) {
+            if (failure == null) {
+                written = next;
+                retried = false;
+                if (latestBeat == null || ended || writeDue) {
+                    return;
+                }
+                writeDue = true;   // a beat after the report: written in its turn
+                again = nextDue();
+            } else if (ended || writeDue || retried) {
                 // The next report tries again; without one, the value is tried once more, then left.
-                if (ended || writeDue || retried) {
-                    return;
-                }
+                return;
+            } else {
                 retried = true;
                 writeDue = true;
                 again = lastWrite.plus(interval);
             }
-            planWrite(again);
         }
+        planWrite(again);
     }
 
     /**

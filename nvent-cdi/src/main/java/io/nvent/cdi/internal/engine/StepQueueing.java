@@ -8,6 +8,8 @@ import io.nvent.spi.StepHandOn;
 import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.OptionalLong;
 
 /**
@@ -104,6 +106,22 @@ final class StepQueueing {
     void enqueue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore) {
         queue.enqueue(stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.empty())
                 .afterAttempts(attemptsBefore), step), step, jobId, true));
+    }
+
+    /**
+     * Enqueues again, after {@code attemptsBefore} of its attempts counted, a step the maintenance sweep recovers
+     * (stalled, or its job lost): with the trace its earlier job carried, {@code earlierJob}'s payload if the queue
+     * still had it, else one the interceptors make for a recovery ({@link AttemptInterception#traceOfRecovered}).
+     */
+    void requeue(String runId, String flow, StepDefinition step, String jobId, int attemptsBefore,
+                 Optional<String> earlierJob) {
+        StepJob job = new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore);
+        AttemptInterception current = interception;
+        if (current.isActive()) {
+            Map<String, String> kept = earlierJob.map(payload -> StepJob.parse(payload).trace()).orElse(Map.of());
+            job = job.withTrace(current.traceOfRecovered(new StepHandOn(runId, flow, step.name(), false), kept));
+        }
+        queue.enqueue(stepJob(job, step, jobId, true));
     }
 
     /** The job carrying the trace its step is handed on with, if any interceptor is registered. */

@@ -35,6 +35,7 @@ import io.nvent.spi.RunChange;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.StepHandOn;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.Causes;
@@ -1263,7 +1264,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                 () -> awaitResolution.resolvedData(runId, step, AwaitPosition.BEFORE),
                 self::isCancelRequested, fence, binding.definition().emits(),
                 json.runEmittedLimit().tally(runId, run.emitted()), Optional.ofNullable(progressWrites),
-                progress -> storeProgress(self, job.attempt(), runId, step, progress));
+                progress -> storeProgress(self, job.attempt(), runId, step, progress),
+                beat -> storeHeartbeat(self, job.attempt(), runId, step, beat));
         self.reportsProgress(context::latestProgress);
         if (binding.definition().role() == StepRole.COMPENSATION) {
             compensations.planOf(runId).filter(plan -> plan.current().isPresent())
@@ -1292,6 +1294,15 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant now = clock.instant();
         scheduling.recordProgress(leaseFrom(now, runId, step, leaseOwner).forExecution(attempt, self.number()),
                 progress, now);
+    }
+
+    /** Keeps a step's heartbeat with its lease, for other instances' {@code waits}: as {@link #storeProgress} does. */
+    private void storeHeartbeat(StepExecution self, int attempt, String runId, String step, Instant beat) {
+        if (self.isStale() || self.isPastTimeout()) {
+            return;
+        }
+        Instant now = clock.instant();
+        scheduling.recordHeartbeat(leaseFrom(now, runId, step, leaseOwner).forExecution(attempt, self.number()), beat);
     }
 
     /**
@@ -1599,7 +1610,15 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (interception.isActive()) {
             return interception.around(new AttemptInfo(context.runId(), binding.flow(), binding.step(),
                     context.attempt(), binding.definition().queue(), settings.instanceId(), run.parentRunId()),
-                    () -> executeStep(step, input, context));
+                    () -> {
+                        Object result = executeStep(step, input, context);
+                        if (context.emitted() && followUp.mayStartOrResumeRuns(context.emissions())) {
+                            // In the attempt's scope: the runs its events start or resume are linked to it.
+                            context.emittedIn(interception.capture(new StepHandOn(context.runId(), binding.flow(),
+                                    binding.step(), false)));
+                        }
+                        return result;
+                    });
         }
         return executeStep(step, input, context);
     }
@@ -1679,6 +1698,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         StepDefinition step = binding.definition();
         Instant now = clock.instant();
         Pending pending = new Pending();
+        pending.producer = context.emittedIn();
         List<Emission> emissions = context.emissions();
         if (step.role() == StepRole.COMPENSATION) {
             completeCompensation(flow, step, job, context, resultJson, lease, start, self, now);

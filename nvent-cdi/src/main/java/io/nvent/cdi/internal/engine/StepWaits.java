@@ -119,6 +119,7 @@ final class StepWaits {
         List<AwaitRecord> awaits = null;
         List<StepLease> leases = null;
         Map<String, StepProgress> progress = Map.of();
+        Map<String, Instant> beats = Map.of();
         for (Map.Entry<String, StepStatus> entry : run.steps().entrySet()) {
             StepStatus status = entry.getValue();
             if (ended && status != StepStatus.RUNNING) {
@@ -147,11 +148,13 @@ final class StepWaits {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
                     progress = progressOfRun.apply(run.runId());
+                    beats = scheduling.heartbeatsOfRun(run.runId());
                 }
                 Optional<StepWait> expired = expiredLease(step.get(), leases);
                 Optional<StepProgress> reported = Optional.ofNullable(progress.get(step.get().name()));
                 waits.add(withProgress(expired.isPresent() ? expired.get()
-                        : withHeartbeat(running(run, step.get()), run, step.get(), reported), reported));
+                        : withHeartbeat(running(run, step.get()), run, step.get(), reported,
+                        Optional.ofNullable(beats.get(step.get().name()))), reported));
             }
         }
         return waits;
@@ -518,14 +521,18 @@ final class StepWaits {
 
     /**
      * A running step with a heartbeat timeout, with its last heartbeat: as the instance running it keeps it, or,
-     * asked elsewhere (or later there), when its stored progress was reported, which was a heartbeat as well. A step
-     * that only calls {@code heartbeat()} shows its heartbeats on its own instance only: nothing is stored for them.
-     * There too, a step that missed its heartbeat and runs on, ignoring the interrupt, says so.
+     * asked elsewhere, the latest stored, a heartbeat's ({@link io.nvent.spi.SchedulingStore#recordHeartbeat}, at
+     * most a quarter of the timeout old, or a second) or its progress report's, which was a heartbeat as well. On the
+     * instance running it, a step that missed its heartbeat and runs on, ignoring the interrupt, says so. A step
+     * without a heartbeat timeout that calls {@code heartbeat()} shows its last stored heartbeat, and no deadline.
      */
     private StepWait withHeartbeat(StepWait wait, RunRecord run, StepDefinition step,
-                                   Optional<StepProgress> reported) {
+                                   Optional<StepProgress> reported, Optional<Instant> storedBeat) {
         if (step.heartbeatTimeout().isEmpty()) {
-            return wait;
+            return storedBeat.map(beat -> new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(),
+                    wait.until(), wait.awaitId(), wait.detail() + "; last heartbeat at " + beat + " ("
+                    + nonNegative(Duration.between(beat, now)) + " ago)", wait.progress(), wait.awaitType(),
+                    wait.runDeadline(), storedBeat)).orElse(wait);
         }
         Optional<Heartbeats.Heartbeat> beats = heartbeatHere.apply(run.runId(), step.name());
         Optional<Instant> missed = beats.flatMap(Heartbeats.Heartbeat::missedAt);
@@ -539,10 +546,8 @@ final class StepWaits {
                     wait.progress(), wait.awaitType(), wait.runDeadline(), Optional.of(lastBeforeMiss));
         }
         Optional<Instant> here = beats.map(Heartbeats.Heartbeat::last);
-        Optional<Instant> stored = reported.map(StepProgress::reportedAt);
-        Optional<Instant> last = here.isPresent() && stored.isPresent()
-                ? Optional.of(here.get().isAfter(stored.get()) ? here.get() : stored.get())
-                : here.or(() -> stored);
+        Optional<Instant> stored = latest(reported.map(StepProgress::reportedAt), storedBeat);
+        Optional<Instant> last = latest(here, stored);
         if (last.isEmpty()) {
             return wait;
         }
@@ -552,6 +557,15 @@ final class StepWaits {
                 + " (its heartbeat timeout of " + step.heartbeatTimeout().get().toMillis() + " ms)";
         return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
                 wait.detail() + said, wait.progress(), wait.awaitType(), wait.runDeadline(), last);
+    }
+
+    private static Optional<Instant> latest(Optional<Instant> one, Optional<Instant> other) {
+        return one.isPresent() && other.isPresent() ? Optional.of(one.get().isAfter(other.get()) ? one.get()
+                : other.get()) : one.or(() -> other);
+    }
+
+    private static Duration nonNegative(Duration value) {
+        return value.isNegative() ? Duration.ZERO : value;
     }
 
     private static Optional<String> instanceOf(HistoryEvent started) {

@@ -59,6 +59,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final ConcurrentMap<String, StepLease> leases = new ConcurrentHashMap<>();
     /** The progress kept with a lease, under the lease's key; changed only in the atomic update of that lease. */
     private final ConcurrentMap<String, StepProgress> progress = new ConcurrentHashMap<>();
+    /** The last heartbeat kept with a lease, by run and step; forgotten with the lease, as its progress is. */
+    private final ConcurrentMap<String, Instant> heartbeats = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
@@ -504,6 +506,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private StepLease taken(String key, StepLease existing, StepLease wanted, Instant now) {
         if (existing == null || !existing.isHeldFor(wanted) || !existing.expiresAt().isAfter(now)) {
             progress.remove(key);
+            heartbeats.remove(key);
         }
         return wanted;
     }
@@ -548,6 +551,7 @@ public class MemorySchedulingStore implements SchedulingStore {
                 return lease;
             }
             progress.remove(key);
+            heartbeats.remove(key);
             return null;
         });
     }
@@ -561,6 +565,7 @@ public class MemorySchedulingStore implements SchedulingStore {
                 return held;
             }
             progress.remove(key);
+            heartbeats.remove(key);
             released[0] = true;
             return null;
         });
@@ -584,6 +589,34 @@ public class MemorySchedulingStore implements SchedulingStore {
                     ? held.renewedUntil(lease.expiresAt(), lease.renewedAt()) : held;
         });
         return kept[0];
+    }
+
+    @Override
+    public boolean recordHeartbeat(StepLease lease, Instant now) {
+        Objects.requireNonNull(now, "now");
+        boolean[] kept = new boolean[1];
+        leases.computeIfPresent(lease.runId() + ":" + lease.step(), (key, held) -> {
+            if (!held.isHeldFor(lease) || !held.expiresAt().isAfter(now)) {
+                return held;
+            }
+            heartbeats.put(key, now);
+            kept[0] = true;
+            return held.expiresAt().isBefore(lease.expiresAt())
+                    ? held.renewedUntil(lease.expiresAt(), lease.renewedAt()) : held;
+        });
+        return kept[0];
+    }
+
+    @Override
+    public Map<String, Instant> heartbeatsOfRun(String runId) {
+        Map<String, Instant> found = new TreeMap<>();
+        for (StepLease lease : leasesOfRun(runId)) {
+            Instant kept = heartbeats.get(lease.runId() + ":" + lease.step());
+            if (kept != null) {
+                found.put(lease.step(), kept);
+            }
+        }
+        return found;
     }
 
     @Override
@@ -646,6 +679,7 @@ public class MemorySchedulingStore implements SchedulingStore {
                 // Before the write: a reader that sees the step finished must not see its progress still
                 // (progressOfRun reads without this lock, the run shows as soon as its own lock lets go).
                 progress.remove(key);
+                heartbeats.remove(key);
             }
             try {
                 written.add(write.get());

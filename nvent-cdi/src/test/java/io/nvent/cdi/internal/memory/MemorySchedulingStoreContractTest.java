@@ -31,6 +31,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsHeartbeats() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

@@ -279,6 +279,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean recordHeartbeat(StepLease lease, Instant now) {
+        return delegate().recordHeartbeat(lease, now);
+    }
+
+    @Override
+    public Map<String, Instant> heartbeatsOfRun(String runId) {
+        return delegate().heartbeatsOfRun(runId);
+    }
+
+    @Override
     public void releaseLease(String runId, String step, String owner) {
         delegate().releaseLease(runId, step, owner);
     }

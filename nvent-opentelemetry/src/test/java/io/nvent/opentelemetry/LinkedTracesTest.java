@@ -1,0 +1,145 @@
+package io.nvent.opentelemetry;
+
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
+import io.nvent.cdi.NventBeans;
+import io.nvent.opentelemetry.internal.TracingBean;
+import io.nvent.spi.AttemptInfo;
+import io.nvent.spi.AttemptInterceptor;
+import io.nvent.spi.StepHandOn;
+import io.opentelemetry.api.OpenTelemetry;
+import io.opentelemetry.api.common.AttributeKey;
+import io.opentelemetry.api.trace.Span;
+import io.opentelemetry.api.trace.SpanId;
+import io.opentelemetry.api.trace.SpanKind;
+import io.opentelemetry.context.Scope;
+import io.opentelemetry.sdk.OpenTelemetrySdk;
+import io.opentelemetry.sdk.testing.exporter.InMemorySpanExporter;
+import io.opentelemetry.sdk.trace.SdkTracerProvider;
+import io.opentelemetry.sdk.trace.data.SpanData;
+import io.opentelemetry.sdk.trace.export.SimpleSpanProcessor;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.enterprise.inject.Produces;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.jboss.weld.environment.se.Weld;
+import org.jboss.weld.environment.se.WeldContainer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Traces across runs that are not a step's children: a run an emitted event starts is a trace of its own whose root
+ * span links to the span of the step that emitted it, and a step the maintenance sweep queues again without the
+ * trace its lost job carried goes on under a root span marked as a recovery.
+ */
+class LinkedTracesTest {
+
+    static final InMemorySpanExporter EXPORTED = InMemorySpanExporter.create();
+    static final OpenTelemetrySdk SDK = OpenTelemetrySdk.builder().setTracerProvider(SdkTracerProvider.builder()
+            .addSpanProcessor(SimpleSpanProcessor.create(EXPORTED)).build()).build();
+
+    @BeforeEach
+    void reset() {
+        EXPORTED.reset();
+    }
+
+    /** The server's telemetry, as MicroProfile Telemetry produces it. */
+    @ApplicationScoped
+    public static class Telemetry {
+        @Produces
+        OpenTelemetry openTelemetry() {
+            return SDK;
+        }
+    }
+
+    /** Emits the event that the archive flow's trigger starts a run on. */
+    @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY, emits = "report.ready")
+    public static class Generate implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("report.ready", input);
+            return null;
+        }
+    }
+
+    /** Started by every {@code report.ready}. */
+    @FlowStep(flow = "archive", name = "store", role = StepRole.ENTRY)
+    @Trigger(name = "on-report", type = TriggerType.EVENT, event = "report.ready")
+    public static class Store implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private static WeldContainer container() {
+        return new Weld().disableDiscovery().addExtension(NventBeans.extension())
+                .addBeanClasses(NventBeans.inMemoryEngine())
+                .addBeanClasses(TracingBean.class, Telemetry.class, Generate.class, Store.class)
+                .initialize();
+    }
+
+    private static SpanData named(List<SpanData> spans, String name) {
+        return spans.stream().filter(span -> span.getName().equals(name)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aRunStartedByAnEmittedEventIsATraceOfItsOwnWhoseRootSpanLinksToTheEmittingStepsSpan() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            Span request = SDK.getTracer("test").spanBuilder("POST /reports").setSpanKind(SpanKind.SERVER).startSpan();
+            String runId;
+            try (Scope ignored = request.makeCurrent()) {
+                runId = flows.start("report", Map.of("day", "2026-12-06"));
+            } finally {
+                request.end();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.runs(RunQuery.ofFlow("archive")).stream()
+                    .map(RunInfo::status).anyMatch(RunStatus.COMPLETED::equals));
+            await().until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step archive/store")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData generate = named(spans, "nvent.step report/generate");
+            assertThat(generate.getTraceId()).isEqualTo(request.getSpanContext().getTraceId());
+            SpanData start = named(spans, "nvent.start archive");
+            assertThat(start.getParentSpanId()).as("a root span: one trace per run").isEqualTo(SpanId.getInvalid());
+            assertThat(start.getTraceId()).isNotEqualTo(generate.getTraceId());
+            assertThat(start.getLinks()).extracting(link -> link.getSpanContext().getTraceId() + "/"
+                    + link.getSpanContext().getSpanId()).as("linked to the span of the step that emitted the event")
+                    .containsExactly(generate.getTraceId() + "/" + generate.getSpanId());
+            SpanData store = named(spans, "nvent.step archive/store");
+            assertThat(store.getParentSpanId()).isEqualTo(start.getSpanId());
+            assertThat(flows.run(runId).map(RunInfo::status)).contains(RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aStepQueuedAgainWithoutItsLostJobsTraceGoesOnUnderARootSpanMarkedRecovered() {
+        AttemptInterceptor tracing = OpenTelemetryTracing.interceptor(SDK);
+
+        Map<String, String> carried = tracing.captureRecovered(new StepHandOn("run-1", "mail", "send", false));
+        tracing.open(new AttemptInfo("run-1", "mail", "send", 2, "mail", "instance-b", Optional.empty()), carried)
+                .close();
+
+        List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+        SpanData resume = named(spans, "nvent.resume mail");
+        assertThat(resume.getParentSpanId()).isEqualTo(SpanId.getInvalid());
+        assertThat(resume.getAttributes().get(AttributeKey.booleanKey(OpenTelemetryTracing.RECOVERED))).isTrue();
+        assertThat(resume.getAttributes().get(AttributeKey.stringKey(OpenTelemetryTracing.RUN_ID))).isEqualTo("run-1");
+        assertThat(named(spans, "nvent.step mail/send").getParentSpanId()).isEqualTo(resume.getSpanId());
+    }
+}
