@@ -97,6 +97,8 @@ import java.util.TreeSet;
  *     (since 0.2)
  * @param overlap what a fire does while a run the trigger started is under way (see above); {@link Overlap#ALLOW_ALL}
  *     by default (since 0.2)
+ * @param debounce for event, webhook and manual triggers: a burst of fires of one key starts one run, with the latest
+ *     payload, once the key has been quiet this long ({@link Debounce}); empty for a run per fire (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
@@ -104,7 +106,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
                           Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
-                          Optional<Duration> runTimeout, Overlap overlap) {
+                          Optional<Duration> runTimeout, Overlap overlap, Optional<Debounce> debounce) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -160,6 +162,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
      * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
      * @param overlap what a fire does while a run the trigger started is under way
+     * @param debounce a burst of fires of one key starts one run ({@link Debounce}); empty for a run per fire
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -174,8 +177,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
      *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
      *     (NVENT-0215); or the overlap policy is not {@link Overlap#ALLOW_ALL} with a concurrency limit above 1
-     *     (NVENT-0217)
-     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout and overlap components; {@link #TriggerSpec(String, TriggerType, List,
+     *     (NVENT-0217); or the debounce breaks a rule of {@link Debounce#check} (NVENT-0239, NVENT-0249) or is set on a
+     *     schedule (NVENT-0239)
+     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout, overlap and debounce components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -195,6 +199,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         labels = StartOptions.requireValidLabels(labels);
         Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
         checkOverlap(name, Objects.requireNonNull(overlap, "overlap"), concurrencyLimit);
+        Objects.requireNonNull(debounce, "debounce").ifPresent(d -> checkDebounce(name, type, d));
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -228,6 +233,42 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec without a debounce: a run per fire, the components of the overlap policy's version.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time
+     * @param labels labels every run the trigger starts carries
+     * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
+     * @param overlap what a fire does while a run the trigger started is under way
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
+                       Optional<Duration> runTimeout, Overlap overlap) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, runTimeout, overlap,
+                Optional.empty());
     }
 
     /**
@@ -454,7 +495,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                         + "\"): give it a fixed concurrencyKey instead");
             }
             checkKeyPart(trigger, "pointer (concurrencyKeyFrom)", from, StartOptions.MAX_CONCURRENCY_KEY_LENGTH);
-            if (!from.matches("(/([^~]|~[01])*)+")) {
+            if (!isJsonPointer(from)) {
                 throw new IllegalArgumentException("NVENT-0268 the concurrency key pointer (concurrencyKeyFrom) of "
                         + trigger + " is \"" + from + "\", no JSON Pointer (RFC 6901) to a member of the payload:"
                         + " write it as \"/customerId\" or \"/order/customer/id\" (~1 for a '/' in a name,"
@@ -520,6 +561,32 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " at most " + StartOptions.MAX_LABELS + "; give the fire fewer labels, or the trigger");
         }
         return StartOptions.requireValidLabels(all);
+    }
+
+    /**
+     * Checks a trigger's debounce as {@link TriggerSpec} does, naming the trigger; for callers that read one before
+     * they build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the messages
+     * @param type how it fires
+     * @param debounce the debounce
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException as {@link Debounce#check}; ({@code NVENT-0239}) on a schedule
+     * @since 0.2
+     */
+    public static void checkDebounce(String name, TriggerType type, Debounce debounce) {
+        Objects.requireNonNull(type, "type");
+        Debounce.check(name, debounce.window(), debounce.keyFrom(), debounce.max());
+        if (type == TriggerType.SCHEDULE) {
+            // A schedule's ticks are claimed one by one across instances: there is no burst to fold.
+            throw new IllegalArgumentException("NVENT-0239 trigger '" + name + "' is a schedule trigger; a debounce"
+                    + " belongs to event, webhook and manual triggers, whose fires come in bursts: leave it out");
+        }
+    }
+
+    /** Whether the text is an RFC 6901 JSON Pointer to a member of a document (not the whole document, {@code ""}). */
+    static boolean isJsonPointer(String text) {
+        return text.matches("(/([^~]|~[01])*)+");
     }
 
     private static void checkKeyPart(String trigger, String what, String text, int maxLength) {
@@ -684,6 +751,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         runTimeout.ifPresent(builder::runTimeout);
+        debounce.ifPresent(builder::debounce);
         return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap);
     }
 
@@ -696,7 +764,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap);
+                labels, runTimeout, overlap, debounce);
     }
 
     /**
@@ -709,7 +777,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap);
+                labels, runTimeout, overlap, debounce);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -733,6 +801,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private Set<String> labels = Set.of();
         private Duration runTimeout;
         private Overlap overlap = Overlap.ALLOW_ALL;
+        private Duration debounce;
+        private String debounceKeyFrom;
+        private Duration debounceMax;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -987,6 +1058,76 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * For event, webhook and manual triggers: a burst of fires of one key starts one run, with the latest payload,
+         * once the key has been quiet this long (see {@link Debounce}); checked by {@link #build()}: whole seconds from
+         * {@link Debounce#MIN_WINDOW} to {@link Debounce#MAX_WINDOW}, not on a schedule ({@code NVENT-0239}).
+         *
+         * @param value the quiet period, such as 30 seconds; {@code null} for a run per fire
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounce(Duration value) {
+            this.debounce = value;
+            return this;
+        }
+
+        /**
+         * An RFC 6901 JSON Pointer, such as {@code /customerId}, to the key a fire is debounced by in its payload (see
+         * {@link Debounce#keyFrom()}); with a {@link #debounce(Duration)} only, checked by {@link #build()}
+         * ({@code NVENT-0249}).
+         *
+         * @param value the pointer; {@code null} for one key for the whole trigger
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounceKeyFrom(String value) {
+            this.debounceKeyFrom = value;
+            return this;
+        }
+
+        /**
+         * The longest a key's run may be put off from the key's first fire (see {@link Debounce#max()}); at least the
+         * {@link #debounce(Duration)}, checked by {@link #build()} ({@code NVENT-0239}).
+         *
+         * @param value the bound; {@code null} for none
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounceMax(Duration value) {
+            this.debounceMax = value;
+            return this;
+        }
+
+        /**
+         * The debounce as a whole, replacing its window, pointer and bound (see {@link Debounce}).
+         *
+         * @param value the debounce; {@code null} for a run per fire
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounce(Debounce value) {
+            this.debounce = value == null ? null : value.window();
+            this.debounceKeyFrom = value == null ? null : value.keyFrom().orElse(null);
+            this.debounceMax = value == null ? null : value.max().orElse(null);
+            return this;
+        }
+
+        private Optional<Debounce> debounceOf() {
+            if (debounce == null) {
+                if (debounceKeyFrom != null || debounceMax != null) {
+                    throw new IllegalArgumentException("NVENT-0239 trigger '" + name + "' gives a "
+                            + (debounceKeyFrom != null ? "debounce key pointer (debounceKeyFrom)"
+                            : "debounce bound (debounceMax)") + " but no debounce: give the quiet period too"
+                            + " (debounce, such as PT30S)");
+                }
+                return Optional.empty();
+            }
+            Debounce.check(name, debounce, Optional.ofNullable(debounceKeyFrom), Optional.ofNullable(debounceMax));
+            return Optional.of(new Debounce(debounce, Optional.ofNullable(debounceKeyFrom),
+                    Optional.ofNullable(debounceMax)));
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -1000,7 +1141,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
                     Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
-                    Optional.ofNullable(runTimeout), overlap);
+                    Optional.ofNullable(runTimeout), overlap, debounceOf());
         }
     }
 }

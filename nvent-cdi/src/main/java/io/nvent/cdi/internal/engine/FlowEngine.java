@@ -46,12 +46,14 @@ import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RequestKey;
+import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -724,6 +726,66 @@ public final class FlowEngine implements FlowService {
                 options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
     }
 
+    /**
+     * Checks that a debounced trigger's fire can start its run of the flow, before a slot is opened for it: the flow
+     * is deployed, its entry step can start delayed and read the payload.
+     *
+     * @throws IllegalArgumentException if the entry step waits before it runs already ({@code @AwaitBefore})
+     * @throws InvalidPayloadException if the entry step cannot read the payload
+     */
+    void requireDebounceable(String flowName, String payloadJson, String trigger) {
+        FlowDefinition flow = registry.require(flowName);
+        if (flow.entry().awaitBefore().isPresent()) {
+            throw new IllegalArgumentException("trigger '" + trigger + "' is debounced and cannot start flow '" + flowName
+                    + "' delayed: its entry step '" + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
+        }
+        requireReadableByEntry(flow, payloadJson);
+    }
+
+    /**
+     * Starts a debounced trigger's pending run of a flow under the id its slot names ({@link TriggerDebounce}): delayed
+     * by the debounce, as a delayed start; it takes the latest payload folded into its slot when it starts.
+     */
+    StartedRun startDebounced(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
+                              Duration window, String debounceKey) {
+        FlowDefinition flow = registry.require(flowName);
+        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
+        return new StartedRun(schedule(create(runId, flow, payloadJson, Optional.empty(), Map.of(), Map.of(),
+                flow.entry(), JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey),
+                Optional.of(window), Optional.empty(), Optional.empty(), options.concurrencyKey(),
+                options.concurrencyLimit(), options.labels(), runTimeout(flow, options))), true);
+    }
+
+    /** The status of a stored run; empty if there is none (not yet created, or deleted). */
+    Optional<RunStatus> runStatus(String runId) {
+        return store.findRun(runId).map(RunRecord::status);
+    }
+
+    /**
+     * Folds a debounced trigger's fire into its pending run: the run's input is the fire's payload, its history says
+     * so ({@code run.debounced}), and its start is put off to the slot's new due time. A run that has started meanwhile
+     * is left as it is (it took the slot's payload as it started).
+     */
+    void foldDebounced(DebouncedFire fold, String payloadJson, String debounceKey) {
+        Instant now = clock.instant();
+        String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
+                .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
+                .raw("input", payloadJson).build();
+        Optional<StoredChange> change = store.updateRun(fold.runId(), run -> {
+            FlowDefinition flow = registry.flow(run.flow()).orElse(null);
+            if (flow == null || run.status() != RunStatus.AWAITING
+                    || run.steps().get(flow.entry().name()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunChange(run.withInput(payloadJson),
+                    List.of(EventDraft.ofRun(EventType.RUN_DEBOUNCED, now, data))));
+        });
+        change.ifPresent(c -> {
+            publisher.publish(c.run().flow(), c.events());
+            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
+        });
+    }
+
     /** The key a trigger's fire starts its run of a flow once with: the publish's, else the sender's; empty for none. */
     private static Optional<StartKey> triggerStartKey(String trigger, StartOptions options,
                                                       Optional<EventTriggers.PublishKey> published) {
@@ -942,6 +1004,18 @@ public final class FlowEngine implements FlowService {
                               Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
                               Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
                               Optional<Duration> timeout) {
+        return create(UUID.randomUUID().toString(), flow, inputJson, parentRunId, doneSteps, doneEvents, first,
+                startData, delay, idempotencyKey, copyOf, concurrencyKey, concurrencyLimit, labels, timeout);
+    }
+
+    /** As {@link #create(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional, Optional,
+     * Optional, Optional, int, Set, Optional) create}, under a run id chosen before (a debounced run's). */
+    private CreatedRun create(String runId, FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                              Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                              StepDefinition first, JsonText startData, Optional<Duration> delay,
+                              Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
+                              Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
+                              Optional<Duration> timeout) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
@@ -951,7 +1025,6 @@ public final class FlowEngine implements FlowService {
         if (timeout.isPresent()) {
             store.requireDeadlines(flow.name(), timeout.get());   // likewise: a run without a deadline costs no call
         }
-        String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
         if (idempotencyKey.isPresent()) {
