@@ -771,7 +771,22 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
                 .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
                 .raw("input", payloadJson).build();
-        Optional<StoredChange> change = store.updateRun(fold.runId(), run -> {
+        Optional<StoredChange> change;
+        try {
+            change = store.updateRun(fold.runId(), run -> updatedByFold(run, payloadJson, now, data));
+        } catch (RunNotFoundException opening) {
+            // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot, whose
+            // payload the run takes as it starts (at the opener's due time, the first fire's plus the debounce).
+            return;
+        }
+        change.ifPresent(c -> {
+            publisher.publish(c.run().flow(), c.events());
+            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
+        });
+    }
+
+    private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {
+        {
             FlowDefinition flow = registry.flow(run.flow()).orElse(null);
             if (flow == null || run.status() != RunStatus.AWAITING
                     || run.steps().get(flow.entry().name()) != StepStatus.AWAITING) {
@@ -779,11 +794,7 @@ public final class FlowEngine implements FlowService {
             }
             return Optional.of(new RunChange(run.withInput(payloadJson),
                     List.of(EventDraft.ofRun(EventType.RUN_DEBOUNCED, now, data))));
-        });
-        change.ifPresent(c -> {
-            publisher.publish(c.run().flow(), c.events());
-            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
-        });
+        }
     }
 
     /** The key a trigger's fire starts its run of a flow once with: the publish's, else the sender's; empty for none. */
