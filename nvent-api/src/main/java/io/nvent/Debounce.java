@@ -46,7 +46,7 @@ public record Debounce(Duration window, Optional<String> keyFrom, Optional<Durat
      * @throws IllegalArgumentException as {@link #check}
      */
     public Debounce {
-        checkOf("this Debounce", window, keyFrom, max);
+        checkOf("", window, keyFrom, max);
     }
 
     /**
@@ -74,7 +74,7 @@ public record Debounce(Duration window, Optional<String> keyFrom, Optional<Durat
      *     the pointer is no JSON Pointer
      */
     public static void check(String trigger, Duration window, Optional<String> keyFrom, Optional<Duration> max) {
-        checkOf("trigger '" + Objects.requireNonNull(trigger, "trigger") + "'", window, keyFrom, max);
+        checkOf(" of trigger '" + Objects.requireNonNull(trigger, "trigger") + "'", window, keyFrom, max);
     }
 
     private static void checkOf(String of, Duration window, Optional<String> keyFrom, Optional<Duration> max) {
@@ -82,23 +82,23 @@ public record Debounce(Duration window, Optional<String> keyFrom, Optional<Durat
         Objects.requireNonNull(keyFrom, "keyFrom");
         Objects.requireNonNull(max, "max");
         outOfRange(window).ifPresent(problem -> {
-            throw new IllegalArgumentException("NVENT-0239 the debounce of " + of + " is "
+            throw new IllegalArgumentException("NVENT-0239 the debounce" + of + " is "
                     + TriggerSpec.durationText(window) + "; " + problem);
         });
         max.ifPresent(bound -> {
             outOfRange(bound).ifPresent(problem -> {
-                throw new IllegalArgumentException("NVENT-0239 the debounce bound (debounceMax) of " + of
+                throw new IllegalArgumentException("NVENT-0239 the debounce bound (debounceMax)" + of
                         + " is " + TriggerSpec.durationText(bound) + "; " + problem);
             });
             if (bound.compareTo(window) < 0) {
-                throw new IllegalArgumentException("NVENT-0239 the debounce bound (debounceMax) of " + of
+                throw new IllegalArgumentException("NVENT-0239 the debounce bound (debounceMax)" + of
                         + " is " + TriggerSpec.durationText(bound) + ", shorter than its debounce "
                         + TriggerSpec.durationText(window) + ": give a bound of at least the debounce, or none");
             }
         });
         keyFrom.ifPresent(pointer -> {
             if (!TriggerSpec.isJsonPointer(pointer) || pointer.length() > StartOptions.MAX_CONCURRENCY_KEY_LENGTH) {
-                throw new IllegalArgumentException("NVENT-0249 the debounce key pointer (debounceKeyFrom) of "
+                throw new IllegalArgumentException("NVENT-0249 the debounce key pointer (debounceKeyFrom)"
                         + of + " is \"" + pointer + "\", no JSON Pointer (RFC 6901) to a member of the payload:"
                         + " write it as \"/customerId\" or \"/order/customer/id\" (~1 for a '/' in a name, ~0 for a '~')");
             }

@@ -199,7 +199,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         labels = StartOptions.requireValidLabels(labels);
         Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
         checkOverlap(name, Objects.requireNonNull(overlap, "overlap"), concurrencyLimit);
-        Objects.requireNonNull(debounce, "debounce").ifPresent(d -> checkDebounce(name, type, d));
+        Objects.requireNonNull(debounce, "debounce").ifPresent(d -> checkDebounce(name, type, d.window(), d.keyFrom(),
+                d.max()));
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -569,19 +570,24 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *
      * @param name the trigger's name, for the messages
      * @param type how it fires
-     * @param debounce the debounce
+     * @param window how long a key must be quiet before its run starts
+     * @param keyFrom a JSON Pointer to each fire's key; empty for one key
+     * @param max the longest a key's run may be put off from its first fire; empty for no bound
+     * @return the debounce
      * @throws NullPointerException if an argument is {@code null}
      * @throws IllegalArgumentException as {@link Debounce#check}; ({@code NVENT-0239}) on a schedule
      * @since 0.2
      */
-    public static void checkDebounce(String name, TriggerType type, Debounce debounce) {
+    public static Debounce checkDebounce(String name, TriggerType type, Duration window, Optional<String> keyFrom,
+                                         Optional<Duration> max) {
         Objects.requireNonNull(type, "type");
-        Debounce.check(name, debounce.window(), debounce.keyFrom(), debounce.max());
+        Debounce.check(name, window, keyFrom, max);
         if (type == TriggerType.SCHEDULE) {
             // A schedule's ticks are claimed one by one across instances: there is no burst to fold.
             throw new IllegalArgumentException("NVENT-0239 trigger '" + name + "' is a schedule trigger; a debounce"
                     + " belongs to event, webhook and manual triggers, whose fires come in bursts: leave it out");
         }
+        return new Debounce(window, keyFrom, max);
     }
 
     /** Whether the text is an RFC 6901 JSON Pointer to a member of a document (not the whole document, {@code ""}). */
@@ -1122,8 +1128,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                 }
                 return Optional.empty();
             }
-            Debounce.check(name, debounce, Optional.ofNullable(debounceKeyFrom), Optional.ofNullable(debounceMax));
-            return Optional.of(new Debounce(debounce, Optional.ofNullable(debounceKeyFrom),
+            return Optional.of(checkDebounce(name, type, debounce, Optional.ofNullable(debounceKeyFrom),
                     Optional.ofNullable(debounceMax)));
         }
 

@@ -361,8 +361,8 @@ public final class FlowGraphValidator {
             return;
         }
         try {
-            TriggerSpec.checkDebounce(name, trigger.type(), new io.nvent.Debounce(window.get(),
-                    Optional.ofNullable(blankAsNone(trigger.debounceKeyFrom())), max));
+            TriggerSpec.checkDebounce(name, trigger.type(), window.get(),
+                    Optional.ofNullable(blankAsNone(trigger.debounceKeyFrom())), max);
         } catch (IllegalArgumentException e) {
             problems.add(where + e.getMessage());
         }

@@ -66,7 +66,8 @@ public class TriggersResource {
      */
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
-            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap");
+            "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap",
+            "debounce", "debounceKeyFrom", "debounceMax");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -123,7 +124,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...],"runTimeout","overlap"}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout","overlap","debounce","debounceKeyFrom","debounceMax"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -500,6 +501,7 @@ public class TriggersResource {
         // Likewise: given replaces, null starts the runs side by side again, none keeps the old one.
         spec.overlap(body.has("overlap") ? body.string("overlap").map(TriggersResource::overlap).orElse(Overlap.ALLOW_ALL)
                 : old.map(TriggerSpec::overlap).orElse(Overlap.ALLOW_ALL));
+        debounce(body, name, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -586,6 +588,40 @@ public class TriggersResource {
         }
     }
 
+    /**
+     * The debounce a body gives, each field refused naming it (400, {@code NVENT-0733}): given replaces, null removes
+     * it ({@code "debounce":null} removes the pointer and the bound too), none keeps the old one.
+     */
+    private static void debounce(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+                                 TriggerSpec.Builder spec) {
+        Optional<io.nvent.Debounce> kept = old.flatMap(TriggerSpec::debounce);
+        Optional<Duration> window = body.has("debounce")
+                ? body.string("debounce").map(value -> parsedDuration("debounce", value, "\"PT30S\" or \"PT5M\""))
+                : kept.map(io.nvent.Debounce::window);
+        boolean removed = body.has("debounce") && window.isEmpty();
+        Optional<String> keyFrom = body.has("debounceKeyFrom") ? body.string("debounceKeyFrom")
+                : removed ? Optional.empty() : kept.flatMap(io.nvent.Debounce::keyFrom);
+        Optional<Duration> max = body.has("debounceMax")
+                ? body.string("debounceMax").map(value -> parsedDuration("debounceMax", value, "\"PT5M\" or \"PT1H\""))
+                : removed ? Optional.empty() : kept.flatMap(io.nvent.Debounce::max);
+        if (window.isEmpty()) {
+            if (keyFrom.isPresent() || max.isPresent()) {
+                throw new IllegalArgumentException("NVENT-0733 \"" + (keyFrom.isPresent() ? "debounceKeyFrom"
+                        : "debounceMax") + "\" goes with a \"debounce\" (the quiet period, such as \"PT30S\"), which"
+                        + " the trigger has not");
+            }
+            return;
+        }
+        try {
+            TriggerSpec.checkDebounce(name, type, window.get(), keyFrom, max);
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().contains("(debounceMax)") ? "debounceMax"
+                    : e.getMessage().contains("(debounceKeyFrom)") ? "debounceKeyFrom" : "debounce";
+            throw new IllegalArgumentException("NVENT-0733 \"" + field + "\" is refused: " + e.getMessage(), e);
+        }
+        spec.debounce(window.get()).debounceKeyFrom(keyFrom.orElse(null)).debounceMax(max.orElse(null));
+    }
+
     /** An overlap policy by its wire name or constant's name, refused naming the field and what it may be. */
     private static Overlap overlap(String value) {
         return Overlap.ofWireName(value).orElseThrow(() -> new IllegalArgumentException("NVENT-0715 \"overlap\" must be"
@@ -658,6 +694,11 @@ public class TriggersResource {
         }
         spec.runTimeout().ifPresent(timeout -> body.add("runTimeout", TriggerSpec.durationText(timeout)));
         body.add("overlap", spec.overlap().wireName());
+        spec.debounce().ifPresent(debounce -> {
+            body.add("debounce", TriggerSpec.durationText(debounce.window()));
+            debounce.keyFrom().ifPresent(pointer -> body.add("debounceKeyFrom", pointer));
+            debounce.max().ifPresent(max -> body.add("debounceMax", TriggerSpec.durationText(max)));
+        });
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.
