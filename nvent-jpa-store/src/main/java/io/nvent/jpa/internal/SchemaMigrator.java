@@ -61,7 +61,8 @@ final class SchemaMigrator {
             "V30__run_parent_under_way.sql",
             "V31__run_deadline.sql",
             "V32__trigger_run_timeout.sql",
-            "V33__trigger_overlap.sql");
+            "V33__trigger_overlap.sql",
+            "V35__trigger_debounce.sql");
 
     private SchemaMigrator() {
     }
