@@ -747,12 +747,14 @@ public final class FlowEngine implements FlowService {
      * by the debounce, as a delayed start; it takes the latest payload folded into its slot when it starts.
      */
     StartedRun startDebounced(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
-                              Duration window, String debounceKey) {
+                              io.nvent.Debounce debounce, String debounceKey) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
+        JsonText startData = JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey);
+        debounce.max().ifPresent(max -> startData.str("debounceMaxAt", clock.instant().plus(max).toString()));
         return new StartedRun(schedule(create(runId, flow, payloadJson, Optional.empty(), Map.of(), Map.of(),
-                flow.entry(), JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey),
-                Optional.of(window), Optional.empty(), Optional.empty(), options.concurrencyKey(),
+                flow.entry(), startData,
+                Optional.of(debounce.window()), Optional.empty(), Optional.empty(), options.concurrencyKey(),
                 options.concurrencyLimit(), options.labels(), runTimeout(flow, options))), true);
     }
 
@@ -1314,7 +1316,33 @@ public final class FlowEngine implements FlowService {
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
                 store::childRunCounts, executionsHere::heartbeat, clock.instant()).of(run).stream()
-                .map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline).orElse(wait)).toList();
+                .map(wait -> debounced(run, wait)).map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline)
+                        .orElse(wait)).toList();
+    }
+
+    /**
+     * The wait of a debounced trigger's pending run ({@link #startDebounced}) said as such: until when, at most until
+     * when, and the key whose fires it folds, as its {@code flow.start} entry records them; any other wait as it is.
+     */
+    private StepWait debounced(RunRecord run, StepWait wait) {
+        if (run.status() != RunStatus.AWAITING || wait.awaitType().filter(AwaitType.TIME::equals).isEmpty()
+                || !registry.flow(run.flow()).map(f -> f.entry().name().equals(wait.step())).orElse(false)) {
+            return wait;
+        }
+        Optional<jakarta.json.JsonObject> start = store.readEvents(run.runId(), new EventQuery(
+                Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
+                .map(entry -> Json.PROVIDER.createReader(new java.io.StringReader(entry.data())).readObject())
+                .filter(data -> data.get("debounceKey") instanceof jakarta.json.JsonString);
+        if (start.isEmpty()) {
+            return wait;
+        }
+        jakarta.json.JsonObject data = start.get();
+        String detail = "before it runs, it is debounced until " + wait.until().map(Instant::toString).orElse("its time")
+                + (data.get("debounceMaxAt") instanceof jakarta.json.JsonString max ? " (at most until " + max.getString()
+                + ")" : "") + ", folding the fires of trigger '" + data.getString("trigger", "?") + "' of key '"
+                + data.getString("debounceKey") + "' into it: each one puts its start off and gives it its payload";
+        return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(), detail,
+                wait.progress(), wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
     }
 
     /** The deadline of a run still under way: an ended run's steps still running no longer wait for it. */

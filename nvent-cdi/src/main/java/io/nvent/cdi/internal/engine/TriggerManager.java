@@ -1378,7 +1378,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             String runId = java.util.UUID.randomUUID().toString();
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
                 try {
-                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, debounce.window(), key);
+                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, debounce, key);
                 } catch (RuntimeException e) {
                     store.takeDebounced(runId);   // no slot left naming a run that does not exist
                     throw e;

@@ -116,8 +116,13 @@ class DebouncedTriggersTest {
             edit(h, "c-1", 4);
             // Fires at 0, 20, 40 and 55 s: the last would put the start off to 85 s, the bound says 60 s.
             String runId = runs(h).get(0).runId();
-            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.until())
-                    .contains(h.clock.instant().plus(Duration.ofSeconds(5))));
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).contains(h.clock.instant().plus(Duration.ofSeconds(5)));
+                assertThat(wait.detail()).isEqualTo("before it runs, it is debounced until "
+                        + h.clock.instant().plus(Duration.ofSeconds(5)) + " (at most until "
+                        + h.clock.instant().plus(Duration.ofSeconds(5)) + "), folding the fires of trigger 'crm' of"
+                        + " key 'c-1' into it: each one puts its start off and gives it its payload");
+            });
 
             h.clock.advance(Duration.ofSeconds(5));
             h.sweep();
