@@ -1188,8 +1188,7 @@ public interface SchedulingStore {
      * Whether the store keeps the pending runs of debounced triggers ({@link io.nvent.TriggerSpec#debounce()}): a slot
      * per trigger, flow and key naming the one run that waits for the key's burst to end, and its latest payload. The
      * default, for a store written before 0.2: {@code false}, and the engine refuses a debounced trigger created or
-     * changed at run time ({@code NVENT-0436}) and warns of a declared one, whose fires then start a run each
-     * ({@code NVENT-0437}).
+     * changed at run time and warns of a declared one, whose fires then start a run each.
      *
      * @return {@code true} for a store that keeps them (the memory and the JPA store)
      * @since 0.2

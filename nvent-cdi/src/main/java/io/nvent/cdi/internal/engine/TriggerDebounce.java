@@ -22,7 +22,7 @@ final class TriggerDebounce {
     /**
      * The key a fire with this payload folds by.
      *
-     * @throws InvalidPayloadException ({@code NVENT-0249}) if the payload holds no key where the debounce points,
+     * @throws InvalidPayloadException ({@code NVENT-0429}) if the payload holds no key where the debounce points,
      *     said as a missing concurrency key is
      */
     static String keyOf(TriggerSpec trigger, Debounce debounce, String payloadJson) {
@@ -36,7 +36,7 @@ final class TriggerDebounce {
         try {
             return TriggerConcurrencyKey.of(reader, payloadJson).orElseThrow();
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
-            throw new InvalidPayloadException("NVENT-0249 trigger '" + trigger.name() + "' debounces its fires by the"
+            throw new InvalidPayloadException("NVENT-0429 trigger '" + trigger.name() + "' debounces its fires by the"
                     + " value at " + pointer + " of each fire's payload (debounceKeyFrom), which holds " + noKey.found()
                     + " there; nothing was started or folded: the payload must hold a string, number or boolean at "
                     + pointer);

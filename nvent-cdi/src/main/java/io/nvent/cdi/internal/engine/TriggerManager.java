@@ -113,7 +113,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * told of again; a delete here forgets its name's ({@link #forgetSaid}).
      */
     private final Set<TriggerSpec> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
-    /** The triggers whose event fires held no debounce key, said once each (NVENT-0429). */
+    /** The triggers whose event fires held no debounce key, said once each (NVENT-0435). */
     private final Set<TriggerSpec> debounceKeyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
     /** Event trigger definitions whose filter met a payload it could not read since this instance started; as above. */
     private final Set<TriggerSpec> unreadablePayloadSaid = ConcurrentHashMap.newKeySet();
@@ -1311,7 +1311,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             key = TriggerDebounce.keyOf(spec, debounce, payloadJson);
         } catch (InvalidPayloadException noKey) {
             if (!byName && debounceKeyNotInPayloadSaid.add(spec)) {
-                LOG.log(System.Logger.Level.WARNING, "NVENT-0429 " + noKey.getMessage() + " (said once per trigger"
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0435 " + noKey.getMessage() + " (said once per trigger"
                         + " definition until the next start; the trigger's history records each such fire as failed)");
             }
             recordFireSafely(spec, now, List.of(), Optional.of(noKey.getMessage()), payloadJson);
@@ -1332,10 +1332,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             } catch (RuntimeException e) {
                 errors.add(flow + ": " + e.getMessage());
                 failures.add(e);
+                // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
+                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException;
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
-                        + flow + (e instanceof InvalidPayloadException || e instanceof FlowNotFoundException ? ": "
-                        + e.getMessage() : ""), e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
-                        ? null : e);
+                        + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
@@ -1369,7 +1369,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     engine.foldDebounced(fold.get(), payloadJson, key);
                     return new StartedRun(fold.get().runId(), false);
                 }
-                LOG.log(System.Logger.Level.INFO, "NVENT-0435 trigger " + spec.name() + " found its pending run "
+                LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
                         + fold.get().runId() + " of flow " + flow + " for debounce key '" + key + "' "
                         + (ended ? "ended (" + status.get().wireName() + ")" : "never stored")
                         + " before it started: the fire opens a new pending run");
@@ -1386,7 +1386,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             if (attempt == 3) {
                 // Opened and closed by others three times while this fire looked: the store is too busy to tell.
-                throw new IllegalStateException("NVENT-0435 trigger '" + spec.name() + "' could neither fold its fire"
+                throw new IllegalStateException("trigger '" + spec.name() + "' could neither fold its fire"
                         + " into the pending run of debounce key '" + key + "' nor open one: other fires and starts"
                         + " of the key changed it each time; fire again");
             }

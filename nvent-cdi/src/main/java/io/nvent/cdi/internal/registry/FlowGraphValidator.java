@@ -348,7 +348,7 @@ public final class FlowGraphValidator {
     private static void checkDebounce(String where, Trigger trigger, List<String> problems) {
         if (trigger.debounce().isBlank()) {
             if (!trigger.debounceKeyFrom().isEmpty() || !trigger.debounceMax().isBlank()) {
-                problems.add(where + "NVENT-0239 debounceKeyFrom and debounceMax go with a debounce; give the quiet"
+                problems.add(where + "debounceKeyFrom and debounceMax go with a debounce; give the quiet"
                         + " period too (debounce = \"PT30S\"), or leave them out");
             }
             return;
@@ -373,7 +373,7 @@ public final class FlowGraphValidator {
         try {
             return Optional.of(Duration.parse(text.trim()));
         } catch (DateTimeParseException e) {
-            problems.add(where + "NVENT-0239 " + attribute + " = \"" + text + "\" is no ISO-8601 duration; write it as"
+            problems.add(where + attribute + " = \"" + text + "\" is no ISO-8601 duration; write it as"
                     + " \"PT30S\", \"PT5M\" or \"P1D\"");
             return Optional.empty();
         }

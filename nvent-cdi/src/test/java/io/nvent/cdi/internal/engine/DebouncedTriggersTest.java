@@ -200,7 +200,7 @@ class DebouncedTriggersTest {
 
             assertThatThrownBy(() -> h.triggers.fire("crm", "{\"name\":\"Ada\"}", io.nvent.StartOptions.DEFAULTS))
                     .isInstanceOf(InvalidPayloadException.class)
-                    .hasMessageContaining("NVENT-0249 trigger 'crm' debounces its fires by the value at /customerId of"
+                    .hasMessageContaining("NVENT-0429 trigger 'crm' debounces its fires by the value at /customerId of"
                             + " each fire's payload (debounceKeyFrom), which holds nothing there");
             assertThat(runs(h)).isEmpty();
         }

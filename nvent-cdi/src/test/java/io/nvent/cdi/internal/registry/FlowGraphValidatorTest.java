@@ -652,12 +652,12 @@ class FlowGraphValidatorTest {
                 BadDebounces.class.getName())).satisfiesExactlyInAnyOrder(
                 p -> assertThat(p).contains("@Trigger 'too-short'", "NVENT-0239 the debounce of trigger 'too-short' is"
                         + " PT0.5S; it must be a whole number of seconds, at least PT1S and at most P7D"),
-                p -> assertThat(p).contains("@Trigger 'no-duration'", "NVENT-0239 debounce = \"30s\" is no ISO-8601"),
+                p -> assertThat(p).contains("@Trigger 'no-duration'", "debounce = \"30s\" is no ISO-8601"),
                 p -> assertThat(p).contains("@Trigger 'bound-too-short'", "is PT30S, shorter than its debounce PT1M"),
                 p -> assertThat(p).contains("@Trigger 'no-pointer'", "NVENT-0249 the debounce key pointer"
                         + " (debounceKeyFrom) of trigger 'no-pointer' is \"customerId\", no JSON Pointer"),
                 p -> assertThat(p).contains("@Trigger 'ticking'", "NVENT-0239 trigger 'ticking' is a schedule trigger"),
-                p -> assertThat(p).contains("@Trigger 'no-window'", "NVENT-0239 debounceKeyFrom and debounceMax go"
+                p -> assertThat(p).contains("@Trigger 'no-window'", "debounceKeyFrom and debounceMax go"
                         + " with a debounce"));
     }
 

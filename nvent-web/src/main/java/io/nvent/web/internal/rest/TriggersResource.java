@@ -278,12 +278,17 @@ public class TriggersResource {
         String payload = JsonInput.webhookBody(body);
         StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey), labels);
         List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
-        return fired(name, runs, Response.ok());
+        return fired(name, runs, options, Response.ok());
     }
 
-    /** A fire's answer: the runs, and whether an earlier request with the same key started them all. */
-    private static Response fired(String name, List<StartedRun> runs, Response.ResponseBuilder firstTime) {
-        boolean replayed = !runs.isEmpty() && runs.stream().noneMatch(StartedRun::created);
+    /**
+     * A fire's answer: the runs, and whether an earlier request with the same key started them all. A fire without a
+     * key whose runs it did not create was folded into a debounced trigger's pending runs: no replay.
+     */
+    private static Response fired(String name, List<StartedRun> runs, StartOptions options,
+                                  Response.ResponseBuilder firstTime) {
+        boolean replayed = options.idempotencyKey().isPresent() && !runs.isEmpty()
+                && runs.stream().noneMatch(StartedRun::created);
         String body = runs(name, runs.stream().map(StartedRun::runId).toList());
         return (replayed ? Response.ok().header(StartRequests.REPLAYED, "true") : firstTime).entity(body).build();
     }
@@ -425,7 +430,7 @@ public class TriggersResource {
         HeaderGuard.requireNoSetAsideContentType(headers);
         String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
         return fired(name, UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options)),
-                Response.accepted());
+                options, Response.accepted());
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */

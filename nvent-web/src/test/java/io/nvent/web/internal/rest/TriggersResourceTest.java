@@ -708,6 +708,20 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aWebhookCallFoldedIntoADebouncedTriggersPendingRunIsAcceptedWithThatRunAndIsNoReplay() {
+        stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order"))
+                .debounce(Duration.ofSeconds(30)).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
+        webhook("{\"v\":1}", null);
+
+        jakarta.ws.rs.core.Response folded = webhook("{\"v\":2}", null);
+
+        assertThat(folded.getStatus()).isEqualTo(202);
+        assertThat(folded.getHeaderString(StartRequests.REPLAYED)).isNull();
+        assertThat(folded.getEntity().toString()).contains("\"runs\":[\"r-1\"]");
+    }
+
+    @Test
     void anIdempotencyKeyGivenTwiceToAWebhookIsRefusedOnlyOnceTheCallerIsKnown() {
         openWebhook();
         stored.put(TriggerSpec.newBuilder("keyed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
@@ -812,6 +826,9 @@ class TriggersResourceTest {
             }
             fired.add(jsonPayload);
             fireOptions.add(options);
+            if (spec(name).debounce().isPresent() && fired.size() > 1) {
+                return List.of(new io.nvent.StartedRun("r-1", false));   // folded into the first fire's pending run
+            }
             return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }
 
