@@ -81,6 +81,13 @@ public enum EventType {
     /** A wait timed out; its {@link TimeoutAction} was applied. */
     AWAIT_TIMEOUT("await.timeout"),
     /**
+     * A fire of a debounced trigger ({@link Debounce}) was folded into this pending run: its payload is the run's input
+     * now, and the run starts at the new due time; the entry counts the fires folded and says when it starts.
+     *
+     * @since 0.2
+     */
+    RUN_DEBOUNCED("run.debounced"),
+    /**
      * Reserved for a trigger's fire; this version records the trigger in the run's {@link #FLOW_START}
      * entry and the fire in the trigger's own history ({@link TriggerEvent}).
      */

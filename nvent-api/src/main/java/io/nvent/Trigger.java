@@ -24,6 +24,8 @@ import java.lang.annotation.Target;
  *          exclude = {"--12-25", "calendar:uk-bank-holidays"})
  * @Trigger(name = "eu-orders", type = TriggerType.EVENT, event = "order.placed", filter = "{\"region\":\"eu\"}")
  * @Trigger(name = "orders-hook", type = TriggerType.WEBHOOK, concurrencyKeyFrom = "/customerId", concurrencyLimit = 2)
+ * @Trigger(name = "crm-sync", type = TriggerType.EVENT, event = "customer.updated", debounce = "PT30S",
+ *          debounceKeyFrom = "/customerId", debounceMax = "PT5M")
  * public class GenerateReport implements Step<Map<String, Object>, Void> { ... }
  * }</pre>
  *
@@ -228,6 +230,36 @@ public @interface Trigger {
      * @since 0.2
      */
     String[] exclude() default {};
+
+    /**
+     * For event, webhook and manual triggers: a burst of fires of one key starts one run of each flow, with the latest
+     * payload, once the key has been quiet this long, as ISO-8601 text such as {@code "PT30S"} (see {@link Debounce}).
+     * Whole seconds from {@code PT1S} to {@code P7D}; text that is no such duration, or a debounce on a schedule, fails
+     * the deployment naming the trigger ({@code NVENT-0239}).
+     *
+     * @return the quiet period; empty for a run per fire
+     * @see TriggerSpec#debounce()
+     * @since 0.2
+     */
+    String debounce() default "";
+
+    /**
+     * With a {@link #debounce()}: an RFC 6901 JSON Pointer, such as {@code "/customerId"}, to the key each fire is
+     * debounced by in its payload; each key gets its own run ({@link Debounce#keyFrom()}).
+     *
+     * @return the pointer; empty for one key for the whole trigger
+     * @since 0.2
+     */
+    String debounceKeyFrom() default "";
+
+    /**
+     * With a {@link #debounce()}: the longest a key's run may be put off from its first fire, as ISO-8601 text such as
+     * {@code "PT5M"}, at least the debounce ({@link Debounce#max()}).
+     *
+     * @return the bound; empty for none
+     * @since 0.2
+     */
+    String debounceMax() default "";
 
     /**
      * Shown in the UI.

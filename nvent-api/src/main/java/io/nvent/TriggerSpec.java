@@ -106,6 +106,8 @@ import java.util.TreeSet;
  *     by default (since 0.2)
  * @param exclude for schedules: the ticks it does not fire at (see above), rules as written, trimmed; empty for none
  *     (since 0.2)
+ * @param debounce for event, webhook and manual triggers: a burst of fires of one key starts one run, with the latest
+ *     payload, once the key has been quiet this long ({@link Debounce}); empty for a run per fire (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
@@ -113,7 +115,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                           String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
                           Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
-                          Optional<Duration> runTimeout, Overlap overlap, List<String> exclude) {
+                          Optional<Duration> runTimeout, Overlap overlap, List<String> exclude,
+                          Optional<Debounce> debounce) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -170,6 +173,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
      * @param overlap what a fire does while a run the trigger started is under way
      * @param exclude for schedules: the rules of the ticks it does not fire at; empty for none
+     * @param debounce a burst of fires of one key starts one run ({@link Debounce}); empty for a run per fire
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -184,8 +188,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     (NVENT-0275, NVENT-0278); or a label breaks a rule of {@link StartOptions#labels()} (NVENT-0286,
      *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
      *     (NVENT-0215); or the overlap policy is not {@link Overlap#ALLOW_ALL} with a concurrency limit above 1
-     *     (NVENT-0217); or an exclusion rule breaks a rule of {@link #checkExclusions} (NVENT-0236, NVENT-0238)
-     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout, overlap and exclude components; {@link #TriggerSpec(String, TriggerType, List,
+     *     (NVENT-0217); or an exclusion rule breaks a rule of {@link #checkExclusions} (NVENT-0236, NVENT-0238); or the
+     *     debounce breaks a rule of {@link Debounce#check} (NVENT-0239, NVENT-0249) or is set on a schedule (NVENT-0239)
+     * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout, overlap, exclude and debounce components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
     public TriggerSpec {
@@ -206,6 +211,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         Objects.requireNonNull(runTimeout, "runTimeout").ifPresent(timeout -> checkRunTimeout(name, timeout));
         checkOverlap(name, Objects.requireNonNull(overlap, "overlap"), concurrencyLimit);
         exclude = checkExclusions(name, type, exclude);
+        Objects.requireNonNull(debounce, "debounce").ifPresent(d -> checkDebounce(name, type, d.window(), d.keyFrom(),
+                d.max()));
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -242,7 +249,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     }
 
     /**
-     * A spec that excludes no tick.
+     * A spec that excludes no tick and has no debounce (a run per fire): the components of the overlap policy's version.
      *
      * @param name unique name (letters, digits, {@code . _ -})
      * @param type how it fires
@@ -274,7 +281,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                        Optional<Duration> runTimeout, Overlap overlap) {
         this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
                 concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, runTimeout,
-                overlap, List.of());
+                overlap, List.of(), Optional.empty());
     }
 
     /**
@@ -527,7 +534,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                         + "\"): give it a fixed concurrencyKey instead");
             }
             checkKeyPart(trigger, "pointer (concurrencyKeyFrom)", from, StartOptions.MAX_CONCURRENCY_KEY_LENGTH);
-            if (!from.matches("(/([^~]|~[01])*)+")) {
+            if (!isJsonPointer(from)) {
                 throw new IllegalArgumentException("NVENT-0268 the concurrency key pointer (concurrencyKeyFrom) of "
                         + trigger + " is \"" + from + "\", no JSON Pointer (RFC 6901) to a member of the payload:"
                         + " write it as \"/customerId\" or \"/order/customer/id\" (~1 for a '/' in a name,"
@@ -593,6 +600,37 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " at most " + StartOptions.MAX_LABELS + "; give the fire fewer labels, or the trigger");
         }
         return StartOptions.requireValidLabels(all);
+    }
+
+    /**
+     * Checks a trigger's debounce as {@link TriggerSpec} does, naming the trigger; for callers that read one before
+     * they build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the messages
+     * @param type how it fires
+     * @param window how long a key must be quiet before its run starts
+     * @param keyFrom a JSON Pointer to each fire's key; empty for one key
+     * @param max the longest a key's run may be put off from its first fire; empty for no bound
+     * @return the debounce
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException as {@link Debounce#check}; ({@code NVENT-0239}) on a schedule
+     * @since 0.2
+     */
+    public static Debounce checkDebounce(String name, TriggerType type, Duration window, Optional<String> keyFrom,
+                                         Optional<Duration> max) {
+        Objects.requireNonNull(type, "type");
+        Debounce.check(name, window, keyFrom, max);
+        if (type == TriggerType.SCHEDULE) {
+            // A schedule's ticks are claimed one by one across instances: there is no burst to fold.
+            throw new IllegalArgumentException("NVENT-0239 trigger '" + name + "' is a schedule trigger; a debounce"
+                    + " belongs to event, webhook and manual triggers, whose fires come in bursts: leave it out");
+        }
+        return new Debounce(window, keyFrom, max);
+    }
+
+    /** Whether the text is an RFC 6901 JSON Pointer to a member of a document (not the whole document, {@code ""}). */
+    static boolean isJsonPointer(String text) {
+        return text.matches("(/([^~]|~[01])*)+");
     }
 
     private static void checkKeyPart(String trigger, String what, String text, int maxLength) {
@@ -757,6 +795,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKeyFrom.ifPresent(builder::concurrencyKeyFrom);
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         runTimeout.ifPresent(builder::runTimeout);
+        debounce.ifPresent(builder::debounce);
         return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap).exclude(exclude);
     }
 
@@ -769,7 +808,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap, exclude);
+                labels, runTimeout, overlap, exclude, debounce);
     }
 
     /**
@@ -782,7 +821,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap, exclude);
+                labels, runTimeout, overlap, exclude, debounce);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -807,6 +846,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private Duration runTimeout;
         private Overlap overlap = Overlap.ALLOW_ALL;
         private List<String> exclude = List.of();
+        private Duration debounce;
+        private String debounceKeyFrom;
+        private Duration debounceMax;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -1090,6 +1132,75 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         }
 
         /**
+         * For event, webhook and manual triggers: a burst of fires of one key starts one run, with the latest payload,
+         * once the key has been quiet this long (see {@link Debounce}); checked by {@link #build()}: whole seconds from
+         * {@link Debounce#MIN_WINDOW} to {@link Debounce#MAX_WINDOW}, not on a schedule ({@code NVENT-0239}).
+         *
+         * @param value the quiet period, such as 30 seconds; {@code null} for a run per fire
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounce(Duration value) {
+            this.debounce = value;
+            return this;
+        }
+
+        /**
+         * An RFC 6901 JSON Pointer, such as {@code /customerId}, to the key a fire is debounced by in its payload (see
+         * {@link Debounce#keyFrom()}); with a {@link #debounce(Duration)} only, checked by {@link #build()}
+         * ({@code NVENT-0249}).
+         *
+         * @param value the pointer; {@code null} for one key for the whole trigger
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounceKeyFrom(String value) {
+            this.debounceKeyFrom = value;
+            return this;
+        }
+
+        /**
+         * The longest a key's run may be put off from the key's first fire (see {@link Debounce#max()}); at least the
+         * {@link #debounce(Duration)}, checked by {@link #build()} ({@code NVENT-0239}).
+         *
+         * @param value the bound; {@code null} for none
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounceMax(Duration value) {
+            this.debounceMax = value;
+            return this;
+        }
+
+        /**
+         * The debounce as a whole, replacing its window, pointer and bound (see {@link Debounce}).
+         *
+         * @param value the debounce; {@code null} for a run per fire
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder debounce(Debounce value) {
+            this.debounce = value == null ? null : value.window();
+            this.debounceKeyFrom = value == null ? null : value.keyFrom().orElse(null);
+            this.debounceMax = value == null ? null : value.max().orElse(null);
+            return this;
+        }
+
+        private Optional<Debounce> debounceOf() {
+            if (debounce == null) {
+                if (debounceKeyFrom != null || debounceMax != null) {
+                    throw new IllegalArgumentException("NVENT-0239 trigger '" + name + "' gives a "
+                            + (debounceKeyFrom != null ? "debounce key pointer (debounceKeyFrom)"
+                            : "debounce bound (debounceMax)") + " but no debounce: give the quiet period too"
+                            + " (debounce, such as PT30S)");
+                }
+                return Optional.empty();
+            }
+            return Optional.of(checkDebounce(name, type, debounce, Optional.ofNullable(debounceKeyFrom),
+                    Optional.ofNullable(debounceMax)));
+        }
+
+        /**
          * Builds the spec, trimming the cron expression and event name.
          *
          * @return the spec
@@ -1103,7 +1214,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
                     Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
-                    Optional.ofNullable(runTimeout), overlap, exclude);
+                    Optional.ofNullable(runTimeout), overlap, exclude, debounceOf());
         }
     }
 }

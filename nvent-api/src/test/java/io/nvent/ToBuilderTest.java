@@ -68,6 +68,7 @@ class ToBuilderTest {
                         .overlap(Overlap.SKIP).exclude("--12-25").build(),
                 TriggerSpec.newBuilder("orders", TriggerType.EVENT).flow("order").event("order.placed")
                         .filter("{\"region\":\"eu\"}").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("customer:")
+                        .debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId").debounceMax(Duration.ofMinutes(5))
                         .build());
     }
 

@@ -423,6 +423,20 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
     }
 
     /**
+     * This run with another input: a debounced run's, which takes the latest payload folded into it before it starts
+     * ({@link io.nvent.Debounce}).
+     *
+     * @param inputJson the input as JSON text
+     * @return a copy with that input
+     * @since 0.2
+     */
+    public RunRecord withInput(String inputJson) {
+        return new RunRecord(runId, flow, status, java.util.Objects.requireNonNull(inputJson, "inputJson"), result,
+                parentRunId, startedAt, endedAt, steps, emitted, version, idempotencyKey, error, concurrencyKey,
+                concurrencyLimit, labels, timeout, deadline);
+    }
+
+    /**
      * This run with the given version (used by stores).
      *
      * @param newVersion the version the store assigned

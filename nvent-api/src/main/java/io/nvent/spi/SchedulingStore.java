@@ -1231,6 +1231,78 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps the pending runs of debounced triggers ({@link io.nvent.TriggerSpec#debounce()}): a slot
+     * per trigger, flow and key naming the one run that waits for the key's burst to end, and its latest payload. The
+     * default, for a store written before 0.2: {@code false}, and the engine refuses a debounced trigger created or
+     * changed at run time and warns of a declared one, whose fires then start a run each.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerDebounce() {
+        return false;
+    }
+
+    /**
+     * Opens the slot of a debounced trigger's key for its pending run, unless the slot is open: the store's key of
+     * the slot decides between instances opening it at once, as the key of an idempotent start does.
+     *
+     * @param slot the trigger, flow and key, as the engine writes them
+     * @param runId the pending run the slot names
+     * @param payloadJson the fire's payload, the run's input once it starts
+     * @param at when the key's first fire came
+     * @param dueAt when the run starts
+     * @return {@code true} if this call opened it; {@code false} if it was open (another fire's), changing nothing
+     * @throws UnsupportedOperationException by default ({@link #keepsTriggerDebounce()} is {@code false})
+     * @since 0.2
+     */
+    default boolean openDebounce(String slot, String runId, String payloadJson, Instant at, Instant dueAt) {
+        throw new UnsupportedOperationException("this store keeps no debounced triggers (keepsTriggerDebounce)");
+    }
+
+    /**
+     * Folds a fire into the open slot, in one atomic step: the slot keeps the fire's payload, counts it, and is due
+     * at {@code now + window}, but not later than its first fire plus {@code max}.
+     *
+     * @param slot the trigger, flow and key, as the engine writes them
+     * @param payloadJson the fire's payload
+     * @param now when the fire came
+     * @param window the trigger's debounce
+     * @param max the trigger's bound; empty for none
+     * @return the pending run as it is now; empty if the slot is not open (its run started, or none was opened)
+     * @throws UnsupportedOperationException by default ({@link #keepsTriggerDebounce()} is {@code false})
+     * @since 0.2
+     */
+    default Optional<DebouncedFire> foldDebounce(String slot, String payloadJson, Instant now, Duration window,
+                                                 Optional<Duration> max) {
+        throw new UnsupportedOperationException("this store keeps no debounced triggers (keepsTriggerDebounce)");
+    }
+
+    /**
+     * Closes the slot naming the run, as the run starts, in one atomic step with the folds: a fold before it is in the
+     * payload returned, a fold after it finds no slot (and opens a new pending run).
+     *
+     * @param runId the run starting
+     * @return the latest payload folded into its slot; empty if no slot names it (the default: a store that keeps none)
+     * @since 0.2
+     */
+    default Optional<String> takeDebounced(String runId) {
+        return Optional.empty();
+    }
+
+    /**
+     * Moves the time a waiting time await resolves at (a debounced run's start, put off by a fold).
+     *
+     * @param awaitId the await
+     * @param resolveAt its new time
+     * @return {@code true} if it moved; {@code false} if it is not waiting (or, by default, not kept by this store)
+     * @since 0.2
+     */
+    default boolean moveAwait(String awaitId, Instant resolveAt) {
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

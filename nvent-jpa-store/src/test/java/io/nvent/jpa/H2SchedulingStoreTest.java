@@ -29,7 +29,7 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
         TestDatabases.execute(URL, "delete from nvent_run_event", "delete from nvent_run",
                 "delete from nvent_flow_trigger", "delete from nvent_schedule_tick", "delete from nvent_webhook_request",
                 "delete from nvent_rate_start", "delete from nvent_rate_limit", "delete from nvent_concurrency_key",
-                "delete from nvent_concurrency_key_holder", "delete from nvent_request_key",
+                "delete from nvent_concurrency_key_holder", "delete from nvent_request_key", "delete from nvent_trigger_debounce",
                 "delete from nvent_concurrency_key_settle");
     }
 

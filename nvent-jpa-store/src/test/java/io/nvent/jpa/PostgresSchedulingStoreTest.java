@@ -32,7 +32,7 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
                 "delete from scheduling_run", "delete from scheduling_flow_trigger", "delete from scheduling_schedule_tick", "delete from scheduling_webhook_request",
                 "delete from scheduling_rate_start", "delete from scheduling_rate_limit",
                 "delete from scheduling_concurrency_key", "delete from scheduling_concurrency_key_holder",
-                "delete from scheduling_request_key", "delete from scheduling_concurrency_key_settle");
+                "delete from scheduling_request_key", "delete from scheduling_trigger_debounce", "delete from scheduling_concurrency_key_settle");
     }
 
     @Override

@@ -25,6 +25,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -886,6 +887,69 @@ public abstract class SchedulingStoreContractTest {
         TriggerSpec none = changed.toBuilder().exclude(List.of()).build();
         assertThat(store.replaceTriggerSpec(changed, none)).isTrue();
         assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(none);
+    }
+
+    @Test
+    void keepsTheDebounceOfATriggerThroughItsChangesUntilItIsRemoved() {
+        assertThat(store.keepsTriggerDebounce()).as("a store keeping debounced triggers says so, or the engine refuses"
+                + " them").isTrue();
+        TriggerRecord debounced = new TriggerRecord(TriggerSpec.newBuilder(id("crm"), TriggerType.EVENT)
+                .event("customer.updated").flow("sync").debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId")
+                .debounceMax(Duration.ofMinutes(5)).build(), true, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(debounced);
+        assertThat(store.findTrigger(debounced.spec().name())).contains(debounced);
+
+        TriggerSpec before = debounced.spec();
+        TriggerSpec unbounded = before.toBuilder().debounceMax(null).debounceKeyFrom(null).build();
+        assertThat(store.replaceTriggerSpec(before, unbounded)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(unbounded);
+        TriggerSpec none = unbounded.toBuilder().debounce((io.nvent.Debounce) null).build();
+        assertThat(store.replaceTriggerSpec(none, unbounded)).as("a spec that differs in its debounce only is another"
+                + " spec").isFalse();
+        assertThat(store.replaceTriggerSpec(unbounded, none)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(none);
+    }
+
+    @Test
+    void opensADebounceSlotOnceFoldsFiresIntoItUpToItsBoundAndHandsTheLatestPayloadToTheRunThatTakesIt() {
+        String slot = id("crm") + "\u0000sync\u0000customer-7";
+        String first = newRun();
+        String second = newRun();
+
+        assertThat(store.openDebounce(slot, first, "{\"v\":1}", T0, T0.plusSeconds(30))).isTrue();
+        assertThat(store.openDebounce(slot, second, "{\"v\":2}", T0, T0.plusSeconds(30)))
+                .as("of two fires opening one slot, the first opens it").isFalse();
+
+        assertThat(store.foldDebounce(slot, "{\"v\":2}", T0.plusSeconds(20), Duration.ofSeconds(30),
+                Optional.of(Duration.ofSeconds(60)))).contains(new DebouncedFire(first, T0, T0.plusSeconds(50), 1));
+        assertThat(store.foldDebounce(slot, "{\"v\":3}", T0.plusSeconds(45), Duration.ofSeconds(30),
+                Optional.of(Duration.ofSeconds(60)))).as("not past the first fire plus the bound")
+                .contains(new DebouncedFire(first, T0, T0.plusSeconds(60), 2));
+        assertThat(store.foldDebounce(id("other") + "\u0000sync\u0000k", "{}", T0, Duration.ofSeconds(30),
+                Optional.empty())).as("a slot never opened").isEmpty();
+
+        assertThat(store.takeDebounced(second)).as("no slot names it").isEmpty();
+        assertThat(store.takeDebounced(first)).contains("{\"v\":3}");
+        assertThat(store.takeDebounced(first)).as("taken once").isEmpty();
+        assertThat(store.foldDebounce(slot, "{\"v\":4}", T0.plusSeconds(61), Duration.ofSeconds(30),
+                Optional.empty())).as("a fire after the start finds no slot").isEmpty();
+        assertThat(store.openDebounce(slot, second, "{\"v\":4}", T0.plusSeconds(61), T0.plusSeconds(91))).isTrue();
+    }
+
+    @Test
+    void movesTheTimeOfAWaitingTimeAwaitOnly() {
+        String runId = newRun();
+        AwaitRecord waiting = timeAwait(runId, T0, Optional.of(T0.plusSeconds(30)), Optional.empty());
+        store.saveAwait(waiting);
+
+        assertThat(store.moveAwait(waiting.awaitId(), T0.plusSeconds(90))).isTrue();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().resolveAt()).contains(T0.plusSeconds(90));
+        assertThat(store.dueAwaits(T0.plusSeconds(60), 10)).extracting(AwaitRecord::awaitId)
+                .doesNotContain(waiting.awaitId());
+
+        store.closeAwait(waiting.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(90));
+        assertThat(store.moveAwait(waiting.awaitId(), T0.plusSeconds(120))).as("closed").isFalse();
+        assertThat(store.moveAwait(id("no-await"), T0.plusSeconds(120))).isFalse();
     }
 
     @Test

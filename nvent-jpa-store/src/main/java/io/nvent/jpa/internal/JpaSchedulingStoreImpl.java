@@ -6,6 +6,7 @@ import static io.nvent.jpa.internal.JdbcValues.setInstant;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.Debounce;
 import io.nvent.Misfire;
 import io.nvent.Overlap;
 import io.nvent.NventException;
@@ -20,6 +21,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -110,7 +112,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
-            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules";
+            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules, debounce_s, debounce_key_from, debounce_max_s";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16), and of its last heartbeat (V37). */
@@ -142,6 +144,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String ticks;
     private final String webhookRequests;
     private final String requestKeys;
+    /** The pending runs of debounced triggers (V35). */
+    private final String debounces;
     private final String leases;
     private final String pauses;
     private final String rateLimits;
@@ -169,6 +173,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.ticks = tables + "schedule_tick";
         this.webhookRequests = tables + "webhook_request";
         this.requestKeys = tables + "request_key";
+        this.debounces = tables + "trigger_debounce";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.rateLimits = tables + "rate_limit";
@@ -503,6 +508,112 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public boolean keepsTriggerExclusions() {
         return true;
+    }
+
+    /** In the columns flow_trigger.debounce_s, debounce_key_from, debounce_max_s and the table trigger_debounce (V35). */
+    @Override
+    public boolean keepsTriggerDebounce() {
+        return true;
+    }
+
+    @Override
+    public boolean openDebounce(String slot, String runId, String payloadJson, Instant at, Instant dueAt) {
+        Objects.requireNonNull(payloadJson, "payloadJson");
+        return write("debounce slot of run '" + runId + "'", connection -> insertUnlessKeyTaken(connection,
+                "insert into " + debounces + " (slot_digest, trigger_name, run_id, payload, first_at, due_at, folded)"
+                        + " values (?, ?, ?, ?, ?, ?, 0)", statement -> {
+                    bind(statement, slotDigest(slot), slot.substring(0, Math.max(0, slot.indexOf('\u0000'))), runId);
+                    setText(statement, 4, Optional.of(payloadJson));
+                    setInstant(statement, 5, Optional.of(at), database);
+                    setInstant(statement, 6, Optional.of(dueAt), database);
+                }));
+    }
+
+    @Override
+    public Optional<DebouncedFire> foldDebounce(String slot, String payloadJson, Instant now, Duration window,
+                                                Optional<Duration> max) {
+        Objects.requireNonNull(payloadJson, "payloadJson");
+        String digest = slotDigest(slot);
+        return write("debounce slot", connection -> {
+            // Locked, so that a start taking the slot, or another fold, comes before or after this one as a whole.
+            String runId;
+            Instant firstAt;
+            int folded;
+            try (PreparedStatement select = connection.prepareStatement("select run_id, first_at, folded from "
+                    + debounces + " where slot_digest = ? for update")) {
+                select.setString(1, digest);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.<DebouncedFire>empty();
+                    }
+                    runId = row.getString(1);
+                    firstAt = getInstant(row, 2).orElseThrow();
+                    folded = row.getInt(3) + 1;
+                }
+            }
+            Instant due = now.plus(window);
+            Optional<Instant> bound = max.map(firstAt::plus);
+            if (bound.filter(due::isAfter).isPresent()) {
+                due = bound.get();
+            }
+            try (PreparedStatement update = connection.prepareStatement("update " + debounces
+                    + " set payload = ?, due_at = ?, folded = ? where slot_digest = ?")) {
+                setText(update, 1, Optional.of(payloadJson));
+                setInstant(update, 2, Optional.of(due), database);
+                update.setInt(3, folded);
+                update.setString(4, digest);
+                update.executeUpdate();
+            }
+            return Optional.of(new DebouncedFire(runId, firstAt, due, folded));
+        });
+    }
+
+    @Override
+    public Optional<String> takeDebounced(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return write("debounce slot of run '" + runId + "'", connection -> {
+            Optional<String> payload = Optional.empty();
+            try (PreparedStatement select = connection.prepareStatement("select payload from " + debounces
+                    + " where run_id = ? for update")) {
+                select.setString(1, runId);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        payload = Optional.of(row.getString(1));
+                    }
+                }
+            }
+            if (payload.isPresent()) {
+                try (PreparedStatement delete = connection.prepareStatement("delete from " + debounces
+                        + " where run_id = ?")) {
+                    delete.setString(1, runId);
+                    delete.executeUpdate();
+                }
+            }
+            return payload;
+        });
+    }
+
+    @Override
+    public boolean moveAwait(String awaitId, Instant resolveAt) {
+        Objects.requireNonNull(resolveAt, "resolveAt");
+        return write("await '" + awaitId + "'", connection -> {
+            try (PreparedStatement update = connection.prepareStatement("update " + awaits + " set resolve_at = ?,"
+                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "'")) {
+                setInstant(update, 1, Optional.of(resolveAt), database);
+                update.setString(2, awaitId);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
+    /** The key of a debounce slot: the slot may be longer than a key and hold U+0000, which PostgreSQL's text cannot. */
+    private static String slotDigest(String slot) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256")
+                    .digest(slot.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException("SHA-256 is part of every Java platform", e);
+        }
     }
 
     /** In the column flow_trigger.overlap_policy (V33). */
@@ -845,7 +956,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -859,6 +970,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "concurrency_limit = excluded.concurrency_limit, labels_text = excluded.labels_text, "
                         + "run_timeout_ms = excluded.run_timeout_ms, overlap_policy = excluded.overlap_policy, "
                         + "exclude_rules = excluded.exclude_rules, "
+                        + "debounce_s = excluded.debounce_s, debounce_key_from = excluded.debounce_key_from, "
+                        + "debounce_max_s = excluded.debounce_max_s, "
                         + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
@@ -892,7 +1005,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -954,7 +1067,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "declared = ?, created_at = ?, fires = ?, runs_started = ?, last_fired_at = ?, last_error = ?, "
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
                 + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, labels_text = ?, "
-                + "run_timeout_ms = ?, overlap_policy = ?, exclude_rules = ?, version = version + 1 "
+                + "run_timeout_ms = ?, overlap_policy = ?, exclude_rules = ?, debounce_s = ?, debounce_key_from = ?,"
+                + " debounce_max_s = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -1002,6 +1116,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, spec.overlap() == Overlap.ALLOW_ALL ? null : spec.overlap().wireName());
         // One rule a line (a rule holds no line break); null for none, as for every trigger stored before schema V34.
         statement.setString(i++, spec.exclude().isEmpty() ? null : String.join("\n", spec.exclude()));
+        // Null for none, as for every trigger stored before schema V35.
+        statement.setObject(i++, spec.debounce().map(d -> d.window().getSeconds()).orElse(null), Types.BIGINT);
+        statement.setString(i++, spec.debounce().flatMap(Debounce::keyFrom).orElse(null));
+        statement.setObject(i++, spec.debounce().flatMap(Debounce::max).map(Duration::getSeconds).orElse(null),
+                Types.BIGINT);
         return i;
     }
 
@@ -1111,9 +1230,19 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 RunEntity.labels(row.getString(23)),
                 Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis),
                 overlap(name, row.getString(25), concurrencyLimit),
-                row.getString(26) == null ? List.of() : List.of(row.getString(26).split("\n")));
+                row.getString(26) == null ? List.of() : List.of(row.getString(26).split("\n")), debounce(row));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
+    }
+
+    /** A trigger's debounce as columns flow_trigger.debounce_s, debounce_key_from and debounce_max_s (V35) hold it. */
+    private static Optional<Debounce> debounce(ResultSet row) throws SQLException {
+        Long window = row.getObject(27, Long.class);
+        if (window == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Debounce(Duration.ofSeconds(window), Optional.ofNullable(row.getString(28)),
+                Optional.ofNullable(row.getObject(29, Long.class)).map(Duration::ofSeconds)));
     }
 
     /**

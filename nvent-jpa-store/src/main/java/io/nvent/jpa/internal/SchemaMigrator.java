@@ -63,6 +63,7 @@ final class SchemaMigrator {
             "V32__trigger_run_timeout.sql",
             "V33__trigger_overlap.sql",
             "V34__trigger_exclusions.sql",
+            "V35__trigger_debounce.sql",
             "V36__run_compensating.sql",
             "V37__lease_heartbeat.sql");
 

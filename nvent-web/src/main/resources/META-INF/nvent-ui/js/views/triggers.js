@@ -177,6 +177,12 @@ function schemeOf(t) {
 }
 
 function sourceCell(t) {
+  const cell = sourceOf(t);
+  return t.debounce ? h('div', {}, cell, h('div', { class: 'small muted debounce', dataset: { debounce: t.debounce } },
+    `one run per burst${t.debounceKeyFrom ? ` of each ${t.debounceKeyFrom}` : ''}, ${t.debounce} after its last fire`)) : cell;
+}
+
+function sourceOf(t) {
   switch (t.type) {
     case 'schedule': return scheduleCell(t);
     case 'webhook': return h('div', { class: 'webhook-cell' },
@@ -402,6 +408,12 @@ const HISTORY_CLASS = {
   'trigger.skipped': 'warn',
 };
 
+/** A trigger's debounce (TriggerSpec.debounce) in words. */
+function debounceNote(t) {
+  if (!t.debounce) return h('span', { class: 'muted' }, 'none: each fire starts its runs');
+  return [h('code', {}, t.debounce), h('span', { class: 'muted small' }, ` one run per burst${t.debounceKeyFrom ? ` of each ${t.debounceKeyFrom}` : ''}, with the latest payload, once quiet this long${t.debounceMax ? `, at most ${t.debounceMax} after its first fire` : ''}`)];
+}
+
 /** What a trigger's fire does while a run it started is under way (TriggerSpec.overlap), in words. */
 const OVERLAP_WORDS = {
   skip: 'skips a tick while its run is under way',
@@ -531,6 +543,7 @@ export function triggerView(ctx) {
       h('dt', {}, 'Overlap'), h('dd', { id: 'trigger-overlap', dataset: { overlap: t.overlap || 'allow-all' } },
         h('strong', {}, t.overlap || 'allow-all'), h('span', { class: 'muted small' }, ` ${OVERLAP_WORDS[t.overlap || 'allow-all']}`)),
       h('dt', {}, 'Labels'), h('dd', { id: 'trigger-labels' }, labelTags(t) || h('span', { class: 'muted' }, 'none: its runs carry the labels of a fire\'s options only')),
+      t.type !== 'schedule' ? [h('dt', {}, 'Debounce'), h('dd', { id: 'trigger-debounce' }, debounceNote(t))] : null,
       h('dt', {}, 'Run timeout'), h('dd', { id: 'trigger-run-timeout' }, t.runTimeout
         ? [h('code', {}, t.runTimeout), h('span', { class: 'muted small' }, ' each run it starts times out after this, unless a fire gives its own')]
         : h('span', { class: 'muted' }, 'none: its runs take their flow\'s own')),
@@ -871,6 +884,19 @@ function triggerForm(ctx, existing) {
   const overlapFields = h('div', { id: 'tf-overlap-fields' },
     h('div', { class: 'field' }, h('label', { for: 'tf-overlap' }, 'While a run it started is under way'), overlapSel),
     h('div', { class: 'hint' }, 'Applies to every fire of the trigger; ticks fired late (missed, backfilled) wait their turn. Any choice but allow-all needs a concurrency limit of 1.'));
+  // ISO-8601 as typed; the server checks them (400 naming the field). Not for schedules (hidden there).
+  const debounceInput = h('input', { type: 'text', id: 'tf-debounce', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. PT30S',
+    value: existing && existing.debounce ? existing.debounce : '', oninput: () => renderApi() });
+  const debounceKeyInput = h('input', { type: 'text', id: 'tf-debounce-key-from', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. /customerId',
+    value: existing && existing.debounceKeyFrom ? existing.debounceKeyFrom : '', oninput: () => renderApi() });
+  const debounceMaxInput = h('input', { type: 'text', id: 'tf-debounce-max', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. PT5M',
+    value: existing && existing.debounceMax ? existing.debounceMax : '', oninput: () => renderApi() });
+  const debounceFields = h('div', { id: 'tf-debounce-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-debounce' }, 'Debounce (optional)'), debounceInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-debounce-key-from' }, 'per key at'), debounceKeyInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-debounce-max' }, 'at most'), debounceMaxInput)),
+    h('div', { class: 'hint' }, 'A burst of fires of one key (the payload\'s value at the JSON Pointer; none: one key) starts one run, with the latest payload, once the key has been quiet this long (PT1S to P7D), but no later than its first fire plus the bound.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -879,7 +905,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields, overlapFields,
+    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields, overlapFields, debounceFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -1097,6 +1123,16 @@ function triggerForm(ctx, existing) {
     if (runTimeout !== '') body.runTimeout = runTimeout;
     else if (editing && existing.runTimeout) body.runTimeout = null;   // its runs take their flow's own again
     if (overlapSel.value !== 'allow-all' || (editing && existing.overlap && existing.overlap !== 'allow-all')) body.overlap = overlapSel.value;
+    if (state.type !== 'schedule') {
+      const debounce = debounceInput.value.trim();
+      if (debounce !== '') {
+        body.debounce = debounce;
+        [['debounceKeyFrom', debounceKeyInput], ['debounceMax', debounceMaxInput]].forEach(([field, input]) => {
+          if (input.value.trim() !== '') body[field] = input.value.trim();
+          else if (editing && existing[field]) body[field] = null;
+        });
+      } else if (editing && existing.debounce) body.debounce = null;   // removes the pointer and the bound too
+    }
     return body;
   }
   function renderApi() {
@@ -1111,6 +1147,7 @@ function triggerForm(ctx, existing) {
     h('span', { class: `ttype-ico ${type}` }, d.icon), h('span', { class: 'tc-text', title: d.text }, h('strong', {}, d.label), h('span', { class: 'small muted' }, d.short)))));
     scheduleFields.hidden = state.type !== 'schedule';
     eventFields.hidden = state.type !== 'event';
+    debounceFields.hidden = state.type === 'schedule';
     if (state.type === 'schedule') renderScheduleKind();
     renderPreview();
     renderApi();

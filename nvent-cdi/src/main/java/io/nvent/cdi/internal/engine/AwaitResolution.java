@@ -257,6 +257,7 @@ final class AwaitResolution {
             return false;
         }
         FlowDefinition flow = registry.require(await.flow());
+        Optional<String> debounced = closeAs == AwaitStatus.RESOLVED ? takeDebounced(await) : Optional.empty();
         Pending pending = new Pending();
         String eventData = JsonText.object().str("awaitId", await.awaitId())
                 .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
@@ -269,11 +270,12 @@ final class AwaitResolution {
         // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
         boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
                 && history.lastJobOf(await.runId(), await.step()).isPresent();
-        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+        Optional<StoredChange> change = store.updateRun(await.runId(), stored -> {
             pending.reset();
-            if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+            if (stored.status().isTerminal() || stored.steps().get(await.step()) != StepStatus.AWAITING) {
                 return Optional.empty();
             }
+            RunRecord run = debounced.map(stored::withInput).orElse(stored);
             EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
             if (gate.isPresent()) {
                 AwaitRecord next = gateAwait(gate.get(), run, Orchestration.stepOf(flow, await.step()), now);
@@ -346,14 +348,42 @@ final class AwaitResolution {
                 registeredData(turn).str("inLineSince", delayEnded.toString()).build());
         List<EventDraft> events = List.of(EventDraft.ofStep(EventType.AWAIT_RESOLVED, delay.step(), 0, now, eventData),
                 inLine);
+        Optional<String> debounced = takeDebounced(delay);
         store.updateRun(delay.runId(), run -> run.status().isTerminal()
                         || run.steps().get(delay.step()) != StepStatus.AWAITING ? Optional.empty()
-                        : Optional.of(new RunChange(run, events)))
+                        : Optional.of(new RunChange(debounced.map(run::withInput).orElse(run), events)))
                 .ifPresent(change -> continuation.afterChange(delay.flow(), change, new Pending()));
         fireHook(new AwaitResolved(closed.get().toInfo(), data));
         fireHook(new AwaitRegistered(turn.toInfo(), Optional.empty()));
         settleConcurrencyKeyOfWaiter(delay.runId(), key);
         return true;
+    }
+
+    /**
+     * The latest payload folded into the slot of a debounced trigger's run whose delayed start {@code await} ends, the
+     * slot closed in the same step ({@link SchedulingStore#takeDebounced}): a fire folded before it is the run's input,
+     * a fire after it opens a new pending run. Empty for any other await, and for a run no slot names.
+     */
+    private Optional<String> takeDebounced(AwaitRecord await) {
+        if (await.type() != AwaitType.TIME || await.position() != AwaitPosition.BEFORE
+                || !scheduling.keepsTriggerDebounce()
+                || !registry.flow(await.flow()).map(f -> f.entry().name().equals(await.step())).orElse(false)) {
+            return Optional.empty();
+        }
+        return scheduling.takeDebounced(await.runId());
+    }
+
+    /**
+     * Puts off the delayed start of a debounced run to {@code at} (a fire folded into it), and plans its timer here;
+     * a timer planned for the earlier time on any instance finds the await not yet due and leaves it.
+     */
+    void postponeDelayedStart(String runId, Instant at) {
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.status() == AwaitStatus.WAITING && await.type() == AwaitType.TIME
+                    && await.position() == AwaitPosition.BEFORE && scheduling.moveAwait(await.awaitId(), at)) {
+                scheduleResolution(await, at);
+            }
+        }
     }
 
     /**

@@ -46,12 +46,14 @@ import io.nvent.cdi.internal.registry.InputProperties;
 import io.nvent.cdi.internal.registry.Spelling;
 import io.nvent.cdi.internal.registry.StepBinding;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RequestKey;
+import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
@@ -724,6 +726,79 @@ public final class FlowEngine implements FlowService {
                 options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
     }
 
+    /**
+     * Checks that a debounced trigger's fire can start its run of the flow, before a slot is opened for it: the flow
+     * is deployed, its entry step can start delayed and read the payload.
+     *
+     * @throws IllegalArgumentException if the entry step waits before it runs already ({@code @AwaitBefore})
+     * @throws InvalidPayloadException if the entry step cannot read the payload
+     */
+    void requireDebounceable(String flowName, String payloadJson, String trigger) {
+        FlowDefinition flow = registry.require(flowName);
+        if (flow.entry().awaitBefore().isPresent()) {
+            throw new IllegalArgumentException("trigger '" + trigger + "' is debounced and cannot start flow '" + flowName
+                    + "' delayed: its entry step '" + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
+        }
+        requireReadableByEntry(flow, payloadJson);
+    }
+
+    /**
+     * Starts a debounced trigger's pending run of a flow under the id its slot names ({@link TriggerDebounce}): delayed
+     * by the debounce, as a delayed start; it takes the latest payload folded into its slot when it starts.
+     */
+    StartedRun startDebounced(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
+                              io.nvent.Debounce debounce, String debounceKey) {
+        FlowDefinition flow = registry.require(flowName);
+        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
+        JsonText startData = JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey);
+        debounce.max().ifPresent(max -> startData.str("debounceMaxAt", clock.instant().plus(max).toString()));
+        return new StartedRun(schedule(create(runId, flow, payloadJson, Optional.empty(), Map.of(), Map.of(),
+                flow.entry(), startData,
+                Optional.of(debounce.window()), Optional.empty(), Optional.empty(), options.concurrencyKey(),
+                options.concurrencyLimit(), options.labels(), runTimeout(flow, options))), true);
+    }
+
+    /** The status of a stored run; empty if there is none (not yet created, or deleted). */
+    Optional<RunStatus> runStatus(String runId) {
+        return store.findRun(runId).map(RunRecord::status);
+    }
+
+    /**
+     * Folds a debounced trigger's fire into its pending run: the run's input is the fire's payload, its history says
+     * so ({@code run.debounced}), and its start is put off to the slot's new due time. A run that has started meanwhile
+     * is left as it is (it took the slot's payload as it started).
+     */
+    void foldDebounced(DebouncedFire fold, String payloadJson, String debounceKey) {
+        Instant now = clock.instant();
+        String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
+                .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
+                .raw("input", payloadJson).build();
+        Optional<StoredChange> change;
+        try {
+            change = store.updateRun(fold.runId(), run -> updatedByFold(run, payloadJson, now, data));
+        } catch (RunNotFoundException opening) {
+            // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot, whose
+            // payload the run takes as it starts (at the opener's due time, the first fire's plus the debounce).
+            return;
+        }
+        change.ifPresent(c -> {
+            publisher.publish(c.run().flow(), c.events());
+            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
+        });
+    }
+
+    private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {
+        {
+            FlowDefinition flow = registry.flow(run.flow()).orElse(null);
+            if (flow == null || run.status() != RunStatus.AWAITING
+                    || run.steps().get(flow.entry().name()) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            return Optional.of(new RunChange(run.withInput(payloadJson),
+                    List.of(EventDraft.ofRun(EventType.RUN_DEBOUNCED, now, data))));
+        }
+    }
+
     /** The key a trigger's fire starts its run of a flow once with: the publish's, else the sender's; empty for none. */
     private static Optional<StartKey> triggerStartKey(String trigger, StartOptions options,
                                                       Optional<EventTriggers.PublishKey> published) {
@@ -942,6 +1017,18 @@ public final class FlowEngine implements FlowService {
                               Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
                               Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
                               Optional<Duration> timeout) {
+        return create(UUID.randomUUID().toString(), flow, inputJson, parentRunId, doneSteps, doneEvents, first,
+                startData, delay, idempotencyKey, copyOf, concurrencyKey, concurrencyLimit, labels, timeout);
+    }
+
+    /** As {@link #create(FlowDefinition, String, Optional, Map, Map, StepDefinition, JsonText, Optional, Optional,
+     * Optional, Optional, int, Set, Optional) create}, under a run id chosen before (a debounced run's). */
+    private CreatedRun create(String runId, FlowDefinition flow, String inputJson, Optional<String> parentRunId,
+                              Map<String, StepStatus> doneSteps, Map<String, String> doneEvents,
+                              StepDefinition first, JsonText startData, Optional<Duration> delay,
+                              Optional<HeldKey> idempotencyKey, Optional<String> copyOf,
+                              Optional<String> concurrencyKey, int concurrencyLimit, Set<String> labels,
+                              Optional<Duration> timeout) {
         if (runner.queueClosed()) {
             throw new EngineStoppedException(flow.name());
         }
@@ -951,7 +1038,6 @@ public final class FlowEngine implements FlowService {
         if (timeout.isPresent()) {
             store.requireDeadlines(flow.name(), timeout.get());   // likewise: a run without a deadline costs no call
         }
-        String runId = UUID.randomUUID().toString();
         Instant now = clock.instant();
         RunRecord run = RunRecord.started(runId, flow.name(), inputJson, parentRunId, now);
         if (idempotencyKey.isPresent()) {
@@ -1230,7 +1316,33 @@ public final class FlowEngine implements FlowService {
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
                 store::childRunCounts, executionsHere::heartbeat, clock.instant()).of(run).stream()
-                .map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline).orElse(wait)).toList();
+                .map(wait -> debounced(run, wait)).map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline)
+                        .orElse(wait)).toList();
+    }
+
+    /**
+     * The wait of a debounced trigger's pending run ({@link #startDebounced}) said as such: until when, at most until
+     * when, and the key whose fires it folds, as its {@code flow.start} entry records them; any other wait as it is.
+     */
+    private StepWait debounced(RunRecord run, StepWait wait) {
+        if (run.status() != RunStatus.AWAITING || wait.awaitType().filter(AwaitType.TIME::equals).isEmpty()
+                || !registry.flow(run.flow()).map(f -> f.entry().name().equals(wait.step())).orElse(false)) {
+            return wait;
+        }
+        Optional<jakarta.json.JsonObject> start = store.readEvents(run.runId(), new EventQuery(
+                Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
+                .map(entry -> Json.PROVIDER.createReader(new java.io.StringReader(entry.data())).readObject())
+                .filter(data -> data.get("debounceKey") instanceof jakarta.json.JsonString);
+        if (start.isEmpty()) {
+            return wait;
+        }
+        jakarta.json.JsonObject data = start.get();
+        String detail = "before it runs, it is debounced until " + wait.until().map(Instant::toString).orElse("its time")
+                + (data.get("debounceMaxAt") instanceof jakarta.json.JsonString max ? " (at most until " + max.getString()
+                + ")" : "") + ", folding the fires of trigger '" + data.getString("trigger", "?") + "' of key '"
+                + data.getString("debounceKey") + "' into it: each one puts its start off and gives it its payload";
+        return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(), detail,
+                wait.progress(), wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
     }
 
     /** The deadline of a run still under way: an ended run's steps still running no longer wait for it. */

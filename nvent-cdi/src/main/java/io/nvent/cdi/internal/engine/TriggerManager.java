@@ -5,6 +5,7 @@ import io.nvent.Backfill;
 import io.nvent.BackfillResult;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.ExclusionCalendar;
+import io.nvent.Debounce;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
 import io.nvent.IdempotencyKeyConflictException;
@@ -13,6 +14,7 @@ import io.nvent.InvalidTriggerException;
 import io.nvent.Misfire;
 import io.nvent.NventException;
 import io.nvent.Overlap;
+import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
 import io.nvent.StepDefinition;
@@ -28,6 +30,7 @@ import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TickClaim;
@@ -114,6 +117,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * told of again; a delete here forgets its name's ({@link #forgetSaid}).
      */
     private final Set<TriggerSpec> keyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
+    /** The triggers whose event fires held no debounce key, said once each (NVENT-0435). */
+    private final Set<TriggerSpec> debounceKeyNotInPayloadSaid = ConcurrentHashMap.newKeySet();
     /** Event trigger definitions whose filter met a payload it could not read since this instance started; as above. */
     private final Set<TriggerSpec> unreadablePayloadSaid = ConcurrentHashMap.newKeySet();
     /** Enabled event triggers by event name; refreshed from the store by {@link #refresh()}. */
@@ -206,6 +211,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             warnIfLabelsNotKept(declared);
             warnIfRunTimeoutNotKept(declared);
             warnIfOverlapNotKept(declared);
+            warnIfDebounceNotKept(declared);
             storeDeclared(declared, now, rescheduled, misfireChanged);
         }
         for (TriggerRecord stored : store.listTriggers()) {
@@ -262,6 +268,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         runTimeoutNotKept(declared).ifPresent(why -> LOG.log(System.Logger.Level.WARNING, "NVENT-0403 trigger '"
                 + declared.name() + "' is declared with run timeout " + declared.runTimeout().orElseThrow() + ", but "
                 + why + ": " + becomes + " (the memory or the JPA store) or the trigger declares none"));
+    }
+
+    /**
+     * Warns of a declared trigger whose debounce the scheduling store cannot keep: its fires start a run each. A
+     * trigger created at run time is refused instead ({@link #validate}).
+     */
+    private void warnIfDebounceNotKept(TriggerSpec declared) {
+        if (declared.debounce().isPresent() && !store.keepsTriggerDebounce()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0437 trigger '" + declared.name() + "' is declared with"
+                    + " debounce " + TriggerSpec.durationText(declared.debounce().get().window())
+                    + ", but scheduling store " + store.getClass().getName() + " keeps no pending debounced runs"
+                    + " (SchedulingStore.keepsTriggerDebounce is false, written before nvent 0.2): each of its fires"
+                    + " starts a run at once until the store keeps them (the memory or the JPA store)");
+        }
     }
 
     /**
@@ -641,8 +661,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 : kept.toBuilder().runTimeout(null).build();
         TriggerSpec overlapKept = store.keepsTriggerOverlap() ? timed
                 : timed.toBuilder().overlap(Overlap.ALLOW_ALL).build();
-        return store.keepsTriggerExclusions() || overlapKept.exclude().isEmpty() ? overlapKept
+        TriggerSpec excludeKept = store.keepsTriggerExclusions() || overlapKept.exclude().isEmpty() ? overlapKept
                 : overlapKept.toBuilder().exclude(List.of()).build();
+        return store.keepsTriggerDebounce() || excludeKept.debounce().isEmpty() ? excludeKept
+                : excludeKept.toBuilder().debounce((Debounce) null).build();
     }
 
     /**
@@ -1112,6 +1134,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private void forgetSaid(String name) {
         keyNotInPayloadSaid.removeIf(said -> said.name().equals(name));
+        debounceKeyNotInPayloadSaid.removeIf(said -> said.name().equals(name));
         unreadablePayloadSaid.removeIf(said -> said.name().equals(name));
         overlaps.forget(name);
         exclusions.forget(name);
@@ -1299,6 +1322,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
+        if (missed.isEmpty() && spec.debounce().isPresent() && store.keepsTriggerDebounce()) {
+            return fireDebounced(spec, spec.debounce().get(), payloadJson, keyed, byName, now);
+        }
         // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks. A
         // retry of a keyed fire gets the runs it started (and starts those it failed to), whatever is under way.
         if (missed.isEmpty() && TriggerOverlaps.decidesAtFire(spec) && !retried(spec, keyed, published)) {
@@ -1316,6 +1342,113 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         return startFlows(spec, payloadJson, keyed, byName, missed, published, now);
+    }
+
+    /**
+     * A fire of a debounced trigger ({@link Debounce}): for each of its flows, folded into the key's pending run if
+     * there is one, else opening one, started delayed by the debounce. The store's slot of the trigger, flow and key
+     * decides between instances: of fires opening it at once one opens it, the others fold into its run; a fire
+     * folded after the run took the slot's payload as it started finds no slot, and opens a new pending run. A slot
+     * whose run has ended (an operator canceled it) or was never created (its instance stopped in between) is closed
+     * and opened anew.
+     */
+    private Fire fireDebounced(TriggerSpec spec, Debounce debounce, String payloadJson, StartOptions keyed,
+                               boolean byName, Instant now) {
+        String key;
+        try {
+            key = TriggerDebounce.keyOf(spec, debounce, payloadJson);
+        } catch (InvalidPayloadException noKey) {
+            if (!byName && debounceKeyNotInPayloadSaid.add(spec)) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0435 " + noKey.getMessage() + " (said once per trigger"
+                        + " definition until the next start; the trigger's history records each such fire as failed)");
+            }
+            recordFireSafely(spec, now, List.of(), Optional.of(noKey.getMessage()), payloadJson);
+            return new Fire(List.of(), List.of(noKey), List.of(noKey.getMessage()));
+        }
+        List<StartedRun> runs = new ArrayList<>();
+        List<String> opened = new ArrayList<>();
+        List<String> folded = new ArrayList<>();
+        List<String> errors = new ArrayList<>();
+        List<RuntimeException> failures = new ArrayList<>();
+        for (String flow : spec.flows()) {
+            try {
+                engine.requireDebounceable(flow, payloadJson, spec.name());
+                String slot = TriggerDebounce.slot(spec.name(), flow, key);
+                StartedRun run = foldOrOpen(spec, debounce, flow, slot, key, payloadJson, keyed, now);
+                runs.add(run);
+                (run.created() ? opened : folded).add(run.runId());
+            } catch (RuntimeException e) {
+                errors.add(flow + ": " + e.getMessage());
+                failures.add(e);
+                // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
+                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException;
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
+                        + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
+            }
+        }
+        Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
+        try {
+            store.recordFire(spec.name(), now, opened.size(), error);
+            JsonText data = withPayload(JsonText.object(), payloadJson, error.isEmpty()).raw("runs", jsonArray(opened));
+            if (!folded.isEmpty()) {
+                // Counted as a fire, as any: the entry says which pending runs it went into instead of starting one.
+                data.raw("debounced", JsonText.object().str("key", key).raw("foldedInto", jsonArray(folded)).build());
+            }
+            error.ifPresent(e -> data.str("error", e));
+            history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + opened
+                    + " and folded into " + folded + " but its statistics or history entry could not be stored", e);
+        }
+        return new Fire(runs, failures, errors);
+    }
+
+    /** The fire folded into the slot's pending run ({@code created} false), or the pending run it opened. */
+    private StartedRun foldOrOpen(TriggerSpec spec, Debounce debounce, String flow, String slot, String key,
+                                  String payloadJson, StartOptions keyed, Instant now) {
+        for (int attempt = 1; ; attempt++) {
+            Optional<DebouncedFire> fold = store.foldDebounce(slot, payloadJson, now, debounce.window(), debounce.max());
+            if (fold.isPresent()) {
+                Optional<RunStatus> status = engine.runStatus(fold.get().runId());
+                boolean ended = status.filter(RunStatus::isTerminal).isPresent();
+                // A run not stored a debounce after its slot opened will not be: its instance stopped in between.
+                boolean neverCreated = status.isEmpty() && fold.get().firstFireAt().plus(debounce.window()).isBefore(now);
+                if (!ended && !neverCreated) {
+                    engine.foldDebounced(fold.get(), payloadJson, key);
+                    return new StartedRun(fold.get().runId(), false);
+                }
+                LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
+                        + fold.get().runId() + " of flow " + flow + " for debounce key '" + key + "' "
+                        + (ended ? "ended (" + status.get().wireName() + ")" : "never stored")
+                        + " before it started: the fire opens a new pending run");
+                store.takeDebounced(fold.get().runId());
+            }
+            String runId = java.util.UUID.randomUUID().toString();
+            if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
+                try {
+                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, debounce, key);
+                } catch (RuntimeException e) {
+                    store.takeDebounced(runId);   // no slot left naming a run that does not exist
+                    throw e;
+                }
+            }
+            if (attempt == 3) {
+                // Opened and closed by others three times while this fire looked: the store is too busy to tell.
+                throw new IllegalStateException("trigger '" + spec.name() + "' could neither fold its fire"
+                        + " into the pending run of debounce key '" + key + "' nor open one: other fires and starts"
+                        + " of the key changed it each time; fire again");
+            }
+        }
+    }
+
+    private void recordFireSafely(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
+                                  String payloadJson) {
+        try {
+            recordFire(spec, now, started, error, payloadJson, Optional.empty());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started no run ("
+                    + error.orElse("") + ") and its statistics or history entry could not be stored", e);
+        }
     }
 
     /** Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}). */
@@ -1633,6 +1766,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + spec.runTimeout().orElseThrow() + ", but " + runTimeoutNotKept.get() + ": its runs could not"
                     + " time out after it; give the trigger no run timeout, or use a store that keeps it (the memory"
                     + " or the JPA store)");
+        }
+        if (spec.debounce().isPresent() && !store.keepsTriggerDebounce()) {
+            // Stored, the trigger would come back without its debounce and start a run per fire.
+            throw new UnsupportedByAdapterException("NVENT-0436 trigger '" + spec.name() + "' has debounce "
+                    + TriggerSpec.durationText(spec.debounce().get().window()) + ", but scheduling store "
+                    + store.getClass().getName() + " keeps no pending debounced runs (SchedulingStore"
+                    + ".keepsTriggerDebounce is false, written before nvent 0.2): each fire would start a run; give"
+                    + " the trigger no debounce, or use a store that keeps it (the memory or the JPA store)");
         }
         if (spec.overlap() != Overlap.ALLOW_ALL && !store.keepsTriggerOverlap()) {
             // Stored, the trigger would come back without its policy and start its runs side by side.

@@ -8,6 +8,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -29,6 +30,7 @@ import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -67,6 +69,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
     /** The concurrency limit of each run holding a key, as its await for the key carried it. */
     private final Map<String, Integer> limitsOfHolders = new HashMap<>();
+    /** The pending runs of debounced triggers, by trigger, flow and key ({@link #openDebounce}). */
+    private final Map<String, DebounceSlot> debounceSlots = new HashMap<>();
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -233,6 +237,62 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public boolean keepsTriggerExclusions() {
         return true;
+    }
+
+    @Override
+    public boolean keepsTriggerDebounce() {
+        return true;
+    }
+
+    @Override
+    public synchronized boolean openDebounce(String slot, String runId, String payloadJson, Instant at,
+                                             Instant dueAt) {
+        return debounceSlots.putIfAbsent(slot, new DebounceSlot(runId, payloadJson, at, dueAt, 0)) == null;
+    }
+
+    @Override
+    public synchronized Optional<DebouncedFire> foldDebounce(String slot, String payloadJson, Instant now,
+                                                             Duration window, Optional<Duration> max) {
+        DebounceSlot open = debounceSlots.get(slot);
+        if (open == null) {
+            return Optional.empty();
+        }
+        Instant due = now.plus(window);
+        Optional<Instant> bound = max.map(open.firstAt()::plus);
+        if (bound.filter(due::isAfter).isPresent()) {
+            due = bound.get();
+        }
+        DebounceSlot folded = new DebounceSlot(open.runId(), payloadJson, open.firstAt(), due, open.folded() + 1);
+        debounceSlots.put(slot, folded);
+        return Optional.of(new DebouncedFire(folded.runId(), folded.firstAt(), folded.dueAt(), folded.folded()));
+    }
+
+    @Override
+    public synchronized Optional<String> takeDebounced(String runId) {
+        for (Iterator<DebounceSlot> slots = debounceSlots.values().iterator(); slots.hasNext(); ) {
+            DebounceSlot slot = slots.next();
+            if (slot.runId().equals(runId)) {
+                slots.remove();
+                return Optional.of(slot.payload());
+            }
+        }
+        return Optional.empty();
+    }
+
+    @Override
+    public synchronized boolean moveAwait(String awaitId, Instant resolveAt) {
+        AwaitRecord a = awaits.get(awaitId);
+        if (a == null || a.status() != AwaitStatus.WAITING) {
+            return false;
+        }
+        awaits.put(awaitId, new AwaitRecord(a.awaitId(), a.token(), a.runId(), a.flow(), a.step(), a.position(),
+                a.type(), a.status(), a.registeredAt(), Optional.of(resolveAt), a.timeoutAt(), a.timeoutAction(),
+                a.event(), a.filterValue(), a.held(), a.data(), a.closedAt(), a.concurrencyLimit()));
+        return true;
+    }
+
+    /** A debounced trigger's pending run of a key, and the latest payload folded into it. */
+    private record DebounceSlot(String runId, String payload, Instant firstAt, Instant dueAt, int folded) {
     }
 
     /**

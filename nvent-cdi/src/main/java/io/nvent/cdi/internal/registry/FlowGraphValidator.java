@@ -367,6 +367,46 @@ public final class FlowGraphValidator {
         checkRunTimeout(where, trigger, problems);
         TriggerRules.exclusionProblem(trigger.name(), trigger.type(), List.of(trigger.exclude()))
                 .ifPresent(problem -> problems.add(where + problem));
+        checkDebounce(where, trigger, problems);
+    }
+
+    /** A debounce as {@link TriggerSpec} checks it, each duration read as ISO-8601 text, quoted as written if it is none. */
+    private static void checkDebounce(String where, Trigger trigger, List<String> problems) {
+        if (trigger.debounce().isBlank()) {
+            if (!trigger.debounceKeyFrom().isEmpty() || !trigger.debounceMax().isBlank()) {
+                problems.add(where + "debounceKeyFrom and debounceMax go with a debounce; give the quiet"
+                        + " period too (debounce = \"PT30S\"), or leave them out");
+            }
+            return;
+        }
+        String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
+        Optional<Duration> window = debounceDuration(where, "debounce", trigger.debounce(), problems);
+        Optional<Duration> max = trigger.debounceMax().isBlank() ? Optional.empty()
+                : debounceDuration(where, "debounceMax", trigger.debounceMax(), problems);
+        if (window.isEmpty() || (!trigger.debounceMax().isBlank() && max.isEmpty())) {
+            return;
+        }
+        try {
+            TriggerSpec.checkDebounce(name, trigger.type(), window.get(),
+                    Optional.ofNullable(blankAsNone(trigger.debounceKeyFrom())), max);
+        } catch (IllegalArgumentException e) {
+            problems.add(where + e.getMessage());
+        }
+    }
+
+    private static Optional<Duration> debounceDuration(String where, String attribute, String text,
+                                                       List<String> problems) {
+        try {
+            return Optional.of(Duration.parse(text.trim()));
+        } catch (DateTimeParseException e) {
+            problems.add(where + attribute + " = \"" + text + "\" is no ISO-8601 duration; write it as"
+                    + " \"PT30S\", \"PT5M\" or \"P1D\"");
+            return Optional.empty();
+        }
+    }
+
+    private static String blankAsNone(String attribute) {
+        return attribute.isEmpty() ? null : attribute;
     }
 
     private static void checkRunTimeout(String where, Trigger trigger, List<String> problems) {
@@ -450,6 +490,9 @@ public final class FlowGraphValidator {
                         || !first.concurrencyKeyPrefix().equals(trigger.concurrencyKeyPrefix())
                         || first.concurrencyLimit() != trigger.concurrencyLimit() || first.overlap() != trigger.overlap()
                         || !List.of(first.exclude()).equals(List.of(trigger.exclude()))
+                        || !first.debounce().equals(trigger.debounce())
+                        || !first.debounceKeyFrom().equals(trigger.debounceKeyFrom())
+                        || !first.debounceMax().equals(trigger.debounceMax())
                         || !new HashSet<>(List.of(first.labels())).equals(new HashSet<>(List.of(trigger.labels())))
                         || !first.event().equals(trigger.event()) || !first.filter().equals(trigger.filter())
                         || !first.timezone().equals(trigger.timezone()))) {

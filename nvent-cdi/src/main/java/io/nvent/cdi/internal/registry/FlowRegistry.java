@@ -138,6 +138,13 @@ public final class FlowRegistry {
                 if (!t.runTimeout().isBlank()) {
                     spec.runTimeout(java.time.Duration.parse(t.runTimeout().trim()));
                 }
+                if (!t.debounce().isBlank()) {
+                    spec.debounce(java.time.Duration.parse(t.debounce().trim()))
+                            .debounceKeyFrom(blankAsNone(t.debounceKeyFrom()));
+                    if (!t.debounceMax().isBlank()) {
+                        spec.debounceMax(java.time.Duration.parse(t.debounceMax().trim()));
+                    }
+                }
                 triggers.put(t.name(), spec.build());
             }
         }

@@ -649,6 +649,36 @@ class FlowGraphValidatorTest {
                         + " webhook trigger; exclusions"));
     }
 
+    @FlowStep(flow = "synced", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "crm", type = TriggerType.EVENT, event = "customer.updated", debounce = "PT30S",
+            debounceKeyFrom = "/customerId", debounceMax = "PT5M")
+    @Trigger(name = "too-short", type = TriggerType.WEBHOOK, debounce = "PT0.5S")
+    @Trigger(name = "no-duration", type = TriggerType.WEBHOOK, debounce = "30s")
+    @Trigger(name = "bound-too-short", type = TriggerType.WEBHOOK, debounce = "PT1M", debounceMax = "PT30S")
+    @Trigger(name = "no-pointer", type = TriggerType.WEBHOOK, debounce = "PT1M", debounceKeyFrom = "customerId")
+    @Trigger(name = "ticking", type = TriggerType.SCHEDULE, every = "PT5M", debounce = "PT1M")
+    @Trigger(name = "no-window", type = TriggerType.MANUAL, debounceMax = "PT5M")
+    static class BadDebounces implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aBadDebounceFailsDeploymentNamingTheClassTheTriggerAndTheRule() {
+        assertThat(problemsOf(BadDebounces.class)).hasSize(6).allSatisfy(p -> assertThat(p).contains("NVENT-0101",
+                BadDebounces.class.getName())).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).contains("@Trigger 'too-short'", "NVENT-0239 the debounce of trigger 'too-short' is"
+                        + " PT0.5S; it must be a whole number of seconds, at least PT1S and at most P7D"),
+                p -> assertThat(p).contains("@Trigger 'no-duration'", "debounce = \"30s\" is no ISO-8601"),
+                p -> assertThat(p).contains("@Trigger 'bound-too-short'", "is PT30S, shorter than its debounce PT1M"),
+                p -> assertThat(p).contains("@Trigger 'no-pointer'", "NVENT-0249 the debounce key pointer"
+                        + " (debounceKeyFrom) of trigger 'no-pointer' is \"customerId\", no JSON Pointer"),
+                p -> assertThat(p).contains("@Trigger 'ticking'", "NVENT-0239 trigger 'ticking' is a schedule trigger"),
+                p -> assertThat(p).contains("@Trigger 'no-window'", "debounceKeyFrom and debounceMax go"
+                        + " with a debounce"));
+    }
+
     @FlowStep(flow = "labelled", name = "bill", role = StepRole.ENTRY)
     @Trigger(name = "spaced", type = TriggerType.MANUAL, labels = {"nightly", " vip"})
     @Trigger(name = "eleven", type = TriggerType.MANUAL, labels = {"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9",

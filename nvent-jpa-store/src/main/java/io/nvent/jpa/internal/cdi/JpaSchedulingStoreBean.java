@@ -414,6 +414,34 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsTriggerDebounce() {
+        return delegate().keepsTriggerDebounce();
+    }
+
+    @Override
+    public boolean openDebounce(String slot, String runId, String payloadJson, java.time.Instant at,
+                                java.time.Instant dueAt) {
+        return delegate().openDebounce(slot, runId, payloadJson, at, dueAt);
+    }
+
+    @Override
+    public java.util.Optional<io.nvent.spi.DebouncedFire> foldDebounce(String slot, String payloadJson,
+                                                                       java.time.Instant now, java.time.Duration window,
+                                                                       java.util.Optional<java.time.Duration> max) {
+        return delegate().foldDebounce(slot, payloadJson, now, window, max);
+    }
+
+    @Override
+    public java.util.Optional<String> takeDebounced(String runId) {
+        return delegate().takeDebounced(runId);
+    }
+
+    @Override
+    public boolean moveAwait(String awaitId, java.time.Instant resolveAt) {
+        return delegate().moveAwait(awaitId, resolveAt);
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

@@ -67,7 +67,7 @@ public class TriggersResource {
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
             "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap",
-            "exclude");
+            "exclude", "debounce", "debounceKeyFrom", "debounceMax");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -124,7 +124,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...],"runTimeout","overlap","exclude":[...]}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout","overlap","exclude":[...],"debounce","debounceKeyFrom","debounceMax"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -278,12 +278,17 @@ public class TriggersResource {
         String payload = JsonInput.webhookBody(body);
         StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey), labels);
         List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
-        return fired(name, runs, Response.ok());
+        return fired(name, runs, options, Response.ok());
     }
 
-    /** A fire's answer: the runs, and whether an earlier request with the same key started them all. */
-    private static Response fired(String name, List<StartedRun> runs, Response.ResponseBuilder firstTime) {
-        boolean replayed = !runs.isEmpty() && runs.stream().noneMatch(StartedRun::created);
+    /**
+     * A fire's answer: the runs, and whether an earlier request with the same key started them all. A fire without a
+     * key whose runs it did not create was folded into a debounced trigger's pending runs: no replay.
+     */
+    private static Response fired(String name, List<StartedRun> runs, StartOptions options,
+                                  Response.ResponseBuilder firstTime) {
+        boolean replayed = options.idempotencyKey().isPresent() && !runs.isEmpty()
+                && runs.stream().noneMatch(StartedRun::created);
         String body = runs(name, runs.stream().map(StartedRun::runId).toList());
         return (replayed ? Response.ok().header(StartRequests.REPLAYED, "true") : firstTime).entity(body).build();
     }
@@ -425,7 +430,7 @@ public class TriggersResource {
         HeaderGuard.requireNoSetAsideContentType(headers);
         String payload = JsonInput.webhookBody(new String(body, StandardCharsets.UTF_8));
         return fired(name, UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options)),
-                Response.accepted());
+                options, Response.accepted());
     }
 
     /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
@@ -505,6 +510,7 @@ public class TriggersResource {
         // forms is a 400 naming it and the forms (NVENT-0236); a calendar no bean names, one naming the known ones.
         spec.exclude(body.has("exclude") ? body.strings("exclude", "exclusion rules").orElse(List.of())
                 : old.map(TriggerSpec::exclude).orElse(List.of()));
+        debounce(body, name, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -591,6 +597,40 @@ public class TriggersResource {
         }
     }
 
+    /**
+     * The debounce a body gives, each field refused naming it (400, {@code NVENT-0733}): given replaces, null removes
+     * it ({@code "debounce":null} removes the pointer and the bound too), none keeps the old one.
+     */
+    private static void debounce(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+                                 TriggerSpec.Builder spec) {
+        Optional<io.nvent.Debounce> kept = old.flatMap(TriggerSpec::debounce);
+        Optional<Duration> window = body.has("debounce")
+                ? body.string("debounce").map(value -> parsedDuration("debounce", value, "\"PT30S\" or \"PT5M\""))
+                : kept.map(io.nvent.Debounce::window);
+        boolean removed = body.has("debounce") && window.isEmpty();
+        Optional<String> keyFrom = body.has("debounceKeyFrom") ? body.string("debounceKeyFrom")
+                : removed ? Optional.empty() : kept.flatMap(io.nvent.Debounce::keyFrom);
+        Optional<Duration> max = body.has("debounceMax")
+                ? body.string("debounceMax").map(value -> parsedDuration("debounceMax", value, "\"PT5M\" or \"PT1H\""))
+                : removed ? Optional.empty() : kept.flatMap(io.nvent.Debounce::max);
+        if (window.isEmpty()) {
+            if (keyFrom.isPresent() || max.isPresent()) {
+                throw new IllegalArgumentException("NVENT-0733 \"" + (keyFrom.isPresent() ? "debounceKeyFrom"
+                        : "debounceMax") + "\" goes with a \"debounce\" (the quiet period, such as \"PT30S\"), which"
+                        + " the trigger has not");
+            }
+            return;
+        }
+        try {
+            TriggerSpec.checkDebounce(name, type, window.get(), keyFrom, max);
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().contains("(debounceMax)") ? "debounceMax"
+                    : e.getMessage().contains("(debounceKeyFrom)") ? "debounceKeyFrom" : "debounce";
+            throw new IllegalArgumentException("NVENT-0733 \"" + field + "\" is refused: " + e.getMessage(), e);
+        }
+        spec.debounce(window.get()).debounceKeyFrom(keyFrom.orElse(null)).debounceMax(max.orElse(null));
+    }
+
     /** An overlap policy by its wire name or constant's name, refused naming the field and what it may be. */
     private static Overlap overlap(String value) {
         return Overlap.ofWireName(value).orElseThrow(() -> new IllegalArgumentException("NVENT-0715 \"overlap\" must be"
@@ -666,6 +706,11 @@ public class TriggersResource {
         if (spec.type() == TriggerType.SCHEDULE) {
             body.add("exclude", Json.createArrayBuilder(spec.exclude()));
         }
+        spec.debounce().ifPresent(debounce -> {
+            body.add("debounce", TriggerSpec.durationText(debounce.window()));
+            debounce.keyFrom().ifPresent(pointer -> body.add("debounceKeyFrom", pointer));
+            debounce.max().ifPresent(max -> body.add("debounceMax", TriggerSpec.durationText(max)));
+        });
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {
             // Always given for a schedule, "inherit" and null included: a client sees what it can change.

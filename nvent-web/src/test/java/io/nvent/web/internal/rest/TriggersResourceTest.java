@@ -100,7 +100,7 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
                         + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, "
-                        + "runTimeout, overlap, exclude");
+                        + "runTimeout, overlap, exclude, debounce, debounceKeyFrom, debounceMax");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -437,6 +437,48 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aDebounceIsSetShownKeptAndRemovedByNull() {
+        resource.update("qa-man", "{\"debounce\":\"PT30S\",\"debounceKeyFrom\":\"/customerId\",\"debounceMax\":\"PT5M\"}",
+                null);
+
+        assertThat(stored.spec("qa-man").debounce()).contains(new io.nvent.Debounce(Duration.ofSeconds(30),
+                java.util.Optional.of("/customerId"), java.util.Optional.of(Duration.ofMinutes(5))));
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).containsEntry("debounce",
+                jakarta.json.Json.createValue("PT30S")).containsEntry("debounceKeyFrom",
+                jakarta.json.Json.createValue("/customerId")).containsEntry("debounceMax", jakarta.json.Json.createValue("PT5M"));
+        resource.update("qa-man", "{\"description\":\"by hand\"}", null);
+        assertThat(stored.spec("qa-man").debounce()).as("kept").isPresent();
+
+        resource.update("qa-man", "{\"debounce\":null}", null);
+        assertThat(stored.spec("qa-man").debounce()).as("the pointer and the bound go with it").isEmpty();
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("debounce");
+    }
+
+    @Test
+    void aBadDebounceIsRefusedNamingTheFieldAndTheTriggerKeepsItsOwn() {
+        resource.update("qa-man", "{\"debounce\":\"PT30S\"}", null);
+
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"debounce\":\"PT0.5S\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0733 \"debounce\" is refused: NVENT-0239 the debounce of trigger 'qa-man' is PT0.5S;"
+                        + " it must be a whole number of seconds, at least PT1S and at most P7D");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"debounceMax\":\"PT10S\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0733 \"debounceMax\" is refused: NVENT-0239 the debounce bound"
+                        + " (debounceMax) of trigger 'qa-man' is PT10S, shorter than its debounce PT30S");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"debounceKeyFrom\":\"customerId\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0733 \"debounceKeyFrom\" is refused: NVENT-0249 the debounce key pointer");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"debounce\":\"PT30S\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0239 trigger 'nightly' is a schedule trigger");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"debounce\":\"soon\"}", null))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"debounce\" must be an ISO-8601"
+                        + " duration");
+        assertThat(stored.spec("qa-man").debounce()).as("kept").contains(io.nvent.Debounce.of(Duration.ofSeconds(30)));
+    }
+
+    @Test
     void aRunTimeoutIsSetShownAsWrittenKeptAndRemovedByNull() {
         resource.update("qa-man", "{\"runTimeout\":\"PT48H\"}", null);
 
@@ -700,6 +742,20 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aWebhookCallFoldedIntoADebouncedTriggersPendingRunIsAcceptedWithThatRunAndIsNoReplay() {
+        stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order"))
+                .debounce(Duration.ofSeconds(30)).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
+        webhook("{\"v\":1}", null);
+
+        jakarta.ws.rs.core.Response folded = webhook("{\"v\":2}", null);
+
+        assertThat(folded.getStatus()).isEqualTo(202);
+        assertThat(folded.getHeaderString(StartRequests.REPLAYED)).isNull();
+        assertThat(folded.getEntity().toString()).contains("\"runs\":[\"r-1\"]");
+    }
+
+    @Test
     void anIdempotencyKeyGivenTwiceToAWebhookIsRefusedOnlyOnceTheCallerIsKnown() {
         openWebhook();
         stored.put(TriggerSpec.newBuilder("keyed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
@@ -804,6 +860,9 @@ class TriggersResourceTest {
             }
             fired.add(jsonPayload);
             fireOptions.add(options);
+            if (spec(name).debounce().isPresent() && fired.size() > 1) {
+                return List.of(new io.nvent.StartedRun("r-1", false));   // folded into the first fire's pending run
+            }
             return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }
 

@@ -1,0 +1,50 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.ConcurrencyKeyNotInPayloadException;
+import io.nvent.Debounce;
+import io.nvent.InvalidPayloadException;
+import io.nvent.Overlap;
+import io.nvent.TriggerSpec;
+
+/**
+ * The key a debounced trigger's fire folds by ({@link Debounce#keyFrom()}) and the slot of its pending run of a flow
+ * in the store ({@link io.nvent.spi.SchedulingStore#openDebounce}). The key is read from the payload as a concurrency
+ * key is ({@link TriggerConcurrencyKey}): a string as it is, a number in its shortest form, a boolean as its word.
+ */
+final class TriggerDebounce {
+
+    /** The key of a trigger debounced without a pointer: one pending run for all its fires. */
+    static final String WHOLE_TRIGGER = "*";
+
+    private TriggerDebounce() {
+    }
+
+    /**
+     * The key a fire with this payload folds by.
+     *
+     * @throws InvalidPayloadException ({@code NVENT-0429}) if the payload holds no key where the debounce points,
+     *     said as a missing concurrency key is
+     */
+    static String keyOf(TriggerSpec trigger, Debounce debounce, String payloadJson) {
+        if (debounce.keyFrom().isEmpty()) {
+            return WHOLE_TRIGGER;
+        }
+        String pointer = debounce.keyFrom().get();
+        // The concurrency key's reading, on a spec that reads nothing else: the same values give the same keys.
+        TriggerSpec reader = TriggerSpec.newBuilder(trigger.name(), trigger.type()).flows(trigger.flows())
+                .event(trigger.event().orElse(null)).concurrencyKeyFrom(pointer).overlap(Overlap.ALLOW_ALL).build();
+        try {
+            return TriggerConcurrencyKey.of(reader, payloadJson).orElseThrow();
+        } catch (ConcurrencyKeyNotInPayloadException noKey) {
+            throw new InvalidPayloadException("NVENT-0429 trigger '" + trigger.name() + "' debounces its fires by the"
+                    + " value at " + pointer + " of each fire's payload (debounceKeyFrom), which holds " + noKey.found()
+                    + " there; nothing was started or folded: the payload must hold a string, number or boolean at "
+                    + pointer);
+        }
+    }
+
+    /** The slot of the trigger's pending run of the flow for the key: apart for each, with no character they hold. */
+    static String slot(String trigger, String flow, String key) {
+        return trigger + '\u0000' + flow + '\u0000' + key;
+    }
+}

@@ -1,0 +1,244 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A debounced trigger: a burst of fires of one key starts one run, delayed until the key has been quiet for the
+ * debounce, with the latest payload.
+ */
+class DebouncedTriggersTest {
+
+    /** The inputs the CRM sync ran with, in order. */
+    static final List<Map<String, Object>> SYNCED = new CopyOnWriteArrayList<>();
+
+    @FlowStep(flow = "crm-sync", name = "sync", role = StepRole.ENTRY)
+    public static class Sync implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            SYNCED.add(input);
+            return "synced " + input.get("customerId");
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        SYNCED.clear();
+    }
+
+    private static void createDebounced(EngineHarness h, Duration debounce, Duration max) {
+        h.triggers.create(TriggerSpec.newBuilder("crm", TriggerType.EVENT).event("customer.updated").flow("crm-sync")
+                .debounce(debounce).debounceKeyFrom("/customerId").debounceMax(max).build());
+    }
+
+    private static List<RunInfo> runs(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("crm-sync"), Optional.empty(), 0, 100));
+    }
+
+    private static void edit(EngineHarness h, String customer, int version) {
+        h.engine.publishEvent("customer.updated", Map.of("customerId", customer, "version", version));
+    }
+
+    @Test
+    void threeEventsWithinTheDebounceStartOneRunWithTheLastPayloadOnceTheKeyHasBeenQuiet() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+
+            edit(h, "c-1", 1);
+            h.clock.advance(Duration.ofSeconds(20));
+            edit(h, "c-1", 2);
+            h.clock.advance(Duration.ofSeconds(20));
+            edit(h, "c-1", 3);
+
+            assertThat(runs(h)).as("one pending run for the burst").singleElement()
+                    .satisfies(run -> assertThat(run.status()).isEqualTo(RunStatus.AWAITING));
+            String runId = runs(h).get(0).runId();
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("30 s after the last fire").contains(h.clock.instant().plus(Duration.ofSeconds(30))));
+            assertThat(h.eventsOf(runId, EventType.RUN_DEBOUNCED)).hasSize(2).last()
+                    .satisfies(e -> assertThat(e.data()).contains("\"folded\":2", "\"version\":3"));
+
+            h.clock.advance(Duration.ofSeconds(29));
+            h.sweep();
+            assertThat(SYNCED).as("the key has not been quiet long enough").isEmpty();
+
+            h.clock.advance(Duration.ofSeconds(1));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(SYNCED).singleElement().satisfies(input -> assertThat(input.get("version")).hasToString("3"));
+            assertThat(h.triggers.trigger("crm").orElseThrow().fires()).as("every fire counts").isEqualTo(3);
+            assertThat(h.triggers.history("crm", 10).stream().filter(e -> e.data().contains("\"foldedInto\""))
+                    .map(TriggerEvent::data)).hasSize(2).allSatisfy(data -> assertThat(data).contains(runId));
+        }
+    }
+
+    @Test
+    void theDebounceMaxStartsTheRunThoughTheFiresGoOn() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), Duration.ofSeconds(60));
+
+            edit(h, "c-1", 1);
+            h.clock.advance(Duration.ofSeconds(20));
+            edit(h, "c-1", 2);
+            h.clock.advance(Duration.ofSeconds(20));
+            edit(h, "c-1", 3);
+            h.clock.advance(Duration.ofSeconds(15));
+            edit(h, "c-1", 4);
+            // Fires at 0, 20, 40 and 55 s: the last would put the start off to 85 s, the bound says 60 s.
+            String runId = runs(h).get(0).runId();
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).contains(h.clock.instant().plus(Duration.ofSeconds(5)));
+                assertThat(wait.detail()).isEqualTo("before it runs, it is debounced until "
+                        + h.clock.instant().plus(Duration.ofSeconds(5)) + " (at most until "
+                        + h.clock.instant().plus(Duration.ofSeconds(5)) + "), folding the fires of trigger 'crm' of"
+                        + " key 'c-1' into it: each one puts its start off and gives it its payload");
+            });
+
+            h.clock.advance(Duration.ofSeconds(5));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(runs(h)).hasSize(1);
+            assertThat(SYNCED).singleElement().satisfies(input -> assertThat(input.get("version")).hasToString("4"));
+        }
+    }
+
+    @Test
+    void differentKeysGetRunsOfTheirOwn() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+
+            edit(h, "c-1", 1);
+            edit(h, "c-2", 1);
+            edit(h, "c-1", 2);
+
+            assertThat(runs(h)).hasSize(2);
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            runs(h).forEach(run -> h.awaitStatus(run.runId(), RunStatus.COMPLETED));
+            assertThat(SYNCED).extracting(input -> input.get("customerId") + "@" + input.get("version"))
+                    .containsExactlyInAnyOrder("c-1@2", "c-2@1");
+        }
+    }
+
+    @Test
+    void aFireAfterThePendingRunStartedOpensANewPendingRun() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            List<StartedRun> first = h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":1}",
+                    io.nvent.StartOptions.DEFAULTS);
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(first.get(0).runId(), RunStatus.COMPLETED);
+
+            List<StartedRun> second = h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.DEFAULTS);
+            List<StartedRun> folded = h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":3}",
+                    io.nvent.StartOptions.DEFAULTS);
+
+            assertThat(second).singleElement().satisfies(run -> {
+                assertThat(run.created()).isTrue();
+                assertThat(run.runId()).isNotEqualTo(first.get(0).runId());
+            });
+            assertThat(folded).as("the caller is answered with the pending run").singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(second.get(0).runId(), false)));
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(second.get(0).runId(), RunStatus.COMPLETED);
+            assertThat(SYNCED).extracting(input -> String.valueOf(input.get("version"))).containsExactly("1", "3");
+        }
+    }
+
+    @Test
+    void aPendingRunCanceledByAnOperatorLetsTheNextFireOpenANewOne() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String canceled = runs(h).get(0).runId();
+            h.engine.cancel(canceled);
+
+            edit(h, "c-1", 2);
+
+            assertThat(runs(h)).hasSize(2).filteredOn(run -> run.status() == RunStatus.AWAITING).singleElement()
+                    .satisfies(run -> assertThat(run.runId()).isNotEqualTo(canceled));
+        }
+    }
+
+    @Test
+    void aFireByNameWithoutTheKeyIsRefusedAndStartsNothing() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+
+            assertThatThrownBy(() -> h.triggers.fire("crm", "{\"name\":\"Ada\"}", io.nvent.StartOptions.DEFAULTS))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("NVENT-0429 trigger 'crm' debounces its fires by the value at /customerId of"
+                            + " each fire's payload (debounceKeyFrom), which holds nothing there");
+            assertThat(runs(h)).isEmpty();
+        }
+    }
+
+    @Test
+    void twoEnginesOnOneStoreFoldConcurrentFiresOfAKeyIntoOneRun() throws Exception {
+        MemoryFlowStore store = new MemoryFlowStore();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Sync());
+             EngineHarness b = new EngineHarness(store, scheduling, "b", new Sync())) {
+            createDebounced(a, Duration.ofSeconds(30), null);
+            b.triggers.refresh();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                for (int round = 0; round < 20; round++) {
+                    String customer = "c-" + round;
+                    CyclicBarrier together = new CyclicBarrier(8);
+                    List<Callable<List<StartedRun>>> fires = new ArrayList<>();
+                    for (int i = 0; i < 8; i++) {
+                        EngineHarness h = i % 2 == 0 ? a : b;
+                        int version = i;
+                        fires.add(() -> {
+                            together.await();
+                            return h.triggers.fire("crm", "{\"customerId\":\"" + customer + "\",\"version\":" + version
+                                    + "}", io.nvent.StartOptions.DEFAULTS);
+                        });
+                    }
+                    Set<String> answered = new java.util.HashSet<>();
+                    for (Future<List<StartedRun>> fire : pool.invokeAll(fires)) {
+                        fire.get().forEach(run -> answered.add(run.runId()));
+                    }
+                    assertThat(answered).as("every fire of %s answered with the one pending run", customer).hasSize(1);
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(runs(a)).as("one pending run per key").hasSize(20);
+        }
+    }
+}
