@@ -1105,7 +1105,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         List<EventDraft> events = new ArrayList<>();
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (next.status() != RunStatus.RUNNING && next.status() != RunStatus.COMPENSATING) {
+        if (next.status() != statusRunning(run, step)) {
             next = next.withStatus(statusRunning(run, step), startedAt);
         }
         events.add(startedEvent(step, job, startedAt));
@@ -1113,12 +1113,14 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     /**
-     * The status of a run whose step starts, from any other it may be in (awaiting, stalled): compensating when the
-     * step is a compensation (it runs in no other), else running.
+     * The status of a run whose step starts, from any other it may be in (awaiting, stalled, or running for a
+     * compensation an operator retried that waited for its concurrency key): compensating when the step is a
+     * compensation (it runs in no other), or the run is compensating already; else running.
      */
     private RunStatus statusRunning(RunRecord run, String step) {
-        boolean compensation = registry.flow(run.flow()).flatMap(flow -> flow.step(step))
-                .filter(definition -> definition.role() == StepRole.COMPENSATION).isPresent();
+        boolean compensation = run.status() == RunStatus.COMPENSATING || registry.flow(run.flow())
+                .flatMap(flow -> flow.step(step)).filter(definition -> definition.role() == StepRole.COMPENSATION)
+                .isPresent();
         return compensation ? RunStatus.COMPENSATING : RunStatus.RUNNING;
     }
 
@@ -1133,8 +1135,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return Optional.empty();
         }
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING
-                && next.status() != RunStatus.COMPENSATING) {
+        if (!run.status().isTerminal() && next.status() != statusRunning(run, step)) {
             next = next.withStatus(statusRunning(run, step), startedAt);
         }
         return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));

@@ -7,6 +7,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
@@ -202,6 +203,26 @@ class CompensationTest {
             assertThat(run.error()).hasValue("flight canceled");
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
                     .contains("\"compensated\":[\"pay\",\"book\"]");
+        }
+    }
+
+    @Test
+    void anOperatorsRetryOfAFailedCompensationOfARunWithAConcurrencyKeyGoesOnUndoingOnceItHasTheKeyAgain() {
+        UNDONE.clear();
+        Repay repay = new Repay();
+        try (EngineHarness h = new EngineHarness(new Book(), new Pay(), new Fly(), repay, new Unbook())) {
+            String runId = h.engine.start("trip", null, StartOptions.newBuilder().concurrencyKey("trip-7").build())
+                    .runId();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            repay.bankRefuses.set(false);
+
+            h.engine.retryStep(runId, "repay");   // waits for its concurrency key again, then undoes the rest
+            h.sweep();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("repay payment-9", "unbook hotel-3");
+            assertThat(run.error()).hasValue("flight canceled");
         }
     }
 
