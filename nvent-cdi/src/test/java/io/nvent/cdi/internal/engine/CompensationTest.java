@@ -328,6 +328,33 @@ class CompensationTest {
         }
     }
 
+    @FlowStep(flow = "probe", name = "look", role = StepRole.ENTRY)
+    static class Look implements Step<String, String> {
+        @Override
+        public String execute(String leaseRun, StepContext ctx) {
+            return ctx.isRunning("lease") + " " + ctx.isRunning("lease", leaseRun) + " "
+                    + ctx.runningFlows("lease").stream().map(RunInfo::runId).toList().contains(leaseRun);
+        }
+    }
+
+    @Test
+    void aCompensatingRunCountsAsUnderWayForAStepThatAsksWhetherItsFlowIsRunning() throws InterruptedException {
+        UNDONE.clear();
+        GiveBack giveBack = new GiveBack();
+        try (EngineHarness h = new EngineHarness(new Rent(), new Insure(), giveBack, new Look())) {
+            String leaseRun = h.engine.start("lease", null);
+            assertThat(giveBack.running.await(10, TimeUnit.SECONDS)).isTrue();
+
+            String probe = h.engine.start("probe", leaseRun);
+
+            h.awaitStatus(probe, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(probe, EventType.STEP_COMPLETED).get(0).data())
+                    .contains("\"result\":\"true true true\"");
+            giveBack.release.countDown();
+            h.awaitStatus(leaseRun, RunStatus.FAILED);
+        }
+    }
+
     @Test
     void aRunRetriedAfterItWasCompensatedAndFailingAgainUndoesNothingTwice() {
         UNDONE.clear();
