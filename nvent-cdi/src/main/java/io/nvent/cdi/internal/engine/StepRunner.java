@@ -2006,8 +2006,9 @@ final class StepRunner implements LostStepRecovery.Engine {
      * What a final failure needs to know of the run's compensation, read before its write: the flow, the steps
      * completed newest first (read only for a flow with compensations) and the compensation under way, if any.
      */
-    private record Saga(Optional<FlowDefinition> flow, List<String> completed, Optional<Compensations.Plan> plan) {
-        static final Saga NONE = new Saga(Optional.empty(), List.of(), Optional.empty());
+    private record Saga(Optional<FlowDefinition> flow, Compensations.Completed completed,
+                        Optional<Compensations.Plan> plan) {
+        static final Saga NONE = new Saga(Optional.empty(), Compensations.Completed.NONE, Optional.empty());
 
         /** The compensation {@code step} makes in {@code run}, if it runs as one now. */
         Optional<Compensations.Undo> undoing(RunRecord run, String step) {
@@ -2023,7 +2024,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         boolean isCompensation = flow.get().step(ref.step()).map(s -> s.role() == StepRole.COMPENSATION)
                 .orElse(false);
-        return new Saga(flow, isCompensation ? List.of() : compensations.completedNewestFirst(ref.runId()),
+        return new Saga(flow, isCompensation ? Compensations.Completed.NONE
+                : compensations.completedNewestFirst(ref.runId()),
                 isCompensation ? compensations.planOf(ref.runId()) : Optional.empty());
     }
 
