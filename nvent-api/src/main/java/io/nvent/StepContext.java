@@ -258,7 +258,7 @@ public interface StepContext {
     }
 
     /**
-     * Whether the given run of the given flow is running or awaiting.
+     * Whether the given run of the given flow is running, awaiting or (since 0.2) compensating.
      *
      * @param flow flow name
      * @param runId the run
@@ -267,8 +267,8 @@ public interface StepContext {
     boolean isRunning(String flow, String runId);
 
     /**
-     * Whether any run of the given flow other than the current one is running or awaiting, e.g. to
-     * skip an import while another is still under way.
+     * Whether any run of the given flow other than the current one is running, awaiting or (since 0.2)
+     * compensating, e.g. to skip an import while another is still under way.
      *
      * @param flow flow name
      * @return {@code true} if {@link #runningFlows} is not empty
@@ -278,8 +278,8 @@ public interface StepContext {
     }
 
     /**
-     * Runs of the given flow that are running or awaiting, the current run excluded: all of them,
-     * read from the store page by page (a run that changes status meanwhile may be missed or
+     * Runs of the given flow that are running, awaiting or (since 0.2) compensating, the current run excluded:
+     * all of them, read from the store page by page (a run that changes status meanwhile may be missed or
      * included). For a mere "is another one active?" prefer {@link #isRunning(String)}, which reads
      * at most a few runs.
      *

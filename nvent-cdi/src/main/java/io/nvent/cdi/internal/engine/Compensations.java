@@ -36,6 +36,11 @@ final class Compensations {
     /** The field of a compensation step's entries that names the step it undoes. */
     static final String COMPENSATES = "compensates";
 
+    /** The steps of a run that completed, newest first, and those a compensation undid since they completed. */
+    record Completed(List<String> newestFirst, Set<String> undone) {
+        static final Completed NONE = new Completed(List.of(), Set.of());
+    }
+
     /** One step to undo and the step that undoes it. */
     record Undo(String step, String by) {
     }
@@ -81,7 +86,7 @@ final class Compensations {
      * compensation undid since (a run whose failed step an operator retried after it was compensated, and that
      * fails again, undoes nothing twice).
      */
-    List<String> completedNewestFirst(String runId) {
+    Completed completedNewestFirst(String runId) {
         Set<String> steps = new LinkedHashSet<>();
         Set<String> undone = new HashSet<>();
         for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
@@ -95,13 +100,25 @@ final class Compensations {
             }
             entry.step().filter(step -> !undone.contains(step)).ifPresent(steps::add);
         }
-        return List.copyOf(steps);
+        return new Completed(List.copyOf(steps), Set.copyOf(undone));
     }
 
-    /** What a final failure of a step undoes: the completed steps that name a compensation, newest first. */
-    static List<Undo> toUndo(FlowDefinition flow, RunRecord run, List<String> completedNewestFirst) {
+    /**
+     * What a final failure of a step undoes: the completed steps that name a compensation, newest first. The history
+     * was read before the failure's write: a step the run shows completed that it does not list completed since (a
+     * branch beside the failed step), and is newest, unless a compensation undid it.
+     */
+    static List<Undo> toUndo(FlowDefinition flow, RunRecord run, Completed completed) {
         List<Undo> undo = new ArrayList<>();
-        for (String step : completedNewestFirst) {
+        List<String> steps = new ArrayList<>();
+        run.steps().forEach((step, status) -> {
+            if (status == StepStatus.COMPLETED && !completed.newestFirst().contains(step)
+                    && !completed.undone().contains(step)) {
+                steps.add(step);
+            }
+        });
+        steps.addAll(completed.newestFirst());
+        for (String step : steps) {
             Optional<String> by = flow.step(step).flatMap(StepDefinition::compensation);
             if (by.isPresent() && run.steps().get(step) == StepStatus.COMPLETED) {
                 undo.add(new Undo(step, by.get()));

@@ -36,7 +36,6 @@ import java.util.function.Supplier;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.BooleanSupplier;
-import java.util.stream.Stream;
 
 /**
  * The context of one step attempt. Emissions are buffered and applied with the step's completion,
@@ -45,6 +44,10 @@ import java.util.stream.Stream;
  * the store ({@link Fence#write}).
  */
 final class DefaultStepContext implements StepContext {
+
+    /** The runs {@link #isRunning} counts: running, awaiting, and compensating (undoing their steps, since 0.2). */
+    private static final List<RunStatus> UNDER_WAY = List.of(RunStatus.RUNNING, RunStatus.AWAITING,
+            RunStatus.COMPENSATING);
 
     /** Runs read per page by {@link #runningFlows}: the most a {@link RunQuery} returns. */
     private static final int RUNS_PAGE = 1000;
@@ -358,7 +361,7 @@ final class DefaultStepContext implements StepContext {
     public boolean isRunning(String otherFlow, String otherRunId) {
         return store.findRun(otherRunId)
                 .filter(r -> r.flow().equals(otherFlow))
-                .map(r -> r.status().isActive())
+                .map(r -> UNDER_WAY.contains(r.status()))
                 .orElse(false);
     }
 
@@ -366,7 +369,7 @@ final class DefaultStepContext implements StepContext {
     public boolean isRunning(String otherFlow) {
         // Two of each status are enough to find one that is not the current run.
         RunQuery query = RunQuery.ofFlow(otherFlow).page(0, 2);
-        return Stream.of(RunStatus.RUNNING, RunStatus.AWAITING)
+        return UNDER_WAY.stream()
                 .anyMatch(status -> engine.runs(query.withStatus(status)).stream()
                         .anyMatch(r -> !r.runId().equals(runId)));
     }
@@ -375,7 +378,7 @@ final class DefaultStepContext implements StepContext {
     public List<RunInfo> runningFlows(String otherFlow) {
         // All of them, page by page; a run listed twice (the pages moved under a new run) counts once.
         Map<String, RunInfo> found = new LinkedHashMap<>();
-        for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING)) {
+        for (RunStatus status : UNDER_WAY) {
             RunQuery query = RunQuery.ofFlow(otherFlow).withStatus(status);
             List<RunInfo> page;
             int offset = 0;

@@ -1106,7 +1106,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         List<EventDraft> events = new ArrayList<>();
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (next.status() != RunStatus.RUNNING && next.status() != RunStatus.COMPENSATING) {
+        if (next.status() != statusRunning(run, step)) {
             next = next.withStatus(statusRunning(run, step), startedAt);
         }
         events.add(startedEvent(step, job, startedAt));
@@ -1114,12 +1114,14 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     /**
-     * The status of a run whose step starts, from any other it may be in (awaiting, stalled): compensating when the
-     * step is a compensation (it runs in no other), else running.
+     * The status of a run whose step starts, from any other it may be in (awaiting, stalled, or running for a
+     * compensation an operator retried that waited for its concurrency key): compensating when the step is a
+     * compensation (it runs in no other), or the run is compensating already; else running.
      */
     private RunStatus statusRunning(RunRecord run, String step) {
-        boolean compensation = registry.flow(run.flow()).flatMap(flow -> flow.step(step))
-                .filter(definition -> definition.role() == StepRole.COMPENSATION).isPresent();
+        boolean compensation = run.status() == RunStatus.COMPENSATING || registry.flow(run.flow())
+                .flatMap(flow -> flow.step(step)).filter(definition -> definition.role() == StepRole.COMPENSATION)
+                .isPresent();
         return compensation ? RunStatus.COMPENSATING : RunStatus.RUNNING;
     }
 
@@ -1134,8 +1136,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return Optional.empty();
         }
         RunRecord next = run.withStep(step, StepStatus.RUNNING);
-        if (!run.status().isTerminal() && next.status() != RunStatus.RUNNING
-                && next.status() != RunStatus.COMPENSATING) {
+        if (!run.status().isTerminal() && next.status() != statusRunning(run, step)) {
             next = next.withStatus(statusRunning(run, step), startedAt);
         }
         return Optional.of(new RunChange(next, List.of(startedEvent(step, job, startedAt))));
@@ -2025,8 +2026,9 @@ final class StepRunner implements LostStepRecovery.Engine {
      * What a final failure needs to know of the run's compensation, read before its write: the flow, the steps
      * completed newest first (read only for a flow with compensations) and the compensation under way, if any.
      */
-    private record Saga(Optional<FlowDefinition> flow, List<String> completed, Optional<Compensations.Plan> plan) {
-        static final Saga NONE = new Saga(Optional.empty(), List.of(), Optional.empty());
+    private record Saga(Optional<FlowDefinition> flow, Compensations.Completed completed,
+                        Optional<Compensations.Plan> plan) {
+        static final Saga NONE = new Saga(Optional.empty(), Compensations.Completed.NONE, Optional.empty());
 
         /** The compensation {@code step} makes in {@code run}, if it runs as one now. */
         Optional<Compensations.Undo> undoing(RunRecord run, String step) {
@@ -2042,7 +2044,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         boolean isCompensation = flow.get().step(ref.step()).map(s -> s.role() == StepRole.COMPENSATION)
                 .orElse(false);
-        return new Saga(flow, isCompensation ? List.of() : compensations.completedNewestFirst(ref.runId()),
+        return new Saga(flow, isCompensation ? Compensations.Completed.NONE
+                : compensations.completedNewestFirst(ref.runId()),
                 isCompensation ? compensations.planOf(ref.runId()) : Optional.empty());
     }
 

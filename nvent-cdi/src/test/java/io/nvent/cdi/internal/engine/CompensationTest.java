@@ -1,16 +1,20 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.Compensating;
+import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -205,6 +209,97 @@ class CompensationTest {
         }
     }
 
+    @Test
+    void anOperatorsRetryOfAFailedCompensationOfARunWithAConcurrencyKeyGoesOnUndoingOnceItHasTheKeyAgain() {
+        UNDONE.clear();
+        Repay repay = new Repay();
+        try (EngineHarness h = new EngineHarness(new Book(), new Pay(), new Fly(), repay, new Unbook())) {
+            String runId = h.engine.start("trip", null, StartOptions.newBuilder().concurrencyKey("trip-7").build())
+                    .runId();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            repay.bankRefuses.set(false);
+
+            h.engine.retryStep(runId, "repay");   // waits for its concurrency key again, then undoes the rest
+            h.sweep();
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("repay payment-9", "unbook hotel-3");
+            assertThat(run.error()).hasValue("flight canceled");
+        }
+    }
+
+    // ------------------------------------------------------------ a branch completing as another fails for good
+
+    static final CountDownLatch BRANCH_MAY_COMPLETE = new CountDownLatch(1);
+
+    @FlowStep(flow = "fork", name = "open", role = StepRole.ENTRY, emits = "opened")
+    static class Open implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("opened", Map.of());
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "fork", name = "hold", subscribes = "opened", compensation = "unhold")
+    static class Hold implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            assertThat(BRANCH_MAY_COMPLETE.await(10, TimeUnit.SECONDS)).isTrue();
+            return "hold-4";
+        }
+    }
+
+    @FlowStep(flow = "fork", name = "notify", subscribes = "opened", maxAttempts = 1)
+    static class Notify implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            throw new IllegalStateException("no mail server");
+        }
+    }
+
+    @FlowStep(flow = "fork", name = "unhold", role = StepRole.COMPENSATION)
+    static class Unhold implements Step<String, Void> {
+        @Override
+        public Void execute(String hold, StepContext ctx) {
+            UNDONE.add("unhold " + hold);
+            return null;
+        }
+    }
+
+    /** A store in which the branch "hold" completes just after the final failure of "notify" read the history. */
+    static final class BranchCompletesMeanwhile extends MemoryFlowStore {
+        @Override
+        public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+            List<HistoryEvent> read = super.readEvents(runId, query);
+            boolean notifyFailed = findRun(runId).filter(run -> run.flow().equals("fork")).isPresent()
+                    && super.readEvents(runId, new EventQuery(java.util.Set.of(EventType.STEP_STARTED), 0,
+                    EventQuery.MAX_LIMIT, true)).stream().anyMatch(e -> e.step().filter("notify"::equals).isPresent());
+            if (notifyFailed && query.types().equals(java.util.Set.of(EventType.STEP_COMPLETED))
+                    && BRANCH_MAY_COMPLETE.getCount() > 0) {
+                BRANCH_MAY_COMPLETE.countDown();
+                await().atMost(Duration.ofSeconds(10)).until(() -> findRun(runId).orElseThrow().steps()
+                        .get("hold") == StepStatus.COMPLETED);
+            }
+            return read;
+        }
+    }
+
+    @Test
+    void aBranchThatCompletesWhileAnotherFailsForGoodIsUndoneAsWell() {
+        UNDONE.clear();
+        try (EngineHarness h = new EngineHarness(new BranchCompletesMeanwhile(), new MemorySchedulingStore(),
+                "instance-a", new Open(), new Hold(), new Notify(), new Unhold())) {
+            String runId = h.engine.start("fork", null);
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThat(UNDONE).containsExactly("unhold hold-4");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED)).hasSize(1);
+        }
+    }
+
     // ------------------------------------------------------------ nothing to compensate
 
     @FlowStep(flow = "plain", name = "start", role = StepRole.ENTRY, emits = "started")
@@ -304,6 +399,33 @@ class CompensationTest {
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
             assertThat(h.types(runId)).contains("run.compensating", "flow.cancel").doesNotContain("run.compensated",
                     "flow.failed");
+        }
+    }
+
+    @FlowStep(flow = "probe", name = "look", role = StepRole.ENTRY)
+    static class Look implements Step<String, String> {
+        @Override
+        public String execute(String leaseRun, StepContext ctx) {
+            return ctx.isRunning("lease") + " " + ctx.isRunning("lease", leaseRun) + " "
+                    + ctx.runningFlows("lease").stream().map(RunInfo::runId).toList().contains(leaseRun);
+        }
+    }
+
+    @Test
+    void aCompensatingRunCountsAsUnderWayForAStepThatAsksWhetherItsFlowIsRunning() throws InterruptedException {
+        UNDONE.clear();
+        GiveBack giveBack = new GiveBack();
+        try (EngineHarness h = new EngineHarness(new Rent(), new Insure(), giveBack, new Look())) {
+            String leaseRun = h.engine.start("lease", null);
+            assertThat(giveBack.running.await(10, TimeUnit.SECONDS)).isTrue();
+
+            String probe = h.engine.start("probe", leaseRun);
+
+            h.awaitStatus(probe, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(probe, EventType.STEP_COMPLETED).get(0).data())
+                    .contains("\"result\":\"true true true\"");
+            giveBack.release.countDown();
+            h.awaitStatus(leaseRun, RunStatus.FAILED);
         }
     }
 
