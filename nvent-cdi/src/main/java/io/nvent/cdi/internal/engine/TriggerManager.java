@@ -463,9 +463,40 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         } else {
             // Claimed here and excluded (trigger.skipped), or claimed by another instance starting at once.
-            exclusions.excludedBy(trigger.spec(), ticks.latest()).ifPresent(rule -> LOG.log(System.Logger.Level.INFO,
-                    "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule + " excludes it"));
+            Optional<String> rule = exclusions.excludedBy(trigger.spec(), ticks.latest());
+            if (rule.isPresent()) {
+                Duration grace = old.map(TriggerMisfires.Applied::grace)
+                        .filter(then -> then.compareTo(applied.grace()) < 0).orElse(applied.grace());
+                fireOnceNotExcluded(trigger.spec(), what, rule.get(), ticks, schedule, since, now.minus(grace),
+                        applied);
+            }
         }
+    }
+
+    /**
+     * Under {@code fire-once}, where the latest missed tick is excluded: fires the latest missed tick within the grace
+     * that no rule excludes instead, as a user of fire-once expects the work missed to be done once (Quartz's fire-once
+     * fires whatever its calendar says); nothing if every one is excluded. Its claim keeps two instances starting at
+     * once from both firing it.
+     */
+    private void fireOnceNotExcluded(TriggerSpec spec, String what, String rule, MissedTicks ticks, Schedule schedule,
+                                     Instant since, Instant oldest, TriggerMisfires.Applied applied) {
+        List<Instant> within = ticks.latestWithin(schedule, since, oldest, TriggerExclusions.MOST_EXCLUDED_PASSED + 1);
+        for (int i = within.size() - 2; i >= 0; i--) {
+            Instant tick = within.get(i);
+            if (exclusions.excludedBy(spec, tick).isEmpty()) {
+                MissedTicks instead = new MissedTicks(tick, Math.max(0, ticks.earlier() - (within.size() - 1 - i)));
+                if (fireTick(spec.name(), tick, Optional.of(instead))) {
+                    LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": its exclusion rule " + rule
+                            + " excludes it, so the latest missed tick it does not exclude, " + tick + ", fired late,"
+                            + " now, as that tick" + (instead.earlier() > 0 ? "; the earlier ones are skipped" : "")
+                            + " (" + applied.policyInWords() + ")");
+                }
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule
+                + " excludes it, and every missed tick within the misfire grace is excluded too");
     }
 
     /**

@@ -146,7 +146,7 @@ class TriggerExclusionTest {
     }
 
     @Test
-    void ticksMissedWhileNoInstanceRanAreSkippedWhereExcludedUnderFireAllAndFireOnce() {
+    void ticksMissedWhileNoInstanceRanAreSkippedWhereExcludedAndFireOnceFiresTheLatestNotExcluded() {
         EngineHarness before = new EngineHarness(new Pay());
         before.triggers.create(TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
                 .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ALL).exclude("cron:* 10 * * *").build());
@@ -157,16 +157,25 @@ class TriggerExclusionTest {
              EngineHarness after = EngineHarness.startingAt(Instant.parse("2026-11-30T11:01:00Z"), before,
                      "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
             assertThat(runs(after)).as("fire-all: 10:05 to 10:55 excluded, 11:00 fired late; fire-once: 11:00"
-                    + " excluded").hasSize(1);
+                    + " excluded, 10:55 fired late instead").hasSize(2);
             assertThat(entries(after, "trigger.skipped")).hasSize(11)
                     .allSatisfy(entry -> assertThat(entry.data()).contains("\"rule\":\"cron:* 10 * * *\"",
                             "\"missed\""));
-            assertThat(log.messagesContaining("NVENT-0133")).singleElement().asString()
+            List<TriggerEvent> once = after.triggers.history("payroll-once", 100);
+            assertThat(once).filteredOn(entry -> entry.type().equals("trigger.skipped")).singleElement()
+                    .extracting(TriggerEvent::data).asString().contains("\"rule\":\"cron:0 11 * * *\"",
+                            "\"scheduledAt\":\"2026-11-30T11:00:00Z\"");
+            assertThat(log.messagesContaining("NVENT-0133 trigger payroll ")).singleElement().asString()
                     .contains("1 of them fired late").contains("11 of them are excluded by the trigger's exclusion"
                             + " rules and skipped").doesNotContain("another instance");
-            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString()
-                    .startsWith("NVENT-0134 trigger payroll-once missed its tick 2026-11-30T11:00:00Z")
-                    .endsWith(": not fired, its exclusion rule cron:0 11 * * * excludes it");
+            assertThat(log.messagesContaining("NVENT-0133 trigger payroll-once")).singleElement().asString()
+                    .startsWith("NVENT-0133 trigger payroll-once missed its tick 2026-11-30T11:00:00Z")
+                    .contains(": its exclusion rule cron:0 11 * * * excludes it, so the latest missed tick it does"
+                            + " not exclude, 2026-11-30T10:55:00Z, fired late");
+            assertThat(once).filteredOn(entry -> entry.type().equals("trigger.fired")).singleElement()
+                    .extracting(TriggerEvent::data).asString()
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:55:00Z\"");
+            assertThat(log.messagesContaining("NVENT-0134")).isEmpty();
         }
     }
 
