@@ -106,6 +106,36 @@ class TriggerExclusionTest {
         }
     }
 
+    /** Whether the tick starts a run of a fresh trigger "payroll" built by {@code spec}. */
+    private static boolean fires(TriggerSpec.Builder spec, String tick) {
+        try (EngineHarness h = new EngineHarness(new Pay())) {
+            h.triggers.create(spec.build());
+            return !fireTick(h, Instant.parse(tick)).isEmpty();
+        }
+    }
+
+    @Test
+    void rulesAreMatchedOnTheTicksLocalDateInTheTriggersZoneFarFromUtcAcrossAYearEndAndOnTheTwentyNinthOfFebruary() {
+        TriggerSpec.Builder auckland = TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofHours(1)).timezone(ZoneId.of("Pacific/Auckland")).exclude("2026-12-25");
+        assertThat(fires(auckland, "2026-12-24T11:00:00Z")).as("00:00 on the 25th in Auckland").isFalse();
+        assertThat(fires(auckland, "2026-12-25T10:00:00Z")).as("23:00 on the 25th in Auckland").isFalse();
+        assertThat(fires(auckland, "2026-12-25T11:00:00Z")).as("00:00 on the 26th in Auckland").isTrue();
+        assertThat(fires(auckland, "2026-12-24T10:00:00Z")).as("23:00 on the 24th in Auckland").isTrue();
+
+        TriggerSpec.Builder losAngeles = TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .cron("0 23 * * *").timezone(ZoneId.of("America/Los_Angeles")).exclude("2026-12-31/2027-01-01");
+        assertThat(fires(losAngeles, "2026-12-31T07:00:00Z")).as("23:00 on 30 December").isTrue();
+        assertThat(fires(losAngeles, "2027-01-01T07:00:00Z")).as("23:00 on 31 December").isFalse();
+        assertThat(fires(losAngeles, "2027-01-02T07:00:00Z")).as("23:00 on 1 January").isFalse();
+        assertThat(fires(losAngeles, "2027-01-03T07:00:00Z")).as("23:00 on 2 January").isTrue();
+
+        TriggerSpec.Builder leapDay = payroll("--02-29").cron("0 6 * * *");
+        assertThat(fires(leapDay, "2028-02-29T06:00:00Z")).isFalse();
+        assertThat(fires(leapDay, "2027-02-28T06:00:00Z")).isTrue();
+        assertThat(fires(leapDay, "2027-03-01T06:00:00Z")).isTrue();
+    }
+
     @Test
     void aCronRuleExcludesTheMinutesItMatches() {
         try (EngineHarness h = new EngineHarness(new Pay())) {
