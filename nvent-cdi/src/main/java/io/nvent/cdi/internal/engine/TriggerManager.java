@@ -199,7 +199,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // Here, as both the container's and the embedded engine's start come here once.
         engine.warnIfRunTimeoutsNotKept();
         // Before anything is stored: a calendar misspelt in the code fails the deployment, as a bad rule does.
-        declaredNow.values().forEach(exclusions::requireKnown);
+        for (TriggerSpec declared : declaredNow.values()) {
+            try {
+                exclusions.requireKnown(declared);
+            } catch (InvalidTriggerException unknown) {
+                throw new InvalidTriggerException(unknown.getMessage().substring("NVENT-0210 ".length())
+                        + " (@Trigger on " + declaringClasses(declared) + ")");
+            }
+        }
         for (TriggerSpec declared : declaredNow.values()) {
             warnIfExclusionsNotKept(declared);
             warnIfLimitNotKept(declared);
@@ -277,6 +284,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " nvent 0.1): its fires start their runs side by side (allow-all) until the store keeps it (the"
                     + " memory or the JPA store)");
         }
+    }
+
+    /** The classes a declared trigger's {@code @Trigger} is on: the entry steps of its flows. */
+    private String declaringClasses(TriggerSpec declared) {
+        return declared.flows().stream().flatMap(flow -> engine.registry().flow(flow).flatMap(definition -> engine
+                .registry().binding(flow, definition.entry().name())).stream()).map(b -> b.beanClass().getName())
+                .distinct().collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
