@@ -592,6 +592,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     || entry.type().equals("trigger.failed")) && !backfilled(entry)).findFirst().flatMap(TriggerManager::missedTick)
                     .or(() -> trigger.lastFiredAt());
         }
+        // A tick an exclusion rule skipped (not a backfilled one) was seen by an instance as a fire is: no tick up to it
+        // is missed, else every start would report the excluded ticks since the last fire as missed again.
+        Optional<Instant> lastExcluded = newestFirst.stream().filter(entry -> entry.type().equals(SKIPPED)
+                && !backfilled(entry)).map(TriggerManager::excludedTick).flatMap(Optional::stream)
+                .max(Comparator.naturalOrder());
+        if (lastExcluded.isPresent() && lastFired.map(fired -> fired.isBefore(lastExcluded.get())).orElse(true)) {
+            lastFired = lastExcluded;
+        }
         Instant since = lastFired.filter(fired -> fired.isAfter(trigger.createdAt())).orElse(trigger.createdAt());
         for (TriggerEvent entry : newestFirst) {
             if ((entry.type().equals("trigger.enabled") || entry.type().equals("trigger.updated"))
@@ -600,6 +608,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         return since;
+    }
+
+    /** The tick a {@code trigger.skipped} entry of an exclusion rule stood for; empty for another entry. */
+    private static Optional<Instant> excludedTick(TriggerEvent skipped) {
+        if (!skipped.data().contains("\"excluded\"")) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject data = JsonMatch.read(skipped.data()).asJsonObject();
+            return "excluded".equals(data.getString("reason", null)) && data.containsKey("scheduledAt")
+                    ? Optional.of(Instant.parse(data.getString("scheduledAt"))) : Optional.empty();
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /** Whether a history entry is the fire of a backfilled tick. */

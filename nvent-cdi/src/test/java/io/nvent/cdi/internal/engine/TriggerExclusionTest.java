@@ -210,6 +210,27 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void excludedTicksRecordedWhileAnInstanceRanAreNoMissedTicksAtTheNextStart() {
+        EngineHarness before = new EngineHarness(new Pay());
+        before.triggers.create(TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ALL).exclude("cron:* 10 * * *").build());
+        for (int minute = 5; minute <= 30; minute += 5) {
+            Instant tick = Instant.parse("2026-11-30T10:00:00Z").plus(Duration.ofMinutes(minute));
+            before.clock.advanceTo(tick);
+            before.triggers.onTick("payroll", tick);
+        }
+        assertThat(entries(before, "trigger.skipped")).as("10:05 to 10:30, each while the instance ran").hasSize(6);
+        before.close();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(Instant.parse("2026-11-30T10:32:00Z"), before,
+                     "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
+            assertThat(log.messagesContaining("missed its tick")).isEmpty();
+            assertThat(entries(after, "trigger.skipped")).hasSize(6);
+            assertThat(runs(after)).isEmpty();
+        }
+    }
+
+    @Test
     void aNamedCalendarExcludesTheDaysItSaysAndAnUnknownOneIsRefusedNamingTheKnownOnes() {
         BankHolidays holidays = new BankHolidays();
         try (EngineHarness h = new EngineHarness(new Pay())) {
