@@ -200,12 +200,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         engine.warnIfRunTimeoutsNotKept();
         // Before anything is stored: a calendar misspelt in the code fails the deployment, as a bad rule does.
         for (TriggerSpec declared : declaredNow.values()) {
-            try {
-                exclusions.requireKnown(declared);
-            } catch (InvalidTriggerException unknown) {
-                throw new InvalidTriggerException(unknown.getMessage().substring("NVENT-0210 ".length())
-                        + " (@Trigger on " + declaringClasses(declared) + ")");
-            }
+            exclusions.requireKnown(declared, " (@Trigger on " + declaringClasses(declared) + ")");
         }
         for (TriggerSpec declared : declaredNow.values()) {
             warnIfExclusionsNotKept(declared);
