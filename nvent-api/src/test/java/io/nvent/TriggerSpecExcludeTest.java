@@ -52,6 +52,16 @@ class TriggerSpecExcludeTest {
     }
 
     @Test
+    void aRuleLongerThan300CharactersIsRefusedSoThatAHundredFitTheStoresColumn() {
+        String longest = "cron:0 0 1 1" + " ".repeat(287) + "*";
+        assertThat(payroll().exclude(Collections.nCopies(100, longest)).build().exclude())
+                .allSatisfy(rule -> assertThat(rule).hasSize(300));
+        assertThatThrownBy(() -> payroll().exclude(longest.replace("*", " *")).build())
+                .hasMessageStartingWith("NVENT-0236 trigger 'payroll' has exclusion rule \"cron:0 0 1 1")
+                .hasMessageContaining("it is longer than 300 characters");
+    }
+
+    @Test
     void moreThanAHundredRulesOrRulesOnATriggerWithoutTicksAreRefused() {
         assertThatThrownBy(() -> payroll().exclude(Collections.nCopies(101, "--12-25")).build())
                 .hasMessageStartingWith("NVENT-0238 trigger 'payroll' gives 101 exclusion rules; at most 100");

@@ -68,6 +68,7 @@ class ExclusionCalendarBeansTest {
     void aTriggerNamingACalendarNoBeanGivesFailsTheDeploymentNamingTheKnownOnes() {
         assertThatThrownBy(() -> engineWith(PayOnUnknownCalendar.class, FridaysOnly.class).initialize().close())
                 .hasStackTraceContaining("NVENT-0419 trigger 'payroll' excludes the ticks of"
-                        + " calendar:us-holidays, but no ExclusionCalendar is named 'us-holidays' (known: fridays-only)");
+                        + " calendar:us-holidays, but no ExclusionCalendar is named 'us-holidays' (known: fridays-only)")
+                .hasStackTraceContaining("(@Trigger on " + PayOnUnknownCalendar.class.getName() + ")");
     }
 }

@@ -65,13 +65,18 @@ final class TriggerExclusions {
      * @throws InvalidTriggerException ({@code NVENT-0419}) naming the calendar and the known ones
      */
     void requireKnown(TriggerSpec spec) {
+        requireKnown(spec, "");
+    }
+
+    /** As {@link #requireKnown(TriggerSpec)}, saying where the trigger is declared after its name. */
+    void requireKnown(TriggerSpec spec, String where) {
         for (String name : ExclusionRules.calendars(ExclusionRules.read(spec.name(), spec.exclude()))) {
             if (!calendars.containsKey(name)) {
                 throw new InvalidTriggerException("NVENT-0419 trigger '" + spec.name() + "' excludes the ticks of"
                         + " calendar:" + name + ", but no ExclusionCalendar is named '" + name + "' (known: "
                         + (calendars.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(calendars.keySet())))
                         + "); add a CDI bean implementing io.nvent.ExclusionCalendar with that name (outside a"
-                        + " container: EmbeddedEngine.Builder.exclusionCalendar), or correct the name");
+                        + " container: EmbeddedEngine.Builder.exclusionCalendar), or correct the name" + where);
             }
         }
     }

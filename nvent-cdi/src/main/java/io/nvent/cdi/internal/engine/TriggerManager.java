@@ -204,7 +204,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // Here, as both the container's and the embedded engine's start come here once.
         engine.warnIfRunTimeoutsNotKept();
         // Before anything is stored: a calendar misspelt in the code fails the deployment, as a bad rule does.
-        declaredNow.values().forEach(exclusions::requireKnown);
+        for (TriggerSpec declared : declaredNow.values()) {
+            exclusions.requireKnown(declared, " (@Trigger on " + declaringClasses(declared) + ")");
+        }
         for (TriggerSpec declared : declaredNow.values()) {
             warnIfExclusionsNotKept(declared);
             warnIfLimitNotKept(declared);
@@ -297,6 +299,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " nvent 0.1): its fires start their runs side by side (allow-all) until the store keeps it (the"
                     + " memory or the JPA store)");
         }
+    }
+
+    /** The classes a declared trigger's {@code @Trigger} is on: the entry steps of its flows. */
+    private String declaringClasses(TriggerSpec declared) {
+        return declared.flows().stream().flatMap(flow -> engine.registry().flow(flow).flatMap(definition -> engine
+                .registry().binding(flow, definition.entry().name())).stream()).map(b -> b.beanClass().getName())
+                .distinct().collect(java.util.stream.Collectors.joining(", "));
     }
 
     /**
@@ -483,9 +492,40 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         } else {
             // Claimed here and excluded (trigger.skipped), or claimed by another instance starting at once.
-            exclusions.excludedBy(trigger.spec(), ticks.latest()).ifPresent(rule -> LOG.log(System.Logger.Level.INFO,
-                    "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule + " excludes it"));
+            Optional<String> rule = exclusions.excludedBy(trigger.spec(), ticks.latest());
+            if (rule.isPresent()) {
+                Duration grace = old.map(TriggerMisfires.Applied::grace)
+                        .filter(then -> then.compareTo(applied.grace()) < 0).orElse(applied.grace());
+                fireOnceNotExcluded(trigger.spec(), what, rule.get(), ticks, schedule, since, now.minus(grace),
+                        applied);
+            }
         }
+    }
+
+    /**
+     * Under {@code fire-once}, where the latest missed tick is excluded: fires the latest missed tick within the grace
+     * that no rule excludes instead, as a user of fire-once expects the work missed to be done once (Quartz's fire-once
+     * fires whatever its calendar says); nothing if every one is excluded. Its claim keeps two instances starting at
+     * once from both firing it.
+     */
+    private void fireOnceNotExcluded(TriggerSpec spec, String what, String rule, MissedTicks ticks, Schedule schedule,
+                                     Instant since, Instant oldest, TriggerMisfires.Applied applied) {
+        List<Instant> within = ticks.latestWithin(schedule, since, oldest, TriggerExclusions.MOST_EXCLUDED_PASSED + 1);
+        for (int i = within.size() - 2; i >= 0; i--) {
+            Instant tick = within.get(i);
+            if (exclusions.excludedBy(spec, tick).isEmpty()) {
+                MissedTicks instead = new MissedTicks(tick, Math.max(0, ticks.earlier() - (within.size() - 1 - i)));
+                if (fireTick(spec.name(), tick, Optional.of(instead))) {
+                    LOG.log(System.Logger.Level.INFO, "NVENT-0133 " + what + ": its exclusion rule " + rule
+                            + " excludes it, so the latest missed tick it does not exclude, " + tick + ", fired late,"
+                            + " now, as that tick" + (instead.earlier() > 0 ? "; the earlier ones are skipped" : "")
+                            + " (" + applied.policyInWords() + ")");
+                }
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0134 " + what + ": not fired, its exclusion rule " + rule
+                + " excludes it, and every missed tick within the misfire grace is excluded too");
     }
 
     /**
@@ -567,6 +607,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     || entry.type().equals("trigger.failed")) && !backfilled(entry)).findFirst().flatMap(TriggerManager::missedTick)
                     .or(() -> trigger.lastFiredAt());
         }
+        // A tick an exclusion rule skipped (not a backfilled one) was seen by an instance as a fire is: no tick up to it
+        // is missed, else every start would report the excluded ticks since the last fire as missed again.
+        Optional<Instant> lastExcluded = newestFirst.stream().filter(entry -> entry.type().equals(SKIPPED)
+                && !backfilled(entry)).map(TriggerManager::excludedTick).flatMap(Optional::stream)
+                .max(Comparator.naturalOrder());
+        if (lastExcluded.isPresent() && lastFired.map(fired -> fired.isBefore(lastExcluded.get())).orElse(true)) {
+            lastFired = lastExcluded;
+        }
         Instant since = lastFired.filter(fired -> fired.isAfter(trigger.createdAt())).orElse(trigger.createdAt());
         for (TriggerEvent entry : newestFirst) {
             if ((entry.type().equals("trigger.enabled") || entry.type().equals("trigger.updated"))
@@ -575,6 +623,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
         }
         return since;
+    }
+
+    /** The tick a {@code trigger.skipped} entry of an exclusion rule stood for; empty for another entry. */
+    private static Optional<Instant> excludedTick(TriggerEvent skipped) {
+        if (!skipped.data().contains("\"excluded\"")) {
+            return Optional.empty();
+        }
+        try {
+            JsonObject data = JsonMatch.read(skipped.data()).asJsonObject();
+            return "excluded".equals(data.getString("reason", null)) && data.containsKey("scheduledAt")
+                    ? Optional.of(Instant.parse(data.getString("scheduledAt"))) : Optional.empty();
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();
+        }
     }
 
     /** Whether a history entry is the fire of a backfilled tick. */

@@ -106,6 +106,36 @@ class TriggerExclusionTest {
         }
     }
 
+    /** Whether the tick starts a run of a fresh trigger "payroll" built by {@code spec}. */
+    private static boolean fires(TriggerSpec.Builder spec, String tick) {
+        try (EngineHarness h = new EngineHarness(new Pay())) {
+            h.triggers.create(spec.build());
+            return !fireTick(h, Instant.parse(tick)).isEmpty();
+        }
+    }
+
+    @Test
+    void rulesAreMatchedOnTheTicksLocalDateInTheTriggersZoneFarFromUtcAcrossAYearEndAndOnTheTwentyNinthOfFebruary() {
+        TriggerSpec.Builder auckland = TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofHours(1)).timezone(ZoneId.of("Pacific/Auckland")).exclude("2026-12-25");
+        assertThat(fires(auckland, "2026-12-24T11:00:00Z")).as("00:00 on the 25th in Auckland").isFalse();
+        assertThat(fires(auckland, "2026-12-25T10:00:00Z")).as("23:00 on the 25th in Auckland").isFalse();
+        assertThat(fires(auckland, "2026-12-25T11:00:00Z")).as("00:00 on the 26th in Auckland").isTrue();
+        assertThat(fires(auckland, "2026-12-24T10:00:00Z")).as("23:00 on the 24th in Auckland").isTrue();
+
+        TriggerSpec.Builder losAngeles = TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .cron("0 23 * * *").timezone(ZoneId.of("America/Los_Angeles")).exclude("2026-12-31/2027-01-01");
+        assertThat(fires(losAngeles, "2026-12-31T07:00:00Z")).as("23:00 on 30 December").isTrue();
+        assertThat(fires(losAngeles, "2027-01-01T07:00:00Z")).as("23:00 on 31 December").isFalse();
+        assertThat(fires(losAngeles, "2027-01-02T07:00:00Z")).as("23:00 on 1 January").isFalse();
+        assertThat(fires(losAngeles, "2027-01-03T07:00:00Z")).as("23:00 on 2 January").isTrue();
+
+        TriggerSpec.Builder leapDay = payroll("--02-29").cron("0 6 * * *");
+        assertThat(fires(leapDay, "2028-02-29T06:00:00Z")).isFalse();
+        assertThat(fires(leapDay, "2027-02-28T06:00:00Z")).isTrue();
+        assertThat(fires(leapDay, "2027-03-01T06:00:00Z")).isTrue();
+    }
+
     @Test
     void aCronRuleExcludesTheMinutesItMatches() {
         try (EngineHarness h = new EngineHarness(new Pay())) {
@@ -146,7 +176,7 @@ class TriggerExclusionTest {
     }
 
     @Test
-    void ticksMissedWhileNoInstanceRanAreSkippedWhereExcludedUnderFireAllAndFireOnce() {
+    void ticksMissedWhileNoInstanceRanAreSkippedWhereExcludedAndFireOnceFiresTheLatestNotExcluded() {
         EngineHarness before = new EngineHarness(new Pay());
         before.triggers.create(TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
                 .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ALL).exclude("cron:* 10 * * *").build());
@@ -157,16 +187,46 @@ class TriggerExclusionTest {
              EngineHarness after = EngineHarness.startingAt(Instant.parse("2026-11-30T11:01:00Z"), before,
                      "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
             assertThat(runs(after)).as("fire-all: 10:05 to 10:55 excluded, 11:00 fired late; fire-once: 11:00"
-                    + " excluded").hasSize(1);
+                    + " excluded, 10:55 fired late instead").hasSize(2);
             assertThat(entries(after, "trigger.skipped")).hasSize(11)
                     .allSatisfy(entry -> assertThat(entry.data()).contains("\"rule\":\"cron:* 10 * * *\"",
                             "\"missed\""));
-            assertThat(log.messagesContaining("NVENT-0133")).singleElement().asString()
+            List<TriggerEvent> once = after.triggers.history("payroll-once", 100);
+            assertThat(once).filteredOn(entry -> entry.type().equals("trigger.skipped")).singleElement()
+                    .extracting(TriggerEvent::data).asString().contains("\"rule\":\"cron:0 11 * * *\"",
+                            "\"scheduledAt\":\"2026-11-30T11:00:00Z\"");
+            assertThat(log.messagesContaining("NVENT-0133 trigger payroll ")).singleElement().asString()
                     .contains("1 of them fired late").contains("11 of them are excluded by the trigger's exclusion"
                             + " rules and skipped").doesNotContain("another instance");
-            assertThat(log.messagesContaining("NVENT-0134")).singleElement().asString()
-                    .startsWith("NVENT-0134 trigger payroll-once missed its tick 2026-11-30T11:00:00Z")
-                    .endsWith(": not fired, its exclusion rule cron:0 11 * * * excludes it");
+            assertThat(log.messagesContaining("NVENT-0133 trigger payroll-once")).singleElement().asString()
+                    .startsWith("NVENT-0133 trigger payroll-once missed its tick 2026-11-30T11:00:00Z")
+                    .contains(": its exclusion rule cron:0 11 * * * excludes it, so the latest missed tick it does"
+                            + " not exclude, 2026-11-30T10:55:00Z, fired late");
+            assertThat(once).filteredOn(entry -> entry.type().equals("trigger.fired")).singleElement()
+                    .extracting(TriggerEvent::data).asString()
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:55:00Z\"");
+            assertThat(log.messagesContaining("NVENT-0134")).isEmpty();
+        }
+    }
+
+    @Test
+    void excludedTicksRecordedWhileAnInstanceRanAreNoMissedTicksAtTheNextStart() {
+        EngineHarness before = new EngineHarness(new Pay());
+        before.triggers.create(TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flow("payroll")
+                .every(Duration.ofMinutes(5)).misfire(io.nvent.Misfire.FIRE_ALL).exclude("cron:* 10 * * *").build());
+        for (int minute = 5; minute <= 30; minute += 5) {
+            Instant tick = Instant.parse("2026-11-30T10:00:00Z").plus(Duration.ofMinutes(minute));
+            before.clock.advanceTo(tick);
+            before.triggers.onTick("payroll", tick);
+        }
+        assertThat(entries(before, "trigger.skipped")).as("10:05 to 10:30, each while the instance ran").hasSize(6);
+        before.close();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness after = EngineHarness.startingAt(Instant.parse("2026-11-30T10:32:00Z"), before,
+                     "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
+            assertThat(log.messagesContaining("missed its tick")).isEmpty();
+            assertThat(entries(after, "trigger.skipped")).hasSize(6);
+            assertThat(runs(after)).isEmpty();
         }
     }
 
