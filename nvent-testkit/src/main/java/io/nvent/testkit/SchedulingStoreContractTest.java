@@ -2145,6 +2145,21 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsNoHeartbeatSentBeforeTheLeaseRanOutButWrittenAfterAndLeavesTheLeaseRunOut() {
+        assumeThat(keepsHeartbeats()).as("the store keeps heartbeats").isTrue();
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        // Beat at T0+50, written at T0+70 (a write held up, a GC pause): the lease ran out at T0+60 meanwhile.
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(70),
+                T0.plusSeconds(130)), T0.plusSeconds(50))).as("written after the lease ran out").isFalse();
+
+        assertThat(store.heartbeatsOfRun(runId)).isEmpty();
+        assertThat(store.leasesOfRun(runId)).as("not brought back to life for the sweep to miss").containsExactly(
+                StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)));
+    }
+
+    @Test
     void keepsNoProgressForALeaseTheReporterDoesNotHoldOrThatRanOut() {
         assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
         String runId = newRun();

@@ -2236,7 +2236,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
-    /** One statement, as {@link #recordProgress}: the heartbeat and the renewal, only on the owner's lease not run out. */
+    /**
+     * One statement, as {@link #recordProgress}: the heartbeat and the renewal, only on the owner's lease not run out
+     * when written.
+     */
     @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         checkLease(lease);
@@ -2255,7 +2258,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.setString(6, lease.runId());
                 update.setString(7, lease.step());
                 update.setString(8, lease.owner());
-                setInstant(update, bindSameAttempt(update, 9, lease), Optional.of(now), database);
+                // Not run out when written (the lease's renewal), however old the beat: one held up past the
+                // lease's end must not bring it back to life.
+                setInstant(update, bindSameAttempt(update, 9, lease),
+                        Optional.of(lease.renewedAt().filter(now::isBefore).orElse(now)), database);
                 return update.executeUpdate() == 1;
             }
         });
