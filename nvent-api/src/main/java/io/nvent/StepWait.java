@@ -33,9 +33,11 @@ import java.util.Optional;
  * @param lastHeartbeatAt for a running step ({@link Reason#RUNNING}) that declares a
  *                        {@link FlowStep#heartbeatTimeoutMs()}, when its attempt last sent a heartbeat
  *                        ({@link StepContext#heartbeat()}, a progress report, or the start of its code): as the instance
- *                        running it knows it, or, asked elsewhere, when its stored progress was reported; the
- *                        {@code detail} then says how long ago, and by when the attempt fails without another.
- *                        Empty for every other wait, and where it is not known (since 0.2)
+ *                        running it knows it, or, asked elsewhere, the latest stored, a heartbeat (stored at most once
+ *                        per a quarter of the heartbeat timeout, at least a second apart) or a progress report; the
+ *                        {@code detail} then says how long ago, and by when the attempt fails without another. For a
+ *                        running step without a heartbeat timeout, its last stored heartbeat, if it sent one (no
+ *                        deadline). Empty for every other wait, and where it is not known (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
@@ -130,7 +132,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param progress how far a running step's attempt has come, as it last reported it; empty if not
      * @param awaitType the type of the await, with {@code awaitId}; empty if not
      * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
-     * @param lastHeartbeatAt when a running step with a heartbeat timeout last sent a heartbeat; empty if not
+     * @param lastHeartbeatAt when a running step last sent a heartbeat, as far as this instance knows; empty if not
      * @throws NullPointerException if a component is {@code null}
      * @since 0.2
      */

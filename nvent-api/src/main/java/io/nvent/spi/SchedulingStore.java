@@ -576,15 +576,17 @@ public interface SchedulingStore {
      * Keeps the time of a heartbeat of a step's attempt ({@link io.nvent.StepContext#heartbeat()}) with its lease,
      * replacing the one kept before, and renews that lease as {@link #recordProgress} does, under the same
      * conditions: only while {@code lease.owner()} holds the step's lease for {@code lease.attempt()} and it has not
-     * run out at {@code now}. The progress kept with the lease is left as it is; the heartbeat goes with the lease,
-     * as the progress does. So that other instances see that a step is alive, for {@code waits}.
+     * run out when the heartbeat is written, at {@code lease.renewedAt()} (the current time; {@code now} if later or
+     * not given): a beat written after the lease ran out, however early it was sent, keeps nothing and does not bring
+     * the lease back. The progress kept with the lease is left as it is; the heartbeat goes with the lease, as the
+     * progress does. So that other instances see that a step is alive, for {@code waits}.
      *
      * <p>The engine calls it at most once a second per running step (once per a quarter of the step's heartbeat
      * timeout when that is longer), and only for a step that calls {@code heartbeat()}. The default keeps nothing
      * and returns {@code false}: a step's heartbeats then show on the instance that runs it only.
      *
      * @param lease the step's lease as its owner renews it: run, step, owner, the attempt, new end and the time now
-     * @param now the heartbeat's time, the current time
+     * @param now the heartbeat's time, when the step sent it: up to the write interval before the write
      * @return {@code true} if it was kept; {@code false} if the owner holds no unexpired lease of the step for the
      *     attempt, or the store keeps no heartbeats
      * @since 0.2

@@ -2240,6 +2240,47 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void showsNoHeartbeatOfAnEarlierOwnerOrAttemptOnceTheLeaseIsTakenOverAndRefusesTheirs() {
+        assumeThat(keepsHeartbeats()).as("the store keeps heartbeats").isTrue();
+        String runId = newRun();
+        StepLease first = StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)).forAttempt(1);
+        store.acquireLease(first, T0);
+        store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(10), T0.plusSeconds(70))
+                .forAttempt(1), T0.plusSeconds(10));
+
+        // node-a died: its lease ran out, node-b took the step over.
+        assertThat(store.acquireLease(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(80),
+                T0.plusSeconds(140)).forAttempt(2), T0.plusSeconds(80))).isTrue();
+        assertThat(store.heartbeatsOfRun(runId)).as("not the dead owner's").isEmpty();
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(81),
+                T0.plusSeconds(141)).forAttempt(1), T0.plusSeconds(81))).as("the stale owner's").isFalse();
+        assertThat(store.heartbeatsOfRun(runId)).isEmpty();
+
+        store.recordHeartbeat(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(90), T0.plusSeconds(150))
+                .forAttempt(2), T0.plusSeconds(90));
+        assertThat(store.acquireLease(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(100),
+                T0.plusSeconds(160)).forAttempt(3), T0.plusSeconds(100))).isTrue();
+        assertThat(store.heartbeatsOfRun(runId)).as("not the earlier attempt's, on the same owner").isEmpty();
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-b", T0.plusSeconds(101),
+                T0.plusSeconds(161)).forAttempt(2), T0.plusSeconds(101))).as("the earlier attempt's").isFalse();
+    }
+
+    @Test
+    void keepsNoHeartbeatSentBeforeTheLeaseRanOutButWrittenAfterAndLeavesTheLeaseRunOut() {
+        assumeThat(keepsHeartbeats()).as("the store keeps heartbeats").isTrue();
+        String runId = newRun();
+        store.acquireLease(StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)), T0);
+
+        // Beat at T0+50, written at T0+70 (a write held up, a GC pause): the lease ran out at T0+60 meanwhile.
+        assertThat(store.recordHeartbeat(StepLease.renewed(runId, "import", "node-a", T0.plusSeconds(70),
+                T0.plusSeconds(130)), T0.plusSeconds(50))).as("written after the lease ran out").isFalse();
+
+        assertThat(store.heartbeatsOfRun(runId)).isEmpty();
+        assertThat(store.leasesOfRun(runId)).as("not brought back to life for the sweep to miss").containsExactly(
+                StepLease.renewed(runId, "import", "node-a", T0, T0.plusSeconds(60)));
+    }
+
+    @Test
     void keepsNoProgressForALeaseTheReporterDoesNotHoldOrThatRanOut() {
         assumeThat(keepsProgress()).as("the store keeps progress").isTrue();
         String runId = newRun();

@@ -2351,53 +2351,62 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         checkLease(lease);
         Objects.requireNonNull(progress, "progress");
         Objects.requireNonNull(now, "now");
+        return writeWithLease(lease, "progress_done = ?, progress_total = ?, progress_message = ?, progress_at = ?",
+                now, update -> {
+                    update.setLong(1, progress.done());
+                    update.setLong(2, progress.total());
+                    update.setString(3, progress.message().orElse(null));
+                    setInstant(update, 4, Optional.of(progress.reportedAt()), database);
+                    return 5;
+                });
+    }
+
+    /** Binds the values of the columns an update with a lease sets; the next parameter's index. */
+    @FunctionalInterface
+    private interface ValuesBinder {
+        int bind(PreparedStatement update) throws SQLException;
+    }
+
+    /**
+     * Sets {@code assignments} (bound by {@code values}) on the lease's row and renews it, as one statement, only
+     * while the lease's owner holds it for its attempt and it has not run out at {@code notRunOutAt}.
+     */
+    private boolean writeWithLease(StepLease lease, String assignments, Instant notRunOutAt, ValuesBinder values) {
         return write(describe(lease), connection -> {
-            try (PreparedStatement update = connection.prepareStatement("update " + leases + " set progress_done = ?,"
-                    + " progress_total = ?, progress_message = ?, progress_at = ?,"
-                    + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
+            try (PreparedStatement update = connection.prepareStatement("update " + leases + " set " + assignments
+                    + ", renewed_at = case when expires_at < ? then ? else renewed_at end,"
                     + " expires_at = case when expires_at < ? then ? else expires_at end"
                     + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("")
                     + " and expires_at > ?")) {
-                update.setLong(1, progress.done());
-                update.setLong(2, progress.total());
-                update.setString(3, progress.message().orElse(null));
-                setInstant(update, 4, Optional.of(progress.reportedAt()), database);
-                setInstant(update, 5, Optional.of(lease.expiresAt()), database);
-                setInstant(update, 6, lease.renewedAt(), database);
-                setInstant(update, 7, Optional.of(lease.expiresAt()), database);
-                setInstant(update, 8, Optional.of(lease.expiresAt()), database);
-                update.setString(9, lease.runId());
-                update.setString(10, lease.step());
-                update.setString(11, lease.owner());
-                setInstant(update, bindSameAttempt(update, 12, lease), Optional.of(now), database);
+                int next = values.bind(update);
+                setInstant(update, next, Optional.of(lease.expiresAt()), database);
+                setInstant(update, next + 1, lease.renewedAt(), database);
+                setInstant(update, next + 2, Optional.of(lease.expiresAt()), database);
+                setInstant(update, next + 3, Optional.of(lease.expiresAt()), database);
+                update.setString(next + 4, lease.runId());
+                update.setString(next + 5, lease.step());
+                update.setString(next + 6, lease.owner());
+                setInstant(update, bindSameAttempt(update, next + 7, lease), Optional.of(notRunOutAt), database);
                 return update.executeUpdate() == 1;
             }
         });
     }
 
-    /** One statement, as {@link #recordProgress}: the heartbeat and the renewal, only on the owner's lease not run out. */
+    /**
+     * One statement, as {@link #recordProgress}: the heartbeat and the renewal, only on the owner's lease not run out
+     * when written.
+     */
     @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         checkLease(lease);
         Objects.requireNonNull(now, "now");
-        return write(describe(lease), connection -> {
-            try (PreparedStatement update = connection.prepareStatement("update " + leases + " set heartbeat_at = ?,"
-                    + " renewed_at = case when expires_at < ? then ? else renewed_at end,"
-                    + " expires_at = case when expires_at < ? then ? else expires_at end"
-                    + " where run_id = ? and step_name = ? and owner = ? and " + sameAttempt("")
-                    + " and expires_at > ?")) {
-                setInstant(update, 1, Optional.of(now), database);
-                setInstant(update, 2, Optional.of(lease.expiresAt()), database);
-                setInstant(update, 3, lease.renewedAt(), database);
-                setInstant(update, 4, Optional.of(lease.expiresAt()), database);
-                setInstant(update, 5, Optional.of(lease.expiresAt()), database);
-                update.setString(6, lease.runId());
-                update.setString(7, lease.step());
-                update.setString(8, lease.owner());
-                setInstant(update, bindSameAttempt(update, 9, lease), Optional.of(now), database);
-                return update.executeUpdate() == 1;
-            }
-        });
+        // Not run out when written (the lease's renewal), however old the beat: one held up past the lease's end
+        // must not bring it back to life.
+        return writeWithLease(lease, "heartbeat_at = ?", lease.renewedAt().filter(now::isBefore).orElse(now),
+                update -> {
+                    setInstant(update, 1, Optional.of(now), database);
+                    return 2;
+                });
     }
 
     @Override

@@ -90,15 +90,21 @@ final class AttemptInterception {
 
     /**
      * Delivers the events an attempt emitted ({@code delivery}), linking the runs they start or resume on this thread
-     * to what the attempt captured in its scope ({@code producer}; nothing if empty).
+     * to what the attempt captured in its scope ({@code producer}; to nothing if empty, also within the delivery of
+     * another attempt's events: an after-await's held events released as that delivery resolves the await were not
+     * that attempt's).
      */
     void deliverEmitted(Map<String, String> producer, Runnable delivery) {
-        if (producer.isEmpty()) {
+        Map<String, String> before = PRODUCER.get();
+        if (producer.isEmpty() && before == null) {
             delivery.run();
             return;
         }
-        Map<String, String> before = PRODUCER.get();
-        PRODUCER.set(producer);
+        if (producer.isEmpty()) {
+            PRODUCER.remove();
+        } else {
+            PRODUCER.set(producer);
+        }
         try {
             delivery.run();
         } finally {

@@ -118,10 +118,24 @@ final class StepQueueing {
         StepJob job = new StepJob(runId, flow, step.name(), OptionalLong.empty()).afterAttempts(attemptsBefore);
         AttemptInterception current = interception;
         if (current.isActive()) {
-            Map<String, String> kept = earlierJob.map(payload -> StepJob.parse(payload).trace()).orElse(Map.of());
+            Map<String, String> kept = earlierJob.map(StepQueueing::traceOf).orElse(Map.of());
             job = job.withTrace(current.traceOfRecovered(new StepHandOn(runId, flow, step.name(), false), kept));
         }
         queue.enqueue(stepJob(job, step, jobId, true));
+    }
+
+    /**
+     * The trace an earlier job's payload carried; none if it cannot be read (damaged, or not a step job): the step is
+     * queued again all the same, marked as a recovery, as its recovery matters more than its trace.
+     */
+    private static Map<String, String> traceOf(String payload) {
+        try {
+            return StepJob.parse(payload).trace();
+        } catch (RuntimeException unreadable) {
+            LOG.log(System.Logger.Level.DEBUG, "the trace of a step's earlier job was not read: {0}",
+                    unreadable.toString());
+            return Map.of();
+        }
     }
 
     /** The job carrying the trace its step is handed on with, if any interceptor is registered. */

@@ -654,9 +654,10 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         Objects.requireNonNull(now, "now");
+        Instant writtenAt = lease.renewedAt().filter(now::isBefore).orElse(now);
         boolean[] kept = new boolean[1];
         leases.computeIfPresent(lease.runId() + ":" + lease.step(), (key, held) -> {
-            if (!held.isHeldFor(lease) || !held.expiresAt().isAfter(now)) {
+            if (!held.isHeldFor(lease) || !held.expiresAt().isAfter(writtenAt)) {
                 return held;
             }
             heartbeats.put(key, now);

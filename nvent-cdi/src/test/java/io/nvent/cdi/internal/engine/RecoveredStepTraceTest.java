@@ -103,4 +103,46 @@ class RecoveredStepTraceTest {
                     .containsExactly(Map.entry("traceparent", "recovered " + runId));
         }
     }
+
+    /** A queue whose jobs read back garbled once asked to: a payload of an unknown release, or damaged. */
+    static final class GarbledPayloads extends io.nvent.cdi.internal.memory.MemoryJobQueue {
+        final java.util.concurrent.atomic.AtomicBoolean garble = new java.util.concurrent.atomic.AtomicBoolean();
+
+        GarbledPayloads() {
+            super(java.time.Clock.systemUTC(), io.nvent.cdi.internal.Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public Optional<JobRecord> job(String queue, String jobId) {
+            return super.job(queue, jobId).map(job -> !garble.get() ? job : new JobRecord(job.queue(), job.jobId(),
+                    job.name(), job.state(), "{\"trace\":{\"traceparent\":", job.maxAttempts(), job.createdAt(),
+                    job.availableAt(), job.attempts()));
+        }
+    }
+
+    @Test
+    void aStalledStepWhoseEarlierJobCannotBeReadIsQueuedAgainAllTheSameMarkedAsARecovery() {
+        GarbledPayloads queue = new GarbledPayloads();
+        try (EngineHarness h = EngineHarness.onQueue(queue, false, new Send())) {
+            h.engine.useInterceptors(List.of(new Tracing()));
+            String queueName = h.engine.registry().flow("mail").orElseThrow().step("send").orElseThrow().queue();
+            queue.pause(queueName);
+            String runId = h.engine.start("mail", null);
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("send", StepStatus.RUNNING),
+                    List.of())));
+            Instant now = h.clock.instant();
+            assertThat(h.scheduling.acquireLease(runId, "send", "instance-gone", now.plusSeconds(1), now)).isTrue();
+            h.clock.advance(Duration.ofSeconds(2));
+            StepLease expired = h.scheduling.leasesOfRun(runId).get(0);
+            queue.garble.set(true);
+
+            h.engine.lostSteps().handleExpiredLease(expired);
+
+            queue.garble.set(false);
+            long version = h.store.findRun(runId).orElseThrow().version();
+            assertThat(traceOfJob(h, queueName, StepJob.recoveryJobId(runId, "send", version)))
+                    .as("recovered, its earlier trace unreadable: the recovery matters more than the trace")
+                    .containsExactly(Map.entry("traceparent", "recovered " + runId));
+        }
+    }
 }
