@@ -179,6 +179,25 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aSendersRetryOfADeliveryAfterItsPendingRunStartedIsAnsweredWithThatRunAndStartsNoOther() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            String payload = "{\"customerId\":\"c-1\",\"version\":1}";
+            List<StartedRun> first = h.triggers.fire("crm", payload, delivery);
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(first.get(0).runId(), RunStatus.COMPLETED);
+
+            List<StartedRun> retry = h.triggers.fire("crm", payload, delivery);
+
+            assertThat(retry).singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(first.get(0).runId(), false)));
+            assertThat(runs(h)).as("the delivery synced once").hasSize(1);
+        }
+    }
+
+    @Test
     void aPendingRunCanceledByAnOperatorLetsTheNextFireOpenANewOne() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
