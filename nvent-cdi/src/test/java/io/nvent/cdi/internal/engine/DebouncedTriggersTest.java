@@ -213,6 +213,30 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aPendingRunCanceledAndDeletedByAnOperatorLetsTheNextFireOpenANewOneAtOnce() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String deleted = runs(h).get(0).runId();
+            h.engine.cancel(deleted);
+            h.engine.deleteRun(deleted, "ops");
+            h.clock.advance(Duration.ofSeconds(5));
+
+            List<StartedRun> next = h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.DEFAULTS);
+
+            assertThat(next).singleElement().satisfies(run -> {
+                assertThat(run.created()).as("a new pending run, not a fold into the deleted one").isTrue();
+                assertThat(run.runId()).isNotEqualTo(deleted);
+            });
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(next.get(0).runId(), RunStatus.COMPLETED);
+            assertThat(SYNCED).singleElement().satisfies(input -> assertThat(input.get("version")).hasToString("2"));
+        }
+    }
+
+    @Test
     void aFireByNameWithoutTheKeyIsRefusedAndStartsNothing() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
