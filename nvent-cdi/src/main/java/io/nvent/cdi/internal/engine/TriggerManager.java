@@ -1377,7 +1377,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         + " before it started: the fire opens a new pending run");
                 store.takeDebounced(fold.get().runId());
             }
-            String runId = java.util.UUID.randomUUID().toString();
+            String runId = TriggerDebounce.newRunId();
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
                 try {
                     return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, published, debounce,

@@ -237,6 +237,31 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aDelayedStartThatNoTriggerDebouncesAsksTheStoreForNoDebounceSlotWhenItComesDue() {
+        java.util.concurrent.atomic.AtomicInteger takes = new java.util.concurrent.atomic.AtomicInteger();
+        MemorySchedulingStore counting = new MemorySchedulingStore() {
+            @Override
+            public synchronized Optional<String> takeDebounced(String runId) {
+                takes.incrementAndGet();
+                return super.takeDebounced(runId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), counting, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            String delayed = h.engine.start("crm-sync", Map.of("customerId", "c-9", "version", 1),
+                    io.nvent.StartOptions.newBuilder().delay(Duration.ofSeconds(30)).build()).runId();
+            edit(h, "c-1", 1);
+
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            runs(h).forEach(run -> h.awaitStatus(run.runId(), RunStatus.COMPLETED));
+
+            assertThat(runs(h)).extracting(RunInfo::runId).hasSize(2).contains(delayed);
+            assertThat(takes).as("only the debounced run's start takes its slot").hasValue(1);
+        }
+    }
+
+    @Test
     void aFireByNameWithoutTheKeyIsRefusedAndStartsNothing() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
