@@ -366,7 +366,7 @@ final class AwaitResolution {
      */
     private Optional<String> takeDebounced(AwaitRecord await) {
         if (await.type() != AwaitType.TIME || await.position() != AwaitPosition.BEFORE
-                || !scheduling.keepsTriggerDebounce()
+                || !TriggerDebounce.mayHoldSlot(await.runId()) || !scheduling.keepsTriggerDebounce()
                 || !registry.flow(await.flow()).map(f -> f.entry().name().equals(await.step())).orElse(false)) {
             return Optional.empty();
         }

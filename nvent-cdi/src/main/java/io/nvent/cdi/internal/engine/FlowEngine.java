@@ -747,15 +747,32 @@ public final class FlowEngine implements FlowService {
      * by the debounce, as a delayed start; it takes the latest payload folded into its slot when it starts.
      */
     StartedRun startDebounced(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
-                              io.nvent.Debounce debounce, String debounceKey) {
+                              Optional<EventTriggers.PublishKey> published, io.nvent.Debounce debounce,
+                              String debounceKey) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         JsonText startData = JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey);
         debounce.max().ifPresent(max -> startData.str("debounceMaxAt", clock.instant().plus(max).toString()));
+        // The fire's key, held as a keyed fire's run holds it: a retry of it after the run started finds the run.
+        Optional<StartKey> key = triggerStartKey(trigger, options, published);
+        key.ifPresent(k -> startData.str("idempotencyKey", k.key()));
         return new StartedRun(schedule(create(runId, flow, payloadJson, Optional.empty(), Map.of(), Map.of(),
-                flow.entry(), startData,
-                Optional.of(debounce.window()), Optional.empty(), Optional.empty(), options.concurrencyKey(),
+                flow.entry(), startData, Optional.of(debounce.window()),
+                key.map(k -> new HeldKey(k.key(), storedKey(flow.name(), k.seed()))), Optional.empty(),
+                options.concurrencyKey(),
                 options.concurrencyLimit(), options.labels(), runTimeout(flow, options))), true);
+    }
+
+    /**
+     * The run an earlier fire with this fire's key (a sender's retry, a publish's) opened for a debounced trigger
+     * ({@link #startDebounced}), pending or started: the fire is a repeat, and folds nothing. Empty for a fire without
+     * a key, and for one whose key opened no run still stored.
+     */
+    Optional<StartedRun> debouncedRepeat(String flowName, String trigger, StartOptions options,
+                                         Optional<EventTriggers.PublishKey> published) {
+        return triggerStartKey(trigger, options, published)
+                .flatMap(key -> runHoldingKey(storedKey(flowName, key.seed())))
+                .map(run -> new StartedRun(run.runId(), false));
     }
 
     /** The status of a stored run; empty if there is none (not yet created, or deleted). */

@@ -840,11 +840,31 @@ final class OperatorActions {
                         + " history entries, as {4} asked", runId, run.flow(), run.status().wireName(),
                         String.valueOf(deleted.historyEntries()), requestedBy);
                 deleteAwaitsOfDeletedRuns();
+                releaseDebounceSlot(runId);
                 return deleted;
             }
             if (attempt == DELETE_ATTEMPTS) {
                 throw new ConcurrentRunModificationException(runId, attempt);
             }
+        }
+    }
+
+    /**
+     * Closes the slot of a debounced trigger's key that names the deleted run (canceled while it was pending): the
+     * next fire of the key opens a new pending run, instead of being folded into a run that no longer exists. The
+     * run is gone whatever this does: a failure is logged, and the fires of the key open a new pending run once the
+     * debounce of the run's first fire has passed.
+     */
+    private void releaseDebounceSlot(String runId) {
+        if (!scheduling.keepsTriggerDebounce()) {
+            return;
+        }
+        try {
+            scheduling.takeDebounced(runId);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0012 run " + runId + " was deleted, but the debounce slot"
+                    + " naming it could not be closed: fires of its trigger's key are folded into no run until the"
+                    + " debounce of its first fire has passed; fire again after that", e);
         }
     }
 

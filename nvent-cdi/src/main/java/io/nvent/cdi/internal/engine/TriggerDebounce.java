@@ -43,6 +43,28 @@ final class TriggerDebounce {
         }
     }
 
+    /**
+     * A new id for a debounced trigger's pending run: a UUID as every run's, but name-based (version 3) where the
+     * engine's others are random (version 4), so that the start of a run whose id is not one asks the store for no
+     * slot ({@link #mayHoldSlot}): a delayed start costs no store call more for the debounce.
+     */
+    static String newRunId() {
+        return java.util.UUID.nameUUIDFromBytes(java.util.UUID.randomUUID().toString()
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8)).toString();
+    }
+
+    /**
+     * Whether a slot may name the run ({@link #newRunId}): its id is a version-3 UUID (as also the ids of runs started
+     * with a key before stores held keys), or no UUID at all.
+     */
+    static boolean mayHoldSlot(String runId) {
+        try {
+            return java.util.UUID.fromString(runId).version() == 3;
+        } catch (IllegalArgumentException notAUuid) {
+            return true;
+        }
+    }
+
     /** The slot of the trigger's pending run of the flow for the key: apart for each, with no character they hold. */
     static String slot(String trigger, String flow, String key) {
         return trigger + '\u0000' + flow + '\u0000' + key;

@@ -1385,7 +1385,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
         if (missed.isEmpty() && spec.debounce().isPresent() && store.keepsTriggerDebounce()) {
-            return fireDebounced(spec, spec.debounce().get(), payloadJson, keyed, byName, now);
+            return fireDebounced(spec, spec.debounce().get(), payloadJson, keyed, byName, published, now);
         }
         // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks. A
         // retry of a keyed fire gets the runs it started (and starts those it failed to), whatever is under way.
@@ -1415,7 +1415,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * and opened anew.
      */
     private Fire fireDebounced(TriggerSpec spec, Debounce debounce, String payloadJson, StartOptions keyed,
-                               boolean byName, Instant now) {
+                               boolean byName, Optional<PublishKey> published, Instant now) {
         String key;
         try {
             key = TriggerDebounce.keyOf(spec, debounce, payloadJson);
@@ -1436,7 +1436,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             try {
                 engine.requireDebounceable(flow, payloadJson, spec.name());
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
-                StartedRun run = foldOrOpen(spec, debounce, flow, slot, key, payloadJson, keyed, now);
+                StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
+                        foldOrOpen(spec, debounce, flow, slot, key, payloadJson, keyed, published, now));
                 runs.add(run);
                 (run.created() ? opened : folded).add(run.runId());
             } catch (RuntimeException e) {
@@ -1467,7 +1468,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /** The fire folded into the slot's pending run ({@code created} false), or the pending run it opened. */
     private StartedRun foldOrOpen(TriggerSpec spec, Debounce debounce, String flow, String slot, String key,
-                                  String payloadJson, StartOptions keyed, Instant now) {
+                                  String payloadJson, StartOptions keyed, Optional<PublishKey> published,
+                                  Instant now) {
         for (int attempt = 1; ; attempt++) {
             Optional<DebouncedFire> fold = store.foldDebounce(slot, payloadJson, now, debounce.window(), debounce.max());
             if (fold.isPresent()) {
@@ -1485,10 +1487,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         + " before it started: the fire opens a new pending run");
                 store.takeDebounced(fold.get().runId());
             }
-            String runId = java.util.UUID.randomUUID().toString();
+            String runId = TriggerDebounce.newRunId();
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
                 try {
-                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, debounce, key);
+                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, published, debounce,
+                            key);
                 } catch (RuntimeException e) {
                     store.takeDebounced(runId);   // no slot left naming a run that does not exist
                     throw e;

@@ -179,6 +179,25 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aSendersRetryOfADeliveryAfterItsPendingRunStartedIsAnsweredWithThatRunAndStartsNoOther() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            String payload = "{\"customerId\":\"c-1\",\"version\":1}";
+            List<StartedRun> first = h.triggers.fire("crm", payload, delivery);
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(first.get(0).runId(), RunStatus.COMPLETED);
+
+            List<StartedRun> retry = h.triggers.fire("crm", payload, delivery);
+
+            assertThat(retry).singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(first.get(0).runId(), false)));
+            assertThat(runs(h)).as("the delivery synced once").hasSize(1);
+        }
+    }
+
+    @Test
     void aPendingRunCanceledByAnOperatorLetsTheNextFireOpenANewOne() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
@@ -190,6 +209,55 @@ class DebouncedTriggersTest {
 
             assertThat(runs(h)).hasSize(2).filteredOn(run -> run.status() == RunStatus.AWAITING).singleElement()
                     .satisfies(run -> assertThat(run.runId()).isNotEqualTo(canceled));
+        }
+    }
+
+    @Test
+    void aPendingRunCanceledAndDeletedByAnOperatorLetsTheNextFireOpenANewOneAtOnce() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String deleted = runs(h).get(0).runId();
+            h.engine.cancel(deleted);
+            h.engine.deleteRun(deleted, "ops");
+            h.clock.advance(Duration.ofSeconds(5));
+
+            List<StartedRun> next = h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.DEFAULTS);
+
+            assertThat(next).singleElement().satisfies(run -> {
+                assertThat(run.created()).as("a new pending run, not a fold into the deleted one").isTrue();
+                assertThat(run.runId()).isNotEqualTo(deleted);
+            });
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(next.get(0).runId(), RunStatus.COMPLETED);
+            assertThat(SYNCED).singleElement().satisfies(input -> assertThat(input.get("version")).hasToString("2"));
+        }
+    }
+
+    @Test
+    void aDelayedStartThatNoTriggerDebouncesAsksTheStoreForNoDebounceSlotWhenItComesDue() {
+        java.util.concurrent.atomic.AtomicInteger takes = new java.util.concurrent.atomic.AtomicInteger();
+        MemorySchedulingStore counting = new MemorySchedulingStore() {
+            @Override
+            public synchronized Optional<String> takeDebounced(String runId) {
+                takes.incrementAndGet();
+                return super.takeDebounced(runId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), counting, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            String delayed = h.engine.start("crm-sync", Map.of("customerId", "c-9", "version", 1),
+                    io.nvent.StartOptions.newBuilder().delay(Duration.ofSeconds(30)).build()).runId();
+            edit(h, "c-1", 1);
+
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            runs(h).forEach(run -> h.awaitStatus(run.runId(), RunStatus.COMPLETED));
+
+            assertThat(runs(h)).extracting(RunInfo::runId).hasSize(2).contains(delayed);
+            assertThat(takes).as("only the debounced run's start takes its slot").hasValue(1);
         }
     }
 
