@@ -363,6 +363,11 @@ final class AwaitResolution {
      * The latest payload folded into the slot of a debounced trigger's run whose delayed start {@code await} ends, the
      * slot closed in the same step ({@link SchedulingStore#takeDebounced}): a fire folded before it is the run's input,
      * a fire after it opens a new pending run. Empty for any other await, and for a run no slot names.
+     *
+     * <p>The await is closed by now: a store failure taking the slot must not leave its run waiting for nothing. The
+     * run starts with the input it has (each fold stored its payload on it too; only a fold racing the run's own
+     * creation is in the slot alone), and the slot is left naming it: the next fire finds the run started and opens a
+     * new pending run ({@link TriggerManager}).
      */
     private Optional<String> takeDebounced(AwaitRecord await) {
         if (await.type() != AwaitType.TIME || await.position() != AwaitPosition.BEFORE
@@ -370,7 +375,14 @@ final class AwaitResolution {
                 || !registry.flow(await.flow()).map(f -> f.entry().name().equals(await.step())).orElse(false)) {
             return Optional.empty();
         }
-        return scheduling.takeDebounced(await.runId());
+        try {
+            return scheduling.takeDebounced(await.runId());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0013 debounced run " + await.runId() + " of flow "
+                    + await.flow() + " starts with the input it has: the store failed to give it its debounce slot's"
+                    + " latest payload (" + e + "); the next fire of its key opens a new pending run", e);
+            return Optional.empty();
+        }
     }
 
     /**

@@ -783,9 +783,12 @@ public final class FlowEngine implements FlowService {
     /**
      * Folds a debounced trigger's fire into its pending run: the run's input is the fire's payload, its history says
      * so ({@code run.debounced}), and its start is put off to the slot's new due time. A run that has started meanwhile
-     * is left as it is (it took the slot's payload as it started).
+     * is left as it is.
+     *
+     * @return {@code false} if the run has started: it took the slot's payload as it started, unless the slot still
+     *     names it (its start failed to take it, NVENT-0013)
      */
-    void foldDebounced(DebouncedFire fold, String payloadJson, String debounceKey) {
+    boolean foldDebounced(DebouncedFire fold, String payloadJson, String debounceKey) {
         Instant now = clock.instant();
         String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
                 .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
@@ -796,12 +799,13 @@ public final class FlowEngine implements FlowService {
         } catch (RunNotFoundException opening) {
             // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot, whose
             // payload the run takes as it starts (at the opener's due time, the first fire's plus the debounce).
-            return;
+            return true;
         }
         change.ifPresent(c -> {
             publisher.publish(c.run().flow(), c.events());
             awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
         });
+        return change.isPresent();
     }
 
     private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {

@@ -1478,14 +1478,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 // A run not stored a debounce after its slot opened will not be: its instance stopped in between.
                 boolean neverCreated = status.isEmpty() && fold.get().firstFireAt().plus(debounce.window()).isBefore(now);
                 if (!ended && !neverCreated) {
-                    engine.foldDebounced(fold.get(), payloadJson, key);
-                    return new StartedRun(fold.get().runId(), false);
+                    // Started meanwhile: it took the slot, this fire's payload in it, unless its start failed to
+                    // take it (NVENT-0013), which leaves the slot naming it, to be taken here.
+                    if (engine.foldDebounced(fold.get(), payloadJson, key)
+                            || store.takeDebounced(fold.get().runId()).isEmpty()) {
+                        return new StartedRun(fold.get().runId(), false);
+                    }
                 }
                 LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
                         + fold.get().runId() + " of flow " + flow + " for debounce key '" + key + "' "
-                        + (ended ? "ended (" + status.get().wireName() + ")" : "never stored")
-                        + " before it started: the fire opens a new pending run");
-                store.takeDebounced(fold.get().runId());
+                        + (ended ? "ended (" + status.get().wireName() + ") before it started"
+                                : neverCreated ? "never stored" : "started without taking its slot")
+                        + ": the fire opens a new pending run");
+                if (ended || neverCreated) {
+                    store.takeDebounced(fold.get().runId());
+                }
             }
             String runId = TriggerDebounce.newRunId();
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {

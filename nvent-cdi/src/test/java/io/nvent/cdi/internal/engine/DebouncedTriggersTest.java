@@ -41,11 +41,14 @@ class DebouncedTriggersTest {
 
     /** The inputs the CRM sync ran with, in order. */
     static final List<Map<String, Object>> SYNCED = new CopyOnWriteArrayList<>();
+    /** Holds the sync's step while a test fires at a run that has started and not ended. */
+    static volatile java.util.concurrent.CountDownLatch running = new java.util.concurrent.CountDownLatch(0);
 
     @FlowStep(flow = "crm-sync", name = "sync", role = StepRole.ENTRY)
     public static class Sync implements Step<Map<String, Object>, String> {
         @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
+        public String execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
+            running.await();
             SYNCED.add(input);
             return "synced " + input.get("customerId");
         }
@@ -54,6 +57,7 @@ class DebouncedTriggersTest {
     @BeforeEach
     void reset() {
         SYNCED.clear();
+        running = new java.util.concurrent.CountDownLatch(0);
     }
 
     private static void createDebounced(EngineHarness h, Duration debounce, Duration max) {
@@ -258,6 +262,43 @@ class DebouncedTriggersTest {
 
             assertThat(runs(h)).extracting(RunInfo::runId).hasSize(2).contains(delayed);
             assertThat(takes).as("only the debounced run's start takes its slot").hasValue(1);
+        }
+    }
+
+    @Test
+    void aStoreFailureTakingTheSlotAsThePendingRunStartsStartsItWithItsLatestPayloadAndTheNextFireOpensANewOne() {
+        java.util.concurrent.atomic.AtomicBoolean failNextTake = new java.util.concurrent.atomic.AtomicBoolean();
+        MemorySchedulingStore failingOnce = new MemorySchedulingStore() {
+            @Override
+            public synchronized Optional<String> takeDebounced(String runId) {
+                if (failNextTake.getAndSet(false)) {
+                    throw new IllegalStateException("the database is unreachable");
+                }
+                return super.takeDebounced(runId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), failingOnce, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            edit(h, "c-1", 2);
+            String pending = runs(h).get(0).runId();
+
+            failNextTake.set(true);
+            running = new java.util.concurrent.CountDownLatch(1);
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(pending, RunStatus.RUNNING);
+            edit(h, "c-1", 3);
+            running.countDown();
+            h.awaitStatus(pending, RunStatus.COMPLETED);
+
+            assertThat(runs(h)).as("the next fire is not folded into the started run").hasSize(2);
+            String next = runs(h).stream().map(RunInfo::runId).filter(id -> !id.equals(pending)).findFirst()
+                    .orElseThrow();
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(next, RunStatus.COMPLETED);
+            assertThat(SYNCED).extracting(input -> String.valueOf(input.get("version"))).containsExactly("2", "3");
         }
     }
 
