@@ -86,7 +86,7 @@ final class TriggerExclusions {
      * read (none can: they are checked when the trigger is built) or a calendar not known here excludes nothing.
      */
     Optional<String> excludedBy(TriggerSpec spec, Instant tick) {
-        return spec.exclude().isEmpty() ? Optional.empty() : excludedBy(spec, read(spec), tick);
+        return spec.exclude().isEmpty() ? Optional.empty() : excludedBy(spec, read(spec), tick, true);
     }
 
     /** The rules read once, each cron parsed: a search for the next fire matches them against many ticks. */
@@ -104,11 +104,12 @@ final class TriggerExclusions {
         return new Read(rules, crons);
     }
 
-    private Optional<String> excludedBy(TriggerSpec spec, Read read, Instant tick) {
+    /** @param ticking whether a tick asks (a calendar that fails is warned of), not a read of the next fire */
+    private Optional<String> excludedBy(TriggerSpec spec, Read read, Instant tick, boolean ticking) {
         ZonedDateTime local = ZonedDateTime.ofInstant(tick, spec.timezone());
         LocalDate date = local.toLocalDate();
         for (ExclusionRules.Rule rule : read.rules()) {
-            if (matches(spec, read, rule, local, date)) {
+            if (matches(spec, read, rule, local, date, ticking)) {
                 return Optional.of(rule.text());
             }
         }
@@ -116,7 +117,7 @@ final class TriggerExclusions {
     }
 
     private boolean matches(TriggerSpec spec, Read read, ExclusionRules.Rule rule, ZonedDateTime local,
-                            LocalDate date) {
+                            LocalDate date, boolean ticking) {
         if (rule instanceof ExclusionRules.Dates dates) {
             return dates.contains(date);
         }
@@ -129,13 +130,17 @@ final class TriggerExclusions {
         String name = ((ExclusionRules.Calendar) rule).name();
         ExclusionCalendar calendar = calendars.get(name);
         if (calendar == null) {
-            warnFailing(spec, "calendar:" + name + " is no ExclusionCalendar of this deployment");
+            if (ticking) {
+                warnFailing(spec, "calendar:" + name + " is no ExclusionCalendar of this deployment");
+            }
             return false;
         }
         try {
             return calendar.excludes(local);
         } catch (RuntimeException e) {
-            warnFailing(spec, "calendar:" + name + " (" + calendar.getClass().getName() + ") failed: " + e);
+            if (ticking) {
+                warnFailing(spec, "calendar:" + name + " (" + calendar.getClass().getName() + ") failed: " + e);
+            }
             return false;
         }
     }
@@ -149,7 +154,9 @@ final class TriggerExclusions {
 
     /**
      * The schedule's first tick after {@code after} that no rule excludes; empty if there is none, or if the first
-     * {@value #MOST_EXCLUDED_PASSED} after it are all excluded (the search gives up).
+     * {@value #MOST_EXCLUDED_PASSED} after it are all excluded (the search gives up). A read, not a tick: a calendar
+     * not known here or failing excludes nothing, as at a tick, but is not warned of ({@code NVENT-0418} is the
+     * ticks').
      */
     Optional<Instant> nextFire(TriggerSpec spec, Schedule schedule, Instant after) {
         Optional<Instant> tick = schedule.nextAfter(after);
@@ -157,7 +164,7 @@ final class TriggerExclusions {
             return tick;
         }
         Read read = read(spec);
-        for (int passed = 0; tick.isPresent() && excludedBy(spec, read, tick.get()).isPresent(); passed++) {
+        for (int passed = 0; tick.isPresent() && excludedBy(spec, read, tick.get(), false).isPresent(); passed++) {
             if (passed >= MOST_EXCLUDED_PASSED) {
                 return Optional.empty();
             }

@@ -290,6 +290,26 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void aTriggerWhoseCalendarIsGoneShowsItsNextFireAsIfNotExcludedWithoutWarningAndWarnsAsATickFires() {
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerExclusions.class);
+             EngineHarness h = new EngineHarness(new Pay())) {
+            h.triggers.useExclusionCalendars(List.of(new BankHolidays()));
+            h.triggers.create(payroll("calendar:uk-bank-holidays").build());
+            h.triggers.useExclusionCalendars(List.of());   // a redeploy without the calendar's bean
+
+            assertThat(h.triggers.trigger("payroll").orElseThrow().nextFireAt()).as("as if not excluded")
+                    .contains(TUESDAY_SIX);
+            assertThat(h.triggers.triggers()).isNotEmpty();
+            assertThat(log.messagesContaining("NVENT-0418")).as("a read is no tick").isEmpty();
+
+            assertThat(fireTick(h, TUESDAY_SIX)).hasSize(1);
+            assertThat(log.messagesContaining("NVENT-0418")).singleElement().asString()
+                    .startsWith("NVENT-0418 trigger payroll fires its ticks as if not excluded: calendar:uk-bank-holidays"
+                            + " is no ExclusionCalendar of this deployment");
+        }
+    }
+
+    @Test
     void aStoreThatKeepsNoExclusionsRefusesATriggerWithThem() {
         MemorySchedulingStore forgetful = new MemorySchedulingStore() {
             @Override
