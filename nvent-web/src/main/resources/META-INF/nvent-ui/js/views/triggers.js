@@ -424,13 +424,35 @@ const OVERLAP_WORDS = {
 };
 
 /**
+ * The exclusion rules written in the form's Except field, each as the server reads one (ExclusionRules): one a line
+ * or comma-separated, but a rule starting "cron:" takes the rest of its line, as a cron expression holds commas
+ * (*\/5,*\/7) and the server reads all after "cron:" as the expression.
+ */
+function exclusionRules(text) {
+  return text.split('\n').flatMap((line) => {
+    const rules = [];
+    let rest = line;
+    while (rest.trim() !== '') {
+      const start = rest.trimStart();
+      const comma = start.indexOf(',');
+      if (start.startsWith('cron:') || comma < 0) { rules.push(start); break; }
+      rules.push(start.slice(0, comma));
+      rest = start.slice(comma + 1);
+    }
+    return rules;
+  }).map((r) => r.trim()).filter((r) => r !== '');
+}
+
+/**
  * The misfire policy and grace that apply to a schedule (the server resolves an inheriting one's to the
  * deployment's), and whether each is its own or which deployment setting it comes from.
  */
 function misfireNote(t) {
   const e = t.effectiveMisfire;
   const policy = {
-    'fire-once': 'the latest one fires once at start, late, as that tick',
+    'fire-once': (t.exclude || []).length
+      ? 'the latest one no exclusion rule excludes (within the grace) fires once at start, late, as that tick'
+      : 'the latest one fires once at start, late, as that tick',
     'fire-all': 'each one fires once at start, late, as its tick, the oldest first (at most the latest 100)',
     skip: 'none fires',
   }[e.policy];
@@ -852,7 +874,7 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'hint' }, 'Ticks fall on the interval\'s multiples since 1970-01-01 00:00 UTC (every hour: on the hour), the same on every instance.'));
   // Ticks missed while no instance ran: the schedule's own policy and grace, or the deployment's.
   const misfireSel = h('select', { id: 'tf-misfire', 'aria-label': 'misfire policy', onchange: () => renderApi() },
-    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest once'], ['fire-all', 'fire each once, oldest first'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
+    [['inherit', 'as the deployment says'], ['fire-once', 'fire the latest (not excluded) once'], ['fire-all', 'fire each once, oldest first'], ['skip', 'skip them']].map(([value, label]) => h('option', { value }, label)));
   misfireSel.value = existing && existing.misfire ? existing.misfire : 'inherit';
   const graceInput = h('input', { type: 'text', id: 'tf-misfire-grace', class: 'mono', autocomplete: 'off', spellcheck: 'false', placeholder: "the deployment's (PT24H)",
     value: existing && existing.misfireGrace ? existing.misfireGrace : '', oninput: () => renderApi() });
@@ -866,7 +888,7 @@ function triggerForm(ctx, existing) {
     oninput: () => renderApi() }, existing && existing.exclude ? existing.exclude.join('\n') : '');
   const excludeFields = h('div', { id: 'tf-exclude-fields' },
     h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput),
-    h('div', { class: 'hint' }, 'One rule a line or comma-separated, on the tick\'s date in the trigger\'s zone: a date (2026-12-25), a day of every year (--12-26), a range (2026-12-20/2027-01-04), cron:<expression> (its minutes) or calendar:<name> (an ExclusionCalendar bean). At most 100.'));
+    h('div', { class: 'hint' }, 'One rule a line or comma-separated, on the tick\'s date in the trigger\'s zone: a date (2026-12-25), a day of every year (--12-26), a range (2026-12-20/2027-01-04), cron:<expression> (its minutes) or calendar:<name> (an ExclusionCalendar bean). A cron: rule takes the rest of its line, commas and all, so write it last on its line. At most 100.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
     h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields, excludeFields);
   const eventFields = h('div', { class: 'type-fields', dataset: { for: 'event' } },
@@ -1111,9 +1133,7 @@ function triggerForm(ctx, existing) {
     if (state.type === 'schedule' && state.schedule === 'every') body.every = `PT${everyGiven() || 0}S`;
     else if (state.type === 'schedule') { body.cron = cronInput.value.trim(); body.timezone = zoneSel.value; }
     if (state.type === 'schedule') {
-      // A cron rule holds commas (*/5,*/7): a line holding "cron:" is one rule; other lines split on commas.
-      const rules = excludeInput.value.split('\n').flatMap((line) => (line.includes('cron:') ? [line] : line.split(',')))
-        .map((r) => r.trim()).filter((r) => r !== '');
+      const rules = exclusionRules(excludeInput.value);
       if (rules.length) body.exclude = rules;
       else if (editing && existing.exclude && existing.exclude.length) body.exclude = null;   // removes them
       // Left out, both inherit on create and stay as they were on update: send them only when they say something.
