@@ -1,5 +1,7 @@
 package io.nvent.opentelemetry;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
 import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.RunInfo;
@@ -43,7 +45,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Traces across runs that are not a step's children: a run an emitted event starts is a trace of its own whose root
  * span links to the span of the step that emitted it, and a step the maintenance sweep queues again without the
- * trace its lost job carried goes on under a root span marked as a recovery.
+ * trace its lost job carried goes on under a root span marked as a recovery; a run an emitted event resumes (its
+ * await resolved) goes on under a root span linked to the emitting step's span alike.
  */
 class LinkedTracesTest {
 
@@ -85,10 +88,41 @@ class LinkedTracesTest {
         }
     }
 
+    /** Emits the payment that the order's run waits for. */
+    @FlowStep(flow = "payment", name = "capture", role = StepRole.ENTRY, emits = "payment.received")
+    public static class Capture implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("payment.received", input);
+            return null;
+        }
+    }
+
+    /** Takes the order, then waits for its payment. */
+    @FlowStep(flow = "order", name = "take", role = StepRole.ENTRY, emits = "taken")
+    public static class Take implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("taken", input);
+            return null;
+        }
+    }
+
+    /** Waits for the order's payment before it ships. */
+    @FlowStep(flow = "order", name = "ship", subscribes = "taken")
+    @AwaitBefore(type = AwaitType.EVENT, event = "payment.received", timeoutMs = 86_400_000)
+    public static class Ship implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
     private static WeldContainer container() {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
                 .addBeanClasses(NventBeans.inMemoryEngine())
-                .addBeanClasses(TracingBean.class, Telemetry.class, Generate.class, Store.class)
+                .addBeanClasses(TracingBean.class, Telemetry.class, Generate.class, Store.class,
+                        Capture.class, Take.class, Ship.class)
                 .initialize();
     }
 
@@ -124,6 +158,34 @@ class LinkedTracesTest {
             SpanData store = named(spans, "nvent.step archive/store");
             assertThat(store.getParentSpanId()).isEqualTo(start.getSpanId());
             assertThat(flows.run(runId).map(RunInfo::status)).contains(RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aRunResumedByAnEmittedEventGoesOnUnderARootSpanThatLinksToTheEmittingStepsSpan() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String order = flows.start("order", Map.of("orderId", "o-1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(order).map(RunInfo::status)
+                    .filter(RunStatus.AWAITING::equals).isPresent());
+            EXPORTED.reset();
+
+            flows.start("payment", Map.of("orderId", "o-1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(order).map(RunInfo::status)
+                    .filter(RunStatus.COMPLETED::equals).isPresent());
+            await().until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step order/ship")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData capture = named(spans, "nvent.step payment/capture");
+            SpanData resume = named(spans, "nvent.resume order");
+            assertThat(resume.getParentSpanId()).as("a root span: one trace per run").isEqualTo(SpanId.getInvalid());
+            assertThat(resume.getTraceId()).isNotEqualTo(capture.getTraceId());
+            assertThat(resume.getAttributes().get(AttributeKey.stringKey(OpenTelemetryTracing.RUN_ID))).isEqualTo(order);
+            assertThat(resume.getLinks()).extracting(link -> link.getSpanContext().getTraceId() + "/"
+                    + link.getSpanContext().getSpanId()).as("linked to the span of the step that emitted the event")
+                    .containsExactly(capture.getTraceId() + "/" + capture.getSpanId());
+            assertThat(named(spans, "nvent.step order/ship").getParentSpanId()).isEqualTo(resume.getSpanId());
         }
     }
 
