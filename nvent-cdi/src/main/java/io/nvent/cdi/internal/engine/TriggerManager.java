@@ -1466,7 +1466,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         return new Fire(runs, failures, errors);
     }
 
-    /** The fire folded into the slot's pending run ({@code created} false), or the pending run it opened. */
+    /** The fire folded into the slot's pending run ({@link StartedRun#folded()}), or the pending run it opened. */
     private StartedRun foldOrOpen(TriggerSpec spec, Debounce debounce, String flow, String slot, String key,
                                   String payloadJson, StartOptions keyed, Optional<PublishKey> published,
                                   Instant now) {
@@ -1482,7 +1482,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     // take it (NVENT-0013), which leaves the slot naming it, to be taken here.
                     if (engine.foldDebounced(fold.get(), payloadJson, key)
                             || store.takeDebounced(fold.get().runId()).isEmpty()) {
-                        return new StartedRun(fold.get().runId(), false);
+                        return StartedRun.foldedInto(fold.get().runId());
                     }
                 }
                 LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "

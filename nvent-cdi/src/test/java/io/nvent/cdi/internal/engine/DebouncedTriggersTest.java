@@ -173,8 +173,8 @@ class DebouncedTriggersTest {
                 assertThat(run.created()).isTrue();
                 assertThat(run.runId()).isNotEqualTo(first.get(0).runId());
             });
-            assertThat(folded).as("the caller is answered with the pending run").singleElement()
-                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(second.get(0).runId(), false)));
+            assertThat(folded).as("the caller is answered with the pending run, folded into, no replay").singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(StartedRun.foldedInto(second.get(0).runId())));
             h.clock.advance(Duration.ofSeconds(30));
             h.sweep();
             h.awaitStatus(second.get(0).runId(), RunStatus.COMPLETED);
@@ -195,8 +195,9 @@ class DebouncedTriggersTest {
 
             List<StartedRun> retry = h.triggers.fire("crm", payload, delivery);
 
-            assertThat(retry).singleElement()
-                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(first.get(0).runId(), false)));
+            assertThat(retry).as("a replay, not a fold").singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(first.get(0).runId(), false))
+                            .returns(true, StartedRun::replayed).returns(false, StartedRun::folded));
             assertThat(runs(h)).as("the delivery synced once").hasSize(1);
         }
     }

@@ -282,15 +282,20 @@ public class TriggersResource {
     }
 
     /**
-     * A fire's answer: the runs, and whether an earlier request with the same key started them all. A fire without a
-     * key whose runs it did not create was folded into a debounced trigger's pending runs: no replay.
+     * A fire's answer: the runs, and whether an earlier request with the same key started them all ({@code 200} with
+     * {@code Idempotent-Replayed: true}). A fire that created none but was folded into a debounced trigger's pending
+     * runs ({@link StartedRun#folded()}) is a fire of its own, whatever its key: {@code 202}, no replay.
      */
     private static Response fired(String name, List<StartedRun> runs, StartOptions options,
                                   Response.ResponseBuilder firstTime) {
         boolean replayed = options.idempotencyKey().isPresent() && !runs.isEmpty()
-                && runs.stream().noneMatch(StartedRun::created);
+                && runs.stream().allMatch(StartedRun::replayed);
+        boolean foldedOnly = !runs.isEmpty() && runs.stream().noneMatch(StartedRun::created)
+                && runs.stream().anyMatch(StartedRun::folded);
         String body = runs(name, runs.stream().map(StartedRun::runId).toList());
-        return (replayed ? Response.ok().header(StartRequests.REPLAYED, "true") : firstTime).entity(body).build();
+        Response.ResponseBuilder answer = replayed ? Response.ok().header(StartRequests.REPLAYED, "true")
+                : foldedOnly ? Response.accepted() : firstTime;
+        return answer.entity(body).build();
     }
 
     /**

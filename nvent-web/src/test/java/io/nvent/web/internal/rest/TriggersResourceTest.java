@@ -756,6 +756,26 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aKeyedWebhookCallFoldedIntoADebouncedTriggersPendingRunIsAcceptedAsNoReplayWhileTheSendersRetryIsOne() {
+        stored.put(TriggerSpec.newBuilder("open-hook", TriggerType.WEBHOOK).flows(List.of("order"))
+                .debounce(Duration.ofSeconds(30)).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of(), "nvent", List.of(), "X-API-Key");
+        assertThat(webhook("{\"v\":1}", "delivery-1").getStatus()).as("the fire opening the pending run").isEqualTo(202);
+
+        jakarta.ws.rs.core.Response folded = webhook("{\"v\":2}", "delivery-2");
+        jakarta.ws.rs.core.Response retried = webhook("{\"v\":1}", "delivery-1");
+        jakarta.ws.rs.core.Response foldedByFire = resource.fire("open-hook", "{\"v\":3}", "fire-3", null);
+
+        assertThat(folded.getStatus()).as("a delivery of its own, folded").isEqualTo(202);
+        assertThat(folded.getHeaderString(StartRequests.REPLAYED)).isNull();
+        assertThat(folded.getEntity().toString()).contains("\"runs\":[\"r-1\"]");
+        assertThat(retried.getStatus()).as("the sender's retry of the first delivery").isEqualTo(200);
+        assertThat(retried.getHeaderString(StartRequests.REPLAYED)).isEqualTo("true");
+        assertThat(foldedByFire.getStatus()).as("/fire folded").isEqualTo(202);
+        assertThat(foldedByFire.getHeaderString(StartRequests.REPLAYED)).isNull();
+    }
+
+    @Test
     void anIdempotencyKeyGivenTwiceToAWebhookIsRefusedOnlyOnceTheCallerIsKnown() {
         openWebhook();
         stored.put(TriggerSpec.newBuilder("keyed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
@@ -861,7 +881,11 @@ class TriggersResourceTest {
             fired.add(jsonPayload);
             fireOptions.add(options);
             if (spec(name).debounce().isPresent() && fired.size() > 1) {
-                return List.of(new io.nvent.StartedRun("r-1", false));   // folded into the first fire's pending run
+                if (options.idempotencyKey().isPresent() && options.idempotencyKey().equals(fireOptions.get(0)
+                        .idempotencyKey())) {
+                    return List.of(new io.nvent.StartedRun("r-1", false));   // a retry of the first fire: a replay
+                }
+                return List.of(io.nvent.StartedRun.foldedInto("r-1"));   // folded into the first fire's pending run
             }
             return List.of(new io.nvent.StartedRun("r-" + fired.size(), true));
         }
