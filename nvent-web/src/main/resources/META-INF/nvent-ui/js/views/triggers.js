@@ -558,7 +558,8 @@ export function triggerView(ctx) {
       t.type === 'schedule' && t.every ? [h('dt', {}, 'Interval'), h('dd', { id: 'trigger-every' }, h('code', { class: 'cron every' }, t.every), h('span', { class: 'muted small' }, ` ${describeEvery(everySeconds(t.every))}`))] : null,
       t.type === 'schedule' && !t.every ? [h('dt', {}, 'Cron'), h('dd', {}, h('code', { class: 'cron' }, t.cron), h('span', { class: 'muted small' }, ` in ${t.timezone}`))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Excluded'), h('dd', { id: 'trigger-exclude' }, t.exclude && t.exclude.length
-        ? [h('span', { class: 'chips' }, t.exclude.map((rule) => h('code', { class: 'pill' }, rule))), h('div', { class: 'small muted' }, 'A tick on these dates (in the trigger\'s zone), minutes or calendar days starts nothing (trigger.skipped); the next tick shown passes over them.')]
+        ? [h('span', { class: 'chips' }, t.exclude.map((rule) => h('code', { class: 'pill' }, rule))), h('div', { class: 'small muted' }, 'A tick on these dates (in the trigger\'s zone), minutes or calendar days starts nothing (trigger.skipped); the next tick shown passes over them.'),
+          t.unknownCalendars && t.unknownCalendars.length ? h('div', { class: 'alert warn', id: 'trigger-unknown-calendars' }, `No exclusion calendar of this deployment is named ${t.unknownCalendars.join(', ')}: ${t.unknownCalendars.length === 1 ? 'its rule excludes' : 'their rules exclude'} no tick. Deploy the calendar again, or remove the rule.`) : null]
         : h('span', { class: 'muted' }, 'nothing: it fires at every tick'))] : null,
       t.type === 'schedule' ? [h('dt', {}, 'Missed ticks'), h('dd', { id: 'trigger-misfire', dataset: { misfire: t.misfire || 'inherit' } }, misfireNote(t))] : null,
       h('dt', {}, 'Concurrency key'), h('dd', { id: 'trigger-concurrency-key' }, concurrencyKeyNote(t)),

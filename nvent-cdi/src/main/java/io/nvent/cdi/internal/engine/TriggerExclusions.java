@@ -70,15 +70,23 @@ final class TriggerExclusions {
 
     /** As {@link #requireKnown(TriggerSpec)}, saying where the trigger is declared after its name. */
     void requireKnown(TriggerSpec spec, String where) {
-        for (String name : ExclusionRules.calendars(ExclusionRules.read(spec.name(), spec.exclude()))) {
-            if (!calendars.containsKey(name)) {
-                throw new InvalidTriggerException("NVENT-0419 trigger '" + spec.name() + "' excludes the ticks of"
-                        + " calendar:" + name + ", but no ExclusionCalendar is named '" + name + "' (known: "
-                        + (calendars.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(calendars.keySet())))
-                        + "); add a CDI bean implementing io.nvent.ExclusionCalendar with that name (outside a"
-                        + " container: EmbeddedEngine.Builder.exclusionCalendar), or correct the name" + where);
-            }
+        for (String name : unknownCalendars(spec)) {
+            throw new InvalidTriggerException("NVENT-0419 trigger '" + spec.name() + "' excludes the ticks of"
+                    + " calendar:" + name + ", but no ExclusionCalendar is named '" + name + "' (known: "
+                    + (calendars.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(calendars.keySet())))
+                    + "); add a CDI bean implementing io.nvent.ExclusionCalendar with that name (outside a"
+                    + " container: EmbeddedEngine.Builder.exclusionCalendar), or correct the name" + where);
         }
+    }
+
+    /**
+     * The calendars the trigger's {@code calendar:<name>} rules name that no {@link ExclusionCalendar} of this
+     * deployment names (a stored trigger's, whose calendar a redeploy removed), as written; they exclude nothing.
+     */
+    List<String> unknownCalendars(TriggerSpec spec) {
+        return spec.exclude().isEmpty() ? List.of()
+                : ExclusionRules.calendars(ExclusionRules.read(spec.name(), spec.exclude())).stream()
+                        .filter(name -> !calendars.containsKey(name)).distinct().toList();
     }
 
     /**

@@ -1889,7 +1889,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         Optional<Instant> next = spec.type() == TriggerType.SCHEDULE && spec.enabled()
                 ? exclusions.nextFire(spec, Schedule.of(spec), clock.instant()) : Optional.empty();
         return new TriggerInfo(spec, record.declared(), record.fires(), record.runsStarted(), record.lastFiredAt(),
-                record.lastError(), next);
+                record.lastError(), next, exclusions.unknownCalendars(spec));
     }
 
     private void history(String name, String type, String data) {

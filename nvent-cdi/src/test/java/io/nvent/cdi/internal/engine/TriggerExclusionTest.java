@@ -310,6 +310,24 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void aTriggerWhoseCalendarIsGoneNamesItAsUnknownInItsInfoAndTheListUntilTheCalendarIsBack() {
+        try (EngineHarness h = new EngineHarness(new Pay())) {
+            h.triggers.useExclusionCalendars(List.of(new BankHolidays()));
+            h.triggers.create(payroll("2026-12-25", "calendar:uk-bank-holidays").build());
+            assertThat(h.triggers.trigger("payroll").orElseThrow().unknownCalendars()).as("deployed").isEmpty();
+
+            h.triggers.useExclusionCalendars(List.of());   // a redeploy without the calendar's bean
+
+            assertThat(h.triggers.trigger("payroll").orElseThrow().unknownCalendars())
+                    .containsExactly("uk-bank-holidays");
+            assertThat(h.triggers.triggers()).singleElement()
+                    .satisfies(info -> assertThat(info.unknownCalendars()).containsExactly("uk-bank-holidays"));
+            h.triggers.useExclusionCalendars(List.of(new BankHolidays()));
+            assertThat(h.triggers.trigger("payroll").orElseThrow().unknownCalendars()).as("back").isEmpty();
+        }
+    }
+
+    @Test
     void aStoreThatKeepsNoExclusionsRefusesATriggerWithThem() {
         MemorySchedulingStore forgetful = new MemorySchedulingStore() {
             @Override

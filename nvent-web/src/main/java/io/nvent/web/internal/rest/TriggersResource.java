@@ -711,6 +711,10 @@ public class TriggersResource {
         if (spec.type() == TriggerType.SCHEDULE) {
             body.add("exclude", Json.createArrayBuilder(spec.exclude()));
         }
+        if (!info.unknownCalendars().isEmpty()) {
+            // A calendar bean a redeploy removed: its rule excludes no tick until the bean is back or the rule goes.
+            body.add("unknownCalendars", Json.createArrayBuilder(info.unknownCalendars()));
+        }
         spec.debounce().ifPresent(debounce -> {
             body.add("debounce", TriggerSpec.durationText(debounce.window()));
             debounce.keyFrom().ifPresent(pointer -> body.add("debounceKeyFrom", pointer));

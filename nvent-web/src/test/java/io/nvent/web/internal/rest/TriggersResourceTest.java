@@ -406,6 +406,18 @@ class TriggersResourceTest {
     }
 
     @Test
+    void aScheduleWhoseCalendarThisDeploymentLacksNamesItAsUnknownAndOneWithAllItsCalendarsDoesNot() {
+        TriggerSpec spec = TriggerSpec.newBuilder("payroll", TriggerType.SCHEDULE).flows(List.of("order"))
+                .cron("0 6 * * 1-5").exclude(List.of("calendar:uk-bank-holidays")).build();
+
+        assertThat(resource.trigger(new TriggerInfo(spec, false, 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty(), List.of("uk-bank-holidays"))).getJsonArray("unknownCalendars"))
+                .isEqualTo(Json.createArrayBuilder().add("uk-bank-holidays").build());
+        assertThat(resource.trigger(new TriggerInfo(spec, false, 0, 0, Optional.empty(), Optional.empty(),
+                Optional.empty()))).doesNotContainKey("unknownCalendars");
+    }
+
+    @Test
     void anExclusionRuleInNoneOfTheFormsOrOnAManualTriggerIsRefusedAndTheTriggerKeepsItsRules() {
         resource.update("nightly", "{\"exclude\":[\"--12-25\"]}", null);
 
