@@ -582,8 +582,9 @@ public interface SchedulingStore {
      * progress does. So that other instances see that a step is alive, for {@code waits}.
      *
      * <p>The engine calls it at most once a second per running step (once per a quarter of the step's heartbeat
-     * timeout when that is longer), and only for a step that calls {@code heartbeat()}. The default keeps nothing
-     * and returns {@code false}: a step's heartbeats then show on the instance that runs it only.
+     * timeout when that is longer), only for a step that calls {@code heartbeat()}, and only on a store that
+     * {@link #keepsHeartbeats() keeps heartbeats}. The default keeps nothing and returns {@code false}: a step's
+     * heartbeats then show on the instance that runs it only.
      *
      * @param lease the step's lease as its owner renews it: run, step, owner, the attempt, new end and the time now
      * @param now the heartbeat's time, when the step sent it: up to the write interval before the write
@@ -605,6 +606,19 @@ public interface SchedulingStore {
      */
     default java.util.Map<String, Instant> heartbeatsOfRun(String runId) {
         return java.util.Map.of();
+    }
+
+    /**
+     * Whether the store keeps heartbeats ({@link #recordHeartbeat}, {@link #heartbeatsOfRun}). The default, for a
+     * store that implements neither (as one written for nvent 0.1): {@code false}, and the engine then makes no
+     * {@code recordHeartbeat} call at all (none per heartbeat interval of a beating step) and does not read
+     * {@code heartbeatsOfRun} for {@code waits}: a step's heartbeats show on the instance that runs it only.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsHeartbeats() {
+        return false;
     }
 
     /**

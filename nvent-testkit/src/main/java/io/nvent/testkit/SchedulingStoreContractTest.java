@@ -2204,6 +2204,12 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void saysWhetherItKeepsHeartbeatsAsTheContractTestIsTold() {
+        assertThat(store.keepsHeartbeats()).as("a store keeping heartbeats says so, or the engine neither writes nor"
+                + " reads them").isEqualTo(keepsHeartbeats());
+    }
+
+    @Test
     void keepsTheLastHeartbeatOfAStepWithItsLeaseBesideItsProgressAndForgetsItWithTheLease() {
         assumeThat(keepsHeartbeats()).as("the store keeps heartbeats").isTrue();
         String runId = newRun();

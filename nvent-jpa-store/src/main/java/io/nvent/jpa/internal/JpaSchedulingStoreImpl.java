@@ -618,6 +618,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     /** In the column flow_trigger.overlap_policy (V33). */
     @Override
+    public boolean keepsHeartbeats() {
+        return true;
+    }
+
+    @Override
     public boolean keepsTriggerOverlap() {
         return true;
     }

@@ -96,6 +96,8 @@ final class DefaultStepContext implements StepContext {
     private final RunEmittedLimit.Tally emitted;
     /** The attempt's progress, written at most once a second, with the step's deferred start stored first. */
     private final ProgressReports progress;
+    /** Whether the scheduling store keeps heartbeats ({@link SchedulingStore#keepsHeartbeats()}): else none is written. */
+    private final boolean heartbeatsKept;
     /** The heartbeats of a step with a heartbeat timeout; null for any other, whose heartbeats do nothing. */
     private Heartbeats.Heartbeat heartbeat;
 
@@ -115,6 +117,7 @@ final class DefaultStepContext implements StepContext {
         });
         this.fence = fence;
         this.scheduling = scheduling;
+        this.heartbeatsKept = scheduling.keepsHeartbeats();
         this.declaredEmits = List.copyOf(declaredEmits);
         this.triggerDataLookup = triggerData;
         this.emitted = emitted;
@@ -304,7 +307,9 @@ final class DefaultStepContext implements StepContext {
     @Override
     public void heartbeat() {
         beatHere();
-        progress.beat();
+        if (heartbeatsKept) {
+            progress.beat();   // for other instances' waits: a store keeping none is not called at all
+        }
     }
 
     /** A heartbeat for the watchdog on this instance only: a progress report is stored as a sign of life itself. */

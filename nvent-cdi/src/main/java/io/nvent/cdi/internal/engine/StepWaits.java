@@ -148,7 +148,7 @@ final class StepWaits {
                 if (leases == null) {
                     leases = scheduling.leasesOfRun(run.runId());
                     progress = progressOfRun.apply(run.runId());
-                    beats = scheduling.heartbeatsOfRun(run.runId());
+                    beats = scheduling.keepsHeartbeats() ? scheduling.heartbeatsOfRun(run.runId()) : Map.of();
                 }
                 Optional<StepWait> expired = expiredLease(step.get(), leases);
                 Optional<StepProgress> reported = Optional.ofNullable(progress.get(step.get().name()));

@@ -652,6 +652,11 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsHeartbeats() {
+        return true;
+    }
+
+    @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         Objects.requireNonNull(now, "now");
         Instant writtenAt = lease.renewedAt().filter(now::isBefore).orElse(now);

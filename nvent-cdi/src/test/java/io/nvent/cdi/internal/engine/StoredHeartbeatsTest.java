@@ -100,6 +100,29 @@ class StoredHeartbeatsTest {
         }
     }
 
+    /** A store written for nvent 0.1, keeping no heartbeats: counts the heartbeat calls the engine makes all the same. */
+    static final class KeepsNoHeartbeats extends MemorySchedulingStore {
+        final AtomicInteger writes = new AtomicInteger();
+        final AtomicInteger reads = new AtomicInteger();
+
+        @Override
+        public boolean keepsHeartbeats() {
+            return false;
+        }
+
+        @Override
+        public boolean recordHeartbeat(StepLease lease, Instant now) {
+            writes.incrementAndGet();
+            return false;
+        }
+
+        @Override
+        public java.util.Map<String, Instant> heartbeatsOfRun(String runId) {
+            reads.incrementAndGet();
+            return java.util.Map.of();
+        }
+    }
+
     @BeforeEach
     void reset() {
         beating = true;
@@ -142,6 +165,28 @@ class StoredHeartbeatsTest {
     @Test
     void aStepWithoutAHeartbeatTimeoutStoresItsHeartbeatsAtMostOnceASecond() {
         assertThat(heartbeatWritesOf("loop-untimed", new LoopUntimed())).isBetween(1, 100 + 1);
+    }
+
+    @Test
+    void aStoreThatKeepsNoHeartbeatsIsNeitherWrittenToByABeatingStepNorReadForItsWaits() {
+        KeepsNoHeartbeats scheduling = new KeepsNoHeartbeats();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Loop(),
+                new Import());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Import())) {
+            clock = a.clock;
+            String looped = a.engine.start("loop", "go");
+            a.awaitStatus(looped, RunStatus.COMPLETED);
+            String running = a.engine.start("import", "beat");
+            awaitABeat();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.engine.waits(running))
+                    .filteredOn(wait -> wait.reason() == StepWait.Reason.RUNNING).singleElement()
+                    .satisfies(wait -> assertThat(wait.lastHeartbeatAt()).as("not stored: not shown here").isEmpty()));
+            assertThat(scheduling.writes).as("no recordHeartbeat call for 10,000 beats over 100 s").hasValue(0);
+            assertThat(scheduling.reads).as("no heartbeatsOfRun read for waits").hasValue(0);
+            beating = false;
+            a.awaitStatus(running, RunStatus.COMPLETED);
+        }
     }
 
     @Test

@@ -279,6 +279,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsHeartbeats() {
+        return delegate().keepsHeartbeats();
+    }
+
+    @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         return delegate().recordHeartbeat(lease, now);
     }
