@@ -291,7 +291,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " batches of up to " + declared.batch().get().max() + " fires, but scheduling store "
                     + store.getClass().getName() + " keeps no batches (SchedulingStore.keepsTriggerBatches is false,"
                     + " written before nvent 0.2): each of its fires starts a run at once until the store keeps them"
-                    + " (the memory store)");
+                    + " (the memory or the JPA store)");
         }
     }
 
@@ -1927,7 +1927,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + spec.batch().get().max() + " fires, but scheduling store " + store.getClass().getName()
                     + " keeps no batches (SchedulingStore.keepsTriggerBatches is false, written before nvent 0.2):"
                     + " each fire would start a run; give the trigger no batching, or use a store that keeps it (the"
-                    + " memory store)");
+                    + " memory or the JPA store)");
         }
         if (spec.overlap() != Overlap.ALLOW_ALL && !store.keepsTriggerOverlap()) {
             // Stored, the trigger would come back without its policy and start its runs side by side.
