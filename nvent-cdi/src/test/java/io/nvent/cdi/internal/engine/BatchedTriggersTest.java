@@ -216,4 +216,21 @@ class BatchedTriggersTest {
                     .doesNotHaveDuplicates());
         }
     }
+
+    @Test
+    void aStoreThatKeepsNoBatchesRefusesABatchingTriggerCreatedAtRunTime() {
+        MemorySchedulingStore older = new MemorySchedulingStore() {
+            @Override
+            public boolean keepsTriggerBatches() {
+                return false;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(older, new Digest())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> createBatching(h, 100))
+                    .isInstanceOf(io.nvent.UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0015 trigger 'notify' batches up to 100 fires, but scheduling store")
+                    .hasMessageContaining("keepsTriggerBatches is false");
+            assertThat(h.triggers.trigger("notify")).isEmpty();
+        }
+    }
 }
