@@ -1428,7 +1428,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private Fire fireDebounced(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
                                Optional<PublishKey> published, Instant now) {
-        // A trigger has a debounce or batching, not both (NVENT-0254).
+        // A trigger has a debounce or batching, not both: TriggerSpec refuses both.
         Optional<Batch> batch = spec.batch().filter(b -> store.keepsTriggerBatches());
         String key;
         try {
