@@ -734,9 +734,23 @@ public final class FlowEngine implements FlowService {
      * @throws InvalidPayloadException if the entry step cannot read the payload
      */
     void requireDebounceable(String flowName, String payloadJson, String trigger) {
+        requireDelayable(flowName, payloadJson, trigger, "debounced");
+    }
+
+    /**
+     * Checks that a batching trigger's fire can start its run of the flow, before a batch is opened for it: as
+     * {@link #requireDebounceable}, the entry step reading the run's input (a batch of the one payload,
+     * {@link TriggerDebounce#batchInput}).
+     */
+    void requireBatchable(String flowName, String payloadJson, String trigger, String batchKey) {
+        requireDelayable(flowName, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey), trigger,
+                "batched");
+    }
+
+    private void requireDelayable(String flowName, String payloadJson, String trigger, String done) {
         FlowDefinition flow = registry.require(flowName);
         if (flow.entry().awaitBefore().isPresent()) {
-            throw new IllegalArgumentException("trigger '" + trigger + "' is debounced and cannot start flow '" + flowName
+            throw new IllegalArgumentException("trigger '" + trigger + "' is " + done + " and cannot start flow '" + flowName
                     + "' delayed: its entry step '" + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
         }
         requireReadableByEntry(flow, payloadJson);

@@ -1449,7 +1449,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<RuntimeException> failures = new ArrayList<>();
         for (String flow : spec.flows()) {
             try {
-                engine.requireDebounceable(flow, payloadJson, spec.name());
+                if (batch.isPresent()) {
+                    engine.requireBatchable(flow, payloadJson, spec.name(), key);
+                } else {
+                    engine.requireDebounceable(flow, payloadJson, spec.name());
+                }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
                 StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
                         batch.isPresent() ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed,
