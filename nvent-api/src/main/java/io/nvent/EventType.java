@@ -88,6 +88,13 @@ public enum EventType {
      */
     RUN_DEBOUNCED("run.debounced"),
     /**
+     * A fire of a batching trigger ({@link Batch}) was appended to this pending run's batch: the entry counts the
+     * payloads the batch holds, says when the run starts, and whether the batch is full (the run starts now).
+     *
+     * @since 0.2
+     */
+    RUN_BATCHED("run.batched"),
+    /**
      * Reserved for a trigger's fire; this version records the trigger in the run's {@link #FLOW_START}
      * entry and the fire in the trigger's own history ({@link TriggerEvent}).
      */

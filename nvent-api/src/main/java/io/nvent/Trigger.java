@@ -262,6 +262,35 @@ public @interface Trigger {
     String debounceMax() default "";
 
     /**
+     * For event, webhook and manual triggers: how many fires of one key start one run of each flow with all their
+     * payloads, at once, 2 to 1000, with a {@link #batchWindow()} (see {@link Batch}); not with a {@link #debounce()}
+     * ({@code NVENT-0254}).
+     *
+     * @return the batch size; 0 for a run per fire
+     * @see TriggerSpec#batch()
+     * @since 0.2
+     */
+    int batchMax() default 0;
+
+    /**
+     * With a {@link #batchMax()}: how long after a key's first fire its run starts if fewer came, as ISO-8601 text such
+     * as {@code "PT10S"}, whole seconds from {@code PT1S} to {@code P1D} ({@code NVENT-0252}).
+     *
+     * @return the window; empty for a run per fire
+     * @since 0.2
+     */
+    String batchWindow() default "";
+
+    /**
+     * With a {@link #batchMax()}: an RFC 6901 JSON Pointer, such as {@code "/userId"}, to the key each fire is batched
+     * by in its payload; each key gets its own batch ({@link Batch#keyFrom()}).
+     *
+     * @return the pointer; empty for one batch for the whole trigger
+     * @since 0.2
+     */
+    String batchKeyFrom() default "";
+
+    /**
      * Shown in the UI.
      *
      * @return the description; empty by default

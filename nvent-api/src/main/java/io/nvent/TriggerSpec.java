@@ -108,6 +108,8 @@ import java.util.TreeSet;
  *     (since 0.2)
  * @param debounce for event, webhook and manual triggers: a burst of fires of one key starts one run, with the latest
  *     payload, once the key has been quiet this long ({@link Debounce}); empty for a run per fire (since 0.2)
+ * @param batch for event, webhook and manual triggers: the fires of one key start one run with all their payloads, once
+ *     enough came or a window passed ({@link Batch}); empty for a run per fire (since 0.2)
  * @since 0.1
  */
 public record TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
@@ -116,7 +118,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                           Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
                           Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
                           Optional<Duration> runTimeout, Overlap overlap, List<String> exclude,
-                          Optional<Debounce> debounce) {
+                          Optional<Debounce> debounce, Optional<Batch> batch) {
 
     /** The shortest interval a schedule can have; see the class description for why. */
     public static final Duration MIN_EVERY = Duration.ofSeconds(1);
@@ -174,6 +176,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      * @param overlap what a fire does while a run the trigger started is under way
      * @param exclude for schedules: the rules of the ticks it does not fire at; empty for none
      * @param debounce a burst of fires of one key starts one run ({@link Debounce}); empty for a run per fire
+     * @param batch the fires of one key start one run with all their payloads ({@link Batch}); empty for a run per fire
      * @throws NullPointerException if an object component or a label is {@code null}
      * @throws IllegalArgumentException if the name breaks {@link #NAME_RULE}; a schedule has both or
      *     neither of {@code cron} and {@code every}, or {@code every} is not whole seconds within
@@ -189,7 +192,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
      *     NVENT-0287); or the run timeout is not positive or longer than {@link StartOptions#LONGEST_RUN_TIMEOUT}
      *     (NVENT-0215); or the overlap policy is not {@link Overlap#ALLOW_ALL} with a concurrency limit above 1
      *     (NVENT-0217); or an exclusion rule breaks a rule of {@link #checkExclusions} (NVENT-0236, NVENT-0238); or the
-     *     debounce breaks a rule of {@link Debounce#check} (NVENT-0239, NVENT-0249) or is set on a schedule (NVENT-0239)
+     *     debounce breaks a rule of {@link Debounce#check} (NVENT-0239, NVENT-0249) or is set on a schedule (NVENT-0239);
+     *     or the batching breaks a rule of {@link Batch#check} (NVENT-0252, NVENT-0253), is set on a schedule or with a
+     *     debounce (NVENT-0254)
      * @since 0.2, the constructor with the misfire, concurrency key, label, run timeout, overlap, exclude and debounce components; {@link #TriggerSpec(String, TriggerType, List,
      *     Optional, Optional, ZoneId, Optional, Optional, String, boolean) the one without} since 0.1
      */
@@ -213,6 +218,8 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         exclude = checkExclusions(name, type, exclude);
         Objects.requireNonNull(debounce, "debounce").ifPresent(d -> checkDebounce(name, type, d.window(), d.keyFrom(),
                 d.max()));
+        Objects.requireNonNull(batch, "batch").ifPresent(b -> checkBatch(name, type, b.max(), b.window(), b.keyFrom(),
+                debounce.isPresent()));
         if (!isValidName(name)) {
             throw new IllegalArgumentException("trigger name '" + name + "' " + NAME_RULE);
         }
@@ -246,6 +253,45 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     + " trigger; a misfire policy or grace belongs to schedule triggers only");
         }
         misfireGrace.ifPresent(grace -> checkMisfireGrace(name, grace));
+    }
+
+    /**
+     * A spec with no batching: the components of the debounce's version.
+     *
+     * @param name unique name (letters, digits, {@code . _ -})
+     * @param type how it fires
+     * @param flows flows it starts
+     * @param cron for schedules on a cron expression
+     * @param every for schedules at a fixed interval
+     * @param timezone zone of the cron expression
+     * @param event for event triggers
+     * @param filter for event triggers: a JSON object the event's payload must contain
+     * @param description shown in the UI
+     * @param enabled whether it fires
+     * @param misfire for schedules: what a start does with the ticks missed while no instance ran
+     * @param misfireGrace for schedules: a missed tick older than this does not fire; empty to inherit
+     * @param concurrencyKey a key every run the trigger starts holds; empty for none
+     * @param concurrencyKeyFrom a JSON Pointer to each fire's key in its payload; empty for none
+     * @param concurrencyKeyPrefix put before the key read with {@code concurrencyKeyFrom}; empty for none
+     * @param concurrencyLimit how many runs of one of its keys may be under way at a time; 1 for one at a time
+     * @param labels labels every run the trigger starts carries; kept sorted, a label given twice once
+     * @param runTimeout how long each run the trigger starts may take; empty for its flow's own
+     * @param overlap what a fire does while a run the trigger started is under way
+     * @param exclude for schedules: the rules of the ticks it does not fire at; empty for none
+     * @param debounce a burst of fires of one key starts one run; empty for a run per fire
+     * @throws IllegalArgumentException as the canonical constructor
+     * @since 0.2
+     */
+    public TriggerSpec(String name, TriggerType type, List<String> flows, Optional<String> cron,
+                       Optional<Duration> every, ZoneId timezone, Optional<String> event, Optional<String> filter,
+                       String description, boolean enabled, Misfire misfire, Optional<Duration> misfireGrace,
+                       Optional<String> concurrencyKey, Optional<String> concurrencyKeyFrom,
+                       Optional<String> concurrencyKeyPrefix, int concurrencyLimit, Set<String> labels,
+                       Optional<Duration> runTimeout, Overlap overlap, List<String> exclude,
+                       Optional<Debounce> debounce) {
+        this(name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, misfireGrace,
+                concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, runTimeout, overlap,
+                exclude, debounce, Optional.empty());
     }
 
     /**
@@ -628,6 +674,36 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         return new Debounce(window, keyFrom, max);
     }
 
+    /**
+     * Checks a trigger's batching as {@link TriggerSpec} does, naming the trigger; for callers that read one before
+     * they build a spec (an annotation, a request).
+     *
+     * @param name the trigger's name, for the messages
+     * @param type how it fires
+     * @param max how many fires start the run at once
+     * @param window how long after the first fire the run starts
+     * @param keyFrom a JSON Pointer to each fire's key; empty for one key
+     * @param debounced whether the trigger has a debounce
+     * @return the batching
+     * @throws NullPointerException if an argument is {@code null}
+     * @throws IllegalArgumentException as {@link Batch#check}; ({@code NVENT-0254}) on a schedule or with a debounce
+     * @since 0.2
+     */
+    public static Batch checkBatch(String name, TriggerType type, int max, Duration window, Optional<String> keyFrom,
+                                   boolean debounced) {
+        Objects.requireNonNull(type, "type");
+        Batch.check(name, max, window, keyFrom);
+        if (type == TriggerType.SCHEDULE) {
+            throw new IllegalArgumentException("NVENT-0254 trigger '" + name + "' is a schedule trigger; batching"
+                    + " belongs to event, webhook and manual triggers, whose fires come in numbers: leave it out");
+        }
+        if (debounced) {
+            throw new IllegalArgumentException("NVENT-0254 trigger '" + name + "' has both a debounce and batching;"
+                    + " a debounce starts its run with the last payload, batching with all of them: keep one");
+        }
+        return new Batch(max, window, keyFrom);
+    }
+
     /** Whether the text is an RFC 6901 JSON Pointer to a member of a document (not the whole document, {@code ""}). */
     static boolean isJsonPointer(String text) {
         return text.matches("(/([^~]|~[01])*)+");
@@ -796,6 +872,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         concurrencyKeyPrefix.ifPresent(builder::concurrencyKeyPrefix);
         runTimeout.ifPresent(builder::runTimeout);
         debounce.ifPresent(builder::debounce);
+        batch.ifPresent(builder::batch);
         return builder.concurrencyLimit(concurrencyLimit).labels(labels).overlap(overlap).exclude(exclude);
     }
 
@@ -808,7 +885,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withEnabled(boolean newEnabled) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, filter, description, newEnabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap, exclude, debounce);
+                labels, runTimeout, overlap, exclude, debounce, batch);
     }
 
     /**
@@ -821,7 +898,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
     public TriggerSpec withFilter(Optional<String> newFilter) {
         return new TriggerSpec(name, type, flows, cron, every, timezone, event, newFilter, description, enabled,
                 misfire, misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit,
-                labels, runTimeout, overlap, exclude, debounce);
+                labels, runTimeout, overlap, exclude, debounce, batch);
     }
 
     /** Builder of {@link TriggerSpec}. */
@@ -849,6 +926,9 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
         private Duration debounce;
         private String debounceKeyFrom;
         private Duration debounceMax;
+        private Integer batchMax;
+        private Duration batchWindow;
+        private String batchKeyFrom;
 
         private Builder(String name, TriggerType type) {
             this.name = name;
@@ -1186,6 +1266,62 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
             return this;
         }
 
+        /**
+         * Batching: the fires of one key start one run with all their payloads, once {@code max} came or
+         * {@code window} passed since the first (see {@link Batch}); checked by {@link #build()} ({@code NVENT-0252},
+         * {@code NVENT-0254}).
+         *
+         * @param max how many fires start the run at once, 2 to 1000
+         * @param window how long after the first fire the run starts; {@code null} (with any max) for no batching
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder batch(int max, Duration window) {
+            this.batchMax = window == null ? null : max;
+            this.batchWindow = window;
+            return this;
+        }
+
+        /**
+         * An RFC 6901 JSON Pointer, such as {@code /userId}, to the key a fire is batched by in its payload (see
+         * {@link Batch#keyFrom()}); with a {@link #batch(int, Duration)} only, checked by {@link #build()}.
+         *
+         * @param value the pointer; {@code null} for one batch for the whole trigger
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder batchKeyFrom(String value) {
+            this.batchKeyFrom = value;
+            return this;
+        }
+
+        /**
+         * The batching as a whole, replacing its size, window and pointer (see {@link Batch}).
+         *
+         * @param value the batching; {@code null} for a run per fire
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder batch(Batch value) {
+            this.batchMax = value == null ? null : value.max();
+            this.batchWindow = value == null ? null : value.window();
+            this.batchKeyFrom = value == null ? null : value.keyFrom().orElse(null);
+            return this;
+        }
+
+        private Optional<Batch> batchOf(boolean debounced) {
+            if (batchWindow == null) {
+                if (batchKeyFrom != null) {
+                    throw new IllegalArgumentException("NVENT-0254 trigger '" + name + "' gives a batch key pointer"
+                            + " (batchKeyFrom) but no batching: give the size and window too (batch, such as 100 and"
+                            + " PT10S)");
+                }
+                return Optional.empty();
+            }
+            return Optional.of(checkBatch(name, type, batchMax, batchWindow, Optional.ofNullable(batchKeyFrom),
+                    debounced));
+        }
+
         private Optional<Debounce> debounceOf() {
             if (debounce == null) {
                 if (debounceKeyFrom != null || debounceMax != null) {
@@ -1214,7 +1350,7 @@ public record TriggerSpec(String name, TriggerType type, List<String> flows, Opt
                     Optional.ofNullable(filter), description, enabled, misfire, Optional.ofNullable(misfireGrace),
                     Optional.ofNullable(concurrencyKey), Optional.ofNullable(concurrencyKeyFrom),
                     Optional.ofNullable(concurrencyKeyPrefix), concurrencyLimit, labels,
-                    Optional.ofNullable(runTimeout), overlap, exclude, debounceOf());
+                    Optional.ofNullable(runTimeout), overlap, exclude, debounceOf(), batchOf(debounce != null));
         }
     }
 }

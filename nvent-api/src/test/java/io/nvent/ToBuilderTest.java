@@ -69,7 +69,9 @@ class ToBuilderTest {
                 TriggerSpec.newBuilder("orders", TriggerType.EVENT).flow("order").event("order.placed")
                         .filter("{\"region\":\"eu\"}").concurrencyKeyFrom("/customerId").concurrencyKeyPrefix("customer:")
                         .debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId").debounceMax(Duration.ofMinutes(5))
-                        .build());
+                        .build(),
+                TriggerSpec.newBuilder("notify", TriggerType.WEBHOOK).flow("digest").batch(100, Duration.ofSeconds(10))
+                        .batchKeyFrom("/userId").build());
     }
 
     /**

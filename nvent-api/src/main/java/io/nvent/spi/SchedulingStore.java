@@ -1307,6 +1307,44 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store keeps the batches of batching triggers ({@link io.nvent.TriggerSpec#batch()}): the debounce's
+     * slot per trigger, flow and key ({@link #openDebounce}, {@link #takeDebounced}), whose payload is a JSON array the
+     * fires append to ({@link #appendBatch}). The default, for a store written before it: {@code false}, and the engine
+     * refuses a batching trigger created or changed at run time and warns of a declared one, whose fires then start a
+     * run each.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsTriggerBatches() {
+        return false;
+    }
+
+    /**
+     * Appends a fire's payload to the JSON array of the open slot ({@link #openDebounce}, opened with a one-payload
+     * array), in one atomic step with the other appends and the run's {@link #takeDebounced}: the array gets
+     * {@code ,payloadJson} before its closing bracket and the slot counts it. A fire whose key ({@code fireKey}, a
+     * sender's retry) was appended to the batch before is not appended again ({@code appended} and {@code closed} both
+     * {@code false}). If the array would grow past {@code maxBytes} bytes of UTF-8, the payload is not appended. A batch
+     * that reached {@code max} payloads, or refused one as too large, is closed: the slot's key is free for the next
+     * fire's {@link #openDebounce}, while {@link #takeDebounced} of its run still gives its array.
+     *
+     * @param slot the trigger, flow and key, as the engine writes them
+     * @param payloadJson the fire's payload
+     * @param fireKey the fire's idempotency key, kept with the batch; empty for none
+     * @param max the trigger's batch size
+     * @param maxBytes the longest the slot's array may grow, in bytes of UTF-8
+     * @return the batch as it is now; empty if the slot is not open (its run started or its batch closed, or none was
+     *     opened)
+     * @throws UnsupportedOperationException by default ({@link #keepsTriggerBatches()} is {@code false})
+     * @since 0.2
+     */
+    default Optional<BatchedFire> appendBatch(String slot, String payloadJson, Optional<String> fireKey, int max,
+                                              long maxBytes) {
+        throw new UnsupportedOperationException("this store keeps no batching triggers (keepsTriggerBatches)");
+    }
+
+    /**
      * Moves the time a waiting time await resolves at (a debounced run's start, put off by a fold).
      *
      * @param awaitId the await

@@ -25,6 +25,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -934,6 +935,64 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.foldDebounce(slot, "{\"v\":4}", T0.plusSeconds(61), Duration.ofSeconds(30),
                 Optional.empty())).as("a fire after the start finds no slot").isEmpty();
         assertThat(store.openDebounce(slot, second, "{\"v\":4}", T0.plusSeconds(61), T0.plusSeconds(91))).isTrue();
+    }
+
+    @Test
+    void keepsTheBatchingOfATriggerThroughItsChangesUntilItIsRemoved() {
+        assertThat(store.keepsTriggerBatches()).as("a store keeping batching triggers says so, or the engine refuses"
+                + " them").isTrue();
+        TriggerRecord batching = new TriggerRecord(TriggerSpec.newBuilder(id("notify"), TriggerType.EVENT)
+                .event("notification.created").flow("digest").batch(100, Duration.ofSeconds(10))
+                .batchKeyFrom("/userId").build(), true, T0, 0, 0, Optional.empty(), Optional.empty());
+        store.saveTrigger(batching);
+        assertThat(store.findTrigger(batching.spec().name())).contains(batching);
+
+        TriggerSpec before = batching.spec();
+        TriggerSpec whole = before.toBuilder().batchKeyFrom(null).batch(5, Duration.ofMinutes(1)).build();
+        assertThat(store.replaceTriggerSpec(before, whole)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(whole);
+        TriggerSpec none = whole.toBuilder().batch((io.nvent.Batch) null).build();
+        assertThat(store.replaceTriggerSpec(none, whole)).as("a spec that differs in its batching only is another"
+                + " spec").isFalse();
+        assertThat(store.replaceTriggerSpec(whole, none)).isTrue();
+        assertThat(store.findTrigger(before.name())).map(TriggerRecord::spec).contains(none);
+    }
+
+    @Test
+    void appendsFiresToABatchInOrderOnceEachUntilItIsFullAndHandsTheArrayToTheRunThatTakesIt() {
+        String slot = id("notify") + "\u0000digest\u0000user-7";
+        String first = newRun();
+        String second = newRun();
+        assertThat(store.openDebounce(slot, first, "[{\"n\":1}]", T0, T0.plusSeconds(10))).isTrue();
+
+        assertThat(store.appendBatch(slot, "{\"n\":2}", Optional.of("delivery-2"), 3, 10_000))
+                .contains(new BatchedFire(first, T0, T0.plusSeconds(10), 2, true, false));
+        assertThat(store.appendBatch(slot, "{\"n\":2}", Optional.of("delivery-2"), 3, 10_000))
+                .as("a retry of a fire in the batch").contains(new BatchedFire(first, T0, T0.plusSeconds(10), 2, false,
+                        false));
+        assertThat(store.appendBatch(slot, "{\"n\":3}", Optional.empty(), 3, 10_000)).as("the fire that fills it")
+                .contains(new BatchedFire(first, T0, T0.plusSeconds(10), 3, true, true));
+        assertThat(store.appendBatch(slot, "{\"n\":4}", Optional.empty(), 3, 10_000))
+                .as("a full batch takes no more fires: the next one opens a new batch").isEmpty();
+        assertThat(store.openDebounce(slot, second, "[{\"n\":4}]", T0, T0.plusSeconds(10))).isTrue();
+
+        assertThat(store.takeDebounced(first)).contains("[{\"n\":1},{\"n\":2},{\"n\":3}]");
+        assertThat(store.takeDebounced(first)).as("taken once").isEmpty();
+        assertThat(store.appendBatch(slot, "{\"n\":5}", Optional.empty(), 3, 10_000))
+                .contains(new BatchedFire(second, T0, T0.plusSeconds(10), 2, true, false));
+    }
+
+    @Test
+    void closesABatchThatAFireWouldMakeTooLargeWithoutIt() {
+        String slot = id("notify") + "\u0000digest\u0000user-8";
+        String runId = newRun();
+        assertThat(store.openDebounce(slot, runId, "[{\"n\":1}]", T0, T0.plusSeconds(10))).isTrue();
+
+        assertThat(store.appendBatch(slot, "{\"n\":2,\"text\":\"" + "\u00e9".repeat(20) + "\"}", Optional.empty(), 100,
+                40)).as("40 bytes of UTF-8 hold no 20 two-byte characters more")
+                .contains(new BatchedFire(runId, T0, T0.plusSeconds(10), 1, false, true));
+        assertThat(store.appendBatch(slot, "{\"n\":3}", Optional.empty(), 100, 40)).isEmpty();
+        assertThat(store.takeDebounced(runId)).contains("[{\"n\":1}]");
     }
 
     @Test

@@ -6,6 +6,7 @@ import static io.nvent.jpa.internal.JdbcValues.setInstant;
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
+import io.nvent.Batch;
 import io.nvent.Debounce;
 import io.nvent.Misfire;
 import io.nvent.Overlap;
@@ -21,6 +22,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -112,7 +114,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             + "event_name, "
             + "description, enabled, declared, created_at, fires, runs_started, last_fired_at, last_error, event_filter, "
             + "misfire_policy, misfire_grace_s, concurrency_key, concurrency_key_from, concurrency_key_prefix, "
-            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules, debounce_s, debounce_key_from, debounce_max_s";
+            + "concurrency_limit, labels_text, run_timeout_ms, overlap_policy, exclude_rules, debounce_s, debounce_key_from, debounce_max_s, "
+            + "batch_max, batch_window_s, batch_key_from";
     private static final String LEASE_COLUMNS = "run_id, step_name, owner, expires_at, renewed_at, attempt,"
             + " execution";
     /** The columns of the progress kept with a lease (schema V16), and of its last heartbeat (V37). */
@@ -568,6 +571,65 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    /** In the columns flow_trigger.batch_max, batch_window_s, batch_key_from and the table trigger_debounce (V38). */
+    @Override
+    public boolean keepsTriggerBatches() {
+        return true;
+    }
+
+    @Override
+    public Optional<BatchedFire> appendBatch(String slot, String payloadJson, Optional<String> fireKey, int max,
+                                             long maxBytes) {
+        Objects.requireNonNull(payloadJson, "payloadJson");
+        Objects.requireNonNull(fireKey, "fireKey");
+        String digest = slotDigest(slot);
+        return write("batch slot", connection -> {
+            // Locked, so that a start taking the batch, or another append, comes before or after this one as a whole.
+            String runId;
+            Instant firstAt;
+            Instant dueAt;
+            int count;
+            String array;
+            List<String> keys;
+            try (PreparedStatement select = connection.prepareStatement("select run_id, first_at, due_at, folded,"
+                    + " payload, fire_keys from " + debounces + " where slot_digest = ? for update")) {
+                select.setString(1, digest);
+                try (ResultSet row = select.executeQuery()) {
+                    if (!row.next()) {
+                        return Optional.<BatchedFire>empty();
+                    }
+                    runId = row.getString(1);
+                    firstAt = getInstant(row, 2).orElseThrow();
+                    dueAt = getInstant(row, 3).orElseThrow();
+                    count = row.getInt(4) + 1;
+                    array = row.getString(5);
+                    keys = row.getString(6) == null ? List.of() : List.of(row.getString(6).split("\n"));
+                }
+            }
+            if (fireKey.filter(keys::contains).isPresent()) {
+                return Optional.of(new BatchedFire(runId, firstAt, dueAt, count, false, false));
+            }
+            String appended = array.substring(0, array.length() - 1) + ',' + payloadJson + ']';
+            boolean fits = appended.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes;
+            int now = fits ? count + 1 : count;
+            boolean closed = !fits || now >= max;
+            List<String> kept = new ArrayList<>(keys);
+            // A key with a line break in it is kept by no line: such a retry is appended again.
+            fireKey.filter(key -> fits && key.indexOf('\n') < 0).ifPresent(kept::add);
+            try (PreparedStatement update = connection.prepareStatement("update " + debounces
+                    + " set slot_digest = ?, payload = ?, folded = ?, fire_keys = ? where slot_digest = ?")) {
+                // A closed batch is kept for its run's takeDebounced under a key no fire looks for.
+                update.setString(1, closed ? slotDigest(slot + "\u0000closed\u0000" + runId) : digest);
+                setText(update, 2, Optional.of(fits ? appended : array));
+                update.setInt(3, now - 1);
+                setText(update, 4, kept.isEmpty() ? Optional.empty() : Optional.of(String.join("\n", kept)));
+                update.setString(5, digest);
+                update.executeUpdate();
+            }
+            return Optional.of(new BatchedFire(runId, firstAt, dueAt, now, fits, closed));
+        });
+    }
+
     @Override
     public Optional<String> takeDebounced(String runId) {
         Objects.requireNonNull(runId, "runId");
@@ -961,7 +1023,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 // Statistics as given; the history counter (last_seq) stays with the existing row.
                 try (PreparedStatement upsert = connection.prepareStatement("insert into " + triggers + " as t ("
                         + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, " + json()
-                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
+                        + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0) on conflict (trigger_name) do update set "
                         + "trigger_type = excluded.trigger_type, flows = excluded.flows, cron = excluded.cron, "
                         + "every_s = excluded.every_s, time_zone = excluded.time_zone, event_name = excluded.event_name, "
                         + "description = excluded.description, enabled = excluded.enabled, "
@@ -976,7 +1038,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                         + "run_timeout_ms = excluded.run_timeout_ms, overlap_policy = excluded.overlap_policy, "
                         + "exclude_rules = excluded.exclude_rules, "
                         + "debounce_s = excluded.debounce_s, debounce_key_from = excluded.debounce_key_from, "
-                        + "debounce_max_s = excluded.debounce_max_s, "
+                        + "debounce_max_s = excluded.debounce_max_s, batch_max = excluded.batch_max, "
+                        + "batch_window_s = excluded.batch_window_s, batch_key_from = excluded.batch_key_from, "
                         + "version = t.version + 1")) {
                     bindTrigger(upsert, trigger);
                     upsert.executeUpdate();
@@ -1010,7 +1073,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     /** @return whether it was inserted; {@code false} if a trigger of that name exists */
     private boolean insertTrigger(Connection connection, TriggerRecord trigger) throws SQLException {
         String insert = "insert into " + triggers + " (" + TRIGGER_COLUMNS + ", last_seq, version) values (?, ?, "
-                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
+                + json() + ", ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, 0)";
         try (PreparedStatement statement = connection.prepareStatement(
                 postgres ? insert + " on conflict (trigger_name) do nothing" : insert)) {
             bindTrigger(statement, trigger);
@@ -1073,7 +1136,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "event_filter = ?, misfire_policy = ?, misfire_grace_s = ?, concurrency_key = ?, "
                 + "concurrency_key_from = ?, concurrency_key_prefix = ?, concurrency_limit = ?, labels_text = ?, "
                 + "run_timeout_ms = ?, overlap_policy = ?, exclude_rules = ?, debounce_s = ?, debounce_key_from = ?,"
-                + " debounce_max_s = ?, version = version + 1 "
+                + " debounce_max_s = ?, batch_max = ?, batch_window_s = ?, batch_key_from = ?, version = version + 1 "
                 + "where trigger_name = ?")) {
             int i = bindTriggerValues(update, 1, trigger);
             update.setString(i, trigger.spec().name());
@@ -1126,6 +1189,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         statement.setString(i++, spec.debounce().flatMap(Debounce::keyFrom).orElse(null));
         statement.setObject(i++, spec.debounce().flatMap(Debounce::max).map(Duration::getSeconds).orElse(null),
                 Types.BIGINT);
+        // Null for none, as for every trigger stored before schema V38.
+        statement.setObject(i++, spec.batch().map(Batch::max).orElse(null), Types.INTEGER);
+        statement.setObject(i++, spec.batch().map(b -> b.window().getSeconds()).orElse(null), Types.BIGINT);
+        statement.setString(i++, spec.batch().flatMap(Batch::keyFrom).orElse(null));
         return i;
     }
 
@@ -1235,7 +1302,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 RunEntity.labels(row.getString(23)),
                 Optional.ofNullable(row.getObject(24, Long.class)).map(Duration::ofMillis),
                 overlap(name, row.getString(25), concurrencyLimit),
-                row.getString(26) == null ? List.of() : List.of(row.getString(26).split("\n")), debounce(row));
+                row.getString(26) == null ? List.of() : List.of(row.getString(26).split("\n")), debounce(row),
+                batch(row));
         return new TriggerRecord(spec, row.getBoolean(10), getInstant(row, 11).orElseThrow(), row.getLong(12),
                 row.getLong(13), getInstant(row, 14), Optional.ofNullable(row.getString(15)));
     }
@@ -1248,6 +1316,15 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         }
         return Optional.of(new Debounce(Duration.ofSeconds(window), Optional.ofNullable(row.getString(28)),
                 Optional.ofNullable(row.getObject(29, Long.class)).map(Duration::ofSeconds)));
+    }
+
+    /** A trigger's batching as columns flow_trigger.batch_max, batch_window_s and batch_key_from (V38) hold it. */
+    private static Optional<Batch> batch(ResultSet row) throws SQLException {
+        Integer max = row.getObject(30, Integer.class);
+        if (max == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new Batch(max, Duration.ofSeconds(row.getLong(31)), Optional.ofNullable(row.getString(32))));
     }
 
     /**

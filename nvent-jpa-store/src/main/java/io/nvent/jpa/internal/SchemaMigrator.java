@@ -65,7 +65,8 @@ final class SchemaMigrator {
             "V34__trigger_exclusions.sql",
             "V35__trigger_debounce.sql",
             "V36__run_compensating.sql",
-            "V37__lease_heartbeat.sql");
+            "V37__lease_heartbeat.sql",
+            "V38__trigger_batch.sql");
 
     private SchemaMigrator() {
     }

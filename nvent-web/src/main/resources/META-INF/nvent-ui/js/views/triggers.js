@@ -178,6 +178,10 @@ function schemeOf(t) {
 
 function sourceCell(t) {
   const cell = sourceOf(t);
+  if (t.batchMax) {
+    return h('div', {}, cell, h('div', { class: 'small muted batch', dataset: { batchMax: String(t.batchMax) } },
+      `one run per ${t.batchMax} fires${t.batchKeyFrom ? ` of each ${t.batchKeyFrom}` : ''}, or ${t.batchWindow} after the first`));
+  }
   return t.debounce ? h('div', {}, cell, h('div', { class: 'small muted debounce', dataset: { debounce: t.debounce } },
     `one run per burst${t.debounceKeyFrom ? ` of each ${t.debounceKeyFrom}` : ''}, ${t.debounce} after its last fire`)) : cell;
 }
@@ -414,6 +418,12 @@ function debounceNote(t) {
   return [h('code', {}, t.debounce), h('span', { class: 'muted small' }, ` one run per burst${t.debounceKeyFrom ? ` of each ${t.debounceKeyFrom}` : ''}, with the latest payload, once quiet this long${t.debounceMax ? `, at most ${t.debounceMax} after its first fire` : ''}`)];
 }
 
+/** A trigger's batching (TriggerSpec.batch) in words. */
+function batchNote(t) {
+  if (!t.batchMax) return h('span', { class: 'muted' }, 'none: each fire starts its runs');
+  return [h('code', {}, `${t.batchMax} / ${t.batchWindow}`), h('span', { class: 'muted small' }, ` one run with the payloads of up to ${t.batchMax} fires${t.batchKeyFrom ? ` of each ${t.batchKeyFrom}` : ''}, started once the batch is full or ${t.batchWindow} after its first fire`)];
+}
+
 /** What a trigger's fire does while a run it started is under way (TriggerSpec.overlap), in words. */
 const OVERLAP_WORDS = {
   skip: 'skips a tick while its run is under way',
@@ -567,6 +577,7 @@ export function triggerView(ctx) {
         h('strong', {}, t.overlap || 'allow-all'), h('span', { class: 'muted small' }, ` ${OVERLAP_WORDS[t.overlap || 'allow-all']}`)),
       h('dt', {}, 'Labels'), h('dd', { id: 'trigger-labels' }, labelTags(t) || h('span', { class: 'muted' }, 'none: its runs carry the labels of a fire\'s options only')),
       t.type !== 'schedule' ? [h('dt', {}, 'Debounce'), h('dd', { id: 'trigger-debounce' }, debounceNote(t))] : null,
+      t.type !== 'schedule' ? [h('dt', {}, 'Batching'), h('dd', { id: 'trigger-batch' }, batchNote(t))] : null,
       h('dt', {}, 'Run timeout'), h('dd', { id: 'trigger-run-timeout' }, t.runTimeout
         ? [h('code', {}, t.runTimeout), h('span', { class: 'muted small' }, ' each run it starts times out after this, unless a fire gives its own')]
         : h('span', { class: 'muted' }, 'none: its runs take their flow\'s own')),
@@ -943,6 +954,18 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-debounce-key-from' }, 'per key at'), debounceKeyInput),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-debounce-max' }, 'at most'), debounceMaxInput)),
     h('div', { class: 'hint' }, 'A burst of fires of one key (the payload\'s value at the JSON Pointer; none: one key) starts one run, with the latest payload, once the key has been quiet this long (PT1S to P7D), but no later than its first fire plus the bound.'));
+  const batchMaxInput = h('input', { type: 'number', id: 'tf-batch-max', min: '2', max: '1000', placeholder: 'e.g. 100',
+    value: existing && existing.batchMax ? String(existing.batchMax) : '', oninput: () => renderApi() });
+  const batchWindowInput = h('input', { type: 'text', id: 'tf-batch-window', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. PT10S',
+    value: existing && existing.batchWindow ? existing.batchWindow : '', oninput: () => renderApi() });
+  const batchKeyInput = h('input', { type: 'text', id: 'tf-batch-key-from', autocomplete: 'off', spellcheck: 'false', placeholder: 'e.g. /userId',
+    value: existing && existing.batchKeyFrom ? existing.batchKeyFrom : '', oninput: () => renderApi() });
+  const batchFields = h('div', { id: 'tf-batch-fields' },
+    h('div', { class: 'field-row' },
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-batch-max' }, 'Batch up to (optional)'), batchMaxInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-batch-window' }, 'or for'), batchWindowInput),
+      h('div', { class: 'field grow' }, h('label', { for: 'tf-batch-key-from' }, 'per key at'), batchKeyInput)),
+    h('div', { class: 'hint' }, 'The fires of one key (the payload\'s value at the JSON Pointer; none: one key) start one run with all their payloads ({"events":[…],"count","key"}), once this many came (2 to 1000) or this long after the first (PT1S to P1D). Not with a debounce.'));
   const preview = h('div', { class: 'card-body', id: 'tf-preview' });
   const apiBody = h('div', {});
   const form = h('form', { class: 'trigger-form', id: 'trigger-form', novalidate: true },
@@ -951,7 +974,7 @@ function triggerForm(ctx, existing) {
       h('div', { class: 'field grow' }, h('label', { for: 'tf-name' }, 'Name'), nameInput, nameMsg),
       h('div', { class: 'field grow' }, h('label', { for: 'tf-description' }, 'Description'), descInput)),
     h('div', { class: 'field' }, h('label', {}, 'Flows to start'), flowList, flowMsg),
-    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields, overlapFields, debounceFields,
+    scheduleFields, eventFields, keyFields, labelFields, runTimeoutFields, overlapFields, debounceFields, batchFields,
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
@@ -1176,6 +1199,15 @@ function triggerForm(ctx, existing) {
           else if (editing && existing[field]) body[field] = null;
         });
       } else if (editing && existing.debounce) body.debounce = null;   // removes the pointer and the bound too
+      const batchMax = batchMaxInput.value.trim();
+      const batchWindow = batchWindowInput.value.trim();
+      if (batchMax !== '' || batchWindow !== '') {
+        // As typed: the server refuses a size without a window, and the other way round (400 naming the field).
+        if (batchMax !== '') body.batchMax = Number(batchMax);
+        if (batchWindow !== '') body.batchWindow = batchWindow;
+        if (batchKeyInput.value.trim() !== '') body.batchKeyFrom = batchKeyInput.value.trim();
+        else if (editing && existing.batchKeyFrom) body.batchKeyFrom = null;
+      } else if (editing && existing.batchMax) body.batchWindow = null;   // removes the size and the pointer too
     }
     return body;
   }
@@ -1192,6 +1224,7 @@ function triggerForm(ctx, existing) {
     scheduleFields.hidden = state.type !== 'schedule';
     eventFields.hidden = state.type !== 'event';
     debounceFields.hidden = state.type === 'schedule';
+    batchFields.hidden = state.type === 'schedule';
     if (state.type === 'schedule') renderScheduleKind();
     renderPreview();
     renderApi();

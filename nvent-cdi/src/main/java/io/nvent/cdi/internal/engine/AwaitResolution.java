@@ -371,18 +371,30 @@ final class AwaitResolution {
      */
     private Optional<String> takeDebounced(AwaitRecord await) {
         if (await.type() != AwaitType.TIME || await.position() != AwaitPosition.BEFORE
-                || !TriggerDebounce.mayHoldSlot(await.runId()) || !scheduling.keepsTriggerDebounce()
+                || !TriggerDebounce.mayHoldSlot(await.runId())
+                || !(scheduling.keepsTriggerDebounce() || scheduling.keepsTriggerBatches())
                 || !registry.flow(await.flow()).map(f -> f.entry().name().equals(await.step())).orElse(false)) {
             return Optional.empty();
         }
         try {
-            return scheduling.takeDebounced(await.runId());
+            return scheduling.takeDebounced(await.runId()).map(taken -> batchKeyOf(await.runId())
+                    .map(key -> TriggerDebounce.batchInput(taken, Json.PROVIDER.createReader(
+                            new java.io.StringReader(taken)).readArray().size(), key)).orElse(taken));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0013 debounced run " + await.runId() + " of flow "
                     + await.flow() + " starts with the input it has: the store failed to give it its debounce slot's"
                     + " latest payload (" + e + "); the next fire of its key opens a new pending run", e);
             return Optional.empty();
         }
+    }
+
+    /** The key of a batching trigger's run, as its {@code flow.start} entry names it; empty for any other run. */
+    private Optional<String> batchKeyOf(String runId) {
+        return store.readEvents(runId, new io.nvent.EventQuery(Set.of(io.nvent.EventType.FLOW_START), 0, 1, false))
+                .stream().findFirst()
+                .map(entry -> Json.PROVIDER.createReader(new java.io.StringReader(entry.data())).readObject())
+                .filter(data -> data.get("batchKey") instanceof jakarta.json.JsonString)
+                .map(data -> data.getString("batchKey"));
     }
 
     /**

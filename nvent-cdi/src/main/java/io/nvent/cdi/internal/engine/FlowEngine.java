@@ -734,9 +734,23 @@ public final class FlowEngine implements FlowService {
      * @throws InvalidPayloadException if the entry step cannot read the payload
      */
     void requireDebounceable(String flowName, String payloadJson, String trigger) {
+        requireDelayable(flowName, payloadJson, trigger, "debounced");
+    }
+
+    /**
+     * Checks that a batching trigger's fire can start its run of the flow, before a batch is opened for it: as
+     * {@link #requireDebounceable}, the entry step reading the run's input (a batch of the one payload,
+     * {@link TriggerDebounce#batchInput}).
+     */
+    void requireBatchable(String flowName, String payloadJson, String trigger, String batchKey) {
+        requireDelayable(flowName, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey), trigger,
+                "batched");
+    }
+
+    private void requireDelayable(String flowName, String payloadJson, String trigger, String done) {
         FlowDefinition flow = registry.require(flowName);
         if (flow.entry().awaitBefore().isPresent()) {
-            throw new IllegalArgumentException("trigger '" + trigger + "' is debounced and cannot start flow '" + flowName
+            throw new IllegalArgumentException("trigger '" + trigger + "' is " + done + " and cannot start flow '" + flowName
                     + "' delayed: its entry step '" + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
         }
         requireReadableByEntry(flow, payloadJson);
@@ -749,15 +763,34 @@ public final class FlowEngine implements FlowService {
     StartedRun startDebounced(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
                               Optional<EventTriggers.PublishKey> published, io.nvent.Debounce debounce,
                               String debounceKey) {
-        FlowDefinition flow = registry.require(flowName);
-        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         JsonText startData = JsonText.object().str("trigger", trigger).str("debounceKey", debounceKey);
         debounce.max().ifPresent(max -> startData.str("debounceMaxAt", clock.instant().plus(max).toString()));
+        return startPending(flowName, runId, payloadJson, trigger, options, published, startData, debounce.window());
+    }
+
+    /**
+     * Starts a batching trigger's pending run of a flow under the id its slot names ({@link TriggerDebounce}): delayed
+     * by the batch window, its input the batch of the one fire that opened it ({@link TriggerDebounce#batchInput}); it
+     * takes the batch of its slot when it starts.
+     */
+    StartedRun startBatched(String flowName, String runId, String payloadJson, String trigger, StartOptions options,
+                            Optional<EventTriggers.PublishKey> published, io.nvent.Batch batch, String batchKey) {
+        JsonText startData = JsonText.object().str("trigger", trigger).str("batchKey", batchKey)
+                .num("batchMax", batch.max());
+        return startPending(flowName, runId, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey),
+                trigger, options, published, startData, batch.window());
+    }
+
+    private StartedRun startPending(String flowName, String runId, String inputJson, String trigger,
+                                    StartOptions options, Optional<EventTriggers.PublishKey> published,
+                                    JsonText startData, Duration delay) {
+        FlowDefinition flow = registry.require(flowName);
+        scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         // The fire's key, held as a keyed fire's run holds it: a retry of it after the run started finds the run.
         Optional<StartKey> key = triggerStartKey(trigger, options, published);
         key.ifPresent(k -> startData.str("idempotencyKey", k.key()));
-        return new StartedRun(schedule(create(runId, flow, payloadJson, Optional.empty(), Map.of(), Map.of(),
-                flow.entry(), startData, Optional.of(debounce.window()),
+        return new StartedRun(schedule(create(runId, flow, inputJson, Optional.empty(), Map.of(), Map.of(),
+                flow.entry(), startData, Optional.of(delay),
                 key.map(k -> new HeldKey(k.key(), storedKey(flow.name(), k.seed()))), Optional.empty(),
                 options.concurrencyKey(),
                 options.concurrencyLimit(), options.labels(), runTimeout(flow, options))), true);
@@ -773,6 +806,48 @@ public final class FlowEngine implements FlowService {
         return triggerStartKey(trigger, options, published)
                 .flatMap(key -> runHoldingKey(storedKey(flowName, key.seed())))
                 .map(run -> new StartedRun(run.runId(), false));
+    }
+
+    /** The key a trigger's fire is kept by in a batch ({@link SchedulingStore#appendBatch}); empty for none. */
+    Optional<String> triggerFireKey(String trigger, StartOptions options,
+                                    Optional<EventTriggers.PublishKey> published) {
+        return triggerStartKey(trigger, options, published).map(StartKey::key);
+    }
+
+    /**
+     * Records a fire appended to a batching trigger's pending run ({@code run.batched}) and, when its batch closed,
+     * starts the run now.
+     *
+     * @return {@code false} if the run has started: it took its slot's batch as it started, unless the slot still
+     *     names it (its start failed to take it, NVENT-0013)
+     */
+    boolean batchAppended(io.nvent.spi.BatchedFire appended, int max, String batchKey) {
+        Instant now = clock.instant();
+        String data = JsonText.object().num("count", appended.count()).num("batchMax", max).str("batchKey", batchKey)
+                .str("startAt", (appended.closed() ? now : appended.dueAt()).toString())
+                .str("firstFireAt", appended.firstFireAt().toString()).raw("full", String.valueOf(appended.closed())).build();
+        Optional<StoredChange> change;
+        try {
+            change = store.updateRun(appended.runId(), run -> pendingEntry(run).map(pending -> new RunChange(pending,
+                    List.of(EventDraft.ofRun(EventType.RUN_BATCHED, now, data)))));
+        } catch (RunNotFoundException opening) {
+            // Being stored on the instance that opened the slot: it starts at the opener's due time with the batch.
+            return true;
+        }
+        change.ifPresent(c -> {
+            publisher.publish(c.run().flow(), c.events());
+            if (appended.closed()) {
+                awaitResolution.postponeDelayedStart(appended.runId(), now);
+            }
+        });
+        return change.isPresent();
+    }
+
+    /** The run, if its entry step still waits for its delayed start (a debounced or batching trigger's pending run). */
+    private Optional<RunRecord> pendingEntry(RunRecord run) {
+        FlowDefinition flow = registry.flow(run.flow()).orElse(null);
+        return flow == null || run.status() != RunStatus.AWAITING
+                || run.steps().get(flow.entry().name()) != StepStatus.AWAITING ? Optional.empty() : Optional.of(run);
     }
 
     /** The status of a stored run; empty if there is none (not yet created, or deleted). */
@@ -809,15 +884,8 @@ public final class FlowEngine implements FlowService {
     }
 
     private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {
-        {
-            FlowDefinition flow = registry.flow(run.flow()).orElse(null);
-            if (flow == null || run.status() != RunStatus.AWAITING
-                    || run.steps().get(flow.entry().name()) != StepStatus.AWAITING) {
-                return Optional.empty();
-            }
-            return Optional.of(new RunChange(run.withInput(payloadJson),
-                    List.of(EventDraft.ofRun(EventType.RUN_DEBOUNCED, now, data))));
-        }
+        return pendingEntry(run).map(pending -> new RunChange(pending.withInput(payloadJson),
+                List.of(EventDraft.ofRun(EventType.RUN_DEBOUNCED, now, data))));
     }
 
     /** The key a trigger's fire starts its run of a flow once with: the publish's, else the sender's; empty for none. */
@@ -1353,15 +1421,28 @@ public final class FlowEngine implements FlowService {
         Optional<jakarta.json.JsonObject> start = store.readEvents(run.runId(), new EventQuery(
                 Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
                 .map(entry -> Json.PROVIDER.createReader(new java.io.StringReader(entry.data())).readObject())
-                .filter(data -> data.get("debounceKey") instanceof jakarta.json.JsonString);
+                .filter(data -> data.get("debounceKey") instanceof jakarta.json.JsonString
+                        || data.get("batchKey") instanceof jakarta.json.JsonString);
         if (start.isEmpty()) {
             return wait;
         }
         jakarta.json.JsonObject data = start.get();
+        if (data.get("batchKey") instanceof jakarta.json.JsonString batchKey) {
+            int count = store.readEvents(run.runId(), new EventQuery(Set.of(EventType.RUN_BATCHED), 0, Long.MAX_VALUE, 1, true))
+                    .stream().findFirst().map(entry -> Json.PROVIDER.createReader(new java.io.StringReader(entry.data()))
+                            .readObject().getInt("count", 1)).orElse(1);
+            return withDetail(wait, "batching: " + count + " of " + data.getInt("batchMax", 0) + " events of trigger '"
+                    + data.getString("trigger", "?") + "' of key '" + batchKey.getString() + "', starts by "
+                    + wait.until().map(Instant::toString).orElse("its time") + " or once the batch is full");
+        }
         String detail = "before it runs, it is debounced until " + wait.until().map(Instant::toString).orElse("its time")
                 + (data.get("debounceMaxAt") instanceof jakarta.json.JsonString max ? " (at most until " + max.getString()
                 + ")" : "") + ", folding the fires of trigger '" + data.getString("trigger", "?") + "' of key '"
                 + data.getString("debounceKey") + "' into it: each one puts its start off and gives it its payload";
+        return withDetail(wait, detail);
+    }
+
+    private static StepWait withDetail(StepWait wait, String detail) {
         return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(), detail,
                 wait.progress(), wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
     }

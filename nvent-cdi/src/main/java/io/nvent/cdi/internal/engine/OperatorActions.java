@@ -856,7 +856,7 @@ final class OperatorActions {
      * debounce of the run's first fire has passed.
      */
     private void releaseDebounceSlot(String runId) {
-        if (!scheduling.keepsTriggerDebounce()) {
+        if (!scheduling.keepsTriggerDebounce() && !scheduling.keepsTriggerBatches()) {
             return;
         }
         try {

@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.Batch;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.Debounce;
 import io.nvent.InvalidPayloadException;
@@ -26,20 +27,44 @@ final class TriggerDebounce {
      *     said as a missing concurrency key is
      */
     static String keyOf(TriggerSpec trigger, Debounce debounce, String payloadJson) {
-        if (debounce.keyFrom().isEmpty()) {
+        return keyOf(trigger, debounce.keyFrom(), "debounces", "debounceKeyFrom", "folded", payloadJson);
+    }
+
+    /**
+     * The key a batching trigger's fire is batched by ({@link Batch#keyFrom()}).
+     *
+     * @throws InvalidPayloadException ({@code NVENT-0429}) if the payload holds no key where the batching points
+     */
+    static String keyOf(TriggerSpec trigger, Batch batch, String payloadJson) {
+        return keyOf(trigger, batch.keyFrom(), "batches", "batchKeyFrom", "appended", payloadJson);
+    }
+
+    /**
+     * The input of a batching trigger's run: its batch's payloads (a JSON array), how many, and the key.
+     *
+     * @param eventsJson the JSON array of the payloads, as the slot holds them
+     */
+    static String batchInput(String eventsJson, int count, String key) {
+        return JsonText.object().raw("events", eventsJson).num("count", count)
+                .str("key", key).build();
+    }
+
+    private static String keyOf(TriggerSpec trigger, java.util.Optional<String> keyFrom, String does, String field,
+                                String done, String payloadJson) {
+        if (keyFrom.isEmpty()) {
             return WHOLE_TRIGGER;
         }
-        String pointer = debounce.keyFrom().get();
+        String pointer = keyFrom.get();
         // The concurrency key's reading, on a spec that reads nothing else: the same values give the same keys.
         TriggerSpec reader = TriggerSpec.newBuilder(trigger.name(), trigger.type()).flows(trigger.flows())
                 .event(trigger.event().orElse(null)).concurrencyKeyFrom(pointer).overlap(Overlap.ALLOW_ALL).build();
         try {
             return TriggerConcurrencyKey.of(reader, payloadJson).orElseThrow();
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
-            throw new InvalidPayloadException("NVENT-0429 trigger '" + trigger.name() + "' debounces its fires by the"
-                    + " value at " + pointer + " of each fire's payload (debounceKeyFrom), which holds " + noKey.found()
-                    + " there; nothing was started or folded: the payload must hold a string, number or boolean at "
-                    + pointer);
+            throw new InvalidPayloadException("NVENT-0429 trigger '" + trigger.name() + "' " + does + " its fires by"
+                    + " the value at " + pointer + " of each fire's payload (" + field + "), which holds " + noKey.found()
+                    + " there; nothing was started or " + done + ": the payload must hold a string, number or boolean"
+                    + " at " + pointer);
         }
     }
 

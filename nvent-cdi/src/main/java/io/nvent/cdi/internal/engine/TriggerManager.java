@@ -5,6 +5,7 @@ import io.nvent.Backfill;
 import io.nvent.BackfillResult;
 import io.nvent.ConcurrencyKeyNotInPayloadException;
 import io.nvent.ExclusionCalendar;
+import io.nvent.Batch;
 import io.nvent.Debounce;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowNotFoundException;
@@ -30,6 +31,7 @@ import io.nvent.cdi.internal.registry.TriggerRules;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.cdi.internal.schedule.Schedule;
 import io.nvent.cdi.internal.schedule.TickScheduler;
+import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
@@ -283,6 +285,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + ", but scheduling store " + store.getClass().getName() + " keeps no pending debounced runs"
                     + " (SchedulingStore.keepsTriggerDebounce is false, written before nvent 0.2): each of its fires"
                     + " starts a run at once until the store keeps them (the memory or the JPA store)");
+        }
+        if (declared.batch().isPresent() && !store.keepsTriggerBatches()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0014 trigger '" + declared.name() + "' is declared with"
+                    + " batches of up to " + declared.batch().get().max() + " fires, but scheduling store "
+                    + store.getClass().getName() + " keeps no batches (SchedulingStore.keepsTriggerBatches is false,"
+                    + " written before nvent 0.2): each of its fires starts a run at once until the store keeps them"
+                    + " (the memory or the JPA store)");
         }
     }
 
@@ -725,8 +734,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 : timed.toBuilder().overlap(Overlap.ALLOW_ALL).build();
         TriggerSpec excludeKept = store.keepsTriggerExclusions() || overlapKept.exclude().isEmpty() ? overlapKept
                 : overlapKept.toBuilder().exclude(List.of()).build();
-        return store.keepsTriggerDebounce() || excludeKept.debounce().isEmpty() ? excludeKept
+        TriggerSpec debounceKept = store.keepsTriggerDebounce() || excludeKept.debounce().isEmpty() ? excludeKept
                 : excludeKept.toBuilder().debounce((Debounce) null).build();
+        return store.keepsTriggerBatches() || debounceKept.batch().isEmpty() ? debounceKept
+                : debounceKept.toBuilder().batch((Batch) null).build();
     }
 
     /**
@@ -1384,8 +1395,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         } catch (ConcurrencyKeyNotInPayloadException noKey) {
             return keyNotInPayload(spec, payloadJson, byName, missed, now, noKey);
         }
-        if (missed.isEmpty() && spec.debounce().isPresent() && store.keepsTriggerDebounce()) {
-            return fireDebounced(spec, spec.debounce().get(), payloadJson, keyed, byName, published, now);
+        if (missed.isEmpty() && (spec.debounce().isPresent() && store.keepsTriggerDebounce()
+                || spec.batch().isPresent() && store.keepsTriggerBatches())) {
+            return fireDebounced(spec, payloadJson, keyed, byName, published, now);
         }
         // A tick fired late takes its turn (buffer-all): a backfill of a skipping schedule fires each of its ticks. A
         // retry of a keyed fire gets the runs it started (and starts those it failed to), whatever is under way.
@@ -1414,11 +1426,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * whose run has ended (an operator canceled it) or was never created (its instance stopped in between) is closed
      * and opened anew.
      */
-    private Fire fireDebounced(TriggerSpec spec, Debounce debounce, String payloadJson, StartOptions keyed,
-                               boolean byName, Optional<PublishKey> published, Instant now) {
+    private Fire fireDebounced(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
+                               Optional<PublishKey> published, Instant now) {
+        // A trigger has a debounce or batching, not both: TriggerSpec refuses both.
+        Optional<Batch> batch = spec.batch().filter(b -> store.keepsTriggerBatches());
         String key;
         try {
-            key = TriggerDebounce.keyOf(spec, debounce, payloadJson);
+            key = batch.isPresent() ? TriggerDebounce.keyOf(spec, batch.get(), payloadJson)
+                    : TriggerDebounce.keyOf(spec, spec.debounce().orElseThrow(), payloadJson);
         } catch (InvalidPayloadException noKey) {
             if (!byName && debounceKeyNotInPayloadSaid.add(spec)) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0435 " + noKey.getMessage() + " (said once per trigger"
@@ -1434,10 +1449,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<RuntimeException> failures = new ArrayList<>();
         for (String flow : spec.flows()) {
             try {
-                engine.requireDebounceable(flow, payloadJson, spec.name());
+                if (batch.isPresent()) {
+                    engine.requireBatchable(flow, payloadJson, spec.name(), key);
+                } else {
+                    engine.requireDebounceable(flow, payloadJson, spec.name());
+                }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
                 StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
-                        foldOrOpen(spec, debounce, flow, slot, key, payloadJson, keyed, published, now));
+                        batch.isPresent() ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed,
+                                published, now)
+                                : foldOrOpen(spec, spec.debounce().orElseThrow(), flow, slot, key, payloadJson, keyed,
+                                        published, now));
                 runs.add(run);
                 (run.created() ? opened : folded).add(run.runId());
             } catch (RuntimeException e) {
@@ -1455,7 +1477,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             JsonText data = withPayload(JsonText.object(), payloadJson, error.isEmpty()).raw("runs", jsonArray(opened));
             if (!folded.isEmpty()) {
                 // Counted as a fire, as any: the entry says which pending runs it went into instead of starting one.
-                data.raw("debounced", JsonText.object().str("key", key).raw("foldedInto", jsonArray(folded)).build());
+                data.raw(batch.isPresent() ? "batched" : "debounced", JsonText.object().str("key", key)
+                        .raw(batch.isPresent() ? "appendedTo" : "foldedInto", jsonArray(folded)).build());
             }
             error.ifPresent(e -> data.str("error", e));
             history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
@@ -1509,6 +1532,61 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 throw new IllegalStateException("trigger '" + spec.name() + "' could neither fold its fire"
                         + " into the pending run of debounce key '" + key + "' nor open one: other fires and starts"
                         + " of the key changed it each time; fire again");
+            }
+        }
+    }
+
+    /**
+     * The fire appended to the batch of the slot's pending run ({@code created} false), or the pending run it opened.
+     * The fire that fills the batch starts its run now; one that would make the batch too large for a run's input
+     * ({@code nvent.payload.max-bytes}) starts it without itself, and opens the next batch. A slot whose run has ended
+     * or was never created is closed and opened anew; one whose run started without taking it (NVENT-0013) is taken,
+     * and its batch, this fire in it, opens the next one: no fire is lost.
+     */
+    private StartedRun appendOrOpen(TriggerSpec spec, Batch batch, String flow, String slot, String key,
+                                    String payloadJson, StartOptions keyed, Optional<PublishKey> published,
+                                    Instant now) {
+        Optional<String> fireKey = engine.triggerFireKey(spec.name(), keyed, published);
+        long maxBytes = json.maxPayloadBytes() - TriggerDebounce.batchInput("[]", Batch.MAX_MAX, key)
+                .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        String opening = "[" + payloadJson + "]";
+        for (int attempt = 1; ; attempt++) {
+            Optional<BatchedFire> append = store.appendBatch(slot, payloadJson, fireKey, batch.max(), maxBytes);
+            if (append.isPresent()) {
+                BatchedFire batched = append.get();
+                Optional<RunStatus> status = engine.runStatus(batched.runId());
+                boolean ended = status.filter(RunStatus::isTerminal).isPresent();
+                boolean neverCreated = status.isEmpty() && batched.firstFireAt().plus(batch.window()).isBefore(now);
+                boolean repeat = !batched.appended() && !batched.closed();
+                boolean pending = !ended && !neverCreated && (repeat || engine.batchAppended(batched, batch.max(), key));
+                if (pending && (batched.appended() || !batched.closed())) {
+                    return new StartedRun(batched.runId(), false);   // in the batch, or a repeat of a fire in it
+                }
+                if (!pending) {
+                    LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
+                            + batched.runId() + " of flow " + flow + " for batch key '" + key + "' "
+                            + (ended ? "ended (" + status.get().wireName() + ") before it started"
+                                    : neverCreated ? "never stored" : "started without taking its batch")
+                            + ": the fire opens a new batch");
+                    Optional<String> left = store.takeDebounced(batched.runId());
+                    if (!ended && !neverCreated && batched.appended() && left.isPresent()) {
+                        opening = left.get();   // the batch its run did not take, this fire in it
+                    }
+                }
+            }
+            String runId = TriggerDebounce.newRunId();
+            if (store.openDebounce(slot, runId, opening, now, now.plus(batch.window()))) {
+                try {
+                    return engine.startBatched(flow, runId, payloadJson, spec.name(), keyed, published, batch, key);
+                } catch (RuntimeException e) {
+                    store.takeDebounced(runId);   // no slot left naming a run that does not exist
+                    throw e;
+                }
+            }
+            if (attempt == 3) {
+                throw new IllegalStateException("trigger '" + spec.name() + "' could neither append its fire"
+                        + " to the batch of key '" + key + "' nor open one: other fires and starts of the key changed"
+                        + " it each time; fire again");
             }
         }
     }
@@ -1846,6 +1924,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + store.getClass().getName() + " keeps no pending debounced runs (SchedulingStore"
                     + ".keepsTriggerDebounce is false, written before nvent 0.2): each fire would start a run; give"
                     + " the trigger no debounce, or use a store that keeps it (the memory or the JPA store)");
+        }
+        if (spec.batch().isPresent() && !store.keepsTriggerBatches()) {
+            // Stored, the trigger would come back without its batching and start a run per fire.
+            throw new UnsupportedByAdapterException("NVENT-0015 trigger '" + spec.name() + "' batches up to "
+                    + spec.batch().get().max() + " fires, but scheduling store " + store.getClass().getName()
+                    + " keeps no batches (SchedulingStore.keepsTriggerBatches is false, written before nvent 0.2):"
+                    + " each fire would start a run; give the trigger no batching, or use a store that keeps it (the"
+                    + " memory or the JPA store)");
         }
         if (spec.overlap() != Overlap.ALLOW_ALL && !store.keepsTriggerOverlap()) {
             // Stored, the trigger would come back without its policy and start its runs side by side.

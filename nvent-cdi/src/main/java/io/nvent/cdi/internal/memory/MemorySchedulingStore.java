@@ -8,6 +8,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -247,7 +248,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public synchronized boolean openDebounce(String slot, String runId, String payloadJson, Instant at,
                                              Instant dueAt) {
-        return debounceSlots.putIfAbsent(slot, new DebounceSlot(runId, payloadJson, at, dueAt, 0)) == null;
+        return debounceSlots.putIfAbsent(slot, new DebounceSlot(runId, payloadJson, at, dueAt, 0, Set.of())) == null;
     }
 
     @Override
@@ -262,9 +263,44 @@ public class MemorySchedulingStore implements SchedulingStore {
         if (bound.filter(due::isAfter).isPresent()) {
             due = bound.get();
         }
-        DebounceSlot folded = new DebounceSlot(open.runId(), payloadJson, open.firstAt(), due, open.folded() + 1);
+        DebounceSlot folded = new DebounceSlot(open.runId(), payloadJson, open.firstAt(), due, open.folded() + 1,
+                open.fireKeys());
         debounceSlots.put(slot, folded);
         return Optional.of(new DebouncedFire(folded.runId(), folded.firstAt(), folded.dueAt(), folded.folded()));
+    }
+
+    @Override
+    public boolean keepsTriggerBatches() {
+        return true;
+    }
+
+    @Override
+    public synchronized Optional<BatchedFire> appendBatch(String slot, String payloadJson, Optional<String> fireKey,
+                                                          int max, long maxBytes) {
+        DebounceSlot open = debounceSlots.get(slot);
+        if (open == null) {
+            return Optional.empty();
+        }
+        if (fireKey.filter(open.fireKeys()::contains).isPresent()) {
+            return Optional.of(new BatchedFire(open.runId(), open.firstAt(), open.dueAt(), open.folded() + 1, false,
+                    false));
+        }
+        String array = open.payload();
+        String appended = array.substring(0, array.length() - 1) + ',' + payloadJson + ']';
+        boolean fits = appended.getBytes(java.nio.charset.StandardCharsets.UTF_8).length <= maxBytes;
+        Set<String> keys = new HashSet<>(open.fireKeys());
+        fireKey.ifPresent(keys::add);
+        DebounceSlot now = fits ? new DebounceSlot(open.runId(), appended, open.firstAt(), open.dueAt(),
+                open.folded() + 1, Set.copyOf(keys)) : open;
+        boolean closed = !fits || now.folded() + 1 >= max;
+        if (closed) {
+            // Kept for its run's takeDebounced under a key no fire looks for: the next fire opens a new batch.
+            debounceSlots.remove(slot);
+            debounceSlots.put(slot + "\u0000closed\u0000" + open.runId(), now);
+        } else {
+            debounceSlots.put(slot, now);
+        }
+        return Optional.of(new BatchedFire(now.runId(), now.firstAt(), now.dueAt(), now.folded() + 1, fits, closed));
     }
 
     @Override
@@ -291,8 +327,12 @@ public class MemorySchedulingStore implements SchedulingStore {
         return true;
     }
 
-    /** A debounced trigger's pending run of a key, and the latest payload folded into it. */
-    private record DebounceSlot(String runId, String payload, Instant firstAt, Instant dueAt, int folded) {
+    /**
+     * A debounced trigger's pending run of a key, and the latest payload folded into it; or a batching trigger's, the
+     * JSON array of its batch's payloads and the keys of the fires appended to it.
+     */
+    private record DebounceSlot(String runId, String payload, Instant firstAt, Instant dueAt, int folded,
+                                Set<String> fireKeys) {
     }
 
     /**

@@ -368,6 +368,32 @@ public final class FlowGraphValidator {
         TriggerRules.exclusionProblem(trigger.name(), trigger.type(), List.of(trigger.exclude()))
                 .ifPresent(problem -> problems.add(where + problem));
         checkDebounce(where, trigger, problems);
+        checkBatch(where, trigger, problems);
+    }
+
+    /** Batching as {@link TriggerSpec} checks it, the window read as ISO-8601 text, quoted as written if it is none. */
+    private static void checkBatch(String where, Trigger trigger, List<String> problems) {
+        if (trigger.batchMax() == 0 && trigger.batchWindow().isBlank()) {
+            if (!trigger.batchKeyFrom().isEmpty()) {
+                problems.add(where + "batchKeyFrom goes with batchMax and batchWindow; give them too (batchMax = 100,"
+                        + " batchWindow = \"PT10S\"), or leave it out");
+            }
+            return;
+        }
+        if (trigger.batchWindow().isBlank()) {
+            problems.add(where + "batchMax = " + trigger.batchMax() + " goes with a batchWindow, how long a batch's"
+                    + " first fire waits for more; give it too (batchWindow = \"PT10S\")");
+            return;
+        }
+        String name = TriggerSpec.isValidName(trigger.name()) ? trigger.name() : "trigger";
+        debounceDuration(where, "batchWindow", trigger.batchWindow(), problems).ifPresent(window -> {
+            try {
+                TriggerSpec.checkBatch(name, trigger.type(), trigger.batchMax(), window,
+                        Optional.ofNullable(blankAsNone(trigger.batchKeyFrom())), !trigger.debounce().isBlank());
+            } catch (IllegalArgumentException e) {
+                problems.add(where + e.getMessage());
+            }
+        });
     }
 
     /** A debounce as {@link TriggerSpec} checks it, each duration read as ISO-8601 text, quoted as written if it is none. */

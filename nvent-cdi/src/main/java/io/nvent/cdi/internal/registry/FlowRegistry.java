@@ -145,6 +145,14 @@ public final class FlowRegistry {
                         spec.debounceMax(java.time.Duration.parse(t.debounceMax().trim()));
                     }
                 }
+                if (t.batchMax() != 0 || !t.batchWindow().isBlank()) {
+                    if (t.batchWindow().isBlank()) {
+                        throw new IllegalArgumentException("NVENT-0010 trigger '" + t.name() + "' gives batchMax "
+                                + t.batchMax() + " but no batchWindow: give how long a batch may wait, such as PT10S");
+                    }
+                    spec.batch(t.batchMax(), java.time.Duration.parse(t.batchWindow().trim()));
+                }
+                spec.batchKeyFrom(blankAsNone(t.batchKeyFrom()));
                 triggers.put(t.name(), spec.build());
             }
         }

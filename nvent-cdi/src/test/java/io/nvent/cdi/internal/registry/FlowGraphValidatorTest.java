@@ -679,6 +679,35 @@ class FlowGraphValidatorTest {
                         + " with a debounce"));
     }
 
+    @FlowStep(flow = "digested", name = "send", role = StepRole.ENTRY)
+    @Trigger(name = "notify", type = TriggerType.EVENT, event = "notification.created", batchMax = 100,
+            batchWindow = "PT10S", batchKeyFrom = "/userId")
+    @Trigger(name = "one", type = TriggerType.WEBHOOK, batchMax = 1, batchWindow = "PT10S")
+    @Trigger(name = "no-window", type = TriggerType.WEBHOOK, batchMax = 10)
+    @Trigger(name = "no-duration", type = TriggerType.WEBHOOK, batchMax = 10, batchWindow = "10s")
+    @Trigger(name = "no-pointer", type = TriggerType.WEBHOOK, batchMax = 10, batchWindow = "PT10S", batchKeyFrom = "userId")
+    @Trigger(name = "ticking", type = TriggerType.SCHEDULE, every = "PT5M", batchMax = 10, batchWindow = "PT10S")
+    @Trigger(name = "both", type = TriggerType.MANUAL, debounce = "PT30S", batchMax = 10, batchWindow = "PT10S")
+    static class BadBatches implements Step<Object, Void> {
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void badBatchingFailsDeploymentNamingTheClassTheTriggerAndTheRule() {
+        assertThat(problemsOf(BadBatches.class)).hasSize(6).allSatisfy(p -> assertThat(p).contains("NVENT-0101",
+                BadBatches.class.getName())).satisfiesExactlyInAnyOrder(
+                p -> assertThat(p).contains("@Trigger 'one'", "NVENT-0252 the batch size (batchMax) of trigger 'one'"
+                        + " is 1; it must be from 2 to 1000 fires"),
+                p -> assertThat(p).contains("@Trigger 'no-window'", "batchMax = 10 goes with a batchWindow"),
+                p -> assertThat(p).contains("@Trigger 'no-duration'", "batchWindow = \"10s\" is no ISO-8601"),
+                p -> assertThat(p).contains("@Trigger 'no-pointer'", "NVENT-0253 the batch key pointer"),
+                p -> assertThat(p).contains("@Trigger 'ticking'", "NVENT-0254 trigger 'ticking' is a schedule trigger"),
+                p -> assertThat(p).contains("@Trigger 'both'", "NVENT-0254 trigger 'both' has both a debounce and"
+                        + " batching"));
+    }
+
     @FlowStep(flow = "labelled", name = "bill", role = StepRole.ENTRY)
     @Trigger(name = "spaced", type = TriggerType.MANUAL, labels = {"nightly", " vip"})
     @Trigger(name = "eleven", type = TriggerType.MANUAL, labels = {"l1", "l2", "l3", "l4", "l5", "l6", "l7", "l8", "l9",

@@ -424,6 +424,18 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsTriggerBatches() {
+        return delegate().keepsTriggerBatches();
+    }
+
+    @Override
+    public java.util.Optional<io.nvent.spi.BatchedFire> appendBatch(String slot, String payloadJson,
+                                                                   java.util.Optional<String> fireKey, int max,
+                                                                   long maxBytes) {
+        return delegate().appendBatch(slot, payloadJson, fireKey, max, maxBytes);
+    }
+
+    @Override
     public boolean openDebounce(String slot, String runId, String payloadJson, java.time.Instant at,
                                 java.time.Instant dueAt) {
         return delegate().openDebounce(slot, runId, payloadJson, at, dueAt);

@@ -67,7 +67,7 @@ public class TriggersResource {
     private static final List<String> SPEC_FIELDS = List.of("name", "type", "flows", "cron", "every", "timezone",
             "event", "filter", "description", "enabled", "misfire", "misfireGrace", "concurrencyKey",
             "concurrencyKeyFrom", "concurrencyKeyPrefix", "concurrencyLimit", "labels", "runTimeout", "overlap",
-            "exclude", "debounce", "debounceKeyFrom", "debounceMax");
+            "exclude", "debounce", "debounceKeyFrom", "debounceMax", "batchMax", "batchWindow", "batchKeyFrom");
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
@@ -124,7 +124,7 @@ public class TriggersResource {
     /**
      * Creates a trigger: {@code {"name","type","flows":[...],"cron","every","timezone","event","filter",
      * "description","enabled","misfire","misfireGrace","concurrencyKey","concurrencyKeyFrom","concurrencyKeyPrefix",
-     * "concurrencyLimit","labels":[...],"runTimeout","overlap","exclude":[...],"debounce","debounceKeyFrom","debounceMax"}} → 201 with its {@code Location}; 409 if the name is
+     * "concurrencyLimit","labels":[...],"runTimeout","overlap","exclude":[...],"debounce","debounceKeyFrom","debounceMax","batchMax","batchWindow","batchKeyFrom"}} → 201 with its {@code Location}; 409 if the name is
      * taken. A schedule gives {@code cron} or {@code every} (an ISO-8601 duration such as {@code "PT90S"}) and
      * may give its own misfire policy ({@code "fire-once"}, {@code "fire-all"}, {@code "skip"}; {@code "inherit"} by
      * default) and
@@ -516,6 +516,7 @@ public class TriggersResource {
         spec.exclude(body.has("exclude") ? body.strings("exclude", "exclusion rules").orElse(List.of())
                 : old.map(TriggerSpec::exclude).orElse(List.of()));
         debounce(body, name, type, old, spec);
+        batch(body, name, type, old, spec);
         // TriggerService.create and update refuse what could not work as meant (a flow named twice, a
         // cron that never fires, a reserved name) with InvalidTriggerException: 400 with their message.
         return spec.build();
@@ -636,6 +637,43 @@ public class TriggersResource {
         spec.debounce(window.get()).debounceKeyFrom(keyFrom.orElse(null)).debounceMax(max.orElse(null));
     }
 
+    /**
+     * The batching a body gives, each field refused naming it (400, {@code NVENT-0719}): given replaces, null removes
+     * it ({@code "batchWindow":null} or {@code "batchMax":null} removes the pointer too), none keeps the old one. Checked
+     * with the body's debounce, which it cannot go with ({@code NVENT-0254}).
+     */
+    private static void batch(JsonFields body, String name, TriggerType type, Optional<TriggerSpec> old,
+                              TriggerSpec.Builder spec) {
+        Optional<io.nvent.Batch> kept = old.flatMap(TriggerSpec::batch);
+        Optional<Integer> max = body.has("batchMax")
+                ? body.wholeNumber("batchMax", io.nvent.Batch.MIN_MAX + ".." + io.nvent.Batch.MAX_MAX)
+                : kept.map(io.nvent.Batch::max);
+        Optional<Duration> window = body.has("batchWindow")
+                ? body.string("batchWindow").map(value -> parsedDuration("batchWindow", value, "\"PT10S\" or \"PT1M\""))
+                : kept.map(io.nvent.Batch::window);
+        boolean removed = body.has("batchMax") && max.isEmpty() || body.has("batchWindow") && window.isEmpty();
+        Optional<String> keyFrom = body.has("batchKeyFrom") ? body.string("batchKeyFrom")
+                : removed ? Optional.empty() : kept.flatMap(io.nvent.Batch::keyFrom);
+        if (removed || max.isEmpty() || window.isEmpty()) {
+            if (!removed && (max.isPresent() || window.isPresent()) || keyFrom.isPresent()) {
+                throw new IllegalArgumentException("NVENT-0729 \"" + (keyFrom.isPresent() ? "batchKeyFrom"
+                        : max.isPresent() ? "batchMax" : "batchWindow") + "\" is part of batching, which needs both"
+                        + " \"batchMax\" (how many fires start the run at once, such as 100) and \"batchWindow\" (how"
+                        + " long the first fire waits for more, such as \"PT10S\"): give the other one too");
+            }
+            spec.batch((io.nvent.Batch) null);
+            return;
+        }
+        try {
+            TriggerSpec.checkBatch(name, type, max.get(), window.get(), keyFrom, false);
+        } catch (IllegalArgumentException e) {
+            String field = e.getMessage().contains("(batchKeyFrom)") ? "batchKeyFrom"
+                    : e.getMessage().contains("(batchWindow)") ? "batchWindow" : "batchMax";
+            throw new IllegalArgumentException("NVENT-0719 \"" + field + "\" is refused: " + e.getMessage(), e);
+        }
+        spec.batch(max.get(), window.get()).batchKeyFrom(keyFrom.orElse(null));
+    }
+
     /** An overlap policy by its wire name or constant's name, refused naming the field and what it may be. */
     private static Overlap overlap(String value) {
         return Overlap.ofWireName(value).orElseThrow(() -> new IllegalArgumentException("NVENT-0715 \"overlap\" must be"
@@ -719,6 +757,11 @@ public class TriggersResource {
             body.add("debounce", TriggerSpec.durationText(debounce.window()));
             debounce.keyFrom().ifPresent(pointer -> body.add("debounceKeyFrom", pointer));
             debounce.max().ifPresent(max -> body.add("debounceMax", TriggerSpec.durationText(max)));
+        });
+        spec.batch().ifPresent(batch -> {
+            body.add("batchMax", batch.max());
+            body.add("batchWindow", TriggerSpec.durationText(batch.window()));
+            batch.keyFrom().ifPresent(pointer -> body.add("batchKeyFrom", pointer));
         });
         info.nextFireAt().ifPresent(t -> body.add("nextFireAt", t.toString()));
         if (spec.type() == TriggerType.SCHEDULE) {

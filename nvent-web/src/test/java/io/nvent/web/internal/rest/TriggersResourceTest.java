@@ -100,7 +100,8 @@ class TriggersResourceTest {
                 .hasMessage("NVENT-0752 the trigger has fields it cannot have: \"crn\", \"stats\"; it takes only "
                         + "name, type, flows, cron, every, timezone, event, filter, description, enabled, misfire, "
                         + "misfireGrace, concurrencyKey, concurrencyKeyFrom, concurrencyKeyPrefix, concurrencyLimit, labels, "
-                        + "runTimeout, overlap, exclude, debounce, debounceKeyFrom, debounceMax");
+                        + "runTimeout, overlap, exclude, debounce, debounceKeyFrom, debounceMax, batchMax, batchWindow,"
+                        + " batchKeyFrom");
 
         assertThat(stored.spec("qa-man").enabled()).isTrue();
     }
@@ -488,6 +489,50 @@ class TriggersResourceTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("\"debounce\" must be an ISO-8601"
                         + " duration");
         assertThat(stored.spec("qa-man").debounce()).as("kept").contains(io.nvent.Debounce.of(Duration.ofSeconds(30)));
+    }
+
+    @Test
+    void batchingIsSetShownKeptAndRemovedByNull() {
+        resource.update("qa-man", "{\"batchMax\":100,\"batchWindow\":\"PT10S\",\"batchKeyFrom\":\"/userId\"}", null);
+
+        assertThat(stored.spec("qa-man").batch()).contains(new io.nvent.Batch(100, Duration.ofSeconds(10),
+                java.util.Optional.of("/userId")));
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).containsEntry("batchMax",
+                jakarta.json.Json.createValue(100)).containsEntry("batchWindow", jakarta.json.Json.createValue("PT10S"))
+                .containsEntry("batchKeyFrom", jakarta.json.Json.createValue("/userId"));
+        resource.update("qa-man", "{\"batchMax\":5}", null);
+        assertThat(stored.spec("qa-man").batch()).as("the window and pointer kept").contains(new io.nvent.Batch(5,
+                Duration.ofSeconds(10), java.util.Optional.of("/userId")));
+
+        resource.update("qa-man", "{\"batchWindow\":null}", null);
+        assertThat(stored.spec("qa-man").batch()).as("the size and the pointer go with it").isEmpty();
+        assertThat(resource.trigger(stored.trigger("qa-man").orElseThrow())).doesNotContainKey("batchMax");
+    }
+
+    @Test
+    void badBatchingIsRefusedNamingTheFieldAndTheTriggerKeepsItsOwn() {
+        resource.update("qa-man", "{\"batchMax\":100,\"batchWindow\":\"PT10S\"}", null);
+
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"batchMax\":1}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("NVENT-0719 \"batchMax\" is refused: NVENT-0252 the batch size (batchMax) of trigger"
+                        + " 'qa-man' is 1; it must be from 2 to 1000 fires");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"batchWindow\":\"P2D\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0719 \"batchWindow\" is refused: NVENT-0252 the batch window");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"batchKeyFrom\":\"userId\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0719 \"batchKeyFrom\" is refused: NVENT-0253 the batch key pointer");
+        assertThatThrownBy(() -> resource.update("qa-man", "{\"debounce\":\"PT30S\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0254 trigger 'qa-man' has both a debounce and batching");
+        assertThatThrownBy(() -> resource.update("nightly", "{\"batchMax\":10,\"batchWindow\":\"PT10S\"}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("NVENT-0254 trigger 'nightly' is a schedule trigger");
+        assertThatThrownBy(() -> resource.update("eu-orders", "{\"batchMax\":10}", null))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageStartingWith("NVENT-0729 \"batchMax\" is part of batching, which needs both \"batchMax\"");
+        assertThat(stored.spec("qa-man").batch()).as("kept").contains(io.nvent.Batch.of(100, Duration.ofSeconds(10)));
     }
 
     @Test

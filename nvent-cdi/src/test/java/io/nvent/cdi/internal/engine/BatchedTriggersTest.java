@@ -1,0 +1,236 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.FlowStep;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.StartedRun;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * A batching trigger: the fires of one key start one run with all their payloads, once the batch is full or its
+ * window since the first fire has passed.
+ */
+class BatchedTriggersTest {
+
+    /** The inputs the digest ran with, in order. */
+    static final List<Map<String, Object>> DIGESTS = new CopyOnWriteArrayList<>();
+
+    @FlowStep(flow = "digest", name = "send", role = StepRole.ENTRY)
+    public static class Digest implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            DIGESTS.add(input);
+            return "sent " + input.get("count");
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        DIGESTS.clear();
+    }
+
+    private static void createBatching(EngineHarness h, int max) {
+        h.triggers.create(TriggerSpec.newBuilder("notify", TriggerType.EVENT).event("notification.created")
+                .flow("digest").batch(max, Duration.ofSeconds(10)).batchKeyFrom("/userId").build());
+    }
+
+    private static List<RunInfo> runs(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("digest"), Optional.empty(), 0, 100));
+    }
+
+    private static List<StartedRun> notify(EngineHarness h, String user, int n, StartOptions options) {
+        return h.triggers.fire("notify", "{\"userId\":\"" + user + "\",\"n\":" + n + "}", options);
+    }
+
+    private static List<String> ns(Map<String, Object> input) {
+        return ((List<?>) input.get("events")).stream().map(e -> String.valueOf(((Map<?, ?>) e).get("n"))).toList();
+    }
+
+    @Test
+    void threeEventsWithinTheWindowStartOneRunWithTheirThreePayloadsInOrderOnceTheWindowHasPassed() {
+        try (EngineHarness h = new EngineHarness(new Digest())) {
+            createBatching(h, 100);
+
+            StartedRun first = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0);
+            h.clock.advance(Duration.ofSeconds(3));
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(new StartedRun(first.runId(), false));
+            notify(h, "u-1", 3, StartOptions.DEFAULTS);
+
+            assertThat(runs(h)).singleElement().satisfies(run -> assertThat(run.status()).isEqualTo(RunStatus.AWAITING));
+            assertThat(h.engine.waits(first.runId())).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .isEqualTo("batching: 3 of 100 events of trigger 'notify' of key 'u-1', starts by "
+                            + h.clock.instant().plus(Duration.ofSeconds(7)) + " or once the batch is full"));
+            h.clock.advance(Duration.ofSeconds(6));
+            h.sweep();
+            assertThat(DIGESTS).as("the window has not passed").isEmpty();
+
+            h.clock.advance(Duration.ofSeconds(1));
+            h.sweep();
+            h.awaitStatus(first.runId(), RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> {
+                assertThat(ns(input)).containsExactly("1", "2", "3");
+                assertThat(input).containsEntry("key", "u-1");
+                assertThat(input.get("count")).hasToString("3");
+            });
+            assertThat(h.triggers.trigger("notify").orElseThrow().fires()).as("every fire counts").isEqualTo(3);
+        }
+    }
+
+    @Test
+    void theFireThatFillsTheBatchStartsItsRunAtOnceAndTheNextFireOpensANewBatch() {
+        try (EngineHarness h = new EngineHarness(new Digest())) {
+            createBatching(h, 3);
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            notify(h, "u-1", 2, StartOptions.DEFAULTS);
+            notify(h, "u-1", 3, StartOptions.DEFAULTS);
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2", "3"));
+
+            StartedRun next = notify(h, "u-1", 4, StartOptions.DEFAULTS).get(0);
+            assertThat(next.created()).isTrue();
+            assertThat(next.runId()).isNotEqualTo(runId);
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            h.awaitStatus(next.runId(), RunStatus.COMPLETED);
+            assertThat(DIGESTS).last().satisfies(input -> assertThat(ns(input)).containsExactly("4"));
+        }
+    }
+
+    @Test
+    void differentKeysAreBatchedApart() {
+        try (EngineHarness h = new EngineHarness(new Digest())) {
+            createBatching(h, 100);
+
+            notify(h, "u-1", 1, StartOptions.DEFAULTS);
+            notify(h, "u-2", 2, StartOptions.DEFAULTS);
+            notify(h, "u-1", 3, StartOptions.DEFAULTS);
+
+            assertThat(runs(h)).hasSize(2);
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            runs(h).forEach(run -> h.awaitStatus(run.runId(), RunStatus.COMPLETED));
+            assertThat(DIGESTS).extracting(input -> input.get("key") + ":" + ns(input))
+                    .containsExactlyInAnyOrder("u-1:[1, 3]", "u-2:[2]");
+        }
+    }
+
+    @Test
+    void aSendersRetryOfAnAppendedFireIsAnsweredWithThePendingRunAndAppendsNothing() {
+        try (EngineHarness h = new EngineHarness(new Digest())) {
+            createBatching(h, 100);
+            StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            notify(h, "u-1", 2, delivery);
+            assertThat(notify(h, "u-1", 2, delivery)).containsExactly(new StartedRun(runId, false));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+        }
+    }
+
+    @Test
+    void aFireThatWouldMakeTheBatchTooLargeStartsItWithoutItselfAndOpensTheNextOne() {
+        try (EngineHarness h = EngineHarness.withPayloadLimits(new Json(1024), new Digest())) {
+            createBatching(h, 100);
+            String filler = "x".repeat(300);
+
+            String runId = h.triggers.fire("notify", "{\"userId\":\"u-1\",\"n\":1,\"f\":\"" + filler + "\"}",
+                    StartOptions.DEFAULTS).get(0).runId();
+            h.triggers.fire("notify", "{\"userId\":\"u-1\",\"n\":2,\"f\":\"" + filler + "\"}", StartOptions.DEFAULTS);
+            StartedRun third = h.triggers.fire("notify", "{\"userId\":\"u-1\",\"n\":3,\"f\":\"" + filler + "\"}",
+                    StartOptions.DEFAULTS).get(0);
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(third.created()).as("the third opens the next batch").isTrue();
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            h.awaitStatus(third.runId(), RunStatus.COMPLETED);
+            assertThat(DIGESTS).last().satisfies(input -> assertThat(ns(input)).containsExactly("3"));
+        }
+    }
+
+    @Test
+    void twoEnginesOnOneStoreAppendConcurrentFiresOfAKeyToOneBatchLosingNone() throws Exception {
+        MemoryFlowStore store = new MemoryFlowStore();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Digest());
+             EngineHarness b = new EngineHarness(store, scheduling, "b", new Digest())) {
+            createBatching(a, 1000);
+            b.triggers.refresh();
+            ExecutorService pool = Executors.newFixedThreadPool(8);
+            try {
+                CyclicBarrier together = new CyclicBarrier(8);
+                List<Callable<List<StartedRun>>> fires = new ArrayList<>();
+                for (int i = 0; i < 40; i++) {
+                    EngineHarness h = i % 2 == 0 ? a : b;
+                    int n = i;
+                    fires.add(() -> {
+                        if (n < 8) {
+                            together.await();
+                        }
+                        return notify(h, "u-1", n, StartOptions.DEFAULTS);
+                    });
+                }
+                for (Future<List<StartedRun>> fire : pool.invokeAll(fires)) {
+                    fire.get();
+                }
+            } finally {
+                pool.shutdownNow();
+            }
+            assertThat(runs(a)).as("one pending run for the key").hasSize(1);
+            a.clock.advance(Duration.ofSeconds(10));
+            a.sweep();
+            a.awaitStatus(runs(a).get(0).runId(), RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).hasSize(40)
+                    .doesNotHaveDuplicates());
+        }
+    }
+
+    @Test
+    void aStoreThatKeepsNoBatchesRefusesABatchingTriggerCreatedAtRunTime() {
+        MemorySchedulingStore older = new MemorySchedulingStore() {
+            @Override
+            public boolean keepsTriggerBatches() {
+                return false;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(older, new Digest())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> createBatching(h, 100))
+                    .isInstanceOf(io.nvent.UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0015 trigger 'notify' batches up to 100 fires, but scheduling store")
+                    .hasMessageContaining("keepsTriggerBatches is false");
+            assertThat(h.triggers.trigger("notify")).isEmpty();
+        }
+    }
+}
