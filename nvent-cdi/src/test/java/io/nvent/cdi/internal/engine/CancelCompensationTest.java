@@ -1,5 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
 import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
 import io.nvent.EventType;
@@ -157,6 +159,24 @@ class CancelCompensationTest {
             h.awaitStatus(runId, RunStatus.CANCELED);
             assertThat(UNDONE).hasSize(2);
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).hasSize(1);
+        }
+    }
+
+    @Test
+    void aBulkCancelWithCompensationUndoesTheCompletedStepsOfEachRun() throws InterruptedException {
+        UNDONE.clear();
+        HandOver handOver = new HandOver();
+        Unpack unpack = new Unpack();
+        unpack.release.countDown();
+        try (EngineHarness h = new EngineHarness(new Pick(), new Pack(), handOver, new Unpick(), unpack)) {
+            String runId = h.engine.start("shop", null);
+            assertThat(handOver.running.await(10, TimeUnit.SECONDS)).isTrue();
+
+            BulkResult result = h.engine.cancelRuns(BulkCancel.ofFlow("shop").withCompensation());
+
+            assertThat(result.acted()).isEqualTo(1);
+            h.awaitStatus(runId, RunStatus.CANCELED);
+            assertThat(UNDONE).hasSize(2).first().isEqualTo("unpack box-2");
         }
     }
 
