@@ -303,11 +303,18 @@ final class OperatorActions {
             awaitResolution.closeAwaitsOf(runId, now);
             stopSteps.accept(runId);
             if (c.run().status() == RunStatus.COMPENSATING) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0008 run {0} of flow {1} was canceled by an operator with"
+                        + " compensate: it undoes its completed steps, then ends canceled", runId, c.run().flow());
                 new Compensations(store).planOf(runId).flatMap(Compensations.Plan::current).ifPresent(first ->
                         queueing.enqueue(runId, flow.get().name(), Orchestration.stepOf(flow.get(), first.by()),
                                 Compensations.jobId(runId, first)));
             }
         });
+        if (change.isEmpty() && store.findRun(runId).filter(run -> run.status() == RunStatus.COMPENSATING)
+                .isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0007 run {0} is compensating already: a cancel with compensate"
+                    + " leaves it to go on (cancel it without compensate to stop its compensation)", runId);
+        }
         return change.isPresent();
     }
 
