@@ -234,4 +234,61 @@ class CancelCompensationTest {
             await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(2)).until(UNDONE::isEmpty);
         }
     }
+
+    // ------------------------------------------------------------ with children
+
+    @FlowStep(flow = "batch", name = "split", role = StepRole.ENTRY, emits = "split", compensation = "merge")
+    static class Split implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.startFlow("call", null);
+            ctx.emit("split", Map.of());
+            return "parts-3";
+        }
+    }
+
+    @FlowStep(flow = "batch", name = "wait-all", subscribes = "split")
+    static class WaitAll implements Step<Object, Void> {
+        final CountDownLatch running = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            running.countDown();
+            new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "batch", name = "merge", role = StepRole.COMPENSATION)
+    static class Merge implements Step<String, Void> {
+        @Override
+        public Void execute(String parts, StepContext ctx) {
+            UNDONE.add("merge " + parts);
+            return null;
+        }
+    }
+
+    @Test
+    void aCancelWithChildrenAndCompensateUndoesTheRunsStepsAndCancelsItsChildrenPlainly() throws InterruptedException {
+        UNDONE.clear();
+        WaitAll waitAll = new WaitAll();
+        Dial dial = new Dial();
+        try (EngineHarness h = new EngineHarness(new Split(), waitAll, new Merge(), dial, new HangUp())) {
+            String runId = h.engine.start("batch", null);
+            assertThat(waitAll.running.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(dial.running.await(10, TimeUnit.SECONDS)).isTrue();
+
+            CanceledRuns canceled = h.engine.cancel(runId,
+                    CancelOptions.withChildren().toBuilder().compensate(true).build());
+
+            assertThat(canceled.canceled()).isTrue();
+            assertThat(canceled.descendantsCanceled()).isEqualTo(1);
+            h.awaitStatus(runId, RunStatus.CANCELED);
+            assertThat(UNDONE).containsExactly("merge parts-3");
+            assertThat(h.eventsOf(runId, EventType.FLOW_CANCEL).get(0).data()).contains("\"withChildren\":true");
+            String child = h.engine.runs(io.nvent.RunQuery.all().withParentRunId(runId)).get(0).runId();
+            assertThat(h.engine.run(child).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            assertThat(h.types(child)).doesNotContain("run.compensating");
+        }
+    }
 }
