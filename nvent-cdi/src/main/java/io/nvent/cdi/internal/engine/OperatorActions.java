@@ -301,8 +301,13 @@ final class OperatorActions {
         change.ifPresent(c -> {
             publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
-            stopSteps.accept(runId);
-            if (c.run().status() == RunStatus.COMPENSATING) {
+            if (c.run().status() != RunStatus.COMPENSATING) {
+                stopSteps.accept(runId);
+            } else {
+                // Its steps are asked to stop before its first compensation is queued, not after a sweep of its
+                // children: that would interrupt the compensation. A compensating run cancels no children as its
+                // steps end, so the sweep misses none.
+                askToStopHere(runId);
                 LOG.log(System.Logger.Level.INFO, "NVENT-0008 run {0} of flow {1} was canceled by an operator with"
                         + " compensate: it undoes its completed steps, then ends canceled", runId, c.run().flow());
                 new Compensations(store).planOf(runId).flatMap(Compensations.Plan::current).ifPresent(first ->
