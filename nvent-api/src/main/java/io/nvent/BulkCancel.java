@@ -23,10 +23,13 @@ import java.util.Set;
  *     most {@value CancelOptions#MAX_LIMIT} descendants per call in all; once a run's cancel leaves some under way, or
  *     the call canceled that many, it stops after that run, and its {@link BulkResult#next()}, that run's position,
  *     makes the next call go on with them before the runs listed after it
+ * @param compensate whether each run undoes its completed steps before it ends canceled, as
+ *     {@link FlowService#cancel(String, CancelOptions)} does with {@link CancelOptions#compensate()}; a run that goes
+ *     compensating counts as canceled
  * @since 0.2
  */
 public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant> from, Optional<Instant> to,
-                         int limit, Optional<RunPosition> after, boolean children) {
+                         int limit, Optional<RunPosition> after, boolean children, boolean compensate) {
 
     /** The most runs one call works through, and how many it works through unless told otherwise. */
     public static final int MAX_LIMIT = 500;
@@ -44,6 +47,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @param limit the most runs one call works through, 1 to {@value #MAX_LIMIT}
      * @param after only runs listed after this position, if present
      * @param children whether each run's descendants under way are canceled with it
+     * @param compensate whether each run undoes its completed steps before it ends canceled
      * @throws NullPointerException if {@code flow}, {@code statuses} or an {@code Optional} is {@code null}
      * @throws IllegalArgumentException if {@code flow} is blank, {@code statuses} is empty or holds a
      *     status that has ended, {@code limit} is outside 1 to {@value #MAX_LIMIT}, or {@code to} is not
@@ -65,6 +69,24 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
         BulkChecks.requireWindow(from, to);
         BulkChecks.requireLimit(limit, MAX_LIMIT);
         Objects.requireNonNull(after, "after");
+    }
+
+    /**
+     * A selection canceling its runs without compensation.
+     *
+     * @param flow the flow whose runs are canceled
+     * @param statuses only runs in one of these statuses: running, awaiting or stalled
+     * @param from only runs started at or after this instant, if present
+     * @param to only runs started before this instant, if present
+     * @param limit the most runs one call works through, 1 to {@value #MAX_LIMIT}
+     * @param after only runs listed after this position, if present
+     * @param children whether each run's descendants under way are canceled with it
+     * @throws NullPointerException as the canonical constructor does
+     * @throws IllegalArgumentException as the canonical constructor does
+     */
+    public BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant> from, Optional<Instant> to, int limit,
+                      Optional<RunPosition> after, boolean children) {
+        this(flow, statuses, from, to, limit, after, children, false);
     }
 
     /**
@@ -102,7 +124,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with those statuses
      */
     public BulkCancel withStatuses(Set<RunStatus> newStatuses) {
-        return new BulkCancel(flow, newStatuses, from, to, limit, after, children);
+        return new BulkCancel(flow, newStatuses, from, to, limit, after, children, compensate);
     }
 
     /**
@@ -113,7 +135,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with that window
      */
     public BulkCancel startedWithin(Instant start, Instant end) {
-        return new BulkCancel(flow, statuses, Optional.of(start), Optional.of(end), limit, after, children);
+        return new BulkCancel(flow, statuses, Optional.of(start), Optional.of(end), limit, after, children, compensate);
     }
 
     /**
@@ -123,7 +145,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy with that limit
      */
     public BulkCancel withLimit(int newLimit) {
-        return new BulkCancel(flow, statuses, from, to, newLimit, after, children);
+        return new BulkCancel(flow, statuses, from, to, newLimit, after, children, compensate);
     }
 
     /**
@@ -133,7 +155,7 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy that goes on after it
      */
     public BulkCancel startingAfter(RunPosition position) {
-        return new BulkCancel(flow, statuses, from, to, limit, Optional.of(position), children);
+        return new BulkCancel(flow, statuses, from, to, limit, Optional.of(position), children, compensate);
     }
 
     /**
@@ -142,6 +164,15 @@ public record BulkCancel(String flow, Set<RunStatus> statuses, Optional<Instant>
      * @return a copy that cancels the runs' children too
      */
     public BulkCancel withChildren() {
-        return new BulkCancel(flow, statuses, from, to, limit, after, true);
+        return new BulkCancel(flow, statuses, from, to, limit, after, true, compensate);
+    }
+
+    /**
+     * This selection undoing each run's completed steps before it ends canceled; see {@link #compensate()}.
+     *
+     * @return a copy that compensates the runs it cancels
+     */
+    public BulkCancel withCompensation() {
+        return new BulkCancel(flow, statuses, from, to, limit, after, children, true);
     }
 }

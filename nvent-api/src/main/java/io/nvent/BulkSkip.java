@@ -16,7 +16,13 @@ public enum BulkSkip {
     /** A run to cancel had ended already (completed, failed or canceled). */
     ALREADY_ENDED,
     /** The run was deleted (retention, a cleared history). */
-    NO_LONGER_STORED;
+    NO_LONGER_STORED,
+    /**
+     * A run to cancel with {@link BulkCancel#compensate()} was undoing its steps already (it is left to go on).
+     *
+     * @since 0.2
+     */
+    ALREADY_COMPENSATING;
 
     /**
      * The reason in words, as the REST API and the console show it ({@code "no longer failed"}).

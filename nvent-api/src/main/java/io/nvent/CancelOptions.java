@@ -3,7 +3,9 @@ package io.nvent;
 /**
  * How {@link FlowService#cancel(String, CancelOptions)} cancels a run: the run alone, or the run and every
  * descendant run under way (the runs its steps started with {@link StepContext#startFlow}, theirs, and so on).
- * Immutable; built with {@link #newBuilder()} or {@link #withChildren()}, which validate eagerly.
+ * Immutable; built with {@link #newBuilder()}, {@link #withChildren()} or {@link #compensating()}, which validate
+ * eagerly. With {@link #compensate()} the run undoes its completed steps before it ends canceled (saga
+ * compensation on cancel, since 0.2).
  *
  * <pre>{@code
  * CanceledRuns canceled = flows.cancel(batchRunId, CancelOptions.withChildren());
@@ -18,9 +20,15 @@ package io.nvent;
  *     remain ({@link CanceledRuns#moreDescendants()}) and a repeat of the call goes on. A call reads about as many
  *     runs as it cancels: the descendants under way, and those that ended with a descendant under way, not those that
  *     ended with none, nor again those an earlier call canceled
+ * @param compensate whether the run undoes its completed steps before it ends canceled (since 0.2): a run under way
+ *     whose completed steps name a {@link FlowStep#compensation()} goes {@link RunStatus#COMPENSATING}, runs their
+ *     compensations newest first as a run whose step failed for good does, and ends {@link RunStatus#CANCELED}
+ *     ({@link RunStatus#FAILED} if a compensation fails for good). A run with nothing to undo is canceled at once;
+ *     one compensating already is left to go on (the answer says it was not canceled). Descendants canceled with
+ *     {@link #children()} are canceled plainly, not compensated
  * @since 0.2
  */
-public record CancelOptions(boolean children, int limit) {
+public record CancelOptions(boolean children, int limit, boolean compensate) {
 
     /** The most descendants one call cancels, and how many it cancels unless told otherwise. */
     public static final int MAX_LIMIT = 10_000;
@@ -33,10 +41,22 @@ public record CancelOptions(boolean children, int limit) {
      *
      * @param children whether the run's descendants under way are canceled with it
      * @param limit the most descendants one call cancels, 1 to {@value #MAX_LIMIT}
+     * @param compensate whether the run undoes its completed steps before it ends canceled
      * @throws IllegalArgumentException if {@code limit} is outside 1 to {@value #MAX_LIMIT}
      */
     public CancelOptions {
         requireLimit(limit);
+    }
+
+    /**
+     * Options without compensation, as before {@link #compensate()} was added.
+     *
+     * @param children whether the run's descendants under way are canceled with it
+     * @param limit the most descendants one call cancels, 1 to {@value #MAX_LIMIT}
+     * @throws IllegalArgumentException if {@code limit} is outside 1 to {@value #MAX_LIMIT}
+     */
+    public CancelOptions(boolean children, int limit) {
+        this(children, limit, false);
     }
 
     private static void requireLimit(int limit) {
@@ -56,6 +76,15 @@ public record CancelOptions(boolean children, int limit) {
     }
 
     /**
+     * The run alone, undoing its completed steps before it ends canceled; see {@link #compensate()}.
+     *
+     * @return options that cancel the run and compensate its completed steps
+     */
+    public static CancelOptions compensating() {
+        return newBuilder().compensate(true).build();
+    }
+
+    /**
      * A builder for the run alone, {@value #MAX_LIMIT} descendants per call: what {@link #DEFAULTS} holds.
      *
      * @return a new builder
@@ -70,7 +99,7 @@ public record CancelOptions(boolean children, int limit) {
      * @return a new builder with the components of these options
      */
     public Builder toBuilder() {
-        return newBuilder().children(children).limit(limit);
+        return newBuilder().children(children).limit(limit).compensate(compensate);
     }
 
     /** Builds {@link CancelOptions}; every setter validates at once. */
@@ -78,6 +107,7 @@ public record CancelOptions(boolean children, int limit) {
 
         private boolean children;
         private int limit = MAX_LIMIT;
+        private boolean compensate;
 
         private Builder() {
         }
@@ -107,12 +137,24 @@ public record CancelOptions(boolean children, int limit) {
         }
 
         /**
+         * Sets whether the run undoes its completed steps before it ends canceled; see
+         * {@link CancelOptions#compensate()}.
+         *
+         * @param undoCompletedSteps {@code true} to run the compensations of its completed steps
+         * @return this builder
+         */
+        public Builder compensate(boolean undoCompletedSteps) {
+            this.compensate = undoCompletedSteps;
+            return this;
+        }
+
+        /**
          * Builds the options; the setters have validated the values already.
          *
          * @return the options
          */
         public CancelOptions build() {
-            return new CancelOptions(children, limit);
+            return new CancelOptions(children, limit, compensate);
         }
     }
 }

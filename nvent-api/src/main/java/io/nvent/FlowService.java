@@ -197,9 +197,19 @@ public interface FlowService {
      * canceled before. Repeating is safe: runs canceled before have ended and are left alone. A run that had
      * ended already still has its descendants under way canceled.
      *
+     * <p>With {@link CancelOptions#compensate()} a run under way whose completed steps name a
+     * {@link FlowStep#compensation()} undoes them first: it goes {@link RunStatus#COMPENSATING} (its
+     * {@code run.compensating} entry saying {@code "cancel":true} and the reason), its steps are stopped as a cancel
+     * stops them, its compensations run newest first, and it ends {@link RunStatus#CANCELED} with
+     * {@code run.compensated} and {@code flow.cancel} entries ({@link RunStatus#FAILED} if a compensation fails for
+     * good). The answer says it was canceled at once. A run with nothing to undo is canceled as without it; a run
+     * already compensating is left to go on, and the answer says it was not canceled. Descendants are canceled
+     * plainly.
+     *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before
      * 0.2, cancels the run alone as {@link #cancel(String)} and refuses {@link CancelOptions#children()} with an
-     * {@link UnsupportedOperationException} (NVENT-0298) rather than leave the children running.
+     * {@link UnsupportedOperationException} (NVENT-0298) rather than leave the children running, and
+     * {@link CancelOptions#compensate()} (NVENT-0218) rather than leave the completed steps not undone.
      *
      * @param runId the run
      * @param options whether its descendants are canceled with it, and how many per call;
@@ -207,13 +217,18 @@ public interface FlowService {
      * @return whether the run was canceled, how many descendants were, and whether more remain
      * @throws RunNotFoundException if the run does not exist
      * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation
-     *     written before nvent 0.2 and the options ask for the children
+     *     written before nvent 0.2 and the options ask for the children or for compensation
      * @since 0.2
      */
     default CanceledRuns cancel(String runId, CancelOptions options) {
         if (java.util.Objects.requireNonNull(options, "options").children()) {
             throw new UnsupportedOperationException("NVENT-0298 " + getClass().getName() + " cannot cancel a run"
                     + " with its children: it implements FlowService as it was before nvent 0.2; nothing was canceled");
+        }
+        if (options.compensate()) {
+            throw new UnsupportedOperationException("NVENT-0218 " + getClass().getName() + " cannot cancel a run"
+                    + " compensating its completed steps: it implements FlowService as it was before nvent 0.2;"
+                    + " nothing was canceled (cancel without compensate to cancel it plainly)");
         }
         return new CanceledRuns(cancel(runId), 0, false);
     }

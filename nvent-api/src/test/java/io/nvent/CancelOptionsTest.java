@@ -19,6 +19,14 @@ class CancelOptionsTest {
     }
 
     @Test
+    void aCancelCompensatesOnlyWhenTheOptionsAskForIt() {
+        assertThat(CancelOptions.DEFAULTS.compensate()).isFalse();
+        assertThat(CancelOptions.compensating()).isEqualTo(new CancelOptions(false, 10_000, true));
+        assertThat(CancelOptions.withChildren().toBuilder().compensate(true).build().toBuilder().limit(5).build())
+                .isEqualTo(new CancelOptions(true, 5, true));
+    }
+
+    @Test
     void aLimitOutsideOneToTenThousandIsRefusedByTheBuilderAtOnce() {
         CancelOptions.Builder builder = CancelOptions.newBuilder();
         assertThatThrownBy(() -> builder.limit(0)).isInstanceOf(IllegalArgumentException.class)
@@ -43,6 +51,9 @@ class CancelOptionsTest {
         assertThatThrownBy(() -> before02.cancel("r-2", CancelOptions.withChildren()))
                 .isInstanceOf(UnsupportedOperationException.class)
                 .hasMessageStartingWith("NVENT-0298 ").hasMessageContaining("cannot cancel a run with its children");
+        assertThatThrownBy(() -> before02.cancel("r-3", CancelOptions.compensating()))
+                .isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageStartingWith("NVENT-0218 ").hasMessageContaining("compensating its completed steps");
         assertThat(canceled).as("runs canceled").containsExactly("r-1");
     }
 }

@@ -51,7 +51,7 @@ class ToBuilderTest {
     @Test
     void cancelOptionsKeepEveryComponentThroughTheirBuilder() {
         assertEveryComponentSurvives(CancelOptions.class, CancelOptions.DEFAULTS, o -> o.toBuilder().build(),
-                CancelOptions.newBuilder().children(true).limit(7).build());
+                CancelOptions.newBuilder().children(true).limit(7).compensate(true).build());
         assertThat(CancelOptions.DEFAULTS.toBuilder().build()).isEqualTo(CancelOptions.DEFAULTS);
     }
 

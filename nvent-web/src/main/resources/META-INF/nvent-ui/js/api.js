@@ -74,7 +74,9 @@ export const api = {
   },
   run: (id) => call('GET', `/runs/${e(id)}`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
-  cancel: (id, children = false) => call('POST', `/runs/${e(id)}/cancel${children ? '?children=true' : ''}`),
+  // compensate: the run undoes its completed steps (their compensation steps, newest first) before it ends canceled
+  cancel: (id, children = false, compensate = false) => call('POST', `/runs/${e(id)}/cancel${q({
+    children: children ? 'true' : undefined, compensate: compensate ? 'true' : undefined })}`),
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
   deleteRun: (id) => call('DELETE', `/runs/${e(id)}`),
   restart: (id, key) => call('POST', `/runs/${e(id)}/restart`, undefined, key),

@@ -359,14 +359,19 @@ export function runView(ctx) {
       active ? h('button', { class: 'btn danger', id: 'cancel-run', onclick: () => {
         // a run that started runs of its own: canceling them too is what an operator stopping a batch means
         const children = hasChildren ? h('input', { type: 'checkbox', id: 'cancel-children', checked: true }) : null;
+        // a flow that declares compensations: the operator may have the run undo what it did (refund the charge)
+        const undoable = run.status !== 'compensating' && flowDef && flowDef.steps.some((s) => s.compensation);
+        const compensate = undoable ? h('input', { type: 'checkbox', id: 'cancel-compensate' }) : null;
         confirmDialog(`Cancel run ${short(runId)}?`,
           [`Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
-            children ? [h('br'), h('label', {}, children, ' Also cancel its child runs (and theirs) still under way')] : null],
+            children ? [h('br'), h('label', {}, children, ' Also cancel its child runs (and theirs) still under way')] : null,
+            compensate ? [h('br'), h('label', {}, compensate, ' Undo its completed steps (compensation)')] : null],
           'Cancel run', async () => {
             const withChildren = !!children && children.checked;
-            const r = await api.cancel(runId, withChildren);
+            const r = await api.cancel(runId, withChildren, !!compensate && compensate.checked);
             toast(withChildren ? `Canceled with ${r.descendantsCanceled} child run${r.descendantsCanceled === 1 ? '' : 's'}`
-              + (r.moreDescendants ? '; more remain: cancel again' : '') : 'Cancel requested');
+              + (r.moreDescendants ? '; more remain: cancel again' : '') : r.status === 'compensating'
+              ? 'Undoing its completed steps; the run ends canceled after' : 'Cancel requested');
             refresh();
           }, { danger: true, id: 'confirm-cancel-run' });
       } }, '■ Cancel') : null,

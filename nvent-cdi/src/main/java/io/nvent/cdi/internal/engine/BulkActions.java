@@ -96,8 +96,10 @@ final class BulkActions {
             if (selection.children() && (tally.descendantsLeft() == 0 || tally.moreDescendants)) {
                 return tally.result("cancel", selection.flow(), last);
             }
-            tally.count(listed.runId(), "cancel", runId -> (selection.children() ? cancelWithChildren(runId, tally)
-                    : single.cancel(runId)) ? Optional.empty() : Optional.of(BulkSkip.ALREADY_ENDED));
+            tally.count(listed.runId(), "cancel", runId -> (selection.children()
+                    ? cancelWithChildren(runId, tally, selection.compensate())
+                    : selection.compensate() ? single.cancel(runId, CancelOptions.compensating()).canceled()
+                    : single.cancel(runId)) ? Optional.empty() : Optional.of(notCanceled(runId, selection)));
             last = Optional.of(positionOf(listed));
         }
         if (tally.moreDescendants) {
@@ -115,7 +117,7 @@ final class BulkActions {
         selection.after().flatMap(position -> store.findRun(position.runId()))
                 .filter(run -> run.flow().equals(selection.flow()) && run.status() == RunStatus.CANCELED)
                 .filter(run -> canceledWithChildren(run.runId()))
-                .ifPresent(run -> cancelWithChildren(run.runId(), tally));
+                .ifPresent(run -> cancelWithChildren(run.runId(), tally, false));
     }
 
     /** Whether the run's latest {@code flow.cancel} entry says it was canceled with its children. */
@@ -125,9 +127,15 @@ final class BulkActions {
                 .orElse(false);
     }
 
+    /** Why a listed run was not canceled: it had ended, or a cancel with compensation found it compensating. */
+    private BulkSkip notCanceled(String runId, BulkCancel selection) {
+        return selection.compensate() && store.findRun(runId).filter(run -> run.status() == RunStatus.COMPENSATING)
+                .isPresent() ? BulkSkip.ALREADY_COMPENSATING : BulkSkip.ALREADY_ENDED;
+    }
+
     /** Cancels the run with its descendants under way, as many as the call has left, counted in the tally. */
-    private boolean cancelWithChildren(String runId, Tally tally) {
-        CanceledRuns canceled = single.cancel(runId, tally.cancelOptions());
+    private boolean cancelWithChildren(String runId, Tally tally, boolean compensate) {
+        CanceledRuns canceled = single.cancel(runId, tally.cancelOptions().toBuilder().compensate(compensate).build());
         tally.descendantsCanceled += canceled.descendantsCanceled();
         tally.moreDescendants = canceled.moreDescendants();
         return canceled.canceled();

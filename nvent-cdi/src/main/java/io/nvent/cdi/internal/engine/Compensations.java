@@ -45,8 +45,23 @@ final class Compensations {
     record Undo(String step, String by) {
     }
 
-    /** A run's compensation: what failed, the steps to undo in order, how many were undone. */
-    record Plan(String failedStep, String failure, List<Undo> undo, int done) {
+    /**
+     * A run's compensation: what failed (or, for {@code canceled}, why an operator canceled the run: then
+     * {@code failedStep} is empty and {@code failure} the cancel's reason), the steps to undo in order, how many were
+     * undone, and whether the cancel was made with children.
+     */
+    record Plan(String failedStep, String failure, List<Undo> undo, int done, boolean canceled,
+                boolean withChildren) {
+
+        Plan next() {
+            return new Plan(failedStep, failure, undo, done + 1, canceled, withChildren);
+        }
+
+        /** What started the compensation, for the error of a compensation that failed for good. */
+        String cause() {
+            return canceled ? "the run was being canceled: " + failure
+                    : "the run had failed as step " + failedStep + " failed: " + failure;
+        }
 
         Optional<Undo> current() {
             return done < undo.size() ? Optional.of(undo.get(done)) : Optional.empty();
@@ -133,18 +148,37 @@ final class Compensations {
      */
     static RunRecord compensating(RunRecord run, String failedStep, String failure, List<Undo> undo, Instant now,
                                   List<EventDraft> events) {
+        return compensating(run, failedStep, "step " + failedStep + " failed for good", undo, now, events,
+                JsonText.object().str("step", failedStep).str("error", failure));
+    }
+
+    /**
+     * An operator canceled the run with compensation ({@link io.nvent.CancelOptions#compensate()}): it goes
+     * compensating as for a failure, its {@code run.compensating} entry saying {@code "cancel":true} with the
+     * reason, and ends canceled after its last compensation.
+     */
+    static RunRecord compensatingOnCancel(RunRecord run, String reason, boolean withChildren, List<Undo> undo,
+                                          Instant now, List<EventDraft> events) {
+        JsonText plan = JsonText.object().raw("cancel", "true").str("reason", reason)
+                .str("previousStatus", run.status().wireName());
+        if (withChildren) {
+            plan.raw("withChildren", "true");
+        }
+        return compensating(run, "", "an operator canceled the run", undo, now, events, plan);
+    }
+
+    private static RunRecord compensating(RunRecord run, String failedStep, String why, List<Undo> undo,
+                                          Instant now, List<EventDraft> events, JsonText plan) {
         RunRecord next = run;
         for (var step : run.steps().entrySet()) {
             StepStatus status = step.getValue();
             if (!step.getKey().equals(failedStep) && !status.isFinal()) {
                 next = next.withStep(step.getKey(), StepStatus.CANCELED);
                 events.add(EventDraft.ofStep(EventType.STEP_CANCELED, step.getKey(), 0, now, JsonText.object()
-                        .str("reason", "step " + failedStep + " failed for good; the run undoes its completed steps")
-                        .build()));
+                        .str("reason", why + "; the run undoes its completed steps").build()));
             }
         }
-        JsonText plan = JsonText.object().str("step", failedStep).str("error", failure)
-                .strings("compensate", undo.stream().map(Undo::step).toList())
+        plan.strings("compensate", undo.stream().map(Undo::step).toList())
                 .strings("by", undo.stream().map(Undo::by).toList());
         events.add(EventDraft.ofRun(EventType.RUN_COMPENSATING, now, plan.build()));
         return next.withStatus(RunStatus.COMPENSATING, now).withStep(undo.get(0).by(), StepStatus.QUEUED);
@@ -174,7 +208,9 @@ final class Compensations {
                 done++;
             }
         }
-        return Optional.of(new Plan(data.getString("step", ""), data.getString("error", ""), undo, done));
+        boolean canceled = data.getBoolean("cancel", false);
+        return Optional.of(new Plan(data.getString("step", ""), data.getString(canceled ? "reason" : "error", ""), undo,
+                done, canceled, data.getBoolean("withChildren", false)));
     }
 
     /** The input of the compensation under way: the output of the step it undoes, as its completion recorded it. */

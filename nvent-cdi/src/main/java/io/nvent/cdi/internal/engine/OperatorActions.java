@@ -74,6 +74,9 @@ final class OperatorActions {
     private static final int DELETE_ATTEMPTS = 5;
     /** Why a restart cancels its original, in the original's {@code flow.cancel} entry. */
     private static final String RESTARTED = "restarted";
+    /** Why a run canceled with compensation undoes its steps, in its {@code run.compensating} entry. */
+    private static final String COMPENSATE_REASON = "an operator canceled the run and asked for its completed steps"
+            + " to be undone";
     /** Why a cancel with children cancels a descendant, in the descendant's {@code flow.cancel} entry. */
     private static final String PARENT_CANCELED = "parent canceled";
     /** Why a run canceled alone before gets a second {@code flow.cancel} entry: canceled with its children now. */
@@ -228,6 +231,11 @@ final class OperatorActions {
         return canceled(run, now, reason, entry -> { });
     }
 
+    /** The run canceled at the end of its compensation, with its {@code flow.cancel} entry. */
+    static RunChange canceled(RunRecord run, Instant now, Optional<String> reason, boolean withChildren) {
+        return canceled(run, now, reason, withChildren ? OperatorActions::withChildren : entry -> { });
+    }
+
     private static RunChange canceled(RunRecord run, Instant now, Optional<String> reason,
                                       Consumer<JsonText> details) {
         JsonText cancelData = JsonText.object().str("canceledAt", now.toString())
@@ -245,13 +253,15 @@ final class OperatorActions {
     CanceledRuns cancel(String runId, CancelOptions options) {
         Objects.requireNonNull(runId, "runId");
         if (!Objects.requireNonNull(options, "options").children()) {
-            return new CanceledRuns(cancel(runId), 0, false);
+            return new CanceledRuns(options.compensate() ? cancelCompensating(runId, false, this::askToStopHere)
+                    : cancel(runId), 0, false);
         }
         // A step interrupted by the cancel cancels the children its attempt started as it ends: its runs' steps are
         // asked to stop once the sweep is done, so that the sweep finds every descendant under way and counts it.
         List<String> stopAfterTheSweep = new ArrayList<>();
         try {
-            boolean canceled = cancel(runId, Optional.empty(), OperatorActions::withChildren, stopAfterTheSweep::add);
+            boolean canceled = options.compensate() ? cancelCompensating(runId, true, stopAfterTheSweep::add)
+                    : cancel(runId, Optional.empty(), OperatorActions::withChildren, stopAfterTheSweep::add);
             if (!canceled) {
                 markCanceledWithChildren(runId, Optional.empty());
             }
@@ -260,6 +270,57 @@ final class OperatorActions {
         } finally {
             stopAfterTheSweep.forEach(this::askToStopHere);
         }
+    }
+
+    /**
+     * A cancel with {@link CancelOptions#compensate()}: a run under way with completed steps to undo goes
+     * compensating, as for a failure, and ends canceled after its last compensation; one with nothing to undo is
+     * canceled plainly; one compensating already is left to go on ({@code false}).
+     */
+    private boolean cancelCompensating(String runId, boolean withChildren, Consumer<String> stopSteps) {
+        Optional<FlowDefinition> flow = store.findRun(runId).filter(run -> !run.status().isTerminal())
+                .flatMap(run -> registry.flow(run.flow())).filter(Compensations::compensates);
+        Consumer<JsonText> details = withChildren ? OperatorActions::withChildren : entry -> { };
+        if (flow.isEmpty()) {
+            return cancel(runId, Optional.empty(), details, stopSteps);
+        }
+        Compensations.Completed completed = new Compensations(store).completedNewestFirst(runId);
+        Instant now = clock.instant();
+        Optional<StoredChange> change = store.updateRun(runId, run -> {
+            if (run.status().isTerminal() || run.status() == RunStatus.COMPENSATING) {
+                return Optional.empty();
+            }
+            List<Compensations.Undo> undo = Compensations.toUndo(flow.get(), run, completed);
+            if (undo.isEmpty()) {
+                return Optional.of(canceled(run, now, Optional.empty(), details));
+            }
+            List<EventDraft> events = new ArrayList<>();
+            return Optional.of(new RunChange(Compensations.compensatingOnCancel(run, COMPENSATE_REASON, withChildren,
+                    undo, now, events), events));
+        });
+        change.ifPresent(c -> {
+            publisher.publish(c);
+            awaitResolution.closeAwaitsOf(runId, now);
+            if (c.run().status() != RunStatus.COMPENSATING) {
+                stopSteps.accept(runId);
+            } else {
+                // Its steps are asked to stop before its first compensation is queued, not after a sweep of its
+                // children: that would interrupt the compensation. A compensating run cancels no children as its
+                // steps end, so the sweep misses none.
+                askToStopHere(runId);
+                LOG.log(System.Logger.Level.INFO, "NVENT-0008 run {0} of flow {1} was canceled by an operator with"
+                        + " compensate: it undoes its completed steps, then ends canceled", runId, c.run().flow());
+                new Compensations(store).planOf(runId).flatMap(Compensations.Plan::current).ifPresent(first ->
+                        queueing.enqueue(runId, flow.get().name(), Orchestration.stepOf(flow.get(), first.by()),
+                                Compensations.jobId(runId, first)));
+            }
+        });
+        if (change.isEmpty() && store.findRun(runId).filter(run -> run.status() == RunStatus.COMPENSATING)
+                .isPresent()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0007 run {0} is compensating already: a cancel with compensate"
+                    + " leaves it to go on (cancel it without compensate to stop its compensation)", runId);
+        }
+        return change.isPresent();
     }
 
     /** What a sweep of a run's descendants did: how many it canceled, whether more remain past its limit. */

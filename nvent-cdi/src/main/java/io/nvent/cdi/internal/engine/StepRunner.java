@@ -1792,7 +1792,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         Compensations.Plan was = plan.get();
-        Compensations.Plan after = new Compensations.Plan(was.failedStep(), was.failure(), was.undo(), was.done() + 1);
+        Compensations.Plan after = was.next();
         RunMutation finish = run -> {
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -1811,6 +1811,13 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
             events.add(EventDraft.ofRun(EventType.RUN_COMPENSATED, now, JsonText.object()
                     .strings("compensated", after.undone()).build()));
+            if (was.canceled()) {
+                // Canceled with compensation: it ends canceled, its flow.cancel entry written now.
+                RunChange canceled = OperatorActions.canceled(next, now, Optional.of(was.failure()),
+                        was.withChildren());
+                events.addAll(canceled.events());
+                return Optional.of(new RunChange(canceled.updated(), events));
+            }
             events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                     .str("step", was.failedStep()).str("error", was.failure()).build()));
             return Optional.of(new RunChange(next.withFailure(now, was.failure()), events));
@@ -2002,8 +2009,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (undoing.isPresent()) {
             Compensations.Plan plan = saga.plan().get();
             String error = "the compensation of step " + undoing.get().step() + " by " + step + " failed: " + message
-                    + "; steps left not compensated: " + plan.left() + "; the run had failed as step "
-                    + plan.failedStep() + " failed: " + plan.failure();
+                    + "; steps left not compensated: " + plan.left() + "; " + plan.cause();
             events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
                     .str("step", step).str("error", error).str(Compensations.COMPENSATES, undoing.get().step())
                     .strings("notCompensated", plan.left()).build()));

@@ -188,24 +188,27 @@ public class FlowsResource {
      * optionally only those started within [{@code from}, {@code to}); paged as {@link #retryFailed}. With
      * {@code children=true} (since 0.2) each run's descendants under way are canceled with it, at most 10,000 per
      * request: one that stops there answers {@code next}, the run whose descendants remain, and the request after it
-     * goes on with them.
+     * goes on with them. With {@code compensate=true} (since 0.2) each run undoes its completed steps before it ends
+     * canceled.
      */
     @POST
     @Path("{flow}/runs/cancel")
     public Response cancelRuns(@PathParam("flow") String name, @QueryParam("status") String status,
                                @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
-                               @QueryParam("children") String children, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children");
-        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after, children), uri);
+                               @QueryParam("children") String children, @QueryParam("compensate") String compensate,
+                               @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children", "compensate");
+        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after, children, compensate), uri);
     }
 
     JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after,
-                              String children) {
+                              String children, String compensate) {
         Window window = Window.of(from, to);
         BulkCancel selection = new BulkCancel(name, cancelStatuses(status), window.from(), window.to(),
                 bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after),
-                QueryParams.choice("children", children, "false", "true", "false").equals("true"));
+                QueryParams.choice("children", children, "false", "true", "false").equals("true"),
+                QueryParams.choice("compensate", compensate, "false", "true", "false").equals("true"));
         BulkResult result = flows.cancelRuns(selection);
         return JSON.createObjectBuilder(Representations.bulkResult(name, result))
                 .add("descendantsCanceled", result.descendantsCanceled()).build();

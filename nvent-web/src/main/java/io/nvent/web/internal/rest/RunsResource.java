@@ -217,19 +217,23 @@ public class RunsResource {
 
     /**
      * Cancels the run; with {@code children=true} (since 0.2) its descendants under way too, at most
-     * {@value CancelOptions#MAX_LIMIT} per request, the answer saying how many and whether more remain.
+     * {@value CancelOptions#MAX_LIMIT} per request, the answer saying how many and whether more remain; with
+     * {@code compensate=true} (since 0.2) the run undoes its completed steps first ({@code "status":"compensating"}),
+     * then ends canceled.
      */
     @POST
     @Path("{runId}/cancel")
     public String cancel(@PathParam("runId") String runId, @QueryParam("children") String children,
-                         @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "children");
-        return cancelBody(runId, children).toString();
+                         @QueryParam("compensate") String compensate, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "children", "compensate");
+        return cancelBody(runId, children, compensate).toString();
     }
 
-    JsonObject cancelBody(String runId, String children) {
-        CancelOptions options = QueryParams.choice("children", children, "false", "true", "false").equals("true")
-                ? CancelOptions.withChildren() : CancelOptions.DEFAULTS;
+    JsonObject cancelBody(String runId, String children, String compensate) {
+        CancelOptions options = CancelOptions.newBuilder()
+                .children(QueryParams.choice("children", children, "false", "true", "false").equals("true"))
+                .compensate(QueryParams.choice("compensate", compensate, "false", "true", "false").equals("true"))
+                .build();
         CanceledRuns canceled = flows.cancel(runId, options);
         return JSON.createObjectBuilder().add("runId", runId).add("canceled", canceled.canceled())
                 .add("status", flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId)).status().wireName())

@@ -84,11 +84,11 @@ class BulkRunsResourceTest {
 
     @Test
     void aCancelTakesTheActiveRunsUnlessToldWhichStatuses() {
-        resource.cancelRunsBody("order", null, null, null, null, null, null);
+        resource.cancelRunsBody("order", null, null, null, null, null, null, null);
         assertThat(((BulkCancel) asked.get()).statuses()).containsExactlyInAnyOrder(RunStatus.RUNNING,
                 RunStatus.AWAITING);
 
-        resource.cancelRunsBody("order", "Stalled, awaiting", null, "2026-12-03T15:00:00Z", "10", null, null);
+        resource.cancelRunsBody("order", "Stalled, awaiting", null, "2026-12-03T15:00:00Z", "10", null, null, null);
         assertThat(asked.get()).isEqualTo(new BulkCancel("order", Set.of(RunStatus.STALLED, RunStatus.AWAITING),
                 Optional.empty(), Optional.of(Instant.parse("2026-12-03T15:00:00Z")), 10, Optional.empty()));
     }
@@ -101,27 +101,37 @@ class BulkRunsResourceTest {
         assertThatThrownBy(() -> resource.retryFailedBody("order", null, "yesterday", null, null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'from\' must be an ISO-8601 instant");
         assertThatThrownBy(() -> resource.cancelRunsBody("order", null, "2026-12-03T15:00:00Z", "2026-12-03T14:00:00Z",
-                null, null, null))
+                null, null, null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'to\' must be after from (2026-12-03T15:00:00Z)");
-        assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null, null))
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", "running,completed", null, null, null, null, null,
+                null))
                 .hasMessage("NVENT-0774 query parameter \'status\' must be one of running, awaiting, stalled, compensating; was 'completed'");
-        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null))
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null, null))
                 .hasMessageStartingWith("NVENT-0774 query parameter \'after\' must be the cursor");
-        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, null, "yes"))
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, null, "yes", null))
                 .hasMessage("NVENT-0774 query parameter 'children' must be one of true, false; was 'yes'");
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, null, null, "yes"))
+                .hasMessage("NVENT-0774 query parameter 'compensate' must be one of true, false; was 'yes'");
         assertThat(asked.get()).isNull();
+    }
+
+    @Test
+    void aCancelWithCompensateAsksForTheRunsCompletedStepsToBeUndone() {
+        resource.cancelRunsBody("order", null, null, null, null, null, null, "true");
+
+        assertThat(asked.get()).isEqualTo(BulkCancel.ofFlow("order").withCompensation());
     }
 
     @Test
     void aCancelWithChildrenAsksForThemAndAnswersHowManyDescendantsWereCanceled() {
         answer = new BulkResult(2, 2, Map.of(), 0, Optional.empty(), 7);
 
-        JsonObject body = resource.cancelRunsBody("order", null, null, null, null, null, "TRUE");
+        JsonObject body = resource.cancelRunsBody("order", null, null, null, null, null, "TRUE", null);
 
         assertThat(asked.get()).isEqualTo(BulkCancel.ofFlow("order").withChildren());
         assertThat(body.getInt("acted")).isEqualTo(2);
         assertThat(body.getInt("descendantsCanceled")).isEqualTo(7);
-        resource.cancelRunsBody("order", null, null, null, null, null, "false");
+        resource.cancelRunsBody("order", null, null, null, null, null, "false", null);
         assertThat(asked.get()).isEqualTo(BulkCancel.ofFlow("order"));
     }
 
@@ -129,7 +139,7 @@ class BulkRunsResourceTest {
     void aFlowThatIsNotDeployedIsNotFound() {
         assertThatThrownBy(() -> resource.retryFailedBody("nope", null, null, null, null, null))
                 .isInstanceOf(FlowNotFoundException.class);
-        assertThatThrownBy(() -> resource.cancelRunsBody("nope", null, null, null, null, null, null))
+        assertThatThrownBy(() -> resource.cancelRunsBody("nope", null, null, null, null, null, null, null))
                 .isInstanceOf(FlowNotFoundException.class);
     }
 }

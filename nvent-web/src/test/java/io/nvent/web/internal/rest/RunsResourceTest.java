@@ -11,6 +11,7 @@ import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
@@ -123,13 +124,43 @@ class RunsResourceTest {
         }
     }
 
+    /** Books a car, then drives it until the run is canceled. */
+    @FlowStep(flow = "rental", name = "book-car", role = StepRole.ENTRY, emits = "booked", compensation = "unbook-car")
+    public static class BookCar implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("booked", Map.of());
+            return "car-1";
+        }
+    }
+
+    /** Drives until the run is canceled. */
+    @FlowStep(flow = "rental", name = "drive", subscribes = "booked")
+    public static class Drive implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) throws InterruptedException {
+            new java.util.concurrent.CountDownLatch(1).await();
+            return "driven";
+        }
+    }
+
+    /** Gives the booked car back. */
+    @FlowStep(flow = "rental", name = "unbook-car", role = StepRole.COMPENSATION)
+    public static class UnbookCar implements Step<String, String> {
+        @Override
+        public String execute(String car, StepContext ctx) {
+            return "gave back " + car;
+        }
+    }
+
     private final RunsResource resource = new RunsResource();
     private EmbeddedEngine engine;
 
     @BeforeEach
     void anEngineWithThePaymentFlow() {
         engine = EmbeddedEngine.newBuilder().step(new Charge()).step(new Hold()).step(new Load()).step(new ChargeEach())
-                .step(new ExportEach()).step(new Pack()).step(new Send()).build();
+                .step(new ExportEach()).step(new Pack()).step(new Send()).step(new BookCar()).step(new Drive())
+                .step(new UnbookCar()).build();
         resource.flows = engine.flows();
     }
 
@@ -208,12 +239,36 @@ class RunsResourceTest {
     }
 
     @Test
+    void aCancelWithCompensateUndoesTheCompletedStepsThenEndsTheRunCanceled() {
+        String rental = engine.flows().start("rental", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(rental).orElseThrow().steps()
+                .get("drive") == StepStatus.RUNNING);
+
+        ContainerResponse notABoolean = api().request("POST", "runs/" + rental + "/cancel?compensate=yes",
+                signedIn("alice"));
+        ContainerResponse canceled = api().request("POST", "runs/" + rental + "/cancel?compensate=true",
+                signedIn("alice"));
+
+        assertThat(notABoolean.getStatus()).isEqualTo(400);
+        assertThat(notABoolean.getEntity()).asString()
+                .contains("query parameter 'compensate' must be one of true, false; was 'yes'");
+        assertThat(canceled.getStatus()).isEqualTo(200);
+        JsonObject answer = parse((String) canceled.getEntity()).asJsonObject();
+        assertThat(answer.getBoolean("canceled")).isTrue();
+        assertThat(answer.getString("status")).isIn("compensating", "canceled");
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> engine.flows().run(rental).orElseThrow().status() == RunStatus.CANCELED);
+        assertThat(engine.flows().run(rental).orElseThrow().steps()).containsEntry("unbook-car",
+                StepStatus.COMPLETED);
+    }
+
+    @Test
     void aCancelWithoutChildrenLeavesTheRunsTheRunStartedRunning() {
         String exportAll = engine.flows().start("export-all", null);
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> engine.flows().runs(RunQuery.all().withParentRunId(exportAll)).size() == 2);
 
-        JsonObject answer = parse(resource.cancelBody(exportAll, null).toString()).asJsonObject();
+        JsonObject answer = parse(resource.cancelBody(exportAll, null, null).toString()).asJsonObject();
 
         assertThat(answer.getInt("descendantsCanceled")).isZero();
         assertThat(engine.flows().runs(RunQuery.all().withParentRunId(exportAll))).extracting(RunInfo::status)
