@@ -1563,12 +1563,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     return new StartedRun(batched.runId(), false);   // in the batch, or a repeat of a fire in it
                 }
                 if (!pending) {
+                    Optional<String> left = store.takeDebounced(batched.runId());
+                    if (!neverCreated && batched.appended() && left.isEmpty()) {
+                        // Its run started (and may have ended) between the append and its record, and took the batch,
+                        // this fire in it: the fire is in that run, not again in a new batch.
+                        return new StartedRun(batched.runId(), false);
+                    }
                     LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
                             + batched.runId() + " of flow " + flow + " for batch key '" + key + "' "
                             + (ended ? "ended (" + status.get().wireName() + ") before it started"
                                     : neverCreated ? "never stored" : "started without taking its batch")
                             + ": the fire opens a new batch");
-                    Optional<String> left = store.takeDebounced(batched.runId());
                     if (!ended && !neverCreated && batched.appended() && left.isPresent()) {
                         opening = left.get();   // the batch its run did not take, this fire in it
                     }

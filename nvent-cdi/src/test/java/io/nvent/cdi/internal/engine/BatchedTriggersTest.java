@@ -218,6 +218,40 @@ class BatchedTriggersTest {
     }
 
     @Test
+    void aFireAppendedJustBeforeTheWindowStartsTheRunIsInThatRunOnlyAndOpensNoSecondBatch() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> afterAppend = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore racing = new MemorySchedulingStore() {
+            @Override
+            public synchronized Optional<io.nvent.spi.BatchedFire> appendBatch(String slot, String payloadJson,
+                    Optional<String> fireKey, int max, long maxBytes) {
+                Optional<io.nvent.spi.BatchedFire> appended = super.appendBatch(slot, payloadJson, fireKey, max, maxBytes);
+                Runnable hook = afterAppend.getAndSet(null);
+                if (hook != null) {
+                    hook.run();   // the window's timer starts the run between the append and its record
+                }
+                return appended;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(racing, new Digest())) {
+            createBatching(h, 100);
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            h.clock.advance(Duration.ofSeconds(9));
+            afterAppend.set(() -> {
+                h.clock.advance(Duration.ofSeconds(1));
+                h.sweep();
+                h.awaitStatus(runId, RunStatus.COMPLETED);
+            });
+
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(new StartedRun(runId, false));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            assertThat(runs(h)).as("no second batch holds the fire again").singleElement();
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+        }
+    }
+
+    @Test
     void aStoreThatKeepsNoBatchesRefusesABatchingTriggerCreatedAtRunTime() {
         MemorySchedulingStore older = new MemorySchedulingStore() {
             @Override
