@@ -1550,6 +1550,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         long maxBytes = json.maxPayloadBytes() - TriggerDebounce.batchInput("[]", Batch.MAX_MAX, key)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         String opening = "[" + payloadJson + "]";
+        long alone = opening.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (alone > maxBytes) {
+            // Appended, it would close the pending batch early; opened alone, its run's input would pass the limit.
+            throw new InvalidPayloadException("NVENT-0011 trigger '" + spec.name() + "' batches its fires, and this"
+                    + " fire's payload (" + (alone - 2) + " bytes) leaves no room for a batch's input within"
+                    + " nvent.payload.max-bytes (" + json.maxPayloadBytes() + " bytes, of which a batch's input takes "
+                    + (json.maxPayloadBytes() - maxBytes + 2) + "); nothing was appended or started: send a smaller"
+                    + " payload, or raise nvent.payload.max-bytes");
+        }
         for (int attempt = 1; ; attempt++) {
             Optional<BatchedFire> append = store.appendBatch(slot, payloadJson, fireKey, batch.max(), maxBytes);
             if (append.isPresent()) {

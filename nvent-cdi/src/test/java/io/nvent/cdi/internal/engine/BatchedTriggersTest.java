@@ -252,6 +252,25 @@ class BatchedTriggersTest {
     }
 
     @Test
+    void aFireTooLargeForABatchOnItsOwnIsRefusedAndLeavesThePendingBatchAsItIs() {
+        try (EngineHarness h = EngineHarness.withPayloadLimits(new Json(1024), new Digest())) {
+            createBatching(h, 100);
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.triggers.fire("notify",
+                            "{\"userId\":\"u-1\",\"n\":2,\"f\":\"" + "x".repeat(990) + "\"}", StartOptions.DEFAULTS))
+                    .hasMessageContaining("nvent.payload.max-bytes");
+            h.sweep();
+            assertThat(runs(h)).as("the pending batch waits for its window").singleElement()
+                    .satisfies(run -> assertThat(run.status()).isEqualTo(RunStatus.AWAITING));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1"));
+        }
+    }
+
+    @Test
     void aStoreThatKeepsNoBatchesRefusesABatchingTriggerCreatedAtRunTime() {
         MemorySchedulingStore older = new MemorySchedulingStore() {
             @Override
