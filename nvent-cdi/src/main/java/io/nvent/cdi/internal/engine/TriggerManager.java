@@ -1550,6 +1550,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         long maxBytes = json.maxPayloadBytes() - TriggerDebounce.batchInput("[]", Batch.MAX_MAX, key)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
         String opening = "[" + payloadJson + "]";
+        long alone = opening.getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+        if (alone > maxBytes) {
+            // Appended, it would close the pending batch early; opened alone, its run's input would pass the limit.
+            throw new InvalidPayloadException("NVENT-0011 trigger '" + spec.name() + "' batches its fires, and this"
+                    + " fire's payload (" + (alone - 2) + " bytes) leaves no room for a batch's input within"
+                    + " nvent.payload.max-bytes (" + json.maxPayloadBytes() + " bytes, of which a batch's input takes "
+                    + (json.maxPayloadBytes() - maxBytes + 2) + "); nothing was appended or started: send a smaller"
+                    + " payload, or raise nvent.payload.max-bytes");
+        }
         for (int attempt = 1; ; attempt++) {
             Optional<BatchedFire> append = store.appendBatch(slot, payloadJson, fireKey, batch.max(), maxBytes);
             if (append.isPresent()) {
@@ -1563,12 +1572,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     return new StartedRun(batched.runId(), false);   // in the batch, or a repeat of a fire in it
                 }
                 if (!pending) {
+                    Optional<String> left = store.takeDebounced(batched.runId());
+                    if (!neverCreated && batched.appended() && left.isEmpty()) {
+                        // Its run started (and may have ended) between the append and its record, and took the batch,
+                        // this fire in it: the fire is in that run, not again in a new batch.
+                        return new StartedRun(batched.runId(), false);
+                    }
                     LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
                             + batched.runId() + " of flow " + flow + " for batch key '" + key + "' "
                             + (ended ? "ended (" + status.get().wireName() + ") before it started"
                                     : neverCreated ? "never stored" : "started without taking its batch")
                             + ": the fire opens a new batch");
-                    Optional<String> left = store.takeDebounced(batched.runId());
                     if (!ended && !neverCreated && batched.appended() && left.isPresent()) {
                         opening = left.get();   // the batch its run did not take, this fire in it
                     }

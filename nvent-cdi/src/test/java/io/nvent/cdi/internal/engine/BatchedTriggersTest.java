@@ -218,6 +218,59 @@ class BatchedTriggersTest {
     }
 
     @Test
+    void aFireAppendedJustBeforeTheWindowStartsTheRunIsInThatRunOnlyAndOpensNoSecondBatch() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> afterAppend = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore racing = new MemorySchedulingStore() {
+            @Override
+            public synchronized Optional<io.nvent.spi.BatchedFire> appendBatch(String slot, String payloadJson,
+                    Optional<String> fireKey, int max, long maxBytes) {
+                Optional<io.nvent.spi.BatchedFire> appended = super.appendBatch(slot, payloadJson, fireKey, max, maxBytes);
+                Runnable hook = afterAppend.getAndSet(null);
+                if (hook != null) {
+                    hook.run();   // the window's timer starts the run between the append and its record
+                }
+                return appended;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(racing, new Digest())) {
+            createBatching(h, 100);
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            h.clock.advance(Duration.ofSeconds(9));
+            afterAppend.set(() -> {
+                h.clock.advance(Duration.ofSeconds(1));
+                h.sweep();
+                h.awaitStatus(runId, RunStatus.COMPLETED);
+            });
+
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(new StartedRun(runId, false));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            assertThat(runs(h)).as("no second batch holds the fire again").singleElement();
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+        }
+    }
+
+    @Test
+    void aFireTooLargeForABatchOnItsOwnIsRefusedAndLeavesThePendingBatchAsItIs() {
+        try (EngineHarness h = EngineHarness.withPayloadLimits(new Json(1024), new Digest())) {
+            createBatching(h, 100);
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> h.triggers.fire("notify",
+                            "{\"userId\":\"u-1\",\"n\":2,\"f\":\"" + "x".repeat(990) + "\"}", StartOptions.DEFAULTS))
+                    .hasMessageContaining("nvent.payload.max-bytes");
+            h.sweep();
+            assertThat(runs(h)).as("the pending batch waits for its window").singleElement()
+                    .satisfies(run -> assertThat(run.status()).isEqualTo(RunStatus.AWAITING));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1"));
+        }
+    }
+
+    @Test
     void aStoreThatKeepsNoBatchesRefusesABatchingTriggerCreatedAtRunTime() {
         MemorySchedulingStore older = new MemorySchedulingStore() {
             @Override
