@@ -1569,14 +1569,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 boolean repeat = !batched.appended() && !batched.closed();
                 boolean pending = !ended && !neverCreated && (repeat || engine.batchAppended(batched, batch.max(), key));
                 if (pending && (batched.appended() || !batched.closed())) {
-                    return new StartedRun(batched.runId(), false);   // in the batch, or a repeat of a fire in it
+                    // In the batch (a fire of its own, as a debounced fire folded in), or a repeat of a fire in it.
+                    return batched.appended() ? StartedRun.foldedInto(batched.runId())
+                            : new StartedRun(batched.runId(), false);
                 }
                 if (!pending) {
                     Optional<String> left = store.takeDebounced(batched.runId());
                     if (!neverCreated && batched.appended() && left.isEmpty()) {
                         // Its run started (and may have ended) between the append and its record, and took the batch,
                         // this fire in it: the fire is in that run, not again in a new batch.
-                        return new StartedRun(batched.runId(), false);
+                        return StartedRun.foldedInto(batched.runId());
                     }
                     LOG.log(System.Logger.Level.INFO, "trigger " + spec.name() + " found its pending run "
                             + batched.runId() + " of flow " + flow + " for batch key '" + key + "' "

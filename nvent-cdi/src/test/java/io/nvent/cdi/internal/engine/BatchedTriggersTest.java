@@ -76,7 +76,8 @@ class BatchedTriggersTest {
 
             StartedRun first = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0);
             h.clock.advance(Duration.ofSeconds(3));
-            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(new StartedRun(first.runId(), false));
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).as("appended: a fire of its own, not a replay")
+                    .containsExactly(StartedRun.foldedInto(first.runId()));
             notify(h, "u-1", 3, StartOptions.DEFAULTS);
 
             assertThat(runs(h)).singleElement().satisfies(run -> assertThat(run.status()).isEqualTo(RunStatus.AWAITING));
@@ -147,8 +148,9 @@ class BatchedTriggersTest {
             StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-2").build();
 
             String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
-            notify(h, "u-1", 2, delivery);
-            assertThat(notify(h, "u-1", 2, delivery)).containsExactly(new StartedRun(runId, false));
+            assertThat(notify(h, "u-1", 2, delivery)).containsExactly(StartedRun.foldedInto(runId));
+            assertThat(notify(h, "u-1", 2, delivery)).as("the sender's retry: a replay").containsExactly(
+                    new StartedRun(runId, false));
             h.clock.advance(Duration.ofSeconds(10));
             h.sweep();
 
@@ -242,7 +244,7 @@ class BatchedTriggersTest {
                 h.awaitStatus(runId, RunStatus.COMPLETED);
             });
 
-            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(new StartedRun(runId, false));
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(StartedRun.foldedInto(runId));
             h.clock.advance(Duration.ofSeconds(10));
             h.sweep();
 
