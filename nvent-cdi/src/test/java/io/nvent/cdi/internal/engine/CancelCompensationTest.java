@@ -393,4 +393,32 @@ class CancelCompensationTest {
                     .until(() -> h.engine.run(child).orElseThrow().status() == RunStatus.CANCELED);
         }
     }
+
+    @Test
+    void aBulkCancelWithChildrenAndCompensateGoesOnWithTheDescendantsOfARunStillCompensatingAtItsCursor()
+            throws InterruptedException {
+        UNDONE.clear();
+        Spawn spawn = new Spawn();
+        Close close = new Close();
+        Dial dial = new Dial();
+        try (EngineHarness h = new EngineHarness(new Open(), spawn, close, dial, new HangUp())) {
+            String runId = h.engine.start("fan", null);
+            assertThat(spawn.running.await(10, TimeUnit.SECONDS)).isTrue();
+            // as a bulk cancel that stopped at this run, its limit of descendants reached
+            h.engine.cancel(runId, CancelOptions.withChildren().toBuilder().compensate(true).build());
+            assertThat(close.running.await(10, TimeUnit.SECONDS)).isTrue();
+            spawn.letGo.countDown();
+            assertThat(dial.running.await(10, TimeUnit.SECONDS)).isTrue();
+            String child = h.engine.runs(io.nvent.RunQuery.all().withParentRunId(runId)).get(0).runId();
+
+            BulkResult next = h.engine.cancelRuns(BulkCancel.ofFlow("fan").withChildren().withCompensation()
+                    .startingAfter(io.nvent.RunPosition.of(h.engine.run(runId).orElseThrow())));
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            assertThat(next.descendantsCanceled()).isEqualTo(1);
+            assertThat(h.engine.run(child).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            close.release.countDown();
+            h.awaitStatus(runId, RunStatus.CANCELED);
+        }
+    }
 }
