@@ -369,9 +369,11 @@ export function runView(ctx) {
           'Cancel run', async () => {
             const withChildren = !!children && children.checked;
             const r = await api.cancel(runId, withChildren, !!compensate && compensate.checked);
-            toast(withChildren ? `Canceled with ${r.descendantsCanceled} child run${r.descendantsCanceled === 1 ? '' : 's'}`
-              + (r.moreDescendants ? '; more remain: cancel again' : '') : r.status === 'compensating'
-              ? 'Undoing its completed steps; the run ends canceled after' : 'Cancel requested');
+            // a run that compensates is not canceled yet: the toast says so, with or without its children
+            const undoing = r.status === 'compensating' ? 'Undoing its completed steps; the run ends canceled after' : null;
+            toast(withChildren ? (undoing ? `${undoing}; ` : 'Canceled with ')
+              + `${r.descendantsCanceled} child run${r.descendantsCanceled === 1 ? '' : 's'}${undoing ? ' canceled' : ''}`
+              + (r.moreDescendants ? '; more remain: cancel again' : '') : undoing || 'Cancel requested');
             refresh();
           }, { danger: true, id: 'confirm-cancel-run' });
       } }, '■ Cancel') : null,

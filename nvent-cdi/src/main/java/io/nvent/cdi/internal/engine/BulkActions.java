@@ -111,13 +111,22 @@ final class BulkActions {
     /**
      * Goes on with the descendants under way of the run at the selection's cursor, where an earlier call stopped
      * as it had canceled as many descendants as one call cancels: only a run of the flow that was canceled with its
-     * children, so that a cursor never extends a cancel to a run canceled alone.
+     * children (or still compensates for a cancel with children and compensate), so that a cursor never extends a
+     * cancel to a run canceled alone.
      */
     private void goOnWithDescendantsOf(BulkCancel selection, Tally tally) {
         selection.after().flatMap(position -> store.findRun(position.runId()))
-                .filter(run -> run.flow().equals(selection.flow()) && run.status() == RunStatus.CANCELED)
-                .filter(run -> canceledWithChildren(run.runId()))
-                .ifPresent(run -> cancelWithChildren(run.runId(), tally, false));
+                .filter(run -> run.flow().equals(selection.flow()))
+                .filter(run -> run.status() == RunStatus.CANCELED ? canceledWithChildren(run.runId())
+                        : run.status() == RunStatus.COMPENSATING && compensatesForACancelWithChildren(run.runId()))
+                // one still compensating is left to go on compensating (a cancel with compensate leaves it be)
+                .ifPresent(run -> cancelWithChildren(run.runId(), tally, run.status() == RunStatus.COMPENSATING));
+    }
+
+    /** Whether the run compensates as an operator canceled it with its children and compensate. */
+    private boolean compensatesForACancelWithChildren(String runId) {
+        return new Compensations(store).planOf(runId).filter(plan -> plan.canceled() && plan.withChildren())
+                .isPresent();
     }
 
     /** Whether the run's latest {@code flow.cancel} entry says it was canceled with its children. */

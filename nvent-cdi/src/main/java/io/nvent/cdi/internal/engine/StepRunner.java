@@ -1837,6 +1837,11 @@ final class StepRunner implements LostStepRecovery.Engine {
             after.current().filter(next -> c.run().status() == RunStatus.COMPENSATING)
                     .ifPresent(next -> queueing.enqueue(context.runId(), flow.name(),
                             Orchestration.stepOf(flow, next.by()), Compensations.jobId(context.runId(), next)));
+            if (was.withChildren() && c.run().status() == RunStatus.CANCELED) {
+                // A step that ignored the cancel may have started a child while the run compensated, which no
+                // child start's check and no attempt's end cancels (the run was not canceled yet): swept now.
+                engine.cancelChildrenOfEndedAttempt(context.runId());
+            }
         });
     }
 

@@ -291,4 +291,134 @@ class CancelCompensationTest {
             assertThat(h.types(child)).doesNotContain("run.compensating");
         }
     }
+
+    @Test
+    void aFailedCompensationOfACancelRetriedByAnOperatorUndoesTheRestThenEndsCanceled() throws InterruptedException {
+        UNDONE.clear();
+        HandOver handOver = new HandOver();
+        Unpack unpack = new Unpack();
+        unpack.tapeStuck.set(true);
+        unpack.release.countDown();
+        try (EngineHarness h = new EngineHarness(new Pick(), new Pack(), handOver, new Unpick(), unpack)) {
+            String runId = h.engine.start("shop", null);
+            assertThat(handOver.running.await(10, TimeUnit.SECONDS)).isTrue();
+            h.engine.cancel(runId, CancelOptions.compensating());
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            unpack.tapeStuck.set(false);
+            h.engine.retryStep(runId, "unpack");
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.CANCELED);
+            assertThat(run.error()).isEmpty();
+            assertThat(UNDONE).hasSize(2).first().isEqualTo("unpack box-2");
+            assertThat(h.types(runId)).endsWith("run.compensated", "flow.cancel");
+        }
+    }
+
+    // ------------------------------------------------------------ a child started late
+
+    @FlowStep(flow = "fan", name = "open", role = StepRole.ENTRY, emits = "opened", compensation = "close")
+    static class Open implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("opened", Map.of());
+            return "door-1";
+        }
+    }
+
+    /** Ignores the cancel's interrupt: once let go, it starts a child run and returns. */
+    @FlowStep(flow = "fan", name = "spawn", subscribes = "opened")
+    static class Spawn implements Step<Object, Void> {
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch letGo = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            running.countDown();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (letGo.await(10, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            ctx.startFlow("call", null);
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "fan", name = "close", role = StepRole.COMPENSATION)
+    static class Close implements Step<String, Void> {
+        final CountDownLatch running = new CountDownLatch(1);
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(String door, StepContext ctx) throws InterruptedException {
+            running.countDown();
+            release.await(10, TimeUnit.SECONDS);
+            UNDONE.add("close " + door);
+            return null;
+        }
+    }
+
+    @Test
+    void aChildStartedWhileARunCanceledWithChildrenCompensatesIsCanceledWhenTheRunEndsCanceled()
+            throws InterruptedException {
+        UNDONE.clear();
+        Spawn spawn = new Spawn();
+        Close close = new Close();
+        Dial dial = new Dial();
+        try (EngineHarness h = new EngineHarness(new Open(), spawn, close, dial, new HangUp())) {
+            String runId = h.engine.start("fan", null);
+            assertThat(spawn.running.await(10, TimeUnit.SECONDS)).isTrue();
+            h.engine.cancel(runId, CancelOptions.withChildren().toBuilder().compensate(true).build());
+            assertThat(close.running.await(10, TimeUnit.SECONDS)).isTrue();
+
+            spawn.letGo.countDown();   // starts its child while the run compensates
+            assertThat(dial.running.await(10, TimeUnit.SECONDS)).isTrue();
+            // its attempt has ended, the run still compensating, before the compensation ends
+            await().pollDelay(Duration.ofMillis(500)).until(() -> true);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            close.release.countDown();
+
+            h.awaitStatus(runId, RunStatus.CANCELED);
+            String child = h.engine.runs(io.nvent.RunQuery.all().withParentRunId(runId)).get(0).runId();
+            await().atMost(Duration.ofSeconds(5))
+                    .until(() -> h.engine.run(child).orElseThrow().status() == RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aBulkCancelWithChildrenAndCompensateGoesOnWithTheDescendantsOfARunStillCompensatingAtItsCursor()
+            throws InterruptedException {
+        UNDONE.clear();
+        Spawn spawn = new Spawn();
+        Close close = new Close();
+        Dial dial = new Dial();
+        try (EngineHarness h = new EngineHarness(new Open(), spawn, close, dial, new HangUp())) {
+            String runId = h.engine.start("fan", null);
+            assertThat(spawn.running.await(10, TimeUnit.SECONDS)).isTrue();
+            // as a bulk cancel that stopped at this run, its limit of descendants reached
+            h.engine.cancel(runId, CancelOptions.withChildren().toBuilder().compensate(true).build());
+            assertThat(close.running.await(10, TimeUnit.SECONDS)).isTrue();
+            spawn.letGo.countDown();
+            assertThat(dial.running.await(10, TimeUnit.SECONDS)).isTrue();
+            String child = h.engine.runs(io.nvent.RunQuery.all().withParentRunId(runId)).get(0).runId();
+
+            BulkResult next = h.engine.cancelRuns(BulkCancel.ofFlow("fan").withChildren().withCompensation()
+                    .startingAfter(io.nvent.RunPosition.of(h.engine.run(runId).orElseThrow())));
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            assertThat(next.descendantsCanceled()).isEqualTo(1);
+            assertThat(h.engine.run(child).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+            close.release.countDown();
+            h.awaitStatus(runId, RunStatus.CANCELED);
+        }
+    }
 }
