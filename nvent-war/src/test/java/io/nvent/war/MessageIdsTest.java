@@ -22,11 +22,11 @@ class MessageIdsTest {
 
     /** Module to the hundreds its ids may use. */
     private static final Map<String, Set<String>> RANGES = Map.of(
-            "nvent-api", Set.of("02"),
+            "nvent-api", Set.of("02", "11"),
             "nvent-cdi", Set.of("00", "01", "03", "04", "05"),
             "nvent-jpa-store", Set.of("03"),
             "nvent-jms-queue", Set.of("06"),
-            "nvent-web", Set.of("02", "07"),
+            "nvent-web", Set.of("02", "07", "11"),
             "nvent-postgres", Set.of("08"),
             "nvent-artemis-rar", Set.of("09"),
             "nvent-opentelemetry", Set.of("10"));
