@@ -22,6 +22,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.api.core.TransportConfiguration;
 import org.apache.activemq.artemis.core.config.Configuration;
@@ -228,6 +229,18 @@ final class DurableProfile implements Profile {
             throw new IllegalStateException("no CHECKPOINT after the baseline: " + e.getMessage(), e);
         }
         return insertsPerSecond;
+    }
+
+    @Override
+    public OptionalLong postmasterPid() {
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement();
+             java.sql.ResultSet backend = s.executeQuery("SELECT pg_backend_pid()")) {
+            backend.next();
+            String stat = Files.readString(Path.of("/proc", String.valueOf(backend.getLong(1)), "stat"));
+            return OptionalLong.of(Long.parseLong(stat.substring(stat.lastIndexOf(')') + 2).split(" ")[1]));
+        } catch (SQLException | IOException | RuntimeException elsewhere) {
+            return OptionalLong.empty(); // a server on another machine, or one this user cannot see
+        }
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.SchedulingStore;
 import java.util.OptionalDouble;
+import java.util.OptionalLong;
 
 /** The adapters a workload runs on, freshly wiped. */
 interface Profile extends AutoCloseable {
@@ -23,6 +24,11 @@ interface Profile extends AutoCloseable {
      */
     default OptionalDouble measureBaseline() {
         return OptionalDouble.empty();
+    }
+
+    /** The process id of the profile's PostgreSQL server when it runs on this machine, for {@link CpuMeter}. */
+    default OptionalLong postmasterPid() {
+        return OptionalLong.empty();
     }
 
     @Override

@@ -174,7 +174,9 @@ final class Workloads {
             long t0;
             long started;
             long confirmed;
+            CpuMeter cpu;
             try (TimedPartProfiler profiling = TimedPartProfiler.start("runs")) {
+                cpu = CpuMeter.start(profile.postmasterPid());
                 t0 = System.nanoTime();
                 produce(runs, i -> engine.flows().startWithJson("w2",
                         "{\"i\":" + i + ",\"pad\":\"" + PAD + "\",\"tRun0\":" + System.nanoTime() + "}"));
@@ -187,11 +189,12 @@ final class Workloads {
                     .mapToDouble(Workloads::millis).toArray();
             double[] latencies = timings.runLatency.values().stream().mapToDouble(Workloads::millis).toArray();
             double totalMs = millis(confirmed - t0);
-            return new Result("W2", profile.name()).num("runs", runs).num("steps", 3)
+            Result result = new Result("W2", profile.name()).num("runs", runs).num("steps", 3)
                     .num("concurrency", CONCURRENCY).num("total_ms", totalMs)
                     .num("runs_per_s", runs / (totalMs / 1000)).num("start_enqueue_ms", millis(started - t0))
                     .stats("handoff_ms", Stats.of(handoffs)).stats("run_ms", Stats.of(latencies))
                     .num("store_confirm_lag_ms", millis(confirmed - timings.lastStepEnd.get()));
+            return cpu.addTo(result);
         }
     }
 
