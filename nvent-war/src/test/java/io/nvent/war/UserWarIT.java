@@ -5,6 +5,7 @@ import io.nvent.war.userapp.OrdersResource;
 import io.nvent.war.userapp.RefundRequest;
 import io.nvent.war.userapp.ShopApi;
 import io.nvent.war.userapp.SignupService;
+import io.nvent.war.userapp.TracedSteps;
 import io.nvent.war.userapp.WelcomeStep;
 import jakarta.json.JsonObject;
 import java.net.URL;
@@ -26,7 +27,9 @@ import static org.awaitility.Awaitility.await;
 /**
  * A team's own WAR, built only from the dependencies the README documents plus one flow step and
  * one EJB: the EJB starts a run and it completes. This WAR turns security off
- * ({@code nvent.security.enabled=false}), so the API is open without credentials.
+ * ({@code nvent.security.enabled=false}), so the API is open without credentials. It also bundles
+ * {@code nvent-opentelemetry} and switches the server's OpenTelemetry on (MicroProfile Telemetry,
+ * {@code otel.sdk.disabled=false}, no exporter), as README's "Tracing with OpenTelemetry" says.
  */
 @ExtendWith(ArquillianExtension.class)
 class UserWarIT {
@@ -36,11 +39,14 @@ class UserWarIT {
         String version = System.getProperty("nvent.version");
         return ShrinkWrap.create(WebArchive.class, "shop.war")
                 .addClasses(WelcomeStep.class, SignupService.class, RefundRequest.class, ApprovalMail.class, ShopApi.class,
-                        OrdersResource.class)
-                .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version).withTransitivity().asFile())
+                        OrdersResource.class, TracedSteps.class, TracedSteps.First.class, TracedSteps.Second.class)
+                .addAsLibraries(Maven.resolver().resolve("io.nvent:nvent-web:" + version,
+                        "io.nvent:nvent-opentelemetry:" + version).withTransitivity().asFile())
                 .addAsWebInfResource(new StringAsset("<beans xmlns=\"https://jakarta.ee/xml/ns/jakartaee\" "
                         + "version=\"4.0\" bean-discovery-mode=\"annotated\"/>"), "beans.xml")
-                .addAsResource(new StringAsset("nvent.security.enabled=false\n"), "META-INF/microprofile-config.properties");
+                .addAsResource(new StringAsset("nvent.security.enabled=false\n"
+                        + "otel.sdk.disabled=false\notel.traces.exporter=none\notel.metrics.exporter=none\n"
+                        + "otel.logs.exporter=none\n"), "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -105,6 +111,24 @@ class UserWarIT {
         assertThat(own.status()).isEqualTo(418);
         assertThat(own.body()).isEqualTo("the shop's own answer");
         assertThat(own.contentType()).doesNotStartWith("application/problem+json");
+    }
+
+    @Test
+    void withTheTracingModuleBothStepsOfARunRunInOneTraceOfTheServersOpenTelemetry() {
+        Http http = Http.anonymous(base);
+        String runId = http.post("api/nvent/flows/traced/runs", "{}").json().getString("runId");
+
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals("completed"));
+        List<String> spans = http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class)
+                .stream().filter(e -> e.getString("type").equals("step.completed"))
+                .map(e -> e.getJsonObject("data").getString("result")).toList();
+        assertThat(spans).hasSize(2);
+        String trace = spans.get(0).substring(0, spans.get(0).indexOf('/'));
+        assertThat(trace).as("a real trace id, not the no-op span's").matches("[0-9a-f]{32}")
+                .isNotEqualTo("0".repeat(32));
+        assertThat(spans.get(1)).as("the second step, run from its own job, in the first step's trace")
+                .startsWith(trace + "/").isNotEqualTo(spans.get(0));
     }
 
     private static String resultOf(Http http, String runId) {
