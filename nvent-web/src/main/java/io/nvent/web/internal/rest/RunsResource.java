@@ -22,7 +22,7 @@ import jakarta.json.JsonObject;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ClientErrorException;
-import io.nvent.web.internal.LogText;
+import io.nvent.spi.internal.LogText;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.NotFoundException;
