@@ -697,7 +697,7 @@ public interface FlowService {
     /**
      * A view of this service whose operator actions record who acts and why: each history entry such an action
      * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
-     * action is logged at INFO on the {@code io.nvent.audit} logger (NVENT-0016; a refused one NVENT-0017).
+     * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).
      * Reads through the view behave as on this service; calls made on this service itself record nobody, as before.
      * The actions: start, emit, publishing an event, cancel (single and bulk), restart, rerun, retry (a step
      * and in bulk), resolving an await, deleting a run (its log line names the operator) and clearing a history.
