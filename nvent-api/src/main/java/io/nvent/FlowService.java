@@ -693,4 +693,31 @@ public interface FlowService {
      * @return whether the instance can take and run work, and if not, why
      */
     HealthReport health();
+
+    /**
+     * A view of this service whose operator actions record who acts and why: each history entry such an action
+     * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
+     * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).
+     * Reads through the view behave as on this service; calls made on this service itself record nobody, as before.
+     * The actions: start, emit, publishing an event, cancel (single and bulk), restart, rerun, retry (a step
+     * and in bulk), resolving an await, deleting a run (its log line names the operator) and clearing a history.
+     *
+     * <pre>{@code
+     * flows.actingAs(Operator.named("alice").because("customer called to cancel")).cancel(runId);
+     * }</pre>
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before 0.2,
+     * refuses with an {@link UnsupportedOperationException} (NVENT-1102) rather than act without the record.
+     *
+     * @param operator who acts, and why
+     * @return the view, acting as {@code operator}
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation written before
+     *     nvent 0.2
+     * @since 0.2
+     */
+    default FlowService actingAs(Operator operator) {
+        java.util.Objects.requireNonNull(operator, "operator");
+        throw new UnsupportedOperationException("NVENT-1102 " + getClass().getName() + " cannot record who acts:"
+                + " it implements FlowService as it was before nvent 0.2; nothing was done");
+    }
 }

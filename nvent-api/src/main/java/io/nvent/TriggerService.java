@@ -239,4 +239,32 @@ public interface TriggerService {
      * @since 0.2
      */
     AppliedMisfire appliedMisfire(TriggerSpec schedule);
+
+    /**
+     * A view of this service whose operator actions record who acts and why: each history entry such an action
+     * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
+     * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).
+     * Reads through the view behave as on this service; calls made on this service itself record nobody, as before.
+     * The actions: create, update, enable, disable, delete, fire and backfill; a trigger's
+     * {@link #history} entries they write carry {@code "operator"} and {@code "operatorReason"}; a deletion, which leaves no
+     * history, is recorded by the log line alone.
+     *
+     * <pre>{@code
+     * flows.actingAs(Operator.named("alice").because("customer called to cancel")).cancel(runId);
+     * }</pre>
+     *
+     * <p>nvent's engine implements it. The default, for a {@code TriggerService} implemented outside nvent before 0.2,
+     * refuses with an {@link UnsupportedOperationException} (NVENT-1102) rather than act without the record.
+     *
+     * @param operator who acts, and why
+     * @return the view, acting as {@code operator}
+     * @throws UnsupportedOperationException if this {@code TriggerService} is a third party's implementation written before
+     *     nvent 0.2
+     * @since 0.2
+     */
+    default TriggerService actingAs(Operator operator) {
+        java.util.Objects.requireNonNull(operator, "operator");
+        throw new UnsupportedOperationException("NVENT-1102 " + getClass().getName() + " cannot record who acts:"
+                + " it implements TriggerService as it was before nvent 0.2; nothing was done");
+    }
 }

@@ -36,7 +36,7 @@ class InternalPackagesTest {
      * thread, transaction hooks, …), still with no promise to anyone else.
      */
     private static final Map<String, Set<String>> SHARED = Map.of("io.nvent.spi.internal",
-            Set.of("nvent-cdi", "nvent-jpa-store", "nvent-jms-queue", "nvent-postgres"));
+            Set.of("nvent-cdi", "nvent-jpa-store", "nvent-jms-queue", "nvent-postgres", "nvent-web"));
 
     /** Starts the declaration above, the one line of the build allowed to name the shared package anywhere. */
     private static final String SHARED_DECLARATION = "SHARED = Map.of(";

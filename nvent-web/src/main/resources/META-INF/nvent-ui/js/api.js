@@ -75,13 +75,14 @@ export const api = {
   run: (id) => call('GET', `/runs/${e(id)}`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
   // compensate: the run undoes its completed steps (their compensation steps, newest first) before it ends canceled
-  cancel: (id, children = false, compensate = false) => call('POST', `/runs/${e(id)}/cancel${q({
-    children: children ? 'true' : undefined, compensate: compensate ? 'true' : undefined })}`),
+  // reason (optional, every operator action): recorded with the operator's name in the history and the audit log
+  cancel: (id, children = false, compensate = false, reason = undefined) => call('POST', `/runs/${e(id)}/cancel${q({
+    children: children ? 'true' : undefined, compensate: compensate ? 'true' : undefined, reason })}`),
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
-  deleteRun: (id) => call('DELETE', `/runs/${e(id)}`),
-  restart: (id, key) => call('POST', `/runs/${e(id)}/restart`, undefined, key),
+  deleteRun: (id, reason) => call('DELETE', `/runs/${e(id)}${q({ reason })}`),
+  restart: (id, key, reason) => call('POST', `/runs/${e(id)}/restart${q({ reason })}`, undefined, key),
   rerun: (id, step, key) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, undefined, key),
-  retryStep: (id, step) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry`),
+  retryStep: (id, step, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry${q({ reason })}`),
   /** Deletes up to `limit` (default 1,000) of the flow's finished runs: { flow, deleted, remaining, stats }; repeat while remaining > 0. */
   clearHistory: (flow, params = {}) => call('DELETE', `/flows/${e(flow)}/runs${q(params)}`),
   /** One page of a bulk retry of the flow's failed runs: { matched, acted, skipped, skippedBy, failed, next }. */
@@ -102,7 +103,7 @@ export const api = {
   trigger: (name, history = 50) => call('GET', `/triggers/${e(name)}${q({ history })}`),
   createTrigger: (spec) => call('POST', '/triggers', spec),
   updateTrigger: (name, spec) => call('PUT', `/triggers/${e(name)}`, spec),
-  deleteTrigger: (name) => call('DELETE', `/triggers/${e(name)}`),
+  deleteTrigger: (name, reason) => call('DELETE', `/triggers/${e(name)}${q({ reason })}`),
   enableTrigger: (name) => call('POST', `/triggers/${e(name)}/enable`),
   disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
   fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
@@ -110,6 +111,6 @@ export const api = {
   /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
   backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
-  resolveAwait: (awaitId, json) => call('POST', `/awaits/id/${e(awaitId)}/resolve`, json),
+  resolveAwait: (awaitId, json, reason) => call('POST', `/awaits/id/${e(awaitId)}/resolve${q({ reason })}`, json),
   publishEvent: (event, json) => call('POST', `/events/${e(event)}`, json),
 };

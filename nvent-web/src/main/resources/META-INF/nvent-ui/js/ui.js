@@ -379,12 +379,25 @@ export function copyButton(text, label = 'Copy') {
   } }, label);
 }
 
-/** Asks before doing something; resolves when done (or never, when canceled). */
-export function confirmDialog(title, text, verb, fn, { danger = false, id } = {}) {
-  modal(title, h('p', { class: 'confirm-text' }, text), (close) => [
+/**
+ * The optional "Reason" of an operator action, sent along (the history shows "by alice — reason"):
+ * { el, value() } where value() is the trimmed text, or undefined when left empty.
+ */
+export function reasonField() {
+  const input = h('input', { type: 'text', id: 'action-reason', maxlength: 1000, placeholder: 'why (optional): kept in the history with your name' });
+  return { el: h('label', { class: 'reason-field' }, 'Reason ', input), value: () => input.value.trim() || undefined };
+}
+
+/**
+ * Asks before doing something; with `reason`, an operator action, offers the optional Reason field and passes its
+ * value to fn. Resolves when done (or never, when canceled).
+ */
+export function confirmDialog(title, text, verb, fn, { danger = false, id, reason: withReason = false } = {}) {
+  const reason = withReason ? reasonField() : { el: null, value: () => undefined };
+  modal(title, h('div', {}, h('p', { class: 'confirm-text' }, text), reason.el), (close) => [
     h('button', { class: 'btn', onclick: close }, 'Cancel'),
     h('button', { class: `btn ${danger ? 'danger solid' : 'primary'}`, id, onclick: async (e) => {
-      const r = await act(e.currentTarget, fn);
+      const r = await act(e.currentTarget, () => fn(reason.value()));
       if (r !== undefined) close();
     } }, verb)]);
 }

@@ -3,7 +3,7 @@
 // resumes runs awaiting it).
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { h, fill, card, kpi, num, short, act, allowWhen, modal, jsonEditor, when, at, tickRelative, relative, toast } from '../ui.js';
+import { h, fill, card, kpi, num, short, act, allowWhen, modal, jsonEditor, reasonField, when, at, tickRelative, relative, toast } from '../ui.js';
 
 const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '⧖', children: '⑃' };
 const TYPE_TEXT = {
@@ -143,6 +143,7 @@ export function awaitsView(ctx) {
 /** The operator's resolve: JSON data for the step, checked before it is sent. */
 function resolveDialog(a, user, after) {
   const go = h('button', { class: 'btn primary', id: 'resolve-submit' }, '✓ Resolve');
+  const reason = reasonField();
   const editor = jsonEditor({ id: 'resolve-input', value: JSON.stringify({ resolvedBy: user }, null, 2), label: 'resolution data (JSON)',
     emptyText: 'Empty: the step receives {}', onChange: (ok) => allowWhen(go, ok) });
   const close = modal(`Resolve the ${a.type} await of ${a.flow} · ${a.step}`, h('div', {},
@@ -151,10 +152,10 @@ function resolveDialog(a, user, after) {
       h('dt', {}, 'Waits'), h('dd', {}, `${a.position} step `, h('strong', {}, a.step), ` for ${a.type === 'time' ? 'a delay' : `a ${a.type}`}`),
       a.timeoutAt ? [h('dt', {}, 'Times out'), h('dd', {}, relative(a.timeoutAt))] : null),
     h('p', { class: 'muted small' }, 'The run resumes now. The JSON below is the await\'s data: the step sees it as ctx.triggerData(), as if the ', a.type, ' had arrived.'),
-    editor.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), go]);
+    editor.el, reason.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), go]);
   go.addEventListener('click', async () => {
     if (!editor.check()) return;
-    const r = await act(go, () => api.resolveAwait(a.awaitId, editor.value() || '{}'), `Resolved: run ${short(a.runId)} resumes`);
+    const r = await act(go, () => api.resolveAwait(a.awaitId, editor.value() || '{}', reason.value()), `Resolved: run ${short(a.runId)} resumes`);
     if (r) { close(); after(); }
   });
   editor.check();

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, toast } from '../ui.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, reasonField, toast } from '../ui.js';
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -213,6 +213,11 @@ function simpleName(type) {
   return type ? type.substring(type.lastIndexOf('.') + 1) : 'not worth a retry';
 }
 
+/** "by alice — customer called" on an entry an operator's action wrote (its "operator" and "operatorReason"). */
+function byOperator(d) {
+  return d && d.operator ? h('span', { class: 'muted small by-operator' }, ` by ${d.operator}${d.operatorReason ? ` — ${d.operatorReason}` : ''}`) : null;
+}
+
 function describe(ev) {
   const d = ev.data || {};
   const more = (label, value) => h('details', { class: 'data' }, h('summary', {}, label), jsonView(value));
@@ -306,7 +311,7 @@ export function runView(ctx) {
   const row = (ev, fresh) => h('li', { class: fresh ? 'new' : '', dataset: { seq: ev.seq, type: ev.type } },
     h('span', { class: 'seq' }, ev.seq), h('span', { class: 'ts', title: utc(ev.ts) }, time(ev.ts)),
     h('span', { class: `type ${TYPE_CLASS[ev.type] ?? ''}` }, ev.type), h('span', { class: 'step', title: ev.step || '' }, ev.step || ''),
-    h('span', { class: 'msg' }, describe(ev)));
+    h('span', { class: 'msg' }, describe(ev), byOperator(ev.data)));
   const updateCount = () => {
     const shown = list.children.length;
     counter.textContent = `${events.length} entries${shown !== events.length ? `, ${shown} shown` : ''}${complete ? ' · live' : ' · loading history…'}`;
@@ -366,29 +371,29 @@ export function runView(ctx) {
           [`Nothing further of this ${run.flow} run is scheduled, its running steps are asked to stop and its awaits close. A canceled run can be restarted, not resumed.`,
             children ? [h('br'), h('label', {}, children, ' Also cancel its child runs (and theirs) still under way')] : null,
             compensate ? [h('br'), h('label', {}, compensate, ' Undo its completed steps (compensation)')] : null],
-          'Cancel run', async () => {
+          'Cancel run', async (reason) => {
             const withChildren = !!children && children.checked;
-            const r = await api.cancel(runId, withChildren, !!compensate && compensate.checked);
+            const r = await api.cancel(runId, withChildren, !!compensate && compensate.checked, reason);
             // a run that compensates is not canceled yet: the toast says so, with or without its children
             const undoing = r.status === 'compensating' ? 'Undoing its completed steps; the run ends canceled after' : null;
             toast(withChildren ? (undoing ? `${undoing}; ` : 'Canceled with ')
               + `${r.descendantsCanceled} child run${r.descendantsCanceled === 1 ? '' : 's'}${undoing ? ' canceled' : ''}`
               + (r.moreDescendants ? '; more remain: cancel again' : '') : undoing || 'Cancel requested');
             refresh();
-          }, { danger: true, id: 'confirm-cancel-run' });
+          }, { danger: true, id: 'confirm-cancel-run', reason: true });
       } }, '■ Cancel') : null,
-      failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s) => api.retryStep(runId, s).then(refresh)) }, '↻ Retry failed step') : null,
+      failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s, reason) => api.retryStep(runId, s, reason).then(refresh)) }, '↻ Retry failed step') : null,
       // one Idempotency-Key per dialog: clicking its button twice, or again after a lost answer, starts one run
       flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => { const key = actionKey(); chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s, key(s)).then((r) => { location.hash = `#/runs/${r.runId}`; })); } }, '⤼ Rerun from…') : null,
       h('button', { class: 'btn', id: 'restart-run', onclick: () => { const key = actionKey(); confirmDialog(`Restart run ${short(runId)}?`,
         `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
-        'Restart', async () => { const r = await api.restart(runId, key()); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
-        { danger: active, id: 'confirm-restart-run' }); } }, '⟲ Restart'),
+        'Restart', async (reason) => { const r = await api.restart(runId, key(), reason); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },
+        { danger: active, id: 'confirm-restart-run', reason: true }); } }, '⟲ Restart'),
       // only an ended run can be deleted; a run under way is canceled first (the server answers 409)
       ended ? h('button', { class: 'btn danger', id: 'delete-run', onclick: () => confirmDialog(`Delete run ${short(runId)}?`,
         `This ${run.status} run of ${run.flow} is deleted with its whole history and state, for good; the flow's other runs stay. Its idempotency key, if any, is free for a new run.`,
-        'Delete run', async () => { await api.deleteRun(runId); toast(`Run ${short(runId)} deleted`); location.hash = `#/runs?flow=${encodeURIComponent(run.flow)}`; },
-        { danger: true, id: 'confirm-delete-run' }) }, '🗑 Delete run') : null);
+        'Delete run', async (reason) => { await api.deleteRun(runId, reason); toast(`Run ${short(runId)} deleted`); location.hash = `#/runs?flow=${encodeURIComponent(run.flow)}`; },
+        { danger: true, id: 'confirm-delete-run', reason: true }) }, '🗑 Delete run') : null);
     if (graph) graph.update(Object.fromEntries(flowDef.steps.map((s) => [s.name, run.steps[s.name] || 'idle'])));
     if (flowDef) {
       fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {
@@ -526,7 +531,8 @@ function waitLink(wait) {
 
 function chooseStep(title, text, steps, verb, run) {
   const sel = h('select', { id: 'step-choice', 'aria-label': 'step' }, steps.map((s) => h('option', { value: s }, s)));
-  modal(title, h('div', {}, h('p', { class: 'muted' }, text), sel), (close) => [
+  const reason = reasonField();
+  modal(title, h('div', {}, h('p', { class: 'muted' }, text), sel, reason.el), (close) => [
     h('button', { class: 'btn', onclick: close }, 'Cancel'),
-    h('button', { class: 'btn primary', id: 'step-choice-go', onclick: async (e) => { const r = await act(e.currentTarget, () => run(sel.value), `${verb}: ${sel.value}`); if (r !== undefined) close(); } }, verb)]);
+    h('button', { class: 'btn primary', id: 'step-choice-go', onclick: async (e) => { const r = await act(e.currentTarget, () => run(sel.value, reason.value()), `${verb}: ${sel.value}`); if (r !== undefined) close(); } }, verb)]);
 }

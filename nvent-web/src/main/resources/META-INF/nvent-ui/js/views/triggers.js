@@ -598,7 +598,7 @@ export function triggerView(ctx) {
       h('button', { class: 'btn danger', id: 'trigger-delete', disabled: t.declared,
         title: t.declared ? 'declared in the code: disable it instead' : 'delete this runtime trigger',
         onclick: () => confirmDialog(`Delete ${name}?`, `The trigger stops firing and its history is removed. Runs it started are kept.`, 'Delete trigger',
-          async () => { await api.deleteTrigger(name); toast(`Deleted ${name}`); location.hash = '#/triggers'; }, { danger: true, id: 'confirm-delete' }) }, 'Delete'),
+          async (reason) => { await api.deleteTrigger(name, reason); toast(`Deleted ${name}`); location.hash = '#/triggers'; }, { danger: true, id: 'confirm-delete', reason: true }) }, 'Delete'),
       t.type === 'schedule' ? h('button', { class: 'btn', id: 'backfill-trigger', title: 'fire the ticks of a past range, each once',
         onclick: () => backfillDialog(t, load) }, '⟲ Backfill…') : null,
       h('button', { class: 'btn primary', id: 'fire-trigger', disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',

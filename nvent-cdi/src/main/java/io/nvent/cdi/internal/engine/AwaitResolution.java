@@ -276,7 +276,8 @@ final class AwaitResolution {
                 return Optional.empty();
             }
             RunRecord run = debounced.map(stored::withInput).orElse(stored);
-            EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now, eventData);
+            EventDraft resolvedEvent = EventDraft.ofStep(EventType.AWAIT_RESOLVED, await.step(), 0, now,
+                    OperatorScope.stamp(eventData));
             if (gate.isPresent()) {
                 AwaitRecord next = gateAwait(gate.get(), run, Orchestration.stepOf(flow, await.step()), now);
                 pending.awaits.add(next);

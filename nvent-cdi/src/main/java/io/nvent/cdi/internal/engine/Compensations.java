@@ -180,7 +180,7 @@ final class Compensations {
         }
         plan.strings("compensate", undo.stream().map(Undo::step).toList())
                 .strings("by", undo.stream().map(Undo::by).toList());
-        events.add(EventDraft.ofRun(EventType.RUN_COMPENSATING, now, plan.build()));
+        events.add(EventDraft.ofRun(EventType.RUN_COMPENSATING, now, OperatorScope.stamp(plan.build())));
         return next.withStatus(RunStatus.COMPENSATING, now).withStep(undo.get(0).by(), StepStatus.QUEUED);
     }
 

@@ -1155,7 +1155,8 @@ public final class FlowEngine implements FlowService {
         }
         List<EventDraft> events = new ArrayList<>();
         delay.ifPresent(d -> startData.str("startAt", now.plus(d).toString()));
-        events.add(EventDraft.ofRun(EventType.FLOW_START, now, startData.raw("input", inputJson).build()));
+        events.add(EventDraft.ofRun(EventType.FLOW_START, now,
+                OperatorScope.stamp(startData.raw("input", inputJson).build())));
         List<AwaitRecord> awaits = new ArrayList<>();
         if (concurrencyKey.isPresent() && delay.isPresent()) {
             run = run.withStep(first.name(), StepStatus.AWAITING).withStatus(RunStatus.AWAITING, now);
@@ -1288,7 +1289,8 @@ public final class FlowEngine implements FlowService {
             pending.reset();
             // Delivered as a step's emission is: to event triggers and awaiting runs, this one included.
             pending.released.add(emission);
-            EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now, Emission.emitData(event, payloadJson));
+            EventDraft emitted = EventDraft.ofRun(EventType.EMIT, now,
+                    OperatorScope.stamp(Emission.emitData(event, payloadJson)));
             return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
                     List.of(emitted), now));
         });
@@ -1377,7 +1379,9 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public DeletedRun deleteRun(String runId, String requestedBy) {
-        return operatorActions.deleteRun(runId, requestedBy);
+        return operatorActions.deleteRun(runId, OperatorScope.current()
+                .map(operator -> "operator '" + io.nvent.spi.internal.LogText.of(operator.name(),
+                        io.nvent.Operator.MAX_NAME_LENGTH) + "'").orElse(requestedBy));
     }
 
     /** The actions operators take on runs (the maintenance sweep follows cancels and deletes awaits through it). */
@@ -1539,6 +1543,11 @@ public final class FlowEngine implements FlowService {
     public Optional<FlowDefinition> flow(String name) {
         Objects.requireNonNull(name, "name");
         return registry.flow(name);
+    }
+
+    @Override
+    public FlowService actingAs(io.nvent.Operator operator) {
+        return OperatorView.of(this, operator);
     }
 
     @Override

@@ -243,7 +243,7 @@ final class OperatorActions {
         reason.ifPresent(r -> cancelData.str("reason", r));
         details.accept(cancelData);
         return new RunChange(run.withStatus(RunStatus.CANCELED, now),
-                List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, cancelData.build())));
+                List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, OperatorScope.stamp(cancelData.build()))));
     }
 
     /**
@@ -524,7 +524,8 @@ final class OperatorActions {
                     .str("previousStatus", RunStatus.CANCELED.wireName()).str("reason", CANCELED_AGAIN);
             rootRunId.ifPresent(root -> mark.str("canceledWith", root));
             withChildren(mark);
-            store.appendEvents(runId, List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now, mark.build())));
+            store.appendEvents(runId, List.of(EventDraft.ofRun(EventType.FLOW_CANCEL, now,
+                    OperatorScope.stamp(mark.build()))));
         }
     }
 
@@ -799,7 +800,7 @@ final class OperatorActions {
                     : gatePassed ? "manual retry" : "manual retry; the step waits for its "
                     + (gate.timedOutAfter().isPresent() ? "after-await" : "await") + " again";
             List<EventDraft> events = new ArrayList<>(List.of(EventDraft.ofStep(EventType.STEP_RETRY, stepName, 0, now,
-                    JsonText.object().str("reason", reason).build())));
+                    OperatorScope.stamp(JsonText.object().str("reason", reason).build()))));
             RunRecord next = run.withStep(stepName, gatePassed && !waitsForKey[0] ? StepStatus.QUEUED
                     : StepStatus.AWAITING);
             // A failed compensation retried takes the compensation up again where it stopped.

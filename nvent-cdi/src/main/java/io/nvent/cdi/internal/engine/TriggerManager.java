@@ -1039,6 +1039,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     // ---------------------------------------------------------------- TriggerService
 
     @Override
+    public TriggerService actingAs(io.nvent.Operator operator) {
+        return OperatorView.of(this, operator);
+    }
+
+    @Override
     public List<TriggerInfo> triggers() {
         return store.listTriggers().stream().map(this::info)
                 .sorted(Comparator.comparing(TriggerInfo::name)).toList();
@@ -1995,7 +2000,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     private void history(String name, String type, String data) {
-        store.appendTriggerEvent(name, type, clock.instant(), data);
+        store.appendTriggerEvent(name, type, clock.instant(), OperatorScope.stamp(data));
     }
 
     private static String describe(TriggerSpec spec) {

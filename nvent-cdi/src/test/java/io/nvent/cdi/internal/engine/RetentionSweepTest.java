@@ -80,7 +80,12 @@ class RetentionSweepTest {
 
         /** Collects what {@code source} logs. */
         Messages(Class<?> source) {
-            logger = Logger.getLogger(source.getName());
+            this(source.getName());
+        }
+
+        /** Collects what the logger of that name logs. */
+        Messages(String loggerName) {
+            logger = Logger.getLogger(loggerName);
             logger.addHandler(this);
         }
 

@@ -47,8 +47,10 @@ public class AwaitsResource {
     /** Resolves a waiting await as an operator; the body (JSON) becomes its data. */
     @POST
     @Path("id/{awaitId}/resolve")
-    public String resolve(@PathParam("awaitId") String awaitId, String body) {
-        flows.resolveAwait(awaitId, JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
+    public String resolve(@PathParam("awaitId") String awaitId, String body,
+                          @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security,
+                          @jakarta.ws.rs.QueryParam(Operators.REASON) String reason) {
+        Operators.acting(flows, security, reason).resolveAwait(awaitId, JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
         return Json.createObjectBuilder().add("awaitId", awaitId).add("resolved", true).build().toString();
     }
 

@@ -169,12 +169,19 @@ public class FlowsResource {
     public Response retryFailed(@PathParam("flow") String name, @QueryParam("step") String step,
                                 @QueryParam("from") String from, @QueryParam("to") String to,
                                 @QueryParam("limit") String limit, @QueryParam("after") String after,
-                                @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "step", "from", "to", "limit", "after");
-        return bulkAnswer(retryFailedBody(name, step, from, to, limit, after), uri);
+                                @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
+                                @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnown(uri, "step", "from", "to", "limit", "after", Operators.REASON);
+        return bulkAnswer(retryFailedBody(Operators.acting(flows, security, reason), name, step, from, to, limit,
+                after), uri);
     }
 
     JsonObject retryFailedBody(String name, String step, String from, String to, String limit, String after) {
+        return retryFailedBody(flows, name, step, from, to, limit, after);
+    }
+
+    private static JsonObject retryFailedBody(FlowService flows, String name, String step, String from, String to,
+                                              String limit, String after) {
         Window window = Window.of(from, to);
         BulkRetry selection = new BulkRetry(name, Optional.ofNullable(step).filter(s -> !s.isBlank()).map(String::trim),
                 window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT), RunCursors.parse("after", after));
@@ -197,13 +204,21 @@ public class FlowsResource {
                                @QueryParam("from") String from, @QueryParam("to") String to,
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
                                @QueryParam("children") String children, @QueryParam("compensate") String compensate,
-                               @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children", "compensate");
-        return bulkAnswer(cancelRunsBody(name, status, from, to, limit, after, children, compensate), uri);
+                               @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
+                               @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children", "compensate",
+                Operators.REASON);
+        return bulkAnswer(cancelRunsBody(Operators.acting(flows, security, reason), name, status, from, to, limit,
+                after, children, compensate), uri);
     }
 
     JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after,
                               String children, String compensate) {
+        return cancelRunsBody(flows, name, status, from, to, limit, after, children, compensate);
+    }
+
+    private static JsonObject cancelRunsBody(FlowService flows, String name, String status, String from, String to,
+                                             String limit, String after, String children, String compensate) {
         Window window = Window.of(from, to);
         BulkCancel selection = new BulkCancel(name, cancelStatuses(status), window.from(), window.to(),
                 bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after),
@@ -266,9 +281,10 @@ public class FlowsResource {
     @DELETE
     @Path("{flow}/runs")
     public String clearHistory(@PathParam("flow") String name, @QueryParam("limit") String limit,
-                               @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "limit");
-        ClearedHistory cleared = flows.clearHistory(name,
+                               @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
+                               @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnown(uri, "limit", Operators.REASON);
+        ClearedHistory cleared = Operators.acting(flows, security, reason).clearHistory(name,
                 QueryParams.intWithin("limit", limit, CLEAR_LIMIT, 1, MAX_CLEAR_LIMIT));
         // Counted for this answer: a clear is rare, and deletes more than a count reads.
         Counted<FlowStats> stats = new Counted<>(cleared.stats(), clock.instant());

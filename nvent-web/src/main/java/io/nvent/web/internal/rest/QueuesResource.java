@@ -103,19 +103,27 @@ public class QueuesResource {
 
     @POST
     @Path("{queue}/pause")
-    public String pause(@PathParam("queue") String name) {
+    public String pause(@PathParam("queue") String name,
+                        @Context jakarta.ws.rs.core.SecurityContext security,
+                        @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
         controls.pause(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
+        Operators.audit(operator, "paused queue '" + name + "'");
         return get(name);
     }
 
     @POST
     @Path("{queue}/resume")
-    public String resume(@PathParam("queue") String name) {
+    public String resume(@PathParam("queue") String name,
+                         @Context jakarta.ws.rs.core.SecurityContext security,
+                         @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
         controls.resume(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0742 queue {0} resumed", name);
+        Operators.audit(operator, "resumed queue '" + name + "'");
         return get(name);
     }
 

@@ -22,7 +22,6 @@ import jakarta.json.JsonObject;
 import io.nvent.RunInfo;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.ws.rs.ClientErrorException;
-import io.nvent.web.internal.LogText;
 import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.NotFoundException;
@@ -30,7 +29,6 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
 import jakarta.ws.rs.core.UriInfo;
-import java.security.Principal;
 import java.util.List;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.HeaderParam;
@@ -170,15 +168,9 @@ public class RunsResource {
      */
     @DELETE
     @Path("{runId}")
-    public void delete(@PathParam("runId") String runId, @Context SecurityContext security) {
-        flows.deleteRun(runId, requester(security));
-    }
-
-    /** Who asked for a deletion through the API, as the engine's log line names them. */
-    static String requester(SecurityContext security) {
-        Principal user = security == null ? null : security.getUserPrincipal();
-        return user == null ? "a REST caller without a user (security off)"
-                : "user '" + LogText.of(user.getName()) + "' (REST)";
+    public void delete(@PathParam("runId") String runId, @Context SecurityContext security,
+                       @QueryParam(Operators.REASON) String reason) {
+        Operators.acting(flows, security, reason).deleteRun(runId);
     }
 
     /**
@@ -224,12 +216,17 @@ public class RunsResource {
     @POST
     @Path("{runId}/cancel")
     public String cancel(@PathParam("runId") String runId, @QueryParam("children") String children,
-                         @QueryParam("compensate") String compensate, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "children", "compensate");
-        return cancelBody(runId, children, compensate).toString();
+                         @QueryParam("compensate") String compensate, @Context UriInfo uri,
+                         @Context SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnown(uri, "children", "compensate", Operators.REASON);
+        return cancelBody(Operators.acting(flows, security, reason), runId, children, compensate).toString();
     }
 
     JsonObject cancelBody(String runId, String children, String compensate) {
+        return cancelBody(flows, runId, children, compensate);
+    }
+
+    private static JsonObject cancelBody(FlowService flows, String runId, String children, String compensate) {
         CancelOptions options = CancelOptions.newBuilder()
                 .children(QueryParams.choice("children", children, "false", "true", "false").equals("true"))
                 .compensate(QueryParams.choice("compensate", compensate, "false", "true", "false").equals("true"))
@@ -249,8 +246,9 @@ public class RunsResource {
     @POST
     @Path("{runId}/restart")
     public Response restart(@PathParam("runId") String runId, @Context UriInfo uri,
-                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
-        StartedRun run = flows.restart(runId, StartRequests.restartOptions(idempotencyKey));
+                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
+                            @Context SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        StartedRun run = Operators.acting(flows, security, reason).restart(runId, StartRequests.restartOptions(idempotencyKey));
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId())
                 .add("restartOf", runId));
     }
@@ -262,12 +260,14 @@ public class RunsResource {
     @POST
     @Path("{runId}/steps/{step}/rerun")
     public Response rerun(@PathParam("runId") String runId, @PathParam("step") String step, @Context UriInfo uri,
-                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey) {
+                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
+                          @Context SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        FlowService acting = Operators.acting(flows, security, reason);
         requireStep(runId, step);
         RestartOptions options = StartRequests.restartOptions(idempotencyKey);
         StartedRun run;
         try {
-            run = flows.rerunFrom(runId, step, options);
+            run = acting.rerunFrom(runId, step, options);
         } catch (IllegalArgumentException notPossible) {
             // The engine's reason (a subscription the run never emitted) has no id of its own.
             throw new ClientErrorException("NVENT-0765 " + notPossible.getMessage() + "; rerun from an earlier step, "
@@ -281,9 +281,11 @@ public class RunsResource {
     /** Retries a step that failed finally; the run goes back to running. 409 if it has not failed. */
     @POST
     @Path("{runId}/steps/{step}/retry")
-    public String retry(@PathParam("runId") String runId, @PathParam("step") String step) {
+    public String retry(@PathParam("runId") String runId, @PathParam("step") String step,
+                        @Context SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        FlowService acting = Operators.acting(flows, security, reason);
         requireStep(runId, step);
-        flows.retryStep(runId, step);
+        acting.retryStep(runId, step);
         return get(runId);
     }
 
@@ -296,16 +298,18 @@ public class RunsResource {
     @Path("{runId}/emit/{event}")
     @Consumes({MediaType.APPLICATION_JSON, MediaType.TEXT_PLAIN, MediaType.WILDCARD})
     public Response emit(@PathParam("runId") String runId, @PathParam("event") String event,
-                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, String body) {
+                         @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, String body,
+                         @Context SecurityContext security, @QueryParam(Operators.REASON) String reason) {
         EventOptions options = StartRequests.eventOptions(idempotencyKey);
+        FlowService acting = Operators.acting(flows, security, reason);
         flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));
         Object payload = body == null || body.isBlank() ? null : JsonInput.parseBody(body, "payload of event '" + event + "'");
         boolean replayed = UnexpectedProblemMapper.checkedByTheEngine(() -> {
             if (options.idempotencyKey().isEmpty()) {
-                flows.emit(runId, event, payload);
+                acting.emit(runId, event, payload);
                 return false;
             }
-            return flows.emit(runId, event, payload, options).replayed();
+            return acting.emit(runId, event, payload, options).replayed();
         });
         return StartRequests.delivered(replayed, get(runId));
     }

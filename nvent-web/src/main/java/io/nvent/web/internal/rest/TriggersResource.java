@@ -133,7 +133,8 @@ public class TriggersResource {
      */
     @POST
     @Consumes(MediaType.APPLICATION_JSON)
-    public Response create(String body, @Context UriInfo uri) {
+    public Response create(String body, @Context UriInfo uri,
+                           @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
         JsonFields fields = fields(body);
         String name = fields.string("name").orElseThrow(() -> new InvalidTriggerException(
                 "the trigger needs \"name\""));
@@ -145,7 +146,7 @@ public class TriggersResource {
             return Problems.of(409, "Trigger exists", "NVENT-0763 a trigger named '" + name + "' exists already; change it with "
                     + "PUT /api/nvent/triggers/" + name + " or choose another name");
         }
-        TriggerInfo created = triggers.create(spec(fields, name, Optional.empty()));
+        TriggerInfo created = Operators.acting(triggers, security, reason).create(spec(fields, name, Optional.empty()));
         warnIfOpen(created, uri);
         return Response.created(uri.getBaseUriBuilder().path("triggers").path(name).build())
                 .entity(trigger(created).toString()).build();
@@ -161,12 +162,13 @@ public class TriggersResource {
     @PUT
     @Path("{name}")
     @Consumes(MediaType.APPLICATION_JSON)
-    public String update(@PathParam("name") String name, String body, @Context UriInfo uri) {
+    public String update(@PathParam("name") String name, String body, @Context UriInfo uri,
+                         @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         JsonFields fields = fields(body);
         rejectRename(fields, name);
         rejectTypeChange(fields, existing);
-        TriggerInfo updated = triggers.update(spec(fields, name, Optional.of(existing)));
+        TriggerInfo updated = Operators.acting(triggers, security, reason).update(spec(fields, name, Optional.of(existing)));
         warnIfOpen(updated, uri);
         return trigger(updated).toString();
     }
@@ -215,26 +217,26 @@ public class TriggersResource {
     /** Deletes a trigger created at run time; 409 for one declared with {@code @Trigger} in the code. */
     @DELETE
     @Path("{name}")
-    public Response delete(@PathParam("name") String name) {
+    public Response delete(@PathParam("name") String name, @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
         TriggerInfo existing = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
         if (existing.declared()) {
             return Problems.of(409, "Declared trigger", "NVENT-0764 trigger '" + name + "' is declared with @Trigger in the "
                     + "code and cannot be deleted; disable it with POST /api/nvent/triggers/" + name + "/disable");
         }
-        triggers.delete(name);
+        Operators.acting(triggers, security, reason).delete(name);
         return Response.noContent().build();
     }
 
     @POST
     @Path("{name}/enable")
-    public String enable(@PathParam("name") String name) {
-        return trigger(triggers.setEnabled(name, true)).toString();
+    public String enable(@PathParam("name") String name, @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        return trigger(Operators.acting(triggers, security, reason).setEnabled(name, true)).toString();
     }
 
     @POST
     @Path("{name}/disable")
-    public String disable(@PathParam("name") String name) {
-        return trigger(triggers.setEnabled(name, false)).toString();
+    public String disable(@PathParam("name") String name, @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        return trigger(Operators.acting(triggers, security, reason).setEnabled(name, false)).toString();
     }
 
     /**
@@ -248,11 +250,11 @@ public class TriggersResource {
     @Path("{name}/backfill")
     public String backfill(@PathParam("name") String name, @QueryParam("from") String from,
                            @QueryParam("to") String to, @QueryParam("limit") String limit,
-                           @QueryParam("refire") String refire) {
+                           @QueryParam("refire") String refire, @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
         Backfill backfill = new Backfill(name, requiredInstant("from", from), requiredInstant("to", to),
                 QueryParams.intWithin("limit", limit, Backfill.MAX_LIMIT, 1, Backfill.MAX_LIMIT),
                 Boolean.parseBoolean(QueryParams.choice("refire", refire, "false", "true", "false")));
-        BackfillResult result = triggers.backfill(backfill);
+        BackfillResult result = Operators.acting(triggers, security, reason).backfill(backfill);
         JsonObjectBuilder answer = Json.createObjectBuilder().add("trigger", name).add("ticks", result.ticks())
                 .add("fired", result.fired()).add("alreadyFired", result.alreadyFired())
                 .add("inDoubt", result.inDoubt()).add("notFired", result.notFired());
@@ -274,10 +276,11 @@ public class TriggersResource {
     @Path("{name}/fire")
     public Response fire(@PathParam("name") String name, String body,
                          @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
-                         @QueryParam("label") List<String> labels) {
+                         @QueryParam("label") List<String> labels, @Context jakarta.ws.rs.core.SecurityContext security, @QueryParam(Operators.REASON) String reason) {
+        TriggerService acting = Operators.acting(triggers, security, reason);
         String payload = JsonInput.webhookBody(body);
         StartOptions options = StartRequests.withLabels(StartRequests.startOptions(idempotencyKey), labels);
-        List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> triggers.fire(name, payload, options));
+        List<StartedRun> runs = UnexpectedProblemMapper.checkedByTheEngine(() -> acting.fire(name, payload, options));
         return fired(name, runs, options, Response.ok());
     }
 

@@ -2,7 +2,7 @@ package io.nvent.web.internal.security;
 
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.Representations;
-import io.nvent.web.internal.LogText;
+import io.nvent.spi.internal.LogText;
 import io.nvent.web.internal.WebSettings;
 import jakarta.servlet.Filter;
 import jakarta.servlet.FilterChain;

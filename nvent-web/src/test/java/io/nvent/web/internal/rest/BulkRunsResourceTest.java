@@ -39,6 +39,7 @@ class BulkRunsResourceTest {
     void anEngineWithTheFlowOrder() {
         resource.flows = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "actingAs" -> proxy;   // the operator's record is the engine's, tested there
                     case "retryFailed", "cancelRuns" -> {
                         Object selection = args[0];
                         String flow = selection instanceof BulkRetry r ? r.flow() : ((BulkCancel) selection).flow();

@@ -39,6 +39,9 @@ class ClearHistoryResourceTest {
         resource.clock = VirtualClock.startingAt(Instant.parse("2026-12-04T02:00:00Z"));
         resource.flows = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("actingAs")) {
+                        return proxy;   // the operator's record is the engine's, tested there
+                    }
                     if (!method.getName().equals("clearHistory") || args.length != 2) {
                         throw new UnsupportedOperationException(method.getName());
                     }
@@ -100,6 +103,6 @@ class ClearHistoryResourceTest {
                     }
                     throw new UnsupportedOperationException(method.getName());
                 });
-        return Json.createReader(new StringReader(resource.clearHistory("order", limit, uri))).readObject();
+        return Json.createReader(new StringReader(resource.clearHistory("order", limit, uri, null, null))).readObject();
     }
 }

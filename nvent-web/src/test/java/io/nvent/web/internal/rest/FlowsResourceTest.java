@@ -48,6 +48,7 @@ class FlowsResourceTest {
         List<FlowDefinition> deployed = List.of(flow("order"), flow("refund"));
         resource.flows = (FlowService) Proxy.newProxyInstance(getClass().getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "actingAs" -> proxy;   // the operator's record is the engine's, tested there
                     case "flows" -> deployed;
                     case "flow" -> deployed.stream().filter(f -> f.name().equals(args[0])).findFirst();
                     case "stats" -> FlowStats.empty((String) args[0]).plus(RunStatus.COMPLETED,

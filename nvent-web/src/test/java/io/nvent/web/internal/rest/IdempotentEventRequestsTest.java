@@ -185,6 +185,9 @@ class IdempotentEventRequestsTest {
     private FlowService refusingKeyedCalls(RuntimeException refusal) {
         return (FlowService) Proxy.newProxyInstance(FlowService.class.getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("actingAs")) {
+                        return proxy;   // the operator's record is the engine's, tested there
+                    }
                     if (args != null && args.length > 0 && args[args.length - 1] instanceof EventOptions) {
                         throw refusal;
                     }

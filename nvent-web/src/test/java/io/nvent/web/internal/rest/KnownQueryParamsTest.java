@@ -43,7 +43,7 @@ class KnownQueryParamsTest {
     void firingATriggerTakesLabelsRepeatedAndRefusesAnotherParameterNamingIt() {
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "fire"), "concurrencyKey", "k"))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessageStartingWith("NVENT-0775 query parameter 'concurrencyKey' is not one this request takes (label)");
+                .hasMessageStartingWith("NVENT-0775 query parameter 'concurrencyKey' is not one this request takes (label, reason)");
         assertThatCode(() -> requested(method(TriggersResource.class, "fire"))).doesNotThrowAnyException();
         assertThatCode(() -> requested(method(TriggersResource.class, "fire"), "label", "a", "label", "b"))
                 .doesNotThrowAnyException();

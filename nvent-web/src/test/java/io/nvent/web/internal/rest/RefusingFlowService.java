@@ -23,6 +23,9 @@ final class RefusingFlowService {
     static FlowService refusing(FlowService flows, BiPredicate<Method, Object[]> refused, RuntimeException refusal) {
         return (FlowService) Proxy.newProxyInstance(RefusingFlowService.class.getClassLoader(),
                 new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("actingAs")) {
+                        return proxy;   // the operator's record is the engine's, tested there
+                    }
                     if (refused.test(method, args)) {
                         throw refusal;
                     }

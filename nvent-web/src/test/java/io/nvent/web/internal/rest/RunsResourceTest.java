@@ -15,6 +15,8 @@ import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
+import io.nvent.EventQuery;
+import io.nvent.EventType;
 import io.nvent.testkit.LogRecorder;
 import org.glassfish.jersey.server.ContainerResponse;
 import jakarta.json.JsonArray;
@@ -363,7 +365,7 @@ class RunsResourceTest {
         assertThat(deleted.getStatus()).isEqualTo(204);
         assertThat(deleted.hasEntity()).isFalse();
         assertThat(logged).singleElement().asString()
-                .contains("run " + done + " of flow payment (completed)").endsWith("as user 'alice' (REST) asked");
+                .contains("run " + done + " of flow payment (completed)").endsWith("as operator 'alice' asked");
         assertThat(api().get("runs/" + done).getStatus()).isEqualTo(404);
         ContainerResponse again = api().request("DELETE", "runs/" + done, signedIn("alice"));
         assertThat(again.getStatus()).as("deleted already").isEqualTo(404);
@@ -389,10 +391,51 @@ class RunsResourceTest {
     }
 
     @Test
-    void aDeletionWithoutASignedInUserSaysSoInTheLogAndAUserNameCannotForgeALine() {
-        assertThat(RunsResource.requester(null)).isEqualTo("a REST caller without a user (security off)");
-        assertThat(RunsResource.requester(signedIn("bob\nNVENT-0000 forged"))).isEqualTo(
-                "user 'bob\\nNVENT-0000 forged' (REST)");
+    void aCancelWithAReasonNamesTheSignedInUserAndTheReasonInTheRunsHistoryAndTheAuditLog() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+        ContainerResponse canceled;
+        List<String> audit;
+        try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            canceled = api().request("POST", "runs/" + running + "/cancel?reason=customer%20called%20to%20cancel",
+                    signedIn("alice"));
+            audit = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+
+        assertThat(canceled.getStatus()).isEqualTo(200);
+        JsonObject entry = parse(engine.flows().events(running, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+        assertThat(entry.getString("operator")).isEqualTo("alice");
+        assertThat(entry.getString("operatorReason")).isEqualTo("customer called to cancel");
+        assertThat(audit).containsExactly("NVENT-0016 operator alice canceled run " + running
+                + " (reason: customer called to cancel)");
+    }
+
+    @Test
+    void aReasonTooLongOrOnTwoLinesIsRefusedAs400AndNothingIsCanceledAndWithoutAUserTheOperatorIsAnonymous() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        ContainerResponse tooLong = api().request("POST", "runs/" + running + "/cancel?reason=" + "x".repeat(1_001),
+                signedIn("alice"));
+        ContainerResponse twoLines = api().request("POST", "runs/" + running + "/cancel?reason=one%0Atwo",
+                signedIn("alice"));
+
+        assertThat(tooLong.getStatus()).isEqualTo(400);
+        assertThat(tooLong.getMediaType()).hasToString("application/problem+json");
+        assertThat(tooLong.getEntity()).asString().contains("NVENT-0734 query parameter 'reason' refused: NVENT-1101")
+                .contains("it has 1001");
+        assertThat(twoLines.getStatus()).isEqualTo(400);
+        assertThat(twoLines.getEntity()).asString().contains("NVENT-0785 query parameter 'reason' holds a control");
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+
+        assertThat(api().request("POST", "runs/" + running + "/cancel", null).getStatus()).isEqualTo(200);
+        JsonObject entry = parse(engine.flows().events(running, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+        assertThat(entry.getString("operator")).isEqualTo("anonymous");
+        assertThat(entry.containsKey("operatorReason")).isFalse();
     }
 
     /**

@@ -1,4 +1,4 @@
-package io.nvent.web.internal;
+package io.nvent.spi.internal;
 
 import org.junit.jupiter.api.Test;
 

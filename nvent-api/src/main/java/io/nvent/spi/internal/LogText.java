@@ -1,26 +1,43 @@
-package io.nvent.web.internal;
+package io.nvent.spi.internal;
 
 /**
  * Text a caller sent (a user name, a header, a path), made fit for a log line: control and
  * line-separator characters written as escapes ({@code \n}, {@code \u0000}, …), so the text cannot
  * start a line of its own that looks like the server's, and cut to {@value #MAX_LENGTH} characters
- * followed by {@code …}, so it cannot fill the log.
+ * followed by {@code …}, so it cannot fill the log. Shared by the web module's security lines and the engine's
+ * audit lines ({@code io.nvent.audit}).
  */
 public final class LogText {
 
-    /** The most characters of a caller's text a log line shows. */
+    /** The most characters of a caller's text a log line shows, unless told otherwise. */
     public static final int MAX_LENGTH = 64;
 
     private LogText() {
     }
 
-    /** The caller's text as it may appear in a log line. */
+    /**
+     * The caller's text as it may appear in a log line.
+     *
+     * @param callerText the text, or null
+     * @return the text escaped and cut to {@value #MAX_LENGTH} characters
+     */
     public static String of(String callerText) {
+        return of(callerText, MAX_LENGTH);
+    }
+
+    /**
+     * The caller's text as it may appear in a log line, cut to {@code maxLength} characters.
+     *
+     * @param callerText the text, or null
+     * @param maxLength the most characters kept
+     * @return the text escaped and cut
+     */
+    public static String of(String callerText, int maxLength) {
         if (callerText == null) {
             return "null";
         }
-        boolean cut = callerText.codePointCount(0, callerText.length()) > MAX_LENGTH;
-        String kept = cut ? callerText.substring(0, callerText.offsetByCodePoints(0, MAX_LENGTH)) : callerText;
+        boolean cut = callerText.codePointCount(0, callerText.length()) > maxLength;
+        String kept = cut ? callerText.substring(0, callerText.offsetByCodePoints(0, maxLength)) : callerText;
         StringBuilder text = new StringBuilder(kept.length() + 8);
         kept.codePoints().forEach(c -> {
             switch (c) {

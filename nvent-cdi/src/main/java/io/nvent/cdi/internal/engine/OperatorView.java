@@ -1,0 +1,179 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.Backfill;
+import io.nvent.BulkCancel;
+import io.nvent.BulkResult;
+import io.nvent.BulkRetry;
+import io.nvent.CancelOptions;
+import io.nvent.CanceledRuns;
+import io.nvent.DeletedRun;
+import io.nvent.FlowService;
+import io.nvent.Operator;
+import io.nvent.StartedRun;
+import io.nvent.TriggerService;
+import io.nvent.TriggerSpec;
+import io.nvent.spi.internal.LogText;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.lang.reflect.Proxy;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.Set;
+
+/**
+ * {@link FlowService#actingAs} and {@link TriggerService#actingAs}: a view of the service that, around each
+ * operator action, holds the operator in {@link OperatorScope} (so the history entries the action writes name them)
+ * and logs the action on the {@code io.nvent.audit} logger. Reads pass straight through. A proxy rather than a
+ * decorator, so no method of either service needs writing twice (nor a new overload).
+ */
+public final class OperatorView implements InvocationHandler {
+
+    /** The audit trail's logger: a server routes it to a file of its own. */
+    static final System.Logger AUDIT = System.getLogger("io.nvent.audit");
+    /** The most characters of a reason an audit line shows: all that {@link Operator} accepts. */
+    private static final int REASON_IN_LOG = Operator.MAX_REASON_LENGTH;
+
+    /** The methods that act (everything else reads, or computes, and is passed on as it is). */
+    private static final Set<String> ACTIONS = Set.of("start", "startWithJson", "emit", "cancel", "restart",
+            "rerunFrom", "retryStep", "retryFailed", "cancelRuns", "publishEvent", "resolveAwait", "clearHistory",
+            "deleteRun", "create", "update", "createOrUpdate", "setEnabled", "delete", "fire", "backfill");
+
+    private final Object target;
+    private final Operator operator;
+
+    private OperatorView(Object target, Operator operator) {
+        this.target = target;
+        this.operator = operator;
+    }
+
+    /** {@code flows} acting as {@code operator}. */
+    public static FlowService of(FlowService flows, Operator operator) {
+        return view(FlowService.class, flows, operator);
+    }
+
+    /** {@code triggers} acting as {@code operator}. */
+    public static TriggerService of(TriggerService triggers, Operator operator) {
+        return view(TriggerService.class, triggers, operator);
+    }
+
+    private static <T> T view(Class<T> type, T target, Operator operator) {
+        Objects.requireNonNull(operator, "operator");
+        return type.cast(Proxy.newProxyInstance(type.getClassLoader(), new Class<?>[] {type},
+                new OperatorView(target, operator)));
+    }
+
+    @Override
+    public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
+        if (method.getDeclaringClass() == Object.class || !ACTIONS.contains(method.getName())) {
+            return call(method, args);
+        }
+        Object result;
+        try {
+            result = OperatorScope.actingAs(operator, () -> {
+                try {
+                    return call(method, args);
+                } catch (Throwable failure) {
+                    throw new Refused(failure);
+                }
+            });
+        } catch (Refused refused) {
+            audit(System.Logger.Level.INFO, "NVENT-0017 operator {0} was refused when asking to {1} ({2}): {3}",
+                    describe(method.getName(), args, false, null), LogText.of(String.valueOf(refused.getCause()
+                            .getMessage()), 200));
+            throw refused.getCause();
+        }
+        audit(System.Logger.Level.INFO, "NVENT-0016 operator {0} {1} ({2})", describe(method.getName(), args, true,
+                result), null);
+        return result;
+    }
+
+    private Object call(Method method, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException thrown) {
+            throw thrown.getCause();
+        }
+    }
+
+    private void audit(System.Logger.Level level, String pattern, String action, String failure) {
+        String reason = operator.reason().map(r -> "reason: " + LogText.of(r, REASON_IN_LOG)).orElse("no reason given");
+        AUDIT.log(level, pattern, LogText.of(operator.name(), Operator.MAX_NAME_LENGTH), action, reason, failure);
+    }
+
+    /** What the action did, in words: "canceled run 3f2c…", "disabled trigger 'nightly'". */
+    static String describe(String method, Object[] args, boolean done, Object result) {
+        Object[] a = args == null ? new Object[0] : args;
+        return switch (method) {
+            case "start", "startWithJson" -> (done ? "started" : "start") + " a run of flow " + quoted(a[0])
+                    + (result instanceof StartedRun started ? ": run " + started.runId()
+                    : result instanceof String runId ? ": run " + runId : "");
+            case "emit" -> (done ? "emitted" : "emit") + " event " + quoted(a[1]) + " to run " + text(a[0]);
+            case "publishEvent" -> (done ? "published" : "publish") + " event " + quoted(a[0]);
+            case "cancel" -> (!done ? "cancel run " : canceled(result) ? "canceled run " : "asked to cancel"
+                    + " run ") + text(a[0]) + options(a.length > 1 ? a[1] : null)
+                    + (!done || canceled(result) ? "" : ", which had ended or was compensating already");
+            case "restart" -> (!done ? "restart run " : "restarted run ") + text(a[0])
+                    + (!done ? "" : " as run " + newRun(result));
+            case "rerunFrom" -> (!done ? "rerun run " : "reran run ") + text(a[0]) + " from step "
+                    + quoted(a[1]) + (!done ? "" : " as run " + newRun(result));
+            case "retryStep" -> (!done ? "retry" : "retried") + " step " + quoted(a[1]) + " of run "
+                    + text(a[0]);
+            case "retryFailed" -> bulk(done ? "retried the failed runs" : "retry the failed runs", a[0], result);
+            case "cancelRuns" -> bulk(done ? "canceled the runs" : "cancel the runs", a[0], result);
+            case "resolveAwait" -> (!done ? "resolve" : "resolved") + " await " + text(a[0]);
+            case "clearHistory" -> (done ? "cleared" : "clear") + " the history of flow " + quoted(a[0]);
+            case "deleteRun" -> result instanceof DeletedRun deleted ? "deleted run " + deleted.runId() + " of flow "
+                    + quoted(deleted.flow()) + " (" + deleted.status().wireName() + ")" : "delete run " + text(a[0]);
+            case "create" -> (done ? "created" : "create") + " trigger " + quoted(((TriggerSpec) a[0]).name());
+            case "update", "createOrUpdate" -> (done ? "updated" : "update") + " trigger " + quoted(((TriggerSpec) a[0]).name());
+            case "setEnabled" -> (Boolean.TRUE.equals(a[1]) ? "enable" : "disable") + (done ? "d" : "") + " trigger " + quoted(a[0]);
+            case "delete" -> (done ? "deleted" : "delete") + " trigger " + quoted(a[0]);
+            case "fire" -> (done ? "fired" : "fire") + " trigger " + quoted(a[0]) + (result instanceof List<?> runs && !runs.isEmpty()
+                    ? ": " + runs.size() + " run(s)" : "");
+            case "backfill" -> (done ? "backfilled" : "backfill") + " trigger " + quoted(((Backfill) a[0]).trigger()) + " from "
+                    + ((Backfill) a[0]).from() + " to " + ((Backfill) a[0]).to();
+            default -> method;
+        };
+    }
+
+    private static boolean canceled(Object result) {
+        return result instanceof Boolean done ? done : result instanceof CanceledRuns runs && runs.canceled();
+    }
+
+    private static String options(Object options) {
+        if (!(options instanceof CancelOptions cancel)) {
+            return "";
+        }
+        return (cancel.children() ? " with its children" : "") + (cancel.compensate() ? ", compensating" : "");
+    }
+
+    private static String newRun(Object result) {
+        return result instanceof StartedRun started ? started.runId() : text(result);
+    }
+
+    private static String bulk(String what, Object selection, Object result) {
+        String flow = selection instanceof BulkCancel cancel ? cancel.flow()
+                : selection instanceof BulkRetry retry ? retry.flow() : "?";
+        return what + " of flow " + quoted(flow) + (result instanceof BulkResult done ? ": " + done.acted() + " of "
+                + done.matched() + " matched" : "");
+    }
+
+    private static String text(Object value) {
+        return LogText.of(String.valueOf(value instanceof Optional<?> o ? o.orElse(null) : value));
+    }
+
+    private static String quoted(Object value) {
+        return "'" + text(value) + "'";
+    }
+
+    /** A failure of the delegated call, carried out of the {@link java.util.function.Supplier}. */
+    private static final class Refused extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Refused(Throwable cause) {
+            super(cause);
+        }
+    }
+}

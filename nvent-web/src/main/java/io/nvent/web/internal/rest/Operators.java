@@ -1,0 +1,72 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.FlowService;
+import io.nvent.Operator;
+import io.nvent.TriggerService;
+import io.nvent.spi.internal.LogText;
+import jakarta.ws.rs.core.SecurityContext;
+import java.security.Principal;
+
+/**
+ * Who acts in a request to an operator endpoint (cancel, retry, restart, delete, resolve, pause, a trigger's
+ * change, ...): the signed-in user, {@value #ANONYMOUS} while security is off, with the reason the request gives in
+ * its {@value #REASON} query parameter. The services are called through their {@code actingAs} view, so the history
+ * entries the action writes name the user and the reason, and the {@code io.nvent.audit} log has a line of it.
+ */
+final class Operators {
+
+    /** The query parameter an operator endpoint takes the reason from. */
+    static final String REASON = "reason";
+    /** Who acts when no user signed in (security off). */
+    static final String ANONYMOUS = "anonymous";
+    /** The audit trail's logger, where the engine logs the actions of {@code actingAs} views. */
+    private static final System.Logger AUDIT = System.getLogger("io.nvent.audit");
+
+    private Operators() {
+    }
+
+    /**
+     * The operator of a request.
+     *
+     * @throws IllegalArgumentException (400, nothing done) if the reason is refused (NVENT-0734) or the user's
+     *     name cannot name an operator (NVENT-0735)
+     */
+    static Operator of(SecurityContext security, String reason) {
+        Principal user = security == null ? null : security.getUserPrincipal();
+        Operator operator;
+        try {
+            operator = Operator.named(user == null ? ANONYMOUS : user.getName());
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("NVENT-0735 the signed-in user's name cannot name the operator of"
+                    + " this action in the audit trail (" + refused.getMessage() + "); sign in as a user whose name"
+                    + " has 1 to " + Operator.MAX_NAME_LENGTH + " characters on one line", refused);
+        }
+        if (reason == null) {
+            return operator;
+        }
+        try {
+            return operator.because(reason);
+        } catch (IllegalArgumentException refused) {
+            throw new IllegalArgumentException("NVENT-0734 query parameter '" + REASON + "' refused: "
+                    + refused.getMessage(), refused);
+        }
+    }
+
+    /** {@code flows} acting as the operator of the request. */
+    static FlowService acting(FlowService flows, SecurityContext security, String reason) {
+        return flows.actingAs(of(security, reason));
+    }
+
+    /** {@code triggers} acting as the operator of the request. */
+    static TriggerService acting(TriggerService triggers, SecurityContext security, String reason) {
+        return triggers.actingAs(of(security, reason));
+    }
+
+    /** Logs an action the engine's services do not see (a queue paused here) on the audit trail, at INFO. */
+    static void audit(Operator operator, String action) {
+        AUDIT.log(System.Logger.Level.INFO, "NVENT-0736 operator {0} {1} ({2})",
+                LogText.of(operator.name(), Operator.MAX_NAME_LENGTH), action, operator.reason()
+                        .map(reason -> "reason: " + LogText.of(reason, Operator.MAX_REASON_LENGTH))
+                        .orElse("no reason given"));
+    }
+}
