@@ -89,7 +89,7 @@ final class Compensations {
          * position of the first (what the steps undone since count from), the steps to undo now, and {@code more}.
          */
         EventDraft replanned(List<Undo> steps, Instant now, java.util.function.Consumer<JsonObjectBuilder> more) {
-            JsonObjectBuilder data = Json.PROVIDER.createObjectBuilder(entry).add(SINCE, since)
+            JsonObjectBuilder data = Json.PROVIDER.createObjectBuilder(entry).remove("added").add(SINCE, since)
                     .add("compensate", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::step).toList()))
                     .add("by", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::by).toList()));
             more.accept(data);
