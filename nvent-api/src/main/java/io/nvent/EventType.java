@@ -63,7 +63,10 @@ public enum EventType {
     FLOW_STALLED("flow.stalled"),
     /**
      * A step failed for good and the run went {@link RunStatus#COMPENSATING}: the failed step, its error, and the
-     * completed steps to undo, in order, with the steps that undo them.
+     * completed steps to undo, in order, with the steps that undo them. Also written when an operator cancels with
+     * compensation ({@code "cancel":true}) or the run times out ({@code "timedOut":true}), and again, with
+     * {@code "since"}, when the plan changes while the run compensates: a step that completed late added
+     * ({@code "added"}), or the run's deadline passed ({@code "deadlinePassed"}).
      *
      * @since 0.2
      */

@@ -13,6 +13,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import jakarta.json.JsonObject;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonString;
 import java.io.StringReader;
 import java.time.Instant;
@@ -35,6 +36,15 @@ final class Compensations {
 
     /** The field of a compensation step's entries that names the step it undoes. */
     static final String COMPENSATES = "compensates";
+    /** The field of a {@code run.compensating} entry of a run that compensates because it timed out. */
+    static final String TIMED_OUT = "timedOut";
+    /** The field of a {@code run.compensating} entry written as the run's deadline passed while it compensated. */
+    static final String DEADLINE_PASSED = "deadlinePassed";
+    /**
+     * The field of a {@code run.compensating} entry that updates the plan (a step added, the deadline noted): the
+     * position of the compensation's first entry, from which the steps undone count.
+     */
+    static final String SINCE = "since";
 
     /** The steps of a run that completed, newest first, and those a compensation undid since they completed. */
     record Completed(List<String> newestFirst, Set<String> undone) {
@@ -51,16 +61,49 @@ final class Compensations {
      * undone, and whether the cancel was made with children.
      */
     record Plan(String failedStep, String failure, List<Undo> undo, int done, boolean canceled,
-                boolean withChildren) {
+                boolean withChildren, JsonObject entry, long since) {
 
         Plan next() {
-            return new Plan(failedStep, failure, undo, done + 1, canceled, withChildren);
+            return new Plan(failedStep, failure, undo, done + 1, canceled, withChildren, entry, since);
+        }
+
+        /** Whether the run compensates because it timed out ({@link RunDeadlines}). */
+        boolean timedOut() {
+            return entry.getBoolean(TIMED_OUT, false);
+        }
+
+        /** Whether the run's deadline was seen to pass: it timed out, or passed while the run compensated. */
+        boolean deadlineNoted() {
+            return timedOut() || entry.containsKey(DEADLINE_PASSED);
         }
 
         /** What started the compensation, for the error of a compensation that failed for good. */
         String cause() {
             return canceled ? "the run was being canceled: " + failure
+                    : timedOut() ? "the run had timed out: " + failure
                     : "the run had failed as step " + failedStep + " failed: " + failure;
+        }
+
+        /**
+         * The plan again as a {@code run.compensating} entry, for {@link #replan}: the first entry's fields, the
+         * position of the first (what the steps undone since count from), the steps to undo now, and {@code more}.
+         */
+        EventDraft replanned(List<Undo> steps, Instant now, java.util.function.Consumer<JsonObjectBuilder> more) {
+            JsonObjectBuilder data = Json.PROVIDER.createObjectBuilder(entry).remove("added").add(SINCE, since)
+                    .add("compensate", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::step).toList()))
+                    .add("by", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::by).toList()));
+            more.accept(data);
+            return EventDraft.ofRun(EventType.RUN_COMPENSATING, now, data.build().toString());
+        }
+
+        /**
+         * The plan with {@code late}, a step that completed while the run compensated, undone next: after the
+         * compensation under way, before the steps left (it completed last of all).
+         */
+        List<Undo> withLate(Undo late) {
+            List<Undo> steps = new ArrayList<>(undo);
+            steps.add(Math.min(done + 1, steps.size()), late);
+            return steps;
         }
 
         Optional<Undo> current() {
@@ -167,6 +210,26 @@ final class Compensations {
         return compensating(run, "", "an operator canceled the run", undo, now, events, plan);
     }
 
+    /**
+     * The run timed out ({@link RunDeadlines}) with completed steps to undo: it goes compensating as for a failure,
+     * its {@code run.compensating} entry saying {@code "timedOut":true} with the timeout's error, and fails with that
+     * error after its last compensation.
+     */
+    static RunRecord compensatingOnTimeout(RunRecord run, String error, List<Undo> undo, Instant now,
+                                           List<EventDraft> events) {
+        JsonText plan = JsonText.object().raw(TIMED_OUT, "true").str("reason", "timed out")
+                .str("timeout", run.timeout().orElseThrow().toString())
+                .str("deadline", run.deadline().orElseThrow().toString())
+                .str("previousStatus", run.status().wireName()).str("error", error);
+        return compensating(run, "", "the run timed out", undo, now, events, plan);
+    }
+
+    /** Queues the compensation under way of a run that went compensating: its first, or the one a retry resumes. */
+    void queueCurrent(StepQueueing queueing, FlowDefinition flow, String runId) {
+        planOf(runId).flatMap(Plan::current).ifPresent(undo -> queueing.enqueue(runId, flow.name(),
+                Orchestration.stepOf(flow, undo.by()), jobId(runId, undo)));
+    }
+
     private static RunRecord compensating(RunRecord run, String failedStep, String why, List<Undo> undo,
                                           Instant now, List<EventDraft> events, JsonText plan) {
         RunRecord next = run;
@@ -200,7 +263,7 @@ final class Compensations {
         for (int i = 0; i < steps.size(); i++) {
             undo.add(new Undo(steps.get(i), by.get(i)));
         }
-        long since = started.get().seq();
+        long since = data.containsKey(SINCE) ? data.getJsonNumber(SINCE).longValue() : started.get().seq();
         int done = 0;
         for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), since,
                 EventQuery.MAX_LIMIT, false))) {
@@ -210,7 +273,7 @@ final class Compensations {
         }
         boolean canceled = data.getBoolean("cancel", false);
         return Optional.of(new Plan(data.getString("step", ""), data.getString(canceled ? "reason" : "error", ""), undo,
-                done, canceled, data.getBoolean("withChildren", false)));
+                done, canceled, data.getBoolean("withChildren", false), data, since));
     }
 
     /** The input of the compensation under way: the output of the step it undoes, as its completion recorded it. */

@@ -182,7 +182,8 @@ public final class FlowEngine implements FlowService {
         this.lostSteps = runner.lostSteps();
         this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
-        this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere);
+        this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere,
+                registry, queueing);
     }
 
     /** Starts a worker for every queue the flows use. */

@@ -310,9 +310,7 @@ final class OperatorActions {
                 askToStopHere(runId);
                 LOG.log(System.Logger.Level.INFO, "NVENT-0008 run {0} of flow {1} was canceled by an operator with"
                         + " compensate: it undoes its completed steps, then ends canceled", runId, c.run().flow());
-                new Compensations(store).planOf(runId).flatMap(Compensations.Plan::current).ifPresent(first ->
-                        queueing.enqueue(runId, flow.get().name(), Orchestration.stepOf(flow.get(), first.by()),
-                                Compensations.jobId(runId, first)));
+                new Compensations(store).queueCurrent(queueing, flow.get(), runId);
             }
         });
         if (change.isEmpty() && store.findRun(runId).filter(run -> run.status() == RunStatus.COMPENSATING)
@@ -459,9 +457,22 @@ final class OperatorActions {
      * per child start; its {@code flow.cancel} entry, and its ancestors, only when it was canceled.
      */
     void cancelChildOfParentCanceledWithChildren(String childRunId, String parentRunId) {
-        store.findRun(parentRunId).filter(parent -> parent.status() == RunStatus.CANCELED)
-                .flatMap(this::canceledWithChildrenOf)
+        store.findRun(parentRunId).flatMap(this::cancelingItsChildren)
                 .ifPresent(rootRunId -> cancelAsDescendant(childRunId, rootRunId, this::askToStopHere));
+    }
+
+    /**
+     * The run whose cancel with children covers {@code run}'s children: for a canceled run, as
+     * {@link #canceledWithChildrenOf}; for one compensating as an operator canceled it with its children and
+     * compensate, the run itself (its children are canceled as they start, not when it ends: a compensation that
+     * fails for good would never end it canceled). Reads history only for a canceled or compensating run.
+     */
+    private Optional<String> cancelingItsChildren(RunRecord run) {
+        if (run.status() == RunStatus.COMPENSATING) {
+            return new Compensations(store).planOf(run.runId()).filter(plan -> plan.canceled() && plan.withChildren())
+                    .map(plan -> run.runId());
+        }
+        return run.status() == RunStatus.CANCELED ? canceledWithChildrenOf(run) : Optional.empty();
     }
 
     /**
@@ -472,8 +483,7 @@ final class OperatorActions {
      * read of the run per attempt that started children.
      */
     void cancelChildrenOfAttemptOfRunCanceledWithChildren(String parentRunId) {
-        Optional<String> canceledWith = store.findRun(parentRunId).filter(run -> run.status() == RunStatus.CANCELED)
-                .flatMap(this::canceledWithChildrenOf);
+        Optional<String> canceledWith = store.findRun(parentRunId).flatMap(this::cancelingItsChildren);
         if (canceledWith.isPresent()) {
             String rootRunId = canceledWith.get();
             Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT, this::askToStopHere);

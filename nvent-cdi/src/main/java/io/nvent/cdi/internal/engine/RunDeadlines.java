@@ -11,10 +11,17 @@ import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import java.time.Clock;
 import java.time.Instant;
+import io.nvent.FlowDefinition;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.registry.FlowRegistry;
 import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Ends the runs still under way at their deadline ({@link io.nvent.StartOptions#timeout()},
@@ -35,14 +42,31 @@ final class RunDeadlines {
     private final AwaitResolution awaitResolution;
     /** Steps this instance executes right now (the engine's). */
     private final StepExecutions executionsHere;
+    private final FlowRegistry registry;
+    private final StepQueueing queueing;
+    private final Compensations compensations;
+    /**
+     * Compensating runs past their deadline whose plan says so already, by run and deadline: the sweep lists them on
+     * every round until they end, and reads their plan only once here (bounded: a run forgotten is read once more;
+     * a run retried later has a new deadline).
+     */
+    private final Set<String> noted = Collections.newSetFromMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+            return size() > 10_000;
+        }
+    });
 
     RunDeadlines(FlowStore store, Clock clock, RunPublisher publisher, AwaitResolution awaitResolution,
-                 StepExecutions executionsHere) {
+                 StepExecutions executionsHere, FlowRegistry registry, StepQueueing queueing) {
         this.store = store;
         this.clock = clock;
         this.publisher = publisher;
         this.awaitResolution = awaitResolution;
         this.executionsHere = executionsHere;
+        this.registry = registry;
+        this.queueing = queueing;
+        this.compensations = new Compensations(store);
     }
 
     /**
@@ -57,7 +81,9 @@ final class RunDeadlines {
         List<RunDeadline> page = store.runsPastDeadline(clock.instant(), after, limit);
         for (RunDeadline due : page) {
             try {
-                timeOut(due.runId());
+                if (!isNoted(due)) {
+                    timeOut(due.runId());
+                }
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0401 run " + due.runId() + " is past its deadline ("
                         + due.deadline() + ") and could not be ended as timed out; the maintenance sweep tries it"
@@ -78,15 +104,134 @@ final class RunDeadlines {
      */
     boolean timeOut(String runId) {
         Instant now = clock.instant();
-        Optional<StoredChange> change = store.updateRun(runId, run -> run.isPastDeadline(now)
-                ? Optional.of(timedOut(run, now)) : Optional.empty());
-        change.ifPresent(c -> {
-            LOG.log(System.Logger.Level.INFO, c.run().error().orElse(TIMED_OUT + " run " + runId + " timed out"));
-            publisher.publish(c);
-            awaitResolution.closeAwaitsOf(runId, now);
-            executionsHere.requestCancel(runId);
+        // A run of a flow with compensations reads its history first (a second write): a plain run's end is one.
+        AtomicReference<Optional<FlowDefinition>> saga = new AtomicReference<>(Optional.empty());
+        Optional<StoredChange> change = store.updateRun(runId, run -> {
+            if (!run.isPastDeadline(now)) {
+                return Optional.empty();
+            }
+            Optional<FlowDefinition> flow = registry.flow(run.flow()).filter(Compensations::compensates);
+            saga.set(flow);
+            return flow.isPresent() ? Optional.empty() : Optional.of(timedOut(run, now));
         });
+        if (saga.get().isPresent()) {
+            return timeOutCompensating(runId, saga.get().get(), now);
+        }
+        change.ifPresent(c -> ended(c, now));
         return change.isPresent();
+    }
+
+    /** What follows a run's end at its deadline, as a cancel's end. */
+    private void ended(StoredChange change, Instant now) {
+        String runId = change.run().runId();
+        LOG.log(System.Logger.Level.INFO, change.run().error().orElse(TIMED_OUT + " run " + runId + " timed out"));
+        publisher.publish(change);
+        awaitResolution.closeAwaitsOf(runId, now);
+        executionsHere.requestCancel(runId);
+    }
+
+    /**
+     * The deadline of a run of a flow with compensations: a run with completed steps to undo goes compensating (and
+     * fails with the timeout's error after its last compensation); one compensating already goes on, its plan
+     * noting the deadline once ({@code "deadlinePassed"}); one with nothing to undo ends as any other.
+     */
+    private boolean timeOutCompensating(String runId, FlowDefinition flow, Instant now) {
+        Optional<RunRecord> read = store.findRun(runId);
+        if (read.isEmpty() || !read.get().isPastDeadline(now)) {
+            return false;
+        }
+        if (compensating(read.get())) {
+            notePassed(read.get(), now);
+            return false;
+        }
+        Compensations.Completed completed = compensations.completedNewestFirst(runId);
+        Optional<StoredChange> change = store.updateRun(runId, run -> {
+            if (!run.isPastDeadline(now) || compensating(run)) {
+                return Optional.empty();
+            }
+            List<Compensations.Undo> undo = Compensations.toUndo(flow, run, completed);
+            if (undo.isEmpty()) {
+                return Optional.of(timedOut(run, now));
+            }
+            List<EventDraft> events = new ArrayList<>();
+            return Optional.of(new RunChange(Compensations.compensatingOnTimeout(run, errorOf(run), undo, now,
+                    events), events));
+        });
+        if (change.isEmpty()) {
+            return false;
+        }
+        if (change.get().run().status() != RunStatus.COMPENSATING) {
+            ended(change.get(), now);
+            return true;
+        }
+        // Its steps are asked to stop before its first compensation is queued: that would interrupt it.
+        publisher.publish(change.get());
+        awaitResolution.closeAwaitsOf(runId, now);
+        executionsHere.requestCancel(runId);
+        LOG.log(System.Logger.Level.INFO, "NVENT-0018 " + errorOf(change.get().run()) + ": it undoes its completed"
+                + " steps, then fails");
+        compensations.queueCurrent(queueing, flow, runId);
+        return true;
+    }
+
+    /**
+     * A run compensating past its deadline: the deadline does not cut the undo short. Its plan is written again
+     * once with {@code "deadlinePassed"} (checked against the run's version, so that a compensation that completed
+     * meanwhile is not counted twice); this instance then reads it no more.
+     */
+    private void notePassed(RunRecord read, Instant now) {
+        String runId = read.runId();
+        Optional<Compensations.Plan> plan = compensations.planOf(runId);
+        if (plan.isEmpty() || plan.get().deadlineNoted()) {
+            remember(read);
+            return;
+        }
+        Optional<StoredChange> change = store.updateRun(runId, run -> run.version() != read.version()
+                ? Optional.empty()
+                : Optional.of(new RunChange(run, List.of(plan.get().replanned(plan.get().undo(), now, data -> data
+                        .add(Compensations.DEADLINE_PASSED, run.deadline().orElseThrow().toString())
+                        .add("timeout", run.timeout().orElseThrow().toString()))))));
+        if (change.isPresent()) {
+            remember(read);
+            publisher.publish(change.get());
+            LOG.log(System.Logger.Level.INFO, "NVENT-0019 run {0} of flow {1} passed its deadline ({2}) while it"
+                    + " compensated: its compensation goes on to the end", runId, read.flow(),
+                    read.deadline().orElseThrow());
+        }
+    }
+
+    private void remember(RunRecord run) {
+        synchronized (noted) {
+            noted.add(run.runId() + "@" + run.deadline().orElseThrow());
+        }
+    }
+
+    /** Whether this run's deadline passed while it compensated, and its plan says so already. */
+    private boolean isNoted(RunDeadline due) {
+        synchronized (noted) {
+            return noted.contains(due.runId() + "@" + due.deadline());
+        }
+    }
+
+    /**
+     * Whether the run is undoing its steps: compensating, or stalled in a compensation (with
+     * {@code nvent.stall.recover=false}).
+     */
+    private boolean compensating(RunRecord run) {
+        if (run.status() == RunStatus.COMPENSATING) {
+            return true;
+        }
+        if (run.status() != RunStatus.STALLED) {
+            return false;
+        }
+        Optional<FlowDefinition> flow = registry.flow(run.flow());
+        return run.steps().entrySet().stream().anyMatch(step -> !step.getValue().isFinal() && flow
+                .flatMap(f -> f.step(step.getKey())).filter(s -> s.role() == StepRole.COMPENSATION).isPresent());
+    }
+
+    private static String errorOf(RunRecord run) {
+        return TIMED_OUT + " run '" + run.runId() + "' of flow '" + run.flow() + "' timed out after "
+                + run.timeout().orElseThrow() + " (its deadline was " + run.deadline().orElseThrow() + ")";
     }
 
     /**
@@ -94,8 +239,7 @@ final class RunDeadlines {
      * {@code step.failed} entry for each, and one {@code flow.failed} entry saying it timed out.
      */
     private static RunChange timedOut(RunRecord run, Instant now) {
-        String error = TIMED_OUT + " run '" + run.runId() + "' of flow '" + run.flow() + "' timed out after "
-                + run.timeout().orElseThrow() + " (its deadline was " + run.deadline().orElseThrow() + ")";
+        String error = errorOf(run);
         List<EventDraft> events = new ArrayList<>();
         RunRecord next = run;
         List<String> stopped = new ArrayList<>();

@@ -1705,10 +1705,16 @@ final class StepRunner implements LostStepRecovery.Engine {
             completeCompensation(flow, step, job, context, resultJson, lease, start, self, now);
             return;
         }
+        // A step that completes while its run compensates (it ran on past the stop): see completedLate.
+        AtomicBoolean late = new AtomicBoolean();
         RunMutation finish = run -> {
             pending.reset();
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
-                return Optional.empty();
+                late.set(run.status() == RunStatus.COMPENSATING
+                        && run.steps().get(step.name()) == StepStatus.CANCELED);
+                return late.get() && step.compensation().isEmpty()
+                        ? Optional.of(completedLate(run, step, job, resultJson, emissions, now, Optional.empty()))
+                        : Optional.empty();
             }
             // Fails the attempt (its emits discarded, retried as any failure) if a step of the run that
             // ran beside it completed first with emits of its own, and its own no longer fit.
@@ -1773,10 +1779,68 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
+        if (late.get() && change.isEmpty() && step.compensation().isPresent()) {
+            // Its lease is given up: the run has it canceled, so nothing runs it again meanwhile.
+            change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
+        }
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
         if (change.isPresent() && StepJob.isRecoveryJob(job.jobId())) {
             discardReplacedJob(context.runId(), step);
         }
+    }
+
+    /**
+     * A step that completed while its run compensates, the run having canceled it (it ran on another instance, or
+     * ignored the stop): its completion is recorded (its emits too, starting nothing), and, if it names a
+     * compensation, {@code plan} adds it to the steps to undo, next after the compensation under way.
+     */
+    private RunChange completedLate(RunRecord run, StepDefinition step, JobExecution job, String resultJson,
+                                    List<Emission> emissions, Instant now, Optional<Compensations.Plan> plan) {
+        List<EventDraft> events = new ArrayList<>();
+        for (Emission emission : emissions) {
+            events.add(EventDraft.ofStep(EventType.EMIT, step.name(), job.attempt(), emission.at(),
+                    Emission.unscheduledEmitData(emission)));
+        }
+        events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, JsonText.object()
+                .raw("result", resultJson).str("reason", "completed while the run compensated").build()));
+        plan.ifPresent(p -> {
+            Compensations.Undo undo = new Compensations.Undo(step.name(), step.compensation().orElseThrow());
+            events.add(p.replanned(p.withLate(undo), now, data -> data.add("added", step.name())));
+        });
+        return new RunChange(run.withResult(resultJson).withStep(step.name(), StepStatus.COMPLETED), events);
+    }
+
+    /**
+     * {@link #completedLate} of a step that names a compensation, with the plan read first and the write checked
+     * against the run's version then: a compensation that completed meanwhile is read again, not skipped.
+     */
+    private Optional<StoredChange> addLateToPlan(String runId, StepDefinition step, JobExecution job,
+                                                 String resultJson, List<Emission> emissions, Instant now) {
+        for (int tries = 0; tries < 10; tries++) {
+            Optional<RunRecord> read = store.findRun(runId);
+            Optional<Compensations.Plan> plan = compensations.planOf(runId).filter(p -> p.current().isPresent());
+            if (read.isEmpty() || plan.isEmpty()) {
+                return Optional.empty();
+            }
+            AtomicBoolean moved = new AtomicBoolean();
+            Optional<StoredChange> change = store.updateRun(runId, run -> {
+                if (run.status() != RunStatus.COMPENSATING || run.steps().get(step.name()) != StepStatus.CANCELED) {
+                    return Optional.empty();
+                }
+                moved.set(run.version() != read.get().version());
+                return moved.get() ? Optional.empty()
+                        : Optional.of(completedLate(run, step, job, resultJson, emissions, now, plan));
+            });
+            if (change.isPresent() || !moved.get()) {
+                change.ifPresent(c -> LOG.log(System.Logger.Level.INFO, "NVENT-0020 run {0}: step {1} completed"
+                        + " while the run compensated; it is undone by {2} after the compensation under way", runId,
+                        step.name(), step.compensation().orElseThrow()));
+                return change;
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0020 run {0}: step {1} completed while the run compensated, but"
+                + " the run kept changing: its completion is not recorded and it is not undone", runId, step.name());
+        return Optional.empty();
     }
 
     /**
@@ -1786,13 +1850,16 @@ final class StepRunner implements LostStepRecovery.Engine {
     private void completeCompensation(FlowDefinition flow, StepDefinition step, JobExecution job,
                                       DefaultStepContext context, String resultJson, Optional<StepLease> lease,
                                       RunMutation start, StepExecution self, Instant now) {
+        // The run's version before its plan: a plan changed meanwhile (a step added) changed the run too.
+        Optional<RunRecord> read = store.findRun(context.runId());
         Optional<Compensations.Plan> plan = compensations.planOf(context.runId())
                 .filter(p -> p.current().isPresent());
-        if (plan.isEmpty()) {
+        if (plan.isEmpty() || read.isEmpty()) {
             return;
         }
         Compensations.Plan was = plan.get();
         Compensations.Plan after = was.next();
+        AtomicBoolean moved = new AtomicBoolean();
         RunMutation finish = run -> {
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
                 return Optional.empty();
@@ -1802,25 +1869,13 @@ final class StepRunner implements LostStepRecovery.Engine {
                     .str(Compensations.COMPENSATES, was.current().get().step());
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, data.build()));
             RunRecord next = run.withStep(step.name(), StepStatus.COMPLETED);
-            if (run.status() != RunStatus.COMPENSATING) {
+            if (!undoing(run)) {
                 // Canceled (or timed out) while it ran: its completion is recorded, and nothing more is undone.
                 return Optional.of(new RunChange(next, events));
             }
-            if (after.current().isPresent()) {
-                return Optional.of(new RunChange(next.withStep(after.current().get().by(), StepStatus.QUEUED), events));
-            }
-            events.add(EventDraft.ofRun(EventType.RUN_COMPENSATED, now, JsonText.object()
-                    .strings("compensated", after.undone()).build()));
-            if (was.canceled()) {
-                // Canceled with compensation: it ends canceled, its flow.cancel entry written now.
-                RunChange canceled = OperatorActions.canceled(next, now, Optional.of(was.failure()),
-                        was.withChildren());
-                events.addAll(canceled.events());
-                return Optional.of(new RunChange(canceled.updated(), events));
-            }
-            events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, JsonText.object()
-                    .str("step", was.failedStep()).str("error", was.failure()).build()));
-            return Optional.of(new RunChange(next.withFailure(now, was.failure()), events));
+            moved.set(run.version() != read.get().version());
+            // A plan changed meanwhile goes on from the plan read again after this write.
+            return Optional.of(moved.get() ? new RunChange(next, events) : compensated(after, next, events, now));
         };
         Optional<StoredChange> change;
         try {
@@ -1834,15 +1889,87 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         change.ifPresent(c -> {
             publisher.publish(c);
-            after.current().filter(next -> c.run().status() == RunStatus.COMPENSATING)
-                    .ifPresent(next -> queueing.enqueue(context.runId(), flow.name(),
-                            Orchestration.stepOf(flow, next.by()), Compensations.jobId(context.runId(), next)));
-            if (was.withChildren() && c.run().status() == RunStatus.CANCELED) {
-                // A step that ignored the cancel may have started a child while the run compensated, which no
-                // child start's check and no attempt's end cancels (the run was not canceled yet): swept now.
-                engine.cancelChildrenOfEndedAttempt(context.runId());
+            if (moved.get()) {
+                goOnCompensating(flow, context.runId(), now);
+            } else {
+                afterCompensation(flow, after, c);
             }
         });
+    }
+
+    /** Whether the run undoes its steps: compensating, or stalled in a compensation that now completed. */
+    private static boolean undoing(RunRecord run) {
+        return run.status() == RunStatus.COMPENSATING || run.status() == RunStatus.STALLED;
+    }
+
+    /**
+     * After a compensation completed: {@code after}'s next compensation queued, or, after the last, the run ended
+     * (failed with the failure that started it, or canceled), its {@code run.compensated} entry listing the steps
+     * undone. A run stalled in the compensation (with {@code nvent.stall.recover=false}) goes on compensating.
+     */
+    private static RunChange compensated(Compensations.Plan after, RunRecord next, List<EventDraft> events,
+                                         Instant now) {
+        if (after.current().isPresent()) {
+            RunRecord queued = next.withStep(after.current().get().by(), StepStatus.QUEUED);
+            return new RunChange(queued.status() == RunStatus.STALLED
+                    ? queued.withStatus(RunStatus.COMPENSATING, now) : queued, events);
+        }
+        events.add(EventDraft.ofRun(EventType.RUN_COMPENSATED, now, JsonText.object()
+                .strings("compensated", after.undone()).build()));
+        if (after.canceled()) {
+            // Canceled with compensation: it ends canceled, its flow.cancel entry written now.
+            RunChange canceled = OperatorActions.canceled(next, now, Optional.of(after.failure()),
+                    after.withChildren());
+            events.addAll(canceled.events());
+            return new RunChange(canceled.updated(), events);
+        }
+        JsonText failed = after.timedOut() ? JsonText.object().str("reason", "timed out")
+                : JsonText.object().str("step", after.failedStep());
+        events.add(EventDraft.ofRun(EventType.FLOW_FAILED, now, failed.str("error", after.failure()).build()));
+        return new RunChange(next.withFailure(now, after.failure()), events);
+    }
+
+    /** What follows a compensation's completion stored: the next compensation queued, or the run's end followed. */
+    private void afterCompensation(FlowDefinition flow, Compensations.Plan after, StoredChange change) {
+        String runId = change.run().runId();
+        after.current().filter(next -> change.run().status() == RunStatus.COMPENSATING)
+                .ifPresent(next -> queueing.enqueue(runId, flow.name(), Orchestration.stepOf(flow, next.by()),
+                        Compensations.jobId(runId, next)));
+        if (after.withChildren() && change.run().status() == RunStatus.CANCELED) {
+            // A step that ignored the cancel may have started a child while the run compensated, which no
+            // child start's check and no attempt's end cancels (the run was not canceled yet): swept now.
+            engine.cancelChildrenOfEndedAttempt(runId);
+        }
+    }
+
+    /**
+     * A compensation completed while the run's plan changed (a step completed late was added to it): the run goes on
+     * from its plan read again, the write checked against the run's version as read with it.
+     */
+    private void goOnCompensating(FlowDefinition flow, String runId, Instant now) {
+        for (int tries = 0; tries < 10; tries++) {
+            Optional<RunRecord> read = store.findRun(runId);
+            Optional<Compensations.Plan> plan = compensations.planOf(runId);
+            if (read.isEmpty() || plan.isEmpty() || !undoing(read.get())) {
+                return;
+            }
+            AtomicBoolean moved = new AtomicBoolean();
+            Optional<StoredChange> change = store.updateRun(runId, run -> {
+                moved.set(run.version() != read.get().version());
+                return moved.get() || !undoing(run) ? Optional.empty()
+                        : Optional.of(compensated(plan.get(), run, new ArrayList<>(), now));
+            });
+            if (change.isPresent()) {
+                publisher.publish(change.get());
+                afterCompensation(flow, plan.get(), change.get());
+                return;
+            }
+            if (!moved.get()) {
+                return;
+            }
+        }
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0021 run {0} kept changing as its compensation went on: it is"
+                + " left compensating with no compensation queued; cancel it (its steps left are not undone)", runId);
     }
 
     /**
@@ -2072,9 +2199,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (run.status() == RunStatus.COMPENSATING) {
             executionsHere.requestCancel(run.runId());
             awaitResolution.closeAwaitsOf(run.runId(), now);
-            compensations.planOf(run.runId()).flatMap(Compensations.Plan::current).ifPresent(first ->
-                    queueing.enqueue(run.runId(), run.flow(), Orchestration.stepOf(saga.flow().get(), first.by()),
-                            Compensations.jobId(run.runId(), first)));
+            compensations.queueCurrent(queueing, saga.flow().get(), run.runId());
         } else if (run.status() == RunStatus.FAILED && saga.plan().isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0006 run {0} of flow {1}: {2}", run.runId(), run.flow(),
                     run.error().orElse(step));

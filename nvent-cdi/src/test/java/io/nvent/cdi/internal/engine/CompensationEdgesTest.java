@@ -1,0 +1,260 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunInfo;
+import io.nvent.RunStatus;
+import io.nvent.StartOptions;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.RunChange;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/** Compensation at a run's deadline, for a step completing late, on a stalled run, and with children. */
+class CompensationEdgesTest {
+
+    static final List<String> UNDONE = new CopyOnWriteArrayList<>();
+    static volatile boolean waitFails;
+    static volatile CountDownLatch waitRunning;
+    static volatile CountDownLatch unbookRunning;
+    static volatile CountDownLatch unbookGate;
+
+    @BeforeEach
+    void reset() {
+        UNDONE.clear();
+        waitFails = false;
+        waitRunning = new CountDownLatch(1);
+        unbookRunning = new CountDownLatch(1);
+        unbookGate = new CountDownLatch(0);
+    }
+
+    @FlowStep(flow = "stay", name = "book", role = StepRole.ENTRY, emits = "booked", compensation = "unbook")
+    static class Book implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("booked", Map.of());
+            return "room-1";
+        }
+    }
+
+    /** Waits for the guest until asked to stop, or fails at once when {@link #waitFails}. */
+    @FlowStep(flow = "stay", name = "wait", subscribes = "booked", maxAttempts = 1)
+    static class Wait implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            if (waitFails) {
+                throw new IllegalStateException("no guest came");
+            }
+            waitRunning.countDown();
+            new CountDownLatch(1).await(10, TimeUnit.SECONDS);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "stay", name = "unbook", role = StepRole.COMPENSATION)
+    static class Unbook implements Step<String, Void> {
+        @Override
+        public Void execute(String room, StepContext ctx) throws InterruptedException {
+            unbookRunning.countDown();
+            boolean released = unbookGate.await(10, TimeUnit.SECONDS);
+            UNDONE.add("unbook " + room + (released ? "" : " (gate timed out)"));
+            return null;
+        }
+    }
+
+    private static String startStay(EngineHarness h) {
+        return h.engine.start("stay", null, StartOptions.newBuilder().timeout(Duration.ofSeconds(30)).build()).runId();
+    }
+
+    @Test
+    void aRunTimingOutWithCompletedStepsUndoesThemThenFailsWithTheTimeoutError() throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Book(), new Wait(), new Unbook())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("unbook room-1");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 ")
+                    .contains("timed out after PT30S"));
+            assertThat(h.types(runId)).containsSubsequence("run.compensating", "step.started", "step.completed",
+                    "run.compensated", "flow.failed");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"timedOut\":true", "\"reason\":\"timed out\"",
+                            "\"compensate\":[\"book\"]", "\"error\":\"NVENT-0400 "));
+            assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"reason\":\"timed out\"", "NVENT-0400"));
+        }
+    }
+
+    @Test
+    void aRunCompensatingWhenItsDeadlinePassesGoesOnCompensatingAndRecordsThatOnce() throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        try (EngineHarness h = new EngineHarness(new Book(), new Wait(), new Unbook())) {
+            String runId = startStay(h);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+            h.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            List<HistoryEvent> plans = h.eventsOf(runId, EventType.RUN_COMPENSATING);
+            assertThat(plans).hasSize(2);
+            assertThat(plans.get(1).data()).contains("\"deadlinePassed\":", "\"compensate\":[\"book\"]");
+            unbookGate.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("no guest came")
+                    .doesNotContain("NVENT-0400"));
+            assertThat(UNDONE).containsExactly("unbook room-1");
+        }
+    }
+
+    @Test
+    void withoutStallRecoveryACompensationThatCompletesOnTheStalledRunFinishesTheCompensation()
+            throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        try (EngineHarness h = EngineHarness.withSettings(s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
+                s.leaseDuration(), false, s.startWriteDelay()), new Book(), new Wait(), new Unbook())) {
+            String runId = h.engine.start("stay", null);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("unbook"::equals).isPresent()));
+            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            unbookGate.countDown();   // the compensation was slow, not lost: it completes
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("no guest came"));
+            assertThat(h.types(runId)).containsSubsequence("flow.stalled", "step.completed", "run.compensated",
+                    "flow.failed");
+        }
+    }
+
+    // ------------------------------------------------------------ a step completing while the run compensates
+
+    static volatile CountDownLatch flyRunning;
+    static volatile CountDownLatch flyGate;
+    static volatile CountDownLatch payGo;
+    static volatile CountDownLatch shutRunning;
+    static volatile CountDownLatch shutGate;
+
+    @FlowStep(flow = "gate", name = "open", role = StepRole.ENTRY, emits = "opened", compensation = "shut")
+    static class Open implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("opened", Map.of());
+            return "door-1";
+        }
+    }
+
+    /** Ignores the stop: returns once let go. */
+    @FlowStep(flow = "gate", name = "fly", subscribes = "opened", compensation = "unfly")
+    static class Fly implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            flyRunning.countDown();
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (flyGate.await(10, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return "seat-9";
+        }
+    }
+
+    @FlowStep(flow = "gate", name = "pay", subscribes = "opened", maxAttempts = 1)
+    static class Pay implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) throws InterruptedException {
+            payGo.await(10, TimeUnit.SECONDS);
+            throw new IllegalStateException("card declined");
+        }
+    }
+
+    @FlowStep(flow = "gate", name = "shut", role = StepRole.COMPENSATION)
+    static class Shut implements Step<String, Void> {
+        @Override
+        public Void execute(String door, StepContext ctx) throws InterruptedException {
+            shutRunning.countDown();
+            shutGate.await(10, TimeUnit.SECONDS);
+            UNDONE.add("shut " + door);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "gate", name = "unfly", role = StepRole.COMPENSATION)
+    static class Unfly implements Step<String, Void> {
+        @Override
+        public Void execute(String seat, StepContext ctx) {
+            UNDONE.add("unfly " + seat + " of " + ctx.compensating().orElseThrow().compensatedStep());
+            return null;
+        }
+    }
+
+    @BeforeEach
+    void closeGates() {
+        flyRunning = new CountDownLatch(1);
+        flyGate = new CountDownLatch(1);
+        payGo = new CountDownLatch(1);
+        shutRunning = new CountDownLatch(1);
+        shutGate = new CountDownLatch(1);
+    }
+
+    @Test
+    void aStepThatCompletesWhileTheRunCompensatesIsRecordedAndUndoneNextAfterTheCompensationUnderWay()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            // fly runs long enough for its start to be stored, then pay fails for good
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            flyGate.countDown();   // fly ignored the stop and completes now
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
+            shutGate.countDown();
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).anySatisfy(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"seat-9\"", "completed while the run compensated"));
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING).get(1).data())
+                    .contains("\"compensate\":[\"open\",\"fly\"]", "\"by\":[\"shut\",\"unfly\"]", "\"added\":\"fly\"");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
+                    .contains("\"compensated\":[\"open\",\"fly\"]");
+        }
+    }
+}
