@@ -221,6 +221,31 @@ public interface TriggerService {
     List<Instant> nextTicks(String cron, ZoneId zone, Instant after, int count);
 
     /**
+     * The next ticks of a schedule trigger (its cron or interval, in its time zone), each with the exclusion rule that
+     * excludes it, if any, matched as its ticks are ({@link TriggerSpec#exclude()}): to preview what the trigger will
+     * do. Excluded ticks are listed, marked, not passed over. A named calendar is asked for each tick; one that this
+     * deployment lacks or that throws excludes nothing, as for {@link TriggerInfo#nextFireAt()}.
+     *
+     * @param trigger the name of a schedule trigger
+     * @param after the ticks listed are the first after this time
+     * @param count how many ticks; at most 100 are returned
+     * @return the next ticks in order, at most {@code count} and at most 100
+     * @throws TriggerNotFoundException if there is no such trigger
+     * @throws InvalidTriggerException if it is no schedule
+     * @throws UnsupportedOperationException from an implementation written for 0.1, unless the trigger has no
+     *     exclusions and ticks on a cron
+     * @since 0.2
+     */
+    default List<ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
+        TriggerSpec spec = trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
+        if (spec.cron().isEmpty() || !spec.exclude().isEmpty()) {
+            throw new UnsupportedOperationException(getClass().getName() + " does not list a trigger's ticks");
+        }
+        return nextTicks(spec.cron().get(), spec.timezone(), after, count).stream()
+                .map(at -> new ScheduledTick(at, Optional.empty())).toList();
+    }
+
+    /**
      * A human-readable description of a cron expression ("every 5 minutes").
      *
      * @param cron the cron expression

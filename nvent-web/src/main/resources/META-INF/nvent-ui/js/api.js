@@ -108,6 +108,7 @@ export const api = {
   disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
   fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
   cronPreview: (cron, timezone, count = 5, after = undefined) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after })}`),
+  triggerTicks: (trigger, count = 5) => call('GET', `/triggers/cron-preview${q({ trigger, count })}`),
   /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
   backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),

@@ -15,6 +15,7 @@ import io.nvent.TriggerType;
 import java.time.DayOfWeek;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.Test;
 
@@ -32,6 +33,23 @@ class ExclusionCalendarBeansTest {
         @Override
         public boolean excludes(ZonedDateTime tick) {
             return tick.getDayOfWeek().compareTo(DayOfWeek.FRIDAY) < 0;
+        }
+    }
+
+    /** The same as a {@code @Dependent} bean, counting the instances made and destroyed. */
+    @jakarta.enterprise.context.Dependent
+    public static class DependentFridaysOnly extends FridaysOnly {
+        static final AtomicInteger made = new AtomicInteger();
+        static final AtomicInteger destroyed = new AtomicInteger();
+
+        @jakarta.annotation.PostConstruct
+        void made() {
+            made.incrementAndGet();
+        }
+
+        @jakarta.annotation.PreDestroy
+        void destroyed() {
+            destroyed.incrementAndGet();
         }
     }
 
@@ -62,6 +80,20 @@ class ExclusionCalendarBeansTest {
             assertThat(triggers.trigger("payroll").orElseThrow().nextFireAt()).hasValueSatisfying(next -> assertThat(
                     next.atZone(ZoneId.of("Europe/London")).getDayOfWeek()).isEqualTo(DayOfWeek.FRIDAY));
         }
+    }
+
+    @Test
+    void aDependentCalendarBeanIsMadeOnceForTheEngineAndDestroyedAsItStops() {
+        DependentFridaysOnly.made.set(0);
+        DependentFridaysOnly.destroyed.set(0);
+        try (WeldContainer container = engineWith(Pay.class, DependentFridaysOnly.class).initialize()) {
+            TriggerService triggers = container.select(TriggerService.class).get();
+            assertThat(triggers.trigger("payroll").orElseThrow().nextFireAt()).hasValueSatisfying(next -> assertThat(
+                    next.atZone(ZoneId.of("Europe/London")).getDayOfWeek()).isEqualTo(DayOfWeek.FRIDAY));
+            assertThat(DependentFridaysOnly.destroyed).as("in use while the engine runs").hasValue(0);
+        }
+        assertThat(DependentFridaysOnly.made).hasValue(1);
+        assertThat(DependentFridaysOnly.destroyed).as("its @PreDestroy ran as the engine stopped").hasValue(1);
     }
 
     @Test

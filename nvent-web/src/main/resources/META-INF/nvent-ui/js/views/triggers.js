@@ -610,18 +610,17 @@ export function triggerView(ctx) {
     if (key === howFor) return;
     howFor = key;
     fill(howTitle, t.type === 'schedule' ? 'Next ticks' : t.type === 'webhook' ? 'Give the sender this URL' : 'How it fires');
-    if (t.type === 'schedule' && t.every) {
-      const seconds = everySeconds(t.every);
-      fill(howBody, h('div', { class: 'cron-human' }, describeEvery(seconds)), h('div', { class: 'small muted' }, `${t.every} · on its multiples since 1970-01-01 00:00 UTC`),
-        !t.enabled ? h('div', { class: 'alert warn' }, 'Disabled: these ticks do not fire until the trigger is enabled.') : null,
-        tickList(intervalTicks(seconds, 5, t.nextFireAt), t.timezone, t.exclude), unmarkedRules(t));
-    } else if (t.type === 'schedule') {
+    if (t.type === 'schedule') {
+      // The server lists the trigger's ticks and marks those its rules exclude, of every kind, as its ticks are matched.
       fill(howBody, h('span', { class: 'spin' }));
       try {
-        const p = await api.cronPreview(t.cron, t.timezone, 5);
-        fill(howBody, h('div', { class: 'cron-human' }, p.description), h('div', { class: 'small muted' }, `${t.cron} · ${t.timezone}`),
+        const p = await api.triggerTicks(t.name, 5);
+        const excluded = new Map((p.excluded || []).map((e) => [e.at, e.rule]));
+        fill(howBody, t.every
+          ? [h('div', { class: 'cron-human' }, describeEvery(everySeconds(t.every))), h('div', { class: 'small muted' }, `${t.every} · on its multiples since 1970-01-01 00:00 UTC`)]
+          : [h('div', { class: 'cron-human' }, p.description), h('div', { class: 'small muted' }, `${t.cron} · ${t.timezone}`)],
           !t.enabled ? h('div', { class: 'alert warn' }, 'Disabled: these ticks do not fire until the trigger is enabled.') : null,
-          tickList(p.next, t.timezone, t.exclude), unmarkedRules(t));
+          tickList(p.next, t.timezone, excluded));
       } catch (e) {
         fill(howBody, h('div', { class: 'alert bad' }, problemText(e.message)));
       }
@@ -698,38 +697,18 @@ function tickParts(iso, zone) {
   }
 }
 
-function tickList(ticks, zone, exclude) {
+/** A schedule's ticks in its zone (and the browser's); excluded: tick → the rule that excludes it, as the server says. */
+function tickList(ticks, zone, excluded = new Map()) {
   const local = Intl.DateTimeFormat().resolvedOptions().timeZone;
   return h('ol', { class: 'ticks', id: 'cron-ticks' }, ticks.map((iso) => {
     const [day, clock] = tickParts(iso, zone);
-    const rule = excludedByDate(iso, zone, exclude);
+    const rule = excluded.get(iso);
     return h('li', { dataset: { tick: iso }, class: rule ? 'excluded' : null },
       h('div', { class: 'tick-main' }, h('span', { class: 'when' }, h('span', { class: 'day' }, day), ' ', h('strong', {}, clock)),
         h('time', { class: 'rel muted small', datetime: iso }, relative(iso))),
       rule ? h('div', { class: 'small muted' }, 'excluded by ', h('code', {}, rule), ': starts nothing') : null,
       local && local !== zone ? h('div', { class: 'small muted' }, `${tickParts(iso, local).join(' ')} your time`) : null);
   }));
-}
-
-/**
- * The rule of a schedule's exclusions that excludes the tick by its date (a date, --MM-DD, a range), matched as the
- * server does on the tick's local date in the trigger's zone; cron: and calendar: rules only the server evaluates.
- */
-function excludedByDate(iso, zone, exclude) {
-  if (!exclude || !exclude.length) return undefined;
-  const parts = Object.fromEntries(new Intl.DateTimeFormat('en-US', { timeZone: zone, year: 'numeric', month: '2-digit', day: '2-digit' })
-    .formatToParts(new Date(iso)).map((p) => [p.type, p.value]));
-  const date = `${parts.year}-${parts.month}-${parts.day}`;
-  return exclude.find((r) => r === date || r === `--${date.slice(5)}`
-    || (/^\d{4}-\d{2}-\d{2}\/\d{4}-\d{2}-\d{2}$/.test(r) && r.slice(0, 10) <= date && date <= r.slice(11)));
-}
-
-/** Under a schedule's next ticks: which of its rules the list cannot mark, and that the next fire passes over them. */
-function unmarkedRules(t) {
-  const unmarked = (t.exclude || []).filter((r) => r.startsWith('cron:') || r.startsWith('calendar:'));
-  return unmarked.length ? h('div', { class: 'small muted', id: 'ticks-unmarked' }, 'The schedule\'s ticks: those ',
-    unmarked.map((r, i) => [i ? ', ' : '', h('code', {}, r)]), ' excludes are not marked here; they start nothing, and the next fire',
-    t.nextFireAt ? ` (${dateTime(t.nextFireAt)})` : '', ' passes over them.') : null;
 }
 
 /** How a webhook's caller sends its API key: the header, as a bearer token when it is Authorization. */

@@ -114,7 +114,7 @@ final class DefaultStepContext implements StepContext {
         }, beat -> {
             beforeWrite.run();
             storeHeartbeat.accept(beat);
-        });
+        }, "step '" + step + "' of run " + runId + " (attempt " + job.attempt() + ")");
         this.fence = fence;
         this.scheduling = scheduling;
         this.heartbeatsKept = scheduling.keepsHeartbeats();

@@ -40,6 +40,7 @@ import jakarta.inject.Inject;
 import java.net.InetAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -89,6 +90,12 @@ public class EngineBean {
 
     private volatile FlowEngine engine;
     private volatile TriggerManager triggers;
+    /**
+     * The {@code @Dependent} exclusion calendars made for the engine's life (the trigger manager asks them at every
+     * tick): destroyed as the engine stops, after its triggers, so that their {@code @PreDestroy} runs.
+     */
+    private final List<Instance.Handle<io.nvent.ExclusionCalendar>> dependentCalendars =
+            new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService executor;
     private boolean ownExecutor;
     /** The engine's tasks on {@link #executor}, taken back when it stops. */
@@ -214,8 +221,13 @@ public class EngineBean {
         built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
-        triggers.useExclusionCalendars(beanManager.createInstance().select(io.nvent.ExclusionCalendar.class).stream()
-                .toList());
+        triggers.useExclusionCalendars(beanManager.createInstance().select(io.nvent.ExclusionCalendar.class)
+                .handlesStream().map(calendar -> {
+                    if (calendar.getBean().getScope() == Dependent.class) {
+                        dependentCalendars.add(calendar);
+                    }
+                    return calendar.get();
+                }).toList());
         engine = built;
     }
 
@@ -512,6 +524,9 @@ public class EngineBean {
             if (triggers != null) {
                 triggers.stop();
             }
+        }, () -> {
+            dependentCalendars.forEach(Instance.Handle::destroy);
+            dependentCalendars.clear();
         }, () -> {
             if (engine != null) {
                 engine.closeQueue();

@@ -20,9 +20,13 @@ import java.util.function.Consumer;
  * attempt has ended ({@link #end()}) nothing more is written.
  *
  * <p>Heartbeats ({@link #beat()}, {@link io.nvent.StepContext#heartbeat()}) take the same path, so that other
- * instances see them: the latest is stored at most once per {@link #beatsAtMostEvery heartbeat interval} (a quarter
- * of the step's heartbeat timeout, at least the progress interval), and not at all if a progress write made since
- * the beat stored a later report (a report is a heartbeat too). A step that never beats writes nothing for it.
+ * instances see them: the attempt's first is stored at once (other instances see it alive from its start, not a
+ * quarter of its heartbeat timeout later), then the latest at most once per {@link #beatsAtMostEvery heartbeat
+ * interval} (a quarter of the step's heartbeat timeout, at least the progress interval), and not at all if a progress
+ * write made since the beat stored a later report (a report is a heartbeat too). A heartbeat whose write failed is
+ * stored again by the next beat, a progress interval after the failed write at the earliest, not a heartbeat interval
+ * later; the attempt's first such failure is logged ({@code NVENT-0449}), later ones at DEBUG. A step that never
+ * beats writes nothing for it.
  */
 final class ProgressReports {
 
@@ -41,8 +45,16 @@ final class ProgressReports {
     private Duration beatInterval;
     /** The latest heartbeat not yet written; null if none. */
     private Instant latestBeat;
-    /** When the last heartbeat was written: the attempt's beginning, before the first. */
+    /** When the last heartbeat was written; null before the first, which is written at once. */
     private Instant lastBeatWrite;
+    /** Whether the last heartbeat write failed: the next beat writes again without waiting a heartbeat interval. */
+    private boolean beatFailed;
+    /** Whether a failed heartbeat write was logged at WARNING: once an attempt. */
+    private boolean beatFailureLogged;
+    /** Whether anything was written yet: until then the attempt's first heartbeat is written at once. */
+    private boolean wroteAny;
+    /** Names the attempt in a log line: {@code step 'import' of run … (attempt 2)}. */
+    private final String attempt;
     /** Held while writing, so that {@link #end()} waits for a write under way. */
     private final Object writing = new Object();
     private StepProgress latest;
@@ -59,7 +71,8 @@ final class ProgressReports {
      * @param write stores a progress; may throw, which fails that write
      */
     ProgressReports(Optional<ProgressWrites> writes, Duration interval, Clock clock, Consumer<StepProgress> write,
-                    Consumer<Instant> writeBeat) {
+                    Consumer<Instant> writeBeat, String attempt) {
+        this.attempt = attempt;
         this.writes = writes;
         this.interval = interval;
         this.clock = clock;
@@ -67,7 +80,6 @@ final class ProgressReports {
         this.writeBeat = writeBeat;
         this.lastWrite = clock.instant();
         this.beatInterval = interval;
-        this.lastBeatWrite = lastWrite;
     }
 
     /**
@@ -99,10 +111,20 @@ final class ProgressReports {
         planWrite(due);
     }
 
-    /** When the next write may come: an interval after the last, and a heartbeat interval after the last beat's. */
+    /**
+     * When the next write may come: an interval after the last, and a heartbeat interval after the last beat's; for
+     * the attempt's first heartbeat, with nothing written before, at once, and after a failed heartbeat write, an
+     * interval after it.
+     */
     private Instant nextDue() {
         Instant progressDue = lastWrite.plus(interval);
         if (latestBeat == null || (latest != null && latest != written)) {
+            return progressDue;
+        }
+        if (lastBeatWrite == null && !wroteAny) {
+            return clock.instant();
+        }
+        if (lastBeatWrite == null || beatFailed) {
             return progressDue;
         }
         Instant beatDue = lastBeatWrite.plus(beatInterval);
@@ -160,6 +182,7 @@ final class ProgressReports {
                 if (latest != written) {
                     next = latest;
                     lastWrite = clock.instant();
+                    wroteAny = true;
                     if (latestBeat != null && !latestBeat.isAfter(next.reportedAt())) {
                         latestBeat = null;   // the report written is as recent a sign of life
                     }
@@ -174,6 +197,7 @@ final class ProgressReports {
                         latestBeat = null;
                         lastWrite = now;
                         lastBeatWrite = now;
+                        wroteAny = true;
                     }
                 } else {
                     return;
@@ -189,12 +213,40 @@ final class ProgressReports {
         }
     }
 
-    /** Stores a heartbeat; a failed write is not tried again: the next beat is. */
+    /**
+     * Stores a heartbeat. A failed write is not tried again by itself, but the next beat (or one that came while it was
+     * made) writes without waiting a heartbeat interval: other instances would otherwise see the step silent for up to
+     * half its heartbeat timeout.
+     */
     private void writeBeat(Instant beat) {
+        RuntimeException failure = null;
         try {
             writeBeat.accept(beat);
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "the heartbeat at {0} was not stored: {1}", beat, e.toString());
+            failure = e;
+        }
+        Instant again = null;
+        boolean warn = false;
+        synchronized (this) {
+            beatFailed = failure != null;
+            if (failure != null) {
+                warn = !beatFailureLogged;
+                beatFailureLogged = true;
+                if (!ended && latestBeat != null) {
+                    writeDue = true;   // a beat came while the write failed: written again now, not a quarter later
+                    again = nextDue();
+                }
+            }
+        }
+        if (failure != null) {
+            String line = "NVENT-0449 the heartbeat at " + beat + " of " + attempt + " was not stored: " + failure
+                    + "; its next heartbeat() stores one again, a second after this write at the earliest (other"
+                    + " instances show its last stored heartbeat meanwhile; logged once an attempt, later failures at"
+                    + " DEBUG)";
+            LOG.log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, line);
+        }
+        if (again != null) {
+            planWrite(again);
         }
     }
 

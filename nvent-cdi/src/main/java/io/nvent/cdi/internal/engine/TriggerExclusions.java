@@ -181,6 +181,23 @@ final class TriggerExclusions {
         return tick;
     }
 
+    /**
+     * The schedule's first {@code count} ticks after {@code after}, each with the rule that excludes it, matched as
+     * {@link #nextFire} matches them (a read: a calendar not known here or failing excludes nothing, not warned of).
+     */
+    List<io.nvent.ScheduledTick> ticks(TriggerSpec spec, Schedule schedule, Instant after, int count) {
+        Read read = spec.exclude().isEmpty() ? null : read(spec);
+        List<io.nvent.ScheduledTick> ticks = new java.util.ArrayList<>();
+        Optional<Instant> tick = schedule.nextAfter(after);
+        while (tick.isPresent() && ticks.size() < count) {
+            Instant at = tick.get();
+            ticks.add(new io.nvent.ScheduledTick(at, read == null ? Optional.empty()
+                    : excludedBy(spec, read, at, false)));
+            tick = schedule.nextAfter(at);
+        }
+        return ticks;
+    }
+
     /** Forgets the warnings of a trigger deleted or changed. */
     void forget(String name) {
         failing.remove(name);

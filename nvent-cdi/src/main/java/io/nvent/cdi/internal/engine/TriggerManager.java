@@ -1286,6 +1286,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     @Override
+    public List<io.nvent.ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
+        TriggerSpec spec = require(trigger).spec();
+        if (spec.type() != TriggerType.SCHEDULE) {
+            throw new InvalidTriggerException("trigger '" + trigger + "' is a " + spec.type().wireName()
+                    + " trigger; only a schedule has ticks");
+        }
+        return exclusions.ticks(spec, Schedule.of(spec), after, Math.min(count, 100));
+    }
+
+    @Override
     public BackfillResult backfill(Backfill backfill) {
         TriggerSpec spec = require(backfill.trigger()).spec();
         String name = spec.name();

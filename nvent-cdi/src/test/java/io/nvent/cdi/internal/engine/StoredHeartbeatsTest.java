@@ -13,6 +13,7 @@ import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
@@ -123,6 +124,19 @@ class StoredHeartbeatsTest {
         }
     }
 
+    /** Fails the first heartbeat write, as a store that lost its connection for a moment would. */
+    static final class FailsTheFirstHeartbeatWrite extends MemorySchedulingStore {
+        final AtomicInteger writes = new AtomicInteger();
+
+        @Override
+        public boolean recordHeartbeat(StepLease lease, Instant now) {
+            if (writes.incrementAndGet() == 1) {
+                throw new IllegalStateException("connection reset");
+            }
+            return super.recordHeartbeat(lease, now);
+        }
+    }
+
     @BeforeEach
     void reset() {
         beating = true;
@@ -151,6 +165,46 @@ class StoredHeartbeatsTest {
                                 "; fails without one by " + last.plus(Duration.ofMinutes(1))
                                         + " (its heartbeat timeout of 60000 ms)");
                     }));
+
+            beating = false;
+            a.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void theFirstHeartbeatOfAnAttemptIsStoredAtOnceNotAQuarterOfItsHeartbeatTimeoutAfterItsStart() {
+        CountsHeartbeats scheduling = new CountsHeartbeats();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Import());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Import())) {
+            String runId = a.engine.start("import", "beat");
+            awaitABeat();
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(b.engine.waits(runId))
+                    .filteredOn(wait -> wait.reason() == StepWait.Reason.RUNNING).singleElement()
+                    .satisfies(running -> assertThat(running.lastHeartbeatAt()).as("stored with the clock unmoved")
+                            .isPresent()));
+            assertThat(scheduling.writes).as("one write: the next waits a quarter of the timeout").hasValue(1);
+
+            beating = false;
+            a.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aHeartbeatWhoseWriteFailedIsStoredAgainByTheNextHeartbeatASecondLaterNotAQuarterOfTheTimeoutLater() {
+        FailsTheFirstHeartbeatWrite scheduling = new FailsTheFirstHeartbeatWrite();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(ProgressReports.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Import())) {
+            String runId = a.engine.start("import", "beat");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.writes).hasValue(1));
+
+            a.clock.advance(Duration.ofSeconds(2));
+            awaitABeat();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.writes).hasValue(2));
+            assertThat(log.messagesContaining("NVENT-0449")).singleElement().asString()
+                    .contains("of step 'import' of run " + runId + " (attempt 1) was not stored:"
+                            + " java.lang.IllegalStateException: connection reset; its next heartbeat() stores one"
+                            + " again");
 
             beating = false;
             a.awaitStatus(runId, RunStatus.COMPLETED);

@@ -231,6 +231,25 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void aRestartMoreThanADayAfterAnExcludedTickWhoseClaimTheSweepForgotRecordsItsSkipOnce() {
+        EngineHarness before = new EngineHarness(new Pay());
+        before.triggers.create(payroll("2026-12-01").misfire(io.nvent.Misfire.FIRE_ALL)
+                .misfireGrace(Duration.ofDays(3)).build());
+        before.clock.advanceTo(TUESDAY_SIX);
+        assertThat(fireTick(before, TUESDAY_SIX)).isEmpty();
+        before.close();
+        // A sweep that keeps claims a day (an instance whose deployment's grace is the default) forgets Tuesday's.
+        assertThat(before.scheduling.purgeTickClaims(TUESDAY_SIX.plus(Duration.ofHours(25)))).isEqualTo(1);
+
+        try (EngineHarness after = EngineHarness.startingAt(WEDNESDAY_SIX.plus(Duration.ofHours(2)), before,
+                "instance-a", TriggerMisfires.DEFAULTS, new Pay())) {
+            assertThat(entries(after, "trigger.skipped")).as("Tuesday's, once").singleElement()
+                    .extracting(TriggerEvent::data).asString().contains("\"scheduledAt\":\"" + TUESDAY_SIX + "\"");
+            assertThat(runs(after)).as("Wednesday's missed tick, within the grace, fired late").hasSize(1);
+        }
+    }
+
+    @Test
     void aNamedCalendarExcludesTheDaysItSaysAndAnUnknownOneIsRefusedNamingTheKnownOnes() {
         BankHolidays holidays = new BankHolidays();
         try (EngineHarness h = new EngineHarness(new Pay())) {

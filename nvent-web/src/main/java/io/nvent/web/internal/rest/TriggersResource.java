@@ -11,6 +11,7 @@ import io.nvent.StartedRun;
 import io.nvent.TriggerDisabledException;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerInfo;
+import io.nvent.ScheduledTick;
 import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
@@ -441,15 +442,28 @@ public class TriggersResource {
                 options, Response.accepted());
     }
 
-    /** Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}. */
+    /**
+     * Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}; or previews a
+     * schedule trigger's ({@code ?trigger=payroll&count=5}), its ticks its exclusion rules exclude marked in
+     * {@code "excluded"} as the trigger matches them.
+     */
     @GET
     @Path("cron-preview")
     public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
                               @QueryParam("count") String count, @QueryParam("after") String after,
-                              @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "cron", "timezone", "count", "after");
+                              @QueryParam("trigger") String trigger, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "cron", "timezone", "count", "after", "trigger");
+        if (trigger != null && !trigger.isBlank()) {
+            if (cron != null && !cron.isBlank() || zone != null && !zone.isBlank()) {
+                throw new InvalidTriggerException("NVENT-0738 the preview gives ?trigger=" + trigger + " and ?"
+                        + (cron != null && !cron.isBlank() ? "cron" : "timezone") + "=: a trigger's preview uses its"
+                        + " own schedule and time zone; give ?trigger= alone, or ?cron= (and ?timezone=) without it");
+            }
+            return triggerPreview(trigger, count, after);
+        }
         if (cron == null || cron.isBlank()) {
-            throw new InvalidTriggerException("give the expression as ?cron=...");
+            throw new InvalidTriggerException("give the expression as ?cron=... (or a schedule trigger's name as"
+                    + " ?trigger=...)");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         // The service refuses a cron that never fires as creating the trigger would, by the same rule.
@@ -460,6 +474,27 @@ public class TriggersResource {
                 .forEach(t -> ticks.add(t.toString()));
         return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString();
+    }
+
+    /** A schedule trigger's next ticks, those its exclusion rules exclude listed again in {@code "excluded"}. */
+    private String triggerPreview(String trigger, String count, String after) {
+        Instant from = QueryParams.optionalInstant("after", after).orElseGet(Instant::now);
+        int most = QueryParams.intWithin("count", count, 5, 1, 100);
+        TriggerSpec spec = triggers.trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
+        List<ScheduledTick> ticks = triggers.nextTicksOf(trigger, from, most);
+        JsonArrayBuilder next = Json.createArrayBuilder();
+        JsonArrayBuilder excluded = Json.createArrayBuilder();
+        for (ScheduledTick tick : ticks) {
+            next.add(tick.at().toString());
+            tick.excludedBy().ifPresent(rule -> excluded.add(Json.createObjectBuilder()
+                    .add("at", tick.at().toString()).add("rule", rule)));
+        }
+        JsonObjectBuilder preview = Json.createObjectBuilder().add("trigger", spec.name());
+        spec.cron().ifPresent(expression -> preview.add("cron", expression)
+                .add("description", triggers.describe(expression)));
+        spec.every().ifPresent(every -> preview.add("every", every.toString()));
+        return preview.add("timezone", spec.timezone().getId()).add("next", next).add("excluded", excluded).build()
+                .toString();
     }
 
     private static String runs(String name, List<String> runIds) {
