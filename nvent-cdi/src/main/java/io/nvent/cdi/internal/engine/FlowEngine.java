@@ -823,8 +823,8 @@ public final class FlowEngine implements FlowService {
         RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed());
         try {
             return Optional.of(new FireKeyClaim(claim, scheduling.claimRequestKey(claim, claim.createdAt())));
-        } catch (UnsupportedOperationException cannot) {
-            return Optional.empty();
+        } catch (io.nvent.UnsupportedByAdapterException | UnsupportedOperationException cannot) {
+            return Optional.empty();   // a store written before 0.2 keeps no request keys
         }
     }
 
@@ -907,7 +907,8 @@ public final class FlowEngine implements FlowService {
         try {
             return Optional.of(startPending(flowName, slot.runId(), input, trigger, options, Optional.empty(), startData,
                     Duration.ZERO));
-        } catch (NventException taken) {
+        } catch (RuntimeException taken) {
+            // A store refuses a second run under one id, each in its own words: the run there decides.
             if (store.findRun(slot.runId()).isPresent()) {
                 return Optional.empty();
             }

@@ -443,4 +443,24 @@ class DebouncedTriggersTest {
                     .singleElement().satisfies(e -> assertThat(e.data()).contains(recovered));
         }
     }
+
+    @Test
+    void aStoreThatKeepsNoRequestKeysFoldsAKeyedFireAsBefore() {
+        MemorySchedulingStore withoutRequestKeys = new MemorySchedulingStore() {
+            @Override
+            public Optional<io.nvent.spi.RequestKey> claimRequestKey(io.nvent.spi.RequestKey claim,
+                                                                   java.time.Instant now) {
+                throw new io.nvent.UnsupportedByAdapterException("NVENT-0280 a store written before nvent 0.2");
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), withoutRequestKeys, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+
+            assertThat(h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build()))
+                    .containsExactly(StartedRun.foldedInto(pending));
+        }
+    }
 }
