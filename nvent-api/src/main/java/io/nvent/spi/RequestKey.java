@@ -35,9 +35,17 @@ public record RequestKey(Scope scope, String target, String keyDigest, String re
         /** An emit into a run ({@code FlowService.emit}); the target is the run's id. */
         EMIT,
         /** A publish of a named event ({@code FlowService.publishEvent}); the target is the event's name. */
-        PUBLISH;
+        PUBLISH,
+        /**
+         * A trigger's fire folded into, or appended to, a debounced or batching trigger's pending run (a webhook's
+         * {@code Idempotency-Key}, a publish's key), so that its retry is answered with that run, also after it started;
+         * the target is the flow, the response the run's id.
+         *
+         * @since 0.2
+         */
+        FIRE;
 
-        /** {@return the scope as a store keeps it: {@code emit} or {@code publish}} */
+        /** {@return the scope as a store keeps it: {@code emit}, {@code publish} or {@code fire}} */
         public String wireName() {
             return name().toLowerCase(java.util.Locale.ROOT);
         }
@@ -45,7 +53,7 @@ public record RequestKey(Scope scope, String target, String keyDigest, String re
         /**
          * The scope a store kept.
          *
-         * @param wireName {@code emit} or {@code publish}
+         * @param wireName {@code emit}, {@code publish} or {@code fire}
          * @return the scope
          * @throws IllegalArgumentException for any other text
          */

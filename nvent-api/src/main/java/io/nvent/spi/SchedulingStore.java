@@ -1345,6 +1345,35 @@ public interface SchedulingStore {
     }
 
     /**
+     * The slot naming the run, open or closed ({@link #openDebounce}, {@link #appendBatch}), as it is now: read by the
+     * instance that opened it once the run is stored, so that the fires folded into or appended to it meanwhile (their
+     * instance found no run to update) still move its start or fill its batch.
+     *
+     * @param runId the pending run
+     * @return its slot; empty if none names it (taken as the run started), or by default (a store that keeps none)
+     * @since 0.2
+     */
+    default Optional<PendingSlot> debounceSlotOf(String runId) {
+        return Optional.empty();
+    }
+
+    /**
+     * Slots, open or closed, due before {@code dueBefore}, the earliest first: a slot whose run should have started by
+     * then and still holds it names a run that was never stored (the instance that opened the slot stopped before it
+     * stored the run), that has ended without taking it (an operator canceled it), or whose start failed to take it.
+     * The maintenance sweep stores the first kind's run and deletes the second kind's slot. A store may leave out slots
+     * it cannot give whole (written by an earlier version that kept no {@link PendingSlot#slot()}).
+     *
+     * @param dueBefore the time before which the slots were due
+     * @param limit the most slots to return, at least 1
+     * @return such slots, at most {@code limit}; by default (a store that keeps none) none
+     * @since 0.2
+     */
+    default List<PendingSlot> overdueDebounceSlots(Instant dueBefore, int limit) {
+        return List.of();
+    }
+
+    /**
      * Moves the time a waiting time await resolves at (a debounced run's start, put off by a fold).
      *
      * @param awaitId the await

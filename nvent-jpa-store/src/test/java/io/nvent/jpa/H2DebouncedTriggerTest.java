@@ -95,4 +95,57 @@ class H2DebouncedTriggerTest {
             pool.shutdownNow();
         }
     }
+
+    @Test
+    void aPendingRunWhoseInstanceStoppedBeforeStoringItIsRecoveredOnceByTwoInstancesSweepingAtOnce() throws Exception {
+        SYNCED.clear();
+        io.nvent.cdi.VirtualClock clock = io.nvent.cdi.VirtualClock.startingAt(java.time.Instant.parse(
+                "2026-12-01T08:00:00Z"));
+        String url = TestDatabases.newH2Url();
+        ExecutorService sweepers = Executors.newFixedThreadPool(2);
+        try (JpaFlowStore storeOfA = JpaFlowStore.create(url, "sa", "", JpaStoreOptions.defaults());
+             JpaFlowStore storeOfB = JpaFlowStore.create(url, "sa", "", JpaStoreOptions.defaults());
+             EmbeddedEngine a = sweptByTheTest(storeOfA, "a", clock);
+             EmbeddedEngine b = sweptByTheTest(storeOfB, "b", clock)) {
+            a.triggers().create(TriggerSpec.newBuilder("crm", TriggerType.WEBHOOK).flow("crm-sync")
+                    .debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId").build());
+            // What an instance that stopped between opening the slot and storing its run leaves: the slot alone.
+            String orphan = java.util.UUID.nameUUIDFromBytes("orphan".getBytes(java.nio.charset.StandardCharsets.UTF_8))
+                    .toString();
+            storeOfA.schedulingStore().openDebounce("crm\u0000crm-sync\u0000c-1", orphan,
+                    "{\"customerId\":\"c-1\",\"version\":1}", clock.instant(), clock.instant().plusSeconds(30));
+            clock.advance(Duration.ofSeconds(10));
+            assertThat(b.triggers().fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", StartOptions.DEFAULTS))
+                    .containsExactly(StartedRun.foldedInto(orphan));
+            clock.advance(Duration.ofMinutes(2));
+
+            CyclicBarrier together = new CyclicBarrier(2);
+            List<Future<?>> sweeps = new ArrayList<>();
+            for (EmbeddedEngine instance : List.of(a, b)) {
+                sweeps.add(sweepers.submit(() -> {
+                    together.await(10, java.util.concurrent.TimeUnit.SECONDS);
+                    instance.sweep();
+                    return null;
+                }));
+            }
+            for (Future<?> sweep : sweeps) {
+                sweep.get(30, java.util.concurrent.TimeUnit.SECONDS);
+            }
+            a.sweep();
+
+            await().atMost(Duration.ofSeconds(30)).until(() -> a.flows().run(orphan).map(RunInfo::status)
+                    .orElse(RunStatus.AWAITING) == RunStatus.COMPLETED);
+            assertThat(a.flows().runs(RunQuery.all())).as("recovered once").singleElement();
+            assertThat(SYNCED).as("with the latest fold").containsExactly("2");
+            assertThat(a.triggers().history("crm", 20)).filteredOn(e -> e.type().equals("trigger.recovered"))
+                    .singleElement();
+        } finally {
+            sweepers.shutdownNow();
+        }
+    }
+
+    private static EmbeddedEngine sweptByTheTest(JpaFlowStore store, String id, io.nvent.cdi.VirtualClock clock) {
+        return EmbeddedEngine.newBuilder().instanceId(id).store(store).schedulingStore(store.schedulingStore())
+                .clock(clock).sweepEvery(Duration.ofHours(1)).step(new Sync()).build();
+    }
 }

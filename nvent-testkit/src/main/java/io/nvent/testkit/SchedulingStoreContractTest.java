@@ -27,6 +27,7 @@ import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
+import io.nvent.spi.PendingSlot;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -983,6 +984,32 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void readsASlotBackByItsRunAndListsTheOverdueOnesEarliestFirstOpenOrClosed() {
+        String debounced = id("crm") + "\u0000sync\u0000c 7+%\u00e9/x";
+        String batched = id("notify") + "\u0000digest\u0000user-9";
+        String pending = newRun();
+        String full = newRun();
+        store.openDebounce(debounced, pending, "{\"v\":1}", T0, T0.plusSeconds(30));
+        store.foldDebounce(debounced, "{\"v\":2}", T0.plusSeconds(5), Duration.ofSeconds(30), Optional.empty());
+        store.openDebounce(batched, full, "[{\"n\":1}]", T0, T0.plusSeconds(10));
+        store.appendBatch(batched, "{\"n\":2}", Optional.empty(), 2, 10_000);
+
+        PendingSlot open = new PendingSlot(debounced, pending, "{\"v\":2}", T0, T0.plusSeconds(35), 1, false);
+        PendingSlot closed = new PendingSlot(batched, full, "[{\"n\":1},{\"n\":2}]", T0, T0.plusSeconds(10), 1, true);
+        assertThat(store.debounceSlotOf(pending)).as("the slot whole, its key's characters as they were").contains(open);
+        assertThat(store.debounceSlotOf(full)).as("a closed batch, kept for its run").contains(closed);
+        assertThat(store.debounceSlotOf(newRun())).isEmpty();
+        assertThat(store.overdueDebounceSlots(T0.plusSeconds(36), 1000)).filteredOn(slot -> slot.runId().equals(pending)
+                || slot.runId().equals(full)).as("the earliest due first").containsExactly(closed, open);
+        assertThat(store.overdueDebounceSlots(T0.plusSeconds(35), 1000)).as("due before, not at")
+                .noneMatch(slot -> slot.runId().equals(pending));
+
+        store.takeDebounced(full);
+        assertThat(store.debounceSlotOf(full)).as("taken").isEmpty();
+        assertThat(store.overdueDebounceSlots(T0.plusSeconds(36), 1000)).noneMatch(slot -> slot.runId().equals(full));
+    }
+
+    @Test
     void closesABatchThatAFireWouldMakeTooLargeWithoutIt() {
         String slot = id("notify") + "\u0000digest\u0000user-8";
         String runId = newRun();
@@ -1787,6 +1814,18 @@ public abstract class SchedulingStoreContractTest {
                 T0)).as("another run's").isEmpty();
         assertThat(store.claimRequestKey(requestKey(RequestKey.Scope.EMIT, run, "r", T0.plusSeconds(300)), T0))
                 .isPresent();
+    }
+
+    @Test
+    void keepsTheKeysOfFiresFoldedIntoAPendingRunApartAndAnswersThemWithTheRun() {
+        String flow = id("crm-sync");
+        RequestKey fire = requestKey(RequestKey.Scope.FIRE, flow, "r", T0.plusSeconds(300));
+        store.claimRequestKey(requestKey(RequestKey.Scope.PUBLISH, flow, "r", T0.plusSeconds(300)), T0);
+
+        assertThat(store.claimRequestKey(fire, T0)).as("apart from a publish's key of that name").isEmpty();
+        assertThat(store.answerRequestKey(fire.withResponse("run-1"))).isTrue();
+        assertThat(store.claimRequestKey(fire, T0.plusSeconds(60))).as("a retry of the fire")
+                .contains(fire.withResponse("run-1"));
     }
 
     @Test

@@ -24,6 +24,7 @@ import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
+import io.nvent.spi.PendingSlot;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -523,12 +524,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public boolean openDebounce(String slot, String runId, String payloadJson, Instant at, Instant dueAt) {
         Objects.requireNonNull(payloadJson, "payloadJson");
         return write("debounce slot of run '" + runId + "'", connection -> insertUnlessKeyTaken(connection,
-                "insert into " + debounces + " (slot_digest, trigger_name, run_id, payload, first_at, due_at, folded)"
-                        + " values (?, ?, ?, ?, ?, ?, 0)", statement -> {
+                "insert into " + debounces + " (slot_digest, trigger_name, run_id, payload, first_at, due_at, folded,"
+                        + " slot_text) values (?, ?, ?, ?, ?, ?, 0, ?)", statement -> {
                     bind(statement, slotDigest(slot), slot.substring(0, Math.max(0, slot.indexOf('\u0000'))), runId);
                     setText(statement, 4, Optional.of(payloadJson));
                     setInstant(statement, 5, Optional.of(at), database);
                     setInstant(statement, 6, Optional.of(dueAt), database);
+                    setText(statement, 7, Optional.of(java.net.URLEncoder.encode(slot,
+                            java.nio.charset.StandardCharsets.UTF_8)));
                 }));
     }
 
@@ -653,6 +656,45 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return payload;
         });
+    }
+
+    /** From trigger_debounce_run_idx (V35), with slot_text (V39). */
+    @Override
+    public Optional<PendingSlot> debounceSlotOf(String runId) {
+        Objects.requireNonNull(runId, "runId");
+        return read(connection -> first(selectSlots(connection, "where run_id = ? and slot_text is not null", runId)));
+    }
+
+    /** From trigger_debounce_due_idx (V39): the few slots overdue, not every pending one. */
+    @Override
+    public List<PendingSlot> overdueDebounceSlots(Instant dueBefore, int limit) {
+        Objects.requireNonNull(dueBefore, "dueBefore");
+        PageLimits.requireAtLeastOne(limit);
+        return read(connection -> selectSlots(connection, "where due_at < ? and slot_text is not null order by due_at, "
+                + "slot_digest " + limit(limit), dueBefore));
+    }
+
+    private List<PendingSlot> selectSlots(Connection connection, String where, Object parameter) throws SQLException {
+        try (PreparedStatement select = connection.prepareStatement("select slot_digest, slot_text, run_id, payload,"
+                + " first_at, due_at, folded from " + debounces + " " + where)) {
+            if (parameter instanceof Instant at) {
+                setInstant(select, 1, Optional.of(at), database);
+            } else {
+                select.setString(1, (String) parameter);
+            }
+            List<PendingSlot> slots = new ArrayList<>();
+            try (ResultSet row = select.executeQuery()) {
+                while (row.next()) {
+                    String slot = java.net.URLDecoder.decode(row.getString(2), java.nio.charset.StandardCharsets.UTF_8);
+                    String runId = row.getString(3);
+                    // A closed batch is kept under its run's key, not the slot's (appendBatch).
+                    boolean closed = !row.getString(1).equals(slotDigest(slot));
+                    slots.add(new PendingSlot(slot, runId, row.getString(4), getInstant(row, 5).orElseThrow(),
+                            getInstant(row, 6).orElseThrow(), row.getInt(7), closed));
+                }
+            }
+            return slots;
+        }
     }
 
     @Override

@@ -66,7 +66,8 @@ final class SchemaMigrator {
             "V35__trigger_debounce.sql",
             "V36__run_compensating.sql",
             "V37__lease_heartbeat.sql",
-            "V38__trigger_batch.sql");
+            "V38__trigger_batch.sql",
+            "V39__trigger_debounce_slot.sql");
 
     private SchemaMigrator() {
     }

@@ -809,6 +809,114 @@ public final class FlowEngine implements FlowService {
                 .map(run -> new StartedRun(run.runId(), false));
     }
 
+    /**
+     * Claims the key of a fire of a debounced or batching trigger ({@link RequestKeys#fireClaim}) before it is folded
+     * or appended, so that its retry, on any instance and after the run started, is answered with the run it went into
+     * ({@link #keepFireKey}). Empty for a fire without a key, and with a store that keeps no request keys (a retry
+     * then folds once more, or is appended once while its batch is pending).
+     */
+    Optional<FireKeyClaim> claimFireKey(String flowName, String trigger, StartOptions options,
+                                        Optional<EventTriggers.PublishKey> published) {
+        Optional<StartKey> key = triggerStartKey(trigger, options, published);
+        if (key.isEmpty()) {
+            return Optional.empty();
+        }
+        RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed());
+        try {
+            return Optional.of(new FireKeyClaim(claim, scheduling.claimRequestKey(claim, claim.createdAt())));
+        } catch (io.nvent.UnsupportedByAdapterException | UnsupportedOperationException cannot) {
+            return Optional.empty();   // a store written before 0.2 keeps no request keys
+        }
+    }
+
+    /** Keeps the key of a fire claimed ({@link #claimFireKey}) with the run it went into, for its retries. */
+    void keepFireKey(FireKeyClaim fire, String runId) {
+        try {
+            scheduling.answerRequestKey(fire.claim().withResponse(runId));
+        } catch (RuntimeException e) {
+            // The fire went into the run all the same; its retry finds the claim unanswered and folds once more.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0447 a fire went into pending run " + runId + ", but the"
+                    + " store could not keep its idempotency key with the run (" + e + "): a retry of it is folded into"
+                    + " (or appended to) the pending run of its key once more instead of being answered with " + runId, e);
+        }
+    }
+
+    /** Gives up the key of a fire claimed ({@link #claimFireKey}) that went into no run, so that its retry does. */
+    void forgetFireKey(FireKeyClaim fire, RuntimeException failed) {
+        try {
+            scheduling.forgetRequestKey(fire.claim());
+        } catch (RuntimeException notForgotten) {
+            failed.addSuppressed(notForgotten);
+        }
+    }
+
+    /**
+     * A fire's key claimed for a debounced or batching trigger, and the claim an earlier fire with it made, if any.
+     *
+     * @param claim this fire's claim
+     * @param earlier the claim found instead: an earlier fire's, answered with its run once it went into one
+     */
+    record FireKeyClaim(RequestKey claim, Optional<RequestKey> earlier) {
+
+        /** Whether this fire claimed the key, and keeps it with the run it goes into. */
+        boolean claimed() {
+            return earlier.isEmpty();
+        }
+    }
+
+    /**
+     * Applies to a debounced or batching trigger's run just stored the fires folded into or appended to its slot while
+     * it was being stored: their instances found no run to update, so its start is moved (a debounce's, to the latest
+     * fold's due time, with its payload as the input; a batch's, to now if the batch closed) and its history says so.
+     * A failure is logged, not thrown: the run is stored, and takes its slot as it starts.
+     */
+    void applyFoldsWhileStored(String runId, String key, Optional<io.nvent.Batch> batch) {
+        try {
+            scheduling.debounceSlotOf(runId).filter(slot -> slot.folded() > 0).ifPresent(slot -> {
+                if (batch.isPresent()) {
+                    batchAppended(new io.nvent.spi.BatchedFire(runId, slot.firstFireAt(), slot.dueAt(),
+                            slot.folded() + 1, true, slot.closed()), batch.get().max(), key);
+                } else {
+                    foldDebounced(new DebouncedFire(runId, slot.firstFireAt(), slot.dueAt(), slot.folded()),
+                            slot.payloadJson(), key);
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0445 pending run " + runId + " was stored, but the fires of"
+                    + " key '" + key + "' that went into its slot meanwhile could not be applied to it (" + e + "): it"
+                    + " starts at the time it was stored with, with the payloads its slot holds then", e);
+        }
+    }
+
+    /**
+     * Stores the run of a debounced or batching trigger's slot whose instance stopped before it stored it (the
+     * maintenance sweep finds the slot due and no run): under the id the slot names, so that of instances recovering
+     * it at once one stores it (the others find the id taken), starting at once with the slot's payload(s).
+     *
+     * @param recovered what its {@code flow.start} entry says of the recovery
+     * @return the run stored; empty if another instance stored it first
+     */
+    Optional<StartedRun> startRecovered(io.nvent.spi.PendingSlot slot, String flowName, String trigger,
+                                        StartOptions options, String key, Optional<io.nvent.Batch> batch,
+                                        String recovered) {
+        String input = batch.isPresent() ? TriggerDebounce.batchInput(slot.payloadJson(), slot.folded() + 1, key)
+                : slot.payloadJson();
+        JsonText startData = JsonText.object().str("trigger", trigger).str(batch.isPresent() ? "batchKey"
+                : "debounceKey", key);
+        batch.ifPresent(b -> startData.num("batchMax", b.max()));
+        startData.str("recovered", recovered);
+        try {
+            return Optional.of(startPending(flowName, slot.runId(), input, trigger, options, Optional.empty(), startData,
+                    Duration.ZERO));
+        } catch (RuntimeException taken) {
+            // A store refuses a second run under one id, each in its own words: the run there decides.
+            if (store.findRun(slot.runId()).isPresent()) {
+                return Optional.empty();
+            }
+            throw taken;
+        }
+    }
+
     /** The key a trigger's fire is kept by in a batch ({@link SchedulingStore#appendBatch}); empty for none. */
     Optional<String> triggerFireKey(String trigger, StartOptions options,
                                     Optional<EventTriggers.PublishKey> published) {

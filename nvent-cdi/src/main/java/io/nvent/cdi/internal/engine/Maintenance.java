@@ -25,7 +25,7 @@ import java.util.concurrent.TimeUnit;
  * is gone), queues again steps whose job was lost
  * when an instance died, finishes keyed restarts whose instance stopped while their copy waits for the
  * concurrency key its original holds, purges expired run state, picks up trigger changes made on other
- * instances, claims again schedule ticks whose claim was in doubt, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, and applies the store's retention
+ * instances, claims again schedule ticks whose claim was in doubt, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, recovers the runs of debounce and batch slots whose instance stopped before storing them, and applies the store's retention
  * policy, a few chunks per sweep. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
  */
@@ -60,6 +60,8 @@ public final class Maintenance {
      * children.
      */
     static final Duration CHILDREN_CHECK = Duration.ofSeconds(5);
+    /** How often debounce and batch slots overdue are looked at: those of runs never stored or ended. */
+    static final Duration SLOT_CHECK = Duration.ofSeconds(30);
     /** How often the groups of rate limits that started nothing for a day are forgotten. */
     static final Duration RATE_LIMIT_CLEANUP = Duration.ofMinutes(10);
     /**
@@ -96,6 +98,7 @@ public final class Maintenance {
     private Instant lastKeyCheck = Instant.EPOCH;
     private Instant lastStoppedRestartCheck = Instant.EPOCH;
     private Instant lastChildrenCheck = Instant.EPOCH;
+    private Instant lastSlotCheck = Instant.EPOCH;
     /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
     private Optional<String> childrenAwaitsFrom = Optional.empty();
     /** Where the next look for runs past their deadline starts: after this one, or at the first due. */
@@ -243,6 +246,12 @@ public final class Maintenance {
             }
         });
         step("ticks in doubt", now, triggers::settleTicksInDoubt);
+        step("debounce slots", now, () -> {
+            if (Duration.between(lastSlotCheck, now).compareTo(SLOT_CHECK) >= 0) {
+                triggers.sweepDebounceSlots(BATCH);
+                lastSlotCheck = now;
+            }
+        });
         step("trigger history trim", now, () -> {
             if (Duration.between(lastHistoryTrim, now).toMinutes() >= 1) {
                 triggers.trimHistory();

@@ -222,6 +222,7 @@ final class OperatorActions {
             publisher.publish(c);
             awaitResolution.closeAwaitsOf(runId, now);
             stopSteps.accept(runId);
+            closeDebounceSlotOfCanceled(runId);
         });
         return change.isPresent();
     }
@@ -918,6 +919,23 @@ final class OperatorActions {
             if (attempt == DELETE_ATTEMPTS) {
                 throw new ConcurrentRunModificationException(runId, attempt);
             }
+        }
+    }
+
+    /**
+     * Deletes the slot of a debounced or batching trigger's pending run canceled before it started (a batch that closed
+     * is looked for by no fire): the key's next fire opens a new one. A failure leaves it to the maintenance sweep.
+     */
+    private void closeDebounceSlotOfCanceled(String runId) {
+        if (!TriggerDebounce.mayHoldSlot(runId)
+                || !scheduling.keepsTriggerDebounce() && !scheduling.keepsTriggerBatches()) {
+            return;
+        }
+        try {
+            scheduling.takeDebounced(runId);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "the debounce slot of canceled run " + runId + " is left to the"
+                    + " maintenance sweep: " + e);
         }
     }
 

@@ -91,6 +91,19 @@ final class RequestKeys {
         return result;
     }
 
+    /**
+     * The claim of the key of a trigger's fire folded into, or appended to, a debounced or batching trigger's pending
+     * run ({@link RequestKey.Scope#FIRE}), per flow and key: answered with the run's id, kept as an emit's key is.
+     *
+     * @param flow the flow the fire went to
+     * @param keySeed the fire's key as the engine scopes it (per trigger, or per publish and trigger)
+     */
+    RequestKey fireClaim(String flow, String keySeed) {
+        Instant now = clock.instant();
+        String key = digest(keySeed);
+        return new RequestKey(RequestKey.Scope.FIRE, target(flow), key, key, Optional.empty(), now, now.plus(retention));
+    }
+
     private void answer(KeyedRequest request, RequestKey claim, String response) {
         try {
             scheduling.answerRequestKey(claim.withResponse(response));

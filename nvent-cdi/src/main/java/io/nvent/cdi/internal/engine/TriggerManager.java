@@ -1471,10 +1471,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
                 StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
-                        batch.isPresent() ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed,
-                                published, now)
+                        foldOnce(flow, spec.name(), keyed, published, () -> batch.isPresent()
+                                ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed, published, now)
                                 : foldOrOpen(spec, spec.debounce().orElseThrow(), flow, slot, key, payloadJson, keyed,
-                                        published, now));
+                                        published, now)));
                 runs.add(run);
                 (run.created() ? opened : folded).add(run.runId());
             } catch (RuntimeException e) {
@@ -1502,6 +1502,31 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " and folded into " + folded + " but its statistics or history entry could not be stored", e);
         }
         return new Fire(runs, failures, errors);
+    }
+
+    /**
+     * The fire folded, appended or opening a run once per key ({@link FlowEngine#claimFireKey}): a retry of a fire
+     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; a fire without a
+     * key, or whose key's first fire has not answered yet, folds as it comes.
+     */
+    private StartedRun foldOnce(String flow, String trigger, StartOptions keyed, Optional<PublishKey> published,
+                                java.util.function.Supplier<StartedRun> fold) {
+        Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published);
+        Optional<String> earlier = claim.flatMap(FlowEngine.FireKeyClaim::earlier)
+                .flatMap(io.nvent.spi.RequestKey::response).filter(run -> engine.runStatus(run).isPresent());
+        if (earlier.isPresent()) {
+            return new StartedRun(earlier.get(), false);
+        }
+        Optional<FlowEngine.FireKeyClaim> ours = claim.filter(FlowEngine.FireKeyClaim::claimed);
+        StartedRun run;
+        try {
+            run = fold.get();
+        } catch (RuntimeException e) {
+            ours.ifPresent(c -> engine.forgetFireKey(c, e));
+            throw e;
+        }
+        ours.ifPresent(c -> engine.keepFireKey(c, run.runId()));
+        return run;
     }
 
     /** The fire folded into the slot's pending run ({@link StartedRun#folded()}), or the pending run it opened. */
@@ -1534,13 +1559,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             String runId = TriggerDebounce.newRunId();
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
+                StartedRun opened;
                 try {
-                    return engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, published, debounce,
+                    opened = engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, published, debounce,
                             key);
                 } catch (RuntimeException e) {
-                    store.takeDebounced(runId);   // no slot left naming a run that does not exist
+                    closeUnstored(runId, e);
                     throw e;
                 }
+                engine.applyFoldsWhileStored(runId, key, Optional.empty());
+                return opened;
             }
             if (attempt == 3) {
                 // Opened and closed by others three times while this fire looked: the store is too busy to tell.
@@ -1600,25 +1628,117 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                             + (ended ? "ended (" + status.get().wireName() + ") before it started"
                                     : neverCreated ? "never stored" : "started without taking its batch")
                             + ": the fire opens a new batch");
-                    if (!ended && !neverCreated && batched.appended() && left.isPresent()) {
-                        opening = left.get();   // the batch its run did not take, this fire in it
+                    if (!ended && batched.appended() && left.isPresent()) {
+                        // The batch its run did not take, or that was never stored with a run: this fire in it.
+                        opening = left.get();
                     }
                 }
             }
             String runId = TriggerDebounce.newRunId();
             if (store.openDebounce(slot, runId, opening, now, now.plus(batch.window()))) {
+                StartedRun opened;
                 try {
-                    return engine.startBatched(flow, runId, payloadJson, spec.name(), keyed, published, batch, key);
+                    opened = engine.startBatched(flow, runId, payloadJson, spec.name(), keyed, published, batch, key);
                 } catch (RuntimeException e) {
-                    store.takeDebounced(runId);   // no slot left naming a run that does not exist
+                    closeUnstored(runId, e);
                     throw e;
                 }
+                engine.applyFoldsWhileStored(runId, key, Optional.of(batch));
+                return opened;
             }
             if (attempt == 3) {
                 throw new IllegalStateException("trigger '" + spec.name() + "' could neither append its fire"
                         + " to the batch of key '" + key + "' nor open one: other fires and starts of the key changed"
                         + " it each time; fire again");
             }
+        }
+    }
+
+    /**
+     * Closes the slot of a pending run that could not be stored, so that no slot names a run that does not exist; one
+     * stored meanwhile (the maintenance sweep recovered it) keeps it.
+     */
+    private void closeUnstored(String runId, RuntimeException failed) {
+        try {
+            if (engine.runStatus(runId).isEmpty()) {
+                store.takeDebounced(runId);
+            }
+        } catch (RuntimeException notClosed) {
+            failed.addSuppressed(notClosed);   // the sweep stores its run once the slot is overdue
+        }
+    }
+
+    /** How long after its due time a slot naming no stored run is recovered: its opener stores the run at once. */
+    static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
+
+    /**
+     * The maintenance sweep's look at debounce and batch slots due more than {@link #UNSTORED_SLOT_GRACE} ago
+     * ({@link SchedulingStore#overdueDebounceSlots}): a slot whose run ended without taking it (canceled) is deleted;
+     * one whose run was never stored (its instance stopped between opening the slot and storing the run) has its run
+     * stored under the id the slot names and started with the slot's payload(s), once across instances
+     * (NVENT-0438); a slot of a trigger no longer debounced or batching is left to the next fire of its key.
+     *
+     * @return how many slots it recovered or deleted
+     */
+    int sweepDebounceSlots(int limit) {
+        if (!store.keepsTriggerDebounce() && !store.keepsTriggerBatches()) {
+            return 0;
+        }
+        Instant now = clock.instant();
+        int done = 0;
+        for (io.nvent.spi.PendingSlot slot : store.overdueDebounceSlots(now.minus(UNSTORED_SLOT_GRACE), limit)) {
+            Optional<RunStatus> status = engine.runStatus(slot.runId());
+            if (status.filter(RunStatus::isTerminal).isPresent()) {
+                store.takeDebounced(slot.runId());
+                done++;
+            } else if (status.isEmpty() && recover(slot)) {
+                done++;
+            }
+        }
+        return done;
+    }
+
+    private boolean recover(io.nvent.spi.PendingSlot slot) {
+        String[] parts = slot.slot().split("\u0000", 3);
+        Optional<TriggerSpec> spec = parts.length < 3 ? Optional.empty()
+                : store.findTrigger(parts[0]).map(TriggerRecord::spec);
+        Optional<Batch> batch = spec.flatMap(TriggerSpec::batch);
+        if (spec.isEmpty() || !spec.get().flows().contains(parts[1])
+                || spec.get().debounce().isEmpty() && batch.isEmpty()) {
+            return false;
+        }
+        String trigger = parts[0];
+        String flow = parts[1];
+        String key = parts[2];
+        StartOptions options = forRuns(spec.get(), StartOptions.DEFAULTS);
+        try {
+            options = TriggerConcurrencyKey.startOptions(spec.get(), slot.payloadJson(), options);
+        } catch (ConcurrencyKeyNotInPayloadException noKey) {
+            // A batch's array holds its key in each payload, not at the pointer: the run starts without one.
+        }
+        String recovered = "NVENT-0444 pending run " + slot.runId() + " of flow " + flow + " for "
+                + (batch.isPresent() ? "batch" : "debounce") + " key '" + key + "' of trigger '" + trigger + "' was"
+                + " never stored (the instance that opened its slot at " + slot.firstFireAt() + " stopped before it"
+                + " stored the run): recovered by the maintenance sweep with the " + (slot.folded() + 1) + " fire(s)"
+                + " its slot holds";
+        try {
+            Optional<StartedRun> run = engine.startRecovered(slot, flow, trigger, options, key, batch, recovered);
+            if (run.isPresent()) {
+                try {
+                    history(trigger, "trigger.recovered", JsonText.object().str("runId", slot.runId()).str("key", key)
+                            .str("message", recovered).build());
+                    LOG.log(System.Logger.Level.WARNING, recovered);
+                } catch (RuntimeException notRecorded) {
+                    LOG.log(System.Logger.Level.WARNING, recovered + " (its trigger's history entry could not be"
+                            + " stored: " + notRecorded + ")", notRecorded);
+                }
+            }
+            return run.isPresent();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0438 pending run " + slot.runId() + " of flow " + flow
+                    + " for key '" + key + "' of trigger '" + trigger + "' was never stored, and the maintenance sweep"
+                    + " could not store it from its slot (" + e + "); it tries again at its next look", e);
+            return false;
         }
     }
 

@@ -10,6 +10,7 @@ import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
+import io.nvent.spi.PendingSlot;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -313,6 +314,27 @@ public class MemorySchedulingStore implements SchedulingStore {
             }
         }
         return Optional.empty();
+    }
+
+    @Override
+    public synchronized Optional<PendingSlot> debounceSlotOf(String runId) {
+        return debounceSlots.entrySet().stream().filter(e -> e.getValue().runId().equals(runId)).findFirst()
+                .map(MemorySchedulingStore::pendingSlot);
+    }
+
+    @Override
+    public synchronized List<PendingSlot> overdueDebounceSlots(Instant dueBefore, int limit) {
+        return debounceSlots.entrySet().stream().filter(e -> e.getValue().dueAt().isBefore(dueBefore))
+                .sorted(Map.Entry.comparingByValue(Comparator.comparing(DebounceSlot::dueAt))).limit(limit)
+                .map(MemorySchedulingStore::pendingSlot).toList();
+    }
+
+    private static PendingSlot pendingSlot(Map.Entry<String, DebounceSlot> entry) {
+        DebounceSlot slot = entry.getValue();
+        String closedMark = "\u0000closed\u0000" + slot.runId();
+        boolean closed = entry.getKey().endsWith(closedMark);
+        String name = closed ? entry.getKey().substring(0, entry.getKey().length() - closedMark.length()) : entry.getKey();
+        return new PendingSlot(name, slot.runId(), slot.payload(), slot.firstAt(), slot.dueAt(), slot.folded(), closed);
     }
 
     @Override

@@ -288,4 +288,98 @@ class BatchedTriggersTest {
             assertThat(h.triggers.trigger("notify")).isEmpty();
         }
     }
+
+    @Test
+    void aSendersRetryOfAnAppendedFireAfterItsRunStartedIsAnsweredWithThatRunAndOpensNoBatch() {
+        try (EngineHarness h = new EngineHarness(new Digest())) {
+            createBatching(h, 100);
+            StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            notify(h, "u-1", 2, delivery);
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(notify(h, "u-1", 2, delivery)).as("the sender's retry: a replay").containsExactly(
+                    new StartedRun(runId, false));
+            assertThat(runs(h)).as("no second batch").hasSize(1);
+        }
+    }
+
+    @Test
+    void aFireThatFillsTheBatchWhileTheOpeningInstanceStoresItsRunStartsThatRunAtOnce() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 2);
+            List<StartedRun> racing = new ArrayList<>();
+            scheduling.afterNextOpen(() -> racing.addAll(notify(h, "u-1", 2, StartOptions.DEFAULTS)));
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            h.sweep();
+
+            assertThat(racing).containsExactly(StartedRun.foldedInto(runId));
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+            assertThat(h.eventsOf(runId, io.nvent.EventType.RUN_BATCHED)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"count\":2", "\"full\":true"));
+        }
+    }
+
+    @Test
+    void aBatchWhoseInstanceStoppedBeforeStoringItsRunIsRecoveredByTheSweepWithEveryFire() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 100);
+            scheduling.stopAfterNextOpen();
+            h.engine.publishEvent("notification.created", Map.of("userId", "u-1", "n", 1));
+            h.clock.advance(Duration.ofSeconds(3));
+            notify(h, "u-1", 2, StartOptions.DEFAULTS);
+            assertThat(runs(h)).as("its instance stopped before it stored the run").isEmpty();
+
+            h.clock.advance(Duration.ofSeconds(8).plus(TriggerManager.UNSTORED_SLOT_GRACE));
+            h.sweep();
+            h.sweep();
+
+            String recovered = runs(h).get(0).runId();
+            h.awaitStatus(recovered, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+            assertThat(h.eventsOf(recovered, io.nvent.EventType.FLOW_START)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("NVENT-0444", "\"batchKey\":\"u-1\""));
+        }
+    }
+
+    @Test
+    void aFireAfterTheWindowOfABatchNeverStoredOpensTheNextBatchWithTheFiresOfThatOne() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 100);
+            scheduling.stopAfterNextOpen();
+            h.engine.publishEvent("notification.created", Map.of("userId", "u-1", "n", 1));
+            h.clock.advance(Duration.ofSeconds(11));
+
+            String next = notify(h, "u-1", 2, StartOptions.DEFAULTS).get(0).runId();
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            h.awaitStatus(next, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+        }
+    }
+
+    @Test
+    void theClosedBatchOfARunCanceledBeforeItStartedIsDeletedWithTheCancel() {
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 2);
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            notify(h, "u-1", 2, StartOptions.DEFAULTS);
+            assertThat(scheduling.debounceSlotOf(runId)).as("full, closed, not yet taken")
+                    .hasValueSatisfying(slot -> assertThat(slot.closed()).isTrue());
+
+            h.engine.cancel(runId);
+
+            assertThat(scheduling.debounceSlotOf(runId)).isEmpty();
+            assertThat(scheduling.overdueDebounceSlots(h.clock.instant().plus(Duration.ofDays(1)), 10)).isEmpty();
+        }
+    }
 }

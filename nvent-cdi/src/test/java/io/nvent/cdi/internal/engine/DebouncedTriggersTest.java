@@ -351,4 +351,116 @@ class DebouncedTriggersTest {
             assertThat(runs(a)).as("one pending run per key").hasSize(20);
         }
     }
+
+    @Test
+    void aSendersRetryOfAFoldedDeliveryAfterThePendingRunStartedIsAnsweredWithThatRunAndOpensNoOther() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            String payload = "{\"customerId\":\"c-1\",\"version\":2}";
+            assertThat(h.triggers.fire("crm", payload, delivery)).containsExactly(StartedRun.foldedInto(pending));
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+            h.awaitStatus(pending, RunStatus.COMPLETED);
+
+            List<StartedRun> retry = h.triggers.fire("crm", payload, delivery);
+
+            assertThat(retry).as("a replay of the fold, not a new pending run").singleElement()
+                    .satisfies(run -> assertThat(run).isEqualTo(new StartedRun(pending, false))
+                            .returns(true, StartedRun::replayed));
+            assertThat(runs(h)).as("the delivery synced once").hasSize(1);
+            assertThat(SYNCED).extracting(input -> String.valueOf(input.get("version"))).containsExactly("2");
+        }
+    }
+
+    @Test
+    void aSendersRetryOfAFoldedDeliveryWhileThePendingRunWaitsFoldsNothing() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery);
+            h.clock.advance(Duration.ofSeconds(20));
+
+            assertThat(h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery))
+                    .containsExactly(new StartedRun(pending, false));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("folded once").hasSize(1);
+            assertThat(h.engine.waits(pending)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("the retry moved no start").contains(h.clock.instant().plus(Duration.ofSeconds(10))));
+        }
+    }
+
+    @Test
+    void aFireFoldedWhileTheOpeningInstanceStoresThePendingRunIsAppliedToThatRun() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, scheduling, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            List<StartedRun> racing = new ArrayList<>();
+            scheduling.afterNextOpen(() -> racing.addAll(h.triggers.fire("crm",
+                    "{\"customerId\":\"c-1\",\"version\":2}", io.nvent.StartOptions.DEFAULTS)));
+
+            edit(h, "c-1", 1);
+
+            String pending = runs(h).get(0).runId();
+            assertThat(racing).as("folded into the run being stored").containsExactly(StartedRun.foldedInto(pending));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("the fold counts on the run").singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"folded\":1", "\"version\":2"));
+            assertThat(store.findRun(pending).orElseThrow().input()).as("the latest payload").contains("\"version\":2");
+        }
+    }
+
+    @Test
+    void aPendingRunWhoseInstanceStoppedBeforeStoringItIsRecoveredByTheSweepOnceWithItsLatestFold() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Sync());
+             EngineHarness b = new EngineHarness(store, scheduling, "b", new Sync())) {
+            createDebounced(a, Duration.ofSeconds(30), null);
+            b.triggers.refresh();
+            scheduling.stopAfterNextOpen();
+            edit(a, "c-1", 1);
+            assertThat(runs(a)).as("its instance stopped before it stored the run").isEmpty();
+            b.clock.advance(Duration.ofSeconds(10));
+            edit(b, "c-1", 2);
+
+            b.clock.advance(Duration.ofSeconds(31).plus(TriggerManager.UNSTORED_SLOT_GRACE));
+            a.clock.advance(Duration.ofSeconds(41).plus(TriggerManager.UNSTORED_SLOT_GRACE));
+            b.sweep();
+            a.sweep();
+            b.sweep();
+
+            assertThat(runs(a)).as("recovered once, across both instances").singleElement();
+            String recovered = runs(a).get(0).runId();
+            b.awaitStatus(recovered, RunStatus.COMPLETED);
+            assertThat(SYNCED).extracting(input -> String.valueOf(input.get("version"))).containsExactly("2");
+            assertThat(a.eventsOf(recovered, EventType.FLOW_START)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("NVENT-0444 pending run " + recovered));
+            assertThat(a.triggers.history("crm", 10)).filteredOn(e -> e.type().equals("trigger.recovered"))
+                    .singleElement().satisfies(e -> assertThat(e.data()).contains(recovered));
+        }
+    }
+
+    @Test
+    void aStoreThatKeepsNoRequestKeysFoldsAKeyedFireAsBefore() {
+        MemorySchedulingStore withoutRequestKeys = new MemorySchedulingStore() {
+            @Override
+            public Optional<io.nvent.spi.RequestKey> claimRequestKey(io.nvent.spi.RequestKey claim,
+                                                                   java.time.Instant now) {
+                throw new io.nvent.UnsupportedByAdapterException("NVENT-0280 a store written before nvent 0.2");
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), withoutRequestKeys, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+
+            assertThat(h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build()))
+                    .containsExactly(StartedRun.foldedInto(pending));
+        }
+    }
 }

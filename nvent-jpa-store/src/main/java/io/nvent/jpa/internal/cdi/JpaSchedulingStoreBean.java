@@ -454,6 +454,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public java.util.Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
+        return delegate().debounceSlotOf(runId);
+    }
+
+    @Override
+    public java.util.List<io.nvent.spi.PendingSlot> overdueDebounceSlots(java.time.Instant dueBefore, int limit) {
+        return delegate().overdueDebounceSlots(dueBefore, limit);
+    }
+
+    @Override
     public boolean moveAwait(String awaitId, java.time.Instant resolveAt) {
         return delegate().moveAwait(awaitId, resolveAt);
     }
