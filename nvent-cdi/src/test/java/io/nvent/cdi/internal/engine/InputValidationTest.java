@@ -181,7 +181,9 @@ class InputValidationTest {
 
             assertThatThrownBy(() -> h.triggers.fire("by-hand", "{\"id\":\"A-1\",\"amountCents\":-1}"))
                     .isInstanceOf(InvalidPayloadException.class)
-                    .hasMessageContaining("amountCents must be greater than 0 (was -1)");
+                    .hasMessageContaining("amountCents must be greater than 0 (was -1)")
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
+                            .extracting(PayloadViolation::path).containsExactly("amountCents"));
 
             assertThat(h.triggers.history("by-hand", 1).get(0)).satisfies(failed -> {
                 assertThat(failed.type()).isEqualTo("trigger.failed");
