@@ -44,12 +44,31 @@ final class BeanValidationConstraints implements InputConstraints {
 
     /** A validator of the provider on the class path, if there is one. */
     static Optional<InputConstraints> ofProvider(Json json) {
-        try {
-            return Optional.of(new BeanValidationConstraints(
-                    Validation.buildDefaultValidatorFactory().getValidator(), json));
-        } catch (ValidationException noProvider) {
-            return Optional.empty();
+        return ClassPath.VALIDATOR.map(validator -> new BeanValidationConstraints(validator, json));
+    }
+
+    /**
+     * The class path's validator, built once: each embedded engine (a test's {@code FlowTestEnvironment}) shares it
+     * rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
+     */
+    private static final class ClassPath {
+        /** Why there is none: no provider, or one that cannot start (Hibernate Validator without EL, say). */
+        static volatile String unavailable = "";
+        static final Optional<Validator> VALIDATOR = build();
+
+        private static Optional<Validator> build() {
+            try {
+                return Optional.of(Validation.buildDefaultValidatorFactory().getValidator());
+            } catch (ValidationException noProvider) {
+                unavailable = String.valueOf(noProvider.getMessage());
+                return Optional.empty();
+            }
         }
+    }
+
+    /** Why the class path gives no validator, as its provider said; empty if it gives one or was not asked. */
+    static String unavailable() {
+        return ClassPath.unavailable;
     }
 
     @Override

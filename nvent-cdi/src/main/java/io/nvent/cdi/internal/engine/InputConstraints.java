@@ -33,18 +33,19 @@ public interface InputConstraints {
      */
     static InputConstraints inContainer(BeanManager beans, Json json) {
         if (!present()) {
-            return none();
+            return none("jakarta.validation is not on the class path");
         }
         return BeanValidationConstraints.ofBean(beans, json).or(() -> BeanValidationConstraints.ofProvider(json))
-                .orElseGet(InputConstraints::none);
+                .orElseGet(() -> none(BeanValidationConstraints.unavailable()));
     }
 
     /** Outside a container: a validator of the provider on the class path, else none. */
     static InputConstraints ofClassPath(Json json) {
         if (!present()) {
-            return none();
+            return none("jakarta.validation is not on the class path");
         }
-        return BeanValidationConstraints.ofProvider(json).orElseGet(InputConstraints::none);
+        return BeanValidationConstraints.ofProvider(json)
+                .orElseGet(() -> none(BeanValidationConstraints.unavailable()));
     }
 
     private static boolean present() {
@@ -56,10 +57,11 @@ public interface InputConstraints {
         }
     }
 
-    private static InputConstraints none() {
-        LOG.log(System.Logger.Level.INFO, "NVENT-0411 no Bean Validation provider (jakarta.validation with, e.g., "
-                + "Hibernate Validator) is available: the constraints of step inputs (@NotBlank, @Positive, ...) are "
-                + "not checked; add the provider to check them at each start");
+    private static InputConstraints none(String why) {
+        LOG.log(System.Logger.Level.INFO, "NVENT-0411 no Bean Validation provider can be used (" + why + "): the "
+                + "constraints of step inputs (@NotBlank, @Positive, ...) are not checked; to check them at each "
+                + "start, add a provider (org.hibernate.validator:hibernate-validator with "
+                + "org.glassfish.expressly:expressly)");
         return NONE;
     }
 
