@@ -13,6 +13,7 @@ import io.nvent.cdi.internal.EngineScheduler;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.engine.EngineSettings;
 import io.nvent.cdi.internal.engine.FlowEngine;
+import io.nvent.cdi.internal.engine.InputConstraints;
 import io.nvent.cdi.internal.engine.Json;
 import io.nvent.cdi.internal.engine.RunEmittedLimit;
 import io.nvent.cdi.internal.engine.Maintenance;
@@ -100,6 +101,7 @@ public final class EmbeddedEngine implements AutoCloseable {
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
         engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(givenDeciders));
+        engine.useInputConstraints(InputConstraints.ofClassPath(json));
         engine.useInterceptors(b.interceptors);
         engine.useLifecycleObservers(type -> b.hooks.isPresent());
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));

@@ -215,6 +215,7 @@ public class EngineBean {
         built.useLifecycleObservers(hooks::observes);
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
+        built.useInputConstraints(InputConstraints.inContainer(beanManager, json));
         built.useInterceptors(beanManager.createInstance().select(io.nvent.spi.AttemptInterceptor.class).stream()
                 .toList());
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);

@@ -25,6 +25,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.IdempotencyKeyConflictException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
+import io.nvent.PayloadViolation;
 import io.nvent.RestartOptions;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
@@ -131,6 +132,8 @@ public final class FlowEngine implements FlowService {
     private final ChangeFollowUp followUp;
     /** Whether the scheduling store held a concurrency key once (see {@link #requireConcurrencyKeys}). */
     private volatile boolean concurrencyKeysSupported;
+    /** The Bean Validation constraints of the steps' inputs ({@link #useInputConstraints}). */
+    private volatile InputConstraints inputConstraints = InputConstraints.NONE;
     private final HealthMonitor health = new HealthMonitor();
     /** Most runs per status {@link #reportRunsAtStepsNotDeployed} reads. */
     static final int NOT_DEPLOYED_CHECK_RUNS = 1000;
@@ -326,6 +329,20 @@ public final class FlowEngine implements FlowService {
      */
     public void useRetryDeciders(RetryDeciderInstances instances) {
         runner.useRetryDeciders(instances);
+    }
+
+    /**
+     * The Bean Validation constraints that the steps' inputs are checked against, before the workers start: at
+     * each start (the entry step's input, refused with {@link InvalidPayloadException}) and as each attempt
+     * starts (its step failing finally).
+     */
+    public void useInputConstraints(InputConstraints constraints) {
+        inputConstraints = Objects.requireNonNull(constraints, "constraints");
+    }
+
+    /** The Bean Validation constraints of the steps' inputs; {@link InputConstraints#NONE} until set. */
+    InputConstraints inputConstraints() {
+        return inputConstraints;
     }
 
     /**
@@ -1051,7 +1068,12 @@ public final class FlowEngine implements FlowService {
                 return;
             }
         }
-        json.readInput(inputJson, type, what);
+        Object input = json.readInput(inputJson, type, what);
+        List<PayloadViolation> violations = inputConstraints.violations(input);
+        if (!violations.isEmpty()) {
+            throw new InvalidPayloadException(what + " is not valid: " + InputConstraints.describe(violations),
+                    violations);
+        }
     }
 
     /**

@@ -8,7 +8,10 @@ import io.nvent.FlowDefinition;
 import io.nvent.FlowService;
 import io.nvent.HeartbeatTimeoutException;
 import io.nvent.HistoryEvent;
+import io.nvent.InvalidPayloadException;
+import io.nvent.NonRetryableStepException;
 import io.nvent.NventException;
+import io.nvent.PayloadViolation;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
@@ -1521,6 +1524,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                                    StepExecution self) throws Exception {
         Object input = json.readInput(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
+        requireValid(binding, run.runId(), input);
         long began = System.nanoTime();
         boolean succeeded = false;
         Object result;
@@ -1554,6 +1558,23 @@ final class StepRunner implements LostStepRecovery.Engine {
             throw self.missedHeartbeat().get();
         }
         return json.toJson(result, "result of step '" + binding.step() + "'");
+    }
+
+    /**
+     * Fails the attempt finally when its input breaks the Bean Validation constraints of its class: the same input
+     * breaks them again on every attempt.
+     */
+    private void requireValid(StepBinding binding, String runId, Object input) {
+        List<PayloadViolation> violations = engine.inputConstraints().violations(input);
+        if (!violations.isEmpty()) {
+            String broken = InputConstraints.describe(violations);
+            throw new NonRetryableStepException("NVENT-0417 input of step '" + binding.step() + "' of flow '"
+                    + binding.flow() + "' in run " + runId + " is not valid: " + broken + "; the same input fails "
+                    + "every attempt, so the step is not retried: fix what emits it, or the constraints of "
+                    + binding.inputType().getTypeName() + ", then retry the step",
+                    new InvalidPayloadException("input of step '" + binding.step() + "' in run " + runId
+                            + " is not valid: " + broken, violations));
+        }
     }
 
     /**

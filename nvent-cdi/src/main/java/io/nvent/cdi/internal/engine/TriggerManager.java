@@ -1238,8 +1238,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // The caller must not believe it started something. The payload is in the trigger's history.
             RuntimeException first = fire.failures().get(0);
             if (fire.failures().stream().allMatch(InvalidPayloadException.class::isInstance)) {
+                // The webhook's sender gets the broken constraints of each flow's input too (a 400's violations).
                 throw new InvalidPayloadException("trigger '" + name + "' started no run: "
-                        + String.join("; ", fire.errors()));
+                        + String.join("; ", fire.errors()), fire.failures().stream()
+                        .flatMap(failure -> ((InvalidPayloadException) failure).violations().stream()).distinct()
+                        .toList());
             }
             throw first;
         }

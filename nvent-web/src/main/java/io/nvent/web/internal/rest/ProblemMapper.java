@@ -5,9 +5,17 @@ import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.NventException;
+import io.nvent.PayloadViolation;
 import io.nvent.RunNotFoundException;
 import io.nvent.spi.AdapterUnavailableException;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonException;
+import jakarta.json.JsonReader;
+import jakarta.json.JsonValue;
 import jakarta.ws.rs.core.Response;
+import java.io.StringReader;
+import java.util.List;
 import jakarta.ws.rs.ext.ExceptionMapper;
 
 /** Turns nvent's exceptions into problem responses with the matching 4xx or 5xx status. */
@@ -52,8 +60,10 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
             // The body was within the request limit, but the run would keep too much of its emitted events.
             return Problems.of(413, "Payload too large", e.getMessage());
         }
-        if (e instanceof InvalidPayloadException) {
-            return Problems.of(400, "Invalid payload", e.getMessage());
+        if (e instanceof InvalidPayloadException invalid) {
+            return invalid.violations().isEmpty() ? Problems.of(400, "Invalid payload", e.getMessage())
+                    : Problems.of(400, "Invalid payload", e.getMessage(),
+                            body -> body.add("violations", violations(invalid.violations())));
         }
         if (e instanceof IllegalRunTransitionException) {
             return Problems.of(409, "Run cannot change that way", e.getMessage());
@@ -94,6 +104,27 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
         }
         LOG.log(System.Logger.Level.ERROR, "NVENT-0730 request failed", e);
         return Problems.of(500, "nvent error", serverFailure(e));
+    }
+
+    /**
+     * The Bean Validation constraints a run's input broke, as a problem's {@code violations}: each with its path, its
+     * message and the refused value as JSON.
+     */
+    static JsonArray violations(List<PayloadViolation> violations) {
+        JsonArrayBuilder array = Representations.JSON.createArrayBuilder();
+        for (PayloadViolation violation : violations) {
+            array.add(Representations.JSON.createObjectBuilder().add("path", violation.path())
+                    .add("message", violation.message()).add("invalidValue", jsonValue(violation.invalidValue())));
+        }
+        return array.build();
+    }
+
+    private static JsonValue jsonValue(String text) {
+        try (JsonReader reader = Representations.JSON.createReader(new StringReader(text))) {
+            return reader.readValue();
+        } catch (JsonException notJson) {
+            return Representations.JSON.createValue(text);
+        }
     }
 
     /** What a 503 answer says of an outage: which adapter, if one said so, and never the backend's text. */

@@ -1,0 +1,100 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.PayloadViolation;
+import jakarta.enterprise.inject.Instance;
+import jakarta.enterprise.inject.spi.BeanManager;
+import jakarta.validation.ConstraintViolation;
+import jakarta.validation.Validation;
+import jakarta.validation.ValidationException;
+import jakarta.validation.Validator;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@link InputConstraints} by a Bean Validation {@link Validator} (Default group; {@code @Valid} cascades).
+ * Whether a class declares constraints is asked once per class: an input of a class that declares none (a
+ * {@code Map}, a {@code JsonObject}, a plain record) costs one cached flag.
+ */
+final class BeanValidationConstraints implements InputConstraints {
+
+    /** Longest JSON of a refused value given as it is; a longer one is cut. */
+    private static final int MAX_VALUE_CHARS = 200;
+
+    private final Validator validator;
+    private final Json json;
+    private final ClassValue<Boolean> constrained = new ClassValue<>() {
+        @Override
+        protected Boolean computeValue(Class<?> type) {
+            return validator.getConstraintsForClass(type).isBeanConstrained();
+        }
+    };
+
+    BeanValidationConstraints(Validator validator, Json json) {
+        this.validator = validator;
+        this.json = json;
+    }
+
+    /** The container's validator, if it has one. */
+    static Optional<InputConstraints> ofBean(BeanManager beans, Json json) {
+        Instance<Validator> validators = beans.createInstance().select(Validator.class);
+        return validators.isResolvable() ? Optional.of(new BeanValidationConstraints(validators.get(), json))
+                : Optional.empty();
+    }
+
+    /** A validator of the provider on the class path, if there is one. */
+    static Optional<InputConstraints> ofProvider(Json json) {
+        return ClassPath.VALIDATOR.map(validator -> new BeanValidationConstraints(validator, json));
+    }
+
+    /**
+     * The class path's validator, built once: each embedded engine (a test's {@code FlowTestEnvironment}) shares it
+     * rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
+     */
+    private static final class ClassPath {
+        /** Why there is none: no provider, or one that cannot start (Hibernate Validator without EL, say). */
+        static volatile String unavailable = "";
+        static final Optional<Validator> VALIDATOR = build();
+
+        private static Optional<Validator> build() {
+            try {
+                return Optional.of(Validation.buildDefaultValidatorFactory().getValidator());
+            } catch (ValidationException noProvider) {
+                unavailable = String.valueOf(noProvider.getMessage());
+                return Optional.empty();
+            }
+        }
+    }
+
+    /** Why the class path gives no validator, as its provider said; empty if it gives one or was not asked. */
+    static String unavailable() {
+        return ClassPath.unavailable;
+    }
+
+    @Override
+    public List<PayloadViolation> violations(Object input) {
+        if (input == null || !constrained.get(input.getClass())) {
+            return List.of();
+        }
+        return validator.validate(input).stream().map(this::violation)
+                .sorted(Comparator.comparing(PayloadViolation::path).thenComparing(PayloadViolation::message))
+                .toList();
+    }
+
+    private PayloadViolation violation(ConstraintViolation<Object> violation) {
+        return new PayloadViolation(violation.getPropertyPath().toString(), violation.getMessage(),
+                valueText(violation.getInvalidValue()));
+    }
+
+    /** The value as JSON, cut when long; its text as a JSON string when JSON-B cannot write it. */
+    private String valueText(Object value) {
+        String text;
+        try {
+            text = json.toJson(value, "invalid value");
+        } catch (RuntimeException notJson) {
+            text = json.toJson(String.valueOf(value), "invalid value");
+        }
+        return text.length() <= MAX_VALUE_CHARS ? text
+                : json.toJson(text.substring(0, MAX_VALUE_CHARS) + "…", "invalid value");
+    }
+}

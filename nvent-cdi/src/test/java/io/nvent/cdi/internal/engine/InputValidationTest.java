@@ -1,0 +1,229 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
+import io.nvent.PayloadViolation;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import jakarta.json.bind.annotation.JsonbProperty;
+import jakarta.validation.Valid;
+import jakarta.validation.Validation;
+import jakarta.validation.Validator;
+import jakarta.validation.constraints.Email;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Positive;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+/**
+ * A run's input is checked against the Bean Validation constraints of the entry step's class at every start: a
+ * broken one is refused before a run exists. A downstream step's input breaking its class's constraints fails the
+ * step at once, without its retries.
+ */
+class InputValidationTest {
+
+    public record Order(@NotBlank String id, @Positive long amountCents, @Email String email) {
+    }
+
+    @FlowStep(flow = "order", name = "take", role = StepRole.ENTRY)
+    public static class TakeOrder implements Step<Order, String> {
+        @Override
+        public String execute(Order order, StepContext ctx) {
+            return order.id();
+        }
+    }
+
+    public record Note(String text) {
+    }
+
+    @FlowStep(flow = "note", name = "keep", role = StepRole.ENTRY)
+    public static class KeepNote implements Step<Note, Void> {
+        @Override
+        public Void execute(Note note, StepContext ctx) {
+            return null;
+        }
+    }
+
+    static final Map<String, String> CHILD_REFUSALS = new ConcurrentHashMap<>();
+
+    /** Starts a child run of "order" with the input it is given, and keeps what the start said. */
+    @FlowStep(flow = "parent", name = "spawn", role = StepRole.ENTRY)
+    public static class Spawn implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            try {
+                ctx.startFlow("order", input);
+            } catch (InvalidPayloadException refused) {
+                CHILD_REFUSALS.put(ctx.runId(), refused.getMessage());
+            }
+            return null;
+        }
+    }
+
+    public record Parcel(@Positive int weight) {
+    }
+
+    public record PackInput(@JsonbProperty("parcel.ready") @Valid Parcel parcel) {
+    }
+
+    @FlowStep(flow = "ship", name = "weigh", role = StepRole.ENTRY, emits = "parcel.ready")
+    public static class Weigh implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("parcel.ready", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "ship", name = "pack", subscribes = "parcel.ready", maxAttempts = 3, backoffDelayMs = 10)
+    public static class Pack implements Step<PackInput, Void> {
+        final AtomicInteger runs = new AtomicInteger();
+
+        @Override
+        public Void execute(PackInput input, StepContext ctx) {
+            runs.incrementAndGet();
+            return null;
+        }
+    }
+
+    /** Hibernate Validator's, counting the inputs it validates. */
+    private static final class CountingValidator {
+        final AtomicInteger validations = new AtomicInteger();
+        final Validator validator;
+
+        CountingValidator() {
+            Validator real = Validation.buildDefaultValidatorFactory().getValidator();
+            validator = (Validator) Proxy.newProxyInstance(Validator.class.getClassLoader(),
+                    new Class<?>[] {Validator.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("validate")) {
+                            validations.incrementAndGet();
+                        }
+                        try {
+                            return method.invoke(real, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+        }
+    }
+
+    private static CountingValidator validating(EngineHarness h) {
+        CountingValidator counting = new CountingValidator();
+        h.engine.useInputConstraints(new BeanValidationConstraints(counting.validator, new Json(1024 * 1024)));
+        return counting;
+    }
+
+    @Test
+    void aStartWhoseInputBreaksTheEntryStepsConstraintsIsRefusedNamingEachViolationAndNoRunExists() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder())) {
+            validating(h);
+
+            assertThatThrownBy(() -> h.engine.start("order", Map.of("id", "A-1", "amountCents", -5, "email", "x")))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessage("NVENT-0204 input of flow 'order' for step 'take' is not valid: amountCents must be "
+                            + "greater than 0 (was -5); email must be a well-formed email address (was \"x\")")
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations()).containsExactly(
+                            new PayloadViolation("amountCents", "must be greater than 0", "-5"),
+                            new PayloadViolation("email", "must be a well-formed email address", "\"x\"")));
+            assertThatThrownBy(() -> h.engine.startWithJson("order", "{\"id\":\" \",\"amountCents\":5}"))
+                    .hasMessageEndingWith("is not valid: id must not be blank (was \" \")");
+
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    @Test
+    void aStartWhoseInputKeepsTheConstraintsStartsTheRun() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder())) {
+            validating(h);
+
+            String runId = h.engine.start("order", Map.of("id", "A-1", "amountCents", 500, "email", "a@b.io"));
+
+            assertThat(h.awaitStatus(runId, RunStatus.COMPLETED).steps()).containsEntry("take", StepStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void aChildStartWithABrokenInputIsRefusedToTheStepThatStartsIt() {
+        CHILD_REFUSALS.clear();
+        try (EngineHarness h = new EngineHarness(new TakeOrder(), new Spawn())) {
+            validating(h);
+
+            String parent = h.engine.start("parent", Map.of("id", "A-1", "amountCents", 0));
+
+            h.awaitStatus(parent, RunStatus.COMPLETED);
+            assertThat(CHILD_REFUSALS).containsEntry(parent, "NVENT-0204 input of flow 'order' for step 'take' is not "
+                    + "valid: amountCents must be greater than 0 (was 0)");
+            assertThat(h.engine.runs(RunQuery.all())).extracting(RunInfo::flow).containsExactly("parent");
+        }
+    }
+
+    @Test
+    void aTriggerFireWithABrokenPayloadIsRefusedAndRecordedAsTheTriggersFailedFire() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder())) {
+            validating(h);
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("order").build());
+
+            assertThatThrownBy(() -> h.triggers.fire("by-hand", "{\"id\":\"A-1\",\"amountCents\":-1}"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("amountCents must be greater than 0 (was -1)")
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
+                            .extracting(PayloadViolation::path).containsExactly("amountCents"));
+
+            assertThat(h.triggers.history("by-hand", 1).get(0)).satisfies(failed -> {
+                assertThat(failed.type()).isEqualTo("trigger.failed");
+                assertThat(failed.data()).contains("amountCents must be greater than 0 (was -1)");
+            });
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    @Test
+    void aDownstreamStepWhoseInputBreaksItsConstraintsFailsInItsFirstAttemptWithoutRetries() {
+        Pack pack = new Pack();
+        try (EngineHarness h = new EngineHarness(new Weigh(), pack)) {
+            validating(h);
+
+            String runId = h.engine.start("ship", Map.of("weight", -3));
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).isEqualTo(1);
+                assertThat(failed.data()).contains("NVENT-0417 input of step 'pack' of flow 'ship' in run " + runId
+                        + " is not valid: parcel.weight must be greater than 0 (was -3)", "\"retryable\":false");
+            });
+            assertThat(h.types(runId)).doesNotContain("step.retry");
+            assertThat(pack.runs).as("the step's code never saw the input").hasValue(0);
+        }
+    }
+
+    @Test
+    void aFlowWhoseInputClassDeclaresNoConstraintsIsNotValidatedAtItsStarts() {
+        try (EngineHarness h = new EngineHarness(new KeepNote(), new TakeOrder())) {
+            CountingValidator counting = validating(h);
+
+            for (int i = 0; i < 3; i++) {
+                h.awaitStatus(h.engine.start("note", Map.of("text", "n" + i)), RunStatus.COMPLETED);
+            }
+            assertThat(counting.validations).as("the note flow's inputs").hasValue(0);
+
+            h.awaitStatus(h.engine.start("order", Map.of("id", "A-1", "amountCents", 1)), RunStatus.COMPLETED);
+            assertThat(counting.validations).as("the order's input: at its start and its step's attempt").hasValue(2);
+        }
+    }
+}
