@@ -47,8 +47,13 @@ final class ProgressReports {
     private Instant latestBeat;
     /** When the last heartbeat was written; null before the first, which is written at once. */
     private Instant lastBeatWrite;
-    /** Whether the last heartbeat write failed: the next beat writes again without waiting a heartbeat interval. */
+    /**
+     * Whether the last heartbeat write failed after one that did not: the next beat writes again without waiting a
+     * heartbeat interval. Once that one fails too, the store is down: beats wait their interval again, not a second.
+     */
     private boolean beatFailed;
+    /** Whether the last heartbeat write failed. */
+    private boolean lastBeatWriteFailed;
     /** Whether a failed heartbeat write was logged at WARNING: once an attempt. */
     private boolean beatFailureLogged;
     /** Whether anything was written yet: until then the attempt's first heartbeat is written at once. */
@@ -228,7 +233,8 @@ final class ProgressReports {
         Instant again = null;
         boolean warn = false;
         synchronized (this) {
-            beatFailed = failure != null;
+            beatFailed = failure != null && !lastBeatWriteFailed;
+            lastBeatWriteFailed = failure != null;
             if (failure != null) {
                 warn = !beatFailureLogged;
                 beatFailureLogged = true;

@@ -91,7 +91,7 @@ class StoredHeartbeatsTest {
     }
 
     /** Counts the heartbeats the engine stores. */
-    static final class CountsHeartbeats extends MemorySchedulingStore {
+    static class CountsHeartbeats extends MemorySchedulingStore {
         final AtomicInteger writes = new AtomicInteger();
 
         @Override
@@ -134,6 +134,15 @@ class StoredHeartbeatsTest {
                 throw new IllegalStateException("connection reset");
             }
             return super.recordHeartbeat(lease, now);
+        }
+    }
+
+    /** A store down for good: every heartbeat write fails, and is counted. */
+    static final class FailsEveryHeartbeatWrite extends CountsHeartbeats {
+        @Override
+        public boolean recordHeartbeat(StepLease lease, Instant now) {
+            writes.incrementAndGet();
+            throw new IllegalStateException("connection refused");
         }
     }
 
@@ -214,6 +223,18 @@ class StoredHeartbeatsTest {
     @Test
     void aStepBeatingTenThousandTimesOver100SecondsStoresAtMostOneHeartbeatPer15Seconds() {
         assertThat(heartbeatWritesOf("loop", new Loop())).isBetween(1, 100 / 15 + 1);
+    }
+
+    @Test
+    void aStoreThatStaysDownIsAskedAgainOnceAfterAFailedHeartbeatWriteThenOncePer15SecondsNotEverySecond() {
+        FailsEveryHeartbeatWrite scheduling = new FailsEveryHeartbeatWrite();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Loop())) {
+            clock = h.clock;
+            String runId = h.engine.start("loop", "go");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(scheduling.writes).as("10,000 beats over 100 s, the store down throughout")
+                .hasValueBetween(2, 2 * (100 / 15 + 1));
     }
 
     @Test
