@@ -221,6 +221,30 @@ class StoredHeartbeatsTest {
     }
 
     @Test
+    void failedHeartbeatWritesOfManyStepsAreWarnedOfOnceAMinutePerInstanceNotOncePerStep() {
+        FailsEveryHeartbeatWrite scheduling = new FailsEveryHeartbeatWrite();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(ProgressReports.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Import())) {
+            String first = a.engine.start("import", "beat");
+            String second = a.engine.start("import", "beat");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.writes).hasValue(2));
+            assertThat(log.messagesContaining("NVENT-0449")).as("two steps' writes failed").hasSize(1);
+
+            a.clock.advance(Duration.ofSeconds(30));   // in two, the steps beating in between: a minute is their timeout
+            awaitABeat();
+            a.clock.advance(Duration.ofSeconds(31));
+            awaitABeat();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messagesContaining("NVENT-0449"))
+                    .as("a minute later").hasSize(2));
+            assertThat(log.messagesContaining("NVENT-0449").get(1)).contains("more failed heartbeat writes");
+
+            beating = false;
+            a.awaitStatus(first, RunStatus.COMPLETED);
+            a.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
     void aStepBeatingTenThousandTimesOver100SecondsStoresAtMostOneHeartbeatPer15Seconds() {
         assertThat(heartbeatWritesOf("loop", new Loop())).isBetween(1, 100 / 15 + 1);
     }
