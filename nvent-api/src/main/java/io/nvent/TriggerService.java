@@ -238,6 +238,10 @@ public interface TriggerService {
      */
     default List<ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
         TriggerSpec spec = trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
+        if (spec.type() != TriggerType.SCHEDULE) {
+            throw new InvalidTriggerException("trigger '" + trigger + "' is a " + spec.type().wireName()
+                    + " trigger; only a schedule has ticks");
+        }
         if (spec.cron().isEmpty() || !spec.exclude().isEmpty()) {
             throw new UnsupportedOperationException(getClass().getName() + " does not list a trigger's ticks");
         }

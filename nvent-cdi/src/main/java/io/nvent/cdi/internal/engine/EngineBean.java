@@ -91,11 +91,11 @@ public class EngineBean {
     private volatile FlowEngine engine;
     private volatile TriggerManager triggers;
     /**
-     * The {@code @Dependent} exclusion calendars made for the engine's life (the trigger manager asks them at every
-     * tick): destroyed as the engine stops, after its triggers, so that their {@code @PreDestroy} runs.
+     * The {@code @Dependent} beans made for the engine's life (its exclusion calendars, asked at every tick, and its
+     * attempt interceptors, at every attempt): destroyed as the engine stops, after its queue, so that their
+     * {@code @PreDestroy} runs.
      */
-    private final List<Instance.Handle<io.nvent.ExclusionCalendar>> dependentCalendars =
-            new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final List<Instance.Handle<?>> dependentBeans = new java.util.concurrent.CopyOnWriteArrayList<>();
     private ScheduledExecutorService executor;
     private boolean ownExecutor;
     /** The engine's tasks on {@link #executor}, taken back when it stops. */
@@ -216,20 +216,23 @@ public class EngineBean {
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
         built.useInputConstraints(InputConstraints.inContainer(beanManager, json));
-        built.useInterceptors(beanManager.createInstance().select(io.nvent.spi.AttemptInterceptor.class).stream()
-                .toList());
+        built.useInterceptors(beansForTheEngine(io.nvent.spi.AttemptInterceptor.class));
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);
         built.useProgressWrites(progressWrites);
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
-        triggers.useExclusionCalendars(beanManager.createInstance().select(io.nvent.ExclusionCalendar.class)
-                .handlesStream().map(calendar -> {
-                    if (calendar.getBean().getScope() == Dependent.class) {
-                        dependentCalendars.add(calendar);
-                    }
-                    return calendar.get();
-                }).toList());
+        triggers.useExclusionCalendars(beansForTheEngine(io.nvent.ExclusionCalendar.class));
         engine = built;
+    }
+
+    /** The beans of a type, made once for the engine's life; the {@code @Dependent} ones are destroyed as it stops. */
+    private <T> List<T> beansForTheEngine(Class<T> type) {
+        return beanManager.createInstance().select(type).handlesStream().map(bean -> {
+            if (bean.getBean().getScope() == Dependent.class) {
+                dependentBeans.add(bean);
+            }
+            return bean.get();
+        }).toList();
     }
 
     void onStartup(@Observes @Initialized(ApplicationScoped.class) Object ignored) {
@@ -526,9 +529,6 @@ public class EngineBean {
                 triggers.stop();
             }
         }, () -> {
-            dependentCalendars.forEach(Instance.Handle::destroy);
-            dependentCalendars.clear();
-        }, () -> {
             if (engine != null) {
                 engine.closeQueue();
             } else {
@@ -552,6 +552,10 @@ public class EngineBean {
             if (ownExecutor && executor != null) {
                 executor.shutdownNow();
             }
+        }, () -> {
+            // Once nothing asks them any more; each even if one before it throws in its @PreDestroy.
+            runEach(dependentBeans.stream().map(bean -> (Runnable) bean::destroy).toArray(Runnable[]::new));
+            dependentBeans.clear();
         }, () -> LOG.log(System.Logger.Level.INFO, "NVENT-0116 engine stopped"));
     }
 

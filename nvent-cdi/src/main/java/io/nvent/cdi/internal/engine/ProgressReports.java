@@ -25,7 +25,7 @@ import java.util.function.Consumer;
  * interval} (a quarter of the step's heartbeat timeout, at least the progress interval), and not at all if a progress
  * write made since the beat stored a later report (a report is a heartbeat too). A heartbeat whose write failed is
  * stored again by the next beat, a progress interval after the failed write at the earliest, not a heartbeat interval
- * later; the attempt's first such failure is logged ({@code NVENT-0449}), later ones at DEBUG. A step that never
+ * later; such a failure is logged at most once a minute per engine ({@code NVENT-0449}), the others at DEBUG. A step that never
  * beats writes nothing for it.
  */
 final class ProgressReports {
@@ -47,10 +47,13 @@ final class ProgressReports {
     private Instant latestBeat;
     /** When the last heartbeat was written; null before the first, which is written at once. */
     private Instant lastBeatWrite;
-    /** Whether the last heartbeat write failed: the next beat writes again without waiting a heartbeat interval. */
+    /**
+     * Whether the last heartbeat write failed after one that did not: the next beat writes again without waiting a
+     * heartbeat interval. Once that one fails too, the store is down: beats wait their interval again, not a second.
+     */
     private boolean beatFailed;
-    /** Whether a failed heartbeat write was logged at WARNING: once an attempt. */
-    private boolean beatFailureLogged;
+    /** Whether the last heartbeat write failed. */
+    private boolean lastBeatWriteFailed;
     /** Whether anything was written yet: until then the attempt's first heartbeat is written at once. */
     private boolean wroteAny;
     /** Names the attempt in a log line: {@code step 'import' of run … (attempt 2)}. */
@@ -226,12 +229,11 @@ final class ProgressReports {
             failure = e;
         }
         Instant again = null;
-        boolean warn = false;
+        long unwarned = failure == null ? -1 : writes.orElseThrow().beatFailures().failed(clock.millis());
         synchronized (this) {
-            beatFailed = failure != null;
+            beatFailed = failure != null && !lastBeatWriteFailed;
+            lastBeatWriteFailed = failure != null;
             if (failure != null) {
-                warn = !beatFailureLogged;
-                beatFailureLogged = true;
                 if (!ended && latestBeat != null) {
                     writeDue = true;   // a beat came while the write failed: written again now, not a quarter later
                     again = nextDue();
@@ -241,9 +243,10 @@ final class ProgressReports {
         if (failure != null) {
             String line = "NVENT-0449 the heartbeat at " + beat + " of " + attempt + " was not stored: " + failure
                     + "; its next heartbeat() stores one again, a second after this write at the earliest (other"
-                    + " instances show its last stored heartbeat meanwhile; logged once an attempt, later failures at"
-                    + " DEBUG)";
-            LOG.log(warn ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, line);
+                    + " instances show its last stored heartbeat meanwhile; logged at most once a minute per instance"
+                    + (unwarned > 0 ? ", " + unwarned + " more failed heartbeat writes since the last" : "")
+                    + ", the others at DEBUG)";
+            LOG.log(unwarned >= 0 ? System.Logger.Level.WARNING : System.Logger.Level.DEBUG, line);
         }
         if (again != null) {
             planWrite(again);

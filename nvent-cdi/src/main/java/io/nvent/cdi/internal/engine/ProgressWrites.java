@@ -17,8 +17,41 @@ import java.util.concurrent.TimeUnit;
  *
  * @param timers plan the writes at the engine's clock
  * @param writer makes them
+ * @param beatFailures the engine's failed heartbeat writes, warned of at most once a minute ({@code NVENT-0449})
  */
-public record ProgressWrites(ClockTimers timers, ExecutorService writer) {
+public record ProgressWrites(ClockTimers timers, ExecutorService writer, BeatFailures beatFailures) {
+
+    /**
+     * @param timers plan the writes at the engine's clock
+     * @param writer makes them
+     */
+    public ProgressWrites(ClockTimers timers, ExecutorService writer) {
+        this(timers, writer, new BeatFailures());
+    }
+
+    /** Counts an engine's failed heartbeat writes, so that a store outage is warned of once a minute, not per step. */
+    public static final class BeatFailures {
+        private static final long EVERY_MILLIS = Duration.ofMinutes(1).toMillis();
+        private long lastWarned = Long.MIN_VALUE;
+        private long unwarned;
+
+        /**
+         * Counts a failed write.
+         *
+         * @param nowMillis the engine's clock
+         * @return the failures not warned of before this one, if this one is to be warned of; else -1
+         */
+        synchronized long failed(long nowMillis) {
+            if (lastWarned != Long.MIN_VALUE && nowMillis - lastWarned < EVERY_MILLIS) {
+                unwarned++;
+                return -1;
+            }
+            lastWarned = nowMillis;
+            long before = unwarned;
+            unwarned = 0;
+            return before;
+        }
+    }
 
     /**
      * Writes planned on {@code timers}, made by one thread of {@code threads}, which ends when idle for a minute.

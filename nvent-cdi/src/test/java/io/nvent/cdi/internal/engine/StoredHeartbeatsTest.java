@@ -91,7 +91,7 @@ class StoredHeartbeatsTest {
     }
 
     /** Counts the heartbeats the engine stores. */
-    static final class CountsHeartbeats extends MemorySchedulingStore {
+    static class CountsHeartbeats extends MemorySchedulingStore {
         final AtomicInteger writes = new AtomicInteger();
 
         @Override
@@ -134,6 +134,15 @@ class StoredHeartbeatsTest {
                 throw new IllegalStateException("connection reset");
             }
             return super.recordHeartbeat(lease, now);
+        }
+    }
+
+    /** A store down for good: every heartbeat write fails, and is counted. */
+    static final class FailsEveryHeartbeatWrite extends CountsHeartbeats {
+        @Override
+        public boolean recordHeartbeat(StepLease lease, Instant now) {
+            writes.incrementAndGet();
+            throw new IllegalStateException("connection refused");
         }
     }
 
@@ -212,8 +221,44 @@ class StoredHeartbeatsTest {
     }
 
     @Test
+    void failedHeartbeatWritesOfManyStepsAreWarnedOfOnceAMinutePerInstanceNotOncePerStep() {
+        FailsEveryHeartbeatWrite scheduling = new FailsEveryHeartbeatWrite();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(ProgressReports.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Import())) {
+            String first = a.engine.start("import", "beat");
+            String second = a.engine.start("import", "beat");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(scheduling.writes).hasValue(2));
+            assertThat(log.messagesContaining("NVENT-0449")).as("two steps' writes failed").hasSize(1);
+
+            a.clock.advance(Duration.ofSeconds(30));   // in two, the steps beating in between: a minute is their timeout
+            awaitABeat();
+            a.clock.advance(Duration.ofSeconds(31));
+            awaitABeat();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messagesContaining("NVENT-0449"))
+                    .as("a minute later").hasSize(2));
+            assertThat(log.messagesContaining("NVENT-0449").get(1)).contains("more failed heartbeat writes");
+
+            beating = false;
+            a.awaitStatus(first, RunStatus.COMPLETED);
+            a.awaitStatus(second, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
     void aStepBeatingTenThousandTimesOver100SecondsStoresAtMostOneHeartbeatPer15Seconds() {
         assertThat(heartbeatWritesOf("loop", new Loop())).isBetween(1, 100 / 15 + 1);
+    }
+
+    @Test
+    void aStoreThatStaysDownIsAskedAgainOnceAfterAFailedHeartbeatWriteThenOncePer15SecondsNotEverySecond() {
+        FailsEveryHeartbeatWrite scheduling = new FailsEveryHeartbeatWrite();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Loop())) {
+            clock = h.clock;
+            String runId = h.engine.start("loop", "go");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(scheduling.writes).as("10,000 beats over 100 s, the store down throughout")
+                .hasValueBetween(2, 2 * (100 / 15 + 1));
     }
 
     @Test
