@@ -146,6 +146,29 @@ class OperatorAuditTest {
         }
     }
 
+    @Test
+    void aRunCanceledByAnOperatorHandsItsConcurrencyKeyOnWithoutNamingThemInTheNextRunsEntryNorLeavingThemOnTheThread() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge())) {
+            io.nvent.StartOptions oneAtATime = io.nvent.StartOptions.newBuilder().concurrencyKey("customer-7").build();
+            String first = h.engine.start("order", Map.of("id", 1), oneAtATime).runId();
+            h.awaitStatus(first, RunStatus.RUNNING);
+            String next = h.engine.start("order", Map.of("id", 2), oneAtATime).runId();
+            h.awaitStatus(next, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> h.engine.actingAs(ALICE).cancel("no-such-run"))
+                    .isInstanceOf(RunNotFoundException.class);
+            assertThat(OperatorScope.current()).as("a refused call leaves no operator on the thread").isEmpty();
+            h.engine.actingAs(ALICE).cancel(first);
+            h.awaitStatus(next, RunStatus.RUNNING);
+
+            assertThat(data(h.eventsOf(first, EventType.FLOW_CANCEL).get(0)).getString("operator")).isEqualTo("alice");
+            assertThat(h.eventsOf(next, EventType.AWAIT_RESOLVED)).isNotEmpty().allSatisfy(resolved -> assertThat(
+                    data(resolved).containsKey("operator")).as("the engine handed the key on, not alice: %s",
+                    resolved.data()).isFalse());
+            h.engine.cancel(next);
+        }
+    }
+
     private static JsonObject data(HistoryEvent event) {
         return jakarta.json.Json.createReader(new StringReader(event.data())).readObject();
     }
