@@ -169,6 +169,26 @@ class OperatorAuditTest {
         }
     }
 
+    @Test
+    void aFireAnOperatorAskedForThatTheOverlapPolicySkipsNamesThemInTheSkippedEntryAndTheAuditLineSaysNoRunStarted() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge());
+             Messages audit = new Messages("io.nvent.audit")) {
+            h.triggers.create(TriggerSpec.newBuilder("orders", TriggerType.MANUAL).flow("order")
+                    .overlap(io.nvent.Overlap.SKIP).build());
+            String underWay = h.triggers.fire("orders", "{}").get(0);
+            h.awaitStatus(underWay, RunStatus.RUNNING);
+
+            assertThat(h.triggers.actingAs(Operator.named("erin").because("month end")).fire("orders", "{}")).isEmpty();
+
+            TriggerEvent skipped = h.triggers.history("orders", 10).stream()
+                    .filter(e -> e.type().equals("trigger.skipped")).findFirst().orElseThrow();
+            assertThat(skipped.data()).contains("\"operator\":\"erin\"", "\"operatorReason\":\"month end\"");
+            assertThat(audit.logged).containsExactly(
+                    "NVENT-0016 operator erin fired trigger 'orders', which started no run (reason: month end)");
+            h.engine.cancel(underWay);
+        }
+    }
+
     private static JsonObject data(HistoryEvent event) {
         return jakarta.json.Json.createReader(new StringReader(event.data())).readObject();
     }
