@@ -81,7 +81,7 @@ export const api = {
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
   deleteRun: (id, reason) => call('DELETE', `/runs/${e(id)}${q({ reason })}`),
   restart: (id, key, reason) => call('POST', `/runs/${e(id)}/restart${q({ reason })}`, undefined, key),
-  rerun: (id, step, key) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, undefined, key),
+  rerun: (id, step, key, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun${q({ reason })}`, undefined, key),
   retryStep: (id, step, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry${q({ reason })}`),
   /** Deletes up to `limit` (default 1,000) of the flow's finished runs: { flow, deleted, remaining, stats }; repeat while remaining > 0. */
   clearHistory: (flow, params = {}) => call('DELETE', `/flows/${e(flow)}/runs${q(params)}`),

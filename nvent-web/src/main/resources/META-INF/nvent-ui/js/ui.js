@@ -379,6 +379,11 @@ export function copyButton(text, label = 'Copy') {
   } }, label);
 }
 
+/** "by alice — customer called" on a history entry an operator's action wrote (its "operator" and "operatorReason"). */
+export function byOperator(d) {
+  return d && d.operator ? h('span', { class: 'muted small by-operator' }, ` by ${d.operator}${d.operatorReason ? ` — ${d.operatorReason}` : ''}`) : null;
+}
+
 /**
  * The optional "Reason" of an operator action, sent along (the history shows "by alice — reason"):
  * { el, value() } where value() is the trimmed text, or undefined when left empty.

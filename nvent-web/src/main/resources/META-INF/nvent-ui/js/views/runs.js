@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, reasonField, toast } from '../ui.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, reasonField, byOperator, toast } from '../ui.js';
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -213,11 +213,6 @@ function simpleName(type) {
   return type ? type.substring(type.lastIndexOf('.') + 1) : 'not worth a retry';
 }
 
-/** "by alice — customer called" on an entry an operator's action wrote (its "operator" and "operatorReason"). */
-function byOperator(d) {
-  return d && d.operator ? h('span', { class: 'muted small by-operator' }, ` by ${d.operator}${d.operatorReason ? ` — ${d.operatorReason}` : ''}`) : null;
-}
-
 function describe(ev) {
   const d = ev.data || {};
   const more = (label, value) => h('details', { class: 'data' }, h('summary', {}, label), jsonView(value));
@@ -384,7 +379,7 @@ export function runView(ctx) {
       } }, '■ Cancel') : null,
       failed.length ? h('button', { class: 'btn primary', id: 'retry-step', onclick: () => chooseStep('Retry a failed step', 'The step gets a fresh set of attempts and the run resumes.', failed, 'Retry', (s, reason) => api.retryStep(runId, s, reason).then(refresh)) }, '↻ Retry failed step') : null,
       // one Idempotency-Key per dialog: clicking its button twice, or again after a lost answer, starts one run
-      flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => { const key = actionKey(); chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s) => api.rerun(runId, s, key(s)).then((r) => { location.hash = `#/runs/${r.runId}`; })); } }, '⤼ Rerun from…') : null,
+      flowDef ? h('button', { class: 'btn', id: 'rerun-step', onclick: () => { const key = actionKey(); chooseStep('Rerun from a step', 'A new run starts from the chosen step, keeping what happened before it.', flowDef.steps.map((s) => s.name), 'Rerun', (s, reason) => api.rerun(runId, s, key(s), reason).then((r) => { location.hash = `#/runs/${r.runId}`; })); } }, '⤼ Rerun from…') : null,
       h('button', { class: 'btn', id: 'restart-run', onclick: () => { const key = actionKey(); confirmDialog(`Restart run ${short(runId)}?`,
         `A new run of ${run.flow} starts from its entry step with the same input, running every step again.${active ? ' This run, still under way, is canceled first.' : ''}`,
         'Restart', async (reason) => { const r = await api.restart(runId, key(), reason); toast(`Restarted as ${short(r.runId)}`); location.hash = `#/runs/${r.runId}`; },

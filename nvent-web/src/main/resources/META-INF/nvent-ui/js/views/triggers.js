@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import {
   h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
-  copyButton, confirmDialog, toggle, toast, utc,
+  copyButton, confirmDialog, byOperator, toggle, toast, utc,
 } from '../ui.js';
 import { labelTags } from './runs.js';
 
@@ -546,7 +546,7 @@ export function triggerView(ctx) {
     const newest = entries.length ? entries[0].seq : 0;
     fill(list, entries.length ? entries.map((e) => h('li', { class: lastSeq !== null && e.seq > lastSeq ? 'new' : '', dataset: { seq: e.seq, type: e.type } },
       h('span', { class: 'seq' }, e.seq), h('span', { class: 'ts', title: utc(e.ts) }, stamp(e.ts)),
-      h('span', { class: `type ${HISTORY_CLASS[e.type] || ''}` }, e.type), h('span', { class: 'msg' }, describe(e))))
+      h('span', { class: `type ${HISTORY_CLASS[e.type] || ''}` }, e.type), h('span', { class: 'msg' }, describe(e), byOperator(e.data))))
       : h('li', { class: 'empty-row' }, h('span', { class: 'muted' }, 'No history yet')));
     lastSeq = newest;
     counter.textContent = `${entries.length} entr${entries.length === 1 ? 'y' : 'ies'}${entries.length >= 100 ? ' (latest 100)' : ''}`;

@@ -101,4 +101,22 @@ class ConsoleRunPageTest {
                 "a.concurrencyLimit > 1 ? `${a.concurrencyKeyHolders.length} of ${a.concurrencyLimit}`",
                 "`held by ${count} runs: `");
     }
+
+    @Test
+    void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
+        String runs = script("runs.js");
+        String triggers = script("triggers.js");
+        String api;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
+            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String rerun = between(runs, "id: 'rerun-step'", "'⤼ Rerun from…'");
+        String triggerHistory = between(triggers, "const renderHistory", "lastSeq = newest;");
+
+        assertThat(runs).as("the step dialog of a rerun shows a Reason field").contains("const reason = reasonField();");
+        assertThat(rerun).as("what the operator typed is sent").contains("(s, reason) => api.rerun(runId, s, key(s), reason)");
+        assertThat(api).contains("rerun: (id, step, key, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun${q({ reason })}`");
+        assertThat(triggerHistory).as("by alice — holiday freeze").contains("byOperator(e.data)");
+        assertThat(runs).contains("describe(ev), byOperator(ev.data)");
+    }
 }

@@ -130,8 +130,8 @@ public final class OperatorView implements InvocationHandler {
             case "update", "createOrUpdate" -> (done ? "updated" : "update") + " trigger " + quoted(((TriggerSpec) a[0]).name());
             case "setEnabled" -> (Boolean.TRUE.equals(a[1]) ? "enable" : "disable") + (done ? "d" : "") + " trigger " + quoted(a[0]);
             case "delete" -> (done ? "deleted" : "delete") + " trigger " + quoted(a[0]);
-            case "fire" -> (done ? "fired" : "fire") + " trigger " + quoted(a[0]) + (result instanceof List<?> runs && !runs.isEmpty()
-                    ? ": " + runs.size() + " run(s)" : "");
+            case "fire" -> (done ? "fired" : "fire") + " trigger " + quoted(a[0]) + (!(result instanceof List<?> runs) ? ""
+                    : runs.isEmpty() ? ", which started no run" : ": " + runs.size() + " run(s)");
             case "backfill" -> (done ? "backfilled" : "backfill") + " trigger " + quoted(((Backfill) a[0]).trigger()) + " from "
                     + ((Backfill) a[0]).from() + " to " + ((Backfill) a[0]).to();
             default -> method;

@@ -1886,9 +1886,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private void recordSkipped(TriggerSpec spec, Instant now, String payloadJson, String runUnderWay, String fire) {
         overlaps.logSkipped(spec, fire, runUnderWay);
         try {
-            store.appendTriggerEvent(spec.name(), SKIPPED, now, withPayload(JsonText.object()
+            store.appendTriggerEvent(spec.name(), SKIPPED, now, OperatorScope.stamp(withPayload(JsonText.object()
                     .str("reason", "overlap").str("overlap", spec.overlap().wireName())
-                    .str("runUnderWay", runUnderWay), payloadJson, true).build());
+                    .str("runUnderWay", runUnderWay), payloadJson, true).build()));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0409 trigger " + spec.name() + " started no run for " + fire
                     + " (run " + runUnderWay + " of it is under way) and its history entry could not be stored", e);

@@ -146,6 +146,49 @@ class OperatorAuditTest {
         }
     }
 
+    @Test
+    void aRunCanceledByAnOperatorHandsItsConcurrencyKeyOnWithoutNamingThemInTheNextRunsEntryNorLeavingThemOnTheThread() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge())) {
+            io.nvent.StartOptions oneAtATime = io.nvent.StartOptions.newBuilder().concurrencyKey("customer-7").build();
+            String first = h.engine.start("order", Map.of("id", 1), oneAtATime).runId();
+            h.awaitStatus(first, RunStatus.RUNNING);
+            String next = h.engine.start("order", Map.of("id", 2), oneAtATime).runId();
+            h.awaitStatus(next, RunStatus.AWAITING);
+
+            assertThatThrownBy(() -> h.engine.actingAs(ALICE).cancel("no-such-run"))
+                    .isInstanceOf(RunNotFoundException.class);
+            assertThat(OperatorScope.current()).as("a refused call leaves no operator on the thread").isEmpty();
+            h.engine.actingAs(ALICE).cancel(first);
+            h.awaitStatus(next, RunStatus.RUNNING);
+
+            assertThat(data(h.eventsOf(first, EventType.FLOW_CANCEL).get(0)).getString("operator")).isEqualTo("alice");
+            assertThat(h.eventsOf(next, EventType.AWAIT_RESOLVED)).isNotEmpty().allSatisfy(resolved -> assertThat(
+                    data(resolved).containsKey("operator")).as("the engine handed the key on, not alice: %s",
+                    resolved.data()).isFalse());
+            h.engine.cancel(next);
+        }
+    }
+
+    @Test
+    void aFireAnOperatorAskedForThatTheOverlapPolicySkipsNamesThemInTheSkippedEntryAndTheAuditLineSaysNoRunStarted() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge());
+             Messages audit = new Messages("io.nvent.audit")) {
+            h.triggers.create(TriggerSpec.newBuilder("orders", TriggerType.MANUAL).flow("order")
+                    .overlap(io.nvent.Overlap.SKIP).build());
+            String underWay = h.triggers.fire("orders", "{}").get(0);
+            h.awaitStatus(underWay, RunStatus.RUNNING);
+
+            assertThat(h.triggers.actingAs(Operator.named("erin").because("month end")).fire("orders", "{}")).isEmpty();
+
+            TriggerEvent skipped = h.triggers.history("orders", 10).stream()
+                    .filter(e -> e.type().equals("trigger.skipped")).findFirst().orElseThrow();
+            assertThat(skipped.data()).contains("\"operator\":\"erin\"", "\"operatorReason\":\"month end\"");
+            assertThat(audit.logged).containsExactly(
+                    "NVENT-0016 operator erin fired trigger 'orders', which started no run (reason: month end)");
+            h.engine.cancel(underWay);
+        }
+    }
+
     private static JsonObject data(HistoryEvent event) {
         return jakarta.json.Json.createReader(new StringReader(event.data())).readObject();
     }

@@ -31,11 +31,14 @@ public class EventsResource {
     @POST
     @Path("{event}")
     public Response publish(@PathParam("event") String event,
-                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, String body) {
+                            @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey, String body,
+                            @jakarta.ws.rs.core.Context jakarta.ws.rs.core.SecurityContext security,
+                            @jakarta.ws.rs.QueryParam(Operators.REASON) String reason) {
         EventOptions options = StartRequests.eventOptions(idempotencyKey);
+        FlowService acting = Operators.acting(flows, security, reason);
         Object payload = JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "event payload");
         EventDelivery delivery = UnexpectedProblemMapper.checkedByTheEngine(() -> options.idempotencyKey().isEmpty()
-                ? flows.publishEvent(event, payload) : flows.publishEvent(event, payload, options));
+                ? acting.publishEvent(event, payload) : acting.publishEvent(event, payload, options));
         return StartRequests.delivered(delivery.replayed(), Json.createObjectBuilder().add("event", event)
                 .add("startedRuns", Json.createArrayBuilder(delivery.startedRuns()))
                 .add("resolvedAwaits", delivery.resolvedAwaits()).build().toString());

@@ -145,14 +145,18 @@ public class FlowsResource {
                           @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
                           @QueryParam("delay") String delay, @QueryParam("concurrencyKey") String concurrencyKey,
                           @QueryParam("concurrencyLimit") String concurrencyLimit,
-                          @QueryParam("label") List<String> labels, @QueryParam("timeout") String timeout) {
-        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit", "timeout");
+                          @QueryParam("label") List<String> labels, @QueryParam("timeout") String timeout,
+                          @Context jakarta.ws.rs.core.SecurityContext security,
+                          @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnownRepeating(uri, "label", "delay", "concurrencyKey", "concurrencyLimit", "timeout",
+                Operators.REASON);
+        FlowService acting = Operators.acting(flows, security, reason);
         String input = JsonInput.orWhenEmpty(body, "null");
         JsonInput.requireJson(input, "input of flow '" + name + "'");
         StartOptions options = StartRequests.withTimeout(StartRequests.withLabels(StartRequests.startOptions(
                 idempotencyKey, QueryParams.optionalPositiveDuration("delay", delay),
                 Optional.ofNullable(concurrencyKey), concurrencyLimit), labels), timeout);
-        StartedRun run = UnexpectedProblemMapper.checkedByTheEngine(() -> flows.startWithJson(name, input, options));
+        StartedRun run = UnexpectedProblemMapper.checkedByTheEngine(() -> acting.startWithJson(name, input, options));
         // A repeated request gets what the first got, but says that it created nothing this time.
         return StartRequests.startedRun(uri, run, JSON.createObjectBuilder().add("runId", run.runId()));
     }

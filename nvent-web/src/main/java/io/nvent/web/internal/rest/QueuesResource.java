@@ -168,17 +168,23 @@ public class QueuesResource {
      */
     @POST
     @Path("{queue}/jobs/{jobId}/retry")
-    public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
+    public String retry(@PathParam("queue") String name, @PathParam("jobId") String jobId,
+                        @Context jakarta.ws.rs.core.SecurityContext security,
+                        @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
         JobRecord job = findFailed(name, jobId, "NVENT-0743", "retried");
-        Redriven outcome = retry(job);
+        Redriven outcome = retry(flows.actingAs(operator), job);
         if (outcome == Redriven.NOT_FAILED) {
             throw noLongerFailed(jobId, "NVENT-0743", "retried");
         }
         if (outcome == Redriven.SUPERSEDED) {
+            Operators.audit(operator, "retried job " + jobId + " of queue '" + name + "', discarded instead as its run"
+                    + " no longer needs it");
             return JSON.createObjectBuilder().add("jobId", jobId).add("queue", name).add("state", "discarded")
                     .add("reason", "its run no longer needs it: " + supersededWhy(job)).build().toString();
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0744 job {0} of queue {1} retried", jobId, name);
+        Operators.audit(operator, "retried job " + jobId + " of queue '" + name + "'");
         return Representations.jobDetail(find(name, jobId)).toString();
     }
 
@@ -193,8 +199,11 @@ public class QueuesResource {
     @POST
     @Path("{queue}/redrive")
     public String redrive(@PathParam("queue") String name, @QueryParam("limit") String limitParam,
-                          @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "limit");
+                          @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
+                          @QueryParam(Operators.REASON) String reason) {
+        QueryParams.onlyKnown(uri, "limit", Operators.REASON);
+        io.nvent.Operator operator = Operators.of(security, reason);
+        FlowService acting = flows.actingAs(operator);
         Queues.require(flows, queue, name);
         int limit = QueryParams.intWithin("limit", limitParam, REDRIVE_PAGE, 1, 5000);
         // A job may fail again, and be listed again, while this call still runs: each is tried once.
@@ -206,7 +215,7 @@ public class QueuesResource {
             int wanted = Math.min(REDRIVE_PAGE, limit - redriven - discarded);
             List<JobRecord> page = queue.jobs(name, JobState.FAILED, stillFailed, wanted);
             for (JobRecord job : page) {
-                Redriven outcome = tried.add(job.jobId()) ? retry(job) : Redriven.NOT_FAILED;
+                Redriven outcome = tried.add(job.jobId()) ? retry(acting, job) : Redriven.NOT_FAILED;
                 switch (outcome) {
                     case RETRIED -> redriven++;
                     case SUPERSEDED -> discarded++;
@@ -220,6 +229,8 @@ public class QueuesResource {
         JobCounts counts = queue.counts(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0745 redrove {0} failed jobs of queue {1} and discarded {2} that"
                 + " their runs no longer need; {3} still failed", redriven, name, discarded, counts.failed());
+        Operators.audit(operator, "redrove " + redriven + " failed job(s) of queue '" + name + "' and discarded "
+                + discarded);
         return JSON.createObjectBuilder().add("queue", name).add("redriven", redriven).add("discarded", discarded)
                 .add("remaining", counts.failed()).add("counts", Representations.counts(counts)).build().toString();
     }
@@ -230,12 +241,16 @@ public class QueuesResource {
      */
     @DELETE
     @Path("{queue}/jobs/{jobId}")
-    public Response discard(@PathParam("queue") String name, @PathParam("jobId") String jobId) {
+    public Response discard(@PathParam("queue") String name, @PathParam("jobId") String jobId,
+                            @Context jakarta.ws.rs.core.SecurityContext security,
+                            @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
         findFailed(name, jobId, "NVENT-0748", "discarded");
         if (!queue.discard(name, jobId)) {
             throw noLongerFailed(jobId, "NVENT-0748", "discarded");
         }
         LOG.log(System.Logger.Level.INFO, "NVENT-0749 failed job {0} of queue {1} discarded", jobId, name);
+        Operators.audit(operator, "discarded failed job " + jobId + " of queue '" + name + "'");
         return Response.noContent().build();
     }
 
@@ -255,13 +270,13 @@ public class QueuesResource {
      * stays failed and is discarded, as is a job of a step that completed or of a run that ended
      * otherwise. Run again, such a job would only run a step its run did not ask for.
      */
-    private Redriven retry(JobRecord job) {
+    private Redriven retry(FlowService acting, JobRecord job) {
         Optional<StepJobs.Ref> step = StepJobs.of(job);
         Optional<RunInfo> run = step.flatMap(ref -> flows.run(ref.runId()));
         if (run.isPresent()) {
             StepStatus status = run.get().steps().get(step.get().step());
             if (status == StepStatus.FAILED && run.get().status() != io.nvent.RunStatus.CANCELED) {
-                flows.retryStep(step.get().runId(), step.get().step());
+                acting.retryStep(step.get().runId(), step.get().step());
                 return isFailed(job) ? discardSuperseded(job) : Redriven.RETRIED;
             }
             if (status == StepStatus.COMPLETED || run.get().status().isTerminal()) {

@@ -123,7 +123,7 @@ class FlowsResourceTest {
     @Test
     void aStartWhoseInputGivesAMemberTwiceIsRefusedBeforeTheEngineIsAsked() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> resource.start("order",
-                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery(), null, null, null, null, null, null))
+                        "{\"id\":\"A\",\"item\":\"book\",\"id\":\"B\"}", noQuery(), null, null, null, null, null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0780 the input of flow 'order' gives the member \"id\" twice; give each member once");
     }
@@ -134,7 +134,7 @@ class FlowsResourceTest {
      */
     @Test
     void aStartTheEngineRefusesForItsArgumentsIsTheCallersRefusalWithAnId() {
-        assertThatThrownBy(() -> resource.start("order", "{}", noQuery(), null, "PT1M", null, null, null, null))
+        assertThatThrownBy(() -> resource.start("order", "{}", noQuery(), null, "PT1M", null, null, null, null, null, null))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("NVENT-0769 the request was refused: flow 'order' cannot start delayed: its entry step "
                         + "'start' waits before it runs already (@AwaitBefore)");

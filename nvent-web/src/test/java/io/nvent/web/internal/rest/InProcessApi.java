@@ -40,6 +40,11 @@ final class InProcessApi {
         return new InProcessApi(new ResourceConfig(resources));
     }
 
+    /** The resource classes, with the API's mappers and what {@code binder} binds for them to inject. */
+    static InProcessApi of(AbstractBinder binder, Class<?>... resources) {
+        return new InProcessApi(new ResourceConfig(resources).register(binder));
+    }
+
     /** The resource classes, with the API's mappers, their {@code FlowService} being {@code flows}. */
     static InProcessApi of(FlowService flows, Class<?>... resources) {
         return new InProcessApi(new ResourceConfig(resources).register(new AbstractBinder() {

@@ -617,6 +617,32 @@ class RunsResourceTest {
         return InProcessApi.of(engine.flows(), RunsResource.class);
     }
 
+    @Test
+    void aRunStartedAndAnEventPublishedOverRestNameTheSignedInUserAndTheirReason() {
+        InProcessApi api = InProcessApi.withFlowsResource(engine.flows(), EventsResource.class);
+        ContainerResponse started;
+        ContainerResponse published;
+        List<String> audit;
+        try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            started = api.request("POST", "flows/export/runs?reason=nightly%20export%20missed", signedIn("alice"));
+            published = api.request("POST", "events/packed?reason=replayed%20by%20hand", signedIn("bob"));
+            audit = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+
+        assertThat(started.getStatus()).isEqualTo(201);
+        String runId = parse((String) started.getEntity()).asJsonObject().getString("runId");
+        JsonObject start = parse(engine.flows().events(runId, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_START).findFirst().orElseThrow().data()).asJsonObject();
+        assertThat(start.getString("operator")).isEqualTo("alice");
+        assertThat(start.getString("operatorReason")).isEqualTo("nightly export missed");
+        assertThat(published.getStatus()).isEqualTo(200);
+        assertThat(audit).containsExactly(
+                "NVENT-0016 operator alice started a run of flow 'export': run " + runId
+                        + " (reason: nightly export missed)",
+                "NVENT-0016 operator bob published event 'packed' (reason: replayed by hand)");
+        engine.flows().cancel(runId);
+    }
+
     /** A request of a user signed in with this name. */
     private static SecurityContext signedIn(String user) {
         return (SecurityContext) Proxy.newProxyInstance(RunsResourceTest.class.getClassLoader(),

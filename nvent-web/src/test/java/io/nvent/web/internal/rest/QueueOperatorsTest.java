@@ -1,0 +1,194 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.QueueControls;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobState;
+import io.nvent.testkit.LogRecorder;
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import jakarta.ws.rs.core.SecurityContext;
+import java.io.StringReader;
+import java.lang.reflect.Proxy;
+import java.security.Principal;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
+import java.util.logging.SimpleFormatter;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * "Who retried that dead letter, who paused the mail queue?": a queue's operator endpoints name the signed-in user
+ * and their {@code ?reason=} on the audit log, and a job retried there names them in its run's history too.
+ */
+class QueueOperatorsTest {
+
+    /** Whether the issuer declines charges now. */
+    static final AtomicBoolean DECLINING = new AtomicBoolean();
+
+    /** Declines every charge while the issuer does. */
+    @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY)
+    public static class Charge implements Step<Map<String, Integer>, String> {
+        @Override
+        public String execute(Map<String, Integer> input, StepContext ctx) {
+            if (DECLINING.get()) {
+                throw new IllegalStateException("declined");
+            }
+            return "charged";
+        }
+    }
+
+    private EmbeddedEngine engine;
+    private InProcessApi api;
+
+    @BeforeEach
+    void anEngineWithAFailingFlowAndItsQueuesOverRest() {
+        DECLINING.set(true);
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).build();
+        QueueControls controls = new QueueControls() {
+            @Override
+            public void pause(String queue) {
+                engine.pauseQueue(queue);
+            }
+
+            @Override
+            public void resume(String queue) {
+                engine.resumeQueue(queue);
+            }
+
+            @Override
+            public int workersHere(String queue) {
+                return 1;
+            }
+
+            @Override
+            public Optional<QueueRateLimit> rateLimit(String queue) {
+                return Optional.empty();
+            }
+        };
+        api = InProcessApi.of(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(engine.flows()).to(FlowService.class);
+                bind(engine.queue()).to(JobQueue.class);
+                bind(controls).to(QueueControls.class);
+                bind(Clock.systemUTC()).to(Clock.class);
+            }
+        }, QueuesResource.class);
+    }
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void aFailedJobRetriedByAUserNamesThemAndTheirReasonInTheRunsHistoryAndTheAuditLog() {
+        String runId = failedRun();
+        JobRecord job = failedJobs().get(0);
+        DECLINING.set(false);
+
+        List<String> audit = audited(() -> api.request("POST", "queues/" + job.queue() + "/jobs/" + job.jobId()
+                + "/retry?reason=card%20limit%20raised", signedIn("alice")), 200);
+
+        JsonObject retry = data(runId, EventType.STEP_RETRY);
+        assertThat(retry.getString("operator")).isEqualTo("alice");
+        assertThat(retry.getString("operatorReason")).isEqualTo("card limit raised");
+        assertThat(audit).contains("NVENT-0736 operator alice retried job " + job.jobId() + " of queue '"
+                + job.queue() + "' (reason: card limit raised)");
+    }
+
+    @Test
+    void aRedriveAndADiscardNameTheUserOnTheAuditLog() {
+        String runId = failedRun();
+        String queueName = failedJobs().get(0).queue();
+        DECLINING.set(false);
+
+        List<String> redrive = audited(() -> api.request("POST", "queues/" + queueName
+                + "/redrive?reason=issuer%20back", signedIn("bob")), 200);
+        assertThat(data(runId, EventType.STEP_RETRY).getString("operator")).isEqualTo("bob");
+        assertThat(redrive).contains("NVENT-0736 operator bob redrove 1 failed job(s) of queue '" + queueName
+                + "' and discarded 0 (reason: issuer back)");
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+        DECLINING.set(true);
+        failedRun();
+        JobRecord again = failedJobs().get(0);
+        List<String> discard = audited(() -> api.request("DELETE", "queues/" + queueName + "/jobs/"
+                + again.jobId() + "?reason=written%20off", signedIn("carol")), 204);
+        assertThat(discard).containsExactly("NVENT-0736 operator carol discarded failed job " + again.jobId()
+                + " of queue '" + queueName + "' (reason: written off)");
+    }
+
+    @Test
+    void aQueuePausedAndResumedByAUserIsOnTheAuditLogAndABadReasonPausesNothing() {
+        failedRun();
+        String name = failedJobs().get(0).queue();
+
+        ContainerResponse refused = api.request("POST", "queues/" + name + "/pause?reason=" + "x".repeat(1_001),
+                signedIn("dave"));
+        assertThat(refused.getStatus()).isEqualTo(400);
+        assertThat(refused.getEntity()).asString().contains("NVENT-0734");
+        assertThat(audited(() -> api.request("POST", "queues/" + name + "/pause?reason=%C3%A9t%C3%A9%20freeze",
+                signedIn("dave")), 200)).containsExactly("NVENT-0736 operator dave paused queue '" + name
+                + "' (reason: été freeze)");
+        assertThat(audited(() -> api.request("POST", "queues/" + name + "/resume", null), 200))
+                .containsExactly("NVENT-0736 operator anonymous resumed queue '" + name + "' (no reason given)");
+    }
+
+    private String failedRun() {
+        String runId = engine.flows().start("payment", Map.of("amount", 500));
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                == RunStatus.FAILED);
+        await().atMost(Duration.ofSeconds(10)).until(() -> !failedJobs().isEmpty());
+        return runId;
+    }
+
+    private List<JobRecord> failedJobs() {
+        return engine.flows().flows().stream().flatMap(f -> f.steps().stream()).map(s -> s.queue()).distinct()
+                .flatMap(q -> engine.queue().jobs(q, JobState.FAILED, 0, 10).stream()).toList();
+    }
+
+    private static List<String> audited(Supplier<ContainerResponse> request, int status) {
+        try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            ContainerResponse response = request.get();
+            assertThat(response.getStatus()).as(String.valueOf(response.getEntity())).isEqualTo(status);
+            return log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+    }
+
+    private JsonObject data(String runId, EventType type) {
+        String data = engine.flows().events(runId, EventQuery.all()).stream().filter(e -> e.type() == type)
+                .reduce((first, second) -> second).orElseThrow().data();
+        return Json.createReader(new StringReader(data)).readObject();
+    }
+
+    private static SecurityContext signedIn(String user) {
+        return (SecurityContext) Proxy.newProxyInstance(QueueOperatorsTest.class.getClassLoader(),
+                new Class<?>[] {SecurityContext.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getUserPrincipal" -> (Principal) () -> user;
+                    default -> throw new UnsupportedOperationException(method.getName());
+                });
+    }
+}
