@@ -1466,7 +1466,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 errors.add(flow + ": " + e.getMessage());
                 failures.add(e);
                 // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
-                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException;
+                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
+                        || e instanceof io.nvent.IdempotencyKeyInUseException;
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
@@ -1491,8 +1492,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * The fire folded, appended or opening a run once per key ({@link FlowEngine#claimFireKey}): a retry of a fire
-     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; a fire without a
-     * key, or whose key's first fire has not answered yet, folds as it comes.
+     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key's
+     * first fire may still be under way is refused ({@code IdempotencyKeyInUseException}, to retry in a second); a fire
+     * without a key, or whose key's first fire never answered (its instance stopped), folds as it comes.
      */
     private StartedRun foldOnce(String flow, String trigger, StartOptions keyed, Optional<PublishKey> published,
                                 java.util.function.Supplier<StartedRun> fold) {
