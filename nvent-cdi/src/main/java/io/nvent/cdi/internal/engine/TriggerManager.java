@@ -1712,9 +1712,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         String key = parts[2];
         StartOptions options = forRuns(spec.get(), StartOptions.DEFAULTS);
         try {
-            options = TriggerConcurrencyKey.startOptions(spec.get(), slot.payloadJson(), options);
-        } catch (ConcurrencyKeyNotInPayloadException noKey) {
-            // A batch's array holds its key in each payload, not at the pointer: the run starts without one.
+            // A batch's run takes the key of the fire that opened it, the first of its array.
+            options = TriggerConcurrencyKey.startOptions(spec.get(), batch.isEmpty() ? slot.payloadJson()
+                    : Json.PROVIDER.createReader(new java.io.StringReader(slot.payloadJson())).readArray().get(0)
+                            .toString(), options);
+        } catch (ConcurrencyKeyNotInPayloadException | jakarta.json.JsonException | ClassCastException
+                 | IndexOutOfBoundsException noKey) {
+            // A payload without the key (or a batch that is no array): the run starts without one.
         }
         String recovered = "NVENT-0444 pending run " + slot.runId() + " of flow " + flow + " for "
                 + (batch.isPresent() ? "batch" : "debounce") + " key '" + key + "' of trigger '" + trigger + "' was"

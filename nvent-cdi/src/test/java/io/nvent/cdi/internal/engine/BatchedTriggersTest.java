@@ -410,4 +410,21 @@ class BatchedTriggersTest {
                     .containsExactly(new StartedRun(runId, false));
         }
     }
+    @Test
+    void aRecoveredBatchStartsWithTheTriggersConcurrencyKeyReadFromItsFirstPayload() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            h.triggers.create(TriggerSpec.newBuilder("notify", TriggerType.EVENT).event("notification.created")
+                    .flow("digest").batch(100, Duration.ofSeconds(10)).batchKeyFrom("/userId")
+                    .concurrencyKeyFrom("/userId").build());
+            scheduling.stopAfterNextOpen();
+            h.engine.publishEvent("notification.created", Map.of("userId", "u-1", "n", 1));
+
+            h.clock.advance(Duration.ofSeconds(11).plus(TriggerManager.UNSTORED_SLOT_GRACE));
+            h.sweep();
+
+            assertThat(runs(h)).singleElement().satisfies(run -> assertThat(run.concurrencyKey())
+                    .as("as the batch's run would have").contains("u-1"));
+        }
+    }
 }
