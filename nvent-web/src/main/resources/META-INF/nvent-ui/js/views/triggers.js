@@ -409,7 +409,7 @@ export function backfillDialog(t, after) {
 const HISTORY_CLASS = {
   'trigger.registered': 'flow', 'trigger.updated': 'flow', 'trigger.enabled': 'ok', 'trigger.disabled': 'warn',
   'trigger.fired': 'ok', 'trigger.failed': 'bad', 'trigger.completed': 'ok', 'trigger.misfire-settings': 'flow',
-  'trigger.skipped': 'warn',
+  'trigger.skipped': 'warn', 'trigger.recovered': 'warn',
 };
 
 /** A trigger's debounce (TriggerSpec.debounce) in words. */
@@ -537,6 +537,9 @@ export function triggerView(ctx) {
         : [
         h('div', { class: 'fired' }, h('span', {}, `no run started (overlap ${d.overlap}): run under way `), h('span', { class: 'chips' }, runChip(d.runUnderWay))),
         d.payload !== undefined ? h('details', { class: 'data' }, h('summary', {}, d.payload && d.payload.scheduledAt ? `tick ${dateTime(d.payload.scheduledAt)}` : 'payload'), jsonView(d.payload)) : null];
+      case 'trigger.recovered': return [
+        h('div', { class: 'fired' }, [h('span', {}, `recovered the pending run of key '${d.key}' whose instance stopped before storing it:`), h('span', { class: 'chips' }, runChip(d.runId))]),
+        h('div', { class: 'small muted' }, d.message)];
       default: return Object.keys(d).length ? h('details', { class: 'data' }, h('summary', {}, 'data'), jsonView(d)) : '';
     }
   };

@@ -839,11 +839,15 @@ public final class FlowEngine implements FlowService {
             return Optional.empty();
         }
         RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed());
+        Optional<RequestKey> earlier;
         try {
-            return Optional.of(new FireKeyClaim(claim, scheduling.claimRequestKey(claim, claim.createdAt())));
+            earlier = scheduling.claimRequestKey(claim, claim.createdAt());
         } catch (io.nvent.UnsupportedByAdapterException | UnsupportedOperationException cannot) {
             return Optional.empty();   // a store written before 0.2 keeps no request keys
         }
+        earlier.ifPresent(first -> requestKeys.refuseFireUnderWay(first, key.get().key(), "a fire of trigger '"
+                + trigger + "' for flow '" + flowName + "'"));
+        return Optional.of(new FireKeyClaim(claim, earlier));
     }
 
     /** Keeps the key of a fire claimed ({@link #claimFireKey}) with the run it went into, for its retries. */

@@ -104,6 +104,22 @@ final class RequestKeys {
         return new RequestKey(RequestKey.Scope.FIRE, target(flow), key, key, Optional.empty(), now, now.plus(retention));
     }
 
+    /**
+     * Refuses a fire whose key an earlier fire claimed and has not answered while that fire may still be under way
+     * ({@link IdempotencyKeyInUseException#underWay}): folding or appending it too would put the sender's one delivery
+     * into the pending run twice. A claim unanswered for longer (its instance stopped) is let through.
+     *
+     * @param earlier the claim found
+     * @param key the fire's key
+     * @param described the fire, in words
+     * @throws IdempotencyKeyInUseException if the earlier fire may still be under way
+     */
+    void refuseFireUnderWay(RequestKey earlier, String key, String described) {
+        if (earlier.response().isEmpty() && earlier.createdAt().plus(unanswered).isAfter(clock.instant())) {
+            throw IdempotencyKeyInUseException.underWay(key, described, RETRY_AFTER);
+        }
+    }
+
     private void answer(KeyedRequest request, RequestKey claim, String response) {
         try {
             scheduling.answerRequestKey(claim.withResponse(response));

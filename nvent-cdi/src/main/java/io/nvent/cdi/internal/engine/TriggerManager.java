@@ -1474,17 +1474,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
                 StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
-                        foldOnce(flow, spec.name(), keyed, published, () -> batch.isPresent()
-                                ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed, published, now)
+                        foldOnce(flow, spec.name(), keyed, published, openingKey -> batch.isPresent()
+                                ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed, published, now,
+                                        openingKey)
                                 : foldOrOpen(spec, spec.debounce().orElseThrow(), flow, slot, key, payloadJson, keyed,
-                                        published, now)));
+                                        published, now, openingKey)));
                 runs.add(run);
                 (run.created() ? opened : folded).add(run.runId());
             } catch (RuntimeException e) {
                 errors.add(flow + ": " + e.getMessage());
                 failures.add(e);
                 // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
-                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException;
+                boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
+                        || e instanceof io.nvent.IdempotencyKeyInUseException;
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
@@ -1509,33 +1511,44 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * The fire folded, appended or opening a run once per key ({@link FlowEngine#claimFireKey}): a retry of a fire
-     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; a fire without a
-     * key, or whose key's first fire has not answered yet, folds as it comes.
+     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key's
+     * first fire may still be under way is refused ({@code IdempotencyKeyInUseException}, to retry in a second); a fire
+     * without a key, or whose key's first fire never answered (its instance stopped), folds as it comes. The key of a
+     * fire opening a slot is kept with the slot's run as the slot opens, before the run is stored: should its instance
+     * stop in between, its retry is answered with the run the maintenance sweep recovers from the slot.
      */
     private StartedRun foldOnce(String flow, String trigger, StartOptions keyed, Optional<PublishKey> published,
-                                java.util.function.Supplier<StartedRun> fold) {
+                                java.util.function.Function<java.util.function.Consumer<String>, StartedRun> fold) {
         Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published);
         Optional<String> earlier = claim.flatMap(FlowEngine.FireKeyClaim::earlier)
-                .flatMap(io.nvent.spi.RequestKey::response).filter(run -> engine.runStatus(run).isPresent());
+                .flatMap(io.nvent.spi.RequestKey::response).filter(run -> engine.runStatus(run).isPresent()
+                        || store.debounceSlotOf(run).isPresent());   // a run the sweep is to recover
         if (earlier.isPresent()) {
             return new StartedRun(earlier.get(), false);
         }
         Optional<FlowEngine.FireKeyClaim> ours = claim.filter(FlowEngine.FireKeyClaim::claimed);
+        java.util.concurrent.atomic.AtomicReference<String> kept = new java.util.concurrent.atomic.AtomicReference<>();
+        java.util.function.Consumer<String> keep = runId -> ours.ifPresent(c -> {
+            engine.keepFireKey(c, runId);
+            kept.set(runId);
+        });
         StartedRun run;
         try {
-            run = fold.get();
+            run = fold.apply(keep);
         } catch (RuntimeException e) {
             ours.ifPresent(c -> engine.forgetFireKey(c, e));
             throw e;
         }
-        ours.ifPresent(c -> engine.keepFireKey(c, run.runId()));
+        if (!run.runId().equals(kept.get())) {
+            keep.accept(run.runId());
+        }
         return run;
     }
 
     /** The fire folded into the slot's pending run ({@link StartedRun#folded()}), or the pending run it opened. */
     private StartedRun foldOrOpen(TriggerSpec spec, Debounce debounce, String flow, String slot, String key,
                                   String payloadJson, StartOptions keyed, Optional<PublishKey> published,
-                                  Instant now) {
+                                  Instant now, java.util.function.Consumer<String> openingKey) {
         for (int attempt = 1; ; attempt++) {
             Optional<DebouncedFire> fold = store.foldDebounce(slot, payloadJson, now, debounce.window(), debounce.max());
             if (fold.isPresent()) {
@@ -1564,6 +1577,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (store.openDebounce(slot, runId, payloadJson, now, now.plus(debounce.window()))) {
                 StartedRun opened;
                 try {
+                    openingKey.accept(runId);
                     opened = engine.startDebounced(flow, runId, payloadJson, spec.name(), keyed, published, debounce,
                             key);
                 } catch (RuntimeException e) {
@@ -1591,7 +1605,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private StartedRun appendOrOpen(TriggerSpec spec, Batch batch, String flow, String slot, String key,
                                     String payloadJson, StartOptions keyed, Optional<PublishKey> published,
-                                    Instant now) {
+                                    Instant now, java.util.function.Consumer<String> openingKey) {
         Optional<String> fireKey = engine.triggerFireKey(spec.name(), keyed, published);
         long maxBytes = json.maxPayloadBytes() - TriggerDebounce.batchInput("[]", Batch.MAX_MAX, key)
                 .getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
@@ -1641,6 +1655,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (store.openDebounce(slot, runId, opening, now, now.plus(batch.window()))) {
                 StartedRun opened;
                 try {
+                    openingKey.accept(runId);
                     opened = engine.startBatched(flow, runId, payloadJson, spec.name(), keyed, published, batch, key);
                 } catch (RuntimeException e) {
                     closeUnstored(runId, e);
@@ -1715,9 +1730,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         String key = parts[2];
         StartOptions options = forRuns(spec.get(), StartOptions.DEFAULTS);
         try {
-            options = TriggerConcurrencyKey.startOptions(spec.get(), slot.payloadJson(), options);
-        } catch (ConcurrencyKeyNotInPayloadException noKey) {
-            // A batch's array holds its key in each payload, not at the pointer: the run starts without one.
+            // A batch's run takes the key of the fire that opened it, the first of its array.
+            options = TriggerConcurrencyKey.startOptions(spec.get(), batch.isEmpty() ? slot.payloadJson()
+                    : Json.PROVIDER.createReader(new java.io.StringReader(slot.payloadJson())).readArray().get(0)
+                            .toString(), options);
+        } catch (ConcurrencyKeyNotInPayloadException | jakarta.json.JsonException | ClassCastException
+                 | IndexOutOfBoundsException noKey) {
+            // A payload without the key (or a batch that is no array): the run starts without one.
         }
         String recovered = "NVENT-0444 pending run " + slot.runId() + " of flow " + flow + " for "
                 + (batch.isPresent() ? "batch" : "debounce") + " key '" + key + "' of trigger '" + trigger + "' was"

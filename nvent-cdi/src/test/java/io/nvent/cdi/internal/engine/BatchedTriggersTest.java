@@ -382,4 +382,49 @@ class BatchedTriggersTest {
             assertThat(scheduling.overdueDebounceSlots(h.clock.instant().plus(Duration.ofDays(1)), 10)).isEmpty();
         }
     }
+    @Test
+    void aSendersRetryArrivingWhileItsFirstDeliveryIsStillBeingAppendedIsToldToRetryAndAppendsNothing() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 100);
+            StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            List<Throwable> retry = new ArrayList<>();
+            scheduling.afterNextOpen(() -> {
+                try {
+                    notify(h, "u-1", 1, delivery);
+                } catch (RuntimeException refused) {
+                    retry.add(refused);
+                }
+            });
+
+            String runId = notify(h, "u-1", 1, delivery).get(0).runId();
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            assertThat(retry).as("the retry is told the first is under way").singleElement()
+                    .isInstanceOf(io.nvent.IdempotencyKeyInUseException.class);
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).as("appended once")
+                    .containsExactly("1"));
+            assertThat(notify(h, "u-1", 1, delivery)).as("its next retry: a replay")
+                    .containsExactly(new StartedRun(runId, false));
+        }
+    }
+    @Test
+    void aRecoveredBatchStartsWithTheTriggersConcurrencyKeyReadFromItsFirstPayload() {
+        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            h.triggers.create(TriggerSpec.newBuilder("notify", TriggerType.EVENT).event("notification.created")
+                    .flow("digest").batch(100, Duration.ofSeconds(10)).batchKeyFrom("/userId")
+                    .concurrencyKeyFrom("/userId").build());
+            scheduling.stopAfterNextOpen();
+            h.engine.publishEvent("notification.created", Map.of("userId", "u-1", "n", 1));
+
+            h.clock.advance(Duration.ofSeconds(11).plus(TriggerManager.UNSTORED_SLOT_GRACE));
+            h.sweep();
+
+            assertThat(runs(h)).singleElement().satisfies(run -> assertThat(run.concurrencyKey())
+                    .as("as the batch's run would have").contains("u-1"));
+        }
+    }
 }

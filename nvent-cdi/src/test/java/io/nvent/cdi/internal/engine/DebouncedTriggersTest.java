@@ -463,4 +463,34 @@ class DebouncedTriggersTest {
                     .containsExactly(StartedRun.foldedInto(pending));
         }
     }
+    @Test
+    void aSendersRetryOfTheFireThatOpenedARecoveredRunIsAnsweredWithThatRunAndOpensNoOther() {
+        java.util.concurrent.atomic.AtomicBoolean stopping = new java.util.concurrent.atomic.AtomicBoolean(true);
+        MemoryFlowStore store = new MemoryFlowStore() {
+            @Override
+            public List<io.nvent.HistoryEvent> createRun(io.nvent.spi.RunRecord run,
+                                                         List<io.nvent.spi.EventDraft> events, String key) {
+                if (stopping.getAndSet(false)) {
+                    throw new Error("the instance stopped before it stored the run");
+                }
+                return super.createRun(run, events, key);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            String payload = "{\"customerId\":\"c-1\",\"version\":1}";
+            assertThatThrownBy(() -> h.triggers.fire("crm", payload, delivery)).isInstanceOf(Error.class);
+            h.clock.advance(Duration.ofMinutes(10));
+            h.sweep();
+            h.sweep();
+            String recovered = runs(h).get(0).runId();
+            h.awaitStatus(recovered, RunStatus.COMPLETED);
+
+            List<StartedRun> retry = h.triggers.fire("crm", payload, delivery);
+
+            assertThat(retry).as("a replay of the opening fire").containsExactly(new StartedRun(recovered, false));
+            assertThat(runs(h)).as("synced once").hasSize(1);
+        }
+    }
 }
