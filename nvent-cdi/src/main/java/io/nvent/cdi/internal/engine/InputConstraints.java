@@ -65,9 +65,13 @@ public interface InputConstraints {
         return NONE;
     }
 
-    /** The violations as a message says them: {@code amountCents must be greater than 0 (was -5); …}. */
+    /**
+     * The violations as a message says them: {@code amountCents must be greater than 0; …}. Without the refused
+     * values: the message goes to logs and histories, and a value may be a secret (a password with {@code @Size});
+     * the caller gets them in {@link io.nvent.InvalidPayloadException#violations()} (a 400's {@code violations}).
+     */
     static String describe(List<PayloadViolation> violations) {
-        return violations.stream().map(v -> (v.path().isEmpty() ? "" : v.path() + " ") + v.message()
-                + " (was " + v.invalidValue() + ")").collect(Collectors.joining("; "));
+        return violations.stream().map(v -> (v.path().isEmpty() ? "" : v.path() + " ") + v.message())
+                .collect(Collectors.joining("; "));
     }
 }
