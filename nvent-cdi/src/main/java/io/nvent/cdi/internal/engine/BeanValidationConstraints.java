@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.NventException;
 import io.nvent.PayloadViolation;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.spi.BeanManager;
@@ -72,13 +73,20 @@ final class BeanValidationConstraints implements InputConstraints {
     }
 
     @Override
-    public List<PayloadViolation> violations(Object input) {
-        if (input == null || !constrained.get(input.getClass())) {
-            return List.of();
+    public List<PayloadViolation> violations(Object input, String what) {
+        try {
+            if (input == null || !constrained.get(input.getClass())) {
+                return List.of();
+            }
+            return validator.validate(input).stream().map(this::violation)
+                    .sorted(Comparator.comparing(PayloadViolation::path).thenComparing(PayloadViolation::message))
+                    .toList();
+        } catch (ValidationException broken) {
+            // The provider's own exception is no caller's mistake: a deployment's, the same for every input.
+            throw new NventException("NVENT-0448 the Bean Validation constraints of " + what + " ("
+                    + input.getClass().getName() + ") cannot be checked: " + broken.getMessage()
+                    + "; fix their declaration and redeploy", broken);
         }
-        return validator.validate(input).stream().map(this::violation)
-                .sorted(Comparator.comparing(PayloadViolation::path).thenComparing(PayloadViolation::message))
-                .toList();
     }
 
     private PayloadViolation violation(ConstraintViolation<Object> violation) {

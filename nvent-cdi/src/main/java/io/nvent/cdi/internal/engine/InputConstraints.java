@@ -19,13 +19,17 @@ public interface InputConstraints {
     String VALIDATOR = "jakarta.validation.Validator";
 
     /** Checks nothing. */
-    InputConstraints NONE = input -> List.of();
+    InputConstraints NONE = (input, what) -> List.of();
 
     /**
      * The constraints {@code input} breaks, sorted by path; empty when it keeps them, is {@code null}, or its
      * class declares none (known after its first input: a cached flag, no validation).
+     *
+     * @param what which input, for the message of constraints that cannot be checked
+     * @throws io.nvent.NventException NVENT-0448 when its class's constraints cannot be checked (a constraint on a
+     *     type it does not support, a broken declaration): the same input fails again, a deployment must fix it
      */
-    List<PayloadViolation> violations(Object input);
+    List<PayloadViolation> violations(Object input, String what);
 
     /**
      * In a container: its {@code jakarta.validation.Validator} bean (Payara's and WildFly's Hibernate

@@ -59,6 +59,38 @@ class InputValidationTest {
         }
     }
 
+    /** {@code @Email} on an int: Hibernate Validator has no validator for it, and says so only when it validates. */
+    public record Miscounted(@Email int count) {
+    }
+
+    @FlowStep(flow = "count", name = "tally", role = StepRole.ENTRY)
+    public static class Tally implements Step<Miscounted, Void> {
+        @Override
+        public Void execute(Miscounted input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    public record MiscountedParcel(@JsonbProperty("parcel.ready") @Valid Miscounted parcel) {
+    }
+
+    @FlowStep(flow = "recount", name = "emit", role = StepRole.ENTRY, emits = "parcel.ready")
+    public static class EmitCount implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("parcel.ready", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "recount", name = "retally", subscribes = "parcel.ready", maxAttempts = 3, backoffDelayMs = 10)
+    public static class Retally implements Step<MiscountedParcel, Void> {
+        @Override
+        public Void execute(MiscountedParcel input, StepContext ctx) {
+            return null;
+        }
+    }
+
     public record Note(String text) {
     }
 
@@ -256,6 +288,37 @@ class InputValidationTest {
             assertThat(h.triggers.history("sign-in", 1).get(0).data()).as("the fire's payload is kept, as any fire's")
                     .contains("\"error\":\"login: NVENT-0204 input of flow 'login' for step 'check' is not valid: "
                             + "password size must be between 12 and 2147483647\"");
+        }
+    }
+
+    @Test
+    void aStartWhoseEntryClassDeclaresAConstraintThatCannotBeCheckedIsRefusedWithNventsMessageNamingTheClass() {
+        try (EngineHarness h = new EngineHarness(new Tally())) {
+            validating(h);
+
+            assertThatThrownBy(() -> h.engine.start("count", Map.of("count", 3)))
+                    .isExactlyInstanceOf(io.nvent.NventException.class)
+                    .hasMessageStartingWith("NVENT-0448 the Bean Validation constraints of input of flow 'count' for "
+                            + "step 'tally' (" + Miscounted.class.getName() + ") cannot be checked: ")
+                    .hasMessageEndingWith("fix their declaration and redeploy")
+                    .hasCauseInstanceOf(jakarta.validation.ValidationException.class);
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    @Test
+    void aDownstreamStepWhoseConstraintsCannotBeCheckedFailsInItsFirstAttemptWithoutRetries() {
+        try (EngineHarness h = new EngineHarness(new EmitCount(), new Retally())) {
+            validating(h);
+
+            String runId = h.engine.start("recount", Map.of("count", 3));
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).isEqualTo(1);
+                assertThat(failed.data()).contains("NVENT-0448 the Bean Validation constraints of input of step "
+                        + "'retally' in run " + runId, "\"retryable\":false");
+            });
         }
     }
 }
