@@ -8,6 +8,8 @@ import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
+import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -43,23 +45,27 @@ final class BeanValidationConstraints implements InputConstraints {
                 : Optional.empty();
     }
 
-    /** A validator of the provider on the class path, if there is one. */
-    static Optional<InputConstraints> ofProvider(Json json) {
-        return ClassPath.VALIDATOR.map(validator -> new BeanValidationConstraints(validator, json));
+    /**
+     * A validator of the provider on the class path, if there is one, judging {@code @Future} and {@code @Past} by
+     * {@code clock} (a {@code FlowTestEnvironment}'s virtual time) rather than the provider's wall clock.
+     */
+    static Optional<InputConstraints> ofProvider(Json json, Clock clock) {
+        return ClassPath.FACTORY.map(factory -> new BeanValidationConstraints(
+                factory.usingContext().clockProvider(() -> clock).getValidator(), json));
     }
 
     /**
-     * The class path's validator, built once: each embedded engine (a test's {@code FlowTestEnvironment}) shares it
-     * rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
+     * The class path's validator factory, built once: each embedded engine (a test's {@code FlowTestEnvironment})
+     * shares it rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
      */
     private static final class ClassPath {
         /** Why there is none: no provider, or one that cannot start (Hibernate Validator without EL, say). */
         static volatile String unavailable = "";
-        static final Optional<Validator> VALIDATOR = build();
+        static final Optional<ValidatorFactory> FACTORY = build();
 
-        private static Optional<Validator> build() {
+        private static Optional<ValidatorFactory> build() {
             try {
-                return Optional.of(Validation.buildDefaultValidatorFactory().getValidator());
+                return Optional.of(Validation.buildDefaultValidatorFactory());
             } catch (ValidationException noProvider) {
                 unavailable = String.valueOf(noProvider.getMessage());
                 return Optional.empty();

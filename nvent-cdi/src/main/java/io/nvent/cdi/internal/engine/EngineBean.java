@@ -208,7 +208,7 @@ public class EngineBean {
         built.useLifecycleObservers(hooks::observes);
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
-        built.useInputConstraints(InputConstraints.inContainer(beanManager, json));
+        built.useInputConstraints(InputConstraints.inContainer(beanManager, json, clock));
         built.useInterceptors(beanManager.createInstance().select(io.nvent.spi.AttemptInterceptor.class).stream()
                 .toList());
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);

@@ -35,20 +35,24 @@ public interface InputConstraints {
      * In a container: its {@code jakarta.validation.Validator} bean (Payara's and WildFly's Hibernate
      * Validator), else one of the provider on the class path, else none.
      */
-    static InputConstraints inContainer(BeanManager beans, Json json) {
+    static InputConstraints inContainer(BeanManager beans, Json json, java.time.Clock clock) {
         if (!present()) {
             return none("jakarta.validation is not on the class path");
         }
-        return BeanValidationConstraints.ofBean(beans, json).or(() -> BeanValidationConstraints.ofProvider(json))
+        return BeanValidationConstraints.ofBean(beans, json)
+                .or(() -> BeanValidationConstraints.ofProvider(json, clock))
                 .orElseGet(() -> none(BeanValidationConstraints.unavailable()));
     }
 
-    /** Outside a container: a validator of the provider on the class path, else none. */
-    static InputConstraints ofClassPath(Json json) {
+    /**
+     * Outside a container: a validator of the provider on the class path, judging {@code @Future} and
+     * {@code @Past} by the engine's {@code clock}, else none.
+     */
+    static InputConstraints ofClassPath(Json json, java.time.Clock clock) {
         if (!present()) {
             return none("jakarta.validation is not on the class path");
         }
-        return BeanValidationConstraints.ofProvider(json)
+        return BeanValidationConstraints.ofProvider(json, clock)
                 .orElseGet(() -> none(BeanValidationConstraints.unavailable()));
     }
 
