@@ -101,7 +101,7 @@ public final class EmbeddedEngine implements AutoCloseable {
                 : ClockTimers.on(timers, b.clock);
         engine.useTimers(timers, clockTimers);
         engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(givenDeciders));
-        engine.useInputConstraints(InputConstraints.ofClassPath(json));
+        engine.useInputConstraints(InputConstraints.ofClassPath(json, b.clock));
         engine.useInterceptors(b.interceptors);
         engine.useLifecycleObservers(type -> b.hooks.isPresent());
         progressWrites = ProgressWrites.startedOn(clockTimers, Threads.daemonThreads("nvent-embedded-progress"));

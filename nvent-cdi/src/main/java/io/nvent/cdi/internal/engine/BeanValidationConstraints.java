@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.NventException;
 import io.nvent.PayloadViolation;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.spi.BeanManager;
@@ -7,6 +8,8 @@ import jakarta.validation.ConstraintViolation;
 import jakarta.validation.Validation;
 import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
+import jakarta.validation.ValidatorFactory;
+import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
@@ -42,23 +45,27 @@ final class BeanValidationConstraints implements InputConstraints {
                 : Optional.empty();
     }
 
-    /** A validator of the provider on the class path, if there is one. */
-    static Optional<InputConstraints> ofProvider(Json json) {
-        return ClassPath.VALIDATOR.map(validator -> new BeanValidationConstraints(validator, json));
+    /**
+     * A validator of the provider on the class path, if there is one, judging {@code @Future} and {@code @Past} by
+     * {@code clock} (a {@code FlowTestEnvironment}'s virtual time) rather than the provider's wall clock.
+     */
+    static Optional<InputConstraints> ofProvider(Json json, Clock clock) {
+        return ClassPath.FACTORY.map(factory -> new BeanValidationConstraints(
+                factory.usingContext().clockProvider(() -> clock).getValidator(), json));
     }
 
     /**
-     * The class path's validator, built once: each embedded engine (a test's {@code FlowTestEnvironment}) shares it
-     * rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
+     * The class path's validator factory, built once: each embedded engine (a test's {@code FlowTestEnvironment})
+     * shares it rather than bootstrapping the provider again; it is thread-safe and holds no state of an engine.
      */
     private static final class ClassPath {
         /** Why there is none: no provider, or one that cannot start (Hibernate Validator without EL, say). */
         static volatile String unavailable = "";
-        static final Optional<Validator> VALIDATOR = build();
+        static final Optional<ValidatorFactory> FACTORY = build();
 
-        private static Optional<Validator> build() {
+        private static Optional<ValidatorFactory> build() {
             try {
-                return Optional.of(Validation.buildDefaultValidatorFactory().getValidator());
+                return Optional.of(Validation.buildDefaultValidatorFactory());
             } catch (ValidationException noProvider) {
                 unavailable = String.valueOf(noProvider.getMessage());
                 return Optional.empty();
@@ -72,13 +79,20 @@ final class BeanValidationConstraints implements InputConstraints {
     }
 
     @Override
-    public List<PayloadViolation> violations(Object input) {
-        if (input == null || !constrained.get(input.getClass())) {
-            return List.of();
+    public List<PayloadViolation> violations(Object input, String what) {
+        try {
+            if (input == null || !constrained.get(input.getClass())) {
+                return List.of();
+            }
+            return validator.validate(input).stream().map(this::violation)
+                    .sorted(Comparator.comparing(PayloadViolation::path).thenComparing(PayloadViolation::message))
+                    .toList();
+        } catch (ValidationException broken) {
+            // The provider's own exception is no caller's mistake: a deployment's, the same for every input.
+            throw new NventException("NVENT-0448 the Bean Validation constraints of " + what + " ("
+                    + input.getClass().getName() + ") cannot be checked: " + broken.getMessage()
+                    + "; fix their declaration and redeploy", broken);
         }
-        return validator.validate(input).stream().map(this::violation)
-                .sorted(Comparator.comparing(PayloadViolation::path).thenComparing(PayloadViolation::message))
-                .toList();
     }
 
     private PayloadViolation violation(ConstraintViolation<Object> violation) {

@@ -215,7 +215,7 @@ public class EngineBean {
         built.useLifecycleObservers(hooks::observes);
         built.useTimers(timers);
         built.useRetryDeciders(this::retryDeciderBean);
-        built.useInputConstraints(InputConstraints.inContainer(beanManager, json));
+        built.useInputConstraints(InputConstraints.inContainer(beanManager, json, clock));
         built.useInterceptors(beansForTheEngine(io.nvent.spi.AttemptInterceptor.class));
         progressWrites = ProgressWrites.startedOn(io.nvent.cdi.internal.ClockTimers.on(timers, clock), workerThreads);
         built.useProgressWrites(progressWrites);

@@ -1073,7 +1073,7 @@ public final class FlowEngine implements FlowService {
             }
         }
         Object input = json.readInput(inputJson, type, what);
-        List<PayloadViolation> violations = inputConstraints.violations(input);
+        List<PayloadViolation> violations = inputConstraints.violations(input, what);
         if (!violations.isEmpty()) {
             throw new InvalidPayloadException(what + " is not valid: " + InputConstraints.describe(violations),
                     violations);

@@ -1565,7 +1565,14 @@ final class StepRunner implements LostStepRecovery.Engine {
      * breaks them again on every attempt.
      */
     private void requireValid(StepBinding binding, String runId, Object input) {
-        List<PayloadViolation> violations = engine.inputConstraints().violations(input);
+        List<PayloadViolation> violations;
+        try {
+            violations = engine.inputConstraints().violations(input, "input of step '" + binding.step() + "' in run "
+                    + runId);
+        } catch (NventException uncheckable) {
+            // Its constraints fail every attempt alike (NVENT-0448): a deployment must fix them, not a retry.
+            throw new NonRetryableStepException(uncheckable.getMessage(), uncheckable);
+        }
         if (!violations.isEmpty()) {
             String broken = InputConstraints.describe(violations);
             throw new NonRetryableStepException("NVENT-0417 input of step '" + binding.step() + "' of flow '"

@@ -54,8 +54,7 @@ class InputViolationRequestsTest {
         JsonObject problem = Json.createReader(new StringReader((String) refused.getEntity())).readObject();
         assertThat(problem.getString("title")).isEqualTo("Invalid payload");
         assertThat(problem.getString("detail")).isEqualTo("NVENT-0204 input of flow 'order' for step 'take' is not "
-                + "valid: amountCents must be greater than 0 (was -5); email must be a well-formed email address "
-                + "(was \"x\")");
+                + "valid: amountCents must be greater than 0; email must be a well-formed email address");
         assertThat(problem.getJsonArray("violations")).hasToString("[{\"path\":\"amountCents\",\"message\":\"must be "
                 + "greater than 0\",\"invalidValue\":-5},{\"path\":\"email\",\"message\":\"must be a well-formed email "
                 + "address\",\"invalidValue\":\"x\"}]");
