@@ -1946,6 +1946,16 @@ final class StepRunner implements LostStepRecovery.Engine {
      * A compensation completed while the run's plan changed (a step completed late was added to it): the run goes on
      * from its plan read again, the write checked against the run's version as read with it.
      */
+    @Override
+    public void goOnCompensating(RunRecord run) {
+        registry.flow(run.flow()).ifPresent(flow -> {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0024 run {0} of flow {1} was compensating with nothing queued"
+                    + " (its instance stopped as a compensation completed): its compensation goes on", run.runId(),
+                    run.flow());
+            goOnCompensating(flow, run.runId(), clock.instant());
+        });
+    }
+
     private void goOnCompensating(FlowDefinition flow, String runId, Instant now) {
         for (int tries = 0; tries < 10; tries++) {
             Optional<RunRecord> read = store.findRun(runId);
@@ -1956,7 +1966,9 @@ final class StepRunner implements LostStepRecovery.Engine {
             AtomicBoolean moved = new AtomicBoolean();
             Optional<StoredChange> change = store.updateRun(runId, run -> {
                 moved.set(run.version() != read.get().version());
-                return moved.get() || !undoing(run) ? Optional.empty()
+                // A step that waits means the compensation went on already (the sweep's and this, both).
+                return moved.get() || !undoing(run) || !run.steps().values().stream().allMatch(StepStatus::isFinal)
+                        ? Optional.empty()
                         : Optional.of(compensated(plan.get(), run, new ArrayList<>(), now));
             });
             if (change.isPresent()) {
@@ -1969,7 +1981,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0021 run {0} kept changing as its compensation went on: it is"
-                + " left compensating with no compensation queued; cancel it (its steps left are not undone)", runId);
+                + " left compensating with no compensation queued; the maintenance sweep goes on with it", runId);
     }
 
     /**
