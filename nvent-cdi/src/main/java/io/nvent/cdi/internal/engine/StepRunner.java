@@ -1935,11 +1935,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         after.current().filter(next -> change.run().status() == RunStatus.COMPENSATING)
                 .ifPresent(next -> queueing.enqueue(runId, flow.name(), Orchestration.stepOf(flow, next.by()),
                         Compensations.jobId(runId, next)));
-        if (after.withChildren() && change.run().status() == RunStatus.CANCELED) {
-            // A step that ignored the cancel may have started a child while the run compensated, which no
-            // child start's check and no attempt's end cancels (the run was not canceled yet): swept now.
-            engine.cancelChildrenOfEndedAttempt(runId);
-        }
+        // No sweep of its children as a run canceled with them ends: a child started while it compensated was
+        // canceled as it started, and a sweep now would cancel them before the operator's own sweep counts them.
     }
 
     /**
