@@ -101,6 +101,13 @@ final class LostStepRecovery {
          * canceled the original, if still active; nothing for any other run ({@link OperatorActions#finishStoppedRestart}).
          */
         void finishStoppedRestart(RunRecord run);
+
+        /**
+         * Goes on with the compensation of a compensating run none of whose steps waits: its last compensation
+         * completed, but the next was never queued nor the run ended (its instance stopped in between, or
+         * NVENT-0021); nothing if a step of it waits meanwhile.
+         */
+        void goOnCompensating(RunRecord run);
     }
 
     private final FlowRegistry registry;
@@ -561,6 +568,13 @@ final class LostStepRecovery {
         waiting.values().removeIf(status -> status != StepStatus.QUEUED && status != StepStatus.RETRYING
                 && status != StepStatus.RUNNING);
         if (waiting.isEmpty()) {
+            if (run.status() == RunStatus.COMPENSATING && run.steps().values().stream().allMatch(StepStatus::isFinal)) {
+                // A compensation completed, and the next was never queued: taken on once the run sat still.
+                suspects.put(run.runId(), run.version());
+                if (Long.valueOf(run.version()).equals(previous.get(run.runId()))) {
+                    engine.goOnCompensating(run);
+                }
+            }
             return;
         }
         suspects.put(run.runId(), run.version());

@@ -484,7 +484,10 @@ final class OperatorActions {
      * read of the run per attempt that started children.
      */
     void cancelChildrenOfAttemptOfRunCanceledWithChildren(String parentRunId) {
-        Optional<String> canceledWith = store.findRun(parentRunId).flatMap(this::cancelingItsChildren);
+        // Not for a compensating run: the check at each child's start covers it, and a sweep here as the stop ends a
+        // step would cancel children before the operator's own sweep counts them (CanceledRuns.descendantsCanceled).
+        Optional<String> canceledWith = store.findRun(parentRunId).filter(run -> run.status() == RunStatus.CANCELED)
+                .flatMap(this::canceledWithChildrenOf);
         if (canceledWith.isPresent()) {
             String rootRunId = canceledWith.get();
             Sweep sweep = cancelDescendants(parentRunId, rootRunId, CancelOptions.MAX_LIMIT, this::askToStopHere);

@@ -1963,17 +1963,24 @@ final class StepRunner implements LostStepRecovery.Engine {
         after.current().filter(next -> change.run().status() == RunStatus.COMPENSATING)
                 .ifPresent(next -> queueing.enqueue(runId, flow.name(), Orchestration.stepOf(flow, next.by()),
                         Compensations.jobId(runId, next)));
-        if (after.withChildren() && change.run().status() == RunStatus.CANCELED) {
-            // A step that ignored the cancel may have started a child while the run compensated, which no
-            // child start's check and no attempt's end cancels (the run was not canceled yet): swept now.
-            engine.cancelChildrenOfEndedAttempt(runId);
-        }
+        // No sweep of its children as a run canceled with them ends: a child started while it compensated was
+        // canceled as it started, and a sweep now would cancel them before the operator's own sweep counts them.
     }
 
     /**
      * A compensation completed while the run's plan changed (a step completed late was added to it): the run goes on
      * from its plan read again, the write checked against the run's version as read with it.
      */
+    @Override
+    public void goOnCompensating(RunRecord run) {
+        registry.flow(run.flow()).ifPresent(flow -> {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0024 run {0} of flow {1} was compensating with nothing queued"
+                    + " (its instance stopped as a compensation completed): its compensation goes on", run.runId(),
+                    run.flow());
+            goOnCompensating(flow, run.runId(), clock.instant());
+        });
+    }
+
     private void goOnCompensating(FlowDefinition flow, String runId, Instant now) {
         for (int tries = 0; tries < 10; tries++) {
             Optional<RunRecord> read = store.findRun(runId);
@@ -1984,7 +1991,9 @@ final class StepRunner implements LostStepRecovery.Engine {
             AtomicBoolean moved = new AtomicBoolean();
             Optional<StoredChange> change = store.updateRun(runId, run -> {
                 moved.set(run.version() != read.get().version());
-                return moved.get() || !undoing(run) ? Optional.empty()
+                // A step that waits means the compensation went on already (the sweep's and this, both).
+                return moved.get() || !undoing(run) || !run.steps().values().stream().allMatch(StepStatus::isFinal)
+                        ? Optional.empty()
                         : Optional.of(compensated(plan.get(), run, new ArrayList<>(), now));
             });
             if (change.isPresent()) {
@@ -1997,7 +2006,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0021 run {0} kept changing as its compensation went on: it is"
-                + " left compensating with no compensation queued; cancel it (its steps left are not undone)", runId);
+                + " left compensating with no compensation queued; the maintenance sweep goes on with it", runId);
     }
 
     /**

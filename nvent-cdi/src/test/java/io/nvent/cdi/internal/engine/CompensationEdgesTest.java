@@ -11,6 +11,15 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.StoredChange;
+import io.nvent.EventQuery;
+import io.nvent.StepStatus;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -160,6 +169,8 @@ class CompensationEdgesTest {
     static volatile CountDownLatch payGo;
     static volatile CountDownLatch shutRunning;
     static volatile CountDownLatch shutGate;
+    /** The thread of the last {@code shut} as it returns: the one that records its completion. */
+    static volatile Thread shutReturning;
 
     @FlowStep(flow = "gate", name = "open", role = StepRole.ENTRY, emits = "opened", compensation = "shut")
     static class Open implements Step<Object, String> {
@@ -209,6 +220,7 @@ class CompensationEdgesTest {
             shutRunning.countDown();
             shutGate.await(10, TimeUnit.SECONDS);
             UNDONE.add("shut " + door);
+            shutReturning = Thread.currentThread();
             return null;
         }
     }
@@ -229,6 +241,7 @@ class CompensationEdgesTest {
         payGo = new CountDownLatch(1);
         shutRunning = new CountDownLatch(1);
         shutGate = new CountDownLatch(1);
+        shutReturning = null;
     }
 
     @Test
@@ -255,6 +268,107 @@ class CompensationEdgesTest {
                     .contains("\"compensate\":[\"open\",\"fly\"]", "\"by\":[\"shut\",\"unfly\"]", "\"added\":\"fly\"");
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
                     .contains("\"compensated\":[\"open\",\"fly\"]");
+        }
+    }
+
+    // ------------------------------------------------------------ a late step racing the last compensation
+
+    /**
+     * Holds the completion of {@code shut} (the last compensation) after it read the run and before it reads the
+     * plan, until the late step {@code fly} is added to the plan; if {@link #stopAfterCompletion}, the instance
+     * then "stops" right after the completion's own write (the next read of the run on that thread fails).
+     */
+    static final class RacingStore extends MemoryFlowStore {
+        final CountDownLatch lateAdded = new CountDownLatch(1);
+        final AtomicBoolean held = new AtomicBoolean();
+        final AtomicBoolean stop = new AtomicBoolean();
+        volatile boolean stopAfterCompletion;
+
+        @Override
+        public List<HistoryEvent> readEvents(String runId, EventQuery query) {
+            if (Thread.currentThread() == shutReturning && query.types().equals(Set.of(EventType.RUN_COMPENSATING))
+                    && held.compareAndSet(false, true)) {
+                try {
+                    lateAdded.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+            return super.readEvents(runId, query);
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            Optional<StoredChange> change = super.updateRun(runId, mutation);
+            change.ifPresent(c -> {
+                if (c.events().stream().anyMatch(e -> e.data().contains("\"added\":\"fly\""))) {
+                    lateAdded.countDown();
+                }
+                if (stopAfterCompletion && Thread.currentThread() == shutReturning
+                        && c.run().steps().get("shut") == StepStatus.COMPLETED
+                        && c.run().status() == RunStatus.COMPENSATING) {
+                    stop.set(true);
+                }
+            });
+            return change;
+        }
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            if (Thread.currentThread() == shutReturning && stop.compareAndSet(true, false)) {
+                throw new IllegalStateException("the store went away");
+            }
+            return super.findRun(runId);
+        }
+    }
+
+    private static String compensateWithFlyLate(EngineHarness h) throws InterruptedException {
+        String runId = h.engine.start("gate", null);
+        await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+        payGo.countDown();
+        assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
+        shutGate.countDown();   // shut, the last compensation, completes; its completion is held as it reads
+        await().until(() -> shutReturning != null);
+        flyGate.countDown();    // while fly, which ignored the stop, completes
+        return runId;
+    }
+
+    @Test
+    void aStepCompletingLateAsTheLastCompensationCompletesIsUndoneOnceBeforeTheRunEnds() throws InterruptedException {
+        RacingStore store = new RacingStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = compensateWithFlyLate(h);
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(store.held).isTrue();
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"compensated\":[\"open\",\"fly\"]"));
+        }
+    }
+
+    @Test
+    void aCompensatingRunLeftWithNothingQueuedAsItsInstanceStoppedIsTakenOnByTheSweep() throws InterruptedException {
+        RacingStore store = new RacingStore();
+        store.stopAfterCompletion = true;
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = compensateWithFlyLate(h);
+            await().until(() -> store.held.get() && !store.stop.get()
+                    && h.engine.run(runId).orElseThrow().steps().get("shut") == StepStatus.COMPLETED);
+
+            // the lost-job check runs once a lease duration, and takes on a run that sat still between two
+            for (int check = 0; check < 3; check++) {
+                h.clock.advance(Duration.ofMinutes(1));
+                h.sweep();
+            }
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
         }
     }
 }

@@ -108,6 +108,13 @@ final class EngineHarness implements AutoCloseable {
                 adjust.apply(settings("instance-a")), newQueue(), steps);
     }
 
+    /** An engine over a store of the test's, with settings the test adjusts. */
+    static EngineHarness withSettings(MemoryFlowStore store, UnaryOperator<EngineSettings> adjust,
+                                      Step<?, ?>... steps) {
+        return new EngineHarness(store, new MemorySchedulingStore(), 4, adjust.apply(settings("instance-a")),
+                newQueue(), steps);
+    }
+
     /** Another instance over the stores of {@code other}, with settings the test adjusts. */
     static EngineHarness beside(EngineHarness other, String instanceId, UnaryOperator<EngineSettings> adjust,
                                 Step<?, ?>... steps) {
