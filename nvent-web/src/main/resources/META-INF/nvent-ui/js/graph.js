@@ -4,6 +4,9 @@ const NS = 'http://www.w3.org/2000/svg';
 const W = 196, H = 66, GAP_Y = 30, PAD = 24;
 let GAP_X = 104;
 
+/** What a step's role (StepRole) puts before its queue: the entry step and a compensation, which undoes another, say so. */
+export const ROLE_NOTE = { entry: 'entry · ', step: '', compensation: 'compensation · ' };
+
 function s(tag, attrs = {}, ...children) {
   const el = document.createElementNS(NS, tag);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) el.setAttribute(k, v);
@@ -142,7 +145,7 @@ export function flowGraph(graph, { statuses = {}, onSelect, selected, fit = fals
       s('rect', { class: 'bar', width: 5, height: H - 16, x: 6, y: 8, rx: 2.5 }),
       s('text', { class: 'title', x: 20, y: 24 }, n.id.length > 20 ? n.id.slice(0, 19) + '…' : n.id),
       status,
-      s('text', { class: 'meta', x: 20, y: 44 }, `${n.role === 'entry' ? 'entry · ' : ''}queue ${n.queue}`),
+      s('text', { class: 'meta', x: 20, y: 44 }, `${ROLE_NOTE[n.role] || ''}queue ${n.queue}`),
       s('text', { class: 'meta', x: 20, y: 58 }, `${n.maxAttempts} attempt${n.maxAttempts === 1 ? '' : 's'} · emits ${n.emits.length}`),
       s('title', {}, [`${n.id}`, `subscribes: ${n.subscribes.join(', ') || '–'}`, `emits: ${n.emits.join(', ') || '–'}`,
         n.retry ? `retry: ${retryLine(n.retry)}` : null,

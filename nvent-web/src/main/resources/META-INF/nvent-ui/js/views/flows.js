@@ -1,6 +1,6 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
-import { flowGraph, awaitWhat, awaitTimeout, retryLine, span } from '../graph.js';
+import { flowGraph, awaitWhat, awaitTimeout, retryLine, span, ROLE_NOTE } from '../graph.js';
 import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
@@ -107,7 +107,7 @@ export function flowView(ctx) {
         h('thead', {}, h('tr', {}, h('th', {}, 'Step'), h('th', {}, 'Waits for → emits'))),
         h('tbody', {}, flow.steps.map((s) => [h('tr', { class: 'step-head', dataset: { stepRow: s.name } },
           h('td', {}, h('strong', {}, s.name), h('div', { class: 'small muted' },
-            `${s.role === 'entry' ? 'entry · ' : ''}queue ${s.queue}${s.priority ? ` · priority ${s.priority}` : ''}`)),
+            `${ROLE_NOTE[s.role] || ''}queue ${s.queue}${s.priority ? ` · priority ${s.priority}` : ''}`)),
           h('td', { class: 'events-cell' },
             s.subscribes.map((e) => h('div', {}, h('span', { class: 'muted small' }, '← '), h('span', { class: 'pill' }, e))),
             s.emits.map((e) => h('div', {}, h('span', { class: 'muted small' }, '→ '), h('span', { class: 'pill' }, e))),

@@ -205,7 +205,7 @@ const TYPE_CLASS = {
   'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
   'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', 'step.canceled': 'warn', log: 'log', emit: 'flow',
   'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
-  'run.compensating': 'warn', 'run.compensated': 'warn',
+  'run.compensating': 'warn', 'run.compensated': 'warn', 'run.debounced': 'flow', 'run.batched': 'flow',
 };
 
 /** `io.nvent.NonRetryableStepException` → `NonRetryableStepException` (a nested class keeps its outer name). */
@@ -250,6 +250,8 @@ function describe(ev) {
     case 'flow.stalled': case 'step.stalled': return d.reason ? withInstants(`stalled: ${d.reason}`) : 'stalled';
     case 'run.compensating': return `step ${d.step} failed: undoing ${(d.compensate || []).map((s, i) => `${s} (by ${(d.by || [])[i]})`).join(', then ')}`;
     case 'run.compensated': return `undone: ${(d.compensated || []).join(', ')}`;
+    case 'run.debounced': return [h('span', {}, `${d.folded} fire${d.folded === 1 ? '' : 's'} of debounce key '${d.debounceKey}' folded in; starts at `, at(d.startAt, { precise: true })), more('input', d.input)];
+    case 'run.batched': return [h('span', {}, `batch of key '${d.batchKey}': ${d.count} of ${d.batchMax} events${d.full ? ', full: starts now' : '; starts at '}`), d.full ? null : at(d.startAt, { precise: true })];
     default: return Object.keys(d).length ? more('data', d) : '';
   }
 }
