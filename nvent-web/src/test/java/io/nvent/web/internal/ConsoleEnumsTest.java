@@ -72,7 +72,7 @@ class ConsoleEnumsTest {
         }
         Map<String, Object> schemas = (Map<String, Object>) ((Map<String, Object>) document.get("components")).get("schemas");
         Map<String, Object> entry = (Map<String, Object>) ((Map<String, Object>) schemas.get("TriggerEvent")).get("properties");
-        List<String> types = (List<String>) ((Map<String, Object>) entry.get("type")).get("enum");
+        List<String> types = (List<String>) ((Map<String, Object>) entry.get("type")).get("x-extensible-enum");
         String triggers = console("js/views/triggers.js");
 
         assertThat(keys(between(triggers, "const HISTORY_CLASS = {", "};"))).containsExactlyInAnyOrderElementsOf(types);
