@@ -62,8 +62,8 @@ class OpenApiEnumsTest {
     }
 
     @Test
-    void aStepWaitsForOneOfEveryReasonTheEngineTells() {
-        assertThat(enumOf("StepWait", "reason"))
+    void aStepWaitsForOneOfEveryReasonTheEngineTellsInAListANewerServerMayAddTo() {
+        assertThat(openListOf("StepWait", "reason"))
                 .containsExactlyInAnyOrderElementsOf(wire(StepWait.Reason.values(), StepWait.Reason::wireName));
     }
 
@@ -81,9 +81,28 @@ class OpenApiEnumsTest {
     }
 
     @Test
-    void aRunsHistoryEntryIsOfEveryTypeTheEngineRecords() {
-        assertThat(enumOf("Event", "type")).containsExactlyInAnyOrderElementsOf(wire(EventType.values(), EventType::wireName))
+    void aRunsHistoryEntryIsOfEveryTypeTheEngineRecordsInAListANewerServerMayAddTo() {
+        assertThat(openListOf("Event", "type")).containsExactlyInAnyOrderElementsOf(wire(EventType.values(), EventType::wireName))
                 .contains("run.compensating", "run.compensated", "run.debounced", "run.batched");
+    }
+
+    @Test
+    void aTriggersHistoryEntryIsOfATypeInAListANewerServerMayAddTo() {
+        assertThat(openListOf("TriggerEvent", "type")).contains("trigger.fired", "trigger.skipped", "trigger.recovered");
+    }
+
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyOpenListIsDescribedAsOneAndEveryClosedOneIsAnEnum() {
+        for (String open : List.of("Event", "TriggerEvent")) {
+            assertThat((String) at(schema(open), "properties", "type", "description")).as(open)
+                    .contains("a newer server may add types");
+        }
+        assertThat((String) at(schema("StepWait"), "properties", "reason", "description")).contains("a newer server may add reasons");
+        // A run's and a step's status, and a step's role, are what a client acts on: a closed list
+        assertThat(resolve(schema("RunStatus"))).containsKey("enum").doesNotContainKey("x-extensible-enum");
+        assertThat(resolve(schema("StepStatus"))).containsKey("enum").doesNotContainKey("x-extensible-enum");
+        assertThat((Map<String, Object>) at(schema("Step"), "properties", "role")).containsKey("enum");
     }
 
     @Test
@@ -125,6 +144,18 @@ class OpenApiEnumsTest {
             node = at(node, "properties", name);
         }
         return enumIn(node, property.length == 0 ? schema : schema + "." + String.join(".", property));
+    }
+
+    /**
+     * The values of a list a newer server may add to ({@code x-extensible-enum}): a schema with an {@code enum} makes a
+     * client generated from this version refuse an answer that holds a value added since.
+     */
+    @SuppressWarnings("unchecked")
+    private static List<String> openListOf(String schema, String property) {
+        Map<String, Object> node = (Map<String, Object>) at(schema(schema), "properties", property);
+        assertThat(node).as("%s.%s, a list a newer server adds to", schema, property).doesNotContainKey("enum")
+                .containsKey("x-extensible-enum");
+        return ((List<Object>) node.get("x-extensible-enum")).stream().map(String::valueOf).toList();
     }
 
     /** The enum of a node, or of the node at a path in it, following {@code $ref} and {@code allOf}. */
