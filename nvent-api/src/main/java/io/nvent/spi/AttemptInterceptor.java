@@ -38,7 +38,9 @@ public interface AttemptInterceptor {
     /**
      * Captures the context for the first step of a run started by another run's event (an event trigger fired by a
      * step's {@code ctx.emit}), or for the step of a run an emitted event resumes (an await resolved): what the emitting
-     * step's attempt captured, in its scope, is {@code producer}. For a trace, a root span of its own for the run
+     * step's attempt captured, in its scope, is {@code producer}. Also for the events a step's after-await held until
+     * it resolved, called then on the thread that resolved it (a timer's, a request's), with what the step's attempt
+     * captured: the await keeps it with the events. For a trace, a root span of its own for the run
      * with a link to the producer's span (OpenTelemetry's shape for messaging fan-out: one trace per run, linked to
      * the message's producer), or the producer itself as the parent. The default captures as
      * {@link #capture(StepHandOn)} does, ignoring the producer.

@@ -1,5 +1,6 @@
 package io.nvent.opentelemetry;
 
+import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowService;
@@ -46,7 +47,8 @@ import static org.awaitility.Awaitility.await;
  * Traces across runs that are not a step's children: a run an emitted event starts is a trace of its own whose root
  * span links to the span of the step that emitted it, and a step the maintenance sweep queues again without the
  * trace its lost job carried goes on under a root span marked as a recovery; a run an emitted event resumes (its
- * await resolved) goes on under a root span linked to the emitting step's span alike.
+ * await resolved) goes on under a root span linked to the emitting step's span alike, as does a run started by an
+ * event an after-await held until it resolved.
  */
 class LinkedTracesTest {
 
@@ -118,11 +120,32 @@ class LinkedTracesTest {
         }
     }
 
+    /** Drafts a contract and announces it, but only once the contract is approved: its event is held until then. */
+    @FlowStep(flow = "contract", name = "draft", role = StepRole.ENTRY, emits = "contract.drafted")
+    @AwaitAfter(type = AwaitType.EVENT, event = "contract.approved", timeoutMs = 86_400_000)
+    public static class Draft implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("contract.drafted", input);
+            return null;
+        }
+    }
+
+    /** Started by every {@code contract.drafted}. */
+    @FlowStep(flow = "filing", name = "file", role = StepRole.ENTRY)
+    @Trigger(name = "on-contract", type = TriggerType.EVENT, event = "contract.drafted")
+    public static class File implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
     private static WeldContainer container() {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
                 .addBeanClasses(NventBeans.inMemoryEngine())
                 .addBeanClasses(TracingBean.class, Telemetry.class, Generate.class, Store.class,
-                        Capture.class, Take.class, Ship.class)
+                        Capture.class, Take.class, Ship.class, Draft.class, File.class)
                 .initialize();
     }
 
@@ -186,6 +209,42 @@ class LinkedTracesTest {
                     + link.getSpanContext().getSpanId()).as("linked to the span of the step that emitted the event")
                     .containsExactly(capture.getTraceId() + "/" + capture.getSpanId());
             assertThat(named(spans, "nvent.step order/ship").getParentSpanId()).isEqualTo(resume.getSpanId());
+        }
+    }
+
+    @Test
+    void aRunStartedByAnEventAnAfterAwaitHeldLinksToTheEmittingStepsSpanWhenARequestResolvesTheAwait() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String contract = flows.start("contract", Map.of("contractId", "c-1"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(contract).map(RunInfo::status)
+                    .filter(RunStatus.AWAITING::equals).isPresent());
+            assertThat(flows.runs(RunQuery.ofFlow("filing"))).as("the drafted event is held until the approval")
+                    .isEmpty();
+
+            Span approval = SDK.getTracer("test").spanBuilder("POST /approvals").setSpanKind(SpanKind.SERVER)
+                    .startSpan();
+            try (Scope ignored = approval.makeCurrent()) {
+                flows.publishEvent("contract.approved", Map.of("contractId", "c-1"));
+            } finally {
+                approval.end();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.runs(RunQuery.ofFlow("filing")).stream()
+                    .map(RunInfo::status).anyMatch(RunStatus.COMPLETED::equals));
+            await().until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step filing/file")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData draft = named(spans, "nvent.step contract/draft");
+            SpanData start = named(spans, "nvent.start filing");
+            assertThat(start.getParentSpanId()).as("a root span: one trace per run").isEqualTo(SpanId.getInvalid());
+            assertThat(start.getTraceId()).isNotEqualTo(draft.getTraceId())
+                    .as("the event is the step's, not the request's")
+                    .isNotEqualTo(approval.getSpanContext().getTraceId());
+            assertThat(start.getLinks()).extracting(link -> link.getSpanContext().getTraceId() + "/"
+                    + link.getSpanContext().getSpanId()).as("linked to the span of the step that emitted the event")
+                    .containsExactly(draft.getTraceId() + "/" + draft.getSpanId());
+            assertThat(named(spans, "nvent.step filing/file").getParentSpanId()).isEqualTo(start.getSpanId());
         }
     }
 

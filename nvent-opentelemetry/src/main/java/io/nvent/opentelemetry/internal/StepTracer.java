@@ -76,16 +76,17 @@ public final class StepTracer implements AttemptInterceptor {
 
     /**
      * A root span of its own for the run, linked to the span of the step whose event started or resumed it: one trace
-     * per run, however many runs one event starts, each found from the producer's span by its link.
+     * per run, however many runs one event starts, each found from the producer's span by its link. Also where a span
+     * is current: an after-await's held events released by a traced request that resolved it (a webhook, a REST call)
+     * were emitted by the step's attempt, not by the request.
      */
     @Override
     public Map<String, String> captureLinked(StepHandOn handOn, Map<String, String> producer) {
         SpanContext emitter = Span.fromContext(W3C.extract(Context.root(), producer, FROM_MAP)).getSpanContext();
-        return captureOr(handOn, builder -> {
-            if (emitter.isValid()) {
-                builder.addLink(emitter);
-            }
-        });
+        if (!emitter.isValid()) {
+            return capture(handOn);
+        }
+        return carried(handOnSpan(handOn, builder -> builder.addLink(emitter)));
     }
 
     /** A root span marked {@code nvent.recovered=true}: the context the step's lost job carried is gone with it. */
@@ -99,12 +100,17 @@ public final class StepTracer implements AttemptInterceptor {
         Context current = Context.current();
         if (!Span.fromContext(current).getSpanContext().isValid()) {
             current = handOnSpan(handOn, more);
-            if (!Span.fromContext(current).getSpanContext().isValid()) {
-                return Map.of();   // a no-op OpenTelemetry: nothing to carry
-            }
+        }
+        return carried(current);
+    }
+
+    /** The W3C fields of {@code context}; empty if it has no span (a no-op OpenTelemetry: nothing to carry). */
+    private static Map<String, String> carried(Context context) {
+        if (!Span.fromContext(context).getSpanContext().isValid()) {
+            return Map.of();
         }
         Map<String, String> fields = new HashMap<>(4);
-        W3C.inject(current, fields, Map::put);
+        W3C.inject(context, fields, Map::put);
         return fields;
     }
 

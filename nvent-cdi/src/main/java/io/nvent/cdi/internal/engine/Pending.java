@@ -26,7 +26,8 @@ final class Pending {
     final List<Emission> released = new ArrayList<>();
     /**
      * What the attempt interceptors captured in the scope of the attempt whose emits are {@link #released}: the runs
-     * they start or resume are linked to it. Empty for none (no interceptors, or emits not a step attempt's).
+     * they start or resume are linked to it, also when an after-await held them ({@link Emission.Held}). Empty for none
+     * (no interceptors, or emits not a step attempt's).
      */
     Map<String, String> producer = Map.of();
     /** The await whose step the change fails, with why; {@code null} if it fails none. */
@@ -84,7 +85,8 @@ final class Pending {
                     new ArrayList<>(), now);
             return new RunChange(next, events);
         }
-        List<Emission> held = Emission.fromJson(await.held());
+        Emission.Held holding = Emission.fromJson(await.held());
+        List<Emission> held = holding.emissions();
         try {
             // Checked at completion against the run then; another step or an operator's emit may
             // have filled the run while the step waited. Its held emits are then discarded.
@@ -97,6 +99,7 @@ final class Pending {
             next = next.withEmitted(emission.event(), emission.payloadJson());
         }
         released.addAll(held);
+        producer = holding.producer();   // the runs they start or resume are linked to the attempt that emitted them
         return advance(awaitResolution, flow, next, events, now);
     }
 }

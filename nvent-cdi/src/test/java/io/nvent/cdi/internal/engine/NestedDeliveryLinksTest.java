@@ -25,7 +25,8 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The events a run releases while another run's emitted event is delivered (an after-await's held events, released as
- * that event resolves the await) were not emitted by the delivering attempt: the runs they start are not linked to it.
+ * that event resolves the await) were not emitted by the delivering attempt: the runs they start are not linked to it,
+ * but to the attempt that emitted them, which the await keeps with the events it holds.
  */
 class NestedDeliveryLinksTest {
 
@@ -96,6 +97,40 @@ class NestedDeliveryLinksTest {
                     .anyMatch(run -> run.status() == RunStatus.COMPLETED));
             assertThat(tracing.linked).as("the audit run was started by the partner's held event, not the answer")
                     .noneMatch(link -> link.startsWith("audit -> answerer"));
+        }
+    }
+
+    @Test
+    void aRunStartedByAnEventAnAfterAwaitHeldIsLinkedToTheAttemptThatEmittedIt() {
+        Tracing tracing = new Tracing();
+        try (EngineHarness h = new EngineHarness(new Ask(), new Answer(), new Audit())) {
+            h.engine.useInterceptors(List.of(tracing));
+            String partner = h.engine.start("partner", Map.of());
+            h.awaitStatus(partner, RunStatus.AWAITING);
+            assertThat(h.scheduling.awaitsOfRun(partner)).singleElement()
+                    .satisfies(held -> assertThat(held.held()).as("kept with the events it holds")
+                            .contains("\"trace\":{\"traceparent\":\"partner/ask\"}"));
+
+            h.engine.start("answerer", Map.of());
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.runs(RunQuery.ofFlow("audit")).stream()
+                    .anyMatch(run -> run.status() == RunStatus.COMPLETED));
+            assertThat(tracing.linked).contains("audit -> partner/ask");
+        }
+    }
+
+    @Test
+    void anAfterAwaitHoldsNoTraceWithItsEventsWithoutAnInterceptor() {
+        try (EngineHarness h = new EngineHarness(new Ask(), new Answer(), new Audit())) {
+            String partner = h.engine.start("partner", Map.of());
+            h.awaitStatus(partner, RunStatus.AWAITING);
+
+            assertThat(h.scheduling.awaitsOfRun(partner)).singleElement()
+                    .satisfies(held -> assertThat(held.held()).startsWith("[{\"event\":\"asked\"")
+                            .doesNotContain("trace"));
+            h.engine.start("answerer", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.runs(RunQuery.ofFlow("audit")).stream()
+                    .anyMatch(run -> run.status() == RunStatus.COMPLETED));
         }
     }
 }
