@@ -699,6 +699,7 @@ public interface FlowService {
      * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
      * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).
      * Reads through the view behave as on this service; calls made on this service itself record nobody, as before.
+     * A view is equal only to itself (not to this service, nor to another view for the same operator).
      * The actions: start, emit, publishing an event, cancel (single and bulk), restart, rerun, retry (a step
      * and in bulk), resolving an await, deleting a run (its log line names the operator) and clearing a history.
      *

@@ -274,6 +274,7 @@ public interface TriggerService {
      * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
      * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).
      * Reads through the view behave as on this service; calls made on this service itself record nobody, as before.
+     * A view is equal only to itself (not to this service, nor to another view for the same operator).
      * The actions: create, update, enable, disable, delete, fire and backfill; a trigger's
      * {@link #history} entries they write carry {@code "operator"} and {@code "operatorReason"}; a deletion, which leaves no
      * history, is recorded by the log line alone.

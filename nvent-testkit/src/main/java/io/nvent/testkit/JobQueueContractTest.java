@@ -26,6 +26,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import java.util.function.Predicate;
@@ -904,6 +905,33 @@ public abstract class JobQueueContractTest {
         assertThat(queue.counts(name).failed()).isZero();
         assertThat(queue.retry(name, "again")).as("a completed job is not retried").isFalse();
         assertThat(queue.retry(name, "unknown")).as("an unknown job is not retried").isFalse();
+    }
+
+    @Test
+    void a_retried_job_that_fails_again_is_failed_with_its_new_error_and_can_be_retried_again() {
+        AtomicInteger runs = new AtomicInteger();
+        AtomicBoolean partnerDown = new AtomicBoolean(true);
+        RecordingHandler handler = new RecordingHandler(job -> {
+            int run = runs.incrementAndGet();
+            if (partnerDown.get()) {
+                throw new IllegalStateException("partner down (try " + run + ")");
+            }
+        });
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("again").withRetry(RetryPolicy.NO_RETRY));
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+
+        assertThat(queue.retry(name, "again")).isTrue();
+
+        await().atMost(PATIENCE).until(() -> runs.get() == 2 && queueHas(JobState.FAILED, 1));
+        await().atMost(PATIENCE).untilAsserted(() -> assertThat(queue.job(name, "again")).hasValueSatisfying(job -> {
+            assertThat(job.state()).isEqualTo(JobState.FAILED);
+            assertThat(job.lastError()).hasValueSatisfying(error -> assertThat(error).contains("(try 2)"));
+        }));
+        partnerDown.set(false);
+        assertThat(queue.retry(name, "again")).as("failed again, it can be retried again").isTrue();
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.COMPLETED, 1));
+        assertThat(queue.counts(name).failed()).isZero();
     }
 
     @Test

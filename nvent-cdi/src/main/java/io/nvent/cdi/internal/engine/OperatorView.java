@@ -7,6 +7,8 @@ import io.nvent.BulkRetry;
 import io.nvent.CancelOptions;
 import io.nvent.CanceledRuns;
 import io.nvent.DeletedRun;
+import io.nvent.Emitted;
+import io.nvent.EventDelivery;
 import io.nvent.FlowService;
 import io.nvent.Operator;
 import io.nvent.StartedRun;
@@ -26,7 +28,10 @@ import java.util.Set;
  * {@link FlowService#actingAs} and {@link TriggerService#actingAs}: a view of the service that, around each
  * operator action, holds the operator in {@link OperatorScope} (so the history entries the action writes name them)
  * and logs the action on the {@code io.nvent.audit} logger. Reads pass straight through. A proxy rather than a
- * decorator, so no method of either service needs writing twice (nor a new overload).
+ * decorator, so no method of either service needs writing twice (nor a new overload). A start, emit or publish
+ * that an idempotency key answers as an earlier call was is logged as "replayed", not as done again. A view
+ * equals only itself (two views of one service may act as different operators); its {@code toString} is the
+ * service's.
  */
 public final class OperatorView implements InvocationHandler {
 
@@ -66,7 +71,15 @@ public final class OperatorView implements InvocationHandler {
 
     @Override
     public Object invoke(Object proxy, Method method, Object[] args) throws Throwable {
-        if (method.getDeclaringClass() == Object.class || !ACTIONS.contains(method.getName())) {
+        if (method.getDeclaringClass() == Object.class) {
+            // A view is equal to itself only: two views of one service may act as different operators.
+            return switch (method.getName()) {
+                case "equals" -> proxy == args[0];
+                case "hashCode" -> System.identityHashCode(proxy);
+                default -> call(method, args);
+            };
+        }
+        if (!ACTIONS.contains(method.getName())) {
             return call(method, args);
         }
         Object result;
@@ -106,11 +119,14 @@ public final class OperatorView implements InvocationHandler {
     static String describe(String method, Object[] args, boolean done, Object result) {
         Object[] a = args == null ? new Object[0] : args;
         return switch (method) {
-            case "start", "startWithJson" -> (done ? "started" : "start") + " a run of flow " + quoted(a[0])
+            case "start", "startWithJson" -> (!done ? "start" : result instanceof StartedRun started
+                    && started.replayed() ? "replayed a start of" : "started") + " a run of flow " + quoted(a[0])
                     + (result instanceof StartedRun started ? ": run " + started.runId()
                     : result instanceof String runId ? ": run " + runId : "");
-            case "emit" -> (done ? "emitted" : "emit") + " event " + quoted(a[1]) + " to run " + text(a[0]);
-            case "publishEvent" -> (done ? "published" : "publish") + " event " + quoted(a[0]);
+            case "emit" -> (!done ? "emit" : result instanceof Emitted emitted && emitted.replayed() ? "replayed"
+                    : "emitted") + " event " + quoted(a[1]) + " to run " + text(a[0]);
+            case "publishEvent" -> (!done ? "publish" : result instanceof EventDelivery delivery
+                    && delivery.replayed() ? "replayed" : "published") + " event " + quoted(a[0]);
             case "cancel" -> (!done ? "cancel run " : canceled(result) ? "canceled run " : "asked to cancel"
                     + " run ") + text(a[0]) + options(a.length > 1 ? a[1] : null)
                     + (!done || canceled(result) ? "" : ", which had ended or was compensating already");

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nvent.CancelOptions;
+import io.nvent.EventOptions;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -12,6 +13,7 @@ import io.nvent.RunNotFoundException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
+import io.nvent.StartOptions;
 import io.nvent.StepRole;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
@@ -112,6 +114,29 @@ class OperatorAuditTest {
                     "NVENT-0016 operator bob deleted run " + copy + " of flow 'payment' (failed) (no reason given)");
             assertThat(engine.logged).filteredOn(m -> m.startsWith("NVENT-0551")).singleElement().asString()
                     .endsWith("as operator 'bob' asked");
+        }
+    }
+
+    @Test
+    void aViewEqualsItselfOnlyAndAStartOrPublishAnsweredByItsIdempotencyKeyIsLoggedAsReplayed() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge());
+             Messages audit = new Messages("io.nvent.audit")) {
+            var bob = h.engine.actingAs(Operator.named("bob"));
+            assertThat(bob).isEqualTo(bob).hasSameHashCodeAs(bob);
+            assertThat(bob).isNotEqualTo(h.engine.actingAs(Operator.named("bob"))).isNotEqualTo(h.engine);
+
+            String runId = bob.start("order", Map.of("id", 1), StartOptions.idempotent("order-1")).runId();
+            bob.start("order", Map.of("id", 1), StartOptions.idempotent("order-1"));
+            h.awaitStatus(runId, RunStatus.RUNNING);
+            bob.publishEvent("stock.counted", Map.of(), EventOptions.idempotent("count-1"));
+            bob.publishEvent("stock.counted", Map.of(), EventOptions.idempotent("count-1"));
+
+            assertThat(audit.logged).containsExactly(
+                    "NVENT-0016 operator bob started a run of flow 'order': run " + runId + " (no reason given)",
+                    "NVENT-0016 operator bob replayed a start of a run of flow 'order': run " + runId
+                            + " (no reason given)",
+                    "NVENT-0016 operator bob published event 'stock.counted' (no reason given)",
+                    "NVENT-0016 operator bob replayed event 'stock.counted' (no reason given)");
         }
     }
 

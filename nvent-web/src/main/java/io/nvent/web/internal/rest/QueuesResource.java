@@ -267,8 +267,10 @@ public class QueuesResource {
     /**
      * Retries a failed job. A step's job resumes the run through {@link FlowService#retryStep} when
      * the step failed, which sends the job that ran the step last again: an older job of the step
-     * stays failed and is discarded, as is a job of a step that completed or of a run that ended
-     * otherwise. Run again, such a job would only run a step its run did not ask for.
+     * stays failed, untouched, and is discarded, as is a job of a step that completed or of a run that
+     * ended otherwise. Run again, such a job would only run a step its run did not ask for. The job
+     * sent again may have failed again already (a partner still down refuses at once): it is retried,
+     * and stays failed with its new attempt, for the next retry.
      */
     private Redriven retry(FlowService acting, JobRecord job) {
         Optional<StepJobs.Ref> step = StepJobs.of(job);
@@ -277,7 +279,7 @@ public class QueuesResource {
             StepStatus status = run.get().steps().get(step.get().step());
             if (status == StepStatus.FAILED && run.get().status() != io.nvent.RunStatus.CANCELED) {
                 acting.retryStep(step.get().runId(), step.get().step());
-                return isFailed(job) ? discardSuperseded(job) : Redriven.RETRIED;
+                return untouched(job) ? discardSuperseded(job) : Redriven.RETRIED;
             }
             if (status == StepStatus.COMPLETED || run.get().status().isTerminal()) {
                 return discardSuperseded(job);
@@ -286,8 +288,13 @@ public class QueuesResource {
         return queue.retry(job.queue(), job.jobId()) ? Redriven.RETRIED : Redriven.NOT_FAILED;
     }
 
-    private boolean isFailed(JobRecord job) {
-        return queue.job(job.queue(), job.jobId()).filter(j -> j.state() == JobState.FAILED).isPresent();
+    /**
+     * Whether the failed job is still as it was read before its step was retried: the retry sent another job. One
+     * the retry sent is no longer so even when it has failed again since (it shows the new attempt, and when it
+     * was made available again), and is kept.
+     */
+    private boolean untouched(JobRecord job) {
+        return queue.job(job.queue(), job.jobId()).filter(job::equals).isPresent();
     }
 
     private Redriven discardSuperseded(JobRecord job) {
