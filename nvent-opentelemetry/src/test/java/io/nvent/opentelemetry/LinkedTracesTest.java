@@ -249,6 +249,80 @@ class LinkedTracesTest {
     }
 
     @Test
+    void aRunStartedByAnEventPublishedInARequestTakesThatRequestsSpan() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            Span request = SDK.getTracer("test").spanBuilder("POST /events").setSpanKind(SpanKind.SERVER).startSpan();
+            try (Scope ignored = request.makeCurrent()) {
+                flows.publishEvent("report.ready", Map.of("day", "2026-12-06"));
+            } finally {
+                request.end();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step archive/store")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            assertThat(named(spans, "nvent.step archive/store").getTraceId()).as("in the request's trace")
+                    .isEqualTo(request.getSpanContext().getTraceId());
+            assertThat(spans).allSatisfy(span -> assertThat(span.getLinks()).as(span.getName()).isEmpty());
+        }
+    }
+
+    @Test
+    void aRunResumedByAnOperatorsEmitInARequestGoesOnInThatRequestsTrace() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String order = flows.start("order", Map.of("orderId", "o-2"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(order).map(RunInfo::status)
+                    .filter(RunStatus.AWAITING::equals).isPresent());
+            EXPORTED.reset();
+
+            Span request = SDK.getTracer("test").spanBuilder("POST /runs/emit").setSpanKind(SpanKind.SERVER)
+                    .startSpan();
+            try (Scope ignored = request.makeCurrent()) {
+                flows.emit(order, "payment.received", Map.of("orderId", "o-2"));
+            } finally {
+                request.end();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step order/ship")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            assertThat(named(spans, "nvent.step order/ship").getTraceId()).as("in the request's trace")
+                    .isEqualTo(request.getSpanContext().getTraceId());
+            assertThat(spans).allSatisfy(span -> assertThat(span.getLinks()).as(span.getName()).isEmpty());
+        }
+    }
+
+    @Test
+    void aRunStartedByAnEventAnAfterAwaitHeldLinksToTheEmittingStepsSpanWhenAnOperatorsEmitResolvesTheAwait() {
+        try (WeldContainer container = container()) {
+            FlowService flows = container.select(FlowService.class).get();
+            String contract = flows.start("contract", Map.of("contractId", "c-2"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(contract).map(RunInfo::status)
+                    .filter(RunStatus.AWAITING::equals).isPresent());
+
+            Span request = SDK.getTracer("test").spanBuilder("POST /runs/emit").setSpanKind(SpanKind.SERVER)
+                    .startSpan();
+            try (Scope ignored = request.makeCurrent()) {
+                flows.emit(contract, "contract.approved", Map.of("contractId", "c-2"));
+            } finally {
+                request.end();
+            }
+            await().atMost(Duration.ofSeconds(10)).until(() -> EXPORTED.getFinishedSpanItems().stream()
+                    .anyMatch(span -> span.getName().equals("nvent.step filing/file")));
+
+            List<SpanData> spans = EXPORTED.getFinishedSpanItems();
+            SpanData draft = named(spans, "nvent.step contract/draft");
+            SpanData start = named(spans, "nvent.start filing");
+            assertThat(start.getParentSpanId()).as("a root span").isEqualTo(SpanId.getInvalid());
+            assertThat(start.getTraceId()).isNotEqualTo(request.getSpanContext().getTraceId());
+            assertThat(start.getLinks()).extracting(link -> link.getSpanContext().getSpanId())
+                    .containsExactly(draft.getSpanId());
+        }
+    }
+
+    @Test
     void aStepQueuedAgainWithoutItsLostJobsTraceGoesOnUnderARootSpanMarkedRecovered() {
         AttemptInterceptor tracing = OpenTelemetryTracing.interceptor(SDK);
 

@@ -47,6 +47,16 @@ record Emission(String event, String payloadJson, Instant at) {
         return out.append(']').toString();
     }
 
+    /**
+     * As {@link #toJson}, but without {@code producer} where the emissions fit {@code nvent.payload.max-bytes} only
+     * without it: the trace never makes a store refuse the await that holds them (the runs they start are then not
+     * linked).
+     */
+    static String toJson(List<Emission> emissions, Map<String, String> producer, Json json) {
+        String held = toJson(emissions, producer);
+        return producer.isEmpty() || json.fits(held) ? held : toJson(emissions, Map.of());
+    }
+
     /** What {@link #toJson} wrote: the emissions, and the producer's fields (what is not a string is skipped). */
     static Held fromJson(String json) {
         List<Emission> emissions = new ArrayList<>();

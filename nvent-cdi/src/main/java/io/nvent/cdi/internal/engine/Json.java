@@ -399,10 +399,15 @@ public final class Json {
         return false;
     }
 
-    private String checkSize(String text, String what) {
+    /** Whether {@code text} is within {@code nvent.payload.max-bytes}, in UTF-8 bytes. */
+    boolean fits(String text) {
         // Cheap bound first: a char is at most 3 UTF-8 bytes in the BMP.
-        if ((long) text.length() * 3 > maxPayloadBytes
-                && text.getBytes(StandardCharsets.UTF_8).length > maxPayloadBytes) {
+        return (long) text.length() * 3 <= maxPayloadBytes
+                || text.getBytes(StandardCharsets.UTF_8).length <= maxPayloadBytes;
+    }
+
+    private String checkSize(String text, String what) {
+        if (!fits(text)) {
             throw new InvalidPayloadException(what + " is larger than the limit of " + maxPayloadBytes
                     + " bytes (nvent.payload.max-bytes)");
         }

@@ -1764,7 +1764,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                 // The step's effects wait: its emissions are held in the await until it resolves.
                 next = next.withStep(step.name(), StepStatus.AWAITING);
                 AwaitRecord await = awaitResolution.newAwait(next, step, AwaitPosition.AFTER, now,
-                        Emission.toJson(emissions, context.emittedIn()));
+                        Emission.toJson(emissions, context.emittedIn(), json));
                 pending.awaits.add(await);
                 events.add(awaitResolution.registeredEvent(await));
                 return Optional.of(pending.advance(awaitResolution, flow, next, events, now));
