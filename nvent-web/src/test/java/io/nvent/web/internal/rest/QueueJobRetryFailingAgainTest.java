@@ -112,6 +112,23 @@ class QueueJobRetryFailingAgainTest {
     }
 
     @Test
+    void aFailedJobOfARunDeletedSinceIsDiscardedNotRunAgain() {
+        String runId = failedRun();
+        JobRecord job = failedJobs().get(0);
+        engine.flows().deleteRun(runId);
+        int tries = TRIES.get();
+
+        ContainerResponse retried = api.request("POST", "queues/" + job.queue() + "/jobs/" + job.jobId() + "/retry",
+                null);
+
+        assertThat(retried.getStatus()).as(String.valueOf(retried.getEntity())).isEqualTo(200);
+        assertThat(read(retried).getString("state")).isEqualTo("discarded");
+        assertThat(read(retried).getString("reason")).contains("run " + runId + " is gone");
+        assertThat(engine.queue().job(job.queue(), job.jobId())).isEmpty();
+        assertThat(TRIES.get()).isEqualTo(tries);
+    }
+
+    @Test
     void aRedriveWhoseJobFailsAgainAtOnceCountsItRedrivenAndLeavesItFailed() {
         String runId = failedRun();
         String queueName = failedJobs().get(0).queue();
