@@ -268,7 +268,7 @@ public class QueuesResource {
      * Retries a failed job. A step's job resumes the run through {@link FlowService#retryStep} when
      * the step failed, which sends the job that ran the step last again: an older job of the step
      * stays failed, untouched, and is discarded, as is a job of a step that completed or of a run that
-     * ended otherwise. Run again, such a job would only run a step its run did not ask for. The job
+     * ended otherwise or was deleted. Run again, such a job would only run a step its run did not ask for. The job
      * sent again may have failed again already (a partner still down refuses at once): it is retried,
      * and stays failed with its new attempt, for the next retry.
      */
@@ -284,6 +284,9 @@ public class QueuesResource {
             if (status == StepStatus.COMPLETED || run.get().status().isTerminal()) {
                 return discardSuperseded(job);
             }
+        } else if (step.isPresent()) {
+            // Its run was deleted: run again, the job would find nothing to run.
+            return discardSuperseded(job);
         }
         return queue.retry(job.queue(), job.jobId()) ? Redriven.RETRIED : Redriven.NOT_FAILED;
     }

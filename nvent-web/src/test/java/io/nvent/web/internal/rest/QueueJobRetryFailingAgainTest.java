@@ -112,6 +112,59 @@ class QueueJobRetryFailingAgainTest {
     }
 
     @Test
+    void aFailedJobOfARunDeletedSinceIsDiscardedNotRunAgain() {
+        String runId = failedRun();
+        JobRecord job = failedJobs().get(0);
+        engine.flows().deleteRun(runId);
+        int tries = TRIES.get();
+
+        ContainerResponse retried = api.request("POST", "queues/" + job.queue() + "/jobs/" + job.jobId() + "/retry",
+                null);
+
+        assertThat(retried.getStatus()).as(String.valueOf(retried.getEntity())).isEqualTo(200);
+        assertThat(read(retried).getString("state")).isEqualTo("discarded");
+        assertThat(read(retried).getString("reason")).contains("run " + runId + " is gone");
+        assertThat(engine.queue().job(job.queue(), job.jobId())).isEmpty();
+        assertThat(TRIES.get()).isEqualTo(tries);
+    }
+
+    @Test
+    void twoOperatorsRetryingTheSameJobAtOnceRunItOnce() {
+        String runId = failedRun();
+        JobRecord job = failedJobs().get(0);
+        PARTNER_DOWN.set(false);
+        String path = "queues/" + job.queue() + "/jobs/" + job.jobId() + "/retry";
+        ContainerResponse[] other = new ContainerResponse[1];
+        FlowService flows = engine.flows();
+        FlowService racing = (FlowService) Proxy.newProxyInstance(FlowService.class.getClassLoader(),
+                new Class<?>[] {FlowService.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("retryStep") && other[0] == null) {
+                        other[0] = api.request("POST", path, null);   // the other operator, between read and retry
+                    }
+                    Object result = invoke(method, flows, args);
+                    return method.getName().equals("actingAs") ? proxy : result;
+                });
+        InProcessApi first = InProcessApi.of(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(racing).to(FlowService.class);
+                bind(engine.queue()).to(JobQueue.class);
+                bind(Clock.systemUTC()).to(Clock.class);
+                bind(new QueueControls()).to(QueueControls.class);
+            }
+        }, QueuesResource.class);
+
+        ContainerResponse mine = first.request("POST", path, null);
+
+        assertThat(other[0].getStatus()).as(String.valueOf(other[0].getEntity())).isEqualTo(200);
+        assertThat(mine.getStatus()).as(String.valueOf(mine.getEntity())).isEqualTo(409);
+        await().atMost(Duration.ofSeconds(10)).until(() -> flows.run(runId).orElseThrow().status()
+                == RunStatus.COMPLETED);
+        assertThat(TRIES.get()).as("the first try and one retry").isEqualTo(2);
+        assertThat(failedJobs()).isEmpty();
+    }
+
+    @Test
     void aRedriveWhoseJobFailsAgainAtOnceCountsItRedrivenAndLeavesItFailed() {
         String runId = failedRun();
         String queueName = failedJobs().get(0).queue();
