@@ -145,7 +145,7 @@ public final class JobRegistry {
                 }
                 case FAILED -> {
                     // Another node retried the dead letter: a later round is legitimate.
-                    if (entry.outcomes.keySet().stream().anyMatch(done -> done.round() >= key.round())) {
+                    if (endedInRound(entry, key.round())) {
                         return new Decision.Drop("the job failed and " + key + " is not a later round");
                     }
                 }
@@ -409,11 +409,16 @@ public final class JobRegistry {
                 && entry.outcomes.values().stream().allMatch(Outcome::committed);
     }
 
-    /** Records that a dead letter was sent back to the main queue as {@code retried}. */
+    /**
+     * Records that a dead letter was sent back to the main queue as {@code retried}. Called once the move
+     * committed, when a worker may have taken the retried message already: a job that failed again in
+     * that round (or a later one) stays failed, rather than wait here for a message the broker no longer
+     * holds until the check against the broker finds its new dead letter.
+     */
     public void retried(JobMessage retried) {
         JobEntry entry = add(new JobEntry(sequence.incrementAndGet(), retried, Phase.PENDING));
         change(entry, e -> {
-            if (e.phase == Phase.FAILED) {
+            if (e.phase == Phase.FAILED && !endedInRound(e, retried.key().round())) {
                 e.hydrated = false;
                 e.job = retried;
                 e.phase = Phase.PENDING;
@@ -421,6 +426,11 @@ public final class JobRegistry {
                 e.current = Optional.of(retried.key());
             }
         });
+    }
+
+    /** Whether an attempt of the entry's job in {@code round} or a later one ended; under the entry's monitor. */
+    private static boolean endedInRound(JobEntry entry, int round) {
+        return entry.outcomes.keySet().stream().anyMatch(done -> done.round() >= round);
     }
 
     /** Forgets a failed job whose dead letter was removed from the broker. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -14,8 +15,9 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
 /**
- * What the registry holds of a continuation, which has no message to bring it back, and which of the
- * jobs this node sent it looks for on the broker.
+ * What the registry holds of a continuation, which has no message to bring it back, of a dead letter sent
+ * back whose new attempt a worker ran before the move was recorded, and which of the jobs this node sent it
+ * looks for on the broker.
  */
 class JobRegistryTest {
 
@@ -56,6 +58,32 @@ class JobRegistryTest {
         assertThat(registry.record("orders", "run-2:charge", clock.instant())).get()
                 .satisfies(record -> assertThat(record.attempts()).hasSize(1));
         assertThat(registry.counts("orders", clock.instant()).completed()).isEqualTo(1);
+    }
+
+    @Test
+    void aRetriedJobThatFailedAgainBeforeItsRetryWasRecordedStaysFailedWithBothAttempts() {
+        JobMessage job = JobMessage.first(JobRequest.of("orders", "again", "charge", "{}")
+                .withRetry(RetryPolicy.NO_RETRY), clock.instant());
+        JobEntry entry = ((Decision.Run) registry.begin(job, clock.instant())).entry();
+        Outcome dead = registry.failed(entry, AttemptKey.FIRST, "partner down (try 1)", clock.instant(), Optional.empty());
+        registry.settle(entry, dead.key(), true);
+        JobMessage deadLetter = registry.followUp(entry, dead).orElseThrow();
+        JobMessage retried = deadLetter.forAttempt(deadLetter.key().nextRound(), clock.instant(), deadLetter.history());
+
+        // A worker takes the moved message, and its attempt fails for good, before the move's commit is recorded.
+        assertThat(registry.begin(retried, clock.instant())).isInstanceOf(Decision.Run.class);
+        Outcome deadAgain = registry.failed(entry, retried.key(), "partner down (try 2)", clock.instant(),
+                Optional.empty());
+        registry.settle(entry, deadAgain.key(), true);
+        registry.retried(retried);
+
+        assertThat(registry.record("orders", "again", clock.instant())).get().satisfies(record -> {
+            assertThat(record.state()).isEqualTo(JobState.FAILED);
+            assertThat(record.attempts()).hasSize(2);
+            assertThat(record.lastError()).hasValue("partner down (try 2)");
+        });
+        assertThat(registry.counts("orders", clock.instant()).failed()).isEqualTo(1);
+        assertThat(registry.counts("orders", clock.instant()).waiting()).isZero();
     }
 
     private static final Duration GRACE = Duration.ofSeconds(5);
