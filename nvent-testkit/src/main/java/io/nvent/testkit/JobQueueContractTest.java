@@ -907,12 +907,8 @@ public abstract class JobQueueContractTest {
         assertThat(queue.retry(name, "unknown")).as("an unknown job is not retried").isFalse();
     }
 
-    /**
-     * A failed job retried by an operator that fails again at once is failed again, with its new error, and can
-     * be retried again. Protected so that a queue with a known gap can say so by overriding it.
-     */
     @Test
-    protected void a_retried_job_that_fails_again_is_failed_with_its_new_error_and_can_be_retried_again() {
+    void a_retried_job_that_fails_again_is_failed_with_its_new_error_and_can_be_retried_again() {
         AtomicInteger runs = new AtomicInteger();
         AtomicBoolean partnerDown = new AtomicBoolean(true);
         RecordingHandler handler = new RecordingHandler(job -> {
