@@ -99,6 +99,8 @@ final class AwaitResolution {
     private final StepQueueing queueing;
     private volatile String webhookBaseUrl;
     private volatile ClockTimers timers;
+    /** The constraints a batch's input is checked against as its run starts ({@link #batchRefusal}). */
+    private volatile InputConstraints inputConstraints = InputConstraints.NONE;
     /**
      * Due awaits whose step or flow this deployment lacks (NVENT-0163 logged once for each): they
      * stay waiting for a deployment that has it, and the sweep reads past them.
@@ -124,6 +126,11 @@ final class AwaitResolution {
         this.webhookBaseUrl = webhookBaseUrl;
         this.continuation = continuation;
         this.queueing = queueing;
+    }
+
+    /** See {@link FlowEngine#useInputConstraints}. */
+    void useInputConstraints(InputConstraints constraints) {
+        this.inputConstraints = constraints;
     }
 
     /** See {@link FlowEngine#useWebhookBaseUrl}. */
@@ -257,11 +264,14 @@ final class AwaitResolution {
             return false;
         }
         FlowDefinition flow = registry.require(await.flow());
-        Optional<String> debounced = closeAs == AwaitStatus.RESOLVED ? takeDebounced(await) : Optional.empty();
+        Optional<Taken> taken = closeAs == AwaitStatus.RESOLVED ? takeDebounced(await) : Optional.empty();
+        Optional<String> debounced = taken.map(Taken::input);
         Pending pending = new Pending();
-        String eventData = JsonText.object().str("awaitId", await.awaitId())
+        JsonText resolvedData = JsonText.object().str("awaitId", await.awaitId())
                 .str("position", await.position().wireName()).str("type", await.type().name().toLowerCase())
-                .raw("data", data).build();
+                .raw("data", data);
+        taken.flatMap(Taken::refused).ifPresent(refused -> resolvedData.str("batchRefused", refused));
+        String eventData = resolvedData.build();
         // The run got its concurrency key: its step still passes its own await first.
         Optional<Gate> gate = await.type() == AwaitType.CONCURRENCY_KEY
                 ? Optional.of(gateOf(await.runId(), Orchestration.stepOf(flow, await.step())))
@@ -340,16 +350,19 @@ final class AwaitResolution {
             }
             return false;
         }
-        String eventData = JsonText.object().str("awaitId", delay.awaitId())
+        Optional<Taken> taken = takeDebounced(delay);
+        Optional<String> debounced = taken.map(Taken::input);
+        JsonText resolvedData = JsonText.object().str("awaitId", delay.awaitId())
                 .str("position", delay.position().wireName()).str("type", delay.type().name().toLowerCase())
-                .raw("data", data).build();
+                .raw("data", data);
+        taken.flatMap(Taken::refused).ifPresent(refused -> resolvedData.str("batchRefused", refused));
+        String eventData = resolvedData.build();
         // Recorded now, as the delay's end is, though the await is dated back to the delay's end for its place in the
         // line: a sweep that comes late must not make the run's history go back in time.
         EventDraft inLine = EventDraft.ofStep(EventType.AWAIT_REGISTERED, turn.step(), 0, now,
                 registeredData(turn).str("inLineSince", delayEnded.toString()).build());
         List<EventDraft> events = List.of(EventDraft.ofStep(EventType.AWAIT_RESOLVED, delay.step(), 0, now, eventData),
                 inLine);
-        Optional<String> debounced = takeDebounced(delay);
         store.updateRun(delay.runId(), run -> run.status().isTerminal()
                         || run.steps().get(delay.step()) != StepStatus.AWAITING ? Optional.empty()
                         : Optional.of(new RunChange(debounced.map(run::withInput).orElse(run), events)))
@@ -370,7 +383,7 @@ final class AwaitResolution {
      * creation is in the slot alone), and the slot is left naming it: the next fire finds the run started and opens a
      * new pending run ({@link TriggerManager}).
      */
-    private Optional<String> takeDebounced(AwaitRecord await) {
+    private Optional<Taken> takeDebounced(AwaitRecord await) {
         if (await.type() != AwaitType.TIME || await.position() != AwaitPosition.BEFORE
                 || !TriggerDebounce.mayHoldSlot(await.runId())
                 || !(scheduling.keepsTriggerDebounce() || scheduling.keepsTriggerBatches())
@@ -378,15 +391,64 @@ final class AwaitResolution {
             return Optional.empty();
         }
         try {
-            return scheduling.takeDebounced(await.runId()).map(taken -> batchKeyOf(await.runId())
-                    .map(key -> TriggerDebounce.batchInput(taken, Json.PROVIDER.createReader(
-                            new java.io.StringReader(taken)).readArray().size(), key)).orElse(taken));
+            Optional<String> taken = scheduling.takeDebounced(await.runId());
+            if (taken.isEmpty()) {
+                return Optional.empty();
+            }
+            Optional<String> batchKey = batchKeyOf(await.runId());
+            if (batchKey.isEmpty()) {
+                return Optional.of(new Taken(taken.get(), Optional.empty()));
+            }
+            int count = Json.PROVIDER.createReader(new java.io.StringReader(taken.get())).readArray().size();
+            String input = TriggerDebounce.batchInput(taken.get(), count, batchKey.get());
+            return Optional.of(new Taken(input, batchRefusal(await, input, count, batchKey.get())));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0013 debounced run " + await.runId() + " of flow "
                     + await.flow() + " starts with the input it has: the store failed to give it its debounce slot's"
                     + " latest payload (" + e + "); the next fire of its key opens a new pending run", e);
             return Optional.empty();
         }
+    }
+
+    /**
+     * The input a debounced or batching trigger's run takes from its slot as it starts and, for a batch that breaks
+     * the constraints of the entry step's class as a whole, what it breaks (NVENT-0028).
+     */
+    private record Taken(String input, Optional<String> refused) {
+    }
+
+    /**
+     * What a batch breaks of the constraints of the entry step's class as a whole ({@code @Size(max = 50)} of its
+     * events, say), checked as its run starts: each fire was checked as an event only ({@link
+     * FlowEngine#requireBatchable}). The run starts all the same, with every event in its input, and its entry step
+     * fails without retries (NVENT-0417): an operator finds the events there, said here, and sends them again.
+     */
+    private Optional<String> batchRefusal(AwaitRecord await, String input, int count, String key) {
+        List<io.nvent.PayloadViolation> violations;
+        java.lang.reflect.Type type;
+        try {
+            Optional<java.lang.reflect.Type> entry = registry.binding(await.flow(), await.step())
+                    .map(binding -> binding.inputType())
+                    .filter(t -> io.nvent.cdi.internal.registry.InputProperties.userClass(t).isPresent());
+            if (entry.isEmpty()) {
+                return Optional.empty();
+            }
+            type = entry.get();
+            String what = "batch of run " + await.runId();
+            violations = inputConstraints.violations(json.readInput(input, type, what), what);
+        } catch (RuntimeException unreadable) {
+            return Optional.empty();   // the entry step's attempt says what it cannot read or check
+        }
+        if (violations.isEmpty()) {
+            return Optional.empty();
+        }
+        String refused = "NVENT-0028 the batch of " + count + " events of key '" + key + "' of run " + await.runId()
+                + " of flow '" + await.flow() + "' breaks the constraints of " + type.getTypeName() + " as a whole: "
+                + InputConstraints.describe(violations) + "; the run starts with every event in its input (\"events\")"
+                + " and its entry step '" + await.step() + "' fails without retries (NVENT-0417): send the events"
+                + " again in smaller batches, or change the constraints or batchMax";
+        LOG.log(System.Logger.Level.WARNING, refused);
+        return Optional.of(refused);
     }
 
     /** The key of a batching trigger's run, as its {@code flow.start} entry names it; empty for any other run. */

@@ -5,10 +5,13 @@ import io.nvent.PayloadViolation;
 import jakarta.enterprise.inject.Instance;
 import jakarta.enterprise.inject.spi.BeanManager;
 import jakarta.validation.ConstraintViolation;
+import jakarta.validation.ElementKind;
+import jakarta.validation.Path;
 import jakarta.validation.Validation;
 import jakarta.validation.ValidationException;
 import jakarta.validation.Validator;
 import jakarta.validation.ValidatorFactory;
+import java.lang.reflect.Type;
 import java.time.Clock;
 import java.util.Comparator;
 import java.util.List;
@@ -96,8 +99,35 @@ final class BeanValidationConstraints implements InputConstraints {
     }
 
     private PayloadViolation violation(ConstraintViolation<Object> violation) {
-        return new PayloadViolation(violation.getPropertyPath().toString(), violation.getMessage(),
-                valueText(violation.getInvalidValue()));
+        return new PayloadViolation(path(violation.getRootBeanClass(), violation.getPropertyPath()),
+                violation.getMessage(), valueText(violation.getInvalidValue()));
+    }
+
+    /** {@code path} as Bean Validation writes it ({@code parcel.weight}, {@code events[0].n}), in JSON names. */
+    private static String path(Class<?> root, Path path) {
+        StringBuilder text = new StringBuilder();
+        Type current = root;
+        for (Path.Node node : path) {
+            if (node.isInIterable()) {
+                current = JsonNames.elementOf(current);
+                text.append('[').append(node.getIndex() != null ? node.getIndex()
+                        : node.getKey() != null ? node.getKey() : "").append(']');
+            }
+            String name = node.getName();
+            if (name == null) {
+                continue;
+            }
+            if (node.getKind() == ElementKind.PROPERTY) {
+                Optional<JsonNames.Property> property = JsonNames.property(JsonNames.rawOf(current), name);
+                name = property.map(JsonNames.Property::jsonName).orElse(name);
+                current = property.<Type>map(JsonNames.Property::type).orElse(Object.class);
+            }
+            if (!text.isEmpty()) {
+                text.append('.');
+            }
+            text.append(name);
+        }
+        return text.toString();
     }
 
     /** The value as JSON, cut when long; its text as a JSON string when JSON-B cannot write it. */

@@ -338,6 +338,7 @@ public final class FlowEngine implements FlowService {
      */
     public void useInputConstraints(InputConstraints constraints) {
         inputConstraints = Objects.requireNonNull(constraints, "constraints");
+        awaitResolution.useInputConstraints(constraints);
     }
 
     /** The Bean Validation constraints of the steps' inputs; {@link InputConstraints#NONE} until set. */
@@ -756,22 +757,47 @@ public final class FlowEngine implements FlowService {
     }
 
     /**
-     * Checks that a batching trigger's fire can start its run of the flow, before a batch is opened for it: as
+     * Checks that a batching trigger's fire can be appended to a batch of the flow, before it is: as
      * {@link #requireDebounceable}, the entry step reading the run's input (a batch of the one payload,
-     * {@link TriggerDebounce#batchInput}).
+     * {@link TriggerDebounce#batchInput}). The constraints checked are the event's, not the batch's: those of the
+     * elements of the entry class's {@code events} ({@code List<Event>}), if it declares their class; a batch of one
+     * would break a {@code @Size(min = 2)} of every first fire. The batch as a whole is checked when its run starts
+     * (NVENT-0028, {@link AwaitResolution}).
+     *
+     * @throws InvalidPayloadException ({@code NVENT-0029}) if the payload breaks the constraints of the event class
      */
     void requireBatchable(String flowName, String payloadJson, String trigger, String batchKey) {
-        requireDelayable(flowName, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey), trigger,
-                "batched");
+        FlowDefinition flow = requireDelayable(flowName, trigger, "batched");
+        readEntryInput(flow, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey));
+        Optional<Type> event = registry.binding(flow.name(), flow.entry().name())
+                .flatMap(entry -> InputProperties.userClass(entry.inputType()))
+                .flatMap(entry -> JsonNames.property(entry, "events"))
+                .map(events -> JsonNames.elementOf(events.type()))
+                .filter(type -> InputProperties.userClass(type).isPresent());
+        if (event.isEmpty() || payloadJson.strip().equals("null")) {
+            return;
+        }
+        String what = "event of batching trigger '" + trigger + "' for flow '" + flow.name() + "'";
+        List<PayloadViolation> violations = inputConstraints.violations(json.readInput(payloadJson, event.get(),
+                what), what);
+        if (!violations.isEmpty()) {
+            throw new InvalidPayloadException("NVENT-0029 " + what + " is not valid: "
+                    + InputConstraints.describe(violations) + " (the constraints of " + event.get().getTypeName()
+                    + ", the class of the entry step's events); nothing was appended or started", violations);
+        }
     }
 
     private void requireDelayable(String flowName, String payloadJson, String trigger, String done) {
+        requireReadableByEntry(requireDelayable(flowName, trigger, done), payloadJson);
+    }
+
+    private FlowDefinition requireDelayable(String flowName, String trigger, String done) {
         FlowDefinition flow = registry.require(flowName);
         if (flow.entry().awaitBefore().isPresent()) {
             throw new IllegalArgumentException("trigger '" + trigger + "' is " + done + " and cannot start flow '" + flowName
                     + "' delayed: its entry step '" + flow.entry().name() + "' waits before it runs already (@AwaitBefore)");
         }
-        requireReadableByEntry(flow, payloadJson);
+        return flow;
     }
 
     /**
@@ -1050,16 +1076,34 @@ public final class FlowEngine implements FlowService {
      * only checked for being objects: reading them twice would cost every start.
      */
     private void requireReadableByEntry(FlowDefinition flow, String inputJson) {
+        Optional<Object> input = readEntryInput(flow, inputJson);
+        if (input.isEmpty()) {
+            return;
+        }
+        String what = "input of flow '" + flow.name() + "' for step '" + flow.entry().name() + "'";
+        List<PayloadViolation> violations = inputConstraints.violations(input.get(), what);
+        if (!violations.isEmpty()) {
+            throw new InvalidPayloadException(what + " is not valid: " + InputConstraints.describe(violations),
+                    violations);
+        }
+    }
+
+    /**
+     * The input as the entry step reads it, for its constraints; empty for a type any JSON object reads as.
+     *
+     * @throws InvalidPayloadException if the entry step cannot read it
+     */
+    private Optional<Object> readEntryInput(FlowDefinition flow, String inputJson) {
         Optional<StepBinding> entry = registry.binding(flow.name(), flow.entry().name());
         if (entry.isEmpty()) {
-            return;
+            return Optional.empty();
         }
         Type type = entry.get().inputType();
         Class<?> raw = type instanceof Class<?> c ? c
                 : type instanceof ParameterizedType p && p.getRawType() instanceof Class<?> c ? c : null;
         if (raw == Object.class || raw == String.class || raw == JsonValue.class
                 || inputJson.strip().equals("null")) {
-            return;   // any JSON reads as these types, and null as any (a step may take no input)
+            return Optional.empty();   // any JSON reads as these types, and null as any (a step may take no input)
         }
         String what = "input of flow '" + flow.name() + "' for step '" + flow.entry().name() + "'";
         boolean objectOnly = InputProperties.userClass(type).isPresent();
@@ -1069,15 +1113,10 @@ public final class FlowEngine implements FlowService {
                 throw new InvalidPayloadException(what + " must be a JSON object, got " + Json.kindOf(inputJson));
             }
             if (!objectOnly) {
-                return;
+                return Optional.empty();
             }
         }
-        Object input = json.readInput(inputJson, type, what);
-        List<PayloadViolation> violations = inputConstraints.violations(input, what);
-        if (!violations.isEmpty()) {
-            throw new InvalidPayloadException(what + " is not valid: " + InputConstraints.describe(violations),
-                    violations);
-        }
+        return Optional.ofNullable(json.readInput(inputJson, type, what));
     }
 
     /**

@@ -1,6 +1,9 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
+import io.nvent.PayloadViolation;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -24,10 +27,16 @@ import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import jakarta.validation.Valid;
+import jakarta.validation.Validation;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.Size;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /**
  * A batching trigger: the fires of one key start one run with all their payloads, once the batch is full or its
@@ -45,6 +54,26 @@ class BatchedTriggersTest {
             DIGESTS.add(input);
             return "sent " + input.get("count");
         }
+    }
+
+    public record Notification(@NotBlank String userId, @Positive int n) {
+    }
+
+    /** A digest of at least two notifications and at most three: more than a batch of one, less than batchMax. */
+    public record Notifications(@Size(min = 2, max = 3) List<@Valid Notification> events, int count, String key) {
+    }
+
+    @FlowStep(flow = "digest", name = "send", role = StepRole.ENTRY)
+    public static class ConstrainedDigest implements Step<Notifications, String> {
+        @Override
+        public String execute(Notifications input, StepContext ctx) {
+            return "sent " + input.count();
+        }
+    }
+
+    private static void validating(EngineHarness h) {
+        h.engine.useInputConstraints(new BeanValidationConstraints(
+                Validation.buildDefaultValidatorFactory().getValidator(), new Json(1024 * 1024)));
     }
 
     @BeforeEach
@@ -425,6 +454,53 @@ class BatchedTriggersTest {
 
             assertThat(runs(h)).singleElement().satisfies(run -> assertThat(run.concurrencyKey())
                     .as("as the batch's run would have").contains("u-1"));
+        }
+    }
+
+    @Test
+    void aFireIsCheckedAgainstTheConstraintsOfItsEventNotThoseOfABatchOfOne() {
+        try (EngineHarness h = new EngineHarness(new ConstrainedDigest())) {
+            validating(h);
+            createBatching(h, 100);
+
+            StartedRun first = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0);
+            assertThatThrownBy(() -> notify(h, "u-1", -4, StartOptions.DEFAULTS))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessageContaining("NVENT-0029 event of batching trigger 'notify' for flow 'digest' is not "
+                            + "valid: n must be greater than 0")
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
+                            .containsExactly(new PayloadViolation("n", "must be greater than 0", "-4")));
+            notify(h, "u-1", 2, StartOptions.DEFAULTS);
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            h.awaitStatus(first.runId(), RunStatus.COMPLETED);
+            assertThat(h.store.findRun(first.runId()).orElseThrow().input()).as("the refused fire is not in it")
+                    .contains("\"count\":2");
+        }
+    }
+
+    @Test
+    void aBatchBreakingItsClassesConstraintsAsAWholeFailsItsRunSayingWhyWithEveryEventKeptInItsInput() {
+        try (EngineHarness h = new EngineHarness(new ConstrainedDigest())) {
+            validating(h);
+            createBatching(h, 5);
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            for (int n = 2; n <= 5; n++) {
+                notify(h, "u-1", n, StartOptions.DEFAULTS);
+            }
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.AWAIT_RESOLVED)).singleElement().satisfies(started ->
+                    assertThat(started.data()).contains("NVENT-0028 the batch of 5 events of key 'u-1' of run " + runId
+                            + " of flow 'digest' breaks the constraints of " + Notifications.class.getName()
+                            + " as a whole: events size must be between 2 and 3; the run starts with every event"));
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0417"));
+            assertThat(h.store.findRun(runId).orElseThrow().input()).as("no accepted event is lost")
+                    .contains("\"n\":1", "\"n\":2", "\"n\":3", "\"n\":4", "\"n\":5", "\"count\":5");
         }
     }
 }

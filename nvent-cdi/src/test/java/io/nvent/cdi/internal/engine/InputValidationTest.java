@@ -121,6 +121,34 @@ class InputValidationTest {
     public record Parcel(@Positive int weight) {
     }
 
+    /** Named in JSON otherwise than in Java: on a record component, a field and a getter. */
+    public record Shipment(@JsonbProperty("parcel.ready") @Valid Parcel parcel,
+                           @JsonbProperty("line-items") java.util.List<@Valid Parcel> items, @Valid Address address) {
+    }
+
+    public static class Address {
+        @NotBlank
+        private String city;
+
+        @JsonbProperty("ship-to-city")
+        public String getCity() {
+            return city;
+        }
+
+        @JsonbProperty("ship-to-city")
+        public void setCity(String city) {
+            this.city = city;
+        }
+    }
+
+    @FlowStep(flow = "shipment", name = "book", role = StepRole.ENTRY)
+    public static class Book implements Step<Shipment, Void> {
+        @Override
+        public Void execute(Shipment input, StepContext ctx) {
+            return null;
+        }
+    }
+
     public record PackInput(@JsonbProperty("parcel.ready") @Valid Parcel parcel) {
     }
 
@@ -191,6 +219,20 @@ class InputValidationTest {
     }
 
     @Test
+    void aViolationIsReportedAtThePathOfTheJsonNamesTheSenderUsed() {
+        try (EngineHarness h = new EngineHarness(new Book())) {
+            validating(h);
+
+            assertThatThrownBy(() -> h.engine.startWithJson("shipment", "{\"parcel.ready\":{\"weight\":0},"
+                    + "\"line-items\":[{\"weight\":1},{\"weight\":-2}],\"address\":{\"ship-to-city\":\" \"}}"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
+                            .extracting(PayloadViolation::path)
+                            .containsExactly("address.ship-to-city", "line-items[1].weight", "parcel.ready.weight"));
+        }
+    }
+
+    @Test
     void aStartWhoseInputKeepsTheConstraintsStartsTheRun() {
         try (EngineHarness h = new EngineHarness(new TakeOrder())) {
             validating(h);
@@ -248,7 +290,7 @@ class InputValidationTest {
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
                 assertThat(failed.attempt()).isEqualTo(1);
                 assertThat(failed.data()).contains("NVENT-0417 input of step 'pack' of flow 'ship' in run " + runId
-                        + " is not valid: parcel.weight must be greater than 0", "\"retryable\":false");
+                        + " is not valid: parcel.ready.weight must be greater than 0", "\"retryable\":false");
             });
             assertThat(h.types(runId)).doesNotContain("step.retry");
             assertThat(pack.runs).as("the step's code never saw the input").hasValue(0);
