@@ -14,6 +14,7 @@ import io.nvent.EventType;
 import io.nvent.FlowDefinition;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
@@ -885,7 +886,12 @@ final class AwaitResolution {
             return;
         }
         for (AwaitRecord await : awaits) {
-            scheduling.saveAwait(await);
+            try {
+                scheduling.saveAwait(await);
+            } catch (RuntimeException refused) {
+                failRefused(await, refused);
+                continue;
+            }
             if (closedAsRunEnded(await).isPresent()) {
                 continue;
             }
@@ -897,6 +903,38 @@ final class AwaitResolution {
                 // After the save: a child ending from now on finds the await; one that ended before, this count sees.
                 resolveIfChildrenEnded(await);
             }
+        }
+    }
+
+    /**
+     * An await the store refused to save (its held events past the store's payload limit, the store away): its run,
+     * stored awaiting it already, has nothing that could resume it. The step fails, as at an await's timeout, so the
+     * run does not wait for ever and an operator's retry takes it up again (a before-await is waited for again, a
+     * step behind its after-await runs again and emits anew: its held events were never delivered).
+     */
+    private void failRefused(AwaitRecord await, RuntimeException refused) {
+        String why = "the store refused to save the " + await.type().name().toLowerCase() + " await "
+                + await.position().wireName() + " step '" + await.step() + "': " + refused.getMessage()
+                + (refused instanceof InvalidPayloadException
+                        ? "; raise nvent.store.max-payload-bytes or emit less, then retry the step"
+                        : "; retry the step once the store is back");
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0025 run " + await.runId() + " of flow '" + await.flow()
+                + "', step '" + await.step() + "': " + why + "; the step fails", refused);
+        Instant now = clock.instant();
+        Pending pending = new Pending();
+        try {
+            store.updateRun(await.runId(), run -> {
+                pending.reset();
+                if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
+                    return Optional.empty();
+                }
+                return Optional.of(pending.fail(run, await, why, List.of(), now));
+            }).ifPresent(change -> continuation.afterChange(await.flow(), change, pending));
+        } catch (RuntimeException alsoFailed) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0026 run " + await.runId() + " of flow '" + await.flow()
+                    + "' stays awaiting at step '" + await.step() + "' with no await that could resume it: "
+                    + "failing the step failed too (" + alsoFailed.getMessage() + "); cancel the run and start it "
+                    + "again", alsoFailed);
         }
     }
 
