@@ -301,6 +301,10 @@ class PgJobQueueClusterTest {
         List<String> ran = new CopyOnWriteArrayList<>();
         worker.registerWorker(queue, 1, handler(job -> ran.add(job.jobId())));
         await().atMost(PATIENCE).until(worker::isListening);
+        // The listener of an instance the test before closed ends its connection on its own thread: wait until
+        // the worker's is the only one, so that the kill below counts it alone.
+        await().atMost(PATIENCE).until(() -> database.queryLong(dataSource, "SELECT count(*) FROM pg_stat_activity"
+                + " WHERE query = 'LISTEN " + database.prefix() + "jobs'") == 1);
 
         long killed = database.queryLong(dataSource, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 + " WHERE query = 'LISTEN " + database.prefix() + "jobs'");
