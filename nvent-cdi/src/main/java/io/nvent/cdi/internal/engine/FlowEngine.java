@@ -759,8 +759,8 @@ public final class FlowEngine implements FlowService {
     /**
      * Checks that a batching trigger's fire can be appended to a batch of the flow, before it is: as
      * {@link #requireDebounceable}, the entry step reading the run's input (a batch of the one payload,
-     * {@link TriggerDebounce#batchInput}). The constraints checked are the event's, not the batch's: those of the
-     * elements of the entry class's {@code events} ({@code List<Event>}), if it declares their class; a batch of one
+     * {@link TriggerDebounce#batchInput}). The constraints checked are the event's, not the batch's: those Bean Validation checks
+     * of the batch's element {@code events[0]} ({@code List<@Valid Event>}, {@code List<@NotBlank String>}); a batch of one
      * would break a {@code @Size(min = 2)} of every first fire. The batch as a whole is checked when its run starts
      * (NVENT-0028, {@link AwaitResolution}).
      *
@@ -768,22 +768,23 @@ public final class FlowEngine implements FlowService {
      */
     void requireBatchable(String flowName, String payloadJson, String trigger, String batchKey) {
         FlowDefinition flow = requireDelayable(flowName, trigger, "batched");
-        readEntryInput(flow, TriggerDebounce.batchInput("[" + payloadJson + "]", 1, batchKey));
-        Optional<Type> event = registry.binding(flow.name(), flow.entry().name())
-                .flatMap(entry -> InputProperties.userClass(entry.inputType()))
-                .flatMap(entry -> JsonNames.property(entry, "events"))
-                .map(events -> JsonNames.elementOf(events.type()))
-                .filter(type -> InputProperties.userClass(type).isPresent());
-        if (event.isEmpty() || payloadJson.strip().equals("null")) {
+        Optional<Object> batchOfOne = readEntryInput(flow, TriggerDebounce.batchInput("[" + payloadJson + "]", 1,
+                batchKey));
+        if (batchOfOne.isEmpty()) {
             return;
         }
+        // Only what Bean Validation checks of the event inside the batch (events[0]...: its class's constraints when
+        // cascaded to with @Valid, its element constraints): never the batch's own (events' @Size, count, the class's).
         String what = "event of batching trigger '" + trigger + "' for flow '" + flow.name() + "'";
-        List<PayloadViolation> violations = inputConstraints.violations(json.readInput(payloadJson, event.get(),
-                what), what);
+        List<PayloadViolation> violations = inputConstraints.violations(batchOfOne.get(), what).stream()
+                .filter(v -> v.path().startsWith("events[0]"))
+                .map(v -> new PayloadViolation(v.path().startsWith("events[0].") ? v.path().substring(10) : v.path(),
+                        v.message(), v.invalidValue()))
+                .toList();
         if (!violations.isEmpty()) {
             throw new InvalidPayloadException("NVENT-0029 " + what + " is not valid: "
-                    + InputConstraints.describe(violations) + " (the constraints of " + event.get().getTypeName()
-                    + ", the class of the entry step's events); nothing was appended or started", violations);
+                    + InputConstraints.describe(violations) + " (the constraints of the entry step's events); nothing"
+                    + " was appended or started", violations);
         }
     }
 

@@ -71,6 +71,18 @@ class BatchedTriggersTest {
         }
     }
 
+    /** Its events are not cascaded to ({@code @Valid}): a batch of them never breaks Notification's constraints. */
+    public record LooseNotifications(List<Notification> events, int count, String key) {
+    }
+
+    @FlowStep(flow = "digest", name = "send", role = StepRole.ENTRY)
+    public static class LooseDigest implements Step<LooseNotifications, String> {
+        @Override
+        public String execute(LooseNotifications input, StepContext ctx) {
+            return "sent " + input.count();
+        }
+    }
+
     private static void validating(EngineHarness h) {
         h.engine.useInputConstraints(new BeanValidationConstraints(
                 Validation.buildDefaultValidatorFactory().getValidator(), new Json(1024 * 1024)));
@@ -501,6 +513,22 @@ class BatchedTriggersTest {
                     .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0417"));
             assertThat(h.store.findRun(runId).orElseThrow().input()).as("no accepted event is lost")
                     .contains("\"n\":1", "\"n\":2", "\"n\":3", "\"n\":4", "\"n\":5", "\"count\":5");
+        }
+    }
+
+    @Test
+    void aFireIsNotRefusedForConstraintsItsBatchWouldNotBeCheckedAgainst() {
+        try (EngineHarness h = new EngineHarness(new LooseDigest())) {
+            validating(h);
+            createBatching(h, 100);
+
+            String runId = notify(h, "u-1", -4, StartOptions.DEFAULTS).get(0).runId();
+            assertThat(notify(h, "u-1", 2, StartOptions.DEFAULTS)).containsExactly(StartedRun.foldedInto(runId));
+            h.clock.advance(Duration.ofSeconds(10));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.store.findRun(runId).orElseThrow().input()).contains("\"n\":-4", "\"count\":2");
         }
     }
 }
