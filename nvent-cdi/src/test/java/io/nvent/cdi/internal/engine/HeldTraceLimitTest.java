@@ -6,20 +6,16 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.AwaitAfter;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
-import io.nvent.InvalidPayloadException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
 import io.nvent.TriggerType;
-import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
-import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.StepHandOn;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -56,18 +52,6 @@ class HeldTraceLimitTest {
         }
     }
 
-    /** Refuses an await whose held events are larger than the limit, as the JPA store does. */
-    static final class LimitedScheduling extends MemorySchedulingStore {
-        @Override
-        public synchronized void saveAwait(AwaitRecord await) {
-            if (await.held().getBytes(StandardCharsets.UTF_8).length > LIMIT) {
-                throw new InvalidPayloadException("held emissions of await '" + await.awaitId()
-                        + "' is larger than the limit of " + LIMIT + " bytes (nvent.store.max-payload-bytes)");
-            }
-            super.saveAwait(await);
-        }
-    }
-
     /** Captures a W3C traceparent, as OpenTelemetry's tracer does. */
     static final class Tracing implements AttemptInterceptor {
         @Override
@@ -83,7 +67,7 @@ class HeldTraceLimitTest {
 
     @Test
     void heldEventsThatFitTheLimitWithoutTheTraceAreHeldWithoutIt() {
-        try (EngineHarness h = EngineHarness.withStartsStoredFirst(new LimitedScheduling(), new Pack(), new Put())) {
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(new HeldSizeLimitedScheduling(LIMIT), new Pack(), new Put())) {
             h.engine.useInterceptors(List.of(new Tracing()));
             String export = h.engine.start("export", Map.of());
 

@@ -8,7 +8,6 @@ import io.nvent.AwaitBefore;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
-import io.nvent.InvalidPayloadException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -18,7 +17,6 @@ import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -53,18 +51,6 @@ class RefusedAwaitTest {
         }
     }
 
-    /** Refuses held events larger than the limit, as the JPA store's nvent.store.max-payload-bytes does. */
-    static final class LimitedScheduling extends MemorySchedulingStore {
-        @Override
-        public synchronized void saveAwait(AwaitRecord await) {
-            if (await.held().getBytes(StandardCharsets.UTF_8).length > LIMIT) {
-                throw new InvalidPayloadException("held emissions of await '" + await.awaitId()
-                        + "' is larger than the limit of " + LIMIT + " bytes (nvent.store.max-payload-bytes)");
-            }
-            super.saveAwait(await);
-        }
-    }
-
     /** Fails the first save of an await, as a database away for a moment does. */
     static final class FlakyScheduling extends MemorySchedulingStore {
         final AtomicInteger failures = new AtomicInteger(1);
@@ -81,7 +67,7 @@ class RefusedAwaitTest {
     @Test
     void anAfterAwaitWhoseHeldEventsTheStoreRefusesFailsItsStepSayingWhichLimitToRaise() {
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness h = EngineHarness.withStartsStoredFirst(new LimitedScheduling(), new Pack())) {
+             EngineHarness h = EngineHarness.withStartsStoredFirst(new HeldSizeLimitedScheduling(LIMIT), new Pack())) {
             String export = h.engine.start("export", Map.of());
 
             h.awaitStatus(export, RunStatus.FAILED);
