@@ -11,9 +11,13 @@ import java.util.Objects;
  * @param message the constraint's message, interpolated
  * @param invalidValue the refused value as JSON text ({@code -5}, {@code "x"}, {@code null}); a value whose JSON is
  *     longer than 200 characters is a JSON string of its start followed by {@code …}
+ * @param flow the flow whose entry step's constraints the input broke, for a trigger's fire (which may start
+ *     several flows, each checking the payload against its own entry step's class); empty for a start of the one
+ *     flow the caller named ({@link FlowService#start}, a child run), or a step's input
  * @since 0.2
  */
-public record PayloadViolation(String path, String message, String invalidValue) implements java.io.Serializable {
+public record PayloadViolation(String path, String message, String invalidValue, String flow)
+        implements java.io.Serializable {
 
     /**
      * Checks that no component is null.
@@ -21,10 +25,39 @@ public record PayloadViolation(String path, String message, String invalidValue)
      * @param path the property path; empty for the input's class itself
      * @param message the constraint's message
      * @param invalidValue the refused value as JSON text
+     * @param flow the flow that refused it; empty when the caller named the one flow
      */
     public PayloadViolation {
         Objects.requireNonNull(path, "path");
         Objects.requireNonNull(message, "message");
         Objects.requireNonNull(invalidValue, "invalidValue");
+        Objects.requireNonNull(flow, "flow");
+    }
+
+    /**
+     * A violation of the input of the one flow the caller named ({@link #flow()} empty).
+     *
+     * @param path the property path; empty for the input's class itself
+     * @param message the constraint's message
+     * @param invalidValue the refused value as JSON text
+     */
+    public PayloadViolation(String path, String message, String invalidValue) {
+        this(path, message, invalidValue, "");
+    }
+
+    /**
+     * This violation, said of the input of flow {@code flow}.
+     *
+     * @param flow the flow whose entry step's constraints the input broke
+     * @return a violation that names it
+     * @throws IllegalArgumentException ({@code NVENT-0258}) if {@code flow} is blank
+     * @since 0.2
+     */
+    public PayloadViolation ofFlow(String flow) {
+        if (Objects.requireNonNull(flow, "flow").isBlank()) {
+            throw new IllegalArgumentException("NVENT-0258 the flow a violation of '" + path + "' is said of must"
+                    + " not be blank, was '" + flow + "': give the name of the flow whose input broke it");
+        }
+        return new PayloadViolation(path, message, invalidValue, flow);
     }
 }

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.InvalidPayloadException;
+import io.nvent.NonRetryableStepException;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunState;
@@ -72,6 +73,8 @@ final class DefaultStepContext implements StepContext {
     private final List<String> declaredEmits;
     /** The first emit refused as undeclared, which fails the attempt even if the step caught it. */
     private UndeclaredEventException undeclaredEmit;
+    /** The child starts {@link #startFlow} refused for their input, each with the flow it would have started. */
+    private final List<Map.Entry<InvalidPayloadException, String>> refusedChildren = new ArrayList<>();
     private final StepLogger logger = this::log;
     /** Read from the store when the step first asks: most steps never do. */
     private final Supplier<Optional<String>> triggerDataLookup;
@@ -251,6 +254,37 @@ final class DefaultStepContext implements StepContext {
 
     @Override
     public StartedRun startFlow(String otherFlow, Object input, StartOptions options) {
+        try {
+            return startChild(otherFlow, input, options);
+        } catch (InvalidPayloadException refused) {
+            synchronized (this) {
+                refusedChildren.add(Map.entry(refused, otherFlow));
+            }
+            throw refused;
+        }
+    }
+
+    /**
+     * What fails the attempt, in place of {@code failure}, when the step let a refusal of {@link #startFlow} escape
+     * (as {@code failure} or one of its causes): the step gives the same input at every attempt, so a retry cannot
+     * mend it (NVENT-0453). Empty for any other failure, and for one the step made of a refusal it caught.
+     */
+    synchronized Optional<NonRetryableStepException> refusedChildStart(Throwable failure) {
+        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+            for (Map.Entry<InvalidPayloadException, String> refused : refusedChildren) {
+                if (refused.getKey() == cause) {
+                    return Optional.of(new NonRetryableStepException("NVENT-0453 step '" + step + "' of flow '" + flow
+                            + "' in run " + runId + " could not start flow '" + refused.getValue() + "': "
+                            + cause.getMessage() + "; the step gives the same input at every attempt, so it is not"
+                            + " retried: fix what the step gives ctx.startFlow, or catch InvalidPayloadException in"
+                            + " the step to go on without the child", failure));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    private StartedRun startChild(String otherFlow, Object input, StartOptions options) {
         fence.requireCurrent();
         startedChildren = true;
         if (options.idempotencyKey().isPresent()) {

@@ -1537,7 +1537,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                 throw self.missedHeartbeat().<Exception>map(missed -> {
                     missed.addSuppressed(failure); // what the step's code made of its interrupt
                     return missed;
-                }).orElse(failure);
+                }).or(() -> context.refusedChildStart(failure)).orElse(failure);
             } finally {
                 self.invoked();
                 self.heartbeat().ifPresent(Heartbeats.Heartbeat::end);
@@ -1562,9 +1562,15 @@ final class StepRunner implements LostStepRecovery.Engine {
 
     /**
      * Fails the attempt finally when its input breaks the Bean Validation constraints of its class: the same input
-     * breaks them again on every attempt.
+     * breaks them again on every attempt. An entry step's input was checked as its run started (or restarted) and is
+     * not checked again, so a time-based constraint ({@code @Future}) kept at the start holds for a delayed start or
+     * a retry hours later: except for a batch refused as a whole as its run started (NVENT-0028), which its entry
+     * step's attempts check again (a redeploy with wider constraints lets a retry through).
      */
     private void requireValid(StepBinding binding, String runId, Object input) {
+        if (checkedAtStart(binding, runId)) {
+            return;
+        }
         List<PayloadViolation> violations;
         try {
             violations = engine.inputConstraints().violations(input, "input of step '" + binding.step() + "' in run "
@@ -1582,6 +1588,19 @@ final class StepRunner implements LostStepRecovery.Engine {
                     new InvalidPayloadException("input of step '" + binding.step() + "' in run " + runId
                             + " is not valid: " + broken, violations));
         }
+    }
+
+    /**
+     * Whether the step is its flow's entry step, whose input was checked as the run started: not a batching trigger's
+     * run whose batch that check refused (its delayed start's {@code await.resolved} says {@code batchRefused}).
+     */
+    private boolean checkedAtStart(StepBinding binding, String runId) {
+        boolean entry = registry.flow(binding.flow()).map(f -> f.entry().name().equals(binding.step()))
+                .orElse(false);
+        return entry && !(TriggerDebounce.mayHoldSlot(runId)
+                && history.latestEntryOfStep(runId, EventType.AWAIT_RESOLVED, binding.step())
+                        .map(resolved -> Json.PROVIDER.createReader(new StringReader(resolved.data())).readObject())
+                        .filter(data -> data.containsKey("batchRefused")).isPresent());
     }
 
     /**

@@ -1241,12 +1241,27 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 // The webhook's sender gets the broken constraints of each flow's input too (a 400's violations).
                 throw new InvalidPayloadException("trigger '" + name + "' started no run: "
                         + String.join("; ", fire.errors()), fire.failures().stream()
-                        .flatMap(failure -> ((InvalidPayloadException) failure).violations().stream()).distinct()
+                        .flatMap(failure -> ((InvalidPayloadException) failure).violations().stream())
                         .toList());
             }
             throw first;
         }
         return fire.started();
+    }
+
+    /**
+     * A flow's refusal of a fire's payload, its violations naming the flow: the fire may start several flows, each
+     * checking the payload against its own entry step's class, and its sender is told which refused what.
+     */
+    private static InvalidPayloadException refusedBy(String flow, InvalidPayloadException refused) {
+        if (refused.violations().isEmpty()) {
+            return refused;
+        }
+        InvalidPayloadException named = new InvalidPayloadException(
+                refused.getMessage().replaceFirst("^NVENT-0204 ", ""),
+                refused.violations().stream().map(violation -> violation.ofFlow(flow)).toList());
+        named.setStackTrace(refused.getStackTrace());
+        return named;
     }
 
     /** Refuses a delayed fire before it starts any flow if one of the flows cannot start delayed. */
@@ -1483,7 +1498,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 (run.created() ? opened : folded).add(run.runId());
             } catch (RuntimeException e) {
                 errors.add(flow + ": " + e.getMessage());
-                failures.add(e);
+                failures.add(e instanceof InvalidPayloadException refused ? refusedBy(flow, refused) : e);
                 // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
                 boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
                         || e instanceof io.nvent.IdempotencyKeyInUseException;
@@ -1806,7 +1821,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             } catch (InvalidPayloadException badInput) {
                 // The sender's mistake, recorded in the trigger's history; no stack trace needed.
                 errors.add(flow + ": " + badInput.getMessage());
-                failures.add(badInput);
+                failures.add(refusedBy(flow, badInput));
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + ": " + badInput.getMessage());
             } catch (RuntimeException e) {

@@ -481,7 +481,7 @@ class BatchedTriggersTest {
                     .hasMessageContaining("NVENT-0029 event of batching trigger 'notify' for flow 'digest' is not "
                             + "valid: n must be greater than 0")
                     .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
-                            .containsExactly(new PayloadViolation("n", "must be greater than 0", "-4")));
+                            .containsExactly(new PayloadViolation("n", "must be greater than 0", "-4", "digest")));
             notify(h, "u-1", 2, StartOptions.DEFAULTS);
             h.clock.advance(Duration.ofSeconds(10));
             h.sweep();

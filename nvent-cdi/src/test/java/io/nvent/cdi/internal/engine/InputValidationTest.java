@@ -172,6 +172,66 @@ class InputValidationTest {
         }
     }
 
+    public record Shipping(@jakarta.validation.constraints.Future java.time.LocalDate shipOn) {
+    }
+
+    @FlowStep(flow = "dispatch", name = "send", role = StepRole.ENTRY)
+    public static class Send implements Step<Shipping, String> {
+        @Override
+        public String execute(Shipping input, StepContext ctx) {
+            return input.shipOn().toString();
+        }
+    }
+
+    public record Refund(String id, @Positive long amountCents, @NotBlank String reason) {
+    }
+
+    @FlowStep(flow = "refund", name = "pay-back", role = StepRole.ENTRY)
+    public static class PayBack implements Step<Refund, Void> {
+        @Override
+        public Void execute(Refund input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Starts a child run of "order" with the input it is given, and lets a refusal escape. */
+    @FlowStep(flow = "strict-parent", name = "spawn", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 10)
+    public static class SpawnStrictly implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("order", input);
+            return null;
+        }
+    }
+
+    /** Names its property in JSON on the getter of an interface. */
+    public interface Named {
+        @JsonbProperty("full-name")
+        String getName();
+    }
+
+    public static class Person implements Named {
+        @NotBlank
+        private String name;
+
+        @Override
+        public String getName() {
+            return name;
+        }
+
+        public void setName(String name) {
+            this.name = name;
+        }
+    }
+
+    @FlowStep(flow = "person", name = "greet", role = StepRole.ENTRY)
+    public static class Greet implements Step<Person, Void> {
+        @Override
+        public Void execute(Person input, StepContext ctx) {
+            return null;
+        }
+    }
+
     /** Hibernate Validator's, counting the inputs it validates. */
     private static final class CountingValidator {
         final AtomicInteger validations = new AtomicInteger();
@@ -308,7 +368,8 @@ class InputValidationTest {
             assertThat(counting.validations).as("the note flow's inputs").hasValue(0);
 
             h.awaitStatus(h.engine.start("order", Map.of("id", "A-1", "amountCents", 1)), RunStatus.COMPLETED);
-            assertThat(counting.validations).as("the order's input: at its start and its step's attempt").hasValue(2);
+            assertThat(counting.validations).as("the order's input: at its start, not again at its entry step's "
+                    + "attempt").hasValue(1);
         }
     }
 
@@ -325,7 +386,7 @@ class InputValidationTest {
                     .hasMessageNotContaining("hunter2")
                     .satisfies(e -> assertThat(((InvalidPayloadException) e).violations()).containsExactly(
                             new PayloadViolation("password", "size must be between 12 and 2147483647",
-                                    "\"hunter2\"")));
+                                    "\"hunter2\"", "login")));
 
             assertThat(h.triggers.history("sign-in", 1).get(0).data()).as("the fire's payload is kept, as any fire's")
                     .contains("\"error\":\"login: NVENT-0204 input of flow 'login' for step 'check' is not valid: "
@@ -361,6 +422,82 @@ class InputValidationTest {
                 assertThat(failed.data()).contains("NVENT-0448 the Bean Validation constraints of input of step "
                         + "'retally' in run " + runId, "\"retryable\":false");
             });
+        }
+    }
+
+    @Test
+    void aDelayedStartAcceptedWhileItsFutureDateWasAheadRunsItsEntryStepAfterTheDateHasPassed() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            h.engine.useInputConstraints(BeanValidationConstraints.ofProvider(new Json(1024 * 1024), h.clock)
+                    .orElseThrow());
+            java.time.LocalDate tomorrow = java.time.LocalDate.now(h.clock).plusDays(1);
+            assertThatThrownBy(() -> h.engine.start("dispatch", Map.of("shipOn", tomorrow.minusDays(2).toString())))
+                    .as("judged by the engine's clock at the door").isInstanceOf(InvalidPayloadException.class);
+
+            String runId = h.engine.start("dispatch", Map.of("shipOn", tomorrow.toString()),
+                    io.nvent.StartOptions.delayed(java.time.Duration.ofDays(3))).runId();
+            h.clock.advance(java.time.Duration.ofDays(3));
+            h.sweep();
+
+            assertThat(h.awaitStatus(runId, RunStatus.COMPLETED).steps()).containsEntry("send", StepStatus.COMPLETED);
+            assertThat(h.types(runId)).doesNotContain("step.failed");
+        }
+    }
+
+    @Test
+    void aFireRefusedByEachOfItsTriggersFlowsSaysWhichFlowRefusedWhat() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder(), new PayBack())) {
+            validating(h);
+            h.triggers.create(TriggerSpec.newBuilder("paid", TriggerType.MANUAL)
+                    .flows(java.util.List.of("order", "refund")).build());
+
+            assertThatThrownBy(() -> h.triggers.fire("paid", "{\"id\":\"A-1\",\"amountCents\":-1}"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessage("NVENT-0204 trigger 'paid' started no run: order: NVENT-0204 input of flow 'order' for "
+                            + "step 'take' is not valid: amountCents must be greater than 0; refund: NVENT-0204 input of"
+                            + " flow 'refund' for step 'pay-back' is not valid: amountCents must be greater than 0; "
+                            + "reason must not be blank")
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations()).containsExactly(
+                            new PayloadViolation("amountCents", "must be greater than 0", "-1", "order"),
+                            new PayloadViolation("amountCents", "must be greater than 0", "-1", "refund"),
+                            new PayloadViolation("reason", "must not be blank", "null", "refund")));
+            assertThat(h.engine.runs(RunQuery.all())).isEmpty();
+        }
+    }
+
+    @Test
+    void aChildStartRefusedForItsInputThatTheStepLetsEscapeFailsTheParentStepWithoutItsRetries() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder(), new SpawnStrictly())) {
+            validating(h);
+
+            String parent = h.engine.start("strict-parent", Map.of("id", "A-1", "amountCents", 0));
+
+            h.awaitStatus(parent, RunStatus.FAILED);
+            assertThat(h.eventsOf(parent, EventType.STEP_FAILED)).singleElement().satisfies(failed -> {
+                assertThat(failed.attempt()).as("of 3").isEqualTo(1);
+                assertThat(failed.data()).contains("NVENT-0453 step 'spawn' of flow 'strict-parent' in run " + parent
+                        + " could not start flow 'order': NVENT-0204 input of flow 'order' for step 'take' is not "
+                        + "valid: amountCents must be greater than 0; the step gives the same input at every attempt",
+                        "\"retryable\":false");
+            });
+            assertThat(h.types(parent)).doesNotContain("step.retry");
+            assertThat(h.engine.runs(RunQuery.all())).extracting(RunInfo::flow).containsExactly("strict-parent");
+        }
+    }
+
+    @Test
+    void aPropertyNamedInJsonOnlyOnAnInterfacesGetterIsReportedByTheNameJsonBReadsItBy() {
+        try (EngineHarness h = new EngineHarness(new Greet())) {
+            validating(h);
+
+            // JSON-B writes "full-name" (the interface's getter) but reads "name" (the class's setter): a sender writes
+            // the name it reads, so that is the violation's path.
+            assertThatThrownBy(() -> h.engine.startWithJson("person", "{\"name\":\" \"}"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .satisfies(e -> assertThat(((InvalidPayloadException) e).violations())
+                            .extracting(PayloadViolation::path).containsExactly("name"));
+            assertThat(h.awaitStatus(h.engine.startWithJson("person", "{\"name\":\"Ada\"}"),
+                    RunStatus.COMPLETED).flow()).isEqualTo("person");
         }
     }
 }

@@ -11,6 +11,7 @@ import io.nvent.spi.AdapterUnavailableException;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonException;
+import jakarta.json.JsonObjectBuilder;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.core.Response;
@@ -108,13 +109,17 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
 
     /**
      * The Bean Validation constraints a run's input broke, as a problem's {@code violations}: each with its path, its
-     * message and the refused value as JSON.
+     * message and the refused value as JSON, and for a trigger's fire the flow that refused it.
      */
     static JsonArray violations(List<PayloadViolation> violations) {
         JsonArrayBuilder array = Representations.JSON.createArrayBuilder();
         for (PayloadViolation violation : violations) {
-            array.add(Representations.JSON.createObjectBuilder().add("path", violation.path())
-                    .add("message", violation.message()).add("invalidValue", jsonValue(violation.invalidValue())));
+            JsonObjectBuilder item = Representations.JSON.createObjectBuilder().add("path", violation.path())
+                    .add("message", violation.message()).add("invalidValue", jsonValue(violation.invalidValue()));
+            if (!violation.flow().isEmpty()) {
+                item.add("flow", violation.flow());   // a trigger's fire: which of its flows refused it
+            }
+            array.add(item);
         }
         return array.build();
     }
