@@ -8,8 +8,8 @@ import java.util.stream.Collectors;
 
 /**
  * The Bean Validation constraints of the steps' input classes, checked on a converted input: at a run's start
- * (the entry step's input, {@link FlowEngine}) and as a step's attempt starts ({@link StepRunner}). Without a
- * Bean Validation provider ({@link #NONE}) nothing is checked. Every reference to {@code jakarta.validation} is
+ * (the entry step's input, {@link FlowEngine}) and as a downstream step's attempt starts ({@link StepRunner}).
+ * Without a Bean Validation provider ({@link #NONE}) nothing is checked. Every reference to {@code jakarta.validation} is
  * in {@link BeanValidationConstraints}, which is loaded only when its classes are there: the engine runs
  * without them.
  */

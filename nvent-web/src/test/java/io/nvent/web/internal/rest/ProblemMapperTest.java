@@ -61,4 +61,13 @@ class ProblemMapperTest {
         assertThat(answer.getEntity().toString()).contains("NVENT-0267 trigger 'orders-hook'", "/customerId",
                 "holds null there");
     }
+
+    @Test
+    void aViolationOfATriggersFireNamesTheFlowThatRefusedItAndOneOfANamedFlowsStartDoesNot() {
+        assertThat(ProblemMapper.violations(java.util.List.of(
+                new io.nvent.PayloadViolation("reason", "must not be blank", "null").ofFlow("refund"),
+                new io.nvent.PayloadViolation("id", "must not be blank", "\"\"")))).hasToString(
+                "[{\"path\":\"reason\",\"message\":\"must not be blank\",\"invalidValue\":null,\"flow\":\"refund\"},"
+                        + "{\"path\":\"id\",\"message\":\"must not be blank\",\"invalidValue\":\"\"}]");
+    }
 }
