@@ -1257,8 +1257,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         if (refused.violations().isEmpty()) {
             return refused;
         }
-        InvalidPayloadException named = new InvalidPayloadException(
-                refused.getMessage().replaceFirst("^NVENT-0204 ", ""),
+        String message = refused.getMessage();
+        // Its message begins with its id, which the new one's constructor gives it again.
+        InvalidPayloadException named = new InvalidPayloadException(message.substring(message.indexOf(' ') + 1),
                 refused.violations().stream().map(violation -> violation.ofFlow(flow)).toList());
         named.setStackTrace(refused.getStackTrace());
         return named;
