@@ -258,6 +258,8 @@ public interface FlowService {
      * @throws StepNotFoundException if the flow has no such step (the message names the run)
      * @throws IllegalArgumentException if the original run did not emit every event the step
      *     subscribes to, so it would never run
+     * @throws InvalidPayloadException if {@code step} is the entry step and, as deployed now, it cannot read the
+     *     run's input or the input breaks its constraints (a new start of the input, as a restart); nothing changed
      */
     String rerunFrom(String runId, String step);
 
@@ -317,6 +319,8 @@ public interface FlowService {
      * @throws StepNotFoundException if the flow has no such step (the message names the run)
      * @throws IllegalArgumentException if the original run did not emit every event the step
      *     subscribes to, so it would never run
+     * @throws InvalidPayloadException if {@code step} is the entry step and, as deployed now, it cannot read the
+     *     run's input or the input breaks its constraints; nothing changed
      * @throws IdempotencyKeyConflictException if the key already started a run of this flow that is no
      *     rerun of {@code runId} from {@code step} (a start, a restart, a rerun of another run or from
      *     another step); nothing changed

@@ -753,6 +753,10 @@ final class OperatorActions {
         RunRecord original = found.orElseThrow(() -> new RunNotFoundException(runId));
         FlowDefinition flow = registry.require(original.flow());
         StepDefinition chosen = stepOf(flow, runId, stepName);
+        if (chosen.name().equals(flow.entry().name())) {
+            // A new start of the run's input, as a restart's: its entry step's attempts do not check it again.
+            engine.requireReadableByEntry(flow, original.input());
+        }
         Set<String> rerun = Orchestration.downstreamOf(flow, chosen);
         Set<String> rerunEvents = new HashSet<>();
         flow.steps().stream().filter(s -> rerun.contains(s.name())).forEach(s -> rerunEvents.addAll(s.emits()));

@@ -500,4 +500,21 @@ class InputValidationTest {
                     RunStatus.COMPLETED).flow()).isEqualTo("person");
         }
     }
+
+    @Test
+    void aRerunFromTheEntryStepOfARunWhoseInputBreaksTheConstraintsNowIsRefusedAsItsRestartIs() {
+        try (EngineHarness h = new EngineHarness(new TakeOrder())) {
+            // Started before the order's constraints were checked: its amount of 0 was taken then.
+            String original = h.engine.start("order", Map.of("id", "A-1", "amountCents", 0));
+            h.awaitStatus(original, RunStatus.COMPLETED);
+            validating(h);
+
+            assertThatThrownBy(() -> h.engine.rerunFrom(original, "take"))
+                    .isInstanceOf(InvalidPayloadException.class)
+                    .hasMessage("NVENT-0204 input of flow 'order' for step 'take' is not valid: amountCents must be "
+                            + "greater than 0");
+            assertThat(h.engine.runs(RunQuery.all())).as("nothing started").extracting(RunInfo::runId)
+                    .containsExactly(original);
+        }
+    }
 }
