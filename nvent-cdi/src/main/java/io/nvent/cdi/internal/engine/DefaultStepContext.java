@@ -20,6 +20,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
+import io.nvent.spi.internal.Causes;
 import jakarta.json.JsonString;
 import java.io.StringReader;
 import java.nio.charset.StandardCharsets;
@@ -270,7 +271,7 @@ final class DefaultStepContext implements StepContext {
      * mend it (NVENT-0453). Empty for any other failure, and for one the step made of a refusal it caught.
      */
     synchronized Optional<NonRetryableStepException> refusedChildStart(Throwable failure) {
-        for (Throwable cause = failure; cause != null; cause = cause.getCause() == cause ? null : cause.getCause()) {
+        for (Throwable cause : Causes.chain(failure)) {   // each once: a chain may loop
             for (Map.Entry<InvalidPayloadException, String> refused : refusedChildren) {
                 if (refused.getKey() == cause) {
                     return Optional.of(new NonRetryableStepException("NVENT-0453 step '" + step + "' of flow '" + flow

@@ -334,6 +334,27 @@ class NonRetryableStepsTest {
         }
     }
 
+    @FlowStep(flow = "loop", name = "spin", role = StepRole.ENTRY, noRetryFor = IllegalStateException.class)
+    static class FailsWithLoopingCauses implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            RuntimeException outer = new IllegalStateException("outer");
+            RuntimeException inner = new IllegalArgumentException("inner");
+            outer.initCause(inner);
+            inner.initCause(outer); // A -> B -> A
+            throw outer;
+        }
+    }
+
+    @Test
+    void aStepFailingWithCausesThatLoopEndsItsAttemptRatherThanHangingItsWorker() {
+        try (EngineHarness h = new EngineHarness(new FailsWithLoopingCauses())) {
+            String runId = h.engine.start("loop", null);
+
+            assertThat(h.awaitStatus(runId, RunStatus.FAILED).steps()).containsEntry("spin", StepStatus.FAILED);
+        }
+    }
+
     /** The job of a run's step, its queue paused so that it stays queued. */
     private static JobExecution stepJobOf(EngineHarness h, HandlerKeepingQueue queue, String flow, String step) {
         queue.pause(flow);
