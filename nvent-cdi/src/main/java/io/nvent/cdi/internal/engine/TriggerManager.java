@@ -1291,11 +1291,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public List<io.nvent.ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
         TriggerSpec spec = require(trigger).spec();
+        requireSchedule(spec);
+        // Saved: its calendars were known when it was, and one a redeploy removed excludes nothing, as at its ticks.
+        return exclusions.ticks(spec, Schedule.of(spec), after, Math.min(count, 100));
+    }
+
+    @Override
+    public List<io.nvent.ScheduledTick> nextTicksOf(TriggerSpec schedule, Instant after, int count) {
+        requireSchedule(schedule);
+        // Not saved: its cron as nextTicks refuses it, its rules as creating it would refuse them (NVENT-0236,
+        // NVENT-0419), with the same messages.
+        schedule.cron().flatMap(TriggerRules::cronProblem)
+                .or(() -> TriggerRules.exclusionProblem(schedule.name(), schedule.type(), schedule.exclude()))
+                .ifPresent(problem -> {
+                    throw new InvalidTriggerException(problem);
+                });
+        exclusions.requireKnown(schedule);
+        return exclusions.ticks(schedule, Schedule.of(schedule), after, Math.min(count, 100));
+    }
+
+    private static void requireSchedule(TriggerSpec spec) {
         if (spec.type() != TriggerType.SCHEDULE) {
-            throw new InvalidTriggerException("trigger '" + trigger + "' is a " + spec.type().wireName()
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
                     + " trigger; only a schedule has ticks");
         }
-        return exclusions.ticks(spec, Schedule.of(spec), after, Math.min(count, 100));
     }
 
     @Override
