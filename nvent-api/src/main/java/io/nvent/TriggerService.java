@@ -183,6 +183,9 @@ public interface TriggerService {
      * {@link Backfill#refire()} every tick of the range fires, whether or not it fired before, at any age;
      * concurrent refiring backfills of one range each fire it.
      *
+     * <p>The range is walked on the trigger's schedule as it is now (its cron or interval, time zone and exclusion
+     * rules), also where the trigger had another cron then: no history of its schedules is kept.
+     *
      * <p>A disabled trigger is backfilled too: a backfill is an operator's explicit act (fire what the schedule
      * skipped while it was disabled), and it leaves the trigger disabled.
      *
