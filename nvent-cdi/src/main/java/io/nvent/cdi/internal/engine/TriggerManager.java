@@ -1299,8 +1299,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public List<io.nvent.ScheduledTick> nextTicksOf(TriggerSpec schedule, Instant after, int count) {
         requireSchedule(schedule);
-        // Not saved: its cron as nextTicks refuses it, its rules as creating it would refuse them (NVENT-0236,
-        // NVENT-0419), with the same messages.
+        // Not saved: its cron as nextTicks refuses it, its rules as creating it would refuse them, with the same
+        // messages.
         schedule.cron().flatMap(TriggerRules::cronProblem)
                 .or(() -> TriggerRules.exclusionProblem(schedule.name(), schedule.type(), schedule.exclude()))
                 .ifPresent(problem -> {

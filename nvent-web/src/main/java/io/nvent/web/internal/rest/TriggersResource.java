@@ -483,8 +483,8 @@ public class TriggersResource {
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
         if (excluding) {
-            // Built as a create builds it: a rule in none of the forms is the same 400 (NVENT-0236), and the engine
-            // refuses a calendar it lacks as a create would (NVENT-0419).
+            // Built as a create builds it: a rule in none of the forms is the same 400, and the engine refuses a
+            // calendar it lacks as a create would.
             TriggerSpec spec = TriggerSpec.newBuilder(UNSAVED, TriggerType.SCHEDULE).cron(cron).timezone(zoneId)
                     .exclude(exclude).build();
             return ticksOf(spec, false, () -> triggers.nextTicksOf(spec, from, most));
