@@ -890,9 +890,12 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'hint' }, 'An ISO-8601 duration such as PT1H, or empty for nvent.triggers.misfire-grace.'));
   // One rule a line or comma-separated in the form, an array in the body; the server checks each (400 names it).
   const excludeInput = h('textarea', { id: 'tf-exclude', rows: 3, class: 'mono', spellcheck: 'false', placeholder: '2026-12-25\n--12-26\n2026-12-20/2027-01-04\ncalendar:uk-bank-holidays',
+    'aria-describedby': 'tf-exclude-msg',
     oninput: () => { renderApi(); if (state.type === 'schedule' && state.schedule !== 'every') checkCron(); } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+  // A rule the server refuses is this field's error, not the cron's (the form is still sent: the create says it again).
+  const excludeMsg = h('div', { class: 'field-msg', id: 'tf-exclude-msg', role: 'status' });
   const excludeFields = h('div', { id: 'tf-exclude-fields' },
-    h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput),
+    h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput, excludeMsg),
     h('div', { class: 'hint' }, 'One rule a line or comma-separated, on the tick\'s date in the trigger\'s zone: a date (2026-12-25), a day of every year (--12-26), a range (2026-12-20/2027-01-04), cron:<expression> (its minutes) or calendar:<name> (an ExclusionCalendar bean). A cron: rule takes the rest of its line, commas and all, so write it last on its line. At most 100.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
     h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields, excludeFields);
@@ -1064,7 +1067,7 @@ function triggerForm(ctx, existing) {
       'aria-pressed': String(kind === state.schedule), dataset: { kind }, onclick: () => { state.schedule = kind; renderScheduleKind(); } }, label)));
     cronFields.hidden = state.schedule !== 'cron';
     everyFields.hidden = state.schedule !== 'every';
-    if (state.schedule === 'every') checkEvery();
+    if (state.schedule === 'every') { showRulesRefused(null); checkEvery(); }   // an interval's rules are not previewed
     else if (cron.state === 'idle') checkCron(0);
     else { renderPreview(); renderApi(); }
   }
@@ -1092,9 +1095,10 @@ function triggerForm(ctx, existing) {
         try {
           p = await api.cronPreview(expr, zone, 5, undefined, rules);
         } catch (e) {
-          // 501: this server cannot preview exclusion rules (NVENT-0700); the cron alone, and say so.
-          if (!(e instanceof ApiError && e.status === 501 && rules.length)) throw e;
-          p = { ...(await api.cronPreview(expr, zone, 5)), unmarked: e.message };
+          // 501: this server cannot preview exclusion rules (NVENT-0700); the cron alone, and say so. 400: the cron
+          // alone tells whether it or a rule is refused; a refused rule is shown at the Except field.
+          if (!(e instanceof ApiError && (e.status === 501 || e.status === 400) && rules.length)) throw e;
+          p = { ...(await api.cronPreview(expr, zone, 5)), unmarked: e.message, rulesRefused: e.status === 400 };
         }
         if (mine !== seq) return;
         cron = { state: 'ok', preview: p };
@@ -1106,6 +1110,16 @@ function triggerForm(ctx, existing) {
     }, delay);
   }
 
+  /** The server's refusal of an exclusion rule at the Except field, or none. */
+  function showRulesRefused(refusal) {
+    excludeInput.classList.toggle('invalid', refusal !== null);
+    excludeInput.setAttribute('aria-invalid', refusal !== null ? 'true' : 'false');
+    excludeMsg.dataset.state = refusal !== null ? 'bad' : '';
+    excludeMsg.className = 'field-msg ' + (refusal !== null ? 'bad' : '');
+    if (refusal !== null) fill(excludeMsg, '✕ ', problemText(refusal));
+    else fill(excludeMsg);
+  }
+
   function renderCron() {
     cronInput.classList.toggle('invalid', cron.state === 'bad');
     cronInput.setAttribute('aria-invalid', cron.state === 'bad' ? 'true' : 'false');
@@ -1115,6 +1129,7 @@ function triggerForm(ctx, existing) {
     else if (cron.state === 'ok') fill(cronMsg, '✓ ', cron.preview.description);
     else fill(cronMsg);
     cronMsg.className = 'field-msg ' + (cron.state === 'bad' ? 'bad' : cron.state === 'ok' ? 'good' : '');
+    showRulesRefused(cron.state === 'ok' && cron.preview.rulesRefused ? cron.preview.unmarked : null);
     if (state.type === 'schedule') renderPreview();
   }
 
