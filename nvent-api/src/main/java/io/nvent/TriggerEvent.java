@@ -79,14 +79,16 @@ public record TriggerEvent(String trigger, long seq, String type, Instant timest
 
     /**
      * A fire or tick started nothing; data: {@code {"reason":"overlap","overlap","runUnderWay","payload"}}, or
-     * {@code {"reason":"excluded","rule","scheduledAt","timezone"}} for a tick an exclusion rule excludes.
+     * {@code {"reason":"excluded","rule","scheduledAt","timezone"}} for a tick an exclusion rule excludes (with
+     * {@code "missed"} or {@code "backfill"} as {@link #FIRED} has them for a tick skipped late).
      *
      * @since 0.2
      */
     public static final String SKIPPED = "trigger.skipped";
 
     /**
-     * A run a fire had started under a concurrency key was found again after a crash; data: {@code {"runId","key"}}.
+     * A run a fire had started under a concurrency key was found again after a crash; data: {@code {"runId","key","message"}}, the message
+     * the engine logged.
      *
      * @since 0.2
      */
