@@ -247,9 +247,10 @@ public interface TriggerService {
     /**
      * The next ticks of a schedule not saved (a trigger editor's), each with the exclusion rule that excludes it, if
      * any, as {@link #nextTicksOf(String, Instant, int)} lists a saved trigger's: to preview what its exclusions
-     * exclude before it is created. The schedule is checked as {@link #create} checks it: a cron that never fires and a
-     * {@code calendar:} rule that no {@link ExclusionCalendar} of this deployment names are refused with the
-     * messages a create gives (its exclusion rules were checked when the spec was built); its flows are not.
+     * exclude before it is created. Its cron is checked as {@link #nextTicks} checks one (a cron that never fires is
+     * refused, in the words of that preview), and its exclusion rules as {@link #create} checks them, with a create's
+     * messages: a {@code cron:} rule that never matches, and a {@code calendar:} rule that no
+     * {@link ExclusionCalendar} of this deployment names; its flows are not.
      *
      * @param schedule the definition of a schedule trigger, saved or not (its name is not looked up)
      * @param after the ticks listed are the first after this time
