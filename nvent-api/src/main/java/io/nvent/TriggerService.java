@@ -183,6 +183,9 @@ public interface TriggerService {
      * {@link Backfill#refire()} every tick of the range fires, whether or not it fired before, at any age;
      * concurrent refiring backfills of one range each fire it.
      *
+     * <p>The range is walked on the trigger's schedule as it is now (its cron or interval, time zone and exclusion
+     * rules), also where the trigger had another cron then: no history of its schedules is kept.
+     *
      * <p>A disabled trigger is backfilled too: a backfill is an operator's explicit act (fire what the schedule
      * skipped while it was disabled), and it leaves the trigger disabled.
      *
@@ -232,20 +235,45 @@ public interface TriggerService {
      * @return the next ticks in order, at most {@code count} and at most 100
      * @throws TriggerNotFoundException if there is no such trigger
      * @throws InvalidTriggerException if it is no schedule
-     * @throws UnsupportedOperationException from an implementation written for 0.1, unless the trigger has no
-     *     exclusions and ticks on a cron
+     * @throws UnsupportedOperationException ({@code NVENT-0259}) from an implementation written for 0.1, unless the
+     *     trigger has no exclusions and ticks on a cron
      * @since 0.2
      */
     default List<ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
-        TriggerSpec spec = trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
-        if (spec.type() != TriggerType.SCHEDULE) {
-            throw new InvalidTriggerException("trigger '" + trigger + "' is a " + spec.type().wireName()
+        return nextTicksOf(trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec(), after,
+                count);
+    }
+
+    /**
+     * The next ticks of a schedule not saved (a trigger editor's), each with the exclusion rule that excludes it, if
+     * any, as {@link #nextTicksOf(String, Instant, int)} lists a saved trigger's: to preview what its exclusions
+     * exclude before it is created. Its cron is checked as {@link #nextTicks} checks one (a cron that never fires is
+     * refused, in the words of that preview), and its exclusion rules as {@link #create} checks them, with a create's
+     * messages: a {@code cron:} rule that never matches, and a {@code calendar:} rule that no
+     * {@link ExclusionCalendar} of this deployment names; its flows are not.
+     *
+     * @param schedule the definition of a schedule trigger, saved or not (its name is not looked up)
+     * @param after the ticks listed are the first after this time
+     * @param count how many ticks; at most 100 are returned
+     * @return the next ticks in order, at most {@code count} and at most 100
+     * @throws InvalidTriggerException if it is no schedule, or its cron or a calendar it names is refused as by
+     *     {@link #create}
+     * @throws UnsupportedOperationException ({@code NVENT-0259}) from an implementation written for 0.1, unless the
+     *     schedule has no exclusions and ticks on a cron
+     * @since 0.2
+     */
+    default List<ScheduledTick> nextTicksOf(TriggerSpec schedule, Instant after, int count) {
+        if (schedule.type() != TriggerType.SCHEDULE) {
+            throw new InvalidTriggerException("trigger '" + schedule.name() + "' is a " + schedule.type().wireName()
                     + " trigger; only a schedule has ticks");
         }
-        if (spec.cron().isEmpty() || !spec.exclude().isEmpty()) {
-            throw new UnsupportedOperationException(getClass().getName() + " does not list a trigger's ticks");
+        if (schedule.cron().isEmpty() || !schedule.exclude().isEmpty()) {
+            throw new UnsupportedOperationException("NVENT-0259 " + getClass().getName() + " (a TriggerService written"
+                    + " for nvent 0.1) lists the ticks of a cron alone: it cannot tell which ticks "
+                    + (schedule.cron().isEmpty() ? "an interval (every) has" : "exclusion rules exclude")
+                    + "; preview the cron without them (nextTicks)");
         }
-        return nextTicks(spec.cron().get(), spec.timezone(), after, count).stream()
+        return nextTicks(schedule.cron().get(), schedule.timezone(), after, count).stream()
                 .map(at -> new ScheduledTick(at, Optional.empty())).toList();
     }
 

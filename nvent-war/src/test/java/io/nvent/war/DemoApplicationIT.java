@@ -1771,6 +1771,15 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("cron-description"))).contains("02:30", "Monday");
             assertThat(console.all(By.cssSelector("#cron-ticks li"))).allSatisfy(li ->
                     assertThat(li.getText()).contains("02:30:00").containsAnyOf("CET", "CEST", "GMT+1", "GMT+2"));
+            // an exclusion rule the server refuses is the Except field's error, the cron staying valid
+            WebElement except = console.find(By.id("tf-exclude"));
+            except.sendKeys("christmas");
+            console.until(() -> "bad".equals(console.attribute(By.id("tf-exclude-msg"), "data-state")));
+            assertThat(console.text(By.id("tf-exclude-msg"))).contains("NVENT-0236", "christmas");
+            assertThat(console.attribute(By.id("tf-cron-msg"), "data-state")).isEqualTo("ok");
+            except.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            console.until(() -> console.attribute(By.id("tf-cron-msg"), "data-state").equals("ok")
+                    && !"bad".equals(console.attribute(By.id("tf-exclude-msg"), "data-state")));
             // its own misfire policy and grace, instead of the deployment's
             new org.openqa.selenium.support.ui.Select(console.find(By.id("tf-misfire"))).selectByValue("fire-once");
             console.find(By.id("tf-misfire-grace")).sendKeys("PT2H");

@@ -46,7 +46,11 @@ function nextAfter(response) {
 
 const q = (params) => {
   const s = new URLSearchParams();
-  Object.entries(params).forEach(([k, v]) => { if (v !== undefined && v !== null && v !== '') s.set(k, v); });
+  // an array is given once per value (?exclude=a&exclude=b)
+  Object.entries(params).forEach(([k, v]) => {
+    if (Array.isArray(v)) v.forEach((one) => s.append(k, one));
+    else if (v !== undefined && v !== null && v !== '') s.set(k, v);
+  });
   const t = s.toString();
   return t ? '?' + t : '';
 };
@@ -107,7 +111,8 @@ export const api = {
   enableTrigger: (name) => call('POST', `/triggers/${e(name)}/enable`),
   disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
   fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
-  cronPreview: (cron, timezone, count = 5, after = undefined) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after })}`),
+  // exclude: an unsaved schedule's exclusion rules, the ticks they exclude listed in "excluded"
+  cronPreview: (cron, timezone, count = 5, after = undefined, exclude = []) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after, exclude })}`),
   triggerTicks: (trigger, count = 5) => call('GET', `/triggers/cron-preview${q({ trigger, count })}`),
   /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
   backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),

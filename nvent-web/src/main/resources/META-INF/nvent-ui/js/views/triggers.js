@@ -1,7 +1,7 @@
 // Triggers: what starts flows. The list with live statistics, a trigger's detail with its history and
 // the runs it started, fire-with-payload, enable/disable, delete, and the create/edit form with a live
 // cron preview (validated by the server), an interval's next ticks and the webhook instructions.
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { live } from '../live.js';
 import {
   h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
@@ -617,12 +617,23 @@ export function triggerView(ctx) {
       // The server lists the trigger's ticks and marks those its rules exclude, of every kind, as its ticks are matched.
       fill(howBody, h('span', { class: 'spin' }));
       try {
-        const p = await api.triggerTicks(t.name, 5);
+        let p;
+        let unmarked = null;
+        try {
+          p = await api.triggerTicks(t.name, 5);
+        } catch (e) {
+          // 501: this server's trigger service lists no ticks with exclusions or of an interval (NVENT-0700):
+          // the plain cron (or interval) ticks, and say that excluded ones are not marked.
+          if (!(e instanceof ApiError && e.status === 501)) throw e;
+          unmarked = e.message;
+          p = t.every ? { next: intervalTicks(everySeconds(t.every), 5) } : await api.cronPreview(t.cron, t.timezone, 5);
+        }
         const excluded = new Map((p.excluded || []).map((e) => [e.at, e.rule]));
         fill(howBody, t.every
           ? [h('div', { class: 'cron-human' }, describeEvery(everySeconds(t.every))), h('div', { class: 'small muted' }, `${t.every} · on its multiples since 1970-01-01 00:00 UTC`)]
           : [h('div', { class: 'cron-human' }, p.description), h('div', { class: 'small muted' }, `${t.cron} · ${t.timezone}`)],
           !t.enabled ? h('div', { class: 'alert warn' }, 'Disabled: these ticks do not fire until the trigger is enabled.') : null,
+          unmarked ? h('div', { class: 'alert warn', id: 'ticks-unmarked' }, 'Excluded ticks are not marked: ', problemText(unmarked)) : null,
           tickList(p.next, t.timezone, excluded));
       } catch (e) {
         fill(howBody, h('div', { class: 'alert bad' }, problemText(e.message)));
@@ -879,9 +890,12 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'hint' }, 'An ISO-8601 duration such as PT1H, or empty for nvent.triggers.misfire-grace.'));
   // One rule a line or comma-separated in the form, an array in the body; the server checks each (400 names it).
   const excludeInput = h('textarea', { id: 'tf-exclude', rows: 3, class: 'mono', spellcheck: 'false', placeholder: '2026-12-25\n--12-26\n2026-12-20/2027-01-04\ncalendar:uk-bank-holidays',
-    oninput: () => renderApi() }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+    'aria-describedby': 'tf-exclude-msg',
+    oninput: () => { renderApi(); if (state.type === 'schedule' && state.schedule !== 'every') checkCron(); } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+  // A rule the server refuses is this field's error, not the cron's (the form is still sent: the create says it again).
+  const excludeMsg = h('div', { class: 'field-msg', id: 'tf-exclude-msg', role: 'status' });
   const excludeFields = h('div', { id: 'tf-exclude-fields' },
-    h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput),
+    h('div', { class: 'field' }, h('label', { for: 'tf-exclude' }, 'Except (optional)'), excludeInput, excludeMsg),
     h('div', { class: 'hint' }, 'One rule a line or comma-separated, on the tick\'s date in the trigger\'s zone: a date (2026-12-25), a day of every year (--12-26), a range (2026-12-20/2027-01-04), cron:<expression> (its minutes) or calendar:<name> (an ExclusionCalendar bean). A cron: rule takes the rest of its line, commas and all, so write it last on its line. At most 100.'));
   const scheduleFields = h('div', { class: 'type-fields', dataset: { for: 'schedule' } },
     h('div', { class: 'field' }, h('label', {}, 'Runs'), scheduleKind), cronFields, everyFields, misfireFields, excludeFields);
@@ -1053,7 +1067,7 @@ function triggerForm(ctx, existing) {
       'aria-pressed': String(kind === state.schedule), dataset: { kind }, onclick: () => { state.schedule = kind; renderScheduleKind(); } }, label)));
     cronFields.hidden = state.schedule !== 'cron';
     everyFields.hidden = state.schedule !== 'every';
-    if (state.schedule === 'every') checkEvery();
+    if (state.schedule === 'every') { showRulesRefused(null); checkEvery(); }   // an interval's rules are not previewed
     else if (cron.state === 'idle') checkCron(0);
     else { renderPreview(); renderApi(); }
   }
@@ -1073,9 +1087,19 @@ function triggerForm(ctx, existing) {
     cron = { state: 'checking' };
     renderCron();
     const mine = ++seq;
+    // The server checks the exclusion rules as a create would and marks the ticks they exclude.
+    const rules = exclusionRules(excludeInput.value);
     cronTimer = setTimeout(async () => {
       try {
-        const p = await api.cronPreview(expr, zone, 5);
+        let p;
+        try {
+          p = await api.cronPreview(expr, zone, 5, undefined, rules);
+        } catch (e) {
+          // 501: this server cannot preview exclusion rules (NVENT-0700); the cron alone, and say so. 400: the cron
+          // alone tells whether it or a rule is refused; a refused rule is shown at the Except field.
+          if (!(e instanceof ApiError && (e.status === 501 || e.status === 400) && rules.length)) throw e;
+          p = { ...(await api.cronPreview(expr, zone, 5)), unmarked: e.message, rulesRefused: e.status === 400 };
+        }
         if (mine !== seq) return;
         cron = { state: 'ok', preview: p };
       } catch (e) {
@@ -1084,6 +1108,16 @@ function triggerForm(ctx, existing) {
       }
       renderCron();
     }, delay);
+  }
+
+  /** The server's refusal of an exclusion rule at the Except field, or none. */
+  function showRulesRefused(refusal) {
+    excludeInput.classList.toggle('invalid', refusal !== null);
+    excludeInput.setAttribute('aria-invalid', refusal !== null ? 'true' : 'false');
+    excludeMsg.dataset.state = refusal !== null ? 'bad' : '';
+    excludeMsg.className = 'field-msg ' + (refusal !== null ? 'bad' : '');
+    if (refusal !== null) fill(excludeMsg, '✕ ', problemText(refusal));
+    else fill(excludeMsg);
   }
 
   function renderCron() {
@@ -1095,6 +1129,7 @@ function triggerForm(ctx, existing) {
     else if (cron.state === 'ok') fill(cronMsg, '✓ ', cron.preview.description);
     else fill(cronMsg);
     cronMsg.className = 'field-msg ' + (cron.state === 'bad' ? 'bad' : cron.state === 'ok' ? 'good' : '');
+    showRulesRefused(cron.state === 'ok' && cron.preview.rulesRefused ? cron.preview.unmarked : null);
     if (state.type === 'schedule') renderPreview();
   }
 
@@ -1111,7 +1146,9 @@ function triggerForm(ctx, existing) {
       if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
       if (cron.state === 'ok') {
         fill(preview, h('div', { class: 'cron-human', id: 'cron-description' }, cron.preview.description),
-          h('div', { class: 'small muted' }, `${cron.preview.cron} · ${cron.preview.timezone}`), tickList(cron.preview.next, cron.preview.timezone));
+          h('div', { class: 'small muted' }, `${cron.preview.cron} · ${cron.preview.timezone}`),
+          cron.preview.unmarked ? h('div', { class: 'alert warn', id: 'cron-unmarked' }, 'These ticks do not show what the exclusion rules exclude: ', problemText(cron.preview.unmarked)) : null,
+          tickList(cron.preview.next, cron.preview.timezone, new Map((cron.preview.excluded || []).map((e) => [e.at, e.rule]))));
       } else if (cron.state === 'bad') {
         fill(preview, h('div', { class: 'alert bad', id: 'cron-error' }, h('strong', {}, 'The server rejects this schedule. '), problemText(cron.error)));
       } else {

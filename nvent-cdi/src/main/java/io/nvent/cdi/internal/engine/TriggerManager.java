@@ -82,10 +82,10 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     static final Duration IN_DOUBT_MAX_CHECK = Duration.ofMinutes(5);
 
     /** The history entry of a fire that started nothing under the trigger's overlap policy. */
-    static final String SKIPPED = "trigger.skipped";
+    static final String SKIPPED = TriggerEvent.SKIPPED;
 
     /** The history entry of the deployment's misfire settings a start applied to a schedule. */
-    static final String MISFIRE_SETTINGS = "trigger.misfire-settings";
+    static final String MISFIRE_SETTINGS = TriggerEvent.MISFIRE_SETTINGS;
 
     /** How much later than the oldest tick claim kept a backfill must begin, that claims are known to tell. */
     static final Duration BACKFILL_CLAIM_MARGIN = Duration.ofMinutes(10);
@@ -612,8 +612,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
         }
         if (byTick) {
-            lastFired = newestFirst.stream().filter(entry -> (entry.type().equals("trigger.fired")
-                    || entry.type().equals("trigger.failed")) && !backfilled(entry)).findFirst().flatMap(TriggerManager::missedTick)
+            lastFired = newestFirst.stream().filter(entry -> (entry.type().equals(TriggerEvent.FIRED)
+                    || entry.type().equals(TriggerEvent.FAILED)) && !backfilled(entry)).findFirst().flatMap(TriggerManager::missedTick)
                     .or(() -> trigger.lastFiredAt());
         }
         // A tick an exclusion rule skipped (not a backfilled one) was seen by an instance as a fire is: no tick up to it
@@ -626,7 +626,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Instant since = lastFired.filter(fired -> fired.isAfter(trigger.createdAt())).orElse(trigger.createdAt());
         for (TriggerEvent entry : newestFirst) {
-            if ((entry.type().equals("trigger.enabled") || entry.type().equals("trigger.updated"))
+            if ((entry.type().equals(TriggerEvent.ENABLED) || entry.type().equals(TriggerEvent.UPDATED))
                     && entry.timestamp().isBefore(startedAt)) {
                 return entry.timestamp().isAfter(since) ? entry.timestamp() : since;
             }
@@ -688,7 +688,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (stored.isEmpty()) {
                 if (store.insertTrigger(new TriggerRecord(declared, true, now, 0, 0, Optional.empty(),
                         Optional.empty()))) {
-                    history(declared.name(), "trigger.registered", describe(declared));
+                    history(declared.name(), TriggerEvent.REGISTERED, describe(declared));
                     return;
                 }
                 // Another instance starting at once registered it: read it again.
@@ -709,7 +709,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     return;
                 }
                 if (store.replaceTrigger(existing, wanted, true)) {
-                    history(declared.name(), "trigger.updated", describe(wanted));
+                    history(declared.name(), TriggerEvent.UPDATED, describe(wanted));
                     return;
                 }
             }
@@ -757,7 +757,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             boolean wasEnabled = current.get().spec().enabled();
             if (store.replaceTrigger(current.get(), current.get().spec().withEnabled(false), false)) {
-                history(name, "trigger.disabled", JsonText.object()
+                history(name, TriggerEvent.DISABLED, JsonText.object()
                         .str("reason", "no longer declared with @Trigger in the deployed code").build());
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0166 trigger " + name + " is declared with @Trigger no"
                         + " longer: it is disabled and kept with its history as a trigger created at run time (delete"
@@ -1081,7 +1081,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             refresh();   // the stored definition is armed, not this one
             return Optional.empty();
         }
-        history(spec.name(), "trigger.registered", describe(spec));
+        history(spec.name(), TriggerEvent.REGISTERED, describe(spec));
         refresh();
         return Optional.of(info(record));
     }
@@ -1093,7 +1093,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             validate(spec);
             return Optional.of(spec);
         });
-        history(spec.name(), "trigger.updated", describe(spec));
+        history(spec.name(), TriggerEvent.UPDATED, describe(spec));
         refresh();
         return info(changed.trigger());
     }
@@ -1132,7 +1132,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return wanted.equals(existing.spec()) ? Optional.empty() : Optional.of(wanted);
         });
         if (changed.changed()) {
-            history(spec.name(), "trigger.updated", describe(changed.trigger().spec()));
+            history(spec.name(), TriggerEvent.UPDATED, describe(changed.trigger().spec()));
         }
         refresh();
         return info(changed.trigger());
@@ -1141,7 +1141,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public synchronized TriggerInfo setEnabled(String name, boolean enabled) {
         Changed changed = change(name, existing -> Optional.of(existing.spec().withEnabled(enabled)));
-        history(name, enabled ? "trigger.enabled" : "trigger.disabled", "{}");
+        history(name, enabled ? TriggerEvent.ENABLED : TriggerEvent.DISABLED, "{}");
         refresh();
         return info(changed.trigger());
     }
@@ -1307,11 +1307,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public List<io.nvent.ScheduledTick> nextTicksOf(String trigger, Instant after, int count) {
         TriggerSpec spec = require(trigger).spec();
+        requireSchedule(spec);
+        // Saved: its calendars were known when it was, and one a redeploy removed excludes nothing, as at its ticks.
+        return exclusions.ticks(spec, Schedule.of(spec), after, Math.min(count, 100));
+    }
+
+    @Override
+    public List<io.nvent.ScheduledTick> nextTicksOf(TriggerSpec schedule, Instant after, int count) {
+        requireSchedule(schedule);
+        // Not saved: its cron as nextTicks refuses it, its rules as creating it would refuse them, with the same
+        // messages.
+        schedule.cron().flatMap(TriggerRules::cronProblem)
+                .or(() -> TriggerRules.exclusionProblem(schedule.name(), schedule.type(), schedule.exclude()))
+                .ifPresent(problem -> {
+                    throw new InvalidTriggerException(problem);
+                });
+        exclusions.requireKnown(schedule);
+        return exclusions.ticks(schedule, Schedule.of(schedule), after, Math.min(count, 100));
+    }
+
+    private static void requireSchedule(TriggerSpec spec) {
         if (spec.type() != TriggerType.SCHEDULE) {
-            throw new InvalidTriggerException("trigger '" + trigger + "' is a " + spec.type().wireName()
+            throw new InvalidTriggerException("trigger '" + spec.name() + "' is a " + spec.type().wireName()
                     + " trigger; only a schedule has ticks");
         }
-        return exclusions.ticks(spec, Schedule.of(spec), after, Math.min(count, 100));
     }
 
     @Override
@@ -1517,7 +1536,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         .raw(batch.isPresent() ? "appendedTo" : "foldedInto", jsonArray(folded)).build());
             }
             error.ifPresent(e -> data.str("error", e));
-            history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+            history(spec.name(), error.isPresent() ? TriggerEvent.FAILED : TriggerEvent.FIRED, data.build());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0132 trigger " + spec.name() + " started runs " + opened
                     + " and folded into " + folded + " but its statistics or history entry could not be stored", e);
@@ -1763,7 +1782,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             Optional<StartedRun> run = engine.startRecovered(slot, flow, trigger, options, key, batch, recovered);
             if (run.isPresent()) {
                 try {
-                    history(trigger, "trigger.recovered", JsonText.object().str("runId", slot.runId()).str("key", key)
+                    history(trigger, TriggerEvent.RECOVERED, JsonText.object().str("runId", slot.runId()).str("key", key)
                             .str("message", recovered).build());
                     LOG.log(System.Logger.Level.WARNING, recovered);
                 } catch (RuntimeException notRecorded) {
@@ -1891,7 +1910,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         data.raw("runs", jsonArray(started));
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
-        history(spec.name(), error.isPresent() ? "trigger.failed" : "trigger.fired", data.build());
+        history(spec.name(), error.isPresent() ? TriggerEvent.FAILED : TriggerEvent.FIRED, data.build());
     }
 
     /** Whether the fire repeats a keyed one (a sender's retry, a publish's) that started a run of the trigger. */
@@ -1940,7 +1959,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         JsonText data = JsonText.object().str("reason", "excluded").str("rule", rule)
                 .str("scheduledAt", scheduledAt.toString()).str("timezone", spec.timezone().getId());
         late.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
-        history(spec.name(), "trigger.skipped", data.build());
+        history(spec.name(), TriggerEvent.SKIPPED, data.build());
     }
 
     /** A fire in words, for an overlap's log line and cancel reason: "tick 2026-…", "event 'order.placed'", "a fire". */
@@ -1969,7 +1988,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         store.recordRunsStarted(spec.name(), started.size(), error);
         JsonText data = JsonText.object().raw("runs", jsonArray(started)).raw("replayedRuns", jsonArray(replayed));
         error.ifPresent(e -> data.str("error", e));
-        history(spec.name(), "trigger.completed", data.build());
+        history(spec.name(), TriggerEvent.COMPLETED, data.build());
     }
 
     private static String jsonArray(List<String> ids) {

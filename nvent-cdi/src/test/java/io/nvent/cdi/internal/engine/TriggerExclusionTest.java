@@ -372,4 +372,28 @@ class TriggerExclusionTest {
                             + " '0 0 30 2 *'");
         }
     }
+
+    @Test
+    void aScheduleNotSavedIsPreviewedWithTheTicksItsRulesExcludeMarkedAndItsRulesRefusedAsACreateRefusesThem() {
+        try (EngineHarness h = new EngineHarness(new Pay())) {
+            h.triggers.useExclusionCalendars(List.of(new BankHolidays()));
+
+            assertThat(h.triggers.nextTicksOf(payroll("2026-12-02", "calendar:uk-bank-holidays").build(),
+                    Instant.parse("2026-11-30T07:00:00Z"), 3)).containsExactly(
+                    new io.nvent.ScheduledTick(TUESDAY_SIX, Optional.of("calendar:uk-bank-holidays")),
+                    new io.nvent.ScheduledTick(WEDNESDAY_SIX, Optional.of("2026-12-02")),
+                    new io.nvent.ScheduledTick(Instant.parse("2026-12-03T06:00:00Z"), Optional.empty()));
+            assertThat(h.triggers.triggers()).as("nothing saved").isEmpty();
+            for (TriggerSpec refused : List.of(payroll("calendar:us-holidays").build(),
+                    payroll("cron:0 0 30 2 *").build())) {
+                Throwable byCreate = org.assertj.core.api.Assertions.catchThrowable(() -> h.triggers.create(refused));
+                assertThatThrownBy(() -> h.triggers.nextTicksOf(refused, TUESDAY_SIX, 3))
+                        .isInstanceOf(InvalidTriggerException.class).hasMessage(byCreate.getMessage())
+                        .hasMessageContaining(refused.exclude().get(0));
+            }
+            assertThatThrownBy(() -> h.triggers.nextTicksOf(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL)
+                    .flow("payroll").build(), TUESDAY_SIX, 3))
+                    .hasMessage("NVENT-0210 trigger 'by-hand' is a manual trigger; only a schedule has ticks");
+        }
+    }
 }

@@ -72,6 +72,8 @@ public class TriggersResource {
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
+    /** The name of a schedule previewed before it is saved, in what a refusal of its rules says. */
+    private static final String UNSAVED = "unsaved";
 
     private static final System.Logger LOG = System.getLogger(TriggersResource.class.getName());
     /** The id of a webhook call's 401 for its API key; the reason says which header and what it lacks. */
@@ -88,6 +90,9 @@ public class TriggersResource {
 
     @Inject
     TriggerService triggers;
+    /** The engine's clock: a preview's ticks follow its now (the system's until injected: a test's resource). */
+    @Inject
+    java.time.Clock clock = java.time.Clock.systemUTC();
 
     /** Where signed requests are remembered, so that every instance, and a restarted one, refuses a replay. */
     @Inject
@@ -329,7 +334,7 @@ public class TriggersResource {
         String trigger = info.spec().name();
         byte[] body = raw == null ? new byte[0] : raw;
         WebhookProtection protection = protectionOf.apply(trigger);
-        Instant now = Instant.now();
+        Instant now = clock.instant();
         if (protection.apiKeyRequired()) {
             Optional<String> refusal = WebhookApiKey.refusal(protection,
                     Optional.ofNullable(headers.getHeaderString(protection.apiKeyHeader())));
@@ -443,45 +448,70 @@ public class TriggersResource {
     }
 
     /**
-     * Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}; or previews a
-     * schedule trigger's ({@code ?trigger=payroll&count=5}), its ticks its exclusion rules exclude marked in
-     * {@code "excluded"} as the trigger matches them.
+     * Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}, with
+     * {@code &exclude=<rule>} given once per exclusion rule of a schedule not saved (the trigger editor's), its ticks the
+     * rules exclude marked in {@code "excluded"}; or previews a schedule trigger's ({@code ?trigger=payroll&count=5}),
+     * its ticks its exclusion rules exclude marked likewise, as the trigger matches them. A GET, not a POST with a
+     * body: a preview changes nothing, and each rule is a short text (at most 100 rules, as a trigger takes). The
+     * ticks follow {@code after}, or now by the engine's clock.
      */
     @GET
     @Path("cron-preview")
-    public String cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
-                              @QueryParam("count") String count, @QueryParam("after") String after,
-                              @QueryParam("trigger") String trigger, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "cron", "timezone", "count", "after", "trigger");
+    public Response cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
+                                @QueryParam("count") String count, @QueryParam("after") String after,
+                                @QueryParam("trigger") String trigger, @QueryParam("exclude") List<String> exclude,
+                                @Context UriInfo uri) {
+        QueryParams.onlyKnownRepeating(uri, "exclude", "cron", "timezone", "count", "after", "trigger");
+        Instant from = QueryParams.optionalInstant("after", after).orElseGet(clock::instant);
+        int most = QueryParams.intWithin("count", count, 5, 1, 100);
+        boolean excluding = !exclude.isEmpty();
         if (trigger != null && !trigger.isBlank()) {
-            if (cron != null && !cron.isBlank() || zone != null && !zone.isBlank()) {
+            boolean cronGiven = cron != null && !cron.isBlank();
+            if (cronGiven || zone != null && !zone.isBlank() || excluding) {
                 throw new InvalidTriggerException("NVENT-0738 the preview gives ?trigger=" + trigger + " and ?"
-                        + (cron != null && !cron.isBlank() ? "cron" : "timezone") + "=: a trigger's preview uses its"
-                        + " own schedule and time zone; give ?trigger= alone, or ?cron= (and ?timezone=) without it");
+                        + (cronGiven ? "cron" : excluding ? "exclude" : "timezone") + "=: a trigger's preview uses its"
+                        + " own schedule, time zone and exclusion rules; give ?trigger= alone, or ?cron= (and"
+                        + " ?timezone=, ?exclude=) without it");
             }
-            return triggerPreview(trigger, count, after);
+            TriggerSpec spec = triggers.trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
+            return ticksOf(spec, true, () -> triggers.nextTicksOf(trigger, from, most));
         }
         if (cron == null || cron.isBlank()) {
-            throw new InvalidTriggerException("give the expression as ?cron=... (or a schedule trigger's name as"
-                    + " ?trigger=...)");
+            throw new InvalidTriggerException((excluding ? "NVENT-0717 exclusion rules (?exclude=) are previewed on"
+                    + " the ticks of a cron: " : "") + "give the expression as ?cron=... (or a schedule trigger's name"
+                    + " as ?trigger=...)");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
+        if (excluding) {
+            // Built as a create builds it: a rule in none of the forms is the same 400, and the engine refuses a
+            // calendar it lacks as a create would.
+            TriggerSpec spec = TriggerSpec.newBuilder(UNSAVED, TriggerType.SCHEDULE).cron(cron).timezone(zoneId)
+                    .exclude(exclude).build();
+            return ticksOf(spec, false, () -> triggers.nextTicksOf(spec, from, most));
+        }
         // The service refuses a cron that never fires as creating the trigger would, by the same rule.
         JsonArrayBuilder ticks = Json.createArrayBuilder();
         // after: the console's backfill dialog previews the ticks of a past range.
-        triggers.nextTicks(cron, zoneId, QueryParams.optionalInstant("after", after).orElseGet(Instant::now),
-                        QueryParams.intWithin("count", count, 5, 1, 100))
-                .forEach(t -> ticks.add(t.toString()));
-        return Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
-                .add("description", triggers.describe(cron)).add("next", ticks).build().toString();
+        triggers.nextTicks(cron, zoneId, from, most).forEach(t -> ticks.add(t.toString()));
+        return Response.ok(Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
+                .add("description", triggers.describe(cron)).add("next", ticks).build().toString()).build();
     }
 
-    /** A schedule trigger's next ticks, those its exclusion rules exclude listed again in {@code "excluded"}. */
-    private String triggerPreview(String trigger, String count, String after) {
-        Instant from = QueryParams.optionalInstant("after", after).orElseGet(Instant::now);
-        int most = QueryParams.intWithin("count", count, 5, 1, 100);
-        TriggerSpec spec = triggers.trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
-        List<ScheduledTick> ticks = triggers.nextTicksOf(trigger, from, most);
+    /**
+     * A schedule's next ticks, those its exclusion rules exclude listed again in {@code "excluded"}; a 501 when the
+     * trigger service, written for 0.1, cannot list them ({@code NVENT-0700}): the console previews the cron alone then.
+     */
+    private Response ticksOf(TriggerSpec spec, boolean saved, Supplier<List<ScheduledTick>> listed) {
+        List<ScheduledTick> ticks;
+        try {
+            ticks = listed.get();
+        } catch (UnsupportedOperationException e) {
+            return Problems.of(501, "Not supported by the trigger service", "NVENT-0700 the ticks of "
+                    + (saved ? "trigger '" + spec.name() + "'" : "this schedule") + " cannot be"
+                    + " previewed with its " + (spec.cron().isPresent() ? "exclusion rules" : "interval") + " here ("
+                    + e.getMessage() + ")" + spec.cron().map(c -> "; preview its cron alone: ?cron=&timezone=")
+                    .orElse(""));
+        }
         JsonArrayBuilder next = Json.createArrayBuilder();
         JsonArrayBuilder excluded = Json.createArrayBuilder();
         for (ScheduledTick tick : ticks) {
@@ -489,12 +519,15 @@ public class TriggersResource {
             tick.excludedBy().ifPresent(rule -> excluded.add(Json.createObjectBuilder()
                     .add("at", tick.at().toString()).add("rule", rule)));
         }
-        JsonObjectBuilder preview = Json.createObjectBuilder().add("trigger", spec.name());
+        JsonObjectBuilder preview = Json.createObjectBuilder();
+        if (saved) {
+            preview.add("trigger", spec.name());
+        }
         spec.cron().ifPresent(expression -> preview.add("cron", expression)
                 .add("description", triggers.describe(expression)));
         spec.every().ifPresent(every -> preview.add("every", every.toString()));
-        return preview.add("timezone", spec.timezone().getId()).add("next", next).add("excluded", excluded).build()
-                .toString();
+        return Response.ok(preview.add("timezone", spec.timezone().getId()).add("next", next).add("excluded", excluded)
+                .build().toString()).build();
     }
 
     private static String runs(String name, List<String> runIds) {

@@ -79,6 +79,11 @@ final class InProcessApi {
      * test reaches.
      */
     static InProcessApi withTriggers(io.nvent.TriggerService triggers, Class<?>... resources) {
+        return withTriggers(triggers, java.time.Clock.systemUTC(), resources);
+    }
+
+    /** As {@link #withTriggers(io.nvent.TriggerService, Class[])}, the engine's clock being {@code clock}. */
+    static InProcessApi withTriggers(io.nvent.TriggerService triggers, java.time.Clock clock, Class<?>... resources) {
         io.nvent.spi.SchedulingStore unused = (io.nvent.spi.SchedulingStore) java.lang.reflect.Proxy.newProxyInstance(
                 InProcessApi.class.getClassLoader(), new Class<?>[] {io.nvent.spi.SchedulingStore.class},
                 (proxy, method, args) -> {
@@ -89,6 +94,7 @@ final class InProcessApi {
             protected void configure() {
                 bind(triggers).to(io.nvent.TriggerService.class);
                 bind(unused).to(io.nvent.spi.SchedulingStore.class);
+                bind(clock).to(java.time.Clock.class);
             }
         }));
     }

@@ -15,9 +15,13 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TimeoutAction;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerType;
 import io.nvent.spi.JobState;
 import java.io.IOException;
+import java.lang.reflect.Modifier;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -87,9 +91,38 @@ class OpenApiEnumsTest {
     }
 
     @Test
-    void aTriggersHistoryEntryIsOfATypeInAListANewerServerMayAddTo() {
-        assertThat(openListOf("TriggerEvent", "type")).contains("trigger.fired", "trigger.skipped", "trigger.recovered");
+    void aTriggersHistoryEntryIsOfEveryTypeTheEngineWritesInAListANewerServerMayAddTo() throws IOException {
+        List<String> constants = Arrays.stream(TriggerEvent.class.getFields())
+                .filter(field -> Modifier.isStatic(field.getModifiers()) && field.getType() == String.class)
+                .map(field -> {
+                    try {
+                        return (String) field.get(null);
+                    } catch (IllegalAccessException e) {
+                        throw new AssertionError(e);
+                    }
+                }).toList();
+        assertThat(openListOf("TriggerEvent", "type")).containsExactlyInAnyOrderElementsOf(constants)
+                .contains("trigger.fired", "trigger.skipped", "trigger.recovered");
+        // The engine writes them through those constants only: a type written as text would escape this test.
+        try (Stream<Path> sources = Files.walk(Path.of("..", "nvent-cdi", "src", "main", "java"))) {
+            List<String> literals = sources.filter(path -> path.toString().endsWith(".java")).flatMap(path -> {
+                try {
+                    return TYPE_LITERAL.matcher(Files.readString(path)).results().map(m -> path.getFileName() + ": "
+                            + m.group());
+                } catch (IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }).toList();
+            assertThat(literals).as("history types written as text, not as TriggerEvent's constants").isEmpty();
+        }
+        for (String type : constants) {
+            String member = type.substring("trigger.".length());
+            assertThat((String) at(schema("TriggerEvent"), "properties", "data", "description")).as("%s described", type)
+                    .contains(member);
+        }
     }
+
+    private static final java.util.regex.Pattern TYPE_LITERAL = java.util.regex.Pattern.compile("\"trigger\\.[a-z-]+\"");
 
     @Test
     @SuppressWarnings("unchecked")

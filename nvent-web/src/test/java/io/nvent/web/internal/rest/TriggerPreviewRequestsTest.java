@@ -6,10 +6,17 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.Trigger;
+import io.nvent.TriggerService;
 import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
 import jakarta.json.JsonObject;
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.DayOfWeek;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.List;
 import java.time.ZonedDateTime;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -78,6 +85,67 @@ class TriggerPreviewRequestsTest {
         assertThat(refusal(api.get("triggers/cron-preview?trigger=payroll&cron=%2A%20%2A%20%2A%20%2A%20%2A")))
                 .contains("NVENT-0738 the preview gives ?trigger=payroll and ?cron=");
         assertThat(api.get("triggers/cron-preview?trigger=nope").getStatus()).isEqualTo(404);
+    }
+
+    @Test
+    void aScheduleNotSavedIsPreviewedWithItsExclusionRulesGivenAsRepeatedParametersMarkedAsATriggerMatchesThem() {
+        JsonObject preview = object(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&timezone=Europe/London"
+                + "&exclude=2026-12-25&exclude=cron:%2A%20%2A%20%2A%20%2A%20SAT&exclude=calendar:no-sundays&count=5"
+                + "&after=2026-12-24T07:00:00Z"));
+
+        assertThat(preview.toString()).isEqualTo("{\"cron\":\"0 6 * * *\",\"description\":"
+                + "\"" + engine.triggers().describe("0 6 * * *") + "\",\"timezone\":\"Europe/London\",\"next\":["
+                + "\"2026-12-25T06:00:00Z\",\"2026-12-26T06:00:00Z\",\"2026-12-27T06:00:00Z\",\"2026-12-28T06:00:00Z\","
+                + "\"2026-12-29T06:00:00Z\"],\"excluded\":["
+                + "{\"at\":\"2026-12-25T06:00:00Z\",\"rule\":\"2026-12-25\"},"
+                + "{\"at\":\"2026-12-26T06:00:00Z\",\"rule\":\"cron:* * * * SAT\"},"
+                + "{\"at\":\"2026-12-27T06:00:00Z\",\"rule\":\"calendar:no-sundays\"}]}");
+    }
+
+    @Test
+    void anUnsavedSchedulesRulesAreRefusedWithTheMessagesOfACreate() {
+        assertThat(refusal(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=christmas")))
+                .contains("NVENT-0236 trigger 'unsaved' has exclusion rule ").contains("christmas")
+                .contains("it is in none of the forms");
+        assertThat(refusal(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=calendar:us-holidays")))
+                .contains("NVENT-0419 trigger 'unsaved' excludes the ticks of calendar:us-holidays, but no"
+                        + " ExclusionCalendar is named 'us-holidays' (known: no-sundays)");
+        assertThat(refusal(api.get("triggers/cron-preview?exclude=2026-12-25"))).contains("NVENT-0717");
+        assertThat(refusal(api.get("triggers/cron-preview?trigger=payroll&exclude=2026-12-25")))
+                .contains("NVENT-0738 the preview gives ?trigger=payroll and ?exclude=");
+    }
+
+    @Test
+    void withoutAfterThePreviewListsTheTicksAfterNowByTheEnginesClock() {
+        Clock clock = Clock.fixed(Instant.parse("2026-12-24T07:00:00Z"), ZoneOffset.UTC);
+        InProcessApi atChristmasEve = InProcessApi.withTriggers(engine.triggers(), clock, TriggersResource.class);
+
+        assertThat(object(atChristmasEve.get("triggers/cron-preview?trigger=payroll&count=1")).getJsonArray("next"))
+                .hasToString("[\"2026-12-25T06:00:00Z\"]");
+        assertThat(object(atChristmasEve.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&count=1"))
+                .getJsonArray("next")).hasToString("[\"2026-12-25T06:00:00Z\"]");
+        assertThat(object(atChristmasEve.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=2026-12-25"
+                + "&count=1")).getJsonArray("excluded")).hasToString("[{\"at\":\"2026-12-25T06:00:00Z\",\"rule\":"
+                + "\"2026-12-25\"}]");
+    }
+
+    @Test
+    void aTriggerServiceWrittenFor01AnswersTheTicksItCannotListWith501NamingWhatToDo() {
+        TriggerService written01 = (TriggerService) Proxy.newProxyInstance(TriggerService.class.getClassLoader(),
+                new Class<?>[] {TriggerService.class}, (proxy, method, args) -> method.isDefault()
+                        ? InvocationHandler.invokeDefault(proxy, method, args) : method.invoke(engine.triggers(), args));
+        InProcessApi old = InProcessApi.withTriggers(written01, TriggersResource.class);
+
+        for (String query : List.of("trigger=payroll", "cron=0%206%20%2A%20%2A%20%2A&exclude=2026-12-25")) {
+            ContainerResponse response = old.get("triggers/cron-preview?" + query);
+            assertThat(response.getStatus()).as(query).isEqualTo(501);
+            assertThat(response.getMediaType()).hasToString("application/problem+json");
+            assertThat(response.getEntity().toString()).as(query).contains("NVENT-0700 the ticks of ")
+                    .contains("cannot be previewed with its exclusion rules here (NVENT-0259 ")
+                    .contains("preview its cron alone: ?cron=&timezone=");
+        }
+        assertThat(old.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A").getStatus()).as("the cron alone")
+                .isEqualTo(200);
     }
 
     private static String refusal(ContainerResponse response) {
