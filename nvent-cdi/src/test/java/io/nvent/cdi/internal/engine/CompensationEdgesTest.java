@@ -271,6 +271,29 @@ class CompensationEdgesTest {
         }
     }
 
+    @Test
+    void aStepCompletingAfterTheLastCompensationEndedTheRunIsRecordedAsNotUndoneInsteadOfDroppedSilently()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            shutGate.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);   // the last compensation's write lands first
+
+            flyGate.countDown();   // fly, which ignored the stop, completes after the run ended
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
+                    .anyMatch(entry -> entry.data().contains("notCompensated")));
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
+                    .filter("fly"::equals).isPresent()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"seat-9\"", "\"notCompensated\":true", "\"compensation\":\"unfly\""));
+            assertThat(UNDONE).containsExactly("shut door-1");
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+        }
+    }
+
     // ------------------------------------------------------------ a late step racing the last compensation
 
     /**
