@@ -106,14 +106,28 @@ final class RunDeadlines {
         Instant now = clock.instant();
         // A run of a flow with compensations reads its history first (a second write): a plain run's end is one.
         AtomicReference<Optional<FlowDefinition>> saga = new AtomicReference<>(Optional.empty());
+        AtomicReference<RunRecord> leftAlone = new AtomicReference<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (!run.isPastDeadline(now)) {
+                return Optional.empty();
+            }
+            if (run.status() == RunStatus.COMPENSATING && registry.flow(run.flow()).isEmpty()) {
+                // Its compensation goes on to the end on an instance that has the flow, which notes the deadline.
+                leftAlone.set(run);
                 return Optional.empty();
             }
             Optional<FlowDefinition> flow = registry.flow(run.flow()).filter(Compensations::compensates);
             saga.set(flow);
             return flow.isPresent() ? Optional.empty() : Optional.of(timedOut(run, now));
         });
+        if (leftAlone.get() != null) {
+            remember(leftAlone.get());
+            LOG.log(System.Logger.Level.INFO, "NVENT-0034 run {0} of flow {1} passed its deadline ({2}) while it"
+                    + " compensated, on an instance that lacks the flow: this instance leaves it to one that has the"
+                    + " flow, where its compensation goes on to the end; deploy the flow if none has it", runId,
+                    leftAlone.get().flow(), leftAlone.get().deadline().orElseThrow());
+            return false;
+        }
         if (saga.get().isPresent()) {
             return timeOutCompensating(runId, saga.get().get(), now);
         }

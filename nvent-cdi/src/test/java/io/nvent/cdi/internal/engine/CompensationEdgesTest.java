@@ -137,6 +137,37 @@ class CompensationEdgesTest {
         }
     }
 
+    @FlowStep(flow = "elsewhere", name = "noop", role = StepRole.ENTRY)
+    static class Noop implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowLeavesARunCompensatingPastItsDeadlineToAnInstanceThatHasIt()
+            throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            unbookGate.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("no guest came"));
+            assertThat(UNDONE).containsExactly("unbook room-1");
+        }
+    }
+
     @Test
     void withoutStallRecoveryACompensationThatCompletesOnTheStalledRunFinishesTheCompensation()
             throws InterruptedException {
