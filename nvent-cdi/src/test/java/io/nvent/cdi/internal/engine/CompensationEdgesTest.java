@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.IllegalRunTransitionException;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Compensation at a run's deadline, for a step completing late, on a stalled run, and with children. */
@@ -110,6 +112,24 @@ class CompensationEdgesTest {
                             "\"compensate\":[\"book\"]", "\"error\":\"NVENT-0400 "));
             assertThat(h.eventsOf(runId, EventType.FLOW_FAILED)).singleElement().satisfies(entry ->
                     assertThat(entry.data()).contains("\"reason\":\"timed out\"", "NVENT-0400"));
+        }
+    }
+
+    @Test
+    void retryingTheStepARunHadUnderWayWhenItTimedOutAndCompensatedIsRefusedSayingToRestartTheRun()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Book(), new Wait(), new Unbook())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThatThrownBy(() -> h.engine.retryStep(runId, "wait"))
+                    .isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessageContaining("NVENT-0035").hasMessageContaining("passed its deadline")
+                    .hasMessageContaining("/api/nvent/runs/" + runId + "/restart");
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
         }
     }
 
