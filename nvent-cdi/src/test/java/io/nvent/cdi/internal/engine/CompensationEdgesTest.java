@@ -345,6 +345,34 @@ class CompensationEdgesTest {
         }
     }
 
+    @Test
+    void aStepCompletingWhileTheRunIsStalledInACompensationIsUndoneWhenTheCompensationGoesOn()
+            throws InterruptedException {
+        try (EngineHarness h = EngineHarness.withSettings(s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
+                s.leaseDuration(), false, s.startWriteDelay()), new Open(), new Fly(), new Pay(), new Shut(),
+                new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("shut"::equals).isPresent()));
+            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            flyGate.countDown();   // fly, which ignored the stop, completes on the stalled run
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
+            shutGate.countDown();
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+        }
+    }
+
     // ------------------------------------------------------------ a late step racing the last compensation
 
     /**
