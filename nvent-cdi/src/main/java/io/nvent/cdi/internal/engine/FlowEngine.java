@@ -186,7 +186,7 @@ public final class FlowEngine implements FlowService {
         this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
         this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere,
-                registry, queueing);
+                registry, queueing, settings.missingStepGrace());
     }
 
     /** Starts a worker for every queue the flows use. */

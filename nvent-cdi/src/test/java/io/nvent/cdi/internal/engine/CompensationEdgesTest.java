@@ -189,6 +189,47 @@ class CompensationEdgesTest {
     }
 
     @Test
+    void anInstanceLackingTheFlowLeavesARunningRunPastItsDeadlineToOneThatUndoesItsCompletedSteps()
+            throws InterruptedException {
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31));
+            lacking.sweep();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("unbook room-1");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 "));
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowEndsARunPastItsDeadlineAsTimedOutOnceTheMissingStepGraceHasPassed()
+            throws InterruptedException {
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31).plus(EngineSettings.DEFAULT_MISSING_STEP_GRACE));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.engine.run(runId).orElseThrow().error())
+                    .hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 "));
+        }
+    }
+
+    @Test
     void withoutStallRecoveryACompensationThatCompletesOnTheStalledRunFinishesTheCompensation()
             throws InterruptedException {
         waitFails = true;
