@@ -117,11 +117,20 @@ final class RunDeadlines {
      * @return whether this call ended it
      */
     boolean timeOut(String runId) {
+        return timeOut(runId, false);
+    }
+
+    /**
+     * {@link #timeOut(String)}; {@code planRead}: a run stalled of a flow this instance lacks has been found not
+     * stalled in a compensation (its history read).
+     */
+    private boolean timeOut(String runId, boolean planRead) {
         Instant now = clock.instant();
         // A run of a flow with compensations reads its history first (a second write): a plain run's end is one.
         AtomicReference<Optional<FlowDefinition>> saga = new AtomicReference<>(Optional.empty());
         AtomicReference<RunRecord> leftAlone = new AtomicReference<>();
         AtomicReference<RunRecord> leftForGrace = new AtomicReference<>();
+        AtomicReference<RunRecord> stalledLacking = new AtomicReference<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (!run.isPastDeadline(now)) {
                 return Optional.empty();
@@ -138,10 +147,21 @@ final class RunDeadlines {
                 leftForGrace.set(run);
                 return Optional.empty();
             }
+            if (registry.flow(run.flow()).isEmpty() && run.status() == RunStatus.STALLED && !planRead) {
+                // Stalled in a compensation? Only its history tells here, read outside this write.
+                stalledLacking.set(run);
+                return Optional.empty();
+            }
             Optional<FlowDefinition> flow = registry.flow(run.flow()).filter(Compensations::compensates);
             saga.set(flow);
             return flow.isPresent() ? Optional.empty() : Optional.of(timedOut(run, now));
         });
+        if (stalledLacking.get() != null) {
+            if (compensations.planOf(runId).flatMap(Compensations.Plan::current).isEmpty()) {
+                return timeOut(runId, true);
+            }
+            leftAlone.set(stalledLacking.get());
+        }
         if (leftAlone.get() != null) {
             remember(leftAlone.get());
             LOG.log(System.Logger.Level.INFO, "NVENT-0034 run {0} of flow {1} passed its deadline ({2}) while it"

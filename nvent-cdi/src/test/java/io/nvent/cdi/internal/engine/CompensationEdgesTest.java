@@ -230,6 +230,32 @@ class CompensationEdgesTest {
     }
 
     @Test
+    void anInstanceLackingTheFlowNeverFailsARunStalledInACompensationPastItsDeadlineMidCompensation()
+            throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = EngineHarness.withSettings(store, s -> new EngineSettings(s.instanceId(),
+                s.webhookBaseUrl(), s.leaseDuration(), false, s.startWriteDelay()), new Book(), new Wait(),
+                new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("unbook"::equals).isPresent()));
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            lacking.clock.advance(Duration.ofSeconds(31).plus(EngineSettings.DEFAULT_MISSING_STEP_GRACE));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(h.types(runId)).doesNotContain("flow.failed");
+        }
+    }
+
+    @Test
     void withoutStallRecoveryACompensationThatCompletesOnTheStalledRunFinishesTheCompensation()
             throws InterruptedException {
         waitFails = true;
