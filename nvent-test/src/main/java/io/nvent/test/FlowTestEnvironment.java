@@ -72,8 +72,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /** How long nothing must run nor be due before a run that has not ended counts as stuck. */
     private static final Duration STUCK_AFTER = Duration.ofMillis(100);
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(2);
-    /** Runs of which steps may be queued or running. */
-    private static final List<RunStatus> UNFINISHED = List.of(RunStatus.RUNNING, RunStatus.AWAITING);
+    /** Runs of which steps may be queued or running: a compensating run queues its compensations one by one. */
+    private static final List<RunStatus> UNFINISHED = List.of(RunStatus.RUNNING, RunStatus.AWAITING,
+            RunStatus.COMPENSATING);
     /**
      * Why a queued step may wait while the environment is idle: for time (a rate limit too, which the
      * engine keeps on the virtual clock), or a queue the test paused.
@@ -516,7 +517,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         return status == StepStatus.QUEUED || status == StepStatus.RUNNING;
     }
 
-    /** The runs that are running or awaiting, read page by page as the stream goes on. */
+    /** The runs that are running, awaiting or compensating, read page by page as the stream goes on. */
     private Stream<RunInfo> unfinishedRuns() {
         return UNFINISHED.stream().flatMap(status -> Stream.iterate(runs(status, 0), Objects::nonNull,
                         page -> page.runs().size() < RUNS_READ ? null : runs(status, page.offset() + RUNS_READ))

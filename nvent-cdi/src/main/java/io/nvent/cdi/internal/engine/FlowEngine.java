@@ -186,7 +186,7 @@ public final class FlowEngine implements FlowService {
         this.operatorActions = new OperatorActions(registry, store, scheduling, clock, awaitResolution,
                 executionsHere, publisher, queueing, new OperatorCalls());
         this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere,
-                registry, queueing);
+                registry, queueing, settings.missingStepGrace());
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -253,7 +253,7 @@ public final class FlowEngine implements FlowService {
      * Warns once, at start-up, of unfinished runs at steps this deployment does not have (removed or
      * renamed in it, or their whole flow is): nothing here runs those steps, so the operator learns
      * at deploy time rather than from runs that never end. Reads the newest
-     * {@link #NOT_DEPLOYED_CHECK_RUNS} running and awaiting runs, one query each; a store away at
+     * {@link #NOT_DEPLOYED_CHECK_RUNS} running, awaiting and compensating runs, one query each; a store away at
      * start-up skips the check.
      */
     private void reportRunsAtStepsNotDeployed() {
@@ -261,7 +261,7 @@ public final class FlowEngine implements FlowService {
         int runs = 0;
         boolean capped = false;
         try {
-            for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING)) {
+            for (RunStatus status : List.of(RunStatus.RUNNING, RunStatus.AWAITING, RunStatus.COMPENSATING)) {
                 List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(status), 0,
                         NOT_DEPLOYED_CHECK_RUNS));
                 capped |= page.size() == NOT_DEPLOYED_CHECK_RUNS;

@@ -776,6 +776,23 @@ final class OperatorActions {
                 options.idempotencyKey(), nothingToCancel);
     }
 
+    /**
+     * Why a step of a run that timed out and compensated has not failed: at its deadline the steps under way were
+     * canceled and the completed ones undone, so nothing is left to retry (empty for every other run, which reads
+     * nothing more).
+     */
+    private String whyNotFailed(FlowDefinition flow, RunRecord run, String stepName) {
+        if (run.status() != RunStatus.FAILED || run.steps().get(stepName) != StepStatus.CANCELED
+                || !Compensations.compensates(flow)
+                || new Compensations(store).planOf(run.runId()).filter(Compensations.Plan::timedOut).isEmpty()) {
+            return "";
+        }
+        return ": NVENT-0035 it was canceled as the run passed its deadline (" + run.deadline().map(Object::toString)
+                .orElse("?") + ") and undid its completed steps; a run that compensated at its deadline has no failed"
+                + " step to retry: restart it (FlowService.restart, POST /api/nvent/runs/" + run.runId()
+                + "/restart) to run it again from its start";
+    }
+
     /** See {@link io.nvent.FlowService#retryStep}. */
     void retryStep(String runId, String stepName) {
         Objects.requireNonNull(runId, "runId");
@@ -801,10 +818,11 @@ final class OperatorActions {
         // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
         boolean[] waitsForKey = new boolean[1];
         boolean[] endedSinceRead = new boolean[1];
+        String notFailed = whyNotFailed(flow, before, stepName);
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
-                        "retry step '" + stepName + "', which has not failed");
+                        "retry step '" + stepName + "', which has not failed" + notFailed);
             }
             awaits.clear();
             waitsForKey[0] = run.concurrencyKey().isPresent() && run.status().isTerminal();

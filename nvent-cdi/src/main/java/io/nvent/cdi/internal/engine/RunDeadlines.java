@@ -10,6 +10,7 @@ import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import io.nvent.FlowDefinition;
 import io.nvent.StepRole;
@@ -50,15 +51,28 @@ final class RunDeadlines {
      * every round until they end, and reads their plan only once here (bounded: a run forgotten is read once more;
      * a run retried later has a new deadline).
      */
-    private final Set<String> noted = Collections.newSetFromMap(new LinkedHashMap<>() {
-        @Override
-        protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
-            return size() > 10_000;
-        }
-    });
+    private final Set<String> noted = boundedSet();
+    /** Runs of a flow this instance lacks whose deadline passed and that it leaves alone for now (logged once). */
+    private final Set<String> leftForGrace = boundedSet();
+    /**
+     * How long past its deadline a run of a flow this instance lacks is left to an instance that has the flow
+     * ({@code nvent.upgrade.missing-step-grace}): there it may have completed steps to undo first.
+     */
+    private final Duration missingFlowGrace;
+
+    private static Set<String> boundedSet() {
+        return Collections.newSetFromMap(new LinkedHashMap<>() {
+            @Override
+            protected boolean removeEldestEntry(Map.Entry<String, Boolean> eldest) {
+                return size() > 10_000;
+            }
+        });
+    }
 
     RunDeadlines(FlowStore store, Clock clock, RunPublisher publisher, AwaitResolution awaitResolution,
-                 StepExecutions executionsHere, FlowRegistry registry, StepQueueing queueing) {
+                 StepExecutions executionsHere, FlowRegistry registry, StepQueueing queueing,
+                 Duration missingFlowGrace) {
+        this.missingFlowGrace = missingFlowGrace;
         this.store = store;
         this.clock = clock;
         this.publisher = publisher;
@@ -103,17 +117,74 @@ final class RunDeadlines {
      * @return whether this call ended it
      */
     boolean timeOut(String runId) {
+        return timeOut(runId, false);
+    }
+
+    /**
+     * {@link #timeOut(String)}; {@code planRead}: a run stalled of a flow this instance lacks has been found not
+     * stalled in a compensation (its history read).
+     */
+    private boolean timeOut(String runId, boolean planRead) {
         Instant now = clock.instant();
         // A run of a flow with compensations reads its history first (a second write): a plain run's end is one.
         AtomicReference<Optional<FlowDefinition>> saga = new AtomicReference<>(Optional.empty());
+        AtomicReference<RunRecord> leftAlone = new AtomicReference<>();
+        AtomicReference<RunRecord> leftForGrace = new AtomicReference<>();
+        AtomicReference<RunRecord> stalledLacking = new AtomicReference<>();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (!run.isPastDeadline(now)) {
+                return Optional.empty();
+            }
+            if (run.status() == RunStatus.COMPENSATING && registry.flow(run.flow()).isEmpty()) {
+                // Its compensation goes on to the end on an instance that has the flow, which notes the deadline.
+                leftAlone.set(run);
+                return Optional.empty();
+            }
+            if (registry.flow(run.flow()).isEmpty()
+                    && now.isBefore(run.deadline().orElseThrow().plus(missingFlowGrace))) {
+                // An instance that has the flow undoes its completed steps first if the flow says so: this one cannot
+                // tell, so it leaves the run to it for the grace, then ends it as timed out.
+                leftForGrace.set(run);
+                return Optional.empty();
+            }
+            if (registry.flow(run.flow()).isEmpty() && run.status() == RunStatus.STALLED && !planRead) {
+                // Stalled in a compensation? Only its history tells here, read outside this write.
+                stalledLacking.set(run);
                 return Optional.empty();
             }
             Optional<FlowDefinition> flow = registry.flow(run.flow()).filter(Compensations::compensates);
             saga.set(flow);
             return flow.isPresent() ? Optional.empty() : Optional.of(timedOut(run, now));
         });
+        if (stalledLacking.get() != null) {
+            if (compensations.planOf(runId).flatMap(Compensations.Plan::current).isEmpty()) {
+                return timeOut(runId, true);
+            }
+            leftAlone.set(stalledLacking.get());
+        }
+        if (leftAlone.get() != null) {
+            remember(leftAlone.get());
+            LOG.log(System.Logger.Level.INFO, "NVENT-0034 run {0} of flow {1} passed its deadline ({2}) while it"
+                    + " compensated, on an instance that lacks the flow: this instance leaves it to one that has the"
+                    + " flow, where its compensation goes on to the end; deploy the flow if none has it", runId,
+                    leftAlone.get().flow(), leftAlone.get().deadline().orElseThrow());
+            return false;
+        }
+        if (leftForGrace.get() != null) {
+            RunRecord run = leftForGrace.get();
+            boolean first;
+            synchronized (this.leftForGrace) {
+                first = this.leftForGrace.add(runId + "@" + run.deadline().orElseThrow());
+            }
+            if (first) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0042 run {0} of flow {1} passed its deadline ({2}) on an"
+                        + " instance that lacks the flow: this instance leaves it until {3}"
+                        + " (nvent.upgrade.missing-step-grace) to one that has the flow, which undoes its completed"
+                        + " steps first if the flow names compensations; then it fails it as timed out", runId,
+                        run.flow(), run.deadline().orElseThrow(), run.deadline().orElseThrow().plus(missingFlowGrace));
+            }
+            return false;
+        }
         if (saga.get().isPresent()) {
             return timeOutCompensating(runId, saga.get().get(), now);
         }

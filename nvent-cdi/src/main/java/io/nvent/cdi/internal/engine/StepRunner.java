@@ -1754,11 +1754,12 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         // A step that completes while its run compensates (it ran on past the stop): see completedLate.
         AtomicBoolean late = new AtomicBoolean();
+        AtomicBoolean canceled = new AtomicBoolean();
         RunMutation finish = run -> {
             pending.reset();
             if (run.steps().get(step.name()) != StepStatus.RUNNING) {
-                late.set(run.status() == RunStatus.COMPENSATING
-                        && run.steps().get(step.name()) == StepStatus.CANCELED);
+                canceled.set(run.steps().get(step.name()) == StepStatus.CANCELED);
+                late.set(run.status() == RunStatus.COMPENSATING && canceled.get());
                 return late.get() && step.compensation().isEmpty()
                         ? Optional.of(completedLate(run, step, job, resultJson, emissions, now, Optional.empty()))
                         : Optional.empty();
@@ -1826,9 +1827,13 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
-        if (late.get() && change.isEmpty() && step.compensation().isPresent()) {
-            // Its lease is given up: the run has it canceled, so nothing runs it again meanwhile.
+        if (canceled.get() && change.isEmpty() && step.compensation().isPresent()) {
+            // Its lease is given up: the run has it canceled, so nothing runs it again meanwhile. A run stalled in a
+            // compensation takes it too; one whose compensation has ended (the last one's write landed first) cannot.
             change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
+            if (change.isEmpty()) {
+                recordNotUndone(flow, context.runId(), step, job, resultJson, now);
+            }
         }
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
         if (change.isPresent() && StepJob.isRecoveryJob(job.jobId())) {
@@ -1871,7 +1876,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
             AtomicBoolean moved = new AtomicBoolean();
             Optional<StoredChange> change = store.updateRun(runId, run -> {
-                if (run.status() != RunStatus.COMPENSATING || run.steps().get(step.name()) != StepStatus.CANCELED) {
+                if (!undoing(run) || run.steps().get(step.name()) != StepStatus.CANCELED) {
                     return Optional.empty();
                 }
                 moved.set(run.version() != read.get().version());
@@ -1888,6 +1893,36 @@ final class StepRunner implements LostStepRecovery.Engine {
         LOG.log(System.Logger.Level.WARNING, "NVENT-0020 run {0}: step {1} completed while the run compensated, but"
                 + " the run kept changing: its completion is not recorded and it is not undone", runId, step.name());
         return Optional.empty();
+    }
+
+    /**
+     * A step naming a compensation that completed after its run's compensation had ended (the run failed or was
+     * canceled after its last compensation, whose write landed first, or a compensation failed for good): nothing
+     * undoes it now, so its completion goes in the run's history, saying so ({@code "notCompensated":true}), and a
+     * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A run that never compensated (a plain cancel
+     * or failure) drops the result, as ever.
+     */
+    private void recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
+                                 String resultJson, Instant now) {
+        Optional<RunRecord> run = store.findRun(runId);
+        if (run.isEmpty() || run.get().status() == RunStatus.COMPENSATING
+                || run.get().steps().get(step.name()) != StepStatus.CANCELED || compensations.planOf(runId).isEmpty()) {
+            return;
+        }
+        String by = step.compensation().orElseThrow();
+        try {
+            publisher.publish(flow.name(), store.appendEvents(runId, List.of(EventDraft.ofStep(
+                    EventType.STEP_COMPLETED, step.name(), job.attempt(), now, JsonText.object().raw("result", resultJson)
+                            .str("reason", "completed after the run's compensation ended: not undone")
+                            .raw("notCompensated", "true").str("compensation", by).build()))));
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
+                    step.name(), storeAway);
+        }
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the run''s"
+                + " compensation had ended (the run is {3}), so {4} does not undo it: its effect stays. Undo it by hand"
+                + " from its result, recorded in the run''s history as a step.completed entry with"
+                + " \"notCompensated\":true", runId, flow.name(), step.name(), run.get().status().wireName(), by);
     }
 
     /**

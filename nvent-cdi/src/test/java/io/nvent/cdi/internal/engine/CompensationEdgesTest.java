@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.IllegalRunTransitionException;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** Compensation at a run's deadline, for a step completing late, on a stalled run, and with children. */
@@ -114,6 +116,24 @@ class CompensationEdgesTest {
     }
 
     @Test
+    void retryingTheStepARunHadUnderWayWhenItTimedOutAndCompensatedIsRefusedSayingToRestartTheRun()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Book(), new Wait(), new Unbook())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            assertThatThrownBy(() -> h.engine.retryStep(runId, "wait"))
+                    .isInstanceOf(IllegalRunTransitionException.class)
+                    .hasMessageContaining("NVENT-0035").hasMessageContaining("passed its deadline")
+                    .hasMessageContaining("/api/nvent/runs/" + runId + "/restart");
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+        }
+    }
+
+    @Test
     void aRunCompensatingWhenItsDeadlinePassesGoesOnCompensatingAndRecordsThatOnce() throws InterruptedException {
         waitFails = true;
         unbookGate = new CountDownLatch(1);
@@ -134,6 +154,104 @@ class CompensationEdgesTest {
             assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("no guest came")
                     .doesNotContain("NVENT-0400"));
             assertThat(UNDONE).containsExactly("unbook room-1");
+        }
+    }
+
+    @FlowStep(flow = "elsewhere", name = "noop", role = StepRole.ENTRY)
+    static class Noop implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowLeavesARunCompensatingPastItsDeadlineToAnInstanceThatHasIt()
+            throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
+            unbookGate.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("no guest came"));
+            assertThat(UNDONE).containsExactly("unbook room-1");
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowLeavesARunningRunPastItsDeadlineToOneThatUndoesItsCompletedSteps()
+            throws InterruptedException {
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31));
+            lacking.sweep();
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+
+            h.clock.advance(Duration.ofSeconds(31));
+            h.sweep();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("unbook room-1");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 "));
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowEndsARunPastItsDeadlineAsTimedOutOnceTheMissingStepGraceHasPassed()
+            throws InterruptedException {
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Book(),
+                new Wait(), new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(waitRunning.await(10, TimeUnit.SECONDS)).isTrue();
+
+            lacking.clock.advance(Duration.ofSeconds(31).plus(EngineSettings.DEFAULT_MISSING_STEP_GRACE));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+            assertThat(h.engine.run(runId).orElseThrow().error())
+                    .hasValueSatisfying(error -> assertThat(error).startsWith("NVENT-0400 "));
+        }
+    }
+
+    @Test
+    void anInstanceLackingTheFlowNeverFailsARunStalledInACompensationPastItsDeadlineMidCompensation()
+            throws InterruptedException {
+        waitFails = true;
+        unbookGate = new CountDownLatch(1);
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = EngineHarness.withSettings(store, s -> new EngineSettings(s.instanceId(),
+                s.webhookBaseUrl(), s.leaseDuration(), false, s.startWriteDelay()), new Book(), new Wait(),
+                new Unbook());
+             EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
+            String runId = startStay(h);
+            assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("unbook"::equals).isPresent()));
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            lacking.clock.advance(Duration.ofSeconds(31).plus(EngineSettings.DEFAULT_MISSING_STEP_GRACE));
+            lacking.sweep();
+
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.STALLED);
+            assertThat(h.types(runId)).doesNotContain("flow.failed");
         }
     }
 
@@ -268,6 +386,57 @@ class CompensationEdgesTest {
                     .contains("\"compensate\":[\"open\",\"fly\"]", "\"by\":[\"shut\",\"unfly\"]", "\"added\":\"fly\"");
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
                     .contains("\"compensated\":[\"open\",\"fly\"]");
+        }
+    }
+
+    @Test
+    void aStepCompletingAfterTheLastCompensationEndedTheRunIsRecordedAsNotUndoneInsteadOfDroppedSilently()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            shutGate.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);   // the last compensation's write lands first
+
+            flyGate.countDown();   // fly, which ignored the stop, completes after the run ended
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
+                    .anyMatch(entry -> entry.data().contains("notCompensated")));
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
+                    .filter("fly"::equals).isPresent()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"seat-9\"", "\"notCompensated\":true", "\"compensation\":\"unfly\""));
+            assertThat(UNDONE).containsExactly("shut door-1");
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
+        }
+    }
+
+    @Test
+    void aStepCompletingWhileTheRunIsStalledInACompensationIsUndoneWhenTheCompensationGoesOn()
+            throws InterruptedException {
+        try (EngineHarness h = EngineHarness.withSettings(s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
+                s.leaseDuration(), false, s.startWriteDelay()), new Open(), new Fly(), new Pay(), new Shut(),
+                new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("shut"::equals).isPresent()));
+            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            flyGate.countDown();   // fly, which ignored the stop, completes on the stalled run
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
+            shutGate.countDown();
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
         }
     }
 
