@@ -112,7 +112,7 @@ public final class OperatorView implements InvocationHandler {
 
     private void audit(System.Logger.Level level, String pattern, String action, String failure) {
         String reason = operator.reason().map(r -> "reason: " + LogText.of(r, REASON_IN_LOG)).orElse("no reason given");
-        AUDIT.log(level, pattern, LogText.of(operator.name(), Operator.MAX_NAME_LENGTH), action, reason, failure);
+        AUDIT.log(level, pattern, LogText.operator(operator), action, reason, failure);
     }
 
     /** What the action did, in words: "canceled run 3f2c…", "disabled trigger 'nightly'". */
