@@ -19,10 +19,14 @@ import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Proxy;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 
 /**
  * {@link FlowService#actingAs} and {@link TriggerService#actingAs}: a view of the service that, around each
@@ -40,10 +44,37 @@ public final class OperatorView implements InvocationHandler {
     /** The most characters of a reason an audit line shows: all that {@link Operator} accepts. */
     private static final int REASON_IN_LOG = Operator.MAX_REASON_LENGTH;
 
-    /** The methods that act (everything else reads, or computes, and is passed on as it is). */
-    private static final Set<String> ACTIONS = Set.of("start", "startWithJson", "emit", "cancel", "restart",
-            "rerunFrom", "retryStep", "retryFailed", "cancelRuns", "publishEvent", "resolveAwait", "clearHistory",
-            "deleteRun", "create", "update", "createOrUpdate", "setEnabled", "delete", "fire", "backfill");
+    /**
+     * Every method of {@link FlowService} and {@link TriggerService} that acts, by signature ("name(ParamType,...)",
+     * simple names), so that a read overloading an action's name is told apart. {@code OperatorViewMethodsTest}
+     * fails naming any method of either interface found in neither this set nor {@link #READS}: a method added to
+     * them must be classified, or the build fails. One that still is not (a test skipped) is audited as an action,
+     * with a warning (NVENT-0038): never passed on unrecorded.
+     */
+    static final Set<String> ACTIONS = Set.of(
+            "start(String,Object)", "start(String,Object,StartOptions)", "startWithJson(String,String)",
+            "startWithJson(String,String,StartOptions)", "emit(String,String,Object)",
+            "emit(String,String,Object,EventOptions)", "cancel(String)", "cancel(String,CancelOptions)",
+            "restart(String)", "restart(String,RestartOptions)", "rerunFrom(String,String)",
+            "rerunFrom(String,String,RestartOptions)", "retryStep(String,String)", "retryFailed(BulkRetry)",
+            "cancelRuns(BulkCancel)", "publishEvent(String,Object)", "publishEvent(String,Object,EventOptions)",
+            "resolveAwait(String,Object)", "resolveWebhook(String,String)", "clearHistory(String)",
+            "clearHistory(String,int)", "deleteRun(String)", "deleteRun(String,String)",
+            // TriggerService
+            "create(TriggerSpec)", "update(TriggerSpec)", "createOrUpdate(TriggerSpec)", "setEnabled(String,boolean)",
+            "delete(String)", "fire(String,String)", "fire(String,String,StartOptions)", "backfill(Backfill)");
+
+    /** Every method of either service that only reads or computes, passed on as it is; see {@link #ACTIONS}. */
+    static final Set<String> READS = Set.of(
+            "awaits(boolean,int)", "webhookAwait(String)", "run(String)", "runByIdempotencyKey(String,String)",
+            "waits(String)", "progress(String)", "runs(RunQuery)", "events(String,EventQuery)", "flows()",
+            "flow(String)", "stats(String)", "health()", "actingAs(Operator)",
+            // TriggerService
+            "triggers()", "trigger(String)", "history(String,int)", "nextTicks(String,ZoneId,Instant,int)",
+            "nextTicksOf(String,Instant,int)", "describe(String)", "appliedMisfire(TriggerSpec)");
+
+    /** Whether each method called so far acts: its signature looked up once. */
+    private static final Map<Method, Boolean> ACTS = new ConcurrentHashMap<>();
 
     private final Object target;
     private final Operator operator;
@@ -79,7 +110,7 @@ public final class OperatorView implements InvocationHandler {
                 default -> call(method, args);
             };
         }
-        if (!ACTIONS.contains(method.getName())) {
+        if (!ACTS.computeIfAbsent(method, OperatorView::acts)) {
             return call(method, args);
         }
         Object result;
@@ -100,6 +131,27 @@ public final class OperatorView implements InvocationHandler {
         audit(System.Logger.Level.INFO, "NVENT-0016 operator {0} {1} ({2})", describe(method.getName(), args, true,
                 result), null);
         return result;
+    }
+
+    /** Whether {@code method} acts; one in neither list acts (it is audited) and is reported. */
+    static boolean acts(Method method) {
+        String signature = signature(method);
+        if (READS.contains(signature)) {
+            return false;
+        }
+        if (!ACTIONS.contains(signature)) {
+            System.getLogger(OperatorView.class.getName()).log(System.Logger.Level.WARNING, "NVENT-0038 {0}.{1} is"
+                    + " neither an action nor a read to the audit trail: it is audited as an action; list it in"
+                    + " OperatorView.ACTIONS or READS (OperatorViewMethodsTest names every such method)",
+                    method.getDeclaringClass().getSimpleName(), signature);
+        }
+        return true;
+    }
+
+    /** "cancel(String,CancelOptions)": a method's name with the simple names of its parameters' types. */
+    static String signature(Method method) {
+        return Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
+                .collect(Collectors.joining(",", method.getName() + "(", ")"));
     }
 
     private Object call(Method method, Object[] args) throws Throwable {
@@ -145,6 +197,7 @@ public final class OperatorView implements InvocationHandler {
             case "create" -> (done ? "created" : "create") + " trigger " + quoted(((TriggerSpec) a[0]).name());
             case "update", "createOrUpdate" -> (done ? "updated" : "update") + " trigger " + quoted(((TriggerSpec) a[0]).name());
             case "setEnabled" -> (Boolean.TRUE.equals(a[1]) ? "enable" : "disable") + (done ? "d" : "") + " trigger " + quoted(a[0]);
+            case "resolveWebhook" -> (done ? "resolved" : "resolve") + " a webhook await by its token";
             case "delete" -> (done ? "deleted" : "delete") + " trigger " + quoted(a[0]);
             case "fire" -> (done ? "fired" : "fire") + " trigger " + quoted(a[0]) + (!(result instanceof List<?> runs) ? ""
                     : runs.isEmpty() ? ", which started no run" : ": " + runs.size() + " run(s)");

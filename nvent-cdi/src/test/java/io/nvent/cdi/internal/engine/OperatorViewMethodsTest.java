@@ -1,0 +1,68 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.FlowService;
+import io.nvent.TriggerService;
+import java.lang.reflect.Method;
+import java.lang.reflect.Modifier;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+
+/**
+ * No action goes unrecorded: every method of {@link FlowService} and {@link TriggerService} is classified, by its
+ * signature, as an action (audited by {@code actingAs}) or a read, so a method added to either interface fails here,
+ * by name, until someone decides which it is.
+ */
+class OperatorViewMethodsTest {
+
+    @Test
+    void everyMethodOfTheServicesIsAnActionOrARead() {
+        assertThat(signatures()).as("methods neither in OperatorView.ACTIONS nor in OperatorView.READS")
+                .filteredOn(signature -> !OperatorView.ACTIONS.contains(signature)
+                        && !OperatorView.READS.contains(signature))
+                .isEmpty();
+    }
+
+    @Test
+    void noMethodIsBothAndEveryListedOneExists() {
+        assertThat(OperatorView.ACTIONS).as("both an action and a read").doesNotContainAnyElementsOf(OperatorView.READS);
+        Set<String> listed = new HashSet<>(OperatorView.ACTIONS);
+        listed.addAll(OperatorView.READS);
+        assertThat(listed).as("listed, but no method of either service").isSubsetOf(signatures());
+    }
+
+    @Test
+    void overloadsAreClassifiedEachBySignatureSoAReadMayShareAnActionsName() throws ReflectiveOperationException {
+        Method cancel = FlowService.class.getMethod("cancel", String.class);
+        Method cancelWithOptions = FlowService.class.getMethod("cancel", String.class, io.nvent.CancelOptions.class);
+        assertThat(List.of(OperatorView.signature(cancel), OperatorView.signature(cancelWithOptions)))
+                .containsExactly("cancel(String)", "cancel(String,CancelOptions)");
+        assertThat(OperatorView.ACTIONS).as("an action by its name alone would be written without its parameters")
+                .allMatch(signature -> signature.contains("("));
+    }
+
+    @Test
+    void aMethodInNeitherListIsAuditedAsAnActionAndReported() throws ReflectiveOperationException {
+        try (RetentionSweepTest.Messages warnings = new RetentionSweepTest.Messages(OperatorView.class)) {
+            assertThat(OperatorView.acts(Runnable.class.getMethod("run"))).isTrue();
+            assertThat(OperatorView.acts(FlowService.class.getMethod("flows"))).isFalse();
+
+            assertThat(warnings.logged).containsExactly("NVENT-0038 Runnable.run() is neither an action nor a read to"
+                    + " the audit trail: it is audited as an action; list it in OperatorView.ACTIONS or READS"
+                    + " (OperatorViewMethodsTest names every such method)");
+        }
+    }
+
+    /** The public instance methods of both services, by signature. */
+    private static Set<String> signatures() {
+        return Stream.of(FlowService.class, TriggerService.class).flatMap(type -> Arrays.stream(type.getMethods()))
+                .filter(method -> !Modifier.isStatic(method.getModifiers()))
+                .map(OperatorView::signature).collect(Collectors.toSet());
+    }
+}
