@@ -59,6 +59,13 @@ class OperatorViewMethodsTest {
         }
     }
 
+    @Test
+    void aWebhookAwaitResolvedThroughAViewIsAnActionWhoseLineNeverShowsTheSecretToken() {
+        assertThat(OperatorView.ACTIONS).contains("resolveWebhook(String,String)");
+        assertThat(OperatorView.describe("resolveWebhook", new Object[] {"s3cret-token", "{}"}, true, null))
+                .isEqualTo("resolved a webhook await by its token").doesNotContain("s3cret");
+    }
+
     /** The public instance methods of both services, by signature. */
     private static Set<String> signatures() {
         return Stream.of(FlowService.class, TriggerService.class).flatMap(type -> Arrays.stream(type.getMethods()))
