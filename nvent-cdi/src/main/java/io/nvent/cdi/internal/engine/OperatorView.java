@@ -45,33 +45,42 @@ public final class OperatorView implements InvocationHandler {
     private static final int REASON_IN_LOG = Operator.MAX_REASON_LENGTH;
 
     /**
-     * Every method of {@link FlowService} and {@link TriggerService} that acts, by signature ("name(ParamType,...)",
-     * simple names), so that a read overloading an action's name is told apart. {@code OperatorViewMethodsTest}
-     * fails naming any method of either interface found in neither this set nor {@link #READS}: a method added to
-     * them must be classified, or the build fails. One that still is not (a test skipped) is audited as an action,
+     * Every method of {@link FlowService} and {@link TriggerService} that acts, by signature
+     * ("Service.name(ParamType,...)", simple names), so that a read overloading an action's name is told apart, and
+     * a method of one service is never taken as classified by a method of the other with the same name and
+     * parameters. {@code OperatorViewMethodsTest} fails naming any method of either interface found in neither this
+     * set nor {@link #READS}: a method added to them must be classified, or the build fails. One that still is not (a test skipped) is audited as an action,
      * with a warning (NVENT-0038): never passed on unrecorded.
      */
     static final Set<String> ACTIONS = Set.of(
-            "start(String,Object)", "start(String,Object,StartOptions)", "startWithJson(String,String)",
-            "startWithJson(String,String,StartOptions)", "emit(String,String,Object)",
-            "emit(String,String,Object,EventOptions)", "cancel(String)", "cancel(String,CancelOptions)",
-            "restart(String)", "restart(String,RestartOptions)", "rerunFrom(String,String)",
-            "rerunFrom(String,String,RestartOptions)", "retryStep(String,String)", "retryFailed(BulkRetry)",
-            "cancelRuns(BulkCancel)", "publishEvent(String,Object)", "publishEvent(String,Object,EventOptions)",
-            "resolveAwait(String,Object)", "resolveWebhook(String,String)", "clearHistory(String)",
-            "clearHistory(String,int)", "deleteRun(String)", "deleteRun(String,String)",
+            "FlowService.start(String,Object)", "FlowService.start(String,Object,StartOptions)",
+            "FlowService.startWithJson(String,String)", "FlowService.startWithJson(String,String,StartOptions)",
+            "FlowService.emit(String,String,Object)", "FlowService.emit(String,String,Object,EventOptions)",
+            "FlowService.cancel(String)", "FlowService.cancel(String,CancelOptions)", "FlowService.restart(String)",
+            "FlowService.restart(String,RestartOptions)", "FlowService.rerunFrom(String,String)",
+            "FlowService.rerunFrom(String,String,RestartOptions)", "FlowService.retryStep(String,String)",
+            "FlowService.retryFailed(BulkRetry)", "FlowService.cancelRuns(BulkCancel)",
+            "FlowService.publishEvent(String,Object)", "FlowService.publishEvent(String,Object,EventOptions)",
+            "FlowService.resolveAwait(String,Object)", "FlowService.resolveWebhook(String,String)",
+            "FlowService.clearHistory(String)", "FlowService.clearHistory(String,int)", "FlowService.deleteRun(String)",
+            "FlowService.deleteRun(String,String)",
             // TriggerService
-            "create(TriggerSpec)", "update(TriggerSpec)", "createOrUpdate(TriggerSpec)", "setEnabled(String,boolean)",
-            "delete(String)", "fire(String,String)", "fire(String,String,StartOptions)", "backfill(Backfill)");
+            "TriggerService.create(TriggerSpec)", "TriggerService.update(TriggerSpec)",
+            "TriggerService.createOrUpdate(TriggerSpec)", "TriggerService.setEnabled(String,boolean)",
+            "TriggerService.delete(String)", "TriggerService.fire(String,String)",
+            "TriggerService.fire(String,String,StartOptions)", "TriggerService.backfill(Backfill)");
 
     /** Every method of either service that only reads or computes, passed on as it is; see {@link #ACTIONS}. */
     static final Set<String> READS = Set.of(
-            "awaits(boolean,int)", "webhookAwait(String)", "run(String)", "runByIdempotencyKey(String,String)",
-            "waits(String)", "progress(String)", "runs(RunQuery)", "events(String,EventQuery)", "flows()",
-            "flow(String)", "stats(String)", "health()", "actingAs(Operator)",
+            "FlowService.awaits(boolean,int)", "FlowService.webhookAwait(String)", "FlowService.run(String)",
+            "FlowService.runByIdempotencyKey(String,String)", "FlowService.waits(String)",
+            "FlowService.progress(String)", "FlowService.runs(RunQuery)", "FlowService.events(String,EventQuery)",
+            "FlowService.flows()", "FlowService.flow(String)", "FlowService.stats(String)", "FlowService.health()",
+            "FlowService.actingAs(Operator)",
             // TriggerService
-            "triggers()", "trigger(String)", "history(String,int)", "nextTicks(String,ZoneId,Instant,int)",
-            "nextTicksOf(String,Instant,int)", "describe(String)", "appliedMisfire(TriggerSpec)");
+            "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",
+            "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
+            "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)", "TriggerService.actingAs(Operator)");
 
     /** Whether each method called so far acts: its signature looked up once. */
     private static final Map<Method, Boolean> ACTS = new ConcurrentHashMap<>();
@@ -140,18 +149,21 @@ public final class OperatorView implements InvocationHandler {
             return false;
         }
         if (!ACTIONS.contains(signature)) {
-            System.getLogger(OperatorView.class.getName()).log(System.Logger.Level.WARNING, "NVENT-0038 {0}.{1} is"
+            System.getLogger(OperatorView.class.getName()).log(System.Logger.Level.WARNING, "NVENT-0038 {0} is"
                     + " neither an action nor a read to the audit trail: it is audited as an action; list it in"
                     + " OperatorView.ACTIONS or READS (OperatorViewMethodsTest names every such method)",
-                    method.getDeclaringClass().getSimpleName(), signature);
+                    signature);
         }
         return true;
     }
 
-    /** "cancel(String,CancelOptions)": a method's name with the simple names of its parameters' types. */
+    /**
+     * "FlowService.cancel(String,CancelOptions)": the simple name of the method's interface, its name and the simple
+     * names of its parameters' types.
+     */
     static String signature(Method method) {
-        return Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName)
-                .collect(Collectors.joining(",", method.getName() + "(", ")"));
+        return Arrays.stream(method.getParameterTypes()).map(Class::getSimpleName).collect(Collectors.joining(",",
+                method.getDeclaringClass().getSimpleName() + "." + method.getName() + "(", ")"));
     }
 
     private Object call(Method method, Object[] args) throws Throwable {

@@ -42,7 +42,7 @@ class OperatorViewMethodsTest {
         Method cancel = FlowService.class.getMethod("cancel", String.class);
         Method cancelWithOptions = FlowService.class.getMethod("cancel", String.class, io.nvent.CancelOptions.class);
         assertThat(List.of(OperatorView.signature(cancel), OperatorView.signature(cancelWithOptions)))
-                .containsExactly("cancel(String)", "cancel(String,CancelOptions)");
+                .containsExactly("FlowService.cancel(String)", "FlowService.cancel(String,CancelOptions)");
         assertThat(OperatorView.ACTIONS).as("an action by its name alone would be written without its parameters")
                 .allMatch(signature -> signature.contains("("));
     }
@@ -61,9 +61,27 @@ class OperatorViewMethodsTest {
 
     @Test
     void aWebhookAwaitResolvedThroughAViewIsAnActionWhoseLineNeverShowsTheSecretToken() {
-        assertThat(OperatorView.ACTIONS).contains("resolveWebhook(String,String)");
+        assertThat(OperatorView.ACTIONS).contains("FlowService.resolveWebhook(String,String)");
         assertThat(OperatorView.describe("resolveWebhook", new Object[] {"s3cret-token", "{}"}, true, null))
                 .isEqualTo("resolved a webhook await by its token").doesNotContain("s3cret");
+    }
+
+    @Test
+    void aMethodOfOneServiceIsNotTakenAsClassifiedByAMethodOfTheOtherWithTheSameSignature()
+            throws ReflectiveOperationException {
+        Method triggerRead = TriggerService.class.getMethod("describe", String.class);
+        Method sameSignatureElsewhere = NotAService.class.getMethod("describe", String.class);
+
+        assertThat(OperatorView.signature(triggerRead)).isEqualTo("TriggerService.describe(String)");
+        assertThat(OperatorView.acts(triggerRead)).isFalse();
+        assertThat(OperatorView.acts(sameSignatureElsewhere))
+                .as("a FlowService.describe(String) added would act, unclassified, not pass as TriggerService's read")
+                .isTrue();
+    }
+
+    /** A type with a method whose name and parameters are those of a read of {@link TriggerService}. */
+    interface NotAService {
+        String describe(String name);
     }
 
     /** The public instance methods of both services, by signature. */
