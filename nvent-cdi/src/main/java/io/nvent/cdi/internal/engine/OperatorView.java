@@ -49,8 +49,8 @@ public final class OperatorView implements InvocationHandler {
      * ("Service.name(ParamType,...)", simple names), so that a read overloading an action's name is told apart, and
      * a method of one service is never taken as classified by a method of the other with the same name and
      * parameters. {@code OperatorViewMethodsTest} fails naming any method of either interface found in neither this
-     * set nor {@link #READS}: a method added to them must be classified, or the build fails. One that still is not (a test skipped) is audited as an action,
-     * with a warning (NVENT-0038): never passed on unrecorded.
+     * set nor {@link #READS}: a method added to them must be classified, or the build fails. One that still is not
+     * (a test skipped) is audited as an action, with a warning (NVENT-0038): never passed on unrecorded.
      */
     static final Set<String> ACTIONS = Set.of(
             "FlowService.start(String,Object)", "FlowService.start(String,Object,StartOptions)",
@@ -80,7 +80,8 @@ public final class OperatorView implements InvocationHandler {
             // TriggerService
             "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",
             "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
-            "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)", "TriggerService.actingAs(Operator)");
+            "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)",
+            "TriggerService.actingAs(Operator)");
 
     /** Whether each method called so far acts: its signature looked up once. */
     private static final Map<Method, Boolean> ACTS = new ConcurrentHashMap<>();
