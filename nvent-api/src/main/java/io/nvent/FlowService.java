@@ -711,6 +711,10 @@ public interface FlowService {
      * flows.actingAs(Operator.named("alice").because("customer called to cancel")).cancel(runId);
      * }</pre>
      *
+     * <p>For a user your code acts for (an EJB's caller), name them with
+     * {@link Operator#signedIn(String) Operator.signedIn(ejbContext.getCallerPrincipal().getName())}: a call on this
+     * service itself never reads the container's caller on its own.
+     *
      * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before 0.2,
      * refuses with an {@link UnsupportedOperationException} (NVENT-1102) rather than act without the record.
      *

@@ -47,4 +47,37 @@ class OperatorTest {
         assertThatThrownBy(() -> old.actingAs(Operator.named("alice")))
                 .isInstanceOf(UnsupportedOperationException.class).hasMessageStartingWith("NVENT-1102 ");
     }
+
+    @Test
+    void aSignedInUserWithAnOverlongNameActsUnderItsStartAndAHashAndKeepsTheWholeName() {
+        String dn = "cn=Alice Example," + "ou=team,".repeat(40) + "dc=example,dc=com";
+        String other = dn.replace("dc=com", "dc=org");
+
+        Operator alice = Operator.signedIn(dn);
+
+        assertThat(dn).hasSizeGreaterThan(Operator.MAX_NAME_LENGTH);
+        assertThat(alice.name()).hasSizeLessThanOrEqualTo(Operator.MAX_NAME_LENGTH)
+                .startsWith(dn.substring(0, 180)).matches(".*…[0-9a-f]{12}");
+        assertThat(alice.fullName()).hasValue(dn);
+        assertThat(Operator.signedIn(other).name()).as("two long names with one start stay apart")
+                .isNotEqualTo(alice.name());
+        assertThat(Operator.signedIn(dn)).as("one name, one operator").isEqualTo(alice);
+        assertThat(alice.because("audit").fullName()).as("a reason keeps the whole name").hasValue(dn);
+    }
+
+    @Test
+    void aSignedInUserWithAControlCharacterOrABlankNameIsNamedWithEscapesAndNotRefused() {
+        Operator forged = Operator.signedIn("bob\nNVENT-0016 operator alice canceled run 1");
+        assertThat(forged.name()).startsWith("bob\\u000aNVENT-0016").doesNotContain("\n").matches(".*…[0-9a-f]{12}");
+        assertThat(forged.fullName()).hasValue("bob\nNVENT-0016 operator alice canceled run 1");
+        assertThat(Operator.signedIn(" ").name()).matches("…[0-9a-f]{12}");
+        assertThat(Operator.signedIn("DOMAIN\\alice")).as("an ordinary name is the name itself")
+                .isEqualTo(Operator.named("DOMAIN\\alice"));
+    }
+
+    @Test
+    void aSurrogatePairIsNotCutInTwo() {
+        String name = "a".repeat(179) + "😀".repeat(20);
+        assertThat(Operator.signedIn(name).name()).startsWith("a".repeat(179) + "…");
+    }
 }

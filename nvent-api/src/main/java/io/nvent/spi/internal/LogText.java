@@ -11,6 +11,8 @@ public final class LogText {
 
     /** The most characters of a caller's text a log line shows, unless told otherwise. */
     public static final int MAX_LENGTH = 64;
+    /** The most characters of a signed-in user's whole name an audit line shows (a long LDAP DN fits). */
+    public static final int MAX_OPERATOR_LENGTH = 4_096;
 
     private LogText() {
     }
@@ -57,5 +59,20 @@ public final class LogText {
             }
         });
         return cut ? text.append('…').toString() : text.toString();
+    }
+
+    /**
+     * Who acts, as an audit log line names them: the operator's name, or, for a signed-in user whose name had to be
+     * shortened ({@link io.nvent.Operator#signedIn(String)}), the whole name (escaped, up to
+     * {@value #MAX_OPERATOR_LENGTH} characters) followed by the shortened one the history holds, so a line can be
+     * matched with its history entries.
+     *
+     * @param operator who acts
+     * @return the operator's name for the line
+     */
+    public static String operator(io.nvent.Operator operator) {
+        String name = of(operator.name(), io.nvent.Operator.MAX_NAME_LENGTH);
+        return operator.fullName().map(full -> of(full, MAX_OPERATOR_LENGTH) + " (in the history: " + name + ")")
+                .orElse(name);
     }
 }

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph, awaitWhat, awaitTimeout, retryLine, span, ROLE_NOTE } from '../graph.js';
-import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, reasonField, toast } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
@@ -134,7 +134,7 @@ const BULK_PAGE = 100;
 
 /** The two bulk operations of a flow's page: what they act on, how the server is asked, and their words. */
 const RETRY_FAILED = {
-  id: 'retry-failed', statuses: ['failed'], call: (flow, after) => api.retryFailed(flow, { after, limit: BULK_PAGE }),
+  id: 'retry-failed', statuses: ['failed'], call: (flow, after, children, reason) => api.retryFailed(flow, { after, limit: BULK_PAGE, reason }),
   title: (flow) => `Retry the failed runs of ${flow}?`,
   what: (n) => `${n} failed run${n === '1' ? '' : 's'}`,
   text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 100 runs at a time. '
@@ -143,7 +143,7 @@ const RETRY_FAILED = {
 };
 const CANCEL_ACTIVE = {
   id: 'cancel-active', statuses: ['running', 'awaiting'],
-  call: (flow, after, children) => api.cancelRuns(flow, { after, limit: BULK_PAGE, children: children ? 'true' : null }),
+  call: (flow, after, children, reason) => api.cancelRuns(flow, { after, limit: BULK_PAGE, children: children ? 'true' : null, reason }),
   // up to 10,000 child runs per request: a request that stops there answers `next`, and the dialog goes on
   children: 'Also cancel their child runs (and theirs) still under way',
   title: (flow) => `Cancel the active runs of ${flow}?`,
@@ -174,8 +174,9 @@ async function bulkDialog(flow, op, onDone) {
   const progress = h('p', { class: 'small', id: 'bulk-progress', role: 'status' });
   const go = h('button', { class: `btn ${op.danger ? 'danger solid' : 'primary'}`, id: `confirm-${op.id}`, disabled: true }, '…');
   const children = op.children ? h('input', { type: 'checkbox', id: `${op.id}-children` }) : null;
+  const reason = reasonField();
   modal(op.title(flow), h('div', {}, text, children ? h('label', { class: 'small' }, children, ` ${op.children}`) : null,
-    progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
+    reason.el, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
   let n;
   try {
     n = await countRuns(flow, op.statuses);
@@ -189,6 +190,8 @@ async function bulkDialog(flow, op, onDone) {
   go.addEventListener('click', async () => {
     go.disabled = true;
     const withChildren = !!children && children.checked;
+    // One reason for every page: the audit trail records it with each request's runs.
+    const why = reason.value();
     const total = { pages: 0, matched: 0, acted: 0, skipped: 0, failed: 0, descendantsCanceled: 0, skippedBy: {} };
     const line = () => `${num(total.matched)} run${total.matched === 1 ? '' : 's'}: ${num(total.acted)} ${op.done}, `
       + `${num(total.skipped)} skipped${Object.keys(total.skippedBy).length ? ` (${Object.entries(total.skippedBy)
@@ -198,7 +201,7 @@ async function bulkDialog(flow, op, onDone) {
     try {
       do {
         fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
-        const page = await op.call(flow, after, withChildren);
+        const page = await op.call(flow, after, withChildren, why);
         total.pages++;
         ['matched', 'acted', 'skipped', 'failed', 'descendantsCanceled'].forEach((k) => { total[k] += page[k] || 0; });
         Object.entries(page.skippedBy).forEach(([why, count]) => { total.skippedBy[why] = (total.skippedBy[why] || 0) + count; });
@@ -229,12 +232,14 @@ async function bulkDialog(flow, op, onDone) {
 function clearHistoryDialog(flow, onDone) {
   const progress = h('p', { class: 'small', id: 'clear-history-progress', role: 'status' });
   const go = h('button', { class: 'btn danger solid', id: 'confirm-clear-history' }, 'Clear history');
+  const reason = reasonField();
   let close;
   modal(`Clear the history of ${flow}?`, h('div', {}, h('p', { class: 'confirm-text' }, 'Its completed, failed and canceled runs '
-    + 'are deleted for good, with their histories and state, 1,000 at a time. Runs under way are kept.'), progress),
+    + 'are deleted for good, with their histories and state, 1,000 at a time. Runs under way are kept.'), reason.el, progress),
   (closeFn) => { close = closeFn; return [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]; });
   go.addEventListener('click', async () => {
     go.disabled = true;
+    const why = reason.value();
     let deleted = 0;
     let remaining = null;
     const line = () => `${num(deleted)} finished run${deleted === 1 ? '' : 's'} deleted`
@@ -242,7 +247,7 @@ function clearHistoryDialog(flow, onDone) {
     try {
       do {
         fill(progress, h('span', { class: 'spin' }), ` ${line()}…`);
-        const r = await api.clearHistory(flow);
+        const r = await api.clearHistory(flow, { reason: why });
         deleted += r.deleted;
         remaining = r.remaining;
         if (r.deleted === 0 && remaining > 0) {

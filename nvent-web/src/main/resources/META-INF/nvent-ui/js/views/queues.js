@@ -80,8 +80,21 @@ function notTakenTag(q) {
 function pauseButton(q, after) {
   return h('button', { class: 'btn small', dataset: { action: q.paused ? 'resume' : 'pause' }, onclick: (e) => {
     e.stopPropagation();
-    act(e.currentTarget, () => (q.paused ? api.resume(q.name) : api.pause(q.name)), q.paused ? `Resumed ${q.name}` : `Paused ${q.name}`).then(after);
+    pauseDialog(q.name, q.paused, after);
   } }, q.paused ? '▶ Resume' : '❚❚ Pause');
+}
+
+/** Asks before pausing or resuming a queue, with the optional Reason the audit trail records with the operator's name. */
+function pauseDialog(name, paused, after) {
+  return confirmDialog(paused ? `Resume queue ${name}?` : `Pause queue ${name}?`, paused
+    ? 'Its waiting jobs start again, on every instance, as its concurrency and rate limit allow.'
+    : 'No further job of it starts, on every instance, until it is resumed: its waiting jobs stay queued, and the jobs running now finish.',
+  paused ? 'Resume queue' : 'Pause queue', async (reason) => {
+    const r = await (paused ? api.resume(name, reason) : api.pause(name, reason));
+    toast(paused ? `Resumed ${name}` : `Paused ${name}`);
+    after();
+    return r;
+  }, { id: paused ? 'confirm-resume-queue' : 'confirm-pause-queue', reason: true });
 }
 
 export function queueView(ctx) {
@@ -120,8 +133,7 @@ export function queueView(ctx) {
     if (!queue) return;
     ctx.actions(
       badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), notTakenTag(queue), oldestWaiting(queue, 'oldest waiting '),
-      h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: (e) => act(e.currentTarget,
-        () => (queue.paused ? api.resume(name) : api.pause(name)), queue.paused ? 'Queue resumed' : 'Queue paused').then(loadQueue) },
+      h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: () => pauseDialog(name, queue.paused, loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
       h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => redriveAll(e.currentTarget),
         ({ total, discarded }) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`
@@ -190,8 +202,8 @@ export function queueView(ctx) {
           h('button', { class: 'btn', id: 'discard-job', title: 'remove the job for good; its run keeps its history',
             onclick: () => confirmDialog('Discard this failed job?', 'The job is removed from the queue for good: it is no longer counted, listed or redriven. '
               + (job.runId ? 'Its run is not changed; its history keeps the failure.' : ''), 'Discard job',
-            async () => { await api.discardJob(name, job.jobId); toast('Job discarded'); selectedJob = null; ctx.setQuery({ state, job: null });
-              fill(detail, h('div', { class: 'empty' }, 'Select a job to see its attempts')); loadQueue(); loadJobs(); }, { danger: true, id: 'confirm-discard' }) }, '✕ Discard'),
+            async (reason) => { await api.discardJob(name, job.jobId, reason); toast('Job discarded'); selectedJob = null; ctx.setQuery({ state, job: null });
+              fill(detail, h('div', { class: 'empty' }, 'Select a job to see its attempts')); loadQueue(); loadJobs(); }, { danger: true, id: 'confirm-discard', reason: true }) }, '✕ Discard'),
           h('button', { class: 'btn primary', id: 'retry-job', onclick: (e) => act(e.currentTarget, () => api.retryJob(name, job.jobId),
             'Job retried').then(() => { loadQueue(); loadJobs(); loadJob(); }) }, '↻ Retry job')) : null),
       h('dl', { class: 'facts' },

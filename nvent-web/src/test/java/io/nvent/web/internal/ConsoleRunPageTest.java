@@ -103,6 +103,33 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void pausingOrResumingAQueueAndTheBulkAndClearHistoryDialogsAskForAReasonAndSendItWithEveryRequest()
+            throws IOException {
+        String queues = script("queues.js");
+        String flows = script("flows.js");
+        String api;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
+            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String pauseDialog = between(queues, "function pauseDialog(", "\n}\n");
+        String bulk = between(flows, "async function bulkDialog(", "\n}\n");
+        String clear = between(flows, "function clearHistoryDialog(", "\n}\n");
+
+        assertThat(api).contains("pause: (name, reason) => call('POST', `/queues/${e(name)}/pause${q({ reason })}`)",
+                "resume: (name, reason) => call('POST', `/queues/${e(name)}/resume${q({ reason })}`)",
+                "discardJob: (name, id, reason) =>");
+        assertThat(pauseDialog).contains("api.resume(name, reason) : api.pause(name, reason)", "reason: true");
+        assertThat(queues).as("both pause buttons ask first").contains("pauseDialog(q.name, q.paused, after)",
+                "pauseDialog(name, queue.paused, loadQueue)").doesNotContain("api.pause(q.name)", "api.pause(name)")
+                .contains("id: 'confirm-discard', reason: true");
+        assertThat(bulk).contains("const reason = reasonField();", "reason.el, progress", "const why = reason.value();",
+                "op.call(flow, after, withChildren, why)");
+        assertThat(flows).contains("api.retryFailed(flow, { after, limit: BULK_PAGE, reason })",
+                "children: children ? 'true' : null, reason })");
+        assertThat(clear).contains("const reason = reasonField();", "api.clearHistory(flow, { reason: why })");
+    }
+
+    @Test
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");
         String triggers = script("triggers.js");

@@ -1555,8 +1555,8 @@ public final class FlowEngine implements FlowService {
     @Override
     public DeletedRun deleteRun(String runId, String requestedBy) {
         return operatorActions.deleteRun(runId, OperatorScope.current()
-                .map(operator -> "operator '" + io.nvent.spi.internal.LogText.of(operator.name(),
-                        io.nvent.Operator.MAX_NAME_LENGTH) + "'").orElse(requestedBy));
+                .map(operator -> "operator '" + io.nvent.spi.internal.LogText.operator(operator) + "'")
+                .orElse(requestedBy));
     }
 
     /** The actions operators take on runs (the maintenance sweep follows cancels and deletes awaits through it). */

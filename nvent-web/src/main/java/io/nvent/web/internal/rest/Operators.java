@@ -26,21 +26,14 @@ final class Operators {
     }
 
     /**
-     * The operator of a request.
+     * The operator of a request: the signed-in user, never refused for their name (a name too long or with control
+     * characters is recorded shortened, the whole name in the audit line: {@link Operator#signedIn(String)}).
      *
-     * @throws IllegalArgumentException (400, nothing done) if the reason is refused (NVENT-0734) or the user's
-     *     name cannot name an operator (NVENT-0735)
+     * @throws IllegalArgumentException (400, nothing done) if the reason is refused (NVENT-0734)
      */
     static Operator of(SecurityContext security, String reason) {
         Principal user = security == null ? null : security.getUserPrincipal();
-        Operator operator;
-        try {
-            operator = Operator.named(user == null ? ANONYMOUS : user.getName());
-        } catch (IllegalArgumentException refused) {
-            throw new IllegalArgumentException("NVENT-0735 the signed-in user's name cannot name the operator of"
-                    + " this action in the audit trail (" + refused.getMessage() + "); sign in as a user whose name"
-                    + " has 1 to " + Operator.MAX_NAME_LENGTH + " characters on one line", refused);
-        }
+        Operator operator = user == null ? Operator.named(ANONYMOUS) : Operator.signedIn(user.getName());
         if (reason == null) {
             return operator;
         }
@@ -65,7 +58,7 @@ final class Operators {
     /** Logs an action the engine's services do not see (a queue paused here) on the audit trail, at INFO. */
     static void audit(Operator operator, String action) {
         AUDIT.log(System.Logger.Level.INFO, "NVENT-0736 operator {0} {1} ({2})",
-                LogText.of(operator.name(), Operator.MAX_NAME_LENGTH), action, operator.reason()
+                LogText.operator(operator), action, operator.reason()
                         .map(reason -> "reason: " + LogText.of(reason, Operator.MAX_REASON_LENGTH))
                         .orElse("no reason given"));
     }

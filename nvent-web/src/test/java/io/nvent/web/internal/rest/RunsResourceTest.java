@@ -413,6 +413,31 @@ class RunsResourceTest {
     }
 
     @Test
+    void aUserWhoseNameHas300CharactersCancelsUnderAShortenedNameInTheHistoryAndTheWholeNameInTheAuditLog() {
+        String dn = "cn=Alice Example," + "ou=operations,".repeat(20) + "o=" + "x".repeat(300 - 17 - 280 - 2);
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+        ContainerResponse canceled;
+        List<String> audit;
+        try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            canceled = api().request("POST", "runs/" + running + "/cancel?reason=customer%20called", signedIn(dn));
+            audit = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+
+        assertThat(dn).hasSize(300);
+        assertThat(canceled.getStatus()).isEqualTo(200);
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.CANCELED);
+        String recorded = parse(engine.flows().events(running, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject()
+                .getString("operator");
+        assertThat(recorded).isEqualTo(io.nvent.Operator.signedIn(dn).name()).startsWith(dn.substring(0, 180))
+                .hasSizeLessThanOrEqualTo(io.nvent.Operator.MAX_NAME_LENGTH);
+        assertThat(audit).containsExactly("NVENT-0016 operator " + dn + " (in the history: " + recorded
+                + ") canceled run " + running + " (reason: customer called)");
+    }
+
+    @Test
     void aReasonTooLongOrOnTwoLinesIsRefusedAs400AndNothingIsCanceledAndWithoutAUserTheOperatorIsAnonymous() {
         String running = engine.flows().start("export", null);
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
