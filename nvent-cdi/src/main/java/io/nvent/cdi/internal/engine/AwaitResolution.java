@@ -15,6 +15,8 @@ import io.nvent.FlowDefinition;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.InvalidPayloadException;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
@@ -42,6 +44,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -936,6 +939,72 @@ final class AwaitResolution {
                     + "failing the step failed too (" + alsoFailed.getMessage() + "); cancel the run and start it "
                     + "again", alsoFailed);
         }
+    }
+
+    /**
+     * Fails, once across instances, the steps left {@code awaiting} with no await that could resume them: an await the
+     * store refused whose step's failure could not be stored either ({@code NVENT-0026}, the store away), or any other
+     * way a run came to wait on nothing. Such a run is a suspect when a look finds it so, and its step fails when the
+     * next look, a {@code grace} later, finds it unchanged (same version) and still without a waiting await: an await
+     * is saved just after the change of its run, so one a moment old is not taken for lost. The failure is stored only
+     * if the run is still at the version the look read, so of two instances' sweeps one fails it.
+     *
+     * @param suspects the suspects of the previous look (run id to version), replaced by this look's
+     * @param after where among the awaiting runs (newest first) this look starts: after this run, or at the newest
+     * @param limit how many awaiting runs one look reads
+     * @return where the next look starts
+     */
+    Optional<RunPosition> failAwaitingStepsWithoutAwait(Map<String, Long> suspects, Optional<RunPosition> after,
+                                                        int limit) {
+        Map<String, Long> previous = new LinkedHashMap<>(suspects);
+        suspects.clear();
+        previous.forEach((runId, version) -> store.findRun(runId).filter(run -> run.version() == version)
+                .ifPresent(run -> stepAwaitingNoAwait(run).ifPresent(step -> failAwaitless(run, step))));
+        List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
+                limit, after));
+        for (RunRecord run : page) {
+            if (!previous.containsKey(run.runId()) && stepAwaitingNoAwait(run).isPresent()) {
+                suspects.put(run.runId(), run.version());
+            }
+        }
+        return page.size() < limit ? Optional.empty()
+                : Optional.of(new RunPosition(page.get(page.size() - 1).startedAt(), page.get(page.size() - 1).runId()));
+    }
+
+    /** A step of the run recorded {@code awaiting} for which the store keeps no waiting await; empty if none. */
+    private Optional<String> stepAwaitingNoAwait(RunRecord run) {
+        if (run.status().isTerminal() || !run.steps().containsValue(StepStatus.AWAITING)) {
+            return Optional.empty();
+        }
+        Set<String> waiting = scheduling.awaitsOfRun(run.runId()).stream()
+                .filter(await -> await.status() == AwaitStatus.WAITING).map(AwaitRecord::step)
+                .collect(Collectors.toSet());
+        return run.steps().entrySet().stream()
+                .filter(step -> step.getValue() == StepStatus.AWAITING && !waiting.contains(step.getKey()))
+                .map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Fails a step found awaiting no await by two looks of the sweep, if its run is still as they read it. */
+    private void failAwaitless(RunRecord seen, String step) {
+        AwaitPosition position = history.latestEntryOfStep(seen.runId(), EventType.AWAIT_REGISTERED, step)
+                .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
+                .filter(data -> "after".equals(data.getString("position", "before")))
+                .map(data -> AwaitPosition.AFTER).orElse(AwaitPosition.BEFORE);
+        String why = "the maintenance sweep found step '" + step + "' awaiting with no await that could resume it"
+                + " (an await the store refused, whose failure could not be stored either); retry the step";
+        Instant now = clock.instant();
+        Pending pending = new Pending();
+        store.updateRun(seen.runId(), run -> {
+            pending.reset();
+            if (run.version() != seen.version() || run.steps().get(step) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            return Optional.of(pending.fail(run, step, position, why, List.of(), now));
+        }).ifPresent(change -> {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0027 run " + seen.runId() + " of flow '" + seen.flow()
+                    + "', step '" + step + "': " + why + "; the step fails");
+            continuation.afterChange(seen.flow(), change, pending);
+        });
     }
 
     /**
