@@ -17,6 +17,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.InvalidPayloadException;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
+import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
@@ -889,24 +890,71 @@ final class AwaitResolution {
             return;
         }
         for (AwaitRecord await : awaits) {
-            try {
-                scheduling.saveAwait(await);
-            } catch (RuntimeException refused) {
-                failRefused(await, refused);
-                continue;
-            }
-            if (closedAsRunEnded(await).isPresent()) {
-                continue;
-            }
-            await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
-            Optional<String> url = await.type() == AwaitType.WEBHOOK
-                    ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
-            fireHook(new AwaitRegistered(await.toInfo(), url));
-            if (await.type() == AwaitType.CHILDREN) {
-                // After the save: a child ending from now on finds the await; one that ended before, this count sees.
-                resolveIfChildrenEnded(await);
-            }
+            saveAwait(await, 1);
         }
+    }
+
+    /** Saves one await of {@link #saveAwaits}, the {@code attempt}-th time; one the store refuses is handled so. */
+    private void saveAwait(AwaitRecord await, int attempt) {
+        try {
+            scheduling.saveAwait(await);
+        } catch (RuntimeException refused) {
+            if (!savedAgainLater(await, attempt, refused)) {
+                failRefused(await, refused);
+            }
+            return;
+        }
+        if (closedAsRunEnded(await).isPresent()) {
+            return;
+        }
+        await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
+        Optional<String> url = await.type() == AwaitType.WEBHOOK
+                ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
+        fireHook(new AwaitRegistered(await.toInfo(), url));
+        if (await.type() == AwaitType.CHILDREN) {
+            // After the save: a child ending from now on finds the await; one that ended before, this count sees.
+            resolveIfChildrenEnded(await);
+        }
+    }
+
+    /**
+     * An await the store refused because it was away ({@link StepRunner#isStoreUnavailable}), not because of the
+     * await, is saved again later, as a failed attempt is retried: after the delay the step's retry policy gives the
+     * next attempt, while the step has attempts left, its run awaiting meanwhile. Needs this instance's timers; one
+     * that stops before the save leaves the run to the sweep ({@link #failAwaitingStepsWithoutAwait}).
+     *
+     * @return whether it is saved again later; if not, the refusal fails the step
+     */
+    private boolean savedAgainLater(AwaitRecord await, int attempt, RuntimeException refused) {
+        ClockTimers planner = timers;
+        Optional<RetryPolicy> retry = registry.flow(await.flow()).flatMap(flow -> flow.step(await.step()))
+                .map(StepDefinition::retry);
+        if (planner == null || retry.isEmpty() || attempt >= retry.get().maxAttempts()
+                || !StepRunner.isStoreUnavailable(refused)) {
+            return false;
+        }
+        Duration delay = retry.get().delayBefore(attempt + 1);
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0036 run " + await.runId() + " of flow '" + await.flow()
+                + "', step '" + await.step() + "': the store was away saving the " + await.type().name().toLowerCase()
+                + " await " + await.position().wireName() + " the step (" + refused.getMessage() + "); the run stays "
+                + "awaiting, and the await is saved again in " + delay + " (attempt " + (attempt + 1) + " of "
+                + retry.get().maxAttempts() + ", the step's retry policy)");
+        planner.at(clock.instant().plus(delay), () -> {
+            boolean stillAwaiting;
+            try {
+                stillAwaiting = store.findRun(await.runId()).filter(run -> !run.status().isTerminal()
+                        && run.steps().get(await.step()) == StepStatus.AWAITING).isPresent();
+            } catch (RuntimeException away) {
+                if (!savedAgainLater(await, attempt + 1, away)) {
+                    failRefused(await, away);
+                }
+                return;
+            }
+            if (stillAwaiting) {
+                saveAwait(await, attempt + 1);
+            }
+        });
+        return true;
     }
 
     /**
