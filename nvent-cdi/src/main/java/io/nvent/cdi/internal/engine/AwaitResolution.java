@@ -880,6 +880,18 @@ final class AwaitResolution {
      * closing of the run's awaits ({@link #closeAwaitsOf}) may have run before the await existed.
      */
     void saveAwaits(List<AwaitRecord> awaits) {
+        saveAwaits(awaits, false);
+    }
+
+    /**
+     * {@link #saveAwaits} for the awaits a start itself registers (a delayed start's, a keyed start's): one the store
+     * refuses is thrown to the start, which has a caller to tell, instead of failing the run or saved again later.
+     */
+    void saveAwaitsOfStart(List<AwaitRecord> awaits) {
+        saveAwaits(awaits, true);
+    }
+
+    private void saveAwaits(List<AwaitRecord> awaits, boolean refusalToCaller) {
         if (awaits.isEmpty()) {
             return;
         }
@@ -890,7 +902,12 @@ final class AwaitResolution {
             return;
         }
         for (AwaitRecord await : awaits) {
-            saveAwait(await, 1);
+            if (refusalToCaller) {
+                scheduling.saveAwait(await);
+                registered(await);
+            } else {
+                saveAwait(await, 1);
+            }
         }
     }
 
@@ -904,6 +921,11 @@ final class AwaitResolution {
             }
             return;
         }
+        registered(await);
+    }
+
+    /** What follows the save of an await: its timer, its hook, and a children await's first count. */
+    private void registered(AwaitRecord await) {
         if (closedAsRunEnded(await).isPresent()) {
             return;
         }
