@@ -1014,31 +1014,57 @@ final class AwaitResolution {
     /**
      * Fails, once across instances, the steps left {@code awaiting} with no await that could resume them: an await the
      * store refused whose step's failure could not be stored either ({@code NVENT-0026}, the store away), or any other
-     * way a run came to wait on nothing. Such a run is a suspect when a look finds it so, and its step fails when the
-     * next look, a {@code grace} later, finds it unchanged (same version) and still without a waiting await: an await
-     * is saved just after the change of its run, so one a moment old is not taken for lost. The failure is stored only
-     * if the run is still at the version the look read, so of two instances' sweeps one fails it.
+     * way a run came to wait on nothing. Such a run is a suspect when a look finds it so, and its step fails when a
+     * later look, {@code grace} after the first plus the backoffs of the step's retry policy (an await the store was
+     * away for is saved again after them, {@link #savedAgainLater}, on whichever instance planned it), finds it
+     * unchanged (same version) and still without a waiting await: an await is saved just after the change of its run,
+     * so one a moment old is not taken for lost. The failure is stored only if the run is still at the version the
+     * look read, so of two instances' sweeps one fails it.
      *
-     * @param suspects the suspects of the previous look (run id to version), replaced by this look's
+     * @param suspects the suspects of the previous looks (run id to the version and when a look first found it so),
+     *     replaced by this look's
      * @param after where among the awaiting runs (newest first) this look starts: after this run, or at the newest
      * @param limit how many awaiting runs one look reads
+     * @param grace how long a suspect is left before its step fails, besides its retry policy's backoffs
      * @return where the next look starts
      */
-    Optional<RunPosition> failAwaitingStepsWithoutAwait(Map<String, Long> suspects, Optional<RunPosition> after,
-                                                        int limit) {
-        Map<String, Long> previous = new LinkedHashMap<>(suspects);
+    Optional<RunPosition> failAwaitingStepsWithoutAwait(Map<String, AwaitlessSuspect> suspects,
+                                                        Optional<RunPosition> after, int limit, Duration grace) {
+        Instant now = clock.instant();
+        Map<String, AwaitlessSuspect> previous = new LinkedHashMap<>(suspects);
         suspects.clear();
-        previous.forEach((runId, version) -> store.findRun(runId).filter(run -> run.version() == version)
-                .ifPresent(run -> stepAwaitingNoAwait(run).ifPresent(step -> failAwaitless(run, step))));
+        previous.forEach((runId, suspect) -> store.findRun(runId).filter(run -> run.version() == suspect.version())
+                .ifPresent(run -> stepAwaitingNoAwait(run).ifPresent(step -> {
+                    Duration left = grace.plus(awaitSavedAgainWithin(run.flow(), step));
+                    if (Duration.between(suspect.since(), now).compareTo(left) >= 0) {
+                        failAwaitless(run, step);
+                    } else {
+                        suspects.put(runId, suspect);
+                    }
+                })));
         List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
                 limit, after));
         for (RunRecord run : page) {
             if (!previous.containsKey(run.runId()) && stepAwaitingNoAwait(run).isPresent()) {
-                suspects.put(run.runId(), run.version());
+                suspects.put(run.runId(), new AwaitlessSuspect(run.version(), now));
             }
         }
         return page.size() < limit ? Optional.empty()
                 : Optional.of(new RunPosition(page.get(page.size() - 1).startedAt(), page.get(page.size() - 1).runId()));
+    }
+
+    /** A run a look of the sweep found with a step awaiting no await: at which version, and since when. */
+    record AwaitlessSuspect(long version, Instant since) {
+    }
+
+    /** How long after a refusal {@link #savedAgainLater} may still save the step's await: its backoffs added up. */
+    private Duration awaitSavedAgainWithin(String flow, String step) {
+        Optional<RetryPolicy> retry = registry.flow(flow).flatMap(f -> f.step(step)).map(StepDefinition::retry);
+        Duration within = Duration.ZERO;
+        for (int attempt = 2; retry.isPresent() && attempt <= retry.get().maxAttempts(); attempt++) {
+            within = within.plus(retry.get().delayBefore(attempt));
+        }
+        return within;
     }
 
     /** A step of the run recorded {@code awaiting} for which the store keeps no waiting await; empty if none. */

@@ -109,7 +109,7 @@ public final class Maintenance {
      */
     private Optional<RunPosition> stoppedRestartsFrom = Optional.empty();
     /** Runs the last look found with a step awaiting no await (id to version), and where the next look starts. */
-    private final Map<String, Long> awaitlessSuspects = new java.util.LinkedHashMap<>();
+    private final Map<String, AwaitResolution.AwaitlessSuspect> awaitlessSuspects = new java.util.LinkedHashMap<>();
     private Optional<RunPosition> awaitlessFrom = Optional.empty();
     private Instant lastAwaitlessCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
@@ -217,7 +217,8 @@ public final class Maintenance {
         // A lease apart, as the lost-job check: a step awaiting no await for two looks fails (NVENT-0027).
         step("steps awaiting no await", now, () -> {
             if (Duration.between(lastAwaitlessCheck, now).compareTo(settings.leaseDuration()) >= 0) {
-                awaitlessFrom = awaitResolution.failAwaitingStepsWithoutAwait(awaitlessSuspects, awaitlessFrom, BATCH);
+                awaitlessFrom = awaitResolution.failAwaitingStepsWithoutAwait(awaitlessSuspects, awaitlessFrom, BATCH,
+                        settings.leaseDuration());
                 lastAwaitlessCheck = now;
             }
         });

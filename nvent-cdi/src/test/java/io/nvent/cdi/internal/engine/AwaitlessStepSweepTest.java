@@ -3,14 +3,24 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.EventType;
+import io.nvent.FlowStep;
 import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.VirtualClockTimers;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.junit.jupiter.api.Test;
 
@@ -69,6 +79,42 @@ class AwaitlessStepSweepTest {
                     .satisfies(failed -> assertThat(failed.data()).contains("maintenance sweep found step 'pay'"));
             assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(expense)
                     .contains("'pay'");
+        }
+    }
+
+    /** Waits for an approval before it runs; its await saved again five minutes after the store was away. */
+    @FlowStep(flow = "slow-claim", name = "approve", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 300_000)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static class SlowApprove implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepWhoseAwaitIsSavedAgainAfterABackoffLongerThanALeaseIsNotFailedByTheSweepMeanwhile() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = EngineHarness.withStartsStoredFirst(new RefusedAwaitTest.SchedulingAway(1),
+                     new SlowApprove())) {
+            h.engine.useTimers(executor, VirtualClockTimers.of(h.clock));
+            String claim = h.engine.start("slow-claim", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0036").isEmpty());
+
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(2));
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(2));
+            h.sweep();
+
+            assertThat(h.engine.run(claim).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(log.messagesContaining("NVENT-0027")).isEmpty();
+            h.clock.advance(Duration.ofMinutes(1));
+            assertThat(h.scheduling.awaitsOfRun(claim)).singleElement()
+                    .satisfies(waiting -> assertThat(waiting.status()).isEqualTo(AwaitStatus.WAITING));
+        } finally {
+            executor.shutdownNow();
         }
     }
 }
