@@ -117,4 +117,28 @@ class AwaitlessStepSweepTest {
             executor.shutdownNow();
         }
     }
+
+    @Test
+    void aStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsIsFoundByTheSweepsNextPages() {
+        StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
+        SchedulingAwayWithItsStore scheduling = new SchedulingAwayWithItsStore(store);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay())) {
+            String stuck = h.engine.start("expense", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0026").isEmpty());
+            scheduling.away.set(false);
+            for (int i = 0; i < 250; i++) {
+                h.clock.advance(Duration.ofMillis(1));
+                h.engine.start("expense", Map.of());
+            }
+
+            for (int look = 0; look < 4; look++) {
+                h.sweep();
+                h.clock.advance(Duration.ofMinutes(1));
+            }
+
+            h.awaitStatus(stuck, RunStatus.FAILED);
+            assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(stuck);
+        }
+    }
 }
