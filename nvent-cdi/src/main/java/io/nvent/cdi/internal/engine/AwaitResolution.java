@@ -884,31 +884,39 @@ final class AwaitResolution {
     }
 
     /**
-     * {@link #saveAwaits} for the awaits a start itself registers (a delayed start's, a keyed start's): one the store
-     * refuses is thrown to the start, which has a caller to tell, instead of failing the run or saved again later.
+     * {@link #saveAwaits} for the awaits a start itself registers (a delayed start's, a keyed start's), without what
+     * follows their save ({@link #registeredAtStart}): one the store refuses is thrown to the start, which has a caller
+     * to tell, instead of failing the run or saved again later.
+     *
+     * @return whether they were saved (not if the run ended meanwhile)
      */
-    void saveAwaitsOfStart(List<AwaitRecord> awaits) {
-        saveAwaits(awaits, true);
+    boolean saveAwaitsOfStart(List<AwaitRecord> awaits) {
+        return saveAwaits(awaits, true);
     }
 
-    private void saveAwaits(List<AwaitRecord> awaits, boolean refusalToCaller) {
+    /** What follows the save of a start's awaits ({@link #saveAwaitsOfStart}), once the start keeps its run. */
+    void registeredAtStart(List<AwaitRecord> awaits) {
+        awaits.forEach(this::registered);
+    }
+
+    private boolean saveAwaits(List<AwaitRecord> awaits, boolean refusalToCaller) {
         if (awaits.isEmpty()) {
-            return;
+            return false;
         }
         String runId = awaits.get(0).runId();
         if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " ended: its " + awaits.size()
                     + " await(s) are not registered");
-            return;
+            return false;
         }
         for (AwaitRecord await : awaits) {
             if (refusalToCaller) {
                 scheduling.saveAwait(await);
-                registered(await);
             } else {
                 saveAwait(await, 1);
             }
         }
+        return true;
     }
 
     /** Saves one await of {@link #saveAwaits}, the {@code attempt}-th time; one the store refuses is handled so. */

@@ -1365,8 +1365,10 @@ public final class FlowEngine implements FlowService {
         }
         if (delay.isPresent() || concurrencyKey.isPresent()) {
             // The start's own await: one the store refuses is the caller's to hear of, with nothing left behind.
+            // Only its save: a failure after it (a read of the run) must not remove a run whose await is kept.
+            boolean saved;
             try {
-                awaitResolution.saveAwaitsOfStart(awaits);
+                saved = awaitResolution.saveAwaitsOfStart(awaits);
             } catch (RuntimeException refused) {
                 RunNotStartedException notStarted = new RunNotStartedException(runId, flow.name(), first.name(),
                         StepRunner.isStoreUnavailable(refused), refused);
@@ -1378,6 +1380,9 @@ public final class FlowEngine implements FlowService {
                 throw notStarted;
             }
             publisher.publish(flow.name(), stored);
+            if (saved) {
+                awaitResolution.registeredAtStart(awaits);
+            }
         } else {
             publisher.publish(flow.name(), stored);
             awaitResolution.saveAwaits(awaits);

@@ -10,7 +10,16 @@ import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.AwaitStatus;
+import io.nvent.RunStatus;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AdapterUnavailableException;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.time.Duration;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
@@ -60,6 +69,45 @@ class RefusedStartAwaitTest {
             assertThat(h.store.findRuns(RunQuery.all())).singleElement()
                     .satisfies(run -> assertThat(run.runId()).isEqualTo(started));
             assertThat(h.scheduling.awaitsOfRun(started)).hasSize(1);
+        }
+    }
+
+    /** A store whose database blinks once, on the first read after an await was saved. */
+    static final class StoreBlinkingAfterAwait extends MemoryFlowStore {
+        final AtomicBoolean blink = new AtomicBoolean();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            if (blink.getAndSet(false)) {
+                throw new AdapterUnavailableException("memory", "connection reset", null);
+            }
+            return super.findRun(runId);
+        }
+    }
+
+    @Test
+    void aDelayedStartWhoseAwaitWasSavedIsKeptWhenTheStoreBlinksJustAfter() {
+        StoreBlinkingAfterAwait store = new StoreBlinkingAfterAwait();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public synchronized void saveAwait(AwaitRecord await) {
+                super.saveAwait(await);
+                store.blink.set(true);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(store, scheduling, "instance-a", new Send())) {
+            try {
+                h.engine.start("reminder", Map.of(), StartOptions.delayed(Duration.ofDays(3)));
+            } catch (AdapterUnavailableException blinked) {
+                // The read after the save failed: the caller hears of it, but the start is not undone.
+            }
+
+            assertThat(h.store.findRuns(RunQuery.all())).as("the run its saved await starts").singleElement()
+                    .satisfies(run -> {
+                        assertThat(run.status()).isEqualTo(RunStatus.AWAITING);
+                        assertThat(scheduling.awaitsOfRun(run.runId())).singleElement()
+                                .satisfies(await -> assertThat(await.status()).isEqualTo(AwaitStatus.WAITING));
+                    });
         }
     }
 }
