@@ -15,6 +15,9 @@ import io.nvent.FlowDefinition;
 import io.nvent.HistoryEvent;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.InvalidPayloadException;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
+import io.nvent.RetryPolicy;
 import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
@@ -42,6 +45,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.Comparator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -876,34 +880,111 @@ final class AwaitResolution {
      * closing of the run's awaits ({@link #closeAwaitsOf}) may have run before the await existed.
      */
     void saveAwaits(List<AwaitRecord> awaits) {
+        saveAwaits(awaits, false);
+    }
+
+    /**
+     * {@link #saveAwaits} for the awaits a start itself registers (a delayed start's, a keyed start's), without what
+     * follows their save ({@link #registeredAtStart}): one the store refuses is thrown to the start, which has a caller
+     * to tell, instead of failing the run or saved again later.
+     *
+     * @return whether they were saved (not if the run ended meanwhile)
+     */
+    boolean saveAwaitsOfStart(List<AwaitRecord> awaits) {
+        return saveAwaits(awaits, true);
+    }
+
+    /** What follows the save of a start's awaits ({@link #saveAwaitsOfStart}), once the start keeps its run. */
+    void registeredAtStart(List<AwaitRecord> awaits) {
+        awaits.forEach(this::registered);
+    }
+
+    private boolean saveAwaits(List<AwaitRecord> awaits, boolean refusalToCaller) {
         if (awaits.isEmpty()) {
-            return;
+            return false;
         }
         String runId = awaits.get(0).runId();
         if (store.findRun(runId).filter(run -> !run.status().isTerminal()).isEmpty()) {
             LOG.log(System.Logger.Level.DEBUG, () -> "run " + runId + " ended: its " + awaits.size()
                     + " await(s) are not registered");
-            return;
+            return false;
         }
         for (AwaitRecord await : awaits) {
-            try {
+            if (refusalToCaller) {
                 scheduling.saveAwait(await);
-            } catch (RuntimeException refused) {
-                failRefused(await, refused);
-                continue;
-            }
-            if (closedAsRunEnded(await).isPresent()) {
-                continue;
-            }
-            await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
-            Optional<String> url = await.type() == AwaitType.WEBHOOK
-                    ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
-            fireHook(new AwaitRegistered(await.toInfo(), url));
-            if (await.type() == AwaitType.CHILDREN) {
-                // After the save: a child ending from now on finds the await; one that ended before, this count sees.
-                resolveIfChildrenEnded(await);
+            } else {
+                saveAwait(await, 1);
             }
         }
+        return true;
+    }
+
+    /** Saves one await of {@link #saveAwaits}, the {@code attempt}-th time; one the store refuses is handled so. */
+    private void saveAwait(AwaitRecord await, int attempt) {
+        try {
+            scheduling.saveAwait(await);
+        } catch (RuntimeException refused) {
+            if (!savedAgainLater(await, attempt, refused)) {
+                failRefused(await, refused);
+            }
+            return;
+        }
+        registered(await);
+    }
+
+    /** What follows the save of an await: its timer, its hook, and a children await's first count. */
+    private void registered(AwaitRecord await) {
+        if (closedAsRunEnded(await).isPresent()) {
+            return;
+        }
+        await.resolveAt().ifPresent(at -> scheduleResolution(await, at));
+        Optional<String> url = await.type() == AwaitType.WEBHOOK
+                ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
+        fireHook(new AwaitRegistered(await.toInfo(), url));
+        if (await.type() == AwaitType.CHILDREN) {
+            // After the save: a child ending from now on finds the await; one that ended before, this count sees.
+            resolveIfChildrenEnded(await);
+        }
+    }
+
+    /**
+     * An await the store refused because it was away ({@link StepRunner#isStoreUnavailable}), not because of the
+     * await, is saved again later, as a failed attempt is retried: after the delay the step's retry policy gives the
+     * next attempt, while the step has attempts left, its run awaiting meanwhile. Needs this instance's timers; one
+     * that stops before the save leaves the run to the sweep ({@link #failAwaitingStepsWithoutAwait}).
+     *
+     * @return whether it is saved again later; if not, the refusal fails the step
+     */
+    private boolean savedAgainLater(AwaitRecord await, int attempt, RuntimeException refused) {
+        ClockTimers planner = timers;
+        Optional<RetryPolicy> retry = registry.flow(await.flow()).flatMap(flow -> flow.step(await.step()))
+                .map(StepDefinition::retry);
+        if (planner == null || retry.isEmpty() || attempt >= retry.get().maxAttempts()
+                || !StepRunner.isStoreUnavailable(refused)) {
+            return false;
+        }
+        Duration delay = retry.get().delayBefore(attempt + 1);
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0036 run " + await.runId() + " of flow '" + await.flow()
+                + "', step '" + await.step() + "': the store was away saving the " + await.type().name().toLowerCase()
+                + " await " + await.position().wireName() + " the step (" + refused.getMessage() + "); the run stays "
+                + "awaiting, and the await is saved again in " + delay + " (attempt " + (attempt + 1) + " of "
+                + retry.get().maxAttempts() + ", the step's retry policy)");
+        planner.at(clock.instant().plus(delay), () -> {
+            boolean stillAwaiting;
+            try {
+                stillAwaiting = store.findRun(await.runId()).filter(run -> !run.status().isTerminal()
+                        && run.steps().get(await.step()) == StepStatus.AWAITING).isPresent();
+            } catch (RuntimeException away) {
+                if (!savedAgainLater(await, attempt + 1, away)) {
+                    failRefused(await, away);
+                }
+                return;
+            }
+            if (stillAwaiting) {
+                saveAwait(await, attempt + 1);
+            }
+        });
+        return true;
     }
 
     /**
@@ -936,6 +1017,98 @@ final class AwaitResolution {
                     + "failing the step failed too (" + alsoFailed.getMessage() + "); cancel the run and start it "
                     + "again", alsoFailed);
         }
+    }
+
+    /**
+     * Fails, once across instances, the steps left {@code awaiting} with no await that could resume them: an await the
+     * store refused whose step's failure could not be stored either ({@code NVENT-0026}, the store away), or any other
+     * way a run came to wait on nothing. Such a run is a suspect when a look finds it so, and its step fails when a
+     * later look, {@code grace} after the first plus the backoffs of the step's retry policy (an await the store was
+     * away for is saved again after them, {@link #savedAgainLater}, on whichever instance planned it), finds it
+     * unchanged (same version) and still without a waiting await: an await is saved just after the change of its run,
+     * so one a moment old is not taken for lost. The failure is stored only if the run is still at the version the
+     * look read, so of two instances' sweeps one fails it.
+     *
+     * @param suspects the suspects of the previous looks (run id to the version and when a look first found it so),
+     *     replaced by this look's
+     * @param after where among the awaiting runs (newest first) this look starts: after this run, or at the newest
+     * @param limit how many awaiting runs one look reads
+     * @param grace how long a suspect is left before its step fails, besides its retry policy's backoffs
+     * @return where the next look starts
+     */
+    Optional<RunPosition> failAwaitingStepsWithoutAwait(Map<String, AwaitlessSuspect> suspects,
+                                                        Optional<RunPosition> after, int limit, Duration grace) {
+        Instant now = clock.instant();
+        Map<String, AwaitlessSuspect> previous = new LinkedHashMap<>(suspects);
+        suspects.clear();
+        previous.forEach((runId, suspect) -> store.findRun(runId).filter(run -> run.version() == suspect.version())
+                .ifPresent(run -> stepAwaitingNoAwait(run).ifPresent(step -> {
+                    Duration left = grace.plus(awaitSavedAgainWithin(run.flow(), step));
+                    if (Duration.between(suspect.since(), now).compareTo(left) >= 0) {
+                        failAwaitless(run, step);
+                    } else {
+                        suspects.put(runId, suspect);
+                    }
+                })));
+        List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
+                limit, after));
+        for (RunRecord run : page) {
+            if (!previous.containsKey(run.runId()) && stepAwaitingNoAwait(run).isPresent()) {
+                suspects.put(run.runId(), new AwaitlessSuspect(run.version(), now));
+            }
+        }
+        return page.size() < limit ? Optional.empty()
+                : Optional.of(new RunPosition(page.get(page.size() - 1).startedAt(), page.get(page.size() - 1).runId()));
+    }
+
+    /** A run a look of the sweep found with a step awaiting no await: at which version, and since when. */
+    record AwaitlessSuspect(long version, Instant since) {
+    }
+
+    /** How long after a refusal {@link #savedAgainLater} may still save the step's await: its backoffs added up. */
+    private Duration awaitSavedAgainWithin(String flow, String step) {
+        Optional<RetryPolicy> retry = registry.flow(flow).flatMap(f -> f.step(step)).map(StepDefinition::retry);
+        Duration within = Duration.ZERO;
+        for (int attempt = 2; retry.isPresent() && attempt <= retry.get().maxAttempts(); attempt++) {
+            within = within.plus(retry.get().delayBefore(attempt));
+        }
+        return within;
+    }
+
+    /** A step of the run recorded {@code awaiting} for which the store keeps no waiting await; empty if none. */
+    private Optional<String> stepAwaitingNoAwait(RunRecord run) {
+        if (run.status().isTerminal() || !run.steps().containsValue(StepStatus.AWAITING)) {
+            return Optional.empty();
+        }
+        Set<String> waiting = scheduling.awaitsOfRun(run.runId()).stream()
+                .filter(await -> await.status() == AwaitStatus.WAITING).map(AwaitRecord::step)
+                .collect(Collectors.toSet());
+        return run.steps().entrySet().stream()
+                .filter(step -> step.getValue() == StepStatus.AWAITING && !waiting.contains(step.getKey()))
+                .map(Map.Entry::getKey).findFirst();
+    }
+
+    /** Fails a step found awaiting no await by two looks of the sweep, if its run is still as they read it. */
+    private void failAwaitless(RunRecord seen, String step) {
+        AwaitPosition position = history.latestEntryOfStep(seen.runId(), EventType.AWAIT_REGISTERED, step)
+                .map(entry -> Json.PROVIDER.createReader(new StringReader(entry.data())).readObject())
+                .filter(data -> "after".equals(data.getString("position", "before")))
+                .map(data -> AwaitPosition.AFTER).orElse(AwaitPosition.BEFORE);
+        String why = "the maintenance sweep found step '" + step + "' awaiting with no await that could resume it"
+                + " (an await the store refused, whose failure could not be stored either); retry the step";
+        Instant now = clock.instant();
+        Pending pending = new Pending();
+        store.updateRun(seen.runId(), run -> {
+            pending.reset();
+            if (run.version() != seen.version() || run.steps().get(step) != StepStatus.AWAITING) {
+                return Optional.empty();
+            }
+            return Optional.of(pending.fail(run, step, position, why, List.of(), now));
+        }).ifPresent(change -> {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0027 run " + seen.runId() + " of flow '" + seen.flow()
+                    + "', step '" + step + "': " + why + "; the step fails");
+            continuation.afterChange(seen.flow(), change, pending);
+        });
     }
 
     /**

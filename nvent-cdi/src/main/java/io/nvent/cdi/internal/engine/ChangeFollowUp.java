@@ -67,10 +67,10 @@ final class ChangeFollowUp {
 
     void afterChange(String flow, StoredChange change, Pending pending) {
         publisher.publish(change);
-        if (pending.failedAwait != null) {
+        if (pending.failedStep != null) {
             // Logged as a step that used up its attempts is: operators watch the log more than histories.
-            finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedAwait.step(),
-                    pending.failedAwait.position(), pending.failure, clock.instant());
+            finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedStep, pending.failedPosition,
+                    pending.failure, clock.instant());
         }
         awaitResolution.saveAwaits(pending.awaits);
         queueing.handOver(change.run().runId(), flow, pending.ready, change.run().version());

@@ -29,6 +29,7 @@ import io.nvent.PayloadViolation;
 import io.nvent.RestartOptions;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunNotStartedException;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -1362,8 +1363,30 @@ public final class FlowEngine implements FlowService {
             discardCopyOfDeletedRun(runId, copyOf.get(), now);
             throw new RunNotFoundException(copyOf.get());
         }
-        publisher.publish(flow.name(), stored);
-        awaitResolution.saveAwaits(awaits);
+        if (delay.isPresent() || concurrencyKey.isPresent()) {
+            // The start's own await: one the store refuses is the caller's to hear of, with nothing left behind.
+            // Only its save: a failure after it (a read of the run) must not remove a run whose await is kept.
+            boolean saved;
+            try {
+                saved = awaitResolution.saveAwaitsOfStart(awaits);
+            } catch (RuntimeException refused) {
+                RunNotStartedException notStarted = new RunNotStartedException(runId, flow.name(), first.name(),
+                        StepRunner.isStoreUnavailable(refused), refused);
+                try {
+                    discard(runId, "the store refused to save the await of its start", now);
+                } catch (RuntimeException alsoFailed) {
+                    notStarted.addSuppressed(alsoFailed);
+                }
+                throw notStarted;
+            }
+            publisher.publish(flow.name(), stored);
+            if (saved) {
+                awaitResolution.registeredAtStart(awaits);
+            }
+        } else {
+            publisher.publish(flow.name(), stored);
+            awaitResolution.saveAwaits(awaits);
+        }
         RunRecord started = run;
         return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty(),
                 () -> lifecycleHooks.started(started, delay.map(now::plus), stored));
@@ -1404,7 +1427,15 @@ public final class FlowEngine implements FlowService {
      * (written for nvent 0.1) keeps it canceled, its cancel saying why.
      */
     private void discardCopyOfDeletedRun(String runId, String original, Instant now) {
-        String reason = "run '" + original + "', whose input it was to take, was deleted meanwhile";
+        discard(runId, "run '" + original + "', whose input it was to take, was deleted meanwhile", now);
+    }
+
+    /**
+     * Removes a run just created, before it was published or a step of it scheduled: canceled, then deleted as an
+     * ended run is ({@link #discardCopyOfDeletedRun}). A store away meanwhile leaves it to the sweep, which fails a
+     * run left awaiting with no await ({@code NVENT-0027}).
+     */
+    private void discard(String runId, String reason, Instant now) {
         store.updateRun(runId, run -> Optional.of(OperatorActions.canceled(run, now, Optional.of(reason)))).ifPresent(change -> {
             try {
                 store.deleteFinishedRun(runId, change.run().version());

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  * instance's step leases, ends runs past their deadline, detects steps whose lease ran out (or whose earlier start of this instance id
  * is gone), queues again steps whose job was lost
  * when an instance died, finishes keyed restarts whose instance stopped while their copy waits for the
- * concurrency key its original holds, purges expired run state, picks up trigger changes made on other
+ * concurrency key its original holds, fails steps left awaiting with no await that could resume them, purges expired run state, picks up trigger changes made on other
  * instances, claims again schedule ticks whose claim was in doubt, follows queue pauses and resumes recorded by other instances, forgets rate-limit groups idle for a day, keeps triggers' histories to their newest entries, recovers the runs of debounce and batch slots whose instance stopped before storing them, and applies the store's retention
  * policy, a few chunks per sweep. Each action claims its work atomically in the
  * store, so concurrent sweeps on several instances do everything once.
@@ -108,6 +108,10 @@ public final class Maintenance {
      * starts among the awaiting runs, newest first: after this run, or at the newest.
      */
     private Optional<RunPosition> stoppedRestartsFrom = Optional.empty();
+    /** Runs the last look found with a step awaiting no await (id to version), and where the next look starts. */
+    private final Map<String, AwaitResolution.AwaitlessSuspect> awaitlessSuspects = new java.util.LinkedHashMap<>();
+    private Optional<RunPosition> awaitlessFrom = Optional.empty();
+    private Instant lastAwaitlessCheck = Instant.EPOCH;
     private Instant lastRateLimitCleanup = Instant.EPOCH;
     private final int lostJobScan;
     private Map<String, Long> lostJobSuspects = Map.of();
@@ -208,6 +212,14 @@ public final class Maintenance {
                 stoppedRestartsFrom = operatorActions.finishRestartsWaitingForTheirOriginalsKey(stoppedRestartsFrom,
                         lostJobScan, settings.leaseDuration());
                 lastStoppedRestartCheck = now;
+            }
+        });
+        // A lease apart, as the lost-job check: a step awaiting no await for two looks fails (NVENT-0027).
+        step("steps awaiting no await", now, () -> {
+            if (Duration.between(lastAwaitlessCheck, now).compareTo(settings.leaseDuration()) >= 0) {
+                awaitlessFrom = awaitResolution.failAwaitingStepsWithoutAwait(awaitlessSuspects, awaitlessFrom, BATCH,
+                        settings.leaseDuration());
+                lastAwaitlessCheck = now;
             }
         });
         step("concurrency keys", now, () -> {

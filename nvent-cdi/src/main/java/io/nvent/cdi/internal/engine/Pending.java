@@ -30,15 +30,17 @@ final class Pending {
      * (no interceptors, or emits not a step attempt's).
      */
     Map<String, String> producer = Map.of();
-    /** The await whose step the change fails, with why; {@code null} if it fails none. */
-    AwaitRecord failedAwait;
+    /** The step the change fails at its await, where the await was and why; {@code null} if it fails none. */
+    String failedStep;
+    AwaitPosition failedPosition;
     String failure;
 
     void reset() {
         ready.clear();
         awaits.clear();
         released.clear();
-        failedAwait = null;
+        failedStep = null;
+        failedPosition = null;
         failure = null;
     }
 
@@ -50,9 +52,15 @@ final class Pending {
      * retry does that.
      */
     RunChange fail(RunRecord run, AwaitRecord await, String why, List<EventDraft> events, Instant now) {
-        failedAwait = await;
+        return fail(run, await.step(), await.position(), why, events, now);
+    }
+
+    /** {@link #fail(RunRecord, AwaitRecord, String, List, Instant)} for a step awaiting at {@code position}. */
+    RunChange fail(RunRecord run, String step, AwaitPosition position, String why, List<EventDraft> events,
+                   Instant now) {
+        failedStep = step;
+        failedPosition = position;
         failure = why;
-        String step = await.step();
         List<EventDraft> all = new ArrayList<>(events);
         all.add(EventDraft.ofStep(EventType.STEP_FAILED, step, 0, now,
                 JsonText.object().str("error", why).build()));

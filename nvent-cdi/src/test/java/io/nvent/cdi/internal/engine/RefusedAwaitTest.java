@@ -13,12 +13,16 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.VirtualClockTimers;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -51,6 +55,33 @@ class RefusedAwaitTest {
         }
     }
 
+    /** Waits for an approval before it runs, and has three attempts a second apart. */
+    @FlowStep(flow = "claim", name = "approve", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 1000)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static class Approve implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Fails the first saves of awaits as an adapter whose database is away does ({@code NVENT-0250}). */
+    static final class SchedulingAway extends MemorySchedulingStore {
+        final AtomicInteger failures;
+
+        SchedulingAway(int failures) {
+            this.failures = new AtomicInteger(failures);
+        }
+
+        @Override
+        public synchronized void saveAwait(AwaitRecord await) {
+            if (failures.getAndDecrement() > 0) {
+                throw new AdapterUnavailableException("memory", "connection refused", null);
+            }
+            super.saveAwait(await);
+        }
+    }
+
     /** Fails the first save of an await, as a database away for a moment does. */
     static final class FlakyScheduling extends MemorySchedulingStore {
         final AtomicInteger failures = new AtomicInteger(1);
@@ -61,6 +92,49 @@ class RefusedAwaitTest {
                 throw new IllegalStateException("connection refused");
             }
             super.saveAwait(await);
+        }
+    }
+
+    @Test
+    void anAwaitTheStoreWasAwayForIsSavedAgainAfterTheStepsBackoffAndTheRunWaitsOn() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = EngineHarness.withStartsStoredFirst(new SchedulingAway(1), new Approve())) {
+            h.engine.useTimers(executor, VirtualClockTimers.of(h.clock));
+            String claim = h.engine.start("claim", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0036").isEmpty());
+            assertThat(log.messagesContaining("NVENT-0036")).singleElement().asString().contains(claim)
+                    .contains("'approve'").contains("attempt 2 of 3");
+            assertThat(h.scheduling.awaitsOfRun(claim)).isEmpty();
+
+            h.clock.advance(Duration.ofSeconds(1));
+
+            assertThat(h.scheduling.awaitsOfRun(claim)).singleElement()
+                    .satisfies(waiting -> assertThat(waiting.status()).isEqualTo(AwaitStatus.WAITING));
+            assertThat(h.engine.run(claim).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(log.messagesContaining("NVENT-0025")).isEmpty();
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void anAwaitTheStoreStaysAwayForFailsItsStepOnceTheStepsAttemptsAreUsedUp() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = EngineHarness.withStartsStoredFirst(new SchedulingAway(3), new Approve())) {
+            h.engine.useTimers(executor, VirtualClockTimers.of(h.clock));
+            String claim = h.engine.start("claim", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0036").isEmpty());
+
+            h.clock.advance(Duration.ofMinutes(1));
+
+            h.awaitStatus(claim, RunStatus.FAILED);
+            assertThat(log.messagesContaining("NVENT-0036")).hasSize(2);
+            assertThat(log.messagesContaining("NVENT-0025")).singleElement().asString().contains(claim)
+                    .contains("NVENT-0250");
+        } finally {
+            executor.shutdownNow();
         }
     }
 

@@ -57,6 +57,11 @@ public class ProblemMapper implements ExceptionMapper<NventException> {
             return tooLarge.bodyLeftUnread()
                     ? Response.fromResponse(problem).header("Connection", "close").build() : problem;
         }
+        if (e instanceof io.nvent.RunNotStartedException && !e.isRetryable()
+                && e.getCause() instanceof InvalidPayloadException) {
+            // The store refused the start's await as too large (a store's payload limit); one away answers 503 below.
+            return Problems.of(413, "Payload too large", e.getMessage());
+        }
         if (e instanceof io.nvent.EmittedPayloadsTooLargeException) {
             // The body was within the request limit, but the run would keep too much of its emitted events.
             return Problems.of(413, "Payload too large", e.getMessage());

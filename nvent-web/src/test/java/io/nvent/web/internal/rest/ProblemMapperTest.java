@@ -70,4 +70,18 @@ class ProblemMapperTest {
                 "[{\"path\":\"reason\",\"message\":\"must not be blank\",\"invalidValue\":null,\"flow\":\"refund\"},"
                         + "{\"path\":\"id\",\"message\":\"must not be blank\",\"invalidValue\":\"\"}]");
     }
+
+    @Test
+    void aStartWhoseAwaitTheStoreRefusesAsTooLargeIs413AndOneTheStoreWasAwayForIs503() {
+        jakarta.ws.rs.core.Response tooLarge = new ProblemMapper().toResponse(new io.nvent.RunNotStartedException(
+                "r-1", "reminder", "send", false, new io.nvent.InvalidPayloadException("NVENT-0204 await too large")));
+        jakarta.ws.rs.core.Response away = new ProblemMapper().toResponse(new io.nvent.RunNotStartedException(
+                "r-2", "reminder", "send", true, new AdapterUnavailableException("jpa", "db.internal refused", null)));
+
+        assertThat(tooLarge.getStatus()).isEqualTo(413);
+        assertThat(tooLarge.getEntity().toString()).contains("NVENT-0257 run 'r-1' of flow 'reminder'");
+        assertThat(away.getStatus()).isEqualTo(503);
+        assertThat(away.getHeaderString("Retry-After")).isNotNull();
+        assertThat(away.getEntity().toString()).doesNotContain("db.internal");
+    }
 }

@@ -1,0 +1,144 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.cdi.VirtualClockTimers;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.testkit.LogRecorder;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A run left {@code awaiting} with no await that could resume it, because the store refused its await and then failed
+ * the write of its step's failure too, does not wait for ever: the maintenance sweep finds the step, and fails it once
+ * across the instances sweeping the store.
+ */
+class AwaitlessStepSweepTest {
+
+    /** Refuses every await while {@link #away}, and makes the run's next change fail too, as a database gone away. */
+    static final class SchedulingAwayWithItsStore extends MemorySchedulingStore {
+        final AtomicBoolean away = new AtomicBoolean(true);
+        final StoreOutageAttemptsTest.StoreThatGoesAway store;
+
+        SchedulingAwayWithItsStore(StoreOutageAttemptsTest.StoreThatGoesAway store) {
+            this.store = store;
+        }
+
+        @Override
+        public synchronized void saveAwait(AwaitRecord await) {
+            if (away.get()) {
+                store.refusing.set(1);
+                throw new IllegalStateException("connection refused");
+            }
+            super.saveAwait(await);
+        }
+    }
+
+    @Test
+    void aStepLeftAwaitingWithNoAwaitIsFailedByTheSweepOnceAcrossInstances() {
+        StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
+        SchedulingAwayWithItsStore scheduling = new SchedulingAwayWithItsStore(store);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new RefusedAwaitTest.Pay())) {
+            String expense = a.engine.start("expense", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0026").isEmpty());
+            scheduling.away.set(false);
+            assertThat(a.engine.run(expense).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(scheduling.awaitsOfRun(expense)).isEmpty();
+
+            a.sweep();
+            b.sweep();
+            assertThat(a.engine.run(expense).orElseThrow().status()).as("a moment after its change")
+                    .isEqualTo(RunStatus.AWAITING);
+
+            a.clock.advance(Duration.ofMinutes(1));
+            b.clock.advance(Duration.ofMinutes(1));
+            a.sweep();
+            b.sweep();
+
+            a.awaitStatus(expense, RunStatus.FAILED);
+            assertThat(store.findRun(expense).orElseThrow().steps()).containsEntry("pay", StepStatus.FAILED);
+            assertThat(a.eventsOf(expense, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("maintenance sweep found step 'pay'"));
+            assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(expense)
+                    .contains("'pay'");
+        }
+    }
+
+    /** Waits for an approval before it runs; its await saved again five minutes after the store was away. */
+    @FlowStep(flow = "slow-claim", name = "approve", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 300_000)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    static class SlowApprove implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepWhoseAwaitIsSavedAgainAfterABackoffLongerThanALeaseIsNotFailedByTheSweepMeanwhile() {
+        ScheduledExecutorService executor = Executors.newSingleThreadScheduledExecutor();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = EngineHarness.withStartsStoredFirst(new RefusedAwaitTest.SchedulingAway(1),
+                     new SlowApprove())) {
+            h.engine.useTimers(executor, VirtualClockTimers.of(h.clock));
+            String claim = h.engine.start("slow-claim", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0036").isEmpty());
+
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(2));
+            h.sweep();
+            h.clock.advance(Duration.ofMinutes(2));
+            h.sweep();
+
+            assertThat(h.engine.run(claim).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(log.messagesContaining("NVENT-0027")).isEmpty();
+            h.clock.advance(Duration.ofMinutes(1));
+            assertThat(h.scheduling.awaitsOfRun(claim)).singleElement()
+                    .satisfies(waiting -> assertThat(waiting.status()).isEqualTo(AwaitStatus.WAITING));
+        } finally {
+            executor.shutdownNow();
+        }
+    }
+
+    @Test
+    void aStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsIsFoundByTheSweepsNextPages() {
+        StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
+        SchedulingAwayWithItsStore scheduling = new SchedulingAwayWithItsStore(store);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay())) {
+            String stuck = h.engine.start("expense", Map.of());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !log.messagesContaining("NVENT-0026").isEmpty());
+            scheduling.away.set(false);
+            for (int i = 0; i < 250; i++) {
+                h.clock.advance(Duration.ofMillis(1));
+                h.engine.start("expense", Map.of());
+            }
+
+            for (int look = 0; look < 4; look++) {
+                h.sweep();
+                h.clock.advance(Duration.ofMinutes(1));
+            }
+
+            h.awaitStatus(stuck, RunStatus.FAILED);
+            assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(stuck);
+        }
+    }
+}
