@@ -1686,15 +1686,52 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    /** How long after its due time a slot naming no stored run is recovered: its opener stores the run at once. */
+    /**
+     * How long after its due time a slot naming no stored run is recovered by default
+     * ({@code nvent.triggers.debounce.recovery-grace}): its opener stores the run at once.
+     */
     static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
 
+    /** The longest {@code nvent.triggers.debounce.recovery-grace}: a lost fire's run waits that long after its time. */
+    static final Duration LONGEST_SLOT_GRACE = Duration.ofDays(1);
+
+    private volatile Duration slotGrace = UNSTORED_SLOT_GRACE;
+    /** The slot the sweep looked at last ({@link #sweepDebounceSlots}); empty to start from the earliest. */
+    private volatile Optional<io.nvent.spi.PendingSlot> sweptUpTo = Optional.empty();
+
     /**
-     * The maintenance sweep's look at debounce and batch slots due more than {@link #UNSTORED_SLOT_GRACE} ago
-     * ({@link SchedulingStore#overdueDebounceSlots}): a slot whose run ended without taking it (canceled) is deleted;
-     * one whose run was never stored (its instance stopped between opening the slot and storing the run) has its run
-     * stored under the id the slot names and started with the slot's payload(s), once across instances
-     * (NVENT-0438); a slot of a trigger no longer debounced or batching is left to the next fire of its key.
+     * Sets how long after its due time a slot naming no stored run is recovered ({@link #sweepDebounceSlots}).
+     *
+     * @throws IllegalArgumentException (NVENT-0001) if it is not longer than zero, or longer than a day
+     */
+    public void useRecoveryGrace(Duration grace) {
+        this.slotGrace = checkRecoveryGrace(grace);
+    }
+
+    /**
+     * The grace of {@code nvent.triggers.debounce.recovery-grace}, checked.
+     *
+     * @throws IllegalArgumentException (NVENT-0001) if it is not longer than zero, or longer than a day
+     */
+    public static Duration checkRecoveryGrace(Duration grace) {
+        if (grace.isNegative() || grace.isZero() || grace.compareTo(LONGEST_SLOT_GRACE) > 0) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key nvent.triggers.debounce.recovery-grace"
+                    + " must be longer than zero and at most " + LONGEST_SLOT_GRACE + ", was " + grace + ": it is how"
+                    + " long after its time the run of a debounce or batch slot whose instance stopped before storing"
+                    + " it waits to be recovered (the default " + UNSTORED_SLOT_GRACE + " suits most deployments)");
+        }
+        return grace;
+    }
+
+    /**
+     * The maintenance sweep's look at debounce and batch slots due more than the recovery grace ago
+     * ({@link SchedulingStore#overdueDebounceSlots(Instant, Optional, int)}): a slot whose run ended without taking it
+     * (canceled) is deleted; one whose run was never stored (its instance stopped between opening the slot and
+     * storing the run) has its run stored under the id the slot names and started with the slot's payload(s), once
+     * across instances (NVENT-0438); a slot of a trigger no longer debounced or batching, and one whose run is stored
+     * and waits (behind its concurrency key, say), is left. Each look takes the next {@code limit} slots after the one
+     * it looked at last, and starts over from the earliest once a look comes back short: slots left cannot hide those
+     * behind them, and every slot overdue is looked at within {@code ceil(overdue / limit) + 1} looks.
      *
      * @return how many slots it recovered or deleted
      */
@@ -1704,7 +1741,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Instant now = clock.instant();
         int done = 0;
-        for (io.nvent.spi.PendingSlot slot : store.overdueDebounceSlots(now.minus(UNSTORED_SLOT_GRACE), limit)) {
+        List<io.nvent.spi.PendingSlot> overdue = store.overdueDebounceSlots(now.minus(slotGrace), sweptUpTo, limit);
+        sweptUpTo = overdue.size() < limit ? Optional.empty() : Optional.of(overdue.get(overdue.size() - 1));
+        for (io.nvent.spi.PendingSlot slot : overdue) {
             Optional<RunStatus> status = engine.runStatus(slot.runId());
             if (status.filter(RunStatus::isTerminal).isPresent()) {
                 store.takeDebounced(slot.runId());
