@@ -1015,7 +1015,9 @@ public final class FlowEngine implements FlowService {
     /**
      * Folds a debounced trigger's fire into its pending run: the run's input is the fire's payload, its history says
      * so ({@code run.debounced}), and its start is put off to the slot's new due time. A run that has started meanwhile
-     * is left as it is.
+     * is left as it is. A fold the run already counts (its history has a {@code run.debounced} of as many folds or
+     * more) is left out: the fire and the instance that stored the run ({@link #applyFoldsWhileStored}) may both apply
+     * it, and a fold that comes late must not put back an older payload.
      *
      * @return {@code false} if the run has started: it took the slot's payload as it started, unless the slot still
      *     names it (its start failed to take it, NVENT-0013)
@@ -1025,19 +1027,46 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
                 .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
                 .raw("input", payloadJson).build();
-        Optional<StoredChange> change;
-        try {
-            change = store.updateRun(fold.runId(), run -> updatedByFold(run, payloadJson, now, data));
-        } catch (RunNotFoundException opening) {
-            // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot, whose
-            // payload the run takes as it starts (at the opener's due time, the first fire's plus the debounce).
-            return true;
+        Optional<StoredChange> change = Optional.empty();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Optional<RunRecord> seen = store.findRun(fold.runId());
+            if (seen.isEmpty()) {
+                // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot,
+                // whose payload the run takes as it starts (at the opener's due time, the first fire's plus the
+                // debounce).
+                return true;
+            }
+            if (pendingEntry(seen.get()).isPresent() && foldsCounted(fold.runId()) >= fold.folded()) {
+                return true;   // applied by the fire or by the opener, whichever came first
+            }
+            long version = seen.get().version();
+            java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean last = attempt == 3;
+            try {
+                change = store.updateRun(fold.runId(), run -> {
+                    // Changed since its folds were counted: count again (the last attempt applies it as it finds it).
+                    moved.set(!last && run.version() != version);
+                    return moved.get() ? Optional.empty() : updatedByFold(run, payloadJson, now, data);
+                });
+            } catch (RunNotFoundException deleted) {
+                return true;
+            }
+            if (!moved.get()) {
+                break;
+            }
         }
         change.ifPresent(c -> {
             publisher.publish(c.run().flow(), c.events());
             awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
         });
         return change.isPresent();
+    }
+
+    /** How many folds the pending run's history counts: those of its latest {@code run.debounced}; 0 for none. */
+    private int foldsCounted(String runId) {
+        return store.readEvents(runId, new EventQuery(Set.of(EventType.RUN_DEBOUNCED), 0, Long.MAX_VALUE, 1, true))
+                .stream().findFirst().map(e -> Json.PROVIDER.createReader(new java.io.StringReader(e.data()))
+                        .readObject().getInt("folded", 0)).orElse(0);
     }
 
     private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {

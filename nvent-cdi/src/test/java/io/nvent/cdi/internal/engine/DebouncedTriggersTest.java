@@ -414,6 +414,33 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aFireFoldedJustAfterTheOpeningInstanceStoredThePendingRunCountsOnItOnce() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeSlotRead = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
+                Optional.ofNullable(beforeSlotRead.getAndSet(null)).ifPresent(Runnable::run);
+                return super.debounceSlotOf(runId);
+            }
+        };
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, scheduling, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            // The second fire folds into the slot and finds the run stored before its opener applies the slot's folds.
+            beforeSlotRead.set(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.DEFAULTS));
+
+            edit(h, "c-1", 1);
+
+            assertThat(runs(h)).as("one pending run for both fires").hasSize(1);
+            String pending = runs(h).get(0).runId();
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("one fold, written once").singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"folded\":1", "\"version\":2"));
+            assertThat(store.findRun(pending).orElseThrow().input()).as("the latest payload").contains("\"version\":2");
+        }
+    }
+
+    @Test
     void aPendingRunWhoseInstanceStoppedBeforeStoringItIsRecoveredByTheSweepOnceWithItsLatestFold() {
         SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
