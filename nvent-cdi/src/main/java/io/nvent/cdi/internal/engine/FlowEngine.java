@@ -858,19 +858,24 @@ public final class FlowEngine implements FlowService {
      * or appended, so that its retry, on any instance and after the run started, is answered with the run it went into
      * ({@link #keepFireKey}). Empty for a fire without a key, and with a store that keeps no request keys (a retry
      * then folds once more, or is appended once while its batch is pending).
+     *
+     * @throws FireKeyConflictException (NVENT-0450) if an earlier fire gave the key with another payload
      */
     Optional<FireKeyClaim> claimFireKey(String flowName, String trigger, StartOptions options,
-                                        Optional<EventTriggers.PublishKey> published) {
+                                        Optional<EventTriggers.PublishKey> published, String payloadJson) {
         Optional<StartKey> key = triggerStartKey(trigger, options, published);
         if (key.isEmpty()) {
             return Optional.empty();
         }
-        RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed());
+        RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed(), payloadJson);
         Optional<RequestKey> earlier;
         try {
             earlier = scheduling.claimRequestKey(claim, claim.createdAt());
         } catch (io.nvent.UnsupportedByAdapterException | UnsupportedOperationException cannot) {
             return Optional.empty();   // a store written before 0.2 keeps no request keys
+        }
+        if (earlier.filter(first -> RequestKeys.isOtherFire(first, claim)).isPresent()) {
+            throw new FireKeyConflictException(trigger, flowName, key.get().key(), earlier.get().response());
         }
         earlier.ifPresent(first -> requestKeys.refuseFireUnderWay(first, key.get().key(), "a fire of trigger '"
                 + trigger + "' for flow '" + flowName + "'"));

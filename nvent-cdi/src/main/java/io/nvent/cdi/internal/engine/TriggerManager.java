@@ -1473,8 +1473,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     engine.requireDebounceable(flow, payloadJson, spec.name());
                 }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
-                StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
-                        foldOnce(flow, spec.name(), keyed, published, openingKey -> batch.isPresent()
+                // The key is claimed first: a retry of the opening fire with another payload is refused too.
+                StartedRun run = foldOnce(flow, spec.name(), keyed, published, payloadJson, openingKey -> engine
+                        .debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() -> batch.isPresent()
                                 ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed, published, now,
                                         openingKey)
                                 : foldOrOpen(spec, spec.debounce().orElseThrow(), flow, slot, key, payloadJson, keyed,
@@ -1486,10 +1487,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 failures.add(e);
                 // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
                 boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
-                        || e instanceof io.nvent.IdempotencyKeyInUseException;
+                        || e instanceof io.nvent.IdempotencyKeyInUseException
+                        || e instanceof IdempotencyKeyConflictException;
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
+        }
+        if (runs.isEmpty() && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance)) {
+            // A key reused with another payload, as a start's (fireNow): no fire of its own, nothing counted.
+            return new Fire(runs, failures, errors);
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
         try {
@@ -1511,15 +1517,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * The fire folded, appended or opening a run once per key ({@link FlowEngine#claimFireKey}): a retry of a fire
-     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key's
+     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key an
+     * earlier fire gave with another payload is refused (NVENT-0450), folding nothing; one whose key's
      * first fire may still be under way is refused ({@code IdempotencyKeyInUseException}, to retry in a second); a fire
      * without a key, or whose key's first fire never answered (its instance stopped), folds as it comes. The key of a
      * fire opening a slot is kept with the slot's run as the slot opens, before the run is stored: should its instance
      * stop in between, its retry is answered with the run the maintenance sweep recovers from the slot.
      */
     private StartedRun foldOnce(String flow, String trigger, StartOptions keyed, Optional<PublishKey> published,
+                                String payloadJson,
                                 java.util.function.Function<java.util.function.Consumer<String>, StartedRun> fold) {
-        Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published);
+        Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published, payloadJson);
         Optional<String> earlier = claim.flatMap(FlowEngine.FireKeyClaim::earlier)
                 .flatMap(io.nvent.spi.RequestKey::response).filter(run -> engine.runStatus(run).isPresent()
                         || store.debounceSlotOf(run).isPresent());   // a run the sweep is to recover

@@ -394,6 +394,50 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aSendersRetryOfAFoldedDeliveryWithAnotherPayloadIsRefusedAndFoldsNothing() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery);
+            h.clock.advance(Duration.ofSeconds(20));
+
+            assertThatThrownBy(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":3}", delivery))
+                    .isInstanceOf(io.nvent.IdempotencyKeyConflictException.class)
+                    .hasMessage("NVENT-0450 idempotency key 'delivery-2' of trigger 'crm' for flow 'crm-sync' was given"
+                            + " by an earlier fire with another payload, which went into run " + pending + "; this fire"
+                            + " was not folded into or appended to any run; a new request needs a new key");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("folded once").hasSize(1);
+            assertThat(h.store.findRun(pending).orElseThrow().input()).as("the first delivery's payload")
+                    .contains("\"version\":2");
+            assertThat(h.engine.waits(pending)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("no start moved").contains(h.clock.instant().plus(Duration.ofSeconds(10))));
+            assertThat(h.triggers.trigger("crm").orElseThrow().fires()).as("no fire of its own").isEqualTo(2);
+            assertThat(h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery))
+                    .as("the retry with the first payload is still answered").containsExactly(new StartedRun(pending,
+                            false));
+        }
+    }
+
+    @Test
+    void aSendersRetryOfTheOpeningDeliveryWithAnotherPayloadIsRefused() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":1}", delivery);
+            String pending = runs(h).get(0).runId();
+
+            assertThatThrownBy(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":9}", delivery))
+                    .isInstanceOf(io.nvent.IdempotencyKeyConflictException.class)
+                    .hasMessageContaining("NVENT-0450 idempotency key 'delivery-1' of trigger 'crm'")
+                    .hasMessageContaining("which went into run " + pending);
+            assertThat(h.store.findRun(pending).orElseThrow().input()).contains("\"version\":1");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).isEmpty();
+        }
+    }
+
+    @Test
     void aFireFoldedWhileTheOpeningInstanceStoresThePendingRunIsAppliedToThatRun() {
         SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
