@@ -1493,7 +1493,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
         }
-        if (runs.isEmpty() && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance)) {
+        if (runs.isEmpty() && !failures.isEmpty()
+                && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance)) {
             // A key reused with another payload, as a start's (fireNow): no fire of its own, nothing counted.
             return new Fire(runs, failures, errors);
         }

@@ -485,6 +485,24 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aFoldAppliedAfterANewerOneLeavesTheRunWithTheNewerPayload() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            edit(h, "c-1", 2);
+            edit(h, "c-1", 3);
+
+            assertThat(h.engine.foldDebounced(new io.nvent.spi.DebouncedFire(pending, h.clock.instant(),
+                    h.clock.instant().plus(Duration.ofSeconds(30)), 1), "{\"customerId\":\"c-1\",\"version\":2}",
+                    "c-1")).as("counted already").isTrue();
+
+            assertThat(h.store.findRun(pending).orElseThrow().input()).contains("\"version\":3");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).hasSize(2);
+        }
+    }
+
+    @Test
     void aPendingRunWhoseInstanceStoppedBeforeStoringItIsRecoveredByTheSweepOnceWithItsLatestFold() {
         SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
