@@ -988,14 +988,18 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("count", appended.count()).num("batchMax", max).str("batchKey", batchKey)
                 .str("startAt", (appended.closed() ? now : appended.dueAt()).toString())
                 .str("firstFireAt", appended.firstFireAt().toString()).raw("full", String.valueOf(appended.closed())).build();
-        Optional<StoredChange> change;
-        try {
-            change = store.updateRun(appended.runId(), run -> pendingEntry(run).map(pending -> new RunChange(pending,
-                    List.of(EventDraft.ofRun(EventType.RUN_BATCHED, now, data)))));
-        } catch (RunNotFoundException opening) {
-            // Being stored on the instance that opened the slot: it starts at the opener's due time with the batch.
+        // Not stored yet (being stored on the instance that opened the slot: it starts at the opener's due time with
+        // the batch), or counted already (by the fire or by the opener, whichever came first: once is enough).
+        Applied applied = applyOnce(appended.runId(), EventType.RUN_BATCHED, "count", appended.count(),
+                run -> pendingEntry(run).map(pending -> new RunChange(pending,
+                        List.of(EventDraft.ofRun(EventType.RUN_BATCHED, now, data)))));
+        if (applied.counted()) {
+            if (appended.closed()) {
+                awaitResolution.postponeDelayedStart(appended.runId(), now);   // its wait may have been saved since
+            }
             return true;
         }
+        Optional<StoredChange> change = applied.change();
         change.ifPresent(c -> {
             publisher.publish(c.run().flow(), c.events());
             if (appended.closed()) {
@@ -1032,46 +1036,68 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
                 .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
                 .raw("input", payloadJson).build();
-        Optional<StoredChange> change = Optional.empty();
+        // Not stored yet: its slot was opened a moment ago on another instance, which is storing it; the fold is in the
+        // slot, whose payload the run takes as it starts, and that instance applies it once the run is stored.
+        Applied applied = applyOnce(fold.runId(), EventType.RUN_DEBOUNCED, "folded", fold.folded(),
+                run -> updatedByFold(run, payloadJson, now, data));
+        if (applied.counted()) {
+            // Its start is put off all the same: the fold may have been applied before the run's wait was saved.
+            awaitResolution.putOffDelayedStart(fold.runId(), fold.dueAt());
+            return true;
+        }
+        applied.change().ifPresent(c -> {
+            publisher.publish(c.run().flow(), c.events());
+            awaitResolution.putOffDelayedStart(fold.runId(), fold.dueAt());
+        });
+        return applied.change().isPresent();
+    }
+
+    /**
+     * A fold or an append applied to a pending run ({@link #applyOnce}).
+     *
+     * @param counted whether the run was not stored (yet), or counted it already: nothing was changed
+     * @param change the change stored; empty if the run has started (or {@code counted})
+     */
+    private record Applied(boolean counted, Optional<StoredChange> change) {
+    }
+
+    /**
+     * Applies a fold ({@code run.debounced}) or an append ({@code run.batched}) to a pending run once: the fire and the
+     * instance that stored the run ({@link #applyFoldsWhileStored}) may both apply it, and one whose count the run's
+     * latest such entry reaches is left out.
+     */
+    private Applied applyOnce(String runId, EventType type, String countField, int count,
+                              java.util.function.Function<RunRecord, Optional<RunChange>> change) {
+        Optional<StoredChange> stored = Optional.empty();
         for (int attempt = 1; attempt <= 3; attempt++) {
-            Optional<RunRecord> seen = store.findRun(fold.runId());
-            if (seen.isEmpty()) {
-                // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot,
-                // whose payload the run takes as it starts (at the opener's due time, the first fire's plus the
-                // debounce).
-                return true;
-            }
-            if (pendingEntry(seen.get()).isPresent() && foldsCounted(fold.runId()) >= fold.folded()) {
-                return true;   // applied by the fire or by the opener, whichever came first
+            Optional<RunRecord> seen = store.findRun(runId);
+            if (seen.isEmpty() || pendingEntry(seen.get()).isPresent() && counted(runId, type, countField) >= count) {
+                return new Applied(true, Optional.empty());
             }
             long version = seen.get().version();
             java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic.AtomicBoolean();
             boolean last = attempt == 3;
             try {
-                change = store.updateRun(fold.runId(), run -> {
-                    // Changed since its folds were counted: count again (the last attempt applies it as it finds it).
+                stored = store.updateRun(runId, run -> {
+                    // Changed since its entries were counted: count again (the last attempt applies it as it finds it).
                     moved.set(!last && run.version() != version);
-                    return moved.get() ? Optional.empty() : updatedByFold(run, payloadJson, now, data);
+                    return moved.get() ? Optional.empty() : change.apply(run);
                 });
             } catch (RunNotFoundException deleted) {
-                return true;
+                return new Applied(true, Optional.empty());
             }
             if (!moved.get()) {
                 break;
             }
         }
-        change.ifPresent(c -> {
-            publisher.publish(c.run().flow(), c.events());
-            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
-        });
-        return change.isPresent();
+        return new Applied(false, stored);
     }
 
-    /** How many folds the pending run's history counts: those of its latest {@code run.debounced}; 0 for none. */
-    private int foldsCounted(String runId) {
-        return store.readEvents(runId, new EventQuery(Set.of(EventType.RUN_DEBOUNCED), 0, Long.MAX_VALUE, 1, true))
+    /** The count the pending run's latest entry of the type gives ({@code folded}, {@code count}); 0 for none. */
+    private int counted(String runId, EventType type, String countField) {
+        return store.readEvents(runId, new EventQuery(Set.of(type), 0, Long.MAX_VALUE, 1, true))
                 .stream().findFirst().map(e -> Json.PROVIDER.createReader(new java.io.StringReader(e.data()))
-                        .readObject().getInt("folded", 0)).orElse(0);
+                        .readObject().getInt(countField, 0)).orElse(0);
     }
 
     private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {

@@ -485,6 +485,35 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aFireFoldedBetweenThePendingRunsStoreAndItsWaitPutsOffItsStartAllTheSame() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeWaitSaved = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public void saveAwait(io.nvent.spi.AwaitRecord await) {
+                Optional.ofNullable(beforeWaitSaved.getAndSet(null)).ifPresent(Runnable::run);
+                super.saveAwait(await);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            java.time.Instant firstFire = h.clock.instant();
+            // The run is stored; before its start's wait is, a fire 10 s later folds into it.
+            beforeWaitSaved.set(() -> {
+                h.clock.advance(Duration.ofSeconds(10));
+                edit(h, "c-1", 2);
+            });
+
+            edit(h, "c-1", 1);
+
+            String pending = runs(h).get(0).runId();
+            assertThat(runs(h)).as("one pending run for both fires").hasSize(1);
+            assertThat(h.engine.waits(pending)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("a debounce after the latest fire").contains(firstFire.plus(Duration.ofSeconds(40))));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("one fold, written once").hasSize(1);
+        }
+    }
+
+    @Test
     void aFoldAppliedAfterANewerOneLeavesTheRunWithTheNewerPayload() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
