@@ -1377,8 +1377,11 @@ public interface SchedulingStore {
      * The overdue slots of {@link #overdueDebounceSlots(Instant, int)} that come after {@code after}, in the order of
      * their due time, then their run id: the maintenance sweep looks at the next ones each time, so that slots it leaves
      * (their run is stored and waits) cannot hide the ones behind them, and starts over once a look comes back short.
-     * By default it reads every overdue slot with {@link #overdueDebounceSlots(Instant, int)} and keeps those after
-     * {@code after}: a store that may hold many overdue slots should answer it from an index instead.
+     * By default it reads every overdue slot with {@link #overdueDebounceSlots(Instant, int)} (a limit of
+     * {@link Integer#MAX_VALUE}), sorts them in memory and keeps those after {@code after}: correct, but each
+     * maintenance sweep (every 30 s, on each instance) then reads, holds and sorts all the overdue slots to return
+     * {@code limit} of them, a cost that grows with their number. A store that may hold many overdue slots should
+     * answer it from an index on due time and run id instead.
      *
      * @param dueBefore the time before which the slots were due
      * @param after the slot looked at last; empty to start from the earliest
