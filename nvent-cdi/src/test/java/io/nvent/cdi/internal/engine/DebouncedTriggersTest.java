@@ -421,6 +421,21 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aSendersRetryWithThePayloadWrittenInAnotherMemberOrderAndSpacingIsAnsweredAsAReplay() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery);
+
+            assertThat(h.triggers.fire("crm", "{ \"version\": 2,\n  \"customerId\": \"c-1\" }", delivery))
+                    .containsExactly(new StartedRun(pending, false));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("folded once").hasSize(1);
+        }
+    }
+
+    @Test
     void aSendersRetryOfTheOpeningDeliveryWithAnotherPayloadIsRefused() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
