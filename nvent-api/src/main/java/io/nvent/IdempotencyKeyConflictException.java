@@ -147,11 +147,22 @@ public class IdempotencyKeyConflictException extends NventException {
         this(message, "", idempotencyKey, "");
     }
 
-    private IdempotencyKeyConflictException(String message, String flow, String idempotencyKey, String runId) {
-        super(message);
-        this.flow = flow;
-        this.idempotencyKey = idempotencyKey;
-        this.runId = runId;
+    /**
+     * A conflict in an engine's own words, with its own message id: one that describes a request this type's
+     * factories do not (a trigger's fire folded into a pending run, say).
+     *
+     * @param message what was refused, the key, and what to do
+     * @param flow the flow the key was used for; empty if none
+     * @param idempotencyKey the key
+     * @param runId the run the key went into first; empty if none
+     * @throws NullPointerException if an argument is {@code null}
+     * @since 0.2
+     */
+    protected IdempotencyKeyConflictException(String message, String flow, String idempotencyKey, String runId) {
+        super(Objects.requireNonNull(message, "message"));
+        this.flow = Objects.requireNonNull(flow, "flow");
+        this.idempotencyKey = Objects.requireNonNull(idempotencyKey, "idempotencyKey");
+        this.runId = Objects.requireNonNull(runId, "runId");
     }
 
     /** {@return the flow the key was used for; empty for an emit's or a publish's key} */

@@ -1,6 +1,7 @@
 package io.nvent.spi;
 
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.Objects;
 
 /**
@@ -19,6 +20,15 @@ import java.util.Objects;
  */
 public record PendingSlot(String slot, String runId, String payloadJson, Instant firstFireAt, Instant dueAt,
                           int folded, boolean closed) {
+
+    /**
+     * The order the maintenance sweep looks at overdue slots in ({@link SchedulingStore#overdueDebounceSlots(Instant,
+     * java.util.Optional, int)}): by due time, then run id.
+     *
+     * @since 0.2
+     */
+    public static final Comparator<PendingSlot> SWEEP_ORDER = Comparator.comparing(PendingSlot::dueAt)
+            .thenComparing(PendingSlot::runId);
 
     /**
      * Checks that every component is given.

@@ -1374,6 +1374,28 @@ public interface SchedulingStore {
     }
 
     /**
+     * The overdue slots of {@link #overdueDebounceSlots(Instant, int)} that come after {@code after}, in the order of
+     * their due time, then their run id: the maintenance sweep looks at the next ones each time, so that slots it leaves
+     * (their run is stored and waits) cannot hide the ones behind them, and starts over once a look comes back short.
+     * By default it reads every overdue slot with {@link #overdueDebounceSlots(Instant, int)} (a limit of
+     * {@link Integer#MAX_VALUE}), sorts them in memory and keeps those after {@code after}: correct, but each
+     * maintenance sweep (every 30 s, on each instance) then reads, holds and sorts all the overdue slots to return
+     * {@code limit} of them, a cost that grows with their number. A store that may hold many overdue slots should
+     * answer it from an index on due time and run id instead.
+     *
+     * @param dueBefore the time before which the slots were due
+     * @param after the slot looked at last; empty to start from the earliest
+     * @param limit the most slots to return, at least 1
+     * @return such slots, at most {@code limit}, by due time then run id
+     * @since 0.2
+     */
+    default List<PendingSlot> overdueDebounceSlots(Instant dueBefore, Optional<PendingSlot> after, int limit) {
+        return overdueDebounceSlots(dueBefore, Integer.MAX_VALUE).stream().sorted(PendingSlot.SWEEP_ORDER)
+                .filter(slot -> after.isEmpty() || PendingSlot.SWEEP_ORDER.compare(slot, after.get()) > 0)
+                .limit(limit).toList();
+    }
+
+    /**
      * Moves the time a waiting time await resolves at (a debounced run's start, put off by a fold).
      *
      * @param awaitId the await

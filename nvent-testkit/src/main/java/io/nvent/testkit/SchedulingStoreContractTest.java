@@ -1010,6 +1010,40 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void listsTheOverdueSlotsPageByPageAfterTheOneLookedAtLastByDueTimeThenRunId() {
+        Instant base = T0.plus(Duration.ofDays(777));
+        List<PendingSlot> opened = new java.util.ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            String slot = id("crm") + "\u0000sync\u0000page-" + i;
+            String runId = newRun();
+            Instant due = base.plusSeconds(i < 3 ? 10 : 10 + i);   // three due at once: their run ids order them
+            store.openDebounce(slot, runId, "{\"i\":" + i + "}", base, due);
+            opened.add(new PendingSlot(slot, runId, "{\"i\":" + i + "}", base, due, 0, false));
+        }
+        List<PendingSlot> expected = opened.stream().sorted(PendingSlot.SWEEP_ORDER).toList();
+        Instant dueBefore = base.plusSeconds(60);
+        // Just before the first of them, so that slots of other cases, due earlier, are left out.
+        Optional<PendingSlot> after = Optional.of(new PendingSlot("-", "", "{}", base, base.plusSeconds(9), 0, false));
+
+        List<PendingSlot> seen = new java.util.ArrayList<>();
+        List<Integer> pages = new java.util.ArrayList<>();
+        for (int look = 0; look < 10; look++) {
+            List<PendingSlot> page = store.overdueDebounceSlots(dueBefore, after, 2);
+            pages.add(page.size());
+            seen.addAll(page);
+            if (page.size() < 2) {
+                break;
+            }
+            after = Optional.of(page.get(page.size() - 1));
+        }
+
+        assertThat(seen).as("each once, in order, none left out").containsExactlyElementsOf(expected);
+        assertThat(pages).as("full pages, then a short one").containsExactly(2, 2, 1);
+        assertThat(store.overdueDebounceSlots(base.plusSeconds(11), Optional.of(expected.get(0)), 1000))
+                .as("due before, not at; after the one given").containsExactlyElementsOf(expected.subList(1, 3));
+    }
+
+    @Test
     void closesABatchThatAFireWouldMakeTooLargeWithoutIt() {
         String slot = id("notify") + "\u0000digest\u0000user-8";
         String runId = newRun();

@@ -693,6 +693,23 @@ class CdiIntegrationTest {
     }
 
     @Test
+    void theRecoveryGraceOfDebounceSlotsIsLongerThanZeroAndAtMostADay() {
+        Map<String, String> refusals = Map.of("PT0S", "NVENT-0001 configuration key nvent.triggers.debounce.recovery-grace"
+                + " must be longer than zero, was 'PT0S'", "P2D", "NVENT-0001 configuration key"
+                + " nvent.triggers.debounce.recovery-grace must be longer than zero and at most PT24H, was PT48H",
+                "1m", "nvent.triggers.debounce.recovery-grace has value '1m', which is not an ISO-8601 duration");
+        refusals.forEach((value, refusal) -> {
+            System.setProperty("nvent.triggers.debounce.recovery-grace", value);
+            try {
+                Weld misconfigured = engineWith(Hello.class, Reply.class, Audit.class);
+                assertThatThrownBy(misconfigured::initialize).as(value).hasStackTraceContaining(refusal);
+            } finally {
+                System.clearProperty("nvent.triggers.debounce.recovery-grace");
+            }
+        });
+    }
+
+    @Test
     void anAdapterNameThatNamesNoAdapterIsAnInvalidSettingReportedWithTheOthersBeforeTheEngineStarts() {
         Map<String, String> invalid = Map.of("nvent.store.adapter", "jpaa", "nvent.queue.adapter", "jsm",
                 "nvent.queue.concurrency", "0");

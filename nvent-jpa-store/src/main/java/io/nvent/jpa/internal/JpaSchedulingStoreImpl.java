@@ -674,13 +674,31 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 + "slot_digest " + limit(limit), dueBefore));
     }
 
-    private List<PendingSlot> selectSlots(Connection connection, String where, Object parameter) throws SQLException {
+    /** From trigger_debounce_due_idx (V39): the next overdue slots after the one the sweep looked at last. */
+    @Override
+    public List<PendingSlot> overdueDebounceSlots(Instant dueBefore, Optional<PendingSlot> after, int limit) {
+        Objects.requireNonNull(dueBefore, "dueBefore");
+        Objects.requireNonNull(after, "after");
+        PageLimits.requireAtLeastOne(limit);
+        if (after.isEmpty()) {
+            return read(connection -> selectSlots(connection, "where due_at < ? and slot_text is not null order by"
+                    + " due_at, run_id " + limit(limit), dueBefore));
+        }
+        return read(connection -> selectSlots(connection, "where due_at < ? and slot_text is not null and (due_at > ?"
+                + " or due_at = ? and run_id > ?) order by due_at, run_id " + limit(limit), dueBefore,
+                after.get().dueAt(), after.get().dueAt(), after.get().runId()));
+    }
+
+    private List<PendingSlot> selectSlots(Connection connection, String where, Object... parameters)
+            throws SQLException {
         try (PreparedStatement select = connection.prepareStatement("select slot_digest, slot_text, run_id, payload,"
                 + " first_at, due_at, folded from " + debounces + " " + where)) {
-            if (parameter instanceof Instant at) {
-                setInstant(select, 1, Optional.of(at), database);
-            } else {
-                select.setString(1, (String) parameter);
+            for (int i = 0; i < parameters.length; i++) {
+                if (parameters[i] instanceof Instant at) {
+                    setInstant(select, i + 1, Optional.of(at), database);
+                } else {
+                    select.setString(i + 1, (String) parameters[i]);
+                }
             }
             List<PendingSlot> slots = new ArrayList<>();
             try (ResultSet row = select.executeQuery()) {

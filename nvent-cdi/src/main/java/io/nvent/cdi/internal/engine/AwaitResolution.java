@@ -470,9 +470,23 @@ final class AwaitResolution {
      * a timer planned for the earlier time on any instance finds the await not yet due and leaves it.
      */
     void postponeDelayedStart(String runId, Instant at) {
+        moveDelayedStart(runId, at, false);
+    }
+
+    /**
+     * As {@link #postponeDelayedStart}, only a start due before {@code at}: a debounced run's folds only ever put its
+     * start off, and one applied late (after a newer fold, or again by the instance that stored the run) leaves it.
+     */
+    void putOffDelayedStart(String runId, Instant at) {
+        moveDelayedStart(runId, at, true);
+    }
+
+    private void moveDelayedStart(String runId, Instant at, boolean laterOnly) {
         for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
             if (await.status() == AwaitStatus.WAITING && await.type() == AwaitType.TIME
-                    && await.position() == AwaitPosition.BEFORE && scheduling.moveAwait(await.awaitId(), at)) {
+                    && await.position() == AwaitPosition.BEFORE
+                    && (!laterOnly || await.resolveAt().filter(at::isAfter).isPresent())
+                    && scheduling.moveAwait(await.awaitId(), at)) {
                 scheduleResolution(await, at);
             }
         }

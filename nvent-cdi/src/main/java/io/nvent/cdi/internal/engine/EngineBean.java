@@ -174,6 +174,9 @@ public class EngineBean {
                 TriggerMisfires.DEFAULTS.grace(), TriggerMisfires.NO_GRACE_HINT);
         TriggerMisfires misfires = read.valid(() -> TriggerMisfires.of(read.get("nvent.triggers.misfire",
                 TriggerMisfires.DEFAULTS.wireName()), misfireGrace), TriggerMisfires.DEFAULTS);
+        Duration slotGrace = read.valid(() -> TriggerManager.checkRecoveryGrace(read.getPositiveDuration(
+                "nvent.triggers.debounce.recovery-grace", TriggerManager.UNSTORED_SLOT_GRACE, "")),
+                TriggerManager.UNSTORED_SLOT_GRACE);
         // Read here, not at start, so that they are reported with the others.
         enabled = read.getBoolean("nvent.engine.enabled", true);
         queueWorkers = QueueWorkers.read(read, config, registry.queues());
@@ -222,6 +225,7 @@ public class EngineBean {
         triggers = new TriggerManager(built, scheduling, json, clock, new ExecutorTickScheduler(timers, clock),
                 historyLimits, misfires);
         triggers.useExclusionCalendars(beansForTheEngine(io.nvent.ExclusionCalendar.class));
+        triggers.useRecoveryGrace(slotGrace);
         engine = built;
     }
 

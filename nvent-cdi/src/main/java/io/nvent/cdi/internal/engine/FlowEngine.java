@@ -859,19 +859,24 @@ public final class FlowEngine implements FlowService {
      * or appended, so that its retry, on any instance and after the run started, is answered with the run it went into
      * ({@link #keepFireKey}). Empty for a fire without a key, and with a store that keeps no request keys (a retry
      * then folds once more, or is appended once while its batch is pending).
+     *
+     * @throws FireKeyConflictException (NVENT-0450) if an earlier fire gave the key with another payload
      */
     Optional<FireKeyClaim> claimFireKey(String flowName, String trigger, StartOptions options,
-                                        Optional<EventTriggers.PublishKey> published) {
+                                        Optional<EventTriggers.PublishKey> published, String payloadJson) {
         Optional<StartKey> key = triggerStartKey(trigger, options, published);
         if (key.isEmpty()) {
             return Optional.empty();
         }
-        RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed());
+        RequestKey claim = requestKeys.fireClaim(flowName, key.get().seed(), payloadJson);
         Optional<RequestKey> earlier;
         try {
             earlier = scheduling.claimRequestKey(claim, claim.createdAt());
         } catch (io.nvent.UnsupportedByAdapterException | UnsupportedOperationException cannot) {
             return Optional.empty();   // a store written before 0.2 keeps no request keys
+        }
+        if (earlier.filter(first -> RequestKeys.isOtherFire(first, claim)).isPresent()) {
+            throw new FireKeyConflictException(trigger, flowName, key.get().key(), earlier.get().response());
         }
         earlier.ifPresent(first -> requestKeys.refuseFireUnderWay(first, key.get().key(), "a fire of trigger '"
                 + trigger + "' for flow '" + flowName + "'"));
@@ -984,14 +989,18 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("count", appended.count()).num("batchMax", max).str("batchKey", batchKey)
                 .str("startAt", (appended.closed() ? now : appended.dueAt()).toString())
                 .str("firstFireAt", appended.firstFireAt().toString()).raw("full", String.valueOf(appended.closed())).build();
-        Optional<StoredChange> change;
-        try {
-            change = store.updateRun(appended.runId(), run -> pendingEntry(run).map(pending -> new RunChange(pending,
-                    List.of(EventDraft.ofRun(EventType.RUN_BATCHED, now, data)))));
-        } catch (RunNotFoundException opening) {
-            // Being stored on the instance that opened the slot: it starts at the opener's due time with the batch.
+        // Not stored yet (being stored on the instance that opened the slot: it starts at the opener's due time with
+        // the batch), or counted already (by the fire or by the opener, whichever came first: once is enough).
+        Applied applied = applyOnce(appended.runId(), EventType.RUN_BATCHED, "count", appended.count(),
+                run -> pendingEntry(run).map(pending -> new RunChange(pending,
+                        List.of(EventDraft.ofRun(EventType.RUN_BATCHED, now, data)))));
+        if (applied.counted()) {
+            if (appended.closed()) {
+                awaitResolution.postponeDelayedStart(appended.runId(), now);   // its wait may have been saved since
+            }
             return true;
         }
+        Optional<StoredChange> change = applied.change();
         change.ifPresent(c -> {
             publisher.publish(c.run().flow(), c.events());
             if (appended.closed()) {
@@ -1016,7 +1025,9 @@ public final class FlowEngine implements FlowService {
     /**
      * Folds a debounced trigger's fire into its pending run: the run's input is the fire's payload, its history says
      * so ({@code run.debounced}), and its start is put off to the slot's new due time. A run that has started meanwhile
-     * is left as it is.
+     * is left as it is. A fold the run already counts (its history has a {@code run.debounced} of as many folds or
+     * more) is left out: the fire and the instance that stored the run ({@link #applyFoldsWhileStored}) may both apply
+     * it, and a fold that comes late must not put back an older payload.
      *
      * @return {@code false} if the run has started: it took the slot's payload as it started, unless the slot still
      *     names it (its start failed to take it, NVENT-0013)
@@ -1026,19 +1037,68 @@ public final class FlowEngine implements FlowService {
         String data = JsonText.object().num("folded", fold.folded()).str("debounceKey", debounceKey)
                 .str("startAt", fold.dueAt().toString()).str("firstFireAt", fold.firstFireAt().toString())
                 .raw("input", payloadJson).build();
-        Optional<StoredChange> change;
-        try {
-            change = store.updateRun(fold.runId(), run -> updatedByFold(run, payloadJson, now, data));
-        } catch (RunNotFoundException opening) {
-            // Its slot was opened a moment ago on another instance, which is storing it: the fold is in the slot, whose
-            // payload the run takes as it starts (at the opener's due time, the first fire's plus the debounce).
+        // Not stored yet: its slot was opened a moment ago on another instance, which is storing it; the fold is in the
+        // slot, whose payload the run takes as it starts, and that instance applies it once the run is stored.
+        Applied applied = applyOnce(fold.runId(), EventType.RUN_DEBOUNCED, "folded", fold.folded(),
+                run -> updatedByFold(run, payloadJson, now, data));
+        if (applied.counted()) {
+            // Its start is put off all the same: the fold may have been applied before the run's wait was saved.
+            awaitResolution.putOffDelayedStart(fold.runId(), fold.dueAt());
             return true;
         }
-        change.ifPresent(c -> {
+        applied.change().ifPresent(c -> {
             publisher.publish(c.run().flow(), c.events());
-            awaitResolution.postponeDelayedStart(fold.runId(), fold.dueAt());
+            awaitResolution.putOffDelayedStart(fold.runId(), fold.dueAt());
         });
-        return change.isPresent();
+        return applied.change().isPresent();
+    }
+
+    /**
+     * A fold or an append applied to a pending run ({@link #applyOnce}).
+     *
+     * @param counted whether the run was not stored (yet), or counted it already: nothing was changed
+     * @param change the change stored; empty if the run has started (or {@code counted})
+     */
+    private record Applied(boolean counted, Optional<StoredChange> change) {
+    }
+
+    /**
+     * Applies a fold ({@code run.debounced}) or an append ({@code run.batched}) to a pending run once: the fire and the
+     * instance that stored the run ({@link #applyFoldsWhileStored}) may both apply it, and one whose count the run's
+     * latest such entry reaches is left out.
+     */
+    private Applied applyOnce(String runId, EventType type, String countField, int count,
+                              java.util.function.Function<RunRecord, Optional<RunChange>> change) {
+        Optional<StoredChange> stored = Optional.empty();
+        for (int attempt = 1; attempt <= 3; attempt++) {
+            Optional<RunRecord> seen = store.findRun(runId);
+            if (seen.isEmpty() || pendingEntry(seen.get()).isPresent() && counted(runId, type, countField) >= count) {
+                return new Applied(true, Optional.empty());
+            }
+            long version = seen.get().version();
+            java.util.concurrent.atomic.AtomicBoolean moved = new java.util.concurrent.atomic.AtomicBoolean();
+            boolean last = attempt == 3;
+            try {
+                stored = store.updateRun(runId, run -> {
+                    // Changed since its entries were counted: count again (the last attempt applies it as it finds it).
+                    moved.set(!last && run.version() != version);
+                    return moved.get() ? Optional.empty() : change.apply(run);
+                });
+            } catch (RunNotFoundException deleted) {
+                return new Applied(true, Optional.empty());
+            }
+            if (!moved.get()) {
+                break;
+            }
+        }
+        return new Applied(false, stored);
+    }
+
+    /** The count the pending run's latest entry of the type gives ({@code folded}, {@code count}); 0 for none. */
+    private int counted(String runId, EventType type, String countField) {
+        return store.readEvents(runId, new EventQuery(Set.of(type), 0, Long.MAX_VALUE, 1, true))
+                .stream().findFirst().map(e -> Json.PROVIDER.createReader(new java.io.StringReader(e.data()))
+                        .readObject().getInt(countField, 0)).orElse(0);
     }
 
     private Optional<RunChange> updatedByFold(RunRecord run, String payloadJson, Instant now, String data) {

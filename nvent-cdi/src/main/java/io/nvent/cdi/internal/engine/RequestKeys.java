@@ -95,13 +95,26 @@ final class RequestKeys {
      * The claim of the key of a trigger's fire folded into, or appended to, a debounced or batching trigger's pending
      * run ({@link RequestKey.Scope#FIRE}), per flow and key: answered with the run's id, kept as an emit's key is.
      *
+     * The claim's request is the fire's payload, so that a retry with another one is told apart
+     * ({@link #isOtherFire}).
+     *
      * @param flow the flow the fire went to
      * @param keySeed the fire's key as the engine scopes it (per trigger, or per publish and trigger)
+     * @param payloadJson the fire's payload
      */
-    RequestKey fireClaim(String flow, String keySeed) {
+    RequestKey fireClaim(String flow, String keySeed, String payloadJson) {
         Instant now = clock.instant();
-        String key = digest(keySeed);
-        return new RequestKey(RequestKey.Scope.FIRE, target(flow), key, key, Optional.empty(), now, now.plus(retention));
+        return new RequestKey(RequestKey.Scope.FIRE, target(flow), digest(keySeed),
+                digest("fire\n" + JsonMatch.canonical(payloadJson)), Optional.empty(), now, now.plus(retention));
+    }
+
+    /**
+     * Whether the earlier claim of a fire's key was made by a fire with another payload. A claim kept by an earlier
+     * version (its request digest is its key's: the payload was not kept) is taken as the same fire.
+     */
+    static boolean isOtherFire(RequestKey earlier, RequestKey claim) {
+        return !earlier.requestDigest().equals(earlier.keyDigest())
+                && !earlier.requestDigest().equals(claim.requestDigest());
     }
 
     /**

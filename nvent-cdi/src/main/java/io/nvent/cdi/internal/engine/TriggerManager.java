@@ -1508,8 +1508,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     engine.requireDebounceable(flow, payloadJson, spec.name());
                 }
                 String slot = TriggerDebounce.slot(spec.name(), flow, key);
-                StartedRun run = engine.debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() ->
-                        foldOnce(flow, spec.name(), keyed, published, openingKey -> batch.isPresent()
+                // The key is claimed first: a retry of the opening fire with another payload is refused too.
+                StartedRun run = foldOnce(flow, spec.name(), keyed, published, payloadJson, openingKey -> engine
+                        .debouncedRepeat(flow, spec.name(), keyed, published).orElseGet(() -> batch.isPresent()
                                 ? appendOrOpen(spec, batch.get(), flow, slot, key, payloadJson, keyed, published, now,
                                         openingKey)
                                 : foldOrOpen(spec, spec.debounce().orElseThrow(), flow, slot, key, payloadJson, keyed,
@@ -1521,10 +1522,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 failures.add(e instanceof InvalidPayloadException refused ? refusedBy(flow, refused) : e);
                 // The sender's mistake or a flow not deployed needs no stack trace; anything else does.
                 boolean known = e instanceof InvalidPayloadException || e instanceof FlowNotFoundException
-                        || e instanceof io.nvent.IdempotencyKeyInUseException;
+                        || e instanceof io.nvent.IdempotencyKeyInUseException
+                        || e instanceof IdempotencyKeyConflictException;
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0131 trigger " + spec.name() + " could not start flow "
                         + flow + (known ? ": " + e.getMessage() : ""), known ? null : e);
             }
+        }
+        if (runs.isEmpty() && !failures.isEmpty()
+                && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance)) {
+            // A key reused with another payload, as a start's (fireNow): no fire of its own, nothing counted.
+            return new Fire(runs, failures, errors);
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
         try {
@@ -1546,15 +1553,17 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * The fire folded, appended or opening a run once per key ({@link FlowEngine#claimFireKey}): a retry of a fire
-     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key's
+     * that went into a run still stored is answered with that run ({@code replayed}), folding nothing; one whose key an
+     * earlier fire gave with another payload is refused (NVENT-0450), folding nothing; one whose key's
      * first fire may still be under way is refused ({@code IdempotencyKeyInUseException}, to retry in a second); a fire
      * without a key, or whose key's first fire never answered (its instance stopped), folds as it comes. The key of a
      * fire opening a slot is kept with the slot's run as the slot opens, before the run is stored: should its instance
      * stop in between, its retry is answered with the run the maintenance sweep recovers from the slot.
      */
     private StartedRun foldOnce(String flow, String trigger, StartOptions keyed, Optional<PublishKey> published,
+                                String payloadJson,
                                 java.util.function.Function<java.util.function.Consumer<String>, StartedRun> fold) {
-        Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published);
+        Optional<FlowEngine.FireKeyClaim> claim = engine.claimFireKey(flow, trigger, keyed, published, payloadJson);
         Optional<String> earlier = claim.flatMap(FlowEngine.FireKeyClaim::earlier)
                 .flatMap(io.nvent.spi.RequestKey::response).filter(run -> engine.runStatus(run).isPresent()
                         || store.debounceSlotOf(run).isPresent());   // a run the sweep is to recover
@@ -1721,15 +1730,52 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    /** How long after its due time a slot naming no stored run is recovered: its opener stores the run at once. */
+    /**
+     * How long after its due time a slot naming no stored run is recovered by default
+     * ({@code nvent.triggers.debounce.recovery-grace}): its opener stores the run at once.
+     */
     static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
 
+    /** The longest {@code nvent.triggers.debounce.recovery-grace}: a lost fire's run waits that long after its time. */
+    static final Duration LONGEST_SLOT_GRACE = Duration.ofDays(1);
+
+    private volatile Duration slotGrace = UNSTORED_SLOT_GRACE;
+    /** The slot the sweep looked at last ({@link #sweepDebounceSlots}); empty to start from the earliest. */
+    private volatile Optional<io.nvent.spi.PendingSlot> sweptUpTo = Optional.empty();
+
     /**
-     * The maintenance sweep's look at debounce and batch slots due more than {@link #UNSTORED_SLOT_GRACE} ago
-     * ({@link SchedulingStore#overdueDebounceSlots}): a slot whose run ended without taking it (canceled) is deleted;
-     * one whose run was never stored (its instance stopped between opening the slot and storing the run) has its run
-     * stored under the id the slot names and started with the slot's payload(s), once across instances
-     * (NVENT-0438); a slot of a trigger no longer debounced or batching is left to the next fire of its key.
+     * Sets how long after its due time a slot naming no stored run is recovered ({@link #sweepDebounceSlots}).
+     *
+     * @throws IllegalArgumentException (NVENT-0001) if it is not longer than zero, or longer than a day
+     */
+    public void useRecoveryGrace(Duration grace) {
+        this.slotGrace = checkRecoveryGrace(grace);
+    }
+
+    /**
+     * The grace of {@code nvent.triggers.debounce.recovery-grace}, checked.
+     *
+     * @throws IllegalArgumentException (NVENT-0001) if it is not longer than zero, or longer than a day
+     */
+    public static Duration checkRecoveryGrace(Duration grace) {
+        if (grace.isNegative() || grace.isZero() || grace.compareTo(LONGEST_SLOT_GRACE) > 0) {
+            throw new IllegalArgumentException("NVENT-0001 configuration key nvent.triggers.debounce.recovery-grace"
+                    + " must be longer than zero and at most " + LONGEST_SLOT_GRACE + ", was " + grace + ": it is how"
+                    + " long after its time the run of a debounce or batch slot whose instance stopped before storing"
+                    + " it waits to be recovered (the default " + UNSTORED_SLOT_GRACE + " suits most deployments)");
+        }
+        return grace;
+    }
+
+    /**
+     * The maintenance sweep's look at debounce and batch slots due more than the recovery grace ago
+     * ({@link SchedulingStore#overdueDebounceSlots(Instant, Optional, int)}): a slot whose run ended without taking it
+     * (canceled) is deleted; one whose run was never stored (its instance stopped between opening the slot and
+     * storing the run) has its run stored under the id the slot names and started with the slot's payload(s), once
+     * across instances (NVENT-0438); a slot of a trigger no longer debounced or batching, and one whose run is stored
+     * and waits (behind its concurrency key, say), is left. Each look takes the next {@code limit} slots after the one
+     * it looked at last, and starts over from the earliest once a look comes back short: slots left cannot hide those
+     * behind them, and every slot overdue is looked at within {@code ceil(overdue / limit) + 1} looks.
      *
      * @return how many slots it recovered or deleted
      */
@@ -1739,7 +1785,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Instant now = clock.instant();
         int done = 0;
-        for (io.nvent.spi.PendingSlot slot : store.overdueDebounceSlots(now.minus(UNSTORED_SLOT_GRACE), limit)) {
+        List<io.nvent.spi.PendingSlot> overdue = store.overdueDebounceSlots(now.minus(slotGrace), sweptUpTo, limit);
+        sweptUpTo = overdue.size() < limit ? Optional.empty() : Optional.of(overdue.get(overdue.size() - 1));
+        for (io.nvent.spi.PendingSlot slot : overdue) {
             Optional<RunStatus> status = engine.runStatus(slot.runId());
             if (status.filter(RunStatus::isTerminal).isPresent()) {
                 store.takeDebounced(slot.runId());

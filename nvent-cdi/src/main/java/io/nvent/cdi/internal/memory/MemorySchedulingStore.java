@@ -329,6 +329,15 @@ public class MemorySchedulingStore implements SchedulingStore {
                 .map(MemorySchedulingStore::pendingSlot).toList();
     }
 
+    @Override
+    public synchronized List<PendingSlot> overdueDebounceSlots(Instant dueBefore, Optional<PendingSlot> after,
+                                                               int limit) {
+        return debounceSlots.entrySet().stream().filter(e -> e.getValue().dueAt().isBefore(dueBefore))
+                .map(MemorySchedulingStore::pendingSlot).sorted(PendingSlot.SWEEP_ORDER)
+                .filter(slot -> after.isEmpty() || PendingSlot.SWEEP_ORDER.compare(slot, after.get()) > 0)
+                .limit(limit).toList();
+    }
+
     private static PendingSlot pendingSlot(Map.Entry<String, DebounceSlot> entry) {
         DebounceSlot slot = entry.getValue();
         String closedMark = "\u0000closed\u0000" + slot.runId();

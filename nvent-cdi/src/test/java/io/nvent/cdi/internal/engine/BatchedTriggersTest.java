@@ -367,6 +367,53 @@ class BatchedTriggersTest {
     }
 
     @Test
+    void aFireAppendedJustAfterTheOpeningInstanceStoredTheRunCountsOnItOnce() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeSlotRead = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
+                Optional.ofNullable(beforeSlotRead.getAndSet(null)).ifPresent(Runnable::run);
+                return super.debounceSlotOf(runId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 100);
+            // The second fire is appended and finds the run stored before its opener applies the slot's fires.
+            beforeSlotRead.set(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+
+            assertThat(runs(h)).as("one batch").hasSize(1);
+            assertThat(h.eventsOf(runId, io.nvent.EventType.RUN_BATCHED)).as("one append, written once")
+                    .singleElement().satisfies(e -> assertThat(e.data()).contains("\"count\":2"));
+        }
+    }
+
+    @Test
+    void aFireThatFillsTheBatchBetweenTheRunsStoreAndItsWaitStartsThatRunAtOnceAndCountsOnce() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeWaitSaved = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public void saveAwait(io.nvent.spi.AwaitRecord await) {
+                Optional.ofNullable(beforeWaitSaved.getAndSet(null)).ifPresent(Runnable::run);
+                super.saveAwait(await);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
+            createBatching(h, 2);
+            beforeWaitSaved.set(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
+
+            String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(DIGESTS).singleElement().satisfies(input -> assertThat(ns(input)).containsExactly("1", "2"));
+            assertThat(h.eventsOf(runId, io.nvent.EventType.RUN_BATCHED)).singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"count\":2", "\"full\":true"));
+        }
+    }
+
+    @Test
     void aBatchWhoseInstanceStoppedBeforeStoringItsRunIsRecoveredByTheSweepWithEveryFire() {
         SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {

@@ -394,6 +394,65 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void aSendersRetryOfAFoldedDeliveryWithAnotherPayloadIsRefusedAndFoldsNothing() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery);
+            h.clock.advance(Duration.ofSeconds(20));
+
+            assertThatThrownBy(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":3}", delivery))
+                    .isInstanceOf(io.nvent.IdempotencyKeyConflictException.class)
+                    .hasMessage("NVENT-0450 idempotency key 'delivery-2' of trigger 'crm' for flow 'crm-sync' was given"
+                            + " by an earlier fire with another payload, which went into run " + pending + "; this fire"
+                            + " was not folded into or appended to any run; a new request needs a new key");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("folded once").hasSize(1);
+            assertThat(h.store.findRun(pending).orElseThrow().input()).as("the first delivery's payload")
+                    .contains("\"version\":2");
+            assertThat(h.engine.waits(pending)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("no start moved").contains(h.clock.instant().plus(Duration.ofSeconds(10))));
+            assertThat(h.triggers.trigger("crm").orElseThrow().fires()).as("no fire of its own").isEqualTo(2);
+            assertThat(h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery))
+                    .as("the retry with the first payload is still answered").containsExactly(new StartedRun(pending,
+                            false));
+        }
+    }
+
+    @Test
+    void aSendersRetryWithThePayloadWrittenInAnotherMemberOrderAndSpacingIsAnsweredAsAReplay() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-2").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}", delivery);
+
+            assertThat(h.triggers.fire("crm", "{ \"version\": 2,\n  \"customerId\": \"c-1\" }", delivery))
+                    .containsExactly(new StartedRun(pending, false));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("folded once").hasSize(1);
+        }
+    }
+
+    @Test
+    void aSendersRetryOfTheOpeningDeliveryWithAnotherPayloadIsRefused() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            io.nvent.StartOptions delivery = io.nvent.StartOptions.newBuilder().idempotencyKey("delivery-1").build();
+            h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":1}", delivery);
+            String pending = runs(h).get(0).runId();
+
+            assertThatThrownBy(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":9}", delivery))
+                    .isInstanceOf(io.nvent.IdempotencyKeyConflictException.class)
+                    .hasMessageContaining("NVENT-0450 idempotency key 'delivery-1' of trigger 'crm'")
+                    .hasMessageContaining("which went into run " + pending);
+            assertThat(h.store.findRun(pending).orElseThrow().input()).contains("\"version\":1");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).isEmpty();
+        }
+    }
+
+    @Test
     void aFireFoldedWhileTheOpeningInstanceStoresThePendingRunIsAppliedToThatRun() {
         SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
@@ -410,6 +469,80 @@ class DebouncedTriggersTest {
             assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("the fold counts on the run").singleElement()
                     .satisfies(e -> assertThat(e.data()).contains("\"folded\":1", "\"version\":2"));
             assertThat(store.findRun(pending).orElseThrow().input()).as("the latest payload").contains("\"version\":2");
+        }
+    }
+
+    @Test
+    void aFireFoldedJustAfterTheOpeningInstanceStoredThePendingRunCountsOnItOnce() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeSlotRead = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
+                Optional.ofNullable(beforeSlotRead.getAndSet(null)).ifPresent(Runnable::run);
+                return super.debounceSlotOf(runId);
+            }
+        };
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness h = new EngineHarness(store, scheduling, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            // The second fire folds into the slot and finds the run stored before its opener applies the slot's folds.
+            beforeSlotRead.set(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+                    io.nvent.StartOptions.DEFAULTS));
+
+            edit(h, "c-1", 1);
+
+            assertThat(runs(h)).as("one pending run for both fires").hasSize(1);
+            String pending = runs(h).get(0).runId();
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("one fold, written once").singleElement()
+                    .satisfies(e -> assertThat(e.data()).contains("\"folded\":1", "\"version\":2"));
+            assertThat(store.findRun(pending).orElseThrow().input()).as("the latest payload").contains("\"version\":2");
+        }
+    }
+
+    @Test
+    void aFireFoldedBetweenThePendingRunsStoreAndItsWaitPutsOffItsStartAllTheSame() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeWaitSaved = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public void saveAwait(io.nvent.spi.AwaitRecord await) {
+                Optional.ofNullable(beforeWaitSaved.getAndSet(null)).ifPresent(Runnable::run);
+                super.saveAwait(await);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            java.time.Instant firstFire = h.clock.instant();
+            // The run is stored; before its start's wait is, a fire 10 s later folds into it.
+            beforeWaitSaved.set(() -> {
+                h.clock.advance(Duration.ofSeconds(10));
+                edit(h, "c-1", 2);
+            });
+
+            edit(h, "c-1", 1);
+
+            String pending = runs(h).get(0).runId();
+            assertThat(runs(h)).as("one pending run for both fires").hasSize(1);
+            assertThat(h.engine.waits(pending)).singleElement().satisfies(wait -> assertThat(wait.until())
+                    .as("a debounce after the latest fire").contains(firstFire.plus(Duration.ofSeconds(40))));
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).as("one fold, written once").hasSize(1);
+        }
+    }
+
+    @Test
+    void aFoldAppliedAfterANewerOneLeavesTheRunWithTheNewerPayload() {
+        try (EngineHarness h = new EngineHarness(new Sync())) {
+            createDebounced(h, Duration.ofSeconds(30), null);
+            edit(h, "c-1", 1);
+            String pending = runs(h).get(0).runId();
+            edit(h, "c-1", 2);
+            edit(h, "c-1", 3);
+
+            assertThat(h.engine.foldDebounced(new io.nvent.spi.DebouncedFire(pending, h.clock.instant(),
+                    h.clock.instant().plus(Duration.ofSeconds(30)), 1), "{\"customerId\":\"c-1\",\"version\":2}",
+                    "c-1")).as("counted already").isTrue();
+
+            assertThat(h.store.findRun(pending).orElseThrow().input()).contains("\"version\":3");
+            assertThat(h.eventsOf(pending, EventType.RUN_DEBOUNCED)).hasSize(2);
         }
     }
 

@@ -464,6 +464,13 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public java.util.List<io.nvent.spi.PendingSlot> overdueDebounceSlots(java.time.Instant dueBefore,
+                                                                       Optional<io.nvent.spi.PendingSlot> after,
+                                                                       int limit) {
+        return delegate().overdueDebounceSlots(dueBefore, after, limit);
+    }
+
+    @Override
     public boolean moveAwait(String awaitId, java.time.Instant resolveAt) {
         return delegate().moveAwait(awaitId, resolveAt);
     }

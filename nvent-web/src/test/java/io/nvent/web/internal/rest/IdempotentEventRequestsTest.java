@@ -77,6 +77,34 @@ class IdempotentEventRequestsTest {
     }
 
     @Test
+    void aRetriedFireOfADebouncedTriggerIsAnsweredReplayedAndOneWithAnotherPayloadIs422FoldingNothing() {
+        engine.triggers().create(TriggerSpec.newBuilder("depot-sync", TriggerType.EVENT).event("depot.changed")
+                .flow("parcel").debounce(Duration.ofSeconds(30)).debounceKeyFrom("/depot").build());
+        InProcessApi triggers = InProcessApi.withTriggers(engine.triggers(), TriggersResource.class);
+        String fire = "triggers/depot-sync/fire";
+
+        ContainerResponse first = triggers.requestWithBody("POST", fire, "{\"depot\":\"Hamburg\",\"at\":1}",
+                "Idempotency-Key", "sync-1");
+        ContainerResponse again = triggers.requestWithBody("POST", fire, "{ \"at\": 1, \"depot\": \"Hamburg\" }",
+                "Idempotency-Key", "sync-1");
+        ContainerResponse other = triggers.requestWithBody("POST", fire, "{\"depot\":\"Hamburg\",\"at\":2}",
+                "Idempotency-Key", "sync-1");
+
+        List<RunInfo> runs = engine.flows().runs(new RunQuery(Optional.of("parcel"), Optional.empty(), 0, 10));
+        assertThat(runs).as("one pending run").singleElement();
+        String pending = runs.get(0).runId();
+        assertThat(first.getStatus()).isEqualTo(200);
+        assertThat(again.getStatus()).isEqualTo(200);
+        assertThat(again.getHeaderString("Idempotent-Replayed")).isEqualTo("true");
+        assertThat(other.getStatus()).isEqualTo(422);
+        assertThat(other.getEntity()).asString().contains("NVENT-0450 idempotency key 'sync-1' of trigger"
+                + " 'depot-sync' for flow 'parcel' was given by an earlier fire with another payload, which went into"
+                + " run " + pending);
+        assertThat(engine.flows().events(pending, EventQuery.all())).as("nothing folded")
+                .noneMatch(e -> e.type() == EventType.RUN_DEBOUNCED);
+    }
+
+    @Test
     void aRepeatedPublishWithItsKeyIsAnsweredTheFirstAnswerWith200ReplayedAndABadKeyIs400() {
         String refund = awaiting("refund");
         String firstAnswer = "{\"event\":\"refund.approved\",\"startedRuns\":[],\"resolvedAwaits\":1}";
