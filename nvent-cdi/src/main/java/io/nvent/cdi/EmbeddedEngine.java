@@ -233,6 +233,11 @@ public final class EmbeddedEngine implements AutoCloseable {
         sweeps.cancel(false);
         triggers.stop();
         engine.closeQueue();
+        try {
+            engine.recordInstanceStopped();
+        } catch (RuntimeException storeAway) {
+            // the record shows gone instead of stopped: nothing else depends on it
+        }
         timers.stop(STOP_PATIENCE);
         progressWrites.stop(STOP_PATIENCE);
         executor.shutdownNow();
