@@ -53,12 +53,19 @@ class InstancesResourceTest {
 
     @Test
     void saysSoWhenTheStoreKeepsNoInstances() {
-        SchedulingStore keepsNone = new io.nvent.cdi.internal.memory.MemorySchedulingStore() {
-            @Override
-            public boolean keepsInstances() {
-                return false;
-            }
-        };
+        SchedulingStore memory = MemoryAdapters.schedulingStore();
+        // a store written before 0.2: the memory store, but it says it keeps no instances
+        SchedulingStore keepsNone = (SchedulingStore) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {SchedulingStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("keepsInstances")) {
+                        return false;
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
         try (EmbeddedEngine web = EmbeddedEngine.newBuilder().schedulingStore(keepsNone).step(new Render()).build()) {
             JsonObject answer = json(InProcessApi.of(web.flows(), InstancesResource.class).get("instances"));
 
