@@ -233,11 +233,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         sweeps.cancel(false);
         triggers.stop();
         engine.closeQueue();
-        try {
-            engine.recordInstanceStopped();
-        } catch (RuntimeException storeAway) {
-            // the record shows gone instead of stopped: nothing else depends on it
-        }
+        engine.recordInstanceStopped();
         timers.stop(STOP_PATIENCE);
         progressWrites.stop(STOP_PATIENCE);
         executor.shutdownNow();

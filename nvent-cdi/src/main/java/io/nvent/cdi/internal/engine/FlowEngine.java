@@ -1761,7 +1761,8 @@ public final class FlowEngine implements FlowService {
         } catch (RuntimeException storeAway) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0032 the record of instance " + settings.instanceId()
                     + " was not stored at start; the maintenance sweep stores it within "
-                    + io.nvent.Instances.REFRESH.toSeconds() + " s: " + storeAway);
+                    + io.nvent.Instances.REFRESH.toSeconds() + " s (GET /api/nvent/instances lists it then): "
+                    + storeAway);
         }
     }
 
@@ -1770,9 +1771,18 @@ public final class FlowEngine implements FlowService {
         instances.refresh(clock.instant());
     }
 
-    /** Records that this start stopped cleanly. */
+    /**
+     * Records that this start stopped cleanly; a store that fails now leaves the record to show it gone once it is not
+     * refreshed for {@link io.nvent.Instances#GONE_AFTER}, which the stop does not wait for.
+     */
     public void recordInstanceStopped() {
-        instances.stopped();
+        try {
+            instances.stopped();
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0032 the record of instance " + settings.instanceId()
+                    + " was not marked stopped; it shows gone " + io.nvent.Instances.GONE_AFTER.toSeconds()
+                    + " s after its last refresh instead: " + storeAway);
+        }
     }
 
     /** Where the engine's own observations of its health are kept. */

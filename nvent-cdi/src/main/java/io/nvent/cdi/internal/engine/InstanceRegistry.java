@@ -88,8 +88,10 @@ final class InstanceRegistry {
 
     /** Records that this start stopped cleanly: it shows as stopped, not gone, until it is deleted a day later. */
     synchronized void stopped() {
-        self.ifPresent(record -> scheduling.saveInstance(record.stoppedAt(clock.instant())));
-        self = Optional.empty();
+        Optional<InstanceRecord> last = self;
+        self = Optional.empty(); // no refresh after the stop, even if the store fails it
+        last.filter(record -> scheduling.keepsInstances())
+                .ifPresent(record -> scheduling.saveInstance(record.stoppedAt(clock.instant())));
     }
 
     Instances view() {
