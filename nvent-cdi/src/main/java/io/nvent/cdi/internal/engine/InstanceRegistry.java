@@ -47,6 +47,12 @@ final class InstanceRegistry {
     private volatile Map<String, Long> untaken = Map.of();
     private volatile long live;
     private final Map<String, Instant> warnedAt = new HashMap<>();
+    /**
+     * By start ({@code id@token}): the last seen time its record had at the latest read, and when (by this clock) it
+     * was first read with that time. A start is gone once its record has not changed for {@link Instances#GONE_AFTER}
+     * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
+     */
+    private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
 
     InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
                      Supplier<Set<String>> deployedQueues) {
@@ -94,7 +100,7 @@ final class InstanceRegistry {
                 .ifPresent(record -> scheduling.saveInstance(record.stoppedAt(clock.instant())));
     }
 
-    Instances view() {
+    synchronized Instances view() {
         if (!scheduling.keepsInstances()) {
             return new Instances(false, List.of(), Map.of());
         }
@@ -121,17 +127,33 @@ final class InstanceRegistry {
     }
 
     private List<ClusterInstance> read(Instant now) {
-        return scheduling.instances(MOST_READ).stream().map(record -> new ClusterInstance(record.instanceId(),
-                record.startToken(), status(record, now), record.startedAt(), record.lastSeen(), record.stoppedAt(),
-                record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
+        List<InstanceRecord> records = scheduling.instances(MOST_READ);
+        Map<String, Instant[]> seen = new HashMap<>();
+        List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
+                record.startToken(), status(record, now, seen), record.startedAt(), record.lastSeen(),
+                record.stoppedAt(), record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
                 record.instanceId().equals(instanceId) && record.startToken().equals(startToken))).toList();
+        refreshesSeen.clear();
+        refreshesSeen.putAll(seen);
+        return all;
     }
 
-    private static InstanceStatus status(InstanceRecord record, Instant now) {
+    /**
+     * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
+     * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
+     * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
+     * live from the next read that finds it refreshed.
+     */
+    private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
+        String start = record.instanceId() + "@" + record.startToken();
+        Instant[] before = refreshesSeen.get(start);
+        Instant changedAt = before == null ? (record.lastSeen().isAfter(now) ? now : record.lastSeen())
+                : before[0].equals(record.lastSeen()) ? before[1] : now;
+        seen.put(start, new Instant[] {record.lastSeen(), changedAt});
         if (record.stoppedAt().isPresent()) {
             return InstanceStatus.STOPPED;
         }
-        return Duration.between(record.lastSeen(), now).compareTo(Instances.GONE_AFTER) > 0 ? InstanceStatus.GONE
+        return Duration.between(changedAt, now).compareTo(Instances.GONE_AFTER) > 0 ? InstanceStatus.GONE
                 : InstanceStatus.LIVE;
     }
 

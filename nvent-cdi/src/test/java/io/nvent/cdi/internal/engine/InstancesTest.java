@@ -101,6 +101,30 @@ class InstancesTest {
     }
 
     @Test
+    void anInstanceWhoseClockIsBehindShowsLiveWhileItRefreshesAndGoneOnceItStops() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            Duration behind = Instances.GONE_AFTER.plusSeconds(10);
+            web.clock.advance(behind); // gpu's clock is 40 s behind web's from now on
+            web.sweep();
+
+            for (int refresh = 0; refresh < 3; refresh++) {
+                gpu.clock.advance(Instances.REFRESH);
+                gpu.sweep();
+                web.clock.advance(Instances.REFRESH);
+                web.sweep();
+            }
+
+            assertThat(of(web.engine.instances(), "gpu").status()).as("it refreshes its record, if by a clock behind")
+                    .isEqualTo(InstanceStatus.LIVE);
+
+            web.clock.advance(Instances.GONE_AFTER.plusSeconds(1));
+            web.sweep();
+            assertThat(of(web.engine.instances(), "gpu").status()).as("no refresh seen for three refreshes")
+                    .isEqualTo(InstanceStatus.GONE);
+        }
+    }
+
+    @Test
     void aRestartUnderTheSameIdIsANewStartBesideTheOldOne() {
         try (EngineHarness first = instance("web", ALL_BUT_RENDER)) {
             first.engine.recordInstanceStopped();
