@@ -2352,6 +2352,18 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void keepsTheRecordOfAnInstanceWhoseIdIsAsLongAsItsStepLeasesTake() {
+        assumeThat(keepsInstances()).as("the store keeps instance records").isTrue();
+        // A lease's owner is the instance id, '@' and an 8-character start token, in up to 255 characters.
+        String longId = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        longId = longId + "x".repeat(255 - 9 - longId.length());
+        store.saveInstance(instance(longId, "t1234567", T0));
+
+        assertThat(instancesNamed(longId)).extracting(io.nvent.spi.InstanceRecord::instanceId)
+                .as("kept, as its leases are").containsExactly(longId);
+    }
+
+    @Test
     void deletesTheRecordsLastSeenBeforeATimeTheOldestFirstUpToTheLimit() {
         assumeThat(keepsInstances()).as("the store keeps instance records").isTrue();
         String prefix = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";

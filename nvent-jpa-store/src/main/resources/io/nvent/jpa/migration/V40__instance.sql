@@ -4,7 +4,7 @@
 -- queues_text is the queues with their workers there, as a URL query (name=workers&..., names URL-encoded, UTF-8).
 -- The sweep deletes the rows not seen for a day through the index on last_seen. The same SQL on PostgreSQL and H2.
 create table ${prefix}instance (
-    instance_id     varchar(200)             not null,
+    instance_id     varchar(255)             not null,  -- as long as a lease owner (id@token) takes
     start_token     varchar(64)              not null,
     started_at      timestamp with time zone not null,
     last_seen       timestamp with time zone not null,
