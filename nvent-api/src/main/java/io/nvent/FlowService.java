@@ -699,6 +699,26 @@ public interface FlowService {
     HealthReport health();
 
     /**
+     * The instances of the deployment that share this store: which are live, since when, with which nvent version,
+     * which queues each takes with how many workers, and the queues with waiting jobs that no live instance takes.
+     * Each engine stores a record of itself and refreshes it every {@link Instances#REFRESH} from its maintenance sweep;
+     * one not seen for {@link Instances#GONE_AFTER} is gone. Reads the store once; the untaken queues are those the
+     * latest maintenance check found.
+     *
+     * <p>nvent's engine implements it. The default, for a {@code FlowService} implemented outside nvent before 0.2,
+     * refuses with an {@link UnsupportedOperationException} (NVENT-1103).
+     *
+     * @return the instances, or {@code kept} false if the scheduling store keeps no instance records
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation written before
+     *     nvent 0.2
+     * @since 0.2
+     */
+    default Instances instances() {
+        throw new UnsupportedOperationException("NVENT-1103 " + getClass().getName() + " cannot list the instances:"
+                + " it implements FlowService as it was before nvent 0.2");
+    }
+
+    /**
      * A view of this service whose operator actions record who acts and why: each history entry such an action
      * writes carries {@code "operator"} (the operator's name) and, when a reason is given, {@code "operatorReason"}, and the
      * action is logged at INFO on the {@code io.nvent.audit} logger (one line per action, a refused one too).

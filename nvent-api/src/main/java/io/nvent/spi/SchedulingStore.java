@@ -1433,4 +1433,58 @@ public interface SchedulingStore {
     default List<String> unsettledConcurrencyKeys(FlowStore runs, int limit) {
         return List.of();
     }
+
+    /**
+     * Stores or replaces the record one start of an instance keeps of itself ({@link InstanceRecord}), by its
+     * instance id and start token: the engine saves it at start, every few seconds from its maintenance sweep, and
+     * once more, stopped, when it stops cleanly. Other starts' records are left as they are.
+     *
+     * <p>The default keeps nothing ({@link #keepsInstances()} is {@code false}): an adapter written before 0.2
+     * works unchanged, and the instances view says that its store keeps no instances.
+     *
+     * @param instance the record of this start, as of now
+     * @since 0.2
+     */
+    default void saveInstance(InstanceRecord instance) {
+    }
+
+    /**
+     * The instance records kept, the latest seen first (ties by instance id, then start token).
+     *
+     * <p>The default, for a store that keeps none: none.
+     *
+     * @param limit the most records to return, at least 1
+     * @return up to {@code limit} records
+     * @since 0.2
+     */
+    default List<InstanceRecord> instances(int limit) {
+        return List.of();
+    }
+
+    /**
+     * Deletes the instance records last seen before {@code seenBefore}, at most {@code limit} of them, the oldest first;
+     * the maintenance sweep calls it for records of starts gone (or stopped) for a day.
+     *
+     * <p>The default, for a store that keeps none: deletes nothing.
+     *
+     * @param seenBefore records last seen before it are deleted
+     * @param limit the most records to delete, at least 1
+     * @return how many were deleted
+     * @since 0.2
+     */
+    default int deleteInstancesSeenBefore(java.time.Instant seenBefore, int limit) {
+        return 0;
+    }
+
+    /**
+     * Whether the store keeps instance records ({@link #saveInstance}, {@link #instances}). The default, for a store
+     * written before 0.2: {@code false}, and the instances view ({@code GET /api/nvent/instances}) says so instead of
+     * listing none, and nothing warns of a queue no instance takes.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsInstances() {
+        return false;
+    }
 }

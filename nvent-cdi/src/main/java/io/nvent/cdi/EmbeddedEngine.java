@@ -233,6 +233,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         sweeps.cancel(false);
         triggers.stop();
         engine.closeQueue();
+        engine.recordInstanceStopped();
         timers.stop(STOP_PATIENCE);
         progressWrites.stop(STOP_PATIENCE);
         executor.shutdownNow();

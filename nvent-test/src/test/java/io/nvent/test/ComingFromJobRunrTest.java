@@ -81,6 +81,25 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /**
+     * JobRunr's dashboard, *Servers*: which background job servers run, since when, with how many workers. Here each
+     * instance's record, with the workers it runs per queue; a queue none takes is named in {@code untakenQueues}.
+     */
+    @Test
+    void theDashboardsServersAreTheInstancesEachWithTheWorkersItRunsPerQueue() {
+        io.nvent.spi.SchedulingStore shared = io.nvent.cdi.MemoryAdapters.schedulingStore();
+        try (EmbeddedEngine web = EmbeddedEngine.newBuilder().instanceId("web-1").schedulingStore(shared)
+                .step(new SendInvoice()).concurrency("send-invoice", 0).build();
+             EmbeddedEngine worker = EmbeddedEngine.newBuilder().instanceId("worker-1").schedulingStore(shared)
+                     .step(new SendInvoice()).concurrency("send-invoice", 8).build()) {
+            io.nvent.Instances servers = web.flows().instances();
+
+            assertThat(servers.live()).extracting(i -> i.instanceId() + " " + i.queues())
+                    .containsExactlyInAnyOrder("web-1 {send-invoice=0}", "worker-1 {send-invoice=8}");
+            assertThat(servers.untakenQueues()).isEmpty();
+        }
+    }
+
     @Test
     void aFireAndForgetJobIsAOneStepFlowStartedWithItsArguments() {
         SendInvoice send = new SendInvoice();

@@ -248,6 +248,17 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * Whether the store keeps instance records ({@link SchedulingStore#saveInstance}); the tests of them are skipped
+     * otherwise.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsInstances() {
+        return false;
+    }
+
+    /**
      * Whether the store keeps the execution a lease was taken for with it ({@link StepLease#execution()}) and
      * compares it in the writes it makes only while the lease is held; the tests of it are skipped otherwise.
      *
@@ -2333,6 +2344,75 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.leasesOfRun(runId).get(0).expiresAt()).as("an end is never moved back")
                 .isEqualTo(T0.plusSeconds(80));
         assertThat(store.progressOfRun(newRun())).isEmpty();
+    }
+
+    @Test
+    void saysWhetherItKeepsInstancesAsTheContractTestIsTold() {
+        assertThat(store.keepsInstances()).as("a store keeping instance records says so, or the instances view says"
+                + " that none are kept").isEqualTo(keepsInstances());
+    }
+
+    private static io.nvent.spi.InstanceRecord instance(String id, String token, Instant seen) {
+        Map<String, Integer> queues = new java.util.LinkedHashMap<>();
+        queues.put("render", 2);
+        queues.put("mail", 0);
+        return new io.nvent.spi.InstanceRecord(id, token, T0, seen, Optional.empty(), "0.2.0", true, queues, true);
+    }
+
+    private List<io.nvent.spi.InstanceRecord> instancesNamed(String prefix) {
+        return store.instances(1000).stream().filter(i -> i.instanceId().startsWith(prefix)).toList();
+    }
+
+    @Test
+    void keepsTheRecordOfEachStartOfAnInstanceAndReplacesItWhenItIsRefreshed() {
+        assumeThat(keepsInstances()).as("the store keeps instance records").isTrue();
+        String prefix = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        store.saveInstance(instance(prefix + "a", "t1", T0));
+        store.saveInstance(instance(prefix + "b", "t1", T0));
+        store.saveInstance(instance(prefix + "a", "t2", T0.plusSeconds(5)));
+
+        store.saveInstance(instance(prefix + "a", "t1", T0).seenAt(T0.plusSeconds(10)));
+        store.saveInstance(instance(prefix + "b", "t1", T0).stoppedAt(T0.plusSeconds(7)));
+
+        List<io.nvent.spi.InstanceRecord> kept = instancesNamed(prefix);
+        assertThat(kept).extracting(i -> i.instanceId() + "@" + i.startToken())
+                .as("a record per start, the latest seen first").containsExactly(prefix + "a@t1", prefix + "b@t1",
+                        prefix + "a@t2");
+        assertThat(kept.get(0)).as("everything kept as saved").isEqualTo(instance(prefix + "a", "t1",
+                T0.plusSeconds(10)));
+        assertThat(kept.get(0).queues()).as("in the order saved").containsExactly(Map.entry("render", 2),
+                Map.entry("mail", 0));
+        assertThat(kept.get(1).stoppedAt()).contains(T0.plusSeconds(7));
+    }
+
+    @Test
+    void keepsTheRecordOfAnInstanceWhoseIdIsAsLongAsItsStepLeasesTake() {
+        assumeThat(keepsInstances()).as("the store keeps instance records").isTrue();
+        // A lease's owner is the instance id, '@' and an 8-character start token, in up to 255 characters.
+        String longId = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        longId = longId + "x".repeat(255 - 9 - longId.length());
+        store.saveInstance(instance(longId, "t1234567", T0));
+
+        assertThat(instancesNamed(longId)).extracting(io.nvent.spi.InstanceRecord::instanceId)
+                .as("kept, as its leases are").containsExactly(longId);
+    }
+
+    @Test
+    void deletesTheRecordsLastSeenBeforeATimeTheOldestFirstUpToTheLimit() {
+        assumeThat(keepsInstances()).as("the store keeps instance records").isTrue();
+        String prefix = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        Instant longAgo = Instant.parse("2001-01-01T00:00:00Z");
+        store.saveInstance(instance(prefix + "old1", "t", longAgo));
+        store.saveInstance(instance(prefix + "old2", "t", longAgo.plusSeconds(1)));
+        store.saveInstance(instance(prefix + "old3", "t", longAgo.plusSeconds(2)));
+        store.saveInstance(instance(prefix + "new", "t", T0));
+
+        assertThat(store.deleteInstancesSeenBefore(longAgo.plusSeconds(10), 2)).isEqualTo(2);
+        assertThat(instancesNamed(prefix)).extracting(io.nvent.spi.InstanceRecord::instanceId)
+                .as("the oldest two went first").containsExactly(prefix + "new", prefix + "old3");
+        assertThat(store.deleteInstancesSeenBefore(longAgo.plusSeconds(10), 100)).isEqualTo(1);
+        assertThat(instancesNamed(prefix)).extracting(io.nvent.spi.InstanceRecord::instanceId)
+                .containsExactly(prefix + "new");
     }
 
     @Test

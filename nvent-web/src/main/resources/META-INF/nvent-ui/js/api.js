@@ -94,6 +94,7 @@ export const api = {
   /** One page of a bulk cancel of the flow's runs (status: running,awaiting by default); as retryFailed. */
   cancelRuns: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/cancel${q(params)}`),
   queues: () => call('GET', '/queues'),
+  instances: () => call('GET', '/instances'),
   queue: (name) => call('GET', `/queues/${e(name)}`),
   rateLimitUsage: (name, limit = 20) => call('GET', `/queues/${e(name)}/rate-limit?limit=${limit}`),
   pause: (name, reason) => call('POST', `/queues/${e(name)}/pause${q({ reason })}`),

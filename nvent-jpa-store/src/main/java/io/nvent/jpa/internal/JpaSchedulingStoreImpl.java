@@ -152,6 +152,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String debounces;
     private final String leases;
     private final String pauses;
+    /** The records of the starts of instances (V40). */
+    private final String instances;
     private final String rateLimits;
     private final String rateStarts;
     private final KeysToSettle keysToSettle;
@@ -180,6 +182,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.debounces = tables + "trigger_debounce";
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
+        this.instances = tables + "instance";
         this.rateLimits = tables + "rate_limit";
         this.rateStarts = tables + "rate_start";
         this.keysToSettle = runStore.keysToSettle();
@@ -1511,6 +1514,118 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return removed;
         });
+    }
+
+    // ------------------------------------------------------------------ instances
+
+    private static final String INSTANCE_COLUMNS = "instance_id, start_token, started_at, last_seen, stopped_at,"
+            + " nvent_version, engine_enabled, ticks_triggers, queues_text";
+
+    @Override
+    public void saveInstance(io.nvent.spi.InstanceRecord instance) {
+        write("record of instance '" + instance.instanceId() + "'", connection -> {
+            // Each start writes its own row only: an update that finds none is its first write.
+            try (PreparedStatement update = connection.prepareStatement("update " + instances + " set started_at = ?,"
+                    + " last_seen = ?, stopped_at = ?, nvent_version = ?, engine_enabled = ?, ticks_triggers = ?,"
+                    + " queues_text = ? where instance_id = ? and start_token = ?")) {
+                setInstant(update, 1, Optional.of(instance.startedAt()), database);
+                setInstant(update, 2, Optional.of(instance.lastSeen()), database);
+                setInstant(update, 3, instance.stoppedAt(), database);
+                update.setString(4, instance.version());
+                update.setBoolean(5, instance.engineEnabled());
+                update.setBoolean(6, instance.ticksTriggers());
+                update.setString(7, queuesText(instance.queues()));
+                update.setString(8, instance.instanceId());
+                update.setString(9, instance.startToken());
+                if (update.executeUpdate() > 0) {
+                    return 1;
+                }
+            }
+            try (PreparedStatement insert = connection.prepareStatement("insert into " + instances + " ("
+                    + INSTANCE_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                insert.setString(1, instance.instanceId());
+                insert.setString(2, instance.startToken());
+                setInstant(insert, 3, Optional.of(instance.startedAt()), database);
+                setInstant(insert, 4, Optional.of(instance.lastSeen()), database);
+                setInstant(insert, 5, instance.stoppedAt(), database);
+                insert.setString(6, instance.version());
+                insert.setBoolean(7, instance.engineEnabled());
+                insert.setBoolean(8, instance.ticksTriggers());
+                insert.setString(9, queuesText(instance.queues()));
+                return insert.executeUpdate();
+            }
+        });
+    }
+
+    @Override
+    public List<io.nvent.spi.InstanceRecord> instances(int limit) {
+        return read(connection -> {
+            List<io.nvent.spi.InstanceRecord> found = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select " + INSTANCE_COLUMNS + " from "
+                    + instances + " order by last_seen desc, instance_id, start_token " + limit(limit));
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    found.add(new io.nvent.spi.InstanceRecord(rows.getString(1), rows.getString(2),
+                            getInstant(rows, 3).orElseThrow(), getInstant(rows, 4).orElseThrow(), getInstant(rows, 5),
+                            rows.getString(6), rows.getBoolean(7), queuesOf(rows.getString(9)), rows.getBoolean(8)));
+                }
+            }
+            return found;
+        });
+    }
+
+    @Override
+    public int deleteInstancesSeenBefore(Instant seenBefore, int limit) {
+        return write("records of instances seen before " + seenBefore, connection -> {
+            List<String[]> old = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select instance_id, start_token from "
+                    + instances + " where last_seen < ? order by last_seen, instance_id, start_token " + limit(limit))) {
+                setInstant(select, 1, Optional.of(seenBefore), database);
+                try (ResultSet rows = select.executeQuery()) {
+                    while (rows.next()) {
+                        old.add(new String[] {rows.getString(1), rows.getString(2)});
+                    }
+                }
+            }
+            int deleted = 0;
+            try (PreparedStatement delete = connection.prepareStatement("delete from " + instances
+                    + " where instance_id = ? and start_token = ? and last_seen < ?")) {
+                for (String[] key : old) {
+                    delete.setString(1, key[0]);
+                    delete.setString(2, key[1]);
+                    setInstant(delete, 3, Optional.of(seenBefore), database);
+                    deleted += delete.executeUpdate();
+                }
+            }
+            return deleted;
+        });
+    }
+
+    @Override
+    public boolean keepsInstances() {
+        return true;
+    }
+
+    /** The queues with their workers as a URL query: {@code name=workers&...}, names URL-encoded. */
+    private static String queuesText(Map<String, Integer> queues) {
+        StringBuilder text = new StringBuilder();
+        queues.forEach((queue, workers) -> text.append(text.isEmpty() ? "" : "&")
+                .append(java.net.URLEncoder.encode(queue, java.nio.charset.StandardCharsets.UTF_8)).append('=')
+                .append(workers));
+        return text.toString();
+    }
+
+    private static Map<String, Integer> queuesOf(String text) {
+        Map<String, Integer> queues = new java.util.LinkedHashMap<>();
+        if (text == null || text.isEmpty()) {
+            return queues;
+        }
+        for (String pair : text.split("&")) {
+            int at = pair.lastIndexOf('=');
+            queues.put(java.net.URLDecoder.decode(pair.substring(0, at), java.nio.charset.StandardCharsets.UTF_8),
+                    Integer.parseInt(pair.substring(at + 1)));
+        }
+        return queues;
     }
 
     // ------------------------------------------------------------------ queue pauses

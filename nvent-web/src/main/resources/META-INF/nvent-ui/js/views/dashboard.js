@@ -9,13 +9,15 @@ export function dashboard(ctx) {
   const failedBody = h('div', { class: 'card-body flush' });
   const queuesBody = h('div', { class: 'card-body flush' });
   const flowsBody = h('div', { class: 'card-body flush' });
+  const instancesBody = h('div', { class: 'card-body flush' });
   ctx.view.append(kpis,
     h('div', { class: 'grid halves' },
       card('Active runs', 'running and awaiting, newest first', activeBody, h('a', { href: '#/runs?status=running' }, 'all runs →')),
       card('Recent failures', 'failed runs with the step and error', failedBody, h('a', { href: '#/runs?status=failed' }, 'all failed →'))),
     h('div', { class: 'grid halves' },
       card('Queues', 'jobs by state', queuesBody, h('a', { href: '#/queues' }, 'job inspector →')),
-      card('Flows', 'runs by outcome', flowsBody, h('a', { href: '#/flows' }, 'all flows →'))));
+      card('Flows', 'runs by outcome', flowsBody, h('a', { href: '#/flows' }, 'all flows →'))),
+    card('Instances', 'sharing the store, with the workers each runs per queue', instancesBody));
 
   let last = null;
   let listTimer = null;
@@ -84,7 +86,27 @@ export function dashboard(ctx) {
 
   const off = live.stats(renderStats);
   loadLists();
-  return () => { off(); clearTimeout(listTimer); };
+  loadInstances();
+  // the instances refresh their records every 10 s
+  const instancesTimer = setInterval(loadInstances, 10000);
+  return () => { off(); clearTimeout(listTimer); clearInterval(instancesTimer); };
+
+  async function loadInstances() {
+    const all = await api.instances().catch(() => null);
+    if (!all) return;
+    if (!all.kept) { fill(instancesBody, h('div', { class: 'empty' }, all.detail)); return; }
+    // a queue with waiting jobs that no live instance takes: its jobs wait for nobody (NVENT-0030)
+    const untaken = all.untakenQueues.map((u) => h('tr', { class: 'untaken-queue' }, h('td', { colspan: 5 },
+      badge('failed'), ' ', h('strong', {}, `queue ${u.queue}`), ` has ${num(u.waiting)} waiting job(s) and no live instance takes it:`
+        + ' check nvent.queues.include / exclude and nvent.queue.<name>.concurrency')));
+    fill(instancesBody, h('table', { id: 'instances' },
+      h('thead', {}, h('tr', {}, h('th', {}, 'Instance'), h('th', {}, 'Status'), h('th', {}, 'Version'), h('th', {}, 'Since'), h('th', {}, 'Queues (workers)'))),
+      h('tbody', {}, ...untaken, ...all.instances.map((i) => h('tr', {},
+        h('td', { title: `start ${i.startToken}` }, h('strong', {}, i.instanceId), i.thisInstance ? h('span', { class: 'muted' }, ' (this one)') : ''),
+        h('td', {}, badge(i.status), i.engineEnabled ? '' : h('span', { class: 'muted small' }, ' engine off')),
+        h('td', { class: 'small' }, i.version), h('td', { class: 'small', title: `last seen ${i.lastSeen}` }, ago(i.startedAt)),
+        h('td', { class: 'small' }, Object.entries(i.queues).map(([q, n]) => `${q}=${n}`).join(', ') || '–'))))));
+  }
 }
 
 const WAIT_WORDS = {

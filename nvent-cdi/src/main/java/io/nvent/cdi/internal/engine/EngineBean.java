@@ -250,6 +250,16 @@ public class EngineBean {
         if (!enabled) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0115 engine disabled by nvent.engine.enabled=false");
             started.healthMonitor().disabled();
+            // No sweep here: the record of this instance (switched off, taking no queue) is refreshed on a timer.
+            started.recordInstance(false);
+            sweep = timers.scheduleWithFixedDelay(() -> {
+                try {
+                    started.refreshInstance();
+                } catch (RuntimeException storeAway) {
+                    LOG.log(System.Logger.Level.DEBUG, "instance record not refreshed: {0}", storeAway.toString());
+                }
+            }, io.nvent.Instances.REFRESH.toMillis(), io.nvent.Instances.REFRESH.toMillis(),
+                    java.util.concurrent.TimeUnit.MILLISECONDS);
             return;
         }
         String storeAdapter = config.get("nvent.store.adapter", "memory");
@@ -537,6 +547,10 @@ public class EngineBean {
                 engine.closeQueue();
             } else {
                 queue.close();
+            }
+        }, () -> {
+            if (engine != null) {
+                engine.recordInstanceStopped(); // after the queue let its last attempts finish
             }
         }, () -> {
             if (timers != null) {

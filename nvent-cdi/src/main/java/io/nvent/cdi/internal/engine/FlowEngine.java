@@ -152,6 +152,8 @@ public final class FlowEngine implements FlowService {
     private final RequestKeys requestKeys;
     /** Tells the hooks about runs that started, runs that ended and steps that failed. */
     private final RunLifecycleHooks lifecycleHooks;
+    /** The record this start keeps of itself in the store, and the view of every start's record. */
+    private final InstanceRegistry instances;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -188,6 +190,8 @@ public final class FlowEngine implements FlowService {
                 executionsHere, publisher, queueing, new OperatorCalls());
         this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere,
                 registry, queueing, settings.missingStepGrace());
+        this.instances = new InstanceRegistry(scheduling, queue, clock, settings.instanceId(), startToken,
+                registry::queues);
     }
 
     /** Starts a worker for every queue the flows use. */
@@ -218,6 +222,7 @@ public final class FlowEngine implements FlowService {
             registerWorker(name, workers);
         }
         health.started();
+        recordInstance(true);
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
@@ -1818,7 +1823,57 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public HealthReport health() {
-        return health.report(clock.instant(), queue.problem());
+        return health.report(clock.instant(), queue.problem(), instances.check());
+    }
+
+    @Override
+    public io.nvent.Instances instances() {
+        return instances.view();
+    }
+
+    /** The record this start keeps of itself, refreshed by the maintenance sweep. */
+    InstanceRegistry instanceRegistry() {
+        return instances;
+    }
+
+    /** The live starts of instances as the latest refresh of this start's record counted them. */
+    public long liveInstances() {
+        return instances.liveCount();
+    }
+
+    /**
+     * Records this start in the store, its engine running the workers it started or switched off; a store that
+     * fails now leaves it to the next refresh.
+     */
+    public void recordInstance(boolean engineEnabled) {
+        try {
+            instances.started(engineEnabled, engineEnabled ? workersHere : registry.queues().stream()
+                    .collect(Collectors.toMap(name -> name, name -> 0)));
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0032 the record of instance " + settings.instanceId()
+                    + " was not stored at start; the maintenance sweep stores it within "
+                    + io.nvent.Instances.REFRESH.toSeconds() + " s (GET /api/nvent/instances lists it then): "
+                    + storeAway);
+        }
+    }
+
+    /** Refreshes this start's record when it is due (an engine switched off has no sweep, and calls it on a timer). */
+    public void refreshInstance() {
+        instances.refresh(clock.instant());
+    }
+
+    /**
+     * Records that this start stopped cleanly; a store that fails now leaves the record to show it gone once it is not
+     * refreshed for {@link io.nvent.Instances#GONE_AFTER}, which the stop does not wait for.
+     */
+    public void recordInstanceStopped() {
+        try {
+            instances.stopped();
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0032 the record of instance " + settings.instanceId()
+                    + " was not marked stopped; it shows gone " + io.nvent.Instances.GONE_AFTER.toSeconds()
+                    + " s after its last refresh instead: " + storeAway);
+        }
     }
 
     /** Where the engine's own observations of its health are kept. */

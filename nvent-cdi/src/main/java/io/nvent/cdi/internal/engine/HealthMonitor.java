@@ -103,8 +103,10 @@ public final class HealthMonitor {
      * The report at the given time.
      *
      * @param queueProblem what keeps the queue from working, as the queue adapter reports it
+     * @param queuesTaken whether every queue with waiting jobs has a live instance taking it: told, but not part of
+     *     {@code ready}, since this instance taking work is fine; the work it leaves to others is what waits
      */
-    synchronized HealthReport report(Instant now, Optional<String> queueProblem) {
+    synchronized HealthReport report(Instant now, Optional<String> queueProblem, HealthReport.Check queuesTaken) {
         List<HealthReport.Check> checks = new ArrayList<>();
         boolean engineUp = state == EngineState.STARTED || state == EngineState.DISABLED;
         checks.add(new HealthReport.Check("engine", engineUp, switch (state) {
@@ -127,7 +129,14 @@ public final class HealthMonitor {
                 .orElse(queueFailures);
         checks.add(new HealthReport.Check("queue", queueUp,
                 queueUp ? "its workers reach its broker or database" : queueDetail));
+        checks.add(queuesTaken);
         return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueUp, checks);
+    }
+
+    /** The report at the given time, without the check of the queues no live instance takes. */
+    synchronized HealthReport report(Instant now, Optional<String> queueProblem) {
+        HealthReport full = report(now, queueProblem, new HealthReport.Check("queues", true, "not checked"));
+        return new HealthReport(full.live(), full.ready(), full.checks().subList(0, full.checks().size() - 1));
     }
 
     private boolean isSweeping(Instant now) {

@@ -281,6 +281,8 @@ public final class Maintenance {
             }
         });
         step("retention", now, () -> retention.ifPresent(this::goOnWithRetention));
+        // Every Instances.REFRESH: this start's record, the records gone a day, the queues no live instance takes.
+        step("instance record", now, () -> engine.instanceRegistry().refresh(now));
         if (!awaitsRead && !leasesRead) {
             failedSweeps++;
             long backoffMs = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failedSweeps - 1, 10));

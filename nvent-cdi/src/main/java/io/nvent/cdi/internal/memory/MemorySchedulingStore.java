@@ -66,6 +66,8 @@ public class MemorySchedulingStore implements SchedulingStore {
     /** The last heartbeat kept with a lease, by run and step; forgotten with the lease, as its progress is. */
     private final ConcurrentMap<String, Instant> heartbeats = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
+    /** The records of the starts of instances, by instance id and start token. */
+    private final ConcurrentMap<String, io.nvent.spi.InstanceRecord> instances = new ConcurrentHashMap<>();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
@@ -233,6 +235,39 @@ public class MemorySchedulingStore implements SchedulingStore {
 
     @Override
     public boolean keepsTriggerOverlap() {
+        return true;
+    }
+
+    /** The latest seen first, then by instance id and start token. */
+    private static final Comparator<io.nvent.spi.InstanceRecord> LATEST_SEEN_FIRST = Comparator
+            .comparing(io.nvent.spi.InstanceRecord::lastSeen).reversed()
+            .thenComparing(io.nvent.spi.InstanceRecord::instanceId)
+            .thenComparing(io.nvent.spi.InstanceRecord::startToken);
+
+    @Override
+    public void saveInstance(io.nvent.spi.InstanceRecord instance) {
+        instances.put(instance.instanceId() + "@" + instance.startToken(), instance);
+    }
+
+    @Override
+    public List<io.nvent.spi.InstanceRecord> instances(int limit) {
+        return instances.values().stream().sorted(LATEST_SEEN_FIRST).limit(limit).toList();
+    }
+
+    @Override
+    public int deleteInstancesSeenBefore(Instant seenBefore, int limit) {
+        List<io.nvent.spi.InstanceRecord> old = instances.values().stream()
+                .filter(instance -> instance.lastSeen().isBefore(seenBefore))
+                .sorted(LATEST_SEEN_FIRST.reversed()).limit(limit).toList();
+        int deleted = 0;
+        for (io.nvent.spi.InstanceRecord instance : old) {
+            deleted += instances.remove(instance.instanceId() + "@" + instance.startToken(), instance) ? 1 : 0;
+        }
+        return deleted;
+    }
+
+    @Override
+    public boolean keepsInstances() {
         return true;
     }
 

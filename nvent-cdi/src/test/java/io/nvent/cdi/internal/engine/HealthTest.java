@@ -69,7 +69,7 @@ class HealthTest {
 
             assertThat(report.live()).isTrue();
             assertThat(report.ready()).isTrue();
-            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue");
+            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue", "queues");
             assertThat(check(report, "store").detail()).isEqualTo("answered the last maintenance sweep");
         }
     }

@@ -284,6 +284,26 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public void saveInstance(io.nvent.spi.InstanceRecord instance) {
+        delegate().saveInstance(instance);
+    }
+
+    @Override
+    public List<io.nvent.spi.InstanceRecord> instances(int limit) {
+        return delegate().instances(limit);
+    }
+
+    @Override
+    public int deleteInstancesSeenBefore(Instant seenBefore, int limit) {
+        return delegate().deleteInstancesSeenBefore(seenBefore, limit);
+    }
+
+    @Override
+    public boolean keepsInstances() {
+        return delegate().keepsInstances();
+    }
+
+    @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         return delegate().recordHeartbeat(lease, now);
     }

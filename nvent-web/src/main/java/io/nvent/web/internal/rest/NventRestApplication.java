@@ -19,7 +19,7 @@ public class NventRestApplication extends Application {
     public Set<Class<?>> getClasses() {
         return Set.of(FlowsResource.class, RunsResource.class, QueuesResource.class, SessionResource.class,
                 OpenApiResource.class, TriggersResource.class, AwaitsResource.class, EventsResource.class,
-                HealthResource.class, MetricsResource.class,
+                HealthResource.class, MetricsResource.class, InstancesResource.class,
                 PayloadLimit.class, HeaderGuard.class, ControlCharacterGuard.class, KnownQueryParams.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
     }
 

@@ -139,6 +139,12 @@ class OpenApiEnumsTest {
     }
 
     @Test
+    void anInstanceIsInOneOfEveryStatusAnInstanceHas() {
+        assertThat(enumOf("Instance", "status")).containsExactlyInAnyOrderElementsOf(lowerCase(
+                io.nvent.InstanceStatus.values()));
+    }
+
+    @Test
     void aRetryBacksOffInEveryWayTheApiHas() {
         assertThat(enumOf("Retry", "backoff")).containsExactlyInAnyOrderElementsOf(lowerCase(BackoffType.values()));
     }

@@ -1,0 +1,66 @@
+package io.nvent;
+
+import java.time.Instant;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * One start of an instance of the deployment, as its record in the store says ({@link FlowService#instances()}).
+ *
+ * @param instanceId the instance's id ({@code nvent.instance-id})
+ * @param startToken the token of this start: a restart under the same id is another start, with another token
+ * @param status whether it is live, stopped or gone
+ * @param startedAt when this start began
+ * @param lastSeen when it last refreshed its record
+ * @param stoppedAt when it stopped cleanly; empty while it runs or if it died
+ * @param version the nvent version it runs, {@code unknown} when its jar does not say
+ * @param engineEnabled whether its engine runs steps ({@code nvent.engine.enabled})
+ * @param queues the queues it knows with the workers it runs for each (0: left to other instances)
+ * @param ticksTriggers whether it fires schedule triggers' ticks
+ * @param thisInstance whether it is the start that answers
+ * @since 0.2
+ */
+public record ClusterInstance(String instanceId, String startToken, InstanceStatus status, Instant startedAt,
+                              Instant lastSeen, Optional<Instant> stoppedAt, String version, boolean engineEnabled,
+                              Map<String, Integer> queues, boolean ticksTriggers, boolean thisInstance) {
+
+    /**
+     * Checks the values and copies the queues.
+     *
+     * @param instanceId the instance's id
+     * @param startToken the token of this start
+     * @param status whether it is live, stopped or gone
+     * @param startedAt when this start began
+     * @param lastSeen when it last refreshed its record
+     * @param stoppedAt when it stopped cleanly, or empty
+     * @param version the nvent version it runs
+     * @param engineEnabled whether its engine runs steps
+     * @param queues the queues it knows, with their workers there
+     * @param ticksTriggers whether it fires schedule triggers' ticks
+     * @param thisInstance whether it is the start that answers
+     * @throws NullPointerException if a value is {@code null}
+     */
+    public ClusterInstance {
+        Objects.requireNonNull(instanceId, "instanceId");
+        Objects.requireNonNull(startToken, "startToken");
+        Objects.requireNonNull(status, "status");
+        Objects.requireNonNull(startedAt, "startedAt");
+        Objects.requireNonNull(lastSeen, "lastSeen");
+        Objects.requireNonNull(stoppedAt, "stoppedAt");
+        Objects.requireNonNull(version, "version");
+        queues = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Objects.requireNonNull(queues,
+                "queues")));
+    }
+
+    /**
+     * Whether this start runs workers for a queue now: it is live, its engine runs, and it has at least one worker
+     * for the queue.
+     *
+     * @param queue a queue's name
+     * @return {@code true} if it takes the queue's jobs
+     */
+    public boolean takes(String queue) {
+        return status == InstanceStatus.LIVE && engineEnabled && queues.getOrDefault(queue, 0) > 0;
+    }
+}

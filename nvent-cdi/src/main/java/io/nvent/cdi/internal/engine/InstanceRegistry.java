@@ -1,0 +1,192 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.ClusterInstance;
+import io.nvent.HealthReport;
+import io.nvent.InstanceStatus;
+import io.nvent.Instances;
+import io.nvent.spi.InstanceRecord;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.function.Supplier;
+
+/**
+ * The record this start of the instance keeps of itself in the scheduling store, refreshed from the maintenance sweep
+ * every {@link Instances#REFRESH}, and the view of every start's record. Each refresh also reads the records (one read)
+ * and, for the queues of this deployment that no live instance takes (normally none), their counts: a queue with
+ * waiting jobs is reported in the health report and logged ({@code NVENT-0030}) at most every {@link #WARN_EVERY}.
+ */
+final class InstanceRegistry {
+
+    private static final System.Logger LOG = System.getLogger(InstanceRegistry.class.getName());
+    /** Most records read at once: far more starts than a deployment has within a day. */
+    static final int MOST_READ = 1000;
+    /** Most old records one refresh deletes. */
+    static final int DELETE_BATCH = 100;
+    /** How often a queue that stays untaken is logged again. */
+    static final Duration WARN_EVERY = Duration.ofMinutes(5);
+    private static final String VERSION = Optional.ofNullable(FlowEngine.class.getPackage())
+            .map(Package::getImplementationVersion).orElse("unknown");
+
+    private final SchedulingStore scheduling;
+    private final JobQueue queue;
+    private final Clock clock;
+    private final String instanceId;
+    private final String startToken;
+    private final Supplier<Set<String>> deployedQueues;
+    private volatile Optional<InstanceRecord> self = Optional.empty();
+    private Instant lastRefresh = Instant.EPOCH;
+    private volatile Map<String, Long> untaken = Map.of();
+    private volatile long live;
+    private final Map<String, Instant> warnedAt = new HashMap<>();
+    /**
+     * By start ({@code id@token}): the last seen time its record had at the latest read, and when (by this clock) it
+     * was first read with that time. A start is gone once its record has not changed for {@link Instances#GONE_AFTER}
+     * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
+     */
+    private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
+
+    InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
+                     Supplier<Set<String>> deployedQueues) {
+        this.scheduling = scheduling;
+        this.queue = queue;
+        this.clock = clock;
+        this.instanceId = instanceId;
+        this.startToken = startToken;
+        this.deployedQueues = deployedQueues;
+    }
+
+    /** Records this start: its engine runs the workers given (or is switched off), from now on. */
+    synchronized void started(boolean engineEnabled, Map<String, Integer> workers) {
+        Instant now = clock.instant();
+        self = Optional.of(new InstanceRecord(instanceId, startToken, now, now, Optional.empty(), VERSION,
+                engineEnabled, new TreeMap<>(workers), engineEnabled));
+        lastRefresh = Instant.EPOCH;
+        refresh(now);
+    }
+
+    /**
+     * Refreshes this start's record, deletes records gone for {@link Instances#KEPT_FOR}, and looks for queues no live
+     * instance takes, once every {@link Instances#REFRESH}; does nothing before the start or between refreshes.
+     */
+    synchronized void refresh(Instant now) {
+        if (self.isEmpty() || !scheduling.keepsInstances()
+                || Duration.between(lastRefresh, now).compareTo(Instances.REFRESH) < 0) {
+            return;
+        }
+        InstanceRecord seen = self.get().seenAt(now);
+        scheduling.saveInstance(seen);
+        self = Optional.of(seen);
+        lastRefresh = now;
+        scheduling.deleteInstancesSeenBefore(now.minus(Instances.KEPT_FOR), DELETE_BATCH);
+        List<ClusterInstance> all = read(now);
+        live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
+        untaken = untakenQueues(all, now);
+    }
+
+    /** Records that this start stopped cleanly: it shows as stopped, not gone, until it is deleted a day later. */
+    synchronized void stopped() {
+        Optional<InstanceRecord> last = self;
+        self = Optional.empty(); // no refresh after the stop, even if the store fails it
+        last.filter(record -> scheduling.keepsInstances())
+                .ifPresent(record -> scheduling.saveInstance(record.stoppedAt(clock.instant())));
+    }
+
+    synchronized Instances view() {
+        if (!scheduling.keepsInstances()) {
+            return new Instances(false, List.of(), Map.of());
+        }
+        return new Instances(true, read(clock.instant()), untaken);
+    }
+
+    /** The live starts as the latest refresh counted them. */
+    long liveCount() {
+        return live;
+    }
+
+    /** The health check of the queues no live instance takes. */
+    HealthReport.Check check() {
+        if (!scheduling.keepsInstances()) {
+            return new HealthReport.Check("queues", true, "not checked: the scheduling store keeps no instance records");
+        }
+        Map<String, Long> queues = untaken;
+        if (queues.isEmpty()) {
+            return new HealthReport.Check("queues", true, "every queue with waiting jobs has a live instance taking it");
+        }
+        return new HealthReport.Check("queues", false, "NVENT-0030 no live instance takes queue(s) " + queues
+                + " (waiting jobs): check nvent.queues.include, nvent.queues.exclude and"
+                + " nvent.queue.<name>.concurrency of the instances (GET /api/nvent/instances)");
+    }
+
+    private List<ClusterInstance> read(Instant now) {
+        List<InstanceRecord> records = scheduling.instances(MOST_READ);
+        Map<String, Instant[]> seen = new HashMap<>();
+        List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
+                record.startToken(), status(record, now, seen), record.startedAt(), record.lastSeen(),
+                record.stoppedAt(), record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
+                record.instanceId().equals(instanceId) && record.startToken().equals(startToken))).toList();
+        refreshesSeen.clear();
+        refreshesSeen.putAll(seen);
+        return all;
+    }
+
+    /**
+     * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
+     * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
+     * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
+     * live from the next read that finds it refreshed.
+     */
+    private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
+        String start = record.instanceId() + "@" + record.startToken();
+        Instant[] before = refreshesSeen.get(start);
+        Instant changedAt = before == null ? (record.lastSeen().isAfter(now) ? now : record.lastSeen())
+                : before[0].equals(record.lastSeen()) ? before[1] : now;
+        seen.put(start, new Instant[] {record.lastSeen(), changedAt});
+        if (record.stoppedAt().isPresent()) {
+            return InstanceStatus.STOPPED;
+        }
+        return Duration.between(changedAt, now).compareTo(Instances.GONE_AFTER) > 0 ? InstanceStatus.GONE
+                : InstanceStatus.LIVE;
+    }
+
+    /** The deployed queues no live start takes that have waiting jobs: counts read for the untaken ones only. */
+    private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
+        Map<String, Long> found = new TreeMap<>();
+        for (String name : deployedQueues.get()) {
+            if (all.stream().anyMatch(instance -> instance.takes(name))) {
+                continue;
+            }
+            long waiting = queue.counts(name).waiting();
+            if (waiting > 0) {
+                found.put(name, waiting);
+            }
+        }
+        warnedAt.keySet().removeIf(name -> {
+            boolean taken = !found.containsKey(name);
+            if (taken) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0031 queue {0} is no longer left to nobody: a live instance"
+                        + " takes it, or none of its jobs waits", name);
+            }
+            return taken;
+        });
+        found.forEach((name, waiting) -> {
+            Instant warned = warnedAt.get(name);
+            if (warned == null || !now.isBefore(warned.plus(WARN_EVERY))) {
+                warnedAt.put(name, now);
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0030 queue {0} has {1} waiting job(s) and no live instance"
+                        + " takes it: they wait until one does; check nvent.queues.include, nvent.queues.exclude and"
+                        + " nvent.queue.{0}.concurrency (0 leaves it to others) and nvent.engine.enabled on the"
+                        + " instances (GET /api/nvent/instances lists which instance takes which queue)", name, waiting);
+            }
+        });
+        return found;
+    }
+}

@@ -1,0 +1,193 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.ClusterInstance;
+import io.nvent.FlowStep;
+import io.nvent.HealthReport;
+import io.nvent.InstanceStatus;
+import io.nvent.Instances;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The instance registry: each start of an instance keeps a record of itself in the store, refreshed by its sweep, so
+ * that any instance tells which are live, which queues each takes, and which queue with waiting jobs none takes.
+ */
+class InstancesTest {
+
+    private static final ToIntFunction<String> ALL_BUT_RENDER = queue -> queue.equals("render") ? 0 : 4;
+    private static final ToIntFunction<String> RENDER_ONLY = queue -> queue.equals("render") ? 2 : 0;
+
+    private final MemoryFlowStore store = new MemoryFlowStore();
+    private final MemorySchedulingStore scheduling = new MemorySchedulingStore();
+    private final MemoryJobQueue sharedQueue = new MemoryJobQueue(Clock.systemUTC(),
+            Threads.daemonThreads("instances-worker"));
+
+    @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
+    static class Layout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("laid-out", "{}");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "poster", name = "render", queue = "render", subscribes = "laid-out")
+    static class Render implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    private EngineHarness instance(String name, ToIntFunction<String> workersOf) {
+        return EngineHarness.pooled(store, scheduling, sharedQueue, name, workersOf, new Layout(), new Render());
+    }
+
+    private static ClusterInstance of(Instances instances, String instanceId) {
+        return instances.instances().stream().filter(i -> i.instanceId().equals(instanceId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void twoInstancesOnOneStoreSeeEachOtherLiveWithTheQueuesEachTakes() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            Instances seen = web.engine.instances();
+
+            assertThat(seen.kept()).isTrue();
+            assertThat(seen.live()).extracting(ClusterInstance::instanceId).containsExactlyInAnyOrder("web", "gpu");
+            ClusterInstance gpuSeen = of(seen, "gpu");
+            assertThat(gpuSeen.queues()).containsEntry("render", 2).containsEntry("layout", 0);
+            assertThat(gpuSeen.engineEnabled()).isTrue();
+            assertThat(gpuSeen.ticksTriggers()).isTrue();
+            assertThat(gpuSeen.startedAt()).isEqualTo(EngineHarness.START);
+            assertThat(gpuSeen.thisInstance()).isFalse();
+            assertThat(of(seen, "web").thisInstance()).isTrue();
+            assertThat(gpuSeen.takes("render")).isTrue();
+            assertThat(of(seen, "web").takes("render")).isFalse();
+        }
+    }
+
+    @Test
+    void anInstanceThatStopsShowsStoppedAndOneThatStopsRefreshingShowsGoneThenIsDeletedADayLater() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY);
+             EngineHarness crashing = instance("crashing", RENDER_ONLY)) {
+            gpu.engine.recordInstanceStopped();
+            assertThat(of(web.engine.instances(), "gpu").status()).isEqualTo(InstanceStatus.STOPPED);
+            assertThat(of(web.engine.instances(), "gpu").stoppedAt()).contains(EngineHarness.START);
+
+            web.clock.advance(Instances.GONE_AFTER.plusSeconds(1));
+            web.sweep();
+            Instances later = web.engine.instances();
+            assertThat(of(later, "crashing").status()).as("not seen for three refreshes").isEqualTo(InstanceStatus.GONE);
+            assertThat(of(later, "web").status()).as("refreshed by its sweep").isEqualTo(InstanceStatus.LIVE);
+            assertThat(of(later, "web").lastSeen()).isEqualTo(web.clock.instant());
+
+            web.clock.advance(Instances.KEPT_FOR);
+            web.sweep();
+            assertThat(web.engine.instances().instances()).extracting(ClusterInstance::instanceId)
+                    .as("the stopped and the gone records are deleted a day later").containsExactly("web");
+        }
+    }
+
+    @Test
+    void anInstanceWhoseClockIsBehindShowsLiveWhileItRefreshesAndGoneOnceItStops() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+            Duration behind = Instances.GONE_AFTER.plusSeconds(10);
+            web.clock.advance(behind); // gpu's clock is 40 s behind web's from now on
+            web.sweep();
+
+            for (int refresh = 0; refresh < 3; refresh++) {
+                gpu.clock.advance(Instances.REFRESH);
+                gpu.sweep();
+                web.clock.advance(Instances.REFRESH);
+                web.sweep();
+            }
+
+            assertThat(of(web.engine.instances(), "gpu").status()).as("it refreshes its record, if by a clock behind")
+                    .isEqualTo(InstanceStatus.LIVE);
+
+            web.clock.advance(Instances.GONE_AFTER.plusSeconds(1));
+            web.sweep();
+            assertThat(of(web.engine.instances(), "gpu").status()).as("no refresh seen for three refreshes")
+                    .isEqualTo(InstanceStatus.GONE);
+        }
+    }
+
+    @Test
+    void aRestartUnderTheSameIdIsANewStartBesideTheOldOne() {
+        try (EngineHarness first = instance("web", ALL_BUT_RENDER)) {
+            first.engine.recordInstanceStopped();
+            try (EngineHarness second = instance("web", ALL_BUT_RENDER)) {
+                Instances seen = second.engine.instances();
+                assertThat(seen.instances()).hasSize(2);
+                assertThat(seen.instances()).extracting(ClusterInstance::status)
+                        .containsExactlyInAnyOrder(InstanceStatus.LIVE, InstanceStatus.STOPPED);
+                assertThat(seen.instances()).extracting(ClusterInstance::startToken).doesNotHaveDuplicates();
+            }
+        }
+    }
+
+    @Test
+    void aQueueWithWaitingJobsThatNoLiveInstanceTakesIsReportedAndLoggedOnce() {
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER);
+             RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            web.engine.start("poster", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> sharedQueue.counts("render").waiting() == 1);
+
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+
+            assertThat(web.engine.instances().untakenQueues()).containsExactly(java.util.Map.entry("render", 1L));
+            HealthReport health = web.engine.health();
+            HealthReport.Check queues = health.checks().stream().filter(c -> c.name().equals("queues")).findFirst()
+                    .orElseThrow();
+            assertThat(queues.up()).isFalse();
+            assertThat(queues.detail()).contains("render", "nvent.queues.include");
+            assertThat(health.ready()).as("this instance takes its work; the queue it leaves waits").isTrue();
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
+                    .contains("queue render has 1 waiting job(s)", "nvent.queue.render.concurrency");
+
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).as("once per few minutes")
+                    .hasSize(1);
+
+            try (EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
+                await().atMost(Duration.ofSeconds(10)).until(() -> sharedQueue.counts("render").waiting() == 0);
+                web.clock.advance(Instances.REFRESH);
+                web.sweep();
+                assertThat(web.engine.instances().untakenQueues()).isEmpty();
+                assertThat(web.engine.health().checks()).filteredOn(c -> c.name().equals("queues"))
+                        .singleElement().extracting(HealthReport.Check::up).isEqualTo(true);
+                assertThat(log.logged).anyMatch(line -> line.startsWith("NVENT-0031 queue render"));
+            }
+        }
+    }
+
+    @Test
+    void aStoreThatKeepsNoInstancesSaysSoInsteadOfListingNone() {
+        MemorySchedulingStore keepsNone = new MemorySchedulingStore() {
+            @Override
+            public boolean keepsInstances() {
+                return false;
+            }
+        };
+        try (EngineHarness web = EngineHarness.pooled(store, keepsNone, sharedQueue, "web", ALL_BUT_RENDER,
+                new Layout(), new Render())) {
+            assertThat(web.engine.instances().kept()).isFalse();
+            assertThat(web.engine.health().checks()).filteredOn(c -> c.name().equals("queues")).singleElement()
+                    .extracting(HealthReport.Check::detail).asString().contains("keeps no instance records");
+        }
+    }
+}

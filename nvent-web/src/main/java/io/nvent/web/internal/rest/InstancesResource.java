@@ -1,0 +1,61 @@
+package io.nvent.web.internal.rest;
+
+import io.nvent.ClusterInstance;
+import io.nvent.FlowService;
+import io.nvent.Instances;
+import jakarta.enterprise.context.ApplicationScoped;
+import jakarta.inject.Inject;
+import jakarta.json.JsonArrayBuilder;
+import jakarta.json.JsonObjectBuilder;
+import jakarta.json.spi.JsonProvider;
+import jakarta.ws.rs.GET;
+import jakarta.ws.rs.Path;
+import jakarta.ws.rs.Produces;
+import jakarta.ws.rs.core.MediaType;
+import java.util.Locale;
+
+/**
+ * The instances sharing the store ({@link FlowService#instances()}): which are live, since when, with which version,
+ * which queues each takes, and the queues with waiting jobs that no live instance takes. An operator read: it needs
+ * the admin role, as the rest of the API.
+ */
+@ApplicationScoped
+@Path("instances")
+@Produces(MediaType.APPLICATION_JSON)
+public class InstancesResource {
+
+    private static final JsonProvider JSON = Representations.JSON;
+
+    @Inject
+    FlowService flows;
+
+    @GET
+    public String list() {
+        Instances instances = flows.instances();
+        JsonArrayBuilder all = JSON.createArrayBuilder();
+        instances.instances().forEach(instance -> all.add(instance(instance)));
+        JsonArrayBuilder untaken = JSON.createArrayBuilder();
+        instances.untakenQueues().forEach((queue, waiting) -> untaken.add(JSON.createObjectBuilder()
+                .add("queue", queue).add("waiting", waiting)));
+        JsonObjectBuilder answer = JSON.createObjectBuilder().add("kept", instances.kept())
+                .add("instances", all).add("untakenQueues", untaken);
+        if (!instances.kept()) {
+            answer.add("detail", "the scheduling store keeps no instance records (an adapter written before nvent 0.2):"
+                    + " which instances run, and which queues they take, is not known");
+        }
+        return answer.build().toString();
+    }
+
+    private static JsonObjectBuilder instance(ClusterInstance instance) {
+        JsonObjectBuilder queues = JSON.createObjectBuilder();
+        instance.queues().forEach(queues::add);
+        JsonObjectBuilder json = JSON.createObjectBuilder().add("instanceId", instance.instanceId())
+                .add("startToken", instance.startToken())
+                .add("status", instance.status().name().toLowerCase(Locale.ROOT))
+                .add("startedAt", instance.startedAt().toString()).add("lastSeen", instance.lastSeen().toString());
+        instance.stoppedAt().ifPresent(at -> json.add("stoppedAt", at.toString()));
+        return json.add("version", instance.version()).add("engineEnabled", instance.engineEnabled())
+                .add("ticksTriggers", instance.ticksTriggers()).add("queues", queues)
+                .add("thisInstance", instance.thisInstance());
+    }
+}
