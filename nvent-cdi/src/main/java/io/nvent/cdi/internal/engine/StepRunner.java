@@ -1524,7 +1524,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                                    StepExecution self) throws Exception {
         Object input = json.readInput(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
-        requireValid(binding, run.runId(), input);
+        requireValid(binding, run, input);
         long began = System.nanoTime();
         boolean succeeded = false;
         Object result;
@@ -1567,8 +1567,9 @@ final class StepRunner implements LostStepRecovery.Engine {
      * a retry hours later: except for a batch refused as a whole as its run started (NVENT-0028), which its entry
      * step's attempts check again (a redeploy with wider constraints lets a retry through).
      */
-    private void requireValid(StepBinding binding, String runId, Object input) {
-        if (checkedAtStart(binding, runId)) {
+    private void requireValid(StepBinding binding, RunRecord run, Object input) {
+        String runId = run.runId();
+        if (checkedAtStart(binding, run)) {
             return;
         }
         List<PayloadViolation> violations;
@@ -1592,13 +1593,14 @@ final class StepRunner implements LostStepRecovery.Engine {
 
     /**
      * Whether the step is its flow's entry step, whose input was checked as the run started: not a batching trigger's
-     * run whose batch that check refused (its delayed start's {@code await.resolved} says {@code batchRefused}).
+     * run whose batch that check refused (its delayed start's {@code await.resolved} says {@code batchRefused}). That
+     * entry is read only for a run that may be such a one by its id and its input: any other run reads nothing more.
      */
-    private boolean checkedAtStart(StepBinding binding, String runId) {
+    private boolean checkedAtStart(StepBinding binding, RunRecord run) {
         boolean entry = registry.flow(binding.flow()).map(f -> f.entry().name().equals(binding.step()))
                 .orElse(false);
-        return entry && !(TriggerDebounce.mayHoldSlot(runId)
-                && history.latestEntryOfStep(runId, EventType.AWAIT_RESOLVED, binding.step())
+        return entry && !(TriggerDebounce.mayHoldSlot(run.runId()) && TriggerDebounce.mayBeBatchInput(run.input())
+                && history.latestEntryOfStep(run.runId(), EventType.AWAIT_RESOLVED, binding.step())
                         .map(resolved -> Json.PROVIDER.createReader(new StringReader(resolved.data())).readObject())
                         .filter(data -> data.containsKey("batchRefused")).isPresent());
     }
