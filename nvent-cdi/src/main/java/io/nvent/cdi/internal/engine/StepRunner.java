@@ -1921,10 +1921,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
             AtomicBoolean moved = new AtomicBoolean();
+            AtomicBoolean stillLate = new AtomicBoolean(true);
             Optional<StoredChange> change;
             try {
                 change = store.updateRun(runId, run -> {
                     if (!endedWithCompensation(run, step)) {
+                        stillLate.set(false);   // restarted or retried since: nothing to record
                         return Optional.empty();
                     }
                     moved.set(run.version() != read.get().version());
@@ -1937,6 +1939,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                 moved.set(false);
             }
             change.ifPresent(publisher::publish);
+            if (!stillLate.get()) {
+                return;
+            }
             if (change.isPresent() || !moved.get()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the"
                         + " run''s compensation had ended (the run is {3}), so {4} does not undo it: its effect stays."
