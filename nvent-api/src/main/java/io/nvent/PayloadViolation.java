@@ -35,7 +35,9 @@ public record PayloadViolation(String path, String message, String invalidValue,
     }
 
     /**
-     * A violation of the input of the one flow the caller named ({@link #flow()} empty).
+     * A violation of the input of a single-flow start: of the one flow the caller named ({@link FlowService#start},
+     * a child run's start), or of a step's input; {@link #flow()} is empty. A trigger's fire, which may start
+     * several flows, names the flow that refused its payload with {@link #ofFlow}.
      *
      * @param path the property path; empty for the input's class itself
      * @param message the constraint's message
@@ -59,5 +61,17 @@ public record PayloadViolation(String path, String message, String invalidValue,
                     + " not be blank, was '" + flow + "': give the name of the flow whose input broke it");
         }
         return new PayloadViolation(path, message, invalidValue, flow);
+    }
+
+    /**
+     * The violation as the REST {@code violations} item gives it: its flow only when it names one
+     * ({@code PayloadViolation[path=amountCents, message=must be greater than 0, invalidValue=-5, flow=refund]}).
+     *
+     * @return its path, message, refused value and, for a trigger's fire, its flow
+     */
+    @Override
+    public String toString() {
+        return "PayloadViolation[path=" + path + ", message=" + message + ", invalidValue=" + invalidValue
+                + (flow.isEmpty() ? "" : ", flow=" + flow) + "]";
     }
 }

@@ -68,9 +68,10 @@ public enum RunStatus {
     /**
      * Whether a run in this status is active in the narrow sense of a bulk cancel's default selection
      * ({@link BulkCancel#ACTIVE}): running or awaiting. It is <em>not</em> "the run has not ended": a
-     * {@link #STALLED} or {@link #COMPENSATING} run is not active, yet it is under way (it has not ended, it may
-     * still run steps, and it is neither deletable nor restartable as an ended run is). For "under way" use
-     * {@code !isTerminal()}.
+     * {@link #STALLED} or {@link #COMPENSATING} run is not active, yet it is under way: it has not ended, it may
+     * still run steps, and, as a running or awaiting run, it is not deletable ({@link FlowService#deleteRun} refuses
+     * it: cancel it first), while {@link FlowService#restart} takes it, canceling it first (a compensating run's
+     * compensation stops there). For "under way" use {@code !isTerminal()}.
      *
      * @return {@code true} for {@link #RUNNING} and {@link #AWAITING} only
      */

@@ -258,6 +258,8 @@ public interface TriggerService {
      * @return the next ticks in order, at most {@code count} and at most 100
      * @throws InvalidTriggerException if it is no schedule, or its cron or a calendar it names is refused as by
      *     {@link #create}
+     * @throws UnsupportedByAdapterException if it has exclusion rules and the scheduling store keeps none (written
+     *     for 0.1), as {@link #create} refuses it: no tick is marked that the trigger would not skip
      * @throws UnsupportedOperationException ({@code NVENT-0259}) from an implementation written for 0.1, unless the
      *     schedule has no exclusions and ticks on a cron
      * @since 0.2

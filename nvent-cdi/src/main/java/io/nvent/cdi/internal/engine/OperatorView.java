@@ -80,6 +80,7 @@ public final class OperatorView implements InvocationHandler {
             // TriggerService
             "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",
             "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
+            "TriggerService.nextTicksOf(TriggerSpec,Instant,int)",
             "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)",
             "TriggerService.actingAs(Operator)");
 
@@ -207,17 +208,23 @@ public final class OperatorView implements InvocationHandler {
             case "clearHistory" -> (done ? "cleared" : "clear") + " the history of flow " + quoted(a[0]);
             case "deleteRun" -> result instanceof DeletedRun deleted ? "deleted run " + deleted.runId() + " of flow "
                     + quoted(deleted.flow()) + " (" + deleted.status().wireName() + ")" : "delete run " + text(a[0]);
-            case "create" -> (done ? "created" : "create") + " trigger " + quoted(((TriggerSpec) a[0]).name());
-            case "update", "createOrUpdate" -> (done ? "updated" : "update") + " trigger " + quoted(((TriggerSpec) a[0]).name());
+            case "create" -> (done ? "created" : "create") + " trigger " + triggerOf(a[0]);
+            case "update", "createOrUpdate" -> (done ? "updated" : "update") + " trigger " + triggerOf(a[0]);
             case "setEnabled" -> (Boolean.TRUE.equals(a[1]) ? "enable" : "disable") + (done ? "d" : "") + " trigger " + quoted(a[0]);
             case "resolveWebhook" -> (done ? "resolved" : "resolve") + " a webhook await by its token";
             case "delete" -> (done ? "deleted" : "delete") + " trigger " + quoted(a[0]);
             case "fire" -> (done ? "fired" : "fire") + " trigger " + quoted(a[0]) + (!(result instanceof List<?> runs) ? ""
                     : runs.isEmpty() ? ", which started no run" : ": " + runs.size() + " run(s)");
-            case "backfill" -> (done ? "backfilled" : "backfill") + " trigger " + quoted(((Backfill) a[0]).trigger()) + " from "
-                    + ((Backfill) a[0]).from() + " to " + ((Backfill) a[0]).to();
+            case "backfill" -> (done ? "backfilled" : "backfill") + (a[0] instanceof Backfill backfill ? " trigger "
+                    + quoted(backfill.trigger()) + " from " + backfill.from() + " to " + backfill.to()
+                    : " a trigger, no backfill given");
             default -> method;
         };
+    }
+
+    /** The spec's trigger, quoted; what a refused call without one asked for says so. */
+    private static String triggerOf(Object spec) {
+        return spec instanceof TriggerSpec trigger ? quoted(trigger.name()) : "(no spec given)";
     }
 
     private static boolean canceled(Object result) {

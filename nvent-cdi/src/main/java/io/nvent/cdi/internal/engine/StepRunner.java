@@ -1524,7 +1524,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                                    StepExecution self) throws Exception {
         Object input = json.readInput(inputOf(binding, run), binding.inputType(),
                 "input of " + binding.step() + " in run " + run.runId());
-        requireValid(binding, run.runId(), input);
+        requireValid(binding, run, input);
         long began = System.nanoTime();
         boolean succeeded = false;
         Object result;
@@ -1567,8 +1567,9 @@ final class StepRunner implements LostStepRecovery.Engine {
      * a retry hours later: except for a batch refused as a whole as its run started (NVENT-0028), which its entry
      * step's attempts check again (a redeploy with wider constraints lets a retry through).
      */
-    private void requireValid(StepBinding binding, String runId, Object input) {
-        if (checkedAtStart(binding, runId)) {
+    private void requireValid(StepBinding binding, RunRecord run, Object input) {
+        String runId = run.runId();
+        if (checkedAtStart(binding, run)) {
             return;
         }
         List<PayloadViolation> violations;
@@ -1592,13 +1593,14 @@ final class StepRunner implements LostStepRecovery.Engine {
 
     /**
      * Whether the step is its flow's entry step, whose input was checked as the run started: not a batching trigger's
-     * run whose batch that check refused (its delayed start's {@code await.resolved} says {@code batchRefused}).
+     * run whose batch that check refused (its delayed start's {@code await.resolved} says {@code batchRefused}). That
+     * entry is read only for a run that may be such a one by its id and its input: any other run reads nothing more.
      */
-    private boolean checkedAtStart(StepBinding binding, String runId) {
+    private boolean checkedAtStart(StepBinding binding, RunRecord run) {
         boolean entry = registry.flow(binding.flow()).map(f -> f.entry().name().equals(binding.step()))
                 .orElse(false);
-        return entry && !(TriggerDebounce.mayHoldSlot(runId)
-                && history.latestEntryOfStep(runId, EventType.AWAIT_RESOLVED, binding.step())
+        return entry && !(TriggerDebounce.mayHoldSlot(run.runId()) && TriggerDebounce.mayBeBatchInput(run.input())
+                && history.latestEntryOfStep(run.runId(), EventType.AWAIT_RESOLVED, binding.step())
                         .map(resolved -> Json.PROVIDER.createReader(new StringReader(resolved.data())).readObject())
                         .filter(data -> data.containsKey("batchRefused")).isPresent());
     }
@@ -1904,25 +1906,56 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private void recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
                                  String resultJson, Instant now) {
-        Optional<RunRecord> run = store.findRun(runId);
-        if (run.isEmpty() || run.get().status() == RunStatus.COMPENSATING
-                || run.get().steps().get(step.name()) != StepStatus.CANCELED || compensations.planOf(runId).isEmpty()) {
-            return;
-        }
         String by = step.compensation().orElseThrow();
-        try {
-            publisher.publish(flow.name(), store.appendEvents(runId, List.of(EventDraft.ofStep(
-                    EventType.STEP_COMPLETED, step.name(), job.attempt(), now, JsonText.object().raw("result", resultJson)
-                            .str("reason", "completed after the run's compensation ended: not undone")
-                            .raw("notCompensated", "true").str("compensation", by).build()))));
-        } catch (RuntimeException storeAway) {
-            LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
-                    step.name(), storeAway);
+        EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
+                JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
+                        + " ended: not undone").raw("notCompensated", "true").str("compensation", by).build());
+        // Once, though stale deliveries of the attempt complete together: each reads the run and whether the entry is
+        // there, and writes it only on the run's version it read, as addLateToPlan does.
+        for (int tries = 0; tries < 10; tries++) {
+            Optional<RunRecord> read = store.findRun(runId);
+            if (read.isEmpty() || !endedWithCompensation(read.get(), step) || compensations.planOf(runId).isEmpty()
+                    || history.latestEntryOfStep(runId, EventType.STEP_COMPLETED, step.name())
+                            .filter(e -> e.attempt() == job.attempt() && e.data().contains("\"notCompensated\":true"))
+                            .isPresent()) {
+                return;
+            }
+            AtomicBoolean moved = new AtomicBoolean();
+            AtomicBoolean stillLate = new AtomicBoolean(true);
+            Optional<StoredChange> change;
+            try {
+                change = store.updateRun(runId, run -> {
+                    if (!endedWithCompensation(run, step)) {
+                        stillLate.set(false);   // restarted or retried since: nothing to record
+                        return Optional.empty();
+                    }
+                    moved.set(run.version() != read.get().version());
+                    return moved.get() ? Optional.empty() : Optional.of(new RunChange(run, List.of(entry)));
+                });
+            } catch (RuntimeException storeAway) {
+                LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
+                        step.name(), storeAway);
+                change = Optional.empty();
+                moved.set(false);
+            }
+            change.ifPresent(publisher::publish);
+            if (!stillLate.get()) {
+                return;
+            }
+            if (change.isPresent() || !moved.get()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the"
+                        + " run''s compensation had ended (the run is {3}), so {4} does not undo it: its effect stays."
+                        + " Undo it by hand from its result, recorded in the run''s history as a step.completed entry"
+                        + " with \"notCompensated\":true", runId, flow.name(), step.name(),
+                        change.map(c -> c.run()).orElse(read.get()).status().wireName(), by);
+                return;
+            }
         }
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the run''s"
-                + " compensation had ended (the run is {3}), so {4} does not undo it: its effect stays. Undo it by hand"
-                + " from its result, recorded in the run''s history as a step.completed entry with"
-                + " \"notCompensated\":true", runId, flow.name(), step.name(), run.get().status().wireName(), by);
+    }
+
+    /** Whether the run's compensation has ended with the step canceled, as a step completing late finds it. */
+    private static boolean endedWithCompensation(RunRecord run, StepDefinition step) {
+        return run.status() != RunStatus.COMPENSATING && run.steps().get(step.name()) == StepStatus.CANCELED;
     }
 
     /**

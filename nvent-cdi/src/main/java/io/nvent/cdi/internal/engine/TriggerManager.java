@@ -1315,15 +1315,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     @Override
     public List<io.nvent.ScheduledTick> nextTicksOf(TriggerSpec schedule, Instant after, int count) {
         requireSchedule(schedule);
-        // Not saved: its cron as nextTicks refuses it, its rules as creating it would refuse them, with the same
-        // messages.
+        // Not saved: its cron as nextTicks refuses it, its rules (and a store that keeps none) as creating it would
+        // refuse them, with the same messages.
         schedule.cron().flatMap(TriggerRules::cronProblem)
                 .or(() -> TriggerRules.exclusionProblem(schedule.name(), schedule.type(), schedule.exclude()))
                 .ifPresent(problem -> {
                     throw new InvalidTriggerException(problem);
                 });
+        requireExclusionsKept(schedule);
         exclusions.requireKnown(schedule);
         return exclusions.ticks(schedule, Schedule.of(schedule), after, Math.min(count, 100));
+    }
+
+    /**
+     * Refuses a trigger with exclusions on a store that keeps none (NVENT-0427): stored, it would come back without
+     * them and fire on the days it must not. A preview of one is refused alike: it would mark ticks no trigger skips.
+     */
+    private void requireExclusionsKept(TriggerSpec spec) {
+        if (!spec.exclude().isEmpty() && !store.keepsTriggerExclusions()) {
+            throw new UnsupportedByAdapterException("NVENT-0427 trigger '" + spec.name() + "' has exclusions "
+                    + spec.exclude() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
+                    + " exclusions (SchedulingStore.keepsTriggerExclusions is false, written for nvent 0.1): it would"
+                    + " fire at every tick; give the trigger no exclusions, or use a store that keeps them (the memory"
+                    + " or the JPA store)");
+        }
     }
 
     private static void requireSchedule(TriggerSpec spec) {
@@ -2197,14 +2212,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " its runs would start side by side; give the trigger overlap allow-all, or use a store that"
                     + " keeps it (the memory or the JPA store)");
         }
-        if (!spec.exclude().isEmpty() && !store.keepsTriggerExclusions()) {
-            // Stored, the trigger would come back without them and fire on the days it must not.
-            throw new UnsupportedByAdapterException("NVENT-0427 trigger '" + spec.name() + "' has exclusions "
-                    + spec.exclude() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
-                    + " exclusions (SchedulingStore.keepsTriggerExclusions is false, written for nvent 0.1): it would"
-                    + " fire at every tick; give the trigger no exclusions, or use a store that keeps them (the memory"
-                    + " or the JPA store)");
-        }
+        requireExclusionsKept(spec);
         exclusions.requireKnown(spec);
         if (spec.flows().isEmpty()) {
             throw new InvalidTriggerException("trigger '" + spec.name() + "' starts no flow; name at least one");

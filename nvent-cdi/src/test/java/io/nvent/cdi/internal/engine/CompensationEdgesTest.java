@@ -412,6 +412,50 @@ class CompensationEdgesTest {
         }
     }
 
+    /**
+     * Another stale delivery of the same attempt recording its late completion just as this one reads the run: the
+     * entry it writes, as the engine writes it, lands between this one's read of the run and its own write.
+     */
+    static final class RacedByAnotherDelivery extends MemoryFlowStore {
+        final AtomicBoolean raced = new AtomicBoolean();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            Optional<RunRecord> read = super.findRun(runId);
+            boolean recording = StackWalker.getInstance().walk(frames -> frames
+                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
+            if (recording && raced.compareAndSet(false, true)) {
+                super.updateRun(runId, run -> Optional.of(new RunChange(run, List.of(EventDraft.ofStep(
+                        EventType.STEP_COMPLETED, "fly", 1, Instant.EPOCH, "{\"result\":\"seat-9\",\"reason\":"
+                                + "\"completed after the run's compensation ended: not undone\",\"notCompensated\":true,"
+                                + "\"compensation\":\"unfly\"}")))));
+            }
+            return read;
+        }
+    }
+
+    @Test
+    void twoStaleDeliveriesOfAStepCompletingAfterTheCompensationEndedRecordItAsNotUndoneOnce()
+            throws InterruptedException {
+        RacedByAnotherDelivery store = new RacedByAnotherDelivery();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            shutGate.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            flyGate.countDown();
+
+            await().atMost(Duration.ofSeconds(5)).untilTrue(store.raced);
+            await().pollDelay(Duration.ofMillis(200)).until(() -> true);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
+                    .filter("fly"::equals).isPresent()).as("one notCompensated entry").singleElement();
+        }
+    }
+
     @Test
     void aStepCompletingWhileTheRunIsStalledInACompensationIsUndoneWhenTheCompensationGoesOn()
             throws InterruptedException {

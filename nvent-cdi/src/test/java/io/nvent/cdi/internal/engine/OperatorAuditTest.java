@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
 import io.nvent.CancelOptions;
 import io.nvent.EventOptions;
@@ -150,6 +151,26 @@ class OperatorAuditTest {
             assertThat(audit.logged).singleElement().asString()
                     .startsWith("NVENT-0017 operator alice was refused when asking to cancel run no-such-run"
                             + " (reason: customer called to cancel): ");
+        }
+    }
+
+    @Test
+    void aTriggerActionRefusedForAMissingArgumentThrowsTheEnginesOwnErrorAndIsLoggedAsRefused() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge());
+             Messages audit = new Messages("io.nvent.audit")) {
+            Throwable plain = catchThrowable(() -> h.triggers.create(null));
+            Throwable backfillPlain = catchThrowable(() -> h.triggers.backfill(null));
+
+            assertThatThrownBy(() -> h.triggers.actingAs(ALICE).create(null)).isInstanceOf(plain.getClass())
+                    .hasMessage(plain.getMessage());
+            assertThatThrownBy(() -> h.triggers.actingAs(ALICE).backfill(null)).isInstanceOf(backfillPlain.getClass())
+                    .hasMessage(backfillPlain.getMessage());
+
+            assertThat(audit.logged).satisfiesExactly(
+                    line -> assertThat(line).startsWith("NVENT-0017 operator alice was refused when asking to create"
+                            + " trigger (no spec given) (reason: customer called to cancel): "),
+                    line -> assertThat(line).startsWith("NVENT-0017 operator alice was refused when asking to backfill"
+                            + " a trigger, no backfill given (reason: customer called to cancel): "));
         }
     }
 

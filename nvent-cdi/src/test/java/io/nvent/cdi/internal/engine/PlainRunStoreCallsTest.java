@@ -1,13 +1,17 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.EventQuery;
+import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
@@ -36,10 +40,14 @@ class PlainRunStoreCallsTest {
     static final class CountingStore extends MemoryFlowStore {
         final AtomicInteger historyReads = new AtomicInteger();
         final AtomicInteger updates = new AtomicInteger();
+        final AtomicInteger awaitResolvedReads = new AtomicInteger();
 
         @Override
         public List<HistoryEvent> readEvents(String runId, EventQuery query) {
             historyReads.incrementAndGet();
+            if (query.types().contains(EventType.AWAIT_RESOLVED)) {
+                awaitResolvedReads.incrementAndGet();
+            }
             return super.readEvents(runId, query);
         }
 
@@ -73,6 +81,14 @@ class PlainRunStoreCallsTest {
                 throw new IllegalStateException("tally off");
             }
             return null;
+        }
+    }
+
+    @FlowStep(flow = "synced", name = "sync", role = StepRole.ENTRY)
+    static class Sync implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "synced " + input.get("customerId");
         }
     }
 
@@ -110,5 +126,22 @@ class PlainRunStoreCallsTest {
     @Test
     void aPlainRunThatTimesOutReadsAndWritesNoMoreThanBeforeCompensation() throws InterruptedException {
         assertThat(pathOf(false, true)).isEqualTo("0 history reads, 3 updates");
+    }
+
+    @Test
+    void aDebouncedTriggersRunReadsNoAwaitEntriesForItsEntryStepWhoseInputIsNoBatch() {
+        CountingStore store = new CountingStore();
+        try (EngineHarness h = EngineHarness.withSettings(store, s -> s, new Sync())) {
+            h.triggers.create(TriggerSpec.newBuilder("crm", TriggerType.EVENT).event("customer.updated")
+                    .flow("synced").debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId").build());
+            h.engine.publishEvent("customer.updated", Map.of("customerId", "c-1", "version", 1));
+            String runId = h.engine.runs(new RunQuery(Optional.of("synced"), Optional.empty(), 0, 10)).get(0).runId();
+
+            h.clock.advance(Duration.ofSeconds(30));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(store.awaitResolvedReads).as("reads of its await.resolved entries").hasValue(0);
+        }
     }
 }

@@ -364,6 +364,24 @@ class TriggerExclusionTest {
     }
 
     @Test
+    void aStoreThatKeepsNoExclusionsRefusesThePreviewOfAScheduleWithThemAsItsCreate() {
+        MemorySchedulingStore forgetful = new MemorySchedulingStore() {
+            @Override
+            public boolean keepsTriggerExclusions() {
+                return false;
+            }
+        };
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), forgetful, "instance-a", new Pay())) {
+            Instant after = Instant.parse("2026-12-20T00:00:00Z");
+            assertThatThrownBy(() -> h.triggers.nextTicksOf(payroll("--12-25").build(), after, 10))
+                    .isInstanceOf(UnsupportedByAdapterException.class)
+                    .hasMessageStartingWith("NVENT-0427 trigger 'payroll' has exclusions [--12-25], but scheduling"
+                            + " store");
+            assertThat(h.triggers.nextTicksOf(payroll().build(), after, 3)).as("without exclusions").hasSize(3);
+        }
+    }
+
+    @Test
     void aCronRuleThatNeverMatchesIsRefused() {
         try (EngineHarness h = new EngineHarness(new Pay())) {
             assertThatThrownBy(() -> h.triggers.create(payroll("cron:0 0 30 2 *").build()))

@@ -61,6 +61,17 @@ class OpenApiDocumentTest {
                 .containsOnlyKeys("204", "404", "409", "501");
     }
 
+    /** The items ProblemMapper.violations writes: the flow, for a trigger's fire, too. */
+    @Test
+    @SuppressWarnings("unchecked")
+    void aRefusedInputsViolationsNameTheFlowThatRefusedIt() throws IOException {
+        Map<String, Object> items = (Map<String, Object>) ((Map<String, Object>) schemaProperties("Problem")
+                .get("violations")).get("items");
+
+        assertThat((Map<String, Object>) items.get("properties")).containsOnlyKeys("path", "message", "invalidValue",
+                "flow");
+    }
+
     @Test
     void aStepWaitCarriesTheProgressOfARunningStep() throws IOException {
         assertThat(schemaProperties("StepWait")).containsKey("progress");
