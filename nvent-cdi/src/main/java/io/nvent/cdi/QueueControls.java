@@ -7,6 +7,7 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
  * Pauses and resumes queues for the whole cluster: a pause is recorded in the scheduling store,
@@ -38,7 +39,60 @@ public class QueueControls {
      * every queue while its engine is disabled, and for a queue no deployed step uses.
      */
     public int workersHere(String queue) {
+        return engineBean.engine().workerOverrides().effective(queue);
+    }
+
+    /**
+     * The workers this instance is configured to run for a queue ({@code nvent.queue.<name>.concurrency}),
+     * whatever an operator set at run time; 0 as for {@link #workersHere}.
+     *
+     * @since 0.2
+     */
+    public int configuredWorkers(String queue) {
         return engineBean.engine().workersHere(queue);
+    }
+
+    /**
+     * The workers per instance an operator set for a queue at run time ({@link #setWorkers}), if any.
+     *
+     * @since 0.2
+     */
+    public OptionalInt workersOverride(String queue) {
+        return engineBean.engine().workerOverrides().override(queue);
+    }
+
+    /**
+     * Sets a queue's workers on every instance that takes it, in place of their configured concurrency,
+     * until {@link #removeWorkers}: recorded in the scheduling store, followed by every instance within a
+     * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
+     * anywhere (the queue stays unpaused, its jobs wait).
+     *
+     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000
+     * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers while
+     *     they run, or the scheduling store cannot keep the record
+     * @since 0.2
+     */
+    public void setWorkers(String queue, int workers) {
+        engineBean.engine().workerOverrides().set(queue, workers);
+    }
+
+    /**
+     * Removes a queue's workers set at run time: every instance goes back to its configured concurrency.
+     *
+     * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers
+     * @since 0.2
+     */
+    public void removeWorkers(String queue) {
+        engineBean.engine().workerOverrides().remove(queue);
+    }
+
+    /**
+     * Whether the queue adapter can change a queue's workers while they run ({@link #setWorkers}).
+     *
+     * @since 0.2
+     */
+    public boolean workersSettable() {
+        return engineBean.engine().workerOverrides().supported();
     }
 
     /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */

@@ -67,7 +67,8 @@ final class SchemaMigrator {
             "V36__run_compensating.sql",
             "V37__lease_heartbeat.sql",
             "V38__trigger_batch.sql",
-            "V39__trigger_debounce_slot.sql");
+            "V39__trigger_debounce_slot.sql",
+            "V41__queue_workers.sql");
 
     private SchemaMigrator() {
     }

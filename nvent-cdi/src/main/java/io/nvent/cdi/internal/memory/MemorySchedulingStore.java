@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -66,6 +67,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     /** The last heartbeat kept with a lease, by run and step; forgotten with the lease, as its progress is. */
     private final ConcurrentMap<String, Instant> heartbeats = new ConcurrentHashMap<>();
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
+    private final Map<String, Integer> queueWorkers = new ConcurrentHashMap<>();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
@@ -850,6 +852,21 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public Set<String> pausedQueues() {
         return Set.copyOf(pausedQueues);
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers) {
+        Objects.requireNonNull(queue, "queue");
+        if (workers.isPresent()) {
+            queueWorkers.put(queue, workers.getAsInt());
+        } else {
+            queueWorkers.remove(queue);
+        }
+    }
+
+    @Override
+    public Map<String, Integer> queueWorkers() {
+        return Map.copyOf(queueWorkers);
     }
 
     /** Shared by the engines of one JVM that share this store (tests, embedded clusters). */
