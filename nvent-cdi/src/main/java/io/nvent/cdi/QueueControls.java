@@ -20,6 +20,13 @@ import java.util.OptionalInt;
 @ApplicationScoped
 public class QueueControls {
 
+    /**
+     * The most workers per instance an operator may set for a queue at run time ({@link #setWorkers}).
+     *
+     * @since 0.2
+     */
+    public static final int MAX_WORKERS = 1000;
+
     @Inject
     EngineBean engineBean;
 

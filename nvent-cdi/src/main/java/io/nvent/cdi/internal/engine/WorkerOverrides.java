@@ -19,7 +19,7 @@ import java.util.function.ToIntFunction;
 public final class WorkerOverrides {
 
     /** The most workers per instance an operator may set for a queue. */
-    public static final int MAX_WORKERS = 1000;
+    public static final int MAX_WORKERS = io.nvent.cdi.QueueControls.MAX_WORKERS;
 
     private static final System.Logger LOG = System.getLogger(WorkerOverrides.class.getName());
 
