@@ -10,10 +10,11 @@ import java.util.Optional;
 import java.util.OptionalInt;
 
 /**
- * Pauses and resumes queues for the whole cluster: a pause is recorded in the scheduling store,
- * which every instance follows within about a second and applies again after a restart, whatever
- * the queue adapter (a JMS broker keeps no pause of its own). With the in-memory store a pause holds
- * on this instance only. Also tells a queue's rate limit and where it holds.
+ * Pauses and resumes queues, and sets their workers at run time, for the whole cluster: a pause (or
+ * a queue's workers) is recorded in the scheduling store, which every instance follows within a few
+ * seconds and applies again after a restart, whatever the queue adapter (a JMS broker keeps no pause
+ * of its own). With the in-memory store a pause holds on this instance only. Also tells a queue's
+ * rate limit and where it holds.
  *
  * @since 0.1
  */
@@ -41,7 +42,8 @@ public class QueueControls {
     }
 
     /**
-     * The workers this instance runs for a queue: 0 for a queue it leaves to other instances
+     * The workers this instance runs for a queue now: those set at run time ({@link #setWorkers}) where they
+     * apply, else its configured ones ({@link #configuredWorkers}); 0 for a queue it leaves to other instances
      * ({@code nvent.queue.<name>.concurrency=0}, {@code nvent.queues.include} or {@code exclude}), for
      * every queue while its engine is disabled, and for a queue no deployed step uses.
      */

@@ -429,7 +429,7 @@ abstract class JpaStoreBehaviourTest {
 
     /** Drops every table of a store with this prefix, those that reference others first. */
     private void dropTables(String prefix) {
-        TestDatabases.execute(dataSource(), Stream.of("trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause",
+        TestDatabases.execute(dataSource(), Stream.of("trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause", "queue_workers",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
                         "run_state", "run_event", "run_label", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
