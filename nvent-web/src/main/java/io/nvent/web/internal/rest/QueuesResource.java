@@ -140,10 +140,9 @@ public class QueuesResource {
             throw new IllegalArgumentException("NVENT-0795 \"workers\" of queue '" + name + "' must be within "
                     + range + " (0 starts none of its attempts anywhere), was " + workers);
         }
-        return changingWorkers(name, () -> controls.setWorkers(name, workers), () -> {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0795 queue {0} set to {1} worker(s) per instance", name, workers);
-            Operators.audit(operator, "set the workers of queue '" + name + "' to " + workers + " per instance");
-        });
+        // The engine logs the change (NVENT-0047), the audit trail who made it.
+        return changingWorkers(name, () -> controls.setWorkers(name, workers),
+                () -> Operators.audit(operator, "set the workers of queue '" + name + "' to " + workers + " per instance"));
     }
 
     /** Removes the queue's workers set at run time: every instance runs its configured concurrency again. */
@@ -154,10 +153,8 @@ public class QueuesResource {
                                   @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
-        return changingWorkers(name, () -> controls.removeWorkers(name), () -> {
-            LOG.log(System.Logger.Level.INFO, "NVENT-0795 queue {0} back to its configured workers", name);
-            Operators.audit(operator, "removed the workers set for queue '" + name + "'");
-        });
+        return changingWorkers(name, () -> controls.removeWorkers(name),
+                () -> Operators.audit(operator, "removed the workers set for queue '" + name + "'"));
     }
 
     private Response changingWorkers(String name, Runnable change, Runnable done) {
