@@ -16,7 +16,8 @@ import java.util.concurrent.CompletionStage;
  *   <li>{@link #enqueue} is idempotent on (queue, job id).</li>
  *   <li>A job is not handed to a worker before its delay has passed; among available jobs,
  *       higher priority first.</li>
- *   <li>At most {@code concurrency} jobs of a queue execute at once.</li>
+ *   <li>At most {@code concurrency} jobs of a queue execute at once; after {@link #resizeWorkers},
+ *       at most that many new ones start while more run.</li>
  *   <li>An attempt that throws, or exceeds the job's timeout, is retried after the retry policy's
  *       delay until the attempts are used up; then the job is {@link JobState#FAILED} (dead
  *       letter). Each failed attempt is reported to {@link JobHandler#onAttemptFailed}.</li>
@@ -163,6 +164,41 @@ public interface JobQueue {
      */
     default Optional<Set<String>> instancesRunning(String queue) {
         return Optional.empty();
+    }
+
+    /**
+     * Whether this adapter can change a queue's workers on this instance while they run
+     * ({@link #resizeWorkers}), so that an operator may set a queue's workers at run time. The
+     * default: no.
+     *
+     * @return {@code true} if {@link #resizeWorkers} works
+     * @since 0.2
+     */
+    default boolean resizesWorkers() {
+        return false;
+    }
+
+    /**
+     * Sets how many attempts of a queue this instance's workers run at once from now on, replacing the
+     * concurrency given to {@link #registerWorker}; called again with that concurrency to go back.
+     * Growing starts workers; shrinking lets the attempts under way finish (nothing is interrupted,
+     * lost or run twice) and starts no new one until fewer than {@code workers} run. With 0 this
+     * instance starts no attempt of the queue and {@link #continueWith} takes none of its jobs, as
+     * if it were paused here; enqueues, counts and the other operations are unchanged. A queue this
+     * instance registered no workers for (concurrency 0, or not registered) is left as it is.
+     *
+     * <p>The default cannot ({@link #resizesWorkers} {@code false}): it throws.
+     *
+     * @param queue queue name
+     * @param workers attempts at most at once on this instance from now on (&ge; 0)
+     * @throws UnsupportedOperationException if the adapter cannot change workers while they run
+     * @throws IllegalArgumentException if {@code workers} is negative
+     * @since 0.2
+     */
+    default void resizeWorkers(String queue, int workers) {
+        throw new UnsupportedOperationException("NVENT-1104 queue adapter " + getClass().getName()
+                + " cannot change the workers of queue " + queue + " while they run; change"
+                + " nvent.queue." + queue + ".concurrency and restart instead");
     }
 
     /**

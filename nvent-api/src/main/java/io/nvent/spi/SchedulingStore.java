@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -926,6 +927,38 @@ public interface SchedulingStore {
      */
     default Set<String> pausedQueues() {
         return Set.of();
+    }
+
+    /**
+     * Records the workers each instance runs for a queue, replacing their configured concurrency
+     * ({@code nvent.queue.<name>.concurrency}), or removes the record (empty) so that each goes back
+     * to its own: for every instance and across restarts, as {@link #setQueuePaused} does a pause.
+     * The engine applies it to its queue adapter when it starts and within a few seconds of a change.
+     * Repeating a call changes nothing.
+     *
+     * <p>The default keeps nothing: it throws for a record and accepts a removal.
+     *
+     * @param queue queue name
+     * @param workers workers per instance from now on (&ge; 0), or empty to remove the record
+     * @throws UnsupportedOperationException if the store cannot keep it
+     * @since 0.2
+     */
+    default void setQueueWorkers(String queue, OptionalInt workers) {
+        if (workers.isPresent()) {
+            throw new UnsupportedOperationException("NVENT-1104 scheduling store " + getClass().getName()
+                    + " keeps no workers of a queue set at run time; change nvent.queue." + queue
+                    + ".concurrency and restart instead");
+        }
+    }
+
+    /**
+     * The workers per instance recorded for queues ({@link #setQueueWorkers}); the default: none.
+     *
+     * @return workers by queue name; empty if none is recorded
+     * @since 0.2
+     */
+    default Map<String, Integer> queueWorkers() {
+        return Map.of();
     }
 
     /**

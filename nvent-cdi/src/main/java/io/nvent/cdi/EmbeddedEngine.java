@@ -138,6 +138,37 @@ public final class EmbeddedEngine implements AutoCloseable {
     }
 
     /**
+     * Sets a queue's workers on this engine and every engine sharing the scheduling store (within a few
+     * seconds), in place of their configured concurrency, until {@link #removeQueueWorkers}; see
+     * {@link QueueControls#setWorkers}.
+     *
+     * @since 0.2
+     */
+    public void setQueueWorkers(String name, int workers) {
+        engine.workerOverrides().set(name, workers);
+    }
+
+    /** Goes back to the configured concurrency of a queue on every engine; see {@link QueueControls#removeWorkers}. */
+    public void removeQueueWorkers(String name) {
+        engine.workerOverrides().remove(name);
+    }
+
+    /**
+     * The workers this engine runs for a queue now: the ones set at run time where they apply, else the
+     * configured ones.
+     *
+     * @since 0.2
+     */
+    public int queueWorkersHere(String name) {
+        return engine.workerOverrides().effective(name);
+    }
+
+    /** The workers per instance set for a queue at run time, if any. */
+    public java.util.OptionalInt queueWorkersOverride(String name) {
+        return engine.workerOverrides().override(name);
+    }
+
+    /**
      * The instance given for each step's declared decider class: of that class or a subclass (a proxy's), the one
      * whose class is nearest the declared one, leaving out those of another declared class that extends it.
      * Fails, naming the step and the instances, where several are given and none is nearer than the others.

@@ -7,17 +7,26 @@ import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalInt;
 
 /**
- * Pauses and resumes queues for the whole cluster: a pause is recorded in the scheduling store,
- * which every instance follows within about a second and applies again after a restart, whatever
- * the queue adapter (a JMS broker keeps no pause of its own). With the in-memory store a pause holds
- * on this instance only. Also tells a queue's rate limit and where it holds.
+ * Pauses and resumes queues, and sets their workers at run time, for the whole cluster: a pause (or
+ * a queue's workers) is recorded in the scheduling store, which every instance follows within a few
+ * seconds and applies again after a restart, whatever the queue adapter (a JMS broker keeps no pause
+ * of its own). With the in-memory store a pause holds on this instance only. Also tells a queue's
+ * rate limit and where it holds.
  *
  * @since 0.1
  */
 @ApplicationScoped
 public class QueueControls {
+
+    /**
+     * The most workers per instance an operator may set for a queue at run time ({@link #setWorkers}).
+     *
+     * @since 0.2
+     */
+    public static final int MAX_WORKERS = 1000;
 
     @Inject
     EngineBean engineBean;
@@ -33,12 +42,66 @@ public class QueueControls {
     }
 
     /**
-     * The workers this instance runs for a queue: 0 for a queue it leaves to other instances
+     * The workers this instance runs for a queue now: those set at run time ({@link #setWorkers}) where they
+     * apply, else its configured ones ({@link #configuredWorkers}); 0 for a queue it leaves to other instances
      * ({@code nvent.queue.<name>.concurrency=0}, {@code nvent.queues.include} or {@code exclude}), for
      * every queue while its engine is disabled, and for a queue no deployed step uses.
      */
     public int workersHere(String queue) {
+        return engineBean.engine().workerOverrides().effective(queue);
+    }
+
+    /**
+     * The workers this instance is configured to run for a queue ({@code nvent.queue.<name>.concurrency}),
+     * whatever an operator set at run time; 0 as for {@link #workersHere}.
+     *
+     * @since 0.2
+     */
+    public int configuredWorkers(String queue) {
         return engineBean.engine().workersHere(queue);
+    }
+
+    /**
+     * The workers per instance an operator set for a queue at run time ({@link #setWorkers}), if any.
+     *
+     * @since 0.2
+     */
+    public OptionalInt workersOverride(String queue) {
+        return engineBean.engine().workerOverrides().override(queue);
+    }
+
+    /**
+     * Sets a queue's workers on every instance that takes it, in place of their configured concurrency,
+     * until {@link #removeWorkers}: recorded in the scheduling store, followed by every instance within a
+     * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
+     * anywhere (the queue stays unpaused, its jobs wait).
+     *
+     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000
+     * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers while
+     *     they run, or the scheduling store cannot keep the record
+     * @since 0.2
+     */
+    public void setWorkers(String queue, int workers) {
+        engineBean.engine().workerOverrides().set(queue, workers);
+    }
+
+    /**
+     * Removes a queue's workers set at run time: every instance goes back to its configured concurrency.
+     *
+     * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers
+     * @since 0.2
+     */
+    public void removeWorkers(String queue) {
+        engineBean.engine().workerOverrides().remove(queue);
+    }
+
+    /**
+     * Whether the queue adapter can change a queue's workers while they run ({@link #setWorkers}).
+     *
+     * @since 0.2
+     */
+    public boolean workersSettable() {
+        return engineBean.engine().workerOverrides().supported();
     }
 
     /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */

@@ -429,7 +429,7 @@ abstract class JpaStoreBehaviourTest {
 
     /** Drops every table of a store with this prefix, those that reference others first. */
     private void dropTables(String prefix) {
-        TestDatabases.execute(dataSource(), Stream.of("instance", "trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause",
+        TestDatabases.execute(dataSource(), Stream.of("instance", "trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause", "queue_workers",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
                         "run_state", "run_event", "run_label", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
@@ -566,8 +566,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 40:"
-                        + " apply V2..V40 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 41:"
+                        + " apply V2..V41 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -581,7 +581,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V40");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V41");
     }
 
     @Test

@@ -325,6 +325,31 @@ public final class PgJobQueue implements JobQueue {
         LOG.log(Level.DEBUG, () -> "workers of queue " + queue + " started, concurrency " + concurrency);
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>The prefetch follows the new concurrency ({@link PgQueueOptions}); with 0 the jobs claimed ahead
+     * are handed back at once.
+     */
+    @Override
+    public void resizeWorkers(String queue, int workers) {
+        Objects.requireNonNull(queue, "queue");
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers of queue '" + queue + "' must be >= 0, was " + workers);
+        }
+        QueueWorker worker = this.workers.get(queue);
+        if (worker != null) {
+            worker.resize(workers);
+            LOG.log(Level.INFO, "NVENT-0837 queue " + queue + " runs at most " + workers + " attempts at once on"
+                    + " instance " + instanceId + " from now on");
+        }
+    }
+
+    @Override
+    public boolean resizesWorkers() {
+        return true;
+    }
+
     @Override
     public void limitRate(String queue, Optional<RateLimit> limit) {
         Objects.requireNonNull(queue, "queue");

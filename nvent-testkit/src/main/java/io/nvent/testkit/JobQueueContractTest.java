@@ -1,6 +1,7 @@
 package io.nvent.testkit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.BackoffType;
@@ -276,6 +277,93 @@ public abstract class JobQueueContractTest {
         assertThat(mostActive.get()).as("most jobs counted active while attempts ran").isBetween(1, concurrency);
         await().atMost(PATIENCE).untilAsserted(() ->
                 assertThat(queue.counts(name)).isEqualTo(new JobCounts(0, 0, 0, jobs, 0)));
+    }
+
+    // ---------------------------------------------------------------- workers set at run time
+
+    @Test
+    void workers_resized_at_run_time_run_no_more_attempts_at_once_and_resized_back_run_as_many_as_before() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        CountDownLatch fewer = latches.newLatch();
+        CountDownLatch again = latches.newLatch();
+        RecordingHandler handler = new RecordingHandler(job -> (job.jobId().startsWith("fewer") ? fewer : again).await());
+        queue.pause(name);
+        queue.registerWorker(name, 4, handler);
+        queue.resizeWorkers(name, 2);
+        for (int i = 0; i < 6; i++) {
+            queue.enqueue(job("fewer-" + i));
+        }
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.started.size() == 2);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 2);
+        fewer.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 6);
+        assertThat(handler.mostAtOnce.get()).as("most attempts running at once").isEqualTo(2);
+
+        queue.resizeWorkers(name, 4);
+        for (int i = 0; i < 4; i++) {
+            queue.enqueue(job("again-" + i));
+        }
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 4);
+        again.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 10);
+    }
+
+    @Test
+    void shrinking_workers_lets_the_running_attempts_finish_and_no_job_is_lost_or_run_twice() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        CountDownLatch first = latches.newLatch();
+        CountDownLatch later = latches.newLatch();
+        RecordingHandler handler = new RecordingHandler(job -> (job.jobId().startsWith("first") ? first : later).await());
+        queue.registerWorker(name, 3, handler);
+        for (int i = 0; i < 3; i++) {
+            queue.enqueue(job("first-" + i));
+        }
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 3);
+
+        queue.resizeWorkers(name, 1);
+        for (int i = 0; i < 4; i++) {
+            queue.enqueue(job("later-" + i));
+        }
+        first.countDown();
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.failures).as("running attempts are not interrupted").isEmpty();
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.running.get() == 1);
+        later.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 7);
+        assertThat(handler.started).extracting(start -> start.execution().jobId()).as("each job ran once")
+                .hasSize(7).doesNotHaveDuplicates();
+        assertThat(handler.failures).isEmpty();
+    }
+
+    @Test
+    void workers_resized_to_none_start_nothing_until_given_workers_again() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 2, handler);
+        queue.resizeWorkers(name, 0);
+        queue.enqueue(job("held"));
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(queue.counts(name).waiting()).isEqualTo(1);
+        assertThat(queue.isPaused(name)).as("not a pause").isFalse();
+
+        queue.resizeWorkers(name, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    @Test
+    void an_adapter_that_cannot_resize_workers_says_so_and_refuses_with_an_id() {
+        Assumptions.assumeFalse(queue.resizesWorkers(), "the adapter resizes workers");
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+
+        assertThatThrownBy(() -> queue.resizeWorkers(name, 2)).isInstanceOf(UnsupportedOperationException.class)
+                .hasMessageStartingWith("NVENT-");
     }
 
     @Test

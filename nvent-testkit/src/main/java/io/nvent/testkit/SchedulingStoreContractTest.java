@@ -1469,6 +1469,28 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.pausedQueues()).containsOnlyOnce(queue);
     }
 
+    // ---------------------------------------------------------------- queue workers set at run time
+
+    @Test
+    void keepsAQueuesWorkersUntilTheyAreRemovedTheLatestValueWinningAndEightInstancesSettingThemAtOnceKeepOne() {
+        String invoices = id("invoices");
+        String mail = id("mail");
+        store.setQueueWorkers(invoices, java.util.OptionalInt.of(2));
+        store.setQueueWorkers(invoices, java.util.OptionalInt.of(3));
+        store.setQueueWorkers(mail, java.util.OptionalInt.of(0));
+
+        assertThat(store.queueWorkers()).containsEntry(invoices, 3).containsEntry(mail, 0);
+
+        store.setQueueWorkers(invoices, java.util.OptionalInt.empty());
+        store.setQueueWorkers(invoices, java.util.OptionalInt.empty());
+
+        assertThat(store.queueWorkers()).doesNotContainKey(invoices).containsEntry(mail, 0);
+
+        String busy = id("busy");
+        runConcurrently(8, thread -> store.setQueueWorkers(busy, java.util.OptionalInt.of(5)));
+        assertThat(store.queueWorkers()).containsEntry(busy, 5);
+    }
+
     // ---------------------------------------------------------------- rate limits of the cluster
 
     @Test

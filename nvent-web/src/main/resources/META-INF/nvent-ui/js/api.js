@@ -99,6 +99,8 @@ export const api = {
   rateLimitUsage: (name, limit = 20) => call('GET', `/queues/${e(name)}/rate-limit?limit=${limit}`),
   pause: (name, reason) => call('POST', `/queues/${e(name)}/pause${q({ reason })}`),
   resume: (name, reason) => call('POST', `/queues/${e(name)}/resume${q({ reason })}`),
+  setWorkers: (name, workers, reason) => call('PUT', `/queues/${e(name)}/concurrency${q({ reason })}`, { workers }),
+  removeWorkers: (name, reason) => call('DELETE', `/queues/${e(name)}/concurrency${q({ reason })}`),
   redrive: (name, limit = 500) => call('POST', `/queues/${e(name)}/redrive?limit=${limit}`),
   jobs: (name, params) => call('GET', `/queues/${e(name)}/jobs${q(params)}`),
   job: (name, id) => call('GET', `/queues/${e(name)}/jobs/${e(id)}`),

@@ -64,6 +64,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Predicate;
 import java.util.function.Supplier;
@@ -154,6 +155,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String pauses;
     /** The records of the starts of instances (V40). */
     private final String instances;
+    private final String queueWorkers;
     private final String rateLimits;
     private final String rateStarts;
     private final KeysToSettle keysToSettle;
@@ -183,6 +185,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.instances = tables + "instance";
+        this.queueWorkers = tables + "queue_workers";
         this.rateLimits = tables + "rate_limit";
         this.rateStarts = tables + "rate_start";
         this.keysToSettle = runStore.keysToSettle();
@@ -1667,6 +1670,68 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
             return paused;
+        });
+    }
+
+    // ------------------------------------------------------------------ queue workers set at run time
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers) {
+        checkQueueName(queue, "to have its workers set");
+        if (workers.isPresent() && workers.getAsInt() < 0) {
+            throw new IllegalArgumentException("NVENT-0334 the workers of queue '" + queue
+                    + "' must be 0 or more, were " + workers.getAsInt());
+        }
+        write("workers of queue '" + queue + "'", connection -> {
+            if (workers.isEmpty()) {
+                try (PreparedStatement delete = connection.prepareStatement("delete from " + queueWorkers
+                        + " where queue_name = ?")) {
+                    delete.setString(1, queue);
+                    return delete.executeUpdate();
+                }
+            }
+            if (!postgres && updateQueueWorkers(connection, queue, workers.getAsInt()) > 0) {
+                return 1;
+            }
+            String insertSql = "insert into " + queueWorkers + " (queue_name, workers, set_at) values (?, ?,"
+                    + " current_timestamp)";
+            try (PreparedStatement insert = connection.prepareStatement(postgres ? insertSql
+                    + " on conflict (queue_name) do update set workers = excluded.workers, set_at = excluded.set_at"
+                    : insertSql)) {
+                insert.setString(1, queue);
+                insert.setInt(2, workers.getAsInt());
+                return insert.executeUpdate();
+            } catch (SQLException e) {
+                // Another instance inserted it meanwhile: the later value wins, as an update's would.
+                if (isDuplicateKey(e) && !postgres) {
+                    return updateQueueWorkers(connection, queue, workers.getAsInt());
+                }
+                throw e;
+            }
+        });
+    }
+
+    private int updateQueueWorkers(Connection connection, String queue, int workers) throws SQLException {
+        try (PreparedStatement update = connection.prepareStatement("update " + queueWorkers
+                + " set workers = ?, set_at = current_timestamp where queue_name = ?")) {
+            update.setInt(1, workers);
+            update.setString(2, queue);
+            return update.executeUpdate();
+        }
+    }
+
+    @Override
+    public Map<String, Integer> queueWorkers() {
+        return read(connection -> {
+            Map<String, Integer> workers = new TreeMap<>();
+            try (PreparedStatement select = connection.prepareStatement("select queue_name, workers from "
+                    + queueWorkers);
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    workers.put(rows.getString(1), rows.getInt(2));
+                }
+            }
+            return workers;
         });
     }
 

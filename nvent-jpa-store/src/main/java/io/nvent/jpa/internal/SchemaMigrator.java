@@ -68,7 +68,8 @@ final class SchemaMigrator {
             "V37__lease_heartbeat.sql",
             "V38__trigger_batch.sql",
             "V39__trigger_debounce_slot.sql",
-            "V40__instance.sql");
+            "V40__instance.sql",
+            "V41__queue_workers.sql");
 
     private SchemaMigrator() {
     }

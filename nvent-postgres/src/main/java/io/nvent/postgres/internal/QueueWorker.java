@@ -90,7 +90,7 @@ public final class QueueWorker {
     private final Condition changed = lock.newCondition();
     // guarded by lock
     private JobHandler handler;
-    private int concurrency;
+    private volatile int concurrency;
     /** Worker slots plus prefetch: the most claimed jobs not yet ended. */
     private int capacity;
     /**
@@ -177,15 +177,34 @@ public final class QueueWorker {
         lock.lock();
         try {
             handler = newHandler;
-            if (newConcurrency > concurrency) {
-                workers.setMaximumPoolSize(newConcurrency);
-                workers.setCorePoolSize(newConcurrency);
+            resize(newConcurrency);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Changes the concurrency while the workers run (an operator's override): attempts under way end
+     * as they would, new ones start only while fewer than {@code newConcurrency} run. With 0 nothing is
+     * claimed, and the jobs claimed ahead are handed back, as a pause does.
+     */
+    public void resize(int newConcurrency) {
+        lock.lock();
+        try {
+            // A pool keeps a thread at least; with 0 no job reaches it (run() hands back any claimed before).
+            int threads = Math.max(1, newConcurrency);
+            if (threads > workers.getMaximumPoolSize()) {
+                workers.setMaximumPoolSize(threads);
+                workers.setCorePoolSize(threads);
             } else {
-                workers.setCorePoolSize(newConcurrency);
-                workers.setMaximumPoolSize(newConcurrency);
+                workers.setCorePoolSize(threads);
+                workers.setMaximumPoolSize(threads);
             }
             concurrency = newConcurrency;
-            capacity = newConcurrency + context.prefetch(newConcurrency);
+            capacity = newConcurrency == 0 ? 0 : newConcurrency + context.prefetch(newConcurrency);
+            if (newConcurrency == 0) {
+                handBackWaiting();
+            }
             more = true;
             rescan = true;
             changed.signalAll();
@@ -226,14 +245,7 @@ public final class QueueWorker {
         try {
             paused = value;
             if (value) {
-                // Prefetched jobs waiting for a thread must not start now: the pump hands them back.
-                List<Runnable> waiting = new ArrayList<>();
-                workers.getQueue().drainTo(waiting);
-                for (Runnable task : waiting) {
-                    Run run = (Run) task;
-                    handBack.add(run.attempt());
-                    releaseStart(run.window());
-                }
+                handBackWaiting();
             } else {
                 more = true;
                 dueStale = true;
@@ -244,6 +256,22 @@ public final class QueueWorker {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Prefetched jobs waiting for a thread must not start now: the pump hands them back; holding the lock. */
+    private void handBackWaiting() {
+        List<Runnable> waiting = new ArrayList<>();
+        workers.getQueue().drainTo(waiting);
+        for (Runnable task : waiting) {
+            Run run = (Run) task;
+            handBack.add(run.attempt());
+            releaseStart(run.window());
+        }
+    }
+
+    /** Whether as many attempts run as the concurrency allows, or more (after it shrank): none may continue. */
+    private boolean full() {
+        return workers.getActiveCount() > concurrency;
     }
 
     /**
@@ -315,7 +343,7 @@ public final class QueueWorker {
     public boolean offerContinuation(JobRequest next) {
         Attempt running = RUNNING.get();
         return running != null && running.worker() == this && next.delay().isZero()
-                && next.priority() >= running.job.priority() && !paused && startWindow == null && isClaiming()
+                && next.priority() >= running.job.priority() && !paused && !full() && startWindow == null && isClaiming()
                 && running.offer(next);
     }
 
@@ -712,7 +740,7 @@ public final class QueueWorker {
 
     private void run(Attempt attempt, JobHandler current, StartWindow window) {
         Thread.interrupted();
-        if (paused) {
+        if (paused || concurrency == 0) {
             releaseStart(window);
             lock.lock();
             try {
@@ -735,7 +763,7 @@ public final class QueueWorker {
         }
         Optional<JobRequest> next = execute(attempt, current);
         for (int continuations = 1; next.isPresent(); continuations++) {
-            if (continuations > MAX_CONTINUATIONS || paused || !isClaiming()) {
+            if (continuations > MAX_CONTINUATIONS || paused || full() || !isClaiming()) {
                 context.enqueue().accept(next.get());
                 releaseSlot();
                 return;

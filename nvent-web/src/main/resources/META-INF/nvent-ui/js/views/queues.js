@@ -84,6 +84,24 @@ function pauseButton(q, after) {
   } }, q.paused ? '▶ Resume' : '❚❚ Pause');
 }
 
+/**
+ * The queue's workers per instance, set at run time for every instance that takes it (PUT …/concurrency), or
+ * back to each one's configured count; a 501 (a queue adapter that cannot) shows as the server words it.
+ */
+function workersControl(queue, after) {
+  const set = queue.workersOverride !== null && queue.workersOverride !== undefined;
+  const input = h('input', { type: 'number', min: 0, max: 1000, step: 1, id: 'queue-workers', class: 'small-number',
+    value: set ? queue.workersOverride : queue.workers,
+    title: `workers per instance; configured here: ${queue.workers}, running here now: ${queue.workersHere}` });
+  return h('span', { class: 'workers-control', title: 'how many attempts of this queue each instance that takes it runs at once' },
+    'Workers ', input,
+    h('button', { class: 'btn small', id: 'set-workers', onclick: (e) => act(e.currentTarget,
+      () => api.setWorkers(queue.name, Number(input.value)), `Workers of ${queue.name} set to ${input.value} per instance`).then(after) }, 'Set'),
+    set ? h('button', { class: 'btn small', id: 'remove-workers', title: 'every instance runs its configured workers again',
+      onclick: (e) => act(e.currentTarget, () => api.removeWorkers(queue.name), `Workers of ${queue.name} back to configured`).then(after) },
+    'Configured') : null);
+}
+
 /** Asks before pausing or resuming a queue, with the optional Reason the audit trail records with the operator's name. */
 function pauseDialog(name, paused, after) {
   return confirmDialog(paused ? `Resume queue ${name}?` : `Pause queue ${name}?`, paused
@@ -135,6 +153,7 @@ export function queueView(ctx) {
       badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), notTakenTag(queue), oldestWaiting(queue, 'oldest waiting '),
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: () => pauseDialog(name, queue.paused, loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
+      workersControl(queue, loadQueue),
       h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => redriveAll(e.currentTarget),
         ({ total, discarded }) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`
           + (discarded ? `; discarded ${num(discarded)} their runs no longer need` : '')).then(() => { loadQueue(); loadJobs(); }) },

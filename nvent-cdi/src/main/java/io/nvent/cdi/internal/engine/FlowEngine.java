@@ -110,6 +110,7 @@ public final class FlowEngine implements FlowService {
     private final SchedulingStore scheduling;
     private final JobQueue queue;
     private final QueuePauses queuePauses;
+    private final WorkerOverrides workerOverrides;
     private final EngineRateLimits rateLimits;
     /** The workers of each queue on this instance, as started; read by waits and the REST API. */
     private final Map<String, Integer> workersHere = new java.util.concurrent.ConcurrentHashMap<>();
@@ -164,6 +165,7 @@ public final class FlowEngine implements FlowService {
         this.scheduling = scheduling;
         this.queue = queue;
         this.queuePauses = new QueuePauses(queue, scheduling);
+        this.workerOverrides = new WorkerOverrides(queue, scheduling, this::workersHere);
         this.rateLimits = new EngineRateLimits(scheduling, clock);
         this.json = json;
         this.clock = clock;
@@ -221,12 +223,27 @@ public final class FlowEngine implements FlowService {
             workersHere.put(name, workers);
             registerWorker(name, workers);
         }
+        followRecordedWorkers();
         health.started();
         recordInstance(true);
         LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
                 settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
                 registry.queues());
         reportRunsAtStepsNotDeployed();
+    }
+
+    /**
+     * Applies the workers operators set at run time as soon as the workers started; a store that is
+     * away only delays it to the maintenance sweep.
+     */
+    private void followRecordedWorkers() {
+        try {
+            workerOverrides.follow();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0048 could not apply the workers of queues set at run time"
+                    + " when the workers started; they run their configured concurrency until the sweep reads them: "
+                    + e);
+        }
     }
 
     /**
@@ -407,6 +424,11 @@ public final class FlowEngine implements FlowService {
     /** Pauses and resumes of queues, recorded for every instance. */
     public QueuePauses queuePauses() {
         return queuePauses;
+    }
+
+    /** Workers of queues set at run time, recorded for every instance. */
+    public WorkerOverrides workerOverrides() {
+        return workerOverrides;
     }
 
     /** A queue's rate limit, if it has one: where it holds and whether per group. */

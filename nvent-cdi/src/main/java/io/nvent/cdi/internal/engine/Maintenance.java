@@ -242,6 +242,7 @@ public final class Maintenance {
         step("queue pauses", now, () -> {
             if (Duration.between(lastPauseCheck, now).compareTo(PAUSE_CHECK) >= 0) {
                 queuePauses.follow();
+                engine.workerOverrides().follow();
                 lastPauseCheck = now;
             }
         });

@@ -661,22 +661,53 @@ public class MemoryJobQueue implements JobQueue {
         q.lock.lock();
         try {
             q.handler = handler;
-            q.concurrency = concurrency;
-            JobWorker[] slots = Arrays.copyOf(q.workers, Math.max(q.workers.length, concurrency));
-            for (int slot = 0; slot < concurrency; slot++) {
-                if (slots[slot] == null) {
-                    JobWorker worker = new JobWorker(q, slot);
-                    worker.thread = threadFactory.newThread(worker);
-                    slots[slot] = worker;
-                    worker.thread.start();
-                }
-            }
-            q.workers = slots;
-            // Wakes surplus workers too, so that they leave.
-            q.jobReady.signalAll();
+            setWorkers(q, concurrency);
         } finally {
             q.lock.unlock();
         }
+    }
+
+    /**
+     * Changes the workers of a queue registered here with workers: surplus ones leave once their attempt
+     * ended (their slot is past the concurrency), missing ones start; 0 leaves none. A queue registered
+     * without workers is left as it is.
+     */
+    @Override
+    public void resizeWorkers(String queueName, int workers) {
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers of queue '" + queueName + "' must be >= 0, was " + workers);
+        }
+        QueueState q = queue(queueName);
+        q.lock.lock();
+        try {
+            if (q.handler != null) {
+                setWorkers(q, workers);
+            }
+        } finally {
+            q.lock.unlock();
+        }
+    }
+
+    @Override
+    public boolean resizesWorkers() {
+        return true;
+    }
+
+    /** Sets the concurrency and starts the workers of the empty slots within it; holding the queue's lock. */
+    private void setWorkers(QueueState q, int concurrency) {
+        q.concurrency = concurrency;
+        JobWorker[] slots = Arrays.copyOf(q.workers, Math.max(q.workers.length, concurrency));
+        for (int slot = 0; slot < concurrency; slot++) {
+            if (slots[slot] == null) {
+                JobWorker worker = new JobWorker(q, slot);
+                worker.thread = threadFactory.newThread(worker);
+                slots[slot] = worker;
+                worker.thread.start();
+            }
+        }
+        q.workers = slots;
+        // Wakes surplus workers too, so that they leave.
+        q.jobReady.signalAll();
     }
 
     /**

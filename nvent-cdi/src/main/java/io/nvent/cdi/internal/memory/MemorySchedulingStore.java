@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -68,6 +69,7 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Set<String> pausedQueues = ConcurrentHashMap.newKeySet();
     /** The records of the starts of instances, by instance id and start token. */
     private final ConcurrentMap<String, io.nvent.spi.InstanceRecord> instances = new ConcurrentHashMap<>();
+    private final Map<String, Integer> queueWorkers = new ConcurrentHashMap<>();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
@@ -894,6 +896,21 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public Set<String> pausedQueues() {
         return Set.copyOf(pausedQueues);
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers) {
+        Objects.requireNonNull(queue, "queue");
+        if (workers.isPresent()) {
+            queueWorkers.put(queue, workers.getAsInt());
+        } else {
+            queueWorkers.remove(queue);
+        }
+    }
+
+    @Override
+    public Map<String, Integer> queueWorkers() {
+        return Map.copyOf(queueWorkers);
     }
 
     /** Shared by the engines of one JVM that share this store (tests, embedded clusters). */

@@ -30,6 +30,7 @@ import java.util.Collection;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -346,6 +347,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Set<String> pausedQueues() {
         return delegate().pausedQueues();
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers) {
+        delegate().setQueueWorkers(queue, workers);
+    }
+
+    @Override
+    public Map<String, Integer> queueWorkers() {
+        return delegate().queueWorkers();
     }
 
     @Override

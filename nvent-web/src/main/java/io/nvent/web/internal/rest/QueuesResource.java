@@ -19,6 +19,8 @@ import jakarta.ws.rs.DELETE;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -112,6 +114,58 @@ public class QueuesResource {
         LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
         Operators.audit(operator, "paused queue '" + name + "'");
         return get(name);
+    }
+
+    /**
+     * Sets the queue's workers on every instance that takes it, in place of its configured
+     * {@code nvent.queue.<name>.concurrency}, until a {@code DELETE}: body {@code {"workers": 2}}, 0 to
+     * 1,000 (0: no instance starts its attempts; the queue is not paused). Every instance follows
+     * within a few seconds; shrinking lets the attempts under way finish. A 501 (NVENT-0796) when the
+     * queue adapter or the scheduling store cannot, a 400 (NVENT-0795) for a bad body; nothing changed then.
+     */
+    @PUT
+    @Path("{queue}/concurrency")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public Response setWorkers(@PathParam("queue") String name, String body,
+                               @Context jakarta.ws.rs.core.SecurityContext security,
+                               @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
+        Queues.require(flows, queue, name);
+        String range = "0.." + QueueControls.MAX_WORKERS;
+        int workers = JsonFields.of(JsonInput.parseBody(body, "the queue's workers"), "the queue's workers",
+                        "{\"workers\": 2}").allowOnly(List.of("workers")).wholeNumber("workers", range)
+                .orElseThrow(() -> new IllegalArgumentException("NVENT-0795 the queue's workers need \"workers\", a"
+                        + " whole number within " + range + ", such as {\"workers\": 2}"));
+        if (workers < 0 || workers > QueueControls.MAX_WORKERS) {
+            throw new IllegalArgumentException("NVENT-0795 \"workers\" of queue '" + name + "' must be within "
+                    + range + " (0 starts none of its attempts anywhere), was " + workers);
+        }
+        // The engine logs the change (NVENT-0047), the audit trail who made it.
+        return changingWorkers(name, () -> controls.setWorkers(name, workers),
+                () -> Operators.audit(operator, "set the workers of queue '" + name + "' to " + workers + " per instance"));
+    }
+
+    /** Removes the queue's workers set at run time: every instance runs its configured concurrency again. */
+    @DELETE
+    @Path("{queue}/concurrency")
+    public Response removeWorkers(@PathParam("queue") String name,
+                                  @Context jakarta.ws.rs.core.SecurityContext security,
+                                  @QueryParam(Operators.REASON) String reason) {
+        io.nvent.Operator operator = Operators.of(security, reason);
+        Queues.require(flows, queue, name);
+        return changingWorkers(name, () -> controls.removeWorkers(name),
+                () -> Operators.audit(operator, "removed the workers set for queue '" + name + "'"));
+    }
+
+    private Response changingWorkers(String name, Runnable change, Runnable done) {
+        try {
+            change.run();
+        } catch (UnsupportedOperationException e) {
+            return Problems.of(501, "Not supported by the queue adapter", "NVENT-0796 the workers of queue '" + name
+                    + "' cannot be changed at run time here (" + e.getMessage() + ")");
+        }
+        done.run();
+        return Response.ok(get(name), MediaType.APPLICATION_JSON).build();
     }
 
     @POST

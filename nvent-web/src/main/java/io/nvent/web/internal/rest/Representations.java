@@ -32,6 +32,7 @@ import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 
 /**
@@ -346,9 +347,17 @@ public final class Representations {
         return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name);
     }
 
-    /** With {@code workersHere}: the queue's workers on the instance that answers, 0 where it takes none of its jobs. */
+    /**
+     * With {@code workersHere}: the queue's workers on the instance that answers now, 0 where it takes none of its
+     * jobs; {@code workers}: those it is configured with; {@code workersOverride}: the workers per instance an
+     * operator set at run time, or null.
+     */
     private static JsonObject withWorkersHere(JsonObject queue, QueueControls controls, String name) {
-        return JSON.createObjectBuilder(queue).add("workersHere", controls.workersHere(name)).build();
+        OptionalInt override = controls.workersOverride(name);
+        return JSON.createObjectBuilder(queue).add("workersHere", controls.workersHere(name))
+                .add("workers", controls.configuredWorkers(name))
+                .add("workersOverride", override.isPresent() ? JSON.createValue(override.getAsInt()) : JsonValue.NULL)
+                .build();
     }
 
     static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,

@@ -64,7 +64,12 @@ class QueueOperatorsTest {
     @BeforeEach
     void anEngineWithAFailingFlowAndItsQueuesOverRest() {
         DECLINING.set(true);
-        engine = EmbeddedEngine.newBuilder().step(new Charge()).build();
+        engine = EmbeddedEngine.newBuilder().step(new Charge()).concurrency(4).build();
+        api = apiOf(engine);
+    }
+
+    /** The queues of an engine over REST, its controls as an application's are. */
+    private static InProcessApi apiOf(EmbeddedEngine engine) {
         QueueControls controls = new QueueControls() {
             @Override
             public void pause(String queue) {
@@ -78,7 +83,27 @@ class QueueOperatorsTest {
 
             @Override
             public int workersHere(String queue) {
-                return 1;
+                return engine.queueWorkersHere(queue);
+            }
+
+            @Override
+            public int configuredWorkers(String queue) {
+                return 4;
+            }
+
+            @Override
+            public java.util.OptionalInt workersOverride(String queue) {
+                return engine.queueWorkersOverride(queue);
+            }
+
+            @Override
+            public void setWorkers(String queue, int workers) {
+                engine.setQueueWorkers(queue, workers);
+            }
+
+            @Override
+            public void removeWorkers(String queue) {
+                engine.removeQueueWorkers(queue);
             }
 
             @Override
@@ -86,7 +111,7 @@ class QueueOperatorsTest {
                 return Optional.empty();
             }
         };
-        api = InProcessApi.of(new AbstractBinder() {
+        return InProcessApi.of(new AbstractBinder() {
             @Override
             protected void configure() {
                 bind(engine.flows()).to(FlowService.class);
@@ -155,6 +180,78 @@ class QueueOperatorsTest {
                 + "' (reason: été freeze)");
         assertThat(audited(() -> api.request("POST", "queues/" + name + "/resume", null), 200))
                 .containsExactly("NVENT-0736 operator anonymous resumed queue '" + name + "' (no reason given)");
+    }
+
+    @Test
+    void aQueuesWorkersSetByAUserAreAuditedShownAndRemovedBackToItsConfiguredOnes() {
+        failedRun();
+        String name = failedJobs().get(0).queue();
+
+        List<String> set = audited(() -> api.requestWithBody("PUT", "queues/" + name
+                + "/concurrency?reason=ERP%20struggles", "{\"workers\": 2}", "Content-Type", "application/json"), 200);
+
+        assertThat(set).containsExactly("NVENT-0736 operator anonymous set the workers of queue '" + name
+                + "' to 2 per instance (reason: ERP struggles)");
+        JsonObject queue = json(api.get("queues/" + name));
+        assertThat(queue.getInt("workers")).as("configured").isEqualTo(4);
+        assertThat(queue.getInt("workersOverride")).isEqualTo(2);
+        assertThat(queue.getInt("workersHere")).isEqualTo(2);
+
+        assertThat(audited(() -> api.request("DELETE", "queues/" + name + "/concurrency", signedIn("erin")), 200))
+                .containsExactly("NVENT-0736 operator erin removed the workers set for queue '" + name
+                        + "' (no reason given)");
+        JsonObject back = json(api.get("queues/" + name));
+        assertThat(back.isNull("workersOverride")).isTrue();
+        assertThat(back.getInt("workersHere")).isEqualTo(4);
+    }
+
+    @Test
+    void aBadWorkersBodyAnswers400AndChangesNothing() {
+        failedRun();
+        String name = failedJobs().get(0).queue();
+
+        for (String body : List.of("{\"workers\": -1}", "{\"workers\": 1001}", "{\"workers\": \"2\"}", "{}",
+                "{\"workers\": 2, \"threads\": 2}")) {
+            ContainerResponse refused = api.requestWithBody("PUT", "queues/" + name + "/concurrency", body,
+                    "Content-Type", "application/json");
+            assertThat(refused.getStatus()).as(body).isEqualTo(400);
+        }
+        assertThat(String.valueOf(api.requestWithBody("PUT", "queues/" + name + "/concurrency", "{\"workers\": 1001}",
+                "Content-Type", "application/json").getEntity())).contains("NVENT-0795").contains("0..1000");
+        assertThat(engine.queueWorkersOverride(name)).isEmpty();
+        assertThat(engine.queueWorkersHere(name)).isEqualTo(4);
+    }
+
+    @Test
+    void workersOfAQueueWhoseAdapterCannotChangeThemAnswer501WithAnId() {
+        JobQueue memory = io.nvent.cdi.MemoryAdapters.queue(Clock.systemUTC());
+        JobQueue fixed = (JobQueue) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {JobQueue.class},
+                (proxy, method, args) -> switch (method.getName()) {
+                    case "resizesWorkers" -> false;
+                    case "resizeWorkers" -> throw new UnsupportedOperationException("NVENT-1104 cannot");
+                    default -> {
+                        try {
+                            yield method.invoke(memory, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
+        try (EmbeddedEngine fixedWorkers = EmbeddedEngine.newBuilder().step(new Charge()).queue(fixed).build()) {
+            String name = fixedWorkers.flows().flows().get(0).steps().get(0).queue();
+
+            ContainerResponse refused = apiOf(fixedWorkers).requestWithBody("PUT", "queues/" + name + "/concurrency",
+                    "{\"workers\": 2}", "Content-Type", "application/json");
+
+            assertThat(refused.getStatus()).isEqualTo(501);
+            assertThat(String.valueOf(refused.getEntity())).contains("NVENT-0796").contains("NVENT-0048");
+            assertThat(fixedWorkers.queueWorkersOverride(name)).as("nothing recorded").isEmpty();
+        }
+    }
+
+    private static JsonObject json(ContainerResponse response) {
+        assertThat(response.getStatus()).isEqualTo(200);
+        return Json.createReader(new StringReader(String.valueOf(response.getEntity()))).readObject();
     }
 
     private String failedRun() {

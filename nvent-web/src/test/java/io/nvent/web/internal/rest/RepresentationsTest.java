@@ -244,6 +244,16 @@ class RepresentationsTest {
             }
 
             @Override
+            public int configuredWorkers(String name) {
+                return workersHere(name);
+            }
+
+            @Override
+            public java.util.OptionalInt workersOverride(String name) {
+                return java.util.OptionalInt.empty();
+            }
+
+            @Override
             public Optional<QueueRateLimit> rateLimit(String name) {
                 return Optional.empty();
             }
