@@ -157,11 +157,26 @@ final class InstanceRegistry {
                 : InstanceStatus.LIVE;
     }
 
-    /** The deployed queues no live start takes that have waiting jobs: counts read for the untaken ones only. */
+    /**
+     * Whether the start takes the queue, or took it until at most {@link Instances#GONE_AFTER} ago by this clock: its
+     * record changed since (a refresh, or its stop). So a queue is left to nobody once no start took it for that long,
+     * whether its last taker crashed (it shows gone then) or stopped cleanly: a rolling restart of its only taker, whose
+     * new start writes its record within seconds, is no untaken queue.
+     */
+    private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
+        Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
+                && Duration.between(seen[1], now).compareTo(Instances.GONE_AFTER) <= 0;
+    }
+
+    /**
+     * The deployed queues no start took lately ({@link #tookLately}) that have waiting jobs: counts read for those
+     * only.
+     */
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
         for (String name : deployedQueues.get()) {
-            if (all.stream().anyMatch(instance -> instance.takes(name))) {
+            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
                 continue;
             }
             long waiting = queue.counts(name).waiting();
