@@ -85,11 +85,11 @@ final class InstanceRegistry {
         InstanceRecord seen = self.get().seenAt(now);
         scheduling.saveInstance(seen);
         self = Optional.of(seen);
-        lastRefresh = now;
         scheduling.deleteInstancesSeenBefore(now.minus(Instances.KEPT_FOR), DELETE_BATCH);
         List<ClusterInstance> all = read(now);
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
+        lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
     /** Records that this start stopped cleanly: it shows as stopped, not gone, until it is deleted a day later. */

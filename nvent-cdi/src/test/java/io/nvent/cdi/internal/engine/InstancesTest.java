@@ -241,6 +241,8 @@ class InstancesTest {
             failing.set(true);
             web.clock.advance(Instances.REFRESH);
             web.sweep();
+            web.clock.advance(Duration.ofSeconds(1));
+            web.sweep(); // retried every sweep while it fails, not only every refresh
 
             HealthReport health = web.engine.health();
             assertThat(health.ready()).as("a status page failing takes no instance out of the load balancer").isTrue();
