@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -107,9 +108,9 @@ final class InstanceRegistry {
         return new Instances(true, read(clock.instant()), untaken);
     }
 
-    /** The live starts as the latest refresh counted them. */
-    long liveCount() {
-        return live;
+    /** The live starts as the latest refresh counted them; empty if the store keeps no instance records. */
+    OptionalLong liveCount() {
+        return scheduling.keepsInstances() ? OptionalLong.of(live) : OptionalLong.empty();
     }
 
     /** The health check of the queues no live instance takes. */
