@@ -76,10 +76,11 @@ public final class OperatorView implements InvocationHandler {
             "FlowService.runByIdempotencyKey(String,String)", "FlowService.waits(String)",
             "FlowService.progress(String)", "FlowService.runs(RunQuery)", "FlowService.events(String,EventQuery)",
             "FlowService.flows()", "FlowService.flow(String)", "FlowService.stats(String)", "FlowService.health()",
-            "FlowService.actingAs(Operator)",
+            "FlowService.actingAs(Operator)", "FlowService.instances()",
             // TriggerService
             "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",
             "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
+            "TriggerService.nextTicksOf(TriggerSpec,Instant,int)",
             "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)",
             "TriggerService.actingAs(Operator)");
 
