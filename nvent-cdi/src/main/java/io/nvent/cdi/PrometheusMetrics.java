@@ -99,10 +99,13 @@ public class PrometheusMetrics {
         writeStepTimes(text, metrics);
         List<String> failedParts = new ArrayList<>();
         attempt("health", text, failedParts, part -> writeHealth(part, engine.health()));
-        // As the latest refresh of this instance's record counted them: no read of the store here.
-        text.family("nvent_instances", "gauge", "Starts of instances seen live in the store at the latest refresh of"
-                + " this instance's record (0 if the store keeps no instance records)");
-        text.sample("nvent_instances", labels("status", "live"), engine.liveInstances());
+        // As the latest refresh of this instance's record counted them: no read of the store here. Left out where the
+        // store keeps no instance records: a 0 there would fire an alert on no live instance.
+        engine.liveInstances().ifPresent(live -> {
+            text.family("nvent_instances", "gauge", "Starts of instances seen live in the store at the latest refresh"
+                    + " of this instance's record (left out if the store keeps no instance records)");
+            text.sample("nvent_instances", labels("status", "live"), live);
+        });
         attempt("runs", text, failedParts, part -> writeRuns(part, engine, runCounts.map(Supplier::get).orElse(Map.of())));
         Map<String, JobCounts> queueCounts = new TreeMap<>();
         attempt("queues", text, failedParts, part -> writeQueues(part, engine, queue, queueCounts));

@@ -100,6 +100,25 @@ class PrometheusMetricsTest {
     }
 
     @Test
+    void liveInstancesAreCountedWhereTheStoreKeepsTheirRecordsAndLeftOutWhereItKeepsNone() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship()).build()) {
+            assertThat(engine.prometheusMetrics()).contains("nvent_instances{status=\"live\"} 1\n");
+        }
+        io.nvent.cdi.internal.memory.MemorySchedulingStore keepsNone =
+                new io.nvent.cdi.internal.memory.MemorySchedulingStore() {
+                    @Override
+                    public boolean keepsInstances() {
+                        return false;
+                    }
+                };
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship())
+                .schedulingStore(keepsNone).build()) {
+            assertThat(engine.prometheusMetrics()).as("no 0 an alert on no live instance would fire on")
+                    .doesNotContain("nvent_instances").contains("nvent_health_ready");
+        }
+    }
+
+    @Test
     void everyLineIsACommentOrASampleAndEachFamilyIsDeclaredOnceBeforeItsSamples() {
         SHIP_CALLS.set(1);
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Take()).step(new Ship()).step(new Pay())

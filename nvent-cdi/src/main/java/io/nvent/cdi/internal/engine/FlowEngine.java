@@ -1858,8 +1858,11 @@ public final class FlowEngine implements FlowService {
         return instances;
     }
 
-    /** The live starts of instances as the latest refresh of this start's record counted them. */
-    public long liveInstances() {
+    /**
+     * The live starts of instances as the latest refresh of this start's record counted them; empty if the scheduling
+     * store keeps no instance records (no count, rather than a 0 an alert on no live instance would fire on).
+     */
+    public java.util.OptionalLong liveInstances() {
         return instances.liveCount();
     }
 

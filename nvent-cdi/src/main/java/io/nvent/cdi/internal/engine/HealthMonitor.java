@@ -31,11 +31,19 @@ public final class HealthMonitor {
 
     private enum EngineState { NOT_STARTED, STARTED, DISABLED, STOPPED }
 
-    /** A part of the sweep that fails, and the queue whose adapter it failed on, if that is what failed. */
-    private record Failure(Instant since, long times, String error, Instant remindedAt, Optional<String> queue) {
+    /**
+     * A part of the sweep that fails, and the queue whose adapter it failed on, if that is what failed; a part kept
+     * on its own (the instance record) is neither the store's nor the queue's, and no reason to be not ready.
+     */
+    private record Failure(Instant since, long times, String error, Instant remindedAt, Optional<String> queue,
+                           boolean onItsOwn) {
 
         boolean ofStore() {
-            return queue.isEmpty();
+            return queue.isEmpty() && !onItsOwn;
+        }
+
+        boolean ofQueue() {
+            return queue.isPresent() && !onItsOwn;
         }
     }
 
@@ -77,20 +85,29 @@ public final class HealthMonitor {
                 + ended.times() + " failed sweeps over " + seconds(Duration.between(ended.since(), now)), Optional.empty()));
     }
 
-    /** A part of the sweep failed; a notice the first time and then every {@link #REMIND_EVERY}. */
-    synchronized Optional<Notice> partFailed(String part, RuntimeException error, Instant now) {
+    /**
+     * A part of the sweep failed; a notice the first time and then every {@link #REMIND_EVERY}.
+     *
+     * @param onItsOwn whether the part is reported on its own (in the {@code queues} check), never as the store's or
+     *     the queue's failure: it only informs, and the parts that read the store every sweep tell whether it is away
+     */
+    synchronized Optional<Notice> partFailed(String part, RuntimeException error, Instant now, boolean onItsOwn) {
         Failure before = failing.get(part);
         Optional<String> queue = error instanceof QueueFailure onQueue ? Optional.of(onQueue.queue()) : Optional.empty();
         if (before == null) {
             failing.put(part, new Failure(now.truncatedTo(java.time.temporal.ChronoUnit.SECONDS), 1, describe(error), now,
-                    queue));
-            return Optional.of(new Notice(System.Logger.Level.WARNING, "NVENT-0140 maintenance " + part
-                    + " failed; it is retried every sweep, and reported again every "
-                    + REMIND_EVERY.toMinutes() + " minutes while it fails", Optional.of(error)));
+                    queue, onItsOwn));
+            String reported = " failed; it is retried every sweep, and reported again every " + REMIND_EVERY.toMinutes()
+                    + " minutes while it fails";
+            return Optional.of(new Notice(System.Logger.Level.WARNING, onItsOwn
+                    ? "NVENT-0040 maintenance " + part + reported + ": the instances view (GET /api/nvent/instances),"
+                    + " the queues health check and nvent_instances may be out of date meanwhile; it does not make"
+                    + " this instance not ready"
+                    : "NVENT-0140 maintenance " + part + reported, Optional.of(error)));
         }
         boolean remind = !now.isBefore(before.remindedAt().plus(REMIND_EVERY));
         Failure updated = new Failure(before.since(), before.times() + 1, describe(error),
-                remind ? now : before.remindedAt(), queue);
+                remind ? now : before.remindedAt(), queue, onItsOwn);
         failing.put(part, updated);
         if (!remind) {
             return Optional.empty();
@@ -104,7 +121,8 @@ public final class HealthMonitor {
      *
      * @param queueProblem what keeps the queue from working, as the queue adapter reports it
      * @param queuesTaken whether every queue with waiting jobs has a live instance taking it: told, but not part of
-     *     {@code ready}, since this instance taking work is fine; the work it leaves to others is what waits
+     *     {@code ready}, since this instance taking work is fine; the work it leaves to others is what waits. While
+     *     the part of the sweep that looks (the instance record) fails, the check says so instead
      */
     synchronized HealthReport report(Instant now, Optional<String> queueProblem, HealthReport.Check queuesTaken) {
         List<HealthReport.Check> checks = new ArrayList<>();
@@ -123,20 +141,17 @@ public final class HealthMonitor {
                 ? (lastSweep == null ? "no maintenance sweep has read it yet" : "answered the last maintenance sweep")
                 : storeFailures));
         // A sweep that failed on the queue's broker says so under the queue, beside what the adapter reports.
-        String queueFailures = failureDetail(failure -> !failure.ofStore());
+        String queueFailures = failureDetail(Failure::ofQueue);
         boolean queueUp = queueProblem.isEmpty() && queueFailures.isEmpty();
         String queueDetail = queueProblem.map(problem -> queueFailures.isEmpty() ? problem : problem + "; " + queueFailures)
                 .orElse(queueFailures);
         checks.add(new HealthReport.Check("queue", queueUp,
                 queueUp ? "its workers reach its broker or database" : queueDetail));
-        checks.add(queuesTaken);
+        String ownFailures = failureDetail(Failure::onItsOwn);
+        checks.add(ownFailures.isEmpty() ? queuesTaken : new HealthReport.Check(queuesTaken.name(), false,
+                "NVENT-0040 not known (no reason to be not ready): " + ownFailures + "; as last looked: "
+                        + queuesTaken.detail()));
         return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueUp, checks);
-    }
-
-    /** The report at the given time, without the check of the queues no live instance takes. */
-    synchronized HealthReport report(Instant now, Optional<String> queueProblem) {
-        HealthReport full = report(now, queueProblem, new HealthReport.Check("queues", true, "not checked"));
-        return new HealthReport(full.live(), full.ready(), full.checks().subList(0, full.checks().size() - 1));
     }
 
     private boolean isSweeping(Instant now) {

@@ -14,6 +14,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.function.Supplier;
@@ -85,11 +86,11 @@ final class InstanceRegistry {
         InstanceRecord seen = self.get().seenAt(now);
         scheduling.saveInstance(seen);
         self = Optional.of(seen);
-        lastRefresh = now;
         scheduling.deleteInstancesSeenBefore(now.minus(Instances.KEPT_FOR), DELETE_BATCH);
         List<ClusterInstance> all = read(now);
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
+        lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
     /** Records that this start stopped cleanly: it shows as stopped, not gone, until it is deleted a day later. */
@@ -107,9 +108,9 @@ final class InstanceRegistry {
         return new Instances(true, read(clock.instant()), untaken);
     }
 
-    /** The live starts as the latest refresh counted them. */
-    long liveCount() {
-        return live;
+    /** The live starts as the latest refresh counted them; empty if the store keeps no instance records. */
+    OptionalLong liveCount() {
+        return scheduling.keepsInstances() ? OptionalLong.of(live) : OptionalLong.empty();
     }
 
     /** The health check of the queues no live instance takes. */
@@ -157,11 +158,26 @@ final class InstanceRegistry {
                 : InstanceStatus.LIVE;
     }
 
-    /** The deployed queues no live start takes that have waiting jobs: counts read for the untaken ones only. */
+    /**
+     * Whether the start takes the queue, or took it until at most {@link Instances#GONE_AFTER} ago by this clock: its
+     * record changed since (a refresh, or its stop). So a queue is left to nobody once no start took it for that long,
+     * whether its last taker crashed (it shows gone then) or stopped cleanly: a rolling restart of its only taker, whose
+     * new start writes its record within seconds, is no untaken queue.
+     */
+    private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
+        Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
+                && Duration.between(seen[1], now).compareTo(Instances.GONE_AFTER) <= 0;
+    }
+
+    /**
+     * The deployed queues no start took lately ({@link #tookLately}) that have waiting jobs: counts read for those
+     * only.
+     */
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
         for (String name : deployedQueues.get()) {
-            if (all.stream().anyMatch(instance -> instance.takes(name))) {
+            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
                 continue;
             }
             long waiting = queue.counts(name).waiting();

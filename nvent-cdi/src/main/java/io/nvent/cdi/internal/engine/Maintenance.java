@@ -283,7 +283,8 @@ public final class Maintenance {
         });
         step("retention", now, () -> retention.ifPresent(this::goOnWithRetention));
         // Every Instances.REFRESH: this start's record, the records gone a day, the queues no live instance takes.
-        step("instance record", now, () -> engine.instanceRegistry().refresh(now));
+        // Reported on its own: a view of the instances failing makes no instance not ready (NVENT-0040).
+        step("instance record", now, () -> engine.instanceRegistry().refresh(now), true);
         if (!awaitsRead && !leasesRead) {
             failedSweeps++;
             long backoffMs = Math.min(MAX_BACKOFF.toMillis(), FIRST_BACKOFF.toMillis() << Math.min(failedSweeps - 1, 10));
@@ -395,8 +396,13 @@ public final class Maintenance {
         }
     }
 
-    /** Runs one part of the sweep; whether it worked. */
+    /** Runs one part of the sweep, whose failure is the store's (or a queue's, if it says so); whether it worked. */
     private boolean step(String what, Instant now, Runnable action) {
+        return step(what, now, action, false);
+    }
+
+    /** Runs one part of the sweep, whose failure is reported on its own if {@code onItsOwn}; whether it worked. */
+    private boolean step(String what, Instant now, Runnable action, boolean onItsOwn) {
         Optional<HealthMonitor.Notice> notice;
         boolean worked = true;
         try {
@@ -405,7 +411,7 @@ public final class Maintenance {
         } catch (RuntimeException e) {
             // One failing part (e.g. the database briefly away) must not stop the others or later sweeps.
             worked = false;
-            notice = healthMonitor.partFailed(what, e, now);
+            notice = healthMonitor.partFailed(what, e, now, onItsOwn);
         }
         notice.ifPresent(n -> n.cause().ifPresentOrElse(cause -> LOG.log(n.level(), n.message(), cause),
                 () -> LOG.log(n.level(), n.message())));

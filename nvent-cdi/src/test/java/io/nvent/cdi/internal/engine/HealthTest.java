@@ -32,6 +32,10 @@ import static org.awaitility.Awaitility.await;
 /** An engine reports its health from what it observes: its start, its sweeps and the store's answers. */
 class HealthTest {
 
+    /** The check of the queues no live instance takes, as the instance registry reports it when all are taken. */
+    private static final HealthReport.Check QUEUES_TAKEN = new HealthReport.Check("queues", true,
+            "every queue with waiting jobs has a live instance taking it");
+
     @FlowStep(flow = "noop", name = "noop", role = StepRole.ENTRY)
     static class Noop implements Step<Object, String> {
         @Override
@@ -137,16 +141,16 @@ class HealthTest {
         Instant start = Instant.parse("2026-12-02T10:00:00Z");
         RuntimeException refused = new IllegalStateException("refused");
 
-        Optional<HealthMonitor.Notice> first = monitor.partFailed("due awaits", refused, start);
+        Optional<HealthMonitor.Notice> first = monitor.partFailed("due awaits", refused, start, false);
         assertThat(first).hasValueSatisfying(n -> {
             assertThat(n.level()).isEqualTo(System.Logger.Level.WARNING);
             assertThat(n.message()).startsWith("NVENT-0140 maintenance due awaits failed");
             assertThat(n.cause()).contains(refused);
         });
         for (int sweep = 1; sweep < 600; sweep++) {
-            assertThat(monitor.partFailed("due awaits", refused, start.plusMillis(500L * sweep))).isEmpty();
+            assertThat(monitor.partFailed("due awaits", refused, start.plusMillis(500L * sweep), false)).isEmpty();
         }
-        assertThat(monitor.partFailed("due awaits", refused, start.plus(HealthMonitor.REMIND_EVERY)))
+        assertThat(monitor.partFailed("due awaits", refused, start.plus(HealthMonitor.REMIND_EVERY), false))
                 .hasValueSatisfying(n -> assertThat(n.message())
                         .isEqualTo("NVENT-0143 maintenance due awaits still fails, since 2026-12-02T10:00:00Z "
                                 + "(601 sweeps): IllegalStateException: refused")
@@ -178,8 +182,8 @@ class HealthTest {
         monitor.sweepsEvery(Duration.ofMillis(500), start);
         monitor.sweepEnded(start.plusMillis(500));
 
-        assertThat(monitor.report(start.plusSeconds(60), Optional.empty()).live()).isTrue();
-        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty());
+        assertThat(monitor.report(start.plusSeconds(60), Optional.empty(), QUEUES_TAKEN).live()).isTrue();
+        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty(), QUEUES_TAKEN);
         assertThat(wedged.live()).isFalse();
         assertThat(wedged.ready()).isFalse();
         assertThat(check(wedged, "maintenance").detail()).startsWith("last sweep ended 120.5 s ago (every 500 ms");
@@ -191,7 +195,8 @@ class HealthTest {
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
         monitor.started();
 
-        HealthReport report = monitor.report(now, Optional.of("workers of queue order cannot reach the broker"));
+        HealthReport report = monitor.report(now, Optional.of("workers of queue order cannot reach the broker"),
+                QUEUES_TAKEN);
 
         assertThat(report.ready()).isFalse();
         assertThat(report.live()).isTrue();
@@ -388,14 +393,16 @@ class HealthTest {
     void anEngineNotStartedYetIsNotReadyAndOneSwitchedOffOnPurposeIs() {
         HealthMonitor monitor = new HealthMonitor();
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
-        assertThat(monitor.report(now, Optional.empty()).ready()).isFalse();
-        assertThat(check(monitor.report(now, Optional.empty()), "engine").detail()).isEqualTo("not started yet");
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isFalse();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN), "engine").detail())
+                .isEqualTo("not started yet");
 
         monitor.disabled();
-        assertThat(monitor.report(now, Optional.empty()).ready()).isTrue();
-        assertThat(check(monitor.report(now, Optional.empty()), "engine").detail()).startsWith("switched off by nvent.engine.enabled=false");
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isTrue();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN), "engine").detail())
+                .startsWith("switched off by nvent.engine.enabled=false");
 
         monitor.stopped();
-        assertThat(monitor.report(now, Optional.empty()).ready()).isFalse();
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isFalse();
     }
 }

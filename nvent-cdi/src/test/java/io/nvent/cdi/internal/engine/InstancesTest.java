@@ -8,12 +8,16 @@ import io.nvent.Instances;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.JobCounts;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
@@ -172,6 +176,93 @@ class InstancesTest {
                         .singleElement().extracting(HealthReport.Check::up).isEqualTo(true);
                 assertThat(log.logged).anyMatch(line -> line.startsWith("NVENT-0031 queue render"));
             }
+        }
+    }
+
+    @Test
+    void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForThirtySeconds() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
+            @Override
+            public JobCounts counts(String queueName) {
+                return new JobCounts(1, 0, 0, 0, 0);
+            }
+        };
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            gpuBefore.started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+
+            gpuBefore.stopped(); // a rolling restart: the new start comes up a few seconds later
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("its only taker restarts").isTrue();
+            InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Set::of);
+            clock.advance(Instances.REFRESH);
+            gpuAfter.started(true, Map.of("render", 2));
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).isTrue();
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
+
+            gpuAfter.stopped(); // for good this time
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+                assertThat(web.check().up()).as("%d s after the stop", 10 * refresh + 10).isTrue();
+            }
+            clock.advance(Instances.REFRESH.plusSeconds(1));
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("no live instance took it for 30 s").isFalse();
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
+                    .contains("queue render has 1 waiting job(s)");
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aFailingLookAtTheQueuesNoInstanceTakesIsReportedOnItsOwnAndLeavesTheInstanceReady() {
+        java.util.concurrent.atomic.AtomicBoolean failing = new java.util.concurrent.atomic.AtomicBoolean();
+        MemoryJobQueue countsFail = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("counts-worker")) {
+            @Override
+            public JobCounts counts(String queueName) {
+                if (failing.get()) {
+                    throw new IllegalStateException("counts of " + queueName + " are being rebuilt");
+                }
+                return super.counts(queueName);
+            }
+        };
+        try (EngineHarness web = EngineHarness.pooled(store, scheduling, countsFail, "web", ALL_BUT_RENDER,
+                new Layout(), new Render());
+             RetentionSweepTest.Messages log = new RetentionSweepTest.Messages()) {
+            failing.set(true);
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+            web.clock.advance(Duration.ofSeconds(1));
+            web.sweep(); // retried every sweep while it fails, not only every refresh
+
+            HealthReport health = web.engine.health();
+            assertThat(health.ready()).as("a status page failing takes no instance out of the load balancer").isTrue();
+            assertThat(health.checks()).filteredOn(c -> c.name().equals("store")).singleElement()
+                    .extracting(HealthReport.Check::up).isEqualTo(true);
+            assertThat(health.checks()).filteredOn(c -> c.name().equals("queue")).singleElement()
+                    .extracting(HealthReport.Check::up).isEqualTo(true);
+            HealthReport.Check queues = health.checks().stream().filter(c -> c.name().equals("queues")).findFirst()
+                    .orElseThrow();
+            assertThat(queues.up()).isFalse();
+            assertThat(queues.detail()).startsWith("NVENT-0040").contains("counts of render are being rebuilt");
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0040")).singleElement().asString()
+                    .contains("instance record", "not ready");
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0140"));
+
+            failing.set(false);
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+            assertThat(web.engine.health().checks()).filteredOn(c -> c.name().equals("queues")).singleElement()
+                    .extracting(HealthReport.Check::up).isEqualTo(true);
         }
     }
 
