@@ -44,6 +44,7 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.Causes;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.Interrupts;
+import io.nvent.spi.internal.LogText;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -1935,8 +1936,8 @@ final class StepRunner implements LostStepRecovery.Engine {
             } catch (RuntimeException storeAway) {
                 LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
                         step.name(), storeAway);
-                change = Optional.empty();
-                moved.set(false);
+                warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()), 200));
+                return;
             }
             change.ifPresent(publisher::publish);
             if (!stillLate.get()) {
@@ -1951,6 +1952,16 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
+        warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+    }
+
+    /** {@link #recordNotUndone} that could not write its entry: the warning carries the result itself. */
+    private static void warnNotRecorded(FlowDefinition flow, String runId, StepDefinition step, String resultJson,
+                                        String why) {
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0045 run {0} of flow {1}: step {2} completed after the run''s"
+                + " compensation had ended, so {3} does not undo it: its effect stays, and its completion is not"
+                + " recorded in the run''s history ({4}). Undo it by hand from its result: {5}", runId, flow.name(),
+                step.name(), step.compensation().orElseThrow(), why, LogText.of(resultJson, 500));
     }
 
     /** Whether the run's compensation has ended with the step canceled, as a step completing late finds it. */

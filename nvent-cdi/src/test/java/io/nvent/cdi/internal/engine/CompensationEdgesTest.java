@@ -456,6 +456,93 @@ class CompensationEdgesTest {
         }
     }
 
+    /**
+     * What recording a late completion as not undone meets: {@code FAILING} the store refusing the write,
+     * {@code BUSY} the run changing between each read and write, {@code RETRIED} the step retried by an operator
+     * just after the read.
+     */
+    static final class LateRecordingStore extends MemoryFlowStore {
+        enum Meets { FAILING, BUSY, RETRIED }
+
+        final Meets meets;
+        final AtomicBoolean met = new AtomicBoolean();
+
+        LateRecordingStore(Meets meets) {
+            this.meets = meets;
+        }
+
+        private static boolean recording() {
+            return StackWalker.getInstance().walk(frames -> frames
+                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
+        }
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            Optional<RunRecord> read = super.findRun(runId);
+            if (recording() && meets != Meets.FAILING && (meets == Meets.BUSY || met.compareAndSet(false, true))) {
+                met.set(true);
+                super.updateRun(runId, run -> Optional.of(new RunChange(meets == Meets.BUSY ? run
+                        : run.withStep("fly", StepStatus.QUEUED), List.of())));
+            }
+            return read;
+        }
+
+        @Override
+        public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
+            if (meets == Meets.FAILING && recording()) {
+                met.set(true);
+                throw new IllegalStateException("database away");
+            }
+            return super.updateRun(runId, mutation);
+        }
+    }
+
+    private static List<String> lateCompletionMeeting(LateRecordingStore store) throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly());
+             RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            payGo.countDown();
+            shutGate.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            flyGate.countDown();
+
+            await().atMost(Duration.ofSeconds(5)).untilTrue(store.met);
+            await().pollDelay(Duration.ofMillis(300)).until(() -> true);
+            assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
+                    .filter("fly"::equals).isPresent()).as("no notCompensated entry").isEmpty();
+            synchronized (log) {
+                return log.logged.stream().filter(line -> line.startsWith("NVENT-0033")
+                        || line.startsWith("NVENT-0045")).toList();
+            }
+        }
+    }
+
+    @Test
+    void aLateCompletionTheStoreRefusesToRecordIsWarnedOfAsNotRecordedNotAsInTheHistory()
+            throws InterruptedException {
+        assertThat(lateCompletionMeeting(new LateRecordingStore(LateRecordingStore.Meets.FAILING))).singleElement()
+                .satisfies(line -> assertThat(line).startsWith("NVENT-0045 run ").contains("step fly completed after",
+                        "unfly does not undo it", "not recorded in the run's history (database away)",
+                        "Undo it by hand from its result: \"seat-9\""));
+    }
+
+    @Test
+    void aLateCompletionOfARunThatKeepsChangingIsWarnedOfNotDroppedSilently() throws InterruptedException {
+        assertThat(lateCompletionMeeting(new LateRecordingStore(LateRecordingStore.Meets.BUSY))).singleElement()
+                .satisfies(line -> assertThat(line).startsWith("NVENT-0045 run ").contains("step fly completed after",
+                        "not recorded in the run's history (the run kept changing)",
+                        "Undo it by hand from its result: \"seat-9\""));
+    }
+
+    @Test
+    void aLateCompletionOfAStepRetriedSinceRecordsNothingAndWarnsOfNothing() throws InterruptedException {
+        assertThat(lateCompletionMeeting(new LateRecordingStore(LateRecordingStore.Meets.RETRIED))).isEmpty();
+    }
+
     @Test
     void aStepCompletingWhileTheRunIsStalledInACompensationIsUndoneWhenTheCompensationGoesOn()
             throws InterruptedException {
