@@ -8,20 +8,29 @@ import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.VirtualClockTimers;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -139,6 +148,63 @@ class AwaitlessStepSweepTest {
 
             h.awaitStatus(stuck, RunStatus.FAILED);
             assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(stuck);
+        }
+    }
+
+    /** Counts the reads of runs and awaits the engine asks of its memory stores. */
+    static final class CountingStores {
+        final AtomicInteger calls = new AtomicInteger();
+        final MemoryFlowStore store = new MemoryFlowStore() {
+            @Override
+            public Optional<RunRecord> findRun(String runId) {
+                calls.incrementAndGet();
+                return super.findRun(runId);
+            }
+
+            @Override
+            public List<RunRecord> findRuns(RunQuery query) {
+                calls.incrementAndGet();
+                return super.findRuns(query);
+            }
+        };
+        final MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> awaitsOfRun(String runId) {
+                calls.incrementAndGet();
+                return super.awaitsOfRun(runId);
+            }
+
+            @Override
+            public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+                calls.incrementAndGet();
+                return super.runsAwaitingWithoutAwait(runs, after, limit);
+            }
+        };
+    }
+
+    @Test
+    void aLookOfTheSweepOverRunsAwaitingApprovalsReadsAsLittleForThreeHundredAsForTwenty() {
+        int twenty = readsOfTheFirstSweepOver(20);
+        int threeHundred = readsOfTheFirstSweepOver(300);
+
+        assertThat(threeHundred).as("reads of runs and awaits by a sweep over 300 runs awaiting approvals")
+                .isEqualTo(twenty).isLessThan(20);
+    }
+
+    /** Starts runs until {@code awaiting} wait for their approval, then counts the reads of the first sweep. */
+    private static int readsOfTheFirstSweepOver(int awaiting) {
+        CountingStores counting = new CountingStores();
+        try (EngineHarness h = new EngineHarness(counting.store, counting.scheduling, "instance-a",
+                new RefusedAwaitTest.Pay())) {
+            for (int i = 0; i < awaiting; i++) {
+                h.clock.advance(Duration.ofMillis(1));
+                h.engine.start("expense", Map.of());
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> h.scheduling.listAwaits(true, Integer.MAX_VALUE).size() == awaiting);
+            counting.calls.set(0);
+            h.sweep();
+            return counting.calls.get();
         }
     }
 }
