@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitBefore;
+import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.EventType;
@@ -15,6 +16,7 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
 import io.nvent.cdi.VirtualClockTimers;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
@@ -24,6 +26,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunRecord;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -206,5 +209,33 @@ class AwaitlessStepSweepTest {
             h.sweep();
             return counting.calls.get();
         }
+    }
+
+    @Test
+    void aSchedulingStoreOfOnesOwnFindsThemByDefaultInEachPageOfAwaitingRunsItReads() {
+        MemoryFlowStore runs = new MemoryFlowStore();
+        StoreOfOnesOwn scheduling = new StoreOfOnesOwn();
+        Instant at = Instant.parse("2030-01-01T00:00:00Z");
+        for (int i = 0; i < 5; i++) {
+            String runId = "run-" + i;
+            runs.createRun(RunRecord.started(runId, "expense", "{}", Optional.empty(), at.plusSeconds(i))
+                    .withStep("pay", StepStatus.AWAITING).withStatus(RunStatus.AWAITING, at), List.of());
+            if (i != 1) {
+                scheduling.saveAwait(new AwaitRecord("await-" + i, "token-" + i, runId, "expense", "pay",
+                        AwaitPosition.BEFORE, AwaitType.WEBHOOK, AwaitStatus.WAITING, at, Optional.empty(),
+                        Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]",
+                        Optional.empty(), Optional.empty()));
+            }
+        }
+
+        AwaitlessRuns first = scheduling.runsAwaitingWithoutAwait(runs, Optional.empty(), 2);
+        AwaitlessRuns second = scheduling.runsAwaitingWithoutAwait(runs, first.next(), 2);
+        AwaitlessRuns third = scheduling.runsAwaitingWithoutAwait(runs, second.next(), 2);
+
+        assertThat(first.runs()).as("run-4 and run-3 read, both waiting").isEmpty();
+        assertThat(first.next()).contains(new RunPosition(at.plusSeconds(3), "run-3"));
+        assertThat(second.runs()).extracting(RunRecord::runId).containsExactly("run-1");
+        assertThat(third.runs()).isEmpty();
+        assertThat(third.next()).as("the last page").isEmpty();
     }
 }
