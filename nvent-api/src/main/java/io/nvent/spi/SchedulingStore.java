@@ -152,8 +152,8 @@ public interface SchedulingStore {
 
     /**
      * Runs recorded {@link RunStatus#AWAITING awaiting} with a step {@code awaiting} for which this store
-     * keeps no waiting await: nothing could resume them. The maintenance sweep looks for them once per lease on every
-     * instance ({@code NVENT-0027}), and pages through them from where its previous look stopped. A store should
+     * keeps no waiting await: nothing could resume them. The maintenance sweep fails their step: it looks for them once per
+     * lease on every instance, paging through them from where its previous look stopped. A store should
      * find them in one query (an anti-join of the awaiting runs on their waiting awaits), as the memory and JPA stores
      * do, so that a look over many runs waiting on approvals costs one read, whatever their number. A store may
      * return a run more than once, or one whose step has a waiting await after all (the engine checks each run it is
