@@ -24,6 +24,7 @@ import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
@@ -44,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class AwaitlessStepSweepTest {
 
     /** Refuses every await while {@link #away}, and makes the run's next change fail too, as a database gone away. */
-    static final class SchedulingAwayWithItsStore extends MemorySchedulingStore {
+    static class SchedulingAwayWithItsStore extends MemorySchedulingStore {
         final AtomicBoolean away = new AtomicBoolean(true);
         final StoreOutageAttemptsTest.StoreThatGoesAway store;
 
@@ -133,7 +134,35 @@ class AwaitlessStepSweepTest {
     @Test
     void aStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsIsFoundByTheSweepsNextPages() {
         StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
-        SchedulingAwayWithItsStore scheduling = new SchedulingAwayWithItsStore(store);
+        aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(store, new SchedulingAwayWithItsStore(store));
+    }
+
+    /** Finds them as a scheduling store of one's own does: {@link SchedulingStore}'s default, a page of runs read. */
+    static final class SchedulingAwayByDefault extends SchedulingAwayWithItsStore {
+        SchedulingAwayByDefault(StoreOutageAttemptsTest.StoreThatGoesAway store) {
+            super(store);
+        }
+
+        @Override
+        public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+            SchedulingStore self = this;
+            return new StoreOfOnesOwn() {
+                @Override
+                public List<AwaitRecord> awaitsOfRun(String runId) {
+                    return self.awaitsOfRun(runId);
+                }
+            }.runsAwaitingWithoutAwait(runs, after, limit);
+        }
+    }
+
+    @Test
+    void aStoreOfOnesOwnFindsAStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsInTheNextPages() {
+        StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
+        aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(store, new SchedulingAwayByDefault(store));
+    }
+
+    private static void aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(
+            StoreOutageAttemptsTest.StoreThatGoesAway store, SchedulingAwayWithItsStore scheduling) {
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
              EngineHarness h = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay())) {
             String stuck = h.engine.start("expense", Map.of());
