@@ -489,6 +489,22 @@ public abstract class SchedulingStoreContractTest {
                 awaitOfAnotherStep).doesNotContain(waitingForItsAwait.runId(), bothStepsWaiting.runId(), running);
     }
 
+    /**
+     * A step name is only a name: one ending in the name of another step, after a quote, does not hide that its step
+     * awaits no await when the other step's await waits.
+     */
+    @Test
+    void listsARunAwaitingAStepWithNoAwaitWhoseNameEndsInAnotherStepsAfterAQuote() {
+        Instant at = T0.plus(Duration.ofDays(450));
+        String runId = id("run");
+        flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), at)
+                .withStep("say \"pay", StepStatus.AWAITING).withStep("pay", StepStatus.RUNNING)
+                .withStatus(RunStatus.AWAITING, at), List.of());
+        store.saveAwait(webhookAwait(runId, "pay", at));
+
+        assertThat(awaitlessRunIds(100)).contains(runId);
+    }
+
     /** The sweep pages through them from where its last look stopped, newest first, each page at most its limit. */
     @Test
     void pagesThroughTheRunsAwaitingWithNoAwaitNewestFirst() {
