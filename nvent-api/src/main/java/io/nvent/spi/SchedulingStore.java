@@ -2,8 +2,12 @@ package io.nvent.spi;
 
 import io.nvent.AwaitStatus;
 import io.nvent.HistoryEvent;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
+import io.nvent.RunStatus;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
+import io.nvent.spi.internal.AwaitlessSteps;
 import io.nvent.spi.internal.PageLimits;
 import java.time.Clock;
 import java.time.Duration;
@@ -145,6 +149,42 @@ public interface SchedulingStore {
     default int deleteAwaitsOfDeletedRuns(FlowStore runs) {
         Objects.requireNonNull(runs, "runs");
         return 0;
+    }
+
+    /**
+     * Runs recorded {@link RunStatus#AWAITING awaiting} with a step {@code awaiting} for which this store
+     * keeps no waiting await: nothing could resume them. The maintenance sweep fails their step: it looks for them once per
+     * lease on every instance, paging through them from where its previous look stopped. A store should
+     * find them in one query (an anti-join of the awaiting runs on their waiting awaits), as the memory and JPA stores
+     * do, so that a look over many runs waiting on approvals costs one read, whatever their number. A store may
+     * return a run more than once, or one whose step has a waiting await after all (the engine checks each run it is
+     * given against {@link #awaitsOfRun} before it acts), but must not leave out a run that has such a step.
+     *
+     * <p>The default does what the sweep did before it asked this method: it reads one page of
+     * {@code limit} awaiting runs ({@link FlowStore#findRuns}) and then the awaits of each ({@link #awaitsOfRun}):
+     * {@code 1 + limit} reads a call, and a look at 10,000 awaiting runs takes 10,000 / {@code limit} looks to go
+     * round. Its page then holds the runs of those it read that have such a step, and {@code next} the last it read.
+     *
+     * @param runs the flow store the engine pairs with this store
+     * @param after where among the awaiting runs (newest first) the page starts: after this run; empty for the newest
+     * @param limit the most runs the page holds (and, by default, reads), at least 1 (the default reads at most 1000)
+     * @return such runs, newest first, and where the next page starts: after the last run the page holds (by
+     *     default, read) when it is full, empty once it is the last
+     * @since 0.2
+     */
+    default AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+        Objects.requireNonNull(runs, "runs");
+        Objects.requireNonNull(after, "after");
+        PageLimits.requireAtLeastOne(limit);
+        int read = Math.min(limit, 1000);
+        List<RunRecord> page = runs.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0, read,
+                after));
+        List<RunRecord> found = page.stream()
+                .filter(run -> AwaitlessSteps.stepAwaitingNoAwait(run, awaitsOfRun(run.runId())).isPresent())
+                .toList();
+        RunRecord last = page.isEmpty() ? null : page.get(page.size() - 1);
+        return new AwaitlessRuns(found, page.size() < read ? Optional.empty()
+                : Optional.of(new RunPosition(last.startedAt(), last.runId())));
     }
 
     /**

@@ -16,6 +16,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.Misfire;
 import io.nvent.Overlap;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunStatus;
 import io.nvent.StaleExecutionException;
 import io.nvent.StepProgress;
@@ -25,6 +26,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.PendingSlot;
@@ -462,6 +464,101 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.listAwaits(false, 100)).extracting(AwaitRecord::awaitId)
                 .containsExactly(waitingOfKept.awaitId(), closedOfKept.awaitId());
         assertThat(store.findAwaitByToken(waitingOfKept.token())).isPresent();
+    }
+
+    /**
+     * The runs the maintenance sweep fails ({@code NVENT-0027}): awaiting a step for which no await waits. A run whose
+     * step's await waits is not listed, nor one that is not awaiting; one whose await was closed, or whose other
+     * awaiting step has no await, is.
+     */
+    @Test
+    void listsTheRunsAwaitingAStepForWhichNoAwaitWaitsAndNoOthers() {
+        Instant at = T0.plus(Duration.ofDays(400));
+        RunRecord waitingForItsAwait = awaitingRun(at, "pay");
+        store.saveAwait(webhookAwait(waitingForItsAwait.runId(), at));
+        RunRecord noAwait = awaitingRun(at.plusSeconds(1), "pay");
+        RunRecord awaitClosed = awaitingRun(at.plusSeconds(2), "pay");
+        AwaitRecord closed = webhookAwait(awaitClosed.runId(), at);
+        store.saveAwait(closed);
+        store.closeAwait(closed.awaitId(), AwaitStatus.RESOLVED, Optional.empty(), at);
+        RunRecord oneOfTwoStepsWithout = awaitingRun(at.plusSeconds(3), "pay", "ship");
+        store.saveAwait(webhookAwait(oneOfTwoStepsWithout.runId(), "pay", at));
+        RunRecord bothStepsWaiting = awaitingRun(at.plusSeconds(4), "pay", "ship");
+        store.saveAwait(webhookAwait(bothStepsWaiting.runId(), "pay", at));
+        store.saveAwait(webhookAwait(bothStepsWaiting.runId(), "ship", at));
+        String running = id("run");
+        flowStore().createRun(RunRecord.started(running, "contract", "{}", Optional.empty(), at.plusSeconds(5))
+                .withStep("pay", StepStatus.RUNNING), List.of());
+        String awaitOfAnotherStep = id("run");
+        flowStore().createRun(RunRecord.started(awaitOfAnotherStep, "contract", "{}", Optional.empty(),
+                at.plusSeconds(6)).withStep("pay", StepStatus.AWAITING).withStatus(RunStatus.AWAITING, at), List.of());
+        store.saveAwait(webhookAwait(awaitOfAnotherStep, "ship", at));
+
+        List<String> listed = awaitlessRunIds(100);
+
+        assertThat(listed).contains(noAwait.runId(), awaitClosed.runId(), oneOfTwoStepsWithout.runId(),
+                awaitOfAnotherStep).doesNotContain(waitingForItsAwait.runId(), bothStepsWaiting.runId(), running);
+    }
+
+    /**
+     * A step name is only a name: one ending in the name of another step, after a quote, does not hide that its step
+     * awaits no await when the other step's await waits.
+     */
+    @Test
+    void listsARunAwaitingAStepWithNoAwaitWhoseNameEndsInAnotherStepsAfterAQuote() {
+        Instant at = T0.plus(Duration.ofDays(450));
+        String runId = id("run");
+        flowStore().createRun(RunRecord.started(runId, "contract", "{}", Optional.empty(), at)
+                .withStep("say \"pay", StepStatus.AWAITING).withStep("pay", StepStatus.RUNNING)
+                .withStatus(RunStatus.AWAITING, at), List.of());
+        store.saveAwait(webhookAwait(runId, "pay", at));
+
+        assertThat(awaitlessRunIds(100)).contains(runId);
+    }
+
+    /** The sweep pages through them from where its last look stopped, newest first, each page at most its limit. */
+    @Test
+    void pagesThroughTheRunsAwaitingWithNoAwaitNewestFirst() {
+        Instant at = T0.plus(Duration.ofDays(500));
+        List<String> awaitless = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            awaitless.add(0, awaitingRun(at.plusSeconds(2 * i), "pay").runId());
+            RunRecord waiting = awaitingRun(at.plusSeconds(2 * i + 1), "pay");
+            store.saveAwait(webhookAwait(waiting.runId(), at));
+        }
+
+        List<String> listed = awaitlessRunIds(2);
+
+        assertThat(listed).filteredOn(awaitless::contains).containsExactlyElementsOf(awaitless);
+        AwaitlessRuns first = store.runsAwaitingWithoutAwait(flowStore(), Optional.empty(), 2);
+        assertThat(first.runs()).hasSizeLessThanOrEqualTo(2);
+        assertThat(first.next()).as("more runs are awaiting than one page holds").isPresent();
+    }
+
+    /** Every run {@link SchedulingStore#runsAwaitingWithoutAwait} lists, page by page of {@code limit}. */
+    private List<String> awaitlessRunIds(int limit) {
+        List<String> ids = new ArrayList<>();
+        Optional<RunPosition> after = Optional.empty();
+        for (int page = 0; page < 10_000; page++) {
+            AwaitlessRuns runs = store.runsAwaitingWithoutAwait(flowStore(), after, limit);
+            assertThat(runs.runs()).hasSizeLessThanOrEqualTo(limit);
+            runs.runs().forEach(run -> ids.add(run.runId()));
+            if (runs.next().isEmpty()) {
+                return ids;
+            }
+            after = runs.next();
+        }
+        throw new AssertionError("the pages of runs awaiting with no await did not end");
+    }
+
+    /** A new run of flow {@code contract} awaiting the steps, stored in {@link #flowStore()}. */
+    private RunRecord awaitingRun(Instant startedAt, String... steps) {
+        RunRecord run = RunRecord.started(id("run"), "contract", "{}", Optional.empty(), startedAt);
+        for (String step : steps) {
+            run = run.withStep(step, StepStatus.AWAITING);
+        }
+        flowStore().createRun(run.withStatus(RunStatus.AWAITING, startedAt), List.of());
+        return flowStore().findRun(run.runId()).orElseThrow();
     }
 
     @Test
@@ -3118,7 +3215,12 @@ public abstract class SchedulingStoreContractTest {
      * @return the await, not yet saved
      */
     protected final AwaitRecord webhookAwait(String runId, Instant registeredAt) {
-        return new AwaitRecord(id("await"), id("token"), runId, "expense", "pay", AwaitPosition.BEFORE,
+        return webhookAwait(runId, "pay", registeredAt);
+    }
+
+    /** A waiting webhook await before the step, registered at {@code registeredAt}, no timeout; not yet saved. */
+    private AwaitRecord webhookAwait(String runId, String step, Instant registeredAt) {
+        return new AwaitRecord(id("await"), id("token"), runId, "expense", step, AwaitPosition.BEFORE,
                 AwaitType.WEBHOOK, AwaitStatus.WAITING, registeredAt, Optional.empty(), Optional.empty(),
                 TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
     }

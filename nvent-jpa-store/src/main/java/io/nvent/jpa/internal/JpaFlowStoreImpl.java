@@ -501,6 +501,11 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.find(connection, query));
     }
 
+    /** Its run tables, for the queries of the scheduling store over runs and their awaits. */
+    RunTables tables() {
+        return tables;
+    }
+
     @Override
     public FlowStats stats(String flow) {
         // Plain JDBC: the monitoring UI asks often, and on a cold JVM Hibernate's first translation

@@ -13,6 +13,7 @@ import io.nvent.Overlap;
 import io.nvent.NventException;
 import io.nvent.HistoryEvent;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.StaleExecutionException;
 import io.nvent.StepProgress;
 import io.nvent.TimeoutAction;
@@ -22,6 +23,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.PendingSlot;
@@ -32,6 +34,7 @@ import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
 import io.nvent.spi.RequestKey;
 import io.nvent.spi.RunMutation;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
@@ -1012,6 +1015,25 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 into.add(rows.getString(1));
             }
         }
+    }
+
+    /**
+     * One statement on this store's tables ({@link RunTables#awaitingWithoutWaitingAwait}), whatever the number of runs
+     * awaiting: they are read through an index, each anti-joined to its waiting awaits, none sent here but those
+     * found. Paired with a flow store other than its own, the default's page of runs and their awaits.
+     */
+    @Override
+    public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runStore, Optional<RunPosition> after, int limit) {
+        if (runStore != this.runStore) {
+            return SchedulingStore.super.runsAwaitingWithoutAwait(runStore, after, limit);
+        }
+        Objects.requireNonNull(after, "after");
+        PageLimits.requireAtLeastOne(limit);
+        List<RunRecord> found = read(connection -> this.runStore.tables().awaitingWithoutWaitingAwait(connection,
+                awaits, after, limit));
+        RunRecord last = found.isEmpty() ? null : found.get(found.size() - 1);
+        return new AwaitlessRuns(found, found.size() < limit ? Optional.empty()
+                : Optional.of(new RunPosition(last.startedAt(), last.runId())));
     }
 
     @Override

@@ -288,6 +288,51 @@ final class RunTables {
         }
     }
 
+    /**
+     * A page of the runs {@code awaiting} with a step {@code awaiting} for which {@code awaits} (the table of the
+     * runs' awaits) holds no waiting await, newest first, in one statement: the awaiting runs read through
+     * run_status_started_idx (V1) in its order, each anti-joined to its waiting awaits through run_await_run_idx
+     * (V1). On PostgreSQL the steps are those of the {@code jsonb} column; elsewhere a run is listed when it has more
+     * steps {@code awaiting} (counted in the column's text, which {@link RunEntity#stepsJson} writes without spaces)
+     * than steps of its waiting awaits found {@code awaiting} there (each by its whole entry, its name escaped as the
+     * column's text escapes it): never fewer runs than those, and no step name taken for a pattern.
+     */
+    List<RunRecord> awaitingWithoutWaitingAwait(Connection connection, String awaits, Optional<RunPosition> after,
+                                                int limit) throws SQLException {
+        String awaiting = io.nvent.StepStatus.AWAITING.wireName();
+        String waiting = "a.run_id = r.run_id and a.status = '" + io.nvent.AwaitStatus.WAITING.wireName() + "'";
+        // An await's step as its entry in the column's text (RunEntity#stepsJson): its name quoted as Json#quote does
+        // (a quote or backslash escaped), found only after the '{' or ',' that starts an entry, where no quote inside a
+        // name can stand: a step whose name ends in another's after a quote is not taken for it.
+        String entry = "concat('\"', replace(replace(a.step_name, char(92), concat(char(92), char(92))), '\"',"
+                + " concat(char(92), '\"')), '\":\"" + awaiting + "\"')";
+        String noAwait = database == Database.POSTGRESQL
+                ? "exists (select 1 from jsonb_each_text(r.steps_json) s where s.value = '" + awaiting + "'"
+                        + " and not exists (select 1 from " + awaits + " a where " + waiting
+                        + " and a.step_name = s.key))"
+                : "(length(r.steps_json) - length(replace(r.steps_json, ':\"" + awaiting + "\"', ''))) / "
+                        + (awaiting.length() + 3) + " > (select count(distinct a.step_name) from " + awaits + " a where "
+                        + waiting + " and (position(concat('{', " + entry + ") in r.steps_json) = 1"
+                        + " or position(concat(',', " + entry + ") in r.steps_json) > 0))";
+        String sql = "select " + Stream.of(RUN_COLUMNS.split(",")).map(column -> "r." + column.strip())
+                .collect(Collectors.joining(", ")) + " from " + runs + " r where r.status = '"
+                + STATUS.convertToDatabaseColumn(RunStatus.AWAITING) + "'"
+                + (after.isPresent() ? " and r.started_at <= ? and (r.started_at < ? or r.run_id < ?)" : "")
+                + " and " + noAwait + " order by r.started_at desc, r.run_id desc limit ?";
+        try (PreparedStatement statement = connection.prepareStatement(sql)) {
+            int i = 1;
+            if (after.isPresent()) {
+                setInstant(statement, i++, Optional.of(after.get().startedAt()), database);
+                setInstant(statement, i++, Optional.of(after.get().startedAt()), database);
+                statement.setString(i++, after.get().runId());
+            }
+            statement.setInt(i, limit);
+            List<RunRecord> page = new ArrayList<>();
+            readAll(statement, found -> page.add(found.run()));
+            return page;
+        }
+    }
+
     /** A finished run's place in the order of its flow's finished runs: by end time, then id. */
     record Ended(Instant endedAt, String runId) {
     }

@@ -26,6 +26,7 @@ import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -33,6 +34,7 @@ import io.nvent.spi.RunChange;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
+import io.nvent.spi.internal.AwaitlessSteps;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonReader;
@@ -1064,15 +1066,16 @@ final class AwaitResolution {
                         suspects.put(runId, suspect);
                     }
                 })));
-        List<RunRecord> page = store.findRuns(new RunQuery(Optional.empty(), Optional.of(RunStatus.AWAITING), 0,
-                limit, after));
-        for (RunRecord run : page) {
+        // The store finds them (one query in the memory and JPA stores), not a read of each awaiting run's awaits:
+        // a look at 10,000 runs waiting on approvals reads nothing per run. Each one found is checked here all the
+        // same, as a store may return one whose await it has after all.
+        AwaitlessRuns page = scheduling.runsAwaitingWithoutAwait(store, after, limit);
+        for (RunRecord run : page.runs()) {
             if (!previous.containsKey(run.runId()) && stepAwaitingNoAwait(run).isPresent()) {
                 suspects.put(run.runId(), new AwaitlessSuspect(run.version(), now));
             }
         }
-        return page.size() < limit ? Optional.empty()
-                : Optional.of(new RunPosition(page.get(page.size() - 1).startedAt(), page.get(page.size() - 1).runId()));
+        return page.next();
     }
 
     /** A run a look of the sweep found with a step awaiting no await: at which version, and since when. */
@@ -1094,12 +1097,7 @@ final class AwaitResolution {
         if (run.status().isTerminal() || !run.steps().containsValue(StepStatus.AWAITING)) {
             return Optional.empty();
         }
-        Set<String> waiting = scheduling.awaitsOfRun(run.runId()).stream()
-                .filter(await -> await.status() == AwaitStatus.WAITING).map(AwaitRecord::step)
-                .collect(Collectors.toSet());
-        return run.steps().entrySet().stream()
-                .filter(step -> step.getValue() == StepStatus.AWAITING && !waiting.contains(step.getKey()))
-                .map(Map.Entry::getKey).findFirst();
+        return AwaitlessSteps.stepAwaitingNoAwait(run, scheduling.awaitsOfRun(run.runId()));
     }
 
     /** Fails a step found awaiting no await by two looks of the sweep, if its run is still as they read it. */

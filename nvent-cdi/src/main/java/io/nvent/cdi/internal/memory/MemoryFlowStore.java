@@ -8,6 +8,7 @@ import io.nvent.NventException;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
+import io.nvent.RunStatus;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
@@ -496,6 +497,17 @@ public class MemoryFlowStore implements FlowStore {
         if (runs.get(runId) != slot) {
             throw new RunNotFoundException(runId);
         }
+    }
+
+    /**
+     * The runs of a status listed after a position, newest first, as {@link #findRuns} lists them, without a bound:
+     * for the memory scheduling store's queries over runs and awaits.
+     */
+    List<RunRecord> runsListedAfter(RunStatus status, Optional<RunPosition> after) {
+        return snapshot().stream().filter(r -> r.status() == status)
+                .filter(r -> after.map(new RunPosition(r.startedAt(), r.runId())::isListedAfter).orElse(true))
+                .sorted(Comparator.comparing(RunRecord::startedAt).thenComparing(RunRecord::runId).reversed())
+                .toList();
     }
 
     private List<RunRecord> snapshot() {

@@ -3,11 +3,14 @@ package io.nvent.cdi.internal.memory;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.HistoryEvent;
+import io.nvent.RunPosition;
+import io.nvent.RunStatus;
 import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.PendingSlot;
@@ -22,7 +25,10 @@ import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StepLease;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.RunRecord;
 import io.nvent.spi.WebhookReceipt;
+import io.nvent.spi.internal.AwaitlessSteps;
+import io.nvent.spi.internal.PageLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Clock;
 import java.time.Duration;
@@ -436,6 +442,35 @@ public class MemorySchedulingStore implements SchedulingStore {
         Map<String, List<String>> held = new HashMap<>();
         keys.forEach(key -> Optional.ofNullable(concurrencyKeyHolders.get(key)).ifPresent(h -> held.put(key, h)));
         return held;
+    }
+
+    /**
+     * One pass over the awaiting runs of a {@link MemoryFlowStore} against a copy of the waiting awaits, taken first
+     * under this store's lock; the runs are read outside it (a flow store's read may wait on its run's lock). Paired
+     * with another flow store, the default's page of runs and their awaits.
+     */
+    @Override
+    public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+        if (!(runs instanceof MemoryFlowStore memory)) {
+            return SchedulingStore.super.runsAwaitingWithoutAwait(runs, after, limit);
+        }
+        Objects.requireNonNull(after, "after");
+        PageLimits.requireAtLeastOne(limit);
+        Map<String, List<AwaitRecord>> waiting;
+        synchronized (this) {
+            waiting = awaits.values().stream().filter(a -> a.status() == AwaitStatus.WAITING)
+                    .collect(Collectors.groupingBy(AwaitRecord::runId));
+        }
+        List<RunRecord> found = new ArrayList<>();
+        for (RunRecord run : memory.runsListedAfter(RunStatus.AWAITING, after)) {
+            if (AwaitlessSteps.stepAwaitingNoAwait(run, waiting.getOrDefault(run.runId(), List.of())).isPresent()) {
+                found.add(run);
+                if (found.size() == limit) {
+                    return new AwaitlessRuns(found, Optional.of(new RunPosition(run.startedAt(), run.runId())));
+                }
+            }
+        }
+        return new AwaitlessRuns(found, Optional.empty());
     }
 
     /**

@@ -4,24 +4,37 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.AwaitBefore;
+import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
+import io.nvent.RunPosition;
+import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.TimeoutAction;
 import io.nvent.cdi.VirtualClockTimers;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunRecord;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -32,7 +45,7 @@ import org.junit.jupiter.api.Test;
 class AwaitlessStepSweepTest {
 
     /** Refuses every await while {@link #away}, and makes the run's next change fail too, as a database gone away. */
-    static final class SchedulingAwayWithItsStore extends MemorySchedulingStore {
+    static class SchedulingAwayWithItsStore extends MemorySchedulingStore {
         final AtomicBoolean away = new AtomicBoolean(true);
         final StoreOutageAttemptsTest.StoreThatGoesAway store;
 
@@ -121,7 +134,35 @@ class AwaitlessStepSweepTest {
     @Test
     void aStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsIsFoundByTheSweepsNextPages() {
         StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
-        SchedulingAwayWithItsStore scheduling = new SchedulingAwayWithItsStore(store);
+        aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(store, new SchedulingAwayWithItsStore(store));
+    }
+
+    /** Finds them as a scheduling store of one's own does: {@link SchedulingStore}'s default, a page of runs read. */
+    static final class SchedulingAwayByDefault extends SchedulingAwayWithItsStore {
+        SchedulingAwayByDefault(StoreOutageAttemptsTest.StoreThatGoesAway store) {
+            super(store);
+        }
+
+        @Override
+        public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+            SchedulingStore self = this;
+            return new StoreOfOnesOwn() {
+                @Override
+                public List<AwaitRecord> awaitsOfRun(String runId) {
+                    return self.awaitsOfRun(runId);
+                }
+            }.runsAwaitingWithoutAwait(runs, after, limit);
+        }
+    }
+
+    @Test
+    void aStoreOfOnesOwnFindsAStepLeftAwaitingWithNoAwaitBehindTwoHundredRunsAwaitingApprovalsInTheNextPages() {
+        StoreOutageAttemptsTest.StoreThatGoesAway store = new StoreOutageAttemptsTest.StoreThatGoesAway();
+        aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(store, new SchedulingAwayByDefault(store));
+    }
+
+    private static void aStepLeftAwaitingBehind250RunsAwaitingApprovalsFails(
+            StoreOutageAttemptsTest.StoreThatGoesAway store, SchedulingAwayWithItsStore scheduling) {
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
              EngineHarness h = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay())) {
             String stuck = h.engine.start("expense", Map.of());
@@ -140,5 +181,90 @@ class AwaitlessStepSweepTest {
             h.awaitStatus(stuck, RunStatus.FAILED);
             assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString().contains(stuck);
         }
+    }
+
+    /** Counts the reads of runs and awaits the engine asks of its memory stores. */
+    static final class CountingStores {
+        final AtomicInteger calls = new AtomicInteger();
+        final MemoryFlowStore store = new MemoryFlowStore() {
+            @Override
+            public Optional<RunRecord> findRun(String runId) {
+                calls.incrementAndGet();
+                return super.findRun(runId);
+            }
+
+            @Override
+            public List<RunRecord> findRuns(RunQuery query) {
+                calls.incrementAndGet();
+                return super.findRuns(query);
+            }
+        };
+        final MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> awaitsOfRun(String runId) {
+                calls.incrementAndGet();
+                return super.awaitsOfRun(runId);
+            }
+
+            @Override
+            public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+                calls.incrementAndGet();
+                return super.runsAwaitingWithoutAwait(runs, after, limit);
+            }
+        };
+    }
+
+    @Test
+    void aLookOfTheSweepOverRunsAwaitingApprovalsReadsAsLittleForThreeHundredAsForTwenty() {
+        int twenty = readsOfTheFirstSweepOver(20);
+        int threeHundred = readsOfTheFirstSweepOver(300);
+
+        assertThat(threeHundred).as("reads of runs and awaits by a sweep over 300 runs awaiting approvals")
+                .isEqualTo(twenty).isLessThan(20);
+    }
+
+    /** Starts runs until {@code awaiting} wait for their approval, then counts the reads of the first sweep. */
+    private static int readsOfTheFirstSweepOver(int awaiting) {
+        CountingStores counting = new CountingStores();
+        try (EngineHarness h = new EngineHarness(counting.store, counting.scheduling, "instance-a",
+                new RefusedAwaitTest.Pay())) {
+            for (int i = 0; i < awaiting; i++) {
+                h.clock.advance(Duration.ofMillis(1));
+                h.engine.start("expense", Map.of());
+            }
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> h.scheduling.listAwaits(true, Integer.MAX_VALUE).size() == awaiting);
+            counting.calls.set(0);
+            h.sweep();
+            return counting.calls.get();
+        }
+    }
+
+    @Test
+    void aSchedulingStoreOfOnesOwnFindsThemByDefaultInEachPageOfAwaitingRunsItReads() {
+        MemoryFlowStore runs = new MemoryFlowStore();
+        StoreOfOnesOwn scheduling = new StoreOfOnesOwn();
+        Instant at = Instant.parse("2030-01-01T00:00:00Z");
+        for (int i = 0; i < 5; i++) {
+            String runId = "run-" + i;
+            runs.createRun(RunRecord.started(runId, "expense", "{}", Optional.empty(), at.plusSeconds(i))
+                    .withStep("pay", StepStatus.AWAITING).withStatus(RunStatus.AWAITING, at), List.of());
+            if (i != 1) {
+                scheduling.saveAwait(new AwaitRecord("await-" + i, "token-" + i, runId, "expense", "pay",
+                        AwaitPosition.BEFORE, AwaitType.WEBHOOK, AwaitStatus.WAITING, at, Optional.empty(),
+                        Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]",
+                        Optional.empty(), Optional.empty()));
+            }
+        }
+
+        AwaitlessRuns first = scheduling.runsAwaitingWithoutAwait(runs, Optional.empty(), 2);
+        AwaitlessRuns second = scheduling.runsAwaitingWithoutAwait(runs, first.next(), 2);
+        AwaitlessRuns third = scheduling.runsAwaitingWithoutAwait(runs, second.next(), 2);
+
+        assertThat(first.runs()).as("run-4 and run-3 read, both waiting").isEmpty();
+        assertThat(first.next()).contains(new RunPosition(at.plusSeconds(3), "run-3"));
+        assertThat(second.runs()).extracting(RunRecord::runId).containsExactly("run-1");
+        assertThat(third.runs()).isEmpty();
+        assertThat(third.next()).as("the last page").isEmpty();
     }
 }

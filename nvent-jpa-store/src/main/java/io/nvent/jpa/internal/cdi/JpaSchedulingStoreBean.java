@@ -5,9 +5,11 @@ import io.nvent.AwaitType;
 import io.nvent.HistoryEvent;
 import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
+import io.nvent.RunPosition;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RateLimit;
@@ -402,6 +404,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Map<String, String> concurrencyKeyHolders(Collection<String> keys) {
         return delegate().concurrencyKeyHolders(keys);
+    }
+
+    @Override
+    public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runs, Optional<RunPosition> after, int limit) {
+        return delegate().runsAwaitingWithoutAwait(unwrap(runs), after, limit);
     }
 
     @Override
