@@ -73,6 +73,14 @@ final class InstanceRegistry {
         refresh(now);
     }
 
+    /** The workers of this start changed (set at run time): its record shows them from the next sweep on. */
+    synchronized void workersChanged(Map<String, Integer> workers) {
+        self = self.map(record -> new InstanceRecord(record.instanceId(), record.startToken(), record.startedAt(),
+                record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
+                new TreeMap<>(workers), record.ticksTriggers()));
+        lastRefresh = Instant.EPOCH;
+    }
+
     /**
      * Refreshes this start's record, deletes records gone for {@link Instances#KEPT_FOR}, and looks for queues no live
      * instance takes, once every {@link Instances#REFRESH}; does nothing before the start or between refreshes.
