@@ -313,6 +313,8 @@ public class MemoryJobQueue implements JobQueue {
          * concurrency run, so that after it shrank no new attempt starts until fewer than the new count run.
          */
         final AtomicInteger busy = new AtomicInteger();
+        /** Whether its workers were stopped (the queue closed): a resize starts none until a registration. */
+        volatile boolean stopped;
 
         QueueState(String name) {
             this.name = name;
@@ -459,6 +461,7 @@ public class MemoryJobQueue implements JobQueue {
                     }
                 }
                 workers = new JobWorker[0];
+                stopped = true;
                 jobReady.signalAll();
             } finally {
                 lock.unlock();
@@ -699,6 +702,7 @@ public class MemoryJobQueue implements JobQueue {
         q.lock.lock();
         try {
             q.handler = handler;
+            q.stopped = false;
             setWorkers(q, concurrency);
         } finally {
             q.lock.unlock();
@@ -708,7 +712,7 @@ public class MemoryJobQueue implements JobQueue {
     /**
      * Changes the workers of a queue registered here with workers: surplus ones leave once their attempt
      * ended (their slot is past the concurrency), missing ones start; 0 leaves none. A queue registered
-     * without workers is left as it is.
+     * without workers, or closed, is left as it is.
      */
     @Override
     public void resizeWorkers(String queueName, int workers) {
@@ -718,7 +722,7 @@ public class MemoryJobQueue implements JobQueue {
         QueueState q = queue(queueName);
         q.lock.lock();
         try {
-            if (q.handler != null) {
+            if (q.handler != null && !q.stopped) {
                 setWorkers(q, workers);
             }
         } finally {
