@@ -168,8 +168,16 @@ final class InstanceRegistry {
     /** The deployed queues no live start takes that have waiting jobs: counts read for the untaken ones only. */
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
+        Map<String, Integer> setAtRunTime = null;
         for (String name : deployedQueues.get()) {
             if (all.stream().anyMatch(instance -> instance.takes(name))) {
+                continue;
+            }
+            if (setAtRunTime == null) {
+                setAtRunTime = scheduling.queueWorkers();
+            }
+            if (setAtRunTime.getOrDefault(name, -1) == 0) {
+                // An operator set it to no workers (PUT …/concurrency): its jobs wait on purpose, as a pause's do.
                 continue;
             }
             long waiting = queue.counts(name).waiting();

@@ -119,6 +119,19 @@ class QueueWorkersAtRunTimeTest {
         }
     }
 
+    @Test
+    void aQueueSetToNoWorkersWithJobsWaitingIsNotReportedAsTakenByNoInstance() {
+        try (EmbeddedEngine a = instance(4)) {
+            a.setQueueWorkers("invoices", 0);
+            a.flows().start("invoice", null);
+            a.sweep();
+
+            assertThat(workersSeen(a)).isZero();
+            assertThat(a.flows().health().checks()).filteredOn(check -> check.name().equals("queues")).singleElement()
+                    .as("set to 0 by an operator, as a pause: no NVENT-0030").matches(check -> check.up());
+        }
+    }
+
     private static int workersSeen(EmbeddedEngine engine) {
         ClusterInstance self = engine.flows().instances().instances().stream().filter(ClusterInstance::thisInstance)
                 .findFirst().orElseThrow();
