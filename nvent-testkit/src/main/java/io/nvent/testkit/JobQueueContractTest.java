@@ -341,6 +341,31 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void after_shrinking_no_new_attempt_starts_while_as_many_as_the_new_workers_still_run() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        CountDownLatch one = latches.newLatch();
+        CountDownLatch rest = latches.newLatch();
+        RecordingHandler handler = new RecordingHandler(job -> (job.jobId().equals("first-0") ? one : rest).await());
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("first-0"));
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 1);
+        queue.resizeWorkers(name, 3);
+        queue.enqueue(job("first-1"));
+        queue.enqueue(job("first-2"));
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 3);
+        queue.resizeWorkers(name, 1);
+        queue.enqueue(job("later"));
+
+        one.countDown();
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 3);
+        rest.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 4);
+        assertThat(handler.mostAtOnce.get()).as("most attempts running at once").isEqualTo(3);
+    }
+
+    @Test
     void workers_resized_to_none_start_nothing_until_given_workers_again() {
         Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
         RecordingHandler handler = new RecordingHandler(job -> { });

@@ -95,11 +95,37 @@ function workersControl(queue, after) {
     title: `workers per instance; configured here: ${queue.workers}, running here now: ${queue.workersHere}` });
   return h('span', { class: 'workers-control', title: 'how many attempts of this queue each instance that takes it runs at once' },
     'Workers ', input,
-    h('button', { class: 'btn small', id: 'set-workers', onclick: (e) => act(e.currentTarget,
-      () => api.setWorkers(queue.name, Number(input.value)), `Workers of ${queue.name} set to ${input.value} per instance`).then(after) }, 'Set'),
+    h('button', { class: 'btn small', id: 'set-workers', onclick: () => {
+      // An empty field is no 0 (which would start no attempt anywhere): only a whole number 0 to 1000 is sent.
+      const text = input.value.trim();
+      const workers = text === '' ? NaN : Number(text);
+      if (!Number.isInteger(workers) || workers < 0 || workers > 1000) {
+        toast(`Workers of ${queue.name}: a whole number from 0 to 1000, not '${input.value}'`, true);
+        return;
+      }
+      workersDialog(queue.name, workers, after);
+    } }, 'Set'),
     set ? h('button', { class: 'btn small', id: 'remove-workers', title: 'every instance runs its configured workers again',
-      onclick: (e) => act(e.currentTarget, () => api.removeWorkers(queue.name), `Workers of ${queue.name} back to configured`).then(after) },
-    'Configured') : null);
+      onclick: () => workersDialog(queue.name, null, after) }, 'Configured') : null);
+}
+
+/**
+ * Asks before setting a queue's workers per instance (null: back to each instance's configured count), with the
+ * optional Reason the audit trail records with the operator's name, as pausing does.
+ */
+function workersDialog(name, workers, after) {
+  const back = workers === null;
+  return confirmDialog(back ? `Workers of ${name} back to configured?` : `Set ${workers} worker(s) per instance for ${name}?`, back
+    ? 'Every instance that takes the queue runs its configured nvent.queue.<name>.concurrency again, within a few seconds.'
+    : workers === 0
+      ? 'No instance starts an attempt of this queue until its workers are set again or back to configured: its waiting jobs stay queued, and the jobs running now finish.'
+      : 'Every instance that takes the queue runs at most that many at once, within a few seconds and after a restart: the jobs running now finish, none is interrupted.',
+  back ? 'Back to configured' : 'Set workers', async (reason) => {
+    const r = await (back ? api.removeWorkers(name, reason) : api.setWorkers(name, workers, reason));
+    toast(back ? `Workers of ${name} back to configured` : `Workers of ${name} set to ${workers} per instance`);
+    after();
+    return r;
+  }, { id: back ? 'confirm-remove-workers' : 'confirm-set-workers', reason: true, danger: workers === 0 });
 }
 
 /** Asks before pausing or resuming a queue, with the optional Reason the audit trail records with the operator's name. */

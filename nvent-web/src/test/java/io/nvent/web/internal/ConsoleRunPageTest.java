@@ -130,6 +130,20 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void settingAQueuesWorkersAsksFirstWithAReasonAndAnEmptyOrBadFieldSetsNothing() throws IOException {
+        String queues = script("queues.js");
+        String control = between(queues, "function workersControl(", "\n}\n");
+        String dialog = between(queues, "function workersDialog(", "\n}\n");
+
+        assertThat(control).as("both buttons ask first").contains("workersDialog(queue.name, workers, after)",
+                "workersDialog(queue.name, null, after)").doesNotContain("api.setWorkers", "api.removeWorkers",
+                "Number(input.value)");
+        assertThat(control).as("an empty field is no 0").contains("Number.isInteger(workers)");
+        assertThat(dialog).contains("api.removeWorkers(name, reason) : api.setWorkers(name, workers, reason)",
+                "reason: true");
+    }
+
+    @Test
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");
         String triggers = script("triggers.js");

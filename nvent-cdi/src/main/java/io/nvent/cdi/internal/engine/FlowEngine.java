@@ -165,7 +165,8 @@ public final class FlowEngine implements FlowService {
         this.scheduling = scheduling;
         this.queue = queue;
         this.queuePauses = new QueuePauses(queue, scheduling);
-        this.workerOverrides = new WorkerOverrides(queue, scheduling, this::workersHere);
+        this.workerOverrides = new WorkerOverrides(queue, scheduling, this::workersHere,
+                this::workersChanged);
         this.rateLimits = new EngineRateLimits(scheduling, clock);
         this.json = json;
         this.clock = clock;
@@ -201,6 +202,7 @@ public final class FlowEngine implements FlowService {
                              Function<String, Optional<RateLimit>> rateLimitOfQueue,
                              Predicate<String> rateLimitPerInstance,
                              Function<String, Optional<String>> rateLimitGroupKeyOfQueue) {
+        Map<String, Integer> recordedWorkers = workerOverrides.recordedAtStart();
         for (String name : registry.queues()) {
             // Before the workers, so that the limit holds from their first attempt.
             Optional<RateLimit> limit = rateLimitOfQueue.apply(name);
@@ -221,7 +223,7 @@ public final class FlowEngine implements FlowService {
             }
             int workers = concurrencyOfQueue.applyAsInt(name);
             workersHere.put(name, workers);
-            registerWorker(name, workers);
+            registerWorker(name, workerOverrides.atStart(name, workers, recordedWorkers));
         }
         followRecordedWorkers();
         health.started();
@@ -1872,7 +1874,7 @@ public final class FlowEngine implements FlowService {
      */
     public void recordInstance(boolean engineEnabled) {
         try {
-            instances.started(engineEnabled, engineEnabled ? workersHere : registry.queues().stream()
+            instances.started(engineEnabled, engineEnabled ? workersNow() : registry.queues().stream()
                     .collect(Collectors.toMap(name -> name, name -> 0)));
         } catch (RuntimeException storeAway) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0032 the record of instance " + settings.instanceId()
@@ -1880,6 +1882,16 @@ public final class FlowEngine implements FlowService {
                     + io.nvent.Instances.REFRESH.toSeconds() + " s (GET /api/nvent/instances lists it then): "
                     + storeAway);
         }
+    }
+
+    /** Shows the workers of this instance's queues as they run now in its record. */
+    private void workersChanged() {
+        instances.workersChanged(workersNow());
+    }
+
+    /** The workers of each queue on this instance now: those set at run time where they apply, else as started. */
+    private Map<String, Integer> workersNow() {
+        return workersHere.keySet().stream().collect(Collectors.toMap(name -> name, workerOverrides::effective));
     }
 
     /** Refreshes this start's record when it is due (an engine switched off has no sweep, and calls it on a timer). */

@@ -74,6 +74,14 @@ final class InstanceRegistry {
         refresh(now);
     }
 
+    /** The workers of this start changed (set at run time): its record shows them from the next sweep on. */
+    synchronized void workersChanged(Map<String, Integer> workers) {
+        self = self.map(record -> new InstanceRecord(record.instanceId(), record.startToken(), record.startedAt(),
+                record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
+                new TreeMap<>(workers), record.ticksTriggers()));
+        lastRefresh = Instant.EPOCH;
+    }
+
     /**
      * Refreshes this start's record, deletes records gone for {@link Instances#KEPT_FOR}, and looks for queues no live
      * instance takes, once every {@link Instances#REFRESH}; does nothing before the start or between refreshes.
@@ -176,8 +184,16 @@ final class InstanceRegistry {
      */
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
+        Map<String, Integer> setAtRunTime = null;
         for (String name : deployedQueues.get()) {
             if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
+                continue;
+            }
+            if (setAtRunTime == null) {
+                setAtRunTime = scheduling.queueWorkers();
+            }
+            if (setAtRunTime.getOrDefault(name, -1) == 0) {
+                // An operator set it to no workers (PUT …/concurrency): its jobs wait on purpose, as a pause's do.
                 continue;
             }
             long waiting = queue.counts(name).waiting();

@@ -29,13 +29,48 @@ public final class WorkerOverrides {
     private final ToIntFunction<String> configured;
     /** The workers applied here that differ from the configured ones; guarded by {@code this}. */
     private final Map<String, Integer> applied = new HashMap<>();
+    /** Told after the workers of a queue here changed (the instance record shows them). */
+    private final Runnable changed;
     /** Whether this instance warned that its queue adapter cannot follow a recorded override. */
     private boolean warned;
 
-    WorkerOverrides(JobQueue queue, SchedulingStore scheduling, ToIntFunction<String> configured) {
+    WorkerOverrides(JobQueue queue, SchedulingStore scheduling, ToIntFunction<String> configured, Runnable changed) {
         this.queue = queue;
         this.scheduling = scheduling;
         this.configured = configured;
+        this.changed = changed;
+    }
+
+    /**
+     * The records as the workers start, so that they start with them; empty (the sweep applies them) if the
+     * adapter cannot resize workers or the store is away.
+     */
+    Map<String, Integer> recordedAtStart() {
+        if (!queue.resizesWorkers()) {
+            return Map.of();
+        }
+        try {
+            return scheduling.queueWorkers();
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0048 could not read the workers of queues set at run time"
+                    + " when the workers start; they run their configured concurrency until the sweep reads them: "
+                    + e);
+            return Map.of();
+        }
+    }
+
+    /**
+     * The workers to start a queue with: its record where it applies, else its configured ones. A record of 0
+     * is applied once the workers started ({@link #follow}), so that the adapter keeps workers to give back.
+     */
+    synchronized int atStart(String name, int own, Map<String, Integer> recorded) {
+        Integer set = recorded.get(name);
+        if (own == 0 || set == null || set == 0 || set == own) {
+            return own;
+        }
+        applied.put(name, set);
+        logApplied(name, set, own);
+        return set;
     }
 
     /**
@@ -133,10 +168,18 @@ public final class WorkerOverrides {
         queue.resizeWorkers(name, workers);
         if (workers == own) {
             applied.remove(name);
+        } else {
+            applied.put(name, workers);
+        }
+        logApplied(name, workers, own);
+        changed.run();
+    }
+
+    private static void logApplied(String name, int workers, int own) {
+        if (workers == own) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0047 queue {0} runs its configured {1} worker(s) on this"
                     + " instance again", name, own);
         } else {
-            applied.put(name, workers);
             LOG.log(System.Logger.Level.INFO, "NVENT-0047 queue {0} runs {1} worker(s) on this instance, set at run"
                     + " time in place of its configured {2}", name, workers, own);
         }

@@ -34,6 +34,7 @@ import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReferenceFieldUpdater;
 import java.util.concurrent.locks.Condition;
@@ -231,7 +232,7 @@ public class MemoryJobQueue implements JobQueue {
             Attempt running = current;
             if (continuation != null || running == null || running == TIMING_OUT || !next.delay().isZero()
                     || next.priority() < running.job().request.priority() || queue.paused || !mayRun()
-                    || queue.startWindow != null) {
+                    || queue.overLimit() || queue.startWindow != null) {
                 return false;
             }
             continuation = next;
@@ -243,8 +244,12 @@ public class MemoryJobQueue implements JobQueue {
             while (true) {
                 Job job = queue.take(this);
                 if (job != null) {
-                    executeLogged(job);
-                    runContinuations();
+                    try {
+                        executeLogged(job);
+                        runContinuations();
+                    } finally {
+                        queue.ended();
+                    }
                 } else if (queue.retire(this)) {
                     return;
                 }
@@ -270,7 +275,8 @@ public class MemoryJobQueue implements JobQueue {
                     return;
                 }
                 queue.inState[job.state.ordinal()].incrementAndGet();
-                if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun() || queue.startWindow != null) {
+                if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun() || queue.overLimit()
+                        || queue.startWindow != null) {
                     queue.offer(job);
                     return;
                 }
@@ -302,6 +308,13 @@ public class MemoryJobQueue implements JobQueue {
         volatile Optional<RateLimit> limit = Optional.empty();
         /** Workers waiting for a job; changed holding the lock. */
         volatile int idle;
+        /**
+         * Workers running an attempt (or its continuations): a worker starts one only while fewer than the
+         * concurrency run, so that after it shrank no new attempt starts until fewer than the new count run.
+         */
+        final AtomicInteger busy = new AtomicInteger();
+        /** Whether its workers were stopped (the queue closed): a resize starts none until a registration. */
+        volatile boolean stopped;
 
         QueueState(String name) {
             this.name = name;
@@ -364,7 +377,7 @@ public class MemoryJobQueue implements JobQueue {
         }
 
         private Job poll(JobWorker worker) {
-            if (paused || !worker.mayRun()) {
+            if (paused || !worker.mayRun() || !reserve()) {
                 return null;
             }
             Job job = ready.poll();
@@ -373,13 +386,40 @@ public class MemoryJobQueue implements JobQueue {
                 // Paused meanwhile: the pause wins, as if it had come before the job was taken.
                 // Or the rate limit allows no start now: the job waits in its place.
                 ready.putBack(job.request.priority(), job);
+                job = null;
+            }
+            if (job == null) {
+                busy.decrementAndGet();
                 return null;
             }
-            if (job != null) {
-                // An interrupt meant for an earlier attempt or for waiting must not hit this one.
-                Thread.interrupted();
-            }
+            // An interrupt meant for an earlier attempt or for waiting must not hit this one.
+            Thread.interrupted();
             return job;
+        }
+
+        /** Counts a worker as running an attempt if fewer than the concurrency run. */
+        private boolean reserve() {
+            while (true) {
+                int now = busy.get();
+                if (now >= concurrency) {
+                    return false;
+                }
+                if (busy.compareAndSet(now, now + 1)) {
+                    return true;
+                }
+            }
+        }
+
+        /** Whether more attempts run than the concurrency allows (after it shrank): none may continue. */
+        boolean overLimit() {
+            return busy.get() > concurrency;
+        }
+
+        /** A worker's attempt (and continuations) ended: wakes the workers that waited for fewer to run. */
+        void ended() {
+            if (busy.getAndDecrement() >= concurrency && idle > 0) {
+                wakeAll();
+            }
         }
 
         /** Whether a worker that found nothing to do leaves: decided holding the lock, as slots change. */
@@ -421,6 +461,7 @@ public class MemoryJobQueue implements JobQueue {
                     }
                 }
                 workers = new JobWorker[0];
+                stopped = true;
                 jobReady.signalAll();
             } finally {
                 lock.unlock();
@@ -661,6 +702,7 @@ public class MemoryJobQueue implements JobQueue {
         q.lock.lock();
         try {
             q.handler = handler;
+            q.stopped = false;
             setWorkers(q, concurrency);
         } finally {
             q.lock.unlock();
@@ -670,7 +712,7 @@ public class MemoryJobQueue implements JobQueue {
     /**
      * Changes the workers of a queue registered here with workers: surplus ones leave once their attempt
      * ended (their slot is past the concurrency), missing ones start; 0 leaves none. A queue registered
-     * without workers is left as it is.
+     * without workers, or closed, is left as it is.
      */
     @Override
     public void resizeWorkers(String queueName, int workers) {
@@ -680,7 +722,7 @@ public class MemoryJobQueue implements JobQueue {
         QueueState q = queue(queueName);
         q.lock.lock();
         try {
-            if (q.handler != null) {
+            if (q.handler != null && !q.stopped) {
                 setWorkers(q, workers);
             }
         } finally {

@@ -8,10 +8,16 @@ import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.ClusterInstance;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.spi.JobHandler;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -68,6 +74,68 @@ class QueueWorkersAtRunTimeTest {
             await().atMost(Duration.ofSeconds(10)).until(() -> restarted.flows().run(runId).orElseThrow().status()
                     == io.nvent.RunStatus.COMPLETED);
         }
+    }
+
+    @Test
+    void anInstanceStartingWhileWorkersAreSetStartsThoseNotFirstItsConfiguredOnes() {
+        scheduling.setQueueWorkers("invoices", OptionalInt.of(1));
+        List<String> calls = new CopyOnWriteArrayList<>();
+        MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Thread::new) {
+            @Override
+            public void registerWorker(String name, int concurrency, JobHandler handler) {
+                calls.add("register " + name + " " + concurrency);
+                super.registerWorker(name, concurrency, handler);
+            }
+
+            @Override
+            public void resizeWorkers(String name, int workers) {
+                calls.add("resize " + name + " " + workers);
+                super.resizeWorkers(name, workers);
+            }
+        };
+
+        try (EmbeddedEngine restarted = EmbeddedEngine.newBuilder().step(new Send()).store(store)
+                .schedulingStore(scheduling).queue(queue).concurrency("invoices", 4).build()) {
+            assertThat(calls).as("no attempt starts at the configured 4 before the 1 set applies")
+                    .containsExactly("register invoices 1");
+            assertThat(restarted.queueWorkersHere("invoices")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void theInstancesViewShowsTheWorkersEachInstanceRunsNowNotItsConfiguredOnes() {
+        try (EmbeddedEngine a = instance(4)) {
+            assertThat(workersSeen(a)).isEqualTo(4);
+
+            a.setQueueWorkers("invoices", 2);
+            a.sweep();
+
+            assertThat(workersSeen(a)).isEqualTo(2);
+
+            a.removeQueueWorkers("invoices");
+            a.sweep();
+
+            assertThat(workersSeen(a)).isEqualTo(4);
+        }
+    }
+
+    @Test
+    void aQueueSetToNoWorkersWithJobsWaitingIsNotReportedAsTakenByNoInstance() {
+        try (EmbeddedEngine a = instance(4)) {
+            a.setQueueWorkers("invoices", 0);
+            a.flows().start("invoice", null);
+            a.sweep();
+
+            assertThat(workersSeen(a)).isZero();
+            assertThat(a.flows().health().checks()).filteredOn(check -> check.name().equals("queues")).singleElement()
+                    .as("set to 0 by an operator, as a pause: no NVENT-0030").matches(check -> check.up());
+        }
+    }
+
+    private static int workersSeen(EmbeddedEngine engine) {
+        ClusterInstance self = engine.flows().instances().instances().stream().filter(ClusterInstance::thisInstance)
+                .findFirst().orElseThrow();
+        return self.queues().get("invoices");
     }
 
     @Test

@@ -245,6 +245,18 @@ class MemoryJobQueueTest {
     }
 
     /** Runs a behaviour, counting the attempts running at once and collecting failures. */
+    @Test
+    void a_closed_queue_whose_workers_are_resized_meanwhile_starts_no_worker_and_runs_nothing() {
+        AtomicInteger ran = new AtomicInteger();
+        queue.registerWorker("closing", 1, new Handler(job -> ran.incrementAndGet()));
+        queue.close();
+
+        queue.resizeWorkers("closing", 2);
+        queue.enqueue(JobRequest.of("closing", "after-close", "noop", "{}"));
+
+        await().during(Duration.ofMillis(400)).atMost(PATIENCE).until(() -> ran.get() == 0);
+    }
+
     private static final class Handler implements JobHandler {
         final AtomicInteger running = new AtomicInteger();
         final AtomicInteger mostAtOnce = new AtomicInteger();

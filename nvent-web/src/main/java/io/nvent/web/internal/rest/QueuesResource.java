@@ -140,7 +140,7 @@ public class QueuesResource {
             throw new IllegalArgumentException("NVENT-0795 \"workers\" of queue '" + name + "' must be within "
                     + range + " (0 starts none of its attempts anywhere), was " + workers);
         }
-        // The engine logs the change, the audit trail who made it.
+        // The engine logs the change on each instance, the audit trail who made it.
         return changingWorkers(name, () -> controls.setWorkers(name, workers),
                 () -> Operators.audit(operator, "set the workers of queue '" + name + "' to " + workers + " per instance"));
     }
