@@ -314,19 +314,57 @@ public final class JmsJobQueue implements JobQueue {
                     + " (concurrency 0): the jobs sent to it wait for the workers of the nodes that take it");
             return;
         }
-        List<Thread> threads = new ArrayList<>();
-        for (int i = 0; i < concurrency; i++) {
-            threads.add(threadFactory.newThread(new QueueWorker(runtime, control, handler)));
-        }
-        if (!control.setWorkers(threads)) {
-            throw new IllegalStateException("queue '" + queue + "' already has workers on this node");
-        }
+        List<Thread> threads = control.setWorkers(concurrency,
+                () -> threadFactory.newThread(new QueueWorker(runtime, control, handler)))
+                .orElseThrow(() -> new IllegalStateException("queue '" + queue + "' already has workers on this node"));
         String poolNeeded = runtime.connections().workersStarted(concurrency);
         threads.forEach(Thread::start);
         // The total so far, with every queue: the last line at start says how large the workers' pool
         // must be, before a worker is refused. Its size cannot be read portably to compare.
         LOG.log(Level.INFO, "NVENT-0620 started " + concurrency + " workers on JMS queue " + runtime.mainQueue(queue)
                 + "; " + poolNeeded);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Growing starts the worker threads missing at once, each taking a connection of the workers'
+     * pool, whose size the log line {@code NVENT-0616} says, as {@code NVENT-0620} does at start. Shrinking
+     * lets each surplus worker leave when it would take its next job: after the attempts of its open
+     * transaction ended and committed, or within {@link JmsJobQueueOptions#receiveTimeout()} while it waits
+     * for one (a message it receives then goes back to the queue untouched); it gives its connection back as
+     * it leaves. Once {@link #close()} began, it changes nothing.
+     */
+    @Override
+    public void resizeWorkers(String queue, int workers) {
+        if (workers < 0) {
+            throw new IllegalArgumentException("workers of queue '" + queue + "' must be >= 0, was " + workers);
+        }
+        QueueControl control = control(queue);
+        if (closing) {
+            LOG.log(Level.DEBUG, "the JMS job queue is closing: the workers of queue {0} are left as they are", queue);
+            return;
+        }
+        // Serialised per queue, so that the pool's count follows the changes in their order.
+        synchronized (control) {
+            Optional<QueueControl.Resized> resized = control.resize(workers);
+            if (resized.isEmpty()) {
+                LOG.log(Level.DEBUG, "queue {0} has no workers on this node: setting them to {1} changes nothing",
+                        queue, workers);
+                return;
+            }
+            int before = resized.get().before();
+            String poolNeeded = runtime.connections().workersResized(before, workers);
+            resized.get().started().forEach(Thread::start);
+            LOG.log(Level.INFO, "NVENT-0616 JMS queue " + runtime.mainQueue(queue) + " runs " + workers + " workers on"
+                    + " this node from now on, " + before + " before" + (workers < before ? " (the surplus ones leave"
+                    + " once their attempts under way ended)" : "") + "; " + poolNeeded);
+        }
+    }
+
+    @Override
+    public boolean resizesWorkers() {
+        return true;
     }
 
     @Override

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
 
 /** Pause state and workers of one queue on this node. */
 public final class QueueControl {
@@ -24,7 +25,16 @@ public final class QueueControl {
     /** When this node's view of the queue was last checked against the broker; null before the first look. */
     private final AtomicReference<Instant> brokerCheckedAt = new AtomicReference<>();
     private String failure;
+    /** The worker threads started and not left yet ({@link #leaveIfSurplus}); guarded by {@code this}. */
     private final List<Thread> workers = new ArrayList<>();
+    /** Whether workers were registered here: only then {@link #resize} changes them. */
+    private boolean registered;
+    /** How many attempts the workers run at once at most: the concurrency, or what {@link #resize} set. */
+    private int workerLimit;
+    /** Worker threads running, counted down as each leaves; above {@link #workerLimit} after a shrink. */
+    private int liveWorkers;
+    /** Makes a worker thread of the queue, for a grow. */
+    private Supplier<Thread> newWorker;
     /** The starts within the rate limit's span; {@code null} without a limit. */
     private volatile StartWindow startWindow;
 
@@ -129,7 +139,7 @@ public final class QueueControl {
             }
             synchronized (this) {
                 StartWindow window = startWindow;
-                if (paused || stopped) {
+                if (paused || stopped || isSurplus()) {
                     return Optional.empty();
                 }
                 if (window != null) {
@@ -153,9 +163,9 @@ public final class QueueControl {
                 : Optional.empty();
     }
 
-    /** Blocks while the queue is paused and not stopped. */
+    /** Blocks while the queue is paused and not stopped, nor its workers shrunk below the calling one. */
     public synchronized void awaitResumed() throws InterruptedException {
-        while (paused && !stopped) {
+        while (paused && !stopped && !isSurplus()) {
             wait();
         }
     }
@@ -231,12 +241,76 @@ public final class QueueControl {
         }
     }
 
-    /** Adds the workers of the queue; false if it already has some. */
-    public synchronized boolean setWorkers(List<Thread> threads) {
-        if (!workers.isEmpty()) {
-            return false;
+    /**
+     * Makes the workers of the queue, which the caller starts; empty if it has some already.
+     *
+     * @param concurrency how many, at least 1
+     * @param newWorker makes one worker thread, now and for a later {@link #resize}
+     */
+    public synchronized Optional<List<Thread>> setWorkers(int concurrency, Supplier<Thread> newWorker) {
+        if (registered) {
+            return Optional.empty();
+        }
+        registered = true;
+        this.newWorker = newWorker;
+        workerLimit = concurrency;
+        return Optional.of(addWorkers(concurrency));
+    }
+
+    /** A change of the workers by {@link #resize}: the limit before, and the threads to start. */
+    public record Resized(int before, List<Thread> started) {
+    }
+
+    /**
+     * Sets how many attempts the workers run at once from now on; see
+     * {@link io.nvent.spi.JobQueue#resizeWorkers}. Growing makes the threads missing, which the caller
+     * starts; shrinking lets the surplus workers leave once their attempts ended, each the next time it
+     * would take a job ({@link #leaveIfSurplus}), and starts no new attempt while as many run.
+     *
+     * @return empty, changing nothing, when the queue has no workers registered here or was stopped
+     */
+    public synchronized Optional<Resized> resize(int limit) {
+        if (!registered || stopped) {
+            return Optional.empty();
+        }
+        int before = workerLimit;
+        workerLimit = limit;
+        List<Thread> started = addWorkers(Math.max(0, limit - liveWorkers));
+        // Wakes the workers waiting while paused, rate limited or reconnecting, so that surplus ones leave.
+        notifyAll();
+        return Optional.of(new Resized(before, started));
+    }
+
+    private List<Thread> addWorkers(int count) {
+        workers.removeIf(thread -> thread.getState() == Thread.State.TERMINATED);
+        List<Thread> threads = new ArrayList<>();
+        for (int i = 0; i < count; i++) {
+            threads.add(newWorker.get());
         }
         workers.addAll(threads);
+        liveWorkers += count;
+        return threads;
+    }
+
+    /**
+     * Whether more workers run than the queue may have since a shrink: the calling one must take no
+     * new job, it leaves ({@link #leaveIfSurplus}) or another one does.
+     */
+    public synchronized boolean isSurplus() {
+        return liveWorkers > workerLimit;
+    }
+
+    /**
+     * Lets the calling worker leave when more workers run than the queue may have: true once, for as
+     * many callers as there are surplus workers. Called where a worker would take its next job, with no
+     * attempt of its own under way.
+     */
+    public synchronized boolean leaveIfSurplus() {
+        if (liveWorkers <= workerLimit) {
+            return false;
+        }
+        // Kept in workers until it ended: close() still waits for it to give its connection back.
+        liveWorkers--;
         return true;
     }
 

@@ -112,6 +112,12 @@ public final class QueueWorker implements Runnable {
         try {
             while (!control.isStopped()) {
                 try {
+                    if (control.leaveIfSurplus()) {
+                        // The queue's workers were shrunk: this one's attempts ended and committed.
+                        LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " left: the queue has"
+                                + " fewer workers now");
+                        break;
+                    }
                     if (control.isPaused()) {
                         // Closing the consumer hands its prefetched messages back, so other
                         // consumers and the priority order see them again on resume.
@@ -134,9 +140,9 @@ public final class QueueWorker implements Runnable {
                         start.get().giveBack();
                         break;
                     }
-                    if (control.isPaused()) {
-                        // Paused while receiving: hand the message back to the queue rather than hold it
-                        // until resumed. A message delivered and not acknowledged is shown to no browser:
+                    if (control.isPaused() || control.isSurplus()) {
+                        // Paused, or the workers shrunk, while receiving: hand the message back to the queue
+                        // rather than hold it until resumed, or run it as one attempt too many. A message delivered and not acknowledged is shown to no browser:
                         // held, its job left the counts of the node that sent it (which took it for run by
                         // another node) and every node's job() (so the lost-job check queued it again).
                         start.get().giveBack();
@@ -257,7 +263,7 @@ public final class QueueWorker implements Runnable {
             runContinuations();
             if (consumed >= runtime.maxAttemptsPerCommit()
                     || System.nanoTime() - opened >= runtime.maxCommitDelayNanos()
-                    || control.isPaused() || control.isStopped()) {
+                    || control.isPaused() || control.isStopped() || control.isSurplus()) {
                 break;
             }
             Optional<QueueControl.StartReservation> start = control.tryReserveStart();
@@ -387,7 +393,7 @@ public final class QueueWorker implements Runnable {
 
     private boolean takeContinuation(JobRequest next) {
         if (continuation != null || !next.delay().isZero() || next.priority() < runningPriority
-                || control.isPaused() || control.isStopped() || control.isRateLimited()) {
+                || control.isPaused() || control.isStopped() || control.isSurplus() || control.isRateLimited()) {
             return false;
         }
         continuation = next;
@@ -409,7 +415,7 @@ public final class QueueWorker implements Runnable {
                         + " already; it runs from there");
                 return;
             }
-            if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped()
+            if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped() || control.isSurplus()
                     || control.isRateLimited()) {
                 send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(), 0);
                 uncommitted.add(new Ended(reserved.get(), job.key(), Source.SENT));

@@ -74,6 +74,32 @@ public final class WorkerConnections {
     public String workersStarted(int count) {
         queues.incrementAndGet();
         workers.addAndGet(count);
+        return poolNeeded();
+    }
+
+    /**
+     * Counts a change of a queue's workers at run time: from {@code before} to {@code after}, either
+     * possibly 0 (a queue without workers is not counted among the queues).
+     *
+     * @return the workers in all and the pool they need from now on, in words for the log, as
+     *     {@link #workersStarted} says them
+     */
+    public String workersResized(int before, int after) {
+        if (before == 0 && after > 0) {
+            queues.incrementAndGet();
+        } else if (before > 0 && after == 0) {
+            queues.decrementAndGet();
+        }
+        workers.addAndGet(after - before);
+        if (held.get() >= workers.get()) {
+            // Shrunk to what the pool gave: a worker refused may leave without ever getting its connection.
+            starved = null;
+        }
+        return poolNeeded();
+    }
+
+    /** The workers in all and the pool they need, in words for the log. */
+    private String poolNeeded() {
         return inAll() + ": the pool of the workers' connection factory (nvent.queue.jms.worker-connection-factory) "
                 + need();
     }
