@@ -1,0 +1,281 @@
+package io.nvent.jms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
+import io.nvent.testkit.Concurrently;
+import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.TestThreads;
+import jakarta.jms.ConnectionFactory;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.Function;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A JMS queue's workers set at run time ({@link JmsJobQueue#resizeWorkers}), beyond the contract: the worker
+ * threads and their pooled connections, the broker's consumers, and what the log says the pool must hold.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class JmsWorkersAtRunTimeTest {
+
+    private static final Duration PATIENCE = Duration.ofSeconds(10);
+    private static final Duration QUIET = Duration.ofMillis(700);
+
+    private static EmbeddedBroker broker;
+    private static ActiveMQConnectionFactory factory;
+    private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
+    private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    private String queue;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = EmbeddedBroker.inVm(4, "workers");
+        factory = broker.clients();
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    @BeforeEach
+    void name() {
+        queue = "workers-" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    @AfterEach
+    void closeNodes() {
+        latches.forEach(CountDownLatch::countDown);
+        nodes.forEach(JmsJobQueue::close);
+    }
+
+    @Test
+    void a_shrink_lets_the_attempts_under_way_finish_and_starts_none_until_fewer_than_the_new_workers_run() {
+        JmsJobQueue node = node(factory);
+        Map<String, CountDownLatch> release = Map.of("first-0", latch(), "first-1", latch(), "first-2", latch());
+        Handler handler = new Handler(job -> release.getOrDefault(job.jobId(), new CountDownLatch(0)));
+        node.registerWorker(queue, 3, handler);
+        release.keySet().forEach(id -> node.enqueue(job(id)));
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 3);
+
+        node.resizeWorkers(queue, 1);
+        node.enqueue(job("later-0"));
+        node.enqueue(job("later-1"));
+
+        release.get("first-0").countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.contains("first-0"));
+        release.get("first-1").countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.contains("first-1"));
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 3);
+        assertThat(node.counts(queue)).as("the later jobs wait while one attempt runs")
+                .isEqualTo(new JobCounts(2, 0, 1, 2, 0));
+
+        release.get("first-2").countDown();
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 5);
+        assertThat(handler.started).as("each job ran once, none handed back and run again").hasSize(5)
+                .doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("no attempt rolled back").isEmpty();
+        assertThat(handler.mostSinceShrink.get()).as("most attempts at once once the shrunk workers' ended").isOne();
+        await().atMost(PATIENCE).until(() -> node.counts(queue).equals(new JobCounts(0, 0, 0, 5, 0)));
+    }
+
+    @Test
+    void shrunk_workers_waiting_for_a_job_leave_at_once_and_give_their_pooled_connections_back() {
+        JmsJobQueue node = node(BoundedConnectionPool.of(factory, 3));
+        node.registerWorker(queue, 3, new Handler(job -> new CountDownLatch(0)));
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 3);
+
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> broker.receivingConsumersOf(onBroker) == 1);
+        Handler other = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue + "-other", 2, other);
+        node.enqueue(job(queue + "-other", "on-the-connections-given-back"));
+        await().atMost(PATIENCE).until(() -> other.completed.size() == 1);
+        assertThat(node.problem()).as("no worker starved by the pool of 3").isEmpty();
+    }
+
+    @Test
+    void workers_grown_after_a_shrink_run_as_many_attempts_at_once_and_the_log_says_the_pool_they_need() {
+        JmsJobQueue node = node(factory);
+        CountDownLatch hold = latch();
+        Handler handler = new Handler(job -> hold);
+        node.registerWorker(queue, 2, handler);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0616"))) {
+            node.resizeWorkers(queue, 1);
+            node.resizeWorkers(queue, 4);
+            for (int i = 0; i < 4; i++) {
+                node.enqueue(job("grown-" + i));
+            }
+
+            await().atMost(PATIENCE).until(() -> handler.running.get() == 4);
+            assertThat(log.messagesContaining("NVENT-0616")).hasSize(2).last().asString().contains(
+                    "JMS queue nvent." + queue + " runs 4 workers on this node from now on, 1 before",
+                    "this node's 1 queue has 4 workers in all", "must hold at least 6 (4 for the workers, 2 for the"
+                            + " live event stream's subscription and sends");
+        }
+        hold.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 4);
+    }
+
+    @Test
+    void workers_set_to_none_leave_the_queue_to_other_nodes_and_its_jobs_wait_until_they_are_back() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 2, handler);
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        node.resizeWorkers(queue, 0);
+        await().atMost(Duration.ofSeconds(2)).until(() -> broker.receivingConsumersOf(onBroker) == 0);
+        node.enqueue(job("waits"));
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(node.counts(queue).waiting()).isOne();
+        assertThat(node.isPaused(queue)).as("not a pause").isFalse();
+
+        node.resizeWorkers(queue, 2);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 2);
+    }
+
+    @Test
+    void workers_grown_past_the_pool_are_reported_with_the_new_total_and_no_longer_once_shrunk_to_fit() {
+        JmsJobQueue node = node(BoundedConnectionPool.ofSessions(factory, 2));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 1, handler);
+
+        node.resizeWorkers(queue, 3);
+
+        await().atMost(PATIENCE).until(() -> node.problem().isPresent());
+        assertThat(node.problem().orElseThrow()).contains("this node's 1 queue has 3 workers in all",
+                "the pool must hold at least 5 (3 for the workers");
+
+        node.resizeWorkers(queue, 2);
+
+        await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
+        node.enqueue(job("fits"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    @Test
+    void a_queue_without_workers_here_or_a_closing_queue_is_left_as_it_is() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 0, handler);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0616"))) {
+            node.resizeWorkers(queue, 2);
+            node.resizeWorkers(queue + "-unknown", 2);
+            node.enqueue(job("left-to-other-nodes"));
+
+            await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+            node.registerWorker(queue + "-closing", 1, handler);
+            node.close();
+            node.resizeWorkers(queue + "-closing", 3);
+            assertThat(log.records()).as("nothing changed").isEmpty();
+        }
+    }
+
+    @Test
+    void resizes_racing_each_other_leave_the_workers_the_last_one_set() {
+        JmsJobQueue node = node(factory);
+        CountDownLatch hold = latch();
+        Handler handler = new Handler(job -> hold);
+        node.registerWorker(queue, 2, handler);
+
+        Concurrently.run(8, thread -> node.resizeWorkers(queue, thread % 4));
+        node.resizeWorkers(queue, 3);
+        for (int i = 0; i < 5; i++) {
+            node.enqueue(job("raced-" + i));
+        }
+
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 3);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.running.get() == 3);
+        hold.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 5);
+        assertThat(handler.started).doesNotHaveDuplicates();
+    }
+
+    private CountDownLatch latch() {
+        CountDownLatch latch = new CountDownLatch(1);
+        latches.add(latch);
+        return latch;
+    }
+
+    private JmsJobQueue node(ConnectionFactory workers) {
+        JmsJobQueue node = new JmsJobQueue(factory, workers, new TestThreads("resized-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        return node;
+    }
+
+    private JobRequest job(String id) {
+        return job(queue, id);
+    }
+
+    private static JobRequest job(String queueName, String id) {
+        return JobRequest.of(queueName, id, "work", "{}");
+    }
+
+    /** Waits in each attempt for the latch its job is given; records starts, completions and attempts at once. */
+    private static final class Handler implements JobHandler {
+        final List<String> started = new CopyOnWriteArrayList<>();
+        final List<String> completed = new CopyOnWriteArrayList<>();
+        final List<String> redelivered = new CopyOnWriteArrayList<>();
+        final AtomicInteger running = new AtomicInteger();
+        /** The most attempts running at once as a job enqueued after the shrink ({@code later-…}) started. */
+        final AtomicInteger mostSinceShrink = new AtomicInteger();
+        private final Function<JobExecution, CountDownLatch> latchOf;
+
+        Handler(Function<JobExecution, CountDownLatch> latchOf) {
+            this.latchOf = latchOf;
+        }
+
+        @Override
+        public void handle(JobExecution job) throws InterruptedException {
+            started.add(job.jobId());
+            if (job.redelivered()) {
+                redelivered.add(job.jobId());
+            }
+            int now = running.incrementAndGet();
+            if (job.jobId().startsWith("later")) {
+                mostSinceShrink.accumulateAndGet(now, Math::max);
+            }
+            try {
+                latchOf.apply(job).await(30, TimeUnit.SECONDS);
+            } finally {
+                running.decrementAndGet();
+            }
+            completed.add(job.jobId());
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+        }
+    }
+}
