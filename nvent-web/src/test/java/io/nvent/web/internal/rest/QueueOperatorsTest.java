@@ -223,7 +223,8 @@ class QueueOperatorsTest {
     }
 
     @Test
-    void workersOfAQueueWhoseAdapterCannotChangeThemAnswer501WithAnId() {
+    void workersOfAQueueWhoseThirdPartyAdapterCannotChangeThemAnswer501WithAnId() {
+        // nvent's own queues (memory, PostgreSQL, JMS) can: an adapter written before 0.2 as a third party may not.
         JobQueue memory = io.nvent.cdi.MemoryAdapters.queue(Clock.systemUTC());
         JobQueue fixed = (JobQueue) Proxy.newProxyInstance(getClass().getClassLoader(), new Class<?>[] {JobQueue.class},
                 (proxy, method, args) -> switch (method.getName()) {
