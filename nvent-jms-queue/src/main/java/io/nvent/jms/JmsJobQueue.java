@@ -340,9 +340,15 @@ public final class JmsJobQueue implements JobQueue {
         if (workers < 0) {
             throw new IllegalArgumentException("workers of queue '" + queue + "' must be >= 0, was " + workers);
         }
-        QueueControl control = control(queue);
+        Objects.requireNonNull(queue, "queue");
         if (closing) {
             LOG.log(Level.DEBUG, "the JMS job queue is closing: the workers of queue {0} are left as they are", queue);
+            return;
+        }
+        // Not control(queue): a queue this node does not know stays unknown.
+        QueueControl control = controls.get(queue);
+        if (control == null) {
+            LOG.log(Level.DEBUG, "queue {0} is not known on this node: setting its workers changes nothing", queue);
             return;
         }
         // Serialised per queue, so that the pool's count follows the changes in their order.

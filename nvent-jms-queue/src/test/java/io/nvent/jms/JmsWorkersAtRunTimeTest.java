@@ -194,6 +194,7 @@ class JmsWorkersAtRunTimeTest {
             node.enqueue(job("left-to-other-nodes"));
 
             await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+            assertThat(node.queues()).as("an unknown queue stays unknown").doesNotContain(queue + "-unknown");
             node.registerWorker(queue + "-closing", 1, handler);
             node.close();
             node.resizeWorkers(queue + "-closing", 3);

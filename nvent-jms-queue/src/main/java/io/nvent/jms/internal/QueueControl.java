@@ -33,6 +33,8 @@ public final class QueueControl {
     private int workerLimit;
     /** Worker threads running, counted down as each leaves; above {@link #workerLimit} after a shrink. */
     private int liveWorkers;
+    /** {@code liveWorkers > workerLimit}, set with them: read by the workers before each job without the lock. */
+    private volatile boolean surplus;
     /** Makes a worker thread of the queue, for a grow. */
     private Supplier<Thread> newWorker;
     /** The starts within the rate limit's span; {@code null} without a limit. */
@@ -289,6 +291,7 @@ public final class QueueControl {
         }
         workers.addAll(threads);
         liveWorkers += count;
+        surplus = liveWorkers > workerLimit;
         return threads;
     }
 
@@ -296,8 +299,8 @@ public final class QueueControl {
      * Whether more workers run than the queue may have since a shrink: the calling one must take no
      * new job, it leaves ({@link #leaveIfSurplus}) or another one does.
      */
-    public synchronized boolean isSurplus() {
-        return liveWorkers > workerLimit;
+    public boolean isSurplus() {
+        return surplus;
     }
 
     /**
@@ -311,6 +314,7 @@ public final class QueueControl {
         }
         // Kept in workers until it ended: close() still waits for it to give its connection back.
         liveWorkers--;
+        surplus = liveWorkers > workerLimit;
         return true;
     }
 
