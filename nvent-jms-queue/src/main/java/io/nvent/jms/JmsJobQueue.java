@@ -332,8 +332,8 @@ public final class JmsJobQueue implements JobQueue {
      * pool, whose size the log line {@code NVENT-0616} says, as {@code NVENT-0620} does at start. Shrinking
      * lets each surplus worker leave when it would take its next job: after the attempts of its open
      * transaction ended and committed, or within {@link JmsJobQueueOptions#receiveTimeout()} while it waits
-     * for one (a message it receives then goes back to the queue untouched); it gives its connection back as
-     * it leaves. Once {@link #close()} began, it changes nothing.
+     * for one (a message it receives then goes back to the queue as a new one, not flagged redelivered); it
+     * gives its connection back as it leaves. Once {@link #close()} began, it changes nothing.
      */
     @Override
     public void resizeWorkers(String queue, int workers) {

@@ -102,6 +102,25 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_job_a_shrunk_worker_received_as_it_was_leaving_runs_once_as_a_first_delivery_not_as_a_redelivery() {
+        JmsJobQueue node = node(factory, Duration.ofSeconds(3));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 3, handler);
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 3);
+
+        node.resizeWorkers(queue, 1);
+        for (int i = 0; i < 3; i++) {
+            node.enqueue(job("met-a-leaving-worker-" + i));
+        }
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.started).as("each job ran once").hasSize(3).doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("no job that never ran flagged as redelivered").isEmpty();
+        await().atMost(PATIENCE).until(() -> node.counts(queue).equals(new JobCounts(0, 0, 0, 3, 0)));
+    }
+
+    @Test
     void shrunk_workers_waiting_for_a_job_leave_at_once_and_give_their_pooled_connections_back() {
         JmsJobQueue node = node(BoundedConnectionPool.of(factory, 3));
         node.registerWorker(queue, 3, new Handler(job -> new CountDownLatch(0)));
@@ -229,8 +248,13 @@ class JmsWorkersAtRunTimeTest {
     }
 
     private JmsJobQueue node(ConnectionFactory workers) {
+        return node(workers, JmsJobQueueOptions.DEFAULTS.receiveTimeout());
+    }
+
+    private JmsJobQueue node(ConnectionFactory workers, Duration receiveTimeout) {
         JmsJobQueue node = new JmsJobQueue(factory, workers, new TestThreads("resized-worker"), Clock.systemUTC(),
-                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).receiveTimeout(receiveTimeout)
+                        .build());
         nodes.add(node);
         return node;
     }

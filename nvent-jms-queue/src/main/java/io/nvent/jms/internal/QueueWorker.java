@@ -140,14 +140,21 @@ public final class QueueWorker implements Runnable {
                         start.get().giveBack();
                         break;
                     }
-                    if (control.isPaused() || control.isSurplus()) {
-                        // Paused, or the workers shrunk, while receiving: hand the message back to the queue
-                        // rather than hold it until resumed, or run it as one attempt too many. A message delivered and not acknowledged is shown to no browser:
+                    if (control.isPaused()) {
+                        // Paused while receiving: hand the message back to the queue rather than hold it
+                        // until resumed. A message delivered and not acknowledged is shown to no browser:
                         // held, its job left the counts of the node that sent it (which took it for run by
                         // another node) and every node's job() (so the lost-job check queued it again).
                         start.get().giveBack();
                         handBack();
                         continue;
+                    }
+                    if (control.isSurplus() && control.leaveIfSurplus()) {
+                        // The workers shrunk while this one was receiving: it leaves, and its message goes
+                        // back as a first delivery. A worker that may stay runs it (leaveIfSurplus false).
+                        start.get().giveBack();
+                        passOn(message);
+                        break;
                     }
                     start.get().started();
                     processGroup(message);
@@ -529,6 +536,29 @@ public final class QueueWorker implements Runnable {
         closeConsumer();
         if (session != null) {
             session.rollback();
+        }
+    }
+
+    /**
+     * Returns the message a leaving worker received to the queue as a new one, sent and committed with
+     * its consumption, so that the worker that takes it runs it as the delivery it is, not flagged as
+     * redelivered (a rollback would flag it, and count a delivery, for a job that never ran). A message
+     * that was redelivered already, or is no job, is rolled back; so is this one if the send fails.
+     */
+    private void passOn(Message message) {
+        try {
+            Optional<JobMessage> job = JobMessage.from(message);
+            if (job.isEmpty() || message.getJMSRedelivered()) {
+                handBack();
+                return;
+            }
+            send(runtime.mainQueue(control.name()), job.get().toMessage(session), job.get().jmsPriority(),
+                    runtime.deliveryDelayMillis(job.get()));
+            commit();
+        } catch (JMSException | RuntimeException e) {
+            // Left to closeContext: the rollback brings the message back, flagged as redelivered.
+            LOG.log(Level.DEBUG, () -> "a leaving worker of queue " + control.name() + " could not pass its"
+                    + " message on: " + e);
         }
     }
 
