@@ -7,6 +7,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.RateLimit;
 import io.nvent.testkit.Concurrently;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TestThreads;
@@ -20,6 +21,7 @@ import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
@@ -46,6 +48,8 @@ class JmsWorkersAtRunTimeTest {
     private static ActiveMQConnectionFactory factory;
     private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
     private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
+    /** Every worker thread the nodes made. */
+    private final List<Thread> made = new CopyOnWriteArrayList<>();
     private String queue;
 
     @BeforeAll
@@ -135,6 +139,26 @@ class JmsWorkersAtRunTimeTest {
         node.enqueue(job(queue + "-other", "on-the-connections-given-back"));
         await().atMost(PATIENCE).until(() -> other.completed.size() == 1);
         assertThat(node.problem()).as("no worker starved by the pool of 3").isEmpty();
+    }
+
+    @Test
+    void shrunk_workers_waiting_out_a_rate_limit_leave_at_once_and_their_threads_end() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        int before = made.size();
+        node.registerWorker(queue, 2, handler);
+        List<Thread> workers = List.copyOf(made.subList(before, made.size()));
+        node.limitRate(queue, Optional.of(new RateLimit(1, Duration.ofHours(1))));
+        node.enqueue(job("uses-the-only-start"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        node.enqueue(job("waits-an-hour"));
+
+        node.resizeWorkers(queue, 0);
+
+        await().atMost(Duration.ofSeconds(2)).until(() -> workers.stream().noneMatch(Thread::isAlive));
+        assertThat(workers).hasSize(2);
+        assertThat(broker.receivingConsumersOf(JmsJobQueueOptions.DEFAULTS.prefix() + queue)).isZero();
+        assertThat(node.counts(queue).waiting()).as("the job waits for workers").isOne();
     }
 
     @Test
@@ -252,7 +276,13 @@ class JmsWorkersAtRunTimeTest {
     }
 
     private JmsJobQueue node(ConnectionFactory workers, Duration receiveTimeout) {
-        JmsJobQueue node = new JmsJobQueue(factory, workers, new TestThreads("resized-worker"), Clock.systemUTC(),
+        TestThreads threads = new TestThreads("resized-worker");
+        ThreadFactory recorded = task -> {
+            Thread thread = threads.newThread(task);
+            made.add(thread);
+            return thread;
+        };
+        JmsJobQueue node = new JmsJobQueue(factory, workers, recorded, Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).receiveTimeout(receiveTimeout)
                         .build());
         nodes.add(node);
