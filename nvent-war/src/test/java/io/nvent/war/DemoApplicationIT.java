@@ -1504,6 +1504,8 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("job-detail"))).contains("partner refused the call");
             console.screenshot("07-job-inspector");
             console.click(By.id("retry-job"));
+            console.awaitVisible(By.id("confirm-retry-job"));
+            console.click(By.id("confirm-retry-job"));
             http.awaitRun(broken, "completed");
             console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> jobId.equals(tr.getAttribute("data-job"))));
