@@ -1801,6 +1801,8 @@ class DemoApplicationIT {
             console.awaitVisible(By.cssSelector("#cron-ticks li"));
 
             console.click(By.id("trigger-disable"));
+            console.awaitVisible(By.id("confirm-trigger-disable"));
+            console.click(By.id("confirm-trigger-disable"));
             console.until(() -> console.attribute(By.id("trigger-state"), "data-enabled").equals("false"));
             console.awaitVisible(By.cssSelector("#trigger-history li[data-type='trigger.disabled']"));
             assertThat(http.get("api/nvent/triggers/ui-nightly").json().getBoolean("enabled")).isFalse();

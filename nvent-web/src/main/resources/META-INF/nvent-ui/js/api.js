@@ -117,7 +117,7 @@ export const api = {
   discardJob: (name, id, reason) => act('DELETE', `/queues/${e(name)}/jobs/${e(id)}`, { reason }),
   triggers: () => call('GET', '/triggers'),
   trigger: (name, history = 50) => call('GET', `/triggers/${e(name)}${q({ history })}`),
-  createTrigger: (spec) => call('POST', '/triggers', spec),
+  createTrigger: (spec, reason) => act('POST', '/triggers', { reason }, spec),
   updateTrigger: (name, spec, reason) => act('PUT', `/triggers/${e(name)}`, { reason }, spec),
   deleteTrigger: (name, reason) => act('DELETE', `/triggers/${e(name)}`, { reason }),
   enableTrigger: (name, reason) => act('POST', `/triggers/${e(name)}/enable`, { reason }),
