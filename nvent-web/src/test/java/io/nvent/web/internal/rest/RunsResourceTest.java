@@ -545,6 +545,24 @@ class RunsResourceTest {
         assertThat(entry.getString("operatorReason")).isEqualTo("customer called");
     }
 
+    /** Its next page's link would carry the reason in its query, where a long one overran the request line again. */
+    @Test
+    void aBulkRetryWhoseReasonCameInTheNventReasonHeaderLinksItsNextPageWithoutTheReason() {
+        for (int i = 0; i < 2; i++) {
+            String runId = engine.flows().startWithJson("payment", "{\"amount\":500}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                    == RunStatus.FAILED);
+        }
+        InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
+
+        ContainerResponse page = api.request("POST", "flows/payment/runs/retry-failed?limit=1", signedIn("alice"),
+                "Nvent-Reason", "%E5%86%8D%E8%A9%A6%E8%A1%8C");
+
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getHeaderString("Link")).contains("rel=\"next\"", "limit=1", "after=")
+                .doesNotContain("reason");
+    }
+
     /**
      * Bounds that leave no entry between them answered an empty page, which says "nothing further": a
      * client that swapped them took the history for read to its end.
