@@ -401,8 +401,13 @@ class DemoApplicationIT {
         Http.Reply refused = http.delete("api/nvent/runs/" + approval);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().getString("detail")).contains("is awaiting and cannot be deleted: cancel it first");
-        assertThat(http.post("api/nvent/runs/" + approval + "/cancel", "").status()).isEqualTo(200);
+        // a reason of 1,000 Japanese characters, some 9 KB percent-encoded: the post-boot file lets Payara take it
+        String reason = "顧客から電話があり注文の取り消しを依頼された".repeat(50).substring(0, 1_000);
+        assertThat(http.post("api/nvent/runs/" + approval + "/cancel", "", "Nvent-Reason",
+                java.net.URLEncoder.encode(reason, StandardCharsets.UTF_8)).status()).isEqualTo(200);
         http.awaitRun(approval, "canceled");
+        assertThat(events(approval)).filteredOn(e -> e.getString("type").equals("flow.cancel"))
+                .singleElement().asString().contains("\"operatorReason\":\"" + reason + "\"");
         assertThat(http.delete("api/nvent/runs/" + approval).status()).isEqualTo(204);
     }
 
