@@ -24,6 +24,7 @@ import java.util.Optional;
  * saw it. Before a resource is matched, the decoded reason becomes the request's {@code reason} query parameter
  * (inside the runtime only: the server logged the request line as sent), so the endpoints take it as they take
  * {@code ?reason=}; an endpoint that takes none leaves it unread ({@link KnownQueryParams} lets it pass there).
+ * A blank reason is none, in the header as in the query: the other one, if any, is taken.
  * Refused, as a {@code 400} before any action: a value that is not percent-encoded UTF-8 ({@code NVENT-1125}), the
  * header given twice ({@code NVENT-1127}), a query's {@code reason} that says something else ({@code NVENT-1126}),
  * and a reason the query's would be refused for ({@code NVENT-0734}, naming the header).
@@ -53,13 +54,31 @@ public class ReasonHeader implements ContainerRequestFilter {
             request.abortWith(Problems.of(400, "Bad request", refusal.get()));
             return;
         }
-        if (queryReason == null) {
+        String reason = decode(values.get(0));
+        if (!reason.isBlank() && (queryReason == null || queryReason.isBlank())) {
+            // a blank reason is none: an empty header leaves the query's reason, an empty ?reason= gives way
             URI uri = request.getUriInfo().getRequestUri();
-            String encoded = URLEncoder.encode(decode(values.get(0)), StandardCharsets.UTF_8).replace("+", "%20");
-            request.setRequestUri(request.getUriInfo().getBaseUri(), URI.create(uri.toString().replaceFirst("#.*$", "")
-                    + (uri.getRawQuery() == null ? "?" : "&") + Operators.REASON + "=" + encoded));
+            String encoded = URLEncoder.encode(reason, StandardCharsets.UTF_8).replace("+", "%20");
+            request.setRequestUri(request.getUriInfo().getBaseUri(), URI.create(uri.toString()
+                    .replaceFirst("[?#].*$", "") + "?" + otherParameters(uri.getRawQuery()) + Operators.REASON + "="
+                    + encoded));
             request.setProperty(FROM_HEADER, Boolean.TRUE);
         }
+    }
+
+    /** The raw query's parameters but its {@code reason}, each followed by {@code &}; {@code ""} without any. */
+    private static String otherParameters(String rawQuery) {
+        if (rawQuery == null) {
+            return "";
+        }
+        StringBuilder others = new StringBuilder();
+        for (String parameter : rawQuery.split("&")) {
+            if (!parameter.isEmpty() && !parameter.equals(Operators.REASON)
+                    && !parameter.startsWith(Operators.REASON + "=")) {
+                others.append(parameter).append('&');
+            }
+        }
+        return others.toString();
     }
 
     /**
@@ -83,7 +102,8 @@ public class ReasonHeader implements ContainerRequestFilter {
         } catch (IllegalArgumentException refused) {
             return Optional.of(refused.getMessage());
         }
-        if (queryReason != null && !queryReason.strip().equals(decoded.strip())) {
+        if (queryReason != null && !queryReason.isBlank() && !decoded.isBlank()
+                && !queryReason.strip().equals(decoded.strip())) {
             return Optional.of("NVENT-1126 the reason is given twice, and differently: '" + clipped(queryReason)
                     + "' in the query parameter '" + Operators.REASON + "' and '" + clipped(decoded) + "' in the "
                     + NAME + " header; give it in one of them; the request did nothing");

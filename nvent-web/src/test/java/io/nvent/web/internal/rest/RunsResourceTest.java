@@ -545,6 +545,30 @@ class RunsResourceTest {
         assertThat(entry.getString("operatorReason")).isEqualTo("customer called");
     }
 
+    /** A blank reason is none, in the header as in the query: a client sending both, one empty, is not refused. */
+    @Test
+    void anEmptyReasonInTheQueryOrTheNventReasonHeaderGivesWayToTheOther() {
+        String first = engine.flows().start("export", null);
+        String second = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(first).orElseThrow().status()
+                == RunStatus.RUNNING && engine.flows().run(second).orElseThrow().status() == RunStatus.RUNNING);
+
+        ContainerResponse emptyQuery = api().request("POST", "runs/" + first + "/cancel?reason=", signedIn("alice"),
+                "Nvent-Reason", "customer%20called");
+        ContainerResponse emptyHeader = api().request("POST", "runs/" + second + "/cancel?reason=fraud%20suspected",
+                signedIn("alice"), "Nvent-Reason", "");
+
+        assertThat(emptyQuery.getStatus()).isEqualTo(200);
+        assertThat(emptyHeader.getStatus()).isEqualTo(200);
+        assertThat(cancelEntry(first).getString("operatorReason")).isEqualTo("customer called");
+        assertThat(cancelEntry(second).getString("operatorReason")).isEqualTo("fraud suspected");
+    }
+
+    private JsonObject cancelEntry(String runId) {
+        return parse(engine.flows().events(runId, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+    }
+
     /** Its next page's link would carry the reason in its query, where a long one overran the request line again. */
     @Test
     void aBulkRetryWhoseReasonCameInTheNventReasonHeaderLinksItsNextPageWithoutTheReason() {
