@@ -275,7 +275,7 @@ public class FlowsResource {
         Response.ResponseBuilder response = Response.ok(body.toString(), MediaType.APPLICATION_JSON);
         if (body.containsKey("next")) {
             jakarta.ws.rs.core.UriBuilder next = uri.getRequestUriBuilder().replaceQueryParam("after", body.getString("next"));
-            if (headers.getHeaderString(ReasonHeader.NAME) != null) {
+            if (ReasonHeader.givesReason(headers.getHeaderString(ReasonHeader.NAME))) {
                 next.replaceQueryParam(Operators.REASON);
             }
             response.link(next.build(), "next");

@@ -54,15 +54,27 @@ public class ReasonHeader implements ContainerRequestFilter {
             request.abortWith(Problems.of(400, "Bad request", refusal.get()));
             return;
         }
-        String reason = decode(values.get(0));
-        if (!reason.isBlank() && (queryReason == null || queryReason.isBlank())) {
+        if (givesReason(values.get(0)) && (queryReason == null || queryReason.isBlank())) {
             // a blank reason is none: an empty header leaves the query's reason, an empty ?reason= gives way
             URI uri = request.getUriInfo().getRequestUri();
-            String encoded = URLEncoder.encode(reason, StandardCharsets.UTF_8).replace("+", "%20");
+            String encoded = URLEncoder.encode(decode(values.get(0)), StandardCharsets.UTF_8).replace("+", "%20");
             request.setRequestUri(request.getUriInfo().getBaseUri(), URI.create(uri.toString()
                     .replaceFirst("[?#].*$", "") + "?" + otherParameters(uri.getRawQuery()) + Operators.REASON + "="
                     + encoded));
             request.setProperty(FROM_HEADER, Boolean.TRUE);
+        }
+    }
+
+    /**
+     * Whether the header's value gives a reason, which then stands in the query in place of any blank one there.
+     *
+     * @param value the header's value, {@code null} without one
+     */
+    static boolean givesReason(String value) {
+        try {
+            return value != null && !decode(value).isBlank();
+        } catch (IllegalArgumentException malformed) {
+            return false; // refused before any operator endpoint
         }
     }
 

@@ -569,6 +569,23 @@ class RunsResourceTest {
                 .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
     }
 
+    /** An empty header gives no reason: the query's is the one the next page must carry. */
+    @Test
+    void aBulkRetryWithItsReasonInTheQueryAndAnEmptyNventReasonHeaderLinksItsNextPageWithTheReason() {
+        for (int i = 0; i < 2; i++) {
+            String runId = engine.flows().startWithJson("payment", "{\"amount\":500}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                    == RunStatus.FAILED);
+        }
+        InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
+
+        ContainerResponse page = api.request("POST", "flows/payment/runs/retry-failed?limit=1&reason=outage",
+                signedIn("alice"), "Nvent-Reason", "");
+
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getHeaderString("Link")).contains("rel=\"next\"", "reason=outage");
+    }
+
     /** Its next page's link would carry the reason in its query, where a long one overran the request line again. */
     @Test
     void aBulkRetryWhoseReasonCameInTheNventReasonHeaderLinksItsNextPageWithoutTheReason() {
