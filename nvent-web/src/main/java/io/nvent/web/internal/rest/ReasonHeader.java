@@ -48,14 +48,17 @@ public class ReasonHeader implements ContainerRequestFilter {
         if (values == null || values.isEmpty() || READS.contains(request.getMethod())) {
             return; // a read records no reason: the header is left unread, as any other it does not take
         }
-        String queryReason = request.getUriInfo().getQueryParameters().getFirst(Operators.REASON);
+        List<String> queryReasons = request.getUriInfo().getQueryParameters().get(Operators.REASON);
+        String queryReason = queryReasons == null ? null : queryReasons.get(0);
         Optional<String> refusal = refusal(values, queryReason);
         if (refusal.isPresent()) {
             request.abortWith(Problems.of(400, "Bad request", refusal.get()));
             return;
         }
-        if (givesReason(values.get(0)) && (queryReason == null || queryReason.isBlank())) {
-            // a blank reason is none: an empty header leaves the query's reason, an empty ?reason= gives way
+        if (givesReason(values.get(0))
+                && (queryReasons == null || queryReasons.size() == 1 && queryReason.isBlank())) {
+            // a blank reason is none: an empty header leaves the query's reason, an empty ?reason= gives way (one
+            // given twice stays, for the endpoint to refuse)
             URI uri = request.getUriInfo().getRequestUri();
             String encoded = URLEncoder.encode(decode(values.get(0)), StandardCharsets.UTF_8).replace("+", "%20");
             request.setRequestUri(request.getUriInfo().getBaseUri(), URI.create(uri.toString()

@@ -564,6 +564,21 @@ class RunsResourceTest {
         assertThat(cancelEntry(second).getString("operatorReason")).isEqualTo("fraud suspected");
     }
 
+    @Test
+    void aReasonGivenTwiceInTheQueryIsRefusedBesideTheNventReasonHeaderToo() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        ContainerResponse twice = api().request("POST", "runs/" + running + "/cancel?reason=&reason=customer%20called",
+                signedIn("alice"), "Nvent-Reason", "fraud%20suspected");
+
+        assertThat(twice.getStatus()).as("neither reason is dropped unsaid").isEqualTo(400);
+        assertThat(twice.getEntity()).asString().contains("reason");
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        engine.flows().cancel(running);
+    }
+
     private JsonObject cancelEntry(String runId) {
         return parse(engine.flows().events(runId, EventQuery.all()).stream()
                 .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
