@@ -401,8 +401,13 @@ class DemoApplicationIT {
         Http.Reply refused = http.delete("api/nvent/runs/" + approval);
         assertThat(refused.status()).isEqualTo(409);
         assertThat(refused.json().getString("detail")).contains("is awaiting and cannot be deleted: cancel it first");
-        assertThat(http.post("api/nvent/runs/" + approval + "/cancel", "").status()).isEqualTo(200);
+        // a reason of 1,000 Japanese characters, some 9 KB percent-encoded: the post-boot file lets Payara take it
+        String reason = "顧客から電話があり注文の取り消しを依頼された".repeat(50).substring(0, 1_000);
+        assertThat(http.post("api/nvent/runs/" + approval + "/cancel", "", "Nvent-Reason",
+                java.net.URLEncoder.encode(reason, StandardCharsets.UTF_8)).status()).isEqualTo(200);
         http.awaitRun(approval, "canceled");
+        assertThat(events(approval)).filteredOn(e -> e.getString("type").equals("flow.cancel"))
+                .singleElement().asString().contains("\"operatorReason\":\"" + reason + "\"");
         assertThat(http.delete("api/nvent/runs/" + approval).status()).isEqualTo(204);
     }
 
@@ -1504,6 +1509,8 @@ class DemoApplicationIT {
             assertThat(console.text(By.id("job-detail"))).contains("partner refused the call");
             console.screenshot("07-job-inspector");
             console.click(By.id("retry-job"));
+            console.awaitVisible(By.id("confirm-retry-job"));
+            console.click(By.id("confirm-retry-job"));
             http.awaitRun(broken, "completed");
             console.until(() -> console.all(By.cssSelector("#jobs-table tr[data-job]")).stream()
                     .noneMatch(tr -> jobId.equals(tr.getAttribute("data-job"))));
@@ -1799,6 +1806,8 @@ class DemoApplicationIT {
             console.awaitVisible(By.cssSelector("#cron-ticks li"));
 
             console.click(By.id("trigger-disable"));
+            console.awaitVisible(By.id("confirm-trigger-disable"));
+            console.click(By.id("confirm-trigger-disable"));
             console.until(() -> console.attribute(By.id("trigger-state"), "data-enabled").equals("false"));
             console.awaitVisible(By.cssSelector("#trigger-history li[data-type='trigger.disabled']"));
             assertThat(http.get("api/nvent/triggers/ui-nightly").json().getBoolean("enabled")).isFalse();

@@ -9,8 +9,11 @@ export class ApiError extends Error {
   }
 }
 
-async function request(method, path, body, idempotencyKey) {
+async function request(method, path, body, idempotencyKey, reason) {
   const init = { method, headers: { 'X-Requested-With': 'nvent-console', 'Accept': 'application/json' }, credentials: 'same-origin' };
+  // an operator's reason travels in a header, UTF-8 percent-encoded: in the query a long one outside ASCII
+  // overran the server's limit on a request line (1,000 Japanese characters are some 9 KB)
+  if (reason) init.headers['Nvent-Reason'] = encodeURIComponent(reason);
   // the same key for every try of one action: a second click or a retry after a lost answer gets the first run
   if (idempotencyKey) init.headers['Idempotency-Key'] = idempotencyKey;
   if (body !== undefined) {
@@ -33,9 +36,15 @@ async function request(method, path, body, idempotencyKey) {
   return { json, response };
 }
 
-async function call(method, path, body, idempotencyKey) {
-  return (await request(method, path, body, idempotencyKey)).json;
+async function call(method, path, body, idempotencyKey, reason) {
+  return (await request(method, path, body, idempotencyKey, reason)).json;
 }
+
+// An operator action's call: its params' `reason` goes in the Nvent-Reason header, the others in the query.
+const act = (method, path, params = {}, body = undefined, key = undefined) => {
+  const { reason, ...query } = params;
+  return call(method, `${path}${q(query)}`, body, key, reason);
+};
 
 // The cursor of the page after this one: the `after` of the Link rel="next" the server sends when a page is full.
 function nextAfter(response) {
@@ -80,46 +89,46 @@ export const api = {
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
   // compensate: the run undoes its completed steps (their compensation steps, newest first) before it ends canceled
   // reason (optional, every operator action): recorded with the operator's name in the history and the audit log
-  cancel: (id, children = false, compensate = false, reason = undefined) => call('POST', `/runs/${e(id)}/cancel${q({
-    children: children ? 'true' : undefined, compensate: compensate ? 'true' : undefined, reason })}`),
+  cancel: (id, children = false, compensate = false, reason = undefined) => act('POST', `/runs/${e(id)}/cancel`, {
+    children: children ? 'true' : undefined, compensate: compensate ? 'true' : undefined, reason }),
   /** Deletes an ended run with its history (204); a run under way is refused (409). */
-  deleteRun: (id, reason) => call('DELETE', `/runs/${e(id)}${q({ reason })}`),
-  restart: (id, key, reason) => call('POST', `/runs/${e(id)}/restart${q({ reason })}`, undefined, key),
-  rerun: (id, step, key, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun${q({ reason })}`, undefined, key),
-  retryStep: (id, step, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/retry${q({ reason })}`),
+  deleteRun: (id, reason) => act('DELETE', `/runs/${e(id)}`, { reason }),
+  restart: (id, key, reason) => act('POST', `/runs/${e(id)}/restart`, { reason }, undefined, key),
+  rerun: (id, step, key, reason) => act('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, { reason }, undefined, key),
+  retryStep: (id, step, reason) => act('POST', `/runs/${e(id)}/steps/${e(step)}/retry`, { reason }),
   /** Deletes up to `limit` (default 1,000) of the flow's finished runs: { flow, deleted, remaining, stats }; repeat while remaining > 0. */
-  clearHistory: (flow, params = {}) => call('DELETE', `/flows/${e(flow)}/runs${q(params)}`),
+  clearHistory: (flow, params = {}) => act('DELETE', `/flows/${e(flow)}/runs`, params),
   /** One page of a bulk retry of the flow's failed runs: { matched, acted, skipped, skippedBy, failed, next }. */
-  retryFailed: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/retry-failed${q(params)}`),
+  retryFailed: (flow, params = {}) => act('POST', `/flows/${e(flow)}/runs/retry-failed`, params),
   /** One page of a bulk cancel of the flow's runs (status: running,awaiting by default); as retryFailed. */
-  cancelRuns: (flow, params = {}) => call('POST', `/flows/${e(flow)}/runs/cancel${q(params)}`),
+  cancelRuns: (flow, params = {}) => act('POST', `/flows/${e(flow)}/runs/cancel`, params),
   queues: () => call('GET', '/queues'),
   instances: () => call('GET', '/instances'),
   queue: (name) => call('GET', `/queues/${e(name)}`),
   rateLimitUsage: (name, limit = 20) => call('GET', `/queues/${e(name)}/rate-limit?limit=${limit}`),
-  pause: (name, reason) => call('POST', `/queues/${e(name)}/pause${q({ reason })}`),
-  resume: (name, reason) => call('POST', `/queues/${e(name)}/resume${q({ reason })}`),
-  setWorkers: (name, workers, reason) => call('PUT', `/queues/${e(name)}/concurrency${q({ reason })}`, { workers }),
-  removeWorkers: (name, reason) => call('DELETE', `/queues/${e(name)}/concurrency${q({ reason })}`),
-  redrive: (name, limit = 500) => call('POST', `/queues/${e(name)}/redrive?limit=${limit}`),
+  pause: (name, reason) => act('POST', `/queues/${e(name)}/pause`, { reason }),
+  resume: (name, reason) => act('POST', `/queues/${e(name)}/resume`, { reason }),
+  setWorkers: (name, workers, reason) => act('PUT', `/queues/${e(name)}/concurrency`, { reason }, { workers }),
+  removeWorkers: (name, reason) => act('DELETE', `/queues/${e(name)}/concurrency`, { reason }),
+  redrive: (name, reason, limit = 500) => act('POST', `/queues/${e(name)}/redrive`, { limit, reason }),
   jobs: (name, params) => call('GET', `/queues/${e(name)}/jobs${q(params)}`),
   job: (name, id) => call('GET', `/queues/${e(name)}/jobs/${e(id)}`),
-  retryJob: (name, id) => call('POST', `/queues/${e(name)}/jobs/${e(id)}/retry`),
-  discardJob: (name, id, reason) => call('DELETE', `/queues/${e(name)}/jobs/${e(id)}${q({ reason })}`),
+  retryJob: (name, id, reason) => act('POST', `/queues/${e(name)}/jobs/${e(id)}/retry`, { reason }),
+  discardJob: (name, id, reason) => act('DELETE', `/queues/${e(name)}/jobs/${e(id)}`, { reason }),
   triggers: () => call('GET', '/triggers'),
   trigger: (name, history = 50) => call('GET', `/triggers/${e(name)}${q({ history })}`),
-  createTrigger: (spec) => call('POST', '/triggers', spec),
-  updateTrigger: (name, spec) => call('PUT', `/triggers/${e(name)}`, spec),
-  deleteTrigger: (name, reason) => call('DELETE', `/triggers/${e(name)}${q({ reason })}`),
-  enableTrigger: (name) => call('POST', `/triggers/${e(name)}/enable`),
-  disableTrigger: (name) => call('POST', `/triggers/${e(name)}/disable`),
-  fireTrigger: (name, json, key) => call('POST', `/triggers/${e(name)}/fire`, json, key),
+  createTrigger: (spec, reason) => act('POST', '/triggers', { reason }, spec),
+  updateTrigger: (name, spec, reason) => act('PUT', `/triggers/${e(name)}`, { reason }, spec),
+  deleteTrigger: (name, reason) => act('DELETE', `/triggers/${e(name)}`, { reason }),
+  enableTrigger: (name, reason) => act('POST', `/triggers/${e(name)}/enable`, { reason }),
+  disableTrigger: (name, reason) => act('POST', `/triggers/${e(name)}/disable`, { reason }),
+  fireTrigger: (name, json, key, reason) => act('POST', `/triggers/${e(name)}/fire`, { reason }, json, key),
   // exclude: an unsaved schedule's exclusion rules, the ticks they exclude listed in "excluded"
   cronPreview: (cron, timezone, count = 5, after = undefined, exclude = []) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after, exclude })}`),
   triggerTicks: (trigger, count = 5) => call('GET', `/triggers/cron-preview${q({ trigger, count })}`),
   /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
   backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
-  resolveAwait: (awaitId, json, reason) => call('POST', `/awaits/id/${e(awaitId)}/resolve${q({ reason })}`, json),
+  resolveAwait: (awaitId, json, reason) => act('POST', `/awaits/id/${e(awaitId)}/resolve`, { reason }, json),
   publishEvent: (event, json) => call('POST', `/events/${e(event)}`, json),
 };

@@ -180,19 +180,23 @@ export function queueView(ctx) {
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: () => pauseDialog(name, queue.paused, loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
       workersControl(queue, loadQueue),
-      h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => act(e.currentTarget, () => redriveAll(e.currentTarget),
-        ({ total, discarded }) => `Redrove ${num(total)} failed job${total === 1 ? '' : 's'}`
-          + (discarded ? `; discarded ${num(discarded)} their runs no longer need` : '')).then(() => { loadQueue(); loadJobs(); }) },
+      h('button', { class: 'btn danger', id: 'redrive', disabled: !queue.counts.failed, onclick: (e) => {
+        const button = e.currentTarget;
+        confirmDialog('Redrive the failed jobs?', `The ${num(queue.counts.failed)} failed jobs of this queue are queued again.`, 'Redrive',
+          async (reason) => { const { total, discarded } = await redriveAll(button, reason);
+            toast(`Redrove ${num(total)} failed job${total === 1 ? '' : 's'}` + (discarded ? `; discarded ${num(discarded)} their runs no longer need` : ''));
+            loadQueue(); loadJobs(); return true; }, { danger: true, id: 'confirm-redrive', reason: true });
+      } },
       `↻ Redrive ${num(queue.counts.failed)} failed`));
   };
   // The server redrives a batch per call; the button shows how far it got. Jobs that fail again
   // meanwhile are failed once more: it stops after as many jobs as had failed at the click.
-  async function redriveAll(button) {
+  async function redriveAll(button, reason) {
     const failedAtClick = queue.counts.failed;
     let total = 0;
     let discarded = 0;
     for (;;) {
-      const r = await api.redrive(name);
+      const r = await api.redrive(name, reason);
       total += r.redriven;
       discarded += r.discarded;
       button.textContent = `↻ Redriving… ${num(total + discarded)} done, ${num(r.remaining)} left`;
@@ -249,8 +253,10 @@ export function queueView(ctx) {
               + (job.runId ? 'Its run is not changed; its history keeps the failure.' : ''), 'Discard job',
             async (reason) => { await api.discardJob(name, job.jobId, reason); toast('Job discarded'); selectedJob = null; ctx.setQuery({ state, job: null });
               fill(detail, h('div', { class: 'empty' }, 'Select a job to see its attempts')); loadQueue(); loadJobs(); }, { danger: true, id: 'confirm-discard', reason: true }) }, '✕ Discard'),
-          h('button', { class: 'btn primary', id: 'retry-job', onclick: (e) => act(e.currentTarget, () => api.retryJob(name, job.jobId),
-            'Job retried').then(() => { loadQueue(); loadJobs(); loadJob(); }) }, '↻ Retry job')) : null),
+          h('button', { class: 'btn primary', id: 'retry-job', onclick: () => confirmDialog('Retry this failed job?',
+            'The job is queued again and runs its step once more.', 'Retry job',
+            async (reason) => { await api.retryJob(name, job.jobId, reason); toast('Job retried'); loadQueue(); loadJobs(); loadJob(); },
+            { id: 'confirm-retry-job', reason: true }) }, '↻ Retry job')) : null),
       h('dl', { class: 'facts' },
         h('dt', {}, 'Step'), h('dd', {}, job.name),
         job.runId ? [h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${job.runId}`, class: 'mono' }, job.runId))] : null,

@@ -5,7 +5,7 @@ import { api, ApiError } from '../api.js';
 import { live } from '../live.js';
 import {
   h, fill, badge, card, kpi, num, dateTime, short, act, actionKey, allowWhen, modal, jsonView, jsonEditor, relative, when, tickRelative,
-  copyButton, confirmDialog, byOperator, toggle, toast, utc,
+  copyButton, confirmDialog, reasonField, byOperator, toggle, toast, utc,
 } from '../ui.js';
 import { labelTags } from './runs.js';
 
@@ -210,9 +210,15 @@ function activityCell(t) {
     s.lastError ? h('div', { class: 'small error-line ellipsis', title: s.lastError }, '⚠ ', s.lastError) : null);
 }
 
-async function setEnabled(t, on, after) {
-  const r = await act(null, () => (on ? api.enableTrigger(t.name) : api.disableTrigger(t.name)), on ? `Enabled ${t.name}` : `Disabled ${t.name}`);
-  after(r);
+/** Asks, with a Reason for the audit trail, before enabling or disabling a trigger; then calls after(). */
+function setEnabled(t, on, after) {
+  confirmDialog(on ? `Enable ${t.name}?` : `Disable ${t.name}?`,
+    on ? 'The trigger starts its flows again when it fires.' : 'The trigger fires nothing until it is enabled again.',
+    on ? '▶ Enable' : '❚❚ Disable', async (reason) => {
+      await (on ? api.enableTrigger(t.name, reason) : api.disableTrigger(t.name, reason));
+      toast(on ? `Enabled ${t.name}` : `Disabled ${t.name}`);
+      after();
+    }, { id: on ? 'confirm-trigger-enable' : 'confirm-trigger-disable', reason: true });
 }
 
 // ------------------------------------------------------------------------------------------ list
@@ -251,7 +257,7 @@ export function triggersView(ctx) {
         h('td', {}, flowLinks(t.flows)),
         h('td', {}, sourceCell(t)),
         h('td', {}, activityCell(t)),
-        h('td', {}, toggle(t.enabled, (on, input) => { input.disabled = true; setEnabled(t, on, load); }, { label: `${t.enabled ? 'disable' : 'enable'} ${t.name}` })),
+        h('td', {}, toggle(t.enabled, (on, input) => { input.checked = !on; setEnabled(t, on, load); }, { label: `${t.enabled ? 'disable' : 'enable'} ${t.name}` })),
         h('td', { class: 'num' }, t.type === 'schedule' ? h('button', { class: 'btn small', dataset: { backfill: t.name }, title: 'fire the ticks of a past range, each once',
           onclick: (e) => { e.stopPropagation(); backfillDialog(t, load); } }, '⟲ Backfill…') : null, ' ',
         h('button', { class: 'btn small', dataset: { fire: t.name }, disabled: !t.enabled, title: t.enabled ? 'fire now with a JSON payload' : 'enable the trigger to fire it',
@@ -288,14 +294,15 @@ export async function fireDialog(t, after) {
   const fireBtn = h('button', { class: 'btn primary', id: 'fire-submit' }, '⚡ Fire');
   const key = actionKey();
   const editor = jsonEditor({ id: 'fire-input', value: example, label: 'payload (JSON)', emptyText: 'Empty: the runs receive {}', onChange: (ok) => allowWhen(fireBtn, ok) });
+  const reason = reasonField();
   const close = modal(`Fire ${t.name}`, h('div', {},
     h('p', { class: 'muted small' }, 'Starts ', t.flows.map((f, i) => [i ? ', ' : '', h('strong', {}, f)]),
       ' now. The JSON below becomes the input of each flow\'s entry step.'),
-    editor.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), fireBtn]);
+    editor.el, reason.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), fireBtn]);
   fireBtn.addEventListener('click', async () => {
     if (!editor.check()) return;
     const payload = editor.value() || '{}';
-    const r = await act(fireBtn, () => api.fireTrigger(t.name, payload, key(payload)),
+    const r = await act(fireBtn, () => api.fireTrigger(t.name, payload, key(payload), reason.value()),
       (res) => `Fired ${t.name}: ${res.runs.length} run${res.runs.length === 1 ? '' : 's'} started`);
     if (r) { close(); if (after) after(r); }
   });
@@ -595,8 +602,8 @@ export function triggerView(ctx) {
       kpi('Last error', s.lastError ? 'yes' : 'none', s.lastError ? 'fail' : '', s.lastError ? s.lastError.slice(0, 60) : 'every fire started its flows'));
     ctx.actions(
       t.enabled
-        ? h('button', { class: 'btn', id: 'trigger-disable', onclick: (e) => act(e.currentTarget, () => api.disableTrigger(name), `Disabled ${name}`).then(load) }, '❚❚ Disable')
-        : h('button', { class: 'btn', id: 'trigger-enable', onclick: (e) => act(e.currentTarget, () => api.enableTrigger(name), `Enabled ${name}`).then(load) }, '▶ Enable'),
+        ? h('button', { class: 'btn', id: 'trigger-disable', onclick: () => setEnabled(t, false, load) }, '❚❚ Disable')
+        : h('button', { class: 'btn', id: 'trigger-enable', onclick: () => setEnabled(t, true, load) }, '▶ Enable'),
       h('a', { class: 'btn', id: 'trigger-edit', href: `${triggerHref(name).replace(/\/$/, '')}/edit` }, '✎ Edit'),
       h('button', { class: 'btn danger', id: 'trigger-delete', disabled: t.declared,
         title: t.declared ? 'declared in the code: disable it instead' : 'delete this runtime trigger',
@@ -862,6 +869,8 @@ function triggerForm(ctx, existing) {
   const enabledToggle = toggle(state.enabled, (on) => { state.enabled = on; renderApi(); }, { id: 'tf-enabled', label: 'enabled' });
   const errorBox = h('div', { class: 'alert bad', id: 'tf-error', hidden: true });
   const submit = h('button', { class: 'btn primary', id: 'tf-submit', type: 'submit' }, editing ? 'Save changes' : 'Create trigger');
+  // the operator's why, kept in the trigger's history with their name
+  const reason = reasonField();
 
   const cronFields = h('div', { id: 'tf-cron-fields' },
     h('div', { class: 'field-row' },
@@ -974,7 +983,7 @@ function triggerForm(ctx, existing) {
     h('div', { class: 'field enabled-field' }, enabledToggle, h('label', { for: 'tf-enabled' }, 'Enabled'),
       h('span', { class: 'muted small' }, ' — a disabled trigger is kept but fires nothing')),
     editing && existing.declared ? h('div', { class: 'alert warn' }, 'Declared with @Trigger in the code: your changes last until the application restarts, when the code\'s definition applies again.') : null,
-    errorBox,
+    errorBox, reason.el,
     h('div', { class: 'form-foot' }, h('a', { class: 'btn', href: editing ? triggerHref(existing.name) : '#/triggers' }, 'Cancel'), submit));
   ctx.view.append(h('div', { class: 'grid two' },
     card(editing ? `Edit ${existing.name}` : 'New trigger', editing ? 'the name and type of a trigger cannot change' : 'what starts which flows, and when', h('div', { class: 'card-body' }, form)),
@@ -1273,7 +1282,7 @@ function triggerForm(ctx, existing) {
     errorBox.hidden = true;
     submit.disabled = true;
     try {
-      const saved = editing ? await api.updateTrigger(existing.name, spec()) : await api.createTrigger(spec());
+      const saved = editing ? await api.updateTrigger(existing.name, spec(), reason.value()) : await api.createTrigger(spec(), reason.value());
       toast(editing ? `Saved ${saved.name}` : `Created ${saved.name}`);
       location.hash = triggerHref(saved.name);
     } catch (err) {

@@ -115,8 +115,8 @@ class ConsoleRunPageTest {
         String bulk = between(flows, "async function bulkDialog(", "\n}\n");
         String clear = between(flows, "function clearHistoryDialog(", "\n}\n");
 
-        assertThat(api).contains("pause: (name, reason) => call('POST', `/queues/${e(name)}/pause${q({ reason })}`)",
-                "resume: (name, reason) => call('POST', `/queues/${e(name)}/resume${q({ reason })}`)",
+        assertThat(api).contains("pause: (name, reason) => act('POST', `/queues/${e(name)}/pause`, { reason })",
+                "resume: (name, reason) => act('POST', `/queues/${e(name)}/resume`, { reason })",
                 "discardJob: (name, id, reason) =>");
         assertThat(pauseDialog).contains("api.resume(name, reason) : api.pause(name, reason)", "reason: true");
         assertThat(queues).as("both pause buttons ask first").contains("pauseDialog(q.name, q.paused, after)",
@@ -156,8 +156,39 @@ class ConsoleRunPageTest {
 
         assertThat(runs).as("the step dialog of a rerun shows a Reason field").contains("const reason = reasonField();");
         assertThat(rerun).as("what the operator typed is sent").contains("(s, reason) => api.rerun(runId, s, key(s), reason)");
-        assertThat(api).contains("rerun: (id, step, key, reason) => call('POST', `/runs/${e(id)}/steps/${e(step)}/rerun${q({ reason })}`");
+        assertThat(api).contains("rerun: (id, step, key, reason) => act('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, { reason }, undefined, key)");
         assertThat(triggerHistory).as("by alice — holiday freeze").contains("byOperator(e.data)");
         assertThat(runs).contains("describe(ev), byOperator(ev.data)");
+    }
+
+    @Test
+    void everyReasonTravelsInTheNventReasonHeaderAndAJobsRetryARedriveAndATriggersFireSwitchAndFormAskForOne()
+            throws IOException {
+        String api;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
+            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String queues = script("queues.js");
+        String triggers = script("triggers.js");
+        String setEnabled = between(triggers, "function setEnabled(", "\n}\n");
+        String fire = between(triggers, "export async function fireDialog(", "\n}\n");
+
+        assertThat(api).as("in the query a long reason overran the request line")
+                .contains("init.headers['Nvent-Reason'] = encodeURIComponent(reason)",
+                        "const { reason, ...query } = params;")
+                .doesNotContain("q({ reason })", "reason })}`");
+        assertThat(api).contains("retryJob: (name, id, reason) =>", "redrive: (name, reason, limit = 500) =>",
+                "enableTrigger: (name, reason) =>", "disableTrigger: (name, reason) =>",
+                "fireTrigger: (name, json, key, reason) =>", "updateTrigger: (name, spec, reason) =>");
+        assertThat(queues).contains("api.retryJob(name, job.jobId, reason)", "id: 'confirm-retry-job', reason: true",
+                "redriveAll(button, reason)", "api.redrive(name, reason)", "id: 'confirm-redrive', reason: true");
+        assertThat(setEnabled).contains("api.enableTrigger(t.name, reason) : api.disableTrigger(t.name, reason)",
+                "reason: true");
+        assertThat(triggers).as("the switch and both buttons ask first").contains("setEnabled(t, false, load)",
+                "setEnabled(t, true, load)", "setEnabled(t, on, load)").doesNotContain("api.disableTrigger(name)",
+                "api.enableTrigger(name)");
+        assertThat(fire).contains("const reason = reasonField();", "editor.el, reason.el",
+                "api.fireTrigger(t.name, payload, key(payload), reason.value())");
+        assertThat(triggers).contains("api.updateTrigger(existing.name, spec(), reason.value())", "errorBox, reason.el");
     }
 }

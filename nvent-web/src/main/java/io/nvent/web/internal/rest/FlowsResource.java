@@ -30,6 +30,7 @@ import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
 import jakarta.ws.rs.core.Context;
+import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.UriInfo;
@@ -174,10 +175,10 @@ public class FlowsResource {
                                 @QueryParam("from") String from, @QueryParam("to") String to,
                                 @QueryParam("limit") String limit, @QueryParam("after") String after,
                                 @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
-                                @QueryParam(Operators.REASON) String reason) {
+                                @QueryParam(Operators.REASON) String reason, @Context HttpHeaders headers) {
         QueryParams.onlyKnown(uri, "step", "from", "to", "limit", "after", Operators.REASON);
         return bulkAnswer(retryFailedBody(Operators.acting(flows, security, reason), name, step, from, to, limit,
-                after), uri);
+                after), uri, headers);
     }
 
     JsonObject retryFailedBody(String name, String step, String from, String to, String limit, String after) {
@@ -209,11 +210,11 @@ public class FlowsResource {
                                @QueryParam("limit") String limit, @QueryParam("after") String after,
                                @QueryParam("children") String children, @QueryParam("compensate") String compensate,
                                @Context UriInfo uri, @Context jakarta.ws.rs.core.SecurityContext security,
-                               @QueryParam(Operators.REASON) String reason) {
+                               @QueryParam(Operators.REASON) String reason, @Context HttpHeaders headers) {
         QueryParams.onlyKnown(uri, "status", "from", "to", "limit", "after", "children", "compensate",
                 Operators.REASON);
         return bulkAnswer(cancelRunsBody(Operators.acting(flows, security, reason), name, status, from, to, limit,
-                after, children, compensate), uri);
+                after, children, compensate), uri, headers);
     }
 
     JsonObject cancelRunsBody(String name, String status, String from, String to, String limit, String after,
@@ -265,11 +266,19 @@ public class FlowsResource {
         return statuses;
     }
 
-    /** The answer, with a {@code Link rel="next"} to the same request going on after the page while more may match. */
-    private static Response bulkAnswer(JsonObject body, UriInfo uri) {
+    /**
+     * The answer, with a {@code Link rel="next"} to the same request going on after the page while more may match;
+     * without the reason when it came in the {@value ReasonHeader#NAME} header (which put it in the query), where the
+     * client sends it again, as a long one does not fit in a request line.
+     */
+    private static Response bulkAnswer(JsonObject body, UriInfo uri, HttpHeaders headers) {
         Response.ResponseBuilder response = Response.ok(body.toString(), MediaType.APPLICATION_JSON);
         if (body.containsKey("next")) {
-            response.link(uri.getRequestUriBuilder().replaceQueryParam("after", body.getString("next")).build(), "next");
+            jakarta.ws.rs.core.UriBuilder next = uri.getRequestUriBuilder().replaceQueryParam("after", body.getString("next"));
+            if (ReasonHeader.givesReason(headers.getHeaderString(ReasonHeader.NAME))) {
+                next.replaceQueryParam(Operators.REASON);
+            }
+            response.link(next.build(), "next");
         }
         return response.build();
     }

@@ -6,6 +6,8 @@ import jakarta.ws.rs.container.ContainerRequestFilter;
 import jakarta.ws.rs.container.DynamicFeature;
 import jakarta.ws.rs.container.ResourceInfo;
 import jakarta.ws.rs.core.FeatureContext;
+import jakarta.ws.rs.core.MultivaluedHashMap;
+import jakarta.ws.rs.core.MultivaluedMap;
 import java.lang.annotation.ElementType;
 import java.lang.annotation.Retention;
 import java.lang.annotation.RetentionPolicy;
@@ -65,8 +67,14 @@ public class KnownQueryParams implements DynamicFeature {
 
         @Override
         public void filter(ContainerRequestContext request) {
-            QueryParams.onlyKnown(request.getUriInfo().getQueryParameters(), repeatable,
-                    known.toArray(String[]::new));
+            MultivaluedMap<String, String> query = request.getUriInfo().getQueryParameters();
+            if (!known.contains(Operators.REASON) && query.containsKey(Operators.REASON)
+                    && request.getProperty(ReasonHeader.FROM_HEADER) != null) {
+                // the Nvent-Reason header's reason, which this method does not read, as it reads no other header
+                query = new MultivaluedHashMap<>(query);
+                query.remove(Operators.REASON);
+            }
+            QueryParams.onlyKnown(query, repeatable, known.toArray(String[]::new));
         }
     }
 }

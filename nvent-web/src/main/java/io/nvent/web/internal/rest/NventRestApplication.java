@@ -20,7 +20,7 @@ public class NventRestApplication extends Application {
         return Set.of(FlowsResource.class, RunsResource.class, QueuesResource.class, SessionResource.class,
                 OpenApiResource.class, TriggersResource.class, AwaitsResource.class, EventsResource.class,
                 HealthResource.class, MetricsResource.class, InstancesResource.class,
-                PayloadLimit.class, HeaderGuard.class, ControlCharacterGuard.class, KnownQueryParams.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
+                PayloadLimit.class, HeaderGuard.class, ControlCharacterGuard.class, KnownQueryParams.class, ReasonHeader.class, ProblemMapper.class, WebProblemMapper.class, UnexpectedProblemMapper.class);
     }
 
     /**

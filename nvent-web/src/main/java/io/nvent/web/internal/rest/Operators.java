@@ -10,7 +10,7 @@ import java.security.Principal;
 /**
  * Who acts in a request to an operator endpoint (cancel, retry, restart, delete, resolve, pause, a trigger's
  * change, ...): the signed-in user, {@value #ANONYMOUS} while security is off, with the reason the request gives in
- * its {@value #REASON} query parameter. The services are called through their {@code actingAs} view, so the history
+ * its {@value #REASON} query parameter (which {@link ReasonHeader} sets from the {@value ReasonHeader#NAME} header). The services are called through their {@code actingAs} view, so the history
  * entries the action writes name the user and the reason, and the {@code io.nvent.audit} log has a line of it.
  */
 final class Operators {
@@ -34,14 +34,19 @@ final class Operators {
     static Operator of(SecurityContext security, String reason) {
         Principal user = security == null ? null : security.getUserPrincipal();
         Operator operator = user == null ? Operator.named(ANONYMOUS) : Operator.signedIn(user.getName());
-        if (reason == null) {
-            return operator;
-        }
+        return reason == null ? operator : because(operator, reason, "query parameter '" + REASON + "'");
+    }
+
+    /**
+     * The operator giving the reason, which {@code where} (the query parameter, the header) gave.
+     *
+     * @throws IllegalArgumentException (400, nothing done) if the reason is refused (NVENT-0734)
+     */
+    static Operator because(Operator operator, String reason, String where) {
         try {
             return operator.because(reason);
         } catch (IllegalArgumentException refused) {
-            throw new IllegalArgumentException("NVENT-0734 query parameter '" + REASON + "' refused: "
-                    + refused.getMessage(), refused);
+            throw new IllegalArgumentException("NVENT-0734 " + where + " refused: " + refused.getMessage(), refused);
         }
     }
 

@@ -111,6 +111,19 @@ final class InProcessApi {
     }
 
     /**
+     * The answer to a request without a body, by the user of {@code security} ({@code null}: none), with headers
+     * given as name, value, name, value … (a name given twice is sent as two header fields).
+     */
+    ContainerResponse request(String method, String path, SecurityContext security, String... headerNameValues) {
+        ContainerRequest request = new ContainerRequest(BASE, BASE.resolve(path), method, security,
+                new MapPropertiesDelegate(), null);
+        for (int i = 0; i < headerNameValues.length; i += 2) {
+            request.header(headerNameValues[i], headerNameValues[i + 1]);
+        }
+        return send(request);
+    }
+
+    /**
      * The answer to a request without a signed-in user, with a body and headers given as name, value, name,
      * value … (a name given twice is sent as two header fields, as a client sends it).
      */

@@ -145,4 +145,66 @@ class OpenApiDocumentTest {
             assertThat((String) post.get("description")).as(path).contains("Idempotency-Key", "not honoured");
         }
     }
+
+    /**
+     * A reason too long for a request line goes in the {@code Nvent-Reason} header: every operation the code lets
+     * take {@code ?reason=} takes the header too (one filter for all), so the document lists both on each of them,
+     * and a client generated from it can send a long reason wherever a short one goes.
+     */
+    @Test
+    @SuppressWarnings("unchecked")
+    void everyOperationThatTakesAReasonDocumentsTheNventReasonHeaderAndTheCodesOperationsAllTakeOne() throws IOException {
+        Map<String, Object> paths = (Map<String, Object>) document().get("paths");
+        java.util.Set<String> withReason = new java.util.TreeSet<>();
+        java.util.Set<String> withHeader = new java.util.TreeSet<>();
+        for (Map.Entry<String, Object> path : paths.entrySet()) {
+            Map<String, Object> item = (Map<String, Object>) path.getValue();
+            java.util.List<Map<String, Object>> shared = (java.util.List<Map<String, Object>>) item.getOrDefault(
+                    "parameters", java.util.List.of());
+            for (Map.Entry<String, Object> method : item.entrySet()) {
+                if (!(method.getValue() instanceof Map<?, ?>)) {
+                    continue;
+                }
+                Map<String, Object> operation = (Map<String, Object>) method.getValue();
+                java.util.List<Map<String, Object>> parameters = new java.util.ArrayList<>(shared);
+                parameters.addAll((java.util.List<Map<String, Object>>) operation.getOrDefault("parameters",
+                        java.util.List.of()));
+                String operationName = method.getKey().toUpperCase(java.util.Locale.ROOT) + " " + template(path.getKey());
+                for (Map<String, Object> parameter : parameters) {
+                    Object name = resolved(parameter).get("name");
+                    if ("reason".equals(name)) {
+                        withReason.add(operationName);
+                    } else if (ReasonHeader.NAME.equals(name)) {
+                        withHeader.add(operationName);
+                    }
+                }
+            }
+        }
+        java.util.Set<String> inCode = new java.util.TreeSet<>();
+        for (Class<?> resource : new NventRestApplication().getClasses()) {
+            String base = java.util.Optional.ofNullable(resource.getAnnotation(jakarta.ws.rs.Path.class))
+                    .map(jakarta.ws.rs.Path::value).orElse("");
+            for (java.lang.reflect.Method method : resource.getMethods()) {
+                boolean takesReason = java.util.Arrays.stream(method.getParameters())
+                        .map(p -> p.getAnnotation(jakarta.ws.rs.QueryParam.class))
+                        .anyMatch(q -> q != null && q.value().equals(Operators.REASON));
+                String verb = java.util.stream.Stream.of(jakarta.ws.rs.POST.class, jakarta.ws.rs.PUT.class,
+                                jakarta.ws.rs.DELETE.class, jakarta.ws.rs.GET.class, jakarta.ws.rs.PATCH.class)
+                        .filter(method::isAnnotationPresent).map(Class::getSimpleName).findFirst().orElse(null);
+                if (takesReason && verb != null) {
+                    String sub = java.util.Optional.ofNullable(method.getAnnotation(jakarta.ws.rs.Path.class))
+                            .map(jakarta.ws.rs.Path::value).orElse("");
+                    inCode.add(verb + " " + template("/" + base + (sub.isEmpty() ? "" : "/" + sub)));
+                }
+            }
+        }
+
+        assertThat(withHeader).as("the operations documenting the Nvent-Reason header").isEqualTo(withReason);
+        assertThat(withReason).as("the operations the code lets take a reason").isEqualTo(inCode);
+    }
+
+    /** A path with its parameters' names left out, {@code /runs/{}/cancel}, as the code and the document name them apart. */
+    private static String template(String path) {
+        return path.replaceAll("\\{[^}]*}", "{}").replaceAll("/+", "/").replaceAll("(.)/$", "$1");
+    }
 }

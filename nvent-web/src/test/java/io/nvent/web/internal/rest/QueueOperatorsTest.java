@@ -183,6 +183,23 @@ class QueueOperatorsTest {
     }
 
     @Test
+    void aQueuePausedWithTheReasonInTheNventReasonHeaderIsAuditedWithItAndAReadIgnoresTheHeader() {
+        failedRun();
+        String name = failedJobs().get(0).queue();
+
+        assertThat(audited(() -> api.request("POST", "queues/" + name + "/pause", signedIn("dave"),
+                "Nvent-Reason", "%E5%B9%B4%E6%9C%AB freeze, 50%25 off"), 200)).as("printable ASCII stands as it is")
+                .containsExactly("NVENT-0736 operator dave paused queue '" + name + "' (reason: 年末 freeze, 50% off)");
+        assertThat(api.request("GET", "queues/" + name, signedIn("dave"), "Nvent-Reason", "%zz").getStatus())
+                .as("a read takes no reason").isEqualTo(200);
+        ContainerResponse bad = api.request("POST", "queues/" + name + "/resume", signedIn("dave"),
+                "Nvent-Reason", "%zz");
+        assertThat(bad.getStatus()).isEqualTo(400);
+        assertThat(bad.getEntity()).asString().contains("NVENT-1125");
+        assertThat(json(api.get("queues/" + name)).getBoolean("paused")).as("a bad reason resumes nothing").isTrue();
+    }
+
+    @Test
     void aQueuesWorkersSetByAUserAreAuditedShownAndRemovedBackToItsConfiguredOnes() {
         failedRun();
         String name = failedJobs().get(0).queue();

@@ -464,6 +464,162 @@ class RunsResourceTest {
     }
 
     /**
+     * A reason of 1,000 Japanese characters is some 9 KB percent-encoded: as {@code ?reason=} the server's request-line
+     * limit refused it before nvent saw it. In the {@code Nvent-Reason} header it is recorded whole.
+     */
+    @Test
+    void aCancelWithAThousandJapaneseCharactersOfReasonInTheNventReasonHeaderRecordsTheWholeReason() {
+        String reason = "顧客から電話があり注文の取り消しを依頼された".repeat(50).substring(0, 1_000);
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+        ContainerResponse canceled;
+        List<String> audit;
+        try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            canceled = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                    "Nvent-Reason", java.net.URLEncoder.encode(reason, java.nio.charset.StandardCharsets.UTF_8));
+            audit = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+
+        assertThat(canceled.getStatus()).isEqualTo(200);
+        JsonObject entry = parse(engine.flows().events(running, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+        assertThat(entry.getString("operator")).isEqualTo("alice");
+        assertThat(entry.getString("operatorReason")).isEqualTo(reason);
+        assertThat(audit).containsExactly("NVENT-0016 operator alice canceled run " + running + " (reason: " + reason
+                + ")");
+    }
+
+    @Test
+    void aNventReasonHeaderThatIsNotPercentEncodedUtf8IsRefusedSayingWhatIsWrongAndNothingIsCanceled() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        ContainerResponse cutEscape = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                "Nvent-Reason", "customer%2");
+        ContainerResponse notUtf8 = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                "Nvent-Reason", "caf%E9");
+        ContainerResponse notEncoded = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                "Nvent-Reason", "café");
+        ContainerResponse twice = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                "Nvent-Reason", "one", "Nvent-Reason", "two");
+        ContainerResponse twoLines = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
+                "Nvent-Reason", "one%0Atwo");
+
+        assertThat(cutEscape.getStatus()).isEqualTo(400);
+        assertThat(cutEscape.getMediaType()).hasToString("application/problem+json");
+        assertThat(cutEscape.getEntity()).asString().contains("NVENT-1125").contains("'%2'")
+                .contains("at character 9").contains("encodeURIComponent");
+        assertThat(notUtf8.getStatus()).isEqualTo(400);
+        assertThat(notUtf8.getEntity()).asString().contains("NVENT-1125").contains("not UTF-8");
+        assertThat(notEncoded.getStatus()).isEqualTo(400);
+        assertThat(notEncoded.getEntity()).asString().contains("NVENT-1125").contains("'é' at character 4");
+        assertThat(twice.getStatus()).isEqualTo(400);
+        assertThat(twice.getEntity()).asString().contains("NVENT-1127").contains("2 times");
+        assertThat(twoLines.getStatus()).isEqualTo(400);
+        assertThat(twoLines.getEntity()).asString().contains("NVENT-0734 the Nvent-Reason header refused: NVENT-1101");
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        engine.flows().cancel(running);
+    }
+
+    @Test
+    void aReasonGivenInTheQueryAndDifferentlyInTheNventReasonHeaderIsRefusedNamingBothAndTheSameInBothIsTaken() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        ContainerResponse conflicting = api().request("POST", "runs/" + running + "/cancel?reason=customer%20called",
+                signedIn("alice"), "Nvent-Reason", "fraud%20suspected");
+
+        assertThat(conflicting.getStatus()).isEqualTo(400);
+        assertThat(conflicting.getEntity()).asString().contains("NVENT-1126")
+                .contains("'customer called'").contains("'fraud suspected'");
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+
+        ContainerResponse same = api().request("POST", "runs/" + running + "/cancel?reason=customer%20called",
+                signedIn("alice"), "Nvent-Reason", "customer%20called");
+        assertThat(same.getStatus()).isEqualTo(200);
+        JsonObject entry = parse(engine.flows().events(running, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+        assertThat(entry.getString("operatorReason")).isEqualTo("customer called");
+    }
+
+    /** A blank reason is none, in the header as in the query: a client sending both, one empty, is not refused. */
+    @Test
+    void anEmptyReasonInTheQueryOrTheNventReasonHeaderGivesWayToTheOther() {
+        String first = engine.flows().start("export", null);
+        String second = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(first).orElseThrow().status()
+                == RunStatus.RUNNING && engine.flows().run(second).orElseThrow().status() == RunStatus.RUNNING);
+
+        ContainerResponse emptyQuery = api().request("POST", "runs/" + first + "/cancel?reason=", signedIn("alice"),
+                "Nvent-Reason", "customer%20called");
+        ContainerResponse emptyHeader = api().request("POST", "runs/" + second + "/cancel?reason=fraud%20suspected",
+                signedIn("alice"), "Nvent-Reason", "");
+
+        assertThat(emptyQuery.getStatus()).isEqualTo(200);
+        assertThat(emptyHeader.getStatus()).isEqualTo(200);
+        assertThat(cancelEntry(first).getString("operatorReason")).isEqualTo("customer called");
+        assertThat(cancelEntry(second).getString("operatorReason")).isEqualTo("fraud suspected");
+    }
+
+    @Test
+    void aReasonGivenTwiceInTheQueryIsRefusedBesideTheNventReasonHeaderToo() {
+        String running = engine.flows().start("export", null);
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
+                == RunStatus.RUNNING);
+
+        ContainerResponse twice = api().request("POST", "runs/" + running + "/cancel?reason=&reason=customer%20called",
+                signedIn("alice"), "Nvent-Reason", "fraud%20suspected");
+
+        assertThat(twice.getStatus()).as("neither reason is dropped unsaid").isEqualTo(400);
+        assertThat(twice.getEntity()).asString().contains("reason");
+        assertThat(engine.flows().run(running).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
+        engine.flows().cancel(running);
+    }
+
+    private JsonObject cancelEntry(String runId) {
+        return parse(engine.flows().events(runId, EventQuery.all()).stream()
+                .filter(e -> e.type() == EventType.FLOW_CANCEL).findFirst().orElseThrow().data()).asJsonObject();
+    }
+
+    /** An empty header gives no reason: the query's is the one the next page must carry. */
+    @Test
+    void aBulkRetryWithItsReasonInTheQueryAndAnEmptyNventReasonHeaderLinksItsNextPageWithTheReason() {
+        for (int i = 0; i < 2; i++) {
+            String runId = engine.flows().startWithJson("payment", "{\"amount\":500}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                    == RunStatus.FAILED);
+        }
+        InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
+
+        ContainerResponse page = api.request("POST", "flows/payment/runs/retry-failed?limit=1&reason=outage",
+                signedIn("alice"), "Nvent-Reason", "");
+
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getHeaderString("Link")).contains("rel=\"next\"", "reason=outage");
+    }
+
+    /** Its next page's link would carry the reason in its query, where a long one overran the request line again. */
+    @Test
+    void aBulkRetryWhoseReasonCameInTheNventReasonHeaderLinksItsNextPageWithoutTheReason() {
+        for (int i = 0; i < 2; i++) {
+            String runId = engine.flows().startWithJson("payment", "{\"amount\":500}");
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(runId).orElseThrow().status()
+                    == RunStatus.FAILED);
+        }
+        InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
+
+        ContainerResponse page = api.request("POST", "flows/payment/runs/retry-failed?limit=1", signedIn("alice"),
+                "Nvent-Reason", "%E5%86%8D%E8%A9%A6%E8%A1%8C");
+
+        assertThat(page.getStatus()).isEqualTo(200);
+        assertThat(page.getHeaderString("Link")).contains("rel=\"next\"", "limit=1", "after=")
+                .doesNotContain("reason");
+    }
+
+    /**
      * Bounds that leave no entry between them answered an empty page, which says "nothing further": a
      * client that swapped them took the history for read to its end.
      */
