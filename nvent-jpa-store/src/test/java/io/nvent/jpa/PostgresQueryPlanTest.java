@@ -274,16 +274,15 @@ class PostgresQueryPlanTest {
 
     /**
      * The look for runs awaiting with no await, a lease apart on every instance, also after the cursor of a page: the
-     * awaiting steps of the awaiting runs (through an index by status) anti-joined all at once (a hash or merge) to
-     * the waiting awaits (from their partial index alone, V42), not a probe into the awaits' table per awaiting run,
-     * and no seq scan of either table. Stable: the tables hold 66,000 runs (6,000 awaiting, each with its waiting await)
-     * and 56,000 awaits (16,000 waiting), analyzed and vacuumed as autovacuum leaves them, so the planner's estimates
-     * are those of a store of that shape, where 6,000 probes cost more than one join and the small index less than
-     * the awaits' pages; on empty or unanalyzed tables a seq scan or a probe would be cheapest.
+     * awaiting steps of the awaiting runs anti-joined all at once (a hash or merge) to the waiting awaits, not a probe
+     * into the awaits' table per awaiting run (a nested loop through run_await_run_idx, about 4 pages a run), and no
+     * seq scan of the awaits. Stable: the tables hold 66,000 runs (6,000 awaiting, each with its waiting await) and
+     * 56,000 awaits (16,000 waiting), analyzed, so the planner's estimates are those of a store of that shape, where
+     * 6,000 probes cost more than one join; the statement as it was before (the anti-join inside the limited select)
+     * is planned as a probe per run here whatever the indexes; on empty or unanalyzed tables a probe would be cheapest.
      */
     @Test
-    void theSweepFindsTheRunsAwaitingWithNoAwaitInOneHashOfTheWaitingAwaitsFromTheirIndex() {
-        vacuumUntilEveryPageIsAllVisible(PREFIX + "run_await");
+    void theSweepFindsTheRunsAwaitingWithNoAwaitInOneHashOfTheWaitingAwaits() {
         for (Optional<RunPosition> after : List.of(Optional.<RunPosition>empty(),
                 Optional.of(new RunPosition(NOW, "run-1")))) {
             List<String> selects = statementsOf(store -> store.schedulingStore()
@@ -292,8 +291,8 @@ class PostgresQueryPlanTest {
 
             assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
                     .containsPattern("(Hash|Merge) Anti Join").doesNotContain("Nested Loop Anti Join")
-                    .contains("Index Only Scan using " + PREFIX + "run_await_waiting_idx")
-                    .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run")
+                    .contains(" on " + PREFIX + "run_await ").contains(" on " + PREFIX + "run ")
+                    .doesNotContainIgnoringCase("seq scan on " + PREFIX + "run_await")
                     .doesNotContain(PREFIX + "run_await_run_idx"));
         }
     }

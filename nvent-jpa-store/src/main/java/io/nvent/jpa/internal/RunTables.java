@@ -291,10 +291,10 @@ final class RunTables {
     /**
      * A page of the runs {@code awaiting} with a step {@code awaiting} for which {@code awaits} (the table of the
      * runs' awaits) holds no waiting await, newest first, in one statement. On PostgreSQL the awaiting steps of the
-     * awaiting runs (read through run_status_started_idx, V1, their {@code jsonb} column) are anti-joined, all at
-     * once, to the runs and steps of the waiting awaits (read from run_await_waiting_idx, V42, partial: waiting
-     * awaits only, or an index by status) in a hash, and only the runs found are read whole, by their key, and
-     * sorted, rather than a probe into the awaits' table per awaiting run (about 4 pages each). Elsewhere the
+     * awaiting runs (their {@code jsonb} column, the runs read through an index by status or, when most runs
+     * await, the table) are anti-joined, all at once, to the runs and steps of the waiting awaits (read through the
+     * index by status and timeout, V1) in a hash, and only the runs found are read whole, by their key, and sorted,
+     * rather than a probe into the awaits' table per awaiting run (about 4 pages each). Elsewhere the
      * awaiting runs are read in their index's order, each anti-joined to its waiting awaits: a run is listed when it has more steps {@code awaiting} (counted in the column's text, which
      * {@link RunEntity#stepsJson} writes without spaces) than steps of its waiting awaits found {@code awaiting}
      * there (each by its whole entry, its name escaped as the column's text escapes it): never fewer runs than

@@ -69,8 +69,7 @@ final class SchemaMigrator {
             "V38__trigger_batch.sql",
             "V39__trigger_debounce_slot.sql",
             "V40__instance.sql",
-            "V41__queue_workers.sql",
-            "V42__run_await_waiting_index.sql");
+            "V41__queue_workers.sql");
 
     private SchemaMigrator() {
     }
