@@ -1019,8 +1019,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     /**
      * One statement on this store's tables ({@link RunTables#awaitingWithoutWaitingAwait}), whatever the number of runs
-     * awaiting: they are read through an index, each anti-joined to its waiting awaits, none sent here but those
-     * found. Paired with a flow store other than its own, the default's page of runs and their awaits.
+     * awaiting: they are anti-joined to the waiting awaits (on PostgreSQL all at once, in a hash), none sent here but
+     * those found. Paired with a flow store other than its own, the default's page of runs and their awaits.
      */
     @Override
     public AwaitlessRuns runsAwaitingWithoutAwait(FlowStore runStore, Optional<RunPosition> after, int limit) {

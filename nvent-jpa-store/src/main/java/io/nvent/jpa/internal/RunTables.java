@@ -290,35 +290,45 @@ final class RunTables {
 
     /**
      * A page of the runs {@code awaiting} with a step {@code awaiting} for which {@code awaits} (the table of the
-     * runs' awaits) holds no waiting await, newest first, in one statement: the awaiting runs read through
-     * run_status_started_idx (V1) in its order, each anti-joined to its waiting awaits through run_await_run_idx
-     * (V1). On PostgreSQL the steps are those of the {@code jsonb} column; elsewhere a run is listed when it has more
-     * steps {@code awaiting} (counted in the column's text, which {@link RunEntity#stepsJson} writes without spaces)
-     * than steps of its waiting awaits found {@code awaiting} there (each by its whole entry, its name escaped as the
-     * column's text escapes it): never fewer runs than those, and no step name taken for a pattern.
+     * runs' awaits) holds no waiting await, newest first, in one statement. On PostgreSQL the awaiting steps of the
+     * awaiting runs (their {@code jsonb} column, the runs read through an index by status or, when most runs
+     * await, the table) are anti-joined, all at once, to the runs and steps of the waiting awaits (read through the
+     * index by status and timeout, V1) in a hash, and only the runs found are read whole, by their key, and sorted,
+     * rather than a probe into the awaits' table per awaiting run (about 4 pages each). Elsewhere the
+     * awaiting runs are read in their index's order, each anti-joined to its waiting awaits: a run is listed when it has more steps {@code awaiting} (counted in the column's text, which
+     * {@link RunEntity#stepsJson} writes without spaces) than steps of its waiting awaits found {@code awaiting}
+     * there (each by its whole entry, its name escaped as the column's text escapes it): never fewer runs than
+     * those, and no step name taken for a pattern.
      */
     List<RunRecord> awaitingWithoutWaitingAwait(Connection connection, String awaits, Optional<RunPosition> after,
                                                 int limit) throws SQLException {
         String awaiting = io.nvent.StepStatus.AWAITING.wireName();
-        String waiting = "a.run_id = r.run_id and a.status = '" + io.nvent.AwaitStatus.WAITING.wireName() + "'";
-        // An await's step as its entry in the column's text (RunEntity#stepsJson): its name quoted as Json#quote does
-        // (a quote or backslash escaped), found only after the '{' or ',' that starts an entry, where no quote inside a
-        // name can stand: a step whose name ends in another's after a quote is not taken for it.
-        String entry = "concat('\"', replace(replace(a.step_name, char(92), concat(char(92), char(92))), '\"',"
-                + " concat(char(92), '\"')), '\":\"" + awaiting + "\"')";
-        String noAwait = database == Database.POSTGRESQL
-                ? "exists (select 1 from jsonb_each_text(r.steps_json) s where s.value = '" + awaiting + "'"
-                        + " and not exists (select 1 from " + awaits + " a where " + waiting
-                        + " and a.step_name = s.key))"
-                : "(length(r.steps_json) - length(replace(r.steps_json, ':\"" + awaiting + "\"', ''))) / "
-                        + (awaiting.length() + 3) + " > (select count(distinct a.step_name) from " + awaits + " a where "
-                        + waiting + " and (position(concat('{', " + entry + ") in r.steps_json) = 1"
-                        + " or position(concat(',', " + entry + ") in r.steps_json) > 0))";
-        String sql = "select " + Stream.of(RUN_COLUMNS.split(",")).map(column -> "r." + column.strip())
-                .collect(Collectors.joining(", ")) + " from " + runs + " r where r.status = '"
-                + STATUS.convertToDatabaseColumn(RunStatus.AWAITING) + "'"
-                + (after.isPresent() ? " and r.started_at <= ? and (r.started_at < ? or r.run_id < ?)" : "")
-                + " and " + noAwait + " order by r.started_at desc, r.run_id desc limit ?";
+        String waitingStatus = "a.status = '" + io.nvent.AwaitStatus.WAITING.wireName() + "'";
+        String awaitingRuns = "r.status = '" + STATUS.convertToDatabaseColumn(RunStatus.AWAITING) + "'"
+                + (after.isPresent() ? " and r.started_at <= ? and (r.started_at < ? or r.run_id < ?)" : "");
+        String columns = Stream.of(RUN_COLUMNS.split(",")).map(column -> "r." + column.strip())
+                .collect(Collectors.joining(", "));
+        String order = " order by r.started_at desc, r.run_id desc limit ?";
+        String sql;
+        if (database == Database.POSTGRESQL) {
+            // The runs found in a subquery of their own, planned apart (its limit would have the planner walk the
+            // awaiting runs one by one again, as it expects most of them found), then read by their key.
+            sql = "select " + columns + " from " + runs + " r where r.run_id = any(array(select distinct r.run_id from "
+                    + runs + " r cross join lateral jsonb_each_text(r.steps_json) s where " + awaitingRuns
+                    + " and s.value = '" + awaiting + "' and not exists (select 1 from " + awaits + " a where "
+                    + waitingStatus + " and a.run_id = r.run_id and a.step_name = s.key)))" + order;
+        } else {
+            // An await's step as its entry in the column's text (RunEntity#stepsJson): its name quoted as Json#quote
+            // does (a quote or backslash escaped), found only after the '{' or ',' that starts an entry, where no
+            // quote inside a name can stand: a step whose name ends in another's after a quote is not taken for it.
+            String entry = "concat('\"', replace(replace(a.step_name, char(92), concat(char(92), char(92))), '\"',"
+                    + " concat(char(92), '\"')), '\":\"" + awaiting + "\"')";
+            String noAwait = "(length(r.steps_json) - length(replace(r.steps_json, ':\"" + awaiting + "\"', ''))) / "
+                    + (awaiting.length() + 3) + " > (select count(distinct a.step_name) from " + awaits + " a where "
+                    + "a.run_id = r.run_id and " + waitingStatus + " and (position(concat('{', " + entry
+                    + ") in r.steps_json) = 1 or position(concat(',', " + entry + ") in r.steps_json) > 0))";
+            sql = "select " + columns + " from " + runs + " r where " + awaitingRuns + " and " + noAwait + order;
+        }
         try (PreparedStatement statement = connection.prepareStatement(sql)) {
             int i = 1;
             if (after.isPresent()) {
