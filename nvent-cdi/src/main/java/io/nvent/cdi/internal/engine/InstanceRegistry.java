@@ -34,8 +34,8 @@ final class InstanceRegistry {
     static final int DELETE_BATCH = 100;
     /** How often a queue that stays untaken is logged again. */
     static final Duration WARN_EVERY = Duration.ofMinutes(5);
-    private static final String VERSION = Optional.ofNullable(FlowEngine.class.getPackage())
-            .map(Package::getImplementationVersion).orElse("unknown");
+    /** nvent's version, from the resource Maven filters into nvent-api at build time; "unknown" without it. */
+    static final String VERSION = readVersion();
 
     private final SchedulingStore scheduling;
     private final JobQueue queue;
@@ -54,6 +54,21 @@ final class InstanceRegistry {
      * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
      */
     private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
+
+    private static String readVersion() {
+        try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            java.util.Properties read = new java.util.Properties();
+            read.load(in);
+            String version = read.getProperty("version", "").strip();
+            return version.isEmpty() || version.startsWith("${") ? "unknown" : version;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.DEBUG, "nvent-version.properties not read: {0}", e.toString());
+            return "unknown";
+        }
+    }
 
     InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
                      Supplier<Set<String>> deployedQueues) {

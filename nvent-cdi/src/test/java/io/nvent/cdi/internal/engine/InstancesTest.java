@@ -83,6 +83,19 @@ class InstancesTest {
     }
 
     @Test
+    void theRecordCarriesTheProjectsVersionWithoutAJarManifest() throws java.io.IOException {
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml")); // the module's, as built
+        java.util.regex.Matcher parent = java.util.regex.Pattern.compile("<parent>.*?<version>([^<]+)</version>",
+                java.util.regex.Pattern.DOTALL).matcher(pom);
+        assertThat(parent.find()).isTrue();
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER)) {
+            assertThat(of(web.engine.instances(), "web").version())
+                    .as("the version Maven filtered in at build time, not the manifest's (none in a test)")
+                    .isEqualTo(parent.group(1)).isNotEqualTo("unknown");
+        }
+    }
+
+    @Test
     void anInstanceThatStopsShowsStoppedAndOneThatStopsRefreshingShowsGoneThenIsDeletedADayLater() {
         try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY);
              EngineHarness crashing = instance("crashing", RENDER_ONLY)) {
