@@ -34,6 +34,12 @@ final class InstanceRegistry {
     static final int DELETE_BATCH = 100;
     /** How often a queue that stays untaken is logged again. */
     static final Duration WARN_EVERY = Duration.ofMinutes(5);
+    /**
+     * How long a start that stopped cleanly still counts as taking its queues: a clean stop is mostly a redeploy or a
+     * rolling restart, whose new start may take minutes (migrations, a broker, the server's own start) to write its
+     * record. A start that died counts for {@link Instances#GONE_AFTER} only.
+     */
+    static final Duration RESTART_GRACE = Duration.ofMinutes(5);
     /** nvent's version, from the resource Maven filters into nvent-api at build time; "unknown" without it. */
     static final String VERSION = readVersion();
 
@@ -182,15 +188,17 @@ final class InstanceRegistry {
     }
 
     /**
-     * Whether the start takes the queue, or took it until at most {@link Instances#GONE_AFTER} ago by this clock: its
-     * record changed since (a refresh, or its stop). So a queue is left to nobody once no start took it for that long,
-     * whether its last taker crashed (it shows gone then) or stopped cleanly: a rolling restart of its only taker, whose
-     * new start writes its record within seconds, is no untaken queue.
+     * Whether the start takes the queue, or took it until lately by this clock: its record changed (a refresh, or its
+     * stop) at most {@link Instances#GONE_AFTER} ago, or {@link #RESTART_GRACE} ago for a start that stopped cleanly.
+     * So a queue whose last taker crashed is left to nobody 30 s after its last refresh was seen, and one whose last
+     * taker stopped cleanly (a redeploy, a rolling restart) only once no start took it for 5 minutes: a new start that
+     * takes minutes to write its record is no untaken queue.
      */
     private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
         Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
-                && Duration.between(seen[1], now).compareTo(Instances.GONE_AFTER) <= 0;
+                && Duration.between(seen[1], now).compareTo(grace) <= 0;
     }
 
     /**

@@ -193,7 +193,7 @@ class InstancesTest {
     }
 
     @Test
-    void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForThirtySeconds() {
+    void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForTheRestartGrace() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         MemoryJobQueue oneWaiting = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
             @Override
@@ -221,19 +221,78 @@ class InstancesTest {
             assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
 
             gpuAfter.stopped(); // for good this time
-            for (int refresh = 0; refresh < 3; refresh++) {
+            long refreshes = InstanceRegistry.RESTART_GRACE.dividedBy(Instances.REFRESH);
+            for (int refresh = 1; refresh <= refreshes; refresh++) {
                 clock.advance(Instances.REFRESH);
                 web.refresh(clock.instant());
-                assertThat(web.check().up()).as("%d s after the stop", 10 * refresh + 10).isTrue();
+                assertThat(web.check().up()).as("%d s after the stop", 10 * refresh).isTrue();
             }
-            clock.advance(Instances.REFRESH.plusSeconds(1));
+            clock.advance(Duration.ofSeconds(1));
             web.refresh(clock.instant());
-            assertThat(web.check().up()).as("no live instance took it for 30 s").isFalse();
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("no live instance took it for the restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
                     .contains("queue render has 1 waiting job(s)");
         } finally {
             oneWaiting.close();
         }
+    }
+
+    @Test
+    void aNewStartThatTakesMinutesToWriteItsRecordAfterItsQueuesOnlyTakerStoppedWarnsOfNothing() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            gpuBefore.started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0));
+            gpuBefore.stopped(); // a redeploy whose new start migrates, connects and deploys for two minutes
+            for (int refresh = 0; refresh < 12; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(web.check().up()).as("its only taker is starting again").isTrue();
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Set::of).started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).isTrue();
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of).started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0)); // gpu dies now: it never refreshes its record again
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+                assertThat(web.check().up()).isTrue();
+            }
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("a crash is no clean stop: no restart grace").isFalse();
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).hasSize(1);
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    private static MemoryJobQueue oneWaiting() {
+        return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
+            @Override
+            public JobCounts counts(String queueName) {
+                return new JobCounts(1, 0, 0, 0, 0);
+            }
+        };
     }
 
     @Test
