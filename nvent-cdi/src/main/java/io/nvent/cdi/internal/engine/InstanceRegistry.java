@@ -48,7 +48,10 @@ final class InstanceRegistry {
     private final Clock clock;
     private final String instanceId;
     private final String startToken;
-    private final Supplier<Set<String>> deployedQueues;
+    /** The deployed queues, with the flows whose steps use each. */
+    private final Supplier<Map<String, Set<String>>> deployedQueues;
+    /** Whether this start looked, once past its grace, for deployed queues no instance takes (NVENT-0037). */
+    private boolean lookedForQueuesNoneTakes;
     private volatile Optional<InstanceRecord> self = Optional.empty();
     private Instant lastRefresh = Instant.EPOCH;
     private volatile Map<String, Long> untaken = Map.of();
@@ -77,7 +80,7 @@ final class InstanceRegistry {
     }
 
     InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
-                     Supplier<Set<String>> deployedQueues) {
+                     Supplier<Map<String, Set<String>>> deployedQueues) {
         this.scheduling = scheduling;
         this.queue = queue;
         this.clock = clock;
@@ -119,6 +122,7 @@ final class InstanceRegistry {
         List<ClusterInstance> all = read(now);
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
+        warnOfQueuesNoneTakes(all, now);
         lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
@@ -202,13 +206,43 @@ final class InstanceRegistry {
     }
 
     /**
+     * Once per start, at the first refresh {@link Instances#GONE_AFTER} after it (the other instances may be starting
+     * too): warns of each deployed queue that no start takes or took lately ({@link #tookLately}), jobs waiting or
+     * not, unless an operator set it to no workers.
+     */
+    private void warnOfQueuesNoneTakes(List<ClusterInstance> all, Instant now) {
+        if (lookedForQueuesNoneTakes
+                || Duration.between(self.get().startedAt(), now).compareTo(Instances.GONE_AFTER) < 0) {
+            return;
+        }
+        Map<String, Integer> setAtRunTime = null;
+        for (Map.Entry<String, Set<String>> deployed : deployedQueues.get().entrySet()) {
+            String name = deployed.getKey();
+            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
+                continue;
+            }
+            if (setAtRunTime == null) {
+                setAtRunTime = scheduling.queueWorkers();
+            }
+            if (setAtRunTime.getOrDefault(name, -1) != 0) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0037 queue {0}, used by the steps of flow(s) {1}, is taken"
+                        + " by no live instance: its jobs will wait until one takes it; check nvent.queues.include,"
+                        + " nvent.queues.exclude, nvent.queue.{0}.concurrency (0 leaves it to others) and"
+                        + " nvent.engine.enabled on the instances (GET /api/nvent/instances lists which instance takes"
+                        + " which queue)", name, String.join(", ", deployed.getValue()));
+            }
+        }
+        lookedForQueuesNoneTakes = true;
+    }
+
+    /**
      * The deployed queues no start took lately ({@link #tookLately}) that have waiting jobs: counts read for those
      * only.
      */
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
         Map<String, Integer> setAtRunTime = null;
-        for (String name : deployedQueues.get()) {
+        for (String name : deployedQueues.get().keySet()) {
             if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
                 continue;
             }

@@ -201,8 +201,8 @@ class InstancesTest {
                 return new JobCounts(1, 0, 0, 0, 0);
             }
         };
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
-        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of);
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             gpuBefore.started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0));
@@ -213,7 +213,7 @@ class InstancesTest {
             clock.advance(Instances.REFRESH);
             web.refresh(clock.instant());
             assertThat(web.check().up()).as("its only taker restarts").isTrue();
-            InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Set::of);
+            InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of);
             clock.advance(Instances.REFRESH);
             gpuAfter.started(true, Map.of("render", 2));
             web.refresh(clock.instant());
@@ -243,8 +243,8 @@ class InstancesTest {
     void aNewStartThatTakesMinutesToWriteItsRecordAfterItsQueuesOnlyTakerStoppedWarnsOfNothing() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         MemoryJobQueue oneWaiting = oneWaiting();
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
-        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of);
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             gpuBefore.started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0));
@@ -254,7 +254,7 @@ class InstancesTest {
                 web.refresh(clock.instant());
             }
             assertThat(web.check().up()).as("its only taker is starting again").isTrue();
-            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Set::of).started(true, Map.of("render", 2));
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of).started(true, Map.of("render", 2));
             clock.advance(Instances.REFRESH);
             web.refresh(clock.instant());
             assertThat(web.check().up()).isTrue();
@@ -268,9 +268,9 @@ class InstancesTest {
     void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         MemoryJobQueue oneWaiting = oneWaiting();
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
-            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of).started(true, Map.of("render", 2));
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of).started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0)); // gpu dies now: it never refreshes its record again
             for (int refresh = 0; refresh < 3; refresh++) {
                 clock.advance(Instances.REFRESH);
@@ -283,6 +283,32 @@ class InstancesTest {
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).hasSize(1);
         } finally {
             oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aDeployedQueueNoInstanceTakesIsWarnedOnceAfterTheGraceEvenWithNoJobWaiting() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w1",
+                () -> Map.of("layout", Set.of("poster"), "render", Set.of("poster", "flyer"), "mail", Set.of("poster")));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            web.started(true, Map.of("layout", 4, "render", 0, "mail", 0));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            new InstanceRegistry(scheduling, sharedQueue, clock, "mailer", "m1", Map::of).started(true,
+                    Map.of("mail", 1)); // starting later than this one: no warning for its queue
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(log.logged).as("the others may be starting").noneMatch(line -> line.startsWith("NVENT-0037"));
+
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0037")).singleElement().asString()
+                    .contains("queue render", "flyer, poster", "nvent.queues.include", "nvent.queues.exclude",
+                            "nvent.queue.render.concurrency", "nvent.engine.enabled");
+            assertThat(web.check().up()).as("no job waits: the health check stays up").isTrue();
         }
     }
 
