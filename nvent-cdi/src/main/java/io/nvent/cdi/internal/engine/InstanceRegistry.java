@@ -50,8 +50,11 @@ final class InstanceRegistry {
     private final String startToken;
     /** The deployed queues, with the flows whose steps use each. */
     private final Supplier<Map<String, Set<String>>> deployedQueues;
-    /** Whether this start looked, once past its grace, for deployed queues no instance takes (NVENT-0037). */
-    private boolean lookedForQueuesNoneTakes;
+    /**
+     * The deployed queues this start made up its mind about, once past its grace (NVENT-0037): a live start takes it,
+     * or it was warned of. One that only a stopped start in its {@link #RESTART_GRACE} took is looked at again.
+     */
+    private final Set<String> queuesLookedAt = new java.util.HashSet<>();
     private volatile Optional<InstanceRecord> self = Optional.empty();
     private Instant lastRefresh = Instant.EPOCH;
     private volatile Map<String, Long> untaken = Map.of();
@@ -206,20 +209,28 @@ final class InstanceRegistry {
     }
 
     /**
-     * Once per start, at the first refresh {@link Instances#GONE_AFTER} after it (the other instances may be starting
-     * too): warns of each deployed queue that no start takes or took lately ({@link #tookLately}), jobs waiting or
-     * not, unless an operator set it to no workers.
+     * Once per start and queue, from the first refresh {@link Instances#GONE_AFTER} after it (the other instances may
+     * be starting too): warns of each deployed queue that no start takes or took lately ({@link #tookLately}), jobs
+     * waiting or not, unless an operator set it to no workers. A queue only a stopped start took lately is looked at
+     * again at the next refresh (a redeploy whose former start took it warns once its {@link #RESTART_GRACE} is over).
      */
     private void warnOfQueuesNoneTakes(List<ClusterInstance> all, Instant now) {
-        if (lookedForQueuesNoneTakes
-                || Duration.between(self.get().startedAt(), now).compareTo(Instances.GONE_AFTER) < 0) {
+        if (Duration.between(self.get().startedAt(), now).compareTo(Instances.GONE_AFTER) < 0) {
             return;
         }
         Map<String, Integer> setAtRunTime = null;
         for (Map.Entry<String, Set<String>> deployed : deployedQueues.get().entrySet()) {
             String name = deployed.getKey();
-            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
+            if (queuesLookedAt.contains(name)) {
                 continue;
+            }
+            if (all.stream().anyMatch(instance -> instance.status() != InstanceStatus.STOPPED
+                    && tookLately(instance, name, now))) {
+                queuesLookedAt.add(name);
+                continue;
+            }
+            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
+                continue; // only a stopped start took it: its new start may still be coming up
             }
             if (setAtRunTime == null) {
                 setAtRunTime = scheduling.queueWorkers();
@@ -231,8 +242,8 @@ final class InstanceRegistry {
                         + " nvent.engine.enabled on the instances (GET /api/nvent/instances lists which instance takes"
                         + " which queue)", name, String.join(", ", deployed.getValue()));
             }
+            queuesLookedAt.add(name);
         }
-        lookedForQueuesNoneTakes = true;
     }
 
     /**

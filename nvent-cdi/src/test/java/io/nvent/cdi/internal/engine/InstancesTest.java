@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
@@ -309,6 +310,58 @@ class InstancesTest {
                     .contains("queue render", "flyer, poster", "nvent.queues.include", "nvent.queues.exclude",
                             "nvent.queue.render.concurrency", "nvent.engine.enabled");
             assertThat(web.check().up()).as("no job waits: the health check stays up").isTrue();
+        }
+    }
+
+    @Test
+    void aRedeployThatLeavesAQueueToNobodyWarnsOnceItsFormerStartsGraceIsOverNotNever() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        Supplier<Map<String, Set<String>>> deployed = () -> Map.of("render", Set.of("poster"));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry before = new InstanceRegistry(scheduling, sharedQueue, clock, "app-1", "a1", deployed);
+            before.started(true, Map.of("render", 2));
+            before.stopped(); // redeployed with nvent.queues.exclude=render by mistake: a new start, no taker
+            InstanceRegistry after = new InstanceRegistry(scheduling, sharedQueue, clock, "app-2", "a2", deployed);
+            after.started(true, Map.of("render", 0));
+            long refreshes = InstanceRegistry.RESTART_GRACE.dividedBy(Instances.REFRESH);
+            for (int refresh = 1; refresh <= refreshes; refresh++) {
+                clock.advance(Instances.REFRESH);
+                after.refresh(clock.instant());
+            }
+            assertThat(log.logged).as("its former start may still be coming up")
+                    .noneMatch(line -> line.startsWith("NVENT-0037"));
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                after.refresh(clock.instant());
+            }
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0037")).singleElement().asString()
+                    .contains("queue render", "poster");
+        }
+    }
+
+    @Test
+    void aRestartOfEveryInstanceWhoseQueuesTakerComesUpWithinTheGraceWarnsOfNothing() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        Supplier<Map<String, Set<String>>> deployed = () -> Map.of("render", Set.of("poster"));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry webBefore = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w1", deployed);
+            webBefore.started(true, Map.of("render", 0));
+            InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu", "g1", deployed);
+            gpuBefore.started(true, Map.of("render", 2));
+            webBefore.stopped();
+            gpuBefore.stopped(); // both restart: web first, gpu's new start takes 4 minutes
+            InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w2", deployed);
+            web.started(true, Map.of("render", 0));
+            for (int refresh = 0; refresh < 24; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            new InstanceRegistry(scheduling, sharedQueue, clock, "gpu", "g2", deployed).started(true, Map.of("render", 2));
+            for (int refresh = 0; refresh < 60; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0037"));
         }
     }
 
