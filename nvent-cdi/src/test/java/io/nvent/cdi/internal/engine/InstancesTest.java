@@ -291,7 +291,8 @@ class InstancesTest {
     void aDeployedQueueNoInstanceTakesIsWarnedOnceAfterTheGraceEvenWithNoJobWaiting() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w1",
-                () -> Map.of("layout", Set.of("poster"), "render", Set.of("poster", "flyer"), "mail", Set.of("poster")));
+                () -> Map.of("layout", Set.of("poster"), "mail", Set.of("poster"), // in name order, as deployed
+                        "render", new java.util.TreeSet<>(Set.of("poster", "flyer"))));
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             web.started(true, Map.of("layout", 4, "render", 0, "mail", 0));
             clock.advance(Instances.REFRESH);
