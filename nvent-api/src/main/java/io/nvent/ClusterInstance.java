@@ -14,7 +14,7 @@ import java.util.Optional;
  * @param startedAt when this start began
  * @param lastSeen when it last refreshed its record
  * @param stoppedAt when it stopped cleanly; empty while it runs or if it died
- * @param version the nvent version it runs, {@code unknown} when its jar does not say
+ * @param version the nvent version it runs, {@code unknown} if nvent-api lacks its version resource
  * @param engineEnabled whether its engine runs steps ({@code nvent.engine.enabled})
  * @param queues the queues it knows with the workers it runs for each (0: left to other instances)
  * @param ticksTriggers whether it fires schedule triggers' ticks

@@ -15,7 +15,7 @@ import java.util.Optional;
  * @param startedAt when this start began
  * @param lastSeen when this start last refreshed its record
  * @param stoppedAt when this start stopped cleanly; empty while it runs (or if it died without stopping)
- * @param version the nvent version it runs, {@code unknown} when its jar does not say
+ * @param version the nvent version it runs, {@code unknown} if nvent-api lacks its version resource
  * @param engineEnabled whether its engine runs steps ({@code nvent.engine.enabled})
  * @param queues the queues it knows with the workers it runs for each: 0 for a queue it leaves to other instances
  * @param ticksTriggers whether it fires schedule triggers' ticks (its engine runs)

@@ -6,6 +6,7 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 
@@ -68,6 +69,17 @@ public class QueueControls {
      */
     public OptionalInt workersOverride(String queue) {
         return engineBean.engine().workerOverrides().override(queue);
+    }
+
+    /**
+     * The workers per instance operators set for queues at run time ({@link #setWorkers}), read in one call for all
+     * queues (a list of every queue asks this, not {@link #workersOverride} per queue).
+     *
+     * @return workers by queue name; empty if none was set
+     * @since 0.2
+     */
+    public Map<String, Integer> workersOverrides() {
+        return engineBean.engine().workerOverrides().overrides();
     }
 
     /**

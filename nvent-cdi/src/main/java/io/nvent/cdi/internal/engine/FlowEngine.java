@@ -194,7 +194,7 @@ public final class FlowEngine implements FlowService {
         this.runDeadlines = new RunDeadlines(store, clock, publisher, awaitResolution, executionsHere,
                 registry, queueing, settings.missingStepGrace());
         this.instances = new InstanceRegistry(scheduling, queue, clock, settings.instanceId(), startToken,
-                registry::queues);
+                registry::flowsByQueue);
     }
 
     /** Starts a worker for every queue the flows use. */

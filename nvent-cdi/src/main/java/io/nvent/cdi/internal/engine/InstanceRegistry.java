@@ -34,15 +34,27 @@ final class InstanceRegistry {
     static final int DELETE_BATCH = 100;
     /** How often a queue that stays untaken is logged again. */
     static final Duration WARN_EVERY = Duration.ofMinutes(5);
-    private static final String VERSION = Optional.ofNullable(FlowEngine.class.getPackage())
-            .map(Package::getImplementationVersion).orElse("unknown");
+    /**
+     * How long a start that stopped cleanly still counts as taking its queues: a clean stop is mostly a redeploy or a
+     * rolling restart, whose new start may take minutes (migrations, a broker, the server's own start) to write its
+     * record. A start that died counts for {@link Instances#GONE_AFTER} only.
+     */
+    static final Duration RESTART_GRACE = Duration.ofMinutes(5);
+    /** nvent's version, from the resource Maven filters into nvent-api at build time; "unknown" without it. */
+    static final String VERSION = readVersion();
 
     private final SchedulingStore scheduling;
     private final JobQueue queue;
     private final Clock clock;
     private final String instanceId;
     private final String startToken;
-    private final Supplier<Set<String>> deployedQueues;
+    /** The deployed queues, with the flows whose steps use each. */
+    private final Supplier<Map<String, Set<String>>> deployedQueues;
+    /**
+     * The deployed queues this start made up its mind about, once past its grace (NVENT-0037): a live start takes it,
+     * or it was warned of. One that only a stopped start in its {@link #RESTART_GRACE} took is looked at again.
+     */
+    private final Set<String> queuesLookedAt = new java.util.HashSet<>();
     private volatile Optional<InstanceRecord> self = Optional.empty();
     private Instant lastRefresh = Instant.EPOCH;
     private volatile Map<String, Long> untaken = Map.of();
@@ -55,8 +67,23 @@ final class InstanceRegistry {
      */
     private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
 
+    private static String readVersion() {
+        try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
+            if (in == null) {
+                return "unknown";
+            }
+            java.util.Properties read = new java.util.Properties();
+            read.load(in);
+            String version = read.getProperty("version", "").strip();
+            return version.isEmpty() || version.startsWith("${") ? "unknown" : version;
+        } catch (java.io.IOException | IllegalArgumentException e) {
+            LOG.log(System.Logger.Level.DEBUG, "nvent-version.properties not read: {0}", e.toString());
+            return "unknown";
+        }
+    }
+
     InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
-                     Supplier<Set<String>> deployedQueues) {
+                     Supplier<Map<String, Set<String>>> deployedQueues) {
         this.scheduling = scheduling;
         this.queue = queue;
         this.clock = clock;
@@ -98,6 +125,7 @@ final class InstanceRegistry {
         List<ClusterInstance> all = read(now);
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
+        warnOfQueuesNoneTakes(all, now);
         lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
@@ -167,15 +195,55 @@ final class InstanceRegistry {
     }
 
     /**
-     * Whether the start takes the queue, or took it until at most {@link Instances#GONE_AFTER} ago by this clock: its
-     * record changed since (a refresh, or its stop). So a queue is left to nobody once no start took it for that long,
-     * whether its last taker crashed (it shows gone then) or stopped cleanly: a rolling restart of its only taker, whose
-     * new start writes its record within seconds, is no untaken queue.
+     * Whether the start takes the queue, or took it until lately by this clock: its record changed (a refresh, or its
+     * stop) at most {@link Instances#GONE_AFTER} ago, or {@link #RESTART_GRACE} ago for a start that stopped cleanly.
+     * So a queue whose last taker crashed is left to nobody 30 s after its last refresh was seen, and one whose last
+     * taker stopped cleanly (a redeploy, a rolling restart) only once no start took it for 5 minutes: a new start that
+     * takes minutes to write its record is no untaken queue.
      */
     private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
         Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
-                && Duration.between(seen[1], now).compareTo(Instances.GONE_AFTER) <= 0;
+                && Duration.between(seen[1], now).compareTo(grace) <= 0;
+    }
+
+    /**
+     * Once per start and queue, from the first refresh {@link Instances#GONE_AFTER} after it (the other instances may
+     * be starting too): warns of each deployed queue that no start takes or took lately ({@link #tookLately}), jobs
+     * waiting or not, unless an operator set it to no workers. A queue only a stopped start took lately is looked at
+     * again at the next refresh (a redeploy whose former start took it warns once its {@link #RESTART_GRACE} is over).
+     */
+    private void warnOfQueuesNoneTakes(List<ClusterInstance> all, Instant now) {
+        if (Duration.between(self.get().startedAt(), now).compareTo(Instances.GONE_AFTER) < 0) {
+            return;
+        }
+        Map<String, Integer> setAtRunTime = null;
+        for (Map.Entry<String, Set<String>> deployed : deployedQueues.get().entrySet()) {
+            String name = deployed.getKey();
+            if (queuesLookedAt.contains(name)) {
+                continue;
+            }
+            if (all.stream().anyMatch(instance -> instance.status() != InstanceStatus.STOPPED
+                    && tookLately(instance, name, now))) {
+                queuesLookedAt.add(name);
+                continue;
+            }
+            if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
+                continue; // only a stopped start took it: its new start may still be coming up
+            }
+            if (setAtRunTime == null) {
+                setAtRunTime = scheduling.queueWorkers();
+            }
+            if (setAtRunTime.getOrDefault(name, -1) != 0) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0037 queue {0}, used by the steps of flow(s) {1}, is taken"
+                        + " by no live instance: its jobs will wait until one takes it; check nvent.queues.include,"
+                        + " nvent.queues.exclude, nvent.queue.{0}.concurrency (0 leaves it to others) and"
+                        + " nvent.engine.enabled on the instances (GET /api/nvent/instances lists which instance takes"
+                        + " which queue)", name, String.join(", ", deployed.getValue()));
+            }
+            queuesLookedAt.add(name);
+        }
     }
 
     /**
@@ -185,7 +253,7 @@ final class InstanceRegistry {
     private Map<String, Long> untakenQueues(List<ClusterInstance> all, Instant now) {
         Map<String, Long> found = new TreeMap<>();
         Map<String, Integer> setAtRunTime = null;
-        for (String name : deployedQueues.get()) {
+        for (String name : deployedQueues.get().keySet()) {
             if (all.stream().anyMatch(instance -> tookLately(instance, name, now))) {
                 continue;
             }

@@ -106,8 +106,13 @@ public final class WorkerOverrides {
 
     /** The workers per instance recorded for a queue, if an operator set them. */
     public OptionalInt override(String name) {
-        Integer workers = scheduling.queueWorkers().get(name);
+        Integer workers = overrides().get(name);
         return workers == null ? OptionalInt.empty() : OptionalInt.of(workers);
+    }
+
+    /** The workers per instance recorded for every queue an operator set them for: one read of the store. */
+    public Map<String, Integer> overrides() {
+        return scheduling.queueWorkers();
     }
 
     /** The workers this instance runs for a queue now: the override where it applies, else the configured ones. */

@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 
 /**
@@ -196,8 +197,14 @@ public final class FlowRegistry {
 
     /** Every queue some step uses. */
     public Set<String> queues() {
-        Set<String> queues = new TreeSet<>();
-        flows.values().forEach(f -> f.steps().forEach(s -> queues.add(s.queue())));
+        return flowsByQueue().keySet();
+    }
+
+    /** Every queue some step uses, with the flows whose steps use it, both in name order. */
+    public Map<String, Set<String>> flowsByQueue() {
+        Map<String, Set<String>> queues = new TreeMap<>();
+        flows.values().forEach(f -> f.steps().forEach(s -> queues.computeIfAbsent(s.queue(), q -> new TreeSet<>())
+                .add(f.name())));
         return queues;
     }
 }

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
+import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
@@ -79,6 +80,19 @@ class InstancesTest {
             assertThat(of(seen, "web").thisInstance()).isTrue();
             assertThat(gpuSeen.takes("render")).isTrue();
             assertThat(of(seen, "web").takes("render")).isFalse();
+        }
+    }
+
+    @Test
+    void theRecordCarriesTheProjectsVersionWithoutAJarManifest() throws java.io.IOException {
+        String pom = java.nio.file.Files.readString(java.nio.file.Path.of("pom.xml")); // the module's, as built
+        java.util.regex.Matcher parent = java.util.regex.Pattern.compile("<parent>.*?<version>([^<]+)</version>",
+                java.util.regex.Pattern.DOTALL).matcher(pom);
+        assertThat(parent.find()).isTrue();
+        try (EngineHarness web = instance("web", ALL_BUT_RENDER)) {
+            assertThat(of(web.engine.instances(), "web").version())
+                    .as("the version Maven filtered in at build time, not the manifest's (none in a test)")
+                    .isEqualTo(parent.group(1)).isNotEqualTo("unknown");
         }
     }
 
@@ -180,7 +194,7 @@ class InstancesTest {
     }
 
     @Test
-    void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForThirtySeconds() {
+    void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForTheRestartGrace() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         MemoryJobQueue oneWaiting = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
             @Override
@@ -188,8 +202,8 @@ class InstancesTest {
                 return new JobCounts(1, 0, 0, 0, 0);
             }
         };
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Set.of("render"));
-        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Set::of);
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             gpuBefore.started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0));
@@ -200,7 +214,7 @@ class InstancesTest {
             clock.advance(Instances.REFRESH);
             web.refresh(clock.instant());
             assertThat(web.check().up()).as("its only taker restarts").isTrue();
-            InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Set::of);
+            InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of);
             clock.advance(Instances.REFRESH);
             gpuAfter.started(true, Map.of("render", 2));
             web.refresh(clock.instant());
@@ -208,19 +222,157 @@ class InstancesTest {
             assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
 
             gpuAfter.stopped(); // for good this time
-            for (int refresh = 0; refresh < 3; refresh++) {
+            long refreshes = InstanceRegistry.RESTART_GRACE.dividedBy(Instances.REFRESH);
+            for (int refresh = 1; refresh <= refreshes; refresh++) {
                 clock.advance(Instances.REFRESH);
                 web.refresh(clock.instant());
-                assertThat(web.check().up()).as("%d s after the stop", 10 * refresh + 10).isTrue();
+                assertThat(web.check().up()).as("%d s after the stop", 10 * refresh).isTrue();
             }
-            clock.advance(Instances.REFRESH.plusSeconds(1));
+            clock.advance(Duration.ofSeconds(1));
             web.refresh(clock.instant());
-            assertThat(web.check().up()).as("no live instance took it for 30 s").isFalse();
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("no live instance took it for the restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
                     .contains("queue render has 1 waiting job(s)");
         } finally {
             oneWaiting.close();
         }
+    }
+
+    @Test
+    void aNewStartThatTakesMinutesToWriteItsRecordAfterItsQueuesOnlyTakerStoppedWarnsOfNothing() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            gpuBefore.started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0));
+            gpuBefore.stopped(); // a redeploy whose new start migrates, connects and deploys for two minutes
+            for (int refresh = 0; refresh < 12; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(web.check().up()).as("its only taker is starting again").isTrue();
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of).started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).isTrue();
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of).started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0)); // gpu dies now: it never refreshes its record again
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+                assertThat(web.check().up()).isTrue();
+            }
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).as("a crash is no clean stop: no restart grace").isFalse();
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).hasSize(1);
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aDeployedQueueNoInstanceTakesIsWarnedOnceAfterTheGraceEvenWithNoJobWaiting() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w1",
+                () -> Map.of("layout", Set.of("poster"), "mail", Set.of("poster"), // in name order, as deployed
+                        "render", new java.util.TreeSet<>(Set.of("poster", "flyer"))));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            web.started(true, Map.of("layout", 4, "render", 0, "mail", 0));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            new InstanceRegistry(scheduling, sharedQueue, clock, "mailer", "m1", Map::of).started(true,
+                    Map.of("mail", 1)); // starting later than this one: no warning for its queue
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(log.logged).as("the others may be starting").noneMatch(line -> line.startsWith("NVENT-0037"));
+
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0037")).singleElement().asString()
+                    .contains("queue render", "flyer, poster", "nvent.queues.include", "nvent.queues.exclude",
+                            "nvent.queue.render.concurrency", "nvent.engine.enabled");
+            assertThat(web.check().up()).as("no job waits: the health check stays up").isTrue();
+        }
+    }
+
+    @Test
+    void aRedeployThatLeavesAQueueToNobodyWarnsOnceItsFormerStartsGraceIsOverNotNever() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        Supplier<Map<String, Set<String>>> deployed = () -> Map.of("render", Set.of("poster"));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry before = new InstanceRegistry(scheduling, sharedQueue, clock, "app-1", "a1", deployed);
+            before.started(true, Map.of("render", 2));
+            before.stopped(); // redeployed with nvent.queues.exclude=render by mistake: a new start, no taker
+            InstanceRegistry after = new InstanceRegistry(scheduling, sharedQueue, clock, "app-2", "a2", deployed);
+            after.started(true, Map.of("render", 0));
+            long refreshes = InstanceRegistry.RESTART_GRACE.dividedBy(Instances.REFRESH);
+            for (int refresh = 1; refresh <= refreshes; refresh++) {
+                clock.advance(Instances.REFRESH);
+                after.refresh(clock.instant());
+            }
+            assertThat(log.logged).as("its former start may still be coming up")
+                    .noneMatch(line -> line.startsWith("NVENT-0037"));
+            for (int refresh = 0; refresh < 3; refresh++) {
+                clock.advance(Instances.REFRESH);
+                after.refresh(clock.instant());
+            }
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0037")).singleElement().asString()
+                    .contains("queue render", "poster");
+        }
+    }
+
+    @Test
+    void aRestartOfEveryInstanceWhoseQueuesTakerComesUpWithinTheGraceWarnsOfNothing() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        Supplier<Map<String, Set<String>>> deployed = () -> Map.of("render", Set.of("poster"));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry webBefore = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w1", deployed);
+            webBefore.started(true, Map.of("render", 0));
+            InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu", "g1", deployed);
+            gpuBefore.started(true, Map.of("render", 2));
+            webBefore.stopped();
+            gpuBefore.stopped(); // both restart: web first, gpu's new start takes 4 minutes
+            InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w2", deployed);
+            web.started(true, Map.of("render", 0));
+            for (int refresh = 0; refresh < 24; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            new InstanceRegistry(scheduling, sharedQueue, clock, "gpu", "g2", deployed).started(true, Map.of("render", 2));
+            for (int refresh = 0; refresh < 60; refresh++) {
+                clock.advance(Instances.REFRESH);
+                web.refresh(clock.instant());
+            }
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0037"));
+        }
+    }
+
+    private static MemoryJobQueue oneWaiting() {
+        return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
+            @Override
+            public JobCounts counts(String queueName) {
+                return new JobCounts(1, 0, 0, 0, 0);
+            }
+        };
     }
 
     @Test

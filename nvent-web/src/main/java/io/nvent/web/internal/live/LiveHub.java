@@ -205,8 +205,9 @@ public class LiveHub {
                 .add("stats", Representations.stats(stats))));
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
+        Map<String, Integer> overrides = controls.workersOverrides(); // one read for every queue
         for (String name : names) {
-            queues.add(Representations.queue(queue, controls, name));
+            queues.add(Representations.queue(queue, controls, name, overrides));
         }
         return JSON.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
     }

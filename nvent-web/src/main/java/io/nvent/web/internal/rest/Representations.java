@@ -335,7 +335,17 @@ public final class Representations {
      * and an age changes all the time.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name);
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name,
+                controls.workersOverride(name));
+    }
+
+    /**
+     * {@link #queue(JobQueue, QueueControls, String)} with the workers operators set at run time already read
+     * ({@link QueueControls#workersOverrides}): a list of queues reads them once for all of them.
+     */
+    public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Map<String, Integer> overrides) {
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name,
+                overrideOf(overrides, name));
     }
 
     /**
@@ -344,7 +354,18 @@ public final class Representations {
      * (0 when none waits, null when the adapter cannot tell).
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name);
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name,
+                controls.workersOverride(name));
+    }
+
+    /**
+     * {@link #queue(JobQueue, QueueControls, String, Instant)} with the workers operators set at run time already
+     * read ({@link QueueControls#workersOverrides}): a list of queues reads them once for all of them.
+     */
+    public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now,
+                                   Map<String, Integer> overrides) {
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name,
+                overrideOf(overrides, name));
     }
 
     /**
@@ -352,12 +373,17 @@ public final class Representations {
      * jobs; {@code workers}: those it is configured with; {@code workersOverride}: the workers per instance an
      * operator set at run time, or null.
      */
-    private static JsonObject withWorkersHere(JsonObject queue, QueueControls controls, String name) {
-        OptionalInt override = controls.workersOverride(name);
+    private static JsonObject withWorkersHere(JsonObject queue, QueueControls controls, String name,
+                                              OptionalInt override) {
         return JSON.createObjectBuilder(queue).add("workersHere", controls.workersHere(name))
                 .add("workers", controls.configuredWorkers(name))
                 .add("workersOverride", override.isPresent() ? JSON.createValue(override.getAsInt()) : JsonValue.NULL)
                 .build();
+    }
+
+    private static OptionalInt overrideOf(Map<String, Integer> overrides, String name) {
+        Integer workers = overrides.get(name);
+        return workers == null ? OptionalInt.empty() : OptionalInt.of(workers);
     }
 
     static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,

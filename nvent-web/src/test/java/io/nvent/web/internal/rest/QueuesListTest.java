@@ -1,0 +1,113 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.FlowService;
+import io.nvent.FlowStep;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.QueueControls;
+import io.nvent.spi.JobQueue;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.Clock;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.glassfish.jersey.internal.inject.AbstractBinder;
+import org.junit.jupiter.api.Test;
+
+/** {@code GET /api/nvent/queues}: the workers operators set at run time, read from the store once for all queues. */
+class QueuesListTest {
+
+    @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
+    public static class Layout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "poster", name = "render", queue = "render", subscribes = "laid-out", emits = "rendered")
+    public static class Render implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "poster", name = "mail", queue = "mail", subscribes = "rendered")
+    public static class Mail implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void listingTheQueuesReadsTheWorkersSetAtRunTimeOnceForAllOfThem() {
+        AtomicInteger readsOfOne = new AtomicInteger();
+        AtomicInteger readsOfAll = new AtomicInteger();
+        try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
+                .step(new Mail()).build())) {
+            QueueControls controls = new QueueControls() {
+                @Override
+                public int workersHere(String queue) {
+                    return 4;
+                }
+
+                @Override
+                public int configuredWorkers(String queue) {
+                    return 4;
+                }
+
+                @Override
+                public OptionalInt workersOverride(String queue) {
+                    readsOfOne.incrementAndGet();
+                    return queue.equals("render") ? OptionalInt.of(2) : OptionalInt.empty();
+                }
+
+                @Override
+                public Map<String, Integer> workersOverrides() {
+                    readsOfAll.incrementAndGet();
+                    return Map.of("render", 2);
+                }
+
+                @Override
+                public Optional<QueueRateLimit> rateLimit(String queue) {
+                    return Optional.empty();
+                }
+            };
+            InProcessApi api = InProcessApi.of(new AbstractBinder() {
+                @Override
+                protected void configure() {
+                    bind(closer.engine.flows()).to(FlowService.class);
+                    bind(closer.engine.queue()).to(JobQueue.class);
+                    bind(controls).to(QueueControls.class);
+                    bind(Clock.systemUTC()).to(Clock.class);
+                }
+            }, QueuesResource.class);
+
+            JsonArray queues = Json.createReader(new StringReader((String) api.get("queues").getEntity())).readArray();
+
+            assertThat(queues).hasSize(3);
+            assertThat(queues.getValuesAs(JsonObject.class)).allSatisfy(q -> assertThat(q.isNull("workersOverride"))
+                    .isEqualTo(!q.getString("name").equals("render")));
+            assertThat(readsOfAll).as("one read for the list").hasValue(1);
+            assertThat(readsOfOne).as("none per queue").hasValue(0);
+        }
+    }
+
+    /** Closes the engine after the test. */
+    private record EngineCloser(EmbeddedEngine engine) implements AutoCloseable {
+        @Override
+        public void close() {
+            engine.close();
+        }
+    }
+}
