@@ -1830,11 +1830,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
-        if (canceled.get() && change.isEmpty() && step.compensation().isPresent()) {
+        if (canceled.get() && change.isEmpty() && Compensations.compensates(flow)) {
             // Its lease is given up: the run has it canceled, so nothing runs it again meanwhile. A run stalled in a
-            // compensation takes it too; one whose compensation has ended (the last one's write landed first) cannot.
+            // compensation takes it too (a step naming none recorded with nothing to undo); one whose compensation
+            // has ended (the last one's write landed first) cannot.
             change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
-            if (change.isEmpty()) {
+            if (change.isEmpty() && step.compensation().isPresent()) {
                 recordNotUndone(flow, context.runId(), step, job, resultJson, now);
             }
         }
@@ -1857,7 +1858,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                     Emission.unscheduledEmitData(emission)));
         }
         events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, JsonText.object()
-                .raw("result", resultJson).str("reason", "completed while the run compensated").build()));
+                .raw("result", resultJson).str("reason", step.compensation().isPresent()
+                        ? "completed while the run compensated" : NOTHING_TO_UNDO).build()));
         plan.ifPresent(p -> {
             Compensations.Undo undo = new Compensations.Undo(step.name(), step.compensation().orElseThrow());
             events.add(p.replanned(p.withLate(undo), now, data -> data.add("added", step.name())));
@@ -1865,9 +1867,15 @@ final class StepRunner implements LostStepRecovery.Engine {
         return new RunChange(run.withResult(resultJson).withStep(step.name(), StepStatus.COMPLETED), events);
     }
 
+    /** The reason of the {@code step.completed} entry of a step naming no compensation that completed late. */
+    static final String NOTHING_TO_UNDO = "completed while the run compensated; it names no compensation: nothing to"
+            + " undo";
+
     /**
-     * {@link #completedLate} of a step that names a compensation, with the plan read first and the write checked
-     * against the run's version then: a compensation that completed meanwhile is read again, not skipped.
+     * {@link #completedLate} with the plan read first and the write checked against the run's version then: a
+     * compensation that completed meanwhile is read again, not skipped. A step naming no compensation (its run
+     * stalled in a compensation as it completed) is recorded alone, the plan unchanged: once, as its write takes it
+     * from {@code canceled} to {@code completed}, which a stale delivery of it then finds.
      */
     private Optional<StoredChange> addLateToPlan(String runId, StepDefinition step, JobExecution job,
                                                  String resultJson, List<Emission> emissions, Instant now) {
@@ -1883,18 +1891,19 @@ final class StepRunner implements LostStepRecovery.Engine {
                     return Optional.empty();
                 }
                 moved.set(run.version() != read.get().version());
-                return moved.get() ? Optional.empty()
-                        : Optional.of(completedLate(run, step, job, resultJson, emissions, now, plan));
+                return moved.get() ? Optional.empty() : Optional.of(completedLate(run, step, job, resultJson,
+                        emissions, now, plan.filter(p -> step.compensation().isPresent())));
             });
             if (change.isPresent() || !moved.get()) {
-                change.ifPresent(c -> LOG.log(System.Logger.Level.INFO, "NVENT-0020 run {0}: step {1} completed"
+                change.filter(c -> step.compensation().isPresent()).ifPresent(c -> LOG.log(System.Logger.Level.INFO, "NVENT-0020 run {0}: step {1} completed"
                         + " while the run compensated; it is undone by {2} after the compensation under way", runId,
                         step.name(), step.compensation().orElseThrow()));
                 return change;
             }
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0020 run {0}: step {1} completed while the run compensated, but"
-                + " the run kept changing: its completion is not recorded and it is not undone", runId, step.name());
+                + " the run kept changing: its completion is not recorded{2}", runId, step.name(),
+                step.compensation().isPresent() ? " and it is not undone" : " (it names no compensation)");
         return Optional.empty();
     }
 
