@@ -832,7 +832,8 @@ final class OperatorActions {
                 throw new IllegalRunTransitionException(runId, run.status(),
                         "retry step '" + stepName + "', which has not failed" + notFailed);
             }
-            // The steps recorded as not undone were read with the run at this version: one recorded since is read again.
+            // The steps recorded as not undone were read with the run at this version: one recorded since is read
+            // again.
             moved[0] = takeIn.version().isPresent() && run.version() != takeIn.version().getAsLong();
             if (moved[0]) {
                 return Optional.empty();

@@ -1895,7 +1895,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                         emissions, now, plan.filter(p -> step.compensation().isPresent())));
             });
             if (change.isPresent() || !moved.get()) {
-                change.filter(c -> step.compensation().isPresent()).ifPresent(c -> LOG.log(System.Logger.Level.INFO, "NVENT-0020 run {0}: step {1} completed"
+                change.filter(c -> step.compensation().isPresent()).ifPresent(c -> LOG.log(System.Logger.Level.INFO,
+                        "NVENT-0020 run {0}: step {1} completed"
                         + " while the run compensated; it is undone by {2} after the compensation under way", runId,
                         step.name(), step.compensation().orElseThrow()));
                 return change;

@@ -714,7 +714,8 @@ class CompensationEdgesTest {
     }
 
     private static boolean started(EngineHarness h, String runId, String step) {
-        return h.eventsOf(runId, EventType.STEP_STARTED).stream().anyMatch(e -> e.step().filter(step::equals).isPresent());
+        return h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                .anyMatch(entry -> entry.step().filter(step::equals).isPresent());
     }
 
     private static List<HistoryEvent> completionsOf(EngineHarness h, String runId, String step) {
