@@ -1835,8 +1835,10 @@ final class StepRunner implements LostStepRecovery.Engine {
             // compensation takes it too (a step naming none recorded with nothing to undo); one whose compensation
             // has ended (the last one's write landed first) cannot.
             change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
-            if (change.isEmpty() && step.compensation().isPresent()) {
-                recordNotUndone(flow, context.runId(), step, job, resultJson, now);
+            if (change.isEmpty() && step.compensation().isPresent()
+                    && recordNotUndone(flow, context.runId(), step, job, resultJson, now)) {
+                // An operator retried the failed compensation as it was recorded: the retry's plan takes it in.
+                change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
             }
         }
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
@@ -1913,10 +1915,11 @@ final class StepRunner implements LostStepRecovery.Engine {
      * canceled after its last compensation, whose write landed first, or a compensation failed for good): nothing
      * undoes it now, so its completion goes in the run's history, saying so ({@code "notCompensated":true}), and a
      * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A run that never compensated (a plain cancel
-     * or failure) drops the result, as ever.
+     * or failure) drops the result, as ever. Returns whether, instead, the run compensates again with the step
+     * canceled (an operator retried the failed compensation meanwhile), for {@link #addLateToPlan} to take it.
      */
-    private void recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
-                                 String resultJson, Instant now) {
+    private boolean recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
+                                    String resultJson, Instant now) {
         String by = step.compensation().orElseThrow();
         EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
                 JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
@@ -1929,15 +1932,17 @@ final class StepRunner implements LostStepRecovery.Engine {
                     || history.latestEntryOfStep(runId, EventType.STEP_COMPLETED, step.name())
                             .filter(e -> e.attempt() == job.attempt() && e.data().contains("\"notCompensated\":true"))
                             .isPresent()) {
-                return;
+                return read.isPresent() && compensatingAgain(read.get(), step);
             }
             AtomicBoolean moved = new AtomicBoolean();
             AtomicBoolean stillLate = new AtomicBoolean(true);
+            AtomicBoolean again = new AtomicBoolean();
             Optional<StoredChange> change;
             try {
                 change = store.updateRun(runId, run -> {
                     if (!endedWithCompensation(run, step)) {
-                        stillLate.set(false);   // restarted or retried since: nothing to record
+                        stillLate.set(false);   // restarted or retried since: nothing to record here
+                        again.set(compensatingAgain(run, step));
                         return Optional.empty();
                     }
                     moved.set(run.version() != read.get().version());
@@ -1947,11 +1952,11 @@ final class StepRunner implements LostStepRecovery.Engine {
                 LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
                         step.name(), storeAway);
                 warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()), 200));
-                return;
+                return false;
             }
             change.ifPresent(publisher::publish);
             if (!stillLate.get()) {
-                return;
+                return again.get();
             }
             if (change.isPresent() || !moved.get()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the"
@@ -1959,10 +1964,16 @@ final class StepRunner implements LostStepRecovery.Engine {
                         + " Undo it by hand from its result, recorded in the run''s history as a step.completed entry"
                         + " with \"notCompensated\":true", runId, flow.name(), step.name(),
                         change.map(c -> c.run()).orElse(read.get()).status().wireName(), by);
-                return;
+                return false;
             }
         }
         warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+        return false;
+    }
+
+    /** Whether the run compensates again with the step canceled (a failed compensation retried): it takes the step. */
+    private static boolean compensatingAgain(RunRecord run, StepDefinition step) {
+        return undoing(run) && run.steps().get(step.name()) == StepStatus.CANCELED;
     }
 
     /** {@link #recordNotUndone} that could not write its entry: the warning carries the result itself. */

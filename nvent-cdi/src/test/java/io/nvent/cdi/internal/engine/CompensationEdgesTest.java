@@ -808,4 +808,51 @@ class CompensationEdgesTest {
                     assertThat(entry.data()).contains("\"compensated\":[\"open\",\"fly\"]"));
         }
     }
+
+    /** An operator retrying the failed compensation just as a step completing late reads the run to record it. */
+    static final class RetriedAsRecorded extends MemoryFlowStore {
+        volatile Runnable retry;
+        final AtomicBoolean retried = new AtomicBoolean();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            Optional<RunRecord> read = super.findRun(runId);
+            boolean recording = StackWalker.getInstance().walk(frames -> frames
+                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
+            if (recording && retry != null && retried.compareAndSet(false, true)) {
+                retry.run();
+            }
+            return read;
+        }
+    }
+
+    @Test
+    void aStepCompletingAsAnOperatorRetriesTheFailedCompensationIsUndoneByTheRetriedCompensation()
+            throws InterruptedException {
+        RetriedAsRecorded store = new RetriedAsRecorded();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
+            shutFails = true;
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "fly"));
+            payGo.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            shutFails = false;
+            shutGate = new CountDownLatch(1);
+            store.retry = () -> h.engine.retryStep(runId, "shut");
+
+            flyGate.countDown();   // fly, which ignored the stop, completes as the operator retries shut
+
+            await().atMost(Duration.ofSeconds(5)).untilTrue(store.retried);
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).stream()
+                    .anyMatch(entry -> entry.data().contains("\"added\":\"fly\"")));
+            shutGate.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(completionsOf(h, runId, "fly")).singleElement();
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+        }
+    }
 }
