@@ -12,6 +12,12 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobState;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -36,21 +42,42 @@ class FlowTestEnvironmentCompensationTest {
         }
     }
 
-    /** Ignores the stop, and returns only once its run has failed: after the run's compensation ended. */
+    /**
+     * Ignores the stop, and returns only once its run has failed (after the run's compensation ended) and the test's
+     * {@code awaitEnd} has seen it still running.
+     */
     @FlowStep(flow = "trip", name = "fly", subscribes = "booked", compensation = "unfly")
     static final class Fly implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             FLY_STARTED.countDown();
             long giveUp = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
-            while (FLOWS.get().run(ctx.runId()).orElseThrow().status() != RunStatus.FAILED
-                    && System.nanoTime() < giveUp) {
+            while ((FLOWS.get().run(ctx.runId()).orElseThrow().status() != RunStatus.FAILED
+                    || SEEN_RUNNING_AFTER_THE_END.getCount() > 0) && System.nanoTime() < giveUp) {
                 Thread.interrupted();   // asked to stop: it goes on all the same
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5));
             }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(300));   // and takes its time to return
             return "seat-9";
         }
+    }
+
+    /** Counted down as the test's {@code awaitEnd} looks for a job still running once the run has failed. */
+    static final CountDownLatch SEEN_RUNNING_AFTER_THE_END = new CountDownLatch(1);
+
+    /** The in-memory queue, telling when {@code awaitEnd} lists the jobs running once the run has failed. */
+    private static JobQueue watched(JobQueue queue, AtomicReference<String> runId) {
+        return (JobQueue) Proxy.newProxyInstance(JobQueue.class.getClassLoader(), new Class<?>[] {JobQueue.class},
+                (proxy, method, args) -> {
+                    if (method.getName().equals("jobs") && args[1] == JobState.ACTIVE && runId.get() != null
+                            && FLOWS.get().run(runId.get()).orElseThrow().status() == RunStatus.FAILED) {
+                        SEEN_RUNNING_AFTER_THE_END.countDown();
+                    }
+                    try {
+                        return method.invoke(queue, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     @FlowStep(flow = "trip", name = "pay", subscribes = "booked", maxAttempts = 1)
@@ -85,10 +112,14 @@ class FlowTestEnvironmentCompensationTest {
 
     @Test
     void aTestSeesAStepThatCompletedAfterTheCompensationEndedRecordedAsNotUndoneOnceTheRunHasEnded() {
-        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Book(), new Fly(), new Pay(), new Unbook(),
-                new Unfly())) {
+        AtomicReference<String> started = new AtomicReference<>();
+        JobQueue queue = MemoryAdapters.queue(Clock.systemUTC());
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Book()).step(new Fly())
+                .step(new Pay()).step(new Unbook()).step(new Unfly()).engine(e -> e.queue(watched(queue, started)))
+                .build()) {
             FLOWS.set(env.flows());
             String runId = env.flows().start("trip", null);
+            started.set(runId);
 
             RunInfo run = env.awaitEnd(runId, Duration.ofSeconds(10));
 
@@ -100,6 +131,8 @@ class FlowTestEnvironmentCompensationTest {
                             "\"compensation\":\"unfly\""));
             assertThat(history).filteredOn(entry -> entry.type() == EventType.RUN_COMPENSATED).singleElement()
                     .satisfies(entry -> assertThat(entry.data()).contains("\"compensated\":[\"book\"]"));
+        } finally {
+            queue.close();
         }
     }
 }
