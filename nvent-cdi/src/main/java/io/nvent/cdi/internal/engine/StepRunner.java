@@ -1835,8 +1835,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             // compensation takes it too (a step naming none recorded with nothing to undo); one whose compensation
             // has ended (the last one's write landed first) cannot.
             change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
-            if (change.isEmpty() && step.compensation().isPresent()
-                    && recordNotUndone(flow, context.runId(), step, job, resultJson, now)) {
+            if (change.isEmpty() && recordNotUndone(flow, context.runId(), step, job, resultJson, now)) {
                 // An operator retried the failed compensation as it was recorded: the retry's plan takes it in.
                 change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
             }
@@ -1868,6 +1867,13 @@ final class StepRunner implements LostStepRecovery.Engine {
         });
         return new RunChange(run.withResult(resultJson).withStep(step.name(), StepStatus.COMPLETED), events);
     }
+
+    /**
+     * The reason of the {@code step.completed} entry of a step naming no compensation that completed after its run's
+     * compensation ended.
+     */
+    static final String NOTHING_TO_UNDO_AFTER = "completed after the run's compensation ended; it names no"
+            + " compensation: nothing to undo";
 
     /** The reason of the {@code step.completed} entry of a step naming no compensation that completed late. */
     static final String NOTHING_TO_UNDO = "completed while the run compensated; it names no compensation: nothing to"
@@ -1914,23 +1920,26 @@ final class StepRunner implements LostStepRecovery.Engine {
      * A step naming a compensation that completed after its run's compensation had ended (the run failed or was
      * canceled after its last compensation, whose write landed first, or a compensation failed for good): nothing
      * undoes it now, so its completion goes in the run's history, saying so ({@code "notCompensated":true}), and a
-     * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A run that never compensated (a plain cancel
+     * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A step naming none is recorded with nothing
+     * to undo ({@link #NOTHING_TO_UNDO_AFTER}), without a warning. A run that never compensated (a plain cancel
      * or failure) drops the result, as ever. Returns whether, instead, the run compensates again with the step
      * canceled (an operator retried the failed compensation meanwhile), for {@link #addLateToPlan} to take it.
      */
     private boolean recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
                                     String resultJson, Instant now) {
-        String by = step.compensation().orElseThrow();
-        EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
-                JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
-                        + " ended: not undone").raw("notCompensated", "true").str("compensation", by).build());
+        Optional<String> by = step.compensation();
+        EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, by.isPresent()
+                ? JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
+                        + " ended: not undone").raw("notCompensated", "true").str("compensation", by.get()).build()
+                : JsonText.object().raw("result", resultJson).str("reason", NOTHING_TO_UNDO_AFTER).build());
+        String recorded = by.isPresent() ? "\"notCompensated\":true" : NOTHING_TO_UNDO_AFTER;
         // Once, though stale deliveries of the attempt complete together: each reads the run and whether the entry is
         // there, and writes it only on the run's version it read, as addLateToPlan does.
         for (int tries = 0; tries < 10; tries++) {
             Optional<RunRecord> read = store.findRun(runId);
             if (read.isEmpty() || !endedWithCompensation(read.get(), step) || compensations.planOf(runId).isEmpty()
                     || history.latestEntryOfStep(runId, EventType.STEP_COMPLETED, step.name())
-                            .filter(e -> e.attempt() == job.attempt() && e.data().contains("\"notCompensated\":true"))
+                            .filter(e -> e.attempt() == job.attempt() && e.data().contains(recorded))
                             .isPresent()) {
                 return read.isPresent() && compensatingAgain(read.get(), step);
             }
@@ -1951,23 +1960,34 @@ final class StepRunner implements LostStepRecovery.Engine {
             } catch (RuntimeException storeAway) {
                 LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
                         step.name(), storeAway);
-                warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()), 200));
+                if (by.isPresent()) {
+                    warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()),
+                            200));
+                }
                 return false;
             }
             change.ifPresent(publisher::publish);
             if (!stillLate.get()) {
                 return again.get();
             }
+            if ((change.isPresent() || !moved.get()) && by.isEmpty()) {
+                return false;   // nothing to undo by hand
+            }
             if (change.isPresent() || !moved.get()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the"
                         + " run''s compensation had ended (the run is {3}), so {4} does not undo it: its effect stays."
                         + " Undo it by hand from its result, recorded in the run''s history as a step.completed entry"
                         + " with \"notCompensated\":true", runId, flow.name(), step.name(),
-                        change.map(c -> c.run()).orElse(read.get()).status().wireName(), by);
+                        change.map(c -> c.run()).orElse(read.get()).status().wireName(), by.get());
                 return false;
             }
         }
-        warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+        if (by.isPresent()) {
+            warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} was not recorded: the run kept"
+                    + " changing", runId, step.name());
+        }
         return false;
     }
 

@@ -855,4 +855,27 @@ class CompensationEdgesTest {
             assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
         }
     }
+
+    @Test
+    void aStepNamingNoCompensationThatCompletesAfterTheCompensationEndedIsRecordedOnceWithNothingToUndo() {
+        try (EngineHarness h = new EngineHarness(new Open(), new Wave(), new Pay(), new Shut())) {
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "wave"));
+            payGo.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+
+            waveGate.countDown();   // wave, which ignored the stop, completes after the compensation ended
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
+            assertThat(completionsOf(h, runId, "wave")).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"hand-1\"", "\"reason\":\"completed after the run's compensation ended;"
+                            + " it names no compensation: nothing to undo\"").doesNotContain("notCompensated"));
+            RunInfo run = h.engine.run(runId).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(run.steps()).containsEntry("wave", StepStatus.CANCELED);
+            assertThat(UNDONE).containsExactly("shut door-1");
+        }
+    }
 }
