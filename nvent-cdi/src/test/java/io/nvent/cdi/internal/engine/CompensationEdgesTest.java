@@ -394,6 +394,7 @@ class CompensationEdgesTest {
         shutReturning = null;
         shutFails = false;
         unflyFails = false;
+        unlockFails = false;
         waveGate = new CountDownLatch(1);
     }
 
@@ -876,6 +877,59 @@ class CompensationEdgesTest {
             assertThat(run.status()).isEqualTo(RunStatus.FAILED);
             assertThat(run.steps()).containsEntry("wave", StepStatus.CANCELED);
             assertThat(UNDONE).containsExactly("shut door-1");
+        }
+    }
+
+    static volatile boolean unlockFails;
+
+    /** Completes at once, before pay fails: undone first, by {@code unlock}. */
+    @FlowStep(flow = "gate", name = "lock", subscribes = "opened", compensation = "unlock")
+    static class Lock implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "lock-3";
+        }
+    }
+
+    @FlowStep(flow = "gate", name = "unlock", role = StepRole.COMPENSATION, maxAttempts = 1)
+    static class Unlock implements Step<String, Void> {
+        @Override
+        public Void execute(String lock, StepContext ctx) {
+            if (unlockFails) {
+                throw new NonRetryableStepException("the key broke");
+            }
+            UNDONE.add("unlock " + lock);
+            return null;
+        }
+    }
+
+    @Test
+    void aStepRecordedAsNotUndoneThatARetryUndidIsNotUndoneAgainByTheRetryOfALaterCompensation() {
+        try (EngineHarness h = new EngineHarness(new Open(), new Lock(), new Fly(), new Pay(), new Shut(),
+                new Unlock(), new Unfly())) {
+            unlockFails = true;
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "fly") && !completionsOf(h, runId, "lock").isEmpty());
+            payGo.countDown();
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("unlock") == StepStatus.FAILED);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            flyGate.countDown();   // fly, which ignored the stop, completes after the compensation ended
+            await().atMost(Duration.ofSeconds(5)).until(() -> completionsOf(h, runId, "fly").stream()
+                    .anyMatch(entry -> entry.data().contains("\"notCompensated\":true")));
+            unlockFails = false;
+            shutFails = true;
+            h.engine.retryStep(runId, "unlock");   // takes fly in: unlock, unfly, then shut fails
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("shut") == StepStatus.FAILED);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            shutFails = false;
+
+            h.engine.retryStep(runId, "shut");
+
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            assertThat(UNDONE).containsExactly("unlock lock-3", "unfly seat-9 of fly", "shut door-1");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).as("fly taken in by the first retry only")
+                    .hasSize(2);
         }
     }
 }
