@@ -66,7 +66,8 @@ public enum EventType {
      * completed steps to undo, in order, with the steps that undo them. Also written when an operator cancels with
      * compensation ({@code "cancel":true}) or the run times out ({@code "timedOut":true}), and again, with
      * {@code "since"}, when the plan changes while the run compensates: a step that completed late added
-     * ({@code "added"}), or the run's deadline passed ({@code "deadlinePassed"}).
+     * ({@code "added"}), or the run's deadline passed ({@code "deadlinePassed"}); and when an operator retries a
+     * failed compensation that takes in steps recorded as not undone ({@code "retried"}, {@code "takenIn"}).
      *
      * @since 0.2
      */

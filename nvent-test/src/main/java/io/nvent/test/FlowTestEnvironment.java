@@ -227,8 +227,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * Waits until a run ends, whether completed, failed or canceled (to test a flow that must fail), and
      * none of its steps still runs: a run ends before the steps that run at the time have returned (a step
-     * that canceled its own run, a branch that runs on beside a step that failed the run), and what they
-     * record (their completion, emits, log entries) is in the run's history once this returns.
+     * that canceled its own run, a branch that runs on beside a step that failed the run, a step that ignored
+     * the stop as its run went compensating), and what they record (their completion, emits, log entries; a
+     * completion after the run's compensation ended as {@code "notCompensated":true}) is in the run's history
+     * once this returns.
      *
      * @param runId the run
      * @param timeout how long to wait in real time
@@ -242,7 +244,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
         long idleSince = 0;
         while (true) {
             RunInfo run = runInfo(runId);
-            boolean stepsRun = run.steps().containsValue(StepStatus.RUNNING);
+            boolean stepsRun = run.steps().containsValue(StepStatus.RUNNING)
+                    || run.status().isTerminal() && anyJobOfRunExecuting(runId);
             if (run.status().isTerminal() && !stepsRun) {
                 return run;
             }
@@ -511,6 +514,23 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private boolean anyStepOnItsWay() {
         return unfinishedRuns().anyMatch(run -> run.steps().values().stream().anyMatch(FlowTestEnvironment::busy)
                 && flows().waits(run.runId()).stream().anyMatch(w -> !WAITS_FOR_THE_TEST.contains(w.reason())));
+    }
+
+    /**
+     * Whether a job of the run executes here: a step its run canceled as it went compensating runs on when it ignores
+     * the stop, and its completion, recorded as it returns, goes in the run's history (not undone, or undone).
+     */
+    private boolean anyJobOfRunExecuting(String runId) {
+        JobQueue queue = engine.queue();
+        String ofRun = runId + ":";   // the engine's job ids: the run, then the step
+        for (String name : queue.queues()) {
+            long active = queue.counts(name).active();
+            if (active > 0 && queue.jobs(name, JobState.ACTIVE, 0, (int) Math.min(active, RUNS_READ)).stream()
+                    .anyMatch(job -> job.jobId().startsWith(ofRun))) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static boolean busy(StepStatus status) {

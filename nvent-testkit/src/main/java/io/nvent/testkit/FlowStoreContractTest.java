@@ -583,6 +583,21 @@ public abstract class FlowStoreContractTest {
     }
 
     @Test
+    void incrementsTheVersionOnAnUpdateThatOnlyAppendsEntries() {
+        RunRecord run = createRun("orders");
+        long before = store.findRun(run.runId()).orElseThrow().version();
+
+        // As the engine records a step that completed after its run's compensation ended: an entry, the run as it
+        // was. A retry of the failed compensation, which read the run before, must see that it changed.
+        StoredChange change = store.updateRun(run.runId(), current -> Optional.of(new RunChange(current, List.of(
+                EventDraft.ofStep(EventType.STEP_COMPLETED, "fly", 1, Instant.EPOCH, "{\"notCompensated\":true}")))))
+                .orElseThrow();
+
+        assertThat(change.run().version()).isEqualTo(before + 1);
+        assertThat(store.findRun(run.runId()).orElseThrow().version()).isEqualTo(before + 1);
+    }
+
+    @Test
     void ignoresTheVersionOfTheRecordTheMutationReturns() {
         RunRecord run = createRun("orders");
 

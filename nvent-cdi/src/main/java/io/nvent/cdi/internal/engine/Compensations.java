@@ -46,6 +46,11 @@ final class Compensations {
      */
     static final String SINCE = "since";
 
+    /** The field of a {@code run.compensating} entry written as an operator retried a failed compensation. */
+    static final String RETRIED = "retried";
+    /** The field of such an entry listing the steps recorded as not undone that the retry takes in. */
+    static final String TAKEN_IN = "takenIn";
+
     /** The steps of a run that completed, newest first, and those a compensation undid since they completed. */
     record Completed(List<String> newestFirst, Set<String> undone) {
         static final Completed NONE = new Completed(List.of(), Set.of());
@@ -89,7 +94,8 @@ final class Compensations {
          * position of the first (what the steps undone since count from), the steps to undo now, and {@code more}.
          */
         EventDraft replanned(List<Undo> steps, Instant now, java.util.function.Consumer<JsonObjectBuilder> more) {
-            JsonObjectBuilder data = Json.PROVIDER.createObjectBuilder(entry).remove("added").add(SINCE, since)
+            JsonObjectBuilder data = Json.PROVIDER.createObjectBuilder(entry).remove("added").remove(RETRIED)
+                    .remove(TAKEN_IN).add(SINCE, since)
                     .add("compensate", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::step).toList()))
                     .add("by", Json.PROVIDER.createArrayBuilder(steps.stream().map(Undo::by).toList()));
             more.accept(data);
@@ -101,8 +107,13 @@ final class Compensations {
          * compensation under way, before the steps left (it completed last of all).
          */
         List<Undo> withLate(Undo late) {
+            return withLate(List.of(late));
+        }
+
+        /** The plan with {@code late}, newest first, undone next: after the compensation under way, in that order. */
+        List<Undo> withLate(List<Undo> late) {
             List<Undo> steps = new ArrayList<>(undo);
-            steps.add(Math.min(done + 1, steps.size()), late);
+            steps.addAll(Math.min(done + 1, steps.size()), late);
             return steps;
         }
 
@@ -159,6 +170,36 @@ final class Compensations {
             entry.step().filter(step -> !undone.contains(step)).ifPresent(steps::add);
         }
         return new Completed(List.copyOf(steps), Set.copyOf(undone));
+    }
+
+    /**
+     * The steps an operator's retry of the failed compensation of {@code plan} takes in, newest first: those whose
+     * latest completion is recorded as not undone ({@code "notCompensated":true}: they completed after the
+     * compensation had ended) and that name a compensation, unless a compensation undid them since or the plan still
+     * has them to undo (a retry took them in before).
+     */
+    List<Undo> notUndone(FlowDefinition flow, String runId, Plan plan) {
+        Set<String> seen = new HashSet<>();
+        Set<String> undone = new HashSet<>();
+        List<Undo> notUndone = new ArrayList<>();
+        for (HistoryEvent entry : store.readEvents(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
+                EventQuery.MAX_LIMIT, true))) {
+            if (entry.step().isEmpty()) {
+                continue;
+            }
+            JsonObject data = read(entry.data());
+            if (data.get(COMPENSATES) instanceof JsonString compensated) {
+                undone.add(compensated.getString());
+                continue;
+            }
+            String step = entry.step().get();
+            if (seen.add(step) && data.getBoolean("notCompensated", false) && !undone.contains(step)
+                    && !plan.left().contains(step)) {
+                flow.step(step).flatMap(StepDefinition::compensation).ifPresent(by -> notUndone.add(new Undo(step,
+                        by)));
+            }
+        }
+        return notUndone;
     }
 
     /**

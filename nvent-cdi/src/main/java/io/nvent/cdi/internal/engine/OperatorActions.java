@@ -72,6 +72,8 @@ final class OperatorActions {
      * under way in all but its status, and the caller may try again.
      */
     private static final int DELETE_ATTEMPTS = 5;
+    /** How often a retry of a failed compensation reads the run again as a step recorded as not undone lands. */
+    private static final int COMPENSATION_RETRY_READS = 10;
     /** Why a restart cancels its original, in the original's {@code flow.cancel} entry. */
     private static final String RESTARTED = "restarted";
     /** Why a run canceled with compensation undoes its steps, in its {@code run.compensating} entry. */
@@ -795,6 +797,10 @@ final class OperatorActions {
 
     /** See {@link io.nvent.FlowService#retryStep}. */
     void retryStep(String runId, String stepName) {
+        retryStep(runId, stepName, 1);
+    }
+
+    private void retryStep(String runId, String stepName, int tries) {
         Objects.requireNonNull(runId, "runId");
         Objects.requireNonNull(stepName, "step");
         Instant now = clock.instant();
@@ -819,10 +825,18 @@ final class OperatorActions {
         boolean[] waitsForKey = new boolean[1];
         boolean[] endedSinceRead = new boolean[1];
         String notFailed = whyNotFailed(flow, before, stepName);
+        TakeIn takeIn = step.role() == StepRole.COMPENSATION ? takeIn(flow, runId, stepName) : TakeIn.NONE;
+        boolean[] moved = new boolean[1];
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
                         "retry step '" + stepName + "', which has not failed" + notFailed);
+            }
+            // The steps recorded as not undone were read with the run at this version: one recorded since is read
+            // again.
+            moved[0] = takeIn.version().isPresent() && run.version() != takeIn.version().getAsLong();
+            if (moved[0]) {
+                return Optional.empty();
             }
             awaits.clear();
             waitsForKey[0] = run.concurrencyKey().isPresent() && run.status().isTerminal();
@@ -845,6 +859,7 @@ final class OperatorActions {
             if (next.status() != going) {
                 next = next.withStatus(going, now);
             }
+            next = takeIn.into(next, stepName, events, now);
             if (run.status().isTerminal() && run.timeout().isPresent()) {
                 // A run that ended (timed out or not) goes on with a deadline as long as its first, from the retry.
                 next = next.withTimeout(run.timeout().get(), now);
@@ -864,6 +879,13 @@ final class OperatorActions {
             retryStep(runId, stepName);   // now reads the run ended: at most once more, unless it is retried again
             return;
         }
+        if (moved[0]) {
+            if (tries == COMPENSATION_RETRY_READS) {
+                throw new ConcurrentRunModificationException(runId, tries);
+            }
+            retryStep(runId, stepName, tries + 1);
+            return;
+        }
         change.ifPresent(c -> {
             publisher.publish(c);
             if (waitsForKey[0] || !gatePassed) {
@@ -875,6 +897,48 @@ final class OperatorActions {
             }
             queueing.sendRetry(runId, flow.name(), step, c.run().version());
         });
+    }
+
+    /**
+     * What an operator's retry of a failed compensation takes in: the steps the run's history records as not undone
+     * ({@link Compensations#notUndone}), read with the run's version, which the retry's write checks.
+     */
+    private record TakeIn(OptionalLong version, Optional<Compensations.Plan> plan, List<Compensations.Undo> steps) {
+        static final TakeIn NONE = new TakeIn(OptionalLong.empty(), Optional.empty(), List.of());
+
+        /**
+         * {@code run} with the steps still canceled taken in: completed, as they did, and undone next after the
+         * retried compensation, by the plan written again ({@code "retried"}, {@code "takenIn"}).
+         */
+        RunRecord into(RunRecord run, String retried, List<EventDraft> events, Instant now) {
+            List<Compensations.Undo> taken = steps.stream()
+                    .filter(undo -> run.steps().get(undo.step()) == StepStatus.CANCELED).toList();
+            if (taken.isEmpty()) {
+                return run;
+            }
+            RunRecord next = run;
+            for (Compensations.Undo undo : taken) {
+                next = next.withStep(undo.step(), StepStatus.COMPLETED);
+            }
+            Compensations.Plan was = plan.orElseThrow();
+            events.add(was.replanned(was.withLate(taken), now, data -> data.add(Compensations.RETRIED, retried)
+                    .add(Compensations.TAKEN_IN, Json.PROVIDER.createArrayBuilder(taken.stream()
+                            .map(Compensations.Undo::step).toList()))));
+            return next;
+        }
+    }
+
+    /** {@link TakeIn} for a retry of compensation step {@code stepName}: nothing if the plan has it not under way. */
+    private TakeIn takeIn(FlowDefinition flow, String runId, String stepName) {
+        Optional<RunRecord> read = store.findRun(runId);
+        Compensations compensations = new Compensations(store);
+        Optional<Compensations.Plan> plan = compensations.planOf(runId)
+                .filter(p -> p.current().filter(undo -> undo.by().equals(stepName)).isPresent());
+        if (read.isEmpty() || plan.isEmpty()) {
+            return TakeIn.NONE;
+        }
+        return new TakeIn(OptionalLong.of(read.get().version()), plan,
+                compensations.notUndone(flow, runId, plan.get()));
     }
 
     /** See {@link io.nvent.FlowService#clearHistory(String)}. */

@@ -1830,12 +1830,14 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
         }
-        if (canceled.get() && change.isEmpty() && step.compensation().isPresent()) {
+        if (canceled.get() && change.isEmpty() && Compensations.compensates(flow)) {
             // Its lease is given up: the run has it canceled, so nothing runs it again meanwhile. A run stalled in a
-            // compensation takes it too; one whose compensation has ended (the last one's write landed first) cannot.
+            // compensation takes it too (a step naming none recorded with nothing to undo); one whose compensation
+            // has ended (the last one's write landed first) cannot.
             change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
-            if (change.isEmpty()) {
-                recordNotUndone(flow, context.runId(), step, job, resultJson, now);
+            if (change.isEmpty() && recordNotUndone(flow, context.runId(), step, job, resultJson, now)) {
+                // An operator retried the failed compensation as it was recorded: the retry's plan takes it in.
+                change = addLateToPlan(context.runId(), step, job, resultJson, emissions, now);
             }
         }
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
@@ -1857,7 +1859,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                     Emission.unscheduledEmitData(emission)));
         }
         events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, JsonText.object()
-                .raw("result", resultJson).str("reason", "completed while the run compensated").build()));
+                .raw("result", resultJson).str("reason", step.compensation().isPresent()
+                        ? "completed while the run compensated" : NOTHING_TO_UNDO).build()));
         plan.ifPresent(p -> {
             Compensations.Undo undo = new Compensations.Undo(step.name(), step.compensation().orElseThrow());
             events.add(p.replanned(p.withLate(undo), now, data -> data.add("added", step.name())));
@@ -1866,8 +1869,21 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     /**
-     * {@link #completedLate} of a step that names a compensation, with the plan read first and the write checked
-     * against the run's version then: a compensation that completed meanwhile is read again, not skipped.
+     * The reason of the {@code step.completed} entry of a step naming no compensation that completed after its run's
+     * compensation ended.
+     */
+    static final String NOTHING_TO_UNDO_AFTER = "completed after the run's compensation ended; it names no"
+            + " compensation: nothing to undo";
+
+    /** The reason of the {@code step.completed} entry of a step naming no compensation that completed late. */
+    static final String NOTHING_TO_UNDO = "completed while the run compensated; it names no compensation: nothing to"
+            + " undo";
+
+    /**
+     * {@link #completedLate} with the plan read first and the write checked against the run's version then: a
+     * compensation that completed meanwhile is read again, not skipped. A step naming no compensation (its run
+     * stalled in a compensation as it completed) is recorded alone, the plan unchanged: once, as its write takes it
+     * from {@code canceled} to {@code completed}, which a stale delivery of it then finds.
      */
     private Optional<StoredChange> addLateToPlan(String runId, StepDefinition step, JobExecution job,
                                                  String resultJson, List<Emission> emissions, Instant now) {
@@ -1883,18 +1899,20 @@ final class StepRunner implements LostStepRecovery.Engine {
                     return Optional.empty();
                 }
                 moved.set(run.version() != read.get().version());
-                return moved.get() ? Optional.empty()
-                        : Optional.of(completedLate(run, step, job, resultJson, emissions, now, plan));
+                return moved.get() ? Optional.empty() : Optional.of(completedLate(run, step, job, resultJson,
+                        emissions, now, plan.filter(p -> step.compensation().isPresent())));
             });
             if (change.isPresent() || !moved.get()) {
-                change.ifPresent(c -> LOG.log(System.Logger.Level.INFO, "NVENT-0020 run {0}: step {1} completed"
+                change.filter(c -> step.compensation().isPresent()).ifPresent(c -> LOG.log(System.Logger.Level.INFO,
+                        "NVENT-0020 run {0}: step {1} completed"
                         + " while the run compensated; it is undone by {2} after the compensation under way", runId,
                         step.name(), step.compensation().orElseThrow()));
                 return change;
             }
         }
         LOG.log(System.Logger.Level.WARNING, "NVENT-0020 run {0}: step {1} completed while the run compensated, but"
-                + " the run kept changing: its completion is not recorded and it is not undone", runId, step.name());
+                + " the run kept changing: its completion is not recorded{2}", runId, step.name(),
+                step.compensation().isPresent() ? " and it is not undone" : " (it names no compensation)");
         return Optional.empty();
     }
 
@@ -1902,32 +1920,38 @@ final class StepRunner implements LostStepRecovery.Engine {
      * A step naming a compensation that completed after its run's compensation had ended (the run failed or was
      * canceled after its last compensation, whose write landed first, or a compensation failed for good): nothing
      * undoes it now, so its completion goes in the run's history, saying so ({@code "notCompensated":true}), and a
-     * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A run that never compensated (a plain cancel
-     * or failure) drops the result, as ever.
+     * WARNING {@code NVENT-0033} tells the operator to undo it by hand. A step naming none is recorded with nothing
+     * to undo ({@link #NOTHING_TO_UNDO_AFTER}), without a warning. A run that never compensated (a plain cancel
+     * or failure) drops the result, as ever. Returns whether, instead, the run compensates again with the step
+     * canceled (an operator retried the failed compensation meanwhile), for {@link #addLateToPlan} to take it.
      */
-    private void recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
-                                 String resultJson, Instant now) {
-        String by = step.compensation().orElseThrow();
-        EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
-                JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
-                        + " ended: not undone").raw("notCompensated", "true").str("compensation", by).build());
+    private boolean recordNotUndone(FlowDefinition flow, String runId, StepDefinition step, JobExecution job,
+                                    String resultJson, Instant now) {
+        Optional<String> by = step.compensation();
+        EventDraft entry = EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, by.isPresent()
+                ? JsonText.object().raw("result", resultJson).str("reason", "completed after the run's compensation"
+                        + " ended: not undone").raw("notCompensated", "true").str("compensation", by.get()).build()
+                : JsonText.object().raw("result", resultJson).str("reason", NOTHING_TO_UNDO_AFTER).build());
+        String recorded = by.isPresent() ? "\"notCompensated\":true" : NOTHING_TO_UNDO_AFTER;
         // Once, though stale deliveries of the attempt complete together: each reads the run and whether the entry is
         // there, and writes it only on the run's version it read, as addLateToPlan does.
         for (int tries = 0; tries < 10; tries++) {
             Optional<RunRecord> read = store.findRun(runId);
             if (read.isEmpty() || !endedWithCompensation(read.get(), step) || compensations.planOf(runId).isEmpty()
                     || history.latestEntryOfStep(runId, EventType.STEP_COMPLETED, step.name())
-                            .filter(e -> e.attempt() == job.attempt() && e.data().contains("\"notCompensated\":true"))
+                            .filter(e -> e.attempt() == job.attempt() && e.data().contains(recorded))
                             .isPresent()) {
-                return;
+                return read.isPresent() && compensatingAgain(read.get(), step);
             }
             AtomicBoolean moved = new AtomicBoolean();
             AtomicBoolean stillLate = new AtomicBoolean(true);
+            AtomicBoolean again = new AtomicBoolean();
             Optional<StoredChange> change;
             try {
                 change = store.updateRun(runId, run -> {
                     if (!endedWithCompensation(run, step)) {
-                        stillLate.set(false);   // restarted or retried since: nothing to record
+                        stillLate.set(false);   // restarted or retried since: nothing to record here
+                        again.set(compensatingAgain(run, step));
                         return Optional.empty();
                     }
                     moved.set(run.version() != read.get().version());
@@ -1936,23 +1960,40 @@ final class StepRunner implements LostStepRecovery.Engine {
             } catch (RuntimeException storeAway) {
                 LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} could not be recorded", runId,
                         step.name(), storeAway);
-                warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()), 200));
-                return;
+                if (by.isPresent()) {
+                    warnNotRecorded(flow, runId, step, resultJson, LogText.of(String.valueOf(storeAway.getMessage()),
+                            200));
+                }
+                return false;
             }
             change.ifPresent(publisher::publish);
             if (!stillLate.get()) {
-                return;
+                return again.get();
+            }
+            if ((change.isPresent() || !moved.get()) && by.isEmpty()) {
+                return false;   // nothing to undo by hand
             }
             if (change.isPresent() || !moved.get()) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0033 run {0} of flow {1}: step {2} completed after the"
                         + " run''s compensation had ended (the run is {3}), so {4} does not undo it: its effect stays."
                         + " Undo it by hand from its result, recorded in the run''s history as a step.completed entry"
                         + " with \"notCompensated\":true", runId, flow.name(), step.name(),
-                        change.map(c -> c.run()).orElse(read.get()).status().wireName(), by);
-                return;
+                        change.map(c -> c.run()).orElse(read.get()).status().wireName(), by.get());
+                return false;
             }
         }
-        warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+        if (by.isPresent()) {
+            warnNotRecorded(flow, runId, step, resultJson, "the run kept changing");
+        } else {
+            LOG.log(System.Logger.Level.DEBUG, "run {0}: the late completion of {1} was not recorded: the run kept"
+                    + " changing", runId, step.name());
+        }
+        return false;
+    }
+
+    /** Whether the run compensates again with the step canceled (a failed compensation retried): it takes the step. */
+    private static boolean compensatingAgain(RunRecord run, StepDefinition step) {
+        return undoing(run) && run.steps().get(step.name()) == StepStatus.CANCELED;
     }
 
     /** {@link #recordNotUndone} that could not write its entry: the warning carries the result itself. */

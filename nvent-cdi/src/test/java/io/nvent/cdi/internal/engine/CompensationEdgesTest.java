@@ -4,6 +4,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
+import io.nvent.NonRetryableStepException;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
@@ -289,6 +290,9 @@ class CompensationEdgesTest {
     static volatile CountDownLatch shutGate;
     /** The thread of the last {@code shut} as it returns: the one that records its completion. */
     static volatile Thread shutReturning;
+    static volatile boolean shutFails;
+    static volatile boolean unflyFails;
+    static volatile CountDownLatch waveGate;
 
     @FlowStep(flow = "gate", name = "open", role = StepRole.ENTRY, emits = "opened", compensation = "shut")
     static class Open implements Step<Object, String> {
@@ -322,6 +326,28 @@ class CompensationEdgesTest {
         }
     }
 
+    /** Names no compensation, and ignores the stop: returns once let go. */
+    @FlowStep(flow = "gate", name = "wave", subscribes = "opened")
+    static class Wave implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            boolean interrupted = false;
+            while (true) {
+                try {
+                    if (waveGate.await(10, TimeUnit.SECONDS)) {
+                        break;
+                    }
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+            return "hand-1";
+        }
+    }
+
     @FlowStep(flow = "gate", name = "pay", subscribes = "opened", maxAttempts = 1)
     static class Pay implements Step<Object, Void> {
         @Override
@@ -337,6 +363,9 @@ class CompensationEdgesTest {
         public Void execute(String door, StepContext ctx) throws InterruptedException {
             shutRunning.countDown();
             shutGate.await(10, TimeUnit.SECONDS);
+            if (shutFails) {
+                throw new NonRetryableStepException("the door is stuck");
+            }
             UNDONE.add("shut " + door);
             shutReturning = Thread.currentThread();
             return null;
@@ -347,6 +376,9 @@ class CompensationEdgesTest {
     static class Unfly implements Step<String, Void> {
         @Override
         public Void execute(String seat, StepContext ctx) {
+            if (unflyFails) {
+                throw new NonRetryableStepException("the airline is closed");
+            }
             UNDONE.add("unfly " + seat + " of " + ctx.compensating().orElseThrow().compensatedStep());
             return null;
         }
@@ -360,6 +392,10 @@ class CompensationEdgesTest {
         shutRunning = new CountDownLatch(1);
         shutGate = new CountDownLatch(1);
         shutReturning = null;
+        shutFails = false;
+        unflyFails = false;
+        unlockFails = false;
+        waveGate = new CountDownLatch(1);
     }
 
     @Test
@@ -669,6 +705,231 @@ class CompensationEdgesTest {
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
             assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
             assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+        }
+    }
+
+    // ------------------------------------------------------------ the edges session 54 left open
+
+    private static EngineSettings withoutStallRecovery(EngineSettings s) {
+        return new EngineSettings(s.instanceId(), s.webhookBaseUrl(), s.leaseDuration(), false, s.startWriteDelay());
+    }
+
+    private static boolean started(EngineHarness h, String runId, String step) {
+        return h.eventsOf(runId, EventType.STEP_STARTED).stream()
+                .anyMatch(entry -> entry.step().filter(step::equals).isPresent());
+    }
+
+    private static List<HistoryEvent> completionsOf(EngineHarness h, String runId, String step) {
+        return h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
+                .filter(entry -> entry.step().filter(step::equals).isPresent()).toList();
+    }
+
+    @Test
+    void aStepNamingNoCompensationThatCompletesWhileTheRunIsStalledInACompensationIsRecordedWithNothingToUndo()
+            throws InterruptedException {
+        try (EngineHarness h = EngineHarness.withSettings(CompensationEdgesTest::withoutStallRecovery, new Open(),
+                new Wave(), new Pay(), new Shut())) {
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "wave"));
+            payGo.countDown();
+            assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
+            await().until(() -> started(h, runId, "shut"));
+            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
+            Instant now = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+
+            waveGate.countDown();   // wave, which ignored the stop, completes on the stalled run
+            await().atMost(Duration.ofSeconds(5)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
+            shutGate.countDown();
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(completionsOf(h, runId, "wave")).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"hand-1\"", "\"reason\":\"completed while the run compensated; it names no"
+                            + " compensation: nothing to undo\""));
+            assertThat(run.steps()).containsEntry("wave", StepStatus.COMPLETED);
+            assertThat(UNDONE).containsExactly("shut door-1");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).as("the plan is unchanged").hasSize(1);
+        }
+    }
+
+    /** A run whose compensation {@code shut} failed for good, {@code fly} completing after: recorded as not undone. */
+    private static String compensationFailedWithFlyNotUndone(EngineHarness h) {
+        shutFails = true;
+        shutGate.countDown();
+        String runId = h.engine.start("gate", null);
+        await().until(() -> started(h, runId, "fly"));
+        payGo.countDown();
+        h.awaitStatus(runId, RunStatus.FAILED);
+        flyGate.countDown();   // fly, which ignored the stop, completes after the compensation ended
+        await().atMost(Duration.ofSeconds(5)).until(() -> completionsOf(h, runId, "fly").stream()
+                .anyMatch(entry -> entry.data().contains("\"notCompensated\":true")));
+        shutFails = false;
+        return runId;
+    }
+
+    @Test
+    void retryingAFailedCompensationAlsoUndoesAStepRecordedAsNotUndone() throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = compensationFailedWithFlyNotUndone(h);
+
+            h.engine.retryStep(runId, "shut");
+
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined")
+                    .doesNotContain("door is stuck"));
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).hasSize(2).last().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"compensate\":[\"open\",\"fly\"]",
+                            "\"by\":[\"shut\",\"unfly\"]", "\"retried\":\"shut\"", "\"takenIn\":[\"fly\"]"));
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"compensated\":[\"open\",\"fly\"]"));
+        }
+    }
+
+    @Test
+    void aStepRecordedAsNotUndoneIsTakenInOnceThoughItsCompensationFailsAndIsRetriedInTurn()
+            throws InterruptedException {
+        try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
+            String runId = compensationFailedWithFlyNotUndone(h);
+            unflyFails = true;
+            h.engine.retryStep(runId, "shut");
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("unfly") == StepStatus.FAILED);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            unflyFails = false;
+
+            h.engine.retryStep(runId, "unfly");
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).as("fly taken in by the first retry only")
+                    .hasSize(2);
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED)).singleElement().satisfies(entry ->
+                    assertThat(entry.data()).contains("\"compensated\":[\"open\",\"fly\"]"));
+        }
+    }
+
+    /** An operator retrying the failed compensation just as a step completing late reads the run to record it. */
+    static final class RetriedAsRecorded extends MemoryFlowStore {
+        volatile Runnable retry;
+        final AtomicBoolean retried = new AtomicBoolean();
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            Optional<RunRecord> read = super.findRun(runId);
+            boolean recording = StackWalker.getInstance().walk(frames -> frames
+                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
+            if (recording && retry != null && retried.compareAndSet(false, true)) {
+                retry.run();
+            }
+            return read;
+        }
+    }
+
+    @Test
+    void aStepCompletingAsAnOperatorRetriesTheFailedCompensationIsUndoneByTheRetriedCompensation()
+            throws InterruptedException {
+        RetriedAsRecorded store = new RetriedAsRecorded();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
+            shutFails = true;
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "fly"));
+            payGo.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            shutFails = false;
+            shutGate = new CountDownLatch(1);
+            store.retry = () -> h.engine.retryStep(runId, "shut");
+
+            flyGate.countDown();   // fly, which ignored the stop, completes as the operator retries shut
+
+            await().atMost(Duration.ofSeconds(5)).untilTrue(store.retried);
+            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).stream()
+                    .anyMatch(entry -> entry.data().contains("\"added\":\"fly\"")));
+            shutGate.countDown();
+            RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            assertThat(UNDONE).containsExactly("shut door-1", "unfly seat-9 of fly");
+            assertThat(completionsOf(h, runId, "fly")).singleElement();
+            assertThat(run.error()).hasValueSatisfying(error -> assertThat(error).contains("card declined"));
+        }
+    }
+
+    @Test
+    void aStepNamingNoCompensationThatCompletesAfterTheCompensationEndedIsRecordedOnceWithNothingToUndo() {
+        try (EngineHarness h = new EngineHarness(new Open(), new Wave(), new Pay(), new Shut())) {
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "wave"));
+            payGo.countDown();
+            h.awaitStatus(runId, RunStatus.FAILED);
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+
+            waveGate.countDown();   // wave, which ignored the stop, completes after the compensation ended
+
+            await().atMost(Duration.ofSeconds(5)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
+            assertThat(completionsOf(h, runId, "wave")).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"result\":\"hand-1\"", "\"reason\":\"completed after the run's compensation ended;"
+                            + " it names no compensation: nothing to undo\"").doesNotContain("notCompensated"));
+            RunInfo run = h.engine.run(runId).orElseThrow();
+            assertThat(run.status()).isEqualTo(RunStatus.FAILED);
+            assertThat(run.steps()).containsEntry("wave", StepStatus.CANCELED);
+            assertThat(UNDONE).containsExactly("shut door-1");
+        }
+    }
+
+    static volatile boolean unlockFails;
+
+    /** Completes at once, before pay fails: undone first, by {@code unlock}. */
+    @FlowStep(flow = "gate", name = "lock", subscribes = "opened", compensation = "unlock")
+    static class Lock implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "lock-3";
+        }
+    }
+
+    @FlowStep(flow = "gate", name = "unlock", role = StepRole.COMPENSATION, maxAttempts = 1)
+    static class Unlock implements Step<String, Void> {
+        @Override
+        public Void execute(String lock, StepContext ctx) {
+            if (unlockFails) {
+                throw new NonRetryableStepException("the key broke");
+            }
+            UNDONE.add("unlock " + lock);
+            return null;
+        }
+    }
+
+    @Test
+    void aStepRecordedAsNotUndoneThatARetryUndidIsNotUndoneAgainByTheRetryOfALaterCompensation() {
+        try (EngineHarness h = new EngineHarness(new Open(), new Lock(), new Fly(), new Pay(), new Shut(),
+                new Unlock(), new Unfly())) {
+            unlockFails = true;
+            shutGate.countDown();
+            String runId = h.engine.start("gate", null);
+            await().until(() -> started(h, runId, "fly") && !completionsOf(h, runId, "lock").isEmpty());
+            payGo.countDown();
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("unlock") == StepStatus.FAILED);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            flyGate.countDown();   // fly, which ignored the stop, completes after the compensation ended
+            await().atMost(Duration.ofSeconds(5)).until(() -> completionsOf(h, runId, "fly").stream()
+                    .anyMatch(entry -> entry.data().contains("\"notCompensated\":true")));
+            unlockFails = false;
+            shutFails = true;
+            h.engine.retryStep(runId, "unlock");   // takes fly in: unlock, unfly, then shut fails
+            await().until(() -> h.engine.run(runId).orElseThrow().steps().get("shut") == StepStatus.FAILED);
+            h.awaitStatus(runId, RunStatus.FAILED);
+            shutFails = false;
+
+            h.engine.retryStep(runId, "shut");
+
+            await().until(() -> !h.eventsOf(runId, EventType.RUN_COMPENSATED).isEmpty());
+            assertThat(UNDONE).containsExactly("unlock lock-3", "unfly seat-9 of fly", "shut door-1");
+            assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATING)).as("fly taken in by the first retry only")
+                    .hasSize(2);
         }
     }
 }
