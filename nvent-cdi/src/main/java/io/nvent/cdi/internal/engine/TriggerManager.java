@@ -1749,7 +1749,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * How long after its due time a slot naming no stored run is recovered by default
      * ({@code nvent.triggers.debounce.recovery-grace}): its opener stores the run at once.
      */
-    static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
+    public static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
 
     /** The longest {@code nvent.triggers.debounce.recovery-grace}: a lost fire's run waits that long after its time. */
     static final Duration LONGEST_SLOT_GRACE = Duration.ofDays(1);
