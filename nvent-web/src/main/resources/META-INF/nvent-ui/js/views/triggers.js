@@ -835,6 +835,9 @@ function triggerForm(ctx, existing) {
   let cron = { state: 'idle' };   // idle | checking | ok | bad
   let seq = 0;
   let cronTimer = null;
+  // An interval's ticks as the server lists them with the exclusion rules marked (?every=&exclude=); null: listed here.
+  let everyPreview = null;
+  let everySeq = 0;
 
   // --- fields
   const typeChoice = h('div', { class: 'type-choice', role: 'radiogroup', 'aria-label': 'trigger type', id: 'tf-type' });
@@ -891,7 +894,7 @@ function triggerForm(ctx, existing) {
   // One rule a line or comma-separated in the form, an array in the body; the server checks each (400 names it).
   const excludeInput = h('textarea', { id: 'tf-exclude', rows: 3, class: 'mono', spellcheck: 'false', placeholder: '2026-12-25\n--12-26\n2026-12-20/2027-01-04\ncalendar:uk-bank-holidays',
     'aria-describedby': 'tf-exclude-msg',
-    oninput: () => { renderApi(); if (state.type === 'schedule' && state.schedule !== 'every') checkCron(); } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+    oninput: () => { renderApi(); if (state.type === 'schedule') { if (state.schedule === 'every') checkEvery(); else checkCron(); } } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
   // A rule the server refuses is this field's error, not the cron's (the form is still sent: the create says it again).
   const excludeMsg = h('div', { class: 'field-msg', id: 'tf-exclude-msg', role: 'status' });
   const excludeFields = h('div', { id: 'tf-exclude-fields' },
@@ -1059,6 +1062,28 @@ function triggerForm(ctx, existing) {
     everyMsg.className = 'field-msg ' + (seconds === null ? 'bad' : 'good');
     fill(everyMsg, seconds === null ? '✕ Enter a whole number, at least 1' : `✓ ${describeEvery(seconds)}`);
     renderApi();
+    // With rules, the server lists the ticks and marks those they exclude, checking the rules as a create would.
+    const rules = exclusionRules(excludeInput.value);
+    everyPreview = null;
+    showRulesRefused(null);
+    const mine = ++everySeq;
+    clearTimeout(cronTimer);
+    if (seconds !== null && rules.length) {
+      cronTimer = setTimeout(async () => {
+        let p;
+        try {
+          p = await api.everyPreview(`PT${seconds}S`, 5, rules);
+        } catch (e) {
+          // 400: a rule is refused (shown at the Except field); 501: this server cannot list them (NVENT-0700); else
+          // (a server gone for a moment) the ticks listed here, unmarked, saying why.
+          p = { next: intervalTicks(seconds, 5), unmarked: e.message, rulesRefused: e instanceof ApiError && e.status === 400 };
+        }
+        if (mine !== everySeq || state.schedule !== 'every') return;
+        everyPreview = p;
+        showRulesRefused(p.rulesRefused ? p.unmarked : null);
+        if (state.type === 'schedule') renderPreview();
+      }, 300);
+    }
     if (state.type === 'schedule') renderPreview();
   }
 
@@ -1067,7 +1092,7 @@ function triggerForm(ctx, existing) {
       'aria-pressed': String(kind === state.schedule), dataset: { kind }, onclick: () => { state.schedule = kind; renderScheduleKind(); } }, label)));
     cronFields.hidden = state.schedule !== 'cron';
     everyFields.hidden = state.schedule !== 'every';
-    if (state.schedule === 'every') { showRulesRefused(null); checkEvery(); }   // an interval's rules are not previewed
+    if (state.schedule === 'every') checkEvery();   // previews its rules too
     else if (cron.state === 'idle') checkCron(0);
     else { renderPreview(); renderApi(); }
   }
@@ -1140,8 +1165,11 @@ function triggerForm(ctx, existing) {
     if (state.type === 'schedule' && state.schedule === 'every') {
       if (title) title.textContent = 'Next 5 ticks · UTC';
       const seconds = everyGiven();
+      const p = everyPreview;
       fill(preview, seconds === null ? h('div', { class: 'alert bad', id: 'every-error' }, 'Enter the interval as a whole number, at least 1.')
-        : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)), tickList(intervalTicks(seconds, 5), 'UTC')]);
+        : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)),
+          p && p.unmarked ? h('div', { class: 'alert warn', id: 'every-unmarked' }, 'These ticks do not show what the exclusion rules exclude: ', problemText(p.unmarked)) : null,
+          tickList(p ? p.next : intervalTicks(seconds, 5), 'UTC', new Map(((p && p.excluded) || []).map((e) => [e.at, e.rule])))]);
     } else if (state.type === 'schedule') {
       if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
       if (cron.state === 'ok') {
