@@ -838,6 +838,7 @@ function triggerForm(ctx, existing) {
   // An interval's ticks as the server lists them with the exclusion rules marked (?every=&exclude=); null: listed here.
   let everyPreview = null;
   let everySeq = 0;
+  let everyTimer = null;
 
   // --- fields
   const typeChoice = h('div', { class: 'type-choice', role: 'radiogroup', 'aria-label': 'trigger type', id: 'tf-type' });
@@ -1067,9 +1068,9 @@ function triggerForm(ctx, existing) {
     everyPreview = null;
     showRulesRefused(null);
     const mine = ++everySeq;
-    clearTimeout(cronTimer);
+    clearTimeout(everyTimer);
     if (seconds !== null && rules.length) {
-      cronTimer = setTimeout(async () => {
+      everyTimer = setTimeout(async () => {
         let p;
         try {
           p = await api.everyPreview(`PT${seconds}S`, 5, rules);
@@ -1330,5 +1331,5 @@ function triggerForm(ctx, existing) {
 
   renderType();
   if (!editing) nameInput.focus();
-  return () => clearTimeout(cronTimer);
+  return () => { clearTimeout(cronTimer); clearTimeout(everyTimer); };
 }
