@@ -1094,7 +1094,8 @@ function triggerForm(ctx, existing) {
     cronFields.hidden = state.schedule !== 'cron';
     everyFields.hidden = state.schedule !== 'every';
     if (state.schedule === 'every') checkEvery();   // previews its rules too
-    else if (cron.state === 'idle') checkCron(0);
+    // Rules edited while an interval was chosen were previewed on it: a cron's preview of other rules is made again.
+    else if (cron.state === 'idle' || cron.rules !== excludeInput.value) checkCron(0);
     else { renderPreview(); renderApi(); }
   }
 
@@ -1114,7 +1115,8 @@ function triggerForm(ctx, existing) {
     renderCron();
     const mine = ++seq;
     // The server checks the exclusion rules as a create would and marks the ticks they exclude.
-    const rules = exclusionRules(excludeInput.value);
+    const rulesText = excludeInput.value;
+    const rules = exclusionRules(rulesText);
     cronTimer = setTimeout(async () => {
       try {
         let p;
@@ -1127,10 +1129,10 @@ function triggerForm(ctx, existing) {
           p = { ...(await api.cronPreview(expr, zone, 5)), unmarked: e.message, rulesRefused: e.status === 400 };
         }
         if (mine !== seq) return;
-        cron = { state: 'ok', preview: p };
+        cron = { state: 'ok', preview: p, rules: rulesText };
       } catch (e) {
         if (mine !== seq) return;
-        cron = { state: 'bad', error: e.message };
+        cron = { state: 'bad', error: e.message, rules: rulesText };
       }
       renderCron();
     }, delay);

@@ -160,4 +160,18 @@ class ConsoleRunPageTest {
         assertThat(triggerHistory).as("by alice — holiday freeze").contains("byOperator(e.data)");
         assertThat(runs).contains("describe(ev), byOperator(ev.data)");
     }
+
+    @Test
+    void theTriggerEditorPreviewsACronAgainWhenItsExclusionRulesWereEditedWhileAnIntervalWasChosen() throws IOException {
+        String triggers = script("triggers.js");
+        String checkCron = between(triggers, "function checkCron(", "function showRulesRefused(");
+        String scheduleKind = between(triggers, "function renderScheduleKind()", "function checkCron(");
+
+        // Typing rules at an interval previews the interval only: back at the cron, a preview made with other rules
+        // would mark (or leave unmarked) the ticks of rules no longer there.
+        assertThat(checkCron).as("a cron's preview remembers the rules it was made with")
+                .contains("const rulesText = excludeInput.value;", "rules: rulesText");
+        assertThat(scheduleKind).as("and is made again when they changed since")
+                .contains("cron.rules !== excludeInput.value");
+    }
 }
