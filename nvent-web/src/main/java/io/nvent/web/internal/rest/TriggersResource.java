@@ -508,20 +508,17 @@ public class TriggersResource {
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString()).build();
     }
 
-    /** The interval of a schedule previewed before it is saved, refused as a create's {@code "every"} is. */
+    /**
+     * The interval of a schedule previewed before it is saved, refused as a create's {@code "every"} is: by the same
+     * check, in its words after the preview's id.
+     */
     private static Duration previewedEvery(String value) {
-        Duration parsed;
         try {
-            parsed = Duration.parse(value.trim());
-        } catch (DateTimeException | ArithmeticException e) {
-            throw new InvalidTriggerException("NVENT-1124 ?every= must be an ISO-8601 duration such as PT90S, PT15M or"
-                    + " PT36H, was \"" + value + "\": it is the interval of the schedule being previewed");
+            return every(value);
+        } catch (IllegalArgumentException refused) {
+            throw new InvalidTriggerException("NVENT-1124 ?every= is the interval of the schedule being previewed,"
+                    + " refused as a create refuses it: " + refused.getMessage().substring(FIELD_REFUSED.length()));
         }
-        TriggerSpec.durationProblem(parsed).ifPresent(problem -> {
-            throw new InvalidTriggerException("NVENT-1124 ?every= is \"" + value + "\"; " + problem + ": it is the"
-                    + " interval of the schedule being previewed, as a create's \"every\"");
-        });
-        return parsed;
     }
 
     /**

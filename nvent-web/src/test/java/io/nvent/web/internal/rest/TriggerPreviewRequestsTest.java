@@ -143,12 +143,28 @@ class TriggerPreviewRequestsTest {
     }
 
     @Test
+    void anUnsavedIntervalIsRefusedInTheWordsOfACreatesRefusalOfTheSameInterval() {
+        for (String every : List.of("PT0.5S", "-PT5S", "P367D", "90s")) {
+            String byCreate = refusal(api.requestWithBody("POST", "triggers", "{\"name\":\"nightly\",\"type\":"
+                    + "\"schedule\",\"flows\":[\"pay\"],\"every\":\"" + every + "\"}", "Content-Type",
+                    "application/json"));
+            // The create's words after its id, to the end of the problem's detail.
+            String detail = byCreate.substring(byCreate.indexOf("NVENT-0787 ") + "NVENT-0787 ".length(),
+                    byCreate.lastIndexOf("\"}"));
+
+            assertThat(refusal(api.get("triggers/cron-preview?every=" + every))).as(every)
+                    .contains("NVENT-1124 ", "the schedule being previewed", detail);
+        }
+    }
+
+    @Test
     void anUnsavedIntervalIsRefusedAsACreateRefusesItAndNotWithACronOrATrigger() {
         assertThat(refusal(api.get("triggers/cron-preview?every=PT0.5S")))
                 .contains("NVENT-1124 ?every= is ", "PT0.5S", "it must be a whole number of seconds")
                 .contains("the schedule being previewed");
-        assertThat(refusal(api.get("triggers/cron-preview?every=90s"))).contains("NVENT-1124 ?every= must be an"
-                + " ISO-8601 duration such as PT90S");
+        assertThat(refusal(api.get("triggers/cron-preview?every=90s"))).contains("NVENT-1124 ?every= is the interval"
+                + " of the schedule being previewed, refused as a create refuses it: \\\"every\\\" must be an ISO-8601"
+                + " duration such as \\\"PT90S\\\"");
         assertThat(refusal(api.get("triggers/cron-preview?every=PT1H&cron=0%206%20%2A%20%2A%20%2A")))
                 .contains("NVENT-1123 the preview gives ?cron=0 6 * * * and ?every=PT1H");
         assertThat(refusal(api.get("triggers/cron-preview?trigger=payroll&every=PT1H")))
