@@ -1077,15 +1077,26 @@ function triggerForm(ctx, existing) {
         } catch (e) {
           // 400: a rule is refused (shown at the Except field); 501: this server cannot list them (NVENT-0700); else
           // (a server gone for a moment) the ticks listed here, unmarked, saying why.
-          p = { next: intervalTicks(seconds, 5), unmarked: e.message, rulesRefused: e instanceof ApiError && e.status === 400 };
+          // A 400 of the interval itself (NVENT-1124: longer than a create takes) is the interval's, not a rule's.
+          const everyRefused = e instanceof ApiError && e.status === 400 && /NVENT-1124/.test(e.message);
+          p = { next: intervalTicks(seconds, 5), unmarked: e.message, rulesRefused: e instanceof ApiError && e.status === 400 && !everyRefused, everyRefused };
         }
         if (mine !== everySeq || state.schedule !== 'every') return;
         everyPreview = p;
         showRulesRefused(p.rulesRefused ? p.unmarked : null);
+        if (p.everyRefused) showEveryRefused(p.unmarked);
         if (state.type === 'schedule') renderPreview();
       }, 300);
     }
     if (state.type === 'schedule') renderPreview();
+  }
+
+  /** The server's refusal of the interval (a create would refuse it too) at the Every field. */
+  function showEveryRefused(refusal) {
+    everyInput.classList.add('invalid');
+    everyInput.setAttribute('aria-invalid', 'true');
+    everyMsg.className = 'field-msg bad';
+    fill(everyMsg, '✕ ', problemText(refusal));
   }
 
   function renderScheduleKind() {

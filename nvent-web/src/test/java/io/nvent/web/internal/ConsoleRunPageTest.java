@@ -174,4 +174,15 @@ class ConsoleRunPageTest {
         assertThat(scheduleKind).as("and is made again when they changed since")
                 .contains("cron.rules !== excludeInput.value");
     }
+
+    @Test
+    void theTriggerEditorShowsTheServersRefusalOfAnIntervalAtTheIntervalNotAtItsExclusionRules() throws IOException {
+        String checkEvery = between(script("triggers.js"), "function checkEvery()", "function renderScheduleKind()");
+
+        // A 400 of an interval preview is its rules' (NVENT-0236, NVENT-0419) or the interval's own (NVENT-1124, longer
+        // than a create takes): the Except field must not show the latter as a refused rule.
+        assertThat(checkEvery).contains("const everyRefused = e instanceof ApiError && e.status === 400"
+                + " && /NVENT-1124/.test(e.message);", "rulesRefused: e instanceof ApiError && e.status === 400"
+                + " && !everyRefused", "if (p.everyRefused) showEveryRefused(p.unmarked);");
+    }
 }
