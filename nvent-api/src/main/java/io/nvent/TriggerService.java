@@ -250,7 +250,9 @@ public interface TriggerService {
      * exclude before it is created. Its cron is checked as {@link #nextTicks} checks one (a cron that never fires is
      * refused, in the words of that preview), and its exclusion rules as {@link #create} checks them, with a create's
      * messages: a {@code cron:} rule that never matches, and a {@code calendar:} rule that no
-     * {@link ExclusionCalendar} of this deployment names; its flows are not.
+     * {@link ExclusionCalendar} of this deployment names; its flows are not. Where a create's message names the
+     * trigger ({@code trigger 'payroll'}), this one names {@code the schedule being previewed} (since 0.2): it is not
+     * saved, and a trigger editor's has no name yet.
      *
      * @param schedule the definition of a schedule trigger, saved or not (its name is not looked up)
      * @param after the ticks listed are the first after this time

@@ -1481,6 +1481,29 @@ public interface SchedulingStore {
     }
 
     /**
+     * Moves the time a waiting time await resolves at, only later: to {@code resolveAt} if that is after the time it
+     * holds, in one step (a compare-and-set), so that of two moves made at once (two instances folding fires into one
+     * debounced run) the later time stays, whichever is written last. A debounced run's start is put off this way.
+     * <p>
+     * By default it reads the await ({@link #findAwait}) and, if it waits for an earlier time, moves it with
+     * {@link #moveAwait}: a check then a write, not atomic, so two moves made at the same moment may leave the earlier
+     * time (the run then starts up to the difference early). A store that keeps debounced triggers should override it
+     * with one conditional write (SQL: {@code update … set resolve_at = ? where await_id = ? and status = 'WAITING'
+     * and resolve_at < ?}).
+     *
+     * @param awaitId the await
+     * @param resolveAt its new time
+     * @return {@code true} if it moved; {@code false} if it is not waiting, already resolves at {@code resolveAt} or
+     *     later, or (by default) is not kept by this store
+     * @since 0.2
+     */
+    default boolean moveAwaitLater(String awaitId, Instant resolveAt) {
+        return findAwait(awaitId).filter(await -> await.status() == AwaitStatus.WAITING)
+                .filter(await -> await.resolveAt().filter(resolveAt::isAfter).isPresent())
+                .map(await -> moveAwait(awaitId, resolveAt)).orElse(false);
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

@@ -109,6 +109,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         triggers = new TriggerManager(engine, b.scheduling, json, b.clock, new ExecutorTickScheduler(clockTimers, b.clock),
                 TriggerHistoryLimits.DEFAULTS, b.misfires);
         triggers.useExclusionCalendars(b.exclusionCalendars);
+        triggers.useRecoveryGrace(b.debounceRecoveryGrace);
         maintenance = new Maintenance(engine, triggers, b.store, b.scheduling, b.clock, Duration.ofSeconds(10));
         UnfencedStoreWarning.warnIfUnfenced(b.scheduling.getClass());
         engine.queuePauses().follow();
@@ -300,6 +301,7 @@ public final class EmbeddedEngine implements AutoCloseable {
         private StateCleanup stateCleanup = StateCleanup.NEVER;
         private Duration sweepEvery = Duration.ofMillis(500);
         private TriggerMisfires misfires = TriggerMisfires.DEFAULTS;
+        private Duration debounceRecoveryGrace = TriggerManager.UNSTORED_SLOT_GRACE;
         private final List<RetryDecider> retryDeciders = new ArrayList<>();
         private final List<AttemptInterceptor> interceptors = new ArrayList<>();
         private final List<io.nvent.ExclusionCalendar> exclusionCalendars = new ArrayList<>();
@@ -568,6 +570,24 @@ public final class EmbeddedEngine implements AutoCloseable {
          */
         public Builder misfire(String policy, Duration grace) {
             this.misfires = TriggerMisfires.of(policy, grace);
+            return this;
+        }
+
+        /**
+         * How long after its time the pending run of a debounce or batch slot whose instance stopped before storing it
+         * (it opened the slot, then stopped) is left before the maintenance sweep stores and starts it with the slot's
+         * payloads, as {@code nvent.triggers.debounce.recovery-grace} says in a container (default a minute): long
+         * enough that an instance still storing its run is not overtaken, short enough that a lost fire's run does not
+         * wait long.
+         *
+         * @throws NullPointerException if {@code value} is {@code null}
+         * @throws IllegalArgumentException ({@code NVENT-0001}, the setting's message) if not above zero, or longer
+         *     than a day
+         * @since 0.2
+         */
+        public Builder debounceRecoveryGrace(Duration value) {
+            this.debounceRecoveryGrace = TriggerManager.checkRecoveryGrace(
+                    Objects.requireNonNull(value, "debounceRecoveryGrace"));
             return this;
         }
 

@@ -1181,6 +1181,22 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void movesTheTimeOfAWaitingTimeAwaitOnlyLaterWhenAskedToSoThatAnEarlierMoveAfterALaterOneLeavesTheLaterTime() {
+        String runId = newRun();
+        AwaitRecord waiting = timeAwait(runId, T0, Optional.of(T0.plusSeconds(30)), Optional.empty());
+        store.saveAwait(waiting);
+
+        assertThat(store.moveAwaitLater(waiting.awaitId(), T0.plusSeconds(50))).as("later").isTrue();
+        assertThat(store.moveAwaitLater(waiting.awaitId(), T0.plusSeconds(40))).as("earlier, written last").isFalse();
+        assertThat(store.moveAwaitLater(waiting.awaitId(), T0.plusSeconds(50))).as("the same time").isFalse();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().resolveAt()).contains(T0.plusSeconds(50));
+
+        store.closeAwait(waiting.awaitId(), AwaitStatus.RESOLVED, Optional.of("{}"), T0.plusSeconds(50));
+        assertThat(store.moveAwaitLater(waiting.awaitId(), T0.plusSeconds(120))).as("closed").isFalse();
+        assertThat(store.moveAwaitLater(id("no-await"), T0.plusSeconds(120))).isFalse();
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

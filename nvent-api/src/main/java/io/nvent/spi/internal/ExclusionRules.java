@@ -67,6 +67,12 @@ public final class ExclusionRules {
     public record CronRule(String text, String expression) implements Rule {
     }
 
+    /**
+     * What the refusals of a schedule previewed before it is saved name where a saved trigger's name the trigger
+     * ({@code TriggerService.nextTicksOf(TriggerSpec, …)}, the REST preview's {@code ?exclude=}): it has no name yet.
+     */
+    public static final String PREVIEWED = "the schedule being previewed";
+
     /** An {@link io.nvent.ExclusionCalendar} by name. */
     public record Calendar(String text, String name) implements Rule {
     }
@@ -81,14 +87,37 @@ public final class ExclusionRules {
      *     ({@code NVENT-0238}) for more than {@value #MAX_RULES}
      */
     public static List<Rule> read(String trigger, List<String> rules) {
+        return readOf(subject(trigger), rules);
+    }
+
+    /**
+     * What a refusal of a saved (or declared, or created) trigger's rules names: {@code trigger 'payroll'}.
+     *
+     * @param trigger the trigger's name
+     * @return the words
+     */
+    public static String subject(String trigger) {
+        return "trigger '" + trigger + "'";
+    }
+
+    /**
+     * As {@link #read(String, List)}, the messages naming {@code subject} (such as {@link #PREVIEWED}) where they
+     * would name the trigger.
+     *
+     * @param subject what the messages name, such as {@code trigger 'payroll'}
+     * @param rules the rules as given
+     * @return the rules, in order
+     * @throws IllegalArgumentException ({@code NVENT-0236}, {@code NVENT-0238}) as {@link #read(String, List)}
+     */
+    public static List<Rule> readOf(String subject, List<String> rules) {
         if (rules.size() > MAX_RULES) {
-            throw new IllegalArgumentException("NVENT-0238 trigger '" + trigger + "' gives " + rules.size()
+            throw new IllegalArgumentException("NVENT-0238 " + subject + " gives " + rules.size()
                     + " exclusion rules; at most " + MAX_RULES + " are allowed: give a range (2026-12-20/2027-01-04)"
                     + " for consecutive dates, or put a long list of dates in an ExclusionCalendar (calendar:<name>)");
         }
         List<Rule> read = new ArrayList<>(rules.size());
         for (String rule : rules) {
-            read.add(read(trigger, rule));
+            read.add(readOne(subject, rule));
         }
         return read;
     }
@@ -102,22 +131,26 @@ public final class ExclusionRules {
      * @throws IllegalArgumentException ({@code NVENT-0236}) for a rule in none of the forms
      */
     public static Rule read(String trigger, String rule) {
+        return readOne(subject(trigger), rule);
+    }
+
+    private static Rule readOne(String trigger, String rule) {
         Objects.requireNonNull(rule, "exclusion rule");
         String text = rule.strip();
         if (text.length() > MAX_RULE_LENGTH) {
-            throw problem(trigger, text.substring(0, 40) + "…", "it is longer than " + MAX_RULE_LENGTH + " characters");
+            throw problemOf(trigger, text.substring(0, 40) + "…", "it is longer than " + MAX_RULE_LENGTH + " characters");
         }
         if (text.startsWith(CRON_PREFIX)) {
             String expression = text.substring(CRON_PREFIX.length()).strip();
             if (expression.isEmpty() || expression.indexOf('\n') >= 0 || expression.indexOf('\u0000') >= 0) {
-                throw problem(trigger, text, "it gives no cron expression after cron:");
+                throw problemOf(trigger, text, "it gives no cron expression after cron:");
             }
             return new CronRule(text, expression);
         }
         if (text.startsWith(CALENDAR_PREFIX)) {
             String name = text.substring(CALENDAR_PREFIX.length()).strip();
             if (!io.nvent.TriggerSpec.isValidName(name)) {
-                throw problem(trigger, text, "a calendar's name " + io.nvent.TriggerSpec.NAME_RULE);
+                throw problemOf(trigger, text, "a calendar's name " + io.nvent.TriggerSpec.NAME_RULE);
             }
             return new Calendar(text, name);
         }
@@ -135,14 +168,14 @@ public final class ExclusionRules {
                 LocalDate from = LocalDate.parse(text.substring(0, slash));
                 LocalDate to = LocalDate.parse(text.substring(slash + 1));
                 if (to.isBefore(from)) {
-                    throw problem(trigger, text, "the range ends (" + to + ") before it begins (" + from + ")");
+                    throw problemOf(trigger, text, "the range ends (" + to + ") before it begins (" + from + ")");
                 }
                 return new Dates(text, from, to);
             }
         } catch (DateTimeException noSuchDate) {
-            throw problem(trigger, text, "there is no such date");
+            throw problemOf(trigger, text, "there is no such date");
         }
-        throw problem(trigger, text, "it is in none of the forms");
+        throw problemOf(trigger, text, "it is in none of the forms");
     }
 
     /**
@@ -154,7 +187,19 @@ public final class ExclusionRules {
      * @return the exception to throw
      */
     public static IllegalArgumentException problem(String trigger, String rule, String why) {
-        return new IllegalArgumentException("NVENT-0236 trigger '" + trigger + "' has exclusion rule \"" + rule
+        return problemOf(subject(trigger), rule, why);
+    }
+
+    /**
+     * As {@link #problem}, naming {@code subject} (such as {@link #PREVIEWED}) where it would name the trigger.
+     *
+     * @param subject what the message names, such as {@code trigger 'payroll'}
+     * @param rule the rule as written
+     * @param why what is wrong with it
+     * @return the exception to throw
+     */
+    public static IllegalArgumentException problemOf(String subject, String rule, String why) {
+        return new IllegalArgumentException("NVENT-0236 " + subject + " has exclusion rule \"" + rule
                 + "\": " + why + "; a rule is " + FORMS);
     }
 

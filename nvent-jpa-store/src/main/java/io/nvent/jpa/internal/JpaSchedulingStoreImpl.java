@@ -737,6 +737,20 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    @Override
+    public boolean moveAwaitLater(String awaitId, Instant resolveAt) {
+        Objects.requireNonNull(resolveAt, "resolveAt");
+        return write("await '" + awaitId + "'", connection -> {
+            try (PreparedStatement update = connection.prepareStatement("update " + awaits + " set resolve_at = ?,"
+                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "' and resolve_at < ?")) {
+                setInstant(update, 1, Optional.of(resolveAt), database);
+                update.setString(2, awaitId);
+                setInstant(update, 3, Optional.of(resolveAt), database);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** The key of a debounce slot: the slot may be longer than a key and hold U+0000, which PostgreSQL's text cannot. */
     private static String slotDigest(String slot) {
         try {

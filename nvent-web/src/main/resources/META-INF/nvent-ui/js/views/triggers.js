@@ -842,6 +842,10 @@ function triggerForm(ctx, existing) {
   let cron = { state: 'idle' };   // idle | checking | ok | bad
   let seq = 0;
   let cronTimer = null;
+  // An interval's ticks as the server lists them with the exclusion rules marked (?every=&exclude=); null: listed here.
+  let everyPreview = null;
+  let everySeq = 0;
+  let everyTimer = null;
 
   // --- fields
   const typeChoice = h('div', { class: 'type-choice', role: 'radiogroup', 'aria-label': 'trigger type', id: 'tf-type' });
@@ -900,7 +904,7 @@ function triggerForm(ctx, existing) {
   // One rule a line or comma-separated in the form, an array in the body; the server checks each (400 names it).
   const excludeInput = h('textarea', { id: 'tf-exclude', rows: 3, class: 'mono', spellcheck: 'false', placeholder: '2026-12-25\n--12-26\n2026-12-20/2027-01-04\ncalendar:uk-bank-holidays',
     'aria-describedby': 'tf-exclude-msg',
-    oninput: () => { renderApi(); if (state.type === 'schedule' && state.schedule !== 'every') checkCron(); } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
+    oninput: () => { renderApi(); if (state.type === 'schedule') { if (state.schedule === 'every') checkEvery(); else checkCron(); } } }, existing && existing.exclude ? existing.exclude.join('\n') : '');
   // A rule the server refuses is this field's error, not the cron's (the form is still sent: the create says it again).
   const excludeMsg = h('div', { class: 'field-msg', id: 'tf-exclude-msg', role: 'status' });
   const excludeFields = h('div', { id: 'tf-exclude-fields' },
@@ -1068,7 +1072,40 @@ function triggerForm(ctx, existing) {
     everyMsg.className = 'field-msg ' + (seconds === null ? 'bad' : 'good');
     fill(everyMsg, seconds === null ? '✕ Enter a whole number, at least 1' : `✓ ${describeEvery(seconds)}`);
     renderApi();
+    // With rules, the server lists the ticks and marks those they exclude, checking the rules as a create would.
+    const rules = exclusionRules(excludeInput.value);
+    everyPreview = null;
+    showRulesRefused(null);
+    const mine = ++everySeq;
+    clearTimeout(everyTimer);
+    if (seconds !== null && rules.length) {
+      everyTimer = setTimeout(async () => {
+        let p;
+        try {
+          p = await api.everyPreview(`PT${seconds}S`, 5, rules);
+        } catch (e) {
+          // 400: a rule is refused (shown at the Except field); 501: this server cannot list them (NVENT-0700); else
+          // (a server gone for a moment) the ticks listed here, unmarked, saying why.
+          // A 400 of the interval itself (NVENT-1124: longer than a create takes) is the interval's, not a rule's.
+          const everyRefused = e instanceof ApiError && e.status === 400 && /NVENT-1124/.test(e.message);
+          p = { next: intervalTicks(seconds, 5), unmarked: e.message, rulesRefused: e instanceof ApiError && e.status === 400 && !everyRefused, everyRefused };
+        }
+        if (mine !== everySeq || state.schedule !== 'every') return;
+        everyPreview = p;
+        showRulesRefused(p.rulesRefused ? p.unmarked : null);
+        if (p.everyRefused) showEveryRefused(p.unmarked);
+        if (state.type === 'schedule') renderPreview();
+      }, 300);
+    }
     if (state.type === 'schedule') renderPreview();
+  }
+
+  /** The server's refusal of the interval (a create would refuse it too) at the Every field. */
+  function showEveryRefused(refusal) {
+    everyInput.classList.add('invalid');
+    everyInput.setAttribute('aria-invalid', 'true');
+    everyMsg.className = 'field-msg bad';
+    fill(everyMsg, '✕ ', problemText(refusal));
   }
 
   function renderScheduleKind() {
@@ -1076,8 +1113,9 @@ function triggerForm(ctx, existing) {
       'aria-pressed': String(kind === state.schedule), dataset: { kind }, onclick: () => { state.schedule = kind; renderScheduleKind(); } }, label)));
     cronFields.hidden = state.schedule !== 'cron';
     everyFields.hidden = state.schedule !== 'every';
-    if (state.schedule === 'every') { showRulesRefused(null); checkEvery(); }   // an interval's rules are not previewed
-    else if (cron.state === 'idle') checkCron(0);
+    if (state.schedule === 'every') checkEvery();   // previews its rules too
+    // Rules edited while an interval was chosen were previewed on it: a cron's preview of other rules is made again.
+    else if (cron.state === 'idle' || cron.rules !== excludeInput.value) checkCron(0);
     else { renderPreview(); renderApi(); }
   }
 
@@ -1097,7 +1135,8 @@ function triggerForm(ctx, existing) {
     renderCron();
     const mine = ++seq;
     // The server checks the exclusion rules as a create would and marks the ticks they exclude.
-    const rules = exclusionRules(excludeInput.value);
+    const rulesText = excludeInput.value;
+    const rules = exclusionRules(rulesText);
     cronTimer = setTimeout(async () => {
       try {
         let p;
@@ -1110,10 +1149,10 @@ function triggerForm(ctx, existing) {
           p = { ...(await api.cronPreview(expr, zone, 5)), unmarked: e.message, rulesRefused: e.status === 400 };
         }
         if (mine !== seq) return;
-        cron = { state: 'ok', preview: p };
+        cron = { state: 'ok', preview: p, rules: rulesText };
       } catch (e) {
         if (mine !== seq) return;
-        cron = { state: 'bad', error: e.message };
+        cron = { state: 'bad', error: e.message, rules: rulesText };
       }
       renderCron();
     }, delay);
@@ -1149,8 +1188,11 @@ function triggerForm(ctx, existing) {
     if (state.type === 'schedule' && state.schedule === 'every') {
       if (title) title.textContent = 'Next 5 ticks · UTC';
       const seconds = everyGiven();
+      const p = everyPreview;
       fill(preview, seconds === null ? h('div', { class: 'alert bad', id: 'every-error' }, 'Enter the interval as a whole number, at least 1.')
-        : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)), tickList(intervalTicks(seconds, 5), 'UTC')]);
+        : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)),
+          p && p.unmarked ? h('div', { class: 'alert warn', id: 'every-unmarked' }, 'These ticks do not show what the exclusion rules exclude: ', problemText(p.unmarked)) : null,
+          tickList(p ? p.next : intervalTicks(seconds, 5), 'UTC', new Map(((p && p.excluded) || []).map((e) => [e.at, e.rule])))]);
     } else if (state.type === 'schedule') {
       if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
       if (cron.state === 'ok') {
@@ -1311,5 +1353,5 @@ function triggerForm(ctx, existing) {
 
   renderType();
   if (!editing) nameInput.focus();
-  return () => clearTimeout(cronTimer);
+  return () => { clearTimeout(cronTimer); clearTimeout(everyTimer); };
 }

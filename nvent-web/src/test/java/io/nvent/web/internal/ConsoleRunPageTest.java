@@ -191,4 +191,29 @@ class ConsoleRunPageTest {
                 "api.fireTrigger(t.name, payload, key(payload), reason.value())");
         assertThat(triggers).contains("api.updateTrigger(existing.name, spec(), reason.value())", "errorBox, reason.el");
     }
+
+    @Test
+    void theTriggerEditorPreviewsACronAgainWhenItsExclusionRulesWereEditedWhileAnIntervalWasChosen() throws IOException {
+        String triggers = script("triggers.js");
+        String checkCron = between(triggers, "function checkCron(", "function showRulesRefused(");
+        String scheduleKind = between(triggers, "function renderScheduleKind()", "function checkCron(");
+
+        // Typing rules at an interval previews the interval only: back at the cron, a preview made with other rules
+        // would mark (or leave unmarked) the ticks of rules no longer there.
+        assertThat(checkCron).as("a cron's preview remembers the rules it was made with")
+                .contains("const rulesText = excludeInput.value;", "rules: rulesText");
+        assertThat(scheduleKind).as("and is made again when they changed since")
+                .contains("cron.rules !== excludeInput.value");
+    }
+
+    @Test
+    void theTriggerEditorShowsTheServersRefusalOfAnIntervalAtTheIntervalNotAtItsExclusionRules() throws IOException {
+        String checkEvery = between(script("triggers.js"), "function checkEvery()", "function renderScheduleKind()");
+
+        // A 400 of an interval preview is its rules' (NVENT-0236, NVENT-0419) or the interval's own (NVENT-1124, longer
+        // than a create takes): the Except field must not show the latter as a refused rule.
+        assertThat(checkEvery).contains("const everyRefused = e instanceof ApiError && e.status === 400"
+                + " && /NVENT-1124/.test(e.message);", "rulesRefused: e instanceof ApiError && e.status === 400"
+                + " && !everyRefused", "if (p.everyRefused) showEveryRefused(p.unmarked);");
+    }
 }

@@ -477,7 +477,9 @@ final class AwaitResolution {
 
     /**
      * As {@link #postponeDelayedStart}, only a start due before {@code at}: a debounced run's folds only ever put its
-     * start off, and one applied late (after a newer fold, or again by the instance that stored the run) leaves it.
+     * start off, and one applied late (after a newer fold, or again by the instance that stored the run) leaves it;
+     * the store moves it only later ({@link SchedulingStore#moveAwaitLater}), so that of two folds moving it at once
+     * on two instances the later time stays.
      */
     void putOffDelayedStart(String runId, Instant at) {
         moveDelayedStart(runId, at, true);
@@ -488,7 +490,9 @@ final class AwaitResolution {
             if (await.status() == AwaitStatus.WAITING && await.type() == AwaitType.TIME
                     && await.position() == AwaitPosition.BEFORE
                     && (!laterOnly || await.resolveAt().filter(at::isAfter).isPresent())
-                    && scheduling.moveAwait(await.awaitId(), at)) {
+                    // Only later in the store too: a fold on another instance may have put it off further meanwhile.
+                    && (laterOnly ? scheduling.moveAwaitLater(await.awaitId(), at)
+                            : scheduling.moveAwait(await.awaitId(), at))) {
                 scheduleResolution(await, at);
             }
         }

@@ -70,8 +70,13 @@ final class TriggerExclusions {
 
     /** As {@link #requireKnown(TriggerSpec)}, saying where the trigger is declared after its name. */
     void requireKnown(TriggerSpec spec, String where) {
+        requireKnown(spec, ExclusionRules.subject(spec.name()), where);
+    }
+
+    /** As {@link #requireKnown(TriggerSpec, String)}, naming {@code subject} where it would name the trigger. */
+    void requireKnown(TriggerSpec spec, String subject, String where) {
         for (String name : unknownCalendars(spec)) {
-            throw new InvalidTriggerException("NVENT-0419 trigger '" + spec.name() + "' excludes the ticks of"
+            throw new InvalidTriggerException("NVENT-0419 " + subject + " excludes the ticks of"
                     + " calendar:" + name + ", but no ExclusionCalendar is named '" + name + "' (known: "
                     + (calendars.isEmpty() ? "none" : String.join(", ", new java.util.TreeSet<>(calendars.keySet())))
                     + "); add a CDI bean implementing io.nvent.ExclusionCalendar with that name (outside a"

@@ -37,6 +37,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.TickClaim;
 import io.nvent.spi.TriggerRecord;
+import io.nvent.spi.internal.ExclusionRules;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.nio.charset.StandardCharsets;
@@ -1317,13 +1318,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         requireSchedule(schedule);
         // Not saved: its cron as nextTicks refuses it, its rules (and a store that keeps none) as creating it would
         // refuse them, with the same messages.
+        // Its refusals name it "the schedule being previewed": it has no name yet (the REST preview's is made up).
         schedule.cron().flatMap(TriggerRules::cronProblem)
-                .or(() -> TriggerRules.exclusionProblem(schedule.name(), schedule.type(), schedule.exclude()))
+                .or(() -> TriggerRules.previewedExclusionProblem(schedule.exclude()))
                 .ifPresent(problem -> {
                     throw new InvalidTriggerException(problem);
                 });
-        requireExclusionsKept(schedule);
-        exclusions.requireKnown(schedule);
+        requireExclusionsKept(schedule, ExclusionRules.PREVIEWED);
+        exclusions.requireKnown(schedule, ExclusionRules.PREVIEWED, "");
         return exclusions.ticks(schedule, Schedule.of(schedule), after, Math.min(count, 100));
     }
 
@@ -1332,8 +1334,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * them and fire on the days it must not. A preview of one is refused alike: it would mark ticks no trigger skips.
      */
     private void requireExclusionsKept(TriggerSpec spec) {
+        requireExclusionsKept(spec, ExclusionRules.subject(spec.name()));
+    }
+
+    /** As {@link #requireExclusionsKept(TriggerSpec)}, naming {@code subject} where it would name the trigger. */
+    private void requireExclusionsKept(TriggerSpec spec, String subject) {
         if (!spec.exclude().isEmpty() && !store.keepsTriggerExclusions()) {
-            throw new UnsupportedByAdapterException("NVENT-0427 trigger '" + spec.name() + "' has exclusions "
+            throw new UnsupportedByAdapterException("NVENT-0427 " + subject + " has exclusions "
                     + spec.exclude() + ", but scheduling store " + store.getClass().getName() + " keeps no trigger"
                     + " exclusions (SchedulingStore.keepsTriggerExclusions is false, written for nvent 0.1): it would"
                     + " fire at every tick; give the trigger no exclusions, or use a store that keeps them (the memory"
@@ -1749,7 +1756,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * How long after its due time a slot naming no stored run is recovered by default
      * ({@code nvent.triggers.debounce.recovery-grace}): its opener stores the run at once.
      */
-    static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
+    public static final Duration UNSTORED_SLOT_GRACE = Duration.ofMinutes(1);
 
     /** The longest {@code nvent.triggers.debounce.recovery-grace}: a lost fire's run waits that long after its time. */
     static final Duration LONGEST_SLOT_GRACE = Duration.ofDays(1);

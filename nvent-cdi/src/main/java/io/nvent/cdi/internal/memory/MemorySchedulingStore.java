@@ -390,6 +390,12 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public synchronized boolean moveAwaitLater(String awaitId, Instant resolveAt) {
+        AwaitRecord a = awaits.get(awaitId);
+        return a != null && a.resolveAt().filter(resolveAt::isAfter).isPresent() && moveAwait(awaitId, resolveAt);
+    }
+
+    @Override
     public synchronized boolean moveAwait(String awaitId, Instant resolveAt) {
         AwaitRecord a = awaits.get(awaitId);
         if (a == null || a.status() != AwaitStatus.WAITING) {

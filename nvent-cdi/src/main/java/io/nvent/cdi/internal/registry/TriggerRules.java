@@ -144,19 +144,36 @@ public record TriggerRules(String name, TriggerType type, String cron, String ev
     public static Optional<String> exclusionProblem(String name, TriggerType type, List<String> exclude) {
         String trigger = TriggerSpec.isValidName(name) ? name : "trigger";
         try {
-            for (ExclusionRules.Rule rule : ExclusionRules.read(trigger, TriggerSpec.checkExclusions(trigger, type,
-                    exclude))) {
-                if (rule instanceof ExclusionRules.CronRule cron) {
-                    Optional<String> problem = cronProblem(cron.expression());
-                    if (problem.isPresent()) {
-                        return Optional.of(ExclusionRules.problem(trigger, rule.text(), problem.get()).getMessage());
-                    }
-                }
-            }
-            return Optional.empty();
+            return cronRuleProblem(ExclusionRules.subject(trigger),
+                    ExclusionRules.read(trigger, TriggerSpec.checkExclusions(trigger, type, exclude)));
         } catch (IllegalArgumentException | NullPointerException e) {
             return Optional.of(e.getMessage());
         }
+    }
+
+    /**
+     * As {@link #exclusionProblem}, for the rules of a schedule previewed before it is saved: the messages name
+     * {@link ExclusionRules#PREVIEWED}, not a trigger.
+     */
+    public static Optional<String> previewedExclusionProblem(List<String> exclude) {
+        try {
+            return cronRuleProblem(ExclusionRules.PREVIEWED, ExclusionRules.readOf(ExclusionRules.PREVIEWED, exclude));
+        } catch (IllegalArgumentException | NullPointerException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /** The problem of the first {@code cron:} rule whose expression does not parse or never matches, if any. */
+    private static Optional<String> cronRuleProblem(String subject, List<ExclusionRules.Rule> rules) {
+        for (ExclusionRules.Rule rule : rules) {
+            if (rule instanceof ExclusionRules.CronRule cron) {
+                Optional<String> problem = cronProblem(cron.expression());
+                if (problem.isPresent()) {
+                    return Optional.of(ExclusionRules.problemOf(subject, rule.text(), problem.get()).getMessage());
+                }
+            }
+        }
+        return Optional.empty();
     }
 
     private void checkFilter(List<String> problems) {

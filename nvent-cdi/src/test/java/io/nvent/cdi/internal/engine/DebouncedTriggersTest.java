@@ -529,6 +529,53 @@ class DebouncedTriggersTest {
     }
 
     @Test
+    void twoInstancesPuttingOffThePendingStartAtOnceLeaveItAtTheLaterTimeWhicheverWritesLast() {
+        java.util.concurrent.atomic.AtomicReference<Runnable> beforeNextMove = new java.util.concurrent.atomic.AtomicReference<>();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public boolean moveAwait(String awaitId, java.time.Instant resolveAt) {
+                Optional.ofNullable(beforeNextMove.getAndSet(null)).ifPresent(Runnable::run);
+                return super.moveAwait(awaitId, resolveAt);
+            }
+
+            @Override
+            public boolean moveAwaitLater(String awaitId, java.time.Instant resolveAt) {
+                Optional.ofNullable(beforeNextMove.getAndSet(null)).ifPresent(Runnable::run);
+                return super.moveAwaitLater(awaitId, resolveAt);
+            }
+        };
+        MemoryFlowStore store = new MemoryFlowStore();
+        try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Sync());
+             EngineHarness b = new EngineHarness(store, scheduling, "b", new Sync())) {
+            createDebounced(a, Duration.ofSeconds(30), null);
+            b.triggers.refresh();
+            java.time.Instant firstFire = a.clock.instant();
+            edit(a, "c-1", 1);
+            String pending = runs(a).get(0).runId();
+            a.clock.advance(Duration.ofSeconds(10));
+            b.clock.advance(Duration.ofSeconds(10));
+            // a's fold read the start (firstFire + 30 s) and is about to put it off to firstFire + 40 s; meanwhile a
+            // fire on b, 10 s later, puts it off to firstFire + 50 s.
+            beforeNextMove.set(() -> {
+                a.clock.advance(Duration.ofSeconds(10));
+                b.clock.advance(Duration.ofSeconds(10));
+                edit(b, "c-1", 3);
+            });
+
+            edit(a, "c-1", 2);
+
+            assertThat(scheduling.awaitsOfRun(pending)).singleElement().satisfies(wait -> assertThat(wait.resolveAt())
+                    .as("a debounce after the latest fire").contains(firstFire.plus(Duration.ofSeconds(50))));
+            a.clock.advance(Duration.ofSeconds(25));
+            b.clock.advance(Duration.ofSeconds(25));
+            a.sweep();
+            b.sweep();
+            assertThat(SYNCED).as("the latest fire's debounce has not passed").isEmpty();
+            assertThat(store.findRun(pending).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+        }
+    }
+
+    @Test
     void aFoldAppliedAfterANewerOneLeavesTheRunWithTheNewerPayload() {
         try (EngineHarness h = new EngineHarness(new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);

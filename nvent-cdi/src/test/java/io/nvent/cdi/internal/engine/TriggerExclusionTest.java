@@ -375,8 +375,8 @@ class TriggerExclusionTest {
             Instant after = Instant.parse("2026-12-20T00:00:00Z");
             assertThatThrownBy(() -> h.triggers.nextTicksOf(payroll("--12-25").build(), after, 10))
                     .isInstanceOf(UnsupportedByAdapterException.class)
-                    .hasMessageStartingWith("NVENT-0427 trigger 'payroll' has exclusions [--12-25], but scheduling"
-                            + " store");
+                    .hasMessageStartingWith("NVENT-0427 the schedule being previewed has exclusions [--12-25], but"
+                            + " scheduling store");
             assertThat(h.triggers.nextTicksOf(payroll().build(), after, 3)).as("without exclusions").hasSize(3);
         }
     }
@@ -392,7 +392,7 @@ class TriggerExclusionTest {
     }
 
     @Test
-    void aScheduleNotSavedIsPreviewedWithTheTicksItsRulesExcludeMarkedAndItsRulesRefusedAsACreateRefusesThem() {
+    void aScheduleNotSavedIsPreviewedWithTheTicksItsRulesExcludeMarkedAndItsRulesRefusedAsACreateRefusesThemNamingTheScheduleBeingPreviewed() {
         try (EngineHarness h = new EngineHarness(new Pay())) {
             h.triggers.useExclusionCalendars(List.of(new BankHolidays()));
 
@@ -406,7 +406,8 @@ class TriggerExclusionTest {
                     payroll("cron:0 0 30 2 *").build())) {
                 Throwable byCreate = org.assertj.core.api.Assertions.catchThrowable(() -> h.triggers.create(refused));
                 assertThatThrownBy(() -> h.triggers.nextTicksOf(refused, TUESDAY_SIX, 3))
-                        .isInstanceOf(InvalidTriggerException.class).hasMessage(byCreate.getMessage())
+                        .isInstanceOf(InvalidTriggerException.class).as("not saved: it has no name yet")
+                        .hasMessage(byCreate.getMessage().replace("trigger 'payroll'", "the schedule being previewed"))
                         .hasMessageContaining(refused.exclude().get(0));
             }
             assertThatThrownBy(() -> h.triggers.nextTicksOf(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL)

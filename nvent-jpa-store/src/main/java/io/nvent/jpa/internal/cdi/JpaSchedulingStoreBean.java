@@ -514,6 +514,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean moveAwaitLater(String awaitId, java.time.Instant resolveAt) {
+        return delegate().moveAwaitLater(awaitId, resolveAt);
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

@@ -17,6 +17,7 @@ import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.internal.ExclusionRules;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -450,43 +451,53 @@ public class TriggersResource {
     /**
      * Validates a cron expression and previews its next ticks: {@code ?cron=...&timezone=...&count=5}, with
      * {@code &exclude=<rule>} given once per exclusion rule of a schedule not saved (the trigger editor's), its ticks the
-     * rules exclude marked in {@code "excluded"}; or previews a schedule trigger's ({@code ?trigger=payroll&count=5}),
-     * its ticks its exclusion rules exclude marked likewise, as the trigger matches them. A GET, not a POST with a
-     * body: a preview changes nothing, and each rule is a short text (at most 100 rules, as a trigger takes). The
-     * ticks follow {@code after}, or now by the engine's clock.
+     * rules exclude marked in {@code "excluded"}; or an interval schedule not saved, {@code ?every=PT90S} instead of
+     * {@code cron} (since 0.2), with its rules likewise; or previews a schedule trigger's
+     * ({@code ?trigger=payroll&count=5}), its ticks its exclusion rules exclude marked likewise, as the trigger matches
+     * them. A GET, not a POST with a body: a preview changes nothing, and each rule is a short text (at most 100 rules,
+     * as a trigger takes). The ticks follow {@code after}, or now by the engine's clock. The refusals of a schedule not
+     * saved name it "the schedule being previewed": it has no name yet.
      */
     @GET
     @Path("cron-preview")
     public Response cronPreview(@QueryParam("cron") String cron, @QueryParam("timezone") String zone,
                                 @QueryParam("count") String count, @QueryParam("after") String after,
                                 @QueryParam("trigger") String trigger, @QueryParam("exclude") List<String> exclude,
-                                @Context UriInfo uri) {
-        QueryParams.onlyKnownRepeating(uri, "exclude", "cron", "timezone", "count", "after", "trigger");
+                                @QueryParam("every") String every, @Context UriInfo uri) {
+        QueryParams.onlyKnownRepeating(uri, "exclude", "cron", "timezone", "count", "after", "trigger", "every");
         Instant from = QueryParams.optionalInstant("after", after).orElseGet(clock::instant);
         int most = QueryParams.intWithin("count", count, 5, 1, 100);
         boolean excluding = !exclude.isEmpty();
+        boolean cronGiven = cron != null && !cron.isBlank();
+        boolean everyGiven = every != null && !every.isBlank();
         if (trigger != null && !trigger.isBlank()) {
-            boolean cronGiven = cron != null && !cron.isBlank();
-            if (cronGiven || zone != null && !zone.isBlank() || excluding) {
+            if (cronGiven || everyGiven || zone != null && !zone.isBlank() || excluding) {
                 throw new InvalidTriggerException("NVENT-0738 the preview gives ?trigger=" + trigger + " and ?"
-                        + (cronGiven ? "cron" : excluding ? "exclude" : "timezone") + "=: a trigger's preview uses its"
-                        + " own schedule, time zone and exclusion rules; give ?trigger= alone, or ?cron= (and"
-                        + " ?timezone=, ?exclude=) without it");
+                        + (cronGiven ? "cron" : everyGiven ? "every" : excluding ? "exclude" : "timezone") + "=: a"
+                        + " trigger's preview uses its own schedule, time zone and exclusion rules; give ?trigger="
+                        + " alone, or ?cron= or ?every= (and ?timezone=, ?exclude=) without it");
             }
             TriggerSpec spec = triggers.trigger(trigger).orElseThrow(() -> new TriggerNotFoundException(trigger)).spec();
             return ticksOf(spec, true, () -> triggers.nextTicksOf(trigger, from, most));
         }
-        if (cron == null || cron.isBlank()) {
+        if (cronGiven && everyGiven) {
+            throw new InvalidTriggerException("NVENT-1123 the preview gives ?cron=" + cron.trim() + " and ?every="
+                    + every.trim() + ": a schedule ticks on a cron expression or on an interval, not both; give one"
+                    + " of them");
+        }
+        if (!cronGiven && !everyGiven) {
             throw new InvalidTriggerException((excluding ? "NVENT-0717 exclusion rules (?exclude=) are previewed on"
-                    + " the ticks of a cron: " : "") + "give the expression as ?cron=... (or a schedule trigger's name"
-                    + " as ?trigger=...)");
+                    + " the ticks of a cron (?cron=) or an interval (?every=): " : "") + "give the expression as"
+                    + " ?cron=... (an interval as ?every=..., or a schedule trigger's name as ?trigger=...)");
         }
         ZoneId zoneId = QueryParams.zone("timezone", zone, DEFAULT_ZONE);
-        if (excluding) {
-            // Built as a create builds it: a rule in none of the forms is the same 400, and the engine refuses a
-            // calendar it lacks as a create would.
-            TriggerSpec spec = TriggerSpec.newBuilder(UNSAVED, TriggerType.SCHEDULE).cron(cron).timezone(zoneId)
-                    .exclude(exclude).build();
+        if (everyGiven || excluding) {
+            // Checked as a create checks it, with the create's messages, but naming "the schedule being previewed"
+            // rather than a trigger: it has no name yet (the spec's is made up); the engine words its own checks alike.
+            ExclusionRules.readOf(ExclusionRules.PREVIEWED, exclude);
+            TriggerSpec.Builder builder = TriggerSpec.newBuilder(UNSAVED, TriggerType.SCHEDULE).timezone(zoneId)
+                    .exclude(exclude);
+            TriggerSpec spec = (everyGiven ? builder.every(previewedEvery(every)) : builder.cron(cron)).build();
             return ticksOf(spec, false, () -> triggers.nextTicksOf(spec, from, most));
         }
         // The service refuses a cron that never fires as creating the trigger would, by the same rule.
@@ -495,6 +506,19 @@ public class TriggersResource {
         triggers.nextTicks(cron, zoneId, from, most).forEach(t -> ticks.add(t.toString()));
         return Response.ok(Json.createObjectBuilder().add("cron", cron.trim()).add("timezone", zoneId.getId())
                 .add("description", triggers.describe(cron)).add("next", ticks).build().toString()).build();
+    }
+
+    /**
+     * The interval of a schedule previewed before it is saved, refused as a create's {@code "every"} is: by the same
+     * check, in its words after the preview's id.
+     */
+    private static Duration previewedEvery(String value) {
+        try {
+            return every(value);
+        } catch (IllegalArgumentException refused) {
+            throw new InvalidTriggerException("NVENT-1124 ?every= is the interval of the schedule being previewed,"
+                    + " refused as a create refuses it: " + refused.getMessage().substring(FIELD_REFUSED.length()));
+        }
     }
 
     /**

@@ -103,16 +103,72 @@ class TriggerPreviewRequestsTest {
     }
 
     @Test
-    void anUnsavedSchedulesRulesAreRefusedWithTheMessagesOfACreate() {
+    void anUnsavedSchedulesRulesAreRefusedWithTheMessagesOfACreateNamingTheScheduleBeingPreviewedNotATrigger() {
         assertThat(refusal(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=christmas")))
-                .contains("NVENT-0236 trigger 'unsaved' has exclusion rule ").contains("christmas")
-                .contains("it is in none of the forms");
+                .contains("NVENT-0236 the schedule being previewed has exclusion rule ").contains("christmas")
+                .contains("it is in none of the forms").doesNotContain("trigger '");
         assertThat(refusal(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=calendar:us-holidays")))
-                .contains("NVENT-0419 trigger 'unsaved' excludes the ticks of calendar:us-holidays, but no"
+                .contains("NVENT-0419 the schedule being previewed excludes the ticks of calendar:us-holidays, but no"
                         + " ExclusionCalendar is named 'us-holidays' (known: no-sundays)");
+        assertThat(refusal(api.get("triggers/cron-preview?cron=0%206%20%2A%20%2A%20%2A&exclude=cron:0%200%2030%202%20%2A")))
+                .contains("NVENT-0236 the schedule being previewed has exclusion rule ", "cron:0 0 30 2 *", "never fires");
+        assertThat(refusal(api.get("triggers/cron-preview?every=PT1H&exclude=calendar:us-holidays")))
+                .contains("NVENT-0419 the schedule being previewed excludes the ticks of calendar:us-holidays");
         assertThat(refusal(api.get("triggers/cron-preview?exclude=2026-12-25"))).contains("NVENT-0717");
         assertThat(refusal(api.get("triggers/cron-preview?trigger=payroll&exclude=2026-12-25")))
                 .contains("NVENT-0738 the preview gives ?trigger=payroll and ?exclude=");
+    }
+
+    @Test
+    void anIntervalScheduleNotSavedIsPreviewedWithItsExclusionRulesMarkedAsATriggerMatchesThem() {
+        // Every 12 hours, in London; Christmas Day, Saturdays and Sundays excluded.
+        JsonObject preview = object(api.get("triggers/cron-preview?every=PT12H&timezone=Europe/London"
+                + "&exclude=2026-12-25&exclude=cron:%2A%20%2A%20%2A%20%2A%20SAT&exclude=calendar:no-sundays&count=8"
+                + "&after=2026-12-24T07:00:00Z"));
+
+        assertThat(preview.getString("every")).isEqualTo("PT12H");
+        assertThat(preview.getString("timezone")).isEqualTo("Europe/London");
+        assertThat(preview.containsKey("trigger")).as("not saved: no name").isFalse();
+        List<String> next = preview.getJsonArray("next").getValuesAs(jakarta.json.JsonString.class).stream()
+                .map(jakarta.json.JsonString::getString).toList();
+        assertThat(next).hasSize(8);
+        assertThat(preview.getJsonArray("excluded").getValuesAs(JsonObject.class)).isNotEmpty().allSatisfy(excluded -> {
+            ZonedDateTime at = Instant.parse(excluded.getString("at")).atZone(java.time.ZoneId.of("Europe/London"));
+            String rule = excluded.getString("rule");
+            assertThat(next).contains(excluded.getString("at"));
+            assertThat(rule).isEqualTo(at.toLocalDate().toString().equals("2026-12-25") ? "2026-12-25"
+                    : at.getDayOfWeek() == DayOfWeek.SATURDAY ? "cron:* * * * SAT" : "calendar:no-sundays");
+        }).extracting(excluded -> excluded.getString("rule"))
+                .contains("2026-12-25", "cron:* * * * SAT", "calendar:no-sundays");
+    }
+
+    @Test
+    void anUnsavedIntervalIsRefusedInTheWordsOfACreatesRefusalOfTheSameInterval() {
+        for (String every : List.of("PT0.5S", "-PT5S", "P367D", "90s")) {
+            String byCreate = refusal(api.requestWithBody("POST", "triggers", "{\"name\":\"nightly\",\"type\":"
+                    + "\"schedule\",\"flows\":[\"pay\"],\"every\":\"" + every + "\"}", "Content-Type",
+                    "application/json"));
+            // The create's words after its id, to the end of the problem's detail.
+            String detail = byCreate.substring(byCreate.indexOf("NVENT-0787 ") + "NVENT-0787 ".length(),
+                    byCreate.lastIndexOf("\"}"));
+
+            assertThat(refusal(api.get("triggers/cron-preview?every=" + every))).as(every)
+                    .contains("NVENT-1124 ", "the schedule being previewed", detail);
+        }
+    }
+
+    @Test
+    void anUnsavedIntervalIsRefusedAsACreateRefusesItAndNotWithACronOrATrigger() {
+        assertThat(refusal(api.get("triggers/cron-preview?every=PT0.5S")))
+                .contains("NVENT-1124 ?every= is ", "PT0.5S", "it must be a whole number of seconds")
+                .contains("the schedule being previewed");
+        assertThat(refusal(api.get("triggers/cron-preview?every=90s"))).contains("NVENT-1124 ?every= is the interval"
+                + " of the schedule being previewed, refused as a create refuses it: \\\"every\\\" must be an ISO-8601"
+                + " duration such as \\\"PT90S\\\"");
+        assertThat(refusal(api.get("triggers/cron-preview?every=PT1H&cron=0%206%20%2A%20%2A%20%2A")))
+                .contains("NVENT-1123 the preview gives ?cron=0 6 * * * and ?every=PT1H");
+        assertThat(refusal(api.get("triggers/cron-preview?trigger=payroll&every=PT1H")))
+                .contains("NVENT-0738 the preview gives ?trigger=payroll and ?every=");
     }
 
     @Test
