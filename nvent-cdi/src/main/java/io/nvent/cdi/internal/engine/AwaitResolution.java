@@ -777,6 +777,30 @@ final class AwaitResolution {
      * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
      * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
      */
+    /**
+     * Settles the key a run of a skipping trigger's fire just stored as waiting for it waits for, and tells which other
+     * run holds it then: the store, settling the key's claims one after the other on every instance, lets hold it the
+     * run that waited longest, so of the fires of one key that raced past their first look at what was under way, one
+     * gets it. Does not let the holder go on ({@link #settleConcurrencyKeyOfWaiter} does, once its start is told). A
+     * store failing now leaves the run waiting, as {@link #settleConcurrencyKeyOfWaiter} does (NVENT-0452): the fire
+     * starts its run, which waits its turn.
+     *
+     * @return the run holding the key if the run does not; empty if it does, or nothing was decided
+     */
+    Optional<String> otherHolderOfKey(String runId, String key) {
+        List<String> holders;
+        try {
+            holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a skipping trigger's fire waits for"
+                    + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
+                    + " and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
+                    + " the key within seconds)");
+            return Optional.empty();
+        }
+        return holders.contains(runId) ? Optional.empty() : holders.stream().findFirst();
+    }
+
     void settleConcurrencyKeyOfWaiter(String runId, String key) {
         try {
             settleConcurrencyKey(key);

@@ -651,6 +651,15 @@ public final class FlowEngine implements FlowService {
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
                                  int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
                                  Optional<Duration> timeout) {
+        return startOnce(flow, inputJson, parentRunId, key, startData, delay, concurrencyKey, concurrencyLimit, labels,
+                ownTimeout, timeout, false);
+    }
+
+    /** @param alone as {@link #startFromTrigger(String, String, String, StartOptions, Optional, boolean)}'s */
+    private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
+                                 JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
+                                 int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
+                                 Optional<Duration> timeout, boolean alone) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
@@ -673,7 +682,7 @@ public final class FlowEngine implements FlowService {
         // Scheduled, and its start told, once the stripe is free: an @Observes RunStarted, which runs as the start
         // is told, holds up no other start whose key shares the stripe. A repeat of the key finds the run stored.
         try {
-            return new StartedRun(schedule(created), true);
+            return new StartedRun(schedule(created, alone), true);
         } catch (NventException failed) {
             return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> failed);
         }
@@ -759,6 +768,16 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
                                 Optional<EventTriggers.PublishKey> published) {
+        return startFromTrigger(flowName, payloadJson, trigger, options, published, false);
+    }
+
+    /**
+     * @param alone the run of a skipping trigger's fire ({@link io.nvent.Overlap#SKIP}) that decides whether the fire
+     *     starts: it goes on only if, when the store settles its concurrency key, no other run holds the key or waited
+     *     for it longer; else it is removed again and {@link OverlapTakenException} names the run that holds the key
+     */
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
+                                Optional<EventTriggers.PublishKey> published, boolean alone) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
@@ -767,12 +786,13 @@ public final class FlowEngine implements FlowService {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
                     options.concurrencyKey(), options.concurrencyLimit(), options.labels(), Optional.empty(),
-                    runTimeout(flow, options));
+                    runTimeout(flow, options), alone);
         }
         requireReadableByEntry(flow, payloadJson);
-        return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
+        return new StartedRun(schedule(create(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
-                options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
+                options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)),
+                alone), true);
     }
 
     /**
@@ -1500,14 +1520,51 @@ public final class FlowEngine implements FlowService {
      * {@code @Observes RunStarted} holds up no other start.
      */
     private String schedule(CreatedRun created) {
-        created.tellStarted().run();
+        return schedule(created, false);
+    }
+
+    /**
+     * @param alone whether the run goes on only if it is the one the store lets hold its key (a skipping trigger's
+     *     fire): one another run holds, or waited for longer, is removed before its start is told
+     * @throws OverlapTakenException if the run was removed for the run holding the key
+     */
+    private String schedule(CreatedRun created, boolean alone) {
         String runId = created.run().runId();
+        if (alone && created.keyToSettle().isPresent()) {
+            Optional<String> other = awaitResolution.otherHolderOfKey(runId, created.keyToSettle().get());
+            if (other.isPresent() && withdrawn(created, other.get())) {
+                throw new OverlapTakenException(runId, other.get());
+            }
+        }
+        created.tellStarted().run();
         if (created.keyToSettle().isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, created.keyToSettle().get());
         } else if (created.queueFirst()) {
             queueing.handOver(runId, created.flow(), created.first(), false, created.run().version());
         }
         return runId;
+    }
+
+    /**
+     * Removes the run of a skipping trigger's fire that the store did not let hold its key, before its start is told:
+     * canceled and deleted ({@link #discard}). A store failing meanwhile leaves it waiting its turn behind the holder, as
+     * before the store decided (NVENT-0454): the fire is then no skipped one.
+     *
+     * @return whether the run was removed (or at least canceled)
+     */
+    private boolean withdrawn(CreatedRun created, String holder) {
+        String runId = created.run().runId();
+        try {
+            discard(runId, "overlap skip: run " + holder + " holds concurrency key '" + created.keyToSettle().get()
+                    + "'", clock.instant());
+            return true;
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0454 run " + runId + " of flow " + created.flow() + " was"
+                    + " started by a fire of a skipping trigger while run " + holder + " holds its concurrency key '"
+                    + created.keyToSettle().get() + "', and could not be removed again: " + e + "; it waits its turn"
+                    + " behind that run (cancel it if it should not run)");
+            return false;
+        }
     }
 
     /**

@@ -1,0 +1,107 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.Overlap;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A skipping trigger fired on two instances at the same moment: the store decides which fire starts its run, the other
+ * is skipped, also when both looked at what was under way before either had started one.
+ */
+class TriggerOverlapAcrossInstancesTest {
+
+    private static final String TRIGGER = "by-hand";
+
+    /**
+     * A scheduling store whose look at the runs waiting for the trigger's key waits, while armed, until both instances
+     * look: their fires both see nothing under way, the interleaving the narrow window of two instances allows.
+     */
+    static final class LookingTogether extends MemorySchedulingStore {
+        volatile CyclicBarrier together;
+
+        @Override
+        public List<AwaitRecord> waitingForEvent(String key) {
+            CyclicBarrier armed = together;
+            if (armed != null && key.equals(Overlap.keyOf(TRIGGER))) {
+                try {
+                    armed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                    throw new IllegalStateException("the other instance never looked at the key", e);
+                }
+            }
+            return super.waitingForEvent(key);
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        TriggerOverlapTest.STARTED.clear();
+        TriggerOverlapTest.GATES.clear();
+    }
+
+    @Test
+    void firesOfASkippingTriggerOnTwoInstancesAtTheSameMomentStartOneRunAndSkipTheOther() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            int rounds = 10;
+            for (int round = 0; round < rounds; round++) {
+                String export = "round-" + round;
+                String payload = "{\"scheduledAt\":\"" + export + "\"}";
+                scheduling.together = new CyclicBarrier(2);
+                Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
+                Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
+                List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+                started.addAll(onB.get(10, TimeUnit.SECONDS));
+                scheduling.together = null;
+
+                assertThat(started).as("runs started in round %s", round).hasSize(1);
+                assertThat(runs(a)).as("runs stored after round %s", round).hasSize(round + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(export));
+                TriggerOverlapTest.GATES.computeIfAbsent(export, t -> new CountDownLatch(1)).countDown();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> a.engine.run(started.get(0)).orElseThrow().status().isTerminal());
+            }
+
+            assertThat(TriggerOverlapTest.STARTED).as("one export a round, none buffered behind another")
+                    .hasSize(rounds).doesNotHaveDuplicates();
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .as("each losing fire recorded").hasSize(rounds)
+                    .allSatisfy(entry -> assertThat(entry.data()).contains("\"overlap\":\"skip\"", "\"runUnderWay\":"));
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.fired"))
+                    .hasSize(rounds);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    private static List<RunInfo> runs(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("export"), Optional.empty(), 0, 100));
+    }
+}
