@@ -1488,7 +1488,9 @@ public final class FlowEngine implements FlowService {
                 }
                 throw notStarted;
             }
-            publisher.publish(flow.name(), stored);
+            if (concurrencyKey.isEmpty() || delay.isPresent()) {
+                publisher.publish(flow.name(), stored);
+            }
             if (saved) {
                 awaitResolution.registeredAtStart(awaits);
             }
@@ -1497,8 +1499,11 @@ public final class FlowEngine implements FlowService {
             awaitResolution.saveAwaits(awaits);
         }
         RunRecord started = run;
+        // A run that waits for its key now is published as it is scheduled, once no other holding it removed it.
+        Runnable publishStart = concurrencyKey.isPresent() && delay.isEmpty()
+                ? () -> publisher.publish(flow.name(), stored) : () -> { };
         return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty(),
-                () -> lifecycleHooks.started(started, delay.map(now::plus), stored));
+                () -> lifecycleHooks.started(started, delay.map(now::plus), stored), publishStart);
     }
 
     /**
@@ -1509,9 +1514,15 @@ public final class FlowEngine implements FlowService {
      * @param queueFirst whether the first step is queued at once (it awaits nothing)
      * @param tellStarted tells the hooks of the run's start ({@link io.nvent.RunStarted}); nothing for a run
      *     created before, scheduled again
+     * @param publishStart publishes the run's start to the live stream, if {@link #create} left that to the scheduling
      */
     private record CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle,
-                              boolean queueFirst, Runnable tellStarted) {
+                              boolean queueFirst, Runnable tellStarted, Runnable publishStart) {
+
+        CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle, boolean queueFirst,
+                   Runnable tellStarted) {
+            this(run, flow, first, keyToSettle, queueFirst, tellStarted, () -> { });
+        }
     }
 
     /**
@@ -1536,6 +1547,7 @@ public final class FlowEngine implements FlowService {
                 throw new OverlapTakenException(runId, other.get());
             }
         }
+        created.publishStart().run();
         created.tellStarted().run();
         if (created.keyToSettle().isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, created.keyToSettle().get());

@@ -3,6 +3,7 @@ package io.nvent.cdi.internal.engine;
 import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
+import io.nvent.RunStarted;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
@@ -96,6 +97,11 @@ class TriggerOverlapAcrossInstancesTest {
                     .allSatisfy(entry -> assertThat(entry.data()).contains("\"overlap\":\"skip\"", "\"runUnderWay\":"));
             assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.fired"))
                     .hasSize(rounds);
+            List<String> told = new ArrayList<>();
+            a.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            b.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            assertThat(told).as("a removed run is never told started").containsExactlyInAnyOrderElementsOf(
+                    runs(a).stream().map(RunInfo::runId).toList());
         } finally {
             pool.shutdownNow();
         }
