@@ -10,6 +10,9 @@ import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.testkit.LogRecorder;
+import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -54,6 +57,17 @@ class TriggerOverlapAcrossInstancesTest {
                 }
             }
             return super.waitingForEvent(key);
+        }
+
+        /** Whether settles of the trigger's key fail, as a store away does. */
+        volatile boolean away;
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            if (away && key.equals(Overlap.keyOf(TRIGGER))) {
+                throw new IllegalStateException("store away");
+            }
+            return super.settleConcurrencyKeyHolders(runs, key, now);
         }
     }
 
@@ -104,6 +118,28 @@ class TriggerOverlapAcrossInstancesTest {
                     runs(a).stream().map(RunInfo::runId).toList());
         } finally {
             pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFireWhoseClaimTheStoreCannotDecideStartsItsRunWhichWaitsItsTurnAsBefore() {
+        LookingTogether scheduling = new LookingTogether();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            scheduling.away = true;
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"away\"}");
+
+            assertThat(started).as("not skipped: nothing was decided").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(log.messagesContaining("NVENT-0452")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + started.get(0), "'" + Overlap.keyOf(TRIGGER) + "'", "store away"));
+            scheduling.away = false;
+            a.sweep();   // the key check finds the key waited for and held by none
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("away"));
+            TriggerOverlapTest.GATES.computeIfAbsent("away", t -> new CountDownLatch(1)).countDown();
         }
     }
 
