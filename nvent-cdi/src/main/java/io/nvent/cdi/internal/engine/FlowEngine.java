@@ -1472,6 +1472,7 @@ public final class FlowEngine implements FlowService {
             discardCopyOfDeletedRun(runId, copyOf.get(), now);
             throw new RunNotFoundException(copyOf.get());
         }
+        Runnable alsoPublish = () -> { };
         if (delay.isPresent() || concurrencyKey.isPresent()) {
             // The start's own await: one the store refuses is the caller's to hear of, with nothing left behind.
             // Only its save: a failure after it (a read of the run) must not remove a run whose await is kept.
@@ -1490,18 +1491,24 @@ public final class FlowEngine implements FlowService {
             }
             if (concurrencyKey.isEmpty() || delay.isPresent()) {
                 publisher.publish(flow.name(), stored);
-            }
-            if (saved) {
-                awaitResolution.registeredAtStart(awaits);
+                if (saved) {
+                    awaitResolution.registeredAtStart(awaits);
+                }
+            } else if (saved) {
+                alsoPublish = () -> awaitResolution.registeredAtStart(awaits);
             }
         } else {
             publisher.publish(flow.name(), stored);
             awaitResolution.saveAwaits(awaits);
         }
         RunRecord started = run;
-        // A run that waits for its key now is published as it is scheduled, once no other holding it removed it.
-        Runnable publishStart = concurrencyKey.isPresent() && delay.isEmpty()
-                ? () -> publisher.publish(flow.name(), stored) : () -> { };
+        // A run that waits for its key now is published (its await told registered) as it is scheduled, once it is
+        // known not to be removed for another run holding the key.
+        Runnable registered = alsoPublish;
+        Runnable publishStart = concurrencyKey.isPresent() && delay.isEmpty() ? () -> {
+            publisher.publish(flow.name(), stored);
+            registered.run();
+        } : () -> { };
         return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty(),
                 () -> lifecycleHooks.started(started, delay.map(now::plus), stored), publishStart);
     }

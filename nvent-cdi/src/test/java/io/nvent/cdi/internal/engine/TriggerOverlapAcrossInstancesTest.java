@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitRegistered;
 import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -116,6 +117,10 @@ class TriggerOverlapAcrossInstancesTest {
             b.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
             assertThat(told).as("a removed run is never told started").containsExactlyInAnyOrderElementsOf(
                     runs(a).stream().map(RunInfo::runId).toList());
+            List<String> waited = new ArrayList<>();
+            a.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
+            b.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
+            assertThat(waited).as("nor told waiting for the key").containsExactlyInAnyOrderElementsOf(told);
         } finally {
             pool.shutdownNow();
         }
