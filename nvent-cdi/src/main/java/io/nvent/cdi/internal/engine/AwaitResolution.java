@@ -773,11 +773,6 @@ final class AwaitResolution {
     }
 
     /**
-     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
-     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
-     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
-     */
-    /**
      * Settles the key a run of a skipping trigger's fire just stored as waiting for it waits for, and tells which other
      * run holds it then: the store, settling the key's claims one after the other on every instance, lets hold it the
      * run that waited longest, so of the fires of one key that raced past their first look at what was under way, one
@@ -801,6 +796,11 @@ final class AwaitResolution {
         return holders.contains(runId) ? Optional.empty() : holders.stream().findFirst();
     }
 
+    /**
+     * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
+     * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
+     * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.
+     */
     void settleConcurrencyKeyOfWaiter(String runId, String key) {
         try {
             settleConcurrencyKey(key);
