@@ -797,6 +797,24 @@ final class AwaitResolution {
     }
 
     /**
+     * Takes a run of a skipping trigger's fire that lost the key ({@link #otherHolderOfKey}) out of the key's line:
+     * closes its await for the key, which only one caller wins. Won, nothing lets the run go on any more; lost, the
+     * holder ended meanwhile and a settle let the run hold the key and go on (its step may already run).
+     *
+     * @return whether the run left the line; {@code false} if it holds the key and goes on
+     */
+    boolean leftConcurrencyKeyLine(String runId, String key) {
+        boolean left = false;
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
+                    && await.event().filter(key::equals).isPresent()) {
+                left |= closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant()).isPresent();
+            }
+        }
+        return left;
+    }
+
+    /**
      * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
      * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
      * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.

@@ -1566,24 +1566,38 @@ public final class FlowEngine implements FlowService {
 
     /**
      * Removes the run of a skipping trigger's fire that the store did not let hold its key, before its start is told:
-     * canceled and deleted ({@link #discard}). A store failing meanwhile leaves it waiting its turn behind the holder, as
-     * before the store decided (NVENT-0454): the fire is then no skipped one.
+     * first out of the key's line (so that no settle lets it go on, should the holder end now), then canceled and
+     * deleted ({@link #discard}). A holder that ended meanwhile may have let it hold the key and go on already: it is
+     * then the fire's run, not removed. A store failing as it leaves the line leaves it waiting its turn behind the
+     * holder, as before the store decided (NVENT-0454): the fire is then no skipped one. Out of the line, it never runs,
+     * whatever fails after (NVENT-0456).
      *
-     * @return whether the run was removed (or at least canceled)
+     * @return whether the run was taken out of the key's line (the fire is skipped)
      */
     private boolean withdrawn(CreatedRun created, String holder) {
         String runId = created.run().runId();
+        String key = created.keyToSettle().get();
         try {
-            discard(runId, "overlap skip: run " + holder + " holds concurrency key '" + created.keyToSettle().get()
-                    + "'", clock.instant());
-            return true;
+            if (!awaitResolution.leftConcurrencyKeyLine(runId, key)) {
+                return false;
+            }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0454 run " + runId + " of flow " + created.flow() + " was"
                     + " started by a fire of a skipping trigger while run " + holder + " holds its concurrency key '"
-                    + created.keyToSettle().get() + "', and could not be removed again: " + e + "; it waits its turn"
+                    + key + "', and could not be removed again: " + e + "; it waits its turn"
                     + " behind that run (cancel it if it should not run)");
             return false;
         }
+        try {
+            discard(runId, "overlap skip: run " + holder + " holds concurrency key '" + key + "'", clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0456 run " + runId + " of flow " + created.flow() + ", started"
+                    + " by a fire of a skipping trigger while run " + holder + " holds its concurrency key '" + key
+                    + "', no longer waits for the key and never runs (the fire is skipped), but could not be deleted: "
+                    + e + "; it is kept canceled, or, if it could not be canceled, the maintenance sweep fails it"
+                    + " (NVENT-0027); delete it if it is in the way");
+        }
+        return true;
     }
 
     /**

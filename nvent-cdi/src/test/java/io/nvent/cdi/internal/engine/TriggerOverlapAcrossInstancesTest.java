@@ -57,18 +57,38 @@ class TriggerOverlapAcrossInstancesTest {
                     throw new IllegalStateException("the other instance never looked at the key", e);
                 }
             }
-            return super.waitingForEvent(key);
+            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.waitingForEvent(key);
         }
 
         /** Whether settles of the trigger's key fail, as a store away does. */
         volatile boolean away;
+
+        /**
+         * While set, the next look at the trigger's key sees nothing under way (as a look on another instance at the
+         * same moment does), and the settle after it runs this once it has decided: what happens before its caller
+         * acts on the decision.
+         */
+        volatile Runnable blindThenAfterSettle;
+
+        @Override
+        public List<String> concurrencyKeyHolderList(String key) {
+            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.concurrencyKeyHolderList(key);
+        }
 
         @Override
         public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
             if (away && key.equals(Overlap.keyOf(TRIGGER))) {
                 throw new IllegalStateException("store away");
             }
-            return super.settleConcurrencyKeyHolders(runs, key, now);
+            Runnable after = key.equals(Overlap.keyOf(TRIGGER)) ? blindThenAfterSettle : null;
+            blindThenAfterSettle = null;
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (after != null) {
+                after.run();
+            }
+            return holders;
         }
     }
 
@@ -145,6 +165,32 @@ class TriggerOverlapAcrossInstancesTest {
             a.sweep();   // the key check finds the key waited for and held by none
             await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("away"));
             TriggerOverlapTest.GATES.computeIfAbsent("away", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aFireThatLostToARunEndingBeforeItsRunIsRemovedKeepsThatRunWhoseStepTheKeyLetGoOn() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            // The fire's claim finds the first run holding the key; before the fire removes its run, the first run
+            // ends and hands the key on to that run, whose step is queued and taken.
+            scheduling.blindThenAfterSettle = () -> {
+                TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("second"));
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+
+            TriggerOverlapTest.GATES.computeIfAbsent("second", t -> new CountDownLatch(1)).countDown();
+            assertThat(started).as("the run whose step ran is the fire's, not skipped").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            assertThat(a.engine.run(first).orElseThrow().status().wireName()).isEqualTo("completed");
         }
     }
 
