@@ -194,6 +194,36 @@ class TriggerOverlapAcrossInstancesTest {
         }
     }
 
+    @Test
+    void aLosingRunTheStoreCannotDeleteStaysCanceledAndItsFireIsSkipped() {
+        LookingTogether scheduling = new LookingTogether();
+        MemoryFlowStore runs = new MemoryFlowStore() {
+            @Override
+            public java.util.OptionalLong deleteFinishedRun(String runId, long version) {
+                throw new IllegalStateException("store away");
+            }
+        };
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.blindThenAfterSettle = () -> { };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+
+            assertThat(started).as("the fire lost to the first run").isEmpty();
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).data()).contains("\"runUnderWay\":\"" + first + "\"");
+            String lost = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first)).findFirst().orElseThrow();
+            assertThat(a.engine.run(lost).orElseThrow().status().wireName()).isEqualTo("canceled");
+            assertThat(log.messagesContaining("NVENT-0456")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + lost, "never runs", "store away"));
+            assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
     private static List<RunInfo> runs(EngineHarness h) {
         return h.engine.runs(new RunQuery(Optional.of("export"), Optional.empty(), 0, 100));
     }
