@@ -1274,7 +1274,8 @@ public final class FlowEngine implements FlowService {
             try {
                 cancelOriginal.run();
             } catch (RuntimeException | Error failed) {
-                created.tellStarted().run();   // the copy stays: a repeat of the request, or the sweep, goes on with it
+                created.publishStart().run();   // the copy stays: a repeat of the request, or the sweep, goes on
+                created.tellStarted().run();    // with it
                 throw failed;
             }
         }
