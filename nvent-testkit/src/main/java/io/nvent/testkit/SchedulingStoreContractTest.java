@@ -3681,6 +3681,35 @@ public abstract class SchedulingStoreContractTest {
         racesForOneKey(false);
     }
 
+    /**
+     * What a skipping trigger's fires on several instances ask at once (each its run stored waiting for the key, then
+     * settled): exactly one finds its own run among the holders, the others another run, which they are skipped for.
+     * With a run holding the key under way, every one finds that run.
+     */
+    @Test
+    void ofRunsClaimingOneConcurrencyKeyAtOnceExactlyOneFindsItselfItsHolder() {
+        assumeThat(holdsConcurrencyKeys()).isTrue();
+        int threads = 4;
+        for (int round = 0; round < 10; round++) {
+            String key = id("claimed");
+            Optional<String> underWay = round % 2 == 0 ? Optional.empty() : Optional.of(storedRun().runId());
+            underWay.ifPresent(holder -> holds(holder, key));
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            Map<String, List<String>> answers = new java.util.concurrent.ConcurrentHashMap<>();
+
+            runConcurrently(threads, thread -> {
+                waitsForKey(runs.get(thread), key, T0.plusMillis(thread));
+                answers.put(runs.get(thread), store.settleConcurrencyKeyHolders(flowStore(), key, T0));
+            });
+
+            List<String> winners = runs.stream().filter(run -> answers.get(run).contains(run)).toList();
+            assertThat(winners).as("round %d", round).hasSize(underWay.isPresent() ? 0 : 1);
+            String holder = underWay.orElseGet(() -> winners.get(0));
+            assertThat(answers.values()).as("round %d", round).allSatisfy(held -> assertThat(held).containsExactly(holder));
+            assertThat(store.concurrencyKeyHolderList(key)).containsExactly(holder);
+        }
+    }
+
     private void racesForOneKey(boolean storedBefore) {
         assumeThat(holdsConcurrencyKeys()).isTrue();
         int threads = 6;

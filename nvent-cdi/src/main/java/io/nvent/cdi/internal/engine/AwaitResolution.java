@@ -777,6 +777,48 @@ final class AwaitResolution {
     }
 
     /**
+     * Settles the key a run of a skipping trigger's fire just stored as waiting for it waits for, and tells which other
+     * run holds it then: the store, settling the key's claims one after the other on every instance, lets hold it the
+     * run that waited longest, so of the fires of one key that raced past their first look at what was under way, one
+     * gets it. Does not let the holder go on ({@link #settleConcurrencyKeyOfWaiter} does, once its start is told). A
+     * store failing now leaves the run waiting, as {@link #settleConcurrencyKeyOfWaiter} does (NVENT-0452): the fire
+     * starts its run, which waits its turn.
+     *
+     * @return the run holding the key if the run does not; empty if it does, or nothing was decided
+     */
+    Optional<String> otherHolderOfKey(String runId, String key) {
+        List<String> holders;
+        try {
+            holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a skipping trigger's fire waits for"
+                    + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
+                    + " and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
+                    + " the key within seconds)");
+            return Optional.empty();
+        }
+        return holders.contains(runId) ? Optional.empty() : holders.stream().findFirst();
+    }
+
+    /**
+     * Takes a run of a skipping trigger's fire that lost the key ({@link #otherHolderOfKey}) out of the key's line:
+     * closes its await for the key, which only one caller wins. Won, nothing lets the run go on any more; lost, the
+     * holder ended meanwhile and a settle let the run hold the key and go on (its step may already run).
+     *
+     * @return whether the run left the line; {@code false} if it holds the key and goes on
+     */
+    boolean leftConcurrencyKeyLine(String runId, String key) {
+        boolean left = false;
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING
+                    && await.event().filter(key::equals).isPresent()) {
+                left |= closeAwait(await.awaitId(), AwaitStatus.CANCELED, Optional.empty(), clock.instant()).isPresent();
+            }
+        }
+        return left;
+    }
+
+    /**
      * Settles the key a run just stored as waiting for it (a start, a retry) waits for. The run is stored: a store
      * that fails now must not make the start (retry) fail, which its caller would repeat, starting a second run.
      * The sweep settles the key instead: it finds it waited for and held by none, or its holder still waiting.

@@ -651,6 +651,15 @@ public final class FlowEngine implements FlowService {
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
                                  int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
                                  Optional<Duration> timeout) {
+        return startOnce(flow, inputJson, parentRunId, key, startData, delay, concurrencyKey, concurrencyLimit, labels,
+                ownTimeout, timeout, false);
+    }
+
+    /** @param alone as {@link #startFromTrigger(String, String, String, StartOptions, Optional, boolean)}'s */
+    private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
+                                 JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
+                                 int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
+                                 Optional<Duration> timeout, boolean alone) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
@@ -673,7 +682,7 @@ public final class FlowEngine implements FlowService {
         // Scheduled, and its start told, once the stripe is free: an @Observes RunStarted, which runs as the start
         // is told, holds up no other start whose key shares the stripe. A repeat of the key finds the run stored.
         try {
-            return new StartedRun(schedule(created), true);
+            return new StartedRun(schedule(created, alone), true);
         } catch (NventException failed) {
             return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> failed);
         }
@@ -759,6 +768,16 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
                                 Optional<EventTriggers.PublishKey> published) {
+        return startFromTrigger(flowName, payloadJson, trigger, options, published, false);
+    }
+
+    /**
+     * @param alone the run of a skipping trigger's fire ({@link io.nvent.Overlap#SKIP}) that decides whether the fire
+     *     starts: it goes on only if, when the store settles its concurrency key, no other run holds the key or waited
+     *     for it longer; else it is removed again and {@link OverlapTakenException} names the run that holds the key
+     */
+    StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
+                                Optional<EventTriggers.PublishKey> published, boolean alone) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
@@ -767,12 +786,13 @@ public final class FlowEngine implements FlowService {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
                     options.concurrencyKey(), options.concurrencyLimit(), options.labels(), Optional.empty(),
-                    runTimeout(flow, options));
+                    runTimeout(flow, options), alone);
         }
         requireReadableByEntry(flow, payloadJson);
-        return new StartedRun(createAndSchedule(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
+        return new StartedRun(schedule(create(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
-                options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)), true);
+                options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)),
+                alone), true);
     }
 
     /**
@@ -1254,7 +1274,8 @@ public final class FlowEngine implements FlowService {
             try {
                 cancelOriginal.run();
             } catch (RuntimeException | Error failed) {
-                created.tellStarted().run();   // the copy stays: a repeat of the request, or the sweep, goes on with it
+                created.publishStart().run();   // the copy stays: a repeat of the request, or the sweep, goes on
+                created.tellStarted().run();    // with it
                 throw failed;
             }
         }
@@ -1452,6 +1473,7 @@ public final class FlowEngine implements FlowService {
             discardCopyOfDeletedRun(runId, copyOf.get(), now);
             throw new RunNotFoundException(copyOf.get());
         }
+        Runnable alsoPublish = () -> { };
         if (delay.isPresent() || concurrencyKey.isPresent()) {
             // The start's own await: one the store refuses is the caller's to hear of, with nothing left behind.
             // Only its save: a failure after it (a read of the run) must not remove a run whose await is kept.
@@ -1468,17 +1490,28 @@ public final class FlowEngine implements FlowService {
                 }
                 throw notStarted;
             }
-            publisher.publish(flow.name(), stored);
-            if (saved) {
-                awaitResolution.registeredAtStart(awaits);
+            if (concurrencyKey.isEmpty() || delay.isPresent()) {
+                publisher.publish(flow.name(), stored);
+                if (saved) {
+                    awaitResolution.registeredAtStart(awaits);
+                }
+            } else if (saved) {
+                alsoPublish = () -> awaitResolution.registeredAtStart(awaits);
             }
         } else {
             publisher.publish(flow.name(), stored);
             awaitResolution.saveAwaits(awaits);
         }
         RunRecord started = run;
+        // A run that waits for its key now is published (its await told registered) as it is scheduled, once it is
+        // known not to be removed for another run holding the key.
+        Runnable registered = alsoPublish;
+        Runnable publishStart = concurrencyKey.isPresent() && delay.isEmpty() ? () -> {
+            publisher.publish(flow.name(), stored);
+            registered.run();
+        } : () -> { };
         return new CreatedRun(run, flow.name(), first, concurrencyKey.filter(k -> delay.isEmpty()), awaits.isEmpty(),
-                () -> lifecycleHooks.started(started, delay.map(now::plus), stored));
+                () -> lifecycleHooks.started(started, delay.map(now::plus), stored), publishStart);
     }
 
     /**
@@ -1489,9 +1522,15 @@ public final class FlowEngine implements FlowService {
      * @param queueFirst whether the first step is queued at once (it awaits nothing)
      * @param tellStarted tells the hooks of the run's start ({@link io.nvent.RunStarted}); nothing for a run
      *     created before, scheduled again
+     * @param publishStart publishes the run's start to the live stream, if {@link #create} left that to the scheduling
      */
     private record CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle,
-                              boolean queueFirst, Runnable tellStarted) {
+                              boolean queueFirst, Runnable tellStarted, Runnable publishStart) {
+
+        CreatedRun(RunRecord run, String flow, StepDefinition first, Optional<String> keyToSettle, boolean queueFirst,
+                   Runnable tellStarted) {
+            this(run, flow, first, keyToSettle, queueFirst, tellStarted, () -> { });
+        }
     }
 
     /**
@@ -1500,14 +1539,66 @@ public final class FlowEngine implements FlowService {
      * {@code @Observes RunStarted} holds up no other start.
      */
     private String schedule(CreatedRun created) {
-        created.tellStarted().run();
+        return schedule(created, false);
+    }
+
+    /**
+     * @param alone whether the run goes on only if it is the one the store lets hold its key (a skipping trigger's
+     *     fire): one another run holds, or waited for longer, is removed before its start is told
+     * @throws OverlapTakenException if the run was removed for the run holding the key
+     */
+    private String schedule(CreatedRun created, boolean alone) {
         String runId = created.run().runId();
+        if (alone && created.keyToSettle().isPresent()) {
+            Optional<String> other = awaitResolution.otherHolderOfKey(runId, created.keyToSettle().get());
+            if (other.isPresent() && withdrawn(created, other.get())) {
+                throw new OverlapTakenException(runId, other.get());
+            }
+        }
+        created.publishStart().run();
+        created.tellStarted().run();
         if (created.keyToSettle().isPresent()) {
             awaitResolution.settleConcurrencyKeyOfWaiter(runId, created.keyToSettle().get());
         } else if (created.queueFirst()) {
             queueing.handOver(runId, created.flow(), created.first(), false, created.run().version());
         }
         return runId;
+    }
+
+    /**
+     * Removes the run of a skipping trigger's fire that the store did not let hold its key, before its start is told:
+     * first out of the key's line (so that no settle lets it go on, should the holder end now), then canceled and
+     * deleted ({@link #discard}). A holder that ended meanwhile may have let it hold the key and go on already: it is
+     * then the fire's run, not removed. A store failing as it leaves the line leaves it waiting its turn behind the
+     * holder, as before the store decided (NVENT-0454): the fire is then no skipped one. Out of the line, it never runs,
+     * whatever fails after (NVENT-0456).
+     *
+     * @return whether the run was taken out of the key's line (the fire is skipped)
+     */
+    private boolean withdrawn(CreatedRun created, String holder) {
+        String runId = created.run().runId();
+        String key = created.keyToSettle().get();
+        try {
+            if (!awaitResolution.leftConcurrencyKeyLine(runId, key)) {
+                return false;
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0454 run " + runId + " of flow " + created.flow() + " was"
+                    + " started by a fire of a skipping trigger while run " + holder + " holds its concurrency key '"
+                    + key + "', and could not be removed again: " + e + "; it waits its turn"
+                    + " behind that run (cancel it if it should not run)");
+            return false;
+        }
+        try {
+            discard(runId, "overlap skip: run " + holder + " holds concurrency key '" + key + "'", clock.instant());
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0456 run " + runId + " of flow " + created.flow() + ", started"
+                    + " by a fire of a skipping trigger while run " + holder + " holds its concurrency key '" + key
+                    + "', no longer waits for the key and never runs (the fire is skipped), but could not be deleted: "
+                    + e + "; it is kept canceled, or, if it could not be canceled, the maintenance sweep fails it"
+                    + " (NVENT-0027); delete it if it is in the way");
+        }
+        return true;
     }
 
     /**

@@ -1487,10 +1487,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     recordSkipped(spec, now, payloadJson, underWay.get(), fire);
                     return new Fire(List.of(), List.of(), List.of());
                 }
-                return startFlows(spec, payloadJson, keyed, byName, missed, published, now);
+                // Fires on other instances may have read at the same moment: under skip the store decides, the
+                // fire's first run going on only if it is the one let hold the key.
+                return startFlows(spec, payloadJson, keyed, byName, missed, published, now,
+                        spec.overlap() == Overlap.SKIP ? Optional.of(fire) : Optional.empty());
             }
         }
-        return startFlows(spec, payloadJson, keyed, byName, missed, published, now);
+        return startFlows(spec, payloadJson, keyed, byName, missed, published, now, Optional.empty());
     }
 
     /**
@@ -1879,9 +1882,16 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
-    /** Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}). */
+    /**
+     * Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}).
+     *
+     * @param skipping for a fire of a skipping trigger, the fire in words: its first run started goes on only if the
+     *     store lets it hold the key ({@link FlowEngine#startFromTrigger(String, String, String, StartOptions, Optional,
+     *     boolean)}); else the fire is skipped, as if it had seen that run under way
+     */
     private Fire startFlows(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
-                            Optional<? extends LateTick> missed, Optional<PublishKey> published, Instant now) {
+                            Optional<? extends LateTick> missed, Optional<PublishKey> published, Instant now,
+                            Optional<String> skipping) {
         List<StartedRun> started = new ArrayList<>();
         List<String> errors = new ArrayList<>();
         List<RuntimeException> failures = new ArrayList<>();
@@ -1903,7 +1913,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 continue;
             }
             try {
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed, published));
+                // Once a run of the fire holds the key (or waits behind it), the fire's other runs wait their turn.
+                boolean alone = skipping.isPresent() && started.isEmpty();
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed, published, alone));
+            } catch (OverlapTakenException taken) {
+                recordSkipped(spec, now, payloadJson, taken.runUnderWay(), skipping.orElseThrow());
+                return new Fire(List.of(), List.of(), List.of());
             } catch (IdempotencyKeyConflictException reusedKey) {
                 // The caller's mistake, answered with the conflict; the trigger did not fire.
                 errors.add(flow + ": " + reusedKey.getMessage());

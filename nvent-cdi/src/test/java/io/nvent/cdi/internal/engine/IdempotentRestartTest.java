@@ -248,6 +248,22 @@ class IdempotentRestartTest {
     }
 
     @Test
+    void theCopyOfAKeyedRestartWhoseOriginalCouldNotBeCanceledIsToldWaitingForTheConcurrencyKeyAsItIsToldStarted() {
+        StoreFailingNextUpdate store = new StoreFailingNextUpdate();
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {
+            String original = h.engine.start("report", null, StartOptions.newBuilder().concurrencyKey("desk-7").build())
+                    .runId();
+
+            RunRecord copy = restartStoppedAfterStoringTheCopy(h, store, original);
+
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.hooksOf(io.nvent.RunStarted.class))
+                    .extracting(io.nvent.RunStarted::runId).contains(copy.runId()));
+            assertThat(h.hooksOf(io.nvent.AwaitRegistered.class)).extracting(registered -> registered.await().runId())
+                    .as("its await for the key told").contains(copy.runId());
+        }
+    }
+
+    @Test
     void theSweepLeavesAKeyedStartWaitingForItsConcurrencyKeyAndARerunsOriginalAsTheyAre() {
         StoreFailingNextUpdate store = new StoreFailingNextUpdate();
         try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Write())) {

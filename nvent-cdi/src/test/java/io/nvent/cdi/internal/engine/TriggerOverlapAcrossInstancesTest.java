@@ -1,0 +1,230 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitRegistered;
+import io.nvent.Overlap;
+import io.nvent.RunInfo;
+import io.nvent.RunQuery;
+import io.nvent.RunStarted;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
+import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.FlowStore;
+import io.nvent.testkit.LogRecorder;
+import java.time.Instant;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.BrokenBarrierException;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * A skipping trigger fired on two instances at the same moment: the store decides which fire starts its run, the other
+ * is skipped, also when both looked at what was under way before either had started one.
+ */
+class TriggerOverlapAcrossInstancesTest {
+
+    private static final String TRIGGER = "by-hand";
+
+    /**
+     * A scheduling store whose look at the runs waiting for the trigger's key waits, while armed, until both instances
+     * look: their fires both see nothing under way, the interleaving the narrow window of two instances allows.
+     */
+    static final class LookingTogether extends MemorySchedulingStore {
+        volatile CyclicBarrier together;
+
+        @Override
+        public List<AwaitRecord> waitingForEvent(String key) {
+            CyclicBarrier armed = together;
+            if (armed != null && key.equals(Overlap.keyOf(TRIGGER))) {
+                try {
+                    armed.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException | BrokenBarrierException | TimeoutException e) {
+                    throw new IllegalStateException("the other instance never looked at the key", e);
+                }
+            }
+            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.waitingForEvent(key);
+        }
+
+        /** Whether settles of the trigger's key fail, as a store away does. */
+        volatile boolean away;
+
+        /**
+         * While set, the next look at the trigger's key sees nothing under way (as a look on another instance at the
+         * same moment does), and the settle after it runs this once it has decided: what happens before its caller
+         * acts on the decision.
+         */
+        volatile Runnable blindThenAfterSettle;
+
+        @Override
+        public List<String> concurrencyKeyHolderList(String key) {
+            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.concurrencyKeyHolderList(key);
+        }
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            if (away && key.equals(Overlap.keyOf(TRIGGER))) {
+                throw new IllegalStateException("store away");
+            }
+            Runnable after = key.equals(Overlap.keyOf(TRIGGER)) ? blindThenAfterSettle : null;
+            blindThenAfterSettle = null;
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (after != null) {
+                after.run();
+            }
+            return holders;
+        }
+    }
+
+    @BeforeEach
+    void reset() {
+        TriggerOverlapTest.STARTED.clear();
+        TriggerOverlapTest.GATES.clear();
+    }
+
+    @Test
+    void firesOfASkippingTriggerOnTwoInstancesAtTheSameMomentStartOneRunAndSkipTheOther() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            int rounds = 10;
+            for (int round = 0; round < rounds; round++) {
+                String export = "round-" + round;
+                String payload = "{\"scheduledAt\":\"" + export + "\"}";
+                scheduling.together = new CyclicBarrier(2);
+                Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
+                Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
+                List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+                started.addAll(onB.get(10, TimeUnit.SECONDS));
+                scheduling.together = null;
+
+                assertThat(started).as("runs started in round %s", round).hasSize(1);
+                assertThat(runs(a)).as("runs stored after round %s", round).hasSize(round + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(export));
+                TriggerOverlapTest.GATES.computeIfAbsent(export, t -> new CountDownLatch(1)).countDown();
+                await().atMost(Duration.ofSeconds(10))
+                        .until(() -> a.engine.run(started.get(0)).orElseThrow().status().isTerminal());
+            }
+
+            assertThat(TriggerOverlapTest.STARTED).as("one export a round, none buffered behind another")
+                    .hasSize(rounds).doesNotHaveDuplicates();
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .as("each losing fire recorded").hasSize(rounds)
+                    .allSatisfy(entry -> assertThat(entry.data()).contains("\"overlap\":\"skip\"", "\"runUnderWay\":"));
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.fired"))
+                    .hasSize(rounds);
+            List<String> told = new ArrayList<>();
+            a.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            b.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            assertThat(told).as("a removed run is never told started").containsExactlyInAnyOrderElementsOf(
+                    runs(a).stream().map(RunInfo::runId).toList());
+            List<String> waited = new ArrayList<>();
+            a.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
+            b.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
+            assertThat(waited).as("nor told waiting for the key").containsExactlyInAnyOrderElementsOf(told);
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void aFireWhoseClaimTheStoreCannotDecideStartsItsRunWhichWaitsItsTurnAsBefore() {
+        LookingTogether scheduling = new LookingTogether();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            scheduling.away = true;
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"away\"}");
+
+            assertThat(started).as("not skipped: nothing was decided").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(log.messagesContaining("NVENT-0452")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + started.get(0), "'" + Overlap.keyOf(TRIGGER) + "'", "store away"));
+            scheduling.away = false;
+            a.sweep();   // the key check finds the key waited for and held by none
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("away"));
+            TriggerOverlapTest.GATES.computeIfAbsent("away", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aFireThatLostToARunEndingBeforeItsRunIsRemovedKeepsThatRunWhoseStepTheKeyLetGoOn() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            // The fire's claim finds the first run holding the key; before the fire removes its run, the first run
+            // ends and hands the key on to that run, whose step is queued and taken.
+            scheduling.blindThenAfterSettle = () -> {
+                TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("second"));
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+
+            TriggerOverlapTest.GATES.computeIfAbsent("second", t -> new CountDownLatch(1)).countDown();
+            assertThat(started).as("the run whose step ran is the fire's, not skipped").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            assertThat(a.engine.run(first).orElseThrow().status().wireName()).isEqualTo("completed");
+        }
+    }
+
+    @Test
+    void aLosingRunTheStoreCannotDeleteStaysCanceledAndItsFireIsSkipped() {
+        LookingTogether scheduling = new LookingTogether();
+        MemoryFlowStore runs = new MemoryFlowStore() {
+            @Override
+            public java.util.OptionalLong deleteFinishedRun(String runId, long version) {
+                throw new IllegalStateException("store away");
+            }
+        };
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.blindThenAfterSettle = () -> { };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+
+            assertThat(started).as("the fire lost to the first run").isEmpty();
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).data()).contains("\"runUnderWay\":\"" + first + "\"");
+            String lost = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first)).findFirst().orElseThrow();
+            assertThat(a.engine.run(lost).orElseThrow().status().wireName()).isEqualTo("canceled");
+            assertThat(log.messagesContaining("NVENT-0456")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + lost, "never runs", "store away"));
+            assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    private static List<RunInfo> runs(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("export"), Optional.empty(), 0, 100));
+    }
+}
