@@ -245,6 +245,54 @@ public abstract class JobQueueContractTest {
     }
 
     /**
+     * A failure report that throws an {@link Error}, past the attempt's own catch, costs the queue none of
+     * its workers and loses no job: the failed job ends failed, and the queue runs as many attempts at once
+     * as before (an adapter may replace the worker the error ended).
+     */
+    @Test
+    void a_failure_report_that_throws_an_error_costs_the_queue_no_worker_and_its_job_still_ends_failed() {
+        CountDownLatch hold = latches.newLatch();
+        RecordingHandler recording = new RecordingHandler(job -> {
+            if (job.jobId().equals("fails")) {
+                throw new IllegalStateException("fails on purpose");
+            }
+            hold.await();
+        });
+        AtomicBoolean broken = new AtomicBoolean();
+        queue.registerWorker(name, 2, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) throws Exception {
+                recording.handle(job);
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                recording.onAttemptFailed(job, error, nextAttemptAt);
+                if (broken.compareAndSet(false, true)) {
+                    throw new BrokenFailureReport();
+                }
+            }
+        });
+
+        queue.enqueue(job("fails"));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        queue.enqueue(job("held-0"));
+        queue.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> recording.running.get() == 2);
+        assertThat(queue.counts(name).active()).isEqualTo(2);
+    }
+
+    /** What a broken failure report throws: an {@link Error}, which no attempt's catch of exceptions takes. */
+    private static final class BrokenFailureReport extends Error {
+        private static final long serialVersionUID = 1L;
+
+        BrokenFailureReport() {
+            super("a broken failure report");
+        }
+    }
+
+    /**
      * {@link JobCounts#active()} counts the jobs with an attempt executing now, so on one instance it
      * never exceeds the workers' concurrency: not while short jobs of a backlog end in quick succession
      * (an adapter may record their ends in batches, or take the next jobs before a worker is free),

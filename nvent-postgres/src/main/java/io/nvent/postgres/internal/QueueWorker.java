@@ -973,6 +973,11 @@ public final class QueueWorker {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NVENT-0806 failure handler of queue " + queue + " failed for job "
                     + execution.jobId(), e);
+        } catch (Error e) {
+            // Past the attempt's own catch: let through, it would leave the attempt held (its lease renewed
+            // and counted active for ever). The failure is recorded; the worker thread goes on.
+            LOG.log(Level.WARNING, "NVENT-0854 failure handler of queue " + queue + " threw an error for job "
+                    + execution.jobId() + "; the attempt's failure is recorded and the worker goes on", e);
         }
         String text = Errors.describe(error, context.maxErrorLength());
         if (job.isStored()) {
