@@ -246,11 +246,11 @@ public abstract class JobQueueContractTest {
 
     /**
      * A failure report that throws an {@link Error}, past the attempt's own catch, costs the queue none of
-     * its workers and loses no job: the failed job ends failed, and the queue runs as many attempts at once
-     * as before (an adapter may replace the worker the error ended).
+     * its workers and loses no job: the failed job is retried as its policy says and ends failed, and the
+     * queue runs as many attempts at once as before (an adapter may replace the worker the error ended).
      */
     @Test
-    void a_failure_report_that_throws_an_error_costs_the_queue_no_worker_and_its_job_still_ends_failed() {
+    void a_failure_report_that_throws_an_error_costs_the_queue_no_worker_and_its_job_is_still_retried() {
         CountDownLatch hold = latches.newLatch();
         RecordingHandler recording = new RecordingHandler(job -> {
             if (job.jobId().equals("fails")) {
@@ -274,9 +274,10 @@ public abstract class JobQueueContractTest {
             }
         });
 
-        queue.enqueue(job("fails"));
+        queue.enqueue(job("fails").withRetry(RetryPolicy.newBuilder().delays(Duration.ofMillis(20)).build()));
 
         await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(recording.failures).as("both attempts failed and were reported").hasSize(2);
         queue.enqueue(job("held-0"));
         queue.enqueue(job("held-1"));
         await().atMost(PATIENCE).until(() -> recording.running.get() == 2);

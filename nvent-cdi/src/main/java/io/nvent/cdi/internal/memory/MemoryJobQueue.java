@@ -607,6 +607,10 @@ public class MemoryJobQueue implements JobQueue {
             attempt.handler().onAttemptFailed(execution, error, nextAttemptAt);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0501 failure handler of queue " + job.queue.name + " failed", e);
+        } catch (Error e) {
+            // Let through, it would leave a job with a retry active for ever: its retry is planned below.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0060 failure handler of queue " + job.queue.name + " threw an"
+                    + " error for job " + job.request.jobId() + "; its retry is planned and the worker goes on", e);
         }
         if (nextAttemptAt.isPresent()) {
             planRetry(job, backoff.isZero());
