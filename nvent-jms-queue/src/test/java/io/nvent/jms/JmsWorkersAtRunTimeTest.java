@@ -168,6 +168,22 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_rate_limit_set_while_the_workers_wait_for_a_message_bounds_their_next_starts_too() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 2, handler);
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(JmsJobQueueOptions.DEFAULTS.prefix() + queue) == 2);
+
+        node.limitRate(queue, Optional.of(new RateLimit(1, Duration.ofHours(1))));
+        node.enqueue(job("uses-the-only-start"));
+        node.enqueue(job("waits-an-hour"));
+
+        await().atMost(PATIENCE).until(() -> !handler.completed.isEmpty());
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(node.counts(queue).waiting()).as("the second job waits out the limit").isOne();
+    }
+
+    @Test
     void workers_grown_after_a_shrink_run_as_many_attempts_at_once_and_the_log_says_the_pool_they_need() {
         JmsJobQueue node = node(factory);
         CountDownLatch hold = latch();

@@ -159,6 +159,19 @@ public final class QueueControl {
         }
     }
 
+    /**
+     * The start of the attempt whose message a worker received, under the rate limit in force now: the
+     * one it reserved, or, when the limit was set or changed while it was receiving, one reserved under
+     * the new limit (the old one given back); empty when the new limit allows no start now.
+     */
+    public Optional<StartReservation> confirmStart(StartReservation reserved) {
+        if (reserved.window() == startWindow) {
+            return Optional.of(reserved);
+        }
+        reserved.giveBack();
+        return tryReserveStart();
+    }
+
     /** Reserves the start of an attempt if the rate limit allows one now. */
     public Optional<StartReservation> tryReserveStart() {
         StartWindow window = startWindow;

@@ -201,7 +201,16 @@ public final class QueueWorker implements Runnable {
                     passOn(message);
                     break;
                 }
-                start.get().started();
+                Optional<QueueControl.StartReservation> admitted = control.confirmStart(start.get());
+                if (admitted.isEmpty()) {
+                    // A rate limit set while this worker was receiving allows no start now: the message goes
+                    // back as it came, for when the limit allows it (here or on another node).
+                    if (!passOn(message)) {
+                        closeContext();
+                    }
+                    continue;
+                }
+                admitted.get().started();
                 processGroup(message);
             } catch (JMSRuntimeException | JMSException e) {
                 if (control.isStopped()) {
@@ -594,18 +603,22 @@ public final class QueueWorker implements Runnable {
      * its consumption, so that the worker that takes it runs it as the delivery it is, not flagged as
      * redelivered (a rollback would flag it, and count a delivery, for a job that never ran). A message
      * that was redelivered already, or is no job, is rolled back; so is this one if the send fails.
+     *
+     * @return false when the message is still held: the caller closes the context, whose rollback returns it
      */
-    private void passOn(Message message) {
+    private boolean passOn(Message message) {
         try {
             if (!sendBackAsNew(message)) {
                 handBack();
-                return;
+                return true;
             }
             commit();
+            return true;
         } catch (JMSException | RuntimeException e) {
             // Left to closeContext: the rollback brings the message back, flagged as redelivered.
-            LOG.log(Level.DEBUG, () -> "a leaving worker of queue " + control.name() + " could not pass its"
+            LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " could not pass its"
                     + " message on: " + e);
+            return false;
         }
     }
 
