@@ -507,6 +507,10 @@ public final class QueueWorker implements Runnable {
         Optional<Throwable> failure;
         try {
             failure = runtime.runner().run(handler, execution, job.timeout());
+        } catch (RuntimeException | Error fatal) {
+            // A VirtualMachineError (a handler's stack overflow) kills the worker (NVENT-0617).
+            abandon(entry, key, continued);
+            throw fatal;
         } finally {
             RUNNING.remove();
         }
@@ -516,13 +520,9 @@ public final class QueueWorker implements Runnable {
             LOG.log(Level.INFO, "NVENT-0625 job " + job.jobId() + " attempt " + key + " of queue " + control.name()
                     + " was cut short by the shutdown (" + failure.get() + "); it counts as no attempt and runs again"
                     + " once the queue has workers again");
-            runtime.registry().abandon(entry, key);
-            if (continued) {
-                // No message returns for it: its owner enqueues it again.
-                runtime.registry().forget(entry);
-            }
             InterruptedException leaving = new InterruptedException("attempt cut short by the queue's shutdown");
             leaving.initCause(failure.get());
+            abandon(entry, key, continued);
             throw leaving;
         }
         Outcome outcome;
@@ -530,8 +530,15 @@ public final class QueueWorker implements Runnable {
             outcome = runtime.registry().completed(entry, key, end);
         } else {
             Throwable error = failure.get();
-            Optional<Instant> next = RetryDelays.next(handler, execution, error, job.retry(),
-                    java.util.concurrent.ThreadLocalRandom.current()).map(end::plus);
+            Optional<Instant> next;
+            try {
+                next = RetryDelays.next(handler, execution, error, job.retry(),
+                        java.util.concurrent.ThreadLocalRandom.current()).map(end::plus);
+            } catch (RuntimeException | Error broken) {
+                // A handler's retryDelay threw: NVENT-0607, or the worker dies (NVENT-0617).
+                abandon(entry, key, continued);
+                throw broken;
+            }
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {
@@ -549,6 +556,18 @@ public final class QueueWorker implements Runnable {
             }
         }
         finish(entry, outcome, continued);
+    }
+
+    /**
+     * The attempt counts as none, before what ends it is thrown: its message, rolled back, runs again
+     * rather than wait for ever for an attempt that will never end. A continuation has no message: its
+     * owner enqueues it again.
+     */
+    private void abandon(JobEntry entry, AttemptKey key, boolean continued) {
+        runtime.registry().abandon(entry, key);
+        if (continued) {
+            runtime.registry().forget(entry);
+        }
     }
 
     /**
