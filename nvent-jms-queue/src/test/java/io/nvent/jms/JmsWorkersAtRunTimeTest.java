@@ -3,7 +3,6 @@ package io.nvent.jms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import io.nvent.RetryPolicy;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
@@ -324,40 +323,6 @@ class JmsWorkersAtRunTimeTest {
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
         assertThat(handler.completed).containsExactlyInAnyOrder("overflows", "after-it");
         assertThat(node.counts(queue).active()).isZero();
-    }
-
-    @Test
-    void a_job_whose_retry_delay_throws_runs_again_rather_than_hold_the_worker_that_takes_it_next() {
-        JmsJobQueue node = node(factory);
-        AtomicBoolean broken = new AtomicBoolean();
-        List<String> handled = new CopyOnWriteArrayList<>();
-        node.registerWorker(queue, 1, new JobHandler() {
-            @Override
-            public void handle(JobExecution job) {
-                handled.add(job.jobId() + "#" + job.attempt());
-                if (handled.size() == 1) {
-                    throw new IllegalStateException("fails once");
-                }
-            }
-
-            @Override
-            public Optional<Duration> retryDelay(JobExecution job, Throwable error, Duration declared) {
-                if (broken.compareAndSet(false, true)) {
-                    throw new WorkerKiller();
-                }
-                return Optional.of(declared);
-            }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            }
-        });
-
-        node.enqueue(job("delay-breaks").withRetry(RetryPolicy.newBuilder().delays(Duration.ofMillis(20)).build()));
-        node.enqueue(job("after-it"));
-
-        await().atMost(PATIENCE).until(() -> handled.contains("after-it#1") && handled.size() == 3);
-        assertThat(handled).containsOnlyOnce("after-it#1").filteredOn(id -> id.startsWith("delay-breaks")).hasSize(2);
     }
 
     @Test

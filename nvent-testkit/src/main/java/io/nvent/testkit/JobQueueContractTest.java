@@ -284,6 +284,39 @@ public abstract class JobQueueContractTest {
         assertThat(queue.counts(name).active()).isEqualTo(2);
     }
 
+    /**
+     * A handler's {@link JobHandler#retryDelay} that throws loses no job and runs no attempt twice: the
+     * retry policy's declared delay applies, the job is retried and ends failed, and the queue keeps its
+     * workers.
+     */
+    @Test
+    void a_retry_delay_that_throws_leaves_the_declared_delay_and_runs_each_attempt_once() {
+        CountDownLatch hold = latches.newLatch();
+        AtomicBoolean broken = new AtomicBoolean();
+        RecordingHandler recording = new RecordingHandler(job -> {
+            if (job.jobId().equals("fails")) {
+                throw new IllegalStateException("fails on purpose");
+            }
+            hold.await();
+        }).retryingAfter(declared -> {
+            if (broken.compareAndSet(false, true)) {
+                throw new BrokenFailureReport();
+            }
+            return Optional.of(declared);
+        });
+        queue.registerWorker(name, 2, recording);
+
+        queue.enqueue(job("fails").withRetry(RetryPolicy.newBuilder().delays(Duration.ofMillis(20)).build()));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(recording.started).as("each attempt ran once").extracting(Start::attempt).containsExactly(1, 2);
+        assertThat(recording.failures).extracting(Failure::attempt).containsExactly(1, 2);
+        assertThat(recording.failures.get(0).nextAttemptAt()).as("retried at the declared delay").isPresent();
+        queue.enqueue(job("held-0"));
+        queue.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> recording.running.get() == 2);
+    }
+
     /** What a broken failure report throws: an {@link Error}, which no attempt's catch of exceptions takes. */
     private static final class BrokenFailureReport extends Error {
         private static final long serialVersionUID = 1L;

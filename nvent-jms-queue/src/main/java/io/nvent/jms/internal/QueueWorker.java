@@ -530,15 +530,10 @@ public final class QueueWorker implements Runnable {
             outcome = runtime.registry().completed(entry, key, end);
         } else {
             Throwable error = failure.get();
-            Optional<Instant> next;
-            try {
-                next = RetryDelays.next(handler, execution, error, job.retry(),
-                        java.util.concurrent.ThreadLocalRandom.current()).map(end::plus);
-            } catch (RuntimeException | Error broken) {
-                // A handler's retryDelay threw: NVENT-0607, or the worker dies (NVENT-0617).
-                abandon(entry, key, continued);
-                throw broken;
-            }
+            Optional<Instant> next = RetryDelays.next(handler, execution, error, job.retry(),
+                    java.util.concurrent.ThreadLocalRandom.current(), broken -> LOG.log(Level.WARNING, "NVENT-0618"
+                            + " retryDelay of queue " + control.name() + " threw for job " + job.jobId() + "; its retry"
+                            + " policy's delay applies", broken)).map(end::plus);
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {

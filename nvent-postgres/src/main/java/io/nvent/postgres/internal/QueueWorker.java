@@ -962,7 +962,9 @@ public final class QueueWorker {
         JobExecution execution = job.execution();
         Instant now = context.clock().instant();
         Optional<Instant> next = RetryDelays.next(current, execution, error, job.retry(),
-                java.util.concurrent.ThreadLocalRandom.current()).map(now::plus);
+                java.util.concurrent.ThreadLocalRandom.current(), broken -> LOG.log(Level.WARNING, "NVENT-0855 retryDelay"
+                        + " of queue " + queue + " threw for job " + execution.jobId() + "; its retry policy's delay"
+                        + " applies", broken)).map(now::plus);
         boolean again = next.isPresent();
         try {
             current.onAttemptFailed(execution, error, next);

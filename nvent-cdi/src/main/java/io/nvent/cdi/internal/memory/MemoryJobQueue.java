@@ -589,7 +589,8 @@ public class MemoryJobQueue implements JobQueue {
         Optional<Instant> nextAttemptAt;
         Duration backoff = Duration.ZERO;
         Optional<Duration> retryDelay = RetryDelays.next(attempt.handler(), execution, error, job.request.retry(),
-                jitter);
+                jitter, broken -> LOG.log(System.Logger.Level.WARNING, "NVENT-0063 retryDelay of queue " + job.queue.name
+                        + " threw for job " + job.request.jobId() + "; its retry policy's delay applies", broken));
         synchronized (job) {
             job.attemptFailed(now, describe(error));
             if (retryDelay.isPresent()) {
