@@ -362,6 +362,11 @@ public final class JmsJobQueue implements JobQueue {
             int before = resized.get().before();
             String poolNeeded = runtime.connections().workersResized(before, workers);
             resized.get().started().forEach(Thread::start);
+            if (before == workers) {
+                // Nothing changed for an operator, though a worker that died may have been replaced at once.
+                LOG.log(Level.DEBUG, "queue {0} runs {1} workers on this node already", queue, workers);
+                return;
+            }
             LOG.log(Level.INFO, "NVENT-0616 JMS queue " + runtime.mainQueue(queue) + " runs " + workers + " workers on"
                     + " this node from now on, " + before + " before" + (workers < before ? " (the surplus ones leave"
                     + " once their attempts under way ended)" : "") + "; " + poolNeeded);

@@ -11,7 +11,11 @@ import io.nvent.spi.RateLimit;
 import io.nvent.testkit.Concurrently;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TestThreads;
+import jakarta.jms.Connection;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.MessageConsumer;
+import jakarta.jms.Session;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -23,7 +27,9 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -162,6 +168,22 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_rate_limit_set_while_the_workers_wait_for_a_message_bounds_their_next_starts_too() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 2, handler);
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(JmsJobQueueOptions.DEFAULTS.prefix() + queue) == 2);
+
+        node.limitRate(queue, Optional.of(new RateLimit(1, Duration.ofHours(1))));
+        node.enqueue(job("uses-the-only-start"));
+        node.enqueue(job("waits-an-hour"));
+
+        await().atMost(PATIENCE).until(() -> !handler.completed.isEmpty());
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(node.counts(queue).waiting()).as("the second job waits out the limit").isOne();
+    }
+
+    @Test
     void workers_grown_after_a_shrink_run_as_many_attempts_at_once_and_the_log_says_the_pool_they_need() {
         JmsJobQueue node = node(factory);
         CountDownLatch hold = latch();
@@ -265,6 +287,97 @@ class JmsWorkersAtRunTimeTest {
         assertThat(handler.started).doesNotHaveDuplicates();
     }
 
+    @Test
+    void a_worker_killed_by_an_error_its_failure_handler_throws_is_replaced_and_the_queue_runs_as_many_attempts_again() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        node.registerWorker(queue, 2, handler);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0617"))) {
+            node.enqueue(job("fails-and-kills-its-worker"));
+
+            await().atMost(PATIENCE).until(() -> !log.records().isEmpty());
+            assertThat(log.messagesContaining("NVENT-0617")).singleElement().asString()
+                    .contains("a worker of queue " + queue + " died", "WorkerKiller", "a new one replaces it");
+        }
+        node.enqueue(job("held-0"));
+        node.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+    }
+
+    @Test
+    void a_job_whose_attempt_kills_its_worker_with_a_stack_overflow_runs_again_on_the_worker_that_replaces_it() {
+        JmsJobQueue node = node(factory);
+        AtomicBoolean overflowed = new AtomicBoolean();
+        Handler handler = new Handler(job -> {
+            if (job.jobId().equals("overflows") && overflowed.compareAndSet(false, true)) {
+                throw new StackOverflowError("deep recursion in the handler");
+            }
+            return new CountDownLatch(0);
+        });
+        node.registerWorker(queue, 1, handler);
+
+        node.enqueue(job("overflows"));
+        node.enqueue(job("after-it"));
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        assertThat(handler.completed).containsExactlyInAnyOrder("overflows", "after-it");
+        assertThat(node.counts(queue).active()).isZero();
+    }
+
+    @Test
+    void a_worker_interrupted_by_anything_but_the_close_is_replaced() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        int before = made.size();
+        node.registerWorker(queue, 2, handler);
+        List<Thread> workers = List.copyOf(made.subList(before, made.size()));
+        node.pause(queue);
+        await().atMost(PATIENCE).until(() -> workers.stream().allMatch(t -> t.getState() == Thread.State.WAITING));
+
+        workers.get(0).interrupt();
+
+        await().atMost(PATIENCE).until(() -> !workers.get(0).isAlive() && made.size() == before + 3);
+        node.resume(queue);
+        node.enqueue(job("held-0"));
+        node.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+    }
+
+    @Test
+    void a_job_a_worker_gathers_for_its_commit_as_the_workers_shrink_goes_back_and_runs_once_workers_are_back() {
+        AtomicReference<Runnable> onGather = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(GatheringHook.of(factory, () -> onGather.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("first"));
+        node.enqueue(job("gathered"));
+        onGather.set(() -> node.resizeWorkers(queue, 0));
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(node.counts(queue).waiting()).as("the gathered job waits for workers").isOne();
+
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        assertThat(handler.started).containsExactlyInAnyOrder("first", "gathered");
+        assertThat(handler.redelivered).as("the gathered job never ran before").isEmpty();
+    }
+
+    @Test
+    void setting_the_workers_a_queue_has_already_logs_nothing() {
+        JmsJobQueue node = node(factory);
+        node.registerWorker(queue, 2, new Handler(job -> new CountDownLatch(0)));
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0616"))) {
+            node.resizeWorkers(queue, 2);
+
+            assertThat(log.records()).isEmpty();
+        }
+    }
+
     private CountDownLatch latch() {
         CountDownLatch latch = new CountDownLatch(1);
         latches.add(latch);
@@ -295,6 +408,85 @@ class JmsWorkersAtRunTimeTest {
 
     private static JobRequest job(String queueName, String id) {
         return JobRequest.of(queueName, id, "work", "{}");
+    }
+
+    /** An {@link Error} a failure handler throws: nothing in an attempt catches it. */
+    private static final class WorkerKiller extends Error {
+        private static final long serialVersionUID = 1L;
+
+        WorkerKiller() {
+            super("thrown by the failure handler");
+        }
+    }
+
+    /**
+     * Fails the jobs whose id starts with {@code fails}, and throws a {@link WorkerKiller} from the first
+     * failure report; holds the others until the latch opens.
+     */
+    private static final class Dying implements JobHandler {
+        final AtomicInteger holding = new AtomicInteger();
+        private final AtomicBoolean killed = new AtomicBoolean();
+        private final CountDownLatch hold;
+
+        Dying(CountDownLatch hold) {
+            this.hold = hold;
+        }
+
+        @Override
+        public void handle(JobExecution job) throws InterruptedException {
+            if (job.jobId().startsWith("fails")) {
+                throw new IllegalStateException("fails");
+            }
+            holding.incrementAndGet();
+            try {
+                hold.await(30, TimeUnit.SECONDS);
+            } finally {
+                holding.decrementAndGet();
+            }
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            if (killed.compareAndSet(false, true)) {
+                throw new WorkerKiller();
+            }
+        }
+    }
+
+    /**
+     * A factory whose consumers run a hook as a worker gathers more messages for its open commit (a
+     * receive of a few milliseconds), and then wait long enough for the message the broker holds.
+     */
+    private static final class GatheringHook {
+        private static final long GATHERING_MILLIS = 100;
+
+        static ConnectionFactory of(ConnectionFactory broker, Runnable hook) {
+            return proxy(ConnectionFactory.class, broker, "createConnection",
+                    connection -> proxy(Connection.class, connection, "createSession",
+                            session -> proxy(Session.class, session, "createConsumer",
+                                    consumer -> gathering((MessageConsumer) consumer, hook))));
+        }
+
+        private static MessageConsumer gathering(MessageConsumer consumer, Runnable hook) {
+            return (MessageConsumer) Proxy.newProxyInstance(GatheringHook.class.getClassLoader(),
+                    new Class<?>[] {MessageConsumer.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("receive") && args != null && args.length == 1
+                                && (long) args[0] < GATHERING_MILLIS) {
+                            hook.run();
+                            return consumer.receive(PATIENCE.toMillis());
+                        }
+                        return BoundedConnectionPool.invoke(method, consumer, args);
+                    });
+        }
+
+        /** Wraps {@code target}, passing what its method {@code name} returns through {@code wrap}. */
+        private static <T> T proxy(Class<T> type, Object target, String name, Function<Object, Object> wrap) {
+            return type.cast(Proxy.newProxyInstance(GatheringHook.class.getClassLoader(), new Class<?>[] {type},
+                    (proxy, method, args) -> {
+                        Object result = BoundedConnectionPool.invoke(method, target, args);
+                        return method.getName().equals(name) ? wrap.apply(result) : result;
+                    }));
+        }
     }
 
     /** Waits in each attempt for the latch its job is given; records starts, completions and attempts at once. */

@@ -245,6 +245,88 @@ public abstract class JobQueueContractTest {
     }
 
     /**
+     * A failure report that throws an {@link Error}, past the attempt's own catch, costs the queue none of
+     * its workers and loses no job: the failed job is retried as its policy says and ends failed, and the
+     * queue runs as many attempts at once as before (an adapter may replace the worker the error ended).
+     */
+    @Test
+    void a_failure_report_that_throws_an_error_costs_the_queue_no_worker_and_its_job_is_still_retried() {
+        CountDownLatch hold = latches.newLatch();
+        RecordingHandler recording = new RecordingHandler(job -> {
+            if (job.jobId().equals("fails")) {
+                throw new IllegalStateException("fails on purpose");
+            }
+            hold.await();
+        });
+        AtomicBoolean broken = new AtomicBoolean();
+        queue.registerWorker(name, 2, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) throws Exception {
+                recording.handle(job);
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                recording.onAttemptFailed(job, error, nextAttemptAt);
+                if (broken.compareAndSet(false, true)) {
+                    throw new BrokenFailureReport();
+                }
+            }
+        });
+
+        queue.enqueue(job("fails").withRetry(RetryPolicy.newBuilder().delays(Duration.ofMillis(20)).build()));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(recording.failures).as("both attempts failed and were reported").hasSize(2);
+        queue.enqueue(job("held-0"));
+        queue.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> recording.running.get() == 2);
+        assertThat(queue.counts(name).active()).isEqualTo(2);
+    }
+
+    /**
+     * A handler's {@link JobHandler#retryDelay} that throws loses no job and runs no attempt twice: the
+     * retry policy's declared delay applies, the job is retried and ends failed, and the queue keeps its
+     * workers.
+     */
+    @Test
+    void a_retry_delay_that_throws_leaves_the_declared_delay_and_runs_each_attempt_once() {
+        CountDownLatch hold = latches.newLatch();
+        AtomicBoolean broken = new AtomicBoolean();
+        RecordingHandler recording = new RecordingHandler(job -> {
+            if (job.jobId().equals("fails")) {
+                throw new IllegalStateException("fails on purpose");
+            }
+            hold.await();
+        }).retryingAfter(declared -> {
+            if (broken.compareAndSet(false, true)) {
+                throw new BrokenFailureReport();
+            }
+            return Optional.of(declared);
+        });
+        queue.registerWorker(name, 2, recording);
+
+        queue.enqueue(job("fails").withRetry(RetryPolicy.newBuilder().delays(Duration.ofMillis(20)).build()));
+
+        await().atMost(PATIENCE).until(() -> queueHas(JobState.FAILED, 1));
+        assertThat(recording.started).as("each attempt ran once").extracting(Start::attempt).containsExactly(1, 2);
+        assertThat(recording.failures).extracting(Failure::attempt).containsExactly(1, 2);
+        assertThat(recording.failures.get(0).nextAttemptAt()).as("retried at the declared delay").isPresent();
+        queue.enqueue(job("held-0"));
+        queue.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> recording.running.get() == 2);
+    }
+
+    /** What a broken failure report throws: an {@link Error}, which no attempt's catch of exceptions takes. */
+    private static final class BrokenFailureReport extends Error {
+        private static final long serialVersionUID = 1L;
+
+        BrokenFailureReport() {
+            super("a broken failure report");
+        }
+    }
+
+    /**
      * {@link JobCounts#active()} counts the jobs with an attempt executing now, so on one instance it
      * never exceeds the workers' concurrency: not while short jobs of a backlog end in quick succession
      * (an adapter may record their ends in batches, or take the next jobs before a worker is free),

@@ -39,6 +39,10 @@ public final class QueueControl {
     private Supplier<Thread> newWorker;
     /** The starts within the rate limit's span; {@code null} without a limit. */
     private volatile StartWindow startWindow;
+    /** How long the replacement of the last worker that died waited; 0 before the first death. */
+    private long replaceDelayMillis;
+    /** When the last worker died ({@link System#nanoTime}). */
+    private long lastDeathNanos;
 
     /**
      * A start reserved under the rate limit before receiving: it counts from when its message
@@ -153,6 +157,19 @@ public final class QueueControl {
                 }
             }
         }
+    }
+
+    /**
+     * The start of the attempt whose message a worker received, under the rate limit in force now: the
+     * one it reserved, or, when the limit was set or changed while it was receiving, one reserved under
+     * the new limit (the old one given back); empty when the new limit allows no start now.
+     */
+    public Optional<StartReservation> confirmStart(StartReservation reserved) {
+        if (reserved.window() == startWindow) {
+            return Optional.of(reserved);
+        }
+        reserved.giveBack();
+        return tryReserveStart();
     }
 
     /** Reserves the start of an attempt if the rate limit allows one now. */
@@ -316,6 +333,34 @@ public final class QueueControl {
         liveWorkers--;
         surplus = liveWorkers > workerLimit;
         return true;
+    }
+
+    /**
+     * A worker ended other than by leaving or the queue's stop (it died): it is no longer counted, so
+     * that a grow replaces it, and its replacement ({@link #replaceDied}) waits the returned delay first.
+     * The delay doubles from {@code minMillis} up to {@code maxMillis} while workers keep dying, so that
+     * a worker that dies at once does not spin.
+     */
+    public synchronized long workerDied(long minMillis, long maxMillis) {
+        liveWorkers--;
+        surplus = liveWorkers > workerLimit;
+        long now = System.nanoTime();
+        boolean quietSince = replaceDelayMillis == 0
+                || now - lastDeathNanos > TimeUnit.MILLISECONDS.toNanos(replaceDelayMillis + maxMillis);
+        replaceDelayMillis = quietSince ? minMillis : Math.min(maxMillis, replaceDelayMillis * 2);
+        lastDeathNanos = now;
+        return replaceDelayMillis;
+    }
+
+    /**
+     * Makes the worker that replaces one that died, which the caller starts; empty when the queue was
+     * stopped, or already has as many workers as it may (a shrink, or a grow that replaced it, meanwhile).
+     */
+    public synchronized Optional<Thread> replaceDied() {
+        if (stopped || liveWorkers >= workerLimit) {
+            return Optional.empty();
+        }
+        return Optional.of(addWorkers(1).get(0));
     }
 
     public synchronized List<Thread> workers() {

@@ -108,83 +108,131 @@ public final class QueueWorker implements Runnable {
 
     @Override
     public void run() {
-        long reconnectMillis = MIN_RECONNECT_MILLIS;
+        Throwable died = null;
         try {
-            while (!control.isStopped()) {
-                try {
-                    if (control.leaveIfSurplus()) {
-                        // The queue's workers were shrunk: this one's attempts ended and committed.
-                        LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " left: the queue has"
-                                + " fewer workers now");
-                        break;
-                    }
-                    if (control.isPaused()) {
-                        // Closing the consumer hands its prefetched messages back, so other
-                        // consumers and the priority order see them again on resume.
-                        closeConsumer();
-                        control.awaitResumed();
-                        continue;
-                    }
-                    Optional<QueueControl.StartReservation> start = control.reserveStart();
-                    if (start.isEmpty()) {
-                        continue;
-                    }
-                    Message message = receive(start.get(), runtime.receiveTimeoutMillis());
-                    reconnectMillis = MIN_RECONNECT_MILLIS;
-                    control.connectionWorks();
-                    if (message == null) {
-                        start.get().giveBack();
-                        continue;
-                    }
-                    if (control.isStopped()) {
-                        start.get().giveBack();
-                        break;
-                    }
-                    if (control.isPaused()) {
-                        // Paused while receiving: hand the message back to the queue rather than hold it
-                        // until resumed. A message delivered and not acknowledged is shown to no browser:
-                        // held, its job left the counts of the node that sent it (which took it for run by
-                        // another node) and every node's job() (so the lost-job check queued it again).
-                        start.get().giveBack();
-                        handBack();
-                        continue;
-                    }
-                    if (control.isSurplus() && control.leaveIfSurplus()) {
-                        // The workers shrunk while this one was receiving: it leaves, and its message goes
-                        // back as a first delivery. A worker that may stay runs it (leaveIfSurplus false).
-                        start.get().giveBack();
-                        passOn(message);
-                        break;
-                    }
-                    start.get().started();
-                    processGroup(message);
-                } catch (JMSRuntimeException | JMSException e) {
-                    if (control.isStopped()) {
-                        break;
-                    }
-                    if (e instanceof PoolRefused refused) {
-                        // Not a broker outage: health reports the pool (WorkerConnections), not this queue's
-                        // connection, and the worker tries again until another worker frees a connection.
-                        reportPoolRefusal(refused, reconnectMillis);
-                    } else {
-                        reportConnectionFailure(e, reconnectMillis);
-                    }
-                    closeContext();
-                    control.pauseFor(reconnectMillis);
-                    reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
-                } catch (RuntimeException e) {
-                    // A bug must not silently kill the worker: roll back (the message returns) and go on.
-                    LOG.log(Level.ERROR, "NVENT-0607 worker of queue " + control.name() + " failed unexpectedly", e);
-                    closeContext();
-                    control.pauseFor(reconnectMillis);
-                    reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
-                }
-            }
+            work();
         } catch (InterruptedException e) {
-            // close() gave up waiting: leave, the uncommitted message goes back to the queue.
+            // From close() once it gave up waiting: the worker leaves, its uncommitted messages go back to the
+            // queue. From anything else, the worker died.
+            if (!control.isStopped()) {
+                died = e;
+            }
             Thread.currentThread().interrupt();
+        } catch (RuntimeException | Error e) {
+            // Thrown outside an attempt and past the loop's own catch (e.g. by a failure handler).
+            died = e;
         } finally {
             closeContext();
+        }
+        if (died != null) {
+            replaceAfter(died);
+        }
+    }
+
+    /**
+     * A worker that died is no longer counted and a new one takes its place after a backoff, unless the
+     * queue stops meanwhile or has as many workers as it may by then.
+     */
+    private void replaceAfter(Throwable cause) {
+        long delay = control.workerDied(MIN_RECONNECT_MILLIS, MAX_RECONNECT_MILLIS);
+        if (control.isStopped()) {
+            return;
+        }
+        LOG.log(Level.WARNING, "NVENT-0617 a worker of queue " + control.name() + " died (" + cause + "); a new"
+                + " one replaces it in " + delay + " ms, its uncommitted jobs go back to the queue", cause);
+        boolean interrupted = Thread.interrupted();
+        try {
+            control.pauseFor(delay);
+        } catch (InterruptedException e) {
+            interrupted = true;
+        }
+        control.replaceDied().ifPresent(Thread::start);
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** The worker's loop, until it leaves after a shrink or the queue stops. */
+    private void work() throws InterruptedException {
+        long reconnectMillis = MIN_RECONNECT_MILLIS;
+        while (!control.isStopped()) {
+            try {
+                if (control.leaveIfSurplus()) {
+                    // The queue's workers were shrunk: this one's attempts ended and committed.
+                    LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " left: the queue has"
+                            + " fewer workers now");
+                    break;
+                }
+                if (control.isPaused()) {
+                    // Closing the consumer hands its prefetched messages back, so other
+                    // consumers and the priority order see them again on resume.
+                    closeConsumer();
+                    control.awaitResumed();
+                    continue;
+                }
+                Optional<QueueControl.StartReservation> start = control.reserveStart();
+                if (start.isEmpty()) {
+                    continue;
+                }
+                Message message = receive(start.get(), runtime.receiveTimeoutMillis());
+                reconnectMillis = MIN_RECONNECT_MILLIS;
+                control.connectionWorks();
+                if (message == null) {
+                    start.get().giveBack();
+                    continue;
+                }
+                if (control.isStopped()) {
+                    start.get().giveBack();
+                    break;
+                }
+                if (control.isPaused()) {
+                    // Paused while receiving: hand the message back to the queue rather than hold it
+                    // until resumed. A message delivered and not acknowledged is shown to no browser:
+                    // held, its job left the counts of the node that sent it (which took it for run by
+                    // another node) and every node's job() (so the lost-job check queued it again).
+                    start.get().giveBack();
+                    handBack();
+                    continue;
+                }
+                if (control.isSurplus() && control.leaveIfSurplus()) {
+                    // The workers shrunk while this one was receiving: it leaves, and its message goes
+                    // back as a first delivery. A worker that may stay runs it (leaveIfSurplus false).
+                    start.get().giveBack();
+                    passOn(message);
+                    break;
+                }
+                Optional<QueueControl.StartReservation> admitted = control.confirmStart(start.get());
+                if (admitted.isEmpty()) {
+                    // A rate limit set while this worker was receiving allows no start now: the message goes
+                    // back as it came, for when the limit allows it (here or on another node).
+                    if (!passOn(message)) {
+                        closeContext();
+                    }
+                    continue;
+                }
+                admitted.get().started();
+                processGroup(message);
+            } catch (JMSRuntimeException | JMSException e) {
+                if (control.isStopped()) {
+                    break;
+                }
+                if (e instanceof PoolRefused refused) {
+                    // Not a broker outage: health reports the pool (WorkerConnections), not this queue's
+                    // connection, and the worker tries again until another worker frees a connection.
+                    reportPoolRefusal(refused, reconnectMillis);
+                } else {
+                    reportConnectionFailure(e, reconnectMillis);
+                }
+                closeContext();
+                control.pauseFor(reconnectMillis);
+                reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
+            } catch (RuntimeException e) {
+                // A bug must not silently kill the worker: roll back (the message returns) and go on.
+                LOG.log(Level.ERROR, "NVENT-0607 worker of queue " + control.name() + " failed unexpectedly", e);
+                closeContext();
+                control.pauseFor(reconnectMillis);
+                reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
+            }
         }
     }
 
@@ -282,6 +330,13 @@ public final class QueueWorker implements Runnable {
             // could deliver and ends every group after one message.
             message = receive(start.get(), GATHER_WAIT_MILLIS);
             if (message == null) {
+                start.get().giveBack();
+                break;
+            }
+            if (control.isSurplus() && sendBackAsNew(message)) {
+                // Shrunk while gathering: the message goes back as a first delivery, committed with the group,
+                // and the worker leaves at its next turn. A redelivered one runs: only the whole group could
+                // be rolled back.
                 start.get().giveBack();
                 break;
             }
@@ -452,6 +507,10 @@ public final class QueueWorker implements Runnable {
         Optional<Throwable> failure;
         try {
             failure = runtime.runner().run(handler, execution, job.timeout());
+        } catch (RuntimeException | Error fatal) {
+            // A VirtualMachineError (a handler's stack overflow) kills the worker (NVENT-0617).
+            abandon(entry, key, continued);
+            throw fatal;
         } finally {
             RUNNING.remove();
         }
@@ -461,13 +520,9 @@ public final class QueueWorker implements Runnable {
             LOG.log(Level.INFO, "NVENT-0625 job " + job.jobId() + " attempt " + key + " of queue " + control.name()
                     + " was cut short by the shutdown (" + failure.get() + "); it counts as no attempt and runs again"
                     + " once the queue has workers again");
-            runtime.registry().abandon(entry, key);
-            if (continued) {
-                // No message returns for it: its owner enqueues it again.
-                runtime.registry().forget(entry);
-            }
             InterruptedException leaving = new InterruptedException("attempt cut short by the queue's shutdown");
             leaving.initCause(failure.get());
+            abandon(entry, key, continued);
             throw leaving;
         }
         Outcome outcome;
@@ -476,7 +531,9 @@ public final class QueueWorker implements Runnable {
         } else {
             Throwable error = failure.get();
             Optional<Instant> next = RetryDelays.next(handler, execution, error, job.retry(),
-                    java.util.concurrent.ThreadLocalRandom.current()).map(end::plus);
+                    java.util.concurrent.ThreadLocalRandom.current(), broken -> LOG.log(Level.WARNING, "NVENT-0618"
+                            + " retryDelay of queue " + control.name() + " threw for job " + job.jobId() + "; its retry"
+                            + " policy's delay applies", broken)).map(end::plus);
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
             try {
@@ -487,9 +544,25 @@ public final class QueueWorker implements Runnable {
                         + unavailable.getMessage());
             } catch (RuntimeException e) {
                 LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
+            } catch (Error e) {
+                // The worker dies (NVENT-0617): the attempt settles with the rollback, and its message comes again.
+                uncommitted.add(new Ended(entry, key, continued ? Source.CONTINUATION : Source.MESSAGE));
+                throw e;
             }
         }
         finish(entry, outcome, continued);
+    }
+
+    /**
+     * The attempt counts as none, before what ends it is thrown: its message, rolled back, runs again
+     * rather than wait for ever for an attempt that will never end. A continuation has no message: its
+     * owner enqueues it again.
+     */
+    private void abandon(JobEntry entry, AttemptKey key, boolean continued) {
+        runtime.registry().abandon(entry, key);
+        if (continued) {
+            runtime.registry().forget(entry);
+        }
     }
 
     /**
@@ -544,22 +617,37 @@ public final class QueueWorker implements Runnable {
      * its consumption, so that the worker that takes it runs it as the delivery it is, not flagged as
      * redelivered (a rollback would flag it, and count a delivery, for a job that never ran). A message
      * that was redelivered already, or is no job, is rolled back; so is this one if the send fails.
+     *
+     * @return false when the message is still held: the caller closes the context, whose rollback returns it
      */
-    private void passOn(Message message) {
+    private boolean passOn(Message message) {
         try {
-            Optional<JobMessage> job = JobMessage.from(message);
-            if (job.isEmpty() || message.getJMSRedelivered()) {
+            if (!sendBackAsNew(message)) {
                 handBack();
-                return;
+                return true;
             }
-            send(runtime.mainQueue(control.name()), job.get().toMessage(session), job.get().jmsPriority(),
-                    runtime.deliveryDelayMillis(job.get()));
             commit();
+            return true;
         } catch (JMSException | RuntimeException e) {
             // Left to closeContext: the rollback brings the message back, flagged as redelivered.
-            LOG.log(Level.DEBUG, () -> "a leaving worker of queue " + control.name() + " could not pass its"
+            LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " could not pass its"
                     + " message on: " + e);
+            return false;
         }
+    }
+
+    /**
+     * Sends a received job message back to the queue as a new one, in the open transaction; false, sending
+     * nothing, for a message that was redelivered already or is no job.
+     */
+    private boolean sendBackAsNew(Message message) throws JMSException {
+        Optional<JobMessage> job = JobMessage.from(message);
+        if (job.isEmpty() || message.getJMSRedelivered()) {
+            return false;
+        }
+        send(runtime.mainQueue(control.name()), job.get().toMessage(session), job.get().jmsPriority(),
+                runtime.deliveryDelayMillis(job.get()));
+        return true;
     }
 
     private void closeConsumer() {

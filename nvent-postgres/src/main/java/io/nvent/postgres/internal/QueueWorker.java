@@ -962,7 +962,9 @@ public final class QueueWorker {
         JobExecution execution = job.execution();
         Instant now = context.clock().instant();
         Optional<Instant> next = RetryDelays.next(current, execution, error, job.retry(),
-                java.util.concurrent.ThreadLocalRandom.current()).map(now::plus);
+                java.util.concurrent.ThreadLocalRandom.current(), broken -> LOG.log(Level.WARNING, "NVENT-0855 retryDelay"
+                        + " of queue " + queue + " threw for job " + execution.jobId() + "; its retry policy's delay"
+                        + " applies", broken)).map(now::plus);
         boolean again = next.isPresent();
         try {
             current.onAttemptFailed(execution, error, next);
@@ -973,6 +975,11 @@ public final class QueueWorker {
         } catch (RuntimeException e) {
             LOG.log(Level.WARNING, "NVENT-0806 failure handler of queue " + queue + " failed for job "
                     + execution.jobId(), e);
+        } catch (Error e) {
+            // Past the attempt's own catch: let through, it would leave the attempt held (its lease renewed
+            // and counted active for ever). The failure is recorded; the worker thread goes on.
+            LOG.log(Level.WARNING, "NVENT-0854 failure handler of queue " + queue + " threw an error for job "
+                    + execution.jobId() + "; the attempt's failure is recorded and the worker goes on", e);
         }
         String text = Errors.describe(error, context.maxErrorLength());
         if (job.isStored()) {

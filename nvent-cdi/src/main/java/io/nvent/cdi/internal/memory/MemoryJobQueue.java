@@ -589,7 +589,8 @@ public class MemoryJobQueue implements JobQueue {
         Optional<Instant> nextAttemptAt;
         Duration backoff = Duration.ZERO;
         Optional<Duration> retryDelay = RetryDelays.next(attempt.handler(), execution, error, job.request.retry(),
-                jitter);
+                jitter, broken -> LOG.log(System.Logger.Level.WARNING, "NVENT-0063 retryDelay of queue " + job.queue.name
+                        + " threw for job " + job.request.jobId() + "; its retry policy's delay applies", broken));
         synchronized (job) {
             job.attemptFailed(now, describe(error));
             if (retryDelay.isPresent()) {
@@ -607,6 +608,10 @@ public class MemoryJobQueue implements JobQueue {
             attempt.handler().onAttemptFailed(execution, error, nextAttemptAt);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0501 failure handler of queue " + job.queue.name + " failed", e);
+        } catch (Error e) {
+            // Let through, it would leave a job with a retry active for ever: its retry is planned below.
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0060 failure handler of queue " + job.queue.name + " threw an"
+                    + " error for job " + job.request.jobId() + "; its retry is planned and the worker goes on", e);
         }
         if (nextAttemptAt.isPresent()) {
             planRetry(job, backoff.isZero());
