@@ -1,6 +1,8 @@
 package io.nvent.cdi;
 
+import io.nvent.Operator;
 import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.engine.QueueControlsView;
 import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,6 +19,10 @@ import java.util.OptionalInt;
  * of its own). With the in-memory store a pause holds on this instance only. Also tells a queue's
  * rate limit and where it holds.
  *
+ * <p>Its actions (pause, resume, set and remove workers) refuse a queue the deployment does not know (NVENT-0061),
+ * rather than record a pause or workers for a misspelt name. Called through {@link #actingAs}, they are on the audit
+ * trail too, naming who acted and why.
+ *
  * @since 0.1
  */
 @ApplicationScoped
@@ -32,14 +38,43 @@ public class QueueControls {
     @Inject
     EngineBean engineBean;
 
-    /** Stops starting attempts of a queue; attempts running now finish. */
+    /**
+     * Stops starting attempts of a queue; attempts running now finish.
+     *
+     * @throws IllegalArgumentException (NVENT-0061) if no deployed step runs on the queue and the queue adapter does
+     *     not have it; nothing is recorded
+     */
     public void pause(String queue) {
-        engineBean.engine().queuePauses().pause(queue);
+        engineBean.engine().queuePauses().pause(engineBean.engine().requireQueue(queue, false));
     }
 
-    /** Starts attempts of a paused queue again. */
+    /**
+     * Starts attempts of a paused queue again.
+     *
+     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #pause}, and has no pause
+     *     recorded (one an earlier deployment left can be resumed)
+     */
     public void resume(String queue) {
-        engineBean.engine().queuePauses().resume(queue);
+        engineBean.engine().queuePauses().resume(engineBean.engine().requireQueue(queue, true));
+    }
+
+    /**
+     * These controls acting as an operator: each action through the view (pause, resume, set and remove workers) is
+     * logged at INFO on the {@code io.nvent.audit} logger, in the lines of {@link io.nvent.FlowService#actingAs}
+     * (NVENT-0016 naming the operator, the action and the reason; NVENT-0017 for one refused, with why). Reads through
+     * the view behave as here and are not logged; calls on these controls themselves record nobody. A view is equal
+     * only to itself.
+     *
+     * <pre>{@code
+     * queues.actingAs(Operator.signedIn(ejbContext.getCallerPrincipal().getName()).because("ERP down")).pause("erp");
+     * }</pre>
+     *
+     * @param operator who acts, and why
+     * @return the view, acting as {@code operator}
+     * @since 0.2
+     */
+    public QueueControls actingAs(Operator operator) {
+        return QueueControlsView.of(this, operator);
     }
 
     /**
@@ -88,23 +123,26 @@ public class QueueControls {
      * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
      * anywhere (the queue stays unpaused, its jobs wait).
      *
-     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000
+     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000, or (NVENT-0061) the queue
+     *     is unknown, as for {@link #pause}
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers while
      *     they run, or the scheduling store cannot keep the record
      * @since 0.2
      */
     public void setWorkers(String queue, int workers) {
-        engineBean.engine().workerOverrides().set(queue, workers);
+        engineBean.engine().workerOverrides().set(engineBean.engine().requireQueue(queue, false), workers);
     }
 
     /**
      * Removes a queue's workers set at run time: every instance goes back to its configured concurrency.
      *
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers
+     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #pause}, and has no
+     *     workers set (those an earlier deployment left can be removed)
      * @since 0.2
      */
     public void removeWorkers(String queue) {
-        engineBean.engine().workerOverrides().remove(queue);
+        engineBean.engine().workerOverrides().remove(engineBean.engine().requireQueue(queue, true));
     }
 
     /**

@@ -428,6 +428,25 @@ public final class FlowEngine implements FlowService {
         return queuePauses;
     }
 
+    /**
+     * The queue's name, if a deployed step runs on it or the queue adapter has it, or, {@code orRecorded}, it has a
+     * pause or workers recorded (an earlier deployment's, for an operator to undo).
+     *
+     * @throws IllegalArgumentException (NVENT-0061) otherwise, naming the queues known
+     */
+    public String requireQueue(String name, boolean orRecorded) {
+        Objects.requireNonNull(name, "queue");
+        Set<String> known = new TreeSet<>(queue.queues());
+        known.addAll(registry.queues());
+        if (known.contains(name) || orRecorded && (scheduling.pausedQueues().contains(name)
+                || workerOverrides.override(name).isPresent())) {
+            return name;
+        }
+        throw new IllegalArgumentException("NVENT-0061 no queue named '" + io.nvent.spi.internal.LogText.of(name)
+                + "': no deployed step runs on it and the queue adapter does not have it; known queues are " + known
+                + ". Nothing was recorded");
+    }
+
     /** Workers of queues set at run time, recorded for every instance. */
     public WorkerOverrides workerOverrides() {
         return workerOverrides;
