@@ -19,9 +19,11 @@ import java.util.OptionalInt;
  * of its own). With the in-memory store a pause holds on this instance only. Also tells a queue's
  * rate limit and where it holds.
  *
- * <p>Its actions (pause, resume, set and remove workers) refuse a queue the deployment does not know (NVENT-0061),
- * rather than record a pause or workers for a misspelt name. Called through {@link #actingAs}, they are on the audit
- * trail too, naming who acted and why.
+ * <p>A pause or workers for a queue this instance does not know (no deployed step runs on it, the queue adapter does
+ * not have it) are recorded all the same, for the instances that have it or a deployment that adds it, with a warning
+ * naming the queues known here (NVENT-0061), in case the name is misspelt; a resume or a removal of workers refuses a
+ * queue neither known nor recorded (NVENT-0061): there is nothing to undo. Called through {@link #actingAs}, the
+ * actions are on the audit trail too, naming who acted and why.
  *
  * @since 0.1
  */
@@ -41,18 +43,19 @@ public class QueueControls {
     /**
      * Stops starting attempts of a queue; attempts running now finish.
      *
-     * @throws IllegalArgumentException (NVENT-0061) if no deployed step runs on the queue and the queue adapter does
-     *     not have it; nothing is recorded
+     * <p>A queue this instance does not know is paused all the same (another instance's, or one a later deployment
+     * adds, paused ahead of it), with a warning (NVENT-0061) naming the queues known here.
      */
     public void pause(String queue) {
-        engineBean.engine().queuePauses().pause(engineBean.engine().requireQueue(queue, false));
+        engineBean.engine().queuePauses().pause(engineBean.engine().warnIfUnknownQueue(queue, "its pause is recorded",
+                "Resume"));
     }
 
     /**
      * Starts attempts of a paused queue again.
      *
-     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #pause}, and has no pause
-     *     recorded (one an earlier deployment left can be resumed)
+     * @throws IllegalArgumentException (NVENT-0061) if no deployed step runs on the queue, the queue adapter does not
+     *     have it and no pause is recorded for it (one an earlier deployment left can be resumed); nothing changes
      */
     public void resume(String queue) {
         engineBean.engine().queuePauses().resume(engineBean.engine().requireQueue(queue, true));
@@ -123,21 +126,24 @@ public class QueueControls {
      * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
      * anywhere (the queue stays unpaused, its jobs wait).
      *
-     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000, or (NVENT-0061) the queue
-     *     is unknown, as for {@link #pause}
+     * <p>A queue this instance does not know gets its workers recorded all the same, with a warning (NVENT-0061),
+     * as for {@link #pause}.
+     *
+     * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers while
      *     they run, or the scheduling store cannot keep the record
      * @since 0.2
      */
     public void setWorkers(String queue, int workers) {
-        engineBean.engine().workerOverrides().set(engineBean.engine().requireQueue(queue, false), workers);
+        engineBean.engine().workerOverrides().set(engineBean.engine().warnIfUnknownQueue(queue,
+                "its workers are recorded", "Remove the workers of"), workers);
     }
 
     /**
      * Removes a queue's workers set at run time: every instance goes back to its configured concurrency.
      *
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers
-     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #pause}, and has no
+     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #resume}, and has no
      *     workers set (those an earlier deployment left can be removed)
      * @since 0.2
      */

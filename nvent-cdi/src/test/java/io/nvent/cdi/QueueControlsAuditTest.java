@@ -71,19 +71,51 @@ class QueueControlsAuditTest {
     }
 
     @Test
-    void aPauseOfAnUnknownQueueIsRefusedRecordingNothingAndAuditedAsRefused() {
+    void aRefusedActionIsAuditedAsRefusedAndRecordsNothing() {
         QueueControls alice = queues.actingAs(Operator.named("alice").because("typo"));
 
-        List<String> lines = audited(controls -> assertThatThrownBy(() -> controls.pause("epr"))
+        List<String> lines = audited(controls -> assertThatThrownBy(() -> controls.setWorkers("erp", 10_000))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("NVENT-0061 no queue named 'epr': no deployed step runs on it and the queue adapter does"
-                        + " not have it; known queues are [erp]. Nothing was recorded"), alice);
+                .hasMessage("the workers of queue 'erp' must be 0 to 1000, were 10000"), alice);
 
-        assertThat(lines).containsExactly("NVENT-0017 operator alice was refused when asking to pause queue 'epr'"
-                + " (reason: typo): NVENT-0061 no queue named 'epr': no deployed step runs on it and the queue adapter"
-                + " does not have it; known queues are [erp]. Nothing was recorded");
-        assertThatThrownBy(() -> queues.setWorkers("epr", 2)).hasMessageStartingWith("NVENT-0061");
+        assertThat(lines).containsExactly("NVENT-0017 operator alice was refused when asking to set the workers of"
+                + " queue 'erp' to 10000 per instance (reason: typo): the workers of queue 'erp' must be 0 to 1000,"
+                + " were 10000");
         assertThat(queues.workersOverrides()).isEmpty();
+        assertThat(audited(controls -> assertThatThrownBy(() -> controls.resume("epr"))
+                .hasMessage("NVENT-0061 no queue named 'epr': no deployed step runs on it and the queue adapter does"
+                        + " not have it; known queues are [erp]. Nothing was recorded"), alice))
+                .as("nothing to resume under a name neither known nor recorded").containsExactly("NVENT-0017 operator"
+                        + " alice was refused when asking to resume queue 'epr' (reason: typo): NVENT-0061 no queue"
+                        + " named 'epr': no deployed step runs on it and the queue adapter does not have it; known"
+                        + " queues are [erp]. Nothing was recorded");
+    }
+
+    @Test
+    void aQueueALaterDeploymentAddsCanBePausedAheadWithAWarningNamingTheQueuesKnownHere() {
+        QueueControls alice = queues.actingAs(Operator.named("alice").because("reports go live paused"));
+        List<String> lines;
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-00"))) {
+            alice.pause("reports");
+            alice.setWorkers("exports", 1);
+            lines = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
+        }
+
+        assertThat(lines).containsExactly("NVENT-0061 queue 'reports' is not known on this instance (no deployed step"
+                + " runs on it and the queue adapter does not have it; known queues are [erp]): its pause is recorded"
+                + " for the instances that have it, or a deployment that adds it. Misspelt? Resume 'reports' and"
+                + " name one of those",
+                "NVENT-0016 operator alice paused queue 'reports' (reason: reports go live paused)",
+                "NVENT-0061 queue 'exports' is not known on this instance (no deployed step runs on it and the queue"
+                + " adapter does not have it; known queues are [erp, reports]): its workers are recorded for the"
+                + " instances that have it, or a deployment that adds it. Misspelt? Remove the workers of 'exports'"
+                + " and name one of those",
+                "NVENT-0016 operator alice set the workers of queue 'exports' to 1 per instance (reason: reports go"
+                + " live paused)");
+        assertThat(container.select(io.nvent.spi.JobQueue.class).get().isPaused("reports")).isTrue();
+        assertThat(queues.workersOverride("exports")).hasValue(1);
+        assertThat(audited(controls -> controls.resume("reports"), alice)).as("undone without a warning: recorded")
+                .containsExactly("NVENT-0016 operator alice resumed queue 'reports' (reason: reports go live paused)");
     }
 
     private static List<String> audited(Consumer<QueueControls> call, QueueControls controls) {
