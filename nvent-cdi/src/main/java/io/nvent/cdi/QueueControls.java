@@ -21,7 +21,7 @@ import java.util.OptionalInt;
  *
  * <p>A pause or workers for a queue this instance does not know (no deployed step runs on it, the queue adapter does
  * not have it) are recorded all the same, for the instances that have it or a deployment that adds it, with a warning
- * naming the queues known here (NVENT-0061), in case the name is misspelt; a resume or a removal of workers refuses a
+ * naming the queues known here (NVENT-0062), in case the name is misspelt; a resume or a removal of workers refuses a
  * queue neither known nor recorded (NVENT-0061): there is nothing to undo. Called through {@link #actingAs}, the
  * actions are on the audit trail too, naming who acted and why.
  *
@@ -44,7 +44,7 @@ public class QueueControls {
      * Stops starting attempts of a queue; attempts running now finish.
      *
      * <p>A queue this instance does not know is paused all the same (another instance's, or one a later deployment
-     * adds, paused ahead of it), with a warning (NVENT-0061) naming the queues known here.
+     * adds, paused ahead of it), with a warning (NVENT-0062) naming the queues known here.
      */
     public void pause(String queue) {
         engineBean.engine().queuePauses().pause(engineBean.engine().warnIfUnknownQueue(queue, "its pause is recorded",
@@ -126,7 +126,7 @@ public class QueueControls {
      * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
      * anywhere (the queue stays unpaused, its jobs wait).
      *
-     * <p>A queue this instance does not know gets its workers recorded all the same, with a warning (NVENT-0061),
+     * <p>A queue this instance does not know gets its workers recorded all the same, with a warning (NVENT-0062),
      * as for {@link #pause}.
      *
      * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000

@@ -101,12 +101,12 @@ class QueueControlsAuditTest {
             lines = log.records().stream().map(new SimpleFormatter()::formatMessage).toList();
         }
 
-        assertThat(lines).containsExactly("NVENT-0061 queue 'reports' is not known on this instance (no deployed step"
+        assertThat(lines).containsExactly("NVENT-0062 queue 'reports' is not known on this instance (no deployed step"
                 + " runs on it and the queue adapter does not have it; known queues are [erp]): its pause is recorded"
                 + " for the instances that have it, or a deployment that adds it. Misspelt? Resume 'reports' and"
                 + " name one of those",
                 "NVENT-0016 operator alice paused queue 'reports' (reason: reports go live paused)",
-                "NVENT-0061 queue 'exports' is not known on this instance (no deployed step runs on it and the queue"
+                "NVENT-0062 queue 'exports' is not known on this instance (no deployed step runs on it and the queue"
                 + " adapter does not have it; known queues are [erp, reports]): its workers are recorded for the"
                 + " instances that have it, or a deployment that adds it. Misspelt? Remove the workers of 'exports'"
                 + " and name one of those",

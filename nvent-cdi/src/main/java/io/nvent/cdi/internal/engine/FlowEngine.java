@@ -448,7 +448,7 @@ public final class FlowEngine implements FlowService {
     /**
      * The queue's name, for a pause or workers to be recorded: one this instance does not know (no deployed step runs
      * on it, the queue adapter does not have it) may be another instance's, or one a later deployment adds (paused
-     * ahead of it), so it is recorded all the same, with a warning (NVENT-0061) naming the queues known here, in case
+     * ahead of it), so it is recorded all the same, with a warning (NVENT-0062) naming the queues known here, in case
      * it is misspelt.
      *
      * @param recorded what is recorded, for the warning ("its pause is recorded")
@@ -458,8 +458,8 @@ public final class FlowEngine implements FlowService {
         Set<String> known = knownQueues(name);
         if (!known.contains(name)) {
             String quoted = "'" + io.nvent.spi.internal.LogText.of(name) + "'";
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0061 queue " + quoted + " is not known on this instance (no deployed step runs on it and the queue adapter does not have"
-                    + " it; known queues are " + known + "): " + recorded + " for the instances that have it, or a"
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0062 queue " + quoted + " is not known on this instance (no"
+                    + " deployed step runs on it and the queue adapter does not have it; known queues are " + known + "): " + recorded + " for the instances that have it, or a"
                     + " deployment that adds it. Misspelt? " + undo + " " + quoted + " and name one of those");
         }
         return name;
