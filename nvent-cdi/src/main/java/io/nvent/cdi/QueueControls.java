@@ -1,6 +1,8 @@
 package io.nvent.cdi;
 
+import io.nvent.Operator;
 import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.engine.QueueControlsView;
 import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -17,6 +19,12 @@ import java.util.OptionalInt;
  * of its own). With the in-memory store a pause holds on this instance only. Also tells a queue's
  * rate limit and where it holds.
  *
+ * <p>A pause or workers for a queue this instance does not know (no deployed step runs on it, the queue adapter does
+ * not have it) are recorded all the same, for the instances that have it or a deployment that adds it, with a warning
+ * naming the queues known here (NVENT-0062), in case the name is misspelt; a resume or a removal of workers refuses a
+ * queue neither known nor recorded (NVENT-0061): there is nothing to undo. Called through {@link #actingAs}, the
+ * actions are on the audit trail too, naming who acted and why.
+ *
  * @since 0.1
  */
 @ApplicationScoped
@@ -32,14 +40,44 @@ public class QueueControls {
     @Inject
     EngineBean engineBean;
 
-    /** Stops starting attempts of a queue; attempts running now finish. */
+    /**
+     * Stops starting attempts of a queue; attempts running now finish.
+     *
+     * <p>A queue this instance does not know is paused all the same (another instance's, or one a later deployment
+     * adds, paused ahead of it), with a warning (NVENT-0062) naming the queues known here.
+     */
     public void pause(String queue) {
-        engineBean.engine().queuePauses().pause(queue);
+        engineBean.engine().queuePauses().pause(engineBean.engine().warnIfUnknownQueue(queue, "its pause is recorded",
+                "Resume"));
     }
 
-    /** Starts attempts of a paused queue again. */
+    /**
+     * Starts attempts of a paused queue again.
+     *
+     * @throws IllegalArgumentException (NVENT-0061) if no deployed step runs on the queue, the queue adapter does not
+     *     have it and no pause is recorded for it (one an earlier deployment left can be resumed); nothing changes
+     */
     public void resume(String queue) {
-        engineBean.engine().queuePauses().resume(queue);
+        engineBean.engine().queuePauses().resume(engineBean.engine().requireQueue(queue, true));
+    }
+
+    /**
+     * These controls acting as an operator: each action through the view (pause, resume, set and remove workers) is
+     * logged at INFO on the {@code io.nvent.audit} logger, in the lines of {@link io.nvent.FlowService#actingAs}
+     * (NVENT-0016 naming the operator, the action and the reason; NVENT-0017 for one refused, with why). Reads through
+     * the view behave as here and are not logged; calls on these controls themselves record nobody. A view is equal
+     * only to itself.
+     *
+     * <pre>{@code
+     * queues.actingAs(Operator.signedIn(ejbContext.getCallerPrincipal().getName()).because("ERP down")).pause("erp");
+     * }</pre>
+     *
+     * @param operator who acts, and why
+     * @return the view, acting as {@code operator}
+     * @since 0.2
+     */
+    public QueueControls actingAs(Operator operator) {
+        return QueueControlsView.of(this, operator);
     }
 
     /**
@@ -88,23 +126,29 @@ public class QueueControls {
      * few seconds and after a restart. Shrinking lets the attempts under way finish; 0 starts none
      * anywhere (the queue stays unpaused, its jobs wait).
      *
+     * <p>A queue this instance does not know gets its workers recorded all the same, with a warning (NVENT-0062),
+     * as for {@link #pause}.
+     *
      * @throws IllegalArgumentException if {@code workers} is below 0 or above 1,000
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers while
      *     they run, or the scheduling store cannot keep the record
      * @since 0.2
      */
     public void setWorkers(String queue, int workers) {
-        engineBean.engine().workerOverrides().set(queue, workers);
+        engineBean.engine().workerOverrides().set(engineBean.engine().warnIfUnknownQueue(queue,
+                "its workers are recorded", "Remove the workers of"), workers);
     }
 
     /**
      * Removes a queue's workers set at run time: every instance goes back to its configured concurrency.
      *
      * @throws UnsupportedOperationException (NVENT-0048) if the queue adapter cannot change workers
+     * @throws IllegalArgumentException (NVENT-0061) if the queue is unknown, as for {@link #resume}, and has no
+     *     workers set (those an earlier deployment left can be removed)
      * @since 0.2
      */
     public void removeWorkers(String queue) {
-        engineBean.engine().workerOverrides().remove(queue);
+        engineBean.engine().workerOverrides().remove(engineBean.engine().requireQueue(queue, true));
     }
 
     /**

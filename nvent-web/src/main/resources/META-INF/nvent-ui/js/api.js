@@ -128,8 +128,11 @@ export const api = {
   // an unsaved interval schedule's ticks (every: ISO-8601), its exclusion rules' marked in "excluded" (since 0.2)
   everyPreview: (every, count = 5, exclude = []) => call('GET', `/triggers/cron-preview${q({ every, count, exclude })}`),
   triggerTicks: (trigger, count = 5) => call('GET', `/triggers/cron-preview${q({ trigger, count })}`),
-  /** One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next }. */
-  backfill: (name, params) => call('POST', `/triggers/${e(name)}/backfill${q(params)}`),
+  /**
+   * One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next };
+   * the operator's reason, if any, in the Nvent-Reason header.
+   */
+  backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`, { ...params, reason }),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
   resolveAwait: (awaitId, json, reason) => act('POST', `/awaits/id/${e(awaitId)}/resolve`, { reason }, json),
   publishEvent: (event, json) => call('POST', `/events/${e(event)}`, json),

@@ -348,6 +348,8 @@ export function backfillDialog(t, after) {
   const preview = h('p', { class: 'small', id: 'backfill-preview', role: 'status' });
   const progress = h('p', { class: 'small', id: 'backfill-progress', role: 'status' });
   const go = h('button', { class: 'btn primary', id: 'backfill-submit', disabled: true }, 'Backfill');
+  // one reason, sent with every page: each page is audited, with it
+  const reason = reasonField();
   const close = modal(`Backfill ${t.name}`, h('div', {},
     h('p', { class: 'muted small' }, 'Fires each tick of the schedule within [from, to), the oldest first, each as its tick '
       + '(its runs read it as scheduledAt), also while the trigger is disabled. A tick that fired already (by the schedule, a '
@@ -357,7 +359,7 @@ export function backfillDialog(t, after) {
       h('div', { class: 'field grow' }, h('label', { for: 'backfill-from' }, 'From (ISO instant, included)'), fromIn),
       h('div', { class: 'field grow' }, h('label', { for: 'backfill-to' }, 'To (excluded, not after now)'), toIn)),
     h('label', { class: 'small' }, refire, ' Refire: fire the ticks that fired already again too'),
-    preview, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
+    reason.el, preview, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
   const range = () => {
     const from = Date.parse(fromIn.value.trim());
     const to = Date.parse(toIn.value.trim());
@@ -392,7 +394,8 @@ export function backfillDialog(t, after) {
     try {
       do {
         fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
-        const page = await api.backfill(t.name, { from, to: isoSecond(r.to), limit: BACKFILL_PAGE, refire: refire.checked ? 'true' : undefined });
+        const page = await api.backfill(t.name, { from, to: isoSecond(r.to), limit: BACKFILL_PAGE, refire: refire.checked ? 'true' : undefined },
+          reason.value());
         total.pages++;
         ['ticks', 'fired', 'alreadyFired', 'inDoubt', 'notFired'].forEach((k) => { total[k] += page[k]; });
         from = page.next || null;

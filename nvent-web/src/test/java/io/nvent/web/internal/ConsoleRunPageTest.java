@@ -216,4 +216,18 @@ class ConsoleRunPageTest {
                 + " && /NVENT-1124/.test(e.message);", "rulesRefused: e instanceof ApiError && e.status === 400"
                 + " && !everyRefused", "if (p.everyRefused) showEveryRefused(p.unmarked);");
     }
+
+    @Test
+    void aTriggersBackfillDialogAsksForAReasonAndSendsItInTheNventReasonHeaderWithEveryPage() throws IOException {
+        String api;
+        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
+            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        }
+        String backfill = between(script("triggers.js"), "export function backfillDialog(", "\n}\n");
+
+        assertThat(api).contains("backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`,"
+                + " { ...params, reason })");
+        assertThat(backfill).contains("const reason = reasonField();", "reason.el, preview, progress", "reason.value());")
+                .as("one reason for every page, read once per page's call").doesNotContain("q({ reason");
+    }
 }

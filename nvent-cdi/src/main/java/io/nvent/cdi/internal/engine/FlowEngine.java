@@ -428,6 +428,50 @@ public final class FlowEngine implements FlowService {
         return queuePauses;
     }
 
+    /**
+     * The queue's name, if a deployed step runs on it or the queue adapter has it, or, {@code orRecorded}, it has a
+     * pause or workers recorded (an earlier deployment's, for an operator to undo).
+     *
+     * @throws IllegalArgumentException (NVENT-0061) otherwise, naming the queues known
+     */
+    public String requireQueue(String name, boolean orRecorded) {
+        Set<String> known = knownQueues(name);
+        if (known.contains(name) || orRecorded && (scheduling.pausedQueues().contains(name)
+                || workerOverrides.override(name).isPresent())) {
+            return name;
+        }
+        throw new IllegalArgumentException("NVENT-0061 no queue named '" + io.nvent.spi.internal.LogText.of(name)
+                + "': no deployed step runs on it and the queue adapter does not have it; known queues are " + known
+                + ". Nothing was recorded");
+    }
+
+    /**
+     * The queue's name, for a pause or workers to be recorded: one this instance does not know (no deployed step runs
+     * on it, the queue adapter does not have it) may be another instance's, or one a later deployment adds (paused
+     * ahead of it), so it is recorded all the same, with a warning (NVENT-0062) naming the queues known here, in case
+     * it is misspelt.
+     *
+     * @param recorded what is recorded, for the warning ("its pause is recorded")
+     * @param undo how an operator undoes it, for the warning, before the queue's name ("Resume")
+     */
+    public String warnIfUnknownQueue(String name, String recorded, String undo) {
+        Set<String> known = knownQueues(name);
+        if (!known.contains(name)) {
+            String quoted = "'" + io.nvent.spi.internal.LogText.of(name) + "'";
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0062 queue " + quoted + " is not known on this instance (no"
+                    + " deployed step runs on it and the queue adapter does not have it; known queues are " + known + "): " + recorded + " for the instances that have it, or a"
+                    + " deployment that adds it. Misspelt? " + undo + " " + quoted + " and name one of those");
+        }
+        return name;
+    }
+
+    private Set<String> knownQueues(String name) {
+        Objects.requireNonNull(name, "queue");
+        Set<String> known = new TreeSet<>(queue.queues());
+        known.addAll(registry.queues());
+        return known;
+    }
+
     /** Workers of queues set at run time, recorded for every instance. */
     public WorkerOverrides workerOverrides() {
         return workerOverrides;

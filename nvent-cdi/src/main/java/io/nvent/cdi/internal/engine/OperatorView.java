@@ -45,12 +45,13 @@ public final class OperatorView implements InvocationHandler {
     private static final int REASON_IN_LOG = Operator.MAX_REASON_LENGTH;
 
     /**
-     * Every method of {@link FlowService} and {@link TriggerService} that acts, by signature
-     * ("Service.name(ParamType,...)", simple names), so that a read overloading an action's name is told apart, and
-     * a method of one service is never taken as classified by a method of the other with the same name and
-     * parameters. {@code OperatorViewMethodsTest} fails naming any method of either interface found in neither this
-     * set nor {@link #READS}: a method added to them must be classified, or the build fails. One that still is not
-     * (a test skipped) is audited as an action, with a warning (NVENT-0038): never passed on unrecorded.
+     * Every method of {@link FlowService}, {@link TriggerService} and {@link io.nvent.cdi.QueueControls} that acts, by
+     * signature ("Service.name(ParamType,...)", simple names), so that a read overloading an action's name is told
+     * apart, and a method of one service is never taken as classified by a method of another with the same name and
+     * parameters. {@code OperatorViewMethodsTest} fails naming any method of the three found in neither this set nor
+     * {@link #READS}, and one of {@code QueueControls} that its view ({@link QueueControlsView}) does not audit as
+     * classified here: a method added to them must be classified, or the build fails. One of the services that still
+     * is not (a test skipped) is audited as an action, with a warning (NVENT-0038): never passed on unrecorded.
      */
     static final Set<String> ACTIONS = Set.of(
             "FlowService.start(String,Object)", "FlowService.start(String,Object,StartOptions)",
@@ -68,7 +69,10 @@ public final class OperatorView implements InvocationHandler {
             "TriggerService.create(TriggerSpec)", "TriggerService.update(TriggerSpec)",
             "TriggerService.createOrUpdate(TriggerSpec)", "TriggerService.setEnabled(String,boolean)",
             "TriggerService.delete(String)", "TriggerService.fire(String,String)",
-            "TriggerService.fire(String,String,StartOptions)", "TriggerService.backfill(Backfill)");
+            "TriggerService.fire(String,String,StartOptions)", "TriggerService.backfill(Backfill)",
+            // QueueControls, audited by QueueControlsView (a class: no proxy of an interface)
+            "QueueControls.pause(String)", "QueueControls.resume(String)", "QueueControls.setWorkers(String,int)",
+            "QueueControls.removeWorkers(String)");
 
     /** Every method of either service that only reads or computes, passed on as it is; see {@link #ACTIONS}. */
     static final Set<String> READS = Set.of(
@@ -83,7 +87,12 @@ public final class OperatorView implements InvocationHandler {
             "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
             "TriggerService.nextTicksOf(TriggerSpec,Instant,int)",
             "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)",
-            "TriggerService.actingAs(Operator)");
+            "TriggerService.actingAs(Operator)",
+            // QueueControls
+            "QueueControls.workersHere(String)", "QueueControls.configuredWorkers(String)",
+            "QueueControls.workersOverride(String)", "QueueControls.workersOverrides()",
+            "QueueControls.workersSettable()", "QueueControls.rateLimit(String)",
+            "QueueControls.rateLimitUsage(String,int)", "QueueControls.actingAs(Operator)");
 
     /** Whether each method called so far acts: its signature looked up once. */
     private static final Map<Method, Boolean> ACTS = new ConcurrentHashMap<>();
@@ -125,23 +134,38 @@ public final class OperatorView implements InvocationHandler {
         if (!ACTS.computeIfAbsent(method, OperatorView::acts)) {
             return call(method, args);
         }
+        return audited(operator, method.getName(), args, () -> call(method, args));
+    }
+
+    /** An action's call, which may throw what the action throws. */
+    @FunctionalInterface
+    interface Action {
+        Object call() throws Throwable;
+    }
+
+    /**
+     * Does {@code action} acting as {@code operator} ({@link OperatorScope}) and logs it on the audit trail: done
+     * (NVENT-0016) or refused (NVENT-0017, what refused it rethrown), in the words of {@link #describe} for
+     * {@code method} and {@code args}. The views of the services and of {@link io.nvent.cdi.QueueControls} act
+     * through it, so an action reads alike whichever was called.
+     */
+    static Object audited(Operator operator, String method, Object[] args, Action action) throws Throwable {
         Object result;
         try {
             result = OperatorScope.actingAs(operator, () -> {
                 try {
-                    return call(method, args);
+                    return action.call();
                 } catch (Throwable failure) {
                     throw new Refused(failure);
                 }
             });
         } catch (Refused refused) {
-            audit(System.Logger.Level.INFO, "NVENT-0017 operator {0} was refused when asking to {1} ({2}): {3}",
-                    describe(method.getName(), args, false, null), LogText.of(String.valueOf(refused.getCause()
+            audit(operator, "NVENT-0017 operator {0} was refused when asking to {1} ({2}): {3}",
+                    describe(method, args, false, null), LogText.of(String.valueOf(refused.getCause()
                             .getMessage()), 200));
             throw refused.getCause();
         }
-        audit(System.Logger.Level.INFO, "NVENT-0016 operator {0} {1} ({2})", describe(method.getName(), args, true,
-                result), null);
+        audit(operator, "NVENT-0016 operator {0} {1} ({2})", describe(method, args, true, result), null);
         return result;
     }
 
@@ -177,9 +201,9 @@ public final class OperatorView implements InvocationHandler {
         }
     }
 
-    private void audit(System.Logger.Level level, String pattern, String action, String failure) {
+    private static void audit(Operator operator, String pattern, String action, String failure) {
         String reason = operator.reason().map(r -> "reason: " + LogText.of(r, REASON_IN_LOG)).orElse("no reason given");
-        AUDIT.log(level, pattern, LogText.operator(operator), action, reason, failure);
+        AUDIT.log(System.Logger.Level.INFO, pattern, LogText.operator(operator), action, reason, failure);
     }
 
     /** What the action did, in words: "canceled run 3f2c…", "disabled trigger 'nightly'". */
@@ -219,6 +243,11 @@ public final class OperatorView implements InvocationHandler {
             case "backfill" -> (done ? "backfilled" : "backfill") + (a[0] instanceof Backfill backfill ? " trigger "
                     + quoted(backfill.trigger()) + " from " + backfill.from() + " to " + backfill.to()
                     : " a trigger, no backfill given");
+            // QueueControls
+            case "pause" -> (done ? "paused" : "pause") + " queue " + quoted(a[0]);
+            case "resume" -> (done ? "resumed" : "resume") + " queue " + quoted(a[0]);
+            case "setWorkers" -> "set the workers of queue " + quoted(a[0]) + " to " + text(a[1]) + " per instance";
+            case "removeWorkers" -> (done ? "removed" : "remove") + " the workers set for queue " + quoted(a[0]);
             default -> method;
         };
     }

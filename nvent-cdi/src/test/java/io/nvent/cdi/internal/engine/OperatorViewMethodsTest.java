@@ -3,7 +3,11 @@ package io.nvent.cdi.internal.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nvent.FlowService;
+import io.nvent.Operator;
 import io.nvent.TriggerService;
+import io.nvent.cdi.QueueControls;
+import io.nvent.testkit.LogRecorder;
+import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.util.Arrays;
@@ -15,9 +19,9 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 /**
- * No action goes unrecorded: every method of {@link FlowService} and {@link TriggerService} is classified, by its
- * signature, as an action (audited by {@code actingAs}) or a read, so a method added to either interface fails here,
- * by name, until someone decides which it is.
+ * No action goes unrecorded: every method of {@link FlowService}, {@link TriggerService} and {@link QueueControls} is
+ * classified, by its signature, as an action (audited by {@code actingAs}) or a read, so a method added to any of them
+ * fails here, by name, until someone decides which it is.
  */
 class OperatorViewMethodsTest {
 
@@ -84,10 +88,37 @@ class OperatorViewMethodsTest {
         String describe(String name);
     }
 
-    /** The public instance methods of both services, by signature. */
+    @Test
+    void theQueueControlsViewAuditsEveryActionOfTheControlsAndNoRead() throws ReflectiveOperationException {
+        QueueControls controls = QueueControlsView.of(new QueueControls(), Operator.named("alice"));
+        for (Method method : queueControlsMethods()) {
+            assertThat(QueueControlsView.class.getDeclaredMethod(method.getName(), method.getParameterTypes()))
+                    .as("%s overridden by the view, so none reaches the controls it extends unset", method).isNotNull();
+            Object[] args = Arrays.stream(method.getParameterTypes()).map(type -> type == int.class ? (Object) 2
+                    : type == String.class ? "erp" : null).toArray();
+            try (LogRecorder audit = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+                try {
+                    method.invoke(controls, args);
+                } catch (InvocationTargetException unsetControls) {
+                    // a bare QueueControls has no engine: what matters is whether the call was audited
+                }
+                assertThat(audit.records()).as(OperatorView.signature(method))
+                        .hasSize(OperatorView.ACTIONS.contains(OperatorView.signature(method)) ? 1 : 0);
+            }
+        }
+    }
+
+    /** The public instance methods of the services and of {@link QueueControls}, by signature. */
     private static Set<String> signatures() {
-        return Stream.of(FlowService.class, TriggerService.class).flatMap(type -> Arrays.stream(type.getMethods()))
+        return Stream.concat(Stream.of(FlowService.class, TriggerService.class)
+                        .flatMap(type -> Arrays.stream(type.getMethods())), queueControlsMethods().stream())
                 .filter(method -> !Modifier.isStatic(method.getModifiers()))
                 .map(OperatorView::signature).collect(Collectors.toSet());
+    }
+
+    /** The public instance methods {@link QueueControls} declares. */
+    private static List<Method> queueControlsMethods() {
+        return Arrays.stream(QueueControls.class.getDeclaredMethods()).filter(method -> Modifier.isPublic(
+                method.getModifiers()) && !Modifier.isStatic(method.getModifiers()) && !method.isSynthetic()).toList();
     }
 }

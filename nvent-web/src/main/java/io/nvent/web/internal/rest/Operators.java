@@ -60,7 +60,10 @@ final class Operators {
         return triggers.actingAs(of(security, reason));
     }
 
-    /** Logs an action the engine's services do not see (a queue paused here) on the audit trail, at INFO. */
+    /**
+     * Logs an action the engine's services and queue controls do not see (a job retried, redriven or discarded here)
+     * on the audit trail, at INFO.
+     */
     static void audit(Operator operator, String action) {
         AUDIT.log(System.Logger.Level.INFO, "NVENT-0736 operator {0} {1} ({2})",
                 LogText.operator(operator), action, operator.reason()

@@ -111,9 +111,8 @@ public class QueuesResource {
                         @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
-        controls.pause(name);
+        controls.actingAs(operator).pause(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
-        Operators.audit(operator, "paused queue '" + name + "'");
         return get(name);
     }
 
@@ -141,9 +140,8 @@ public class QueuesResource {
             throw new IllegalArgumentException("NVENT-0795 \"workers\" of queue '" + name + "' must be within "
                     + range + " (0 starts none of its attempts anywhere), was " + workers);
         }
-        // The engine logs the change on each instance, the audit trail who made it.
-        return changingWorkers(name, () -> controls.setWorkers(name, workers),
-                () -> Operators.audit(operator, "set the workers of queue '" + name + "' to " + workers + " per instance"));
+        // The engine logs the change on each instance, and on the audit trail who made it (refused too).
+        return changingWorkers(name, () -> controls.actingAs(operator).setWorkers(name, workers));
     }
 
     /** Removes the queue's workers set at run time: every instance runs its configured concurrency again. */
@@ -154,18 +152,16 @@ public class QueuesResource {
                                   @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
-        return changingWorkers(name, () -> controls.removeWorkers(name),
-                () -> Operators.audit(operator, "removed the workers set for queue '" + name + "'"));
+        return changingWorkers(name, () -> controls.actingAs(operator).removeWorkers(name));
     }
 
-    private Response changingWorkers(String name, Runnable change, Runnable done) {
+    private Response changingWorkers(String name, Runnable change) {
         try {
             change.run();
         } catch (UnsupportedOperationException e) {
             return Problems.of(501, "Not supported by the queue adapter", "NVENT-0796 the workers of queue '" + name
                     + "' cannot be changed at run time here (" + e.getMessage() + ")");
         }
-        done.run();
         return Response.ok(get(name), MediaType.APPLICATION_JSON).build();
     }
 
@@ -176,9 +172,8 @@ public class QueuesResource {
                          @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
         Queues.require(flows, queue, name);
-        controls.resume(name);
+        controls.actingAs(operator).resume(name);
         LOG.log(System.Logger.Level.INFO, "NVENT-0742 queue {0} resumed", name);
-        Operators.audit(operator, "resumed queue '" + name + "'");
         return get(name);
     }
 

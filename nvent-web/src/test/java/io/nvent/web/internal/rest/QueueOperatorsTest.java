@@ -1,5 +1,6 @@
 package io.nvent.web.internal.rest;
 
+import static org.assertj.core.api.Assertions.as;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -31,6 +32,7 @@ import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.logging.SimpleFormatter;
+import org.assertj.core.api.InstanceOfAssertFactories;
 import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
@@ -39,7 +41,9 @@ import org.junit.jupiter.api.Test;
 
 /**
  * "Who retried that dead letter, who paused the mail queue?": a queue's operator endpoints name the signed-in user
- * and their {@code ?reason=} on the audit log, and a job retried there names them in its run's history too.
+ * and their {@code ?reason=} on the audit log, and a job retried there names them in its run's history too. A pause,
+ * resume or workers change is audited once, by the engine (NVENT-0016, as a Java caller's through
+ * {@code QueueControls.actingAs}), a refused one too (NVENT-0017).
  */
 class QueueOperatorsTest {
 
@@ -171,15 +175,16 @@ class QueueOperatorsTest {
         failedRun();
         String name = failedJobs().get(0).queue();
 
+        assertThat(audited(() -> api.request("POST", "queues/" + name + "/pause?reason=" + "x".repeat(1_001),
+                signedIn("dave")), 400)).as("a bad reason acts on nothing").isEmpty();
         ContainerResponse refused = api.request("POST", "queues/" + name + "/pause?reason=" + "x".repeat(1_001),
                 signedIn("dave"));
-        assertThat(refused.getStatus()).isEqualTo(400);
         assertThat(refused.getEntity()).asString().contains("NVENT-0734");
         assertThat(audited(() -> api.request("POST", "queues/" + name + "/pause?reason=%C3%A9t%C3%A9%20freeze",
-                signedIn("dave")), 200)).containsExactly("NVENT-0736 operator dave paused queue '" + name
+                signedIn("dave")), 200)).containsExactly("NVENT-0016 operator dave paused queue '" + name
                 + "' (reason: été freeze)");
         assertThat(audited(() -> api.request("POST", "queues/" + name + "/resume", null), 200))
-                .containsExactly("NVENT-0736 operator anonymous resumed queue '" + name + "' (no reason given)");
+                .containsExactly("NVENT-0016 operator anonymous resumed queue '" + name + "' (no reason given)");
     }
 
     @Test
@@ -189,7 +194,7 @@ class QueueOperatorsTest {
 
         assertThat(audited(() -> api.request("POST", "queues/" + name + "/pause", signedIn("dave"),
                 "Nvent-Reason", "%E5%B9%B4%E6%9C%AB freeze, 50%25 off"), 200)).as("printable ASCII stands as it is")
-                .containsExactly("NVENT-0736 operator dave paused queue '" + name + "' (reason: 年末 freeze, 50% off)");
+                .containsExactly("NVENT-0016 operator dave paused queue '" + name + "' (reason: 年末 freeze, 50% off)");
         assertThat(api.request("GET", "queues/" + name, signedIn("dave"), "Nvent-Reason", "%zz").getStatus())
                 .as("a read takes no reason").isEqualTo(200);
         ContainerResponse bad = api.request("POST", "queues/" + name + "/resume", signedIn("dave"),
@@ -207,7 +212,7 @@ class QueueOperatorsTest {
         List<String> set = audited(() -> api.requestWithBody("PUT", "queues/" + name
                 + "/concurrency?reason=ERP%20struggles", "{\"workers\": 2}", "Content-Type", "application/json"), 200);
 
-        assertThat(set).containsExactly("NVENT-0736 operator anonymous set the workers of queue '" + name
+        assertThat(set).containsExactly("NVENT-0016 operator anonymous set the workers of queue '" + name
                 + "' to 2 per instance (reason: ERP struggles)");
         JsonObject queue = json(api.get("queues/" + name));
         assertThat(queue.getInt("workers")).as("configured").isEqualTo(4);
@@ -215,7 +220,7 @@ class QueueOperatorsTest {
         assertThat(queue.getInt("workersHere")).isEqualTo(2);
 
         assertThat(audited(() -> api.request("DELETE", "queues/" + name + "/concurrency", signedIn("erin")), 200))
-                .containsExactly("NVENT-0736 operator erin removed the workers set for queue '" + name
+                .containsExactly("NVENT-0016 operator erin removed the workers set for queue '" + name
                         + "' (no reason given)");
         JsonObject back = json(api.get("queues/" + name));
         assertThat(back.isNull("workersOverride")).isTrue();
@@ -258,9 +263,14 @@ class QueueOperatorsTest {
         try (EmbeddedEngine fixedWorkers = EmbeddedEngine.newBuilder().step(new Charge()).queue(fixed).build()) {
             String name = fixedWorkers.flows().flows().get(0).steps().get(0).queue();
 
+            List<String> audit = audited(() -> apiOf(fixedWorkers).requestWithBody("PUT", "queues/" + name
+                    + "/concurrency?reason=ERP", "{\"workers\": 2}", "Content-Type", "application/json"), 501);
             ContainerResponse refused = apiOf(fixedWorkers).requestWithBody("PUT", "queues/" + name + "/concurrency",
                     "{\"workers\": 2}", "Content-Type", "application/json");
 
+            assertThat(audit).as("refused, audited once by the engine").singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith("NVENT-0017 operator anonymous was refused when asking to set the workers of queue '"
+                            + name + "' to 2 per instance (reason: ERP): NVENT-0048");
             assertThat(refused.getStatus()).isEqualTo(501);
             assertThat(String.valueOf(refused.getEntity())).contains("NVENT-0796").contains("NVENT-0048");
             assertThat(fixedWorkers.queueWorkersOverride(name)).as("nothing recorded").isEmpty();
