@@ -10,6 +10,8 @@ import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.StepWait.Reason;
+import io.nvent.cdi.VirtualClock;
+import io.nvent.cdi.VirtualClockTimers;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
@@ -17,7 +19,6 @@ import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.testkit.LogRecorder;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -95,8 +96,42 @@ class MissingStepHandBackTest {
         }
     }
 
-    private static MemoryJobQueue sharedQueue() {
-        return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+    /**
+     * The queue the instances share. Its delays (a hand-back's, a retry's backoff) pass only as the test moves
+     * its clock ({@link #comeDue}): on real time, a loaded machine let a hand-back come due before the instance
+     * meant to take it was up, and the next one, a few seconds further each, outlasted the test's wait.
+     */
+    static class SharedQueue extends MemoryJobQueue {
+        private final VirtualClock time;
+
+        SharedQueue() {
+            this(VirtualClock.startingAt(EngineHarness.START));
+        }
+
+        private SharedQueue(VirtualClock time) {
+            super(time, Threads.daemonThreads("test-worker"), VirtualClockTimers.of(time));
+            this.time = time;
+        }
+
+        /** The job as the queue holds it, delayed or not. */
+        Optional<JobRecord> held(String queueName, String jobId) {
+            return super.job(queueName, jobId);
+        }
+
+        /** Waits until the queue holds the job, then lets its delay pass (the longest a hand-back's can be). */
+        void comeDue(String jobId) {
+            await().until(() -> held("rq", jobId).isPresent());
+            time.advance(StepRunner.LONGEST_HAND_BACK_DELAY);
+        }
+    }
+
+    private static SharedQueue sharedQueue() {
+        return new SharedQueue();
+    }
+
+    /** The id of the n-th job that the step's job was handed back as, at the run's version now. */
+    private static String handBack(EngineHarness h, String runId, int n) {
+        return StepJob.handedBackJobId(runId, "r-new", h.store.findRun(runId).orElseThrow().version(), n);
     }
 
     /** Version 2 starts a run whose step "r-new" waits in the paused queue "rq". */
@@ -108,7 +143,7 @@ class MissingStepHandBackTest {
     }
 
     /** Version 2, the first instance: it has the new step and queues it. */
-    private static EngineHarness versionTwo(MemoryJobQueue shared) {
+    private static EngineHarness versionTwo(SharedQueue shared) {
         return EngineHarness.over(new MemoryFlowStore(), shared, new First(), new NewStep());
     }
 
@@ -118,20 +153,20 @@ class MissingStepHandBackTest {
      * while the worker still holds it (the worker then logs and returns): a test that went on as soon
      * as it saw either found the step's job still taken now and then on a loaded machine.
      */
-    private static void letVersionOneHandItBack(MemoryJobQueue shared, String runId) {
+    private static void letVersionOneHandItBack(SharedQueue shared, String runId) {
         shared.resume("rq");
         await().until(() -> shared.job("rq", StepJob.jobId(runId, "r-new"))
                 .filter(job -> job.state() == JobState.COMPLETED).isPresent());
     }
 
     /** Version 1 beside {@code v2}, on the shared queue: its workers take over queue "rq". */
-    private static EngineHarness v1Beside(EngineHarness v2, MemoryJobQueue shared, Duration grace) {
+    private static EngineHarness v1Beside(EngineHarness v2, SharedQueue shared, Duration grace) {
         return EngineHarness.beside(v2, "instance-v1", s -> s.withMissingStepGrace(grace), shared, new FirstV1(),
                 new OnQueueRq());
     }
 
     /** Version 2 again, on another instance: its workers take over queue "rq" from version 1. */
-    private static EngineHarness v2Beside(EngineHarness v2, MemoryJobQueue shared) {
+    private static EngineHarness v2Beside(EngineHarness v2, SharedQueue shared) {
         return EngineHarness.beside(v2, "instance-v2b", s -> s, shared, new First(), new NewStep());
     }
 
@@ -159,19 +194,10 @@ class MissingStepHandBackTest {
      * A queue that shows no delayed job, as the JMS queue does on a node that did not send it: the
      * broker keeps a scheduled message apart, and a browse sees it only once it is due.
      */
-    static class ShowsNoDelayedJob extends MemoryJobQueue {
-        ShowsNoDelayedJob() {
-            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
-        }
-
+    static class ShowsNoDelayedJob extends SharedQueue {
         @Override
         public Optional<JobRecord> job(String queueName, String jobId) {
             return held(queueName, jobId).filter(job -> job.state() != JobState.DELAYED);
-        }
-
-        /** The job as the queue holds it, delayed or not. */
-        Optional<JobRecord> held(String queueName, String jobId) {
-            return super.job(queueName, jobId);
         }
     }
 
@@ -204,12 +230,13 @@ class MissingStepHandBackTest {
 
     @Test
     void anInstanceLackingTheStepHandsItsJobBackWithoutAnAttemptAndAnInstanceWithTheStepRunsItAsAttemptOne() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0171"));
                  EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
                 shared.resume("rq");
+                shared.comeDue(handBack(v1, runId, 1));
 
                 await().until(() -> handedBack(v1, runId).filter(job -> job.jobId().endsWith("-2")).isPresent());
 
@@ -230,6 +257,7 @@ class MissingStepHandBackTest {
                 });
 
                 try (EngineHarness v2b = v2Beside(v2, shared)) {
+                    shared.comeDue(handBack(v2b, runId, 2));
                     v2b.awaitStatus(runId, RunStatus.COMPLETED);
 
                     assertThat(startOfNewStep(v2b, runId).attempt()).isEqualTo(1);
@@ -241,16 +269,18 @@ class MissingStepHandBackTest {
 
     @Test
     void aRetryHandedBackRunsAsTheAttemptItWasAtOnAnInstanceWithTheStep() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = EngineHarness.over(new MemoryFlowStore(), shared, new FlakyFirst(),
                 new FailsFirstAttempt())) {
             String runId = v2.engine.start("flaky", null);
             await().until(() -> v2.engine.run(runId).orElseThrow().steps().get("r-new") == StepStatus.RETRYING);
             try (EngineHarness v1 = EngineHarness.beside(v2, "instance-v1", s -> s, shared, new OnQueueRq())) {
+                shared.comeDue(StepJob.jobId(runId, "r-new"));   // its retry, after the backoff
                 await().until(() -> handedBack(v1, runId).isPresent());
 
                 try (EngineHarness v2b = EngineHarness.beside(v2, "instance-v2b", s -> s, shared, new FlakyFirst(),
                         new FailsFirstAttempt())) {
+                    shared.comeDue(handBack(v2b, runId, 1));
                     v2b.awaitStatus(runId, RunStatus.COMPLETED);
 
                     assertThat(entriesOfNewStep(v2b, runId)).containsExactly("step.started", "step.retry",
@@ -265,13 +295,14 @@ class MissingStepHandBackTest {
 
     @Test
     void afterTheGracePeriodAnInstanceLackingTheStepRefusesItsJobAsAnAttemptAsBefore() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
                 letVersionOneHandItBack(shared, runId);
 
                 v1.clock.advance(Duration.ofMinutes(10));
+                shared.comeDue(handBack(v1, runId, 1));
 
                 v1.awaitStatus(runId, RunStatus.FAILED);
                 assertThat(v1.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
@@ -285,7 +316,7 @@ class MissingStepHandBackTest {
 
     @Test
     void aGracePeriodOfZeroRefusesTheJobAsAnAttemptAtOnce() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ZERO)) {
@@ -301,7 +332,7 @@ class MissingStepHandBackTest {
 
     @Test
     void theWaitsOfTheRunSayTheJobIsHandedBackUntilAnInstanceWithTheStepTakesItAndUntilWhen() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
@@ -325,7 +356,7 @@ class MissingStepHandBackTest {
 
     @Test
     void theSweepOfAnInstanceWithTheStepDoesNotQueueAHandedBackStepAgain() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
@@ -450,8 +481,10 @@ class MissingStepHandBackTest {
             long version = v2.store.findRun(runId).orElseThrow().version();
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
                 shared.resume("rq");
-                await().atMost(Duration.ofSeconds(20)).until(() -> shared.held("rq", StepJob.handedBackJobId(runId,
-                        "r-new", version, 2)).filter(job -> job.state() == JobState.COMPLETED).isPresent());
+                shared.comeDue(StepJob.handedBackJobId(runId, "r-new", version, 1));
+                shared.comeDue(StepJob.handedBackJobId(runId, "r-new", version, 2));
+                await().until(() -> shared.held("rq", StepJob.handedBackJobId(runId, "r-new", version, 2))
+                        .filter(job -> job.state() == JobState.COMPLETED).isPresent());
             }
 
             assertThat(handBacksOfNewStep(v2, runId)).as("one entry for its three hand-backs").singleElement()
@@ -500,8 +533,10 @@ class MissingStepHandBackTest {
                 // Its workers take the queue's jobs from now on (a memory queue has one handler per queue).
                 try (EngineHarness v1WithLongerGrace = v1Beside(v2, shared, Duration.ofMinutes(30))) {
                     shared.resume("rq");
-                    await().atMost(Duration.ofSeconds(20)).until(() -> shared.held("rq", StepJob.handedBackJobId(runId,
-                            "r-new", version, 2)).filter(job -> job.state() == JobState.COMPLETED).isPresent());
+                    shared.comeDue(StepJob.handedBackJobId(runId, "r-new", version, 1));
+                    shared.comeDue(StepJob.handedBackJobId(runId, "r-new", version, 2));
+                    await().until(() -> shared.held("rq", StepJob.handedBackJobId(runId, "r-new", version, 2))
+                            .filter(job -> job.state() == JobState.COMPLETED).isPresent());
                 }
             }
 
@@ -514,7 +549,7 @@ class MissingStepHandBackTest {
 
     @Test
     void aHandedBackJobOfACanceledRunStartsNothing() {
-        MemoryJobQueue shared = sharedQueue();
+        SharedQueue shared = sharedQueue();
         try (EngineHarness v2 = versionTwo(shared)) {
             String runId = queuedNewStep(v2);
             try (EngineHarness v1 = v1Beside(v2, shared, Duration.ofMinutes(10))) {
@@ -523,6 +558,7 @@ class MissingStepHandBackTest {
                 long version = v1.store.findRun(runId).orElseThrow().version();
 
                 v1.engine.cancel(runId);
+                shared.comeDue(jobId);
 
                 await().until(() -> shared.job("rq", jobId).orElseThrow().state() == JobState.COMPLETED);
                 assertThat(shared.job("rq", StepJob.handedBackJobId(runId, "r-new", version, 2)))
