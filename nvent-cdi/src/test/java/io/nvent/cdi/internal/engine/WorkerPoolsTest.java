@@ -12,6 +12,7 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.JobCounts;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import java.time.Clock;
@@ -293,17 +294,33 @@ class WorkerPoolsTest {
             sharedQueue.clear();
             try (EngineHarness gpuBack = instance("gpu-back", RENDER_ONLY)) {
 
-                // Past the retry's time and a lease: the web instance's sweeps queue the retry again.
-                web.clock.advance(Duration.ofHours(2));
-                for (int sweep = 0; sweep < 3; sweep++) {
+                // Past the retry's time and a lease: the web instance's sweeps queue the retry again. The pool's
+                // clock moves with the web instance's, or the web instance would take the pool's lease on the retry
+                // for one long expired; the sweeps stop once the retry is back in the queue, as the next one, a
+                // lease later, would rightly find a retry still running on a loaded machine stalled.
+                moveClocks(Duration.ofHours(2), web, gpuBack);
+                web.sweep();
+                for (int sweep = 1; sweep < 5 && !retryBackInTheQueue(); sweep++) {
+                    moveClocks(Duration.ofSeconds(61), web, gpuBack);
                     web.sweep();
-                    web.clock.advance(Duration.ofSeconds(61));
                 }
+                assertThat(retryBackInTheQueue()).as("the retry queued again").isTrue();
 
                 web.awaitStatus(runId, RunStatus.COMPLETED);
                 assertThat(RAN).as("the retry ran in the pool, never on the instance that queued it again")
                         .containsExactly("gpu:proof", "gpu-back:proof");
             }
+        }
+    }
+
+    private boolean retryBackInTheQueue() {
+        JobCounts render = sharedQueue.counts("render");
+        return render.waiting() + render.delayed() + render.active() + render.completed() > 0;
+    }
+
+    private static void moveClocks(Duration by, EngineHarness... instances) {
+        for (EngineHarness instance : instances) {
+            instance.clock.advance(by);
         }
     }
 
