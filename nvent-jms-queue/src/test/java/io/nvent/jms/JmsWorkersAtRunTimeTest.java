@@ -367,6 +367,85 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_redelivered_job_a_worker_gathers_as_the_workers_shrink_goes_back_too_and_runs_once_workers_are_back()
+            throws Exception {
+        AtomicReference<Runnable> onGather = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(GatheringHook.of(factory, () -> onGather.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("first"));
+        node.enqueue(job("gathered"));
+        rollBackDeliveries(2);
+        onGather.set(() -> node.resizeWorkers(queue, 0));
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(node.counts(queue).waiting()).as("the gathered job waits for workers, not run by the leaving one")
+                .isOne();
+
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        assertThat(handler.started).as("each job ran once").hasSize(2).doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("both may have run before: still told so").hasSize(2);
+    }
+
+    @Test
+    void a_job_a_worker_received_as_the_queue_was_paused_runs_after_the_resume_as_a_first_delivery() {
+        JmsJobQueue node = node(factory, Duration.ofSeconds(3));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 1, handler);
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        for (int pause = 0; pause < 3; pause++) {
+            await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 1);
+            node.pause(queue);
+            node.enqueue(job("received-as-paused-" + pause));
+            await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 0);
+            assertThat(node.counts(queue).waiting()).as("handed back to the queue").isOne();
+            node.resume(queue);
+            int ran = pause + 1;
+            await().atMost(PATIENCE).until(() -> handler.completed.size() == ran);
+        }
+
+        assertThat(handler.started).hasSize(3).doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("a pause is no failed delivery").isEmpty();
+    }
+
+    @Test
+    void while_a_worker_that_died_waits_for_its_replacement_the_queue_says_how_many_of_its_workers_run() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        node.registerWorker(queue, 2, handler);
+        AtomicReference<String> reported = new AtomicReference<>();
+
+        node.enqueue(job("fails-and-kills-its-worker"));
+
+        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
+                .until(() -> node.problem().map(problem -> { reported.set(problem); return true; }).orElse(false));
+        assertThat(reported.get()).contains("NVENT-0622", "queue " + queue + " runs 1 of its 2 workers on this node",
+                "1 died", "NVENT-0617");
+        await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
+        node.enqueue(job("held-0"));
+        node.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+    }
+
+    /** Receives this many messages of the queue in a transaction of its own and rolls it back: they come again redelivered. */
+    private void rollBackDeliveries(int count) throws Exception {
+        try (Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            MessageConsumer consumer = session.createConsumer(session.createQueue(JmsJobQueueOptions.DEFAULTS.prefix() + queue));
+            for (int i = 0; i < count; i++) {
+                assertThat(consumer.receive(PATIENCE.toMillis())).isNotNull();
+            }
+            session.rollback();
+        }
+    }
+
+    @Test
     void setting_the_workers_a_queue_has_already_logs_nothing() {
         JmsJobQueue node = node(factory);
         node.registerWorker(queue, 2, new Handler(job -> new CountDownLatch(0)));
