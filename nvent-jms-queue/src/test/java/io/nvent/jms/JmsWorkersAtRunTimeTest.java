@@ -418,13 +418,16 @@ class JmsWorkersAtRunTimeTest {
         JmsJobQueue node = node(factory);
         Dying handler = new Dying(latch());
         node.registerWorker(queue, 2, handler);
-        AtomicReference<String> reported = new AtomicReference<>();
+        AtomicReference<Optional<String>> reported = new AtomicReference<>();
 
-        node.enqueue(job("fails-and-kills-its-worker"));
+        // Asked as the dying worker logs that it waits for its replacement: within its backoff, on its thread.
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0617")
+                && reported.compareAndSet(null, node.problem()))) {
+            node.enqueue(job("fails-and-kills-its-worker"));
 
-        await().atMost(PATIENCE).pollInterval(Duration.ofMillis(5))
-                .until(() -> node.problem().map(problem -> { reported.set(problem); return true; }).orElse(false));
-        assertThat(reported.get()).contains("NVENT-0622", "queue " + queue + " runs 1 of its 2 workers on this node",
+            await().atMost(PATIENCE).until(() -> reported.get() != null);
+        }
+        assertThat(reported.get()).get().asString().contains("NVENT-0622", "queue " + queue + " runs 1 of its 2 workers on this node",
                 "1 died", "NVENT-0617");
         await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
         node.enqueue(job("held-0"));

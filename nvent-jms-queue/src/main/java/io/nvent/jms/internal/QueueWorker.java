@@ -135,17 +135,17 @@ public final class QueueWorker implements Runnable {
      */
     private void replaceAfter(Throwable cause) {
         long delay = control.workerDied(MIN_RECONNECT_MILLIS, MAX_RECONNECT_MILLIS);
-        if (control.isStopped()) {
-            return;
-        }
-        LOG.log(Level.WARNING, "NVENT-0617 a worker of queue " + control.name() + " died (" + cause + "); a new"
-                + " one replaces it in " + delay + " ms, its uncommitted jobs go back to the queue", cause);
         boolean interrupted = Thread.interrupted();
-        try {
-            control.pauseFor(delay);
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (!control.isStopped()) {
+            LOG.log(Level.WARNING, "NVENT-0617 a worker of queue " + control.name() + " died (" + cause + "); a new"
+                    + " one replaces it in " + delay + " ms, its uncommitted jobs go back to the queue", cause);
+            try {
+                control.pauseFor(delay);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        // Also once stopped, so that the queue no longer counts this worker as one to replace.
         control.replaceDied().ifPresent(Thread::start);
         if (interrupted) {
             Thread.currentThread().interrupt();
