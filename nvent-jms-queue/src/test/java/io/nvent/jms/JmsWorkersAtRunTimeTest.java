@@ -435,6 +435,40 @@ class JmsWorkersAtRunTimeTest {
         await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
     }
 
+    @Test
+    void a_redelivered_job_a_worker_receives_as_it_leaves_goes_back_costing_no_delivery_and_still_says_it_may_have_run()
+            throws Exception {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("redelivered"));
+        rollBackDeliveries(1);
+        AtomicBoolean shrunk = new AtomicBoolean();
+        onReceive.set(() -> {
+            node.resizeWorkers(queue, 0);
+            shrunk.set(true);
+        });
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
+        assertThat(handler.started).as("the leaving worker ran nothing").isEmpty();
+        try (Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            jakarta.jms.Message waiting = session.createConsumer(session.createQueue(onBroker)).receive(PATIENCE.toMillis());
+            assertThat(waiting).as("back in the queue").isNotNull();
+            assertThat(waiting.getIntProperty("JMSXDeliveryCount")).as("the leave cost no delivery").isOne();
+            assertThat(waiting.propertyExists("nventMayHaveRun")).as("its attempt may have run").isTrue();
+            session.rollback();
+        }
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.redelivered).as("told its attempt may have run").containsExactly("redelivered");
+    }
+
     /** Receives this many messages of the queue in a transaction of its own and rolls it back: they come again redelivered. */
     private void rollBackDeliveries(int count) throws Exception {
         try (Connection connection = factory.createConnection()) {
@@ -568,6 +602,27 @@ class JmsWorkersAtRunTimeTest {
                         Object result = BoundedConnectionPool.invoke(method, target, args);
                         return method.getName().equals(name) ? wrap.apply(result) : result;
                     }));
+        }
+    }
+
+    /** A factory whose consumers run a hook as a worker starts waiting for its next job (not as it gathers). */
+    private static final class ReceivingHook {
+        static ConnectionFactory of(ConnectionFactory broker, Runnable hook) {
+            return GatheringHook.proxy(ConnectionFactory.class, broker, "createConnection",
+                    connection -> GatheringHook.proxy(Connection.class, connection, "createSession",
+                            session -> GatheringHook.proxy(Session.class, session, "createConsumer",
+                                    consumer -> receiving((MessageConsumer) consumer, hook))));
+        }
+
+        private static MessageConsumer receiving(MessageConsumer consumer, Runnable hook) {
+            return (MessageConsumer) Proxy.newProxyInstance(ReceivingHook.class.getClassLoader(),
+                    new Class<?>[] {MessageConsumer.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("receive") && args != null && args.length == 1
+                                && (long) args[0] >= GatheringHook.GATHERING_MILLIS) {
+                            hook.run();
+                        }
+                        return BoundedConnectionPool.invoke(method, consumer, args);
+                    });
         }
     }
 
