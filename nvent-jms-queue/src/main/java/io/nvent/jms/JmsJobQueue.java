@@ -205,7 +205,7 @@ public final class JmsJobQueue implements JobQueue {
         // A send that waits while the workers or the last connect cannot reach the broker waits for the
         // broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
         this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock, () -> producers.connectsFailing()
-                || controls.values().stream().anyMatch(control -> control.problem().isPresent()));
+                || controls.values().stream().anyMatch(control -> control.unreachable().isPresent()));
         this.runtime = new QueueRuntime(workerFactory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),

@@ -414,25 +414,44 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
-    void while_a_worker_that_died_waits_for_its_replacement_the_queue_says_how_many_of_its_workers_run() {
+    void while_one_of_a_queues_workers_waits_for_its_replacement_the_others_take_jobs_and_the_instance_stays_ready() {
         JmsJobQueue node = node(factory);
         Dying handler = new Dying(latch());
         node.registerWorker(queue, 2, handler);
-        AtomicReference<Optional<String>> reported = new AtomicReference<>();
 
-        // Asked as the dying worker logs that it waits for its replacement: within its backoff, on its thread.
+        Optional<String> reported = problemWhileTheWorkerThatDiedWaits(node);
+
+        assertThat(reported).as("one worker of two still takes jobs: nothing for readiness to fail on").isEmpty();
+        node.enqueue(job("held-0"));
+        node.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+    }
+
+    @Test
+    void while_the_only_worker_of_a_queue_here_waits_for_its_replacement_the_queue_says_it_takes_no_job_here() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        node.registerWorker(queue, 1, handler);
+
+        Optional<String> reported = problemWhileTheWorkerThatDiedWaits(node);
+
+        assertThat(reported).get().asString().contains("NVENT-0622",
+                "queue " + queue + " runs 0 of its 1 workers on this node", "1 died", "NVENT-0617");
+        await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
+        node.enqueue(job("held"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 1);
+    }
+
+    /** What the queue reports as its worker that died logs that it waits for its replacement (in its backoff). */
+    private Optional<String> problemWhileTheWorkerThatDiedWaits(JmsJobQueue node) {
+        AtomicReference<Optional<String>> reported = new AtomicReference<>();
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0617")
                 && reported.compareAndSet(null, node.problem()))) {
             node.enqueue(job("fails-and-kills-its-worker"));
 
             await().atMost(PATIENCE).until(() -> reported.get() != null);
         }
-        assertThat(reported.get()).get().asString().contains("NVENT-0622", "queue " + queue + " runs 1 of its 2 workers on this node",
-                "1 died", "NVENT-0617");
-        await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
-        node.enqueue(job("held-0"));
-        node.enqueue(job("held-1"));
-        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+        return reported.get();
     }
 
     @Test

@@ -217,19 +217,26 @@ public final class QueueControl {
     }
 
     /**
-     * Why the workers cannot take jobs, while they cannot: they cannot reach the broker, or fewer run than the
-     * queue has while dead ones wait out the backoff of their replacement.
+     * Why the workers cannot take jobs, while they cannot: they cannot reach the broker, or none runs here
+     * while the ones that died wait out the backoff of their replacement. A queue that still runs some of
+     * its workers takes jobs: one of several that died is no problem (NVENT-0617 logs it), so that readiness
+     * does not fail for it.
      */
     public synchronized Optional<String> problem() {
-        Optional<String> unreachable = failingSince == null ? Optional.empty() : Optional.of("workers of queue "
-                + name + " cannot reach the broker since " + failingSince + ": " + failure);
-        if (awaitingReplacement == 0 || liveWorkers >= workerLimit || stopped) {
+        Optional<String> unreachable = unreachable();
+        if (awaitingReplacement == 0 || liveWorkers > 0 || workerLimit == 0 || stopped) {
             return unreachable;
         }
         String replacing = "NVENT-0622 queue " + name + " runs " + liveWorkers + " of its " + workerLimit
                 + " workers on this node: " + awaitingReplacement + " died and " + (awaitingReplacement == 1 ? "is"
                 : "are") + " replaced after a backoff of " + replaceDelayMillis + " ms (see NVENT-0617 in the log)";
         return Optional.of(unreachable.map(problem -> problem + "; " + replacing).orElse(replacing));
+    }
+
+    /** Why the workers cannot take jobs because they cannot reach the broker, while they cannot. */
+    public synchronized Optional<String> unreachable() {
+        return failingSince == null ? Optional.empty() : Optional.of("workers of queue " + name
+                + " cannot reach the broker since " + failingSince + ": " + failure);
     }
 
     public boolean isHydrated() {
