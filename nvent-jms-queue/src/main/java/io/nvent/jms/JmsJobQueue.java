@@ -821,7 +821,8 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     /**
-     * What keeps the queue from working: workers that cannot reach the broker or get a connection,
+     * What keeps the queue from working: workers that cannot reach the broker or get a connection, none of a
+     * queue's workers running here while the ones that died wait for their replacement ({@code NVENT-0622}),
      * or sends the broker holds back (see {@link JmsJobQueueOptions#sendTimeout()}).
      */
     @Override

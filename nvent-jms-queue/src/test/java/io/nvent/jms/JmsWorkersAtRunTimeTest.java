@@ -422,6 +422,8 @@ class JmsWorkersAtRunTimeTest {
         Optional<String> reported = problemWhileTheWorkerThatDiedWaits(node);
 
         assertThat(reported).as("one worker of two still takes jobs: nothing for readiness to fail on").isEmpty();
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 2);
         node.enqueue(job("held-0"));
         node.enqueue(job("held-1"));
         await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
