@@ -205,7 +205,7 @@ public final class JmsJobQueue implements JobQueue {
         // A send that waits while the workers or the last connect cannot reach the broker waits for the
         // broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
         this.sends = new HeldBackSends(watchdog, options.sendTimeout(), clock, () -> producers.connectsFailing()
-                || controls.values().stream().anyMatch(control -> control.problem().isPresent()));
+                || controls.values().stream().anyMatch(control -> control.unreachable().isPresent()));
         this.runtime = new QueueRuntime(workerFactory, registry, new AttemptRunner(watchdog), clock, options.prefix(),
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
@@ -821,7 +821,8 @@ public final class JmsJobQueue implements JobQueue {
     }
 
     /**
-     * What keeps the queue from working: workers that cannot reach the broker or get a connection,
+     * What keeps the queue from working: workers that cannot reach the broker or get a connection, none of a
+     * queue's workers running here while the ones that died wait for their replacement ({@code NVENT-0622}),
      * or sends the broker holds back (see {@link JmsJobQueueOptions#sendTimeout()}).
      */
     @Override

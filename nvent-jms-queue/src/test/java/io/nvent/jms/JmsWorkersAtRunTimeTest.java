@@ -367,6 +367,143 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_redelivered_job_a_worker_gathers_as_the_workers_shrink_goes_back_too_and_runs_once_workers_are_back()
+            throws Exception {
+        AtomicReference<Runnable> onGather = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(GatheringHook.of(factory, () -> onGather.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("first"));
+        node.enqueue(job("gathered"));
+        rollBackDeliveries(2);
+        onGather.set(() -> node.resizeWorkers(queue, 0));
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 1);
+        assertThat(node.counts(queue).waiting()).as("the gathered job waits for workers, not run by the leaving one")
+                .isOne();
+
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 2);
+        assertThat(handler.started).as("each job ran once").hasSize(2).doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("both may have run before: still told so").hasSize(2);
+    }
+
+    @Test
+    void a_job_a_worker_received_as_the_queue_was_paused_runs_after_the_resume_as_a_first_delivery() {
+        JmsJobQueue node = node(factory, Duration.ofSeconds(3));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 1, handler);
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        for (int pause = 0; pause < 3; pause++) {
+            await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 1);
+            node.pause(queue);
+            node.enqueue(job("received-as-paused-" + pause));
+            await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 0);
+            assertThat(node.counts(queue).waiting()).as("handed back to the queue").isOne();
+            node.resume(queue);
+            int ran = pause + 1;
+            await().atMost(PATIENCE).until(() -> handler.completed.size() == ran);
+        }
+
+        assertThat(handler.started).hasSize(3).doesNotHaveDuplicates();
+        assertThat(handler.redelivered).as("a pause is no failed delivery").isEmpty();
+    }
+
+    @Test
+    void while_one_of_a_queues_workers_waits_for_its_replacement_the_others_take_jobs_and_the_instance_stays_ready() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        node.registerWorker(queue, 2, handler);
+
+        Optional<String> reported = problemWhileTheWorkerThatDiedWaits(node);
+
+        assertThat(reported).as("one worker of two still takes jobs: nothing for readiness to fail on").isEmpty();
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 2);
+        node.enqueue(job("held-0"));
+        node.enqueue(job("held-1"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 2);
+    }
+
+    @Test
+    void while_the_only_worker_of_a_queue_here_waits_for_its_replacement_the_queue_says_it_takes_no_job_here() {
+        JmsJobQueue node = node(factory);
+        Dying handler = new Dying(latch());
+        node.registerWorker(queue, 1, handler);
+
+        Optional<String> reported = problemWhileTheWorkerThatDiedWaits(node);
+
+        assertThat(reported).get().asString().contains("NVENT-0622",
+                "queue " + queue + " runs 0 of its 1 workers on this node", "1 died", "NVENT-0617");
+        await().atMost(PATIENCE).until(() -> node.problem().isEmpty());
+        node.enqueue(job("held"));
+        await().atMost(PATIENCE).until(() -> handler.holding.get() == 1);
+    }
+
+    /** What the queue reports as its worker that died logs that it waits for its replacement (in its backoff). */
+    private Optional<String> problemWhileTheWorkerThatDiedWaits(JmsJobQueue node) {
+        AtomicReference<Optional<String>> reported = new AtomicReference<>();
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0617")
+                && reported.compareAndSet(null, node.problem()))) {
+            node.enqueue(job("fails-and-kills-its-worker"));
+
+            await().atMost(PATIENCE).until(() -> reported.get() != null);
+        }
+        return reported.get();
+    }
+
+    @Test
+    void a_redelivered_job_a_worker_receives_as_it_leaves_goes_back_costing_no_delivery_and_still_says_it_may_have_run()
+            throws Exception {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("redelivered"));
+        rollBackDeliveries(1);
+        AtomicBoolean shrunk = new AtomicBoolean();
+        onReceive.set(() -> {
+            node.resizeWorkers(queue, 0);
+            shrunk.set(true);
+        });
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
+        assertThat(handler.started).as("the leaving worker ran nothing").isEmpty();
+        try (Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            jakarta.jms.Message waiting = session.createConsumer(session.createQueue(onBroker)).receive(PATIENCE.toMillis());
+            assertThat(waiting).as("back in the queue").isNotNull();
+            assertThat(waiting.getIntProperty("JMSXDeliveryCount")).as("the leave cost no delivery").isOne();
+            assertThat(waiting.propertyExists("nventMayHaveRun")).as("its attempt may have run").isTrue();
+            session.rollback();
+        }
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.redelivered).as("told its attempt may have run").containsExactly("redelivered");
+    }
+
+    /** Receives this many messages of the queue in a transaction of its own and rolls it back: they come again redelivered. */
+    private void rollBackDeliveries(int count) throws Exception {
+        try (Connection connection = factory.createConnection()) {
+            connection.start();
+            Session session = connection.createSession(true, Session.SESSION_TRANSACTED);
+            MessageConsumer consumer = session.createConsumer(session.createQueue(JmsJobQueueOptions.DEFAULTS.prefix() + queue));
+            for (int i = 0; i < count; i++) {
+                assertThat(consumer.receive(PATIENCE.toMillis())).isNotNull();
+            }
+            session.rollback();
+        }
+    }
+
+    @Test
     void setting_the_workers_a_queue_has_already_logs_nothing() {
         JmsJobQueue node = node(factory);
         node.registerWorker(queue, 2, new Handler(job -> new CountDownLatch(0)));
@@ -486,6 +623,27 @@ class JmsWorkersAtRunTimeTest {
                         Object result = BoundedConnectionPool.invoke(method, target, args);
                         return method.getName().equals(name) ? wrap.apply(result) : result;
                     }));
+        }
+    }
+
+    /** A factory whose consumers run a hook as a worker starts waiting for its next job (not as it gathers). */
+    private static final class ReceivingHook {
+        static ConnectionFactory of(ConnectionFactory broker, Runnable hook) {
+            return GatheringHook.proxy(ConnectionFactory.class, broker, "createConnection",
+                    connection -> GatheringHook.proxy(Connection.class, connection, "createSession",
+                            session -> GatheringHook.proxy(Session.class, session, "createConsumer",
+                                    consumer -> receiving((MessageConsumer) consumer, hook))));
+        }
+
+        private static MessageConsumer receiving(MessageConsumer consumer, Runnable hook) {
+            return (MessageConsumer) Proxy.newProxyInstance(ReceivingHook.class.getClassLoader(),
+                    new Class<?>[] {MessageConsumer.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("receive") && args != null && args.length == 1
+                                && (long) args[0] >= GatheringHook.GATHERING_MILLIS) {
+                            hook.run();
+                        }
+                        return BoundedConnectionPool.invoke(method, consumer, args);
+                    });
         }
     }
 

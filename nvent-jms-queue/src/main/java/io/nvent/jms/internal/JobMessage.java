@@ -76,6 +76,12 @@ public record JobMessage(String queue, String jobId, String name, String payload
     static final String CREATED_AT = "nventCreatedAtUs";
     static final String AVAILABLE_AT = "nventAvailableAtUs";
     static final String HISTORY = "nventHistory";
+    /**
+     * Set on a job's message that a worker sends back to the queue in place of one it received flagged
+     * redelivered ({@link #mayHaveRun}): the copy is a first delivery for the broker, and still one whose attempt
+     * may have run before for the worker that runs it.
+     */
+    static final String MAY_HAVE_RUN = "nventMayHaveRun";
     /** Artemis duplicate detection ({@code Message.HDR_DUPLICATE_DETECTION_ID}); other brokers ignore it. */
     static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
 
@@ -134,6 +140,26 @@ public record JobMessage(String queue, String jobId, String name, String payload
             message.setStringProperty(HISTORY, encode(history));
         }
         return message;
+    }
+
+    /**
+     * A copy of a received message of this job to send back to the queue, which keeps what
+     * {@link #mayHaveRun} says of the received one.
+     */
+    public TextMessage toMessageInPlaceOf(Message received, jakarta.jms.Session session) throws JMSException {
+        TextMessage copy = toMessage(session);
+        if (mayHaveRun(received)) {
+            copy.setBooleanProperty(MAY_HAVE_RUN, true);
+        }
+        return copy;
+    }
+
+    /**
+     * Whether the attempt of a received message may have run before: the broker delivers it again (after a
+     * rollback or a lost connection), or a worker sent it back in place of such a delivery.
+     */
+    public static boolean mayHaveRun(Message message) throws JMSException {
+        return message.getJMSRedelivered() || message.propertyExists(MAY_HAVE_RUN);
     }
 
     /** Reads a job message; empty when the message is not one (e.g. sent by someone else, or malformed). */

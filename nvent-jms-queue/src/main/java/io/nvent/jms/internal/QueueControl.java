@@ -43,6 +43,8 @@ public final class QueueControl {
     private long replaceDelayMillis;
     /** When the last worker died ({@link System#nanoTime}). */
     private long lastDeathNanos;
+    /** Workers that died and whose replacement ({@link #replaceDied}) has not been decided yet. */
+    private int awaitingReplacement;
 
     /**
      * A start reserved under the rate limit before receiving: it counts from when its message
@@ -214,8 +216,25 @@ public final class QueueControl {
         }
     }
 
-    /** Why the workers cannot take jobs, while they cannot. */
+    /**
+     * Why the workers cannot take jobs, while they cannot: they cannot reach the broker, or none runs here
+     * while the ones that died wait out the backoff of their replacement. A queue that still runs some of
+     * its workers takes jobs: one of several that died is no problem (NVENT-0617 logs it), so that readiness
+     * does not fail for it.
+     */
     public synchronized Optional<String> problem() {
+        Optional<String> unreachable = unreachable();
+        if (awaitingReplacement == 0 || liveWorkers > 0 || workerLimit == 0 || stopped) {
+            return unreachable;
+        }
+        String replacing = "NVENT-0622 queue " + name + " runs " + liveWorkers + " of its " + workerLimit
+                + " workers on this node: " + awaitingReplacement + " died and " + (awaitingReplacement == 1 ? "is"
+                : "are") + " replaced after a backoff of " + replaceDelayMillis + " ms (see NVENT-0617 in the log)";
+        return Optional.of(unreachable.map(problem -> problem + "; " + replacing).orElse(replacing));
+    }
+
+    /** Why the workers cannot take jobs because they cannot reach the broker, while they cannot. */
+    public synchronized Optional<String> unreachable() {
         return failingSince == null ? Optional.empty() : Optional.of("workers of queue " + name
                 + " cannot reach the broker since " + failingSince + ": " + failure);
     }
@@ -349,14 +368,17 @@ public final class QueueControl {
                 || now - lastDeathNanos > TimeUnit.MILLISECONDS.toNanos(replaceDelayMillis + maxMillis);
         replaceDelayMillis = quietSince ? minMillis : Math.min(maxMillis, replaceDelayMillis * 2);
         lastDeathNanos = now;
+        awaitingReplacement++;
         return replaceDelayMillis;
     }
 
     /**
      * Makes the worker that replaces one that died, which the caller starts; empty when the queue was
      * stopped, or already has as many workers as it may (a shrink, or a grow that replaced it, meanwhile).
+     * Called once for every {@link #workerDied}, whatever came of it.
      */
     public synchronized Optional<Thread> replaceDied() {
+        awaitingReplacement--;
         if (stopped || liveWorkers >= workerLimit) {
             return Optional.empty();
         }

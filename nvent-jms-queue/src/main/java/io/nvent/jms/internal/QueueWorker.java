@@ -135,17 +135,17 @@ public final class QueueWorker implements Runnable {
      */
     private void replaceAfter(Throwable cause) {
         long delay = control.workerDied(MIN_RECONNECT_MILLIS, MAX_RECONNECT_MILLIS);
-        if (control.isStopped()) {
-            return;
-        }
-        LOG.log(Level.WARNING, "NVENT-0617 a worker of queue " + control.name() + " died (" + cause + "); a new"
-                + " one replaces it in " + delay + " ms, its uncommitted jobs go back to the queue", cause);
         boolean interrupted = Thread.interrupted();
-        try {
-            control.pauseFor(delay);
-        } catch (InterruptedException e) {
-            interrupted = true;
+        if (!control.isStopped()) {
+            LOG.log(Level.WARNING, "NVENT-0617 a worker of queue " + control.name() + " died (" + cause + "); a new"
+                    + " one replaces it in " + delay + " ms, its uncommitted jobs go back to the queue", cause);
+            try {
+                control.pauseFor(delay);
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
         }
+        // Also once stopped, so that the queue no longer counts this worker as one to replace.
         control.replaceDied().ifPresent(Thread::start);
         if (interrupted) {
             Thread.currentThread().interrupt();
@@ -186,12 +186,15 @@ public final class QueueWorker implements Runnable {
                     break;
                 }
                 if (control.isPaused()) {
-                    // Paused while receiving: hand the message back to the queue rather than hold it
-                    // until resumed. A message delivered and not acknowledged is shown to no browser:
-                    // held, its job left the counts of the node that sent it (which took it for run by
-                    // another node) and every node's job() (so the lost-job check queued it again).
+                    // Paused while receiving: pass the message on to the queue rather than hold it until
+                    // resumed. A message delivered and not acknowledged is shown to no browser: held, its
+                    // job left the counts of the node that sent it (which took it for run by another node)
+                    // and every node's job() (so the lost-job check queued it again). Passed on as a shrink
+                    // does, a pause costs it no delivery.
                     start.get().giveBack();
-                    handBack();
+                    if (!passOn(message)) {
+                        closeContext();
+                    }
                     continue;
                 }
                 if (control.isSurplus() && control.leaveIfSurplus()) {
@@ -333,10 +336,10 @@ public final class QueueWorker implements Runnable {
                 start.get().giveBack();
                 break;
             }
-            if (control.isSurplus() && sendBackAsNew(message)) {
-                // Shrunk while gathering: the message goes back as a first delivery, committed with the group,
-                // and the worker leaves at its next turn. A redelivered one runs: only the whole group could
-                // be rolled back.
+            if ((control.isSurplus() || control.isPaused()) && sendBackAsNew(message)) {
+                // Shrunk or paused while gathering: the message goes back as a first delivery, committed with
+                // the group, and the worker leaves (or waits) at its next turn; redelivered or not, it runs on no
+                // worker past the count.
                 start.get().giveBack();
                 break;
             }
@@ -400,7 +403,7 @@ public final class QueueWorker implements Runnable {
             Decision decision = runtime.registry().begin(job, runtime.clock().instant());
             if (decision instanceof Decision.Await await) {
                 if (consumed > 1) {
-                    deferBehindGroup(job);
+                    deferBehindGroup(job, message);
                     return;
                 }
                 awaitOther(await);
@@ -408,7 +411,7 @@ public final class QueueWorker implements Runnable {
             }
             if (decision instanceof Decision.Drop drop) {
                 // A redelivery after a lost commit is worth an operator's notice; a duplicate enqueue is not.
-                Level level = message.getJMSRedelivered() ? Level.INFO : Level.DEBUG;
+                Level level = JobMessage.mayHaveRun(message) ? Level.INFO : Level.DEBUG;
                 LOG.log(level, () -> "NVENT-0605 acknowledged " + (level == Level.INFO ? "redelivered " : "")
                         + "message of job " + job.jobId() + " attempt " + job.key() + " without running it: "
                         + drop.reason());
@@ -417,7 +420,7 @@ public final class QueueWorker implements Runnable {
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
                 finish(replay.entry(), replay.outcome(), false);
             } else if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job, message.getJMSRedelivered(), false);
+                execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
             }
             return;
         }
@@ -428,11 +431,10 @@ public final class QueueWorker implements Runnable {
      * this group and settles only when it commits: waiting could wait for ourselves, or for a worker
      * waiting for us. The message is sent back as it is, to be decided again, with the group.
      */
-    private void deferBehindGroup(JobMessage job) throws JMSException {
+    private void deferBehindGroup(JobMessage job, Message message) throws JMSException {
         LOG.log(Level.DEBUG, () -> "job " + job.jobId() + " attempt " + job.key() + " is in progress on this node; "
                 + "its message goes back to the queue");
-        send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(),
-                runtime.deliveryDelayMillis(job));
+        sendBack(job, message);
     }
 
     private void awaitOther(Decision.Await await) throws InterruptedException {
@@ -603,7 +605,7 @@ public final class QueueWorker implements Runnable {
     /**
      * Returns the messages of the open transaction to the queue, where browsers see them again and
      * any node's worker may take them: closes the consumer, then rolls back. Only while nothing of
-     * the transaction ran (a message received as the queue was paused).
+     * the transaction ran (a message that is no job, received by a worker leaving or paused).
      */
     private void handBack() throws JMSException {
         closeConsumer();
@@ -613,10 +615,11 @@ public final class QueueWorker implements Runnable {
     }
 
     /**
-     * Returns the message a leaving worker received to the queue as a new one, sent and committed with
-     * its consumption, so that the worker that takes it runs it as the delivery it is, not flagged as
-     * redelivered (a rollback would flag it, and count a delivery, for a job that never ran). A message
-     * that was redelivered already, or is no job, is rolled back; so is this one if the send fails.
+     * Returns the message a leaving or paused worker received to the queue as a new one, sent and committed
+     * with its consumption, so that it costs no delivery: the worker that takes it runs it as the delivery it
+     * is, not flagged redelivered (a rollback would flag it, and count a delivery, for a job that never ran),
+     * and one received flagged redelivered still says its attempt may have run ({@link JobMessage#mayHaveRun}).
+     * A message that is no job is rolled back; so is this one if the send fails.
      *
      * @return false when the message is still held: the caller closes the context, whose rollback returns it
      */
@@ -638,16 +641,21 @@ public final class QueueWorker implements Runnable {
 
     /**
      * Sends a received job message back to the queue as a new one, in the open transaction; false, sending
-     * nothing, for a message that was redelivered already or is no job.
+     * nothing, for a message that is no job.
      */
     private boolean sendBackAsNew(Message message) throws JMSException {
         Optional<JobMessage> job = JobMessage.from(message);
-        if (job.isEmpty() || message.getJMSRedelivered()) {
+        if (job.isEmpty()) {
             return false;
         }
-        send(runtime.mainQueue(control.name()), job.get().toMessage(session), job.get().jmsPriority(),
-                runtime.deliveryDelayMillis(job.get()));
+        sendBack(job.get(), message);
         return true;
+    }
+
+    /** Sends a job's received message back to the queue in the open transaction, as it came. */
+    private void sendBack(JobMessage job, Message received) throws JMSException {
+        send(runtime.mainQueue(control.name()), job.toMessageInPlaceOf(received, session), job.jmsPriority(),
+                runtime.deliveryDelayMillis(job));
     }
 
     private void closeConsumer() {

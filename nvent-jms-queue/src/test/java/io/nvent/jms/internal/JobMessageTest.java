@@ -40,8 +40,12 @@ class JobMessageTest {
 
     /** The job written into a blank message, through a session that only creates it. */
     private static TextMessage written(JobMessage job) throws JMSException {
-        TextMessage message = blank();
-        Session session = (Session) Proxy.newProxyInstance(JobMessageTest.class.getClassLoader(),
+        return job.toMessage(creating(blank()));
+    }
+
+    /** A session that only creates {@code message}, with the text asked for. */
+    private static Session creating(TextMessage message) {
+        return (Session) Proxy.newProxyInstance(JobMessageTest.class.getClassLoader(),
                 new Class<?>[] {Session.class}, (proxy, method, args) -> {
                     if (!method.getName().equals("createTextMessage") || args == null || args.length != 1) {
                         throw new UnsupportedOperationException(method.getName());
@@ -49,7 +53,25 @@ class JobMessageTest {
                     message.setText((String) args[0]);
                     return message;
                 });
-        return job.toMessage(session);
+    }
+
+    @Test
+    void aMessageSentBackInPlaceOfARedeliveredOneSaysItsAttemptMayHaveRunAndOneInPlaceOfAFirstDeliveryDoesNot()
+            throws JMSException {
+        JobMessage job = job("orders", "ship", List.of());
+        TextMessage redelivered = written(job);
+        redelivered.setJMSRedelivered(true);
+        TextMessage first = written(job);
+
+        TextMessage inPlaceOfRedelivered = job.toMessageInPlaceOf(redelivered, creating(blank()));
+        TextMessage inPlaceOfFirst = job.toMessageInPlaceOf(first, creating(blank()));
+
+        assertThat(inPlaceOfRedelivered.getJMSRedelivered()).as("a new message for the broker").isFalse();
+        assertThat(JobMessage.mayHaveRun(inPlaceOfRedelivered)).isTrue();
+        assertThat(JobMessage.mayHaveRun(job.toMessageInPlaceOf(inPlaceOfRedelivered, creating(blank()))))
+                .as("sent back again").isTrue();
+        assertThat(JobMessage.mayHaveRun(inPlaceOfFirst)).isFalse();
+        assertThat(JobMessage.from(inPlaceOfRedelivered)).contains(job);
     }
 
     @Test
