@@ -381,7 +381,7 @@ class CancelCompensationTest {
 
             spawn.letGo.countDown();   // starts its child while the run compensates
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.engine.runs(io.nvent.RunQuery.all()
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.runs(io.nvent.RunQuery.all()
                     .withParentRunId(runId)).stream().anyMatch(child -> child.status() == RunStatus.CANCELED));
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPENSATING);
             close.release.countDown();
@@ -402,7 +402,7 @@ class CancelCompensationTest {
             h.engine.cancel(runId, CancelOptions.withChildren().toBuilder().compensate(true).build());
             assertThat(close.running.await(10, TimeUnit.SECONDS)).isTrue();
             spawn.letGo.countDown();   // its child is canceled as it starts
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.engine.runs(io.nvent.RunQuery.all()
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.runs(io.nvent.RunQuery.all()
                     .withParentRunId(runId)).stream().anyMatch(child -> child.status() == RunStatus.CANCELED));
 
             BulkResult next = h.engine.cancelRuns(BulkCancel.ofFlow("fan").withChildren().withCompensation()

@@ -66,7 +66,7 @@ class DeferredStartsTest {
 
         starts.register(step.start);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> step.writes.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> step.writes.get() == 1);
         long lateByNanos = step.writtenAt.get() - step.start.dueAt;
         assertThat(lateByNanos).as("written no sooner than the delay").isNotNegative();
         // A tick, and what a loaded machine adds to any timer.
@@ -86,7 +86,7 @@ class DeferredStartsTest {
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> steps.stream().allMatch(s -> s.writes.get() == 1));
-        await().atMost(Duration.ofSeconds(5)).until(() -> starts.registeredCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> starts.registeredCount() == 0);
         assertThat(steps).allSatisfy(s -> assertThat(s.writes).hasValue(1));
     }
 
@@ -100,7 +100,7 @@ class DeferredStartsTest {
         starts.register(slow.start);
         assertThat(quick.start.takeOver()).as("the quick step's completion takes its start over").isTrue();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> slow.writes.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> slow.writes.get() == 1);
         await().during(DeferredStarts.tick(DELAY).multipliedBy(2)).atMost(Duration.ofSeconds(5))
                 .until(() -> quick.writes.get() == 0);
         assertThat(starts.registeredCount()).as("starts the ticker still holds").isZero();
@@ -113,7 +113,7 @@ class DeferredStartsTest {
 
         starts.register(timedOut.start);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> !timedOut.start.isPending());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !timedOut.start.isPending());
         assertThat(timedOut.writes).hasValue(0);
         assertThat(timedOut.start.takeOver()).as("the completion finds it taken over already").isFalse();
         assertThat(timedOut.start.outcome()).isEmpty();
@@ -137,7 +137,7 @@ class DeferredStartsTest {
         }
 
         await().atMost(Duration.ofSeconds(10)).until(() -> takenOver.stream().allMatch(CompletableFuture::isDone));
-        await().atMost(Duration.ofSeconds(5)).until(() -> starts.registeredCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> starts.registeredCount() == 0);
         for (int i = 0; i < steps.size(); i++) {
             int written = steps.get(i).writes.get();
             assertThat(written + (takenOver.get(i).join() ? 1 : 0)).as("write and take-over of step " + i)
@@ -152,9 +152,9 @@ class DeferredStartsTest {
         starts.register(step.start);
         assertThat(executor.getQueue()).as("the ticker, scheduled by the first start").hasSize(1);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> step.writes.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> step.writes.get() == 1);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> executor.getQueue().isEmpty() && executor.getActiveCount() == 0);
+        await().atMost(Duration.ofSeconds(10)).until(() -> executor.getQueue().isEmpty() && executor.getActiveCount() == 0);
         long tasks = executor.getTaskCount();
         await().during(DELAY.multipliedBy(2)).atMost(Duration.ofSeconds(5)).until(() -> executor.getTaskCount() == tasks);
     }
@@ -207,11 +207,11 @@ class DeferredStartsTest {
         starts.register(second.start);
         secondRegistered.countDown();
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> first.writes.get() == 1 && !scheduler.refuseNextSchedule.get());
+        await().atMost(Duration.ofSeconds(10)).until(() -> first.writes.get() == 1 && !scheduler.refuseNextSchedule.get());
         Counted third = new Counted(false);
         starts.register(third.start);
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> second.writes.get() == 1 && third.writes.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> second.writes.get() == 1 && third.writes.get() == 1);
         assertThat(starts.registeredCount()).isZero();
     }
 
@@ -226,7 +226,7 @@ class DeferredStartsTest {
         assertThat(starts.registeredCount()).isZero();
         Counted next = new Counted(false);
         starts.register(next.start);
-        await().atMost(Duration.ofSeconds(5)).until(() -> next.writes.get() == 1);
+        await().atMost(Duration.ofSeconds(10)).until(() -> next.writes.get() == 1);
         assertThat(refused.writes).as("the refused start, whose step did not run").hasValue(0);
     }
 

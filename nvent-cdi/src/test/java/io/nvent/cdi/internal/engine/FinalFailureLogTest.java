@@ -92,7 +92,7 @@ class FinalFailureLogTest {
 
             String next = h.engine.start("checkout", null);
             h.awaitStatus(next, RunStatus.FAILED);
-            await().atMost(Duration.ofSeconds(5)).until(() -> lines(log).stream()
+            await().atMost(Duration.ofSeconds(10)).until(() -> lines(log).stream()
                     .filter(line -> line.startsWith("NVENT-0128")).count() == FinalFailureLog.IN_FULL + 1);
         }
     }

@@ -237,11 +237,13 @@ class NonRetryableStepsTest {
             assertThat(failed.attempt()).as("the attempt that failed").isEqualTo(1);
             assertThat(failed.data()).contains("card declined", "\"retryable\":false",
                     "\"errorType\":\"io.nvent.NonRetryableStepException\"", "attempt 2 did not run");
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
-                    .until(() -> h.eventsOf(runId, EventType.STEP_FAILED).size() == 1 && step.runs.get() == 1);
-            assertThat(h.queue.counts("charge")).as("the attempt that did not run returned normally: no dead letter")
+            // The attempt that did not run returns to the queue only after it stored the failure: wait for that.
+            await().untilAsserted(() -> assertThat(h.queue.counts("charge"))
+                    .as("the attempt that did not run returned normally: no dead letter")
                     .satisfies(counts -> assertThat(counts.failed()).isZero())
-                    .satisfies(counts -> assertThat(counts.completed()).isEqualTo(1));
+                    .satisfies(counts -> assertThat(counts.completed()).isEqualTo(1)));
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
+                    .until(() -> h.eventsOf(runId, EventType.STEP_FAILED).size() == 1 && step.runs.get() == 1);
 
             h.engine.retryStep(runId, "charge");
 

@@ -49,15 +49,15 @@ class QueuePausesTest {
             first.pauseQueue("mailing");
 
             assertThat(first.queue().isPaused("mailing")).isTrue();
-            await().atMost(Duration.ofSeconds(5)).until(() -> second.queue().isPaused("mailing"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> second.queue().isPaused("mailing"));
             String run = second.flows().start("mailing", Map.of());
             await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
                     .until(() -> second.flows().run(run).orElseThrow().status() == RunStatus.RUNNING);
 
             second.resumeQueue("mailing");
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> !first.queue().isPaused("mailing"));
-            await().atMost(Duration.ofSeconds(5))
+            await().atMost(Duration.ofSeconds(10)).until(() -> !first.queue().isPaused("mailing"));
+            await().atMost(Duration.ofSeconds(10))
                     .until(() -> second.flows().run(run).orElseThrow().status() == RunStatus.COMPLETED);
         }
     }
