@@ -54,7 +54,12 @@ class JmsBrokerOutageTest {
         queue = new JmsJobQueue(factory, new TestThreads("outage-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).sendTimeout(Duration.ofSeconds(3))
                         .broker("java:app/nvent/jms/ConnectionFactory").build());
-        queue.enqueue(job("before"));
+        // A loaded machine may take longer than the send timeout for the first connect to the new broker.
+        await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(AdapterUnavailableException.class)
+                .until(() -> {
+                    queue.enqueue(job("before"));
+                    return true;
+                });
 
         broker.close();
 

@@ -97,7 +97,7 @@ class JmsJobQueueTest {
         third.registerWorker(queue, 1, handler);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5)).until(() -> handler.started.size() == 1);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 1);
     }
 
     @Test
@@ -107,7 +107,7 @@ class JmsJobQueueTest {
         web.registerWorker(queue, 0, webHandler);
         web.enqueue(job("render-1"));
 
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                 .until(() -> webHandler.started.isEmpty() && web.counts(queue).waiting() == 1);
         assertThat(web.queues()).as("known all the same").contains(queue);
         String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
@@ -238,7 +238,7 @@ class JmsJobQueueTest {
         worker.resume(queue);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> worker.counts(queue).completed() == 2);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                 .until(() -> handler.started.size() == 2 && brokerHolds("nvent." + queue) == 0);
         assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("twice", "after");
     }
@@ -818,7 +818,7 @@ class JmsJobQueueTest {
         assertThat(sending.counts(queue).delayed()).isEqualTo(1);
         clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
 
-        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(3))
+        await().during(Duration.ofSeconds(1)).atMost(Duration.ofSeconds(10))
                 .until(() -> sending.counts(queue).equals(new JobCounts(0, 1, 0, 0, 0)));
         assertThat(sending.job(queue, "later")).get().extracting(JobRecord::state).isEqualTo(JobState.DELAYED);
     }
@@ -838,17 +838,17 @@ class JmsJobQueueTest {
             sending.enqueue(job("burst-" + i));
             assertThat(sending.counts(queue).waiting()).isEqualTo(i + 1);
         }
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> browsing.size() == read);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> browsing.size() == read);
 
         clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
         for (int i = 0; i < 100; i++) {
             assertThat(sending.counts(queue).waiting()).as("all still on the broker").isEqualTo(150);
         }
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                 .until(() -> browsing.size() == read + 1);
         clock.shift(JmsJobQueue.BROKER_CHECK_INTERVAL);
         assertThat(sending.counts(queue).waiting()).isEqualTo(150);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                 .until(() -> browsing.size() == read + 2);
 
         assertThat(browsing.subList(read, browsing.size())).as("one browse of 100 jobs per check, the 50 left in the "
@@ -883,7 +883,7 @@ class JmsJobQueueTest {
         assertThat(sending.counts(queue).waiting()).isEqualTo(2);
         await().atMost(Duration.ofSeconds(10)).until(() -> browsing.size() > browsed);
 
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3))
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
                 .until(() -> sending.counts(queue).waiting() == 2);
         assertThat(List.of("first", "second")).allSatisfy(id -> assertThat(sending.job(queue, id)).as(id).get()
                 .extracting(JobRecord::state).isEqualTo(JobState.WAITING));
@@ -896,7 +896,7 @@ class JmsJobQueueTest {
         sending.resume(queue);
 
         await().atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 2);
-        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(3)).until(() -> handler.started.size() == 2);
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10)).until(() -> handler.started.size() == 2);
         assertThat(handler.started).extracting(JobExecution::jobId).containsExactlyInAnyOrder("first", "second");
     }
 

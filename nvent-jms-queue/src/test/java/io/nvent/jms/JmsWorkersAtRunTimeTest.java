@@ -47,7 +47,8 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class JmsWorkersAtRunTimeTest {
 
-    private static final Duration PATIENCE = Duration.ofSeconds(10);
+    /** Long enough for three workers to connect on a loaded 2-core machine (10 s was not, under load). */
+    private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final Duration QUIET = Duration.ofMillis(700);
 
     private static EmbeddedBroker broker;
@@ -139,7 +140,7 @@ class JmsWorkersAtRunTimeTest {
 
         node.resizeWorkers(queue, 1);
 
-        await().atMost(Duration.ofSeconds(2)).until(() -> broker.receivingConsumersOf(onBroker) == 1);
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 1);
         Handler other = new Handler(job -> new CountDownLatch(0));
         node.registerWorker(queue + "-other", 2, other);
         node.enqueue(job(queue + "-other", "on-the-connections-given-back"));
@@ -161,7 +162,7 @@ class JmsWorkersAtRunTimeTest {
 
         node.resizeWorkers(queue, 0);
 
-        await().atMost(Duration.ofSeconds(2)).until(() -> workers.stream().noneMatch(Thread::isAlive));
+        await().atMost(PATIENCE).until(() -> workers.stream().noneMatch(Thread::isAlive));
         assertThat(workers).hasSize(2);
         assertThat(broker.receivingConsumersOf(JmsJobQueueOptions.DEFAULTS.prefix() + queue)).isZero();
         assertThat(node.counts(queue).waiting()).as("the job waits for workers").isOne();
@@ -215,7 +216,7 @@ class JmsWorkersAtRunTimeTest {
         String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
 
         node.resizeWorkers(queue, 0);
-        await().atMost(Duration.ofSeconds(2)).until(() -> broker.receivingConsumersOf(onBroker) == 0);
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(onBroker) == 0);
         node.enqueue(job("waits"));
 
         await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
@@ -596,6 +597,7 @@ class JmsWorkersAtRunTimeTest {
      */
     private static final class GatheringHook {
         private static final long GATHERING_MILLIS = 100;
+        private static final long GATHERING_WAIT_MILLIS = 10_000;
 
         static ConnectionFactory of(ConnectionFactory broker, Runnable hook) {
             return proxy(ConnectionFactory.class, broker, "createConnection",
@@ -610,7 +612,7 @@ class JmsWorkersAtRunTimeTest {
                         if (method.getName().equals("receive") && args != null && args.length == 1
                                 && (long) args[0] < GATHERING_MILLIS) {
                             hook.run();
-                            return consumer.receive(PATIENCE.toMillis());
+                            return consumer.receive(GATHERING_WAIT_MILLIS);
                         }
                         return BoundedConnectionPool.invoke(method, consumer, args);
                     });

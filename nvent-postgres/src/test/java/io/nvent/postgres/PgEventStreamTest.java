@@ -100,8 +100,9 @@ class PgEventStreamTest extends EventStreamContractTest {
             for (long seq = 1; seq <= 3; seq++) {
                 stream.publish("orders", List.of(event("run-pooled", seq, "{}")));
             }
+            // A publish that waited for the pool would wait its 30 s connection timeout, or for ever.
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("the callers wait for no connection")
-                    .isLessThan(Duration.ofMillis(300));
+                    .isLessThan(Duration.ofSeconds(5));
 
             await().atMost(PATIENCE).until(() -> !log.containing("NVENT-0848").isEmpty());
             assertThat(log.messagesContaining("NVENT-0848")).singleElement().asString()

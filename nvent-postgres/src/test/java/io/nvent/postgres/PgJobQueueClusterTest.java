@@ -121,7 +121,8 @@ class PgJobQueueClusterTest {
     }
 
     @Test
-    void a_job_whose_instance_stopped_renewing_its_lease_runs_again_on_another_instance_once_the_lease_expired() {
+    void a_job_whose_instance_stopped_renewing_its_lease_runs_again_on_another_instance_once_the_lease_expired()
+            throws SQLException {
         PgQueueOptions shortLeases = options().toBuilder().leaseDuration(Duration.ofSeconds(1))
                 .pollInterval(Duration.ofMillis(200)).shutdownGrace(Duration.ofMillis(100)).build();
         CuttableDataSource crashing = new CuttableDataSource(dataSource);
@@ -139,16 +140,19 @@ class PgJobQueueClusterTest {
         await().atMost(PATIENCE).until(() -> ranOn.contains("a"));
 
         crashing.cut();
-        long cutAt = System.nanoTime();
+        // The lease as A last renewed it; a loaded machine may cut A off long after that renewal.
+        Instant leaseAtCut = leaseEnd("survivor");
+        List<Instant> startedOnB = new CopyOnWriteArrayList<>();
         b.registerWorker(queue, 1, handler(job -> {
+            startedOnB.add(Instant.now());
             ranOn.add("b");
             redelivered.add(job.redelivered());
         }));
 
         await().atMost(PATIENCE).until(() -> b.job(queue, "survivor").map(JobRecord::state)
                 .filter(JobState.COMPLETED::equals).isPresent());
-        assertThat(Duration.ofNanos(System.nanoTime() - cutAt)).as("time until run again")
-                .isGreaterThanOrEqualTo(Duration.ofMillis(500));
+        assertThat(startedOnB).as("run again only once the lease A held had expired").singleElement()
+                .satisfies(start -> assertThat(start).isAfterOrEqualTo(leaseAtCut));
         assertThat(ranOn).containsExactly("a", "b");
         assertThat(redelivered).as("the same attempt, handed out again: the handler is told").containsExactly(false,
                 true);
@@ -184,9 +188,10 @@ class PgJobQueueClusterTest {
         await().atMost(PATIENCE).until(() -> leaseEnd("long").isBefore(Instant.now().minusMillis(200)));
         flaky.reconnect();
 
-        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        await("the lease, renewed once the database answered").atMost(PATIENCE)
+                .until(() -> leaseEnd("long").isAfter(Instant.now()));
+        await().during(Duration.ofMillis(1500)).atMost(PATIENCE).untilAsserted(() ->
                 assertThat(runs).as("runs of the job while its first attempt still runs").containsExactly("long"));
-        assertThat(leaseEnd("long")).as("the lease, renewed once the database answered").isAfter(Instant.now());
         hang.countDown();
         await().atMost(PATIENCE).until(() -> a.job(queue, "long").map(JobRecord::state)
                 .filter(JobState.COMPLETED::equals).isPresent());
@@ -291,7 +296,7 @@ class PgJobQueueClusterTest {
 
         await().atMost(PATIENCE).until(() -> startedAt.size() == 1);
         assertThat(Duration.ofNanos(startedAt.get(0) - enqueuedAt)).as("enqueue to start, fallback poll 1 min")
-                .isLessThan(Duration.ofSeconds(2));
+                .isLessThan(Duration.ofSeconds(20));
     }
 
     @Test
@@ -392,7 +397,7 @@ class PgJobQueueClusterTest {
                 // As the engine handing the step back to its run, which takes a moment: meanwhile no
                 // other instance may take the job, or its start there is refused while the step still runs here.
                 try {
-                    await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() ->
+                    await().during(Duration.ofMillis(300)).atMost(PATIENCE).until(() ->
                             observer.job(queue, job.jobId()).orElseThrow().state() == JobState.ACTIVE);
                     keptWhileReturning.complete(null);
                 } catch (RuntimeException | Error released) {
@@ -580,7 +585,7 @@ class PgJobQueueClusterTest {
 
             finishFirst.countDown();
 
-            await("the next attempt starting").atMost(Duration.ofSeconds(5)).until(() -> started.contains("second"));
+            await("the next attempt starting").atMost(PATIENCE).until(() -> started.contains("second"));
             assertThat(counting).as("counts still reading").isNotDone();
             other.rollback();
             assertThat(counting).succeedsWithin(PATIENCE);

@@ -592,7 +592,7 @@ class ComingFromJobRunrTest {
 
             assertThat(canceled).isEqualTo(new CanceledRuns(true, 100, false));
             assertThat(env.flows().runs(mails)).extracting(RunInfo::status).containsOnly(RunStatus.CANCELED);
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
                     .until(() -> mail.sent.get() == 0 && report.reports.get() == 0);
         }
     }

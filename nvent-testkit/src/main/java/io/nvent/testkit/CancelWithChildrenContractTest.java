@@ -182,7 +182,7 @@ public abstract class CancelWithChildrenContractTest {
         }
         assertThat(flows().awaits(true, 100)).as("awaits still waiting").extracting(AwaitInfo::runId)
                 .doesNotContain(newsletter);
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(() -> REPORTS.get() == 0);
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> REPORTS.get() == 0);
     }
 
     @Test

@@ -1839,7 +1839,7 @@ public abstract class FlowStoreContractTest {
 
     /** Gives threads just started the time to reach the run they wait for; they cannot say when they have. */
     private static void letOtherThreadsGetGoing() {
-        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(1)).until(() -> true);
+        await().pollDelay(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> true);
     }
 
     /**

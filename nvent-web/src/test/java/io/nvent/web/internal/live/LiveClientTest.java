@@ -90,7 +90,7 @@ class LiveClientTest {
         client.offer(new PublishedEvent("flow", more.get(0)));
         client.offer(new PublishedEvent("flow", more.get(3)));   // 7; 6 never arrives live
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> outlet.seqs().size() == 6);
+        await().atMost(Duration.ofSeconds(10)).until(() -> outlet.seqs().size() == 6);
         assertThat(outlet.seqs()).containsExactly(2L, 3L, 4L, 5L, 6L, 7L);
     }
 
@@ -250,7 +250,7 @@ class LiveClientTest {
     /** Subscribes {@code client} to a run and waits until it has the run's history. */
     private static void follow(LiveClient client, Recorder outlet, String runId) {
         client.receive("{\"type\":\"subscribe\",\"runId\":\"" + runId + "\"}");
-        await().atMost(Duration.ofSeconds(5)).until(() -> outlet.messages().stream().anyMatch(m ->
+        await().atMost(Duration.ofSeconds(10)).until(() -> outlet.messages().stream().anyMatch(m ->
                 m.getString("type").equals("history") && m.getString("runId").equals(runId)
                         && m.getBoolean("complete")));
     }
@@ -260,7 +260,7 @@ class LiveClientTest {
     }
 
     private static List<JsonObject> messagesOfType(Recorder from, String type) {
-        await().atMost(Duration.ofSeconds(5)).until(() -> from.types().contains("subscribed"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> from.types().contains("subscribed"));
         return from.messages().stream().filter(m -> m.getString("type").equals(type)).toList();
     }
 

@@ -99,7 +99,7 @@ class FlowsResourceTest {
         assertThat(stale.countedAt()).isEqualTo(START);
         assertThat(stale.age(clock.instant())).isEqualTo(Duration.ofSeconds(3));
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() ->
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() ->
                 assertThat(json(resource.statsBody("order").value()).getInt("completed")).isEqualTo(2));
         assertThat(resource.statsBody("order").countedAt()).isEqualTo(START.plusSeconds(3));
     }

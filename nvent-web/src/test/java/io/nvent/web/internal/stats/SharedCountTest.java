@@ -154,11 +154,11 @@ class SharedCountTest {
 
             CompletableFuture<Counted<Integer>> one = CompletableFuture.supplyAsync(slow::latest, pool);
             CompletableFuture<Counted<Integer>> two = CompletableFuture.supplyAsync(slow::latest, pool);
-            await().atMost(Duration.ofSeconds(5)).until(() -> started.get() == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> started.get() == 1);
             release.countDown();
 
-            assertThat(one.get(5, TimeUnit.SECONDS).value()).isEqualTo(42);
-            assertThat(two.get(5, TimeUnit.SECONDS).value()).isEqualTo(42);
+            assertThat(one.get(10, TimeUnit.SECONDS).value()).isEqualTo(42);
+            assertThat(two.get(10, TimeUnit.SECONDS).value()).isEqualTo(42);
             assertThat(started).hasValue(1);
         } finally {
             pool.shutdownNow();
@@ -178,12 +178,12 @@ class SharedCountTest {
         SharedCount<Integer> slow = countedTwentySecondsAgoCountingAgainOnlyWhenReleased();
 
         CompletableFuture<Counted<Integer>> scrape = CompletableFuture.supplyAsync(
-                () -> slow.fresh(Duration.ofSeconds(5)));
-        await().atMost(Duration.ofSeconds(5)).until(() -> counts.get() == 2);
+                () -> slow.fresh(Duration.ofSeconds(30)));
+        await().atMost(Duration.ofSeconds(10)).until(() -> counts.get() == 2);
         assertThat(scrape).isNotDone();
         release.countDown();
 
-        assertThat(scrape.get(5, TimeUnit.SECONDS).value()).isEqualTo(2);
+        assertThat(scrape.get(10, TimeUnit.SECONDS).value()).isEqualTo(2);
         assertThat(scrape.get().countedAt()).isEqualTo(START.plusSeconds(20));
     }
 
