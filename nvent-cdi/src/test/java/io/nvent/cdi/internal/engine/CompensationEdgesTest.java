@@ -410,7 +410,8 @@ class CompensationEdgesTest {
             assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
 
             flyGate.countDown();   // fly ignored the stop and completes now
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
             shutGate.countDown();
 
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -438,7 +439,7 @@ class CompensationEdgesTest {
 
             flyGate.countDown();   // fly, which ignored the stop, completes after the run ended
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
                     .anyMatch(entry -> entry.data().contains("notCompensated")));
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
                     .filter("fly"::equals).isPresent()).singleElement().satisfies(entry -> assertThat(entry.data())
@@ -485,7 +486,7 @@ class CompensationEdgesTest {
 
             flyGate.countDown();
 
-            await().atMost(Duration.ofSeconds(5)).untilTrue(store.raced);
+            await().atMost(Duration.ofSeconds(10)).untilTrue(store.raced);
             await().pollDelay(Duration.ofMillis(200)).until(() -> true);
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
                     .filter("fly"::equals).isPresent()).as("one notCompensated entry").singleElement();
@@ -546,7 +547,7 @@ class CompensationEdgesTest {
 
             flyGate.countDown();
 
-            await().atMost(Duration.ofSeconds(5)).untilTrue(store.met);
+            await().atMost(Duration.ofSeconds(10)).untilTrue(store.met);
             await().pollDelay(Duration.ofMillis(300)).until(() -> true);
             assertThat(h.eventsOf(runId, EventType.STEP_COMPLETED)).filteredOn(entry -> entry.step()
                     .filter("fly"::equals).isPresent()).as("no notCompensated entry").isEmpty();
@@ -598,7 +599,8 @@ class CompensationEdgesTest {
                     List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
 
             flyGate.countDown();   // fly, which ignored the stop, completes on the stalled run
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
             shutGate.countDown();
 
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -740,7 +742,7 @@ class CompensationEdgesTest {
                     List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
 
             waveGate.countDown();   // wave, which ignored the stop, completes on the stalled run
-            await().atMost(Duration.ofSeconds(5)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
             shutGate.countDown();
 
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -762,7 +764,7 @@ class CompensationEdgesTest {
         payGo.countDown();
         h.awaitStatus(runId, RunStatus.FAILED);
         flyGate.countDown();   // fly, which ignored the stop, completes after the compensation ended
-        await().atMost(Duration.ofSeconds(5)).until(() -> completionsOf(h, runId, "fly").stream()
+        await().atMost(Duration.ofSeconds(10)).until(() -> completionsOf(h, runId, "fly").stream()
                 .anyMatch(entry -> entry.data().contains("\"notCompensated\":true")));
         shutFails = false;
         return runId;
@@ -845,8 +847,8 @@ class CompensationEdgesTest {
 
             flyGate.countDown();   // fly, which ignored the stop, completes as the operator retries shut
 
-            await().atMost(Duration.ofSeconds(5)).untilTrue(store.retried);
-            await().atMost(Duration.ofSeconds(5)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).stream()
+            await().atMost(Duration.ofSeconds(10)).untilTrue(store.retried);
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).stream()
                     .anyMatch(entry -> entry.data().contains("\"added\":\"fly\"")));
             shutGate.countDown();
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -869,7 +871,7 @@ class CompensationEdgesTest {
 
             waveGate.countDown();   // wave, which ignored the stop, completes after the compensation ended
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
+            await().atMost(Duration.ofSeconds(10)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
             assertThat(completionsOf(h, runId, "wave")).singleElement().satisfies(entry -> assertThat(entry.data())
                     .contains("\"result\":\"hand-1\"", "\"reason\":\"completed after the run's compensation ended;"
                             + " it names no compensation: nothing to undo\"").doesNotContain("notCompensated"));
@@ -915,7 +917,7 @@ class CompensationEdgesTest {
             await().until(() -> h.engine.run(runId).orElseThrow().steps().get("unlock") == StepStatus.FAILED);
             h.awaitStatus(runId, RunStatus.FAILED);
             flyGate.countDown();   // fly, which ignored the stop, completes after the compensation ended
-            await().atMost(Duration.ofSeconds(5)).until(() -> completionsOf(h, runId, "fly").stream()
+            await().atMost(Duration.ofSeconds(10)).until(() -> completionsOf(h, runId, "fly").stream()
                     .anyMatch(entry -> entry.data().contains("\"notCompensated\":true")));
             unlockFails = false;
             shutFails = true;

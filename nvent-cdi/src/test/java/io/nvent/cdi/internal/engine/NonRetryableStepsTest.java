@@ -237,7 +237,7 @@ class NonRetryableStepsTest {
             assertThat(failed.attempt()).as("the attempt that failed").isEqualTo(1);
             assertThat(failed.data()).contains("card declined", "\"retryable\":false",
                     "\"errorType\":\"io.nvent.NonRetryableStepException\"", "attempt 2 did not run");
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5))
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
                     .until(() -> h.eventsOf(runId, EventType.STEP_FAILED).size() == 1 && step.runs.get() == 1);
             assertThat(h.queue.counts("charge")).as("the attempt that did not run returned normally: no dead letter")
                     .satisfies(counts -> assertThat(counts.failed()).isZero())
