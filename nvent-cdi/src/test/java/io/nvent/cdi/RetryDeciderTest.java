@@ -60,12 +60,12 @@ class RetryDeciderTest {
             String runId = engine.flows().start("partner", Map.of());
 
             for (Duration delay : List.of(Duration.ofSeconds(42), Duration.ofSeconds(84))) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+                await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
                 int before = step.attempts.size();
                 assertThat(clock.nextTimer()).as("the retry after attempt " + before)
                         .contains(step.attempts.get(before - 1).plus(delay));
                 clock.advanceTo(clock.nextTimer().orElseThrow());
-                await().atMost(Duration.ofSeconds(5)).until(() -> step.attempts.size() == before + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> step.attempts.size() == before + 1);
             }
 
             awaitStatus(engine.flows(), runId, RunStatus.FAILED);
@@ -146,11 +146,11 @@ class RetryDeciderTest {
 
             for (int attempt = 1; attempt <= 2; attempt++) {
                 int before = attempt;
-                await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+                await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
                 assertThat(clock.nextTimer()).as("the declared backoff after attempt " + attempt)
                         .contains(step.attempts.get(before - 1).plusSeconds(5));
                 clock.advanceTo(clock.nextTimer().orElseThrow());
-                await().atMost(Duration.ofSeconds(5)).until(() -> step.attempts.size() == before + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> step.attempts.size() == before + 1);
             }
 
             awaitStatus(engine.flows(), runId, RunStatus.FAILED);
@@ -214,7 +214,7 @@ class RetryDeciderTest {
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
             String runId = engine.flows().start(flow, Map.of());
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
             assertThat(clock.nextTimer()).as("the first retry's due time").contains(due);
             return entries(engine.flows(), runId, EventType.STEP_RETRY).get(0).data();
         }
@@ -433,7 +433,7 @@ class RetryDeciderTest {
     }
 
     private static void awaitStatus(FlowService flows, String runId, RunStatus status) {
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                 flows.run(runId).orElseThrow().status()).isEqualTo(status));
     }
 

@@ -56,15 +56,15 @@ class RetryScheduleTest {
             String runId = engine.flows().start("listed", Map.of());
 
             for (Duration delay : List.of(Duration.ofSeconds(10), Duration.ofMinutes(1), Duration.ofMinutes(10))) {
-                await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+                await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
                 int before = step.attempts.size();
                 Instant failedAt = step.attempts.get(before - 1);
                 assertThat(clock.nextTimer()).as("the retry after attempt " + before).contains(failedAt.plus(delay));
                 clock.advanceTo(clock.nextTimer().orElseThrow());
-                await().atMost(Duration.ofSeconds(5)).until(() -> step.attempts.size() == before + 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> step.attempts.size() == before + 1);
             }
 
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                     engine.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED));
             assertThat(step.attempts).containsExactly(T0, T0.plusSeconds(10), T0.plusSeconds(70), T0.plusSeconds(670));
         }
@@ -85,7 +85,7 @@ class RetryScheduleTest {
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock)
                 .queue(MemoryAdapters.queue(clock, new Random(42))).step(step).build()) {
             String runId = engine.flows().start("spread", Map.of());
-            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
 
             assertThat(clock.nextTimer()).contains(T0.plus(expected));
             assertThat(engine.flows().events(runId, EventQuery.all())).as("the job's jitter, for the lost-step sweep")

@@ -66,8 +66,8 @@ class VirtualClockTest {
     void aTimerPlannedForATimeTheClockShowsRunsWithoutTheClockMoving() {
         timers.at(T0, () -> ran.add("now"));
 
-        await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(ran).containsExactly("now"));
-        await().atMost(Duration.ofSeconds(5)).until(() -> !clock.isRunningTimers());
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(ran).containsExactly("now"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !clock.isRunningTimers());
         assertThat(clock.instant()).isEqualTo(T0);
     }
 
@@ -101,14 +101,14 @@ class VirtualClockTest {
         FailsOnce step = new FailsOnce();
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().clock(clock).step(step).build()) {
             String runId = engine.flows().start("later", Map.of());
-            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
 
             assertThat(clock.nextTimer()).contains(T0.plus(Duration.ofHours(1)));
             assertThat(step.attempts).hasValue(1);
 
             clock.advance(Duration.ofHours(1));
 
-            await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(
                     engine.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.COMPLETED));
             assertThat(step.attempts).hasValue(2);
         }
@@ -151,7 +151,7 @@ class VirtualClockTest {
             queue.registerWorker("partner", 1, handler);
             queue.enqueue(retriedAfterAnHour("partner"));
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> handler.attempts.size() == 2);
+            await().atMost(Duration.ofSeconds(10)).until(() -> handler.attempts.size() == 2);
             assertThat(handler.attempts).containsExactly(T0, T0.plus(Duration.ofHours(1)));
             assertThat(clock.nextTimer()).isEmpty();
         } finally {
@@ -170,7 +170,7 @@ class VirtualClockTest {
             queue.registerWorker("partner", 1, handler);
             queue.enqueue(retriedAfterAnHour("partner"));
 
-            await().atMost(Duration.ofSeconds(5)).until(() -> clock.nextTimer().isPresent());
+            await().atMost(Duration.ofSeconds(10)).until(() -> clock.nextTimer().isPresent());
             assertThat(seen).containsExactly("1 running, next timer none");
             assertThat(queue.counts("partner").active()).isZero();
             assertThat(queue.counts("partner").delayed()).isEqualTo(1);

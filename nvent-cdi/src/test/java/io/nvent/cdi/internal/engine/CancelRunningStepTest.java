@@ -160,11 +160,10 @@ class CancelRunningStepTest {
                 new CallRefused());
     }
 
-    /** Starts a run whose step hangs, and waits until its start (past the start-write delay) is stored. */
+    /** Starts a run whose step hangs, and waits until its start (past the start-write delay) and lease are stored. */
     private static String startHung(EngineHarness harness, String flow, String step) {
         String runId = harness.engine.start(flow, "hang");
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> harness.engine.run(runId).orElseThrow().steps().get(step) == StepStatus.RUNNING);
+        harness.awaitRunningWithLease(runId, step);
         return runId;
     }
 

@@ -6,6 +6,7 @@ import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunStatus;
 import io.nvent.Step;
+import io.nvent.StepStatus;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryEventStream;
@@ -262,6 +263,16 @@ final class EngineHarness implements AutoCloseable {
         triggers.start();
     }
 
+    /**
+     * Moves the clocks of instances over the same stores together: an instance whose clock stays behind reads the
+     * leases and deadlines the others store as not yet due, and one whose clock runs ahead reads theirs as long past.
+     */
+    static void moveClocks(Duration by, EngineHarness... instances) {
+        for (EngineHarness instance : instances) {
+            instance.clock.advance(by);
+        }
+    }
+
     /** Runs one maintenance sweep at the clock's current time. */
     void sweep() {
         maintenance.sweep();
@@ -270,6 +281,17 @@ final class EngineHarness implements AutoCloseable {
     RunInfo awaitStatus(String runId, RunStatus status) {
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.run(runId).orElseThrow().status() == status);
         return engine.run(runId).orElseThrow();
+    }
+
+    /**
+     * Waits until the run's step shows running and its lease is stored. The memory store shows the run's change a
+     * moment before the lease taken with it: a sweep in between finds no lease to judge expired, and a test that
+     * gives the step's leases up finds none to give up, now and then on a loaded machine.
+     */
+    void awaitRunningWithLease(String runId, String step) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> engine.run(runId).orElseThrow().steps().get(step)
+                == StepStatus.RUNNING
+                && scheduling.leasesOfRun(runId).stream().anyMatch(lease -> lease.step().equals(step)));
     }
 
     List<HistoryEvent> history(String runId) {

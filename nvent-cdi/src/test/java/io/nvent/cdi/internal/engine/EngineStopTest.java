@@ -112,11 +112,11 @@ class EngineStopTest {
 
         CompletableFuture<Void> closing = CompletableFuture.runAsync(engine::close);
 
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2)).until(() -> !closing.isDone());
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(() -> !closing.isDone());
         scheduling.release.countDown();
         closing.get(10, TimeUnit.SECONDS);
         int readsAtClose = scheduling.reads.get();
-        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(2))
+        await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10))
                 .until(() -> scheduling.reads.get() == readsAtClose);
     }
 

@@ -7,7 +7,6 @@ import io.nvent.StepContext;
 import io.nvent.NventException;
 import io.nvent.RunStatus;
 import io.nvent.StepRole;
-import io.nvent.StepStatus;
 import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
@@ -289,7 +288,7 @@ class HealthTest {
              EngineHarness survivor = EngineHarness.beside(dead, "instance-b", settings -> settings, queue,
                      new ExportHangingFirst())) {
             String runId = dead.engine.start("export", null);
-            await().until(() -> dead.engine.run(runId).orElseThrow().steps().get("export") == StepStatus.RUNNING);
+            dead.awaitRunningWithLease(runId, "export");
             queue.brokerAway = true;
             // The dead instance's lease runs out: the step is marked stalled, but its recovery job cannot be sent.
             survivor.clock.advance(survivor.engine.settings().leaseDuration().plusSeconds(1));

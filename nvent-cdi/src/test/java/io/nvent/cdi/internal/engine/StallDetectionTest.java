@@ -776,8 +776,7 @@ class StallDetectionTest {
 
             // The first renews its 60 s lease every quarter of it, through the second's first lease and past it.
             for (int i = 0; i < 20; i++) {
-                first.clock.advance(Duration.ofSeconds(15));
-                second.clock.advance(Duration.ofSeconds(15));
+                EngineHarness.moveClocks(Duration.ofSeconds(15), first, second);
                 second.sweep();
                 first.sweep();
             }
@@ -799,8 +798,7 @@ class StallDetectionTest {
 
             // Past the second's first lease, the first renewing its lease at its sweeps all along.
             for (int i = 0; i < 6; i++) {
-                first.clock.advance(Duration.ofSeconds(15));
-                second.clock.advance(Duration.ofSeconds(15));
+                EngineHarness.moveClocks(Duration.ofSeconds(15), first, second);
                 second.sweep();
                 first.sweep();
             }

@@ -277,7 +277,7 @@ class WorkerPoolsTest {
                 assertThat(RAN).as("recovered in the pool, never on the instance that noticed").containsExactly(
                         "gpu:scan", "gpu-2:scan");
                 firstScanHangs.countDown();
-                await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(5)).until(() ->
+                await().during(Duration.ofMillis(200)).atMost(Duration.ofSeconds(10)).until(() ->
                         web.engine.run(runId).orElseThrow().status() == RunStatus.COMPLETED && RAN.size() == 2);
             }
         }
@@ -298,10 +298,10 @@ class WorkerPoolsTest {
                 // clock moves with the web instance's, or the web instance would take the pool's lease on the retry
                 // for one long expired; the sweeps stop once the retry is back in the queue, as the next one, a
                 // lease later, would rightly find a retry still running on a loaded machine stalled.
-                moveClocks(Duration.ofHours(2), web, gpuBack);
+                EngineHarness.moveClocks(Duration.ofHours(2), web, gpuBack);
                 web.sweep();
                 for (int sweep = 1; sweep < 5 && !retryBackInTheQueue(); sweep++) {
-                    moveClocks(Duration.ofSeconds(61), web, gpuBack);
+                    EngineHarness.moveClocks(Duration.ofSeconds(61), web, gpuBack);
                     web.sweep();
                 }
                 assertThat(retryBackInTheQueue()).as("the retry queued again").isTrue();
@@ -318,19 +318,13 @@ class WorkerPoolsTest {
         return render.waiting() + render.delayed() + render.active() + render.completed() > 0;
     }
 
-    private static void moveClocks(Duration by, EngineHarness... instances) {
-        for (EngineHarness instance : instances) {
-            instance.clock.advance(by);
-        }
-    }
-
     @Test
     void aQueueLeftToThePoolIsPausedAndItsDeadStepRetriedByAnOperatorOnAWebInstanceAndRunsInThePool() {
         try (EngineHarness web = instance("web", ALL_BUT_RENDER); EngineHarness gpu = instance("gpu", RENDER_ONLY)) {
             web.engine.queuePauses().pause("render");
             gpu.engine.queuePauses().follow();
             String runId = web.engine.start("stamp", null);
-            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(5)).until(RAN::isEmpty);
+            await().during(Duration.ofMillis(300)).atMost(Duration.ofSeconds(10)).until(RAN::isEmpty);
 
             web.engine.queuePauses().resume("render");
             gpu.engine.queuePauses().follow();

@@ -33,7 +33,7 @@ class ExecutorTickSchedulerTest {
 
         scheduler.arm("sync", EVERY_5_MINUTES, Instant.parse("2026-11-30T10:00:00Z"), (name, tick) -> handedOut.add(tick));
 
-        await().atMost(Duration.ofSeconds(5)).until(() -> !handedOut.isEmpty());
+        await().atMost(Duration.ofSeconds(10)).until(() -> !handedOut.isEmpty());
         scheduler.disarm("sync");
         assertThat(handedOut).containsExactly(Instant.parse("2026-11-30T10:05:00Z"));
     }
