@@ -118,10 +118,17 @@ class MissingStepHandBackTest {
             return super.job(queueName, jobId);
         }
 
-        /** Waits until the queue holds the job, then lets its delay pass (the longest a hand-back's can be). */
+        /**
+         * Waits until the queue holds the job delayed, then moves the clock to the job's time and no further: a
+         * jump past it (the longest a hand-back's delay can be) let the next hand-back, due seconds later, come due
+         * inside the same move when the instance handed the job back while the clock still moved.
+         */
         void comeDue(String jobId) {
-            await().until(() -> held("rq", jobId).isPresent());
-            time.advance(StepRunner.LONGEST_HAND_BACK_DELAY);
+            JobRecord delayed = await().atMost(Duration.ofSeconds(10)).until(() -> held("rq", jobId),
+                    job -> job.filter(held -> held.state() == JobState.DELAYED).isPresent()).orElseThrow();
+            if (delayed.availableAt().isAfter(time.instant())) {
+                time.advanceTo(delayed.availableAt());
+            }
         }
     }
 
