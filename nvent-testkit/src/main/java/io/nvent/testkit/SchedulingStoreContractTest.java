@@ -160,7 +160,7 @@ import org.junit.jupiter.api.Timeout;
  *
  * @since 0.1
  */
-@Timeout(value = 60, unit = TimeUnit.SECONDS)
+@Timeout(value = 180, unit = TimeUnit.SECONDS)
 public abstract class SchedulingStoreContractTest {
 
     /** The instant all test times derive from. */
