@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +39,13 @@ class InstancesTest {
     private final MemorySchedulingStore scheduling = new MemorySchedulingStore();
     private final MemoryJobQueue sharedQueue = new MemoryJobQueue(Clock.systemUTC(),
             Threads.daemonThreads("instances-worker"));
+    /** A queue that says it holds one waiting job, whatever it holds. */
+    private final MemoryJobQueue oneWaiting = withOneJobWaiting();
+
+    @AfterEach
+    void closeTheQueue() {
+        oneWaiting.close();
+    }
 
     @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
     static class Layout implements Step<Object, Void> {
@@ -196,7 +204,6 @@ class InstancesTest {
     @Test
     void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForTheRestartGrace() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = webTakingRender(oneWaiting, clock);
         InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
@@ -226,15 +233,12 @@ class InstancesTest {
             assertThat(web.check().up()).as("no live instance took it for the restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
                     .contains("queue render has 1 waiting job(s)");
-        } finally {
-            oneWaiting.close();
         }
     }
 
     @Test
     void aNewStartThatTakesMinutesToWriteItsRecordAfterItsQueuesOnlyTakerStoppedWarnsOfNothing() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = webTakingRender(oneWaiting, clock);
         InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
@@ -249,15 +253,12 @@ class InstancesTest {
             refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).isTrue();
             assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
-        } finally {
-            oneWaiting.close();
         }
     }
 
     @Test
     void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = webTakingRender(oneWaiting, clock);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of).started(true, Map.of("render", 2));
@@ -269,8 +270,6 @@ class InstancesTest {
             refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).as("a crash is no clean stop: no restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).hasSize(1);
-        } finally {
-            oneWaiting.close();
         }
     }
 
@@ -359,7 +358,7 @@ class InstancesTest {
         registry.refresh(clock.instant());
     }
 
-    private static MemoryJobQueue oneWaiting() {
+    private static MemoryJobQueue withOneJobWaiting() {
         return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
             @Override
             public JobCounts counts(String queueName) {
