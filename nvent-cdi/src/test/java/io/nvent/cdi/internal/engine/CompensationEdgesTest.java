@@ -434,6 +434,12 @@ class CompensationEdgesTest {
         }
     }
 
+    /** An engine running the flow gate (open, fly, pay; shut, unfly) on {@code store}. */
+    private static EngineHarness gateOn(MemoryFlowStore store) {
+        return new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(), new Fly(), new Pay(),
+                new Shut(), new Unfly());
+    }
+
     /** Whether this thread is recording a late completion as not undone (the engine's {@code recordNotUndone}). */
     static boolean recordingNotUndone() {
         return StackWalker.getInstance().walk(frames -> frames
@@ -464,8 +470,7 @@ class CompensationEdgesTest {
     void twoStaleDeliveriesOfAStepCompletingAfterTheCompensationEndedRecordItAsNotUndoneOnce()
             throws InterruptedException {
         RacedByAnotherDelivery store = new RacedByAnotherDelivery();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = h.engine.start("gate", null);
             await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
@@ -519,8 +524,7 @@ class CompensationEdgesTest {
     }
 
     private static List<String> lateCompletionMeeting(LateRecordingStore store) throws InterruptedException {
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly());
+        try (EngineHarness h = gateOn(store);
              RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(FlowEngine.class)) {
             String runId = h.engine.start("gate", null);
             await().until(() -> started(h, runId, "fly"));
@@ -650,8 +654,7 @@ class CompensationEdgesTest {
     @Test
     void aStepCompletingLateAsTheLastCompensationCompletesIsUndoneOnceBeforeTheRunEnds() throws InterruptedException {
         RacingStore store = new RacingStore();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = compensateWithFlyLate(h);
 
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -667,8 +670,7 @@ class CompensationEdgesTest {
     void aCompensatingRunLeftWithNothingQueuedAsItsInstanceStoppedIsTakenOnByTheSweep() throws InterruptedException {
         RacingStore store = new RacingStore();
         store.stopAfterCompletion = true;
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = compensateWithFlyLate(h);
             await().until(() -> store.held.get() && !store.stop.get()
                     && h.engine.run(runId).orElseThrow().steps().get("shut") == StepStatus.COMPLETED);
@@ -813,8 +815,7 @@ class CompensationEdgesTest {
     void aStepCompletingAsAnOperatorRetriesTheFailedCompensationIsUndoneByTheRetriedCompensation()
             throws InterruptedException {
         RetriedAsRecorded store = new RetriedAsRecorded();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             shutFails = true;
             shutGate.countDown();
             String runId = h.engine.start("gate", null);
