@@ -304,7 +304,7 @@ class CompensationEdgesTest {
         @Override
         public String execute(Object input, StepContext ctx) {
             flyRunning.countDown();
-            awaitIgnoringTheStop(flyGate);
+            EngineStopTest.awaitAsADatabaseCallWould(flyGate);   // ignores the stop
             return "seat-9";
         }
     }
@@ -314,25 +314,8 @@ class CompensationEdgesTest {
     static class Wave implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
-            awaitIgnoringTheStop(waveGate);
+            EngineStopTest.awaitAsADatabaseCallWould(waveGate);   // ignores the stop
             return "hand-1";
-        }
-    }
-
-    /** Waits until {@code gate} is let go, however often the stop interrupts it; the interrupt stays set. */
-    static void awaitIgnoringTheStop(CountDownLatch gate) {
-        boolean interrupted = false;
-        while (true) {
-            try {
-                if (gate.await(10, TimeUnit.SECONDS)) {
-                    break;
-                }
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
         }
     }
 
