@@ -20,19 +20,16 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Level;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A broker that holds producers back (here: Artemis with its disk "full", as it sees it above
@@ -53,26 +50,12 @@ class JmsBrokerHoldsBackProducersTest {
     /** More jobs than the producer credits a connection holds: the broker holds the rest back. */
     private static final int MORE_THAN_THE_CREDITS_HELD = 5_000;
 
-    private static EmbeddedBroker broker;
-    private static ActiveMQConnectionFactory factory;
+    @RegisterExtension
+    static final InVmBroker broker = InVmBroker.withDiskLimit(3, "held-back");
+
+    private final ActiveMQConnectionFactory factory = broker.clients();
     private final List<AutoCloseable> closing = new CopyOnWriteArrayList<>();
-    private String queue;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = EmbeddedBroker.inVmWithDiskLimit(3, "held-back");
-        factory = broker.clients();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void name() {
-        queue = "held-" + UUID.randomUUID().toString().substring(0, 8);
-    }
+    private final String queue = InVmBroker.freshQueue("held");
 
     @AfterEach
     void freeTheDisk() throws Exception {

@@ -31,7 +31,6 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
@@ -42,13 +41,11 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What only the JMS queue promises beyond the contract: several nodes on one broker, and what a
@@ -57,26 +54,12 @@ import org.junit.jupiter.api.Test;
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class JmsJobQueueTest {
 
-    private static EmbeddedBroker broker;
-    private static ActiveMQConnectionFactory factory;
+    @RegisterExtension
+    static final InVmBroker broker = InVmBroker.of(1, "nodes");
+
+    private final ActiveMQConnectionFactory factory = broker.clients();
     private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
-    private String queue;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = EmbeddedBroker.inVm(1, "nodes");
-        factory = broker.clients();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void name() {
-        queue = "nodes-" + UUID.randomUUID().toString().substring(0, 8);
-    }
+    private final String queue = InVmBroker.freshQueue("nodes");
 
     @AfterEach
     void closeNodes() {

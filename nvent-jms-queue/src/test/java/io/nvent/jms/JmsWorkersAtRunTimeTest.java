@@ -22,7 +22,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
@@ -32,13 +31,11 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A JMS queue's workers set at run time ({@link JmsJobQueue#resizeWorkers}), beyond the contract: the worker
@@ -51,29 +48,15 @@ class JmsWorkersAtRunTimeTest {
     private static final Duration PATIENCE = Duration.ofSeconds(30);
     private static final Duration QUIET = Duration.ofMillis(700);
 
-    private static EmbeddedBroker broker;
-    private static ActiveMQConnectionFactory factory;
+    @RegisterExtension
+    static final InVmBroker broker = InVmBroker.of(4, "workers");
+
+    private final ActiveMQConnectionFactory factory = broker.clients();
     private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
     private final List<CountDownLatch> latches = new CopyOnWriteArrayList<>();
     /** Every worker thread the nodes made. */
     private final List<Thread> made = new CopyOnWriteArrayList<>();
-    private String queue;
-
-    @BeforeAll
-    static void startBroker() throws Exception {
-        broker = EmbeddedBroker.inVm(4, "workers");
-        factory = broker.clients();
-    }
-
-    @AfterAll
-    static void stopBroker() throws Exception {
-        broker.close();
-    }
-
-    @BeforeEach
-    void name() {
-        queue = "workers-" + UUID.randomUUID().toString().substring(0, 8);
-    }
+    private final String queue = InVmBroker.freshQueue("workers");
 
     @AfterEach
     void closeNodes() {

@@ -1181,6 +1181,18 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void movesTheTimeOfAWaitingTimeAwaitEarlierTooAsABatchFilledBeforeItsWindowEndsStartsItsRunAtOnce() {
+        String runId = newRun();
+        AwaitRecord waiting = timeAwait(runId, T0, Optional.of(T0.plusSeconds(30)), Optional.empty());
+        store.saveAwait(waiting);
+
+        assertThat(store.moveAwait(waiting.awaitId(), T0.plusSeconds(5))).as("earlier").isTrue();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().resolveAt()).contains(T0.plusSeconds(5));
+        assertThat(store.dueAwaits(T0.plusSeconds(5), 10)).extracting(AwaitRecord::awaitId)
+                .contains(waiting.awaitId());
+    }
+
+    @Test
     void movesTheTimeOfAWaitingTimeAwaitOnlyLaterWhenAskedToSoThatAnEarlierMoveAfterALaterOneLeavesTheLaterTime() {
         String runId = newRun();
         AwaitRecord waiting = timeAwait(runId, T0, Optional.of(T0.plusSeconds(30)), Optional.empty());

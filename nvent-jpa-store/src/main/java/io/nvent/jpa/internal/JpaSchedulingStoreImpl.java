@@ -726,26 +726,26 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public boolean moveAwait(String awaitId, Instant resolveAt) {
-        Objects.requireNonNull(resolveAt, "resolveAt");
-        return write("await '" + awaitId + "'", connection -> {
-            try (PreparedStatement update = connection.prepareStatement("update " + awaits + " set resolve_at = ?,"
-                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "'")) {
-                setInstant(update, 1, Optional.of(resolveAt), database);
-                update.setString(2, awaitId);
-                return update.executeUpdate() == 1;
-            }
-        });
+        return moveWaitingAwait(awaitId, resolveAt, false);
     }
 
     @Override
     public boolean moveAwaitLater(String awaitId, Instant resolveAt) {
+        return moveWaitingAwait(awaitId, resolveAt, true);
+    }
+
+    /** Moves a waiting await to {@code resolveAt}; {@code onlyLater}: only if that is later than its current one. */
+    private boolean moveWaitingAwait(String awaitId, Instant resolveAt, boolean onlyLater) {
         Objects.requireNonNull(resolveAt, "resolveAt");
         return write("await '" + awaitId + "'", connection -> {
             try (PreparedStatement update = connection.prepareStatement("update " + awaits + " set resolve_at = ?,"
-                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "' and resolve_at < ?")) {
+                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "'"
+                    + (onlyLater ? " and resolve_at < ?" : ""))) {
                 setInstant(update, 1, Optional.of(resolveAt), database);
                 update.setString(2, awaitId);
-                setInstant(update, 3, Optional.of(resolveAt), database);
+                if (onlyLater) {
+                    setInstant(update, 3, Optional.of(resolveAt), database);
+                }
                 return update.executeUpdate() == 1;
             }
         });

@@ -16,8 +16,13 @@ import org.junit.jupiter.api.Test;
 class ConsoleRunPageTest {
 
     private static String script(String view) throws IOException {
-        try (InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/js/views/" + view)) {
-            assertThat(in).as(view).isNotNull();
+        return js("views/" + view);
+    }
+
+    /** A script of the console, under {@code META-INF/nvent-ui/js/}. */
+    private static String js(String path) throws IOException {
+        try (InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/js/" + path)) {
+            assertThat(in).as(path).isNotNull();
             return new String(in.readAllBytes(), StandardCharsets.UTF_8);
         }
     }
@@ -107,10 +112,7 @@ class ConsoleRunPageTest {
             throws IOException {
         String queues = script("queues.js");
         String flows = script("flows.js");
-        String api;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
-            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String api = js("api.js");
         String pauseDialog = between(queues, "function pauseDialog(", "\n}\n");
         String bulk = between(flows, "async function bulkDialog(", "\n}\n");
         String clear = between(flows, "function clearHistoryDialog(", "\n}\n");
@@ -147,10 +149,7 @@ class ConsoleRunPageTest {
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");
         String triggers = script("triggers.js");
-        String api;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
-            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String api = js("api.js");
         String rerun = between(runs, "id: 'rerun-step'", "'⤼ Rerun from…'");
         String triggerHistory = between(triggers, "const renderHistory", "lastSeq = newest;");
 
@@ -164,10 +163,7 @@ class ConsoleRunPageTest {
     @Test
     void everyReasonTravelsInTheNventReasonHeaderAndAJobsRetryARedriveAndATriggersFireSwitchAndFormAskForOne()
             throws IOException {
-        String api;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
-            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String api = js("api.js");
         String queues = script("queues.js");
         String triggers = script("triggers.js");
         String setEnabled = between(triggers, "function setEnabled(", "\n}\n");
@@ -219,10 +215,7 @@ class ConsoleRunPageTest {
 
     @Test
     void aTriggersBackfillDialogAsksForAReasonAndSendsItInTheNventReasonHeaderWithEveryPage() throws IOException {
-        String api;
-        try (InputStream in = getClass().getResourceAsStream("/META-INF/nvent-ui/js/api.js")) {
-            api = new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
+        String api = js("api.js");
         String backfill = between(script("triggers.js"), "export function backfillDialog(", "\n}\n");
 
         assertThat(api).contains("backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`,"

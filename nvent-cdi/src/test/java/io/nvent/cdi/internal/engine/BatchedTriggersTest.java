@@ -349,7 +349,7 @@ class BatchedTriggersTest {
 
     @Test
     void aFireThatFillsTheBatchWhileTheOpeningInstanceStoresItsRunStartsThatRunAtOnce() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 2);
             List<StartedRun> racing = new ArrayList<>();
@@ -368,18 +368,11 @@ class BatchedTriggersTest {
 
     @Test
     void aFireAppendedJustAfterTheOpeningInstanceStoredTheRunCountsOnItOnce() {
-        java.util.concurrent.atomic.AtomicReference<Runnable> beforeSlotRead = new java.util.concurrent.atomic.AtomicReference<>();
-        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
-            @Override
-            public Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
-                Optional.ofNullable(beforeSlotRead.getAndSet(null)).ifPresent(Runnable::run);
-                return super.debounceSlotOf(runId);
-            }
-        };
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 100);
             // The second fire is appended and finds the run stored before its opener applies the slot's fires.
-            beforeSlotRead.set(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
+            scheduling.beforeNextSlotRead(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
 
             String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
 
@@ -391,17 +384,10 @@ class BatchedTriggersTest {
 
     @Test
     void aFireThatFillsTheBatchBetweenTheRunsStoreAndItsWaitStartsThatRunAtOnceAndCountsOnce() {
-        java.util.concurrent.atomic.AtomicReference<Runnable> beforeWaitSaved = new java.util.concurrent.atomic.AtomicReference<>();
-        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
-            @Override
-            public void saveAwait(io.nvent.spi.AwaitRecord await) {
-                Optional.ofNullable(beforeWaitSaved.getAndSet(null)).ifPresent(Runnable::run);
-                super.saveAwait(await);
-            }
-        };
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 2);
-            beforeWaitSaved.set(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
+            scheduling.beforeNextWaitSaved(() -> notify(h, "u-1", 2, StartOptions.DEFAULTS));
 
             String runId = notify(h, "u-1", 1, StartOptions.DEFAULTS).get(0).runId();
             h.sweep();
@@ -415,7 +401,7 @@ class BatchedTriggersTest {
 
     @Test
     void aBatchWhoseInstanceStoppedBeforeStoringItsRunIsRecoveredByTheSweepWithEveryFire() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 100);
             scheduling.stopAfterNextOpen();
@@ -438,7 +424,7 @@ class BatchedTriggersTest {
 
     @Test
     void aFireAfterTheWindowOfABatchNeverStoredOpensTheNextBatchWithTheFiresOfThatOne() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 100);
             scheduling.stopAfterNextOpen();
@@ -472,7 +458,7 @@ class BatchedTriggersTest {
     }
     @Test
     void aSendersRetryArrivingWhileItsFirstDeliveryIsStillBeingAppendedIsToldToRetryAndAppendsNothing() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             createBatching(h, 100);
             StartOptions delivery = StartOptions.newBuilder().idempotencyKey("delivery-1").build();
@@ -500,7 +486,7 @@ class BatchedTriggersTest {
     }
     @Test
     void aRecoveredBatchStartsWithTheTriggersConcurrencyKeyReadFromItsFirstPayload() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Digest())) {
             h.triggers.create(TriggerSpec.newBuilder("notify", TriggerType.EVENT).event("notification.created")
                     .flow("digest").batch(100, Duration.ofSeconds(10)).batchKeyFrom("/userId")

@@ -242,8 +242,7 @@ class CompensationEdgesTest {
              EngineHarness lacking = new EngineHarness(store, new MemorySchedulingStore(), "instance-b", new Noop())) {
             String runId = startStay(h);
             assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("unbook"::equals).isPresent()));
+            await().until(() -> started(h, runId, "unbook"));
             Instant now = h.clock.instant();
             h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
                     List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
@@ -261,16 +260,12 @@ class CompensationEdgesTest {
             throws InterruptedException {
         waitFails = true;
         unbookGate = new CountDownLatch(1);
-        try (EngineHarness h = EngineHarness.withSettings(s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
-                s.leaseDuration(), false, s.startWriteDelay()), new Book(), new Wait(), new Unbook())) {
+        try (EngineHarness h = EngineHarness.withSettings(CompensationEdgesTest::withoutStallRecovery, new Book(),
+                new Wait(), new Unbook())) {
             String runId = h.engine.start("stay", null);
             assertThat(unbookRunning.await(10, TimeUnit.SECONDS)).isTrue();
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("unbook"::equals).isPresent()));
-            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
-            Instant now = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
-                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+            await().until(() -> started(h, runId, "unbook"));
+            markStalled(h, runId);
 
             unbookGate.countDown();   // the compensation was slow, not lost: it completes
 
@@ -309,19 +304,7 @@ class CompensationEdgesTest {
         @Override
         public String execute(Object input, StepContext ctx) {
             flyRunning.countDown();
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    if (flyGate.await(10, TimeUnit.SECONDS)) {
-                        break;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            EngineStopTest.awaitAsADatabaseCallWould(flyGate);   // ignores the stop
             return "seat-9";
         }
     }
@@ -331,19 +314,7 @@ class CompensationEdgesTest {
     static class Wave implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
-            boolean interrupted = false;
-            while (true) {
-                try {
-                    if (waveGate.await(10, TimeUnit.SECONDS)) {
-                        break;
-                    }
-                } catch (InterruptedException e) {
-                    interrupted = true;
-                }
-            }
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
+            EngineStopTest.awaitAsADatabaseCallWould(waveGate);   // ignores the stop
             return "hand-1";
         }
     }
@@ -404,8 +375,7 @@ class CompensationEdgesTest {
         try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
             String runId = h.engine.start("gate", null);
             // fly runs long enough for its start to be stored, then pay fails for good
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
             assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
 
@@ -430,8 +400,7 @@ class CompensationEdgesTest {
             throws InterruptedException {
         try (EngineHarness h = new EngineHarness(new Open(), new Fly(), new Pay(), new Shut(), new Unfly())) {
             String runId = h.engine.start("gate", null);
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
             shutGate.countDown();
             h.awaitStatus(runId, RunStatus.FAILED);   // the last compensation's write lands first
@@ -448,6 +417,18 @@ class CompensationEdgesTest {
         }
     }
 
+    /** An engine running the flow gate (open, fly, pay; shut, unfly) on {@code store}. */
+    private static EngineHarness gateOn(MemoryFlowStore store) {
+        return new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(), new Fly(), new Pay(),
+                new Shut(), new Unfly());
+    }
+
+    /** Whether this thread is recording a late completion as not undone (the engine's {@code recordNotUndone}). */
+    static boolean recordingNotUndone() {
+        return StackWalker.getInstance().walk(frames -> frames
+                .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
+    }
+
     /**
      * Another stale delivery of the same attempt recording its late completion just as this one reads the run: the
      * entry it writes, as the engine writes it, lands between this one's read of the run and its own write.
@@ -458,9 +439,7 @@ class CompensationEdgesTest {
         @Override
         public Optional<RunRecord> findRun(String runId) {
             Optional<RunRecord> read = super.findRun(runId);
-            boolean recording = StackWalker.getInstance().walk(frames -> frames
-                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
-            if (recording && raced.compareAndSet(false, true)) {
+            if (recordingNotUndone() && raced.compareAndSet(false, true)) {
                 super.updateRun(runId, run -> Optional.of(new RunChange(run, List.of(EventDraft.ofStep(
                         EventType.STEP_COMPLETED, "fly", 1, Instant.EPOCH, "{\"result\":\"seat-9\",\"reason\":"
                                 + "\"completed after the run's compensation ended: not undone\",\"notCompensated\":true,"
@@ -474,11 +453,9 @@ class CompensationEdgesTest {
     void twoStaleDeliveriesOfAStepCompletingAfterTheCompensationEndedRecordItAsNotUndoneOnce()
             throws InterruptedException {
         RacedByAnotherDelivery store = new RacedByAnotherDelivery();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = h.engine.start("gate", null);
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
             shutGate.countDown();
             h.awaitStatus(runId, RunStatus.FAILED);
@@ -507,15 +484,11 @@ class CompensationEdgesTest {
             this.meets = meets;
         }
 
-        private static boolean recording() {
-            return StackWalker.getInstance().walk(frames -> frames
-                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
-        }
-
         @Override
         public Optional<RunRecord> findRun(String runId) {
             Optional<RunRecord> read = super.findRun(runId);
-            if (recording() && meets != Meets.FAILING && (meets == Meets.BUSY || met.compareAndSet(false, true))) {
+            if (recordingNotUndone() && meets != Meets.FAILING
+                    && (meets == Meets.BUSY || met.compareAndSet(false, true))) {
                 met.set(true);
                 super.updateRun(runId, run -> Optional.of(new RunChange(meets == Meets.BUSY ? run
                         : run.withStep("fly", StepStatus.QUEUED), List.of())));
@@ -525,7 +498,7 @@ class CompensationEdgesTest {
 
         @Override
         public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
-            if (meets == Meets.FAILING && recording()) {
+            if (meets == Meets.FAILING && recordingNotUndone()) {
                 met.set(true);
                 throw new IllegalStateException("database away");
             }
@@ -534,12 +507,10 @@ class CompensationEdgesTest {
     }
 
     private static List<String> lateCompletionMeeting(LateRecordingStore store) throws InterruptedException {
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly());
+        try (EngineHarness h = gateOn(store);
              RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(FlowEngine.class)) {
             String runId = h.engine.start("gate", null);
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
             shutGate.countDown();
             h.awaitStatus(runId, RunStatus.FAILED);
@@ -582,20 +553,14 @@ class CompensationEdgesTest {
     @Test
     void aStepCompletingWhileTheRunIsStalledInACompensationIsUndoneWhenTheCompensationGoesOn()
             throws InterruptedException {
-        try (EngineHarness h = EngineHarness.withSettings(s -> new EngineSettings(s.instanceId(), s.webhookBaseUrl(),
-                s.leaseDuration(), false, s.startWriteDelay()), new Open(), new Fly(), new Pay(), new Shut(),
-                new Unfly())) {
+        try (EngineHarness h = EngineHarness.withSettings(CompensationEdgesTest::withoutStallRecovery, new Open(),
+                new Fly(), new Pay(), new Shut(), new Unfly())) {
             String runId = h.engine.start("gate", null);
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+            await().until(() -> started(h, runId, "fly"));
             payGo.countDown();
             assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
-            await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                    .anyMatch(entry -> entry.step().filter("shut"::equals).isPresent()));
-            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
-            Instant now = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
-                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+            await().until(() -> started(h, runId, "shut"));
+            markStalled(h, runId);
 
             flyGate.countDown();   // fly, which ignored the stop, completes on the stalled run
             await().atMost(Duration.ofSeconds(10)).until(() -> h.eventsOf(runId, EventType.RUN_COMPENSATING).size() == 2);
@@ -660,8 +625,7 @@ class CompensationEdgesTest {
 
     private static String compensateWithFlyLate(EngineHarness h) throws InterruptedException {
         String runId = h.engine.start("gate", null);
-        await().until(() -> h.eventsOf(runId, EventType.STEP_STARTED).stream()
-                .anyMatch(entry -> entry.step().filter("fly"::equals).isPresent()));
+        await().until(() -> started(h, runId, "fly"));
         payGo.countDown();
         assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
         shutGate.countDown();   // shut, the last compensation, completes; its completion is held as it reads
@@ -673,8 +637,7 @@ class CompensationEdgesTest {
     @Test
     void aStepCompletingLateAsTheLastCompensationCompletesIsUndoneOnceBeforeTheRunEnds() throws InterruptedException {
         RacingStore store = new RacingStore();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = compensateWithFlyLate(h);
 
             RunInfo run = h.awaitStatus(runId, RunStatus.FAILED);
@@ -690,8 +653,7 @@ class CompensationEdgesTest {
     void aCompensatingRunLeftWithNothingQueuedAsItsInstanceStoppedIsTakenOnByTheSweep() throws InterruptedException {
         RacingStore store = new RacingStore();
         store.stopAfterCompletion = true;
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             String runId = compensateWithFlyLate(h);
             await().until(() -> store.held.get() && !store.stop.get()
                     && h.engine.run(runId).orElseThrow().steps().get("shut") == StepStatus.COMPLETED);
@@ -719,6 +681,16 @@ class CompensationEdgesTest {
                 .anyMatch(entry -> entry.step().filter(step::equals).isPresent());
     }
 
+    /**
+     * Marks the compensating run stalled, as a redelivery of its job does while the compensation still holds its
+     * lease (NVENT-0157).
+     */
+    private static void markStalled(EngineHarness h, String runId) {
+        Instant now = h.clock.instant();
+        h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
+                List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+    }
+
     private static List<HistoryEvent> completionsOf(EngineHarness h, String runId, String step) {
         return h.eventsOf(runId, EventType.STEP_COMPLETED).stream()
                 .filter(entry -> entry.step().filter(step::equals).isPresent()).toList();
@@ -734,10 +706,7 @@ class CompensationEdgesTest {
             payGo.countDown();
             assertThat(shutRunning.await(10, TimeUnit.SECONDS)).isTrue();
             await().until(() -> started(h, runId, "shut"));
-            // as a redelivery of its job marks it while the compensation still holds its lease (NVENT-0157)
-            Instant now = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStatus(RunStatus.STALLED, now),
-                    List.of(EventDraft.ofRun(EventType.FLOW_STALLED, now, "{\"previousStatus\":\"compensating\"}")))));
+            markStalled(h, runId);
 
             waveGate.countDown();   // wave, which ignored the stop, completes on the stalled run
             await().atMost(Duration.ofSeconds(10)).until(() -> !completionsOf(h, runId, "wave").isEmpty());
@@ -818,9 +787,7 @@ class CompensationEdgesTest {
         @Override
         public Optional<RunRecord> findRun(String runId) {
             Optional<RunRecord> read = super.findRun(runId);
-            boolean recording = StackWalker.getInstance().walk(frames -> frames
-                    .anyMatch(f -> f.getMethodName().equals("recordNotUndone")));
-            if (recording && retry != null && retried.compareAndSet(false, true)) {
+            if (recordingNotUndone() && retry != null && retried.compareAndSet(false, true)) {
                 retry.run();
             }
             return read;
@@ -831,8 +798,7 @@ class CompensationEdgesTest {
     void aStepCompletingAsAnOperatorRetriesTheFailedCompensationIsUndoneByTheRetriedCompensation()
             throws InterruptedException {
         RetriedAsRecorded store = new RetriedAsRecorded();
-        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a", new Open(),
-                new Fly(), new Pay(), new Shut(), new Unfly())) {
+        try (EngineHarness h = gateOn(store)) {
             shutFails = true;
             shutGate.countDown();
             String runId = h.engine.start("gate", null);

@@ -39,7 +39,7 @@ class DebounceSlotSweepTest {
 
     @Test
     void anOrphanSlotBehindMoreWaitingSlotsThanOneLookTakesIsRecoveredWithinTwoLooks() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Sync())) {
             h.triggers.create(TriggerSpec.newBuilder("crm", TriggerType.EVENT).event("customer.updated")
                     .flow("crm-sync").debounce(Duration.ofSeconds(30)).debounceKeyFrom("/customerId").build());
@@ -77,7 +77,7 @@ class DebounceSlotSweepTest {
 
     @Test
     void aLongerRecoveryGraceLeavesAnOrphanSlotUntilItHasPassed() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Sync())) {
             h.triggers.useRecoveryGrace(Duration.ofMinutes(10));
             h.triggers.create(TriggerSpec.newBuilder("crm", TriggerType.EVENT).event("customer.updated")

@@ -454,7 +454,7 @@ class DebouncedTriggersTest {
 
     @Test
     void aFireFoldedWhileTheOpeningInstanceStoresThePendingRunIsAppliedToThatRun() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
         try (EngineHarness h = new EngineHarness(store, scheduling, "a", new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
@@ -474,19 +474,12 @@ class DebouncedTriggersTest {
 
     @Test
     void aFireFoldedJustAfterTheOpeningInstanceStoredThePendingRunCountsOnItOnce() {
-        java.util.concurrent.atomic.AtomicReference<Runnable> beforeSlotRead = new java.util.concurrent.atomic.AtomicReference<>();
-        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
-            @Override
-            public Optional<io.nvent.spi.PendingSlot> debounceSlotOf(String runId) {
-                Optional.ofNullable(beforeSlotRead.getAndSet(null)).ifPresent(Runnable::run);
-                return super.debounceSlotOf(runId);
-            }
-        };
+        SlotHookStore scheduling = new SlotHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
         try (EngineHarness h = new EngineHarness(store, scheduling, "a", new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
             // The second fire folds into the slot and finds the run stored before its opener applies the slot's folds.
-            beforeSlotRead.set(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
+            scheduling.beforeNextSlotRead(() -> h.triggers.fire("crm", "{\"customerId\":\"c-1\",\"version\":2}",
                     io.nvent.StartOptions.DEFAULTS));
 
             edit(h, "c-1", 1);
@@ -501,19 +494,12 @@ class DebouncedTriggersTest {
 
     @Test
     void aFireFoldedBetweenThePendingRunsStoreAndItsWaitPutsOffItsStartAllTheSame() {
-        java.util.concurrent.atomic.AtomicReference<Runnable> beforeWaitSaved = new java.util.concurrent.atomic.AtomicReference<>();
-        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
-            @Override
-            public void saveAwait(io.nvent.spi.AwaitRecord await) {
-                Optional.ofNullable(beforeWaitSaved.getAndSet(null)).ifPresent(Runnable::run);
-                super.saveAwait(await);
-            }
-        };
+        SlotHookStore scheduling = new SlotHookStore();
         try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "a", new Sync())) {
             createDebounced(h, Duration.ofSeconds(30), null);
             java.time.Instant firstFire = h.clock.instant();
             // The run is stored; before its start's wait is, a fire 10 s later folds into it.
-            beforeWaitSaved.set(() -> {
+            scheduling.beforeNextWaitSaved(() -> {
                 h.clock.advance(Duration.ofSeconds(10));
                 edit(h, "c-1", 2);
             });
@@ -530,20 +516,7 @@ class DebouncedTriggersTest {
 
     @Test
     void twoInstancesPuttingOffThePendingStartAtOnceLeaveItAtTheLaterTimeWhicheverWritesLast() {
-        java.util.concurrent.atomic.AtomicReference<Runnable> beforeNextMove = new java.util.concurrent.atomic.AtomicReference<>();
-        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
-            @Override
-            public boolean moveAwait(String awaitId, java.time.Instant resolveAt) {
-                Optional.ofNullable(beforeNextMove.getAndSet(null)).ifPresent(Runnable::run);
-                return super.moveAwait(awaitId, resolveAt);
-            }
-
-            @Override
-            public boolean moveAwaitLater(String awaitId, java.time.Instant resolveAt) {
-                Optional.ofNullable(beforeNextMove.getAndSet(null)).ifPresent(Runnable::run);
-                return super.moveAwaitLater(awaitId, resolveAt);
-            }
-        };
+        SlotHookStore scheduling = new SlotHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
         try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Sync());
              EngineHarness b = new EngineHarness(store, scheduling, "b", new Sync())) {
@@ -556,7 +529,7 @@ class DebouncedTriggersTest {
             b.clock.advance(Duration.ofSeconds(10));
             // a's fold read the start (firstFire + 30 s) and is about to put it off to firstFire + 40 s; meanwhile a
             // fire on b, 10 s later, puts it off to firstFire + 50 s.
-            beforeNextMove.set(() -> {
+            scheduling.beforeNextMove(() -> {
                 a.clock.advance(Duration.ofSeconds(10));
                 b.clock.advance(Duration.ofSeconds(10));
                 edit(b, "c-1", 3);
@@ -595,7 +568,7 @@ class DebouncedTriggersTest {
 
     @Test
     void aPendingRunWhoseInstanceStoppedBeforeStoringItIsRecoveredByTheSweepOnceWithItsLatestFold() {
-        SlotOpenedHookStore scheduling = new SlotOpenedHookStore();
+        SlotHookStore scheduling = new SlotHookStore();
         MemoryFlowStore store = new MemoryFlowStore();
         try (EngineHarness a = new EngineHarness(store, scheduling, "a", new Sync());
              EngineHarness b = new EngineHarness(store, scheduling, "b", new Sync())) {

@@ -20,6 +20,7 @@ import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import java.util.function.ToIntFunction;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -38,6 +39,13 @@ class InstancesTest {
     private final MemorySchedulingStore scheduling = new MemorySchedulingStore();
     private final MemoryJobQueue sharedQueue = new MemoryJobQueue(Clock.systemUTC(),
             Threads.daemonThreads("instances-worker"));
+    /** A queue that says it holds one waiting job, whatever it holds. */
+    private final MemoryJobQueue oneWaiting = withOneJobWaiting();
+
+    @AfterEach
+    void closeTheQueue() {
+        oneWaiting.close();
+    }
 
     @FlowStep(flow = "poster", name = "layout", role = StepRole.ENTRY, queue = "layout", emits = "laid-out")
     static class Layout implements Step<Object, Void> {
@@ -196,23 +204,15 @@ class InstancesTest {
     @Test
     void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForTheRestartGrace() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
-            @Override
-            public JobCounts counts(String queueName) {
-                return new JobCounts(1, 0, 0, 0, 0);
-            }
-        };
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
         InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             gpuBefore.started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0));
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
 
             gpuBefore.stopped(); // a rolling restart: the new start comes up a few seconds later
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).as("its only taker restarts").isTrue();
             InstanceRegistry gpuAfter = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of);
             clock.advance(Instances.REFRESH);
@@ -224,66 +224,52 @@ class InstancesTest {
             gpuAfter.stopped(); // for good this time
             long refreshes = InstanceRegistry.RESTART_GRACE.dividedBy(Instances.REFRESH);
             for (int refresh = 1; refresh <= refreshes; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
                 assertThat(web.check().up()).as("%d s after the stop", 10 * refresh).isTrue();
             }
             clock.advance(Duration.ofSeconds(1));
             web.refresh(clock.instant());
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).as("no live instance took it for the restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
                     .contains("queue render has 1 waiting job(s)");
-        } finally {
-            oneWaiting.close();
         }
     }
 
     @Test
     void aNewStartThatTakesMinutesToWriteItsRecordAfterItsQueuesOnlyTakerStoppedWarnsOfNothing() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
         InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             gpuBefore.started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0));
             gpuBefore.stopped(); // a redeploy whose new start migrates, connects and deploys for two minutes
             for (int refresh = 0; refresh < 12; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
             }
             assertThat(web.check().up()).as("its only taker is starting again").isTrue();
             new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g2", Map::of).started(true, Map.of("render", 2));
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).isTrue();
             assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0030"));
-        } finally {
-            oneWaiting.close();
         }
     }
 
     @Test
     void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             new InstanceRegistry(scheduling, oneWaiting, clock, "gpu", "g1", Map::of).started(true, Map.of("render", 2));
             web.started(true, Map.of("render", 0)); // gpu dies now: it never refreshes its record again
             for (int refresh = 0; refresh < 3; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
                 assertThat(web.check().up()).isTrue();
             }
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             assertThat(web.check().up()).as("a crash is no clean stop: no restart grace").isFalse();
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).hasSize(1);
-        } finally {
-            oneWaiting.close();
         }
     }
 
@@ -295,17 +281,14 @@ class InstancesTest {
                         "render", new java.util.TreeSet<>(Set.of("poster", "flyer"))));
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
             web.started(true, Map.of("layout", 4, "render", 0, "mail", 0));
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             new InstanceRegistry(scheduling, sharedQueue, clock, "mailer", "m1", Map::of).started(true,
                     Map.of("mail", 1)); // starting later than this one: no warning for its queue
-            clock.advance(Instances.REFRESH);
-            web.refresh(clock.instant());
+            refreshAfterAWhile(web, clock);
             assertThat(log.logged).as("the others may be starting").noneMatch(line -> line.startsWith("NVENT-0037"));
 
             for (int refresh = 0; refresh < 3; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
             }
             assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0037")).singleElement().asString()
                     .contains("queue render", "flyer, poster", "nvent.queues.include", "nvent.queues.exclude",
@@ -354,19 +337,28 @@ class InstancesTest {
             InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, clock, "web", "w2", deployed);
             web.started(true, Map.of("render", 0));
             for (int refresh = 0; refresh < 24; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
             }
             new InstanceRegistry(scheduling, sharedQueue, clock, "gpu", "g2", deployed).started(true, Map.of("render", 2));
             for (int refresh = 0; refresh < 60; refresh++) {
-                clock.advance(Instances.REFRESH);
-                web.refresh(clock.instant());
+                refreshAfterAWhile(web, clock);
             }
             assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0037"));
         }
     }
 
-    private static MemoryJobQueue oneWaiting() {
+    /** The registry of instance w1 of "web", whose flows name the queue render (for poster) though it takes none. */
+    private InstanceRegistry webTakingRender(MemoryJobQueue queue, VirtualClock clock) {
+        return new InstanceRegistry(scheduling, queue, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+    }
+
+    /** One {@link Instances#REFRESH} later, {@code registry} refreshes its record and looks at the others'. */
+    private static void refreshAfterAWhile(InstanceRegistry registry, VirtualClock clock) {
+        clock.advance(Instances.REFRESH);
+        registry.refresh(clock.instant());
+    }
+
+    private static MemoryJobQueue withOneJobWaiting() {
         return new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("registry-worker")) {
             @Override
             public JobCounts counts(String queueName) {

@@ -374,11 +374,17 @@ class RunsResourceTest {
         assertThat(engine.flows().run(kept)).isPresent();
     }
 
-    @Test
-    void deletingARunUnderWayIsRefusedAsAConflictAndKeepsIt() {
+    /** A run of {@code export} once it runs: its step {@code hold} holds until the run is canceled. */
+    private String exportRunning() {
         String running = engine.flows().start("export", null);
         await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
                 == RunStatus.RUNNING);
+        return running;
+    }
+
+    @Test
+    void deletingARunUnderWayIsRefusedAsAConflictAndKeepsIt() {
+        String running = exportRunning();
 
         ContainerResponse refused = api().request("DELETE", "runs/" + running, null);
 
@@ -392,9 +398,7 @@ class RunsResourceTest {
 
     @Test
     void aCancelWithAReasonNamesTheSignedInUserAndTheReasonInTheRunsHistoryAndTheAuditLog() {
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
         ContainerResponse canceled;
         List<String> audit;
         try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
@@ -415,9 +419,7 @@ class RunsResourceTest {
     @Test
     void aUserWhoseNameHas300CharactersCancelsUnderAShortenedNameInTheHistoryAndTheWholeNameInTheAuditLog() {
         String dn = "cn=Alice Example," + "ou=operations,".repeat(20) + "o=" + "x".repeat(300 - 17 - 280 - 2);
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
         ContainerResponse canceled;
         List<String> audit;
         try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
@@ -439,9 +441,7 @@ class RunsResourceTest {
 
     @Test
     void aReasonTooLongOrOnTwoLinesIsRefusedAs400AndNothingIsCanceledAndWithoutAUserTheOperatorIsAnonymous() {
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
 
         ContainerResponse tooLong = api().request("POST", "runs/" + running + "/cancel?reason=" + "x".repeat(1_001),
                 signedIn("alice"));
@@ -470,9 +470,7 @@ class RunsResourceTest {
     @Test
     void aCancelWithAThousandJapaneseCharactersOfReasonInTheNventReasonHeaderRecordsTheWholeReason() {
         String reason = "顧客から電話があり注文の取り消しを依頼された".repeat(50).substring(0, 1_000);
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
         ContainerResponse canceled;
         List<String> audit;
         try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
@@ -492,9 +490,7 @@ class RunsResourceTest {
 
     @Test
     void aNventReasonHeaderThatIsNotPercentEncodedUtf8IsRefusedSayingWhatIsWrongAndNothingIsCanceled() {
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
 
         ContainerResponse cutEscape = api().request("POST", "runs/" + running + "/cancel", signedIn("alice"),
                 "Nvent-Reason", "customer%2");
@@ -525,9 +521,7 @@ class RunsResourceTest {
 
     @Test
     void aReasonGivenInTheQueryAndDifferentlyInTheNventReasonHeaderIsRefusedNamingBothAndTheSameInBothIsTaken() {
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
 
         ContainerResponse conflicting = api().request("POST", "runs/" + running + "/cancel?reason=customer%20called",
                 signedIn("alice"), "Nvent-Reason", "fraud%20suspected");
@@ -566,9 +560,7 @@ class RunsResourceTest {
 
     @Test
     void aReasonGivenTwiceInTheQueryIsRefusedBesideTheNventReasonHeaderToo() {
-        String running = engine.flows().start("export", null);
-        await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().run(running).orElseThrow().status()
-                == RunStatus.RUNNING);
+        String running = exportRunning();
 
         ContainerResponse twice = api().request("POST", "runs/" + running + "/cancel?reason=&reason=customer%20called",
                 signedIn("alice"), "Nvent-Reason", "fraud%20suspected");
