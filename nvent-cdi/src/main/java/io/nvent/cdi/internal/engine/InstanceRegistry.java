@@ -66,6 +66,12 @@ final class InstanceRegistry {
      * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
      */
     private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
+    /**
+     * The starts ({@code id@token}) that a later start under the same instance id replaced, at the latest read: an id
+     * runs one start at a time (it owns its step leases), so such a start is no taker of any queue, and shows gone
+     * unless it stopped cleanly.
+     */
+    private Set<String> replaced = Set.of();
 
     private static String readVersion() {
         try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
@@ -165,6 +171,11 @@ final class InstanceRegistry {
 
     private List<ClusterInstance> read(Instant now) {
         List<InstanceRecord> records = scheduling.instances(MOST_READ);
+        Map<String, Instant> latestStart = new HashMap<>();
+        records.forEach(record -> latestStart.merge(record.instanceId(), record.startedAt(),
+                (one, other) -> one.isAfter(other) ? one : other));
+        replaced = records.stream().filter(record -> record.startedAt().isBefore(latestStart.get(record.instanceId())))
+                .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         Map<String, Instant[]> seen = new HashMap<>();
         List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
                 record.startToken(), status(record, now, seen), record.startedAt(), record.lastSeen(),
@@ -175,20 +186,28 @@ final class InstanceRegistry {
         return all;
     }
 
+    private static String start(InstanceRecord record) {
+        return record.instanceId() + "@" + record.startToken();
+    }
+
     /**
      * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
      * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
      * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
-     * live from the next read that finds it refreshed.
+     * live from the next read that finds it refreshed. One a later start under its id replaced ({@link #replaced}) is
+     * gone at once, unless it stopped.
      */
     private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
-        String start = record.instanceId() + "@" + record.startToken();
+        String start = start(record);
         Instant[] before = refreshesSeen.get(start);
         Instant changedAt = before == null ? (record.lastSeen().isAfter(now) ? now : record.lastSeen())
                 : before[0].equals(record.lastSeen()) ? before[1] : now;
         seen.put(start, new Instant[] {record.lastSeen(), changedAt});
         if (record.stoppedAt().isPresent()) {
             return InstanceStatus.STOPPED;
+        }
+        if (replaced.contains(start)) {
+            return InstanceStatus.GONE;
         }
         return Duration.between(changedAt, now).compareTo(Instances.GONE_AFTER) > 0 ? InstanceStatus.GONE
                 : InstanceStatus.LIVE;
@@ -199,10 +218,16 @@ final class InstanceRegistry {
      * stop) at most {@link Instances#GONE_AFTER} ago, or {@link #RESTART_GRACE} ago for a start that stopped cleanly.
      * So a queue whose last taker crashed is left to nobody 30 s after its last refresh was seen, and one whose last
      * taker stopped cleanly (a redeploy, a rolling restart) only once no start took it for 5 minutes: a new start that
-     * takes minutes to write its record is no untaken queue.
+     * takes minutes to write its record is no untaken queue. A start that a later start under its id replaced
+     * ({@link #replaced}: an explicit {@code nvent.instance-id} restarted) took nothing since: the new start takes what
+     * its own record says, at once.
      */
     private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
-        Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        String start = instance.instanceId() + "@" + instance.startToken();
+        if (replaced.contains(start)) {
+            return false;
+        }
+        Instant[] seen = refreshesSeen.get(start);
         Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
                 && Duration.between(seen[1], now).compareTo(grace) <= 0;
