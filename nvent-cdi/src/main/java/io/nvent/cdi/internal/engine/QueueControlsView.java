@@ -8,8 +8,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.function.Consumer;
 import java.util.OptionalInt;
+import java.util.function.Consumer;
 
 /**
  * {@link QueueControls#actingAs} and {@link QueueControls#knownQueuesOnly}: the controls acting as an operator, or only
