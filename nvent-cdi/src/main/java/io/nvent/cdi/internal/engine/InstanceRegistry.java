@@ -67,9 +67,9 @@ final class InstanceRegistry {
      */
     private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
     /**
-     * The starts ({@code id@token}) that a later start under the same instance id replaced, at the latest read: an id
-     * runs one start at a time (it owns its step leases), so such a start is no taker of any queue, and shows gone
-     * unless it stopped cleanly.
+     * The starts ({@code id@token}) that a later live start under the same instance id replaced, at the latest read:
+     * an id runs one start at a time (it owns its step leases), so such a start is no taker of any queue, and shows
+     * gone unless it stopped cleanly.
      */
     private Set<String> replaced = Set.of();
 
@@ -171,14 +171,22 @@ final class InstanceRegistry {
 
     private List<ClusterInstance> read(Instant now) {
         List<InstanceRecord> records = scheduling.instances(MOST_READ);
-        Map<String, Instant> latestStart = new HashMap<>();
-        records.forEach(record -> latestStart.merge(record.instanceId(), record.startedAt(),
-                (one, other) -> one.isAfter(other) ? one : other));
-        replaced = records.stream().filter(record -> record.startedAt().isBefore(latestStart.get(record.instanceId())))
-                .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         Map<String, Instant[]> seen = new HashMap<>();
+        Map<String, InstanceStatus> byRecord = new HashMap<>();
+        records.forEach(record -> byRecord.put(start(record), status(record, now, seen)));
+        // Replaced by a later start under the id that is live: not by one gone, so that a new start whose clock is
+        // behind that of its dead predecessor is replaced only until the predecessor shows gone.
+        Map<String, Instant> latestLive = new HashMap<>();
+        records.stream().filter(record -> byRecord.get(start(record)) == InstanceStatus.LIVE)
+                .forEach(record -> latestLive.merge(record.instanceId(), record.startedAt(),
+                        (one, other) -> one.isAfter(other) ? one : other));
+        replaced = records.stream().filter(record -> latestLive.containsKey(record.instanceId())
+                        && record.startedAt().isBefore(latestLive.get(record.instanceId())))
+                .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
-                record.startToken(), status(record, now, seen), record.startedAt(), record.lastSeen(),
+                record.startToken(), byRecord.get(start(record)) == InstanceStatus.LIVE
+                        && replaced.contains(start(record)) ? InstanceStatus.GONE : byRecord.get(start(record)),
+                record.startedAt(), record.lastSeen(),
                 record.stoppedAt(), record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
                 record.instanceId().equals(instanceId) && record.startToken().equals(startToken))).toList();
         refreshesSeen.clear();
@@ -194,8 +202,8 @@ final class InstanceRegistry {
      * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
      * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
      * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
-     * live from the next read that finds it refreshed. One a later start under its id replaced ({@link #replaced}) is
-     * gone at once, unless it stopped.
+     * live from the next read that finds it refreshed. ({@link #read} shows one that a later live start under its id
+     * replaced gone, unless it stopped.)
      */
     private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
         String start = start(record);
@@ -205,9 +213,6 @@ final class InstanceRegistry {
         seen.put(start, new Instant[] {record.lastSeen(), changedAt});
         if (record.stoppedAt().isPresent()) {
             return InstanceStatus.STOPPED;
-        }
-        if (replaced.contains(start)) {
-            return InstanceStatus.GONE;
         }
         return Duration.between(changedAt, now).compareTo(Instances.GONE_AFTER) > 0 ? InstanceStatus.GONE
                 : InstanceStatus.LIVE;

@@ -321,6 +321,34 @@ class InstancesTest {
     }
 
     @Test
+    void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
+                () -> Map.of("render", Set.of("poster")));
+        try {
+            new InstanceRegistry(scheduling, oneWaiting, twoMinutesAhead, "gpu-0", "g1", Map::of).started(true,
+                    Map.of("render", 2));
+            web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry gpu = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of);
+            gpu.started(true, Map.of("render", 2));
+            for (int refresh = 0; refresh < 5; refresh++) {
+                clock.advance(Instances.REFRESH);
+                gpu.refresh(clock.instant());
+                web.refresh(clock.instant());
+            }
+
+            assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
+                    .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
+            assertThat(web.check().up()).as("the live start takes render").isTrue();
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
     void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         MemoryJobQueue oneWaiting = oneWaiting();
