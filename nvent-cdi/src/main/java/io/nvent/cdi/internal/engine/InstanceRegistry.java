@@ -72,6 +72,8 @@ final class InstanceRegistry {
      * gone unless it stopped cleanly.
      */
     private Set<String> replaced = Set.of();
+    /** The later starts under this instance's id found while this start runs, each warned of once (NVENT-0039). */
+    private final Set<String> sharersWarnedOf = new java.util.HashSet<>();
 
     private static String readVersion() {
         try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
@@ -132,6 +134,7 @@ final class InstanceRegistry {
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
         warnOfQueuesNoneTakes(all, now);
+        warnIfReplacedWhileRunning(all);
         lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
@@ -236,6 +239,27 @@ final class InstanceRegistry {
         Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
                 && Duration.between(seen[1], now).compareTo(grace) <= 0;
+    }
+
+    /**
+     * Warns (NVENT-0039), once per other start, that a later start under this instance's id has a record while this
+     * start still runs: two instances configured with one {@code nvent.instance-id}, or, if that start is no more, a
+     * clock of this one's behind its. The other instances then show this start gone and count none of its queues.
+     */
+    private void warnIfReplacedWhileRunning(List<ClusterInstance> all) {
+        if (!replaced.contains(instanceId + "@" + startToken)) {
+            return;
+        }
+        Instant startedAt = self.get().startedAt();
+        all.stream().filter(other -> other.instanceId().equals(instanceId) && !other.startToken().equals(startToken)
+                        && other.startedAt().isAfter(startedAt) && sharersWarnedOf.add(other.startToken()))
+                .forEach(other -> LOG.log(System.Logger.Level.WARNING, "NVENT-0039 instance id {0} is taken by"
+                        + " another start {1} (started at {2}, {3}) while this start {4} (started at {5}) still runs:"
+                        + " the instances show this start gone and count none of its queues, and both work under one"
+                        + " id; give each instance its own nvent.instance-id (or leave it unset). If start {1} is no"
+                        + " more, its clock was ahead of this one''s: sync the clocks", instanceId, other.startToken(),
+                        other.startedAt(), other.status().name().toLowerCase(java.util.Locale.ROOT), startToken,
+                        startedAt));
     }
 
     /**

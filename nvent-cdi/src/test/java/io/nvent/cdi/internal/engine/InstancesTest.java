@@ -321,6 +321,27 @@ class InstancesTest {
     }
 
     @Test
+    void aStartStillRunningWhenAnotherStartsUnderItsIdWarnsOnceThatTwoInstancesShareTheId() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
+            first.started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
+            second.started(true, Map.of("render", 2)); // a copy of the pod with the same nvent.instance-id
+            clock.advance(Instances.REFRESH);
+            first.refresh(clock.instant());
+            second.refresh(clock.instant());
+            clock.advance(Instances.REFRESH);
+            first.refresh(clock.instant());
+
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0039")).as("once, by the start replaced")
+                    .singleElement().asString().contains("instance id gpu-0", "start g2", "this start g1",
+                            "nvent.instance-id");
+        }
+    }
+
+    @Test
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
@@ -345,6 +366,23 @@ class InstancesTest {
             assertThat(web.check().up()).as("the live start takes render").isTrue();
         } finally {
             oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aStartReplacedAfterItStoppedWarnsOfNoSharedId() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
+            first.started(true, Map.of("render", 2));
+            first.stopped();
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
+            second.started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            second.refresh(clock.instant());
+
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0039"));
         }
     }
 
