@@ -10,6 +10,9 @@ public enum InstanceStatus {
     LIVE,
     /** It stopped cleanly and said so. */
     STOPPED,
-    /** It has not refreshed its record for longer than {@link Instances#GONE_AFTER}: it died, hangs, or lost its store. */
+    /**
+     * It has not refreshed its record for longer than {@link Instances#GONE_AFTER}: it died, hangs, or lost its store;
+     * or a later start under its instance id replaced it without its stop being recorded (it died).
+     */
     GONE
 }

@@ -64,6 +64,7 @@ import java.util.stream.Collectors;
 public final class EmbeddedEngine implements AutoCloseable {
 
     private final FlowEngine engine;
+    private final QueueControls queueControls;
     private final TriggerManager triggers;
     private final Maintenance maintenance;
     private final JobQueue queue;
@@ -99,6 +100,7 @@ public final class EmbeddedEngine implements AutoCloseable {
                         b.continueInWorker, b.stateCleanup).withRequestKeyRetention(b.requestKeyRetention));
         ClockTimers clockTimers = b.clock instanceof VirtualClock virtual ? virtual.timers()
                 : ClockTimers.on(timers, b.clock);
+        queueControls = QueueControls.of(engine);
         engine.useTimers(timers, clockTimers);
         engine.useRetryDeciders(RetryDeciderInstances.givenOrMade(givenDeciders));
         engine.useInputConstraints(InputConstraints.ofClassPath(json, b.clock));
@@ -126,16 +128,38 @@ public final class EmbeddedEngine implements AutoCloseable {
     }
 
     /**
-     * Pauses a queue: its workers start no new attempts, here and on every engine sharing the
-     * scheduling store (within about a second), also after a restart, until {@link #resumeQueue}.
+     * This engine's queue controls, as {@link QueueControls} is inside CDI: pause, resume and workers of its queues
+     * for every engine sharing the scheduling store, their rate limits, and {@link QueueControls#actingAs} so that
+     * the audit log names who acted and why (NVENT-0016, refused NVENT-0017):
+     *
+     * <pre>{@code
+     * engine.queueControls().actingAs(Operator.signedIn("alice").because("ERP down")).pause("invoices");
+     * }</pre>
+     *
+     * <p>Called on the controls themselves (or through {@link #pauseQueue} and the other queue methods here), an
+     * action is recorded for every engine alike but names nobody: no audit line.
+     *
+     * @since 0.2
      */
-    public void pauseQueue(String name) {
-        engine.queuePauses().pause(name);
+    public QueueControls queueControls() {
+        return queueControls;
     }
 
-    /** Resumes a paused queue, here and on every engine sharing the scheduling store. */
+    /**
+     * Pauses a queue: its workers start no new attempts, here and on every engine sharing the
+     * scheduling store (within about a second), also after a restart, until {@link #resumeQueue}.
+     * Names nobody; see {@link #queueControls} and {@link QueueControls#pause}.
+     */
+    public void pauseQueue(String name) {
+        queueControls.pause(name);
+    }
+
+    /**
+     * Resumes a paused queue, here and on every engine sharing the scheduling store. Names nobody; see
+     * {@link #queueControls} and {@link QueueControls#resume}.
+     */
     public void resumeQueue(String name) {
-        engine.queuePauses().resume(name);
+        queueControls.resume(name);
     }
 
     /**
@@ -146,12 +170,12 @@ public final class EmbeddedEngine implements AutoCloseable {
      * @since 0.2
      */
     public void setQueueWorkers(String name, int workers) {
-        engine.workerOverrides().set(name, workers);
+        queueControls.setWorkers(name, workers);
     }
 
     /** Goes back to the configured concurrency of a queue on every engine; see {@link QueueControls#removeWorkers}. */
     public void removeQueueWorkers(String name) {
-        engine.workerOverrides().remove(name);
+        queueControls.removeWorkers(name);
     }
 
     /**

@@ -2,6 +2,7 @@ package io.nvent.cdi;
 
 import io.nvent.Operator;
 import io.nvent.cdi.internal.engine.EngineBean;
+import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.QueueControlsView;
 import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
@@ -39,6 +40,19 @@ public class QueueControls {
 
     @Inject
     EngineBean engineBean;
+    /** The engine of an {@link EmbeddedEngine}'s controls; {@code null} in the bean, which asks {@link #engineBean}. */
+    private FlowEngine embedded;
+
+    /** The controls of an {@link EmbeddedEngine}'s engine: the same actions, reads and {@link #actingAs} as the bean's. */
+    static QueueControls of(FlowEngine engine) {
+        QueueControls controls = new QueueControls();
+        controls.embedded = engine;
+        return controls;
+    }
+
+    private FlowEngine engine() {
+        return embedded != null ? embedded : engineBean.engine();
+    }
 
     /**
      * Stops starting attempts of a queue; attempts running now finish.
@@ -47,7 +61,7 @@ public class QueueControls {
      * adds, paused ahead of it), with a warning (NVENT-0062) naming the queues known here.
      */
     public void pause(String queue) {
-        engineBean.engine().queuePauses().pause(engineBean.engine().warnIfUnknownQueue(queue, "its pause is recorded",
+        engine().queuePauses().pause(engine().warnIfUnknownQueue(queue, "its pause is recorded",
                 "Resume"));
     }
 
@@ -58,7 +72,7 @@ public class QueueControls {
      *     have it and no pause is recorded for it (one an earlier deployment left can be resumed); nothing changes
      */
     public void resume(String queue) {
-        engineBean.engine().queuePauses().resume(engineBean.engine().requireQueue(queue, true));
+        engine().queuePauses().resume(engine().requireQueue(queue, true));
     }
 
     /**
@@ -81,13 +95,32 @@ public class QueueControls {
     }
 
     /**
+     * These controls acting only on the queues this instance knows (a deployed step runs on it, or the queue adapter
+     * has it), as the REST API and the console do: an action on another queue is refused
+     * ({@link IllegalArgumentException}, NVENT-0061, naming the queues known here) and records nothing, where these
+     * controls record a pause or workers ahead of a deployment (NVENT-0062) or undo those an earlier deployment left.
+     * Acting as an operator too ({@link #actingAs}, before or after), the refusal is on the audit trail (NVENT-0017).
+     * Reads behave as here. A view is equal only to itself.
+     *
+     * <pre>{@code
+     * queues.knownQueuesOnly().actingAs(Operator.signedIn("alice").because("ERP down")).pause(nameTheUserTyped);
+     * }</pre>
+     *
+     * @return the view, refusing unknown queues
+     * @since 0.2
+     */
+    public QueueControls knownQueuesOnly() {
+        return QueueControlsView.knownQueuesOnly(this, queue -> engine().requireQueue(queue, false));
+    }
+
+    /**
      * The workers this instance runs for a queue now: those set at run time ({@link #setWorkers}) where they
      * apply, else its configured ones ({@link #configuredWorkers}); 0 for a queue it leaves to other instances
      * ({@code nvent.queue.<name>.concurrency=0}, {@code nvent.queues.include} or {@code exclude}), for
      * every queue while its engine is disabled, and for a queue no deployed step uses.
      */
     public int workersHere(String queue) {
-        return engineBean.engine().workerOverrides().effective(queue);
+        return engine().workerOverrides().effective(queue);
     }
 
     /**
@@ -97,7 +130,7 @@ public class QueueControls {
      * @since 0.2
      */
     public int configuredWorkers(String queue) {
-        return engineBean.engine().workersHere(queue);
+        return engine().workersHere(queue);
     }
 
     /**
@@ -106,7 +139,7 @@ public class QueueControls {
      * @since 0.2
      */
     public OptionalInt workersOverride(String queue) {
-        return engineBean.engine().workerOverrides().override(queue);
+        return engine().workerOverrides().override(queue);
     }
 
     /**
@@ -117,7 +150,7 @@ public class QueueControls {
      * @since 0.2
      */
     public Map<String, Integer> workersOverrides() {
-        return engineBean.engine().workerOverrides().overrides();
+        return engine().workerOverrides().overrides();
     }
 
     /**
@@ -135,7 +168,7 @@ public class QueueControls {
      * @since 0.2
      */
     public void setWorkers(String queue, int workers) {
-        engineBean.engine().workerOverrides().set(engineBean.engine().warnIfUnknownQueue(queue,
+        engine().workerOverrides().set(engine().warnIfUnknownQueue(queue,
                 "its workers are recorded", "Remove the workers of"), workers);
     }
 
@@ -148,7 +181,7 @@ public class QueueControls {
      * @since 0.2
      */
     public void removeWorkers(String queue) {
-        engineBean.engine().workerOverrides().remove(engineBean.engine().requireQueue(queue, true));
+        engine().workerOverrides().remove(engine().requireQueue(queue, true));
     }
 
     /**
@@ -157,12 +190,12 @@ public class QueueControls {
      * @since 0.2
      */
     public boolean workersSettable() {
-        return engineBean.engine().workerOverrides().supported();
+        return engine().workerOverrides().supported();
     }
 
     /** A queue's rate limit ({@code nvent.queue.<name>.limiter.*}), if it has one. */
     public Optional<QueueRateLimit> rateLimit(String queue) {
-        return engineBean.engine().rateLimitOf(queue);
+        return engine().rateLimitOf(queue);
     }
 
     /**
@@ -172,7 +205,7 @@ public class QueueControls {
      * without a group key), and for a queue without a limit.
      */
     public List<RateLimitGroupUsage> rateLimitUsage(String queue, int most) {
-        return engineBean.engine().rateLimitUsage(queue, most);
+        return engine().rateLimitUsage(queue, most);
     }
 
     /**

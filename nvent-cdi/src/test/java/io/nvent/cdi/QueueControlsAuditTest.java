@@ -118,6 +118,44 @@ class QueueControlsAuditTest {
                 .containsExactly("NVENT-0016 operator alice resumed queue 'reports' (reason: reports go live paused)");
     }
 
+    @Test
+    void controlsActingOnKnownQueuesOnlyRefuseAnotherOnTheAuditTrailWhereTheyWouldRecordItAhead() {
+        QueueControls alice = queues.knownQueuesOnly().actingAs(Operator.named("alice").because("typo"));
+        String refusal = "NVENT-0061 no queue named 'rep0rts': no deployed step runs on it and the queue adapter does"
+                + " not have it; known queues are [erp]. Nothing was recorded";
+
+        assertThat(audited(controls -> assertThatThrownBy(() -> controls.pause("rep0rts"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage(refusal), alice)).containsExactly(
+                "NVENT-0017 operator alice was refused when asking to pause queue 'rep0rts' (reason: typo): " + refusal);
+        assertThat(audited(controls -> assertThatThrownBy(() -> controls.setWorkers("rep0rts", 2))
+                .hasMessage(refusal), queues.actingAs(Operator.named("bob")).knownQueuesOnly())).singleElement()
+                .asString().startsWith("NVENT-0017 operator bob was refused when asking to set the workers of queue"
+                        + " 'rep0rts' to 2 per instance");
+        assertThat(audited(controls -> assertThatThrownBy(() -> controls.pause("rep0rts")).hasMessage(refusal),
+                queues.knownQueuesOnly())).as("no operator: refused, audited as nobody's").isEmpty();
+        assertThat(container.select(io.nvent.spi.JobQueue.class).get().isPaused("rep0rts")).isFalse();
+        assertThat(queues.workersOverrides()).isEmpty();
+
+        assertThat(audited(controls -> controls.pause("erp"), alice.knownQueuesOnly())).containsExactly(
+                "NVENT-0016 operator alice paused queue 'erp' (reason: typo)");
+    }
+
+    @Test
+    void anEmbeddedEnginesQueueControlsActingForAnOperatorAreAuditedAndItsUnnamedCallsRecordTheActionButNobody() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Post()).build()) {
+            QueueControls alice = engine.queueControls().actingAs(Operator.named("alice").because("ERP down"));
+
+            assertThat(audited(controls -> controls.pause("erp"), alice)).containsExactly(
+                    "NVENT-0016 operator alice paused queue 'erp' (reason: ERP down)");
+            assertThat(engine.queue().isPaused("erp")).isTrue();
+            assertThat(audited(controls -> engine.resumeQueue("erp"), alice)).as("names nobody").isEmpty();
+            assertThat(engine.queue().isPaused("erp")).isFalse();
+            assertThat(audited(controls -> assertThatThrownBy(() -> engine.removeQueueWorkers("epr"))
+                    .hasMessageStartingWith("NVENT-0061 no queue named 'epr'"), alice))
+                    .as("refused as the controls refuse it, naming nobody").isEmpty();
+        }
+    }
+
     private static List<String> audited(Consumer<QueueControls> call, QueueControls controls) {
         try (LogRecorder log = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
             call.accept(controls);

@@ -125,8 +125,9 @@ export const api = {
   fireTrigger: (name, json, key, reason) => act('POST', `/triggers/${e(name)}/fire`, { reason }, json, key),
   // exclude: an unsaved schedule's exclusion rules, the ticks they exclude listed in "excluded"
   cronPreview: (cron, timezone, count = 5, after = undefined, exclude = []) => call('GET', `/triggers/cron-preview${q({ cron, timezone, count, after, exclude })}`),
-  // an unsaved interval schedule's ticks (every: ISO-8601), its exclusion rules' marked in "excluded" (since 0.2)
-  everyPreview: (every, count = 5, exclude = []) => call('GET', `/triggers/cron-preview${q({ every, count, exclude })}`),
+  // an unsaved interval schedule's ticks (every: ISO-8601), its exclusion rules' marked in "excluded" as they match in
+  // the time zone given (since 0.2)
+  everyPreview: (every, timezone, count = 5, exclude = []) => call('GET', `/triggers/cron-preview${q({ every, timezone, count, exclude })}`),
   triggerTicks: (trigger, count = 5) => call('GET', `/triggers/cron-preview${q({ trigger, count })}`),
   /**
    * One page of a backfill of a schedule's ticks within [from, to): { ticks, fired, alreadyFired, inDoubt, notFired, next };

@@ -847,6 +847,9 @@ function triggerForm(ctx, existing) {
   let cronTimer = null;
   // An interval's ticks as the server lists them with the exclusion rules marked (?every=&exclude=); null: listed here.
   let everyPreview = null;
+  // The zone an interval's exclusion rules are matched in: an update leaves a saved one's as it was (the editor sends
+  // none for an interval), a new one is in UTC.
+  const everyZone = existing ? existing.timezone : 'UTC';
   let everySeq = 0;
   let everyTimer = null;
 
@@ -1085,7 +1088,7 @@ function triggerForm(ctx, existing) {
       everyTimer = setTimeout(async () => {
         let p;
         try {
-          p = await api.everyPreview(`PT${seconds}S`, 5, rules);
+          p = await api.everyPreview(`PT${seconds}S`, everyZone, 5, rules);
         } catch (e) {
           // 400: a rule is refused (shown at the Except field); 501: this server cannot list them (NVENT-0700); else
           // (a server gone for a moment) the ticks listed here, unmarked, saying why.
@@ -1189,13 +1192,13 @@ function triggerForm(ctx, existing) {
   function renderPreview() {
     const title = previewTitle();
     if (state.type === 'schedule' && state.schedule === 'every') {
-      if (title) title.textContent = 'Next 5 ticks · UTC';
+      if (title) title.textContent = `Next 5 ticks · ${everyZone}`;
       const seconds = everyGiven();
       const p = everyPreview;
       fill(preview, seconds === null ? h('div', { class: 'alert bad', id: 'every-error' }, 'Enter the interval as a whole number, at least 1.')
         : [h('div', { class: 'cron-human', id: 'every-description' }, describeEvery(seconds)),
           p && p.unmarked ? h('div', { class: 'alert warn', id: 'every-unmarked' }, 'These ticks do not show what the exclusion rules exclude: ', problemText(p.unmarked)) : null,
-          tickList(p ? p.next : intervalTicks(seconds, 5), 'UTC', new Map(((p && p.excluded) || []).map((e) => [e.at, e.rule])))]);
+          tickList(p ? p.next : intervalTicks(seconds, 5), everyZone, new Map(((p && p.excluded) || []).map((e) => [e.at, e.rule])))]);
     } else if (state.type === 'schedule') {
       if (title) title.textContent = `Next 5 ticks · ${zoneSel.value}`;
       if (cron.state === 'ok') {

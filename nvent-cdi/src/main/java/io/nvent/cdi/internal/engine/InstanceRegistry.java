@@ -66,6 +66,14 @@ final class InstanceRegistry {
      * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
      */
     private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
+    /**
+     * The starts ({@code id@token}) that a later live start under the same instance id replaced, at the latest read:
+     * an id runs one start at a time (it owns its step leases), so such a start is no taker of any queue, and shows
+     * gone unless it stopped cleanly.
+     */
+    private Set<String> replaced = Set.of();
+    /** The later starts under this instance's id found while this start runs, each warned of once (NVENT-0039). */
+    private final Set<String> sharersWarnedOf = new java.util.HashSet<>();
 
     private static String readVersion() {
         try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
@@ -126,6 +134,7 @@ final class InstanceRegistry {
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
         warnOfQueuesNoneTakes(all, now);
+        warnIfReplacedWhileRunning(all);
         lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
     }
 
@@ -166,8 +175,21 @@ final class InstanceRegistry {
     private List<ClusterInstance> read(Instant now) {
         List<InstanceRecord> records = scheduling.instances(MOST_READ);
         Map<String, Instant[]> seen = new HashMap<>();
+        Map<String, InstanceStatus> byRecord = new HashMap<>();
+        records.forEach(record -> byRecord.put(start(record), status(record, now, seen)));
+        // Replaced by a later start under the id that is live: not by one gone, so that a new start whose clock is
+        // behind that of its dead predecessor is replaced only until the predecessor shows gone.
+        Map<String, Instant> latestLive = new HashMap<>();
+        records.stream().filter(record -> byRecord.get(start(record)) == InstanceStatus.LIVE)
+                .forEach(record -> latestLive.merge(record.instanceId(), record.startedAt(),
+                        (one, other) -> one.isAfter(other) ? one : other));
+        replaced = records.stream().filter(record -> latestLive.containsKey(record.instanceId())
+                        && record.startedAt().isBefore(latestLive.get(record.instanceId())))
+                .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
-                record.startToken(), status(record, now, seen), record.startedAt(), record.lastSeen(),
+                record.startToken(), byRecord.get(start(record)) == InstanceStatus.LIVE
+                        && replaced.contains(start(record)) ? InstanceStatus.GONE : byRecord.get(start(record)),
+                record.startedAt(), record.lastSeen(),
                 record.stoppedAt(), record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
                 record.instanceId().equals(instanceId) && record.startToken().equals(startToken))).toList();
         refreshesSeen.clear();
@@ -175,14 +197,19 @@ final class InstanceRegistry {
         return all;
     }
 
+    private static String start(InstanceRecord record) {
+        return record.instanceId() + "@" + record.startToken();
+    }
+
     /**
      * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
      * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
      * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
-     * live from the next read that finds it refreshed.
+     * live from the next read that finds it refreshed. ({@link #read} shows one that a later live start under its id
+     * replaced gone, unless it stopped.)
      */
     private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
-        String start = record.instanceId() + "@" + record.startToken();
+        String start = start(record);
         Instant[] before = refreshesSeen.get(start);
         Instant changedAt = before == null ? (record.lastSeen().isAfter(now) ? now : record.lastSeen())
                 : before[0].equals(record.lastSeen()) ? before[1] : now;
@@ -199,13 +226,40 @@ final class InstanceRegistry {
      * stop) at most {@link Instances#GONE_AFTER} ago, or {@link #RESTART_GRACE} ago for a start that stopped cleanly.
      * So a queue whose last taker crashed is left to nobody 30 s after its last refresh was seen, and one whose last
      * taker stopped cleanly (a redeploy, a rolling restart) only once no start took it for 5 minutes: a new start that
-     * takes minutes to write its record is no untaken queue.
+     * takes minutes to write its record is no untaken queue. A start that a later start under its id replaced
+     * ({@link #replaced}: an explicit {@code nvent.instance-id} restarted) took nothing since: the new start takes what
+     * its own record says, at once.
      */
     private boolean tookLately(ClusterInstance instance, String queue, Instant now) {
-        Instant[] seen = refreshesSeen.get(instance.instanceId() + "@" + instance.startToken());
+        String start = instance.instanceId() + "@" + instance.startToken();
+        if (replaced.contains(start)) {
+            return false;
+        }
+        Instant[] seen = refreshesSeen.get(start);
         Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
                 && Duration.between(seen[1], now).compareTo(grace) <= 0;
+    }
+
+    /**
+     * Warns (NVENT-0039), once per other start, that a later start under this instance's id has a record while this
+     * start still runs: two instances configured with one {@code nvent.instance-id}, or, if that start is no more, a
+     * clock of this one's behind its. The other instances then show this start gone and count none of its queues.
+     */
+    private void warnIfReplacedWhileRunning(List<ClusterInstance> all) {
+        if (!replaced.contains(instanceId + "@" + startToken)) {
+            return;
+        }
+        Instant startedAt = self.get().startedAt();
+        all.stream().filter(other -> other.instanceId().equals(instanceId) && !other.startToken().equals(startToken)
+                        && other.startedAt().isAfter(startedAt) && sharersWarnedOf.add(other.startToken()))
+                .forEach(other -> LOG.log(System.Logger.Level.WARNING, "NVENT-0039 instance id {0} is taken by"
+                        + " another start {1} (started at {2}, {3}) while this start {4} (started at {5}) still runs:"
+                        + " the instances show this start gone and count none of its queues, and both work under one"
+                        + " id; give each instance its own nvent.instance-id (or leave it unset). If start {1} is no"
+                        + " more, its clock was ahead of this one''s: sync the clocks", instanceId, other.startToken(),
+                        other.startedAt(), other.status().name().toLowerCase(java.util.Locale.ROOT), startToken,
+                        startedAt));
     }
 
     /**

@@ -92,7 +92,8 @@ public final class OperatorView implements InvocationHandler {
             "QueueControls.workersHere(String)", "QueueControls.configuredWorkers(String)",
             "QueueControls.workersOverride(String)", "QueueControls.workersOverrides()",
             "QueueControls.workersSettable()", "QueueControls.rateLimit(String)",
-            "QueueControls.rateLimitUsage(String,int)", "QueueControls.actingAs(Operator)");
+            "QueueControls.rateLimitUsage(String,int)", "QueueControls.actingAs(Operator)",
+            "QueueControls.knownQueuesOnly()");
 
     /** Whether each method called so far acts: its signature looked up once. */
     private static final Map<Method, Boolean> ACTS = new ConcurrentHashMap<>();

@@ -257,6 +257,127 @@ class InstancesTest {
     }
 
     @Test
+    void aNewStartUnderAnExplicitIdReplacesItsStoppedPredecessorAsTakerAtOnceWithItsOwnQueues() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
+                () -> Map.of("render", Set.of("poster")));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g1", Map::of);
+            gpuBefore.started(true, Map.of("render", 2));
+            web.started(true, Map.of("render", 0));
+            clock.advance(Instances.REFRESH);
+            web.refresh(clock.instant());
+            assertThat(web.check().up()).isTrue();
+
+            gpuBefore.stopped(); // nvent.instance-id=gpu-0 restarts, now with nvent.queues.exclude=render
+            clock.advance(Instances.REFRESH);
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of).started(true,
+                    Map.of("render", 0, "layout", 4));
+            web.refresh(clock.instant());
+
+            assertThat(web.check().up()).as("gpu-0's new start is its taker now, and it leaves render").isFalse();
+            assertThat(web.view().untakenQueues()).containsOnlyKeys("render");
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0030")).singleElement().asString()
+                    .contains("queue render has 1 waiting job(s)");
+            assertThat(web.view().instances()).as("the stopped start is still listed, beside its successor")
+                    .extracting(ClusterInstance::startToken).contains("g1", "g2");
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aNewStartUnderTheIdOfAStartThatDiedShowsItGoneAndNoLongerItsTakerAtOnce() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
+                () -> Map.of("render", Set.of("poster")));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g1", Map::of).started(true,
+                    Map.of("render", 2));
+            web.started(true, Map.of("render", 0)); // gpu-0 dies now, and its pod comes back under its name
+            clock.advance(Instances.REFRESH);
+            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of).started(true,
+                    Map.of("render", 0));
+            web.refresh(clock.instant());
+
+            assertThat(web.check().up()).as("not 30 s after the crash: its new start leaves render").isFalse();
+            assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g1"))
+                    .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.GONE);
+            assertThat(web.liveCount()).hasValue(2);
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aStartStillRunningWhenAnotherStartsUnderItsIdWarnsOnceThatTwoInstancesShareTheId() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
+            first.started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
+            second.started(true, Map.of("render", 2)); // a copy of the pod with the same nvent.instance-id
+            clock.advance(Instances.REFRESH);
+            first.refresh(clock.instant());
+            second.refresh(clock.instant());
+            clock.advance(Instances.REFRESH);
+            first.refresh(clock.instant());
+
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0039")).as("once, by the start replaced")
+                    .singleElement().asString().contains("instance id gpu-0", "start g2", "this start g1",
+                            "nvent.instance-id");
+        }
+    }
+
+    @Test
+    void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
+        MemoryJobQueue oneWaiting = oneWaiting();
+        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
+                () -> Map.of("render", Set.of("poster")));
+        try {
+            new InstanceRegistry(scheduling, oneWaiting, twoMinutesAhead, "gpu-0", "g1", Map::of).started(true,
+                    Map.of("render", 2));
+            web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry gpu = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of);
+            gpu.started(true, Map.of("render", 2));
+            for (int refresh = 0; refresh < 5; refresh++) {
+                clock.advance(Instances.REFRESH);
+                gpu.refresh(clock.instant());
+                web.refresh(clock.instant());
+            }
+
+            assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
+                    .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
+            assertThat(web.check().up()).as("the live start takes render").isTrue();
+        } finally {
+            oneWaiting.close();
+        }
+    }
+
+    @Test
+    void aStartReplacedAfterItStoppedWarnsOfNoSharedId() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
+            first.started(true, Map.of("render", 2));
+            first.stopped();
+            clock.advance(Instances.REFRESH);
+            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
+            second.started(true, Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            second.refresh(clock.instant());
+
+            assertThat(log.logged).noneMatch(line -> line.startsWith("NVENT-0039"));
+        }
+    }
+
+    @Test
     void aQueueWhoseOnlyTakerDiedWarnsOnceItWasNotSeenForThirtySeconds() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         InstanceRegistry web = webTakingRender(oneWaiting, clock);

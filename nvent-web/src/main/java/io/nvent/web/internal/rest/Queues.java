@@ -28,9 +28,28 @@ public final class Queues {
     /** The name, if known; otherwise a 404. */
     public static String require(FlowService flows, JobQueue queue, String name) {
         if (!names(flows, queue).contains(name)) {
-            throw new NotFoundException("NVENT-0740 no queue named '" + name + "'; known queues are "
-                    + names(flows, queue));
+            throw notFound(flows, queue, name, null);
         }
         return name;
+    }
+
+    /**
+     * Does an action of the queue controls acting only on known queues ({@code QueueControls.knownQueuesOnly}): their
+     * refusal of an unknown queue, audited where they act as an operator, answers the 404 {@link #require} would.
+     */
+    public static void act(FlowService flows, JobQueue queue, String name, Runnable action) {
+        try {
+            action.run();
+        } catch (IllegalArgumentException refused) {
+            if (names(flows, queue).contains(name)) {
+                throw refused;
+            }
+            throw notFound(flows, queue, name, refused);
+        }
+    }
+
+    private static NotFoundException notFound(FlowService flows, JobQueue queue, String name, Throwable cause) {
+        return new NotFoundException("NVENT-0740 no queue named '" + name + "'; known queues are "
+                + names(flows, queue), cause);
     }
 }

@@ -110,8 +110,8 @@ public class QueuesResource {
                         @Context jakarta.ws.rs.core.SecurityContext security,
                         @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
-        Queues.require(flows, queue, name);
-        controls.actingAs(operator).pause(name);
+        // The controls refuse a queue they do not know, on the audit trail: a 404 then.
+        Queues.act(flows, queue, name, () -> controls.knownQueuesOnly().actingAs(operator).pause(name));
         LOG.log(System.Logger.Level.INFO, "NVENT-0741 queue {0} paused", name);
         return get(name);
     }
@@ -130,7 +130,6 @@ public class QueuesResource {
                                @Context jakarta.ws.rs.core.SecurityContext security,
                                @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
-        Queues.require(flows, queue, name);
         String range = "0.." + QueueControls.MAX_WORKERS;
         int workers = JsonFields.of(JsonInput.parseBody(body, "the queue's workers"), "the queue's workers",
                         "{\"workers\": 2}").allowOnly(List.of("workers")).wholeNumber("workers", range)
@@ -141,7 +140,7 @@ public class QueuesResource {
                     + range + " (0 starts none of its attempts anywhere), was " + workers);
         }
         // The engine logs the change on each instance, and on the audit trail who made it (refused too).
-        return changingWorkers(name, () -> controls.actingAs(operator).setWorkers(name, workers));
+        return changingWorkers(name, () -> controls.knownQueuesOnly().actingAs(operator).setWorkers(name, workers));
     }
 
     /** Removes the queue's workers set at run time: every instance runs its configured concurrency again. */
@@ -151,13 +150,13 @@ public class QueuesResource {
                                   @Context jakarta.ws.rs.core.SecurityContext security,
                                   @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
-        Queues.require(flows, queue, name);
-        return changingWorkers(name, () -> controls.actingAs(operator).removeWorkers(name));
+        return changingWorkers(name, () -> controls.knownQueuesOnly().actingAs(operator).removeWorkers(name));
     }
 
+    /** A change of the queue's workers by the controls acting only on known queues: a 404 for another, as a pause's. */
     private Response changingWorkers(String name, Runnable change) {
         try {
-            change.run();
+            Queues.act(flows, queue, name, change);
         } catch (UnsupportedOperationException e) {
             return Problems.of(501, "Not supported by the queue adapter", "NVENT-0796 the workers of queue '" + name
                     + "' cannot be changed at run time here (" + e.getMessage() + ")");
@@ -171,8 +170,7 @@ public class QueuesResource {
                          @Context jakarta.ws.rs.core.SecurityContext security,
                          @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
-        Queues.require(flows, queue, name);
-        controls.actingAs(operator).resume(name);
+        Queues.act(flows, queue, name, () -> controls.knownQueuesOnly().actingAs(operator).resume(name));
         LOG.log(System.Logger.Level.INFO, "NVENT-0742 queue {0} resumed", name);
         return get(name);
     }

@@ -74,47 +74,7 @@ class QueueOperatorsTest {
 
     /** The queues of an engine over REST, its controls as an application's are. */
     private static InProcessApi apiOf(EmbeddedEngine engine) {
-        QueueControls controls = new QueueControls() {
-            @Override
-            public void pause(String queue) {
-                engine.pauseQueue(queue);
-            }
-
-            @Override
-            public void resume(String queue) {
-                engine.resumeQueue(queue);
-            }
-
-            @Override
-            public int workersHere(String queue) {
-                return engine.queueWorkersHere(queue);
-            }
-
-            @Override
-            public int configuredWorkers(String queue) {
-                return 4;
-            }
-
-            @Override
-            public java.util.OptionalInt workersOverride(String queue) {
-                return engine.queueWorkersOverride(queue);
-            }
-
-            @Override
-            public void setWorkers(String queue, int workers) {
-                engine.setQueueWorkers(queue, workers);
-            }
-
-            @Override
-            public void removeWorkers(String queue) {
-                engine.removeQueueWorkers(queue);
-            }
-
-            @Override
-            public Optional<QueueRateLimit> rateLimit(String queue) {
-                return Optional.empty();
-            }
-        };
+        QueueControls controls = engine.queueControls();
         return InProcessApi.of(new AbstractBinder() {
             @Override
             protected void configure() {
@@ -202,6 +162,32 @@ class QueueOperatorsTest {
         assertThat(bad.getStatus()).isEqualTo(400);
         assertThat(bad.getEntity()).asString().contains("NVENT-1125");
         assertThat(json(api.get("queues/" + name)).getBoolean("paused")).as("a bad reason resumes nothing").isTrue();
+    }
+
+    @Test
+    void anActionOnAQueueNoStepRunsOnAnswers404AndIsAuditedOnceAsRefusedRecordingNothing() {
+        String known = engine.flows().flows().get(0).steps().get(0).queue();
+        String notFound = "NVENT-0740 no queue named 'invoces'; known queues are [" + known + "]";
+
+        for (String[] action : new String[][] {{"POST", "pause", "pause"}, {"POST", "resume", "resume"},
+                {"DELETE", "concurrency", "remove the workers set for"}}) {
+            ContainerResponse[] answer = new ContainerResponse[1];
+            List<String> audit = audited(() -> answer[0] = api.request(action[0], "queues/invoces/" + action[1]
+                    + "?reason=ERP%20down", signedIn("alice")), 404);
+
+            assertThat(audit).as(action[1]).singleElement(as(InstanceOfAssertFactories.STRING))
+                    .startsWith("NVENT-0017 operator alice was refused when asking to " + action[2] + " queue 'invoces'"
+                            + " (reason: ERP down): NVENT-0061 no queue named 'invoces'");
+            assertThat(String.valueOf(answer[0].getEntity())).as(action[1]).contains(notFound);
+        }
+        ContainerResponse[] answer = new ContainerResponse[1];
+        assertThat(audited(() -> answer[0] = api.requestWithBody("PUT", "queues/invoces/concurrency",
+                "{\"workers\": 2}", "Content-Type", "application/json"), 404)).singleElement(as(InstanceOfAssertFactories.STRING))
+                .startsWith("NVENT-0017 operator anonymous was refused when asking to set the workers of queue"
+                        + " 'invoces' to 2 per instance");
+        assertThat(String.valueOf(answer[0].getEntity())).contains(notFound);
+        assertThat(engine.queue().isPaused("invoces")).as("nothing recorded").isFalse();
+        assertThat(engine.queueWorkersOverride("invoces")).isEmpty();
     }
 
     @Test
