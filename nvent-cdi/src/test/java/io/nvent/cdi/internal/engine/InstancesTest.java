@@ -259,7 +259,6 @@ class InstancesTest {
     @Test
     void aNewStartUnderAnExplicitIdReplacesItsStoppedPredecessorAsTakerAtOnceWithItsOwnQueues() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
                 () -> Map.of("render", Set.of("poster")));
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
@@ -282,15 +281,12 @@ class InstancesTest {
                     .contains("queue render has 1 waiting job(s)");
             assertThat(web.view().instances()).as("the stopped start is still listed, beside its successor")
                     .extracting(ClusterInstance::startToken).contains("g1", "g2");
-        } finally {
-            oneWaiting.close();
         }
     }
 
     @Test
     void aNewStartUnderTheIdOfAStartThatDiedShowsItGoneAndNoLongerItsTakerAtOnce() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
                 () -> Map.of("render", Set.of("poster")));
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
@@ -306,8 +302,6 @@ class InstancesTest {
             assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g1"))
                     .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.GONE);
             assertThat(web.liveCount()).hasValue(2);
-        } finally {
-            oneWaiting.close();
         }
     }
 
@@ -336,28 +330,23 @@ class InstancesTest {
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
-        MemoryJobQueue oneWaiting = oneWaiting();
         InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
                 () -> Map.of("render", Set.of("poster")));
-        try {
-            new InstanceRegistry(scheduling, oneWaiting, twoMinutesAhead, "gpu-0", "g1", Map::of).started(true,
-                    Map.of("render", 2));
-            web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+        new InstanceRegistry(scheduling, oneWaiting, twoMinutesAhead, "gpu-0", "g1", Map::of).started(true,
+                Map.of("render", 2));
+        web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+        clock.advance(Instances.REFRESH);
+        InstanceRegistry gpu = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of);
+        gpu.started(true, Map.of("render", 2));
+        for (int refresh = 0; refresh < 5; refresh++) {
             clock.advance(Instances.REFRESH);
-            InstanceRegistry gpu = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of);
-            gpu.started(true, Map.of("render", 2));
-            for (int refresh = 0; refresh < 5; refresh++) {
-                clock.advance(Instances.REFRESH);
-                gpu.refresh(clock.instant());
-                web.refresh(clock.instant());
-            }
-
-            assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
-                    .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
-            assertThat(web.check().up()).as("the live start takes render").isTrue();
-        } finally {
-            oneWaiting.close();
+            gpu.refresh(clock.instant());
+            web.refresh(clock.instant());
         }
+
+        assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
+                .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
+        assertThat(web.check().up()).as("the live start takes render").isTrue();
     }
 
     @Test
