@@ -113,8 +113,11 @@ public final class QueueControlsView extends QueueControls {
 
     @Override
     public QueueControls knownQueuesOnly() {
-        return requireKnown != null ? this : new QueueControlsView(target, operator,
-                ((QueueControlsView) target.knownQueuesOnly()).requireKnown);
+        if (requireKnown != null) {
+            return this;
+        }
+        QueueControls known = target.knownQueuesOnly();
+        return operator == null ? known : of(known, operator);
     }
 
     @Override
