@@ -784,7 +784,13 @@ final class AwaitResolution {
      * store failing now leaves the run waiting, as {@link #settleConcurrencyKeyOfWaiter} does (NVENT-0452): the fire
      * starts its run, which waits its turn.
      *
-     * @return the run holding the key if the run does not; empty if it does, or nothing was decided
+     * <p>A holder that ended (canceled) while a step of it still runs keeps the key until that step ends, but is not
+     * under way: the fire is not skipped for it. Its run waits for that step, if it is the run that has waited longest
+     * for the key (the fires of other instances racing it are then skipped for it); else it is skipped for the one
+     * that has.
+     *
+     * @return the run under way holding the key, or waiting for it longer, if the run does not hold it; empty if it
+     *     does, if it is the next to get it from an ended holder, or if nothing was decided
      */
     Optional<String> otherHolderOfKey(String runId, String key) {
         List<String> holders;
@@ -797,7 +803,23 @@ final class AwaitResolution {
                     + " the key within seconds)");
             return Optional.empty();
         }
-        return holders.contains(runId) ? Optional.empty() : holders.stream().findFirst();
+        if (holders.contains(runId) || holders.isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> underWay = holders.stream().filter(this::underWay).findFirst();
+        if (underWay.isPresent()) {
+            return underWay;
+        }
+        // Every holder ended, a step of it still running: the head of the key's line gets the key once that step ends.
+        return scheduling.waitingForEvent(key).stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .map(AwaitRecord::runId).filter(run -> run.equals(runId) || underWay(run)).findFirst()
+                .filter(head -> !head.equals(runId));
+    }
+
+    private boolean underWay(String runId) {
+        return store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
     }
 
     /**

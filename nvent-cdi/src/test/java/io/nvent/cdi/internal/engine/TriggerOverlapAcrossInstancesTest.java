@@ -1,6 +1,10 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitRegistered;
+import io.nvent.FlowStep;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -17,6 +21,7 @@ import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CountDownLatch;
@@ -44,7 +49,7 @@ class TriggerOverlapAcrossInstancesTest {
      * A scheduling store whose look at the runs waiting for the trigger's key waits, while armed, until both instances
      * look: their fires both see nothing under way, the interleaving the narrow window of two instances allows.
      */
-    static final class LookingTogether extends MemorySchedulingStore {
+    static class LookingTogether extends MemorySchedulingStore {
         volatile CyclicBarrier together;
 
         @Override
@@ -89,6 +94,34 @@ class TriggerOverlapAcrossInstancesTest {
                 after.run();
             }
             return holders;
+        }
+    }
+
+    /** An export that a cancel does not stop: it goes on, interrupted or not, until the test lets it end. */
+    @FlowStep(flow = "stubborn-export", name = "export", role = StepRole.ENTRY)
+    public static class StubbornExport implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            String tick = (String) input.get("scheduledAt");
+            TriggerOverlapTest.STARTED.add(tick);
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        if (!TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1))
+                                .await(10, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never let the export of " + tick + " end");
+                        }
+                        return tick;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
         }
     }
 
@@ -221,6 +254,142 @@ class TriggerOverlapAcrossInstancesTest {
                     .contains("run " + lost, "never runs", "store away"));
             assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
             TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aFireWhileACanceledRunsStepStillRunsStartsItsRunWhichWaitsForThatStepAndSaysSo() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new StubbornExport())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
+                    .overlap(Overlap.SKIP).build());
+            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+            assertThat(a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}");
+
+            assertThat(started).as("a canceled run is not under way: the fire is not skipped").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(a.engine.waits(started.get(0))).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + canceled, "canceled", "still runs"));
+            assertThat(TriggerOverlapTest.STARTED).as("no step beside the canceled run's").doesNotContain("next");
+            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        }
+    }
+
+    @Test
+    void firesOnTwoInstancesWhileACanceledRunsStepStillRunsStartOneRunAndSkipTheOtherForIt() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new StubbornExport());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new StubbornExport())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
+                    .overlap(Overlap.SKIP).build());
+            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+            assertThat(a.engine.cancel(canceled)).isTrue();
+            scheduling.together = new CyclicBarrier(2);
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            scheduling.together = null;
+
+            assertThat(started).as("one of the racing fires starts its run").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .singleElement().satisfies(entry -> assertThat(entry.data())
+                            .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
+            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A store that, once armed, lets the run holding the trigger's key end just before the losing run of a fire leaves
+     * the key's line: the settle of that end names the losing run the holder, and waits, before it lets it go on,
+     * until the fire has removed it.
+     */
+    static final class HandingOnAsTheLoserLeaves extends LookingTogether {
+        volatile Thread fire;
+        volatile Runnable endHolder;
+        volatile String loser;
+        final CountDownLatch named = new CountDownLatch(1);
+        final CountDownLatch removed = new CountDownLatch(1);
+
+        @Override
+        public List<AwaitRecord> awaitsOfRun(String runId) {
+            Runnable end = endHolder;
+            if (end != null && Thread.currentThread() == fire && !runId.equals(loser)) {
+                return super.awaitsOfRun(runId);
+            }
+            if (end != null && Thread.currentThread() == fire) {
+                endHolder = null;
+                end.run();
+                awaitLatch(named);
+            }
+            return super.awaitsOfRun(runId);
+        }
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (loser != null && Thread.currentThread() != fire && holders.contains(loser) && named.getCount() > 0) {
+                named.countDown();
+                awaitLatch(removed);
+            }
+            return holders;
+        }
+
+        private static void awaitLatch(CountDownLatch latch) {
+            try {
+                if (!latch.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other side never came");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void aLosingRunTheKeyReachedAsItLeftTheLineIsNoLongerNamedTheKeysHolderOnceRemoved() {
+        HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            // The fire's claim finds the first run holding the key and under way; as its run leaves the key's line,
+            // the first run ends and the settle of its end names the leaving run the key's holder.
+            scheduling.blindThenAfterSettle = () -> {
+                scheduling.fire = Thread.currentThread();
+                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
+                        .findFirst().orElseThrow();
+                scheduling.endHolder = () -> TriggerOverlapTest.GATES
+                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+            scheduling.removed.countDown();
+
+            assertThat(started).as("the fire lost to the first run").isEmpty();
+            assertThat(a.engine.run(scheduling.loser)).as("removed").isEmpty();
+            assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)))
+                    .as("the key names no removed run").doesNotContain(scheduling.loser);
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
         }
     }
 
