@@ -863,7 +863,8 @@ final class AwaitResolution {
         ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
     }
 
-    private void handOnConcurrencyKey(String runId, String key) {
+    /** Hands on the concurrency key of a run that ended or was removed; the sweep does it if this fails (NVENT-0560). */
+    void handOnConcurrencyKey(String runId, String key) {
         try {
             settleConcurrencyKey(key);
         } catch (RuntimeException e) {

@@ -1615,7 +1615,7 @@ public final class FlowEngine implements FlowService {
      * deleted ({@link #discard}). A holder that ended meanwhile may have let it hold the key and go on already: it is
      * then the fire's run, not removed. A store failing as it leaves the line leaves it waiting its turn behind the
      * holder, as before the store decided (NVENT-0454): the fire is then no skipped one. Out of the line, it never runs,
-     * whatever fails after (NVENT-0456).
+     * whatever fails after (NVENT-0456); removed, the key is settled again, so that it never names the run for long.
      *
      * @return whether the run was taken out of the key's line (the fire is skipped)
      */
@@ -1642,6 +1642,9 @@ public final class FlowEngine implements FlowService {
                     + e + "; it is kept canceled, or, if it could not be canceled, the maintenance sweep fails it"
                     + " (NVENT-0027); delete it if it is in the way");
         }
+        // A holder ending as the run left the line may have handed it the key before it left: settled again, the key
+        // names it no longer and passes on to the next waiting, if any, rather than at the sweep's next look.
+        awaitResolution.handOnConcurrencyKey(runId, key);
         return true;
     }
 
