@@ -793,9 +793,44 @@ final class AwaitResolution {
      *     does, if it is the next to get it from an ended holder, or if nothing was decided
      */
     Optional<String> otherHolderOfKey(String runId, String key) {
-        List<String> holders;
+        Optional<List<String>> settled = settledHolders(runId, key);
+        if (settled.isEmpty() || settled.get().contains(runId) || settled.get().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> underWay = settled.get().stream().filter(this::underWay).findFirst();
+        if (underWay.isPresent()) {
+            return underWay;
+        }
+        // Every holder ended, a step of it still running: the head of the key's line gets the key once that step ends.
+        return lineOfKey(key).stream().filter(run -> run.equals(runId) || underWay(run)).findFirst()
+                .filter(head -> !head.equals(runId));
+    }
+
+    /**
+     * Settles the key a run of a buffering trigger's fire ({@link io.nvent.Overlap#BUFFER_ONE}) just stored as waiting
+     * for it waits for, and tells which other run of the same flow waits for the key ahead of it, not holding it: the
+     * one run the policy lets wait. Of the fires of one key that raced past their first look at what was under way
+     * on several instances, the one whose run began waiting first keeps it; the others are skipped for it. A store
+     * failing now leaves the run waiting (NVENT-0452).
+     *
+     * @return the run of the flow waiting ahead of it; empty if none does (the run waits, or holds the key)
+     */
+    Optional<String> otherWaiterOfKey(String runId, String key, String flow) {
+        Optional<List<String>> settled = settledHolders(runId, key);
+        if (settled.isEmpty() || settled.get().contains(runId)) {
+            return Optional.empty();
+        }
+        List<String> holders = settled.get();
+        return lineOfKey(key).stream().takeWhile(run -> !run.equals(runId)).filter(run -> !holders.contains(run))
+                .filter(run -> store.findRun(run).filter(r -> !r.status().isTerminal() && r.flow().equals(flow))
+                        .isPresent())
+                .findFirst();
+    }
+
+    /** The key's holders once settled; empty if the store failed (NVENT-0452): the run then waits its turn. */
+    private Optional<List<String>> settledHolders(String runId, String key) {
         try {
-            holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+            return Optional.of(scheduling.settleConcurrencyKeyHolders(store, key, clock.instant()));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a skipping trigger's fire waits for"
                     + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
@@ -803,19 +838,14 @@ final class AwaitResolution {
                     + " the key within seconds)");
             return Optional.empty();
         }
-        if (holders.contains(runId) || holders.isEmpty()) {
-            return Optional.empty();
-        }
-        Optional<String> underWay = holders.stream().filter(this::underWay).findFirst();
-        if (underWay.isPresent()) {
-            return underWay;
-        }
-        // Every holder ended, a step of it still running: the head of the key's line gets the key once that step ends.
+    }
+
+    /** The runs waiting for the key, the one the store lets hold it next first ({@link SchedulingStore#settleConcurrencyKey}). */
+    private List<String> lineOfKey(String key) {
         return scheduling.waitingForEvent(key).stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
                 .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
-                .map(AwaitRecord::runId).filter(run -> run.equals(runId) || underWay(run)).findFirst()
-                .filter(head -> !head.equals(runId));
+                .map(AwaitRecord::runId).toList();
     }
 
     private boolean underWay(String runId) {

@@ -52,8 +52,15 @@ class TriggerOverlapAcrossInstancesTest {
     static class LookingTogether extends MemorySchedulingStore {
         volatile CyclicBarrier together;
 
+        /** Arms the next looks at the key: each waits, having read, until the other instance has read too. */
+        void lookTogether() {
+            together = new CyclicBarrier(2, () -> together = null);
+        }
+
         @Override
         public List<AwaitRecord> waitingForEvent(String key) {
+            List<AwaitRecord> waiting = blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.waitingForEvent(key);
             CyclicBarrier armed = together;
             if (armed != null && key.equals(Overlap.keyOf(TRIGGER))) {
                 try {
@@ -62,8 +69,7 @@ class TriggerOverlapAcrossInstancesTest {
                     throw new IllegalStateException("the other instance never looked at the key", e);
                 }
             }
-            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
-                    : super.waitingForEvent(key);
+            return waiting;
         }
 
         /** Whether settles of the trigger's key fail, as a store away does. */
@@ -143,7 +149,7 @@ class TriggerOverlapAcrossInstancesTest {
             for (int round = 0; round < rounds; round++) {
                 String export = "round-" + round;
                 String payload = "{\"scheduledAt\":\"" + export + "\"}";
-                scheduling.together = new CyclicBarrier(2);
+                scheduling.lookTogether();
                 Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
                 Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
                 List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
@@ -294,7 +300,7 @@ class TriggerOverlapAcrossInstancesTest {
             String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
             await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
             assertThat(a.engine.cancel(canceled)).isTrue();
-            scheduling.together = new CyclicBarrier(2);
+            scheduling.lookTogether();
 
             Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
             Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
@@ -307,6 +313,43 @@ class TriggerOverlapAcrossInstancesTest {
                     .singleElement().satisfies(entry -> assertThat(entry.data())
                             .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
             TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void firesOfABufferingTriggerOnTwoInstancesAtTheSameMomentKeepOneRunWaitingAndSkipTheOther() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.BUFFER_ONE).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.lookTogether();
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            scheduling.together = null;
+
+            assertThat(started).as("one run waits behind the first, not two").hasSize(1);
+            assertThat(runs(a)).as("the other removed").hasSize(2);
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .singleElement().satisfies(entry -> assertThat(entry.data())
+                            .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
+            List<String> told = new ArrayList<>();
+            a.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
+            b.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
+            assertThat(told).as("the removed run is never told started").containsExactlyInAnyOrder(first, started.get(0));
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
             await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
             TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
