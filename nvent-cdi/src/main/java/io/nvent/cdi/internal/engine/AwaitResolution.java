@@ -832,7 +832,8 @@ final class AwaitResolution {
         try {
             return Optional.of(scheduling.settleConcurrencyKeyHolders(store, key, clock.instant()));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a skipping trigger's fire waits for"
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a fire of a trigger with overlap skip"
+                    + " or buffer-one waits for"
                     + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
                     + " and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
                     + " the key within seconds)");
