@@ -737,7 +737,7 @@ final class AwaitResolution {
      * instance: only one caller resolves an await.
      */
     void settleConcurrencyKey(String key) {
-        settleConcurrencyKey(key, false);
+        settleConcurrencyKey(key, false, Optional.empty());
     }
 
     /**
@@ -747,10 +747,11 @@ final class AwaitResolution {
      * awaits of N holders. The sweep asks every holder: it lets on one left waiting by an instance that failed
      * between letting it in and resolving its await.
      */
-    private void settleConcurrencyKey(String key, boolean everyHolder) {
+    private void settleConcurrencyKey(String key, boolean everyHolder, Optional<String> startNotYetTold) {
         List<String> holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
         for (int i = holders.size() - 1; i >= 0; i--) {
-            if (!letHolderGoOn(key, holders.get(i)) && !everyHolder) {
+            if (startNotYetTold.filter(holders.get(i)::equals).isEmpty() && !letHolderGoOn(key, holders.get(i))
+                    && !everyHolder) {
                 return;
             }
         }
@@ -894,13 +895,26 @@ final class AwaitResolution {
         ended.concurrencyKey().ifPresent(key -> handOnConcurrencyKey(ended.runId(), key));
     }
 
-    /** Hands on the concurrency key of a run that ended or was removed; the sweep does it if this fails (NVENT-0560). */
-    void handOnConcurrencyKey(String runId, String key) {
+    private void handOnConcurrencyKey(String runId, String key) {
+        handOnConcurrencyKey(runId, key, Optional.empty());
+    }
+
+    /**
+     * Hands on the concurrency key of a run of a trigger's fire removed for another run ({@link #otherHolderOfKey},
+     * {@link #otherWaiterOfKey}); the sweep does it if this fails (NVENT-0560). The run it lost to is not let go on
+     * here: that may be the run of a fire on another instance that has not told its start yet, and goes on once it has.
+     */
+    void handOnConcurrencyKeyOfRemoved(String runId, String key, String lostTo) {
+        handOnConcurrencyKey(runId, key, Optional.of(lostTo));
+    }
+
+    private void handOnConcurrencyKey(String runId, String key, Optional<String> startNotYetTold) {
         try {
-            settleConcurrencyKey(key);
+            settleConcurrencyKey(key, false, startNotYetTold);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                    + runId + ", which ended; the maintenance sweep hands it on", e);
+                    + runId + ", which " + (startNotYetTold.isPresent() ? "was removed" : "ended")
+                    + "; the maintenance sweep hands it on", e);
         }
     }
 
@@ -926,7 +940,7 @@ final class AwaitResolution {
     /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
     void settleUnsettledConcurrencyKeys(int limit) {
         for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
-            settleConcurrencyKey(key, true);
+            settleConcurrencyKey(key, true, Optional.empty());
         }
     }
 

@@ -1652,7 +1652,7 @@ public final class FlowEngine implements FlowService {
         }
         // A holder ending as the run left the line may have handed it the key before it left: settled again, the key
         // names it no longer and passes on to the next waiting, if any, rather than at the sweep's next look.
-        awaitResolution.handOnConcurrencyKey(runId, key);
+        awaitResolution.handOnConcurrencyKeyOfRemoved(runId, key, holder);
         return true;
     }
 

@@ -1,6 +1,8 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitRegistered;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -31,6 +33,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -395,7 +399,7 @@ class TriggerOverlapAcrossInstancesTest {
             return holders;
         }
 
-        private static void awaitLatch(CountDownLatch latch) {
+        static void awaitLatch(CountDownLatch latch) {
             try {
                 if (!latch.await(10, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the other side never came");
@@ -433,6 +437,71 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)))
                     .as("the key names no removed run").doesNotContain(scheduling.loser);
             assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
+        }
+    }
+
+    /**
+     * A store that, once armed, lets the first fire that settles the trigger's key win it, and holds that fire's
+     * instance up after its claim, before it tells its run's start, until the losing fire has been skipped: the
+     * interleaving of an instance slower to go on than the other to lose.
+     */
+    static final class WinnerSlowToTellItsStart extends LookingTogether {
+        final AtomicReference<Thread> winner = new AtomicReference<>();
+        final CountDownLatch winnerSettled = new CountDownLatch(1);
+        final CountDownLatch loserSkipped = new CountDownLatch(1);
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            Thread me = Thread.currentThread();
+            if (!key.equals(Overlap.keyOf(TRIGGER)) || !me.getName().startsWith("fire-on-")) {
+                return super.settleConcurrencyKeyHolders(runs, key, now);
+            }
+            if (winner.compareAndSet(null, me)) {
+                List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+                winnerSettled.countDown();
+                HandingOnAsTheLoserLeaves.awaitLatch(loserSkipped);
+                return holders;
+            }
+            if (me != winner.get()) {
+                HandingOnAsTheLoserLeaves.awaitLatch(winnerSettled);
+            }
+            return super.settleConcurrencyKeyHolders(runs, key, now);
+        }
+    }
+
+    @Test
+    void theRunOfTheWinningFireDoesNotGoOnBeforeItsOwnInstanceToldItsStartWhenTheLosingFireIsSkipped()
+            throws Exception {
+        WinnerSlowToTellItsStart scheduling = new WinnerSlowToTellItsStart();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task,
+                "fire-on-" + threads.incrementAndGet()));
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            scheduling.lookTogether();
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> onA.isDone() || onB.isDone());
+            String winning = scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)).get(0);
+
+            assertThat(scheduling.awaitsOfRun(winning)).as("the winning run still waits for its instance to tell its"
+                    + " start").filteredOn(wait -> wait.type() == AwaitType.CONCURRENCY_KEY)
+                    .singleElement().satisfies(wait -> assertThat(wait.status())
+                            .isEqualTo(AwaitStatus.WAITING));
+            scheduling.loserSkipped.countDown();
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            assertThat(started).containsExactly(winning);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(winning))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            scheduling.loserSkipped.countDown();
+            pool.shutdownNow();
         }
     }
 
