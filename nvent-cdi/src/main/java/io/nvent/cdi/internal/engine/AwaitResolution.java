@@ -812,7 +812,8 @@ final class AwaitResolution {
      * for it waits for, and tells which other run of the same flow waits for the key ahead of it, not holding it: the
      * one run the policy lets wait. Of the fires of one key that raced past their first look at what was under way
      * on several instances, the one whose run began waiting first keeps it; the others are skipped for it. A store
-     * failing now leaves the run waiting (NVENT-0452).
+     * failing now leaves the run waiting (NVENT-0452). Not serialised as the key's holders are: a run stored after
+     * this read that began waiting earlier (by its instance's clock) keeps waiting too, as the README says.
      *
      * @return the run of the flow waiting ahead of it; empty if none does (the run waits, or holds the key)
      */
