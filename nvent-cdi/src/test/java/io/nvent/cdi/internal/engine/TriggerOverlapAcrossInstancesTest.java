@@ -389,8 +389,14 @@ class TriggerOverlapAcrossInstancesTest {
             return super.awaitsOfRun(runId);
         }
 
+        /** Whether the settles of the fire fail once the losing run was named the key's holder, as a store gone away. */
+        volatile boolean awayOnceNamed;
+
         @Override
         public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            if (awayOnceNamed && Thread.currentThread() == fire && named.getCount() == 0) {
+                throw new IllegalStateException("store away");
+            }
             List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
             if (loser != null && Thread.currentThread() != fire && holders.contains(loser) && named.getCount() > 0) {
                 named.countDown();
@@ -436,6 +442,40 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(a.engine.run(scheduling.loser)).as("removed").isEmpty();
             assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)))
                     .as("the key names no removed run").doesNotContain(scheduling.loser);
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
+        }
+    }
+
+    @Test
+    void aStoreFailingAsTheRemovedRunsKeyIsSettledAgainLeavesTheFireSkippedAndTheKeyToTheSweep() {
+        HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.awayOnceNamed = true;
+            scheduling.blindThenAfterSettle = () -> {
+                scheduling.fire = Thread.currentThread();
+                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
+                        .findFirst().orElseThrow();
+                scheduling.endHolder = () -> TriggerOverlapTest.GATES
+                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+            scheduling.removed.countDown();
+
+            assertThat(started).as("the fire is skipped all the same").isEmpty();
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.skipped");
+            assertThat(a.engine.run(scheduling.loser)).as("removed").isEmpty();
+            assertThat(log.messagesContaining("NVENT-0560")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + scheduling.loser + ", which was removed", "sweep"));
+            scheduling.awayOnceNamed = false;
+            a.sweep();
+            assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER))).as("the key, at the latest once"
+                    + " swept, names no removed run").isEmpty();
             assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
         }
     }
