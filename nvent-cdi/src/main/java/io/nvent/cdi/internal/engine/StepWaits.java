@@ -683,12 +683,15 @@ final class StepWaits {
 
     /**
      * What the waits add of a holder that ended: it keeps the key while a step of it still runs (a canceled run's
-     * step, which a cancel does not interrupt), and the key passes on once that step ends.
+     * step, which a cancel does not interrupt), and the key passes on once that step ends; without such a step, the
+     * key was not handed on yet (a store failing as it ended, NVENT-0560), and the next settle hands it on.
      */
     private String endedHolder(String holder) {
         return statusOfRun.apply(holder).filter(RunStatus::isTerminal).map(status -> ", which is "
-                + status.wireName() + " but keeps the key while a step of it still runs (the key passes on once that"
-                + " step ends)").orElse("");
+                + status.wireName() + (scheduling.leasesOfRun(holder).stream().anyMatch(l -> l.expiresAt().isAfter(now))
+                        ? " but keeps the key while a step of it still runs (the key passes on once that step ends)"
+                        : "; the key passes on at its next settle (the maintenance sweep settles it within seconds)"))
+                .orElse("");
     }
 
     /**
