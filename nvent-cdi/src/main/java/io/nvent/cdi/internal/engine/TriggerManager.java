@@ -1886,9 +1886,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}).
      *
-     * @param skipping for a fire of a skipping trigger, the fire in words: its first run started goes on only if the
-     *     store lets it hold the key ({@link FlowEngine#startFromTrigger(String, String, String, StartOptions, Optional,
-     *     boolean)}); else the fire is skipped, as if it had seen that run under way
+     * @param skipping for a fire of a skipping or buffer-one trigger, the fire in words: its first run started goes on
+     *     only if the key's line lets it ({@link FlowEngine#startFromTrigger(String, String, String, StartOptions,
+     *     Optional, Overlap)}); else the fire is skipped, as if it had seen that run under way
      */
     private Fire startFlows(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
                             Optional<? extends LateTick> missed, Optional<PublishKey> published, Instant now,

@@ -33,6 +33,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -447,6 +448,28 @@ class TriggerOverlapAcrossInstancesTest {
     }
 
     @Test
+    void theWaitsOfARunBehindAnEndedHolderWhoseKeyWasNotHandedOnDoNotSayAStepOfItStillRuns() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.BUFFER_ALL).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            String next = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}").get(0);
+            scheduling.away = true;   // the key is not handed on as the first run ends (NVENT-0560)
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.engine.run(first).orElseThrow().status().isTerminal());
+
+            assertThat(a.engine.waits(next)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + first, "completed").doesNotContain("still runs"));
+            scheduling.away = false;
+            a.sweep();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
     void aStoreFailingAsTheRemovedRunsKeyIsSettledAgainLeavesTheFireSkippedAndTheKeyToTheSweep() {
         HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
@@ -481,31 +504,35 @@ class TriggerOverlapAcrossInstancesTest {
     }
 
     /**
-     * A store that, once armed, lets the first fire that settles the trigger's key win it, and holds that fire's
+     * A store that lets the fire that first saves its run's await for the trigger's key win it, and holds that fire's
      * instance up after its claim, before it tells its run's start, until the losing fire has been skipped: the
      * interleaving of an instance slower to go on than the other to lose.
      */
     static final class WinnerSlowToTellItsStart extends LookingTogether {
         final AtomicReference<Thread> winner = new AtomicReference<>();
+        final AtomicBoolean heldUp = new AtomicBoolean();
         final CountDownLatch winnerSettled = new CountDownLatch(1);
         final CountDownLatch loserSkipped = new CountDownLatch(1);
 
+        /** The first fire to save its run's await for the key is the winner; the other saves its own once it settled. */
         @Override
-        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+        public void saveAwait(AwaitRecord await) {
             Thread me = Thread.currentThread();
-            if (!key.equals(Overlap.keyOf(TRIGGER)) || !me.getName().startsWith("fire-on-")) {
-                return super.settleConcurrencyKeyHolders(runs, key, now);
-            }
-            if (winner.compareAndSet(null, me)) {
-                List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
-                winnerSettled.countDown();
-                HandingOnAsTheLoserLeaves.awaitLatch(loserSkipped);
-                return holders;
-            }
-            if (me != winner.get()) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && me.getName().startsWith("fire-on-")
+                    && !winner.compareAndSet(null, me) && me != winner.get()) {
                 HandingOnAsTheLoserLeaves.awaitLatch(winnerSettled);
             }
-            return super.settleConcurrencyKeyHolders(runs, key, now);
+            super.saveAwait(await);
+        }
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (Thread.currentThread() == winner.get() && heldUp.compareAndSet(false, true)) {
+                winnerSettled.countDown();
+                HandingOnAsTheLoserLeaves.awaitLatch(loserSkipped);
+            }
+            return holders;
         }
     }
 
