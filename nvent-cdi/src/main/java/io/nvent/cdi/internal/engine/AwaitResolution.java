@@ -737,7 +737,7 @@ final class AwaitResolution {
      * instance: only one caller resolves an await.
      */
     void settleConcurrencyKey(String key) {
-        settleConcurrencyKey(key, false);
+        settleConcurrencyKey(key, false, Optional.empty());
     }
 
     /**
@@ -747,10 +747,11 @@ final class AwaitResolution {
      * awaits of N holders. The sweep asks every holder: it lets on one left waiting by an instance that failed
      * between letting it in and resolving its await.
      */
-    private void settleConcurrencyKey(String key, boolean everyHolder) {
+    private void settleConcurrencyKey(String key, boolean everyHolder, Optional<String> startNotYetTold) {
         List<String> holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
         for (int i = holders.size() - 1; i >= 0; i--) {
-            if (!letHolderGoOn(key, holders.get(i)) && !everyHolder) {
+            if (startNotYetTold.filter(holders.get(i)::equals).isEmpty() && !letHolderGoOn(key, holders.get(i))
+                    && !everyHolder) {
                 return;
             }
         }
@@ -784,20 +785,74 @@ final class AwaitResolution {
      * store failing now leaves the run waiting, as {@link #settleConcurrencyKeyOfWaiter} does (NVENT-0452): the fire
      * starts its run, which waits its turn.
      *
-     * @return the run holding the key if the run does not; empty if it does, or nothing was decided
+     * <p>A holder that ended (canceled) while a step of it still runs keeps the key until that step ends, but is not
+     * under way: the fire is not skipped for it. Its run waits for that step, if it is the run that has waited longest
+     * for the key (the fires of other instances racing it are then skipped for it); else it is skipped for the one
+     * that has.
+     *
+     * @return the run under way holding the key, or waiting for it longer, if the run does not hold it; empty if it
+     *     does, if it is the next to get it from an ended holder, or if nothing was decided
      */
     Optional<String> otherHolderOfKey(String runId, String key) {
-        List<String> holders;
+        Optional<List<String>> settled = settledHolders(runId, key);
+        if (settled.isEmpty() || settled.get().contains(runId) || settled.get().isEmpty()) {
+            return Optional.empty();
+        }
+        Optional<String> underWay = settled.get().stream().filter(this::underWay).findFirst();
+        if (underWay.isPresent()) {
+            return underWay;
+        }
+        // Every holder ended, a step of it still running: the head of the key's line gets the key once that step ends.
+        return lineOfKey(key).stream().filter(run -> run.equals(runId) || underWay(run)).findFirst()
+                .filter(head -> !head.equals(runId));
+    }
+
+    /**
+     * Settles the key a run of a buffering trigger's fire ({@link io.nvent.Overlap#BUFFER_ONE}) just stored as waiting
+     * for it waits for, and tells which other run of the same flow waits for the key ahead of it, not holding it: the
+     * one run the policy lets wait. Of the fires of one key that raced past their first look at what was under way
+     * on several instances, the one whose run began waiting first keeps it; the others are skipped for it. A store
+     * failing now leaves the run waiting (NVENT-0452). Not serialised as the key's holders are: a run stored after
+     * this read that began waiting earlier (by its instance's clock) keeps waiting too, as the README says.
+     *
+     * @return the run of the flow waiting ahead of it; empty if none does (the run waits, or holds the key)
+     */
+    Optional<String> otherWaiterOfKey(String runId, String key, String flow) {
+        Optional<List<String>> settled = settledHolders(runId, key);
+        if (settled.isEmpty() || settled.get().contains(runId)) {
+            return Optional.empty();
+        }
+        List<String> holders = settled.get();
+        return lineOfKey(key).stream().takeWhile(run -> !run.equals(runId)).filter(run -> !holders.contains(run))
+                .filter(run -> store.findRun(run).filter(r -> !r.status().isTerminal() && r.flow().equals(flow))
+                        .isPresent())
+                .findFirst();
+    }
+
+    /** The key's holders once settled; empty if the store failed (NVENT-0452): the run then waits its turn. */
+    private Optional<List<String>> settledHolders(String runId, String key) {
         try {
-            holders = scheduling.settleConcurrencyKeyHolders(store, key, clock.instant());
+            return Optional.of(scheduling.settleConcurrencyKeyHolders(store, key, clock.instant()));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a skipping trigger's fire waits for"
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a fire of a trigger with overlap skip"
+                    + " or buffer-one waits for"
                     + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
                     + " and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
                     + " the key within seconds)");
             return Optional.empty();
         }
-        return holders.contains(runId) ? Optional.empty() : holders.stream().findFirst();
+    }
+
+    /** The runs waiting for the key, the one the store lets hold it next first ({@link SchedulingStore#settleConcurrencyKey}). */
+    private List<String> lineOfKey(String key) {
+        return scheduling.waitingForEvent(key).stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING)
+                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .map(AwaitRecord::runId).toList();
+    }
+
+    private boolean underWay(String runId) {
+        return store.findRun(runId).filter(run -> !run.status().isTerminal()).isPresent();
     }
 
     /**
@@ -842,11 +897,25 @@ final class AwaitResolution {
     }
 
     private void handOnConcurrencyKey(String runId, String key) {
+        handOnConcurrencyKey(runId, key, Optional.empty());
+    }
+
+    /**
+     * Hands on the concurrency key of a run of a trigger's fire removed for another run ({@link #otherHolderOfKey},
+     * {@link #otherWaiterOfKey}); the sweep does it if this fails (NVENT-0560). The run it lost to is not let go on
+     * here: that may be the run of a fire on another instance that has not told its start yet, and goes on once it has.
+     */
+    void handOnConcurrencyKeyOfRemoved(String runId, String key, String lostTo) {
+        handOnConcurrencyKey(runId, key, Optional.of(lostTo));
+    }
+
+    private void handOnConcurrencyKey(String runId, String key, Optional<String> startNotYetTold) {
         try {
-            settleConcurrencyKey(key);
+            settleConcurrencyKey(key, false, startNotYetTold);
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0560 could not hand on the concurrency key of run "
-                    + runId + ", which ended; the maintenance sweep hands it on", e);
+                    + runId + ", which " + (startNotYetTold.isPresent() ? "was removed" : "ended")
+                    + "; the maintenance sweep hands it on", e);
         }
     }
 
@@ -872,7 +941,7 @@ final class AwaitResolution {
     /** Settles the keys the store finds held by an ended run, or waited for and held by none (the sweep). */
     void settleUnsettledConcurrencyKeys(int limit) {
         for (String key : scheduling.unsettledConcurrencyKeys(store, limit)) {
-            settleConcurrencyKey(key, true);
+            settleConcurrencyKey(key, true, Optional.empty());
         }
     }
 

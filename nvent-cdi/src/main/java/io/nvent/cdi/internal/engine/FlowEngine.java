@@ -27,6 +27,7 @@ import io.nvent.IllegalRunTransitionException;
 import io.nvent.NventException;
 import io.nvent.PayloadViolation;
 import io.nvent.RestartOptions;
+import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunNotStartedException;
@@ -696,14 +697,14 @@ public final class FlowEngine implements FlowService {
                                  int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
                                  Optional<Duration> timeout) {
         return startOnce(flow, inputJson, parentRunId, key, startData, delay, concurrencyKey, concurrencyLimit, labels,
-                ownTimeout, timeout, false);
+                ownTimeout, timeout, Overlap.ALLOW_ALL);
     }
 
-    /** @param alone as {@link #startFromTrigger(String, String, String, StartOptions, Optional, boolean)}'s */
+    /** @param claim as {@link #startFromTrigger(String, String, String, StartOptions, Optional, Overlap)}'s */
     private StartedRun startOnce(FlowDefinition flow, String inputJson, Optional<String> parentRunId, StartKey key,
                                  JsonText startData, Optional<Duration> delay, Optional<String> concurrencyKey,
                                  int concurrencyLimit, Set<String> labels, Optional<Duration> ownTimeout,
-                                 Optional<Duration> timeout, boolean alone) {
+                                 Optional<Duration> timeout, Overlap claim) {
         String storedKey = storedKey(flow.name(), key.seed());
         // Starts with one key on this instance take turns, so the loser of a race finds the winner's run
         // rather than failing an insert (which stores log); across instances the store decides.
@@ -726,7 +727,7 @@ public final class FlowEngine implements FlowService {
         // Scheduled, and its start told, once the stripe is free: an @Observes RunStarted, which runs as the start
         // is told, holds up no other start whose key shares the stripe. A repeat of the key finds the run stored.
         try {
-            return new StartedRun(schedule(created, alone), true);
+            return new StartedRun(schedule(created, claim), true);
         } catch (NventException failed) {
             return earlierStart(storedKey, flow.name(), key, inputJson, labels, ownTimeout).orElseThrow(() -> failed);
         }
@@ -812,16 +813,18 @@ public final class FlowEngine implements FlowService {
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
                                 Optional<EventTriggers.PublishKey> published) {
-        return startFromTrigger(flowName, payloadJson, trigger, options, published, false);
+        return startFromTrigger(flowName, payloadJson, trigger, options, published, Overlap.ALLOW_ALL);
     }
 
     /**
-     * @param alone the run of a skipping trigger's fire ({@link io.nvent.Overlap#SKIP}) that decides whether the fire
-     *     starts: it goes on only if, when the store settles its concurrency key, no other run holds the key or waited
-     *     for it longer; else it is removed again and {@link OverlapTakenException} names the run that holds the key
+     * @param claim the policy of the trigger whose fire's run decides whether the fire starts, once the store settled
+     *     its concurrency key: under {@link Overlap#SKIP} it goes on only if no other run under way holds the key or
+     *     waited for it longer, under {@link Overlap#BUFFER_ONE} only if no other run of its flow waits ahead of it;
+     *     else it is removed again and {@link OverlapTakenException} names the other run. {@link Overlap#ALLOW_ALL}
+     *     for a run that claims nothing
      */
     StartedRun startFromTrigger(String flowName, String payloadJson, String trigger, StartOptions options,
-                                Optional<EventTriggers.PublishKey> published, boolean alone) {
+                                Optional<EventTriggers.PublishKey> published, Overlap claim) {
         FlowDefinition flow = registry.require(flowName);
         scheduling.requireConcurrencyLimit(options.concurrencyLimit());
         Optional<Duration> delay = options.delay();
@@ -830,13 +833,13 @@ public final class FlowEngine implements FlowService {
             return startOnce(flow, payloadJson, Optional.empty(), key.get(),
                     JsonText.object().str("trigger", trigger).str("idempotencyKey", key.get().key()), delay,
                     options.concurrencyKey(), options.concurrencyLimit(), options.labels(), Optional.empty(),
-                    runTimeout(flow, options), alone);
+                    runTimeout(flow, options), claim);
         }
         requireReadableByEntry(flow, payloadJson);
         return new StartedRun(schedule(create(flow, payloadJson, Optional.empty(), Map.of(), Map.of(), flow.entry(),
                 JsonText.object().str("trigger", trigger), delay, Optional.empty(), Optional.empty(),
                 options.concurrencyKey(), options.concurrencyLimit(), options.labels(), runTimeout(flow, options)),
-                alone), true);
+                claim), true);
     }
 
     /**
@@ -1583,19 +1586,23 @@ public final class FlowEngine implements FlowService {
      * {@code @Observes RunStarted} holds up no other start.
      */
     private String schedule(CreatedRun created) {
-        return schedule(created, false);
+        return schedule(created, Overlap.ALLOW_ALL);
     }
 
     /**
-     * @param alone whether the run goes on only if it is the one the store lets hold its key (a skipping trigger's
-     *     fire): one another run holds, or waited for longer, is removed before its start is told
-     * @throws OverlapTakenException if the run was removed for the run holding the key
+     * @param claim the policy of a trigger's fire whose run goes on only if the key's line lets it
+     *     ({@link #startFromTrigger(String, String, String, StartOptions, Optional, Overlap)}): one that loses is
+     *     removed before its start is told
+     * @throws OverlapTakenException if the run was removed for the run holding the key, or waiting ahead of it
      */
-    private String schedule(CreatedRun created, boolean alone) {
+    private String schedule(CreatedRun created, Overlap claim) {
         String runId = created.run().runId();
-        if (alone && created.keyToSettle().isPresent()) {
-            Optional<String> other = awaitResolution.otherHolderOfKey(runId, created.keyToSettle().get());
-            if (other.isPresent() && withdrawn(created, other.get())) {
+        if (claim != Overlap.ALLOW_ALL && created.keyToSettle().isPresent()) {
+            String key = created.keyToSettle().get();
+            Optional<String> other = claim == Overlap.BUFFER_ONE
+                    ? awaitResolution.otherWaiterOfKey(runId, key, created.flow())
+                    : awaitResolution.otherHolderOfKey(runId, key);
+            if (other.isPresent() && withdrawn(created, other.get(), claim)) {
                 throw new OverlapTakenException(runId, other.get());
             }
         }
@@ -1615,33 +1622,37 @@ public final class FlowEngine implements FlowService {
      * deleted ({@link #discard}). A holder that ended meanwhile may have let it hold the key and go on already: it is
      * then the fire's run, not removed. A store failing as it leaves the line leaves it waiting its turn behind the
      * holder, as before the store decided (NVENT-0454): the fire is then no skipped one. Out of the line, it never runs,
-     * whatever fails after (NVENT-0456).
+     * whatever fails after (NVENT-0456); removed, the key is settled again, so that it never names the run for long.
      *
      * @return whether the run was taken out of the key's line (the fire is skipped)
      */
-    private boolean withdrawn(CreatedRun created, String holder) {
+    private boolean withdrawn(CreatedRun created, String holder, Overlap claim) {
         String runId = created.run().runId();
         String key = created.keyToSettle().get();
+        String other = "run " + holder + (claim == Overlap.BUFFER_ONE ? " waits for" : " holds") + " concurrency key '"
+                + key + "'";
+        String why = " by a fire of a trigger with overlap " + claim.wireName() + " while " + other;
         try {
             if (!awaitResolution.leftConcurrencyKeyLine(runId, key)) {
                 return false;
             }
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0454 run " + runId + " of flow " + created.flow() + " was"
-                    + " started by a fire of a skipping trigger while run " + holder + " holds its concurrency key '"
-                    + key + "', and could not be removed again: " + e + "; it waits its turn"
+                    + " started" + why + ", and could not be removed again: " + e + "; it waits its turn"
                     + " behind that run (cancel it if it should not run)");
             return false;
         }
         try {
-            discard(runId, "overlap skip: run " + holder + " holds concurrency key '" + key + "'", clock.instant());
+            discard(runId, "overlap " + claim.wireName() + ": " + other, clock.instant());
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0456 run " + runId + " of flow " + created.flow() + ", started"
-                    + " by a fire of a skipping trigger while run " + holder + " holds its concurrency key '" + key
-                    + "', no longer waits for the key and never runs (the fire is skipped), but could not be deleted: "
-                    + e + "; it is kept canceled, or, if it could not be canceled, the maintenance sweep fails it"
+                    + why + ", no longer waits for the key and never runs (the fire is skipped), but could not be"
+                    + " deleted: " + e + "; it is kept canceled, or, if it could not be canceled, the maintenance sweep fails it"
                     + " (NVENT-0027); delete it if it is in the way");
         }
+        // A holder ending as the run left the line may have handed it the key before it left: settled again, the key
+        // names it no longer and passes on to the next waiting, if any, rather than at the sweep's next look.
+        awaitResolution.handOnConcurrencyKeyOfRemoved(runId, key, holder);
         return true;
     }
 
@@ -1838,7 +1849,8 @@ public final class FlowEngine implements FlowService {
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
-                store::childRunCounts, executionsHere::heartbeat, clock.instant()).of(run).stream()
+                store::childRunCounts, executionsHere::heartbeat,
+                id -> store.findRun(id).map(RunRecord::status), clock.instant()).of(run).stream()
                 .map(wait -> debounced(run, wait)).map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline)
                         .orElse(wait)).toList();
     }

@@ -3,7 +3,7 @@ package io.nvent.cdi.internal.engine;
 /**
  * The run of a skipping trigger's fire that the store did not let hold the trigger's concurrency key, another run
  * holding it (or having waited for it longer): removed again, so that the fire is skipped
- * ({@link FlowEngine#startFromTrigger(String, String, String, io.nvent.StartOptions, java.util.Optional, boolean)}).
+ * ({@link FlowEngine#startFromTrigger(String, String, String, io.nvent.StartOptions, java.util.Optional, io.nvent.Overlap)}).
  * Internal: the fire's caller sees a skipped fire, never this exception.
  */
 final class OverlapTakenException extends RuntimeException {

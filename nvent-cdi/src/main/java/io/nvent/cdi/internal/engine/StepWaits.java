@@ -60,6 +60,7 @@ final class StepWaits {
     private final Function<String, Map<String, StepProgress>> progressOfRun;
     private final Function<String, ChildRunCounts> childRunsOf;
     private final BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere;
+    private final Function<String, Optional<RunStatus>> statusOfRun;
     private final Instant now;
 
     /**
@@ -81,6 +82,8 @@ final class StepWaits {
      * @param childRunsOf the counts of a run's children, read for a step awaiting them
      * @param heartbeatHere the heartbeats of a run's step running on this instance (when it last sent one, whether it
      *     missed one), for a step with a heartbeat timeout: the instance running it keeps them in memory only
+     * @param statusOfRun the status of a run holding a concurrency key a step waits for: one that ended keeps the key
+     *     while a step of it still runs
      */
     StepWaits(FlowRegistry registry, JobQueue queue, SchedulingStore scheduling, EngineRateLimits rateLimits,
               ToIntFunction<String> workersHere, Function<String, Optional<Instant>> lastChangeOfRun,
@@ -90,8 +93,10 @@ final class StepWaits {
               BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
               Function<String, Map<String, StepProgress>> progressOfRun,
               Function<String, ChildRunCounts> childRunsOf,
-              BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere, Instant now) {
+              BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere,
+              Function<String, Optional<RunStatus>> statusOfRun, Instant now) {
         this.childRunsOf = childRunsOf;
+        this.statusOfRun = statusOfRun;
         this.heartbeatHere = heartbeatHere;
         this.latestStart = latestStart;
         this.latestRetry = latestRetry;
@@ -677,6 +682,19 @@ final class StepWaits {
     }
 
     /**
+     * What the waits add of a holder that ended: it keeps the key while a step of it still runs (a canceled run's
+     * step, which a cancel does not interrupt), and the key passes on once that step ends; without such a step, the
+     * key was not handed on yet (a store failing as it ended, NVENT-0560), and the next settle hands it on.
+     */
+    private String endedHolder(String holder) {
+        return statusOfRun.apply(holder).filter(RunStatus::isTerminal).map(status -> ", which is "
+                + status.wireName() + (scheduling.leasesOfRun(holder).stream().anyMatch(l -> l.expiresAt().isAfter(now))
+                        ? " but keeps the key while a step of it still runs (the key passes on once that step ends)"
+                        : "; the key passes on at its next settle (the maintenance sweep settles it within seconds)"))
+                .orElse("");
+    }
+
+    /**
      * The runs a waiting concurrency-key await's run waits behind: the key's holders, but its own run (it got the
      * key and is about to go on).
      */
@@ -688,13 +706,13 @@ final class StepWaits {
      * Who holds the key a run waits for, as its waits say it: the one run of a limit-1 key, or how many of the
      * run's limit hold it and which.
      */
-    private static String heldBy(AwaitRecord await, List<String> holders) {
+    private String heldBy(AwaitRecord await, List<String> holders) {
         if (holders.isEmpty()) {
             return "";
         }
         if (await.concurrencyLimit() == 1) {
             // Behind holders of a higher limit, it waits until none holds the key: its own limit says nothing of them.
-            return holders.size() == 1 ? ", held by run " + holders.get(0)
+            return holders.size() == 1 ? ", held by run " + holders.get(0) + endedHolder(holders.get(0))
                     : ", held by " + holders.size() + " runs: " + String.join(", ", holders);
         }
         return ", held by " + holders.size() + " of " + await.concurrencyLimit() + " runs: "

@@ -1487,10 +1487,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     recordSkipped(spec, now, payloadJson, underWay.get(), fire);
                     return new Fire(List.of(), List.of(), List.of());
                 }
-                // Fires on other instances may have read at the same moment: under skip the store decides, the
-                // fire's first run going on only if it is the one let hold the key.
+                // Fires on other instances may have read at the same moment: under skip and buffer-one the store
+                // decides, the fire's first run going on only if the key's line lets it (held, or the one waiting).
                 return startFlows(spec, payloadJson, keyed, byName, missed, published, now,
-                        spec.overlap() == Overlap.SKIP ? Optional.of(fire) : Optional.empty());
+                        spec.overlap() == Overlap.SKIP || spec.overlap() == Overlap.BUFFER_ONE ? Optional.of(fire)
+                                : Optional.empty());
             }
         }
         return startFlows(spec, payloadJson, keyed, byName, missed, published, now, Optional.empty());
@@ -1885,9 +1886,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Starts the trigger's flows for a fire with these options, and records the fire ({@link #fireNow}).
      *
-     * @param skipping for a fire of a skipping trigger, the fire in words: its first run started goes on only if the
-     *     store lets it hold the key ({@link FlowEngine#startFromTrigger(String, String, String, StartOptions, Optional,
-     *     boolean)}); else the fire is skipped, as if it had seen that run under way
+     * @param skipping for a fire of a skipping or buffer-one trigger, the fire in words: its first run started goes on
+     *     only if the key's line lets it ({@link FlowEngine#startFromTrigger(String, String, String, StartOptions,
+     *     Optional, Overlap)}); else the fire is skipped, as if it had seen that run under way
      */
     private Fire startFlows(TriggerSpec spec, String payloadJson, StartOptions keyed, boolean byName,
                             Optional<? extends LateTick> missed, Optional<PublishKey> published, Instant now,
@@ -1914,8 +1915,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             try {
                 // Once a run of the fire holds the key (or waits behind it), the fire's other runs wait their turn.
-                boolean alone = skipping.isPresent() && started.isEmpty();
-                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed, published, alone));
+                Overlap claim = skipping.isPresent() && started.isEmpty() ? spec.overlap() : Overlap.ALLOW_ALL;
+                started.add(engine.startFromTrigger(flow, payloadJson, spec.name(), keyed, published, claim));
             } catch (OverlapTakenException taken) {
                 recordSkipped(spec, now, payloadJson, taken.runUnderWay(), skipping.orElseThrow());
                 return new Fire(List.of(), List.of(), List.of());

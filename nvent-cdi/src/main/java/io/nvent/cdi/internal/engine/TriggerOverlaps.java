@@ -48,7 +48,7 @@ final class TriggerOverlaps {
      * The lock a fire of the key holds from its decision until its runs are stored: across instances, two fires
      * reading at the same moment may still both start, the second then waiting for the key; under {@link Overlap#SKIP}
      * the store's settle of the key then lets one of them go on, and the other is skipped
-     * ({@link FlowEngine#startFromTrigger(String, String, String, io.nvent.StartOptions, Optional, boolean)}).
+     * ({@link FlowEngine#startFromTrigger(String, String, String, io.nvent.StartOptions, Optional, Overlap)}).
      */
     Object turnOf(String key) {
         return turns[Math.floorMod(key.hashCode(), turns.length)];

@@ -1,6 +1,12 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitRegistered;
+import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
+import io.nvent.FlowStep;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
 import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
@@ -17,6 +23,7 @@ import java.time.Instant;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.BrokenBarrierException;
 import java.util.concurrent.CountDownLatch;
@@ -26,6 +33,9 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -44,11 +54,18 @@ class TriggerOverlapAcrossInstancesTest {
      * A scheduling store whose look at the runs waiting for the trigger's key waits, while armed, until both instances
      * look: their fires both see nothing under way, the interleaving the narrow window of two instances allows.
      */
-    static final class LookingTogether extends MemorySchedulingStore {
+    static class LookingTogether extends MemorySchedulingStore {
         volatile CyclicBarrier together;
+
+        /** Arms the next looks at the key: each waits, having read, until the other instance has read too. */
+        void lookTogether() {
+            together = new CyclicBarrier(2, () -> together = null);
+        }
 
         @Override
         public List<AwaitRecord> waitingForEvent(String key) {
+            List<AwaitRecord> waiting = blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
+                    : super.waitingForEvent(key);
             CyclicBarrier armed = together;
             if (armed != null && key.equals(Overlap.keyOf(TRIGGER))) {
                 try {
@@ -57,8 +74,7 @@ class TriggerOverlapAcrossInstancesTest {
                     throw new IllegalStateException("the other instance never looked at the key", e);
                 }
             }
-            return blindThenAfterSettle != null && key.equals(Overlap.keyOf(TRIGGER)) ? List.of()
-                    : super.waitingForEvent(key);
+            return waiting;
         }
 
         /** Whether settles of the trigger's key fail, as a store away does. */
@@ -92,6 +108,34 @@ class TriggerOverlapAcrossInstancesTest {
         }
     }
 
+    /** An export that a cancel does not stop: it goes on, interrupted or not, until the test lets it end. */
+    @FlowStep(flow = "stubborn-export", name = "export", role = StepRole.ENTRY)
+    public static class StubbornExport implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            String tick = (String) input.get("scheduledAt");
+            TriggerOverlapTest.STARTED.add(tick);
+            boolean interrupted = false;
+            try {
+                while (true) {
+                    try {
+                        if (!TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1))
+                                .await(10, TimeUnit.SECONDS)) {
+                            throw new IllegalStateException("the test never let the export of " + tick + " end");
+                        }
+                        return tick;
+                    } catch (InterruptedException e) {
+                        interrupted = true;
+                    }
+                }
+            } finally {
+                if (interrupted) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        }
+    }
+
     @BeforeEach
     void reset() {
         TriggerOverlapTest.STARTED.clear();
@@ -110,7 +154,7 @@ class TriggerOverlapAcrossInstancesTest {
             for (int round = 0; round < rounds; round++) {
                 String export = "round-" + round;
                 String payload = "{\"scheduledAt\":\"" + export + "\"}";
-                scheduling.together = new CyclicBarrier(2);
+                scheduling.lookTogether();
                 Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
                 Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
                 List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
@@ -221,6 +265,310 @@ class TriggerOverlapAcrossInstancesTest {
                     .contains("run " + lost, "never runs", "store away"));
             assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
             TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aFireWhileACanceledRunsStepStillRunsStartsItsRunWhichWaitsForThatStepAndSaysSo() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
+                new StubbornExport())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
+                    .overlap(Overlap.SKIP).build());
+            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+            assertThat(a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}");
+
+            assertThat(started).as("a canceled run is not under way: the fire is not skipped").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
+            assertThat(a.engine.waits(started.get(0))).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + canceled, "canceled", "still runs"));
+            assertThat(TriggerOverlapTest.STARTED).as("no step beside the canceled run's").doesNotContain("next");
+            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        }
+    }
+
+    @Test
+    void firesOnTwoInstancesWhileACanceledRunsStepStillRunsStartOneRunAndSkipTheOtherForIt() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new StubbornExport());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new StubbornExport())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
+                    .overlap(Overlap.SKIP).build());
+            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+            assertThat(a.engine.cancel(canceled)).isTrue();
+            scheduling.lookTogether();
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            scheduling.together = null;
+
+            assertThat(started).as("one of the racing fires starts its run").hasSize(1);
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .singleElement().satisfies(entry -> assertThat(entry.data())
+                            .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
+            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    @Test
+    void firesOfABufferingTriggerOnTwoInstancesAtTheSameMomentKeepOneRunWaitingAndSkipTheOther() throws Exception {
+        LookingTogether scheduling = new LookingTogether();
+        ExecutorService pool = Executors.newFixedThreadPool(2);
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.BUFFER_ONE).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.lookTogether();
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            scheduling.together = null;
+
+            assertThat(started).as("one run waits behind the first, not two").hasSize(1);
+            assertThat(runs(a)).as("the other removed").hasSize(2);
+            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
+                    .singleElement().satisfies(entry -> assertThat(entry.data())
+                            .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
+            List<String> told = new ArrayList<>();
+            a.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
+            b.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
+            assertThat(told).as("the removed run is never told started").containsExactlyInAnyOrder(first, started.get(0));
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A store that, once armed, lets the run holding the trigger's key end just before the losing run of a fire leaves
+     * the key's line: the settle of that end names the losing run the holder, and waits, before it lets it go on,
+     * until the fire has removed it.
+     */
+    static final class HandingOnAsTheLoserLeaves extends LookingTogether {
+        volatile Thread fire;
+        volatile Runnable endHolder;
+        volatile String loser;
+        final CountDownLatch named = new CountDownLatch(1);
+        final CountDownLatch removed = new CountDownLatch(1);
+
+        @Override
+        public List<AwaitRecord> awaitsOfRun(String runId) {
+            Runnable end = endHolder;
+            if (end != null && Thread.currentThread() == fire && !runId.equals(loser)) {
+                return super.awaitsOfRun(runId);
+            }
+            if (end != null && Thread.currentThread() == fire) {
+                endHolder = null;
+                end.run();
+                awaitLatch(named);
+            }
+            return super.awaitsOfRun(runId);
+        }
+
+        /** Whether the settles of the fire fail once the losing run was named the key's holder, as a store gone away. */
+        volatile boolean awayOnceNamed;
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            if (awayOnceNamed && Thread.currentThread() == fire && named.getCount() == 0) {
+                throw new IllegalStateException("store away");
+            }
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (loser != null && Thread.currentThread() != fire && holders.contains(loser) && named.getCount() > 0) {
+                named.countDown();
+                awaitLatch(removed);
+            }
+            return holders;
+        }
+
+        static void awaitLatch(CountDownLatch latch) {
+            try {
+                if (!latch.await(10, TimeUnit.SECONDS)) {
+                    throw new IllegalStateException("the other side never came");
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException(e);
+            }
+        }
+    }
+
+    @Test
+    void aLosingRunTheKeyReachedAsItLeftTheLineIsNoLongerNamedTheKeysHolderOnceRemoved() {
+        HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            // The fire's claim finds the first run holding the key and under way; as its run leaves the key's line,
+            // the first run ends and the settle of its end names the leaving run the key's holder.
+            scheduling.blindThenAfterSettle = () -> {
+                scheduling.fire = Thread.currentThread();
+                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
+                        .findFirst().orElseThrow();
+                scheduling.endHolder = () -> TriggerOverlapTest.GATES
+                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+            scheduling.removed.countDown();
+
+            assertThat(started).as("the fire lost to the first run").isEmpty();
+            assertThat(a.engine.run(scheduling.loser)).as("removed").isEmpty();
+            assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)))
+                    .as("the key names no removed run").doesNotContain(scheduling.loser);
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
+        }
+    }
+
+    @Test
+    void theWaitsOfARunBehindAnEndedHolderWhoseKeyWasNotHandedOnDoNotSayAStepOfItStillRuns() {
+        LookingTogether scheduling = new LookingTogether();
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.BUFFER_ALL).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            String next = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}").get(0);
+            scheduling.away = true;   // the key is not handed on as the first run ends (NVENT-0560)
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> a.engine.run(first).orElseThrow().status().isTerminal());
+
+            assertThat(a.engine.waits(next)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + first, "completed").doesNotContain("still runs"));
+            scheduling.away = false;
+            a.sweep();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+        }
+    }
+
+    @Test
+    void aStoreFailingAsTheRemovedRunsKeyIsSettledAgainLeavesTheFireSkippedAndTheKeyToTheSweep() {
+        HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+            scheduling.awayOnceNamed = true;
+            scheduling.blindThenAfterSettle = () -> {
+                scheduling.fire = Thread.currentThread();
+                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
+                        .findFirst().orElseThrow();
+                scheduling.endHolder = () -> TriggerOverlapTest.GATES
+                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            };
+
+            List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
+            scheduling.removed.countDown();
+
+            assertThat(started).as("the fire is skipped all the same").isEmpty();
+            assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.skipped");
+            assertThat(a.engine.run(scheduling.loser)).as("removed").isEmpty();
+            assertThat(log.messagesContaining("NVENT-0560")).singleElement().satisfies(line -> assertThat(line)
+                    .contains("run " + scheduling.loser + ", which was removed", "sweep"));
+            scheduling.awayOnceNamed = false;
+            a.sweep();
+            assertThat(scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER))).as("the key, at the latest once"
+                    + " swept, names no removed run").isEmpty();
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("second");
+        }
+    }
+
+    /**
+     * A store that lets the fire that first saves its run's await for the trigger's key win it, and holds that fire's
+     * instance up after its claim, before it tells its run's start, until the losing fire has been skipped: the
+     * interleaving of an instance slower to go on than the other to lose.
+     */
+    static final class WinnerSlowToTellItsStart extends LookingTogether {
+        final AtomicReference<Thread> winner = new AtomicReference<>();
+        final AtomicBoolean heldUp = new AtomicBoolean();
+        final CountDownLatch winnerSettled = new CountDownLatch(1);
+        final CountDownLatch loserSkipped = new CountDownLatch(1);
+
+        /** The first fire to save its run's await for the key is the winner; the other saves its own once it settled. */
+        @Override
+        public void saveAwait(AwaitRecord await) {
+            Thread me = Thread.currentThread();
+            if (await.type() == AwaitType.CONCURRENCY_KEY && me.getName().startsWith("fire-on-")
+                    && !winner.compareAndSet(null, me) && me != winner.get()) {
+                HandingOnAsTheLoserLeaves.awaitLatch(winnerSettled);
+            }
+            super.saveAwait(await);
+        }
+
+        @Override
+        public List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
+            List<String> holders = super.settleConcurrencyKeyHolders(runs, key, now);
+            if (Thread.currentThread() == winner.get() && heldUp.compareAndSet(false, true)) {
+                winnerSettled.countDown();
+                HandingOnAsTheLoserLeaves.awaitLatch(loserSkipped);
+            }
+            return holders;
+        }
+    }
+
+    @Test
+    void theRunOfTheWinningFireDoesNotGoOnBeforeItsOwnInstanceToldItsStartWhenTheLosingFireIsSkipped()
+            throws Exception {
+        WinnerSlowToTellItsStart scheduling = new WinnerSlowToTellItsStart();
+        AtomicInteger threads = new AtomicInteger();
+        ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task,
+                "fire-on-" + threads.incrementAndGet()));
+        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            scheduling.lookTogether();
+
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            await().atMost(Duration.ofSeconds(10)).until(() -> onA.isDone() || onB.isDone());
+            String winning = scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)).get(0);
+
+            assertThat(scheduling.awaitsOfRun(winning)).as("the winning run still waits for its instance to tell its"
+                    + " start").filteredOn(wait -> wait.type() == AwaitType.CONCURRENCY_KEY)
+                    .singleElement().satisfies(wait -> assertThat(wait.status())
+                            .isEqualTo(AwaitStatus.WAITING));
+            scheduling.loserSkipped.countDown();
+            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
+            started.addAll(onB.get(10, TimeUnit.SECONDS));
+            assertThat(started).containsExactly(winning);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
+            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(winning))
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+        } finally {
+            scheduling.loserSkipped.countDown();
+            pool.shutdownNow();
         }
     }
 

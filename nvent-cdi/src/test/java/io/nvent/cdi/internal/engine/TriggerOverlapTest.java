@@ -253,6 +253,32 @@ class TriggerOverlapTest {
     }
 
     @Test
+    void aDelayedFireOfASkippingTriggerIsDecidedWhenItComesAndItsRunWaitsItsTurnAtItsStartRatherThanBeingCanceled() {
+        try (EngineHarness h = new EngineHarness(new Export())) {
+            h.triggers.create(TriggerSpec.newBuilder("by-hand", TriggerType.MANUAL).flow("export")
+                    .overlap(Overlap.SKIP).build());
+            Instant later = h.clock.instant().plusSeconds(10);
+            String delayed = h.triggers.fire("by-hand", "{\"scheduledAt\":\"" + later + "\"}",
+                    StartOptions.delayed(Duration.ofSeconds(10))).get(0).runId();
+            Instant now = h.clock.instant();
+            String meanwhile = h.triggers.fire("by-hand", "{\"scheduledAt\":\"" + now + "\"}").get(0);
+            awaitStarted(now);
+
+            h.clock.advance(Duration.ofSeconds(11));
+            h.sweep();
+
+            assertThat(h.engine.run(delayed).orElseThrow().status().isTerminal()).as("the caller's run is kept")
+                    .isFalse();
+            assertThat(h.engine.waits(delayed)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .contains("held by run " + meanwhile));
+            assertThat(STARTED).as("never beside the run under way").doesNotContain(later.toString());
+            letEnd(h, now, meanwhile);
+            awaitStarted(later);
+            letEnd(h, later, delayed);
+        }
+    }
+
+    @Test
     void aBackfillOfASkippingScheduleFiresEachOfItsTicksInTurn() {
         try (EngineHarness h = new EngineHarness(new Export())) {
             createExport(h, Overlap.SKIP);
