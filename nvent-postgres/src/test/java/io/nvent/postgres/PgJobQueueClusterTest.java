@@ -306,13 +306,13 @@ class PgJobQueueClusterTest {
         List<String> ran = new CopyOnWriteArrayList<>();
         worker.registerWorker(queue, 1, handler(job -> ran.add(job.jobId())));
         await().atMost(PATIENCE).until(worker::isListening);
-        // The listener of an instance the test before closed ends its connection on its own thread: wait until
-        // the worker's is the only one, so that the kill below counts it alone.
-        await().atMost(PATIENCE).until(() -> database.queryLong(dataSource, "SELECT count(*) FROM pg_stat_activity"
-                + " WHERE query = 'LISTEN " + database.prefix() + "jobs'") == 1);
-
+        // The worker's listener is the connection that last ran LISTEN on the channel: a listener of an instance a
+        // test before closed may still be ending its connection on its own thread (once for longer than this test's
+        // patience), and is left alone. (A pooled connection's backend_start is the pool's, not the LISTEN's.)
+        String newestListener = "SELECT pid FROM pg_stat_activity WHERE query = 'LISTEN " + database.prefix()
+                + "jobs' ORDER BY query_start DESC LIMIT 1";
         long killed = database.queryLong(dataSource, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
-                + " WHERE query = 'LISTEN " + database.prefix() + "jobs'");
+                + " WHERE pid = (" + newestListener + ")");
         // Enqueued elsewhere, so only a notification (maybe lost) or the catch-up after reconnecting
         // can wake the worker; its fallback poll is a minute away.
         instance(dataSource, noPolling).enqueue(JobRequest.of(queue, "while-deaf", "work", "{}"));
