@@ -3,8 +3,6 @@ package io.nvent.web.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
@@ -16,30 +14,14 @@ import org.junit.jupiter.api.Test;
 class ConsoleRunPageTest {
 
     private static String script(String view) throws IOException {
-        return js("views/" + view);
-    }
-
-    /** A script of the console, under {@code META-INF/nvent-ui/js/}. */
-    private static String js(String path) throws IOException {
-        try (InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/js/" + path)) {
-            assertThat(in).as(path).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static String between(String script, String start, String end) {
-        int from = script.indexOf(start);
-        assertThat(from).as(start).isNotNegative();
-        int to = script.indexOf(end, from + start.length());
-        assertThat(to).as(end + " after " + start).isPositive();
-        return script.substring(from, to);
+        return ConsoleScripts.js("views/" + view);
     }
 
     @Test
     void theRunPageAsksForChildRunsOncePerLoadAndDrawsNothingOnceTheOperatorLeft() throws IOException {
         String runs = script("runs.js");
-        String lookForChildren = between(runs, "const lookForChildren", "async function refresh()");
-        String refresh = between(runs, "async function refresh()", "const scheduleRefresh");
+        String lookForChildren = ConsoleScripts.between(runs, "const lookForChildren", "async function refresh()");
+        String refresh = ConsoleScripts.between(runs, "async function refresh()", "const scheduleRefresh");
         Matcher cleanup = Pattern.compile("return \\(\\) => \\{ gone = true;").matcher(runs);
 
         assertThat(cleanup.find()).as("the run view's cleanup sets gone").isTrue();
@@ -51,7 +33,7 @@ class ConsoleRunPageTest {
     @Test
     void theRunListFiltersByALabelKeptInItsAddressAndATagsClickFiltersInsteadOfOpeningTheRun() throws IOException {
         String runs = script("runs.js");
-        String tags = between(runs, "function labelTags(run, onPick)", "\n}\n");
+        String tags = ConsoleScripts.between(runs, "function labelTags(run, onPick)", "\n}\n");
 
         assertThat(runs).contains("api.runsPage({ flow, status, parent, label, after, limit: PAGE })",
                 "ctx.setQuery({ flow, status, parent, label, after, offset: null })", "labelTags(r, filterByLabel)",
@@ -62,7 +44,7 @@ class ConsoleRunPageTest {
     @Test
     void theRunPageShowsWhenARunTimesOutAndATimedOutRunsHistorySaysSo() throws IOException {
         String runs = script("runs.js");
-        String deadline = between(runs, "function deadlineFact(run)", "\n}\n");
+        String deadline = ConsoleScripts.between(runs, "function deadlineFact(run)", "\n}\n");
 
         assertThat(runs).contains("h('dd', { id: 'run-deadline' }, deadlineFact(run))",
                 "d.reason === 'timed out' ? `run timed out after ${d.timeout} (its deadline was ${d.deadline})`");
@@ -71,8 +53,8 @@ class ConsoleRunPageTest {
 
     @Test
     void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
-        String waitLink = between(script("runs.js"), "function waitLink(wait)", "\n}\n");
-        String deepLink = between(script("awaits.js"), "if (toOpen) {", "} catch");
+        String waitLink = ConsoleScripts.between(script("runs.js"), "function waitLink(wait)", "\n}\n");
+        String deepLink = ConsoleScripts.between(script("awaits.js"), "if (toOpen) {", "} catch");
 
         assertThat(waitLink).contains("wait.awaitType !== 'concurrency_key'");
         assertThat(deepLink).containsPattern("a\\.type === 'concurrency_key'\\) toast\\(");
@@ -81,7 +63,7 @@ class ConsoleRunPageTest {
     @Test
     void theAwaitsPageShowsAnAwaitOnChildRunsWithALinkToTheRunsChildren() throws IOException {
         String awaits = script("awaits.js");
-        String typeCell = between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
+        String typeCell = ConsoleScripts.between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
 
         assertThat(awaits).contains("children: '⑃'", "children: 'resumes when the child runs its run started have all"
                 + " ended");
@@ -90,7 +72,7 @@ class ConsoleRunPageTest {
 
     @Test
     void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
-        String typeCell = between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+        String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
 
         assertThat(typeCell).contains("a.concurrencyKeyHolder ? ", "'held by run '",
                 "href: `#/runs/${a.concurrencyKeyHolder}`");
@@ -98,8 +80,8 @@ class ConsoleRunPageTest {
 
     @Test
     void theAwaitsPageNamesEveryRunHoldingAKeyHeldBySeveralOfTheLimitOfARunAboveOne() throws IOException {
-        String typeCell = between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
-        String holders = between(script("awaits.js"), "function keyHolders(a)", "\n}\n");
+        String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+        String holders = ConsoleScripts.between(script("awaits.js"), "function keyHolders(a)", "\n}\n");
 
         assertThat(typeCell).contains("(a.concurrencyKeyHolders || []).length > 1 ? keyHolders(a)");
         assertThat(holders).contains("a.concurrencyKeyHolders.flatMap(", "href: `#/runs/${holder}`",
@@ -112,10 +94,10 @@ class ConsoleRunPageTest {
             throws IOException {
         String queues = script("queues.js");
         String flows = script("flows.js");
-        String api = js("api.js");
-        String pauseDialog = between(queues, "function pauseDialog(", "\n}\n");
-        String bulk = between(flows, "async function bulkDialog(", "\n}\n");
-        String clear = between(flows, "function clearHistoryDialog(", "\n}\n");
+        String api = ConsoleScripts.js("api.js");
+        String pauseDialog = ConsoleScripts.between(queues, "function pauseDialog(", "\n}\n");
+        String bulk = ConsoleScripts.between(flows, "async function bulkDialog(", "\n}\n");
+        String clear = ConsoleScripts.between(flows, "function clearHistoryDialog(", "\n}\n");
 
         assertThat(api).contains("pause: (name, reason) => act('POST', `/queues/${e(name)}/pause`, { reason })",
                 "resume: (name, reason) => act('POST', `/queues/${e(name)}/resume`, { reason })",
@@ -134,8 +116,8 @@ class ConsoleRunPageTest {
     @Test
     void settingAQueuesWorkersAsksFirstWithAReasonAndAnEmptyOrBadFieldSetsNothing() throws IOException {
         String queues = script("queues.js");
-        String control = between(queues, "function workersControl(", "\n}\n");
-        String dialog = between(queues, "function workersDialog(", "\n}\n");
+        String control = ConsoleScripts.between(queues, "function workersControl(", "\n}\n");
+        String dialog = ConsoleScripts.between(queues, "function workersDialog(", "\n}\n");
 
         assertThat(control).as("both buttons ask first").contains("workersDialog(queue.name, workers, after)",
                 "workersDialog(queue.name, null, after)").doesNotContain("api.setWorkers", "api.removeWorkers",
@@ -149,9 +131,9 @@ class ConsoleRunPageTest {
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");
         String triggers = script("triggers.js");
-        String api = js("api.js");
-        String rerun = between(runs, "id: 'rerun-step'", "'⤼ Rerun from…'");
-        String triggerHistory = between(triggers, "const renderHistory", "lastSeq = newest;");
+        String api = ConsoleScripts.js("api.js");
+        String rerun = ConsoleScripts.between(runs, "id: 'rerun-step'", "'⤼ Rerun from…'");
+        String triggerHistory = ConsoleScripts.between(triggers, "const renderHistory", "lastSeq = newest;");
 
         assertThat(runs).as("the step dialog of a rerun shows a Reason field").contains("const reason = reasonField();");
         assertThat(rerun).as("what the operator typed is sent").contains("(s, reason) => api.rerun(runId, s, key(s), reason)");
@@ -163,11 +145,11 @@ class ConsoleRunPageTest {
     @Test
     void everyReasonTravelsInTheNventReasonHeaderAndAJobsRetryARedriveAndATriggersFireSwitchAndFormAskForOne()
             throws IOException {
-        String api = js("api.js");
+        String api = ConsoleScripts.js("api.js");
         String queues = script("queues.js");
         String triggers = script("triggers.js");
-        String setEnabled = between(triggers, "function setEnabled(", "\n}\n");
-        String fire = between(triggers, "export async function fireDialog(", "\n}\n");
+        String setEnabled = ConsoleScripts.between(triggers, "function setEnabled(", "\n}\n");
+        String fire = ConsoleScripts.between(triggers, "export async function fireDialog(", "\n}\n");
 
         assertThat(api).as("in the query a long reason overran the request line")
                 .contains("init.headers['Nvent-Reason'] = encodeURIComponent(reason)",
@@ -191,8 +173,8 @@ class ConsoleRunPageTest {
     @Test
     void theTriggerEditorPreviewsACronAgainWhenItsExclusionRulesWereEditedWhileAnIntervalWasChosen() throws IOException {
         String triggers = script("triggers.js");
-        String checkCron = between(triggers, "function checkCron(", "function showRulesRefused(");
-        String scheduleKind = between(triggers, "function renderScheduleKind()", "function checkCron(");
+        String checkCron = ConsoleScripts.between(triggers, "function checkCron(", "function showRulesRefused(");
+        String scheduleKind = ConsoleScripts.between(triggers, "function renderScheduleKind()", "function checkCron(");
 
         // Typing rules at an interval previews the interval only: back at the cron, a preview made with other rules
         // would mark (or leave unmarked) the ticks of rules no longer there.
@@ -204,7 +186,7 @@ class ConsoleRunPageTest {
 
     @Test
     void theTriggerEditorShowsTheServersRefusalOfAnIntervalAtTheIntervalNotAtItsExclusionRules() throws IOException {
-        String checkEvery = between(script("triggers.js"), "function checkEvery()", "function renderScheduleKind()");
+        String checkEvery = ConsoleScripts.between(script("triggers.js"), "function checkEvery()", "function renderScheduleKind()");
 
         // A 400 of an interval preview is its rules' (NVENT-0236, NVENT-0419) or the interval's own (NVENT-1124, longer
         // than a create takes): the Except field must not show the latter as a refused rule.
@@ -215,8 +197,8 @@ class ConsoleRunPageTest {
 
     @Test
     void aTriggersBackfillDialogAsksForAReasonAndSendsItInTheNventReasonHeaderWithEveryPage() throws IOException {
-        String api = js("api.js");
-        String backfill = between(script("triggers.js"), "export function backfillDialog(", "\n}\n");
+        String api = ConsoleScripts.js("api.js");
+        String backfill = ConsoleScripts.between(script("triggers.js"), "export function backfillDialog(", "\n}\n");
 
         assertThat(api).contains("backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`,"
                 + " { ...params, reason })");

@@ -3,8 +3,6 @@ package io.nvent.web.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,31 +11,16 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleTriggersTest {
 
-    private static String read(String path) throws IOException {
-        try (InputStream in = ConsoleTriggersTest.class.getResourceAsStream("/META-INF/nvent-ui/js/" + path)) {
-            assertThat(in).as(path).isNotNull();
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
-        }
-    }
-
-    private static String between(String script, String start, String end) {
-        int from = script.indexOf(start);
-        assertThat(from).as(start).isNotNegative();
-        int to = script.indexOf(end, from + start.length());
-        assertThat(to).as(end + " after " + start).isPositive();
-        return script.substring(from, to);
-    }
-
     @Test
     void aSavedIntervalScheduleIsPreviewedWithItsRulesInItsOwnTimeZoneNotInUtc() throws IOException {
-        String triggers = read("views/triggers.js");
-        String checkEvery = between(triggers, "function checkEvery()", "\n  }\n");
-        String preview = between(triggers, "if (state.type === 'schedule' && state.schedule === 'every') {",
+        String triggers = ConsoleScripts.js("views/triggers.js");
+        String checkEvery = ConsoleScripts.between(triggers, "function checkEvery()", "\n  }\n");
+        String preview = ConsoleScripts.between(triggers, "if (state.type === 'schedule' && state.schedule === 'every') {",
                 "} else if (state.type === 'schedule') {");
 
         // An update leaves an interval's zone as it was (the editor sends none); a new one is in UTC.
         assertThat(triggers).contains("const everyZone = existing ? existing.timezone : 'UTC';");
-        assertThat(read("api.js")).as("the preview sends the zone the rules are matched in")
+        assertThat(ConsoleScripts.js("api.js")).as("the preview sends the zone the rules are matched in")
                 .contains("everyPreview: (every, timezone, count = 5, exclude = []) =>"
                         + " call('GET', `/triggers/cron-preview${q({ every, timezone, count, exclude })}`)");
         assertThat(checkEvery).contains("api.everyPreview(`PT${seconds}S`, everyZone, 5, rules)");
