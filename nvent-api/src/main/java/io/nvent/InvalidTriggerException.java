@@ -9,13 +9,17 @@ public class InvalidTriggerException extends NventException {
 
     private static final long serialVersionUID = 1L;
 
+    /** A message that begins with an id of its own. */
+    private static final java.util.regex.Pattern OWN_ID = java.util.regex.Pattern.compile("NVENT-\\d{4} ");
+
     /**
-     * A refused definition or operation; the message gets the prefix NVENT-0210.
+     * A refused definition or operation; the message gets the prefix NVENT-0210, unless it begins with a message id
+     * of its own ({@code NVENT-0738 …}), which it keeps alone: a message begins with one id, the one to search for.
      *
      * @param message which trigger and what is wrong with it
      */
     public InvalidTriggerException(String message) {
-        super("NVENT-0210 " + message);
+        super(OWN_ID.matcher(message).lookingAt() ? message : "NVENT-0210 " + message);
     }
 
     /**

@@ -204,6 +204,25 @@ class TriggerPreviewRequestsTest {
                 .isEqualTo(200);
     }
 
+    @Test
+    void aPreviewsRefusalBeginsWithItsOwnMessageIdAloneNotAfterTheGeneralNVENT0210() {
+        assertThat(detail(api.get("triggers/cron-preview?trigger=payroll&cron=%2A%20%2A%20%2A%20%2A%20%2A")))
+                .startsWith("NVENT-0738 the preview gives ?trigger=payroll and ?cron=");
+        assertThat(detail(api.get("triggers/cron-preview?every=PT1H&cron=0%206%20%2A%20%2A%20%2A")))
+                .startsWith("NVENT-1123 the preview gives ?cron=");
+        assertThat(detail(api.get("triggers/cron-preview?exclude=2026-12-25"))).startsWith("NVENT-0717 ");
+        assertThat(detail(api.get("triggers/cron-preview?every=90s"))).startsWith("NVENT-1124 ");
+        assertThat(detail(api.get("triggers/cron-preview?every=PT1H&exclude=calendar:us-holidays")))
+                .startsWith("NVENT-0419 the schedule being previewed");
+        assertThat(detail(api.get("triggers/cron-preview?trigger=by-hand")))
+                .isEqualTo("NVENT-0210 trigger 'by-hand' is a manual trigger; only a schedule has ticks");
+    }
+
+    private static String detail(ContainerResponse response) {
+        return Representations.JSON.createReader(new java.io.StringReader(refusal(response))).readObject()
+                .getString("detail");
+    }
+
     private static String refusal(ContainerResponse response) {
         assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(400);
         return response.getEntity().toString();
