@@ -46,7 +46,8 @@ public class ApprovalsResource {
     public Response list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
                          @QueryParam("runId") String runId, @QueryParam("all") boolean all) {
         if (!isAdmin(authorization)) {
-            return Response.status(401).header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"nvent\", charset=\"UTF-8\"")
+            return Response.status(401).header(HttpHeaders.CACHE_CONTROL, "no-store")
+                    .header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"nvent\", charset=\"UTF-8\"")
                     .type("application/problem+json").entity(Json.createObjectBuilder().add("type", "about:blank")
                             .add("title", "Authentication required").add("status", 401)
                             .add("detail", "the approval URLs are for the nvent admin: log in as the user "
@@ -55,7 +56,8 @@ public class ApprovalsResource {
         }
         List<ApprovalRequest> matching = requests.latest().stream()
                 .filter(r -> runId == null || r.runId().equals(runId)).filter(r -> all || stillWaits(r)).toList();
-        return Response.ok(new GenericEntity<>(matching) { }).build();
+        // Each URL approves a run: no browser or proxy keeps the list, as none keeps nvent's own answers.
+        return Response.ok(new GenericEntity<>(matching) { }).header(HttpHeaders.CACHE_CONTROL, "no-store").build();
     }
 
     /** Whether the await behind the URL still waits: the token is the URL's last path segment. */
