@@ -28,6 +28,12 @@ final class WebhookSignature {
     static final String GITHUB_SIGNATURE_HEADER = "X-Hub-Signature-256";
 
     private static final String SIGNATURE_PREFIX = "sha256=";
+    /** What is signed, as a refusal says it. */
+    private static final String SIGNED_TEXT = "\"<" + TIMESTAMP_HEADER + ">.<body>\"";
+    /** Why a request signed otherwise is refused, and how to sign it: signing the body alone is the usual slip. */
+    static final String NOT_MATCHING = "the signature does not match the body; sign " + SIGNED_TEXT + " (the body's"
+            + " bytes as sent) with HMAC-SHA256 and the trigger's secret, and send " + SIGNATURE_HEADER + ": "
+            + SIGNATURE_PREFIX + "<hex>";
 
     /**
      * Unix seconds written as the sender writes them: digits, no sign, no leading zeros. A timestamp
@@ -79,7 +85,8 @@ final class WebhookSignature {
     static Check check(List<String> secrets, Optional<String> timestamp, Optional<String> signature, byte[] body,
                        Instant now, Duration replayWindow) {
         if (timestamp.isEmpty() || signature.isEmpty()) {
-            return new Refused("this webhook requires the headers " + TIMESTAMP_HEADER + " and " + SIGNATURE_HEADER);
+            return new Refused("this webhook requires the headers " + TIMESTAMP_HEADER + " (unix seconds) and "
+                    + SIGNATURE_HEADER + " (" + SIGNATURE_PREFIX + "<hex HMAC-SHA256 of " + SIGNED_TEXT + ">)");
         }
         String secondsText = timestamp.get().trim();
         if (!CANONICAL_SECONDS.matcher(secondsText).matches()) {
@@ -94,7 +101,7 @@ final class WebhookSignature {
         }
         if (now.getEpochSecond() - seconds > replayWindow.toSeconds()) {
             return new Refused(TIMESTAMP_HEADER + " is outside the replay window of " + replayWindow.toSeconds()
-                    + " s");
+                    + " s; sign each request with the current unix time (and check the sender's clock)");
         }
         if (seconds - now.getEpochSecond() > MAX_FUTURE_SKEW.toSeconds()) {
             return new Refused(TIMESTAMP_HEADER + " is more than " + MAX_FUTURE_SKEW.toSeconds() + " s ahead of the "
@@ -112,7 +119,7 @@ final class WebhookSignature {
         }
         byte[] message = signedMessage(seconds, body);
         return signedWithAny(secrets, message, givenBytes) ? new Signed(seconds, HexFormat.of().formatHex(givenBytes))
-                : new Refused("the signature does not match the body");
+                : new Refused(NOT_MATCHING);
     }
 
     /**

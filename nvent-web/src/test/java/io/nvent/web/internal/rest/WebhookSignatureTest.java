@@ -51,7 +51,7 @@ class WebhookSignatureTest {
 
         assertThat(check(TIMESTAMP, signature, latin1)).isInstanceOf(WebhookSignature.Signed.class);
         assertThat(problemOf(check(TIMESTAMP, signature, "café".getBytes(StandardCharsets.UTF_8))))
-                .contains("the signature does not match the body");
+                .contains(WebhookSignature.NOT_MATCHING);
     }
 
     @Test
@@ -59,9 +59,25 @@ class WebhookSignatureTest {
         String stale = String.valueOf(NOW.minus(Duration.ofMinutes(6)).getEpochSecond());
 
         assertThat(problemOf(check(TIMESTAMP, signatureOf(TIMESTAMP + ".{}"), new byte[0])))
-                .contains("the signature does not match the body");
+                .contains(WebhookSignature.NOT_MATCHING);
         assertThat(problemOf(check(stale, signatureOf(stale + "."), new byte[0])))
                 .hasValueSatisfying(p -> assertThat(p).contains("replay window"));
+    }
+
+    /** A sender who signed the body alone, or an old timestamp, learns from the refusal what to do. */
+    @Test
+    void eachRefusalOfASignatureSaysWhatTheSenderMustSendInstead() {
+        String stale = String.valueOf(NOW.minus(Duration.ofMinutes(6)).getEpochSecond());
+
+        assertThat(problemOf(check(TIMESTAMP, "sha256=" + hexSignatureOf(BODY), BODY))).hasValue("the signature does"
+                + " not match the body; sign \"<X-Nvent-Timestamp>.<body>\" (the body's bytes as sent) with HMAC-SHA256"
+                + " and the trigger's secret, and send X-Nvent-Signature: sha256=<hex>");
+        assertThat(problemOf(check(stale, signatureOf(stale + "."), new byte[0]))).hasValue("X-Nvent-Timestamp is"
+                + " outside the replay window of 300 s; sign each request with the current unix time (and check the"
+                + " sender's clock)");
+        assertThat(problemOf(WebhookSignature.check(List.of(SECRET), Optional.empty(), Optional.empty(), BODY, NOW,
+                WINDOW))).hasValue("this webhook requires the headers X-Nvent-Timestamp (unix seconds) and"
+                + " X-Nvent-Signature (sha256=<hex HMAC-SHA256 of \"<X-Nvent-Timestamp>.<body>\">)");
     }
 
     @Test
@@ -77,7 +93,7 @@ class WebhookSignatureTest {
                 WINDOW)).isInstanceOf(WebhookSignature.Signed.class);
         assertThat(problemOf(WebhookSignature.check(oldAndNew, Optional.of(TIMESTAMP),
                 Optional.of(signatureOf(TIMESTAMP + ".{\"sku\":\"A-7\"}")), BODY, NOW, WINDOW)))
-                .as("signed with neither").contains("the signature does not match the body");
+                .as("signed with neither").contains(WebhookSignature.NOT_MATCHING);
 
         assertThat(WebhookSignature.checkGithub(oldAndNew, Optional.of("sha256="
                 + HexFormat.of().formatHex(WebhookSignature.sign("new-secret-0123456789", BODY))), BODY)).isEmpty();
