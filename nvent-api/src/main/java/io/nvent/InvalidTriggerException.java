@@ -14,7 +14,8 @@ public class InvalidTriggerException extends NventException {
 
     /**
      * A refused definition or operation; the message gets the prefix NVENT-0210, unless it begins with a message id
-     * of its own ({@code NVENT-0738 …}), which it keeps alone: a message begins with one id, the one to search for.
+     * of its own ({@code NVENT-xxxx …}, a module's own), which it keeps alone: a message begins with one id, the one
+     * to search for.
      *
      * @param message which trigger and what is wrong with it
      */
