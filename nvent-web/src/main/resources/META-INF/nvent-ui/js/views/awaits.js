@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import { h, fill, card, kpi, num, short, act, allowWhen, modal, jsonEditor, reasonField, when, at, tickRelative, relative, toast } from '../ui.js';
 
-const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '⧖', children: '⑃' };
+const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '▤', children: '⇶' };
 const TYPE_TEXT = {
   time: 'resumes after a delay',
   schedule: 'resumes at the next cron tick',

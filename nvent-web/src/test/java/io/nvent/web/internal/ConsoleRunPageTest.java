@@ -65,9 +65,28 @@ class ConsoleRunPageTest {
         String awaits = script("awaits.js");
         String typeCell = ConsoleScripts.between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
 
-        assertThat(awaits).contains("children: '⑃'", "children: 'resumes when the child runs its run started have all"
+        assertThat(awaits).contains("children: '⇶'", "children: 'resumes when the child runs its run started have all"
                 + " ended");
         assertThat(typeCell).contains("a.type === 'children'", "href: `#/runs?parent=${a.runId}`", "'its child runs'");
+    }
+
+    /**
+     * An icon from a block the usual system fonts lack (⧖ in Miscellaneous Mathematical Symbols-B, ⑃ in Optical
+     * Character Recognition) showed as an empty box where the other await types showed theirs.
+     */
+    @Test
+    void everyAwaitTypesIconIsACharacterOfTheBlocksTheOtherIconsComeFromWhichSystemFontsHave() throws IOException {
+        String icons = ConsoleScripts.between(script("awaits.js"), "const TYPE_ICON = {", "};");
+        Matcher icon = Pattern.compile("(\\w+): '([^']+)'").matcher(icons);
+        java.util.Map<String, Character.UnicodeBlock> blocks = new java.util.LinkedHashMap<>();
+        while (icon.find()) {
+            assertThat(icon.group(2).codePointCount(0, icon.group(2).length())).as(icon.group(1)).isEqualTo(1);
+            blocks.put(icon.group(1), Character.UnicodeBlock.of(icon.group(2).codePointAt(0)));
+        }
+
+        assertThat(blocks).containsKeys("time", "schedule", "webhook", "event", "concurrency_key", "children");
+        assertThat(blocks).allSatisfy((type, block) -> assertThat(block).as(type).isIn(Character.UnicodeBlock.ARROWS,
+                Character.UnicodeBlock.GEOMETRIC_SHAPES, Character.UnicodeBlock.DINGBATS));
     }
 
     @Test
