@@ -89,6 +89,24 @@ class ConsoleRunPageTest {
                 Character.UnicodeBlock.GEOMETRIC_SHAPES, Character.UnicodeBlock.DINGBATS));
     }
 
+    /** A concurrency-key await showed as bare text where every other type showed as a coloured chip. */
+    @Test
+    void everyAwaitTypeHasItsOwnColouredChipAsTheOthersDo() throws IOException {
+        String icons = ConsoleScripts.between(script("awaits.js"), "const TYPE_ICON = {", "};");
+        String css;
+        try (java.io.InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/app.css")) {
+            css = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        }
+        Matcher type = Pattern.compile("(\\w+): '").matcher(icons);
+        java.util.List<String> types = new java.util.ArrayList<>();
+        while (type.find()) {
+            types.add(type.group(1));
+        }
+
+        assertThat(types).contains("concurrency_key", "children").allSatisfy(t -> assertThat(css).as(t)
+                .containsPattern("\\.atype\\." + t + "\\b[^{]*\\{[^}]*background:"));
+    }
+
     @Test
     void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
         String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
