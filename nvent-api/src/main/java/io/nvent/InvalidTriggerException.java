@@ -20,7 +20,7 @@ public class InvalidTriggerException extends NventException {
      * @param message which trigger and what is wrong with it
      */
     public InvalidTriggerException(String message) {
-        super(OWN_ID.matcher(message).lookingAt() ? message : "NVENT-0210 " + message);
+        super(message != null && OWN_ID.matcher(message).lookingAt() ? message : "NVENT-0210 " + message);
     }
 
     /**

@@ -16,4 +16,10 @@ class InvalidTriggerExceptionTest {
         assertThat(new InvalidTriggerException("NVENT-015 is no id"))
                 .hasMessage("NVENT-0210 NVENT-015 is no id");
     }
+
+    /** A caller passing on another exception's message, which may be null, gets a refusal, not a NullPointerException. */
+    @Test
+    void aNullMessageIsStillARefusalWithNvent0210AsBeforeTheOwnIdCheck() {
+        assertThat(new InvalidTriggerException(null)).hasMessage("NVENT-0210 null");
+    }
 }
