@@ -210,7 +210,8 @@ public final class JmsJobQueue implements JobQueue {
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.
-                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections(), sends);
+                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections(), sends,
+                options.maxDeliveries());
     }
 
     @Override

@@ -420,10 +420,42 @@ public final class QueueWorker implements Runnable {
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
                 finish(replay.entry(), replay.outcome(), false);
             } else if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
+                int deliveries = JobMessage.deliveries(message);
+                if (runtime.maxDeliveries() > 0 && deliveries > runtime.maxDeliveries()) {
+                    deadLetterUnended(run.entry(), job, deliveries);
+                } else {
+                    execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
+                }
             }
             return;
         }
+    }
+
+    /**
+     * Fails the job of a message delivered more often than {@link QueueRuntime#maxDeliveries()} without an outcome
+     * (its attempt killed its worker or the JVM, or its transaction rolled back), without running it again: its
+     * dead letter, with the attempt and why in its history, commits with the message's consumption, and the handler
+     * is told, as of a last attempt that failed.
+     */
+    private void deadLetterUnended(JobEntry entry, JobMessage job, int deliveries) throws JMSException {
+        String why = "NVENT-0623 job " + job.jobId() + " attempt " + job.key() + " of queue " + control.name()
+                + " was delivered " + deliveries + " times without an outcome (its attempt killed its worker or the JVM,"
+                + " or its transaction rolled back), more than nvent.queue.jms.max-deliveries = "
+                + runtime.maxDeliveries() + "; moved to " + runtime.deadLetterQueue(control.name())
+                + " without running it again (retry it from there once its cause is fixed)";
+        LOG.log(Level.WARNING, why);
+        IllegalStateException error = new IllegalStateException(why);
+        error.setStackTrace(new StackTraceElement[0]);
+        Instant now = runtime.clock().instant();
+        Outcome outcome = runtime.registry().failed(entry, job.key(), why, now, Optional.empty());
+        JobExecution execution = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
+                job.key().attempt(), job.retry().maxAttempts(), true);
+        try {
+            handler.onAttemptFailed(execution, error, Optional.empty());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
+        }
+        finish(entry, outcome, false);
     }
 
     /**
