@@ -378,6 +378,25 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_job_a_worker_received_as_the_queue_was_paused_keeps_its_place_before_the_jobs_that_waited_behind_it() {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
+        onReceive.set(() -> node.pause(queue));
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+        assertThat(handler.started).as("received as the pause came: handed back").isEmpty();
+
+        node.resume(queue);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.started).as("in the order they were enqueued").containsExactly("first", "second", "third");
+        assertThat(handler.redelivered).isEmpty();
+    }
+
+    @Test
     void a_job_a_worker_received_as_the_queue_was_paused_runs_after_the_resume_as_a_first_delivery() {
         JmsJobQueue node = node(factory, Duration.ofSeconds(3));
         Handler handler = new Handler(job -> new CountDownLatch(0));

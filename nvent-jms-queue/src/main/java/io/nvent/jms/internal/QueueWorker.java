@@ -53,6 +53,11 @@ public final class QueueWorker implements Runnable {
      * many steps cannot hold a worker past the jobs waiting in the queue's order for ever.
      */
     static final int MAX_CONTINUATIONS = 100;
+    /**
+     * Least delivery delay of a message sent back in place of a received one: a scheduled message that falls due goes
+     * to the head of its priority on Artemis ({@code ScheduledDeliveryHandlerImpl}, {@code Queue.addHead}).
+     */
+    static final long KEEP_PLACE_DELAY_MILLIS = 1;
     /** The worker whose handler runs on this thread, so that the handler can offer a continuation. */
     private static final ThreadLocal<QueueWorker> RUNNING = new ThreadLocal<>();
 
@@ -684,10 +689,15 @@ public final class QueueWorker implements Runnable {
         return true;
     }
 
-    /** Sends a job's received message back to the queue in the open transaction, as it came. */
+    /**
+     * Sends a job's received message back to the queue in the open transaction, as it came, keeping its place: with a
+     * delivery delay of at least {@value #KEEP_PLACE_DELAY_MILLIS} ms, which Artemis's scheduler puts back at the head
+     * of its priority when due, where the received message was; sent without, it went behind the jobs that waited
+     * behind it. Other brokers may put it behind them.
+     */
     private void sendBack(JobMessage job, Message received) throws JMSException {
         send(runtime.mainQueue(control.name()), job.toMessageInPlaceOf(received, session), job.jmsPriority(),
-                runtime.deliveryDelayMillis(job));
+                Math.max(KEEP_PLACE_DELAY_MILLIS, runtime.deliveryDelayMillis(job)));
     }
 
     private void closeConsumer() {
