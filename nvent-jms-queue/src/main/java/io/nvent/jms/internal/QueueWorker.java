@@ -425,8 +425,9 @@ public final class QueueWorker implements Runnable {
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
                 finish(replay.entry(), replay.outcome(), false);
             } else if (decision instanceof Decision.Run run) {
-                int deliveries = JobMessage.deliveries(message);
-                if (runtime.maxDeliveries() > 0 && deliveries > runtime.maxDeliveries()) {
+                // Read only with a limit: the receive path of every job stays as it was without one.
+                int deliveries = runtime.maxDeliveries() > 0 ? JobMessage.deliveries(message) : 0;
+                if (deliveries > runtime.maxDeliveries()) {
                     deadLetterUnended(run.entry(), job, deliveries);
                 } else {
                     execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
@@ -455,11 +456,7 @@ public final class QueueWorker implements Runnable {
         Outcome outcome = runtime.registry().failed(entry, job.key(), why, now, Optional.empty());
         JobExecution execution = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
                 job.key().attempt(), job.retry().maxAttempts(), true);
-        try {
-            handler.onAttemptFailed(execution, error, Optional.empty());
-        } catch (RuntimeException e) {
-            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
-        }
+        reportFailure(entry, job.key(), false, execution, error, Optional.empty());
         finish(entry, outcome, false);
     }
 
@@ -575,21 +572,27 @@ public final class QueueWorker implements Runnable {
                             + " policy's delay applies", broken)).map(end::plus);
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
-            try {
-                handler.onAttemptFailed(execution, error, next);
-            } catch (io.nvent.NventException unavailable) {
-                // The store away (the engine's health reports it): no stack trace for every such job.
-                LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw: "
-                        + unavailable.getMessage());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
-            } catch (Error e) {
-                // The worker dies (NVENT-0617): the attempt settles with the rollback, and its message comes again.
-                uncommitted.add(new Ended(entry, key, continued ? Source.CONTINUATION : Source.MESSAGE));
-                throw e;
-            }
+            reportFailure(entry, key, continued, execution, error, next);
         }
         finish(entry, outcome, continued);
+    }
+
+    /** Tells the handler of a failed attempt, whose outcome is recorded and not committed yet. */
+    private void reportFailure(JobEntry entry, AttemptKey key, boolean continued, JobExecution execution,
+                               Throwable error, Optional<Instant> next) {
+        try {
+            handler.onAttemptFailed(execution, error, next);
+        } catch (io.nvent.NventException unavailable) {
+            // The store away (the engine's health reports it): no stack trace for every such job.
+            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw: "
+                    + unavailable.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
+        } catch (Error e) {
+            // The worker dies (NVENT-0617): the attempt settles with the rollback, and its message comes again.
+            uncommitted.add(new Ended(entry, key, continued ? Source.CONTINUATION : Source.MESSAGE));
+            throw e;
+        }
     }
 
     /**
