@@ -210,7 +210,8 @@ public final class JmsJobQueue implements JobQueue {
                 options.receiveTimeout().toMillis(), options.maxErrorLength(), options.maxAttemptsPerCommit(),
                 options.maxCommitDelay().toNanos(), new Destinations(),
                 // Brokers schedule in whole milliseconds: rounded up.
-                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections(), sends);
+                (options.raisedPriorityDelay().toNanos() + 999_999) / 1_000_000, new WorkerConnections(), sends,
+                options.maxDeliveries());
     }
 
     @Override
@@ -823,13 +824,18 @@ public final class JmsJobQueue implements JobQueue {
     /**
      * What keeps the queue from working: workers that cannot reach the broker or get a connection, none of a
      * queue's workers running here while the ones that died wait for their replacement ({@code NVENT-0622}),
-     * or sends the broker holds back (see {@link JmsJobQueueOptions#sendTimeout()}).
+     * or sends the broker holds back (see {@link JmsJobQueueOptions#sendTimeout()}). Sends held back are said beside
+     * a problem of the workers, not hidden by it: they are why enqueues fail meanwhile.
      */
     @Override
     public Optional<String> problem() {
-        return runtime.connections().problem().or(() ->
-                controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst())
-                .or(sends::problem);
+        Optional<String> workers = runtime.connections().problem().or(() ->
+                controls.values().stream().map(QueueControl::problem).flatMap(Optional::stream).findFirst());
+        Optional<String> heldBack = sends.problem();
+        if (workers.isPresent() && heldBack.isPresent()) {
+            return Optional.of(workers.get() + "; " + heldBack.get());
+        }
+        return workers.or(() -> heldBack);
     }
 
     private QueueControl control(String queue) {

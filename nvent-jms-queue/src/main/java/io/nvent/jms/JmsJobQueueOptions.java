@@ -50,13 +50,22 @@ import java.util.Optional;
  * @param broker how the queue's failures ({@link JmsQueueException}) name its broker, e.g. the
  *     connection factory's JNDI name or the broker's {@code host:port}; never credentials. Default
  *     {@value #UNNAMED_BROKER}; the CDI bean names its connection factory's JNDI name (since 0.2)
+ * @param maxDeliveries most deliveries of one attempt's message that end without an outcome (its attempt killed
+ *     its worker or the JVM, or its transaction rolled back); the next delivery goes to the dead letters without
+ *     running, as failed ({@code NVENT-0623}). Counts the deliveries before a pause or shrink sent the message
+ *     back, which the broker's {@code JMSXDeliveryCount} starts again without. {@value #NO_DELIVERY_LIMIT}, the
+ *     default: no limit, as before (since 0.2)
  * @since 0.1
  */
 public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
                                  boolean brokerDuplicateDetection, boolean shareConnection,
                                  Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
                                  int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
-                                 Duration raisedPriorityDelay, Duration sendTimeout, String broker) {
+                                 Duration raisedPriorityDelay, Duration sendTimeout, String broker,
+                                 int maxDeliveries) {
+
+    /** {@link #maxDeliveries()} of no limit: {@value}. */
+    public static final int NO_DELIVERY_LIMIT = 0;
 
     /** How failures name the broker when the options do not: {@value}. */
     public static final String UNNAMED_BROKER = "of its connection factory";
@@ -108,6 +117,38 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         if (sendTimeout.toMillis() < 1) {
             throw new IllegalArgumentException("sendTimeout must be at least 1 ms, was " + sendTimeout);
         }
+        if (maxDeliveries < 0) {
+            throw new IllegalArgumentException("maxDeliveries must be >= 0 (" + NO_DELIVERY_LIMIT + " for no limit), was "
+                    + maxDeliveries);
+        }
+    }
+
+    /**
+     * The options of 0.2 before {@link #maxDeliveries()}: no delivery limit. Kept so that code written against
+     * them still compiles and links; {@link #newBuilder()} is the way to build options.
+     *
+     * @param prefix see {@link #prefix()}
+     * @param receiveTimeout see {@link #receiveTimeout()}
+     * @param completedRetention see {@link #completedRetention()}
+     * @param brokerDuplicateDetection see {@link #brokerDuplicateDetection()}
+     * @param shareConnection see {@link #shareConnection()}
+     * @param transactions see {@link #transactions()}
+     * @param shutdownGrace see {@link #shutdownGrace()}
+     * @param maxErrorLength see {@link #maxErrorLength()}
+     * @param maxAttemptsPerCommit see {@link #maxAttemptsPerCommit()}
+     * @param maxCommitDelay see {@link #maxCommitDelay()}
+     * @param raisedPriorityDelay see {@link #raisedPriorityDelay()}
+     * @param sendTimeout see {@link #sendTimeout()}
+     * @param broker see {@link #broker()}
+     */
+    public JmsJobQueueOptions(String prefix, Duration receiveTimeout, int completedRetention,
+                              boolean brokerDuplicateDetection, boolean shareConnection,
+                              Optional<TransactionSynchronizationRegistry> transactions, Duration shutdownGrace,
+                              int maxErrorLength, int maxAttemptsPerCommit, Duration maxCommitDelay,
+                              Duration raisedPriorityDelay, Duration sendTimeout, String broker) {
+        this(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection, shareConnection, transactions,
+                shutdownGrace, maxErrorLength, maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout,
+                broker, NO_DELIVERY_LIMIT);
     }
 
     /**
@@ -135,7 +176,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
                               Duration raisedPriorityDelay, Duration sendTimeout) {
         this(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection, shareConnection, transactions,
                 shutdownGrace, maxErrorLength, maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout,
-                UNNAMED_BROKER);
+                UNNAMED_BROKER, NO_DELIVERY_LIMIT);
     }
 
     /** A builder with the defaults. */
@@ -149,7 +190,8 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
                 .brokerDuplicateDetection(brokerDuplicateDetection).shareConnection(shareConnection)
                 .transactions(transactions.orElse(null)).shutdownGrace(shutdownGrace).maxErrorLength(maxErrorLength)
                 .maxAttemptsPerCommit(maxAttemptsPerCommit).maxCommitDelay(maxCommitDelay)
-                .raisedPriorityDelay(raisedPriorityDelay).sendTimeout(sendTimeout).broker(broker);
+                .raisedPriorityDelay(raisedPriorityDelay).sendTimeout(sendTimeout).broker(broker)
+                .maxDeliveries(maxDeliveries);
     }
 
     /** Builder of {@link JmsJobQueueOptions}. */
@@ -166,6 +208,7 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
         private Duration maxCommitDelay = Duration.ofMillis(50);
         private Duration raisedPriorityDelay = Duration.ofMillis(1);
         private Duration sendTimeout = Duration.ofSeconds(10);
+        private int maxDeliveries = NO_DELIVERY_LIMIT;
         private String broker = UNNAMED_BROKER;
 
         private Builder() {
@@ -238,11 +281,17 @@ public record JmsJobQueueOptions(String prefix, Duration receiveTimeout, int com
             return this;
         }
 
+        /** See {@link JmsJobQueueOptions#maxDeliveries()} (since 0.2). */
+        public Builder maxDeliveries(int value) {
+            this.maxDeliveries = value;
+            return this;
+        }
+
         /** Builds the options; throws {@link IllegalArgumentException} for invalid values. */
         public JmsJobQueueOptions build() {
             return new JmsJobQueueOptions(prefix, receiveTimeout, completedRetention, brokerDuplicateDetection,
                     shareConnection, Optional.ofNullable(transactions), shutdownGrace, maxErrorLength,
-                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout, broker);
+                    maxAttemptsPerCommit, maxCommitDelay, raisedPriorityDelay, sendTimeout, broker, maxDeliveries);
         }
     }
 }

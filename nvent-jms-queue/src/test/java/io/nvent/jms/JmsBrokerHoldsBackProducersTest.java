@@ -152,6 +152,42 @@ class JmsBrokerHoldsBackProducersTest {
     }
 
     @Test
+    void while_the_queues_only_worker_waits_for_its_replacement_a_send_the_broker_holds_back_reads_as_held_back_not_as_unreachable() {
+        JmsJobQueue node = node();
+        node.enqueue(JobRequest.of(queue, "kills-its-worker", "step", "{}"));
+        broker.diskFull(true);
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-06"))) {
+            node.registerWorker(queue, 1, new Killing());
+            // Every worker dies on the job, which comes again: the backoff doubles to 5 s, longer than a held-back send.
+            await().atMost(Duration.ofSeconds(40)).until(() -> !log.messagesContaining("replaces it in 5000 ms").isEmpty());
+
+            JmsQueueException heldBack = enqueueUntilHeldBack(node, "during-the-backoff");
+
+            assertThat(heldBack).hasMessageContaining("NVENT-0647").hasMessageContaining("disk or memory limit")
+                    .hasMessageNotContaining("could not reach the broker");
+            await().atMost(Duration.ofSeconds(20)).untilAsserted(() -> assertThat(node.problem())
+                    .as("what health and readiness are told while the worker waits for its replacement")
+                    .hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0622 queue " + queue
+                            + " runs 0 of its 1 workers on this node", "sends to queue " + queue
+                            + " are held back by the broker since ").doesNotContain("cannot reach")));
+            assertThat(log.messagesContaining("NVENT-0648")).as("held back, once").singleElement();
+            assertThat(log.containing("NVENT-0667")).as("never taken for a broker out of reach").isEmpty();
+        }
+    }
+
+    /** Kills its worker with a {@link StackOverflowError} in every attempt: the attempt counts as none and comes again. */
+    private static final class Killing implements JobHandler {
+        @Override
+        public void handle(JobExecution job) {
+            throw new StackOverflowError("kills its worker on purpose");
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+        }
+    }
+
+    @Test
     void a_stream_publish_the_broker_holds_back_returns_at_once_and_its_send_fails_after_the_send_timeout() {
         JmsEventStream stream = new JmsEventStream(factory, new TestThreads("held-stream"), "held-" + queue,
                 SEND_TIMEOUT, null, "held-broker");

@@ -51,4 +51,22 @@ class JmsJobQueueOptionsTest {
         assertThat(as01).isEqualTo(d);
         assertThat(as01.broker()).isEqualTo(JmsJobQueueOptions.UNNAMED_BROKER);
     }
+
+    @Test
+    void deliveriesAreNotLimitedByDefaultAndALimitSurvivesACopyAndOptionsBuiltWithoutOne() {
+        JmsJobQueueOptions d = JmsJobQueueOptions.DEFAULTS;
+
+        JmsJobQueueOptions before = new JmsJobQueueOptions(d.prefix(), d.receiveTimeout(), d.completedRetention(),
+                d.brokerDuplicateDetection(), d.shareConnection(), d.transactions(), d.shutdownGrace(),
+                d.maxErrorLength(), d.maxAttemptsPerCommit(), d.maxCommitDelay(), d.raisedPriorityDelay(),
+                d.sendTimeout(), "tcp://broker:61616");
+
+        assertThat(d.maxDeliveries()).isEqualTo(JmsJobQueueOptions.NO_DELIVERY_LIMIT).isZero();
+        assertThat(before.maxDeliveries()).isZero();
+        assertThat(JmsJobQueueOptions.newBuilder().maxDeliveries(5).build().toBuilder().build().maxDeliveries())
+                .isEqualTo(5);
+        assertThatThrownBy(() -> JmsJobQueueOptions.newBuilder().maxDeliveries(-1).build())
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("maxDeliveries")
+                .hasMessageContaining("-1");
+    }
 }

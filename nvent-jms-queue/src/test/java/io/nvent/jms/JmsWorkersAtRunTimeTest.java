@@ -6,7 +6,9 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RateLimit;
 import io.nvent.testkit.Concurrently;
 import io.nvent.testkit.LogRecorder;
@@ -376,6 +378,25 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_job_a_worker_received_as_the_queue_was_paused_keeps_its_place_before_the_jobs_that_waited_behind_it() {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
+        onReceive.set(() -> node.pause(queue));
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+        assertThat(handler.started).as("received as the pause came: handed back").isEmpty();
+
+        node.resume(queue);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.started).as("in the order they were enqueued").containsExactly("first", "second", "third");
+        assertThat(handler.redelivered).isEmpty();
+    }
+
+    @Test
     void a_job_a_worker_received_as_the_queue_was_paused_runs_after_the_resume_as_a_first_delivery() {
         JmsJobQueue node = node(factory, Duration.ofSeconds(3));
         Handler handler = new Handler(job -> new CountDownLatch(0));
@@ -466,12 +487,75 @@ class JmsWorkersAtRunTimeTest {
             assertThat(waiting).as("back in the queue").isNotNull();
             assertThat(waiting.getIntProperty("JMSXDeliveryCount")).as("the leave cost no delivery").isOne();
             assertThat(waiting.propertyExists("nventMayHaveRun")).as("its attempt may have run").isTrue();
+            assertThat(waiting.getIntProperty("nventDeliveries")).as("the delivery before the leave").isOne();
             session.rollback();
         }
         node.resizeWorkers(queue, 1);
 
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
         assertThat(handler.redelivered).as("told its attempt may have run").containsExactly("redelivered");
+    }
+
+    @Test
+    void a_job_a_shrink_sent_back_keeps_its_deliveries_so_one_delivered_more_often_than_the_limit_goes_to_the_dead_letters_unrun()
+            throws Exception {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
+                JmsJobQueueOptions.newBuilder().maxDeliveries(3));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("poison"));
+        rollBackDeliveries(1);
+        rollBackDeliveries(1);
+        AtomicBoolean shrunk = new AtomicBoolean();
+        onReceive.set(() -> {
+            node.resizeWorkers(queue, 0);
+            shrunk.set(true);
+        });
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
+        rollBackDeliveries(1);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0623"))) {
+            node.resizeWorkers(queue, 1);
+
+            await().atMost(PATIENCE).until(() -> node.job(queue, "poison").map(JobRecord::state)
+                    .filter(JobState.FAILED::equals).isPresent());
+            assertThat(log.records()).singleElement().extracting(entry -> String.valueOf(entry.getMessage())).asString()
+                    .contains("job poison", "delivered 4 times without an outcome", "nvent.queue.jms.max-deliveries = 3",
+                            onBroker + ".dlq");
+        }
+        assertThat(handler.started).as("not run a fourth time").isEmpty();
+        assertThat(handler.failed).as("the handler is told of its last attempt").containsExactly("poison");
+        assertThat(node.job(queue, "poison").orElseThrow().attempts()).singleElement()
+                .satisfies(attempt -> assertThat(attempt.error()).get().asString().startsWith("NVENT-0623"));
+    }
+
+    @Test
+    void a_job_a_shrink_sent_back_runs_while_its_deliveries_with_those_before_the_shrink_stay_within_the_limit()
+            throws Exception {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
+                JmsJobQueueOptions.newBuilder().maxDeliveries(4));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.enqueue(job("redelivered"));
+        rollBackDeliveries(1);
+        rollBackDeliveries(1);
+        AtomicBoolean shrunk = new AtomicBoolean();
+        onReceive.set(() -> {
+            node.resizeWorkers(queue, 0);
+            shrunk.set(true);
+        });
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
+        rollBackDeliveries(1);
+
+        node.resizeWorkers(queue, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        assertThat(handler.redelivered).as("its fourth delivery, within the limit").containsExactly("redelivered");
+        assertThat(handler.failed).isEmpty();
     }
 
     /** Receives this many messages of the queue in a transaction of its own and rolls it back: they come again redelivered. */
@@ -510,6 +594,10 @@ class JmsWorkersAtRunTimeTest {
     }
 
     private JmsJobQueue node(ConnectionFactory workers, Duration receiveTimeout) {
+        return node(workers, JmsJobQueueOptions.newBuilder().receiveTimeout(receiveTimeout));
+    }
+
+    private JmsJobQueue node(ConnectionFactory workers, JmsJobQueueOptions.Builder options) {
         TestThreads threads = new TestThreads("resized-worker");
         ThreadFactory recorded = task -> {
             Thread thread = threads.newThread(task);
@@ -517,8 +605,7 @@ class JmsWorkersAtRunTimeTest {
             return thread;
         };
         JmsJobQueue node = new JmsJobQueue(factory, workers, recorded, Clock.systemUTC(),
-                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).receiveTimeout(receiveTimeout)
-                        .build());
+                options.shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
         return node;
     }
@@ -637,6 +724,7 @@ class JmsWorkersAtRunTimeTest {
         final List<String> started = new CopyOnWriteArrayList<>();
         final List<String> completed = new CopyOnWriteArrayList<>();
         final List<String> redelivered = new CopyOnWriteArrayList<>();
+        final List<String> failed = new CopyOnWriteArrayList<>();
         final AtomicInteger running = new AtomicInteger();
         /** The most attempts running at once as a job enqueued after the shrink ({@code later-…}) started. */
         final AtomicInteger mostSinceShrink = new AtomicInteger();
@@ -666,6 +754,7 @@ class JmsWorkersAtRunTimeTest {
 
         @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            failed.add(job.jobId());
         }
     }
 }

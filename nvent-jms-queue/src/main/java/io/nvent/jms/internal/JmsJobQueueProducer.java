@@ -52,6 +52,8 @@ import org.eclipse.microprofile.config.ConfigProvider;
  *       ({@code PT0S} turns the Artemis priority work-around off)</li>
  *   <li>{@code nvent.queue.jms.send-timeout}: ISO-8601 duration, default {@code PT10S}: how long an
  *       enqueue waits for a broker that holds producers back (its disk or memory limit reached)</li>
+ *   <li>{@code nvent.queue.jms.max-deliveries}: default 0 (no limit): deliveries of an attempt that end without
+ *       an outcome before its job goes to the dead letters unrun ({@code NVENT-0623})</li>
  * </ul>
  * The bean is created on first use, so the lookups happen only when {@code jms} is the selected
  * queue adapter.
@@ -92,6 +94,7 @@ public class JmsJobQueueProducer {
         duration(config, "nvent.queue.jms.max-commit-delay").ifPresent(builder::maxCommitDelay);
         duration(config, "nvent.queue.jms.raised-priority-delay").ifPresent(builder::raisedPriorityDelay);
         duration(config, "nvent.queue.jms.send-timeout").ifPresent(builder::sendTimeout);
+        config.getOptionalValue("nvent.queue.jms.max-deliveries", Integer.class).ifPresent(builder::maxDeliveries);
         JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
                 .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)

@@ -82,6 +82,14 @@ public record JobMessage(String queue, String jobId, String name, String payload
      * may have run before for the worker that runs it.
      */
     static final String MAY_HAVE_RUN = "nventMayHaveRun";
+    /**
+     * Set beside {@link #MAY_HAVE_RUN}: how many deliveries the attempt had before the message a worker sent back
+     * in place of a redelivered one, which the broker's {@code JMSXDeliveryCount} of the copy starts again without
+     * ({@link #deliveries}). A node of an earlier release ignores it and counts the broker's deliveries only.
+     */
+    static final String EARLIER_DELIVERIES = "nventDeliveries";
+    /** The broker's count of a message's deliveries, this one included (JMS 2.0 makes it mandatory). */
+    private static final String DELIVERY_COUNT = "JMSXDeliveryCount";
     /** Artemis duplicate detection ({@code Message.HDR_DUPLICATE_DETECTION_ID}); other brokers ignore it. */
     static final String ARTEMIS_DUPLICATE_ID = "_AMQ_DUPL_ID";
 
@@ -144,14 +152,40 @@ public record JobMessage(String queue, String jobId, String name, String payload
 
     /**
      * A copy of a received message of this job to send back to the queue, which keeps what
-     * {@link #mayHaveRun} says of the received one.
+     * {@link #mayHaveRun} says of the received one and how many times its attempt was delivered ({@link #deliveries}).
      */
     public TextMessage toMessageInPlaceOf(Message received, jakarta.jms.Session session) throws JMSException {
         TextMessage copy = toMessage(session);
         if (mayHaveRun(received)) {
             copy.setBooleanProperty(MAY_HAVE_RUN, true);
         }
+        // The delivery that sends it back runs nothing and is not counted: the ones before it are.
+        int earlier = deliveries(received) - 1;
+        if (earlier > 0) {
+            copy.setIntProperty(EARLIER_DELIVERIES, earlier);
+        }
         return copy;
+    }
+
+    /**
+     * How many times the attempt of a received message was delivered, this delivery included: the broker's
+     * {@code JMSXDeliveryCount} plus the deliveries before a worker sent the message back in place of a
+     * redelivered one ({@link #toMessageInPlaceOf}), so that sending it back, as a pause or shrink does,
+     * does not start the count again.
+     */
+    public static int deliveries(Message message) throws JMSException {
+        long total = (long) Math.max(1, intProperty(message, DELIVERY_COUNT)) + Math.max(0, intProperty(message,
+                EARLIER_DELIVERIES));
+        return (int) Math.min(Integer.MAX_VALUE, total);
+    }
+
+    /** A numeric property, 0 when it is missing or no number (a message someone else wrote): never a failure. */
+    private static int intProperty(Message message, String name) throws JMSException {
+        try {
+            return message.propertyExists(name) ? message.getIntProperty(name) : 0;
+        } catch (jakarta.jms.MessageFormatException | NumberFormatException notANumber) {
+            return 0;
+        }
     }
 
     /**

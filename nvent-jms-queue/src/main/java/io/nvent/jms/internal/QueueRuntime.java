@@ -19,11 +19,13 @@ import java.time.Clock;
  * @param raisedPriorityDelayMillis least delivery delay of a job above the default priority, whole ms
  * @param connections the connections the workers of all queues hold
  * @param sends watches the workers' sends the broker may hold back
+ * @param maxDeliveries most deliveries of an attempt that end without an outcome, 0 for no limit
  */
 public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, AttemptRunner runner, Clock clock,
                            String prefix, long receiveTimeoutMillis, int maxErrorLength, int maxAttemptsPerCommit,
                            long maxCommitDelayNanos, Destinations destinations,
-                           long raisedPriorityDelayMillis, WorkerConnections connections, HeldBackSends sends) {
+                           long raisedPriorityDelayMillis, WorkerConnections connections, HeldBackSends sends,
+                           int maxDeliveries) {
 
     /** JMS queue of an nvent queue. */
     public String mainQueue(String queue) {

@@ -53,6 +53,11 @@ public final class QueueWorker implements Runnable {
      * many steps cannot hold a worker past the jobs waiting in the queue's order for ever.
      */
     static final int MAX_CONTINUATIONS = 100;
+    /**
+     * Least delivery delay of a message sent back in place of a received one: a scheduled message that falls due goes
+     * to the head of its priority on Artemis ({@code ScheduledDeliveryHandlerImpl}, {@code Queue.addHead}).
+     */
+    static final long KEEP_PLACE_DELAY_MILLIS = 1;
     /** The worker whose handler runs on this thread, so that the handler can offer a continuation. */
     private static final ThreadLocal<QueueWorker> RUNNING = new ThreadLocal<>();
 
@@ -420,10 +425,39 @@ public final class QueueWorker implements Runnable {
                         + "after it ended " + replay.outcome().kind() + "; sending its follow-up again, not running it");
                 finish(replay.entry(), replay.outcome(), false);
             } else if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
+                // Read only with a limit: the receive path of every job stays as it was without one.
+                int deliveries = runtime.maxDeliveries() > 0 ? JobMessage.deliveries(message) : 0;
+                if (deliveries > runtime.maxDeliveries()) {
+                    deadLetterUnended(run.entry(), job, deliveries);
+                } else {
+                    execute(run.entry(), job, JobMessage.mayHaveRun(message), false);
+                }
             }
             return;
         }
+    }
+
+    /**
+     * Fails the job of a message delivered more often than {@link QueueRuntime#maxDeliveries()} without an outcome
+     * (its attempt killed its worker or the JVM, or its transaction rolled back), without running it again: its
+     * dead letter, with the attempt and why in its history, commits with the message's consumption, and the handler
+     * is told, as of a last attempt that failed.
+     */
+    private void deadLetterUnended(JobEntry entry, JobMessage job, int deliveries) throws JMSException {
+        String why = "NVENT-0623 job " + job.jobId() + " attempt " + job.key() + " of queue " + control.name()
+                + " was delivered " + deliveries + " times without an outcome (its attempt killed its worker or the JVM,"
+                + " or its transaction rolled back), more than nvent.queue.jms.max-deliveries = "
+                + runtime.maxDeliveries() + "; moved to " + runtime.deadLetterQueue(control.name())
+                + " without running it again (retry it from there once its cause is fixed)";
+        LOG.log(Level.WARNING, why);
+        IllegalStateException error = new IllegalStateException(why);
+        error.setStackTrace(new StackTraceElement[0]);
+        Instant now = runtime.clock().instant();
+        Outcome outcome = runtime.registry().failed(entry, job.key(), why, now, Optional.empty());
+        JobExecution execution = new JobExecution(job.queue(), job.jobId(), job.name(), job.payload(),
+                job.key().attempt(), job.retry().maxAttempts(), true);
+        reportFailure(entry, job.key(), false, execution, error, Optional.empty());
+        finish(entry, outcome, false);
     }
 
     /**
@@ -538,21 +572,27 @@ public final class QueueWorker implements Runnable {
                             + " policy's delay applies", broken)).map(end::plus);
             outcome = runtime.registry().failed(entry, key, runtime.describe(error), end, next);
             // Reported before the follow-up is committed, so attempt n is reported before n+1 starts.
-            try {
-                handler.onAttemptFailed(execution, error, next);
-            } catch (io.nvent.NventException unavailable) {
-                // The store away (the engine's health reports it): no stack trace for every such job.
-                LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw: "
-                        + unavailable.getMessage());
-            } catch (RuntimeException e) {
-                LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
-            } catch (Error e) {
-                // The worker dies (NVENT-0617): the attempt settles with the rollback, and its message comes again.
-                uncommitted.add(new Ended(entry, key, continued ? Source.CONTINUATION : Source.MESSAGE));
-                throw e;
-            }
+            reportFailure(entry, key, continued, execution, error, next);
         }
         finish(entry, outcome, continued);
+    }
+
+    /** Tells the handler of a failed attempt, whose outcome is recorded and not committed yet. */
+    private void reportFailure(JobEntry entry, AttemptKey key, boolean continued, JobExecution execution,
+                               Throwable error, Optional<Instant> next) {
+        try {
+            handler.onAttemptFailed(execution, error, next);
+        } catch (io.nvent.NventException unavailable) {
+            // The store away (the engine's health reports it): no stack trace for every such job.
+            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw: "
+                    + unavailable.getMessage());
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "NVENT-0604 failure handler of queue " + control.name() + " threw", e);
+        } catch (Error e) {
+            // The worker dies (NVENT-0617): the attempt settles with the rollback, and its message comes again.
+            uncommitted.add(new Ended(entry, key, continued ? Source.CONTINUATION : Source.MESSAGE));
+            throw e;
+        }
     }
 
     /**
@@ -652,10 +692,15 @@ public final class QueueWorker implements Runnable {
         return true;
     }
 
-    /** Sends a job's received message back to the queue in the open transaction, as it came. */
+    /**
+     * Sends a job's received message back to the queue in the open transaction, as it came, keeping its place: with a
+     * delivery delay of at least {@value #KEEP_PLACE_DELAY_MILLIS} ms, which Artemis's scheduler puts back at the head
+     * of its priority when due, where the received message was; sent without, it went behind the jobs that waited
+     * behind it. Other brokers may put it behind them.
+     */
     private void sendBack(JobMessage job, Message received) throws JMSException {
         send(runtime.mainQueue(control.name()), job.toMessageInPlaceOf(received, session), job.jmsPriority(),
-                runtime.deliveryDelayMillis(job));
+                Math.max(KEEP_PLACE_DELAY_MILLIS, runtime.deliveryDelayMillis(job)));
     }
 
     private void closeConsumer() {

@@ -75,6 +75,35 @@ class JobMessageTest {
     }
 
     @Test
+    void aMessageSentBackKeepsTheDeliveriesOfItsAttemptBeforeTheOneThatSentItBack() throws JMSException {
+        JobMessage job = job("orders", "ship", List.of());
+        TextMessage thirdDelivery = delivered(written(job), 3);
+
+        TextMessage copy = job.toMessageInPlaceOf(thirdDelivery, creating(blank()));
+        TextMessage copyAgain = job.toMessageInPlaceOf(delivered(copy, 2), creating(blank()));
+
+        assertThat(JobMessage.deliveries(delivered(copy, 1))).as("two before, the one that sent it back not counted")
+                .isEqualTo(3);
+        assertThat(JobMessage.deliveries(delivered(copyAgain, 1))).isEqualTo(4);
+        assertThat(JobMessage.deliveries(delivered(job.toMessageInPlaceOf(delivered(written(job), 1), creating(blank())),
+                1))).as("a first delivery sent back").isOne();
+    }
+
+    @Test
+    void deliveriesSomeoneElseWroteAsNoNumberCountAsNone() throws JMSException {
+        TextMessage message = written(job("orders", "ship", List.of()));
+        message.setStringProperty("nventDeliveries", "many");
+
+        assertThat(JobMessage.deliveries(delivered(message, 2))).isEqualTo(2);
+    }
+
+    /** The message as the broker delivers it the {@code count}th time. */
+    private static TextMessage delivered(TextMessage message, int count) {
+        ((ActiveMQTextMessage) message).getCoreMessage().setDeliveryCount(count);
+        return message;
+    }
+
+    @Test
     void aJobTravelsAsItsIdAndOneTextPropertyAndComesBackWhole() throws JMSException {
         JobMessage job = job("orders, eu", "ship, then bill", List.of(new JobAttempt(1, CREATED,
                 Optional.of(CREATED.plusSeconds(1)), Optional.of("timed out; again, later"))));

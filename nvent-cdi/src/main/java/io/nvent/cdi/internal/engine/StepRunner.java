@@ -615,21 +615,30 @@ final class StepRunner implements LostStepRecovery.Engine {
             return Optional.empty();
         }
         for (int i = 0; i < newestFirst.size(); i++) {
-            if (isStartOf(newestFirst.get(i), job)) {
+            if (isStartOf(newestFirst.get(i), job, true)) {
                 return i == 0 ? Optional.empty() : Optional.of(newestFirst.get(0));
+            }
+        }
+        if (job.redelivered()) {
+            // A redelivery this instance failed without starting it (a queue's delivery limit moved it to the dead
+            // letters unrun): the attempt is the one another instance started, lost since, perhaps recovered.
+            for (int i = 0; i < newestFirst.size(); i++) {
+                if (isStartOf(newestFirst.get(i), job, false)) {
+                    return i == 0 ? Optional.empty() : Optional.of(newestFirst.get(0));
+                }
             }
         }
         return Optional.empty();
     }
 
-    /** Whether the entry is the {@code step.started} of this attempt of this job on this instance. */
-    private boolean isStartOf(HistoryEvent entry, JobExecution job) {
+    /** Whether the entry is the {@code step.started} of this attempt of this job, on this instance if {@code here}. */
+    private boolean isStartOf(HistoryEvent entry, JobExecution job, boolean here) {
         if (entry.type() != EventType.STEP_STARTED || entry.attempt() != job.attempt()) {
             return false;
         }
         JsonObject data = Json.PROVIDER.createReader(new StringReader(entry.data())).readObject();
         return job.jobId().equals(data.getString("jobId", null))
-                && settings.instanceId().equals(data.getString("instance", null));
+                && (!here || settings.instanceId().equals(data.getString("instance", null)));
     }
 
     /**

@@ -1,0 +1,170 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepStatus;
+import io.nvent.cdi.internal.engine.OrchestrationTest.IgnoresInterrupts;
+import io.nvent.cdi.internal.engine.TimedOutAttemptFenceTest.HandlerKept;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.Threads;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.RetryPolicy;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
+import io.nvent.spi.RunChange;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CopyOnWriteArraySet;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A queue with a delivery limit (the JMS queue's {@code nvent.queue.jms.max-deliveries}) moves a step's job to its
+ * dead letters without running it on the delivery past the limit, and tells the engine of a last attempt that
+ * failed ({@code onAttemptFailed}, no next attempt) for an attempt it did not start on that delivery.
+ */
+class DeadLetteredUnrunStepTest {
+
+    static volatile CountDownLatch lostExecutionEnds = new CountDownLatch(1);
+
+    /** Its first attempt stands for one that killed its JVM: it never ends while the test looks. */
+    @FlowStep(flow = "poison", name = "crash", role = StepRole.ENTRY, maxAttempts = 3, backoffDelayMs = 5)
+    static class Crash implements Step<String, String> {
+        @Override
+        public String execute(String input, StepContext ctx) {
+            IgnoresInterrupts.awaitUninterruptibly(lostExecutionEnds);
+            return "attempt " + ctx.attempt();
+        }
+    }
+
+    @Test
+    void a_step_whose_job_the_queue_dead_letters_unrun_past_its_delivery_limit_fails_for_good_at_that_attempt_and_runs_no_more() {
+        lostExecutionEnds = new CountDownLatch(1);
+        HandlerKept queue = new HandlerKept();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
+            String runId = h.engine.start("poison", "");
+            await().atMost(Duration.ofSeconds(10)).until(() ->
+                    h.engine.run(runId).orElseThrow().steps().get("crash") == StepStatus.RUNNING);
+            JobExecution lost = queue.handled.get(0);
+
+            queue.engine.onAttemptFailed(new JobExecution(lost.queue(), lost.jobId(), lost.name(), lost.payload(),
+                    lost.attempt(), lost.maxAttempts(), true), new IllegalStateException("NVENT-0623 job "
+                    + lost.jobId() + " attempt 1 was delivered 4 times without an outcome; moved to the dead letters"),
+                    Optional.empty());
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.run(runId).orElseThrow().status()
+                    == RunStatus.FAILED);
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("crash", StepStatus.FAILED);
+            List<HistoryEvent> history = h.history(runId);
+            assertThat(history).filteredOn(e -> e.type() == EventType.STEP_FAILED).singleElement()
+                    .satisfies(failed -> {
+                        assertThat(failed.attempt()).isOne();
+                        assertThat(failed.data()).contains("NVENT-0623");
+                    });
+            assertThat(history).noneMatch(e -> e.type() == EventType.STEP_RETRY);
+            assertThat(queue.handled).as("not run again").hasSize(1);
+        } finally {
+            lostExecutionEnds.countDown();
+        }
+    }
+
+    /**
+     * The job of an execution lost with its instance comes back past the limit after the lost-step sweep had
+     * recovered the step, which another job now runs on this instance: its dead letter fails the step for no one.
+     */
+    @Test
+    void the_dead_letter_of_a_lost_executions_job_after_the_step_was_recovered_leaves_the_execution_that_holds_it_alone() {
+        lostExecutionEnds = new CountDownLatch(1);
+        Dropping queue = new Dropping();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
+            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
+            queue.pause(stepQueue);
+            String runId = h.engine.start("poison", "");
+            String lostJob = runId + ":crash";
+            queue.dropped.add(lostJob);
+            // Another instance ran the step's job and died; the sweep marked it stalled and recovered it.
+            Instant then = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
+                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 1, then,
+                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.QUEUED),
+                    List.of(EventDraft.ofStep(EventType.STEP_STALLED, "crash", 0, then, "{\"reason\":\"lost\"}"),
+                            EventDraft.ofStep(EventType.STEP_RETRY, "crash", 0, then,
+                                    "{\"reason\":\"recovered after stall\"}")))));
+            String recoveryJob = StepJob.recoveryJobId(runId, "crash", h.store.findRun(runId).orElseThrow().version());
+            queue.enqueue(new JobRequest(stepQueue, recoveryJob, "crash",
+                    new StepJob(runId, "poison", "crash", OptionalLong.empty()).toJson(), Duration.ZERO, 0,
+                    RetryPolicy.NO_RETRY, Duration.ofMinutes(1)));
+            queue.resume(stepQueue);
+            await().atMost(Duration.ofSeconds(10)).until(() -> queue.handled.contains(recoveryJob)
+                    && h.engine.run(runId).orElseThrow().steps().get("crash") == StepStatus.RUNNING);
+            JobExecution recovering = queue.executions.get(0);
+
+            queue.engine.onAttemptFailed(new JobExecution(stepQueue, lostJob, "crash", recovering.payload(), 1,
+                    recovering.maxAttempts(), true), new IllegalStateException("NVENT-0623 job " + lostJob
+                    + " attempt 1 was delivered 2 times without an outcome; moved to the dead letters"), Optional.empty());
+
+            assertThat(h.engine.run(runId).orElseThrow().steps()).as("still the recovery's")
+                    .containsEntry("crash", StepStatus.RUNNING);
+            lostExecutionEnds.countDown();
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).isEmpty();
+        } finally {
+            lostExecutionEnds.countDown();
+        }
+    }
+
+    /** A memory queue that keeps the engine's job handler and ends the jobs of lost executions unrun. */
+    static final class Dropping extends MemoryJobQueue {
+        final Set<String> dropped = new CopyOnWriteArraySet<>();
+        final List<String> handled = new CopyOnWriteArrayList<>();
+        final List<JobExecution> executions = new CopyOnWriteArrayList<>();
+        volatile JobHandler engine;
+
+        Dropping() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void registerWorker(String queueName, int concurrency, JobHandler handler) {
+            engine = handler;
+            super.registerWorker(queueName, concurrency, new JobHandler() {
+                @Override
+                public void handle(JobExecution job) throws Exception {
+                    if (dropped.contains(job.jobId())) {
+                        return;
+                    }
+                    handled.add(job.jobId());
+                    executions.add(job);
+                    handler.handle(job);
+                }
+
+                @Override
+                public boolean isRetryable(JobExecution job, Throwable error) {
+                    return handler.isRetryable(job, error);
+                }
+
+                @Override
+                public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                    handler.onAttemptFailed(job, error, nextAttemptAt);
+                }
+            });
+        }
+    }
+}
