@@ -34,7 +34,7 @@ import org.junit.jupiter.api.Timeout;
  * jobs are enqueued and executed.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-@Timeout(value = 150, unit = TimeUnit.SECONDS)
+@Timeout(value = 300, unit = TimeUnit.SECONDS)
 class JmsBrokerRestartTest {
 
     private static final int JOBS = 300;

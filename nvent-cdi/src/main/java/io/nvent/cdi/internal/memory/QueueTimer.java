@@ -127,6 +127,11 @@ final class QueueTimer implements AutoCloseable {
         }
     }
 
+    /** When the next deadline check is planned, {@link #NONE} if none is (tests). */
+    long plannedCheck() {
+        return nextCheck.get();
+    }
+
     /** How many entries wait: actions and deadline checks. */
     int waiting() {
         return entries.size();

@@ -259,11 +259,9 @@ class InstancesTest {
     @Test
     void aNewStartUnderAnExplicitIdReplacesItsStoppedPredecessorAsTakerAtOnceWithItsOwnQueues() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
-                () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
-            InstanceRegistry gpuBefore = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g1", Map::of);
-            gpuBefore.started(true, Map.of("render", 2));
+            InstanceRegistry gpuBefore = gpu0Started(oneWaiting, clock, "g1", Map.of("render", 2));
             web.started(true, Map.of("render", 0));
             clock.advance(Instances.REFRESH);
             web.refresh(clock.instant());
@@ -271,8 +269,7 @@ class InstancesTest {
 
             gpuBefore.stopped(); // nvent.instance-id=gpu-0 restarts, now with nvent.queues.exclude=render
             clock.advance(Instances.REFRESH);
-            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of).started(true,
-                    Map.of("render", 0, "layout", 4));
+            gpu0Started(oneWaiting, clock, "g2", Map.of("render", 0, "layout", 4));
             web.refresh(clock.instant());
 
             assertThat(web.check().up()).as("gpu-0's new start is its taker now, and it leaves render").isFalse();
@@ -287,15 +284,12 @@ class InstancesTest {
     @Test
     void aNewStartUnderTheIdOfAStartThatDiedShowsItGoneAndNoLongerItsTakerAtOnce() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
-                () -> Map.of("render", Set.of("poster")));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
-            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g1", Map::of).started(true,
-                    Map.of("render", 2));
+            gpu0Started(oneWaiting, clock, "g1", Map.of("render", 2));
             web.started(true, Map.of("render", 0)); // gpu-0 dies now, and its pod comes back under its name
             clock.advance(Instances.REFRESH);
-            new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of).started(true,
-                    Map.of("render", 0));
+            gpu0Started(oneWaiting, clock, "g2", Map.of("render", 0));
             web.refresh(clock.instant());
 
             assertThat(web.check().up()).as("not 30 s after the crash: its new start leaves render").isFalse();
@@ -309,11 +303,10 @@ class InstancesTest {
     void aStartStillRunningWhenAnotherStartsUnderItsIdWarnsOnceThatTwoInstancesShareTheId() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
-            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
-            first.started(true, Map.of("render", 2));
+            InstanceRegistry first = gpu0Started(sharedQueue, clock, "g1", Map.of("render", 2));
             clock.advance(Instances.REFRESH);
-            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
-            second.started(true, Map.of("render", 2)); // a copy of the pod with the same nvent.instance-id
+            // A copy of the pod with the same nvent.instance-id.
+            InstanceRegistry second = gpu0Started(sharedQueue, clock, "g2", Map.of("render", 2));
             clock.advance(Instances.REFRESH);
             first.refresh(clock.instant());
             second.refresh(clock.instant());
@@ -330,14 +323,11 @@ class InstancesTest {
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
-        InstanceRegistry web = new InstanceRegistry(scheduling, oneWaiting, clock, "web", "w1",
-                () -> Map.of("render", Set.of("poster")));
-        new InstanceRegistry(scheduling, oneWaiting, twoMinutesAhead, "gpu-0", "g1", Map::of).started(true,
-                Map.of("render", 2));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
+        gpu0Started(oneWaiting, twoMinutesAhead, "g1", Map.of("render", 2));
         web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
         clock.advance(Instances.REFRESH);
-        InstanceRegistry gpu = new InstanceRegistry(scheduling, oneWaiting, clock, "gpu-0", "g2", Map::of);
-        gpu.started(true, Map.of("render", 2));
+        InstanceRegistry gpu = gpu0Started(oneWaiting, clock, "g2", Map.of("render", 2));
         for (int refresh = 0; refresh < 5; refresh++) {
             clock.advance(Instances.REFRESH);
             gpu.refresh(clock.instant());
@@ -353,12 +343,10 @@ class InstancesTest {
     void aStartReplacedAfterItStoppedWarnsOfNoSharedId() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
         try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
-            InstanceRegistry first = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g1", Map::of);
-            first.started(true, Map.of("render", 2));
+            InstanceRegistry first = gpu0Started(sharedQueue, clock, "g1", Map.of("render", 2));
             first.stopped();
             clock.advance(Instances.REFRESH);
-            InstanceRegistry second = new InstanceRegistry(scheduling, sharedQueue, clock, "gpu-0", "g2", Map::of);
-            second.started(true, Map.of("render", 2));
+            InstanceRegistry second = gpu0Started(sharedQueue, clock, "g2", Map.of("render", 2));
             clock.advance(Instances.REFRESH);
             second.refresh(clock.instant());
 
@@ -460,6 +448,17 @@ class InstancesTest {
     /** The registry of instance w1 of "web", whose flows name the queue render (for poster) though it takes none. */
     private InstanceRegistry webTakingRender(MemoryJobQueue queue, VirtualClock clock) {
         return new InstanceRegistry(scheduling, queue, clock, "web", "w1", () -> Map.of("render", Set.of("poster")));
+    }
+
+    /**
+     * A start of the instance gpu-0 (its {@code nvent.instance-id}), under {@code startToken}, that has started with
+     * {@code workers} per queue (0: the queue is deployed there but not taken).
+     */
+    private InstanceRegistry gpu0Started(MemoryJobQueue queue, Clock clock, String startToken,
+                                         Map<String, Integer> workers) {
+        InstanceRegistry start = new InstanceRegistry(scheduling, queue, clock, "gpu-0", startToken, Map::of);
+        start.started(true, workers);
+        return start;
     }
 
     /** One {@link Instances#REFRESH} later, {@code registry} refreshes its record and looks at the others'. */
