@@ -195,7 +195,7 @@ class DescendantsAwaitTest {
             ship(h, parcels.get(0));
             h.awaitStatus(parcels.get(0), RunStatus.COMPLETED);
 
-            await().until(() -> messages.logged.stream().anyMatch(m -> m.startsWith("NVENT-0461 run "
+            await().until(() -> logged(messages).stream().anyMatch(m -> m.startsWith("NVENT-0461 run "
                     + parcels.get(0) + " ended more than " + AwaitResolution.ANCESTOR_WALK_LIMIT + " levels below")));
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
@@ -205,6 +205,13 @@ class DescendantsAwaitTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(collected.get()).hasValueSatisfying(data -> assertThat(data)
                     .startsWith("{\"descendants\":" + (AwaitResolution.ANCESTOR_WALK_LIMIT + 1) + ","));
+        }
+    }
+
+    /** What was logged so far, read as the engine's threads may add to it. */
+    private static List<String> logged(RetentionSweepTest.Messages messages) {
+        synchronized (messages) {
+            return List.copyOf(messages.logged);
         }
     }
 
