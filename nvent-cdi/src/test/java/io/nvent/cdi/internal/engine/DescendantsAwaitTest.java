@@ -1,7 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitBefore;
-import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
@@ -12,7 +11,6 @@ import io.nvent.StepWait;
 import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
-import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunChange;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +22,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.ship;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.waitingAwait;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -40,16 +40,6 @@ class DescendantsAwaitTest {
     void reset() {
         parcels.clear();
         collected.set(null);
-    }
-
-    /** A parcel is shipped once its webhook is called. */
-    @FlowStep(flow = "parcel", name = "ship", role = StepRole.ENTRY)
-    @AwaitBefore(type = AwaitType.WEBHOOK)
-    public static class Ship implements Step<Map<String, Object>, String> {
-        @Override
-        public String execute(Map<String, Object> input, StepContext ctx) {
-            return "shipped";
-        }
     }
 
     /** A crate starts its parcels and completes at once: they outlive it. */
@@ -106,18 +96,7 @@ class DescendantsAwaitTest {
     }
 
     private static EngineHarness shipments() {
-        return new EngineHarness(new Ship(), new Pack(), new Nest(), new FanOut(), new Report());
-    }
-
-    private static Optional<AwaitRecord> waitingAwait(EngineHarness h, String runId, AwaitType type) {
-        return h.scheduling.awaitsOfRun(runId).stream()
-                .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING).findFirst();
-    }
-
-    /** Calls the webhook of a parcel waiting for it. */
-    private static void ship(EngineHarness h, String parcel) {
-        await().until(() -> waitingAwait(h, parcel, AwaitType.WEBHOOK).isPresent());
-        h.engine.resolveAwait(waitingAwait(h, parcel, AwaitType.WEBHOOK).orElseThrow().awaitId(), "{}");
+        return new EngineHarness(new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report());
     }
 
     /** Starts a shipment and waits until its report awaits and every parcel waits for its webhook. */
@@ -133,9 +112,9 @@ class DescendantsAwaitTest {
     void theStepRunsOnceTheLastGrandchildEndedNotWhenTheChildrenDid() {
         try (EngineHarness h = shipments()) {
             String runId = startShipment(h, Map.of("crates", 2, "parcels", 2), 4);
-            ship(h, parcels.get(0));
+            ship(h, parcels.get(0), "{}");
             h.engine.cancel(parcels.get(1));
-            ship(h, parcels.get(2));
+            ship(h, parcels.get(2), "{}");
             h.awaitStatus(parcels.get(2), RunStatus.COMPLETED);
 
             assertThat(h.engine.run(runId).orElseThrow().status()).as("one parcel is still under way")
@@ -148,7 +127,7 @@ class DescendantsAwaitTest {
                     .containsExactly(Optional.of(AwaitType.DESCENDANTS));
             assertThat(collected.get()).as("not run yet").isNull();
 
-            ship(h, parcels.get(3));
+            ship(h, parcels.get(3), "{}");
             h.awaitStatus(runId, RunStatus.COMPLETED);
 
             assertThat(collected.get()).as("two crates and four parcels, counted by how they ended")
@@ -192,7 +171,7 @@ class DescendantsAwaitTest {
              RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
             // the shipment, AwaitResolution.ANCESTOR_WALK_LIMIT nests below it, and the parcel below them
             String runId = startShipment(h, Map.of("depth", AwaitResolution.ANCESTOR_WALK_LIMIT), 1);
-            ship(h, parcels.get(0));
+            ship(h, parcels.get(0), "{}");
             h.awaitStatus(parcels.get(0), RunStatus.COMPLETED);
 
             await().until(() -> logged(messages).stream().anyMatch(m -> m.startsWith("NVENT-0461 run "
@@ -219,7 +198,7 @@ class DescendantsAwaitTest {
     void anEndJustWithinTheWalksLimitWakesTheAncestorAtOnce() {
         try (EngineHarness h = shipments()) {
             String runId = startShipment(h, Map.of("depth", AwaitResolution.ANCESTOR_WALK_LIMIT - 1), 1);
-            ship(h, parcels.get(0));
+            ship(h, parcels.get(0), "{}");
 
             h.awaitStatus(runId, RunStatus.COMPLETED);
         }
@@ -234,7 +213,7 @@ class DescendantsAwaitTest {
             }
         };
         assertThatThrownBy(() -> new EngineHarness(childrenOnly, new MemorySchedulingStore(), "instance-a",
-                new Ship(), new Pack(), new Nest(), new FanOut(), new Report()))
+                new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report()))
                 .isInstanceOf(UnsupportedByAdapterException.class)
                 .hasMessageStartingWith("NVENT-0256 steps [shipment/report] await their descendant runs");
     }
