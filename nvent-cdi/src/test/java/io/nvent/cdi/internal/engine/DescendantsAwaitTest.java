@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
@@ -95,8 +96,30 @@ class DescendantsAwaitTest {
         }
     }
 
+    /** Starts a crate and emits at once; the emission is held until everything below the run ended. */
+    @FlowStep(flow = "held-shipment", name = "fan-out", role = StepRole.ENTRY, emits = "crates.sent")
+    @AwaitAfter(type = AwaitType.DESCENDANTS)
+    public static class FanOutHeld implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("crate", Map.of("parcels", 1));
+            ctx.emit("crates.sent", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "held-shipment", name = "report", subscribes = "crates.sent")
+    public static class ReportHeld implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            collected.set(ctx.afterAwaitData("fan-out"));
+            return null;
+        }
+    }
+
     private static EngineHarness shipments() {
-        return new EngineHarness(new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report());
+        return new EngineHarness(new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report(),
+                new FanOutHeld(), new ReportHeld());
     }
 
     /** Starts a shipment and waits until its report awaits and every parcel waits for its webhook. */
@@ -132,6 +155,22 @@ class DescendantsAwaitTest {
 
             assertThat(collected.get()).as("two crates and four parcels, counted by how they ended")
                     .hasValue("{\"descendants\":6,\"completed\":5,\"failed\":0,\"canceled\":1}");
+        }
+    }
+
+    @Test
+    void anAfterAwaitHoldsTheStepsEmissionsUntilTheGrandchildrenOfItsChildrenEnded() {
+        try (EngineHarness h = shipments()) {
+            String runId = h.engine.start("held-shipment", Map.of());
+            await().until(() -> waitingAwait(h, runId, AwaitType.DESCENDANTS).isPresent() && parcels.size() == 1
+                    && waitingAwait(h, parcels.get(0), AwaitType.WEBHOOK).isPresent());
+
+            assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("report");
+
+            ship(h, parcels.get(0), "{}");
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+
+            assertThat(collected.get()).hasValue("{\"descendants\":2,\"completed\":2,\"failed\":0,\"canceled\":0}");
         }
     }
 
