@@ -1265,8 +1265,9 @@ final class AwaitResolution {
                         + " maintenance sweep checks it within seconds", e);
             }
         }
-        if (!stepsAwaiting(registry, AwaitType.DESCENDANTS).isEmpty()) {
-            descendantEnded(child);
+        List<String> awaitingDescendants = stepsAwaiting(registry, AwaitType.DESCENDANTS);
+        if (!awaitingDescendants.isEmpty()) {
+            descendantEnded(child, awaitingDescendants);
         }
     }
 
@@ -1277,7 +1278,7 @@ final class AwaitResolution {
      * on up. At most {@link #ANCESTOR_WALK_LIMIT} ancestors: an end deeper below the first under way is logged
      * (NVENT-0461) and left to the maintenance sweep, as one whose look fails (NVENT-0462).
      */
-    private void descendantEnded(RunRecord ended) {
+    private void descendantEnded(RunRecord ended, List<String> awaitingDescendants) {
         Optional<String> ancestor = ended.parentRunId();
         String last = ended.runId();
         try {
@@ -1296,7 +1297,12 @@ final class AwaitResolution {
                     return; // deleted: nothing above it is reached from here
                 }
                 if (!run.get().status().isTerminal()) {
-                    resolveWaitingOfType(ancestor.get(), AwaitType.DESCENDANTS);
+                    // A run of a flow without such a step has no such await (one of a step another deployment has
+                    // is its own sweep's): the ends of other flows' children read no awaits here.
+                    String flow = run.get().flow() + "/";
+                    if (awaitingDescendants.stream().anyMatch(step -> step.startsWith(flow))) {
+                        resolveWaitingOfType(ancestor.get(), AwaitType.DESCENDANTS);
+                    }
                     return;
                 }
                 last = ancestor.get();

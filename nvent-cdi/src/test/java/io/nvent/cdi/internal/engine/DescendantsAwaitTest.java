@@ -243,6 +243,49 @@ class DescendantsAwaitTest {
         }
     }
 
+    /**
+     * A step awaiting descendants somewhere in the deployment costs the ends of other flows' children nothing: their
+     * parent, waiting on its children alone, has its awaits read as often as in a deployment without that step.
+     */
+    @Test
+    void aChildsEndReadsItsParentsAwaitsNoMoreOftenWhereAnotherFlowAwaitsDescendants() {
+        long childrenAlone = awaitReadsOfABatchOfThree(new ChildrenAwaitTest.Ship(), new ChildrenAwaitTest.FanOut(),
+                new ChildrenAwaitTest.Collect());
+        long withDescendantsElsewhere = awaitReadsOfABatchOfThree(new ChildrenAwaitTest.Ship(),
+                new ChildrenAwaitTest.FanOut(), new ChildrenAwaitTest.Collect(), new Pack(), new Nest(), new FanOut(),
+                new Report());
+
+        assertThat(withDescendantsElsewhere).isEqualTo(childrenAlone);
+    }
+
+    /** How often the engine reads the awaits of a batch awaiting its three children, from its start to its end. */
+    private static long awaitReadsOfABatchOfThree(io.nvent.Step<?, ?>... steps) {
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        AtomicReference<String> batch = new AtomicReference<>("");
+        MemorySchedulingStore counting = new MemorySchedulingStore() {
+            @Override
+            public synchronized List<io.nvent.spi.AwaitRecord> awaitsOfRun(String runId) {
+                if (runId.equals(batch.get())) {
+                    reads.incrementAndGet();
+                }
+                return super.awaitsOfRun(runId);
+            }
+        };
+        ChildrenAwaitTest.children.clear();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), counting, "instance-a", steps)) {
+            String runId = h.engine.start("batch", Map.of("count", 3));
+            batch.set(runId);
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            await().until(() -> ChildrenAwaitTest.children.size() == 3);
+            for (String child : List.copyOf(ChildrenAwaitTest.children)) {
+                ship(h, child, "{}");
+                h.awaitStatus(child, RunStatus.COMPLETED);
+            }
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+            return reads.get();
+        }
+    }
+
     @Test
     void aStoreThatCannotCountDescendantsFailsTheDeploymentOfAStepAwaitingThem() {
         MemoryFlowStore childrenOnly = new MemoryFlowStore() {
