@@ -39,5 +39,20 @@ public enum AwaitType {
      *
      * @since 0.2
      */
-    CHILDREN
+    CHILDREN,
+    /**
+     * Every run below the run has ended: its children, the children they started, and so on down (JobRunr Pro's
+     * nested batches), where {@link #CHILDREN} waits for the children alone and lets the step go on while a child's
+     * own children still run. Before and after a step as {@link #CHILDREN}; a run with no descendant under way when
+     * the await registers resolves it at once. nvent looks after each descendant's end up its chain of ancestors,
+     * which ended, to the first run under way (at most 64 levels up; an end deeper than that is left to the
+     * maintenance sweep, within seconds, and logged). What resolves it counts all the descendants,
+     * not the children alone, and says so by its first member: {@code {"descendants": 1100, "completed": 1097,
+     * "failed": 2, "canceled": 1}}. It needs a flow store that counts a run's descendants
+     * ({@link io.nvent.spi.FlowStore#countsDescendantRuns()}: the memory and the JPA store); with another the
+     * deployment fails.
+     *
+     * @since 0.2
+     */
+    DESCENDANTS
 }

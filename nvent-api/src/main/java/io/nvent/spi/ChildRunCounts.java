@@ -5,7 +5,9 @@ import java.util.Objects;
 
 /**
  * Counts of the runs one run started ({@link RunRecord#parentRunId()}), by how far they got: what an await of type
- * {@link io.nvent.AwaitType#CHILDREN} waits on, and what resolves it.
+ * {@link io.nvent.AwaitType#CHILDREN} waits on, and what resolves it. The same counts of all the runs below one, at
+ * any depth, are what an await of type {@link io.nvent.AwaitType#DESCENDANTS} waits on
+ * ({@link FlowStore#descendantRunCounts}); there "children" reads "descendants".
  *
  * @param total the run's children that are stored (a child deleted since it ended is not counted)
  * @param underWay children not ended: running, awaiting or stalled

@@ -482,6 +482,65 @@ public interface FlowStore {
     String CHILD_RUN_COUNTS_UNSUPPORTED = "NVENT-0289";
 
     /**
+     * Whether the store counts a run's descendants ({@link #descendantRunCounts}, {@link #hasDescendantRunsUnderWay}):
+     * its children, their children, and so on down, which awaits of type {@link io.nvent.AwaitType#DESCENDANTS} need.
+     * The default, for a store written before them: {@code false}, and the engine refuses to deploy a step with such
+     * an await ({@value #DESCENDANT_RUN_COUNTS_UNSUPPORTED}), though the store may count children
+     * ({@link #countsChildRuns()}).
+     *
+     * @return {@code true} for a store that counts descendants (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean countsDescendantRuns() {
+        return false;
+    }
+
+    /**
+     * Counts every run below this one (its children, theirs, at any depth, through {@link RunRecord#parentRunId()}),
+     * by status, as stored now: the engine asks once, for a run waiting on its descendants, when none is under way
+     * ({@link #hasDescendantRunsUnderWay}), so a count must see every end committed before it. A descendant deleted
+     * since it ended is not counted, nor are the runs below it (they are no longer reached).
+     *
+     * <p>The default, for a store written before this method: refuses.
+     *
+     * @param rootRunId the run whose descendants are counted (it is not counted itself)
+     * @return the counts; {@link ChildRunCounts#NONE} for a run without children (or no such run)
+     * @throws io.nvent.UnsupportedByAdapterException ({@value #DESCENDANT_RUN_COUNTS_UNSUPPORTED}) naming the store,
+     *     unless it overrides this method (and {@link #countsDescendantRuns()})
+     * @since 0.2
+     */
+    default ChildRunCounts descendantRunCounts(String rootRunId) {
+        throw new io.nvent.UnsupportedByAdapterException(DESCENDANT_RUN_COUNTS_UNSUPPORTED + " the store "
+                + getClass().getName() + " counts no descendant runs: awaits of type DESCENDANTS need a store that"
+                + " overrides FlowStore.countsDescendantRuns and descendantRunCounts (the memory or the JPA store)");
+    }
+
+    /**
+     * Whether any run below this one, at any depth, is under way (running, awaiting or stalled): what the engine
+     * asks, for a run waiting on its descendants, after a descendant's end, before it counts them
+     * ({@link #descendantRunCounts}) once none is. A store should walk down only through the runs that ended (below
+     * a run under way, one is found already) and stop at the first under way (the JPA store: a recursive query
+     * through the index of the runs by parent).
+     *
+     * <p>The default asks {@link #descendantRunCounts}: right, but it counts every descendant on each call.
+     *
+     * @param rootRunId the run whose descendants are looked at
+     * @return {@code true} if a run below it is not ended; {@code false} for a run without children (or no such run)
+     * @since 0.2
+     */
+    default boolean hasDescendantRunsUnderWay(String rootRunId) {
+        return descendantRunCounts(rootRunId).underWay() > 0;
+    }
+
+    /**
+     * The message id the refusal of {@link #descendantRunCounts}'s default, and of a deployment with an await of
+     * type {@link io.nvent.AwaitType#DESCENDANTS} on such a store, begin with.
+     *
+     * @since 0.2
+     */
+    String DESCENDANT_RUN_COUNTS_UNSUPPORTED = "NVENT-0256";
+
+    /**
      * Whether a write made inside the caller's JTA transaction is part of it, so that it commits or rolls back with
      * it. The engine tells the observers of a run's start or end ({@link io.nvent.RunStarted},
      * {@link io.nvent.RunEnded}) once such a transaction committed, and never if it rolled back; of a store that

@@ -25,7 +25,8 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * Two children of a run end at the same moment, each on a thread of its own, on the JPA store: the one whose end
- * commits last sees no child under way, and the parent waiting for them goes on once, never left waiting.
+ * commits last sees no child under way, and the parent waiting for them goes on once, never left waiting; and so do
+ * two grandchildren of a run waiting for its descendants.
  */
 class H2ChildrenAwaitTest {
 
@@ -64,24 +65,64 @@ class H2ChildrenAwaitTest {
         }
     }
 
+    /** A crate starts a mail and completes: the mail outlives it. */
+    @FlowStep(flow = "crate", name = "pack", role = StepRole.ENTRY)
+    static class Pack implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("mail", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "shipment", name = "fan-out", role = StepRole.ENTRY, emits = "crates.started")
+    static class FanOutCrates implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("crate", Map.of("to", "a"));
+            ctx.startFlow("crate", Map.of("to", "b"));
+            ctx.emit("crates.started", input);
+            return null;
+        }
+    }
+
+    /** Waits for the crates and the mails below them: the whole tree. */
+    @FlowStep(flow = "shipment", name = "report", subscribes = "crates.started")
+    @AwaitBefore(type = AwaitType.DESCENDANTS)
+    static class ReportShipment extends Report {
+    }
+
     @Test
     void twoChildrenEndingAtOnceLetTheirParentGoOnOnce() {
+        fiveRunsEachGoOnOnce("newsletter", "{\"children\":2,\"completed\":2,\"failed\":0,\"canceled\":0}");
+    }
+
+    /**
+     * Two grandchildren, under two children that completed, end at the same moment: the one whose end commits last
+     * sees nothing below the run under way, and the run waiting for its descendants goes on once.
+     */
+    @Test
+    void twoGrandchildrenEndingAtOnceLetTheirAncestorAwaitingItsDescendantsGoOnOnce() {
+        fiveRunsEachGoOnOnce("shipment", "{\"descendants\":4,\"completed\":4,\"failed\":0,\"canceled\":0}");
+    }
+
+    /** Starts five runs of the flow one after the other; each must go on once, resolved with {@code resolvedWith}. */
+    private static void fiveRunsEachGoOnOnce(String flow, String resolvedWith) {
         COLLECTED.clear();
         try (JpaFlowStore store = JpaFlowStore.create(TestDatabases.newH2Url(), "sa", "", JpaStoreOptions.defaults());
              EmbeddedEngine engine = EmbeddedEngine.newBuilder().instanceId("a").store(store)
                      .schedulingStore(store.schedulingStore()).concurrency(4).step(new Send()).step(new FanOut())
-                     .step(new Report()).build()) {
+                     .step(new Report()).step(new Pack()).step(new FanOutCrates()).step(new ReportShipment()).build()) {
             List<String> batches = new ArrayList<>();
             for (int batch = 0; batch < 5; batch++) {
-                String runId = engine.flows().start("newsletter", Map.of("batch", batch));
+                String runId = engine.flows().start(flow, Map.of("batch", batch));
                 batches.add(runId);
                 await().atMost(Duration.ofSeconds(30)).until(() -> engine.flows().run(runId)
                         .map(RunInfo::status).orElseThrow() == RunStatus.COMPLETED);
             }
 
             for (String runId : batches) {
-                assertThat(COLLECTED.get(runId)).as("batch " + runId)
-                        .containsExactly("{\"children\":2,\"completed\":2,\"failed\":0,\"canceled\":0}");
+                assertThat(COLLECTED.get(runId)).as("run " + runId).containsExactly(resolvedWith);
                 assertThat(engine.flows().events(runId, EventQuery.all()))
                         .filteredOn(e -> e.type() == EventType.AWAIT_RESOLVED).hasSize(1);
             }

@@ -206,6 +206,33 @@ class PostgresQueryPlanTest {
                 .doesNotContainIgnoringCase("seq scan"));
     }
 
+    /**
+     * Whether a run has a descendant under way, asked on a descendant's end for an ancestor waiting on them: its
+     * children under way from the partial index, then down through the ended ones by the index on the parent, asking
+     * the partial index of each; no seq scan.
+     */
+    @Test
+    void whetherARunHasADescendantUnderWayIsReadThroughTheIndexesOnTheParent() {
+        List<String> selects = statementsOf(store -> store.hasDescendantRunsUnderWay("run-1") ? 1 : 0).stream()
+                .filter(sql -> sql.toLowerCase(Locale.ROOT).contains(" from " + PREFIX + "run ")).toList();
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_under_way_idx")
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_started_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
+    /** The descendants of a run waiting on them, counted by status once none is under way: down the parent's index. */
+    @Test
+    void theDescendantsOfARunAreCountedDownTheIndexOnTheParent() {
+        List<String> selects = statementsOf(store -> (int) store.descendantRunCounts("run-1").total()).stream()
+                .filter(sql -> sql.toLowerCase(Locale.ROOT).contains(" from " + PREFIX + "run ")).toList();
+
+        assertThat(selects).singleElement().satisfies(select -> assertThat(genericPlan(select))
+                .containsPattern("Index (Only )?Scan using " + PREFIX + "run_parent_started_idx")
+                .doesNotContainIgnoringCase("seq scan"));
+    }
+
     /** The children of a run waiting on them, counted by status once none is under way: from the index on the parent. */
     @Test
     void theChildrenOfARunAreCountedFromTheIndexOnTheParent() {

@@ -537,6 +537,67 @@ class ComingFromJobRunrTest {
         }
     }
 
+    /** JobRunr Pro's nested batches: a campaign's segments, each a child run that starts its own mails. */
+    @FlowStep(flow = "campaign", name = "fan-out", role = StepRole.ENTRY, emits = "segments.started")
+    static final class FanOutSegments implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            for (int segment = 0; segment < 4; segment++) {
+                ctx.startFlow("segment", Map.of("segment", segment));
+            }
+            ctx.emit("segments.started", Map.of());
+            return null;
+        }
+    }
+
+    /** A segment starts a mail to each of its 25 subscribers and completes: its mails outlive it. */
+    @FlowStep(flow = "segment", name = "fan-out", role = StepRole.ENTRY)
+    static final class FanOutSegment implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            int segment = ((Number) input.get("segment")).intValue();
+            for (int i = 0; i < 25; i++) {
+                ctx.startFlow("mail", Map.of("subscriber", segment * 25 + i));
+            }
+            return null;
+        }
+    }
+
+    /** The continuation of the whole tree: it runs once every segment and every mail below them ended. */
+    @FlowStep(flow = "campaign", name = "report", subscribes = "segments.started")
+    @AwaitBefore(type = AwaitType.DESCENDANTS)
+    static final class ReportWhenTheWholeCampaignEnded implements Step<Map<String, Object>, String> {
+        final SendMail mail;
+        final AtomicInteger sentWhenReported = new AtomicInteger(-1);
+
+        ReportWhenTheWholeCampaignEnded(SendMail mail) {
+            this.mail = mail;
+        }
+
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            sentWhenReported.set(mail.sent.get());
+            return ctx.triggerData().orElseThrow();
+        }
+    }
+
+    @Test
+    void aNestedBatchIsChildRunsStartingTheirOwnAndItsContinuationAStepThatAwaitsEveryDescendant() {
+        SendMail mail = new SendMail();
+        ReportWhenTheWholeCampaignEnded report = new ReportWhenTheWholeCampaignEnded(mail);
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOutSegments())
+                .step(new FanOutSegment()).step(report).step(mail).timeout(Duration.ofSeconds(60)).build()) {
+            String runId = env.flows().start("campaign", Map.of());
+
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(report.sentWhenReported).as("every mail of every segment was sent before the report ran")
+                    .hasValue(99);
+            assertThat(env.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.AWAIT_RESOLVED)
+                    .singleElement().satisfies(resolved -> assertThat(resolved.data())
+                            .contains("\"descendants\":104,\"completed\":103,\"failed\":1,\"canceled\":0"));
+        }
+    }
+
     /** Sends one mail once the mail server answers, which it does only when the test says. */
     @FlowStep(flow = "slow-mail", name = "send", role = StepRole.ENTRY)
     static final class SendSlowMail implements Step<Map<String, Object>, Void> {

@@ -95,6 +95,8 @@ import org.junit.jupiter.api.Timeout;
  *       applied to them.</li>
  *   <li>{@code childRunCounts}: the runs whose parent is the run, by status, running, awaiting and stalled ones
  *       as under way; none for a run without children or no run.</li>
+ *   <li>{@code descendantRunCounts}, {@code hasDescendantRunsUnderWay}: the same of every run below the run, at any
+ *       depth, through ended runs too (a completed child's running child is under way).</li>
  *   <li>A run's labels ({@link RunRecord#labels()}) are kept as it was created with them, through
  *       every update, and go with it when it is deleted.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
@@ -972,6 +974,41 @@ public abstract class FlowStoreContractTest {
                 .extracting(RunRecord::runId).containsExactly(completed.runId());
         assertThat(store.childRunsLeadingToRunsUnderWay(completed.runId(), Optional.empty(), 10))
                 .extracting(RunRecord::runId).containsExactly(completedGrandchild.runId());
+    }
+
+    @Test
+    void countsEveryRunBelowOneRunAtAnyDepthByHowFarItGot() {
+        assertThat(store.countsDescendantRuns()).as("a store counting descendants says so, or the engine refuses to"
+                + " deploy awaits on them").isTrue();
+        RunRecord root = createRun("shipment");
+        RunRecord crate = createChildRun("crate", root.runId());
+        RunRecord emptyCrate = createChildRun("crate", root.runId());
+        RunRecord parcel = createChildRun("parcel", crate.runId());
+        RunRecord lostParcel = createChildRun("parcel", crate.runId());
+        RunRecord labelBelow = createChildRun("label", parcel.runId());
+        createChildRun("crate", createRun("shipment").runId());
+        store.updateRun(crate.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(emptyCrate.runId(), setStatus(RunStatus.CANCELED));
+        store.updateRun(parcel.runId(), setStatus(RunStatus.COMPLETED));
+        store.updateRun(lostParcel.runId(), setStatus(RunStatus.FAILED));
+        store.updateRun(labelBelow.runId(), setStatus(RunStatus.STALLED));
+
+        assertThat(store.descendantRunCounts(root.runId()))
+                .as("two crates, two parcels and a label three generations down, stalled: under way")
+                .isEqualTo(new ChildRunCounts(5, 1, 2, 1, 1));
+        assertThat(store.hasDescendantRunsUnderWay(root.runId()))
+                .as("every child ended, but a run below a completed one did not").isTrue();
+        assertThat(store.hasDescendantRunsUnderWay(crate.runId())).isTrue();
+        assertThat(store.hasDescendantRunsUnderWay(emptyCrate.runId())).as("a run without children").isFalse();
+        store.updateRun(labelBelow.runId(), setStatus(RunStatus.CANCELED));
+        assertThat(store.descendantRunCounts(root.runId())).isEqualTo(new ChildRunCounts(5, 0, 2, 1, 2));
+        assertThat(store.hasDescendantRunsUnderWay(root.runId())).as("all below it ended").isFalse();
+        assertThat(store.descendantRunCounts(crate.runId())).as("below a crate: its parcels and their label")
+                .isEqualTo(new ChildRunCounts(3, 0, 1, 1, 1));
+        store.updateRun(createChildRun("label", lostParcel.runId()).runId(), setStatus(RunStatus.AWAITING));
+        assertThat(store.hasDescendantRunsUnderWay(root.runId())).as("an awaiting run is under way").isTrue();
+        assertThat(store.descendantRunCounts("no-such-run")).isEqualTo(ChildRunCounts.NONE);
+        assertThat(store.hasDescendantRunsUnderWay("no-such-run")).isFalse();
     }
 
     @Test

@@ -525,6 +525,24 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         return transactions.readJdbc(connection -> tables.childRunCounts(connection, parentRunId));
     }
 
+    /** Recursive queries down run_parent_started_idx (V19), asking run_parent_under_way_idx (V30) on the way. */
+    @Override
+    public boolean countsDescendantRuns() {
+        return true;
+    }
+
+    @Override
+    public ChildRunCounts descendantRunCounts(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        return transactions.readJdbc(connection -> tables.descendantRunCounts(connection, rootRunId));
+    }
+
+    @Override
+    public boolean hasDescendantRunsUnderWay(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        return transactions.readJdbc(connection -> tables.hasDescendantRunsUnderWay(connection, rootRunId));
+    }
+
     /** On a JTA persistence unit a write joins the caller's transaction; on a resource-local one it commits alone. */
     @Override
     public boolean joinsCallerTransaction() {

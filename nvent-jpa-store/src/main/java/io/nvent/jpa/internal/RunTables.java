@@ -468,6 +468,52 @@ final class RunTables {
         }
     }
 
+    /**
+     * Whether a run below the run, at any depth, is under way: a child under way (run_parent_under_way_idx, V30, on
+     * PostgreSQL partial), or one under a descendant that ended, found by walking down through the ended ones alone
+     * (run_parent_started_idx, V19; below a run under way there is nothing more to find) and asking of each whether
+     * a child of it is under way (run_parent_under_way_idx). The database stops at the first it finds; with none, it
+     * reads every descendant that ended, an index entry each.
+     */
+    boolean hasDescendantRunsUnderWay(Connection connection, String rootRunId) throws SQLException {
+        String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
+                .collect(Collectors.joining(", "));
+        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (run_id) as"
+                + " (select run_id from " + runs + " where parent_run_id = ? and status not in (" + underWay + ")"
+                + " union all select r.run_id from ended_below e join " + runs + " r on r.parent_run_id = e.run_id"
+                + " where r.status not in (" + underWay + "))"
+                + " select 1 from " + runs + " where parent_run_id = ? and status in (" + underWay + ")"
+                + " union all select 1 from ended_below e where exists (select 1 from " + runs + " c"
+                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))"
+                + " fetch first 1 rows only")) {
+            statement.setString(1, rootRunId);
+            statement.setString(2, rootRunId);
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
+    /**
+     * Every run below the run, at any depth, by status: a recursive query down the index on the parent
+     * (run_parent_started_idx, V19), once per await on descendants, when none is under way.
+     */
+    ChildRunCounts descendantRunCounts(Connection connection, String rootRunId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, status) as"
+                + " (select run_id, status from " + runs + " where parent_run_id = ?"
+                + " union all select r.run_id, r.status from below b join " + runs + " r"
+                + " on r.parent_run_id = b.run_id) select status, count(*) from below group by status")) {
+            statement.setString(1, rootRunId);
+            ChildRunCounts counts = ChildRunCounts.NONE;
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    counts = counts.plus(STATUS.convertToEntityAttribute(rows.getString(1)), rows.getLong(2));
+                }
+            }
+            return counts;
+        }
+    }
+
     /** The children of a run by status, through run_parent_started_idx: once per await, when none is under way. */
     ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(

@@ -5,7 +5,7 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import { h, fill, card, kpi, num, short, act, allowWhen, modal, jsonEditor, reasonField, when, at, tickRelative, relative, toast } from '../ui.js';
 
-const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '▤', children: '⇶' };
+const TYPE_ICON = { time: '◔', schedule: '◷', webhook: '⇣', event: '✦', concurrency_key: '▤', children: '⇶', descendants: '⇊' };
 const TYPE_TEXT = {
   time: 'resumes after a delay',
   schedule: 'resumes at the next cron tick',
@@ -13,6 +13,7 @@ const TYPE_TEXT = {
   event: 'resumes when the event is published or emitted',
   concurrency_key: 'resumes when the runs ahead of it with its concurrency key have ended (cancel the run to take it out of the line)',
   children: 'resumes when the child runs its run started have all ended (completed, failed or canceled)',
+  descendants: 'resumes when every run below its run (its child runs, theirs, and so on down) has ended (completed, failed or canceled)',
 };
 const STATUS = {
   waiting: ['awaiting', 'waiting'], resolved: ['completed', 'resolved'], timed_out: ['failed', 'timed out'], canceled: ['canceled', 'canceled'],
@@ -91,7 +92,7 @@ export function awaitsView(ctx) {
         h('td', { class: 'flow-step' }, h('a', { href: `#/flows/${encodeURIComponent(a.flow)}?run=${a.runId}`, onclick: (e) => e.stopPropagation() }, a.flow),
           h('span', { class: 'muted' }, ' · '), h('strong', {}, a.step), ' ',
           h('span', { class: `pill pos ${a.position}`, title: a.position === 'after' ? 'after the step: holds back what it emitted' : 'before the step runs' }, a.position)),
-        h('td', {}, awaitType(a.type), a.type === 'children' ? h('div', { class: 'muted small' },
+        h('td', {}, awaitType(a.type), a.type === 'children' || a.type === 'descendants' ? h('div', { class: 'muted small' },
           h('a', { href: `#/runs?parent=${a.runId}`, dataset: { children: a.runId }, onclick: (e) => e.stopPropagation() }, 'its child runs')) : null,
           a.concurrencyKey ? h('div', { class: 'muted small mono', dataset: { concurrencyKey: a.concurrencyKey } }, a.concurrencyKey) : null,
           (a.concurrencyKeyHolders || []).length > 1 ? keyHolders(a) : a.concurrencyKeyHolder ? h('div', { class: 'muted small', dataset: { keyHolder: a.concurrencyKeyHolder } }, 'held by run ',

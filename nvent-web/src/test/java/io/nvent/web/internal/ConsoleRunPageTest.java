@@ -108,6 +108,16 @@ class ConsoleRunPageTest {
     }
 
     @Test
+    void theAwaitsPageShowsAnAwaitOnDescendantRunsAsSuchWithALinkToTheRunsChildren() throws IOException {
+        String awaits = script("awaits.js");
+        String typeCell = ConsoleScripts.between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
+
+        assertThat(awaits).contains("descendants: 'resumes when every run below its run (its child runs, theirs, and"
+                + " so on down) has ended");
+        assertThat(typeCell).contains("a.type === 'children' || a.type === 'descendants'");
+    }
+
+    @Test
     void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
         String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
 

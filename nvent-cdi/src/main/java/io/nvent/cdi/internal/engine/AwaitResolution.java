@@ -75,6 +75,11 @@ final class AwaitResolution {
     /** Logs under the engine's name, as before this class was split out of it: log settings and filters name it. */
     private static final System.Logger LOG = ExitSafeLogger.of(FlowEngine.class);
     private static final SecureRandom RANDOM = new SecureRandom();
+    /**
+     * How many ancestors, all ended, a descendant's end looks up through for one awaiting its descendants
+     * ({@link AwaitType#DESCENDANTS}); an end deeper below such a run is the maintenance sweep's (NVENT-0461).
+     */
+    static final int ANCESTOR_WALK_LIMIT = 64;
 
     /**
      * Passes a change an await made on to {@link ChangeFollowUp#afterChange}, and a run an await lets go on to
@@ -1072,9 +1077,9 @@ final class AwaitResolution {
         Optional<String> url = await.type() == AwaitType.WEBHOOK
                 ? Optional.of(webhookBaseUrl + "/api/nvent/awaits/" + await.token()) : Optional.empty();
         fireHook(new AwaitRegistered(await.toInfo(), url));
-        if (await.type() == AwaitType.CHILDREN) {
+        if (awaitsRunsBelow(await.type())) {
             // After the save: a child ending from now on finds the await; one that ended before, this count sees.
-            resolveIfChildrenEnded(await);
+            resolveIfRunsBelowEnded(await);
         }
     }
 
@@ -1240,103 +1245,182 @@ final class AwaitResolution {
 
     /**
      * After a run's end was stored: if the run is a child whose parent waits on an await of type
-     * {@link AwaitType#CHILDREN}, resolves that await once none of the parent's children is under way. Each child's
-     * check comes after its own end committed, so of children ending at once on different instances the last to
-     * commit sees none under way (several may: only one resolves the await). A check that fails, or never runs (the
-     * instance stopped), is the maintenance sweep's ({@link #resolveAwaitsOnEndedChildren}).
+     * {@link AwaitType#CHILDREN}, resolves that await once none of the parent's children is under way; and if an
+     * ancestor waits on its descendants ({@link AwaitType#DESCENDANTS}), that one once none below it is
+     * ({@link #descendantEnded}). Each child's check comes after its own end committed, so of children ending at once
+     * on different instances the last to commit sees none under way (several may: only one resolves the await). A
+     * check that fails, or never runs (the instance stopped), is the maintenance sweep's
+     * ({@link #resolveAwaitsOnEndedRunsBelow}).
      */
     void childEnded(RunRecord child) {
-        if (stepsAwaitingChildren(registry).isEmpty()) {
+        if (!stepsAwaiting(registry, AwaitType.CHILDREN).isEmpty()) {
             // The fan-outs of deployments without such a step pay no read per child; an await another deployment on
             // the same store registered is its own sweep's (it has the step, so it sweeps for it).
-            return;
-        }
-        String parent = child.parentRunId().orElseThrow();
-        try {
-            for (AwaitRecord await : scheduling.awaitsOfRun(parent)) {
-                if (await.type() == AwaitType.CHILDREN && await.status() == AwaitStatus.WAITING) {
-                    resolveIfChildrenEnded(await);
-                }
+            String parent = child.parentRunId().orElseThrow();
+            try {
+                resolveWaitingOfType(parent, AwaitType.CHILDREN);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0590 run " + parent + " may wait for its child runs to"
+                        + " end, and could not be checked after its child " + child.runId() + " ended; the"
+                        + " maintenance sweep checks it within seconds", e);
             }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0590 run " + parent + " may wait for its child runs to end,"
-                    + " and could not be checked after its child " + child.runId() + " ended; the maintenance sweep"
-                    + " checks it within seconds", e);
+        }
+        List<String> awaitingDescendants = stepsAwaiting(registry, AwaitType.DESCENDANTS);
+        if (!awaitingDescendants.isEmpty()) {
+            descendantEnded(child, awaitingDescendants);
         }
     }
 
     /**
-     * Resolves a waiting await of type {@link AwaitType#CHILDREN} if none of its run's children is under way, with
-     * the counts of the children by how they ended ({@link #childrenEndedData}).
+     * Looks up the ended run's ancestors for one waiting on its descendants: through those that ended (read one by
+     * one) to the first under way, whose waiting awaits of type {@link AwaitType#DESCENDANTS} it resolves if none
+     * below is under way. It goes no further: a run under way is below every ancestor above it, and its own end looks
+     * on up. At most {@link #ANCESTOR_WALK_LIMIT} ancestors: an end deeper below the first under way is logged
+     * (NVENT-0461) and left to the maintenance sweep, as one whose look fails (NVENT-0462).
+     */
+    private void descendantEnded(RunRecord ended, List<String> awaitingDescendants) {
+        Optional<String> ancestor = ended.parentRunId();
+        String last = ended.runId();
+        try {
+            for (int level = 1; ancestor.isPresent(); level++) {
+                if (level > ANCESTOR_WALK_LIMIT) {
+                    LOG.log(System.Logger.Level.WARNING, "NVENT-0461 run " + ended.runId() + " ended more than "
+                            + ANCESTOR_WALK_LIMIT + " levels below a run under way: the look up its ancestors for one"
+                            + " awaiting its descendant runs stopped at run " + last + ", which ended, "
+                            + ANCESTOR_WALK_LIMIT + " levels up; an await of type DESCENDANTS further up is resolved"
+                            + " by the maintenance sweep (every 5 s, 200 awaits at a time) once nothing below it is"
+                            + " under way");
+                    return;
+                }
+                Optional<RunRecord> run = store.findRun(ancestor.get());
+                if (run.isEmpty()) {
+                    return; // deleted: nothing above it is reached from here
+                }
+                if (!run.get().status().isTerminal()) {
+                    // A run of a flow without such a step has no such await (one of a step another deployment has
+                    // is its own sweep's): the ends of other flows' children read no awaits here.
+                    String flow = run.get().flow() + "/";
+                    if (awaitingDescendants.stream().anyMatch(step -> step.startsWith(flow))) {
+                        resolveWaitingOfType(ancestor.get(), AwaitType.DESCENDANTS);
+                    }
+                    return;
+                }
+                last = ancestor.get();
+                ancestor = run.get().parentRunId();
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0462 the ancestors of run " + ended.runId() + " may wait for"
+                    + " their descendant runs to end, and could not be looked at after it ended (at run "
+                    + ancestor.orElse(last) + "); the maintenance sweep checks them within seconds", e);
+        }
+    }
+
+    /** Resolves the run's waiting awaits of the type ({@link #awaitsRunsBelow}) if nothing they wait on is under way. */
+    private void resolveWaitingOfType(String runId, AwaitType type) {
+        for (AwaitRecord await : scheduling.awaitsOfRun(runId)) {
+            if (await.type() == type && await.status() == AwaitStatus.WAITING) {
+                resolveIfRunsBelowEnded(await);
+            }
+        }
+    }
+
+    /** Whether awaits of the type wait on the runs below their run: {@link AwaitType#CHILDREN}, or all descendants. */
+    static boolean awaitsRunsBelow(AwaitType type) {
+        return type == AwaitType.CHILDREN || type == AwaitType.DESCENDANTS;
+    }
+
+    /** The counts of the runs an await of the type waits on: the run's descendants, or its children alone. */
+    static ChildRunCounts runsBelow(FlowStore store, String runId, AwaitType type) {
+        return type == AwaitType.DESCENDANTS ? store.descendantRunCounts(runId) : store.childRunCounts(runId);
+    }
+
+    /**
+     * Resolves a waiting await of type {@link AwaitType#CHILDREN} if none of its run's children is under way (of
+     * type {@link AwaitType#DESCENDANTS}: none of its descendants), with the counts of them by how they ended
+     * ({@link #runsBelowEndedData}).
      *
      * @return whether it resolved the await here
      */
-    private boolean resolveIfChildrenEnded(AwaitRecord await) {
+    private boolean resolveIfRunsBelowEnded(AwaitRecord await) {
         // Asked on each child's end: whether one is under way reads an index of those alone; counting every child
         // each time would read N² entries for a batch of N. The count comes once, when none is.
-        if (store.hasChildRunsUnderWay(await.runId())) {
+        boolean descendants = await.type() == AwaitType.DESCENDANTS;
+        if (descendants ? store.hasDescendantRunsUnderWay(await.runId()) : store.hasChildRunsUnderWay(await.runId())) {
             return false;
         }
-        ChildRunCounts children = store.childRunCounts(await.runId());
-        return children.underWay() == 0 && resolve(await, childrenEndedData(children), AwaitStatus.RESOLVED);
-    }
-
-    /** What resolves an await of type {@link AwaitType#CHILDREN}: the run's children counted by how they ended. */
-    static String childrenEndedData(ChildRunCounts children) {
-        return JsonText.object().num("children", children.total()).num("completed", children.completed())
-                .num("failed", children.failed()).num("canceled", children.canceled()).build();
+        ChildRunCounts below = runsBelow(store, await.runId(), await.type());
+        return below.underWay() == 0 && resolve(await, runsBelowEndedData(below, descendants), AwaitStatus.RESOLVED);
     }
 
     /**
-     * The sweep's backstop for {@link #childEnded}: resolves the waiting awaits of type {@link AwaitType#CHILDREN}
-     * whose run has no child under way, reading a page of them from after {@code after} (by id).
+     * What resolves an await of type {@link AwaitType#CHILDREN}: the run's children counted by how they ended; of
+     * type {@link AwaitType#DESCENDANTS} ({@code descendants}), all the runs below it, the first member saying so.
+     */
+    static String runsBelowEndedData(ChildRunCounts below, boolean descendants) {
+        return JsonText.object().num(descendants ? "descendants" : "children", below.total())
+                .num("completed", below.completed()).num("failed", below.failed()).num("canceled", below.canceled())
+                .build();
+    }
+
+    /**
+     * The sweep's backstop for {@link #childEnded}: resolves the waiting awaits of the type ({@link AwaitType#CHILDREN}
+     * or {@link AwaitType#DESCENDANTS}) whose run has nothing they wait on under way, reading a page of them from after
+     * {@code after} (by id).
      *
      * @return where the next page starts; empty once this page was the last (the next starts from the first)
      */
-    Optional<String> resolveAwaitsOnEndedChildren(Optional<String> after, int limit) {
-        if (stepsAwaitingChildren(registry).isEmpty()) {
+    Optional<String> resolveAwaitsOnEndedRunsBelow(AwaitType type, Optional<String> after, int limit) {
+        if (stepsAwaiting(registry, type).isEmpty()) {
             // Nothing to resolve (an await of a step this deployment lacks is left waiting), and a scheduling store
             // written for 0.1 would read every waiting await for it.
             return Optional.empty();
         }
-        List<AwaitRecord> page = scheduling.waitingAwaitsOfType(AwaitType.CHILDREN, after, limit);
+        List<AwaitRecord> page = scheduling.waitingAwaitsOfType(type, after, limit);
         for (AwaitRecord await : page) {
             if (StepWaits.notDeployed(registry, await.flow(), await.step()).isEmpty()) {
                 try {
-                    resolveIfChildrenEnded(await);
+                    resolveIfRunsBelowEnded(await);
                 } catch (RuntimeException e) {
                     // One await whose check keeps failing must not hold the page, and every await after it, for ever.
                     LOG.log(System.Logger.Level.WARNING, "NVENT-0591 await " + await.awaitId() + " of run "
-                            + await.runId() + " on its child runs could not be checked by the maintenance sweep; it"
-                            + " is checked again on the sweep's next round, and the sweep goes on with the next", e);
+                            + await.runId() + " on its " + (type == AwaitType.DESCENDANTS ? "descendant" : "child")
+                            + " runs could not be checked by the maintenance sweep; it is checked again on the"
+                            + " sweep's next round, and the sweep goes on with the next", e);
                 }
             }
         }
         return page.size() < limit ? Optional.empty() : Optional.of(page.get(page.size() - 1).awaitId());
     }
 
-    /** The deployed steps ({@code flow/step}) with an await of type {@link AwaitType#CHILDREN}, before or after. */
-    private static List<String> stepsAwaitingChildren(FlowRegistry registry) {
+    /** The deployed steps ({@code flow/step}) with an await of the type, before or after. */
+    private static List<String> stepsAwaiting(FlowRegistry registry, AwaitType type) {
         return registry.flows().stream().flatMap(flow -> flow.steps().stream()
                 .filter(step -> java.util.stream.Stream.of(step.awaitBefore(), step.awaitAfter())
-                        .flatMap(Optional::stream).anyMatch(a -> a.type() == AwaitType.CHILDREN))
+                        .flatMap(Optional::stream).anyMatch(a -> a.type() == type))
                 .map(step -> flow.name() + "/" + step.name())).toList();
     }
 
     /**
      * Refuses a deployment whose steps await their child runs ({@link AwaitType#CHILDREN}) on a flow store that
-     * cannot count them ({@link FlowStore#countsChildRuns()}): their runs would wait until their timeout.
+     * cannot count them ({@link FlowStore#countsChildRuns()}), or their descendant runs
+     * ({@link AwaitType#DESCENDANTS}) on one that cannot count those ({@link FlowStore#countsDescendantRuns()}):
+     * their runs would wait until their timeout.
      */
     static void requireChildRunCounts(FlowRegistry registry, FlowStore store) {
-        if (store.countsChildRuns()) {
-            return;
-        }
-        List<String> steps = stepsAwaitingChildren(registry);
+        List<String> steps = store.countsChildRuns() ? List.of() : stepsAwaiting(registry, AwaitType.CHILDREN);
         if (!steps.isEmpty()) {
             throw new io.nvent.UnsupportedByAdapterException(FlowStore.CHILD_RUN_COUNTS_UNSUPPORTED + " steps " + steps
                     + " await their child runs (AwaitType.CHILDREN), but the flow store " + store.getClass().getName()
                     + " counts no child runs (written for nvent 0.1): use a store that overrides"
                     + " FlowStore.countsChildRuns (the memory or the JPA store), or another await");
+        }
+        steps = store.countsDescendantRuns() ? List.of() : stepsAwaiting(registry, AwaitType.DESCENDANTS);
+        if (!steps.isEmpty()) {
+            throw new io.nvent.UnsupportedByAdapterException(FlowStore.DESCENDANT_RUN_COUNTS_UNSUPPORTED + " steps "
+                    + steps + " await their descendant runs (AwaitType.DESCENDANTS), but the flow store "
+                    + store.getClass().getName() + " counts no descendant runs: use a store that overrides"
+                    + " FlowStore.countsDescendantRuns (the memory or the JPA store), or await the child runs alone"
+                    + " (AwaitType.CHILDREN) where the store counts those");
         }
     }
 

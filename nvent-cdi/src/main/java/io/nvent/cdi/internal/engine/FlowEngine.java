@@ -1849,7 +1849,7 @@ public final class FlowEngine implements FlowService {
                 history::lastJobOf, settings.missingStepGrace(),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_STARTED, step),
                 (id, step) -> history.latestEntryOfStep(id, EventType.STEP_RETRY, step), this::progress,
-                store::childRunCounts, executionsHere::heartbeat,
+                (id, type) -> AwaitResolution.runsBelow(store, id, type), executionsHere::heartbeat,
                 id -> store.findRun(id).map(RunRecord::status), clock.instant()).of(run).stream()
                 .map(wait -> debounced(run, wait)).map(wait -> underWayDeadline(run).map(wait::beforeRunDeadline)
                         .orElse(wait)).toList();

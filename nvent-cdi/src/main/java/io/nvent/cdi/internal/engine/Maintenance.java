@@ -1,5 +1,6 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.AwaitType;
 import io.nvent.RunPosition;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
@@ -57,7 +58,8 @@ public final class Maintenance {
     /**
      * How often the sweep resolves awaits on a run's children whose last child ended while no instance checked
      * the parent (it stopped in between): a page of the waiting awaits of type CHILDREN, one count of each's
-     * children.
+     * children; and a page of those of type DESCENDANTS (a descendant's end whose look up its ancestors never ran,
+     * or stopped at its limit), one look below each.
      */
     static final Duration CHILDREN_CHECK = Duration.ofSeconds(5);
     /** How often debounce and batch slots overdue are looked at: those of runs never stored or ended. */
@@ -101,6 +103,7 @@ public final class Maintenance {
     private Instant lastSlotCheck = Instant.EPOCH;
     /** Where the next look at the awaits on children starts, by await id: after this one, or at the first. */
     private Optional<String> childrenAwaitsFrom = Optional.empty();
+    private Optional<String> descendantsAwaitsFrom = Optional.empty();
     /** Where the next look for runs past their deadline starts: after this one, or at the first due. */
     private Optional<RunDeadline> deadlinesFrom = Optional.empty();
     /**
@@ -230,7 +233,10 @@ public final class Maintenance {
         });
         step("awaits on children", now, () -> {
             if (Duration.between(lastChildrenCheck, now).compareTo(CHILDREN_CHECK) >= 0) {
-                childrenAwaitsFrom = awaitResolution.resolveAwaitsOnEndedChildren(childrenAwaitsFrom, BATCH);
+                childrenAwaitsFrom = awaitResolution.resolveAwaitsOnEndedRunsBelow(AwaitType.CHILDREN,
+                        childrenAwaitsFrom, BATCH);
+                descendantsAwaitsFrom = awaitResolution.resolveAwaitsOnEndedRunsBelow(AwaitType.DESCENDANTS,
+                        descendantsAwaitsFrom, BATCH);
                 lastChildrenCheck = now;
             }
         });

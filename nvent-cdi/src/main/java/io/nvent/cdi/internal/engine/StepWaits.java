@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitPosition;
 import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.FlowDefinition;
 import io.nvent.HistoryEvent;
 import io.nvent.RunStatus;
@@ -58,7 +59,7 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<HistoryEvent>> latestStart;
     private final BiFunction<String, String, Optional<HistoryEvent>> latestRetry;
     private final Function<String, Map<String, StepProgress>> progressOfRun;
-    private final Function<String, ChildRunCounts> childRunsOf;
+    private final BiFunction<String, AwaitType, ChildRunCounts> runsBelowOf;
     private final BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere;
     private final Function<String, Optional<RunStatus>> statusOfRun;
     private final Instant now;
@@ -79,7 +80,8 @@ final class StepWaits {
      *     job the queue does not show: it may say the job was handed back
      * @param progressOfRun the progress of a run's running steps as {@link io.nvent.FlowService#progress} shows it:
      *     read after the run given to {@link #of}, it keeps only what the run, read again, shows running
-     * @param childRunsOf the counts of a run's children, read for a step awaiting them
+     * @param runsBelowOf the counts of a run's children (or of all its descendants), read for a step awaiting them
+     *     (an await of that type)
      * @param heartbeatHere the heartbeats of a run's step running on this instance (when it last sent one, whether it
      *     missed one), for a step with a heartbeat timeout: the instance running it keeps them in memory only
      * @param statusOfRun the status of a run holding a concurrency key a step waits for: one that ended keeps the key
@@ -92,10 +94,10 @@ final class StepWaits {
               BiFunction<String, String, Optional<HistoryEvent>> latestStart,
               BiFunction<String, String, Optional<HistoryEvent>> latestRetry,
               Function<String, Map<String, StepProgress>> progressOfRun,
-              Function<String, ChildRunCounts> childRunsOf,
+              BiFunction<String, AwaitType, ChildRunCounts> runsBelowOf,
               BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere,
               Function<String, Optional<RunStatus>> statusOfRun, Instant now) {
-        this.childRunsOf = childRunsOf;
+        this.runsBelowOf = runsBelowOf;
         this.statusOfRun = statusOfRun;
         this.heartbeatHere = heartbeatHere;
         this.latestStart = latestStart;
@@ -624,10 +626,14 @@ final class StepWaits {
                 : Optional.of("the deployed flow '" + flow + "' has no step '" + step + "'");
     }
 
-    /** What a step awaiting its run's children waits for: how many of them are still under way. */
-    static String childrenUnderWay(ChildRunCounts children) {
-        return "waits for its child runs to end: " + children.underWay() + " of " + children.total() + " child run"
-                + (children.total() == 1 ? "" : "s") + " still under way";
+    /**
+     * What a step awaiting its run's children (or all its descendants, {@code descendants}) waits for: how many of
+     * them are still under way.
+     */
+    static String runsBelowUnderWay(ChildRunCounts runs, boolean descendants) {
+        String kind = descendants ? "descendant" : "child";
+        return "waits for its " + kind + " runs to end: " + runs.underWay() + " of " + runs.total() + " " + kind
+                + " run" + (runs.total() == 1 ? "" : "s") + " still under way";
     }
 
     /** An awaiting step this deployment lacks: its await is left waiting (NVENT-0164), due or not. */
@@ -639,6 +645,7 @@ final class StepWaits {
                             .orElse("waits for " + switch (await.type()) {
                                 case EVENT -> "event '" + await.event().orElse("?") + "'";
                                 case CHILDREN -> "its child runs to end";
+                                case DESCENDANTS -> "its descendant runs to end";
                                 default -> "a call of its webhook";
                             });
                     return new StepWait(step, StepStatus.AWAITING, Reason.AWAIT, "", due,
@@ -673,7 +680,8 @@ final class StepWaits {
                             ? " (NVENT-0562: runs with one key run one at a time, in the order they began waiting)"
                             : " (NVENT-0562: runs with one key run at most " + await.concurrencyLimit()
                                     + " at a time, in the order they began waiting)");
-            case CHILDREN -> childrenUnderWay(childRunsOf.apply(run.runId())) + timeout;
+            case CHILDREN, DESCENDANTS -> runsBelowUnderWay(runsBelowOf.apply(run.runId(), await.type()),
+                    await.type() == AwaitType.DESCENDANTS) + timeout;
         };
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),

@@ -323,6 +323,31 @@ public class MemoryFlowStore implements FlowStore {
     }
 
     @Override
+    public boolean countsDescendantRuns() {
+        return true;
+    }
+
+    @Override
+    public ChildRunCounts descendantRunCounts(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        ChildRunCounts counts = ChildRunCounts.NONE;
+        Deque<String> toVisit = new ArrayDeque<>(List.of(rootRunId));
+        while (!toVisit.isEmpty()) {
+            for (RunRecord descendant : childrenOf(toVisit.pop())) {
+                counts = counts.plus(descendant.status(), 1);
+                toVisit.push(descendant.runId());
+            }
+        }
+        return counts;
+    }
+
+    @Override
+    public boolean hasDescendantRunsUnderWay(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        return hasDescendantsUnderWay(rootRunId);
+    }
+
+    @Override
     public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
                                                           int limit) {
         Objects.requireNonNull(parentRunId, "parentRunId");

@@ -85,6 +85,7 @@ public record StepDefaults(int maxAttempts, Duration backoffDelay, Duration back
                             long timeoutMs, TimeoutAction action, int timeoutRetries) {
         Optional<Duration> timeout = timeoutMs > 0 ? Optional.of(Duration.ofMillis(timeoutMs))
                 : (type == AwaitType.WEBHOOK || type == AwaitType.EVENT || type == AwaitType.CHILDREN
+                        || type == AwaitType.DESCENDANTS
                         ? Optional.of(awaitTimeout) : Optional.empty());
         return new AwaitSpec(type, Duration.ofMillis(Math.max(0, delayMs)), blankToEmpty(cron), ZoneId.of(zone),
                 blankToEmpty(event), blankToEmpty(filterKey), timeout, action,

@@ -126,12 +126,12 @@ class ChildrenAwaitTest {
     }
 
     /** Calls the webhook of a parcel waiting for it. */
-    private static void ship(EngineHarness h, String parcel, String body) {
+    static void ship(EngineHarness h, String parcel, String body) {
         await().until(() -> waitingAwait(h, parcel, AwaitType.WEBHOOK).isPresent());
         h.engine.resolveAwait(waitingAwait(h, parcel, AwaitType.WEBHOOK).orElseThrow().awaitId(), body);
     }
 
-    private static Optional<AwaitRecord> waitingAwait(EngineHarness h, String runId, AwaitType type) {
+    static Optional<AwaitRecord> waitingAwait(EngineHarness h, String runId, AwaitType type) {
         return h.scheduling.awaitsOfRun(runId).stream()
                 .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING).findFirst();
     }

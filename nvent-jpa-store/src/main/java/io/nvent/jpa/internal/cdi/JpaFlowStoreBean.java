@@ -151,6 +151,21 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean countsDescendantRuns() {
+        return delegate().countsDescendantRuns();
+    }
+
+    @Override
+    public ChildRunCounts descendantRunCounts(String rootRunId) {
+        return delegate().descendantRunCounts(rootRunId);
+    }
+
+    @Override
+    public boolean hasDescendantRunsUnderWay(String rootRunId) {
+        return delegate().hasDescendantRunsUnderWay(rootRunId);
+    }
+
+    @Override
     public List<RunRecord> childRunsLeadingToRunsUnderWay(String parentRunId, Optional<String> afterRunId,
                                                           int limit) {
         return delegate().childRunsLeadingToRunsUnderWay(parentRunId, afterRunId, limit);
