@@ -522,8 +522,9 @@ class JmsWorkersAtRunTimeTest {
             await().atMost(PATIENCE).until(() -> node.job(queue, "poison").map(JobRecord::state)
                     .filter(JobState.FAILED::equals).isPresent());
             assertThat(log.records()).singleElement().extracting(entry -> String.valueOf(entry.getMessage())).asString()
-                    .contains("job poison", "delivered 4 times without an outcome", "nvent.queue.jms.max-deliveries = 3",
-                            onBroker + ".dlq");
+                    .contains("job poison", "3 deliveries ended without an outcome",
+                            "and nvent.queue.jms.max-deliveries = 3 allows no more", "delivery 4 moved it to " + onBroker + ".dlq",
+                            onBroker + ".dlq").doesNotContain("delivered 4 times without an outcome");
         }
         assertThat(handler.started).as("not run a fourth time").isEmpty();
         assertThat(handler.failed).as("the handler is told of its last attempt").containsExactly("poison");

@@ -444,10 +444,13 @@ public final class QueueWorker implements Runnable {
      * is told, as of a last attempt that failed.
      */
     private void deadLetterUnended(JobEntry entry, JobMessage job, int deliveries) throws JMSException {
+        // This delivery is counted, and has no outcome yet: the ones before it ended without one.
         String why = "NVENT-0623 job " + job.jobId() + " attempt " + job.key() + " of queue " + control.name()
-                + " was delivered " + deliveries + " times without an outcome (its attempt killed its worker or the JVM,"
-                + " or its transaction rolled back), more than nvent.queue.jms.max-deliveries = "
-                + runtime.maxDeliveries() + "; moved to " + runtime.deadLetterQueue(control.name())
+                + ": " + (deliveries - 1) + (deliveries == 2 ? " delivery" : " deliveries") + " ended without an"
+                + " outcome (its attempt killed its worker or the JVM, or its transaction rolled back), and"
+                + " nvent.queue.jms.max-deliveries = " + runtime.maxDeliveries() + " allows no more: delivery "
+                + deliveries + " moved it to "
+                + runtime.deadLetterQueue(control.name())
                 + " without running it again (retry it from there once its cause is fixed)";
         LOG.log(Level.WARNING, why);
         IllegalStateException error = new IllegalStateException(why);

@@ -65,7 +65,7 @@ class DeadLetteredUnrunStepTest {
 
             queue.engine.onAttemptFailed(new JobExecution(lost.queue(), lost.jobId(), lost.name(), lost.payload(),
                     lost.attempt(), lost.maxAttempts(), true), new IllegalStateException("NVENT-0623 job "
-                    + lost.jobId() + " attempt 1 was delivered 4 times without an outcome; moved to the dead letters"),
+                    + lost.jobId() + " attempt 1: 3 deliveries ended without an outcome; delivery 4 moved it to the dead letters"),
                     Optional.empty());
 
             await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.run(runId).orElseThrow().status()
@@ -118,7 +118,7 @@ class DeadLetteredUnrunStepTest {
 
             queue.engine.onAttemptFailed(new JobExecution(stepQueue, lostJob, "crash", recovering.payload(), 1,
                     recovering.maxAttempts(), true), new IllegalStateException("NVENT-0623 job " + lostJob
-                    + " attempt 1 was delivered 2 times without an outcome; moved to the dead letters"), Optional.empty());
+                    + " attempt 1: 1 delivery ended without an outcome; delivery 2 moved it to the dead letters"), Optional.empty());
 
             assertThat(h.engine.run(runId).orElseThrow().steps()).as("still the recovery's")
                     .containsEntry("crash", StepStatus.RUNNING);
