@@ -699,11 +699,12 @@ public final class QueueWorker implements Runnable {
      * Sends a job's received message back to the queue in the open transaction, as it came, keeping its place: with a
      * delivery delay of at least {@value #KEEP_PLACE_DELAY_MILLIS} ms, which Artemis's scheduler puts back at the head
      * of its priority when due, where the received message was; sent without, it went behind the jobs that waited
-     * behind it. Other brokers may put it behind them.
+     * behind it. Other brokers may put it behind them. With {@code raised-priority-delay} {@code PT0S} it goes without,
+     * behind them (see {@link QueueRuntime#sendBackDelayMillis}).
      */
     private void sendBack(JobMessage job, Message received) throws JMSException {
         send(runtime.mainQueue(control.name()), job.toMessageInPlaceOf(received, session), job.jmsPriority(),
-                Math.max(KEEP_PLACE_DELAY_MILLIS, runtime.deliveryDelayMillis(job)));
+                runtime.sendBackDelayMillis(job, KEEP_PLACE_DELAY_MILLIS));
     }
 
     private void closeConsumer() {
