@@ -478,8 +478,8 @@ final class LostStepRecovery {
      * could not reach the store ({@code NVENT-0604}), so the step stayed running under its lost execution's lease.
      * Queued again, the step would run past the queue's verdict. Only the job the step's latest start names, failed
      * at that start's attempt: an earlier attempt's dead letter says nothing of the attempt under way. The caller
-     * holds the step's lease. False when there is no such job, or the run took no failure from it (still running: it
-     * is stalled as usual).
+     * holds the step's lease. False when there is no such job, the queue cannot say, or the run took no failure from it
+     * (still running): it is stalled as usual.
      */
     private boolean recordedFromDeadJob(RunRecord run, StepDefinition step) {
         if (run.status().isTerminal() || run.steps().get(step.name()) != StepStatus.RUNNING) {
@@ -490,9 +490,15 @@ final class LostStepRecovery {
         if (started.isEmpty() || jobId.isEmpty()) {
             return false;
         }
-        Optional<JobRecord> dead = QueueFailure.askQueue(step.queue(), () -> queue.job(step.queue(), jobId.get()))
-                .filter(job -> job.state() == JobState.FAILED && !job.attempts().isEmpty()
-                        && job.attempts().get(job.attempts().size() - 1).attempt() == started.get().attempt());
+        Optional<JobRecord> dead;
+        try {
+            dead = queue.job(step.queue(), jobId.get());
+        } catch (RuntimeException queueAway) {
+            // Not known: the step is recovered as before rather than left running until the queue answers.
+            return false;
+        }
+        dead = dead.filter(job -> job.state() == JobState.FAILED && !job.attempts().isEmpty()
+                && job.attempts().get(job.attempts().size() - 1).attempt() == started.get().attempt());
         if (dead.isEmpty()) {
             return false;
         }
