@@ -190,7 +190,8 @@ public class FlowsResource {
                                               String limit, String after) {
         Window window = Window.of(from, to);
         BulkRetry selection = new BulkRetry(name, Optional.ofNullable(step).filter(s -> !s.isBlank()).map(String::trim),
-                window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT), bulkCursor(after, name, "retry-failed"));
+                window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT),
+                bulkCursor(after, name, "retry-failed"));
         return Representations.bulkResult(name,
                 UnexpectedProblemMapper.checkedByTheEngine(() -> flows.retryFailed(selection)));
     }
