@@ -474,8 +474,8 @@ final class LostStepRecovery {
 
     /**
      * Whether the running step's failure was recorded from its job, which the queue holds as failed: the queue gave
-     * up on the attempt (e.g. dead-lettered it unrun past a delivery limit, {@code NVENT-0623}) and its report of that
-     * could not reach the store ({@code NVENT-0604}), so the step stayed running under its lost execution's lease.
+     * up on the attempt (e.g. the JMS queue dead-lettered it unrun past its delivery limit) and its report of that
+     * could not reach the store, so the step stayed running under its lost execution's lease.
      * Queued again, the step would run past the queue's verdict. Only the job the step's latest start names, failed
      * at that start's attempt: an earlier attempt's dead letter says nothing of the attempt under way. The caller
      * holds the step's lease. False when there is no such job, the queue cannot say, or the run took no failure from it
