@@ -40,7 +40,9 @@ import java.util.Optional;
  *     messages keep arriving at one priority, so under load the higher ones wait behind the whole
  *     lower backlog. A scheduled message that falls due makes every consumer of the queue start again
  *     from the highest priority. Costs the broker a scheduling per such job; {@link Duration#ZERO}
- *     turns it off (for a broker without the defect)
+ *     turns it off (for a broker without the defect, or one that schedules poorly), and with it the 1 ms delay a
+ *     job a worker sends back (a pause, a shrink) gets to keep its place: then it goes behind the jobs waiting at
+ *     its priority (since 0.2)
  * @param sendTimeout how long an enqueue (and a retry or redrive of dead letters) waits for the
  *     broker to take its message. A broker holds producers back while its disk or memory limit is
  *     reached (ActiveMQ Artemis: {@code max-disk-usage}, an address with {@code address-full-policy}

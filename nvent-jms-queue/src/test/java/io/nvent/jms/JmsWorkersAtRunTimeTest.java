@@ -396,6 +396,29 @@ class JmsWorkersAtRunTimeTest {
         assertThat(handler.redelivered).isEmpty();
     }
 
+    /**
+     * {@code raised-priority-delay = PT0S} turns off the delivery delays nvent adds to re-sort the queue: the 1 ms that
+     * keeps a sent-back job's place too, so a job sent back goes behind the jobs waiting at its priority, as before.
+     */
+    @Test
+    void with_the_raised_priority_delay_off_a_job_received_as_the_queue_was_paused_is_sent_back_without_a_delay_behind_the_others() {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
+                JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ZERO));
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
+        onReceive.set(() -> node.pause(queue));
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+
+        node.resume(queue);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.started).as("sent back at once, behind the jobs that waited")
+                .containsExactly("second", "third", "first");
+    }
+
     @Test
     void a_job_a_worker_received_as_the_queue_was_paused_runs_after_the_resume_as_a_first_delivery() {
         JmsJobQueue node = node(factory, Duration.ofSeconds(3));
@@ -522,8 +545,9 @@ class JmsWorkersAtRunTimeTest {
             await().atMost(PATIENCE).until(() -> node.job(queue, "poison").map(JobRecord::state)
                     .filter(JobState.FAILED::equals).isPresent());
             assertThat(log.records()).singleElement().extracting(entry -> String.valueOf(entry.getMessage())).asString()
-                    .contains("job poison", "delivered 4 times without an outcome", "nvent.queue.jms.max-deliveries = 3",
-                            onBroker + ".dlq");
+                    .contains("job poison", "3 deliveries ended without an outcome",
+                            "and nvent.queue.jms.max-deliveries = 3 allows no more", "delivery 4 moved it to " + onBroker + ".dlq",
+                            onBroker + ".dlq").doesNotContain("delivered 4 times without an outcome");
         }
         assertThat(handler.started).as("not run a fourth time").isEmpty();
         assertThat(handler.failed).as("the handler is told of its last attempt").containsExactly("poison");

@@ -89,16 +89,16 @@ public class JmsJobQueueProducer {
                     + "transaction that rolls back will keep its job id taken on this node");
         }
         JmsJobQueueOptions.Builder builder = JmsJobQueueOptions.newBuilder();
-        config.getOptionalValue("nvent.queue.jms.max-attempts-per-commit", Integer.class)
+        wholeNumber(config, "nvent.queue.jms.max-attempts-per-commit", 1, "1 commits each job on its own")
                 .ifPresent(builder::maxAttemptsPerCommit);
         duration(config, "nvent.queue.jms.max-commit-delay").ifPresent(builder::maxCommitDelay);
         duration(config, "nvent.queue.jms.raised-priority-delay").ifPresent(builder::raisedPriorityDelay);
         duration(config, "nvent.queue.jms.send-timeout").ifPresent(builder::sendTimeout);
-        config.getOptionalValue("nvent.queue.jms.max-deliveries", Integer.class).ifPresent(builder::maxDeliveries);
+        wholeNumber(config, "nvent.queue.jms.max-deliveries", 0, "0 for no limit").ifPresent(builder::maxDeliveries);
         JmsJobQueueOptions options = builder
                 .prefix(config.getOptionalValue("nvent.queue.jms.prefix", String.class).orElse("nvent."))
-                .completedRetention(config.getOptionalValue("nvent.queue.jms.completed-retention", Integer.class)
-                        .orElse(10_000))
+                .completedRetention(wholeNumber(config, "nvent.queue.jms.completed-retention", 0,
+                        "0 keeps no completed job records").orElse(10_000))
                 .brokerDuplicateDetection(config.getOptionalValue("nvent.queue.jms.broker-duplicate-detection",
                         String.class).map(v -> strictBoolean("nvent.queue.jms.broker-duplicate-detection", v))
                         .orElse(true))
@@ -208,6 +208,31 @@ public class JmsJobQueueProducer {
                         + " PT10S, was '" + text + "'", bad);
             }
         });
+    }
+
+    /** A whole number of at least {@code least}; anything else fails naming the key (see {@link #atLeast}). */
+    private static Optional<Integer> wholeNumber(Config config, String key, int least, String hint) {
+        return config.getOptionalValue(key, String.class).map(text -> atLeast(key, text, least, hint));
+    }
+
+    /**
+     * The whole number a setting's text gives, at least {@code least}; anything else fails naming the key, as the
+     * operator wrote it, not the option it sets.
+     *
+     * @param hint what the least value means, for the message
+     */
+    static int atLeast(String key, String text, int least, String hint) {
+        int value;
+        try {
+            value = Integer.parseInt(text.trim());
+        } catch (NumberFormatException bad) {
+            value = least - 1;
+        }
+        if (value < least) {
+            throw new IllegalArgumentException("NVENT-0634 " + key + " must be a whole number of at least " + least
+                    + " (" + hint + "), was '" + text + "'");
+        }
+        return value;
     }
 
     /** {@code true} or {@code false}; anything else fails naming the key, rather than reading as false. */

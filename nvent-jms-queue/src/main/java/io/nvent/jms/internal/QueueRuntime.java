@@ -42,6 +42,17 @@ public record QueueRuntime(ConnectionFactory factory, JobRegistry registry, Atte
         return job.priority() > 0 ? Math.max(due, raisedPriorityDelayMillis) : due;
     }
 
+    /**
+     * The delivery delay to send back, keeping its place, a job's message a worker received: as
+     * {@link #deliveryDelayMillis}, and at least {@code keepPlaceMillis}, as Artemis puts a scheduled message that falls
+     * due at the head of its priority; none of that with {@link #raisedPriorityDelayMillis()} 0, which turns off every
+     * delay sent only to re-sort the queue.
+     */
+    public long sendBackDelayMillis(JobMessage job, long keepPlaceMillis) {
+        long due = deliveryDelayMillis(job);
+        return raisedPriorityDelayMillis == 0 ? due : Math.max(keepPlaceMillis, due);
+    }
+
     /** JMS dead-letter queue of an nvent queue. */
     public String deadLetterQueue(String queue) {
         return prefix + queue + ".dlq";

@@ -444,10 +444,13 @@ public final class QueueWorker implements Runnable {
      * is told, as of a last attempt that failed.
      */
     private void deadLetterUnended(JobEntry entry, JobMessage job, int deliveries) throws JMSException {
+        // This delivery is counted, and has no outcome yet: the ones before it ended without one.
         String why = "NVENT-0623 job " + job.jobId() + " attempt " + job.key() + " of queue " + control.name()
-                + " was delivered " + deliveries + " times without an outcome (its attempt killed its worker or the JVM,"
-                + " or its transaction rolled back), more than nvent.queue.jms.max-deliveries = "
-                + runtime.maxDeliveries() + "; moved to " + runtime.deadLetterQueue(control.name())
+                + ": " + (deliveries - 1) + (deliveries == 2 ? " delivery" : " deliveries") + " ended without an"
+                + " outcome (its attempt killed its worker or the JVM, or its transaction rolled back), and"
+                + " nvent.queue.jms.max-deliveries = " + runtime.maxDeliveries() + " allows no more: delivery "
+                + deliveries + " moved it to "
+                + runtime.deadLetterQueue(control.name())
                 + " without running it again (retry it from there once its cause is fixed)";
         LOG.log(Level.WARNING, why);
         IllegalStateException error = new IllegalStateException(why);
@@ -696,11 +699,12 @@ public final class QueueWorker implements Runnable {
      * Sends a job's received message back to the queue in the open transaction, as it came, keeping its place: with a
      * delivery delay of at least {@value #KEEP_PLACE_DELAY_MILLIS} ms, which Artemis's scheduler puts back at the head
      * of its priority when due, where the received message was; sent without, it went behind the jobs that waited
-     * behind it. Other brokers may put it behind them.
+     * behind it. Other brokers may put it behind them. With {@code raised-priority-delay} {@code PT0S} it goes without,
+     * behind them (see {@link QueueRuntime#sendBackDelayMillis}).
      */
     private void sendBack(JobMessage job, Message received) throws JMSException {
         send(runtime.mainQueue(control.name()), job.toMessageInPlaceOf(received, session), job.jmsPriority(),
-                Math.max(KEEP_PLACE_DELAY_MILLIS, runtime.deliveryDelayMillis(job)));
+                runtime.sendBackDelayMillis(job, KEEP_PLACE_DELAY_MILLIS));
     }
 
     private void closeConsumer() {

@@ -390,7 +390,7 @@ export function runView(ctx) {
       ended ? h('button', { class: 'btn danger', id: 'delete-run', onclick: () => confirmDialog(`Delete run ${short(runId)}?`,
         `This ${run.status} run of ${run.flow} is deleted with its whole history and state, for good; the flow's other runs stay. Its idempotency key, if any, is free for a new run.`,
         'Delete run', async (reason) => { await api.deleteRun(runId, reason); toast(`Run ${short(runId)} deleted`); location.hash = `#/runs?flow=${encodeURIComponent(run.flow)}`; },
-        { danger: true, id: 'confirm-delete-run', reason: true }) }, '🗑 Delete run') : null);
+        { danger: true, id: 'confirm-delete-run', reason: true }) }, '✕ Delete run') : null);
     if (graph) graph.update(Object.fromEntries(flowDef.steps.map((s) => [s.name, run.steps[s.name] || 'idle'])));
     if (flowDef) {
       fill(stepsBody, h('table', { id: 'run-steps' }, h('tbody', {}, flowDef.steps.map((s) => {

@@ -89,6 +89,34 @@ class ConsoleRunPageTest {
                 Character.UnicodeBlock.GEOMETRIC_SHAPES, Character.UnicodeBlock.DINGBATS));
     }
 
+    /**
+     * The run page's "Delete run" button showed an emoji (🗑, outside the Basic Multilingual Plane) that many servers'
+     * fonts lack, as an empty box: every button's icon is one character of the blocks the console's icons come from.
+     */
+    @Test
+    void everyButtonsIconIsACharacterOfTheBlocksTheConsolesIconsComeFromWhichSystemFontsHave() throws IOException {
+        Pattern label = Pattern.compile("'(\\S+) ([A-Z][^'<>]*)'\\)");
+        java.util.Map<String, Character.UnicodeBlock> blocks = new java.util.LinkedHashMap<>();
+        for (String view : java.util.List.of("awaits.js", "dashboard.js", "flows.js", "queues.js", "runs.js",
+                "triggers.js")) {
+            Matcher button = label.matcher(script(view));
+            while (button.find()) {
+                String icon = button.group(1);
+                if (icon.chars().allMatch(c -> c < 0x80)) {
+                    continue; // "+ New trigger", or no icon at all
+                }
+                assertThat(icon.codePointCount(0, icon.length())).as(button.group()).isLessThanOrEqualTo(2);
+                icon.codePoints().forEach(c -> blocks.put(view + " " + button.group(2), Character.UnicodeBlock.of(c)));
+            }
+        }
+
+        assertThat(blocks).containsKeys("runs.js Delete run", "runs.js Cancel", "queues.js Discard");
+        assertThat(blocks).allSatisfy((button, block) -> assertThat(block).as(button).isIn(
+                Character.UnicodeBlock.ARROWS, Character.UnicodeBlock.SUPPLEMENTAL_ARROWS_A,
+                Character.UnicodeBlock.SUPPLEMENTAL_ARROWS_B, Character.UnicodeBlock.GEOMETRIC_SHAPES,
+                Character.UnicodeBlock.DINGBATS, Character.UnicodeBlock.MISCELLANEOUS_SYMBOLS));
+    }
+
     /** A concurrency-key await showed as bare text where every other type showed as a coloured chip. */
     @Test
     void everyAwaitTypeHasItsOwnColouredChipAsTheOthersDo() throws IOException {

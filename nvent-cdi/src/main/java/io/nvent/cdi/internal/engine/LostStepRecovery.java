@@ -409,6 +409,9 @@ final class LostStepRecovery {
         Optional<String> missing = step.isPresent() ? Optional.empty()
                 : Optional.of(StepWaits.whyNotDeployed(registry, flowName, stepName));
         boolean recover = settings.recoverStalled() && step.isPresent();
+        if (recover && recordedFromDeadJob(found.get(), step.get())) {
+            return Optional.empty();
+        }
         AtomicBoolean ofCanceledRun = new AtomicBoolean();
         Optional<StoredChange> change = store.updateRun(runId, run -> {
             StepStatus status = run.steps().get(stepName);
@@ -467,6 +470,40 @@ final class LostStepRecovery {
         return Optional.of(() -> QueueFailure.sendToQueue(step.get().queue(),
                 () -> queueing.requeue(runId, flowName, step.get(), jobId, attemptsBefore,
                         earlierJob(runId, step.get()))));
+    }
+
+    /**
+     * Whether the running step's failure was recorded from its job, which the queue holds as failed: the queue gave
+     * up on the attempt (e.g. the JMS queue dead-lettered it unrun past its delivery limit) and its report of that
+     * could not reach the store, so the step stayed running under its lost execution's lease.
+     * Queued again, the step would run past the queue's verdict. Only the job the step's latest start names, failed
+     * at that start's attempt: an earlier attempt's dead letter says nothing of the attempt under way. The caller
+     * holds the step's lease. False when there is no such job, the queue cannot say, or the run took no failure from it
+     * (still running): it is stalled as usual.
+     */
+    private boolean recordedFromDeadJob(RunRecord run, StepDefinition step) {
+        if (run.status().isTerminal() || run.steps().get(step.name()) != StepStatus.RUNNING) {
+            return false;
+        }
+        Optional<HistoryEvent> started = history.latestEntryOfStep(run.runId(), EventType.STEP_STARTED, step.name());
+        Optional<String> jobId = history.lastJobOf(run.runId(), step.name());
+        if (started.isEmpty() || jobId.isEmpty()) {
+            return false;
+        }
+        Optional<JobRecord> dead;
+        try {
+            dead = queue.job(step.queue(), jobId.get());
+        } catch (RuntimeException queueAway) {
+            // Not known: the step is recovered as before rather than left running until the queue answers.
+            return false;
+        }
+        dead = dead.filter(job -> job.state() == JobState.FAILED && !job.attempts().isEmpty()
+                && job.attempts().get(job.attempts().size() - 1).attempt() == started.get().attempt());
+        if (dead.isEmpty()) {
+            return false;
+        }
+        recordFailureOfDeadJobHoldingLease(run, step.name(), dead.get());
+        return store.findRun(run.runId()).filter(now -> now.steps().get(step.name()) == StepStatus.RUNNING).isEmpty();
     }
 
     /**

@@ -18,18 +18,23 @@ import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.RetryPolicy;
 import io.nvent.spi.EventDraft;
+import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
+import io.nvent.spi.JobState;
 import io.nvent.spi.RunChange;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CopyOnWriteArraySet;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
@@ -65,7 +70,7 @@ class DeadLetteredUnrunStepTest {
 
             queue.engine.onAttemptFailed(new JobExecution(lost.queue(), lost.jobId(), lost.name(), lost.payload(),
                     lost.attempt(), lost.maxAttempts(), true), new IllegalStateException("NVENT-0623 job "
-                    + lost.jobId() + " attempt 1 was delivered 4 times without an outcome; moved to the dead letters"),
+                    + lost.jobId() + " attempt 1: 3 deliveries ended without an outcome; delivery 4 moved it to the dead letters"),
                     Optional.empty());
 
             await().atMost(Duration.ofSeconds(10)).until(() -> h.engine.run(runId).orElseThrow().status()
@@ -118,7 +123,7 @@ class DeadLetteredUnrunStepTest {
 
             queue.engine.onAttemptFailed(new JobExecution(stepQueue, lostJob, "crash", recovering.payload(), 1,
                     recovering.maxAttempts(), true), new IllegalStateException("NVENT-0623 job " + lostJob
-                    + " attempt 1 was delivered 2 times without an outcome; moved to the dead letters"), Optional.empty());
+                    + " attempt 1: 1 delivery ended without an outcome; delivery 2 moved it to the dead letters"), Optional.empty());
 
             assertThat(h.engine.run(runId).orElseThrow().steps()).as("still the recovery's")
                     .containsEntry("crash", StepStatus.RUNNING);
@@ -130,15 +135,92 @@ class DeadLetteredUnrunStepTest {
         }
     }
 
+    /**
+     * The dead letter's failure report could not reach the store ({@code NVENT-0604}): the step stayed running under
+     * the lease of its lost execution. Once that lease runs out, the sweep finds the job dead in the queue and fails
+     * the step with its error, rather than run it again past the queue's delivery limit.
+     */
+    @Test
+    void a_step_whose_dead_letter_the_run_never_heard_of_is_failed_by_the_sweep_when_its_lease_runs_out_not_run_again() {
+        Dropping queue = new Dropping();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
+            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
+            queue.pause(stepQueue);
+            String runId = h.engine.start("poison", "");
+            String lostJob = runId + ":crash";
+            // Another instance ran the step's job and died; its job came back past the limit and went to the dead
+            // letters, but the failure report found the store away.
+            Instant then = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
+                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 1, then,
+                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
+            Duration lease = h.engine.settings().leaseDuration();
+            assertThat(h.scheduling.acquireLease(runId, "crash", "instance-gone", then.plus(lease), then)).isTrue();
+            queue.dead.put(lostJob, "NVENT-0623 job " + lostJob + " attempt 1: 3 deliveries ended without an outcome;"
+                    + " delivery 4 moved it to the dead letters");
+
+            h.clock.advance(lease.plusSeconds(1));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
+                    .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0623"));
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("not queued again").isEmpty();
+            assertThat(queue.counts(stepQueue).waiting()).as("no recovery job beside the one given up on").isOne();
+        }
+    }
+
+    /** The dead letter of an earlier attempt says nothing of the one whose lease ran out: that one is recovered. */
+    @Test
+    void a_dead_letter_of_an_earlier_attempt_leaves_the_sweep_recovering_the_step_whose_lease_ran_out() {
+        Dropping queue = new Dropping();
+        try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
+            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
+            queue.pause(stepQueue);
+            String runId = h.engine.start("poison", "");
+            String lostJob = runId + ":crash";
+            Instant then = h.clock.instant();
+            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
+                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 2, then,
+                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
+            Duration lease = h.engine.settings().leaseDuration();
+            assertThat(h.scheduling.acquireLease(runId, "crash", "instance-gone", then.plus(lease), then)).isTrue();
+            queue.dead.put(lostJob, "NVENT-0623 job " + lostJob + " attempt 1: 3 deliveries ended without an outcome;"
+                    + " delivery 4 moved it to the dead letters");
+
+            h.clock.advance(lease.plusSeconds(1));
+            h.sweep();
+
+            assertThat(h.eventsOf(runId, EventType.STEP_STALLED)).hasSize(1);
+            assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).isEmpty();
+            assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("crash", StepStatus.QUEUED);
+        }
+    }
+
     /** A memory queue that keeps the engine's job handler and ends the jobs of lost executions unrun. */
     static final class Dropping extends MemoryJobQueue {
         final Set<String> dropped = new CopyOnWriteArraySet<>();
         final List<String> handled = new CopyOnWriteArrayList<>();
         final List<JobExecution> executions = new CopyOnWriteArrayList<>();
+        /** Jobs the queue shows as dead letters, by id, with the error of their last attempt. */
+        final Map<String, String> dead = new ConcurrentHashMap<>();
         volatile JobHandler engine;
 
         Dropping() {
             super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public Optional<JobRecord> job(String queueName, String jobId) {
+            Optional<JobRecord> job = super.job(queueName, jobId);
+            String error = dead.get(jobId);
+            if (error == null || job.isEmpty()) {
+                return job;
+            }
+            JobRecord kept = job.get();
+            return Optional.of(new JobRecord(kept.queue(), jobId, kept.name(), JobState.FAILED, kept.payload(),
+                    kept.maxAttempts(), kept.createdAt(), kept.availableAt(), List.of(new JobAttempt(1,
+                    kept.createdAt(), Optional.of(kept.createdAt()), Optional.of(error)))));
         }
 
         @Override

@@ -10,6 +10,7 @@ import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.RunInfo;
 import io.nvent.RunNotFoundException;
+import io.nvent.RunPosition;
 import io.nvent.RunStatus;
 import io.nvent.StartOptions;
 import io.nvent.StartedRun;
@@ -189,7 +190,8 @@ public class FlowsResource {
                                               String limit, String after) {
         Window window = Window.of(from, to);
         BulkRetry selection = new BulkRetry(name, Optional.ofNullable(step).filter(s -> !s.isBlank()).map(String::trim),
-                window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT), RunCursors.parse("after", after));
+                window.from(), window.to(), bulkLimit(limit, BulkRetry.MAX_LIMIT),
+                bulkCursor(after, name, "retry-failed"));
         return Representations.bulkResult(name,
                 UnexpectedProblemMapper.checkedByTheEngine(() -> flows.retryFailed(selection)));
     }
@@ -226,12 +228,18 @@ public class FlowsResource {
                                              String limit, String after, String children, String compensate) {
         Window window = Window.of(from, to);
         BulkCancel selection = new BulkCancel(name, cancelStatuses(status), window.from(), window.to(),
-                bulkLimit(limit, BulkCancel.MAX_LIMIT), RunCursors.parse("after", after),
+                bulkLimit(limit, BulkCancel.MAX_LIMIT), bulkCursor(after, name, "cancel"),
                 QueryParams.choice("children", children, "false", "true", "false").equals("true"),
                 QueryParams.choice("compensate", compensate, "false", "true", "false").equals("true"));
         BulkResult result = flows.cancelRuns(selection);
         return JSON.createObjectBuilder(Representations.bulkResult(name, result))
                 .add("descendantsCanceled", result.descendantsCanceled()).build();
+    }
+
+    /** The {@code after} of a bulk request, refused naming the request whose answer gives it. */
+    private static Optional<RunPosition> bulkCursor(String after, String flow, String action) {
+        return RunCursors.parse("after", after, "the next field (or Link rel=\"next\" header) of a POST"
+                + " /api/nvent/flows/" + flow + "/runs/" + action + " answer");
     }
 
     /** The runs' start window of a bulk request, {@code to} after {@code from}. */

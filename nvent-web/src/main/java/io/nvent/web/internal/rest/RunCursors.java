@@ -23,8 +23,17 @@ final class RunCursors {
                 (position.startedAt() + " " + position.runId()).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The position a cursor holds; empty when the parameter is absent. */
+    /** The position a cursor of the run list ({@code GET /api/nvent/runs}) holds; empty when absent. */
     static Optional<RunPosition> parse(String name, String value) {
+        return parse(name, value, "a Link rel=\"next\" header of the run list");
+    }
+
+    /**
+     * The position a cursor holds; empty when the parameter is absent.
+     *
+     * @param madeBy where the cursor comes from, for a refusal: the answer of the request it pages through
+     */
+    static Optional<RunPosition> parse(String name, String value, String madeBy) {
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
@@ -37,6 +46,6 @@ final class RunCursors {
         } catch (IllegalArgumentException | DateTimeException e) {
             // answered below
         }
-        throw QueryParams.invalid(name, value, "the cursor of a Link rel=\"next\" header of the run list");
+        throw QueryParams.invalid(name, value, "the cursor of " + madeBy);
     }
 }

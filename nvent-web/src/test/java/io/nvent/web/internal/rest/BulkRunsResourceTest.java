@@ -116,6 +116,18 @@ class BulkRunsResourceTest {
         assertThat(asked.get()).isNull();
     }
 
+    /** A bad cursor said it came from "the run list", which a bulk request never read. */
+    @Test
+    void aBadCursorIsRefusedNamingTheBulkRequestWhoseAnswerItComesFrom() {
+        assertThatThrownBy(() -> resource.retryFailedBody("order", null, null, null, null, "not-a-cursor"))
+                .hasMessage("NVENT-0774 query parameter 'after' must be the cursor of the next field (or Link"
+                        + " rel=\"next\" header) of a POST /api/nvent/flows/order/runs/retry-failed answer; was"
+                        + " 'not-a-cursor'");
+        assertThatThrownBy(() -> resource.cancelRunsBody("order", null, null, null, null, "not-a-cursor", null, null))
+                .hasMessageContaining("of a POST /api/nvent/flows/order/runs/cancel answer");
+        assertThat(asked.get()).isNull();
+    }
+
     @Test
     void aCancelWithCompensateAsksForTheRunsCompletedStepsToBeUndone() {
         resource.cancelRunsBody("order", null, null, null, null, null, null, "true");
