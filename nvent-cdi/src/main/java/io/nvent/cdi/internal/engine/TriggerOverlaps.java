@@ -87,6 +87,29 @@ final class TriggerOverlaps {
         }
     }
 
+    /**
+     * Under {@link Overlap#CANCEL_OTHER}, once the fire's runs are stored: claims each run's place in the key's line
+     * ({@link SchedulingStore#claimConcurrencyKeyLine}) and cancels, as {@link #skippedFor} did the runs it saw under
+     * way, the runs of its flow whose claims the store admitted before: those of fires on other instances that read
+     * what was under way at the same moment as this one. Of racing fires the one the store admits last cancels the
+     * others' runs, as the later of two fires on one instance does, and one run of each flow goes on. Nothing for a
+     * store that keeps no order of claims ({@link SchedulingStore#keepsConcurrencyKeyClaims()}): the racing fires'
+     * runs then run one after the other.
+     */
+    void cancelRacing(TriggerSpec spec, String key, List<String> started, String fire) {
+        if (spec.overlap() != Overlap.CANCEL_OTHER || !store.keepsConcurrencyKeyClaims()) {
+            return;
+        }
+        Set<String> racing = new LinkedHashSet<>();
+        for (String run : started) {
+            engine.flowUnderWay(run).ifPresent(flow -> engine.awaitResolution().claimedBeforeOfKey(run, key).stream()
+                    .filter(earlier -> !started.contains(earlier))
+                    .filter(earlier -> engine.flowUnderWay(earlier).filter(flow::equals).isPresent())
+                    .forEach(racing::add));
+        }
+        cancel(spec, List.copyOf(racing), fire);
+    }
+
     /** Logs a fire that started nothing, at most once a minute per trigger, counting the others. */
     void logSkipped(TriggerSpec spec, String fire, String runUnderWay) {
         line(spec.name()).add(1, times -> "NVENT-0405 trigger " + spec.name() + " started no run for " + fire

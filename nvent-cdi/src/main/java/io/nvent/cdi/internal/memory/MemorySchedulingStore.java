@@ -10,6 +10,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
@@ -83,6 +84,10 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, Integer> limitsOfHolders = new HashMap<>();
     /** The pending runs of debounced triggers, by trigger, flow and key ({@link #openDebounce}). */
     private final Map<String, DebounceSlot> debounceSlots = new HashMap<>();
+    /** The place of each await admitted to its concurrency key's line ({@link #claimConcurrencyKeyLine}), by await id. */
+    private final Map<String, Long> admittedClaims = new HashMap<>();
+    /** The place the next claim admitted gets: one counter for every key, as only the order within a key counts. */
+    private long nextClaim;
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -224,6 +229,40 @@ public class MemorySchedulingStore implements SchedulingStore {
     public synchronized List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
         settleConcurrencyKey(runs, key, now);
         return concurrencyKeyHolderList(key);
+    }
+
+    /**
+     * Settles the key ({@link #settleConcurrencyKeyHolders}), then admits the run's awaits for it under this store's
+     * monitor: claims take turns, and each gets a place after the ones before; the holders it answers are those at its
+     * admission. Places of awaits no longer stored are forgotten here.
+     */
+    @Override
+    public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+        settleConcurrencyKeyHolders(runs, key, now);
+        return admitClaim(key, runId);
+    }
+
+    private synchronized ConcurrencyKeyClaim admitClaim(String key, String runId) {
+        List<String> holders = concurrencyKeyHolderList(key);
+        admittedClaims.keySet().retainAll(awaits.keySet());
+        List<AwaitRecord> ofKey = awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.event().filter(key::equals).isPresent())
+                .toList();
+        ofKey.stream().filter(a -> a.runId().equals(runId))
+                .forEach(a -> admittedClaims.computeIfAbsent(a.awaitId(), id -> nextClaim++));
+        long place = ofKey.stream().filter(a -> a.runId().equals(runId)).map(a -> admittedClaims.get(a.awaitId()))
+                .min(Long::compare).orElse(Long.MAX_VALUE);
+        List<String> before = ofKey.stream()
+                .filter(a -> !a.runId().equals(runId) && admittedClaims.getOrDefault(a.awaitId(), place) < place)
+                .filter(a -> a.status() == AwaitStatus.WAITING || holders.contains(a.runId()))
+                .sorted(Comparator.comparing(a -> admittedClaims.get(a.awaitId())))
+                .map(AwaitRecord::runId).distinct().toList();
+        return new ConcurrencyKeyClaim(holders, before);
+    }
+
+    @Override
+    public boolean keepsConcurrencyKeyClaims() {
+        return true;
     }
 
     @Override

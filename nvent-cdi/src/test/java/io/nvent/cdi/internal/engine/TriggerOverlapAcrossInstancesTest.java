@@ -11,6 +11,7 @@ import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStarted;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
@@ -569,6 +570,149 @@ class TriggerOverlapAcrossInstancesTest {
         } finally {
             scheduling.loserSkipped.countDown();
             pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A store over which the fire on the second instance, having looked at the key with the first's fire, stores its
+     * run's await for the key only once the first's fire has returned: the order a slow instance, or a slow store,
+     * gives them, whatever their clocks say.
+     */
+    static final class SecondStoresAfterFirstFired extends LookingTogether {
+        volatile Thread second;
+        final CountDownLatch firstFired = new CountDownLatch(1);
+
+        @Override
+        public void saveAwait(AwaitRecord await) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && Thread.currentThread() == second) {
+                HandingOnAsTheLoserLeaves.awaitLatch(firstFired);
+            }
+            super.saveAwait(await);
+        }
+    }
+
+    /**
+     * Two instances over one store, the second's clock 5 s behind the first's, with a trigger of one flow and an
+     * overlap policy; the first run of the trigger started on the first instance, its step running.
+     */
+    private static final class TwoInstances implements AutoCloseable {
+        final SecondStoresAfterFirstFired scheduling = new SecondStoresAfterFirstFired();
+        final EngineHarness a;
+        final EngineHarness b;
+        final ExecutorService pool = Executors.newFixedThreadPool(2);
+
+        TwoInstances(Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
+            a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", onA);
+            b = EngineHarness.beside(a, "instance-b", settings -> settings, EngineHarness.START.minusSeconds(5), onB);
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow(flow).overlap(overlap).build());
+        }
+
+        /** Fires the trigger on the first instance and waits until the run's step runs. */
+        String firstRun(String tick) {
+            String run = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"" + tick + "\"}").get(0);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(tick));
+            return run;
+        }
+
+        /**
+         * Fires the trigger on both instances at the same moment, both looking at what is under way before either
+         * stored a run; the second, whose clock is behind, stores its run once the first's fire returned.
+         *
+         * @return the runs the fire on the first instance started, then those of the second's
+         */
+        List<List<String>> fireTogether(String tickOnA, String tickOnB) throws Exception {
+            scheduling.lookTogether();
+            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER,
+                    "{\"scheduledAt\":\"" + tickOnA + "\"}"));
+            Future<List<String>> onB = pool.submit(() -> {
+                scheduling.second = Thread.currentThread();
+                return b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"" + tickOnB + "\"}");
+            });
+            List<String> ofA = onA.get(10, TimeUnit.SECONDS);
+            scheduling.firstFired.countDown();
+            List<String> ofB = onB.get(10, TimeUnit.SECONDS);
+            scheduling.together = null;
+            return List.of(ofA, ofB);
+        }
+
+        List<TriggerEvent> skipped() {
+            return a.triggers.history(TRIGGER, 100).stream().filter(e -> e.type().equals("trigger.skipped")).toList();
+        }
+
+        @Override
+        public void close() {
+            scheduling.firstFired.countDown();
+            pool.shutdownNow();
+            b.close();
+            a.close();
+        }
+    }
+
+    /** Lets the step of a tick's run end, and waits until the run has completed. */
+    private static void letEndAndAwaitCompleted(EngineHarness h, String tick, String runId) {
+        TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1)).countDown();
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.engine.run(runId))
+                .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+    }
+
+    @Test
+    void firesOfABufferingTriggerOnTwoInstancesKeepOneRunWaitingThoughTheLaterOnesClockIsBehind() throws Exception {
+        try (TwoInstances both = new TwoInstances(Overlap.BUFFER_ONE, "export", new Export(), new Export())) {
+            String first = both.firstRun("first");
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first keeps its run waiting").hasSize(1);
+            String waiting = started.get(0).get(0);
+            assertThat(started.get(1)).as("the other is skipped, though its run began waiting 5 s earlier by its"
+                    + " instance's clock").isEmpty();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + waiting + "\""));
+            letEndAndAwaitCompleted(both.a, "first", first);
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a"));
+            letEndAndAwaitCompleted(both.a, "on-a", waiting);
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    @Test
+    void firesOnTwoInstancesBesideACanceledRunsStepStartOneRunThoughTheLaterOnesClockIsBehind() throws Exception {
+        try (TwoInstances both = new TwoInstances(Overlap.SKIP, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            String canceled = both.firstRun("canceled");
+            assertThat(both.a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first starts its run").hasSize(1);
+            assertThat(started.get(1)).as("the other is skipped for it").isEmpty();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"skip\"", "\"runUnderWay\":\"" + started.get(0).get(0) + "\""));
+            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a"));
+            letEndAndAwaitCompleted(both.a, "on-a", started.get(0).get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    @Test
+    void firesOfACancelingTriggerOnTwoInstancesAtTheSameMomentLeaveTheRunOfTheLaterOneTheStoreAdmitted()
+            throws Exception {
+        try (TwoInstances both = new TwoInstances(Overlap.CANCEL_OTHER, "export", new Export(), new Export())) {
+            String first = both.firstRun("first");
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started).as("both fires start their runs").allSatisfy(runs -> assertThat(runs).hasSize(1));
+            String earlier = started.get(0).get(0);
+            String later = started.get(1).get(0);
+            assertThat(both.a.engine.run(first).orElseThrow().status().wireName()).isEqualTo("canceled");
+            assertThat(both.a.engine.run(earlier)).as("the later fire cancels the earlier's run, as on one instance")
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("canceled"));
+            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-b"));
+            letEndAndAwaitCompleted(both.a, "on-b", later);
+            assertThat(TriggerOverlapTest.STARTED).as("one new run went on").doesNotContain("on-a");
         }
     }
 
