@@ -78,6 +78,14 @@ class TriggerOverlapAcrossInstancesTest {
             return waiting;
         }
 
+        /** Tells the store which thread fires on the second instance ({@link TwoInstances#fireTogether}). */
+        void secondFiresOn(Thread thread) {
+        }
+
+        /** Tells the store that the fire on the first instance returned. */
+        void firstFired() {
+        }
+
         /** Whether settles of the trigger's key fail, as a store away does. */
         volatile boolean away;
 
@@ -143,31 +151,147 @@ class TriggerOverlapAcrossInstancesTest {
         TriggerOverlapTest.GATES.clear();
     }
 
+    /** An instance over a new store of runs and {@code scheduling}, with the manual trigger of the flow and policy. */
+    private static EngineHarness instance(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> step) {
+        return instance(new MemoryFlowStore(), scheduling, overlap, flow, step);
+    }
+
+    private static EngineHarness instance(MemoryFlowStore runs, LookingTogether scheduling, Overlap overlap,
+                                          String flow, Step<?, ?> step) {
+        EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", step);
+        try {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow(flow).overlap(overlap).build());
+            return a;
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    /** Fires the trigger for a tick and waits until the run's step runs. */
+    private static String firstRun(EngineHarness h, String tick) {
+        String run = h.triggers.fire(TRIGGER, payload(tick)).get(0);
+        awaitStep(tick);
+        return run;
+    }
+
+    private static String payload(String tick) {
+        return "{\"scheduledAt\":\"" + tick + "\"}";
+    }
+
+    private static void awaitStep(String tick) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(tick));
+    }
+
+    /** Lets the step of a tick's run end. */
+    private static void letEnd(String tick) {
+        TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1)).countDown();
+    }
+
+    /** Lets the step of a tick's run end, and waits until the run has completed. */
+    private static void letEndAndAwaitCompleted(EngineHarness h, String tick, String runId) {
+        letEnd(tick);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.engine.run(runId))
+                .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+    }
+
+    /**
+     * Two instances over one store, with a trigger of one flow and an overlap policy, firing on threads named
+     * {@code fire-on-1} and {@code fire-on-2}.
+     */
+    private static final class TwoInstances implements AutoCloseable {
+        final LookingTogether scheduling;
+        final EngineHarness a;
+        final EngineHarness b;
+        final ExecutorService pool;
+
+        /** The second instance's clock as the first's. */
+        TwoInstances(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
+            this(scheduling, overlap, flow, onA, onB, EngineHarness.START);
+        }
+
+        TwoInstances(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB,
+                     Instant clockOfB) {
+            this.scheduling = scheduling;
+            AtomicInteger threads = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(2, task -> new Thread(task, "fire-on-" + threads.incrementAndGet()));
+            a = instance(scheduling, overlap, flow, onA);
+            b = EngineHarness.beside(a, "instance-b", settings -> settings, clockOfB, onB);
+        }
+
+        /** Over a store that stores the second instance's run once the first's fire returned, its clock 5 s behind. */
+        static TwoInstances skewed(Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
+            return new TwoInstances(new SecondStoresAfterFirstFired(), overlap, flow, onA, onB,
+                    EngineHarness.START.minusSeconds(5));
+        }
+
+        Future<List<String>> fireOnA(String tick) {
+            return pool.submit(() -> a.triggers.fire(TRIGGER, payload(tick)));
+        }
+
+        Future<List<String>> fireOnB(String tick) {
+            return pool.submit(() -> {
+                scheduling.secondFiresOn(Thread.currentThread());
+                return b.triggers.fire(TRIGGER, payload(tick));
+            });
+        }
+
+        /**
+         * Fires the trigger on both instances at the same moment, both looking at what is under way before either
+         * stored a run.
+         *
+         * @return the runs the fire on the first instance started, then those of the second's
+         */
+        List<List<String>> fireTogether(String tickOnA, String tickOnB) throws Exception {
+            scheduling.lookTogether();
+            Future<List<String>> onA = fireOnA(tickOnA);
+            Future<List<String>> onB = fireOnB(tickOnB);
+            List<String> ofA = onA.get(10, TimeUnit.SECONDS);
+            scheduling.firstFired();
+            List<String> ofB = onB.get(10, TimeUnit.SECONDS);
+            scheduling.together = null;
+            return List.of(ofA, ofB);
+        }
+
+        /** The runs both fires started. */
+        List<String> fireBoth(String tick) throws Exception {
+            return fireTogether(tick, tick).stream().flatMap(List::stream).toList();
+        }
+
+        List<TriggerEvent> skipped() {
+            return a.triggers.history(TRIGGER, 100).stream().filter(e -> e.type().equals("trigger.skipped")).toList();
+        }
+
+        /** The runs both instances told started. */
+        List<String> told() {
+            return java.util.stream.Stream.of(a, b).flatMap(h -> h.hooksOf(RunStarted.class).stream())
+                    .map(RunStarted::runId).toList();
+        }
+
+        @Override
+        public void close() {
+            scheduling.firstFired();
+            pool.shutdownNow();
+            b.close();
+            a.close();
+        }
+    }
+
     @Test
     void firesOfASkippingTriggerOnTwoInstancesAtTheSameMomentStartOneRunAndSkipTheOther() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.SKIP, "export", new Export(),
+                new Export())) {
+            EngineHarness a = both.a;
+            EngineHarness b = both.b;
             int rounds = 10;
             for (int round = 0; round < rounds; round++) {
                 String export = "round-" + round;
-                String payload = "{\"scheduledAt\":\"" + export + "\"}";
-                scheduling.lookTogether();
-                Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
-                Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
-                List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-                started.addAll(onB.get(10, TimeUnit.SECONDS));
-                scheduling.together = null;
+                List<String> started = both.fireBoth(export);
 
                 assertThat(started).as("runs started in round %s", round).hasSize(1);
                 assertThat(runs(a)).as("runs stored after round %s", round).hasSize(round + 1);
-                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(export));
-                TriggerOverlapTest.GATES.computeIfAbsent(export, t -> new CountDownLatch(1)).countDown();
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> a.engine.run(started.get(0)).orElseThrow().status().isTerminal());
+                awaitStep(export);
+                letEndAndAwaitCompleted(a, export, started.get(0));
             }
 
             assertThat(TriggerOverlapTest.STARTED).as("one export a round, none buffered behind another")
@@ -177,17 +301,13 @@ class TriggerOverlapAcrossInstancesTest {
                     .allSatisfy(entry -> assertThat(entry.data()).contains("\"overlap\":\"skip\"", "\"runUnderWay\":"));
             assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.fired"))
                     .hasSize(rounds);
-            List<String> told = new ArrayList<>();
-            a.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
-            b.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            List<String> told = both.told();
             assertThat(told).as("a removed run is never told started").containsExactlyInAnyOrderElementsOf(
                     runs(a).stream().map(RunInfo::runId).toList());
             List<String> waited = new ArrayList<>();
             a.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
             b.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
             assertThat(waited).as("nor told waiting for the key").containsExactlyInAnyOrderElementsOf(told);
-        } finally {
-            pool.shutdownNow();
         }
     }
 
@@ -195,9 +315,7 @@ class TriggerOverlapAcrossInstancesTest {
     void aFireWhoseClaimTheStoreCannotDecideStartsItsRunWhichWaitsItsTurnAsBefore() {
         LookingTogether scheduling = new LookingTogether();
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+             EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
             scheduling.away = true;
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"away\"}");
@@ -208,29 +326,26 @@ class TriggerOverlapAcrossInstancesTest {
                     .contains("run " + started.get(0), "'" + Overlap.keyOf(TRIGGER) + "'", "store away"));
             scheduling.away = false;
             a.sweep();   // the key check finds the key waited for and held by none
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("away"));
-            TriggerOverlapTest.GATES.computeIfAbsent("away", t -> new CountDownLatch(1)).countDown();
+            awaitStep("away");
+            letEnd("away");
         }
     }
 
     @Test
     void aFireThatLostToARunEndingBeforeItsRunIsRemovedKeepsThatRunWhoseStepTheKeyLetGoOn() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             // The fire's claim finds the first run holding the key; before the fire removes its run, the first run
             // ends and hands the key on to that run, whose step is queued and taken.
             scheduling.blindThenAfterSettle = () -> {
-                TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("second"));
+                letEnd("first");
+                awaitStep("second");
             };
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
 
-            TriggerOverlapTest.GATES.computeIfAbsent("second", t -> new CountDownLatch(1)).countDown();
+            letEnd("second");
             assertThat(started).as("the run whose step ran is the fire's, not skipped").hasSize(1);
             assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
@@ -249,11 +364,8 @@ class TriggerOverlapAcrossInstancesTest {
             }
         };
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+             EngineHarness a = instance(runs, scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             scheduling.blindThenAfterSettle = () -> { };
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
@@ -265,19 +377,15 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(log.messagesContaining("NVENT-0456")).singleElement().satisfies(line -> assertThat(line)
                     .contains("run " + lost, "never runs", "store away"));
             assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            letEnd("first");
         }
     }
 
     @Test
     void aFireWhileACanceledRunsStepStillRunsStartsItsRunWhichWaitsForThatStepAndSaysSo() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new StubbornExport())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
-                    .overlap(Overlap.SKIP).build());
-            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "stubborn-export", new StubbornExport())) {
+            String canceled = firstRun(a, "canceled");
             assertThat(a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}");
@@ -287,81 +395,49 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(a.engine.waits(started.get(0))).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .contains("held by run " + canceled, "canceled", "still runs"));
             assertThat(TriggerOverlapTest.STARTED).as("no step beside the canceled run's").doesNotContain("next");
-            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            letEnd("canceled");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
     @Test
     void firesOnTwoInstancesWhileACanceledRunsStepStillRunsStartOneRunAndSkipTheOtherForIt() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new StubbornExport());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new StubbornExport())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
-                    .overlap(Overlap.SKIP).build());
-            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.SKIP, "stubborn-export",
+                new StubbornExport(), new StubbornExport())) {
+            EngineHarness a = both.a;
+            String canceled = firstRun(a, "canceled");
             assertThat(a.engine.cancel(canceled)).isTrue();
-            scheduling.lookTogether();
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-            started.addAll(onB.get(10, TimeUnit.SECONDS));
-            scheduling.together = null;
+            List<String> started = both.fireBoth("next");
 
             assertThat(started).as("one of the racing fires starts its run").hasSize(1);
-            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
-                    .singleElement().satisfies(entry -> assertThat(entry.data())
-                            .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
-            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
-        } finally {
-            pool.shutdownNow();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
+            letEnd("canceled");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
     @Test
     void firesOfABufferingTriggerOnTwoInstancesAtTheSameMomentKeepOneRunWaitingAndSkipTheOther() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.BUFFER_ONE).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
-            scheduling.lookTogether();
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.BUFFER_ONE, "export", new Export(),
+                new Export())) {
+            EngineHarness a = both.a;
+            String first = firstRun(a, "first");
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-            started.addAll(onB.get(10, TimeUnit.SECONDS));
-            scheduling.together = null;
+            List<String> started = both.fireBoth("next");
 
             assertThat(started).as("one run waits behind the first, not two").hasSize(1);
             assertThat(runs(a)).as("the other removed").hasSize(2);
-            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
-                    .singleElement().satisfies(entry -> assertThat(entry.data())
-                            .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
-            List<String> told = new ArrayList<>();
-            a.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
-            b.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
-            assertThat(told).as("the removed run is never told started").containsExactlyInAnyOrder(first, started.get(0));
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
-        } finally {
-            pool.shutdownNow();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
+            assertThat(both.told()).as("the removed run is never told started")
+                    .containsExactlyInAnyOrder(first, started.get(0));
+            letEnd("first");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
@@ -407,6 +483,19 @@ class TriggerOverlapAcrossInstancesTest {
             return holders;
         }
 
+        /**
+         * Arms the store: the next fire sees nothing under way, its run loses to {@code first}, and {@code first}'s step
+         * ends just before that run leaves the key's line.
+         */
+        void endAsTheLoserLeaves(EngineHarness a, String first) {
+            blindThenAfterSettle = () -> {
+                fire = Thread.currentThread();
+                loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first)).findFirst()
+                        .orElseThrow();
+                endHolder = () -> letEnd("first");
+            };
+        }
+
         static void awaitLatch(CountDownLatch latch) {
             try {
                 if (!latch.await(10, TimeUnit.SECONDS)) {
@@ -422,20 +511,11 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void aLosingRunTheKeyReachedAsItLeftTheLineIsNoLongerNamedTheKeysHolderOnceRemoved() {
         HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             // The fire's claim finds the first run holding the key and under way; as its run leaves the key's line,
             // the first run ends and the settle of its end names the leaving run the key's holder.
-            scheduling.blindThenAfterSettle = () -> {
-                scheduling.fire = Thread.currentThread();
-                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
-                        .findFirst().orElseThrow();
-                scheduling.endHolder = () -> TriggerOverlapTest.GATES
-                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            };
+            scheduling.endAsTheLoserLeaves(a, first);
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
             scheduling.removed.countDown();
@@ -451,22 +531,19 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void theWaitsOfARunBehindAnEndedHolderWhoseKeyWasNotHandedOnDoNotSayAStepOfItStillRuns() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.BUFFER_ALL).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.BUFFER_ALL, "export", new Export())) {
+            String first = firstRun(a, "first");
             String next = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}").get(0);
             scheduling.away = true;   // the key is not handed on as the first run ends (NVENT-0560)
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            letEnd("first");
             await().atMost(Duration.ofSeconds(10)).until(() -> a.engine.run(first).orElseThrow().status().isTerminal());
 
             assertThat(a.engine.waits(next)).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .contains("held by run " + first, "completed").doesNotContain("still runs"));
             scheduling.away = false;
             a.sweep();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            awaitStep("next");
+            letEnd("next");
         }
     }
 
@@ -474,19 +551,10 @@ class TriggerOverlapAcrossInstancesTest {
     void aStoreFailingAsTheRemovedRunsKeyIsSettledAgainLeavesTheFireSkippedAndTheKeyToTheSweep() {
         HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+             EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             scheduling.awayOnceNamed = true;
-            scheduling.blindThenAfterSettle = () -> {
-                scheduling.fire = Thread.currentThread();
-                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
-                        .findFirst().orElseThrow();
-                scheduling.endHolder = () -> TriggerOverlapTest.GATES
-                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            };
+            scheduling.endAsTheLoserLeaves(a, first);
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
             scheduling.removed.countDown();
@@ -541,17 +609,11 @@ class TriggerOverlapAcrossInstancesTest {
     void theRunOfTheWinningFireDoesNotGoOnBeforeItsOwnInstanceToldItsStartWhenTheLosingFireIsSkipped()
             throws Exception {
         WinnerSlowToTellItsStart scheduling = new WinnerSlowToTellItsStart();
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task,
-                "fire-on-" + threads.incrementAndGet()));
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+        try (TwoInstances both = new TwoInstances(scheduling, Overlap.SKIP, "export", new Export(), new Export())) {
             scheduling.lookTogether();
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onA = both.fireOnA("next");
+            Future<List<String>> onB = both.fireOnB("next");
             await().atMost(Duration.ofSeconds(10)).until(() -> onA.isDone() || onB.isDone());
             String winning = scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)).get(0);
 
@@ -563,13 +625,10 @@ class TriggerOverlapAcrossInstancesTest {
             List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
             started.addAll(onB.get(10, TimeUnit.SECONDS));
             assertThat(started).containsExactly(winning);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(winning))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            awaitStep("next");
+            letEndAndAwaitCompleted(both.a, "next", winning);
         } finally {
             scheduling.loserSkipped.countDown();
-            pool.shutdownNow();
         }
     }
 
@@ -583,6 +642,16 @@ class TriggerOverlapAcrossInstancesTest {
         final CountDownLatch firstFired = new CountDownLatch(1);
 
         @Override
+        void secondFiresOn(Thread thread) {
+            second = thread;
+        }
+
+        @Override
+        void firstFired() {
+            firstFired.countDown();
+        }
+
+        @Override
         public void saveAwait(AwaitRecord await) {
             if (await.type() == AwaitType.CONCURRENCY_KEY && Thread.currentThread() == second) {
                 HandingOnAsTheLoserLeaves.awaitLatch(firstFired);
@@ -591,74 +660,10 @@ class TriggerOverlapAcrossInstancesTest {
         }
     }
 
-    /**
-     * Two instances over one store, the second's clock 5 s behind the first's, with a trigger of one flow and an
-     * overlap policy; the first run of the trigger started on the first instance, its step running.
-     */
-    private static final class TwoInstances implements AutoCloseable {
-        final SecondStoresAfterFirstFired scheduling = new SecondStoresAfterFirstFired();
-        final EngineHarness a;
-        final EngineHarness b;
-        final ExecutorService pool = Executors.newFixedThreadPool(2);
-
-        TwoInstances(Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
-            a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", onA);
-            b = EngineHarness.beside(a, "instance-b", settings -> settings, EngineHarness.START.minusSeconds(5), onB);
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow(flow).overlap(overlap).build());
-        }
-
-        /** Fires the trigger on the first instance and waits until the run's step runs. */
-        String firstRun(String tick) {
-            String run = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"" + tick + "\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(tick));
-            return run;
-        }
-
-        /**
-         * Fires the trigger on both instances at the same moment, both looking at what is under way before either
-         * stored a run; the second, whose clock is behind, stores its run once the first's fire returned.
-         *
-         * @return the runs the fire on the first instance started, then those of the second's
-         */
-        List<List<String>> fireTogether(String tickOnA, String tickOnB) throws Exception {
-            scheduling.lookTogether();
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER,
-                    "{\"scheduledAt\":\"" + tickOnA + "\"}"));
-            Future<List<String>> onB = pool.submit(() -> {
-                scheduling.second = Thread.currentThread();
-                return b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"" + tickOnB + "\"}");
-            });
-            List<String> ofA = onA.get(10, TimeUnit.SECONDS);
-            scheduling.firstFired.countDown();
-            List<String> ofB = onB.get(10, TimeUnit.SECONDS);
-            scheduling.together = null;
-            return List.of(ofA, ofB);
-        }
-
-        List<TriggerEvent> skipped() {
-            return a.triggers.history(TRIGGER, 100).stream().filter(e -> e.type().equals("trigger.skipped")).toList();
-        }
-
-        @Override
-        public void close() {
-            scheduling.firstFired.countDown();
-            pool.shutdownNow();
-            b.close();
-            a.close();
-        }
-    }
-
-    /** Lets the step of a tick's run end, and waits until the run has completed. */
-    private static void letEndAndAwaitCompleted(EngineHarness h, String tick, String runId) {
-        TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1)).countDown();
-        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.engine.run(runId))
-                .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
-    }
-
     @Test
     void firesOfABufferingTriggerOnTwoInstancesKeepOneRunWaitingThoughTheLaterOnesClockIsBehind() throws Exception {
-        try (TwoInstances both = new TwoInstances(Overlap.BUFFER_ONE, "export", new Export(), new Export())) {
-            String first = both.firstRun("first");
+        try (TwoInstances both = TwoInstances.skewed(Overlap.BUFFER_ONE, "export", new Export(), new Export())) {
+            String first = firstRun(both.a, "first");
 
             List<List<String>> started = both.fireTogether("on-a", "on-b");
 
@@ -669,7 +674,7 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
                     .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + waiting + "\""));
             letEndAndAwaitCompleted(both.a, "first", first);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a"));
+            awaitStep("on-a");
             letEndAndAwaitCompleted(both.a, "on-a", waiting);
             assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
         }
@@ -677,9 +682,9 @@ class TriggerOverlapAcrossInstancesTest {
 
     @Test
     void firesOnTwoInstancesBesideACanceledRunsStepStartOneRunThoughTheLaterOnesClockIsBehind() throws Exception {
-        try (TwoInstances both = new TwoInstances(Overlap.SKIP, "stubborn-export", new StubbornExport(),
+        try (TwoInstances both = TwoInstances.skewed(Overlap.SKIP, "stubborn-export", new StubbornExport(),
                 new StubbornExport())) {
-            String canceled = both.firstRun("canceled");
+            String canceled = firstRun(both.a, "canceled");
             assertThat(both.a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
 
             List<List<String>> started = both.fireTogether("on-a", "on-b");
@@ -688,8 +693,8 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(started.get(1)).as("the other is skipped for it").isEmpty();
             assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
                     .contains("\"overlap\":\"skip\"", "\"runUnderWay\":\"" + started.get(0).get(0) + "\""));
-            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a"));
+            letEnd("canceled");
+            awaitStep("on-a");
             letEndAndAwaitCompleted(both.a, "on-a", started.get(0).get(0));
             assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
         }
@@ -698,8 +703,8 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void firesOfACancelingTriggerOnTwoInstancesAtTheSameMomentLeaveTheRunOfTheLaterOneTheStoreAdmitted()
             throws Exception {
-        try (TwoInstances both = new TwoInstances(Overlap.CANCEL_OTHER, "export", new Export(), new Export())) {
-            String first = both.firstRun("first");
+        try (TwoInstances both = TwoInstances.skewed(Overlap.CANCEL_OTHER, "export", new Export(), new Export())) {
+            String first = firstRun(both.a, "first");
 
             List<List<String>> started = both.fireTogether("on-a", "on-b");
 
@@ -709,8 +714,8 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(both.a.engine.run(first).orElseThrow().status().wireName()).isEqualTo("canceled");
             assertThat(both.a.engine.run(earlier)).as("the later fire cancels the earlier's run, as on one instance")
                     .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("canceled"));
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-b"));
+            letEnd("first");
+            awaitStep("on-b");
             letEndAndAwaitCompleted(both.a, "on-b", later);
             assertThat(TriggerOverlapTest.STARTED).as("one new run went on").doesNotContain("on-a");
         }
