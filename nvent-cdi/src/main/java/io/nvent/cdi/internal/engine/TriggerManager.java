@@ -1482,9 +1482,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // (they wait for the key from their start): a webhook's concurrent calls start one run, not several.
             synchronized (overlaps.turnOf(key)) {
                 String fire = fireInWords(spec, payloadJson, byName);
-                Optional<String> underWay = overlaps.skippedFor(spec, key, fire);
-                if (underWay.isPresent()) {
-                    recordSkipped(spec, now, payloadJson, underWay.get(), fire);
+                TriggerOverlaps.Look look = overlaps.skippedFor(spec, key, fire);
+                if (look.skippedFor().isPresent()) {
+                    recordSkipped(spec, now, payloadJson, look.skippedFor().get(), fire);
                     return new Fire(List.of(), List.of(), List.of());
                 }
                 // Fires on other instances may have read at the same moment: under skip and buffer-one the store
@@ -1494,7 +1494,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         spec.overlap() == Overlap.SKIP || spec.overlap() == Overlap.BUFFER_ONE ? Optional.of(fire)
                                 : Optional.empty());
                 overlaps.cancelRacing(spec, key, fired.started().stream().filter(StartedRun::created)
-                        .map(StartedRun::runId).toList(), fire);
+                        .map(StartedRun::runId).toList(), look, fire);
                 return fired;
             }
         }

@@ -61,29 +61,37 @@ final class TriggerOverlaps {
     }
 
     /**
+     * What a fire's look at what is under way came to ({@link #skippedFor}).
+     *
+     * @param skippedFor the run under way that makes the fire start nothing; empty if it starts its runs
+     * @param seen the runs under way it saw (and under {@link Overlap#CANCEL_OTHER} canceled, or tried to)
+     */
+    record Look(Optional<String> skippedFor, List<String> seen) {
+    }
+
+    /**
      * Applies the trigger's policy to a fire whose runs hold {@code key}: under {@link Overlap#CANCEL_OTHER} cancels the
      * runs under way with it; else tells whether the fire starts nothing.
      *
      * @param fire the fire, in words, for the cancel's reason and the log ("tick 2026-…", "event 'order.placed'")
-     * @return the run under way that makes the fire start nothing; empty if it starts its runs
      */
-    Optional<String> skippedFor(TriggerSpec spec, String key, String fire) {
+    Look skippedFor(TriggerSpec spec, String key, String fire) {
         Map<String, String> flowsUnderWay = underWay(key);
         List<String> underWay = List.copyOf(flowsUnderWay.keySet());
         switch (spec.overlap()) {
             case SKIP:
-                return underWay.stream().findFirst();
+                return new Look(underWay.stream().findFirst(), underWay);
             case BUFFER_ONE:
                 // Counted per flow, as each fire starts a run of each of the trigger's flows: one of the fire under
                 // way and one waiting behind it (or, for a moment after its start, two waiting).
                 boolean oneWaits = flowsUnderWay.values().stream()
                         .anyMatch(flow -> Collections.frequency(flowsUnderWay.values(), flow) >= 2);
-                return oneWaits ? Optional.of(underWay.get(0)) : Optional.empty();
+                return new Look(oneWaits ? Optional.of(underWay.get(0)) : Optional.empty(), underWay);
             case CANCEL_OTHER:
                 cancel(spec, underWay, fire);
-                return Optional.empty();
+                return new Look(Optional.empty(), underWay);
             default:
-                return Optional.empty();
+                return new Look(Optional.empty(), underWay);
         }
     }
 
@@ -96,14 +104,14 @@ final class TriggerOverlaps {
      * store that keeps no order of claims ({@link SchedulingStore#keepsConcurrencyKeyClaims()}): the racing fires'
      * runs then run one after the other.
      */
-    void cancelRacing(TriggerSpec spec, String key, List<String> started, String fire) {
+    void cancelRacing(TriggerSpec spec, String key, List<String> started, Look look, String fire) {
         if (spec.overlap() != Overlap.CANCEL_OTHER || !store.keepsConcurrencyKeyClaims()) {
             return;
         }
         Set<String> racing = new LinkedHashSet<>();
         for (String run : started) {
             engine.flowUnderWay(run).ifPresent(flow -> engine.awaitResolution().claimedBeforeOfKey(run, key).stream()
-                    .filter(earlier -> !started.contains(earlier))
+                    .filter(earlier -> !started.contains(earlier) && !look.seen().contains(earlier))
                     .filter(earlier -> engine.flowUnderWay(earlier).filter(flow::equals).isPresent())
                     .forEach(racing::add));
         }

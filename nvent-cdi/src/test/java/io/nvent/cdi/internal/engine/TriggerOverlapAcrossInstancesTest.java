@@ -703,8 +703,9 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void firesOfACancelingTriggerOnTwoInstancesAtTheSameMomentLeaveTheRunOfTheLaterOneTheStoreAdmitted()
             throws Exception {
-        try (TwoInstances both = TwoInstances.skewed(Overlap.CANCEL_OTHER, "export", new Export(), new Export())) {
-            String first = firstRun(both.a, "first");
+        try (TwoInstances both = TwoInstances.skewed(Overlap.CANCEL_OTHER, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            String first = firstRun(both.a, "first");   // canceled by the fires, its step goes on, keeping the key
 
             List<List<String>> started = both.fireTogether("on-a", "on-b");
 
