@@ -3756,6 +3756,29 @@ public abstract class SchedulingStoreContractTest {
                 List.of(behind)));
     }
 
+    /**
+     * The key's holder ends while racing fires claim: the key goes to the run whose claim the store admitted, not to
+     * one that began waiting earlier by a clock behind and has not claimed yet (it would go on, and the claimed run
+     * after it: two runs of fires racing under overlap skip).
+     */
+    @Test
+    void aKeyHandedOnGoesToTheRunWhoseClaimWasAdmittedNotToOneThatBeganWaitingEarlierByItsClock() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).isTrue();
+        String key = id("handed-to-claimed");
+        String holder = storedRun().runId();
+        holds(holder, key);
+        String unclaimed = storedRun().runId();
+        String claimed = storedRun().runId();
+        waitsForKey(unclaimed, key, T0);   // its instance's clock 10 s behind
+        waitsForKey(claimed, key, T0.plusSeconds(10));
+        store.claimConcurrencyKeyLine(flowStore(), key, claimed, T0);
+        ends(holder, RunStatus.CANCELED);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(claimed);
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, unclaimed, T0))
+                .isEqualTo(new ConcurrencyKeyClaim(List.of(claimed), List.of(claimed)));
+    }
+
     /** Claims of racing instances are serialised: each sees every claim admitted before it, one sees none. */
     @Test
     void ofRunsClaimingOneConcurrencyKeysLineAtOnceEachSeesTheClaimsAdmittedBeforeIt() {

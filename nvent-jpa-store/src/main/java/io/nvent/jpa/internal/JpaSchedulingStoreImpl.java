@@ -475,6 +475,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      * Adds the runs waiting for the key, in line order, while fewer hold it than the smallest limit among the run at
      * the head of the line and the holders: the head blocks the runs behind it, and each run's limit holds both ways.
      * A holder whose await still waits (it got the key, and was not let go on yet) keeps its place, not a second one.
+     * The line's order: the awaits claimed ({@link #claimConcurrencyKeyLine}) in the order admitted, then the others by
+     * when they began waiting (the rows of the key are sorted either way: no index gives that order).
      */
     private void letTheLineIn(Connection connection, String key, List<String> holders, int smallestOfHolders,
                               Map<String, Integer> limits) throws SQLException {
@@ -483,7 +485,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (PreparedStatement statement = connection.prepareStatement("select a.run_id, a.concurrency_limit from "
                 + awaits + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '"
                 + WAITING + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in "
-                + UNDER_WAY + " order by a.registered_at, a.await_id " + limit(rowsNeeded))) {
+                + UNDER_WAY + " order by case when a.line_claim is null then 1 else 0 end, a.line_claim, a.registered_at,"
+                + " a.await_id " + limit(rowsNeeded))) {
             statement.setString(1, key);
             statement.setFetchSize(Math.min(rowsNeeded, holders.size() + 2));
             int smallest = smallestOfHolders;

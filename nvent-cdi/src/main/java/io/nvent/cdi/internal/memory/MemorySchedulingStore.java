@@ -214,12 +214,17 @@ public class MemorySchedulingStore implements SchedulingStore {
                 .orElse(Integer.MAX_VALUE);
     }
 
-    /** The waiting awaits for the key of runs under way that do not hold it, the head of the line first. */
+    /**
+     * The waiting awaits for the key of runs under way that do not hold it, the head of the line first: those whose
+     * claims were admitted ({@link #claimConcurrencyKeyLine}) in the order admitted, then the others by when they began
+     * waiting.
+     */
     private List<AwaitRecord> lineOf(FlowStore runs, String key, Collection<String> holders) {
         return awaits.values().stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
                         && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .sorted(Comparator.comparing((AwaitRecord a) -> admittedClaims.getOrDefault(a.awaitId(), Long.MAX_VALUE))
+                        .thenComparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                 .filter(a -> isUnderWay(runs, a.runId()))
                 .toList();
     }
