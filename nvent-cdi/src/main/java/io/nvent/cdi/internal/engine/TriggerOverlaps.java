@@ -110,7 +110,10 @@ final class TriggerOverlaps {
         }
         Set<String> racing = new LinkedHashSet<>();
         for (String run : started) {
-            engine.flowUnderWay(run).ifPresent(flow -> engine.awaitResolution().claimedBeforeOfKey(run, key).stream()
+            List<String> before = engine.awaitResolution().claimedBeforeOfKey(run, key);
+            // Read once claimed: a fire admitted before that saw this run under way and canceled it (it came later),
+            // canceled it before its claim, so is seen now; its run is then the one that goes on, not canceled back.
+            engine.flowUnderWay(run).ifPresent(flow -> before.stream()
                     .filter(earlier -> !started.contains(earlier) && !look.seen().contains(earlier))
                     .filter(earlier -> engine.flowUnderWay(earlier).filter(flow::equals).isPresent())
                     .forEach(racing::add));

@@ -18,6 +18,7 @@ import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.FlowStore;
 import io.nvent.testkit.LogRecorder;
 import java.time.Instant;
@@ -726,6 +727,48 @@ class TriggerOverlapAcrossInstancesTest {
             awaitStep("on-b");
             letEndAndAwaitCompleted(both.a, "on-b", later);
             assertThat(TriggerOverlapTest.STARTED).as("one new run went on").doesNotContain("on-a");
+        }
+    }
+
+    /** A store that, as the next claim of the trigger's key comes, runs a hook once before admitting it. */
+    static final class BeforeTheNextClaim extends LookingTogether {
+        volatile Runnable hook;
+
+        @Override
+        public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+            Runnable once = key.equals(Overlap.keyOf(TRIGGER)) ? hook : null;
+            hook = null;
+            if (once != null) {
+                once.run();
+            }
+            return super.claimConcurrencyKeyLine(runs, key, runId, now);
+        }
+    }
+
+    @Test
+    void aCancelingFireThatCancelsTheRunOfAnotherInstancesFireBeforeItClaimsKeepsItsOwnRunGoing() {
+        BeforeTheNextClaim store = new BeforeTheNextClaim();
+        try (TwoInstances both = new TwoInstances(store, Overlap.CANCEL_OTHER, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            firstRun(both.a, "first");   // canceled by the fires, its step goes on, keeping the key
+            List<String> ofA = new ArrayList<>();
+            // The fire on the second instance has stored its run and is about to claim: the first's fire comes now,
+            // sees that run under way, cancels it and claims ahead of it.
+            store.hook = () -> ofA.addAll(both.a.triggers.fire(TRIGGER, payload("on-a")));
+
+            List<String> ofB = both.b.triggers.fire(TRIGGER, payload("on-b"));
+
+            assertThat(ofA).hasSize(1);
+            assertThat(ofB).hasSize(1);
+            assertThat(both.a.engine.run(ofB.get(0))).as("canceled by the later fire, as on one instance")
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("canceled"));
+            assertThat(both.a.engine.run(ofA.get(0))).as("the later fire's run is not canceled back by the fire whose"
+                    + " run it canceled: one run goes on, not none")
+                    .hasValueSatisfying(run -> assertThat(run.status().isTerminal()).isFalse());
+            letEnd("first");
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", ofA.get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
         }
     }
 
