@@ -772,6 +772,40 @@ class TriggerOverlapAcrossInstancesTest {
         }
     }
 
+    /** A store written before claims to a key's line ({@code SchedulingStore.keepsConcurrencyKeyClaims()} false). */
+    static final class KeepingNoOrderOfClaims extends LookingTogether {
+        @Override
+        public boolean keepsConcurrencyKeyClaims() {
+            return false;
+        }
+    }
+
+    @Test
+    void overAStoreThatKeepsNoOrderOfClaimsRacingCancelingFiresBothStartTheirRunsWhichRunOneAfterTheOther()
+            throws Exception {
+        try (TwoInstances both = new TwoInstances(new KeepingNoOrderOfClaims(), Overlap.CANCEL_OTHER,
+                "stubborn-export", new StubbornExport(), new StubbornExport())) {
+            firstRun(both.a, "first");
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started).as("both fires start their runs").allSatisfy(runs -> assertThat(runs).hasSize(1));
+            assertThat(started).as("neither canceled by the other, as the README says").allSatisfy(runs ->
+                    assertThat(both.a.engine.run(runs.get(0))).hasValueSatisfying(run ->
+                            assertThat(run.status().isTerminal()).isFalse()));
+            letEnd("first");
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a")
+                    || TriggerOverlapTest.STARTED.contains("on-b"));
+            String going = TriggerOverlapTest.STARTED.contains("on-a") ? "on-a" : "on-b";
+            String behind = going.equals("on-a") ? "on-b" : "on-a";
+            assertThat(TriggerOverlapTest.STARTED).as("the other waits behind it, never beside it")
+                    .doesNotContain(behind);
+            letEnd(going);
+            awaitStep(behind);
+            letEndAndAwaitCompleted(both.a, behind, started.get(going.equals("on-a") ? 1 : 0).get(0));
+        }
+    }
+
     private static List<RunInfo> runs(EngineHarness h) {
         return h.engine.runs(new RunQuery(Optional.of("export"), Optional.empty(), 0, 100));
     }
