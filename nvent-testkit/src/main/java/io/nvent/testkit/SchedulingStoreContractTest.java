@@ -3779,6 +3779,21 @@ public abstract class SchedulingStoreContractTest {
                 .isEqualTo(new ConcurrencyKeyClaim(List.of(claimed), List.of(claimed)));
     }
 
+    /** A run not (yet) waiting for the key, as a delayed fire's during its delay, is admitted nowhere in its line. */
+    @Test
+    void theClaimOfARunWithNoAwaitForTheKeySeesNoClaimBeforeIt() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).isTrue();
+        String key = id("claim-without-await");
+        String holder = storedRun().runId();
+        holds(holder, key);
+        String waiting = storedRun().runId();
+        waitsForKey(waiting, key, T0);
+        store.claimConcurrencyKeyLine(flowStore(), key, waiting, T0);
+
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, storedRun().runId(), T0))
+                .isEqualTo(new ConcurrencyKeyClaim(List.of(holder), List.of()));
+    }
+
     /** Claims of racing instances are serialised: each sees every claim admitted before it, one sees none. */
     @Test
     void ofRunsClaimingOneConcurrencyKeysLineAtOnceEachSeesTheClaimsAdmittedBeforeIt() {

@@ -255,8 +255,12 @@ public class MemorySchedulingStore implements SchedulingStore {
                 .toList();
         ofKey.stream().filter(a -> a.runId().equals(runId))
                 .forEach(a -> admittedClaims.computeIfAbsent(a.awaitId(), id -> nextClaim++));
-        long place = ofKey.stream().filter(a -> a.runId().equals(runId)).map(a -> admittedClaims.get(a.awaitId()))
-                .min(Long::compare).orElse(Long.MAX_VALUE);
+        Optional<Long> admitted = ofKey.stream().filter(a -> a.runId().equals(runId))
+                .map(a -> admittedClaims.get(a.awaitId())).min(Long::compare);
+        if (admitted.isEmpty()) {
+            return new ConcurrencyKeyClaim(holders, List.of());   // no await of the run for the key: no place in line
+        }
+        long place = admitted.get();
         List<String> before = ofKey.stream()
                 .filter(a -> !a.runId().equals(runId) && admittedClaims.getOrDefault(a.awaitId(), place) < place)
                 .filter(a -> a.status() == AwaitStatus.WAITING || holders.contains(a.runId()))
