@@ -645,7 +645,7 @@ class TriggerOverlapAcrossInstancesTest {
      * run's await for the key only once the first's fire has returned: the order a slow instance, or a slow store,
      * gives them, whatever their clocks say.
      */
-    static final class SecondStoresAfterFirstFired extends LookingTogether {
+    static class SecondStoresAfterFirstFired extends LookingTogether {
         volatile Thread second;
         final CountDownLatch firstFired = new CountDownLatch(1);
 
@@ -768,6 +768,47 @@ class TriggerOverlapAcrossInstancesTest {
             letEnd("first");
             awaitStep("on-a");
             letEndAndAwaitCompleted(both.a, "on-a", ofA.get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    /** {@link SecondStoresAfterFirstFired}, running a hook once as the second instance's run claims its key. */
+    static final class SecondClaimsAfterAHook extends SecondStoresAfterFirstFired {
+        volatile Runnable beforeSecondClaims;
+
+        @Override
+        public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+            Runnable once = Thread.currentThread() == second ? beforeSecondClaims : null;
+            if (once != null) {
+                beforeSecondClaims = null;
+                once.run();
+            }
+            return super.claimConcurrencyKeyLine(runs, key, runId, now);
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepEndingBeforeTheSlowerFireClaimsHandsTheKeyToTheClaimedRunAndTheSlowerFireIsSkipped()
+            throws Exception {
+        SecondClaimsAfterAHook store = new SecondClaimsAfterAHook();
+        try (TwoInstances both = new TwoInstances(store, Overlap.SKIP, "stubborn-export", new StubbornExport(),
+                new StubbornExport(), EngineHarness.START.minusSeconds(5))) {
+            String canceled = firstRun(both.a, "canceled");
+            assertThat(both.a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+            // The second fire's run, waiting 5 s earlier by its clock, is stored but has not claimed when that step
+            // ends and the key is handed on.
+            store.beforeSecondClaims = () -> {
+                letEnd("canceled");
+                await().atMost(Duration.ofSeconds(10)).until(() -> !store.concurrencyKeyHolderList(
+                        Overlap.keyOf(TRIGGER)).contains(canceled));
+            };
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first starts its run").hasSize(1);
+            assertThat(started.get(1)).as("the slower fire is skipped for it, not handed the key").isEmpty();
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", started.get(0).get(0));
             assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
         }
     }
