@@ -1237,6 +1237,51 @@ public interface SchedulingStore {
     }
 
     /**
+     * Settles a concurrency key as {@link #settleConcurrencyKeyHolders} does and, in the same serialised turn, admits a
+     * run's claim to the key's line: the run's awaits of type {@link io.nvent.AwaitType#CONCURRENCY_KEY} for the key
+     * (waiting or not) are marked admitted, after every claim of the key the store admitted before, once (a second
+     * claim of the run keeps its first place). Concurrent claims and settles of one key, on any instance, are
+     * serialised, so that of two racing claims the second sees the first and the first never sees the second: the
+     * order of the claims is the store's, not the instances' clocks' ({@link AwaitRecord#registeredAt()} is each
+     * instance's), which is what lets a trigger's overlap policy keep one fire's run waiting
+     * ({@link io.nvent.Overlap#BUFFER_ONE}), or let the later of racing fires cancel the earlier's run
+     * ({@link io.nvent.Overlap#CANCEL_OTHER}), whatever the instances' clocks say.
+     *
+     * <p>Only a store whose {@link #keepsConcurrencyKeyClaims()} is {@code true} is asked. The default, for a store
+     * written before this method, throws an {@link io.nvent.UnsupportedByAdapterException}: the engine then decides as
+     * before, by the awaits' {@link AwaitRecord#registeredAt()}.
+     *
+     * @param runs the store of the runs, to tell whether a holder or a waiter is under way
+     * @param key the concurrency key
+     * @param runId the run whose claim is admitted; its await for the key is stored already
+     * @param now the current time, kept as when a holder got the key
+     * @return the key's holders after the settle, and the runs admitted before the run that still wait for the key
+     *     (their await for it waiting) or hold it
+     * @throws io.nvent.UnsupportedByAdapterException if the store keeps no order of claims (the default)
+     * @since 0.2
+     */
+    default ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+        throw new io.nvent.UnsupportedByAdapterException("scheduling store " + getClass().getName() + " keeps no"
+                + " order of the claims to a concurrency key's line (SchedulingStore.keepsConcurrencyKeyClaims() is"
+                + " false)", new UnsupportedOperationException("claimConcurrencyKeyLine"));
+    }
+
+    /**
+     * Whether the store admits claims to a concurrency key's line one after the other
+     * ({@link #claimConcurrencyKeyLine}). The default, for a store written before that method: {@code false}, and the
+     * engine tells which of the racing fires of a trigger with overlap {@link io.nvent.Overlap#BUFFER_ONE} (or of
+     * {@link io.nvent.Overlap#SKIP} beside a canceled run whose step still runs) began waiting first by their awaits'
+     * {@link AwaitRecord#registeredAt()}, each from its own instance's clock, and does not let the later of racing
+     * {@link io.nvent.Overlap#CANCEL_OTHER} fires cancel the earlier's run.
+     *
+     * @return {@code true} for a store that implements {@link #claimConcurrencyKeyLine} (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsConcurrencyKeyClaims() {
+        return false;
+    }
+
+    /**
      * Whether the store lets more than one run hold a concurrency key ({@link #settleConcurrencyKeyHolders} and the
      * {@link AwaitRecord#concurrencyLimit()} of the awaits it keeps). The default, for a store written before
      * concurrency limits: {@code false}.

@@ -26,6 +26,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
@@ -53,6 +54,7 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -3720,6 +3722,110 @@ public abstract class SchedulingStoreContractTest {
             assertThat(answers.values()).as("round %d", round).allSatisfy(held -> assertThat(held).containsExactly(holder));
             assertThat(store.concurrencyKeyHolderList(key)).containsExactly(holder);
         }
+    }
+
+    /**
+     * What the racing fires of a trigger with overlap buffer-one or cancel-other ask once their runs wait for the key:
+     * the store admits their claims in the order they come, whatever the runs' {@code registeredAt} (each instance's
+     * clock) says, and each claim sees the ones admitted before it, not those after.
+     */
+    @Test
+    void claimsToAConcurrencyKeysLineAreAdmittedInTheOrderTheyComeNotByTheirInstancesClocks() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).as("a store that keeps an order of claims").isTrue();
+        String key = id("claimed-line");
+        String holder = storedRun().runId();
+        holds(holder, key);
+        String ahead = storedRun().runId();
+        String behind = storedRun().runId();
+        waitsForKey(ahead, key, T0.plusSeconds(10));
+        waitsForKey(behind, key, T0);   // began waiting earlier, by a clock 10 s behind
+
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, ahead, T0))
+                .isEqualTo(new ConcurrencyKeyClaim(List.of(holder), List.of()));
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, behind, T0).claimedBefore()).containsExactly(ahead);
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, ahead, T0).claimedBefore())
+                .as("claimed again, a run keeps its first place").isEmpty();
+        store.awaitsOfRun(ahead).forEach(a -> store.closeAwait(a.awaitId(), AwaitStatus.CANCELED, Optional.empty(), T0));
+        String third = storedRun().runId();
+        waitsForKey(third, key, T0.plusSeconds(1));
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, third, T0).claimedBefore())
+                .as("a run that left the line is claimed before none").containsExactly(behind);
+        ends(holder, RunStatus.COMPLETED);
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, third, T0)).as("the key handed on, to the run that"
+                + " began waiting first, which holds it now").isEqualTo(new ConcurrencyKeyClaim(List.of(behind),
+                List.of(behind)));
+    }
+
+    /**
+     * The key's holder ends while racing fires claim: the key goes to the run whose claim the store admitted, not to
+     * one that began waiting earlier by a clock behind and has not claimed yet (it would go on, and the claimed run
+     * after it: two runs of fires racing under overlap skip).
+     */
+    @Test
+    void aKeyHandedOnGoesToTheRunWhoseClaimWasAdmittedNotToOneThatBeganWaitingEarlierByItsClock() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).isTrue();
+        String key = id("handed-to-claimed");
+        String holder = storedRun().runId();
+        holds(holder, key);
+        String unclaimed = storedRun().runId();
+        String claimed = storedRun().runId();
+        waitsForKey(unclaimed, key, T0);   // its instance's clock 10 s behind
+        waitsForKey(claimed, key, T0.plusSeconds(10));
+        store.claimConcurrencyKeyLine(flowStore(), key, claimed, T0);
+        ends(holder, RunStatus.CANCELED);
+
+        assertThat(store.settleConcurrencyKeyHolders(flowStore(), key, T0)).containsExactly(claimed);
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, unclaimed, T0))
+                .isEqualTo(new ConcurrencyKeyClaim(List.of(claimed), List.of(claimed)));
+    }
+
+    /** A run not (yet) waiting for the key, as a delayed fire's during its delay, is admitted nowhere in its line. */
+    @Test
+    void theClaimOfARunWithNoAwaitForTheKeySeesNoClaimBeforeIt() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).isTrue();
+        String key = id("claim-without-await");
+        String holder = storedRun().runId();
+        holds(holder, key);
+        String waiting = storedRun().runId();
+        waitsForKey(waiting, key, T0);
+        store.claimConcurrencyKeyLine(flowStore(), key, waiting, T0);
+
+        assertThat(store.claimConcurrencyKeyLine(flowStore(), key, storedRun().runId(), T0))
+                .isEqualTo(new ConcurrencyKeyClaim(List.of(holder), List.of()));
+    }
+
+    /** Claims of racing instances are serialised: each sees every claim admitted before it, one sees none. */
+    @Test
+    void ofRunsClaimingOneConcurrencyKeysLineAtOnceEachSeesTheClaimsAdmittedBeforeIt() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).isTrue();
+        int threads = 4;
+        for (int round = 0; round < 5; round++) {
+            String key = id("claimed-together");
+            holds(storedRun().runId(), key);
+            List<String> runs = IntStream.range(0, threads).mapToObj(thread -> storedRun().runId()).toList();
+            Map<String, List<String>> before = new java.util.concurrent.ConcurrentHashMap<>();
+
+            runConcurrently(threads, thread -> {
+                waitsForKey(runs.get(thread), key, T0.plusMillis(threads - thread));
+                before.put(runs.get(thread), store.claimConcurrencyKeyLine(flowStore(), key, runs.get(thread), T0)
+                        .claimedBefore());
+            });
+
+            List<List<String>> inOrder = before.values().stream().sorted(Comparator.comparingInt(List::size)).toList();
+            for (int i = 0; i < threads; i++) {
+                assertThat(inOrder.get(i)).as("round %d, claim %d", round, i).hasSize(i);
+                assertThat(inOrder.get(i).subList(0, Math.max(0, i - 1))).as("round %d, claim %d: those before the"
+                        + " claim before it, then that one", round, i).isEqualTo(i == 0 ? List.of() : inOrder.get(i - 1));
+            }
+        }
+    }
+
+    @Test
+    void aStoreThatKeepsNoOrderOfClaimsRefusesOneNamingItself() {
+        assumeThat(store.keepsConcurrencyKeyClaims()).as("the default implementation").isFalse();
+        assertThatThrownBy(() -> store.claimConcurrencyKeyLine(flowStore(), "k", "run", T0))
+                .isInstanceOf(io.nvent.UnsupportedByAdapterException.class)
+                .hasMessageContaining(store.getClass().getName());
     }
 
     private void racesForOneKey(boolean storedBefore) {

@@ -23,6 +23,7 @@ import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
@@ -337,29 +338,107 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     public List<String> settleConcurrencyKeyHolders(FlowStore runStore, String key, Instant now) {
         Objects.requireNonNull(key, "key");
         Objects.requireNonNull(now, "now");
-        return write("concurrency key '" + key + "'", connection -> {
-            KeyRow row = lockConcurrencyKey(connection, key);
-            List<String> before = new ArrayList<>();
-            Map<String, Integer> limits = new HashMap<>();
-            row.holder().ifPresent(holder -> {
-                before.add(holder);
-                limits.put(holder, row.limit());
-            });
-            Map<String, Instant> heldSince = row.furtherHolders() > 0
-                    ? furtherHoldersOf(connection, key, limits) : Map.of();
-            before.addAll(heldSince.keySet());
-            List<String> holders = keptHolders(connection, before, now);
-            int smallest = holders.stream().mapToInt(limits::get).min()
-                    .orElse(io.nvent.StartOptions.MAX_CONCURRENCY_LIMIT);
-            if (holders.size() < smallest) {
-                letTheLineIn(connection, key, holders, smallest, limits);
-            }
-            // A key held by none keeps no row: also the one this settle inserted to lock it.
-            if (holders.isEmpty() || !holders.equals(before)) {
-                storeHolders(connection, key, before, holders, heldSince, limits, now);
-            }
-            return holders;
+        return write("concurrency key '" + key + "'", connection -> settleLocking(connection, key, now));
+    }
+
+    /** The body of {@link #settleConcurrencyKeyHolders}, in the caller's transaction: the key's row stays locked. */
+    private List<String> settleLocking(Connection connection, String key, Instant now) throws SQLException {
+        KeyRow row = lockConcurrencyKey(connection, key);
+        List<String> before = new ArrayList<>();
+        Map<String, Integer> limits = new HashMap<>();
+        row.holder().ifPresent(holder -> {
+            before.add(holder);
+            limits.put(holder, row.limit());
         });
+        Map<String, Instant> heldSince = row.furtherHolders() > 0
+                ? furtherHoldersOf(connection, key, limits) : Map.of();
+        before.addAll(heldSince.keySet());
+        List<String> holders = keptHolders(connection, before, now);
+        int smallest = holders.stream().mapToInt(limits::get).min()
+                .orElse(io.nvent.StartOptions.MAX_CONCURRENCY_LIMIT);
+        if (holders.size() < smallest) {
+            letTheLineIn(connection, key, holders, smallest, limits);
+        }
+        // A key held by none keeps no row: also the one this settle inserted to lock it.
+        if (holders.isEmpty() || !holders.equals(before)) {
+            storeHolders(connection, key, before, holders, heldSince, limits, now);
+        }
+        return holders;
+    }
+
+    /**
+     * Settles the key ({@link #settleConcurrencyKeyHolders}) and, in the same transaction, its row still locked, gives
+     * the run's awaits for the key a place in its line ({@code run_await.line_claim}, V42): the key's highest place
+     * plus one, once. Then reads the runs of lower places still waiting (through the index of the waiting awaits by
+     * type, V20) or holding the key (by their run ids): not the places of the awaits of runs that left the line.
+     */
+    @Override
+    public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runStore, String key, String runId, Instant now) {
+        Objects.requireNonNull(key, "key");
+        Objects.requireNonNull(runId, "runId");
+        Objects.requireNonNull(now, "now");
+        return write("claim of run " + runId + " to concurrency key '" + key + "'", connection -> {
+            List<String> holders = settleLocking(connection, key, now);
+            String ofRun = " where run_id = ? and event_name = ? and await_type = '" + wire(AwaitType.CONCURRENCY_KEY)
+                    + "'";
+            try (PreparedStatement statement = connection.prepareStatement("update " + awaits + " set line_claim ="
+                    + " (select coalesce(max(c.line_claim), 0) + 1 from " + awaits + " c where c.event_name = ? and"
+                    + " c.line_claim is not null)" + ofRun + " and line_claim is null")) {
+                statement.setString(1, key);
+                statement.setString(2, runId);
+                statement.setString(3, key);
+                statement.executeUpdate();
+            }
+            long place;
+            try (PreparedStatement statement = connection.prepareStatement("select min(line_claim) from " + awaits
+                    + ofRun)) {
+                statement.setString(1, runId);
+                statement.setString(2, key);
+                try (ResultSet rows = statement.executeQuery()) {
+                    Long found = rows.next() ? rows.getObject(1, Long.class) : null;
+                    if (found == null) {
+                        return new ConcurrencyKeyClaim(holders, List.of());   // no await of the run for the key
+                    }
+                    place = found;
+                }
+            }
+            Map<String, Long> before = new HashMap<>();
+            claimsBefore(connection, "await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and status = '" + WAITING
+                    + "' and event_name = ?", List.of(key), place, before);
+            if (!holders.isEmpty()) {
+                List<String> values = new ArrayList<>(holders);
+                values.add(key);
+                claimsBefore(connection, "run_id in (" + String.join(", ", Collections.nCopies(holders.size(), "?"))
+                        + ") and event_name = ? and await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "'", values,
+                        place, before);
+            }
+            before.remove(runId);
+            return new ConcurrencyKeyClaim(holders, before.entrySet().stream().sorted(Map.Entry.comparingByValue())
+                    .map(Map.Entry::getKey).toList());
+        });
+    }
+
+    /** Collects the runs of the awaits the condition selects whose place in the line is below {@code place}. */
+    private void claimsBefore(Connection connection, String condition, List<String> values, long place,
+                              Map<String, Long> into) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("select run_id, line_claim from " + awaits
+                + " where " + condition + " and line_claim < ?")) {
+            for (int i = 0; i < values.size(); i++) {
+                statement.setString(i + 1, values.get(i));
+            }
+            statement.setLong(values.size() + 1, place);
+            try (ResultSet rows = statement.executeQuery()) {
+                while (rows.next()) {
+                    into.merge(rows.getString(1), rows.getLong(2), Math::min);
+                }
+            }
+        }
+    }
+
+    /** In the column run_await.line_claim (V42). */
+    @Override
+    public boolean keepsConcurrencyKeyClaims() {
+        return true;
     }
 
     /** The row of a locked key: the run that got it first, if any, its limit, and how many further runs hold it. */
@@ -396,6 +475,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
      * Adds the runs waiting for the key, in line order, while fewer hold it than the smallest limit among the run at
      * the head of the line and the holders: the head blocks the runs behind it, and each run's limit holds both ways.
      * A holder whose await still waits (it got the key, and was not let go on yet) keeps its place, not a second one.
+     * The line's order: the awaits claimed ({@link #claimConcurrencyKeyLine}) in the order admitted, then the others by
+     * when they began waiting (the rows of the key are sorted either way: no index gives that order).
      */
     private void letTheLineIn(Connection connection, String key, List<String> holders, int smallestOfHolders,
                               Map<String, Integer> limits) throws SQLException {
@@ -404,7 +485,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         try (PreparedStatement statement = connection.prepareStatement("select a.run_id, a.concurrency_limit from "
                 + awaits + " a join " + runs + " r on r.run_id = a.run_id where a.event_name = ? and a.status = '"
                 + WAITING + "' and a.await_type = '" + wire(AwaitType.CONCURRENCY_KEY) + "' and r.status in "
-                + UNDER_WAY + " order by a.registered_at, a.await_id " + limit(rowsNeeded))) {
+                + UNDER_WAY + " order by case when a.line_claim is null then 1 else 0 end, a.line_claim, a.registered_at,"
+                + " a.await_id " + limit(rowsNeeded))) {
             statement.setString(1, key);
             statement.setFetchSize(Math.min(rowsNeeded, holders.size() + 2));
             int smallest = smallestOfHolders;

@@ -69,7 +69,8 @@ final class SchemaMigrator {
             "V38__trigger_batch.sql",
             "V39__trigger_debounce_slot.sql",
             "V40__instance.sql",
-            "V41__queue_workers.sql");
+            "V41__queue_workers.sql",
+            "V42__await_line_claim.sql");
 
     private SchemaMigrator() {
     }

@@ -26,6 +26,7 @@ import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
@@ -791,23 +792,30 @@ final class AwaitResolution {
      * starts its run, which waits its turn.
      *
      * <p>A holder that ended (canceled) while a step of it still runs keeps the key until that step ends, but is not
-     * under way: the fire is not skipped for it. Its run waits for that step, if it is the run that has waited longest
-     * for the key (the fires of other instances racing it are then skipped for it); else it is skipped for the one
-     * that has.
+     * under way: the fire is not skipped for it. Its run waits for that step, if its claim is the first the store
+     * admitted to the key's line ({@link SchedulingStore#claimConcurrencyKeyLine}; the fires of other instances racing
+     * it are then skipped for it); else it is skipped for the run whose claim was. A store that keeps no order of
+     * claims leaves that to the run that began waiting first, by its instance's clock.
      *
      * @return the run under way holding the key, or waiting for it longer, if the run does not hold it; empty if it
      *     does, if it is the next to get it from an ended holder, or if nothing was decided
      */
     Optional<String> otherHolderOfKey(String runId, String key) {
-        Optional<List<String>> settled = settledHolders(runId, key);
-        if (settled.isEmpty() || settled.get().contains(runId) || settled.get().isEmpty()) {
+        Optional<ConcurrencyKeyClaim> claim = claimed(runId, key);
+        if (claim.isEmpty() || claim.get().holders().contains(runId) || claim.get().holders().isEmpty()) {
             return Optional.empty();
         }
-        Optional<String> underWay = settled.get().stream().filter(this::underWay).findFirst();
+        List<String> holders = claim.get().holders();
+        Optional<String> underWay = holders.stream().filter(this::underWay).findFirst();
         if (underWay.isPresent()) {
             return underWay;
         }
-        // Every holder ended, a step of it still running: the head of the key's line gets the key once that step ends.
+        // Every holder ended, a step of it still running: the run whose claim the store admitted first waits for that
+        // step; a store that keeps no order of claims leaves it to the head of the key's line, by the instances' clocks.
+        if (scheduling.keepsConcurrencyKeyClaims()) {
+            return claim.get().claimedBefore().stream().filter(run -> !holders.contains(run)).filter(this::underWay)
+                    .findFirst();
+        }
         return lineOfKey(key).stream().filter(run -> run.equals(runId) || underWay(run)).findFirst()
                 .filter(head -> !head.equals(runId));
     }
@@ -816,33 +824,59 @@ final class AwaitResolution {
      * Settles the key a run of a buffering trigger's fire ({@link io.nvent.Overlap#BUFFER_ONE}) just stored as waiting
      * for it waits for, and tells which other run of the same flow waits for the key ahead of it, not holding it: the
      * one run the policy lets wait. Of the fires of one key that raced past their first look at what was under way
-     * on several instances, the one whose run began waiting first keeps it; the others are skipped for it. A store
-     * failing now leaves the run waiting (NVENT-0452). Not serialised as the key's holders are: a run stored after
-     * this read that began waiting earlier (by its instance's clock) keeps waiting too, as the README says.
+     * on several instances, the one whose claim the store admitted first to the key's line keeps it
+     * ({@link SchedulingStore#claimConcurrencyKeyLine}, one after the other, whatever the instances' clocks); the
+     * others are skipped for it. A store failing now leaves the run waiting (NVENT-0452). A store that keeps no order
+     * of claims leaves it to the run that began waiting first by its instance's clock: a run stored after this read
+     * that began waiting earlier keeps waiting too, as the README says.
      *
      * @return the run of the flow waiting ahead of it; empty if none does (the run waits, or holds the key)
      */
     Optional<String> otherWaiterOfKey(String runId, String key, String flow) {
-        Optional<List<String>> settled = settledHolders(runId, key);
-        if (settled.isEmpty() || settled.get().contains(runId)) {
+        Optional<ConcurrencyKeyClaim> claim = claimed(runId, key);
+        if (claim.isEmpty() || claim.get().holders().contains(runId)) {
             return Optional.empty();
         }
-        List<String> holders = settled.get();
-        return lineOfKey(key).stream().takeWhile(run -> !run.equals(runId)).filter(run -> !holders.contains(run))
+        List<String> holders = claim.get().holders();
+        List<String> ahead = scheduling.keepsConcurrencyKeyClaims() ? claim.get().claimedBefore()
+                : lineOfKey(key).stream().takeWhile(run -> !run.equals(runId)).toList();
+        return ahead.stream().filter(run -> !holders.contains(run))
                 .filter(run -> store.findRun(run).filter(r -> !r.status().isTerminal() && r.flow().equals(flow))
                         .isPresent())
                 .findFirst();
     }
 
-    /** The key's holders once settled; empty if the store failed (NVENT-0452): the run then waits its turn. */
-    private Optional<List<String>> settledHolders(String runId, String key) {
+    /**
+     * The runs under way whose claims to the key's line the store admitted before the run's
+     * ({@link SchedulingStore#claimConcurrencyKeyLine}), still waiting for the key or holding it: those of the fires of
+     * a trigger with overlap {@link io.nvent.Overlap#CANCEL_OTHER} that raced this run's fire on other instances, which
+     * it cancels as it would have had it come after them on one instance. Empty for a store that keeps no order of
+     * claims, or if the store failed (NVENT-0452: the run then waits its turn behind them).
+     */
+    List<String> claimedBeforeOfKey(String runId, String key) {
+        if (!scheduling.keepsConcurrencyKeyClaims()) {
+            return List.of();
+        }
+        return claimed(runId, key).map(ConcurrencyKeyClaim::claimedBefore).orElse(List.of()).stream()
+                .filter(this::underWay).toList();
+    }
+
+    /**
+     * The key's holders once settled and, where the store keeps an order of claims, the runs it admitted to the key's
+     * line before the run ({@link SchedulingStore#claimConcurrencyKeyLine}); empty if the store failed (NVENT-0452):
+     * the run then waits its turn.
+     */
+    private Optional<ConcurrencyKeyClaim> claimed(String runId, String key) {
         try {
-            return Optional.of(scheduling.settleConcurrencyKeyHolders(store, key, clock.instant()));
+            return Optional.of(scheduling.keepsConcurrencyKeyClaims()
+                    ? scheduling.claimConcurrencyKeyLine(store, key, runId, clock.instant())
+                    : new ConcurrencyKeyClaim(scheduling.settleConcurrencyKeyHolders(store, key, clock.instant()),
+                            List.of()));
         } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a fire of a trigger with overlap skip"
-                    + " or buffer-one waits for"
-                    + " concurrency key '" + key + "', which could not be settled now: " + e + "; it is not skipped,"
-                    + " and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0452 run " + runId + " of a fire of a trigger with overlap skip,"
+                    + " buffer-one or cancel-other waits for concurrency key '" + key + "', which could not be settled"
+                    + " now: " + e + "; it is not skipped (nor cancels the runs of fires racing it on other"
+                    + " instances), and waits its turn behind a run under way with the key, if any (the maintenance sweep settles"
                     + " the key within seconds)");
             return Optional.empty();
         }

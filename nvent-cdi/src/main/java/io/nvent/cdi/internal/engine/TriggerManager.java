@@ -1482,16 +1482,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // (they wait for the key from their start): a webhook's concurrent calls start one run, not several.
             synchronized (overlaps.turnOf(key)) {
                 String fire = fireInWords(spec, payloadJson, byName);
-                Optional<String> underWay = overlaps.skippedFor(spec, key, fire);
-                if (underWay.isPresent()) {
-                    recordSkipped(spec, now, payloadJson, underWay.get(), fire);
+                TriggerOverlaps.Look look = overlaps.skippedFor(spec, key, fire);
+                if (look.skippedFor().isPresent()) {
+                    recordSkipped(spec, now, payloadJson, look.skippedFor().get(), fire);
                     return new Fire(List.of(), List.of(), List.of());
                 }
                 // Fires on other instances may have read at the same moment: under skip and buffer-one the store
-                // decides, the fire's first run going on only if the key's line lets it (held, or the one waiting).
-                return startFlows(spec, payloadJson, keyed, byName, missed, published, now,
+                // decides, the fire's first run going on only if the key's line lets it (held, or the one waiting);
+                // under cancel-other the fire the store admits last cancels the runs of those admitted before.
+                Fire fired = startFlows(spec, payloadJson, keyed, byName, missed, published, now,
                         spec.overlap() == Overlap.SKIP || spec.overlap() == Overlap.BUFFER_ONE ? Optional.of(fire)
                                 : Optional.empty());
+                overlaps.cancelRacing(spec, key, fired.started().stream().filter(StartedRun::created)
+                        .map(StartedRun::runId).toList(), look, fire);
+                return fired;
             }
         }
         return startFlows(spec, payloadJson, keyed, byName, missed, published, now, Optional.empty());

@@ -61,30 +61,64 @@ final class TriggerOverlaps {
     }
 
     /**
+     * What a fire's look at what is under way came to ({@link #skippedFor}).
+     *
+     * @param skippedFor the run under way that makes the fire start nothing; empty if it starts its runs
+     * @param seen the runs under way it saw (and under {@link Overlap#CANCEL_OTHER} canceled, or tried to)
+     */
+    record Look(Optional<String> skippedFor, List<String> seen) {
+    }
+
+    /**
      * Applies the trigger's policy to a fire whose runs hold {@code key}: under {@link Overlap#CANCEL_OTHER} cancels the
      * runs under way with it; else tells whether the fire starts nothing.
      *
      * @param fire the fire, in words, for the cancel's reason and the log ("tick 2026-…", "event 'order.placed'")
-     * @return the run under way that makes the fire start nothing; empty if it starts its runs
      */
-    Optional<String> skippedFor(TriggerSpec spec, String key, String fire) {
+    Look skippedFor(TriggerSpec spec, String key, String fire) {
         Map<String, String> flowsUnderWay = underWay(key);
         List<String> underWay = List.copyOf(flowsUnderWay.keySet());
         switch (spec.overlap()) {
             case SKIP:
-                return underWay.stream().findFirst();
+                return new Look(underWay.stream().findFirst(), underWay);
             case BUFFER_ONE:
                 // Counted per flow, as each fire starts a run of each of the trigger's flows: one of the fire under
                 // way and one waiting behind it (or, for a moment after its start, two waiting).
                 boolean oneWaits = flowsUnderWay.values().stream()
                         .anyMatch(flow -> Collections.frequency(flowsUnderWay.values(), flow) >= 2);
-                return oneWaits ? Optional.of(underWay.get(0)) : Optional.empty();
+                return new Look(oneWaits ? Optional.of(underWay.get(0)) : Optional.empty(), underWay);
             case CANCEL_OTHER:
                 cancel(spec, underWay, fire);
-                return Optional.empty();
+                return new Look(Optional.empty(), underWay);
             default:
-                return Optional.empty();
+                return new Look(Optional.empty(), underWay);
         }
+    }
+
+    /**
+     * Under {@link Overlap#CANCEL_OTHER}, once the fire's runs are stored: claims each run's place in the key's line
+     * ({@link SchedulingStore#claimConcurrencyKeyLine}) and cancels, as {@link #skippedFor} did the runs it saw under
+     * way, the runs of its flow whose claims the store admitted before: those of fires on other instances that read
+     * what was under way at the same moment as this one. Of racing fires the one the store admits last cancels the
+     * others' runs, as the later of two fires on one instance does, and one run of each flow goes on. Nothing for a
+     * store that keeps no order of claims ({@link SchedulingStore#keepsConcurrencyKeyClaims()}): the racing fires'
+     * runs then run one after the other.
+     */
+    void cancelRacing(TriggerSpec spec, String key, List<String> started, Look look, String fire) {
+        if (spec.overlap() != Overlap.CANCEL_OTHER || !store.keepsConcurrencyKeyClaims()) {
+            return;
+        }
+        Set<String> racing = new LinkedHashSet<>();
+        for (String run : started) {
+            List<String> before = engine.awaitResolution().claimedBeforeOfKey(run, key);
+            // Read once claimed: a fire admitted before that saw this run under way and canceled it (it came later),
+            // canceled it before its claim, so is seen now; its run is then the one that goes on, not canceled back.
+            engine.flowUnderWay(run).ifPresent(flow -> before.stream()
+                    .filter(earlier -> !started.contains(earlier) && !look.seen().contains(earlier))
+                    .filter(earlier -> engine.flowUnderWay(earlier).filter(flow::equals).isPresent())
+                    .forEach(racing::add));
+        }
+        cancel(spec, List.copyOf(racing), fire);
     }
 
     /** Logs a fire that started nothing, at most once a minute per trigger, counting the others. */

@@ -10,6 +10,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.BatchedFire;
 import io.nvent.spi.DebouncedFire;
@@ -83,6 +84,10 @@ public class MemorySchedulingStore implements SchedulingStore {
     private final Map<String, Integer> limitsOfHolders = new HashMap<>();
     /** The pending runs of debounced triggers, by trigger, flow and key ({@link #openDebounce}). */
     private final Map<String, DebounceSlot> debounceSlots = new HashMap<>();
+    /** The place of each await admitted to its concurrency key's line ({@link #claimConcurrencyKeyLine}), by await id. */
+    private final Map<String, Long> admittedClaims = new HashMap<>();
+    /** The place the next claim admitted gets: one counter for every key, as only the order within a key counts. */
+    private long nextClaim;
 
     @Override
     public synchronized void saveAwait(AwaitRecord await) {
@@ -209,12 +214,17 @@ public class MemorySchedulingStore implements SchedulingStore {
                 .orElse(Integer.MAX_VALUE);
     }
 
-    /** The waiting awaits for the key of runs under way that do not hold it, the head of the line first. */
+    /**
+     * The waiting awaits for the key of runs under way that do not hold it, the head of the line first: those whose
+     * claims were admitted ({@link #claimConcurrencyKeyLine}) in the order admitted, then the others by when they began
+     * waiting.
+     */
     private List<AwaitRecord> lineOf(FlowStore runs, String key, Collection<String> holders) {
         return awaits.values().stream()
                 .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.status() == AwaitStatus.WAITING
                         && a.event().filter(key::equals).isPresent() && !holders.contains(a.runId()))
-                .sorted(Comparator.comparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
+                .sorted(Comparator.comparing((AwaitRecord a) -> admittedClaims.getOrDefault(a.awaitId(), Long.MAX_VALUE))
+                        .thenComparing(AwaitRecord::registeredAt).thenComparing(AwaitRecord::awaitId))
                 .filter(a -> isUnderWay(runs, a.runId()))
                 .toList();
     }
@@ -224,6 +234,44 @@ public class MemorySchedulingStore implements SchedulingStore {
     public synchronized List<String> settleConcurrencyKeyHolders(FlowStore runs, String key, Instant now) {
         settleConcurrencyKey(runs, key, now);
         return concurrencyKeyHolderList(key);
+    }
+
+    /**
+     * Settles the key ({@link #settleConcurrencyKeyHolders}), then admits the run's awaits for it under this store's
+     * monitor: claims take turns, and each gets a place after the ones before; the holders it answers are those at its
+     * admission. Places of awaits no longer stored are forgotten here.
+     */
+    @Override
+    public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+        settleConcurrencyKeyHolders(runs, key, now);
+        return admitClaim(key, runId);
+    }
+
+    private synchronized ConcurrencyKeyClaim admitClaim(String key, String runId) {
+        List<String> holders = concurrencyKeyHolderList(key);
+        admittedClaims.keySet().retainAll(awaits.keySet());
+        List<AwaitRecord> ofKey = awaits.values().stream()
+                .filter(a -> a.type() == AwaitType.CONCURRENCY_KEY && a.event().filter(key::equals).isPresent())
+                .toList();
+        ofKey.stream().filter(a -> a.runId().equals(runId))
+                .forEach(a -> admittedClaims.computeIfAbsent(a.awaitId(), id -> nextClaim++));
+        Optional<Long> admitted = ofKey.stream().filter(a -> a.runId().equals(runId))
+                .map(a -> admittedClaims.get(a.awaitId())).min(Long::compare);
+        if (admitted.isEmpty()) {
+            return new ConcurrencyKeyClaim(holders, List.of());   // no await of the run for the key: no place in line
+        }
+        long place = admitted.get();
+        List<String> before = ofKey.stream()
+                .filter(a -> !a.runId().equals(runId) && admittedClaims.getOrDefault(a.awaitId(), place) < place)
+                .filter(a -> a.status() == AwaitStatus.WAITING || holders.contains(a.runId()))
+                .sorted(Comparator.comparing(a -> admittedClaims.get(a.awaitId())))
+                .map(AwaitRecord::runId).distinct().toList();
+        return new ConcurrencyKeyClaim(holders, before);
+    }
+
+    @Override
+    public boolean keepsConcurrencyKeyClaims() {
+        return true;
     }
 
     @Override

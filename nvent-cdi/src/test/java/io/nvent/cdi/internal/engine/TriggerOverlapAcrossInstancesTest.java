@@ -11,12 +11,14 @@ import io.nvent.Overlap;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStarted;
+import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.internal.engine.TriggerOverlapTest.Export;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.FlowStore;
 import io.nvent.testkit.LogRecorder;
 import java.time.Instant;
@@ -75,6 +77,14 @@ class TriggerOverlapAcrossInstancesTest {
                 }
             }
             return waiting;
+        }
+
+        /** Tells the store which thread fires on the second instance ({@link TwoInstances#fireTogether}). */
+        void secondFiresOn(Thread thread) {
+        }
+
+        /** Tells the store that the fire on the first instance returned. */
+        void firstFired() {
         }
 
         /** Whether settles of the trigger's key fail, as a store away does. */
@@ -142,31 +152,147 @@ class TriggerOverlapAcrossInstancesTest {
         TriggerOverlapTest.GATES.clear();
     }
 
+    /** An instance over a new store of runs and {@code scheduling}, with the manual trigger of the flow and policy. */
+    private static EngineHarness instance(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> step) {
+        return instance(new MemoryFlowStore(), scheduling, overlap, flow, step);
+    }
+
+    private static EngineHarness instance(MemoryFlowStore runs, LookingTogether scheduling, Overlap overlap,
+                                          String flow, Step<?, ?> step) {
+        EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", step);
+        try {
+            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow(flow).overlap(overlap).build());
+            return a;
+        } catch (RuntimeException e) {
+            a.close();
+            throw e;
+        }
+    }
+
+    /** Fires the trigger for a tick and waits until the run's step runs. */
+    private static String firstRun(EngineHarness h, String tick) {
+        String run = h.triggers.fire(TRIGGER, payload(tick)).get(0);
+        awaitStep(tick);
+        return run;
+    }
+
+    private static String payload(String tick) {
+        return "{\"scheduledAt\":\"" + tick + "\"}";
+    }
+
+    private static void awaitStep(String tick) {
+        await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(tick));
+    }
+
+    /** Lets the step of a tick's run end. */
+    private static void letEnd(String tick) {
+        TriggerOverlapTest.GATES.computeIfAbsent(tick, t -> new CountDownLatch(1)).countDown();
+    }
+
+    /** Lets the step of a tick's run end, and waits until the run has completed. */
+    private static void letEndAndAwaitCompleted(EngineHarness h, String tick, String runId) {
+        letEnd(tick);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.engine.run(runId))
+                .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+    }
+
+    /**
+     * Two instances over one store, with a trigger of one flow and an overlap policy, firing on threads named
+     * {@code fire-on-1} and {@code fire-on-2}.
+     */
+    private static final class TwoInstances implements AutoCloseable {
+        final LookingTogether scheduling;
+        final EngineHarness a;
+        final EngineHarness b;
+        final ExecutorService pool;
+
+        /** The second instance's clock as the first's. */
+        TwoInstances(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
+            this(scheduling, overlap, flow, onA, onB, EngineHarness.START);
+        }
+
+        TwoInstances(LookingTogether scheduling, Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB,
+                     Instant clockOfB) {
+            this.scheduling = scheduling;
+            AtomicInteger threads = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(2, task -> new Thread(task, "fire-on-" + threads.incrementAndGet()));
+            a = instance(scheduling, overlap, flow, onA);
+            b = EngineHarness.beside(a, "instance-b", settings -> settings, clockOfB, onB);
+        }
+
+        /** Over a store that stores the second instance's run once the first's fire returned, its clock 5 s behind. */
+        static TwoInstances skewed(Overlap overlap, String flow, Step<?, ?> onA, Step<?, ?> onB) {
+            return new TwoInstances(new SecondStoresAfterFirstFired(), overlap, flow, onA, onB,
+                    EngineHarness.START.minusSeconds(5));
+        }
+
+        Future<List<String>> fireOnA(String tick) {
+            return pool.submit(() -> a.triggers.fire(TRIGGER, payload(tick)));
+        }
+
+        Future<List<String>> fireOnB(String tick) {
+            return pool.submit(() -> {
+                scheduling.secondFiresOn(Thread.currentThread());
+                return b.triggers.fire(TRIGGER, payload(tick));
+            });
+        }
+
+        /**
+         * Fires the trigger on both instances at the same moment, both looking at what is under way before either
+         * stored a run.
+         *
+         * @return the runs the fire on the first instance started, then those of the second's
+         */
+        List<List<String>> fireTogether(String tickOnA, String tickOnB) throws Exception {
+            scheduling.lookTogether();
+            Future<List<String>> onA = fireOnA(tickOnA);
+            Future<List<String>> onB = fireOnB(tickOnB);
+            List<String> ofA = onA.get(10, TimeUnit.SECONDS);
+            scheduling.firstFired();
+            List<String> ofB = onB.get(10, TimeUnit.SECONDS);
+            scheduling.together = null;
+            return List.of(ofA, ofB);
+        }
+
+        /** The runs both fires started. */
+        List<String> fireBoth(String tick) throws Exception {
+            return fireTogether(tick, tick).stream().flatMap(List::stream).toList();
+        }
+
+        List<TriggerEvent> skipped() {
+            return a.triggers.history(TRIGGER, 100).stream().filter(e -> e.type().equals("trigger.skipped")).toList();
+        }
+
+        /** The runs both instances told started. */
+        List<String> told() {
+            return java.util.stream.Stream.of(a, b).flatMap(h -> h.hooksOf(RunStarted.class).stream())
+                    .map(RunStarted::runId).toList();
+        }
+
+        @Override
+        public void close() {
+            scheduling.firstFired();
+            pool.shutdownNow();
+            b.close();
+            a.close();
+        }
+    }
+
     @Test
     void firesOfASkippingTriggerOnTwoInstancesAtTheSameMomentStartOneRunAndSkipTheOther() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.SKIP, "export", new Export(),
+                new Export())) {
+            EngineHarness a = both.a;
+            EngineHarness b = both.b;
             int rounds = 10;
             for (int round = 0; round < rounds; round++) {
                 String export = "round-" + round;
-                String payload = "{\"scheduledAt\":\"" + export + "\"}";
-                scheduling.lookTogether();
-                Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, payload));
-                Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, payload));
-                List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-                started.addAll(onB.get(10, TimeUnit.SECONDS));
-                scheduling.together = null;
+                List<String> started = both.fireBoth(export);
 
                 assertThat(started).as("runs started in round %s", round).hasSize(1);
                 assertThat(runs(a)).as("runs stored after round %s", round).hasSize(round + 1);
-                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains(export));
-                TriggerOverlapTest.GATES.computeIfAbsent(export, t -> new CountDownLatch(1)).countDown();
-                await().atMost(Duration.ofSeconds(10))
-                        .until(() -> a.engine.run(started.get(0)).orElseThrow().status().isTerminal());
+                awaitStep(export);
+                letEndAndAwaitCompleted(a, export, started.get(0));
             }
 
             assertThat(TriggerOverlapTest.STARTED).as("one export a round, none buffered behind another")
@@ -176,17 +302,13 @@ class TriggerOverlapAcrossInstancesTest {
                     .allSatisfy(entry -> assertThat(entry.data()).contains("\"overlap\":\"skip\"", "\"runUnderWay\":"));
             assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.fired"))
                     .hasSize(rounds);
-            List<String> told = new ArrayList<>();
-            a.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
-            b.hooksOf(RunStarted.class).forEach(started -> told.add(started.runId()));
+            List<String> told = both.told();
             assertThat(told).as("a removed run is never told started").containsExactlyInAnyOrderElementsOf(
                     runs(a).stream().map(RunInfo::runId).toList());
             List<String> waited = new ArrayList<>();
             a.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
             b.hooksOf(AwaitRegistered.class).forEach(registered -> waited.add(registered.await().runId()));
             assertThat(waited).as("nor told waiting for the key").containsExactlyInAnyOrderElementsOf(told);
-        } finally {
-            pool.shutdownNow();
         }
     }
 
@@ -194,9 +316,7 @@ class TriggerOverlapAcrossInstancesTest {
     void aFireWhoseClaimTheStoreCannotDecideStartsItsRunWhichWaitsItsTurnAsBefore() {
         LookingTogether scheduling = new LookingTogether();
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+             EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
             scheduling.away = true;
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"away\"}");
@@ -207,29 +327,26 @@ class TriggerOverlapAcrossInstancesTest {
                     .contains("run " + started.get(0), "'" + Overlap.keyOf(TRIGGER) + "'", "store away"));
             scheduling.away = false;
             a.sweep();   // the key check finds the key waited for and held by none
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("away"));
-            TriggerOverlapTest.GATES.computeIfAbsent("away", t -> new CountDownLatch(1)).countDown();
+            awaitStep("away");
+            letEnd("away");
         }
     }
 
     @Test
     void aFireThatLostToARunEndingBeforeItsRunIsRemovedKeepsThatRunWhoseStepTheKeyLetGoOn() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             // The fire's claim finds the first run holding the key; before the fire removes its run, the first run
             // ends and hands the key on to that run, whose step is queued and taken.
             scheduling.blindThenAfterSettle = () -> {
-                TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-                await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("second"));
+                letEnd("first");
+                awaitStep("second");
             };
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
 
-            TriggerOverlapTest.GATES.computeIfAbsent("second", t -> new CountDownLatch(1)).countDown();
+            letEnd("second");
             assertThat(started).as("the run whose step ran is the fire's, not skipped").hasSize(1);
             assertThat(a.triggers.history(TRIGGER, 1).get(0).type()).isEqualTo("trigger.fired");
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
@@ -248,11 +365,8 @@ class TriggerOverlapAcrossInstancesTest {
             }
         };
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(runs, scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+             EngineHarness a = instance(runs, scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             scheduling.blindThenAfterSettle = () -> { };
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
@@ -264,19 +378,15 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(log.messagesContaining("NVENT-0456")).singleElement().satisfies(line -> assertThat(line)
                     .contains("run " + lost, "never runs", "store away"));
             assertThat(a.hooksOf(RunStarted.class)).extracting(RunStarted::runId).containsExactly(first);
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            letEnd("first");
         }
     }
 
     @Test
     void aFireWhileACanceledRunsStepStillRunsStartsItsRunWhichWaitsForThatStepAndSaysSo() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a",
-                new StubbornExport())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
-                    .overlap(Overlap.SKIP).build());
-            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "stubborn-export", new StubbornExport())) {
+            String canceled = firstRun(a, "canceled");
             assertThat(a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}");
@@ -286,81 +396,49 @@ class TriggerOverlapAcrossInstancesTest {
             assertThat(a.engine.waits(started.get(0))).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .contains("held by run " + canceled, "canceled", "still runs"));
             assertThat(TriggerOverlapTest.STARTED).as("no step beside the canceled run's").doesNotContain("next");
-            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            letEnd("canceled");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
     @Test
     void firesOnTwoInstancesWhileACanceledRunsStepStillRunsStartOneRunAndSkipTheOtherForIt() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new StubbornExport());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new StubbornExport())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("stubborn-export")
-                    .overlap(Overlap.SKIP).build());
-            String canceled = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"canceled\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("canceled"));
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.SKIP, "stubborn-export",
+                new StubbornExport(), new StubbornExport())) {
+            EngineHarness a = both.a;
+            String canceled = firstRun(a, "canceled");
             assertThat(a.engine.cancel(canceled)).isTrue();
-            scheduling.lookTogether();
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-            started.addAll(onB.get(10, TimeUnit.SECONDS));
-            scheduling.together = null;
+            List<String> started = both.fireBoth("next");
 
             assertThat(started).as("one of the racing fires starts its run").hasSize(1);
-            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
-                    .singleElement().satisfies(entry -> assertThat(entry.data())
-                            .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
-            TriggerOverlapTest.GATES.computeIfAbsent("canceled", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
-        } finally {
-            pool.shutdownNow();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"runUnderWay\":\"" + started.get(0) + "\""));
+            letEnd("canceled");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
     @Test
     void firesOfABufferingTriggerOnTwoInstancesAtTheSameMomentKeepOneRunWaitingAndSkipTheOther() throws Exception {
-        LookingTogether scheduling = new LookingTogether();
-        ExecutorService pool = Executors.newFixedThreadPool(2);
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.BUFFER_ONE).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
-            scheduling.lookTogether();
+        try (TwoInstances both = new TwoInstances(new LookingTogether(), Overlap.BUFFER_ONE, "export", new Export(),
+                new Export())) {
+            EngineHarness a = both.a;
+            String first = firstRun(a, "first");
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
-            started.addAll(onB.get(10, TimeUnit.SECONDS));
-            scheduling.together = null;
+            List<String> started = both.fireBoth("next");
 
             assertThat(started).as("one run waits behind the first, not two").hasSize(1);
             assertThat(runs(a)).as("the other removed").hasSize(2);
-            assertThat(a.triggers.history(TRIGGER, 100)).filteredOn(e -> e.type().equals("trigger.skipped"))
-                    .singleElement().satisfies(entry -> assertThat(entry.data())
-                            .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
-            List<String> told = new ArrayList<>();
-            a.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
-            b.hooksOf(RunStarted.class).forEach(run -> told.add(run.runId()));
-            assertThat(told).as("the removed run is never told started").containsExactlyInAnyOrder(first, started.get(0));
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(started.get(0)))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
-        } finally {
-            pool.shutdownNow();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + started.get(0) + "\""));
+            assertThat(both.told()).as("the removed run is never told started")
+                    .containsExactlyInAnyOrder(first, started.get(0));
+            letEnd("first");
+            awaitStep("next");
+            letEndAndAwaitCompleted(a, "next", started.get(0));
         }
     }
 
@@ -406,7 +484,27 @@ class TriggerOverlapAcrossInstancesTest {
             return holders;
         }
 
+        /**
+         * Arms the store: the next fire sees nothing under way, its run loses to {@code first}, and {@code first}'s step
+         * ends just before that run leaves the key's line.
+         */
+        void endAsTheLoserLeaves(EngineHarness a, String first) {
+            blindThenAfterSettle = () -> {
+                fire = Thread.currentThread();
+                loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first)).findFirst()
+                        .orElseThrow();
+                endHolder = () -> letEnd("first");
+            };
+        }
+
+        /**
+         * Waits for the other side; returns at once once it came, also on a thread interrupted meanwhile (a worker of a
+         * harness closed as the test ended), which would else fail a settle late and log it into the next test.
+         */
         static void awaitLatch(CountDownLatch latch) {
+            if (latch.getCount() == 0) {
+                return;
+            }
             try {
                 if (!latch.await(10, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the other side never came");
@@ -421,20 +519,11 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void aLosingRunTheKeyReachedAsItLeftTheLineIsNoLongerNamedTheKeysHolderOnceRemoved() {
         HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             // The fire's claim finds the first run holding the key and under way; as its run leaves the key's line,
             // the first run ends and the settle of its end names the leaving run the key's holder.
-            scheduling.blindThenAfterSettle = () -> {
-                scheduling.fire = Thread.currentThread();
-                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
-                        .findFirst().orElseThrow();
-                scheduling.endHolder = () -> TriggerOverlapTest.GATES
-                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            };
+            scheduling.endAsTheLoserLeaves(a, first);
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
             scheduling.removed.countDown();
@@ -450,22 +539,19 @@ class TriggerOverlapAcrossInstancesTest {
     @Test
     void theWaitsOfARunBehindAnEndedHolderWhoseKeyWasNotHandedOnDoNotSayAStepOfItStillRuns() {
         LookingTogether scheduling = new LookingTogether();
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.BUFFER_ALL).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+        try (EngineHarness a = instance(scheduling, Overlap.BUFFER_ALL, "export", new Export())) {
+            String first = firstRun(a, "first");
             String next = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}").get(0);
             scheduling.away = true;   // the key is not handed on as the first run ends (NVENT-0560)
-            TriggerOverlapTest.GATES.computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
+            letEnd("first");
             await().atMost(Duration.ofSeconds(10)).until(() -> a.engine.run(first).orElseThrow().status().isTerminal());
 
             assertThat(a.engine.waits(next)).singleElement().satisfies(wait -> assertThat(wait.detail())
                     .contains("held by run " + first, "completed").doesNotContain("still runs"));
             scheduling.away = false;
             a.sweep();
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
+            awaitStep("next");
+            letEnd("next");
         }
     }
 
@@ -473,19 +559,10 @@ class TriggerOverlapAcrossInstancesTest {
     void aStoreFailingAsTheRemovedRunsKeyIsSettledAgainLeavesTheFireSkippedAndTheKeyToTheSweep() {
         HandingOnAsTheLoserLeaves scheduling = new HandingOnAsTheLoserLeaves();
         try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
-             EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
-            String first = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"first\"}").get(0);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("first"));
+             EngineHarness a = instance(scheduling, Overlap.SKIP, "export", new Export())) {
+            String first = firstRun(a, "first");
             scheduling.awayOnceNamed = true;
-            scheduling.blindThenAfterSettle = () -> {
-                scheduling.fire = Thread.currentThread();
-                scheduling.loser = runs(a).stream().map(RunInfo::runId).filter(run -> !run.equals(first))
-                        .findFirst().orElseThrow();
-                scheduling.endHolder = () -> TriggerOverlapTest.GATES
-                        .computeIfAbsent("first", t -> new CountDownLatch(1)).countDown();
-            };
+            scheduling.endAsTheLoserLeaves(a, first);
 
             List<String> started = a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"second\"}");
             scheduling.removed.countDown();
@@ -540,17 +617,11 @@ class TriggerOverlapAcrossInstancesTest {
     void theRunOfTheWinningFireDoesNotGoOnBeforeItsOwnInstanceToldItsStartWhenTheLosingFireIsSkipped()
             throws Exception {
         WinnerSlowToTellItsStart scheduling = new WinnerSlowToTellItsStart();
-        AtomicInteger threads = new AtomicInteger();
-        ExecutorService pool = Executors.newFixedThreadPool(2, task -> new Thread(task,
-                "fire-on-" + threads.incrementAndGet()));
-        try (EngineHarness a = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Export());
-             EngineHarness b = EngineHarness.beside(a, "instance-b", settings -> settings, new Export())) {
-            a.triggers.create(TriggerSpec.newBuilder(TRIGGER, TriggerType.MANUAL).flow("export")
-                    .overlap(Overlap.SKIP).build());
+        try (TwoInstances both = new TwoInstances(scheduling, Overlap.SKIP, "export", new Export(), new Export())) {
             scheduling.lookTogether();
 
-            Future<List<String>> onA = pool.submit(() -> a.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
-            Future<List<String>> onB = pool.submit(() -> b.triggers.fire(TRIGGER, "{\"scheduledAt\":\"next\"}"));
+            Future<List<String>> onA = both.fireOnA("next");
+            Future<List<String>> onB = both.fireOnB("next");
             await().atMost(Duration.ofSeconds(10)).until(() -> onA.isDone() || onB.isDone());
             String winning = scheduling.concurrencyKeyHolderList(Overlap.keyOf(TRIGGER)).get(0);
 
@@ -562,13 +633,217 @@ class TriggerOverlapAcrossInstancesTest {
             List<String> started = new ArrayList<>(onA.get(10, TimeUnit.SECONDS));
             started.addAll(onB.get(10, TimeUnit.SECONDS));
             assertThat(started).containsExactly(winning);
-            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("next"));
-            TriggerOverlapTest.GATES.computeIfAbsent("next", t -> new CountDownLatch(1)).countDown();
-            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(a.engine.run(winning))
-                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("completed")));
+            awaitStep("next");
+            letEndAndAwaitCompleted(both.a, "next", winning);
         } finally {
             scheduling.loserSkipped.countDown();
-            pool.shutdownNow();
+        }
+    }
+
+    /**
+     * A store over which the fire on the second instance, having looked at the key with the first's fire, stores its
+     * run's await for the key only once the first's fire has returned: the order a slow instance, or a slow store,
+     * gives them, whatever their clocks say.
+     */
+    static class SecondStoresAfterFirstFired extends LookingTogether {
+        volatile Thread second;
+        final CountDownLatch firstFired = new CountDownLatch(1);
+
+        @Override
+        void secondFiresOn(Thread thread) {
+            second = thread;
+        }
+
+        @Override
+        void firstFired() {
+            firstFired.countDown();
+        }
+
+        @Override
+        public void saveAwait(AwaitRecord await) {
+            if (await.type() == AwaitType.CONCURRENCY_KEY && Thread.currentThread() == second) {
+                HandingOnAsTheLoserLeaves.awaitLatch(firstFired);
+            }
+            super.saveAwait(await);
+        }
+    }
+
+    @Test
+    void firesOfABufferingTriggerOnTwoInstancesKeepOneRunWaitingThoughTheLaterOnesClockIsBehind() throws Exception {
+        try (TwoInstances both = TwoInstances.skewed(Overlap.BUFFER_ONE, "export", new Export(), new Export())) {
+            String first = firstRun(both.a, "first");
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first keeps its run waiting").hasSize(1);
+            String waiting = started.get(0).get(0);
+            assertThat(started.get(1)).as("the other is skipped, though its run began waiting 5 s earlier by its"
+                    + " instance's clock").isEmpty();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"buffer-one\"", "\"runUnderWay\":\"" + waiting + "\""));
+            letEndAndAwaitCompleted(both.a, "first", first);
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", waiting);
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    @Test
+    void firesOnTwoInstancesBesideACanceledRunsStepStartOneRunThoughTheLaterOnesClockIsBehind() throws Exception {
+        try (TwoInstances both = TwoInstances.skewed(Overlap.SKIP, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            String canceled = firstRun(both.a, "canceled");
+            assertThat(both.a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first starts its run").hasSize(1);
+            assertThat(started.get(1)).as("the other is skipped for it").isEmpty();
+            assertThat(both.skipped()).singleElement().satisfies(entry -> assertThat(entry.data())
+                    .contains("\"overlap\":\"skip\"", "\"runUnderWay\":\"" + started.get(0).get(0) + "\""));
+            letEnd("canceled");
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", started.get(0).get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    @Test
+    void firesOfACancelingTriggerOnTwoInstancesAtTheSameMomentLeaveTheRunOfTheLaterOneTheStoreAdmitted()
+            throws Exception {
+        try (TwoInstances both = TwoInstances.skewed(Overlap.CANCEL_OTHER, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            String first = firstRun(both.a, "first");   // canceled by the fires, its step goes on, keeping the key
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started).as("both fires start their runs").allSatisfy(runs -> assertThat(runs).hasSize(1));
+            String earlier = started.get(0).get(0);
+            String later = started.get(1).get(0);
+            assertThat(both.a.engine.run(first).orElseThrow().status().wireName()).isEqualTo("canceled");
+            assertThat(both.a.engine.run(earlier)).as("the later fire cancels the earlier's run, as on one instance")
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("canceled"));
+            letEnd("first");
+            awaitStep("on-b");
+            letEndAndAwaitCompleted(both.a, "on-b", later);
+            assertThat(TriggerOverlapTest.STARTED).as("one new run went on").doesNotContain("on-a");
+        }
+    }
+
+    /** A store that, as the next claim of the trigger's key comes, runs a hook once before admitting it. */
+    static final class BeforeTheNextClaim extends LookingTogether {
+        volatile Runnable hook;
+
+        @Override
+        public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+            Runnable once = key.equals(Overlap.keyOf(TRIGGER)) ? hook : null;
+            hook = null;
+            if (once != null) {
+                once.run();
+            }
+            return super.claimConcurrencyKeyLine(runs, key, runId, now);
+        }
+    }
+
+    @Test
+    void aCancelingFireThatCancelsTheRunOfAnotherInstancesFireBeforeItClaimsKeepsItsOwnRunGoing() {
+        BeforeTheNextClaim store = new BeforeTheNextClaim();
+        try (TwoInstances both = new TwoInstances(store, Overlap.CANCEL_OTHER, "stubborn-export", new StubbornExport(),
+                new StubbornExport())) {
+            firstRun(both.a, "first");   // canceled by the fires, its step goes on, keeping the key
+            List<String> ofA = new ArrayList<>();
+            // The fire on the second instance has stored its run and is about to claim: the first's fire comes now,
+            // sees that run under way, cancels it and claims ahead of it.
+            store.hook = () -> ofA.addAll(both.a.triggers.fire(TRIGGER, payload("on-a")));
+
+            List<String> ofB = both.b.triggers.fire(TRIGGER, payload("on-b"));
+
+            assertThat(ofA).hasSize(1);
+            assertThat(ofB).hasSize(1);
+            assertThat(both.a.engine.run(ofB.get(0))).as("canceled by the later fire, as on one instance")
+                    .hasValueSatisfying(run -> assertThat(run.status().wireName()).isEqualTo("canceled"));
+            assertThat(both.a.engine.run(ofA.get(0))).as("the later fire's run is not canceled back by the fire whose"
+                    + " run it canceled: one run goes on, not none")
+                    .hasValueSatisfying(run -> assertThat(run.status().isTerminal()).isFalse());
+            letEnd("first");
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", ofA.get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    /** {@link SecondStoresAfterFirstFired}, running a hook once as the second instance's run claims its key. */
+    static final class SecondClaimsAfterAHook extends SecondStoresAfterFirstFired {
+        volatile Runnable beforeSecondClaims;
+
+        @Override
+        public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+            Runnable once = Thread.currentThread() == second ? beforeSecondClaims : null;
+            if (once != null) {
+                beforeSecondClaims = null;
+                once.run();
+            }
+            return super.claimConcurrencyKeyLine(runs, key, runId, now);
+        }
+    }
+
+    @Test
+    void aCanceledRunsStepEndingBeforeTheSlowerFireClaimsHandsTheKeyToTheClaimedRunAndTheSlowerFireIsSkipped()
+            throws Exception {
+        SecondClaimsAfterAHook store = new SecondClaimsAfterAHook();
+        try (TwoInstances both = new TwoInstances(store, Overlap.SKIP, "stubborn-export", new StubbornExport(),
+                new StubbornExport(), EngineHarness.START.minusSeconds(5))) {
+            String canceled = firstRun(both.a, "canceled");
+            assertThat(both.a.engine.cancel(canceled)).isTrue();   // its step goes on, holding the key until it ends
+            // The second fire's run, waiting 5 s earlier by its clock, is stored but has not claimed when that step
+            // ends and the key is handed on.
+            store.beforeSecondClaims = () -> {
+                letEnd("canceled");
+                await().atMost(Duration.ofSeconds(10)).until(() -> !store.concurrencyKeyHolderList(
+                        Overlap.keyOf(TRIGGER)).contains(canceled));
+            };
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started.get(0)).as("the fire the store admitted first starts its run").hasSize(1);
+            assertThat(started.get(1)).as("the slower fire is skipped for it, not handed the key").isEmpty();
+            awaitStep("on-a");
+            letEndAndAwaitCompleted(both.a, "on-a", started.get(0).get(0));
+            assertThat(TriggerOverlapTest.STARTED).doesNotContain("on-b");
+        }
+    }
+
+    /** A store written before claims to a key's line ({@code SchedulingStore.keepsConcurrencyKeyClaims()} false). */
+    static final class KeepingNoOrderOfClaims extends LookingTogether {
+        @Override
+        public boolean keepsConcurrencyKeyClaims() {
+            return false;
+        }
+    }
+
+    @Test
+    void overAStoreThatKeepsNoOrderOfClaimsRacingCancelingFiresBothStartTheirRunsWhichRunOneAfterTheOther()
+            throws Exception {
+        try (TwoInstances both = new TwoInstances(new KeepingNoOrderOfClaims(), Overlap.CANCEL_OTHER,
+                "stubborn-export", new StubbornExport(), new StubbornExport())) {
+            firstRun(both.a, "first");
+
+            List<List<String>> started = both.fireTogether("on-a", "on-b");
+
+            assertThat(started).as("both fires start their runs").allSatisfy(runs -> assertThat(runs).hasSize(1));
+            assertThat(started).as("neither canceled by the other, as the README says").allSatisfy(runs ->
+                    assertThat(both.a.engine.run(runs.get(0))).hasValueSatisfying(run ->
+                            assertThat(run.status().isTerminal()).isFalse()));
+            letEnd("first");
+            await().atMost(Duration.ofSeconds(10)).until(() -> TriggerOverlapTest.STARTED.contains("on-a")
+                    || TriggerOverlapTest.STARTED.contains("on-b"));
+            String going = TriggerOverlapTest.STARTED.contains("on-a") ? "on-a" : "on-b";
+            String behind = going.equals("on-a") ? "on-b" : "on-a";
+            assertThat(TriggerOverlapTest.STARTED).as("the other waits behind it, never beside it")
+                    .doesNotContain(behind);
+            letEnd(going);
+            awaitStep(behind);
+            letEndAndAwaitCompleted(both.a, behind, started.get(going.equals("on-a") ? 1 : 0).get(0));
         }
     }
 

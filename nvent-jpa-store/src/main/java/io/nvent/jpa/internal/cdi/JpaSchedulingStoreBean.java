@@ -9,6 +9,7 @@ import io.nvent.RunPosition;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
@@ -449,6 +450,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public boolean keepsTriggerOverlap() {
         return delegate().keepsTriggerOverlap();
+    }
+
+    @Override
+    public ConcurrencyKeyClaim claimConcurrencyKeyLine(FlowStore runs, String key, String runId, Instant now) {
+        return delegate().claimConcurrencyKeyLine(unwrap(runs), key, runId, now);
+    }
+
+    @Override
+    public boolean keepsConcurrencyKeyClaims() {
+        return delegate().keepsConcurrencyKeyClaims();
     }
 
     @Override
