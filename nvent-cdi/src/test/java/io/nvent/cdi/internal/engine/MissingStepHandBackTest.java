@@ -439,12 +439,16 @@ class MissingStepHandBackTest {
             });
 
             try (EngineHarness v2b = v2Beside(v2, shared)) {
+                // Paused, the recovery job waits to be read: a worker taking it as the waits are read showed the step
+                // between its job and its start on a loaded machine.
+                shared.pause("rq");
                 v2.sweep();
                 v2.clock.advance(Duration.ofMinutes(12));
                 v2.sweep();
                 assertThat(v2.engine.waits(runId)).as("the recovery job's, not the hand-back's")
                         .extracting(StepWait::reason).doesNotContain(Reason.HANDED_BACK);
 
+                shared.resume("rq");
                 v2b.awaitStatus(runId, RunStatus.COMPLETED);
                 assertThat(v2.engine.waits(runId)).isEmpty();
             }
