@@ -202,6 +202,25 @@ public interface JobQueue {
     }
 
     /**
+     * Registers a queue this instance takes, with no worker running yet: an operator set its workers to 0
+     * at run time ({@link #resizeWorkers}) before this instance started, so not one of its jobs may run
+     * here until a later {@link #resizeWorkers} starts workers. Unlike {@link #registerWorker} with 0 (a
+     * queue left to other instances), the queue is taken here: a later {@link #resizeWorkers} starts its
+     * workers. Called only on an adapter that {@link #resizesWorkers resizes workers}.
+     *
+     * <p>The default registers one worker and sets the workers to 0 at once, so one attempt may start in
+     * between; an adapter that resizes workers should start none.
+     *
+     * @param queue queue name
+     * @param handler executes the jobs, once workers start
+     * @since 0.2
+     */
+    default void registerIdleWorker(String queue, JobHandler handler) {
+        registerWorker(queue, 1, handler);
+        resizeWorkers(queue, 0);
+    }
+
+    /**
      * Stops starting attempts on a queue; attempts under way run to their end.
      *
      * @param queue queue name

@@ -329,6 +329,28 @@ public final class JmsJobQueue implements JobQueue {
     /**
      * {@inheritDoc}
      *
+     * <p>Starts no worker thread and takes no connection of the workers' pool until {@link #resizeWorkers}
+     * gives the queue workers: not one message of it is received here before.
+     */
+    @Override
+    public void registerIdleWorker(String queue, JobHandler handler) {
+        if (closing) {
+            throw new IllegalStateException("the JMS job queue is closing: it starts no workers");
+        }
+        Objects.requireNonNull(handler, "handler");
+        QueueControl control = control(queue);
+        if (!brokerRecentlyUnreachable()) {
+            hydrate(control);
+        }
+        control.setWorkers(0, () -> threadFactory.newThread(new QueueWorker(runtime, control, handler)))
+                .orElseThrow(() -> new IllegalStateException("queue '" + queue + "' already has workers on this node"));
+        LOG.log(Level.INFO, "NVENT-0628 JMS queue " + runtime.mainQueue(queue) + " is taken on this node with no"
+                + " worker: its workers are set to 0 at run time; its jobs wait until they are set above 0 or removed");
+    }
+
+    /**
+     * {@inheritDoc}
+     *
      * <p>Growing starts the worker threads missing at once, each taking a connection of the workers'
      * pool, whose size the log line {@code NVENT-0616} says, as {@code NVENT-0620} does at start. Shrinking
      * lets each surplus worker leave when it would take its next job: after the attempts of its open

@@ -313,6 +313,29 @@ public final class PgJobQueue implements JobQueue {
                     + " (concurrency 0): its jobs wait for the instances that take it");
             return;
         }
+        startWorkers(queue, concurrency, handler);
+        LOG.log(Level.DEBUG, () -> "workers of queue " + queue + " started, concurrency " + concurrency);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>Claims nothing until {@link #resizeWorkers} gives the queue workers: not one job of it runs here before.
+     */
+    @Override
+    public void registerIdleWorker(String queue, JobHandler handler) {
+        Objects.requireNonNull(queue, "queue");
+        Objects.requireNonNull(handler, "handler");
+        if (closing) {
+            throw new IllegalStateException("the PostgreSQL job queue " + instanceId + " is closing: it starts no workers");
+        }
+        store.knowQueue(queue);
+        startWorkers(queue, 0, handler);
+        LOG.log(Level.INFO, "NVENT-0836 queue " + queue + " is taken on instance " + instanceId + " with no worker:"
+                + " its workers are set to 0 at run time; its jobs wait until they are set above 0 or removed");
+    }
+
+    private void startWorkers(String queue, int concurrency, JobHandler handler) {
         boolean paused = store.isPaused(queue);
         workers.compute(queue, (name, existing) -> {
             if (existing == null) {
@@ -322,7 +345,6 @@ public final class PgJobQueue implements JobQueue {
             existing.update(concurrency, handler);
             return existing;
         });
-        LOG.log(Level.DEBUG, () -> "workers of queue " + queue + " started, concurrency " + concurrency);
     }
 
     /**

@@ -468,6 +468,23 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_queue_registered_without_workers_runs_none_of_its_waiting_jobs_until_given_workers() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.enqueue(job("waiting"));
+
+        queue.registerIdleWorker(name, handler);
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(queue.counts(name).waiting()).isEqualTo(1);
+        assertThat(queue.isPaused(name)).as("not a pause").isFalse();
+
+        queue.resizeWorkers(name, 1);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    @Test
     void an_adapter_that_cannot_resize_workers_says_so_and_refuses_with_an_id() {
         Assumptions.assumeFalse(queue.resizesWorkers(), "the adapter resizes workers");
         queue.registerWorker(name, 1, new RecordingHandler(job -> { }));

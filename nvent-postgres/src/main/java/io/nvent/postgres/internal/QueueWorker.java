@@ -158,10 +158,11 @@ public final class QueueWorker {
         this.context = context;
         this.handler = handler;
         this.concurrency = concurrency;
-        this.capacity = concurrency + context.prefetch(concurrency);
+        // 0: its workers set to 0 at run time before it started; it claims nothing until resized.
+        this.capacity = concurrency == 0 ? 0 : concurrency + context.prefetch(concurrency);
         this.paused = paused;
         this.connection = new HeldConnection(context.dataSource(), context.asyncCommit());
-        this.workers = new ThreadPoolExecutor(concurrency, concurrency, 60, TimeUnit.SECONDS,
+        this.workers = new ThreadPoolExecutor(Math.max(1, concurrency), Math.max(1, concurrency), 60, TimeUnit.SECONDS,
                 new LinkedBlockingQueue<>(), context.threads());
         this.workers.allowCoreThreadTimeOut(true);
         this.pump = context.threads().newThread(this::pump);

@@ -224,7 +224,13 @@ public final class FlowEngine implements FlowService {
             }
             int workers = concurrencyOfQueue.applyAsInt(name);
             workersHere.put(name, workers);
-            registerWorker(name, workerOverrides.atStart(name, workers, recordedWorkers));
+            int startWith = workerOverrides.atStart(name, workers, recordedWorkers);
+            if (startWith == 0 && workers > 0) {
+                // Set to 0 at run time: taken here, but not one of its jobs runs until the workers are raised.
+                queue.registerIdleWorker(name, runner.jobHandler());
+            } else {
+                registerWorker(name, startWith);
+            }
         }
         followRecordedWorkers();
         health.started();

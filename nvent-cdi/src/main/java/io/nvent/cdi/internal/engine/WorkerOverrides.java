@@ -61,11 +61,11 @@ public final class WorkerOverrides {
 
     /**
      * The workers to start a queue with: its record where it applies, else its configured ones. A record of 0
-     * is applied once the workers started ({@link #follow}), so that the adapter keeps workers to give back.
+     * on a queue this instance takes starts it without workers ({@link JobQueue#registerIdleWorker}).
      */
     synchronized int atStart(String name, int own, Map<String, Integer> recorded) {
         Integer set = recorded.get(name);
-        if (own == 0 || set == null || set == 0 || set == own) {
+        if (own == 0 || set == null || set == own) {
             return own;
         }
         applied.put(name, set);

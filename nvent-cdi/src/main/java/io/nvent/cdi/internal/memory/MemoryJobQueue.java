@@ -714,6 +714,20 @@ public class MemoryJobQueue implements JobQueue {
         }
     }
 
+    /** Takes the queue's handler and starts no worker, until {@link #resizeWorkers} starts some. */
+    @Override
+    public void registerIdleWorker(String queueName, JobHandler handler) {
+        QueueState q = queue(queueName);
+        q.lock.lock();
+        try {
+            q.handler = handler;
+            q.stopped = false;
+            setWorkers(q, 0);
+        } finally {
+            q.lock.unlock();
+        }
+    }
+
     /**
      * Changes the workers of a queue registered here with workers: surplus ones leave once their attempt
      * ended (their slot is past the concurrency), missing ones start; 0 leaves none. A queue registered

@@ -18,6 +18,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.Test;
 
@@ -99,6 +100,33 @@ class QueueWorkersAtRunTimeTest {
             assertThat(calls).as("no attempt starts at the configured 4 before the 1 set applies")
                     .containsExactly("register invoices 1");
             assertThat(restarted.queueWorkersHere("invoices")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void anInstanceStartingWhileTheWorkersAreSetToNoneRunsNoJobOfTheQueueUntilTheyAreRaised() {
+        AtomicInteger workerThreads = new AtomicInteger();
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), task -> {
+            workerThreads.incrementAndGet();
+            return new Thread(task);
+        });
+        try (EmbeddedEngine before = EmbeddedEngine.newBuilder().step(new Send()).store(store)
+                .schedulingStore(scheduling).queue(shared).concurrency("invoices", 0).build()) {
+            before.setQueueWorkers("invoices", 0);
+            String runId = before.flows().start("invoice", null);
+
+            try (EmbeddedEngine started = EmbeddedEngine.newBuilder().step(new Send()).store(store)
+                    .schedulingStore(scheduling).queue(shared).concurrency("invoices", 4).build()) {
+                started.sweep();
+                assertThat(workerThreads).as("not one worker started, so the waiting job stays waiting").hasValue(0);
+                assertThat(started.queueWorkersHere("invoices")).isZero();
+                assertThat(store.findRun(runId).orElseThrow().status()).isEqualTo(io.nvent.RunStatus.RUNNING);
+
+                started.setQueueWorkers("invoices", 1);
+
+                await().atMost(Duration.ofSeconds(10)).until(() -> started.flows().run(runId).orElseThrow().status()
+                        == io.nvent.RunStatus.COMPLETED);
+            }
         }
     }
 
