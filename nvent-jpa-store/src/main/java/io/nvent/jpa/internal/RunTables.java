@@ -10,6 +10,7 @@ import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.spi.ChildRunCounts;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
@@ -416,10 +417,11 @@ final class RunTables {
         String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
                 .collect(Collectors.joining(", "));
         String children = " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "");
-        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (child_id, run_id)"
-                + " as (select run_id, run_id from " + runs + children + " and status not in (" + underWay + ")"
-                + " union all select e.child_id, r.run_id from ended_below e join " + runs + " r"
-                + " on r.parent_run_id = e.run_id where r.status not in (" + underWay + "))"
+        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (child_id, run_id,"
+                + " depth) as (select run_id, run_id, 1 from " + runs + children + " and status not in (" + underWay
+                + ") union all select e.child_id, r.run_id, e.depth + 1 from ended_below e join " + runs + " r"
+                + " on r.parent_run_id = e.run_id where e.depth < " + (FlowStore.DESCENDANT_DEPTH_LIMIT - 1)
+                + " and r.status not in (" + underWay + "))"
                 + " select " + RUN_COLUMNS + " from " + runs + children + " and (status in (" + underWay + ")"
                 + " or run_id in (select e.child_id from ended_below e where exists (select 1 from " + runs + " c"
                 + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))))"
@@ -478,16 +480,18 @@ final class RunTables {
     boolean hasDescendantRunsUnderWay(Connection connection, String rootRunId) throws SQLException {
         String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
                 .collect(Collectors.joining(", "));
-        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (run_id) as"
-                + " (select run_id from " + runs + " where parent_run_id = ? and status not in (" + underWay + ")"
-                + " union all select r.run_id from ended_below e join " + runs + " r on r.parent_run_id = e.run_id"
-                + " where r.status not in (" + underWay + "))"
+        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (run_id, depth) as"
+                + " (select run_id, 1 from " + runs + " where parent_run_id = ? and status not in (" + underWay + ")"
+                + " union all select r.run_id, e.depth + 1 from ended_below e join " + runs + " r"
+                + " on r.parent_run_id = e.run_id where e.depth < " + (FlowStore.DESCENDANT_DEPTH_LIMIT - 1)
+                + " and r.status not in (" + underWay + "))"
                 + " select 1 from " + runs + " where parent_run_id = ? and status in (" + underWay + ")"
-                + " union all select 1 from ended_below e where exists (select 1 from " + runs + " c"
-                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))"
+                + " and run_id <> ? union all select 1 from ended_below e where exists (select 1 from " + runs + " c"
+                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + ") and c.run_id <> ?)"
                 + " fetch first 1 rows only")) {
-            statement.setString(1, rootRunId);
-            statement.setString(2, rootRunId);
+            for (int i = 1; i <= 4; i++) {
+                statement.setString(i, rootRunId);
+            }
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next();
             }
@@ -499,11 +503,14 @@ final class RunTables {
      * (run_parent_started_idx, V19), once per await on descendants, when none is under way.
      */
     ChildRunCounts descendantRunCounts(Connection connection, String rootRunId) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, status) as"
-                + " (select run_id, status from " + runs + " where parent_run_id = ?"
-                + " union all select r.run_id, r.status from below b join " + runs + " r"
-                + " on r.parent_run_id = b.run_id) select status, count(*) from below group by status")) {
-            statement.setString(1, rootRunId);
+        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, status, depth)"
+                + " as (select run_id, status, 1 from " + runs + " where parent_run_id = ? and run_id <> ?"
+                + " union all select r.run_id, r.status, b.depth + 1 from below b join " + runs + " r"
+                + " on r.parent_run_id = b.run_id where b.depth < " + FlowStore.DESCENDANT_DEPTH_LIMIT
+                + " and r.run_id <> ?) select status, count(distinct run_id) from below group by status")) {
+            for (int i = 1; i <= 3; i++) {
+                statement.setString(i, rootRunId);
+            }
             ChildRunCounts counts = ChildRunCounts.NONE;
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
