@@ -424,7 +424,7 @@ public interface FlowStore {
      * run ids, after {@code afterRunId}. What a cancel with children reads, so that a call reads about as many runs
      * as it cancels, however many of the children ended: a store should answer it from an index of the children
      * under way, walking down through the ended descendants where it keeps the runs (the JPA store: a recursive
-     * query, run_parent_under_way_idx) and return no child that leads to none.
+     * query down the index on the parent) and return no child that leads to none.
      *
      * <p>The default, for a store that does not override it, lists every child, and the descendants of those that
      * ended, through {@link #findRuns} and filters: right, but it reads them all on each call.

@@ -408,13 +408,11 @@ final class RunTables {
     /**
      * The children of the run under way, and those that ended with a descendant under way at any depth (children
      * outlive their parents; down to {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations), by run id after the
-     * cursor. The children under way come from the partial index of the children under way (run_parent_under_way_idx,
-     * V30, on PostgreSQL partial, whose predicate names these statuses as the query does); the database walks down
-     * through the ended descendants (run_parent_started_idx, V19) and asks of each whether a child of it is under way
-     * (run_parent_under_way_idx, its first entry). On PostgreSQL both are lateral subqueries the planner cannot
-     * flatten, so that it probes the indexes for each ended run instead of joining the walk to a seq scan of the
-     * runs, as it did expecting many generations. Only the page comes back, however deep the tree, and a child that
-     * ended and leads to none is never returned.
+     * cursor. The database reads the children from the index on the parent (run_parent_started_idx, V19) and walks
+     * down below those that ended, each probing the same index once for its children, marking those under way. On
+     * PostgreSQL the probe is a lateral subquery the planner cannot flatten: expecting many generations from the
+     * recursive query, it joined the walk to a seq scan of the runs instead. Only the page comes back, however deep
+     * the tree, and a child that ended and leads to none is never returned.
      */
     List<RunRecord> childRunsLeadingToRunsUnderWay(Connection connection, String parentRunId,
                                                    Optional<String> afterRunId, int limit) throws SQLException {
