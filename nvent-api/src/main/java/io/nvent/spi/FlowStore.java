@@ -419,11 +419,12 @@ public interface FlowStore {
     /**
      * A page of the runs this run started that lead to runs under way: those under way themselves (running, awaiting
      * or stalled) and those that ended with a descendant still under way, at any depth (children outlive their
-     * parents: a completed child whose completed child started one still running leads to it), in the order of their
+     * parents: a completed child whose completed child started one still running leads to it; down to
+     * {@link #DESCENDANT_DEPTH_LIMIT} generations), in the order of their
      * run ids, after {@code afterRunId}. What a cancel with children reads, so that a call reads about as many runs
      * as it cancels, however many of the children ended: a store should answer it from an index of the children
      * under way, walking down through the ended descendants where it keeps the runs (the JPA store: a recursive
-     * query, run_parent_under_way_idx) and return no child that leads to none.
+     * query down the index on the parent) and return no child that leads to none.
      *
      * <p>The default, for a store that does not override it, lists every child, and the descendants of those that
      * ended, through {@link #findRuns} and filters: right, but it reads them all on each call.
@@ -445,16 +446,27 @@ public interface FlowStore {
                 .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
     }
 
-    /** Whether a run under way is below this one, at any depth; walked a generation at a time, not recursively. */
+    /**
+     * Whether a run under way is below this one, down to {@link #DESCENDANT_DEPTH_LIMIT} generations; walked a
+     * generation at a time, not recursively, each run once (a run below itself ends the walk there).
+     */
     private boolean hasDescendantsUnderWay(String runId) {
-        java.util.Deque<String> toVisit = new java.util.ArrayDeque<>(List.of(runId));
-        while (!toVisit.isEmpty()) {
-            for (RunRecord child : allChildRunsOf(toVisit.pop())) {
-                if (!child.status().isTerminal()) {
-                    return true;
+        java.util.Set<String> seen = new java.util.HashSet<>(List.of(runId));
+        List<String> generation = List.of(runId);
+        for (int depth = 1; depth <= DESCENDANT_DEPTH_LIMIT && !generation.isEmpty(); depth++) {
+            List<String> next = new java.util.ArrayList<>();
+            for (String parent : generation) {
+                for (RunRecord child : allChildRunsOf(parent)) {
+                    if (!seen.add(child.runId())) {
+                        continue;
+                    }
+                    if (!child.status().isTerminal()) {
+                        return true;
+                    }
+                    next.add(child.runId());
                 }
-                toVisit.push(child.runId());
             }
+            generation = next;
         }
         return false;
     }
@@ -482,6 +494,17 @@ public interface FlowStore {
     String CHILD_RUN_COUNTS_UNSUPPORTED = "NVENT-0289";
 
     /**
+     * How many generations below a run the walks down from it go, at most: {@link #descendantRunCounts},
+     * {@link #hasDescendantRunsUnderWay} and {@link #childRunsLeadingToRunsUnderWay} see no run deeper below it. A
+     * bound, so that a run below itself (a cycle of parents: a keyed run id reused after a purge, under its old child)
+     * ends a walk instead of keeping it, or a database statement, going for ever; a store visits each run once where
+     * it can (the memory store), and counts it once (the JPA store walks a cycle round until this depth).
+     *
+     * @since 0.2
+     */
+    int DESCENDANT_DEPTH_LIMIT = 1000;
+
+    /**
      * Whether the store counts a run's descendants ({@link #descendantRunCounts}, {@link #hasDescendantRunsUnderWay}):
      * its children, their children, and so on down, which awaits of type {@link io.nvent.AwaitType#DESCENDANTS} need.
      * The default, for a store written before them: {@code false}, and the engine refuses to deploy a step with such
@@ -499,7 +522,9 @@ public interface FlowStore {
      * Counts every run below this one (its children, theirs, at any depth, through {@link RunRecord#parentRunId()}),
      * by status, as stored now: the engine asks once, for a run waiting on its descendants, when none is under way
      * ({@link #hasDescendantRunsUnderWay}), so a count must see every end committed before it. A descendant deleted
-     * since it ended is not counted, nor are the runs below it (they are no longer reached).
+     * since it ended is not counted, nor are the runs below it (they are no longer reached), nor any run more than
+     * {@link #DESCENDANT_DEPTH_LIMIT} generations below; a run below itself is not counted (a cycle of parents), a
+     * run reached twice once.
      *
      * <p>The default, for a store written before this method: refuses.
      *
@@ -516,7 +541,8 @@ public interface FlowStore {
     }
 
     /**
-     * Whether any run below this one, at any depth, is under way (running, awaiting or stalled): what the engine
+     * Whether any run below this one, down to {@link #DESCENDANT_DEPTH_LIMIT} generations (not the run itself, below
+     * itself in a cycle of parents), is under way (running, awaiting or stalled): what the engine
      * asks, for a run waiting on its descendants, after a descendant's end, before it counts them
      * ({@link #descendantRunCounts}) once none is. A store should walk down only through the runs that ended (below
      * a run under way, one is found already) and stop at the first under way (the JPA store: a recursive query

@@ -1011,6 +1011,40 @@ public abstract class FlowStoreContractTest {
         assertThat(store.hasDescendantRunsUnderWay("no-such-run")).isFalse();
     }
 
+    /**
+     * A run below itself (a keyed run id reused after a purge, under its old child): the walks down from it end, and
+     * count each run once. Without a bound they went round the cycle for ever (the memory store) or until the
+     * database's statement timeout (PostgreSQL).
+     */
+    @Test
+    void endsTheWalksDownFromARunBelowItselfAndCountsEachRunOnce() {
+        String shipment = newRunId();
+        String crate = newRunId();
+        for (RunRecord run : List.of(RunRecord.started(shipment, "shipment", INPUT, Optional.of(crate), T0),
+                RunRecord.started(crate, "crate", INPUT, Optional.of(shipment), T0))) {
+            store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        }
+        RunRecord parcel = createChildRun("parcel", crate);
+        for (String ended : List.of(shipment, crate, parcel.runId())) {
+            store.updateRun(ended, setStatus(RunStatus.COMPLETED));
+        }
+
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            assertThat(store.descendantRunCounts(shipment)).as("its crate and the crate's parcel, each once; not the"
+                    + " shipment itself, the crate's child").isEqualTo(new ChildRunCounts(2, 0, 2, 0, 0));
+            assertThat(store.hasDescendantRunsUnderWay(shipment)).as("all below it ended").isFalse();
+            assertThat(store.childRunsLeadingToRunsUnderWay(shipment, Optional.empty(), 10)).isEmpty();
+        });
+        RunRecord label = createChildRun("label", parcel.runId());
+        org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+            assertThat(store.hasDescendantRunsUnderWay(shipment)).as("label %s runs below the cycle", label.runId())
+                    .isTrue();
+            assertThat(store.descendantRunCounts(shipment)).isEqualTo(new ChildRunCounts(3, 1, 2, 0, 0));
+            assertThat(store.childRunsLeadingToRunsUnderWay(shipment, Optional.empty(), 10))
+                    .extracting(RunRecord::runId).containsExactly(crate);
+        });
+    }
+
     @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
         assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")

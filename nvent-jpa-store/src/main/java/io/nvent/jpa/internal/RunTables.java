@@ -10,6 +10,7 @@ import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.spi.ChildRunCounts;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunDeadline;
 import io.nvent.spi.RunRecord;
 import java.sql.Connection;
@@ -406,30 +407,35 @@ final class RunTables {
 
     /**
      * The children of the run under way, and those that ended with a descendant under way at any depth (children
-     * outlive their parents), by run id after the cursor. The database walks down through the ended descendants
-     * (run_parent_started_idx, V19) and asks of each whether a child of it is under way (run_parent_under_way_idx,
-     * V30, on PostgreSQL partial, whose predicate names these statuses as the query does): only the page comes back,
-     * however deep the tree, and a child that ended and leads to none is never returned.
+     * outlive their parents; down to {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations), by run id after the
+     * cursor. The database reads the children from the index on the parent (run_parent_started_idx, V19) and walks
+     * down below those that ended, each probing the same index once for its children, marking those under way. On
+     * PostgreSQL the probe is a lateral subquery the planner cannot flatten: expecting many generations from the
+     * recursive query, it joined the walk to a seq scan of the runs instead. Only the page comes back, however deep
+     * the tree, and a child that ended and leads to none is never returned.
      */
     List<RunRecord> childRunsLeadingToRunsUnderWay(Connection connection, String parentRunId,
                                                    Optional<String> afterRunId, int limit) throws SQLException {
         String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
                 .collect(Collectors.joining(", "));
-        String children = " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "");
-        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (child_id, run_id)"
-                + " as (select run_id, run_id from " + runs + children + " and status not in (" + underWay + ")"
-                + " union all select e.child_id, r.run_id from ended_below e join " + runs + " r"
-                + " on r.parent_run_id = e.run_id where r.status not in (" + underWay + "))"
-                + " select " + RUN_COLUMNS + " from " + runs + children + " and (status in (" + underWay + ")"
-                + " or run_id in (select e.child_id from ended_below e where exists (select 1 from " + runs + " c"
-                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))))"
-                + " order by run_id fetch first ? rows only")) {
+        String isUnderWay = "case when status in (" + underWay + ") then 1 else 0 end";
+        // "offset 0" keeps PostgreSQL from pulling the lateral subquery up into a join it may plan as a seq scan.
+        String childrenOfEnded = database == Database.POSTGRESQL
+                ? " cross join lateral (select r.run_id, r.status from " + runs + " r where r.parent_run_id = b.run_id"
+                        + " offset 0) r"
+                : " join " + runs + " r on r.parent_run_id = b.run_id";
+        try (PreparedStatement statement = connection.prepareStatement("with recursive below (child_id, run_id,"
+                + " under_way, depth) as (select run_id, run_id, " + isUnderWay + ", 1 from " + runs
+                + " where parent_run_id = ?" + (afterRunId.isPresent() ? " and run_id > ?" : "")
+                + " union all select b.child_id, r.run_id, " + isUnderWay.replace("status", "r.status") + ", b.depth + 1"
+                + " from below b" + childrenOfEnded + " where b.under_way = 0 and b.depth < "
+                + FlowStore.DESCENDANT_DEPTH_LIMIT + ")"
+                + " select " + RUN_COLUMNS + " from " + runs + " where run_id in (select child_id from below"
+                + " where under_way = 1 group by child_id order by child_id fetch first ? rows only) order by run_id")) {
             int i = 1;
-            for (int pass = 0; pass < 2; pass++) {
-                statement.setString(i++, parentRunId);
-                if (afterRunId.isPresent()) {
-                    statement.setString(i++, afterRunId.get());
-                }
+            statement.setString(i++, parentRunId);
+            if (afterRunId.isPresent()) {
+                statement.setString(i++, afterRunId.get());
             }
             statement.setInt(i, limit);
             List<RunRecord> page = new ArrayList<>(Math.min(limit, 100));
@@ -478,16 +484,18 @@ final class RunTables {
     boolean hasDescendantRunsUnderWay(Connection connection, String rootRunId) throws SQLException {
         String underWay = UNDER_WAY.stream().map(status -> "'" + STATUS.convertToDatabaseColumn(status) + "'")
                 .collect(Collectors.joining(", "));
-        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (run_id) as"
-                + " (select run_id from " + runs + " where parent_run_id = ? and status not in (" + underWay + ")"
-                + " union all select r.run_id from ended_below e join " + runs + " r on r.parent_run_id = e.run_id"
-                + " where r.status not in (" + underWay + "))"
+        try (PreparedStatement statement = connection.prepareStatement("with recursive ended_below (run_id, depth) as"
+                + " (select run_id, 1 from " + runs + " where parent_run_id = ? and status not in (" + underWay + ")"
+                + " union all select r.run_id, e.depth + 1 from ended_below e join " + runs + " r"
+                + " on r.parent_run_id = e.run_id where e.depth < " + (FlowStore.DESCENDANT_DEPTH_LIMIT - 1)
+                + " and r.status not in (" + underWay + "))"
                 + " select 1 from " + runs + " where parent_run_id = ? and status in (" + underWay + ")"
-                + " union all select 1 from ended_below e where exists (select 1 from " + runs + " c"
-                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + "))"
+                + " and run_id <> ? union all select 1 from ended_below e where exists (select 1 from " + runs + " c"
+                + " where c.parent_run_id = e.run_id and c.status in (" + underWay + ") and c.run_id <> ?)"
                 + " fetch first 1 rows only")) {
-            statement.setString(1, rootRunId);
-            statement.setString(2, rootRunId);
+            for (int i = 1; i <= 4; i++) {
+                statement.setString(i, rootRunId);
+            }
             try (ResultSet rows = statement.executeQuery()) {
                 return rows.next();
             }
@@ -499,11 +507,14 @@ final class RunTables {
      * (run_parent_started_idx, V19), once per await on descendants, when none is under way.
      */
     ChildRunCounts descendantRunCounts(Connection connection, String rootRunId) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, status) as"
-                + " (select run_id, status from " + runs + " where parent_run_id = ?"
-                + " union all select r.run_id, r.status from below b join " + runs + " r"
-                + " on r.parent_run_id = b.run_id) select status, count(*) from below group by status")) {
-            statement.setString(1, rootRunId);
+        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, status, depth)"
+                + " as (select run_id, status, 1 from " + runs + " where parent_run_id = ? and run_id <> ?"
+                + " union all select r.run_id, r.status, b.depth + 1 from below b join " + runs + " r"
+                + " on r.parent_run_id = b.run_id where b.depth < " + FlowStore.DESCENDANT_DEPTH_LIMIT
+                + " and r.run_id <> ?) select status, count(distinct run_id) from below group by status")) {
+            for (int i = 1; i <= 3; i++) {
+                statement.setString(i, rootRunId);
+            }
             ChildRunCounts counts = ChildRunCounts.NONE;
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {

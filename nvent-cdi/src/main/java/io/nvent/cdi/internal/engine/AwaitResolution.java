@@ -1318,12 +1318,7 @@ final class AwaitResolution {
         try {
             for (int level = 1; ancestor.isPresent(); level++) {
                 if (level > ANCESTOR_WALK_LIMIT) {
-                    LOG.log(System.Logger.Level.WARNING, "NVENT-0461 run " + ended.runId() + " ended more than "
-                            + ANCESTOR_WALK_LIMIT + " levels below a run under way: the look up its ancestors for one"
-                            + " awaiting its descendant runs stopped at run " + last + ", which ended, "
-                            + ANCESTOR_WALK_LIMIT + " levels up; an await of type DESCENDANTS further up is resolved"
-                            + " by the maintenance sweep (every 5 s, 200 awaits at a time) once nothing below it is"
-                            + " under way");
+                    tooDeepToLookUp(ended, last);
                     return;
                 }
                 Optional<RunRecord> run = store.findRun(ancestor.get());
@@ -1346,6 +1341,22 @@ final class AwaitResolution {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0462 the ancestors of run " + ended.runId() + " may wait for"
                     + " their descendant runs to end, and could not be looked at after it ended (at run "
                     + ancestor.orElse(last) + "); the maintenance sweep checks them within seconds", e);
+        }
+    }
+
+    /**
+     * The look up from an ended run stopped at {@link #ANCESTOR_WALK_LIMIT} ancestors, all ended: logged (NVENT-0461)
+     * only when an await of type {@link AwaitType#DESCENDANTS} waits in the store (one read of a single await), which
+     * may be above; with none, nothing above can be waiting, and a deep chain of ended runs logs nothing.
+     */
+    private void tooDeepToLookUp(RunRecord ended, String last) {
+        List<AwaitRecord> waiting = scheduling.waitingAwaitsOfType(AwaitType.DESCENDANTS, Optional.empty(), 1);
+        if (!waiting.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0461 run " + ended.runId() + " ended below "
+                    + ANCESTOR_WALK_LIMIT + " ancestors that ended: the look up them for one awaiting its descendant"
+                    + " runs stopped at run " + last + ", and awaits of type DESCENDANTS wait (of run "
+                    + waiting.get(0).runId() + ", among others maybe); one further up is resolved by the maintenance"
+                    + " sweep (every 5 s, 200 awaits at a time) once nothing below it is under way");
         }
     }
 

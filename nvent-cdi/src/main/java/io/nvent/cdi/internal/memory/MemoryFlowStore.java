@@ -21,11 +21,10 @@ import io.nvent.spi.StoredChange;
 import io.nvent.spi.internal.PageLimits;
 import jakarta.enterprise.context.ApplicationScoped;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Comparator;
-import java.util.Deque;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -330,15 +329,12 @@ public class MemoryFlowStore implements FlowStore {
     @Override
     public ChildRunCounts descendantRunCounts(String rootRunId) {
         Objects.requireNonNull(rootRunId, "rootRunId");
-        ChildRunCounts counts = ChildRunCounts.NONE;
-        Deque<String> toVisit = new ArrayDeque<>(List.of(rootRunId));
-        while (!toVisit.isEmpty()) {
-            for (RunRecord descendant : childrenOf(toVisit.pop())) {
-                counts = counts.plus(descendant.status(), 1);
-                toVisit.push(descendant.runId());
-            }
-        }
-        return counts;
+        ChildRunCounts[] counts = {ChildRunCounts.NONE};
+        anyBelow(rootRunId, descendant -> {
+            counts[0] = counts[0].plus(descendant.status(), 1);
+            return false;
+        });
+        return counts[0];
     }
 
     @Override
@@ -359,16 +355,32 @@ public class MemoryFlowStore implements FlowStore {
                 .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
     }
 
-    /** Whether a run under way is below this one, at any depth: children outlive their parents. */
+    /** Whether a run under way is below this one ({@link #anyBelow}): children outlive their parents. */
     private boolean hasDescendantsUnderWay(String runId) {
-        Deque<String> toVisit = new ArrayDeque<>(List.of(runId));
-        while (!toVisit.isEmpty()) {
-            for (RunRecord child : childrenOf(toVisit.pop())) {
-                if (!child.status().isTerminal()) {
-                    return true;
+        return anyBelow(runId, descendant -> !descendant.status().isTerminal());
+    }
+
+    /**
+     * Whether a run below this one is one the test accepts, asked of each a generation at a time, each once, down to
+     * {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations: a run below itself (a cycle of parents) ends the walk
+     * there instead of keeping it going for ever, and is not asked about.
+     */
+    private boolean anyBelow(String rootRunId, java.util.function.Predicate<RunRecord> test) {
+        Set<String> seen = new HashSet<>(List.of(rootRunId));
+        List<String> generation = List.of(rootRunId);
+        for (int depth = 1; depth <= FlowStore.DESCENDANT_DEPTH_LIMIT && !generation.isEmpty(); depth++) {
+            List<String> next = new ArrayList<>();
+            for (String parent : generation) {
+                for (RunRecord child : childrenOf(parent)) {
+                    if (seen.add(child.runId())) {
+                        if (test.test(child)) {
+                            return true;
+                        }
+                        next.add(child.runId());
+                    }
                 }
-                toVisit.push(child.runId());
             }
+            generation = next;
         }
         return false;
     }

@@ -4,6 +4,7 @@ import io.nvent.AwaitAfter;
 import io.nvent.AwaitBefore;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
+import io.nvent.RunEnded;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -214,7 +215,8 @@ class DescendantsAwaitTest {
             h.awaitStatus(parcels.get(0), RunStatus.COMPLETED);
 
             await().until(() -> logged(messages).stream().anyMatch(m -> m.startsWith("NVENT-0461 run "
-                    + parcels.get(0) + " ended more than " + AwaitResolution.ANCESTOR_WALK_LIMIT + " levels below")));
+                    + parcels.get(0) + " ended below " + AwaitResolution.ANCESTOR_WALK_LIMIT + " ancestors that ended")
+                    && m.contains("awaits of type DESCENDANTS wait (of run " + runId + ",")));
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
             h.clock.advance(Maintenance.CHILDREN_CHECK);
@@ -223,6 +225,24 @@ class DescendantsAwaitTest {
             h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(collected.get()).hasValueSatisfying(data -> assertThat(data)
                     .startsWith("{\"descendants\":" + (AwaitResolution.ANCESTOR_WALK_LIMIT + 1) + ","));
+        }
+    }
+
+    @Test
+    void anEndDeeperThanTheWalksLimitLogsNothingWhenNoRunAwaitsItsDescendants() {
+        try (EngineHarness h = shipments();
+             RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            String runId = startShipment(h, Map.of("depth", AwaitResolution.ANCESTOR_WALK_LIMIT), 1);
+            h.engine.cancel(runId); // its await on its descendants closes; the nests below ended, the parcel runs on
+            h.awaitStatus(runId, RunStatus.CANCELED);
+            await().until(() -> waitingAwait(h, runId, AwaitType.DESCENDANTS).isEmpty());
+
+            ship(h, parcels.get(0), "{}");
+
+            // The hooks hear of the parcel's end after its look up its ancestors, on the same thread.
+            await().until(() -> h.hooksOf(RunEnded.class).stream().anyMatch(end -> end.runId().equals(parcels.get(0))));
+            assertThat(logged(messages)).as("no await of type DESCENDANTS waits anywhere")
+                    .noneMatch(m -> m.startsWith("NVENT-0461"));
         }
     }
 
