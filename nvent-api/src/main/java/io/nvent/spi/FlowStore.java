@@ -447,13 +447,14 @@ public interface FlowStore {
     }
 
     /**
-     * Whether a run under way is below this one, down to {@link #DESCENDANT_DEPTH_LIMIT} generations; walked a
-     * generation at a time, not recursively, each run once (a run below itself ends the walk there).
+     * Whether a run under way is below this child, down to {@link #DESCENDANT_DEPTH_LIMIT} generations below its
+     * parent (one fewer below the child); walked a generation at a time, not recursively, each run once (a run below
+     * itself ends the walk there).
      */
-    private boolean hasDescendantsUnderWay(String runId) {
-        java.util.Set<String> seen = new java.util.HashSet<>(List.of(runId));
-        List<String> generation = List.of(runId);
-        for (int depth = 1; depth <= DESCENDANT_DEPTH_LIMIT && !generation.isEmpty(); depth++) {
+    private boolean hasDescendantsUnderWay(String childRunId) {
+        java.util.Set<String> seen = new java.util.HashSet<>(List.of(childRunId));
+        List<String> generation = List.of(childRunId);
+        for (int depth = 2; depth <= DESCENDANT_DEPTH_LIMIT && !generation.isEmpty(); depth++) {
             List<String> next = new java.util.ArrayList<>();
             for (String parent : generation) {
                 for (RunRecord child : allChildRunsOf(parent)) {

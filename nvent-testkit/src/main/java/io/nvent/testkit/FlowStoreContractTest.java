@@ -1045,6 +1045,35 @@ public abstract class FlowStoreContractTest {
         });
     }
 
+    /**
+     * The bound of the walks down is the same for each of them: a run {@link FlowStore#DESCENDANT_DEPTH_LIMIT}
+     * generations below is seen by the counts, the look for a run under way and a cancel with children alike, one a
+     * generation deeper by none of them (a cancel with children saw one more than the counts did).
+     */
+    @Test
+    void seesARunAtTheDepthLimitBelowAndNoneDeeperInEveryWalkDown() {
+        RunRecord root = createRun("shipment");
+        String parent = root.runId();
+        for (int depth = 1; depth < FlowStore.DESCENDANT_DEPTH_LIMIT; depth++) {
+            parent = createChildRun("crate", parent).runId();
+            store.updateRun(parent, setStatus(RunStatus.COMPLETED));
+        }
+        RunRecord atTheLimit = createChildRun("parcel", parent);
+
+        assertThat(store.descendantRunCounts(root.runId()).total()).isEqualTo(FlowStore.DESCENDANT_DEPTH_LIMIT);
+        assertThat(store.hasDescendantRunsUnderWay(root.runId())).as("run %s, at the limit, runs", atTheLimit.runId())
+                .isTrue();
+        assertThat(store.childRunsLeadingToRunsUnderWay(root.runId(), Optional.empty(), 10)).hasSize(1);
+
+        store.updateRun(atTheLimit.runId(), setStatus(RunStatus.COMPLETED));
+        RunRecord deeper = createChildRun("label", atTheLimit.runId());
+        assertThat(store.descendantRunCounts(root.runId()).total()).as("run %s, one deeper, is not counted",
+                deeper.runId()).isEqualTo(FlowStore.DESCENDANT_DEPTH_LIMIT);
+        assertThat(store.hasDescendantRunsUnderWay(root.runId())).isFalse();
+        assertThat(store.childRunsLeadingToRunsUnderWay(root.runId(), Optional.empty(), 10))
+                .as("a cancel with children does not reach run %s either", deeper.runId()).isEmpty();
+    }
+
     @Test
     void keepsTheLabelsARunWasCreatedWithThroughItsUpdates() {
         assertThat(store.keepsLabels()).as("a store keeping labels says so, or the engine refuses labelled starts")

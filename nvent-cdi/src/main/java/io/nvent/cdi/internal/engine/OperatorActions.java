@@ -378,6 +378,11 @@ final class OperatorActions {
             Optional<RunRecord> next = listing.next(walk);
             if (next.isPresent()) {
                 RunRecord child = next.get();
+                if (child.runId().equals(parentRunId)) {
+                    // The run below itself (a cycle of parents, every one of which passes through it): not its own
+                    // descendant, and listing it again would go round the cycle for ever while it is under way.
+                    continue;
+                }
                 if (walk.full()) {
                     return false;
                 }

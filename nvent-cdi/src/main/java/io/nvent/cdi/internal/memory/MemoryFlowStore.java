@@ -330,7 +330,7 @@ public class MemoryFlowStore implements FlowStore {
     public ChildRunCounts descendantRunCounts(String rootRunId) {
         Objects.requireNonNull(rootRunId, "rootRunId");
         ChildRunCounts[] counts = {ChildRunCounts.NONE};
-        anyBelow(rootRunId, descendant -> {
+        anyBelow(rootRunId, FlowStore.DESCENDANT_DEPTH_LIMIT, descendant -> {
             counts[0] = counts[0].plus(descendant.status(), 1);
             return false;
         });
@@ -340,7 +340,7 @@ public class MemoryFlowStore implements FlowStore {
     @Override
     public boolean hasDescendantRunsUnderWay(String rootRunId) {
         Objects.requireNonNull(rootRunId, "rootRunId");
-        return hasDescendantsUnderWay(rootRunId);
+        return hasDescendantsUnderWay(rootRunId, FlowStore.DESCENDANT_DEPTH_LIMIT);
     }
 
     @Override
@@ -351,24 +351,26 @@ public class MemoryFlowStore implements FlowStore {
         PageLimits.requireAtLeastOne(limit);
         return childrenOf(parentRunId).stream()
                 .filter(child -> afterRunId.map(after -> child.runId().compareTo(after) > 0).orElse(true))
-                .filter(child -> !child.status().isTerminal() || hasDescendantsUnderWay(child.runId()))
+                // A child's descendants are a generation nearer the limit than its parent's, as in the JPA store.
+                .filter(child -> !child.status().isTerminal()
+                        || hasDescendantsUnderWay(child.runId(), FlowStore.DESCENDANT_DEPTH_LIMIT - 1))
                 .sorted(java.util.Comparator.comparing(RunRecord::runId)).limit(limit).toList();
     }
 
     /** Whether a run under way is below this one ({@link #anyBelow}): children outlive their parents. */
-    private boolean hasDescendantsUnderWay(String runId) {
-        return anyBelow(runId, descendant -> !descendant.status().isTerminal());
+    private boolean hasDescendantsUnderWay(String runId, int generations) {
+        return anyBelow(runId, generations, descendant -> !descendant.status().isTerminal());
     }
 
     /**
      * Whether a run below this one is one the test accepts, asked of each a generation at a time, each once, down to
-     * {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations: a run below itself (a cycle of parents) ends the walk
+     * {@code generations} ({@link FlowStore#DESCENDANT_DEPTH_LIMIT} below the run asked about): a run below itself (a cycle of parents) ends the walk
      * there instead of keeping it going for ever, and is not asked about.
      */
-    private boolean anyBelow(String rootRunId, java.util.function.Predicate<RunRecord> test) {
+    private boolean anyBelow(String rootRunId, int generations, java.util.function.Predicate<RunRecord> test) {
         Set<String> seen = new HashSet<>(List.of(rootRunId));
         List<String> generation = List.of(rootRunId);
-        for (int depth = 1; depth <= FlowStore.DESCENDANT_DEPTH_LIMIT && !generation.isEmpty(); depth++) {
+        for (int depth = 1; depth <= generations && !generation.isEmpty(); depth++) {
             List<String> next = new ArrayList<>();
             for (String parent : generation) {
                 for (RunRecord child : childrenOf(parent)) {

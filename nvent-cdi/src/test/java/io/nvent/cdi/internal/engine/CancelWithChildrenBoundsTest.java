@@ -80,13 +80,32 @@ class CancelWithChildrenBoundsTest {
         }
     }
 
+    /** A shipment's step, undone by a refund: the test stores a shipment compensating. */
+    @FlowStep(flow = "shipment", name = "ship", role = StepRole.ENTRY, compensation = "refund")
+    public static class Ship implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** The shipment's compensation. */
+    @FlowStep(flow = "shipment", name = "refund", role = StepRole.COMPENSATION)
+    public static class Refund implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            return null;
+        }
+    }
+
     private RunsReadCountingStore store;
     private EmbeddedEngine engine;
 
     @BeforeEach
     void startEngine() {
         store = new RunsReadCountingStore();
-        engine = EmbeddedEngine.newBuilder().instanceId("a").store(store).step(new StartBatch()).build();
+        engine = EmbeddedEngine.newBuilder().instanceId("a").store(store).step(new StartBatch()).step(new Ship())
+                .step(new Refund()).build();
     }
 
     @AfterEach
@@ -183,6 +202,30 @@ class CancelWithChildrenBoundsTest {
                 .as("a cursor does not make a cancel alone one with children").isEqualTo(RunStatus.RUNNING);
         assertThat(flows.runs(RunQuery.all().withParentRunId(ofAnotherFlow).withStatus(RunStatus.RUNNING)))
                 .as("a cursor at a run of another flow goes on with none of its descendants").hasSize(1);
+    }
+
+    /**
+     * A run below itself (a keyed run id reused after a purge, under its old child), compensating, so under way after
+     * its cancel: a cancel with children compensating does not go round the cycle for ever, listing the run under its child and
+     * the child under it.
+     */
+    @Test
+    void aCancelWithChildrenOfARunBelowItselfEnds() {
+        String shipment = "shipment-" + java.util.UUID.randomUUID();
+        String crate = "crate-" + java.util.UUID.randomUUID();
+        store.createRun(RunRecord.started(shipment, "shipment", "{}", Optional.of(crate), T0),
+                List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}")));
+        store.createRun(RunRecord.started(crate, "batch", "{}", Optional.of(shipment), T0),
+                List.of(EventDraft.ofRun(EventType.FLOW_START, T0, "{}")));
+        store.updateRun(shipment, stored -> Optional.of(new RunChange(stored.withStatus(RunStatus.COMPENSATING, T0),
+                List.of())));
+        ended(crate);
+
+        CanceledRuns canceled = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(
+                java.time.Duration.ofSeconds(30), () -> engine.flows().cancel(shipment, CancelOptions.withChildren().toBuilder().compensate(true).build()));
+
+        assertThat(canceled).as("the shipment compensates on; nothing below it but itself is under way")
+                .isEqualTo(new CanceledRuns(false, 0, false));
     }
 
     private void ended(String runId) {
