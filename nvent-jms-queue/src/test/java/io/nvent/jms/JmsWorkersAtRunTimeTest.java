@@ -67,6 +67,31 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void a_queue_taken_without_workers_receives_nothing_until_given_workers_and_then_runs_as_many_at_once() {
+        JmsJobQueue node = node(factory);
+        CountDownLatch release = latch();
+        Handler handler = new Handler(job -> release);
+        node.enqueue(job("waiting-0"));
+        node.enqueue(job("waiting-1"));
+        node.enqueue(job("waiting-2"));
+        List<Thread> before = List.copyOf(made);
+
+        node.registerIdleWorker(queue, handler);
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(made).as("no worker thread, so no connection of the workers' pool taken").isEqualTo(before);
+        assertThat(node.problem()).as("0 workers is the operator's choice, not a problem").isEmpty();
+
+        node.resizeWorkers(queue, 2);
+
+        await().atMost(PATIENCE).until(() -> handler.running.get() == 2);
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.size() == 2);
+        release.countDown();
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 3);
+        assertThat(handler.started).as("each job ran once").hasSize(3).doesNotHaveDuplicates();
+    }
+
+    @Test
     void a_shrink_lets_the_attempts_under_way_finish_and_starts_none_until_fewer_than_the_new_workers_run() {
         JmsJobQueue node = node(factory);
         Map<String, CountDownLatch> release = Map.of("first-0", latch(), "first-1", latch(), "first-2", latch());

@@ -485,6 +485,24 @@ public abstract class JobQueueContractTest {
     }
 
     @Test
+    void a_queue_registered_without_workers_and_paused_runs_its_jobs_once_given_workers_and_resumed() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.enqueue(job("waiting"));
+        queue.registerIdleWorker(name, handler);
+        queue.pause(name);
+
+        queue.resizeWorkers(name, 1);
+
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(queue.isPaused(name)).isTrue();
+
+        queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    @Test
     void an_adapter_that_cannot_resize_workers_says_so_and_refuses_with_an_id() {
         Assumptions.assumeFalse(queue.resizesWorkers(), "the adapter resizes workers");
         queue.registerWorker(name, 1, new RecordingHandler(job -> { }));

@@ -131,6 +131,38 @@ class QueueWorkersAtRunTimeTest {
     }
 
     @Test
+    void anInstanceStartedWithNoWorkersShowsZeroThenRunsTheRaisedCountAndItsOwnOnceTheRecordIsRemoved() {
+        scheduling.setQueueWorkers("invoices", OptionalInt.of(0));
+        AtomicInteger workerThreads = new AtomicInteger();
+        MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), task -> {
+            workerThreads.incrementAndGet();
+            return new Thread(task);
+        });
+        try (EmbeddedEngine restarted = EmbeddedEngine.newBuilder().step(new Send()).store(store)
+                .schedulingStore(scheduling).queue(queue).concurrency("invoices", 4).build()) {
+            assertThat(workersSeen(restarted)).as("its record says 0 from the start").isZero();
+            assertThat(restarted.flows().health().checks()).filteredOn(check -> check.name().equals("queues"))
+                    .singleElement().as("0 is the operator's choice").matches(check -> check.up());
+
+            restarted.setQueueWorkers("invoices", 2);
+            restarted.sweep();
+
+            assertThat(workerThreads).hasValue(2);
+            assertThat(workersSeen(restarted)).isEqualTo(2);
+
+            restarted.removeQueueWorkers("invoices");
+            restarted.sweep();
+
+            assertThat(workerThreads).as("back to its configured 4").hasValue(4);
+            assertThat(restarted.queueWorkersHere("invoices")).isEqualTo(4);
+            assertThat(workersSeen(restarted)).isEqualTo(4);
+            String runId = restarted.flows().start("invoice", null);
+            await().atMost(Duration.ofSeconds(10)).until(() -> restarted.flows().run(runId).orElseThrow().status()
+                    == io.nvent.RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
     void theInstancesViewShowsTheWorkersEachInstanceRunsNowNotItsConfiguredOnes() {
         try (EmbeddedEngine a = instance(4)) {
             assertThat(workersSeen(a)).isEqualTo(4);
