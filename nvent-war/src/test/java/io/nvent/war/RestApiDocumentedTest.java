@@ -37,6 +37,9 @@ class RestApiDocumentedTest {
     private static final Pattern QUERY_PARAM = Pattern.compile("@QueryParam\\(\"([^\"]+)\"\\)");
     private static final Pattern DECLARATION = Pattern.compile("^\\s*(?:public |protected |private )?[\\w<>\\[\\],.? ]+\\s\\w+\\(");
     private static final Pattern CELL_ENDPOINT = Pattern.compile("`([^`]+)`");
+    /** A request written out in prose or an example: {@code POST /api/nvent/runs/{runId}/cancel}, a curl's URL too. */
+    private static final Pattern WRITTEN_REQUEST = Pattern.compile(
+            "\\b(GET|POST|PUT|DELETE) (?:'?https?://[^/\\s]+)?(/api/nvent/[^\\s`?)'\",;]*)");
 
     @Test
     void everyEndpointOfTheReadmesTableIsAResourceMethodTakingTheParametersItShows() throws IOException {
@@ -62,6 +65,23 @@ class RestApiDocumentedTest {
         Set<String> missing = new TreeSet<>(resourceMethods().keySet());
         missing.removeAll(documentedEndpoints().keySet());
         assertThat(missing).as("resource methods of nvent-web that README.md's REST API table lacks").isEmpty();
+    }
+
+    @Test
+    void everyRequestTheReadmeWritesOutAnywhereIsOneAResourceAnswers() throws IOException {
+        List<Pattern> routes = resourceMethods().keySet().stream()
+                .map(route -> Pattern.compile(Pattern.quote(route).replaceAll("\\{[^}]*}", "\\\\E[^/]+\\\\Q")))
+                .toList();
+        Matcher request = WRITTEN_REQUEST.matcher(Files.readString(ROOT.resolve("README.md")));
+        Set<String> unanswered = new TreeSet<>();
+        while (request.find()) {
+            String written = request.group(1) + " " + request.group(2).replaceAll("[.:]+$", "");
+            if (!written.contains("…") && routes.stream().noneMatch(route -> route.matcher(written).matches())) {
+                unanswered.add(written);
+            }
+        }
+        assertThat(unanswered).as("requests README.md writes out that no resource method of nvent-web answers")
+                .isEmpty();
     }
 
     @Test
