@@ -30,7 +30,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 class RestApiDocumentedTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
-    private static final Path RESOURCES = ROOT.resolve("nvent-web/src/main/java/io/nvent/web/internal/rest");
+    /** The web module's sources, whose JAX-RS resources ({@code *Resource.java} with a {@code @Path}) are read. */
+    private static final Path RESOURCES = ROOT.resolve("nvent-web/src/main/java");
     private static final String BASE = "/api/nvent";
     private static final Pattern HTTP_METHOD = Pattern.compile("^\\s*@(GET|POST|PUT|DELETE|PATCH|HEAD)\\s*$");
     private static final Pattern PATH = Pattern.compile("^\\s*@Path\\(\"([^\"]*)\"\\)");
@@ -155,8 +156,11 @@ class RestApiDocumentedTest {
     /** Each resource method of nvent-web as {@code METHOD path}, with the query parameters it takes. */
     private static Map<String, Set<String>> resourceMethods() throws IOException {
         Map<String, Set<String>> routes = new TreeMap<>();
-        try (Stream<Path> files = Files.list(RESOURCES)) {
+        try (Stream<Path> files = Files.walk(RESOURCES)) {
             for (Path file : files.filter(f -> f.getFileName().toString().endsWith("Resource.java")).sorted().toList()) {
+                if (!Files.readString(file).contains("@Path(")) {
+                    continue;
+                }
                 String classPath = null;
                 String method = null;
                 String methodPath = null;

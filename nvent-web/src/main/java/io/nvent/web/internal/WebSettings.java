@@ -83,7 +83,8 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
      * How long a signed webhook request's timestamp stays valid ({@code nvent.webhooks.replay-window-s},
      * whole seconds, at least 1, default 300).
      *
-     * @throws IllegalArgumentException (NVENT-0001, naming the key) for a value that is no whole number or below 1
+     * @throws IllegalArgumentException (the engine's message for a bad setting, naming the key) for a value that is no
+     *     whole number or below 1
      */
     public static Duration replayWindow(NventConfig config) {
         return Duration.ofSeconds(config.getLong(REPLAY_WINDOW_KEY, DEFAULT_REPLAY_WINDOW_SECONDS, 1));
