@@ -2,6 +2,7 @@ package io.nvent.web.internal;
 
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.SettingsCheck;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -46,6 +47,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
     public static final String METRICS_PATH = API_PATH + "/metrics";
     /** Shorter tokens could be guessed. */
     static final int MIN_METRICS_TOKEN_LENGTH = 16;
+    /** The setting of {@link #replayWindow}. */
+    static final String REPLAY_WINDOW_KEY = "nvent.webhooks.replay-window-s";
+    private static final long DEFAULT_REPLAY_WINDOW_SECONDS = 300;
     /** Default credentials, documented for the demo; a warning is logged while they are in use. */
     public static final String DEFAULT_USER = "admin";
     public static final String DEFAULT_PASSWORD = "admin";
@@ -73,6 +77,17 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 Stream.concat(WEBHOOK_PATHS.stream(),
                         // probes: status only; the report with details (/health) stays protected
                         Stream.of(Pattern.compile("^" + API_PATH + "/health/(live|ready)$"))).toList());
+    }
+
+    /**
+     * How long a signed webhook request's timestamp stays valid ({@code nvent.webhooks.replay-window-s},
+     * whole seconds, at least 1, default 300).
+     *
+     * @throws IllegalArgumentException (the engine's message for a bad setting, naming the key) for a value that is no
+     *     whole number or below 1
+     */
+    public static Duration replayWindow(NventConfig config) {
+        return Duration.ofSeconds(config.getLong(REPLAY_WINDOW_KEY, DEFAULT_REPLAY_WINDOW_SECONDS, 1));
     }
 
     /**

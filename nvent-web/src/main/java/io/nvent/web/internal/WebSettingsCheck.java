@@ -7,8 +7,9 @@ import jakarta.enterprise.event.Observes;
 import jakarta.enterprise.inject.spi.Extension;
 
 /**
- * Checks the web settings ({@code nvent.ui.path}, {@code nvent.security.*}, the live stream's
- * {@code nvent.ws.*}) with the engine's, when the engine checks its own at start ({@link SettingsCheck}):
+ * Checks the web settings ({@code nvent.ui.path}, {@code nvent.security.*},
+ * {@code nvent.webhooks.replay-window-s}, the live stream's {@code nvent.ws.*}) with the engine's, when
+ * the engine checks its own at start ({@link SettingsCheck}):
  * every invalid setting of either then fails the deployment in one failure; one of the web layer's
  * failing first, at deployment validation, hid the engine's until the next deploy. The engine checks
  * before its workers start, so a deployment that is going to fail takes no job off the queue. The
@@ -21,6 +22,7 @@ public class WebSettingsCheck implements Extension {
     void check(@Observes SettingsCheck check) {
         NventConfig config = new NventConfig();
         WebSettings.read(config, check);
+        check.valid(() -> WebSettings.replayWindow(config), null);
         LiveLimits.from(config, check);
     }
 }

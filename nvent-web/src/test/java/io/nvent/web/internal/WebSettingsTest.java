@@ -117,7 +117,8 @@ class WebSettingsTest {
     }
 
     private static final List<String> SET = List.of("nvent.ui.path", "nvent.ws.max-queued-messages",
-            "nvent.security.enabled", "nvent.stall.timeout-ms", "nvent.scheduler.poll-ms");
+            "nvent.security.enabled", "nvent.stall.timeout-ms", "nvent.scheduler.poll-ms",
+            "nvent.webhooks.replay-window-s");
 
     @AfterEach
     void clearProperties() {
@@ -140,6 +141,24 @@ class WebSettingsTest {
 
         assertThatThrownBy(() -> weld().initialize().close())
                 .hasStackTraceContaining("NVENT-0001").hasStackTraceContaining("nvent.ws.max-queued-messages");
+    }
+
+    @Test
+    void aWebhookReplayWindowThatIsNoWholeNumberOfSecondsFailsTheDeploymentRatherThanEverySignedCall() {
+        for (String bad : List.of("5m", "0", "-300")) {
+            System.setProperty("nvent.webhooks.replay-window-s", bad);
+
+            assertThatThrownBy(() -> weld().initialize().close()).as(bad)
+                    .hasStackTraceContaining("NVENT-0001").hasStackTraceContaining("nvent.webhooks.replay-window-s");
+        }
+    }
+
+    @Test
+    void aWebhookReplayWindowIsReadInSecondsAndIs300ByDefault() {
+        assertThat(WebSettings.replayWindow(new NventConfig(key -> Optional.empty())))
+                .isEqualTo(java.time.Duration.ofMinutes(5));
+        assertThat(WebSettings.replayWindow(new NventConfig(key -> Optional.of("60").filter(
+                v -> key.equals("nvent.webhooks.replay-window-s"))))).isEqualTo(java.time.Duration.ofMinutes(1));
     }
 
     @Test

@@ -16,8 +16,10 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.cdi.NventConfig;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.internal.ExclusionRules;
+import io.nvent.web.internal.WebSettings;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
@@ -100,8 +102,7 @@ public class TriggersResource {
     SchedulingStore scheduling;
 
     /** How long a signed request's timestamp stays valid ({@code nvent.webhooks.replay-window-s}); a field for tests. */
-    Supplier<Duration> replayWindow = () -> Duration.ofSeconds(ConfigProvider.getConfig()
-            .getOptionalValue("nvent.webhooks.replay-window-s", Long.class).orElse(300L));
+    Supplier<Duration> replayWindow = () -> WebSettings.replayWindow(new NventConfig());
     /** A trigger's protection as configured, read on every use (tests give their own). */
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
             trigger);
