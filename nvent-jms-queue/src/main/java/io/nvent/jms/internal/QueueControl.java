@@ -198,12 +198,18 @@ public final class QueueControl {
         }
     }
 
-    /** A worker lost its connection to the broker. */
-    public synchronized void connectionFailed(String error, Instant now) {
-        if (failingSince == null) {
+    /**
+     * A worker lost its connection to the broker.
+     *
+     * @return whether this is the first failure since the queue's workers last reached the broker
+     */
+    public synchronized boolean connectionFailed(String error, Instant now) {
+        boolean first = failingSince == null;
+        if (first) {
             failingSince = now;
         }
         failure = error;
+        return first;
     }
 
     /** A worker reached the broker; called on every receive, so it only writes after a failure. */

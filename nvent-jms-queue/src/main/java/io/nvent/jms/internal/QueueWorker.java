@@ -245,7 +245,24 @@ public final class QueueWorker implements Runnable {
     }
 
     private void reportConnectionFailure(Exception e, long retryMillis) {
-        control.connectionFailed(String.valueOf(e), runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS));
+        Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS);
+        if (refusedLogin(e)) {
+            // Misconfiguration, not an outage: say where the credentials go, once per queue until it connects.
+            String refusal = "NVENT-0637 the broker refused the login of the workers' connection factory of queue "
+                    + control.name() + " (" + e + "): give the factory the broker's user and password, on Payara "
+                    + "the properties UserName and Password of each connector-connection-pool in "
+                    + "WEB-INF/glassfish-resources.xml (the resource adapter's own configuration does not reach "
+                    + "its pooled connections), on WildFly user and password of the pooled-connection-factory; "
+                    + "the workers try again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most";
+            if (control.connectionFailed(refusal, now)) {
+                LOG.log(Level.ERROR, refusal);
+            } else {
+                LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused its login;"
+                        + " trying again in " + retryMillis + " ms");
+            }
+            return;
+        }
+        control.connectionFailed(String.valueOf(e), now);
         if (String.valueOf(e.getMessage()).contains("AMQ159007")) {
             // Misconfiguration, not an outage: say what to change.
             LOG.log(Level.ERROR, "NVENT-0606 the workers' connection factory of queue " + control.name()
@@ -257,6 +274,16 @@ public final class QueueWorker implements Runnable {
             LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
                     + "session; reconnecting in " + retryMillis + " ms: " + e);
         }
+    }
+
+    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the login. */
+    private static boolean refusedLogin(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof jakarta.jms.JMSSecurityException || t instanceof jakarta.jms.JMSSecurityRuntimeException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private void reportPoolRefusal(PoolRefused refused, long retryMillis) {
