@@ -11,6 +11,7 @@ import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
+import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
 import io.nvent.TriggerService;
@@ -24,6 +25,8 @@ import jakarta.json.Json;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
@@ -291,6 +294,81 @@ public final class FlowTestEnvironment implements AutoCloseable {
      */
     public List<HistoryEvent> history(String runId) {
         return flows().events(runId, EventQuery.all());
+    }
+
+    /**
+     * What a step of a run returned, as the JSON its {@code step.completed} entry records: {@code "null"} for a
+     * step that returned {@code null} (a {@code Step<…, Void>}). Of a step that completed more than once in the
+     * run (a rerun, an operator's retry), the latest.
+     *
+     * <pre>{@code
+     * assertThat(env.output(runId, "charge")).hasValue("\"pay-A-1\"");
+     * }</pre>
+     *
+     * @param runId the run
+     * @param step a step of the run's flow
+     * @return the JSON of its result; empty if the step has not completed in the run (yet)
+     * @throws IllegalArgumentException if there is no such run, or its flow has no such step (the message
+     *                                  names the flow's steps)
+     * @since 0.2
+     */
+    public Optional<String> output(String runId, String step) {
+        Objects.requireNonNull(step, "step");
+        RunInfo run = flows().run(runId).orElseThrow(() -> new IllegalArgumentException("there is no run " + runId));
+        List<String> steps = flows().flow(run.flow()).stream().flatMap(flow -> flow.steps().stream())
+                .map(StepDefinition::name).sorted().toList();
+        if (!steps.contains(step)) {
+            throw new IllegalArgumentException("flow '" + run.flow() + "' of run " + runId + " has no step '" + step
+                    + "'; its steps: " + steps);
+        }
+        HistoryEvent last = null;
+        for (HistoryEvent event : history(runId)) {
+            if (event.type() == EventType.STEP_COMPLETED && event.step().filter(step::equals).isPresent()) {
+                last = event;
+            }
+        }
+        return Optional.ofNullable(last).map(completed -> member(completed.data(), "result"));
+    }
+
+    /**
+     * What a step of a run returned, converted from its JSON to {@code type} with JSON-B as a step's input is: a
+     * {@code String} gets a JSON string's value.
+     *
+     * <pre>{@code
+     * assertThat(env.output(runId, "price", Quote.class)).hasValue(new Quote("A-1", 250));
+     * }</pre>
+     *
+     * @param runId the run
+     * @param step a step of the run's flow
+     * @param type the class to read the result as (public, as JSON-B wants it)
+     * @param <T> the result's type
+     * @return its result; empty if the step has not completed in the run (yet) or returned {@code null}
+     * @throws IllegalArgumentException if there is no such run, or its flow has no such step
+     * @since 0.2
+     */
+    public <T> Optional<T> output(String runId, String step, Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        return output(runId, step).filter(json -> !json.equals("null")).map(json -> {
+            if (type == String.class) {
+                try (JsonReader reader = Json.createReader(new StringReader(json))) {
+                    JsonValue value = reader.readValue();
+                    return type.cast(value instanceof JsonString text ? text.getString() : json);
+                }
+            }
+            try (Jsonb jsonb = JsonbBuilder.create()) {
+                return jsonb.fromJson(json, type);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("output of step '" + step + "' of run " + runId + " cannot be read as "
+                        + type.getName() + ": " + e.getMessage() + "; its JSON: " + json, e);
+            }
+        });
+    }
+
+    /** A member of a JSON object, as JSON text. */
+    private static String member(String object, String name) {
+        try (JsonReader reader = Json.createReader(new StringReader(object))) {
+            return String.valueOf(reader.readObject().get(name));
+        }
     }
 
     /**
