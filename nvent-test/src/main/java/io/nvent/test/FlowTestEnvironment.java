@@ -270,11 +270,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 if (idleSince == 0) {
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince > STUCK_AFTER.toNanos()) {
-                    throw new AssertionError(describe(run, next.isPresent()
-                            ? "waits for time: nothing runs and the next timer is at " + next.get()
-                              + " (advance the time, or build the environment with autoSkipTime(true))"
-                            : "waits for something that only the test or another system can give"
-                              + " (a webhook, an event, an await to resolve): nothing runs and nothing is due"));
+                    throw new AssertionError(describe(run, stuck(runId, next)));
                 }
             } else {
                 idleSince = 0;
@@ -284,6 +280,30 @@ public final class FlowTestEnvironment implements AutoCloseable {
             }
             LockSupport.parkNanos(POLL_NANOS);
         }
+    }
+
+    /**
+     * Why a run that nothing runs for has not ended: the awaits only the test can answer first (a webhook, an event),
+     * whose timeout would otherwise read as the time to advance to; else the next timer; else nothing at all.
+     */
+    private String stuck(String runId, Optional<Instant> next) {
+        List<String> answers = awaits(runId).stream().flatMap(a -> switch (a.type()) {
+            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step()
+                    + "' (answer it with resolveWebhook(runId, jsonBody))");
+            case EVENT -> Stream.of("an event for the await of step '" + a.step()
+                    + "' (publish it with flows().publishEvent(event, payload))");
+            default -> Stream.empty();
+        }).sorted().toList();
+        if (!answers.isEmpty()) {
+            return "waits for " + String.join(" and ", answers) + ": nothing runs, and " + next.map(
+                    at -> "its next timer, at " + at + ", is due only once the test advances the time")
+                    .orElse("nothing is due");
+        }
+        return next.isPresent()
+                ? "waits for time: nothing runs and the next timer is at " + next.get()
+                  + " (advance the time, or build the environment with autoSkipTime(true))"
+                : "waits for something that only the test or another system can give"
+                  + " (a webhook, an event, an await to resolve): nothing runs and nothing is due";
     }
 
     /**
@@ -314,7 +334,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
      */
     public Optional<String> output(String runId, String step) {
         Objects.requireNonNull(step, "step");
-        RunInfo run = flows().run(runId).orElseThrow(() -> new IllegalArgumentException("there is no run " + runId));
+        RunInfo run = requireRun(runId);
         List<String> steps = flows().flow(run.flow()).stream().flatMap(flow -> flow.steps().stream())
                 .map(StepDefinition::name).sorted().toList();
         if (!steps.contains(step)) {
@@ -410,11 +430,13 @@ public final class FlowTestEnvironment implements AutoCloseable {
      *
      * @param runId the run
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalArgumentException if there is no such run
      * @throws IllegalStateException if the run has no webhook await waiting, or more than one (the
      *                               message names their steps: answer one with
      *                               {@link #resolveWebhook(String, String, String)})
      */
     public void resolveWebhook(String runId, String jsonBody) {
+        requireRun(runId);
         awaitIdle();
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         if (waiting.size() != 1) {
@@ -435,12 +457,14 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * @param runId the run
      * @param step the step whose webhook await (before or after it) waits
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalArgumentException if there is no such run
      * @throws IllegalStateException if that step has no webhook await waiting in the run, naming the
      *                               steps that have one
      * @since 0.2
      */
     public void resolveWebhook(String runId, String step, String jsonBody) {
         Objects.requireNonNull(step, "step");
+        requireRun(runId);
         awaitIdle();
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         List<WaitingWebhook> ofStep = waiting.stream().filter(w -> w.step().equals(step)).toList();
@@ -683,6 +707,11 @@ public final class FlowTestEnvironment implements AutoCloseable {
         return "queue " + name + ": " + counts.active() + " running, " + counts.waiting() + " waiting"
                 + (jobs.isEmpty() ? "" : " (jobs " + String.join(", ", jobs)
                 + (counts.waiting() > jobs.size() ? " …" : "") + ")");
+    }
+
+    /** The run, for a method whose argument names it: a mistyped or foreign id is the caller's mistake. */
+    private RunInfo requireRun(String runId) {
+        return flows().run(runId).orElseThrow(() -> new IllegalArgumentException("there is no run " + runId));
     }
 
     private RunInfo runInfo(String runId) {

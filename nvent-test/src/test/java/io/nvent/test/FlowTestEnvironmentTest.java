@@ -490,6 +490,31 @@ class FlowTestEnvironmentTest {
     }
 
     @Test
+    void aRunWaitingForAnApprovalTheTestDidNotGiveFailsAwaitRunNamingTheWebhookToAnswerNotTheTimeout() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            String runId = env.flows().start("expense", Map.of("amount", 42));
+
+            assertThatThrownBy(() -> env.awaitRun(runId, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + runId + " of flow 'expense' waits for a call of the webhook of "
+                            + "step 'pay' (answer it with resolveWebhook(runId, jsonBody)): nothing runs, and its next "
+                            + "timer, at " + FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(3))
+                            + ", is due only once the test advances the time;")
+                    .hasMessageContaining("pay awaiting");
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfARunThatDoesNotExistSaysThereIsNoSuchRun() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            assertThatThrownBy(() -> env.resolveWebhook("no-such-run", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
+            assertThatThrownBy(() -> env.resolveWebhook("no-such-run", "pay", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
+        }
+    }
+
+    @Test
     void twoWebhookApprovalsWaitingAtOnceAreEachAnsweredByNamingTheirStep() {
         ManagerApproval manager = new ManagerApproval();
         FinanceApproval finance = new FinanceApproval();
