@@ -14,7 +14,11 @@ import io.nvent.Step;
 import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.AttemptInterceptor;
@@ -22,6 +26,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobState;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
@@ -31,6 +36,7 @@ import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -88,6 +94,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private static final int RUNS_READ = 1000;
     /** Awaits read at once to find the next one that comes due. */
     private static final int AWAITS_READ = 10_000;
+    /** A trigger's history entries read to find the fires of a tick. */
+    private static final int TRIGGER_ENTRIES_READ = 1000;
 
     private final VirtualClock clock;
     private final EmbeddedEngine engine;
@@ -536,6 +544,48 @@ public final class FlowTestEnvironment implements AutoCloseable {
             moveTo(next.get());
         }
         moveTo(target);
+    }
+
+    /**
+     * Moves the virtual time to the next tick of a schedule trigger, as {@link #advanceTimeTo} does (what comes due
+     * before it runs first, each at its time), and returns the runs that the trigger's fires started on the way: those
+     * of its tick, none when its {@code overlap} skipped the tick or its flows refused the fire.
+     *
+     * <pre>{@code
+     * List<String> runs = env.advanceToNextTick("nightly-billing");   // 02:00
+     * assertThat(env.awaitRun(runs.get(0)).status()).isEqualTo(RunStatus.COMPLETED);
+     * }</pre>
+     *
+     * @param trigger the trigger's name
+     * @return the ids of the runs its fires started, oldest first
+     * @throws IllegalArgumentException if there is no such trigger (the message names the triggers)
+     * @throws IllegalStateException if it has no next tick: not a schedule, disabled, or every tick excluded
+     * @throws AssertionError as {@link #advanceTimeTo}
+     * @since 0.2
+     */
+    public List<String> advanceToNextTick(String trigger) {
+        Objects.requireNonNull(trigger, "trigger");
+        TriggerInfo info = triggers().trigger(trigger).orElseThrow(() -> new IllegalArgumentException(
+                "there is no trigger '" + trigger + "'; the triggers: " + triggers().triggers().stream()
+                        .map(t -> t.spec().name()).sorted().toList()));
+        TriggerSpec spec = info.spec();
+        Instant tick = info.nextFireAt().orElseThrow(() -> new IllegalStateException("trigger '" + trigger
+                + "' has no next tick: " + (spec.type() != TriggerType.SCHEDULE
+                ? "it is " + (spec.type() == TriggerType.EVENT ? "an " : "a ") + spec.type().wireName()
+                  + " trigger, which the time does not fire; fire it with triggers().fire(name, jsonPayload)"
+                  + (spec.type() == TriggerType.EVENT ? " or flows().publishEvent(event, payload)" : "")
+                : !spec.enabled() ? "it is disabled" : "its exclusions leave none")));
+        long seen = triggers().history(trigger, 1).stream().mapToLong(TriggerEvent::seq).max().orElse(0);
+        advanceTimeTo(tick.isBefore(now()) ? now() : tick);
+        List<TriggerEvent> fired = new ArrayList<>(triggers().history(trigger, TRIGGER_ENTRIES_READ).stream()
+                .filter(e -> e.seq() > seen && e.type().equals(TriggerEvent.FIRED)).toList());
+        Collections.reverse(fired);
+        return fired.stream().flatMap(e -> {
+            try (JsonReader reader = Json.createReader(new StringReader(e.data()))) {
+                return reader.readObject().get("runs") instanceof JsonArray runs
+                        ? runs.getValuesAs(JsonString::getString).stream() : Stream.<String>empty();
+            }
+        }).toList();
     }
 
     /**
