@@ -291,8 +291,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     /**
-     * Why a run that nothing runs for has not ended: the awaits only the test can answer first (a webhook, an event),
-     * whose timeout would otherwise read as the time to advance to; else the next timer; else nothing at all.
+     * Why a run that nothing runs for has not ended: the awaits only the test can answer (a webhook, an event) or another
+     * run's end (a concurrency key) first, whose timeout or another run's timer would otherwise read as the time to
+     * advance to; else the next timer; else nothing at all.
      */
     private String stuck(String runId, Optional<Instant> next) {
         List<String> answers = awaits(runId).stream().flatMap(a -> switch (a.type()) {
@@ -300,11 +301,15 @@ public final class FlowTestEnvironment implements AutoCloseable {
                     + "' (answer it with resolveWebhook(runId, jsonBody))");
             case EVENT -> Stream.of("an event for the await of step '" + a.step()
                     + "' (publish it with flows().publishEvent(event, payload))");
+            case CONCURRENCY_KEY -> Stream.of("its turn under concurrency key '" + a.concurrencyKey().orElse("?")
+                    + "', which " + (a.concurrencyKeyHolders().size() > 1 ? "runs " : "run ")
+                    + String.join(", ", a.concurrencyKeyHolders()) + (a.concurrencyKeyHolders().size() > 1
+                    ? " hold (one must end first)" : " holds (it must end first)"));
             default -> Stream.empty();
         }).sorted().toList();
         if (!answers.isEmpty()) {
             return "waits for " + String.join(" and ", answers) + ": nothing runs, and " + next.map(
-                    at -> "its next timer, at " + at + ", is due only once the test advances the time")
+                    at -> "the next timer, at " + at + ", is due only once the test advances the time")
                     .orElse("nothing is due");
         }
         return next.isPresent()

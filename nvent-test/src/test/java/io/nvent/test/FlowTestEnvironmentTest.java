@@ -497,10 +497,24 @@ class FlowTestEnvironmentTest {
             assertThatThrownBy(() -> env.awaitRun(runId, Duration.ofSeconds(30)))
                     .isInstanceOf(AssertionError.class)
                     .hasMessageStartingWith("run " + runId + " of flow 'expense' waits for a call of the webhook of "
-                            + "step 'pay' (answer it with resolveWebhook(runId, jsonBody)): nothing runs, and its next "
+                            + "step 'pay' (answer it with resolveWebhook(runId, jsonBody)): nothing runs, and the next "
                             + "timer, at " + FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(3))
                             + ", is due only once the test advances the time;")
                     .hasMessageContaining("pay awaiting");
+        }
+    }
+
+    @Test
+    void aRunWaitingForItsTurnUnderAKeyFailsAwaitRunNamingTheRunThatHoldsTheKeyNotTheTime() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            StartOptions key = StartOptions.newBuilder().concurrencyKey("employee-7").build();
+            String first = env.flows().start("expense", Map.of("amount", 1), key).runId();
+            String second = env.flows().start("expense", Map.of("amount", 2), key).runId();
+
+            assertThatThrownBy(() -> env.awaitRun(second, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + second + " of flow 'expense' waits for its turn under concurrency "
+                            + "key 'employee-7', which run " + first + " holds (it must end first): nothing runs,");
         }
     }
 
