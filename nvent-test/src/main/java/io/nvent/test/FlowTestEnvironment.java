@@ -20,6 +20,7 @@ import io.nvent.TriggerService;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.FlowValidation;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.JobCounts;
@@ -97,6 +98,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /** A trigger's history entries read to find the fires of a tick. */
     private static final int TRIGGER_ENTRIES_READ = 1000;
 
+    private static final System.Logger LOG = System.getLogger(FlowTestEnvironment.class.getName());
+
     private final VirtualClock clock;
     private final EmbeddedEngine engine;
     private final boolean autoSkip;
@@ -104,6 +107,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private final List<AwaitRegistered> registered = new CopyOnWriteArrayList<>();
 
     private FlowTestEnvironment(Builder b) {
+        List<Class<?>> stepClasses = b.steps.stream().<Class<?>>map(Object::getClass).distinct().toList();
+        if (b.requireDeployable) {
+            FlowValidation.validate(stepClasses);
+        }
         this.clock = VirtualClock.startingAt(b.start);
         this.autoSkip = b.autoSkip;
         this.timeout = b.timeout;
@@ -119,6 +126,23 @@ public final class FlowTestEnvironment implements AutoCloseable {
             }
             hooks.accept(event);
         }).build();
+        if (!b.requireDeployable) {
+            warnOfDeploymentProblems(stepClasses);
+        }
+    }
+
+    /**
+     * What a deployment would refuse of the step classes beyond their flows, which the engine has checked: a class the
+     * container cannot proxy, a scope without a context on the worker threads, … (the instances here need neither).
+     */
+    private static void warnOfDeploymentProblems(List<Class<?>> stepClasses) {
+        List<String> problems = FlowValidation.problems(stepClasses);
+        if (!problems.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0049 the steps run in this FlowTestEnvironment but would fail"
+                    + " a deployment:\n  " + String.join("\n  ", problems) + "\nfix the classes (the container needs"
+                    + " what the instances of a test do not), and build the environment with requireDeployable(true)"
+                    + " to fail the test on it");
+        }
     }
 
     /**
@@ -824,6 +848,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         private final List<Step<?, ?>> steps = new ArrayList<>();
         private Instant start = DEFAULT_START;
         private boolean autoSkip;
+        private boolean requireDeployable;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Consumer<Object> hooks = event -> { };
         private Consumer<EmbeddedEngine.Builder> engineSettings = engine -> { };
@@ -896,6 +921,23 @@ public final class FlowTestEnvironment implements AutoCloseable {
         }
 
         /**
+         * Whether {@link #build()} fails, as a deployment would, when a step class passes the flows' checks but not the
+         * container's ({@link FlowValidation}): an {@code @ApplicationScoped} step (the default scope) without a
+         * non-private constructor without parameters, which the container's proxy needs beside the {@code @Inject}
+         * constructor a test gives its fakes to ({@code NVENT-0197}); a {@code final} class; a scope with no context on
+         * the worker threads. Off by default: such steps run here, and {@code build()} logs the problems as a warning
+         * ({@code NVENT-0049}).
+         *
+         * @param value {@code true} to fail {@code build()} on them
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder requireDeployable(boolean value) {
+            this.requireDeployable = value;
+            return this;
+        }
+
+        /**
          * How long, in real time, the environment waits for a run to end or for running steps to return.
          *
          * @param value the timeout (default {@link FlowTestEnvironment#DEFAULT_TIMEOUT})
@@ -939,7 +981,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
          * Validates the flows and starts the engine.
          *
          * @return the started environment; close it after the test
-         * @throws io.nvent.NventException listing every problem of the flow graph
+         * @throws io.nvent.NventException listing every problem of the flow graph, and with
+         *                                 {@link #requireDeployable(boolean)} every problem a deployment would have with
+         *                                 the step classes
          */
         public FlowTestEnvironment build() {
             return new FlowTestEnvironment(this);
