@@ -22,7 +22,7 @@ class FlowTestEnvironmentOutputTest {
 
     @FlowStep(flow = "quote", name = "price", role = StepRole.ENTRY, emits = "priced", maxAttempts = 2,
             backoffDelayMs = 60_000)
-    static final class Price implements Step<Map<String, Object>, Quote> {
+    static class Price implements Step<Map<String, Object>, Quote> {
         final AtomicInteger attempts = new AtomicInteger();
 
         @Override
@@ -36,7 +36,7 @@ class FlowTestEnvironmentOutputTest {
     }
 
     @FlowStep(flow = "quote", name = "label", subscribes = "priced")
-    static final class Label implements Step<Map<String, Object>, String> {
+    static class Label implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> input, StepContext ctx) {
             return "label of " + ((Map<?, ?>) input.get("priced")).get("sku");
@@ -44,7 +44,7 @@ class FlowTestEnvironmentOutputTest {
     }
 
     @FlowStep(flow = "quote", name = "archive", subscribes = "priced")
-    static final class Archive implements Step<Map<String, Object>, Void> {
+    static class Archive implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;

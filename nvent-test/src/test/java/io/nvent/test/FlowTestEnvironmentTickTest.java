@@ -21,7 +21,7 @@ class FlowTestEnvironmentTickTest {
 
     @FlowStep(flow = "billing", name = "bill", role = StepRole.ENTRY)
     @Trigger(name = "nightly-billing", type = TriggerType.SCHEDULE, cron = "0 2 * * *")
-    static final class Bill implements Step<Object, String> {
+    static class Bill implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             return "billed at " + ctx.clock().instant();
@@ -30,7 +30,7 @@ class FlowTestEnvironmentTickTest {
 
     @FlowStep(flow = "refund", name = "refund", role = StepRole.ENTRY)
     @Trigger(name = "refund-requested", type = TriggerType.EVENT, event = "refund.requested")
-    static final class Refund implements Step<Object, Void> {
+    static class Refund implements Step<Object, Void> {
         @Override
         public Void execute(Object input, StepContext ctx) {
             return null;
