@@ -344,6 +344,25 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     /**
+     * A run in words, as {@link #awaitRun}'s failures describe it: its status, its steps' states (a failed step with
+     * its error), its waits and the virtual time. To say why an assertion of your own on the run fails:
+     *
+     * <pre>{@code
+     * assertThat(env.awaitEnd(runId, timeout).status()).as(() -> env.describe(runId)).isEqualTo(RunStatus.FAILED);
+     * }</pre>
+     *
+     * @param runId the run
+     * @return the description, one line
+     * @throws IllegalArgumentException if there is no such run
+     * @since 0.2
+     */
+    public String describe(String runId) {
+        RunInfo run = requireRun(runId);
+        String status = run.status().name().toLowerCase();
+        return describe(run, run.status().isTerminal() ? "ended " + status : "is " + status);
+    }
+
+    /**
      * A run's history, oldest entry first.
      *
      * @param runId the run

@@ -630,6 +630,22 @@ class FlowTestEnvironmentTest {
         }
     }
 
+    @Test
+    void anAssertionOnARunIsDescribedByTheRunsStepsTheirErrorsAndItsWaits() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new DeclinedCharge())) {
+            String runId = env.flows().start("payment", Map.of());
+            RunStatus status = env.awaitEnd(runId, Duration.ofSeconds(10)).status();
+
+            assertThatThrownBy(() -> assertThat(status).as(() -> env.describe(runId)).isEqualTo(RunStatus.COMPLETED))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("[run " + runId + " of flow 'payment' ended failed; status FAILED; "
+                            + "steps: charge failed (failed at attempt 1: card declined); waits: none; virtual time "
+                            + FlowTestEnvironment.DEFAULT_START + "]");
+            assertThatThrownBy(() -> env.describe("no-such-run"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
+        }
+    }
+
     /** The environment looked for runs past their deadline a moment before: the time moved past one ends it all the same. */
     @Test
     void advancingTheTimePastARunsDeadlineEndsItAlsoJustAfterTheLastLook() {
