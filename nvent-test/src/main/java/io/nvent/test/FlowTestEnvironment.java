@@ -374,8 +374,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
 
     /**
      * What a step of a run returned, as the JSON its {@code step.completed} entry records: {@code "null"} for a
-     * step that returned {@code null} (a {@code Step<…, Void>}). Of a step that completed more than once in the
-     * run (a rerun, an operator's retry), the latest.
+     * step that returned {@code null} (a {@code Step<…, Void>}); the latest, should the step have completed more than
+     * once.
      *
      * <pre>{@code
      * assertThat(env.output(runId, "charge")).hasValue("\"pay-A-1\"");
@@ -397,13 +397,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
             throw new IllegalArgumentException("flow '" + run.flow() + "' of run " + runId + " has no step '" + step
                     + "'; its steps: " + steps);
         }
-        HistoryEvent last = null;
-        for (HistoryEvent event : history(runId)) {
-            if (event.type() == EventType.STEP_COMPLETED && event.step().filter(step::equals).isPresent()) {
-                last = event;
-            }
-        }
-        return Optional.ofNullable(last).map(completed -> member(completed.data(), "result"));
+        // newest first, so that a long history's latest completion is among those read
+        return flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
+                .stream().filter(event -> event.step().filter(step::equals).isPresent()).findFirst()
+                .map(completed -> member(completed.data(), "result"));
     }
 
     /**
