@@ -11,23 +11,33 @@ import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
 import io.nvent.Step;
+import io.nvent.StepDefinition;
 import io.nvent.StepStatus;
 import io.nvent.StepWait;
+import io.nvent.TriggerEvent;
+import io.nvent.TriggerInfo;
 import io.nvent.TriggerService;
+import io.nvent.TriggerSpec;
+import io.nvent.TriggerType;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.FlowValidation;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobState;
 import jakarta.json.Json;
+import jakarta.json.JsonArray;
 import jakarta.json.JsonReader;
 import jakarta.json.JsonString;
 import jakarta.json.JsonValue;
+import jakarta.json.bind.Jsonb;
+import jakarta.json.bind.JsonbBuilder;
 import java.io.StringReader;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.Objects;
@@ -85,6 +95,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private static final int RUNS_READ = 1000;
     /** Awaits read at once to find the next one that comes due. */
     private static final int AWAITS_READ = 10_000;
+    /** A trigger's history entries read to find the fires of a tick. */
+    private static final int TRIGGER_ENTRIES_READ = 1000;
+
+    private static final System.Logger LOG = System.getLogger(FlowTestEnvironment.class.getName());
 
     private final VirtualClock clock;
     private final EmbeddedEngine engine;
@@ -93,6 +107,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
     private final List<AwaitRegistered> registered = new CopyOnWriteArrayList<>();
 
     private FlowTestEnvironment(Builder b) {
+        List<Class<?>> stepClasses = b.steps.stream().<Class<?>>map(Object::getClass).distinct().toList();
+        if (b.requireDeployable) {
+            FlowValidation.validate(stepClasses);
+        }
         this.clock = VirtualClock.startingAt(b.start);
         this.autoSkip = b.autoSkip;
         this.timeout = b.timeout;
@@ -108,6 +126,23 @@ public final class FlowTestEnvironment implements AutoCloseable {
             }
             hooks.accept(event);
         }).build();
+        if (!b.requireDeployable) {
+            warnOfDeploymentProblems(stepClasses);
+        }
+    }
+
+    /**
+     * What a deployment would refuse of the step classes beyond their flows, which the engine has checked: a class the
+     * container cannot proxy, a scope without a context on the worker threads, … (the instances here need neither).
+     */
+    private static void warnOfDeploymentProblems(List<Class<?>> stepClasses) {
+        List<String> problems = FlowValidation.problems(stepClasses);
+        if (!problems.isEmpty()) {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0049 the steps run in this FlowTestEnvironment but would fail"
+                    + " a deployment:\n  " + String.join("\n  ", problems) + "\nfix the classes (the container needs"
+                    + " what the instances of a test do not), and build the environment with requireDeployable(true)"
+                    + " to fail the test on it");
+        }
     }
 
     /**
@@ -267,11 +302,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 if (idleSince == 0) {
                     idleSince = System.nanoTime();
                 } else if (System.nanoTime() - idleSince > STUCK_AFTER.toNanos()) {
-                    throw new AssertionError(describe(run, next.isPresent()
-                            ? "waits for time: nothing runs and the next timer is at " + next.get()
-                              + " (advance the time, or build the environment with autoSkipTime(true))"
-                            : "waits for something that only the test or another system can give"
-                              + " (a webhook, an event, an await to resolve): nothing runs and nothing is due"));
+                    throw new AssertionError(describe(run, stuck(runId, next)));
                 }
             } else {
                 idleSince = 0;
@@ -284,6 +315,54 @@ public final class FlowTestEnvironment implements AutoCloseable {
     }
 
     /**
+     * Why a run that nothing runs for has not ended: the awaits only the test can answer (a webhook, an event) or another
+     * run's end (a concurrency key) first, whose timeout or another run's timer would otherwise read as the time to
+     * advance to; else the next timer; else nothing at all.
+     */
+    private String stuck(String runId, Optional<Instant> next) {
+        List<String> answers = awaits(runId).stream().flatMap(a -> switch (a.type()) {
+            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step()
+                    + "' (answer it with resolveWebhook(runId, jsonBody))");
+            case EVENT -> Stream.of("an event for the await of step '" + a.step()
+                    + "' (publish it with flows().publishEvent(event, payload))");
+            case CONCURRENCY_KEY -> Stream.of("its turn under concurrency key '" + a.concurrencyKey().orElse("?")
+                    + "', which " + (a.concurrencyKeyHolders().size() > 1 ? "runs " : "run ")
+                    + String.join(", ", a.concurrencyKeyHolders()) + (a.concurrencyKeyHolders().size() > 1
+                    ? " hold (one must end first)" : " holds (it must end first)"));
+            default -> Stream.empty();
+        }).sorted().toList();
+        if (!answers.isEmpty()) {
+            return "waits for " + String.join(" and ", answers) + ": nothing runs, and " + next.map(
+                    at -> "the next timer, at " + at + ", is due only once the test advances the time")
+                    .orElse("nothing is due");
+        }
+        return next.isPresent()
+                ? "waits for time: nothing runs and the next timer is at " + next.get()
+                  + " (advance the time, or build the environment with autoSkipTime(true))"
+                : "waits for something that only the test or another system can give"
+                  + " (a webhook, an event, an await to resolve): nothing runs and nothing is due";
+    }
+
+    /**
+     * A run in words, as {@link #awaitRun}'s failures describe it: its status, its steps' states (a failed step with
+     * its error), its waits and the virtual time. To say why an assertion of your own on the run fails:
+     *
+     * <pre>{@code
+     * assertThat(env.awaitEnd(runId, timeout).status()).as(() -> env.describe(runId)).isEqualTo(RunStatus.FAILED);
+     * }</pre>
+     *
+     * @param runId the run
+     * @return the description, one line
+     * @throws IllegalArgumentException if there is no such run
+     * @since 0.2
+     */
+    public String describe(String runId) {
+        RunInfo run = requireRun(runId);
+        String status = run.status().name().toLowerCase();
+        return describe(run, run.status().isTerminal() ? "ended " + status : "is " + status);
+    }
+
+    /**
      * A run's history, oldest entry first.
      *
      * @param runId the run
@@ -291,6 +370,78 @@ public final class FlowTestEnvironment implements AutoCloseable {
      */
     public List<HistoryEvent> history(String runId) {
         return flows().events(runId, EventQuery.all());
+    }
+
+    /**
+     * What a step of a run returned, as the JSON its {@code step.completed} entry records: {@code "null"} for a
+     * step that returned {@code null} (a {@code Step<…, Void>}); the latest, should the step have completed more than
+     * once.
+     *
+     * <pre>{@code
+     * assertThat(env.output(runId, "charge")).hasValue("\"pay-A-1\"");
+     * }</pre>
+     *
+     * @param runId the run
+     * @param step a step of the run's flow
+     * @return the JSON of its result; empty if the step has not completed in the run (yet)
+     * @throws IllegalArgumentException if there is no such run, or its flow has no such step (the message
+     *                                  names the flow's steps)
+     * @since 0.2
+     */
+    public Optional<String> output(String runId, String step) {
+        Objects.requireNonNull(step, "step");
+        RunInfo run = requireRun(runId);
+        List<String> steps = flows().flow(run.flow()).stream().flatMap(flow -> flow.steps().stream())
+                .map(StepDefinition::name).sorted().toList();
+        if (!steps.contains(step)) {
+            throw new IllegalArgumentException("flow '" + run.flow() + "' of run " + runId + " has no step '" + step
+                    + "'; its steps: " + steps);
+        }
+        // newest first, so that a long history's latest completion is among those read
+        return flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
+                .stream().filter(event -> event.step().filter(step::equals).isPresent()).findFirst()
+                .map(completed -> member(completed.data(), "result"));
+    }
+
+    /**
+     * What a step of a run returned, converted from its JSON to {@code type} with JSON-B as a step's input is: a
+     * {@code String} gets a JSON string's value.
+     *
+     * <pre>{@code
+     * assertThat(env.output(runId, "price", Quote.class)).hasValue(new Quote("A-1", 250));
+     * }</pre>
+     *
+     * @param runId the run
+     * @param step a step of the run's flow
+     * @param type the class to read the result as (public, as JSON-B wants it)
+     * @param <T> the result's type
+     * @return its result; empty if the step has not completed in the run (yet) or returned {@code null}
+     * @throws IllegalArgumentException if there is no such run, or its flow has no such step
+     * @since 0.2
+     */
+    public <T> Optional<T> output(String runId, String step, Class<T> type) {
+        Objects.requireNonNull(type, "type");
+        return output(runId, step).filter(json -> !json.equals("null")).map(json -> {
+            if (type == String.class) {
+                try (JsonReader reader = Json.createReader(new StringReader(json))) {
+                    JsonValue value = reader.readValue();
+                    return type.cast(value instanceof JsonString text ? text.getString() : json);
+                }
+            }
+            try (Jsonb jsonb = JsonbBuilder.create()) {
+                return jsonb.fromJson(json, type);
+            } catch (Exception e) {
+                throw new IllegalArgumentException("output of step '" + step + "' of run " + runId + " cannot be read as "
+                        + type.getName() + ": " + e.getMessage() + "; its JSON: " + json, e);
+            }
+        });
+    }
+
+    /** A member of a JSON object, as JSON text. */
+    private static String member(String object, String name) {
+        try (JsonReader reader = Json.createReader(new StringReader(object))) {
+            return String.valueOf(reader.readObject().get(name));
+        }
     }
 
     /**
@@ -332,11 +483,13 @@ public final class FlowTestEnvironment implements AutoCloseable {
      *
      * @param runId the run
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalArgumentException if there is no such run
      * @throws IllegalStateException if the run has no webhook await waiting, or more than one (the
      *                               message names their steps: answer one with
      *                               {@link #resolveWebhook(String, String, String)})
      */
     public void resolveWebhook(String runId, String jsonBody) {
+        requireRun(runId);
         awaitIdle();
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         if (waiting.size() != 1) {
@@ -357,12 +510,14 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * @param runId the run
      * @param step the step whose webhook await (before or after it) waits
      * @param jsonBody the request's body, what the step sees as {@code ctx.triggerData()}
+     * @throws IllegalArgumentException if there is no such run
      * @throws IllegalStateException if that step has no webhook await waiting in the run, naming the
      *                               steps that have one
      * @since 0.2
      */
     public void resolveWebhook(String runId, String step, String jsonBody) {
         Objects.requireNonNull(step, "step");
+        requireRun(runId);
         awaitIdle();
         List<WaitingWebhook> waiting = waitingWebhooks(runId);
         List<WaitingWebhook> ofStep = waiting.stream().filter(w -> w.step().equals(step)).toList();
@@ -434,6 +589,48 @@ public final class FlowTestEnvironment implements AutoCloseable {
             moveTo(next.get());
         }
         moveTo(target);
+    }
+
+    /**
+     * Moves the virtual time to the next tick of a schedule trigger, as {@link #advanceTimeTo} does (what comes due
+     * before it runs first, each at its time), and returns the runs that the trigger's fires started on the way: those
+     * of its tick, none when its {@code overlap} skipped the tick or its flows refused the fire.
+     *
+     * <pre>{@code
+     * List<String> runs = env.advanceToNextTick("nightly-billing");   // 02:00
+     * assertThat(env.awaitRun(runs.get(0)).status()).isEqualTo(RunStatus.COMPLETED);
+     * }</pre>
+     *
+     * @param trigger the trigger's name
+     * @return the ids of the runs its fires started, oldest first
+     * @throws IllegalArgumentException if there is no such trigger (the message names the triggers)
+     * @throws IllegalStateException if it has no next tick: not a schedule, disabled, or every tick excluded
+     * @throws AssertionError as {@link #advanceTimeTo}
+     * @since 0.2
+     */
+    public List<String> advanceToNextTick(String trigger) {
+        Objects.requireNonNull(trigger, "trigger");
+        TriggerInfo info = triggers().trigger(trigger).orElseThrow(() -> new IllegalArgumentException(
+                "there is no trigger '" + trigger + "'; the triggers: " + triggers().triggers().stream()
+                        .map(t -> t.spec().name()).sorted().toList()));
+        TriggerSpec spec = info.spec();
+        Instant tick = info.nextFireAt().orElseThrow(() -> new IllegalStateException("trigger '" + trigger
+                + "' has no next tick: " + (spec.type() != TriggerType.SCHEDULE
+                ? "it is " + (spec.type() == TriggerType.EVENT ? "an " : "a ") + spec.type().wireName()
+                  + " trigger, which the time does not fire; fire it with triggers().fire(name, jsonPayload)"
+                  + (spec.type() == TriggerType.EVENT ? " or flows().publishEvent(event, payload)" : "")
+                : !spec.enabled() ? "it is disabled" : "its exclusions leave none")));
+        long seen = triggers().history(trigger, 1).stream().mapToLong(TriggerEvent::seq).max().orElse(0);
+        advanceTimeTo(tick.isBefore(now()) ? now() : tick);
+        List<TriggerEvent> fired = new ArrayList<>(triggers().history(trigger, TRIGGER_ENTRIES_READ).stream()
+                .filter(e -> e.seq() > seen && e.type().equals(TriggerEvent.FIRED)).toList());
+        Collections.reverse(fired);
+        return fired.stream().flatMap(e -> {
+            try (JsonReader reader = Json.createReader(new StringReader(e.data()))) {
+                return reader.readObject().get("runs") instanceof JsonArray runs
+                        ? runs.getValuesAs(JsonString::getString).stream() : Stream.<String>empty();
+            }
+        }).toList();
     }
 
     /**
@@ -607,6 +804,11 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 + (counts.waiting() > jobs.size() ? " …" : "") + ")");
     }
 
+    /** The run, for a method whose argument names it: a mistyped or foreign id is the caller's mistake. */
+    private RunInfo requireRun(String runId) {
+        return flows().run(runId).orElseThrow(() -> new IllegalArgumentException("there is no run " + runId));
+    }
+
     private RunInfo runInfo(String runId) {
         return flows().run(runId).orElseThrow(() -> new AssertionError("there is no run " + runId));
     }
@@ -662,6 +864,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
         private final List<Step<?, ?>> steps = new ArrayList<>();
         private Instant start = DEFAULT_START;
         private boolean autoSkip;
+        private boolean requireDeployable;
         private Duration timeout = DEFAULT_TIMEOUT;
         private Consumer<Object> hooks = event -> { };
         private Consumer<EmbeddedEngine.Builder> engineSettings = engine -> { };
@@ -734,6 +937,23 @@ public final class FlowTestEnvironment implements AutoCloseable {
         }
 
         /**
+         * Whether {@link #build()} fails, as a deployment would, when a step class passes the flows' checks but not the
+         * container's ({@link FlowValidation}): an {@code @ApplicationScoped} step (the default scope) without a
+         * non-private constructor without parameters, which the container's proxy needs beside the {@code @Inject}
+         * constructor a test gives its fakes to ({@code NVENT-0197}); a {@code final} class; a scope with no context on
+         * the worker threads. Off by default: such steps run here, and {@code build()} logs the problems as a warning
+         * ({@code NVENT-0049}).
+         *
+         * @param value {@code true} to fail {@code build()} on them
+         * @return this builder
+         * @since 0.2
+         */
+        public Builder requireDeployable(boolean value) {
+            this.requireDeployable = value;
+            return this;
+        }
+
+        /**
          * How long, in real time, the environment waits for a run to end or for running steps to return.
          *
          * @param value the timeout (default {@link FlowTestEnvironment#DEFAULT_TIMEOUT})
@@ -777,7 +997,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
          * Validates the flows and starts the engine.
          *
          * @return the started environment; close it after the test
-         * @throws io.nvent.NventException listing every problem of the flow graph
+         * @throws io.nvent.NventException listing every problem of the flow graph, and with
+         *                                 {@link #requireDeployable(boolean)} every problem a deployment would have with
+         *                                 the step classes
          */
         public FlowTestEnvironment build() {
             return new FlowTestEnvironment(this);

@@ -21,7 +21,7 @@ class ActingAsOperatorTest {
 
     /** Sends a reminder. */
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
-    static final class SendReminder implements Step<Map<String, Object>, Void> {
+    static class SendReminder implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;

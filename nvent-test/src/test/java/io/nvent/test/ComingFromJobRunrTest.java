@@ -43,6 +43,7 @@ import io.nvent.cdi.MemoryAdapters;
 import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
+import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
@@ -71,7 +72,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr: {@code BackgroundJob.enqueue(() -> invoices.send(customerId, amount))}. */
     @FlowStep(flow = "send-invoice", name = "send", role = StepRole.ENTRY)
-    static final class SendInvoice implements Step<Invoice, Void> {
+    static class SendInvoice implements Step<Invoice, Void> {
         final List<Invoice> sent = new CopyOnWriteArrayList<>();
 
         @Override
@@ -113,7 +114,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr: {@code BackgroundJob.schedule(now().plus(3, DAYS), () -> reminders.send(customerId))}. */
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
-    static final class SendReminder implements Step<Map<String, Object>, Void> {
+    static class SendReminder implements Step<Map<String, Object>, Void> {
         final List<Instant> sentAt = new CopyOnWriteArrayList<>();
 
         @Override
@@ -162,7 +163,7 @@ class ComingFromJobRunrTest {
 
     /** A job with no schedule of its own: an admin schedules it at run time, as {@code scheduleRecurrently}. */
     @FlowStep(flow = "cleanup", name = "purge", role = StepRole.ENTRY)
-    static final class PurgeExpiredCarts implements Step<Map<String, Object>, Void> {
+    static class PurgeExpiredCarts implements Step<Map<String, Object>, Void> {
         final List<String> ticks = new CopyOnWriteArrayList<>();
 
         @Override
@@ -217,7 +218,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr: {@code BackgroundJob.enqueue(UUID id, …)}: the same id twice enqueues one job. */
     @FlowStep(flow = "charge", name = "charge", role = StepRole.ENTRY)
-    static final class ChargeOrder implements Step<Map<String, Object>, Void> {
+    static class ChargeOrder implements Step<Map<String, Object>, Void> {
         final AtomicInteger charges = new AtomicInteger();
 
         @Override
@@ -246,7 +247,7 @@ class ComingFromJobRunrTest {
     /** JobRunr: {@code @Job(retries = 3)}; the backoff is nvent's own, exponential from one minute. */
     @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, maxAttempts = 4, backoff = BackoffType.EXPONENTIAL,
             backoffDelayMs = 60_000, backoffMaxDelayMs = 3_600_000)
-    static final class PushToErp implements Step<Map<String, Object>, Void> {
+    static class PushToErp implements Step<Map<String, Object>, Void> {
         final AtomicBoolean erpDown = new AtomicBoolean(true);
         final List<Instant> attempts = new CopyOnWriteArrayList<>();
 
@@ -308,7 +309,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr: a retry schedule of your own (a {@code RetryFilter} of your own); here a list of delays. */
     @FlowStep(flow = "sync-listed", name = "push", role = StepRole.ENTRY, retryDelaysMs = {10_000, 60_000, 600_000})
-    static final class PushToErpOnASchedule implements Step<Map<String, Object>, Void> {
+    static class PushToErpOnASchedule implements Step<Map<String, Object>, Void> {
         final List<Instant> attempts = new CopyOnWriteArrayList<>();
 
         @Override
@@ -332,7 +333,7 @@ class ComingFromJobRunrTest {
     }
 
     /** What the partner answered: when to call again, or that calling again cannot help. */
-    public static final class PartnerRefused extends RuntimeException {
+    public static class PartnerRefused extends RuntimeException {
         final int status;
         final Duration retryAfter;
 
@@ -357,7 +358,7 @@ class ComingFromJobRunrTest {
 
     @FlowStep(flow = "sync-decided", name = "push", role = StepRole.ENTRY, maxAttempts = 5,
             retryDecider = AsTheErpSays.class)
-    static final class PushToErpAsItSays implements Step<Map<String, Object>, Void> {
+    static class PushToErpAsItSays implements Step<Map<String, Object>, Void> {
         final List<Instant> attempts = new CopyOnWriteArrayList<>();
 
         @Override
@@ -385,7 +386,7 @@ class ComingFromJobRunrTest {
 
     /** A long job: JobRunr's {@code jobContext.progressBar(total)}; here a progress report per row. */
     @FlowStep(flow = "import", name = "import", role = StepRole.ENTRY)
-    static final class ImportCustomers implements Step<Map<String, Object>, Integer> {
+    static class ImportCustomers implements Step<Map<String, Object>, Integer> {
         final CountDownLatch halfway = new CountDownLatch(1);
         final CountDownLatch goOn = new CountDownLatch(1);
 
@@ -441,7 +442,7 @@ class ComingFromJobRunrTest {
      */
     @FlowStep(flow = "fetch-report", name = "fetch", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 0,
             timeoutMs = 10_800_000, heartbeatTimeoutMs = 300_000)
-    static final class FetchReport implements Step<Map<String, Object>, String> {
+    static class FetchReport implements Step<Map<String, Object>, String> {
         final CountDownLatch hung = new CountDownLatch(1);
 
         @Override
@@ -474,7 +475,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr Pro: {@code BackgroundJob.startBatch(...)} of 1,000 jobs with a continuation: child runs and a step after them. */
     @FlowStep(flow = "newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
-    static final class FanOut implements Step<Map<String, Object>, Void> {
+    static class FanOut implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             int subscribers = ((Number) input.get("subscribers")).intValue();
@@ -488,7 +489,7 @@ class ComingFromJobRunrTest {
 
     /** Sends one mail; the addresses of every 250th subscriber (from the 8th on) bounce, which fails its run. */
     @FlowStep(flow = "mail", name = "send", role = StepRole.ENTRY)
-    static final class SendMail implements Step<Map<String, Object>, Void> {
+    static class SendMail implements Step<Map<String, Object>, Void> {
         final AtomicInteger sent = new AtomicInteger();
 
         @Override
@@ -507,7 +508,7 @@ class ComingFromJobRunrTest {
      */
     @FlowStep(flow = "newsletter", name = "report", subscribes = "mails.started")
     @AwaitBefore(type = AwaitType.CHILDREN)
-    static final class ReportWhenAllSent implements Step<Map<String, Object>, String> {
+    static class ReportWhenAllSent implements Step<Map<String, Object>, String> {
         final AtomicInteger reports = new AtomicInteger();
 
         @Override
@@ -539,7 +540,7 @@ class ComingFromJobRunrTest {
 
     /** JobRunr Pro's nested batches: a campaign's segments, each a child run that starts its own mails. */
     @FlowStep(flow = "campaign", name = "fan-out", role = StepRole.ENTRY, emits = "segments.started")
-    static final class FanOutSegments implements Step<Map<String, Object>, Void> {
+    static class FanOutSegments implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             for (int segment = 0; segment < 4; segment++) {
@@ -552,7 +553,7 @@ class ComingFromJobRunrTest {
 
     /** A segment starts a mail to each of its 25 subscribers and completes: its mails outlive it. */
     @FlowStep(flow = "segment", name = "fan-out", role = StepRole.ENTRY)
-    static final class FanOutSegment implements Step<Map<String, Object>, Void> {
+    static class FanOutSegment implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             int segment = ((Number) input.get("segment")).intValue();
@@ -566,10 +567,14 @@ class ComingFromJobRunrTest {
     /** The continuation of the whole tree: it runs once every segment and every mail below them ended. */
     @FlowStep(flow = "campaign", name = "report", subscribes = "segments.started")
     @AwaitBefore(type = AwaitType.DESCENDANTS)
-    static final class ReportWhenTheWholeCampaignEnded implements Step<Map<String, Object>, String> {
-        final SendMail mail;
+    static class ReportWhenTheWholeCampaignEnded implements Step<Map<String, Object>, String> {
+        SendMail mail;
         final AtomicInteger sentWhenReported = new AtomicInteger(-1);
 
+        protected ReportWhenTheWholeCampaignEnded() {   // for the container's proxy
+        }
+
+        @Inject
         ReportWhenTheWholeCampaignEnded(SendMail mail) {
             this.mail = mail;
         }
@@ -600,7 +605,7 @@ class ComingFromJobRunrTest {
 
     /** Sends one mail once the mail server answers, which it does only when the test says. */
     @FlowStep(flow = "slow-mail", name = "send", role = StepRole.ENTRY)
-    static final class SendSlowMail implements Step<Map<String, Object>, Void> {
+    static class SendSlowMail implements Step<Map<String, Object>, Void> {
         final CountDownLatch mailServerAnswers = new CountDownLatch(1);
         final AtomicInteger sent = new AtomicInteger();
 
@@ -614,7 +619,7 @@ class ComingFromJobRunrTest {
 
     /** Starts a slow mail per subscriber, and waits for them all to report. */
     @FlowStep(flow = "slow-newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
-    static final class FanOutSlowMails implements Step<Map<String, Object>, Void> {
+    static class FanOutSlowMails implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             for (int i = 0; i < 100; i++) {
@@ -627,7 +632,7 @@ class ComingFromJobRunrTest {
 
     @FlowStep(flow = "slow-newsletter", name = "report", subscribes = "mails.started")
     @AwaitBefore(type = AwaitType.CHILDREN)
-    static final class ReportSlowMails implements Step<Map<String, Object>, Void> {
+    static class ReportSlowMails implements Step<Map<String, Object>, Void> {
         final AtomicInteger reports = new AtomicInteger();
 
         @Override
@@ -660,7 +665,7 @@ class ComingFromJobRunrTest {
 
     /** A job that must run one at a time per customer: started with the customer as its concurrency key. */
     @FlowStep(flow = "customer-sync", name = "sync", role = StepRole.ENTRY)
-    static final class SyncCustomer implements Step<Map<String, Object>, Void> {
+    static class SyncCustomer implements Step<Map<String, Object>, Void> {
         final Map<Object, AtomicInteger> running = new ConcurrentHashMap<>();
         final AtomicInteger mostAtOnceForOneCustomer = new AtomicInteger();
         /** The first sync of each customer waits here for the other's: they run side by side. */
@@ -703,7 +708,7 @@ class ComingFromJobRunrTest {
     /** Waits for the carrier to confirm the shipment, for up to a week; the order itself has two days. */
     @FlowStep(flow = "shipment", name = "await-carrier", role = StepRole.ENTRY, runTimeoutMs = 172_800_000)
     @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 604_800_000)
-    static final class AwaitCarrier implements Step<Map<String, Object>, Void> {
+    static class AwaitCarrier implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;
@@ -742,7 +747,7 @@ class ComingFromJobRunrTest {
     }
 
     @FlowStep(flow = "export", name = "export", role = StepRole.ENTRY, maxAttempts = 1)
-    static final class ExportOrder implements Step<Map<String, Object>, Void> {
+    static class ExportOrder implements Step<Map<String, Object>, Void> {
         final AtomicBoolean warehouseDown = new AtomicBoolean(true);
 
         @Override
@@ -799,19 +804,19 @@ class ComingFromJobRunrTest {
      */
     @FlowStep(flow = "settlement", name = "settle", role = StepRole.ENTRY)
     @Trigger(name = "nightly-settlement", type = TriggerType.SCHEDULE, cron = "0 2 * * *", misfire = Misfire.SKIP)
-    static final class NightlySettlement extends RecordsTicks {
+    static class NightlySettlement extends RecordsTicks {
     }
 
     @FlowStep(flow = "statement", name = "mail", role = StepRole.ENTRY)
     @Trigger(name = "nightly-statement", type = TriggerType.SCHEDULE, cron = "0 3 * * *", misfire = Misfire.FIRE_ONCE,
             misfireGrace = "PT72H")
-    static final class NightlyStatement extends RecordsTicks {
+    static class NightlyStatement extends RecordsTicks {
     }
 
     @FlowStep(flow = "figures", name = "compute", role = StepRole.ENTRY)
     @Trigger(name = "six-hourly-figures", type = TriggerType.SCHEDULE, cron = "0 */6 * * *", misfire = Misfire.FIRE_ALL,
             misfireGrace = "PT72H")
-    static final class SixHourlyFigures extends RecordsTicks {
+    static class SixHourlyFigures extends RecordsTicks {
     }
 
     @Test
@@ -867,7 +872,7 @@ class ComingFromJobRunrTest {
     /** A five-minute sync that sometimes takes longer: Quartz's {@code @DisallowConcurrentExecution}. */
     @FlowStep(flow = "sync", name = "sync", role = StepRole.ENTRY)
     @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, every = "PT5M", overlap = Overlap.SKIP)
-    static final class SlowSync implements Step<Map<String, Object>, Void> {
+    static class SlowSync implements Step<Map<String, Object>, Void> {
         final List<String> ticks = new CopyOnWriteArrayList<>();
         final CountDownLatch done = new CountDownLatch(1);
 
@@ -901,7 +906,7 @@ class ComingFromJobRunrTest {
      */
     @FlowStep(flow = "trip", name = "reserve-hotel", role = StepRole.ENTRY, emits = "hotel.reserved",
             compensation = "cancel-hotel")
-    static final class ReserveHotel implements Step<Map<String, Object>, String> {
+    static class ReserveHotel implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> trip, StepContext ctx) {
             ctx.emit("hotel.reserved", trip);
@@ -911,7 +916,7 @@ class ComingFromJobRunrTest {
 
     @FlowStep(flow = "trip", name = "charge-card", subscribes = "hotel.reserved", emits = "card.charged",
             compensation = "refund-card")
-    static final class ChargeCard implements Step<Map<String, Object>, String> {
+    static class ChargeCard implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> trip, StepContext ctx) {
             ctx.emit("card.charged", trip);
@@ -920,7 +925,7 @@ class ComingFromJobRunrTest {
     }
 
     @FlowStep(flow = "trip", name = "book-flight", subscribes = "card.charged", maxAttempts = 1)
-    static final class BookFlight implements Step<Map<String, Object>, Void> {
+    static class BookFlight implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> trip, StepContext ctx) {
             throw new IllegalStateException("no seat left");
@@ -931,7 +936,7 @@ class ComingFromJobRunrTest {
     static final List<String> UNDONE = new CopyOnWriteArrayList<>();
 
     @FlowStep(flow = "trip", name = "refund-card", role = StepRole.COMPENSATION)
-    static final class RefundCard implements Step<String, Void> {
+    static class RefundCard implements Step<String, Void> {
         @Override
         public Void execute(String payment, StepContext ctx) {
             UNDONE.add("refunded " + payment);
@@ -940,7 +945,7 @@ class ComingFromJobRunrTest {
     }
 
     @FlowStep(flow = "trip", name = "cancel-hotel", role = StepRole.COMPENSATION)
-    static final class CancelHotel implements Step<String, Void> {
+    static class CancelHotel implements Step<String, Void> {
         @Override
         public Void execute(String booking, StepContext ctx) {
             UNDONE.add("canceled " + booking);
@@ -968,7 +973,7 @@ class ComingFromJobRunrTest {
     @FlowStep(flow = "payroll", name = "pay", role = StepRole.ENTRY)
     @Trigger(name = "weekday-payroll", type = TriggerType.SCHEDULE, cron = "0 6 * * MON-FRI", timezone = "Europe/London",
             exclude = {"--12-25", "calendar:uk-bank-holidays"})
-    static final class Payroll implements Step<Map<String, Object>, Void> {
+    static class Payroll implements Step<Map<String, Object>, Void> {
         final List<String> ticks = new CopyOnWriteArrayList<>();
 
         @Override

@@ -13,6 +13,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import jakarta.inject.Inject;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +53,7 @@ class ExpenseFlowTest {
     }
 
     @FlowStep(flow = "expense", name = "submit", role = StepRole.ENTRY, emits = "expense.submitted")
-    static final class SubmitExpense implements Step<Map<String, Object>, Void> {
+    static class SubmitExpense implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> expense, StepContext ctx) {
             ctx.emit("expense.submitted", expense);
@@ -62,9 +63,13 @@ class ExpenseFlowTest {
 
     @FlowStep(flow = "expense", name = "pay", subscribes = "expense.submitted", emits = "expense.paid")
     @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 259_200_000)
-    static final class PayExpense implements Step<Map<String, Map<String, Object>>, Void> {
-        private final FakePayments payments;
+    static class PayExpense implements Step<Map<String, Map<String, Object>>, Void> {
+        private FakePayments payments;
 
+        protected PayExpense() {                 // for the container's proxy
+        }
+
+        @Inject
         PayExpense(FakePayments payments) {
             this.payments = payments;
         }
@@ -80,9 +85,13 @@ class ExpenseFlowTest {
 
     @FlowStep(flow = "expense", name = "notify", subscribes = "expense.paid", maxAttempts = 3,
             backoff = BackoffType.FIXED, backoffDelayMs = 3_600_000)
-    static final class NotifyEmployee implements Step<Map<String, Object>, Void> {
-        private final FakeMailer mailer;
+    static class NotifyEmployee implements Step<Map<String, Object>, Void> {
+        private FakeMailer mailer;
 
+        protected NotifyEmployee() {
+        }
+
+        @Inject
         NotifyEmployee(FakeMailer mailer) {
             this.mailer = mailer;
         }

@@ -34,7 +34,7 @@ class FlowTestEnvironmentCompensationTest {
     static final CountDownLatch FLY_STARTED = new CountDownLatch(1);
 
     @FlowStep(flow = "trip", name = "book", role = StepRole.ENTRY, emits = "booked", compensation = "unbook")
-    static final class Book implements Step<Object, String> {
+    static class Book implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             ctx.emit("booked", Map.of());
@@ -47,7 +47,7 @@ class FlowTestEnvironmentCompensationTest {
      * {@code awaitEnd} has seen it still running.
      */
     @FlowStep(flow = "trip", name = "fly", subscribes = "booked", compensation = "unfly")
-    static final class Fly implements Step<Object, String> {
+    static class Fly implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             FLY_STARTED.countDown();
@@ -81,7 +81,7 @@ class FlowTestEnvironmentCompensationTest {
     }
 
     @FlowStep(flow = "trip", name = "pay", subscribes = "booked", maxAttempts = 1)
-    static final class Pay implements Step<Object, Void> {
+    static class Pay implements Step<Object, Void> {
         @Override
         public Void execute(Object input, StepContext ctx) throws InterruptedException {
             FLY_STARTED.await(10, TimeUnit.SECONDS);
@@ -95,7 +95,7 @@ class FlowTestEnvironmentCompensationTest {
     }
 
     @FlowStep(flow = "trip", name = "unbook", role = StepRole.COMPENSATION)
-    static final class Unbook implements Step<String, Void> {
+    static class Unbook implements Step<String, Void> {
         @Override
         public Void execute(String room, StepContext ctx) {
             return null;
@@ -103,7 +103,7 @@ class FlowTestEnvironmentCompensationTest {
     }
 
     @FlowStep(flow = "trip", name = "unfly", role = StepRole.COMPENSATION)
-    static final class Unfly implements Step<String, Void> {
+    static class Unfly implements Step<String, Void> {
         @Override
         public Void execute(String seat, StepContext ctx) {
             return null;

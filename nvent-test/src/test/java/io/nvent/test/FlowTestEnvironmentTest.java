@@ -65,7 +65,7 @@ class FlowTestEnvironmentTest {
     /** Fails its first attempt (a partner is away), then succeeds; retried after an hour. */
     @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
             backoffDelayMs = HOUR_MS)
-    static final class PushToPartner implements Step<Map<String, Object>, String> {
+    static class PushToPartner implements Step<Map<String, Object>, String> {
         final AtomicInteger attempts = new AtomicInteger();
 
         @Override
@@ -78,7 +78,7 @@ class FlowTestEnvironmentTest {
     }
 
     @FlowStep(flow = "expense", name = "submit", role = StepRole.ENTRY, emits = "expense.submitted")
-    static final class Submit implements Step<Map<String, Object>, Void> {
+    static class Submit implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             ctx.emit("expense.submitted", input);
@@ -89,7 +89,7 @@ class FlowTestEnvironmentTest {
     /** Pays once a manager approved through the webhook; three days without an answer fail the run. */
     @FlowStep(flow = "expense", name = "pay", subscribes = "expense.submitted")
     @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = THREE_DAYS_MS, timeoutAction = TimeoutAction.FAIL)
-    static final class Pay implements Step<Map<String, Object>, Void> {
+    static class Pay implements Step<Map<String, Object>, Void> {
         final List<String> approvals = new CopyOnWriteArrayList<>();
 
         @Override
@@ -100,7 +100,7 @@ class FlowTestEnvironmentTest {
     }
 
     @FlowStep(flow = "purchase", name = "request", role = StepRole.ENTRY, emits = "purchase.requested")
-    static final class RequestPurchase implements Step<Map<String, Object>, Void> {
+    static class RequestPurchase implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             ctx.emit("purchase.requested", input);
@@ -121,18 +121,18 @@ class FlowTestEnvironmentTest {
 
     @FlowStep(flow = "purchase", name = "manager-approval", subscribes = "purchase.requested")
     @AwaitBefore(type = AwaitType.WEBHOOK)
-    static final class ManagerApproval extends Approval {
+    static class ManagerApproval extends Approval {
     }
 
     @FlowStep(flow = "purchase", name = "finance-approval", subscribes = "purchase.requested")
     @AwaitBefore(type = AwaitType.WEBHOOK)
-    static final class FinanceApproval extends Approval {
+    static class FinanceApproval extends Approval {
     }
 
     /** Sends a reminder two days after it was asked to. */
     @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
     @AwaitBefore(type = AwaitType.TIME, delayMs = 2 * 24 * HOUR_MS)
-    static final class Remind implements Step<Map<String, Object>, Void> {
+    static class Remind implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;
@@ -141,7 +141,7 @@ class FlowTestEnvironmentTest {
 
     @FlowStep(flow = "report", name = "generate", role = StepRole.ENTRY)
     @Trigger(name = "hourly-report", type = TriggerType.SCHEDULE, every = "PT1H")
-    static final class GenerateReport implements Step<Map<String, Object>, Void> {
+    static class GenerateReport implements Step<Map<String, Object>, Void> {
         final AtomicInteger runs = new AtomicInteger();
 
         @Override
@@ -152,7 +152,7 @@ class FlowTestEnvironmentTest {
     }
 
     @FlowStep(flow = "payment", name = "charge", role = StepRole.ENTRY, maxAttempts = 1)
-    static final class DeclinedCharge implements Step<Map<String, Object>, Void> {
+    static class DeclinedCharge implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             throw new IllegalStateException("card declined");
@@ -161,7 +161,7 @@ class FlowTestEnvironmentTest {
 
     /** Holds its worker until the test lets it go. */
     @FlowStep(flow = "blocking", name = "hold", role = StepRole.ENTRY)
-    static final class Hold implements Step<Map<String, Object>, Void> {
+    static class Hold implements Step<Map<String, Object>, Void> {
         final CountDownLatch release = new CountDownLatch(1);
 
         @Override
@@ -173,7 +173,7 @@ class FlowTestEnvironmentTest {
 
     /** Calls a partner whose API takes two calls a minute: its queue has that rate limit. */
     @FlowStep(flow = "notify", name = "call-partner", role = StepRole.ENTRY, queue = "partner-api")
-    static final class CallPartner implements Step<Map<String, Object>, Void> {
+    static class CallPartner implements Step<Map<String, Object>, Void> {
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
             return null;
@@ -212,7 +212,7 @@ class FlowTestEnvironmentTest {
 
     /** Cancels its own order when the fraud check says so, then writes its note before it returns. */
     @FlowStep(flow = "fraud", name = "check", role = StepRole.ENTRY)
-    static final class FraudCheck implements Step<Map<String, Object>, String> {
+    static class FraudCheck implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> input, StepContext ctx) throws InterruptedException {
             ctx.cancel();
@@ -224,7 +224,7 @@ class FlowTestEnvironmentTest {
 
     /** Records when its invoice falls due: thirty days after the step ran, by the engine's clock. */
     @FlowStep(flow = "invoice", name = "issue", role = StepRole.ENTRY)
-    static final class IssueInvoice implements Step<Map<String, Object>, Void> {
+    static class IssueInvoice implements Step<Map<String, Object>, Void> {
         final List<Instant> dueDates = new CopyOnWriteArrayList<>();
 
         @Override
@@ -380,7 +380,7 @@ class FlowTestEnvironmentTest {
     /** Fails its first two attempts (the partner is away for two hours); records when each attempt ran. */
     @FlowStep(flow = "resync", name = "push", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
             backoffDelayMs = HOUR_MS)
-    static final class PushToPartnerAwayTwoHours implements Step<Map<String, Object>, String> {
+    static class PushToPartnerAwayTwoHours implements Step<Map<String, Object>, String> {
         final List<Instant> attempts = new CopyOnWriteArrayList<>();
 
         @Override
@@ -490,6 +490,45 @@ class FlowTestEnvironmentTest {
     }
 
     @Test
+    void aRunWaitingForAnApprovalTheTestDidNotGiveFailsAwaitRunNamingTheWebhookToAnswerNotTheTimeout() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            String runId = env.flows().start("expense", Map.of("amount", 42));
+
+            assertThatThrownBy(() -> env.awaitRun(runId, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + runId + " of flow 'expense' waits for a call of the webhook of "
+                            + "step 'pay' (answer it with resolveWebhook(runId, jsonBody)): nothing runs, and the next "
+                            + "timer, at " + FlowTestEnvironment.DEFAULT_START.plus(Duration.ofDays(3))
+                            + ", is due only once the test advances the time;")
+                    .hasMessageContaining("pay awaiting");
+        }
+    }
+
+    @Test
+    void aRunWaitingForItsTurnUnderAKeyFailsAwaitRunNamingTheRunThatHoldsTheKeyNotTheTime() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            StartOptions key = StartOptions.newBuilder().concurrencyKey("employee-7").build();
+            String first = env.flows().start("expense", Map.of("amount", 1), key).runId();
+            String second = env.flows().start("expense", Map.of("amount", 2), key).runId();
+
+            assertThatThrownBy(() -> env.awaitRun(second, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + second + " of flow 'expense' waits for its turn under concurrency "
+                            + "key 'employee-7', which run " + first + " holds (it must end first): nothing runs,");
+        }
+    }
+
+    @Test
+    void answeringTheWebhookOfARunThatDoesNotExistSaysThereIsNoSuchRun() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
+            assertThatThrownBy(() -> env.resolveWebhook("no-such-run", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
+            assertThatThrownBy(() -> env.resolveWebhook("no-such-run", "pay", "{}"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
+        }
+    }
+
+    @Test
     void twoWebhookApprovalsWaitingAtOnceAreEachAnsweredByNamingTheirStep() {
         ManagerApproval manager = new ManagerApproval();
         FinanceApproval finance = new FinanceApproval();
@@ -588,6 +627,22 @@ class FlowTestEnvironmentTest {
                     .hasMessageContaining("run " + runId + " of flow 'payment' ended failed")
                     .hasMessageContaining("steps: charge failed (failed at attempt 1: card declined)")
                     .hasMessageNotContaining("at io.nvent."); // the error, not its stack trace's frames
+        }
+    }
+
+    @Test
+    void anAssertionOnARunIsDescribedByTheRunsStepsTheirErrorsAndItsWaits() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new DeclinedCharge())) {
+            String runId = env.flows().start("payment", Map.of());
+            RunStatus status = env.awaitEnd(runId, Duration.ofSeconds(10)).status();
+
+            assertThatThrownBy(() -> assertThat(status).as(() -> env.describe(runId)).isEqualTo(RunStatus.COMPLETED))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageContaining("[run " + runId + " of flow 'payment' ended failed; status FAILED; "
+                            + "steps: charge failed (failed at attempt 1: card declined); waits: none; virtual time "
+                            + FlowTestEnvironment.DEFAULT_START + "]");
+            assertThatThrownBy(() -> env.describe("no-such-run"))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessage("there is no run no-such-run");
         }
     }
 

@@ -27,7 +27,7 @@ class FlowTestEnvironmentValidationTest {
     }
 
     @FlowStep(flow = "order", name = "take", role = StepRole.ENTRY)
-    static final class TakeOrder implements Step<Order, String> {
+    static class TakeOrder implements Step<Order, String> {
         @Override
         public String execute(Order order, StepContext ctx) {
             return order.id();

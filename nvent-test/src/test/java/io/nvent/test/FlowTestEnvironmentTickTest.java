@@ -1,0 +1,89 @@
+package io.nvent.test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.Trigger;
+import io.nvent.TriggerType;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** A test of a schedule moves the time to the trigger's next tick in one call and gets the runs that tick started. */
+class FlowTestEnvironmentTickTest {
+
+    @FlowStep(flow = "billing", name = "bill", role = StepRole.ENTRY)
+    @Trigger(name = "nightly-billing", type = TriggerType.SCHEDULE, cron = "0 2 * * *")
+    static class Bill implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "billed at " + ctx.clock().instant();
+        }
+    }
+
+    @FlowStep(flow = "refund", name = "refund", role = StepRole.ENTRY)
+    @Trigger(name = "refund-requested", type = TriggerType.EVENT, event = "refund.requested")
+    static class Refund implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    final FlowTestEnvironment env = FlowTestEnvironment.of(new Bill(), new Refund());
+
+    @AfterEach
+    void close() {
+        env.close();
+    }
+
+    @Test
+    void aCronTriggersNextTickIsReachedInOneCallThatReturnsTheRunsTheTickStarted() {
+        List<String> first = env.advanceToNextTick("nightly-billing");
+
+        assertThat(env.now()).isEqualTo(Instant.parse("2030-01-01T02:00:00Z"));
+        assertThat(first).singleElement().satisfies(runId -> {
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThat(env.output(runId, "bill", String.class)).hasValue("billed at 2030-01-01T02:00:00Z");
+        });
+
+        List<String> second = env.advanceToNextTick("nightly-billing");
+
+        assertThat(env.now()).isEqualTo(Instant.parse("2030-01-02T02:00:00Z"));
+        assertThat(second).singleElement().isNotEqualTo(first.get(0));
+    }
+
+    @Test
+    void aTriggerThatTheTimeDoesNotFireHasNoNextTickAndTheMessageSaysHowToFireIt() {
+        assertThatThrownBy(() -> env.advanceToNextTick("refund-requested"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("trigger 'refund-requested' has no next tick: it is an event trigger, which the time does "
+                        + "not fire; fire it with triggers().fire(name, jsonPayload) or flows().publishEvent(event, "
+                        + "payload)");
+        assertThat(env.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START);
+    }
+
+    @Test
+    void aDisabledScheduleHasNoNextTick() {
+        env.triggers().setEnabled("nightly-billing", false);
+
+        assertThatThrownBy(() -> env.advanceToNextTick("nightly-billing"))
+                .isInstanceOf(IllegalStateException.class)
+                .hasMessage("trigger 'nightly-billing' has no next tick: it is disabled");
+    }
+
+    @Test
+    void aTriggerThereIsNoneOfIsRefusedNamingTheTriggers() {
+        assertThatThrownBy(() -> env.advanceToNextTick("nighlty-billing"))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("there is no trigger 'nighlty-billing'; the triggers: [nightly-billing, refund-requested]");
+        assertThat(env.flows().runs(io.nvent.RunQuery.all())).isEmpty();
+    }
+}
