@@ -96,7 +96,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>{@code childRunCounts}: the runs whose parent is the run, by status, running, awaiting and stalled ones
  *       as under way; none for a run without children or no run.</li>
  *   <li>{@code descendantRunCounts}, {@code hasDescendantRunsUnderWay}: the same of every run below the run, at any
- *       depth, through ended runs too (a completed child's running child is under way).</li>
+ *       depth, through ended runs too (a completed child's running child is under way);
+ *       {@code hasDescendantRunsBeyondDepthLimit}: whether a run deeper than the walks' limit was left uncounted
+ *       (not one reached again round a cycle of parents).</li>
  *   <li>A run's labels ({@link RunRecord#labels()}) are kept as it was created with them, through
  *       every update, and go with it when it is deleted.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};

@@ -534,7 +534,8 @@ function runsBelow(list, parent, gone, after = '') {
 function runBelow(child, gone) {
   const d = child.descendants;
   const below = h('ul', { class: 'run-tree' });
-  const open = d && d.descendants > 0 ? h('button', { class: 'btn small run-tree-toggle', 'aria-expanded': 'false', onclick: (e) => {
+  // without counts (a store that cannot count them) any child may have runs below: it can be opened
+  const open = !d || d.descendants > 0 ? h('button', { class: 'btn small run-tree-toggle', 'aria-expanded': 'false', onclick: (e) => {
     const b = e.currentTarget;
     const opening = b.getAttribute('aria-expanded') !== 'true';
     b.setAttribute('aria-expanded', String(opening));

@@ -56,7 +56,7 @@ class ConsoleRunPageTest {
                 .as("a store that cannot count them lists the children without counts")
                 .contains(".catch(() => api.runsPage({ parent, limit: BELOW_PAGE, after: after || undefined }))");
         assertThat(node).as("opened on a click, its children asked for the first time only")
-                .contains("d && d.descendants > 0 ?", "if (opening && !below.dataset.loaded) { below.dataset.loaded ="
+                .contains("!d || d.descendants > 0 ?", "if (opening && !below.dataset.loaded) { below.dataset.loaded ="
                         + " 'true'; runsBelow(below, child.runId, gone); }", "badge(child.status)",
                         "${num(d.descendants)} below");
         assertThat(ConsoleScripts.js("api.js")).contains("descendants: (id) => call('GET', `/runs/${e(id)}/descendants`)");
