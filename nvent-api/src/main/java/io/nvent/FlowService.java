@@ -668,7 +668,7 @@ public interface FlowService {
      * @param runId the run
      * @return the counts; all zero for a run without children
      * @throws RunNotFoundException if the run does not exist
-     * @throws UnsupportedByAdapterException (NVENT-0463) if the flow store counts no descendant runs
+     * @throws UnsupportedByAdapterException if the flow store counts no descendant runs
      *     ({@link io.nvent.spi.FlowStore#countsDescendantRuns()})
      * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation written before
      *     nvent 0.2

@@ -184,7 +184,7 @@ public class RunsResource {
     /**
      * The runs below the run, at any depth, counted by how far they got (since 0.2): one count of the store, a second
      * only for a tree of {@link io.nvent.spi.FlowStore#DESCENDANT_DEPTH_LIMIT} runs or more. 404 for an unknown run,
-     * 501 (NVENT-0463) where the flow store counts no descendant runs.
+     * 501 where the flow store counts no descendant runs (the engine says so).
      */
     @GET
     @Path("{runId}/descendants")
