@@ -560,6 +560,41 @@ public interface FlowStore {
     }
 
     /**
+     * Whether a run more than {@link #DESCENDANT_DEPTH_LIMIT} generations below this one is left uncounted by
+     * {@link #descendantRunCounts}: a child of a run at the limit that the walk down did not reach otherwise (a run
+     * below itself, reached again round a cycle of parents, is no such run). What the REST API's and the console's
+     * counts of a run's descendants say, so that an operator knows a count stopped there. The engine asks only for a
+     * tree of at least {@link #DESCENDANT_DEPTH_LIMIT} runs (a shorter one cannot reach the limit).
+     *
+     * <p>The default walks down a generation at a time through {@link #findRuns}, each run once: right, but it reads
+     * every descendant, a query per run that has children; a store should answer it in one statement (the JPA store: a
+     * recursive query as its count's).
+     *
+     * @param rootRunId the run whose descendants are walked
+     * @return {@code true} if a run below the limit is not counted; {@code false} for a shallower tree (or no such run)
+     * @since 0.2
+     */
+    default boolean hasDescendantRunsBeyondDepthLimit(String rootRunId) {
+        java.util.Set<String> seen = new java.util.HashSet<>(List.of(rootRunId));
+        List<String> generation = List.of(rootRunId);
+        for (int depth = 1; !generation.isEmpty(); depth++) {
+            List<String> next = new java.util.ArrayList<>();
+            for (String parent : generation) {
+                for (RunRecord child : allChildRunsOf(parent)) {
+                    if (seen.add(child.runId())) {
+                        if (depth > DESCENDANT_DEPTH_LIMIT) {
+                            return true;
+                        }
+                        next.add(child.runId());
+                    }
+                }
+            }
+            generation = next;
+        }
+        return false;
+    }
+
+    /**
      * The message id the refusal of {@link #descendantRunCounts}'s default, and of a deployment with an await of
      * type {@link io.nvent.AwaitType#DESCENDANTS} on such a store, begin with.
      *

@@ -603,6 +603,23 @@ class ComingFromJobRunrTest {
         }
     }
 
+    @Test
+    void aNestedBatchsProgressIsTheCountOfTheRunsBelowItsRunAndOfThoseBelowEachSegment() {
+        SendMail mail = new SendMail();
+        ReportWhenTheWholeCampaignEnded report = new ReportWhenTheWholeCampaignEnded(mail);
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOutSegments())
+                .step(new FanOutSegment()).step(report).step(mail).timeout(Duration.ofSeconds(60)).build()) {
+            String runId = env.flows().start("campaign", Map.of());
+            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+
+            assertThat(env.flows().descendants(runId)).as("segments and mails, counted together")
+                    .isEqualTo(new io.nvent.DescendantRuns(runId, 104, 0, 103, 1, 0, false));
+            assertThat(env.flows().runs(io.nvent.RunQuery.all().withParentRunId(runId)))
+                    .as("each segment, with the mails below it").hasSize(4)
+                    .allSatisfy(segment -> assertThat(env.flows().descendants(segment.runId()).total()).isEqualTo(25));
+        }
+    }
+
     /** Sends one mail once the mail server answers, which it does only when the test says. */
     @FlowStep(flow = "slow-mail", name = "send", role = StepRole.ENTRY)
     static class SendSlowMail implements Step<Map<String, Object>, Void> {

@@ -96,7 +96,9 @@ import org.junit.jupiter.api.Timeout;
  *   <li>{@code childRunCounts}: the runs whose parent is the run, by status, running, awaiting and stalled ones
  *       as under way; none for a run without children or no run.</li>
  *   <li>{@code descendantRunCounts}, {@code hasDescendantRunsUnderWay}: the same of every run below the run, at any
- *       depth, through ended runs too (a completed child's running child is under way).</li>
+ *       depth, through ended runs too (a completed child's running child is under way);
+ *       {@code hasDescendantRunsBeyondDepthLimit}: whether a run deeper than the walks' limit was left uncounted
+ *       (not one reached again round a cycle of parents).</li>
  *   <li>A run's labels ({@link RunRecord#labels()}) are kept as it was created with them, through
  *       every update, and go with it when it is deleted.</li>
  *   <li>State: a value with expiry {@code e} is visible at {@code now} iff {@code now < e};
@@ -1034,6 +1036,8 @@ public abstract class FlowStoreContractTest {
                     + " shipment itself, the crate's child").isEqualTo(new ChildRunCounts(2, 0, 2, 0, 0));
             assertThat(store.hasDescendantRunsUnderWay(shipment)).as("all below it ended").isFalse();
             assertThat(store.childRunsLeadingToRunsUnderWay(shipment, Optional.empty(), 10)).isEmpty();
+            assertThat(store.hasDescendantRunsBeyondDepthLimit(shipment))
+                    .as("round the cycle to the limit, nothing is left uncounted").isFalse();
         });
         RunRecord label = createChildRun("label", parcel.runId());
         org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
@@ -1051,7 +1055,7 @@ public abstract class FlowStoreContractTest {
      * generation deeper by none of them (a cancel with children saw one more than the counts did).
      */
     @Test
-    void seesARunAtTheDepthLimitBelowAndNoneDeeperInEveryWalkDown() {
+    void seesARunAtTheDepthLimitBelowAndNoneDeeperInEveryWalkDownAndSaysSoOfTheCounts() {
         RunRecord root = createRun("shipment");
         String parent = root.runId();
         for (int depth = 1; depth < FlowStore.DESCENDANT_DEPTH_LIMIT; depth++) {
@@ -1064,6 +1068,8 @@ public abstract class FlowStoreContractTest {
         assertThat(store.hasDescendantRunsUnderWay(root.runId())).as("run %s, at the limit, runs", atTheLimit.runId())
                 .isTrue();
         assertThat(store.childRunsLeadingToRunsUnderWay(root.runId(), Optional.empty(), 10)).hasSize(1);
+        assertThat(store.hasDescendantRunsBeyondDepthLimit(root.runId())).as("nothing below run %s, at the limit",
+                atTheLimit.runId()).isFalse();
 
         store.updateRun(atTheLimit.runId(), setStatus(RunStatus.COMPLETED));
         RunRecord deeper = createChildRun("label", atTheLimit.runId());
@@ -1072,6 +1078,10 @@ public abstract class FlowStoreContractTest {
         assertThat(store.hasDescendantRunsUnderWay(root.runId())).isFalse();
         assertThat(store.childRunsLeadingToRunsUnderWay(root.runId(), Optional.empty(), 10))
                 .as("a cancel with children does not reach run %s either", deeper.runId()).isEmpty();
+        assertThat(store.hasDescendantRunsBeyondDepthLimit(root.runId()))
+                .as("the counts say that run %s, one deeper, is left out", deeper.runId()).isTrue();
+        assertThat(store.hasDescendantRunsBeyondDepthLimit(atTheLimit.runId())).as("from its parent it is a child")
+                .isFalse();
     }
 
     @Test

@@ -86,6 +86,8 @@ export const api = {
     return { runs: json, next: nextAfter(response) };
   },
   run: (id) => call('GET', `/runs/${e(id)}`),
+  /** The runs below a run at any depth, by status (one count of the store): { descendants, underWay, …, depthLimitReached }. */
+  descendants: (id) => call('GET', `/runs/${e(id)}/descendants`),
   events: (id, params) => call('GET', `/runs/${e(id)}/events${q(params)}`),
   // compensate: the run undoes its completed steps (their compensation steps, newest first) before it ends canceled
   // reason (optional, every operator action): recorded with the operator's name in the history and the audit log

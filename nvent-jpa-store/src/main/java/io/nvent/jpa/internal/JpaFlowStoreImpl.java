@@ -538,6 +538,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
     }
 
     @Override
+    public boolean hasDescendantRunsBeyondDepthLimit(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        return transactions.readJdbc(connection -> tables.hasDescendantRunsBeyondDepthLimit(connection, rootRunId));
+    }
+
+    @Override
     public boolean hasDescendantRunsUnderWay(String rootRunId) {
         Objects.requireNonNull(rootRunId, "rootRunId");
         return transactions.readJdbc(connection -> tables.hasDescendantRunsUnderWay(connection, rootRunId));

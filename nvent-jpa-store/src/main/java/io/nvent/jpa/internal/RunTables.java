@@ -525,6 +525,28 @@ final class RunTables {
         }
     }
 
+    /**
+     * Whether a child of a run at {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations below the run is not among those
+     * {@link #descendantRunCounts} counts: the same recursive query, then one probe of the index on the parent per
+     * run at the limit. Asked only for a tree of that many runs.
+     */
+    boolean hasDescendantRunsBeyondDepthLimit(Connection connection, String rootRunId) throws SQLException {
+        try (PreparedStatement statement = connection.prepareStatement("with recursive below (run_id, depth)"
+                + " as (select run_id, 1 from " + runs + " where parent_run_id = ? and run_id <> ?"
+                + " union all select r.run_id, b.depth + 1 from below b join " + runs + " r"
+                + " on r.parent_run_id = b.run_id where b.depth < " + FlowStore.DESCENDANT_DEPTH_LIMIT
+                + " and r.run_id <> ?) select 1 from below b join " + runs + " c on c.parent_run_id = b.run_id"
+                + " where b.depth = " + FlowStore.DESCENDANT_DEPTH_LIMIT + " and c.run_id <> ?"
+                + " and c.run_id not in (select run_id from below) fetch first 1 rows only")) {
+            for (int i = 1; i <= 4; i++) {
+                statement.setString(i, rootRunId);
+            }
+            try (ResultSet rows = statement.executeQuery()) {
+                return rows.next();
+            }
+        }
+    }
+
     /** The children of a run by status, through run_parent_started_idx: once per await, when none is under way. */
     ChildRunCounts childRunCounts(Connection connection, String parentRunId) throws SQLException {
         try (PreparedStatement statement = connection.prepareStatement(

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, act, actionKey, modal, jsonView, confirmDialog, reasonField, byOperator, toast } from '../ui.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, num, act, actionKey, modal, jsonView, confirmDialog, reasonField, byOperator, toast } from '../ui.js';
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -276,6 +276,13 @@ export function runView(ctx) {
     older.textContent = `Show ${Math.min(SHOWN, hidden)} older (${hidden} not shown)`;
   };
   const counter = h('span', { class: 'sub', id: 'timeline-count' }, 'loading…');
+  // The runs below this one, shown once it has started runs of its own: the counts of the whole tree, and its
+  // children, each opened a level at a time.
+  const belowSummary = h('div', { class: 'small', id: 'runs-below-summary' }, 'counting…');
+  const belowTree = h('ul', { class: 'run-tree', id: 'runs-below-tree' });
+  const belowCard = card('Runs below', 'the runs it started, and theirs', h('div', { class: 'card-body' }, belowSummary, belowTree));
+  belowCard.id = 'runs-below';
+  belowCard.style.display = 'none';
   const stepSel = h('select', { 'aria-label': 'step filter', id: 'step-filter' }, h('option', { value: '' }, 'All steps'));
   let kind = 'all';
   const levelSel = h('select', { 'aria-label': 'log level', id: 'level-filter' }, ['', 'debug', 'info', 'warn', 'error'].map((l) => h('option', { value: l }, l ? `${l} and above` : 'Any level')));
@@ -287,6 +294,7 @@ export function runView(ctx) {
       h('div', { class: 'card-body flush' }, olderBar, list)),
     h('div', { class: 'grid', style: 'align-content:start' },
       card('Overview', null, h('div', { class: 'card-body' }, facts)),
+      belowCard,
       card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody), diagramLink))));
 
   const events = [];
@@ -413,7 +421,15 @@ export function runView(ctx) {
   // Whether the run started runs of its own, asked once per page load (one index read of a page of
   // one); a store written for nvent 0.1 cannot tell (501): no link then.
   const lookForChildren = () => api.runsPage({ parent: runId, limit: 1 })
-    .then(({ runs }) => { if (!gone && runs.length && !hasChildren) { hasChildren = true; renderRun(); } }).catch(() => {});
+    .then(({ runs }) => {
+      if (!gone && runs.length && !hasChildren) { hasChildren = true; renderRun(); showRunsBelow(); }
+    }).catch(() => {});
+  const showRunsBelow = () => {
+    belowCard.style.display = '';
+    api.descendants(runId).then((d) => { if (!gone) fill(belowSummary, descendantsLine(d)); })
+      .catch((e) => { if (!gone) fill(belowSummary, h('span', { class: 'muted' }, e.message)); });
+    runsBelow(belowTree, runId, () => gone);
+  };
   async function refresh() {
     try {
       const fresh = await api.run(runId);
@@ -479,6 +495,61 @@ export function runView(ctx) {
 }
 
 /** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
+// The children listed per request of the Runs below panel (the server counts the runs below each: one store call each).
+const BELOW_PAGE = 20;
+
+/** The counts of a run's descendants in words: descendants: 104, under way: 1, completed 102 / failed 1 / canceled 0. */
+function descendantsLine(d) {
+  return [h('span', { dataset: { descendants: d.descendants, underWay: d.underWay } },
+    `descendants: ${num(d.descendants)}, under way: ${num(d.underWay)}, completed ${num(d.completed)} / failed ${num(d.failed)} / canceled ${num(d.canceled)}`),
+  d.depthLimitReached ? h('div', { class: 'muted small', id: 'runs-below-limit', title: d.detail || '' },
+    `counted down to ${num(d.depthLimit)} generations: the runs deeper below are not counted`) : null];
+}
+
+/**
+ * Fills the list with the children of the run, a page at a time (the list's cursor), each with its status and the
+ * count of the runs below it; one with runs below opens, on a click, to its own children: a request per node opened,
+ * never the whole tree. A store that cannot count them (501) lists the children without counts.
+ */
+function runsBelow(list, parent, gone, after = '') {
+  const more = h('li', { class: 'run-tree-more' }, 'loading…');
+  list.append(more);
+  api.runsPage({ parent, limit: BELOW_PAGE, descendants: 'true', after: after || undefined })
+    .catch(() => api.runsPage({ parent, limit: BELOW_PAGE, after: after || undefined }))
+    .then(({ runs, next }) => {
+      if (gone()) return;
+      const rows = runs.map((child) => runBelow(child, gone));
+      if (next) {
+        rows.push(h('li', { class: 'run-tree-more' }, h('button', { class: 'btn small', dataset: { parent }, onclick: (e) => {
+          e.currentTarget.parentElement.remove(); runsBelow(list, parent, gone, next);
+        } }, 'More…')));
+      }
+      more.replaceWith(...rows);
+      if (!runs.length && !after) list.append(h('li', { class: 'muted small' }, 'none'));
+    })
+    .catch((e) => { if (!gone()) fill(more, h('span', { class: 'muted' }, e.message)); });
+}
+
+/** One run of the Runs below panel: ▸ to open it (when runs are below it), its link, status and count. */
+function runBelow(child, gone) {
+  const d = child.descendants;
+  const below = h('ul', { class: 'run-tree' });
+  // without counts (a store that cannot count them) any child may have runs below: it can be opened
+  const open = !d || d.descendants > 0 ? h('button', { class: 'btn small run-tree-toggle', 'aria-expanded': 'false', onclick: (e) => {
+    const b = e.currentTarget;
+    const opening = b.getAttribute('aria-expanded') !== 'true';
+    b.setAttribute('aria-expanded', String(opening));
+    b.textContent = opening ? '▾' : '▸';
+    below.style.display = opening ? '' : 'none';
+    if (opening && !below.dataset.loaded) { below.dataset.loaded = 'true'; runsBelow(below, child.runId, gone); }
+  } }, '▸') : h('span', { class: 'run-tree-leaf' }, '·');
+  return h('li', { dataset: { runId: child.runId } }, open, ' ',
+    h('a', { href: `#/runs/${child.runId}`, class: 'mono' }, short(child.runId)), ' ', h('span', { class: 'muted small' }, child.flow), ' ',
+    badge(child.status),
+    d ? h('span', { class: 'muted small run-tree-count' }, ` ${num(d.descendants)} below${d.underWay ? `, ${num(d.underWay)} under way` : ''}`) : null,
+    below);
+}
+
 function progressBar(p) {
   const n = (v) => Number(v).toLocaleString();
   return h('div', { class: 'step-progress', dataset: { done: p.done, total: p.total } },

@@ -30,6 +30,38 @@ class ConsoleRunPageTest {
                 .as("children are asked for once per page load").contains("if (run && !childrenAsked) { childrenAsked = true;");
     }
 
+    /**
+     * A run that started runs of its own gets a "Runs below" panel: the counts of its whole tree from one request (the
+     * store's count of its descendants), and its children a page at a time, each with its status and the count of the
+     * runs below it; a child opens to its own children with a request of its own, the first time it is opened only,
+     * never the whole tree at once.
+     */
+    @Test
+    void theRunPageShowsTheRunsBelowARunCountedAndOpenedALevelAtATimeWithARequestPerOpenedRun() throws IOException {
+        String runs = script("runs.js");
+        String show = ConsoleScripts.between(runs, "const showRunsBelow = () => {", "\n  };");
+        String page = ConsoleScripts.between(runs, "function runsBelow(list, parent, gone, after = '')", "\n}\n");
+        String node = ConsoleScripts.between(runs, "function runBelow(child, gone)", "\n}\n");
+        String line = ConsoleScripts.between(runs, "function descendantsLine(d)", "\n}\n");
+
+        assertThat(ConsoleScripts.between(runs, "const lookForChildren", "async function refresh()"))
+                .as("shown once the run is found to have children").contains("showRunsBelow();");
+        assertThat(show).contains("belowCard.style.display = '';", "api.descendants(runId)",
+                "if (!gone) fill(belowSummary, descendantsLine(d))", "runsBelow(belowTree, runId, () => gone)");
+        assertThat(line).contains("`descendants: ${num(d.descendants)}, under way: ${num(d.underWay)}, completed"
+                + " ${num(d.completed)} / failed ${num(d.failed)} / canceled ${num(d.canceled)}`", "d.depthLimitReached ?");
+        assertThat(page).as("a page of children, each counted, after the cursor of the one before")
+                .contains("api.runsPage({ parent, limit: BELOW_PAGE, descendants: 'true', after: after || undefined })",
+                        "runsBelow(list, parent, gone, next)", "if (gone()) return;")
+                .as("a store that cannot count them lists the children without counts")
+                .contains(".catch(() => api.runsPage({ parent, limit: BELOW_PAGE, after: after || undefined }))");
+        assertThat(node).as("opened on a click, its children asked for the first time only")
+                .contains("!d || d.descendants > 0 ?", "if (opening && !below.dataset.loaded) { below.dataset.loaded ="
+                        + " 'true'; runsBelow(below, child.runId, gone); }", "badge(child.status)",
+                        "${num(d.descendants)} below");
+        assertThat(ConsoleScripts.js("api.js")).contains("descendants: (id) => call('GET', `/runs/${e(id)}/descendants`)");
+    }
+
     @Test
     void theRunListFiltersByALabelKeptInItsAddressAndATagsClickFiltersInsteadOfOpeningTheRun() throws IOException {
         String runs = script("runs.js");

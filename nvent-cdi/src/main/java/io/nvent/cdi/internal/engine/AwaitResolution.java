@@ -1318,7 +1318,7 @@ final class AwaitResolution {
         try {
             for (int level = 1; ancestor.isPresent(); level++) {
                 if (level > ANCESTOR_WALK_LIMIT) {
-                    tooDeepToLookUp(ended, last);
+                    tooDeepToLookUp(ended, last, ancestor.get());
                     return;
                 }
                 Optional<RunRecord> run = store.findRun(ancestor.get());
@@ -1346,17 +1346,39 @@ final class AwaitResolution {
 
     /**
      * The look up from an ended run stopped at {@link #ANCESTOR_WALK_LIMIT} ancestors, all ended: logged (NVENT-0461)
-     * only when an await of type {@link AwaitType#DESCENDANTS} waits in the store (one read of a single await), which
-     * may be above; with none, nothing above can be waiting, and a deep chain of ended runs logs nothing.
+     * only when the first run under way above them awaits its descendants, whose await the maintenance sweep resolves
+     * rather than this end. Whether one does is read only when an await of type {@link AwaitType#DESCENDANTS} waits
+     * in the store at all (one read of a single await): then the ancestors above are read one by one, as below the
+     * limit (no awaits, no walk down), to the first under way and its awaits, at most
+     * {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations above the ended run (a run further up does not count it). A
+     * deep chain of ended runs costs that walk only while such an await waits somewhere, and logs only for one above.
      */
-    private void tooDeepToLookUp(RunRecord ended, String last) {
-        List<AwaitRecord> waiting = scheduling.waitingAwaitsOfType(AwaitType.DESCENDANTS, Optional.empty(), 1);
-        if (!waiting.isEmpty()) {
-            LOG.log(System.Logger.Level.WARNING, "NVENT-0461 run " + ended.runId() + " ended below "
-                    + ANCESTOR_WALK_LIMIT + " ancestors that ended: the look up them for one awaiting its descendant"
-                    + " runs stopped at run " + last + ", and awaits of type DESCENDANTS wait (of run "
-                    + waiting.get(0).runId() + ", among others maybe); one further up is resolved by the maintenance"
-                    + " sweep (every 5 s, 200 awaits at a time) once nothing below it is under way");
+    private void tooDeepToLookUp(RunRecord ended, String last, String above) {
+        if (scheduling.waitingAwaitsOfType(AwaitType.DESCENDANTS, Optional.empty(), 1).isEmpty()) {
+            return;
+        }
+        Optional<String> ancestor = Optional.of(above);
+        for (int level = ANCESTOR_WALK_LIMIT + 1; ancestor.isPresent() && level <= FlowStore.DESCENDANT_DEPTH_LIMIT;
+             level++) {
+            Optional<RunRecord> run = store.findRun(ancestor.get());
+            if (run.isEmpty()) {
+                return; // deleted: nothing above it is reached from here
+            }
+            if (!run.get().status().isTerminal()) {
+                int generations = level;
+                scheduling.awaitsOfRun(ancestor.get()).stream()
+                        .filter(await -> await.type() == AwaitType.DESCENDANTS && await.status() == AwaitStatus.WAITING)
+                        .findFirst().ifPresent(await -> LOG.log(System.Logger.Level.WARNING, "NVENT-0461 run "
+                                + ended.runId() + " ended below " + ANCESTOR_WALK_LIMIT + " ancestors that ended: the"
+                                + " look up them for one awaiting its descendant runs stopped at run " + last + "; run "
+                                + await.runId() + ", " + generations + " generations above run " + ended.runId()
+                                + ", awaits its descendant"
+                                + " runs (step " + await.flow() + "/" + await.step() + ") and is resolved by the"
+                                + " maintenance sweep (every 5 s, 200 awaits at a time) once nothing below it is under"
+                                + " way"));
+                return;
+            }
+            ancestor = run.get().parentRunId();
         }
     }
 

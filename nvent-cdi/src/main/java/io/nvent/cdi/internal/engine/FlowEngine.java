@@ -1847,6 +1847,27 @@ public final class FlowEngine implements FlowService {
     }
 
     @Override
+    public io.nvent.DescendantRuns descendants(String runId) {
+        Objects.requireNonNull(runId, "runId must not be null");
+        if (store.findRun(runId).isEmpty()) {
+            throw new RunNotFoundException(runId);
+        }
+        if (!store.countsDescendantRuns()) {
+            throw new io.nvent.UnsupportedByAdapterException("NVENT-0463 the runs below run " + runId + " cannot be"
+                    + " counted: the flow store " + store.getClass().getName() + " counts no descendant runs"
+                    + " (FlowStore.countsDescendantRuns); list its child runs a level at a time instead"
+                    + " (FlowService.runs with RunQuery.withParentRunId, GET /api/nvent/runs?parent=" + runId + "), or"
+                    + " use the memory or the JPA store");
+        }
+        io.nvent.spi.ChildRunCounts below = store.descendantRunCounts(runId);
+        // A run deeper than the limit has a chain of at least that many runs above it: a smaller tree cannot reach it.
+        boolean limitReached = below.total() >= FlowStore.DESCENDANT_DEPTH_LIMIT
+                && store.hasDescendantRunsBeyondDepthLimit(runId);
+        return new io.nvent.DescendantRuns(runId, below.total(), below.underWay(), below.completed(), below.failed(),
+                below.canceled(), limitReached);
+    }
+
+    @Override
     public List<StepWait> waits(String runId) {
         RunRecord run = withLostStepsSettled(store.findRun(Objects.requireNonNull(runId, "runId must not be null"))
                 .orElseThrow(() -> new RunNotFoundException(runId)));

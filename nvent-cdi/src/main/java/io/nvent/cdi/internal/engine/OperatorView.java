@@ -80,7 +80,7 @@ public final class OperatorView implements InvocationHandler {
             "FlowService.runByIdempotencyKey(String,String)", "FlowService.waits(String)",
             "FlowService.progress(String)", "FlowService.runs(RunQuery)", "FlowService.events(String,EventQuery)",
             "FlowService.flows()", "FlowService.flow(String)", "FlowService.stats(String)", "FlowService.health()",
-            "FlowService.instances()",
+            "FlowService.instances()", "FlowService.descendants(String)",
             "FlowService.actingAs(Operator)",
             // TriggerService
             "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",

@@ -330,11 +330,19 @@ public class MemoryFlowStore implements FlowStore {
     public ChildRunCounts descendantRunCounts(String rootRunId) {
         Objects.requireNonNull(rootRunId, "rootRunId");
         ChildRunCounts[] counts = {ChildRunCounts.NONE};
-        anyBelow(rootRunId, FlowStore.DESCENDANT_DEPTH_LIMIT, descendant -> {
+        anyBelow(rootRunId, FlowStore.DESCENDANT_DEPTH_LIMIT, (descendant, depth) -> {
             counts[0] = counts[0].plus(descendant.status(), 1);
             return false;
         });
         return counts[0];
+    }
+
+    @Override
+    public boolean hasDescendantRunsBeyondDepthLimit(String rootRunId) {
+        Objects.requireNonNull(rootRunId, "rootRunId");
+        // The walk of the counts, a generation further: a run first reached there was not counted.
+        return anyBelow(rootRunId, FlowStore.DESCENDANT_DEPTH_LIMIT + 1,
+                (descendant, depth) -> depth > FlowStore.DESCENDANT_DEPTH_LIMIT);
     }
 
     @Override
@@ -359,15 +367,17 @@ public class MemoryFlowStore implements FlowStore {
 
     /** Whether a run under way is below this one ({@link #anyBelow}): children outlive their parents. */
     private boolean hasDescendantsUnderWay(String runId, int generations) {
-        return anyBelow(runId, generations, descendant -> !descendant.status().isTerminal());
+        return anyBelow(runId, generations, (descendant, depth) -> !descendant.status().isTerminal());
     }
 
     /**
-     * Whether a run below this one is one the test accepts, asked of each a generation at a time, each once, down to
+     * Whether a run below this one is one the test accepts (given the run and its generation below, 1 for a child), asked
+     * of each a generation at a time, each once, down to
      * {@code generations} ({@link FlowStore#DESCENDANT_DEPTH_LIMIT} below the run asked about): a run below itself (a cycle of parents) ends the walk
      * there instead of keeping it going for ever, and is not asked about.
      */
-    private boolean anyBelow(String rootRunId, int generations, java.util.function.Predicate<RunRecord> test) {
+    private boolean anyBelow(String rootRunId, int generations,
+                             java.util.function.BiPredicate<RunRecord, Integer> test) {
         Set<String> seen = new HashSet<>(List.of(rootRunId));
         List<String> generation = List.of(rootRunId);
         for (int depth = 1; depth <= generations && !generation.isEmpty(); depth++) {
@@ -375,7 +385,7 @@ public class MemoryFlowStore implements FlowStore {
             for (String parent : generation) {
                 for (RunRecord child : childrenOf(parent)) {
                     if (seen.add(child.runId())) {
-                        if (test.test(child)) {
+                        if (test.test(child, depth)) {
                             return true;
                         }
                         next.add(child.runId());

@@ -216,7 +216,9 @@ class DescendantsAwaitTest {
 
             await().until(() -> logged(messages).stream().anyMatch(m -> m.startsWith("NVENT-0461 run "
                     + parcels.get(0) + " ended below " + AwaitResolution.ANCESTOR_WALK_LIMIT + " ancestors that ended")
-                    && m.contains("awaits of type DESCENDANTS wait (of run " + runId + ",")));
+                    && m.contains("; run " + runId + ", " + (AwaitResolution.ANCESTOR_WALK_LIMIT + 1)
+                    + " generations above run " + parcels.get(0) + ", awaits its descendant runs (step"
+                    + " shipment/report)")));
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
             h.clock.advance(Maintenance.CHILDREN_CHECK);
@@ -242,6 +244,30 @@ class DescendantsAwaitTest {
             // The hooks hear of the parcel's end after its look up its ancestors, on the same thread.
             await().until(() -> h.hooksOf(RunEnded.class).stream().anyMatch(end -> end.runId().equals(parcels.get(0))));
             assertThat(logged(messages)).as("no await of type DESCENDANTS waits anywhere")
+                    .noneMatch(m -> m.startsWith("NVENT-0461"));
+        }
+    }
+
+    /**
+     * An await on descendants waiting in another tree says nothing of the run above the deep end: NVENT-0461 fired
+     * when any such await waited anywhere, though none was above the run.
+     */
+    @Test
+    void anEndDeeperThanTheWalksLimitLogsNothingWhenTheAwaitOnDescendantsThatWaitsIsNotAboveIt() {
+        try (EngineHarness h = shipments();
+             RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            String deep = startShipment(h, Map.of("depth", AwaitResolution.ANCESTOR_WALK_LIMIT), 1);
+            h.engine.cancel(deep);
+            h.awaitStatus(deep, RunStatus.CANCELED);
+            await().until(() -> waitingAwait(h, deep, AwaitType.DESCENDANTS).isEmpty());
+            String other = startShipment(h, Map.of("crates", 1, "parcels", 1), 2);
+            assertThat(waitingAwait(h, other, AwaitType.DESCENDANTS)).as("an await on descendants waits elsewhere")
+                    .isPresent();
+
+            ship(h, parcels.get(0), "{}");
+
+            await().until(() -> h.hooksOf(RunEnded.class).stream().anyMatch(end -> end.runId().equals(parcels.get(0))));
+            assertThat(logged(messages)).as("the await of run %s waits, but not above the parcel", other)
                     .noneMatch(m -> m.startsWith("NVENT-0461"));
         }
     }

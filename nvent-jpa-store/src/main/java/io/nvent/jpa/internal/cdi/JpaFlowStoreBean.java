@@ -161,6 +161,11 @@ public class JpaFlowStoreBean implements JpaFlowStore {
     }
 
     @Override
+    public boolean hasDescendantRunsBeyondDepthLimit(String rootRunId) {
+        return delegate().hasDescendantRunsBeyondDepthLimit(rootRunId);
+    }
+
+    @Override
     public boolean hasDescendantRunsUnderWay(String rootRunId) {
         return delegate().hasDescendantRunsUnderWay(rootRunId);
     }

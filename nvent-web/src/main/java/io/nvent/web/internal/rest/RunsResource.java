@@ -52,6 +52,8 @@ public class RunsResource {
     private static final JsonProvider JSON = Representations.JSON;
     /** The longest run id a store keeps ({@link RunQuery#withParentRunId}). */
     private static final int MAX_RUN_ID_LENGTH = 255;
+    /** The most runs a page of the list counts the descendants of ({@code descendants=true}). */
+    static final int MAX_LIMIT_WITH_DESCENDANTS = 100;
 
 
     @Inject
@@ -62,17 +64,35 @@ public class RunsResource {
      * {@code label}, only the runs carrying that label. When
      * the page is full, a {@code Link: <...>; rel="next"} header points to the next one: the same query
      * going on after the page's last run ({@code after}, a cursor), which costs the same on every page,
-     * where an {@code offset} (still taken) reads every run it skips.
+     * where an {@code offset} (still taken) reads every run it skips. With {@code descendants=true} (since 0.2)
+     * each run carries the counts of the runs below it ({@link #descendantsBody}): one count of the store per run
+     * listed, so at most {@value #MAX_LIMIT_WITH_DESCENDANTS} a page.
      */
     @GET
     public Response list(@QueryParam("flow") String flow, @QueryParam("status") String status,
                          @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
                          @QueryParam("after") String after, @QueryParam("parent") String parent,
                          @QueryParam("idempotencyKey") String idempotencyKey, @QueryParam("label") String label,
-                         @Context UriInfo uri) {
+                         @QueryParam("descendants") String descendants, @Context UriInfo uri) {
         RunQuery query = withLabel(query(flow, status, offsetParam, limitParam, after, parent, uri), label);
+        boolean withDescendants = QueryParams.choice("descendants", descendants, "false", "true", "false")
+                .equals("true");
+        if (withDescendants && query.limit() > MAX_LIMIT_WITH_DESCENDANTS) {
+            throw new IllegalArgumentException("NVENT-1108 query parameter 'limit' must be at most "
+                    + MAX_LIMIT_WITH_DESCENDANTS + " with descendants=true, which counts the runs below each run"
+                    + " listed; was " + query.limit() + ": page with the cursor of the Link header instead");
+        }
         List<RunInfo> page = page(query, idempotencyKey);
-        Response.ResponseBuilder response = Response.ok(listBody(page).toString(), MediaType.APPLICATION_JSON);
+        JsonArray body = listBody(page);
+        if (withDescendants) {
+            JsonArrayBuilder counted = JSON.createArrayBuilder();
+            for (int i = 0; i < page.size(); i++) {
+                counted.add(JSON.createObjectBuilder(body.getJsonObject(i))
+                        .add("descendants", descendantsBody(flows.descendants(page.get(i).runId()))));
+            }
+            body = counted.build();
+        }
+        Response.ResponseBuilder response = Response.ok(body.toString(), MediaType.APPLICATION_JSON);
         if (page.size() == query.limit()) {
             String next = RunCursors.of(RunPosition.of(page.get(page.size() - 1)));
             response.link(uri.getRequestUriBuilder().replaceQueryParam("offset").replaceQueryParam("after", next)
@@ -84,7 +104,8 @@ public class RunsResource {
     /** The query {@link #list} answers, its parameters checked. */
     static RunQuery query(String flow, String status, String offsetParam, String limitParam, String after,
                           String parent, UriInfo uri) {
-        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "parent", "idempotencyKey", "label");
+        QueryParams.onlyKnown(uri, "flow", "status", "offset", "limit", "after", "parent", "idempotencyKey", "label",
+                "descendants");
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
         Optional<String> parentRunId = Optional.ofNullable(parent).filter(p -> !p.isBlank());
@@ -158,6 +179,38 @@ public class RunsResource {
             flows.waits(runId).forEach(wait -> waits.add(Representations.wait(wait)));
         }
         return JSON.createObjectBuilder(Representations.run(run)).add("waits", waits).build().toString();
+    }
+
+    /**
+     * The runs below the run, at any depth, counted by how far they got (since 0.2): one count of the store, a second
+     * only for a tree of {@link io.nvent.spi.FlowStore#DESCENDANT_DEPTH_LIMIT} runs or more. 404 for an unknown run,
+     * 501 where the flow store counts no descendant runs (the engine says so).
+     */
+    @GET
+    @Path("{runId}/descendants")
+    public String descendants(@PathParam("runId") String runId, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri);
+        return JSON.createObjectBuilder().add("runId", runId).addAll(JSON.createObjectBuilder(
+                descendantsBody(flows.descendants(runId)))).build().toString();
+    }
+
+    /**
+     * The counts of a run's descendants: {@code {"descendants","underWay","completed","failed","canceled",
+     * "depthLimit","depthLimitReached"}}, and where the walk stopped at the limit a {@code detail} saying so
+     * (NVENT-1107).
+     */
+    static JsonObject descendantsBody(io.nvent.DescendantRuns below) {
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("descendants", below.total())
+                .add("underWay", below.underWay()).add("completed", below.completed()).add("failed", below.failed())
+                .add("canceled", below.canceled()).add("depthLimit", io.nvent.spi.FlowStore.DESCENDANT_DEPTH_LIMIT)
+                .add("depthLimitReached", below.depthLimitReached());
+        if (below.depthLimitReached()) {
+            body.add("detail", "NVENT-1107 the count of the runs below run " + below.runId() + " stopped at "
+                    + io.nvent.spi.FlowStore.DESCENDANT_DEPTH_LIMIT + " generations below it"
+                    + " (FlowStore.DESCENDANT_DEPTH_LIMIT): runs deeper below are not counted; ask for the"
+                    + " descendants of a run further down to count them");
+        }
+        return body.build();
     }
 
     /**

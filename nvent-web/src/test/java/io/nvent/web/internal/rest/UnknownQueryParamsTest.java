@@ -63,13 +63,13 @@ class UnknownQueryParamsTest {
         RunsResource runs = new RunsResource();
         runs.flows = engine;
 
-        assertThatThrownBy(() -> runs.list(null, null, null, null, null, null, null, null, uri("stauts", "failed")))
+        assertThatThrownBy(() -> runs.list(null, null, null, null, null, null, null, null, null, uri("stauts", "failed")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("NVENT-0775 query parameter \'stauts\' is not one this request takes (flow, status, offset, "
-                        + "limit, after, parent, idempotencyKey, label)");
-        assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, null, uri("limit", "3", "limit", "1000")))
+                        + "limit, after, parent, idempotencyKey, label, descendants)");
+        assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, null, null, uri("limit", "3", "limit", "1000")))
                 .hasMessage("NVENT-0775 query parameter \'limit\' is given 2 times ([3, 1000]); give it once");
-        assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, null, uri("limit", "3", "limit", "abc")))
+        assertThatThrownBy(() -> runs.list(null, null, null, "3", null, null, null, null, null, uri("limit", "3", "limit", "abc")))
                 .hasMessageStartingWith("NVENT-0775 query parameter \'limit\' is given 2 times");
         assertThat(asked).isEmpty();
     }

@@ -1,0 +1,156 @@
+package io.nvent.web.internal.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.MemoryAdapters;
+import io.nvent.spi.EventDraft;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.RunChange;
+import io.nvent.spi.RunRecord;
+import jakarta.json.Json;
+import jakarta.json.JsonArray;
+import jakarta.json.JsonObject;
+import java.io.StringReader;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.glassfish.jersey.server.ContainerResponse;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * {@code GET /runs/{runId}/descendants}: the runs below a run, at any depth, counted by status; and
+ * {@code GET /runs?parent=…&descendants=true}: a run's children, each with the counts of the runs below it (the
+ * console's <em>Runs below</em> panel).
+ */
+class RunDescendantsRequestsTest {
+
+    /** Starts a campaign; the runs below it are stored by the test. */
+    @FlowStep(flow = "campaign", name = "plan", role = StepRole.ENTRY)
+    public static class Plan implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "planned";
+        }
+    }
+
+    private static final Instant T0 = Instant.parse("2026-12-01T08:00:00Z");
+    private final AtomicInteger started = new AtomicInteger();
+    private final FlowStore store = MemoryAdapters.store();
+    private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Plan()).store(store).build();
+    private final InProcessApi api = InProcessApi.withFlowsResource(engine.flows(), RunsResource.class);
+
+    @AfterEach
+    void closeEngine() {
+        engine.close();
+    }
+
+    @Test
+    void countsEveryRunBelowARunByStatusAndListsItsChildrenEachWithTheRunsBelowIt() {
+        String campaign = run("campaign", null, RunStatus.RUNNING);
+        String north = run("segment", campaign, RunStatus.COMPLETED);
+        String south = run("segment", campaign, RunStatus.RUNNING);
+        run("mail", north, RunStatus.COMPLETED);
+        run("mail", north, RunStatus.FAILED);
+        String retried = run("mail", south, RunStatus.CANCELED);
+        run("receipt", retried, RunStatus.AWAITING);
+
+        JsonObject counts = json(api.get("runs/" + campaign + "/descendants")).asJsonObject();
+        assertThat(counts.toString()).isEqualTo("{\"runId\":\"" + campaign + "\",\"descendants\":6,\"underWay\":2,"
+                + "\"completed\":2,\"failed\":1,\"canceled\":1,\"depthLimit\":" + FlowStore.DESCENDANT_DEPTH_LIMIT
+                + ",\"depthLimitReached\":false}");
+
+        JsonArray children = json(api.get("runs?parent=" + campaign + "&descendants=true")).asJsonArray();
+        assertThat(children.getValuesAs(JsonObject.class)).extracting(child -> child.getString("runId") + " "
+                        + child.getString("status") + " " + child.getJsonObject("descendants").getInt("descendants")
+                        + " below, " + child.getJsonObject("descendants").getInt("underWay") + " under way")
+                .containsExactlyInAnyOrder(north + " completed 2 below, 0 under way",
+                        south + " running 2 below, 1 under way");
+        assertThat(json(api.get("runs?parent=" + campaign)).asJsonArray().getJsonObject(0).containsKey("descendants"))
+                .as("only when asked for: each count is a store call").isFalse();
+    }
+
+    @Test
+    void aRunWithoutChildrenHasNoneBelowAnUnknownRunIsA404AndAPageOfDescendantsIsBounded() {
+        String lone = run("campaign", null, RunStatus.COMPLETED);
+
+        assertThat(json(api.get("runs/" + lone + "/descendants")).asJsonObject().getInt("descendants")).isZero();
+        ContainerResponse unknown = api.get("runs/no-such-run/descendants");
+        assertThat(unknown.getStatus()).isEqualTo(404);
+        assertThat(unknown.getEntity()).asString().contains("no-such-run");
+        ContainerResponse tooMany = api.get("runs?parent=" + lone + "&descendants=true&limit=101");
+        assertThat(tooMany.getStatus()).isEqualTo(400);
+        assertThat(tooMany.getEntity()).asString().contains("NVENT-1108 query parameter 'limit' must be at most 100"
+                + " with descendants=true");
+        assertThat(api.get("runs/" + lone + "/descendants?depth=3").getStatus()).as("a parameter it does not take")
+                .isEqualTo(400);
+    }
+
+    @Test
+    void saysSoWhenTheCountStoppedAtTheDepthLimit() {
+        String root = run("campaign", null, RunStatus.RUNNING);
+        String parent = root;
+        for (int depth = 1; depth <= FlowStore.DESCENDANT_DEPTH_LIMIT; depth++) {
+            parent = run("segment", parent, RunStatus.COMPLETED);
+        }
+        JsonObject atTheLimit = json(api.get("runs/" + root + "/descendants")).asJsonObject();
+        assertThat(atTheLimit.getBoolean("depthLimitReached")).as("a run at the limit is counted").isFalse();
+
+        String deeper = run("mail", parent, RunStatus.RUNNING);
+        JsonObject beyond = json(api.get("runs/" + root + "/descendants")).asJsonObject();
+        assertThat(beyond.getInt("descendants")).as("run %s is not counted", deeper)
+                .isEqualTo(FlowStore.DESCENDANT_DEPTH_LIMIT);
+        assertThat(beyond.getBoolean("depthLimitReached")).isTrue();
+        assertThat(beyond.getString("detail")).startsWith("NVENT-1107 the count of the runs below run " + root
+                + " stopped at 1000 generations below it");
+    }
+
+    @Test
+    void aStoreThatCountsNoDescendantsIsA501SayingWhatToDoInstead() {
+        FlowStore countsNone = (FlowStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {FlowStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("countsDescendantRuns")) {
+                        return false;
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        String lone = run("campaign", null, RunStatus.RUNNING);
+        try (EmbeddedEngine older = EmbeddedEngine.newBuilder().step(new Plan()).store(countsNone).build()) {
+            ContainerResponse refused = InProcessApi.withFlowsResource(older.flows(), RunsResource.class)
+                    .get("runs/" + lone + "/descendants");
+
+            assertThat(refused.getStatus()).isEqualTo(501);
+            assertThat(refused.getEntity()).asString().contains("NVENT-0463 the runs below run " + lone
+                    + " cannot be counted", "GET /api/nvent/runs?parent=" + lone);
+        }
+    }
+
+    private String run(String flow, String parent, RunStatus status) {
+        String runId = flow + "-" + started.incrementAndGet();
+        RunRecord run = RunRecord.started(runId, flow, "{}", Optional.ofNullable(parent),
+                T0.plusSeconds(started.get()));
+        store.createRun(run, List.of(EventDraft.ofRun(EventType.FLOW_START, run.startedAt(), run.input())));
+        if (status != RunStatus.RUNNING) {
+            store.updateRun(runId, current -> Optional.of(new RunChange(current.withStatus(status,
+                    T0.plusSeconds(3600)), List.of())));
+        }
+        return runId;
+    }
+
+    private static jakarta.json.JsonValue json(ContainerResponse response) {
+        assertThat(response.getStatus()).as("%s", response.getEntity()).isEqualTo(200);
+        return Json.createReader(new StringReader((String) response.getEntity())).readValue();
+    }
+}
