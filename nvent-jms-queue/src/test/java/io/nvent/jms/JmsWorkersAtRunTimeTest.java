@@ -404,14 +404,8 @@ class JmsWorkersAtRunTimeTest {
 
     @Test
     void a_job_a_worker_received_as_the_queue_was_paused_keeps_its_place_before_the_jobs_that_waited_behind_it() {
-        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
-        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
         Handler handler = new Handler(job -> new CountDownLatch(0));
-        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
-        onReceive.set(() -> node.pause(queue));
-        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
-        node.registerWorker(queue, 1, handler);
-        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+        JmsJobQueue node = pausedAsItsWorkerReceivesTheFirstOfThree(JmsJobQueueOptions.newBuilder(), handler);
         assertThat(handler.started).as("received as the pause came: handed back").isEmpty();
 
         node.resume(queue);
@@ -427,15 +421,9 @@ class JmsWorkersAtRunTimeTest {
      */
     @Test
     void with_the_raised_priority_delay_off_a_job_received_as_the_queue_was_paused_is_sent_back_without_a_delay_behind_the_others() {
-        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
-        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
-                JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ZERO));
         Handler handler = new Handler(job -> new CountDownLatch(0));
-        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
-        onReceive.set(() -> node.pause(queue));
-        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
-        node.registerWorker(queue, 1, handler);
-        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+        JmsJobQueue node = pausedAsItsWorkerReceivesTheFirstOfThree(
+                JmsJobQueueOptions.newBuilder().raisedPriorityDelay(Duration.ZERO), handler);
 
         node.resume(queue);
 
@@ -512,21 +500,12 @@ class JmsWorkersAtRunTimeTest {
     @Test
     void a_redelivered_job_a_worker_receives_as_it_leaves_goes_back_costing_no_delivery_and_still_says_it_may_have_run()
             throws Exception {
-        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
-        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()));
         Handler handler = new Handler(job -> new CountDownLatch(0));
-        node.enqueue(job("redelivered"));
-        rollBackDeliveries(1);
-        AtomicBoolean shrunk = new AtomicBoolean();
-        onReceive.set(() -> {
-            node.resizeWorkers(queue, 0);
-            shrunk.set(true);
-        });
+
+        JmsJobQueue node = sentBackByAShrinkAsItsWorkerReceivesIt("redelivered", 1, JmsJobQueueOptions.newBuilder(),
+                handler);
+
         String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
-
-        node.registerWorker(queue, 1, handler);
-
-        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
         assertThat(handler.started).as("the leaving worker ran nothing").isEmpty();
         try (Connection connection = factory.createConnection()) {
             connection.start();
@@ -547,22 +526,9 @@ class JmsWorkersAtRunTimeTest {
     @Test
     void a_job_a_shrink_sent_back_keeps_its_deliveries_so_one_delivered_more_often_than_the_limit_goes_to_the_dead_letters_unrun()
             throws Exception {
-        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
-        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
-                JmsJobQueueOptions.newBuilder().maxDeliveries(3));
         Handler handler = new Handler(job -> new CountDownLatch(0));
-        node.enqueue(job("poison"));
-        rollBackDeliveries(1);
-        rollBackDeliveries(1);
-        AtomicBoolean shrunk = new AtomicBoolean();
-        onReceive.set(() -> {
-            node.resizeWorkers(queue, 0);
-            shrunk.set(true);
-        });
+        JmsJobQueue node = threeDeliveriesWithoutAnOutcomeAroundAShrink("poison", 3, handler);
         String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
-        node.registerWorker(queue, 1, handler);
-        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
-        rollBackDeliveries(1);
 
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0623"))) {
             node.resizeWorkers(queue, 1);
@@ -583,28 +549,67 @@ class JmsWorkersAtRunTimeTest {
     @Test
     void a_job_a_shrink_sent_back_runs_while_its_deliveries_with_those_before_the_shrink_stay_within_the_limit()
             throws Exception {
-        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
-        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()),
-                JmsJobQueueOptions.newBuilder().maxDeliveries(4));
         Handler handler = new Handler(job -> new CountDownLatch(0));
-        node.enqueue(job("redelivered"));
-        rollBackDeliveries(1);
-        rollBackDeliveries(1);
-        AtomicBoolean shrunk = new AtomicBoolean();
-        onReceive.set(() -> {
-            node.resizeWorkers(queue, 0);
-            shrunk.set(true);
-        });
-        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
-        node.registerWorker(queue, 1, handler);
-        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
-        rollBackDeliveries(1);
+        JmsJobQueue node = threeDeliveriesWithoutAnOutcomeAroundAShrink("redelivered", 4, handler);
 
         node.resizeWorkers(queue, 1);
 
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
         assertThat(handler.redelivered).as("its fourth delivery, within the limit").containsExactly("redelivered");
         assertThat(handler.failed).isEmpty();
+    }
+
+    /**
+     * A node with three jobs, first, second and third, whose one worker, as it receives the first, sees the queue
+     * paused; returns once the worker left the broker.
+     */
+    private JmsJobQueue pausedAsItsWorkerReceivesTheFirstOfThree(JmsJobQueueOptions.Builder options, Handler handler) {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()), options);
+        List.of("first", "second", "third").forEach(id -> node.enqueue(job(id)));
+        onReceive.set(() -> node.pause(queue));
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+        node.registerWorker(queue, 1, handler);
+        await().atMost(PATIENCE).until(() -> node.isPaused(queue) && broker.receivingConsumersOf(onBroker) == 0);
+        return node;
+    }
+
+    /**
+     * A node whose one worker, as it receives the job (after {@code rolledBack} deliveries {@link #rollBackDeliveries
+     * rolled back}), sees the queue's workers set to none: the job goes back to the broker, and the node, once the
+     * worker left, has no consumer on the queue.
+     */
+    private JmsJobQueue sentBackByAShrinkAsItsWorkerReceivesIt(String jobId, int rolledBack,
+            JmsJobQueueOptions.Builder options, Handler handler) throws Exception {
+        AtomicReference<Runnable> onReceive = new AtomicReference<>(() -> { });
+        JmsJobQueue node = node(ReceivingHook.of(factory, () -> onReceive.getAndSet(() -> { }).run()), options);
+        node.enqueue(job(jobId));
+        for (int delivery = 0; delivery < rolledBack; delivery++) {
+            rollBackDeliveries(1);
+        }
+        AtomicBoolean shrunk = new AtomicBoolean();
+        onReceive.set(() -> {
+            node.resizeWorkers(queue, 0);
+            shrunk.set(true);
+        });
+        String onBroker = JmsJobQueueOptions.DEFAULTS.prefix() + queue;
+
+        node.registerWorker(queue, 1, handler);
+
+        await().atMost(PATIENCE).until(() -> shrunk.get() && broker.receivingConsumersOf(onBroker) == 0);
+        return node;
+    }
+
+    /**
+     * A job delivered three times without an outcome, on a node allowing {@code maxDeliveries}: twice rolled back, then
+     * {@link #sentBackByAShrinkAsItsWorkerReceivesIt sent back by a shrink}, then rolled back once more.
+     */
+    private JmsJobQueue threeDeliveriesWithoutAnOutcomeAroundAShrink(String jobId, int maxDeliveries, Handler handler)
+            throws Exception {
+        JmsJobQueue node = sentBackByAShrinkAsItsWorkerReceivesIt(jobId, 2,
+                JmsJobQueueOptions.newBuilder().maxDeliveries(maxDeliveries), handler);
+        rollBackDeliveries(1);
+        return node;
     }
 
     /** Receives this many messages of the queue in a transaction of its own and rolls it back: they come again redelivered. */

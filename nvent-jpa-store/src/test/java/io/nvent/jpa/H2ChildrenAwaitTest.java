@@ -43,14 +43,29 @@ class H2ChildrenAwaitTest {
         }
     }
 
-    @FlowStep(flow = "newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
-    static class FanOut implements Step<Map<String, Object>, Void> {
+    /** Starts two runs of a flow, to a and to b, and emits that they started. */
+    abstract static class StartsTwo implements Step<Map<String, Object>, Void> {
+        private final String flow;
+        private final String started;
+
+        StartsTwo(String flow, String started) {
+            this.flow = flow;
+            this.started = started;
+        }
+
         @Override
         public Void execute(Map<String, Object> input, StepContext ctx) {
-            ctx.startFlow("mail", Map.of("to", "a"));
-            ctx.startFlow("mail", Map.of("to", "b"));
-            ctx.emit("mails.started", input);
+            ctx.startFlow(flow, Map.of("to", "a"));
+            ctx.startFlow(flow, Map.of("to", "b"));
+            ctx.emit(started, input);
             return null;
+        }
+    }
+
+    @FlowStep(flow = "newsletter", name = "fan-out", role = StepRole.ENTRY, emits = "mails.started")
+    static class FanOut extends StartsTwo {
+        FanOut() {
+            super("mail", "mails.started");
         }
     }
 
@@ -76,13 +91,9 @@ class H2ChildrenAwaitTest {
     }
 
     @FlowStep(flow = "shipment", name = "fan-out", role = StepRole.ENTRY, emits = "crates.started")
-    static class FanOutCrates implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            ctx.startFlow("crate", Map.of("to", "a"));
-            ctx.startFlow("crate", Map.of("to", "b"));
-            ctx.emit("crates.started", input);
-            return null;
+    static class FanOutCrates extends StartsTwo {
+        FanOutCrates() {
+            super("crate", "crates.started");
         }
     }
 

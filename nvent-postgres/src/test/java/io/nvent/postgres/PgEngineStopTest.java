@@ -16,20 +16,16 @@ import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
-import io.nvent.testkit.TestThreads;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine on the PostgreSQL queue, stopped while a step runs, as a rolling deploy stops an instance. */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
@@ -40,8 +36,8 @@ class PgEngineStopTest {
     private static final Duration LEASE = Duration.ofMinutes(10);
     private static final Duration PATIENCE = Duration.ofSeconds(20);
 
-    private static TestDatabase database;
-    private static DataSource dataSource;
+    @RegisterExtension
+    static final PgInstances database = new PgInstances();
 
     /** A step whose first execution blocks in its work until interrupted, failing then as a blocked call does. */
     @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
@@ -62,17 +58,6 @@ class PgEngineStopTest {
                 throw new IllegalStateException("the upload was interrupted", e);
             }
         }
-    }
-
-    @BeforeAll
-    static void startDatabase() {
-        database = TestDatabase.start();
-        dataSource = database.pool(20);
-    }
-
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        database.close();
     }
 
     @Test
@@ -106,10 +91,8 @@ class PgEngineStopTest {
 
     /** An instance: the stores it shares with the others, and the PostgreSQL queue on the test's database. */
     private static EmbeddedEngine engine(FlowStore store, SchedulingStore scheduling, BlocksOnce step) {
-        PgJobQueue queue = new PgJobQueue(dataSource, new TestThreads("pg-engine"), Clock.systemUTC(),
-                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofMillis(500))
-                        .build());
-        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling).queue(queue)
+        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling)
+                .queue(database.queue("pg-engine"))
                 .leaseDuration(LEASE).build();
     }
 }

@@ -12,21 +12,17 @@ import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
-import io.nvent.testkit.TestThreads;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import javax.sql.DataSource;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * "A broken downstream: 0 workers for queue invoices": an instance on the PostgreSQL queue that starts while the
@@ -40,8 +36,8 @@ class PgQueueWorkersSetToNoneTest {
     /** Long enough for a worker started at the configured count to have claimed the waiting job. */
     private static final Duration QUIET = Duration.ofSeconds(2);
 
-    private static TestDatabase database;
-    private static DataSource dataSource;
+    @RegisterExtension
+    static final PgInstances database = new PgInstances();
 
     @FlowStep(flow = "invoice", name = "send", role = StepRole.ENTRY, queue = "invoices")
     static class Send implements Step<Object, Void> {
@@ -54,17 +50,6 @@ class PgQueueWorkersSetToNoneTest {
             ran.countDown();
             return null;
         }
-    }
-
-    @BeforeAll
-    static void startDatabase() {
-        database = TestDatabase.start();
-        dataSource = database.pool(20);
-    }
-
-    @AfterAll
-    static void stopDatabase() throws Exception {
-        database.close();
     }
 
     @Test
@@ -112,10 +97,8 @@ class PgQueueWorkersSetToNoneTest {
 
     /** An instance: the stores it shares with the others, and the PostgreSQL queue on the test's database. */
     private static EmbeddedEngine engine(FlowStore store, SchedulingStore scheduling, Send step, int workers) {
-        PgJobQueue queue = new PgJobQueue(dataSource, new TestThreads("pg-workers"), Clock.systemUTC(),
-                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofMillis(500))
-                        .build());
-        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling).queue(queue)
+        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling)
+                .queue(database.queue("pg-workers"))
                 .concurrency("invoices", workers).build();
     }
 }

@@ -458,38 +458,19 @@ public abstract class JobQueueContractTest {
         queue.resizeWorkers(name, 0);
         queue.enqueue(job("held"));
 
-        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
-        assertThat(queue.counts(name).waiting()).isEqualTo(1);
-        assertThat(queue.isPaused(name)).as("not a pause").isFalse();
-
-        queue.resizeWorkers(name, 1);
-
-        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        startsItsWaitingJobOnlyOnceGivenAWorker(handler);
     }
 
     @Test
     void a_queue_registered_without_workers_runs_none_of_its_waiting_jobs_until_given_workers() {
-        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
-        RecordingHandler handler = new RecordingHandler(job -> { });
-        queue.enqueue(job("waiting"));
+        RecordingHandler handler = registeredWithoutWorkersAfterAJobWaits();
 
-        queue.registerIdleWorker(name, handler);
-
-        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
-        assertThat(queue.counts(name).waiting()).isEqualTo(1);
-        assertThat(queue.isPaused(name)).as("not a pause").isFalse();
-
-        queue.resizeWorkers(name, 1);
-
-        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+        startsItsWaitingJobOnlyOnceGivenAWorker(handler);
     }
 
     @Test
     void a_queue_registered_without_workers_and_paused_runs_its_jobs_once_given_workers_and_resumed() {
-        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
-        RecordingHandler handler = new RecordingHandler(job -> { });
-        queue.enqueue(job("waiting"));
-        queue.registerIdleWorker(name, handler);
+        RecordingHandler handler = registeredWithoutWorkersAfterAJobWaits();
         queue.pause(name);
 
         queue.resizeWorkers(name, 1);
@@ -498,6 +479,26 @@ public abstract class JobQueueContractTest {
         assertThat(queue.isPaused(name)).isTrue();
 
         queue.resume(name);
+
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    /** Enqueues a job, then registers the queue without workers (skipped where the adapter cannot resize them). */
+    private RecordingHandler registeredWithoutWorkersAfterAJobWaits() {
+        Assumptions.assumeTrue(queue.resizesWorkers(), "the adapter cannot resize workers");
+        RecordingHandler handler = new RecordingHandler(job -> { });
+        queue.enqueue(job("waiting"));
+        queue.registerIdleWorker(name, handler);
+        return handler;
+    }
+
+    /** The queue, not paused, starts none of its one waiting job; given a worker, it runs it. */
+    private void startsItsWaitingJobOnlyOnceGivenAWorker(RecordingHandler handler) {
+        await().during(QUIET).atMost(PATIENCE).until(() -> handler.started.isEmpty());
+        assertThat(queue.counts(name).waiting()).isEqualTo(1);
+        assertThat(queue.isPaused(name)).as("not a pause").isFalse();
+
+        queue.resizeWorkers(name, 1);
 
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
     }

@@ -136,6 +136,58 @@ class ChildrenAwaitTest {
                 .filter(a -> a.type() == type && a.status() == AwaitStatus.WAITING).findFirst();
     }
 
+    /**
+     * Asserts that the run still awaits the runs below it, with an await of that type, and that its wait says so in
+     * those words.
+     */
+    static void stillAwaits(EngineHarness h, String runId, AwaitType type, String detail) {
+        assertThat(h.engine.run(runId).orElseThrow().status()).as("still awaiting").isEqualTo(RunStatus.AWAITING);
+        assertThat(h.engine.waits(runId)).extracting(StepWait::detail).containsExactly(detail);
+        assertThat(h.engine.waits(runId)).extracting(StepWait::awaitType).containsExactly(Optional.of(type));
+    }
+
+    /** Cancels the run in the store alone, as if the instance that ended it stopped before it looked at the runs above. */
+    static void endUnseen(EngineHarness h, String runId) {
+        h.store.updateRun(runId, run -> Optional.of(new RunChange(
+                run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
+    }
+
+    /**
+     * {@link #endUnseen Ends unseen} the last run under way below the run, which awaits it: the sweep, looking every
+     * 5 s ({@link Maintenance#CHILDREN_CHECK}), leaves the run awaiting until its next look comes due, then resolves it.
+     */
+    static void endUnseenAndLetTheSweepResolve(EngineHarness h, String runId, String lastBelow) {
+        h.sweep();
+        endUnseen(h, lastBelow);
+        h.sweep();
+        assertThat(h.engine.run(runId).orElseThrow().status()).as("the sweep looks every 5 s")
+                .isEqualTo(RunStatus.AWAITING);
+
+        h.clock.advance(Maintenance.CHILDREN_CHECK);
+        h.sweep();
+
+        h.awaitStatus(runId, RunStatus.COMPLETED);
+    }
+
+    /** Ships the last parcel under way below the run: the run completes, its step collecting what resolved its await. */
+    static void lastShippedAndTheStepCollects(EngineHarness h, String runId, String lastParcel, String resolvedWith) {
+        ship(h, lastParcel, "{}");
+        h.awaitStatus(runId, RunStatus.COMPLETED);
+
+        assertThat(collected.get()).hasValue(resolvedWith);
+    }
+
+    /**
+     * Starts a run of the flow that starts no run below it: it completes, its step collecting what resolved its
+     * await at once.
+     */
+    static String goesOnAtOnce(EngineHarness h, String flow, Map<String, Object> input, String resolvedWith) {
+        String runId = h.engine.start(flow, input);
+        h.awaitStatus(runId, RunStatus.COMPLETED);
+        assertThat(collected.get()).hasValue(resolvedWith);
+        return runId;
+    }
+
     private static String startBatch(EngineHarness h, String flow, int parcels) {
         String runId = h.engine.start(flow, Map.of("count", parcels));
         await().until(() -> waitingAwait(h, runId, AwaitType.CHILDREN).isPresent() && children.size() == parcels);
@@ -150,18 +202,12 @@ class ChildrenAwaitTest {
             ship(h, children.get(1), "{}");
             h.awaitStatus(children.get(1), RunStatus.COMPLETED);
 
-            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
-            assertThat(h.engine.waits(runId)).extracting(StepWait::detail)
-                    .containsExactly("before it runs, it waits for its child runs to end: 1 of 3 child runs still"
-                            + " under way; it times out at " + h.clock.instant().plus(Duration.ofHours(1)));
-            assertThat(h.engine.waits(runId)).extracting(StepWait::awaitType)
-                    .containsExactly(Optional.of(AwaitType.CHILDREN));
+            stillAwaits(h, runId, AwaitType.CHILDREN, "before it runs, it waits for its child runs to end: 1 of 3 child"
+                    + " runs still under way; it times out at " + h.clock.instant().plus(Duration.ofHours(1)));
             assertThat(collected.get()).as("not run yet").isNull();
 
-            ship(h, children.get(2), "{}");
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(collected.get()).hasValue("{\"children\":3,\"completed\":3,\"failed\":0,\"canceled\":0}");
+            lastShippedAndTheStepCollects(h, runId, children.get(2),
+                    "{\"children\":3,\"completed\":3,\"failed\":0,\"canceled\":0}");
             assertThat(h.eventsOf(runId, EventType.AWAIT_RESOLVED)).hasSize(1);
             assertThat(h.hooksOf(AwaitResolved.class)).filteredOn(r -> r.await().runId().equals(runId)).hasSize(1);
         }
@@ -176,20 +222,17 @@ class ChildrenAwaitTest {
             h.engine.cancel(children.get(1));
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
 
-            ship(h, children.get(2), "{}");
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(collected.get()).hasValue("{\"children\":3,\"completed\":1,\"failed\":1,\"canceled\":1}");
+            lastShippedAndTheStepCollects(h, runId, children.get(2),
+                    "{\"children\":3,\"completed\":1,\"failed\":1,\"canceled\":1}");
         }
     }
 
     @Test
     void aRunWithoutChildrenGoesOnAtOnceAndItsHistorySaysWhy() {
         try (EngineHarness h = batches()) {
-            String runId = h.engine.start("batch", Map.of("count", 0));
-            h.awaitStatus(runId, RunStatus.COMPLETED);
+            String runId = goesOnAtOnce(h, "batch", Map.of("count", 0),
+                    "{\"children\":0,\"completed\":0,\"failed\":0,\"canceled\":0}");
 
-            assertThat(collected.get()).hasValue("{\"children\":0,\"completed\":0,\"failed\":0,\"canceled\":0}");
             assertThat(h.types(runId)).containsSubsequence("await.registered", "await.resolved", "step.started");
             assertThat(h.eventsOf(runId, EventType.AWAIT_RESOLVED).get(0).data())
                     .contains("\"type\":\"children\"", "\"children\":0");
@@ -230,18 +273,9 @@ class ChildrenAwaitTest {
     void theSweepResolvesAnAwaitWhoseLastChildEndedWithoutLookingAtItsParent() {
         try (EngineHarness h = batches()) {
             String runId = startBatch(h, "batch", 1);
-            h.sweep();
-            // As if the instance that ended the child stopped before it looked at the parent.
-            h.store.updateRun(children.get(0), run -> Optional.of(new RunChange(
-                    run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
-            h.sweep();
-            assertThat(h.engine.run(runId).orElseThrow().status()).as("the sweep looks every 5 s")
-                    .isEqualTo(RunStatus.AWAITING);
 
-            h.clock.advance(Maintenance.CHILDREN_CHECK);
-            h.sweep();
+            endUnseenAndLetTheSweepResolve(h, runId, children.get(0));
 
-            h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(collected.get()).hasValue("{\"children\":1,\"completed\":0,\"failed\":0,\"canceled\":1}");
         }
     }
@@ -272,10 +306,7 @@ class ChildrenAwaitTest {
                     .sorted(java.util.Comparator.comparing(AwaitRecord::awaitId)).toList();
             broken.set(byId.get(0).runId());
             // As if the instances that ended the children stopped before they looked at the parents.
-            for (String child : children) {
-                h.store.updateRun(child, run -> Optional.of(new RunChange(
-                        run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
-            }
+            children.forEach(child -> endUnseen(h, child));
 
             h.clock.advance(Maintenance.CHILDREN_CHECK);
             h.sweep();
@@ -322,15 +353,31 @@ class ChildrenAwaitTest {
 
     @Test
     void aStoreThatCannotCountChildrenFailsTheDeploymentOfAStepAwaitingThem() {
-        MemoryFlowStore written01 = new MemoryFlowStore() {
+        MemoryFlowStore written01 = storeCountingNoDescendants(false);
+
+        deploymentFails(written01, "NVENT-0289 steps [batch/collect] await their child runs", new Ship(), new FanOut(),
+                new Collect());
+    }
+
+    /** A memory store, as an adapter that cannot count the descendants of a run, nor its children unless told so. */
+    static MemoryFlowStore storeCountingNoDescendants(boolean butChildren) {
+        return new MemoryFlowStore() {
             @Override
             public boolean countsChildRuns() {
+                return butChildren;
+            }
+
+            @Override
+            public boolean countsDescendantRuns() {
                 return false;
             }
         };
-        assertThatThrownBy(() -> new EngineHarness(written01, new MemorySchedulingStore(),
-                "instance-a", new Ship(), new FanOut(), new Collect()))
+    }
+
+    /** Deploying the steps over the store fails as asking what the adapter cannot do, with a message so starting. */
+    static void deploymentFails(MemoryFlowStore store, String messageStart, Step<?, ?>... steps) {
+        assertThatThrownBy(() -> new EngineHarness(store, new MemorySchedulingStore(), "instance-a", steps))
                 .isInstanceOf(UnsupportedByAdapterException.class)
-                .hasMessageStartingWith("NVENT-0289 steps [batch/collect] await their child runs");
+                .hasMessageStartingWith(messageStart);
     }
 }

@@ -98,16 +98,12 @@ class DeadLetteredUnrunStepTest {
         lostExecutionEnds = new CountDownLatch(1);
         Dropping queue = new Dropping();
         try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
-            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
-            queue.pause(stepQueue);
-            String runId = h.engine.start("poison", "");
+            String stepQueue = crashQueue(h);
+            // Another instance ran the step's job and died; the sweep marked it stalled and recovered it.
+            String runId = startedOnAnInstanceNowGone(h, queue, 1);
             String lostJob = runId + ":crash";
             queue.dropped.add(lostJob);
-            // Another instance ran the step's job and died; the sweep marked it stalled and recovered it.
             Instant then = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
-                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 1, then,
-                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
             h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.QUEUED),
                     List.of(EventDraft.ofStep(EventType.STEP_STALLED, "crash", 0, then, "{\"reason\":\"lost\"}"),
                             EventDraft.ofStep(EventType.STEP_RETRY, "crash", 0, then,
@@ -144,29 +140,15 @@ class DeadLetteredUnrunStepTest {
     void a_step_whose_dead_letter_the_run_never_heard_of_is_failed_by_the_sweep_when_its_lease_runs_out_not_run_again() {
         Dropping queue = new Dropping();
         try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
-            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
-            queue.pause(stepQueue);
-            String runId = h.engine.start("poison", "");
-            String lostJob = runId + ":crash";
             // Another instance ran the step's job and died; its job came back past the limit and went to the dead
             // letters, but the failure report found the store away.
-            Instant then = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
-                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 1, then,
-                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
-            Duration lease = h.engine.settings().leaseDuration();
-            assertThat(h.scheduling.acquireLease(runId, "crash", "instance-gone", then.plus(lease), then)).isTrue();
-            queue.dead.put(lostJob, "NVENT-0623 job " + lostJob + " attempt 1: 3 deliveries ended without an outcome;"
-                    + " delivery 4 moved it to the dead letters");
-
-            h.clock.advance(lease.plusSeconds(1));
-            h.sweep();
+            String runId = deadLetteredAsItsLeaseRunsOut(h, queue, 1);
 
             h.awaitStatus(runId, RunStatus.FAILED);
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).singleElement()
                     .satisfies(failed -> assertThat(failed.data()).contains("NVENT-0623"));
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).as("not queued again").isEmpty();
-            assertThat(queue.counts(stepQueue).waiting()).as("no recovery job beside the one given up on").isOne();
+            assertThat(queue.counts(crashQueue(h)).waiting()).as("no recovery job beside the one given up on").isOne();
         }
     }
 
@@ -175,26 +157,50 @@ class DeadLetteredUnrunStepTest {
     void a_dead_letter_of_an_earlier_attempt_leaves_the_sweep_recovering_the_step_whose_lease_ran_out() {
         Dropping queue = new Dropping();
         try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new Crash())) {
-            String stepQueue = h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
-            queue.pause(stepQueue);
-            String runId = h.engine.start("poison", "");
-            String lostJob = runId + ":crash";
-            Instant then = h.clock.instant();
-            h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
-                    List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", 2, then,
-                            "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
-            Duration lease = h.engine.settings().leaseDuration();
-            assertThat(h.scheduling.acquireLease(runId, "crash", "instance-gone", then.plus(lease), then)).isTrue();
-            queue.dead.put(lostJob, "NVENT-0623 job " + lostJob + " attempt 1: 3 deliveries ended without an outcome;"
-                    + " delivery 4 moved it to the dead letters");
-
-            h.clock.advance(lease.plusSeconds(1));
-            h.sweep();
+            String runId = deadLetteredAsItsLeaseRunsOut(h, queue, 2);
 
             assertThat(h.eventsOf(runId, EventType.STEP_STALLED)).hasSize(1);
             assertThat(h.eventsOf(runId, EventType.STEP_FAILED)).isEmpty();
             assertThat(h.engine.run(runId).orElseThrow().steps()).containsEntry("crash", StepStatus.QUEUED);
         }
+    }
+
+    /** The queue of the poison flow's step. */
+    private static String crashQueue(EngineHarness h) {
+        return h.engine.registry().flow("poison").orElseThrow().step("crash").orElseThrow().queue();
+    }
+
+    /**
+     * Starts a poison run, its step's queue paused, and stores its step running as an instance now gone started
+     * {@code attempt} of it with the run's first job, {@code <run>:crash}; returns the run's id.
+     */
+    private static String startedOnAnInstanceNowGone(EngineHarness h, Dropping queue, int attempt) {
+        queue.pause(crashQueue(h));
+        String runId = h.engine.start("poison", "");
+        String lostJob = runId + ":crash";
+        Instant then = h.clock.instant();
+        h.store.updateRun(runId, run -> Optional.of(new RunChange(run.withStep("crash", StepStatus.RUNNING),
+                List.of(EventDraft.ofStep(EventType.STEP_STARTED, "crash", attempt, then,
+                        "{\"jobId\":\"" + lostJob + "\",\"instance\":\"instance-gone\"}")))));
+        return runId;
+    }
+
+    /**
+     * A step {@link #startedOnAnInstanceNowGone started on an instance now gone}, under its lease, whose first job the
+     * queue shows among its dead letters (attempt 1 delivered past the limit): the lease runs out and the sweep looks.
+     */
+    private static String deadLetteredAsItsLeaseRunsOut(EngineHarness h, Dropping queue, int attempt) {
+        String runId = startedOnAnInstanceNowGone(h, queue, attempt);
+        String lostJob = runId + ":crash";
+        Instant then = h.clock.instant();
+        Duration lease = h.engine.settings().leaseDuration();
+        assertThat(h.scheduling.acquireLease(runId, "crash", "instance-gone", then.plus(lease), then)).isTrue();
+        queue.dead.put(lostJob, "NVENT-0623 job " + lostJob + " attempt 1: 3 deliveries ended without an outcome;"
+                + " delivery 4 moved it to the dead letters");
+
+        h.clock.advance(lease.plusSeconds(1));
+        h.sweep();
+        return runId;
     }
 
     /** A memory queue that keeps the engine's job handler and ends the jobs of lost executions unrun. */

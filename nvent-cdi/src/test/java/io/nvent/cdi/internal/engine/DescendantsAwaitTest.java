@@ -9,11 +9,8 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
-import io.nvent.StepWait;
-import io.nvent.UnsupportedByAdapterException;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
-import io.nvent.spi.RunChange;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -23,8 +20,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.endUnseenAndLetTheSweepResolve;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.goesOnAtOnce;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.lastShippedAndTheStepCollects;
 import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.ship;
+import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.stillAwaits;
 import static io.nvent.cdi.internal.engine.ChildrenAwaitTest.waitingAwait;
 import static org.awaitility.Awaitility.await;
 
@@ -36,7 +36,8 @@ class DescendantsAwaitTest {
 
     /** The parcels the crates started, in order. */
     static final List<String> parcels = new CopyOnWriteArrayList<>();
-    static final AtomicReference<Optional<String>> collected = new AtomicReference<>();
+    /** What resolved the await, as the report read it: the steps that read it are {@link ChildrenAwaitTest}'s. */
+    static final AtomicReference<Optional<String>> collected = ChildrenAwaitTest.collected;
 
     @BeforeEach
     void reset() {
@@ -87,35 +88,20 @@ class DescendantsAwaitTest {
         }
     }
 
+    /** Collects as the batch's collect step does, its await on the descendants resolved. */
     @FlowStep(flow = "shipment", name = "report", subscribes = "shipment.started")
     @AwaitBefore(type = AwaitType.DESCENDANTS)
-    public static class Report implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            collected.set(ctx.triggerData());
-            return null;
-        }
+    public static class Report extends ChildrenAwaitTest.Collect {
     }
 
-    /** Starts a crate and emits at once; the emission is held until everything below the run ended. */
-    @FlowStep(flow = "held-shipment", name = "fan-out", role = StepRole.ENTRY, emits = "crates.sent")
+    /** Starts the crates and emits at once; the emission is held until everything below the run ended. */
+    @FlowStep(flow = "held-shipment", name = "fan-out", role = StepRole.ENTRY, emits = "shipment.started")
     @AwaitAfter(type = AwaitType.DESCENDANTS)
-    public static class FanOutHeld implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            ctx.startFlow("crate", Map.of("parcels", 1));
-            ctx.emit("crates.sent", input);
-            return null;
-        }
+    public static class FanOutHeld extends FanOut {
     }
 
-    @FlowStep(flow = "held-shipment", name = "report", subscribes = "crates.sent")
-    public static class ReportHeld implements Step<Map<String, Object>, Void> {
-        @Override
-        public Void execute(Map<String, Object> input, StepContext ctx) {
-            collected.set(ctx.afterAwaitData("fan-out"));
-            return null;
-        }
+    @FlowStep(flow = "held-shipment", name = "report", subscribes = "shipment.started")
+    public static class ReportHeld extends ChildrenAwaitTest.Report {
     }
 
     private static EngineHarness shipments() {
@@ -141,47 +127,36 @@ class DescendantsAwaitTest {
             ship(h, parcels.get(2), "{}");
             h.awaitStatus(parcels.get(2), RunStatus.COMPLETED);
 
-            assertThat(h.engine.run(runId).orElseThrow().status()).as("one parcel is still under way")
-                    .isEqualTo(RunStatus.AWAITING);
-            assertThat(h.engine.waits(runId)).extracting(StepWait::detail)
-                    .containsExactly("before it runs, it waits for its descendant runs to end: 1 of 6 descendant"
-                            + " runs still under way; it times out at "
-                            + waitingAwait(h, runId, AwaitType.DESCENDANTS).orElseThrow().timeoutAt().orElseThrow());
-            assertThat(h.engine.waits(runId)).extracting(StepWait::awaitType)
-                    .containsExactly(Optional.of(AwaitType.DESCENDANTS));
+            // one parcel is still under way
+            stillAwaits(h, runId, AwaitType.DESCENDANTS, "before it runs, it waits for its descendant runs to end: 1 of"
+                    + " 6 descendant runs still under way; it times out at "
+                    + waitingAwait(h, runId, AwaitType.DESCENDANTS).orElseThrow().timeoutAt().orElseThrow());
             assertThat(collected.get()).as("not run yet").isNull();
 
-            ship(h, parcels.get(3), "{}");
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(collected.get()).as("two crates and four parcels, counted by how they ended")
-                    .hasValue("{\"descendants\":6,\"completed\":5,\"failed\":0,\"canceled\":1}");
+            // two crates and four parcels, counted by how they ended
+            lastShippedAndTheStepCollects(h, runId, parcels.get(3),
+                    "{\"descendants\":6,\"completed\":5,\"failed\":0,\"canceled\":1}");
         }
     }
 
     @Test
     void anAfterAwaitHoldsTheStepsEmissionsUntilTheGrandchildrenOfItsChildrenEnded() {
         try (EngineHarness h = shipments()) {
-            String runId = h.engine.start("held-shipment", Map.of());
+            String runId = h.engine.start("held-shipment", Map.of("crates", 1, "parcels", 1));
             await().until(() -> waitingAwait(h, runId, AwaitType.DESCENDANTS).isPresent() && parcels.size() == 1
                     && waitingAwait(h, parcels.get(0), AwaitType.WEBHOOK).isPresent());
 
             assertThat(h.engine.run(runId).orElseThrow().steps()).doesNotContainKey("report");
 
-            ship(h, parcels.get(0), "{}");
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(collected.get()).hasValue("{\"descendants\":2,\"completed\":2,\"failed\":0,\"canceled\":0}");
+            lastShippedAndTheStepCollects(h, runId, parcels.get(0),
+                    "{\"descendants\":2,\"completed\":2,\"failed\":0,\"canceled\":0}");
         }
     }
 
     @Test
     void aRunWithoutDescendantsGoesOnAtOnce() {
         try (EngineHarness h = shipments()) {
-            String runId = h.engine.start("shipment", Map.of());
-            h.awaitStatus(runId, RunStatus.COMPLETED);
-
-            assertThat(collected.get()).hasValue("{\"descendants\":0,\"completed\":0,\"failed\":0,\"canceled\":0}");
+            goesOnAtOnce(h, "shipment", Map.of(), "{\"descendants\":0,\"completed\":0,\"failed\":0,\"canceled\":0}");
         }
     }
 
@@ -189,18 +164,9 @@ class DescendantsAwaitTest {
     void theSweepResolvesAnAwaitWhoseLastDescendantEndedWithoutLookingUp() {
         try (EngineHarness h = shipments()) {
             String runId = startShipment(h, Map.of("crates", 1, "parcels", 1), 1);
-            h.sweep();
-            // As if the instance that ended the grandchild stopped before it looked at its ancestors.
-            h.store.updateRun(parcels.get(0), run -> Optional.of(new RunChange(
-                    run.withStatus(RunStatus.CANCELED, h.clock.instant()), List.of())));
-            h.sweep();
-            assertThat(h.engine.run(runId).orElseThrow().status()).as("the sweep looks every 5 s")
-                    .isEqualTo(RunStatus.AWAITING);
 
-            h.clock.advance(Maintenance.CHILDREN_CHECK);
-            h.sweep();
+            endUnseenAndLetTheSweepResolve(h, runId, parcels.get(0));
 
-            h.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(collected.get()).hasValue("{\"descendants\":2,\"completed\":1,\"failed\":0,\"canceled\":1}");
         }
     }
@@ -334,15 +300,9 @@ class DescendantsAwaitTest {
 
     @Test
     void aStoreThatCannotCountDescendantsFailsTheDeploymentOfAStepAwaitingThem() {
-        MemoryFlowStore childrenOnly = new MemoryFlowStore() {
-            @Override
-            public boolean countsDescendantRuns() {
-                return false;
-            }
-        };
-        assertThatThrownBy(() -> new EngineHarness(childrenOnly, new MemorySchedulingStore(), "instance-a",
-                new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report()))
-                .isInstanceOf(UnsupportedByAdapterException.class)
-                .hasMessageStartingWith("NVENT-0256 steps [shipment/report] await their descendant runs");
+        MemoryFlowStore childrenOnly = ChildrenAwaitTest.storeCountingNoDescendants(true);
+
+        ChildrenAwaitTest.deploymentFails(childrenOnly, "NVENT-0256 steps [shipment/report] await their descendant runs",
+                new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report());
     }
 }
