@@ -3,6 +3,7 @@ package io.nvent.test;
 import io.nvent.AwaitInfo;
 import io.nvent.AwaitRegistered;
 import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
@@ -320,9 +321,13 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * advance to; else the next timer; else nothing at all.
      */
     private String stuck(String runId, Optional<Instant> next) {
-        List<String> answers = awaits(runId).stream().flatMap(a -> switch (a.type()) {
-            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step()
-                    + "' (answer it with resolveWebhook(runId, jsonBody))");
+        List<AwaitInfo> waiting = awaits(runId);
+        // resolveWebhook(runId, jsonBody) answers the only webhook; of several, the call names the step
+        boolean oneWebhook = waiting.stream().filter(a -> a.type() == AwaitType.WEBHOOK).count() == 1;
+        List<String> answers = waiting.stream().flatMap(a -> switch (a.type()) {
+            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step() + "' (answer it with "
+                    + (oneWebhook ? "resolveWebhook(runId, jsonBody))" : "resolveWebhook(runId, \"" + a.step()
+                    + "\", jsonBody))"));
             case EVENT -> Stream.of("an event for the await of step '" + a.step()
                     + "' (publish it with flows().publishEvent(event, payload))");
             case CONCURRENCY_KEY -> Stream.of("its turn under concurrency key '" + a.concurrencyKey().orElse("?")
@@ -594,7 +599,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * Moves the virtual time to the next tick of a schedule trigger, as {@link #advanceTimeTo} does (what comes due
      * before it runs first, each at its time), and returns the runs that the trigger's fires started on the way: those
-     * of its tick, none when its {@code overlap} skipped the tick or its flows refused the fire.
+     * of its tick (of a trigger of several flows, those the flows that did not refuse the fire started), none when its
+     * {@code overlap} skipped the tick or every flow refused the fire.
      *
      * <pre>{@code
      * List<String> runs = env.advanceToNextTick("nightly-billing");   // 02:00
@@ -622,8 +628,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 : !spec.enabled() ? "it is disabled" : "its exclusions leave none")));
         long seen = triggers().history(trigger, 1).stream().mapToLong(TriggerEvent::seq).max().orElse(0);
         advanceTimeTo(tick.isBefore(now()) ? now() : tick);
+        // a fire that some of its flows refused is recorded as failed, with the runs the others started
         List<TriggerEvent> fired = new ArrayList<>(triggers().history(trigger, TRIGGER_ENTRIES_READ).stream()
-                .filter(e -> e.seq() > seen && e.type().equals(TriggerEvent.FIRED)).toList());
+                .filter(e -> e.seq() > seen && (e.type().equals(TriggerEvent.FIRED)
+                        || e.type().equals(TriggerEvent.FAILED))).toList());
         Collections.reverse(fired);
         return fired.stream().flatMap(e -> {
             try (JsonReader reader = Json.createReader(new StringReader(e.data()))) {
