@@ -135,9 +135,12 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * What a deployment would refuse of the step classes beyond their flows, which the engine has checked: a class the
      * container cannot proxy, a scope without a context on the worker threads, … (the instances here need neither).
+     * Not a step's retry decider ({@code NVENT-0599}): the container resolves it among its beans, which a producer of
+     * the application may serve, as the test gave one to the engine here; no check without the container sees that.
      */
     private static void warnOfDeploymentProblems(List<Class<?>> stepClasses) {
-        List<String> problems = FlowValidation.problems(stepClasses);
+        List<String> problems = FlowValidation.problems(stepClasses).stream()
+                .filter(problem -> !problem.startsWith("NVENT-0599 ")).toList();
         if (!problems.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0049 the steps run in this FlowTestEnvironment but would fail"
                     + " a deployment:\n  " + String.join("\n  ", problems) + "\nfix the classes (the container needs"
@@ -950,7 +953,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
          * non-private constructor without parameters, which the container's proxy needs beside the {@code @Inject}
          * constructor a test gives its fakes to ({@code NVENT-0197}); a {@code final} class; a scope with no context on
          * the worker threads. Off by default: such steps run here, and {@code build()} logs the problems as a warning
-         * ({@code NVENT-0049}).
+         * ({@code NVENT-0049}), but for a step's retry decider that is not a bean by its annotations
+         * ({@code NVENT-0599}), which a producer may serve in the container: this checks it too.
          *
          * @param value {@code true} to fail {@code build()} on them
          * @return this builder
