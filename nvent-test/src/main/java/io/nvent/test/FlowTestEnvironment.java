@@ -383,7 +383,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * What a step of a run returned, as the JSON its {@code step.completed} entry records: {@code "null"} for a
      * step that returned {@code null} (a {@code Step<…, Void>}); the latest, should the step have completed more than
-     * once.
+     * once; of a run {@code flows().rerunFrom(…)} made, a step it kept completed has its output in the run rerun.
      *
      * <pre>{@code
      * assertThat(env.output(runId, "charge")).hasValue("\"pay-A-1\"");
@@ -406,9 +406,26 @@ public final class FlowTestEnvironment implements AutoCloseable {
                     + "'; its steps: " + steps);
         }
         // newest first, so that a long history's latest completion is among those read
-        return flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
-                .stream().filter(event -> event.step().filter(step::equals).isPresent()).findFirst()
-                .map(completed -> member(completed.data(), "result"));
+        Optional<String> result = flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
+                        EventQuery.MAX_LIMIT, true)).stream().filter(event -> event.step().filter(step::equals)
+                        .isPresent()).findFirst().map(completed -> member(completed.data(), "result"));
+        if (result.isEmpty() && run.steps().get(step) == StepStatus.COMPLETED) {
+            // a run rerun from a later step kept this one's completion, recorded in the run it reran
+            return rerunOf(runId).filter(original -> flows().run(original).isPresent())
+                    .flatMap(original -> output(original, step));
+        }
+        return result;
+    }
+
+    /** The run that {@code flows().rerunFrom} made this one of, as its {@code flow.start} entry says. */
+    private Optional<String> rerunOf(String runId) {
+        return flows().events(runId, new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
+                .flatMap(start -> {
+                    try (JsonReader reader = Json.createReader(new StringReader(start.data()))) {
+                        return reader.readObject().get("rerunOf") instanceof JsonString original
+                                ? Optional.of(original.getString()) : Optional.empty();
+                    }
+                });
     }
 
     /**
