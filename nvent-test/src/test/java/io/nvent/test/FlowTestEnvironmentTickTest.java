@@ -56,6 +56,17 @@ class FlowTestEnvironmentTickTest {
         }
     }
 
+    /** Waits for an answer; a tick while it waits starts no second run. */
+    @FlowStep(flow = "audit", name = "audit", role = StepRole.ENTRY)
+    @Trigger(name = "hourly-audit", type = TriggerType.SCHEDULE, every = "PT1H", overlap = io.nvent.Overlap.SKIP)
+    @io.nvent.AwaitBefore(type = io.nvent.AwaitType.WEBHOOK)
+    static class Audit implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     final FlowTestEnvironment env = FlowTestEnvironment.of(new Bill(), new Refund());
 
     @AfterEach
@@ -88,6 +99,20 @@ class FlowTestEnvironmentTickTest {
                     .satisfies(entry -> assertThat(entry.type()).isEqualTo(io.nvent.TriggerEvent.FAILED));
             assertThat(runs).containsExactlyElementsOf(shared.flows().runs(io.nvent.RunQuery.all()).stream()
                     .map(io.nvent.RunInfo::runId).toList()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aTickThatTheTriggersOverlapSkipsStartsNoRunAndReturnsNone() {
+        try (FlowTestEnvironment audits = FlowTestEnvironment.of(new Audit())) {
+            List<String> first = audits.advanceToNextTick("hourly-audit");
+            List<String> second = audits.advanceToNextTick("hourly-audit");
+
+            assertThat(first).hasSize(1);
+            assertThat(second).isEmpty();
+            assertThat(audits.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START.plus(java.time.Duration.ofHours(2)));
+            assertThat(audits.triggers().history("hourly-audit", 1)).singleElement()
+                    .satisfies(entry -> assertThat(entry.type()).isEqualTo(io.nvent.TriggerEvent.SKIPPED));
         }
     }
 
