@@ -3,6 +3,7 @@ package io.nvent.test;
 import io.nvent.AwaitInfo;
 import io.nvent.AwaitRegistered;
 import io.nvent.AwaitStatus;
+import io.nvent.AwaitType;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowService;
@@ -134,9 +135,12 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * What a deployment would refuse of the step classes beyond their flows, which the engine has checked: a class the
      * container cannot proxy, a scope without a context on the worker threads, … (the instances here need neither).
+     * Not a step's retry decider ({@code NVENT-0599}): the container resolves it among its beans, which a producer of
+     * the application may serve, as the test gave one to the engine here; no check without the container sees that.
      */
     private static void warnOfDeploymentProblems(List<Class<?>> stepClasses) {
-        List<String> problems = FlowValidation.problems(stepClasses);
+        List<String> problems = FlowValidation.problems(stepClasses).stream()
+                .filter(problem -> !problem.startsWith("NVENT-0599 ")).toList();
         if (!problems.isEmpty()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0049 the steps run in this FlowTestEnvironment but would fail"
                     + " a deployment:\n  " + String.join("\n  ", problems) + "\nfix the classes (the container needs"
@@ -320,9 +324,13 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * advance to; else the next timer; else nothing at all.
      */
     private String stuck(String runId, Optional<Instant> next) {
-        List<String> answers = awaits(runId).stream().flatMap(a -> switch (a.type()) {
-            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step()
-                    + "' (answer it with resolveWebhook(runId, jsonBody))");
+        List<AwaitInfo> waiting = awaits(runId);
+        // resolveWebhook(runId, jsonBody) answers the only webhook; of several, the call names the step
+        boolean oneWebhook = waiting.stream().filter(a -> a.type() == AwaitType.WEBHOOK).count() == 1;
+        List<String> answers = waiting.stream().flatMap(a -> switch (a.type()) {
+            case WEBHOOK -> Stream.of("a call of the webhook of step '" + a.step() + "' (answer it with "
+                    + (oneWebhook ? "resolveWebhook(runId, jsonBody))" : "resolveWebhook(runId, \"" + a.step()
+                    + "\", jsonBody))"));
             case EVENT -> Stream.of("an event for the await of step '" + a.step()
                     + "' (publish it with flows().publishEvent(event, payload))");
             case CONCURRENCY_KEY -> Stream.of("its turn under concurrency key '" + a.concurrencyKey().orElse("?")
@@ -375,7 +383,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * What a step of a run returned, as the JSON its {@code step.completed} entry records: {@code "null"} for a
      * step that returned {@code null} (a {@code Step<…, Void>}); the latest, should the step have completed more than
-     * once.
+     * once; of a run {@code flows().rerunFrom(…)} made, a step it kept completed has its output in the run rerun.
      *
      * <pre>{@code
      * assertThat(env.output(runId, "charge")).hasValue("\"pay-A-1\"");
@@ -398,9 +406,26 @@ public final class FlowTestEnvironment implements AutoCloseable {
                     + "'; its steps: " + steps);
         }
         // newest first, so that a long history's latest completion is among those read
-        return flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0, EventQuery.MAX_LIMIT, true))
-                .stream().filter(event -> event.step().filter(step::equals).isPresent()).findFirst()
-                .map(completed -> member(completed.data(), "result"));
+        Optional<String> result = flows().events(runId, new EventQuery(Set.of(EventType.STEP_COMPLETED), 0,
+                        EventQuery.MAX_LIMIT, true)).stream().filter(event -> event.step().filter(step::equals)
+                        .isPresent()).findFirst().map(completed -> member(completed.data(), "result"));
+        if (result.isEmpty() && run.steps().get(step) == StepStatus.COMPLETED) {
+            // a run rerun from a later step kept this one's completion, recorded in the run it reran
+            return rerunOf(runId).filter(original -> flows().run(original).isPresent())
+                    .flatMap(original -> output(original, step));
+        }
+        return result;
+    }
+
+    /** The run that {@code flows().rerunFrom} made this one of, as its {@code flow.start} entry says. */
+    private Optional<String> rerunOf(String runId) {
+        return flows().events(runId, new EventQuery(Set.of(EventType.FLOW_START), 0, 1, false)).stream().findFirst()
+                .flatMap(start -> {
+                    try (JsonReader reader = Json.createReader(new StringReader(start.data()))) {
+                        return reader.readObject().get("rerunOf") instanceof JsonString original
+                                ? Optional.of(original.getString()) : Optional.empty();
+                    }
+                });
     }
 
     /**
@@ -594,7 +619,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
     /**
      * Moves the virtual time to the next tick of a schedule trigger, as {@link #advanceTimeTo} does (what comes due
      * before it runs first, each at its time), and returns the runs that the trigger's fires started on the way: those
-     * of its tick, none when its {@code overlap} skipped the tick or its flows refused the fire.
+     * of its tick (of a trigger of several flows, those the flows that did not refuse the fire started), none when its
+     * {@code overlap} skipped the tick or every flow refused the fire.
      *
      * <pre>{@code
      * List<String> runs = env.advanceToNextTick("nightly-billing");   // 02:00
@@ -622,8 +648,10 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 : !spec.enabled() ? "it is disabled" : "its exclusions leave none")));
         long seen = triggers().history(trigger, 1).stream().mapToLong(TriggerEvent::seq).max().orElse(0);
         advanceTimeTo(tick.isBefore(now()) ? now() : tick);
+        // a fire that some of its flows refused is recorded as failed, with the runs the others started
         List<TriggerEvent> fired = new ArrayList<>(triggers().history(trigger, TRIGGER_ENTRIES_READ).stream()
-                .filter(e -> e.seq() > seen && e.type().equals(TriggerEvent.FIRED)).toList());
+                .filter(e -> e.seq() > seen && (e.type().equals(TriggerEvent.FIRED)
+                        || e.type().equals(TriggerEvent.FAILED))).toList());
         Collections.reverse(fired);
         return fired.stream().flatMap(e -> {
             try (JsonReader reader = Json.createReader(new StringReader(e.data()))) {
@@ -942,7 +970,8 @@ public final class FlowTestEnvironment implements AutoCloseable {
          * non-private constructor without parameters, which the container's proxy needs beside the {@code @Inject}
          * constructor a test gives its fakes to ({@code NVENT-0197}); a {@code final} class; a scope with no context on
          * the worker threads. Off by default: such steps run here, and {@code build()} logs the problems as a warning
-         * ({@code NVENT-0049}).
+         * ({@code NVENT-0049}), but for a step's retry decider that is not a bean by its annotations
+         * ({@code NVENT-0599}), which a producer may serve in the container: this checks it too.
          *
          * @param value {@code true} to fail {@code build()} on them
          * @return this builder

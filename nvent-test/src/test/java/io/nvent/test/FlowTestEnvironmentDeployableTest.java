@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nvent.FlowStep;
+import io.nvent.FailedAttempt;
 import io.nvent.NventException;
+import io.nvent.RetryDecider;
+import io.nvent.RetryDecision;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import jakarta.inject.Inject;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.Handler;
@@ -64,6 +68,28 @@ class FlowTestEnvironmentDeployableTest {
         }
     }
 
+    /** Asks its partner how long to wait: made by the application's {@code @Produces} method in the container. */
+    public static class PartnerRetries implements RetryDecider {
+        private final Duration wait;
+
+        public PartnerRetries(Duration wait) {
+            this.wait = wait;
+        }
+
+        @Override
+        public RetryDecision decide(FailedAttempt failed) {
+            return RetryDecision.retryAfter(wait);
+        }
+    }
+
+    @FlowStep(flow = "sync", name = "push", role = StepRole.ENTRY, retryDecider = PartnerRetries.class)
+    public static class Push implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     final List<LogRecord> logged = new CopyOnWriteArrayList<>();
     final Logger logger = Logger.getLogger(FlowTestEnvironment.class.getName());
     final Handler handler = new Handler() {
@@ -112,6 +138,16 @@ class FlowTestEnvironmentDeployableTest {
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0151 the flows are invalid:\n  NVENT-0197 "
                         + MailWithoutProxyConstructor.class.getName());
+    }
+
+    @Test
+    void aStepWhoseRetryDeciderTheTestGivesIsNotSaidToFailTheDeploymentWhereAProducerMayServeIt() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Push())
+                .engine(engine -> engine.retryDecider(new PartnerRetries(Duration.ofMinutes(1)))).build()) {
+            env.startAndAwait("sync", "ann");
+
+            assertThat(logged).noneMatch(entry -> entry.getLevel() == Level.WARNING);
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
+import io.nvent.StepStatus;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -87,6 +88,20 @@ class FlowTestEnvironmentOutputTest {
         assertThat(env.flows().run(runId).orElseThrow().status()).isEqualTo(RunStatus.RUNNING);
         assertThat(env.output(runId, "price")).isEmpty();
         assertThat(env.output(runId, "label", String.class)).isEmpty();
+    }
+
+    @Test
+    void aRunRerunFromAStepHasTheOutputsOfTheStepsItKeptFromTheOriginal() {
+        String original = env.flows().start("quote", Map.of("sku", "A-1"));
+        env.advanceTime(Duration.ofMinutes(1));
+        env.awaitRun(original);
+
+        String rerun = env.flows().rerunFrom(original, "label");
+        env.awaitRun(rerun);
+
+        assertThat(env.flows().run(rerun).orElseThrow().steps()).containsEntry("price", StepStatus.COMPLETED);
+        assertThat(env.output(rerun, "price", Quote.class)).hasValue(new Quote("A-1", 250));
+        assertThat(env.output(rerun, "label", String.class)).hasValue("label of A-1");
     }
 
     @Test

@@ -505,6 +505,21 @@ class FlowTestEnvironmentTest {
     }
 
     @Test
+    void aRunWaitingForTwoApprovalsFailsAwaitRunNamingTheCallThatAnswersEachOfThem() {
+        try (FlowTestEnvironment env = FlowTestEnvironment.of(new RequestPurchase(), new ManagerApproval(),
+                new FinanceApproval())) {
+            String runId = env.flows().start("purchase", Map.of("amount", 900));
+
+            assertThatThrownBy(() -> env.awaitRun(runId, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + runId + " of flow 'purchase' waits for a call of the webhook of "
+                            + "step 'finance-approval' (answer it with resolveWebhook(runId, \"finance-approval\", "
+                            + "jsonBody)) and a call of the webhook of step 'manager-approval' (answer it with "
+                            + "resolveWebhook(runId, \"manager-approval\", jsonBody)): nothing runs,");
+        }
+    }
+
+    @Test
     void aRunWaitingForItsTurnUnderAKeyFailsAwaitRunNamingTheRunThatHoldsTheKeyNotTheTime() {
         try (FlowTestEnvironment env = FlowTestEnvironment.of(new Submit(), new Pay())) {
             StartOptions key = StartOptions.newBuilder().concurrencyKey("employee-7").build();

@@ -37,6 +37,36 @@ class FlowTestEnvironmentTickTest {
         }
     }
 
+    @FlowStep(flow = "ledger", name = "post", role = StepRole.ENTRY)
+    @Trigger(name = "hourly-sync", type = TriggerType.SCHEDULE, every = "PT1H")
+    static class PostLedger implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Takes a number: a tick's payload (an object) is refused. */
+    @FlowStep(flow = "counter", name = "count", role = StepRole.ENTRY)
+    @Trigger(name = "hourly-sync", type = TriggerType.SCHEDULE, every = "PT1H")
+    static class Count implements Step<Integer, Void> {
+        @Override
+        public Void execute(Integer input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    /** Waits for an answer; a tick while it waits starts no second run. */
+    @FlowStep(flow = "audit", name = "audit", role = StepRole.ENTRY)
+    @Trigger(name = "hourly-audit", type = TriggerType.SCHEDULE, every = "PT1H", overlap = io.nvent.Overlap.SKIP)
+    @io.nvent.AwaitBefore(type = io.nvent.AwaitType.WEBHOOK)
+    static class Audit implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     final FlowTestEnvironment env = FlowTestEnvironment.of(new Bill(), new Refund());
 
     @AfterEach
@@ -58,6 +88,32 @@ class FlowTestEnvironmentTickTest {
 
         assertThat(env.now()).isEqualTo(Instant.parse("2030-01-02T02:00:00Z"));
         assertThat(second).singleElement().isNotEqualTo(first.get(0));
+    }
+
+    @Test
+    void aTickThatOneOfItsFlowsRefusedStillReturnsTheRunItStartedOfTheOther() {
+        try (FlowTestEnvironment shared = FlowTestEnvironment.of(new PostLedger(), new Count())) {
+            List<String> runs = shared.advanceToNextTick("hourly-sync");
+
+            assertThat(shared.triggers().history("hourly-sync", 1)).singleElement()
+                    .satisfies(entry -> assertThat(entry.type()).isEqualTo(io.nvent.TriggerEvent.FAILED));
+            assertThat(runs).containsExactlyElementsOf(shared.flows().runs(io.nvent.RunQuery.all()).stream()
+                    .map(io.nvent.RunInfo::runId).toList()).hasSize(1);
+        }
+    }
+
+    @Test
+    void aTickThatTheTriggersOverlapSkipsStartsNoRunAndReturnsNone() {
+        try (FlowTestEnvironment audits = FlowTestEnvironment.of(new Audit())) {
+            List<String> first = audits.advanceToNextTick("hourly-audit");
+            List<String> second = audits.advanceToNextTick("hourly-audit");
+
+            assertThat(first).hasSize(1);
+            assertThat(second).isEmpty();
+            assertThat(audits.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START.plus(java.time.Duration.ofHours(2)));
+            assertThat(audits.triggers().history("hourly-audit", 1)).singleElement()
+                    .satisfies(entry -> assertThat(entry.type()).isEqualTo(io.nvent.TriggerEvent.SKIPPED));
+        }
     }
 
     @Test
