@@ -470,8 +470,8 @@ public final class PgJobQueue implements JobQueue {
      * {@inheritDoc}
      *
      * <p>A position is {@code i} and the row id of the page's last job: jobs are listed by row id, newest
-     * first, as {@link #jobs} lists them, and a page reads the table's primary key (the failed jobs' index
-     * for dead letters) from that id down, as the first page does from the newest, however deep it is.
+     * first, as {@link #jobs} lists them, and a page reads an index (the primary key, or the failed jobs'
+     * index for dead letters) from that id down, as the first page does from the newest, however deep it is.
      */
     @Override
     public JobPage jobsAfter(String queue, JobState state, Optional<String> after, int limit) {

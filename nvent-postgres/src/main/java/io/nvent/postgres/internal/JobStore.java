@@ -526,7 +526,7 @@ public final class JobStore {
 
     /**
      * Jobs in a state listed before a job's row id, newest first (the order of {@link #jobs}): the id in
-     * the page's last row, for the next page. Through the primary key (the failed jobs' index for dead
+     * the page's last row, for the next page. Through an index (the primary key, or the failed jobs' index for dead
      * letters) from that id down, as the first page of {@link #jobs} reads from the newest.
      */
     public JobPage jobsBefore(String queue, JobState state, OptionalLong beforeId, int limit, Instant now) {
