@@ -47,7 +47,7 @@ class QueueJobPagesTest {
     @BeforeEach
     void aPausedQueueOverRest() {
         engine = EmbeddedEngine.newBuilder().step(new Mail()).build();
-        engine.queue().pause("mail");
+        engine.pauseQueue("mail");
         QueueControls controls = engine.queueControls();
         api = InProcessApi.of(new AbstractBinder() {
             @Override
