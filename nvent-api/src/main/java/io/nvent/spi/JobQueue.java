@@ -278,7 +278,8 @@ public interface JobQueue {
     }
 
     /**
-     * Jobs of a queue in a state, newest first, a page at a time.
+     * Jobs of a queue in a state, newest first, a page at a time. A page far into the list costs what
+     * its offset skips; {@link #jobsAfter} pages the same list by position.
      *
      * @param queue queue name
      * @param state the state listed
@@ -287,6 +288,48 @@ public interface JobQueue {
      * @return up to {@code limit} jobs; empty past the last page
      */
     List<JobRecord> jobs(String queue, JobState state, int offset, int limit);
+
+    /**
+     * Jobs of a queue in a state, newest first, a page at a time, each page going on after the last job
+     * of the one before ({@link JobPage#next}): a deep page costs what one page does, where an offset
+     * ({@link #jobs}) reads every job it skips, and a job that stays in the state is listed once, neither
+     * skipped nor repeated, while jobs arrive or leave the state between pages. A job enqueued after the
+     * first page was read is not listed on later ones (it is newer than all of them); one entering the
+     * state meanwhile is listed on a later page if it is older than the page last read.
+     *
+     * <p>A position is the adapter's own (where its order puts the last job of a page) and holds only
+     * for the same adapter and store; it may outlive the job it followed (discarded, purged).
+     *
+     * <p>The default, for an adapter written before it, pages by offset through {@link #jobs}: its
+     * positions are offsets, each page costs what it skips, and a job may be skipped or repeated when
+     * newer jobs enter or leave the state between pages, as with offsets.
+     *
+     * @param queue queue name
+     * @param state the state listed
+     * @param after where the previous page ended ({@link JobPage#next}); empty for the first page
+     * @param limit the most jobs returned (&ge; 1)
+     * @return up to {@code limit} jobs, newest first, and where the next page starts
+     * @throws IllegalArgumentException if {@code after} is no position of this adapter's
+     * @since 0.2
+     */
+    default JobPage jobsAfter(String queue, JobState state, Optional<String> after, int limit) {
+        int offset = after.map(position -> {
+            try {
+                int skipped = position.startsWith("o") ? Integer.parseInt(position.substring(1)) : -1;
+                if (skipped >= 0) {
+                    return skipped;
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new IllegalArgumentException("NVENT-0285 '" + position + "' is no position in the job list of"
+                    + " queue adapter " + getClass().getName() + " (it pages by offset: o and the jobs skipped, as"
+                    + " the last page's next gave it); list the first page again");
+        }).orElse(0);
+        List<JobRecord> page = jobs(queue, state, offset, limit);
+        return new JobPage(page, page.size() < limit || page.isEmpty() || offset > Integer.MAX_VALUE - limit
+                ? Optional.empty() : Optional.of("o" + (offset + limit)));
+    }
 
     /**
      * One job, with its attempts.

@@ -15,6 +15,7 @@ import io.nvent.jms.internal.QueueWorker;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
@@ -482,6 +483,24 @@ public final class JmsJobQueue implements JobQueue {
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
         view(queue, true);
         return registry.list(queue, state, offset, limit, clock.instant());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>From this node's job registry, as {@link #jobs} (checked against the broker as rarely), in its
+     * order: newest created first. A position is the creation time of the page's last job and a number this
+     * node gave it (for jobs created at the same instant): on another node, whose registry numbers its jobs
+     * its own way, a position still holds by creation time, and among jobs created at that very instant may
+     * skip or repeat one. Each page reads this node's whole registry of the queue, in memory, as an offset
+     * does; what the position saves is a job skipped or repeated while jobs come and go. The broker cannot
+     * page its queue: a JMS browse enumerates a queue from its head, with no way to start at a position, and
+     * shows neither delayed jobs nor those delivered to a worker, so the list is never read from it.
+     */
+    @Override
+    public JobPage jobsAfter(String queue, JobState state, Optional<String> after, int limit) {
+        view(queue, true);
+        return registry.listAfter(queue, state, after, limit, clock.instant());
     }
 
     /**

@@ -15,6 +15,7 @@ import io.nvent.spi.AdapterUnavailableException;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
@@ -34,6 +35,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -462,6 +464,29 @@ public final class PgJobQueue implements JobQueue {
     @Override
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit) {
         return store.jobs(queue, state, offset, limit, clock.instant());
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A position is {@code i} and the row id of the page's last job: jobs are listed by row id, newest
+     * first, as {@link #jobs} lists them, and a page reads an index (the primary key, or the failed jobs'
+     * index for dead letters) from that id down, as the first page does from the newest, however deep it is.
+     */
+    @Override
+    public JobPage jobsAfter(String queue, JobState state, Optional<String> after, int limit) {
+        OptionalLong before = after.map(position -> {
+            try {
+                if (position.startsWith("i")) {
+                    return OptionalLong.of(Long.parseLong(position.substring(1)));
+                }
+            } catch (NumberFormatException e) {
+                // refused below
+            }
+            throw new IllegalArgumentException("NVENT-0838 '" + position + "' is no position in a job list of the"
+                    + " PostgreSQL queue (i and a job's row id, as a page's next gave it); list the first page again");
+        }).orElse(OptionalLong.empty());
+        return store.jobsBefore(queue, state, before, limit, clock.instant());
     }
 
     @Override

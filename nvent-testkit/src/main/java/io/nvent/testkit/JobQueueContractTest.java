@@ -11,6 +11,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
@@ -1089,6 +1090,47 @@ public abstract class JobQueueContractTest {
         assertThat(queue.jobs(name, JobState.WAITING, 1, 1)).extracting(JobRecord::jobId).containsExactly("b");
         assertThat(queue.jobs(name, JobState.COMPLETED, 0, 10)).isEmpty();
         assertThat(queue.jobs(name, JobState.WAITING, 3, 10)).as("past the last page").isEmpty();
+    }
+
+    @Test
+    void jobs_paged_by_position_are_listed_newest_first_none_skipped_or_repeated_while_new_jobs_arrive() {
+        queue.pause(name);
+        for (int i = 1; i <= 7; i++) {
+            queue.enqueue(job("old-" + i));
+        }
+
+        JobPage first = queue.jobsAfter(name, JobState.WAITING, Optional.empty(), 3);
+        queue.enqueue(job("new-1"));
+        queue.enqueue(job("new-2"));
+        JobPage second = queue.jobsAfter(name, JobState.WAITING, first.next(), 3);
+        queue.enqueue(job("new-3"));
+        JobPage third = queue.jobsAfter(name, JobState.WAITING, second.next(), 3);
+
+        assertThat(first.jobs()).extracting(JobRecord::jobId).containsExactly("old-7", "old-6", "old-5");
+        assertThat(second.jobs()).extracting(JobRecord::jobId).containsExactly("old-4", "old-3", "old-2");
+        assertThat(third.jobs()).extracting(JobRecord::jobId).as("the last page").containsExactly("old-1");
+        assertThat(first.next()).as("a full page goes on").isPresent();
+        assertThat(third.next()).as("a page that is not full is the last").isEmpty();
+        assertThat(queue.jobsAfter(name, JobState.WAITING, Optional.empty(), 20).jobs()).extracting(JobRecord::jobId)
+                .as("the first page, read again, shows the new jobs first").startsWith("new-3", "new-2", "new-1", "old-7");
+        assertThat(queue.jobsAfter(name, JobState.COMPLETED, Optional.empty(), 3).jobs()).isEmpty();
+    }
+
+    @Test
+    void a_full_last_page_goes_on_to_an_empty_one_and_a_position_the_adapter_never_gave_is_refused_with_an_id() {
+        queue.pause(name);
+        queue.enqueue(job("a"));
+        queue.enqueue(job("b"));
+
+        JobPage full = queue.jobsAfter(name, JobState.WAITING, Optional.empty(), 2);
+        JobPage after = queue.jobsAfter(name, JobState.WAITING, full.next(), 2);
+
+        assertThat(full.jobs()).extracting(JobRecord::jobId).containsExactly("b", "a");
+        assertThat(after.jobs()).isEmpty();
+        assertThat(after.next()).isEmpty();
+        assertThatThrownBy(() -> queue.jobsAfter(name, JobState.WAITING, Optional.of("not a position"), 2))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NVENT-")
+                .hasMessageContaining("not a position");
     }
 
     // ---------------------------------------------------------------- close

@@ -3,9 +3,11 @@ package io.nvent.jms.internal;
 import io.nvent.jms.internal.JobEntry.Phase;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import java.time.Clock;
+import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -23,6 +25,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 /**
  * This node's knowledge of jobs, per queue: the source of counts and job records, the first line of
@@ -475,21 +478,64 @@ public final class JobRegistry {
 
     /** Records in a state, newest first. */
     public List<JobRecord> list(String queue, JobState state, int offset, int limit, Instant now) {
-        record Row(long seq, JobRecord record) {
+        return listed(queue, state, Optional.empty(), now).skip(offset).limit(limit).map(Row::record).toList();
+    }
+
+    /**
+     * Records in a state listed after a position, newest first (the order of {@link #list}); a page's next
+     * position is {@code c}, the creation time of its last job, {@code /} and the number this node gave the
+     * job's entry, which breaks ties between jobs created at the same instant.
+     *
+     * @throws IllegalArgumentException for a position not of that form
+     */
+    public JobPage listAfter(String queue, JobState state, Optional<String> after, int limit, Instant now) {
+        List<Row> page = listed(queue, state, after.map(JobRegistry::positionOf), now).limit(limit).toList();
+        return new JobPage(page.stream().map(Row::record).toList(), page.size() < limit || page.isEmpty()
+                ? Optional.empty() : Optional.of(page.get(page.size() - 1).position().toString()));
+    }
+
+    /** Where a job stands in the list: by its creation, newest first, then by this node's entry number. */
+    private record Position(Instant createdAt, long seq) {
+
+        boolean isListedAfter(Position other) {
+            int byCreation = createdAt.compareTo(other.createdAt);
+            return byCreation < 0 || byCreation == 0 && seq < other.seq;
         }
+
+        @Override
+        public String toString() {
+            return "c" + createdAt + "/" + seq;
+        }
+    }
+
+    private record Row(Position position, JobRecord record) {
+    }
+
+    private Stream<Row> listed(String queue, JobState state, Optional<Position> after, Instant now) {
         return jobs(queue).jobs.values().stream()
                 .map(entry -> {
                     synchronized (entry) {
-                        return new Row(entry.seq, entry.toRecord(now));
+                        JobRecord record = entry.toRecord(now);
+                        return new Row(new Position(record.createdAt(), entry.seq), record);
                     }
                 })
                 .filter(row -> row.record().state() == state)
+                .filter(row -> after.map(row.position()::isListedAfter).orElse(true))
                 .sorted(Comparator.comparing((Row row) -> row.record().createdAt())
-                        .thenComparingLong(Row::seq).reversed())
-                .skip(offset)
-                .limit(limit)
-                .map(Row::record)
-                .toList();
+                        .thenComparingLong(row -> row.position().seq()).reversed());
+    }
+
+    private static Position positionOf(String text) {
+        int slash = text.lastIndexOf('/');
+        try {
+            if (text.startsWith("c") && slash > 1) {
+                return new Position(Instant.parse(text.substring(1, slash)), Long.parseLong(text.substring(slash + 1)));
+            }
+        } catch (DateTimeException | NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("NVENT-0635 '" + text + "' is no position in a job list of the JMS queue"
+                + " (c, a job's creation time, / and a number, as a page's next gave it); list the first page again");
     }
 
     /**

@@ -5,6 +5,7 @@ import io.nvent.RetryPolicy;
 import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
 import io.nvent.spi.internal.RetrySchedule;
@@ -20,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeSet;
 import javax.sql.DataSource;
@@ -519,6 +521,22 @@ public final class JobStore {
     }
 
     public List<JobRecord> jobs(String queue, JobState state, int offset, int limit, Instant now) {
+        return records(listed(queue, state, OptionalLong.empty(), offset, limit, now), queue);
+    }
+
+    /**
+     * Jobs in a state listed before a job's row id, newest first (the order of {@link #jobs}): the id in
+     * the page's last row, for the next page. Through an index (the primary key, or the failed jobs' index for dead
+     * letters) from that id down, as the first page of {@link #jobs} reads from the newest.
+     */
+    public JobPage jobsBefore(String queue, JobState state, OptionalLong beforeId, int limit, Instant now) {
+        Map<Long, Row> rows = listed(queue, state, beforeId, 0, limit, now);
+        Optional<Long> last = rows.keySet().stream().reduce((first, second) -> second);
+        return new JobPage(records(rows, queue), rows.size() < limit ? Optional.empty() : last.map(id -> "i" + id));
+    }
+
+    private Map<Long, Row> listed(String queue, JobState state, OptionalLong beforeId, int offset, int limit,
+                                  Instant now) {
         // Literal states, so the planner can use the partial indexes.
         String condition = switch (state) {
             case WAITING -> "state = 'WAITING' AND available_at <= ?";
@@ -526,7 +544,7 @@ public final class JobStore {
             case ACTIVE -> "state = 'ACTIVE'";
             case COMPLETED -> "state = 'COMPLETED'";
             case FAILED -> "state = 'FAILED'";
-        };
+        } + (beforeId.isPresent() ? " AND id < ?" : "");
         return Jdbc.withConnection(dataSource, "NVENT-0827 listing jobs of queue " + queue, c -> {
             try (PreparedStatement list = c.prepareStatement(sql.jobs(condition))) {
                 int parameter = 1;
@@ -534,9 +552,12 @@ public final class JobStore {
                 if (state == JobState.WAITING || state == JobState.DELAYED) {
                     list.setObject(parameter++, Jdbc.timestamp(now));
                 }
+                if (beforeId.isPresent()) {
+                    list.setLong(parameter++, beforeId.getAsLong());
+                }
                 list.setInt(parameter++, Math.max(0, offset));
                 list.setInt(parameter, Math.max(0, limit));
-                return records(list, queue, now);
+                return rows(list, now);
             }
         });
     }
@@ -548,7 +569,7 @@ public final class JobStore {
                 read.setString(2, jobId);
                 read.setInt(3, 0);
                 read.setInt(4, 1);
-                return records(read, queue, now).stream().findFirst();
+                return records(rows(read, now), queue).stream().findFirst();
             }
         });
     }
@@ -582,7 +603,12 @@ public final class JobStore {
         }
     }
 
-    private static List<JobRecord> records(PreparedStatement query, String queue, Instant now) throws SQLException {
+    private static List<JobRecord> records(Map<Long, Row> rows, String queue) {
+        return rows.values().stream().map(row -> row.toRecord(queue)).toList();
+    }
+
+    /** The jobs a query reads, by row id in the order read, each with its attempts. */
+    private static Map<Long, Row> rows(PreparedStatement query, Instant now) throws SQLException {
         Map<Long, Row> rows = new LinkedHashMap<>();
         try (ResultSet result = query.executeQuery()) {
             while (result.next()) {
@@ -613,7 +639,7 @@ public final class JobStore {
                 }
             }
         }
-        return rows.values().stream().map(row -> row.toRecord(queue)).toList();
+        return rows;
     }
 
     /** A job as read: the failed or lost attempts from the history, then the latest one. */

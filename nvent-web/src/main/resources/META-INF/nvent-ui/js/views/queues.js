@@ -154,7 +154,9 @@ export function queueView(ctx) {
     loadJobs();
   };
   let selectedJob = ctx.query.job || null;
-  let offset = 0;
+  // Pages by cursor (the list's next), not by offset: a page deep into a backlog costs what the first does, and no
+  // job is skipped or shown twice while jobs arrive. cursors[i] starts page i; ← goes back to the one before.
+  let cursors = [null];
   const PAGE = 25;
   const tabs = h('div', { class: 'seg', id: 'state-tabs', role: 'tablist' });
   const listBody = h('div', { class: 'card-body flush' });
@@ -172,7 +174,7 @@ export function queueView(ctx) {
   let queue = null;
   const renderHead = () => {
     fill(tabs, STATES.map((s) => h('button', { class: s === state ? 'on' : '', dataset: { state: s }, role: 'tab',
-      onclick: () => { state = s; offset = 0; ctx.setQuery({ state: s, job: selectedJob }); renderHead(); loadJobs(); } },
+      onclick: () => { state = s; cursors = [null]; ctx.setQuery({ state: s, job: selectedJob }); renderHead(); loadJobs(); } },
       s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
     if (!queue) return;
     ctx.actions(
@@ -224,7 +226,7 @@ export function queueView(ctx) {
   async function loadJobs() {
     if (!state) return;
     let page;
-    try { page = await api.jobs(name, { state, offset, limit: PAGE }); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); return; }
+    try { page = await api.jobs(name, { state, after: cursors[cursors.length - 1], limit: PAGE }); } catch (e) { fill(listBody, h('div', { class: 'empty', id: 'queue-error' }, e.message)); return; }
     fill(listBody, page.jobs.length ? h('table', { id: 'jobs-table', class: 'fixed' },
       h('thead', {}, h('tr', {}, h('th', { style: 'width:22%' }, 'Step'), h('th', { style: 'width:104px' }, 'Run'), h('th', { class: 'num', style: 'width:84px' }, 'Attempts'),
         h('th', { style: 'width:84px' }, 'Created'), h('th', {}, state === 'failed' ? 'Last error' : 'Job'))),
@@ -235,10 +237,11 @@ export function queueView(ctx) {
         h('td', { class: 'num', title: `${j.maxAttempts} per round; a retry starts a new round` }, num(j.attemptsMade)), h('td', { class: 'small muted' }, ago(j.createdAt)),
         state === 'failed' ? h('td', { class: 'ellipsis small', title: j.lastError || '' }, j.lastError || '')
           : h('td', { class: 'ellipsis mono small', title: j.jobId }, j.jobId))))) : h('div', { class: 'empty' }, `No ${state} jobs`));
-    fill(pager, 
-      h('span', { class: 'muted small' }, page.total ? `${offset + 1}–${offset + page.jobs.length} of ${num(page.total)}` : ''),
-      h('button', { class: 'btn small', disabled: offset === 0, onclick: () => { offset = Math.max(0, offset - PAGE); loadJobs(); } }, '←'),
-      h('button', { class: 'btn small', disabled: offset + page.jobs.length >= page.total, onclick: () => { offset += PAGE; loadJobs(); } }, '→'));
+    const offset = (cursors.length - 1) * PAGE; // where the page starts, counting the pages before it as they were
+    fill(pager,
+      h('span', { class: 'muted small' }, page.total && page.jobs.length ? `${offset + 1}–${offset + page.jobs.length} of ${num(page.total)}` : ''),
+      h('button', { class: 'btn small', id: 'jobs-previous', disabled: cursors.length === 1, onclick: () => { cursors.pop(); loadJobs(); } }, '←'),
+      h('button', { class: 'btn small', id: 'jobs-next', disabled: !page.next, onclick: () => { cursors.push(page.next); loadJobs(); } }, '→'));
   }
   async function loadJob() {
     if (!selectedJob) return;

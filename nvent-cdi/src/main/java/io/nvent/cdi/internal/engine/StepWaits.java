@@ -381,10 +381,33 @@ final class StepWaits {
         };
     }
 
-    /** What a waiting job of a queue waits for first: a worker here, or, with none here, one elsewhere. */
+    /**
+     * What a waiting job of a queue waits for first: workers an operator set to 0 to be raised, a worker here, or,
+     * with none here, one elsewhere.
+     */
     private String waitsForAWorker(String queueName) {
-        return workersHere.applyAsInt(queueName) == 0 ? noWorkerHere(queueName)
-                : "waits for a worker of queue '" + queueName + "'";
+        int configured = workersHere.applyAsInt(queueName);
+        // The record applies wherever the queue adapter resizes workers (elsewhere it is warned of, NVENT-0048).
+        if (queue.resizesWorkers() && Integer.valueOf(0).equals(scheduling.queueWorkers().get(queueName))) {
+            return setToNone(queueName, configured);
+        }
+        return configured == 0 ? noWorkerHere(queueName) : "waits for a worker of queue '" + queueName + "'";
+    }
+
+    /**
+     * A queue whose workers an operator set to 0 at run time: no instance that takes it starts its jobs until they
+     * are raised. The record keeps the number only; who set it, and when, the audit log says.
+     */
+    private static String setToNone(String queueName, int configured) {
+        String raise = "PUT /api/nvent/queues/" + queueName + "/concurrency with {\"workers\": "
+                + Math.max(configured, 1) + "} (QueueControls.setWorkers)";
+        return "NVENT-0465 the workers of queue '" + queueName + "' are set to 0 on every instance that takes it, at"
+                + " run time: none of its jobs starts until they are raised, " + raise + ", or DELETE it for each"
+                + " instance's nvent.queue." + queueName + ".concurrency"
+                + (configured > 0 ? " (" + configured + " here)" : "; this instance takes none of its jobs either way"
+                        + " (nvent.queue." + queueName + ".concurrency=0, nvent.queues.include or exclude, or the engine"
+                        + " disabled here)")
+                + "; who set them, and when, the audit log (NVENT-0016) names, not the record";
     }
 
     /**

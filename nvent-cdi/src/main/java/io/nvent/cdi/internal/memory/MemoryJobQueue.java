@@ -9,6 +9,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
@@ -847,13 +848,41 @@ public class MemoryJobQueue implements JobQueue {
 
     @Override
     public List<JobRecord> jobs(String queueName, JobState state, int offset, int limit) {
+        return listed(queueName, state, Long.MAX_VALUE).skip(offset).limit(limit).map(Job::toRecord).toList();
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>A position is {@code s} and the enqueue sequence number of the page's last job: jobs are listed
+     * in the order they were enqueued, newest first. Every job held is read either way, as for
+     * {@link #jobs}: what a position saves here is the order, not the reading.
+     */
+    @Override
+    public JobPage jobsAfter(String queueName, JobState state, Optional<String> after, int limit) {
+        long before = after.map(MemoryJobQueue::sequenceOf).orElse(Long.MAX_VALUE);
+        List<Job> page = listed(queueName, state, before).limit(limit).toList();
+        return new JobPage(page.stream().map(Job::toRecord).toList(), page.size() < limit || page.isEmpty()
+                ? Optional.empty() : Optional.of("s" + page.get(page.size() - 1).seq));
+    }
+
+    /** The queue's jobs in a state enqueued before a sequence number, newest first. */
+    private java.util.stream.Stream<Job> listed(String queueName, JobState state, long before) {
         return queue(queueName).jobs.values().stream()
-                .filter(job -> job.state == state)
-                .sorted(Comparator.comparingLong((Job j) -> j.seq).reversed())
-                .skip(offset)
-                .limit(limit)
-                .map(Job::toRecord)
-                .toList();
+                .filter(job -> job.seq < before && job.state == state)
+                .sorted(Comparator.comparingLong((Job j) -> j.seq).reversed());
+    }
+
+    private static long sequenceOf(String position) {
+        try {
+            if (position.startsWith("s")) {
+                return Long.parseLong(position.substring(1));
+            }
+        } catch (NumberFormatException e) {
+            // refused below
+        }
+        throw new IllegalArgumentException("NVENT-0466 '" + position + "' is no position in a job list of the"
+                + " memory queue (s and a job's sequence number, as a page's next gave it); list the first page again");
     }
 
     @Override

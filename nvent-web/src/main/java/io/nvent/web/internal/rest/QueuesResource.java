@@ -176,31 +176,65 @@ public class QueuesResource {
     }
 
     /**
-     * Jobs of a queue in one state, newest first.
+     * Jobs of a queue in one state, newest first. When the page is full, a {@code Link: <...>; rel="next"}
+     * header (and {@code next} in the body) points to the next one: the same list going on after the page's
+     * last job ({@code after}, a cursor), which costs the same on every page and skips or repeats no job
+     * while jobs come and go, where an {@code offset} (still taken, not with {@code after}) reads every job it
+     * skips; a page read with an offset above 0 has no {@code next} (go on by offset from there).
      *
      * @param state {@code waiting}, {@code delayed}, {@code active}, {@code completed} or {@code failed}
      */
     @GET
     @Path("{queue}/jobs")
-    public String jobs(@PathParam("queue") String name, @QueryParam("state") String state,
-                       @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
-                       @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "state", "offset", "limit");
+    public Response jobs(@PathParam("queue") String name, @QueryParam("state") String state,
+                         @QueryParam("offset") String offsetParam, @QueryParam("limit") String limitParam,
+                         @QueryParam("after") String afterParam, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "state", "offset", "limit", "after");
         Queues.require(flows, queue, name);
         JobState jobState = QueryParams.optionalChoice("state", state, List.of(JobState.values()),
                 s -> s.name().toLowerCase(Locale.ROOT)).orElse(JobState.FAILED);
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
+        Optional<String> after = JobCursors.parse("after", afterParam);
+        if (after.isPresent() && offsetParam != null && !offsetParam.isBlank()) {
+            throw new IllegalArgumentException("NVENT-1111 query parameters 'offset' (" + offsetParam + ") and 'after'"
+                    + " page the job list of queue '" + name + "' two ways: give one, 'after' as a Link rel=\"next\""
+                    + " header gave it, or 'offset' alone");
+        }
+        List<JobRecord> page;
+        Optional<String> next;
+        if (offset > 0) {
+            // The jobs of an offset page carry no position to go on from: the client goes on by offset.
+            page = queue.jobs(name, jobState, offset, limit);
+            next = Optional.empty();
+        } else {
+            io.nvent.spi.JobPage read;
+            try {
+                read = queue.jobsAfter(name, jobState, after, limit);
+            } catch (IllegalArgumentException refused) {
+                throw new IllegalArgumentException("NVENT-1110 query parameter 'after' of the job list of queue '" + name
+                        + "' refused (take it from a Link rel=\"next\" header of the list, or list the first page"
+                        + " again): " + refused.getMessage(), refused);
+            }
+            page = read.jobs();
+            next = read.next().map(JobCursors::of);
+        }
         JsonArrayBuilder jobs = JSON.createArrayBuilder();
-        queue.jobs(name, jobState, offset, limit).forEach(job -> jobs.add(Representations.jobSummary(job)));
-        return JSON.createObjectBuilder()
+        page.forEach(job -> jobs.add(Representations.jobSummary(job)));
+        String body = JSON.createObjectBuilder()
                 .add("queue", name)
                 .add("state", jobState.name().toLowerCase(Locale.ROOT))
                 .add("total", queue.counts(name).of(jobState))
                 .add("offset", offset)
                 .add("limit", limit)
+                .add("after", after.map(unused -> (JsonValue) JSON.createValue(afterParam.trim())).orElse(JsonValue.NULL))
+                .add("next", next.map(cursor -> (JsonValue) JSON.createValue(cursor)).orElse(JsonValue.NULL))
                 .add("jobs", jobs)
                 .build().toString();
+        Response.ResponseBuilder response = Response.ok(body, MediaType.APPLICATION_JSON);
+        next.ifPresent(cursor -> response.link(uri.getRequestUriBuilder().replaceQueryParam("offset")
+                .replaceQueryParam("after", cursor).build(), "next"));
+        return response.build();
     }
 
     @GET

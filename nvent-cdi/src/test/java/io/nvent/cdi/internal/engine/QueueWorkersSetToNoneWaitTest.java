@@ -1,0 +1,65 @@
+package io.nvent.cdi.internal.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.FlowStep;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.StepWait;
+import org.junit.jupiter.api.Test;
+
+/**
+ * "Why has this invoice not been sent?": a step waiting on a queue an operator set to 0 workers says that the queue's
+ * workers are set to 0 on every instance that takes it, and how to raise them, not that it waits for a free worker.
+ */
+class QueueWorkersSetToNoneWaitTest {
+
+    @FlowStep(flow = "invoice", name = "send", role = StepRole.ENTRY, queue = "invoices")
+    public static class Send implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @Test
+    void aStepWaitingOnAQueueSetToNoWorkersSaysSoAndHowToRaiseThemAndRunsOnceTheyAre() {
+        try (EngineHarness h = new EngineHarness(new Send())) {
+            h.engine.workerOverrides().set("invoices", 0);
+            String runId = h.engine.start("invoice", null);
+            await().until(() -> h.queue.counts("invoices").waiting() == 1);
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.reason()).isEqualTo(StepWait.Reason.WORKER);
+                assertThat(wait.queue()).isEqualTo("invoices");
+                assertThat(wait.detail()).startsWith("NVENT-0465 the workers of queue 'invoices' are set to 0 on every"
+                        + " instance that takes it").contains("none of its jobs starts",
+                        "PUT /api/nvent/queues/invoices/concurrency with {\"workers\": 4}",
+                        "DELETE it for each instance's nvent.queue.invoices.concurrency (4 here)",
+                        "audit log (NVENT-0016)").doesNotContain("waits for a worker of queue");
+            });
+
+            h.engine.workerOverrides().set("invoices", 4);
+
+            h.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void onAnInstanceLeavingTheQueueToOthersTheWaitSaysThatTheirWorkersAreSetToNoneToo() {
+        try (EngineHarness h = new EngineHarness(0, new Send())) {
+            h.engine.workerOverrides().set("invoices", 0);
+            String runId = h.engine.start("invoice", null);
+            await().until(() -> h.queue.counts("invoices").waiting() == 1);
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .startsWith("NVENT-0465 the workers of queue 'invoices' are set to 0 on every instance that takes"
+                            + " it").contains("this instance takes none of its jobs either way (nvent.queue.invoices"
+                            + ".concurrency=0", "PUT /api/nvent/queues/invoices/concurrency"));
+        }
+    }
+
+}
