@@ -246,7 +246,25 @@ public final class QueueWorker implements Runnable {
 
     private void reportConnectionFailure(Exception e, long retryMillis) {
         Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-        if (refusedLogin(e)) {
+        if (refusedBySecurity(e) && connection != null) {
+            // Logged in, but the user may not do what the worker needs (consume, send, create the queue):
+            // not the credentials but the broker's security settings. Once per queue until it receives.
+            String refusal = "NVENT-0638 the broker refused the workers of queue " + control.name()
+                    + " an operation on its address (" + e + "): the user of the workers' connection factory lacks a"
+                    + " permission; give its role, in the broker's security-settings, the permissions send, consume,"
+                    + " browse, createAddress and createDurableQueue on nvent.# (README, \"An external ActiveMQ"
+                    + " Artemis\" under \"Deploy to WildFly\"); the workers try again every "
+                    + MAX_RECONNECT_MILLIS / 1000 + " s at most";
+            if (control.connectionFailed(refusal, now)) {
+                LOG.log(Level.ERROR, refusal);
+            } else {
+                LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused an operation;"
+                        + " trying again in " + retryMillis + " ms");
+            }
+            return;
+        }
+        if (refusedBySecurity(e)) {
+            // No connection: the login itself was refused (a connection a worker holds passed it).
             // Misconfiguration, not an outage: say where the credentials go, once per queue until it connects.
             String refusal = "NVENT-0637 the broker refused the login of the workers' connection factory of queue "
                     + control.name() + " (" + e + "): give the factory the broker's user and password, on Payara "
@@ -276,8 +294,8 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the login. */
-    private static boolean refusedLogin(Throwable e) {
+    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the user. */
+    private static boolean refusedBySecurity(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof jakarta.jms.JMSSecurityException || t instanceof jakarta.jms.JMSSecurityRuntimeException) {
                 return true;
