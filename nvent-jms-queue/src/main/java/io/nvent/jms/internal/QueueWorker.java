@@ -246,8 +246,9 @@ public final class QueueWorker implements Runnable {
 
     private void reportConnectionFailure(Exception e, long retryMillis) {
         Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-        if (refusedBySecurity(e) && connection != null) {
-            // Logged in, but the user may not do what the worker needs (consume, send, create the queue):
+        if (refusedBySecurity(e) && session != null) {
+            // Logged in (a pooling factory may only log in with the session, so not the connection alone), but
+            // the user may not do what the worker needs (consume, send, create the queue):
             // not the credentials but the broker's security settings. Once per queue until it receives.
             String refusal = "NVENT-0638 the broker refused the workers of queue " + control.name()
                     + " an operation on its address (" + e + "): the user of the workers' connection factory lacks a"
@@ -255,16 +256,11 @@ public final class QueueWorker implements Runnable {
                     + " browse, createAddress and createDurableQueue on nvent.# (README, \"An external ActiveMQ"
                     + " Artemis\" under \"Deploy to WildFly\"); the workers try again every "
                     + MAX_RECONNECT_MILLIS / 1000 + " s at most";
-            if (control.connectionFailed(refusal, now)) {
-                LOG.log(Level.ERROR, refusal);
-            } else {
-                LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused an operation;"
-                        + " trying again in " + retryMillis + " ms");
-            }
+            reportRefusalOnce(refusal, "an operation", now, retryMillis);
             return;
         }
         if (refusedBySecurity(e)) {
-            // No connection: the login itself was refused (a connection a worker holds passed it).
+            // No session: the login itself was refused (a session a worker holds passed it).
             // Misconfiguration, not an outage: say where the credentials go, once per queue until it connects.
             String refusal = "NVENT-0637 the broker refused the login of the workers' connection factory of queue "
                     + control.name() + " (" + e + "): give the factory the broker's user and password, on Payara "
@@ -272,12 +268,7 @@ public final class QueueWorker implements Runnable {
                     + "WEB-INF/glassfish-resources.xml (the resource adapter's own configuration does not reach "
                     + "its pooled connections), on WildFly user and password of the pooled-connection-factory; "
                     + "the workers try again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most";
-            if (control.connectionFailed(refusal, now)) {
-                LOG.log(Level.ERROR, refusal);
-            } else {
-                LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused its login;"
-                        + " trying again in " + retryMillis + " ms");
-            }
+            reportRefusalOnce(refusal, "its login", now, retryMillis);
             return;
         }
         control.connectionFailed(String.valueOf(e), now);
@@ -291,6 +282,16 @@ public final class QueueWorker implements Runnable {
         } else {
             LOG.log(Level.WARNING, "NVENT-0601 worker of queue " + control.name() + " lost its JMS "
                     + "session; reconnecting in " + retryMillis + " ms: " + e);
+        }
+    }
+
+    /** Logs a refusal of the broker's once per queue, until a worker receives again; the queue's problem says it. */
+    private void reportRefusalOnce(String refusal, String refused, Instant now, long retryMillis) {
+        if (control.connectionFailed(refusal, now)) {
+            LOG.log(Level.ERROR, refusal);
+        } else {
+            LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused " + refused
+                    + "; trying again in " + retryMillis + " ms");
         }
     }
 
