@@ -5,13 +5,20 @@ import static org.awaitility.Awaitility.await;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
 import org.apache.activemq.artemis.core.config.Configuration;
 import org.apache.activemq.artemis.core.config.impl.ConfigurationImpl;
+import org.apache.activemq.artemis.core.config.impl.SecurityConfiguration;
+import org.apache.activemq.artemis.core.security.Role;
 import org.apache.activemq.artemis.core.server.JournalType;
 import org.apache.activemq.artemis.core.server.embedded.EmbeddedActiveMQ;
 import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
 import org.apache.activemq.artemis.core.settings.impl.AddressSettings;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.apache.activemq.artemis.spi.core.security.ActiveMQJAASSecurityManager;
+import org.apache.activemq.artemis.spi.core.security.jaas.InVMLoginModule;
 
 /**
  * An Artemis broker for tests, persistent in a directory, configured the way nvent needs it.
@@ -51,7 +58,7 @@ final class EmbeddedBroker implements AutoCloseable {
         return this;
     }
 
-    private static Path freshDirectory(String prefix) throws Exception {
+    static Path freshDirectory(String prefix) throws Exception {
         return Files.createTempDirectory(Files.createDirectories(Path.of("target", "artemis")), prefix);
     }
 
@@ -82,6 +89,30 @@ final class EmbeddedBroker implements AutoCloseable {
      */
     static EmbeddedBroker startWithDiskLimit(Path dataDir, String acceptorUrl) throws Exception {
         return start(configuration(dataDir, acceptorUrl).setMaxDiskUsage(100).setDiskScanPeriod(50));
+    }
+
+    /**
+     * Starts a broker with authentication, as README's {@code broker.xml} sets it up: user {@code nvent}
+     * (password {@code secret}) of role {@code nvent} with README's permissions on {@code nvent.#}, and user
+     * {@code browser} (password {@code secret}) of role {@code browser}, which may only browse them.
+     *
+     * @param otherAcceptorUrl a second acceptor, e.g. {@code tcp://} beside a {@code vm://} one
+     */
+    static EmbeddedBroker startSecured(Path dataDir, String acceptorUrl, String otherAcceptorUrl) throws Exception {
+        Configuration config = configuration(dataDir, acceptorUrl).setSecurityEnabled(true)
+                .addAcceptorConfiguration("other", otherAcceptorUrl);
+        // name, send, consume, createDurableQueue, deleteDurableQueue, createNonDurableQueue,
+        // deleteNonDurableQueue, manage, browse, createAddress, deleteAddress, view, edit
+        config.putSecurityRoles("nvent.#", Set.of(
+                new Role("nvent", true, true, true, false, false, false, false, true, true, false, false, false),
+                new Role("browser", false, false, false, false, false, false, false, true, false, false, false, false)));
+        SecurityConfiguration users = new SecurityConfiguration(
+                Map.of("nvent", "secret", "browser", "secret"),
+                Map.of("nvent", List.of("nvent"), "browser", List.of("browser")));
+        EmbeddedActiveMQ server = new EmbeddedActiveMQ().setConfiguration(config)
+                .setSecurityManager(new ActiveMQJAASSecurityManager(InVMLoginModule.class.getName(), users));
+        server.start();
+        return new EmbeddedBroker(server);
     }
 
     private static EmbeddedBroker start(Configuration configuration) throws Exception {

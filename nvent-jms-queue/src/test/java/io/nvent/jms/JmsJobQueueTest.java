@@ -561,36 +561,6 @@ class JmsJobQueueTest {
     }
 
     @Test
-    void a_broker_that_refuses_the_workers_login_is_reported_once_saying_where_the_credentials_go() {
-        AtomicInteger logins = new AtomicInteger();
-        ConnectionFactory withoutCredentials = (ConnectionFactory) Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("createConnection")) {
-                        logins.incrementAndGet();
-                        // As Artemis answers a pooled connection of Payara's without UserName and Password.
-                        throw new jakarta.jms.JMSSecurityException("AMQ229031: Unable to validate user from "
-                                + "127.0.0.1:55630. Username: ; SSL certificate subject DN: unavailable");
-                    }
-                    return BoundedConnectionPool.invoke(method, factory, args);
-                });
-        JmsJobQueue node = new JmsJobQueue(factory, withoutCredentials, new TestThreads("refused-worker"),
-                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
-        nodes.add(node);
-
-        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
-                .matches("NVENT-06(01|37).*"))) {
-            node.registerWorker(queue, 2, new Recorder(false));
-
-            await().atMost(Duration.ofSeconds(20)).until(() -> logins.get() >= 6);
-            assertThat(log.records()).as("one message for the queue, not one per worker and try").singleElement()
-                    .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
-                            + "login of the workers' connection factory of queue " + queue)
-                            .contains("AMQ229031", "UserName and Password of each connector-connection-pool"));
-        }
-        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0637"));
-    }
-
-    @Test
     void workers_that_all_get_a_connection_report_no_problem() {
         JmsJobQueue node = new JmsJobQueue(BoundedConnectionPool.of(factory, 3), new TestThreads("pooled-worker"),
                 Clock.systemUTC(), JmsJobQueueOptions.newBuilder().build());

@@ -246,7 +246,21 @@ public final class QueueWorker implements Runnable {
 
     private void reportConnectionFailure(Exception e, long retryMillis) {
         Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-        if (refusedLogin(e)) {
+        if (refusedBySecurity(e) && session != null) {
+            // Logged in (a pooling factory may only log in with the session, so not the connection alone), but
+            // the user may not do what the worker needs (consume, send, create the queue):
+            // not the credentials but the broker's security settings. Once per queue until it receives.
+            String refusal = "NVENT-0638 the broker refused the workers of queue " + control.name()
+                    + " an operation on its address (" + e + "): the user of the workers' connection factory lacks a"
+                    + " permission; give its role, in the broker's security-settings, the permissions send, consume,"
+                    + " browse, createAddress and createDurableQueue on nvent.# (README, \"An external ActiveMQ"
+                    + " Artemis\" under \"Deploy to WildFly\"); the workers try again every "
+                    + MAX_RECONNECT_MILLIS / 1000 + " s at most";
+            reportRefusalOnce(refusal, "an operation", now, retryMillis);
+            return;
+        }
+        if (refusedBySecurity(e)) {
+            // No session: the login itself was refused (a session a worker holds passed it).
             // Misconfiguration, not an outage: say where the credentials go, once per queue until it connects.
             String refusal = "NVENT-0637 the broker refused the login of the workers' connection factory of queue "
                     + control.name() + " (" + e + "): give the factory the broker's user and password, on Payara "
@@ -254,12 +268,7 @@ public final class QueueWorker implements Runnable {
                     + "WEB-INF/glassfish-resources.xml (the resource adapter's own configuration does not reach "
                     + "its pooled connections), on WildFly user and password of the pooled-connection-factory; "
                     + "the workers try again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most";
-            if (control.connectionFailed(refusal, now)) {
-                LOG.log(Level.ERROR, refusal);
-            } else {
-                LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused its login;"
-                        + " trying again in " + retryMillis + " ms");
-            }
+            reportRefusalOnce(refusal, "its login", now, retryMillis);
             return;
         }
         control.connectionFailed(String.valueOf(e), now);
@@ -276,8 +285,18 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the login. */
-    private static boolean refusedLogin(Throwable e) {
+    /** Logs a refusal of the broker's once per queue, until a worker receives again; the queue's problem says it. */
+    private void reportRefusalOnce(String refusal, String refused, Instant now, long retryMillis) {
+        if (control.connectionFailed(refusal, now)) {
+            LOG.log(Level.ERROR, refusal);
+        } else {
+            LOG.log(Level.DEBUG, () -> "a worker of queue " + control.name() + " is still refused " + refused
+                    + "; trying again in " + retryMillis + " ms");
+        }
+    }
+
+    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the user. */
+    private static boolean refusedBySecurity(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
             if (t instanceof jakarta.jms.JMSSecurityException || t instanceof jakarta.jms.JMSSecurityRuntimeException) {
                 return true;

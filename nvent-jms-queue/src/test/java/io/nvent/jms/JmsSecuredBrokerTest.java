@@ -1,0 +1,144 @@
+package io.nvent.jms;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.nvent.spi.JobExecution;
+import io.nvent.spi.JobHandler;
+import io.nvent.spi.JobRequest;
+import io.nvent.testkit.LogRecorder;
+import io.nvent.testkit.TestThreads;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.DisplayNameGeneration;
+import org.junit.jupiter.api.DisplayNameGenerator;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The queue's workers on a real Artemis with authentication on, as README's {@code broker.xml} sets it up, reached
+ * in-VM and over TCP (Netty): what the broker answers a factory without credentials, or with a user that may not
+ * consume, and what the workers say about it.
+ */
+@DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
+class JmsSecuredBrokerTest {
+
+    private static EmbeddedBroker broker;
+    private static String tcpUrl;
+
+    private final List<JmsJobQueue> nodes = new CopyOnWriteArrayList<>();
+    private final String queue = InVmBroker.freshQueue("secured");
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        tcpUrl = "tcp://127.0.0.1:" + BrokerProcess.freePort();
+        broker = EmbeddedBroker.startSecured(EmbeddedBroker.freshDirectory("secured"), "vm://6", tcpUrl);
+    }
+
+    @AfterAll
+    static void stopBroker() throws Exception {
+        broker.close();
+    }
+
+    @AfterEach
+    void closeNodes() {
+        nodes.forEach(JmsJobQueue::close);
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"in-VM", "TCP"})
+    void a_broker_that_refuses_the_workers_login_is_reported_once_saying_where_the_credentials_go(String connector) {
+        ActiveMQConnectionFactory withoutCredentials = factory(connector);
+        JmsJobQueue node = node(connector, withoutCredentials);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(01|37|38).*"))) {
+            node.registerWorker(queue, 2, new Recorder());
+            node.enqueue(JobRequest.of(queue, "refused", "step", "{}"));
+
+            // Both workers are refused at once; the problem is recorded before it is logged.
+            await().until(() -> !log.records().isEmpty());
+            assertThat(log.records()).as("one message for the queue, not one per worker and try").singleElement()
+                    .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
+                            + "login of the workers' connection factory of queue " + queue)
+                            .contains("JMSSecurity", "AMQ229031", "UserName and Password of each connector-connection-pool"));
+        }
+        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0637"));
+        assertThat(node.counts(queue).waiting()).as("the job waits on the broker").isOne();
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"in-VM", "TCP"})
+    void workers_whose_user_may_not_consume_are_told_so_not_that_their_login_was_refused(String connector) {
+        ActiveMQConnectionFactory browser = factory(connector);
+        browser.setUser("browser");
+        browser.setPassword("secret");
+        JmsJobQueue node = node(connector, browser);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(01|37|38).*"))) {
+            node.registerWorker(queue, 1, new Recorder());
+            node.enqueue(JobRequest.of(queue, "not-consumed", "step", "{}"));
+
+            // Both workers are refused at once; the problem is recorded before it is logged.
+            await().until(() -> !log.records().isEmpty());
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .doesNotContain("refused the login", "NVENT-0637")
+                    .startsWith("NVENT-0638 the broker refused the workers of queue " + queue)
+                    .contains("AMQ229213", "permission='CONSUME'", "security-settings"));
+        }
+        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0638"));
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @ValueSource(strings = {"in-VM", "TCP"})
+    void workers_with_the_brokers_user_run_the_queue_s_jobs(String connector) {
+        ActiveMQConnectionFactory nvent = factory(connector);
+        nvent.setUser("nvent");
+        nvent.setPassword("secret");
+        JmsJobQueue node = node(connector, nvent);
+        Recorder handler = new Recorder();
+
+        node.registerWorker(queue, 1, handler);
+        node.enqueue(JobRequest.of(queue, "run", "step", "{}"));
+
+        await().until(() -> handler.started.size() == 1);
+        assertThat(node.problem()).isEmpty();
+    }
+
+    private static ActiveMQConnectionFactory factory(String connector) {
+        return new ActiveMQConnectionFactory((connector.equals("TCP") ? tcpUrl : "vm://6") + "?consumerWindowSize=0");
+    }
+
+    /** A node that enqueues as user nvent and whose workers use the given factory. */
+    private JmsJobQueue node(String connector, ActiveMQConnectionFactory workers) {
+        ActiveMQConnectionFactory enqueues = factory(connector);
+        enqueues.setUser("nvent");
+        enqueues.setPassword("secret");
+        JmsJobQueue node = new JmsJobQueue(enqueues, workers, new TestThreads("secured-worker"), Clock.systemUTC(),
+                JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+        return node;
+    }
+
+    private static final class Recorder implements JobHandler {
+        final List<JobExecution> started = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void handle(JobExecution job) {
+            started.add(job);
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+        }
+    }
+}
