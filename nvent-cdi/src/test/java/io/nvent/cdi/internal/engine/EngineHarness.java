@@ -294,6 +294,17 @@ final class EngineHarness implements AutoCloseable {
                 && scheduling.leasesOfRun(runId).stream().anyMatch(lease -> lease.step().equals(step)));
     }
 
+    /**
+     * Waits until no queue has a job running, or one waiting while it is not paused: the steps a sweep queued again
+     * have ended. Moved by a lease while such a step takes its lease, the clock makes the next sweep find that lease
+     * (stored with the end read before the move) expired, and take the step for stalled: its retry then comes after
+     * the step's backoff, not within the test.
+     */
+    void awaitQueuesIdle() {
+        await().until(() -> queue.queues().stream().allMatch(name -> queue.counts(name).active() == 0
+                && (queue.counts(name).waiting() == 0 || queue.isPaused(name))));
+    }
+
     List<HistoryEvent> history(String runId) {
         return engine.events(runId, EventQuery.all());
     }

@@ -406,9 +406,11 @@ class LostStepSweepTest {
         return runIds;
     }
 
+    /** Sweeps a minute apart, each after the steps the one before queued again ended (see awaitQueuesIdle). */
     private static void sweepAMinuteApart(Maintenance maintenance, EngineHarness h, int sweeps) {
         for (int i = 0; i < sweeps; i++) {
             maintenance.sweep();
+            h.awaitQueuesIdle();
             h.clock.advance(Duration.ofMinutes(1));
         }
     }

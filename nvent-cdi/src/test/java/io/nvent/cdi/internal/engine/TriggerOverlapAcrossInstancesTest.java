@@ -499,7 +499,9 @@ class TriggerOverlapAcrossInstancesTest {
 
         /**
          * Waits for the other side; returns at once once it came, also on a thread interrupted meanwhile (a worker of a
-         * harness closed as the test ended), which would else fail a settle late and log it into the next test.
+         * harness closed as the test ended), which would else fail a settle late and log it into the next test. Also
+         * a worker still waiting when its harness is closed returns, quietly: thrown, its settle's failure was logged
+         * ({@code NVENT-0560}) into the next test's recorder.
          */
         static void awaitLatch(CountDownLatch latch) {
             if (latch.getCount() == 0) {
@@ -509,9 +511,8 @@ class TriggerOverlapAcrossInstancesTest {
                 if (!latch.await(10, TimeUnit.SECONDS)) {
                     throw new IllegalStateException("the other side never came");
                 }
-            } catch (InterruptedException e) {
+            } catch (InterruptedException closed) {
                 Thread.currentThread().interrupt();
-                throw new IllegalStateException(e);
             }
         }
     }
