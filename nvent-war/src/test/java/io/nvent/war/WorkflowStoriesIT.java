@@ -4,6 +4,7 @@ import io.nvent.war.stories.DelayedJobProbe;
 import io.nvent.war.stories.StoriesResource;
 import io.nvent.war.stories.TimeoutFlows;
 import io.nvent.war.stories.TransactionProbe;
+import io.nvent.war.stories.TreeFlows;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonString;
 import java.io.File;
@@ -43,7 +44,8 @@ class WorkflowStoriesIT {
         return ShrinkWrap.createFromZipFile(WebArchive.class, new File(System.getProperty("nvent.war")))
                 .addClasses(TimeoutFlows.class, TimeoutFlows.FailsOnTimeout.class,
                         TimeoutFlows.ContinuesOnTimeout.class, TransactionProbe.class, TransactionProbe.Count.class,
-                        DelayedJobProbe.class, StoriesResource.class, StoriesResource.StoriesApplication.class);
+                        DelayedJobProbe.class, StoriesResource.class, StoriesResource.StoriesApplication.class,
+                        TreeFlows.class, TreeFlows.Root.class, TreeFlows.Branch.class, TreeFlows.Leaf.class);
     }
 
     @ArquillianResource
@@ -474,6 +476,52 @@ class WorkflowStoriesIT {
             assertThat(http.get("api/nvent/triggers/story-labelled").json()).doesNotContainKey("labels");
         } finally {
             http.delete("api/nvent/triggers/story-labelled");
+        }
+    }
+
+    @Test
+    void aRunsPageShowsTheRunsBelowItCountedAndOpensAChildToItsOwnChildren() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String root = start("story-tree", "{}");
+        http.awaitRun(root, "completed");
+        List<JsonObject> branches = http.get("api/nvent/runs?parent=" + root).array().getValuesAs(JsonObject.class);
+        assertThat(branches).hasSize(2);
+        for (JsonObject branch : branches) {
+            http.awaitRun(branch.getString("runId"), "completed");
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> branches.stream().anyMatch(b ->
+                http.get("api/nvent/runs?parent=" + b.getString("runId")).array().size() == 1));
+        String withLeaf = branches.stream().map(b -> b.getString("runId"))
+                .filter(id -> http.get("api/nvent/runs?parent=" + id).array().size() == 1).findFirst().orElseThrow();
+        String leaf = http.get("api/nvent/runs?parent=" + withLeaf).array().getJsonObject(0).getString("runId");
+        http.awaitRun(leaf, "completed");
+        String leafless = branches.stream().map(b -> b.getString("runId")).filter(id -> !id.equals(withLeaf))
+                .findFirst().orElseThrow();
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/runs/" + root);
+
+            console.awaitVisible(By.id("runs-below"));
+            console.until(() -> console.text(By.id("runs-below-summary"))
+                    .contains("descendants: 3, under way: 0, completed 3 / failed 0 / canceled 0"));
+            By branchRow = By.cssSelector("#runs-below-tree > li[data-run-id='" + withLeaf + "']");
+            console.until(() -> console.text(branchRow).contains("1 below"));
+            console.until(() -> console.text(By.cssSelector("#runs-below-tree > li[data-run-id='" + leafless + "']"))
+                    .contains("0 below"));
+            assertThat(console.all(By.cssSelector("#runs-below-tree > li[data-run-id='" + leafless + "'] > button")))
+                    .as("a branch with nothing below it does not open").isEmpty();
+            assertThat(console.all(By.cssSelector("li[data-run-id='" + leaf + "']")))
+                    .as("the grandchild is not asked for before its parent is opened").isEmpty();
+
+            console.click(By.cssSelector("#runs-below-tree > li[data-run-id='" + withLeaf + "'] > .run-tree-toggle"));
+
+            By leafRow = By.cssSelector("#runs-below-tree > li[data-run-id='" + withLeaf + "'] > ul > li[data-run-id='"
+                    + leaf + "']");
+            console.awaitVisible(leafRow);
+            console.until(() -> console.text(leafRow).contains("story-tree-leaf") && console.text(leafRow)
+                    .contains("0 below"));
+            console.until(() -> console.attribute(By.cssSelector("#runs-below-tree > li[data-run-id='" + withLeaf
+                    + "'] > .run-tree-toggle"), "aria-expanded").equals("true"));
+            console.screenshot("run-runs-below");
         }
     }
 

@@ -137,6 +137,42 @@ class RunDescendantsRequestsTest {
         }
     }
 
+    /**
+     * A child deleted (retention, an operator) between the page of children and its count answered the whole page
+     * 404 "run not found", naming a run the operator never asked for; the page now lists it without counts.
+     */
+    @Test
+    void aChildDeletedBetweenThePageAndItsCountIsListedWithoutCountsInsteadOfAnswering404() {
+        String campaign = run("campaign", null, RunStatus.RUNNING);
+        String kept = run("segment", campaign, RunStatus.COMPLETED);
+        String deleted = run("segment", campaign, RunStatus.COMPLETED);
+        run("mail", kept, RunStatus.COMPLETED);
+        java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
+        FlowStore deletesAfterListing = (FlowStore) java.lang.reflect.Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {FlowStore.class}, (proxy, method, args) -> {
+                    Object answer;
+                    try {
+                        answer = method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                    if (method.getName().equals("findRuns") && ((io.nvent.RunQuery) args[0]).parentRunId()
+                            .equals(Optional.of(campaign)) && !gone.getAndSet(true)) {
+                        engine.flows().deleteRun(deleted); // an operator, right after the page was read
+                    }
+                    return answer;
+                });
+        try (EmbeddedEngine racing = EmbeddedEngine.newBuilder().step(new Plan()).store(deletesAfterListing).build()) {
+            JsonArray children = json(InProcessApi.withFlowsResource(racing.flows(), RunsResource.class)
+                    .get("runs?parent=" + campaign + "&descendants=true")).asJsonArray();
+
+            assertThat(children.getValuesAs(JsonObject.class)).extracting(child -> child.getString("runId") + " "
+                            + (child.containsKey("descendants")
+                            ? child.getJsonObject("descendants").getInt("descendants") + " below" : "gone"))
+                    .containsExactlyInAnyOrder(kept + " 1 below", deleted + " gone");
+        }
+    }
+
     private String run(String flow, String parent, RunStatus status) {
         String runId = flow + "-" + started.incrementAndGet();
         RunRecord run = RunRecord.started(runId, flow, "{}", Optional.ofNullable(parent),
