@@ -197,6 +197,61 @@ class EngineStopTest {
         assertThat(step.executions).hasValue(2);
     }
 
+    @FlowStep(flow = "shipping", name = "take", role = StepRole.ENTRY, emits = "taken")
+    static class Take implements Step<Object, String> {
+        final AtomicInteger executions = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            executions.incrementAndGet();
+            ctx.emit("taken", Map.of("order", "o-1"));
+            return "taken";
+        }
+    }
+
+    /** Packs what was taken, in the worker that ran take: its first execution blocks until interrupted. */
+    @FlowStep(flow = "shipping", name = "pack", subscribes = "taken")
+    static class Pack extends BlocksAtFirst {
+    }
+
+    @Test
+    void a_step_continued_in_the_worker_of_the_step_before_it_and_cut_short_by_the_stop_is_queued_again_and_runs_at_once_on_the_next_instance()
+            throws Exception {
+        Take take = new Take();
+        Pack pack = new Pack();
+        EngineHarness stopping = new EngineHarness(take, pack);
+        String runId = stopping.engine.start("shipping", null);
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+        String queue = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
+        String packJob = StepJob.jobId(runId, "pack");
+        assertThat(stopping.queue.job(queue, packJob)).as("pack went on in take's worker").isPresent();
+
+        stopping.engine.closeQueue();
+
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
+        HistoryEvent handedBack = stopping.eventsOf(runId, EventType.STEP_RETRY).get(0);
+        assertThat(stopping.queue.job(queue, packJob)).as("the queue keeps nothing of the continuation").isEmpty();
+        List<String> waiting = stopping.queue.jobs(queue, JobState.WAITING, 0, 10).stream().map(JobRecord::jobId)
+                .toList();
+        assertThat(waiting).as("the job queued in its place").singleElement()
+                .satisfies(job -> assertThat(StepJob.isRecoveryJob(job)).as(job + " is a recovery job").isTrue());
+        assertThat(handedBack.data()).contains("NVENT-0535", "\"jobId\":\"" + waiting.get(0) + "\"");
+
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, stopping.queue,
+                take, pack)) {
+            // No sweep and no time passing: the lost-job check never looks.
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(next.clock.instant()).isEqualTo(EngineHarness.START);
+            assertThat(next.types(runId)).doesNotContain("step.stalled");
+            assertThat(next.eventsOf(runId, EventType.STEP_STARTED))
+                    .filteredOn(entry -> entry.step().filter("pack"::equals).isPresent()).extracting(HistoryEvent::attempt).as("the attempt cut short does not count").containsExactly(1, 1);
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
+        assertThat(take.executions).hasValue(1);
+    }
+
     @Test
     void a_step_the_stop_cuts_short_in_a_run_canceled_elsewhere_ends_canceled_instead_of_waiting_again()
             throws Exception {
