@@ -928,7 +928,7 @@ public final class JmsJobQueue implements JobQueue {
         // From here on enqueues are refused: what a worker still running would enqueue is found by the
         // engine's lost-job check. Until then they are taken: a continuation cut short has no message to
         // roll back (the rollback returns the message of the job before it, ended), and the engine queues
-        // its job again as it hands its step back (NVENT-0535).
+        // its job again as it hands its step back.
         closed = true;
         watchdog.shutdownNow();
         brokerChecks.shutdownNow();

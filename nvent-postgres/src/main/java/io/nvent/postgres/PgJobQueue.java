@@ -641,7 +641,7 @@ public final class PgJobQueue implements JobQueue {
         // The engine hands a step back when its handler returns: released before that, the job would be
         // claimed elsewhere while the step still runs here, its start refused there and the step left
         // for the lost-job check. Until then enqueues are taken: a step that continued in its worker has
-        // no row to hand back, and the engine queues its job as it hands it back (NVENT-0535).
+        // no row to hand back, and the engine queues its job as it hands it back.
         workers.values().forEach(worker -> worker.awaitInterrupted(handedBack));
         // From here on enqueues are refused: what a handler still running would enqueue is found by the
         // engine's lost-job check.
