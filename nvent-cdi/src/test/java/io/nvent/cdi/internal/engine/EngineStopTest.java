@@ -14,14 +14,18 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -228,11 +232,17 @@ class EngineStopTest {
         String packJob = StepJob.jobId(runId, "pack");
         assertThat(stopping.queue.job(queue, packJob)).as("pack went on in take's worker").isPresent();
 
-        stopping.engine.closeQueue();
+        try (RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            stopping.engine.closeQueue();
+            assertThat(messages.logged).filteredOn(line -> line.startsWith("NVENT-0535")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("run " + runId + ": step pack", "queued as job "
+                            + StepJob.jobId(runId, "pack") + ":recover-", "it runs again at once"));
+        }
 
         assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
         HistoryEvent handedBack = stopping.eventsOf(runId, EventType.STEP_RETRY).get(0);
-        assertThat(stopping.queue.job(queue, packJob)).as("the queue keeps nothing of the continuation").isEmpty();
+        // The queue keeps nothing of the continuation, once its worker is past it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.job(queue, packJob).isEmpty());
         List<String> waiting = stopping.queue.jobs(queue, JobState.WAITING, 0, 10).stream().map(JobRecord::jobId)
                 .toList();
         assertThat(waiting).as("the job queued in its place").singleElement()
@@ -250,6 +260,60 @@ class EngineStopTest {
         }
         assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
         assertThat(take.executions).hasValue(1);
+    }
+
+    /** A memory queue whose enqueues fail while the test says so, as one whose broker or database is away. */
+    static final class RefusingQueue extends MemoryJobQueue {
+        volatile boolean refusing;
+
+        RefusingQueue() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (refusing) {
+                throw new IllegalStateException("the broker is away");
+            }
+            super.enqueue(request);
+        }
+    }
+
+    @Test
+    void a_continued_step_whose_job_cannot_be_queued_as_the_stop_hands_it_back_says_so_and_the_lost_job_check_queues_it()
+            throws Exception {
+        Take take = new Take();
+        Pack pack = new Pack();
+        RefusingQueue queue = new RefusingQueue();
+        EngineHarness stopping = EngineHarness.onQueue(queue, true, take, pack);
+        String runId = stopping.engine.start("shipping", null);
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+        String queueName = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
+        queue.refusing = true;
+
+        try (RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            stopping.engine.closeQueue();
+            assertThat(messages.logged).noneMatch(line -> line.startsWith("NVENT-0535"));
+            assertThat(messages.logged).filteredOn(line -> line.startsWith("NVENT-0052")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("run " + runId + ": step pack", "could not be queued",
+                            "the broker is away", "the lost-job check", "NVENT-0124"));
+        }
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
+        assertThat(queue.counts(queueName).waiting()).as("jobs waiting").isZero();
+        queue.refusing = false;
+
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, queue, take,
+                pack)) {
+            next.sweep();
+            next.clock.advance(Duration.ofMinutes(1));
+            next.sweep();
+
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(next.types(runId)).doesNotContain("step.stalled");
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
     }
 
     @Test
