@@ -379,7 +379,14 @@ public interface JobQueue {
      */
     boolean discard(String queue, String jobId);
 
-    /** Stops workers and releases resources. Jobs not yet executed stay queued where durable. */
+    /**
+     * Stops workers and releases resources. Jobs not yet executed stay queued where durable.
+     *
+     * <p>An adapter that interrupts the attempts still running as it closes should take the jobs their
+     * handlers enqueue until they returned (or it gave up waiting for them): an attempt of a continuation
+     * ({@link #continueWith}) leaves nothing in the queue, and the engine enqueues its job again as its handler
+     * returns; refused, the step waits for the engine's lost-job check.
+     */
     void close();
 
     /**

@@ -918,7 +918,10 @@ public final class JmsJobQueue implements JobQueue {
      * <p>While it waits for them the queue still takes enqueues: an attempt that ends within the grace
      * hands its run on to the next step by enqueueing it, and a start the engine still accepts
      * enqueues its first step. Refused then, those steps would wait for the lost-job check of the
-     * next instance to start. Enqueues are refused once the workers stopped or the grace ran out.
+     * next instance to start. Enqueues are refused once the workers stopped, or the workers
+     * interrupted once the grace ran out returned (or were waited for long enough): an interrupted
+     * continuation ({@link #continueWith}) has no message of its own to roll back, and its owner
+     * queues it again as its handler returns.
      */
     @Override
     public void close() {
@@ -929,9 +932,6 @@ public final class JmsJobQueue implements JobQueue {
         controls.values().forEach(QueueControl::stop);
         List<Thread> workers = controls.values().stream().flatMap(c -> c.workers().stream()).toList();
         joinUntil(workers, System.nanoTime() + options.shutdownGrace().toNanos());
-        // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
-        // found by the engine's lost-job check.
-        closed = true;
         // Before the interrupts: an attempt failing on one is not a failure of its job (see QueueWorker).
         controls.values().forEach(QueueControl::cutShort);
         List<Thread> interrupted = workers.stream().filter(Thread::isAlive).toList();
@@ -944,6 +944,11 @@ public final class JmsJobQueue implements JobQueue {
         // queue, and the engine after it ("engine stopped"), says it stopped once what it hands back is
         // handed back. A step that ignores the interrupt is not waited for longer.
         joinUntil(interrupted, System.nanoTime() + HAND_BACK_PATIENCE.toNanos());
+        // From here on enqueues are refused: what a worker still running would enqueue is found by the
+        // engine's lost-job check. Until then they are taken: a continuation cut short has no message to
+        // roll back (the rollback returns the message of the job before it, ended), and the engine queues
+        // its job again as it hands its step back.
+        closed = true;
         watchdog.shutdownNow();
         brokerChecks.shutdownNow();
         producers.close();

@@ -640,7 +640,9 @@ public final class PgJobQueue implements JobQueue {
      * <p>While it waits for the running attempts the queue still takes enqueues: an attempt that ends
      * within the grace hands its run on to the next step by enqueueing it, and a start the engine
      * still accepts enqueues its first step. Refused then, those steps would wait for the lost-job
-     * check of the next instance to start.
+     * check of the next instance to start. It takes them until the handlers it interrupted returned
+     * too: a continuation ({@link #continueWith}) has no row to hand back, and its owner queues it
+     * again as its handler returns.
      */
     @Override
     public void close() {
@@ -658,16 +660,17 @@ public final class PgJobQueue implements JobQueue {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        // From here on enqueues are refused: what an attempt interrupted below would still enqueue is
-        // found by the engine's lost-job check.
-        closed = true;
         List<Lease> abandoned = new ArrayList<>();
         long handedBack = System.nanoTime() + HAND_BACK_PATIENCE.toNanos();
         workers.values().forEach(worker -> abandoned.addAll(worker.stop()));
         // The engine hands a step back when its handler returns: released before that, the job would be
         // claimed elsewhere while the step still runs here, its start refused there and the step left
-        // for the lost-job check.
+        // for the lost-job check. Until then enqueues are taken: a step that continued in its worker has
+        // no row to hand back, and the engine queues its job as it hands it back.
         workers.values().forEach(worker -> worker.awaitInterrupted(handedBack));
+        // From here on enqueues are refused: what a handler still running would enqueue is found by the
+        // engine's lost-job check.
+        closed = true;
         timer.shutdownNow();
         maintenance.shutdown();
         try {

@@ -18,6 +18,7 @@ import io.nvent.spi.FlowStore;
 import io.nvent.spi.SchedulingStore;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -60,6 +61,20 @@ class PgEngineStopTest {
         }
     }
 
+    @FlowStep(flow = "shipping", name = "take", role = StepRole.ENTRY, emits = "taken")
+    static class Take implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            ctx.emit("taken", Map.of("order", "o-1"));
+            return "taken";
+        }
+    }
+
+    /** Packs what was taken, in the worker that ran take: its first execution blocks until interrupted. */
+    @FlowStep(flow = "shipping", name = "pack", subscribes = "taken")
+    static class Pack extends BlocksOnce {
+    }
+
     @Test
     void a_step_the_stop_cut_short_runs_again_at_once_on_the_next_instance_without_being_found_stalled()
             throws Exception {
@@ -89,10 +104,46 @@ class PgEngineStopTest {
         assertThat(step.executions).hasValue(2);
     }
 
+    @Test
+    void a_step_continued_in_the_worker_of_the_step_before_it_and_cut_short_by_the_stop_runs_at_once_on_the_other_instance()
+            throws Exception {
+        FlowStore store = MemoryAdapters.store();
+        SchedulingStore scheduling = MemoryAdapters.schedulingStore();
+        Take take = new Take();
+        Pack pack = new Pack();
+        EmbeddedEngine stopping = engine(store, scheduling, take, pack);
+        String runId = stopping.flows().start("shipping", null);
+        assertThat(pack.blocking.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("pack runs").isTrue();
+        await().atMost(PATIENCE).until(() -> stopping.flows().run(runId).orElseThrow().steps().get("pack")
+                == StepStatus.RUNNING);
+        try (EmbeddedEngine other = engine(store, scheduling, take, pack)) {
+            // Pack has no row in the queue: it went on in take's worker, whose job completed.
+            stopping.close();
+
+            // Within the test's patience, far less than the lease the lost-job check waits for.
+            await().atMost(PATIENCE).until(() -> other.flows().run(runId).orElseThrow().status()
+                    == RunStatus.COMPLETED);
+            List<HistoryEvent> history = other.flows().events(runId, EventQuery.all());
+            assertThat(history).extracting(event -> event.type().wireName()).doesNotContain("step.stalled")
+                    .containsSubsequence("step.started", "step.completed", "step.started", "step.retry",
+                            "step.started", "step.completed");
+            HistoryEvent handedBack = history.stream().filter(event -> event.type() == EventType.STEP_RETRY)
+                    .findFirst().orElseThrow();
+            assertThat(handedBack.data()).contains("instanceStopped", runId + ":pack:recover-");
+            assertThat(history).filteredOn(event -> event.type() == EventType.STEP_STARTED
+                    && event.step().filter("pack"::equals).isPresent()).extracting(HistoryEvent::attempt)
+                    .as("the attempt cut short does not count").containsExactly(1, 1);
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
+    }
+
     /** An instance: the stores it shares with the others, and the PostgreSQL queue on the test's database. */
-    private static EmbeddedEngine engine(FlowStore store, SchedulingStore scheduling, BlocksOnce step) {
-        return EmbeddedEngine.newBuilder().step(step).store(store).schedulingStore(scheduling)
-                .queue(database.queue("pg-engine"))
+    private static EmbeddedEngine engine(FlowStore store, SchedulingStore scheduling, Step<?, ?>... steps) {
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
+        for (Step<?, ?> step : steps) {
+            builder.step(step);
+        }
+        return builder.store(store).schedulingStore(scheduling).queue(database.queue("pg-engine"))
                 .leaseDuration(LEASE).build();
     }
 }

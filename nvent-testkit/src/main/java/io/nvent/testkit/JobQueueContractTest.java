@@ -1333,6 +1333,57 @@ public abstract class JobQueueContractTest {
         assertThat(queue.counts(name).failed()).as("dead letters").isZero();
     }
 
+    /**
+     * What the engine relies on to hand back a step that went on in its worker when a stop cuts it short: the
+     * queue keeps nothing of the continuation ({@link JobQueue#continueWith}), and takes the job its handler,
+     * interrupted, enqueues in its place before it returns, which then runs after a restart.
+     */
+    @Test
+    void a_continuation_the_close_cuts_short_leaves_nothing_and_the_job_its_handler_enqueues_in_its_place_runs_after_a_restart() {
+        if (!continuesInWorkerSlots()) {
+            return;
+        }
+        CountDownLatch blocked = latches.newLatch();
+        List<Throwable> refused = new CopyOnWriteArrayList<>();
+        RecordingHandler closing = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("continued"))).isTrue();
+                return;
+            }
+            try {
+                blocked.await();
+            } catch (InterruptedException e) {
+                try {
+                    queue.enqueue(job("in-its-place"));
+                } catch (RuntimeException notTaken) {
+                    refused.add(notTaken);
+                }
+                throw new IllegalStateException("the call the continued job waited in was interrupted", e);
+            }
+        });
+        queue.registerWorker(name, 1, closing);
+        queue.enqueue(job("first"));
+        await().atMost(PATIENCE).until(() -> closing.started.size() == 2);
+
+        queue.close();
+        await().atMost(PATIENCE).until(() -> closing.running.get() == 0);
+
+        assertThat(refused).as("enqueues refused while the handler was cut short").isEmpty();
+        assertThat(closing.failures).as("failures reported to the handler").isEmpty();
+        if (!keepsJobsAcrossRestarts()) {
+            await().atMost(PATIENCE).until(() -> queue.job(name, "continued").isEmpty());
+            assertThat(queue.job(name, "in-its-place")).map(JobRecord::state).contains(JobState.WAITING);
+            return;
+        }
+        queue = createQueue();
+        RecordingHandler restarted = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, restarted);
+        await().atMost(PATIENCE).until(() -> restarted.completed.stream()
+                .anyMatch(job -> job.jobId().equals("in-its-place")));
+        // The first job may come again where its end was rolled back with the continuation's (JMS); never the latter.
+        assertThat(restarted.started).extracting(start -> start.execution().jobId()).doesNotContain("continued");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**

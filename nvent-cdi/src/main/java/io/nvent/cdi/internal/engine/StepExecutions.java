@@ -60,6 +60,8 @@ final class StepExecutions {
         private volatile Heartbeats.Heartbeat heartbeat;
         /** Why the watchdog failed the attempt for a missed heartbeat; null unless it did. */
         private volatile HeartbeatTimeoutException missedHeartbeat;
+        /** Whether the attempt runs the job its worker took to continue with ({@link StepQueueing#isContinuation}). */
+        private volatile boolean continued;
 
         private StepExecution(String runId, String key, JobExecution job, Duration timeout, long number) {
             this.runId = runId;
@@ -67,6 +69,19 @@ final class StepExecutions {
             this.job = job;
             this.number = number;
             this.timeoutNanos = timeout.toNanos();
+        }
+
+        /** Marks the attempt as running the job its worker took to continue with, which no queue holds. */
+        void markContinued() {
+            continued = true;
+        }
+
+        /**
+         * {@return whether the attempt runs the job its worker took to continue with: a stop that cuts it short
+         * leaves no job of it in the queue}
+         */
+        boolean isContinued() {
+            return continued;
         }
 
         /** {@return the attempt of the step this execution runs, as the step sees it} */

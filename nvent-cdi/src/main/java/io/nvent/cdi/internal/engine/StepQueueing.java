@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
+import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.StepHandOn;
@@ -26,6 +27,11 @@ final class StepQueueing {
     private final EngineSettings settings;
     private final StepHistory history;
     private volatile AttemptInterception interception = AttemptInterception.NONE;
+    /**
+     * The job the worker on this thread took to continue with ({@link JobQueue#continueWith}), until the next
+     * attempt on the thread begins ({@link #isContinuation}).
+     */
+    private final ThreadLocal<String> continued = new ThreadLocal<>();
 
     StepQueueing(JobQueue queue, EngineSettings settings, StepHistory history) {
         this.queue = queue;
@@ -56,6 +62,7 @@ final class StepQueueing {
         JobRequest job = stepJob(traced(new StepJob(runId, flow, step.name(), OptionalLong.of(runVersion)), step), step,
                 jobId, continuesRun);
         if (continuesRun && settings.continueInWorker() && queue.continueWith(job)) {
+            continued.set(jobId);
             return;
         }
         queue.enqueueAsync(job).whenComplete((done, failure) -> {
@@ -92,6 +99,20 @@ final class StepQueueing {
         for (StepDefinition step : steps) {
             handOver(runId, flow, step, true, runVersion);
         }
+    }
+
+    /**
+     * Whether the attempt beginning on this thread runs the job its worker took to continue with: a job the queue
+     * holds nowhere while it runs, and keeps nothing of if its instance stops first ({@link JobQueue#continueWith}).
+     * Asked once as each attempt begins, which forgets the job taken before.
+     */
+    boolean isContinuation(JobExecution attempt) {
+        String taken = continued.get();
+        if (taken == null) {
+            return false;
+        }
+        continued.remove();
+        return taken.equals(attempt.jobId());
     }
 
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */

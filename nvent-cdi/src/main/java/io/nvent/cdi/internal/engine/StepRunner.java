@@ -468,6 +468,7 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     private void execute(StepJob ref, JobExecution job) throws Exception {
+        boolean continuation = queueing.isContinuation(job);
         Optional<StepBinding> deployed = registry.binding(ref.flow(), ref.step());
         if (deployed.isEmpty()) {
             handBackOrRefuse(ref, job);
@@ -511,6 +512,9 @@ final class StepRunner implements LostStepRecovery.Engine {
                         .orElse(UnaryOperator.identity());
         Instant startedAt = clock.instant();
         StepExecution self = executionsHere.begin(ref.runId(), ref.step(), job, binding.definition().timeout());
+        if (continuation) {
+            self.markContinued();
+        }
         boolean alreadyRunningHere = executionsHere.anotherRunsBeside(self);
         Exception storeAway = null;
         AtomicBoolean foundLost = new AtomicBoolean();
@@ -1448,26 +1452,20 @@ final class StepRunner implements LostStepRecovery.Engine {
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
                 : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
         AtomicBoolean tooLate = new AtomicBoolean();
+        AtomicReference<String> waitsFor = new AtomicReference<>(job.jobId());
         RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
-                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty(), tooLate);
+                System.nanoTime() + stopPatience.toNanos(), unstoredStart.isEmpty(), tooLate, waitsFor);
         RunMutation settle = run -> canceled.apply(run).or(() -> waitingAgain.apply(run));
-        // A step that kept the interrupt for its caller must not fail the write on it (a pool refuses an
-        // interrupted thread); the queue's own handling of the attempt sees it again.
-        boolean interrupted = Thread.interrupted();
         Optional<StoredChange> change;
         try {
-            change = store.updateRun(runId,
-                    unstoredStart.isPresent() ? startThen(unstoredStart.get(), settle) : settle);
+            change = uninterrupted(() -> store.updateRun(runId,
+                    unstoredStart.isPresent() ? startThen(unstoredStart.get(), settle) : settle));
         } catch (RuntimeException notStored) {
             failure.addSuppressed(notStored);
             LOG.log(System.Logger.Level.WARNING, "NVENT-0535 run {0}: step {1}, cut short by this instance stopping"
                     + " (attempt {2}, job {3}), could not be handed back ({4}); it comes back once its lease"
                     + " expires, as a stalled step", runId, step, job.attempt(), job.jobId(), notStored.toString());
             return false;
-        } finally {
-            if (interrupted) {
-                Thread.currentThread().interrupt();
-            }
         }
         if (unstoredStart.isEmpty() && (change.isPresent() || !tooLate.get())) {
             // Kept while the step stays running for it: the sweep finds the step once the lease expires.
@@ -1484,10 +1482,68 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (change.get().run().steps().get(step) == StepStatus.CANCELED) {
             return true;
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0535 run {0}: step {1} was cut short by this instance stopping"
-                + " (attempt {2}, job {3}): handed back, not counted as an attempt; it runs again at once on an"
-                + " instance that takes its job", runId, step, job.attempt(), job.jobId());
+        if (!self.isContinued()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0535 run {0}: step {1} was cut short by this instance stopping"
+                    + " (attempt {2}, job {3}): handed back, not counted as an attempt; it runs again at once on an"
+                    + " instance that takes its job", runId, step, job.attempt(), job.jobId());
+            return false;
+        }
+        Optional<RuntimeException> notQueued = enqueueHandedBack(job, runId, step, waitsFor.get());
+        if (notQueued.isEmpty()) {
+            LOG.log(System.Logger.Level.INFO, "NVENT-0535 run {0}: step {1} was cut short by this instance stopping"
+                    + " (attempt {2}, continued in its worker after the step before it, with no job of its own):"
+                    + " handed back, not counted as an attempt, and queued as job {3}; it runs again at once on an"
+                    + " instance that takes that job", runId, step, job.attempt(), waitsFor.get());
+        } else {
+            LOG.log(System.Logger.Level.WARNING, "NVENT-0052 run {0}: step {1} was cut short by this instance"
+                    + " stopping (attempt {2}, continued in its worker after the step before it, with no job of its"
+                    + " own) and handed back, not counted as an attempt, but its job {3} could not be queued ({4});"
+                    + " the lost-job check of an instance queues it once the run has not changed for a lease"
+                    + " (NVENT-0124)", runId, step, job.attempt(), waitsFor.get(), notQueued.get().toString());
+        }
         return false;
+    }
+
+    /**
+     * Queues the job a continued attempt that the stop cut short now waits for ({@code jobId}, which its hand-back
+     * entry names): the queue keeps nothing of a job it ran as a continuation ({@link io.nvent.spi.JobQueue#continueWith};
+     * the JMS queue rolls back only the message of the step before it, completed), and without a job the step would
+     * wait for the lost-job check. Queued as that check's recovery does, at the attempt the step was at, with the
+     * trace of the job it ran under, and only after the hand-back is stored: taken before, its start would find the
+     * step still running here. A job the queue holds already under that id is not queued twice.
+     *
+     * @return what kept the job from being queued, if anything
+     */
+    private Optional<RuntimeException> enqueueHandedBack(JobExecution job, String runId, String step, String jobId) {
+        try {
+            StepJob ref = StepJob.parse(job.payload());
+            StepDefinition definition = registry.binding(ref.flow(), step).orElseThrow(() -> new IllegalStateException(
+                    "step " + step + " of flow " + ref.flow() + " is not deployed here")).definition();
+            uninterrupted(() -> {
+                QueueFailure.sendToQueue(definition.queue(), () -> queueing.requeue(runId, ref.flow(), definition,
+                        jobId, job.attempt() - 1, Optional.of(job.payload())));
+                return null;
+            });
+            return Optional.empty();
+        } catch (RuntimeException notQueued) {
+            return Optional.of(notQueued);
+        }
+    }
+
+    /**
+     * Calls {@code call} with this thread's interrupt cleared, and sets it again afterwards: a step that kept the
+     * interrupt for its caller must not fail the write or the enqueue of its hand-back on it (a pool refuses an
+     * interrupted thread); the queue's own handling of the attempt sees it again.
+     */
+    private static <T> T uninterrupted(Supplier<T> call) {
+        boolean interrupted = Thread.interrupted();
+        try {
+            return call.get();
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
+        }
     }
 
     /**
@@ -1496,18 +1552,18 @@ final class StepRunner implements LostStepRecovery.Engine {
      * while its JVM lives; the lost-job check queues a recovery job for one it lost), with a
      * {@code step.retry} entry that says so: no attempt counted ({@code nextAttempt} absent), due at
      * once ({@code nextAttemptAt} absent), the instance that stopped ({@code instanceStopped}) and the
-     * job. Another instance, or this one restarted, then runs it as soon as it takes the job, instead of
+     * job. An attempt that ran the job its worker took to continue with ({@link StepExecution#isContinued}) has no
+     * job the queue keeps: it waits for the recovery job of the run's version as read here, which the caller queues
+     * once this is stored ({@code waitsFor} tells which job the entry names). Another instance, or this one
+     * restarted, then runs it as soon as it takes the job, instead of
      * finding it stalled once its lease expired. Declined once {@code deadline} ({@link System#nanoTime})
      * has passed or the stop gave up waiting for it, and, for an attempt that holds the step's lease
      * ({@code leased}), once this instance can no longer be sure that it still does: a late write must
      * not undo a takeover. {@code tooLate} tells whether the last call declined for one of those.
      */
     private RunMutation waitingAgainAfterStop(StepExecution self, String step, JobExecution job, Instant now,
-                                              String error, long deadline, boolean leased, AtomicBoolean tooLate) {
-        String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
-                        + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
-                        + job.jobId()).str("instanceStopped", settings.instanceId()).str("jobId", job.jobId())
-                .str("error", error).build();
+                                              String error, long deadline, boolean leased, AtomicBoolean tooLate,
+                                              AtomicReference<String> waitsFor) {
         return run -> {
             tooLate.set(false);
             if (run.status().isTerminal() || run.steps().get(step) != StepStatus.RUNNING) {
@@ -1517,6 +1573,12 @@ final class StepRunner implements LostStepRecovery.Engine {
                 tooLate.set(true);
                 return Optional.empty();
             }
+            String jobId = self.isContinued() ? StepJob.recoveryJobId(run.runId(), step, run.version()) : job.jobId();
+            waitsFor.set(jobId);
+            String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
+                            + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
+                            + jobId).str("instanceStopped", settings.instanceId()).str("jobId", jobId)
+                    .str("error", error).build();
             return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),
                     List.of(EventDraft.ofStep(EventType.STEP_RETRY, step, job.attempt(), now, data))));
         };

@@ -158,6 +158,8 @@ public class MemoryJobQueue implements JobQueue {
         Instant completedAt;
         /** Failed attempts before the latest {@link #retry}: the current round numbers from 1 again. */
         int attemptBase;
+        /** Whether a worker took it to continue with ({@link JobQueue#continueWith}) rather than from the queue. */
+        boolean continued;
 
         Job(QueueState queue, JobRequest request, Instant now) {
             this.queue = queue;
@@ -271,6 +273,7 @@ public class MemoryJobQueue implements JobQueue {
         private void runContinuations() {
             for (int continued = 1; continuation != null; continued++) {
                 Job job = new Job(queue, continuation, clock.instant());
+                job.continued = true;
                 continuation = null;
                 if (queue.jobs.putIfAbsent(job.request.jobId(), job) != null) {
                     return;
@@ -528,6 +531,8 @@ public class MemoryJobQueue implements JobQueue {
         }
         if (failure == null) {
             complete(job);
+        } else if (worker.stopped && job.continued) {
+            forget(job);
         } else if (worker.stopped) {
             putBack(job);
         } else {
@@ -549,6 +554,21 @@ public class MemoryJobQueue implements JobQueue {
         job.queue.offer(job);
         LOG.log(System.Logger.Level.DEBUG, () -> "job " + job.request.jobId() + " of queue " + job.queue.name
                 + " was interrupted by the queue's close; it waits again, no attempt counted");
+    }
+
+    /**
+     * A continuation the queue's close cut short leaves nothing here, as {@link JobQueue#continueWith} says: the
+     * caller that offered it keeps its own record that the job is due, and queues it again (the engine does so as it
+     * hands the step back). Kept, it would run beside the job queued in its place after a restart.
+     */
+    private void forget(Job job) {
+        synchronized (job) {
+            if (job.queue.jobs.remove(job.request.jobId(), job)) {
+                job.queue.inState[job.state.ordinal()].decrementAndGet();
+            }
+        }
+        LOG.log(System.Logger.Level.DEBUG, () -> "continued job " + job.request.jobId() + " of queue " + job.queue.name
+                + " was interrupted by the queue's close; it is not kept, its owner queues it again");
     }
 
     private Attempt start(Job job, JobHandler handler) {

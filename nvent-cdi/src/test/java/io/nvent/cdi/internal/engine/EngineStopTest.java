@@ -14,14 +14,18 @@ import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
 import io.nvent.cdi.EmbeddedEngine;
+import io.nvent.cdi.internal.Threads;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -195,6 +199,121 @@ class EngineStopTest {
                     .as("the attempt cut short does not count").containsExactly(1, 1);
         }
         assertThat(step.executions).hasValue(2);
+    }
+
+    @FlowStep(flow = "shipping", name = "take", role = StepRole.ENTRY, emits = "taken")
+    static class Take implements Step<Object, String> {
+        final AtomicInteger executions = new AtomicInteger();
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            executions.incrementAndGet();
+            ctx.emit("taken", Map.of("order", "o-1"));
+            return "taken";
+        }
+    }
+
+    /** Packs what was taken, in the worker that ran take: its first execution blocks until interrupted. */
+    @FlowStep(flow = "shipping", name = "pack", subscribes = "taken")
+    static class Pack extends BlocksAtFirst {
+    }
+
+    @Test
+    void a_step_continued_in_the_worker_of_the_step_before_it_and_cut_short_by_the_stop_is_queued_again_and_runs_at_once_on_the_next_instance()
+            throws Exception {
+        Take take = new Take();
+        Pack pack = new Pack();
+        EngineHarness stopping = new EngineHarness(take, pack);
+        String runId = stopping.engine.start("shipping", null);
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+        String queue = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
+        String packJob = StepJob.jobId(runId, "pack");
+        assertThat(stopping.queue.job(queue, packJob)).as("pack went on in take's worker").isPresent();
+
+        try (RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            stopping.engine.closeQueue();
+            assertThat(messages.logged).filteredOn(line -> line.startsWith("NVENT-0535")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("run " + runId + ": step pack", "queued as job "
+                            + StepJob.jobId(runId, "pack") + ":recover-", "it runs again at once"));
+        }
+
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
+        HistoryEvent handedBack = stopping.eventsOf(runId, EventType.STEP_RETRY).get(0);
+        // The queue keeps nothing of the continuation, once its worker is past it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.job(queue, packJob).isEmpty());
+        List<String> waiting = stopping.queue.jobs(queue, JobState.WAITING, 0, 10).stream().map(JobRecord::jobId)
+                .toList();
+        assertThat(waiting).as("the job queued in its place").singleElement()
+                .satisfies(job -> assertThat(StepJob.isRecoveryJob(job)).as(job + " is a recovery job").isTrue());
+        assertThat(handedBack.data()).contains("NVENT-0535", "\"jobId\":\"" + waiting.get(0) + "\"");
+
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, stopping.queue,
+                take, pack)) {
+            // No sweep and no time passing: the lost-job check never looks.
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(next.clock.instant()).isEqualTo(EngineHarness.START);
+            assertThat(next.types(runId)).doesNotContain("step.stalled");
+            assertThat(next.eventsOf(runId, EventType.STEP_STARTED))
+                    .filteredOn(entry -> entry.step().filter("pack"::equals).isPresent()).extracting(HistoryEvent::attempt).as("the attempt cut short does not count").containsExactly(1, 1);
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
+        assertThat(take.executions).hasValue(1);
+    }
+
+    /** A memory queue whose enqueues fail while the test says so, as one whose broker or database is away. */
+    static final class RefusingQueue extends MemoryJobQueue {
+        volatile boolean refusing;
+
+        RefusingQueue() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public void enqueue(JobRequest request) {
+            if (refusing) {
+                throw new IllegalStateException("the broker is away");
+            }
+            super.enqueue(request);
+        }
+    }
+
+    @Test
+    void a_continued_step_whose_job_cannot_be_queued_as_the_stop_hands_it_back_says_so_and_the_lost_job_check_queues_it()
+            throws Exception {
+        Take take = new Take();
+        Pack pack = new Pack();
+        RefusingQueue queue = new RefusingQueue();
+        EngineHarness stopping = EngineHarness.onQueue(queue, true, take, pack);
+        String runId = stopping.engine.start("shipping", null);
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+        String queueName = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
+        queue.refusing = true;
+
+        try (RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            stopping.engine.closeQueue();
+            assertThat(messages.logged).noneMatch(line -> line.startsWith("NVENT-0535"));
+            assertThat(messages.logged).filteredOn(line -> line.startsWith("NVENT-0052")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("run " + runId + ": step pack", "could not be queued",
+                            "the broker is away", "the lost-job check", "NVENT-0124"));
+        }
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
+        assertThat(queue.counts(queueName).waiting()).as("jobs waiting").isZero();
+        queue.refusing = false;
+
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, queue, take,
+                pack)) {
+            next.sweep();
+            next.clock.advance(Duration.ofMinutes(1));
+            next.sweep();
+
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(next.types(runId)).doesNotContain("step.stalled");
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
     }
 
     @Test
