@@ -49,7 +49,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
     public enum Reason {
         /**
          * Its job waits for a free worker of its queue; or for workers at all, when an operator set the queue's
-         * workers to 0 at run time: the detail says so then ({@code NVENT-0465}), and how to raise them.
+         * workers to 0 at run time: the detail says so then, and how to raise them.
          */
         WORKER,
         /** Its queue is paused: nothing of it runs until it is resumed. */
