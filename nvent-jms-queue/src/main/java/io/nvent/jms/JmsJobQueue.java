@@ -489,10 +489,9 @@ public final class JmsJobQueue implements JobQueue {
      * {@inheritDoc}
      *
      * <p>From this node's job registry, as {@link #jobs} (checked against the broker as rarely), in its
-     * order: newest created first. A position is the creation time of the page's last job and a number this
-     * node gave it (for jobs created at the same instant): on another node, whose registry numbers its jobs
-     * its own way, a position still holds by creation time, and among jobs created at that very instant may
-     * skip or repeat one. Each page reads this node's whole registry of the queue, in memory, as an offset
+     * order: newest created first. A position is the creation time of the page's last job and its job id (for
+     * jobs created at the same instant): it holds on every node alike, though another node lists its own
+     * registry. Each page reads this node's whole registry of the queue, in memory, as an offset
      * does; what the position saves is a job skipped or repeated while jobs come and go. The broker cannot
      * page its queue: a JMS browse enumerates a queue from its head, with no way to start at a position, and
      * shows neither delayed jobs nor those delivered to a worker, so the list is never read from it.

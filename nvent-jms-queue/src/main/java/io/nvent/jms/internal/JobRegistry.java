@@ -483,8 +483,8 @@ public final class JobRegistry {
 
     /**
      * Records in a state listed after a position, newest first (the order of {@link #list}); a page's next
-     * position is {@code c}, the creation time of its last job, {@code /} and the number this node gave the
-     * job's entry, which breaks ties between jobs created at the same instant.
+     * position is {@code c}, the creation time of its last job, {@code /} and its job id, which breaks ties
+     * between jobs created at the same instant the same way on every node.
      *
      * @throws IllegalArgumentException for a position not of that form
      */
@@ -494,17 +494,21 @@ public final class JobRegistry {
                 ? Optional.empty() : Optional.of(page.get(page.size() - 1).position().toString()));
     }
 
-    /** Where a job stands in the list: by its creation, newest first, then by this node's entry number. */
-    private record Position(Instant createdAt, long seq) {
+    /**
+     * Where a job stands in the list: by its creation, newest first, then by its job id (unique in its queue), not
+     * by this node's entry number, which another node, learning of the jobs in another order, gives otherwise.
+     */
+    private record Position(Instant createdAt, String jobId) implements Comparable<Position> {
 
-        boolean isListedAfter(Position other) {
+        @Override
+        public int compareTo(Position other) {
             int byCreation = createdAt.compareTo(other.createdAt);
-            return byCreation < 0 || byCreation == 0 && seq < other.seq;
+            return byCreation != 0 ? byCreation : jobId.compareTo(other.jobId);
         }
 
         @Override
         public String toString() {
-            return "c" + createdAt + "/" + seq;
+            return "c" + createdAt + "/" + jobId;
         }
     }
 
@@ -516,26 +520,26 @@ public final class JobRegistry {
                 .map(entry -> {
                     synchronized (entry) {
                         JobRecord record = entry.toRecord(now);
-                        return new Row(new Position(record.createdAt(), entry.seq), record);
+                        return new Row(new Position(record.createdAt(), record.jobId()), record);
                     }
                 })
                 .filter(row -> row.record().state() == state)
-                .filter(row -> after.map(row.position()::isListedAfter).orElse(true))
-                .sorted(Comparator.comparing((Row row) -> row.record().createdAt())
-                        .thenComparingLong(row -> row.position().seq()).reversed());
+                .filter(row -> after.map(position -> row.position().compareTo(position) < 0).orElse(true))
+                .sorted(Comparator.comparing(Row::position).reversed());
     }
 
     private static Position positionOf(String text) {
-        int slash = text.lastIndexOf('/');
+        // An instant has no '/'; a job id may.
+        int slash = text.indexOf('/');
         try {
-            if (text.startsWith("c") && slash > 1) {
-                return new Position(Instant.parse(text.substring(1, slash)), Long.parseLong(text.substring(slash + 1)));
+            if (text.startsWith("c") && slash > 1 && slash < text.length() - 1) {
+                return new Position(Instant.parse(text.substring(1, slash)), text.substring(slash + 1));
             }
-        } catch (DateTimeException | NumberFormatException e) {
+        } catch (DateTimeException e) {
             // refused below
         }
         throw new IllegalArgumentException("NVENT-0635 '" + text + "' is no position in a job list of the JMS queue"
-                + " (c, a job's creation time, / and a number, as a page's next gave it); list the first page again");
+                + " (c, a job's creation time, / and its job id, as a page's next gave it); list the first page again");
     }
 
     /**

@@ -180,4 +180,23 @@ class JobRegistryTest {
         assertThat(dropped).containsExactly(false, true);
         assertThat(registry.counts("orders", check)).isEqualTo(new JobCounts(0, 0, 1, 0, 0));
     }
+
+    @Test
+    void aJobListCursorOfOneNodeFollowedOnAnotherSkipsAndRepeatsNoJobCreatedAtTheSameInstant() {
+        Instant at = clock.instant();
+        List<JobMessage> jobs = List.of("j1", "j2", "j3", "j4").stream()
+                .map(jobId -> JobMessage.first(JobRequest.of("orders", jobId, "charge", "{}"), at)).toList();
+        jobs.forEach(job -> registry.sendCommitted(registry.reserve(job).orElseThrow()));
+        JobRegistry otherNode = new JobRegistry(100, clock);
+        // The other node learns of them from a browse of the broker, in its order, not in the order they were sent.
+        for (int i = jobs.size() - 1; i >= 0; i--) {
+            otherNode.hydratePending(jobs.get(i));
+        }
+
+        io.nvent.spi.JobPage first = registry.listAfter("orders", JobState.WAITING, Optional.empty(), 2, at);
+        io.nvent.spi.JobPage second = otherNode.listAfter("orders", JobState.WAITING, first.next(), 2, at);
+
+        assertThat(java.util.stream.Stream.concat(first.jobs().stream(), second.jobs().stream())
+                .map(io.nvent.spi.JobRecord::jobId)).containsExactlyInAnyOrder("j1", "j2", "j3", "j4");
+    }
 }

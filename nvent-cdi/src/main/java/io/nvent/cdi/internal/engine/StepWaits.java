@@ -387,8 +387,12 @@ final class StepWaits {
      */
     private String waitsForAWorker(String queueName) {
         int configured = workersHere.applyAsInt(queueName);
+        // A memory queue no engine took waits for good: raising its workers would start none (nothing takes it).
+        boolean takenNowhere = configured == 0 && queue instanceof MemoryJobQueue memory
+                && !memory.hasWorkers(queueName);
         // The record applies wherever the queue adapter resizes workers (elsewhere it is warned of, NVENT-0048).
-        if (queue.resizesWorkers() && Integer.valueOf(0).equals(scheduling.queueWorkers().get(queueName))) {
+        if (!takenNowhere && queue.resizesWorkers()
+                && Integer.valueOf(0).equals(scheduling.queueWorkers().get(queueName))) {
             return setToNone(queueName, configured);
         }
         return configured == 0 ? noWorkerHere(queueName) : "waits for a worker of queue '" + queueName + "'";

@@ -793,12 +793,13 @@ public class MemoryJobQueue implements JobQueue {
     }
 
     /**
-     * Whether an engine registered workers of the queue with this queue: the memory queue is not shared
-     * with other instances, so without them nothing takes its jobs.
+     * Whether an engine registered workers of the queue with this queue (even if an operator set them to 0 at run
+     * time: it takes the queue, and starts workers once they are raised): the memory queue is not shared with
+     * other instances, so without them nothing takes its jobs.
      */
     public boolean hasWorkers(String queueName) {
         QueueState q = queues.get(queueName);
-        return q != null && q.concurrency > 0;
+        return q != null && q.handler != null;
     }
 
     @Override

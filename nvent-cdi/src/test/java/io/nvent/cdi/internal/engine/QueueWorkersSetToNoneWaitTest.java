@@ -9,6 +9,11 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepWait;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
+import io.nvent.cdi.internal.memory.MemoryJobQueue;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.cdi.internal.Threads;
+import java.time.Clock;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -50,15 +55,36 @@ class QueueWorkersSetToNoneWaitTest {
 
     @Test
     void onAnInstanceLeavingTheQueueToOthersTheWaitSaysThatTheirWorkersAreSetToNoneToo() {
+        MemoryFlowStore store = new MemoryFlowStore();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        MemoryJobQueue shared = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness web = EngineHarness.pooled(store, scheduling, shared, "web", queue -> 0, new Send());
+             EngineHarness worker = EngineHarness.pooled(store, scheduling, shared, "worker", queue -> 4, new Send())) {
+            worker.engine.workerOverrides().set("invoices", 0);
+            String runId = web.engine.start("invoice", null);
+            await().until(() -> shared.counts("invoices").waiting() == 1);
+
+            assertThat(web.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
+                    .startsWith("NVENT-0465 the workers of queue 'invoices' are set to 0 on every instance that takes"
+                            + " it").contains("this instance takes none of its jobs either way (nvent.queue.invoices"
+                            + ".concurrency=0", "PUT /api/nvent/queues/invoices/concurrency"));
+
+            worker.engine.workerOverrides().remove("invoices");
+
+            worker.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+    }
+
+    @Test
+    void onAMemoryQueueNoInstanceTakesTheWaitSaysThatNothingTakesItNotThatRaisingItsWorkersWouldHelp() {
         try (EngineHarness h = new EngineHarness(0, new Send())) {
             h.engine.workerOverrides().set("invoices", 0);
             String runId = h.engine.start("invoice", null);
             await().until(() -> h.queue.counts("invoices").waiting() == 1);
 
             assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> assertThat(wait.detail())
-                    .startsWith("NVENT-0465 the workers of queue 'invoices' are set to 0 on every instance that takes"
-                            + " it").contains("this instance takes none of its jobs either way (nvent.queue.invoices"
-                            + ".concurrency=0", "PUT /api/nvent/queues/invoices/concurrency"));
+                    .contains("the memory queue (nvent.queue.adapter=memory) is not shared with other instances:"
+                            + " nothing in this deployment takes it").doesNotContain("until they are raised"));
         }
     }
 

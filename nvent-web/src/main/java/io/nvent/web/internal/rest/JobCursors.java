@@ -6,32 +6,45 @@ import java.util.Optional;
 
 /**
  * The {@code after} parameter of a queue's job list: the queue adapter's position after a page's last job
- * ({@link io.nvent.spi.JobPage#next}), opaque to clients (base64url of it), as the run list's cursors are
- * ({@link RunCursors}).
+ * ({@link io.nvent.spi.JobPage#next}), with the queue and state of the list it pages, opaque to clients (base64url
+ * of them), as the run list's cursors are ({@link RunCursors}). A position means something only in its own list
+ * (a row id of the PostgreSQL queue would page any list of it, silently starting it part way), so a cursor of
+ * another queue or state is refused.
  */
 final class JobCursors {
 
     private JobCursors() {
     }
 
-    /** The cursor of an adapter's position. */
-    static String of(String position) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(position.getBytes(StandardCharsets.UTF_8));
+    /** The cursor of an adapter's position in the list of a queue's jobs in a state. */
+    static String of(String queue, String state, String position) {
+        return Base64.getUrlEncoder().withoutPadding().encodeToString(
+                (queue + "\n" + state + "\n" + position).getBytes(StandardCharsets.UTF_8));
     }
 
-    /** The adapter's position a cursor holds; empty when the parameter is absent; a 400 (NVENT-0774) for no cursor. */
-    static Optional<String> parse(String name, String value) {
+    /**
+     * The adapter's position a cursor holds; empty when the parameter is absent; a 400 (NVENT-0774) for no cursor,
+     * and (NVENT-1112) for one of another queue's or state's list.
+     */
+    static Optional<String> parse(String name, String value, String queue, String state) {
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
+        String[] parts;
         try {
-            String position = new String(Base64.getUrlDecoder().decode(value.trim()), StandardCharsets.UTF_8);
-            if (!position.isBlank()) {
-                return Optional.of(position);
-            }
+            parts = new String(Base64.getUrlDecoder().decode(value.trim()), StandardCharsets.UTF_8).split("\n", 3);
         } catch (IllegalArgumentException e) {
-            // answered below
+            parts = new String[0];
         }
-        throw QueryParams.invalid(name, value, "the cursor of a Link rel=\"next\" header of the job list");
+        if (parts.length != 3 || parts[2].isBlank()) {
+            throw QueryParams.invalid(name, value, "the cursor of a Link rel=\"next\" header of the job list");
+        }
+        if (!parts[0].equals(queue) || !parts[1].equals(state)) {
+            throw new IllegalArgumentException("NVENT-1112 query parameter '" + name + "' is a cursor of the job list"
+                    + " of queue '" + parts[0] + "' in state " + parts[1] + ", not of queue '" + queue + "' in state "
+                    + state + ": follow the Link rel=\"next\" header of the list you page, or list its first page"
+                    + " again (without '" + name + "')");
+        }
+        return Optional.of(parts[2]);
     }
 }

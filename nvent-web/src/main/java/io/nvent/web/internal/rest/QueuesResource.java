@@ -195,7 +195,8 @@ public class QueuesResource {
                 s -> s.name().toLowerCase(Locale.ROOT)).orElse(JobState.FAILED);
         int offset = QueryParams.intWithin("offset", offsetParam, 0, 0, Integer.MAX_VALUE);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
-        Optional<String> after = JobCursors.parse("after", afterParam);
+        String stateName = jobState.name().toLowerCase(Locale.ROOT);
+        Optional<String> after = JobCursors.parse("after", afterParam, name, stateName);
         if (after.isPresent() && offsetParam != null && !offsetParam.isBlank()) {
             throw new IllegalArgumentException("NVENT-1111 query parameters 'offset' (" + offsetParam + ") and 'after'"
                     + " page the job list of queue '" + name + "' two ways: give one, 'after' as a Link rel=\"next\""
@@ -217,7 +218,7 @@ public class QueuesResource {
                         + " again): " + refused.getMessage(), refused);
             }
             page = read.jobs();
-            next = read.next().map(JobCursors::of);
+            next = read.next().map(position -> JobCursors.of(name, stateName, position));
         }
         JsonArrayBuilder jobs = JSON.createArrayBuilder();
         page.forEach(job -> jobs.add(Representations.jobSummary(job)));

@@ -41,12 +41,21 @@ class QueueJobPagesTest {
         }
     }
 
+    /** A step on the queue "sms", another queue of the same engine. */
+    @FlowStep(flow = "alert", name = "sms", role = StepRole.ENTRY, queue = "sms")
+    public static class Sms implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     private EmbeddedEngine engine;
     private InProcessApi api;
 
     @BeforeEach
     void aPausedQueueOverRest() {
-        engine = EmbeddedEngine.newBuilder().step(new Mail()).build();
+        engine = EmbeddedEngine.newBuilder().step(new Mail()).step(new Sms()).build();
         engine.pauseQueue("mail");
         QueueControls controls = engine.queueControls();
         api = InProcessApi.of(new AbstractBinder() {
@@ -101,7 +110,7 @@ class QueueJobPagesTest {
         ContainerResponse both = api.get("queues/mail/jobs?state=waiting&offset=1&after=" + cursor);
         ContainerResponse garbled = api.get("queues/mail/jobs?state=waiting&after=%25%25");
         ContainerResponse foreign = api.get("queues/mail/jobs?state=waiting&after="
-                + JobCursors.of("i42"));
+                + JobCursors.of("mail", "waiting", "i42"));
 
         assertThat(byOffset.getJsonArray("jobs").getValuesAs(JsonObject.class)).extracting(job -> job.getString("jobId"))
                 .containsExactly("job-2");
@@ -112,6 +121,25 @@ class QueueJobPagesTest {
         assertThat(problem(garbled)).contains("NVENT-0774", "'after'", "header of the job list");
         assertThat(foreign.getStatus()).isEqualTo(400);
         assertThat(problem(foreign)).contains("NVENT-1110", "'after'", "NVENT-0466", "'i42'");
+    }
+
+    @Test
+    void aCursorOfAnotherQueueOrStateIsRefusedSayingWhoseItIsInsteadOfListingAnotherPage() {
+        enqueue("job-", 3);
+        String ofWaitingMail = body(api.get("queues/mail/jobs?state=waiting&limit=1")).getString("next");
+
+        ContainerResponse otherState = api.get("queues/mail/jobs?state=failed&after=" + ofWaitingMail);
+        ContainerResponse otherQueue = api.get("queues/sms/jobs?state=waiting&after=" + ofWaitingMail);
+
+        assertThat(otherState.getStatus()).isEqualTo(400);
+        assertThat(problem(otherState)).contains("NVENT-1112", "queue 'mail' in state waiting",
+                "not of queue 'mail' in state failed");
+        assertThat(otherQueue.getStatus()).isEqualTo(400);
+        assertThat(problem(otherQueue)).contains("NVENT-1112", "queue 'mail' in state waiting",
+                "not of queue 'sms' in state waiting");
+        assertThat(body(api.get("queues/mail/jobs?state=waiting&limit=5&after=" + ofWaitingMail))
+                .getJsonArray("jobs").getValuesAs(JsonObject.class)).extracting(job -> job.getString("jobId"))
+                .as("the cursor still pages its own list").containsExactly("job-2", "job-1");
     }
 
     private void enqueue(String prefix, int count) {
