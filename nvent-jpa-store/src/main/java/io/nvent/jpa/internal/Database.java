@@ -65,8 +65,11 @@ enum Database {
         return OTHER;
     }
 
-    /** The first H2 release whose result cache hands no connection a row as it was before a commit (#3894). */
-    static final String H2_WITHOUT_STALE_READS = "2.3.230";
+    /**
+     * The first H2 release whose result cache hands no connection a row as it was before a commit (h2database#3894,
+     * fixed by #4095 after 2.3.230).
+     */
+    static final String H2_WITHOUT_STALE_READS = "2.3.232";
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
@@ -106,15 +109,15 @@ enum Database {
         }
         int[] found = {Integer.parseInt(numbers.group(1)), Integer.parseInt(numbers.group(2)),
                 Integer.parseInt(numbers.group(3))};
-        int[] fixed = {2, 3, 230};
+        int[] fixed = {2, 3, 232};
         if (Arrays.compare(found, fixed) >= 0) {
             return Optional.empty();
         }
         return Optional.of("NVENT-0333 the store's database is H2 " + version + ", whose result cache can hand a"
                 + " connection a row as it was before another connection's commit, again at each read until the table"
-                + " changes next (h2database#3894, fixed in H2 " + H2_WITHOUT_STALE_READS + "): instances sharing it"
-                + " may act on a run, lease or trigger as it was, and a change of a trigger may give up after its"
-                + " attempts; add ;OPTIMIZE_REUSE_RESULTS=FALSE to its JDBC URL (for a server's datasource, in the"
+                + " changes next (h2database#3894, fixed in H2 " + H2_WITHOUT_STALE_READS + "): this instance's threads"
+                + " and other instances sharing the database may act on a run, lease or trigger as it was, and a change"
+                + " of a trigger may fail after its attempts; add ;OPTIMIZE_REUSE_RESULTS=FALSE to its JDBC URL (for a server's datasource, in the"
                 + " server's configuration of it), or use H2 " + H2_WITHOUT_STALE_READS + " or later, or PostgreSQL");
     }
 
