@@ -9,8 +9,9 @@ import javax.sql.DataSource;
 /**
  * A {@link FlowStore} on Jakarta Persistence with Hibernate ORM; the schema is created and upgraded
  * by Flyway migrations shipped in this jar. Supported databases: PostgreSQL 14+ (payloads in
- * {@code jsonb} columns) and H2 2.3.230+ (an older H2 can hand a connection rows as they were before another
- * connection's commit, h2database#3894: the store warns of it when created, {@code NVENT-0333}).
+ * {@code jsonb} columns) and H2 2.3.232+, or an older H2 2.x with {@code ;OPTIMIZE_REUSE_RESULTS=FALSE} in its URL
+ * (else it can hand a connection rows as they were before another connection's commit, h2database#3894: the store
+ * warns of it when created, {@code NVENT-0333}).
  *
  * <p>Outside a container, create one per database and close it when done; transactions are then
  * local ({@code RESOURCE_LOCAL}):

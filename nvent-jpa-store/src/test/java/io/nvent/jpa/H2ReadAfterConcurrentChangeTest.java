@@ -14,7 +14,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * Two instances' stores over one H2 database, one reading a trigger while the other's change of it commits: the
- * reader sees the change once it is committed. H2 before 2.3.230 could hand a reading connection the row as it was
+ * reader sees the change once it is committed. H2 before 2.3.232 could hand a reading connection the row as it was
  * before a commit that raced with the read, and again at each later read of the same statement until the table next
  * changed (h2database#3894, its query result cache): a change of the trigger read again then met the old row each
  * time and gave up ({@code NVENT-0550}), as an instance starting beside another once did in

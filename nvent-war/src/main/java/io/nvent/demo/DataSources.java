@@ -8,13 +8,15 @@ import jakarta.ejb.Singleton;
  * {@code nvent.demo.h2}, set by the run command to {@code ~/.nvent/h2/nvent}), so the demo's data
  * survives a restart without any setup. Switch to PostgreSQL by configuration alone:
  * {@code -Dnvent.store.datasource=java:app/nvent/PostgresDataSource} plus {@code nvent.demo.pg.*}
- * (see the README). The server resolves the {@code ${...}} references from system properties (Payara by
+ * (see the README). {@code OPTIMIZE_REUSE_RESULTS=FALSE}: Payara serves this datasource with the H2 it bundles
+ * (2.2.224, its classes first), whose reuse of a query's last result can hand a row as it was before another
+ * connection's commit (h2database#3894, {@code NVENT-0333}). The server resolves the {@code ${...}} references from system properties (Payara by
  * itself, WildFly with the EE subsystem's {@code annotation-property-replacement} on).
  */
 @DataSourceDefinition(
         name = "java:app/nvent/DemoDataSource",
         className = "org.h2.jdbcx.JdbcDataSource",
-        url = "jdbc:h2:file:${nvent.demo.h2};DB_CLOSE_ON_EXIT=FALSE",
+        url = "jdbc:h2:file:${nvent.demo.h2};DB_CLOSE_ON_EXIT=FALSE;OPTIMIZE_REUSE_RESULTS=FALSE",
         user = "sa",
         password = "sa",
         minPoolSize = 0,

@@ -65,18 +65,24 @@ enum Database {
         return OTHER;
     }
 
-    /** The first H2 release whose result cache hands no connection a row as it was before a commit (#3894). */
-    static final String H2_WITHOUT_STALE_READS = "2.3.230";
+    /**
+     * The first H2 release whose result cache hands no connection a row as it was before a commit (h2database#3894,
+     * fixed by #4095 after 2.3.230).
+     */
+    static final String H2_WITHOUT_STALE_READS = "2.3.232";
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
-    /** The database behind {@code dataSource}; warns of an H2 older than {@link #H2_WITHOUT_STALE_READS}. */
+    /**
+     * The database behind {@code dataSource}; warns of an H2 older than {@link #H2_WITHOUT_STALE_READS} that reuses
+     * query results.
+     */
     static Database detect(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection()) {
             DatabaseMetaData metaData = connection.getMetaData();
             Database database = of(metaData.getDatabaseProductName());
             if (database == H2) {
-                staleReadsOf(metaData.getDatabaseProductVersion()).ifPresent(
+                staleReadsOf(metaData.getDatabaseProductVersion(), resultReuseOff(connection)).ifPresent(
                         warning -> LOG.log(System.Logger.Level.WARNING, warning));
             }
             return database;
@@ -87,27 +93,55 @@ enum Database {
 
     /**
      * What an H2 of {@code version} (as its driver gives it, e.g. {@code 2.2.224 (2023-09-17)}) does wrong, if it is
-     * older than {@link #H2_WITHOUT_STALE_READS}: a read racing with another connection's commit could be cached with
-     * the row as it was before it, and handed back at each read of the same statement until the table next changed.
+     * older than {@link #H2_WITHOUT_STALE_READS} and reuses query results: a read racing with another connection's
+     * commit could be cached with the row as it was before it, and handed back at each read of the same statement
+     * until the table next changed.
      *
-     * @return the warning ({@code NVENT-0333}); empty for that release or a later one, or a version not understood
+     * @param resultReuseOff whether the database runs with {@code OPTIMIZE_REUSE_RESULTS} off, which keeps that cache
+     *     from handing back any result
+     * @return the warning ({@code NVENT-0333}); empty for that release or a later one, a version not understood, or an
+     *     H2 that reuses no results
      */
-    static Optional<String> staleReadsOf(String version) {
+    static Optional<String> staleReadsOf(String version, boolean resultReuseOff) {
         Matcher numbers = Pattern.compile("^(\\d+)\\.(\\d+)\\.(\\d+)").matcher(version);
-        if (!numbers.find()) {
+        if (resultReuseOff || !numbers.find()) {
             return Optional.empty();
         }
         int[] found = {Integer.parseInt(numbers.group(1)), Integer.parseInt(numbers.group(2)),
                 Integer.parseInt(numbers.group(3))};
-        int[] fixed = {2, 3, 230};
+        int[] fixed = {2, 3, 232};
         if (Arrays.compare(found, fixed) >= 0) {
             return Optional.empty();
         }
         return Optional.of("NVENT-0333 the store's database is H2 " + version + ", whose result cache can hand a"
                 + " connection a row as it was before another connection's commit, again at each read until the table"
-                + " changes next (h2database#3894, fixed in H2 " + H2_WITHOUT_STALE_READS + "): instances sharing it"
-                + " may act on a run, lease or trigger as it was, and a change of a trigger may give up after its"
-                + " attempts; use H2 " + H2_WITHOUT_STALE_READS + " or later (for a server's default datasource, the H2"
-                + " the server bundles), or PostgreSQL");
+                + " changes next (h2database#3894, fixed in H2 " + H2_WITHOUT_STALE_READS + "): this instance's threads"
+                + " and other instances sharing the database may act on a run, lease or trigger as it was, and a change"
+                + " of a trigger may fail after its attempts; add ;OPTIMIZE_REUSE_RESULTS=FALSE to its JDBC URL (for a server's datasource, in the"
+                + " server's configuration of it), or use H2 " + H2_WITHOUT_STALE_READS + " or later, or PostgreSQL");
+    }
+
+    /**
+     * Whether the H2 database behind {@code connection} runs with {@code OPTIMIZE_REUSE_RESULTS} off. H2 lists that
+     * setting in no {@code INFORMATION_SCHEMA} table, so it is read from H2's own objects (an embedded database's
+     * {@code Database.getOptimizeReuseResults()}, the same in H2 2.x and 1.4), through a pool's or server's wrapper.
+     *
+     * @return false also when it cannot be read (a remote H2, H2's classes not visible here): then it is not known off
+     */
+    static boolean resultReuseOff(Connection connection) {
+        for (ClassLoader loader : new ClassLoader[] {Thread.currentThread().getContextClassLoader(),
+                Database.class.getClassLoader(), connection.getClass().getClassLoader()}) {
+            try {
+                Class<?> h2Connection = Class.forName("org.h2.jdbc.JdbcConnection", false, loader);
+                if (connection.isWrapperFor(h2Connection)) {
+                    Object session = h2Connection.getMethod("getSession").invoke(connection.unwrap(h2Connection));
+                    Object database = session.getClass().getMethod("getDatabase").invoke(session);
+                    return Boolean.FALSE.equals(database.getClass().getMethod("getOptimizeReuseResults").invoke(database));
+                }
+            } catch (ReflectiveOperationException | SQLException | RuntimeException | LinkageError notReadable) {
+                // try the next class loader; none: not known off
+            }
+        }
+        return false;
     }
 }

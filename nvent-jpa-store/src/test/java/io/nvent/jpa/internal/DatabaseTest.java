@@ -2,23 +2,48 @@ package io.nvent.jpa.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.zaxxer.hikari.HikariDataSource;
+import io.nvent.jpa.TestDatabases;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
 
 class DatabaseTest {
 
     @Test
     void anH2BeforeTheFixOfItsResultCacheIsWarnedOfWithItsVersionAndWhatToUse() {
-        assertThat(Database.staleReadsOf("2.2.224 (2023-09-17)")).hasValueSatisfying(warning -> assertThat(warning)
+        assertThat(Database.staleReadsOf("2.2.224 (2023-09-17)", false)).hasValueSatisfying(warning -> assertThat(warning)
                 .startsWith("NVENT-0333 the store's database is H2 2.2.224 (2023-09-17), whose result cache")
-                .contains("h2database#3894", "a change of a trigger may give up", "use H2 2.3.230 or later"));
-        assertThat(Database.staleReadsOf("1.4.200 (2019-10-14)")).isPresent();
+                .contains("h2database#3894", "a change of a trigger may fail after its attempts", "use H2 2.3.232 or later",
+                        "add ;OPTIMIZE_REUSE_RESULTS=FALSE to its JDBC URL"));
+        assertThat(Database.staleReadsOf("1.4.200 (2019-10-14)", false)).isPresent();
+        assertThat(Database.staleReadsOf("2.3.230 (2024-07-15)", false)).as("the fix, h2database#4095, came after it")
+                .isPresent();
     }
 
     @Test
     void anH2WithTheFixOrAVersionNotUnderstoodIsNotWarnedOf() {
-        assertThat(Database.staleReadsOf("2.3.230 (2024-07-15)")).isEmpty();
-        assertThat(Database.staleReadsOf("2.3.232 (2024-08-11)")).isEmpty();
-        assertThat(Database.staleReadsOf("3.0.1")).isEmpty();
-        assertThat(Database.staleReadsOf("unknown")).isEmpty();
+        assertThat(Database.staleReadsOf("2.3.232 (2024-08-11)", false)).isEmpty();
+        assertThat(Database.staleReadsOf("3.0.1", false)).isEmpty();
+        assertThat(Database.staleReadsOf("unknown", false)).isEmpty();
+    }
+
+    @Test
+    void anH2BeforeTheFixWhoseResultReuseIsOffIsNotWarnedOf() {
+        assertThat(Database.staleReadsOf("2.2.224 (2023-09-17)", true)).isEmpty();
+    }
+
+    @Test
+    void whetherAnH2ReusesResultsIsReadFromTheDatabaseAlsoThroughAPool() throws SQLException {
+        String url = TestDatabases.newH2Url();
+        try (Connection reusing = DriverManager.getConnection(url, "sa", "")) {
+            assertThat(Database.resultReuseOff(reusing)).isFalse();
+            try (HikariDataSource pool = TestDatabases.pool(url + ";OPTIMIZE_REUSE_RESULTS=FALSE", "sa", "", 1);
+                    Connection pooled = pool.getConnection()) {
+                assertThat(Database.resultReuseOff(pooled)).as("a pool's connection, the setting in its URL").isTrue();
+                assertThat(Database.resultReuseOff(reusing)).as("another connection: it is the database's").isTrue();
+            }
+        }
     }
 }
