@@ -18,7 +18,9 @@ import org.junit.jupiter.api.Test;
  * before a commit that raced with the read, and again at each later read of the same statement until the table next
  * changed (h2database#3894, its query result cache): a change of the trigger read again then met the old row each
  * time and gave up ({@code NVENT-0550}), as an instance starting beside another once did in
- * {@link H2SharedTriggersTest}.
+ * {@link H2SharedTriggersTest}. The build's H2 is 2.2.224, the one Payara Micro bundles, run as README says to run
+ * it: with {@code OPTIMIZE_REUSE_RESULTS=FALSE} ({@link TestDatabases#newH2Url}); without that setting this test fails
+ * within a few dozen rounds.
  */
 class H2ReadAfterConcurrentChangeTest {
 

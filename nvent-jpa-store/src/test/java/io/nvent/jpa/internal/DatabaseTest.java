@@ -36,7 +36,7 @@ class DatabaseTest {
 
     @Test
     void whetherAnH2ReusesResultsIsReadFromTheDatabaseAlsoThroughAPool() throws SQLException {
-        String url = TestDatabases.newH2Url();
+        String url = TestDatabases.newH2Url().replace(";OPTIMIZE_REUSE_RESULTS=FALSE", "");
         try (Connection reusing = DriverManager.getConnection(url, "sa", "")) {
             assertThat(Database.resultReuseOff(reusing)).isFalse();
             try (HikariDataSource pool = TestDatabases.pool(url + ";OPTIMIZE_REUSE_RESULTS=FALSE", "sa", "", 1);
