@@ -1,5 +1,8 @@
 package io.nvent;
 
+import java.util.List;
+import java.util.Optional;
+
 /**
  * No flow is registered under the given name.
  *
@@ -8,6 +11,8 @@ package io.nvent;
 public class FlowNotFoundException extends NventException {
 
     private static final long serialVersionUID = 1L;
+    /** The most deployed flows the message names. */
+    private static final int MOST_NAMED = 20;
     /** Part of the serialized form; see {@link #flow()}. */
     private final String flow;
 
@@ -19,6 +24,30 @@ public class FlowNotFoundException extends NventException {
     public FlowNotFoundException(String flow) {
         super("NVENT-0201 no flow named '" + flow + "' is registered");
         this.flow = flow;
+    }
+
+    /**
+     * An unknown flow, with a message (NVENT-0201) that names it, asks whether the deployed flow a typo away was
+     * meant, and names the deployed flows (the first 20, and how many more).
+     *
+     * @param flow the flow name asked for
+     * @param deployed the names of the deployed flows, in the order to name them
+     * @param meant the deployed flow closest to {@code flow}, if one is that close
+     * @since 0.2
+     */
+    public FlowNotFoundException(String flow, List<String> deployed, Optional<String> meant) {
+        super("NVENT-0201 no flow named '" + flow + "' is registered"
+                + meant.map(name -> "; did you mean '" + name + "'?").orElse("") + deployedOnes(deployed));
+        this.flow = flow;
+    }
+
+    private static String deployedOnes(List<String> deployed) {
+        if (deployed.isEmpty()) {
+            return "; no flow is deployed";
+        }
+        String named = String.join(", ", deployed.subList(0, Math.min(MOST_NAMED, deployed.size())));
+        return "; deployed flows: " + named + (deployed.size() > MOST_NAMED
+                ? " and " + (deployed.size() - MOST_NAMED) + " more" : "");
     }
 
     /** {@return the unknown flow name} */

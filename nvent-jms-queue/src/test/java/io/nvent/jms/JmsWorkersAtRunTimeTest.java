@@ -179,6 +179,20 @@ class JmsWorkersAtRunTimeTest {
     }
 
     @Test
+    void workers_held_back_by_a_rate_limit_hold_no_consumer_the_broker_could_hand_a_job_to() {
+        JmsJobQueue node = node(factory);
+        Handler handler = new Handler(job -> new CountDownLatch(0));
+        node.registerWorker(queue, 2, handler);
+        node.limitRate(queue, Optional.of(new RateLimit(1, Duration.ofHours(1))));
+
+        node.enqueue(job("uses-the-only-start"));
+        await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+
+        // One kept, it could be pushed the next job and hold it for the hour, away from workers allowed to start.
+        await().atMost(PATIENCE).until(() -> broker.receivingConsumersOf(JmsJobQueueOptions.DEFAULTS.prefix() + queue) == 0);
+    }
+
+    @Test
     void a_rate_limit_set_while_the_workers_wait_for_a_message_bounds_their_next_starts_too() {
         JmsJobQueue node = node(factory);
         Handler handler = new Handler(job -> new CountDownLatch(0));

@@ -334,9 +334,7 @@ public final class FlowTestEnvironment implements AutoCloseable {
             case EVENT -> Stream.of("an event for the await of step '" + a.step()
                     + "' (publish it with flows().publishEvent(event, payload))");
             case CONCURRENCY_KEY -> Stream.of("its turn under concurrency key '" + a.concurrencyKey().orElse("?")
-                    + "', which " + (a.concurrencyKeyHolders().size() > 1 ? "runs " : "run ")
-                    + String.join(", ", a.concurrencyKeyHolders()) + (a.concurrencyKeyHolders().size() > 1
-                    ? " hold (one must end first)" : " holds (it must end first)"));
+                    + "', which " + keyHeldBy(a.concurrencyKeyHolders()));
             default -> Stream.empty();
         }).sorted().toList();
         if (!answers.isEmpty()) {
@@ -349,6 +347,20 @@ public final class FlowTestEnvironment implements AutoCloseable {
                   + " (advance the time, or build the environment with autoSkipTime(true))"
                 : "waits for something that only the test or another system can give"
                   + " (a webhook, an event, an await to resolve): nothing runs and nothing is due";
+    }
+
+    /**
+     * Who holds the key a run waits its turn under, as {@link AwaitInfo#concurrencyKeyHolders()} lists them: none
+     * while the key is free, between a holder's end and the hand-on to the run next in line (or while its own run
+     * is just getting it).
+     */
+    private static String keyHeldBy(List<String> holders) {
+        if (holders.isEmpty()) {
+            return "no run holds at this moment (the key is free and the run is next in line: the engine hands it on"
+                    + " as a holder ends, or its maintenance sweep does)";
+        }
+        return (holders.size() > 1 ? "runs " : "run ") + String.join(", ", holders)
+                + (holders.size() > 1 ? " hold (one must end first)" : " holds (it must end first)");
     }
 
     /**

@@ -31,6 +31,7 @@ import io.nvent.cdi.MemoryAdapters;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.RateLimit;
+import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
@@ -530,6 +531,36 @@ class FlowTestEnvironmentTest {
                     .isInstanceOf(AssertionError.class)
                     .hasMessageStartingWith("run " + second + " of flow 'expense' waits for its turn under concurrency "
                             + "key 'employee-7', which run " + first + " holds (it must end first): nothing runs,");
+        }
+    }
+
+    @Test
+    void aRunWaitingForAKeyThatNoRunHoldsAtThatMomentFailsAwaitRunSayingTheKeyIsFreeAndTheRunNextInLine() {
+        SchedulingStore memory = MemoryAdapters.schedulingStore();
+        // Lists the key's holders as a store does between a holder's end and the hand-on: none.
+        SchedulingStore keyMomentarilyFree = (SchedulingStore) Proxy.newProxyInstance(
+                SchedulingStore.class.getClassLoader(), new Class<?>[] {SchedulingStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("concurrencyKeyHolderLists")) {
+                        return Map.of();
+                    }
+                    try {
+                        return method.invoke(memory, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new Submit()).step(new Pay())
+                .engine(b -> b.schedulingStore(keyMomentarilyFree)).build()) {
+            StartOptions key = StartOptions.newBuilder().concurrencyKey("employee-7").build();
+            env.flows().start("expense", Map.of("amount", 1), key);
+            String second = env.flows().start("expense", Map.of("amount", 2), key).runId();
+
+            assertThatThrownBy(() -> env.awaitRun(second, Duration.ofSeconds(30)))
+                    .isInstanceOf(AssertionError.class)
+                    .hasMessageStartingWith("run " + second + " of flow 'expense' waits for its turn under concurrency "
+                            + "key 'employee-7', which no run holds at this moment (the key is free and the run is next"
+                            + " in line: the engine hands it on as a holder ends, or its maintenance sweep does): nothing"
+                            + " runs,");
         }
     }
 

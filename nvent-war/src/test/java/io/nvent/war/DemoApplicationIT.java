@@ -309,6 +309,10 @@ class DemoApplicationIT {
         Http.Reply unknownFlow = http.post("api/nvent/flows/no-such-flow/runs", "{}");
         assertThat(unknownFlow.status()).isEqualTo(404);
         assertThat(unknownFlow.json().getString("detail")).contains("no-such-flow");
+        Http.Reply misspeltFlow = http.post("api/nvent/flows/expnse/runs", "{}");
+        assertThat(misspeltFlow.status()).isEqualTo(404);
+        assertThat(misspeltFlow.json().getString("detail")).contains("did you mean 'expense'?", "deployed flows: ",
+                "order");
 
         Http.Reply unknownRun = http.get("api/nvent/runs/does-not-exist");
         assertThat(unknownRun.status()).isEqualTo(404);

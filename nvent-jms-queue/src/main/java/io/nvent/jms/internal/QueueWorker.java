@@ -175,7 +175,15 @@ public final class QueueWorker implements Runnable {
                     control.awaitResumed();
                     continue;
                 }
-                Optional<QueueControl.StartReservation> start = control.reserveStart();
+                Optional<QueueControl.StartReservation> start = control.tryReserveStart();
+                if (start.isEmpty()) {
+                    // Held back by the rate limit: it holds no consumer meanwhile. The broker may hand an open one a
+                    // message after its receive gave up (the credit of a timed-out receive on a window-0 consumer), and
+                    // that message would wait here, unseen by the workers that may start, for as long as their
+                    // receives keep the limit's reservations: a burst after an idle spell stalled for 20 s and more.
+                    closeConsumer();
+                    start = control.reserveStart();
+                }
                 if (start.isEmpty()) {
                     continue;
                 }

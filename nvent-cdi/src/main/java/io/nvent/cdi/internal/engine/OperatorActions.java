@@ -8,7 +8,6 @@ import io.nvent.DeletedRun;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
 import io.nvent.FlowDefinition;
-import io.nvent.FlowNotFoundException;
 import io.nvent.IllegalRunTransitionException;
 import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
@@ -1089,7 +1088,7 @@ final class OperatorActions {
     private void requireDeployedOrStored(String flow) {
         Objects.requireNonNull(flow, "flow must not be null");
         if (registry.flow(flow).isEmpty() && store.findRuns(RunQuery.ofFlow(flow).page(0, 1)).isEmpty()) {
-            throw new FlowNotFoundException(flow);
+            throw registry.notFound(flow);
         }
     }
 

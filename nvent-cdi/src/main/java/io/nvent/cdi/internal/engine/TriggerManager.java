@@ -1911,7 +1911,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         for (String flow : spec.flows()) {
             if (undeployed.contains(flow)) {
                 if (byName || !undeployedSaid) {
-                    FlowNotFoundException missing = new FlowNotFoundException(flow);
+                    FlowNotFoundException missing = engine.registry().notFound(flow);
                     errors.add(flow + ": " + missing.getMessage());
                     failures.add(missing);
                 }

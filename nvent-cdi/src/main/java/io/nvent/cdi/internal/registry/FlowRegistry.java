@@ -184,7 +184,14 @@ public final class FlowRegistry {
     }
 
     public FlowDefinition require(String name) {
-        return flow(name).orElseThrow(() -> new FlowNotFoundException(name));
+        return flow(name).orElseThrow(() -> notFound(name));
+    }
+
+    /** That no flow is deployed under {@code name}: the deployed ones named, and the one a typo away asked about. */
+    public FlowNotFoundException notFound(String name) {
+        List<String> deployed = flows.keySet().stream().sorted().toList();
+        return new FlowNotFoundException(name, deployed,
+                Spelling.closest(name, deployed, Spelling.MOST_EDITS_OF_A_TYPO));
     }
 
     public Optional<StepBinding> binding(String flow, String step) {

@@ -623,6 +623,19 @@ class OrchestrationTest {
     }
 
     @Test
+    void aStartOfAMisspeltFlowAsksWhetherTheDeployedOneATypoAwayWasMeantAndNamesTheDeployedFlows() {
+        try (EngineHarness h = new EngineHarness(new Slow(), new Next(), new Dump(), new Pull())) {
+            assertThatThrownBy(() -> h.engine.start("cancelabel", null))
+                    .isInstanceOf(io.nvent.FlowNotFoundException.class)
+                    .hasMessage("NVENT-0201 no flow named 'cancelabel' is registered; did you mean 'cancelable'?;"
+                            + " deployed flows: cancelable, chatty, sync");
+            assertThatThrownBy(() -> h.engine.start("invoice", null))
+                    .as("no deployed flow a typo away").hasMessage("NVENT-0201 no flow named 'invoice' is registered;"
+                            + " deployed flows: cancelable, chatty, sync");
+        }
+    }
+
+    @Test
     void unknownFlowsAndRunsAreReportedByName() {
         try (EngineHarness h = new EngineHarness(new Slow(), new Next())) {
             assertThatThrownBy(() -> h.engine.start("nope", null))
