@@ -706,6 +706,21 @@ public interface FlowService {
     Optional<FlowDefinition> flow(String name);
 
     /**
+     * One registered flow, for a caller that answers an unknown name with the engine's message: the
+     * {@link FlowNotFoundException} that {@link #start(String, Object)} throws (NVENT-0201), which names the
+     * deployed flows and asks {@code did you mean 'expense'?} when one is a typo away.
+     *
+     * @param name flow name
+     * @return the flow
+     * @throws FlowNotFoundException if no flow has that name
+     * @since 0.2
+     */
+    default FlowDefinition deployedFlow(String name) {
+        return flow(name).orElseThrow(() -> new FlowNotFoundException(name,
+                flows().stream().map(FlowDefinition::name).sorted().toList(), Optional.empty()));
+    }
+
+    /**
      * Counts of a flow's runs by status.
      *
      * @param flow flow name

@@ -2015,6 +2015,12 @@ public final class FlowEngine implements FlowService {
     }
 
     @Override
+    public FlowDefinition deployedFlow(String name) {
+        Objects.requireNonNull(name, "name");
+        return registry.require(name);
+    }
+
+    @Override
     public FlowService actingAs(io.nvent.Operator operator) {
         return OperatorView.of(this, operator);
     }

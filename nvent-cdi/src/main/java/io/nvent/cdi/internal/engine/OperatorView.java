@@ -79,7 +79,8 @@ public final class OperatorView implements InvocationHandler {
             "FlowService.awaits(boolean,int)", "FlowService.webhookAwait(String)", "FlowService.run(String)",
             "FlowService.runByIdempotencyKey(String,String)", "FlowService.waits(String)",
             "FlowService.progress(String)", "FlowService.runs(RunQuery)", "FlowService.events(String,EventQuery)",
-            "FlowService.flows()", "FlowService.flow(String)", "FlowService.stats(String)", "FlowService.health()",
+            "FlowService.flows()", "FlowService.flow(String)", "FlowService.deployedFlow(String)",
+            "FlowService.stats(String)", "FlowService.health()",
             "FlowService.instances()", "FlowService.descendants(String)",
             "FlowService.actingAs(Operator)",
             // TriggerService

@@ -1,5 +1,6 @@
 package io.nvent.web.internal.live;
 
+import io.nvent.FlowNotFoundException;
 import io.nvent.web.internal.rest.ControlCharacterGuard;
 import jakarta.json.spi.JsonProvider;
 import io.nvent.web.internal.rest.JsonInput;
@@ -224,8 +225,11 @@ final class LiveClient {
                     .add("flow", runFlow.get()).add("afterSeq", afterSeq).build()));
             cursor.start();
         } else if (flow.isPresent()) {
-            if (ControlCharacterGuard.hasControlCharacter(flow.get()) || !runtime.history().flowExists(flow.get())) {
-                enqueue(Messages.error(404, "NVENT-0201 no flow named '" + flow.get() + "'", request));
+            try {
+                // The registry is in memory: a name with a control character is looked up like any other.
+                runtime.history().requireFlow(flow.get());
+            } catch (FlowNotFoundException unknown) {
+                enqueue(Messages.error(404, unknown.getMessage(), request));
                 return;
             }
             synchronized (lock) {

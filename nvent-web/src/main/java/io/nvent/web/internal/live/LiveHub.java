@@ -213,7 +213,7 @@ public class LiveHub {
     }
 
     /** Reads histories through the public service. */
-    private record StoreHistory(FlowService flows) implements History {
+    record StoreHistory(FlowService flows) implements History {
 
         @Override
         public Optional<String> flowOf(String runId) {
@@ -221,8 +221,8 @@ public class LiveHub {
         }
 
         @Override
-        public boolean flowExists(String flow) {
-            return flows.flow(flow).isPresent();
+        public void requireFlow(String flow) {
+            flows.deployedFlow(flow);
         }
 
         @Override

@@ -5,7 +5,6 @@ import io.nvent.BulkResult;
 import io.nvent.BulkRetry;
 import io.nvent.ClearedHistory;
 import io.nvent.FlowDefinition;
-import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.FlowStats;
 import io.nvent.RunInfo;
@@ -99,7 +98,7 @@ public class FlowsResource {
     }
 
     Counted<String> flowBody(String name) {
-        FlowDefinition flow = flows.flow(name).orElseThrow(() -> new FlowNotFoundException(name));
+        FlowDefinition flow = flows.deployedFlow(name);
         Counted<FlowStats> stats = counts.of(name);
         return new Counted<>(Representations.flow(flow, stats).toString(), stats.countedAt());
     }
@@ -122,7 +121,7 @@ public class FlowsResource {
     @Path("{flow}/graph")
     public String graph(@PathParam("flow") String name, @QueryParam("runId") String runId, @Context UriInfo uri) {
         QueryParams.onlyKnown(uri, "runId");
-        FlowDefinition flow = flows.flow(name).orElseThrow(() -> new FlowNotFoundException(name));
+        FlowDefinition flow = flows.deployedFlow(name);
         Optional<RunInfo> run = Optional.empty();
         if (runId != null && !runId.isBlank()) {
             RunInfo found = flows.run(runId).orElseThrow(() -> new RunNotFoundException(runId));

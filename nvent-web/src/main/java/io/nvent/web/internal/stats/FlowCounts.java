@@ -84,12 +84,9 @@ public class FlowCounts {
      * @throws FlowNotFoundException if no deployed flow has that name
      */
     public Counted<FlowStats> of(String flow) {
+        flows.deployedFlow(flow); // an unknown one answered with the engine's message, which asks "did you mean"
         Counted<Map<String, FlowStats>> all = all();
-        FlowStats stats = all.value().get(flow);
-        if (stats == null) {
-            throw new FlowNotFoundException(flow);
-        }
-        return new Counted<>(stats, all.countedAt());
+        return new Counted<>(all.value().getOrDefault(flow, FlowStats.empty(flow)), all.countedAt());
     }
 
     private Map<String, FlowStats> countAll() {

@@ -3,6 +3,7 @@ package io.nvent.web.internal.live;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.StepProgress;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.spi.PublishedEvent;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
@@ -361,6 +362,33 @@ class LiveClientTest {
         assertThat(outlet.messages().get(0).getInt("status")).isEqualTo(400);
     }
 
+    /** Approves an expense. */
+    @io.nvent.FlowStep(flow = "expense", name = "approve", role = io.nvent.StepRole.ENTRY)
+    public static class Approve implements io.nvent.Step<Object, String> {
+        @Override
+        public String execute(Object input, io.nvent.StepContext ctx) {
+            return "approved";
+        }
+    }
+
+    @Test
+    void aSubscriptionToAMisspeltFlowIsAnsweredWithTheEnginesMessageWhichAsksWhichFlowWasMeant() {
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Approve()).build()) {
+            LiveClient client = new LiveClient(outlet, new LiveRuntime(executor, timer,
+                    new LiveHub.StoreHistory(engine.flows()), limits(100, 100)), c -> { });
+
+            client.receive("{\"type\":\"subscribe\",\"flow\":\"expnse\"}");
+            client.receive("{\"type\":\"subscribe\",\"flow\":\"expense\"}");
+
+            await().until(() -> outlet.messages().size() == 2);
+            assertThat(outlet.messages().get(0).getString("type")).isEqualTo("error");
+            assertThat(outlet.messages().get(0).getInt("status")).isEqualTo(404);
+            assertThat(outlet.messages().get(0).getString("message")).isEqualTo("NVENT-0201 no flow named 'expnse' is"
+                    + " registered; did you mean 'expense'?; deployed flows: expense");
+            assertThat(outlet.messages().get(1).getString("type")).isEqualTo("subscribed");
+        }
+    }
+
     @Test
     void aRunIdOrFlowWithANulIsUnknownAndAStoreFailureIsAnsweredToo() {
         LiveClient client = client(limits(100, 100));
@@ -446,9 +474,10 @@ class LiveClientTest {
         }
 
         @Override
-        public boolean flowExists(String flow) {
-            failAsPostgresqlWould(flow);
-            return flow.equals("flow");
+        public void requireFlow(String flow) {
+            if (!flow.equals("flow")) {
+                throw new io.nvent.FlowNotFoundException(flow, List.of("flow"), Optional.empty());
+            }
         }
 
         private static void failAsPostgresqlWould(String id) {
