@@ -1384,6 +1384,46 @@ public abstract class JobQueueContractTest {
         assertThat(restarted.started).extracting(start -> start.execution().jobId()).doesNotContain("continued");
     }
 
+    /**
+     * Only the attempt a worker runs as a continuation leaves nothing when the close cuts it short: a continuation
+     * that failed is a job of the queue like any other, and the close cutting its retry short keeps it, to run after
+     * a restart (the engine queues no job in its place then).
+     */
+    @Test
+    void the_retry_of_a_failed_continuation_the_close_cuts_short_is_kept_and_runs_after_a_restart() {
+        Assumptions.assumeTrue(continuesInWorkerSlots(), "the adapter takes no continuations");
+        RetryPolicy retry = RetryPolicy.newBuilder().maxAttempts(3).backoff(BackoffType.FIXED)
+                .initialDelay(Duration.ofMillis(20)).build();
+        CountDownLatch blocked = latches.newLatch();
+        RecordingHandler closing = new RecordingHandler(job -> {
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("continued").withRetry(retry))).isTrue();
+                return;
+            }
+            if (job.attempt() == 1) {
+                throw new IllegalStateException("the continued job failed on its own");
+            }
+            blocked.await();
+        });
+        queue.registerWorker(name, 1, closing);
+        queue.enqueue(job("first"));
+        await().atMost(PATIENCE).until(() -> closing.started.size() == 3);
+
+        queue.close();
+        await().atMost(PATIENCE).until(() -> closing.running.get() == 0);
+
+        if (!keepsJobsAcrossRestarts()) {
+            await().atMost(PATIENCE).until(() -> queue.job(name, "continued").map(JobRecord::state)
+                    .filter(JobState.WAITING::equals).isPresent());
+            return;
+        }
+        queue = createQueue();
+        RecordingHandler restarted = new RecordingHandler(job -> { });
+        queue.registerWorker(name, 1, restarted);
+        await().atMost(PATIENCE).until(() -> restarted.completed.stream()
+                .anyMatch(job -> job.jobId().equals("continued")));
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**

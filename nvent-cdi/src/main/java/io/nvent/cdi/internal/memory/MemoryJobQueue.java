@@ -158,7 +158,11 @@ public class MemoryJobQueue implements JobQueue {
         Instant completedAt;
         /** Failed attempts before the latest {@link #retry}: the current round numbers from 1 again. */
         int attemptBase;
-        /** Whether a worker took it to continue with ({@link JobQueue#continueWith}) rather than from the queue. */
+        /**
+         * Whether its next attempt runs in the worker that took it to continue with ({@link JobQueue#continueWith})
+         * rather than from the queue; cleared as that attempt starts. Not so for one that went into the queue
+         * instead, nor for its retries: a close cutting those short puts them back.
+         */
         boolean continued;
 
         Job(QueueState queue, JobRequest request, Instant now) {
@@ -273,7 +277,6 @@ public class MemoryJobQueue implements JobQueue {
         private void runContinuations() {
             for (int continued = 1; continuation != null; continued++) {
                 Job job = new Job(queue, continuation, clock.instant());
-                job.continued = true;
                 continuation = null;
                 if (queue.jobs.putIfAbsent(job.request.jobId(), job) != null) {
                     return;
@@ -284,6 +287,7 @@ public class MemoryJobQueue implements JobQueue {
                     queue.offer(job);
                     return;
                 }
+                job.continued = true;
                 executeLogged(job);
             }
         }
@@ -509,6 +513,8 @@ public class MemoryJobQueue implements JobQueue {
     }
 
     private void execute(JobWorker worker, Job job) {
+        boolean continued = job.continued;
+        job.continued = false;
         Attempt attempt = start(job, worker.queue.handler);
         worker.current = attempt;
         timer.watch(attempt.deadline());
@@ -531,7 +537,7 @@ public class MemoryJobQueue implements JobQueue {
         }
         if (failure == null) {
             complete(job);
-        } else if (worker.stopped && job.continued) {
+        } else if (worker.stopped && continued) {
             forget(job);
         } else if (worker.stopped) {
             putBack(job);

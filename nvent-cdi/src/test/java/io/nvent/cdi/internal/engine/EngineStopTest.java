@@ -262,6 +262,54 @@ class EngineStopTest {
         assertThat(take.executions).hasValue(1);
     }
 
+    @FlowStep(flow = "reshipping", name = "take", role = StepRole.ENTRY, emits = "taken")
+    static class TakeAgain extends Take {
+    }
+
+    /** Continued in take's worker, fails on its own at first; its retry, from the queue, blocks until interrupted. */
+    @FlowStep(flow = "reshipping", name = "pack", subscribes = "taken", maxAttempts = 3, backoffDelayMs = 0)
+    static class PackAfterAFailure extends BlocksAtFirst {
+        PackAfterAFailure() {
+            super(2);
+        }
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            if (executions.get() == 0) {
+                executions.incrementAndGet();
+                throw new IllegalStateException("the scale is off");
+            }
+            return super.execute(input, ctx);
+        }
+    }
+
+    @Test
+    void the_retry_of_a_step_that_continued_in_its_worker_cut_short_by_the_stop_keeps_its_job_and_runs_at_once_on_the_next_instance()
+            throws Exception {
+        TakeAgain take = new TakeAgain();
+        PackAfterAFailure pack = new PackAfterAFailure();
+        EngineHarness stopping = new EngineHarness(take, pack);
+        String runId = stopping.engine.start("reshipping", null);
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack's retry runs").isTrue();
+        String queue = stopping.engine.registry().flow("reshipping").orElseThrow().step("pack").orElseThrow().queue();
+        String packJob = StepJob.jobId(runId, "pack");
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).stream()
+                .filter(entry -> entry.step().filter("pack"::equals).isPresent()).count() == 2);
+
+        stopping.engine.closeQueue();
+
+        assertThat(stopping.engine.run(runId).orElseThrow().steps()).containsEntry("pack", StepStatus.QUEUED);
+        // The job of pack's retry, which ran from the queue, not as a continuation: put back once its worker is past it.
+        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.job(queue, packJob).map(JobRecord::state)
+                .filter(JobState.WAITING::equals).isPresent());
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, stopping.queue,
+                take, pack)) {
+            // No sweep and no time passing: the lost-job check never looks.
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(pack.executions).as("pack failed once, cut short once, then run").hasValue(3);
+    }
+
     /** A memory queue whose enqueues fail while the test says so, as one whose broker or database is away. */
     static final class RefusingQueue extends MemoryJobQueue {
         volatile boolean refusing;
