@@ -70,6 +70,7 @@ enum Database {
      * fixed by #4095 after 2.3.230).
      */
     static final String H2_WITHOUT_STALE_READS = "2.3.232";
+    private static final String H2_CONNECTION = "org.h2.jdbc.JdbcConnection";
 
     private static final System.Logger LOG = System.getLogger(Database.class.getName());
 
@@ -124,24 +125,69 @@ enum Database {
     /**
      * Whether the H2 database behind {@code connection} runs with {@code OPTIMIZE_REUSE_RESULTS} off. H2 lists that
      * setting in no {@code INFORMATION_SCHEMA} table, so it is read from H2's own objects (an embedded database's
-     * {@code Database.getOptimizeReuseResults()}, the same in H2 2.x and 1.4), through a pool's or server's wrapper.
+     * {@code Database.getOptimizeReuseResults()}, the same in H2 2.x and 1.4), through a pool's or server's wrapper:
+     * by {@link Connection#unwrap} where H2's classes are visible here, else by the wrapper's own accessor of the
+     * connection it holds (Payara's pools serve a WAR its H2 from a class loader the WAR cannot name).
      *
-     * @return false also when it cannot be read (a remote H2, H2's classes not visible here): then it is not known off
+     * @return false also when it cannot be read (a remote H2, no way through the wrapper): then it is not known off
      */
     static boolean resultReuseOff(Connection connection) {
+        return h2ConnectionBehind(connection).map(Database::resultReuseOffOf).orElse(false);
+    }
+
+    private static Optional<Object> h2ConnectionBehind(Connection connection) {
         for (ClassLoader loader : new ClassLoader[] {Thread.currentThread().getContextClassLoader(),
                 Database.class.getClassLoader(), connection.getClass().getClassLoader()}) {
             try {
-                Class<?> h2Connection = Class.forName("org.h2.jdbc.JdbcConnection", false, loader);
+                Class<?> h2Connection = Class.forName(H2_CONNECTION, false, loader);
                 if (connection.isWrapperFor(h2Connection)) {
-                    Object session = h2Connection.getMethod("getSession").invoke(connection.unwrap(h2Connection));
-                    Object database = session.getClass().getMethod("getDatabase").invoke(session);
-                    return Boolean.FALSE.equals(database.getClass().getMethod("getOptimizeReuseResults").invoke(database));
+                    return Optional.of(connection.unwrap(h2Connection));
                 }
-            } catch (ReflectiveOperationException | SQLException | RuntimeException | LinkageError notReadable) {
-                // try the next class loader; none: not known off
+            } catch (ReflectiveOperationException | SQLException | RuntimeException | LinkageError notVisible) {
+                // try the next class loader, then the wrapper's accessors
+            }
+        }
+        Object held = connection;
+        for (int depth = 0; depth < 4 && held != null; depth++) {
+            if (isH2Connection(held.getClass())) {
+                return Optional.of(held);
+            }
+            held = heldConnection(held);
+        }
+        return Optional.empty();
+    }
+
+    private static boolean isH2Connection(Class<?> type) {
+        for (Class<?> c = type; c != null; c = c.getSuperclass()) {
+            if (c.getName().equals(H2_CONNECTION)) {
+                return true;
             }
         }
         return false;
+    }
+
+    /** The connection a pool's or server's wrapper holds (Payara/GlassFish, DBCP and c3p0 name their accessor so). */
+    private static Object heldConnection(Object wrapper) {
+        for (String accessor : new String[] {"getConnection", "getInnermostDelegate", "getDelegate", "getRawConnection"}) {
+            try {
+                Object held = wrapper.getClass().getMethod(accessor).invoke(wrapper);
+                if (held instanceof Connection && held != wrapper) {
+                    return held;
+                }
+            } catch (ReflectiveOperationException | RuntimeException | LinkageError noSuchAccessor) {
+                // try the next name
+            }
+        }
+        return null;
+    }
+
+    private static boolean resultReuseOffOf(Object h2Connection) {
+        try {
+            Object session = h2Connection.getClass().getMethod("getSession").invoke(h2Connection);
+            Object database = session.getClass().getMethod("getDatabase").invoke(session);
+            return Boolean.FALSE.equals(database.getClass().getMethod("getOptimizeReuseResults").invoke(database));
+        } catch (ReflectiveOperationException | RuntimeException | LinkageError notReadable) {
+            return false;
+        }
     }
 }

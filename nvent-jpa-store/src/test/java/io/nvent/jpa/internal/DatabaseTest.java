@@ -7,6 +7,8 @@ import io.nvent.jpa.TestDatabases;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import org.junit.jupiter.api.Test;
 
 class DatabaseTest {
@@ -45,5 +47,41 @@ class DatabaseTest {
                 assertThat(Database.resultReuseOff(reusing)).as("another connection: it is the database's").isTrue();
             }
         }
+    }
+
+    @Test
+    void whetherAnH2ReusesResultsIsReadThroughAServersWrapperThatCannotUnwrapToH2() throws SQLException {
+        String url = TestDatabases.newH2Url();
+        try (Connection h2 = DriverManager.getConnection(url, "sa", "")) {
+            Connection held = serverHeld(h2);
+            assertThat(held.isWrapperFor(h2.getClass())).as("as Payara's pool, where the WAR cannot name H2's classes")
+                    .isFalse();
+            assertThat(Database.resultReuseOff(held)).isTrue();
+        }
+        String anotherDatabase = TestDatabases.newH2Url().replace(";OPTIMIZE_REUSE_RESULTS=FALSE", "");
+        try (Connection reusing = DriverManager.getConnection(anotherDatabase, "sa", "")) {
+            assertThat(Database.resultReuseOff(serverHeld(serverHeld(reusing)))).isFalse();
+        }
+    }
+
+    /** A server pool's connection, as Payara hands it: its own class, the physical connection behind an accessor. */
+    public interface ServerHeldConnection extends Connection {
+        Connection getConnection();
+    }
+
+    private static Connection serverHeld(Connection physical) {
+        return (Connection) Proxy.newProxyInstance(DatabaseTest.class.getClassLoader(),
+                new Class<?>[] {ServerHeldConnection.class}, (proxy, method, args) -> switch (method.getName()) {
+                    case "getConnection" -> physical;
+                    case "isWrapperFor" -> false;
+                    case "unwrap" -> throw new SQLException("not a wrapper for " + args[0]);
+                    default -> {
+                        try {
+                            yield method.invoke(physical, args);
+                        } catch (InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    }
+                });
     }
 }
