@@ -524,17 +524,20 @@ function descendantsLine(d) {
 function runsBelowPanel(root, summary, list, gone) {
   const levels = new Map(); // parent run id -> { list, rows: Map(runId -> li), shown, next, refresh, off }
   const levelOf = new Map(); // run id -> the parent whose level shows it
-  let lastCounts = '';
+  let sweptCounts = '';
+  let sweeping = false;
   let countTimer = null;
   const counts = paced(() => api.descendants(root).then((d) => {
     if (gone()) return;
     fill(summary, descendantsLine(d));
     const now = JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]);
-    // A change below a run not opened names no opened level: the opened ones are read again when the counts moved.
-    if (lastCounts && now !== lastCounts) levels.forEach((level) => level.refresh());
-    lastCounts = now;
+    // A change below a run not opened names no opened level: every 5 s, the opened ones are read again when the counts
+    // moved since the last time.
+    if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => level.refresh());
+    if (sweeping || !sweptCounts) sweptCounts = now;
+    sweeping = false;
     clearTimeout(countTimer);
-    if (d.underWay > 0) countTimer = setTimeout(counts, 5000);
+    if (d.underWay > 0) countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
   }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
 
   /** A child of `parent` changed: its level, the levels above (their counts) and the tree's counts are read again. */
@@ -588,7 +591,7 @@ function runsBelowPanel(root, summary, list, gone) {
           level.rows.set(child.runId, li);
           return li;
         });
-        level.shown += runs.length;
+        level.shown = level.rows.size;
         level.next = next;
         if (next) rows.push(moreButton(parent, level));
         more.replaceWith(...rows);
