@@ -45,7 +45,8 @@ class WorkflowStoriesIT {
                 .addClasses(TimeoutFlows.class, TimeoutFlows.FailsOnTimeout.class,
                         TimeoutFlows.ContinuesOnTimeout.class, TransactionProbe.class, TransactionProbe.Count.class,
                         DelayedJobProbe.class, StoriesResource.class, StoriesResource.StoriesApplication.class,
-                        TreeFlows.class, TreeFlows.Root.class, TreeFlows.Branch.class, TreeFlows.Leaf.class);
+                        TreeFlows.class, TreeFlows.Root.class, TreeFlows.Branch.class, TreeFlows.Leaf.class,
+                        TreeFlows.HeldRoot.class, TreeFlows.HeldLeaf.class);
     }
 
     @ArquillianResource
@@ -522,6 +523,38 @@ class WorkflowStoriesIT {
             console.until(() -> console.attribute(By.cssSelector("#runs-below-tree > li[data-run-id='" + withLeaf
                     + "'] > .run-tree-toggle"), "aria-expanded").equals("true"));
             console.screenshot("run-runs-below");
+        }
+    }
+
+    /** The Runs below panel follows the live stream: a child that ends shows so, and the counts move, without a reload. */
+    @Test
+    void aRunsPageShowsAChildOfItEndingAndTheCountsMovingWithoutAReload() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String root = start("story-tree-held", "{}");
+        http.awaitRun(root, "completed");
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.get("api/nvent/runs?parent=" + root).array().size() == 1);
+        String leaf = http.get("api/nvent/runs?parent=" + root).array().getJsonObject(0).getString("runId");
+        http.awaitRun(leaf, "awaiting");
+        await().atMost(Duration.ofSeconds(30)).until(() -> http.get("api/nvent/awaits").array()
+                .getValuesAs(JsonObject.class).stream().anyMatch(a -> a.getString("runId").equals(leaf)));
+        String awaitId = http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class).stream()
+                .filter(a -> a.getString("runId").equals(leaf)).findFirst().orElseThrow().getString("awaitId");
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/runs/" + root);
+            By leafRow = By.cssSelector("#runs-below-tree > li[data-run-id='" + leaf + "']");
+            console.until(() -> console.text(By.id("runs-below-summary"))
+                    .contains("descendants: 1, under way: 1, completed 0 / failed 0 / canceled 0"));
+            console.until(() -> console.attribute(leafRow, "data-status").equals("awaiting"));
+
+            Http.Reply resolved = http.post("api/nvent/awaits/id/" + awaitId + "/resolve", "{}");
+            assertThat(resolved.status()).as(resolved.body()).isEqualTo(200);
+            http.awaitRun(leaf, "completed");
+
+            // no console.go: the page as it was opened
+            console.until(() -> console.attribute(leafRow, "data-status").equals("completed"));
+            console.until(() -> console.text(By.id("runs-below-summary"))
+                    .contains("descendants: 1, under way: 0, completed 1 / failed 0 / canceled 0"));
+            console.screenshot("run-runs-below-live");
         }
     }
 

@@ -6,6 +6,7 @@ const listeners = new Set();
 const statusListeners = new Set();
 const runs = new Map();      // runId -> { lastSeq, handlers:Set }
 let flowsWanted = new Map(); // flow -> count
+const parentsWanted = new Map(); // parentRunId -> count: the runs whose children's status changes are followed
 let statsWanted = 0;
 let lastStats = null;        // the latest statistics, handed to subscribers that join later
 let socket = null;
@@ -36,6 +37,7 @@ function connect() {
     setState('up');
     runs.forEach((sub, runId) => { sub.acked = false; send({ type: 'subscribe', runId, afterSeq: sub.lastSeq }); });
     flowsWanted.forEach((n, flow) => send({ type: 'subscribe', flow }));
+    parentsWanted.forEach((n, parentRunId) => send({ type: 'subscribe', parentRunId }));
     if (statsWanted > 0) send({ type: 'subscribe.stats' });
     clearInterval(pingTimer);
     pingTimer = setInterval(() => send({ type: 'ping' }), 25000);
@@ -99,6 +101,21 @@ export const live = {
       off();
       const n = flowsWanted.get(flow) - 1;
       if (n <= 0) { flowsWanted.delete(flow); send({ type: 'unsubscribe', flow }); } else flowsWanted.set(flow, n);
+    };
+  },
+  /**
+   * The status changes of the runs a run started (each one's start, awaits and end): handler(msg) per `child`
+   * message ({parentRunId, runId, flow, event}). Changes while the stream was down are not repeated: a follower reads
+   * again once the status is back 'up' (onStatus).
+   */
+  children(parentRunId, handler) {
+    parentsWanted.set(parentRunId, (parentsWanted.get(parentRunId) || 0) + 1);
+    if (parentsWanted.get(parentRunId) === 1) send({ type: 'subscribe', parentRunId });
+    const off = live.on((msg) => { if (msg.type === 'child' && msg.parentRunId === parentRunId) handler(msg); });
+    return () => {
+      off();
+      const n = parentsWanted.get(parentRunId) - 1;
+      if (n <= 0) { parentsWanted.delete(parentRunId); send({ type: 'unsubscribe', parentRunId }); } else parentsWanted.set(parentRunId, n);
     };
   },
   /** Statistics: the latest known at once (the server sends them only when they change), then every change. */

@@ -98,6 +98,31 @@ export function duration(fromIso, toIso) {
 
 export function short(id) { return id && id.length > 13 ? id.slice(0, 8) + '…' : id; }
 
+/**
+ * Paces a refresh: the returned poke() calls fn (which may return a promise) at most once every `ms` and never twice
+ * at once; pokes meanwhile make one call after, however many they are (a parent of 10,000 children ending at once
+ * reads its level once a second, not per end). poke.cancel() drops a call not yet made.
+ */
+export function paced(fn, ms) {
+  let timer = null;
+  let running = false;
+  let again = false;
+  let last = -Infinity;
+  const run = () => {
+    timer = null;
+    running = true;
+    again = false;
+    last = Date.now();
+    Promise.resolve().then(fn).catch(() => {}).finally(() => { running = false; if (again) poke(); });
+  };
+  const poke = () => {
+    if (running) { again = true; return; }
+    if (!timer) timer = setTimeout(run, Math.max(0, last + ms - Date.now()));
+  };
+  poke.cancel = () => { clearTimeout(timer); timer = null; again = false; };
+  return poke;
+}
+
 export function num(n) { return (n ?? 0).toLocaleString(); }
 
 export function toast(message, bad = false) {

@@ -1,5 +1,7 @@
 package io.nvent.war.stories;
 
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitType;
 import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -39,6 +41,26 @@ public final class TreeFlows {
     /** A leaf completes at once. */
     @FlowStep(flow = "story-tree-leaf", name = "fall", role = StepRole.ENTRY)
     public static class Leaf implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "fallen";
+        }
+    }
+
+    /** Starts one held leaf and completes: the leaf waits below it until its await is resolved. */
+    @FlowStep(flow = "story-tree-held", name = "hold", role = StepRole.ENTRY)
+    public static class HeldRoot implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            ctx.startFlow("story-tree-held-leaf", Map.of());
+            return "holding";
+        }
+    }
+
+    /** A leaf that waits for an operator (or its webhook) before it falls. */
+    @FlowStep(flow = "story-tree-held-leaf", name = "fall", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.WEBHOOK)
+    public static class HeldLeaf implements Step<Map<String, Object>, String> {
         @Override
         public String execute(Map<String, Object> input, StepContext ctx) {
             return "fallen";

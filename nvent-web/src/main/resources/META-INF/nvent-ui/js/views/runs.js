@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph } from '../graph.js';
-import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, num, act, actionKey, modal, jsonView, confirmDialog, reasonField, byOperator, toast } from '../ui.js';
+import { h, clear, fill, badge, card, time, at, utc, withInstants, duration, short, num, paced, act, actionKey, modal, jsonView, confirmDialog, reasonField, byOperator, toast } from '../ui.js';
 import { stepSummary, failedSteps } from './dashboard.js';
 import { triggerHref } from './triggers.js';
 
@@ -424,11 +424,10 @@ export function runView(ctx) {
     .then(({ runs }) => {
       if (!gone && runs.length && !hasChildren) { hasChildren = true; renderRun(); showRunsBelow(); }
     }).catch(() => {});
+  let belowPanel = null;
   const showRunsBelow = () => {
     belowCard.style.display = '';
-    api.descendants(runId).then((d) => { if (!gone) fill(belowSummary, descendantsLine(d)); })
-      .catch((e) => { if (!gone) fill(belowSummary, h('span', { class: 'muted' }, e.message)); });
-    runsBelow(belowTree, runId, () => gone);
+    belowPanel = runsBelowPanel(runId, belowSummary, belowTree, () => gone);
   };
   async function refresh() {
     try {
@@ -440,7 +439,10 @@ export function runView(ctx) {
       if (gone) return;
       fill(facts, h('dd', {}, e.message));
     }
-    if (run && !childrenAsked) { childrenAsked = true; lookForChildren(); }
+    // Asked once per page load, and again on each refresh while the run is under way without children so far: the
+    // Runs below panel shows once its first child started.
+    const underWay = run && (run.status === 'running' || run.status === 'awaiting' || run.status === 'compensating');
+    if (run && !hasChildren && (!childrenAsked || underWay)) { childrenAsked = true; lookForChildren(); }
     // What waiting steps wait for changes without an entry in the history (a queue resumed, a backlog shrinking).
     clearTimeout(waitTimer);
     if (run && run.waits && run.waits.length) waitTimer = setTimeout(refresh, 5000);
@@ -491,12 +493,13 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
-  return () => { gone = true; off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); };
+  return () => { gone = true; off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); if (belowPanel) belowPanel.close(); };
 }
 
-/** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
 // The children listed per request of the Runs below panel (the server counts the runs below each: one store call each).
 const BELOW_PAGE = 20;
+// The most a request counts (the server's limit with descendants=true): a level read again asks for its pages in these.
+const BELOW_PAGE_MAX = 100;
 
 /** The counts of a run's descendants in words: descendants: 104, under way: 1, completed 102 / failed 1 / canceled 0. */
 function descendantsLine(d) {
@@ -507,49 +510,179 @@ function descendantsLine(d) {
 }
 
 /**
- * Fills the list with the children of the run, a page at a time (the list's cursor), each with its status and the
- * count of the runs below it; one with runs below opens, on a click, to its own children: a request per node opened,
- * never the whole tree. A store that cannot count them (501) lists the children without counts.
+ * The Runs below panel, live: the counts of the run's whole tree, and its children a page at a time (the list's
+ * cursor), each with its status and the count of the runs below it; one with runs below opens, on a click, to its own
+ * children: a request per level opened, never the whole tree. A store that cannot count them (501) lists the children
+ * without counts.
+ *
+ * Each opened level follows the status changes of its runs (the live stream's `parentRunId` subscription): a child
+ * that starts, waits, or ends reads that level again (the pages shown), the levels above it (their counts) and the
+ * counts of the tree, each at most once a second however many children change. A change deeper down, below a run
+ * not opened, names no opened level: while runs below are under way the counts are read again every 5 s, and when
+ * they changed every opened level is. A level closed stops following, and reads afresh when opened again.
  */
-function runsBelow(list, parent, gone, after = '') {
-  const more = h('li', { class: 'run-tree-more' }, 'loading…');
-  list.append(more);
-  api.runsPage({ parent, limit: BELOW_PAGE, descendants: 'true', after: after || undefined })
-    .catch(() => api.runsPage({ parent, limit: BELOW_PAGE, after: after || undefined }))
-    .then(({ runs, next }) => {
-      if (gone()) return;
-      const rows = runs.map((child) => runBelow(child, gone));
-      if (next) {
-        rows.push(h('li', { class: 'run-tree-more' }, h('button', { class: 'btn small', dataset: { parent }, onclick: (e) => {
-          e.currentTarget.parentElement.remove(); runsBelow(list, parent, gone, next);
-        } }, 'More…')));
-      }
-      more.replaceWith(...rows);
-      if (!runs.length && !after) list.append(h('li', { class: 'muted small' }, 'none'));
-    })
-    .catch((e) => { if (!gone()) fill(more, h('span', { class: 'muted' }, e.message)); });
+function runsBelowPanel(root, summary, list, gone) {
+  const levels = new Map(); // parent run id -> { list, rows: Map(runId -> li), shown, next, refresh, off }
+  const levelOf = new Map(); // run id -> the parent whose level shows it
+  let sweptCounts = '';
+  let sweeping = false;
+  let countTimer = null;
+  const counts = paced(() => api.descendants(root).then((d) => {
+    if (gone()) return;
+    fill(summary, descendantsLine(d));
+    const now = JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]);
+    // A change below a run not opened names no opened level: every 5 s, the opened ones are read again when the counts
+    // moved since the last time.
+    if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => level.refresh());
+    if (sweeping || !sweptCounts) sweptCounts = now;
+    sweeping = false;
+    clearTimeout(countTimer);
+    if (d.underWay > 0) countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
+  }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
+
+  /** A child of `parent` changed: its level, the levels above (their counts) and the tree's counts are read again. */
+  const changed = (parent) => {
+    for (let p = parent; p !== undefined; p = levelOf.get(p)) {
+      const level = levels.get(p);
+      if (level) level.refresh();
+    }
+    counts();
+  };
+
+  const open = (parent, into) => {
+    const level = { list: into, rows: new Map(), shown: 0, next: null };
+    levels.set(parent, level);
+    level.refresh = paced(() => reload(parent, level), 1000);
+    level.off = live.children(parent, () => changed(parent));
+    loadPage(parent, level, '');
+  };
+
+  const close = (parent) => {
+    const level = levels.get(parent);
+    if (!level) return;
+    levels.delete(parent);
+    level.off();
+    level.refresh.cancel();
+    level.rows.forEach((li, runId) => { close(runId); levelOf.delete(runId); });
+    clear(level.list);
+  };
+
+  /** The row of a child; an opened one keeps its level (its list and toggle) when drawn again. */
+  const row = (child, parent, old) => {
+    levelOf.set(child.runId, parent);
+    return runBelow(child, old, (opening, below) => { if (opening) open(child.runId, below); else close(child.runId); });
+  };
+
+  const moreButton = (parent, level) => h('li', { class: 'run-tree-more' }, h('button', { class: 'btn small', dataset: { parent }, onclick: (e) => {
+    e.currentTarget.parentElement.remove(); loadPage(parent, level, level.next);
+  } }, 'More…'));
+
+  const page = (parent, after, limit) => api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })
+    .catch(() => api.runsPage({ parent, limit, after: after || undefined }));
+
+  const loadPage = (parent, level, after) => {
+    const more = h('li', { class: 'run-tree-more' }, 'loading…');
+    level.list.append(more);
+    page(parent, after, BELOW_PAGE)
+      .then(({ runs, next }) => {
+        if (gone() || levels.get(parent) !== level) return;
+        const rows = runs.filter((child) => !level.rows.has(child.runId)).map((child) => {
+          const li = row(child, parent);
+          level.rows.set(child.runId, li);
+          return li;
+        });
+        level.shown = level.rows.size;
+        level.next = next;
+        if (next) rows.push(moreButton(parent, level));
+        more.replaceWith(...rows);
+        if (!level.rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+      })
+      .catch((e) => { if (!gone()) fill(more, h('span', { class: 'muted' }, e.message)); });
+  };
+
+  /**
+   * The pages of a level shown so far, read again: rows drawn anew (opened ones stay open), new ones added, gone ones
+   * removed.
+   */
+  const reload = async (parent, level) => {
+    const want = Math.max(level.shown, BELOW_PAGE);
+    const fresh = [];
+    let after = '';
+    let next = null;
+    do {
+      const got = await page(parent, after, Math.min(BELOW_PAGE_MAX, want - fresh.length));
+      fresh.push(...got.runs);
+      next = got.next;
+      after = next;
+    } while (next && fresh.length < want);
+    if (gone() || levels.get(parent) !== level) return;
+    const rows = new Map();
+    fresh.forEach((child) => {
+      if (rows.has(child.runId)) return;
+      const old = level.rows.get(child.runId);
+      const li = row(child, parent, old);
+      if (old) old.replaceWith(li);
+      rows.set(child.runId, li);
+    });
+    // A row no longer read is gone (deleted) if the level was read to its end; else new children may have pushed it
+    // past the pages read: it stays, after them, as it would come after them.
+    level.rows.forEach((li, runId) => {
+      if (rows.has(runId)) return;
+      if (next) { rows.set(runId, li); return; }
+      close(runId); levelOf.delete(runId); li.remove();
+    });
+    level.rows = rows;
+    level.shown = rows.size;
+    level.next = next;
+    clear(level.list);
+    level.list.append(...rows.values());
+    if (next) level.list.append(moreButton(parent, level));
+    if (!rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+  };
+
+  // Changes while the stream was down were not sent: everything shown is read again once it is back.
+  let wasUp = true;
+  const offStatus = live.onStatus((state) => {
+    if (state === 'up' && !wasUp) { levels.forEach((level) => level.refresh()); counts(); }
+    wasUp = state === 'up';
+  });
+
+  counts();
+  open(root, list);
+  return {
+    close() {
+      offStatus(); counts.cancel(); clearTimeout(countTimer);
+      levels.forEach((level) => { level.off(); level.refresh.cancel(); });
+      levels.clear();
+    },
+  };
 }
 
-/** One run of the Runs below panel: ▸ to open it (when runs are below it), its link, status and count. */
-function runBelow(child, gone) {
+/**
+ * One run of the Runs below panel: ▸ to open it (when runs are below it), its link, status and count. Drawn again
+ * (`old`, its row as drawn before), an opened run keeps its list of children and stays open.
+ */
+function runBelow(child, old, onToggle) {
   const d = child.descendants;
-  const below = h('ul', { class: 'run-tree' });
+  const below = old ? old.querySelector(':scope > ul.run-tree') : h('ul', { class: 'run-tree' });
+  const wasOpen = old ? old.querySelector(':scope > .run-tree-toggle[aria-expanded="true"]') !== null : false;
   // without counts (a store that cannot count them) any child may have runs below: it can be opened
-  const open = !d || d.descendants > 0 ? h('button', { class: 'btn small run-tree-toggle', 'aria-expanded': 'false', onclick: (e) => {
+  const open = wasOpen || !d || d.descendants > 0 ? h('button', { class: 'btn small run-tree-toggle', 'aria-expanded': String(wasOpen), onclick: (e) => {
     const b = e.currentTarget;
     const opening = b.getAttribute('aria-expanded') !== 'true';
     b.setAttribute('aria-expanded', String(opening));
     b.textContent = opening ? '▾' : '▸';
     below.style.display = opening ? '' : 'none';
-    if (opening && !below.dataset.loaded) { below.dataset.loaded = 'true'; runsBelow(below, child.runId, gone); }
-  } }, '▸') : h('span', { class: 'run-tree-leaf' }, '·');
-  return h('li', { dataset: { runId: child.runId } }, open, ' ',
+    onToggle(opening, below);
+  } }, wasOpen ? '▾' : '▸') : h('span', { class: 'run-tree-leaf' }, '·');
+  return h('li', { dataset: { runId: child.runId, status: child.status } }, open, ' ',
     h('a', { href: `#/runs/${child.runId}`, class: 'mono' }, short(child.runId)), ' ', h('span', { class: 'muted small' }, child.flow), ' ',
     badge(child.status),
     d ? h('span', { class: 'muted small run-tree-count' }, ` ${num(d.descendants)} below${d.underWay ? `, ${num(d.underWay)} under way` : ''}`) : null,
     below);
 }
 
+/** How far a running step's attempt has come: a bar, "done of total", its message and when it reported it. */
 function progressBar(p) {
   const n = (v) => Number(v).toLocaleString();
   return h('div', { class: 'step-progress', dataset: { done: p.done, total: p.total } },

@@ -27,39 +27,83 @@ class ConsoleRunPageTest {
         assertThat(cleanup.find()).as("the run view's cleanup sets gone").isTrue();
         assertThat(lookForChildren).as("an answer after the operator left draws nothing").contains("!gone");
         assertThat(refresh).as("a refresh answered after the operator left draws nothing").contains("if (gone) return;")
-                .as("children are asked for once per page load").contains("if (run && !childrenAsked) { childrenAsked = true;");
+                .as("children are asked for once per page load, and while the run is under way without any so far")
+                .contains("if (run && !hasChildren && (!childrenAsked || underWay)) { childrenAsked = true;");
     }
 
     /**
      * A run that started runs of its own gets a "Runs below" panel: the counts of its whole tree from one request (the
      * store's count of its descendants), and its children a page at a time, each with its status and the count of the
-     * runs below it; a child opens to its own children with a request of its own, the first time it is opened only,
-     * never the whole tree at once.
+     * runs below it; a child opens to its own children with a request of its own, never the whole tree at once.
      */
     @Test
     void theRunPageShowsTheRunsBelowARunCountedAndOpenedALevelAtATimeWithARequestPerOpenedRun() throws IOException {
         String runs = script("runs.js");
         String show = ConsoleScripts.between(runs, "const showRunsBelow = () => {", "\n  };");
-        String page = ConsoleScripts.between(runs, "function runsBelow(list, parent, gone, after = '')", "\n}\n");
-        String node = ConsoleScripts.between(runs, "function runBelow(child, gone)", "\n}\n");
+        String panel = ConsoleScripts.between(runs, "function runsBelowPanel(root, summary, list, gone)", "\n}\n");
+        String node = ConsoleScripts.between(runs, "function runBelow(child, old, onToggle)", "\n}\n");
         String line = ConsoleScripts.between(runs, "function descendantsLine(d)", "\n}\n");
 
         assertThat(ConsoleScripts.between(runs, "const lookForChildren", "async function refresh()"))
                 .as("shown once the run is found to have children").contains("showRunsBelow();");
-        assertThat(show).contains("belowCard.style.display = '';", "api.descendants(runId)",
-                "if (!gone) fill(belowSummary, descendantsLine(d))", "runsBelow(belowTree, runId, () => gone)");
+        assertThat(show).contains("belowCard.style.display = '';",
+                "belowPanel = runsBelowPanel(runId, belowSummary, belowTree, () => gone);");
+        assertThat(panel).contains("api.descendants(root)", "fill(summary, descendantsLine(d));");
         assertThat(line).contains("`descendants: ${num(d.descendants)}, under way: ${num(d.underWay)}, completed"
                 + " ${num(d.completed)} / failed ${num(d.failed)} / canceled ${num(d.canceled)}`", "d.depthLimitReached ?");
-        assertThat(page).as("a page of children, each counted, after the cursor of the one before")
-                .contains("api.runsPage({ parent, limit: BELOW_PAGE, descendants: 'true', after: after || undefined })",
-                        "runsBelow(list, parent, gone, next)", "if (gone()) return;")
+        assertThat(panel).as("a page of children, each counted, after the cursor of the one before")
+                .contains("api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })",
+                        "page(parent, after, BELOW_PAGE)", "loadPage(parent, level, level.next)", "if (gone() ||")
                 .as("a store that cannot count them lists the children without counts")
-                .contains(".catch(() => api.runsPage({ parent, limit: BELOW_PAGE, after: after || undefined }))");
-        assertThat(node).as("opened on a click, its children asked for the first time only")
-                .contains("!d || d.descendants > 0 ?", "if (opening && !below.dataset.loaded) { below.dataset.loaded ="
-                        + " 'true'; runsBelow(below, child.runId, gone); }", "badge(child.status)",
-                        "${num(d.descendants)} below");
+                .contains(".catch(() => api.runsPage({ parent, limit, after: after || undefined }))");
+        assertThat(node).as("opened on a click").contains("!d || d.descendants > 0 ?", "onToggle(opening, below);",
+                "badge(child.status)", "${num(d.descendants)} below");
+        assertThat(panel).as("a level is read when opened, dropped when closed")
+                .contains("if (opening) open(child.runId, below); else close(child.runId);");
         assertThat(ConsoleScripts.js("api.js")).contains("descendants: (id) => call('GET', `/runs/${e(id)}/descendants`)");
+    }
+
+    /**
+     * The panel was a snapshot, read as the page opened: a child that ended, or a new child, showed only after a
+     * reload. Each opened level follows its runs' status changes on the live stream, and reads again at most once a
+     * second however many change (a parent of 10,000 children ending does not read its level per end): the level the
+     * change names, the levels above it (their counts), and the tree's counts; a change below a run not opened is
+     * seen by the counts, read again every 5 s while runs below are under way, which then read every opened level if
+     * they moved.
+     */
+    @Test
+    void theRunsBelowFollowTheLiveStreamAndReadEachOpenedLevelAgainAtMostOnceASecond() throws IOException {
+        String runs = script("runs.js");
+        String panel = ConsoleScripts.between(runs, "function runsBelowPanel(root, summary, list, gone)", "\n}\n");
+        String changed = ConsoleScripts.between(panel, "const changed = (parent) => {", "\n  };");
+        String reload = ConsoleScripts.between(panel, "const reload = async (parent, level) => {", "\n  };");
+        String live = ConsoleScripts.js("live.js");
+        String paced = ConsoleScripts.between(ConsoleScripts.js("ui.js"), "export function paced(fn, ms)", "\n}\n");
+
+        assertThat(panel).as("each opened level follows its children's status changes")
+                .contains("level.off = live.children(parent, () => changed(parent));",
+                        "level.refresh = paced(() => reload(parent, level), 1000);")
+                .as("the counts at most once a second, and every 5 s while runs below are under way")
+                .contains("const counts = paced(() => api.descendants(root)",
+                        "if (d.underWay > 0) countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);",
+                        "if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => level.refresh());")
+                .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
+                .as("everything is read again after the stream was down")
+                .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => level.refresh()); counts(); }");
+        assertThat(changed).contains("for (let p = parent; p !== undefined; p = levelOf.get(p))", "level.refresh();",
+                "counts();");
+        assertThat(reload).as("the pages shown, in requests the server counts at most 100 runs of")
+                .contains("const want = Math.max(level.shown, BELOW_PAGE);",
+                        "Math.min(BELOW_PAGE_MAX, want - fresh.length)", "const li = row(child, parent, old);");
+        assertThat(runs).contains("const BELOW_PAGE_MAX = 100;").as("the page's cleanup closes the panel")
+                .contains("if (belowPanel) belowPanel.close();");
+        assertThat(live).contains("parentsWanted.forEach((n, parentRunId) => send({ type: 'subscribe', parentRunId }));",
+                "if (msg.type === 'child' && msg.parentRunId === parentRunId) handler(msg);",
+                "send({ type: 'unsubscribe', parentRunId });");
+        assertThat(paced).as("one call at a time, at most one a period, pokes meanwhile make one more")
+                .contains("if (running) { again = true; return; }",
+                        "if (!timer) timer = setTimeout(run, Math.max(0, last + ms - Date.now()));",
+                        "if (again) poke();");
     }
 
     @Test

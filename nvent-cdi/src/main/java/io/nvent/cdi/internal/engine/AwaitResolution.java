@@ -81,6 +81,14 @@ final class AwaitResolution {
      * ({@link AwaitType#DESCENDANTS}); an end deeper below such a run is the maintenance sweep's (NVENT-0461).
      */
     static final int ANCESTOR_WALK_LIMIT = 64;
+    /**
+     * How many ancestors, all ended, an end deeper than {@link #ANCESTOR_WALK_LIMIT} reads in all (the first
+     * {@link #ANCESTOR_WALK_LIMIT} included) to tell whether the first under way above awaits its descendants, only to
+     * log it (NVENT-0461): above that the look stops (NVENT-0472, debug) and the maintenance sweep resolves any such
+     * await as it does every one above the walk's limit. It read up to {@link FlowStore#DESCENDANT_DEPTH_LIMIT}, one by
+     * one, on each end of a deeper chain.
+     */
+    static final int ANCESTOR_LOOK_LIMIT = 2 * ANCESTOR_WALK_LIMIT;
 
     /**
      * Passes a change an await made on to {@link ChangeFollowUp#afterChange}, and a run an await lets go on to
@@ -1349,17 +1357,25 @@ final class AwaitResolution {
      * only when the first run under way above them awaits its descendants, whose await the maintenance sweep resolves
      * rather than this end. Whether one does is read only when an await of type {@link AwaitType#DESCENDANTS} waits
      * in the store at all (one read of a single await): then the ancestors above are read one by one, as below the
-     * limit (no awaits, no walk down), to the first under way and its awaits, at most
-     * {@link FlowStore#DESCENDANT_DEPTH_LIMIT} generations above the ended run (a run further up does not count it). A
-     * deep chain of ended runs costs that walk only while such an await waits somewhere, and logs only for one above.
+     * limit (no awaits, no walk down), to the first under way and its awaits, at most {@link #ANCESTOR_LOOK_LIMIT}
+     * generations above the ended run (further up the look stops, NVENT-0472 at debug: the sweep resolves the await
+     * all the same). A deep chain of ended runs costs that walk only while such an await waits somewhere, and logs
+     * only for one above.
      */
     private void tooDeepToLookUp(RunRecord ended, String last, String above) {
         if (scheduling.waitingAwaitsOfType(AwaitType.DESCENDANTS, Optional.empty(), 1).isEmpty()) {
             return;
         }
         Optional<String> ancestor = Optional.of(above);
-        for (int level = ANCESTOR_WALK_LIMIT + 1; ancestor.isPresent() && level <= FlowStore.DESCENDANT_DEPTH_LIMIT;
-             level++) {
+        for (int level = ANCESTOR_WALK_LIMIT + 1; ancestor.isPresent(); level++) {
+            if (level > ANCESTOR_LOOK_LIMIT) {
+                String stoppedAt = ancestor.get();
+                LOG.log(System.Logger.Level.DEBUG, () -> "NVENT-0472 run " + ended.runId() + " ended below "
+                        + ANCESTOR_LOOK_LIMIT + " ancestors that ended: the look up them stopped at run " + stoppedAt
+                        + "; a run further up that awaits its descendant runs is resolved by the maintenance sweep"
+                        + " (every 5 s, 200 awaits at a time) once nothing below it is under way");
+                return;
+            }
             Optional<RunRecord> run = store.findRun(ancestor.get());
             if (run.isEmpty()) {
                 return; // deleted: nothing above it is reached from here

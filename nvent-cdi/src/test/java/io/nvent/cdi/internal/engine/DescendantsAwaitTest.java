@@ -238,6 +238,50 @@ class DescendantsAwaitTest {
         }
     }
 
+    /**
+     * The end at the bottom of a chain of 200 ended runs, while an await on descendants waits in another tree, reads
+     * at most {@link AwaitResolution#ANCESTOR_LOOK_LIMIT} ancestors: it read each of the 200 (and up to 1,000), one by
+     * one, on every end of a deeper chain, to tell whether to log NVENT-0461.
+     */
+    @Test
+    void anEndBelowAChainOf200EndedRunsReadsNoMoreAncestorsThanTheLooksLimit() {
+        int depth = 200;
+        java.util.Set<String> counted = java.util.concurrent.ConcurrentHashMap.newKeySet();
+        java.util.concurrent.atomic.AtomicLong reads = new java.util.concurrent.atomic.AtomicLong();
+        java.util.concurrent.atomic.AtomicBoolean counting = new java.util.concurrent.atomic.AtomicBoolean();
+        MemoryFlowStore store = new MemoryFlowStore() {
+            @Override
+            public Optional<io.nvent.spi.RunRecord> findRun(String runId) {
+                if (counting.get() && counted.contains(runId)) {
+                    reads.incrementAndGet();
+                }
+                return super.findRun(runId);
+            }
+        };
+        try (EngineHarness h = new EngineHarness(store, new MemorySchedulingStore(), "instance-a",
+                new ChildrenAwaitTest.Ship(), new Pack(), new Nest(), new FanOut(), new Report())) {
+            String deep = startShipment(h, Map.of("depth", depth), 1);
+            h.engine.cancel(deep);
+            h.awaitStatus(deep, RunStatus.CANCELED);
+            // every nest ended, and its own look up is done (the hooks hear of an end after it)
+            await().until(() -> h.hooksOf(RunEnded.class).stream().filter(end -> end.flow().equals("nest")).count()
+                    == depth);
+            String other = startShipment(h, Map.of("crates", 1, "parcels", 1), 2);
+            assertThat(waitingAwait(h, other, AwaitType.DESCENDANTS)).as("an await on descendants waits elsewhere")
+                    .isPresent();
+            h.hooksOf(RunEnded.class).stream().filter(end -> end.flow().equals("nest") || end.runId().equals(deep))
+                    .forEach(end -> counted.add(end.runId())); // the parcel's ancestors
+            assertThat(counted).hasSize(depth + 1);
+            counting.set(true);
+
+            ship(h, parcels.get(0), "{}");
+
+            await().until(() -> h.hooksOf(RunEnded.class).stream().anyMatch(end -> end.runId().equals(parcels.get(0))));
+            assertThat(reads.get()).as("ancestors read after the end of the parcel below %s ended runs", depth + 1)
+                    .isPositive().isLessThanOrEqualTo(AwaitResolution.ANCESTOR_LOOK_LIMIT);
+        }
+    }
+
     /** What was logged so far, read as the engine's threads may add to it. */
     private static List<String> logged(RetentionSweepTest.Messages messages) {
         synchronized (messages) {

@@ -49,6 +49,8 @@ final class LiveClient {
     private final ArrayDeque<String> outbox = new ArrayDeque<>();
     private final Map<String, RunCursor> runs = new HashMap<>();
     private final Set<String> flows = new HashSet<>();
+    /** The runs whose children's status changes this client follows ({@link ChildFeed}). */
+    private final Set<String> parents = new HashSet<>();
     private final List<RunCursor> parked = new ArrayList<>();
     private boolean all;
     private boolean stats;
@@ -92,6 +94,23 @@ final class LiveClient {
         } else if (forward) {
             enqueue(Messages.event(published.flow(), published.event()));
         }
+    }
+
+    /** Whether this client follows the children of any run: only then are status changes looked at for it. */
+    boolean followsChildren() {
+        synchronized (lock) {
+            return !closed && !parents.isEmpty();
+        }
+    }
+
+    /** An entry that changed the status of a child of {@code parentRunId}, sent if the client follows its children. */
+    void offerChild(String parentRunId, PublishedEvent published) {
+        synchronized (lock) {
+            if (closed || !parents.contains(parentRunId)) {
+                return;
+            }
+        }
+        enqueue(Messages.child(parentRunId, published.flow(), published.event()));
     }
 
     /**
@@ -195,12 +214,16 @@ final class LiveClient {
     private void subscribe(JsonObject request) {
         Optional<String> runId = string(request, "runId");
         Optional<String> flow = string(request, "flow");
+        Optional<String> parentRunId = string(request, "parentRunId");
         boolean everything = all(request);
-        if ((runId.isPresent() ? 1 : 0) + (flow.isPresent() ? 1 : 0) + (everything ? 1 : 0) > 1) {
-            throw new IllegalArgumentException("subscribe to one of \"runId\", \"flow\" or \"all\": true per "
-                    + "message");
+        if ((runId.isPresent() ? 1 : 0) + (flow.isPresent() ? 1 : 0) + (parentRunId.isPresent() ? 1 : 0)
+                + (everything ? 1 : 0) > 1) {
+            throw new IllegalArgumentException("subscribe to one of \"runId\", \"flow\", \"parentRunId\" or"
+                    + " \"all\": true per message");
         }
-        if (runId.isPresent()) {
+        if (parentRunId.isPresent()) {
+            subscribeChildren(parentRunId.get(), request);
+        } else if (runId.isPresent()) {
             long afterSeq = number(request, "afterSeq");
             // No run id has a control character, and PostgreSQL fails a query given a NUL: not looked for.
             Optional<String> runFlow = ControlCharacterGuard.hasControlCharacter(runId.get()) ? Optional.empty()
@@ -242,18 +265,42 @@ final class LiveClient {
             }
             enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("all", true).build()));
         } else {
-            throw new IllegalArgumentException("subscribe needs \"runId\" (with optional \"afterSeq\"), \"flow\" "
-                    + "or \"all\": true");
+            throw new IllegalArgumentException("subscribe needs \"runId\" (with optional \"afterSeq\"), \"flow\", "
+                    + "\"parentRunId\" or \"all\": true");
         }
+    }
+
+    /**
+     * Follows the status changes of the runs a run started ({@link ChildFeed}); as many runs as by {@code runId} at
+     * most.
+     */
+    private void subscribeChildren(String parentRunId, JsonObject request) {
+        Optional<String> parentFlow = ControlCharacterGuard.hasControlCharacter(parentRunId) ? Optional.empty()
+                : runtime.history().flowOf(parentRunId);
+        if (parentFlow.isEmpty()) {
+            enqueue(Messages.error(404, "NVENT-0202 run '" + parentRunId + "' does not exist", request));
+            return;
+        }
+        synchronized (lock) {
+            if (!parents.contains(parentRunId) && parents.size() >= runtime.limits().maxRunsPerClient()) {
+                throw new IllegalArgumentException("at most " + runtime.limits().maxRunsPerClient()
+                        + " parentRunId subscriptions per connection");
+            }
+            parents.add(parentRunId);
+        }
+        enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("parentRunId", parentRunId).build()));
     }
 
     private void unsubscribe(JsonObject request) {
         Optional<String> runId = string(request, "runId");
         Optional<String> flow = string(request, "flow");
+        Optional<String> parentRunId = string(request, "parentRunId");
         RunCursor removed = null;
         boolean subscribed;
         synchronized (lock) {
-            if (runId.isPresent()) {
+            if (parentRunId.isPresent()) {
+                subscribed = parents.remove(parentRunId.get());
+            } else if (runId.isPresent()) {
                 removed = runs.remove(runId.get());
                 subscribed = removed != null;
             } else if (flow.isPresent()) {
@@ -262,7 +309,8 @@ final class LiveClient {
                 subscribed = all;
                 all = false;
             } else {
-                throw new IllegalArgumentException("unsubscribe needs \"runId\", \"flow\" or \"all\": true");
+                throw new IllegalArgumentException("unsubscribe needs \"runId\", \"flow\", \"parentRunId\" or"
+                        + " \"all\": true");
             }
         }
         if (removed != null) {
@@ -271,7 +319,8 @@ final class LiveClient {
         var topic = JSON.createObjectBuilder();
         runId.ifPresent(r -> topic.add("runId", r));
         flow.ifPresent(f -> topic.add("flow", f));
-        if (runId.isEmpty() && flow.isEmpty()) {
+        parentRunId.ifPresent(p -> topic.add("parentRunId", p));
+        if (runId.isEmpty() && flow.isEmpty() && parentRunId.isEmpty()) {
             topic.add("all", true);
         }
         JsonObject unsubscribed = topic.build();

@@ -84,6 +84,7 @@ public class LiveHub {
     private ScheduledExecutorService timer;
     private AutoCloseable subscription;
     private volatile String lastStats;
+    private ChildFeed children;
 
     @PostConstruct
     void start() {
@@ -94,6 +95,7 @@ public class LiveHub {
         executor = pool;
         timer = Executors.newSingleThreadScheduledExecutor(threads);
         runtime = new LiveRuntime(executor, timer, new StoreHistory(flows), limits);
+        children = new ChildFeed(runId -> flows.run(runId).flatMap(RunInfo::parentRunId));
         subscription = stream.subscribe(this::onEvent);
         new PacedTask(this::publishStats, limits.statsInterval(),
                 (run, delay) -> timer.schedule(run, delay, TimeUnit.NANOSECONDS), System::nanoTime).start();
@@ -150,8 +152,25 @@ public class LiveHub {
     }
 
     private void onEvent(PublishedEvent event) {
+        boolean childrenFollowed = false;
         for (LiveClient client : clients.values()) {
             client.offer(event);
+            childrenFollowed |= client.followsChildren();
+        }
+        if (childrenFollowed && ChildFeed.changesStatus(event.event().type())) {
+            // Off the stream's thread: the parent of a run whose start this instance did not see is a read.
+            executor.execute(() -> offerToParents(event));
+        }
+    }
+
+    /** A run's status change to the clients that follow the children of the run that started it. */
+    private void offerToParents(PublishedEvent event) {
+        try {
+            children.parentOf(event.event()).ifPresent(parent -> clients.values()
+                    .forEach(client -> client.offerChild(parent, event)));
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not tell which run started run {0}: {1}", event.event().runId(),
+                    e.toString());
         }
     }
 

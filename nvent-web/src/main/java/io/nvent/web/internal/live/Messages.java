@@ -33,6 +33,16 @@ final class Messages {
                 .add("event", Representations.event(event)).build().toString();
     }
 
+    /**
+     * An entry that changed the status of a run started by a run the client follows the children of
+     * ({@link ChildFeed}): the console's "Runs below" panel reads the level again.
+     */
+    static String child(String parentRunId, String flow, HistoryEvent event) {
+        return JSON.createObjectBuilder().add("type", "child").add("parentRunId", parentRunId)
+                .add("runId", event.runId()).add("flow", flow).add("event", Representations.event(event)).build()
+                .toString();
+    }
+
     /** How far a running step has come ({@link ProgressFeed}). */
     static String progress(String runId, String flow, String step, StepProgress progress) {
         return JSON.createObjectBuilder().add("type", "progress").add("runId", runId).add("flow", flow)

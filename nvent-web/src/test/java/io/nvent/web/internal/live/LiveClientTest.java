@@ -334,6 +334,36 @@ class LiveClientTest {
         assertThat(outlet.messages().get(5).getString("flow")).isEqualTo("flow");
     }
 
+    /**
+     * The console's "Runs below" panel follows the children of the runs it shows: a connection subscribed by
+     * {@code parentRunId} gets the status changes of that run's children, and of no other run's.
+     */
+    @Test
+    void aClientFollowingARunsChildrenGetsTheirStatusChangesOnlyUntilItUnsubscribes() {
+        LiveClient client = client(limits(100, 100));
+        HistoryEvent childEnded = new HistoryEvent("child-1", 4, EventType.FLOW_COMPLETED, Optional.empty(), 0,
+                Instant.now(), "{}");
+
+        client.receive("{\"type\":\"subscribe\",\"parentRunId\":\"" + RUN + "\"}");
+        client.receive("{\"type\":\"subscribe\",\"parentRunId\":\"no-such-run\"}");
+        assertThat(client.followsChildren()).isTrue();
+        client.offerChild(RUN, new PublishedEvent("parcel", childEnded));
+        client.offerChild("another-run", new PublishedEvent("parcel", childEnded));
+        client.receive("{\"type\":\"unsubscribe\",\"parentRunId\":\"" + RUN + "\"}");
+        client.offerChild(RUN, new PublishedEvent("parcel", childEnded));
+
+        await().until(() -> outlet.messages().size() == 4);
+        assertThat(outlet.types()).containsExactly("subscribed", "error", "child", "unsubscribed");
+        assertThat(outlet.messages().get(0).getString("parentRunId")).isEqualTo(RUN);
+        assertThat(outlet.messages().get(1).getString("message")).startsWith("NVENT-0202 run 'no-such-run'");
+        JsonObject child = outlet.messages().get(2);
+        assertThat(child.getString("parentRunId")).isEqualTo(RUN);
+        assertThat(child.getString("runId")).isEqualTo("child-1");
+        assertThat(child.getString("flow")).isEqualTo("parcel");
+        assertThat(child.getJsonObject("event").getString("type")).isEqualTo("flow.completed");
+        assertThat(client.followsChildren()).isFalse();
+    }
+
     @Test
     void aMessageWithTextAfterItsJsonValueIsRefusedRatherThanTakenForTheValue() {
         LiveClient client = client(limits(100, 100));
