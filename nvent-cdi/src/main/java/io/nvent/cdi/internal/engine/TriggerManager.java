@@ -146,6 +146,35 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private record TickInDoubt(String trigger, Instant scheduledAt) {
     }
 
+    /**
+     * Of each schedule whose {@code fire-all} catch-up at start was cut short (the store away, NVENT-0135), the
+     * missed ticks it did not fire: fired when the store answers again ({@link #resumeCutShortCatchUps}), not left to
+     * the next start, which an on-time fire meanwhile would keep from seeing them.
+     */
+    private final Map<String, CutShortCatchUp> cutShort = new ConcurrentHashMap<>();
+
+    /**
+     * A {@code fire-all} catch-up cut short: the missed ticks left, the oldest first (the oldest of all counting the
+     * ticks skipped before it), the grace they fire within, and what its resumptions did so far.
+     */
+    private record CutShortCatchUp(TriggerSpec spec, List<MissedTicks> left, Duration grace,
+                                   TriggerMisfires.Applied applied, int fired, int excluded, int elsewhere,
+                                   int olderThanGrace) {
+
+        /** The ticks from {@code index} on, with those before it counted as one resumption found them. */
+        CutShortCatchUp goingOnFrom(int index, int firedNow, int excludedNow, int elsewhereNow, int olderNow) {
+            return new CutShortCatchUp(spec, List.copyOf(left.subList(index, left.size())), grace, applied,
+                    fired + firedNow, excluded + excludedNow, elsewhere + elsewhereNow, olderThanGrace + olderNow);
+        }
+
+        /** The ticks left, in words for the NVENT-0135 line. */
+        String inWords() {
+            return "the " + left.size() + " missed tick" + (left.size() == 1 ? "" : "s") + " it did not fire ("
+                    + left.get(0).latest() + (left.size() > 1 ? " to " + left.get(left.size() - 1).latest() : "")
+                    + ") fire once the store answers again (NVENT-0468)";
+        }
+    }
+
     /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
     private record Check(Instant at, Duration backoff) {
 
@@ -458,7 +487,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                         Optional.ofNullable(settingsChanged.get(name)));
             } catch (RuntimeException e) {
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
-                        + " missed a tick while no instance ran: " + e);
+                        + " missed a tick while no instance ran: " + e + Optional.ofNullable(cutShort.get(name))
+                        .map(left -> "; " + left.inWords()).orElse(""));
             }
         }
     }
@@ -497,7 +527,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(trigger.spec(), what, ticks, schedule, since, now.minus(grace), applied);
+            fireAll(trigger.spec(), what, ticks, schedule, since, now, grace, applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         } else {
@@ -545,20 +575,32 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * a start, which is warned of, each count on its own. The fire of the oldest counts the skipped ones in
      * its history entry.
      *
-     * @param oldest the oldest tick within the misfire grace
+     * Cut short (the store away), it leaves the ticks it did not fire to {@link #resumeCutShortCatchUps} and throws.
+     *
+     * @param grace the misfire grace: the oldest tick fired is at most that much older than {@code now}
      */
     private void fireAll(TriggerSpec spec, String what, MissedTicks ticks, Schedule schedule, Instant since,
-                         Instant oldest, TriggerMisfires.Applied applied) {
+                         Instant now, Duration grace, TriggerMisfires.Applied applied) {
         String name = spec.name();
+        Instant oldest = now.minus(grace);
         List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
         // Excluded ticks are claimed and recorded as trigger.skipped, not fired: counted apart in the log line.
         int excluded = (int) within.stream().filter(tick -> exclusions.excludedBy(spec, tick).isPresent()).count();
         String skipped = ticks.skippedBesides(within);
-        int fired = 0;
+        List<MissedTicks> each = new ArrayList<>();
         for (Instant tick : within) {
-            int skippedBefore = tick.equals(within.get(0)) ? ticks.earlier() + 1 - within.size() : 0;
-            if (fireTick(name, tick, Optional.of(new MissedTicks(tick, skippedBefore)))) {
-                fired++;
+            each.add(new MissedTicks(tick, each.isEmpty() ? ticks.earlier() + 1 - within.size() : 0));
+        }
+        int fired = 0;
+        for (int i = 0; i < each.size(); i++) {
+            try {
+                if (fireTick(name, each.get(i).latest(), Optional.of(each.get(i)))) {
+                    fired++;
+                }
+            } catch (RuntimeException cutShortHere) {
+                cutShort.put(name, new CutShortCatchUp(spec, each, grace, applied, 0, 0, 0, 0)
+                        .goingOnFrom(i, 0, 0, 0, 0));
+                throw cutShortHere;
             }
         }
         String firedHere = fired + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
@@ -805,6 +847,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         armed.clear();
         unarmable.clear();
         handedOutUpTo.clear();
+        // Their ticks are left to the next start, as the catch-up had not begun.
+        cutShort.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -896,6 +940,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * stack trace every tick, and once when they work again.
      */
     public void onTick(String name, Instant scheduledAt) {
+        // The missed ticks a catch-up cut short left fire first, the oldest first: this fire would not stand for them.
+        resumeCatchUp(name);
         try {
             fireTick(name, scheduledAt);
             if (failingTicks.remove(name)) {
@@ -2085,6 +2131,85 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         StringBuilder array = new StringBuilder("[");
         ids.forEach(id -> array.append(array.length() > 1 ? "," : "").append(Json.quote(id)));
         return array.append(']').toString();
+    }
+
+    /**
+     * Goes on with each {@code fire-all} catch-up a start of this instance cut short (the store away, NVENT-0135); part
+     * of the maintenance sweep, and done before a schedule's next tick on time ({@link #onTick}). See
+     * {@link #resumeCatchUp}.
+     */
+    public void resumeCutShortCatchUps() {
+        for (String name : List.copyOf(cutShort.keySet())) {
+            resumeCatchUp(name);
+        }
+    }
+
+    /**
+     * Fires the missed ticks a cut-short {@code fire-all} catch-up of a schedule left, the oldest first, each as its
+     * tick and claimed as at the start: a tick another instance fired meanwhile (its own catch-up, or this one's
+     * resumed there) is left alone, one older than the misfire grace by now is skipped, and none fires if the trigger
+     * was deleted, disabled or given another schedule meanwhile. The one caller that takes the catch-up goes on with
+     * it; cut short again, it leaves the rest for the next call. Says what it did once done (NVENT-0468).
+     */
+    private void resumeCatchUp(String name) {
+        CutShortCatchUp catchUp = cutShort.remove(name);
+        if (catchUp == null) {
+            return;   // none, or taken by another thread
+        }
+        Instant oldest = clock.instant().minus(catchUp.grace());
+        List<MissedTicks> left = catchUp.left();
+        int done = 0;
+        int fired = 0;
+        int excluded = 0;
+        int elsewhere = 0;
+        int olderThanGrace = 0;
+        try {
+            Optional<TriggerRecord> trigger = store.findTrigger(name);
+            Optional<String> dropped = trigger.isEmpty() ? Optional.of("the trigger was deleted")
+                    : !trigger.get().spec().enabled() ? Optional.of("the trigger was disabled")
+                    : !sameSchedule(trigger.get().spec(), catchUp.spec()) ? Optional.of("its schedule was changed")
+                    : Optional.empty();
+            if (dropped.isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not go on with its catch-up"
+                        + " of missed ticks, cut short at start (NVENT-0135): " + dropped.get() + " since; the "
+                        + left.size() + " missed ticks it left (" + left.get(0).latest() + " to "
+                        + left.get(left.size() - 1).latest() + ") do not fire");
+                return;
+            }
+            TriggerSpec spec = trigger.get().spec();
+            for (; done < left.size(); done++) {
+                MissedTicks tick = left.get(done);
+                if (tick.latest().isBefore(oldest)) {
+                    olderThanGrace++;
+                } else if (fireTick(name, tick.latest(), Optional.of(tick))) {
+                    fired++;
+                } else if (exclusions.excludedBy(spec, tick.latest()).isPresent()) {
+                    excluded++;
+                } else {
+                    elsewhere++;
+                }
+            }
+        } catch (RuntimeException stillAway) {
+            cutShort.putIfAbsent(name, catchUp.goingOnFrom(done, fired, excluded, elsewhere, olderThanGrace));
+            LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of missed ticks of trigger " + name + " is cut"
+                    + " short again; it goes on later: " + stillAway);
+            return;
+        }
+        CutShortCatchUp total = catchUp.goingOnFrom(left.size(), fired, excluded, elsewhere, olderThanGrace);
+        List<Instant> within = left.stream().map(MissedTicks::latest).filter(tick -> !tick.isBefore(oldest)).toList();
+        String older = total.olderThanGrace() == 1 ? "1 older one is" : total.olderThanGrace() + " older ones are";
+        LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " goes on with its catch-up of missed ticks,"
+                + " cut short at start (NVENT-0135), the store answering again: " + (within.isEmpty()
+                ? "none of them fired, the " + total.olderThanGrace() + " left are older than the misfire grace now"
+                + " and skipped"
+                : total.fired() + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
+                + (within.size() > 1 ? " to " + within.get(within.size() - 1) : "") + ")"
+                + (total.excluded() > 0 ? "; " + total.excluded() + " of them are excluded by the trigger's exclusion"
+                + " rules and skipped" : "")
+                + (total.elsewhere() > 0 ? "; another instance claimed the other " + total.elsewhere() : "")
+                + (total.olderThanGrace() > 0 ? "; the " + older + " older than the misfire grace now and skipped"
+                : ""))
+                + " (" + catchUp.applied().inWords() + ")");
     }
 
     /**
