@@ -152,6 +152,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * the next start, which an on-time fire meanwhile would keep from seeing them.
      */
     private final Map<String, CutShortCatchUp> cutShort = new ConcurrentHashMap<>();
+    /**
+     * Of each {@code fire-all} schedule whose check for missed ticks at start failed before it knew them (the store
+     * away, NVENT-0135), that check, done again when the store answers as at the start ({@link #resumeCatchUp}).
+     */
+    private final Map<String, UncheckedCatchUp> unchecked = new ConcurrentHashMap<>();
+
+    /**
+     * A check for missed ticks at start that failed before it knew them: the trigger as read then, when the start
+     * began and the check ran, and the definition and deployment settings the start changed, if it did.
+     */
+    private record UncheckedCatchUp(TriggerRecord trigger, Instant startedAt, Instant checkedAt,
+                                    Optional<TriggerSpec> before, Optional<TriggerMisfires> settingsBefore) {
+    }
 
     /**
      * A {@code fire-all} catch-up cut short: the missed ticks left, the oldest first (the oldest of all counting the
@@ -482,19 +495,33 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     || unarmable.containsKey(name) || rescheduled.contains(name)) {
                 continue;
             }
+            Instant checkedAt = clock.instant();
+            Optional<TriggerSpec> before = Optional.ofNullable(misfireChanged.get(name));
+            Optional<TriggerMisfires> settingsBefore = Optional.ofNullable(settingsChanged.get(name));
             try {
-                catchUp(trigger, startedAt, Optional.ofNullable(misfireChanged.get(name)),
-                        Optional.ofNullable(settingsChanged.get(name)));
+                catchUp(trigger, startedAt, before, settingsBefore, checkedAt, Optional.empty());
             } catch (RuntimeException e) {
+                String left = Optional.ofNullable(cutShort.get(name)).map(CutShortCatchUp::inWords).orElse("");
+                if (left.isEmpty() && misfires.appliedTo(trigger.spec()).policy() == Misfire.FIRE_ALL) {
+                    unchecked.put(name, new UncheckedCatchUp(trigger, startedAt, checkedAt, before, settingsBefore));
+                    left = "misfire policy fire-all: it checks again once the store answers (NVENT-0468)";
+                }
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
-                        + " missed a tick while no instance ran: " + e + Optional.ofNullable(cutShort.get(name))
-                        .map(left -> "; " + left.inWords()).orElse(""));
+                        + " missed a tick while no instance ran: " + e + (left.isEmpty() ? "" : "; " + left));
             }
         }
     }
 
+    /**
+     * Fires, as the trigger's misfire policy says, the ticks it missed while no instance ran (see
+     * {@link #catchUpMissedTicks}).
+     *
+     * @param upTo the latest tick that counts as missed is at or before it: when the check ran at start
+     * @param asOf where the check is done again: as it ran at start, so that a fire since (another instance's on time)
+     *     does not stand for the ticks missed before; the misfire grace counts from now all the same
+     */
     private void catchUp(TriggerRecord trigger, Instant startedAt, Optional<TriggerSpec> before,
-                         Optional<TriggerMisfires> settingsBefore) {
+                         Optional<TriggerMisfires> settingsBefore, Instant upTo, Optional<Instant> asOf) {
         String name = trigger.spec().name();
         Instant now = clock.instant();
         Schedule schedule = Schedule.of(trigger.spec());
@@ -505,8 +532,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 : Optional.of(settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())));
         boolean firesAll = applied.policy() == Misfire.FIRE_ALL
                 && old.map(then -> then.policy() == Misfire.FIRE_ALL).orElse(true);
-        Instant since = firedOrChangedLast(trigger, startedAt, firesAll);
-        Optional<MissedTicks> missed = MissedTicks.of(schedule, since, now);
+        Instant since = firedOrChangedLast(trigger, startedAt, firesAll, asOf);
+        Optional<MissedTicks> missed = MissedTicks.of(schedule, since, upTo);
         if (missed.isEmpty()) {
             return;
         }
@@ -645,14 +672,19 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param byTick under {@code fire-all}, where the last fire was a late one, the tick it stood for
      *     stands for it, not when it fired: a start cut short after firing the oldest missed ticks leaves
      *     the later ones, which the next start fires (their claims tell which fired)
+     * @param asOf the entries written after it are left out (a check at start done again later)
      */
-    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
+    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick,
+                                       Optional<Instant> asOf) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
-        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED))) {
+        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED)) || asOf.isPresent()) {
             // A backfilled fire leaves the last fire at most at its tick, and a skipped tick (overlap) leaves it as it
             // was: the last enable or change may lie further back.
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
+        }
+        if (asOf.isPresent()) {
+            newestFirst = newestFirst.stream().filter(entry -> !entry.timestamp().isAfter(asOf.get())).toList();
         }
         if (byTick) {
             lastFired = newestFirst.stream().filter(entry -> (entry.type().equals(TriggerEvent.FIRED)
@@ -849,6 +881,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         handedOutUpTo.clear();
         // Their ticks are left to the next start, as the catch-up had not begun.
         cutShort.clear();
+        unchecked.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -2139,8 +2172,54 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * {@link #resumeCatchUp}.
      */
     public void resumeCutShortCatchUps() {
-        for (String name : List.copyOf(cutShort.keySet())) {
-            resumeCatchUp(name);
+        Set<String> names = new HashSet<>(unchecked.keySet());
+        names.addAll(cutShort.keySet());
+        names.forEach(this::resumeCatchUp);
+    }
+
+    /**
+     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled or
+     * given another schedule since.
+     */
+    private static Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then) {
+        return now.isEmpty() ? Optional.of("the trigger was deleted")
+                : !now.get().spec().enabled() ? Optional.of("the trigger was disabled")
+                : !sameSchedule(now.get().spec(), then) ? Optional.of("its schedule was changed")
+                : Optional.empty();
+    }
+
+    /**
+     * Does the check for missed ticks a start could not do again, as of then (a fire since does not stand for them);
+     * cut short again before it knew them, it is done again later.
+     *
+     * @return whether the check was done, or dropped
+     */
+    private boolean checkAgain(String name) {
+        UncheckedCatchUp check = unchecked.remove(name);
+        if (check == null) {
+            return true;
+        }
+        try {
+            Optional<String> dropped = catchUpDropped(store.findTrigger(name), check.trigger().spec());
+            if (dropped.isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not check again for the ticks"
+                        + " it missed while no instance ran, its check at start cut short (NVENT-0135): "
+                        + dropped.get() + " since");
+                return true;
+            }
+            LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " checks again for the ticks it missed"
+                    + " while no instance ran, its check at start cut short (NVENT-0135), the store answering again:"
+                    + " as of " + check.checkedAt() + " (NVENT-0133 and NVENT-0134 say what fired)");
+            catchUp(check.trigger(), check.startedAt(), check.before(), check.settingsBefore(), check.checkedAt(),
+                    Optional.of(check.checkedAt()));
+            return true;
+        } catch (RuntimeException stillAway) {
+            if (!cutShort.containsKey(name)) {
+                unchecked.putIfAbsent(name, check);
+            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "the check for ticks missed by trigger " + name + " is cut short"
+                    + " again; it is done again later: " + stillAway);
+            return false;
         }
     }
 
@@ -2152,6 +2231,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * it; cut short again, it leaves the rest for the next call. Says what it did once done (NVENT-0468).
      */
     private void resumeCatchUp(String name) {
+        if (!checkAgain(name)) {
+            return;
+        }
         CutShortCatchUp catchUp = cutShort.remove(name);
         if (catchUp == null) {
             return;   // none, or taken by another thread
@@ -2165,10 +2247,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         int olderThanGrace = 0;
         try {
             Optional<TriggerRecord> trigger = store.findTrigger(name);
-            Optional<String> dropped = trigger.isEmpty() ? Optional.of("the trigger was deleted")
-                    : !trigger.get().spec().enabled() ? Optional.of("the trigger was disabled")
-                    : !sameSchedule(trigger.get().spec(), catchUp.spec()) ? Optional.of("its schedule was changed")
-                    : Optional.empty();
+            Optional<String> dropped = catchUpDropped(trigger, catchUp.spec());
             if (dropped.isPresent()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not go on with its catch-up"
                         + " of missed ticks, cut short at start (NVENT-0135): " + dropped.get() + " since; the "

@@ -42,9 +42,21 @@ class FireAllMissedTicksTest {
     static class EveryMinute extends MissedTicksTest.Sync {
     }
 
-    /** A scheduling store that can no longer be reached once it has claimed {@link #claimsLeft} more ticks. */
+    /**
+     * A scheduling store that can no longer be reached once it has claimed {@link #claimsLeft} more ticks, or read
+     * {@link #historyReadsLeft} more trigger histories.
+     */
     static final class AwayAfterClaims extends MemorySchedulingStore {
         volatile int claimsLeft = Integer.MAX_VALUE;
+        volatile int historyReadsLeft = Integer.MAX_VALUE;
+
+        @Override
+        public List<TriggerEvent> triggerHistory(String name, int limit) {
+            if (historyReadsLeft-- <= 0) {
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.triggerHistory(name, limit);
+        }
 
         @Override
         public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
@@ -311,6 +323,39 @@ class FireAllMissedTicksTest {
                             + " skipped (misfire policy fire-all");
             a.sweep();
             assertThat(runsOf(a)).as("10:05, 3, 11:35, 8: nothing twice").hasSize(13);
+        }
+    }
+
+    @Test
+    void aCheckForMissedTicksCutShortBeforeItKnewThemIsDoneAgainAsOfTheStartWhenTheStoreIsBack() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
+                     TriggerMisfires.DEFAULTS, sync)) {
+            scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
+            try (EngineHarness a = EngineHarness.startingAt(at("11:31:20"), b, "instance-a", TriggerMisfires.DEFAULTS,
+                    sync)) {
+                assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
+                        .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
+                scheduling.historyReadsLeft = Integer.MAX_VALUE;
+                assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
+                b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+                EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
+                b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the last fire is 11:35
+
+                a.sweep();
+                a.sweep();
+
+                assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
+                        .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+                assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
+                assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                        + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
+                        + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
+                        + " (NVENT-0133 and NVENT-0134 say what fired)");
+            }
         }
     }
 
