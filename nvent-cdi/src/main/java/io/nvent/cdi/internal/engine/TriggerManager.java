@@ -678,7 +678,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                                        Optional<Instant> asOf) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
-        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED)) || asOf.isPresent()) {
+        if (asOf.isPresent() || newestFirst.stream().anyMatch(entry -> backfilled(entry)
+                || entry.type().equals(SKIPPED))) {
             // A backfilled fire leaves the last fire at most at its tick, and a skipped tick (overlap) leaves it as it
             // was: the last enable or change may lie further back.
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));

@@ -252,18 +252,19 @@ class FireAllMissedTicksTest {
 
             List<Instant> missedThenOnTime = Stream.concat(Stream.of(at("10:05:00")),
                     ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
-            assertThat(firedTicks(running, "every-5-minutes", "payload")).as("10:05, then each missed tick once, the oldest first, then 11:35")
+            assertThat(firedTicks(running, "every-5-minutes", "payload"))
+                    .as("10:05, then each missed tick once, the oldest first, then 11:35")
                     .isEqualTo(missedThenOnTime);
             assertThat(firedTicks(running, "every-5-minutes")).as("the missed ones each as its tick")
                     .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
             runsOf(running).forEach(run -> running.awaitStatus(run, RunStatus.COMPLETED));
             assertThat(sync.scheduledAt).as("each run sees its own tick")
                     .containsExactlyInAnyOrderElementsOf(missedThenOnTime);
-            assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger every-5-minutes"
-                    + " goes on with its catch-up of missed ticks, cut short at start (NVENT-0135), the store answering"
-                    + " again: 9 of them fired late, now, each as its tick, the oldest first (2026-11-30T10:50:00Z to"
-                    + " 2026-11-30T11:30:00Z) (misfire policy fire-all, from the trigger; misfire grace PT1H, from the"
-                    + " trigger)");
+            assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                    + " every-5-minutes goes on with its catch-up of missed ticks, cut short at start (NVENT-0135),"
+                    + " the store answering again: 9 of them fired late, now, each as its tick, the oldest first"
+                    + " (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) (misfire policy fire-all, from the trigger;"
+                    + " misfire grace PT1H, from the trigger)");
 
             running.sweep();
             running.clock.advance(Duration.ofMinutes(5));
