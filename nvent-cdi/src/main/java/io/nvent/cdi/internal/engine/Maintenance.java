@@ -265,6 +265,7 @@ public final class Maintenance {
             }
         });
         step("ticks in doubt", now, triggers::settleTicksInDoubt);
+        step("cut-short catch-ups", now, triggers::resumeCutShortCatchUps);
         step("debounce slots", now, () -> {
             if (Duration.between(lastSlotCheck, now).compareTo(SLOT_CHECK) >= 0) {
                 triggers.sweepDebounceSlots(BATCH);

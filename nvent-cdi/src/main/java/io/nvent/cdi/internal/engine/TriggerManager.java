@@ -146,6 +146,48 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     private record TickInDoubt(String trigger, Instant scheduledAt) {
     }
 
+    /**
+     * Of each schedule whose {@code fire-all} catch-up at start was cut short (the store away, NVENT-0135), the
+     * missed ticks it did not fire: fired when the store answers again ({@link #resumeCutShortCatchUps}), not left to
+     * the next start, which an on-time fire meanwhile would keep from seeing them.
+     */
+    private final Map<String, CutShortCatchUp> cutShort = new ConcurrentHashMap<>();
+    /**
+     * Of each {@code fire-all} schedule whose check for missed ticks at start failed before it knew them (the store
+     * away, NVENT-0135), that check, done again when the store answers as at the start ({@link #resumeCatchUp}).
+     */
+    private final Map<String, UncheckedCatchUp> unchecked = new ConcurrentHashMap<>();
+
+    /**
+     * A check for missed ticks at start that failed before it knew them: the trigger as read then, when the start
+     * began and the check ran, and the definition and deployment settings the start changed, if it did.
+     */
+    private record UncheckedCatchUp(TriggerRecord trigger, Instant startedAt, Instant checkedAt,
+                                    Optional<TriggerSpec> before, Optional<TriggerMisfires> settingsBefore) {
+    }
+
+    /**
+     * A {@code fire-all} catch-up cut short: the missed ticks left, the oldest first (the oldest of all counting the
+     * ticks skipped before it), the grace they fire within, and what its resumptions did so far.
+     */
+    private record CutShortCatchUp(TriggerSpec spec, List<MissedTicks> left, Duration grace,
+                                   TriggerMisfires.Applied applied, int fired, int excluded, int elsewhere,
+                                   int olderThanGrace) {
+
+        /** The ticks from {@code index} on, with those before it counted as one resumption found them. */
+        CutShortCatchUp goingOnFrom(int index, int firedNow, int excludedNow, int elsewhereNow, int olderNow) {
+            return new CutShortCatchUp(spec, List.copyOf(left.subList(index, left.size())), grace, applied,
+                    fired + firedNow, excluded + excludedNow, elsewhere + elsewhereNow, olderThanGrace + olderNow);
+        }
+
+        /** The ticks left, in words for the NVENT-0135 line. */
+        String inWords() {
+            return "the " + left.size() + " missed tick" + (left.size() == 1 ? "" : "s") + " it did not fire ("
+                    + left.get(0).latest() + (left.size() > 1 ? " to " + left.get(left.size() - 1).latest() : "")
+                    + ") fire once the store answers again (NVENT-0468)";
+        }
+    }
+
     /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
     private record Check(Instant at, Duration backoff) {
 
@@ -453,18 +495,33 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     || unarmable.containsKey(name) || rescheduled.contains(name)) {
                 continue;
             }
+            Instant checkedAt = clock.instant();
+            Optional<TriggerSpec> before = Optional.ofNullable(misfireChanged.get(name));
+            Optional<TriggerMisfires> settingsBefore = Optional.ofNullable(settingsChanged.get(name));
             try {
-                catchUp(trigger, startedAt, Optional.ofNullable(misfireChanged.get(name)),
-                        Optional.ofNullable(settingsChanged.get(name)));
+                catchUp(trigger, startedAt, before, settingsBefore, checkedAt, Optional.empty());
             } catch (RuntimeException e) {
+                String left = Optional.ofNullable(cutShort.get(name)).map(CutShortCatchUp::inWords).orElse("");
+                if (left.isEmpty() && misfires.appliedTo(trigger.spec()).policy() == Misfire.FIRE_ALL) {
+                    unchecked.put(name, new UncheckedCatchUp(trigger, startedAt, checkedAt, before, settingsBefore));
+                    left = "misfire policy fire-all: it checks again once the store answers (NVENT-0468)";
+                }
                 LOG.log(System.Logger.Level.WARNING, "NVENT-0135 could not check whether trigger " + name
-                        + " missed a tick while no instance ran: " + e);
+                        + " missed a tick while no instance ran: " + e + (left.isEmpty() ? "" : "; " + left));
             }
         }
     }
 
+    /**
+     * Fires, as the trigger's misfire policy says, the ticks it missed while no instance ran (see
+     * {@link #catchUpMissedTicks}).
+     *
+     * @param upTo the latest tick that counts as missed is at or before it: when the check ran at start
+     * @param asOf where the check is done again: as it ran at start, so that a fire since (another instance's on time)
+     *     does not stand for the ticks missed before; the misfire grace counts from now all the same
+     */
     private void catchUp(TriggerRecord trigger, Instant startedAt, Optional<TriggerSpec> before,
-                         Optional<TriggerMisfires> settingsBefore) {
+                         Optional<TriggerMisfires> settingsBefore, Instant upTo, Optional<Instant> asOf) {
         String name = trigger.spec().name();
         Instant now = clock.instant();
         Schedule schedule = Schedule.of(trigger.spec());
@@ -475,8 +532,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 : Optional.of(settingsBefore.orElse(misfires).appliedTo(before.orElse(trigger.spec())));
         boolean firesAll = applied.policy() == Misfire.FIRE_ALL
                 && old.map(then -> then.policy() == Misfire.FIRE_ALL).orElse(true);
-        Instant since = firedOrChangedLast(trigger, startedAt, firesAll);
-        Optional<MissedTicks> missed = MissedTicks.of(schedule, since, now);
+        Instant since = firedOrChangedLast(trigger, startedAt, firesAll, asOf);
+        Optional<MissedTicks> missed = MissedTicks.of(schedule, since, upTo);
         if (missed.isEmpty()) {
             return;
         }
@@ -497,7 +554,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(trigger.spec(), what, ticks, schedule, since, now.minus(grace), applied);
+            fireAll(trigger.spec(), what, ticks, schedule, since, now, grace, applied);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         } else {
@@ -545,20 +602,32 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * a start, which is warned of, each count on its own. The fire of the oldest counts the skipped ones in
      * its history entry.
      *
-     * @param oldest the oldest tick within the misfire grace
+     * Cut short (the store away), it leaves the ticks it did not fire to {@link #resumeCutShortCatchUps} and throws.
+     *
+     * @param grace the misfire grace: the oldest tick fired is at most that much older than {@code now}
      */
     private void fireAll(TriggerSpec spec, String what, MissedTicks ticks, Schedule schedule, Instant since,
-                         Instant oldest, TriggerMisfires.Applied applied) {
+                         Instant now, Duration grace, TriggerMisfires.Applied applied) {
         String name = spec.name();
+        Instant oldest = now.minus(grace);
         List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
         // Excluded ticks are claimed and recorded as trigger.skipped, not fired: counted apart in the log line.
         int excluded = (int) within.stream().filter(tick -> exclusions.excludedBy(spec, tick).isPresent()).count();
         String skipped = ticks.skippedBesides(within);
-        int fired = 0;
+        List<MissedTicks> each = new ArrayList<>();
         for (Instant tick : within) {
-            int skippedBefore = tick.equals(within.get(0)) ? ticks.earlier() + 1 - within.size() : 0;
-            if (fireTick(name, tick, Optional.of(new MissedTicks(tick, skippedBefore)))) {
-                fired++;
+            each.add(new MissedTicks(tick, each.isEmpty() ? ticks.earlier() + 1 - within.size() : 0));
+        }
+        int fired = 0;
+        for (int i = 0; i < each.size(); i++) {
+            try {
+                if (fireTick(name, each.get(i).latest(), Optional.of(each.get(i)))) {
+                    fired++;
+                }
+            } catch (RuntimeException cutShortHere) {
+                cutShort.put(name, new CutShortCatchUp(spec, each, grace, applied, 0, 0, 0, 0)
+                        .goingOnFrom(i, 0, 0, 0, 0));
+                throw cutShortHere;
             }
         }
         String firedHere = fired + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
@@ -603,14 +672,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param byTick under {@code fire-all}, where the last fire was a late one, the tick it stood for
      *     stands for it, not when it fired: a start cut short after firing the oldest missed ticks leaves
      *     the later ones, which the next start fires (their claims tell which fired)
+     * @param asOf the entries written after it are left out (a check at start done again later)
      */
-    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick) {
+    private Instant firedOrChangedLast(TriggerRecord trigger, Instant startedAt, boolean byTick,
+                                       Optional<Instant> asOf) {
         Optional<Instant> lastFired = trigger.lastFiredAt();
         List<TriggerEvent> newestFirst = store.triggerHistory(trigger.spec().name(), RECENT_ENTRIES);
-        if (newestFirst.stream().anyMatch(entry -> backfilled(entry) || entry.type().equals(SKIPPED))) {
+        if (asOf.isPresent() || newestFirst.stream().anyMatch(entry -> backfilled(entry)
+                || entry.type().equals(SKIPPED))) {
             // A backfilled fire leaves the last fire at most at its tick, and a skipped tick (overlap) leaves it as it
             // was: the last enable or change may lie further back.
             newestFirst = store.triggerHistory(trigger.spec().name(), Math.max(RECENT_ENTRIES, historyLimits.maxEntries()));
+        }
+        if (asOf.isPresent()) {
+            newestFirst = newestFirst.stream().filter(entry -> !entry.timestamp().isAfter(asOf.get())).toList();
         }
         if (byTick) {
             lastFired = newestFirst.stream().filter(entry -> (entry.type().equals(TriggerEvent.FIRED)
@@ -805,6 +880,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         armed.clear();
         unarmable.clear();
         handedOutUpTo.clear();
+        // Their ticks are left to the next start, as the catch-up had not begun.
+        cutShort.clear();
+        unchecked.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -896,6 +974,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * stack trace every tick, and once when they work again.
      */
     public void onTick(String name, Instant scheduledAt) {
+        // The missed ticks a catch-up cut short left fire first, the oldest first: this fire would not stand for them.
+        resumeCatchUp(name);
         try {
             fireTick(name, scheduledAt);
             if (failingTicks.remove(name)) {
@@ -2085,6 +2165,131 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         StringBuilder array = new StringBuilder("[");
         ids.forEach(id -> array.append(array.length() > 1 ? "," : "").append(Json.quote(id)));
         return array.append(']').toString();
+    }
+
+    /**
+     * Goes on with each {@code fire-all} catch-up a start of this instance cut short (the store away, NVENT-0135); part
+     * of the maintenance sweep, and done before a schedule's next tick on time ({@link #onTick}). See
+     * {@link #resumeCatchUp}.
+     */
+    public void resumeCutShortCatchUps() {
+        Set<String> names = new HashSet<>(unchecked.keySet());
+        names.addAll(cutShort.keySet());
+        names.forEach(this::resumeCatchUp);
+    }
+
+    /**
+     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled or
+     * given another schedule since.
+     */
+    private static Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then) {
+        return now.isEmpty() ? Optional.of("the trigger was deleted")
+                : !now.get().spec().enabled() ? Optional.of("the trigger was disabled")
+                : !sameSchedule(now.get().spec(), then) ? Optional.of("its schedule was changed")
+                : Optional.empty();
+    }
+
+    /**
+     * Does the check for missed ticks a start could not do again, as of then (a fire since does not stand for them);
+     * cut short again before it knew them, it is done again later.
+     *
+     * @return whether the check was done, or dropped
+     */
+    private boolean checkAgain(String name) {
+        UncheckedCatchUp check = unchecked.remove(name);
+        if (check == null) {
+            return true;
+        }
+        try {
+            Optional<String> dropped = catchUpDropped(store.findTrigger(name), check.trigger().spec());
+            if (dropped.isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not check again for the ticks"
+                        + " it missed while no instance ran, its check at start cut short (NVENT-0135): "
+                        + dropped.get() + " since");
+                return true;
+            }
+            LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " checks again for the ticks it missed"
+                    + " while no instance ran, its check at start cut short (NVENT-0135), the store answering again:"
+                    + " as of " + check.checkedAt() + " (NVENT-0133 and NVENT-0134 say what fired)");
+            catchUp(check.trigger(), check.startedAt(), check.before(), check.settingsBefore(), check.checkedAt(),
+                    Optional.of(check.checkedAt()));
+            return true;
+        } catch (RuntimeException stillAway) {
+            if (!cutShort.containsKey(name)) {
+                unchecked.putIfAbsent(name, check);
+            }
+            LOG.log(System.Logger.Level.DEBUG, () -> "the check for ticks missed by trigger " + name + " is cut short"
+                    + " again; it is done again later: " + stillAway);
+            return false;
+        }
+    }
+
+    /**
+     * Fires the missed ticks a cut-short {@code fire-all} catch-up of a schedule left, the oldest first, each as its
+     * tick and claimed as at the start: a tick another instance fired meanwhile (its own catch-up, or this one's
+     * resumed there) is left alone, one older than the misfire grace by now is skipped, and none fires if the trigger
+     * was deleted, disabled or given another schedule meanwhile. The one caller that takes the catch-up goes on with
+     * it; cut short again, it leaves the rest for the next call. Says what it did once done (NVENT-0468).
+     */
+    private void resumeCatchUp(String name) {
+        if (!checkAgain(name)) {
+            return;
+        }
+        CutShortCatchUp catchUp = cutShort.remove(name);
+        if (catchUp == null) {
+            return;   // none, or taken by another thread
+        }
+        Instant oldest = clock.instant().minus(catchUp.grace());
+        List<MissedTicks> left = catchUp.left();
+        int done = 0;
+        int fired = 0;
+        int excluded = 0;
+        int elsewhere = 0;
+        int olderThanGrace = 0;
+        try {
+            Optional<TriggerRecord> trigger = store.findTrigger(name);
+            Optional<String> dropped = catchUpDropped(trigger, catchUp.spec());
+            if (dropped.isPresent()) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not go on with its catch-up"
+                        + " of missed ticks, cut short at start (NVENT-0135): " + dropped.get() + " since; the "
+                        + left.size() + " missed ticks it left (" + left.get(0).latest() + " to "
+                        + left.get(left.size() - 1).latest() + ") do not fire");
+                return;
+            }
+            TriggerSpec spec = trigger.get().spec();
+            for (; done < left.size(); done++) {
+                MissedTicks tick = left.get(done);
+                if (tick.latest().isBefore(oldest)) {
+                    olderThanGrace++;
+                } else if (fireTick(name, tick.latest(), Optional.of(tick))) {
+                    fired++;
+                } else if (exclusions.excludedBy(spec, tick.latest()).isPresent()) {
+                    excluded++;
+                } else {
+                    elsewhere++;
+                }
+            }
+        } catch (RuntimeException stillAway) {
+            cutShort.putIfAbsent(name, catchUp.goingOnFrom(done, fired, excluded, elsewhere, olderThanGrace));
+            LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of missed ticks of trigger " + name + " is cut"
+                    + " short again; it goes on later: " + stillAway);
+            return;
+        }
+        CutShortCatchUp total = catchUp.goingOnFrom(left.size(), fired, excluded, elsewhere, olderThanGrace);
+        List<Instant> within = left.stream().map(MissedTicks::latest).filter(tick -> !tick.isBefore(oldest)).toList();
+        String older = total.olderThanGrace() == 1 ? "1 older one is" : total.olderThanGrace() + " older ones are";
+        LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " goes on with its catch-up of missed ticks,"
+                + " cut short at start (NVENT-0135), the store answering again: " + (within.isEmpty()
+                ? "none of them fired, the " + total.olderThanGrace() + " left are older than the misfire grace now"
+                + " and skipped"
+                : total.fired() + " of them fired late, now, each as its tick, the oldest first (" + within.get(0)
+                + (within.size() > 1 ? " to " + within.get(within.size() - 1) : "") + ")"
+                + (total.excluded() > 0 ? "; " + total.excluded() + " of them are excluded by the trigger's exclusion"
+                + " rules and skipped" : "")
+                + (total.elsewhere() > 0 ? "; another instance claimed the other " + total.elsewhere() : "")
+                + (total.olderThanGrace() > 0 ? "; the " + older + " older than the misfire grace now and skipped"
+                : ""))
+                + " (" + catchUp.applied().inWords() + ")");
     }
 
     /**

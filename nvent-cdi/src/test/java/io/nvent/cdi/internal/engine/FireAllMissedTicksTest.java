@@ -42,9 +42,21 @@ class FireAllMissedTicksTest {
     static class EveryMinute extends MissedTicksTest.Sync {
     }
 
-    /** A scheduling store that can no longer be reached once it has claimed {@link #claimsLeft} more ticks. */
+    /**
+     * A scheduling store that can no longer be reached once it has claimed {@link #claimsLeft} more ticks, or read
+     * {@link #historyReadsLeft} more trigger histories.
+     */
     static final class AwayAfterClaims extends MemorySchedulingStore {
         volatile int claimsLeft = Integer.MAX_VALUE;
+        volatile int historyReadsLeft = Integer.MAX_VALUE;
+
+        @Override
+        public List<TriggerEvent> triggerHistory(String name, int limit) {
+            if (historyReadsLeft-- <= 0) {
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.triggerHistory(name, limit);
+        }
 
         @Override
         public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
@@ -201,6 +213,172 @@ class FireAllMissedTicksTest {
             assertThat(firedTicks(after, "every-5-minutes")).as("the other 9, once each")
                     .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
             assertThat(runsOf(after)).as("10:05, then the 12 ticks of the last hour").hasSize(13);
+        }
+    }
+
+    /** An instance started at 11:31:20 whose catch-up the store cut short after {@code claims} claims. */
+    private static EngineHarness cutShortAfter(int claims, AwayAfterClaims scheduling, EngineHarness other,
+                                               String instanceId, MissedTicksTest.Sync sync) {
+        scheduling.claimsLeft = claims;
+        return EngineHarness.startingAt(at("11:31:20"), other, instanceId, TriggerMisfires.DEFAULTS, sync);
+    }
+
+    /** The first instance, whose 10:05 tick fired, then stopped: the ticks of 10:10 to 11:30 fall while none runs. */
+    private static EngineHarness ranUntil1005Over(AwayAfterClaims scheduling, MissedTicksTest.Sync sync) {
+        EngineHarness before = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", sync);
+        before.clock.advance(Duration.ofMinutes(5));
+        before.ticks.fireDue();
+        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
+        before.close();
+        return before;
+    }
+
+    @Test
+    void aCatchUpCutShortGoesOnWhenTheStoreIsBackBeforeTheNextOnTimeFireSoThatNoMissedTickIsLost() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness running = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            assertThat(firedTicks(running, "every-5-minutes")).as("the store went away after 3 of 12")
+                    .containsExactly(at("10:35:00"), at("10:40:00"), at("10:45:00"));
+            assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
+                    .contains("the 9 missed ticks it did not fire (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) fire"
+                            + " once the store answers again (NVENT-0468)");
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+
+            running.clock.advance(Duration.ofSeconds(220));   // 11:35:00, the store back
+            running.ticks.fireDue();
+
+            List<Instant> missedThenOnTime = Stream.concat(Stream.of(at("10:05:00")),
+                    ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
+            assertThat(firedTicks(running, "every-5-minutes", "payload"))
+                    .as("10:05, then each missed tick once, the oldest first, then 11:35")
+                    .isEqualTo(missedThenOnTime);
+            assertThat(firedTicks(running, "every-5-minutes")).as("the missed ones each as its tick")
+                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+            runsOf(running).forEach(run -> running.awaitStatus(run, RunStatus.COMPLETED));
+            assertThat(sync.scheduledAt).as("each run sees its own tick")
+                    .containsExactlyInAnyOrderElementsOf(missedThenOnTime);
+            assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                    + " every-5-minutes goes on with its catch-up of missed ticks, cut short at start (NVENT-0135),"
+                    + " the store answering again: 9 of them fired late, now, each as its tick, the oldest first"
+                    + " (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) (misfire policy fire-all, from the trigger;"
+                    + " misfire grace PT1H, from the trigger)");
+
+            running.sweep();
+            running.clock.advance(Duration.ofMinutes(5));
+            running.ticks.fireDue();
+            assertThat(runsOf(running)).as("then on time again, 11:40, and nothing twice").hasSize(15);
+        }
+    }
+
+    @Test
+    void twoInstancesWhoseCatchUpsWereCutShortFireEachMissedTickOnceOneBySweepOneByItsTimer() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync);
+             EngineHarness b = cutShortAfter(0, scheduling, before, "instance-b", sync)) {
+            assertThat(firedTicks(a, "every-5-minutes")).hasSize(3);
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+
+            EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
+            b.ticks.fireDue();   // on time, on b: its catch-up first
+            a.sweep();
+            a.ticks.fireDue();
+            b.sweep();
+
+            List<Instant> missedThenOnTime = Stream.concat(Stream.of(at("10:05:00")),
+                    ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
+            assertThat(firedTicks(a, "every-5-minutes", "payload")).as("10:05, then each tick once across the two")
+                    .isEqualTo(missedThenOnTime);
+            assertThat(runsOf(a)).as("10:05, the 12 missed, 11:35").hasSize(14);
+        }
+    }
+
+    @Test
+    void aCatchUpCutShortGoesOnAtTheSweepAfterAnotherInstanceFiredOnTimeAndSkipsWhatIsNowOlderThanTheGrace() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        // An instance that ran since 10:05:30, its timer stopped: it missed nothing at its start.
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
+                     TriggerMisfires.DEFAULTS, sync);
+             EngineHarness a = cutShortAfter(3, scheduling, b, "instance-a", sync)) {
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
+            b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the trigger's last fire is 11:35
+            EngineHarness.moveClocks(Duration.ofMinutes(17), a, b);   // 11:52:00: 10:50 is older than the grace now
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("10:50 skipped, the others once each, as its tick")
+                    .isEqualTo(Stream.concat(ticks("10:35:00", "10:45:00", Duration.ofMinutes(5)).stream(),
+                            ticks("10:55:00", "11:30:00", Duration.ofMinutes(5)).stream()).toList());
+            assertThat(log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .contains(": 8 of them fired late, now, each as its tick, the oldest first (2026-11-30T10:55:00Z"
+                            + " to 2026-11-30T11:30:00Z); the 1 older one is older than the misfire grace now and"
+                            + " skipped (misfire policy fire-all");
+            a.sweep();
+            assertThat(runsOf(a)).as("10:05, 3, 11:35, 8: nothing twice").hasSize(13);
+        }
+    }
+
+    @Test
+    void aCheckForMissedTicksCutShortBeforeItKnewThemIsDoneAgainAsOfTheStartWhenTheStoreIsBack() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
+                     TriggerMisfires.DEFAULTS, sync)) {
+            scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
+            try (EngineHarness a = EngineHarness.startingAt(at("11:31:20"), b, "instance-a", TriggerMisfires.DEFAULTS,
+                    sync)) {
+                assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
+                        .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
+                scheduling.historyReadsLeft = Integer.MAX_VALUE;
+                assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
+                b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+                EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
+                b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the last fire is 11:35
+
+                a.sweep();
+                a.sweep();
+
+                assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
+                        .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+                assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
+                assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                        + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
+                        + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
+                        + " (NVENT-0133 and NVENT-0134 say what fired)");
+            }
+        }
+    }
+
+    @Test
+    void aCatchUpCutShortOfATriggerDisabledMeanwhileFiresNoneOfItsTicksAndSaysSo() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            a.triggers.setEnabled("every-5-minutes", false);
+
+            a.sweep();
+            a.triggers.setEnabled("every-5-minutes", true);
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
+            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
+                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): the trigger was"
+                    + " disabled since; the 9 missed ticks it left (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) do not"
+                    + " fire");
         }
     }
 
