@@ -407,7 +407,7 @@ export function runView(ctx) {
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
           wait && wait.progress ? progressBar(wait.progress) : null,
           wait && wait.lastHeartbeatAt ? heartbeatLine(wait.lastHeartbeatAt) : null,
-          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(withoutProgress(wait)), waitLink(wait)) : null),
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, waitText(wait), waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
@@ -585,12 +585,35 @@ function withoutProgress(wait) {
   return wait.detail.slice(0, cut) + (deadline < 0 ? '' : wait.detail.slice(deadline));
 }
 
+/** A run's id as the server writes it in a text (a concurrency key's holders). */
+const RUN_ID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+
+/**
+ * What a step waits for, in the server's words. Behind a concurrency key those name the runs holding the key, where
+ * the operator goes next (to see what keeps them, or to cancel one): each is a link to that run.
+ */
+function waitText(wait) {
+  const text = withoutProgress(wait);
+  if (wait.awaitType !== 'concurrency_key' || !text) return withInstants(text);
+  const parts = [];
+  let last = 0;
+  for (const m of text.matchAll(RUN_ID)) {
+    parts.push(withInstants(text.slice(last, m.index)),
+      h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder', title: m[0], dataset: { keyHolder: m[0] } }, short(m[0])));
+    last = m.index + m[0].length;
+  }
+  parts.push(withInstants(text.slice(last)));
+  return parts;
+}
+
 /**
  * Where an operator acts on what a step waits for: the await's Resolve dialog (not for a concurrency key's, which
- * nvent alone resolves: the server refuses it, 409), or the queue's page (to resume it, say).
+ * nvent alone resolves: the server refuses it, 409; its holders are links in its text, and its queue is not the
+ * cause, so no link to it), or the queue's page (to resume it, say).
  */
 function waitLink(wait) {
-  if (wait.reason === 'await' && wait.awaitId && wait.awaitType !== 'concurrency_key') {
+  if (wait.awaitType === 'concurrency_key') return null;
+  if (wait.reason === 'await' && wait.awaitId) {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];
