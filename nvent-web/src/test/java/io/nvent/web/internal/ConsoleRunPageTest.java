@@ -288,6 +288,19 @@ class ConsoleRunPageTest {
                 "reason: true");
     }
 
+    /**
+     * An operator raising a queue's workers in an incident sees, without hovering, whether the number in the field is
+     * one set at run time and what the configuration says, and how many run on this instance now.
+     */
+    @Test
+    void aQueuesWorkersControlSaysInSightWhetherTheyWereSetAtRunTimeAndWhatIsConfigured() throws IOException {
+        String control = ConsoleScripts.between(script("queues.js"), "function workersControl(", "\n}\n");
+
+        assertThat(control).contains("id: 'queue-workers-note'",
+                "` set at run time; configured ${queue.workers}, running here ${queue.workersHere}`",
+                "` as configured; running here ${queue.workersHere}`");
+    }
+
     @Test
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");
