@@ -528,7 +528,7 @@ class WorkflowStoriesIT {
     /**
      * The on-call operator's stuck run: a run behind another's concurrency key. The dashboard tags it "concurrency
      * key" (the run holding the key, awaiting an approval, "await webhook"), and its page links to the run holding
-     * the key, not to its queue, which holds nothing.
+     * the key, not to its queue, which holds nothing; Find opens it by the short id the screens show.
      */
     @Test
     void aRunStuckBehindAConcurrencyKeyIsToldApartFromAnApprovalAndItsPageLinksToTheRunHoldingTheKey()
@@ -557,6 +557,12 @@ class WorkflowStoriesIT {
             console.click(link);
             console.until(() -> console.hash().equals("#/runs/" + holder));
             console.screenshot("run-behind-key-holder");
+
+            // the short id the screens show, copied into Find, opens the run
+            console.go("#/runs");
+            typeInto(console, "run-find", stuck.substring(0, 8) + "…");
+            console.click(By.id("run-find-go"));
+            console.until(() -> console.hash().equals("#/runs/" + stuck));
         } finally {
             http.post("api/nvent/runs/" + holder + "/cancel", "");
             http.post("api/nvent/runs/" + stuck + "/cancel", "");

@@ -165,9 +165,16 @@ function keyFact(key) {
   return h('span', { class: 'mono' }, key);
 }
 
+/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one, pasted into Find. */
+const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;
+/** How many of the newest runs Find looks through for a run whose id starts as given. */
+const SHORT_ID_SCAN = 1000;
+
 /**
  * "Find run": a run id opens that run; anything else is taken for an idempotency key, looked up in the
  * flow chosen in the filter, or else in every deployed flow (keys are per flow), and opens the run it started.
+ * A shortened id, as the console shows ids (`3f2a9c1e…`) and an operator copies them from the screen, opens the run
+ * among the newest 1,000 (of the chosen flow) whose id starts with it.
  */
 function findRunForm(chosenFlow) {
   const input = h('input', { type: 'search', id: 'run-find', placeholder: 'run id or idempotency key', 'aria-label': 'find a run by id or idempotency key',
@@ -187,6 +194,21 @@ function findRunForm(chosenFlow) {
       const found = (await Promise.all(flows.map((f) => api.runs({ flow: f, idempotencyKey: text, limit: 1 })
         .catch((err) => { if (err.status === 404) return []; throw err; })))).flat();
       if (found.length === 1) { location.hash = `#/runs/${encodeURIComponent(found[0].runId)}`; return; }
+      const prefix = found.length ? null : text.match(SHORT_RUN_ID);
+      if (prefix) {
+        const { runs } = await api.runsPage({ flow: chosenFlow() || undefined, limit: SHORT_ID_SCAN });
+        const starting = runs.filter((r) => r.runId.startsWith(prefix[1]));
+        if (starting.length === 1) { location.hash = `#/runs/${encodeURIComponent(starting[0].runId)}`; return; }
+        if (starting.length > 1) {
+          fill(msg, `${starting.length} runs start with ${prefix[1]}: `, starting.map((r, i) => [i ? ', ' : '',
+            h('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'mono' }, r.runId)]));
+          msg.className = 'run-find-msg';
+          return;
+        }
+        say(`No run has the id ${text}, and none of the newest ${num(SHORT_ID_SCAN)} runs${chosenFlow() ? ` of flow ${chosenFlow()}` : ''}`
+          + ` has an id starting with ${prefix[1]}: paste the whole id (a short id's tooltip, or its run's page, has it)`, true);
+        return;
+      }
       if (found.length > 1) {
         fill(msg, `key ${text} started a run in ${found.length} flows: `,
           found.map((r, i) => [i ? ', ' : '', h('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'mono' }, `${r.flow} ${short(r.runId)}`)]));

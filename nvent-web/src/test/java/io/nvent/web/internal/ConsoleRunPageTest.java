@@ -289,6 +289,26 @@ class ConsoleRunPageTest {
     }
 
     /**
+     * The console shows run ids shortened (`dbdfe39e…`), and an operator in an incident copies them from the screen:
+     * Find opens the run among the newest 1,000 whose id starts so (after the idempotency keys, which come first), lists
+     * them when several do, and says where the whole id is when none does, rather than that no such run exists.
+     */
+    @Test
+    void findOpensARunByTheShortIdTheConsoleShowsAmongTheNewestRunsAfterTheIdempotencyKeys() throws IOException {
+        String runs = script("runs.js");
+        String find = ConsoleScripts.between(runs, "function findRunForm(chosenFlow)", "\n}\n");
+
+        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;",
+                "const SHORT_ID_SCAN = 1000;");
+        assertThat(find.indexOf("const prefix = found.length ? null : text.match(SHORT_RUN_ID);"))
+                .as("an idempotency key that looks like a short id still finds its run first")
+                .isGreaterThan(find.indexOf("api.runs({ flow: f, idempotencyKey: text, limit: 1 })"));
+        assertThat(find).contains("api.runsPage({ flow: chosenFlow() || undefined, limit: SHORT_ID_SCAN })",
+                "runs.filter((r) => r.runId.startsWith(prefix[1]))", "runs start with ${prefix[1]}: ",
+                "paste the whole id (a short id's tooltip, or its run's page, has it)");
+    }
+
+    /**
      * An operator raising a queue's workers in an incident sees, without hovering, whether the number in the field is
      * one set at run time and what the configuration says, and how many run on this instance now.
      */
