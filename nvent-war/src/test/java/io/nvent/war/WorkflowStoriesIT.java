@@ -558,6 +558,50 @@ class WorkflowStoriesIT {
         }
     }
 
+    /**
+     * The on-call operator's stuck run: a run behind another's concurrency key. The dashboard tags it "concurrency
+     * key" (the run holding the key, awaiting an approval, "await webhook"), and its page links to the run holding
+     * the key, not to its queue, which holds nothing; Find opens it by the short id the screens show.
+     */
+    @Test
+    void aRunStuckBehindAConcurrencyKeyIsToldApartFromAnApprovalAndItsPageLinksToTheRunHoldingTheKey()
+            throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        Http.Reply first = http.post("api/nvent/flows/expense/runs?concurrencyKey=story-stuck", "{\"amount\":7}");
+        assertThat(first.status()).as(first.body()).isEqualTo(201);
+        String holder = first.json().getString("runId");
+        http.awaitRun(holder, "awaiting");
+        Http.Reply second = http.post("api/nvent/flows/expense/runs?concurrencyKey=story-stuck", "{\"amount\":8}");
+        assertThat(second.status()).as(second.body()).isEqualTo(201);
+        String stuck = second.json().getString("runId");
+        http.awaitRun(stuck, "awaiting");
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/");
+            console.until(() -> console.text(By.cssSelector("#active-runs tr[data-run='" + stuck + "']"))
+                    .contains("concurrency key"));
+            console.until(() -> console.text(By.cssSelector("#active-runs tr[data-run='" + holder + "']"))
+                    .contains("await webhook"));
+
+            console.go("#/runs/" + stuck);
+            By link = By.cssSelector("#run-steps tr[data-step='submit'] a.key-holder[data-key-holder='" + holder + "']");
+            console.awaitVisible(link);
+            assertThat(console.all(By.cssSelector("#run-steps tr[data-step='submit'] a.wait-link")))
+                    .as("the queue is not what holds the run").isEmpty();
+            console.click(link);
+            console.until(() -> console.hash().equals("#/runs/" + holder));
+            console.screenshot("run-behind-key-holder");
+
+            // the short id the screens show, copied into Find, opens the run
+            console.go("#/runs");
+            typeInto(console, "run-find", stuck.substring(0, 8) + "…");
+            console.click(By.id("run-find-go"));
+            console.until(() -> console.hash().equals("#/runs/" + stuck));
+        } finally {
+            http.post("api/nvent/runs/" + holder + "/cancel", "");
+            http.post("api/nvent/runs/" + stuck + "/cancel", "");
+        }
+    }
+
     /** Edits a trigger in the console, typing its labels (comma-separated; "" empties them), and saves. */
     private static void saveLabels(Console console, String trigger, String labels) {
         console.go("#/triggers/" + trigger + "/edit");

@@ -114,13 +114,26 @@ const WAIT_WORDS = {
   starting: 'starting', await: 'await', no_job: 'no job', lease_expired: 'lease expired', not_deployed: 'not deployed',
 };
 
-/** What the run's steps wait for, one tag per reason, each with the server's words on hover; none for running steps. */
+/**
+ * What an await waits for, in a tag: a run behind another's concurrency key and one waiting for an approval's webhook
+ * both wait on an await, and are unstuck differently (the key's holder ends; someone answers).
+ */
+const AWAIT_WORDS = { concurrency_key: 'concurrency key', webhook: 'await webhook', event: 'await event', time: 'await time',
+  schedule: 'await schedule', children: 'child runs' };
+
+/** A wait's tag: its reason, an await's by its type. */
+export function waitWord(wait) {
+  if (wait.reason === 'await' && wait.awaitType) return AWAIT_WORDS[wait.awaitType] || `await ${wait.awaitType.replace(/_/g, ' ')}`;
+  return WAIT_WORDS[wait.reason] || wait.reason.replace(/_/g, ' ');
+}
+
+/** What the run's steps wait for, one tag per kind of wait, each with the server's words on hover; none for running steps. */
 function waitTags(run) {
   const waits = ((run && run.waits) || []).filter((w) => w.reason !== 'running');
-  const byReason = new Map();
-  waits.forEach((w) => { if (!byReason.has(w.reason)) byReason.set(w.reason, []); byReason.get(w.reason).push(w.detail); });
-  return [...byReason].map(([reason, details]) => h('div', {}, h('span', { class: `pill wait-tag ${reason}`, dataset: { reason }, title: instantsLocal(details.join('\n')) },
-    WAIT_WORDS[reason] || reason.replace(/_/g, ' '))));
+  const byWord = new Map();
+  waits.forEach((w) => { const word = waitWord(w); if (!byWord.has(word)) byWord.set(word, { reason: w.reason, details: [] }); byWord.get(word).details.push(w.detail); });
+  return [...byWord].map(([word, { reason, details }]) => h('div', {}, h('span', { class: `pill wait-tag ${reason}`, dataset: { reason }, title: instantsLocal(details.join('\n')) },
+    word)));
 }
 
 /** The steps that failed in a run. */

@@ -29,8 +29,10 @@ export function flowsView(ctx) {
 export function flowView(ctx) {
   const [name] = ctx.params;
   ctx.crumbs(['Flows', '#/flows'], name);
+  // the flow's steps, once its definition is read: the bulk retry offers to retry only the runs failed at one of them
+  let stepNames = [];
   const retryFailedBtn = h('button', { class: 'btn', id: 'retry-failed', title: 'retry the failed step of every failed run of this flow',
-    onclick: () => bulkDialog(name, RETRY_FAILED, () => loadRuns()) }, '↻ Retry failed');
+    onclick: () => bulkDialog(name, RETRY_FAILED, () => loadRuns(), stepNames) }, '↻ Retry failed');
   const cancelActiveBtn = h('button', { class: 'btn', id: 'cancel-active', title: 'cancel every running or awaiting run of this flow',
     onclick: () => bulkDialog(name, CANCEL_ACTIVE, () => loadRuns()) }, '■ Cancel active runs');
   // The counts on the buttons are the shared count of the flow's runs (a few seconds old at most); the
@@ -101,6 +103,7 @@ export function flowView(ctx) {
   (async () => {
     try {
       const [g, flow] = await Promise.all([api.graph(name), api.flow(name)]);
+      stepNames = flow.steps.map((s) => s.name);
       graph = flowGraph(g, { onSelect: (step) => { document.querySelector(`[data-step-row="${CSS.escape(step)}"]`)?.scrollIntoView({ block: 'nearest' }); } });
       fill(graphBody, graph.el);
       fill(stepsBody, h('table', { id: 'flow-steps' },
@@ -134,7 +137,10 @@ const BULK_PAGE = 100;
 
 /** The two bulk operations of a flow's page: what they act on, how the server is asked, and their words. */
 const RETRY_FAILED = {
-  id: 'retry-failed', statuses: ['failed'], call: (flow, after, children, reason) => api.retryFailed(flow, { after, limit: BULK_PAGE, reason }),
+  id: 'retry-failed', statuses: ['failed'],
+  call: (flow, after, children, reason, step) => api.retryFailed(flow, { after, limit: BULK_PAGE, step: step || undefined, reason }),
+  // after an outage, the runs that failed at the step that called the partner: not those that failed on bad input
+  byStep: 'Only the runs whose failed step is',
   title: (flow) => `Retry the failed runs of ${flow}?`,
   what: (n) => `${n} failed run${n === '1' ? '' : 's'}`,
   text: 'Each has its failed step retried with a fresh set of attempts, as a retry by hand would, 100 runs at a time. '
@@ -153,13 +159,16 @@ const CANCEL_ACTIVE = {
   verb: (n) => `Cancel ${n} run${n === '1' ? '' : 's'}`, done: 'canceled', danger: true,
 };
 
-/** How many runs of the flow are in these statuses now, counted up to 1,000 each ("1,000+" beyond). */
-async function countRuns(flow, statuses) {
+/**
+ * How many runs of the flow are in these statuses now, counted up to 1,000 each ("1,000+" beyond); with a step, only
+ * those whose step failed.
+ */
+async function countRuns(flow, statuses, step) {
   let count = 0;
   let more = false;
   for (const status of statuses) {
     const page = await api.runsPage({ flow, status, limit: 1000 });
-    count += page.runs.length;
+    count += step ? page.runs.filter((r) => r.steps[step] === 'failed').length : page.runs.length;
     more = more || page.next !== null;
   }
   return more ? `${num(count)}+` : num(count);
@@ -169,26 +178,37 @@ async function countRuns(flow, statuses) {
  * Confirms a bulk operation saying how many runs it takes, then works through them a page at a time,
  * showing the running totals, and the final counts when the server says nothing more matches.
  */
-async function bulkDialog(flow, op, onDone) {
+async function bulkDialog(flow, op, onDone, steps = []) {
   const text = h('p', { class: 'confirm-text', id: `${op.id}-text` }, h('span', { class: 'spin' }), ' counting the runs…');
   const progress = h('p', { class: 'small', id: 'bulk-progress', role: 'status' });
   const go = h('button', { class: `btn ${op.danger ? 'danger solid' : 'primary'}`, id: `confirm-${op.id}`, disabled: true }, '…');
   const children = op.children ? h('input', { type: 'checkbox', id: `${op.id}-children` }) : null;
   const reason = reasonField();
+  const stepChoice = op.byStep && steps.length > 1 ? h('select', { id: `${op.id}-step`, 'aria-label': 'failed step' },
+    h('option', { value: '' }, 'any step'), steps.map((s) => h('option', { value: s }, s))) : null;
   modal(op.title(flow), h('div', {}, text, children ? h('label', { class: 'small' }, children, ` ${op.children}`) : null,
+    stepChoice ? h('label', { class: 'small' }, `${op.byStep} `, stepChoice) : null,
     reason.el, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
   let n;
-  try {
-    n = await countRuns(flow, op.statuses);
-  } catch (e) {
-    fill(text, e.message);
-    return;
-  }
-  fill(text, h('strong', {}, op.what(n)), ` of flow ${flow}. ${op.text}`);
-  fill(go, op.verb(n));
-  go.disabled = n === '0';
+  const count = async () => {
+    const step = stepChoice ? stepChoice.value : '';
+    go.disabled = true;
+    try {
+      n = await countRuns(flow, op.statuses, step);
+    } catch (e) {
+      fill(text, e.message);
+      return;
+    }
+    fill(text, h('strong', {}, op.what(n)), step ? ` of flow ${flow} failed at step ${step}. ` : ` of flow ${flow}. `, op.text);
+    fill(go, op.verb(n));
+    go.disabled = n === '0';
+  };
+  if (stepChoice) stepChoice.addEventListener('change', () => { if (!stepChoice.disabled) count(); });
+  await count();
   go.addEventListener('click', async () => {
     go.disabled = true;
+    if (stepChoice) stepChoice.disabled = true;
+    const step = stepChoice ? stepChoice.value : '';
     const withChildren = !!children && children.checked;
     // One reason for every page: the audit trail records it with each request's runs.
     const why = reason.value();
@@ -201,7 +221,7 @@ async function bulkDialog(flow, op, onDone) {
     try {
       do {
         fill(progress, h('span', { class: 'spin' }), ` page ${total.pages + 1} · ${line()} so far`);
-        const page = await op.call(flow, after, withChildren, why);
+        const page = await op.call(flow, after, withChildren, why, step);
         total.pages++;
         ['matched', 'acted', 'skipped', 'failed', 'descendantsCanceled'].forEach((k) => { total[k] += page[k] || 0; });
         Object.entries(page.skippedBy).forEach(([why, count]) => { total.skippedBy[why] = (total.skippedBy[why] || 0) + count; });

@@ -106,7 +106,11 @@ function workersControl(queue, after) {
       workersDialog(queue.name, workers, after);
     } }, 'Set'),
     set ? h('button', { class: 'btn small', id: 'remove-workers', title: 'every instance runs its configured workers again',
-      onclick: () => workersDialog(queue.name, null, after) }, 'Configured') : null);
+      onclick: () => workersDialog(queue.name, null, after) }, 'Configured') : null,
+    // in sight, not on hover only: whether the number in the field is an operator's, and what it replaced
+    h('span', { class: 'muted small', id: 'queue-workers-note' }, set
+      ? ` set at run time; configured ${queue.workers}, running here ${queue.workersHere}`
+      : ` as configured; running here ${queue.workersHere}`));
 }
 
 /**

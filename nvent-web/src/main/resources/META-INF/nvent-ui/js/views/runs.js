@@ -165,9 +165,16 @@ function keyFact(key) {
   return h('span', { class: 'mono' }, key);
 }
 
+/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one, pasted into Find. */
+const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;
+/** How many of the newest runs Find looks through for a run whose id starts as given. */
+const SHORT_ID_SCAN = 1000;
+
 /**
  * "Find run": a run id opens that run; anything else is taken for an idempotency key, looked up in the
  * flow chosen in the filter, or else in every deployed flow (keys are per flow), and opens the run it started.
+ * A shortened id, as the console shows ids (`3f2a9c1e…`) and an operator copies them from the screen, opens the run
+ * among the newest 1,000 (of the chosen flow) whose id starts with it.
  */
 function findRunForm(chosenFlow) {
   const input = h('input', { type: 'search', id: 'run-find', placeholder: 'run id or idempotency key', 'aria-label': 'find a run by id or idempotency key',
@@ -187,6 +194,21 @@ function findRunForm(chosenFlow) {
       const found = (await Promise.all(flows.map((f) => api.runs({ flow: f, idempotencyKey: text, limit: 1 })
         .catch((err) => { if (err.status === 404) return []; throw err; })))).flat();
       if (found.length === 1) { location.hash = `#/runs/${encodeURIComponent(found[0].runId)}`; return; }
+      const prefix = found.length ? null : text.match(SHORT_RUN_ID);
+      if (prefix) {
+        const { runs } = await api.runsPage({ flow: chosenFlow() || undefined, limit: SHORT_ID_SCAN });
+        const starting = runs.filter((r) => r.runId.startsWith(prefix[1]));
+        if (starting.length === 1) { location.hash = `#/runs/${encodeURIComponent(starting[0].runId)}`; return; }
+        if (starting.length > 1) {
+          fill(msg, `${starting.length} runs start with ${prefix[1]}: `, starting.map((r, i) => [i ? ', ' : '',
+            h('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'mono' }, r.runId)]));
+          msg.className = 'run-find-msg';
+          return;
+        }
+        say(`No run has the id ${text}, and none of the newest ${num(SHORT_ID_SCAN)} runs${chosenFlow() ? ` of flow ${chosenFlow()}` : ''}`
+          + ` has an id starting with ${prefix[1]}: paste the whole id (a short id's tooltip, or its run's page, has it)`, true);
+        return;
+      }
       if (found.length > 1) {
         fill(msg, `key ${text} started a run in ${found.length} flows: `,
           found.map((r, i) => [i ? ', ' : '', h('a', { href: `#/runs/${encodeURIComponent(r.runId)}`, class: 'mono' }, `${r.flow} ${short(r.runId)}`)]));
@@ -407,7 +429,7 @@ export function runView(ctx) {
         return h('tr', { dataset: { step: s.name } }, h('td', {}, h('strong', {}, s.name)), h('td', {}, st ? badge(st) : h('span', { class: 'muted small' }, 'not scheduled'),
           wait && wait.progress ? progressBar(wait.progress) : null,
           wait && wait.lastHeartbeatAt ? heartbeatLine(wait.lastHeartbeatAt) : null,
-          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, withInstants(withoutProgress(wait)), waitLink(wait)) : null),
+          wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, waitText(wait), waitLink(wait)) : null),
           h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
       }))));
     }
@@ -718,12 +740,35 @@ function withoutProgress(wait) {
   return wait.detail.slice(0, cut) + (deadline < 0 ? '' : wait.detail.slice(deadline));
 }
 
+/** A run's id as the server writes it in a text (a concurrency key's holders). */
+const RUN_ID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b/g;
+
+/**
+ * What a step waits for, in the server's words. Behind a concurrency key those name the runs holding the key, where
+ * the operator goes next (to see what keeps them, or to cancel one): each is a link to that run.
+ */
+function waitText(wait) {
+  const text = withoutProgress(wait);
+  if (wait.awaitType !== 'concurrency_key' || !text) return withInstants(text);
+  const parts = [];
+  let last = 0;
+  for (const m of text.matchAll(RUN_ID)) {
+    parts.push(withInstants(text.slice(last, m.index)),
+      h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder', title: m[0], dataset: { keyHolder: m[0] } }, short(m[0])));
+    last = m.index + m[0].length;
+  }
+  parts.push(withInstants(text.slice(last)));
+  return parts;
+}
+
 /**
  * Where an operator acts on what a step waits for: the await's Resolve dialog (not for a concurrency key's, which
- * nvent alone resolves: the server refuses it, 409), or the queue's page (to resume it, say).
+ * nvent alone resolves: the server refuses it, 409; its holders are links in its text, and its queue is not the
+ * cause, so no link to it), or the queue's page (to resume it, say).
  */
 function waitLink(wait) {
-  if (wait.reason === 'await' && wait.awaitId && wait.awaitType !== 'concurrency_key') {
+  if (wait.awaitType === 'concurrency_key') return null;
+  if (wait.reason === 'await' && wait.awaitId) {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];

@@ -132,8 +132,62 @@ class ConsoleRunPageTest {
         String waitLink = ConsoleScripts.between(script("runs.js"), "function waitLink(wait)", "\n}\n");
         String deepLink = ConsoleScripts.between(script("awaits.js"), "if (toOpen) {", "} catch");
 
-        assertThat(waitLink).contains("wait.awaitType !== 'concurrency_key'");
+        assertThat(waitLink).contains("if (wait.awaitType === 'concurrency_key') return null;");
         assertThat(deepLink).containsPattern("a\\.type === 'concurrency_key'\\) toast\\(");
+    }
+
+    /**
+     * A run behind another's concurrency key: its page names the runs holding the key, each a link to that run (where
+     * the operator goes next), and no longer sends the operator to the step's queue, which is not what holds it.
+     */
+    @Test
+    void aRunWaitingForAConcurrencyKeyLinksToTheRunsHoldingItNotToItsQueue() throws IOException {
+        String runs = script("runs.js");
+        String waitText = ConsoleScripts.between(runs, "function waitText(wait)", "\n}\n");
+        String waitLink = ConsoleScripts.between(runs, "function waitLink(wait)", "\n}\n");
+
+        assertThat(runs).as("the step's wait is written by waitText").contains("waitText(wait), waitLink(wait)")
+                .doesNotContain("withInstants(withoutProgress(wait)), waitLink(wait)");
+        assertThat(waitText).contains("wait.awaitType !== 'concurrency_key'", "text.matchAll(RUN_ID)",
+                "h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder'");
+        assertThat(waitLink.indexOf("if (wait.awaitType === 'concurrency_key') return null;"))
+                .as("the queue's link comes after, for the other waits").isNotNegative()
+                .isLessThan(waitLink.indexOf("if (wait.queue)"));
+    }
+
+    /**
+     * The dashboard's active runs: a run behind a concurrency key and one awaiting an approval's webhook were both
+     * tagged "await", the difference on hover only; they are unstuck differently, so the tag says which.
+     */
+    @Test
+    void theDashboardTagsAnAwaitingRunWithWhatItAwaitsAConcurrencyKeyOrAWebhook() throws IOException {
+        String dashboard = script("dashboard.js");
+        String tags = ConsoleScripts.between(dashboard, "function waitTags(run)", "\n}\n");
+        String word = ConsoleScripts.between(dashboard, "export function waitWord(wait)", "\n}\n");
+
+        assertThat(dashboard).contains("concurrency_key: 'concurrency key', webhook: 'await webhook', event: 'await event'",
+                "children: 'child runs'");
+        assertThat(word).contains("if (wait.reason === 'await' && wait.awaitType) return AWAIT_WORDS[wait.awaitType]");
+        assertThat(tags).contains("const word = waitWord(w);").doesNotContain("WAIT_WORDS[reason]");
+    }
+
+    /**
+     * After a partner's outage, the runs that failed at the step calling it are retried, not those that failed on
+     * bad input: the flow's bulk retry offers the step (any by default), counts the runs failed at it, and sends it
+     * with every page.
+     */
+    @Test
+    void theFlowsBulkRetryRetriesOnlyTheRunsFailedAtTheStepChosenAndCountsThoseFirst() throws IOException {
+        String flows = script("flows.js");
+        String bulk = ConsoleScripts.between(flows, "async function bulkDialog(", "\n}\n");
+        String count = ConsoleScripts.between(flows, "async function countRuns(", "\n}\n");
+
+        assertThat(flows).contains("bulkDialog(name, RETRY_FAILED, () => loadRuns(), stepNames)",
+                "stepNames = flow.steps.map((s) => s.name);", "byStep: 'Only the runs whose failed step is'");
+        assertThat(bulk).contains("h('option', { value: '' }, 'any step')", "countRuns(flow, op.statuses, step)",
+                "stepChoice.addEventListener('change'", "if (stepChoice) stepChoice.disabled = true;",
+                "op.call(flow, after, withChildren, why, step)");
+        assertThat(count).contains("page.runs.filter((r) => r.steps[step] === 'failed').length");
     }
 
     @Test
@@ -258,8 +312,8 @@ class ConsoleRunPageTest {
                 "pauseDialog(name, queue.paused, loadQueue)").doesNotContain("api.pause(q.name)", "api.pause(name)")
                 .contains("id: 'confirm-discard', reason: true");
         assertThat(bulk).contains("const reason = reasonField();", "reason.el, progress", "const why = reason.value();",
-                "op.call(flow, after, withChildren, why)");
-        assertThat(flows).contains("api.retryFailed(flow, { after, limit: BULK_PAGE, reason })",
+                "op.call(flow, after, withChildren, why, step)");
+        assertThat(flows).contains("api.retryFailed(flow, { after, limit: BULK_PAGE, step: step || undefined, reason })",
                 "children: children ? 'true' : null, reason })");
         assertThat(clear).contains("const reason = reasonField();", "api.clearHistory(flow, { reason: why })");
     }
@@ -276,6 +330,39 @@ class ConsoleRunPageTest {
         assertThat(control).as("an empty field is no 0").contains("Number.isInteger(workers)");
         assertThat(dialog).contains("api.removeWorkers(name, reason) : api.setWorkers(name, workers, reason)",
                 "reason: true");
+    }
+
+    /**
+     * The console shows run ids shortened (`dbdfe39e…`), and an operator in an incident copies them from the screen:
+     * Find opens the run among the newest 1,000 whose id starts so (after the idempotency keys, which come first), lists
+     * them when several do, and says where the whole id is when none does, rather than that no such run exists.
+     */
+    @Test
+    void findOpensARunByTheShortIdTheConsoleShowsAmongTheNewestRunsAfterTheIdempotencyKeys() throws IOException {
+        String runs = script("runs.js");
+        String find = ConsoleScripts.between(runs, "function findRunForm(chosenFlow)", "\n}\n");
+
+        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;",
+                "const SHORT_ID_SCAN = 1000;");
+        assertThat(find.indexOf("const prefix = found.length ? null : text.match(SHORT_RUN_ID);"))
+                .as("an idempotency key that looks like a short id still finds its run first")
+                .isGreaterThan(find.indexOf("api.runs({ flow: f, idempotencyKey: text, limit: 1 })"));
+        assertThat(find).contains("api.runsPage({ flow: chosenFlow() || undefined, limit: SHORT_ID_SCAN })",
+                "runs.filter((r) => r.runId.startsWith(prefix[1]))", "runs start with ${prefix[1]}: ",
+                "paste the whole id (a short id's tooltip, or its run's page, has it)");
+    }
+
+    /**
+     * An operator raising a queue's workers in an incident sees, without hovering, whether the number in the field is
+     * one set at run time and what the configuration says, and how many run on this instance now.
+     */
+    @Test
+    void aQueuesWorkersControlSaysInSightWhetherTheyWereSetAtRunTimeAndWhatIsConfigured() throws IOException {
+        String control = ConsoleScripts.between(script("queues.js"), "function workersControl(", "\n}\n");
+
+        assertThat(control).contains("id: 'queue-workers-note'",
+                "` set at run time; configured ${queue.workers}, running here ${queue.workersHere}`",
+                "` as configured; running here ${queue.workersHere}`");
     }
 
     @Test

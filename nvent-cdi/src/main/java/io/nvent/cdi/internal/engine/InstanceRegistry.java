@@ -58,6 +58,8 @@ final class InstanceRegistry {
     private volatile Optional<InstanceRecord> self = Optional.empty();
     private Instant lastRefresh = Instant.EPOCH;
     private volatile Map<String, Long> untaken = Map.of();
+    /** The deployed queues held back on purpose (paused, or set to 0 workers) with waiting jobs, at the latest refresh. */
+    private volatile Map<String, String> heldBack = Map.of();
     private volatile long live;
     private final Map<String, Instant> warnedAt = new HashMap<>();
     /**
@@ -133,6 +135,7 @@ final class InstanceRegistry {
         List<ClusterInstance> all = read(now);
         live = all.stream().filter(i -> i.status() == InstanceStatus.LIVE).count();
         untaken = untakenQueues(all, now);
+        heldBack = heldBackQueues();
         warnOfQueuesNoneTakes(all, now);
         warnIfReplacedWhileRunning(all);
         lastRefresh = now; // only now: a refresh that failed part way is tried again, and reported failing, next sweep
@@ -165,11 +168,47 @@ final class InstanceRegistry {
         }
         Map<String, Long> queues = untaken;
         if (queues.isEmpty()) {
-            return new HealthReport.Check("queues", true, "every queue with waiting jobs has a live instance taking it");
+            return new HealthReport.Check("queues", true, "every queue with waiting jobs has a live instance taking it"
+                    + heldBackDetail());
         }
         return new HealthReport.Check("queues", false, "NVENT-0030 no live instance takes queue(s) " + queues
                 + " (waiting jobs): check nvent.queues.include, nvent.queues.exclude and"
-                + " nvent.queue.<name>.concurrency of the instances (GET /api/nvent/instances)");
+                + " nvent.queue.<name>.concurrency of the instances (GET /api/nvent/instances)" + heldBackDetail());
+    }
+
+    /**
+     * What the check adds of the queues an operator holds back: an operator's choice, which leaves the check as it is,
+     * but whose jobs wait all the same, so that whoever reads the report in an incident learns why and what undoes it.
+     */
+    private String heldBackDetail() {
+        Map<String, String> held = heldBack;
+        return held.isEmpty() ? "" : "; NVENT-0055 held back by an operator, their jobs waiting: " + held.entrySet()
+                .stream().map(e -> "queue " + e.getKey() + " " + e.getValue())
+                .collect(java.util.stream.Collectors.joining(", ")) + " (resume a paused one: POST"
+                + " /api/nvent/queues/<name>/resume; workers back to configured: DELETE"
+                + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 says who and why)";
+    }
+
+    /** The deployed queues paused, or set to 0 workers at run time, that have waiting jobs: counts read for those only. */
+    private Map<String, String> heldBackQueues() {
+        Map<String, String> found = new TreeMap<>();
+        Map<String, Integer> setAtRunTime = null;
+        for (String name : deployedQueues.get().keySet()) {
+            boolean paused = queue.isPaused(name);
+            if (!paused) {
+                if (setAtRunTime == null) {
+                    setAtRunTime = scheduling.queueWorkers();
+                }
+                if (setAtRunTime.getOrDefault(name, -1) != 0) {
+                    continue;
+                }
+            }
+            long waiting = queue.counts(name).waiting();
+            if (waiting > 0) {
+                found.put(name, (paused ? "paused" : "set to 0 workers") + " (" + waiting + " waiting)");
+            }
+        }
+        return found;
     }
 
     private List<ClusterInstance> read(Instant now) {

@@ -277,8 +277,18 @@ public final class OperatorView implements InvocationHandler {
     private static String bulk(String what, Object selection, Object result) {
         String flow = selection instanceof BulkCancel cancel ? cancel.flow()
                 : selection instanceof BulkRetry retry ? retry.flow() : "?";
-        return what + " of flow " + quoted(flow) + (result instanceof BulkResult done ? ": " + done.acted() + " of "
-                + done.matched() + " matched" : "");
+        return what + " of flow " + quoted(flow) + (selection instanceof BulkRetry retry ? narrowedTo(retry) : "")
+                + (result instanceof BulkResult done ? ": " + done.acted() + " of " + done.matched() + " matched" : "");
+    }
+
+    /**
+     * The runs a bulk retry was narrowed to, so that the audit line of a retry of the runs that failed at one step
+     * (after a partner's outage) does not read as a retry of all the flow's failed runs.
+     */
+    private static String narrowedTo(BulkRetry retry) {
+        return retry.step().map(step -> " failed at step " + quoted(step)).orElse("")
+                + retry.from().map(from -> " started from " + from).orElse("")
+                + retry.to().map(to -> " started before " + to).orElse("");
     }
 
     private static String text(Object value) {

@@ -201,6 +201,38 @@ class InstancesTest {
         }
     }
 
+    /**
+     * An on-call operator reading the health report while a queue backs up: a queue paused (an operator's choice)
+     * leaves the check up, and the report says which queue is held back, how many jobs wait, and what undoes it.
+     */
+    @Test
+    void aPausedQueueWithWaitingJobsLeavesTheCheckUpAndTheReportSaysItIsHeldBackAndHowToResumeIt() {
+        try (EngineHarness web = instance("web", queue -> 4)) {
+            sharedQueue.pause("layout");
+            web.engine.start("poster", null);
+            await().until(() -> sharedQueue.counts("layout").waiting() == 1);
+
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+
+            HealthReport.Check paused = queuesCheck(web);
+            assertThat(paused.up()).as("a pause is an operator's choice").isTrue();
+            assertThat(paused.detail()).contains("NVENT-0055 held back by an operator",
+                    "queue layout paused (1 waiting)", "POST /api/nvent/queues/<name>/resume", "NVENT-0016");
+
+            sharedQueue.resume("layout");
+            await().until(() -> sharedQueue.counts("layout").waiting() == 0);
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+            assertThat(queuesCheck(web).detail()).isEqualTo("every queue with waiting jobs has a live instance taking it");
+        }
+    }
+
+    private static HealthReport.Check queuesCheck(EngineHarness instance) {
+        return instance.engine.health().checks().stream().filter(c -> c.name().equals("queues")).findFirst()
+                .orElseThrow();
+    }
+
     @Test
     void aCleanRestartOfAQueuesOnlyTakerWarnsOfNothingAndAQueueLeftByAStopWarnsOnceNoneTookItForTheRestartGrace() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);

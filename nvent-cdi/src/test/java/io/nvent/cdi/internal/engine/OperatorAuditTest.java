@@ -238,4 +238,21 @@ class OperatorAuditTest {
     private static JsonObject data(HistoryEvent event) {
         return jakarta.json.Json.createReader(new StringReader(event.data())).readObject();
     }
+
+    /** An audit line of a bulk retry narrowed to the runs failed at one step says so, not "the failed runs" alone. */
+    @Test
+    void aBulkRetryOfTheRunsFailedAtOneStepSaysWhichStepInTheAuditLog() {
+        try (EngineHarness h = new EngineHarness(new Ship(), new Charge());
+             Messages audit = new Messages("io.nvent.audit")) {
+            String runId = h.engine.start("payment", Map.of("amount", 500));
+            h.awaitStatus(runId, RunStatus.FAILED);
+
+            h.engine.actingAs(Operator.named("bob").because("partner back")).retryFailed(
+                    io.nvent.BulkRetry.ofFlow("payment").withStep("charge"));
+
+            assertThat(audit.logged).containsExactly("NVENT-0016 operator bob retried the failed runs of flow 'payment'"
+                    + " failed at step 'charge': 1 of 1 matched (reason: partner back)");
+            h.awaitStatus(runId, RunStatus.FAILED);
+        }
+    }
 }
