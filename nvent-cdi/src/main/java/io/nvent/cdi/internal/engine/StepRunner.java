@@ -2120,6 +2120,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             List<EventDraft> events = new ArrayList<>();
             JsonText data = JsonText.object().raw("result", resultJson)
                     .str(Compensations.COMPENSATES, was.current().get().step());
+            withTrace(data, self.trace());
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, data.build()));
             RunRecord next = run.withStep(step.name(), StepStatus.COMPLETED);
             if (!undoing(run)) {
