@@ -48,7 +48,10 @@ final class StepExecutions {
         private volatile String staleBecause;
         /** The latest progress the attempt's step reported, once its context exists. */
         private volatile Supplier<Optional<StepProgress>> progress = Optional::empty;
-        /** What the attempt interceptors' scopes name the attempt as ({@link io.nvent.spi.AttemptScope#trace}); empty for nothing. */
+        /**
+         * What the attempt interceptors' scopes name the attempt as ({@link io.nvent.spi.AttemptScope#trace}); empty for
+         * nothing.
+         */
         private volatile Map<String, String> trace = Map.of();
         /** The writes of this attempt under way that the store makes without checking its lease. */
         private int uncheckedWrites;
@@ -299,7 +302,7 @@ final class StepExecutions {
             return progress.get();
         }
 
-        /** The attempt interceptors' scopes name the attempt as {@code fields} ({@link io.nvent.spi.AttemptScope#trace}). */
+        /** The attempt interceptors' scopes name it as {@code fields} ({@link io.nvent.spi.AttemptScope#trace}). */
         void tracedAs(Map<String, String> fields) {
             trace = fields;
         }
@@ -335,7 +338,8 @@ final class StepExecutions {
      * the last progress it reported and what the attempt interceptors' scopes named it as.
      *
      * @param progress the last progress it reported, if any
-     * @param trace what the attempt interceptors' scopes named it as ({@link io.nvent.spi.AttemptScope#trace}); empty for nothing
+     * @param trace what the attempt interceptors' scopes named it as ({@link io.nvent.spi.AttemptScope#trace}); empty
+     *     for nothing
      */
     record Left(Optional<StepProgress> progress, Map<String, String> trace) {
 
@@ -347,12 +351,12 @@ final class StepExecutions {
         }
     }
 
-    /** How many ended attempts' progress {@link #failedWith} keeps at most, should their failures not come. */
+    /** How many ended attempts' progress and trace {@link #failedWith} keeps at most, should their failures not come. */
     static final int MOST_FAILED_KEPT = 1_000;
 
     private final Map<String, List<StepExecution>> byStep = new ConcurrentHashMap<>();
     /**
-     * The last progress of attempts that failed and ended here, by job and attempt, until their failure is
+     * The last progress and trace of attempts that failed and ended here, by job and attempt, until their failure is
      * recorded ({@link #leftByFailed}): the queue reports the failure once the attempt has ended.
      */
     private final Map<String, Left> failedProgress = new LinkedHashMap<>() {
@@ -484,7 +488,7 @@ final class StepExecutions {
     }
 
     /**
-     * Keeps the last progress of an attempt that ended failing, for the queue's report of its failure
+     * Keeps the last progress and the trace of an attempt that ended failing, for the queue's report of its failure
      * ({@link #leftByFailed}). Not for one the queue already failed for its timeout ({@link #markTimedOut}):
      * it reported that one while the attempt ran. One that merely outlived its timeout is kept: a queue that
      * checks the timeout once the step's code returned (JMS) reports its failure after this.
