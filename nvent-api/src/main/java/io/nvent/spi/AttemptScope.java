@@ -1,5 +1,7 @@
 package io.nvent.spi;
 
+import java.util.Map;
+
 /**
  * The scope of one attempt of a step, opened by {@link AttemptInterceptor#open}: the engine closes it
  * right after the step's code returned or threw, on the thread that opened it, having told it the
@@ -19,6 +21,23 @@ public interface AttemptScope extends AutoCloseable {
      * @param failure what the step's code threw (a timeout's interrupt shows as what the step made of it)
      */
     default void failed(Throwable failure) {
+    }
+
+    /**
+     * Where the attempt can be found in what the interceptor records it to, for an operator who looks at the attempt
+     * in the run's history: the engine writes these fields, of every scope of the attempt together, as the object
+     * {@code "trace"} of the history entry that ends the attempt ({@code step.completed}, {@code step.retry} or
+     * {@code step.failed}), which the console shows (and links, with {@code nvent.console.trace-url}) and the REST
+     * API returns. For a trace, {@code traceId} and {@code spanId} of the attempt's span, only while it is recorded:
+     * an id nothing exports leads nowhere. Asked once, right after the scope opened, on its thread. Small: each
+     * ending entry holds them. Empty (the default) writes nothing; the entry is then what it was without
+     * interceptors.
+     *
+     * @return the fields naming the attempt, strings; empty for none
+     * @since 0.2
+     */
+    default Map<String, String> trace() {
+        return Map.of();
     }
 
     /** Ends the scope: the attempt's code has ended. */

@@ -1,5 +1,8 @@
 package io.nvent.cdi;
 
+import io.nvent.EventQuery;
+import io.nvent.EventType;
+import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
@@ -7,6 +10,7 @@ import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
 import io.nvent.spi.StepHandOn;
+import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
 import java.util.List;
@@ -143,6 +147,79 @@ class AttemptInterceptorsTest {
         List<RunInfo> children = engine.flows().runs(RunQuery.ofFlow("shipment"));
         assertThat(children).hasSize(1);
         return children.get(0).runId();
+    }
+
+    /** Names each attempt {@code name=<step>#<attempt>} for its ending entry. */
+    static final class NamingInterceptor implements AttemptInterceptor {
+        private final String name;
+
+        NamingInterceptor(String name) {
+            this.name = name;
+        }
+
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            return new AttemptScope() {
+                @Override
+                public Map<String, String> trace() {
+                    return Map.of(name, attempt.step() + "#" + attempt.attempt());
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /** Its scope cannot name the attempt. */
+    static final class UnnamingInterceptor implements AttemptInterceptor {
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            return new AttemptScope() {
+                @Override
+                public Map<String, String> trace() {
+                    throw new IllegalStateException("the tracer is away");
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /**
+     * The entry that ends each attempt (completed, retried) carries what the scopes name the attempt as, of every
+     * interceptor together, as {@code "trace"}; one whose scope throws names nothing and fails nothing, and an engine
+     * whose scopes name nothing writes no {@code trace} field.
+     */
+    @Test
+    void theEntryThatEndsEachAttemptCarriesWhatTheScopesNameItAs() {
+        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0424"));
+             EmbeddedEngine engine = engine(false, new NamingInterceptor("spanId"), new UnnamingInterceptor(),
+                     new NamingInterceptor("traceId"))) {
+            String runId = startInRequest(engine, "request-1");
+            awaitCompleted(engine, runId);
+
+            List<HistoryEvent> ends = engine.flows().events(runId, EventQuery.all()).stream()
+                    .filter(e -> e.type() == EventType.STEP_COMPLETED || e.type() == EventType.STEP_RETRY).toList();
+            assertThat(ends).extracting(e -> e.step().orElseThrow() + "#" + e.attempt())
+                    .containsExactly("take#1", "pack#1", "pack#2", "ship#1");
+            assertThat(ends).allSatisfy(e -> assertThat(e.data()).contains("\"trace\":{")
+                    .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\"")
+                    .contains("\"spanId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
+            assertThat(log.messagesContaining("failed to name")).isNotEmpty();
+        }
+        TracedFlows.reset();
+        try (EmbeddedEngine engine = engine(false, new RecordingInterceptor())) {
+            String runId = startInRequest(engine, "request-2");
+            awaitCompleted(engine, runId);
+
+            assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED
+                    || e.type() == EventType.STEP_RETRY).hasSize(4).allSatisfy(e -> assertThat(e.data())
+                    .doesNotContain("\"trace\""));
+        }
     }
 
     @ParameterizedTest(name = "continue in worker: {0}")

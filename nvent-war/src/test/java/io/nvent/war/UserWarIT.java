@@ -120,10 +120,13 @@ class UserWarIT {
 
         await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200))
                 .until(() -> http.get("api/nvent/runs/" + runId).json().getString("status").equals("completed"));
-        List<String> spans = http.get("api/nvent/runs/" + runId + "/events").array().getValuesAs(JsonObject.class)
-                .stream().filter(e -> e.getString("type").equals("step.completed"))
-                .map(e -> e.getJsonObject("data").getString("result")).toList();
+        List<JsonObject> completed = http.get("api/nvent/runs/" + runId + "/events").array()
+                .getValuesAs(JsonObject.class).stream().filter(e -> e.getString("type").equals("step.completed")).toList();
+        List<String> spans = completed.stream().map(e -> e.getJsonObject("data").getString("result")).toList();
         assertThat(spans).hasSize(2);
+        assertThat(completed).as("each entry names the span its step ran in, for the console's Trace link")
+                .extracting(e -> e.getJsonObject("data").getJsonObject("trace"))
+                .extracting(t -> t.getString("traceId") + "/" + t.getString("spanId")).isEqualTo(spans);
         String trace = spans.get(0).substring(0, spans.get(0).indexOf('/'));
         assertThat(trace).as("a real trace id, not the no-op span's").matches("[0-9a-f]{32}")
                 .isNotEqualTo("0".repeat(32));

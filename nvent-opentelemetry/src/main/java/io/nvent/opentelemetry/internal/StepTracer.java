@@ -58,6 +58,11 @@ public final class StepTracer implements AttemptInterceptor {
         }
     };
 
+    /** The field of an attempt's ending history entry's {@code "trace"} that names its trace. */
+    static final String TRACE_ID = "traceId";
+    /** The field of an attempt's ending history entry's {@code "trace"} that names its span. */
+    static final String SPAN_ID = "spanId";
+
     private final Tracer tracer;
 
     /**
@@ -155,6 +160,19 @@ public final class StepTracer implements AttemptInterceptor {
         public void failed(Throwable failure) {
             span.recordException(failure);
             span.setStatus(StatusCode.ERROR, failure.toString());
+        }
+
+        /**
+         * The span's {@code traceId} and {@code spanId}, for the entry that ends the attempt; none for a span that is
+         * not recorded and sampled (no SDK, or its sampler dropped it): no backend would have it.
+         */
+        @Override
+        public Map<String, String> trace() {
+            SpanContext context = span.getSpanContext();
+            if (!span.isRecording() || !context.isSampled()) {
+                return Map.of();
+            }
+            return Map.of(TRACE_ID, context.getTraceId(), SPAN_ID, context.getSpanId());
         }
 
         @Override

@@ -2,17 +2,21 @@ package io.nvent.web.internal;
 
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.SettingsCheck;
+import java.net.URI;
+import java.net.URISyntaxException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
  * Settings of the web layer, read once at deployment from MicroProfile Config
- * ({@code nvent.ui.*}, {@code nvent.security.*}, {@code nvent.ws.*}).
+ * ({@code nvent.ui.*}, {@code nvent.security.*}, {@code nvent.ws.*}; {@code nvent.console.trace-url} through
+ * {@link #traceUrl}).
  *
  * @param uiEnabled whether the console is served ({@code nvent.ui.enabled}, default true)
  * @param uiPath path of the console within the application ({@code nvent.ui.path}, default {@code /_nvent})
@@ -47,6 +51,10 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
     public static final String METRICS_PATH = API_PATH + "/metrics";
     /** Shorter tokens could be guessed. */
     static final int MIN_METRICS_TOKEN_LENGTH = 16;
+    /** The setting of {@link #traceUrl}. */
+    public static final String TRACE_URL_KEY = "nvent.console.trace-url";
+    private static final String TRACE_ID = "{traceId}";
+    private static final String SPAN_ID = "{spanId}";
     /** The setting of {@link #replayWindow}. */
     static final String REPLAY_WINDOW_KEY = "nvent.webhooks.replay-window-s";
     private static final long DEFAULT_REPLAY_WINDOW_SECONDS = 300;
@@ -88,6 +96,41 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
      */
     public static Duration replayWindow(NventConfig config) {
         return Duration.ofSeconds(config.getLong(REPLAY_WINDOW_KEY, DEFAULT_REPLAY_WINDOW_SECONDS, 1));
+    }
+
+    /**
+     * The console's link from an attempt to its trace ({@code nvent.console.trace-url}): an http(s) address with
+     * {@code {traceId}} (and, if the backend takes it, {@code {spanId}}) where the attempt's ids go, e.g.
+     * {@code https://jaeger.example/trace/{traceId}}; none (the default, or blank): the console shows the ids without a
+     * link.
+     *
+     * @throws IllegalArgumentException ({@code NVENT-1122}, naming the key, the value and an example) for a template
+     *     without {@code {traceId}}, or that is no absolute http or https address with a host
+     */
+    public static Optional<String> traceUrl(NventConfig config) {
+        String template = config.get(TRACE_URL_KEY, "").trim();
+        if (template.isEmpty()) {
+            return Optional.empty();
+        }
+        String why = !template.contains(TRACE_ID) ? "has no " + TRACE_ID + " for the attempt's trace id"
+                : !isHttpAddress(template.replace(TRACE_ID, "0af7651916cd43dd8448eb211c80319c")
+                        .replace(SPAN_ID, "b7ad6b7169203331")) ? "is no http or https address with a host" : null;
+        if (why != null) {
+            throw new IllegalArgumentException("NVENT-1122 " + TRACE_URL_KEY + " '" + template + "' " + why
+                    + ": give your trace backend's address of a trace, e.g. https://jaeger.example/trace/" + TRACE_ID
+                    + " (" + SPAN_ID + " is replaced too), or remove the setting");
+        }
+        return Optional.of(template);
+    }
+
+    private static boolean isHttpAddress(String url) {
+        try {
+            URI uri = new URI(url);
+            return uri.getScheme() != null && List.of("http", "https").contains(uri.getScheme().toLowerCase(Locale.ROOT))
+                    && uri.getHost() != null;
+        } catch (URISyntaxException notAnAddress) {
+            return false;
+        }
     }
 
     /**

@@ -230,6 +230,21 @@ const TYPE_CLASS = {
   'run.compensating': 'warn', 'run.compensated': 'warn', 'run.debounced': 'flow', 'run.batched': 'flow',
 };
 
+/** The entries that end an attempt: with nvent-opentelemetry, each names the attempt's span (`"trace"`). */
+const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];
+/** `nvent.console.trace-url` (from GET /session), e.g. `https://jaeger.example/trace/{traceId}`; null: ids, no link. */
+let traceTemplate = null;
+
+/** The attempt's trace id (the span's on hover), and a *Trace* link to the backend when the deployment sets one. */
+function traceRef(trace) {
+  if (!trace || typeof trace.traceId !== 'string') return null;
+  const ids = h('span', { class: 'mono small muted', title: `trace ${trace.traceId}${trace.spanId ? `, span ${trace.spanId}` : ''}` }, ` · trace ${short(trace.traceId)}`);
+  if (!traceTemplate) return h('span', { class: 'trace' }, ids);
+  const href = traceTemplate.replaceAll('{traceId}', encodeURIComponent(trace.traceId))
+    .replaceAll('{spanId}', encodeURIComponent(trace.spanId || ''));
+  return h('span', { class: 'trace' }, ids, ' ', h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'trace-link' }, 'Trace'));
+}
+
 /** `io.nvent.NonRetryableStepException` → `NonRetryableStepException` (a nested class keeps its outer name). */
 function simpleName(type) {
   return type ? type.substring(type.lastIndexOf('.') + 1) : 'not worth a retry';
@@ -338,7 +353,7 @@ export function runView(ctx) {
   const row = (ev, fresh) => h('li', { class: fresh ? 'new' : '', dataset: { seq: ev.seq, type: ev.type } },
     h('span', { class: 'seq' }, ev.seq), h('span', { class: 'ts', title: utc(ev.ts) }, time(ev.ts)),
     h('span', { class: `type ${TYPE_CLASS[ev.type] ?? ''}` }, ev.type), h('span', { class: 'step', title: ev.step || '' }, ev.step || ''),
-    h('span', { class: 'msg' }, describe(ev), byOperator(ev.data)));
+    h('span', { class: 'msg' }, describe(ev), byOperator(ev.data), ATTEMPT_ENDS.includes(ev.type) ? traceRef(ev.data && ev.data.trace) : null));
   const updateCount = () => {
     const shown = list.children.length;
     counter.textContent = `${events.length} entries${shown !== events.length ? `, ${shown} shown` : ''}${complete ? ' · live' : ' · loading history…'}`;
@@ -515,6 +530,11 @@ export function runView(ctx) {
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
     else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
   });
+  // The link to each attempt's trace: the entries drawn before the answer are drawn again with it.
+  api.session().then((s) => {
+    const template = s.traceUrl || null;
+    if (!gone && template !== traceTemplate) { traceTemplate = template; redraw(); }
+  }).catch(() => {});
   return () => { gone = true; off(); offProgress(); clearTimeout(refreshTimer); clearTimeout(waitTimer); if (belowPanel) belowPanel.close(); };
 }
 

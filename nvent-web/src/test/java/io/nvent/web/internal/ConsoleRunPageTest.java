@@ -106,6 +106,29 @@ class ConsoleRunPageTest {
                         "if (again) poke();");
     }
 
+    /**
+     * The entry that ends an attempt (completed, retried, failed) shows the attempt's trace id, written by
+     * nvent-opentelemetry, and with {@code nvent.console.trace-url} (given by GET /session) a "Trace" link made from
+     * the template, opened in a new tab; the entries drawn before the session's answer are drawn again with it.
+     */
+    @Test
+    void anAttemptsEndingEntryShowsItsTraceIdAndLinksToTheTraceWithTheDeploymentsTemplate() throws IOException {
+        String runs = script("runs.js");
+        String ref = ConsoleScripts.between(runs, "function traceRef(trace)", "\n}\n");
+
+        assertThat(runs).contains("const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];",
+                "ATTEMPT_ENDS.includes(ev.type) ? traceRef(ev.data && ev.data.trace) : null",
+                "api.session().then((s) => {", "const template = s.traceUrl || null;",
+                "if (!gone && template !== traceTemplate) { traceTemplate = template; redraw(); }");
+        assertThat(ref).as("no trace, nothing shown").contains("if (!trace || typeof trace.traceId !== 'string') return null;")
+                .as("the id without a template").contains("` · trace ${short(trace.traceId)}`",
+                        "if (!traceTemplate) return h('span', { class: 'trace' }, ids);")
+                .as("the link from the template").contains(
+                        "traceTemplate.replaceAll('{traceId}', encodeURIComponent(trace.traceId))",
+                        ".replaceAll('{spanId}', encodeURIComponent(trace.spanId || ''))",
+                        "h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'trace-link' }, 'Trace')");
+    }
+
     @Test
     void theRunListFiltersByALabelKeptInItsAddressAndATagsClickFiltersInsteadOfOpeningTheRun() throws IOException {
         String runs = script("runs.js");

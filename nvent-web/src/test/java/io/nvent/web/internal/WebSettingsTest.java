@@ -42,6 +42,36 @@ class WebSettingsTest {
     }
 
     @Test
+    void theConsolesTraceLinkIsATemplateOfAnHttpAddressWithTheTraceIdOrNone() {
+        NventConfig none = new NventConfig(key -> Optional.empty());
+        assertThat(WebSettings.traceUrl(none)).isEmpty();
+        assertThat(WebSettings.traceUrl(new NventConfig(key -> Optional.of(" ").filter(v -> key.equals(
+                WebSettings.TRACE_URL_KEY))))).as("blank: no link").isEmpty();
+        assertThat(WebSettings.traceUrl(config(WebSettings.TRACE_URL_KEY, "https://jaeger.example/trace/{traceId}")))
+                .contains("https://jaeger.example/trace/{traceId}");
+        assertThat(WebSettings.traceUrl(config(WebSettings.TRACE_URL_KEY,
+                "http://tempo:3000/explore?traceId={traceId}&span={spanId}")))
+                .contains("http://tempo:3000/explore?traceId={traceId}&span={spanId}");
+    }
+
+    @Test
+    void aTraceLinkWithoutTheTraceIdOrNotHttpIsRefusedNamingTheKeyTheValueAndAnExample() {
+        for (String bad : List.of("https://jaeger.example/trace/", "ftp://jaeger.example/{traceId}",
+                "jaeger.example/trace/{traceId}", "javascript:alert('{traceId}')", "https:///trace/{traceId}",
+                "https://jaeger example/{traceId}")) {
+            assertThatThrownBy(() -> WebSettings.traceUrl(config(WebSettings.TRACE_URL_KEY, bad)))
+                    .as(bad)
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("NVENT-1122 nvent.console.trace-url '" + bad + "'")
+                    .hasMessageContaining("https://jaeger.example/trace/{traceId}");
+        }
+    }
+
+    private static NventConfig config(String key, String value) {
+        return new NventConfig(k -> Optional.ofNullable(k.equals(key) ? value : null));
+    }
+
+    @Test
     void identityStoresAreReadInOrderAndAnUnknownOneIsRefused() {
         assertThat(read(Map.of("nvent.security.identity-store", "Application, config")).identityStores())
                 .containsExactly("application", "config");
@@ -118,7 +148,7 @@ class WebSettingsTest {
 
     private static final List<String> SET = List.of("nvent.ui.path", "nvent.ws.max-queued-messages",
             "nvent.security.enabled", "nvent.stall.timeout-ms", "nvent.scheduler.poll-ms",
-            "nvent.webhooks.replay-window-s");
+            "nvent.webhooks.replay-window-s", WebSettings.TRACE_URL_KEY);
 
     @AfterEach
     void clearProperties() {
@@ -151,6 +181,14 @@ class WebSettingsTest {
             assertThatThrownBy(() -> weld().initialize().close()).as(bad)
                     .hasStackTraceContaining("NVENT-0001").hasStackTraceContaining("nvent.webhooks.replay-window-s");
         }
+    }
+
+    @Test
+    void aTraceLinkWithoutTheTraceIdFailsTheDeploymentRatherThanShowingLinksThatLeadNowhere() {
+        System.setProperty(WebSettings.TRACE_URL_KEY, "https://jaeger.example/trace/");
+
+        assertThatThrownBy(() -> weld().initialize().close())
+                .hasStackTraceContaining("NVENT-1122 nvent.console.trace-url 'https://jaeger.example/trace/'");
     }
 
     @Test

@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /**
@@ -137,12 +138,8 @@ final class AttemptInterception {
             if (fields == null || fields.isEmpty()) {
                 continue;
             }
-            if (captured.isEmpty()) {
-                captured = Map.copyOf(fields);   // the job keeps it: the interceptor may reuse its own map
-            } else {
-                captured = new HashMap<>(captured);
-                captured.putAll(fields);
-            }
+            // the job keeps it: the interceptor may reuse its own map
+            captured = captured.isEmpty() ? Map.copyOf(fields) : merged(captured, fields);
         }
         return captured;
     }
@@ -174,9 +171,11 @@ final class AttemptInterception {
 
     /**
      * Runs a step's code inside the interceptors' scopes of its attempt, opened in their order and closed in the
-     * reverse one, each told the failure first if the code threw. An interceptor's own failure is logged.
+     * reverse one, each told the failure first if the code threw. What the scopes name the attempt as, together,
+     * goes to {@code tracedAs} once they are open, before the code runs ({@link AttemptScope#trace}; not called for
+     * nothing). An interceptor's own failure is logged.
      */
-    <T> T around(AttemptInfo attempt, Callable<T> code) throws Exception {
+    <T> T around(AttemptInfo attempt, Consumer<Map<String, String>> tracedAs, Callable<T> code) throws Exception {
         Map<String, String> trace = carriedFor(attempt.runId());
         AttemptScope[] scopes = new AttemptScope[interceptors.size()];
         try {
@@ -184,6 +183,10 @@ final class AttemptInterception {
             // would stay current on this pooled worker, for the attempts of other runs it runs next.
             for (int i = 0; i < scopes.length; i++) {
                 scopes[i] = open(interceptors.get(i), attempt, trace);
+            }
+            Map<String, String> named = traceOf(scopes, attempt);
+            if (!named.isEmpty()) {
+                tracedAs.accept(named);
             }
             return code.call();
         } catch (Exception | Error failure) {
@@ -218,6 +221,32 @@ final class AttemptInterception {
                     + "; the step runs without it: " + failure);
             return AttemptScope.NONE;
         }
+    }
+
+    /** What the scopes name the attempt as, together; one that throws names nothing, logged as a failure to open. */
+    private Map<String, String> traceOf(AttemptScope[] scopes, AttemptInfo attempt) {
+        Map<String, String> named = Map.of();
+        for (AttemptScope scope : scopes) {
+            Map<String, String> fields;
+            try {
+                fields = scope.trace();
+            } catch (RuntimeException | Error failure) {
+                rethrowIfFatal(failure);
+                warn("NVENT-0424 attempt scope " + scope + " failed to name " + describe(attempt)
+                        + " for its history entry; the entry names no trace from it: " + failure);
+                continue;
+            }
+            if (fields != null && !fields.isEmpty()) {
+                named = named.isEmpty() ? Map.copyOf(fields) : merged(named, fields);
+            }
+        }
+        return named;
+    }
+
+    private static Map<String, String> merged(Map<String, String> first, Map<String, String> more) {
+        Map<String, String> all = new HashMap<>(first);
+        all.putAll(more);
+        return all;
     }
 
     private void tellFailed(AttemptScope scope, Throwable failure, AttemptInfo attempt) {

@@ -48,6 +48,11 @@ final class StepExecutions {
         private volatile String staleBecause;
         /** The latest progress the attempt's step reported, once its context exists. */
         private volatile Supplier<Optional<StepProgress>> progress = Optional::empty;
+        /**
+         * What the attempt interceptors' scopes name the attempt as ({@link io.nvent.spi.AttemptScope#trace}); empty for
+         * nothing.
+         */
+        private volatile Map<String, String> trace = Map.of();
         /** The writes of this attempt under way that the store makes without checking its lease. */
         private int uncheckedWrites;
         /** Whether this attempt's writes go to the store checked from now on ({@link #closeUncheckedWrites}). */
@@ -297,6 +302,21 @@ final class StepExecutions {
             return progress.get();
         }
 
+        /** The attempt interceptors' scopes name it as {@code fields} ({@link io.nvent.spi.AttemptScope#trace}). */
+        void tracedAs(Map<String, String> fields) {
+            trace = fields;
+        }
+
+        /** {@return what the attempt interceptors' scopes name the attempt as; empty for nothing} */
+        Map<String, String> trace() {
+            return trace;
+        }
+
+        /** {@return what the attempt leaves for the entry that records its failure} */
+        Left left() {
+            return new Left(latestProgress(), trace);
+        }
+
         /** The attempt's timeout. */
         Duration timeout() {
             return Duration.ofNanos(timeoutNanos);
@@ -313,17 +333,35 @@ final class StepExecutions {
         }
     }
 
-    /** How many ended attempts' progress {@link #failedWith} keeps at most, should their failures not come. */
+    /**
+     * What an attempt that failed leaves for the entry recording its failure ({@code step.retry}, {@code step.failed}):
+     * the last progress it reported and what the attempt interceptors' scopes named it as.
+     *
+     * @param progress the last progress it reported, if any
+     * @param trace what the attempt interceptors' scopes named it as ({@link io.nvent.spi.AttemptScope#trace}); empty
+     *     for nothing
+     */
+    record Left(Optional<StepProgress> progress, Map<String, String> trace) {
+
+        /** Nothing left: no progress, no trace. */
+        static final Left NOTHING = new Left(Optional.empty(), Map.of());
+
+        boolean isEmpty() {
+            return progress.isEmpty() && trace.isEmpty();
+        }
+    }
+
+    /** How many ended attempts' progress and trace {@link #failedWith} keeps at most, should their failures not come. */
     static final int MOST_FAILED_KEPT = 1_000;
 
     private final Map<String, List<StepExecution>> byStep = new ConcurrentHashMap<>();
     /**
-     * The last progress of attempts that failed and ended here, by job and attempt, until their failure is
-     * recorded ({@link #progressOfFailed}): the queue reports the failure once the attempt has ended.
+     * The last progress and trace of attempts that failed and ended here, by job and attempt, until their failure is
+     * recorded ({@link #leftByFailed}): the queue reports the failure once the attempt has ended.
      */
-    private final Map<String, StepProgress> failedProgress = new LinkedHashMap<>() {
+    private final Map<String, Left> failedProgress = new LinkedHashMap<>() {
         @Override
-        protected boolean removeEldestEntry(Map.Entry<String, StepProgress> eldest) {
+        protected boolean removeEldestEntry(Map.Entry<String, Left> eldest) {
             return size() > MOST_FAILED_KEPT;
         }
     };
@@ -450,8 +488,8 @@ final class StepExecutions {
     }
 
     /**
-     * Keeps the last progress of an attempt that ended failing, for the queue's report of its failure
-     * ({@link #progressOfFailed}). Not for one the queue already failed for its timeout ({@link #markTimedOut}):
+     * Keeps the last progress and the trace of an attempt that ended failing, for the queue's report of its failure
+     * ({@link #leftByFailed}). Not for one the queue already failed for its timeout ({@link #markTimedOut}):
      * it reported that one while the attempt ran. One that merely outlived its timeout is kept: a queue that
      * checks the timeout once the step's code returned (JMS) reports its failure after this.
      */
@@ -459,29 +497,30 @@ final class StepExecutions {
         if (execution.timedOut) {
             return;
         }
-        execution.latestProgress().ifPresent(last -> {
+        Left left = execution.left();
+        if (!left.isEmpty()) {
             synchronized (failedProgress) {
-                failedProgress.put(attemptKey(execution.job), last);
+                failedProgress.put(attemptKey(execution.job), left);
             }
-        });
+        }
     }
 
     /**
-     * The last progress of a failed attempt of a job, as the queue reports its failure: of the attempt that ended
-     * failing here ({@link #failedWith}), taken once, or of one still running here that the queue failed for its
-     * timeout.
+     * The last progress and the trace of a failed attempt of a job, as the queue reports its failure: of the attempt
+     * that ended failing here ({@link #failedWith}), taken once, or of one still running here that the queue failed
+     * for its timeout.
      */
-    Optional<StepProgress> progressOfFailed(String runId, String step, JobExecution job) {
-        StepProgress ended;
+    Left leftByFailed(String runId, String step, JobExecution job) {
+        Left ended;
         synchronized (failedProgress) {
             ended = failedProgress.remove(attemptKey(job));
         }
         if (ended != null) {
-            return Optional.of(ended);
+            return ended;
         }
         return byStep.getOrDefault(runId + ":" + step, List.of()).stream()
                 .filter(execution -> attemptKey(execution.job).equals(attemptKey(job)))
-                .map(StepExecution::latestProgress).flatMap(Optional::stream).findFirst();
+                .map(StepExecution::left).filter(left -> !left.isEmpty()).findFirst().orElse(Left.NOTHING);
     }
 
     private static String attemptKey(JobExecution job) {

@@ -371,20 +371,23 @@ final class StepRunner implements LostStepRecovery.Engine {
                 return;
             }
             JobExecution attempt = StepJob.asStepAttempt(job);
-            Optional<StepProgress> progress = progressOfFailed(attempt);
+            StepExecutions.Left left = leftByFailed(attempt);
             if (!isSuperseded(attempt)) {
-                recordFailure(attempt, error, nextAttemptAt, progress, decided);
+                recordFailure(attempt, error, nextAttemptAt, left, decided);
             }
         }
     }
 
-    /** The last progress the failed attempt reported here, if any (see {@link StepExecutions#progressOfFailed}). */
-    private Optional<StepProgress> progressOfFailed(JobExecution attempt) {
+    /**
+     * The last progress the failed attempt reported here, if any, and its trace (see
+     * {@link StepExecutions#leftByFailed}).
+     */
+    private StepExecutions.Left leftByFailed(JobExecution attempt) {
         try {
             StepJob ref = StepJob.parse(attempt.payload());
-            return executionsHere.progressOfFailed(ref.runId(), ref.step(), attempt);
+            return executionsHere.leftByFailed(ref.runId(), ref.step(), attempt);
         } catch (IllegalArgumentException notAStepJob) {
-            return Optional.empty();
+            return StepExecutions.Left.NOTHING;
         }
     }
 
@@ -1326,12 +1329,24 @@ final class StepRunner implements LostStepRecovery.Engine {
     /**
      * A {@code step.completed} entry's data: the step's result and, if the attempt reported progress, the
      * last it reported ({@code done}, {@code total}, {@code message}): the one trace a completed attempt's
-     * progress leaves, since its lease, which kept it, goes with the completion.
+     * progress leaves, since its lease, which kept it, goes with the completion; and the attempt's trace, if
+     * an interceptor named one.
      */
-    static String completedData(String resultJson, Optional<StepProgress> progress) {
+    static String completedData(String resultJson, Optional<StepProgress> progress, Map<String, String> trace) {
         JsonText data = JsonText.object().raw("result", resultJson);
         progress.ifPresent(last -> withProgress(data, last));
+        withTrace(data, trace);
         return data.build();
+    }
+
+    /**
+     * Adds what the attempt interceptors' scopes named the attempt as ({@link io.nvent.spi.AttemptScope#trace}) to the
+     * data of the entry that ends it: {@code "trace":{"traceId","spanId"}} for a traced one; nothing for none.
+     */
+    private static void withTrace(JsonText data, Map<String, String> trace) {
+        if (!trace.isEmpty()) {
+            data.fields("trace", trace);
+        }
     }
 
     /**
@@ -1604,7 +1619,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             watchHeartbeats(binding, run.runId(), context, self);
             self.invoking();
             try {
-                result = invoke(binding, run, input, context);
+                result = invoke(binding, run, input, context, self);
             } catch (Exception failure) {
                 throw self.missedHeartbeat().<Exception>map(missed -> {
                     missed.addSuppressed(failure); // what the step's code made of its interrupt
@@ -1724,15 +1739,15 @@ final class StepRunner implements LostStepRecovery.Engine {
     }
 
     @SuppressWarnings("unchecked")
-    private Object invoke(StepBinding binding, RunRecord run, Object input, DefaultStepContext context)
-            throws Exception {
+    private Object invoke(StepBinding binding, RunRecord run, Object input, DefaultStepContext context,
+                          StepExecution self) throws Exception {
         Step<Object, Object> step = (Step<Object, Object>) stepCache.computeIfAbsent(binding.beanClass(),
                 stepInstances);
         AttemptInterception interception = queueing.interception();
         if (interception.isActive()) {
             return interception.around(new AttemptInfo(context.runId(), binding.flow(), binding.step(),
                     context.attempt(), binding.definition().queue(), settings.instanceId(), run.parentRunId()),
-                    () -> {
+                    self::tracedAs, () -> {
                         Object result = executeStep(step, input, context);
                         if (context.emitted() && followUp.mayStartOrResumeRuns(context.emissions())) {
                             // In the attempt's scope: the runs its events start or resume are linked to it.
@@ -1852,7 +1867,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                         : Emission.emitData(emission.event(), emission.payloadJson())));
             }
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now,
-                    completedData(resultJson, context.endProgress())));
+                    completedData(resultJson, context.endProgress(), self.trace())));
             RunRecord next = run.withResult(resultJson);
             if (step.awaitAfter().isPresent() && !run.status().isTerminal()) {
                 // The step's effects wait: its emissions are held in the await until it resolves.
@@ -2105,6 +2120,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             List<EventDraft> events = new ArrayList<>();
             JsonText data = JsonText.object().raw("result", resultJson)
                     .str(Compensations.COMPENSATES, was.current().get().step());
+            withTrace(data, self.trace());
             events.add(EventDraft.ofStep(EventType.STEP_COMPLETED, step.name(), job.attempt(), now, data.build()));
             RunRecord next = run.withStep(step.name(), StepStatus.COMPLETED);
             if (!undoing(run)) {
@@ -2255,7 +2271,7 @@ final class StepRunner implements LostStepRecovery.Engine {
     @Override
     public void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
                                Optional<StepProgress> progress) {
-        recordFailure(job, error, nextAttemptAt, progress, Optional.empty());
+        recordFailure(job, error, nextAttemptAt, new StepExecutions.Left(progress, Map.of()), Optional.empty());
     }
 
     /**
@@ -2263,7 +2279,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      * what the step's retry decider decided about it, if it was asked.
      */
     private void recordFailure(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt,
-                               Optional<StepProgress> progress, Optional<RetryDecisions.Decided> decided) {
+                               StepExecutions.Left left, Optional<RetryDecisions.Decided> decided) {
         StepJob ref;
         try {
             ref = StepJob.parse(job.payload());
@@ -2325,7 +2341,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
                 decided.ifPresent(decision -> decision.describeIn(data));
-                progress.ifPresent(last -> withProgress(data, last));
+                left.progress().ifPresent(last -> withProgress(data, last));
+                withTrace(data, left.trace());
                 if (nextAttemptAt.isPresent()) {
                     saga.undoing(started, ref.step()).ifPresent(undo -> data.str(Compensations.COMPENSATES,
                             undo.step()));

@@ -1,5 +1,7 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.cdi.NventConfig;
+import io.nvent.web.internal.WebSettings;
 import jakarta.json.spi.JsonProvider;
 import jakarta.json.JsonObjectBuilder;
 import jakarta.servlet.http.HttpServletRequest;
@@ -12,8 +14,9 @@ import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
 import jakarta.ws.rs.core.SecurityContext;
+import java.util.Optional;
 
-/** Who the console is talking as: shown in its header; and its log-out. */
+/** Who the console is talking as: shown in its header; the console's link to traces; and its log-out. */
 @Path("session")
 @Produces(MediaType.APPLICATION_JSON)
 public class SessionResource {
@@ -30,7 +33,20 @@ public class SessionResource {
             body.add("user", security.getUserPrincipal().getName()).add("authenticated", true)
                     .add("admin", security.isUserInRole("nvent-admin"));
         }
+        traceUrl().ifPresent(template -> body.add("traceUrl", template));
         return body.build().toString();
+    }
+
+    /**
+     * The console's link from an attempt to its trace ({@code nvent.console.trace-url}), if set. An invalid one failed
+     * the deployment ({@code NVENT-1122}); changed since to one that is invalid, it gives no link.
+     */
+    private static Optional<String> traceUrl() {
+        try {
+            return WebSettings.traceUrl(new NventConfig());
+        } catch (IllegalArgumentException invalid) {
+            return Optional.empty();
+        }
     }
 
     /**
