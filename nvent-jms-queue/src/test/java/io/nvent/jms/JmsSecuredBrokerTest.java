@@ -1,6 +1,7 @@
 package io.nvent.jms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.spi.JobExecution;
@@ -112,6 +113,20 @@ class JmsSecuredBrokerTest {
 
         await().until(() -> handler.started.size() == 1);
         assertThat(node.problem()).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    void an_enqueue_the_broker_refuses_for_its_login_says_where_the_credentials_go() {
+        JmsJobQueue node = new JmsJobQueue(factory("TCP"), factory("TCP"), new TestThreads("secured-worker"),
+                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+
+        assertThatThrownBy(() -> node.enqueue(JobRequest.of(queue, "refused", "step", "{}")))
+                .isInstanceOf(JmsQueueException.class)
+                .hasMessageContaining("NVENT-0610 could not enqueue job refused")
+                .hasMessageContaining("AMQ229031")
+                .hasMessageContaining("refused the user of the queue's connection factory (nvent.queue.jms.connection-factory)")
+                .hasMessageContaining("user and password of the pooled-connection-factory");
     }
 
     @org.junit.jupiter.api.Test

@@ -14,6 +14,16 @@ public final class BrokerRefusals {
     private BrokerRefusals() {
     }
 
+    /**
+     * What to change when the broker refused the user of the queue's connection factory (enqueues, reads of
+     * queues), to follow that failure's text; empty for any other failure.
+     */
+    public static String hintForEnqueues(Throwable e) {
+        return bySecurity(e) ? "; the broker refused the user of the queue's connection factory "
+                + "(nvent.queue.jms.connection-factory): give the factory the broker's user and password, "
+                + WHERE_CREDENTIALS_GO + ", and the user's role the permissions of README's broker.xml on nvent.#" : "";
+    }
+
     /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the user. */
     public static boolean bySecurity(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
