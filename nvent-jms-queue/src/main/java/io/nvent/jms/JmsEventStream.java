@@ -3,6 +3,7 @@ package io.nvent.jms;
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
 import io.nvent.NventException;
+import io.nvent.jms.internal.BrokerRefusals;
 import io.nvent.jms.internal.FailFastConnects;
 import io.nvent.jms.internal.HeldBackSends;
 import io.nvent.jms.internal.PoolWaits;
@@ -75,7 +76,9 @@ import java.util.function.Consumer;
  * sends back) fails as the JMS queue's enqueue does, with an {@link AdapterUnavailableException} of
  * the adapter {@code jms} naming the broker ({@link AdapterUnavailableException#MESSAGE_ID}
  * {@code adapter 'jms' cannot reach its backend: NVENT-0642 … (broker …)}), which the {@code NVENT-0663}
- * line quotes; a lost subscription names it too ({@code NVENT-0640}). Nobody waits for a send, so
+ * line quotes; a lost subscription names it too ({@code NVENT-0640}). A broker that refuses the stream's
+ * login ({@code NVENT-0639}) or a permission on the topic ({@code NVENT-0644}) is said once, at ERROR, until it
+ * subscribes: that is a setting to change, not an outage to wait out. Nobody waits for a send, so
  * nobody else sees that failure: a publish never fails for the broker.
  *
  * @since 0.1
@@ -348,16 +351,21 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     private void listen() {
         long reconnectMillis = MIN_RECONNECT_MILLIS;
+        boolean refusalReported = false;
         while (!closed) {
-            try (JMSContext context = factory.createContext();
-                 JMSConsumer consumer = context.createConsumer(context.createTopic(topic))) {
-                listening = true;
-                subscribed.countDown();
-                reconnectMillis = MIN_RECONNECT_MILLIS;
-                while (!closed) {
-                    Message message = consumer.receive(RECEIVE_MILLIS);
-                    if (message != null) {
-                        deliver(message);
+            boolean loggedIn = false;
+            try (JMSContext context = factory.createContext()) {
+                loggedIn = true;
+                try (JMSConsumer consumer = context.createConsumer(context.createTopic(topic))) {
+                    listening = true;
+                    subscribed.countDown();
+                    reconnectMillis = MIN_RECONNECT_MILLIS;
+                    refusalReported = false;
+                    while (!closed) {
+                        Message message = consumer.receive(RECEIVE_MILLIS);
+                        if (message != null) {
+                            deliver(message);
+                        }
                     }
                 }
             } catch (JMSRuntimeException e) {
@@ -365,9 +373,17 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 if (closed) {
                     return;
                 }
-                LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " (broker " + broker
-                        + ") lost its subscription; "
-                        + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
+                if (!BrokerRefusals.bySecurity(e)) {
+                    LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " (broker " + broker
+                            + ") lost its subscription; "
+                            + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
+                } else if (!refusalReported) {
+                    // Misconfiguration, not an outage: say once what to change, not at every try.
+                    refusalReported = true;
+                    LOG.log(Level.ERROR, refusal(loggedIn, e));
+                } else {
+                    LOG.log(Level.DEBUG, () -> "event stream on topic " + topic + " is still refused by the broker");
+                }
                 try {
                     Thread.sleep(reconnectMillis);
                 } catch (InterruptedException interrupted) {
@@ -377,6 +393,21 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
             }
         }
         listening = false;
+    }
+
+    private String refusal(boolean loggedIn, JMSRuntimeException e) {
+        String retry = "; it tries again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most, live views miss events "
+                + "until it subscribes";
+        if (loggedIn) {
+            return "NVENT-0644 the broker refused the live event stream's subscription to topic " + topic + " (broker "
+                    + broker + ", " + e + "): the user of its connection factory lacks a permission; give its role, in "
+                    + "the broker's security-settings, the permissions send, consume, createAddress, "
+                    + "createNonDurableQueue and deleteNonDurableQueue on " + topic + " (README, \"An external "
+                    + "ActiveMQ Artemis\" under \"Deploy to WildFly\")" + retry;
+        }
+        return "NVENT-0639 the broker refused the login of the live event stream's connection factory (topic " + topic
+                + ", broker " + broker + ", " + e + "): give the factory the broker's user and password, "
+                + BrokerRefusals.WHERE_CREDENTIALS_GO + retry;
     }
 
     private void deliver(Message message) {

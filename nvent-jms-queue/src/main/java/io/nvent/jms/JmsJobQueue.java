@@ -2,6 +2,7 @@ package io.nvent.jms;
 
 import io.nvent.jms.internal.AttemptKey;
 import io.nvent.jms.internal.AttemptRunner;
+import io.nvent.jms.internal.BrokerRefusals;
 import io.nvent.jms.internal.WorkerConnections;
 import io.nvent.jms.internal.Destinations;
 import io.nvent.jms.internal.HeldBackSends;
@@ -819,10 +820,11 @@ public final class JmsJobQueue implements JobQueue {
 
     /**
      * A failure of the broker, named as the options say ({@link JmsJobQueueOptions#broker()}):
-     * {@code <what> (broker <name>): <detail>}.
+     * {@code <what> (broker <name>): <detail>}, and where the credentials go when the broker refused its user.
      */
     private JmsQueueException brokerFailure(String what, String detail, Throwable cause) {
-        return new JmsQueueException(what + " (broker " + options.broker() + "): " + detail, cause);
+        return new JmsQueueException(what + " (broker " + options.broker() + "): " + detail
+                + BrokerRefusals.hintForEnqueues(cause), cause);
     }
 
     /** Reads from the broker on a context of the enqueues; a failure names {@code what} it read. */

@@ -1,6 +1,7 @@
 package io.nvent.jms;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import io.nvent.spi.JobExecution;
@@ -26,7 +27,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 /**
  * The queue's workers on a real Artemis with authentication on, as README's {@code broker.xml} sets it up, reached
  * in-VM and over TCP (Netty): what the broker answers a factory without credentials, or with a user that may not
- * consume, and what the workers say about it.
+ * consume, and what the workers and the live event stream say about it.
  */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
 class JmsSecuredBrokerTest {
@@ -112,6 +113,54 @@ class JmsSecuredBrokerTest {
 
         await().until(() -> handler.started.size() == 1);
         assertThat(node.problem()).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    void an_enqueue_the_broker_refuses_for_its_login_says_where_the_credentials_go() {
+        JmsJobQueue node = new JmsJobQueue(factory("TCP"), factory("TCP"), new TestThreads("secured-worker"),
+                Clock.systemUTC(), JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
+        nodes.add(node);
+
+        assertThatThrownBy(() -> node.enqueue(JobRequest.of(queue, "refused", "step", "{}")))
+                .isInstanceOf(JmsQueueException.class)
+                .hasMessageContaining("NVENT-0610 could not enqueue job refused")
+                .hasMessageContaining("AMQ229031")
+                .hasMessageContaining("refused the user of the queue's connection factory (nvent.queue.jms.connection-factory)")
+                .hasMessageContaining("user and password of the pooled-connection-factory");
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_live_event_stream_whose_login_the_broker_refuses_says_so_once_and_where_the_credentials_go() {
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(factory("TCP"), new TestThreads("secured-stream"),
+                     InVmBroker.freshQueue("nvent-events"))) {
+            // Its constructor waited 10 s for a subscription: the stream tried several times meanwhile.
+            assertThat(stream.isListening()).isFalse();
+            assertThat(log.records()).as("one message, not one per try").singleElement().satisfies(entry -> {
+                assertThat(entry.getLevel()).isEqualTo(java.util.logging.Level.SEVERE);
+                assertThat(entry.getMessage()).startsWith("NVENT-0639 the broker refused the login of the live event"
+                        + " stream's connection factory").contains("AMQ229031", "UserName and Password",
+                        "user and password of the pooled-connection-factory");
+            });
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_live_event_stream_whose_user_may_not_use_the_topic_is_told_so_not_that_its_login_was_refused() {
+        ActiveMQConnectionFactory nvent = factory("in-VM");
+        nvent.setUser("nvent");
+        nvent.setPassword("secret");
+        // The test broker gives role nvent nothing on the topic (README's broker.xml gives it nvent-events).
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(nvent, new TestThreads("secured-stream"), "nvent-events")) {
+            assertThat(stream.isListening()).isFalse();
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .doesNotContain("refused the login")
+                    .startsWith("NVENT-0644 the broker refused the live event stream's subscription to topic nvent-events")
+                    .contains("does not have permission=", "createNonDurableQueue", "security-settings"));
+        }
     }
 
     private static ActiveMQConnectionFactory factory(String connector) {

@@ -254,7 +254,7 @@ public final class QueueWorker implements Runnable {
 
     private void reportConnectionFailure(Exception e, long retryMillis) {
         Instant now = runtime.clock().instant().truncatedTo(ChronoUnit.SECONDS);
-        if (refusedBySecurity(e) && session != null) {
+        if (BrokerRefusals.bySecurity(e) && session != null) {
             // Logged in (a pooling factory may only log in with the session, so not the connection alone), but
             // the user may not do what the worker needs (consume, send, create the queue):
             // not the credentials but the broker's security settings. Once per queue until it receives.
@@ -267,15 +267,12 @@ public final class QueueWorker implements Runnable {
             reportRefusalOnce(refusal, "an operation", now, retryMillis);
             return;
         }
-        if (refusedBySecurity(e)) {
+        if (BrokerRefusals.bySecurity(e)) {
             // No session: the login itself was refused (a session a worker holds passed it).
             // Misconfiguration, not an outage: say where the credentials go, once per queue until it connects.
             String refusal = "NVENT-0637 the broker refused the login of the workers' connection factory of queue "
-                    + control.name() + " (" + e + "): give the factory the broker's user and password, on Payara "
-                    + "the properties UserName and Password of each connector-connection-pool in "
-                    + "WEB-INF/glassfish-resources.xml (the resource adapter's own configuration does not reach "
-                    + "its pooled connections), on WildFly user and password of the pooled-connection-factory; "
-                    + "the workers try again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most";
+                    + control.name() + " (" + e + "): give the factory the broker's user and password, "
+                    + BrokerRefusals.WHERE_CREDENTIALS_GO + "; the workers try again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most";
             reportRefusalOnce(refusal, "its login", now, retryMillis);
             return;
         }
@@ -303,15 +300,6 @@ public final class QueueWorker implements Runnable {
         }
     }
 
-    /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the user. */
-    private static boolean refusedBySecurity(Throwable e) {
-        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
-            if (t instanceof jakarta.jms.JMSSecurityException || t instanceof jakarta.jms.JMSSecurityRuntimeException) {
-                return true;
-            }
-        }
-        return false;
-    }
 
     private void reportPoolRefusal(PoolRefused refused, long retryMillis) {
         if (refused.refusal.first()) {

@@ -33,7 +33,8 @@ public class ForeignApplicationGuard implements DynamicFeature {
         if (REPORTED.compareAndSet(false, true)) {
             LOG.log(System.Logger.Level.INFO, "NVENT-0710 the application''s own JAX-RS application picked up "
                     + "nvent''s resources (it lists no classes of its own); they answer 404 there, nvent''s API "
-                    + "is served at {0}", WebSettings.API_PATH);
+                    + "is served at {0} under the WAR''s context root (NVENT-0708 at start names the full path)",
+                    WebSettings.API_PATH);
         }
         context.register(NotHere.class);
     }
