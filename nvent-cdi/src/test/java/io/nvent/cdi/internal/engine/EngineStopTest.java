@@ -25,6 +25,7 @@ import io.nvent.spi.JobState;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.testkit.EngineStopContractTest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -39,51 +40,46 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
-/** Once an engine says it stopped, nothing of it runs, and it starts no run it could not hand on. */
+/**
+ * Once an engine says it stopped, nothing of it runs, and it starts no run it could not hand on; on the memory
+ * queue, which keeps a job handed back while the JVM lives, as the JMS and PostgreSQL queues keep theirs.
+ */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class EngineStopTest {
+class EngineStopTest extends EngineStopContractTest {
+
+    /** The queue the test's instances take turns on, created by the first. */
+    private MemoryJobQueue sharedQueue;
+
+    @Override
+    protected SharedStores newStores() {
+        return new SharedStores(new MemoryFlowStore(), new MemorySchedulingStore());
+    }
+
+    @Override
+    protected Instance startInstance(SharedStores stores, Step<?, ?>... steps) {
+        if (sharedQueue == null) {
+            sharedQueue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
+        for (Step<?, ?> step : steps) {
+            builder.step(step);
+        }
+        EmbeddedEngine engine = builder.store(stores.store()).schedulingStore(stores.scheduling()).queue(sharedQueue)
+                .leaseDuration(LEASE).build();
+        return new Instance(engine.flows(), engine::close);
+    }
+
+    /** A memory queue lives in its instance: the next instance starts once the stopped one is gone. */
+    @Override
+    protected boolean instancesRunSideBySide() {
+        return false;
+    }
 
     @FlowStep(flow = "noop", name = "noop", role = StepRole.ENTRY)
     static class Noop implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             return "done";
-        }
-    }
-
-    /**
-     * A step whose first executions block in their work until interrupted, and turn the interrupt into
-     * a failure of their own, as a step blocked in an HTTP or JDBC call does; later executions complete.
-     */
-    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
-    static class BlocksAtFirst implements Step<Object, String> {
-        final AtomicInteger executions = new AtomicInteger();
-        final CountDownLatch blocking = new CountDownLatch(1);
-        final CountDownLatch interrupted = new CountDownLatch(1);
-        private final int blockingExecutions;
-
-        /** Blocks in its first execution only. */
-        BlocksAtFirst() {
-            this(1);
-        }
-
-        BlocksAtFirst(int blockingExecutions) {
-            this.blockingExecutions = blockingExecutions;
-        }
-
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            if (executions.incrementAndGet() > blockingExecutions) {
-                return "uploaded";
-            }
-            blocking.countDown();
-            try {
-                new CountDownLatch(1).await();
-                return "never";
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-                throw new IllegalStateException("the upload was interrupted", e);
-            }
         }
     }
 
@@ -199,23 +195,6 @@ class EngineStopTest {
                     .as("the attempt cut short does not count").containsExactly(1, 1);
         }
         assertThat(step.executions).hasValue(2);
-    }
-
-    @FlowStep(flow = "shipping", name = "take", role = StepRole.ENTRY, emits = "taken")
-    static class Take implements Step<Object, String> {
-        final AtomicInteger executions = new AtomicInteger();
-
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            executions.incrementAndGet();
-            ctx.emit("taken", Map.of("order", "o-1"));
-            return "taken";
-        }
-    }
-
-    /** Packs what was taken, in the worker that ran take: its first execution blocks until interrupted. */
-    @FlowStep(flow = "shipping", name = "pack", subscribes = "taken")
-    static class Pack extends BlocksAtFirst {
     }
 
     @Test
