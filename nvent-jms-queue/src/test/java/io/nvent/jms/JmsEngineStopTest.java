@@ -7,6 +7,7 @@ import io.nvent.testkit.EngineStopContractTest;
 import io.nvent.testkit.TestThreads;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Arrays;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine on the JMS queue, stopped while a step runs, as a rolling deploy stops an instance. */
@@ -26,9 +27,7 @@ class JmsEngineStopTest extends EngineStopContractTest {
         JmsJobQueue queue = new JmsJobQueue(broker.clients(), new TestThreads("jms-engine"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofMillis(500)).build());
         EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
-        for (Step<?, ?> step : steps) {
-            builder.step(step);
-        }
+        Arrays.asList(steps).forEach(builder::step);
         EmbeddedEngine engine = builder.store(stores.store()).schedulingStore(stores.scheduling()).queue(queue)
                 .leaseDuration(LEASE).build();
         return new Instance(engine.flows(), engine::close);

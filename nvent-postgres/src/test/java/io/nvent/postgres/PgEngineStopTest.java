@@ -4,6 +4,7 @@ import io.nvent.Step;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
 import io.nvent.testkit.EngineStopContractTest;
+import java.util.Arrays;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The engine on the PostgreSQL queue, stopped while a step runs, as a rolling deploy stops an instance. */
@@ -21,9 +22,7 @@ class PgEngineStopTest extends EngineStopContractTest {
     @Override
     protected Instance startInstance(SharedStores stores, Step<?, ?>... steps) {
         EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
-        for (Step<?, ?> step : steps) {
-            builder.step(step);
-        }
+        Arrays.asList(steps).forEach(builder::step);
         EmbeddedEngine engine = builder.store(stores.store()).schedulingStore(stores.scheduling())
                 .queue(database.queue("pg-engine")).leaseDuration(LEASE).build();
         return new Instance(engine.flows(), engine::close);

@@ -29,6 +29,7 @@ import io.nvent.testkit.EngineStopContractTest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -61,9 +62,7 @@ class EngineStopTest extends EngineStopContractTest {
             sharedQueue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
         }
         EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
-        for (Step<?, ?> step : steps) {
-            builder.step(step);
-        }
+        Arrays.asList(steps).forEach(builder::step);
         EmbeddedEngine engine = builder.store(stores.store()).schedulingStore(stores.scheduling()).queue(sharedQueue)
                 .leaseDuration(LEASE).build();
         return new Instance(engine.flows(), engine::close);
