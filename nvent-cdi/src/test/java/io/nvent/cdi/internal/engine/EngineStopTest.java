@@ -165,9 +165,7 @@ class EngineStopTest extends EngineStopContractTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        String runId = startUploadUntilStored(stopping, step);
 
         stopping.engine.closeQueue();
 
@@ -202,8 +200,7 @@ class EngineStopTest extends EngineStopContractTest {
         Take take = new Take();
         Pack pack = new Pack();
         EngineHarness stopping = new EngineHarness(take, pack);
-        String runId = stopping.engine.start("shipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        String runId = startUntilBlocked(stopping, "shipping", pack, "pack runs");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
         String queue = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
@@ -267,8 +264,7 @@ class EngineStopTest extends EngineStopContractTest {
         TakeAgain take = new TakeAgain();
         PackAfterAFailure pack = new PackAfterAFailure();
         EngineHarness stopping = new EngineHarness(take, pack);
-        String runId = stopping.engine.start("reshipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack's retry runs").isTrue();
+        String runId = startUntilBlocked(stopping, "reshipping", pack, "pack's retry runs");
         String queue = stopping.engine.registry().flow("reshipping").orElseThrow().step("pack").orElseThrow().queue();
         String packJob = StepJob.jobId(runId, "pack");
         await().atMost(Duration.ofSeconds(10)).until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).stream()
@@ -312,8 +308,7 @@ class EngineStopTest extends EngineStopContractTest {
         Pack pack = new Pack();
         RefusingQueue queue = new RefusingQueue();
         EngineHarness stopping = EngineHarness.onQueue(queue, true, take, pack);
-        String runId = stopping.engine.start("shipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        String runId = startUntilBlocked(stopping, "shipping", pack, "pack runs");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
         String queueName = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
@@ -348,9 +343,7 @@ class EngineStopTest extends EngineStopContractTest {
         BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = new EngineHarness(step);
              EngineHarness other = EngineHarness.beside(stopping, "instance-b", settings -> settings, step)) {
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            String runId = startUploadUntilStored(stopping, step);
             // Canceled on another instance, and this one stops before its sweep looks.
             other.engine.cancel(runId);
 
@@ -368,8 +361,7 @@ class EngineStopTest extends EngineStopContractTest {
     void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            String runId = startUntilBlocked(stopping, "export", step, "the step runs");
             long versionBefore = stopping.store.findRun(runId).orElseThrow().version();
 
             stopping.engine.closeQueue();
@@ -386,8 +378,7 @@ class EngineStopTest extends EngineStopContractTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        String runId = startUntilBlocked(stopping, "export", step, "the step runs");
 
         stopping.engine.closeQueue();
         assertThat(step.interrupted.await(10, TimeUnit.SECONDS)).as("the step was interrupted").isTrue();
@@ -417,8 +408,7 @@ class EngineStopTest extends EngineStopContractTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst(2);
         EngineHarness first = new EngineHarness(step);
-        String runId = first.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        String runId = startUntilBlocked(first, "export", step, "the step runs");
         first.engine.closeQueue();
         first.close();
         String queue = first.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
@@ -458,9 +448,7 @@ class EngineStopTest extends EngineStopContractTest {
         HangingStore store = new HangingStore();
         EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step);
         stopping.engine.useStopPatience(Duration.ofMillis(300));
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        String runId = startUploadUntilStored(stopping, step);
         try {
             store.armed = true;
             long began = System.nanoTime();
@@ -496,9 +484,7 @@ class EngineStopTest extends EngineStopContractTest {
         store.thenWrite = true;
         try (EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
             stopping.engine.useStopPatience(Duration.ofMillis(300));
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            String runId = startUploadUntilStored(stopping, step);
             long versionBefore = store.findRun(runId).orElseThrow().version();
             store.armed = true;
             stopping.engine.closeQueue();
@@ -547,5 +533,20 @@ class EngineStopTest extends EngineStopContractTest {
                 .hasMessageStartingWith("NVENT-0527 flow 'noop' was not started: the engine of this instance has "
                         + "stopped");
         assertThat(engine.flows().stats("noop").total()).as("runs").isZero();
+    }
+
+    /** Starts the flow and waits until the step blocks in its work. */
+    private static String startUntilBlocked(EngineHarness h, String flow, BlocksAtFirst step, String description)
+            throws InterruptedException {
+        String runId = h.engine.start(flow, null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as(description).isTrue();
+        return runId;
+    }
+
+    /** Starts an export and waits until its upload blocks in its work and its start is stored. */
+    private static String startUploadUntilStored(EngineHarness h, BlocksAtFirst step) throws InterruptedException {
+        String runId = startUntilBlocked(h, "export", step, "the step runs");
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.types(runId).contains("step.started"));
+        return runId;
     }
 }
