@@ -14,6 +14,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.LogRecord;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -59,18 +60,11 @@ class JmsSecuredBrokerTest {
         ActiveMQConnectionFactory withoutCredentials = factory(connector);
         JmsJobQueue node = node(connector, withoutCredentials);
 
-        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
-                .matches("NVENT-06(01|37|38).*"))) {
-            node.registerWorker(queue, 2, new Recorder());
-            node.enqueue(JobRequest.of(queue, "refused", "step", "{}"));
-
-            // Both workers are refused at once; the problem is recorded before it is logged.
-            await().until(() -> !log.records().isEmpty());
-            assertThat(log.records()).as("one message for the queue, not one per worker and try").singleElement()
-                    .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
-                            + "login of the workers' connection factory of queue " + queue)
-                            .contains("JMSSecurity", "AMQ229031", "UserName and Password of each connector-connection-pool"));
-        }
+        assertThat(problemsLoggedOnceAJobWaits(node, 2, "refused"))
+                .as("one message for the queue, not one per worker and try").singleElement()
+                .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
+                        + "login of the workers' connection factory of queue " + queue)
+                        .contains("JMSSecurity", "AMQ229031", "UserName and Password of each connector-connection-pool"));
         assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0637"));
         assertThat(node.counts(queue).waiting()).as("the job waits on the broker").isOne();
     }
@@ -83,19 +77,27 @@ class JmsSecuredBrokerTest {
         browser.setPassword("secret");
         JmsJobQueue node = node(connector, browser);
 
+        assertThat(problemsLoggedOnceAJobWaits(node, 1, "not-consumed")).singleElement()
+                .satisfies(entry -> assertThat(entry.getMessage()).doesNotContain("refused the login", "NVENT-0637")
+                        .startsWith("NVENT-0638 the broker refused the workers of queue " + queue)
+                        .contains("AMQ229213", "permission='CONSUME'", "security-settings"));
+        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0638"));
+    }
+
+    /**
+     * Registers workers on the test's queue and enqueues a job, and returns the problems (NVENT-0601, -0637, -0638)
+     * the queue logged once it logged one.
+     */
+    private List<LogRecord> problemsLoggedOnceAJobWaits(JmsJobQueue node, int workers, String jobId) {
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
                 .matches("NVENT-06(01|37|38).*"))) {
-            node.registerWorker(queue, 1, new Recorder());
-            node.enqueue(JobRequest.of(queue, "not-consumed", "step", "{}"));
+            node.registerWorker(queue, workers, new Recorder());
+            node.enqueue(JobRequest.of(queue, jobId, "step", "{}"));
 
-            // Both workers are refused at once; the problem is recorded before it is logged.
+            // The workers are refused at once; the problem is recorded before it is logged.
             await().until(() -> !log.records().isEmpty());
-            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
-                    .doesNotContain("refused the login", "NVENT-0637")
-                    .startsWith("NVENT-0638 the broker refused the workers of queue " + queue)
-                    .contains("AMQ229213", "permission='CONSUME'", "security-settings"));
+            return List.copyOf(log.records());
         }
-        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0638"));
     }
 
     @ParameterizedTest(name = "{0}")
