@@ -72,9 +72,7 @@ class JmsSecuredBrokerTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"in-VM", "TCP"})
     void workers_whose_user_may_not_consume_are_told_so_not_that_their_login_was_refused(String connector) {
-        ActiveMQConnectionFactory browser = factory(connector);
-        browser.setUser("browser");
-        browser.setPassword("secret");
+        ActiveMQConnectionFactory browser = factory(connector, "browser");
         JmsJobQueue node = node(connector, browser);
 
         assertThat(problemsLoggedOnceAJobWaits(node, 1, "not-consumed")).singleElement()
@@ -103,9 +101,7 @@ class JmsSecuredBrokerTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"in-VM", "TCP"})
     void workers_with_the_brokers_user_run_the_queue_s_jobs(String connector) {
-        ActiveMQConnectionFactory nvent = factory(connector);
-        nvent.setUser("nvent");
-        nvent.setPassword("secret");
+        ActiveMQConnectionFactory nvent = factory(connector, "nvent");
         JmsJobQueue node = node(connector, nvent);
         Recorder handler = new Recorder();
 
@@ -120,11 +116,17 @@ class JmsSecuredBrokerTest {
         return new ActiveMQConnectionFactory((connector.equals("TCP") ? tcpUrl : "vm://6") + "?consumerWindowSize=0");
     }
 
+    /** A factory that logs in as {@code user}, whose password is "secret". */
+    private static ActiveMQConnectionFactory factory(String connector, String user) {
+        ActiveMQConnectionFactory factory = factory(connector);
+        factory.setUser(user);
+        factory.setPassword("secret");
+        return factory;
+    }
+
     /** A node that enqueues as user nvent and whose workers use the given factory. */
     private JmsJobQueue node(String connector, ActiveMQConnectionFactory workers) {
-        ActiveMQConnectionFactory enqueues = factory(connector);
-        enqueues.setUser("nvent");
-        enqueues.setPassword("secret");
+        ActiveMQConnectionFactory enqueues = factory(connector, "nvent");
         JmsJobQueue node = new JmsJobQueue(enqueues, workers, new TestThreads("secured-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
