@@ -15,6 +15,7 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.logging.LogRecord;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -60,18 +61,11 @@ class JmsSecuredBrokerTest {
         ActiveMQConnectionFactory withoutCredentials = factory(connector);
         JmsJobQueue node = node(connector, withoutCredentials);
 
-        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
-                .matches("NVENT-06(01|37|38).*"))) {
-            node.registerWorker(queue, 2, new Recorder());
-            node.enqueue(JobRequest.of(queue, "refused", "step", "{}"));
-
-            // Both workers are refused at once; the problem is recorded before it is logged.
-            await().until(() -> !log.records().isEmpty());
-            assertThat(log.records()).as("one message for the queue, not one per worker and try").singleElement()
-                    .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
-                            + "login of the workers' connection factory of queue " + queue)
-                            .contains("JMSSecurity", "AMQ229031", "UserName and Password of each connector-connection-pool"));
-        }
+        assertThat(problemsLoggedOnceAJobWaits(node, 2, "refused"))
+                .as("one message for the queue, not one per worker and try").singleElement()
+                .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0637 the broker refused the "
+                        + "login of the workers' connection factory of queue " + queue)
+                        .contains("JMSSecurity", "AMQ229031", "UserName and Password of each connector-connection-pool"));
         assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0637"));
         assertThat(node.counts(queue).waiting()).as("the job waits on the broker").isOne();
     }
@@ -79,32 +73,36 @@ class JmsSecuredBrokerTest {
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"in-VM", "TCP"})
     void workers_whose_user_may_not_consume_are_told_so_not_that_their_login_was_refused(String connector) {
-        ActiveMQConnectionFactory browser = factory(connector);
-        browser.setUser("browser");
-        browser.setPassword("secret");
+        ActiveMQConnectionFactory browser = factory(connector, "browser");
         JmsJobQueue node = node(connector, browser);
 
+        assertThat(problemsLoggedOnceAJobWaits(node, 1, "not-consumed")).singleElement()
+                .satisfies(entry -> assertThat(entry.getMessage()).doesNotContain("refused the login", "NVENT-0637")
+                        .startsWith("NVENT-0638 the broker refused the workers of queue " + queue)
+                        .contains("AMQ229213", "permission='CONSUME'", "security-settings"));
+        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0638"));
+    }
+
+    /**
+     * Registers workers on the test's queue and enqueues a job, and returns the problems (NVENT-0601, -0637, -0638)
+     * the queue logged once it logged one.
+     */
+    private List<LogRecord> problemsLoggedOnceAJobWaits(JmsJobQueue node, int workers, String jobId) {
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
                 .matches("NVENT-06(01|37|38).*"))) {
-            node.registerWorker(queue, 1, new Recorder());
-            node.enqueue(JobRequest.of(queue, "not-consumed", "step", "{}"));
+            node.registerWorker(queue, workers, new Recorder());
+            node.enqueue(JobRequest.of(queue, jobId, "step", "{}"));
 
-            // Both workers are refused at once; the problem is recorded before it is logged.
+            // The workers are refused at once; the problem is recorded before it is logged.
             await().until(() -> !log.records().isEmpty());
-            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
-                    .doesNotContain("refused the login", "NVENT-0637")
-                    .startsWith("NVENT-0638 the broker refused the workers of queue " + queue)
-                    .contains("AMQ229213", "permission='CONSUME'", "security-settings"));
+            return List.copyOf(log.records());
         }
-        assertThat(node.problem()).hasValueSatisfying(problem -> assertThat(problem).contains("NVENT-0638"));
     }
 
     @ParameterizedTest(name = "{0}")
     @ValueSource(strings = {"in-VM", "TCP"})
     void workers_with_the_brokers_user_run_the_queue_s_jobs(String connector) {
-        ActiveMQConnectionFactory nvent = factory(connector);
-        nvent.setUser("nvent");
-        nvent.setPassword("secret");
+        ActiveMQConnectionFactory nvent = factory(connector, "nvent");
         JmsJobQueue node = node(connector, nvent);
         Recorder handler = new Recorder();
 
@@ -167,11 +165,17 @@ class JmsSecuredBrokerTest {
         return new ActiveMQConnectionFactory((connector.equals("TCP") ? tcpUrl : "vm://6") + "?consumerWindowSize=0");
     }
 
+    /** A factory that logs in as {@code user}, whose password is "secret". */
+    private static ActiveMQConnectionFactory factory(String connector, String user) {
+        ActiveMQConnectionFactory factory = factory(connector);
+        factory.setUser(user);
+        factory.setPassword("secret");
+        return factory;
+    }
+
     /** A node that enqueues as user nvent and whose workers use the given factory. */
     private JmsJobQueue node(String connector, ActiveMQConnectionFactory workers) {
-        ActiveMQConnectionFactory enqueues = factory(connector);
-        enqueues.setUser("nvent");
-        enqueues.setPassword("secret");
+        ActiveMQConnectionFactory enqueues = factory(connector, "nvent");
         JmsJobQueue node = new JmsJobQueue(enqueues, workers, new TestThreads("secured-worker"), Clock.systemUTC(),
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);

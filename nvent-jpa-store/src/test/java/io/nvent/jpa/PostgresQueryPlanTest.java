@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.RunPosition;
 import io.nvent.RunQuery;
 import io.nvent.spi.RunDeadline;
+import io.nvent.testkit.postgres.GenericPlans;
 import java.lang.reflect.InvocationHandler;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
@@ -17,7 +18,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Collections;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
@@ -521,30 +521,7 @@ class PostgresQueryPlanTest {
 
     /** The generic plan of a statement with JDBC parameters ({@code ?}), as a server-prepared statement gets it. */
     private static String genericPlan(String sql) {
-        Matcher parameter = Pattern.compile("\\?").matcher(sql);
-        StringBuilder numbered = new StringBuilder();
-        int count = 0;
-        while (parameter.find()) {
-            parameter.appendReplacement(numbered, "\\$" + ++count);
-        }
-        parameter.appendTail(numbered);
-        try (Connection connection = dataSource().getConnection(); Statement statement = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            statement.execute("set local plan_cache_mode = force_generic_plan");
-            statement.execute("prepare planned as " + numbered);
-            StringBuilder plan = new StringBuilder();
-            String nulls = String.join(", ", Collections.nCopies(count, "null"));
-            try (ResultSet rows = statement.executeQuery("explain execute planned" + (count > 0 ? "(" + nulls + ")" : ""))) {
-                while (rows.next()) {
-                    plan.append(rows.getString(1)).append('\n');
-                }
-            }
-            connection.rollback();
-            statement.execute("deallocate planned");
-            return sql + "\n" + plan;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot plan " + sql + ": " + e.getMessage(), e);
-        }
+        return GenericPlans.of(dataSource(), sql);
     }
 
     private static DataSource dataSource() {

@@ -5,20 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nvent.spi.JobPage;
 import io.nvent.spi.JobState;
 import io.nvent.testkit.TestThreads;
+import io.nvent.testkit.postgres.GenericPlans;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import javax.sql.DataSource;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -107,29 +102,8 @@ class PgJobListPlanTest {
         }
     }
 
+    /** The generic plan of a statement with JDBC parameters ({@code ?}), as a server-prepared statement gets it. */
     private static String genericPlan(String sql) {
-        Matcher parameter = Pattern.compile("\\?").matcher(sql);
-        StringBuilder numbered = new StringBuilder();
-        int count = 0;
-        while (parameter.find()) {
-            parameter.appendReplacement(numbered, "\\$" + ++count);
-        }
-        parameter.appendTail(numbered);
-        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
-            connection.setAutoCommit(false);
-            statement.execute("set local plan_cache_mode = force_generic_plan");
-            statement.execute("prepare planned as " + numbered);
-            StringBuilder plan = new StringBuilder();
-            String nulls = String.join(", ", Collections.nCopies(count, "null"));
-            try (ResultSet rows = statement.executeQuery("explain execute planned(" + nulls + ")")) {
-                while (rows.next()) {
-                    plan.append(rows.getString(1)).append('\n');
-                }
-            }
-            connection.rollback();
-            return sql + "\n" + plan;
-        } catch (SQLException e) {
-            throw new IllegalStateException("cannot plan " + sql + ": " + e.getMessage(), e);
-        }
+        return GenericPlans.of(dataSource, sql);
     }
 }

@@ -590,11 +590,9 @@ class ComingFromJobRunrTest {
     void aNestedBatchIsChildRunsStartingTheirOwnAndItsContinuationAStepThatAwaitsEveryDescendant() {
         SendMail mail = new SendMail();
         ReportWhenTheWholeCampaignEnded report = new ReportWhenTheWholeCampaignEnded(mail);
-        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOutSegments())
-                .step(new FanOutSegment()).step(report).step(mail).timeout(Duration.ofSeconds(60)).build()) {
-            String runId = env.flows().start("campaign", Map.of());
+        try (FlowTestEnvironment env = nestedCampaign(mail, report)) {
+            String runId = completedCampaign(env);
 
-            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
             assertThat(report.sentWhenReported).as("every mail of every segment was sent before the report ran")
                     .hasValue(99);
             assertThat(env.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.AWAIT_RESOLVED)
@@ -606,11 +604,8 @@ class ComingFromJobRunrTest {
     @Test
     void aNestedBatchsProgressIsTheCountOfTheRunsBelowItsRunAndOfThoseBelowEachSegment() {
         SendMail mail = new SendMail();
-        ReportWhenTheWholeCampaignEnded report = new ReportWhenTheWholeCampaignEnded(mail);
-        try (FlowTestEnvironment env = FlowTestEnvironment.newBuilder().step(new FanOutSegments())
-                .step(new FanOutSegment()).step(report).step(mail).timeout(Duration.ofSeconds(60)).build()) {
-            String runId = env.flows().start("campaign", Map.of());
-            assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+        try (FlowTestEnvironment env = nestedCampaign(mail, new ReportWhenTheWholeCampaignEnded(mail))) {
+            String runId = completedCampaign(env);
 
             assertThat(env.flows().descendants(runId)).as("segments and mails, counted together")
                     .isEqualTo(new io.nvent.DescendantRuns(runId, 104, 0, 103, 1, 0, false));
@@ -618,6 +613,19 @@ class ComingFromJobRunrTest {
                     .as("each segment, with the mails below it").hasSize(4)
                     .allSatisfy(segment -> assertThat(env.flows().descendants(segment.runId()).total()).isEqualTo(25));
         }
+    }
+
+    /** The nested campaign's flows, its mails sent by {@code mail} and its report made by {@code report}. */
+    private static FlowTestEnvironment nestedCampaign(SendMail mail, ReportWhenTheWholeCampaignEnded report) {
+        return FlowTestEnvironment.newBuilder().step(new FanOutSegments()).step(new FanOutSegment()).step(report)
+                .step(mail).timeout(Duration.ofSeconds(60)).build();
+    }
+
+    /** Starts a campaign and waits until it completed; returns its run. */
+    private static String completedCampaign(FlowTestEnvironment env) {
+        String runId = env.flows().start("campaign", Map.of());
+        assertThat(env.awaitRun(runId).status()).isEqualTo(RunStatus.COMPLETED);
+        return runId;
     }
 
     /** Sends one mail once the mail server answers, which it does only when the test says. */

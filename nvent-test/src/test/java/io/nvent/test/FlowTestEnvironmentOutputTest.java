@@ -59,11 +59,17 @@ class FlowTestEnvironmentOutputTest {
         env.close();
     }
 
-    @Test
-    void aStepsOutputIsReadAsItsJsonAndAsItsClass() {
+    /** Quotes A-1 and waits until the run ended, past the minute price waits for its retry. */
+    private String quoteEnded() {
         String runId = env.flows().start("quote", Map.of("sku", "A-1"));
         env.advanceTime(Duration.ofMinutes(1));
         env.awaitRun(runId);
+        return runId;
+    }
+
+    @Test
+    void aStepsOutputIsReadAsItsJsonAndAsItsClass() {
+        String runId = quoteEnded();
 
         assertThat(env.output(runId, "price")).hasValue("{\"cents\":250,\"sku\":\"A-1\"}");
         assertThat(env.output(runId, "price", Quote.class)).hasValue(new Quote("A-1", 250));
@@ -72,9 +78,7 @@ class FlowTestEnvironmentOutputTest {
 
     @Test
     void aStepThatReturnedNothingHasTheOutputNullAndNoValueOfItsClass() {
-        String runId = env.flows().start("quote", Map.of("sku", "A-1"));
-        env.advanceTime(Duration.ofMinutes(1));
-        env.awaitRun(runId);
+        String runId = quoteEnded();
 
         assertThat(env.output(runId, "archive")).hasValue("null");
         assertThat(env.output(runId, "archive", Object.class)).isEmpty();
@@ -92,9 +96,7 @@ class FlowTestEnvironmentOutputTest {
 
     @Test
     void aRunRerunFromAStepHasTheOutputsOfTheStepsItKeptFromTheOriginal() {
-        String original = env.flows().start("quote", Map.of("sku", "A-1"));
-        env.advanceTime(Duration.ofMinutes(1));
-        env.awaitRun(original);
+        String original = quoteEnded();
 
         String rerun = env.flows().rerunFrom(original, "label");
         env.awaitRun(rerun);

@@ -25,9 +25,11 @@ import io.nvent.spi.JobState;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.StoredChange;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.testkit.EngineStopContractTest;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -39,51 +41,44 @@ import org.junit.jupiter.api.DisplayNameGeneration;
 import org.junit.jupiter.api.DisplayNameGenerator;
 import org.junit.jupiter.api.Test;
 
-/** Once an engine says it stopped, nothing of it runs, and it starts no run it could not hand on. */
+/**
+ * Once an engine says it stopped, nothing of it runs, and it starts no run it could not hand on; on the memory
+ * queue, which keeps a job handed back while the JVM lives, as the JMS and PostgreSQL queues keep theirs.
+ */
 @DisplayNameGeneration(DisplayNameGenerator.ReplaceUnderscores.class)
-class EngineStopTest {
+class EngineStopTest extends EngineStopContractTest {
+
+    /** The queue the test's instances take turns on, created by the first. */
+    private MemoryJobQueue sharedQueue;
+
+    @Override
+    protected SharedStores newStores() {
+        return new SharedStores(new MemoryFlowStore(), new MemorySchedulingStore());
+    }
+
+    @Override
+    protected Instance startInstance(SharedStores stores, Step<?, ?>... steps) {
+        if (sharedQueue == null) {
+            sharedQueue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+        EmbeddedEngine.Builder builder = EmbeddedEngine.newBuilder();
+        Arrays.asList(steps).forEach(builder::step);
+        EmbeddedEngine engine = builder.store(stores.store()).schedulingStore(stores.scheduling()).queue(sharedQueue)
+                .leaseDuration(LEASE).build();
+        return new Instance(engine.flows(), engine::close);
+    }
+
+    /** A memory queue lives in its instance: the next instance starts once the stopped one is gone. */
+    @Override
+    protected boolean instancesRunSideBySide() {
+        return false;
+    }
 
     @FlowStep(flow = "noop", name = "noop", role = StepRole.ENTRY)
     static class Noop implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) {
             return "done";
-        }
-    }
-
-    /**
-     * A step whose first executions block in their work until interrupted, and turn the interrupt into
-     * a failure of their own, as a step blocked in an HTTP or JDBC call does; later executions complete.
-     */
-    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
-    static class BlocksAtFirst implements Step<Object, String> {
-        final AtomicInteger executions = new AtomicInteger();
-        final CountDownLatch blocking = new CountDownLatch(1);
-        final CountDownLatch interrupted = new CountDownLatch(1);
-        private final int blockingExecutions;
-
-        /** Blocks in its first execution only. */
-        BlocksAtFirst() {
-            this(1);
-        }
-
-        BlocksAtFirst(int blockingExecutions) {
-            this.blockingExecutions = blockingExecutions;
-        }
-
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            if (executions.incrementAndGet() > blockingExecutions) {
-                return "uploaded";
-            }
-            blocking.countDown();
-            try {
-                new CountDownLatch(1).await();
-                return "never";
-            } catch (InterruptedException e) {
-                interrupted.countDown();
-                throw new IllegalStateException("the upload was interrupted", e);
-            }
         }
     }
 
@@ -170,9 +165,7 @@ class EngineStopTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        String runId = startUploadUntilStored(stopping, step);
 
         stopping.engine.closeQueue();
 
@@ -201,31 +194,13 @@ class EngineStopTest {
         assertThat(step.executions).hasValue(2);
     }
 
-    @FlowStep(flow = "shipping", name = "take", role = StepRole.ENTRY, emits = "taken")
-    static class Take implements Step<Object, String> {
-        final AtomicInteger executions = new AtomicInteger();
-
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            executions.incrementAndGet();
-            ctx.emit("taken", Map.of("order", "o-1"));
-            return "taken";
-        }
-    }
-
-    /** Packs what was taken, in the worker that ran take: its first execution blocks until interrupted. */
-    @FlowStep(flow = "shipping", name = "pack", subscribes = "taken")
-    static class Pack extends BlocksAtFirst {
-    }
-
     @Test
     void a_step_continued_in_the_worker_of_the_step_before_it_and_cut_short_by_the_stop_is_queued_again_and_runs_at_once_on_the_next_instance()
             throws Exception {
         Take take = new Take();
         Pack pack = new Pack();
         EngineHarness stopping = new EngineHarness(take, pack);
-        String runId = stopping.engine.start("shipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        String runId = startUntilBlocked(stopping, "shipping", pack, "pack runs");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
         String queue = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
@@ -289,8 +264,7 @@ class EngineStopTest {
         TakeAgain take = new TakeAgain();
         PackAfterAFailure pack = new PackAfterAFailure();
         EngineHarness stopping = new EngineHarness(take, pack);
-        String runId = stopping.engine.start("reshipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack's retry runs").isTrue();
+        String runId = startUntilBlocked(stopping, "reshipping", pack, "pack's retry runs");
         String queue = stopping.engine.registry().flow("reshipping").orElseThrow().step("pack").orElseThrow().queue();
         String packJob = StepJob.jobId(runId, "pack");
         await().atMost(Duration.ofSeconds(10)).until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).stream()
@@ -334,8 +308,7 @@ class EngineStopTest {
         Pack pack = new Pack();
         RefusingQueue queue = new RefusingQueue();
         EngineHarness stopping = EngineHarness.onQueue(queue, true, take, pack);
-        String runId = stopping.engine.start("shipping", null);
-        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs").isTrue();
+        String runId = startUntilBlocked(stopping, "shipping", pack, "pack runs");
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
         String queueName = stopping.engine.registry().flow("shipping").orElseThrow().step("pack").orElseThrow().queue();
@@ -370,9 +343,7 @@ class EngineStopTest {
         BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = new EngineHarness(step);
              EngineHarness other = EngineHarness.beside(stopping, "instance-b", settings -> settings, step)) {
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            String runId = startUploadUntilStored(stopping, step);
             // Canceled on another instance, and this one stops before its sweep looks.
             other.engine.cancel(runId);
 
@@ -390,8 +361,7 @@ class EngineStopTest {
     void a_step_cut_short_before_its_start_was_stored_is_handed_back_with_its_start_in_one_write() throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         try (EngineHarness stopping = EngineHarness.withStartWriteDelay(Duration.ofSeconds(30), step)) {
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            String runId = startUntilBlocked(stopping, "export", step, "the step runs");
             long versionBefore = stopping.store.findRun(runId).orElseThrow().version();
 
             stopping.engine.closeQueue();
@@ -408,8 +378,7 @@ class EngineStopTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst();
         EngineHarness stopping = new EngineHarness(step);
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        String runId = startUntilBlocked(stopping, "export", step, "the step runs");
 
         stopping.engine.closeQueue();
         assertThat(step.interrupted.await(10, TimeUnit.SECONDS)).as("the step was interrupted").isTrue();
@@ -439,8 +408,7 @@ class EngineStopTest {
             throws Exception {
         BlocksAtFirst step = new BlocksAtFirst(2);
         EngineHarness first = new EngineHarness(step);
-        String runId = first.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+        String runId = startUntilBlocked(first, "export", step, "the step runs");
         first.engine.closeQueue();
         first.close();
         String queue = first.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
@@ -480,9 +448,7 @@ class EngineStopTest {
         HangingStore store = new HangingStore();
         EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step);
         stopping.engine.useStopPatience(Duration.ofMillis(300));
-        String runId = stopping.engine.start("export", null);
-        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-        await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+        String runId = startUploadUntilStored(stopping, step);
         try {
             store.armed = true;
             long began = System.nanoTime();
@@ -518,9 +484,7 @@ class EngineStopTest {
         store.thenWrite = true;
         try (EngineHarness stopping = EngineHarness.over(store, new HandlerKeepingQueue(), step)) {
             stopping.engine.useStopPatience(Duration.ofMillis(300));
-            String runId = stopping.engine.start("export", null);
-            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
-            await().atMost(Duration.ofSeconds(10)).until(() -> stopping.types(runId).contains("step.started"));
+            String runId = startUploadUntilStored(stopping, step);
             long versionBefore = store.findRun(runId).orElseThrow().version();
             store.armed = true;
             stopping.engine.closeQueue();
@@ -569,5 +533,20 @@ class EngineStopTest {
                 .hasMessageStartingWith("NVENT-0527 flow 'noop' was not started: the engine of this instance has "
                         + "stopped");
         assertThat(engine.flows().stats("noop").total()).as("runs").isZero();
+    }
+
+    /** Starts the flow and waits until the step blocks in its work. */
+    private static String startUntilBlocked(EngineHarness h, String flow, BlocksAtFirst step, String description)
+            throws InterruptedException {
+        String runId = h.engine.start(flow, null);
+        assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as(description).isTrue();
+        return runId;
+    }
+
+    /** Starts an export and waits until its upload blocks in its work and its start is stored. */
+    private static String startUploadUntilStored(EngineHarness h, BlocksAtFirst step) throws InterruptedException {
+        String runId = startUntilBlocked(h, "export", step, "the step runs");
+        await().atMost(Duration.ofSeconds(10)).until(() -> h.types(runId).contains("step.started"));
+        return runId;
     }
 }

@@ -74,6 +74,28 @@ final class InProcessApi {
     }
 
     /**
+     * {@link QueuesResource} with the API's mappers, over {@code engine}'s flows, queue and controls, as an
+     * application's are, and the system clock.
+     */
+    static InProcessApi withQueues(io.nvent.cdi.EmbeddedEngine engine) {
+        return withQueues(engine.flows(), engine.queue(), engine.queueControls());
+    }
+
+    /** {@link QueuesResource} with the API's mappers, over these flows, queue and controls, and the system clock. */
+    static InProcessApi withQueues(FlowService flows, io.nvent.spi.JobQueue queue,
+            io.nvent.cdi.QueueControls controls) {
+        return of(new AbstractBinder() {
+            @Override
+            protected void configure() {
+                bind(flows).to(FlowService.class);
+                bind(queue).to(io.nvent.spi.JobQueue.class);
+                bind(controls).to(io.nvent.cdi.QueueControls.class);
+                bind(java.time.Clock.systemUTC()).to(java.time.Clock.class);
+            }
+        }, QueuesResource.class);
+    }
+
+    /**
      * The resource classes, with the API's mappers and its check of query parameters ({@link KnownQueryParams}),
      * their {@code TriggerService} being {@code triggers} and their {@code SchedulingStore} one that no request of the
      * test reaches.

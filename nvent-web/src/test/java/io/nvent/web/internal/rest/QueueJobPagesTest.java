@@ -2,28 +2,21 @@ package io.nvent.web.internal.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nvent.FlowService;
 import io.nvent.FlowStep;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
-import io.nvent.cdi.QueueControls;
-import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRequest;
 import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.ws.rs.core.Link;
 import java.io.StringReader;
 import java.net.URI;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
-import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.server.ContainerResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /api/nvent/queues/{queue}/jobs}: a full page links the next one by a cursor after its last job, so that
@@ -34,44 +27,22 @@ class QueueJobPagesTest {
 
     /** A step on the queue "mail", whose jobs the tests enqueue themselves on the paused queue. */
     @FlowStep(flow = "newsletter", name = "mail", role = StepRole.ENTRY, queue = "mail")
-    public static class Mail implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
+    public static class Mail extends EngineOverRest.DoesNothing {
     }
 
     /** A step on the queue "sms", another queue of the same engine. */
     @FlowStep(flow = "alert", name = "sms", role = StepRole.ENTRY, queue = "sms")
-    public static class Sms implements Step<Object, Void> {
-        @Override
-        public Void execute(Object input, StepContext ctx) {
-            return null;
-        }
+    public static class Sms extends EngineOverRest.DoesNothing {
     }
 
-    private EmbeddedEngine engine;
-    private InProcessApi api;
+    @RegisterExtension
+    final EngineOverRest rest = EngineOverRest.queues(EmbeddedEngine.newBuilder().step(new Mail()).step(new Sms()));
+    private final EmbeddedEngine engine = rest.engine;
+    private final InProcessApi api = rest.api;
 
     @BeforeEach
     void aPausedQueueOverRest() {
-        engine = EmbeddedEngine.newBuilder().step(new Mail()).step(new Sms()).build();
         engine.pauseQueue("mail");
-        QueueControls controls = engine.queueControls();
-        api = InProcessApi.of(new AbstractBinder() {
-            @Override
-            protected void configure() {
-                bind(engine.flows()).to(FlowService.class);
-                bind(engine.queue()).to(JobQueue.class);
-                bind(controls).to(QueueControls.class);
-                bind(Clock.systemUTC()).to(Clock.class);
-            }
-        }, QueuesResource.class);
-    }
-
-    @AfterEach
-    void closeEngine() {
-        engine.close();
     }
 
     @Test

@@ -6,14 +6,12 @@ import static org.awaitility.Awaitility.await;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
-import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
-import io.nvent.cdi.QueueControls;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
@@ -33,7 +31,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 import java.util.logging.SimpleFormatter;
 import org.assertj.core.api.InstanceOfAssertFactories;
-import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.glassfish.jersey.server.ContainerResponse;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -69,21 +66,7 @@ class QueueOperatorsTest {
     void anEngineWithAFailingFlowAndItsQueuesOverRest() {
         DECLINING.set(true);
         engine = EmbeddedEngine.newBuilder().step(new Charge()).concurrency(4).build();
-        api = apiOf(engine);
-    }
-
-    /** The queues of an engine over REST, its controls as an application's are. */
-    private static InProcessApi apiOf(EmbeddedEngine engine) {
-        QueueControls controls = engine.queueControls();
-        return InProcessApi.of(new AbstractBinder() {
-            @Override
-            protected void configure() {
-                bind(engine.flows()).to(FlowService.class);
-                bind(engine.queue()).to(JobQueue.class);
-                bind(controls).to(QueueControls.class);
-                bind(Clock.systemUTC()).to(Clock.class);
-            }
-        }, QueuesResource.class);
+        api = InProcessApi.withQueues(engine);
     }
 
     @AfterEach
@@ -249,9 +232,9 @@ class QueueOperatorsTest {
         try (EmbeddedEngine fixedWorkers = EmbeddedEngine.newBuilder().step(new Charge()).queue(fixed).build()) {
             String name = fixedWorkers.flows().flows().get(0).steps().get(0).queue();
 
-            List<String> audit = audited(() -> apiOf(fixedWorkers).requestWithBody("PUT", "queues/" + name
+            List<String> audit = audited(() -> InProcessApi.withQueues(fixedWorkers).requestWithBody("PUT", "queues/" + name
                     + "/concurrency?reason=ERP", "{\"workers\": 2}", "Content-Type", "application/json"), 501);
-            ContainerResponse refused = apiOf(fixedWorkers).requestWithBody("PUT", "queues/" + name + "/concurrency",
+            ContainerResponse refused = InProcessApi.withQueues(fixedWorkers).requestWithBody("PUT", "queues/" + name + "/concurrency",
                     "{\"workers\": 2}", "Content-Type", "application/json");
 
             assertThat(audit).as("refused, audited once by the engine").singleElement(as(InstanceOfAssertFactories.STRING))

@@ -2,24 +2,20 @@ package io.nvent.web.internal.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.nvent.FlowService;
 import io.nvent.FlowStep;
 import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.QueueControls;
-import io.nvent.spi.JobQueue;
 import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
-import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.concurrent.atomic.AtomicInteger;
-import org.glassfish.jersey.internal.inject.AbstractBinder;
 import org.junit.jupiter.api.Test;
 
 /** {@code GET /api/nvent/queues}: the workers operators set at run time, read from the store once for all queues. */
@@ -83,15 +79,7 @@ class QueuesListTest {
                     return Optional.empty();
                 }
             };
-            InProcessApi api = InProcessApi.of(new AbstractBinder() {
-                @Override
-                protected void configure() {
-                    bind(closer.engine.flows()).to(FlowService.class);
-                    bind(closer.engine.queue()).to(JobQueue.class);
-                    bind(controls).to(QueueControls.class);
-                    bind(Clock.systemUTC()).to(Clock.class);
-                }
-            }, QueuesResource.class);
+            InProcessApi api = InProcessApi.withQueues(closer.engine.flows(), closer.engine.queue(), controls);
 
             JsonArray queues = Json.createReader(new StringReader((String) api.get("queues").getEntity())).readArray();
 

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.nvent.EventType;
 import io.nvent.FlowStep;
 import io.nvent.RunStatus;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.MemoryAdapters;
@@ -23,8 +21,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.glassfish.jersey.server.ContainerResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * {@code GET /runs/{runId}/descendants}: the runs below a run, at any depth, counted by status; and
@@ -35,23 +33,17 @@ class RunDescendantsRequestsTest {
 
     /** Starts a campaign; the runs below it are stored by the test. */
     @FlowStep(flow = "campaign", name = "plan", role = StepRole.ENTRY)
-    public static class Plan implements Step<Object, String> {
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            return "planned";
-        }
+    public static class Plan extends EngineOverRest.DoesNothing {
     }
 
     private static final Instant T0 = Instant.parse("2026-12-01T08:00:00Z");
     private final AtomicInteger started = new AtomicInteger();
     private final FlowStore store = MemoryAdapters.store();
-    private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Plan()).store(store).build();
-    private final InProcessApi api = InProcessApi.withFlowsResource(engine.flows(), RunsResource.class);
-
-    @AfterEach
-    void closeEngine() {
-        engine.close();
-    }
+    @RegisterExtension
+    final EngineOverRest rest = EngineOverRest.flows(EmbeddedEngine.newBuilder().step(new Plan()).store(store),
+            RunsResource.class);
+    private final EmbeddedEngine engine = rest.engine;
+    private final InProcessApi api = rest.api;
 
     @Test
     void countsEveryRunBelowARunByStatusAndListsItsChildrenEachWithTheRunsBelowIt() {
@@ -115,17 +107,8 @@ class RunDescendantsRequestsTest {
 
     @Test
     void aStoreThatCountsNoDescendantsIsA501SayingWhatToDoInstead() {
-        FlowStore countsNone = (FlowStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
-                new Class<?>[] {FlowStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("countsDescendantRuns")) {
-                        return false;
-                    }
-                    try {
-                        return method.invoke(store, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                });
+        FlowStore countsNone = storeAnswering((method, args, stored) ->
+                method.getName().equals("countsDescendantRuns") ? false : stored.answer());
         String lone = run("campaign", null, RunStatus.RUNNING);
         try (EmbeddedEngine older = EmbeddedEngine.newBuilder().step(new Plan()).store(countsNone).build()) {
             ContainerResponse refused = InProcessApi.withFlowsResource(older.flows(), RunsResource.class)
@@ -148,20 +131,14 @@ class RunDescendantsRequestsTest {
         String deleted = run("segment", campaign, RunStatus.COMPLETED);
         run("mail", kept, RunStatus.COMPLETED);
         java.util.concurrent.atomic.AtomicBoolean gone = new java.util.concurrent.atomic.AtomicBoolean();
-        FlowStore deletesAfterListing = (FlowStore) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {FlowStore.class}, (proxy, method, args) -> {
-                    Object answer;
-                    try {
-                        answer = method.invoke(store, args);
-                    } catch (java.lang.reflect.InvocationTargetException e) {
-                        throw e.getCause();
-                    }
-                    if (method.getName().equals("findRuns") && ((io.nvent.RunQuery) args[0]).parentRunId()
-                            .equals(Optional.of(campaign)) && !gone.getAndSet(true)) {
-                        engine.flows().deleteRun(deleted); // an operator, right after the page was read
-                    }
-                    return answer;
-                });
+        FlowStore deletesAfterListing = storeAnswering((method, args, stored) -> {
+            Object answer = stored.answer();
+            if (method.getName().equals("findRuns") && ((io.nvent.RunQuery) args[0]).parentRunId()
+                    .equals(Optional.of(campaign)) && !gone.getAndSet(true)) {
+                engine.flows().deleteRun(deleted); // an operator, right after the page was read
+            }
+            return answer;
+        });
         try (EmbeddedEngine racing = EmbeddedEngine.newBuilder().step(new Plan()).store(deletesAfterListing).build()) {
             JsonArray children = json(InProcessApi.withFlowsResource(racing.flows(), RunsResource.class)
                     .get("runs?parent=" + campaign + "&descendants=true")).asJsonArray();
@@ -171,6 +148,28 @@ class RunDescendantsRequestsTest {
                             ? child.getJsonObject("descendants").getInt("descendants") + " below" : "gone"))
                     .containsExactlyInAnyOrder(kept + " 1 below", deleted + " gone");
         }
+    }
+
+    /** What the test's store answers a call. */
+    private interface Stored {
+        Object answer() throws Throwable;
+    }
+
+    /** How a store the test wraps answers a call: by the method, its arguments and what the test's store answers. */
+    private interface Answering {
+        Object answer(java.lang.reflect.Method method, Object[] args, Stored stored) throws Throwable;
+    }
+
+    /** The test's store, as a store that answers each call through {@code answering}. */
+    private FlowStore storeAnswering(Answering answering) {
+        return (FlowStore) java.lang.reflect.Proxy.newProxyInstance(getClass().getClassLoader(),
+                new Class<?>[] {FlowStore.class}, (proxy, method, args) -> answering.answer(method, args, () -> {
+                    try {
+                        return method.invoke(store, args);
+                    } catch (java.lang.reflect.InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                }));
     }
 
     private String run(String flow, String parent, RunStatus status) {

@@ -3,13 +3,11 @@ package io.nvent.web.internal.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.nvent.FlowStep;
-import io.nvent.Step;
-import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.cdi.EmbeddedEngine;
 import org.glassfish.jersey.server.ContainerResponse;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A request naming a flow that is not deployed is answered 404 with the engine's message, as a start of it is: the
@@ -19,29 +17,17 @@ class UnknownFlowRequestsTest {
 
     /** Approves an expense. */
     @FlowStep(flow = "expense", name = "approve", role = StepRole.ENTRY)
-    public static class Approve implements Step<Object, String> {
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            return "approved";
-        }
+    public static class Approve extends EngineOverRest.DoesNothing {
     }
 
     /** Bills an invoice. */
     @FlowStep(flow = "invoice", name = "bill", role = StepRole.ENTRY)
-    public static class Bill implements Step<Object, String> {
-        @Override
-        public String execute(Object input, StepContext ctx) {
-            return "billed";
-        }
+    public static class Bill extends EngineOverRest.DoesNothing {
     }
 
-    private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Approve()).step(new Bill()).build();
-    private final InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
-
-    @AfterEach
-    void closeEngine() {
-        engine.close();
-    }
+    @RegisterExtension
+    final EngineOverRest rest = EngineOverRest.flows(EmbeddedEngine.newBuilder().step(new Approve()).step(new Bill()));
+    private final InProcessApi api = rest.api;
 
     @Test
     void aFlowItsGraphAndItsStatisticsOfAMisspeltFlowAnswerWhichFlowWasMeantAsAStartDoes() {
