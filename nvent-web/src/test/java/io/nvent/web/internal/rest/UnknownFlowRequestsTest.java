@@ -36,7 +36,7 @@ class UnknownFlowRequestsTest {
     }
 
     private final EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Approve()).step(new Bill()).build();
-    private final InProcessApi api = InProcessApi.withFlowsResource(engine.flows());
+    private final InProcessApi api = InProcessApi.withFlowsResource(engine.flows(), RunsResource.class);
 
     @AfterEach
     void closeEngine() {
@@ -66,5 +66,14 @@ class UnknownFlowRequestsTest {
         assertThat(answer.getEntity()).asString()
                 .contains("NVENT-0201 no flow named 'payroll' is registered; deployed flows: expense, invoice")
                 .doesNotContain("did you mean");
+    }
+
+    @Test
+    void theRunsOfAMisspeltFlowAnswerWhichFlowWasMeantAndKeepTheirOwnMessage() {
+        ContainerResponse answer = api.get("runs?flow=expnse");
+
+        assertThat(answer.getStatus()).isEqualTo(404);
+        assertThat(answer.getEntity()).asString().contains("NVENT-0755 no flow 'expnse' is deployed, and no run of it"
+                + " is stored; did you mean 'expense'?; deployed flows: expense, invoice");
     }
 }
