@@ -15,6 +15,8 @@ public class FlowNotFoundException extends NventException {
     private static final int MOST_NAMED = 20;
     /** Part of the serialized form; see {@link #flow()}. */
     private final String flow;
+    /** Part of the serialized form since 0.2 (absent, {@code null}, in one of 0.1); see {@link #suggestion()}. */
+    private final String suggestion;
 
     /**
      * An unknown flow, with a message (NVENT-0201) that names it.
@@ -24,6 +26,7 @@ public class FlowNotFoundException extends NventException {
     public FlowNotFoundException(String flow) {
         super("NVENT-0201 no flow named '" + flow + "' is registered");
         this.flow = flow;
+        this.suggestion = "";
     }
 
     /**
@@ -36,9 +39,25 @@ public class FlowNotFoundException extends NventException {
      * @since 0.2
      */
     public FlowNotFoundException(String flow, List<String> deployed, Optional<String> meant) {
-        super("NVENT-0201 no flow named '" + flow + "' is registered"
-                + meant.map(name -> "; did you mean '" + name + "'?").orElse("") + deployedOnes(deployed));
+        this(flow, meant.map(name -> "; did you mean '" + name + "'?").orElse("") + deployedOnes(deployed));
+    }
+
+    private FlowNotFoundException(String flow, String suggestion) {
+        super("NVENT-0201 no flow named '" + flow + "' is registered" + suggestion);
         this.flow = flow;
+        this.suggestion = suggestion;
+    }
+
+    /**
+     * What the message adds to the name, for an answer of one's own about the unknown flow: whether a deployed flow
+     * is a typo away, and which flows are deployed ({@code "; did you mean 'expense'?; deployed flows: expense,
+     * invoice"}); empty for an exception made without them.
+     *
+     * @return the suggestion, starting with {@code "; "}, or empty
+     * @since 0.2
+     */
+    public String suggestion() {
+        return suggestion == null ? "" : suggestion;
     }
 
     private static String deployedOnes(List<String> deployed) {

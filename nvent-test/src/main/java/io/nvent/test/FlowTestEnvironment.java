@@ -634,15 +634,26 @@ public final class FlowTestEnvironment implements AutoCloseable {
      * of its tick (of a trigger of several flows, those the flows that did not refuse the fire started), none when its
      * {@code overlap} skipped the tick or every flow refused the fire.
      *
+     * <p>A debounced or batched trigger (an event, webhook or manual one: a schedule cannot be either) has a tick of
+     * its own once fired: when its pending run starts, its debounce or batch window over. Its next tick is the
+     * earliest start of its pending runs, and it returns the pending runs that start then, each once however many
+     * fires went into it.
+     *
      * <pre>{@code
      * List<String> runs = env.advanceToNextTick("nightly-billing");   // 02:00
      * assertThat(env.awaitRun(runs.get(0)).status()).isEqualTo(RunStatus.COMPLETED);
+     *
+     * env.flows().publishEvent("customer.updated", update);             // crm-sync, debounce = "PT30S"
+     * env.flows().publishEvent("customer.updated", laterUpdate);
+     * List<String> synced = env.advanceToNextTick("crm-sync");          // 30 s after the last: one run
      * }</pre>
      *
      * @param trigger the trigger's name
-     * @return the ids of the runs its fires started, oldest first
+     * @return the ids of the runs its fires started, oldest first; of a debounced or batched trigger, its pending runs
+     *     that started
      * @throws IllegalArgumentException if there is no such trigger (the message names the triggers)
-     * @throws IllegalStateException if it has no next tick: not a schedule, disabled, or every tick excluded
+     * @throws IllegalStateException if it has no next tick: not a schedule, disabled, or every tick excluded; of a
+     *     debounced or batched trigger, no pending run ({@code NVENT-0050})
      * @throws AssertionError as {@link #advanceTimeTo}
      * @since 0.2
      */
@@ -652,6 +663,9 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 "there is no trigger '" + trigger + "'; the triggers: " + triggers().triggers().stream()
                         .map(t -> t.spec().name()).sorted().toList()));
         TriggerSpec spec = info.spec();
+        if (spec.debounce().isPresent() || spec.batch().isPresent()) {
+            return advanceToPendingRuns(spec);
+        }
         Instant tick = info.nextFireAt().orElseThrow(() -> new IllegalStateException("trigger '" + trigger
                 + "' has no next tick: " + (spec.type() != TriggerType.SCHEDULE
                 ? "it is " + (spec.type() == TriggerType.EVENT ? "an " : "a ") + spec.type().wireName()
@@ -660,6 +674,14 @@ public final class FlowTestEnvironment implements AutoCloseable {
                 : !spec.enabled() ? "it is disabled" : "its exclusions leave none")));
         long seen = triggers().history(trigger, 1).stream().mapToLong(TriggerEvent::seq).max().orElse(0);
         advanceTimeTo(tick.isBefore(now()) ? now() : tick);
+        return runsOfFires(trigger, seen).toList();
+    }
+
+    /**
+     * The runs a trigger's fires after entry {@code seen} started, oldest first, and the pending runs they went into
+     * (a debounced or batched trigger's), each once.
+     */
+    private Stream<String> runsOfFires(String trigger, long seen) {
         // a fire that some of its flows refused is recorded as failed, with the runs the others started
         List<TriggerEvent> fired = new ArrayList<>(triggers().history(trigger, TRIGGER_ENTRIES_READ).stream()
                 .filter(e -> e.seq() > seen && (e.type().equals(TriggerEvent.FIRED)
@@ -667,10 +689,33 @@ public final class FlowTestEnvironment implements AutoCloseable {
         Collections.reverse(fired);
         return fired.stream().flatMap(e -> {
             try (JsonReader reader = Json.createReader(new StringReader(e.data()))) {
-                return reader.readObject().get("runs") instanceof JsonArray runs
-                        ? runs.getValuesAs(JsonString::getString).stream() : Stream.<String>empty();
+                jakarta.json.JsonObject data = reader.readObject();
+                return Stream.of(data.get("runs"), folded(data, "debounced", "foldedInto"),
+                        folded(data, "batched", "appendedTo")).flatMap(runs -> runs instanceof JsonArray ids
+                        ? ids.getValuesAs(JsonString::getString).stream() : Stream.<String>empty());
             }
-        }).toList();
+        }).distinct();
+    }
+
+    private static JsonValue folded(jakarta.json.JsonObject data, String how, String into) {
+        return data.get(how) instanceof jakarta.json.JsonObject fold ? fold.get(into) : null;
+    }
+
+    /** A debounced or batched trigger's next tick: when its earliest pending run starts. */
+    private List<String> advanceToPendingRuns(TriggerSpec spec) {
+        Set<String> ofTrigger = runsOfFires(spec.name(), 0).collect(java.util.stream.Collectors.toSet());
+        List<AwaitInfo> pending = flows().awaits(true, AWAITS_READ).stream()
+                .filter(a -> a.type() == AwaitType.TIME && a.status() == AwaitStatus.WAITING
+                        && a.resolveAt().isPresent() && ofTrigger.contains(a.runId())).toList();
+        Instant start = pending.stream().map(a -> a.resolveAt().get()).min(Instant::compareTo)
+                .orElseThrow(() -> new IllegalStateException("NVENT-0050 trigger '" + spec.name() + "' is "
+                        + (spec.debounce().isPresent() ? "debounced" : "batched") + " and has no pending run, so no"
+                        + " next tick: fire it first, with triggers().fire(name, jsonPayload)"
+                        + (spec.type() == TriggerType.EVENT ? " or flows().publishEvent(event, payload)" : "")));
+        advanceTimeTo(start.isBefore(now()) ? now() : start);
+        return pending.stream().filter(a -> !a.resolveAt().get().isAfter(start))
+                .sorted(java.util.Comparator.comparing((AwaitInfo a) -> a.resolveAt().get()).thenComparing(
+                        AwaitInfo::registeredAt)).map(AwaitInfo::runId).distinct().toList();
     }
 
     /**

@@ -59,6 +59,16 @@ class FlowTestEnvironmentTickTest {
     static class Audit extends DoesNothing<Object> {
     }
 
+    /** Syncs a customer once their changes settle: a burst of updates folds into one pending run. */
+    @FlowStep(flow = "crm", name = "sync", role = StepRole.ENTRY)
+    @Trigger(name = "crm-sync", type = TriggerType.EVENT, event = "customer.updated", debounce = "PT30S")
+    static class SyncCustomer implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "synced at " + ctx.clock().instant();
+        }
+    }
+
     final FlowTestEnvironment env = FlowTestEnvironment.of(new Bill(), new Refund());
 
     @AfterEach
@@ -133,5 +143,22 @@ class FlowTestEnvironmentTickTest {
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("there is no trigger 'nighlty-billing'; the triggers: [nightly-billing, refund-requested]");
         assertThat(env.flows().runs(io.nvent.RunQuery.all())).isEmpty();
+    }
+
+    @Test
+    void aDebouncedTriggersNextTickIsWhenItsPendingRunStartsAndReturnsTheRunItsFiresWentInto() {
+        try (FlowTestEnvironment crm = FlowTestEnvironment.of(new SyncCustomer())) {
+            crm.flows().publishEvent("customer.updated", Map.of("customerId", "c-1"));
+            crm.advanceTime(java.time.Duration.ofSeconds(10));
+            crm.flows().publishEvent("customer.updated", Map.of("customerId", "c-1", "name", "Ada"));
+
+            List<String> runs = crm.advanceToNextTick("crm-sync");
+
+            assertThat(runs).as("the one pending run both fires went into").hasSize(1);
+            assertThat(crm.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START.plusSeconds(40));
+            assertThat(crm.awaitRun(runs.get(0)).status()).isEqualTo(RunStatus.COMPLETED);
+            assertThatThrownBy(() -> crm.advanceToNextTick("crm-sync")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("NVENT-0050 trigger 'crm-sync' is debounced and has no pending run");
+        }
     }
 }

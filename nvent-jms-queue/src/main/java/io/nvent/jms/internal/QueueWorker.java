@@ -550,16 +550,19 @@ public final class QueueWorker implements Runnable {
      */
     private void runContinuations() throws JMSException, InterruptedException {
         for (int continued = 1; continuation != null; continued++) {
-            JobMessage job = JobMessage.first(continuation, runtime.clock().instant());
+            JobRequest offered = continuation;
+            JobMessage job = JobMessage.first(offered, runtime.clock().instant());
             continuation = null;
             Optional<JobEntry> reserved = runtime.registry().reserve(job);
             if (reserved.isEmpty()) {
                 LOG.log(Level.DEBUG, () -> "continuation " + job.jobId() + " is in queue " + control.name()
                         + " already; it runs from there");
+                notContinued(offered);
                 return;
             }
             if (continued > MAX_CONTINUATIONS || control.isPaused() || control.isStopped() || control.isSurplus()
                     || control.isRateLimited()) {
+                notContinued(offered);
                 send(runtime.mainQueue(control.name()), job.toMessage(session), job.jmsPriority(), 0);
                 uncommitted.add(new Ended(reserved.get(), job.key(), Source.SENT));
                 return;
@@ -569,6 +572,16 @@ public final class QueueWorker implements Runnable {
             if (decision instanceof Decision.Run run) {
                 execute(run.entry(), job, false, true);
             }
+        }
+    }
+
+    /** Tells the handler that a job it offered to continue with goes through the queue instead. */
+    private void notContinued(JobRequest offered) {
+        try {
+            handler.notContinued(offered);
+        } catch (RuntimeException e) {
+            LOG.log(Level.WARNING, "handler of queue " + control.name() + " failed on hearing that job "
+                    + offered.jobId() + " goes through the queue, not on in its worker", e);
         }
     }
 

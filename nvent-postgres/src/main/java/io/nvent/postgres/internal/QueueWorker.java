@@ -765,6 +765,7 @@ public final class QueueWorker {
         Optional<JobRequest> next = execute(attempt, current);
         for (int continuations = 1; next.isPresent(); continuations++) {
             if (continuations > MAX_CONTINUATIONS || paused || full() || !isClaiming()) {
+                notContinued(current, next.get());
                 context.enqueue().accept(next.get());
                 releaseSlot();
                 return;
@@ -777,6 +778,16 @@ public final class QueueWorker {
             } finally {
                 continuing.remove(continuation);
             }
+        }
+    }
+
+    /** Tells the handler that a job it offered to continue with goes through the queue instead. */
+    private void notContinued(JobHandler current, JobRequest offered) {
+        try {
+            current.notContinued(offered);
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.WARNING, "handler of queue " + queue + " failed on hearing that job "
+                    + offered.jobId() + " goes through the queue, not on in its worker", e);
         }
     }
 

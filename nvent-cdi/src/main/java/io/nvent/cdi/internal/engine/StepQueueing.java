@@ -115,6 +115,16 @@ final class StepQueueing {
         return taken.equals(attempt.jobId());
     }
 
+    /**
+     * Forgets that the worker on this thread took {@code jobId} to continue with: the queue enqueues it instead
+     * ({@link io.nvent.spi.JobHandler#notContinued}), and its attempt, maybe on this thread, is a queued job's.
+     */
+    void notContinued(String jobId) {
+        if (jobId.equals(continued.get())) {
+            continued.remove();
+        }
+    }
+
     /** Enqueues a step of a run that is already under way (a retry, a recovery). */
     void enqueue(String runId, String flow, StepDefinition step, String jobId) {
         enqueue(runId, flow, step, jobId, 0);

@@ -309,6 +309,11 @@ final class StepRunner implements LostStepRecovery.Engine {
             readAheadForFirstDeliveries(claimed);
         }
 
+        @Override
+        public void notContinued(JobRequest job) {
+            queueing.notContinued(job.jobId());
+        }
+
         /**
          * Whether the queue may retry the job: not when the step's failure is one no retry can mend,
          * unless the attempt was superseded (the step taken over since it started): the engine ignores

@@ -63,6 +63,8 @@ final class StepWaits {
     private final BiFunction<String, String, Optional<Heartbeats.Heartbeat>> heartbeatHere;
     private final Function<String, Optional<RunStatus>> statusOfRun;
     private final Instant now;
+    /** The queues' worker records, read once per call, when a waiting step first asks ({@link #waitsForAWorker}). */
+    private Map<String, Integer> queueWorkers;
 
     /**
      * @param workersHere the workers of a queue on this instance: 0 for a queue left to other instances
@@ -392,10 +394,17 @@ final class StepWaits {
                 && !memory.hasWorkers(queueName);
         // The record applies wherever the queue adapter resizes workers (elsewhere it is warned of, NVENT-0048).
         if (!takenNowhere && queue.resizesWorkers()
-                && Integer.valueOf(0).equals(scheduling.queueWorkers().get(queueName))) {
+                && Integer.valueOf(0).equals(queueWorkers().get(queueName))) {
             return setToNone(queueName, configured);
         }
         return configured == 0 ? noWorkerHere(queueName) : "waits for a worker of queue '" + queueName + "'";
+    }
+
+    private Map<String, Integer> queueWorkers() {
+        if (queueWorkers == null) {
+            queueWorkers = scheduling.queueWorkers();
+        }
+        return queueWorkers;
     }
 
     /**

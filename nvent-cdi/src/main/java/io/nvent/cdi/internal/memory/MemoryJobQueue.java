@@ -273,17 +273,29 @@ public class MemoryJobQueue implements JobQueue {
             }
         }
 
+        /** Tells the handler that a job it offered to continue with goes through the queue instead. */
+        private void notContinued(JobRequest offered) {
+            try {
+                queue.handler.notContinued(offered);
+            } catch (RuntimeException e) {
+                LOG.log(System.Logger.Level.WARNING, "handler of queue " + queue.name + " failed on hearing that job "
+                        + offered.jobId() + " goes through the queue, not on in its worker", e);
+            }
+        }
+
         /** Runs the jobs the handlers offered to continue with, one after the other. */
         private void runContinuations() {
             for (int continued = 1; continuation != null; continued++) {
                 Job job = new Job(queue, continuation, clock.instant());
                 continuation = null;
                 if (queue.jobs.putIfAbsent(job.request.jobId(), job) != null) {
+                    notContinued(job.request);
                     return;
                 }
                 queue.inState[job.state.ordinal()].incrementAndGet();
                 if (continued > MAX_CONTINUATIONS || queue.paused || !mayRun() || queue.overLimit()
                         || queue.startWindow != null) {
+                    notContinued(job.request);
                     queue.offer(job);
                     return;
                 }

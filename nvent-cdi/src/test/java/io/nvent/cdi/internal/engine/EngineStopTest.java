@@ -284,6 +284,65 @@ class EngineStopTest extends EngineStopContractTest {
         assertThat(pack.executions).as("pack failed once, cut short once, then run").hasValue(3);
     }
 
+    @FlowStep(flow = "restocking", name = "take", role = StepRole.ENTRY, emits = "taken")
+    static class TakeToRestock extends Take {
+    }
+
+    @FlowStep(flow = "restocking", name = "pack", subscribes = "taken")
+    static class PackToRestock extends BlocksAtFirst {
+    }
+
+    /** A memory queue an operator pauses just as a worker took a continuation: it goes into the queue instead. */
+    static final class PausedAsAContinuationIsTaken extends MemoryJobQueue {
+        PausedAsAContinuationIsTaken() {
+            super(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        }
+
+        @Override
+        public boolean continueWith(JobRequest next) {
+            boolean taken = super.continueWith(next);
+            if (taken) {
+                pause(next.queue());
+            }
+            return taken;
+        }
+    }
+
+    @Test
+    void a_continuation_that_went_into_the_queue_and_was_taken_from_it_by_the_same_worker_keeps_its_job_at_the_stop()
+            throws Exception {
+        TakeToRestock take = new TakeToRestock();
+        PackToRestock pack = new PackToRestock();
+        PausedAsAContinuationIsTaken queue = new PausedAsAContinuationIsTaken();
+        // One worker: the one that offered pack to continue with takes its job from the queue.
+        EngineHarness stopping = EngineHarness.pooled(new MemoryFlowStore(), new MemorySchedulingStore(), queue,
+                "instance-a", name -> 1, take, pack);
+        String runId = stopping.engine.start("restocking", null);
+        String packJob = StepJob.jobId(runId, "pack");
+        await().until(() -> queue.job("restocking", packJob).map(JobRecord::state).filter(JobState.WAITING::equals)
+                .isPresent());
+        queue.resume("restocking");
+        assertThat(pack.blocking.await(10, TimeUnit.SECONDS)).as("pack runs, from the queue").isTrue();
+        await().until(() -> stopping.eventsOf(runId, EventType.STEP_STARTED).size() == 2);
+
+        try (RetentionSweepTest.Messages messages = new RetentionSweepTest.Messages(FlowEngine.class)) {
+            stopping.engine.closeQueue();
+            assertThat(messages.logged).filteredOn(line -> line.startsWith("NVENT-0535")).singleElement()
+                    .satisfies(line -> assertThat(line).contains("run " + runId + ": step pack", "(attempt 1, job "
+                            + packJob + ")").doesNotContain("continued in its worker", ":recover-"));
+        }
+
+        await().until(() -> queue.job("restocking", packJob).map(JobRecord::state).filter(JobState.WAITING::equals)
+                .isPresent());
+        assertThat(queue.jobs("restocking", JobState.WAITING, 0, 10)).extracting(JobRecord::jobId)
+                .as("its own job, put back, and no recovery job beside it").containsExactly(packJob);
+        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, queue, take,
+                pack)) {
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+        }
+        assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
+    }
+
     /** A memory queue whose enqueues fail while the test says so, as one whose broker or database is away. */
     static final class RefusingQueue extends MemoryJobQueue {
         volatile boolean refusing;

@@ -14,6 +14,8 @@ import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.cdi.internal.Threads;
 import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -27,6 +29,54 @@ class QueueWorkersSetToNoneWaitTest {
         @Override
         public Void execute(Object input, StepContext ctx) {
             return null;
+        }
+    }
+
+    @FlowStep(flow = "month-end", name = "close", role = StepRole.ENTRY, emits = "closed")
+    public static class Close implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("closed", "2026-11");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "month-end", name = "invoice", subscribes = "closed", queue = "invoices")
+    public static class Invoice extends Send {
+    }
+
+    @FlowStep(flow = "month-end", name = "remind", subscribes = "closed", queue = "invoices")
+    public static class Remind extends Send {
+    }
+
+    @FlowStep(flow = "month-end", name = "archive", subscribes = "closed", queue = "invoices")
+    public static class Archive extends Send {
+    }
+
+    /** Counts the reads of the queues' worker records. */
+    static final class CountingWorkerReads extends MemorySchedulingStore {
+        final AtomicInteger reads = new AtomicInteger();
+
+        @Override
+        public Map<String, Integer> queueWorkers() {
+            reads.incrementAndGet();
+            return super.queueWorkers();
+        }
+    }
+
+    @Test
+    void theWaitsOfARunWithManyStepsOnAQueueSetToNoWorkersReadTheWorkerRecordsOnce() {
+        CountingWorkerReads scheduling = new CountingWorkerReads();
+        try (EngineHarness h = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", new Close(),
+                new Invoice(), new Remind(), new Archive())) {
+            h.engine.workerOverrides().set("invoices", 0);
+            String runId = h.engine.start("month-end", null);
+            await().until(() -> h.queue.counts("invoices").waiting() == 3);
+            int before = scheduling.reads.get();
+
+            assertThat(h.engine.waits(runId)).hasSize(3).allSatisfy(wait -> assertThat(wait.detail())
+                    .startsWith("NVENT-0465 the workers of queue 'invoices' are set to 0"));
+            assertThat(scheduling.reads.get() - before).isEqualTo(1);
         }
     }
 

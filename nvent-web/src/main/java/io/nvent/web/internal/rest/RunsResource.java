@@ -6,6 +6,7 @@ import io.nvent.CanceledRuns;
 import io.nvent.EventOptions;
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FlowNotFoundException;
 import io.nvent.FlowService;
 import io.nvent.RestartOptions;
 import io.nvent.RunNotFoundException;
@@ -148,9 +149,19 @@ public class RunsResource {
             // Runs of a flow no longer deployed are still listed; a name that is neither is a typo. With a
             // status, a parent or a label, an empty page says nothing of the flow's other runs: no check then.
             throw new NotFoundException("NVENT-0755 no flow '" + query.flow().get() + "' is deployed, and no run of"
-                    + " it is stored");
+                    + " it is stored" + suggestion(query.flow().get()));
         }
         return page;
+    }
+
+    /** Which deployed flow an unknown name may mean, and which are deployed, as a start of it is told. */
+    private String suggestion(String flow) {
+        try {
+            flows.deployedFlow(flow);
+            return "";   // deployed since the page was read
+        } catch (FlowNotFoundException unknown) {
+            return unknown.suggestion();
+        }
     }
 
     /** The list's body: each run as {@link Representations#run} shows it, its error and key with it. */

@@ -101,11 +101,26 @@ public class TriggersResource {
     @Inject
     SchedulingStore scheduling;
 
-    /** How long a signed request's timestamp stays valid ({@code nvent.webhooks.replay-window-s}); a field for tests. */
-    Supplier<Duration> replayWindow = () -> WebSettings.replayWindow(new NventConfig());
+    /**
+     * How long a signed request's timestamp stays valid ({@code nvent.webhooks.replay-window-s}): read once, at the
+     * first signed call, as the engine's settings check refused a bad value at start ({@code WebSettingsCheck}); a
+     * field for tests.
+     */
+    Supplier<Duration> replayWindow = this::configuredReplayWindow;
+    /** The replay window as configured, once read. */
+    private volatile Duration configuredReplayWindow;
     /** A trigger's protection as configured, read on every use (tests give their own). */
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
             trigger);
+
+    private Duration configuredReplayWindow() {
+        Duration read = configuredReplayWindow;
+        if (read == null) {
+            read = WebSettings.replayWindow(new NventConfig());   // two first calls at once read the same value
+            configuredReplayWindow = read;
+        }
+        return read;
+    }
 
     @GET
     public String list() {

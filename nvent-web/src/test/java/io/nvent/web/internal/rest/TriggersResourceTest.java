@@ -709,6 +709,34 @@ class TriggersResourceTest {
         assertThat(stored.refusedForWantOfAKey).isEqualTo(2);
     }
 
+    /**
+     * The replay window was read from the configuration at every signed call; it is checked at start, and read once:
+     * a value changed while the application runs takes effect at its next start, as the other settings do.
+     */
+    @Test
+    void aSignedCallKeepsTheReplayWindowTheFirstOneReadThoughTheSettingChangesAfterIt() {
+        stored.put(TriggerSpec.newBuilder("signed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of("s3cret"), "nvent", List.of(), "X-API-Key");
+        resource.scheduling = io.nvent.cdi.MemoryAdapters.schedulingStore();
+        byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String minuteAgo = String.valueOf(Instant.now().minusSeconds(60).getEpochSecond());
+        String settingKey = "nvent.webhooks.replay-window-s";
+        System.setProperty(settingKey, "600");
+        try {
+            assertThat(resource.webhook("signed-hook", minuteAgo, signature("s3cret", minuteAgo, body), null,
+                    headers(), body).getStatus()).isEqualTo(202);
+
+            System.setProperty(settingKey, "5");
+            String secondsLater = String.valueOf(Instant.now().minusSeconds(59).getEpochSecond());
+
+            assertThat(resource.webhook("signed-hook", secondsLater, signature("s3cret", secondsLater, body), null,
+                    headers(), body).getStatus()).as("signed a minute ago, within the window read first").isEqualTo(202);
+        } finally {
+            System.clearProperty(settingKey);
+        }
+        assertThat(stored.fired).hasSize(2);
+    }
+
     /** These refusals said what was wrong without a message id to search for. */
     @Test
     void theWebhooksAndTriggersRefusalsCarryMessageIdsAndKeepTheirStatus() {

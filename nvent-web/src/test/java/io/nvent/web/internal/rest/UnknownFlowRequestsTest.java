@@ -26,7 +26,8 @@ class UnknownFlowRequestsTest {
     }
 
     @RegisterExtension
-    final EngineOverRest rest = EngineOverRest.flows(EmbeddedEngine.newBuilder().step(new Approve()).step(new Bill()));
+    final EngineOverRest rest = EngineOverRest.flows(EmbeddedEngine.newBuilder().step(new Approve()).step(new Bill()),
+            RunsResource.class);
     private final InProcessApi api = rest.api;
 
     @Test
@@ -52,5 +53,14 @@ class UnknownFlowRequestsTest {
         assertThat(answer.getEntity()).asString()
                 .contains("NVENT-0201 no flow named 'payroll' is registered; deployed flows: expense, invoice")
                 .doesNotContain("did you mean");
+    }
+
+    @Test
+    void theRunsOfAMisspeltFlowAnswerWhichFlowWasMeantAndKeepTheirOwnMessage() {
+        ContainerResponse answer = api.get("runs?flow=expnse");
+
+        assertThat(answer.getStatus()).isEqualTo(404);
+        assertThat(answer.getEntity()).asString().contains("NVENT-0755 no flow 'expnse' is deployed, and no run of it"
+                + " is stored; did you mean 'expense'?; deployed flows: expense, invoice");
     }
 }
