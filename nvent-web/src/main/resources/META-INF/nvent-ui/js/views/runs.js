@@ -584,7 +584,11 @@ function runsBelowPanel(root, summary, list, gone) {
 
   /** A child of `parent` changed: its level, the levels above (their counts) and the tree's counts are read again. */
   const changed = (parent) => {
-    for (let p = parent; p !== undefined; p = levelOf.get(p)) {
+    // Each level once: in a cycle of parents (a keyed run id reused after a purge, under its old child) the run shown
+    // is shown again below its child, and the walk up would go round for ever.
+    const seen = new Set();
+    for (let p = parent; p !== undefined && !seen.has(p); p = levelOf.get(p)) {
+      seen.add(p);
       const level = levels.get(p);
       if (level) level.refresh();
     }
@@ -592,6 +596,8 @@ function runsBelowPanel(root, summary, list, gone) {
   };
 
   const open = (parent, into) => {
+    // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
+    if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
     const level = { list: into, rows: new Map(), shown: 0, next: null };
     levels.set(parent, level);
     level.refresh = paced(() => reload(parent, level), 1000);
@@ -599,20 +605,21 @@ function runsBelowPanel(root, summary, list, gone) {
     loadPage(parent, level, '');
   };
 
-  const close = (parent) => {
+  /** Closes the level of `parent` shown in `list` (a run shown again in a cycle of parents closes nothing). */
+  const close = (parent, list) => {
     const level = levels.get(parent);
-    if (!level) return;
+    if (!level || level.list !== list) return;
     levels.delete(parent);
     level.off();
     level.refresh.cancel();
-    level.rows.forEach((li, runId) => { close(runId); levelOf.delete(runId); });
+    level.rows.forEach((li, runId) => { close(runId, li.querySelector(':scope > ul.run-tree')); levelOf.delete(runId); });
     clear(level.list);
   };
 
   /** The row of a child; an opened one keeps its level (its list and toggle) when drawn again. */
   const row = (child, parent, old) => {
     levelOf.set(child.runId, parent);
-    return runBelow(child, old, (opening, below) => { if (opening) open(child.runId, below); else close(child.runId); });
+    return runBelow(child, old, (opening, below) => { if (opening) open(child.runId, below); else close(child.runId, below); });
   };
 
   const moreButton = (parent, level) => h('li', { class: 'run-tree-more' }, h('button', { class: 'btn small', dataset: { parent }, onclick: (e) => {
@@ -671,7 +678,7 @@ function runsBelowPanel(root, summary, list, gone) {
     level.rows.forEach((li, runId) => {
       if (rows.has(runId)) return;
       if (next) { rows.set(runId, li); return; }
-      close(runId); levelOf.delete(runId); li.remove();
+      close(runId, li.querySelector(':scope > ul.run-tree')); levelOf.delete(runId); li.remove();
     });
     level.rows = rows;
     level.shown = rows.size;

@@ -59,7 +59,12 @@ class ConsoleRunPageTest {
         assertThat(node).as("opened on a click").contains("!d || d.descendants > 0 ?", "onToggle(opening, below);",
                 "badge(child.status)", "${num(d.descendants)} below");
         assertThat(panel).as("a level is read when opened, dropped when closed")
-                .contains("if (opening) open(child.runId, below); else close(child.runId);");
+                .contains("if (opening) open(child.runId, below); else close(child.runId, below);")
+                .as("in a cycle of parents a run shown again below its child opens no second level of it, and closing"
+                        + " it closes nothing above")
+                .contains("if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small"
+                        + " run-tree-none' }, 'shown above')); return; }", "if (!level || level.list !== list) return;",
+                        "close(runId, li.querySelector(':scope > ul.run-tree'));");
         assertThat(ConsoleScripts.js("api.js")).contains("descendants: (id) => call('GET', `/runs/${e(id)}/descendants`)");
     }
 
@@ -90,8 +95,9 @@ class ConsoleRunPageTest {
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")
                 .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => level.refresh()); counts(); }");
-        assertThat(changed).contains("for (let p = parent; p !== undefined; p = levelOf.get(p))", "level.refresh();",
-                "counts();");
+        assertThat(changed).contains("level.refresh();", "counts();")
+                .as("a cycle of parents (a keyed run id reused under its old child) is walked up once, not for ever")
+                .contains("for (let p = parent; p !== undefined && !seen.has(p); p = levelOf.get(p))", "seen.add(p);");
         assertThat(reload).as("the pages shown, in requests the server counts at most 100 runs of")
                 .contains("const want = Math.max(level.shown, BELOW_PAGE);",
                         "Math.min(BELOW_PAGE_MAX, want - fresh.length)", "const li = row(child, parent, old);");

@@ -96,13 +96,6 @@ final class LiveClient {
         }
     }
 
-    /** Whether this client follows the children of any run: only then are status changes looked at for it. */
-    boolean followsChildren() {
-        synchronized (lock) {
-            return !closed && !parents.isEmpty();
-        }
-    }
-
     /** An entry that changed the status of a child of {@code parentRunId}, sent if the client follows its children. */
     void offerChild(String parentRunId, PublishedEvent published) {
         synchronized (lock) {
@@ -282,11 +275,15 @@ final class LiveClient {
             return;
         }
         synchronized (lock) {
+            if (closed) {
+                return;
+            }
             if (!parents.contains(parentRunId) && parents.size() >= runtime.limits().maxRunsPerClient()) {
                 throw new IllegalArgumentException("at most " + runtime.limits().maxRunsPerClient()
                         + " parentRunId subscriptions per connection");
             }
             parents.add(parentRunId);
+            runtime.childFollowers().follow(parentRunId, this);
         }
         enqueue(Messages.subscribed("subscribed", JSON.createObjectBuilder().add("parentRunId", parentRunId).build()));
     }
@@ -300,6 +297,7 @@ final class LiveClient {
         synchronized (lock) {
             if (parentRunId.isPresent()) {
                 subscribed = parents.remove(parentRunId.get());
+                runtime.childFollowers().unfollow(parentRunId.get(), this);
             } else if (runId.isPresent()) {
                 removed = runs.remove(runId.get());
                 subscribed = removed != null;
@@ -488,6 +486,8 @@ final class LiveClient {
             cursors = new ArrayList<>(runs.values());
             runs.clear();
             parked.clear();
+            parents.forEach(parent -> runtime.childFollowers().unfollow(parent, this));
+            parents.clear();
         }
         cursors.forEach(RunCursor::close);
         return true;

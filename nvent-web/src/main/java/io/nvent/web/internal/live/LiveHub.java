@@ -152,12 +152,10 @@ public class LiveHub {
     }
 
     private void onEvent(PublishedEvent event) {
-        boolean childrenFollowed = false;
         for (LiveClient client : clients.values()) {
             client.offer(event);
-            childrenFollowed |= client.followsChildren();
         }
-        if (childrenFollowed && ChildFeed.changesStatus(event.event().type())) {
+        if (runtime.childFollowers().any() && ChildFeed.changesStatus(event.event().type())) {
             // Off the stream's thread: the parent of a run whose start this instance did not see is a read.
             executor.execute(() -> offerToParents(event));
         }
@@ -166,7 +164,7 @@ public class LiveHub {
     /** A run's status change to the clients that follow the children of the run that started it. */
     private void offerToParents(PublishedEvent event) {
         try {
-            children.parentOf(event.event()).ifPresent(parent -> clients.values()
+            children.parentOf(event.event()).ifPresent(parent -> runtime.childFollowers().of(parent)
                     .forEach(client -> client.offerChild(parent, event)));
         } catch (RuntimeException e) {
             LOG.log(System.Logger.Level.DEBUG, "could not tell which run started run {0}: {1}", event.event().runId(),

@@ -37,6 +37,7 @@ class LiveClientTest {
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
     private final StoredHistory store = new StoredHistory();
     private final Recorder outlet = new Recorder();
+    private final ChildFollowers followers = new ChildFollowers();
 
     @AfterEach
     void stop() {
@@ -49,7 +50,7 @@ class LiveClientTest {
     }
 
     private LiveClient client(Recorder to, LiveLimits limits) {
-        return new LiveClient(to, new LiveRuntime(executor, timer, store, limits), c -> { });
+        return new LiveClient(to, new LiveRuntime(executor, timer, store, limits, followers), c -> { });
     }
 
     private static LiveLimits limits(int maxQueued, int pageSize) {
@@ -346,7 +347,7 @@ class LiveClientTest {
 
         client.receive("{\"type\":\"subscribe\",\"parentRunId\":\"" + RUN + "\"}");
         client.receive("{\"type\":\"subscribe\",\"parentRunId\":\"no-such-run\"}");
-        assertThat(client.followsChildren()).isTrue();
+        assertThat(followers.of(RUN)).containsExactly(client);
         client.offerChild(RUN, new PublishedEvent("parcel", childEnded));
         client.offerChild("another-run", new PublishedEvent("parcel", childEnded));
         client.receive("{\"type\":\"unsubscribe\",\"parentRunId\":\"" + RUN + "\"}");
@@ -361,7 +362,33 @@ class LiveClientTest {
         assertThat(child.getString("runId")).isEqualTo("child-1");
         assertThat(child.getString("flow")).isEqualTo("parcel");
         assertThat(child.getJsonObject("event").getString("type")).isEqualTo("flow.completed");
-        assertThat(client.followsChildren()).isFalse();
+        assertThat(followers.any()).isFalse();
+    }
+
+    /**
+     * A status change goes to the connections that follow its run's parent, found by that run: not by asking every
+     * connected client (a scan per change of any run while one console shows a Runs below panel). A connection that
+     * closes, or subscribes after it closed, is among no run's followers.
+     */
+    @Test
+    void theConnectionsFollowingARunsChildrenAreFoundByThatRunAndNoLongerOnceClosed() {
+        LiveClient following = client(limits(100, 100));
+        LiveClient other = client(new Recorder(), limits(100, 100));
+        store.append("run-2", EventType.FLOW_START, "entry");
+
+        following.receive("{\"type\":\"subscribe\",\"parentRunId\":\"" + RUN + "\"}");
+        following.receive("{\"type\":\"subscribe\",\"parentRunId\":\"run-2\"}");
+        other.receive("{\"type\":\"subscribe\",\"parentRunId\":\"run-2\"}");
+        assertThat(followers.of(RUN)).containsExactly(following);
+        assertThat(followers.of("run-2")).containsExactlyInAnyOrder(following, other);
+        assertThat(followers.of("run-3")).isEmpty();
+
+        following.release();
+        other.receive("{\"type\":\"unsubscribe\",\"parentRunId\":\"run-2\"}");
+        following.receive("{\"type\":\"subscribe\",\"parentRunId\":\"" + RUN + "\"}");
+
+        assertThat(followers.of(RUN)).isEmpty();
+        assertThat(followers.any()).as("no run's children followed by anyone").isFalse();
     }
 
     @Test
