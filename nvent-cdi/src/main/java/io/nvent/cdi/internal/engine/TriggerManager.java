@@ -2179,13 +2179,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled or
-     * given another schedule since.
+     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled,
+     * given another schedule or a misfire policy other than {@code fire-all} since.
      */
-    private static Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then) {
+    private Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then) {
         return now.isEmpty() ? Optional.of("the trigger was deleted")
                 : !now.get().spec().enabled() ? Optional.of("the trigger was disabled")
                 : !sameSchedule(now.get().spec(), then) ? Optional.of("its schedule was changed")
+                : misfires.appliedTo(now.get().spec()).policy() != Misfire.FIRE_ALL
+                ? Optional.of("its misfire policy is " + misfires.appliedTo(now.get().spec()).policy().wireName())
                 : Optional.empty();
     }
 
@@ -2228,7 +2230,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * Fires the missed ticks a cut-short {@code fire-all} catch-up of a schedule left, the oldest first, each as its
      * tick and claimed as at the start: a tick another instance fired meanwhile (its own catch-up, or this one's
      * resumed there) is left alone, one older than the misfire grace by now is skipped, and none fires if the trigger
-     * was deleted, disabled or given another schedule meanwhile. The one caller that takes the catch-up goes on with
+     * was deleted, disabled, given another schedule or another misfire policy meanwhile. The one caller that takes the catch-up goes on with
      * it; cut short again, it leaves the rest for the next call. Says what it did once done (NVENT-0468).
      */
     private void resumeCatchUp(String name) {

@@ -383,6 +383,27 @@ class FireAllMissedTicksTest {
     }
 
     @Test
+    void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow().spec().toBuilder()
+                    .misfire(Misfire.SKIP).build());
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
+            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
+                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): its misfire"
+                    + " policy is skip since; the 9 missed ticks it left (2026-11-30T10:50:00Z to"
+                    + " 2026-11-30T11:30:00Z) do not fire");
+        }
+    }
+
+    @Test
     void theWarningCountsTheTicksSkippedBeyondTheMostApartFromThoseOlderThanTheGrace() {
         EveryMinute sync = new EveryMinute();
         TriggerMisfires fireAllWithin110Minutes = TriggerMisfires.of("fire-all", Duration.ofMinutes(110));
