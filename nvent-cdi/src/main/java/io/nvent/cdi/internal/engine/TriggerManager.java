@@ -188,6 +188,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
     }
 
+    /**
+     * Missed ticks this instance claimed whose fire the store cut short before it began (the trigger could not be
+     * read): the claim is this instance's, so the catch-up that tries the tick again fires it without claiming it
+     * again, which would find it taken and count it as another instance's.
+     */
+    private final Set<TickInDoubt> claimedNotFired = ConcurrentHashMap.newKeySet();
+
     /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
     private record Check(Instant at, Duration backoff) {
 
@@ -883,6 +890,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // Their ticks are left to the next start, as the catch-up had not begun.
         cutShort.clear();
         unchecked.clear();
+        claimedNotFired.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -1004,7 +1012,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @return whether it fired here
      */
     private boolean fireTick(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
-        TickClaim claim = store.tryClaimTick(name, scheduledAt);
+        TickInDoubt tick = new TickInDoubt(name, scheduledAt);
+        TickClaim claim = missed.isPresent() && claimedNotFired.remove(tick) ? TickClaim.CLAIMED
+                : store.tryClaimTick(name, scheduledAt);
         if (claim == TickClaim.IN_DOUBT) {
             if (ticksInDoubt.putIfAbsent(new TickInDoubt(name, scheduledAt),
                     new Check(clock.instant().plus(IN_DOUBT_FIRST_CHECK), IN_DOUBT_FIRST_CHECK)) == null) {
@@ -1016,7 +1026,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             return false;
         }
-        return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
+        try {
+            return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
+        } catch (RuntimeException cutShort) {
+            if (missed.isPresent()) {
+                claimedNotFired.add(tick);
+            }
+            throw cutShort;
+        }
     }
 
     /**
