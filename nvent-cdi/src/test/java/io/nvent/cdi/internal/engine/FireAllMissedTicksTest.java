@@ -422,6 +422,27 @@ class FireAllMissedTicksTest {
     }
 
     @Test
+    void aCatchUpCutShortOfATriggerDisabledAndEnabledAgainBeforeTheSweepFiresNoneOfItsTicks() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            a.clock.advance(Duration.ofSeconds(10));
+            a.triggers.setEnabled("every-5-minutes", false);
+            a.triggers.setEnabled("every-5-minutes", true);
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only: enabled again, ticks before"
+                    + " are no missed ones").hasSize(3);
+            assertThat(log.messagesContaining("NVENT-0469")).singleElement().asString()
+                    .contains(": the trigger was disabled since; the 9 missed ticks it left");
+        }
+    }
+
+    @Test
     void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
         FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
         AwayAfterClaims scheduling = new AwayAfterClaims();
