@@ -170,14 +170,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * A {@code fire-all} catch-up cut short: the missed ticks left, the oldest first (the oldest of all counting the
      * ticks skipped before it), the grace they fire within, and what its resumptions did so far.
      */
-    private record CutShortCatchUp(TriggerSpec spec, List<MissedTicks> left, Duration grace,
+    private record CutShortCatchUp(TriggerSpec spec, Instant checkedAt, List<MissedTicks> left, Duration grace,
                                    TriggerMisfires.Applied applied, int fired, int excluded, int elsewhere,
                                    int olderThanGrace) {
 
         /** The ticks from {@code index} on, with those before it counted as one resumption found them. */
         CutShortCatchUp goingOnFrom(int index, int firedNow, int excludedNow, int elsewhereNow, int olderNow) {
-            return new CutShortCatchUp(spec, List.copyOf(left.subList(index, left.size())), grace, applied,
-                    fired + firedNow, excluded + excludedNow, elsewhere + elsewhereNow, olderThanGrace + olderNow);
+            return new CutShortCatchUp(spec, checkedAt, List.copyOf(left.subList(index, left.size())), grace,
+                    applied, fired + firedNow, excluded + excludedNow, elsewhere + elsewhereNow,
+                    olderThanGrace + olderNow);
         }
 
         /** The ticks left, in words for the NVENT-0135 line. */
@@ -187,6 +188,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + ") fire once the store answers again (NVENT-0468)";
         }
     }
+
+    /**
+     * Missed ticks this instance claimed whose fire the store cut short before it began (the trigger could not be
+     * read): the claim is this instance's, so the catch-up that tries the tick again fires it without claiming it
+     * again, which would find it taken and count it as another instance's.
+     */
+    private final Set<TickInDoubt> claimedNotFired = ConcurrentHashMap.newKeySet();
 
     /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
     private record Check(Instant at, Duration backoff) {
@@ -625,7 +633,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     fired++;
                 }
             } catch (RuntimeException cutShortHere) {
-                cutShort.put(name, new CutShortCatchUp(spec, each, grace, applied, 0, 0, 0, 0)
+                cutShort.put(name, new CutShortCatchUp(spec, now, each, grace, applied, 0, 0, 0, 0)
                         .goingOnFrom(i, 0, 0, 0, 0));
                 throw cutShortHere;
             }
@@ -883,6 +891,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         // Their ticks are left to the next start, as the catch-up had not begun.
         cutShort.clear();
         unchecked.clear();
+        claimedNotFired.clear();
     }
 
     /** Re-reads the triggers from the store, so changes made on other instances take effect here. */
@@ -1004,7 +1013,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @return whether it fired here
      */
     private boolean fireTick(String name, Instant scheduledAt, Optional<MissedTicks> missed) {
-        TickClaim claim = store.tryClaimTick(name, scheduledAt);
+        TickInDoubt tick = new TickInDoubt(name, scheduledAt);
+        TickClaim claim = missed.isPresent() && claimedNotFired.remove(tick) ? TickClaim.CLAIMED
+                : store.tryClaimTick(name, scheduledAt);
         if (claim == TickClaim.IN_DOUBT) {
             if (ticksInDoubt.putIfAbsent(new TickInDoubt(name, scheduledAt),
                     new Check(clock.instant().plus(IN_DOUBT_FIRST_CHECK), IN_DOUBT_FIRST_CHECK)) == null) {
@@ -1016,7 +1027,14 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             return false;
         }
-        return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
+        try {
+            return claim == TickClaim.CLAIMED && fireClaimed(name, scheduledAt, missed);
+        } catch (RuntimeException cutShort) {
+            if (missed.isPresent()) {
+                claimedNotFired.add(tick);
+            }
+            throw cutShort;
+        }
     }
 
     /**
@@ -2179,14 +2197,24 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     }
 
     /**
-     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled or
-     * given another schedule since.
+     * Why a catch-up cut short at start no longer fires its ticks, if it does not: the trigger deleted, disabled,
+     * given another schedule or a misfire policy other than {@code fire-all} since. One disabled and enabled again
+     * since counts as disabled: as at a start, the ticks before an enable are no missed ones.
      */
-    private static Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then) {
+    private Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then, Instant checkedAt) {
         return now.isEmpty() ? Optional.of("the trigger was deleted")
-                : !now.get().spec().enabled() ? Optional.of("the trigger was disabled")
+                : !now.get().spec().enabled() || enabledSince(then.name(), checkedAt)
+                ? Optional.of("the trigger was disabled")
                 : !sameSchedule(now.get().spec(), then) ? Optional.of("its schedule was changed")
+                : misfires.appliedTo(now.get().spec()).policy() != Misfire.FIRE_ALL
+                ? Optional.of("its misfire policy is " + misfires.appliedTo(now.get().spec()).policy().wireName())
                 : Optional.empty();
+    }
+
+    /** Whether the trigger's history has it enabled after {@code checkedAt} (disabled, then enabled again). */
+    private boolean enabledSince(String name, Instant checkedAt) {
+        return store.triggerHistory(name, Math.max(RECENT_ENTRIES, historyLimits.maxEntries())).stream()
+                .anyMatch(entry -> entry.type().equals(TriggerEvent.ENABLED) && entry.timestamp().isAfter(checkedAt));
     }
 
     /**
@@ -2201,7 +2229,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return true;
         }
         try {
-            Optional<String> dropped = catchUpDropped(store.findTrigger(name), check.trigger().spec());
+            Optional<String> dropped = catchUpDropped(store.findTrigger(name), check.trigger().spec(),
+                    check.checkedAt());
             if (dropped.isPresent()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not check again for the ticks"
                         + " it missed while no instance ran, its check at start cut short (NVENT-0135): "
@@ -2228,8 +2257,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * Fires the missed ticks a cut-short {@code fire-all} catch-up of a schedule left, the oldest first, each as its
      * tick and claimed as at the start: a tick another instance fired meanwhile (its own catch-up, or this one's
      * resumed there) is left alone, one older than the misfire grace by now is skipped, and none fires if the trigger
-     * was deleted, disabled or given another schedule meanwhile. The one caller that takes the catch-up goes on with
-     * it; cut short again, it leaves the rest for the next call. Says what it did once done (NVENT-0468).
+     * was deleted, disabled, given another schedule or another misfire policy meanwhile. The one caller that takes
+     * the catch-up goes on with it; cut short again, it leaves the rest for the next call. Says what it did once done
+     * (NVENT-0468).
      */
     private void resumeCatchUp(String name) {
         if (!checkAgain(name)) {
@@ -2248,7 +2278,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         int olderThanGrace = 0;
         try {
             Optional<TriggerRecord> trigger = store.findTrigger(name);
-            Optional<String> dropped = catchUpDropped(trigger, catchUp.spec());
+            Optional<String> dropped = catchUpDropped(trigger, catchUp.spec(), catchUp.checkedAt());
             if (dropped.isPresent()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not go on with its catch-up"
                         + " of missed ticks, cut short at start (NVENT-0135): " + dropped.get() + " since; the "

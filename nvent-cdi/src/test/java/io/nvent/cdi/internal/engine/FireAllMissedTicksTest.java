@@ -13,6 +13,7 @@ import io.nvent.TriggerType;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.TickClaim;
+import io.nvent.spi.TriggerRecord;
 import io.nvent.testkit.LogRecorder;
 import java.time.Duration;
 import java.time.Instant;
@@ -58,12 +59,29 @@ class FireAllMissedTicksTest {
             return super.triggerHistory(name, limit);
         }
 
+        /** Set: the next claim is stored, then the store is away for reads of triggers until told otherwise. */
+        volatile boolean awayAfterNextClaim;
+        volatile boolean awayForReads;
+
         @Override
         public TickClaim tryClaimTick(String trigger, Instant scheduledAt) {
             if (claimsLeft-- <= 0) {
                 throw new NventException("NVENT-0325 the store cannot be reached (test)");
             }
-            return super.tryClaimTick(trigger, scheduledAt);
+            TickClaim claim = super.tryClaimTick(trigger, scheduledAt);
+            if (awayAfterNextClaim) {
+                awayAfterNextClaim = false;
+                awayForReads = true;
+            }
+            return claim;
+        }
+
+        @Override
+        public Optional<TriggerRecord> findTrigger(String name) {
+            if (awayForReads) {
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.findTrigger(name);
         }
     }
 
@@ -379,6 +397,69 @@ class FireAllMissedTicksTest {
                     + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): the trigger was"
                     + " disabled since; the 9 missed ticks it left (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) do not"
                     + " fire");
+        }
+    }
+
+    @Test
+    void aMissedTickClaimedJustBeforeTheStoreWentAwayAgainFiresWhenItIsBackNotCountedAsAnotherInstances() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
+
+            a.sweep();
+            scheduling.awayForReads = false;
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("each missed tick of the hour once, 10:50 too")
+                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+            assertThat(log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .contains(": 9 of them fired late").doesNotContain("another instance");
+        }
+    }
+
+    @Test
+    void aCatchUpCutShortOfATriggerDisabledAndEnabledAgainBeforeTheSweepFiresNoneOfItsTicks() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            a.clock.advance(Duration.ofSeconds(10));
+            a.triggers.setEnabled("every-5-minutes", false);
+            a.triggers.setEnabled("every-5-minutes", true);
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only: enabled again, ticks before"
+                    + " are no missed ones").hasSize(3);
+            assertThat(log.messagesContaining("NVENT-0469")).singleElement().asString()
+                    .contains(": the trigger was disabled since; the 9 missed ticks it left");
+        }
+    }
+
+    @Test
+    void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        EngineHarness before = ranUntil1005Over(scheduling, sync);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+            a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow().spec().toBuilder()
+                    .misfire(Misfire.SKIP).build());
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
+            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
+                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): its misfire"
+                    + " policy is skip since; the 9 missed ticks it left (2026-11-30T10:50:00Z to"
+                    + " 2026-11-30T11:30:00Z) do not fire");
         }
     }
 
