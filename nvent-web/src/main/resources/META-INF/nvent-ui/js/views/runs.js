@@ -616,13 +616,17 @@ const RUN_ID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b
  */
 function waitText(wait) {
   const text = withoutProgress(wait);
-  if (wait.awaitType !== 'concurrency_key' || !text) return withInstants(text);
+  // the key comes first, and is often an id itself (customer:3f2a9c1e-…), which is no run: the holders follow it
+  const holders = text ? text.lastIndexOf(', held by ') : -1;
+  if (wait.awaitType !== 'concurrency_key' || holders < 0) return withInstants(text);
   const parts = [];
-  let last = 0;
-  for (const m of text.matchAll(RUN_ID)) {
-    parts.push(withInstants(text.slice(last, m.index)),
+  parts.push(withInstants(text.slice(0, holders)));
+  let last = holders;
+  for (const m of text.slice(holders).matchAll(RUN_ID)) {
+    const at = holders + m.index;
+    parts.push(withInstants(text.slice(last, at)),
       h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder', title: m[0], dataset: { keyHolder: m[0] } }, short(m[0])));
-    last = m.index + m[0].length;
+    last = at + m[0].length;
   }
   parts.push(withInstants(text.slice(last)));
   return parts;

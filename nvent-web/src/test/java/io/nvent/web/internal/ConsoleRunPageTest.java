@@ -104,11 +104,24 @@ class ConsoleRunPageTest {
 
         assertThat(runs).as("the step's wait is written by waitText").contains("waitText(wait), waitLink(wait)")
                 .doesNotContain("withInstants(withoutProgress(wait)), waitLink(wait)");
-        assertThat(waitText).contains("wait.awaitType !== 'concurrency_key'", "text.matchAll(RUN_ID)",
+        assertThat(waitText).contains("wait.awaitType !== 'concurrency_key'", "text.slice(holders).matchAll(RUN_ID)",
                 "h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder'");
         assertThat(waitLink.indexOf("if (wait.awaitType === 'concurrency_key') return null;"))
                 .as("the queue's link comes after, for the other waits").isNotNegative()
                 .isLessThan(waitLink.indexOf("if (wait.queue)"));
+    }
+
+    /**
+     * A concurrency key is often a customer's or tenant's UUID (`customer:3f2a9c1e-…`): that id in the key is no run,
+     * so the run's page neither shortens it nor links it as a holder; only the ids after "held by" are the holders.
+     */
+    @Test
+    void aRunIdInAConcurrencyKeyItselfIsNeitherShortenedNorLinkedAsTheKeysHolder() throws IOException {
+        String waitText = ConsoleScripts.between(script("runs.js"), "function waitText(wait)", "\n}\n");
+
+        assertThat(waitText).contains("text.lastIndexOf(', held by ')",
+                "parts.push(withInstants(text.slice(0, holders)))", "text.slice(holders).matchAll(RUN_ID)")
+                .doesNotContain("for (const m of text.matchAll(RUN_ID))");
     }
 
     /**
