@@ -159,6 +159,20 @@ class ConsoleRunPageTest {
         assertThat(count).contains("page.runs.filter((r) => r.steps[step] === 'failed').length");
     }
 
+    /**
+     * An operator who switches the failed step twice in the bulk retry's dialog while it counts: the count of the
+     * earlier choice may come back last. It must not stand in the dialog, or "12 failed runs … failed at step charge"
+     * is confirmed while the click retries the failed runs at any step.
+     */
+    @Test
+    void aCountOfAnEarlierStepChoiceAnsweredLateDoesNotStandInTheBulkRetrysConfirmation() throws IOException {
+        String bulk = ConsoleScripts.between(script("flows.js"), "async function bulkDialog(", "\n}\n");
+
+        assertThat(bulk).contains("const asked = ++counting;", "if (asked !== counting) return;");
+        assertThat(bulk.indexOf("if (asked !== counting) return;")).as("checked before the dialog shows the count")
+                .isLessThan(bulk.indexOf("fill(go, op.verb(n));"));
+    }
+
     @Test
     void theAwaitsPageShowsAnAwaitOnChildRunsWithALinkToTheRunsChildren() throws IOException {
         String awaits = script("awaits.js");
