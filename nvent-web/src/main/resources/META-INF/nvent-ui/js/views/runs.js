@@ -165,8 +165,8 @@ function keyFact(key) {
   return h('span', { class: 'mono' }, key);
 }
 
-/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one, pasted into Find. */
-const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;
+/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one (not the whole: 36), pasted into Find. */
+const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;
 /** How many of the newest runs Find looks through for a run whose id starts as given. */
 const SHORT_ID_SCAN = 1000;
 

@@ -325,7 +325,8 @@ class ConsoleRunPageTest {
         String runs = script("runs.js");
         String find = ConsoleScripts.between(runs, "function findRunForm(chosenFlow)", "\n}\n");
 
-        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;",
+        // a whole id (36 characters) that opens no run is no start of one: "paste the whole id" would answer it
+        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;",
                 "const SHORT_ID_SCAN = 1000;");
         assertThat(find.indexOf("const prefix = found.length ? null : text.match(SHORT_RUN_ID);"))
                 .as("an idempotency key that looks like a short id still finds its run first")
