@@ -190,15 +190,21 @@ async function bulkDialog(flow, op, onDone, steps = []) {
     stepChoice ? h('label', { class: 'small' }, `${op.byStep} `, stepChoice) : null,
     reason.el, progress), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Close'), go]);
   let n;
+  // the latest count asked for: one of an earlier step choice answered after it would stand for the choice shown
+  let counting = 0;
   const count = async () => {
     const step = stepChoice ? stepChoice.value : '';
+    const asked = ++counting;
     go.disabled = true;
+    let counted;
     try {
-      n = await countRuns(flow, op.statuses, step);
+      counted = await countRuns(flow, op.statuses, step);
     } catch (e) {
-      fill(text, e.message);
+      if (asked === counting) fill(text, e.message);
       return;
     }
+    if (asked !== counting) return;
+    n = counted;
     fill(text, h('strong', {}, op.what(n)), step ? ` of flow ${flow} failed at step ${step}. ` : ` of flow ${flow}. `, op.text);
     fill(go, op.verb(n));
     go.disabled = n === '0';

@@ -165,8 +165,8 @@ function keyFact(key) {
   return h('span', { class: 'mono' }, key);
 }
 
-/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one, pasted into Find. */
-const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;
+/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one (not the whole: 36), pasted into Find. */
+const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;
 /** How many of the newest runs Find looks through for a run whose id starts as given. */
 const SHORT_ID_SCAN = 1000;
 
@@ -776,13 +776,17 @@ const RUN_ID = /\b[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\b
  */
 function waitText(wait) {
   const text = withoutProgress(wait);
-  if (wait.awaitType !== 'concurrency_key' || !text) return withInstants(text);
+  // the key comes first, and is often an id itself (customer:3f2a9c1e-…), which is no run: the holders follow it
+  const holders = text ? text.lastIndexOf(', held by ') : -1;
+  if (wait.awaitType !== 'concurrency_key' || holders < 0) return withInstants(text);
   const parts = [];
-  let last = 0;
-  for (const m of text.matchAll(RUN_ID)) {
-    parts.push(withInstants(text.slice(last, m.index)),
+  parts.push(withInstants(text.slice(0, holders)));
+  let last = holders;
+  for (const m of text.slice(holders).matchAll(RUN_ID)) {
+    const at = holders + m.index;
+    parts.push(withInstants(text.slice(last, at)),
       h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder', title: m[0], dataset: { keyHolder: m[0] } }, short(m[0])));
-    last = m.index + m[0].length;
+    last = at + m[0].length;
   }
   parts.push(withInstants(text.slice(last)));
   return parts;

@@ -177,11 +177,24 @@ class ConsoleRunPageTest {
 
         assertThat(runs).as("the step's wait is written by waitText").contains("waitText(wait), waitLink(wait)")
                 .doesNotContain("withInstants(withoutProgress(wait)), waitLink(wait)");
-        assertThat(waitText).contains("wait.awaitType !== 'concurrency_key'", "text.matchAll(RUN_ID)",
+        assertThat(waitText).contains("wait.awaitType !== 'concurrency_key'", "text.slice(holders).matchAll(RUN_ID)",
                 "h('a', { href: `#/runs/${m[0]}`, class: 'mono key-holder'");
         assertThat(waitLink.indexOf("if (wait.awaitType === 'concurrency_key') return null;"))
                 .as("the queue's link comes after, for the other waits").isNotNegative()
                 .isLessThan(waitLink.indexOf("if (wait.queue)"));
+    }
+
+    /**
+     * A concurrency key is often a customer's or tenant's UUID (`customer:3f2a9c1e-…`): that id in the key is no run,
+     * so the run's page neither shortens it nor links it as a holder; only the ids after "held by" are the holders.
+     */
+    @Test
+    void aRunIdInAConcurrencyKeyItselfIsNeitherShortenedNorLinkedAsTheKeysHolder() throws IOException {
+        String waitText = ConsoleScripts.between(script("runs.js"), "function waitText(wait)", "\n}\n");
+
+        assertThat(waitText).contains("text.lastIndexOf(', held by ')",
+                "parts.push(withInstants(text.slice(0, holders)))", "text.slice(holders).matchAll(RUN_ID)")
+                .doesNotContain("for (const m of text.matchAll(RUN_ID))");
     }
 
     /**
@@ -217,6 +230,20 @@ class ConsoleRunPageTest {
                 "stepChoice.addEventListener('change'", "if (stepChoice) stepChoice.disabled = true;",
                 "op.call(flow, after, withChildren, why, step)");
         assertThat(count).contains("page.runs.filter((r) => r.steps[step] === 'failed').length");
+    }
+
+    /**
+     * An operator who switches the failed step twice in the bulk retry's dialog while it counts: the count of the
+     * earlier choice may come back last. It must not stand in the dialog, or "12 failed runs … failed at step charge"
+     * is confirmed while the click retries the failed runs at any step.
+     */
+    @Test
+    void aCountOfAnEarlierStepChoiceAnsweredLateDoesNotStandInTheBulkRetrysConfirmation() throws IOException {
+        String bulk = ConsoleScripts.between(script("flows.js"), "async function bulkDialog(", "\n}\n");
+
+        assertThat(bulk).contains("const asked = ++counting;", "if (asked !== counting) return;");
+        assertThat(bulk.indexOf("if (asked !== counting) return;")).as("checked before the dialog shows the count")
+                .isLessThan(bulk.indexOf("fill(go, op.verb(n));"));
     }
 
     @Test
@@ -371,7 +398,8 @@ class ConsoleRunPageTest {
         String runs = script("runs.js");
         String find = ConsoleScripts.between(runs, "function findRunForm(chosenFlow)", "\n}\n");
 
-        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,27})?)…?$/;",
+        // a whole id (36 characters) that opens no run is no start of one: "paste the whole id" would answer it
+        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;",
                 "const SHORT_ID_SCAN = 1000;");
         assertThat(find.indexOf("const prefix = found.length ? null : text.match(SHORT_RUN_ID);"))
                 .as("an idempotency key that looks like a short id still finds its run first")

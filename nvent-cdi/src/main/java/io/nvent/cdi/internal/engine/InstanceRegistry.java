@@ -189,23 +189,26 @@ final class InstanceRegistry {
                 + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 says who and why)";
     }
 
-    /** The deployed queues paused, or set to 0 workers at run time, that have waiting jobs: counts read for those only. */
+    /**
+     * The deployed queues paused, or set to 0 workers at run time, that have waiting jobs: counts read for those only.
+     * One both paused and set to 0 workers says both: a resume alone starts none of its jobs.
+     */
     private Map<String, String> heldBackQueues() {
         Map<String, String> found = new TreeMap<>();
         Map<String, Integer> setAtRunTime = null;
         for (String name : deployedQueues.get().keySet()) {
             boolean paused = queue.isPaused(name);
-            if (!paused) {
-                if (setAtRunTime == null) {
-                    setAtRunTime = scheduling.queueWorkers();
-                }
-                if (setAtRunTime.getOrDefault(name, -1) != 0) {
-                    continue;
-                }
+            if (setAtRunTime == null) {
+                setAtRunTime = scheduling.queueWorkers();
+            }
+            boolean noWorkers = setAtRunTime.getOrDefault(name, -1) == 0;
+            if (!paused && !noWorkers) {
+                continue;
             }
             long waiting = queue.counts(name).waiting();
             if (waiting > 0) {
-                found.put(name, (paused ? "paused" : "set to 0 workers") + " (" + waiting + " waiting)");
+                found.put(name, (paused && noWorkers ? "paused and set to 0 workers" : paused ? "paused"
+                        : "set to 0 workers") + " (" + waiting + " waiting)");
             }
         }
         return found;

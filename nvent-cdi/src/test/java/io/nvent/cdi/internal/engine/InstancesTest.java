@@ -228,6 +228,27 @@ class InstancesTest {
         }
     }
 
+    /**
+     * A queue both paused and set to 0 workers: the report says both, or the operator resumes it as told and its jobs
+     * still wait, with no worker to take them.
+     */
+    @Test
+    void aQueuePausedAndSetToNoWorkersIsReportedAsBothSoThatAResumeAloneIsNotTakenForTheCure() {
+        try (EngineHarness web = instance("web", queue -> 4)) {
+            sharedQueue.pause("layout");
+            scheduling.setQueueWorkers("layout", java.util.OptionalInt.of(0));
+            web.engine.start("poster", null);
+            await().until(() -> sharedQueue.counts("layout").waiting() == 1);
+
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+
+            HealthReport.Check held = queuesCheck(web);
+            assertThat(held.up()).isTrue();
+            assertThat(held.detail()).contains("queue layout paused and set to 0 workers (1 waiting)");
+        }
+    }
+
     private static HealthReport.Check queuesCheck(EngineHarness instance) {
         return instance.engine.health().checks().stream().filter(c -> c.name().equals("queues")).findFirst()
                 .orElseThrow();
