@@ -395,7 +395,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listening = false;
     }
 
-    private String refusal(boolean loggedIn, JMSRuntimeException e) {
+    private String refusal(boolean createdContext, JMSRuntimeException e) {
+        // A resource adapter's context (WildFly's pooled-connection-factory) logs in on first use, not when created.
+        boolean loggedIn = createdContext && !BrokerRefusals.refusedLogin(e);
         String retry = "; it tries again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most, live views miss events "
                 + "until it subscribes";
         if (loggedIn) {
