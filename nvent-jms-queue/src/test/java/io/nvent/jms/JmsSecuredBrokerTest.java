@@ -184,6 +184,29 @@ class JmsSecuredBrokerTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void a_live_event_stream_whose_login_the_operator_fixes_says_what_the_broker_refuses_next_without_a_restart() {
+        ActiveMQConnectionFactory nvent = factory("in-VM");
+        nvent.setUser("nvent");
+        nvent.setPassword("secret");
+        AtomicReference<ActiveMQConnectionFactory> current = new AtomicReference<>(factory("in-VM"));
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> current.get().createContext()),
+                     new TestThreads("secured-stream"), InVmBroker.freshQueue("nvent-events"))) {
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .startsWith("NVENT-0639"));
+
+            // The login now works; the test broker gives role nvent nothing on the topic.
+            current.set(nvent);
+
+            await().until(() -> log.records().size() == 2);
+            assertThat(log.records().get(1).getMessage()).startsWith("NVENT-0644 the broker refused the live event "
+                    + "stream's subscription");
+            assertThat(stream.isListening()).isFalse();
+        }
+    }
+
     /** A connection factory whose contexts come from {@code contexts}. */
     private static ConnectionFactory contexts(Supplier<JMSContext> contexts) {
         return (ConnectionFactory) Proxy.newProxyInstance(JmsSecuredBrokerTest.class.getClassLoader(),
