@@ -351,7 +351,8 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
 
     private void listen() {
         long reconnectMillis = MIN_RECONNECT_MILLIS;
-        boolean refusalReported = false;
+        // The refusal said last (its id), until it subscribes: a fixed login that meets a missing permission says so.
+        String refusalReported = null;
         while (!closed) {
             boolean loggedIn = false;
             try (JMSContext context = factory.createContext()) {
@@ -360,7 +361,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                     listening = true;
                     subscribed.countDown();
                     reconnectMillis = MIN_RECONNECT_MILLIS;
-                    refusalReported = false;
+                    refusalReported = null;
                     while (!closed) {
                         Message message = consumer.receive(RECEIVE_MILLIS);
                         if (message != null) {
@@ -377,12 +378,16 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                     LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " (broker " + broker
                             + ") lost its subscription; "
                             + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
-                } else if (!refusalReported) {
-                    // Misconfiguration, not an outage: say once what to change, not at every try.
-                    refusalReported = true;
-                    LOG.log(Level.ERROR, refusal(loggedIn, e));
                 } else {
-                    LOG.log(Level.DEBUG, () -> "event stream on topic " + topic + " is still refused by the broker");
+                    // Misconfiguration, not an outage: say once what to change, not at every try.
+                    String refusal = refusal(loggedIn, e);
+                    String id = refusal.substring(0, refusal.indexOf(' '));
+                    if (!id.equals(refusalReported)) {
+                        refusalReported = id;
+                        LOG.log(Level.ERROR, refusal);
+                    } else {
+                        LOG.log(Level.DEBUG, () -> "event stream on topic " + topic + " is still refused by the broker");
+                    }
                 }
                 try {
                     Thread.sleep(reconnectMillis);
@@ -395,7 +400,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listening = false;
     }
 
-    private String refusal(boolean loggedIn, JMSRuntimeException e) {
+    private String refusal(boolean createdContext, JMSRuntimeException e) {
+        // A resource adapter's context (WildFly's pooled-connection-factory) logs in on first use, not when created.
+        boolean loggedIn = createdContext && !BrokerRefusals.refusedLogin(e);
         String retry = "; it tries again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most, live views miss events "
                 + "until it subscribes";
         if (loggedIn) {

@@ -16,6 +16,12 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.logging.LogRecord;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Supplier;
+import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSContext;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -159,6 +165,74 @@ class JmsSecuredBrokerTest {
                     .startsWith("NVENT-0644 the broker refused the live event stream's subscription to topic nvent-events")
                     .contains("does not have permission=", "createNonDurableQueue", "security-settings"));
         }
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_live_event_stream_on_a_factory_that_logs_in_on_first_use_says_its_login_was_refused_not_a_permission() {
+        // A resource adapter's factory (WildFly's pooled-connection-factory) logs in when its context is first used.
+        ActiveMQConnectionFactory withoutCredentials = factory("TCP");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> loggingInOnFirstUse(withoutCredentials)),
+                     new TestThreads("secured-stream"), InVmBroker.freshQueue("nvent-events"))) {
+            assertThat(stream.isListening()).isFalse();
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .startsWith("NVENT-0639 the broker refused the login of the live event stream's connection factory")
+                    .contains("AMQ229031").doesNotContain("lacks a permission"));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void a_live_event_stream_whose_login_the_operator_fixes_says_what_the_broker_refuses_next_without_a_restart() {
+        ActiveMQConnectionFactory nvent = factory("in-VM");
+        nvent.setUser("nvent");
+        nvent.setPassword("secret");
+        AtomicReference<ActiveMQConnectionFactory> current = new AtomicReference<>(factory("in-VM"));
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> current.get().createContext()),
+                     new TestThreads("secured-stream"), InVmBroker.freshQueue("nvent-events"))) {
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .startsWith("NVENT-0639"));
+
+            // The login now works; the test broker gives role nvent nothing on the topic.
+            current.set(nvent);
+
+            await().until(() -> log.records().size() == 2);
+            assertThat(log.records().get(1).getMessage()).startsWith("NVENT-0644 the broker refused the live event "
+                    + "stream's subscription");
+            assertThat(stream.isListening()).isFalse();
+        }
+    }
+
+    /** A connection factory whose contexts come from {@code contexts}. */
+    private static ConnectionFactory contexts(Supplier<JMSContext> contexts) {
+        return (ConnectionFactory) Proxy.newProxyInstance(JmsSecuredBrokerTest.class.getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("createContext") && args == null) {
+                        return contexts.get();
+                    }
+                    throw new UnsupportedOperationException(method.getName());
+                });
+    }
+
+    /** A context that, as a resource adapter's, connects (and logs in) only when first used. */
+    private static JMSContext loggingInOnFirstUse(ActiveMQConnectionFactory factory) {
+        AtomicReference<JMSContext> real = new AtomicReference<>();
+        return (JMSContext) Proxy.newProxyInstance(JmsSecuredBrokerTest.class.getClassLoader(),
+                new Class<?>[] {JMSContext.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("close") && real.get() == null) {
+                        return null;
+                    }
+                    if (real.get() == null) {
+                        real.set(factory.createContext());
+                    }
+                    try {
+                        return method.invoke(real.get(), args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
     }
 
     private static ActiveMQConnectionFactory factory(String connector) {

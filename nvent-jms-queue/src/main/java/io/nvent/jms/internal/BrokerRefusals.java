@@ -24,6 +24,19 @@ public final class BrokerRefusals {
                 + WHERE_CREDENTIALS_GO + ", and the user's role the permissions of README's broker.xml on nvent.#" : "";
     }
 
+    /**
+     * Whether the broker refused the login itself, as Artemis says ({@code AMQ229031 Unable to validate user}) anywhere
+     * in the chain: a context of a resource adapter logs in only when first used, so where it failed does not tell.
+     */
+    public static boolean refusedLogin(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (String.valueOf(t.getMessage()).contains("AMQ229031")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     /** A {@code JMSSecurityException} (or its runtime twin) anywhere in the chain: the broker refused the user. */
     public static boolean bySecurity(Throwable e) {
         for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
