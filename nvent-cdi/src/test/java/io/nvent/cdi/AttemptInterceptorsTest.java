@@ -13,6 +13,7 @@ import io.nvent.spi.StepHandOn;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -219,6 +220,47 @@ class AttemptInterceptorsTest {
             assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED
                     || e.type() == EventType.STEP_RETRY).hasSize(4).allSatisfy(e -> assertThat(e.data())
                     .doesNotContain("\"trace\""));
+        }
+    }
+
+    /** Its scope names the attempt with a field it has no value for (a tenant not set). */
+    static final class NullNamingInterceptor implements AttemptInterceptor {
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            return new AttemptScope() {
+                @Override
+                public Map<String, String> trace() {
+                    Map<String, String> fields = new HashMap<>();
+                    fields.put("tenant", null);
+                    return fields;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /**
+     * A scope naming the attempt with a field without a value (a map {@code Map.copyOf} refuses) names nothing from it,
+     * logged, and fails no attempt: the run completes with the other interceptor's names on every ending entry.
+     */
+    @ParameterizedTest(name = "the one naming a null first: {0}")
+    @ValueSource(booleans = {true, false})
+    void aScopeNamingTheAttemptWithANullValueFailsNoAttempt(boolean nullFirst) {
+        AttemptInterceptor[] interceptors = nullFirst
+                ? new AttemptInterceptor[] {new NullNamingInterceptor(), new NamingInterceptor("traceId")}
+                : new AttemptInterceptor[] {new NamingInterceptor("traceId"), new NullNamingInterceptor()};
+        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0424"));
+             EmbeddedEngine engine = engine(false, interceptors)) {
+            String runId = startInRequest(engine, "request-1");
+            awaitCompleted(engine, runId);
+
+            assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED)
+                    .hasSize(3).allSatisfy(e -> assertThat(e.data()).doesNotContain("tenant")
+                            .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
+            assertThat(log.messagesContaining("failed to name")).isNotEmpty();
         }
     }
 
