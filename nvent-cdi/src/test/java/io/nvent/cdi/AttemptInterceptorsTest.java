@@ -2,10 +2,15 @@ package io.nvent.cdi;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
@@ -18,6 +23,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -262,6 +269,45 @@ class AttemptInterceptorsTest {
                             .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
             assertThat(log.messagesContaining("failed to name")).isNotEmpty();
         }
+    }
+
+    /** Uploads until interrupted: the engine's stop cuts it short. */
+    @FlowStep(flow = "traced-export", name = "upload", role = StepRole.ENTRY)
+    static final class Uploads implements Step<Object, String> {
+        final CountDownLatch blocking = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            blocking.countDown();
+            try {
+                new CountDownLatch(1).await();
+                return "never";
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("the upload was interrupted", e);
+            }
+        }
+    }
+
+    /**
+     * An attempt the engine's stop cut short ran under its scopes like any other: the {@code step.retry} entry that
+     * hands it back names it, as the console shows on that entry.
+     */
+    @Test
+    void theEntryHandingBackAnAttemptCutShortByTheStopNamesIt() throws Exception {
+        MemoryFlowStore store = new MemoryFlowStore();
+        Uploads step = new Uploads();
+        String runId;
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().store(store).step(step)
+                .interceptor(new NamingInterceptor("traceId")).build()) {
+            runId = engine.flows().start("traced-export", Map.of());
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().events(runId, EventQuery.all()).stream()
+                    .anyMatch(e -> e.type() == EventType.STEP_STARTED));
+        }
+
+        assertThat(store.readEvents(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                .singleElement().satisfies(handedBack -> assertThat(handedBack.data())
+                        .contains("\"instanceStopped\"", "\"trace\":{\"traceId\":\"upload#1\"}"));
     }
 
     @ParameterizedTest(name = "continue in worker: {0}")
