@@ -2,10 +2,15 @@ package io.nvent.cdi;
 
 import io.nvent.EventQuery;
 import io.nvent.EventType;
+import io.nvent.FlowStep;
 import io.nvent.HistoryEvent;
 import io.nvent.RunInfo;
 import io.nvent.RunQuery;
 import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.spi.AttemptInfo;
 import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
@@ -13,10 +18,13 @@ import io.nvent.spi.StepHandOn;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -220,6 +228,86 @@ class AttemptInterceptorsTest {
                     || e.type() == EventType.STEP_RETRY).hasSize(4).allSatisfy(e -> assertThat(e.data())
                     .doesNotContain("\"trace\""));
         }
+    }
+
+    /** Its scope names the attempt with a field it has no value for (a tenant not set). */
+    static final class NullNamingInterceptor implements AttemptInterceptor {
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            return new AttemptScope() {
+                @Override
+                public Map<String, String> trace() {
+                    Map<String, String> fields = new HashMap<>();
+                    fields.put("tenant", null);
+                    return fields;
+                }
+
+                @Override
+                public void close() {
+                }
+            };
+        }
+    }
+
+    /**
+     * A scope naming the attempt with a field without a value (a map {@code Map.copyOf} refuses) names nothing from it,
+     * logged, and fails no attempt: the run completes with the other interceptor's names on every ending entry.
+     */
+    @ParameterizedTest(name = "the one naming a null first: {0}")
+    @ValueSource(booleans = {true, false})
+    void aScopeNamingTheAttemptWithANullValueFailsNoAttempt(boolean nullFirst) {
+        AttemptInterceptor[] interceptors = nullFirst
+                ? new AttemptInterceptor[] {new NullNamingInterceptor(), new NamingInterceptor("traceId")}
+                : new AttemptInterceptor[] {new NamingInterceptor("traceId"), new NullNamingInterceptor()};
+        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0424"));
+             EmbeddedEngine engine = engine(false, interceptors)) {
+            String runId = startInRequest(engine, "request-1");
+            awaitCompleted(engine, runId);
+
+            assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED)
+                    .hasSize(3).allSatisfy(e -> assertThat(e.data()).doesNotContain("tenant")
+                            .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
+            assertThat(log.messagesContaining("failed to name")).isNotEmpty();
+        }
+    }
+
+    /** Uploads until interrupted: the engine's stop cuts it short. */
+    @FlowStep(flow = "traced-export", name = "upload", role = StepRole.ENTRY)
+    static final class Uploads implements Step<Object, String> {
+        final CountDownLatch blocking = new CountDownLatch(1);
+
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            blocking.countDown();
+            try {
+                new CountDownLatch(1).await();
+                return "never";
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("the upload was interrupted", e);
+            }
+        }
+    }
+
+    /**
+     * An attempt the engine's stop cut short ran under its scopes like any other: the {@code step.retry} entry that
+     * hands it back names it, as the console shows on that entry.
+     */
+    @Test
+    void theEntryHandingBackAnAttemptCutShortByTheStopNamesIt() throws Exception {
+        MemoryFlowStore store = new MemoryFlowStore();
+        Uploads step = new Uploads();
+        String runId;
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().store(store).step(step)
+                .interceptor(new NamingInterceptor("traceId")).build()) {
+            runId = engine.flows().start("traced-export", Map.of());
+            assertThat(step.blocking.await(10, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            await().atMost(Duration.ofSeconds(10)).until(() -> engine.flows().events(runId, EventQuery.all()).stream()
+                    .anyMatch(e -> e.type() == EventType.STEP_STARTED));
+        }
+
+        assertThat(store.readEvents(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_RETRY)
+                .singleElement().satisfies(handedBack -> assertThat(handedBack.data())
+                        .contains("\"instanceStopped\"", "\"trace\":{\"traceId\":\"upload#1\"}"));
     }
 
     @ParameterizedTest(name = "continue in worker: {0}")

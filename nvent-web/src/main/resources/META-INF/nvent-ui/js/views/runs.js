@@ -235,13 +235,20 @@ const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];
 /** `nvent.console.trace-url` (from GET /session), e.g. `https://jaeger.example/trace/{traceId}`; null: ids, no link. */
 let traceTemplate = null;
 
-/** The attempt's trace id (the span's on hover), and a *Trace* link to the backend when the deployment sets one. */
+/** A trace or span id as tracers write it (W3C: 32 and 16 hex digits; Zipkin's 64-bit trace ids: 16). */
+const HEX_ID = /^[0-9a-f]{16,32}$/i;
+
+/**
+ * The attempt's trace id (the span's on hover), and a *Trace* link to the backend when the deployment sets one. Only a
+ * hex id goes into the link: anything else in an entry (another interceptor's field, a crafted entry) is shown as text,
+ * never made part of an address (a template may put the id in the host).
+ */
 function traceRef(trace) {
   if (!trace || typeof trace.traceId !== 'string') return null;
   const ids = h('span', { class: 'mono small muted', title: `trace ${trace.traceId}${trace.spanId ? `, span ${trace.spanId}` : ''}` }, ` · trace ${short(trace.traceId)}`);
-  if (!traceTemplate) return h('span', { class: 'trace' }, ids);
-  const href = traceTemplate.replaceAll('{traceId}', encodeURIComponent(trace.traceId))
-    .replaceAll('{spanId}', encodeURIComponent(trace.spanId || ''));
+  if (!traceTemplate || !HEX_ID.test(trace.traceId)) return h('span', { class: 'trace' }, ids);
+  const href = traceTemplate.replaceAll('{traceId}', trace.traceId)
+    .replaceAll('{spanId}', HEX_ID.test(trace.spanId) ? trace.spanId : '');
   return h('span', { class: 'trace' }, ids, ' ', h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'trace-link' }, 'Trace'));
 }
 

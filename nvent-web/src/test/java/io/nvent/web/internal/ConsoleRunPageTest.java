@@ -128,11 +128,26 @@ class ConsoleRunPageTest {
                 "if (!gone && template !== traceTemplate) { traceTemplate = template; redraw(); }");
         assertThat(ref).as("no trace, nothing shown").contains("if (!trace || typeof trace.traceId !== 'string') return null;")
                 .as("the id without a template").contains("` · trace ${short(trace.traceId)}`",
-                        "if (!traceTemplate) return h('span', { class: 'trace' }, ids);")
+                        "if (!traceTemplate || !HEX_ID.test(trace.traceId)) return h('span', { class: 'trace' }, ids);")
                 .as("the link from the template").contains(
-                        "traceTemplate.replaceAll('{traceId}', encodeURIComponent(trace.traceId))",
-                        ".replaceAll('{spanId}', encodeURIComponent(trace.spanId || ''))",
+                        "traceTemplate.replaceAll('{traceId}', trace.traceId)",
+                        ".replaceAll('{spanId}', HEX_ID.test(trace.spanId) ? trace.spanId : '')",
                         "h('a', { href, target: '_blank', rel: 'noopener noreferrer', class: 'trace-link' }, 'Trace')");
+    }
+
+    /**
+     * Only hex ids, as tracers write them, go into the link: an entry naming anything else (another interceptor's
+     * field, a crafted entry) shows its id as text and gets no link, so it cannot point the link at another host
+     * (a template with the id in the host, {@code https://{traceId}.tempo.example}) or at a script.
+     */
+    @Test
+    void aTraceIdThatIsNotHexIsShownButNeverPutInTheLink() throws IOException {
+        String runs = script("runs.js");
+        String ref = ConsoleScripts.between(runs, "function traceRef(trace)", "\n}\n");
+
+        assertThat(runs).contains("const HEX_ID = /^[0-9a-f]{16,32}$/i;");
+        assertThat(ref).contains("if (!traceTemplate || !HEX_ID.test(trace.traceId)) return h('span', { class: 'trace' }, ids);")
+                .doesNotContain("encodeURIComponent");
     }
 
     @Test

@@ -223,21 +223,25 @@ final class AttemptInterception {
         }
     }
 
-    /** What the scopes name the attempt as, together; one that throws names nothing, logged as a failure to open. */
+    /**
+     * What the scopes name the attempt as, together; one that throws, or names a field with a null key or value
+     * ({@link Map#copyOf} refuses it), names nothing, logged.
+     */
     private Map<String, String> traceOf(AttemptScope[] scopes, AttemptInfo attempt) {
         Map<String, String> named = Map.of();
         for (AttemptScope scope : scopes) {
             Map<String, String> fields;
             try {
                 fields = scope.trace();
+                fields = fields == null ? Map.of() : Map.copyOf(fields);
             } catch (RuntimeException | Error failure) {
                 rethrowIfFatal(failure);
                 warn("NVENT-0424 attempt scope " + scope + " failed to name " + describe(attempt)
                         + " for its history entry; the entry names no trace from it: " + failure);
                 continue;
             }
-            if (fields != null && !fields.isEmpty()) {
-                named = named.isEmpty() ? Map.copyOf(fields) : merged(named, fields);
+            if (!fields.isEmpty()) {
+                named = named.isEmpty() ? fields : merged(named, fields);
             }
         }
         return named;

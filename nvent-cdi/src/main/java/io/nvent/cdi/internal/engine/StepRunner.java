@@ -1595,12 +1595,13 @@ final class StepRunner implements LostStepRecovery.Engine {
             }
             String jobId = self.isContinued() ? StepJob.recoveryJobId(run.runId(), step, run.version()) : job.jobId();
             waitsFor.set(jobId);
-            String data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
+            JsonText data = JsonText.object().str("reason", "instance " + settings.instanceId() + " stopped while the"
                             + " attempt ran (NVENT-0535): it does not count, and the step waits again for its job "
                             + jobId).str("instanceStopped", settings.instanceId()).str("jobId", jobId)
-                    .str("error", error).build();
+                    .str("error", error);
+            withTrace(data, self.trace());   // the attempt ran, traced like any other
             return Optional.of(new RunChange(run.withStep(step, StepStatus.QUEUED),
-                    List.of(EventDraft.ofStep(EventType.STEP_RETRY, step, job.attempt(), now, data))));
+                    List.of(EventDraft.ofStep(EventType.STEP_RETRY, step, job.attempt(), now, data.build()))));
         };
     }
 

@@ -13,6 +13,10 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
+import io.nvent.spi.AttemptInfo;
+import io.nvent.spi.AttemptInterceptor;
+import io.nvent.spi.AttemptScope;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import java.time.Duration;
@@ -114,6 +118,43 @@ class CompensationTest {
             assertThat(h.eventsOf(runId, EventType.RUN_COMPENSATED).get(0).data())
                     .contains("\"compensated\":[\"reserve\",\"charge\"]");
             assertThat(h.eventsOf(runId, EventType.FLOW_FAILED).get(0).data()).contains("\"step\":\"ship\"");
+        }
+    }
+
+    /**
+     * A compensation runs as an attempt of its own under the attempt interceptors' scopes: its completed entry names
+     * that attempt ({@link AttemptScope#trace}), not the step it undoes.
+     */
+    @Test
+    void eachCompensationsCompletedEntryNamesItsOwnAttempt() {
+        AttemptInterceptor naming = new AttemptInterceptor() {
+            @Override
+            public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+                return new AttemptScope() {
+                    @Override
+                    public Map<String, String> trace() {
+                        return Map.of("spanId", attempt.step() + "#" + attempt.attempt());
+                    }
+
+                    @Override
+                    public void close() {
+                    }
+                };
+            }
+        };
+        UNDONE.clear();
+        try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Validate()).step(new Charge())
+                .step(new Reserve()).step(new Ship()).step(new Refund()).step(new Release()).interceptor(naming)
+                .build()) {
+            String runId = engine.flows().start("order", Map.of("id", 1));
+            await().until(() -> engine.flows().run(runId).map(RunInfo::status).filter(RunStatus.FAILED::equals)
+                    .isPresent());
+
+            assertThat(engine.flows().events(runId, EventQuery.all()))
+                    .filteredOn(e -> e.type() == EventType.STEP_COMPLETED && e.data().contains("\"compensates\""))
+                    .extracting(HistoryEvent::data).containsExactly(
+                            "{\"result\":null,\"compensates\":\"reserve\",\"trace\":{\"spanId\":\"release#1\"}}",
+                            "{\"result\":null,\"compensates\":\"charge\",\"trace\":{\"spanId\":\"refund#1\"}}");
         }
     }
 
