@@ -15,6 +15,8 @@ import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -28,7 +30,10 @@ import java.util.Set;
  * a client that falls {@link LiveLimits#maxQueued()} messages behind is closed with 1013 ("try
  * again later") rather than silently skipping entries, and catches up by re-subscribing with the
  * last {@code seq} it saw. Statistics and heartbeats are not queued but kept in one slot each,
- * so only the newest is sent. Backfill pauses while the outbox is not nearly empty.
+ * so only the newest is sent. A child's status changes ({@code child}) are not queued either but merged: one waits per
+ * child of a followed parent, the latest, sent once the outbox is empty; a parent with more children waiting than
+ * {@link LiveLimits#maxQueued()} has them replaced by one {@code children.changed} ("read them again"), which
+ * stands for every change of its children until it is sent. Backfill pauses while the outbox is not nearly empty.
  *
  * <p>Lock order: a cursor may call into its client while holding its own lock; the client never
  * calls a cursor while holding the client's lock.
@@ -51,6 +56,13 @@ final class LiveClient {
     private final Set<String> flows = new HashSet<>();
     /** The runs whose children's status changes this client follows ({@link ChildFeed}). */
     private final Set<String> parents = new HashSet<>();
+    /**
+     * The children's status changes not yet sent, in the order they first waited: the latest per child, and a parent's
+     * {@code children.changed} under a {@code null} run id, which stands for all its children's changes.
+     */
+    private final LinkedHashMap<ChildKey, String> childChanges = new LinkedHashMap<>();
+    /** The parents whose {@code children.changed} waits: their children's changes are in it. */
+    private final Set<String> readAgain = new HashSet<>();
     private final List<RunCursor> parked = new ArrayList<>();
     private boolean all;
     private boolean stats;
@@ -96,14 +108,40 @@ final class LiveClient {
         }
     }
 
-    /** An entry that changed the status of a child of {@code parentRunId}, sent if the client follows its children. */
+    /**
+     * An entry that changed the status of a child of {@code parentRunId}, sent if the client follows its children: it
+     * replaces the child's change not yet sent, or waits after those of other children; the parent's
+     * {@code children.changed} replaces them all when too many wait. A burst of changes never closes the connection.
+     */
     void offerChild(String parentRunId, PublishedEvent published) {
+        String message = Messages.child(parentRunId, published.flow(), published.event());
         synchronized (lock) {
-            if (closed || !parents.contains(parentRunId)) {
+            if (closed || !parents.contains(parentRunId) || readAgain.contains(parentRunId)) {
                 return;
             }
+            ChildKey key = new ChildKey(parentRunId, published.event().runId());
+            if (childChanges.containsKey(key) || childChanges.size() < runtime.limits().maxQueued()) {
+                childChanges.put(key, message);
+            } else {
+                dropChildChanges(parentRunId);
+                readAgain.add(parentRunId);
+                childChanges.put(new ChildKey(parentRunId, null), Messages.childrenChanged(parentRunId));
+            }
         }
-        enqueue(Messages.child(parentRunId, published.flow(), published.event()));
+        pump();
+    }
+
+    /** Forgets the changes of the parent's children not yet sent; call holding the lock. */
+    private void dropChildChanges(String parentRunId) {
+        childChanges.keySet().removeIf(key -> key.parentRunId().equals(parentRunId));
+        readAgain.remove(parentRunId);
+    }
+
+    /** Number of children's status changes waiting to be sent, a {@code children.changed} counted as one. */
+    int pendingChildMessages() {
+        synchronized (lock) {
+            return childChanges.size();
+        }
     }
 
     /**
@@ -297,6 +335,7 @@ final class LiveClient {
         synchronized (lock) {
             if (parentRunId.isPresent()) {
                 subscribed = parents.remove(parentRunId.get());
+                dropChildChanges(parentRunId.get());
                 runtime.childFollowers().unfollow(parentRunId.get(), this);
             } else if (runId.isPresent()) {
                 removed = runs.remove(runId.get());
@@ -423,6 +462,15 @@ final class LiveClient {
                 return;
             }
             next = outbox.poll();
+            if (next == null && !childChanges.isEmpty()) {
+                Iterator<Map.Entry<ChildKey, String>> first = childChanges.entrySet().iterator();
+                Map.Entry<ChildKey, String> change = first.next();
+                next = change.getValue();
+                if (change.getKey().runId() == null) {
+                    readAgain.remove(change.getKey().parentRunId());
+                }
+                first.remove();
+            }
             if (next == null && statsSlot != null) {
                 next = statsSlot;
                 statsSlot = null;
@@ -483,6 +531,8 @@ final class LiveClient {
             closed = true;
             outbox.clear();
             statsSlot = null;
+            childChanges.clear();
+            readAgain.clear();
             cursors = new ArrayList<>(runs.values());
             runs.clear();
             parked.clear();
@@ -491,6 +541,10 @@ final class LiveClient {
         }
         cursors.forEach(RunCursor::close);
         return true;
+    }
+
+    /** A child's status change waiting to be sent, or ({@code runId} null) the parent's {@code children.changed}. */
+    private record ChildKey(String parentRunId, String runId) {
     }
 
     /**

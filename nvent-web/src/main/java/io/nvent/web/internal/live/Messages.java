@@ -43,6 +43,15 @@ final class Messages {
                 .toString();
     }
 
+    /**
+     * The children of a run changed faster than the client read ({@link LiveClient}): their changes not sent are
+     * merged into this one, and the client reads the children again (the console's "Runs below" does on any change).
+     */
+    static String childrenChanged(String parentRunId) {
+        return JSON.createObjectBuilder().add("type", "children.changed").add("parentRunId", parentRunId).build()
+                .toString();
+    }
+
     /** How far a running step has come ({@link ProgressFeed}). */
     static String progress(String runId, String flow, String step, StepProgress progress) {
         return JSON.createObjectBuilder().add("type", "progress").add("runId", runId).add("flow", flow)

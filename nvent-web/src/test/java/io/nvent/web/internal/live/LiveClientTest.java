@@ -366,6 +366,109 @@ class LiveClientTest {
     }
 
     /**
+     * A parent whose children change in a burst (a batch fan-out finishing, a cancel with children) put a slow
+     * connection more than 1,000 messages behind: it was closed with 1013 and the console read everything again,
+     * just as an operator watched the tree. A child's changes not yet sent are merged into its latest, so a
+     * connection waits with one message per child at most, and is sent each child's last status.
+     */
+    @Test
+    void aBurstOfChangesOfAFewHundredChildrenKeepsTheSlowConnectionOpenAndSendsEachChildsLastStatus() {
+        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
+        outlet.stall = true;
+        client.receive("{\"type\":\"ping\"}");
+
+        for (int change = 0; change < 20; change++) {
+            for (int child = 0; child < 500; child++) {
+                client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, change + 1,
+                        change == 19 ? EventType.FLOW_COMPLETED : EventType.AWAIT_REGISTERED, Optional.empty(), 0,
+                        Instant.now(), "{}")));
+            }
+        }
+
+        assertThat(outlet.closedWith).as("10,000 changes of 500 children").isNull();
+        assertThat(client.pendingChildMessages()).as("one a child").isEqualTo(500);
+        outlet.readAgain();
+        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
+        List<JsonObject> children = outlet.messages().stream().filter(m -> m.getString("type").equals("child"))
+                .toList();
+        assertThat(children).as("each child's last status, once").hasSize(500)
+                .allSatisfy(m -> assertThat(m.getJsonObject("event").getString("type")).isEqualTo("flow.completed"));
+        assertThat(children).extracting(m -> m.getString("runId")).doesNotHaveDuplicates();
+        assertThat(outlet.closedWith).isNull();
+    }
+
+    /**
+     * 10,000 children ending at once are more than a connection waits for one by one: the parent's changes not yet
+     * sent become one {@code children.changed} ("read this level again", as the console does on any change), sent
+     * after every status it stands for, so no child's last status is lost to the console.
+     */
+    @Test
+    void tenThousandChildrenEndingAtOnceKeepTheSlowConnectionOpenAndEndInOneReadAgainForTheirParent() {
+        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
+        outlet.stall = true;
+        client.receive("{\"type\":\"ping\"}");
+
+        for (int child = 0; child < 10_000; child++) {
+            client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, 7,
+                    EventType.FLOW_CANCEL, Optional.empty(), 0, Instant.now(), "{}")));
+            assertThat(client.pendingChildMessages()).as("bounded").isLessThanOrEqualTo(1000);
+        }
+
+        assertThat(outlet.closedWith).as("a cancel of 10,000 children").isNull();
+        outlet.readAgain();
+        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
+        List<JsonObject> sent = outlet.messages();
+        assertThat(sent.size()).as("not one message a change").isLessThan(1100);
+        int readAgain = lastIndexOf(sent, "children.changed");
+        assertThat(readAgain).as("a read again").isPositive()
+                .as("after every child status it did not stand for").isGreaterThan(lastIndexOf(sent, "child"));
+        assertThat(sent.get(readAgain).getString("parentRunId")).isEqualTo(RUN);
+        assertThat(outlet.closedWith).isNull();
+
+        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-late", 1, EventType.FLOW_START,
+                Optional.empty(), 0, Instant.now(), "{}")));
+        await().until(() -> outlet.messages().size() == sent.size() + 1);
+        assertThat(outlet.messages().get(sent.size()).getString("runId")).as("one by one again once read")
+                .isEqualTo("child-late");
+    }
+
+    /** The changes of a parent's children not yet sent are not sent after its {@code unsubscribed}. */
+    @Test
+    void theChildChangesNotYetSentGoWithTheUnsubscribe() {
+        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
+        outlet.stall = true;
+        client.receive("{\"type\":\"ping\"}");
+        for (int child = 0; child < 1500; child++) {
+            client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, 2,
+                    EventType.FLOW_COMPLETED, Optional.empty(), 0, Instant.now(), "{}")));
+        }
+
+        client.receive("{\"type\":\"unsubscribe\",\"parentRunId\":\"" + RUN + "\"}");
+        outlet.readAgain();
+
+        await().until(() -> outlet.types().contains("unsubscribed"));
+        assertThat(outlet.types()).containsExactly("subscribed", "pong", "unsubscribed");
+        assertThat(client.pendingChildMessages()).isZero();
+    }
+
+    private LiveClient followingTheChildrenOfRun(LiveLimits limits) {
+        LiveClient client = client(limits);
+        client.receive("{\"type\":\"subscribe\",\"parentRunId\":\"" + RUN + "\"}");
+        await().until(() -> outlet.types().contains("subscribed"));
+        return client;
+    }
+
+    private static int lastIndexOf(List<JsonObject> messages, String type) {
+        int last = -1;
+        for (int i = 0; i < messages.size(); i++) {
+            if (messages.get(i).getString("type").equals(type)) {
+                last = i;
+            }
+        }
+        return last;
+    }
+
+    /**
      * A status change goes to the connections that follow its run's parent, found by that run: not by asking every
      * connected client (a scan per change of any run while one console shows a Runs below panel). A connection that
      * closes, or subscribes after it closed, is among no run's followers.
@@ -560,6 +663,8 @@ class LiveClientTest {
         final List<String> sent = new CopyOnWriteArrayList<>();
         volatile boolean stall;
         volatile Integer closedWith;
+        /** The send a stalled connection has not written yet. */
+        private volatile Consumer<Throwable> unwritten;
 
         @Override
         public String id() {
@@ -569,7 +674,19 @@ class LiveClientTest {
         @Override
         public void send(String text, Consumer<Throwable> done) {
             sent.add(text);
-            if (!stall) {
+            if (stall) {
+                unwritten = done;
+            } else {
+                done.accept(null);
+            }
+        }
+
+        /** A stalled connection reads again: the send under way is written, and each one after it at once. */
+        void readAgain() {
+            stall = false;
+            Consumer<Throwable> done = unwritten;
+            unwritten = null;
+            if (done != null) {
                 done.accept(null);
             }
         }
