@@ -105,13 +105,14 @@ export const live = {
   },
   /**
    * The status changes of the runs a run started (each one's start, awaits and end): handler(msg) per `child`
-   * message ({parentRunId, runId, flow, event}). Changes while the stream was down are not repeated: a follower reads
-   * again once the status is back 'up' (onStatus).
+   * message ({parentRunId, runId, flow, event}), and per `children.changed` ({parentRunId}: more changed than the
+   * server held one by one while this page read slowly; read the children again). Changes while the stream was down
+   * are not repeated: a follower reads again once the status is back 'up' (onStatus).
    */
   children(parentRunId, handler) {
     parentsWanted.set(parentRunId, (parentsWanted.get(parentRunId) || 0) + 1);
     if (parentsWanted.get(parentRunId) === 1) send({ type: 'subscribe', parentRunId });
-    const off = live.on((msg) => { if (msg.type === 'child' && msg.parentRunId === parentRunId) handler(msg); });
+    const off = live.on((msg) => { if ((msg.type === 'child' || msg.type === 'children.changed') && msg.parentRunId === parentRunId) handler(msg); });
     return () => {
       off();
       const n = parentsWanted.get(parentRunId) - 1;

@@ -104,7 +104,8 @@ class ConsoleRunPageTest {
         assertThat(runs).contains("const BELOW_PAGE_MAX = 100;").as("the page's cleanup closes the panel")
                 .contains("if (belowPanel) belowPanel.close();");
         assertThat(live).contains("parentsWanted.forEach((n, parentRunId) => send({ type: 'subscribe', parentRunId }));",
-                "if (msg.type === 'child' && msg.parentRunId === parentRunId) handler(msg);",
+                "if ((msg.type === 'child' || msg.type === 'children.changed') && msg.parentRunId === parentRunId) "
+                        + "handler(msg);",
                 "send({ type: 'unsubscribe', parentRunId });");
         assertThat(paced).as("one call at a time, at most one a period, pokes meanwhile make one more")
                 .contains("if (running) { again = true; return; }",

@@ -9,7 +9,9 @@ import java.time.Duration;
  * Tuning of the live stream ({@code nvent.ws.*}).
  *
  * @param maxQueued messages a client may have waiting; a client that falls further behind is closed
- *        with 1013 ("try again later") and resumes by re-subscribing with {@code afterSeq}
+ *        with 1013 ("try again later") and resumes by re-subscribing with {@code afterSeq}; also the children's
+ *        status changes a client may have waiting, one per child, beyond which a parent's merge into one
+ *        {@code children.changed}
  * @param pageSize history entries per backfill message
  * @param pauseBackfillAt backfill waits while a client has this many messages waiting
  * @param maxPending live entries held per run while its backfill runs; beyond that they are re-read
