@@ -79,7 +79,9 @@ public interface JobQueue {
      * running one, and while the queue is neither paused nor shutting down. A continued job runs
      * as the first attempt of a job just claimed, with its timeout: if it fails, it is stored like
      * any failed attempt (due again after its backoff, or dead); once it ended it is stored, or
-     * counted, like any other.
+     * counted, like any other. A job taken here that the adapter enqueues after all (the queue paused, shutting
+     * down or at a limit as the offering attempt ended), or drops as one of that id is queued already, is reported
+     * to the handler on the offering thread before it can run ({@link JobHandler#notContinued}).
      *
      * <p>The default takes nothing.
      *

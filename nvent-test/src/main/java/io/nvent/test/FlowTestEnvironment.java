@@ -701,12 +701,22 @@ public final class FlowTestEnvironment implements AutoCloseable {
         return data.get(how) instanceof jakarta.json.JsonObject fold ? fold.get(into) : null;
     }
 
+    /**
+     * Whether a run of a debounced or batched trigger still waits to start: no step of it began. The time await of a
+     * later step of a run that started (a step that waits a day) is no tick of the trigger.
+     */
+    private boolean isPending(String runId) {
+        return flows().run(runId).filter(run -> run.status() == RunStatus.AWAITING && run.steps().values().stream()
+                .allMatch(StepStatus.AWAITING::equals)).isPresent();
+    }
+
     /** A debounced or batched trigger's next tick: when its earliest pending run starts. */
     private List<String> advanceToPendingRuns(TriggerSpec spec) {
         Set<String> ofTrigger = runsOfFires(spec.name(), 0).collect(java.util.stream.Collectors.toSet());
         List<AwaitInfo> pending = flows().awaits(true, AWAITS_READ).stream()
                 .filter(a -> a.type() == AwaitType.TIME && a.status() == AwaitStatus.WAITING
-                        && a.resolveAt().isPresent() && ofTrigger.contains(a.runId())).toList();
+                        && a.resolveAt().isPresent() && ofTrigger.contains(a.runId()) && isPending(a.runId()))
+                .toList();
         Instant start = pending.stream().map(a -> a.resolveAt().get()).min(Instant::compareTo)
                 .orElseThrow(() -> new IllegalStateException("NVENT-0050 trigger '" + spec.name() + "' is "
                         + (spec.debounce().isPresent() ? "debounced" : "batched") + " and has no pending run, so no"

@@ -69,6 +69,26 @@ class FlowTestEnvironmentTickTest {
         }
     }
 
+    /** Welcomes a customer once their sign-up settles, and checks on them ten seconds after. */
+    @FlowStep(flow = "onboarding", name = "welcome", role = StepRole.ENTRY, emits = "welcomed")
+    @Trigger(name = "signed-up", type = TriggerType.EVENT, event = "customer.signed-up", debounce = "PT30S")
+    static class Welcome implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("welcomed", "c-1");
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "onboarding", name = "check-in", subscribes = "welcomed")
+    @io.nvent.AwaitBefore(type = io.nvent.AwaitType.TIME, delayMs = 10_000)
+    static class CheckIn implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     final FlowTestEnvironment env = FlowTestEnvironment.of(new Bill(), new Refund());
 
     @AfterEach
@@ -159,6 +179,25 @@ class FlowTestEnvironmentTickTest {
             assertThat(crm.awaitRun(runs.get(0)).status()).isEqualTo(RunStatus.COMPLETED);
             assertThatThrownBy(() -> crm.advanceToNextTick("crm-sync")).isInstanceOf(IllegalStateException.class)
                     .hasMessageContaining("NVENT-0050 trigger 'crm-sync' is debounced and has no pending run");
+        }
+    }
+
+    @Test
+    void aDebouncedTriggersNextTickIsItsPendingRunsStartNotTheTimerOfARunThatStartedAlready() {
+        try (FlowTestEnvironment onboarding = FlowTestEnvironment.of(new Welcome(), new CheckIn())) {
+            onboarding.flows().publishEvent("customer.signed-up", Map.of("customerId", "c-1"));
+            String first = onboarding.advanceToNextTick("signed-up").get(0);
+            org.awaitility.Awaitility.await().until(() -> onboarding.awaits(first).stream()
+                    .anyMatch(a -> a.step().equals("check-in")));
+            onboarding.flows().publishEvent("customer.signed-up", Map.of("customerId", "c-2"));
+
+            List<String> runs = onboarding.advanceToNextTick("signed-up");
+
+            assertThat(runs).as("the run the second fire went into, not the first one's check-in timer")
+                    .singleElement().isNotEqualTo(first);
+            assertThat(onboarding.now()).isEqualTo(FlowTestEnvironment.DEFAULT_START.plusSeconds(60));
+            assertThatThrownBy(() -> onboarding.advanceToNextTick("signed-up"))
+                    .isInstanceOf(IllegalStateException.class).hasMessageContaining("NVENT-0050");
         }
     }
 }

@@ -1427,6 +1427,53 @@ public abstract class JobQueueContractTest {
                 .anyMatch(job -> job.jobId().equals("continued")));
     }
 
+    /**
+     * What the engine relies on to tell a step continued in its worker from one the queue sent through itself after
+     * all ({@link JobHandler#notContinued}): a continuation taken while the queue runs, but paused before the offering
+     * attempt ended, goes into the queue, and the handler hears so on the offering thread before that job runs, once;
+     * a continuation that does run in the slot is not reported. An adapter that does not report it leaves the engine
+     * taking the job's attempt for a continuation: a stop then queues a recovery job beside the job the queue keeps.
+     */
+    @Test
+    void a_continuation_the_queue_sends_through_itself_after_all_is_reported_to_its_handler_before_it_runs_and_a_continued_one_is_not()
+            throws InterruptedException {
+        Assumptions.assumeTrue(continuesInWorkerSlots(), "the adapter takes no continuations");
+        CountDownLatch offered = latches.newLatch();
+        CountDownLatch paused = latches.newLatch();
+        List<String> seen = new CopyOnWriteArrayList<>();
+        RecordingHandler handler = new RecordingHandler(job -> {
+            seen.add("runs " + job.jobId() + " on " + Thread.currentThread().getName());
+            if (job.jobId().equals("first")) {
+                assertThat(queue.continueWith(job("second"))).isTrue();
+                offered.countDown();
+                paused.await();
+            } else if (job.jobId().equals("third")) {
+                assertThat(queue.continueWith(job("fourth"))).isTrue();
+            }
+        }).hearingNotContinued(job -> seen.add("not continued " + job.jobId() + " on "
+                + Thread.currentThread().getName()));
+        queue.registerWorker(name, 1, handler);
+        queue.enqueue(job("first"));
+        assertThat(offered.await(PATIENCE.toSeconds(), TimeUnit.SECONDS)).as("first offered second").isTrue();
+
+        queue.pause(name);
+        paused.countDown();
+
+        await().atMost(PATIENCE).until(() -> seen.stream().anyMatch(line -> line.startsWith("not continued second")));
+        String offeringThread = seen.get(0).substring(seen.get(0).indexOf(" on ") + 4);
+        assertThat(seen).as("heard on the thread that offered it, and second not run while the queue is paused")
+                .containsExactly("runs first on " + offeringThread, "not continued second on " + offeringThread);
+        queue.resume(name);
+        await().atMost(PATIENCE).until(() -> handler.completed.stream().anyMatch(job -> job.jobId().equals("second")));
+        queue.enqueue(job("third"));
+        await().atMost(PATIENCE).until(() -> handler.completed.stream().anyMatch(job -> job.jobId().equals("fourth")));
+
+        assertThat(handler.started).extracting(start -> start.execution().jobId())
+                .containsExactly("first", "second", "third", "fourth");
+        assertThat(seen).filteredOn(line -> line.startsWith("not continued")).as("fourth ran in third's slot")
+                .singleElement().asString().startsWith("not continued second");
+    }
+
     // ---------------------------------------------------------------- helpers
 
     /**
@@ -1500,6 +1547,8 @@ public abstract class JobQueueContractTest {
         private volatile Predicate<Throwable> retryable = error -> true;
         /** The delay the handler chooses from the declared one; empty to ask {@link #isRetryable} as by default. */
         private volatile Optional<Function<Duration, Optional<Duration>>> delays = Optional.empty();
+        /** Told of the jobs offered to continue with that the queue sends instead ({@link JobHandler#notContinued}). */
+        private volatile java.util.function.Consumer<JobRequest> notContinued = job -> { };
 
         RecordingHandler(JobBehaviour behaviour) {
             this.behaviour = behaviour;
@@ -1544,6 +1593,17 @@ public abstract class JobQueueContractTest {
         @Override
         public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
             failures.add(new Failure(job, error, nextAttemptAt, Instant.now()));
+        }
+
+        /** This handler, telling {@code listener} of each job offered to continue with that the queue sends instead. */
+        RecordingHandler hearingNotContinued(java.util.function.Consumer<JobRequest> listener) {
+            this.notContinued = listener;
+            return this;
+        }
+
+        @Override
+        public void notContinued(JobRequest job) {
+            notContinued.accept(job);
         }
 
         /** Time between the start of the attempt before {@code attempt} and its own start. */
