@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,8 +33,10 @@ import static org.awaitility.Awaitility.await;
  */
 class CancelWithChildrenCountTest {
 
-    /** The thread of the step that starts the exports, as it holds. */
+    /** The thread of the step that starts the exports. */
     static volatile Thread exportingThread;
+    /** Counted down once the step's starts of the exports have returned. */
+    static volatile CountDownLatch exportsStarted = new CountDownLatch(1);
 
     /**
      * Starts two exports that hold until they are canceled, and holds itself until asked to stop; its thread keeps
@@ -43,9 +46,10 @@ class CancelWithChildrenCountTest {
     static class ExportEach implements Step<Object, String> {
         @Override
         public String execute(Object input, StepContext ctx) throws InterruptedException {
-            ctx.startFlow("export", null);
-            ctx.startFlow("export", null);
             exportingThread = Thread.currentThread();
+            ctx.startFlow("export", null);
+            ctx.startFlow("export", null);
+            exportsStarted.countDown();
             while (!Thread.currentThread().isInterrupted()) {
                 LockSupport.park(this);
             }
@@ -63,13 +67,34 @@ class CancelWithChildrenCountTest {
         }
     }
 
-    /** A memory store that runs a test's step once, before the next listing of a run's children under way. */
+    /**
+     * A memory store that runs a test's step once, before the next listing of a run's children under way, or before
+     * the exporting step reads its run once it stored both exports (as the start of the second looks whether the run
+     * was canceled with its children).
+     */
     static final class ListingHookStore extends MemoryFlowStore {
 
         private final AtomicReference<Runnable> beforeNextListing = new AtomicReference<>();
+        private final AtomicReference<Runnable> beforeSecondStartCheck = new AtomicReference<>();
 
         void beforeNextListing(Runnable step) {
             beforeNextListing.set(step);
+        }
+
+        void beforeSecondStartCheck(Runnable step) {
+            beforeSecondStartCheck.set(step);
+        }
+
+        @Override
+        public Optional<RunRecord> findRun(String runId) {
+            if (Thread.currentThread() == exportingThread
+                    && super.childRunsLeadingToRunsUnderWay(runId, Optional.empty(), 10).size() == 2) {
+                Runnable step = beforeSecondStartCheck.getAndSet(null);
+                if (step != null) {
+                    step.run();
+                }
+            }
+            return super.findRun(runId);
         }
 
         @Override
@@ -86,10 +111,12 @@ class CancelWithChildrenCountTest {
     @BeforeEach
     void noStepHoldsYet() {
         exportingThread = null;
+        exportsStarted = new CountDownLatch(1);
     }
 
     @Test
-    void theInstancesLookAtCancelsBetweenTheCancelAndItsSweepLeavesTheChildrenCountedAsCanceledByIt() {
+    void theInstancesLookAtCancelsBetweenTheCancelAndItsSweepLeavesTheChildrenCountedAsCanceledByIt()
+            throws InterruptedException {
         ListingHookStore store = new ListingHookStore();
         MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
         try (EngineHarness harness = EngineHarness.over(store, queue, new ExportEach(), new Hold())) {
@@ -97,7 +124,7 @@ class CancelWithChildrenCountTest {
             await().until(() -> harness.engine.runs(RunQuery.all().withParentRunId(exportAll)).stream()
                     .filter(child -> child.steps().containsValue(io.nvent.StepStatus.RUNNING)).count() == 2);
             harness.awaitRunningWithLease(exportAll, "export-each");
-            await().until(() -> exportingThread != null);
+            assertThat(exportsStarted.await(10, TimeUnit.SECONDS)).isTrue();
             store.beforeNextListing(() -> {
                 // The instance's look at the cancels of its running steps, as its timer fires now; a step it asks to
                 // stop cancels the children its attempt started as it ends.
@@ -114,6 +141,44 @@ class CancelWithChildrenCountTest {
             assertThat(canceled.descendantsCanceled()).isEqualTo(2);
             assertThat(harness.engine.runs(RunQuery.all().withParentRunId(exportAll)))
                     .extracting(io.nvent.RunInfo::status).containsOnly(RunStatus.CANCELED);
+        }
+    }
+
+    @Test
+    void aChildWhoseStartCancelsItBeforeTheCancelsSweepListsItEndsCanceledAndIsNotCountedByTheCancel()
+            throws InterruptedException {
+        ListingHookStore store = new ListingHookStore();
+        MemoryJobQueue queue = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("test-worker"));
+        try (EngineHarness harness = EngineHarness.over(store, queue, new ExportEach(), new Hold())) {
+            CountDownLatch exportAllCanceled = new CountDownLatch(1);
+            AtomicReference<String> exportAllId = new AtomicReference<>();
+            store.beforeSecondStartCheck(() -> awaitQuietly(exportAllCanceled));
+            store.beforeNextListing(() -> {
+                exportAllCanceled.countDown();
+                // The second export's start reads its run canceled with its children, and cancels the export.
+                await().until(() -> harness.engine.runs(RunQuery.all().withParentRunId(exportAllId.get())).stream()
+                        .anyMatch(child -> child.status() == RunStatus.CANCELED));
+            });
+            String exportAll = harness.engine.start("export-all", null);
+            exportAllId.set(exportAll);
+            await().until(() -> harness.engine.runs(RunQuery.all().withParentRunId(exportAll)).size() == 2);
+
+            CanceledRuns canceled = harness.engine.cancel(exportAll, CancelOptions.withChildren());
+
+            assertThat(canceled.descendantsCanceled()).as("the first export; its start canceled the second")
+                    .isEqualTo(1);
+            assertThat(exportsStarted.await(10, TimeUnit.SECONDS)).isTrue();
+            assertThat(harness.engine.runs(RunQuery.all().withParentRunId(exportAll)))
+                    .extracting(io.nvent.RunInfo::status).containsExactly(RunStatus.CANCELED, RunStatus.CANCELED);
+        }
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            assertThat(latch.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
         }
     }
 }
