@@ -7,8 +7,9 @@ package io.nvent;
  * @param canceled {@code true} if this call canceled the run, {@code false} if it had ended already (a repeat of
  *     the call finds it canceled)
  * @param descendantsCanceled descendant runs (children, grandchildren, …) this call canceled, counting one it found
- *     under way that an ancestor's step, stopped by this cancel on another instance, canceled first; {@code 0}
- *     without {@link CancelOptions#children()}
+ *     under way that an ancestor's step, stopped by this cancel on another instance, canceled first; not one a step
+ *     started as the call ran whose start, finding its parent canceled with its children, canceled it before the
+ *     call listed it (it ends canceled all the same); {@code 0} without {@link CancelOptions#children()}
  * @param moreDescendants whether descendants may remain under way beyond the call's
  *     {@link CancelOptions#limit()}: a repeat of the call goes on with them
  * @since 0.2

@@ -49,6 +49,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -178,6 +179,12 @@ final class OperatorActions {
     private final RunPublisher publisher;
     private final StepQueueing queueing;
     private final Engine engine;
+    /**
+     * Runs a cancel with children here canceled, whose steps it asks to stop once its sweep is done: the look at
+     * cancels ({@link #followCancels}) leaves them to it, or a step it stopped would cancel its children before the
+     * sweep counts them.
+     */
+    private final Set<String> stopsAfterSweeps = ConcurrentHashMap.newKeySet();
 
     OperatorActions(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Clock clock,
                     AwaitResolution awaitResolution, StepExecutions executionsHere, RunPublisher publisher,
@@ -260,17 +267,23 @@ final class OperatorActions {
         }
         // A step interrupted by the cancel cancels the children its attempt started as it ends: its runs' steps are
         // asked to stop once the sweep is done, so that the sweep finds every descendant under way and counts it.
+        // Until then the instance's look at cancels (followCancels) leaves them alone too.
         List<String> stopAfterTheSweep = new ArrayList<>();
+        Consumer<String> stopLater = canceledRunId -> {
+            stopAfterTheSweep.add(canceledRunId);
+            stopsAfterSweeps.add(canceledRunId);
+        };
         try {
-            boolean canceled = options.compensate() ? cancelCompensating(runId, true, stopAfterTheSweep::add)
-                    : cancel(runId, Optional.empty(), OperatorActions::withChildren, stopAfterTheSweep::add);
+            boolean canceled = options.compensate() ? cancelCompensating(runId, true, stopLater)
+                    : cancel(runId, Optional.empty(), OperatorActions::withChildren, stopLater);
             if (!canceled) {
                 markCanceledWithChildren(runId, Optional.empty());
             }
-            Sweep sweep = cancelDescendants(runId, runId, options.limit(), stopAfterTheSweep::add);
+            Sweep sweep = cancelDescendants(runId, runId, options.limit(), stopLater);
             return new CanceledRuns(canceled, sweep.canceled(), sweep.more());
         } finally {
             stopAfterTheSweep.forEach(this::askToStopHere);
+            stopAfterTheSweep.forEach(stopsAfterSweeps::remove);
         }
     }
 
@@ -601,10 +614,12 @@ final class OperatorActions {
 
     /**
      * Finds the runs canceled on another instance among those whose steps run here, with one read,
-     * and asks their executions to stop; a run canceled here asked them at once.
+     * and asks their executions to stop; a run canceled here asked them at once, or asks them as its cancel's sweep of
+     * its children ends.
      */
     void followCancels() {
         Set<String> runIds = executionsHere.runsNotAskedToStop();
+        runIds.removeAll(stopsAfterSweeps);
         if (runIds.isEmpty()) {
             return;
         }
