@@ -60,7 +60,7 @@ final class LiveClient {
      * The children's status changes not yet sent, in the order they first waited: the latest per child, and a parent's
      * {@code children.changed} under a {@code null} run id, which stands for all its children's changes.
      */
-    private final LinkedHashMap<ChildKey, String> childChanges = new LinkedHashMap<>();
+    private final LinkedHashMap<ChildKey, ChildChange> childChanges = new LinkedHashMap<>();
     /** The parents whose {@code children.changed} waits: their children's changes are in it. */
     private final Set<String> readAgain = new HashSet<>();
     private final List<RunCursor> parked = new ArrayList<>();
@@ -110,7 +110,8 @@ final class LiveClient {
 
     /**
      * An entry that changed the status of a child of {@code parentRunId}, sent if the client follows its children: it
-     * replaces the child's change not yet sent, or waits after those of other children; the parent's
+     * replaces the child's change not yet sent unless that one is later (by {@code seq}: the hub offers on several
+     * threads, another instance's entries may come late), or waits after those of other children; the parent's
      * {@code children.changed} replaces them all when too many wait. A burst of changes never closes the connection.
      */
     void offerChild(String parentRunId, PublishedEvent published) {
@@ -120,12 +121,19 @@ final class LiveClient {
                 return;
             }
             ChildKey key = new ChildKey(parentRunId, published.event().runId());
-            if (childChanges.containsKey(key) || childChanges.size() < runtime.limits().maxQueued()) {
-                childChanges.put(key, message);
+            ChildChange waiting = childChanges.get(key);
+            long seq = published.event().seq();
+            if (waiting != null) {
+                if (seq >= waiting.seq()) {
+                    childChanges.put(key, new ChildChange(seq, message));
+                }
+            } else if (childChanges.size() < runtime.limits().maxQueued()) {
+                childChanges.put(key, new ChildChange(seq, message));
             } else {
                 dropChildChanges(parentRunId);
                 readAgain.add(parentRunId);
-                childChanges.put(new ChildKey(parentRunId, null), Messages.childrenChanged(parentRunId));
+                childChanges.put(new ChildKey(parentRunId, null),
+                        new ChildChange(Long.MAX_VALUE, Messages.childrenChanged(parentRunId)));
             }
         }
         pump();
@@ -463,9 +471,9 @@ final class LiveClient {
             }
             next = outbox.poll();
             if (next == null && !childChanges.isEmpty()) {
-                Iterator<Map.Entry<ChildKey, String>> first = childChanges.entrySet().iterator();
-                Map.Entry<ChildKey, String> change = first.next();
-                next = change.getValue();
+                Iterator<Map.Entry<ChildKey, ChildChange>> first = childChanges.entrySet().iterator();
+                Map.Entry<ChildKey, ChildChange> change = first.next();
+                next = change.getValue().message();
                 if (change.getKey().runId() == null) {
                     readAgain.remove(change.getKey().parentRunId());
                 }
@@ -545,6 +553,10 @@ final class LiveClient {
 
     /** A child's status change waiting to be sent, or ({@code runId} null) the parent's {@code children.changed}. */
     private record ChildKey(String parentRunId, String runId) {
+    }
+
+    /** The message of a child's latest status change waiting to be sent, and that change's {@code seq}. */
+    private record ChildChange(long seq, String message) {
     }
 
     /**

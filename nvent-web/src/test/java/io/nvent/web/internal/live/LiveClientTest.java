@@ -432,6 +432,28 @@ class LiveClientTest {
                 .isEqualTo("child-late");
     }
 
+    /**
+     * The hub hands status changes over on several threads, and another instance's may come late: a child's change
+     * waiting to be sent was replaced by whichever came last, so a late {@code flow.start} replaced the child's
+     * {@code flow.completed} and the client never heard that the child ended. The latest by {@code seq} waits.
+     */
+    @Test
+    void aChildsEarlierChangeComingLateDoesNotReplaceItsLaterOneWaitingToBeSent() {
+        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
+        outlet.stall = true;
+        client.receive("{\"type\":\"ping\"}");
+
+        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-1", 5, EventType.FLOW_COMPLETED,
+                Optional.empty(), 0, Instant.now(), "{}")));
+        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-1", 1, EventType.FLOW_START,
+                Optional.empty(), 0, Instant.now(), "{}")));
+        outlet.readAgain();
+
+        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
+        assertThat(outlet.messages()).filteredOn(m -> m.getString("type").equals("child"))
+                .extracting(m -> m.getJsonObject("event").getString("type")).containsExactly("flow.completed");
+    }
+
     /** The changes of a parent's children not yet sent are not sent after its {@code unsubscribed}. */
     @Test
     void theChildChangesNotYetSentGoWithTheUnsubscribe() {
