@@ -105,7 +105,9 @@ class AwaitTimeoutMoveTest {
             @Override
             public List<AwaitRecord> dueAwaits(Instant now, int limit) {
                 List<AwaitRecord> due = super.dueAwaits(now, limit);
-                afterRead.getAndSet(() -> { }).run();
+                if (!due.isEmpty()) {
+                    afterRead.getAndSet(() -> { }).run();
+                }
                 return due;
             }
         };
@@ -113,12 +115,17 @@ class AwaitTimeoutMoveTest {
             String runId = h.engine.start("leave", Map.of("days", 1));
             h.awaitStatus(runId, RunStatus.AWAITING);
             AwaitInfo await = waitingAwait(h, runId);
-            h.clock.advance(Duration.ofMinutes(59));
-            afterRead.set(() -> h.engine.moveAwaitTimeout(await.awaitId(), h.clock.instant().plus(Duration.ofDays(1))));
-            h.clock.advance(Duration.ofMinutes(2));
+            // The operator's move, read a moment before the timeout, is written a moment after: once the sweep read
+            // the await as due.
+            Instant oldTimeout = await.timeoutAt().orElseThrow();
+            AtomicReference<Boolean> moved = new AtomicReference<>(false);
+            afterRead.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
+                    oldTimeout.plus(Duration.ofDays(1)))));
+            h.clock.advance(Duration.ofMinutes(61));
 
             h.sweep();
 
+            assertThat(moved).as("moved after the sweep read the await as due").hasValue(true);
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
             assertThat(h.types(runId)).doesNotContain("await.timeout");
         }
