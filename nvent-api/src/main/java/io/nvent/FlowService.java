@@ -503,11 +503,11 @@ public interface FlowService {
      * @param timeoutAt the new timeout
      * @return the await as it waits now, with its new timeout
      * @throws AwaitNotFoundException if there is no such await
-     * @throws IllegalArgumentException if {@code timeoutAt} is too far in the past or the future (NVENT-0457);
+     * @throws IllegalArgumentException if {@code timeoutAt} is too far in the past or the future;
      *     nothing changed
      * @throws IllegalRunTransitionException if the await no longer waits, or has no timeout (a time await, a
-     *     schedule await), or its run ended (NVENT-0458); nothing changed
-     * @throws UnsupportedByAdapterException if the scheduling store cannot move timeouts (NVENT-0459)
+     *     schedule await), or its run ended; nothing changed
+     * @throws UnsupportedByAdapterException if the scheduling store cannot move timeouts
      * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation written before
      *     nvent 0.2
      * @since 0.2

@@ -67,7 +67,7 @@ public class AwaitsResource {
     /**
      * Moves a waiting await's timeout as an operator: {@code {"timeoutAt":"2026-12-10T09:00:00Z"}}, or
      * {@code {"in":"P3D"}} (from now, on the engine's clock). Bad input 400 naming the field (NVENT-1105); an
-     * unknown await 404; one no longer waiting, without a timeout or of a run that ended 409 (NVENT-0458).
+     * unknown await 404; one no longer waiting, without a timeout or of a run that ended 409 (the engine says why).
      */
     @PUT
     @Path("id/{awaitId}/timeout")
