@@ -101,7 +101,7 @@ export function awaitsView(ctx) {
         h('td', {}, when(a.registeredAt)),
         h('td', {}, dueCell(a)),
         h('td', { class: 'num' }, a.status === 'waiting' && a.timeoutAt
-          ? h('button', { class: 'btn small', dataset: { deadline: a.awaitId }, onclick: (e) => { e.stopPropagation(); deadlineDialog(a, load); } }, '⏱ Change deadline…')
+          ? h('button', { class: 'btn small', dataset: { deadline: a.awaitId }, onclick: (e) => { e.stopPropagation(); deadlineDialog(a, load); } }, '◷ Change deadline…')
           : null, ' ', a.status === 'waiting' && a.type !== 'concurrency_key'
           ? h('button', { class: 'btn small primary', dataset: { resolve: a.awaitId }, onclick: (e) => { e.stopPropagation(); resolveDialog(a, user, load); } }, '✓ Resolve…')
           : null)))))
@@ -183,7 +183,7 @@ function durationMs(text) {
  * days ahead, not before now) and says what is wrong.
  */
 function deadlineDialog(a, after) {
-  const go = h('button', { class: 'btn primary', id: 'deadline-submit' }, '⏱ Change deadline');
+  const go = h('button', { class: 'btn primary', id: 'deadline-submit' }, '◷ Change deadline');
   const reason = reasonField();
   const mode = h('select', { id: 'deadline-mode', 'aria-label': 'how' },
     h('option', { value: 'extend' }, 'extend by (added to the current deadline)'),

@@ -156,4 +156,24 @@ class AwaitTimeoutMoveTest {
                     .hasMessageContaining("resolved");
         }
     }
+
+    @Test
+    void aStoreWrittenBeforeTimeoutsCouldMoveRefusesTheMoveAndTheAwaitKeepsItsTimeout() {
+        MemorySchedulingStore older = new MemorySchedulingStore() {
+            @Override
+            public boolean movesAwaitTimeouts() {
+                return false;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(older, new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout(await.awaitId(), h.clock.instant().plusSeconds(60)))
+                    .isInstanceOf(io.nvent.UnsupportedByAdapterException.class).hasMessageContaining("NVENT-0459")
+                    .hasMessageContaining("movesAwaitTimeouts");
+            assertThat(waitingAwait(h, runId).timeoutAt()).isEqualTo(await.timeoutAt());
+        }
+    }
 }

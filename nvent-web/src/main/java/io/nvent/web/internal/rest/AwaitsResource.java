@@ -8,6 +8,7 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
 import jakarta.ws.rs.PUT;
@@ -71,6 +72,7 @@ public class AwaitsResource {
      */
     @PUT
     @Path("id/{awaitId}/timeout")
+    @Consumes(MediaType.APPLICATION_JSON)
     public String moveTimeout(@PathParam("awaitId") String awaitId, String body,
                               @Context jakarta.ws.rs.core.SecurityContext security,
                               @QueryParam(Operators.REASON) String reason) {
