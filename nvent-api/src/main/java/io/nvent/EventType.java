@@ -85,6 +85,14 @@ public enum EventType {
     /** A wait timed out; its {@link TimeoutAction} was applied. */
     AWAIT_TIMEOUT("await.timeout"),
     /**
+     * An operator moved a waiting await's timeout ({@link FlowService#moveAwaitTimeout}): the await, its step and
+     * position, the timeout it had ({@code "from"}) and the one it has now ({@code "to"}), with the operator and their
+     * reason ({@code "operator"}, {@code "operatorReason"}).
+     *
+     * @since 0.2
+     */
+    AWAIT_TIMEOUT_MOVED("await.timeout-moved"),
+    /**
      * A fire of a debounced trigger ({@link Debounce}) was folded into this pending run: its payload is the run's input
      * now, and the run starts at the new due time; the entry counts the fires folded and says when it starts.
      *

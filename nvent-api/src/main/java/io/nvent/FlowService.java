@@ -474,6 +474,50 @@ public interface FlowService {
     void resolveAwait(String awaitId, Object data);
 
     /**
+     * The longest an await's timeout may be moved ahead of now ({@link #moveAwaitTimeout}): 366 days, as other
+     * durations an operator gives (a run's timeout, a trigger's interval).
+     *
+     * @since 0.2
+     */
+    java.time.Duration LONGEST_AWAIT_TIMEOUT_MOVE = java.time.Duration.ofDays(366);
+
+    /**
+     * How far in the past a new timeout may lie ({@link #moveAwaitTimeout}): a console's or script's clock a little
+     * behind the server's. Such a timeout, as one at now, times the await out at the maintenance sweep's next look.
+     *
+     * @since 0.2
+     */
+    java.time.Duration AWAIT_TIMEOUT_MOVE_TOLERANCE = java.time.Duration.ofMinutes(1);
+
+    /**
+     * Moves the timeout of a waiting await, as an operator: later ("the approver is on holiday, give it three more
+     * days") or earlier ("time it out in an hour"). The await keeps waiting, its URL and everything else unchanged; at
+     * the new time its timeout action applies as it would have at the old one, on whichever instance's maintenance
+     * sweep finds it due (never at the old time). The run's history gets an {@link EventType#AWAIT_TIMEOUT_MOVED}
+     * entry ({@code "from"}, {@code "to"}); call it through {@link #actingAs} to record who and why.
+     *
+     * <p>A time a little in the past ({@link #AWAIT_TIMEOUT_MOVE_TOLERANCE}, or now) times the await out at the
+     * sweep's next look; more in the past, or more than {@link #LONGEST_AWAIT_TIMEOUT_MOVE} ahead, is refused.
+     *
+     * @param awaitId the await's id, as {@link AwaitInfo#awaitId()} shows it
+     * @param timeoutAt the new timeout
+     * @return the await as it waits now, with its new timeout
+     * @throws AwaitNotFoundException if there is no such await
+     * @throws IllegalArgumentException if {@code timeoutAt} is too far in the past or the future;
+     *     nothing changed
+     * @throws IllegalRunTransitionException if the await no longer waits, or has no timeout (a time await, a
+     *     schedule await), or its run ended; nothing changed
+     * @throws UnsupportedByAdapterException if the scheduling store cannot move timeouts
+     * @throws UnsupportedOperationException if this {@code FlowService} is a third party's implementation written before
+     *     nvent 0.2
+     * @since 0.2
+     */
+    default AwaitInfo moveAwaitTimeout(String awaitId, java.time.Instant timeoutAt) {
+        throw new UnsupportedOperationException("NVENT-1109 " + getClass().getName() + " cannot move an await's"
+                + " timeout: it implements FlowService as it was before nvent 0.2; nothing was done");
+    }
+
+    /**
      * Resolves a webhook await by the secret token of its URL.
      *
      * @param jsonBody the request body (JSON), which becomes the step's trigger data

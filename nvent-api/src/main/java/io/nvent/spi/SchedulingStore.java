@@ -1549,6 +1549,37 @@ public interface SchedulingStore {
     }
 
     /**
+     * Whether the store moves the timeout of a waiting await ({@link #moveAwaitTimeout}): what an operator's
+     * {@link io.nvent.FlowService#moveAwaitTimeout} needs. The default, for a store written before it: no, and the
+     * engine refuses the move (REST {@code 501}).
+     *
+     * @return {@code true} for a store that moves them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean movesAwaitTimeouts() {
+        return false;
+    }
+
+    /**
+     * Moves the timeout of a waiting await from {@code from} to {@code to}, in one step (a compare-and-set): only if it
+     * still waits and still times out at {@code from} (SQL: {@code update … set timeout_at = ? where await_id = ? and
+     * status = 'WAITING' and timeout_at = ?}). Of two moves made at once from the same time one wins; the other,
+     * {@code false}, reads the await again. The maintenance sweep reads the timeout from the store
+     * ({@link #dueAwaits}), so the await times out at {@code to} on whichever instance finds it due.
+     *
+     * @param awaitId the await
+     * @param from the timeout it holds, as read
+     * @param to its new timeout
+     * @return {@code true} if it moved; {@code false} if it is gone, no longer waits, or no longer times out at
+     *     {@code from}
+     * @throws UnsupportedOperationException by default ({@link #movesAwaitTimeouts()} is {@code false})
+     * @since 0.2
+     */
+    default boolean moveAwaitTimeout(String awaitId, Instant from, Instant to) {
+        throw new UnsupportedOperationException("this store moves no await timeouts (movesAwaitTimeouts)");
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

@@ -1211,6 +1211,34 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void movesTheTimeoutOfAWaitingAwaitOnlyFromTheTimeoutItStillHoldsSoThatOfTwoMovesAtOnceOneWins() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(store.movesAwaitTimeouts(), "the store moves no await timeouts");
+        String runId = newRun();
+        AwaitRecord waiting = timeAwait(runId, T0, Optional.empty(), Optional.of(T0.plusSeconds(60)));
+        store.saveAwait(waiting);
+
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), T0.plusSeconds(60), T0.plusSeconds(600)))
+                .as("later").isTrue();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().timeoutAt()).contains(T0.plusSeconds(600));
+        assertThat(store.dueAwaits(T0.plusSeconds(300), 10)).as("not at its old timeout")
+                .extracting(AwaitRecord::awaitId).doesNotContain(waiting.awaitId());
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), T0.plusSeconds(60), T0.plusSeconds(30)))
+                .as("a move from the timeout it no longer holds").isFalse();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().timeoutAt()).contains(T0.plusSeconds(600));
+
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), T0.plusSeconds(600), T0.plusSeconds(10)))
+                .as("earlier").isTrue();
+        assertThat(store.dueAwaits(T0.plusSeconds(10), 10)).extracting(AwaitRecord::awaitId)
+                .contains(waiting.awaitId());
+
+        store.closeAwait(waiting.awaitId(), AwaitStatus.TIMED_OUT, Optional.empty(), T0.plusSeconds(10));
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), T0.plusSeconds(10), T0.plusSeconds(900)))
+                .as("closed").isFalse();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().timeoutAt()).contains(T0.plusSeconds(10));
+        assertThat(store.moveAwaitTimeout(id("no-await"), T0.plusSeconds(10), T0.plusSeconds(900))).isFalse();
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

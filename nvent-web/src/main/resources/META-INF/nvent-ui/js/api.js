@@ -138,5 +138,7 @@ export const api = {
   backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`, { ...params, reason }),
   awaits: (status = 'pending', limit) => call('GET', `/awaits${q({ status, limit })}`),
   resolveAwait: (awaitId, json, reason) => act('POST', `/awaits/id/${e(awaitId)}/resolve`, { reason }, json),
+  // body: {"timeoutAt":"<instant>"} or {"in":"<ISO-8601 duration from now>"}
+  moveAwaitTimeout: (awaitId, body, reason) => act('PUT', `/awaits/id/${e(awaitId)}/timeout`, { reason }, JSON.stringify(body)),
   publishEvent: (event, json) => call('POST', `/events/${e(event)}`, json),
 };

@@ -816,6 +816,27 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return moveWaitingAwait(awaitId, resolveAt, true);
     }
 
+    @Override
+    public boolean movesAwaitTimeouts() {
+        return true;
+    }
+
+    @Override
+    public boolean moveAwaitTimeout(String awaitId, Instant from, Instant to) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        return write("await '" + awaitId + "'", connection -> {
+            // One conditional write: of two moves from the same time the database lets one find it still there.
+            try (PreparedStatement update = connection.prepareStatement("update " + awaits + " set timeout_at = ?,"
+                    + " version = version + 1 where await_id = ? and status = '" + WAITING + "' and timeout_at = ?")) {
+                setInstant(update, 1, Optional.of(to), database);
+                update.setString(2, awaitId);
+                setInstant(update, 3, Optional.of(from), database);
+                return update.executeUpdate() == 1;
+            }
+        });
+    }
+
     /** Moves a waiting await to {@code resolveAt}; {@code onlyLater}: only if that is later than its current one. */
     private boolean moveWaitingAwait(String awaitId, Instant resolveAt, boolean onlyLater) {
         Objects.requireNonNull(resolveAt, "resolveAt");

@@ -100,14 +100,18 @@ export function awaitsView(ctx) {
         all ? h('td', {}, statusBadge(a.status)) : null,
         h('td', {}, when(a.registeredAt)),
         h('td', {}, dueCell(a)),
-        h('td', { class: 'num' }, a.status === 'waiting' && a.type !== 'concurrency_key'
+        h('td', { class: 'num' }, a.status === 'waiting' && a.timeoutAt
+          ? h('button', { class: 'btn small', dataset: { deadline: a.awaitId }, onclick: (e) => { e.stopPropagation(); deadlineDialog(a, load); } }, '◷ Change deadline…')
+          : null, ' ', a.status === 'waiting' && a.type !== 'concurrency_key'
           ? h('button', { class: 'btn small primary', dataset: { resolve: a.awaitId }, onclick: (e) => { e.stopPropagation(); resolveDialog(a, user, load); } }, '✓ Resolve…')
           : null)))))
       : h('div', { class: 'empty', id: 'awaits-empty' }, scope === 'all' ? 'No awaits yet' : 'No run is waiting right now'));
   };
 
-  // #/awaits?await=<id> (a run's "Resolve…") opens that await's dialog once, if it still waits
+  // #/awaits?await=<id> (a run's "Resolve…") opens that await's dialog once, if it still waits;
+  // with &deadline=1 (a run's "Change deadline…") its deadline dialog
   let toOpen = ctx.query.await || null;
+  const deadline = ctx.query.deadline === '1';
   async function load() {
     try {
       awaits = await api.awaits(scope === 'all' ? 'all' : 'pending', 200);
@@ -116,8 +120,11 @@ export function awaitsView(ctx) {
         const a = awaits.find((x) => x.awaitId === toOpen);
         toOpen = null;
         delete ctx.query.await;   // the address no longer opens it, also after Pending / All
+        delete ctx.query.deadline;
         ctx.setQuery({});
-        if (a && a.status === 'waiting' && a.type === 'concurrency_key') toast(`That await ${TYPE_TEXT.concurrency_key}: it cannot be resolved by hand`, true);
+        if (deadline && a && a.status === 'waiting' && a.timeoutAt) deadlineDialog(a, load);
+        else if (deadline && a && a.status === 'waiting') toast('That await has no timeout to move', true);
+        else if (a && a.status === 'waiting' && a.type === 'concurrency_key') toast(`That await ${TYPE_TEXT.concurrency_key}: it cannot be resolved by hand`, true);
         else if (a && a.status === 'waiting') resolveDialog(a, user, load);
         else toast(a ? `That await is ${a.status.replace('_', ' ')}: nothing to resolve` : `That await is not among the ${awaits.length} waiting ones listed`, true);
       }
@@ -161,6 +168,58 @@ function resolveDialog(a, user, after) {
   });
   editor.check();
   editor.input.focus();
+}
+
+/** Milliseconds of an ISO-8601 duration of days, hours, minutes and seconds (P3D, PT1H30M); NaN for another. */
+function durationMs(text) {
+  const m = /^P(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$/i.exec(text.trim());
+  if (!m || text.trim().toUpperCase() === 'P' || /T$/i.test(text.trim())) return NaN;
+  return (((+(m[1] || 0) * 24 + +(m[2] || 0)) * 60 + +(m[3] || 0)) * 60 + +(m[4] || 0)) * 1000;
+}
+
+/**
+ * The operator's "Change deadline…": moves a waiting await's timeout by a duration (added to the one it has), to a
+ * duration from now, or to an instant; with a reason, as other actions ask. The server checks the time (at most 366
+ * days ahead, not before now) and says what is wrong.
+ */
+function deadlineDialog(a, after) {
+  const go = h('button', { class: 'btn primary', id: 'deadline-submit' }, '◷ Change deadline');
+  const reason = reasonField();
+  const mode = h('select', { id: 'deadline-mode', 'aria-label': 'how' },
+    h('option', { value: 'extend' }, 'extend by (added to the current deadline)'),
+    h('option', { value: 'in' }, 'time out in (from now)'),
+    h('option', { value: 'at' }, 'time out at (an instant, UTC)'));
+  const input = h('input', { type: 'text', id: 'deadline-input', value: 'P3D', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'duration or instant' });
+  const msg = h('div', { class: 'field-msg', id: 'deadline-msg' });
+  const body = () => {
+    const text = input.value.trim();
+    if (mode.value === 'at') return isNaN(Date.parse(text)) ? null : { timeoutAt: new Date(text).toISOString() };
+    const ms = durationMs(text);
+    if (isNaN(ms)) return null;
+    return mode.value === 'in' ? { in: text.toUpperCase() } : { timeoutAt: new Date(Date.parse(a.timeoutAt) + ms).toISOString() };
+  };
+  const check = () => {
+    const b = body();
+    msg.textContent = b ? (b.timeoutAt ? `new deadline ${b.timeoutAt}` : `new deadline ${b.in} from now`)
+      : mode.value === 'at' ? 'an instant, e.g. 2026-12-10T09:00:00Z' : 'a duration, e.g. P3D, PT1H or PT30M';
+    allowWhen(go, !!b);
+  };
+  mode.addEventListener('change', () => { input.value = mode.value === 'at' ? a.timeoutAt : mode.value === 'in' ? 'PT1H' : 'P3D'; check(); });
+  input.addEventListener('input', check);
+  const close = modal(`Change the deadline of the ${a.type} await of ${a.flow} · ${a.step}`, h('div', {},
+    h('dl', { class: 'facts compact' },
+      h('dt', {}, 'Run'), h('dd', {}, h('a', { href: `#/runs/${a.runId}`, class: 'mono' }, a.runId)),
+      h('dt', {}, 'Times out'), h('dd', {}, relative(a.timeoutAt), ' ', h('span', { class: 'muted small mono' }, a.timeoutAt))),
+    h('p', { class: 'muted small' }, 'The await keeps waiting (its URL too); at the new deadline its timeout action applies. A deadline now or past times it out at once.'),
+    mode, input, msg, reason.el), (closeFn) => [h('button', { class: 'btn', onclick: closeFn }, 'Cancel'), go]);
+  go.addEventListener('click', async () => {
+    const b = body();
+    if (!b) return;
+    const r = await act(go, () => api.moveAwaitTimeout(a.awaitId, b, reason.value()), `Deadline moved: run ${short(a.runId)} waits on`);
+    if (r) { close(); after(); }
+  });
+  check();
+  input.focus();
 }
 
 /** Publishes a named event with a JSON payload and shows what it did. */

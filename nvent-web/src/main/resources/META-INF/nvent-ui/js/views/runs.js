@@ -227,7 +227,7 @@ const TYPE_CLASS = {
   'flow.start': 'flow', 'flow.completed': 'ok', 'flow.failed': 'bad', 'flow.cancel': 'warn', 'flow.stalled': 'warn',
   'step.started': '', 'step.completed': 'ok', 'step.failed': 'bad', 'step.retry': 'warn', 'step.stalled': 'warn', 'step.canceled': 'warn', log: 'log', emit: 'flow',
   'await.registered': 'warn', 'await.resolved': 'ok', 'await.timeout': 'bad', 'trigger.fired': 'flow',
-  'run.compensating': 'warn', 'run.compensated': 'warn', 'run.debounced': 'flow', 'run.batched': 'flow',
+  'run.compensating': 'warn', 'run.compensated': 'warn', 'run.debounced': 'flow', 'run.batched': 'flow', 'await.timeout-moved': 'warn',
 };
 
 /** The entries that end an attempt: with nvent-opentelemetry, each names the attempt's span (`"trace"`). */
@@ -290,6 +290,7 @@ function describe(ev) {
       d.timeoutAt ? [' · times out ', at(d.timeoutAt), ` (${d.timeoutAction || 'fail'})`] : ''), more('details', d)];
     case 'await.resolved': return [h('span', {}, `${d.type || 'await'} resolved`), d.data !== undefined && d.data !== null ? more('data', d.data) : null];
     case 'await.timeout': return `${d.type || 'await'} timed out (${d.action || 'fail'})`;
+    case 'await.timeout-moved': return [h('span', {}, `${d.type || 'await'} deadline moved from `), at(d.from, { precise: true }), h('span', {}, ' to '), at(d.to, { precise: true })];
     case 'trigger.fired': return [h('span', {}, `trigger ${d.trigger || d.name || ''} fired`), more('data', d)];
     case 'flow.stalled': case 'step.stalled': return d.reason ? withInstants(`stalled: ${d.reason}`) : 'stalled';
     case 'run.compensating': return `step ${d.step} failed: undoing ${(d.compensate || []).map((s, i) => `${s} (by ${(d.by || [])[i]})`).join(', then ')}`;
@@ -807,7 +808,8 @@ function waitText(wait) {
 function waitLink(wait) {
   if (wait.awaitType === 'concurrency_key') return null;
   if (wait.reason === 'await' && wait.awaitId) {
-    return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…')];
+    return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…'),
+      wait.until && wait.awaitType !== 'time' && wait.awaitType !== 'schedule' ? [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`, class: 'wait-link', dataset: { deadline: wait.awaitId } }, 'Change deadline…')] : null];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];
   return null;

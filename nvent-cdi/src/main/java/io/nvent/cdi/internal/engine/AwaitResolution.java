@@ -628,8 +628,74 @@ final class AwaitResolution {
                     ? JsonText.object().str("scheduledAt", await.resolveAt().get().toString()).build() : "{}";
             resolve(await, data, AwaitStatus.RESOLVED);
         } else if (await.timeoutAt().map(t -> !t.isAfter(now)).orElse(false)) {
-            timeOut(await);
+            // An operator may have moved its timeout since the sweep read it (moveTimeout): the timeout the store
+            // holds now decides, so a timeout moved later never fires at its old time.
+            scheduling.findAwait(await.awaitId()).filter(stored -> isPastTimeout(stored, now)).ifPresent(this::timeOut);
         }
+    }
+
+    /** What {@link #moveTimeout} did: the await as it waits now, and the entry it added to its run's history. */
+    record MovedTimeout(AwaitInfo await, List<HistoryEvent> entries) {
+    }
+
+    /** How often {@link #moveTimeout} reads the await again after another change of its timeout won. */
+    private static final int TIMEOUT_MOVE_ATTEMPTS = 5;
+
+    /** See {@link io.nvent.FlowService#moveAwaitTimeout}. */
+    MovedTimeout moveTimeout(String awaitId, Instant timeoutAt) {
+        Objects.requireNonNull(awaitId, "awaitId");
+        Objects.requireNonNull(timeoutAt, "timeoutAt");
+        Instant now = clock.instant();
+        if (timeoutAt.isBefore(now.minus(io.nvent.FlowService.AWAIT_TIMEOUT_MOVE_TOLERANCE))) {
+            throw new IllegalArgumentException("NVENT-0457 the new timeout of await " + awaitId + ", " + timeoutAt
+                    + ", lies before now (" + now + ") by more than a minute: give a time ahead (now, or within a"
+                    + " minute before it, times the await out at once); nothing changed");
+        }
+        if (timeoutAt.isAfter(now.plus(io.nvent.FlowService.LONGEST_AWAIT_TIMEOUT_MOVE))) {
+            throw new IllegalArgumentException("NVENT-0457 the new timeout of await " + awaitId + ", " + timeoutAt
+                    + ", lies more than 366 days after now (" + now + "): give a time within 366 days (move it again"
+                    + " later if it needs more); nothing changed");
+        }
+        if (!scheduling.movesAwaitTimeouts()) {
+            throw new io.nvent.UnsupportedByAdapterException("NVENT-0459 the scheduling store "
+                    + scheduling.getClass().getName() + " moves no await timeouts (SchedulingStore.movesAwaitTimeouts"
+                    + " is false: written before it): resolve await " + awaitId + " instead, or let it time out and"
+                    + " retry its step; nothing changed");
+        }
+        for (int attempt = 1; attempt <= TIMEOUT_MOVE_ATTEMPTS; attempt++) {
+            AwaitRecord await = scheduling.findAwait(awaitId).orElseThrow(() -> new AwaitNotFoundException("with id "
+                    + awaitId));
+            List<RunRecord> run = new ArrayList<>(1);
+            Optional<RunStatus> ended = closedAsRunEnded(await, run::add);
+            Optional<String> refusal = ended.map(status -> "its run is " + status.wireName() + " (ended)")
+                    .or(() -> Optional.of("it is " + await.status().wireName() + ", no longer waiting")
+                            .filter(why -> await.status() != AwaitStatus.WAITING))
+                    .or(() -> Optional.of("it has no timeout (a " + await.type().name().toLowerCase() + " await"
+                            + " without timeoutMs)").filter(why -> await.timeoutAt().isEmpty()))
+                    .or(() -> Optional.of("it timed out at " + await.timeoutAt().orElseThrow() + " already (the"
+                            + " maintenance sweep applies its timeout action)").filter(why -> isPastTimeout(await, now)));
+            if (refusal.isPresent()) {
+                RunStatus status = ended.or(() -> run.stream().findFirst().map(RunRecord::status))
+                        .orElse(RunStatus.AWAITING);
+                throw new IllegalRunTransitionException(await.runId(), status, "move the timeout of await "
+                        + awaitId + ": NVENT-0458 " + refusal.get() + "; nothing changed");
+            }
+            Instant from = await.timeoutAt().orElseThrow();
+            if (scheduling.moveAwaitTimeout(awaitId, from, timeoutAt)) {
+                String data = JsonText.object().str("awaitId", awaitId).str("position", await.position().wireName())
+                        .str("type", await.type().name().toLowerCase()).str("from", from.toString())
+                        .str("to", timeoutAt.toString()).build();
+                List<HistoryEvent> entries = store.appendEvents(await.runId(), List.of(EventDraft.ofStep(
+                        EventType.AWAIT_TIMEOUT_MOVED, await.step(), 0, now, OperatorScope.stamp(data))));
+                AwaitRecord moved = new AwaitRecord(await.awaitId(), await.token(), await.runId(), await.flow(),
+                        await.step(), await.position(), await.type(), await.status(), await.registeredAt(),
+                        await.resolveAt(), Optional.of(timeoutAt), await.timeoutAction(), await.event(),
+                        await.filterValue(), await.held(), await.data(), await.closedAt(), await.concurrencyLimit());
+                return new MovedTimeout(moved.toInfo(), entries);
+            }
+        }
+        throw new io.nvent.ConcurrentRunModificationException(scheduling.findAwait(awaitId).map(AwaitRecord::runId)
+                .orElse("?"), TIMEOUT_MOVE_ATTEMPTS);
     }
 
     /** {@return how many due awaits this deployment leaves waiting as it lacks their step or flow} */

@@ -2163,6 +2163,13 @@ public final class FlowEngine implements FlowService {
     }
 
     @Override
+    public AwaitInfo moveAwaitTimeout(String awaitId, Instant timeoutAt) {
+        AwaitResolution.MovedTimeout moved = awaitResolution.moveTimeout(awaitId, timeoutAt);
+        publisher.publish(moved.await().flow(), moved.entries());
+        return moved.await();
+    }
+
+    @Override
     public void resolveWebhook(String token, String jsonBody) {
         awaitResolution.resolveWebhook(token, jsonBody);
     }

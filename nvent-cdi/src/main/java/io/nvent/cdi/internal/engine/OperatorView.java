@@ -63,6 +63,7 @@ public final class OperatorView implements InvocationHandler {
             "FlowService.retryFailed(BulkRetry)", "FlowService.cancelRuns(BulkCancel)",
             "FlowService.publishEvent(String,Object)", "FlowService.publishEvent(String,Object,EventOptions)",
             "FlowService.resolveAwait(String,Object)", "FlowService.resolveWebhook(String,String)",
+            "FlowService.moveAwaitTimeout(String,Instant)",
             "FlowService.clearHistory(String)", "FlowService.clearHistory(String,int)", "FlowService.deleteRun(String)",
             "FlowService.deleteRun(String,String)",
             // TriggerService
@@ -232,6 +233,8 @@ public final class OperatorView implements InvocationHandler {
             case "retryFailed" -> bulk(done ? "retried the failed runs" : "retry the failed runs", a[0], result);
             case "cancelRuns" -> bulk(done ? "canceled the runs" : "cancel the runs", a[0], result);
             case "resolveAwait" -> (!done ? "resolve" : "resolved") + " await " + text(a[0]);
+            case "moveAwaitTimeout" -> (!done ? "move" : "moved") + " the timeout of await " + text(a[0]) + " to "
+                    + text(a[1]);
             case "clearHistory" -> (done ? "cleared" : "clear") + " the history of flow " + quoted(a[0]);
             case "deleteRun" -> result instanceof DeletedRun deleted ? "deleted run " + deleted.runId() + " of flow "
                     + quoted(deleted.flow()) + " (" + deleted.status().wireName() + ")" : "delete run " + text(a[0]);

@@ -444,6 +444,25 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public boolean movesAwaitTimeouts() {
+        return true;
+    }
+
+    @Override
+    public synchronized boolean moveAwaitTimeout(String awaitId, Instant from, Instant to) {
+        Objects.requireNonNull(from, "from");
+        Objects.requireNonNull(to, "to");
+        AwaitRecord a = awaits.get(awaitId);
+        if (a == null || a.status() != AwaitStatus.WAITING || !a.timeoutAt().equals(Optional.of(from))) {
+            return false;
+        }
+        awaits.put(awaitId, new AwaitRecord(a.awaitId(), a.token(), a.runId(), a.flow(), a.step(), a.position(),
+                a.type(), a.status(), a.registeredAt(), a.resolveAt(), Optional.of(to), a.timeoutAction(),
+                a.event(), a.filterValue(), a.held(), a.data(), a.closedAt(), a.concurrencyLimit()));
+        return true;
+    }
+
+    @Override
     public synchronized boolean moveAwait(String awaitId, Instant resolveAt) {
         AwaitRecord a = awaits.get(awaitId);
         if (a == null || a.status() != AwaitStatus.WAITING) {

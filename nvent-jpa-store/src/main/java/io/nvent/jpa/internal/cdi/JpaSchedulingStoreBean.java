@@ -530,6 +530,16 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean movesAwaitTimeouts() {
+        return delegate().movesAwaitTimeouts();
+    }
+
+    @Override
+    public boolean moveAwaitTimeout(String awaitId, java.time.Instant from, java.time.Instant to) {
+        return delegate().moveAwaitTimeout(awaitId, from, to);
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

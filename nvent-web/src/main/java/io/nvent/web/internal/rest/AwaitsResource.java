@@ -8,8 +8,10 @@ import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObjectBuilder;
+import jakarta.ws.rs.Consumes;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.POST;
+import jakarta.ws.rs.PUT;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
@@ -20,9 +22,15 @@ import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.UriInfo;
 import jakarta.ws.rs.core.Response;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.List;
+import java.util.Optional;
 
 /**
- * Awaits: the operator's list and resolve action, and the public webhook
+ * Awaits: the operator's list, resolve and timeout actions, and the public webhook
  * {@code POST /api/nvent/awaits/{token}} whose unguessable token authenticates the caller.
  */
 @ApplicationScoped
@@ -32,6 +40,9 @@ public class AwaitsResource {
 
     @Inject
     FlowService flows;
+    /** The engine's clock: a timeout {@code "in"} a duration is from its now (the system's until injected: a test's). */
+    @Inject
+    Clock clock = Clock.systemUTC();
 
     /** Awaits, newest first: {@code ?status=pending} (default) or {@code ?status=all}. */
     @GET
@@ -52,6 +63,56 @@ public class AwaitsResource {
                           @jakarta.ws.rs.QueryParam(Operators.REASON) String reason) {
         Operators.acting(flows, security, reason).resolveAwait(awaitId, JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "resolution data"));
         return Json.createObjectBuilder().add("awaitId", awaitId).add("resolved", true).build().toString();
+    }
+
+    /**
+     * Moves a waiting await's timeout as an operator: {@code {"timeoutAt":"2026-12-10T09:00:00Z"}}, or
+     * {@code {"in":"P3D"}} (from now, on the engine's clock). Bad input 400 naming the field (NVENT-1105); an
+     * unknown await 404; one no longer waiting, without a timeout or of a run that ended 409 (the engine says why).
+     */
+    @PUT
+    @Path("id/{awaitId}/timeout")
+    @Consumes(MediaType.APPLICATION_JSON)
+    public String moveTimeout(@PathParam("awaitId") String awaitId, String body,
+                              @Context jakarta.ws.rs.core.SecurityContext security,
+                              @QueryParam(Operators.REASON) String reason) {
+        JsonFields fields = JsonFields.of(JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "the new timeout"),
+                "the new timeout", TIMEOUT_EXAMPLE).allowOnly(List.of("timeoutAt", "in"));
+        Optional<String> at = fields.string("timeoutAt");
+        Optional<String> in = fields.string("in");
+        if (at.isPresent() == in.isPresent()) {
+            throw new IllegalArgumentException("NVENT-1105 the new timeout needs exactly one of the fields"
+                    + " \"timeoutAt\" (an instant) and \"in\" (a duration from now), like " + TIMEOUT_EXAMPLE
+                    + (at.isPresent() ? ", not both" : ", and has neither") + "; nothing changed");
+        }
+        Instant timeoutAt = at.map(AwaitsResource::instant).orElseGet(() -> clock.instant().plus(duration(in.get())));
+        AwaitInfo moved = Operators.acting(flows, security, reason).moveAwaitTimeout(awaitId, timeoutAt);
+        return await(moved).build().toString();
+    }
+
+    private static final String TIMEOUT_EXAMPLE = "{\"timeoutAt\":\"2026-12-10T09:00:00Z\"} or {\"in\":\"P3D\"}";
+
+    private static Instant instant(String text) {
+        try {
+            return Instant.parse(text);
+        } catch (DateTimeParseException e) {
+            throw new IllegalArgumentException("NVENT-1106 field \"timeoutAt\" must be an instant in UTC like"
+                    + " 2026-12-10T09:00:00Z, was '" + io.nvent.spi.internal.LogText.of(text, 60) + "'; nothing changed",
+                    e);
+        }
+    }
+
+    private static Duration duration(String text) {
+        try {
+            Duration duration = Duration.parse(text);
+            if (!duration.isNegative()) {
+                return duration;
+            }
+        } catch (DateTimeParseException e) {
+            // said below
+        }
+        throw new IllegalArgumentException("NVENT-1106 field \"in\" must be an ISO-8601 duration from now, at least"
+                + " zero, like P3D or PT1H, was '" + io.nvent.spi.internal.LogText.of(text, 60) + "'; nothing changed");
     }
 
     /**

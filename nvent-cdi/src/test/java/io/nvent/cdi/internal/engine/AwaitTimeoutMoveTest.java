@@ -1,0 +1,179 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.AwaitBefore;
+import io.nvent.AwaitInfo;
+import io.nvent.AwaitNotFoundException;
+import io.nvent.AwaitType;
+import io.nvent.EventType;
+import io.nvent.FlowStep;
+import io.nvent.HistoryEvent;
+import io.nvent.IllegalRunTransitionException;
+import io.nvent.Operator;
+import io.nvent.RunStatus;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.TimeoutAction;
+import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicReference;
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+class AwaitTimeoutMoveTest {
+
+    @FlowStep(flow = "leave", name = "submit", role = StepRole.ENTRY, emits = "leave.submitted")
+    static class Submit implements Step<Map<String, Object>, Void> {
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            ctx.emit("leave.submitted", input);
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "leave", name = "book", subscribes = "leave.submitted")
+    @AwaitBefore(type = AwaitType.WEBHOOK, timeoutMs = 3_600_000, timeoutAction = TimeoutAction.FAIL)
+    static class Book implements Step<Map<String, Object>, String> {
+        @Override
+        public String execute(Map<String, Object> input, StepContext ctx) {
+            return "booked";
+        }
+    }
+
+    /** The run's waiting await, once saved: the run shows awaiting a moment before its await is stored. */
+    private static AwaitInfo waitingAwait(EngineHarness h, String runId) {
+        return await().until(() -> h.engine.awaits(true, 10).stream().filter(a -> a.runId().equals(runId))
+                .findFirst(), java.util.Optional::isPresent).orElseThrow();
+    }
+
+    @Test
+    void anOperatorGivesAnApprovalThreeMoreDaysOnAnotherInstanceAndItTimesOutThenNotAtItsOldTimeout() {
+        try (EngineHarness a = new EngineHarness(new Submit(), new Book());
+             EngineHarness b = EngineHarness.beside(a, "instance-b", s -> s, new Submit(), new Book())) {
+            String runId = a.engine.start("leave", Map.of("days", 5));
+            a.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(a, runId);
+            Instant oldTimeout = await.timeoutAt().orElseThrow();
+            Instant newTimeout = oldTimeout.plus(Duration.ofDays(3));
+
+            AwaitInfo moved = b.engine.actingAs(Operator.named("alice").because("approver on holiday"))
+                    .moveAwaitTimeout(await.awaitId(), newTimeout);
+
+            assertThat(moved.timeoutAt()).contains(newTimeout);
+            EngineHarness.moveClocks(Duration.ofHours(2), a, b);
+            a.sweep();
+            b.sweep();
+            assertThat(a.engine.run(runId).orElseThrow().status()).as("past its old timeout")
+                    .isEqualTo(RunStatus.AWAITING);
+            EngineHarness.moveClocks(Duration.ofDays(3), a, b);
+            a.sweep();
+            a.awaitStatus(runId, RunStatus.FAILED);
+            assertThat(a.types(runId)).containsSubsequence("await.registered", "await.timeout-moved",
+                    "await.timeout", "flow.failed");
+            HistoryEvent entry = a.eventsOf(runId, EventType.AWAIT_TIMEOUT_MOVED).get(0);
+            assertThat(entry.data()).contains("\"awaitId\":\"" + await.awaitId() + "\"",
+                    "\"from\":\"" + oldTimeout + "\"", "\"to\":\"" + newTimeout + "\"", "\"operator\":\"alice\"",
+                    "\"operatorReason\":\"approver on holiday\"");
+        }
+    }
+
+    @Test
+    void anOperatorTimesAnApprovalOutInAMinuteInsteadOfAnHour() {
+        try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+
+            h.engine.moveAwaitTimeout(waitingAwait(h, runId).awaitId(), h.clock.instant().plusSeconds(60));
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+
+            h.awaitStatus(runId, RunStatus.FAILED);
+        }
+    }
+
+    @Test
+    void aTimeoutMovedWhileTheSweepHadReadTheAwaitAsDueDoesNotTimeItOut() {
+        AtomicReference<Runnable> afterRead = new AtomicReference<>(() -> { });
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> dueAwaits(Instant now, int limit) {
+                List<AwaitRecord> due = super.dueAwaits(now, limit);
+                if (!due.isEmpty()) {
+                    afterRead.getAndSet(() -> { }).run();
+                }
+                return due;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(scheduling, new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+            // The operator's move, read a moment before the timeout, is written a moment after: once the sweep read
+            // the await as due.
+            Instant oldTimeout = await.timeoutAt().orElseThrow();
+            AtomicReference<Boolean> moved = new AtomicReference<>(false);
+            afterRead.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
+                    oldTimeout.plus(Duration.ofDays(1)))));
+            h.clock.advance(Duration.ofMinutes(61));
+
+            h.sweep();
+
+            assertThat(moved).as("moved after the sweep read the await as due").hasValue(true);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.types(runId)).doesNotContain("await.timeout");
+        }
+    }
+
+    @Test
+    void aTimeTooFarInThePastOrFutureAnUnknownAwaitAndOneNoLongerWaitingAreRefusedAndChangeNothing() {
+        try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+            Instant now = h.clock.instant();
+
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout(await.awaitId(), now.minus(Duration.ofMinutes(5))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NVENT-0457")
+                    .hasMessageContaining(now.minus(Duration.ofMinutes(5)).toString());
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout(await.awaitId(), now.plus(Duration.ofDays(367))))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("NVENT-0457")
+                    .hasMessageContaining("366 days");
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout("no-such-await", now.plusSeconds(60)))
+                    .isInstanceOf(AwaitNotFoundException.class);
+            assertThat(waitingAwait(h, runId).timeoutAt()).isEqualTo(await.timeoutAt());
+            assertThat(h.types(runId)).doesNotContain("await.timeout-moved");
+
+            h.engine.resolveAwait(await.awaitId(), Map.of("approved", true));
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout(await.awaitId(), now.plusSeconds(60)))
+                    .isInstanceOf(IllegalRunTransitionException.class).hasMessageContaining("NVENT-0458")
+                    .hasMessageContaining("resolved");
+        }
+    }
+
+    @Test
+    void aStoreWrittenBeforeTimeoutsCouldMoveRefusesTheMoveAndTheAwaitKeepsItsTimeout() {
+        MemorySchedulingStore older = new MemorySchedulingStore() {
+            @Override
+            public boolean movesAwaitTimeouts() {
+                return false;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(older, new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+
+            assertThatThrownBy(() -> h.engine.moveAwaitTimeout(await.awaitId(), h.clock.instant().plusSeconds(60)))
+                    .isInstanceOf(io.nvent.UnsupportedByAdapterException.class).hasMessageContaining("NVENT-0459")
+                    .hasMessageContaining("movesAwaitTimeouts");
+            assertThat(waitingAwait(h, runId).timeoutAt()).isEqualTo(await.timeoutAt());
+        }
+    }
+}
