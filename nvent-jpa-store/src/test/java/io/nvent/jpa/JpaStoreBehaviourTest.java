@@ -566,8 +566,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 42:"
-                        + " apply V2..V42 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 43:"
+                        + " apply V2..V43 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -581,7 +581,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V42");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V43");
     }
 
     @Test
