@@ -30,14 +30,4 @@ public record QueueChange(Optional<String> by, Instant at, Optional<String> reas
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(reason, "reason");
     }
-
-    /**
-     * The change in words for an operator, after the verb: {@code " by alice at 2026-12-07T14:02:00Z: supplier
-     * outage"}, {@code " at 2026-12-07T14:02:00Z"} when nobody was named and no reason given.
-     *
-     * @return the words, starting with a blank
-     */
-    public String describe() {
-        return by.map(name -> " by " + name).orElse("") + " at " + at + reason.map(why -> ": " + why).orElse("");
-    }
 }

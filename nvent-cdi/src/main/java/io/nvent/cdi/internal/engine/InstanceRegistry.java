@@ -6,6 +6,7 @@ import io.nvent.InstanceStatus;
 import io.nvent.Instances;
 import io.nvent.spi.InstanceRecord;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.SchedulingStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -186,13 +187,15 @@ final class InstanceRegistry {
                 .stream().map(e -> "queue " + e.getKey() + " " + e.getValue())
                 .collect(java.util.stream.Collectors.joining(", ")) + " (resume a paused one: POST"
                 + " /api/nvent/queues/<name>/resume; workers back to configured: DELETE"
-                + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 says who and why)";
+                + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 has every change)";
     }
 
     /** The deployed queues paused, or set to 0 workers at run time, that have waiting jobs: counts read for those only. */
     private Map<String, String> heldBackQueues() {
         Map<String, String> found = new TreeMap<>();
         Map<String, Integer> setAtRunTime = null;
+        Map<String, QueueChange> pauses = null;
+        Map<String, QueueChange> workersSet = null;
         for (String name : deployedQueues.get().keySet()) {
             boolean paused = queue.isPaused(name);
             if (!paused) {
@@ -205,7 +208,16 @@ final class InstanceRegistry {
             }
             long waiting = queue.counts(name).waiting();
             if (waiting > 0) {
-                found.put(name, (paused ? "paused" : "set to 0 workers") + " (" + waiting + " waiting)");
+                // Who did it, read once and only for a queue held back with waiting jobs.
+                String done;
+                if (paused) {
+                    pauses = pauses != null ? pauses : scheduling.queuePauseChanges();
+                    done = QueuePauses.describe("paused", Optional.ofNullable(pauses.get(name)));
+                } else {
+                    workersSet = workersSet != null ? workersSet : scheduling.queueWorkersChanges();
+                    done = QueuePauses.describe("set to 0 workers", Optional.ofNullable(workersSet.get(name)));
+                }
+                found.put(name, done + " (" + waiting + " waiting)");
             }
         }
         return found;

@@ -46,6 +46,17 @@ public final class QueuePauses {
         return new QueueChange(operator.map(Operator::name), clock.instant(), operator.flatMap(Operator::reason));
     }
 
+    /**
+     * A queue's change in words for an operator, after what it did ({@code "paused"}): {@code "paused by alice at
+     * 2026-12-07T14:02:00Z: supplier outage"}, without {@code by} when made in code, {@code "paused by unknown"}
+     * when the store keeps no change of it; the reason shortened to 200 characters.
+     */
+    static String describe(String done, Optional<QueueChange> change) {
+        return change.map(known -> done + known.by().map(name -> " by " + name).orElse("") + " at " + known.at()
+                + known.reason().map(why -> ": " + io.nvent.spi.internal.LogText.of(why, 200)).orElse(""))
+                .orElse(done + " by unknown");
+    }
+
     /** Who paused each queue recorded paused, when and why; a paused queue missing here: unknown. */
     public Map<String, QueueChange> changes() {
         return scheduling.queuePauseChanges();
