@@ -533,6 +533,28 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /** A queue paused before V43 stays paused after it, at its time, by nobody known; one paused after says who. */
+    @Test
+    void upgradesAVersion42SchemaKeepingAQueuesPauseAndItsTimeAndKeepsWhoPausesItAfter() {
+        JpaStoreOptions version42 = options("pauses_").build();
+        dropTables("pauses_");
+        OlderSchemas.migrateTo(dataSource(), version42, "42");
+        TestDatabases.execute(dataSource(), "insert into pauses_queue_pause (queue_name, paused_at) values ('erp',"
+                + " timestamp with time zone '2030-01-01 00:00:00+00')");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version42)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            assertThat(scheduling.pausedQueues()).containsExactly("erp");
+            assertThat(scheduling.queuePauseChanges()).containsExactly(Map.entry("erp",
+                    new io.nvent.spi.QueueChange(Optional.empty(), T0, Optional.empty())));
+
+            io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"), T0.plusSeconds(60),
+                    Optional.of("supplier outage"));
+            scheduling.setQueuePaused("mail", true, alice);
+            assertThat(scheduling.queuePauseChanges()).containsEntry("mail", alice);
+        }
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
