@@ -970,6 +970,46 @@ public interface SchedulingStore {
     }
 
     /**
+     * Records a queue's pause as {@link #setQueuePaused(String, boolean)} does, keeping who paused it, when and why
+     * ({@link #queuePauseChanges}) until it is resumed. Pausing a queue recorded paused already keeps the first
+     * pause's change: the second changed nothing. The default records the pause alone, for a store written before
+     * it: who paused a queue is then unknown.
+     *
+     * @param queue queue name
+     * @param paused whether the queue is paused from now on
+     * @param change who asked, when and why
+     * @since 0.2
+     */
+    default void setQueuePaused(String queue, boolean paused, QueueChange change) {
+        Objects.requireNonNull(change, "change");
+        setQueuePaused(queue, paused);
+    }
+
+    /**
+     * Who paused each queue recorded paused, when and why ({@link #setQueuePaused(String, boolean, QueueChange)}).
+     * A paused queue missing here was paused without a change kept (by a store written before it, or through
+     * {@link #setQueuePaused(String, boolean)}): who paused it is unknown. The default: none known.
+     *
+     * @return the changes by queue name
+     * @since 0.2
+     */
+    default Map<String, QueueChange> queuePauseChanges() {
+        return Map.of();
+    }
+
+    /**
+     * Whether the store keeps who paused a queue or set its workers, when and why
+     * ({@link #queuePauseChanges}, {@link #queueWorkersChanges}). The default, for a store written before it:
+     * {@code false}, and the console, the REST API and the health report say who did it is unknown.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsQueueChanges() {
+        return false;
+    }
+
+    /**
      * Records the workers each instance runs for a queue, replacing their configured concurrency
      * ({@code nvent.queue.<name>.concurrency}), or removes the record (empty) so that each goes back
      * to its own: for every instance and across restarts, as {@link #setQueuePaused} does a pause.
@@ -998,6 +1038,34 @@ public interface SchedulingStore {
      * @since 0.2
      */
     default Map<String, Integer> queueWorkers() {
+        return Map.of();
+    }
+
+    /**
+     * Records a queue's workers as {@link #setQueueWorkers(String, OptionalInt)} does, keeping who set them, when
+     * and why ({@link #queueWorkersChanges}); a later record replaces it, a removal removes it. The default records
+     * the workers alone, for a store written before it: who set them is then unknown.
+     *
+     * @param queue queue name
+     * @param workers workers per instance from now on (&ge; 0), or empty to remove the record
+     * @param change who asked, when and why
+     * @throws UnsupportedOperationException if the store cannot keep it
+     * @since 0.2
+     */
+    default void setQueueWorkers(String queue, OptionalInt workers, QueueChange change) {
+        Objects.requireNonNull(change, "change");
+        setQueueWorkers(queue, workers);
+    }
+
+    /**
+     * Who set the workers recorded for each queue, when and why
+     * ({@link #setQueueWorkers(String, OptionalInt, QueueChange)}); a queue with workers recorded but missing here:
+     * unknown. The default: none known.
+     *
+     * @return the changes by queue name
+     * @since 0.2
+     */
+    default Map<String, QueueChange> queueWorkersChanges() {
         return Map.of();
     }
 

@@ -4,6 +4,7 @@ import io.nvent.Operator;
 import io.nvent.cdi.internal.engine.EngineBean;
 import io.nvent.cdi.internal.engine.FlowEngine;
 import io.nvent.cdi.internal.engine.QueueControlsView;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
@@ -182,6 +183,35 @@ public class QueueControls {
      */
     public void removeWorkers(String queue) {
         engine().workerOverrides().remove(engine().requireQueue(queue, true));
+    }
+
+    /**
+     * Who paused each paused queue, when and why, as the scheduling store keeps it with the pause: the operator
+     * named through {@link #actingAs} (nobody for a pause made in code) and their reason, at this engine's clock's
+     * time. A paused queue missing here was paused where no change is kept (a scheduling store written before it,
+     * a pause made on the queue adapter directly): who paused it is unknown. A resume removes it. Read in one call
+     * for all queues.
+     *
+     * <pre>{@code
+     * queues.pauseChanges().get("erp"); // QueueChange[by=Optional[alice], at=2026-12-07T14:02:00Z, reason=Optional[supplier outage]]
+     * }</pre>
+     *
+     * @return the changes by queue name; empty if no queue is paused, or the store keeps none
+     * @since 0.2
+     */
+    public Map<String, QueueChange> pauseChanges() {
+        return engine().queuePauses().changes();
+    }
+
+    /**
+     * Who set the workers of each queue with workers set at run time ({@link #setWorkers}), when and why, as
+     * {@link #pauseChanges} tells of pauses; {@link #removeWorkers} removes it.
+     *
+     * @return the changes by queue name; empty if no workers are set, or the store keeps none
+     * @since 0.2
+     */
+    public Map<String, QueueChange> workersChanges() {
+        return engine().workerOverrides().changes();
     }
 
     /**

@@ -533,6 +533,28 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /** A queue paused before V43 stays paused after it, at its time, by nobody known; one paused after says who. */
+    @Test
+    void upgradesAVersion42SchemaKeepingAQueuesPauseAndItsTimeAndKeepsWhoPausesItAfter() {
+        JpaStoreOptions version42 = options("pauses_").build();
+        dropTables("pauses_");
+        OlderSchemas.migrateTo(dataSource(), version42, "42");
+        TestDatabases.execute(dataSource(), "insert into pauses_queue_pause (queue_name, paused_at) values ('erp',"
+                + " timestamp with time zone '2030-01-01 00:00:00+00')");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version42)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            assertThat(scheduling.pausedQueues()).containsExactly("erp");
+            assertThat(scheduling.queuePauseChanges()).containsExactly(Map.entry("erp",
+                    new io.nvent.spi.QueueChange(Optional.empty(), T0, Optional.empty())));
+
+            io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"), T0.plusSeconds(60),
+                    Optional.of("supplier outage"));
+            scheduling.setQueuePaused("mail", true, alice);
+            assertThat(scheduling.queuePauseChanges()).containsEntry("mail", alice);
+        }
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
@@ -566,8 +588,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 42:"
-                        + " apply V2..V42 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 43:"
+                        + " apply V2..V43 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -581,7 +603,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V42");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V43");
     }
 
     @Test

@@ -33,6 +33,7 @@ import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.PendingSlot;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
@@ -1624,7 +1625,49 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.pausedQueues()).containsOnlyOnce(queue);
     }
 
+    @Test
+    void keepsWhoPausedAQueueWhenAndWhyUntilItIsResumedAPauseOfAPausedQueueChangingNothing() {
+        assumeThat(store.keepsQueueChanges()).as("the store keeps who changed a queue").isTrue();
+        String erp = id("erp");
+        QueueChange alice = new QueueChange(Optional.of("alice"), T0, Optional.of("supplier outage"));
+        store.setQueuePaused(erp, true, alice);
+        store.setQueuePaused(erp, true, new QueueChange(Optional.of("bob"), T0.plusSeconds(60), Optional.empty()));
+
+        assertThat(store.pausedQueues()).contains(erp);
+        assertThat(store.queuePauseChanges()).containsEntry(erp, alice);
+
+        store.setQueuePaused(erp, false, new QueueChange(Optional.of("bob"), T0.plusSeconds(90), Optional.empty()));
+        assertThat(store.pausedQueues()).doesNotContain(erp);
+        assertThat(store.queuePauseChanges()).doesNotContainKey(erp);
+
+        QueueChange inCode = new QueueChange(Optional.empty(), T0.plusSeconds(120), Optional.empty());
+        store.setQueuePaused(erp, true, inCode);
+        assertThat(store.queuePauseChanges()).containsEntry(erp, inCode);
+        String longest = id("longest");
+        QueueChange longestWords = new QueueChange(Optional.of("n".repeat(io.nvent.Operator.MAX_NAME_LENGTH)),
+                T0, Optional.of("r".repeat(io.nvent.Operator.MAX_REASON_LENGTH)));
+        store.setQueuePaused(longest, true, longestWords);
+        assertThat(store.queuePauseChanges()).containsEntry(longest, longestWords);
+    }
+
     // ---------------------------------------------------------------- queue workers set at run time
+
+    @Test
+    void keepsWhoSetAQueuesWorkersWhenAndWhyTheLatestWinningUntilTheyAreRemoved() {
+        assumeThat(store.keepsQueueChanges()).as("the store keeps who changed a queue").isTrue();
+        String invoices = id("invoices");
+        store.setQueueWorkers(invoices, java.util.OptionalInt.of(2),
+                new QueueChange(Optional.of("alice"), T0, Optional.empty()));
+        QueueChange bob = new QueueChange(Optional.of("bob"), T0.plusSeconds(60), Optional.of("supplier outage"));
+        store.setQueueWorkers(invoices, java.util.OptionalInt.of(0), bob);
+
+        assertThat(store.queueWorkers()).containsEntry(invoices, 0);
+        assertThat(store.queueWorkersChanges()).containsEntry(invoices, bob);
+
+        store.setQueueWorkers(invoices, java.util.OptionalInt.empty(),
+                new QueueChange(Optional.of("carol"), T0.plusSeconds(90), Optional.empty()));
+        assertThat(store.queueWorkersChanges()).doesNotContainKey(invoices);
+    }
 
     @Test
     void keepsAQueuesWorkersUntilTheyAreRemovedTheLatestValueWinningAndEightInstancesSettingThemAtOnceKeepOne() {

@@ -449,6 +449,32 @@ class WorkflowStoriesIT {
         return (List<String>) console.script("return window.sentKeys || [];");
     }
 
+    /**
+     * An operator finds a queue paused: the Queues screen, the queue's page, its JSON and the health report say who
+     * paused it, when and why, until it is resumed.
+     */
+    @Test
+    void aQueuePausedByAnOperatorSaysWhoPausedItWhenAndWhyOnTheQueuesScreenItsPageAndItsJson() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String queue = http.get("api/nvent/queues").array().getJsonObject(0).getString("name");
+        Http.Reply paused = http.post("api/nvent/queues/" + queue + "/pause?reason=supplier%20outage", "");
+        assertThat(paused.status()).as(paused.body()).isEqualTo(200);
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            JsonObject pause = paused.json().getJsonObject("pause");
+            assertThat(pause.getString("by")).isEqualTo(Http.ADMIN);
+            assertThat(pause.getString("reason")).isEqualTo("supplier outage");
+
+            console.go("#/queues");
+            By row = By.cssSelector("#queues-table tr[data-queue='" + queue + "'] .change-note");
+            console.until(() -> console.text(row).matches("paused by admin at .+: supplier outage"));
+            console.go("#/queues/" + queue);
+            console.until(() -> console.text(By.id("queue-pause-note")).matches("paused by admin at .+: supplier outage"));
+        } finally {
+            http.post("api/nvent/queues/" + queue + "/resume", "");
+        }
+        assertThat(http.get("api/nvent/queues/" + queue).json().isNull("pause")).as("a resume clears it").isTrue();
+    }
+
     @Test
     void anOperatorLabelsAWebhookTriggerInTheConsoleAndItsRunsCarryTheLabelsUntilTheyAreEmptied() throws Exception {
         assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");

@@ -30,6 +30,7 @@ import io.nvent.spi.DebouncedFire;
 import io.nvent.spi.PendingSlot;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.RateLimitGroup;
 import io.nvent.spi.RateLimitGroupStarts;
@@ -1744,6 +1745,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsQueueChanges() {
+        return true;
+    }
+
+    @Override
     public boolean keepsInstances() {
         return true;
     }
@@ -1774,6 +1780,16 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public void setQueuePaused(String queue, boolean paused) {
+        setQueuePaused(queue, paused, Optional.empty());
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused, QueueChange change) {
+        setQueuePaused(queue, paused, Optional.of(change));
+    }
+
+    /** A pause kept with who made it (V43), or (empty) as one made before: at the database's time, by nobody known. */
+    private void setQueuePaused(String queue, boolean paused, Optional<QueueChange> change) {
         checkQueueName(queue, "to be paused");
         write("pause of queue '" + queue + "'", connection -> {
             if (!paused) {
@@ -1783,19 +1799,32 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     return delete.executeUpdate();
                 }
             }
-            String insert = "insert into " + pauses + " (queue_name, paused_at) values (?, current_timestamp)";
+            String insert = "insert into " + pauses + " (queue_name, paused_at, paused_by, pause_reason) values (?, "
+                    + (change.isPresent() ? "?" : "current_timestamp") + ", ?, ?)";
             try (PreparedStatement statement = connection.prepareStatement(
                     postgres ? insert + " on conflict do nothing" : insert)) {
                 statement.setString(1, queue);
+                int next = 2;
+                if (change.isPresent()) {
+                    setInstant(statement, next++, Optional.of(change.get().at()), database);
+                }
+                bindChange(statement, next, change);
                 return statement.executeUpdate();
             } catch (SQLException e) {
-                // Not PostgreSQL: paused already (only this statement failed).
+                // Not PostgreSQL: paused already (only this statement failed); the first pause's change is kept.
                 if (isDuplicateKey(e)) {
                     return 0;
                 }
                 throw e;
             }
         });
+    }
+
+    /** Binds who made a change and why at {@code at} and the next parameter; nulls for none known. */
+    private static void bindChange(PreparedStatement statement, int at, Optional<QueueChange> change)
+            throws SQLException {
+        statement.setString(at, change.flatMap(QueueChange::by).orElse(null));
+        statement.setString(at + 1, change.flatMap(QueueChange::reason).orElse(null));
     }
 
     @Override
@@ -1812,10 +1841,43 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    @Override
+    public Map<String, QueueChange> queuePauseChanges() {
+        return queueChanges("select queue_name, paused_at, paused_by, pause_reason from " + pauses);
+    }
+
+    /**
+     * The changes a select of queue name, time, by and reason finds; a row with neither by nor reason was stored
+     * as nobody, or before V43: its time is kept all the same.
+     */
+    private Map<String, QueueChange> queueChanges(String sql) {
+        return read(connection -> {
+            Map<String, QueueChange> changes = new TreeMap<>();
+            try (PreparedStatement select = connection.prepareStatement(sql);
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    changes.put(rows.getString(1), new QueueChange(Optional.ofNullable(rows.getString(3)),
+                            getInstant(rows, 2).orElse(Instant.EPOCH), Optional.ofNullable(rows.getString(4))));
+                }
+            }
+            return changes;
+        });
+    }
+
     // ------------------------------------------------------------------ queue workers set at run time
 
     @Override
     public void setQueueWorkers(String queue, OptionalInt workers) {
+        setQueueWorkers(queue, workers, Optional.empty());
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers, QueueChange change) {
+        setQueueWorkers(queue, workers, Optional.of(change));
+    }
+
+    /** Workers kept with who set them (V43), or (empty) as before: at the database's time, by nobody known. */
+    private void setQueueWorkers(String queue, OptionalInt workers, Optional<QueueChange> change) {
         checkQueueName(queue, "to have its workers set");
         if (workers.isPresent() && workers.getAsInt() < 0) {
             throw new IllegalArgumentException("NVENT-0334 the workers of queue '" + queue
@@ -1829,32 +1891,45 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                     return delete.executeUpdate();
                 }
             }
-            if (!postgres && updateQueueWorkers(connection, queue, workers.getAsInt()) > 0) {
+            if (!postgres && updateQueueWorkers(connection, queue, workers.getAsInt(), change) > 0) {
                 return 1;
             }
-            String insertSql = "insert into " + queueWorkers + " (queue_name, workers, set_at) values (?, ?,"
-                    + " current_timestamp)";
+            String insertSql = "insert into " + queueWorkers + " (queue_name, workers, set_at, set_by, set_reason)"
+                    + " values (?, ?, " + (change.isPresent() ? "?" : "current_timestamp") + ", ?, ?)";
             try (PreparedStatement insert = connection.prepareStatement(postgres ? insertSql
-                    + " on conflict (queue_name) do update set workers = excluded.workers, set_at = excluded.set_at"
+                    + " on conflict (queue_name) do update set workers = excluded.workers, set_at = excluded.set_at,"
+                    + " set_by = excluded.set_by, set_reason = excluded.set_reason"
                     : insertSql)) {
                 insert.setString(1, queue);
                 insert.setInt(2, workers.getAsInt());
+                int next = 3;
+                if (change.isPresent()) {
+                    setInstant(insert, next++, Optional.of(change.get().at()), database);
+                }
+                bindChange(insert, next, change);
                 return insert.executeUpdate();
             } catch (SQLException e) {
                 // Another instance inserted it meanwhile: the later value wins, as an update's would.
                 if (isDuplicateKey(e) && !postgres) {
-                    return updateQueueWorkers(connection, queue, workers.getAsInt());
+                    return updateQueueWorkers(connection, queue, workers.getAsInt(), change);
                 }
                 throw e;
             }
         });
     }
 
-    private int updateQueueWorkers(Connection connection, String queue, int workers) throws SQLException {
+    private int updateQueueWorkers(Connection connection, String queue, int workers, Optional<QueueChange> change)
+            throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + queueWorkers
-                + " set workers = ?, set_at = current_timestamp where queue_name = ?")) {
+                + " set workers = ?, set_at = " + (change.isPresent() ? "?" : "current_timestamp")
+                + ", set_by = ?, set_reason = ? where queue_name = ?")) {
             update.setInt(1, workers);
-            update.setString(2, queue);
+            int next = 2;
+            if (change.isPresent()) {
+                setInstant(update, next++, Optional.of(change.get().at()), database);
+            }
+            bindChange(update, next, change);
+            update.setString(next + 2, queue);
             return update.executeUpdate();
         }
     }
@@ -1872,6 +1947,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             }
             return workers;
         });
+    }
+
+    @Override
+    public Map<String, QueueChange> queueWorkersChanges() {
+        return queueChanges("select queue_name, set_at, set_by, set_reason from " + queueWorkers);
     }
 
     private static void checkQueueName(String queue, String purpose) {

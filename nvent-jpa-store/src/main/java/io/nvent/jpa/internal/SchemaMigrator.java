@@ -70,7 +70,8 @@ final class SchemaMigrator {
             "V39__trigger_debounce_slot.sql",
             "V40__instance.sql",
             "V41__queue_workers.sql",
-            "V42__await_line_claim.sql");
+            "V42__await_line_claim.sql",
+            "V43__queue_change.sql");
 
     private SchemaMigrator() {
     }

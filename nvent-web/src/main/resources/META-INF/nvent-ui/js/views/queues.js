@@ -13,7 +13,8 @@ export function queuesView(ctx) {
       h('thead', {}, h('tr', {}, h('th', {}, 'Queue'), h('th', {}, 'State'), STATES.map((s) => h('th', { class: 'num' }, s[0].toUpperCase() + s.slice(1))),
         h('th', { title: 'how long the oldest job ready to run (not delayed) has waited' }, 'Oldest waiting'), h('th', {}, ''))),
       h('tbody', {}, queues.map((q) => h('tr', { class: 'click', dataset: { queue: q.name }, onclick: () => { location.hash = `#/queues/${encodeURIComponent(q.name)}`; } },
-        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q), notTakenTag(q)),
+        h('td', {}, h('strong', {}, q.name)), h('td', {}, badge(q.paused ? 'paused' : 'active'), rateLimitTag(q), notTakenTag(q),
+          changeNote(q.pause, 'paused'), changeNote(q.workersChange, `workers set to ${q.workersOverride}`)),
         STATES.map((s) => h('td', { class: 'num' }, s === 'failed' && q.counts[s] ? h('strong', { class: 'fail-num' }, num(q.counts[s])) : num(q.counts[s]))),
         h('td', {}, oldestWaiting(q, '')),
         h('td', { class: 'num' }, pauseButton(q, () => api.queues().then(render))))))));
@@ -70,6 +71,21 @@ function rateLimitTag(q) {
     `≤ ${num(max)} / ${span}${groupKey ? ` per ${groupKey}` : ''}`);
 }
 
+/**
+ * "paused by alice at 14:02:00: supplier outage": who made a queue's change (its `pause` or `workersChange`), when
+ * (local time, UTC on hover) and why, in sight; "paused by unknown" when the scheduling store keeps none (an
+ * adapter written before 0.2, or a pause made on the queue adapter directly). Nothing without the change.
+ */
+function changeNote(change, done, id) {
+  if (!change) return null;
+  if (!change.known) {
+    return h('span', { class: 'muted small change-note', id, title: 'the scheduling store keeps no record of who made this change; the audit log (NVENT-0016) has every change made through nvent' },
+      ` ${done} by unknown`);
+  }
+  return h('span', { class: 'muted small change-note', id }, ` ${done}${change.by ? ` by ${change.by}` : ''} at `, at(change.at),
+    change.reason ? `: ${change.reason}` : '');
+}
+
 /** "not taken on this instance" for a queue this instance runs no worker of (a worker pool elsewhere takes it). */
 function notTakenTag(q) {
   if (q.workersHere !== 0) return null;
@@ -110,7 +126,8 @@ function workersControl(queue, after) {
     // in sight, not on hover only: whether the number in the field is an operator's, and what it replaced
     h('span', { class: 'muted small', id: 'queue-workers-note' }, set
       ? ` set at run time; configured ${queue.workers}, running here ${queue.workersHere}`
-      : ` as configured; running here ${queue.workersHere}`));
+      : ` as configured; running here ${queue.workersHere}`),
+    changeNote(queue.workersChange, 'set', 'queue-workers-change'));
 }
 
 /**
@@ -182,7 +199,8 @@ export function queueView(ctx) {
       s, h('span', { class: 'count' }, num(queue ? queue.counts[s] : 0)))));
     if (!queue) return;
     ctx.actions(
-      badge(queue.paused ? 'paused' : 'active'), rateLimitTag(queue), notTakenTag(queue), oldestWaiting(queue, 'oldest waiting '),
+      badge(queue.paused ? 'paused' : 'active'), changeNote(queue.pause, 'paused', 'queue-pause-note'), rateLimitTag(queue),
+      notTakenTag(queue), oldestWaiting(queue, 'oldest waiting '),
       h('button', { class: 'btn', id: queue.paused ? 'resume-queue' : 'pause-queue', onclick: () => pauseDialog(name, queue.paused, loadQueue) },
       queue.paused ? '▶ Resume queue' : '❚❚ Pause queue'),
       workersControl(queue, loadQueue),

@@ -438,6 +438,25 @@ class ConsoleRunPageTest {
                 "` as configured; running here ${queue.workersHere}`");
     }
 
+    /**
+     * An operator finds a queue paused, or its workers set to 0: the Queues screen and the queue's page say who did
+     * it, when and why ("paused by alice at 14:02:00: supplier outage"), or that who did it is unknown.
+     */
+    @Test
+    void theQueuesScreenAndAQueuesPageSayWhoPausedItOrSetItsWorkersWhenAndWhy() throws IOException {
+        String queues = script("queues.js");
+        String note = ConsoleScripts.between(queues, "function changeNote(", "\n}\n");
+
+        assertThat(note).contains("` ${done} by unknown`", "` ${done}${change.by ? ` by ${change.by}` : ''} at `",
+                "at(change.at)", "change.reason ? `: ${change.reason}` : ''");
+        assertThat(ConsoleScripts.between(queues, "export function queuesView(", "\n}\n"))
+                .as("the Queues screen").contains("changeNote(q.pause, 'paused')",
+                        "changeNote(q.workersChange, `workers set to ${q.workersOverride}`)");
+        assertThat(queues).as("the queue's page").contains("changeNote(queue.pause, 'paused', 'queue-pause-note')");
+        assertThat(ConsoleScripts.between(queues, "function workersControl(", "\n}\n"))
+                .contains("changeNote(queue.workersChange, 'set', 'queue-workers-change')");
+    }
+
     @Test
     void theReasonARerunDialogAsksForIsSentAndATriggersHistoryShowsWhoActedAsARunsDoes() throws IOException {
         String runs = script("runs.js");

@@ -165,9 +165,9 @@ public final class FlowEngine implements FlowService {
         this.store = store;
         this.scheduling = scheduling;
         this.queue = queue;
-        this.queuePauses = new QueuePauses(queue, scheduling);
+        this.queuePauses = new QueuePauses(queue, scheduling, clock);
         this.workerOverrides = new WorkerOverrides(queue, scheduling, this::workersHere,
-                this::workersChanged);
+                this::workersChanged, clock);
         this.rateLimits = new EngineRateLimits(scheduling, clock);
         this.json = json;
         this.clock = clock;

@@ -6,6 +6,7 @@ import io.nvent.InstanceStatus;
 import io.nvent.Instances;
 import io.nvent.spi.InstanceRecord;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.SchedulingStore;
 import java.time.Clock;
 import java.time.Duration;
@@ -186,7 +187,7 @@ final class InstanceRegistry {
                 .stream().map(e -> "queue " + e.getKey() + " " + e.getValue())
                 .collect(java.util.stream.Collectors.joining(", ")) + " (resume a paused one: POST"
                 + " /api/nvent/queues/<name>/resume; workers back to configured: DELETE"
-                + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 says who and why)";
+                + " /api/nvent/queues/<name>/concurrency; the audit log's NVENT-0016 has every change)";
     }
 
     /**
@@ -196,6 +197,8 @@ final class InstanceRegistry {
     private Map<String, String> heldBackQueues() {
         Map<String, String> found = new TreeMap<>();
         Map<String, Integer> setAtRunTime = null;
+        Map<String, QueueChange> pauses = null;
+        Map<String, QueueChange> workersSet = null;
         for (String name : deployedQueues.get().keySet()) {
             boolean paused = queue.isPaused(name);
             if (setAtRunTime == null) {
@@ -207,8 +210,18 @@ final class InstanceRegistry {
             }
             long waiting = queue.counts(name).waiting();
             if (waiting > 0) {
-                found.put(name, (paused && noWorkers ? "paused and set to 0 workers" : paused ? "paused"
-                        : "set to 0 workers") + " (" + waiting + " waiting)");
+                // Who did it, read once and only for a queue held back with waiting jobs; one both paused and set to
+                // 0 workers says both, so that a resume alone is not taken for the cure.
+                List<String> held = new ArrayList<>(2);
+                if (paused) {
+                    pauses = pauses != null ? pauses : scheduling.queuePauseChanges();
+                    held.add(QueuePauses.describe("paused", Optional.ofNullable(pauses.get(name))));
+                }
+                if (noWorkers) {
+                    workersSet = workersSet != null ? workersSet : scheduling.queueWorkersChanges();
+                    held.add(QueuePauses.describe("set to 0 workers", Optional.ofNullable(workersSet.get(name))));
+                }
+                found.put(name, String.join(" and ", held) + " (" + waiting + " waiting)");
             }
         }
         return found;

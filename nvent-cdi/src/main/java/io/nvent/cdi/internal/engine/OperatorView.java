@@ -93,7 +93,8 @@ public final class OperatorView implements InvocationHandler {
             // QueueControls
             "QueueControls.workersHere(String)", "QueueControls.configuredWorkers(String)",
             "QueueControls.workersOverride(String)", "QueueControls.workersOverrides()",
-            "QueueControls.workersSettable()", "QueueControls.rateLimit(String)",
+            "QueueControls.workersSettable()", "QueueControls.pauseChanges()", "QueueControls.workersChanges()",
+            "QueueControls.rateLimit(String)",
             "QueueControls.rateLimitUsage(String,int)", "QueueControls.actingAs(Operator)",
             "QueueControls.knownQueuesOnly()");
 

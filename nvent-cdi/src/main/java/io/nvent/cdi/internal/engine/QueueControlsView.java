@@ -2,6 +2,7 @@ package io.nvent.cdi.internal.engine;
 
 import io.nvent.Operator;
 import io.nvent.cdi.QueueControls;
+import io.nvent.spi.QueueChange;
 import jakarta.enterprise.inject.Vetoed;
 import java.lang.reflect.UndeclaredThrowableException;
 import java.util.List;
@@ -89,6 +90,16 @@ public final class QueueControlsView extends QueueControls {
     @Override
     public Map<String, Integer> workersOverrides() {
         return target.workersOverrides();
+    }
+
+    @Override
+    public Map<String, QueueChange> pauseChanges() {
+        return target.pauseChanges();
+    }
+
+    @Override
+    public Map<String, QueueChange> workersChanges() {
+        return target.workersChanges();
     }
 
     @Override

@@ -1,9 +1,14 @@
 package io.nvent.cdi.internal.engine;
 
+import io.nvent.Operator;
 import io.nvent.spi.JobQueue;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,15 +24,42 @@ public final class QueuePauses {
 
     private final JobQueue queue;
     private final SchedulingStore scheduling;
+    private final Clock clock;
     /**
      * The pauses recorded when this instance last looked, with its own pauses and resumes since;
      * guarded by {@code this}.
      */
     private final Set<String> seen = new HashSet<>();
 
-    QueuePauses(JobQueue queue, SchedulingStore scheduling) {
+    QueuePauses(JobQueue queue, SchedulingStore scheduling, Clock clock) {
         this.queue = queue;
         this.scheduling = scheduling;
+        this.clock = clock;
+    }
+
+    /**
+     * A change made now, by the operator the current call acts for ({@link OperatorScope}, through
+     * {@link io.nvent.cdi.QueueControls#actingAs}) and for their reason; by nobody for a call made in code.
+     */
+    static QueueChange changeNow(Clock clock) {
+        Optional<Operator> operator = OperatorScope.current();
+        return new QueueChange(operator.map(Operator::name), clock.instant(), operator.flatMap(Operator::reason));
+    }
+
+    /**
+     * A queue's change in words for an operator, after what it did ({@code "paused"}): {@code "paused by alice at
+     * 2026-12-07T14:02:00Z: supplier outage"}, without {@code by} when made in code, {@code "paused by unknown"}
+     * when the store keeps no change of it; the reason shortened to 200 characters.
+     */
+    static String describe(String done, Optional<QueueChange> change) {
+        return change.map(known -> done + known.by().map(name -> " by " + name).orElse("") + " at " + known.at()
+                + known.reason().map(why -> ": " + io.nvent.spi.internal.LogText.of(why, 200)).orElse(""))
+                .orElse(done + " by unknown");
+    }
+
+    /** Who paused each queue recorded paused, when and why; a paused queue missing here: unknown. */
+    public Map<String, QueueChange> changes() {
+        return scheduling.queuePauseChanges();
     }
 
     /**
@@ -38,7 +70,7 @@ public final class QueuePauses {
     public synchronized void pause(String name) {
         Objects.requireNonNull(name, "name");
         // Recorded first: a store that is away fails the request before anything changed.
-        scheduling.setQueuePaused(name, true);
+        scheduling.setQueuePaused(name, true, changeNow(clock));
         queue.pause(name);
         // Counted as seen: a resume on another instance before the next look must resume it here.
         seen.add(name);
@@ -47,7 +79,7 @@ public final class QueuePauses {
     /** Resumes a queue on this instance and removes its recorded pause; see {@link #pause}. */
     public synchronized void resume(String name) {
         Objects.requireNonNull(name, "name");
-        scheduling.setQueuePaused(name, false);
+        scheduling.setQueuePaused(name, false, changeNow(clock));
         queue.resume(name);
         seen.remove(name);
     }

@@ -31,10 +31,14 @@ public final class WorkerOverrides {
     private final Map<String, Integer> applied = new HashMap<>();
     /** Told after the workers of a queue here changed (the instance record shows them). */
     private final Runnable changed;
+    /** When an operator set a queue's workers ({@link io.nvent.spi.QueueChange}). */
+    private final java.time.Clock clock;
     /** Whether this instance warned that its queue adapter cannot follow a recorded override. */
     private boolean warned;
 
-    WorkerOverrides(JobQueue queue, SchedulingStore scheduling, ToIntFunction<String> configured, Runnable changed) {
+    WorkerOverrides(JobQueue queue, SchedulingStore scheduling, ToIntFunction<String> configured, Runnable changed,
+                    java.time.Clock clock) {
+        this.clock = clock;
         this.queue = queue;
         this.scheduling = scheduling;
         this.configured = configured;
@@ -88,7 +92,7 @@ public final class WorkerOverrides {
         }
         requireResizable(name);
         try {
-            scheduling.setQueueWorkers(name, OptionalInt.of(workers));
+            scheduling.setQueueWorkers(name, OptionalInt.of(workers), QueuePauses.changeNow(clock));
         } catch (UnsupportedOperationException e) {
             throw new UnsupportedOperationException("NVENT-0048 the workers of queue '" + name + "' cannot be set"
                     + " at run time: " + e.getMessage(), e);
@@ -100,7 +104,7 @@ public final class WorkerOverrides {
     public synchronized void remove(String name) {
         Objects.requireNonNull(name, "name");
         requireResizable(name);
-        scheduling.setQueueWorkers(name, OptionalInt.empty());
+        scheduling.setQueueWorkers(name, OptionalInt.empty(), QueuePauses.changeNow(clock));
         apply(name, configured.applyAsInt(name));
     }
 
@@ -113,6 +117,11 @@ public final class WorkerOverrides {
     /** The workers per instance recorded for every queue an operator set them for: one read of the store. */
     public Map<String, Integer> overrides() {
         return scheduling.queueWorkers();
+    }
+
+    /** Who set the workers recorded for each queue, when and why; a queue with workers missing here: unknown. */
+    public Map<String, io.nvent.spi.QueueChange> changes() {
+        return scheduling.queueWorkersChanges();
     }
 
     /** The workers this instance runs for a queue now: the override where it applies, else the configured ones. */

@@ -77,6 +77,12 @@ public class MemorySchedulingStore implements SchedulingStore {
     /** The records of the starts of instances, by instance id and start token. */
     private final ConcurrentMap<String, io.nvent.spi.InstanceRecord> instances = new ConcurrentHashMap<>();
     private final Map<String, Integer> queueWorkers = new ConcurrentHashMap<>();
+    /** Guards a queue's pause or workers together with who changed them (below). */
+    private final Object queueChanges = new Object();
+    /** Who paused the paused queues, when and why; guarded by {@link #queueChanges}. */
+    private final Map<String, io.nvent.spi.QueueChange> pauseChanges = new HashMap<>();
+    /** Who set the queues' workers, when and why; guarded by {@link #queueChanges}. */
+    private final Map<String, io.nvent.spi.QueueChange> workersChanges = new HashMap<>();
     private final RateLimitLedger rateLimitedStarts = new RateLimitLedger();
     /** The runs holding each concurrency key held, the one that got it first first; a free key has no entry. */
     private final Map<String, List<String>> concurrencyKeyHolders = new HashMap<>();
@@ -320,6 +326,11 @@ public class MemorySchedulingStore implements SchedulingStore {
             deleted += instances.remove(instance.instanceId() + "@" + instance.startToken(), instance) ? 1 : 0;
         }
         return deleted;
+    }
+
+    @Override
+    public boolean keepsQueueChanges() {
+        return true;
     }
 
     @Override
@@ -994,10 +1005,25 @@ public class MemorySchedulingStore implements SchedulingStore {
     @Override
     public void setQueuePaused(String queue, boolean paused) {
         Objects.requireNonNull(queue, "queue");
-        if (paused) {
-            pausedQueues.add(queue);
-        } else {
-            pausedQueues.remove(queue);
+        synchronized (queueChanges) {
+            if (paused) {
+                pausedQueues.add(queue);
+            } else {
+                pausedQueues.remove(queue);
+                pauseChanges.remove(queue);
+            }
+        }
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused, io.nvent.spi.QueueChange change) {
+        Objects.requireNonNull(change, "change");
+        synchronized (queueChanges) {
+            if (paused && pausedQueues.add(queue)) {
+                pauseChanges.put(queue, change); // a pause of a paused queue changed nothing: the first one's kept
+            } else {
+                setQueuePaused(queue, paused);
+            }
         }
     }
 
@@ -1007,18 +1033,46 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public Map<String, io.nvent.spi.QueueChange> queuePauseChanges() {
+        synchronized (queueChanges) {
+            return Map.copyOf(pauseChanges);
+        }
+    }
+
+    @Override
     public void setQueueWorkers(String queue, OptionalInt workers) {
         Objects.requireNonNull(queue, "queue");
-        if (workers.isPresent()) {
-            queueWorkers.put(queue, workers.getAsInt());
-        } else {
-            queueWorkers.remove(queue);
+        synchronized (queueChanges) {
+            if (workers.isPresent()) {
+                queueWorkers.put(queue, workers.getAsInt());
+            } else {
+                queueWorkers.remove(queue);
+            }
+            workersChanges.remove(queue);
+        }
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers, io.nvent.spi.QueueChange change) {
+        Objects.requireNonNull(change, "change");
+        synchronized (queueChanges) {
+            setQueueWorkers(queue, workers);
+            if (workers.isPresent()) {
+                workersChanges.put(queue, change);
+            }
         }
     }
 
     @Override
     public Map<String, Integer> queueWorkers() {
         return Map.copyOf(queueWorkers);
+    }
+
+    @Override
+    public Map<String, io.nvent.spi.QueueChange> queueWorkersChanges() {
+        synchronized (queueChanges) {
+            return Map.copyOf(workersChanges);
+        }
     }
 
     /** Shared by the engines of one JVM that share this store (tests, embedded clusters). */

@@ -16,6 +16,7 @@ import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobCounts;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
@@ -218,7 +219,7 @@ class InstancesTest {
             HealthReport.Check paused = queuesCheck(web);
             assertThat(paused.up()).as("a pause is an operator's choice").isTrue();
             assertThat(paused.detail()).contains("NVENT-0055 held back by an operator",
-                    "queue layout paused (1 waiting)", "POST /api/nvent/queues/<name>/resume", "NVENT-0016");
+                    "queue layout paused by unknown (1 waiting)", "POST /api/nvent/queues/<name>/resume", "NVENT-0016");
 
             sharedQueue.resume("layout");
             await().until(() -> sharedQueue.counts("layout").waiting() == 0);
@@ -245,7 +246,30 @@ class InstancesTest {
 
             HealthReport.Check held = queuesCheck(web);
             assertThat(held.up()).isTrue();
-            assertThat(held.detail()).contains("queue layout paused and set to 0 workers (1 waiting)");
+            assertThat(held.detail()).contains("queue layout paused by unknown and set to 0 workers by unknown (1 waiting)");
+        }
+    }
+
+    /**
+     * The on-call operator again, the queue paused through the engine by a signed-in user with a reason, or set to 0
+     * workers: the report says who held it back, when and why, as the store keeps it.
+     */
+    @Test
+    void aQueueHeldBackByAUserSaysInTheReportWhoHeldItBackWhenAndWhy() {
+        try (EngineHarness web = instance("web", queue -> 4)) {
+            Instant pausedAt = web.clock.instant();
+            OperatorScope.actingAs(io.nvent.Operator.signedIn("alice").because("supplier outage"), () -> {
+                web.engine.queuePauses().pause("layout");
+                return null;
+            });
+            web.engine.start("poster", null);
+            await().until(() -> sharedQueue.counts("layout").waiting() == 1);
+
+            web.clock.advance(Instances.REFRESH);
+            web.sweep();
+
+            assertThat(queuesCheck(web).detail()).contains("NVENT-0055 held back by an operator",
+                    "queue layout paused by alice at " + pausedAt + ": supplier outage (1 waiting)");
         }
     }
 

@@ -27,6 +27,8 @@ import org.junit.jupiter.api.Test;
 /** Queue pauses recorded in the store, which every engine sharing it follows, also after a restart. */
 class QueuePausesTest {
 
+    private static final Clock CLOCK = Clock.fixed(java.time.Instant.parse("2026-01-05T09:00:00Z"), java.time.ZoneOffset.UTC);
+
     @FlowStep(flow = "mailing", name = "send", role = StepRole.ENTRY)
     static class Send implements Step<Map<String, Object>, String> {
         @Override
@@ -121,7 +123,7 @@ class QueuePausesTest {
                     }
                     return result;
                 });
-        pauses.set(new QueuePauses(jobs, resumedDuringTheRead));
+        pauses.set(new QueuePauses(jobs, resumedDuringTheRead, CLOCK));
         pauses.get().follow();
         pauses.get().pause("mailing");
 
@@ -138,8 +140,8 @@ class QueuePausesTest {
         SchedulingStore recorded = MemoryAdapters.schedulingStore();
         JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
         JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
-        QueuePauses pausesHere = new QueuePauses(here, recorded);
-        QueuePauses pausesThere = new QueuePauses(there, recorded);
+        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
+        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
         pausesHere.follow();
         pausesThere.follow();
 
@@ -156,8 +158,8 @@ class QueuePausesTest {
         SchedulingStore recorded = MemoryAdapters.schedulingStore();
         JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
         JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
-        QueuePauses pausesHere = new QueuePauses(here, recorded);
-        QueuePauses pausesThere = new QueuePauses(there, recorded);
+        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
+        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
         pausesHere.pause("mailing");
         pausesHere.follow();
         pausesThere.follow();

@@ -303,6 +303,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsQueueChanges() {
+        return delegate().keepsQueueChanges();
+    }
+
+    @Override
     public boolean keepsInstances() {
         return delegate().keepsInstances();
     }
@@ -350,6 +355,26 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public Set<String> pausedQueues() {
         return delegate().pausedQueues();
+    }
+
+    @Override
+    public void setQueuePaused(String queue, boolean paused, io.nvent.spi.QueueChange change) {
+        delegate().setQueuePaused(queue, paused, change);
+    }
+
+    @Override
+    public Map<String, io.nvent.spi.QueueChange> queuePauseChanges() {
+        return delegate().queuePauseChanges();
+    }
+
+    @Override
+    public void setQueueWorkers(String queue, OptionalInt workers, io.nvent.spi.QueueChange change) {
+        delegate().setQueueWorkers(queue, workers, change);
+    }
+
+    @Override
+    public Map<String, io.nvent.spi.QueueChange> queueWorkersChanges() {
+        return delegate().queueWorkersChanges();
     }
 
     @Override

@@ -222,9 +222,9 @@ public class LiveHub {
                 .add("stats", Representations.stats(stats))));
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
-        Map<String, Integer> overrides = controls.workersOverrides(); // one read for every queue
+        Representations.QueueReads reads = Representations.QueueReads.of(controls); // one read for every queue
         for (String name : names) {
-            queues.add(Representations.queue(queue, controls, name, overrides));
+            queues.add(Representations.queue(queue, controls, name, reads));
         }
         return JSON.createObjectBuilder().add("flows", flowStats).add("queues", queues).build().toString();
     }

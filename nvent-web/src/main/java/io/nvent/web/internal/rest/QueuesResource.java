@@ -66,9 +66,9 @@ public class QueuesResource {
     @GET
     public String list() {
         JsonArrayBuilder all = JSON.createArrayBuilder();
-        java.util.Map<String, Integer> overrides = controls.workersOverrides(); // one read for every queue
+        Representations.QueueReads reads = Representations.QueueReads.of(controls); // one read for every queue
         for (String name : Queues.names(flows, queue)) {
-            all.add(Representations.queue(queue, controls, name, clock.instant(), overrides));
+            all.add(Representations.queue(queue, controls, name, clock.instant(), reads));
         }
         return all.build().toString();
     }

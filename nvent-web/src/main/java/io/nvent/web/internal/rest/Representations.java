@@ -18,6 +18,7 @@ import io.nvent.spi.JobAttempt;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
+import io.nvent.spi.QueueChange;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -335,17 +336,16 @@ public final class Representations {
      * and an age changes all the time.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name,
-                controls.workersOverride(name));
+        return queue(queue, controls, name, QueueReads.of(controls));
     }
 
     /**
-     * {@link #queue(JobQueue, QueueControls, String)} with the workers operators set at run time already read
-     * ({@link QueueControls#workersOverrides}): a list of queues reads them once for all of them.
+     * {@link #queue(JobQueue, QueueControls, String)} with what it reads of every queue at once already read
+     * ({@link QueueReads}): a list of queues reads them once for all of them.
      */
-    public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Map<String, Integer> overrides) {
+    public static JsonObject queue(JobQueue queue, QueueControls controls, String name, QueueReads reads) {
         return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name,
-                overrideOf(overrides, name));
+                reads);
     }
 
     /**
@@ -354,31 +354,71 @@ public final class Representations {
      * (0 when none waits, null when the adapter cannot tell).
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name,
-                controls.workersOverride(name));
+        return queue(queue, controls, name, now, QueueReads.of(controls));
     }
 
     /**
-     * {@link #queue(JobQueue, QueueControls, String, Instant)} with the workers operators set at run time already
-     * read ({@link QueueControls#workersOverrides}): a list of queues reads them once for all of them.
+     * {@link #queue(JobQueue, QueueControls, String, Instant)} with what it reads of every queue at once already
+     * read ({@link QueueReads}): a list of queues reads them once for all of them.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now,
-                                   Map<String, Integer> overrides) {
+                                   QueueReads reads) {
         return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name,
-                overrideOf(overrides, name));
+                reads);
+    }
+
+    /**
+     * What a queue's JSON reads of the scheduling store for every queue at once: the workers operators set at run
+     * time ({@link QueueControls#workersOverrides}), who paused the paused queues ({@link QueueControls#pauseChanges})
+     * and who set those workers ({@link QueueControls#workersChanges}).
+     *
+     * @param overrides workers by queue
+     * @param pauses who paused, by queue
+     * @param workersChanges who set the workers, by queue
+     */
+    public record QueueReads(Map<String, Integer> overrides, Map<String, QueueChange> pauses,
+                             Map<String, QueueChange> workersChanges) {
+
+        /** Reads them: three reads of the store, for every queue. */
+        public static QueueReads of(QueueControls controls) {
+            return new QueueReads(controls.workersOverrides(), controls.pauseChanges(), controls.workersChanges());
+        }
     }
 
     /**
      * With {@code workersHere}: the queue's workers on the instance that answers now, 0 where it takes none of its
      * jobs; {@code workers}: those it is configured with; {@code workersOverride}: the workers per instance an
-     * operator set at run time, or null.
+     * operator set at run time, or null; {@code pause}: who paused the queue, when and why ({@link #change}), null
+     * when it is not paused; {@code workersChange}: who set {@code workersOverride}, likewise, null without it.
      */
     private static JsonObject withWorkersHere(JsonObject queue, QueueControls controls, String name,
-                                              OptionalInt override) {
+                                              QueueReads reads) {
+        OptionalInt override = overrideOf(reads.overrides(), name);
         return JSON.createObjectBuilder(queue).add("workersHere", controls.workersHere(name))
                 .add("workers", controls.configuredWorkers(name))
                 .add("workersOverride", override.isPresent() ? JSON.createValue(override.getAsInt()) : JsonValue.NULL)
+                .add("pause", queue.getBoolean("paused") ? change(reads.pauses().get(name)) : JsonValue.NULL)
+                .add("workersChange", override.isPresent() ? change(reads.workersChanges().get(name))
+                        : JsonValue.NULL)
                 .build();
+    }
+
+    /**
+     * A queue's pause or workers as the store keeps who made them: {@code by} (the operator's name, null when made
+     * in code acting as nobody), {@code at}, {@code reason} (null if none given) and {@code known}: false, and the
+     * rest null, when the store keeps no such change (a store written before it, a pause made on the queue adapter
+     * directly).
+     */
+    static JsonObject change(QueueChange change) {
+        if (change == null) {
+            return JSON.createObjectBuilder().add("by", JsonValue.NULL).add("at", JsonValue.NULL)
+                    .add("reason", JsonValue.NULL).add("known", false).build();
+        }
+        return JSON.createObjectBuilder()
+                .add("by", change.by().map(by -> (JsonValue) JSON.createValue(by)).orElse(JsonValue.NULL))
+                .add("at", change.at().toString())
+                .add("reason", change.reason().map(why -> (JsonValue) JSON.createValue(why)).orElse(JsonValue.NULL))
+                .add("known", true).build();
     }
 
     private static OptionalInt overrideOf(Map<String, Integer> overrides, String name) {

@@ -131,6 +131,51 @@ class QueueOperatorsTest {
     }
 
     @Test
+    void aQueuePausedByAUserSaysWhoPausedItWhenAndWhyInItsJsonAndTheListUntilItIsResumed() {
+        String name = engine.flows().flows().get(0).steps().get(0).queue();
+        java.time.Instant before = java.time.Instant.now();
+
+        api.request("POST", "queues/" + name + "/pause?reason=supplier%20outage", signedIn("alice"));
+
+        JsonObject pause = json(api.get("queues/" + name)).getJsonObject("pause");
+        assertThat(pause.getString("by")).isEqualTo("alice");
+        assertThat(pause.getString("reason")).isEqualTo("supplier outage");
+        assertThat(pause.getBoolean("known")).isTrue();
+        assertThat(java.time.Instant.parse(pause.getString("at"))).isBetween(before, java.time.Instant.now());
+        assertThat(Json.createReader(new StringReader(String.valueOf(api.get("queues").getEntity()))).readArray()
+                .getJsonObject(0).getJsonObject("pause")).as("the list's").isEqualTo(pause);
+        api.request("POST", "queues/" + name + "/pause?reason=again", signedIn("bob"));
+        assertThat(json(api.get("queues/" + name)).getJsonObject("pause").getString("by"))
+                .as("a pause of a paused queue changes nothing").isEqualTo("alice");
+
+        api.request("POST", "queues/" + name + "/resume", signedIn("bob"));
+        assertThat(json(api.get("queues/" + name)).isNull("pause")).as("a resume clears it").isTrue();
+        engine.queueControls().pause(name);
+        JsonObject inCode = json(api.get("queues/" + name)).getJsonObject("pause");
+        assertThat(inCode.isNull("by")).as("paused in code, acting as nobody").isTrue();
+        assertThat(inCode.isNull("reason")).isTrue();
+        assertThat(inCode.getBoolean("known")).isTrue();
+    }
+
+    @Test
+    void aQueuesWorkersSetToZeroByAUserSayWhoSetThemWhenAndWhyUntilTheyAreRemoved() {
+        String name = engine.flows().flows().get(0).steps().get(0).queue();
+
+        api.requestWithBody("PUT", "queues/" + name + "/concurrency?reason=ERP%20struggles", "{\"workers\": 0}",
+                "Content-Type", "application/json");
+
+        JsonObject queue = json(api.get("queues/" + name));
+        assertThat(queue.isNull("pause")).as("not paused").isTrue();
+        JsonObject change = queue.getJsonObject("workersChange");
+        assertThat(change.getString("by")).isEqualTo("anonymous");
+        assertThat(change.getString("reason")).isEqualTo("ERP struggles");
+        assertThat(change.getString("at")).isNotBlank();
+
+        api.request("DELETE", "queues/" + name + "/concurrency", signedIn("erin"));
+        assertThat(json(api.get("queues/" + name)).isNull("workersChange")).isTrue();
+    }
+
+    @Test
     void aQueuePausedWithTheReasonInTheNventReasonHeaderIsAuditedWithItAndAReadIgnoresTheHeader() {
         failedRun();
         String name = failedJobs().get(0).queue();

@@ -46,9 +46,10 @@ class QueuesListTest {
     }
 
     @Test
-    void listingTheQueuesReadsTheWorkersSetAtRunTimeOnceForAllOfThem() {
+    void listingTheQueuesReadsTheWorkersSetAtRunTimeAndWhoPausedOrSetThemOnceForAllOfThem() {
         AtomicInteger readsOfOne = new AtomicInteger();
         AtomicInteger readsOfAll = new AtomicInteger();
+        AtomicInteger readsOfChanges = new AtomicInteger();
         try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
                 .step(new Mail()).build())) {
             QueueControls controls = new QueueControls() {
@@ -75,6 +76,18 @@ class QueuesListTest {
                 }
 
                 @Override
+                public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
+                    readsOfChanges.incrementAndGet();
+                    return Map.of();
+                }
+
+                @Override
+                public Map<String, io.nvent.spi.QueueChange> workersChanges() {
+                    readsOfChanges.incrementAndGet();
+                    return Map.of();
+                }
+
+                @Override
                 public Optional<QueueRateLimit> rateLimit(String queue) {
                     return Optional.empty();
                 }
@@ -88,6 +101,10 @@ class QueuesListTest {
                     .isEqualTo(!q.getString("name").equals("render")));
             assertThat(readsOfAll).as("one read for the list").hasValue(1);
             assertThat(readsOfOne).as("none per queue").hasValue(0);
+            assertThat(readsOfChanges).as("who paused them and who set their workers: one read each").hasValue(2);
+            assertThat(queues.getValuesAs(JsonObject.class)).filteredOn(q -> q.getString("name").equals("render"))
+                    .singleElement().satisfies(render -> assertThat(render.getJsonObject("workersChange")
+                            .getBoolean("known")).as("set where the store keeps no change").isFalse());
         }
     }
 

@@ -26,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
@@ -233,11 +234,9 @@ class RepresentationsTest {
         }
     }
 
-    @Test
-    void aQueueSaysHowManyWorkersTheAnsweringInstanceRunsForItNoneWhereAPoolElsewhereTakesIt() {
-        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
-        JobQueue queue = MemoryAdapters.queue(clock);
-        io.nvent.cdi.QueueControls renderLeftToThePool = new io.nvent.cdi.QueueControls() {
+    /** Controls of an instance that leaves queue render to a pool elsewhere and runs 4 workers of every other. */
+    private static io.nvent.cdi.QueueControls renderLeftToThePool() {
+        return new io.nvent.cdi.QueueControls() {
             @Override
             public int workersHere(String name) {
                 return name.equals("render") ? 0 : 4;
@@ -254,10 +253,57 @@ class RepresentationsTest {
             }
 
             @Override
+            public Map<String, Integer> workersOverrides() {
+                return Map.of();
+            }
+
+            @Override
+            public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
+                return Map.of();
+            }
+
+            @Override
+            public Map<String, io.nvent.spi.QueueChange> workersChanges() {
+                return Map.of();
+            }
+
+            @Override
             public Optional<QueueRateLimit> rateLimit(String name) {
                 return Optional.empty();
             }
         };
+    }
+
+    @Test
+    void aPausedQueueWhoseStoreKeepsNoChangeSaysWhoPausedItIsUnknownAndOneItKeepsSaysWhoWhenAndWhy() {
+        JobQueue queue = MemoryAdapters.queue(VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z")));
+        try {
+            queue.pause("orders");
+            io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"),
+                    Instant.parse("2026-12-03T14:02:00Z"), Optional.of("supplier outage"));
+
+            JsonObject unknown = Representations.queue(queue, renderLeftToThePool(), "orders",
+                    new Representations.QueueReads(Map.of(), Map.of(), Map.of())).getJsonObject("pause");
+            JsonObject kept = Representations.queue(queue, renderLeftToThePool(), "orders",
+                    new Representations.QueueReads(Map.of(), Map.of("orders", alice), Map.of())).getJsonObject("pause");
+
+            assertThat(unknown.getBoolean("known")).isFalse();
+            assertThat(unknown.isNull("by") && unknown.isNull("at") && unknown.isNull("reason")).isTrue();
+            assertThat(kept.toString()).isEqualTo("{\"by\":\"alice\",\"at\":\"2026-12-03T14:02:00Z\","
+                    + "\"reason\":\"supplier outage\",\"known\":true}");
+            assertThat(Representations.queue(queue, renderLeftToThePool(), "render",
+                    new Representations.QueueReads(Map.of(), Map.of("render", alice), Map.of())).isNull("pause"))
+                    .as("a queue not paused has no pause, whatever is kept").isTrue();
+        } finally {
+            queue.close();
+        }
+    }
+
+    @Test
+    void aQueueSaysHowManyWorkersTheAnsweringInstanceRunsForItNoneWhereAPoolElsewhereTakesIt() {
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
+        JobQueue queue = MemoryAdapters.queue(clock);
+        io.nvent.cdi.QueueControls renderLeftToThePool = renderLeftToThePool();
         try {
             queue.enqueue(JobRequest.of("render", "job-1", "render", "{}"));
 

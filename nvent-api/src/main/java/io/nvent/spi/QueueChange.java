@@ -1,0 +1,33 @@
+package io.nvent.spi;
+
+import java.time.Instant;
+import java.util.Objects;
+import java.util.Optional;
+
+/**
+ * Who paused a queue, or set its workers at run time, when and why: what the {@link SchedulingStore} keeps with
+ * the pause ({@link SchedulingStore#setQueuePaused(String, boolean, QueueChange)}) or the workers
+ * ({@link SchedulingStore#setQueueWorkers(String, java.util.OptionalInt, QueueChange)}), so that an operator who finds
+ * a queue held back learns it where they look (REST, console, health) rather than only in the audit log.
+ *
+ * @param by the operator's name ({@link io.nvent.Operator#name()}); empty when the change was made in code, acting
+ *     as nobody
+ * @param at when, by the engine's clock
+ * @param reason why, in the operator's words; empty if they gave none
+ * @since 0.2
+ */
+public record QueueChange(Optional<String> by, Instant at, Optional<String> reason) {
+
+    /**
+     * Checks that no part is {@code null}.
+     *
+     * @param by the operator's name, or empty
+     * @param at when
+     * @param reason why, or empty
+     */
+    public QueueChange {
+        Objects.requireNonNull(by, "by");
+        Objects.requireNonNull(at, "at");
+        Objects.requireNonNull(reason, "reason");
+    }
+}

@@ -1,0 +1,8 @@
+-- nvent store schema, version 43: who paused a queue, or set its workers at run time, and why
+-- (SchedulingStore.setQueuePaused and setQueueWorkers with a QueueChange); when is paused_at and set_at,
+-- from the engine's clock. Null for a change made as nobody (in code) and for rows stored before: unknown.
+-- Nullable columns without a default: neither PostgreSQL nor H2 rewrites anything for them beyond the small tables.
+alter table ${prefix}queue_pause add column paused_by varchar(200);
+alter table ${prefix}queue_pause add column pause_reason varchar(1000);
+alter table ${prefix}queue_workers add column set_by varchar(200);
+alter table ${prefix}queue_workers add column set_reason varchar(1000);
