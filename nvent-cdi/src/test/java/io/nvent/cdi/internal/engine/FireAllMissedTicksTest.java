@@ -245,28 +245,43 @@ class FireAllMissedTicksTest {
     }
 
     /**
-     * The first instance ran until its 10:05 tick fired, then stopped; instance a started at 11:31:20 under the log of
-     * {@link TriggerManager}, its catch-up of the 12 ticks of the last hour cut short by the store after 3 of them
-     * (10:35 to 10:45): 9 left, 10:50 to 11:30.
+     * The first instance ran until its 10:05 tick fired, then stopped, over a store that goes away when told; from
+     * then on the log of {@link TriggerManager} is recorded, and the instances the test starts are stopped at its end.
      */
-    private static final class CutShortAfterThree implements AutoCloseable {
+    private static final class Downtime implements AutoCloseable {
         final FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
         final AwayAfterClaims scheduling = new AwayAfterClaims();
-        private final EngineHarness before = ranUntil1005Over(scheduling, sync);
+        final EngineHarness before = ranUntil1005Over(scheduling, sync);
         final LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-        final EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync);
+        private final List<EngineHarness> started = new ArrayList<>();
+
+        EngineHarness started(EngineHarness instance) {
+            started.add(instance);
+            return instance;
+        }
+
+        /** Instance a, started at 11:31:20: the store cut its catch-up of the 12 missed ticks short after 3 (to 10:45). */
+        EngineHarness aCutShortAfterThree() {
+            return cutShortAfter(3, before, "instance-a");
+        }
+
+        /** An instance started at 11:31:20 after {@code other}, whose catch-up the store cut short after {@code claims}. */
+        EngineHarness cutShortAfter(int claims, EngineHarness other, String instanceId) {
+            return started(FireAllMissedTicksTest.cutShortAfter(claims, scheduling, other, instanceId, sync));
+        }
+
+        /** Instance b, started at 10:05:30, its timer stopped since: it missed nothing at its start. */
+        EngineHarness bRunningSince1005() {
+            return started(EngineHarness.startingAt(at("10:05:30"), before, "instance-b", TriggerMisfires.DEFAULTS, sync));
+        }
 
         void storeBack() {
             scheduling.claimsLeft = Integer.MAX_VALUE;
         }
 
-        List<Instant> fired() {
-            return firedTicks(a, "every-5-minutes");
-        }
-
-        /** The sweep fired none of the 9 ticks the start left, and said once that it does not, and {@code why}. */
-        void assertFiredNoneOfTheNineLeftBecause(String why) {
-            assertThat(fired()).as("the 3 fired at start only").hasSize(3);
+        /** Only the 3 fired at start: the sweep fired none of the 9 ticks the start left, and said once why. */
+        void assertFiredNoneOfTheNineLeftBecause(EngineHarness a, String why) {
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
             assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
                     + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): " + why + "; the 9"
                     + " missed ticks it left (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) do not fire");
@@ -275,23 +290,32 @@ class FireAllMissedTicksTest {
         @Override
         public void close() {
             try {
-                a.close();
+                for (int i = started.size() - 1; i >= 0; i--) {
+                    started.get(i).close();
+                }
             } finally {
                 log.close();
             }
         }
     }
 
+    /** b, whose timer stopped, catches up with a's clock; at 11:35:00, the store back, the tick fires on time on b. */
+    private static void firesOnTimeAt1135On(EngineHarness b, EngineHarness a) {
+        b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+        EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);
+        b.triggers.onTick("every-5-minutes", at("11:35:00"));   // the trigger's last fire is 11:35
+    }
+
     @Test
     void aCatchUpCutShortGoesOnWhenTheStoreIsBackBeforeTheNextOnTimeFireSoThatNoMissedTickIsLost() {
-        try (CutShortAfterThree catchUp = new CutShortAfterThree()) {
-            EngineHarness running = catchUp.a;
-            assertThat(catchUp.fired()).as("the store went away after 3 of 12")
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness running = downtime.aCutShortAfterThree();
+            assertThat(firedTicks(running, "every-5-minutes")).as("the store went away after 3 of 12")
                     .containsExactly(at("10:35:00"), at("10:40:00"), at("10:45:00"));
-            assertThat(catchUp.log.messagesContaining("NVENT-0135")).singleElement().asString()
+            assertThat(downtime.log.messagesContaining("NVENT-0135")).singleElement().asString()
                     .contains("the 9 missed ticks it did not fire (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) fire"
                             + " once the store answers again (NVENT-0468)");
-            catchUp.storeBack();
+            downtime.storeBack();
 
             running.clock.advance(Duration.ofSeconds(220));   // 11:35:00, the store back
             running.ticks.fireDue();
@@ -299,11 +323,12 @@ class FireAllMissedTicksTest {
             assertThat(firedTicks(running, "every-5-minutes", "payload"))
                     .as("10:05, then each missed tick once, the oldest first, then 11:35")
                     .isEqualTo(MISSED_THEN_ON_TIME);
-            assertThat(catchUp.fired()).as("the missed ones each as its tick").isEqualTo(THE_LAST_HOUR);
+            assertThat(firedTicks(running, "every-5-minutes")).as("the missed ones each as its tick")
+                    .isEqualTo(THE_LAST_HOUR);
             awaitCompleted(running);
-            assertThat(catchUp.sync.scheduledAt).as("each run sees its own tick")
+            assertThat(downtime.sync.scheduledAt).as("each run sees its own tick")
                     .containsExactlyInAnyOrderElementsOf(MISSED_THEN_ON_TIME);
-            assertThat(catchUp.log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
                     + " every-5-minutes goes on with its catch-up of missed ticks, cut short at start (NVENT-0135),"
                     + " the store answering again: 9 of them fired late, now, each as its tick, the oldest first"
                     + " (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) (misfire policy fire-all, from the trigger;"
@@ -318,13 +343,11 @@ class FireAllMissedTicksTest {
 
     @Test
     void twoInstancesWhoseCatchUpsWereCutShortFireEachMissedTickOnceOneBySweepOneByItsTimer() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync);
-             EngineHarness b = cutShortAfter(0, scheduling, before, "instance-b", sync)) {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            EngineHarness b = downtime.cutShortAfter(0, downtime.before, "instance-b");
             assertThat(firedTicks(a, "every-5-minutes")).hasSize(3);
-            scheduling.claimsLeft = Integer.MAX_VALUE;
+            downtime.storeBack();
 
             EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
             b.ticks.fireDue();   // on time, on b: its catch-up first
@@ -340,18 +363,11 @@ class FireAllMissedTicksTest {
 
     @Test
     void aCatchUpCutShortGoesOnAtTheSweepAfterAnotherInstanceFiredOnTimeAndSkipsWhatIsNowOlderThanTheGrace() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        // An instance that ran since 10:05:30, its timer stopped: it missed nothing at its start.
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
-                     TriggerMisfires.DEFAULTS, sync);
-             EngineHarness a = cutShortAfter(3, scheduling, b, "instance-a", sync)) {
-            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
-            scheduling.claimsLeft = Integer.MAX_VALUE;
-            EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-            b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the trigger's last fire is 11:35
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");
+            downtime.storeBack();
+            firesOnTimeAt1135On(b, a);
             EngineHarness.moveClocks(Duration.ofMinutes(17), a, b);   // 11:52:00: 10:50 is older than the grace now
 
             a.sweep();
@@ -359,7 +375,7 @@ class FireAllMissedTicksTest {
             assertThat(firedTicks(a, "every-5-minutes")).as("10:50 skipped, the others once each, as its tick")
                     .isEqualTo(Stream.concat(ticks("10:35:00", "10:45:00", Duration.ofMinutes(5)).stream(),
                             ticks("10:55:00", "11:30:00", Duration.ofMinutes(5)).stream()).toList());
-            assertThat(log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
                     .contains(": 8 of them fired late, now, each as its tick, the oldest first (2026-11-30T10:55:00Z"
                             + " to 2026-11-30T11:30:00Z); the 1 older one is older than the misfire grace now and"
                             + " skipped (misfire policy fire-all");
@@ -370,73 +386,68 @@ class FireAllMissedTicksTest {
 
     @Test
     void aCheckForMissedTicksCutShortBeforeItKnewThemIsDoneAgainAsOfTheStartWhenTheStoreIsBack() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
-                     TriggerMisfires.DEFAULTS, sync)) {
-            scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
-            try (EngineHarness a = EngineHarness.startingAt(at("11:31:20"), b, "instance-a", TriggerMisfires.DEFAULTS,
-                    sync)) {
-                assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
-                        .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
-                scheduling.historyReadsLeft = Integer.MAX_VALUE;
-                assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
-                b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
-                EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-                b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the last fire is 11:35
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            downtime.scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
+            EngineHarness a = downtime.started(EngineHarness.startingAt(at("11:31:20"), b, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            assertThat(downtime.log.messagesContaining("NVENT-0135")).singleElement().asString()
+                    .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
+            downtime.scheduling.historyReadsLeft = Integer.MAX_VALUE;
+            assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
+            firesOnTimeAt1135On(b, a);
 
-                a.sweep();
-                a.sweep();
+            a.sweep();
+            a.sweep();
 
-                assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
-                        .isEqualTo(THE_LAST_HOUR);
-                assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
-                assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
-                        + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
-                        + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
-                        + " (NVENT-0133 and NVENT-0134 say what fired)");
-            }
+            assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                    + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
+                    + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
+                    + " (NVENT-0133 and NVENT-0134 say what fired)");
         }
     }
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        try (CutShortAfterThree catchUp = new CutShortAfterThree()) {
-            EngineHarness a = catchUp.a;
-            catchUp.storeBack();
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            downtime.storeBack();
             a.triggers.setEnabled("every-5-minutes", false);
 
             a.sweep();
             a.triggers.setEnabled("every-5-minutes", true);
             a.sweep();
 
-            catchUp.assertFiredNoneOfTheNineLeftBecause("the trigger was disabled since");
+            downtime.assertFiredNoneOfTheNineLeftBecause(a, "the trigger was disabled since");
         }
     }
 
     @Test
     void aMissedTickClaimedJustBeforeTheStoreWentAwayAgainFiresWhenItIsBackNotCountedAsAnotherInstances() {
-        try (CutShortAfterThree catchUp = new CutShortAfterThree()) {
-            catchUp.storeBack();
-            catchUp.scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            downtime.storeBack();
+            downtime.scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
 
-            catchUp.a.sweep();
-            catchUp.scheduling.awayForReads = false;
-            catchUp.a.sweep();
+            a.sweep();
+            downtime.scheduling.awayForReads = false;
+            a.sweep();
 
-            assertThat(catchUp.fired()).as("each missed tick of the hour once, 10:50 too").isEqualTo(THE_LAST_HOUR);
-            assertThat(catchUp.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+            assertThat(firedTicks(a, "every-5-minutes")).as("each missed tick of the hour once, 10:50 too")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
                     .contains(": 9 of them fired late").doesNotContain("another instance");
         }
     }
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledAndEnabledAgainBeforeTheSweepFiresNoneOfItsTicks() {
-        try (CutShortAfterThree catchUp = new CutShortAfterThree()) {
-            EngineHarness a = catchUp.a;
-            catchUp.storeBack();
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            downtime.storeBack();
             a.clock.advance(Duration.ofSeconds(10));
             a.triggers.setEnabled("every-5-minutes", false);
             a.triggers.setEnabled("every-5-minutes", true);
@@ -444,21 +455,21 @@ class FireAllMissedTicksTest {
             a.sweep();
 
             // enabled again: the ticks before are no missed ones
-            catchUp.assertFiredNoneOfTheNineLeftBecause("the trigger was disabled since");
+            downtime.assertFiredNoneOfTheNineLeftBecause(a, "the trigger was disabled since");
         }
     }
 
     @Test
     void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        try (CutShortAfterThree catchUp = new CutShortAfterThree()) {
-            EngineHarness a = catchUp.a;
-            catchUp.storeBack();
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            downtime.storeBack();
             a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow().spec().toBuilder()
                     .misfire(Misfire.SKIP).build());
 
             a.sweep();
 
-            catchUp.assertFiredNoneOfTheNineLeftBecause("its misfire policy is skip since");
+            downtime.assertFiredNoneOfTheNineLeftBecause(a, "its misfire policy is skip since");
         }
     }
 
