@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -260,31 +261,31 @@ class FireAllMissedTicksTest {
             return instance;
         }
 
-        /** Instance a, started at 11:31:20: the store cut its catch-up of the 12 missed ticks short after 3 (to 10:45). */
+        /** Instance a, started at 11:31:20: the store cut its catch-up of the 12 missed ticks short after 3. */
         EngineHarness aCutShortAfterThree() {
             return cutShortAfter(3, before, "instance-a");
         }
 
-        /** An instance started at 11:31:20 after {@code other}, whose catch-up the store cut short after {@code claims}. */
+        /** Instance a, its catch-up cut short after 3, then the store back: the 9 left fire at a sweep, or not. */
+        EngineHarness aCutShortAfterThreeTheStoreBack() {
+            EngineHarness a = aCutShortAfterThree();
+            storeBack();
+            return a;
+        }
+
+        /** An instance started at 11:31:20 after {@code other}, its catch-up cut short after {@code claims} claims. */
         EngineHarness cutShortAfter(int claims, EngineHarness other, String instanceId) {
             return started(FireAllMissedTicksTest.cutShortAfter(claims, scheduling, other, instanceId, sync));
         }
 
         /** Instance b, started at 10:05:30, its timer stopped since: it missed nothing at its start. */
         EngineHarness bRunningSince1005() {
-            return started(EngineHarness.startingAt(at("10:05:30"), before, "instance-b", TriggerMisfires.DEFAULTS, sync));
+            return started(EngineHarness.startingAt(at("10:05:30"), before, "instance-b", TriggerMisfires.DEFAULTS,
+                    sync));
         }
 
         void storeBack() {
             scheduling.claimsLeft = Integer.MAX_VALUE;
-        }
-
-        /** Only the 3 fired at start: the sweep fired none of the 9 ticks the start left, and said once why. */
-        void assertFiredNoneOfTheNineLeftBecause(EngineHarness a, String why) {
-            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
-            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
-                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): " + why + "; the 9"
-                    + " missed ticks it left (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) do not fire");
         }
 
         @Override
@@ -296,6 +297,26 @@ class FireAllMissedTicksTest {
             } finally {
                 log.close();
             }
+        }
+    }
+
+    /**
+     * Instance a's catch-up cut short after 3, the store back: once {@code meanwhile} happened to it, a sweep fires
+     * none of the 9 ticks the start left, only the 3 of the start stay fired, and the log says once that it does not
+     * go on, and {@code why}.
+     */
+    private static void aSweepFiresNoneOfTheNineLeftAfter(Consumer<EngineHarness> meanwhile, String why) {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThreeTheStoreBack();
+            meanwhile.accept(a);
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
+            assertThat(downtime.log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger"
+                    + " every-5-minutes does not go on with its catch-up of missed ticks, cut short at start"
+                    + " (NVENT-0135): " + why + "; the 9 missed ticks it left (2026-11-30T10:50:00Z to"
+                    + " 2026-11-30T11:30:00Z) do not fire");
         }
     }
 
@@ -412,24 +433,17 @@ class FireAllMissedTicksTest {
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        try (Downtime downtime = new Downtime()) {
-            EngineHarness a = downtime.aCutShortAfterThree();
-            downtime.storeBack();
+        aSweepFiresNoneOfTheNineLeftAfter(a -> {
             a.triggers.setEnabled("every-5-minutes", false);
-
             a.sweep();
             a.triggers.setEnabled("every-5-minutes", true);
-            a.sweep();
-
-            downtime.assertFiredNoneOfTheNineLeftBecause(a, "the trigger was disabled since");
-        }
+        }, "the trigger was disabled since");
     }
 
     @Test
     void aMissedTickClaimedJustBeforeTheStoreWentAwayAgainFiresWhenItIsBackNotCountedAsAnotherInstances() {
         try (Downtime downtime = new Downtime()) {
-            EngineHarness a = downtime.aCutShortAfterThree();
-            downtime.storeBack();
+            EngineHarness a = downtime.aCutShortAfterThreeTheStoreBack();
             downtime.scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
 
             a.sweep();
@@ -445,32 +459,17 @@ class FireAllMissedTicksTest {
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledAndEnabledAgainBeforeTheSweepFiresNoneOfItsTicks() {
-        try (Downtime downtime = new Downtime()) {
-            EngineHarness a = downtime.aCutShortAfterThree();
-            downtime.storeBack();
+        aSweepFiresNoneOfTheNineLeftAfter(a -> {   // enabled again: the ticks before are no missed ones
             a.clock.advance(Duration.ofSeconds(10));
             a.triggers.setEnabled("every-5-minutes", false);
             a.triggers.setEnabled("every-5-minutes", true);
-
-            a.sweep();
-
-            // enabled again: the ticks before are no missed ones
-            downtime.assertFiredNoneOfTheNineLeftBecause(a, "the trigger was disabled since");
-        }
+        }, "the trigger was disabled since");
     }
 
     @Test
     void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        try (Downtime downtime = new Downtime()) {
-            EngineHarness a = downtime.aCutShortAfterThree();
-            downtime.storeBack();
-            a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow().spec().toBuilder()
-                    .misfire(Misfire.SKIP).build());
-
-            a.sweep();
-
-            downtime.assertFiredNoneOfTheNineLeftBecause(a, "its misfire policy is skip since");
-        }
+        aSweepFiresNoneOfTheNineLeftAfter(a -> a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow()
+                .spec().toBuilder().misfire(Misfire.SKIP).build()), "its misfire policy is skip since");
     }
 
     @Test

@@ -99,7 +99,7 @@ class MissedTicksTest {
         return ranUntil1005(new EngineHarness(sync));
     }
 
-    /** {@code first}, an instance just started at 10:00, runs until its ticks up to 10:05 fired and completed, then stops. */
+    /** {@code first}, an instance started at 10:00, runs until its ticks to 10:05 fired and completed, then stops. */
     static EngineHarness ranUntil1005(EngineHarness first) {
         first.clock.advance(Duration.ofMinutes(5));
         first.ticks.fireDue();
