@@ -25,6 +25,7 @@ import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -167,33 +168,31 @@ class AttemptInterceptorsTest {
 
         @Override
         public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
-            return new AttemptScope() {
-                @Override
-                public Map<String, String> trace() {
-                    return Map.of(name, attempt.step() + "#" + attempt.attempt());
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return naming(() -> Map.of(name, attempt.step() + "#" + attempt.attempt()));
         }
+    }
+
+    /** A scope that names its attempt as {@code trace} says, and has nothing to close. */
+    private static AttemptScope naming(Supplier<Map<String, String>> trace) {
+        return new AttemptScope() {
+            @Override
+            public Map<String, String> trace() {
+                return trace.get();
+            }
+
+            @Override
+            public void close() {
+            }
+        };
     }
 
     /** Its scope cannot name the attempt. */
     static final class UnnamingInterceptor implements AttemptInterceptor {
         @Override
         public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
-            return new AttemptScope() {
-                @Override
-                public Map<String, String> trace() {
-                    throw new IllegalStateException("the tracer is away");
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return naming(() -> {
+                throw new IllegalStateException("the tracer is away");
+            });
         }
     }
 
@@ -234,18 +233,11 @@ class AttemptInterceptorsTest {
     static final class NullNamingInterceptor implements AttemptInterceptor {
         @Override
         public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
-            return new AttemptScope() {
-                @Override
-                public Map<String, String> trace() {
-                    Map<String, String> fields = new HashMap<>();
-                    fields.put("tenant", null);
-                    return fields;
-                }
-
-                @Override
-                public void close() {
-                }
-            };
+            return naming(() -> {
+                Map<String, String> fields = new HashMap<>();
+                fields.put("tenant", null);
+                return fields;
+            });
         }
     }
 

@@ -152,16 +152,7 @@ class AttemptTraceEntriesTest {
     void anAttemptWhoseSpanIsNotRecordedNamesNoTrace() {
         telemetry = DROPPING;
         try (WeldContainer container = container(TracingBean.class, Telemetry.class)) {
-            FlowService flows = container.select(FlowService.class).get();
-            String runId = flows.start("order", Map.of("n", 2));
-            awaitStatus(flows, runId, RunStatus.COMPLETED);
-            String doomed = flows.start("doomed", Map.of());
-            awaitStatus(flows, doomed, RunStatus.FAILED);
-
-            assertThat(attemptEnds(flows, runId)).hasSize(4)
-                    .allSatisfy(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
-            assertThat(attemptEnds(flows, doomed)).singleElement()
-                    .satisfies(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
+            assertNoEntryEndingAnAttemptNamesATrace(container.select(FlowService.class).get(), 2);
         }
     }
 
@@ -171,17 +162,24 @@ class AttemptTraceEntriesTest {
         for (Class<?>[] tracing : List.of(new Class<?>[] {TracingBean.class, Telemetry.class}, new Class<?>[0])) {
             TracedFlows.reset();
             try (WeldContainer container = container(tracing)) {
-                FlowService flows = container.select(FlowService.class).get();
-                String runId = flows.start("order", Map.of("n", 3));
-                awaitStatus(flows, runId, RunStatus.COMPLETED);
-                String doomed = flows.start("doomed", Map.of());
-                awaitStatus(flows, doomed, RunStatus.FAILED);
-
-                assertThat(attemptEnds(flows, runId)).hasSize(4)
-                        .allSatisfy(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
-                assertThat(attemptEnds(flows, doomed)).singleElement()
-                        .satisfies(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
+                assertNoEntryEndingAnAttemptNamesATrace(container.select(FlowService.class).get(), 3);
             }
         }
+    }
+
+    /**
+     * An order of {@code n} completes and a doomed run fails: none of the entries that end their attempts (4 of the
+     * order's, the doomed run's one) names a trace.
+     */
+    private static void assertNoEntryEndingAnAttemptNamesATrace(FlowService flows, int n) {
+        String runId = flows.start("order", Map.of("n", n));
+        awaitStatus(flows, runId, RunStatus.COMPLETED);
+        String doomed = flows.start("doomed", Map.of());
+        awaitStatus(flows, doomed, RunStatus.FAILED);
+
+        assertThat(attemptEnds(flows, runId)).hasSize(4)
+                .allSatisfy(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
+        assertThat(attemptEnds(flows, doomed)).singleElement()
+                .satisfies(entry -> assertThat(data(entry)).doesNotContainKey("trace"));
     }
 }

@@ -21,6 +21,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
@@ -96,8 +97,19 @@ class FireAllMissedTicksTest {
         return Stream.iterate(at(first), tick -> !tick.isAfter(at(last)), tick -> tick.plus(step)).toList();
     }
 
+    /** The 12 ticks of the hour before 11:31:20, 10:35 to 11:30: those a start then fires late. */
+    private static final List<Instant> THE_LAST_HOUR = ticks("10:35:00", "11:30:00", Duration.ofMinutes(5));
+
+    /** The tick of 10:05, each missed tick of the last hour, then 11:35 on time. */
+    private static final List<Instant> MISSED_THEN_ON_TIME = Stream.concat(Stream.of(at("10:05:00")),
+            ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
+
     private static List<String> runsOf(EngineHarness h) {
         return h.engine.runs(new RunQuery(Optional.of("sync"), Optional.empty(), 0, 1000)).stream().map(r -> r.runId()).toList();
+    }
+
+    private static void awaitCompleted(EngineHarness h) {
+        runsOf(h).forEach(run -> h.awaitStatus(run, RunStatus.COMPLETED));
     }
 
     /** The ticks the late fires stood for, in the order they fired. */
@@ -122,14 +134,13 @@ class FireAllMissedTicksTest {
         try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
              EngineHarness after = EngineHarness.startingAt(at("11:31:20"), before, "instance-a",
                      TriggerMisfires.DEFAULTS, sync)) {
-            List<Instant> withinTheHour = ticks("10:35:00", "11:30:00", Duration.ofMinutes(5));
 
             assertThat(runsOf(after)).as("10:05 before, then the 12 ticks of the last hour").hasSize(13);
-            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            awaitCompleted(after);
             assertThat(sync.scheduledAt).as("each run sees its own tick")
                     .containsExactlyInAnyOrderElementsOf(Stream.concat(Stream.of(at("10:05:00")),
-                            withinTheHour.stream()).toList());
-            assertThat(firedTicks(after, "every-5-minutes")).as("the oldest first").isEqualTo(withinTheHour);
+                            THE_LAST_HOUR.stream()).toList());
+            assertThat(firedTicks(after, "every-5-minutes")).as("the oldest first").isEqualTo(THE_LAST_HOUR);
             assertThat(after.triggers.history("every-5-minutes", 12).get(11).data()).as("10:10 to 10:30 skipped")
                     .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:35:00Z\",\"earlierSkipped\":5}");
             assertThat(after.triggers.history("every-5-minutes", 1).get(0).data())
@@ -160,7 +171,7 @@ class FireAllMissedTicksTest {
                      sync)) {
 
             assertThat(runsOf(after)).as("of 10:01 to 12:00, the latest 100").hasSize(Misfire.MOST_FIRED_ALL);
-            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            awaitCompleted(after);
             List<Instant> latest100 = ticks("10:21:00", "12:00:00", Duration.ofMinutes(1));
             assertThat(sync.scheduledAt).containsExactlyInAnyOrderElementsOf(latest100);
             assertThat(firedTicks(after, "every-minute")).isEqualTo(latest100);
@@ -183,7 +194,7 @@ class FireAllMissedTicksTest {
                 TriggerMisfires.DEFAULTS, sync)) {
 
             assertThat(runsOf(after)).as("10:05, then 10:30 only").hasSize(2);
-            runsOf(after).forEach(run -> after.awaitStatus(run, RunStatus.COMPLETED));
+            awaitCompleted(after);
             assertThat(sync.scheduledAt).containsExactly(at("10:30:00"));
         }
     }
@@ -191,11 +202,7 @@ class FireAllMissedTicksTest {
     @Test
     void aDeploymentWideFireAllKeepsFiringEachMissedTickOfABusyTriggerWhoseSettingsEntryWasTrimmed() {
         EveryMinute sync = new EveryMinute();
-        EngineHarness before = EngineHarness.withMisfires(DEPLOYMENT_FIRES_ALL, sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
-        before.close();
+        EngineHarness before = MissedTicksTest.ranUntil1005(EngineHarness.withMisfires(DEPLOYMENT_FIRES_ALL, sync));
         before.scheduling.trimTriggerHistory(3);   // the sweep of a deployment keeping 3 entries a trigger
         assertThat(before.triggers.history("every-minute", 10)).extracting(TriggerEvent::type)
                 .as("the settings entry is trimmed").doesNotContain(TriggerManager.MISFIRE_SETTINGS);
@@ -211,15 +218,8 @@ class FireAllMissedTicksTest {
     void theMissedTicksAStartCutShortDidNotFireFireAtTheNextStart() {
         FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
         AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
-        before.close();
-        scheduling.claimsLeft = 3;
-        EngineHarness cutShort = EngineHarness.startingAt(at("11:31:20"), before, "instance-a",
-                TriggerMisfires.DEFAULTS, sync);
-        runsOf(cutShort).forEach(run -> cutShort.awaitStatus(run, RunStatus.COMPLETED));
+        EngineHarness cutShort = cutShortAfter(3, scheduling, ranUntil1005Over(scheduling, sync), "instance-a", sync);
+        awaitCompleted(cutShort);
         cutShort.close();
         assertThat(firedTicks(cutShort, "every-5-minutes")).as("the store went away after 3 of 12")
                 .containsExactly(at("10:35:00"), at("10:40:00"), at("10:45:00"));
@@ -228,8 +228,7 @@ class FireAllMissedTicksTest {
         try (EngineHarness after = EngineHarness.startingAt(at("11:33:20"), cutShort, "instance-a",
                 TriggerMisfires.DEFAULTS, sync)) {
 
-            assertThat(firedTicks(after, "every-5-minutes")).as("the other 9, once each")
-                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
+            assertThat(firedTicks(after, "every-5-minutes")).as("the other 9, once each").isEqualTo(THE_LAST_HOUR);
             assertThat(runsOf(after)).as("10:05, then the 12 ticks of the last hour").hasSize(13);
         }
     }
@@ -243,42 +242,114 @@ class FireAllMissedTicksTest {
 
     /** The first instance, whose 10:05 tick fired, then stopped: the ticks of 10:10 to 11:30 fall while none runs. */
     private static EngineHarness ranUntil1005Over(AwayAfterClaims scheduling, MissedTicksTest.Sync sync) {
-        EngineHarness before = new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
-        before.close();
-        return before;
+        return MissedTicksTest.ranUntil1005(new EngineHarness(new MemoryFlowStore(), scheduling, "instance-a", sync));
+    }
+
+    /**
+     * The first instance ran until its 10:05 tick fired, then stopped, over a store that goes away when told; from
+     * then on the log of {@link TriggerManager} is recorded, and the instances the test starts are stopped at its end.
+     */
+    private static final class Downtime implements AutoCloseable {
+        final FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        final AwayAfterClaims scheduling = new AwayAfterClaims();
+        final EngineHarness before = ranUntil1005Over(scheduling, sync);
+        final LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+        private final List<EngineHarness> started = new ArrayList<>();
+
+        EngineHarness started(EngineHarness instance) {
+            started.add(instance);
+            return instance;
+        }
+
+        /** Instance a, started at 11:31:20: the store cut its catch-up of the 12 missed ticks short after 3. */
+        EngineHarness aCutShortAfterThree() {
+            return cutShortAfter(3, before, "instance-a");
+        }
+
+        /** Instance a, its catch-up cut short after 3, then the store back: the 9 left fire at a sweep, or not. */
+        EngineHarness aCutShortAfterThreeTheStoreBack() {
+            EngineHarness a = aCutShortAfterThree();
+            storeBack();
+            return a;
+        }
+
+        /** An instance started at 11:31:20 after {@code other}, its catch-up cut short after {@code claims} claims. */
+        EngineHarness cutShortAfter(int claims, EngineHarness other, String instanceId) {
+            return started(FireAllMissedTicksTest.cutShortAfter(claims, scheduling, other, instanceId, sync));
+        }
+
+        /** Instance b, started at 10:05:30, its timer stopped since: it missed nothing at its start. */
+        EngineHarness bRunningSince1005() {
+            return started(EngineHarness.startingAt(at("10:05:30"), before, "instance-b", TriggerMisfires.DEFAULTS,
+                    sync));
+        }
+
+        void storeBack() {
+            scheduling.claimsLeft = Integer.MAX_VALUE;
+        }
+
+        @Override
+        public void close() {
+            try {
+                for (int i = started.size() - 1; i >= 0; i--) {
+                    started.get(i).close();
+                }
+            } finally {
+                log.close();
+            }
+        }
+    }
+
+    /**
+     * Instance a's catch-up cut short after 3, the store back: once {@code meanwhile} happened to it, a sweep fires
+     * none of the 9 ticks the start left, only the 3 of the start stay fired, and the log says once that it does not
+     * go on, and {@code why}.
+     */
+    private static void aSweepFiresNoneOfTheNineLeftAfter(Consumer<EngineHarness> meanwhile, String why) {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThreeTheStoreBack();
+            meanwhile.accept(a);
+
+            a.sweep();
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
+            assertThat(downtime.log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger"
+                    + " every-5-minutes does not go on with its catch-up of missed ticks, cut short at start"
+                    + " (NVENT-0135): " + why + "; the 9 missed ticks it left (2026-11-30T10:50:00Z to"
+                    + " 2026-11-30T11:30:00Z) do not fire");
+        }
+    }
+
+    /** b, whose timer stopped, catches up with a's clock; at 11:35:00, the store back, the tick fires on time on b. */
+    private static void firesOnTimeAt1135On(EngineHarness b, EngineHarness a) {
+        b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+        EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);
+        b.triggers.onTick("every-5-minutes", at("11:35:00"));   // the trigger's last fire is 11:35
     }
 
     @Test
     void aCatchUpCutShortGoesOnWhenTheStoreIsBackBeforeTheNextOnTimeFireSoThatNoMissedTickIsLost() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness running = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness running = downtime.aCutShortAfterThree();
             assertThat(firedTicks(running, "every-5-minutes")).as("the store went away after 3 of 12")
                     .containsExactly(at("10:35:00"), at("10:40:00"), at("10:45:00"));
-            assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
+            assertThat(downtime.log.messagesContaining("NVENT-0135")).singleElement().asString()
                     .contains("the 9 missed ticks it did not fire (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) fire"
                             + " once the store answers again (NVENT-0468)");
-            scheduling.claimsLeft = Integer.MAX_VALUE;
+            downtime.storeBack();
 
             running.clock.advance(Duration.ofSeconds(220));   // 11:35:00, the store back
             running.ticks.fireDue();
 
-            List<Instant> missedThenOnTime = Stream.concat(Stream.of(at("10:05:00")),
-                    ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
             assertThat(firedTicks(running, "every-5-minutes", "payload"))
                     .as("10:05, then each missed tick once, the oldest first, then 11:35")
-                    .isEqualTo(missedThenOnTime);
+                    .isEqualTo(MISSED_THEN_ON_TIME);
             assertThat(firedTicks(running, "every-5-minutes")).as("the missed ones each as its tick")
-                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
-            runsOf(running).forEach(run -> running.awaitStatus(run, RunStatus.COMPLETED));
-            assertThat(sync.scheduledAt).as("each run sees its own tick")
-                    .containsExactlyInAnyOrderElementsOf(missedThenOnTime);
-            assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                    .isEqualTo(THE_LAST_HOUR);
+            awaitCompleted(running);
+            assertThat(downtime.sync.scheduledAt).as("each run sees its own tick")
+                    .containsExactlyInAnyOrderElementsOf(MISSED_THEN_ON_TIME);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
                     + " every-5-minutes goes on with its catch-up of missed ticks, cut short at start (NVENT-0135),"
                     + " the store answering again: 9 of them fired late, now, each as its tick, the oldest first"
                     + " (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) (misfire policy fire-all, from the trigger;"
@@ -293,13 +364,11 @@ class FireAllMissedTicksTest {
 
     @Test
     void twoInstancesWhoseCatchUpsWereCutShortFireEachMissedTickOnceOneBySweepOneByItsTimer() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync);
-             EngineHarness b = cutShortAfter(0, scheduling, before, "instance-b", sync)) {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            EngineHarness b = downtime.cutShortAfter(0, downtime.before, "instance-b");
             assertThat(firedTicks(a, "every-5-minutes")).hasSize(3);
-            scheduling.claimsLeft = Integer.MAX_VALUE;
+            downtime.storeBack();
 
             EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
             b.ticks.fireDue();   // on time, on b: its catch-up first
@@ -307,28 +376,19 @@ class FireAllMissedTicksTest {
             a.ticks.fireDue();
             b.sweep();
 
-            List<Instant> missedThenOnTime = Stream.concat(Stream.of(at("10:05:00")),
-                    ticks("10:35:00", "11:35:00", Duration.ofMinutes(5)).stream()).toList();
             assertThat(firedTicks(a, "every-5-minutes", "payload")).as("10:05, then each tick once across the two")
-                    .isEqualTo(missedThenOnTime);
+                    .isEqualTo(MISSED_THEN_ON_TIME);
             assertThat(runsOf(a)).as("10:05, the 12 missed, 11:35").hasSize(14);
         }
     }
 
     @Test
     void aCatchUpCutShortGoesOnAtTheSweepAfterAnotherInstanceFiredOnTimeAndSkipsWhatIsNowOlderThanTheGrace() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        // An instance that ran since 10:05:30, its timer stopped: it missed nothing at its start.
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
-                     TriggerMisfires.DEFAULTS, sync);
-             EngineHarness a = cutShortAfter(3, scheduling, b, "instance-a", sync)) {
-            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
-            scheduling.claimsLeft = Integer.MAX_VALUE;
-            EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-            b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the trigger's last fire is 11:35
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");
+            downtime.storeBack();
+            firesOnTimeAt1135On(b, a);
             EngineHarness.moveClocks(Duration.ofMinutes(17), a, b);   // 11:52:00: 10:50 is older than the grace now
 
             a.sweep();
@@ -336,7 +396,7 @@ class FireAllMissedTicksTest {
             assertThat(firedTicks(a, "every-5-minutes")).as("10:50 skipped, the others once each, as its tick")
                     .isEqualTo(Stream.concat(ticks("10:35:00", "10:45:00", Duration.ofMinutes(5)).stream(),
                             ticks("10:55:00", "11:30:00", Duration.ofMinutes(5)).stream()).toList());
-            assertThat(log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
                     .contains(": 8 of them fired late, now, each as its tick, the oldest first (2026-11-30T10:55:00Z"
                             + " to 2026-11-30T11:30:00Z); the 1 older one is older than the misfire grace now and"
                             + " skipped (misfire policy fire-all");
@@ -347,120 +407,69 @@ class FireAllMissedTicksTest {
 
     @Test
     void aCheckForMissedTicksCutShortBeforeItKnewThemIsDoneAgainAsOfTheStartWhenTheStoreIsBack() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness b = EngineHarness.startingAt(at("10:05:30"), before, "instance-b",
-                     TriggerMisfires.DEFAULTS, sync)) {
-            scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
-            try (EngineHarness a = EngineHarness.startingAt(at("11:31:20"), b, "instance-a", TriggerMisfires.DEFAULTS,
-                    sync)) {
-                assertThat(log.messagesContaining("NVENT-0135")).singleElement().asString()
-                        .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
-                scheduling.historyReadsLeft = Integer.MAX_VALUE;
-                assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
-                b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
-                EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-                b.triggers.onTick("every-5-minutes", at("11:35:00"));   // on time, on b: the last fire is 11:35
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            downtime.scheduling.historyReadsLeft = 1;   // the start reads the misfire settings, then the store is away
+            EngineHarness a = downtime.started(EngineHarness.startingAt(at("11:31:20"), b, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            assertThat(downtime.log.messagesContaining("NVENT-0135")).singleElement().asString()
+                    .endsWith("; misfire policy fire-all: it checks again once the store answers (NVENT-0468)");
+            downtime.scheduling.historyReadsLeft = Integer.MAX_VALUE;
+            assertThat(firedTicks(a, "every-5-minutes")).isEmpty();
+            firesOnTimeAt1135On(b, a);
 
-                a.sweep();
-                a.sweep();
+            a.sweep();
+            a.sweep();
 
-                assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
-                        .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
-                assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
-                assertThat(log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
-                        + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
-                        + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
-                        + " (NVENT-0133 and NVENT-0134 say what fired)");
-            }
+            assertThat(firedTicks(a, "every-5-minutes")).as("within the hour before 11:35, once each, as its tick")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(runsOf(a)).as("10:05, 11:35, the 12 missed").hasSize(14);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).containsExactly("NVENT-0468 trigger"
+                    + " every-5-minutes checks again for the ticks it missed while no instance ran, its check at"
+                    + " start cut short (NVENT-0135), the store answering again: as of 2026-11-30T11:31:20Z"
+                    + " (NVENT-0133 and NVENT-0134 say what fired)");
         }
     }
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
-            scheduling.claimsLeft = Integer.MAX_VALUE;
+        aSweepFiresNoneOfTheNineLeftAfter(a -> {
             a.triggers.setEnabled("every-5-minutes", false);
-
             a.sweep();
             a.triggers.setEnabled("every-5-minutes", true);
-            a.sweep();
-
-            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
-            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
-                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): the trigger was"
-                    + " disabled since; the 9 missed ticks it left (2026-11-30T10:50:00Z to 2026-11-30T11:30:00Z) do not"
-                    + " fire");
-        }
+        }, "the trigger was disabled since");
     }
 
     @Test
     void aMissedTickClaimedJustBeforeTheStoreWentAwayAgainFiresWhenItIsBackNotCountedAsAnotherInstances() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
-            scheduling.claimsLeft = Integer.MAX_VALUE;
-            scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThreeTheStoreBack();
+            downtime.scheduling.awayAfterNextClaim = true;   // 10:50 claimed here, then the store away before it fired
 
             a.sweep();
-            scheduling.awayForReads = false;
+            downtime.scheduling.awayForReads = false;
             a.sweep();
 
             assertThat(firedTicks(a, "every-5-minutes")).as("each missed tick of the hour once, 10:50 too")
-                    .isEqualTo(ticks("10:35:00", "11:30:00", Duration.ofMinutes(5)));
-            assertThat(log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
                     .contains(": 9 of them fired late").doesNotContain("another instance");
         }
     }
 
     @Test
     void aCatchUpCutShortOfATriggerDisabledAndEnabledAgainBeforeTheSweepFiresNoneOfItsTicks() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
-            scheduling.claimsLeft = Integer.MAX_VALUE;
+        aSweepFiresNoneOfTheNineLeftAfter(a -> {   // enabled again: the ticks before are no missed ones
             a.clock.advance(Duration.ofSeconds(10));
             a.triggers.setEnabled("every-5-minutes", false);
             a.triggers.setEnabled("every-5-minutes", true);
-
-            a.sweep();
-
-            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only: enabled again, ticks before"
-                    + " are no missed ones").hasSize(3);
-            assertThat(log.messagesContaining("NVENT-0469")).singleElement().asString()
-                    .contains(": the trigger was disabled since; the 9 missed ticks it left");
-        }
+        }, "the trigger was disabled since");
     }
 
     @Test
     void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
-        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
-        AwayAfterClaims scheduling = new AwayAfterClaims();
-        EngineHarness before = ranUntil1005Over(scheduling, sync);
-        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
-             EngineHarness a = cutShortAfter(3, scheduling, before, "instance-a", sync)) {
-            scheduling.claimsLeft = Integer.MAX_VALUE;
-            a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow().spec().toBuilder()
-                    .misfire(Misfire.SKIP).build());
-
-            a.sweep();
-
-            assertThat(firedTicks(a, "every-5-minutes")).as("the 3 fired at start only").hasSize(3);
-            assertThat(log.messagesContaining("NVENT-0469")).containsExactly("NVENT-0469 trigger every-5-minutes does"
-                    + " not go on with its catch-up of missed ticks, cut short at start (NVENT-0135): its misfire"
-                    + " policy is skip since; the 9 missed ticks it left (2026-11-30T10:50:00Z to"
-                    + " 2026-11-30T11:30:00Z) do not fire");
-        }
+        aSweepFiresNoneOfTheNineLeftAfter(a -> a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow()
+                .spec().toBuilder().misfire(Misfire.SKIP).build()), "its misfire policy is skip since");
     }
 
     @Test

@@ -96,12 +96,16 @@ class MissedTicksTest {
 
     /** The instance that ran before the downtime: it fired the tick of 10:05 and stopped. */
     static EngineHarness ranUntil1005(Sync sync) {
-        EngineHarness before = new EngineHarness(sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        awaitCompleted(before, "sync");
-        before.close();
-        return before;
+        return ranUntil1005(new EngineHarness(sync));
+    }
+
+    /** {@code first}, an instance started at 10:00, runs until its ticks to 10:05 fired and completed, then stops. */
+    static EngineHarness ranUntil1005(EngineHarness first) {
+        first.clock.advance(Duration.ofMinutes(5));
+        first.ticks.fireDue();
+        awaitCompleted(first, "sync");
+        first.close();
+        return first;
     }
 
     @Test

@@ -193,12 +193,7 @@ class TriggerMisfirePoliciesTest {
 
     /** The instance that ran before the downtime under the deployment's {@code settings}: it fired 10:05 and stopped. */
     private static EngineHarness ranUntil1005Under(TriggerMisfires settings, MissedTicksTest.Sync sync) {
-        EngineHarness before = EngineHarness.withMisfires(settings, sync);
-        before.clock.advance(Duration.ofMinutes(5));
-        before.ticks.fireDue();
-        runsOf(before).forEach(run -> before.awaitStatus(run, RunStatus.COMPLETED));
-        before.close();
-        return before;
+        return MissedTicksTest.ranUntil1005(EngineHarness.withMisfires(settings, sync));
     }
 
     @Test
