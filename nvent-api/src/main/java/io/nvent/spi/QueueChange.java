@@ -19,15 +19,21 @@ import java.util.Optional;
 public record QueueChange(Optional<String> by, Instant at, Optional<String> reason) {
 
     /**
-     * Checks that no part is {@code null}.
+     * Checks that no part is {@code null} and that {@code by}, when present, is a name.
      *
      * @param by the operator's name, or empty
      * @param at when
      * @param reason why, or empty
+     * @throws IllegalArgumentException if {@code by} is blank: no operator's name is, and a change made in code
+     *     is by {@code Optional.empty()}
      */
     public QueueChange {
         Objects.requireNonNull(by, "by");
         Objects.requireNonNull(at, "at");
         Objects.requireNonNull(reason, "reason");
+        if (by.isPresent() && by.get().isBlank()) {
+            throw new IllegalArgumentException("a queue change by '" + by.get() + "' refused: no operator's name is"
+                    + " blank; a change made in code, acting as nobody, is by Optional.empty()");
+        }
     }
 }

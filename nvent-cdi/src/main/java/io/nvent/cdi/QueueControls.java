@@ -189,7 +189,7 @@ public class QueueControls {
      * Who paused each paused queue, when and why, as the scheduling store keeps it with the pause: the operator
      * named through {@link #actingAs} (nobody for a pause made in code) and their reason, at this engine's clock's
      * time. A paused queue missing here was paused where no change is kept (a scheduling store written before it,
-     * a pause made on the queue adapter directly): who paused it is unknown. A resume removes it. Read in one call
+     * a pause the JPA store kept before schema V43, a pause made on the queue adapter directly): who paused it is unknown. A resume removes it. Read in one call
      * for all queues.
      *
      * <pre>{@code

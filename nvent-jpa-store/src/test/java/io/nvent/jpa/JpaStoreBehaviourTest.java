@@ -533,9 +533,9 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
-    /** A queue paused before V43 stays paused after it, at its time, by nobody known; one paused after says who. */
+    /** A queue paused before V43 stays paused after it, who paused it unknown; one paused after says who. */
     @Test
-    void upgradesAVersion42SchemaKeepingAQueuesPauseAndItsTimeAndKeepsWhoPausesItAfter() {
+    void upgradesAVersion42SchemaKeepingAQueuesPauseWhoMadeItUnknownAndKeepsWhoPausesItAfter() {
         JpaStoreOptions version42 = options("pauses_").build();
         dropTables("pauses_");
         OlderSchemas.migrateTo(dataSource(), version42, "42");
@@ -545,8 +545,8 @@ abstract class JpaStoreBehaviourTest {
         try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version42)) {
             SchedulingStore scheduling = upgraded.schedulingStore();
             assertThat(scheduling.pausedQueues()).containsExactly("erp");
-            assertThat(scheduling.queuePauseChanges()).containsExactly(Map.entry("erp",
-                    new io.nvent.spi.QueueChange(Optional.empty(), T0, Optional.empty())));
+            assertThat(scheduling.queuePauseChanges()).as("who paused it before V43 is unknown, not code")
+                    .doesNotContainKey("erp");
 
             io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"), T0.plusSeconds(60),
                     Optional.of("supplier outage"));

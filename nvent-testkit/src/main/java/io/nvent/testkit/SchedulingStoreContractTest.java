@@ -1650,6 +1650,21 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.queuePauseChanges()).containsEntry(longest, longestWords);
     }
 
+    /** A pause or workers recorded without a change (a caller written before 0.2) say who made them is unknown. */
+    @Test
+    void keepsNoChangeOfAPauseOrWorkersRecordedWithoutOneSoWhoMadeThemIsUnknownNotCode() {
+        assumeThat(store.keepsQueueChanges()).as("the store keeps who changed a queue").isTrue();
+        String erp = id("erp");
+        String invoices = id("invoices");
+
+        store.setQueuePaused(erp, true);
+        store.setQueueWorkers(invoices, java.util.OptionalInt.of(1));
+
+        assertThat(store.pausedQueues()).contains(erp);
+        assertThat(store.queuePauseChanges()).as("unknown, not made in code by nobody").doesNotContainKey(erp);
+        assertThat(store.queueWorkersChanges()).as("unknown, not set in code by nobody").doesNotContainKey(invoices);
+    }
+
     // ---------------------------------------------------------------- queue workers set at run time
 
     @Test

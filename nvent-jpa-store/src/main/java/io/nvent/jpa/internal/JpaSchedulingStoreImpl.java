@@ -1820,10 +1820,13 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
-    /** Binds who made a change and why at {@code at} and the next parameter; nulls for none known. */
+    /**
+     * Binds who made a change and why at {@code at} and the next parameter: by {@link #MADE_IN_CODE} for a change
+     * made in code acting as nobody, null (unknown, as in a row stored before V43) for none kept.
+     */
     private static void bindChange(PreparedStatement statement, int at, Optional<QueueChange> change)
             throws SQLException {
-        statement.setString(at, change.flatMap(QueueChange::by).orElse(null));
+        statement.setString(at, change.map(made -> made.by().orElse(MADE_IN_CODE)).orElse(null));
         statement.setString(at + 1, change.flatMap(QueueChange::reason).orElse(null));
     }
 
@@ -1841,14 +1844,20 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    /**
+     * The {@code paused_by} / {@code set_by} of a change made in code acting as nobody: no operator's name is empty
+     * ({@link io.nvent.Operator}), and null stays for a row stored without a change, whose maker is unknown.
+     */
+    private static final String MADE_IN_CODE = "";
+
     @Override
     public Map<String, QueueChange> queuePauseChanges() {
         return queueChanges("select queue_name, paused_at, paused_by, pause_reason from " + pauses);
     }
 
     /**
-     * The changes a select of queue name, time, by and reason finds; a row with neither by nor reason was stored
-     * as nobody, or before V43: its time is kept all the same.
+     * The changes a select of queue name, time, by and reason finds; a row without by was stored without a change,
+     * or before V43: who made it is unknown, so it is left out as the SPI says.
      */
     private Map<String, QueueChange> queueChanges(String sql) {
         return read(connection -> {
@@ -1856,8 +1865,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             try (PreparedStatement select = connection.prepareStatement(sql);
                  ResultSet rows = select.executeQuery()) {
                 while (rows.next()) {
-                    changes.put(rows.getString(1), new QueueChange(Optional.ofNullable(rows.getString(3)),
-                            getInstant(rows, 2).orElse(Instant.EPOCH), Optional.ofNullable(rows.getString(4))));
+                    String by = rows.getString(3);
+                    if (by != null) { // null: stored without a change (or before V43), who made it is unknown
+                        changes.put(rows.getString(1), new QueueChange(Optional.of(by).filter(b -> !b.isEmpty()),
+                                getInstant(rows, 2).orElse(Instant.EPOCH), Optional.ofNullable(rows.getString(4))));
+                    }
                 }
             }
             return changes;
