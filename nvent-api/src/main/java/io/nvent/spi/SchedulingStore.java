@@ -1648,6 +1648,23 @@ public interface SchedulingStore {
     }
 
     /**
+     * Closes a waiting await as {@link AwaitStatus#TIMED_OUT}, atomically, only if it still times out at
+     * {@code timeoutAt} (SQL: {@code … where await_id = ? and status = 'WAITING' and timeout_at = ?}): the maintenance
+     * sweep's close, so that a timeout an operator moved ({@link #moveAwaitTimeout}) after the sweep read the await
+     * does not fire at the time it read. A store that moves timeouts ({@link #movesAwaitTimeouts()}) overrides it; the
+     * default, for one that does not (so no timeout moves under it), is {@link #closeAwait}.
+     *
+     * @param awaitId the await to close
+     * @param timeoutAt the timeout it held as read
+     * @param at when it closed
+     * @return the closed await, or empty if it was not waiting any more or its timeout moved
+     * @since 0.2
+     */
+    default Optional<AwaitRecord> timeOutAwait(String awaitId, Instant timeoutAt, Instant at) {
+        return closeAwait(awaitId, AwaitStatus.TIMED_OUT, Optional.empty(), at);
+    }
+
+    /**
      * The message id the refusal of {@link #requireConcurrencyLimit} begins with.
      *
      * @since 0.2

@@ -1240,6 +1240,28 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void timesOutAWaitingAwaitOnlyAtTheTimeoutItStillHoldsSoThatAMovedTimeoutDoesNotFireAtTheOldTime() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(store.movesAwaitTimeouts(), "the store moves no await timeouts");
+        String runId = newRun();
+        AwaitRecord waiting = timeAwait(runId, T0, Optional.empty(), Optional.of(T0.plusSeconds(60)));
+        store.saveAwait(waiting);
+        // a time with nanoseconds, as a console sends it: read back as the store keeps it, it moves and closes again
+        Instant precise = T0.plusSeconds(120).plusNanos(123_456_789);
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), T0.plusSeconds(60), precise)).isTrue();
+        Instant held = store.findAwait(waiting.awaitId()).orElseThrow().timeoutAt().orElseThrow();
+
+        assertThat(store.timeOutAwait(waiting.awaitId(), T0.plusSeconds(60), T0.plusSeconds(130)))
+                .as("closed at the timeout it no longer holds").isEmpty();
+        assertThat(store.findAwait(waiting.awaitId()).orElseThrow().status()).isEqualTo(AwaitStatus.WAITING);
+        assertThat(store.moveAwaitTimeout(waiting.awaitId(), held, T0.plusSeconds(90)))
+                .as("moved from the timeout as read back").isTrue();
+        Instant again = store.findAwait(waiting.awaitId()).orElseThrow().timeoutAt().orElseThrow();
+        assertThat(store.timeOutAwait(waiting.awaitId(), again, T0.plusSeconds(130))).isPresent()
+                .get().extracting(AwaitRecord::status).isEqualTo(AwaitStatus.TIMED_OUT);
+        assertThat(store.timeOutAwait(waiting.awaitId(), again, T0.plusSeconds(131))).as("closed once").isEmpty();
+    }
+
+    @Test
     void listsEveryTrigger() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = new TriggerRecord(TriggerSpec.newBuilder(id("b"), TriggerType.WEBHOOK).flow("orders").build(),

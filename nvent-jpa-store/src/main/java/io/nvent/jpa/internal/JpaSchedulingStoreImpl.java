@@ -254,6 +254,17 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant at) {
+        return close(awaitId, status, data, at, Optional.empty());
+    }
+
+    @Override
+    public Optional<AwaitRecord> timeOutAwait(String awaitId, Instant timeoutAt, Instant at) {
+        return close(awaitId, AwaitStatus.TIMED_OUT, Optional.empty(), at, Optional.of(timeoutAt));
+    }
+
+    /** Closes a waiting await; with {@code timeoutAt}, only if it still times out then. */
+    private Optional<AwaitRecord> close(String awaitId, AwaitStatus status, Optional<String> data, Instant at,
+                                        Optional<Instant> timeoutAt) {
         Objects.requireNonNull(status, "status");
         Objects.requireNonNull(data, "data");
         Objects.requireNonNull(at, "at");
@@ -263,19 +274,20 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         data.ifPresent(json -> payloads.check(json, "data of await '" + awaitId + "'"));
         return write("await '" + awaitId + "'", connection -> {
             String update = "update " + awaits + " set status = ?, payload = " + json()
-                    + ", closed_at = ?, version = version + 1 where await_id = ? and status = '" + WAITING + "'";
+                    + ", closed_at = ?, version = version + 1 where await_id = ? and status = '" + WAITING + "'"
+                    + (timeoutAt.isPresent() ? " and timeout_at = ?" : "");
             // Only one caller's update finds the row still waiting: the database serialises the
             // updates of one row and re-checks the condition for the later ones.
             if (postgres) {
                 try (PreparedStatement statement = connection.prepareStatement(update + " returning " + AWAIT_COLUMNS)) {
-                    bindClose(statement, status, data, at, awaitId);
+                    bindClose(statement, status, data, at, awaitId, timeoutAt);
                     try (ResultSet rows = statement.executeQuery()) {
                         return rows.next() ? Optional.of(await(rows)) : Optional.<AwaitRecord>empty();
                     }
                 }
             }
             try (PreparedStatement statement = connection.prepareStatement(update)) {
-                bindClose(statement, status, data, at, awaitId);
+                bindClose(statement, status, data, at, awaitId, timeoutAt);
                 if (statement.executeUpdate() == 0) {
                     return Optional.<AwaitRecord>empty();
                 }
@@ -1185,11 +1197,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     }
 
     private void bindClose(PreparedStatement statement, AwaitStatus status, Optional<String> data, Instant at,
-                           String awaitId) throws SQLException {
+                           String awaitId, Optional<Instant> timeoutAt) throws SQLException {
         statement.setString(1, wire(status));
         setJson(statement, 2, data);
         setInstant(statement, 3, Optional.of(at), database);
         statement.setString(4, awaitId);
+        if (timeoutAt.isPresent()) {
+            setInstant(statement, 5, timeoutAt, database);
+        }
     }
 
     private List<AwaitRecord> selectAwaits(Connection connection, String condition, Object... parameters)

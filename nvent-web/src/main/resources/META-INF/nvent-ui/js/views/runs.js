@@ -809,7 +809,7 @@ function waitLink(wait) {
   if (wait.awaitType === 'concurrency_key') return null;
   if (wait.reason === 'await' && wait.awaitId) {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…'),
-      wait.until && wait.awaitType !== 'time' && wait.awaitType !== 'schedule' ? [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`, class: 'wait-link', dataset: { deadline: wait.awaitId } }, 'Change deadline…')] : null];
+      wait.until && wait.awaitType !== 'time' && wait.awaitType !== 'schedule' ? [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`, class: 'deadline-link', dataset: { deadline: wait.awaitId } }, 'Change deadline…')] : null];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];
   return null;

@@ -539,11 +539,12 @@ final class AwaitResolution {
             return;
         }
         Instant now = clock.instant();
-        Optional<AwaitRecord> closed = closeAwait(await.awaitId(), AwaitStatus.TIMED_OUT,
-                Optional.empty(), now);
+        // Only at the timeout read: one an operator moved since (moveTimeout) waits for its new time.
+        Optional<AwaitRecord> closed = scheduling.timeOutAwait(await.awaitId(), await.timeoutAt().orElseThrow(), now);
         if (closed.isEmpty()) {
             return;
         }
+        cancelTimer(await.awaitId());
         FlowDefinition flow = registry.require(await.flow());
         StepDefinition step = Orchestration.stepOf(flow, await.step());
         boolean retrying = await.timeoutAction() == TimeoutAction.RETRY;
@@ -1602,11 +1603,15 @@ final class AwaitResolution {
     /** Closes an await in the store and drops its timer here, if it has one: it has nothing left to do. */
     private Optional<AwaitRecord> closeAwait(String awaitId, AwaitStatus status, Optional<String> data, Instant now) {
         Optional<AwaitRecord> closed = scheduling.closeAwait(awaitId, status, data, now);
+        cancelTimer(awaitId);
+        return closed;
+    }
+
+    private void cancelTimer(String awaitId) {
         AwaitTimer timer = awaitTimers.remove(awaitId);
         if (timer != null && timer.planned != null) {
             timer.planned.cancel();
         }
-        return closed;
     }
 
     /** How many await timers this instance holds (see {@link #awaitTimers}). */

@@ -130,6 +130,15 @@ public class MemorySchedulingStore implements SchedulingStore {
     }
 
     @Override
+    public synchronized Optional<AwaitRecord> timeOutAwait(String awaitId, Instant timeoutAt, Instant at) {
+        AwaitRecord current = awaits.get(awaitId);
+        if (current == null || !current.timeoutAt().equals(Optional.of(timeoutAt))) {
+            return Optional.empty();
+        }
+        return closeAwait(awaitId, AwaitStatus.TIMED_OUT, Optional.empty(), at);
+    }
+
+    @Override
     public synchronized List<AwaitRecord> dueAwaits(Instant now, int limit) {
         return awaits.values().stream()
                 .filter(a -> a.status() == AwaitStatus.WAITING)

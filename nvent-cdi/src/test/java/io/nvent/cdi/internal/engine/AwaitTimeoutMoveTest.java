@@ -132,6 +132,48 @@ class AwaitTimeoutMoveTest {
     }
 
     @Test
+    void aTimeoutMovedAfterTheSweepReadTheAwaitAgainAndBeforeItClosedItDoesNotTimeItOut() {
+        AtomicReference<Boolean> armed = new AtomicReference<>(false);
+        AtomicReference<Runnable> afterReread = new AtomicReference<>(() -> { });
+        MemorySchedulingStore scheduling = new MemorySchedulingStore() {
+            @Override
+            public List<AwaitRecord> dueAwaits(Instant now, int limit) {
+                List<AwaitRecord> due = super.dueAwaits(now, limit);
+                armed.set(!due.isEmpty());
+                return due;
+            }
+
+            @Override
+            public java.util.Optional<AwaitRecord> findAwait(String awaitId) {
+                java.util.Optional<AwaitRecord> found = super.findAwait(awaitId);
+                if (armed.getAndSet(false)) {
+                    afterReread.getAndSet(() -> { }).run();
+                }
+                return found;
+            }
+        };
+        try (EngineHarness h = EngineHarness.withStartsStoredFirst(scheduling, new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 1));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+            // The operator's move is written once the sweep has read the await again as due, before it closes it.
+            Instant oldTimeout = await.timeoutAt().orElseThrow();
+            AtomicReference<Boolean> moved = new AtomicReference<>(false);
+            afterReread.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
+                    oldTimeout.plus(Duration.ofDays(1)))));
+            h.clock.advance(Duration.ofMinutes(61));
+
+            h.sweep();
+
+            assertThat(moved).as("moved after the sweep read the await again").hasValue(true);
+            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(h.types(runId)).doesNotContain("await.timeout");
+            assertThat(scheduling.findAwait(await.awaitId()).orElseThrow().status())
+                    .isEqualTo(io.nvent.AwaitStatus.WAITING);
+        }
+    }
+
+    @Test
     void aTimeTooFarInThePastOrFutureAnUnknownAwaitAndOneNoLongerWaitingAreRefusedAndChangeNothing() {
         try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
             String runId = h.engine.start("leave", Map.of("days", 1));

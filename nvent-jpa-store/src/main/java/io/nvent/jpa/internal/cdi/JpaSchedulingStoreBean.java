@@ -565,6 +565,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public Optional<AwaitRecord> timeOutAwait(String awaitId, java.time.Instant timeoutAt, java.time.Instant at) {
+        return delegate().timeOutAwait(awaitId, timeoutAt, at);
+    }
+
+    @Override
     public void requireConcurrencyLimit(int limit) {
         delegate().requireConcurrencyLimit(limit);
     }

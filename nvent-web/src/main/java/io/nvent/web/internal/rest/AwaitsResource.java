@@ -105,6 +105,11 @@ public class AwaitsResource {
     private static Duration duration(String text) {
         try {
             Duration duration = Duration.parse(text);
+            if (duration.compareTo(FlowService.LONGEST_AWAIT_TIMEOUT_MOVE) > 0) {
+                // refused here: added to now, a duration of millions of years would not be an instant
+                throw new IllegalArgumentException("NVENT-1106 field \"in\" must be at most 366 days (P366D), was '"
+                        + io.nvent.spi.internal.LogText.of(text, 60) + "'; nothing changed");
+            }
             if (!duration.isNegative()) {
                 return duration;
             }

@@ -86,6 +86,7 @@ class AwaitTimeoutRequestsTest {
         assertProblem(put(waiting.awaitId(), "{}"), 400, "NVENT-1105");
         assertProblem(put(waiting.awaitId(), "{\"timeoutAt\":\"2020-01-01T00:00:00Z\"}"), 400, "NVENT-0457");
         assertProblem(put(waiting.awaitId(), "{\"in\":\"P400D\"}"), 400, "366 days");
+        assertProblem(put(waiting.awaitId(), "{\"in\":\"P1000000000000D\"}"), 400, "NVENT-1106 field \"in\"");
         assertProblem(put(waiting.awaitId(), "{\"extendBy\":\"P3D\"}"), 400, "\"extendBy\"");
         assertThat(engine.flows().awaits(true, 10).get(0).timeoutAt()).isEqualTo(waiting.timeoutAt());
 
