@@ -2,25 +2,39 @@ package io.nvent.web.internal.live;
 
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
+import io.nvent.spi.FlowStore;
+import io.nvent.spi.PublishedEvent;
+import io.nvent.spi.RunRecord;
 import io.nvent.web.internal.rest.Representations;
 import jakarta.json.stream.JsonParser;
 import java.io.StringReader;
 import java.util.EnumSet;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.function.BiConsumer;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /**
  * Which run started the run of a history entry that changes its status, for the clients that follow a run's children
- * ({@code {"type":"subscribe","parentRunId":…}}, the console's "Runs below" panel). A {@code flow.start} names it in
- * its data; for the run's later entries it is remembered from there, or, for a run started before (or on an instance
- * whose start this one did not see), read once from the store and remembered: the {@link #REMEMBERED} runs seen last.
- * Entries that change no run's status (a step's, a log) are not looked at, and none is while no client follows
- * children.
+ * ({@code {"type":"subscribe","parentRunId":…}}, the console's "Runs below" panel), and the hand-over of the entry to
+ * them. A {@code flow.start} names it in its data; for the run's later entries it is remembered from there, or, for a
+ * run started before (or on an instance whose start this one did not see), read from the store and remembered: the
+ * {@link #REMEMBERED} runs seen last. Entries wait to be handed over, the latest per run, until the one flush under way
+ * at a time takes them all: the parents of all the runs among them not known are one read of the store (a
+ * {@link #READ_AT_ONCE} at a time), so a burst of new children (another instance's fan-out, the first changes after a
+ * restart) costs a read or a few per flush, not a read per child. Entries that change no run's status (a step's, a log)
+ * are not looked at, and none is while no client follows children.
  */
 final class ChildFeed {
+
+    private static final System.Logger LOG = System.getLogger(ChildFeed.class.getName());
 
     /** The entries that change the status a run shows (started, awaiting, running again, ended, stalled...). */
     static final Set<EventType> STATUS_CHANGES = EnumSet.of(EventType.FLOW_START, EventType.FLOW_COMPLETED,
@@ -30,17 +44,40 @@ final class ChildFeed {
     /** How many runs' parents are remembered (the last seen). */
     static final int REMEMBERED = 10_000;
 
-    private final Function<String, Optional<String>> storedParent;
+    /** The most runs one read of the store asks for: a larger flush reads in several. */
+    static final int READ_AT_ONCE = 500;
+
+    private final Function<Set<String>, Map<String, Optional<String>>> storedParents;
+    private final Executor executor;
+    private final BiConsumer<String, PublishedEvent> toParent;
     private final Map<String, Optional<String>> parents = new LinkedHashMap<>(256, 0.75f, true) {
         @Override
         protected boolean removeEldestEntry(Map.Entry<String, Optional<String>> eldest) {
             return size() > REMEMBERED;
         }
     };
+    /** The entries waiting for the next flush, the latest per run (a client keeps no more: {@link LiveClient}). */
+    private final Map<String, PublishedEvent> waiting = new LinkedHashMap<>();
+    /** Whether a flush is under way or queued: there is one at a time. */
+    private boolean flushing;
 
-    /** @param storedParent the parent of a run as stored (a read of the store), empty for none or no such run */
-    ChildFeed(Function<String, Optional<String>> storedParent) {
-        this.storedParent = storedParent;
+    /**
+     * @param storedParents the parents of these runs as stored (one read of the store): a run with no parent, or
+     *     not found, may be left out
+     * @param executor where the flushes run, off the event stream's thread
+     * @param toParent hands an entry to the clients following the children of the run (its first argument)
+     */
+    ChildFeed(Function<Set<String>, Map<String, Optional<String>>> storedParents, Executor executor,
+              BiConsumer<String, PublishedEvent> toParent) {
+        this.storedParents = storedParents;
+        this.executor = executor;
+        this.toParent = toParent;
+    }
+
+    /** The parents of runs as the store keeps them, read with one query for all ({@link FlowStore#readRuns}). */
+    static Function<Set<String>, Map<String, Optional<String>>> parentsStoredIn(FlowStore store) {
+        return runIds -> store.readRuns(runIds).stream().collect(Collectors.toMap(RunRecord::runId,
+                RunRecord::parentRunId, (one, same) -> one));
     }
 
     /** Whether an entry of this type may change the status its run shows. */
@@ -48,25 +85,95 @@ final class ChildFeed {
         return STATUS_CHANGES.contains(type);
     }
 
-    /** The run that started the entry's run, if the entry changes its status and a run started it. */
-    Optional<String> parentOf(HistoryEvent event) {
+    /**
+     * An entry of any run: if it changes its run's status, it waits for the next flush (queued unless one is).
+     * A start's parent is remembered at once, so that a child started and ended before the flush needs no read.
+     */
+    void offer(PublishedEvent published) {
+        HistoryEvent event = published.event();
         if (!changesStatus(event.type())) {
-            return Optional.empty();
+            return;
         }
-        Optional<String> parent = event.type() == EventType.FLOW_START ? startedBy(event.data()) : null;
-        if (parent == null) {
-            synchronized (parents) {
-                parent = parents.get(event.runId());
-            }
+        if (event.type() == EventType.FLOW_START) {
+            Optional<String> parent = startedBy(event.data());
             if (parent != null) {
-                return parent;
+                remember(event.runId(), parent);
             }
-            parent = storedParent.apply(event.runId());
         }
+        boolean queue;
+        synchronized (waiting) {
+            PublishedEvent before = waiting.get(event.runId());
+            if (before == null || event.seq() >= before.event().seq()) {
+                waiting.put(event.runId(), published);
+            }
+            queue = !flushing;
+            flushing = true;
+        }
+        if (queue) {
+            executor.execute(this::flush);
+        }
+    }
+
+    /** Hands the entries waiting to the followers of their runs' parents, and queues the next flush if more came. */
+    private void flush() {
+        List<PublishedEvent> batch;
+        synchronized (waiting) {
+            batch = List.copyOf(waiting.values());
+            waiting.clear();
+        }
+        try {
+            Map<String, Optional<String>> parentOf = parentsOf(batch.stream().map(p -> p.event().runId()).toList());
+            for (PublishedEvent published : batch) {
+                parentOf.getOrDefault(published.event().runId(), Optional.empty())
+                        .ifPresent(parent -> toParent.accept(parent, published));
+            }
+        } catch (RuntimeException e) {
+            LOG.log(System.Logger.Level.DEBUG, "could not tell which runs started {0} runs: {1}", batch.size(),
+                    e.toString());
+        } finally {
+            boolean again;
+            synchronized (waiting) {
+                again = !waiting.isEmpty();
+                flushing = again;
+            }
+            if (again) {
+                executor.execute(this::flush);
+            }
+        }
+    }
+
+    /**
+     * The runs that started these runs (empty for none), by run id: remembered (a start told it), or read for all the
+     * others at once.
+     */
+    private Map<String, Optional<String>> parentsOf(List<String> runIds) {
+        Map<String, Optional<String>> found = new HashMap<>();
+        Set<String> unknown = new LinkedHashSet<>();
+        for (String runId : runIds) {
+            Optional<String> parent;
+            synchronized (parents) {
+                parent = parents.get(runId);
+            }
+            if (parent == null) {
+                unknown.add(runId);
+            } else {
+                found.put(runId, parent);
+            }
+        }
+        List<String> toRead = List.copyOf(unknown);
+        for (int from = 0; from < toRead.size(); from += READ_AT_ONCE) {
+            Set<String> ids = new LinkedHashSet<>(toRead.subList(from, Math.min(toRead.size(), from + READ_AT_ONCE)));
+            Map<String, Optional<String>> stored = storedParents.apply(ids);
+            ids.forEach(id -> found.put(id, stored.getOrDefault(id, Optional.empty())));
+        }
+        found.forEach(this::remember);
+        return found;
+    }
+
+    private void remember(String runId, Optional<String> parent) {
         synchronized (parents) {
-            parents.put(event.runId(), parent);
+            parents.put(runId, parent);
         }
-        return parent;
     }
 
     /**

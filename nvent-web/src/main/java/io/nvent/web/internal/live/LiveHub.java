@@ -10,6 +10,7 @@ import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.QueueControls;
 import io.nvent.cdi.Worker;
 import io.nvent.spi.EventStream;
+import io.nvent.spi.FlowStore;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.web.internal.rest.Queues;
@@ -70,6 +71,9 @@ public class LiveHub {
     QueueControls controls;
     @Inject
     EventStream stream;
+    /** Read directly for the parents of many runs at once ({@link ChildFeed}): the service reads one run a call. */
+    @Inject
+    FlowStore store;
     @Inject
     NventConfig config;
     @Inject
@@ -95,7 +99,7 @@ public class LiveHub {
         executor = pool;
         timer = Executors.newSingleThreadScheduledExecutor(threads);
         runtime = new LiveRuntime(executor, timer, new StoreHistory(flows), limits);
-        children = new ChildFeed(runId -> flows.run(runId).flatMap(RunInfo::parentRunId));
+        children = new ChildFeed(ChildFeed.parentsStoredIn(store), executor, this::offerToParent);
         subscription = stream.subscribe(this::onEvent);
         new PacedTask(this::publishStats, limits.statsInterval(),
                 (run, delay) -> timer.schedule(run, delay, TimeUnit.NANOSECONDS), System::nanoTime).start();
@@ -155,21 +159,14 @@ public class LiveHub {
         for (LiveClient client : clients.values()) {
             client.offer(event);
         }
-        if (runtime.childFollowers().any() && ChildFeed.changesStatus(event.event().type())) {
-            // Off the stream's thread: the parent of a run whose start this instance did not see is a read.
-            executor.execute(() -> offerToParents(event));
+        if (runtime.childFollowers().any()) {
+            children.offer(event);
         }
     }
 
     /** A run's status change to the clients that follow the children of the run that started it. */
-    private void offerToParents(PublishedEvent event) {
-        try {
-            children.parentOf(event.event()).ifPresent(parent -> runtime.childFollowers().of(parent)
-                    .forEach(client -> client.offerChild(parent, event)));
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not tell which run started run {0}: {1}", event.event().runId(),
-                    e.toString());
-        }
+    private void offerToParent(String parent, PublishedEvent event) {
+        runtime.childFollowers().of(parent).forEach(client -> client.offerChild(parent, event));
     }
 
     // ------------------------------------------------------------------ statistics
