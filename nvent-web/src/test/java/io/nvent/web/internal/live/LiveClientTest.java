@@ -373,22 +373,18 @@ class LiveClientTest {
      */
     @Test
     void aBurstOfChangesOfAFewHundredChildrenKeepsTheSlowConnectionOpenAndSendsEachChildsLastStatus() {
-        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
-        outlet.stall = true;
-        client.receive("{\"type\":\"ping\"}");
+        LiveClient client = stalledFollowingTheChildrenOfRun();
 
         for (int change = 0; change < 20; change++) {
             for (int child = 0; child < 500; child++) {
-                client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, change + 1,
-                        change == 19 ? EventType.FLOW_COMPLETED : EventType.AWAIT_REGISTERED, Optional.empty(), 0,
-                        Instant.now(), "{}")));
+                childChanged(client, "child-" + child, change + 1,
+                        change == 19 ? EventType.FLOW_COMPLETED : EventType.AWAIT_REGISTERED);
             }
         }
 
         assertThat(outlet.closedWith).as("10,000 changes of 500 children").isNull();
         assertThat(client.pendingChildMessages()).as("one a child").isEqualTo(500);
-        outlet.readAgain();
-        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
+        readsAgainUntilSent(client);
         List<JsonObject> children = outlet.messages().stream().filter(m -> m.getString("type").equals("child"))
                 .toList();
         assertThat(children).as("each child's last status, once").hasSize(500)
@@ -404,19 +400,15 @@ class LiveClientTest {
      */
     @Test
     void tenThousandChildrenEndingAtOnceKeepTheSlowConnectionOpenAndEndInOneReadAgainForTheirParent() {
-        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
-        outlet.stall = true;
-        client.receive("{\"type\":\"ping\"}");
+        LiveClient client = stalledFollowingTheChildrenOfRun();
 
         for (int child = 0; child < 10_000; child++) {
-            client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, 7,
-                    EventType.FLOW_CANCEL, Optional.empty(), 0, Instant.now(), "{}")));
+            childChanged(client, "child-" + child, 7, EventType.FLOW_CANCEL);
             assertThat(client.pendingChildMessages()).as("bounded").isLessThanOrEqualTo(1000);
         }
 
         assertThat(outlet.closedWith).as("a cancel of 10,000 children").isNull();
-        outlet.readAgain();
-        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
+        readsAgainUntilSent(client);
         List<JsonObject> sent = outlet.messages();
         assertThat(sent.size()).as("not one message a change").isLessThan(1100);
         int readAgain = lastIndexOf(sent, "children.changed");
@@ -425,8 +417,7 @@ class LiveClientTest {
         assertThat(sent.get(readAgain).getString("parentRunId")).isEqualTo(RUN);
         assertThat(outlet.closedWith).isNull();
 
-        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-late", 1, EventType.FLOW_START,
-                Optional.empty(), 0, Instant.now(), "{}")));
+        childChanged(client, "child-late", 1, EventType.FLOW_START);
         await().until(() -> outlet.messages().size() == sent.size() + 1);
         assertThat(outlet.messages().get(sent.size()).getString("runId")).as("one by one again once read")
                 .isEqualTo("child-late");
@@ -439,17 +430,12 @@ class LiveClientTest {
      */
     @Test
     void aChildsEarlierChangeComingLateDoesNotReplaceItsLaterOneWaitingToBeSent() {
-        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
-        outlet.stall = true;
-        client.receive("{\"type\":\"ping\"}");
+        LiveClient client = stalledFollowingTheChildrenOfRun();
 
-        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-1", 5, EventType.FLOW_COMPLETED,
-                Optional.empty(), 0, Instant.now(), "{}")));
-        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-1", 1, EventType.FLOW_START,
-                Optional.empty(), 0, Instant.now(), "{}")));
-        outlet.readAgain();
+        childChanged(client, "child-1", 5, EventType.FLOW_COMPLETED);
+        childChanged(client, "child-1", 1, EventType.FLOW_START);
+        readsAgainUntilSent(client);
 
-        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
         assertThat(outlet.messages()).filteredOn(m -> m.getString("type").equals("child"))
                 .extracting(m -> m.getJsonObject("event").getString("type")).containsExactly("flow.completed");
     }
@@ -457,12 +443,9 @@ class LiveClientTest {
     /** The changes of a parent's children not yet sent are not sent after its {@code unsubscribed}. */
     @Test
     void theChildChangesNotYetSentGoWithTheUnsubscribe() {
-        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
-        outlet.stall = true;
-        client.receive("{\"type\":\"ping\"}");
+        LiveClient client = stalledFollowingTheChildrenOfRun();
         for (int child = 0; child < 1500; child++) {
-            client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent("child-" + child, 2,
-                    EventType.FLOW_COMPLETED, Optional.empty(), 0, Instant.now(), "{}")));
+            childChanged(client, "child-" + child, 2, EventType.FLOW_COMPLETED);
         }
 
         client.receive("{\"type\":\"unsubscribe\",\"parentRunId\":\"" + RUN + "\"}");
@@ -471,6 +454,29 @@ class LiveClientTest {
         await().until(() -> outlet.types().contains("unsubscribed"));
         assertThat(outlet.types()).containsExactly("subscribed", "pong", "unsubscribed");
         assertThat(client.pendingChildMessages()).isZero();
+    }
+
+    /**
+     * A client following the children of {@link #RUN}, held to 1,000 messages, whose connection stopped reading: its
+     * {@code pong} is being written, and nothing after it until {@link #readsAgainUntilSent}.
+     */
+    private LiveClient stalledFollowingTheChildrenOfRun() {
+        LiveClient client = followingTheChildrenOfRun(limits(1000, 100));
+        outlet.stall = true;
+        client.receive("{\"type\":\"ping\"}");
+        return client;
+    }
+
+    /** A status change of a child of {@link #RUN}, of flow "parcel", offered to the client. */
+    private static void childChanged(LiveClient client, String childRunId, long seq, EventType type) {
+        client.offerChild(RUN, new PublishedEvent("parcel", new HistoryEvent(childRunId, seq, type, Optional.empty(), 0,
+                Instant.now(), "{}")));
+    }
+
+    /** The stalled connection reads again, until every message and child change waiting was sent. */
+    private void readsAgainUntilSent(LiveClient client) {
+        outlet.readAgain();
+        await().until(() -> client.pendingChildMessages() == 0 && client.backlog() == 0);
     }
 
     private LiveClient followingTheChildrenOfRun(LiveLimits limits) {
