@@ -548,8 +548,11 @@ export function runView(ctx) {
 
 // The children listed per request of the Runs below panel (the server counts the runs below each: one store call each).
 const BELOW_PAGE = 20;
-// The most a request counts (the server's limit with descendants=true): a level read again asks for its pages in these.
+// The most a request counts (the server's limit with descendants=true): a page read again is read in one request.
 const BELOW_PAGE_MAX = 100;
+// The most runs a level reads again a second (each one a count of the store): a level of 1,000 runs shown whose every
+// run changed is read again in 5 s, not in one second's 1,000 counts.
+const BELOW_REREAD_PER_SECOND = 200;
 
 /** The counts of a run's descendants in words: descendants: 104, under way: 1, completed 102 / failed 1 / canceled 0. */
 function descendantsLine(d) {
@@ -566,13 +569,18 @@ function descendantsLine(d) {
  * without counts.
  *
  * Each opened level follows the status changes of its runs (the live stream's `parentRunId` subscription): a child
- * that starts, waits, or ends reads that level again (the pages shown), the levels above it (their counts) and the
- * counts of the tree, each at most once a second however many children change. A change deeper down, below a run
- * not opened, names no opened level: while runs below are under way the counts are read again every 5 s, and when
- * they changed every opened level is. A level closed stops following, and reads afresh when opened again.
+ * that starts, waits, or ends reads again the page that shows it (a child not shown, the first page, where a new one
+ * comes), the page of its parent's row in the level above (its count), and the counts of the tree; each level at most
+ * once a second and at most BELOW_REREAD_PER_SECOND runs a second, the pages changed first in the list first, however
+ * many children change or how many pages More… showed. A page is read again from the cursor it was read with: a run
+ * it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened, names no
+ * opened level: the counts are read again every 5 s while runs below are under way (every 30 s else, which sees a
+ * deletion), and when they moved every page of every opened level is read again (`children.changed` likewise for its
+ * level). A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
-  const levels = new Map(); // parent run id -> { list, rows: Map(runId -> li), shown, next, refresh, off }
+  // parent run id -> { list, rows: Map(runId -> li), pages: [{ after, ids }], pageOf: Map(runId -> page), dirty: Set(page), next, refresh, off }
+  const levels = new Map();
   const levelOf = new Map(); // run id -> the parent whose level shows it
   let sweptCounts = '';
   let sweeping = false;
@@ -581,24 +589,38 @@ function runsBelowPanel(root, summary, list, gone) {
     if (gone()) return;
     fill(summary, descendantsLine(d));
     const now = JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]);
-    // A change below a run not opened names no opened level: every 5 s, the opened ones are read again when the counts
-    // moved since the last time.
-    if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => level.refresh());
+    // A change below a run not opened names no opened level: every 5 s (30 s while nothing is under way: a deletion),
+    // the opened ones are read again when the counts moved since the last time.
+    if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));
     if (sweeping || !sweptCounts) sweptCounts = now;
     sweeping = false;
     clearTimeout(countTimer);
-    if (d.underWay > 0) countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
+    countTimer = setTimeout(() => { sweeping = true; counts(); }, d.underWay > 0 ? 5000 : 30000);
   }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
 
-  /** A child of `parent` changed: its level, the levels above (their counts) and the tree's counts are read again. */
-  const changed = (parent) => {
+  /** Every page of the level is to be read again. */
+  const changedAll = (level) => { level.pages.forEach((pg) => level.dirty.add(pg)); level.refresh(); };
+
+  /** The page showing `runId` is to be read again; a run not shown, the first page (where a new child comes). */
+  const changedRow = (level, runId) => {
+    const pg = level.pageOf.get(runId) || level.pages[0];
+    if (pg) { level.dirty.add(pg); level.refresh(); }
+  };
+
+  /**
+   * A child of `parent` changed (`runId`; none: `children.changed`, any of them): its page, the page of each level
+   * above that shows the run below which it changed (that row's count), and the tree's counts are read again.
+   */
+  const changed = (parent, runId) => {
+    const top = levels.get(parent);
+    if (top) { if (runId) changedRow(top, runId); else changedAll(top); }
     // Each level once: in a cycle of parents (a keyed run id reused after a purge, under its old child) the run shown
     // is shown again below its child, and the walk up would go round for ever.
-    const seen = new Set();
-    for (let p = parent; p !== undefined && !seen.has(p); p = levelOf.get(p)) {
+    const seen = new Set([parent]);
+    for (let child = parent, p = levelOf.get(parent); p !== undefined && !seen.has(p); child = p, p = levelOf.get(p)) {
       seen.add(p);
       const level = levels.get(p);
-      if (level) level.refresh();
+      if (level) changedRow(level, child);
     }
     counts();
   };
@@ -606,11 +628,21 @@ function runsBelowPanel(root, summary, list, gone) {
   const open = (parent, into) => {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
-    const level = { list: into, rows: new Map(), shown: 0, next: null };
+    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null };
     levels.set(parent, level);
-    level.refresh = paced(() => reload(parent, level), 1000);
-    level.off = live.children(parent, () => changed(parent));
+    level.refresh = paced(() => reread(parent, level), 1000);
+    level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null));
     loadPage(parent, level, '');
+  };
+
+  /** Forgets a row of a level (deleted, or its level closed), closing the level opened below it. */
+  const drop = (level, runId) => {
+    const li = level.rows.get(runId);
+    close(runId, li.querySelector(':scope > ul.run-tree'));
+    levelOf.delete(runId);
+    li.remove();
+    level.rows.delete(runId);
+    level.pageOf.delete(runId);
   };
 
   /** Closes the level of `parent` shown in `list` (a run shown again in a cycle of parents closes nothing). */
@@ -620,7 +652,7 @@ function runsBelowPanel(root, summary, list, gone) {
     levels.delete(parent);
     level.off();
     level.refresh.cancel();
-    level.rows.forEach((li, runId) => { close(runId, li.querySelector(':scope > ul.run-tree')); levelOf.delete(runId); });
+    [...level.rows.keys()].forEach((runId) => drop(level, runId));
     clear(level.list);
   };
 
@@ -634,73 +666,110 @@ function runsBelowPanel(root, summary, list, gone) {
     e.currentTarget.parentElement.remove(); loadPage(parent, level, level.next);
   } }, 'More…'));
 
-  const page = (parent, after, limit) => api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })
+  const readPage = (parent, after, limit) => api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })
     .catch(() => api.runsPage({ parent, limit, after: after || undefined }));
+
+  /** The level's rows, page after page, then More… while there are more. */
+  const draw = (level, parent) => {
+    clear(level.list);
+    level.pages.forEach((pg) => pg.ids.forEach((runId) => level.list.append(level.rows.get(runId))));
+    if (level.next) level.list.append(moreButton(parent, level));
+    if (!level.rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+  };
 
   const loadPage = (parent, level, after) => {
     const more = h('li', { class: 'run-tree-more' }, 'loading…');
     level.list.append(more);
-    page(parent, after, BELOW_PAGE)
+    readPage(parent, after, BELOW_PAGE)
       .then(({ runs, next }) => {
         if (gone() || levels.get(parent) !== level) return;
-        const rows = runs.filter((child) => !level.rows.has(child.runId)).map((child) => {
-          const li = row(child, parent);
-          level.rows.set(child.runId, li);
-          return li;
+        const pg = { after, ids: [] };
+        runs.filter((child) => !level.rows.has(child.runId)).forEach((child) => {
+          level.rows.set(child.runId, row(child, parent));
+          level.pageOf.set(child.runId, pg);
+          pg.ids.push(child.runId);
         });
-        level.shown = level.rows.size;
+        level.pages.push(pg);
         level.next = next;
-        if (next) rows.push(moreButton(parent, level));
-        more.replaceWith(...rows);
-        if (!level.rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+        draw(level, parent);
       })
       .catch((e) => { if (!gone()) fill(more, h('span', { class: 'muted' }, e.message)); });
   };
 
   /**
-   * The pages of a level shown so far, read again: rows drawn anew (opened ones stay open), new ones added, gone ones
-   * removed.
+   * One round of a level read again: its pages changed, first in the list first, until BELOW_REREAD_PER_SECOND runs
+   * were read; the others wait for the next round (a second later at the earliest).
    */
-  const reload = async (parent, level) => {
-    const want = Math.max(level.shown, BELOW_PAGE);
-    const fresh = [];
-    let after = '';
-    let next = null;
-    do {
-      const got = await page(parent, after, Math.min(BELOW_PAGE_MAX, want - fresh.length));
-      fresh.push(...got.runs);
-      next = got.next;
-      after = next;
-    } while (next && fresh.length < want);
-    if (gone() || levels.get(parent) !== level) return;
-    const rows = new Map();
-    fresh.forEach((child) => {
-      if (rows.has(child.runId)) return;
+  const reread = async (parent, level) => {
+    let budget = BELOW_REREAD_PER_SECOND;
+    for (const pg of [...level.pages]) {
+      if (budget <= 0) break;
+      if (!level.dirty.has(pg)) continue;
+      level.dirty.delete(pg);
+      if (!level.pages.includes(pg)) continue;
+      budget -= await rereadPage(parent, level, pg);
+      if (gone() || levels.get(parent) !== level) return;
+    }
+    draw(level, parent);
+    if (level.dirty.size) level.refresh();
+  };
+
+  /**
+   * A page read again from the cursor it was read with, in one request; how many runs it read. The runs read are
+   * drawn anew (opened ones stay open) and new ones added, up to the first run of a later page; a run of the page the
+   * read passed over is gone (deleted): the read covered it, up to the later page's run or to the end of the list.
+   * A page grown past one request (new children) keeps the runs the read did not reach as a page of their own, after
+   * the cursor the read ended with, read next.
+   */
+  const rereadPage = async (parent, level, pg) => {
+    const got = await readPage(parent, pg.after, Math.min(BELOW_PAGE_MAX, Math.max(BELOW_PAGE, pg.ids.length)));
+    if (gone() || levels.get(parent) !== level || !level.pages.includes(pg)) return got.runs.length;
+    const later = got.runs.findIndex((child) => level.pageOf.has(child.runId) && level.pageOf.get(child.runId) !== pg);
+    const mine = later < 0 ? got.runs : got.runs.slice(0, later);
+    const read = new Set(mine.map((child) => child.runId));
+    const ids = [];
+    mine.forEach((child) => {
+      if (ids.includes(child.runId)) return;
       const old = level.rows.get(child.runId);
-      const li = row(child, parent, old);
-      if (old) old.replaceWith(li);
-      rows.set(child.runId, li);
+      level.rows.set(child.runId, row(child, parent, old));
+      if (old) old.replaceWith(level.rows.get(child.runId));
+      level.pageOf.set(child.runId, pg);
+      ids.push(child.runId);
     });
-    // A row no longer read is gone (deleted) if the level was read to its end; else new children may have pushed it
-    // past the pages read: it stays, after them, as it would come after them.
-    level.rows.forEach((li, runId) => {
-      if (rows.has(runId)) return;
-      if (next) { rows.set(runId, li); return; }
-      close(runId, li.querySelector(':scope > ul.run-tree')); levelOf.delete(runId); li.remove();
-    });
-    level.rows = rows;
-    level.shown = rows.size;
-    level.next = next;
-    clear(level.list);
-    level.list.append(...rows.values());
-    if (next) level.list.append(moreButton(parent, level));
-    if (!rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+    const reachedEnd = later >= 0 || !got.next;
+    // Without reaching the later page, the read covered the page up to its last run shown before that it returned.
+    let covered = pg.ids.length;
+    if (!reachedEnd) {
+      covered = 0;
+      pg.ids.forEach((runId, i) => { if (read.has(runId)) covered = i + 1; });
+    }
+    const deleted = pg.ids.slice(0, covered).filter((runId) => !read.has(runId));
+    const unreached = pg.ids.slice(covered).filter((runId) => !read.has(runId));
+    deleted.forEach((runId) => drop(level, runId));
+    pg.ids = ids;
+    if (!got.next && later < 0) {
+      // The end of the list: every later page's runs are gone, and there is no More….
+      level.pages.slice(level.pages.indexOf(pg) + 1).forEach((after) => after.ids.forEach((runId) => drop(level, runId)));
+      level.pages.splice(level.pages.indexOf(pg) + 1);
+      level.next = null;
+    } else if (unreached.length) {
+      const rest = { after: got.next, ids: unreached };
+      unreached.forEach((runId) => level.pageOf.set(runId, rest));
+      level.pages.splice(level.pages.indexOf(pg) + 1, 0, rest);
+      // New runs the read did not reach may come before them: read on from there next.
+      level.dirty.add(rest);
+    } else if (pg === level.pages[level.pages.length - 1]) {
+      level.next = got.next;
+    }
+    // A page left empty (its runs deleted) goes: the page before it reads on to the page after it.
+    if (!ids.length && level.pages.indexOf(pg) > 0) level.pages.splice(level.pages.indexOf(pg), 1);
+    return got.runs.length;
   };
 
   // Changes while the stream was down were not sent: everything shown is read again once it is back.
   let wasUp = true;
   const offStatus = live.onStatus((state) => {
-    if (state === 'up' && !wasUp) { levels.forEach((level) => level.refresh()); counts(); }
+    if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }
     wasUp = state === 'up';
   });
 

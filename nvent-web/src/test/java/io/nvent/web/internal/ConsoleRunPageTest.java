@@ -53,7 +53,7 @@ class ConsoleRunPageTest {
                 + " ${num(d.completed)} / failed ${num(d.failed)} / canceled ${num(d.canceled)}`", "d.depthLimitReached ?");
         assertThat(panel).as("a page of children, each counted, after the cursor of the one before")
                 .contains("api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })",
-                        "page(parent, after, BELOW_PAGE)", "loadPage(parent, level, level.next)", "if (gone() ||")
+                        "readPage(parent, after, BELOW_PAGE)", "loadPage(parent, level, level.next)", "if (gone() ||")
                 .as("a store that cannot count them lists the children without counts")
                 .contains(".catch(() => api.runsPage({ parent, limit, after: after || undefined }))");
         assertThat(node).as("opened on a click").contains("!d || d.descendants > 0 ?", "onToggle(opening, below);",
@@ -73,34 +73,35 @@ class ConsoleRunPageTest {
      * reload. Each opened level follows its runs' status changes on the live stream, and reads again at most once a
      * second however many change (a parent of 10,000 children ending does not read its level per end): the level the
      * change names, the levels above it (their counts), and the tree's counts; a change below a run not opened is
-     * seen by the counts, read again every 5 s while runs below are under way, which then read every opened level if
-     * they moved.
+     * seen by the counts, read again every 5 s while runs below are under way (30 s else), which then read every
+     * opened level if they moved. How much a read again costs the store: {@link ConsoleRunsBelowReadsTest}.
      */
     @Test
     void theRunsBelowFollowTheLiveStreamAndReadEachOpenedLevelAgainAtMostOnceASecond() throws IOException {
         String runs = script("runs.js");
         String panel = ConsoleScripts.between(runs, "function runsBelowPanel(root, summary, list, gone)", "\n}\n");
-        String changed = ConsoleScripts.between(panel, "const changed = (parent) => {", "\n  };");
-        String reload = ConsoleScripts.between(panel, "const reload = async (parent, level) => {", "\n  };");
+        String changed = ConsoleScripts.between(panel, "const changed = (parent, runId) => {", "\n  };");
+        String reread = ConsoleScripts.between(panel, "const rereadPage = async (parent, level, pg) => {", "\n  };");
         String live = ConsoleScripts.js("live.js");
         String paced = ConsoleScripts.between(ConsoleScripts.js("ui.js"), "export function paced(fn, ms)", "\n}\n");
 
         assertThat(panel).as("each opened level follows its children's status changes")
-                .contains("level.off = live.children(parent, () => changed(parent));",
-                        "level.refresh = paced(() => reload(parent, level), 1000);")
-                .as("the counts at most once a second, and every 5 s while runs below are under way")
+                .contains("level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId"
+                        + " : null));", "level.refresh = paced(() => reread(parent, level), 1000);")
+                .as("the counts at most once a second, and every 5 s while runs below are under way, 30 s else")
                 .contains("const counts = paced(() => api.descendants(root)",
-                        "if (d.underWay > 0) countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);",
-                        "if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => level.refresh());")
+                        "countTimer = setTimeout(() => { sweeping = true; counts(); }, d.underWay > 0 ? 5000 : 30000);",
+                        "if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));")
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")
-                .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => level.refresh()); counts(); }");
-        assertThat(changed).contains("level.refresh();", "counts();")
+                .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }");
+        assertThat(changed).contains("changedRow(top, runId); else changedAll(top);", "changedRow(level, child);",
+                        "counts();")
                 .as("a cycle of parents (a keyed run id reused under its old child) is walked up once, not for ever")
-                .contains("for (let p = parent; p !== undefined && !seen.has(p); p = levelOf.get(p))", "seen.add(p);");
-        assertThat(reload).as("the pages shown, in requests the server counts at most 100 runs of")
-                .contains("const want = Math.max(level.shown, BELOW_PAGE);",
-                        "Math.min(BELOW_PAGE_MAX, want - fresh.length)", "const li = row(child, parent, old);");
+                .contains("p !== undefined && !seen.has(p); child = p, p = levelOf.get(p))", "seen.add(p);");
+        assertThat(reread).as("a page from its own cursor, in one request the server counts at most 100 runs of")
+                .contains("readPage(parent, pg.after, Math.min(BELOW_PAGE_MAX, Math.max(BELOW_PAGE, pg.ids.length)))",
+                        "level.rows.set(child.runId, row(child, parent, old));");
         assertThat(runs).contains("const BELOW_PAGE_MAX = 100;").as("the page's cleanup closes the panel")
                 .contains("if (belowPanel) belowPanel.close();");
         assertThat(live).contains("parentsWanted.forEach((n, parentRunId) => send({ type: 'subscribe', parentRunId }));",

@@ -1,0 +1,95 @@
+package io.nvent.web.internal;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import jakarta.json.Json;
+import jakarta.json.JsonObject;
+import java.io.IOException;
+import java.io.StringReader;
+import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The console's Runs below panel run in Node ({@code console/runs-below.mjs}: the panel's code as the console serves
+ * it, a fake server that counts the runs it counts the descendants of, a fake DOM, a virtual clock): what the live
+ * tree costs the store, and what it shows. Skipped where no {@code node} is installed.
+ */
+class ConsoleRunsBelowReadsTest {
+
+    private static final Path NODE = Path.of("/usr/bin/node");
+
+    private static JsonObject run(String scenario) throws IOException, InterruptedException, URISyntaxException {
+        assumeTrue(Files.isExecutable(NODE), "needs /usr/bin/node");
+        Path harness = Path.of(ConsoleRunsBelowReadsTest.class.getResource("/console/runs-below.mjs").toURI());
+        Path js = Path.of(ConsoleRunsBelowReadsTest.class.getResource("/META-INF/nvent-ui/js/ui.js").toURI()).getParent();
+        Process node = new ProcessBuilder(List.of(NODE.toString(), harness.toString(), js.toString(), scenario))
+                .redirectErrorStream(true).start();
+        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
+        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the scenario ends").isTrue();
+        assertThat(node.exitValue()).as(out).isZero();
+        return Json.createReader(new StringReader(out.substring(out.lastIndexOf('\n') + 1))).readObject();
+    }
+
+    /**
+     * After 49 × More… a level shows 1,000 children; in a flood each of them changes every second. The level was read
+     * again whole on every change: 1,000 counts of the store a second for one open console. It reads again only the
+     * pages whose runs changed, at most 200 runs a second, and the last status of every child shows within 5 s.
+     */
+    @Test
+    void aLevelOfAThousandChildrenAllChangingEverySecondCountsAtMostTwoHundredASecondAndShowsTheirEndWithinFiveSeconds()
+            throws Exception {
+        JsonObject flood = run("flood");
+
+        assertThat(flood.getInt("shown")).isEqualTo(1000);
+        assertThat(flood.getInt("mostCountedInASecond")).as("counts of the store in any second").isLessThanOrEqualTo(200);
+        assertThat(flood.getBoolean("allCompleted")).as("every child's end shown").isTrue();
+        assertThat(flood.getInt("staleForMs")).as("how long after they ended").isLessThanOrEqualTo(5000);
+        assertThat(flood.getInt("rowsAfter")).isEqualTo(1000);
+    }
+
+    /**
+     * A child deleted from a level longer than the pages shown stayed listed until the level was opened again: a read
+     * again kept every run it did not read, as newer children might have pushed it past the pages read. A page is
+     * read again from the cursor it was read with, so a run it passes over is gone.
+     */
+    @Test
+    void aChildDeletedFromALongLevelGoesWhenItsPageIsReadAgainForASiblingsChange() throws Exception {
+        JsonObject deleted = run("deletedWithASiblingsChange");
+
+        assertThat(deleted.getBoolean("deletedListed")).as("the deleted child listed").isFalse();
+        assertThat(deleted.getInt("rows")).isEqualTo(99);
+        assertThat(deleted.getString("siblingStatus")).isEqualTo("failed");
+        assertThat(deleted.getBoolean("more")).as("More… still offered: 50 children not shown").isTrue();
+    }
+
+    /**
+     * A deletion is no status change: nothing on the stream names it. The tree's counts, read every 30 s while nothing
+     * below is under way (every 5 s while something is), moved: every page shown is read again, and the child goes.
+     */
+    @Test
+    void aChildDeletedWhileNothingBelowChangesGoesWithinHalfAMinute() throws Exception {
+        JsonObject deleted = run("deletedWhileNothingChanges");
+
+        assertThat(deleted.getBoolean("deletedListed")).as("the deleted child listed after 35 s").isFalse();
+        assertThat(deleted.getInt("rows")).isEqualTo(99);
+        assertThat(deleted.getInt("treeCounts")).as("the tree counted when opened and once in 35 s").isEqualTo(2);
+    }
+
+    /** New children come at the top, each once, in the list's order, read a first page at a time. */
+    @Test
+    void childrenStartingInALongLevelComeAtTheTopInOrderReadAPageAtATime() throws Exception {
+        JsonObject started = run("newChildrenStart");
+
+        assertThat(started.getInt("rows")).isEqualTo(130);
+        assertThat(started.getInt("distinct")).isEqualTo(130);
+        assertThat(started.getBoolean("newOnTop")).isTrue();
+        assertThat(started.getBoolean("inOrder")).isTrue();
+        assertThat(started.getInt("counted")).as("not the 100 shown before").isLessThanOrEqualTo(40);
+    }
+}

@@ -1,0 +1,213 @@
+// Runs the console's Runs below panel (views/runs.js) in Node against a fake server and DOM, on a virtual clock, and
+// prints what a scenario measured as one JSON line: ConsoleRunsBelowReadsTest asserts on it.
+// Usage: node runs-below.mjs <dir of the console's js> <scenario>
+import { readFileSync } from 'node:fs';
+
+const [dir, scenario] = process.argv.slice(2);
+const runsJs = readFileSync(`${dir}/views/runs.js`, 'utf8');
+const uiJs = readFileSync(`${dir}/ui.js`, 'utf8');
+
+function between(text, start, end) {
+  const from = text.indexOf(start);
+  const to = text.indexOf(end, from + start.length);
+  if (from < 0 || to < 0) throw new Error(`not found: ${start}`);
+  return text.substring(from, to);
+}
+
+// ------------------------------------------------------------------ a virtual clock
+let now = 0;
+const timers = new Map();
+let nextTimer = 1;
+const clock = {
+  setTimeout(fn, ms) { const id = nextTimer++; timers.set(id, { at: now + Math.max(0, ms || 0), fn }); return id; },
+  clearTimeout(id) { timers.delete(id); },
+  now: () => now,
+};
+const settle = () => new Promise((resolve) => setImmediate(resolve));
+/** Runs the timers due up to `ms` from now, letting the promises they start settle. */
+async function advance(ms) {
+  const until = now + ms;
+  for (;;) {
+    await settle(); await settle();
+    let first = null;
+    timers.forEach((t, id) => { if (t.at <= until && (!first || t.at < first.t.at)) first = { id, t }; });
+    if (!first) break;
+    timers.delete(first.id);
+    now = Math.max(now, first.t.at);
+    first.t.fn();
+  }
+  now = until;
+  await settle(); await settle();
+}
+
+// ------------------------------------------------------------------ a DOM just big enough
+class Node {
+  constructor(tag, text) { this.tagName = tag; this.text = text || ''; this.childNodes = []; this.parentElement = null;
+    this.dataset = {}; this.attrs = {}; this.style = {}; this.className = ''; this.listeners = {}; }
+  append(...nodes) { nodes.forEach((n) => { if (n.parentElement) n.parentElement.removeChild(n); n.parentElement = this; this.childNodes.push(n); }); }
+  removeChild(n) { this.childNodes.splice(this.childNodes.indexOf(n), 1); n.parentElement = null; }
+  get firstChild() { return this.childNodes[0] || null; }
+  remove() { if (this.parentElement) this.parentElement.removeChild(this); }
+  replaceWith(...nodes) {
+    const p = this.parentElement;
+    if (!p) return;
+    nodes.forEach((n) => { if (n.parentElement) n.parentElement.removeChild(n); n.parentElement = p; });
+    p.childNodes.splice(p.childNodes.indexOf(this), 1, ...nodes);
+    this.parentElement = null;
+  }
+  setAttribute(k, v) { this.attrs[k] = String(v); }
+  getAttribute(k) { return this.attrs[k] ?? null; }
+  addEventListener(type, fn) { this.listeners[type] = fn; }
+  get textContent() { return this.tagName === '#text' ? this.text : this.childNodes.map((c) => c.textContent).join(''); }
+  set textContent(v) { this.childNodes = [new Node('#text', v)]; }
+  querySelector(selector) {
+    if (selector === ':scope > ul.run-tree') return this.childNodes.find((c) => c.tagName === 'ul' && c.className.includes('run-tree')) || null;
+    if (selector === ':scope > .run-tree-toggle[aria-expanded="true"]') {
+      return this.childNodes.find((c) => c.className.includes('run-tree-toggle') && c.attrs['aria-expanded'] === 'true') || null;
+    }
+    throw new Error(`selector not faked: ${selector}`);
+  }
+}
+const document = { createElement: (tag) => new Node(tag), createTextNode: (text) => new Node('#text', text) };
+
+// ------------------------------------------------------------------ a server: one parent's children, newest first
+const children = [];
+const reads = { counted: 0, requests: 0, tree: 0, at: [] };
+const position = (run) => `${String(run.startedAt).padStart(12, '0')} ${run.runId}`;
+function addChild(status = 'running') {
+  const n = children.length;
+  const run = { runId: `child-${String(n).padStart(5, '0')}`, flow: 'leaf', status, startedAt: n,
+    descendants: { descendants: 0, underWay: 0, completed: 0, failed: 0, canceled: 0 } };
+  children.unshift(run);
+  return run;
+}
+const api = {
+  async runsPage({ limit, descendants, after }) {
+    reads.requests++;
+    const from = after ? children.findIndex((run) => position(run) < after) : 0;
+    const runs = from < 0 ? [] : children.slice(from, from + limit).map((run) => ({ ...run }));
+    if (descendants === 'true') { reads.counted += runs.length; reads.at.push({ at: now, n: runs.length }); }
+    return { runs, next: runs.length === limit ? position(runs[runs.length - 1]) : null };
+  },
+  async descendants() {
+    reads.tree++;
+    const count = (s) => children.filter((run) => run.status === s).length;
+    return { descendants: children.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
+      canceled: count('canceled') };
+  },
+};
+const followers = new Map();
+const live = {
+  children(parent, handler) { followers.set(parent, handler); return () => followers.delete(parent); },
+  onStatus(fn) { fn('up'); return () => {}; },
+};
+/** A child's status changes as the server stores it and as the live stream tells. */
+function change(run, status) {
+  run.status = status;
+  const handler = followers.get('root');
+  if (handler) handler({ type: 'child', parentRunId: 'root', runId: run.runId, flow: run.flow, event: {} });
+}
+
+// ------------------------------------------------------------------ the panel
+const num = (n) => String(n ?? 0);
+const short = (id) => id;
+const badge = (status) => h('span', { class: `badge ${status}` }, status);
+const h = (tag, attrs = {}, ...kids) => {
+  const el = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (v === undefined || v === null || v === false) continue;
+    if (k === 'class') el.className = v;
+    else if (k === 'dataset') Object.assign(el.dataset, v);
+    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
+    else el.setAttribute(k, v);
+  }
+  kids.flat(Infinity).forEach((c) => { if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c))); });
+  return el;
+};
+const clear = (el) => { while (el.firstChild) el.removeChild(el.firstChild); return el; };
+const fill = (el, ...kids) => { clear(el); kids.flat(Infinity).forEach((c) => { if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c))); }); return el; };
+const source = between(uiJs, 'export function paced(fn, ms)', '\n}\n').replace('export ', '') + '\n}\n'
+  + between(runsJs, '// The children listed per request of the Runs below panel', '/** How far a running step')
+  + '\nreturn runsBelowPanel;';
+const runsBelowPanel = new Function('api', 'live', 'h', 'clear', 'fill', 'badge', 'num', 'short', 'setTimeout', 'clearTimeout',
+  'Date', source)(api, live, h, clear, fill, badge, num, short, clock.setTimeout, clock.clearTimeout, { now: clock.now });
+
+const summary = new Node('div');
+const list = new Node('ul');
+const rows = () => list.childNodes.filter((li) => li.dataset.runId);
+const moreButton = () => list.childNodes.find((li) => li.className === 'run-tree-more' && li.childNodes[0]?.tagName === 'button');
+async function clickMoreUntilShown(n) {
+  while (rows().length < n && moreButton()) {
+    const button = moreButton().childNodes[0];
+    button.listeners.click({ currentTarget: button });
+    await advance(0);
+  }
+}
+
+// ------------------------------------------------------------------ scenarios
+const scenarios = {
+  /** 1,000 children shown (49 × More…), then every one of them changes every second for 10 s. */
+  async flood() {
+    for (let i = 0; i < 1000; i++) addChild();
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(1000);
+    const shown = rows().length;
+    reads.counted = 0;
+    reads.at = [];
+    for (let second = 0; second < 10; second++) {
+      children.forEach((run) => change(run, second % 2 ? 'running' : 'awaiting'));
+      await advance(1000);
+    }
+    // the most counted within any second (from one read's time to just before a second later)
+    const most = Math.max(...reads.at.map((r) => reads.at.filter((o) => o.at >= r.at && o.at < r.at + 1000)
+      .reduce((sum, o) => sum + o.n, 0)));
+    children.forEach((run) => change(run, 'completed'));
+    let staleFor = 0;
+    while (rows().some((li) => li.dataset.status !== 'completed') && staleFor < 60000) { await advance(500); staleFor += 500; }
+    return { shown, mostCountedInASecond: most, staleForMs: staleFor,
+      allCompleted: rows().every((li) => li.dataset.status === 'completed'), rowsAfter: rows().length };
+  },
+  /** 150 children, 100 shown; one on the fourth page is deleted, then a sibling on its page changes. */
+  async deletedWithASiblingsChange() {
+    for (let i = 0; i < 150; i++) addChild('completed');
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(100);
+    const deleted = rows()[65].dataset.runId;
+    const sibling = children.find((run) => run.runId === rows()[70].dataset.runId);
+    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    change(sibling, 'failed');
+    await advance(2000);
+    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length,
+      siblingStatus: rows().find((li) => li.dataset.runId === sibling.runId)?.dataset.status, more: Boolean(moreButton()) };
+  },
+  /** 150 children, 100 shown, none under way; one on the third page is deleted and nothing else happens. */
+  async deletedWhileNothingChanges() {
+    for (let i = 0; i < 150; i++) addChild('completed');
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(100);
+    const deleted = rows()[45].dataset.runId;
+    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    await advance(35000);
+    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length, treeCounts: reads.tree };
+  },
+  /** 100 children shown; 30 new children start: they come at the top, read with the first page, none shown twice. */
+  async newChildrenStart() {
+    for (let i = 0; i < 100; i++) addChild('completed');
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(100);
+    reads.counted = 0;
+    const started = [];
+    for (let i = 0; i < 30; i++) { const run = addChild(); started.push(run.runId); change(run, 'running'); }
+    await advance(1500);
+    const ids = rows().map((li) => li.dataset.runId);
+    return { rows: ids.length, distinct: new Set(ids).size, newOnTop: started.reverse().every((id, i) => ids[i] === id),
+      inOrder: ids.every((id, i) => i === 0 || ids[i - 1] > id), counted: reads.counted };
+  },
+};
+
+const result = await scenarios[scenario]();
+console.log(JSON.stringify(result));
