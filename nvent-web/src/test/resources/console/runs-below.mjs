@@ -70,29 +70,41 @@ class Node {
 }
 const document = { createElement: (tag) => new Node(tag), createTextNode: (text) => new Node('#text', text) };
 
-// ------------------------------------------------------------------ a server: one parent's children, newest first
-const children = [];
+// ------------------------------------------------------------------ a server: runs' children, newest first
+const tree = new Map([['root', []]]); // parent -> its children, newest first
+const children = tree.get('root');
 const reads = { counted: 0, requests: 0, tree: 0, at: [] };
 const position = (run) => `${String(run.startedAt).padStart(12, '0')} ${run.runId}`;
-function addChild(status = 'running') {
-  const n = children.length;
-  const run = { runId: `child-${String(n).padStart(5, '0')}`, flow: 'leaf', status, startedAt: n,
-    descendants: { descendants: 0, underWay: 0, completed: 0, failed: 0, canceled: 0 } };
-  children.unshift(run);
+let started = 0;
+function addChild(status = 'running', parent = 'root') {
+  if (!tree.has(parent)) tree.set(parent, []);
+  const n = started++;
+  const run = { runId: `${parent === 'root' ? 'child' : parent}-${String(n).padStart(5, '0')}`, flow: 'leaf', status,
+    startedAt: n, parent };
+  tree.get(parent).unshift(run);
   return run;
 }
+/** The counts of the runs below a run, as the server sends them with each run of a page. */
+function below(runId) {
+  const runs = tree.get(runId) || [];
+  const count = (s) => runs.filter((run) => run.status === s).length;
+  return { descendants: runs.length, underWay: count('running') + count('awaiting'), completed: count('completed'),
+    failed: count('failed'), canceled: count('canceled') };
+}
 const api = {
-  async runsPage({ limit, descendants, after }) {
+  async runsPage({ parent, limit, descendants, after }) {
     reads.requests++;
-    const from = after ? children.findIndex((run) => position(run) < after) : 0;
-    const runs = from < 0 ? [] : children.slice(from, from + limit).map((run) => ({ ...run }));
+    const list = tree.get(parent) || [];
+    const from = after ? list.findIndex((run) => position(run) < after) : 0;
+    const runs = from < 0 ? [] : list.slice(from, from + limit).map((run) => ({ ...run, descendants: below(run.runId) }));
     if (descendants === 'true') { reads.counted += runs.length; reads.at.push({ at: now, n: runs.length }); }
     return { runs, next: runs.length === limit ? position(runs[runs.length - 1]) : null };
   },
   async descendants() {
     reads.tree++;
-    const count = (s) => children.filter((run) => run.status === s).length;
-    return { descendants: children.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
+    const all = [...tree.values()].flat();
+    const count = (s) => all.filter((run) => run.status === s).length;
+    return { descendants: all.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
       canceled: count('canceled') };
   },
 };
@@ -104,8 +116,8 @@ const live = {
 /** A child's status changes as the server stores it and as the live stream tells. */
 function change(run, status) {
   run.status = status;
-  const handler = followers.get('root');
-  if (handler) handler({ type: 'child', parentRunId: 'root', runId: run.runId, flow: run.flow, event: {} });
+  const handler = followers.get(run.parent);
+  if (handler) handler({ type: 'child', parentRunId: run.parent, runId: run.runId, flow: run.flow, event: {} });
 }
 
 // ------------------------------------------------------------------ the panel
@@ -146,6 +158,28 @@ async function clickMoreUntilShown(n) {
 
 // ------------------------------------------------------------------ scenarios
 const scenarios = {
+  /** A child opened to its two children; one of them ends: its row, and the count of its parent's row, show it. */
+  async grandchildEnds() {
+    const opened = addChild('completed');
+    addChild('completed');
+    const grandchild = addChild('running', opened.runId);
+    addChild('completed', opened.runId);
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    const openedRow = () => rows().find((li) => li.dataset.runId === opened.runId);
+    const toggle = openedRow().childNodes.find((c) => c.className.includes('run-tree-toggle'));
+    toggle.listeners.click({ currentTarget: toggle });
+    await advance(0);
+    const sublist = () => openedRow().querySelector(':scope > ul.run-tree');
+    const underWayBefore = openedRow().textContent.includes('2 below, 1 under way');
+    reads.counted = 0;
+    change(grandchild, 'completed');
+    await advance(1500);
+    return { underWayBefore, underWayAfter: openedRow().textContent.includes('under way'),
+      grandchildStatus: sublist().childNodes.find((li) => li.dataset.runId === grandchild.runId)?.dataset.status,
+      stillOpen: openedRow().querySelector(':scope > .run-tree-toggle[aria-expanded="true"]') !== null,
+      counted: reads.counted };
+  },
   /** 1,000 children shown (49 × More…), then every one of them changes every second for 10 s. */
   async flood() {
     for (let i = 0; i < 1000; i++) addChild();

@@ -579,7 +579,8 @@ function descendantsLine(d) {
  * level). A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
-  // parent run id -> { list, rows: Map(runId -> li), pages: [{ after, ids }], pageOf: Map(runId -> page), dirty: Set(page), next, refresh, off }
+  // parent run id -> { list, rows: Map(runId -> li), pages: [{ after, ids }], pageOf: Map(runId -> page), dirty: Set(page),
+  //   next, loading (the li of a page being read), refresh, off }
   const levels = new Map();
   const levelOf = new Map(); // run id -> the parent whose level shows it
   let sweptCounts = '';
@@ -599,7 +600,7 @@ function runsBelowPanel(root, summary, list, gone) {
   }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
 
   /** Every page of the level is to be read again. */
-  const changedAll = (level) => { level.pages.forEach((pg) => level.dirty.add(pg)); level.refresh(); };
+  const changedAll = (level) => { level.pages.forEach((pg) => level.dirty.add(pg)); if (level.dirty.size) level.refresh(); };
 
   /** The page showing `runId` is to be read again; a run not shown, the first page (where a new child comes). */
   const changedRow = (level, runId) => {
@@ -628,7 +629,7 @@ function runsBelowPanel(root, summary, list, gone) {
   const open = (parent, into) => {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
-    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null };
+    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
     level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null));
@@ -673,16 +674,20 @@ function runsBelowPanel(root, summary, list, gone) {
   const draw = (level, parent) => {
     clear(level.list);
     level.pages.forEach((pg) => pg.ids.forEach((runId) => level.list.append(level.rows.get(runId))));
-    if (level.next) level.list.append(moreButton(parent, level));
-    if (!level.rows.size) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+    // a page More… is reading shows that it is (or why it failed) in place of More…
+    if (level.loading) level.list.append(level.loading);
+    else if (level.next) level.list.append(moreButton(parent, level));
+    if (!level.rows.size && !level.loading) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
   };
 
   const loadPage = (parent, level, after) => {
     const more = h('li', { class: 'run-tree-more' }, 'loading…');
+    level.loading = more;
     level.list.append(more);
     readPage(parent, after, BELOW_PAGE)
       .then(({ runs, next }) => {
         if (gone() || levels.get(parent) !== level) return;
+        level.loading = null;
         const pg = { after, ids: [] };
         runs.filter((child) => !level.rows.has(child.runId)).forEach((child) => {
           level.rows.set(child.runId, row(child, parent));
@@ -707,7 +712,12 @@ function runsBelowPanel(root, summary, list, gone) {
       if (!level.dirty.has(pg)) continue;
       level.dirty.delete(pg);
       if (!level.pages.includes(pg)) continue;
-      budget -= await rereadPage(parent, level, pg);
+      try {
+        budget -= await rereadPage(parent, level, pg);
+      } catch (e) {
+        level.dirty.add(pg); // read with the next change
+        throw e;
+      }
       if (gone() || levels.get(parent) !== level) return;
     }
     draw(level, parent);

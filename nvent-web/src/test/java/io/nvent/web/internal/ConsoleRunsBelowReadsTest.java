@@ -81,6 +81,21 @@ class ConsoleRunsBelowReadsTest {
         assertThat(deleted.getInt("treeCounts")).as("the tree counted when opened and once in 35 s").isEqualTo(2);
     }
 
+    /**
+     * A grandchild that ends, in a level opened below a child: its row shows it, and so does the count of its
+     * parent's row in the level above, read again with its page; the level opened stays open.
+     */
+    @Test
+    void aGrandchildEndingShowsInItsLevelAndInItsParentsCountAndTheOpenedLevelStaysOpen() throws Exception {
+        JsonObject ended = run("grandchildEnds");
+
+        assertThat(ended.getBoolean("underWayBefore")).isTrue();
+        assertThat(ended.getString("grandchildStatus")).isEqualTo("completed");
+        assertThat(ended.getBoolean("underWayAfter")).as("the parent's row counts one under way").isFalse();
+        assertThat(ended.getBoolean("stillOpen")).isTrue();
+        assertThat(ended.getInt("counted")).as("the two pages that show them").isEqualTo(4);
+    }
+
     /** New children come at the top, each once, in the list's order, read a first page at a time. */
     @Test
     void childrenStartingInALongLevelComeAtTheTopInOrderReadAPageAtATime() throws Exception {
