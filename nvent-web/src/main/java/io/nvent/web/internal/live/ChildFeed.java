@@ -127,9 +127,6 @@ final class ChildFeed {
                 parentOf.getOrDefault(published.event().runId(), Optional.empty())
                         .ifPresent(parent -> toParent.accept(parent, published));
             }
-        } catch (RuntimeException e) {
-            LOG.log(System.Logger.Level.DEBUG, "could not tell which runs started {0} runs: {1}", batch.size(),
-                    e.toString());
         } finally {
             boolean again;
             synchronized (waiting) {
@@ -163,8 +160,15 @@ final class ChildFeed {
         List<String> toRead = List.copyOf(unknown);
         for (int from = 0; from < toRead.size(); from += READ_AT_ONCE) {
             Set<String> ids = new LinkedHashSet<>(toRead.subList(from, Math.min(toRead.size(), from + READ_AT_ONCE)));
-            Map<String, Optional<String>> stored = storedParents.apply(ids);
-            ids.forEach(id -> found.put(id, stored.getOrDefault(id, Optional.empty())));
+            try {
+                Map<String, Optional<String>> stored = storedParents.apply(ids);
+                ids.forEach(id -> found.put(id, stored.getOrDefault(id, Optional.empty())));
+            } catch (RuntimeException e) {
+                // Best effort, as the stream: these runs' changes are not handed over (their next ones read again),
+                // those of the runs known are.
+                LOG.log(System.Logger.Level.DEBUG, "could not tell which runs started {0} runs: {1}", ids.size(),
+                        e.toString());
+            }
         }
         found.forEach(this::remember);
         return found;

@@ -139,6 +139,36 @@ class ChildFeedTest {
         assertThat(handedOver).hasSize(2000);
     }
 
+    /**
+     * A flush's read failed (the store away for a moment): every change of the flush was lost, those of children whose
+     * parent was known too. Those are handed over; the others are not, and their next changes read again.
+     */
+    @Test
+    void aReadThatFailsLosesOnlyTheChangesOfTheRunsItWasForAndTheirNextChangesReadAgain() {
+        stored("unseen", "parent");
+        boolean[] storeAway = {true};
+        ChildFeed feed = new ChildFeed(runIds -> {
+            reads.add(Set.copyOf(runIds));
+            if (storeAway[0]) {
+                throw new io.nvent.NventException("NVENT-0302 store read failed: connection refused");
+            }
+            return stored.apply(runIds);
+        }, queued::add, (parent, published) -> handedOver.add(parent + " <- " + published.event().runId()));
+
+        feed.offer(new PublishedEvent("parcel", new HistoryEvent("seen", 1, EventType.FLOW_START, Optional.empty(), 0,
+                T0, "{\"parentRunId\":\"parent\",\"input\":{}}")));
+        feed.offer(new PublishedEvent("parcel", new HistoryEvent("unseen", 4, EventType.FLOW_COMPLETED,
+                Optional.empty(), 0, T0, "{}")));
+        flush();
+        storeAway[0] = false;
+        feed.offer(new PublishedEvent("parcel", new HistoryEvent("unseen", 5, EventType.RUN_COMPENSATING,
+                Optional.empty(), 0, T0, "{}")));
+        flush();
+
+        assertThat(handedOver).containsExactly("parent <- seen", "parent <- unseen");
+        assertThat(reads).containsExactly(Set.of("unseen"), Set.of("unseen"));
+    }
+
     /** Changes that come while a flush reads wait for the next one: never two flushes (two reads) at once. */
     @Test
     void changesComingWhileAFlushIsUnderWayWaitForTheNextFlush() {
