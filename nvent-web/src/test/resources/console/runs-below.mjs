@@ -123,31 +123,26 @@ function change(run, status) {
 // ------------------------------------------------------------------ the panel
 const num = (n) => String(n ?? 0);
 const short = (id) => id;
-const badge = (status) => h('span', { class: `badge ${status}` }, status);
-const h = (tag, attrs = {}, ...kids) => {
-  const el = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs || {})) {
-    if (v === undefined || v === null || v === false) continue;
-    if (k === 'class') el.className = v;
-    else if (k === 'dataset') Object.assign(el.dataset, v);
-    else if (k.startsWith('on')) el.addEventListener(k.slice(2), v);
-    else el.setAttribute(k, v);
-  }
-  kids.flat(Infinity).forEach((c) => { if (c !== undefined && c !== null && c !== false) el.append(c instanceof Node ? c : document.createTextNode(String(c))); });
-  return el;
-};
-const clear = (el) => { while (el.firstChild) el.removeChild(el.firstChild); return el; };
-const fill = (el, ...kids) => { clear(el); kids.flat(Infinity).forEach((c) => { if (c) el.append(c instanceof Node ? c : document.createTextNode(String(c))); }); return el; };
-const source = between(uiJs, 'export function paced(fn, ms)', '\n}\n').replace('export ', '') + '\n}\n'
+// the console's own helpers: h, clear, fill, badge, paced
+const source = between(uiJs, 'export function h(tag', 'export function time(').replaceAll('export ', '')
+  + between(uiJs, 'export function paced(fn, ms)', '\n}\n').replace('export ', '') + '\n}\n'
   + between(runsJs, '// The children listed per request of the Runs below panel', '/** How far a running step')
-  + '\nreturn runsBelowPanel;';
-const runsBelowPanel = new Function('api', 'live', 'h', 'clear', 'fill', 'badge', 'num', 'short', 'setTimeout', 'clearTimeout',
-  'Date', source)(api, live, h, clear, fill, badge, num, short, clock.setTimeout, clock.clearTimeout, { now: clock.now });
+  + '\nreturn { runsBelowPanel };';
+const panel = new Function('api', 'live', 'document', 'Node', 'num', 'short', 'setTimeout', 'clearTimeout', 'Date',
+  source)(api, live, document, Node, num, short, clock.setTimeout, clock.clearTimeout, { now: clock.now });
+const runsBelowPanel = panel.runsBelowPanel;
 
 const summary = new Node('div');
 const list = new Node('ul');
 const rows = () => list.childNodes.filter((li) => li.dataset.runId);
 const moreButton = () => list.childNodes.find((li) => li.className === 'run-tree-more' && li.childNodes[0]?.tagName === 'button');
+/** The panel opened on `root` with `total` children of this status, More… clicked until `shown` show. */
+async function opened(total, status, shown) {
+  for (let i = 0; i < total; i++) addChild(status);
+  runsBelowPanel('root', summary, list, () => false);
+  await advance(0);
+  await clickMoreUntilShown(shown);
+}
 async function clickMoreUntilShown(n) {
   while (rows().length < n && moreButton()) {
     const button = moreButton().childNodes[0];
@@ -182,10 +177,7 @@ const scenarios = {
   },
   /** 1,000 children shown (49 × More…), then every one of them changes every second for 10 s. */
   async flood() {
-    for (let i = 0; i < 1000; i++) addChild();
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    await clickMoreUntilShown(1000);
+    await opened(1000, 'running', 1000);
     const shown = rows().length;
     reads.counted = 0;
     reads.at = [];
@@ -204,10 +196,7 @@ const scenarios = {
   },
   /** 150 children, 100 shown; one on the fourth page is deleted, then a sibling on its page changes. */
   async deletedWithASiblingsChange() {
-    for (let i = 0; i < 150; i++) addChild('completed');
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    await clickMoreUntilShown(100);
+    await opened(150, 'completed', 100);
     const deleted = rows()[65].dataset.runId;
     const sibling = children.find((run) => run.runId === rows()[70].dataset.runId);
     children.splice(children.findIndex((run) => run.runId === deleted), 1);
@@ -218,10 +207,7 @@ const scenarios = {
   },
   /** 150 children, 100 shown, none under way; one on the third page is deleted and nothing else happens. */
   async deletedWhileNothingChanges() {
-    for (let i = 0; i < 150; i++) addChild('completed');
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    await clickMoreUntilShown(100);
+    await opened(150, 'completed', 100);
     const deleted = rows()[45].dataset.runId;
     children.splice(children.findIndex((run) => run.runId === deleted), 1);
     await advance(35000);
@@ -229,10 +215,7 @@ const scenarios = {
   },
   /** 100 children shown; 30 new children start: they come at the top, read with the first page, none shown twice. */
   async newChildrenStart() {
-    for (let i = 0; i < 100; i++) addChild('completed');
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    await clickMoreUntilShown(100);
+    await opened(100, 'completed', 100);
     reads.counted = 0;
     const started = [];
     for (let i = 0; i < 30; i++) { const run = addChild(); started.push(run.runId); change(run, 'running'); }
