@@ -7,26 +7,25 @@ import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.Json;
 import jakarta.ws.rs.GET;
-import jakarta.ws.rs.HeaderParam;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.QueryParam;
+import jakarta.ws.rs.core.Context;
 import jakarta.ws.rs.core.GenericEntity;
 import jakarta.ws.rs.core.HttpHeaders;
 import jakarta.ws.rs.core.MediaType;
 import jakarta.ws.rs.core.Response;
+import jakarta.ws.rs.core.SecurityContext;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.util.Base64;
 import java.util.List;
 
 /**
  * {@code GET /api/demo/approvals[?runId=...][&all=true]}: the approval URLs the demo "sent" whose
  * awaits still wait for an answer (with {@code all=true} also those answered, timed out or canceled
- * with their run), for the nvent admin only: each one lets its holder approve a run, so an
- * anonymous caller gets {@code 401}. The demo checks the built-in nvent user ({@code nvent.security.username} / {@code nvent.security.password});
- * a real application sends each URL to the one person who may approve instead of listing them.
+ * with their run), for the nvent admin only: each one lets its holder approve a run. nvent's login guards
+ * the path ({@link DemoApiGuard}), as it guards nvent's API: {@code 401} without a login, {@code 403} without the
+ * role, {@code 429} after repeated failed logins. A real application sends each URL to the one person who may
+ * approve instead of listing them.
  */
 @ApplicationScoped
 @Path("approvals")
@@ -43,15 +42,15 @@ public class ApprovalsResource {
 
     /** Bound by the server's JSON-B, as an application's own types are. */
     @GET
-    public Response list(@HeaderParam(HttpHeaders.AUTHORIZATION) String authorization,
-                         @QueryParam("runId") String runId, @QueryParam("all") boolean all) {
-        if (!isAdmin(authorization)) {
+    public Response list(@Context SecurityContext security, @QueryParam("runId") String runId,
+                         @QueryParam("all") boolean all) {
+        if (!isAdmin(security)) {
             return Response.status(401).header(HttpHeaders.CACHE_CONTROL, "no-store")
                     .header(HttpHeaders.WWW_AUTHENTICATE, "Basic realm=\"nvent\", charset=\"UTF-8\"")
                     .type("application/problem+json").entity(Json.createObjectBuilder().add("type", "about:blank")
                             .add("title", "Authentication required").add("status", 401)
-                            .add("detail", "the approval URLs are for the nvent admin: log in as the user "
-                                    + "nvent.security.username").build().toString())
+                            .add("detail", "the approval URLs are for the nvent admin: log in as a user with nvent's "
+                                    + "role (nvent.security.role)").build().toString())
                     .build();
         }
         List<ApprovalRequest> matching = requests.latest().stream()
@@ -67,20 +66,12 @@ public class ApprovalsResource {
         return flows.webhookAwait(token).filter(await -> await.status() == AwaitStatus.WAITING).isPresent();
     }
 
-    private boolean isAdmin(String authorization) {
-        if (!Boolean.parseBoolean(config.get("nvent.security.enabled", "true"))) {
-            return true;
-        }
-        if (authorization == null || !authorization.regionMatches(true, 0, "Basic ", 0, 6)) {
-            return false;
-        }
-        String expected = config.get("nvent.security.username", "admin") + ":"
-                + config.get("nvent.security.password", "admin");
-        try {
-            byte[] given = Base64.getDecoder().decode(authorization.substring(6).trim());
-            return MessageDigest.isEqual(given, expected.getBytes(StandardCharsets.UTF_8));
-        } catch (IllegalArgumentException notBase64) {
-            return false;
-        }
+    /**
+     * Whether nvent's login let an admin through. The filter refuses anyone else before this resource runs;
+     * checked again so that a deployment where the filter does not guard this path lists nothing.
+     */
+    private boolean isAdmin(SecurityContext security) {
+        return !Boolean.parseBoolean(config.get("nvent.security.enabled", "true"))
+                || security.isUserInRole(config.get("nvent.security.role", "nvent-admin"));
     }
 }

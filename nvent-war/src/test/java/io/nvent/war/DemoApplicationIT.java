@@ -567,6 +567,26 @@ class DemoApplicationIT {
     }
 
     @Test
+    void theApprovalListIsGuardedByNventsLoginWithItsIdentityStoresAndItsLockOut() {
+        // the application's identity store counts (its admin may list, its viewer lacks the role), as for the API
+        assertThat(Http.as(base, "operator", "s3cret").get("api/demo/approvals").status()).isEqualTo(200);
+        Http.Reply viewer = Http.as(base, "viewer", "viewer").get("api/demo/approvals");
+        assertThat(viewer.status()).isEqualTo(403);
+        assertThat(viewer.body()).doesNotContain("/api/nvent/awaits/");
+
+        // guessing the password there is locked out as on the API: after 5 failures even the right one waits
+        for (int guess = 0; guess < 5; guess++) {
+            assertThat(Http.as(base, "admin", "guess-" + guess).get("api/demo/approvals").status()).isEqualTo(401);
+        }
+        Http.Reply locked = http.get("api/demo/approvals");
+        assertThat(locked.status()).as(locked.body()).isEqualTo(429);
+        assertThat(locked.body()).doesNotContain("/api/nvent/awaits/");
+        // the lock-out lasts a second; the right login then ends it, for the tests after this one too
+        await().atMost(EVENTUALLY).pollInterval(Duration.ofMillis(200))
+                .until(() -> http.get("api/demo/approvals").status() == 200);
+    }
+
+    @Test
     void noAnswerOfTheApiIsStoredNorSniffed() {
         for (Http.Reply reply : List.of(http.get("api/nvent/session"), Http.anonymous(base).get("api/nvent/flows"),
                 http.get("api/nvent/runs/no-such-run"), http.get("api/nvent/health/live"))) {

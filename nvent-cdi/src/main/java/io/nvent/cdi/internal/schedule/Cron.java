@@ -8,6 +8,7 @@ import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
 import io.nvent.InvalidTriggerException;
 import jakarta.ejb.ScheduleExpression;
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
@@ -117,12 +118,17 @@ public final class Cron {
         return expression;
     }
 
-    /** The first tick strictly after {@code after}. */
+    /** The first tick strictly after {@code after}; empty past the last date Java can hold, as for an interval. */
     public Optional<Instant> nextAfter(Instant after, ZoneId zone) {
         // cron-utils keeps the fraction of a second of "after" for some 6-field expressions (every
         // second: 10:00:01.5 -> 10:00:02.5); ticks are whole seconds, or instances would claim the
         // same tick under different keys.
-        return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(t -> t.withNano(0).toInstant());
+        try {
+            return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(t -> t.withNano(0).toInstant());
+        } catch (DateTimeException pastTheEndOfTime) {
+            // A preview ?after=+999999999-12-31T23:59:59Z: the next tick's year is none a date holds (was a 500).
+            return Optional.empty();
+        }
     }
 
     /**

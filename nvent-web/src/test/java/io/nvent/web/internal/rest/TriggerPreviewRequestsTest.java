@@ -79,6 +79,17 @@ class TriggerPreviewRequestsTest {
     }
 
     @Test
+    void aCronPreviewAfterTheLastDayJavaCanHoldListsTheTicksThereAreAsAnIntervalsDoesNotA500() {
+        // The last second a date can hold: a cron's next tick would fall in the year 1,000,000,000, which none can.
+        String after = "&after=%2B999999999-12-31T23:59:59Z";
+        for (String preview : List.of("cron=0%206%20%2A%20%2A%20%2A" + after, "trigger=payroll" + after)) {
+            ContainerResponse response = api.get("triggers/cron-preview?" + preview);
+            assertThat(response.getStatus()).as("%s: %s", preview, response.getEntity()).isEqualTo(200);
+            assertThat(object(response).getJsonArray("next")).as(preview).isEmpty();
+        }
+    }
+
+    @Test
     void aPreviewOfANonScheduleOrWithBothATriggerAndACronIsA400AndOfAnUnknownTriggerA404() {
         assertThat(refusal(api.get("triggers/cron-preview?trigger=by-hand")))
                 .contains("trigger 'by-hand' is a manual trigger; only a schedule has ticks");
