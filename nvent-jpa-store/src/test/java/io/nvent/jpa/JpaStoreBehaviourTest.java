@@ -555,6 +555,55 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /**
+     * A team's upgrade from a build of 2026-12-03 (schema V9) with runs in flight: the rows as that build wrote
+     * them (no attempt, renewal or operator; no key, labels or deadline) are read on after V10..V43.
+     */
+    @Test
+    void upgradesAVersion9SchemaWithRunsInFlightSoThatTheirAwaitsLeasesAndPausesGoOn() {
+        JpaStoreOptions version9 = options("v9_").build();
+        dropTables("v9_");
+        OlderSchemas.migrateTo(dataSource(), version9, "9");
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        String later = "timestamp with time zone '2030-01-01 01:00:00+00'";
+        TestDatabases.execute(dataSource(), Stream.of("approving", "delayed", "running").flatMap(runId -> Stream.of(
+                "insert into v9_run (run_id, flow, status, input_json, steps_json, emitted_json, started_at, last_seq,"
+                        + " version) values ('" + runId + "', 'expense', '" + (runId.equals("running") ? "running"
+                        : "awaiting") + "', '{}', '{}', '{}', " + at + ", 1, 2)")).toArray(String[]::new));
+        TestDatabases.execute(dataSource(),
+                "insert into v9_run_await (await_id, token, run_id, flow, step_name, await_position, await_type, status,"
+                        + " registered_at, timeout_at, timeout_action, held, version) values ('await-approving',"
+                        + " 'token-approving', 'approving', 'expense', 'pay', 'before', 'webhook', 'waiting', " + at
+                        + ", " + later + ", 'fail', '[]', 0)",
+                "insert into v9_run_await (await_id, token, run_id, flow, step_name, await_position, await_type, status,"
+                        + " registered_at, resolve_at, timeout_action, held, version) values ('await-delayed',"
+                        + " 'token-delayed', 'delayed', 'expense', 'submit', 'before', 'time', 'waiting', " + at
+                        + ", " + at + ", 'fail', '[]', 0)",
+                "insert into v9_step_lease (run_id, step_name, owner, expires_at) values ('running', 'pay', 'vm-old', "
+                        + at + ")",
+                "insert into v9_queue_pause (queue_name, paused_at) values ('expense', " + at + ")");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version9)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            assertThat(scheduling.findAwaitByToken("token-approving")).as("a webhook URL handed out before")
+                    .hasValueSatisfying(await -> assertThat(await.status()).isEqualTo(io.nvent.AwaitStatus.WAITING));
+            assertThat(scheduling.dueAwaits(T0.plusSeconds(1), 10)).extracting(io.nvent.spi.AwaitRecord::awaitId)
+                    .containsExactly("await-delayed");
+            assertThat(scheduling.leasesOfRun("running")).singleElement().satisfies(lease -> {
+                assertThat(lease.owner()).isEqualTo("vm-old");
+                assertThat(lease.attempt()).as("a lease for no attempt, judged by its owner").isEmpty();
+                assertThat(lease.renewedAt()).isEmpty();
+            });
+            assertThat(scheduling.pausedQueues()).containsExactly("expense");
+            assertThat(scheduling.queuePauseChanges()).as("who paused it is unknown").doesNotContainKey("expense");
+            assertThat(upgraded.findRun("approving")).hasValueSatisfying(run -> {
+                assertThat(run.concurrencyKey()).isEmpty();
+                assertThat(run.labels()).isEmpty();
+                assertThat(run.deadline()).isEmpty();
+            });
+        }
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
