@@ -2,6 +2,7 @@ package io.nvent.spi;
 
 import io.nvent.HistoryEvent;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Consumer;
 
 /**
@@ -29,4 +30,18 @@ public interface EventStream {
      * @return call {@link AutoCloseable#close()} to unsubscribe
      */
     AutoCloseable subscribe(Consumer<PublishedEvent> listener);
+
+    /**
+     * What keeps this instance's live listeners from receiving published entries right now, if anything, in words for
+     * an operator: since when, why, and what to do, e.g. "the live event stream on topic nvent-events has had no
+     * subscription since …: …". Answered from what the stream observed, without a round trip to its broker or
+     * database: the health report asks it often. A live view only lags meanwhile (it catches up from the store),
+     * so the health report shows it without making the instance not ready. The default knows of nothing.
+     *
+     * @return the problem in words; empty when the stream works as far as it knows
+     * @since 0.2
+     */
+    default Optional<String> problem() {
+        return Optional.empty();
+    }
 }

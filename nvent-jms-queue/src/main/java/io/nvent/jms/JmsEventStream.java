@@ -30,6 +30,7 @@ import java.lang.System.Logger.Level;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -114,8 +115,25 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final PoolWaits pool;
     /** The backlog of publishes and the thread that sends them, through {@link #send}. */
     private final OrderedPublisher publisher;
+    private final Clock clock = Clock.systemUTC();
     private volatile boolean closed;
     private volatile boolean listening;
+    /** Why there is no subscription, for {@link #problem()}; {@code null} while subscribed. */
+    private volatile Outage outage;
+
+    /**
+     * Why the stream has no subscription.
+     *
+     * @param since when it had none any more (or, before its first, when it began to try)
+     * @param cause the latest try's failure, or a refusal's message that says what to change
+     * @param remedy what to do, if the cause does not say it; may be empty
+     */
+    private record Outage(Instant since, String cause, String remedy) {
+
+        String describe() {
+            return remedy.isEmpty() ? cause : cause + "; " + remedy;
+        }
+    }
 
     /**
      * A stream on a topic whose publishes wait up to {@link #DEFAULT_SEND_TIMEOUT} for the broker.
@@ -192,7 +210,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         this.watchdog.setRemoveOnCancelPolicy(true);
         // A send that waits while the subscription or the last connect cannot reach the broker waits for
         // the broker to be back, not for it to take messages (NVENT-0667, not NVENT-0648).
-        this.sends = new HeldBackSends(watchdog, sendTimeout, Clock.systemUTC(), () -> !listening || connects.failing());
+        this.sends = new HeldBackSends(watchdog, sendTimeout, clock, () -> !listening || connects.failing());
         this.pool = new PoolWaits(watchdog, sendTimeout, "the live event stream on topic " + topic,
                 "Raise the pool's maximum size (max-pool-size): the stream holds " + WorkerConnections.STREAM_CONNECTIONS
                         + " of its connections (its subscription, and its sends one at a time), on top of the workers'"
@@ -202,6 +220,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                         + " publishes wait and further ones are dropped (NVENT-0665); live listeners catch up from"
                         + " the store",
                 () -> listening && !connects.failing());
+        this.outage = new Outage(clock.instant().truncatedTo(ChronoUnit.SECONDS), "its first connect has not returned "
+                + "yet", "see that the broker is up and answers, and that its connection factory's pool has a connection "
+                + "free (the stream holds " + WorkerConnections.STREAM_CONNECTIONS + ")");
         this.listener = threadFactory.newThread(this::listen);
         listener.setName("nvent-event-stream-" + topic);
         this.publisher = new OrderedPublisher(LOG, "the live event stream on topic " + topic, "NVENT-0665", "NVENT-0663",
@@ -210,9 +231,10 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listener.start();
         try {
             if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
+                Outage why = outage;
                 LOG.log(Level.WARNING, "NVENT-0641 event stream on topic " + topic + " (broker " + broker
-                        + ") could not subscribe within "
-                        + SUBSCRIBE_WAIT.toSeconds() + " s; it keeps trying, live views miss events until then");
+                        + ") could not subscribe within " + SUBSCRIBE_WAIT.toSeconds() + " s; it keeps trying, live "
+                        + "views miss events until then: " + (why == null ? "it subscribed just now" : why.describe()));
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -349,15 +371,41 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         return listening;
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>While this instance has no subscription: {@code NVENT-0671}, since when, and the latest try's failure with
+     * what to do: a broker away or unreachable (it reconnects by itself), a refused login ({@code NVENT-0639}) or
+     * permission on the topic ({@code NVENT-0644}), which say what to change. Empty again once it subscribed.
+     */
+    @Override
+    public Optional<String> problem() {
+        Outage why = outage;
+        if (closed) {
+            return Optional.of("NVENT-0671 the live event stream on topic " + topic + " is closed (the application "
+                    + "stops)");
+        }
+        if (why == null) {
+            return Optional.empty();
+        }
+        return Optional.of("NVENT-0671 the live event stream on topic " + topic + " (broker " + broker + ") has had no "
+                + "subscription since " + why.since() + ": live views on this instance (the console, WebSocket clients) "
+                + "stand still until it subscribes again, and then catch up from the store with a run's next event; "
+                + "runs go on as before. " + why.describe());
+    }
+
     private void listen() {
         long reconnectMillis = MIN_RECONNECT_MILLIS;
         // The refusal said last (its id), until it subscribes: a fixed login that meets a missing permission says so.
         String refusalReported = null;
         while (!closed) {
-            boolean loggedIn = false;
+            boolean beforeSession = true;
             try (JMSContext context = factory.createContext()) {
-                loggedIn = true;
-                try (JMSConsumer consumer = context.createConsumer(context.createTopic(topic))) {
+                // A context logs in when its session is made, which a resource adapter's does on first use.
+                Topic destination = context.createTopic(topic);
+                beforeSession = false;
+                try (JMSConsumer consumer = context.createConsumer(destination)) {
+                    outage = null;
                     listening = true;
                     subscribed.countDown();
                     reconnectMillis = MIN_RECONNECT_MILLIS;
@@ -375,12 +423,15 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                     return;
                 }
                 if (!BrokerRefusals.bySecurity(e)) {
+                    lost(String.valueOf(e), "it reconnects by itself, every " + MAX_RECONNECT_MILLIS / 1000
+                            + " s at most: see that the broker is up and reachable from this instance");
                     LOG.log(Level.WARNING, "NVENT-0640 event stream on topic " + topic + " (broker " + broker
                             + ") lost its subscription; "
                             + "reconnecting in " + reconnectMillis + " ms (live views miss events meanwhile): " + e);
                 } else {
                     // Misconfiguration, not an outage: say once what to change, not at every try.
-                    String refusal = refusal(loggedIn, e);
+                    String refusal = refusal(beforeSession, e);
+                    lost(refusal, "");
                     String id = refusal.substring(0, refusal.indexOf(' '));
                     if (!id.equals(refusalReported)) {
                         refusalReported = id;
@@ -400,12 +451,17 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listening = false;
     }
 
-    private String refusal(boolean createdContext, JMSRuntimeException e) {
-        // A resource adapter's context (WildFly's pooled-connection-factory) logs in on first use, not when created.
-        boolean loggedIn = createdContext && !BrokerRefusals.refusedLogin(e);
+    /** Records why there is no subscription, keeping since when there has been none. */
+    private void lost(String cause, String remedy) {
+        Outage before = outage;
+        outage = new Outage(before == null ? clock.instant().truncatedTo(ChronoUnit.SECONDS) : before.since(), cause,
+                remedy);
+    }
+
+    private String refusal(boolean beforeSession, JMSRuntimeException e) {
         String retry = "; it tries again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most, live views miss events "
                 + "until it subscribes";
-        if (loggedIn) {
+        if (!BrokerRefusals.refusedLogin(e, beforeSession)) {
             return "NVENT-0644 the broker refused the live event stream's subscription to topic " + topic + " (broker "
                     + broker + ", " + e + "): the user of its connection factory lacks a permission; give its role, in "
                     + "the broker's security-settings, the permissions send, consume, createAddress, "

@@ -94,7 +94,8 @@ final class EmbeddedBroker implements AutoCloseable {
     /**
      * Starts a broker with authentication, as README's {@code broker.xml} sets it up: user {@code nvent}
      * (password {@code secret}) of role {@code nvent} with README's permissions on {@code nvent.#}, and user
-     * {@code browser} (password {@code secret}) of role {@code browser}, which may only browse them.
+     * {@code browser} (password {@code secret}) of role {@code browser}, which may only browse them; role
+     * {@code nvent} has README's permissions of the live event stream's topic on {@code granted-events.#} only.
      *
      * @param otherAcceptorUrl a second acceptor, e.g. {@code tcp://} beside a {@code vm://} one
      */
@@ -106,6 +107,9 @@ final class EmbeddedBroker implements AutoCloseable {
         config.putSecurityRoles("nvent.#", Set.of(
                 new Role("nvent", true, true, true, false, false, false, false, true, true, false, false, false),
                 new Role("browser", false, false, false, false, false, false, false, true, false, false, false, false)));
+        // README's permissions on the live event stream's topic, for role nvent, on topics granted-events.<name>.
+        config.putSecurityRoles("granted-events.#", Set.of(
+                new Role("nvent", true, true, false, false, true, true, false, false, true, false, false, false)));
         SecurityConfiguration users = new SecurityConfiguration(
                 Map.of("nvent", "secret", "browser", "secret"),
                 Map.of("nvent", List.of("nvent"), "browser", List.of("browser")));

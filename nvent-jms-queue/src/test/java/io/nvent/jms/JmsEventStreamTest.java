@@ -277,6 +277,27 @@ class JmsEventStreamTest extends EventStreamContractTest {
     }
 
     @Test
+    void while_its_broker_is_away_the_stream_s_problem_says_since_when_why_and_what_to_do_until_it_subscribes_again()
+            throws Exception {
+        try (JmsEventStream stream = new JmsEventStream(factory, new TestThreads("stream-problem"), topic,
+                JmsEventStream.DEFAULT_SEND_TIMEOUT, null, "test-broker")) {
+            assertThat(stream.problem()).as("subscribed").isEmpty();
+            broker.close();
+            try {
+                await().atMost(PATIENCE).until(() -> stream.problem().isPresent());
+                assertThat(stream.problem()).hasValueSatisfying(problem -> assertThat(problem)
+                        .startsWith("NVENT-0671 the live event stream on topic " + topic + " (broker test-broker) has "
+                                + "had no subscription since ")
+                        .contains("live views on this instance", "runs go on as before", "jakarta.jms.",
+                                "it reconnects by itself, every 5 s at most: see that the broker is up and reachable"));
+            } finally {
+                broker = EmbeddedBroker.start(dataDir, url);
+            }
+            await().atMost(PATIENCE).until(() -> stream.problem().isEmpty());
+        }
+    }
+
+    @Test
     void a_listener_whose_broker_restarted_subscribes_again_and_receives_again() throws Exception {
         broker.close();
         await().atMost(PATIENCE).until(() -> !isListening(b));

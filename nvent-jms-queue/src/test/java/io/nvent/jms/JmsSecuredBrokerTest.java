@@ -4,6 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.FlowStep;
+import io.nvent.HealthReport;
+import io.nvent.Step;
+import io.nvent.StepContext;
+import io.nvent.StepRole;
+import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
@@ -20,6 +26,7 @@ import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
 import jakarta.jms.ConnectionFactory;
 import jakarta.jms.JMSContext;
+import jakarta.jms.JMSSecurityRuntimeException;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
@@ -205,6 +212,87 @@ class JmsSecuredBrokerTest {
         }
     }
 
+    @org.junit.jupiter.api.Test
+    void an_engine_whose_live_event_stream_the_broker_refuses_shows_why_in_health_stays_ready_and_recovers() {
+        AtomicReference<ActiveMQConnectionFactory> current = new AtomicReference<>(factory("in-VM"));
+        String topic = InVmBroker.freshQueue("granted-events.live");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0641"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> current.get().createContext()),
+                     new TestThreads("secured-stream"), topic, JmsEventStream.DEFAULT_SEND_TIMEOUT, null, "test-broker");
+             EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Noop()).stream(stream).build()) {
+            assertThat(log.records()).as("the constructor's wait says why it ended").singleElement()
+                    .satisfies(entry -> assertThat(entry.getMessage()).startsWith("NVENT-0641 event stream on topic "
+                            + topic + " (broker test-broker) could not subscribe within 10 s; it keeps trying, live"
+                            + " views miss events until then: NVENT-0639 the broker refused the login").contains(
+                            "AMQ229031", "UserName and Password"));
+
+            HealthReport refused = engine.flows().health();
+            assertThat(refused.ready()).as("runs, the API and the store work without live views").isTrue();
+            assertThat(refused.checks()).filteredOn(check -> check.name().equals("stream")).singleElement()
+                    .satisfies(check -> {
+                        assertThat(check.up()).isFalse();
+                        assertThat(check.detail()).startsWith("NVENT-0671 the live event stream on topic " + topic
+                                + " (broker test-broker) has had no subscription since ").contains(
+                                "live views on this instance", "NVENT-0639 the broker refused the login", "AMQ229031",
+                                "UserName and Password of each connector-connection-pool").endsWith(
+                                "(no reason to be not ready: only live views wait for it)");
+                    });
+
+            // The operator gives the factory the broker's user.
+            current.set(factory("in-VM", "nvent"));
+
+            await().until(stream::isListening);
+            assertThat(engine.flows().health().checks()).filteredOn(check -> check.name().equals("stream"))
+                    .singleElement().satisfies(check -> assertThat(check.up()).isTrue());
+            assertThat(stream.problem()).isEmpty();
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void another_brokers_client_that_logs_in_on_first_use_is_told_its_login_was_refused_not_a_permission() {
+        // No Artemis code in what it throws: only the step it failed at tells.
+        ActiveMQConnectionFactory withoutCredentials = factory("TCP");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> withoutCodes(loggingInOnFirstUse(withoutCredentials))),
+                     new TestThreads("secured-stream"), InVmBroker.freshQueue("nvent-events"))) {
+            assertThat(stream.isListening()).isFalse();
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .startsWith("NVENT-0639 the broker refused the login of the live event stream's connection factory")
+                    .contains("access refused").doesNotContain("AMQ229031", "lacks a permission"));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void another_brokers_client_whose_user_may_not_use_the_topic_is_told_so_not_that_its_login_was_refused() {
+        ActiveMQConnectionFactory nvent = factory("in-VM", "nvent");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage())
+                .matches("NVENT-06(39|40|44).*"));
+             JmsEventStream stream = new JmsEventStream(contexts(() -> withoutCodes(loggingInOnFirstUse(nvent))),
+                     new TestThreads("secured-stream"), "nvent-events")) {
+            assertThat(stream.isListening()).isFalse();
+            assertThat(log.records()).singleElement().satisfies(entry -> assertThat(entry.getMessage())
+                    .startsWith("NVENT-0644 the broker refused the live event stream's subscription to topic nvent-events")
+                    .contains("access refused").doesNotContain("refused the login", "AMQ229"));
+        }
+    }
+
+    /**
+     * A context as another broker's client would be: the broker's refusals come as a JMS security exception of
+     * the same words for a login and a permission, without Artemis's codes.
+     */
+    private static JMSContext withoutCodes(JMSContext context) {
+        return (JMSContext) Proxy.newProxyInstance(JmsSecuredBrokerTest.class.getClassLoader(),
+                new Class<?>[] {JMSContext.class}, (proxy, method, args) -> {
+                    try {
+                        return method.invoke(context, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause() instanceof JMSSecurityRuntimeException
+                                ? new JMSSecurityRuntimeException("access refused") : e.getCause();
+                    }
+                });
+    }
+
     /** A connection factory whose contexts come from {@code contexts}. */
     private static ConnectionFactory contexts(Supplier<JMSContext> contexts) {
         return (ConnectionFactory) Proxy.newProxyInstance(JmsSecuredBrokerTest.class.getClassLoader(),
@@ -254,6 +342,14 @@ class JmsSecuredBrokerTest {
                 JmsJobQueueOptions.newBuilder().shutdownGrace(Duration.ofSeconds(2)).build());
         nodes.add(node);
         return node;
+    }
+
+    @FlowStep(flow = "noop", name = "noop", role = StepRole.ENTRY)
+    static final class Noop implements Step<Object, String> {
+        @Override
+        public String execute(Object input, StepContext ctx) {
+            return "done";
+        }
     }
 
     private static final class Recorder implements JobHandler {

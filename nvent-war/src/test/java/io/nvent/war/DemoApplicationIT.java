@@ -162,7 +162,7 @@ class DemoApplicationIT {
         assertThat(report.status()).isEqualTo(200);
         assertThat(report.json().getJsonArray("checks").getValuesAs(JsonObject.class))
                 .extracting(c -> c.getString("name") + " " + c.getString("status"))
-                .containsExactly("engine UP", "maintenance UP", "store UP", "queue UP", "queues UP");
+                .containsExactly("engine UP", "maintenance UP", "store UP", "queue UP", "queues UP", "stream UP");
     }
 
     @Test

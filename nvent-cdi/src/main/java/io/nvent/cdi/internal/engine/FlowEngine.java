@@ -156,6 +156,8 @@ public final class FlowEngine implements FlowService {
     private final RunLifecycleHooks lifecycleHooks;
     /** The record this start keeps of itself in the store, and the view of every start's record. */
     private final InstanceRegistry instances;
+    /** The live event stream, asked for its problem by the health report. */
+    private final EventStream stream;
 
     public FlowEngine(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, JobQueue queue,
                       EventStream stream, Json json, Clock clock, Function<Class<?>, Step<?, ?>> stepInstances,
@@ -179,6 +181,7 @@ public final class FlowEngine implements FlowService {
         this.awaitResolution = new AwaitResolution(registry, store, scheduling, json, clock, hooks, history,
                 settings.webhookBaseUrl(), queueing, new AwaitContinuation());
         this.lifecycleHooks = new RunLifecycleHooks(hooks);
+        this.stream = stream;
         this.publisher = new RunPublisher(store, stream, clock, settings, metrics, awaitResolution, lifecycleHooks);
         this.followUp = new ChangeFollowUp(registry, clock, finalFailures, awaitResolution, publisher, queueing);
         String startToken = UUID.randomUUID().toString().substring(0, 8);
@@ -2027,7 +2030,16 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public HealthReport health() {
-        return health.report(clock.instant(), queue.problem(), instances.check());
+        return health.report(clock.instant(), queue.problem(), instances.check(), streamProblem());
+    }
+
+    /** The live event stream's problem; a stream that cannot say (its bean failed) is one, not a failed report. */
+    private Optional<String> streamProblem() {
+        try {
+            return stream.problem();
+        } catch (RuntimeException e) {
+            return Optional.of("the live event stream cannot tell how it is: " + e);
+        }
     }
 
     @Override

@@ -72,7 +72,8 @@ class HealthTest {
 
             assertThat(report.live()).isTrue();
             assertThat(report.ready()).isTrue();
-            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue", "queues");
+            assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue", "queues",
+                    "stream");
             assertThat(check(report, "store").detail()).isEqualTo("answered the last maintenance sweep");
         }
     }
@@ -181,8 +182,8 @@ class HealthTest {
         monitor.sweepsEvery(Duration.ofMillis(500), start);
         monitor.sweepEnded(start.plusMillis(500));
 
-        assertThat(monitor.report(start.plusSeconds(60), Optional.empty(), QUEUES_TAKEN).live()).isTrue();
-        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty(), QUEUES_TAKEN);
+        assertThat(monitor.report(start.plusSeconds(60), Optional.empty(), QUEUES_TAKEN, Optional.empty()).live()).isTrue();
+        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty(), QUEUES_TAKEN, Optional.empty());
         assertThat(wedged.live()).isFalse();
         assertThat(wedged.ready()).isFalse();
         assertThat(check(wedged, "maintenance").detail()).startsWith("last sweep ended 120.5 s ago (every 500 ms");
@@ -195,11 +196,30 @@ class HealthTest {
         monitor.started();
 
         HealthReport report = monitor.report(now, Optional.of("workers of queue order cannot reach the broker"),
-                QUEUES_TAKEN);
+                QUEUES_TAKEN, Optional.empty());
 
         assertThat(report.ready()).isFalse();
         assertThat(report.live()).isTrue();
         assertThat(check(report, "queue").detail()).isEqualTo("workers of queue order cannot reach the broker");
+    }
+
+    @Test
+    void aLiveEventStreamWithoutSubscriptionIsShownDownWithItsCauseButLeavesTheInstanceReady() {
+        HealthMonitor monitor = new HealthMonitor();
+        Instant now = Instant.parse("2026-12-02T10:00:00Z");
+        monitor.started();
+
+        HealthReport lost = monitor.report(now, Optional.empty(), QUEUES_TAKEN,
+                Optional.of("NVENT-0671 the live event stream on topic nvent-events has had no subscription since …"));
+        HealthReport back = monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty());
+
+        assertThat(lost.ready()).as("runs, the API and the store work without it").isTrue();
+        assertThat(check(lost, "stream").up()).isFalse();
+        assertThat(check(lost, "stream").detail()).isEqualTo("NVENT-0671 the live event stream on topic nvent-events "
+                + "has had no subscription since … (no reason to be not ready: only live views wait for it)");
+        assertThat(check(back, "stream").up()).isTrue();
+        assertThat(check(back, "stream").detail())
+                .isEqualTo("live events reach this instance's listeners, as far as its adapter knows");
     }
 
     /** Artemis's client error for a broker that is away, as the JMS queue's failures carry it. */
@@ -392,16 +412,16 @@ class HealthTest {
     void anEngineNotStartedYetIsNotReadyAndOneSwitchedOffOnPurposeIs() {
         HealthMonitor monitor = new HealthMonitor();
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isFalse();
-        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN), "engine").detail())
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isFalse();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()), "engine").detail())
                 .isEqualTo("not started yet");
 
         monitor.disabled();
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isTrue();
-        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN), "engine").detail())
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isTrue();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()), "engine").detail())
                 .startsWith("switched off by nvent.engine.enabled=false");
 
         monitor.stopped();
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN).ready()).isFalse();
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isFalse();
     }
 }
