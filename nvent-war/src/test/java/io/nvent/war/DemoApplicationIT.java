@@ -12,6 +12,7 @@ import io.nvent.war.fixtures.EmitSink;
 import io.nvent.war.fixtures.FailsOnce;
 import io.nvent.war.fixtures.FlowStarter;
 import io.nvent.war.fixtures.ProbeTransaction;
+import io.nvent.war.fixtures.TimedHold;
 import io.nvent.war.fixtures.PublishProbe;
 import io.nvent.war.fixtures.ViewerIdentityStore;
 import java.io.File;
@@ -90,6 +91,7 @@ class DemoApplicationIT {
         return war.addClasses(FailsOnce.class, AfterCall.class, Chatter.class, CommitProbe.class, PublishProbe.class,
                         ProbeTransaction.class, ProbeTransaction.Probe.class, ViewerIdentityStore.class,
                         EmitSink.class, EmitSink.Wait.class, EmitSink.Join.class,
+                        TimedHold.class, TimedHold.Ask.class, TimedHold.Release.class,
                         FlowStarter.class, EjbCallerResource.class, EjbCallerResource.FixturesApplication.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
                                 + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
@@ -1919,6 +1921,108 @@ class DemoApplicationIT {
         } finally {
             http.post("api/nvent/runs/" + other + "/cancel", "");
             http.delete("api/nvent/triggers/on-books-closed");
+        }
+    }
+
+    // ------------------------------------------------------------------ the console: deadlines, retries, lists
+
+    /** The timeout of the await of {@code runId}, as the API lists it. */
+    private Instant awaitTimeout(String runId) {
+        return Instant.parse(http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class).stream()
+                .filter(a -> a.getString("runId").equals(runId)).findFirst().orElseThrow().getString("timeoutAt"));
+    }
+
+    /**
+     * A time await with a timeoutMs has a deadline to move, as PUT …/timeout allows: its run's page offers it. An
+     * instant typed without a zone was read in the browser's own zone, silently: it is refused, saying which zone the
+     * browser is in, and nothing changes; with an offset it moves the deadline to that instant, shown in UTC and in
+     * the browser's time before it is sent.
+     */
+    @Test
+    void anOperatorMovesTheDeadlineOfATimeAwaitFromItsRunsPageOnlyToAnInstantWithItsZone() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String held = start("timed-hold", "{}");
+        http.awaitRun(held, "awaiting");
+        await().atMost(EVENTUALLY).until(() -> http.get("api/nvent/awaits").array().getValuesAs(JsonObject.class)
+                .stream().anyMatch(a -> a.getString("runId").equals(held)));
+        Instant before = awaitTimeout(held);
+        Instant wanted = Instant.now().plus(Duration.ofDays(5)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS);
+        java.time.format.DateTimeFormatter seconds = java.time.format.DateTimeFormatter
+                .ofPattern("uuuu-MM-dd'T'HH:mm:ss").withZone(java.time.ZoneOffset.UTC);
+        String zoneless = seconds.format(wanted);
+
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/runs/" + held);
+            console.click(By.cssSelector("#run-steps tr[data-step=release] a.deadline-link"));
+            WebElement input = console.awaitVisible(By.id("deadline-input"));
+            new org.openqa.selenium.support.ui.Select(console.find(By.id("deadline-mode"))).selectByValue("at");
+            input.sendKeys(Keys.chord(Keys.CONTROL, "a"), Keys.DELETE);
+            input.sendKeys(zoneless);
+            console.until(() -> console.text(By.id("deadline-msg")).startsWith("Give the zone"));
+            assertThat(console.text(By.id("deadline-msg"))).contains("Z for UTC", "+01:00", "this browser's is ");
+            assertThat(console.find(By.id("deadline-submit")).isEnabled()).as("nothing to send").isFalse();
+            console.click(By.id("deadline-submit"));
+            assertThat(awaitTimeout(held)).as("nothing changed").isEqualTo(before);
+
+            // the same wall time two hours east of UTC: two hours earlier in UTC
+            input.sendKeys("+02:00");
+            Instant east = wanted.minus(Duration.ofHours(2));
+            console.until(() -> console.text(By.id("deadline-msg")).startsWith("new deadline " + seconds.format(east)
+                    + ".000Z (UTC)"));
+            assertThat(console.text(By.id("deadline-msg"))).contains("in this browser's zone (");
+            console.screenshot("30-deadline-with-zone");
+            console.click(By.id("deadline-submit"));
+            await().atMost(EVENTUALLY).until(() -> awaitTimeout(held).equals(east));
+        } finally {
+            http.post("api/nvent/runs/" + held + "/cancel", "");
+        }
+    }
+
+    /**
+     * The run page's Retry beside a failed step asks for a reason, as the other retries do, and the history keeps it;
+     * Find opens a run by its short id typed with three dots, as one types what the screens show with an ellipsis.
+     */
+    @Test
+    void theRunPagesRetryOfAFailedStepAsksForAReasonAndFindTakesAShortIdTypedWithThreeDots() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        String broken = start("flaky-once", "{}");
+        http.awaitRun(broken, "failed");
+
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            console.go("#/runs");
+            console.find(By.id("run-find")).sendKeys(broken.substring(0, 8) + "...", Keys.ENTER);
+            console.until(() -> console.hash().equals("#/runs/" + broken));
+
+            console.click(By.cssSelector("#run-steps tr[data-step=call] button[data-retry-step=call]"));
+            console.awaitVisible(By.id("confirm-retry-step"));
+            console.find(By.id("action-reason")).sendKeys("partner is back up");
+            console.click(By.id("confirm-retry-step"));
+            http.awaitRun(broken, "completed");
+            assertThat(events(broken)).filteredOn(e -> e.getString("type").equals("step.retry"))
+                    .anySatisfy(e -> assertThat(e.toString()).contains("\"operator\":\"admin\"",
+                            "\"operatorReason\":\"partner is back up\""));
+        }
+    }
+
+    /** The dashboard lists the newest 8 active runs: with more, it says "8 of N" and links to all of them. */
+    @Test
+    void theDashboardSaysHowManyActiveRunsItDoesNotListAndLinksToThem() throws Exception {
+        assumeTrue(Console.available(), "needs /usr/bin/chromium and /usr/bin/chromedriver");
+        List<String> waiting = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            waiting.add(start("expense", "{\"amount\":" + (i + 1) + ",\"employee\":\"dash\"}"));
+        }
+        try (Console console = Console.open(http.base(), Http.ADMIN, Http.ADMIN_PASSWORD, Console.SCREENSHOTS)) {
+            waiting.forEach(run -> http.awaitRun(run, "awaiting"));
+            console.go("#/");
+            console.until(() -> console.text(By.id("active-more")).matches("8 of \\d+ active runs: all \\d+ running → · all"
+                    + " \\d+ awaiting →"));
+            assertThat(Integer.parseInt(console.text(By.id("active-more")).split(" ")[2])).isGreaterThanOrEqualTo(9);
+            assertThat(console.all(By.cssSelector("#active-runs tbody tr"))).hasSize(8);
+            assertThat(console.attribute(By.id("active-more-awaiting"), "href")).endsWith("#/runs?status=awaiting");
+            assertThat(console.attribute(By.id("active-more-running"), "href")).endsWith("#/runs?status=running");
+        } finally {
+            waiting.forEach(run -> http.post("api/nvent/runs/" + run + "/cancel", ""));
         }
     }
 }

@@ -123,7 +123,7 @@ export function awaitsView(ctx) {
         delete ctx.query.deadline;
         ctx.setQuery({});
         if (deadline && a && a.status === 'waiting' && a.timeoutAt) deadlineDialog(a, load);
-        else if (deadline && a && a.status === 'waiting') toast('That await has no timeout to move', true);
+        else if (deadline && a && a.status === 'waiting') toast(`That ${a.type} await has no timeout to move (its step gives no timeoutMs): it waits until ${a.type === 'time' || a.type === 'schedule' ? 'its time' : 'it is resolved'}; Resolve… goes on now`, true);
         else if (a && a.status === 'waiting' && a.type === 'concurrency_key') toast(`That await ${TYPE_TEXT.concurrency_key}: it cannot be resolved by hand`, true);
         else if (a && a.status === 'waiting') resolveDialog(a, user, load);
         else toast(a ? `That await is ${a.status.replace('_', ' ')}: nothing to resolve` : `That await is not among the ${awaits.length} waiting ones listed`, true);
@@ -178,6 +178,34 @@ function durationMs(text) {
 }
 
 /**
+ * An instant typed with its zone, Z (UTC) or an offset (+01:00), as {@code PUT …/timeout} takes it, to the UTC instant
+ * sent: { iso } or { error }. Without a zone the browser would read the time in its own zone, which need not be the
+ * operator's idea of it (a console opened in Lisbon for approvers in Sydney): refused, so no deadline is set by a
+ * guess. The browser also rolls a day that does not exist (30 February) into the next month: refused too.
+ */
+const ZONED_INSTANT = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/;
+function zonedInstant(text) {
+  const m = ZONED_INSTANT.exec(text);
+  const example = 'e.g. 2026-12-10T09:00:00Z (UTC) or 2026-12-10T10:00:00+01:00';
+  if (!m && /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?$/.test(text)) {
+    return { error: `Give the zone: Z for UTC or an offset such as +01:00 (${example}); a time without one is another`
+      + ` instant in every zone (this browser's is ${localZone()}).` };
+  }
+  if (!m) return { error: `An instant with its zone, ${example}` };
+  const [y, mo, d, hh, mi, ss] = m.slice(1, 7).map((x) => +(x || 0));
+  const day = new Date(Date.UTC(y, mo - 1, d, hh, mi, ss));
+  if (day.getUTCFullYear() !== y || day.getUTCMonth() !== mo - 1 || day.getUTCDate() !== d || hh > 23 || mi > 59 || ss > 59
+    || (m[7] !== 'Z' && (+m[7].slice(1, 3) > 18 || +m[7].slice(4) > 59))) {
+    return { error: `No such time: ${text} (${example})` };
+  }
+  return { iso: new Date(text).toISOString() };
+}
+
+function localZone() {
+  return Intl.DateTimeFormat().resolvedOptions().timeZone || 'unknown';
+}
+
+/**
  * The operator's "Change deadline…": moves a waiting await's timeout by a duration (added to the one it has), to a
  * duration from now, or to an instant; with a reason, as other actions ask. The server checks the time (at most 366
  * days ahead, not before now) and says what is wrong.
@@ -188,20 +216,23 @@ function deadlineDialog(a, after) {
   const mode = h('select', { id: 'deadline-mode', 'aria-label': 'how' },
     h('option', { value: 'extend' }, 'extend by (added to the current deadline)'),
     h('option', { value: 'in' }, 'time out in (from now)'),
-    h('option', { value: 'at' }, 'time out at (an instant, UTC)'));
+    h('option', { value: 'at' }, 'time out at (an instant with its zone: Z for UTC, or +01:00)'));
   const input = h('input', { type: 'text', id: 'deadline-input', value: 'P3D', autocomplete: 'off', spellcheck: 'false', 'aria-label': 'duration or instant' });
   const msg = h('div', { class: 'field-msg', id: 'deadline-msg' });
   const body = () => {
     const text = input.value.trim();
-    if (mode.value === 'at') return isNaN(Date.parse(text)) ? null : { timeoutAt: new Date(text).toISOString() };
+    if (mode.value === 'at') { const i = zonedInstant(text); return i.iso ? { timeoutAt: i.iso } : null; }
     const ms = durationMs(text);
     if (isNaN(ms)) return null;
     return mode.value === 'in' ? { in: text.toUpperCase() } : { timeoutAt: new Date(Date.parse(a.timeoutAt) + ms).toISOString() };
   };
+  // the new deadline in UTC, as sent, and in this browser's time and zone, so that an operator elsewhere sees both
   const check = () => {
     const b = body();
-    msg.textContent = b ? (b.timeoutAt ? `new deadline ${b.timeoutAt}` : `new deadline ${b.in} from now`)
-      : mode.value === 'at' ? 'an instant, e.g. 2026-12-10T09:00:00Z' : 'a duration, e.g. P3D, PT1H or PT30M';
+    msg.className = `field-msg ${b ? '' : 'bad'}`;
+    msg.textContent = b ? (b.timeoutAt ? `new deadline ${b.timeoutAt} (UTC), ${new Date(b.timeoutAt).toLocaleString(undefined, { hour12: false })}`
+      + ` in this browser's zone (${localZone()})` : `new deadline ${b.in} from now`)
+      : mode.value === 'at' ? zonedInstant(input.value.trim()).error : 'a duration, e.g. P3D, PT1H or PT30M';
     allowWhen(go, !!b);
   };
   mode.addEventListener('change', () => { input.value = mode.value === 'at' ? a.timeoutAt : mode.value === 'in' ? 'PT1H' : 'P3D'; check(); });

@@ -2,6 +2,9 @@ import { api } from '../api.js';
 import { live } from '../live.js';
 import { h, clear, fill, badge, card, kpi, num, ago, duration, short, statusBar, instantsLocal } from '../ui.js';
 
+/** How many active runs the dashboard lists. */
+const ACTIVE = 8;
+
 export function dashboard(ctx) {
   ctx.crumbs('Dashboard');
   const kpis = h('div', { class: 'grid kpis', id: 'kpis' });
@@ -21,8 +24,11 @@ export function dashboard(ctx) {
 
   let last = null;
   let listTimer = null;
+  // how many runs are running and awaiting in all, from the live stats: the card lists the newest 8 of them
+  let activeCounts = null;
   const renderStats = (stats) => {
     const sum = (k) => stats.flows.reduce((a, f) => a + f.stats[k], 0);
+    activeCounts = { running: sum('running'), awaiting: sum('awaiting') };
     const q = (k) => stats.queues.reduce((a, x) => a + x.counts[k], 0);
     fill(kpis, 
       // stalled runs (a step's lease ran out and, with nvent.stall.recover=false or the step no longer deployed,
@@ -58,8 +64,8 @@ export function dashboard(ctx) {
 
   async function loadLists() {
     const [running, awaiting, failed] = await Promise.all([
-      api.runs({ status: 'running', limit: 8 }), api.runs({ status: 'awaiting', limit: 8 }), api.runs({ status: 'failed', limit: 8 })]);
-    const active = [...running, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, 8);
+      api.runs({ status: 'running', limit: ACTIVE }), api.runs({ status: 'awaiting', limit: ACTIVE }), api.runs({ status: 'failed', limit: 8 })]);
+    const active = [...running, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, ACTIVE);
     // what each waits for (a paused queue, an await, a backoff…): "running" alone hid a run stuck behind a paused queue
     const details = await Promise.all(active.map((r) => api.run(r.runId).catch(() => null)));
     // fixed widths, as the failures beside it: a long flow name is cut (its title has it) rather than the table outgrowing its card
@@ -68,7 +74,8 @@ export function dashboard(ctx) {
         h('th', { style: 'width:78px' }, 'Steps'), h('th', { style: 'width:94px' }, 'Running for'))),
       h('tbody', {}, active.map((r, i) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', { class: 'ellipsis', title: r.flow }, r.flow), h('td', {}, badge(r.status), waitTags(details[i])),
-        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))) : h('div', { class: 'empty' }, 'Nothing running right now'));
+        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt))))), activeMore(active.length, running.length, awaiting.length))
+      : h('div', { class: 'empty' }, 'Nothing running right now'));
     // the run carries its error; only a run that failed before 0.2 has it in its history alone
     const reasons = await Promise.all(failed.map((r) => r.error ? [{ step: failedSteps(r).join(', ') || null, data: { error: r.error } }]
       : api.events(r.runId, { types: 'flow.failed,step.failed', order: 'desc', limit: 1 }).catch(() => [])));
@@ -82,6 +89,21 @@ export function dashboard(ctx) {
           h('td', { class: 'ellipsis small', title: ev ? ev.data.error : '' }, ev ? ev.data.error : ''),
           h('td', { class: 'muted small', style: 'white-space:nowrap' }, ago(r.endedAt)));
       }))) : h('div', { class: 'empty' }, 'No failures'));
+  }
+
+  /**
+   * "8 of 23 active runs", with links to all running and all awaiting ones, when the card does not show them all: the
+   * counts are the live stats'; before they came, a full page of either status says there may be more.
+   */
+  function activeMore(shown, running, awaiting) {
+    const counts = activeCounts || { running, awaiting };
+    const total = counts.running + counts.awaiting;
+    const more = total > shown || (!activeCounts && (running === ACTIVE || awaiting === ACTIVE));
+    if (!more) return null;
+    return h('div', { class: 'card-foot small muted', id: 'active-more' },
+      activeCounts ? `${num(shown)} of ${num(total)} active runs: ` : `the newest ${num(shown)} active runs: `,
+      h('a', { href: '#/runs?status=running', id: 'active-more-running' }, `all ${activeCounts ? `${num(counts.running)} ` : ''}running →`), ' · ',
+      h('a', { href: '#/runs?status=awaiting', id: 'active-more-awaiting' }, `all ${activeCounts ? `${num(counts.awaiting)} ` : ''}awaiting →`));
   }
 
   const off = live.stats(renderStats);

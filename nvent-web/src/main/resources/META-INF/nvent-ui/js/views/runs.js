@@ -165,8 +165,11 @@ function keyFact(key) {
   return h('span', { class: 'mono' }, key);
 }
 
-/** The start of a run id as the console shows it (`3f2a9c1e…`), or a longer part of one (not the whole: 36), pasted into Find. */
-const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;
+/**
+ * The start of a run id as the console shows it (`3f2a9c1e…`, or typed with three dots: `3f2a9c1e...`), or a longer part
+ * of one (not the whole: 36), pasted into Find.
+ */
+const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)(?:…|\.\.\.)?$/;
 /** How many of the newest runs Find looks through for a run whose id starts as given. */
 const SHORT_ID_SCAN = 1000;
 
@@ -453,7 +456,10 @@ export function runView(ctx) {
           wait && wait.progress ? progressBar(wait.progress) : null,
           wait && wait.lastHeartbeatAt ? heartbeatLine(wait.lastHeartbeatAt) : null,
           wait ? h('div', { class: 'muted small step-wait', dataset: { reason: wait.reason } }, waitText(wait), waitLink(wait)) : null),
-          h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', onclick: (e) => act(e.currentTarget, () => api.retryStep(runId, s.name), `Retrying ${s.name}`).then(refresh) }, 'Retry') : null));
+          h('td', { class: 'num' }, st === 'failed' ? h('button', { class: 'btn small', dataset: { retryStep: s.name }, onclick: () => confirmDialog(`Retry step ${s.name}?`,
+            `The step gets a fresh set of attempts and the run resumes.`, 'Retry',
+            async (reason) => { await api.retryStep(runId, s.name, reason); toast(`Retrying ${s.name}`); refresh(); },
+            { id: 'confirm-retry-step', reason: true }) }, 'Retry…') : null));
       }))));
     }
   };
@@ -880,6 +886,15 @@ function waitText(wait) {
 }
 
 /**
+ * Whether the await a step waits on has a timeout an operator may move (PUT …/timeout, which refuses one without: 409
+ * NVENT-0458). A time or schedule await's `until` is when it resumes; it has a timeout only with a timeoutMs, which the
+ * server's words name ("…; it times out at …"). Another's `until` is its timeout.
+ */
+function hasTimeout(wait) {
+  return wait.awaitType === 'time' || wait.awaitType === 'schedule' ? (wait.detail || '').includes('; it times out at ') : !!wait.until;
+}
+
+/**
  * Where an operator acts on what a step waits for: the await's Resolve dialog (not for a concurrency key's, which
  * nvent alone resolves: the server refuses it, 409; its holders are links in its text, and its queue is not the
  * cause, so no link to it), or the queue's page (to resume it, say).
@@ -888,7 +903,7 @@ function waitLink(wait) {
   if (wait.awaitType === 'concurrency_key') return null;
   if (wait.reason === 'await' && wait.awaitId) {
     return [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}`, class: 'wait-link', dataset: { await: wait.awaitId } }, 'Resolve…'),
-      wait.until && wait.awaitType !== 'time' && wait.awaitType !== 'schedule' ? [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`, class: 'deadline-link', dataset: { deadline: wait.awaitId } }, 'Change deadline…')] : null];
+      hasTimeout(wait) ? [' ', h('a', { href: `#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`, class: 'deadline-link', dataset: { deadline: wait.awaitId } }, 'Change deadline…')] : null];
   }
   if (wait.queue) return [' ', h('a', { href: `#/queues/${encodeURIComponent(wait.queue)}`, class: 'wait-link' }, `queue ${wait.queue} →`)];
   return null;

@@ -17,6 +17,21 @@ class ConsoleRunPageTest {
         return ConsoleScripts.js("views/" + view);
     }
 
+    /** The top-level function of a view that begins with {@code signature}, e.g. {@code "function waitLink(wait)"}. */
+    private static String function(String view, String signature) throws IOException {
+        return ConsoleScripts.function(script(view), signature);
+    }
+
+    /** The Awaits table's Type cell: the await's type and what it names (its child runs, the key's holders). */
+    private static String awaitTypeCell() throws IOException {
+        return ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+    }
+
+    /** The icon of each await type, {@code time: '◔', …}. */
+    private static String awaitTypeIcons() throws IOException {
+        return ConsoleScripts.between(script("awaits.js"), "const TYPE_ICON = {", "};");
+    }
+
     @Test
     void theRunPageAsksForChildRunsOncePerLoadAndDrawsNothingOnceTheOperatorLeft() throws IOException {
         String runs = script("runs.js");
@@ -40,9 +55,9 @@ class ConsoleRunPageTest {
     void theRunPageShowsTheRunsBelowARunCountedAndOpenedALevelAtATimeWithARequestPerOpenedRun() throws IOException {
         String runs = script("runs.js");
         String show = ConsoleScripts.between(runs, "const showRunsBelow = () => {", "\n  };");
-        String panel = ConsoleScripts.between(runs, "function runsBelowPanel(root, summary, list, gone)", "\n}\n");
-        String node = ConsoleScripts.between(runs, "function runBelow(child, old, onToggle)", "\n}\n");
-        String line = ConsoleScripts.between(runs, "function descendantsLine(d)", "\n}\n");
+        String panel = ConsoleScripts.function(runs, "function runsBelowPanel(root, summary, list, gone)");
+        String node = ConsoleScripts.function(runs, "function runBelow(child, old, onToggle)");
+        String line = ConsoleScripts.function(runs, "function descendantsLine(d)");
 
         assertThat(ConsoleScripts.between(runs, "const lookForChildren", "async function refresh()"))
                 .as("shown once the run is found to have children").contains("showRunsBelow();");
@@ -79,11 +94,11 @@ class ConsoleRunPageTest {
     @Test
     void theRunsBelowFollowTheLiveStreamAndReadEachOpenedLevelAgainAtMostOnceASecond() throws IOException {
         String runs = script("runs.js");
-        String panel = ConsoleScripts.between(runs, "function runsBelowPanel(root, summary, list, gone)", "\n}\n");
+        String panel = ConsoleScripts.function(runs, "function runsBelowPanel(root, summary, list, gone)");
         String changed = ConsoleScripts.between(panel, "const changed = (parent, runId) => {", "\n  };");
         String reread = ConsoleScripts.between(panel, "const rereadPage = async (parent, level, pg) => {", "\n  };");
         String live = ConsoleScripts.js("live.js");
-        String paced = ConsoleScripts.between(ConsoleScripts.js("ui.js"), "export function paced(fn, ms)", "\n}\n");
+        String paced = ConsoleScripts.function(ConsoleScripts.js("ui.js"), "export function paced(fn, ms)");
 
         assertThat(panel).as("each opened level follows its children's status changes")
                 .contains("level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId"
@@ -122,7 +137,7 @@ class ConsoleRunPageTest {
     @Test
     void anAttemptsEndingEntryShowsItsTraceIdAndLinksToTheTraceWithTheDeploymentsTemplate() throws IOException {
         String runs = script("runs.js");
-        String ref = ConsoleScripts.between(runs, "function traceRef(trace)", "\n}\n");
+        String ref = ConsoleScripts.function(runs, "function traceRef(trace)");
 
         assertThat(runs).contains("const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];",
                 "ATTEMPT_ENDS.includes(ev.type) ? traceRef(ev.data && ev.data.trace) : null",
@@ -145,7 +160,7 @@ class ConsoleRunPageTest {
     @Test
     void aTraceIdThatIsNotHexIsShownButNeverPutInTheLink() throws IOException {
         String runs = script("runs.js");
-        String ref = ConsoleScripts.between(runs, "function traceRef(trace)", "\n}\n");
+        String ref = ConsoleScripts.function(runs, "function traceRef(trace)");
 
         assertThat(runs).contains("const HEX_ID = /^[0-9a-f]{16,32}$/i;");
         assertThat(ref).contains("if (!traceTemplate || !HEX_ID.test(trace.traceId)) return h('span', { class: 'trace' }, ids);")
@@ -155,7 +170,7 @@ class ConsoleRunPageTest {
     @Test
     void theRunListFiltersByALabelKeptInItsAddressAndATagsClickFiltersInsteadOfOpeningTheRun() throws IOException {
         String runs = script("runs.js");
-        String tags = ConsoleScripts.between(runs, "function labelTags(run, onPick)", "\n}\n");
+        String tags = ConsoleScripts.function(runs, "function labelTags(run, onPick)");
 
         assertThat(runs).contains("api.runsPage({ flow, status, parent, label, after, limit: PAGE })",
                 "ctx.setQuery({ flow, status, parent, label, after, offset: null })", "labelTags(r, filterByLabel)",
@@ -166,7 +181,7 @@ class ConsoleRunPageTest {
     @Test
     void theRunPageShowsWhenARunTimesOutAndATimedOutRunsHistorySaysSo() throws IOException {
         String runs = script("runs.js");
-        String deadline = ConsoleScripts.between(runs, "function deadlineFact(run)", "\n}\n");
+        String deadline = ConsoleScripts.function(runs, "function deadlineFact(run)");
 
         assertThat(runs).contains("h('dd', { id: 'run-deadline' }, deadlineFact(run))",
                 "d.reason === 'timed out' ? `run timed out after ${d.timeout} (its deadline was ${d.deadline})`");
@@ -175,7 +190,7 @@ class ConsoleRunPageTest {
 
     @Test
     void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
-        String waitLink = ConsoleScripts.between(script("runs.js"), "function waitLink(wait)", "\n}\n");
+        String waitLink = function("runs.js", "function waitLink(wait)");
         String deepLink = ConsoleScripts.between(script("awaits.js"), "if (toOpen) {", "} catch");
 
         assertThat(waitLink).contains("if (wait.awaitType === 'concurrency_key') return null;");
@@ -189,8 +204,8 @@ class ConsoleRunPageTest {
     @Test
     void aRunWaitingForAConcurrencyKeyLinksToTheRunsHoldingItNotToItsQueue() throws IOException {
         String runs = script("runs.js");
-        String waitText = ConsoleScripts.between(runs, "function waitText(wait)", "\n}\n");
-        String waitLink = ConsoleScripts.between(runs, "function waitLink(wait)", "\n}\n");
+        String waitText = ConsoleScripts.function(runs, "function waitText(wait)");
+        String waitLink = ConsoleScripts.function(runs, "function waitLink(wait)");
 
         assertThat(runs).as("the step's wait is written by waitText").contains("waitText(wait), waitLink(wait)")
                 .doesNotContain("withInstants(withoutProgress(wait)), waitLink(wait)");
@@ -207,7 +222,7 @@ class ConsoleRunPageTest {
      */
     @Test
     void aRunIdInAConcurrencyKeyItselfIsNeitherShortenedNorLinkedAsTheKeysHolder() throws IOException {
-        String waitText = ConsoleScripts.between(script("runs.js"), "function waitText(wait)", "\n}\n");
+        String waitText = function("runs.js", "function waitText(wait)");
 
         assertThat(waitText).contains("text.lastIndexOf(', held by ')",
                 "parts.push(withInstants(text.slice(0, holders)))", "text.slice(holders).matchAll(RUN_ID)")
@@ -221,8 +236,8 @@ class ConsoleRunPageTest {
     @Test
     void theDashboardTagsAnAwaitingRunWithWhatItAwaitsAConcurrencyKeyOrAWebhook() throws IOException {
         String dashboard = script("dashboard.js");
-        String tags = ConsoleScripts.between(dashboard, "function waitTags(run)", "\n}\n");
-        String word = ConsoleScripts.between(dashboard, "export function waitWord(wait)", "\n}\n");
+        String tags = ConsoleScripts.function(dashboard, "function waitTags(run)");
+        String word = ConsoleScripts.function(dashboard, "export function waitWord(wait)");
 
         assertThat(dashboard).contains("concurrency_key: 'concurrency key', webhook: 'await webhook', event: 'await event'",
                 "children: 'child runs'");
@@ -238,8 +253,8 @@ class ConsoleRunPageTest {
     @Test
     void theFlowsBulkRetryRetriesOnlyTheRunsFailedAtTheStepChosenAndCountsThoseFirst() throws IOException {
         String flows = script("flows.js");
-        String bulk = ConsoleScripts.between(flows, "async function bulkDialog(", "\n}\n");
-        String count = ConsoleScripts.between(flows, "async function countRuns(", "\n}\n");
+        String bulk = ConsoleScripts.function(flows, "async function bulkDialog(");
+        String count = ConsoleScripts.function(flows, "async function countRuns(");
 
         assertThat(flows).contains("bulkDialog(name, RETRY_FAILED, () => loadRuns(), stepNames)",
                 "stepNames = flow.steps.map((s) => s.name);", "byStep: 'Only the runs whose failed step is'");
@@ -256,7 +271,7 @@ class ConsoleRunPageTest {
      */
     @Test
     void aCountOfAnEarlierStepChoiceAnsweredLateDoesNotStandInTheBulkRetrysConfirmation() throws IOException {
-        String bulk = ConsoleScripts.between(script("flows.js"), "async function bulkDialog(", "\n}\n");
+        String bulk = function("flows.js", "async function bulkDialog(");
 
         assertThat(bulk).contains("const asked = ++counting;", "if (asked !== counting) return;");
         assertThat(bulk.indexOf("if (asked !== counting) return;")).as("checked before the dialog shows the count")
@@ -264,13 +279,12 @@ class ConsoleRunPageTest {
     }
 
     @Test
-    void theAwaitsPageShowsAnAwaitOnChildRunsWithALinkToTheRunsChildren() throws IOException {
-        String awaits = script("awaits.js");
-        String typeCell = ConsoleScripts.between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
-
-        assertThat(awaits).contains("children: '⇶'", "children: 'resumes when the child runs its run started have all"
-                + " ended");
-        assertThat(typeCell).contains("a.type === 'children'", "href: `#/runs?parent=${a.runId}`", "'its child runs'");
+    void theAwaitsPageShowsAnAwaitOnChildOrDescendantRunsAsSuchWithALinkToTheRunsChildren() throws IOException {
+        assertThat(script("awaits.js")).contains("children: '⇶'", "children: 'resumes when the child runs its run"
+                + " started have all ended", "descendants: 'resumes when every run below its run (its child runs,"
+                + " theirs, and so on down) has ended");
+        assertThat(awaitTypeCell()).contains("a.type === 'children' || a.type === 'descendants'",
+                "href: `#/runs?parent=${a.runId}`", "'its child runs'");
     }
 
     /**
@@ -279,7 +293,7 @@ class ConsoleRunPageTest {
      */
     @Test
     void everyAwaitTypesIconIsACharacterOfTheBlocksTheOtherIconsComeFromWhichSystemFontsHave() throws IOException {
-        String icons = ConsoleScripts.between(script("awaits.js"), "const TYPE_ICON = {", "};");
+        String icons = awaitTypeIcons();
         Matcher icon = Pattern.compile("(\\w+): '([^']+)'").matcher(icons);
         java.util.Map<String, Character.UnicodeBlock> blocks = new java.util.LinkedHashMap<>();
         while (icon.find()) {
@@ -323,7 +337,7 @@ class ConsoleRunPageTest {
     /** A concurrency-key await showed as bare text where every other type showed as a coloured chip. */
     @Test
     void everyAwaitTypeHasItsOwnColouredChipAsTheOthersDo() throws IOException {
-        String icons = ConsoleScripts.between(script("awaits.js"), "const TYPE_ICON = {", "};");
+        String icons = awaitTypeIcons();
         String css;
         try (java.io.InputStream in = ConsoleRunPageTest.class.getResourceAsStream("/META-INF/nvent-ui/app.css")) {
             css = new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
@@ -339,18 +353,8 @@ class ConsoleRunPageTest {
     }
 
     @Test
-    void theAwaitsPageShowsAnAwaitOnDescendantRunsAsSuchWithALinkToTheRunsChildren() throws IOException {
-        String awaits = script("awaits.js");
-        String typeCell = ConsoleScripts.between(awaits, "h('td', {}, awaitType(a.type)", "all ? h('td'");
-
-        assertThat(awaits).contains("descendants: 'resumes when every run below its run (its child runs, theirs, and"
-                + " so on down) has ended");
-        assertThat(typeCell).contains("a.type === 'children' || a.type === 'descendants'");
-    }
-
-    @Test
     void theAwaitsPageNamesTheRunHoldingTheKeyARunWaitsForAndLinksToIt() throws IOException {
-        String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
+        String typeCell = awaitTypeCell();
 
         assertThat(typeCell).contains("a.concurrencyKeyHolder ? ", "'held by run '",
                 "href: `#/runs/${a.concurrencyKeyHolder}`");
@@ -358,8 +362,8 @@ class ConsoleRunPageTest {
 
     @Test
     void theAwaitsPageNamesEveryRunHoldingAKeyHeldBySeveralOfTheLimitOfARunAboveOne() throws IOException {
-        String typeCell = ConsoleScripts.between(script("awaits.js"), "h('td', {}, awaitType(a.type)", "all ? h('td'");
-        String holders = ConsoleScripts.between(script("awaits.js"), "function keyHolders(a)", "\n}\n");
+        String typeCell = awaitTypeCell();
+        String holders = function("awaits.js", "function keyHolders(a)");
 
         assertThat(typeCell).contains("(a.concurrencyKeyHolders || []).length > 1 ? keyHolders(a)");
         assertThat(holders).contains("a.concurrencyKeyHolders.flatMap(", "href: `#/runs/${holder}`",
@@ -373,9 +377,9 @@ class ConsoleRunPageTest {
         String queues = script("queues.js");
         String flows = script("flows.js");
         String api = ConsoleScripts.js("api.js");
-        String pauseDialog = ConsoleScripts.between(queues, "function pauseDialog(", "\n}\n");
-        String bulk = ConsoleScripts.between(flows, "async function bulkDialog(", "\n}\n");
-        String clear = ConsoleScripts.between(flows, "function clearHistoryDialog(", "\n}\n");
+        String pauseDialog = ConsoleScripts.function(queues, "function pauseDialog(");
+        String bulk = ConsoleScripts.function(flows, "async function bulkDialog(");
+        String clear = ConsoleScripts.function(flows, "function clearHistoryDialog(");
 
         assertThat(api).contains("pause: (name, reason) => act('POST', `/queues/${e(name)}/pause`, { reason })",
                 "resume: (name, reason) => act('POST', `/queues/${e(name)}/resume`, { reason })",
@@ -394,8 +398,8 @@ class ConsoleRunPageTest {
     @Test
     void settingAQueuesWorkersAsksFirstWithAReasonAndAnEmptyOrBadFieldSetsNothing() throws IOException {
         String queues = script("queues.js");
-        String control = ConsoleScripts.between(queues, "function workersControl(", "\n}\n");
-        String dialog = ConsoleScripts.between(queues, "function workersDialog(", "\n}\n");
+        String control = ConsoleScripts.function(queues, "function workersControl(");
+        String dialog = ConsoleScripts.function(queues, "function workersDialog(");
 
         assertThat(control).as("both buttons ask first").contains("workersDialog(queue.name, workers, after)",
                 "workersDialog(queue.name, null, after)").doesNotContain("api.setWorkers", "api.removeWorkers",
@@ -413,10 +417,10 @@ class ConsoleRunPageTest {
     @Test
     void findOpensARunByTheShortIdTheConsoleShowsAmongTheNewestRunsAfterTheIdempotencyKeys() throws IOException {
         String runs = script("runs.js");
-        String find = ConsoleScripts.between(runs, "function findRunForm(chosenFlow)", "\n}\n");
+        String find = ConsoleScripts.function(runs, "function findRunForm(chosenFlow)");
 
         // a whole id (36 characters) that opens no run is no start of one: "paste the whole id" would answer it
-        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)…?$/;",
+        assertThat(runs).contains("const SHORT_RUN_ID = /^([0-9a-f]{8}(?:-[0-9a-f-]{0,26})?)(?:…|\\.\\.\\.)?$/;",
                 "const SHORT_ID_SCAN = 1000;");
         assertThat(find.indexOf("const prefix = found.length ? null : text.match(SHORT_RUN_ID);"))
                 .as("an idempotency key that looks like a short id still finds its run first")
@@ -432,7 +436,7 @@ class ConsoleRunPageTest {
      */
     @Test
     void aQueuesWorkersControlSaysInSightWhetherTheyWereSetAtRunTimeAndWhatIsConfigured() throws IOException {
-        String control = ConsoleScripts.between(script("queues.js"), "function workersControl(", "\n}\n");
+        String control = function("queues.js", "function workersControl(");
 
         assertThat(control).contains("id: 'queue-workers-note'",
                 "` set at run time; configured ${queue.workers}, running here ${queue.workersHere}`",
@@ -446,15 +450,15 @@ class ConsoleRunPageTest {
     @Test
     void theQueuesScreenAndAQueuesPageSayWhoPausedItOrSetItsWorkersWhenAndWhy() throws IOException {
         String queues = script("queues.js");
-        String note = ConsoleScripts.between(queues, "function changeNote(", "\n}\n");
+        String note = ConsoleScripts.function(queues, "function changeNote(");
 
         assertThat(note).contains("` ${done} by unknown`", "` ${done}${change.by ? ` by ${change.by}` : ''} at `",
                 "at(change.at)", "change.reason ? `: ${change.reason}` : ''");
-        assertThat(ConsoleScripts.between(queues, "export function queuesView(", "\n}\n"))
+        assertThat(ConsoleScripts.function(queues, "export function queuesView("))
                 .as("the Queues screen").contains("changeNote(q.pause, 'paused')",
                         "changeNote(q.workersChange, `workers set to ${q.workersOverride}`)");
         assertThat(queues).as("the queue's page").contains("changeNote(queue.pause, 'paused', 'queue-pause-note')");
-        assertThat(ConsoleScripts.between(queues, "function workersControl(", "\n}\n"))
+        assertThat(ConsoleScripts.function(queues, "function workersControl("))
                 .contains("changeNote(queue.workersChange, 'set', 'queue-workers-change')");
     }
 
@@ -466,7 +470,10 @@ class ConsoleRunPageTest {
         String rerun = ConsoleScripts.between(runs, "id: 'rerun-step'", "'⤼ Rerun from…'");
         String triggerHistory = ConsoleScripts.between(triggers, "const renderHistory", "lastSeq = newest;");
 
-        assertThat(runs).as("the step dialog of a rerun shows a Reason field").contains("const reason = reasonField();");
+        assertThat(runs).as("the step dialog of a rerun shows a Reason field").contains("const reason = reasonField();")
+                .as("the run page's Retry beside a failed step asks for one too")
+                .contains("api.retryStep(runId, s.name, reason)", "{ id: 'confirm-retry-step', reason: true }")
+                .doesNotContain("api.retryStep(runId, s.name)");
         assertThat(rerun).as("what the operator typed is sent").contains("(s, reason) => api.rerun(runId, s, key(s), reason)");
         assertThat(api).contains("rerun: (id, step, key, reason) => act('POST', `/runs/${e(id)}/steps/${e(step)}/rerun`, { reason }, undefined, key)");
         assertThat(triggerHistory).as("by alice — holiday freeze").contains("byOperator(e.data)");
@@ -479,8 +486,8 @@ class ConsoleRunPageTest {
         String api = ConsoleScripts.js("api.js");
         String queues = script("queues.js");
         String triggers = script("triggers.js");
-        String setEnabled = ConsoleScripts.between(triggers, "function setEnabled(", "\n}\n");
-        String fire = ConsoleScripts.between(triggers, "export async function fireDialog(", "\n}\n");
+        String setEnabled = ConsoleScripts.function(triggers, "function setEnabled(");
+        String fire = ConsoleScripts.function(triggers, "export async function fireDialog(");
 
         assertThat(api).as("in the query a long reason overran the request line")
                 .contains("init.headers['Nvent-Reason'] = encodeURIComponent(reason)",
@@ -529,7 +536,7 @@ class ConsoleRunPageTest {
     @Test
     void aTriggersBackfillDialogAsksForAReasonAndSendsItInTheNventReasonHeaderWithEveryPage() throws IOException {
         String api = ConsoleScripts.js("api.js");
-        String backfill = ConsoleScripts.between(script("triggers.js"), "export function backfillDialog(", "\n}\n");
+        String backfill = function("triggers.js", "export function backfillDialog(");
 
         assertThat(api).contains("backfill: (name, params, reason) => act('POST', `/triggers/${e(name)}/backfill`,"
                 + " { ...params, reason })");

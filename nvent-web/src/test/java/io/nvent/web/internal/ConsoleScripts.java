@@ -28,4 +28,12 @@ final class ConsoleScripts {
         assertThat(to).as(end + " after " + start).isPositive();
         return script.substring(from, to);
     }
+
+    /**
+     * The top-level function of {@code script} that begins with {@code signature}, up to its closing brace at the start
+     * of a line, failing if it is missing.
+     */
+    static String function(String script, String signature) {
+        return between(script, signature, "\n}\n");
+    }
 }

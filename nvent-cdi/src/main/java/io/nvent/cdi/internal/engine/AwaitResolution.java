@@ -643,9 +643,13 @@ final class AwaitResolution {
     private static final int TIMEOUT_MOVE_ATTEMPTS = 5;
 
     /** See {@link io.nvent.FlowService#moveAwaitTimeout}. */
-    MovedTimeout moveTimeout(String awaitId, Instant timeoutAt) {
+    MovedTimeout moveTimeout(String awaitId, Instant requested) {
         Objects.requireNonNull(awaitId, "awaitId");
-        Objects.requireNonNull(timeoutAt, "timeoutAt");
+        Objects.requireNonNull(requested, "timeoutAt");
+        // PostgreSQL and H2 keep microseconds (the JPA store rounds what it is given to them); the memory store keeps
+        // nanoseconds. Cut here, once, so that every store keeps the very instant the operator is answered with and
+        // the history records: a timeout read back later, or moved again from what was read, is the one answered.
+        Instant timeoutAt = requested.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
         Instant now = clock.instant();
         if (timeoutAt.isBefore(now.minus(io.nvent.FlowService.AWAIT_TIMEOUT_MOVE_TOLERANCE))) {
             throw new IllegalArgumentException("NVENT-0457 the new timeout of await " + awaitId + ", " + timeoutAt

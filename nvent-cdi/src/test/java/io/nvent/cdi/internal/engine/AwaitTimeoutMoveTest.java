@@ -84,6 +84,31 @@ class AwaitTimeoutMoveTest {
         }
     }
 
+    /**
+     * A console sends milliseconds, a duration from now has the clock's nanoseconds; PostgreSQL keeps microseconds. The
+     * answer, the history and every later read say the same instant: cut to the microsecond before it is stored.
+     */
+    @Test
+    void aTimeoutGivenInNanosecondsIsAnsweredStoredAndRecordedToTheMicrosecondAsEveryStoreKeepsIt() {
+        try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
+            String runId = h.engine.start("leave", Map.of("days", 2));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+            Instant precise = h.clock.instant().plus(Duration.ofDays(2)).truncatedTo(java.time.temporal.ChronoUnit.SECONDS)
+                    .plusNanos(123_456_789);
+            Instant stored = precise.minusNanos(789);
+
+            AwaitInfo moved = h.engine.moveAwaitTimeout(await.awaitId(), precise);
+
+            assertThat(moved.timeoutAt()).as("the answer").contains(stored);
+            assertThat(waitingAwait(h, runId).timeoutAt()).as("read back").contains(stored);
+            assertThat(h.eventsOf(runId, EventType.AWAIT_TIMEOUT_MOVED).get(0).data())
+                    .contains("\"to\":\"" + stored + "\"");
+            assertThat(h.engine.moveAwaitTimeout(await.awaitId(), stored.plusSeconds(60)).timeoutAt())
+                    .as("moved again from the timeout read back").contains(stored.plusSeconds(60));
+        }
+    }
+
     @Test
     void anOperatorTimesAnApprovalOutInAMinuteInsteadOfAnHour() {
         try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
