@@ -197,7 +197,7 @@ public class PrometheusMetrics {
             }
         }
         text.family("nvent_queue_paused", "gauge", "Whether the queue is paused (1) or not (0)");
-        Set<String> paused = engine.queuePauses().read(names).paused();
+        Set<String> paused = engine.queuePauses().pausedHere(names);
         for (String name : names) {
             text.sample("nvent_queue_paused", labels("queue", name), paused.contains(name) ? 1 : 0);
         }

@@ -69,13 +69,19 @@ public final class QueuePauses {
     }
 
     /**
-     * Which of {@code queues} are paused on this instance and who paused them, read at once for a report on every
-     * queue (a metrics scrape), after this instance applied the pauses recorded or removed since it last looked, as
-     * {@link #changes} does; see {@link #pausesOf}.
+     * Which of {@code queues} are paused on this instance, read at once ({@link JobQueue#pausedQueues}) for a report on
+     * every queue (a metrics scrape), after this instance applied the pauses recorded or removed since it last looked,
+     * as {@link #changes} does. A store that fails that look leaves the queue adapter's pauses as they are: they are
+     * what holds on this instance, and the sweep looks again within a second.
      */
-    public Pauses read(Set<String> queues) {
-        follow();
-        return pausesOf(queue, scheduling, queues);
+    public Set<String> pausedHere(Set<String> queues) {
+        try {
+            follow();
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the recorded pauses could not be read before a report: "
+                    + storeAway);
+        }
+        return queue.pausedQueues(queues);
     }
 
     /**
@@ -94,15 +100,15 @@ public final class QueuePauses {
      * @param paused the paused queues
      * @param changes who paused them, when and why; a paused queue missing here: unknown
      */
-    public record Pauses(Set<String> paused, Map<String, QueueChange> changes) {
+    record Pauses(Set<String> paused, Map<String, QueueChange> changes) {
 
         /** Whether the queue is paused. */
-        public boolean isPaused(String name) {
+        boolean isPaused(String name) {
             return paused.contains(name);
         }
 
         /** The queue's pause in words ({@link QueuePauses#describe}), for a paused queue. */
-        public String describe(String name) {
+        String describe(String name) {
             return QueuePauses.describe("paused", Optional.ofNullable(changes.get(name)));
         }
     }

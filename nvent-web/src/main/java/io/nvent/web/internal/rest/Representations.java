@@ -370,17 +370,19 @@ public final class Representations {
     /**
      * What a queue's JSON reads of the scheduling store for every queue at once: the workers operators set at run
      * time ({@link QueueControls#workersOverrides}), who paused the paused queues ({@link QueueControls#pauseChanges})
-     * and who set those workers ({@link QueueControls#workersChanges}).
+     * and who set those workers ({@link QueueControls#workersChanges}), and of the queue adapter which queues are
+     * paused.
      *
      * @param overrides workers by queue
      * @param pauses who paused, by queue
      * @param workersChanges who set the workers, by queue
+     * @param paused the queues paused on this instance among those read ({@link JobQueue#pausedQueues})
      */
     public record QueueReads(Map<String, Integer> overrides, Map<String, QueueChange> pauses,
                              Map<String, QueueChange> workersChanges, Set<String> paused) {
 
         /**
-         * Reads them for {@code names}: three reads of the store and one of the queue adapter, for every queue. Who
+         * Reads them for {@code names}: four reads of the store and one of the queue adapter, for every queue. Who
          * paused them first, which brings this instance up to the pauses recorded, then which are paused: a pause
          * another instance removed a moment ago shows neither paused here nor paused by unknown.
          */
