@@ -87,11 +87,12 @@ public interface JobHandler {
      * Tells, on the thread that offered it, that a job {@link JobQueue#continueWith} took does not run in that
      * worker's slot after all: as the offering attempt ended, the queue was paused, shutting down or at a limit, or
      * its slot had run enough continuations in a row, so the adapter enqueues the job instead (or drops it, as a job
-     * of that id is in the queue already). Its attempt then comes as any queued job's, maybe on this very thread.
-     * The engine forgets that the job was to continue: a stop that cuts its attempt short leaves it to the queue,
-     * which keeps the job, instead of queueing a recovery job beside it. An adapter that does not call it (one
-     * written before) leaves such an attempt taken for a continuation: a stop then queues a recovery job beside
-     * the job the queue keeps, and whichever comes second finds the step taken. Called on the worker's thread; it
+     * of that id is in the queue already, or with the rollback of the offering attempt, whose job comes again). Its
+     * attempt then comes as any queued job's, maybe on this very thread. The engine forgets that the job was to
+     * continue: a stop that cuts its attempt short leaves it to the queue, which keeps the job, instead of queueing a
+     * recovery job beside it. An adapter that does not call it (one written before) leaves such an attempt taken
+     * for a continuation: a stop then queues a recovery job beside the job the queue keeps, and whichever comes
+     * second finds the step taken. Called on the worker's thread; it
      * must not throw, and should not block. The default does nothing.
      *
      * @param job the job offered to continue with, which goes through the queue instead

@@ -245,6 +245,21 @@ public interface JobQueue {
     boolean isPaused(String queue);
 
     /**
+     * Which of the queues are paused, read at once: what {@link #isPaused} answers of each. The engine asks
+     * this of every queue it reports on (the health check, a list of queues, a metrics scrape), so that an
+     * adapter whose pauses cost a round trip answers in one.
+     *
+     * <p>The default asks {@link #isPaused} of each queue.
+     *
+     * @param queues queue names
+     * @return the paused ones among them
+     * @since 0.2
+     */
+    default Set<String> pausedQueues(Set<String> queues) {
+        return queues.stream().filter(this::isPaused).collect(java.util.stream.Collectors.toUnmodifiableSet());
+    }
+
+    /**
      * Names of the queues this adapter knows.
      *
      * @return the queue names; empty if it knows none

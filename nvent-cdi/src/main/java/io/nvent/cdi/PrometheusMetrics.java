@@ -197,8 +197,9 @@ public class PrometheusMetrics {
             }
         }
         text.family("nvent_queue_paused", "gauge", "Whether the queue is paused (1) or not (0)");
+        Set<String> paused = engine.queuePauses().pausedHere(names);
         for (String name : names) {
-            text.sample("nvent_queue_paused", labels("queue", name), queue.isPaused(name) ? 1 : 0);
+            text.sample("nvent_queue_paused", labels("queue", name), paused.contains(name) ? 1 : 0);
         }
         text.family("nvent_queue_rate_limit_per_second", "gauge",
                 "Attempts per second the queue's rate limit allows, in the cluster or on each instance as its scope says,"

@@ -205,6 +205,45 @@ class JmsJobQueueTest {
         }
     }
 
+    /**
+     * A continuation the offering attempt's rollback drops (the stop cut that attempt short) has no message: the
+     * engine, its owner, queues it again. Told nothing, the engine took the job's next attempt on that thread for a
+     * continuation, and a stop cutting that one short queued a recovery job beside the job the queue kept.
+     */
+    @Test
+    void a_continuation_dropped_with_the_attempt_the_stop_cut_short_is_reported_not_continued_on_the_offering_thread() {
+        JmsJobQueue leaving = leavingNode();
+        AtomicReference<Thread> worker = new AtomicReference<>();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        leaving.registerWorker(queue, 1, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                assertThat(leaving.continueWith(job("second"))).as("taken to continue with").isTrue();
+                worker.set(Thread.currentThread());
+                try {
+                    new CountDownLatch(1).await();
+                } catch (InterruptedException e) {
+                    throw new IllegalStateException("the call the step waited in was interrupted", e);
+                }
+            }
+
+            @Override
+            public void notContinued(JobRequest job) {
+                heard.add(job.jobId() + " on " + Thread.currentThread().getName());
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+        leaving.enqueue(job("first"));
+        await().atMost(Duration.ofSeconds(10)).until(() -> worker.get() != null);
+
+        leaving.close();
+
+        assertThat(heard).containsExactly("second on " + worker.get().getName());
+    }
+
     @Test
     void a_second_message_of_a_job_taken_into_the_same_commit_group_neither_runs_it_again_nor_blocks_the_worker() {
         // Without the broker's duplicate detection (as inside JTA) two nodes send two messages.

@@ -22,6 +22,7 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -528,6 +529,29 @@ public abstract class JobQueueContractTest {
 
         assertThat(queue.isPaused(name)).isFalse();
         await().atMost(PATIENCE).until(() -> handler.completed.size() == 1);
+    }
+
+    /**
+     * The health check, a list of queues and a metrics scrape ask which queues are paused at once: the answer is what
+     * {@link JobQueue#isPaused} says of each, a queue unknown to the adapter included (not paused), and a pause or
+     * resume shows at once.
+     */
+    @Test
+    void the_paused_queues_read_at_once_are_those_isPaused_says_are_paused() {
+        String other = name + "-other";
+        String unknown = name + "-unknown";
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        queue.registerWorker(other, 1, new RecordingHandler(job -> { }));
+
+        queue.pause(name);
+
+        assertThat(queue.pausedQueues(Set.of(name, other, unknown))).containsExactly(name);
+        assertThat(queue.pausedQueues(Set.of())).isEmpty();
+
+        queue.resume(name);
+        queue.pause(other);
+
+        assertThat(queue.pausedQueues(Set.of(name, other, unknown))).containsExactly(other);
     }
 
     // ---------------------------------------------------------------- rate limits

@@ -569,9 +569,14 @@ public final class QueueWorker implements Runnable {
             }
             consumed++;
             Decision decision = runtime.registry().begin(job, runtime.clock().instant());
-            if (decision instanceof Decision.Run run) {
-                execute(run.entry(), job, false, true);
+            if (!(decision instanceof Decision.Run run)) {
+                // Another worker of this node took a message of the job since the reserve: it runs from there.
+                LOG.log(Level.DEBUG, () -> "continuation " + job.jobId() + " of queue " + control.name()
+                        + " was taken by another worker (" + decision + "); it runs from there");
+                notContinued(offered);
+                return;
             }
+            execute(run.entry(), job, false, true);
         }
     }
 
@@ -775,8 +780,13 @@ public final class QueueWorker implements Runnable {
 
     private void closeContext() {
         // Closing rolls the open transaction back: its messages return to the queue. A continuation
-        // not run yet has none: its owner enqueues it again.
-        continuation = null;
+        // not run yet has none: its owner enqueues it again, and hears so now, on the offering thread,
+        // so that the job's attempt, when it comes back on this thread, is not taken for a continuation.
+        if (continuation != null) {
+            JobRequest dropped = continuation;
+            continuation = null;
+            notContinued(dropped);
+        }
         settleAll(false);
         consumer = null;
         session = null;

@@ -1815,15 +1815,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 }
             }
             String insert = "insert into " + pauses + " (queue_name, paused_at, paused_by, pause_reason) values (?, "
-                    + (change.isPresent() ? "?" : "current_timestamp") + ", ?, ?)";
+                    + changeAt(change) + ", ?, ?)";
             try (PreparedStatement statement = connection.prepareStatement(
                     postgres ? insert + " on conflict do nothing" : insert)) {
                 statement.setString(1, queue);
-                int next = 2;
-                if (change.isPresent()) {
-                    setInstant(statement, next++, Optional.of(change.get().at()), database);
-                }
-                bindChange(statement, next, change);
+                bindChange(statement, 2, change);
                 return statement.executeUpdate();
             } catch (SQLException e) {
                 // Not PostgreSQL: paused already (only this statement failed); the first pause's change is kept.
@@ -1835,14 +1831,26 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         });
     }
 
+    /** The SQL of a change's time ({@link #bindChange}): its own, or the database's for none kept. */
+    private static String changeAt(Optional<QueueChange> change) {
+        return change.isPresent() ? "?" : "current_timestamp";
+    }
+
     /**
-     * Binds who made a change and why at {@code at} and the next parameter: by {@link #MADE_IN_CODE} for a change
-     * made in code acting as nobody, null (unknown, as in a row stored before V43) for none kept.
+     * Binds a change from parameter {@code at} on: its time where kept ({@link #changeAt}), then who made it and why:
+     * by {@link #MADE_IN_CODE} for a change made in code acting as nobody, null (unknown, as in a row stored before
+     * V43) for none kept.
+     *
+     * @return the parameter after them
      */
-    private static void bindChange(PreparedStatement statement, int at, Optional<QueueChange> change)
-            throws SQLException {
-        statement.setString(at, change.map(made -> made.by().orElse(MADE_IN_CODE)).orElse(null));
-        statement.setString(at + 1, change.flatMap(QueueChange::reason).orElse(null));
+    private int bindChange(PreparedStatement statement, int at, Optional<QueueChange> change) throws SQLException {
+        int next = at;
+        if (change.isPresent()) {
+            setInstant(statement, next++, Optional.of(change.get().at()), database);
+        }
+        statement.setString(next, change.map(made -> made.by().orElse(MADE_IN_CODE)).orElse(null));
+        statement.setString(next + 1, change.flatMap(QueueChange::reason).orElse(null));
+        return next + 2;
     }
 
     @Override
@@ -1922,18 +1930,14 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 return 1;
             }
             String insertSql = "insert into " + queueWorkers + " (queue_name, workers, set_at, set_by, set_reason)"
-                    + " values (?, ?, " + (change.isPresent() ? "?" : "current_timestamp") + ", ?, ?)";
+                    + " values (?, ?, " + changeAt(change) + ", ?, ?)";
             try (PreparedStatement insert = connection.prepareStatement(postgres ? insertSql
                     + " on conflict (queue_name) do update set workers = excluded.workers, set_at = excluded.set_at,"
                     + " set_by = excluded.set_by, set_reason = excluded.set_reason"
                     : insertSql)) {
                 insert.setString(1, queue);
                 insert.setInt(2, workers.getAsInt());
-                int next = 3;
-                if (change.isPresent()) {
-                    setInstant(insert, next++, Optional.of(change.get().at()), database);
-                }
-                bindChange(insert, next, change);
+                bindChange(insert, 3, change);
                 return insert.executeUpdate();
             } catch (SQLException e) {
                 // Another instance inserted it meanwhile: the later value wins, as an update's would.
@@ -1948,15 +1952,10 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private int updateQueueWorkers(Connection connection, String queue, int workers, Optional<QueueChange> change)
             throws SQLException {
         try (PreparedStatement update = connection.prepareStatement("update " + queueWorkers
-                + " set workers = ?, set_at = " + (change.isPresent() ? "?" : "current_timestamp")
+                + " set workers = ?, set_at = " + changeAt(change)
                 + ", set_by = ?, set_reason = ? where queue_name = ?")) {
             update.setInt(1, workers);
-            int next = 2;
-            if (change.isPresent()) {
-                setInstant(update, next++, Optional.of(change.get().at()), database);
-            }
-            bindChange(update, next, change);
-            update.setString(next + 2, queue);
+            update.setString(bindChange(update, 2, change), queue);
             return update.executeUpdate();
         }
     }

@@ -447,6 +447,25 @@ public final class JobStore {
         });
     }
 
+    /** The paused ones among {@code queues}, in one read. */
+    public Set<String> pausedAmong(Set<String> queues) {
+        if (queues.isEmpty()) {
+            return Set.of();
+        }
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading the state of queues " + queues, c -> {
+            try (PreparedStatement read = c.prepareStatement(sql.pausedAmong)) {
+                read.setArray(1, c.createArrayOf("text", queues.toArray()));
+                Set<String> paused = new TreeSet<>();
+                try (ResultSet rows = read.executeQuery()) {
+                    while (rows.next()) {
+                        paused.add(rows.getString(1));
+                    }
+                }
+                return paused;
+            }
+        });
+    }
+
     /** The instances holding an unexpired lease on a job of the queue at {@code now}. */
     public Set<String> instancesRunning(String queue, Instant now) {
         return Jdbc.withConnection(dataSource, "NVENT-0827 reading the instances running jobs of queue " + queue,

@@ -32,6 +32,7 @@ public final class QueueSql {
     public final String discard;
     public final String setPaused;
     public final String isPaused;
+    public final String pausedAmong;
     public final String instancesRunning;
     public final String knowQueue;
     public final String queues;
@@ -139,6 +140,7 @@ public final class QueueSql {
                 + " ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now() RETURNING queue)"
                 + " SELECT pg_notify('" + channel + "', ?) FROM s";
         isPaused = "SELECT paused FROM " + p + "queue WHERE queue = ?";
+        pausedAmong = "SELECT queue FROM " + p + "queue WHERE paused AND queue = ANY (?)";
         instancesRunning = "SELECT DISTINCT locked_by FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'"
                 + " AND locked_by IS NOT NULL AND locked_until >= ?";
         knowQueue = "INSERT INTO " + p + "queue (queue) VALUES (?) ON CONFLICT (queue) DO NOTHING";

@@ -197,14 +197,16 @@ final class InstanceRegistry {
      */
     private Map<String, String> heldBackQueues() {
         Map<String, String> found = new TreeMap<>();
-        Map<String, Integer> setAtRunTime = null;
-        Map<String, QueueChange> pauses = null;
+        Set<String> deployed = deployedQueues.get().keySet();
+        if (deployed.isEmpty()) {
+            return found;
+        }
+        // The sweep that refreshes this followed the recorded pauses a moment ago.
+        QueuePauses.Pauses pauses = QueuePauses.pausesOf(queue, scheduling, deployed);
+        Map<String, Integer> setAtRunTime = scheduling.queueWorkers();
         Map<String, QueueChange> workersSet = null;
-        for (String name : deployedQueues.get().keySet()) {
-            boolean paused = queue.isPaused(name);
-            if (setAtRunTime == null) {
-                setAtRunTime = scheduling.queueWorkers();
-            }
+        for (String name : deployed) {
+            boolean paused = pauses.isPaused(name);
             boolean noWorkers = setAtRunTime.getOrDefault(name, -1) == 0;
             if (!paused && !noWorkers) {
                 continue;
@@ -215,8 +217,7 @@ final class InstanceRegistry {
                 // 0 workers says both, so that a resume alone is not taken for the cure.
                 List<String> held = new ArrayList<>(2);
                 if (paused) {
-                    pauses = pauses != null ? pauses : scheduling.queuePauseChanges();
-                    held.add(QueuePauses.describe("paused", Optional.ofNullable(pauses.get(name))));
+                    held.add(pauses.describe(name));
                 }
                 if (noWorkers) {
                     workersSet = workersSet != null ? workersSet : scheduling.queueWorkersChanges();

@@ -57,9 +57,60 @@ public final class QueuePauses {
                 .orElse(done + " by unknown");
     }
 
-    /** Who paused each queue recorded paused, when and why; a paused queue missing here: unknown. */
+    /**
+     * Who paused each queue recorded paused, when and why; a paused queue missing here: unknown. This instance
+     * first applies the pauses recorded or removed since it last looked ({@link #follow}), so that its queue
+     * adapter, asked after, says what the store says: not a queue paused here whose pause another instance removed
+     * a moment ago (shown paused by unknown), nor one not paused yet.
+     */
     public Map<String, QueueChange> changes() {
+        follow();
         return scheduling.queuePauseChanges();
+    }
+
+    /**
+     * Which of {@code queues} are paused on this instance, read at once ({@link JobQueue#pausedQueues}) for a report on
+     * every queue (a metrics scrape), after this instance applied the pauses recorded or removed since it last looked,
+     * as {@link #changes} does. A store that fails that look leaves the queue adapter's pauses as they are: they are
+     * what holds on this instance, and the sweep looks again within a second.
+     */
+    public Set<String> pausedHere(Set<String> queues) {
+        try {
+            follow();
+        } catch (RuntimeException storeAway) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the recorded pauses could not be read before a report: "
+                    + storeAway);
+        }
+        return queue.pausedQueues(queues);
+    }
+
+    /**
+     * Which of {@code queues} are paused on this instance and who paused them, read at once: the queue adapter once
+     * ({@link JobQueue#pausedQueues}, one round trip on PostgreSQL whatever the number of queues) and, only if one
+     * is paused, the store once. A report on every queue asks this, not one question per queue.
+     */
+    static Pauses pausesOf(JobQueue queue, SchedulingStore scheduling, Set<String> queues) {
+        Set<String> paused = queue.pausedQueues(queues);
+        return new Pauses(paused, paused.isEmpty() ? Map.of() : scheduling.queuePauseChanges());
+    }
+
+    /**
+     * The queues paused on this instance among those asked ({@link #pausesOf}) and who paused each.
+     *
+     * @param paused the paused queues
+     * @param changes who paused them, when and why; a paused queue missing here: unknown
+     */
+    record Pauses(Set<String> paused, Map<String, QueueChange> changes) {
+
+        /** Whether the queue is paused. */
+        boolean isPaused(String name) {
+            return paused.contains(name);
+        }
+
+        /** The queue's pause in words ({@link QueuePauses#describe}), for a paused queue. */
+        String describe(String name) {
+            return QueuePauses.describe("paused", Optional.ofNullable(changes.get(name)));
+        }
     }
 
     /**

@@ -273,6 +273,50 @@ class InstancesTest {
         }
     }
 
+    /**
+     * On PostgreSQL each question to the queue adapter whether a queue is paused is a round trip to the database: a
+     * refresh of the health check asks once for all its queues, not once per queue.
+     */
+    @Test
+    void aRefreshOfTheHealthCheckAsksTheQueueAdapterWhichQueuesArePausedOnceForAllOfThem() {
+        java.util.concurrent.atomic.AtomicInteger pauseReads = new java.util.concurrent.atomic.AtomicInteger();
+        MemoryJobQueue countingReads = new MemoryJobQueue(Clock.systemUTC(), Threads.daemonThreads("reads-worker")) {
+            @Override
+            public JobCounts counts(String queueName) {
+                return new JobCounts(1, 0, 0, 0, 0);
+            }
+
+            @Override
+            public boolean isPaused(String queueName) {
+                pauseReads.incrementAndGet();
+                return super.isPaused(queueName);
+            }
+
+            @Override
+            public Set<String> pausedQueues(Set<String> queues) {
+                pauseReads.incrementAndGet();
+                return queues.stream().filter(super::isPaused).collect(java.util.stream.Collectors.toSet());
+            }
+        };
+        try {
+            VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-07T10:00:00Z"));
+            InstanceRegistry web = new InstanceRegistry(scheduling, countingReads, clock, "web", "w1",
+                    () -> Map.of("layout", Set.of("poster"), "render", Set.of("poster"), "mail", Set.of("poster")));
+            countingReads.pause("layout");
+            countingReads.pause("mail");
+            web.started(true, Map.of("layout", 4, "render", 4, "mail", 4));
+            pauseReads.set(0);
+
+            refreshAfterAWhile(web, clock);
+
+            assertThat(web.check().detail()).contains("queue layout paused by unknown (1 waiting)",
+                    "queue mail paused by unknown (1 waiting)").doesNotContain("queue render");
+            assertThat(pauseReads).as("questions to the adapter for three queues").hasValue(1);
+        } finally {
+            countingReads.close();
+        }
+    }
+
     private static HealthReport.Check queuesCheck(EngineHarness instance) {
         return instance.engine.health().checks().stream().filter(c -> c.name().equals("queues")).findFirst()
                 .orElseThrow();

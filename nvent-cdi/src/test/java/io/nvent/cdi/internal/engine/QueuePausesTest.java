@@ -170,4 +170,32 @@ class QueuePausesTest {
 
         assertThat(here.isPaused("mailing")).as("paused on the other instance").isTrue();
     }
+
+    /**
+     * An operator looking at an instance that has not looked at the store since another instance paused a queue, or
+     * resumed it: what it reports agrees with the store at once, not the queue not paused yet, or paused by unknown,
+     * for up to a second.
+     */
+    @Test
+    void whatAnInstanceReportsOfAPauseAnotherInstanceMadeOrRemovedAgreesWithTheStoreAtOnce() {
+        SchedulingStore recorded = MemoryAdapters.schedulingStore();
+        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
+        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
+        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
+        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
+        pausesHere.follow();
+        pausesThere.follow();
+
+        pausesThere.pause("mailing");
+        Set<String> afterThePause = pausesHere.pausedHere(Set.of("mailing", "billing"));
+
+        assertThat(afterThePause).as("paused here as the store says").containsExactly("mailing");
+        assertThat(pausesHere.changes().get("mailing").at()).isEqualTo(CLOCK.instant());
+
+        pausesThere.resume("mailing");
+        Map<String, io.nvent.spi.QueueChange> afterTheResume = pausesHere.changes();
+
+        assertThat(afterTheResume).isEmpty();
+        assertThat(here.isPaused("mailing")).as("no longer paused here, as the store says").isFalse();
+    }
 }

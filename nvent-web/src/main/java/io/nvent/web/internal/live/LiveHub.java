@@ -219,7 +219,7 @@ public class LiveHub {
                 .add("stats", Representations.stats(stats))));
         JsonArrayBuilder queues = JSON.createArrayBuilder();
         Set<String> names = Queues.names(flows, queue);
-        Representations.QueueReads reads = Representations.QueueReads.of(controls); // one read for every queue
+        Representations.QueueReads reads = Representations.QueueReads.of(controls, queue, names); // one for all
         for (String name : names) {
             queues.add(Representations.queue(queue, controls, name, reads));
         }

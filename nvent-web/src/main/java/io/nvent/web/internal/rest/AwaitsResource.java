@@ -76,8 +76,8 @@ public class AwaitsResource {
     public String moveTimeout(@PathParam("awaitId") String awaitId, String body,
                               @Context jakarta.ws.rs.core.SecurityContext security,
                               @QueryParam(Operators.REASON) String reason) {
-        JsonFields fields = JsonFields.of(JsonInput.parseBody(JsonInput.orWhenEmpty(body, "{}"), "the new timeout"),
-                "the new timeout", TIMEOUT_EXAMPLE).allowOnly(List.of("timeoutAt", "in"));
+        JsonFields fields = JsonFields.ofBody(JsonInput.orWhenEmpty(body, "{}"), "the new timeout", TIMEOUT_EXAMPLE)
+                .allowOnly(List.of("timeoutAt", "in"));
         Optional<String> at = fields.string("timeoutAt");
         Optional<String> in = fields.string("in");
         if (at.isPresent() == in.isPresent()) {

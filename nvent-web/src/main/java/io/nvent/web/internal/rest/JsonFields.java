@@ -30,9 +30,19 @@ final class JsonFields {
     }
 
     /**
-     * The fields of a body that must be a JSON object.
+     * The fields of a request's body, read as JSON ({@link JsonInput#parseBody}), that must be a JSON object.
      *
-     * @param what what the body describes, for messages ("the trigger")
+     * @param what what the body describes, for messages ("the queue's workers")
+     * @param example the shape expected, for messages
+     */
+    static JsonFields ofBody(String body, String what, String example) {
+        return of(JsonInput.parseBody(body, what), what, example);
+    }
+
+    /**
+     * The fields of a value that must be a JSON object.
+     *
+     * @param what what the value describes, for messages ("the trigger")
      * @param example the shape expected, for messages
      */
     static JsonFields of(JsonValue value, String what, String example) {

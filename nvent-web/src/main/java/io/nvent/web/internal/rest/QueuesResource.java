@@ -66,8 +66,9 @@ public class QueuesResource {
     @GET
     public String list() {
         JsonArrayBuilder all = JSON.createArrayBuilder();
-        Representations.QueueReads reads = Representations.QueueReads.of(controls); // one read for every queue
-        for (String name : Queues.names(flows, queue)) {
+        Set<String> names = Queues.names(flows, queue);
+        Representations.QueueReads reads = Representations.QueueReads.of(controls, queue, names); // one for all
+        for (String name : names) {
             all.add(Representations.queue(queue, controls, name, clock.instant(), reads));
         }
         return all.build().toString();
@@ -131,8 +132,8 @@ public class QueuesResource {
                                @QueryParam(Operators.REASON) String reason) {
         io.nvent.Operator operator = Operators.of(security, reason);
         String range = "0.." + QueueControls.MAX_WORKERS;
-        int workers = JsonFields.of(JsonInput.parseBody(body, "the queue's workers"), "the queue's workers",
-                        "{\"workers\": 2}").allowOnly(List.of("workers")).wholeNumber("workers", range)
+        int workers = JsonFields.ofBody(body, "the queue's workers", "{\"workers\": 2}")
+                .allowOnly(List.of("workers")).wholeNumber("workers", range)
                 .orElseThrow(() -> new IllegalArgumentException("NVENT-0795 the queue's workers need \"workers\", a"
                         + " whole number within " + range + ", such as {\"workers\": 2}"));
         if (workers < 0 || workers > QueueControls.MAX_WORKERS) {

@@ -336,7 +336,7 @@ public final class Representations {
      * and an age changes all the time.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name) {
-        return queue(queue, controls, name, QueueReads.of(controls));
+        return queue(queue, controls, name, QueueReads.of(controls, queue, Set.of(name)));
     }
 
     /**
@@ -344,8 +344,8 @@ public final class Representations {
      * ({@link QueueReads}): a list of queues reads them once for all of them.
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, QueueReads reads) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.empty()), controls, name,
-                reads);
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, reads.paused().contains(name),
+                Optional.empty()), controls, name, reads);
     }
 
     /**
@@ -354,7 +354,7 @@ public final class Representations {
      * (0 when none waits, null when the adapter cannot tell).
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now) {
-        return queue(queue, controls, name, now, QueueReads.of(controls));
+        return queue(queue, controls, name, now, QueueReads.of(controls, queue, Set.of(name)));
     }
 
     /**
@@ -363,25 +363,33 @@ public final class Representations {
      */
     public static JsonObject queue(JobQueue queue, QueueControls controls, String name, Instant now,
                                    QueueReads reads) {
-        return withWorkersHere(queue(queue, controls.rateLimit(name), name, Optional.of(now)), controls, name,
-                reads);
+        return withWorkersHere(queue(queue, controls.rateLimit(name), name, reads.paused().contains(name),
+                Optional.of(now)), controls, name, reads);
     }
 
     /**
      * What a queue's JSON reads of the scheduling store for every queue at once: the workers operators set at run
      * time ({@link QueueControls#workersOverrides}), who paused the paused queues ({@link QueueControls#pauseChanges})
-     * and who set those workers ({@link QueueControls#workersChanges}).
+     * and who set those workers ({@link QueueControls#workersChanges}), and of the queue adapter which queues are
+     * paused.
      *
      * @param overrides workers by queue
      * @param pauses who paused, by queue
      * @param workersChanges who set the workers, by queue
+     * @param paused the queues paused on this instance among those read ({@link JobQueue#pausedQueues})
      */
     public record QueueReads(Map<String, Integer> overrides, Map<String, QueueChange> pauses,
-                             Map<String, QueueChange> workersChanges) {
+                             Map<String, QueueChange> workersChanges, Set<String> paused) {
 
-        /** Reads them: three reads of the store, for every queue. */
-        public static QueueReads of(QueueControls controls) {
-            return new QueueReads(controls.workersOverrides(), controls.pauseChanges(), controls.workersChanges());
+        /**
+         * Reads them for {@code names}: four reads of the store and one of the queue adapter, for every queue. Who
+         * paused them first, which brings this instance up to the pauses recorded, then which are paused: a pause
+         * another instance removed a moment ago shows neither paused here nor paused by unknown.
+         */
+        public static QueueReads of(QueueControls controls, JobQueue queue, Set<String> names) {
+            Map<String, QueueChange> pauses = controls.pauseChanges();
+            return new QueueReads(controls.workersOverrides(), pauses, controls.workersChanges(),
+                    queue.pausedQueues(names));
         }
     }
 
@@ -428,6 +436,12 @@ public final class Representations {
 
     static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,
                             Optional<Instant> ageAt) {
+        return queue(queue, limit, name, queue.isPaused(name), ageAt);
+    }
+
+    /** {@link #queue(JobQueue, Optional, String, Optional)} with whether it is paused read already. */
+    private static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,
+                                    boolean paused, Optional<Instant> ageAt) {
         JsonValue rateLimit = limit.map(kept -> (JsonValue) JSON.createObjectBuilder()
                 .add("max", kept.limit().max()).add("durationMs", kept.limit().per().toMillis())
                 .add("scope", kept.cluster() ? "cluster" : "instance")
@@ -435,7 +449,7 @@ public final class Representations {
                 .build()).orElse(JsonValue.NULL);
         JobCounts counts = queue.counts(name);
         OldestWaiting oldest = OldestWaiting.of(queue, name, counts);
-        JsonObjectBuilder body = JSON.createObjectBuilder().add("name", name).add("paused", queue.isPaused(name))
+        JsonObjectBuilder body = JSON.createObjectBuilder().add("name", name).add("paused", paused)
                 .add("rateLimit", rateLimit).add("counts", counts(counts))
                 .add("oldestWaitingAt", oldest.since().map(at -> (JsonValue) JSON.createValue(at.toString()))
                         .orElse(JsonValue.NULL));

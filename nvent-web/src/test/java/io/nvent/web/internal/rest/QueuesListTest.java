@@ -46,7 +46,7 @@ class QueuesListTest {
     }
 
     @Test
-    void listingTheQueuesReadsTheWorkersSetAtRunTimeAndWhoPausedOrSetThemOnceForAllOfThem() {
+    void listingTheQueuesReadsTheWorkersSetAtRunTimeWhichArePausedAndWhoPausedOrSetThemOnceForAllOfThem() {
         AtomicInteger readsOfOne = new AtomicInteger();
         AtomicInteger readsOfAll = new AtomicInteger();
         AtomicInteger readsOfChanges = new AtomicInteger();
@@ -92,7 +92,22 @@ class QueuesListTest {
                     return Optional.empty();
                 }
             };
-            InProcessApi api = InProcessApi.withQueues(closer.engine.flows(), closer.engine.queue(), controls);
+            io.nvent.spi.JobQueue adapter = closer.engine.queue();
+            adapter.pause("mail");
+            AtomicInteger pauseReads = new AtomicInteger();
+            // Each question whether a queue is paused is a round trip on PostgreSQL.
+            io.nvent.spi.JobQueue counting = (io.nvent.spi.JobQueue) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {io.nvent.spi.JobQueue.class}, (proxy, method, args) -> {
+                        if (method.getName().equals("isPaused") || method.getName().equals("pausedQueues")) {
+                            pauseReads.incrementAndGet();
+                        }
+                        try {
+                            return method.invoke(adapter, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            InProcessApi api = InProcessApi.withQueues(closer.engine.flows(), counting, controls);
 
             JsonArray queues = Json.createReader(new StringReader((String) api.get("queues").getEntity())).readArray();
 
@@ -102,6 +117,9 @@ class QueuesListTest {
             assertThat(readsOfAll).as("one read for the list").hasValue(1);
             assertThat(readsOfOne).as("none per queue").hasValue(0);
             assertThat(readsOfChanges).as("who paused them and who set their workers: one read each").hasValue(2);
+            assertThat(pauseReads).as("which are paused: one question to the queue adapter").hasValue(1);
+            assertThat(queues.getValuesAs(JsonObject.class)).filteredOn(q -> q.getBoolean("paused"))
+                    .extracting(q -> q.getString("name")).containsExactly("mail");
             assertThat(queues.getValuesAs(JsonObject.class)).filteredOn(q -> q.getString("name").equals("render"))
                     .singleElement().satisfies(render -> assertThat(render.getJsonObject("workersChange")
                             .getBoolean("known")).as("set where the store keeps no change").isFalse());

@@ -283,16 +283,19 @@ class RepresentationsTest {
                     Instant.parse("2026-12-03T14:02:00Z"), Optional.of("supplier outage"));
 
             JsonObject unknown = Representations.queue(queue, renderLeftToThePool(), "orders",
-                    new Representations.QueueReads(Map.of(), Map.of(), Map.of())).getJsonObject("pause");
+                    new Representations.QueueReads(Map.of(), Map.of(),
+                            Map.of(), queue.pausedQueues(Set.of("orders")))).getJsonObject("pause");
             JsonObject kept = Representations.queue(queue, renderLeftToThePool(), "orders",
-                    new Representations.QueueReads(Map.of(), Map.of("orders", alice), Map.of())).getJsonObject("pause");
+                    new Representations.QueueReads(Map.of(), Map.of("orders", alice),
+                            Map.of(), queue.pausedQueues(Set.of("orders")))).getJsonObject("pause");
 
             assertThat(unknown.getBoolean("known")).isFalse();
             assertThat(unknown.isNull("by") && unknown.isNull("at") && unknown.isNull("reason")).isTrue();
             assertThat(kept.toString()).isEqualTo("{\"by\":\"alice\",\"at\":\"2026-12-03T14:02:00Z\","
                     + "\"reason\":\"supplier outage\",\"known\":true}");
             assertThat(Representations.queue(queue, renderLeftToThePool(), "render",
-                    new Representations.QueueReads(Map.of(), Map.of("render", alice), Map.of())).isNull("pause"))
+                    new Representations.QueueReads(Map.of(), Map.of("render", alice),
+                            Map.of(), queue.pausedQueues(Set.of("render")))).isNull("pause"))
                     .as("a queue not paused has no pause, whatever is kept").isTrue();
         } finally {
             queue.close();
