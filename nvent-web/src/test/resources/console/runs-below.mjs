@@ -93,6 +93,10 @@ function below(runId) {
 }
 /** How many of the next requests for a page fail (the server away for a moment). */
 let failing = 0;
+/** How many of the next requests for the tree's counts fail. */
+let failingCounts = 0;
+/** Whether the store counts no descendants (every request for the counts answered 501). */
+let countsUnsupported = false;
 const api = {
   async runsPage({ parent, limit, descendants, after }) {
     reads.requests++;
@@ -105,6 +109,8 @@ const api = {
   },
   async descendants() {
     reads.tree++;
+    if (countsUnsupported) throw Object.assign(new Error('NVENT-0463 the runs below cannot be counted'), { status: 501 });
+    if (failingCounts > 0) { failingCounts--; throw new Error('503 Service Unavailable'); }
     const all = [...tree.values()].flat();
     const count = (s) => all.filter((run) => run.status === s).length;
     return { descendants: all.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
@@ -234,6 +240,26 @@ const scenarios = {
     children.splice(children.findIndex((run) => run.runId === deleted), 1);
     await advance(35000);
     return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length, treeCounts: reads.tree };
+  },
+  /**
+   * 150 children, 100 shown, none under way; one on the third page is deleted, and the first read of the tree's
+   * counts after it fails.
+   */
+  async deletedWhileTheCountsFailOnce() {
+    await opened(150, 'completed', 100);
+    const deleted = rows()[45].dataset.runId;
+    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    failingCounts = 1;
+    await advance(70000);
+    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length,
+      summary: summary.textContent };
+  },
+  /** 30 children with a store that cannot count the runs below them: the panel open for a minute. */
+  async countsUnsupported() {
+    countsUnsupported = true;
+    await opened(30, 'completed', 20);
+    await advance(60000);
+    return { treeCounts: reads.tree, summary: summary.textContent, rows: rows().length };
   },
   /** 100 children shown; 30 new children start: they come at the top, read with the first page, none shown twice. */
   async newChildrenStart() {

@@ -600,7 +600,15 @@ function runsBelowPanel(root, summary, list, gone) {
     clearTimeout(countTimer);
     countTimer = setTimeout(() => { sweeping = true; counts(); },
       Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));
-  }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
+  }).catch((e) => {
+    if (gone()) return;
+    fill(summary, h('span', { class: 'muted' }, e.message));
+    // A definite answer (a store that cannot count them, 501; the run deleted, 404) is not asked again; else tried
+    // again in 5 s: a read that failed does not end the reads that see deletions and changes deeper down.
+    if (e.status && (e.status < 500 || e.status === 501)) return;
+    clearTimeout(countTimer);
+    countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
+  }), 1000);
 
   /** Every page of the level is to be read again. */
   const changedAll = (level) => {
@@ -635,7 +643,8 @@ function runsBelowPanel(root, summary, list, gone) {
   const open = (parent, into) => {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
-    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null };
+    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null,
+      failed: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
     level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null));
