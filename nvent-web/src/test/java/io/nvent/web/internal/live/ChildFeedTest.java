@@ -37,8 +37,13 @@ class ChildFeedTest {
     private final Queue<Runnable> queued = new ArrayDeque<>();
     /** What was handed over: "parent <- child: type". */
     private final List<String> handedOver = new CopyOnWriteArrayList<>();
+    /** Whether the store is away for a moment: its reads fail. */
+    private boolean storeAway;
     private final ChildFeed feed = new ChildFeed(runIds -> {
         reads.add(Set.copyOf(runIds));
+        if (storeAway) {
+            throw new io.nvent.NventException("NVENT-0302 store read failed: connection refused");
+        }
         return stored.apply(runIds);
     }, queued::add, (parent, published) -> handedOver.add(parent + " <- " + published.event().runId() + ": "
             + published.event().type().wireName()));
@@ -147,26 +152,16 @@ class ChildFeedTest {
     @Test
     void aReadThatFailsHoldsBackOnlyTheChangesOfTheRunsItWasForAndTheirNextChangesReadAgain() {
         stored("unseen", "parent");
-        boolean[] storeAway = {true};
-        ChildFeed feed = new ChildFeed(runIds -> {
-            reads.add(Set.copyOf(runIds));
-            if (storeAway[0]) {
-                throw new io.nvent.NventException("NVENT-0302 store read failed: connection refused");
-            }
-            return stored.apply(runIds);
-        }, queued::add, (parent, published) -> handedOver.add(parent + " <- " + published.event().runId()));
+        storeAway = true;
 
-        feed.offer(new PublishedEvent("parcel", new HistoryEvent("seen", 1, EventType.FLOW_START, Optional.empty(), 0,
-                T0, "{\"parentRunId\":\"parent\",\"input\":{}}")));
-        feed.offer(new PublishedEvent("parcel", new HistoryEvent("unseen", 4, EventType.FLOW_COMPLETED,
-                Optional.empty(), 0, T0, "{}")));
+        offer("seen", 1, EventType.FLOW_START, "{\"parentRunId\":\"parent\",\"input\":{}}");
+        offer("unseen", 4, EventType.FLOW_COMPLETED);
         flush();
-        storeAway[0] = false;
-        feed.offer(new PublishedEvent("parcel", new HistoryEvent("unseen", 5, EventType.RUN_COMPENSATING,
-                Optional.empty(), 0, T0, "{}")));
+        storeAway = false;
+        offer("unseen", 5, EventType.RUN_COMPENSATING);
         flush();
 
-        assertThat(handedOver).containsExactly("parent <- seen", "parent <- unseen");
+        assertThat(handedOver).containsExactly("parent <- seen: flow.start", "parent <- unseen: run.compensating");
         assertThat(reads).containsExactly(Set.of("unseen"), Set.of("unseen"));
     }
 
@@ -178,23 +173,13 @@ class ChildFeedTest {
     @Test
     void theEndOfARunWhoseParentCouldNotBeReadGoesWithTheNextFlushNotNever() {
         stored("ended", "parent");
-        boolean[] storeAway = {true};
-        ChildFeed feed = new ChildFeed(runIds -> {
-            reads.add(Set.copyOf(runIds));
-            if (storeAway[0]) {
-                throw new io.nvent.NventException("NVENT-0302 store read failed: connection refused");
-            }
-            return stored.apply(runIds);
-        }, queued::add, (parent, published) -> handedOver.add(parent + " <- " + published.event().runId() + ": "
-                + published.event().type().wireName()));
+        storeAway = true;
 
-        feed.offer(new PublishedEvent("parcel", new HistoryEvent("ended", 9, EventType.FLOW_COMPLETED,
-                Optional.empty(), 0, T0, "{}")));
+        offer("ended", 9, EventType.FLOW_COMPLETED);
         flush();
         assertThat(queued).as("no read again in a loop while the store is away").isEmpty();
-        storeAway[0] = false;
-        feed.offer(new PublishedEvent("parcel", new HistoryEvent("sibling", 1, EventType.FLOW_START,
-                Optional.empty(), 0, T0, "{\"parentRunId\":\"parent\",\"input\":{}}")));
+        storeAway = false;
+        offer("sibling", 1, EventType.FLOW_START, "{\"parentRunId\":\"parent\",\"input\":{}}");
         flush();
 
         assertThat(handedOver).containsExactlyInAnyOrder("parent <- ended: flow.completed",
