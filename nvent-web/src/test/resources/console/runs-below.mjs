@@ -91,9 +91,16 @@ function below(runId) {
   return { descendants: runs.length, underWay: count('running') + count('awaiting'), completed: count('completed'),
     failed: count('failed'), canceled: count('canceled') };
 }
+/** How many of the next requests for a page fail (the server away for a moment). */
+let failing = 0;
+/** How many of the next requests for the tree's counts fail. */
+let failingCounts = 0;
+/** Whether the store counts no descendants (every request for the counts answered 501). */
+let countsUnsupported = false;
 const api = {
   async runsPage({ parent, limit, descendants, after }) {
     reads.requests++;
+    if (failing > 0) { failing--; throw new Error('503 Service Unavailable'); }
     const list = tree.get(parent) || [];
     const from = after ? list.findIndex((run) => position(run) < after) : 0;
     const runs = from < 0 ? [] : list.slice(from, from + limit).map((run) => ({ ...run, descendants: below(run.runId) }));
@@ -102,6 +109,8 @@ const api = {
   },
   async descendants() {
     reads.tree++;
+    if (countsUnsupported) throw Object.assign(new Error('NVENT-0463 the runs below cannot be counted'), { status: 501 });
+    if (failingCounts > 0) { failingCounts--; throw new Error('503 Service Unavailable'); }
     const all = [...tree.values()].flat();
     const count = (s) => all.filter((run) => run.status === s).length;
     return { descendants: all.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
@@ -194,6 +203,25 @@ const scenarios = {
     return { shown, mostCountedInASecond: most, staleForMs: staleFor,
       allCompleted: rows().every((li) => li.dataset.status === 'completed'), rowsAfter: rows().length };
   },
+  /**
+   * 1,000 children shown, every one of them changing every second for 20 s: how long any row went without being read
+   * again (drawn anew).
+   */
+  async floodReadInTurn() {
+    await opened(1000, 'running', 1000);
+    const readAt = new Map(rows().map((li) => [li.dataset.runId, { li, at: now }]));
+    let longest = 0;
+    for (let second = 0; second < 20; second++) {
+      children.forEach((run) => change(run, second % 2 ? 'running' : 'awaiting'));
+      await advance(1000);
+      rows().forEach((li) => {
+        const last = readAt.get(li.dataset.runId);
+        if (last.li !== li) { longest = Math.max(longest, now - last.at); readAt.set(li.dataset.runId, { li, at: now }); }
+      });
+    }
+    readAt.forEach((last) => { longest = Math.max(longest, now - last.at); });
+    return { longestUnreadMs: longest };
+  },
   /** 150 children, 100 shown; one on the fourth page is deleted, then a sibling on its page changes. */
   async deletedWithASiblingsChange() {
     await opened(150, 'completed', 100);
@@ -213,6 +241,26 @@ const scenarios = {
     await advance(35000);
     return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length, treeCounts: reads.tree };
   },
+  /**
+   * 150 children, 100 shown, none under way; one on the third page is deleted, and the first read of the tree's
+   * counts after it fails.
+   */
+  async deletedWhileTheCountsFailOnce() {
+    await opened(150, 'completed', 100);
+    const deleted = rows()[45].dataset.runId;
+    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    failingCounts = 1;
+    await advance(70000);
+    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length,
+      summary: summary.textContent };
+  },
+  /** 30 children with a store that cannot count the runs below them: the panel open for a minute. */
+  async countsUnsupported() {
+    countsUnsupported = true;
+    await opened(30, 'completed', 20);
+    await advance(60000);
+    return { treeCounts: reads.tree, summary: summary.textContent, rows: rows().length };
+  },
   /** 100 children shown; 30 new children start: they come at the top, read with the first page, none shown twice. */
   async newChildrenStart() {
     await opened(100, 'completed', 100);
@@ -223,6 +271,53 @@ const scenarios = {
     const ids = rows().map((li) => li.dataset.runId);
     return { rows: ids.length, distinct: new Set(ids).size, newOnTop: started.reverse().every((id, i) => ids[i] === id),
       inOrder: ids.every((id, i) => i === 0 || ids[i - 1] > id), counted: reads.counted };
+  },
+  /**
+   * 50 children; the first page fails to read (its counted read and the one without counts), then a child changes;
+   * then More… fails, and a child changes again.
+   */
+  async pagesFailingToRead() {
+    for (let i = 0; i < 50; i++) addChild('completed');
+    failing = 2;
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    const errorShown = list.textContent.includes('503');
+    change(children[0], 'failed');
+    await advance(1500);
+    const rowsAfterAChange = rows().length;
+    if (!moreButton()) return { errorShown, rowsAfterAChange, moreErrorShown: false, moreOfferedAgain: false, rows: rows().length };
+    failing = 2;
+    moreButton().childNodes[0].listeners.click({ currentTarget: moreButton().childNodes[0] });
+    await advance(0);
+    const moreErrorShown = list.textContent.includes('503');
+    change(children[0], 'completed');
+    await advance(1500);
+    const moreOfferedAgain = Boolean(moreButton());
+    await clickMoreUntilShown(50);
+    return { errorShown, rowsAfterAChange, moreErrorShown, moreOfferedAgain, rows: rows().length };
+  },
+  /**
+   * 40 children shown; the 31st (second page, not opened) has three runs under way below it, which end; meanwhile
+   * the first child changes every 2 s and the second stays under way.
+   */
+  async runsBelowARowOfAnotherPageEndWhileASiblingKeepsChanging() {
+    for (let i = 0; i < 40; i++) addChild('completed');
+    const quiet = children[30];
+    const below = [0, 1, 2].map(() => addChild('running', quiet.runId));
+    const busy = children[0];
+    children[1].status = 'running';
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(40);
+    const row = () => rows().find((li) => li.dataset.runId === quiet.runId);
+    const underWayBefore = row().textContent.includes('3 below, 3 under way');
+    await advance(1000);
+    below.forEach((run) => change(run, 'completed'));
+    for (let second = 0; second < 20; second += 2) {
+      change(busy, second % 4 ? 'completed' : 'failed');
+      await advance(2000);
+    }
+    return { underWayBefore, underWayAfter: row().textContent.includes('under way'), treeCounts: reads.tree };
   },
 };
 

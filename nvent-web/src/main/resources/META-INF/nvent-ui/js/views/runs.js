@@ -586,32 +586,46 @@ function descendantsLine(d) {
  */
 function runsBelowPanel(root, summary, list, gone) {
   // parent run id -> { list, rows: Map(runId -> li), pages: [{ after, ids }], pageOf: Map(runId -> page), dirty: Set(page),
-  //   next, loading (the li of a page being read), refresh, off }
+  //   next, loading (the li of a page being read), failed (the li saying why a page read failed), refresh, off }
   const levels = new Map();
   const levelOf = new Map(); // run id -> the parent whose level shows it
   let sweptCounts = '';
   let sweeping = false;
   let countTimer = null;
+  let sweptAt = 0;
   const counts = paced(() => api.descendants(root).then((d) => {
     if (gone()) return;
     fill(summary, descendantsLine(d));
     const now = JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]);
     // A change below a run not opened names no opened level: every 5 s (30 s while nothing is under way: a deletion),
-    // the opened ones are read again when the counts moved since the last time.
+    // the opened ones are read again when the counts moved since the last time. 5 s after that last time, not after
+    // this read: the changes of an opened level read the counts too, and would put it off for as long as they come.
     if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));
-    if (sweeping || !sweptCounts) sweptCounts = now;
+    if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
     sweeping = false;
     clearTimeout(countTimer);
-    countTimer = setTimeout(() => { sweeping = true; counts(); }, d.underWay > 0 ? 5000 : 30000);
-  }).catch((e) => { if (!gone()) fill(summary, h('span', { class: 'muted' }, e.message)); }), 1000);
+    countTimer = setTimeout(() => { sweeping = true; counts(); },
+      Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));
+  }).catch((e) => {
+    if (gone()) return;
+    fill(summary, h('span', { class: 'muted' }, e.message));
+    // A definite answer (a store that cannot count them, 501; the run deleted, 404) is not asked again; else tried
+    // again in 5 s: a read that failed does not end the reads that see deletions and changes deeper down.
+    if (e.status && (e.status < 500 || e.status === 501)) return;
+    clearTimeout(countTimer);
+    countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
+  }), 1000);
 
   /** Every page of the level is to be read again. */
-  const changedAll = (level) => { level.pages.forEach((pg) => level.dirty.add(pg)); if (level.dirty.size) level.refresh(); };
+  const changedAll = (level) => {
+    level.pages.forEach((pg) => level.dirty.add(pg));
+    if (level.dirty.size || !level.pages.length) level.refresh(); // no page: the first failed to read
+  };
 
   /** The page showing `runId` is to be read again; a run not shown, the first page (where a new child comes). */
   const changedRow = (level, runId) => {
     const pg = level.pageOf.get(runId) || level.pages[0];
-    if (pg) { level.dirty.add(pg); level.refresh(); }
+    if (pg) { level.dirty.add(pg); level.refresh(); } else if (!level.pages.length) level.refresh();
   };
 
   /**
@@ -635,7 +649,8 @@ function runsBelowPanel(root, summary, list, gone) {
   const open = (parent, into) => {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
-    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null };
+    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null,
+      failed: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
     level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null));
@@ -671,7 +686,7 @@ function runsBelowPanel(root, summary, list, gone) {
 
   const moreButton = (parent, level) => h('li', { class: 'run-tree-more' }, h('button', { class: 'btn small', dataset: { parent }, onclick: (e) => {
     e.currentTarget.parentElement.remove(); loadPage(parent, level, level.next);
-  } }, 'More…'));
+  } }, level.pages.length ? 'More…' : 'Try again'));
 
   const readPage = (parent, after, limit) => api.runsPage({ parent, limit, descendants: 'true', after: after || undefined })
     .catch(() => api.runsPage({ parent, limit, after: after || undefined }));
@@ -680,17 +695,22 @@ function runsBelowPanel(root, summary, list, gone) {
   const draw = (level, parent) => {
     clear(level.list);
     level.pages.forEach((pg) => pg.ids.forEach((runId) => level.list.append(level.rows.get(runId))));
-    // a page More… is reading shows that it is (or why it failed) in place of More…
+    // a page More… is reading shows that it is in place of More…; one that failed, why, and More… to try again
     if (level.loading) level.list.append(level.loading);
-    else if (level.next) level.list.append(moreButton(parent, level));
-    if (!level.rows.size && !level.loading) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
+    else {
+      if (level.failed) level.list.append(level.failed);
+      if (level.next || !level.pages.length) level.list.append(moreButton(parent, level));
+    }
+    if (!level.rows.size && level.pages.length && !level.loading) level.list.append(h('li', { class: 'muted small run-tree-none' }, 'none'));
   };
 
+  /** Reads a page of the level after `after` (its first page: none) and adds it. */
   const loadPage = (parent, level, after) => {
     const more = h('li', { class: 'run-tree-more' }, 'loading…');
+    if (level.failed) { level.failed.remove(); level.failed = null; }
     level.loading = more;
     level.list.append(more);
-    readPage(parent, after, BELOW_PAGE)
+    return readPage(parent, after, BELOW_PAGE)
       .then(({ runs, next }) => {
         if (gone() || levels.get(parent) !== level) return;
         level.loading = null;
@@ -704,18 +724,28 @@ function runsBelowPanel(root, summary, list, gone) {
         level.next = next;
         draw(level, parent);
       })
-      .catch((e) => { if (!gone()) fill(more, h('span', { class: 'muted' }, e.message)); });
+      .catch((e) => {
+        if (gone() || levels.get(parent) !== level) return;
+        // Not a dead end: More… (Try again for a first page) reads it again, and a first page is read with the next
+        // change too, as before pages were read again one by one.
+        level.loading = null;
+        level.failed = h('li', { class: 'run-tree-more muted small' }, e.message);
+        draw(level, parent);
+      });
   };
 
   /**
-   * One round of a level read again: its pages changed, first in the list first, until BELOW_REREAD_PER_SECOND runs
-   * were read; the others wait for the next round (a second later at the earliest).
+   * One round of a level read again: its pages changed, the one changed longest ago first, until
+   * BELOW_REREAD_PER_SECOND runs were read; the others wait for the next round (a second later at the earliest). In
+   * the list's order instead, the first pages, changed again by the next round, were read in every round and the
+   * later ones never while their children kept changing.
    */
   const reread = async (parent, level) => {
+    if (!level.pages.length) { if (!level.loading) await loadPage(parent, level, ''); return; }
     let budget = BELOW_REREAD_PER_SECOND;
-    for (const pg of [...level.pages]) {
+    // `dirty` is in the order the pages changed: a page changed again keeps its place until read
+    for (const pg of [...level.dirty]) {
       if (budget <= 0) break;
-      if (!level.dirty.has(pg)) continue;
       level.dirty.delete(pg);
       if (!level.pages.includes(pg)) continue;
       try {

@@ -105,7 +105,8 @@ class ConsoleRunPageTest {
                         + " : null));", "level.refresh = paced(() => reread(parent, level), 1000);")
                 .as("the counts at most once a second, and every 5 s while runs below are under way, 30 s else")
                 .contains("const counts = paced(() => api.descendants(root)",
-                        "countTimer = setTimeout(() => { sweeping = true; counts(); }, d.underWay > 0 ? 5000 : 30000);",
+                        "countTimer = setTimeout(() => { sweeping = true; counts(); },",
+                        "Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));",
                         "if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));")
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")

@@ -54,6 +54,20 @@ class ConsoleRunsBelowReadsTest {
     }
 
     /**
+     * Its changed pages were read again in the list's order, 200 runs a round: in a flood the first ten pages had
+     * changed again by the next round, so every round read them, and the other 800 rows kept the status they showed
+     * when the flood began for as long as it lasted. The page that changed longest ago is read first: each row is read
+     * again within 5 s while the flood goes on.
+     */
+    @Test
+    void inAFloodEveryRowOfAThousandIsReadAgainWithinFiveSecondsNotOnlyTheFirstTwoHundred() throws Exception {
+        JsonObject flood = run("floodReadInTurn");
+
+        assertThat(flood.getInt("longestUnreadMs")).as("the longest any row went unread in a 20 s flood")
+                .isLessThanOrEqualTo(5000);
+    }
+
+    /**
      * A child deleted from a level longer than the pages shown stayed listed until the level was opened again: a read
      * again kept every run it did not read, as newer children might have pushed it past the pages read. A page is
      * read again from the cursor it was read with, so a run it passes over is gone.
@@ -82,6 +96,30 @@ class ConsoleRunsBelowReadsTest {
     }
 
     /**
+     * The counts were read again only after a read of them that succeeded: one that failed (the server away for a
+     * moment) ended the reads every 30 s, and a child deleted after it stayed listed, the summary showing the error,
+     * until the page was opened again. A failed read is tried again.
+     */
+    @Test
+    void aChildDeletedGoesEvenIfAReadOfTheCountsFailedOnce() throws Exception {
+        JsonObject deleted = run("deletedWhileTheCountsFailOnce");
+
+        assertThat(deleted.getBoolean("deletedListed")).as("the deleted child listed after 70 s").isFalse();
+        assertThat(deleted.getInt("rows")).isEqualTo(99);
+        assertThat(deleted.getString("summary")).startsWith("descendants: 149");
+    }
+
+    /** A store that cannot count the runs below says so once: the panel does not ask again every 5 s. */
+    @Test
+    void aStoreThatCannotCountTheRunsBelowIsAskedForTheCountsOnce() throws Exception {
+        JsonObject unsupported = run("countsUnsupported");
+
+        assertThat(unsupported.getInt("treeCounts")).as("requests for the counts in a minute").isEqualTo(1);
+        assertThat(unsupported.getString("summary")).startsWith("NVENT-0463");
+        assertThat(unsupported.getInt("rows")).isEqualTo(20);
+    }
+
+    /**
      * A grandchild that ends, in a level opened below a child: its row shows it, and so does the count of its
      * parent's row in the level above, read again with its page; the level opened stays open.
      */
@@ -106,5 +144,36 @@ class ConsoleRunsBelowReadsTest {
         assertThat(started.getBoolean("newOnTop")).isTrue();
         assertThat(started.getBoolean("inOrder")).isTrue();
         assertThat(started.getInt("counted")).as("not the 100 shown before").isLessThanOrEqualTo(40);
+    }
+
+    /**
+     * A level whose page failed to read (the server away for a moment) stayed broken until closed: its first page
+     * was never read again, however many children changed, and a More… that failed was gone for good. The next change
+     * reads a first page that failed, and More… is offered again after a failed one.
+     */
+    @Test
+    void aPageThatFailedToReadIsReadWithTheNextChangeAndMoreIsOfferedAgainAfterItFailed() throws Exception {
+        JsonObject failed = run("pagesFailingToRead");
+
+        assertThat(failed.getBoolean("errorShown")).as("why the first page is not shown").isTrue();
+        assertThat(failed.getInt("rowsAfterAChange")).as("the first page read with a child's change").isEqualTo(20);
+        assertThat(failed.getBoolean("moreErrorShown")).as("why More… showed nothing").isTrue();
+        assertThat(failed.getBoolean("moreOfferedAgain")).isTrue();
+        assertThat(failed.getInt("rows")).as("every child, More… clicked again").isEqualTo(50);
+    }
+
+    /**
+     * Runs below a child not opened are on no opened level's stream: the counts of the tree read every 5 s see them.
+     * But every change of an opened level read the counts and put the next such read 5 s later: while a sibling
+     * changed every 2 s it never came, and a row on another page showed its runs under way for ever (a level was read
+     * again whole on every change before, so that row was too). The counts are read again 5 s after the last such
+     * read, whatever reads them in between.
+     */
+    @Test
+    void runsBelowARowOfAnotherPageEndingShowWithinSecondsWhileASiblingKeepsChanging() throws Exception {
+        JsonObject ended = run("runsBelowARowOfAnotherPageEndWhileASiblingKeepsChanging");
+
+        assertThat(ended.getBoolean("underWayBefore")).isTrue();
+        assertThat(ended.getBoolean("underWayAfter")).as("the row counts its runs below under way").isFalse();
     }
 }

@@ -58,6 +58,11 @@ final class ChildFeed {
     };
     /** The entries waiting for the next flush, the latest per run (a client keeps no more: {@link LiveClient}). */
     private final Map<String, PublishedEvent> waiting = new LinkedHashMap<>();
+    /**
+     * The entries of runs whose parent a failed read did not tell (the store away for a moment), the latest per run:
+     * they wait again with the next entry offered, not at once, which would read a store that is away in a loop.
+     */
+    private final Map<String, PublishedEvent> unread = new LinkedHashMap<>();
     /** Whether a flush is under way or queued: there is one at a time. */
     private boolean flushing;
 
@@ -102,10 +107,9 @@ final class ChildFeed {
         }
         boolean queue;
         synchronized (waiting) {
-            PublishedEvent before = waiting.get(event.runId());
-            if (before == null || event.seq() >= before.event().seq()) {
-                waiting.put(event.runId(), published);
-            }
+            unread.values().forEach(again -> keepLatest(waiting, again));
+            unread.clear();
+            keepLatest(waiting, published);
             queue = !flushing;
             flushing = true;
         }
@@ -123,6 +127,11 @@ final class ChildFeed {
         }
         try {
             Map<String, Optional<String>> parentOf = parentsOf(batch.stream().map(p -> p.event().runId()).toList());
+            synchronized (waiting) {
+                // A run's end has no next change: dropped, it would never reach those following its parent.
+                batch.stream().filter(p -> !parentOf.containsKey(p.event().runId()))
+                        .forEach(p -> keepLatest(unread, p));
+            }
             for (PublishedEvent published : batch) {
                 parentOf.getOrDefault(published.event().runId(), Optional.empty())
                         .ifPresent(parent -> toParent.accept(parent, published));
@@ -139,9 +148,17 @@ final class ChildFeed {
         }
     }
 
+    /** Keeps the entry as its run's in the map, unless the run's there is a later one; call holding the lock. */
+    private static void keepLatest(Map<String, PublishedEvent> entries, PublishedEvent published) {
+        PublishedEvent before = entries.get(published.event().runId());
+        if (before == null || published.event().seq() >= before.event().seq()) {
+            entries.put(published.event().runId(), published);
+        }
+    }
+
     /**
      * The runs that started these runs (empty for none), by run id: remembered (a start told it), or read for all the
-     * others at once.
+     * others at once; a run whose read failed is left out.
      */
     private Map<String, Optional<String>> parentsOf(List<String> runIds) {
         Map<String, Optional<String>> found = new HashMap<>();
@@ -164,8 +181,7 @@ final class ChildFeed {
                 Map<String, Optional<String>> stored = storedParents.apply(ids);
                 ids.forEach(id -> found.put(id, stored.getOrDefault(id, Optional.empty())));
             } catch (RuntimeException e) {
-                // Best effort, as the stream: these runs' changes are not handed over (their next ones read again),
-                // those of the runs known are.
+                // These runs' changes wait for the next flush (read again then), those of the runs known go now.
                 LOG.log(System.Logger.Level.DEBUG, "could not tell which runs started {0} runs: {1}", ids.size(),
                         e.toString());
             }
