@@ -193,11 +193,7 @@ class StoreOutageAttemptsTest {
             assertThat(CallPartner.attemptsSeen).as("its one attempt again, its answer not stored").containsExactly(1, 1);
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry -> {
                 assertThat(retry.data()).contains("the store could not be reached; the attempt does not count");
-                if (traced) {
-                    assertThat(retry.data()).contains(NamingAttempts.traceOf("a", 1));
-                } else {
-                    assertThat(retry.data()).doesNotContain("\"trace\"");
-                }
+                assertNamesItsAttemptIfTraced(retry, traced);
             });
         } finally {
             CallPartner.onFirstCall = () -> { };
@@ -226,16 +222,19 @@ class StoreOutageAttemptsTest {
             assertThat(h.store.readEvents(runId, EventQuery.all())).filteredOn(entry -> (entry.type() == EventType.STEP_RETRY
                     || entry.type() == EventType.STEP_FAILED) && entry.data().contains("\"error\":"))
                     .as("the entries ending attempts that ran").isNotEmpty()
-                    .allSatisfy(entry -> {
-                        if (traced) {
-                            assertThat(entry.data()).contains(NamingAttempts.traceOf("a", entry.attempt()));
-                        } else {
-                            assertThat(entry.data()).doesNotContain("\"trace\"");
-                        }
-                    });
+                    .allSatisfy(entry -> assertNamesItsAttemptIfTraced(entry, traced));
             andThen.accept(h, runId);
         } finally {
             CallPartner.onFirstCall = () -> { };
+        }
+    }
+
+    /** The entry names its attempt as the interceptor did if {@code traced}; else no trace, as before interceptors. */
+    private static void assertNamesItsAttemptIfTraced(HistoryEvent entry, boolean traced) {
+        if (traced) {
+            assertThat(entry.data()).contains(NamingAttempts.traceOf("a", entry.attempt()));
+        } else {
+            assertThat(entry.data()).doesNotContain("\"trace\"");
         }
     }
 
