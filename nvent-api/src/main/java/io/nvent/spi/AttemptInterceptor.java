@@ -29,7 +29,8 @@ public interface AttemptInterceptor {
      * steps carry it.
      *
      * @param handOn the step handed on, and whether its run starts with it
-     * @return the fields to carry, small (each step's job holds them); empty (the default) for none
+     * @return the fields to carry, small (each step's job holds them), none of them a null key or value (the step
+     *     carries nothing from such a map, logged); empty (the default) for none
      */
     default Map<String, String> capture(StepHandOn handOn) {
         return Map.of();

@@ -26,14 +26,15 @@ public interface AttemptScope extends AutoCloseable {
     /**
      * Where the attempt can be found in what the interceptor records it to, for an operator who looks at the attempt
      * in the run's history: the engine writes these fields, of every scope of the attempt together, as the object
-     * {@code "trace"} of the history entry that ends the attempt ({@code step.completed}, {@code step.retry} or
-     * {@code step.failed}), which the console shows (and links, with {@code nvent.console.trace-url}) and the REST
-     * API returns. For a trace, {@code traceId} and {@code spanId} of the attempt's span, only while it is recorded:
+     * {@code "trace"} of the history entry that ends the attempt ({@code step.completed}, {@code step.retry},
+     * {@code step.failed}, or {@code step.canceled} when its run was canceled as it ran), which the console shows
+     * (and links, with {@code nvent.console.trace-url}) and the REST API returns. For a trace, {@code traceId} and {@code spanId} of the attempt's span, only while it is recorded:
      * an id nothing exports leads nowhere. Asked once, right after the scope opened, on its thread. Small: each
      * ending entry holds them. Empty (the default) writes nothing; the entry is then what it was without
      * interceptors.
      *
-     * @return the fields naming the attempt, strings; empty for none
+     * @return the fields naming the attempt, strings, none of them a null key or value (the engine names nothing
+     *     from such a map, logged); empty for none
      * @since 0.2
      */
     default Map<String, String> trace() {

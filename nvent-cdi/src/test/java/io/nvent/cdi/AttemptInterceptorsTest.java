@@ -18,17 +18,22 @@ import io.nvent.spi.StepHandOn;
 import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.TracedFlows;
 import java.time.Duration;
+import java.util.AbstractMap;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -243,7 +248,7 @@ class AttemptInterceptorsTest {
 
     /**
      * A scope naming the attempt with a field without a value (a map {@code Map.copyOf} refuses) names nothing from it,
-     * logged, and fails no attempt: the run completes with the other interceptor's names on every ending entry.
+     * logged as such, and fails no attempt: the run completes with the other interceptor's names on every ending entry.
      */
     @ParameterizedTest(name = "the one naming a null first: {0}")
     @ValueSource(booleans = {true, false})
@@ -251,7 +256,7 @@ class AttemptInterceptorsTest {
         AttemptInterceptor[] interceptors = nullFirst
                 ? new AttemptInterceptor[] {new NullNamingInterceptor(), new NamingInterceptor("traceId")}
                 : new AttemptInterceptor[] {new NamingInterceptor("traceId"), new NullNamingInterceptor()};
-        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0424"));
+        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0486"));
              EmbeddedEngine engine = engine(false, interceptors)) {
             String runId = startInRequest(engine, "request-1");
             awaitCompleted(engine, runId);
@@ -259,7 +264,80 @@ class AttemptInterceptorsTest {
             assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED)
                     .hasSize(3).allSatisfy(e -> assertThat(e.data()).doesNotContain("tenant")
                             .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
-            assertThat(log.messagesContaining("failed to name")).isNotEmpty();
+            assertThat(log.messagesContaining("with the field 'tenant' with a null value, which no history entry can"
+                    + " hold")).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("NVENT-0486"));
+        }
+    }
+
+    /** Captures what the test gives it, as an interceptor that leaves a field it has no value for unset, or worse. */
+    static final class CapturingInterceptor implements AttemptInterceptor {
+        private final Supplier<Map<String, String>> captured;
+
+        CapturingInterceptor(Supplier<Map<String, String>> captured) {
+            this.captured = captured;
+        }
+
+        @Override
+        public Map<String, String> capture(StepHandOn handOn) {
+            return captured.get();
+        }
+
+        @Override
+        public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
+            return AttemptScope.NONE;
+        }
+    }
+
+    /** A field without a value, one without a key, or a map that cannot be read: what a careless interceptor captures. */
+    static Stream<Arguments> badCaptures() {
+        Supplier<Map<String, String>> nullValue = () -> {
+            Map<String, String> fields = new HashMap<>();
+            fields.put("tenant", null);
+            return fields;
+        };
+        Supplier<Map<String, String>> nullKey = () -> {
+            Map<String, String> fields = new HashMap<>();
+            fields.put(null, "acme");
+            return fields;
+        };
+        Supplier<Map<String, String>> unreadable = () -> new AbstractMap<>() {
+            @Override
+            public Set<Entry<String, String>> entrySet() {
+                throw new IllegalStateException("the context went away");
+            }
+        };
+        return Stream.of(
+                Arguments.of("a null value, first", nullValue, true, "NVENT-0485", "the field 'tenant' with a null value"),
+                Arguments.of("a null value, after another", nullValue, false, "NVENT-0485",
+                        "the field 'tenant' with a null value"),
+                Arguments.of("a null key, after another", nullKey, false, "NVENT-0485", "a field with a null key"),
+                Arguments.of("a map that cannot be read", unreadable, false, "NVENT-0423", "the context went away"));
+    }
+
+    /**
+     * What an interceptor captures with a field no job can carry (without a key or a value), or in a map that throws
+     * as it is read, is dropped, logged saying why, and fails neither the start nor any attempt: the run completes
+     * carrying what the other interceptor captured, its job as without the careless one.
+     */
+    @ParameterizedTest(name = "{0}")
+    @MethodSource("badCaptures")
+    void whatAnInterceptorCapturesThatNoJobCanCarryIsDroppedAndFailsNoStart(String name,
+            Supplier<Map<String, String>> captured, boolean badFirst, String id, String why) {
+        RecordingInterceptor recording = new RecordingInterceptor();
+        AttemptInterceptor careless = new CapturingInterceptor(captured);
+        try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith(id));
+             EmbeddedEngine engine = badFirst ? engine(false, careless, recording) : engine(false, recording, careless)) {
+            String runId = startInRequest(engine, "request-6");
+            awaitCompleted(engine, runId);
+
+            assertThat(recording.of("order")).extracting(o -> o.attempt().step() + "#" + o.attempt().attempt())
+                    .containsExactly("take#1", "pack#1", "pack#2", "ship#1");
+            assertThat(recording.of("order")).allSatisfy(o -> assertThat(o.carried())
+                    .isEqualTo(Map.of("traceparent", "request-6")));
+            assertThat(engine.queue().job("order", runId + ":take").orElseThrow().payload())
+                    .endsWith(",\"trace\":{\"traceparent\":\"request-6\"}}");
+            assertThat(log.messagesContaining(why)).as("logged as " + id).isNotEmpty()
+                    .allSatisfy(line -> assertThat(line).contains("step 'take' of run " + runId));
         }
     }
 

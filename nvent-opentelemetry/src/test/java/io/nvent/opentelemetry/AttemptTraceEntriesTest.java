@@ -30,6 +30,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.jboss.weld.environment.se.Weld;
 import org.jboss.weld.environment.se.WeldContainer;
 import org.junit.jupiter.api.BeforeEach;
@@ -81,11 +83,24 @@ class AttemptTraceEntriesTest {
         }
     }
 
+    /** Works until its run is canceled, then stops. */
+    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY)
+    public static class Upload implements Step<Map<String, Object>, Void> {
+        static final CountDownLatch RUNNING = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Map<String, Object> input, StepContext ctx) {
+            RUNNING.countDown();
+            await().atMost(Duration.ofSeconds(30)).until(ctx::isCancelRequested);
+            throw new IllegalStateException("stopped: the run was canceled");
+        }
+    }
+
     private static WeldContainer container(Class<?>... tracing) {
         return new Weld().disableDiscovery().addExtension(NventBeans.extension())
                 .addBeanClasses(NventBeans.inMemoryEngine()).addBeanClasses(tracing)
                 .addBeanClasses(TracedFlows.Take.class, TracedFlows.Pack.class, TracedFlows.Ship.class,
-                        TracedFlows.Label.class, Refuse.class)
+                        TracedFlows.Label.class, Refuse.class, Upload.class)
                 .initialize();
     }
 
@@ -144,6 +159,26 @@ class AttemptTraceEntriesTest {
                     .filter(entry -> entry.type() == EventType.STEP_FAILED).findFirst().orElseThrow();
             SpanData span = spanOf(runId, "refuse", 1);
             assertThat(data(failed).getJsonObject("trace")).isEqualTo(Json.createObjectBuilder()
+                    .add("traceId", span.getTraceId()).add("spanId", span.getSpanId()).build());
+        }
+    }
+
+    @Test
+    void theCanceledEntryOfAnAttemptThatRanAsItsRunWasCanceledNamesItsSpan() throws InterruptedException {
+        try (WeldContainer container = container(TracingBean.class, Telemetry.class)) {
+            FlowService flows = container.select(FlowService.class).get();
+            String runId = flows.start("export", Map.of());
+            assertThat(Upload.RUNNING.await(30, TimeUnit.SECONDS)).as("the step runs").isTrue();
+            flows.cancel(runId);
+            await().until(() -> flows.events(runId, EventQuery.all()).stream()
+                    .anyMatch(entry -> entry.type() == EventType.STEP_CANCELED));
+
+            HistoryEvent canceled = flows.events(runId, EventQuery.all()).stream()
+                    .filter(entry -> entry.type() == EventType.STEP_CANCELED).findFirst().orElseThrow();
+            await().until(() -> EXPORTED.getFinishedSpanItems().stream().anyMatch(span -> runId.equals(
+                    span.getAttributes().get(AttributeKey.stringKey("nvent.run_id")))));
+            SpanData span = spanOf(runId, "upload", 1);
+            assertThat(data(canceled).getJsonObject("trace")).isEqualTo(Json.createObjectBuilder()
                     .add("traceId", span.getTraceId()).add("spanId", span.getSpanId()).build());
         }
     }

@@ -233,8 +233,11 @@ const TYPE_CLASS = {
   'run.compensating': 'warn', 'run.compensated': 'warn', 'run.debounced': 'flow', 'run.batched': 'flow', 'await.timeout-moved': 'warn',
 };
 
-/** The entries that end an attempt: with nvent-opentelemetry, each names the attempt's span (`"trace"`). */
-const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];
+/**
+ * The entries that end an attempt (a step.canceled one too, when it ran as its run was canceled): with
+ * nvent-opentelemetry, each names the attempt's span (`"trace"`).
+ */
+const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed', 'step.canceled'];
 /** `nvent.console.trace-url` (from GET /session), e.g. `https://jaeger.example/trace/{traceId}`; null: ids, no link. */
 let traceTemplate = null;
 

@@ -131,7 +131,7 @@ class ConsoleRunPageTest {
     }
 
     /**
-     * The entry that ends an attempt (completed, retried, failed) shows the attempt's trace id, written by
+     * The entry that ends an attempt (completed, retried, failed, canceled as it ran) shows the attempt's trace id, written by
      * nvent-opentelemetry, and with {@code nvent.console.trace-url} (given by GET /session) a "Trace" link made from
      * the template, opened in a new tab; the entries drawn before the session's answer are drawn again with it.
      */
@@ -140,7 +140,7 @@ class ConsoleRunPageTest {
         String runs = script("runs.js");
         String ref = ConsoleScripts.function(runs, "function traceRef(trace)");
 
-        assertThat(runs).contains("const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed'];",
+        assertThat(runs).contains("const ATTEMPT_ENDS = ['step.completed', 'step.retry', 'step.failed', 'step.canceled'];",
                 "ATTEMPT_ENDS.includes(ev.type) ? traceRef(ev.data && ev.data.trace) : null",
                 "api.session().then((s) => {", "const template = s.traceUrl || null;",
                 "if (!gone && template !== traceTemplate) { traceTemplate = template; redraw(); }");

@@ -10,6 +10,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.function.Consumer;
 import java.util.function.Function;
@@ -122,12 +123,24 @@ final class AttemptInterception {
         return capture(handOn, i -> i.capture(handOn));
     }
 
+    /**
+     * What the interceptors capture, each as {@code how} asks it, together. One that throws, or returns a field with a
+     * null key or value (no job could carry it: {@link Map#copyOf} refuses it, and a job's JSON has no null field),
+     * adds nothing, logged: the hand-on goes on, and with it the start, the emit or the recovery that made it.
+     */
     private Map<String, String> capture(StepHandOn handOn, Function<AttemptInterceptor, Map<String, String>> how) {
         Map<String, String> captured = Map.of();
         for (AttemptInterceptor interceptor : interceptors) {
             Map<String, String> fields;
+            Optional<String> unset;
             try {
                 fields = how.apply(interceptor);
+                fields = fields == null ? Map.of() : fields;
+                // Within the try: the interceptor's own map is read here, and may throw as it is (a view of a
+                // context that went away, one changed under us).
+                unset = withoutValue(fields);
+                // the job keeps it: the interceptor may reuse its own map
+                fields = unset.isPresent() ? Map.of() : Map.copyOf(fields);
             } catch (RuntimeException | Error failure) {
                 rethrowIfFatal(failure);
                 warn("NVENT-0423 attempt interceptor " + interceptor + " failed to capture the context of step '"
@@ -135,13 +148,30 @@ final class AttemptInterception {
                         + failure);
                 continue;
             }
-            if (fields == null || fields.isEmpty()) {
+            if (unset.isPresent()) {
+                warn("NVENT-0485 attempt interceptor " + interceptor + " captured " + unset.get() + " for step '"
+                        + handOn.step() + "' of run " + handOn.runId() + " handed on, which no job can carry; the step"
+                        + " carries nothing from it (an interceptor leaves out a field it has no value for)");
                 continue;
             }
-            // the job keeps it: the interceptor may reuse its own map
-            captured = captured.isEmpty() ? Map.copyOf(fields) : merged(captured, fields);
+            if (!fields.isEmpty()) {
+                captured = captured.isEmpty() ? fields : merged(captured, fields);
+            }
         }
         return captured;
+    }
+
+    /** Which of {@code fields} has a null key or value, described; empty if none has. */
+    private static Optional<String> withoutValue(Map<String, String> fields) {
+        for (Map.Entry<String, String> field : fields.entrySet()) {
+            if (field.getKey() == null) {
+                return Optional.of("a field with a null key");   // its value may be a secret: not logged
+            }
+            if (field.getValue() == null) {
+                return Optional.of("the field '" + field.getKey() + "' with a null value");
+            }
+        }
+        return Optional.empty();
     }
 
     /**
@@ -225,19 +255,28 @@ final class AttemptInterception {
 
     /**
      * What the scopes name the attempt as, together; one that throws, or names a field with a null key or value
-     * ({@link Map#copyOf} refuses it), names nothing, logged.
+     * (no history entry could hold it), names nothing, logged.
      */
     private Map<String, String> traceOf(AttemptScope[] scopes, AttemptInfo attempt) {
         Map<String, String> named = Map.of();
         for (AttemptScope scope : scopes) {
             Map<String, String> fields;
+            Optional<String> unset;
             try {
                 fields = scope.trace();
-                fields = fields == null ? Map.of() : Map.copyOf(fields);
+                fields = fields == null ? Map.of() : fields;
+                unset = withoutValue(fields);
+                fields = unset.isPresent() ? Map.of() : Map.copyOf(fields);
             } catch (RuntimeException | Error failure) {
                 rethrowIfFatal(failure);
                 warn("NVENT-0424 attempt scope " + scope + " failed to name " + describe(attempt)
                         + " for its history entry; the entry names no trace from it: " + failure);
+                continue;
+            }
+            if (unset.isPresent()) {
+                warn("NVENT-0486 attempt scope " + scope + " named " + describe(attempt) + " with " + unset.get()
+                        + ", which no history entry can hold; the entry names no trace from it (a scope leaves out a"
+                        + " field it has no value for)");
                 continue;
             }
             if (!fields.isEmpty()) {

@@ -9,6 +9,7 @@ import io.nvent.spi.RunMutation;
 import io.nvent.spi.internal.ExitSafeLogger;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -30,21 +31,25 @@ final class CanceledSteps {
      * saying why; any other state is left as it is.
      *
      * @param attempt the attempt that ended, or 0 for an execution that was lost
+     * @param trace what the attempt interceptors' scopes named the attempt as, if it ran here: the entry ends it,
+     *     and names it as every other entry ending an attempt does; empty for none (an execution lost, no interceptor)
      */
-    static RunMutation canceledStep(String step, int attempt, Instant now, String reason) {
+    static RunMutation canceledStep(String step, int attempt, Instant now, String reason, Map<String, String> trace) {
         return run -> {
             if (run.status() != RunStatus.CANCELED || run.steps().get(step) != StepStatus.RUNNING) {
                 return Optional.empty();
             }
+            JsonText data = JsonText.object().str("reason", reason);
+            StepRunner.withTrace(data, trace);
             return Optional.of(new RunChange(run.withStep(step, StepStatus.CANCELED), List.of(EventDraft.ofStep(
-                    EventType.STEP_CANCELED, step, attempt, now, JsonText.object().str("reason", reason).build()))));
+                    EventType.STEP_CANCELED, step, attempt, now, data.build()))));
         };
     }
 
     /** A step recorded running in a canceled run, whose execution was lost ({@code cause}), ends as canceled. */
     static RunMutation lostStepOfCanceledRun(String step, Instant now, String cause) {
         return canceledStep(step, 0, now, "the run was canceled and the step's execution was lost (" + cause
-                + "); it is not queued again");
+                + "); it is not queued again", Map.of());
     }
 
     static void logLostStepOfCanceledRun(String runId, String step, String cause) {

@@ -587,7 +587,14 @@ final class StepRunner implements LostStepRecovery.Engine {
             lostSteps.markStalledAfterLostExecution(ref);
         }
         if (storeAway != null) {
-            giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty());
+            try {
+                giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty(),
+                        self.trace());
+            } catch (Exception stillAway) {
+                // It fails to the queue after all: the entry recording that failure names the attempt that ran.
+                executionsHere.failedWith(self);
+                throw stillAway;
+            }
         }
     }
 
@@ -743,11 +750,11 @@ final class StepRunner implements LostStepRecovery.Engine {
      * attempt, which the step's history does not bear out, so that retry gives way to this attempt
      * ({@link #gaveWayToRecordedAttempt}), or the sweep queues it as this attempt once the queue gave up.
      */
-    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom)
-            throws Exception {
+    private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom,
+                                    Map<String, String> trace) throws Exception {
         String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         try {
-            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom);
+            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, trace);
         } catch (RuntimeException stillAway) {
             failure.addSuppressed(stillAway);
             throw failure;
@@ -1348,7 +1355,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      * Adds what the attempt interceptors' scopes named the attempt as ({@link io.nvent.spi.AttemptScope#trace}) to the
      * data of the entry that ends it: {@code "trace":{"traceId","spanId"}} for a traced one; nothing for none.
      */
-    private static void withTrace(JsonText data, Map<String, String> trace) {
+    static void withTrace(JsonText data, Map<String, String> trace) {
         if (!trace.isEmpty()) {
             data.fields("trace", trace);
         }
@@ -1417,7 +1424,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         Optional<StoredChange> change;
         try {
             change = scheduling.finishStep(store, leaseOf(runId, step, job.attempt()),
-                    CanceledSteps.canceledStep(step, job.attempt(), clock.instant(), reason));
+                    CanceledSteps.canceledStep(step, job.attempt(), clock.instant(), reason, self.trace()));
         } catch (StaleExecutionException notHeld) {
             // The step is another execution's now: this attempt's failure is dropped.
             markLeaseLost(self);
@@ -1470,7 +1477,8 @@ final class StepRunner implements LostStepRecovery.Engine {
         Instant now = clock.instant();
         RunMutation canceled = CanceledSteps.canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
-                : "the attempt was cut short by its instance stopping after its run was canceled: ") + error);
+                : "the attempt was cut short by its instance stopping after its run was canceled: ") + error,
+                self.trace());
         AtomicBoolean tooLate = new AtomicBoolean();
         AtomicReference<String> waitsFor = new AtomicReference<>(job.jobId());
         RunMutation waitingAgain = waitingAgainAfterStop(self, step, job, now, error,
@@ -2303,7 +2311,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         String finalMessage = message;
         if (nextAttemptAt.isEmpty() && isStoreUnavailable(error)) {
-            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty());
+            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty(), left.trace());
             return;
         }
         // A delivery that failed only because the store could not be reached, which it could not give way
@@ -2337,7 +2345,8 @@ final class StepRunner implements LostStepRecovery.Engine {
                     // queue's retry, if it made one, finds the run ended and runs nothing.
                     canceledRun.set(true);
                     return CanceledSteps.canceledStep(ref.step(), attempt.attempt(), now,
-                            CanceledSteps.FAILED_AFTER_CANCEL + finalMessage).apply(started).map(canceled -> {
+                            CanceledSteps.FAILED_AFTER_CANCEL + finalMessage, left.trace()).apply(started)
+                            .map(canceled -> {
                                 events.addAll(canceled.events());
                                 return new RunChange(canceled.updated(), events);
                             });
@@ -2607,9 +2616,21 @@ final class StepRunner implements LostStepRecovery.Engine {
     @Override
     public void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
+        requeueAfterStoreFailure(ref, job, message, now, ranFrom, Map.of());
+    }
+
+    /**
+     * The same, for an attempt whose code ran here under the attempt interceptors' scopes: its {@code step.retry}
+     * entry ends that attempt, and names it as they did ({@code trace}; empty for none), as every other entry ending
+     * an attempt does.
+     */
+    private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
+                                          Optional<Instant> ranFrom, Map<String, String> trace) {
+        JsonText why = JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
+                .str("error", message);
+        withTrace(why, trace);
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
-                Optional.of(JsonText.object().str("reason", "the store could not be reached; the attempt does not"
-                        + " count").str("error", message)), false, ranFrom);
+                Optional.of(why), false, ranFrom);
         if (change.isPresent()) {
             LOG.log(System.Logger.Level.WARNING, "NVENT-0129 run {0}: step {1} could not be stored ({2}); it runs again"
                     + " in {3} s", ref.runId(), ref.step(), message, STORE_RETRY_DELAY.toSeconds());

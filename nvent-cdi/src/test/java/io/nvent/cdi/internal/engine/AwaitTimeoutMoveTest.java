@@ -136,24 +136,9 @@ class AwaitTimeoutMoveTest {
                 return due;
             }
         };
-        try (EngineHarness h = EngineHarness.withStartsStoredFirst(scheduling, new Submit(), new Book())) {
-            String runId = h.engine.start("leave", Map.of("days", 1));
-            h.awaitStatus(runId, RunStatus.AWAITING);
-            AwaitInfo await = waitingAwait(h, runId);
-            // The operator's move, read a moment before the timeout, is written a moment after: once the sweep read
-            // the await as due.
-            Instant oldTimeout = await.timeoutAt().orElseThrow();
-            AtomicReference<Boolean> moved = new AtomicReference<>(false);
-            afterRead.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
-                    oldTimeout.plus(Duration.ofDays(1)))));
-            h.clock.advance(Duration.ofMinutes(61));
-
-            h.sweep();
-
-            assertThat(moved).as("moved after the sweep read the await as due").hasValue(true);
-            assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
-            assertThat(h.types(runId)).doesNotContain("await.timeout");
-        }
+        // The operator's move, read a moment before the timeout, is written a moment after: once the sweep read
+        // the await as due.
+        sweepWithTheTimeoutMovedAt(scheduling, afterRead, "after the sweep read the await as due");
     }
 
     @Test
@@ -177,20 +162,30 @@ class AwaitTimeoutMoveTest {
                 return found;
             }
         };
+        // The operator's move is written once the sweep has read the await again as due, before it closes it.
+        sweepWithTheTimeoutMovedAt(scheduling, afterReread, "after the sweep read the await again");
+    }
+
+    /**
+     * A leave request waits for its approval; {@code moveAt} is given the operator's move of the approval's timeout a
+     * day on, from the timeout it read before, for {@code scheduling} to make while the sweep that finds it due runs
+     * ({@code when}). The sweep leaves the await waiting: no {@code await.timeout}, the run still awaiting.
+     */
+    private static void sweepWithTheTimeoutMovedAt(MemorySchedulingStore scheduling, AtomicReference<Runnable> moveAt,
+                                                   String when) {
         try (EngineHarness h = EngineHarness.withStartsStoredFirst(scheduling, new Submit(), new Book())) {
             String runId = h.engine.start("leave", Map.of("days", 1));
             h.awaitStatus(runId, RunStatus.AWAITING);
             AwaitInfo await = waitingAwait(h, runId);
-            // The operator's move is written once the sweep has read the await again as due, before it closes it.
             Instant oldTimeout = await.timeoutAt().orElseThrow();
             AtomicReference<Boolean> moved = new AtomicReference<>(false);
-            afterReread.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
+            moveAt.set(() -> moved.set(scheduling.moveAwaitTimeout(await.awaitId(), oldTimeout,
                     oldTimeout.plus(Duration.ofDays(1)))));
             h.clock.advance(Duration.ofMinutes(61));
 
             h.sweep();
 
-            assertThat(moved).as("moved after the sweep read the await again").hasValue(true);
+            assertThat(moved).as("moved " + when).hasValue(true);
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
             assertThat(h.types(runId)).doesNotContain("await.timeout");
             assertThat(scheduling.findAwait(await.awaitId()).orElseThrow().status())

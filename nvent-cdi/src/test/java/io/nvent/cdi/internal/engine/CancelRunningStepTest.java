@@ -24,6 +24,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -167,7 +169,25 @@ class CancelRunningStepTest {
         return runId;
     }
 
+    /** Its attempts named for the entries that end them ({@link NamingAttempts}), if {@code traced}. */
+    private static EngineHarness traced(boolean traced, EngineHarness harness) {
+        if (traced) {
+            harness.engine.useInterceptors(List.of(new NamingAttempts()));
+        }
+        return harness;
+    }
+
+    /** The step ended canceled, its entry saying {@code reason} and, without interceptors, nothing else. */
     private static void assertEndedAsCanceled(EngineHarness harness, String runId, String step, String reason) {
+        assertEndedAsCanceled(harness, runId, step, reason, false);
+    }
+
+    /**
+     * The step ended canceled, its entry saying {@code reason} and, if {@code traced}, naming its first attempt as
+     * the interceptor's scope did, as every entry ending an attempt does; else nothing more, as before interceptors.
+     */
+    private static void assertEndedAsCanceled(EngineHarness harness, String runId, String step, String reason,
+                                              boolean traced) {
         // As stored: the run's view shows a step an ended run still held retrying as canceled as well.
         await().atMost(Duration.ofSeconds(10))
                 .until(() -> harness.store.findRun(runId).orElseThrow().steps().get(step) == StepStatus.CANCELED);
@@ -175,20 +195,26 @@ class CancelRunningStepTest {
         assertThat(harness.eventsOf(runId, EventType.STEP_CANCELED)).singleElement().satisfies(entry -> {
             assertThat(entry.step()).contains(step);
             assertThat(entry.data()).contains(reason);
+            if (traced) {
+                assertThat(entry.data()).endsWith("," + NamingAttempts.traceOf(step, 1) + "}");
+            } else {
+                assertThat(entry.data()).startsWith("{\"reason\":").doesNotContain("\"trace\"");
+            }
         });
         assertThat(harness.types(runId)).as("the attempt neither failed nor is retried")
                 .doesNotContain("step.failed", "step.retry", "step.completed");
     }
 
-    @Test
-    void aCancelInterruptsTheRunningStepAndItsWorkerRunsTheQueuesNextJob() {
-        try (EngineHarness harness = oneWorker()) {
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCancelInterruptsTheRunningStepAndItsWorkerRunsTheQueuesNextJob(boolean traced) {
+        try (EngineHarness harness = traced(traced, oneWorker())) {
             String hung = startHung(harness, "call", "wait-forever");
             String behind = harness.engine.start("call", "quick");
 
             assertThat(harness.engine.cancel(hung)).isTrue();
 
-            assertEndedAsCanceled(harness, hung, "wait-forever", "the run was canceled while the attempt ran");
+            assertEndedAsCanceled(harness, hung, "wait-forever", "the run was canceled while the attempt ran", traced);
             harness.awaitStatus(behind, RunStatus.COMPLETED);
             assertThat(shipped).as("only the run behind it went on").hasValue(1);
         }
@@ -256,9 +282,11 @@ class CancelRunningStepTest {
         }
     }
 
-    @Test
-    void anAttemptTimingOutInARunCanceledOnAnotherInstanceEndsCanceledWithoutRetry() throws InterruptedException {
-        try (EngineHarness running = new EngineHarness(1, new SlowCall());
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAttemptTimingOutInARunCanceledOnAnotherInstanceEndsCanceledWithoutRetry(boolean traced)
+            throws InterruptedException {
+        try (EngineHarness running = traced(traced, new EngineHarness(1, new SlowCall()));
              EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings)) {
             String runId = running.engine.start("slow", "hang");
             assertThat(refusedCallBegan.await(10, TimeUnit.SECONDS)).as("the step began").isTrue();
@@ -266,7 +294,7 @@ class CancelRunningStepTest {
             // Before the running instance's sweep finds it: the queue fails the attempt at its timeout.
             assertThat(other.engine.cancel(runId)).isTrue();
 
-            assertEndedAsCanceled(running, runId, "slow-call", "exceeded its timeout");
+            assertEndedAsCanceled(running, runId, "slow-call", "exceeded its timeout", traced);
             downstreamRefuses.countDown();
             await().atMost(Duration.ofSeconds(10)).until(() -> running.scheduling.leasesOfRun(runId).isEmpty());
             assertThat(running.store.findRun(runId).orElseThrow().steps()).as("the late result is not stored")
@@ -327,9 +355,10 @@ class CancelRunningStepTest {
         }
     }
 
-    @Test
-    void aCanceledRunsStepInterruptedByItsInstancesShutdownEndsCanceledInsteadOfRunningForEver() {
-        EngineHarness running = oneWorker();
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void aCanceledRunsStepInterruptedByItsInstancesShutdownEndsCanceledInsteadOfRunningForEver(boolean traced) {
+        EngineHarness running = traced(traced, oneWorker());
         try (EngineHarness other = EngineHarness.beside(running, "instance-b", settings -> settings,
                 new WaitForever(), new Ship())) {
             String runId = startHung(running, "call", "wait-forever");
@@ -337,7 +366,7 @@ class CancelRunningStepTest {
             other.engine.cancel(runId);
             running.close();
 
-            assertEndedAsCanceled(other, runId, "wait-forever", "interrupted (its instance stopping)");
+            assertEndedAsCanceled(other, runId, "wait-forever", "interrupted (its instance stopping)", traced);
             assertThat(other.scheduling.leasesOfRun(runId)).isEmpty();
         } finally {
             running.close();

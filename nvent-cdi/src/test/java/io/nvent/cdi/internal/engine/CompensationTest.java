@@ -13,8 +13,6 @@ import io.nvent.Step;
 import io.nvent.StepContext;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
-import io.nvent.spi.AttemptInfo;
-import io.nvent.spi.AttemptInterceptor;
 import io.nvent.spi.AttemptScope;
 import io.nvent.cdi.EmbeddedEngine;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
@@ -127,25 +125,10 @@ class CompensationTest {
      */
     @Test
     void eachCompensationsCompletedEntryNamesItsOwnAttempt() {
-        AttemptInterceptor naming = new AttemptInterceptor() {
-            @Override
-            public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
-                return new AttemptScope() {
-                    @Override
-                    public Map<String, String> trace() {
-                        return Map.of("spanId", attempt.step() + "#" + attempt.attempt());
-                    }
-
-                    @Override
-                    public void close() {
-                    }
-                };
-            }
-        };
         UNDONE.clear();
         try (EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Validate()).step(new Charge())
-                .step(new Reserve()).step(new Ship()).step(new Refund()).step(new Release()).interceptor(naming)
-                .build()) {
+                .step(new Reserve()).step(new Ship()).step(new Refund()).step(new Release())
+                .interceptor(new NamingAttempts()).build()) {
             String runId = engine.flows().start("order", Map.of("id", 1));
             await().until(() -> engine.flows().run(runId).map(RunInfo::status).filter(RunStatus.FAILED::equals)
                     .isPresent());
@@ -153,8 +136,8 @@ class CompensationTest {
             assertThat(engine.flows().events(runId, EventQuery.all()))
                     .filteredOn(e -> e.type() == EventType.STEP_COMPLETED && e.data().contains("\"compensates\""))
                     .extracting(HistoryEvent::data).containsExactly(
-                            "{\"result\":null,\"compensates\":\"reserve\",\"trace\":{\"spanId\":\"release#1\"}}",
-                            "{\"result\":null,\"compensates\":\"charge\",\"trace\":{\"spanId\":\"refund#1\"}}");
+                            "{\"result\":null,\"compensates\":\"reserve\"," + NamingAttempts.traceOf("release", 1) + "}",
+                            "{\"result\":null,\"compensates\":\"charge\"," + NamingAttempts.traceOf("refund", 1) + "}");
         }
     }
 

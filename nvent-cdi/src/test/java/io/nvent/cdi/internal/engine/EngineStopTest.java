@@ -160,6 +160,27 @@ class EngineStopTest extends EngineStopContractTest {
         }
     }
 
+    /**
+     * An instance on the stopping one's queue ({@code instanceId}: the same one restarted, or another) completes the
+     * run at once, without a sweep or time passing (no lease can run out, the lost-job check never looks): nothing
+     * finds a step stalled, and {@code cutShort}, started twice, shows one attempt, the one cut short not counted.
+     *
+     * @return the types of the run's history
+     */
+    private static List<String> completesAtOnceOn(EngineHarness stopping, String instanceId, String runId,
+                                                  String cutShort, Step<?, ?>... steps) {
+        try (EngineHarness next = EngineHarness.beside(stopping, instanceId, settings -> settings, stopping.queue,
+                steps)) {
+            next.awaitStatus(runId, RunStatus.COMPLETED);
+            assertThat(next.clock.instant()).isEqualTo(EngineHarness.START);
+            assertThat(next.types(runId)).doesNotContain("step.stalled");
+            assertThat(next.eventsOf(runId, EventType.STEP_STARTED))
+                    .filteredOn(entry -> entry.step().filter(cutShort::equals).isPresent()).extracting(HistoryEvent::attempt)
+                    .as("the attempt cut short does not count").containsExactly(1, 1);
+            return next.types(runId);
+        }
+    }
+
     @Test
     void a_step_cut_short_by_the_stop_is_handed_back_and_runs_again_at_once_on_a_fresh_engine_that_takes_its_job()
             throws Exception {
@@ -181,16 +202,8 @@ class EngineStopTest extends EngineStopContractTest {
                 .as("no retry of the step's").doesNotContain(EngineMetrics.Counter.STEP_RETRIES);
 
         // The memory queue keeps the job while the JVM lives, as the JMS and PostgreSQL queues keep theirs.
-        try (EngineHarness restarted = EngineHarness.beside(stopping, "instance-a", settings -> settings,
-                stopping.queue, step)) {
-            // No sweep and no time passing: no lease can run out, and nothing finds the step stalled.
-            restarted.awaitStatus(runId, RunStatus.COMPLETED);
-            assertThat(restarted.clock.instant()).isEqualTo(EngineHarness.START);
-            assertThat(restarted.types(runId)).doesNotContain("step.stalled")
-                    .containsSubsequence("step.started", "step.retry", "step.started", "step.completed");
-            assertThat(restarted.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
-                    .as("the attempt cut short does not count").containsExactly(1, 1);
-        }
+        assertThat(completesAtOnceOn(stopping, "instance-a", runId, "upload", step))
+                .containsSubsequence("step.started", "step.retry", "step.started", "step.completed");
         assertThat(step.executions).hasValue(2);
     }
 
@@ -224,15 +237,7 @@ class EngineStopTest extends EngineStopContractTest {
                 .satisfies(job -> assertThat(StepJob.isRecoveryJob(job)).as(job + " is a recovery job").isTrue());
         assertThat(handedBack.data()).contains("NVENT-0535", "\"jobId\":\"" + waiting.get(0) + "\"");
 
-        try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, stopping.queue,
-                take, pack)) {
-            // No sweep and no time passing: the lost-job check never looks.
-            next.awaitStatus(runId, RunStatus.COMPLETED);
-            assertThat(next.clock.instant()).isEqualTo(EngineHarness.START);
-            assertThat(next.types(runId)).doesNotContain("step.stalled");
-            assertThat(next.eventsOf(runId, EventType.STEP_STARTED))
-                    .filteredOn(entry -> entry.step().filter("pack"::equals).isPresent()).extracting(HistoryEvent::attempt).as("the attempt cut short does not count").containsExactly(1, 1);
-        }
+        completesAtOnceOn(stopping, "instance-b", runId, "pack", take, pack);
         assertThat(pack.executions).as("pack, cut short once, then run once").hasValue(2);
         assertThat(take.executions).hasValue(1);
     }

@@ -28,6 +28,8 @@ import java.util.function.BiConsumer;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * Every queue counts the attempts of a job by the deliveries that failed, whatever failed them. While
@@ -56,6 +58,11 @@ class StoreOutageAttemptsTest {
             }
             throw new IllegalStateException("partner refused the call");
         }
+    }
+
+    /** The same partner, called by a step of one attempt: the attempt whose answer the store refused was its last. */
+    @FlowStep(flow = "outage-once", name = "a", role = StepRole.ENTRY, maxAttempts = 1)
+    public static class CallPartnerOnce extends CallPartner {
     }
 
     /**
@@ -141,21 +148,25 @@ class StoreOutageAttemptsTest {
     void aDeliveryTheQueueCountedWhileTheStoreWasAwayIsNoAttemptOfTheStep() {
         // The store is away for the answer, for the requeue that would have given way and for the record
         // of the failed delivery, which the queue then retries as its attempt 2, the store back by then.
-        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(3, (h, runId) -> { });
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(3, false, (h, runId) -> { });
     }
 
-    @Test
-    void aDeliveryThatFailedOnlyForTheStoreIsRecordedAsNoAttemptWhenTheStoreIsBackForItsFailure() {
+    /** Traced, the entry of the delivery that failed only for the store names the attempt that ran, as the others. */
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void aDeliveryThatFailedOnlyForTheStoreIsRecordedAsNoAttemptWhenTheStoreIsBackForItsFailure(boolean traced) {
         // The store is away for the answer and for the requeue that would have given way, and back when the
         // queue reports the failed delivery, which it retries as its attempt 2.
-        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(2, (h, runId) -> { });
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(2, traced, (h, runId) -> { });
     }
 
-    @Test
-    void anAttemptThatRanBeforeItsStartWasStoredShowsInTheHistoryBeforeItGivesWayForTheStore() {
+    /** Traced, the entry of the attempt that gave way for the store names it, as the others. */
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void anAttemptThatRanBeforeItsStartWasStoredShowsInTheHistoryBeforeItGivesWayForTheStore(boolean traced) {
         // The step's first delivery runs it before storing its start, to store both with its answer: the
         // store is away for that write only, and back for the requeue.
-        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(1, (h, runId) -> {
+        runUntilFailedWithTheStoreRefusingAfterTheFirstCall(1, traced, (h, runId) -> {
             assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
                     .as("a start for each time the step ran").containsExactly(1, 1, 2, 3);
             assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started");
@@ -163,22 +174,67 @@ class StoreOutageAttemptsTest {
     }
 
     /**
+     * A step's last attempt whose answer the store refused fails to the queue, which gives up on its job; the step
+     * runs again as that attempt, and the entry saying so names the attempt that ran, if traced (nothing more if not).
+     */
+    @ParameterizedTest(name = "traced: {0}")
+    @ValueSource(booleans = {false, true})
+    void aLastAttemptWhoseAnswerTheStoreRefusedRunsAgainAsThatAttemptAndItsEntryNamesIt(boolean traced) {
+        CallPartner.onFirstCall = () -> store.refusing.set(1);
+        try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartnerOnce())) {
+            if (traced) {
+                h.engine.useInterceptors(List.of(new NamingAttempts()));
+            }
+            String runId = h.engine.start("outage-once", null);
+
+            // Queued again after the store's retry delay, which the memory queue waits out in real time.
+            await().atMost(Duration.ofSeconds(20)).until(() ->
+                    h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
+            assertThat(CallPartner.attemptsSeen).as("its one attempt again, its answer not stored").containsExactly(1, 1);
+            assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry -> {
+                assertThat(retry.data()).contains("the store could not be reached; the attempt does not count");
+                assertNamesItsAttemptIfTraced(retry, traced);
+            });
+        } finally {
+            CallPartner.onFirstCall = () -> { };
+        }
+    }
+
+    /**
      * Starts a run whose step's first call is followed by {@code refusedWrites} writes the store refuses,
      * waits until the run failed (the store's retry delay is waited out in real time) and checks the
-     * step went on at the attempt it was at, with all its attempts; then {@code andThen}.
+     * step went on at the attempt it was at, with all its attempts, each entry ending one naming it if
+     * {@code traced} (and none naming a trace otherwise, as before interceptors); then {@code andThen}.
      */
-    private void runUntilFailedWithTheStoreRefusingAfterTheFirstCall(int refusedWrites,
+    private void runUntilFailedWithTheStoreRefusingAfterTheFirstCall(int refusedWrites, boolean traced,
                                                                     BiConsumer<EngineHarness, String> andThen) {
         CallPartner.onFirstCall = () -> store.refusing.set(refusedWrites);
         try (EngineHarness h = EngineHarness.over(store, newQueue(), new CallPartner())) {
+            if (traced) {
+                h.engine.useInterceptors(List.of(new NamingAttempts()));
+            }
             String runId = h.engine.start("outage", null);
 
             await().atMost(Duration.ofSeconds(20)).until(() ->
                     h.engine.run(runId).orElseThrow().status() == RunStatus.FAILED);
             assertGoesOnAtTheAttemptItWasAtWithAllItsAttempts(h, runId);
+            // Those of deliveries that ran the step: one that gave way for another's attempt ran nothing.
+            assertThat(h.store.readEvents(runId, EventQuery.all())).filteredOn(entry -> (entry.type() == EventType.STEP_RETRY
+                    || entry.type() == EventType.STEP_FAILED) && entry.data().contains("\"error\":"))
+                    .as("the entries ending attempts that ran").isNotEmpty()
+                    .allSatisfy(entry -> assertNamesItsAttemptIfTraced(entry, traced));
             andThen.accept(h, runId);
         } finally {
             CallPartner.onFirstCall = () -> { };
+        }
+    }
+
+    /** The entry names its attempt as the interceptor did if {@code traced}; else no trace, as before interceptors. */
+    private static void assertNamesItsAttemptIfTraced(HistoryEvent entry, boolean traced) {
+        if (traced) {
+            assertThat(entry.data()).contains(NamingAttempts.traceOf("a", entry.attempt()));
+        } else {
+            assertThat(entry.data()).doesNotContain("\"trace\"");
         }
     }
 
