@@ -395,6 +395,18 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     }
 
     private void listen() {
+        try {
+            subscribeUntilClosed();
+        } catch (Error e) {
+            // Nothing subscribes again after it: say so where an operator looks, rather than a thread gone unseen.
+            lost("its listener thread stopped for good: " + e, "restart the application; see its log for the error");
+            throw e;
+        } finally {
+            listening = false;
+        }
+    }
+
+    private void subscribeUntilClosed() {
         long reconnectMillis = MIN_RECONNECT_MILLIS;
         // The refusal said last (its id), until it subscribes: a fixed login that meets a missing permission says so.
         String refusalReported = null;
@@ -417,7 +429,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                         }
                     }
                 }
-            } catch (JMSRuntimeException e) {
+            } catch (RuntimeException e) {
+                // Not only JMS's: a resource adapter's or container's own failure would end the thread for good,
+                // with the stream still saying it listens.
                 listening = false;
                 if (closed) {
                     return;
@@ -448,7 +462,6 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 reconnectMillis = Math.min(MAX_RECONNECT_MILLIS, reconnectMillis * 2);
             }
         }
-        listening = false;
     }
 
     /** Records why there is no subscription, keeping since when there has been none. */
@@ -458,7 +471,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
                 remedy);
     }
 
-    private String refusal(boolean beforeSession, JMSRuntimeException e) {
+    private String refusal(boolean beforeSession, RuntimeException e) {
         String retry = "; it tries again every " + MAX_RECONNECT_MILLIS / 1000 + " s at most, live views miss events "
                 + "until it subscribes";
         if (!BrokerRefusals.refusedLogin(e, beforeSession)) {

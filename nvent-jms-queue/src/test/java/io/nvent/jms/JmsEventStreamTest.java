@@ -10,6 +10,8 @@ import io.nvent.testkit.LogRecorder;
 import io.nvent.testkit.OneTransaction;
 import io.nvent.testkit.TestThreads;
 import jakarta.jms.ConnectionFactory;
+import jakarta.jms.JMSConsumer;
+import jakarta.jms.JMSContext;
 import jakarta.jms.JMSException;
 import jakarta.jms.JMSRuntimeException;
 import java.lang.reflect.InvocationTargetException;
@@ -20,6 +22,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.activemq.artemis.jms.client.ActiveMQConnectionFactory;
 import org.junit.jupiter.api.AfterAll;
@@ -294,6 +298,64 @@ class JmsEventStreamTest extends EventStreamContractTest {
                 broker = EmbeddedBroker.start(dataDir, url);
             }
             await().atMost(PATIENCE).until(() -> stream.problem().isEmpty());
+        }
+    }
+
+    @Test
+    void a_listener_whose_receive_fails_with_another_runtime_exception_than_jms_s_subscribes_again_and_receives_again() {
+        AtomicBoolean failNextReceive = new AtomicBoolean();
+        List<PublishedEvent> seen = new CopyOnWriteArrayList<>();
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0640"));
+             JmsEventStream stream = new JmsEventStream(receivesFailing(factory, failNextReceive),
+                     new TestThreads("stream-receive-fails"), topic)) {
+            stream.subscribe(seen::add);
+            failNextReceive.set(true);
+            await().atMost(PATIENCE).until(() -> !failNextReceive.get());
+
+            await().atMost(PATIENCE).pollInterval(Duration.ofMillis(200)).until(() -> {
+                stream.publish("orders", List.of(event("run-after-failure", 1, "{}")));
+                return !seen.isEmpty();
+            });
+            assertThat(log.messagesContaining("NVENT-0640")).as("said why it subscribes again").singleElement()
+                    .asString().contains("lost its subscription", "IllegalStateException: the adapter's session broke");
+            await().atMost(PATIENCE).until(() -> stream.problem().isEmpty());
+        }
+    }
+
+    /**
+     * A factory whose consumers' next receive, once {@code failNext} is set, fails as no JMS client would: with a plain
+     * runtime exception (a resource adapter's bug, a container's wrapper).
+     */
+    private static ConnectionFactory receivesFailing(ConnectionFactory broker, AtomicBoolean failNext) {
+        return (ConnectionFactory) Proxy.newProxyInstance(JmsEventStreamTest.class.getClassLoader(),
+                new Class<?>[] {ConnectionFactory.class}, (proxy, method, args) -> {
+                    Object made = invoke(method, broker, args);
+                    if (!(made instanceof JMSContext context)) {
+                        return made;
+                    }
+                    return Proxy.newProxyInstance(JmsEventStreamTest.class.getClassLoader(),
+                            new Class<?>[] {JMSContext.class}, (contextProxy, contextMethod, contextArgs) -> {
+                                Object result = invoke(contextMethod, context, contextArgs);
+                                if (!(result instanceof JMSConsumer consumer)) {
+                                    return result;
+                                }
+                                return Proxy.newProxyInstance(JmsEventStreamTest.class.getClassLoader(),
+                                        new Class<?>[] {JMSConsumer.class}, (consumerProxy, consumerMethod, consumerArgs) -> {
+                                            if (consumerMethod.getName().equals("receive")
+                                                    && failNext.compareAndSet(true, false)) {
+                                                throw new IllegalStateException("the adapter's session broke");
+                                            }
+                                            return invoke(consumerMethod, consumer, consumerArgs);
+                                        });
+                            });
+                });
+    }
+
+    private static Object invoke(java.lang.reflect.Method method, Object target, Object[] args) throws Throwable {
+        try {
+            return method.invoke(target, args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
         }
     }
 

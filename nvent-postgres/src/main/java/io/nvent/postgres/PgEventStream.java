@@ -19,10 +19,12 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
+import java.util.Optional;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
@@ -89,6 +91,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     private final ConnectionWaits connections;
     private final OrderedPublisher publisher;
     private final NotificationListener listener;
+    private volatile boolean closed;
     /** When the sender last purged large events; only it reads and writes this. */
     private long lastPurge = System.nanoTime();
 
@@ -130,7 +133,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 "nvent-event-stream-sender-" + options.channel(), this::send);
         listener = new NotificationListener(dataSource, options.channel(),
                 "the live stream delivers no events (the stream has no other way)", threadFactory, c -> { },
-                this::onNotification, connections::lookOver);
+                this::onNotification, connections::lookOver, Clock.systemUTC());
     }
 
     /** Whether the listener's connection works: a connect that waits meanwhile waits for the pool. */
@@ -276,6 +279,30 @@ public final class PgEventStream implements EventStream, AutoCloseable {
         return listener.isConnected();
     }
 
+    /**
+     * {@inheritDoc}
+     *
+     * <p>While this instance's listening connection is not listening: {@code NVENT-0868}, since when, and the latest
+     * failure to connect or listen with what to do; the database away or the connection killed (it reconnects by
+     * itself), or connections that cannot LISTEN ({@code NVENT-0801}: it stopped trying). Empty again once it listens.
+     */
+    @Override
+    public Optional<String> problem() {
+        if (closed) {
+            return Optional.of("NVENT-0868 the live event stream on channel " + options.channel() + " is closed (the "
+                    + "application stops)");
+        }
+        return listener.down().map(down -> "NVENT-0868 the live event stream on channel " + options.channel()
+                + " has not been listening since " + down.since() + ": live views on this instance (the console, "
+                + "WebSocket clients) stand still until it listens again, and then catch up from the store with a run's "
+                + "next event; runs go on as before. " + down.cause() + (down.forGood()
+                        ? "; it does not try again: " + NotificationListener.ONE_DRIVER + ", and restart the application"
+                        : "; it reconnects by itself, every " + NotificationListener.MAX_BACKOFF_MILLIS / 1000
+                                + " s at most: see that the database is up and reachable "
+                                + "from this instance, and that the data source (nvent.stream.postgres.datasource) has "
+                                + "a connection free"));
+    }
+
     private void onNotification(Connection connection, String payload) throws SQLException {
         String json = payload;
         if (payload.startsWith("#")) {
@@ -322,6 +349,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     /** Stops listening, and drops what waits to be sent. */
     @Override
     public void close() {
+        closed = true;
         publisher.close();
         listener.close();
         subscribers.clear();

@@ -164,7 +164,7 @@ public final class PgJobQueue implements JobQueue {
                 (queue, due) -> enqueuer.wake(queue, due, Wakeups.RESCAN), this::enqueueContinuation);
         this.listener = new NotificationListener(dataSource, sql.channel,
                 "instances notice new work only by polling (nvent.queue.postgres.poll-interval)", threadFactory, c -> caughtUp(),
-                (c, payload) -> onNotification(payload), () -> { });
+                (c, payload) -> onNotification(payload), () -> { }, clock);
         long renew = Math.max(100, options.leaseDuration().toMillis() / 3);
         maintenance.scheduleWithFixedDelay(this::renewLeases, renew, renew, TimeUnit.MILLISECONDS);
         long poll = options.pollInterval().toMillis();

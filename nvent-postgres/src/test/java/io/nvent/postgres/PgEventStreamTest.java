@@ -206,6 +206,50 @@ class PgEventStreamTest extends EventStreamContractTest {
     }
 
     @Test
+    void while_its_listening_connection_is_gone_the_stream_s_problem_says_since_when_why_and_what_to_do_until_it_listens_again() {
+        CuttableDataSource cuttable = new CuttableDataSource(dataSource);
+        PgStreamOptions options = options().channel("c" + UUID.randomUUID().toString().substring(0, 8)).build();
+        try (PgEventStream stream = new PgEventStream(cuttable, new TestThreads("stream-problem"), options)) {
+            await().atMost(PATIENCE).until(stream::isListening);
+            assertThat(stream.problem()).as("listening").isEmpty();
+
+            cuttable.cut();
+            assertThat(killListeners(options.channel())).as("listener connections killed").isEqualTo(1);
+
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.problem()).hasValueSatisfying(problem ->
+                    assertThat(problem).startsWith("NVENT-0868 the live event stream on channel " + options.channel()
+                                    + " has not been listening since ")
+                            .contains("live views on this instance", "runs go on as before",
+                                    "connection cut by the test", "it reconnects by itself, every 5 s at most: see that "
+                                            + "the database is up and reachable from this instance")));
+
+            cuttable.reconnect();
+            await().atMost(PATIENCE).until(() -> stream.problem().isEmpty());
+        }
+    }
+
+    @Test
+    void a_stream_whose_connections_turn_out_unable_to_listen_says_it_stopped_trying_and_how_to_fix_it() {
+        CuttableDataSource otherDriver = new CuttableDataSource(dataSource);
+        otherDriver.hideTheDriver();
+        // Unreachable at the start, the stream cannot tell yet: its listener finds out on its first connect.
+        otherDriver.cut();
+        try (PgEventStream stream = new PgEventStream(otherDriver, new TestThreads("stream-no-listen"),
+                options().createSchema(false).build())) {
+            otherDriver.reconnect();
+
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.problem()).hasValueSatisfying(problem ->
+                    assertThat(problem).contains("has not been listening since", "NVENT-0801",
+                            "it does not try again", "org.postgresql.jdbc", "restart the application")));
+        }
+    }
+
+    private long killListeners(String channel) {
+        return database.queryLong(dataSource, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                + " WHERE query = 'LISTEN " + channel + "'");
+    }
+
+    @Test
     void a_listener_whose_connection_was_killed_reconnects_and_receives_again() {
         long killed = database.queryLong(dataSource, "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
                 + " WHERE query = 'LISTEN " + channel + "'");

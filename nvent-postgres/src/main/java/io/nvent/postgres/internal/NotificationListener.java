@@ -4,7 +4,11 @@ import java.lang.System.Logger.Level;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
@@ -26,7 +30,8 @@ public final class NotificationListener implements AutoCloseable {
     private static final int WAIT_MILLIS = 200;
     /** An idle connection is checked this often, so a silently dead one is noticed. */
     private static final long CHECK_NANOS = TimeUnit.SECONDS.toNanos(30);
-    private static final long MAX_BACKOFF_MILLIS = 5_000;
+    /** The longest wait between two tries to listen again. */
+    public static final long MAX_BACKOFF_MILLIS = 5_000;
 
     private final DataSource dataSource;
     private final String channel;
@@ -39,11 +44,24 @@ public final class NotificationListener implements AutoCloseable {
     private volatile boolean running = true;
     private volatile boolean connected;
     private final String withoutListen;
+    private final Clock clock;
+    /** Why LISTEN is not active, for {@link #down()}; {@code null} while it is. Only the listener thread writes it. */
+    private volatile Down down;
 
     /** How to give the data source's connections and this module one PostgreSQL driver. */
     public static final String ONE_DRIVER = "Let the server's PostgreSQL driver be the only one the application sees"
             + " (on WildFly: leave the postgresql jar out of the WAR and depend on the driver's module in"
             + " jboss-deployment-structure.xml, e.g. <module name=\"org.postgresql.jdbc\"/>)";
+
+    /**
+     * Why LISTEN is not active.
+     *
+     * @param since when it stopped being (before the first LISTEN: when the listener started)
+     * @param cause the latest failure to connect or listen
+     * @param forGood whether the listener stopped trying (its connections cannot LISTEN, {@code NVENT-0801})
+     */
+    public record Down(Instant since, String cause, boolean forGood) {
+    }
 
     /** Receives notifications; may run queries on the listening connection (e.g. to resolve a reference). */
     @FunctionalInterface
@@ -57,9 +75,13 @@ public final class NotificationListener implements AutoCloseable {
      * @param withoutListen what its owner does if the connections cannot LISTEN, for the warning
      * @param onConnected called on the listener thread after each (re)connect, once LISTEN is active
      * @param onIdle called on the listener thread between waits (at least every {@value #WAIT_MILLIS} ms)
+     * @param clock the time {@link #down()} says it stopped listening
      */
     public NotificationListener(DataSource dataSource, String channel, String withoutListen, ThreadFactory threads,
-                                Consumer<Connection> onConnected, Handler handler, Runnable onIdle) {
+                                Consumer<Connection> onConnected, Handler handler, Runnable onIdle, Clock clock) {
+        this.clock = clock;
+        this.down = new Down(clock.instant().truncatedTo(ChronoUnit.SECONDS), "its first connect has not returned yet",
+                false);
         this.dataSource = dataSource;
         this.withoutListen = withoutListen;
         this.channel = channel;
@@ -75,6 +97,18 @@ public final class NotificationListener implements AutoCloseable {
         return connected;
     }
 
+    /** Why LISTEN is not active right now, as the listener last saw it; empty while it is. */
+    public Optional<Down> down() {
+        return Optional.ofNullable(down);
+    }
+
+    /** Records why LISTEN is not active, keeping since when it has not been. */
+    private void lost(String cause, boolean forGood) {
+        Down before = down;
+        down = new Down(before == null ? clock.instant().truncatedTo(ChronoUnit.SECONDS) : before.since(), cause,
+                forGood);
+    }
+
     private void run() {
         long backoff = 100;
         try {
@@ -86,9 +120,10 @@ public final class NotificationListener implements AutoCloseable {
                     try {
                         pg = connection.unwrap(PGConnection.class);
                     } catch (SQLException notPostgres) {
-                        LOG.log(Level.WARNING, "NVENT-0801 the data source's connections are not PostgreSQL JDBC "
-                                + "connections (" + notPostgres.getMessage() + "); no LISTEN on " + channel
-                                + ": " + withoutListen + ". " + ONE_DRIVER);
+                        String cause = "NVENT-0801 the data source's connections are not PostgreSQL JDBC "
+                                + "connections (" + notPostgres.getMessage() + "); no LISTEN on " + channel;
+                        lost(cause, true);
+                        LOG.log(Level.WARNING, cause + ": " + withoutListen + ". " + ONE_DRIVER);
                         return;
                     }
                     connection.setAutoCommit(true);
@@ -96,6 +131,7 @@ public final class NotificationListener implements AutoCloseable {
                         listen.execute("LISTEN " + channel);
                     }
                     connected = true;
+                    down = null;
                     if (backoff > 100) {
                         LOG.log(Level.INFO, "NVENT-0803 listening on " + channel + " again");
                     }
@@ -107,6 +143,7 @@ public final class NotificationListener implements AutoCloseable {
                     if (!running) {
                         return;
                     }
+                    lost(String.valueOf(e), false);
                     LOG.log(Level.WARNING, "NVENT-0802 listener connection on " + channel + " lost (" + e
                             + "); reconnecting in " + backoff + " ms");
                     revealBroken(connection);
@@ -116,6 +153,10 @@ public final class NotificationListener implements AutoCloseable {
                     Jdbc.closeQuietly(connection);
                 }
             }
+        } catch (Error e) {
+            // Nothing listens again after it: say so to whoever asks, rather than a thread gone unseen.
+            lost("its listener thread stopped for good: " + e, true);
+            throw e;
         } finally {
             connected = false;
             stopped.countDown();
