@@ -500,7 +500,8 @@ public interface FlowService {
      * sweep's next look; more in the past, or more than {@link #LONGEST_AWAIT_TIMEOUT_MOVE} ahead, is refused.
      *
      * @param awaitId the await's id, as {@link AwaitInfo#awaitId()} shows it
-     * @param timeoutAt the new timeout, kept to the microsecond as every store keeps instants (a finer part is cut)
+     * @param timeoutAt the new timeout, cut to the microsecond, as PostgreSQL and the built-in stores keep instants (an
+     *     adapter's store that keeps less, milliseconds say, reads back less than was answered)
      * @return the await as it waits now, with its new timeout as stored (and as read back later)
      * @throws AwaitNotFoundException if there is no such await
      * @throws IllegalArgumentException if {@code timeoutAt} is too far in the past or the future;

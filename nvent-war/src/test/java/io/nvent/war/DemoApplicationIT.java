@@ -12,8 +12,8 @@ import io.nvent.war.fixtures.EmitSink;
 import io.nvent.war.fixtures.FailsOnce;
 import io.nvent.war.fixtures.FlowStarter;
 import io.nvent.war.fixtures.ProbeTransaction;
-import io.nvent.war.fixtures.TimedHold;
 import io.nvent.war.fixtures.PublishProbe;
+import io.nvent.war.fixtures.TimedHold;
 import io.nvent.war.fixtures.ViewerIdentityStore;
 import java.io.File;
 import java.io.IOException;
@@ -2025,6 +2025,10 @@ class DemoApplicationIT {
                     + " \\d+ awaiting →"));
             assertThat(Integer.parseInt(console.text(By.id("active-more")).split(" ")[2])).isGreaterThanOrEqualTo(9);
             assertThat(console.all(By.cssSelector("#active-runs tbody tr"))).hasSize(8);
+            // a line of the card below the table, not a cell of the table squeezed into its first column
+            assertThat(console.find(By.id("active-more")).getSize().getWidth()).as("as wide as the table")
+                    .isGreaterThanOrEqualTo(console.find(By.id("active-runs")).getSize().getWidth() * 9 / 10);
+            console.screenshot("31-dashboard-active-more");
             assertThat(console.attribute(By.id("active-more-awaiting"), "href")).endsWith("#/runs?status=awaiting");
             assertThat(console.attribute(By.id("active-more-running"), "href")).endsWith("#/runs?status=running");
         } finally {

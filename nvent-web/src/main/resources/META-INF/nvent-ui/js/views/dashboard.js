@@ -69,12 +69,13 @@ export function dashboard(ctx) {
     // what each waits for (a paused queue, an await, a backoff…): "running" alone hid a run stuck behind a paused queue
     const details = await Promise.all(active.map((r) => api.run(r.runId).catch(() => null)));
     // fixed widths, as the failures beside it: a long flow name is cut (its title has it) rather than the table outgrowing its card
-    fill(activeBody, active.length ? h('table', { id: 'active-runs', class: 'fixed' },
+    // the "8 of N" line below the table, across the card: inside the table it was a cell of its first column
+    fill(activeBody, active.length ? [h('table', { id: 'active-runs', class: 'fixed' },
       h('thead', {}, h('tr', {}, h('th', { style: 'width:90px' }, 'Run'), h('th', {}, 'Flow'), h('th', { style: 'width:106px' }, 'Status'),
         h('th', { style: 'width:78px' }, 'Steps'), h('th', { style: 'width:94px' }, 'Running for'))),
       h('tbody', {}, active.map((r, i) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', { class: 'ellipsis', title: r.flow }, r.flow), h('td', {}, badge(r.status), waitTags(details[i])),
-        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt))))), activeMore(active.length, running.length, awaiting.length))
+        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))), activeMore(active.length, running.length, awaiting.length)]
       : h('div', { class: 'empty' }, 'Nothing running right now'));
     // the run carries its error; only a run that failed before 0.2 has it in its history alone
     const reasons = await Promise.all(failed.map((r) => r.error ? [{ step: failedSteps(r).join(', ') || null, data: { error: r.error } }]

@@ -234,8 +234,9 @@ public final class OperatorView implements InvocationHandler {
             case "retryFailed" -> bulk(done ? "retried the failed runs" : "retry the failed runs", a[0], result);
             case "cancelRuns" -> bulk(done ? "canceled the runs" : "cancel the runs", a[0], result);
             case "resolveAwait" -> (!done ? "resolve" : "resolved") + " await " + text(a[0]);
+            // once moved, the timeout as stored (cut to the microsecond), as the answer and the history say it
             case "moveAwaitTimeout" -> (!done ? "move" : "moved") + " the timeout of await " + text(a[0]) + " to "
-                    + text(a[1]);
+                    + text(result instanceof io.nvent.AwaitInfo moved ? moved.timeoutAt() : a[1]);
             case "clearHistory" -> (done ? "cleared" : "clear") + " the history of flow " + quoted(a[0]);
             case "deleteRun" -> result instanceof DeletedRun deleted ? "deleted run " + deleted.runId() + " of flow "
                     + quoted(deleted.flow()) + " (" + deleted.status().wireName() + ")" : "delete run " + text(a[0]);

@@ -16,8 +16,11 @@ import io.nvent.StepRole;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.AwaitRecord;
+import io.nvent.testkit.LogRecorder;
+import java.text.MessageFormat;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
@@ -106,6 +109,25 @@ class AwaitTimeoutMoveTest {
                     .contains("\"to\":\"" + stored + "\"");
             assertThat(h.engine.moveAwaitTimeout(await.awaitId(), stored.plusSeconds(60)).timeoutAt())
                     .as("moved again from the timeout read back").contains(stored.plusSeconds(60));
+        }
+    }
+
+    /** The audit trail says the instant the answer and the history say, not the finer one asked for. */
+    @Test
+    void theAuditLineOfATimeoutMovedWithNanosecondsSaysTheInstantStored() {
+        try (EngineHarness h = new EngineHarness(new Submit(), new Book());
+             LogRecorder audit = LogRecorder.recording(entry -> "io.nvent.audit".equals(entry.getLoggerName()))) {
+            String runId = h.engine.start("leave", Map.of("days", 2));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+            Instant precise = h.clock.instant().plus(Duration.ofDays(2)).truncatedTo(ChronoUnit.SECONDS)
+                    .plusNanos(123_456_789);
+
+            h.engine.actingAs(Operator.named("alice")).moveAwaitTimeout(await.awaitId(), precise);
+
+            assertThat(audit.records()).map(entry -> MessageFormat.format(entry.getMessage(), entry.getParameters()))
+                    .anySatisfy(line -> assertThat(line).contains("moved the timeout of await " + await.awaitId()
+                            + " to " + precise.truncatedTo(ChronoUnit.MICROS)).doesNotContain(precise.toString()));
         }
     }
 
