@@ -120,7 +120,7 @@ public final class TestDatabases {
     }
 
     /** The other transactions open on the database, with their last statement: a test that left one open. */
-    private static String openTransactions(DataSource dataSource) {
+    static String openTransactions(DataSource dataSource) {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
              java.sql.ResultSet rows = statement.executeQuery("select pid, state, xact_start, query"
                      + " from pg_stat_activity where xact_start is not null and pid <> pg_backend_pid()"
