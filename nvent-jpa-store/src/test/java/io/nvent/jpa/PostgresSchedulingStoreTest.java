@@ -8,6 +8,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.OptionalInt;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.extension.ExtensionContext;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.extension.TestWatcher;
 
 /**
  * The scheduling store contract on a real PostgreSQL (embedded, or {@code NVENT_TEST_JDBC_URL}), on
@@ -16,6 +19,20 @@ import org.junit.jupiter.api.AfterAll;
 class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
 
     private static JpaFlowStore store;
+
+    /**
+     * A test that fails on a lock a transaction left open holds ({@link TestDatabases#LOCK_WAIT}; a hang before it)
+     * says which transaction that is, as a test's wipe does.
+     */
+    @RegisterExtension
+    static final TestWatcher OPEN_TRANSACTIONS = new TestWatcher() {
+        @Override
+        public void testFailed(ExtensionContext context, Throwable cause) {
+            System.getLogger(PostgresSchedulingStoreTest.class.getName()).log(System.Logger.Level.WARNING,
+                    () -> context.getDisplayName() + " failed; " + TestDatabases.openTransactions(
+                            TestDatabases.postgres()));
+        }
+    };
 
     @Override
     protected SchedulingStore createStore() {

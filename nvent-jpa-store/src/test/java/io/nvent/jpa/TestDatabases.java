@@ -9,6 +9,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
 import javax.sql.DataSource;
@@ -23,6 +24,13 @@ import javax.sql.DataSource;
 public final class TestDatabases {
 
     private static final AtomicInteger H2_COUNTER = new AtomicInteger();
+    /**
+     * How long a test's statement waits on a PostgreSQL lock before it fails (SQL state 55P03), where it waited for
+     * ever: a transaction an earlier test left open hung a whole module's run for 20 minutes, and a CI run with it.
+     * No test waits on a lock that long on purpose (the store's own bounded waits set theirs for the transaction).
+     */
+    static final Duration LOCK_WAIT = Duration.ofMinutes(1);
+    private static final String LOCK_NOT_AVAILABLE = "55P03";
     private static HikariDataSource postgres;
 
     private TestDatabases() {
@@ -65,7 +73,15 @@ public final class TestDatabases {
     }
 
     public static HikariDataSource pool(String url, String user, String password, int size) {
+        return pool(url, user, password, size, LOCK_WAIT);
+    }
+
+    /** {@link #pool(String, String, String, int)} whose PostgreSQL statements wait on a lock at most {@code lockWait}. */
+    static HikariDataSource pool(String url, String user, String password, int size, Duration lockWait) {
         HikariConfig config = new HikariConfig();
+        if (url.startsWith("jdbc:postgresql:")) {
+            config.setConnectionInitSql("set lock_timeout = '" + lockWait.toMillis() + "ms'");
+        }
         config.setJdbcUrl(url);
         config.setUsername(user);
         config.setPassword(password);
@@ -88,10 +104,36 @@ public final class TestDatabases {
     public static void execute(DataSource dataSource, String... statements) {
         try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement()) {
             for (String sql : statements) {
-                statement.execute(sql);
+                try {
+                    statement.execute(sql);
+                } catch (SQLException e) {
+                    if (LOCK_NOT_AVAILABLE.equals(e.getSQLState())) {
+                        throw new IllegalStateException("SQL failed: " + sql + " waited too long on a lock; "
+                                + openTransactions(dataSource), e);
+                    }
+                    throw e;
+                }
             }
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + e.getMessage(), e);
+        }
+    }
+
+    /** The other transactions open on the database, with their last statement: a test that left one open. */
+    static String openTransactions(DataSource dataSource) {
+        try (Connection connection = dataSource.getConnection(); Statement statement = connection.createStatement();
+             java.sql.ResultSet rows = statement.executeQuery("select pid, state, xact_start, query"
+                     + " from pg_stat_activity where xact_start is not null and pid <> pg_backend_pid()"
+                     + " and datname = current_database() order by xact_start")) {
+            StringBuilder open = new StringBuilder("transactions open (left open by an earlier test?):");
+            while (rows.next()) {
+                open.append("\n  pid ").append(rows.getInt(1)).append(' ').append(rows.getString(2))
+                        .append(" since ").append(rows.getTimestamp(3).toInstant()).append(": ")
+                        .append(rows.getString(4));
+            }
+            return open.toString();
+        } catch (SQLException e) {
+            return "the open transactions could not be read: " + e.getMessage();
         }
     }
 

@@ -12,7 +12,6 @@ import io.nvent.spi.JobState;
 import jakarta.enterprise.context.ApplicationScoped;
 import jakarta.inject.Inject;
 import jakarta.json.JsonArrayBuilder;
-import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import jakarta.ws.rs.ClientErrorException;
 import jakarta.ws.rs.DELETE;
@@ -94,14 +93,15 @@ public class QueuesResource {
         QueryParams.onlyKnown(uri, "limit");
         Queues.require(flows, queue, name);
         int limit = QueryParams.intWithin("limit", limitParam, 50, 1, 1000);
-        JsonObject queueNow = Representations.queue(queue, controls, name);
         JsonArrayBuilder groups = JSON.createArrayBuilder();
         controls.rateLimitUsage(name, limit).forEach(usage -> groups.add(JSON.createObjectBuilder()
                 .add("group", usage.group().map(group -> (JsonValue) JSON.createValue(group)).orElse(JsonValue.NULL))
                 .add("starts", usage.starts())
                 .add("nextStartAt", usage.nextStartAt().map(at -> (JsonValue) JSON.createValue(at.toString()))
                         .orElse(JsonValue.NULL))));
-        return JSON.createObjectBuilder().add("queue", name).add("rateLimit", queueNow.get("rateLimit"))
+        // The limit alone, not the queue's JSON: that reads who paused it and its workers, of no use here.
+        return JSON.createObjectBuilder().add("queue", name)
+                .add("rateLimit", Representations.rateLimit(controls.rateLimit(name)))
                 .add("groups", groups).build().toString();
     }
 

@@ -442,11 +442,7 @@ public final class Representations {
     /** {@link #queue(JobQueue, Optional, String, Optional)} with whether it is paused read already. */
     private static JsonObject queue(JobQueue queue, Optional<QueueControls.QueueRateLimit> limit, String name,
                                     boolean paused, Optional<Instant> ageAt) {
-        JsonValue rateLimit = limit.map(kept -> (JsonValue) JSON.createObjectBuilder()
-                .add("max", kept.limit().max()).add("durationMs", kept.limit().per().toMillis())
-                .add("scope", kept.cluster() ? "cluster" : "instance")
-                .add("groupKey", kept.groupKey().map(key -> (JsonValue) JSON.createValue(key)).orElse(JsonValue.NULL))
-                .build()).orElse(JsonValue.NULL);
+        JsonValue rateLimit = rateLimit(limit);
         JobCounts counts = queue.counts(name);
         OldestWaiting oldest = OldestWaiting.of(queue, name, counts);
         JsonObjectBuilder body = JSON.createObjectBuilder().add("name", name).add("paused", paused)
@@ -456,6 +452,15 @@ public final class Representations {
         ageAt.ifPresent(now -> body.add("oldestWaitingAgeMs", oldest.ageAt(now)
                 .map(age -> (JsonValue) JSON.createValue(age.toMillis())).orElse(JsonValue.NULL)));
         return body.build();
+    }
+
+    /** A queue's rate limit as its JSON has it ({@code rateLimit}): null for none. */
+    static JsonValue rateLimit(Optional<QueueControls.QueueRateLimit> limit) {
+        return limit.map(kept -> (JsonValue) JSON.createObjectBuilder()
+                .add("max", kept.limit().max()).add("durationMs", kept.limit().per().toMillis())
+                .add("scope", kept.cluster() ? "cluster" : "instance")
+                .add("groupKey", kept.groupKey().map(key -> (JsonValue) JSON.createValue(key)).orElse(JsonValue.NULL))
+                .build()).orElse(JsonValue.NULL);
     }
 
     /** A job in a list: no payload, no stack traces. */

@@ -126,6 +126,67 @@ class QueuesListTest {
         }
     }
 
+    /**
+     * {@code GET /api/nvent/queues/{queue}/rate-limit} answers the limit and who used it: it reads none of what only
+     * the queue's own JSON needs (who paused it, the workers set at run time, which are paused), once four reads of
+     * the store and a question to the queue adapter for a field it then threw away.
+     */
+    @Test
+    void theRateLimitsUsageReadsNeitherThePausesNorTheWorkersOfTheQueues() {
+        AtomicInteger storeReads = new AtomicInteger();
+        try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
+                .step(new Mail()).build())) {
+            QueueControls controls = new QueueControls() {
+                @Override
+                public int workersHere(String queue) {
+                    return 4;
+                }
+
+                @Override
+                public int configuredWorkers(String queue) {
+                    return 4;
+                }
+
+                @Override
+                public Map<String, Integer> workersOverrides() {
+                    storeReads.incrementAndGet();
+                    return Map.of();
+                }
+
+                @Override
+                public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
+                    storeReads.incrementAndGet();
+                    return Map.of();
+                }
+
+                @Override
+                public Map<String, io.nvent.spi.QueueChange> workersChanges() {
+                    storeReads.incrementAndGet();
+                    return Map.of();
+                }
+
+                @Override
+                public Optional<QueueRateLimit> rateLimit(String queue) {
+                    return Optional.of(new QueueRateLimit(new io.nvent.spi.RateLimit(5, java.time.Duration.ofSeconds(1)),
+                            Optional.empty(), true));
+                }
+
+                @Override
+                public java.util.List<RateLimitGroupUsage> rateLimitUsage(String queue, int most) {
+                    return java.util.List.of();
+                }
+            };
+            InProcessApi api = InProcessApi.withQueues(closer.engine.flows(), closer.engine.queue(), controls);
+
+            JsonObject usage = Json.createReader(new StringReader(
+                    (String) api.get("queues/layout/rate-limit").getEntity())).readObject();
+
+            assertThat(usage.toString()).isEqualTo("{\"queue\":\"layout\",\"rateLimit\":{\"max\":5,"
+                    + "\"durationMs\":1000,\"scope\":\"cluster\",\"groupKey\":null},\"groups\":[]}");
+            assertThat(storeReads).as("reads of the store for the queue's JSON").hasValue(0);
+        }
+    }
+
     /** Closes the engine after the test. */
     private record EngineCloser(EmbeddedEngine engine) implements AutoCloseable {
         @Override
