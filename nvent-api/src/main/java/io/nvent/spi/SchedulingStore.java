@@ -1747,7 +1747,7 @@ public interface SchedulingStore {
 
     /**
      * The version of the store schema this store's build brings: the highest schema migration it ships (the JPA
-     * store's {@code 43} for its V43). The engine names it when it starts ({@code NVENT-0110}) and in this instance's
+     * store's {@code 43} for its V43). The engine names it in its start's log line and in this instance's
      * entry of {@code GET /api/nvent/instances}, so that an operator tells apart two builds that carry one artifact
      * version (snapshots): the version in the schema's history is that of the latest build that migrated it, the same
      * for every instance on it, an older build's too.
