@@ -19,11 +19,16 @@ import java.util.Optional;
  * @param queues the queues it knows with the workers it runs for each (0: left to other instances)
  * @param ticksTriggers whether it fires schedule triggers' ticks
  * @param thisInstance whether it is the start that answers
+ * @param storeSchema for the start that answers, the store schema version its build brings
+ *     ({@link io.nvent.spi.SchedulingStore#schemaVersion()}: {@code 43} for the JPA store's V43), which tells apart
+ *     builds of one artifact version; empty for a store without a versioned schema (the memory store) and for every
+ *     other start, whose record does not keep it
  * @since 0.2
  */
 public record ClusterInstance(String instanceId, String startToken, InstanceStatus status, Instant startedAt,
                               Instant lastSeen, Optional<Instant> stoppedAt, String version, boolean engineEnabled,
-                              Map<String, Integer> queues, boolean ticksTriggers, boolean thisInstance) {
+                              Map<String, Integer> queues, boolean ticksTriggers, boolean thisInstance,
+                              Optional<String> storeSchema) {
 
     /**
      * Checks the values and copies the queues.
@@ -39,6 +44,7 @@ public record ClusterInstance(String instanceId, String startToken, InstanceStat
      * @param queues the queues it knows, with their workers there
      * @param ticksTriggers whether it fires schedule triggers' ticks
      * @param thisInstance whether it is the start that answers
+     * @param storeSchema the store schema version its build brings, if it is the start that answers
      * @throws NullPointerException if a value is {@code null}
      */
     public ClusterInstance {
@@ -49,8 +55,32 @@ public record ClusterInstance(String instanceId, String startToken, InstanceStat
         Objects.requireNonNull(lastSeen, "lastSeen");
         Objects.requireNonNull(stoppedAt, "stoppedAt");
         Objects.requireNonNull(version, "version");
+        Objects.requireNonNull(storeSchema, "storeSchema");
         queues = java.util.Collections.unmodifiableMap(new java.util.LinkedHashMap<>(Objects.requireNonNull(queues,
                 "queues")));
+    }
+
+    /**
+     * A start whose store schema version is not known (another start than the one that answers).
+     *
+     * @param instanceId the instance's id
+     * @param startToken the token of this start
+     * @param status whether it is live, stopped or gone
+     * @param startedAt when this start began
+     * @param lastSeen when it last refreshed its record
+     * @param stoppedAt when it stopped cleanly, or empty
+     * @param version the nvent version it runs
+     * @param engineEnabled whether its engine runs steps
+     * @param queues the queues it knows, with their workers there
+     * @param ticksTriggers whether it fires schedule triggers' ticks
+     * @param thisInstance whether it is the start that answers
+     * @throws NullPointerException if a value is {@code null}
+     */
+    public ClusterInstance(String instanceId, String startToken, InstanceStatus status, Instant startedAt,
+                           Instant lastSeen, Optional<Instant> stoppedAt, String version, boolean engineEnabled,
+                           Map<String, Integer> queues, boolean ticksTriggers, boolean thisInstance) {
+        this(instanceId, startToken, status, startedAt, lastSeen, stoppedAt, version, engineEnabled, queues,
+                ticksTriggers, thisInstance, Optional.empty());
     }
 
     /**

@@ -1744,4 +1744,18 @@ public interface SchedulingStore {
     default boolean keepsInstances() {
         return false;
     }
+
+    /**
+     * The version of the store schema this store's build brings: the highest schema migration it ships (the JPA
+     * store's {@code 43} for its V43). The engine names it in its start's log line and in this instance's
+     * entry of {@code GET /api/nvent/instances}, so that an operator tells apart two builds that carry one artifact
+     * version (snapshots): the version in the schema's history is that of the latest build that migrated it, the same
+     * for every instance on it, an older build's too.
+     *
+     * @return the version; empty for a store without a versioned schema (the memory store), and by default
+     * @since 0.2
+     */
+    default Optional<String> schemaVersion() {
+        return Optional.empty();
+    }
 }

@@ -675,6 +675,27 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /**
+     * The way back: an older build deployed on the schema a later one migrated finds the schema at the later version,
+     * as the later build does; so each says which version its own build brings, or the two cannot be told apart.
+     */
+    @Test
+    void saysTheSchemaVersionItsBuildBringsBesideThatOfASchemaALaterBuildMigrated() {
+        JpaStoreOptions later = version1Schema("newer_");
+        OlderSchemas.migrateTo(dataSource(), later, "latest");
+        TestDatabases.execute(dataSource(), "insert into newer_schema_history (\"installed_rank\", \"version\","
+                + " \"description\", \"type\", \"script\", \"installed_by\", \"execution_time\", \"success\")"
+                + " values (100, '100', 'from a later nvent', 'SQL', 'V100__later.sql', 'test', 0, true)");
+
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0311"));
+             JpaFlowStore older = JpaFlowStore.create(dataSource(), later)) {
+            assertThat(log.records()).singleElement().satisfies(info -> assertThat(
+                    java.text.MessageFormat.format(info.getMessage(), info.getParameters()))
+                    .contains("at version 100, this build's at " + OlderSchemas.latestVersion() + ";"));
+            assertThat(older.schedulingStore().schemaVersion()).contains(OlderSchemas.latestVersion());
+        }
+    }
+
     @Test
     void upgradesTheRateLimitsOfVersion7SoThatTheirStartsKeepCountingForTheWholeQueue() {
         JpaStoreOptions upgrade = options("limits_").build();

@@ -1769,6 +1769,11 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         return true;
     }
 
+    @Override
+    public Optional<String> schemaVersion() {
+        return Optional.of(SchemaMigrator.latestVersion());
+    }
+
     /** The queues with their workers as a URL query: {@code name=workers&...}, names URL-encoded. */
     private static String queuesText(Map<String, Integer> queues) {
         StringBuilder text = new StringBuilder();

@@ -105,8 +105,9 @@ final class SchemaMigrator {
             MigrationInfoService info = flyway.info();
             String version = result.targetSchemaVersion != null ? result.targetSchemaVersion
                     : Optional.ofNullable(info.current()).map(m -> m.getVersion().getVersion()).orElse("none");
-            LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
-                    + "{3} migration(s) applied", options.tablePrefix(), database, version, result.migrationsExecuted);
+            LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}, this"
+                    + " build''s at {4}; {3} migration(s) applied", options.tablePrefix(), database, version,
+                    result.migrationsExecuted, latestVersion());
             warnIfNewer(info, options);
         } catch (RuntimeException e) {
             throw new NventException("NVENT-0308 cannot migrate the store schema: " + e.getMessage(), e);
@@ -142,9 +143,9 @@ final class SchemaMigrator {
                     + latestVersion() + ": apply " + describe(missing) + " (nvent.store.migrate=true applies them at"
                     + " deployment; applied by hand, record them in Flyway's history table " + history + ")");
         }
-        LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}; "
-                + "not migrated (nvent.store.migrate=false)", options.tablePrefix(), database,
-                info.current().getVersion().getVersion());
+        LOG.log(System.Logger.Level.INFO, "NVENT-0311 store schema (prefix ''{0}'', {1}) at version {2}, this"
+                + " build''s at {3}; not migrated (nvent.store.migrate=false)", options.tablePrefix(), database,
+                info.current().getVersion().getVersion(), latestVersion());
         warnIfNewer(info, options);
     }
 
@@ -194,7 +195,8 @@ final class SchemaMigrator {
         return SCRIPTS.stream().map(name -> name.substring(1, name.indexOf("__"))).toList();
     }
 
-    private static String latestVersion() {
+    /** The highest version this build ships: a schema its build migrated is at it (or at a later one). */
+    static String latestVersion() {
         List<String> versions = versions();
         return versions.get(versions.size() - 1);
     }

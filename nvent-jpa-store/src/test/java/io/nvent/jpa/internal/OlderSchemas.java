@@ -14,6 +14,11 @@ public final class OlderSchemas {
         SchemaMigrator.migrate(dataSource, Database.detect(dataSource), options, version);
     }
 
+    /** The highest version this build ships. */
+    public static String latestVersion() {
+        return SchemaMigrator.latestVersion();
+    }
+
     /** How many migrations this version ships. */
     public static int migrations() {
         return SchemaMigrator.versions().size();

@@ -238,9 +238,11 @@ public final class FlowEngine implements FlowService {
         followRecordedWorkers();
         health.started();
         recordInstance(true);
-        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started: flows {1}, queues {2}",
-                settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
-                registry.queues());
+        // Which build this is: snapshots of two builds carry one nvent version, but not one store schema.
+        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started (nvent {3}, store schema {4}): flows {1},"
+                + " queues {2}", settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
+                registry.queues(), InstanceRegistry.VERSION, scheduling.schemaVersion().map(version -> "V" + version)
+                        .orElse("none (a store without a versioned schema, as the memory store)"));
         reportRunsAtStepsNotDeployed();
     }
 

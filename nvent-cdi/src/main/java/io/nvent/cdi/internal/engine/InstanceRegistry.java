@@ -243,12 +243,16 @@ final class InstanceRegistry {
         replaced = records.stream().filter(record -> latestLive.containsKey(record.instanceId())
                         && record.startedAt().isBefore(latestLive.get(record.instanceId())))
                 .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
-        List<ClusterInstance> all = records.stream().map(record -> new ClusterInstance(record.instanceId(),
-                record.startToken(), byRecord.get(start(record)) == InstanceStatus.LIVE
-                        && replaced.contains(start(record)) ? InstanceStatus.GONE : byRecord.get(start(record)),
-                record.startedAt(), record.lastSeen(),
-                record.stoppedAt(), record.version(), record.engineEnabled(), record.queues(), record.ticksTriggers(),
-                record.instanceId().equals(instanceId) && record.startToken().equals(startToken))).toList();
+        List<ClusterInstance> all = records.stream().map(record -> {
+            boolean thisStart = record.instanceId().equals(instanceId) && record.startToken().equals(startToken);
+            // The records keep no schema version (that would take a column): known of this start only.
+            return new ClusterInstance(record.instanceId(), record.startToken(),
+                    byRecord.get(start(record)) == InstanceStatus.LIVE && replaced.contains(start(record))
+                            ? InstanceStatus.GONE : byRecord.get(start(record)),
+                    record.startedAt(), record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
+                    record.queues(), record.ticksTriggers(), thisStart,
+                    thisStart ? scheduling.schemaVersion() : Optional.empty());
+        }).toList();
         refreshesSeen.clear();
         refreshesSeen.putAll(seen);
         return all;

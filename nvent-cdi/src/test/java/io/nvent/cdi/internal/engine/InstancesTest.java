@@ -14,6 +14,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
 import io.nvent.spi.JobCounts;
+import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -103,6 +104,40 @@ class InstancesTest {
                     .as("the version Maven filtered in at build time, not the manifest's (none in a test)")
                     .isEqualTo(parent.group(1)).isNotEqualTo("unknown");
         }
+    }
+
+    /**
+     * Two builds of one snapshot version differ in the store schema they bring: the start that answers, and each
+     * start's log, say which; the records keep no schema version, so other starts' entries say none.
+     */
+    @Test
+    void theStartThatAnswersAndEveryStartsLogSayWhichStoreSchemaItsBuildBrings() {
+        MemorySchedulingStore versioned = new MemorySchedulingStore() {
+            @Override
+            public java.util.Optional<String> schemaVersion() {
+                return java.util.Optional.of("43");
+            }
+        };
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0110"));
+             EngineHarness web = EngineHarness.withStartsStoredFirst(versioned, new Layout(), new Render());
+             EngineHarness gpu = EngineHarness.beside(web, "gpu", settings -> settings, new Layout(), new Render())) {
+            Instances seen = web.engine.instances();
+
+            assertThat(of(seen, "instance-a").storeSchema()).contains("43");
+            assertThat(of(seen, "gpu").storeSchema()).as("another start's record keeps none").isEmpty();
+            assertThat(log.records()).hasSize(2).allSatisfy(started -> assertThat(formatted(started))
+                    .contains("(nvent " + InstanceRegistry.VERSION + ", store schema V43)"));
+        }
+        try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0110"));
+             EngineHarness memory = instance("web", ALL_BUT_RENDER)) {
+            assertThat(of(memory.engine.instances(), "web").storeSchema()).isEmpty();
+            assertThat(log.records()).singleElement().satisfies(started -> assertThat(formatted(started))
+                    .contains("store schema none (a store without a versioned schema, as the memory store)"));
+        }
+    }
+
+    private static String formatted(java.util.logging.LogRecord entry) {
+        return java.text.MessageFormat.format(entry.getMessage(), entry.getParameters());
     }
 
     @Test

@@ -313,6 +313,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public Optional<String> schemaVersion() {
+        return delegate().schemaVersion();
+    }
+
+    @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         return delegate().recordHeartbeat(lease, now);
     }

@@ -15,9 +15,9 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Locale;
 
 /**
- * The instances sharing the store ({@link FlowService#instances()}): which are live, since when, with which version,
- * which queues each takes, and the queues with waiting jobs that no live instance takes. An operator read: it needs
- * the admin role, as the rest of the API.
+ * The instances sharing the store ({@link FlowService#instances()}): which are live, since when, with which version
+ * (and, for the one that answers, which store schema its build brings), which queues each takes, and the queues with
+ * waiting jobs that no live instance takes. An operator read: it needs the admin role, as the rest of the API.
  */
 @ApplicationScoped
 @Path("instances")
@@ -54,7 +54,13 @@ public class InstancesResource {
                 .add("status", instance.status().name().toLowerCase(Locale.ROOT))
                 .add("startedAt", instance.startedAt().toString()).add("lastSeen", instance.lastSeen().toString());
         instance.stoppedAt().ifPresent(at -> json.add("stoppedAt", at.toString()));
-        return json.add("version", instance.version()).add("engineEnabled", instance.engineEnabled())
+        json.add("version", instance.version());
+        if (instance.thisInstance()) {
+            // null: a store without a versioned schema (memory); other starts' records do not keep it, so no field.
+            instance.storeSchema().ifPresentOrElse(schema -> json.add("storeSchema", schema),
+                    () -> json.addNull("storeSchema"));
+        }
+        return json.add("engineEnabled", instance.engineEnabled())
                 .add("ticksTriggers", instance.ticksTriggers()).add("queues", queues)
                 .add("thisInstance", instance.thisInstance());
     }

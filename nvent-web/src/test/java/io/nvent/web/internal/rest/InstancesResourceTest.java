@@ -51,14 +51,12 @@ class InstancesResourceTest {
         }
     }
 
-    @Test
-    void saysSoWhenTheStoreKeepsNoInstances() {
-        SchedulingStore memory = MemoryAdapters.schedulingStore();
-        // a store written before 0.2: the memory store, but it says it keeps no instances
-        SchedulingStore keepsNone = (SchedulingStore) java.lang.reflect.Proxy.newProxyInstance(
-                getClass().getClassLoader(), new Class<?>[] {SchedulingStore.class}, (proxy, method, args) -> {
-                    if (method.getName().equals("keepsInstances")) {
-                        return false;
+    /** {@code memory}, but answering {@code answer} to its method {@code name}. */
+    private static SchedulingStore answering(SchedulingStore memory, String name, Object answer) {
+        return (SchedulingStore) java.lang.reflect.Proxy.newProxyInstance(InstancesResourceTest.class.getClassLoader(),
+                new Class<?>[] {SchedulingStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals(name)) {
+                        return answer;
                     }
                     try {
                         return method.invoke(memory, args);
@@ -66,6 +64,37 @@ class InstancesResourceTest {
                         throw e.getCause();
                     }
                 });
+    }
+
+    @Test
+    void theInstanceThatAnswersSaysWhichStoreSchemaItsBuildBrings() {
+        SchedulingStore shared = MemoryAdapters.schedulingStore();
+        // as the JPA store of a build whose migrations end at V43, over the same records as the memory one beside it
+        SchedulingStore versioned = answering(shared, "schemaVersion", java.util.Optional.of("43"));
+        try (EmbeddedEngine web = EmbeddedEngine.newBuilder().instanceId("web-1").schedulingStore(versioned)
+                .step(new Render()).build();
+             EmbeddedEngine memory = EmbeddedEngine.newBuilder().instanceId("memory-1").schedulingStore(shared)
+                     .step(new Render()).build()) {
+            JsonObject fromWeb = json(InProcessApi.of(web.flows(), InstancesResource.class).get("instances"));
+            JsonObject fromMemory = json(InProcessApi.of(memory.flows(), InstancesResource.class).get("instances"));
+
+            assertThat(entry(fromWeb, "web-1").getString("storeSchema")).isEqualTo("43");
+            assertThat(entry(fromWeb, "memory-1")).as("another start's record keeps none")
+                    .doesNotContainKey("storeSchema");
+            assertThat(entry(fromMemory, "memory-1").isNull("storeSchema")).as("a store without a versioned schema")
+                    .isTrue();
+        }
+    }
+
+    private static JsonObject entry(JsonObject answer, String instanceId) {
+        return answer.getJsonArray("instances").getValuesAs(JsonObject.class).stream()
+                .filter(i -> i.getString("instanceId").equals(instanceId)).findFirst().orElseThrow();
+    }
+
+    @Test
+    void saysSoWhenTheStoreKeepsNoInstances() {
+        // a store written before 0.2: the memory store, but it says it keeps no instances
+        SchedulingStore keepsNone = answering(MemoryAdapters.schedulingStore(), "keepsInstances", false);
         try (EmbeddedEngine web = EmbeddedEngine.newBuilder().schedulingStore(keepsNone).step(new Render()).build()) {
             JsonObject answer = json(InProcessApi.of(web.flows(), InstancesResource.class).get("instances"));
 
