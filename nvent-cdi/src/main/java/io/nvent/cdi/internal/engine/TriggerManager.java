@@ -2455,7 +2455,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + (within.size() > 1 ? " to " + within.get(within.size() - 1) : "") + ")"
                 + (total.excluded() > 0 ? "; " + total.excluded() + " of them are excluded by the trigger's exclusion"
                 + " rules and skipped" : "")
-                + (total.elsewhere() > 0 ? "; another instance claimed the other " + total.elsewhere() : "")
+                + (total.elsewhere() > 0 ? (catchUp.takenOver() ? "; the start that began it, or another"
+                + " instance, fired the other " : "; another instance claimed the other ") + total.elsewhere() : "")
                 + (total.olderThanGrace() > 0 ? "; the " + older + " older than the misfire grace now and skipped"
                 : ""))
                 + " (" + catchUp.applied().inWords() + ")");
