@@ -111,7 +111,8 @@ final class OwedCatchUps {
         }
         Instant now = clock.instant();
         for (OwedCatchUp kept : store.owedCatchUps()) {
-            if (kept.owner().equals(owner) || !kept.owner().startsWith(instanceId + "@")
+            // One this start holds goes on from its memory; one it no longer holds (a takeover that failed) is taken again.
+            if (held.containsKey(kept.trigger()) || !kept.owner().startsWith(instanceId + "@")
                     && !kept.heldUntil().isBefore(now)) {
                 continue;
             }
@@ -122,6 +123,11 @@ final class OwedCatchUps {
             }
         }
         return taken;
+    }
+
+    /** Forgets a catch-up this start took over but could not go on with: its next takeover takes it again. */
+    void forget(String name) {
+        held.remove(name);
     }
 
     /**

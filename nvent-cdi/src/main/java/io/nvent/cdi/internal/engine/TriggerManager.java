@@ -2247,7 +2247,15 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         for (io.nvent.spi.OwedCatchUp kept : taken) {
             String name = kept.trigger();
-            Optional<TriggerRecord> trigger = store.findTrigger(name);
+            Optional<TriggerRecord> trigger;
+            try {
+                trigger = store.findTrigger(name);
+            } catch (RuntimeException away) {
+                owed.forget(name);
+                LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of trigger " + name + " taken over from the"
+                        + " store is taken again later, the trigger could not be read: " + away);
+                continue;
+            }
             if (trigger.isEmpty()) {
                 owed.done(name);
                 LOG.log(System.Logger.Level.INFO, "NVENT-0474 the catch-up of missed ticks of trigger " + name + " that "
