@@ -8,7 +8,7 @@ import java.util.Objects;
  * A {@code fire-all} catch-up of a schedule's missed ticks that is not done yet, as the store keeps it
  * ({@link SchedulingStore#replaceOwedCatchUp}): written before a start fires the ticks it missed, removed once they are
  * fired, so that a catch-up the store's outage cut short is finished by the next start of its instance, or by another
- * instance once its hold ran out, rather than forgotten with the instance that began it (NVENT-0473).
+ * instance once its hold ran out, rather than forgotten with the instance that began it.
  *
  * @param trigger the schedule trigger
  * @param owner the start of an instance that goes on with it: its instance id, {@code @}, and a token of that start
