@@ -56,8 +56,9 @@ final class OwedCatchUps {
      * Holds, in the store, the catch-up of {@code spec}'s missed ticks, owing {@code ticks} (none: the check for them is
      * owed), before the ticks fire; renews this start's hold of one it holds.
      *
-     * @return {@code false} if this start held it and another instance took it over since (it goes on with it there);
-     *     {@code true} otherwise, also where another start's is kept (its claims keep the ticks from firing twice)
+     * @return {@code false} if another start holds it: one that took it over from this start since, or one that
+     *     holds its own (it fires the ticks, and only its lineage may: one that takes it over later fires a tick claimed
+     *     without a fire in the history as that lineage's, which a claim of this start's would make it fire twice)
      */
     boolean hold(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticks) {
         if (!store.keepsOwedCatchUps()) {
@@ -73,7 +74,17 @@ final class OwedCatchUps {
             return true;
         }
         held.remove(name);
-        return expected.isEmpty();
+        return false;
+    }
+
+    /** Who holds the catch-up of the trigger kept in the store, if one is: for the line of a start that leaves it. */
+    String holderOf(String name) {
+        try {
+            return store.owedCatchUps().stream().filter(kept -> kept.trigger().equals(name)).findFirst()
+                    .map(OwedCatchUp::owner).orElse("another start");
+        } catch (RuntimeException away) {
+            return "another start";   // only the line's wording depends on it
+        }
     }
 
     /** Whether this start holds, in the store, a check for the trigger's missed ticks, not ticks it found. */

@@ -530,8 +530,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             boolean firesAll = misfires.appliedTo(trigger.spec()).policy() == Misfire.FIRE_ALL;
             try {
                 // Held before the check: cut short, the store is away, and nothing could be written then.
-                if (firesAll && !cutShort.containsKey(name)) {
-                    owed.hold(trigger.spec(), startedAt, checkedAt, List.of());
+                if (firesAll && !cutShort.containsKey(name)
+                        && !owed.hold(trigger.spec(), startedAt, checkedAt, List.of())) {
+                    LOG.log(System.Logger.Level.INFO, "NVENT-0476 trigger " + name + " leaves the ticks it missed"
+                            + " while no instance ran to the catch-up that " + owed.holderOf(name) + " holds in the"
+                            + " store: they fire there, or at its takeover (NVENT-0473), once each");
+                    continue;
                 }
                 catchUp(trigger, startedAt, before, settingsBefore, checkedAt, Optional.empty());
                 doneIfNothingOwed(name);
@@ -2361,8 +2365,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             if (!owed.hold(check.trigger().spec(), check.startedAt(), check.checkedAt(), List.of())) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0475 trigger " + name + " leaves the check for the ticks it"
-                        + " missed while no instance ran, cut short at start (NVENT-0135), to the instance that took"
-                        + " it over from the store (NVENT-0473)");
+                        + " missed while no instance ran, cut short at start (NVENT-0135), to "
+                        + owed.holderOf(name) + ", which holds it in the store (took it over, NVENT-0473, or began"
+                        + " its own)");
                 return true;
             }
             LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " checks again for the ticks it missed"
@@ -2420,8 +2425,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             if (!owed.hold(spec, catchUp.startedAt(), catchUp.checkedAt(), catchUp.ticks())) {
                 left.forEach(tick -> claimedNotFired.remove(new TickInDoubt(name, tick.latest())));
                 LOG.log(System.Logger.Level.INFO, "NVENT-0475 trigger " + name + " leaves its catch-up of missed"
-                        + " ticks, cut short at start (NVENT-0135), to the instance that took it over from the store"
-                        + " (NVENT-0473): the " + left.size() + " ticks it left fire there");
+                        + " ticks, cut short at start (NVENT-0135), to " + owed.holderOf(name) + ", which holds it in"
+                        + " the store (took it over, NVENT-0473, or began its own): the " + left.size()
+                        + " ticks it left fire there");
                 return;
             }
             Set<Instant> firedBefore = catchUp.takenOver() ? claimedBefore(name, left, oldest) : Set.of();

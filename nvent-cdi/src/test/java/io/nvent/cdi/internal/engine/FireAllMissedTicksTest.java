@@ -363,21 +363,22 @@ class FireAllMissedTicksTest {
     }
 
     @Test
-    void twoInstancesWhoseCatchUpsWereCutShortFireEachMissedTickOnceOneBySweepOneByItsTimer() {
+    void twoInstancesStartedWhileTheStoreWasAwayFireEachMissedTickOnceTheSecondLeavingThemToTheFirstsCatchUp() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness a = downtime.aCutShortAfterThree();
             EngineHarness b = downtime.cutShortAfter(0, downtime.before, "instance-b");
             assertThat(firedTicks(a, "every-5-minutes")).hasSize(3);
+            assertThat(downtime.log.messagesContaining("NVENT-0476")).as("a holds it in the store").hasSize(1);
             downtime.storeBack();
 
             EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-            b.ticks.fireDue();   // on time, on b: its catch-up first
+            b.ticks.fireDue();   // on time, on b, which owes no catch-up
             a.sweep();
             a.ticks.fireDue();
             b.sweep();
 
             assertThat(firedTicks(a, "every-5-minutes", "payload")).as("10:05, then each tick once across the two")
-                    .isEqualTo(MISSED_THEN_ON_TIME);
+                    .containsExactlyInAnyOrderElementsOf(MISSED_THEN_ON_TIME);
             assertThat(runsOf(a)).as("10:05, the 12 missed, 11:35").hasSize(14);
         }
     }
@@ -542,6 +543,31 @@ class FireAllMissedTicksTest {
 
             assertThat(firedTicks(restarted, "every-5-minutes")).as("each missed tick of the hour once, 10:50 too")
                     .isEqualTo(THE_LAST_HOUR);
+        }
+    }
+
+    @Test
+    void aStartWhileAnotherHoldsItsCatchUpInTheStoreLeavesTheTicksToItSoThatATakeoverFiresNoneTwice() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();   // a holds the 12 in the store, 3 fired
+            downtime.storeBack();
+            downtime.scheduling.awayAfterNextClaim = true;   // the store away again after b's first claim, if it claims
+            EngineHarness b = downtime.started(EngineHarness.startingAt(at("11:31:20"), downtime.before, "instance-b",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            downtime.scheduling.awayAfterNextClaim = false;
+            downtime.scheduling.awayForReads = false;
+            a.close();
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(b.clock.instant(), b, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            b.sweep();
+            restarted.sweep();
+
+            assertThat(firedTicks(restarted, "every-5-minutes")).as("each missed tick of the hour once")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0476")).singleElement().asString()
+                    .contains("trigger every-5-minutes leaves the ticks it missed while no instance ran to the catch-up"
+                            + " that instance-a@");
         }
     }
 
