@@ -1758,4 +1758,48 @@ public interface SchedulingStore {
     default Optional<String> schemaVersion() {
         return Optional.empty();
     }
+
+    /**
+     * Whether the store keeps the {@code fire-all} catch-ups of missed ticks not done yet ({@link OwedCatchUp}). The
+     * default, for a store written before it: {@code false}, and the engine keeps them in the memory of the instance
+     * that began them, as before: one stopped before the store answers again forgets them, and its next start fires
+     * them only if no instance fired the trigger on time meanwhile.
+     *
+     * @return {@code true} for a store that keeps them (the memory and the JPA store)
+     * @since 0.2
+     */
+    default boolean keepsOwedCatchUps() {
+        return false;
+    }
+
+    /**
+     * The catch-ups kept ({@link #replaceOwedCatchUp}), by trigger name.
+     *
+     * <p>The default, for a store that keeps none: none.
+     *
+     * @return every catch-up kept, ordered by trigger name
+     * @since 0.2
+     */
+    default List<OwedCatchUp> owedCatchUps() {
+        return List.of();
+    }
+
+    /**
+     * Replaces the catch-up kept for a trigger, in one atomic step, if it is {@code expected}: of instances changing it
+     * at once (its owner going on with it, another taking it over), one does. Equal means every component equal.
+     *
+     * <p>The default, for a store that keeps none ({@link #keepsOwedCatchUps()} is {@code false}): changes nothing.
+     *
+     * @param trigger the schedule trigger
+     * @param expected the catch-up as the caller read or wrote it; empty: none is kept (then this inserts one)
+     * @param replacement what to keep instead; empty: none (then this removes it)
+     * @return whether it changed: {@code false} if another caller changed it since (or stored one first), and by
+     *     default
+     * @throws IllegalArgumentException if {@code expected} or {@code replacement} is another trigger's
+     * @since 0.2
+     */
+    default boolean replaceOwedCatchUp(String trigger, Optional<OwedCatchUp> expected,
+                                       Optional<OwedCatchUp> replacement) {
+        return false;
+    }
 }

@@ -65,6 +65,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsOwedCatchUps() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

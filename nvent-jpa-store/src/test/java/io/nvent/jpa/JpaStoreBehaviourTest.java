@@ -429,7 +429,7 @@ abstract class JpaStoreBehaviourTest {
 
     /** Drops every table of a store with this prefix, those that reference others first. */
     private void dropTables(String prefix) {
-        TestDatabases.execute(dataSource(), Stream.of("instance", "trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause", "queue_workers",
+        TestDatabases.execute(dataSource(), Stream.of("owed_catch_up", "instance", "trigger_debounce", "request_key", "concurrency_key_settle", "webhook_request", "rate_start", "rate_limit", "queue_pause", "queue_workers",
                         "job_attempt", "job", "step_lease", "schedule_tick", "trigger_event", "flow_trigger", "run_await",
                         "run_state", "run_event", "run_label", "concurrency_key_holder", "concurrency_key", "run", "schema_history")
                 .map(table -> "drop table if exists " + prefix + table).toArray(String[]::new));
@@ -604,6 +604,24 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /** A schema at V43 upgraded to V44 keeps a fire-all catch-up not done yet, for the next start or another instance. */
+    @Test
+    void upgradesAVersion43SchemaToOneThatKeepsTheFireAllCatchUpsNotDoneYet() {
+        JpaStoreOptions version43 = options("owed_").build();
+        dropTables("owed_");
+        OlderSchemas.migrateTo(dataSource(), version43, "43");
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version43)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            io.nvent.spi.OwedCatchUp left = new io.nvent.spi.OwedCatchUp("sync", "node-a@t1", T0.plusSeconds(300),
+                    T0, T0.plusMillis(5), "cron */5 * * * * UTC", List.of(T0.minusSeconds(300), T0));
+            assertThat(scheduling.replaceOwedCatchUp("sync", Optional.empty(), Optional.of(left))).isTrue();
+            assertThat(scheduling.owedCatchUps()).containsExactly(left);
+        }
+        assertThat(queryLong("select count(*) from owed_schema_history"
+                + " where \"success\" = true and \"version\" = '44'")).isEqualTo(1);
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
@@ -637,8 +655,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 43:"
-                        + " apply V2..V43 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 44:"
+                        + " apply V2..V44 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -652,7 +670,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V43");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V44");
     }
 
     @Test

@@ -84,6 +84,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsOwedCatchUps() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

@@ -62,6 +62,7 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -260,6 +261,17 @@ public abstract class SchedulingStoreContractTest {
      * @since 0.2
      */
     protected boolean keepsInstances() {
+        return false;
+    }
+
+    /**
+     * Whether the store keeps the {@code fire-all} catch-ups not done yet ({@link SchedulingStore#keepsOwedCatchUps});
+     * the tests of them are skipped otherwise.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsOwedCatchUps() {
         return false;
     }
 
@@ -2607,6 +2619,94 @@ public abstract class SchedulingStoreContractTest {
     void saysWhetherItKeepsInstancesAsTheContractTestIsTold() {
         assertThat(store.keepsInstances()).as("a store keeping instance records says so, or the instances view says"
                 + " that none are kept").isEqualTo(keepsInstances());
+    }
+
+    @Test
+    void saysWhetherItKeepsOwedCatchUpsAsTheContractTestIsTold() {
+        assertThat(store.keepsOwedCatchUps()).as("a store keeping fire-all catch-ups says so, or the engine keeps them"
+                + " in an instance's memory only").isEqualTo(keepsOwedCatchUps());
+    }
+
+    /** A catch-up of {@code trigger} held by {@code owner}, owing {@code ticks} (none: its check is owed). */
+    private static io.nvent.spi.OwedCatchUp owed(String trigger, String owner, Instant... ticks) {
+        return new io.nvent.spi.OwedCatchUp(trigger, owner, T0.plusSeconds(300).plusMillis(250),
+                T0.minusSeconds(5).plusMillis(7), T0.plusMillis(123), "cron */5 * * * * Europe/Berlin", List.of(ticks));
+    }
+
+    private List<io.nvent.spi.OwedCatchUp> owedOf(String trigger) {
+        return store.owedCatchUps().stream().filter(kept -> kept.trigger().equals(trigger)).toList();
+    }
+
+    @Test
+    void keepsACatchUpFromItsInsertUntilItIsRemovedWithItsTicksTheOldestFirstAndItsTimesToTheMillisecond() {
+        assumeThat(keepsOwedCatchUps()).as("the store keeps fire-all catch-ups").isTrue();
+        String trigger = id("sync");
+        io.nvent.spi.OwedCatchUp check = owed(trigger, "node-a@t1");
+        io.nvent.spi.OwedCatchUp ticks = check.heldBy("node-a@t1", T0.plusSeconds(600),
+                List.of(T0.minusSeconds(600), T0.minusSeconds(300), T0.minusSeconds(1)));
+
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.empty(), Optional.of(check))).as("inserted").isTrue();
+        assertThat(owedOf(trigger)).as("its check owed").containsExactly(check);
+        assertThat(owedOf(trigger).get(0).checkOwed()).isTrue();
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(check), Optional.of(ticks))).as("the ticks found")
+                .isTrue();
+
+        assertThat(owedOf(trigger)).as("as written, the oldest tick first").containsExactly(ticks);
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(ticks), Optional.empty())).as("removed").isTrue();
+        assertThat(owedOf(trigger)).isEmpty();
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(ticks), Optional.empty()))
+                .as("removed once").isFalse();
+    }
+
+    @Test
+    void replacesACatchUpOnlyWhereItIsAsTheCallerExpectsSoThatOfTwoTakingItOverOneDoes() {
+        assumeThat(keepsOwedCatchUps()).as("the store keeps fire-all catch-ups").isTrue();
+        String trigger = id("sync");
+        io.nvent.spi.OwedCatchUp left = owed(trigger, "node-a@t1", T0.minusSeconds(300), T0);
+        store.replaceOwedCatchUp(trigger, Optional.empty(), Optional.of(left));
+        io.nvent.spi.OwedCatchUp byB = left.heldBy("node-b@t2", T0.plusSeconds(900), left.ticks());
+        io.nvent.spi.OwedCatchUp byC = left.heldBy("node-c@t3", T0.plusSeconds(900), left.ticks());
+
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.empty(), Optional.of(byC)))
+                .as("an insert where one is kept").isFalse();
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(left), Optional.of(byB))).as("b first").isTrue();
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(left), Optional.of(byC))).as("c, after b").isFalse();
+        assertThat(store.replaceOwedCatchUp(trigger, Optional.of(left), Optional.empty()))
+                .as("a, going on with what it wrote").isFalse();
+        assertThat(owedOf(trigger)).as("b's, unchanged by the others").containsExactly(byB);
+        assertThatThrownBy(() -> store.replaceOwedCatchUp(id("other"), Optional.of(byB), Optional.empty()))
+                .as("another trigger's").isInstanceOf(IllegalArgumentException.class);
+        assertThat(owedOf(trigger)).containsExactly(byB);
+    }
+
+    @Test
+    void ofInstancesInsertingOneTriggersCatchUpAtOnceOneDoes() throws Exception {
+        assumeThat(keepsOwedCatchUps()).as("the store keeps fire-all catch-ups").isTrue();
+        ExecutorService starts = Executors.newFixedThreadPool(4, new TestThreads("starting"));
+        try {
+            for (int round = 0; round < RACES; round++) {
+                String trigger = id("sync");
+                CountDownLatch go = new CountDownLatch(1);
+                List<Future<Boolean>> inserts = new ArrayList<>();
+                for (int i = 0; i < 4; i++) {
+                    io.nvent.spi.OwedCatchUp mine = owed(trigger, "node-" + i + "@t");
+                    inserts.add(starts.submit(() -> {
+                        go.await();
+                        return store.replaceOwedCatchUp(trigger, Optional.empty(), Optional.of(mine));
+                    }));
+                }
+                go.countDown();
+                List<Boolean> done = new ArrayList<>();
+                for (Future<Boolean> insert : inserts) {
+                    done.add(insert.get(30, TimeUnit.SECONDS));
+                }
+                assertThat(done).as("round " + round).containsOnlyOnce(true);
+                assertThat(owedOf(trigger)).extracting(io.nvent.spi.OwedCatchUp::owner)
+                        .containsExactly("node-" + done.indexOf(true) + "@t");
+            }
+        } finally {
+            starts.shutdownNow();
+        }
     }
 
     private static io.nvent.spi.InstanceRecord instance(String id, String token, Instant seen) {

@@ -160,6 +160,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     private final String pauses;
     /** The records of the starts of instances (V40). */
     private final String instances;
+    /** The fire-all catch-ups not done yet (V44). */
+    private final String owedCatchUps;
     private final String queueWorkers;
     private final String rateLimits;
     private final String rateStarts;
@@ -190,6 +192,7 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         this.leases = tables + "step_lease";
         this.pauses = tables + "queue_pause";
         this.instances = tables + "instance";
+        this.owedCatchUps = tables + "owed_catch_up";
         this.queueWorkers = tables + "queue_workers";
         this.rateLimits = tables + "rate_limit";
         this.rateStarts = tables + "rate_start";
@@ -1772,6 +1775,101 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
     @Override
     public Optional<String> schemaVersion() {
         return Optional.of(SchemaMigrator.latestVersion());
+    }
+
+    private static final String OWED_CATCH_UP_COLUMNS = "trigger_name, owner_id, held_until, started_at, checked_at,"
+            + " schedule_text, ticks_text";
+
+    /** In the table owed_catch_up (V44). */
+    @Override
+    public boolean keepsOwedCatchUps() {
+        return true;
+    }
+
+    @Override
+    public List<io.nvent.spi.OwedCatchUp> owedCatchUps() {
+        return read(connection -> {
+            List<io.nvent.spi.OwedCatchUp> found = new ArrayList<>();
+            try (PreparedStatement select = connection.prepareStatement("select " + OWED_CATCH_UP_COLUMNS + " from "
+                    + owedCatchUps + " order by trigger_name");
+                 ResultSet rows = select.executeQuery()) {
+                while (rows.next()) {
+                    found.add(owedCatchUp(rows));
+                }
+            }
+            return found;
+        });
+    }
+
+    /**
+     * The row read {@code FOR UPDATE} and compared with {@code expected} in the transaction that changes it; an insert
+     * meeting a row of the trigger (inserted at once by another instance) changes nothing, as
+     * {@link #insertTrigger(TriggerRecord)}'s does.
+     */
+    @Override
+    public boolean replaceOwedCatchUp(String trigger, Optional<io.nvent.spi.OwedCatchUp> expected,
+                                      Optional<io.nvent.spi.OwedCatchUp> replacement) {
+        io.nvent.spi.OwedCatchUp.requireOf(trigger, expected, replacement);
+        return write("catch-up of trigger '" + trigger + "'", connection -> {
+            Optional<io.nvent.spi.OwedCatchUp> current = Optional.empty();
+            try (PreparedStatement select = connection.prepareStatement("select " + OWED_CATCH_UP_COLUMNS + " from "
+                    + owedCatchUps + " where trigger_name = ? for update")) {
+                select.setString(1, trigger);
+                try (ResultSet row = select.executeQuery()) {
+                    if (row.next()) {
+                        current = Optional.of(owedCatchUp(row));
+                    }
+                }
+            }
+            if (!current.equals(expected.map(JpaSchedulingStoreImpl::asKept))) {
+                return false;
+            }
+            if (replacement.isEmpty()) {
+                try (PreparedStatement delete = connection.prepareStatement("delete from " + owedCatchUps
+                        + " where trigger_name = ?")) {
+                    delete.setString(1, trigger);
+                    return delete.executeUpdate() == 1;
+                }
+            }
+            String insert = "insert into " + owedCatchUps + " (owner_id, held_until, started_at, checked_at,"
+                    + " schedule_text, ticks_text, trigger_name) values (?, ?, ?, ?, ?, ?, ?)";
+            String change = current.isPresent() ? "update " + owedCatchUps + " set owner_id = ?, held_until = ?,"
+                    + " started_at = ?, checked_at = ?, schedule_text = ?, ticks_text = ? where trigger_name = ?"
+                    : postgres ? insert + " on conflict (trigger_name) do nothing" : insert;
+            try (PreparedStatement statement = connection.prepareStatement(change)) {
+                io.nvent.spi.OwedCatchUp kept = replacement.get();
+                statement.setString(1, kept.owner());
+                setInstant(statement, 2, Optional.of(kept.heldUntil()), database);
+                setInstant(statement, 3, Optional.of(kept.startedAt()), database);
+                setInstant(statement, 4, Optional.of(kept.checkedAt()), database);
+                statement.setString(5, kept.schedule());
+                setText(statement, 6, Optional.of(String.join(" ", kept.ticks().stream().map(Instant::toString)
+                        .toList())));
+                statement.setString(7, trigger);
+                return statement.executeUpdate() == 1;
+            } catch (SQLException e) {
+                if (current.isEmpty() && isDuplicateKey(e)) {
+                    return false;   // not PostgreSQL: another instance inserted it (only this statement failed)
+                }
+                throw e;
+            }
+        });
+    }
+
+    private static io.nvent.spi.OwedCatchUp owedCatchUp(ResultSet row) throws SQLException {
+        String ticks = row.getString(7);
+        return new io.nvent.spi.OwedCatchUp(row.getString(1), row.getString(2), getInstant(row, 3).orElseThrow(),
+                getInstant(row, 4).orElseThrow(), getInstant(row, 5).orElseThrow(), row.getString(6),
+                ticks == null || ticks.isBlank() ? List.of()
+                        : java.util.Arrays.stream(ticks.trim().split(" ")).map(Instant::parse).toList());
+    }
+
+    /** A catch-up as this store gives it back: its times to the microsecond, which the columns keep. */
+    private static io.nvent.spi.OwedCatchUp asKept(io.nvent.spi.OwedCatchUp given) {
+        java.time.temporal.ChronoUnit micros = java.time.temporal.ChronoUnit.MICROS;
+        return new io.nvent.spi.OwedCatchUp(given.trigger(), given.owner(), given.heldUntil().truncatedTo(micros),
+                given.startedAt().truncatedTo(micros), given.checkedAt().truncatedTo(micros), given.schedule(),
+                given.ticks());
     }
 
     /** The queues with their workers as a URL query: {@code name=workers&...}, names URL-encoded. */

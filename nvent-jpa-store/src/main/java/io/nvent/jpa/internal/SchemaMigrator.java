@@ -71,7 +71,8 @@ final class SchemaMigrator {
             "V40__instance.sql",
             "V41__queue_workers.sql",
             "V42__await_line_claim.sql",
-            "V43__queue_change.sql");
+            "V43__queue_change.sql",
+            "V44__owed_catch_up.sql");
 
     private SchemaMigrator() {
     }

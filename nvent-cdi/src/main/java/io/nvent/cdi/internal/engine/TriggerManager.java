@@ -164,21 +164,37 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      */
     private record UncheckedCatchUp(TriggerRecord trigger, Instant startedAt, Instant checkedAt,
                                     Optional<TriggerSpec> before, Optional<TriggerMisfires> settingsBefore) {
+
+        /** The schedule the check is of: one changed since drops it. */
+        String schedule() {
+            return OwedCatchUps.scheduleOf(trigger.spec());
+        }
     }
 
     /**
      * A {@code fire-all} catch-up cut short: the missed ticks left, the oldest first (the oldest of all counting the
      * ticks skipped before it), the grace they fire within, and what its resumptions did so far.
      */
-    private record CutShortCatchUp(TriggerSpec spec, Instant checkedAt, List<MissedTicks> left, Duration grace,
-                                   TriggerMisfires.Applied applied, int fired, int excluded, int elsewhere,
-                                   int olderThanGrace) {
+    private record CutShortCatchUp(TriggerSpec spec, String schedule, Instant startedAt, Instant checkedAt,
+                                   List<MissedTicks> left, Duration grace, TriggerMisfires.Applied applied, int fired,
+                                   int excluded, int elsewhere, int olderThanGrace, boolean takenOver) {
+
+        /** A catch-up this instance cut short, of the schedule {@code spec} has. */
+        CutShortCatchUp(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<MissedTicks> left, Duration grace,
+                        TriggerMisfires.Applied applied) {
+            this(spec, OwedCatchUps.scheduleOf(spec), startedAt, checkedAt, left, grace, applied, 0, 0, 0, 0, false);
+        }
 
         /** The ticks from {@code index} on, with those before it counted as one resumption found them. */
         CutShortCatchUp goingOnFrom(int index, int firedNow, int excludedNow, int elsewhereNow, int olderNow) {
-            return new CutShortCatchUp(spec, checkedAt, List.copyOf(left.subList(index, left.size())), grace,
-                    applied, fired + firedNow, excluded + excludedNow, elsewhere + elsewhereNow,
-                    olderThanGrace + olderNow);
+            return new CutShortCatchUp(spec, schedule, startedAt, checkedAt,
+                    List.copyOf(left.subList(index, left.size())), grace, applied, fired + firedNow,
+                    excluded + excludedNow, elsewhere + elsewhereNow, olderThanGrace + olderNow, takenOver);
+        }
+
+        /** The ticks left, as the store keeps them. */
+        List<Instant> ticks() {
+            return left.stream().map(MissedTicks::latest).toList();
         }
 
         /** The ticks left, in words for the NVENT-0135 line. */
@@ -195,6 +211,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * again, which would find it taken and count it as another instance's.
      */
     private final Set<TickInDoubt> claimedNotFired = ConcurrentHashMap.newKeySet();
+    /** The catch-ups above as the store keeps them, for the next start or another instance to finish. */
+    private final OwedCatchUps owed;
 
     /** When to claim a tick in doubt again, and how long after that the next time if it still is. */
     private record Check(Instant at, Duration backoff) {
@@ -229,6 +247,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         this.clock = clock;
         this.ticks = ticks;
         this.overlaps = new TriggerOverlaps(engine, store);
+        this.owed = new OwedCatchUps(store, clock, engine.settings().instanceId());
         engine.useEventTriggers(this);
     }
 
@@ -279,6 +298,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         running = true;
         Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
+        // First: their ticks are older than those this start missed.
+        takeOverOwedCatchUps().forEach(this::resumeCatchUp);
         catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
     }
 
@@ -506,11 +527,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             Instant checkedAt = clock.instant();
             Optional<TriggerSpec> before = Optional.ofNullable(misfireChanged.get(name));
             Optional<TriggerMisfires> settingsBefore = Optional.ofNullable(settingsChanged.get(name));
+            boolean firesAll = misfires.appliedTo(trigger.spec()).policy() == Misfire.FIRE_ALL;
             try {
+                // Held before the check: cut short, the store is away, and nothing could be written then.
+                if (firesAll && !cutShort.containsKey(name)
+                        && !owed.hold(trigger.spec(), startedAt, checkedAt, List.of())) {
+                    LOG.log(System.Logger.Level.INFO, "NVENT-0476 trigger " + name + " leaves the ticks it missed"
+                            + " while no instance ran to the catch-up that " + owed.holderOf(name) + " holds in the"
+                            + " store: they fire there, or at its takeover (NVENT-0473), once each");
+                    continue;
+                }
                 catchUp(trigger, startedAt, before, settingsBefore, checkedAt, Optional.empty());
+                doneIfNothingOwed(name);
             } catch (RuntimeException e) {
                 String left = Optional.ofNullable(cutShort.get(name)).map(CutShortCatchUp::inWords).orElse("");
-                if (left.isEmpty() && misfires.appliedTo(trigger.spec()).policy() == Misfire.FIRE_ALL) {
+                if (left.isEmpty() && firesAll) {
                     unchecked.put(name, new UncheckedCatchUp(trigger, startedAt, checkedAt, before, settingsBefore));
                     left = "misfire policy fire-all: it checks again once the store answers (NVENT-0468)";
                 }
@@ -562,7 +593,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             // Under both, a tick fires only within both graces.
             Duration grace = old.map(TriggerMisfires.Applied::grace).filter(then -> then.compareTo(applied.grace()) < 0)
                     .orElse(applied.grace());
-            fireAll(trigger.spec(), what, ticks, schedule, since, now, grace, applied);
+            fireAll(trigger.spec(), what, ticks, schedule, since, now, grace, applied, startedAt, upTo);
         } else if (fireTick(name, ticks.latest(), missed)) {
             LOG.log(System.Logger.Level.INFO, firedLate(what, ticks, applied));
         } else {
@@ -615,7 +646,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * @param grace the misfire grace: the oldest tick fired is at most that much older than {@code now}
      */
     private void fireAll(TriggerSpec spec, String what, MissedTicks ticks, Schedule schedule, Instant since,
-                         Instant now, Duration grace, TriggerMisfires.Applied applied) {
+                         Instant now, Duration grace, TriggerMisfires.Applied applied, Instant startedAt,
+                         Instant checkedAt) {
         String name = spec.name();
         Instant oldest = now.minus(grace);
         List<Instant> within = ticks.latestWithin(schedule, since, oldest, Misfire.MOST_FIRED_ALL);
@@ -626,6 +658,11 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         for (Instant tick : within) {
             each.add(new MissedTicks(tick, each.isEmpty() ? ticks.earlier() + 1 - within.size() : 0));
         }
+        CutShortCatchUp all = new CutShortCatchUp(spec, startedAt, now, each, grace, applied);
+        if (owed.owesCheck(name)) {
+            // The ticks found, for whoever finishes it: a check done again would not find those claimed but not fired.
+            owed.hold(spec, startedAt, checkedAt, all.ticks());
+        }
         int fired = 0;
         for (int i = 0; i < each.size(); i++) {
             try {
@@ -633,8 +670,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     fired++;
                 }
             } catch (RuntimeException cutShortHere) {
-                cutShort.put(name, new CutShortCatchUp(spec, now, each, grace, applied, 0, 0, 0, 0)
-                        .goingOnFrom(i, 0, 0, 0, 0));
+                cutShort.put(name, all.goingOnFrom(i, 0, 0, 0, 0));
                 throw cutShortHere;
             }
         }
@@ -888,7 +924,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         armed.clear();
         unarmable.clear();
         handedOutUpTo.clear();
-        // Their ticks are left to the next start, as the catch-up had not begun.
+        // Their ticks are left to the next start, or to another instance, through the store that holds them.
+        owed.release();
         cutShort.clear();
         unchecked.clear();
         claimedNotFired.clear();
@@ -2191,9 +2228,72 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * {@link #resumeCatchUp}.
      */
     public void resumeCutShortCatchUps() {
+        takeOverOwedCatchUps();
         Set<String> names = new HashSet<>(unchecked.keySet());
         names.addAll(cutShort.keySet());
         names.forEach(this::resumeCatchUp);
+    }
+
+    /**
+     * Takes over the {@code fire-all} catch-ups the store keeps that no running start goes on with (NVENT-0473): an
+     * earlier start of this instance's, stopped before it finished one, or another instance's whose hold ran out. Each
+     * goes on here as one cut short here would; that of a trigger that exists no more is removed (NVENT-0474).
+     */
+    private List<String> takeOverOwedCatchUps() {
+        List<io.nvent.spi.OwedCatchUp> taken;
+        List<String> names = new ArrayList<>();
+        try {
+            taken = owed.takeOver();
+        } catch (RuntimeException away) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the catch-ups of missed ticks kept in the store could not be"
+                    + " read: " + away);
+            return names;
+        }
+        for (io.nvent.spi.OwedCatchUp kept : taken) {
+            String name = kept.trigger();
+            Optional<TriggerRecord> trigger;
+            try {
+                trigger = store.findTrigger(name);
+            } catch (RuntimeException away) {
+                owed.forget(name);
+                LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of trigger " + name + " taken over from the"
+                        + " store is taken again later, the trigger could not be read: " + away);
+                continue;
+            }
+            if (trigger.isEmpty()) {
+                owed.done(name);
+                LOG.log(System.Logger.Level.INFO, "NVENT-0474 the catch-up of missed ticks of trigger " + name + " that "
+                        + kept.owner() + " began at " + kept.startedAt() + " and left in the store is removed: the"
+                        + " trigger exists no more" + (kept.checkOwed() ? "" : "; the " + kept.ticks().size()
+                        + " missed ticks it owed do not fire"));
+                continue;
+            }
+            LOG.log(System.Logger.Level.INFO, "NVENT-0473 trigger " + name + " goes on here with the catch-up of"
+                    + " missed ticks that " + kept.owner() + " began at " + kept.startedAt() + " and left in the store"
+                    + " (cut short, NVENT-0135; stopped before it finished, or its hold ran out at " + kept.heldUntil()
+                    + "): " + (kept.checkOwed() ? "its check for them, as of " + kept.checkedAt()
+                    : "the " + kept.ticks().size() + " ticks it owed (" + kept.ticks().get(0) + " to "
+                    + kept.ticks().get(kept.ticks().size() - 1) + ")") + "; NVENT-0468 says what fired");
+            if (kept.checkOwed()) {
+                unchecked.put(name, new UncheckedCatchUp(trigger.get(), kept.startedAt(), kept.checkedAt(),
+                        Optional.empty(), Optional.empty()));
+            } else {
+                TriggerSpec spec = trigger.get().spec();
+                TriggerMisfires.Applied applied = misfires.appliedTo(spec);
+                cutShort.put(name, new CutShortCatchUp(spec, kept.schedule(), kept.startedAt(), kept.checkedAt(),
+                        kept.ticks().stream().map(tick -> new MissedTicks(tick, 0)).toList(), applied.grace(), applied,
+                        0, 0, 0, 0, true));
+            }
+            names.add(name);
+        }
+        return names;
+    }
+
+    /** Removes the catch-up held in the store for the trigger if none is owed here (done, or dropped). */
+    private void doneIfNothingOwed(String name) {
+        if (!cutShort.containsKey(name) && !unchecked.containsKey(name)) {
+            owed.done(name);
+        }
     }
 
     /**
@@ -2201,14 +2301,39 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * given another schedule or a misfire policy other than {@code fire-all} since. One disabled and enabled again
      * since counts as disabled: as at a start, the ticks before an enable are no missed ones.
      */
-    private Optional<String> catchUpDropped(Optional<TriggerRecord> now, TriggerSpec then, Instant checkedAt) {
+    private Optional<String> catchUpDropped(Optional<TriggerRecord> now, String name, String scheduleThen,
+                                            Instant checkedAt) {
         return now.isEmpty() ? Optional.of("the trigger was deleted")
-                : !now.get().spec().enabled() || enabledSince(then.name(), checkedAt)
+                : !now.get().spec().enabled() || enabledSince(name, checkedAt)
                 ? Optional.of("the trigger was disabled")
-                : !sameSchedule(now.get().spec(), then) ? Optional.of("its schedule was changed")
+                : !OwedCatchUps.scheduleOf(now.get().spec()).equals(scheduleThen)
+                ? Optional.of("its schedule was changed")
                 : misfires.appliedTo(now.get().spec()).policy() != Misfire.FIRE_ALL
                 ? Optional.of("its misfire policy is " + misfires.appliedTo(now.get().spec()).policy().wireName())
                 : Optional.empty();
+    }
+
+    /**
+     * Of the ticks a catch-up taken over from the store owes, those it fired before (their history entries tell), or a
+     * catch-up of another instance; each other one is claimed here now, or was claimed by the start that left it,
+     * which was stopped before it fired it: either way it fires here, without claiming it again.
+     */
+    private Set<Instant> claimedBefore(String name, List<MissedTicks> owedTicks, Instant oldest) {
+        Set<Instant> fired = new HashSet<>();
+        for (TriggerEvent entry : store.triggerHistory(name, Math.max(RECENT_ENTRIES, historyLimits.maxEntries()))) {
+            if (entry.type().equals(TriggerEvent.FIRED) || entry.type().equals(TriggerEvent.FAILED)
+                    || entry.type().equals(SKIPPED)) {
+                missedTick(entry).ifPresent(fired::add);
+            }
+        }
+        for (MissedTicks tick : owedTicks) {
+            TickInDoubt owedTick = new TickInDoubt(name, tick.latest());
+            if (!fired.contains(tick.latest()) && !tick.latest().isBefore(oldest) && !claimedNotFired.contains(owedTick)
+                    && store.tryClaimTick(name, tick.latest()) != TickClaim.IN_DOUBT) {
+                claimedNotFired.add(owedTick);
+            }
+        }
+        return fired;
     }
 
     /** Whether the trigger's history has it enabled after {@code checkedAt} (disabled, then enabled again). */
@@ -2229,12 +2354,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             return true;
         }
         try {
-            Optional<String> dropped = catchUpDropped(store.findTrigger(name), check.trigger().spec(),
+            Optional<String> dropped = catchUpDropped(store.findTrigger(name), name, check.schedule(),
                     check.checkedAt());
             if (dropped.isPresent()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not check again for the ticks"
                         + " it missed while no instance ran, its check at start cut short (NVENT-0135): "
                         + dropped.get() + " since");
+                doneIfNothingOwed(name);
+                return true;
+            }
+            if (!owed.hold(check.trigger().spec(), check.startedAt(), check.checkedAt(), List.of())) {
+                LOG.log(System.Logger.Level.INFO, "NVENT-0475 trigger " + name + " leaves the check for the ticks it"
+                        + " missed while no instance ran, cut short at start (NVENT-0135), to "
+                        + owed.holderOf(name) + ", which holds it in the store (took it over, NVENT-0473, or began"
+                        + " its own)");
                 return true;
             }
             LOG.log(System.Logger.Level.INFO, "NVENT-0468 trigger " + name + " checks again for the ticks it missed"
@@ -2242,6 +2375,7 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     + " as of " + check.checkedAt() + " (NVENT-0133 and NVENT-0134 say what fired)");
             catchUp(check.trigger(), check.startedAt(), check.before(), check.settingsBefore(), check.checkedAt(),
                     Optional.of(check.checkedAt()));
+            doneIfNothingOwed(name);
             return true;
         } catch (RuntimeException stillAway) {
             if (!cutShort.containsKey(name)) {
@@ -2278,18 +2412,30 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         int olderThanGrace = 0;
         try {
             Optional<TriggerRecord> trigger = store.findTrigger(name);
-            Optional<String> dropped = catchUpDropped(trigger, catchUp.spec(), catchUp.checkedAt());
+            Optional<String> dropped = catchUpDropped(trigger, name, catchUp.schedule(), catchUp.checkedAt());
             if (dropped.isPresent()) {
                 LOG.log(System.Logger.Level.INFO, "NVENT-0469 trigger " + name + " does not go on with its catch-up"
                         + " of missed ticks, cut short at start (NVENT-0135): " + dropped.get() + " since; the "
                         + left.size() + " missed ticks it left (" + left.get(0).latest() + " to "
                         + left.get(left.size() - 1).latest() + ") do not fire");
+                doneIfNothingOwed(name);
                 return;
             }
             TriggerSpec spec = trigger.get().spec();
+            if (!owed.hold(spec, catchUp.startedAt(), catchUp.checkedAt(), catchUp.ticks())) {
+                left.forEach(tick -> claimedNotFired.remove(new TickInDoubt(name, tick.latest())));
+                LOG.log(System.Logger.Level.INFO, "NVENT-0475 trigger " + name + " leaves its catch-up of missed"
+                        + " ticks, cut short at start (NVENT-0135), to " + owed.holderOf(name) + ", which holds it in"
+                        + " the store (took it over, NVENT-0473, or began its own): the " + left.size()
+                        + " ticks it left fire there");
+                return;
+            }
+            Set<Instant> firedBefore = catchUp.takenOver() ? claimedBefore(name, left, oldest) : Set.of();
             for (; done < left.size(); done++) {
                 MissedTicks tick = left.get(done);
-                if (tick.latest().isBefore(oldest)) {
+                if (firedBefore.contains(tick.latest())) {
+                    elsewhere++;
+                } else if (tick.latest().isBefore(oldest)) {
                     olderThanGrace++;
                 } else if (fireTick(name, tick.latest(), Optional.of(tick))) {
                     fired++;
@@ -2300,11 +2446,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 }
             }
         } catch (RuntimeException stillAway) {
-            cutShort.putIfAbsent(name, catchUp.goingOnFrom(done, fired, excluded, elsewhere, olderThanGrace));
+            CutShortCatchUp rest = catchUp.goingOnFrom(done, fired, excluded, elsewhere, olderThanGrace);
+            cutShort.putIfAbsent(name, rest);
             LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of missed ticks of trigger " + name + " is cut"
                     + " short again; it goes on later: " + stillAway);
+            try {
+                owed.hold(rest.spec(), rest.startedAt(), rest.checkedAt(), rest.ticks());
+            } catch (RuntimeException away) {
+                // The store keeps the ticks as they were: those fired since have their claims and history entries.
+            }
             return;
         }
+        doneIfNothingOwed(name);
         CutShortCatchUp total = catchUp.goingOnFrom(left.size(), fired, excluded, elsewhere, olderThanGrace);
         List<Instant> within = left.stream().map(MissedTicks::latest).filter(tick -> !tick.isBefore(oldest)).toList();
         String older = total.olderThanGrace() == 1 ? "1 older one is" : total.olderThanGrace() + " older ones are";
@@ -2316,7 +2469,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 + (within.size() > 1 ? " to " + within.get(within.size() - 1) : "") + ")"
                 + (total.excluded() > 0 ? "; " + total.excluded() + " of them are excluded by the trigger's exclusion"
                 + " rules and skipped" : "")
-                + (total.elsewhere() > 0 ? "; another instance claimed the other " + total.elsewhere() : "")
+                + (total.elsewhere() > 0 ? (catchUp.takenOver() ? "; the start that began it, or another"
+                + " instance, fired the other " : "; another instance claimed the other ") + total.elsewhere() : "")
                 + (total.olderThanGrace() > 0 ? "; the " + older + " older than the misfire grace now and skipped"
                 : ""))
                 + " (" + catchUp.applied().inWords() + ")");

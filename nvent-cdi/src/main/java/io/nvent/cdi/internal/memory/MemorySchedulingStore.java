@@ -347,6 +347,30 @@ public class MemorySchedulingStore implements SchedulingStore {
         return true;
     }
 
+    /** The fire-all catch-ups not done yet, by trigger (sorted, as {@link #owedCatchUps} lists them). */
+    private final java.util.TreeMap<String, io.nvent.spi.OwedCatchUp> owedCatchUps = new java.util.TreeMap<>();
+
+    @Override
+    public boolean keepsOwedCatchUps() {
+        return true;
+    }
+
+    @Override
+    public synchronized List<io.nvent.spi.OwedCatchUp> owedCatchUps() {
+        return List.copyOf(owedCatchUps.values());
+    }
+
+    @Override
+    public synchronized boolean replaceOwedCatchUp(String trigger, Optional<io.nvent.spi.OwedCatchUp> expected,
+                                                   Optional<io.nvent.spi.OwedCatchUp> replacement) {
+        io.nvent.spi.OwedCatchUp.requireOf(trigger, expected, replacement);
+        if (!Objects.equals(expected.orElse(null), owedCatchUps.get(trigger))) {
+            return false;
+        }
+        replacement.ifPresentOrElse(kept -> owedCatchUps.put(trigger, kept), () -> owedCatchUps.remove(trigger));
+        return true;
+    }
+
     @Override
     public boolean keepsTriggerExclusions() {
         return true;

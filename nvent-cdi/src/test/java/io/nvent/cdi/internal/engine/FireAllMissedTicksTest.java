@@ -363,21 +363,22 @@ class FireAllMissedTicksTest {
     }
 
     @Test
-    void twoInstancesWhoseCatchUpsWereCutShortFireEachMissedTickOnceOneBySweepOneByItsTimer() {
+    void twoInstancesStartedWhileTheStoreWasAwayFireEachMissedTickOnceTheSecondLeavingThemToTheFirstsCatchUp() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness a = downtime.aCutShortAfterThree();
             EngineHarness b = downtime.cutShortAfter(0, downtime.before, "instance-b");
             assertThat(firedTicks(a, "every-5-minutes")).hasSize(3);
+            assertThat(downtime.log.messagesContaining("NVENT-0476")).as("a holds it in the store").hasSize(1);
             downtime.storeBack();
 
             EngineHarness.moveClocks(Duration.ofSeconds(220), a, b);   // 11:35:00, the store back
-            b.ticks.fireDue();   // on time, on b: its catch-up first
+            b.ticks.fireDue();   // on time, on b, which owes no catch-up
             a.sweep();
             a.ticks.fireDue();
             b.sweep();
 
             assertThat(firedTicks(a, "every-5-minutes", "payload")).as("10:05, then each tick once across the two")
-                    .isEqualTo(MISSED_THEN_ON_TIME);
+                    .containsExactlyInAnyOrderElementsOf(MISSED_THEN_ON_TIME);
             assertThat(runsOf(a)).as("10:05, the 12 missed, 11:35").hasSize(14);
         }
     }
@@ -470,6 +471,137 @@ class FireAllMissedTicksTest {
     void aCatchUpCutShortOfATriggerSetToSkipMissedTicksMeanwhileFiresNoneOfItsTicksAndSaysSo() {
         aSweepFiresNoneOfTheNineLeftAfter(a -> a.triggers.update(a.triggers.trigger("every-5-minutes").orElseThrow()
                 .spec().toBuilder().misfire(Misfire.SKIP).build()), "its misfire policy is skip since");
+    }
+
+    /**
+     * Instance b running since 10:05, its timer stopped; a started at 11:31:20, its catch-up cut short after 3 of the
+     * 12 missed ticks, and stopped before the store is back; then the store back, and 11:35 fired on time on b: a start
+     * now finds no tick missed since its trigger's last fire.
+     */
+    private static EngineHarness aStoppedCutShortThenOnTimeOnB(Downtime downtime) {
+        EngineHarness b = downtime.bRunningSince1005();
+        EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");
+        a.close();
+        downtime.storeBack();
+        firesOnTimeAt1135On(b, a);
+        return b;
+    }
+
+    @Test
+    void aCatchUpCutShortByTheStoreFinishesAtTheNextStartOfItsInstanceAfterAnotherFiredOnTimeEachTickOnce() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = aStoppedCutShortThenOnTimeOnB(downtime);
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(b.clock.instant(), b, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(firedTicks(restarted, "every-5-minutes")).as("the 9 left, once each, as its tick, the oldest"
+                    + " first").isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0473")).singleElement().asString()
+                    .contains("trigger every-5-minutes goes on here with the catch-up of missed ticks that instance-a@")
+                    .contains("the 12 ticks it owed (2026-11-30T10:35:00Z to 2026-11-30T11:30:00Z)");
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .contains(": 9 of them fired late, now, each as its tick, the oldest first (2026-11-30T10:35:00Z"
+                            + " to 2026-11-30T11:30:00Z); the start that began it, or another instance, fired the other"
+                            + " 3");
+            assertThat(downtime.scheduling.owedCatchUps()).as("done: removed").isEmpty();
+            EngineHarness.moveClocks(OwedCatchUps.HELD.plusMinutes(1), b, restarted);
+            b.sweep();
+            restarted.sweep();
+            assertThat(runsOf(b)).as("10:05, the 12 missed, 11:35: nothing twice").hasSize(14);
+        }
+    }
+
+    @Test
+    void aCatchUpCutShortByTheStoreOfAStoppedInstanceIsFinishedByAnotherOnceItsHoldRanOut() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = aStoppedCutShortThenOnTimeOnB(downtime);
+            b.sweep();
+            assertThat(firedTicks(b, "every-5-minutes")).as("held by a, which may still go on with it").hasSize(3);
+
+            b.clock.advance(OwedCatchUps.HELD);
+            b.sweep();
+            b.sweep();
+
+            assertThat(firedTicks(b, "every-5-minutes")).as("the 9 left, once each").isEqualTo(THE_LAST_HOUR);
+            assertThat(runsOf(b)).as("10:05, the 12 missed, 11:35").hasSize(14);
+            assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
+        }
+    }
+
+    @Test
+    void aMissedTickClaimedBeforeTheStoreWentAwayAgainAndItsInstanceStoppedFiresAtItsNextStart() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThreeTheStoreBack();
+            downtime.scheduling.awayAfterNextClaim = true;   // 10:50 claimed by a, then the store away before it fired
+            a.sweep();
+            a.close();
+            downtime.scheduling.awayForReads = false;
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(firedTicks(restarted, "every-5-minutes")).as("each missed tick of the hour once, 10:50 too")
+                    .isEqualTo(THE_LAST_HOUR);
+        }
+    }
+
+    @Test
+    void aStartWhileAnotherHoldsItsCatchUpInTheStoreLeavesTheTicksToItSoThatATakeoverFiresNoneTwice() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();   // a holds the 12 in the store, 3 fired
+            downtime.storeBack();
+            downtime.scheduling.awayAfterNextClaim = true;   // the store away again after b's first claim, if it claims
+            EngineHarness b = downtime.started(EngineHarness.startingAt(at("11:31:20"), downtime.before, "instance-b",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            downtime.scheduling.awayAfterNextClaim = false;
+            downtime.scheduling.awayForReads = false;
+            a.close();
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(b.clock.instant(), b, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+            b.sweep();
+            restarted.sweep();
+
+            assertThat(firedTicks(restarted, "every-5-minutes")).as("each missed tick of the hour once")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0476")).singleElement().asString()
+                    .contains("trigger every-5-minutes leaves the ticks it missed while no instance ran to the catch-up"
+                            + " that instance-a@");
+        }
+    }
+
+    @Test
+    void aCatchUpLeftInTheStoreOfATriggerDisabledSinceFiresNoneAtTheNextStartAndIsRemoved() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = aStoppedCutShortThenOnTimeOnB(downtime);
+            b.triggers.setEnabled("every-5-minutes", false);
+
+            downtime.started(EngineHarness.startingAt(b.clock.instant(), b, "instance-a", TriggerMisfires.DEFAULTS,
+                    downtime.sync));
+
+            assertThat(firedTicks(b, "every-5-minutes")).as("the 3 fired before only").hasSize(3);
+            assertThat(downtime.log.messagesContaining("NVENT-0469")).singleElement().asString()
+                    .contains("the trigger was disabled since; the 12 missed ticks it left");
+            assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
+        }
+    }
+
+    @Test
+    void aCatchUpLeftInTheStoreOfATriggerThatExistsNoMoreIsRemovedWithALine() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            io.nvent.spi.OwedCatchUp left = new io.nvent.spi.OwedCatchUp("gone", "instance-b@0ld5tart",
+                    at("10:00:00"), at("09:00:00"), at("09:00:00"), "every PT5M UTC", List.of(at("08:55:00")));
+            downtime.scheduling.replaceOwedCatchUp("gone", Optional.empty(), Optional.of(left));
+
+            b.sweep();
+
+            assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
+            assertThat(downtime.log.messagesContaining("NVENT-0474")).containsExactly("NVENT-0474 the catch-up of"
+                    + " missed ticks of trigger gone that instance-b@0ld5tart began at 2026-11-30T09:00:00Z and left in"
+                    + " the store is removed: the trigger exists no more; the 1 missed ticks it owed do not fire");
+        }
     }
 
     @Test

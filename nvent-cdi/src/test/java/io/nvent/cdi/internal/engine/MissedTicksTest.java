@@ -483,7 +483,8 @@ class MissedTicksTest {
     void twoInstancesStartingTogetherUnderFireAllFireEachMissedTickOnce() throws Exception {
         Sync onA = new Sync();
         Sync onB = new Sync();
-        try (StartedTogether together = startTogether(at("10:31:20"), at("10:10:00"),
+        // Not claimed together: the second leaves them to the catch-up the first holds in the store (NVENT-0476).
+        try (StartedTogether together = startTogether(at("10:31:20"), at("09:00:00"),
                 TriggerMisfires.of("fire-all", Duration.ofHours(24)), onA, onB)) {
 
             assertThat(runsOf(together.a(), "sync")).as("10:05, then 10:10 to 10:30 each on one of them").hasSize(6);

@@ -41,6 +41,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean keepsOwedCatchUps() {
+        return true;
+    }
+
+    @Override
     protected boolean keepsLeaseExecutions() {
         return true;
     }

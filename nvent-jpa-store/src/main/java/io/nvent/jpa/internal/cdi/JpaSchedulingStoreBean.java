@@ -318,6 +318,22 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean keepsOwedCatchUps() {
+        return delegate().keepsOwedCatchUps();
+    }
+
+    @Override
+    public List<io.nvent.spi.OwedCatchUp> owedCatchUps() {
+        return delegate().owedCatchUps();
+    }
+
+    @Override
+    public boolean replaceOwedCatchUp(String trigger, java.util.Optional<io.nvent.spi.OwedCatchUp> expected,
+                                      java.util.Optional<io.nvent.spi.OwedCatchUp> replacement) {
+        return delegate().replaceOwedCatchUp(trigger, expected, replacement);
+    }
+
+    @Override
     public boolean recordHeartbeat(StepLease lease, Instant now) {
         return delegate().recordHeartbeat(lease, now);
     }

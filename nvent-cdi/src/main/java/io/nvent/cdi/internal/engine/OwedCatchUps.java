@@ -1,0 +1,169 @@
+package io.nvent.cdi.internal.engine;
+
+import io.nvent.TriggerSpec;
+import io.nvent.spi.OwedCatchUp;
+import io.nvent.spi.SchedulingStore;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+
+/**
+ * The {@code fire-all} catch-ups of missed ticks this start of the instance holds in the store while they are owed
+ * ({@link OwedCatchUp}): written before the ticks fire, so that a catch-up the store's outage cuts short survives the
+ * instance (the store is away then, and nothing can be written), and removed once nothing is owed. The next start of the
+ * instance takes its earlier starts' over at once, another instance those whose hold ran out. Does nothing for a store
+ * that keeps none ({@link SchedulingStore#keepsOwedCatchUps()}): the catch-ups then live in the instance's memory only.
+ */
+final class OwedCatchUps {
+
+    private static final System.Logger LOG = System.getLogger(OwedCatchUps.class.getName());
+
+    /**
+     * How long a catch-up stays this start's after it last wrote it: its owner renews it each time it goes on with it,
+     * so only one that stopped (or lost the store for longer) is taken over by another instance.
+     */
+    static final Duration HELD = Duration.ofMinutes(5);
+
+    private final SchedulingStore store;
+    private final Clock clock;
+    private final String instanceId;
+    /** This start: its instance id and a token, as its step leases are owned. */
+    private final String owner;
+    /** The catch-ups this start holds, as it last wrote each: what its next change expects to find. */
+    private final Map<String, OwedCatchUp> held = new ConcurrentHashMap<>();
+
+    OwedCatchUps(SchedulingStore store, Clock clock, String instanceId) {
+        this.store = store;
+        this.clock = clock;
+        this.instanceId = instanceId;
+        this.owner = instanceId + "@" + UUID.randomUUID().toString().substring(0, 8);
+    }
+
+    /** The schedule of a trigger in words, as a catch-up keeps it to tell one changed since. */
+    static String scheduleOf(TriggerSpec spec) {
+        return spec.cron().map(cron -> "cron " + cron).orElse("")
+                + spec.every().map(every -> "every " + every).orElse("") + " " + spec.timezone().getId();
+    }
+
+    /**
+     * Holds, in the store, the catch-up of {@code spec}'s missed ticks, owing {@code ticks} (none: the check for them is
+     * owed), before the ticks fire; renews this start's hold of one it holds.
+     *
+     * @return {@code false} if another start holds it: one that took it over from this start since, or one that
+     *     holds its own (it fires the ticks, and only its lineage may: one that takes it over later fires a tick claimed
+     *     without a fire in the history as that lineage's, which a claim of this start's would make it fire twice)
+     */
+    boolean hold(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticks) {
+        if (!store.keepsOwedCatchUps()) {
+            return true;
+        }
+        String name = spec.name();
+        Optional<OwedCatchUp> expected = Optional.ofNullable(held.get(name));
+        OwedCatchUp wanted = expected.map(then -> then.heldBy(owner, heldUntil(), ticks))
+                .orElseGet(() -> new OwedCatchUp(name, owner, heldUntil(), millis(startedAt), millis(checkedAt),
+                        scheduleOf(spec), ticks));
+        if (store.replaceOwedCatchUp(name, expected, Optional.of(wanted))) {
+            held.put(name, wanted);
+            return true;
+        }
+        held.remove(name);
+        return false;
+    }
+
+    /** Who holds the catch-up of the trigger kept in the store, if one is: for the line of a start that leaves it. */
+    String holderOf(String name) {
+        try {
+            return store.owedCatchUps().stream().filter(kept -> kept.trigger().equals(name)).findFirst()
+                    .map(OwedCatchUp::owner).orElse("another start");
+        } catch (RuntimeException away) {
+            return "another start";   // only the line's wording depends on it
+        }
+    }
+
+    /** Whether this start holds, in the store, a check for the trigger's missed ticks, not ticks it found. */
+    boolean owesCheck(String name) {
+        return Optional.ofNullable(held.get(name)).filter(OwedCatchUp::checkOwed).isPresent();
+    }
+
+    /**
+     * Removes the catch-up this start holds of the trigger, nothing being owed. Not removed (the store away), it is
+     * taken over later, and finds its ticks fired (their claims and history entries tell).
+     */
+    void done(String name) {
+        OwedCatchUp mine = held.remove(name);
+        if (mine == null) {
+            return;
+        }
+        try {
+            store.replaceOwedCatchUp(name, Optional.of(mine), Optional.empty());
+        } catch (RuntimeException away) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of trigger " + name + ", done, stays in the store,"
+                    + " which did not answer: " + away);
+        }
+    }
+
+    /**
+     * Takes over the catch-ups kept that no start goes on with: those of earlier starts of this instance (stopped, as
+     * this one runs), and those whose hold ran out.
+     *
+     * @return those taken, as they were kept, now held by this start
+     */
+    List<OwedCatchUp> takeOver() {
+        List<OwedCatchUp> taken = new ArrayList<>();
+        if (!store.keepsOwedCatchUps()) {
+            return taken;
+        }
+        Instant now = clock.instant();
+        for (OwedCatchUp kept : store.owedCatchUps()) {
+            // One this start holds goes on from its memory; one it no longer holds (a takeover that failed) is taken again.
+            if (held.containsKey(kept.trigger()) || !kept.owner().startsWith(instanceId + "@")
+                    && !kept.heldUntil().isBefore(now)) {
+                continue;
+            }
+            OwedCatchUp mine = kept.heldBy(owner, heldUntil(), kept.ticks());
+            if (store.replaceOwedCatchUp(kept.trigger(), Optional.of(kept), Optional.of(mine))) {
+                held.put(kept.trigger(), mine);
+                taken.add(kept);
+            }
+        }
+        return taken;
+    }
+
+    /** Forgets a catch-up this start took over but could not go on with: its next takeover takes it again. */
+    void forget(String name) {
+        held.remove(name);
+    }
+
+    /**
+     * Lets another instance take over at once what this start holds, as it stops: best effort (the store may be away;
+     * the hold then runs out).
+     */
+    void release() {
+        Instant now = millis(clock.instant());
+        held.forEach((name, mine) -> {
+            try {
+                store.replaceOwedCatchUp(name, Optional.of(mine), Optional.of(mine.heldBy(owner, now, mine.ticks())));
+            } catch (RuntimeException away) {
+                LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of trigger " + name + " stays held until "
+                        + mine.heldUntil() + ": the store did not answer: " + away);
+            }
+        });
+        held.clear();
+    }
+
+    private Instant heldUntil() {
+        return millis(clock.instant().plus(HELD));
+    }
+
+    /** To the millisecond, which every store keeps: a change compares what it wrote with what it reads. */
+    private static Instant millis(Instant instant) {
+        return instant.truncatedTo(ChronoUnit.MILLIS);
+    }
+}
