@@ -38,12 +38,15 @@ import java.util.Optional;
  *                        {@code detail} then says how long ago, and by when the attempt fails without another. For a
  *                        running step without a heartbeat timeout, its last stored heartbeat, if it sent one (no
  *                        deadline). Empty for every other wait, and where it is not known (since 0.2)
+ * @param awaitTimeoutAt for {@link Reason#AWAIT}, when the await times out, if it has a timeout: also where
+ *                       {@code until} is a time or schedule await's resolution, which says nothing of a timeout.
+ *                       Empty for an await without a timeout and for every other wait (since 0.2)
  * @since 0.1
  */
 public record StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
                        Optional<String> awaitId, String detail, Optional<StepProgress> progress,
                        Optional<AwaitType> awaitType, Optional<Instant> runDeadline,
-                       Optional<Instant> lastHeartbeatAt) {
+                       Optional<Instant> lastHeartbeatAt, Optional<Instant> awaitTimeoutAt) {
 
     /** What a step waits for. */
     public enum Reason {
@@ -136,6 +139,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
      * @param awaitType the type of the await, with {@code awaitId}; empty if not
      * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
      * @param lastHeartbeatAt when a running step last sent a heartbeat, as far as this instance knows; empty if not
+     * @param awaitTimeoutAt when an await times out, for one with a timeout; empty if not
      * @throws NullPointerException if a component is {@code null}
      * @since 0.2
      */
@@ -151,6 +155,31 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         Objects.requireNonNull(awaitType, "awaitType");
         Objects.requireNonNull(runDeadline, "runDeadline");
         Objects.requireNonNull(lastHeartbeatAt, "lastHeartbeatAt");
+        Objects.requireNonNull(awaitTimeoutAt, "awaitTimeoutAt");
+    }
+
+    /**
+     * A wait without an await's timeout: any but that of an await with a timeout.
+     *
+     * @param step the step
+     * @param status its status
+     * @param reason what it waits for
+     * @param queue the queue of the step's job, or empty
+     * @param until when the wait ends by itself
+     * @param awaitId the await, for {@link Reason#AWAIT}
+     * @param detail the same in words for an operator
+     * @param progress how far a running step's attempt has come, as it last reported it; empty if not
+     * @param awaitType the type of the await, with {@code awaitId}; empty if not
+     * @param runDeadline when the run times out, where that comes before {@code until} or there is none; empty if not
+     * @param lastHeartbeatAt when a running step last sent a heartbeat, as far as this instance knows; empty if not
+     * @throws NullPointerException if a component is {@code null}
+     * @since 0.2
+     */
+    public StepWait(String step, StepStatus status, Reason reason, String queue, Optional<Instant> until,
+                    Optional<String> awaitId, String detail, Optional<StepProgress> progress,
+                    Optional<AwaitType> awaitType, Optional<Instant> runDeadline, Optional<Instant> lastHeartbeatAt) {
+        this(step, status, reason, queue, until, awaitId, detail, progress, awaitType, runDeadline, lastHeartbeatAt,
+                Optional.empty());
     }
 
     /**
@@ -212,7 +241,7 @@ public record StepWait(String step, StepStatus status, Reason reason, String que
         }
         String said = detail + "; the run times out at " + deadline + (until.isPresent() ? " first" : "");
         return new StepWait(step, status, reason, queue, until, awaitId, said, progress, awaitType,
-                Optional.of(deadline), lastHeartbeatAt);
+                Optional.of(deadline), lastHeartbeatAt, awaitTimeoutAt);
     }
 
     /**

@@ -920,11 +920,11 @@ function waitText(wait) {
 
 /**
  * Whether the await a step waits on has a timeout an operator may move (PUT …/timeout, which refuses one without: 409
- * NVENT-0458). A time or schedule await's `until` is when it resumes; it has a timeout only with a timeoutMs, which the
- * server's words name ("…; it times out at …"). Another's `until` is its timeout.
+ * NVENT-0458). The wait says so in `awaitTimeoutAt`, not in its words, which a key or a name may imitate; nor in its
+ * `until`, which for a time or schedule await is when it resumes.
  */
 function hasTimeout(wait) {
-  return wait.awaitType === 'time' || wait.awaitType === 'schedule' ? (wait.detail || '').includes('; it times out at ') : !!wait.until;
+  return !!wait.awaitTimeoutAt;
 }
 
 /**

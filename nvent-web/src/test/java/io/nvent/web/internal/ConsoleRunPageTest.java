@@ -189,6 +189,20 @@ class ConsoleRunPageTest {
         assertThat(deadline).contains("'times out at '", "at(run.deadline)");
     }
 
+    /**
+     * "Change deadline…" is offered for an await the server says has a timeout (awaitTimeoutAt), not for one whose
+     * words merely contain "times out at" (an event's name, a key) nor for a time await whose until is its resumption.
+     */
+    @Test
+    void theRunPageOffersToChangeAnAwaitsDeadlineWhereItsWaitCarriesATimeoutNotWhereItsWordsSaySo() throws IOException {
+        String hasTimeout = function("runs.js", "function hasTimeout(wait)");
+
+        assertThat(hasTimeout).contains("return !!wait.awaitTimeoutAt;").doesNotContain("detail", "times out at",
+                "wait.until");
+        assertThat(function("runs.js", "function waitLink(wait)")).contains("hasTimeout(wait) ? [' ', h('a', { href: "
+                + "`#/awaits?await=${encodeURIComponent(wait.awaitId)}&deadline=1`");
+    }
+
     @Test
     void neitherPageOffersToResolveTheAwaitOfARunWaitingForItsConcurrencyKey() throws IOException {
         String waitLink = function("runs.js", "function waitLink(wait)");

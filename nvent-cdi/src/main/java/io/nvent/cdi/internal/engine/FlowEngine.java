@@ -1922,7 +1922,7 @@ public final class FlowEngine implements FlowService {
 
     private static StepWait withDetail(StepWait wait, String detail) {
         return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(), detail,
-                wait.progress(), wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
+                wait.progress(), wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt(), wait.awaitTimeoutAt());
     }
 
     /** The deadline of a run still under way: an ended run's steps still running no longer wait for it. */

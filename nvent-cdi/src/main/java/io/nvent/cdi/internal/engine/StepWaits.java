@@ -637,7 +637,8 @@ final class StepWaits {
         String reported = "; reported " + p.done() + " of " + p.total() + " done (" + p.percent() + " %) at "
                 + p.reportedAt() + p.message().map(m -> ": " + m).orElse("");
         return new StepWait(wait.step(), wait.status(), wait.reason(), wait.queue(), wait.until(), wait.awaitId(),
-                wait.detail() + reported, progress, wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt());
+                wait.detail() + reported, progress, wait.awaitType(), wait.runDeadline(), wait.lastHeartbeatAt(),
+                wait.awaitTimeoutAt());
     }
 
     /** A running step whose executing instance stopped renewing its lease: it waits for the sweep. */
@@ -689,7 +690,8 @@ final class StepWaits {
                                     + " await " + when + ", but " + notDeployed(registry, run.flow(), step)
                                     .orElseThrow() + ": it stays waiting (resolving it here is refused) until a "
                                     + "deployment with the step takes it (another instance of a rolling deploy, or "
-                                    + "a redeploy)", Optional.empty(), Optional.of(await.type()));
+                                    + "a redeploy)", Optional.empty(), Optional.of(await.type()), Optional.empty(),
+                            Optional.empty(), await.timeoutAt());
                 });
     }
 
@@ -722,7 +724,8 @@ final class StepWaits {
         return new StepWait(step.name(), StepStatus.AWAITING, Reason.AWAIT, step.queue(),
                 await.resolveAt().or(await::timeoutAt), Optional.of(await.awaitId()),
                 (await.position() == io.nvent.AwaitPosition.BEFORE ? "before it runs, it " : "after it ran, it ")
-                        + detail, Optional.empty(), Optional.of(await.type()));
+                        + detail, Optional.empty(), Optional.of(await.type()), Optional.empty(), Optional.empty(),
+                await.timeoutAt());
     }
 
     /**

@@ -49,6 +49,24 @@ class StepWaitsTest {
         }
     }
 
+    @FlowStep(flow = "reminder", name = "remind", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.TIME, delayMs = 600_000, timeoutMs = 300_000)
+    static class RemindWithTimeout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
+    @FlowStep(flow = "nap", name = "sleep", role = StepRole.ENTRY)
+    @AwaitBefore(type = AwaitType.TIME, delayMs = 600_000)
+    static class SleepWithoutTimeout implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            return null;
+        }
+    }
+
     @FlowStep(flow = "flaky", name = "call", role = StepRole.ENTRY, maxAttempts = 3, backoff = BackoffType.FIXED,
             backoffDelayMs = 600_000)
     static class FailsFirst implements Step<Object, Void> {
@@ -119,6 +137,35 @@ class StepWaitsTest {
             assertThat(wait.until()).hasValue(h.clock.instant().plusSeconds(3600));
             assertThat(wait.detail()).isEqualTo("before it runs, it waits for a call of its webhook; it times out at "
                     + h.clock.instant().plusSeconds(3600));
+        }
+    }
+
+    /**
+     * The console offers to move an await's timeout where its wait carries one: a time await's {@code until} is when it
+     * resumes, so only {@code awaitTimeoutAt} says it has a timeout; a webhook await's is its {@code until}.
+     */
+    @Test
+    void anAwaitsWaitCarriesItsTimeoutAndOneWithoutATimeoutNone() {
+        try (EngineHarness h = new EngineHarness(new Request(), new Approve(), new RemindWithTimeout(),
+                new SleepWithoutTimeout())) {
+            Instant now = h.clock.instant();
+            String approval = h.engine.start("approval", null);
+            String reminder = h.engine.start("reminder", null);
+            String nap = h.engine.start("nap", null);
+            h.awaitStatus(approval, RunStatus.AWAITING);
+            h.awaitStatus(reminder, RunStatus.AWAITING);
+            h.awaitStatus(nap, RunStatus.AWAITING);
+
+            assertThat(h.engine.waits(approval)).singleElement().satisfies(wait -> assertThat(wait.awaitTimeoutAt())
+                    .as("a webhook await's timeout").hasValue(now.plusSeconds(3600)));
+            assertThat(h.engine.waits(reminder)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).as("when it resumes").hasValue(now.plusSeconds(600));
+                assertThat(wait.awaitTimeoutAt()).as("a time await's timeout").hasValue(now.plusSeconds(300));
+            });
+            assertThat(h.engine.waits(nap)).singleElement().satisfies(wait -> {
+                assertThat(wait.until()).hasValue(now.plusSeconds(600));
+                assertThat(wait.awaitTimeoutAt()).as("a time await without a timeout").isEmpty();
+            });
         }
     }
 

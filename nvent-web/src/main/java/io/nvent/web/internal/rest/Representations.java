@@ -217,6 +217,8 @@ public final class Representations {
                 .add("progress", wait.progress().map(p -> (JsonValue) progress(p)).orElse(JsonValue.NULL))
                 .add("lastHeartbeatAt", wait.lastHeartbeatAt().map(t -> (JsonValue) JSON.createValue(t.toString()))
                         .orElse(JsonValue.NULL))
+                .add("awaitTimeoutAt", wait.awaitTimeoutAt().map(t -> (JsonValue) JSON.createValue(t.toString()))
+                        .orElse(JsonValue.NULL))
                 .build();
     }
 

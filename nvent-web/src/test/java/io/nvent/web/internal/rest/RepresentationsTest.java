@@ -145,6 +145,21 @@ class RepresentationsTest {
     }
 
     @Test
+    void anAwaitsWaitCarriesItsTimeoutApartFromWhenItResumesAndAnAwaitWithoutATimeoutNone() {
+        Instant resumes = Instant.parse("2026-12-06T14:00:00Z");
+        Instant timesOut = Instant.parse("2026-12-06T13:30:00Z");
+        StepWait timed = new StepWait("remind", StepStatus.AWAITING, StepWait.Reason.AWAIT, "expense",
+                Optional.of(resumes), Optional.of("a-1"), "waits until " + resumes, Optional.empty(),
+                Optional.of(AwaitType.TIME), Optional.empty(), Optional.empty(), Optional.of(timesOut));
+
+        assertThat(Representations.wait(timed).getString("awaitTimeoutAt")).isEqualTo(timesOut.toString());
+        assertThat(Representations.wait(timed).getString("until")).isEqualTo(resumes.toString());
+        assertThat(Representations.wait(new StepWait("remind", StepStatus.AWAITING, StepWait.Reason.AWAIT, "expense",
+                Optional.of(resumes), Optional.of("a-2"), "waits until " + resumes, Optional.empty(),
+                Optional.of(AwaitType.TIME))).isNull("awaitTimeoutAt")).isTrue();
+    }
+
+    @Test
     void everyStepCarriesItsRetryPolicyAndPriorityNextToTheFieldsItHadBefore() {
         JsonObject pay = stepOf(Representations.flow(FLOW, NO_RUNS), "pay");
 
