@@ -33,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -235,27 +236,37 @@ class AttemptInterceptorsTest {
     }
 
     /** Its scope names the attempt with a field it has no value for (a tenant not set). */
-    static final class NullNamingInterceptor implements AttemptInterceptor {
+    /** Names the attempt's {@code tenant} with {@code value}: none, or one no string (a map typed raw). */
+    static final class BadNamingInterceptor implements AttemptInterceptor {
+        private final Object value;
+
+        BadNamingInterceptor(Object value) {
+            this.value = value;
+        }
+
         @Override
+        @SuppressWarnings("unchecked")
         public AttemptScope open(AttemptInfo attempt, Map<String, String> carried) {
             return naming(() -> {
-                Map<String, String> fields = new HashMap<>();
-                fields.put("tenant", null);
-                return fields;
+                Map<String, Object> fields = new HashMap<>();
+                fields.put("tenant", value);
+                return (Map<String, String>) (Map<?, ?>) fields;
             });
         }
     }
 
     /**
-     * A scope naming the attempt with a field without a value (a map {@code Map.copyOf} refuses) names nothing from it,
-     * logged as such, and fails no attempt: the run completes with the other interceptor's names on every ending entry.
+     * A scope naming the attempt with a field without a value (a map {@code Map.copyOf} refuses), or with a value no
+     * string (which no entry's JSON could write), names nothing from it, logged as such, and fails no attempt: the run
+     * completes with the other interceptor's names on every ending entry.
      */
-    @ParameterizedTest(name = "the one naming a null first: {0}")
-    @ValueSource(booleans = {true, false})
-    void aScopeNamingTheAttemptWithANullValueFailsNoAttempt(boolean nullFirst) {
-        AttemptInterceptor[] interceptors = nullFirst
-                ? new AttemptInterceptor[] {new NullNamingInterceptor(), new NamingInterceptor("traceId")}
-                : new AttemptInterceptor[] {new NamingInterceptor("traceId"), new NullNamingInterceptor()};
+    @ParameterizedTest(name = "the bad one first: {0}, its value: {1}")
+    @CsvSource(value = {"true, null", "false, null", "false, 42"}, nullValues = "null")
+    void aScopeNamingTheAttemptWithAFieldNoEntryCanHoldFailsNoAttempt(boolean badFirst, Integer value) {
+        AttemptInterceptor bad = new BadNamingInterceptor(value);
+        AttemptInterceptor[] interceptors = badFirst
+                ? new AttemptInterceptor[] {bad, new NamingInterceptor("traceId")}
+                : new AttemptInterceptor[] {new NamingInterceptor("traceId"), bad};
         try (LogRecorder log = LogRecorder.recording(r -> r.getMessage().startsWith("NVENT-0486"));
              EmbeddedEngine engine = engine(false, interceptors)) {
             String runId = startInRequest(engine, "request-1");
@@ -264,8 +275,8 @@ class AttemptInterceptorsTest {
             assertThat(engine.flows().events(runId, EventQuery.all())).filteredOn(e -> e.type() == EventType.STEP_COMPLETED)
                     .hasSize(3).allSatisfy(e -> assertThat(e.data()).doesNotContain("tenant")
                             .contains("\"traceId\":\"" + e.step().orElseThrow() + "#" + e.attempt() + "\""));
-            assertThat(log.messagesContaining("with the field 'tenant' with a null value, which no history entry can"
-                    + " hold")).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("NVENT-0486"));
+            assertThat(log.messagesContaining("with the field 'tenant' with " + (value == null ? "a null value"
+                    : "a value that is no string (java.lang.Integer)") + ", which no history entry can hold")).isNotEmpty().allSatisfy(line -> assertThat(line).startsWith("NVENT-0486"));
         }
     }
 
@@ -300,6 +311,14 @@ class AttemptInterceptorsTest {
             fields.put(null, "acme");
             return fields;
         };
+        Supplier<Map<String, String>> noString = () -> {
+            // As a caller that typed its map raw (a library's context of objects) hands it on.
+            Map<String, Object> fields = new HashMap<>();
+            fields.put("tenant", 42);
+            @SuppressWarnings("unchecked")
+            Map<String, String> raw = (Map<String, String>) (Map<?, ?>) fields;
+            return raw;
+        };
         Supplier<Map<String, String>> unreadable = () -> new AbstractMap<>() {
             @Override
             public Set<Entry<String, String>> entrySet() {
@@ -311,6 +330,8 @@ class AttemptInterceptorsTest {
                 Arguments.of("a null value, after another", nullValue, false, "NVENT-0485",
                         "the field 'tenant' with a null value"),
                 Arguments.of("a null key, after another", nullKey, false, "NVENT-0485", "a field with a null key"),
+                Arguments.of("a value no string, after another", noString, false, "NVENT-0485",
+                        "the field 'tenant' with a value that is no string (java.lang.Integer)"),
                 Arguments.of("a map that cannot be read", unreadable, false, "NVENT-0423", "the context went away"));
     }
 

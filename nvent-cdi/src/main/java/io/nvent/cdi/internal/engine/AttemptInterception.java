@@ -125,8 +125,9 @@ final class AttemptInterception {
 
     /**
      * What the interceptors capture, each as {@code how} asks it, together. One that throws, or returns a field with a
-     * null key or value (no job could carry it: {@link Map#copyOf} refuses it, and a job's JSON has no null field),
-     * adds nothing, logged: the hand-on goes on, and with it the start, the emit or the recovery that made it.
+     * null key or value (no job could carry it: {@link Map#copyOf} refuses it, and a job's JSON has no null field) or
+     * one no string, adds nothing, logged: the hand-on goes on, and with it the start, the emit or the recovery that
+     * made it.
      */
     private Map<String, String> capture(StepHandOn handOn, Function<AttemptInterceptor, Map<String, String>> how) {
         Map<String, String> captured = Map.of();
@@ -161,14 +162,24 @@ final class AttemptInterception {
         return captured;
     }
 
-    /** Which of {@code fields} has a null key or value, described; empty if none has. */
+    /**
+     * Which of {@code fields} has a null key or value, or one no string, described; empty if none has. Read untyped: a
+     * map an interceptor typed raw holds what it was given, and a job's or an entry's JSON, which writes each field
+     * as a string, would fail on it, the start or the attempt with it.
+     */
     private static Optional<String> withoutValue(Map<String, String> fields) {
-        for (Map.Entry<String, String> field : fields.entrySet()) {
-            if (field.getKey() == null) {
-                return Optional.of("a field with a null key");   // its value may be a secret: not logged
+        for (Map.Entry<?, ?> field : ((Map<?, ?>) fields).entrySet()) {
+            // its value may be a secret: not logged
+            if (!(field.getKey() instanceof String key)) {
+                return Optional.of(field.getKey() == null ? "a field with a null key"
+                        : "a field whose key is no string (" + field.getKey().getClass().getName() + ")");
             }
             if (field.getValue() == null) {
-                return Optional.of("the field '" + field.getKey() + "' with a null value");
+                return Optional.of("the field '" + key + "' with a null value");
+            }
+            if (!(field.getValue() instanceof String)) {
+                return Optional.of("the field '" + key + "' with a value that is no string ("
+                        + field.getValue().getClass().getName() + ")");
             }
         }
         return Optional.empty();
@@ -254,8 +265,8 @@ final class AttemptInterception {
     }
 
     /**
-     * What the scopes name the attempt as, together; one that throws, or names a field with a null key or value
-     * (no history entry could hold it), names nothing, logged.
+     * What the scopes name the attempt as, together; one that throws, or names a field with a null key or value or
+     * one no string (no history entry could hold it), names nothing, logged.
      */
     private Map<String, String> traceOf(AttemptScope[] scopes, AttemptInfo attempt) {
         Map<String, String> named = Map.of();

@@ -589,7 +589,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (storeAway != null) {
             try {
                 giveWayForTheStore(ref, job, storeAway, self.hasInvoked() ? Optional.of(startedAt) : Optional.empty(),
-                        self.trace());
+                        self.left());
             } catch (Exception stillAway) {
                 // It fails to the queue after all: the entry recording that failure names the attempt that ran.
                 executionsHere.failedWith(self);
@@ -751,10 +751,10 @@ final class StepRunner implements LostStepRecovery.Engine {
      * ({@link #gaveWayToRecordedAttempt}), or the sweep queues it as this attempt once the queue gave up.
      */
     private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom,
-                                    Map<String, String> trace) throws Exception {
+                                    StepExecutions.Left left) throws Exception {
         String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
         try {
-            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, trace);
+            requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, left);
         } catch (RuntimeException stillAway) {
             failure.addSuppressed(stillAway);
             throw failure;
@@ -2311,7 +2311,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         }
         String finalMessage = message;
         if (nextAttemptAt.isEmpty() && isStoreUnavailable(error)) {
-            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty(), left.trace());
+            requeueAfterStoreFailure(ref, job, finalMessage, now, Optional.empty(), left);
             return;
         }
         // A delivery that failed only because the store could not be reached, which it could not give way
@@ -2616,19 +2616,20 @@ final class StepRunner implements LostStepRecovery.Engine {
     @Override
     public void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
                                           Optional<Instant> ranFrom) {
-        requeueAfterStoreFailure(ref, job, message, now, ranFrom, Map.of());
+        requeueAfterStoreFailure(ref, job, message, now, ranFrom, StepExecutions.Left.NOTHING);
     }
 
     /**
-     * The same, for an attempt whose code ran here under the attempt interceptors' scopes: its {@code step.retry}
-     * entry ends that attempt, and names it as they did ({@code trace}; empty for none), as every other entry ending
-     * an attempt does.
+     * The same, for an attempt whose code ran here: its {@code step.retry} entry ends that attempt, and holds, as every
+     * other entry ending an attempt does, the last progress it reported and what the attempt interceptors' scopes
+     * named it as ({@code left}; nothing for none).
      */
     private void requeueAfterStoreFailure(StepJob ref, JobExecution job, String message, Instant now,
-                                          Optional<Instant> ranFrom, Map<String, String> trace) {
+                                          Optional<Instant> ranFrom, StepExecutions.Left left) {
         JsonText why = JsonText.object().str("reason", "the store could not be reached; the attempt does not count")
                 .str("error", message);
-        withTrace(why, trace);
+        left.progress().ifPresent(last -> withProgress(why, last));
+        withTrace(why, left.trace());
         Optional<StoredChange> change = requeueLater(ref, asRecordedAttempt(ref, job), STORE_RETRY_DELAY, now,
                 Optional.of(why), false, ranFrom);
         if (change.isPresent()) {

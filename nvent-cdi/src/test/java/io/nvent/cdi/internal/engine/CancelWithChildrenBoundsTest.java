@@ -40,7 +40,10 @@ class CancelWithChildrenBoundsTest {
     private static final Instant T0 = Instant.parse("2026-01-01T00:00:00Z");
     private static final int LIMIT = 200;
 
-    /** A memory store counting the runs it hands out. */
+    /**
+     * A memory store counting the runs it hands out to an operator's action: not those the maintenance sweep reads
+     * meanwhile (the lost-step check reads a thousand runs at a time, every 500 ms), which made the counts flaky.
+     */
     static final class RunsReadCountingStore extends MemoryFlowStore {
         final AtomicInteger runsRead = new AtomicInteger();
 
@@ -66,7 +69,10 @@ class CancelWithChildrenBoundsTest {
         }
 
         private List<RunRecord> counted(List<RunRecord> runs) {
-            runsRead.addAndGet(runs.size());
+            if (StackWalker.getInstance().walk(frames -> frames.anyMatch(frame -> frame.getClassName()
+                    .equals(OperatorActions.class.getName())))) {
+                runsRead.addAndGet(runs.size());
+            }
             return runs;
         }
     }
@@ -122,9 +128,9 @@ class CancelWithChildrenBoundsTest {
         CancelOptions limited = CancelOptions.withChildren().toBuilder().limit(LIMIT).build();
 
         assertThat(cancelReading(flows, batch, limited)).as("the first call")
-                .isLessThanOrEqualTo(LIMIT + 10);
+                .isBetween(LIMIT, LIMIT + 10);
         assertThat(cancelReading(flows, batch, limited)).as("a repeat, which reads none of those canceled before")
-                .isLessThanOrEqualTo(LIMIT + 10);
+                .isBetween(LIMIT, LIMIT + 10);
         assertThat(flows.cancel(batch, limited)).isEqualTo(new CanceledRuns(false, 50, false));
     }
 

@@ -53,6 +53,7 @@ class StoreOutageAttemptsTest {
         public String execute(Object input, StepContext ctx) {
             attemptsSeen.add(ctx.attempt());
             if (attemptsSeen.size() == 1) {
+                ctx.reportProgress(1, 2, "called");
                 onFirstCall.run();
                 return "answered";
             }
@@ -170,6 +171,7 @@ class StoreOutageAttemptsTest {
             assertThat(h.eventsOf(runId, EventType.STEP_STARTED)).extracting(HistoryEvent::attempt)
                     .as("a start for each time the step ran").containsExactly(1, 1, 2, 3);
             assertThat(h.types(runId)).containsSubsequence("step.started", "step.retry", "step.started");
+            assertHoldsTheProgressItReported(h.eventsOf(runId, EventType.STEP_RETRY).get(0));
         });
     }
 
@@ -194,6 +196,7 @@ class StoreOutageAttemptsTest {
             assertThat(h.eventsOf(runId, EventType.STEP_RETRY)).singleElement().satisfies(retry -> {
                 assertThat(retry.data()).contains("the store could not be reached; the attempt does not count");
                 assertNamesItsAttemptIfTraced(retry, traced);
+                assertHoldsTheProgressItReported(retry);
             });
         } finally {
             CallPartner.onFirstCall = () -> { };
@@ -227,6 +230,15 @@ class StoreOutageAttemptsTest {
         } finally {
             CallPartner.onFirstCall = () -> { };
         }
+    }
+
+    /**
+     * The entry the engine wrote as the attempt that ran gave way for the store holds the last progress it reported, as
+     * every entry ending an attempt does (README, "Progress").
+     */
+    private static void assertHoldsTheProgressItReported(HistoryEvent entry) {
+        assertThat(entry.data()).contains("the store could not be reached; the attempt does not count",
+                "\"progress\":{\"done\":1,\"total\":2,\"message\":\"called\"}");
     }
 
     /** The entry names its attempt as the interceptor did if {@code traced}; else no trace, as before interceptors. */
