@@ -201,7 +201,7 @@ class WorkflowStoriesIT {
         assertThat(anonymous.post("api/nvent/triggers/partner-order/webhook", body, "X-Nvent-Timestamp", later,
                 "X-Nvent-Signature", "sha256=" + Http.demoSignature(later + "." + body)).status()).as("signed anew").isEqualTo(202);
 
-        assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(404);
+        assertThat(anonymous.post("api/nvent/triggers/no-such-trigger/webhook", body).status()).isEqualTo(401);
         assertThat(anonymous.get("api/nvent/triggers/partner-order/webhook").status()).isEqualTo(405);
     }
 
@@ -217,15 +217,24 @@ class WorkflowStoriesIT {
     }
 
     @Test
-    void theWebhookOfATriggerThatIsNoWebhookIsNotFoundWithoutSayingWhatItIs() {
-        Http.Reply manual = Http.anonymous(base).post("api/nvent/triggers/sync-now/webhook", "{}");
+    void theWebhookOfATriggerThatIsNoWebhookIsNotFoundForAnOperatorAndLooksSignedToAnyoneElse() {
+        Http.Reply manual = new Http(base).post("api/nvent/triggers/sync-now/webhook", "{}");
 
         assertThat(manual.status()).isEqualTo(404);
         assertThat(manual.contentType()).startsWith("application/problem+json");
         assertThat(manual.json().getString("detail")).isEqualTo("NVENT-0762 no webhook trigger named 'sync-now'; "
                 + "check the trigger's name in the URL (POST /api/nvent/triggers/{name}/webhook)");
-        assertThat(Http.anonymous(base).post("api/nvent/triggers/no-such-trigger/webhook", "{}").json()
+        assertThat(new Http(base).post("api/nvent/triggers/no-such-trigger/webhook", "{}").json()
                 .getString("detail")).startsWith("NVENT-0762 no webhook trigger named 'no-such-trigger'; ");
+
+        Http.Reply signed = Http.anonymous(base).post("api/nvent/triggers/partner-order/webhook", "{}");
+        for (String name : List.of("sync-now", "no-such-trigger")) {
+            Http.Reply anonymous = Http.anonymous(base).post("api/nvent/triggers/" + name + "/webhook", "{}");
+            assertThat(anonymous.status()).as(name).isEqualTo(401);
+            assertThat(anonymous.body()).as(name).isEqualTo(signed.body());
+            assertThat(anonymous.headers().allValues("WWW-Authenticate")).as(name)
+                    .isEqualTo(signed.headers().allValues("WWW-Authenticate"));
+        }
     }
 
     @Test

@@ -218,6 +218,11 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
         return matchesAny(WEBHOOK_PATHS, path);
     }
 
+    /** Whether a path (within the application, as received) is a trigger's webhook, {@code POST …/triggers/{name}/webhook}. */
+    public static boolean isTriggerWebhook(String path) {
+        return matchesAny(WEBHOOK_PATHS.subList(0, 1), path);
+    }
+
     private static boolean matchesAny(List<Pattern> paths, String path) {
         return path.indexOf(';') < 0 && !hasDotSegment(path) && paths.stream().anyMatch(p -> p.matcher(path).matches());
     }

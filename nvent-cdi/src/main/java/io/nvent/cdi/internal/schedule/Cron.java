@@ -10,6 +10,7 @@ import io.nvent.InvalidTriggerException;
 import jakarta.ejb.ScheduleExpression;
 import java.time.DateTimeException;
 import java.time.Instant;
+import java.time.LocalDateTime;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.List;
@@ -118,16 +119,44 @@ public final class Cron {
         return expression;
     }
 
-    /** The first tick strictly after {@code after}; empty past the last date Java can hold, as for an interval. */
+    /**
+     * The first tick strictly after {@code after}; empty past the last date Java can hold, as for an interval.
+     *
+     * @throws DateTimeException when the tick cannot be computed for another reason ({@code after} before the first
+     *     date a zone holds): that is no "no next tick", whose empty answer would stop a schedule for good
+     */
     public Optional<Instant> nextAfter(Instant after, ZoneId zone) {
+        ZonedDateTime from;
+        try {
+            from = ZonedDateTime.ofInstant(after, zone);
+        } catch (DateTimeException beyondTheDates) {
+            if (after.isAfter(Instant.EPOCH)) {
+                return Optional.empty();   // later than the last date there is: no tick can follow it
+            }
+            throw beyondTheDates;
+        }
         // cron-utils keeps the fraction of a second of "after" for some 6-field expressions (every
         // second: 10:00:01.5 -> 10:00:02.5); ticks are whole seconds, or instances would claim the
         // same tick under different keys.
         try {
-            return executionTime.nextExecution(ZonedDateTime.ofInstant(after, zone)).map(t -> t.withNano(0).toInstant());
-        } catch (DateTimeException pastTheEndOfTime) {
+            return executionTime.nextExecution(from).map(t -> t.withNano(0).toInstant());
+        } catch (DateTimeException failed) {
             // A preview ?after=+999999999-12-31T23:59:59Z: the next tick's year is none a date holds (was a 500).
-            return Optional.empty();
+            // Only that is "no next tick"; any other failure (a bug here or in cron-utils) must not pass for one.
+            if (noTickAfter(from)) {
+                return Optional.empty();
+            }
+            throw failed;
+        }
+    }
+
+    /** Whether the expression's last tick before the end of the dates Java holds is at or before {@code from}. */
+    private boolean noTickAfter(ZonedDateTime from) {
+        try {
+            return executionTime.lastExecution(ZonedDateTime.of(LocalDateTime.MAX, from.getZone()))
+                    .map(last -> !last.isAfter(from)).orElse(true);
+        } catch (DateTimeException unknown) {
+            return false;
         }
     }
 

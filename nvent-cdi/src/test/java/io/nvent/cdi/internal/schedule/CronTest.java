@@ -58,6 +58,26 @@ class CronTest {
     }
 
     @Test
+    void aCronHasNoNextTickOnlyWhenItsLastTickBeforeTheEndOfTheDatesIsPast() {
+        // The 29th of February: the last leap day a date holds is in 999,999,996; the next would be in 1,000,000,000.
+        Cron leapDay = Cron.parse("0 0 29 2 *");
+
+        assertThat(leapDay.nextAfter(Instant.parse("+999999996-03-01T00:00:00Z"), UTC)).isEmpty();
+        assertThat(leapDay.nextAfter(Instant.parse("+999999996-01-01T00:00:00Z"), UTC))
+                .hasValue(Instant.parse("+999999996-02-29T00:00:00Z"));
+        assertThat(Cron.parse("0 6 * * *").nextAfter(Instant.parse("+1000000000-06-01T00:00:00Z"), UTC))
+                .as("after a later instant than any date").isEmpty();
+    }
+
+    @Test
+    void aTickThatCannotBeComputedForAnotherReasonIsAnErrorNotNoNextTick() {
+        // Before the first date a zone holds: the schedule has ticks after it, which no date can name. An empty
+        // answer here would say the schedule never ticks again.
+        assertThatThrownBy(() -> Cron.parse("0 6 * * *").nextAfter(Instant.parse("-1000000000-06-01T00:00:00Z"), UTC))
+                .isInstanceOf(java.time.DateTimeException.class);
+    }
+
+    @Test
     void invalidExpressionsAreRejectedWithTheReason() {
         assertThatThrownBy(() -> Cron.parse("61 * * * *")).isInstanceOf(InvalidTriggerException.class)
                 .hasMessageContaining("'61 * * * *' is invalid");

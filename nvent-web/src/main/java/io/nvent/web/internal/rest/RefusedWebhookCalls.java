@@ -27,8 +27,19 @@ final class RefusedWebhookCalls {
      * @return the warning to log now, if one is due
      */
     Optional<String> refused(String trigger, String reason, Instant now) {
+        return due(trigger, now).map(calls -> "NVENT-0725 the webhook of trigger '" + trigger + "' refused " + calls
+                + (calls == 1 ? " call" : " calls") + " (answered 401), the last because: " + reason
+                + "; further refusals are reported at most once a minute");
+    }
+
+    /**
+     * Counts a refused call under a key.
+     *
+     * @return how many calls to report now, this one included, if a report is due
+     */
+    Optional<Long> due(String key, Instant now) {
         long[] toReport = {0};
-        byTrigger.compute(trigger, (name, tally) -> {
+        byTrigger.compute(key, (name, tally) -> {
             long calls = tally == null ? 1 : tally.unreported() + 1;
             if (tally == null || !now.isBefore(tally.reportedAt().plus(REPORT_EVERY))) {
                 toReport[0] = calls;
@@ -36,11 +47,6 @@ final class RefusedWebhookCalls {
             }
             return new Tally(tally.reportedAt(), calls);
         });
-        if (toReport[0] == 0) {
-            return Optional.empty();
-        }
-        return Optional.of("NVENT-0725 the webhook of trigger '" + trigger + "' refused " + toReport[0]
-                + (toReport[0] == 1 ? " call" : " calls") + " (answered 401), the last because: " + reason
-                + "; further refusals are reported at most once a minute");
+        return toReport[0] == 0 ? Optional.empty() : Optional.of(toReport[0]);
     }
 }

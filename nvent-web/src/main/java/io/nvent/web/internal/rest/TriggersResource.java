@@ -75,6 +75,8 @@ public class TriggersResource {
 
     /** The zone of a cron expression unless one is given; {@code ZoneOffset.UTC} would be named "Z". */
     private static final ZoneId DEFAULT_ZONE = ZoneId.of("UTC");
+    /** The earliest {@code after} of a preview: a day after the first date Java holds, so any zone's offset fits. */
+    static final Instant FIRST_PREVIEWED = java.time.LocalDateTime.MIN.plusDays(1).toInstant(java.time.ZoneOffset.UTC);
     /** The name of a schedule previewed before it is saved, in what a refusal of its rules says. */
     private static final String UNSAVED = "unsaved";
 
@@ -90,6 +92,15 @@ public class TriggersResource {
     static final String GITHUB_DELIVERY = "X-GitHub-Delivery";
 
     private final RefusedWebhookCalls refusedCalls = new RefusedWebhookCalls();
+    /** The calls of webhooks no trigger has, counted together: one per name would let a caller fill the memory. */
+    private final RefusedWebhookCalls unknownCalls = new RefusedWebhookCalls();
+    private static final String UNKNOWN_TRIGGER_CALLS = "";
+    /**
+     * What a webhook no trigger has pretends to be: signed, as nvent signs by default, with a secret made at start
+     * that nobody knows, so that the signature is checked as for a real trigger and never matches.
+     */
+    private static final WebhookProtection UNKNOWN_TRIGGERS = new WebhookProtection(List.of(randomSecret()),
+            WebhookProtection.DEFAULT_SIGNATURE_SCHEME, List.of(), WebhookProtection.DEFAULT_API_KEY_HEADER);
 
     @Inject
     TriggerService triggers;
@@ -112,6 +123,33 @@ public class TriggersResource {
     /** A trigger's protection as configured, read on every use (tests give their own). */
     Function<String, WebhookProtection> protectionOf = trigger -> WebhookProtection.of(ConfigProvider.getConfig(),
             trigger);
+
+    /**
+     * Whether the caller of a webhook is an operator, told of a trigger that does not exist: with security off
+     * anyone is; else a caller holding the admin role (the security filter looks for one only when asked).
+     * A field for tests.
+     */
+    java.util.function.Predicate<jakarta.ws.rs.core.SecurityContext> operator = security -> {
+        WebSettings settings = webSettings();
+        return !settings.securityEnabled() || security != null && security.isUserInRole(settings.role());
+    };
+    /** The web settings, once read (for {@link #operator}). */
+    private volatile WebSettings webSettings;
+
+    private WebSettings webSettings() {
+        WebSettings read = webSettings;
+        if (read == null) {
+            read = WebSettings.read(new NventConfig());
+            webSettings = read;
+        }
+        return read;
+    }
+
+    private static String randomSecret() {
+        byte[] bytes = new byte[32];
+        new java.security.SecureRandom().nextBytes(bytes);
+        return java.util.HexFormat.of().formatHex(bytes);
+    }
 
     private Duration configuredReplayWindow() {
         Duration read = configuredReplayWindow;
@@ -324,8 +362,14 @@ public class TriggersResource {
         return answer.entity(body).build();
     }
 
+    /** A webhook call as the unit tests make it: without an operator. */
+    Response webhook(String name, String ts, String signature, String idempotencyKey, HttpHeaders headers, byte[] raw) {
+        return webhook(name, ts, signature, idempotencyKey, headers, null, raw);
+    }
+
     /**
-     * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404,
+     * The public webhook of a webhook trigger. Unknown trigger (or not a webhook trigger) → 404 for an operator
+     * (signed in, or security off), for anyone else the 401 of a trigger signed with a secret nobody knows;
      * disabled → 409, wrong method → 405, missing or wrong API key or bad signature → 401, a
      * signature scheme that is none → 500, body over the limit → 413 (by {@link PayloadLimit}, before
      * the body is read whole). The signature covers the bytes received; a {@code Content-Type} that is no
@@ -338,12 +382,12 @@ public class TriggersResource {
     public Response webhook(@PathParam("name") String name, @HeaderParam(WebhookSignature.TIMESTAMP_HEADER) String ts,
                             @HeaderParam(WebhookSignature.SIGNATURE_HEADER) String signature,
                             @HeaderParam(StartRequests.IDEMPOTENCY_KEY) String idempotencyKey,
-                            @Context HttpHeaders headers, byte[] raw) {
+                            @Context HttpHeaders headers, @Context jakarta.ws.rs.core.SecurityContext security,
+                            byte[] raw) {
         // Unknown and other types answer alike, so an anonymous caller learns nothing about other triggers.
         Optional<TriggerInfo> webhook = triggers.trigger(name).filter(t -> t.spec().type() == TriggerType.WEBHOOK);
         if (webhook.isEmpty()) {
-            return Problems.of(404, "Not found", "NVENT-0762 no webhook trigger named '" + name + "'; check the "
-                    + "trigger's name in the URL (POST /api/nvent/triggers/{name}/webhook)");
+            return noSuchWebhook(name, ts, signature, security, raw == null ? new byte[0] : raw);
         }
         TriggerInfo info = webhook.get();
         // The stored name, not the path's spelling, finds the secret and identifies replays: a store
@@ -402,6 +446,33 @@ public class TriggersResource {
             }
             throw e;
         }
+    }
+
+    /**
+     * The call of a webhook no trigger has. An operator learns so (404). Anyone else gets what a trigger signed with
+     * a secret nobody knows answers, after the same work (the signature checked over the body), so the status, the
+     * body and the time tell no name that exists from one that does not: a webhook trigger's name is no secret to
+     * rely on, but a list of them is no business of an anonymous caller. The log names the trigger for the operator.
+     */
+    private Response noSuchWebhook(String name, String ts, String signature,
+                                   jakarta.ws.rs.core.SecurityContext security, byte[] body) {
+        if (operator.test(security)) {
+            return Problems.of(404, "Not found", "NVENT-0762 no webhook trigger named '" + name + "'; check the "
+                    + "trigger's name in the URL (POST /api/nvent/triggers/{name}/webhook)");
+        }
+        Instant now = clock.instant();
+        WebhookSignature.Check check = WebhookSignature.check(UNKNOWN_TRIGGERS.secrets(), Optional.ofNullable(ts),
+                Optional.ofNullable(signature), body, now, replayWindow.get());
+        String problem = check instanceof WebhookSignature.Refused refused ? refused.problem()
+                : WebhookSignature.NOT_MATCHING;
+        unknownCalls.due(UNKNOWN_TRIGGER_CALLS, now).ifPresent(calls -> LOG.log(System.Logger.Level.WARNING,
+                "NVENT-0716 {0} webhook {1} of no webhook trigger answered 401 as a signed trigger''s would, the last "
+                + "for ''{2}'' (only an operator''s call gets 404 NVENT-0762, so that an anonymous caller cannot tell "
+                + "which triggers exist); further ones are reported at most once a minute",
+                calls, calls == 1 ? "call" : "calls", io.nvent.spi.internal.LogText.of(name)));
+        Response.ResponseBuilder response = Response.fromResponse(Problems.of(401, "Invalid signature",
+                SIGNATURE_REFUSED + problem));
+        return response.header(HttpHeaders.WWW_AUTHENTICATE, UNKNOWN_TRIGGERS.signatureChallenge()).build();
     }
 
     /**
@@ -482,6 +553,11 @@ public class TriggersResource {
                                 @QueryParam("every") String every, @Context UriInfo uri) {
         QueryParams.onlyKnownRepeating(uri, "exclude", "cron", "timezone", "count", "after", "trigger", "every");
         Instant from = QueryParams.optionalInstant("after", after).orElseGet(clock::instant);
+        if (from.isBefore(FIRST_PREVIEWED)) {
+            // Ticks follow it, but no date names them: the schedule computes none (a DateTimeException, a 500).
+            throw new IllegalArgumentException("NVENT-1128 query parameter 'after' is " + after.trim() + ", before "
+                    + FIRST_PREVIEWED + ", the first instant whose ticks a preview can name in every time zone");
+        }
         int most = QueryParams.intWithin("count", count, 5, 1, 100);
         boolean excluding = !exclude.isEmpty();
         boolean cronGiven = cron != null && !cron.isBlank();

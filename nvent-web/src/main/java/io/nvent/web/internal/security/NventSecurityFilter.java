@@ -73,7 +73,9 @@ public final class NventSecurityFilter implements Filter {
         HttpServletResponse response = (HttpServletResponse) res;
         String path = request.getRequestURI().substring(request.getContextPath().length());
         if (!settings.securityEnabled() || settings.isPublic(path)) {
-            chain.doFilter(req, res);
+            boolean triggerWebhook = settings.securityEnabled() && WebSettings.isTriggerWebhook(path)
+                    && request.getUserPrincipal() == null;
+            chain.doFilter(triggerWebhook ? new WebhookCallerRequest(request) : req, res);
             return;
         }
         if (isScrapeWithToken(request, path)) {
@@ -155,23 +157,59 @@ public final class NventSecurityFilter implements Filter {
             return Optional.of(new Caller(principal.getName(), roles, Caller.Source.CONTAINER));
         }
         if (isBasicLogin(request)) {
-            String[] userAndPassword = decode(request.getHeader("Authorization").substring(6).trim());
-            Optional<Caller> caller = credentials.validate(userAndPassword[0], userAndPassword[1]);
+            Optional<Caller> caller = basicLogin(request);
             if (caller.isPresent() && caller.get().roles().contains(settings.role()) && startsSession(request, path)) {
                 remember(request, caller.get());
             }
-            if (caller.isPresent()) {
-                throttle.succeeded(request.getRemoteAddr());
-            } else {
-                failed(userAndPassword[0], request.getRemoteAddr());
-            }
             return caller;
         }
+        return sessionCaller(request);
+    }
+
+    /**
+     * The caller of the request's Basic credentials, if they are valid; a failure counts towards the address's
+     * lock-out and is logged, a success ends it.
+     *
+     * @throws IllegalArgumentException for credentials that are not Base64 of {@code user:password}
+     */
+    private Optional<Caller> basicLogin(HttpServletRequest request) {
+        String[] userAndPassword = decode(request.getHeader("Authorization").substring(6).trim());
+        Optional<Caller> caller = credentials.validate(userAndPassword[0], userAndPassword[1]);
+        if (caller.isPresent()) {
+            throttle.succeeded(request.getRemoteAddr());
+        } else {
+            failed(userAndPassword[0], request.getRemoteAddr());
+        }
+        return caller;
+    }
+
+    private static Optional<Caller> sessionCaller(HttpServletRequest request) {
         HttpSession session = request.getSession(false);
         if (session != null && session.getAttribute(SESSION_CALLER) instanceof Caller caller) {
             return Optional.of(caller.inSession());
         }
         return Optional.empty();
+    }
+
+    /**
+     * The operator behind a trigger webhook's call, if one sent it: its Basic credentials or the console's session,
+     * never a refusal. Asked only when the webhook needs to know (an unknown trigger: an operator learns it is none,
+     * an anonymous caller gets the 401 of a signed trigger); so a sender's credentials the webhook never looks at are
+     * not checked, and a lock-out for failed logins still holds: credentials are then not checked at all, as on
+     * nvent's other paths, so the webhook is no way round it to guess a password.
+     */
+    private Optional<Caller> webhookOperator(HttpServletRequest request) {
+        if (!isBasicLogin(request)) {
+            return sessionCaller(request);
+        }
+        if (throttle.refusedFor(request.getRemoteAddr()).isPresent()) {
+            return Optional.empty();
+        }
+        try {
+            return basicLogin(request);
+        } catch (IllegalArgumentException malformed) {
+            return Optional.empty();
+        }
     }
 
     /** HTTP Basic credentials for nvent to check (not a caller the server authenticated already). */
@@ -260,6 +298,41 @@ public final class NventSecurityFilter implements Filter {
         response.setCharacterEncoding("UTF-8");
         response.getWriter().write(JSON.createObjectBuilder().add("type", "about:blank").add("title", title)
                 .add("status", status).add("detail", detail).build().toString());
+    }
+
+    /**
+     * A trigger webhook's request, as seen by its resource: the operator who sent it, if any, is looked for on the
+     * first question about the caller, once ({@link #webhookOperator}).
+     */
+    private final class WebhookCallerRequest extends HttpServletRequestWrapper {
+
+        private Optional<Caller> caller;
+
+        WebhookCallerRequest(HttpServletRequest request) {
+            super(request);
+        }
+
+        private synchronized Optional<Caller> caller() {
+            if (caller == null) {
+                caller = webhookOperator((HttpServletRequest) getRequest());
+            }
+            return caller;
+        }
+
+        @Override
+        public Principal getUserPrincipal() {
+            return caller().map(Principal.class::cast).orElse(null);
+        }
+
+        @Override
+        public String getRemoteUser() {
+            return caller().map(Caller::name).orElse(null);
+        }
+
+        @Override
+        public boolean isUserInRole(String role) {
+            return caller().filter(known -> known.roles().contains(role)).isPresent();
+        }
     }
 
     /** The request as seen by the API: with the authenticated caller. */

@@ -90,6 +90,18 @@ class TriggerPreviewRequestsTest {
     }
 
     @Test
+    void aPreviewAfterAnInstantBeforeTheFirstDateIsRefusedNotAnsweredAsIfTheScheduleNeverTicked() {
+        // Ticks follow it, but no date names them: the preview said "next": [] as if the cron never fired again.
+        for (String preview : List.of("cron=0%206%20%2A%20%2A%20%2A", "trigger=payroll")) {
+            ContainerResponse response = api.get("triggers/cron-preview?" + preview
+                    + "&after=-1000000000-06-01T00:00:00Z");
+            assertThat(response.getStatus()).as("%s: %s", preview, response.getEntity()).isEqualTo(400);
+            assertThat(refusal(response)).as(preview).contains("NVENT-1128 query parameter 'after' is"
+                    + " -1000000000-06-01T00:00:00Z, before -999999999-01-02T00:00:00Z, the first instant");
+        }
+    }
+
+    @Test
     void aPreviewOfANonScheduleOrWithBothATriggerAndACronIsA400AndOfAnUnknownTriggerA404() {
         assertThat(refusal(api.get("triggers/cron-preview?trigger=by-hand")))
                 .contains("trigger 'by-hand' is a manual trigger; only a schedule has ticks");

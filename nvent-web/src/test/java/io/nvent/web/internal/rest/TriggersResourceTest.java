@@ -748,6 +748,7 @@ class TriggersResourceTest {
         String seconds = String.valueOf(Instant.now().getEpochSecond());
         String signature = signature("s3cret", seconds, body);
 
+        resource.operator = security -> true;
         assertProblem(resource.webhook("no-such-hook", null, null, null, headers(), body), 404,
                 "NVENT-0762 no webhook trigger named 'no-such-hook'; check the trigger's name in the URL");
         assertProblem(resource.create("{\"name\":\"qa-man\",\"type\":\"manual\",\"flows\":[\"order\"]}", null, null, null), 409,
@@ -764,6 +765,54 @@ class TriggersResourceTest {
         assertProblem(resource.webhook("signed-hook", seconds, signature, null, headers(), body), 409,
                 "NVENT-0761 this signed request was accepted before");
         assertThat(stored.fired).hasSize(1);
+    }
+
+    /** An unknown trigger answered 404 and a signed one 401: an anonymous caller could list the triggers' names. */
+    @Test
+    void anAnonymousCallerCannotTellAWebhookNoTriggerHasFromASignedTriggersWhoseSignatureItLacks() {
+        stored.put(TriggerSpec.newBuilder("signed-hook", TriggerType.WEBHOOK).flows(List.of("order")).build(), false);
+        resource.protectionOf = trigger -> new WebhookProtection(List.of("s3cret-of-the-partner"), "nvent", List.of(),
+                "X-API-Key");
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        byte[] body = "{\"order\":7}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        String now = String.valueOf(Instant.now().getEpochSecond());
+        String[][] attempts = {{null, null}, {now, "sha256=00"}, {now, signature("a-guess", now, body)},
+                {"0", signature("a-guess", "0", body)}, {"01", "sha256=00"}, {now, "sha256=zz"}};
+
+        for (String[] attempt : attempts) {
+            jakarta.ws.rs.core.Response known = resource.webhook("signed-hook", attempt[0], attempt[1], null,
+                    headers(), body);
+            for (String name : List.of("no-such-hook", "qa-man")) {
+                jakarta.ws.rs.core.Response unknown = resource.webhook(name, attempt[0], attempt[1], null, headers(),
+                        body);
+                assertThat(unknown.getStatus()).as("%s %s", name, java.util.Arrays.toString(attempt)).isEqualTo(401);
+                assertThat(unknown.getEntity()).as("%s %s", name, java.util.Arrays.toString(attempt)).isEqualTo(known.getEntity());
+                assertThat(unknown.getHeaderString("WWW-Authenticate")).isEqualTo(known.getHeaderString(
+                        "WWW-Authenticate"));
+                assertThat(unknown.getMediaType()).isEqualTo(known.getMediaType());
+            }
+        }
+        assertThat(stored.fired).isEmpty();
+    }
+
+    @Test
+    void anOperatorIsToldThatNoWebhookTriggerHasTheNameAndTheLogSaysWhichOneAnAnonymousCallerTried() {
+        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0716"))) {
+            resource.webhook("no-such\nhook", null, null, null, headers(), body);
+            resource.webhook("another-one", null, null, null, headers(), body);
+
+            assertThat(log.records()).as("at most once a minute, however many names").singleElement()
+                    .extracting(new java.util.logging.SimpleFormatter()::formatMessage).isEqualTo("NVENT-0716 1 webhook"
+                    + " call of no webhook trigger answered 401 as a signed trigger's would, the last for 'no-such\\nhook'"
+                    + " (only an operator's call gets 404 NVENT-0762, so that an anonymous caller cannot tell which"
+                    + " triggers exist); further ones are reported at most once a minute");
+        }
+        resource.operator = security -> true;
+
+        assertProblem(resource.webhook("no-such-hook", null, null, null, headers(), body), 404,
+                "NVENT-0762 no webhook trigger named 'no-such-hook'");
     }
 
     /** A Content-Type refused before the signature told a caller who cannot sign what the webhook parses. */

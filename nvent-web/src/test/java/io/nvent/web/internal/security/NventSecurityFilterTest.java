@@ -176,6 +176,39 @@ class NventSecurityFilterTest {
     }
 
     @Test
+    void aTriggerWebhooksCallerIsAnOperatorWhenItsCredentialsHoldTheRoleCheckedOnlyWhenTheWebhookAsks() throws Exception {
+        HttpServletRequest admin = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                Map.of("Authorization", ADMIN)).passed.get();
+        HttpServletRequest guess = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                Map.of("Authorization", basic("admin", "guess"))).passed.get();
+        HttpServletRequest anonymous = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                Map.of()).passed.get();
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0705"))) {
+            assertThat(admin.isUserInRole("nvent-admin")).isTrue();
+            assertThat(admin.getUserPrincipal().getName()).isEqualTo("admin");
+            assertThat(guess.isUserInRole("nvent-admin")).isFalse();
+            assertThat(guess.getUserPrincipal()).isNull();
+            assertThat(anonymous.isUserInRole("nvent-admin")).isFalse();
+            assertThat(log.records()).as("the guess counts as a failed login").hasSize(1);
+        }
+        assertThat(hasSession).as("a webhook call starts no session").isFalse();
+    }
+
+    @Test
+    void aLockedOutAddressCannotUseAWebhookToGoOnGuessingThePassword() throws Exception {
+        for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+            assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", basic("admin", "guess"))).status)
+                    .isEqualTo(401);
+        }
+
+        HttpServletRequest right = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                Map.of("Authorization", ADMIN)).passed.get();
+
+        assertThat(right.isUserInRole("nvent-admin")).as("not checked while locked out, as elsewhere").isFalse();
+    }
+
+    @Test
     void pathsThatRouteElsewhereThanTheyReadAreNeverPublic() throws Exception {
         assertThat(call("GET", "/api/nvent/awaits/;", Map.of()).status).as("routed to the await list").isEqualTo(401);
         assertThat(call("GET", "/api/nvent/awaits/;x=1", Map.of()).status).isEqualTo(401);
