@@ -1,8 +1,8 @@
 package io.nvent.web.internal.rest;
 
+import io.nvent.web.internal.security.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -149,11 +149,7 @@ final class WebhookSignature {
 
     /** Whether the signature is the message's with one of the secrets, every one of them compared. */
     private static boolean signedWithAny(List<String> secrets, byte[] message, byte[] signature) {
-        boolean matches = false;
-        for (String secret : secrets) {
-            matches |= MessageDigest.isEqual(sign(secret, message), signature);
-        }
-        return matches;
+        return Secrets.matchesAnyBytes(signature, secrets.stream().map(secret -> sign(secret, message)).toList());
     }
 
     /** What the sender signs: {@code <unix seconds>.} followed by the body exactly as sent. */

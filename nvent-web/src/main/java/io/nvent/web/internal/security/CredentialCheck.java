@@ -6,8 +6,6 @@ import jakarta.security.enterprise.credential.UsernamePasswordCredential;
 import jakarta.security.enterprise.identitystore.CredentialValidationResult;
 import jakarta.security.enterprise.identitystore.IdentityStore;
 import jakarta.security.enterprise.identitystore.IdentityStoreHandler;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
 import java.util.Comparator;
 import java.util.HashSet;
 import java.util.List;
@@ -42,9 +40,10 @@ final class CredentialCheck {
     }
 
     private Optional<Caller> config(String user, String password) {
-        boolean userOk = MessageDigest.isEqual(bytes(user), bytes(settings.username()));
-        boolean passwordOk = MessageDigest.isEqual(bytes(password), bytes(settings.password()));
-        return userOk && passwordOk ? Optional.of(new Caller(user, Set.of(settings.role()), Caller.Source.BASIC))
+        // Both compared whichever is wrong, so that the timing does not tell a known user name.
+        boolean userOk = Secrets.matchesAny(user, List.of(settings.username()));
+        boolean passwordOk = Secrets.matchesAny(password, List.of(settings.password()));
+        return userOk & passwordOk ? Optional.of(new Caller(user, Set.of(settings.role()), Caller.Source.BASIC))
                 : Optional.empty();
     }
 
@@ -94,9 +93,5 @@ final class CredentialCheck {
             }
         }
         return new CredentialValidationResult(valid.getCallerPrincipal(), groups);
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

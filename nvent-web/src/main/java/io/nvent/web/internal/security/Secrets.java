@@ -8,7 +8,9 @@ import java.util.List;
 /**
  * Compares a secret a request carries (an API key, a token) with the configured ones in a time that
  * tells nothing: every configured secret is compared, each as the SHA-256 digest of its bytes, so
- * neither which one was close nor how much of a guess was right, nor its length, shows in the timing.
+ * neither which one was close nor how much of a guess was right, nor its length, shows in the timing. The one place
+ * where nvent compares a secret (a password, an API key, a token, a webhook's signature), so that every comparison
+ * is made alike.
  */
 public final class Secrets {
 
@@ -17,10 +19,17 @@ public final class Secrets {
 
     /** Whether {@code given} is one of {@code configured}. */
     public static boolean matchesAny(String given, List<String> configured) {
-        byte[] givenDigest = digest(given);
+        return matchesAnyBytes(digest(given), configured.stream().map(Secrets::digest).toList());
+    }
+
+    /**
+     * Whether {@code given} is one of {@code expected}, all of them compared every time, each in a time that depends
+     * on the length of the expected value alone: for values of a fixed length, such as digests or message signatures.
+     */
+    public static boolean matchesAnyBytes(byte[] given, List<byte[]> expected) {
         boolean matches = false;
-        for (String secret : configured) {
-            matches |= MessageDigest.isEqual(digest(secret), givenDigest);
+        for (byte[] value : expected) {
+            matches |= MessageDigest.isEqual(value, given);
         }
         return matches;
     }
