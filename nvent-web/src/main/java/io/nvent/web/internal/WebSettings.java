@@ -40,8 +40,9 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
     /** Base path of the REST API, the stream and the webhooks. */
     public static final String API_PATH = "/api/nvent";
     /** The webhooks' paths: public, their resources authenticate the caller by API key, signature or token. */
+    private static final Pattern TRIGGER_WEBHOOK_PATH = Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$");
     private static final List<Pattern> WEBHOOK_PATHS = List.of(
-            Pattern.compile("^" + API_PATH + "/triggers/[^/]+/webhook$"),
+            TRIGGER_WEBHOOK_PATH,
             // /awaits/{token} (with a slash after it, as a link may be pasted); the list (/awaits) and
             // operator resolve (/awaits/id/...) stay protected
             Pattern.compile("^" + API_PATH + "/awaits/(?!id/?$)[^/]+/?$"));
@@ -220,7 +221,7 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
 
     /** Whether a path (within the application, as received) is a trigger's webhook, {@code POST …/triggers/{name}/webhook}. */
     public static boolean isTriggerWebhook(String path) {
-        return matchesAny(WEBHOOK_PATHS.subList(0, 1), path);
+        return matchesAny(List.of(TRIGGER_WEBHOOK_PATH), path);
     }
 
     private static boolean matchesAny(List<Pattern> paths, String path) {
