@@ -5,7 +5,7 @@ class PostgresScheduleAwaitTest extends H2ScheduleAwaitTest {
 
     @Override
     JpaFlowStore openStore(String database) {
-        // Tables of its own: the sweeps leave other tests' runs alone, and an earlier run's leftovers are its own flow's.
+        // Tables of its own: its sweeps leave other tests' runs alone (leftovers of an earlier run are its own flow's).
         return JpaFlowStore.create(TestDatabases.postgres(),
                 JpaStoreOptions.newBuilder().tablePrefix("schedawait_").build());
     }

@@ -185,6 +185,8 @@ class ScheduleAwaitTest {
         }
     }
 
+    static final AtomicInteger payouts = new AtomicInteger();
+
     @FlowStep(flow = "payout", name = "request", role = StepRole.ENTRY, emits = "requested")
     static class RequestPayout implements Step<Object, Void> {
         @Override
@@ -200,14 +202,14 @@ class ScheduleAwaitTest {
     static class PayAtNineInParis implements Step<Object, Void> {
         @Override
         public Void execute(Object input, StepContext ctx) {
-            reports.incrementAndGet();
+            payouts.incrementAndGet();
             return null;
         }
     }
 
     @Test
     void aTimeoutThatComesBeforeTheTickFailsTheStepAndTheTickRunsNothing() {
-        reports.set(0);
+        payouts.set(0);
         try (EngineHarness h = new EngineHarness(new RequestPayout(), new PayAtNineInParis())) {
             String runId = h.engine.start("payout", null);
             h.awaitStatus(runId, RunStatus.AWAITING);
@@ -223,7 +225,7 @@ class ScheduleAwaitTest {
 
             h.clock.advance(Duration.between(h.clock.instant(), TUESDAY_NINE_IN_PARIS));
             h.sweep();
-            await().during(Duration.ofMillis(150)).until(() -> reports.get() == 0);
+            await().during(Duration.ofMillis(150)).until(() -> payouts.get() == 0);
             assertThat(h.engine.run(runId).orElseThrow().status()).isEqualTo(RunStatus.FAILED);
         }
     }
