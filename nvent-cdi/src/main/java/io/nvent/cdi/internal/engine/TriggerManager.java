@@ -247,7 +247,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         this.clock = clock;
         this.ticks = ticks;
         this.overlaps = new TriggerOverlaps(engine, store);
-        this.owed = new OwedCatchUps(store, clock, engine.settings().instanceId());
+        this.owed = new OwedCatchUps(store, clock, engine.settings().instanceId(), engine.startOwner(),
+                engine.instanceRegistry()::endedStarts);
         engine.useEventTriggers(this);
     }
 
@@ -1077,6 +1078,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Fires a tick this instance claimed, unless the trigger is gone or disabled meanwhile (a backfill fires a
      * disabled one: {@link LateTick#firesDisabled}).
+     *
+     * <p>A missed tick starts each flow once per tick ({@link #missedTickKey}): a catch-up taken over from a start that
+     * was killed between a tick's claim and its history entry (or whose entry the history no longer holds) fires the
+     * tick again, and finds the run of each flow the first fire started. Only that makes "each tick once" hold
+     * whatever the history says, and for every store: the claim tells that a tick was claimed, not that it fired.
+     *
+     * @return whether it fired: {@code false} also for a missed tick each of whose runs an earlier fire started
      */
     private boolean fireClaimed(String name, Instant scheduledAt, Optional<? extends LateTick> late) {
         Optional<TriggerRecord> trigger = store.findTrigger(name);
@@ -1089,10 +1097,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             recordExcluded(spec, scheduledAt, excludedBy.get(), late);
             return false;
         }
-        fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, late,
+        boolean missed = late.filter(MissedTicks.class::isInstance).isPresent();
+        Fire fire = fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
+                .str("timezone", spec.timezone().getId()).build(),
+                missed ? StartOptions.idempotent(missedTickKey(scheduledAt)) : StartOptions.DEFAULTS, false, late,
                 Optional.empty());
-        return true;
+        return !missed || fire.started().isEmpty() || fire.started().stream().anyMatch(StartedRun::created);
+    }
+
+    /**
+     * The idempotency key each flow of a schedule is started with for a missed tick fired late (per trigger, as a
+     * fire's key is): a fire of the tick again starts nothing. Not for a tick on time, which one claim fires once, nor
+     * for a backfill, which an operator may repeat on purpose.
+     */
+    static String missedTickKey(Instant scheduledAt) {
+        return "missed tick " + scheduledAt;
     }
 
     @Override
