@@ -19,7 +19,8 @@ import java.util.function.Supplier;
  * The {@code fire-all} catch-ups of missed ticks this start of the instance holds in the store while they are owed
  * ({@link OwedCatchUp}): written before the ticks fire, so that a catch-up the store's outage cuts short survives the
  * instance (the store is away then, and nothing can be written), and removed once nothing is owed. The next start of the
- * instance takes its earlier starts' over at once, another instance those whose hold ran out. Does nothing for a store
+ * instance takes its earlier starts' over at once, another instance those whose start the instance records show
+ * stopped or gone ({@link InstanceRegistry#endedStarts}), or whose hold ran out. Does nothing for a store
  * that keeps none ({@link SchedulingStore#keepsOwedCatchUps()}): the catch-ups then live in the instance's memory only.
  */
 final class OwedCatchUps {
@@ -28,7 +29,9 @@ final class OwedCatchUps {
 
     /**
      * How long a catch-up stays this start's after it last wrote it: its owner renews it each time it goes on with it,
-     * so only one that stopped (or lost the store for longer) is taken over by another instance.
+     * so only one that stopped (or lost the store for longer) is taken over by another instance. One the instance
+     * records show ended is taken at once; so this bounds the wait only where the records cannot tell (a store that
+     * keeps none, a start of a version before them, a live holder that lost the store).
      */
     static final Duration HELD = Duration.ofMinutes(5);
 

@@ -2255,7 +2255,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Takes over the {@code fire-all} catch-ups the store keeps that no running start goes on with (NVENT-0473): an
-     * earlier start of this instance's, stopped before it finished one, or another instance's whose hold ran out. Each
+     * earlier start of this instance's, stopped before it finished one, or another instance's that the instance records
+     * show stopped or gone, or whose hold ran out ({@link OwedCatchUps#takeOver}, which reads the store only when one
+     * can be owed). Each
      * goes on here as one cut short here would; that of a trigger that exists no more is removed (NVENT-0474).
      */
     private List<String> takeOverOwedCatchUps() {
@@ -2289,7 +2291,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             LOG.log(System.Logger.Level.INFO, "NVENT-0473 trigger " + name + " goes on here with the catch-up of"
                     + " missed ticks that " + kept.owner() + " began at " + kept.startedAt() + " and left in the store"
-                    + " (cut short, NVENT-0135; stopped before it finished, or its hold ran out at " + kept.heldUntil()
+                    + " (cut short, NVENT-0135; stopped before it finished, its start stopped or gone, or its hold ran out at "
+                    + kept.heldUntil()
                     + "): " + (kept.checkOwed() ? "its check for them, as of " + kept.checkedAt()
                     : "the " + kept.ticks().size() + " ticks it owed (" + kept.ticks().get(0) + " to "
                     + kept.ticks().get(kept.ticks().size() - 1) + ")") + "; NVENT-0468 says what fired");
@@ -2335,7 +2338,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Of the ticks a catch-up taken over from the store owes, those it fired before (their history entries tell), or a
      * catch-up of another instance; each other one is claimed here now, or was claimed by the start that left it,
-     * which was stopped before it fired it: either way it fires here, without claiming it again.
+     * which was stopped before it fired it, or fired it and lost (or trimmed) its history entry: either way it fires
+     * here, without claiming it again, and the tick's idempotency key ({@link #missedTickKey}) makes a fire again
+     * start nothing. The history only spares those fires.
      */
     private Set<Instant> claimedBefore(String name, List<MissedTicks> owedTicks, Instant oldest) {
         Set<Instant> fired = new HashSet<>();
