@@ -8,10 +8,12 @@ import java.util.Objects;
  * A {@code fire-all} catch-up of a schedule's missed ticks that is not done yet, as the store keeps it
  * ({@link SchedulingStore#replaceOwedCatchUp}): written before a start fires the ticks it missed, removed once they are
  * fired, so that a catch-up the store's outage cut short is finished by the next start of its instance, or by another
- * instance once its hold ran out, rather than forgotten with the instance that began it.
+ * instance once the instance records show its owner stopped or gone, or its hold ran out, rather than forgotten with
+ * the instance that began it.
  *
  * @param trigger the schedule trigger
- * @param owner the start of an instance that goes on with it: its instance id, {@code @}, and a token of that start
+ * @param owner the start of an instance that goes on with it: its instance id, {@code @}, and a token of that start,
+ *     as its instance record ({@link InstanceRecord}) names it
  * @param heldUntil until when no other instance takes it over: its owner goes on with it meanwhile
  * @param startedAt when the start that checked for the missed ticks began
  * @param checkedAt when that check ran: the ticks up to then count as missed

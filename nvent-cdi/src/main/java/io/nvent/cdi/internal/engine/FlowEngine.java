@@ -156,6 +156,8 @@ public final class FlowEngine implements FlowService {
     private final RunLifecycleHooks lifecycleHooks;
     /** The record this start keeps of itself in the store, and the view of every start's record. */
     private final InstanceRegistry instances;
+    /** This start: the instance id, {@code @}, and the token its instance record and step leases carry. */
+    private final String startOwner;
     /** The live event stream, asked for its problem by the health report. */
     private final EventStream stream;
 
@@ -189,6 +191,7 @@ public final class FlowEngine implements FlowService {
         // under the same id must not renew the leases its crashed predecessor held (renewal goes by owner), or
         // those steps would never be found stalled.
         String leaseOwner = settings.instanceId() + "@" + startToken;
+        this.startOwner = leaseOwner;
         this.runner = new StepRunner(this, registry, store, scheduling, queue, rateLimits, json, clock, settings,
                 stepInstances, metrics, finalFailures, executionsHere, history, awaitResolution, publisher, queueing,
                 followUp, leaseOwner, startToken);
@@ -2052,6 +2055,14 @@ public final class FlowEngine implements FlowService {
     /** The record this start keeps of itself, refreshed by the maintenance sweep. */
     InstanceRegistry instanceRegistry() {
         return instances;
+    }
+
+    /**
+     * This start as its instance record and step leases name it ({@code id@token}): what it holds in the store under
+     * that name is free for others once the instance records show it stopped or gone.
+     */
+    String startOwner() {
+        return startOwner;
     }
 
     /**

@@ -76,6 +76,11 @@ final class InstanceRegistry {
      * gone unless it stopped cleanly.
      */
     private Set<String> replaced = Set.of();
+    /**
+     * The starts ({@code id@token}) the latest read found stopped or gone (a replaced one too): what such a start
+     * holds in the store (a {@code fire-all} catch-up, {@link OwedCatchUps}) need not wait out its hold.
+     */
+    private volatile Set<String> ended = Set.of();
     /** The later starts under this instance's id found while this start runs, each warned of once (NVENT-0039). */
     private final Set<String> sharersWarnedOf = new java.util.HashSet<>();
 
@@ -156,6 +161,15 @@ final class InstanceRegistry {
             return new Instances(false, List.of(), Map.of());
         }
         return new Instances(true, read(clock.instant()), untaken);
+    }
+
+    /**
+     * The starts ({@code id@token}) that the latest read of the records found stopped, gone (not refreshed for
+     * {@link Instances#GONE_AFTER} by this clock) or replaced by a later start under their id; empty before the first
+     * read, or if the store keeps no instance records. A start not among them may be live, or unknown here.
+     */
+    Set<String> endedStarts() {
+        return ended;
     }
 
     /** The live starts as the latest refresh counted them; empty if the store keeps no instance records. */
@@ -255,6 +269,9 @@ final class InstanceRegistry {
         }).toList();
         refreshesSeen.clear();
         refreshesSeen.putAll(seen);
+        ended = all.stream().filter(instance -> instance.status() != InstanceStatus.LIVE)
+                .map(instance -> instance.instanceId() + "@" + instance.startToken())
+                .collect(java.util.stream.Collectors.toUnmodifiableSet());
         return all;
     }
 

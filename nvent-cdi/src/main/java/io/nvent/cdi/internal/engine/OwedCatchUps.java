@@ -11,14 +11,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Supplier;
 
 /**
  * The {@code fire-all} catch-ups of missed ticks this start of the instance holds in the store while they are owed
  * ({@link OwedCatchUp}): written before the ticks fire, so that a catch-up the store's outage cuts short survives the
  * instance (the store is away then, and nothing can be written), and removed once nothing is owed. The next start of the
- * instance takes its earlier starts' over at once, another instance those whose hold ran out. Does nothing for a store
+ * instance takes its earlier starts' over at once, another instance those whose start the instance records show
+ * stopped or gone ({@link InstanceRegistry#endedStarts}), or whose hold ran out. Does nothing for a store
  * that keeps none ({@link SchedulingStore#keepsOwedCatchUps()}): the catch-ups then live in the instance's memory only.
  */
 final class OwedCatchUps {
@@ -27,23 +29,38 @@ final class OwedCatchUps {
 
     /**
      * How long a catch-up stays this start's after it last wrote it: its owner renews it each time it goes on with it,
-     * so only one that stopped (or lost the store for longer) is taken over by another instance.
+     * so only one that stopped (or lost the store for longer) is taken over by another instance. One the instance
+     * records show ended is taken at once; so this bounds the wait only where the records cannot tell (a store that
+     * keeps none, a start of a version before them, a live holder that lost the store).
      */
     static final Duration HELD = Duration.ofMinutes(5);
 
     private final SchedulingStore store;
     private final Clock clock;
     private final String instanceId;
-    /** This start: its instance id and a token, as its step leases are owned. */
+    /** This start: its instance id and the token its instance record and step leases carry. */
     private final String owner;
+    /** The starts the instance records show stopped or gone ({@link InstanceRegistry#endedStarts}). */
+    private final Supplier<Set<String>> endedStarts;
     /** The catch-ups this start holds, as it last wrote each: what its next change expects to find. */
     private final Map<String, OwedCatchUp> held = new ConcurrentHashMap<>();
+    /** When {@link #takeOver} reads the catch-ups kept again at the latest; read at once at first. */
+    private volatile Instant nextRead = Instant.MIN;
+    /** The ended starts as of that read: one ending since makes the next takeover read at once. */
+    private volatile Set<String> endedAtRead = Set.of();
 
-    OwedCatchUps(SchedulingStore store, Clock clock, String instanceId) {
+    /**
+     * @param owner this start as its instance record names it ({@code id@token}), so that the others can tell from
+     *     the records whether it still runs
+     * @param endedStarts the starts the instance records show stopped or gone, as of their latest read
+     */
+    OwedCatchUps(SchedulingStore store, Clock clock, String instanceId, String owner,
+                 Supplier<Set<String>> endedStarts) {
         this.store = store;
         this.clock = clock;
         this.instanceId = instanceId;
-        this.owner = instanceId + "@" + UUID.randomUUID().toString().substring(0, 8);
+        this.owner = owner;
+        this.endedStarts = endedStarts;
     }
 
     /** The schedule of a trigger in words, as a catch-up keeps it to tell one changed since. */
@@ -111,7 +128,14 @@ final class OwedCatchUps {
 
     /**
      * Takes over the catch-ups kept that no start goes on with: those of earlier starts of this instance (stopped, as
-     * this one runs), and those whose hold ran out.
+     * this one runs), those whose holder the instance records show stopped or gone (killed, say: no need to wait out
+     * its hold, which is kept for a live holder), and those whose hold ran out.
+     *
+     * <p>Reads the store only when something can be owed to this start: at the first call, once a start ended since the
+     * last read (its catch-up is taken at once), by the earliest hold that read found, and at the latest {@link #HELD}
+     * after the last read. So a catch-up that another instance wrote and left (it died, or lost the store) is found
+     * within {@link #HELD} of being written, or at the first call after the records show its holder ended; a sweep of
+     * an instance whose cluster owes none reads nothing.
      *
      * @return those taken, as they were kept, now held by this start
      */
@@ -121,24 +145,38 @@ final class OwedCatchUps {
             return taken;
         }
         Instant now = clock.instant();
+        Set<String> ended = endedStarts.get();
+        if (now.isBefore(nextRead) && (ended == endedAtRead || endedAtRead.containsAll(ended))) {
+            return taken;
+        }
+        Instant readAgain = now.plus(HELD);
         for (OwedCatchUp kept : store.owedCatchUps()) {
             // One this start holds goes on from its memory; one it no longer holds (a takeover that failed) is taken again.
-            if (held.containsKey(kept.trigger()) || !kept.owner().startsWith(instanceId + "@")
+            if (held.containsKey(kept.trigger())) {
+                continue;
+            }
+            if (!kept.owner().startsWith(instanceId + "@") && !ended.contains(kept.owner())
                     && !kept.heldUntil().isBefore(now)) {
+                readAgain = kept.heldUntil().isBefore(readAgain) ? kept.heldUntil() : readAgain;
                 continue;
             }
             OwedCatchUp mine = kept.heldBy(owner, heldUntil(), kept.ticks());
             if (store.replaceOwedCatchUp(kept.trigger(), Optional.of(kept), Optional.of(mine))) {
                 held.put(kept.trigger(), mine);
                 taken.add(kept);
+            } else {
+                readAgain = now;   // changed since it was read: looked at again at the next call
             }
         }
+        nextRead = readAgain;
+        endedAtRead = ended;
         return taken;
     }
 
     /** Forgets a catch-up this start took over but could not go on with: its next takeover takes it again. */
     void forget(String name) {
         held.remove(name);
+        nextRead = Instant.MIN;
     }
 
     /**

@@ -247,7 +247,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         this.clock = clock;
         this.ticks = ticks;
         this.overlaps = new TriggerOverlaps(engine, store);
-        this.owed = new OwedCatchUps(store, clock, engine.settings().instanceId());
+        this.owed = new OwedCatchUps(store, clock, engine.settings().instanceId(), engine.startOwner(),
+                engine.instanceRegistry()::endedStarts);
         engine.useEventTriggers(this);
     }
 
@@ -1077,6 +1078,13 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Fires a tick this instance claimed, unless the trigger is gone or disabled meanwhile (a backfill fires a
      * disabled one: {@link LateTick#firesDisabled}).
+     *
+     * <p>A missed tick starts each flow once per tick ({@link #missedTickKey}): a catch-up taken over from a start that
+     * was killed between a tick's claim and its history entry (or whose entry the history no longer holds) fires the
+     * tick again, and finds the run of each flow the first fire started. Only that makes "each tick once" hold
+     * whatever the history says, and for every store: the claim tells that a tick was claimed, not that it fired.
+     *
+     * @return whether it fired: {@code false} also for a missed tick each of whose runs an earlier fire started
      */
     private boolean fireClaimed(String name, Instant scheduledAt, Optional<? extends LateTick> late) {
         Optional<TriggerRecord> trigger = store.findTrigger(name);
@@ -1089,10 +1097,21 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             recordExcluded(spec, scheduledAt, excludedBy.get(), late);
             return false;
         }
-        fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
-                .str("timezone", spec.timezone().getId()).build(), StartOptions.DEFAULTS, false, late,
+        boolean missed = late.filter(MissedTicks.class::isInstance).isPresent();
+        Fire fire = fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
+                .str("timezone", spec.timezone().getId()).build(),
+                missed ? StartOptions.idempotent(missedTickKey(scheduledAt)) : StartOptions.DEFAULTS, false, late,
                 Optional.empty());
-        return true;
+        return !missed || fire.started().isEmpty() || fire.started().stream().anyMatch(StartedRun::created);
+    }
+
+    /**
+     * The idempotency key each flow of a schedule is started with for a missed tick fired late (per trigger, as a
+     * fire's key is): a fire of the tick again starts nothing. Not for a tick on time, which one claim fires once, nor
+     * for a backfill, which an operator may repeat on purpose.
+     */
+    static String missedTickKey(Instant scheduledAt) {
+        return "missed tick " + scheduledAt;
     }
 
     @Override
@@ -2236,7 +2255,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /**
      * Takes over the {@code fire-all} catch-ups the store keeps that no running start goes on with (NVENT-0473): an
-     * earlier start of this instance's, stopped before it finished one, or another instance's whose hold ran out. Each
+     * earlier start of this instance's, stopped before it finished one, or another instance's that the instance records
+     * show stopped or gone, or whose hold ran out ({@link OwedCatchUps#takeOver}, which reads the store only when one
+     * can be owed). Each
      * goes on here as one cut short here would; that of a trigger that exists no more is removed (NVENT-0474).
      */
     private List<String> takeOverOwedCatchUps() {
@@ -2270,7 +2291,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             LOG.log(System.Logger.Level.INFO, "NVENT-0473 trigger " + name + " goes on here with the catch-up of"
                     + " missed ticks that " + kept.owner() + " began at " + kept.startedAt() + " and left in the store"
-                    + " (cut short, NVENT-0135; stopped before it finished, or its hold ran out at " + kept.heldUntil()
+                    + " (cut short, NVENT-0135; stopped before it finished, its start stopped or gone, or its hold ran out at "
+                    + kept.heldUntil()
                     + "): " + (kept.checkOwed() ? "its check for them, as of " + kept.checkedAt()
                     : "the " + kept.ticks().size() + " ticks it owed (" + kept.ticks().get(0) + " to "
                     + kept.ticks().get(kept.ticks().size() - 1) + ")") + "; NVENT-0468 says what fired");
@@ -2316,7 +2338,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
     /**
      * Of the ticks a catch-up taken over from the store owes, those it fired before (their history entries tell), or a
      * catch-up of another instance; each other one is claimed here now, or was claimed by the start that left it,
-     * which was stopped before it fired it: either way it fires here, without claiming it again.
+     * which was stopped before it fired it, or fired it and lost (or trimmed) its history entry: either way it fires
+     * here, without claiming it again, and the tick's idempotency key ({@link #missedTickKey}) makes a fire again
+     * start nothing. The history only spares those fires.
      */
     private Set<Instant> claimedBefore(String name, List<MissedTicks> owedTicks, Instant oldest) {
         Set<Instant> fired = new HashSet<>();

@@ -84,6 +84,27 @@ class FireAllMissedTicksTest {
             }
             return super.findTrigger(name);
         }
+
+        /** The {@code trigger.fired} entries stored before the store is away: the next one is lost, and claims fail. */
+        volatile int firedEntriesLeft = Integer.MAX_VALUE;
+
+        @Override
+        public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
+            if (type.equals(TriggerEvent.FIRED) && firedEntriesLeft-- <= 0) {
+                claimsLeft = 0;   // as an instance killed once the tick's run was stored, before its history entry
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.appendTriggerEvent(name, type, at, data);
+        }
+
+        /** How often the catch-ups kept were read. */
+        final java.util.concurrent.atomic.AtomicInteger owedReads = new java.util.concurrent.atomic.AtomicInteger();
+
+        @Override
+        public List<io.nvent.spi.OwedCatchUp> owedCatchUps() {
+            owedReads.incrementAndGet();
+            return super.owedCatchUps();
+        }
     }
 
     private static final TriggerMisfires DEPLOYMENT_FIRES_ALL = TriggerMisfires.of("fire-all", Duration.ofHours(24));
@@ -110,6 +131,14 @@ class FireAllMissedTicksTest {
 
     private static void awaitCompleted(EngineHarness h) {
         runsOf(h).forEach(run -> h.awaitStatus(run, RunStatus.COMPLETED));
+    }
+
+    /** The missed ticks whose runs were started, by the key each was started with, the oldest first (once each). */
+    private static List<Instant> missedTicksStarted(EngineHarness h) {
+        return h.engine.runs(new RunQuery(Optional.of("sync"), Optional.empty(), 0, 1000)).stream()
+                .flatMap(run -> run.idempotencyKey().stream()).filter(key -> key.startsWith("missed tick "))
+                .map(key -> Instant.parse(key.substring("missed tick ".length())))
+                .sorted().toList();
     }
 
     /** The ticks the late fires stood for, in the order they fired. */
@@ -595,12 +624,112 @@ class FireAllMissedTicksTest {
                     at("10:00:00"), at("09:00:00"), at("09:00:00"), "every PT5M UTC", List.of(at("08:55:00")));
             downtime.scheduling.replaceOwedCatchUp("gone", Optional.empty(), Optional.of(left));
 
+            b.clock.advance(OwedCatchUps.HELD);   // found at the latest a hold after b last looked
             b.sweep();
 
             assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
             assertThat(downtime.log.messagesContaining("NVENT-0474")).containsExactly("NVENT-0474 the catch-up of"
                     + " missed ticks of trigger gone that instance-b@0ld5tart began at 2026-11-30T09:00:00Z and left in"
                     + " the store is removed: the trigger exists no more; the 1 missed ticks it owed do not fire");
+        }
+    }
+
+    /**
+     * Instance a, started at 11:31:20, fired the 3 oldest missed ticks, stored the run of 10:50 and was killed before
+     * that tick's history entry; then the store back.
+     */
+    private static EngineHarness killedAfterStoringTheRunOf1050(Downtime downtime) {
+        downtime.scheduling.firedEntriesLeft = 3;
+        EngineHarness a = downtime.started(EngineHarness.startingAt(at("11:31:20"), downtime.before, "instance-a",
+                TriggerMisfires.DEFAULTS, downtime.sync));
+        a.close();
+        downtime.scheduling.firedEntriesLeft = Integer.MAX_VALUE;
+        downtime.storeBack();
+        return a;
+    }
+
+    @Test
+    void aTickWhoseRunWasStoredBeforeItsInstanceWasKilledAndItsHistoryEntryLostIsNotFiredAgainByTheTakeover() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = killedAfterStoringTheRunOf1050(downtime);
+            assertThat(runsOf(a)).as("10:05, the 3 oldest, and 10:50, whose entry is lost").hasSize(5);
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(runsOf(restarted)).as("10:05 and the 12 missed ticks, 10:50 once").hasSize(13);
+            assertThat(missedTicksStarted(restarted)).as("one run each").isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .contains(": 8 of them fired late").contains("fired the other 4");
+        }
+    }
+
+    @Test
+    void aTakeoverAfterTheHistoryWasTrimmedShorterThanTheTicksFiredFiresNoneOfThemAgain() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            a.close();   // killed: the store keeps its catch-up, 3 of 12 ticks fired
+            downtime.storeBack();
+            downtime.scheduling.trimTriggerHistory(1);   // retention: no entry of the 3 fires is left but the newest
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(runsOf(restarted)).as("10:05 and the 12 missed ticks, each once").hasSize(13);
+            assertThat(missedTicksStarted(restarted)).as("one run each").isEqualTo(THE_LAST_HOUR);
+        }
+    }
+
+    @Test
+    void aCatchUpHeldByALiveInstanceStaysItsAndOnceItsHolderIsKilledAnotherTakesItOverLongBeforeTheHoldRunsOut() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");   // the store stays away for claims
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            a.sweep();   // a lives: its record refreshed, its catch-up cut short again
+            b.sweep();
+            EngineHarness.moveClocks(Duration.ofSeconds(20), a, b);
+            a.sweep();
+            b.sweep();
+            assertThat(downtime.scheduling.owedCatchUps()).as("a's, live").singleElement()
+                    .satisfies(kept -> assertThat(kept.owner()).startsWith("instance-a@"));
+            Instant heldUntil = downtime.scheduling.owedCatchUps().get(0).heldUntil();
+
+            a.close();   // killed: no stop, no release
+            downtime.storeBack();
+            b.clock.advance(Instances_GONE_AFTER_AND_A_REFRESH);
+            b.sweep();   // its record seen unchanged for longer than GONE_AFTER: gone
+            b.sweep();
+
+            assertThat(b.clock.instant()).as("well before a's hold ran out").isBefore(heldUntil.minusSeconds(200));
+            assertThat(firedTicks(b, "every-5-minutes")).as("the 9 left, at once, once each")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
+        }
+    }
+
+    /** Longer than an instance record shows live unchanged, and one refresh of the records more. */
+    private static final Duration Instances_GONE_AFTER_AND_A_REFRESH =
+            io.nvent.Instances.GONE_AFTER.plus(io.nvent.Instances.REFRESH).plusSeconds(1);
+
+    @Test
+    void aSweepReadsTheCatchUpsKeptOnlyWhenOneCanBeOwedAndFindsOneLeftByAnotherInstanceWithinAHold() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            int atStart = downtime.scheduling.owedReads.get();
+            for (int i = 0; i < 20; i++) {
+                b.clock.advance(Duration.ofSeconds(10));
+                b.sweep();
+            }
+            assertThat(downtime.scheduling.owedReads.get()).as("none owed, none read in 200 s").isEqualTo(atStart);
+
+            io.nvent.spi.OwedCatchUp left = new io.nvent.spi.OwedCatchUp("gone", "instance-c@d1ed0000",
+                    at("10:00:00"), at("09:00:00"), at("09:00:00"), "every PT5M UTC", List.of(at("08:55:00")));
+            downtime.scheduling.replaceOwedCatchUp("gone", Optional.empty(), Optional.of(left));
+            b.clock.advance(OwedCatchUps.HELD.minusSeconds(200));
+            b.sweep();
+
+            assertThat(downtime.scheduling.owedCatchUps()).as("found a hold after b last looked").isEmpty();
         }
     }
 
