@@ -80,6 +80,18 @@ class HealthTest {
         }
     }
 
+    /** The memory stream said nothing of itself: its check is UP naming its kind, as the JMS and PostgreSQL ones. */
+    @Test
+    void theMemoryStreamsCheckIsUpAndNamesItsKind() {
+        try (EngineHarness harness = new EngineHarness(new Noop())) {
+            HealthReport.Check stream = check(harness.engine.health(), "stream");
+
+            assertThat(stream.up()).isTrue();
+            assertThat(stream.detail()).startsWith("memory: delivers this instance's events to its own listeners")
+                    .contains("no other instance sees them");
+        }
+    }
+
     @Test
     void aStoreThatFailsTheSweepMakesTheInstanceNotReadyUntilItAnswersAgain() {
         SchedulingStoreThatCanFail scheduling = new SchedulingStoreThatCanFail();
