@@ -349,6 +349,30 @@ const scenarios = {
       counted: reads.counted, probes: reads.probes, rows: rows().length };
   },
   /**
+   * A child opened to its child, which has 2 runs under way below it, not opened; they end. The opened child's row in
+   * the level above counts them too.
+   */
+  async runsBelowARowOfAnOpenedLevelEnd() {
+    const opened = addChild('completed');
+    const inner = addChild('completed', opened.runId);
+    const deep = [addChild('running', inner.runId), addChild('running', inner.runId)];
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    const openedRow = () => rows().find((li) => li.dataset.runId === opened.runId);
+    const toggle = openedRow().childNodes.find((c) => c.className.includes('run-tree-toggle'));
+    toggle.listeners.click({ currentTarget: toggle });
+    await advance(0);
+    const innerRow = () => openedRow().querySelector(':scope > ul.run-tree').childNodes
+      .find((li) => li.dataset.runId === inner.runId);
+    const before = innerRow().textContent.includes('2 below, 2 under way')
+      && openedRow().textContent.includes('3 below, 2 under way');
+    await advance(1000);
+    deep.forEach((run) => change(run, 'completed'));
+    await advance(12000);
+    return { before, innerUnderWay: innerRow().textContent.includes('under way'),
+      openedUnderWay: openedRow().textContent.includes('under way') };
+  },
+  /**
    * 150 children, 100 shown, none under way but one behind More…, which changes every second for 10 s: each change
    * read the first page again, where the child is not.
    */

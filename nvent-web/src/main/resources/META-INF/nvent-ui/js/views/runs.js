@@ -660,7 +660,9 @@ function runsBelowPanel(root, summary, list, gone) {
     probeTurn = from + n;
     chosen.forEach(({ level, parent, runId, d }) => api.descendants(runId).then((now) => {
       if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return;
-      if (countsKey(now) !== countsKey(d)) changedRow(level, runId);
+      if (countsKey(now) === countsKey(d)) return;
+      changedRow(level, runId);
+      changedAbove(parent);
     }).catch(() => {}));
     return true;
   };
@@ -689,6 +691,12 @@ function runsBelowPanel(root, summary, list, gone) {
     toldSinceLook = true;
     const top = levels.get(parent);
     if (top) { if (runId) changedRow(top, runId, isNew); else changedAll(top); }
+    changedAbove(parent);
+    counts();
+  };
+
+  /** In each level above `parent`'s, the page of the row below which it is (that row's count) is to be read again. */
+  const changedAbove = (parent) => {
     // Each level once: in a cycle of parents (a keyed run id reused after a purge, under its old child) the run shown
     // is shown again below its child, and the walk up would go round for ever.
     const seen = new Set([parent]);
@@ -697,7 +705,6 @@ function runsBelowPanel(root, summary, list, gone) {
       const level = levels.get(p);
       if (level) changedRow(level, child);
     }
-    counts();
   };
 
   const open = (parent, into) => {

@@ -209,4 +209,17 @@ class ConsoleRunsBelowReadsTest {
         assertThat(hidden.getBoolean("hiddenShown")).isFalse();
         assertThat(hidden.getInt("rows")).isEqualTo(100);
     }
+
+    /**
+     * Runs below a row of an opened level end (no message: that row is not opened): the row's page is read again, and
+     * so is the page of the opened run's row in the level above, whose count holds them too; every page was before.
+     */
+    @Test
+    void runsBelowARowOfAnOpenedLevelEndingShowInThatRowAndInTheOpenedRunsRowAbove() throws Exception {
+        JsonObject ended = run("runsBelowARowOfAnOpenedLevelEnd");
+
+        assertThat(ended.getBoolean("before")).isTrue();
+        assertThat(ended.getBoolean("innerUnderWay")).as("the row whose runs below ended").isFalse();
+        assertThat(ended.getBoolean("openedUnderWay")).as("the opened run's row above it").isFalse();
+    }
 }
