@@ -73,7 +73,7 @@ const document = { createElement: (tag) => new Node(tag), createTextNode: (text)
 // ------------------------------------------------------------------ a server: runs' children, newest first
 const tree = new Map([['root', []]]); // parent -> its children, newest first
 const children = tree.get('root');
-const reads = { counted: 0, requests: 0, tree: 0, at: [] };
+const reads = { counted: 0, requests: 0, tree: 0, probes: 0, at: [] };
 const position = (run) => `${String(run.startedAt).padStart(12, '0')} ${run.runId}`;
 let started = 0;
 function addChild(status = 'running', parent = 'root') {
@@ -84,9 +84,15 @@ function addChild(status = 'running', parent = 'root') {
   tree.get(parent).unshift(run);
   return run;
 }
-/** The counts of the runs below a run, as the server sends them with each run of a page. */
+/** The runs below a run at any depth. */
+function allBelow(runId, seen = new Set()) {
+  if (seen.has(runId)) return [];
+  seen.add(runId);
+  return (tree.get(runId) || []).flatMap((run) => [run, ...allBelow(run.runId, seen)]);
+}
+/** The counts of the runs below a run, as the server sends them with each run of a page and for the tree. */
 function below(runId) {
-  const runs = tree.get(runId) || [];
+  const runs = allBelow(runId);
   const count = (s) => runs.filter((run) => run.status === s).length;
   return { descendants: runs.length, underWay: count('running') + count('awaiting'), completed: count('completed'),
     failed: count('failed'), canceled: count('canceled') };
@@ -107,14 +113,12 @@ const api = {
     if (descendants === 'true') { reads.counted += runs.length; reads.at.push({ at: now, n: runs.length }); }
     return { runs, next: runs.length === limit ? position(runs[runs.length - 1]) : null };
   },
-  async descendants() {
-    reads.tree++;
+  /** The counts of a run's whole tree: the panel's root's (counted in `tree`), or a row's (in `probes`). */
+  async descendants(runId) {
+    if (runId === 'root') reads.tree++; else reads.probes++;
     if (countsUnsupported) throw Object.assign(new Error('NVENT-0463 the runs below cannot be counted'), { status: 501 });
     if (failingCounts > 0) { failingCounts--; throw new Error('503 Service Unavailable'); }
-    const all = [...tree.values()].flat();
-    const count = (s) => all.filter((run) => run.status === s).length;
-    return { descendants: all.length, underWay: count('running'), completed: count('completed'), failed: count('failed'),
-      canceled: count('canceled') };
+    return below(runId);
   },
 };
 const followers = new Map();
@@ -122,11 +126,14 @@ const live = {
   children(parent, handler) { followers.set(parent, handler); return () => followers.delete(parent); },
   onStatus(fn) { fn('up'); return () => {}; },
 };
-/** A child's status changes as the server stores it and as the live stream tells. */
-function change(run, status) {
+/** The entry that gives a run a status, as the live stream's child message carries it. */
+const ENTRY_OF = { running: 'step.start', awaiting: 'step.await', completed: 'flow.completed', failed: 'flow.failed',
+  canceled: 'flow.cancel' };
+/** A child's status changes as the server stores it and as the live stream tells (`type`: the entry, e.g. its start). */
+function change(run, status, type = ENTRY_OF[status]) {
   run.status = status;
   const handler = followers.get(run.parent);
-  if (handler) handler({ type: 'child', parentRunId: run.parent, runId: run.runId, flow: run.flow, event: {} });
+  if (handler) handler({ type: 'child', parentRunId: run.parent, runId: run.runId, flow: run.flow, event: { type } });
 }
 
 // ------------------------------------------------------------------ the panel
@@ -266,7 +273,7 @@ const scenarios = {
     await opened(100, 'completed', 100);
     reads.counted = 0;
     const started = [];
-    for (let i = 0; i < 30; i++) { const run = addChild(); started.push(run.runId); change(run, 'running'); }
+    for (let i = 0; i < 30; i++) { const run = addChild(); started.push(run.runId); change(run, 'running', 'flow.start'); }
     await advance(1500);
     const ids = rows().map((li) => li.dataset.runId);
     return { rows: ids.length, distinct: new Set(ids).size, newOnTop: started.reverse().every((id, i) => ids[i] === id),
@@ -318,6 +325,68 @@ const scenarios = {
       await advance(2000);
     }
     return { underWayBefore, underWayAfter: row().textContent.includes('under way'), treeCounts: reads.tree };
+  },
+  /**
+   * 100 children shown (five pages), all ended; the 10th has 5 runs under way below it, not opened, which end one every
+   * 5 s; nothing else changes. 30 s.
+   */
+  async runsBelowOneRowEndWhileTheOtherPagesStayTheSame() {
+    for (let i = 0; i < 100; i++) addChild('completed');
+    const busy = children[9];
+    const below = [0, 1, 2, 3, 4].map(() => addChild('running', busy.runId));
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(100);
+    const row = () => rows().find((li) => li.dataset.runId === busy.runId);
+    const before = row().textContent.includes('5 below, 5 under way');
+    reads.counted = 0;
+    for (let i = 0; i < 5; i++) {
+      change(below[i], 'completed');
+      await advance(5000);
+    }
+    await advance(5000);
+    return { before, after: row().textContent.includes('5 below') && !row().textContent.includes('under way'),
+      counted: reads.counted, probes: reads.probes, rows: rows().length };
+  },
+  /**
+   * A child opened to its child, which has 2 runs under way below it, not opened; they end. The opened child's row in
+   * the level above counts them too.
+   */
+  async runsBelowARowOfAnOpenedLevelEnd() {
+    const opened = addChild('completed');
+    const inner = addChild('completed', opened.runId);
+    const deep = [addChild('running', inner.runId), addChild('running', inner.runId)];
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    const openedRow = () => rows().find((li) => li.dataset.runId === opened.runId);
+    const toggle = openedRow().childNodes.find((c) => c.className.includes('run-tree-toggle'));
+    toggle.listeners.click({ currentTarget: toggle });
+    await advance(0);
+    const innerRow = () => openedRow().querySelector(':scope > ul.run-tree').childNodes
+      .find((li) => li.dataset.runId === inner.runId);
+    const before = innerRow().textContent.includes('2 below, 2 under way')
+      && openedRow().textContent.includes('3 below, 2 under way');
+    await advance(1000);
+    deep.forEach((run) => change(run, 'completed'));
+    await advance(12000);
+    return { before, innerUnderWay: innerRow().textContent.includes('under way'),
+      openedUnderWay: openedRow().textContent.includes('under way') };
+  },
+  /**
+   * 150 children, 100 shown, none under way but one behind More…, which changes every second for 10 s: each change
+   * read the first page again, where the child is not.
+   */
+  async aChildBehindMoreChangesEverySecond() {
+    await opened(150, 'completed', 100);
+    const hidden = children[120];
+    reads.counted = 0;
+    const treeBefore = reads.tree;
+    for (let second = 0; second < 10; second++) {
+      change(hidden, second % 2 ? 'running' : 'failed');
+      await advance(1000);
+    }
+    return { counted: reads.counted, treeCounts: reads.tree - treeBefore, summary: summary.textContent,
+      rows: rows().length, hiddenShown: rows().some((li) => li.dataset.runId === hidden.runId) };
   },
 };
 

@@ -44,4 +44,19 @@ public interface EventStream {
     default Optional<String> problem() {
         return Optional.empty();
     }
+
+    /**
+     * How this stream works while {@link #problem()} has nothing, in words for an operator: the health report's
+     * {@code stream} check says it, so that the check has the same shape on every adapter. It starts with the
+     * stream's kind (its adapter's name) and says where its events go, e.g. "jms: subscribed to topic nvent-events
+     * (broker …)", then anything an operator should see that does not stop live views yet, e.g. sends that failed a
+     * moment ago. Answered from what the stream observed, as {@link #problem()} is. The default knows no more than
+     * that nothing is wrong.
+     *
+     * @return the stream's state in words
+     * @since 0.2
+     */
+    default String working() {
+        return "live events reach this instance's listeners, as far as its adapter knows";
+    }
 }

@@ -227,7 +227,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
         listener.setName("nvent-event-stream-" + topic);
         this.publisher = new OrderedPublisher(LOG, "the live event stream on topic " + topic, "NVENT-0665", "NVENT-0663",
                 BACKLOG, MAX_BATCH, TransactionHooks.of(Optional.ofNullable(transactions)), threadFactory,
-                "nvent-event-stream-sender-" + topic, this::send);
+                "nvent-event-stream-sender-" + topic, this::send, clock);
         listener.start();
         try {
             if (!subscribed.await(SUBSCRIBE_WAIT.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -377,14 +377,40 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      * <p>While this instance has no subscription: {@code NVENT-0671}, since when, and the latest try's failure with
      * what to do: a broker away or unreachable (it reconnects by itself), a refused login ({@code NVENT-0639}) or
      * permission on the topic ({@code NVENT-0644}), which say what to change. Empty again once it subscribed.
+     * Besides, or alone while it is subscribed: sends that have failed for
+     * {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} with none going through ({@code NVENT-0676}), which keep
+     * every instance's live views from this instance's events; before that {@link #working()} says them.
      */
     @Override
     public Optional<String> problem() {
-        Outage why = outage;
         if (closed) {
             return Optional.of("NVENT-0671 the live event stream on topic " + topic + " is closed (the application "
                     + "stops)");
         }
+        Optional<String> sends = publisher.sendsDown().map(this::failingSends);
+        return subscriptionProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
+                .or(() -> sends);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code jms: subscribed to topic … (broker …)}, and sends that failed since the last one went through, for less
+     * than {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} ({@code NVENT-0676}: since when, how many, the last
+     * cause): a warning, until they go through or fail that long.
+     */
+    @Override
+    public String working() {
+        return "jms: subscribed to topic " + topic + " (broker " + broker + ")"
+                + publisher.sendsFailingBriefly().map(failing -> "; " + failingSends(failing)).orElse("");
+    }
+
+    private String failingSends(OrderedPublisher.FailingSends failing) {
+        return failing.describe("NVENT-0676", "the live event stream on topic " + topic + " (broker " + broker + ")");
+    }
+
+    private Optional<String> subscriptionProblem() {
+        Outage why = outage;
         if (why == null) {
             return Optional.empty();
         }

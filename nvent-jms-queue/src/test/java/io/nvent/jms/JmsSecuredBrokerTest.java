@@ -248,6 +248,67 @@ class JmsSecuredBrokerTest {
         }
     }
 
+    /**
+     * Sends the broker refuses while the subscription works: no instance receives this one's events, and the stream
+     * check said UP with nothing more. It names the failing sends (since when, how many, the last cause) as a warning
+     * that leaves the check UP until they have failed for 30 s, and drops them with the next send that goes through.
+     */
+    @org.junit.jupiter.api.Test
+    void sends_the_broker_refuses_while_the_subscription_works_show_in_the_stream_check_until_one_goes_through() {
+        AtomicReference<ActiveMQConnectionFactory> current = new AtomicReference<>(factory("in-VM", "nvent"));
+        String topic = InVmBroker.freshQueue("granted-events.sends");
+        List<String> received = new CopyOnWriteArrayList<>();
+        try (JmsEventStream stream = new JmsEventStream(contexts(() -> current.get().createContext()),
+                new TestThreads("secured-stream"), topic, JmsEventStream.DEFAULT_SEND_TIMEOUT, null, "test-broker");
+             EmbeddedEngine engine = EmbeddedEngine.newBuilder().step(new Noop()).stream(stream).build();
+             AutoCloseable subscription = stream.subscribe(event -> received.add(event.event().runId()))) {
+            assertThat(stream.isListening()).isTrue();
+            assertThat(streamCheck(engine).detail()).isEqualTo("jms: subscribed to topic " + topic
+                    + " (broker test-broker)");
+
+            // The user's password changed on the broker: new connections (the sends') are refused their login, the
+            // subscription keeps the connection it has.
+            ActiveMQConnectionFactory oldPassword = factory("in-VM", "nvent");
+            oldPassword.setPassword("old-secret");
+            current.set(oldPassword);
+            stream.publish("noop", List.of(event("refused-1")));
+            await().untilAsserted(() -> assertThat(streamCheck(engine).detail()).contains("(1 send failed"));
+            stream.publish("noop", List.of(event("refused-2")));
+
+            await().untilAsserted(() -> assertThat(streamCheck(engine).detail()).contains("(2 sends failed"));
+            HealthReport.Check failing = streamCheck(engine);
+            assertThat(failing.up()).as("failing for less than 30 s: a warning").isTrue();
+            assertThat(failing.detail()).startsWith("jms: subscribed to topic " + topic + " (broker test-broker); "
+                    + "NVENT-0676 sends of the live event stream on topic " + topic + " (broker test-broker) fail since ")
+                    .contains("DOWN once they have failed for 30 s", "the other instances' live views",
+                            "The last: NVENT-0250 adapter 'jms' cannot reach its backend: NVENT-0642 could not publish",
+                            "AMQ229031");
+            assertThat(stream.problem()).isEmpty();
+            assertThat(received).isEmpty();
+
+            current.set(factory("in-VM", "nvent"));
+            // Sends fail at once for 5 s after a connect failed (NVENT-0652), then one tries the broker again.
+            await().pollInterval(Duration.ofSeconds(1)).until(() -> {
+                stream.publish("noop", List.of(event("sent")));
+                return received.contains("sent");
+            });
+            await().untilAsserted(() -> assertThat(streamCheck(engine).detail())
+                    .isEqualTo("jms: subscribed to topic " + topic + " (broker test-broker)"));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static HealthReport.Check streamCheck(EmbeddedEngine engine) {
+        return engine.flows().health().checks().stream().filter(check -> check.name().equals("stream")).findFirst()
+                .orElseThrow();
+    }
+
+    private static io.nvent.HistoryEvent event(String runId) {
+        return new io.nvent.HistoryEvent(runId, 1, io.nvent.EventType.FLOW_START, Optional.empty(), 1, Instant.now(),
+                "{}");
+    }
+
     @org.junit.jupiter.api.Test
     void another_brokers_client_that_logs_in_on_first_use_is_told_its_login_was_refused_not_a_permission() {
         // No Artemis code in what it throws: only the step it failed at tells.

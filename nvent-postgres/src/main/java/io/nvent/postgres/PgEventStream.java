@@ -107,6 +107,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(threadFactory, "threadFactory");
+        Clock clock = Clock.systemUTC();
         String table = options.tablePrefix() + "payload";
         notifySql = "SELECT pg_notify('" + options.channel() + "', ?)";
         storeSql = "WITH s AS (INSERT INTO " + table + " (body) VALUES (?) RETURNING id)"
@@ -130,10 +131,10 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 POOL_PATIENCE, this::databaseAnswers);
         publisher = new OrderedPublisher(LOG, who, "NVENT-0847", "NVENT-0842", BACKLOG, MAX_BATCH,
                 TransactionHooks.of(options.transactions()), threadFactory,
-                "nvent-event-stream-sender-" + options.channel(), this::send);
+                "nvent-event-stream-sender-" + options.channel(), this::send, clock);
         listener = new NotificationListener(dataSource, options.channel(),
                 "the live stream delivers no events (the stream has no other way)", threadFactory, c -> { },
-                this::onNotification, connections::lookOver, Clock.systemUTC());
+                this::onNotification, connections::lookOver, clock);
     }
 
     /** Whether the listener's connection works: a connect that waits meanwhile waits for the pool. */
@@ -285,6 +286,9 @@ public final class PgEventStream implements EventStream, AutoCloseable {
      * <p>While this instance's listening connection is not listening: {@code NVENT-0868}, since when, and the latest
      * failure to connect or listen with what to do; the database away or the connection killed (it reconnects by
      * itself), or connections that cannot LISTEN ({@code NVENT-0801}: it stopped trying). Empty again once it listens.
+     * Besides, or alone while it listens: sends that have failed for {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER}
+     * with none going through ({@code NVENT-0872}), which keep every instance's live views from this instance's
+     * events; before that {@link #working()} says them.
      */
     @Override
     public Optional<String> problem() {
@@ -292,6 +296,29 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             return Optional.of("NVENT-0868 the live event stream on channel " + options.channel() + " is closed (the "
                     + "application stops)");
         }
+        Optional<String> sends = publisher.sendsDown().map(this::failingSends);
+        return listenerProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
+                .or(() -> sends);
+    }
+
+    /**
+     * {@inheritDoc}
+     *
+     * <p>{@code postgres: listening on channel …}, and sends that failed since the last one went through, for less than
+     * {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} ({@code NVENT-0872}: since when, how many, the last cause): a
+     * warning, until they go through or fail that long.
+     */
+    @Override
+    public String working() {
+        return "postgres: listening on channel " + options.channel()
+                + publisher.sendsFailingBriefly().map(failing -> "; " + failingSends(failing)).orElse("");
+    }
+
+    private String failingSends(OrderedPublisher.FailingSends failing) {
+        return failing.describe("NVENT-0872", "the live event stream on channel " + options.channel());
+    }
+
+    private Optional<String> listenerProblem() {
         return listener.down().map(down -> "NVENT-0868 the live event stream on channel " + options.channel()
                 + " has not been listening since " + down.since() + ": live views on this instance (the console, "
                 + "WebSocket clients) stand still until it listens again, and then catch up from the store with a run's "

@@ -228,6 +228,55 @@ class PgEventStreamTest extends EventStreamContractTest {
         }
     }
 
+    /**
+     * Sends the database refuses while the listener listens: no instance receives this one's events, and the stream
+     * check said UP with nothing more. It names them (since when, how many, the last cause) as a warning until they
+     * have failed for 30 s, then DOWN, and drops them with the next send that goes through.
+     */
+    @Test
+    void sends_the_database_refuses_while_it_listens_show_in_the_stream_check_until_one_goes_through() {
+        String prefix = "s" + UUID.randomUUID().toString().substring(0, 8) + "_";
+        PgStreamOptions options = options().channel("c" + UUID.randomUUID().toString().substring(0, 8))
+                .tablePrefix(prefix).build();
+        List<PublishedEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PgEventStream stream = new PgEventStream(dataSource, new TestThreads("stream-sends"), options);
+             AutoCloseable subscription = stream.subscribe(seen::add)) {
+            await().atMost(PATIENCE).until(stream::isListening);
+            assertThat(stream.working()).isEqualTo("postgres: listening on channel " + options.channel());
+
+            // Events over NOTIFY's limit go through the payload table, which is gone for a moment.
+            database.execute("ALTER TABLE " + prefix + "payload RENAME TO " + prefix + "moved");
+            stream.publish("reports", List.of(largeEvent()));
+
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.working()).startsWith("postgres: listening on "
+                    + "channel " + options.channel() + "; NVENT-0872 sends of the live event stream on channel "
+                    + options.channel() + " fail since ").contains("(1 send failed", "DOWN once they have failed for 30 s",
+                    "the other instances' live views", "The last: could not publish 1 event(s) of 1 publish(es), flow "
+                    + "reports", "SQLState 42P01"));
+            assertThat(stream.problem()).as("failing for less than 30 s: a warning, UP").isEmpty();
+            assertThat(seen).isEmpty();
+
+            // Sends that keep failing for 30 s, none going through: DOWN.
+            await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofSeconds(1)).until(() -> {
+                stream.publish("reports", List.of(largeEvent()));
+                return stream.problem().isPresent();
+            });
+            assertThat(stream.problem()).hasValueSatisfying(problem -> assertThat(problem).startsWith("NVENT-0872 sends "
+                    + "of the live event stream on channel " + options.channel() + " fail since ").contains("SQLState 42P01"));
+            assertThat(stream.working()).as("said by problem() alone").isEqualTo("postgres: listening on channel "
+                    + options.channel());
+
+            database.execute("ALTER TABLE " + prefix + "moved RENAME TO " + prefix + "payload");
+            stream.publish("reports", List.of(largeEvent()));
+
+            await().atMost(PATIENCE).until(() -> !seen.isEmpty());
+            assertThat(stream.problem()).isEmpty();
+            assertThat(stream.working()).isEqualTo("postgres: listening on channel " + options.channel());
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void a_stream_whose_connections_turn_out_unable_to_listen_says_it_stopped_trying_and_how_to_fix_it() {
         CuttableDataSource otherDriver = new CuttableDataSource(dataSource);

@@ -2,7 +2,10 @@ package io.nvent.spi.internal;
 
 import io.nvent.HistoryEvent;
 import java.lang.System.Logger.Level;
+import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Objects;
@@ -22,7 +25,9 @@ import java.util.concurrent.ThreadFactory;
  * history is the record): while the sender cannot send, publishes wait in the backlog, and once it is
  * full further ones are dropped, with a warning at most once a minute that says how many and what the
  * sender waits for (see {@link #waitingFor}); one more line when sending works again. A batch that
- * fails is counted, not retried, in a warning at most once a minute.
+ * fails is counted, not retried, in a warning at most once a minute, and kept as {@link #failingSends()} (since
+ * when, how many, the last cause) until a batch goes through: a stream's health check reports it, a warning while
+ * the sends have failed for less than {@link #FAILING_SENDS_DOWN_AFTER}, DOWN after ({@link #sendsDown()}).
  *
  * <p>A publish inside a JTA transaction joins the backlog once that transaction committed, and not at
  * all if it rolled back (its entries were never stored): the sender never sends on the committing
@@ -34,6 +39,13 @@ public final class OrderedPublisher implements AutoCloseable {
 
     /** Failed and dropped publishes are logged at most this often. */
     private static final Duration REPORT_INTERVAL = Duration.ofMinutes(1);
+    /**
+     * How long sends must keep failing, from the first failure to the latest with none going through in between,
+     * before the stream's health check is DOWN: one send that failed (a broker restarted, a connection the pool
+     * handed out broken) is a warning, not an alert that flaps; sends that fail for half a minute are an outage that
+     * other instances' live views do not see this instance's events through.
+     */
+    public static final Duration FAILING_SENDS_DOWN_AFTER = Duration.ofSeconds(30);
     /** How long {@link #close()} waits for the sender to end. */
     private static final long CLOSE_WAIT_MILLIS = 500;
 
@@ -54,6 +66,42 @@ public final class OrderedPublisher implements AutoCloseable {
         public Publish {
             Objects.requireNonNull(flow, "flow");
             events = List.copyOf(events);
+        }
+    }
+
+    /**
+     * Sends that failed since the last one that went through.
+     *
+     * @param since when the first of them failed (to the second)
+     * @param last when the latest failed
+     * @param count how many batches failed
+     * @param cause the latest failure's message
+     */
+    public record FailingSends(Instant since, Instant last, long count, String cause) {
+
+        /**
+         * Whether the sends have kept failing for {@link #FAILING_SENDS_DOWN_AFTER}: from the first failure to the
+         * latest, not to now, so that one failure followed by no publish at all stays a warning.
+         *
+         * @return whether the health check is DOWN for them
+         */
+        public boolean down() {
+            return Duration.between(since, last).compareTo(FAILING_SENDS_DOWN_AFTER) >= 0;
+        }
+
+        /**
+         * The failure in words, for the stream's health check.
+         *
+         * @param id the message id, one of the stream module's range
+         * @param stream the stream, e.g. {@code the live event stream on topic nvent-events (broker …)}
+         * @return e.g. {@code <id> sends of the live event stream on topic … fail since …}
+         */
+        public String describe(String id, String stream) {
+            return id + " sends of " + stream + " fail since " + since.truncatedTo(ChronoUnit.SECONDS) + " (" + count + (count == 1 ? " send" : " sends")
+                    + " failed, the last at " + last.truncatedTo(ChronoUnit.SECONDS) + "; DOWN once they have failed "
+                    + "for " + FAILING_SENDS_DOWN_AFTER.toSeconds() + " s with none going through): the other "
+                    + "instances' live views (and this one's) miss this instance's events until a send goes through, "
+                    + "then catch up from the store with a run's next event; runs go on as before. The last: " + cause;
         }
     }
 
@@ -84,6 +132,9 @@ public final class OrderedPublisher implements AutoCloseable {
     private final Thread thread;
     private final ThrottledWarning failures;
     private final ThrottledWarning drops;
+    private final Clock clock;
+    /** Sends failed since the last that went through, for the health check; {@code null} while they go through. */
+    private volatile FailingSends failing;
     /** What the sender waits for now, for the warning about dropped publishes; {@code null} while it does not. */
     private volatile String waitingFor;
     private volatile boolean closed;
@@ -105,6 +156,29 @@ public final class OrderedPublisher implements AutoCloseable {
     public OrderedPublisher(System.Logger log, String stream, String droppedId, String failedId, int capacity,
                             int maxBatch, TransactionHooks transactions, ThreadFactory threads, String threadName,
                             Sender sender) {
+        this(log, stream, droppedId, failedId, capacity, maxBatch, transactions, threads, threadName, sender,
+                Clock.systemUTC());
+    }
+
+    /**
+     * Starts the sender's thread, telling the time of failed sends by {@code clock}.
+     *
+     * @param log where the warnings go (the stream's own category)
+     * @param stream the stream in messages, e.g. {@code the live event stream on topic nvent.events}
+     * @param droppedId the message id of the warning about dropped publishes, one of the stream module's range
+     * @param failedId the message id of the warning about failed batches, also of that range
+     * @param capacity most publishes waiting to be sent, beyond which more are dropped
+     * @param maxBatch most publishes handed to the sender at once
+     * @param transactions the caller's JTA transactions ({@link TransactionHooks#NONE} outside a container)
+     * @param threads makes the sender's thread
+     * @param threadName the name of that thread
+     * @param sender sends a batch
+     * @param clock when sends failed, for {@link #failingSends()}
+     */
+    public OrderedPublisher(System.Logger log, String stream, String droppedId, String failedId, int capacity,
+                            int maxBatch, TransactionHooks transactions, ThreadFactory threads, String threadName,
+                            Sender sender, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.log = Objects.requireNonNull(log, "log");
         this.stream = Objects.requireNonNull(stream, "stream");
         this.droppedId = Objects.requireNonNull(droppedId, "droppedId");
@@ -158,6 +232,34 @@ public final class OrderedPublisher implements AutoCloseable {
         waitingFor = what;
     }
 
+    /**
+     * The sends that failed since the last one that went through, for the stream's health check; empty while they go
+     * through (and before any failed).
+     *
+     * @return since when, how many, the last cause
+     */
+    public Optional<FailingSends> failingSends() {
+        return Optional.ofNullable(failing);
+    }
+
+    /**
+     * The failing sends while they make the health check DOWN ({@link FailingSends#down()}).
+     *
+     * @return the failing sends, if they have failed for {@link #FAILING_SENDS_DOWN_AFTER}
+     */
+    public Optional<FailingSends> sendsDown() {
+        return failingSends().filter(FailingSends::down);
+    }
+
+    /**
+     * The failing sends while they are a warning only: failed for less than {@link #FAILING_SENDS_DOWN_AFTER}.
+     *
+     * @return the failing sends, if they have not failed that long yet
+     */
+    public Optional<FailingSends> sendsFailingBriefly() {
+        return failingSends().filter(failing -> !failing.down());
+    }
+
     /** Hands a publish to the sender; never waits, drops it when the backlog is full. */
     private void enqueue(Publish publish) {
         if (!backlog.offer(publish) && !closed) {
@@ -181,6 +283,7 @@ public final class OrderedPublisher implements AutoCloseable {
             backlog.drainTo(batch, maxBatch - 1);
             try {
                 sender.send(batch);
+                failing = null;
                 drops.flush(dropped -> droppedId + " " + stream + " sends again; it dropped " + dropped + " more "
                         + (dropped == 1 ? "publish" : "publishes") + " of live events since the last report while "
                         + capacity + " waited to be sent");
@@ -189,6 +292,7 @@ public final class OrderedPublisher implements AutoCloseable {
                     return;
                 }
                 // No caller is left to tell. Live listeners catch up from the store.
+                failed(e);
                 failures.add(1, failed -> failedId + " " + failed + (failed == 1 ? " send" : " sends")
                         + " of live events failed since the last report (at most one a minute); runs go on, live"
                         + " listeners catch up from the store. The last: " + e.getMessage());
@@ -197,6 +301,15 @@ public final class OrderedPublisher implements AutoCloseable {
                 batch.clear();
             }
         }
+    }
+
+    /** Records a failed batch; only the sender's thread writes {@link #failing}. */
+    private void failed(RuntimeException e) {
+        Instant now = clock.instant();
+        FailingSends before = failing;
+        failing = before == null
+                ? new FailingSends(now, now, 1, String.valueOf(e.getMessage()))
+                : new FailingSends(before.since(), now, before.count() + 1, String.valueOf(e.getMessage()));
     }
 
     /** Drops what waits to be sent and ends the sender, waiting for it briefly. */

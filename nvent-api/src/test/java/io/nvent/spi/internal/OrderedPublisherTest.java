@@ -1,11 +1,15 @@
 package io.nvent.spi.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import io.nvent.EventType;
 import io.nvent.HistoryEvent;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -13,6 +17,7 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -141,5 +146,74 @@ class OrderedPublisherTest {
         publisher(10, 10, TransactionHooks.NONE).publish("orders", List.of());
 
         assertThat(sent.poll(200, TimeUnit.MILLISECONDS)).isNull();
+    }
+
+    /**
+     * A send that fails is kept for the stream's health check (since when, how many, the last cause) until one goes
+     * through: a warning while they have failed for less than 30 s, DOWN once they have failed that long.
+     */
+    @Test
+    void failing_sends_are_a_warning_then_down_after_thirty_seconds_of_failures_and_cleared_by_one_that_goes_through()
+            throws InterruptedException {
+        AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-12-07T10:00:00.250Z"));
+        Clock clock = new Clock() {
+            @Override
+            public ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now.get();
+            }
+        };
+        BlockingQueue<String> outcomes = new LinkedBlockingQueue<>();
+        publisher = new OrderedPublisher(LOG, "the test's stream", "TEST-1", "TEST-2", 100, 1, TransactionHooks.NONE,
+                Thread::new, "test-sender", batch -> {
+                    String runId = batch.get(0).events().get(0).runId();
+                    outcomes.add(runId);
+                    if (runId.startsWith("fail")) {
+                        throw new IllegalStateException("broker away (" + runId + ")");
+                    }
+                }, clock);
+
+        publisher.publish("orders", eventOf("fail-1"));
+        assertThat(outcomes.poll(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo("fail-1");
+        await().until(() -> publisher.failingSends().isPresent());
+        assertThat(publisher.sendsFailingBriefly()).as("one failed send: a warning").hasValueSatisfying(failing -> {
+            assertThat(failing.count()).isEqualTo(1);
+            assertThat(failing.describe("TEST-3", "the test's stream")).startsWith("TEST-3 sends of the test's stream "
+                    + "fail since 2026-12-07T10:00:00Z (1 send failed, the last at 2026-12-07T10:00:00Z; DOWN once "
+                    + "they have failed for 30 s with none going through)").endsWith("The last: broker away (fail-1)");
+        });
+        assertThat(publisher.sendsDown()).isEmpty();
+
+        now.set(now.get().plusSeconds(29));
+        publisher.publish("orders", eventOf("fail-2"));
+        await().until(() -> publisher.failingSends().orElseThrow().count() == 2);
+        assertThat(publisher.sendsDown()).as("29 s of failures").isEmpty();
+
+        now.set(now.get().plusSeconds(1));
+        publisher.publish("orders", eventOf("fail-3"));
+        await().until(() -> publisher.failingSends().orElseThrow().count() == 3);
+        assertThat(publisher.sendsDown()).as("30 s of failures").hasValueSatisfying(failing -> {
+            assertThat(failing.since()).isEqualTo(Instant.parse("2026-12-07T10:00:00.250Z"));
+            assertThat(failing.cause()).isEqualTo("broker away (fail-3)");
+        });
+        assertThat(publisher.sendsFailingBriefly()).isEmpty();
+
+        now.set(now.get().plusSeconds(600));
+        publisher.publish("orders", eventOf("goes-through"));
+        await().until(() -> publisher.failingSends().isEmpty());
+        assertThat(publisher.sendsDown()).isEmpty();
+
+        publisher.publish("orders", eventOf("fail-4"));
+        await().until(() -> publisher.failingSends().isPresent());
+        assertThat(publisher.failingSends().orElseThrow().count()).as("counted afresh").isEqualTo(1);
     }
 }

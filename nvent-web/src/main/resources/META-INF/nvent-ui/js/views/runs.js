@@ -562,6 +562,9 @@ const BELOW_PAGE_MAX = 100;
 // The most runs a level reads again a second (each one a count of the store): a level of 1,000 runs shown whose every
 // run changed is read again in 5 s, not in one second's 1,000 counts.
 const BELOW_REREAD_PER_SECOND = 200;
+// The most rows whose counts one look at the tree's counts that moved reads (one count of the store each, below a row
+// not opened): a look every 5 s reads at most 20 a second, in turn, the rows not looked at longest first.
+const BELOW_PROBES_PER_LOOK = 100;
 
 /** The counts of a run's descendants in words: descendants: 104, under way: 1, completed 102 / failed 1 / canceled 0. */
 function descendantsLine(d) {
@@ -578,14 +581,18 @@ function descendantsLine(d) {
  * without counts.
  *
  * Each opened level follows the status changes of its runs (the live stream's `parentRunId` subscription): a child
- * that starts, waits, or ends reads again the page that shows it (a child not shown, the first page, where a new one
- * comes), the page of its parent's row in the level above (its count), and the counts of the tree; each level at most
- * once a second and at most BELOW_REREAD_PER_SECOND runs a second, the pages changed first in the list first, however
- * many children change or how many pages More… showed. A page is read again from the cursor it was read with: a run
- * it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened, names no
- * opened level: the counts are read again every 5 s while runs below are under way (every 30 s else, which sees a
- * deletion), and when they moved every page of every opened level is read again (`children.changed` likewise for its
- * level). A level closed stops following, and reads afresh when opened again.
+ * that starts, waits, or ends reads again the page that shows it, the page of its parent's row in the level above (its
+ * count), and the counts of the tree; each level at most once a second and at most BELOW_REREAD_PER_SECOND runs a
+ * second, the pages changed first in the list first, however many children change or how many pages More… showed. A
+ * child not shown reads the first page only if it sorts into it (its start, or any change while the level shows all
+ * its children: it is new); one behind More… reads the counts alone. A page is read again from the cursor it was read
+ * with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
+ * names no opened level: the counts are read again every 5 s while runs below are under way (every 30 s else), and
+ * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
+ * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
+ * again. Every page of every opened level is read again when the tree has fewer runs (a deletion, which the 30-s
+ * look sees), or when no row may have changed below and no message came (`children.changed` likewise for its level).
+ * A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
   // parent run id -> { list, rows: Map(runId -> li), pages: [{ after, ids }], pageOf: Map(runId -> page), dirty: Set(page),
@@ -601,9 +608,16 @@ function runsBelowPanel(root, summary, list, gone) {
     fill(summary, descendantsLine(d));
     const now = JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]);
     // A change below a run not opened names no opened level: every 5 s (30 s while nothing is under way: a deletion),
-    // the opened ones are read again when the counts moved since the last time. 5 s after that last time, not after
-    // this read: the changes of an opened level read the counts too, and would put it off for as long as they come.
-    if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));
+    // when the tree's counts moved since the last time, the pages whose rows' counts moved are read again. 5 s after
+    // that last time, not after this read: the changes of an opened level read the counts too, and would put it off
+    // for as long as they come.
+    if (sweeping && sweptCounts && now !== sweptCounts) {
+      // Fewer runs: a deletion, which moves no count a row can tell. Else a change no message told moved the counts:
+      // the rows that may have one below are read, and every page only when none may and no message came.
+      const deleted = d.descendants < JSON.parse(sweptCounts)[0];
+      if (deleted || (!probeRows() && !toldSinceLook)) levels.forEach((level) => changedAll(level));
+    }
+    if (sweeping) toldSinceLook = false;
     if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
     sweeping = false;
     clearTimeout(countTimer);
@@ -619,15 +633,53 @@ function runsBelowPanel(root, summary, list, gone) {
     countTimer = setTimeout(() => { sweeping = true; counts(); }, 5000);
   }), 1000);
 
+  /** The counts as a row shows them, to compare with a count read of its own. */
+  const countsKey = (d) => (d ? JSON.stringify([d.descendants, d.underWay, d.completed, d.failed, d.canceled]) : '');
+  let probeTurn = 0;
+  /** Whether a message told a change since the last look at the counts. */
+  let toldSinceLook = false;
+
+  /**
+   * Reads the counts of the rows not opened that may have changed below without a message (runs under way below them,
+   * or under way themselves: they may start some), on pages not already to be read again, BELOW_PROBES_PER_LOOK at
+   * most, in turn; the page of each whose counts moved is read again. A read that fails leaves its page for the next
+   * look. Whether it read any.
+   */
+  const probeRows = () => {
+    const candidates = [];
+    levels.forEach((level, parent) => level.counts.forEach((d, runId) => {
+      const pg = level.pageOf.get(runId);
+      if (!pg || level.dirty.has(pg) || levels.has(runId)) return;
+      const status = level.rows.get(runId)?.dataset.status;
+      if ((d && d.underWay > 0) || status === 'running' || status === 'awaiting') candidates.push({ level, parent, runId, d });
+    }));
+    if (!candidates.length) return false;
+    const n = Math.min(BELOW_PROBES_PER_LOOK, candidates.length);
+    const from = probeTurn % candidates.length;
+    const chosen = Array.from({ length: n }, (_, i) => candidates[(from + i) % candidates.length]);
+    probeTurn = from + n;
+    chosen.forEach(({ level, parent, runId, d }) => api.descendants(runId).then((now) => {
+      if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return;
+      if (countsKey(now) === countsKey(d)) return;
+      changedRow(level, runId);
+      changedAbove(parent);
+    }).catch(() => {}));
+    return true;
+  };
+
   /** Every page of the level is to be read again. */
   const changedAll = (level) => {
     level.pages.forEach((pg) => level.dirty.add(pg));
     if (level.dirty.size || !level.pages.length) level.refresh(); // no page: the first failed to read
   };
 
-  /** The page showing `runId` is to be read again; a run not shown, the first page (where a new child comes). */
-  const changedRow = (level, runId) => {
-    const pg = level.pageOf.get(runId) || level.pages[0];
+  /**
+   * The page showing `runId` is to be read again. A run not shown: the first page if it sorts into it (`isNew`: its
+   * start; or any run while the level shows all its children), else nothing (behind More…, its change moves only
+   * counts, which the caller reads).
+   */
+  const changedRow = (level, runId, isNew = false) => {
+    const pg = level.pageOf.get(runId) || (isNew || !level.next ? level.pages[0] : null);
     if (pg) { level.dirty.add(pg); level.refresh(); } else if (!level.pages.length) level.refresh();
   };
 
@@ -635,9 +687,16 @@ function runsBelowPanel(root, summary, list, gone) {
    * A child of `parent` changed (`runId`; none: `children.changed`, any of them): its page, the page of each level
    * above that shows the run below which it changed (that row's count), and the tree's counts are read again.
    */
-  const changed = (parent, runId) => {
+  const changed = (parent, runId, isNew) => {
+    toldSinceLook = true;
     const top = levels.get(parent);
-    if (top) { if (runId) changedRow(top, runId); else changedAll(top); }
+    if (top) { if (runId) changedRow(top, runId, isNew); else changedAll(top); }
+    changedAbove(parent);
+    counts();
+  };
+
+  /** In each level above `parent`'s, the page of the row below which it is (that row's count) is to be read again. */
+  const changedAbove = (parent) => {
     // Each level once: in a cycle of parents (a keyed run id reused after a purge, under its old child) the run shown
     // is shown again below its child, and the walk up would go round for ever.
     const seen = new Set([parent]);
@@ -646,17 +705,17 @@ function runsBelowPanel(root, summary, list, gone) {
       const level = levels.get(p);
       if (level) changedRow(level, child);
     }
-    counts();
   };
 
   const open = (parent, into) => {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
-    const level = { list: into, rows: new Map(), pages: [], pageOf: new Map(), dirty: new Set(), next: null, loading: null,
-      failed: null };
+    const level = { list: into, rows: new Map(), counts: new Map(), pages: [], pageOf: new Map(), dirty: new Set(),
+      next: null, loading: null, failed: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
-    level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null));
+    level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null,
+      msg.type === 'child' && msg.event?.type === 'flow.start'));
     loadPage(parent, level, '');
   };
 
@@ -667,6 +726,7 @@ function runsBelowPanel(root, summary, list, gone) {
     levelOf.delete(runId);
     li.remove();
     level.rows.delete(runId);
+    level.counts.delete(runId);
     level.pageOf.delete(runId);
   };
 
@@ -720,6 +780,7 @@ function runsBelowPanel(root, summary, list, gone) {
         const pg = { after, ids: [] };
         runs.filter((child) => !level.rows.has(child.runId)).forEach((child) => {
           level.rows.set(child.runId, row(child, parent));
+          level.counts.set(child.runId, child.descendants || null);
           level.pageOf.set(child.runId, pg);
           pg.ids.push(child.runId);
         });
@@ -781,6 +842,7 @@ function runsBelowPanel(root, summary, list, gone) {
       if (ids.includes(child.runId)) return;
       const old = level.rows.get(child.runId);
       level.rows.set(child.runId, row(child, parent, old));
+      level.counts.set(child.runId, child.descendants || null);
       if (old) old.replaceWith(level.rows.get(child.runId));
       level.pageOf.set(child.runId, pg);
       ids.push(child.runId);

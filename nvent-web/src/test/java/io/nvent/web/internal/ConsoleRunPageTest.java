@@ -88,31 +88,36 @@ class ConsoleRunPageTest {
      * reload. Each opened level follows its runs' status changes on the live stream, and reads again at most once a
      * second however many change (a parent of 10,000 children ending does not read its level per end): the level the
      * change names, the levels above it (their counts), and the tree's counts; a change below a run not opened is
-     * seen by the counts, read again every 5 s while runs below are under way (30 s else), which then read every
-     * opened level if they moved. How much a read again costs the store: {@link ConsoleRunsBelowReadsTest}.
+     * seen by the counts, read again every 5 s while runs below are under way (30 s else), which then read the pages
+     * whose rows' counts moved (every page after a deletion). How much a read again costs the store:
+     * {@link ConsoleRunsBelowReadsTest}.
      */
     @Test
     void theRunsBelowFollowTheLiveStreamAndReadEachOpenedLevelAgainAtMostOnceASecond() throws IOException {
         String runs = script("runs.js");
         String panel = ConsoleScripts.function(runs, "function runsBelowPanel(root, summary, list, gone)");
-        String changed = ConsoleScripts.between(panel, "const changed = (parent, runId) => {", "\n  };");
+        String changed = ConsoleScripts.between(panel, "const changed = (parent, runId, isNew) => {", "\n  };");
+        String above = ConsoleScripts.between(panel, "const changedAbove = (parent) => {", "\n  };");
         String reread = ConsoleScripts.between(panel, "const rereadPage = async (parent, level, pg) => {", "\n  };");
         String live = ConsoleScripts.js("live.js");
         String paced = ConsoleScripts.function(ConsoleScripts.js("ui.js"), "export function paced(fn, ms)");
 
         assertThat(panel).as("each opened level follows its children's status changes")
                 .contains("level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId"
-                        + " : null));", "level.refresh = paced(() => reread(parent, level), 1000);")
+                        + " : null,", "msg.type === 'child' && msg.event?.type === 'flow.start'));",
+                        "level.refresh = paced(() => reread(parent, level), 1000);")
                 .as("the counts at most once a second, and every 5 s while runs below are under way, 30 s else")
                 .contains("const counts = paced(() => api.descendants(root)",
                         "countTimer = setTimeout(() => { sweeping = true; counts(); },",
                         "Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));",
-                        "if (sweeping && sweptCounts && now !== sweptCounts) levels.forEach((level) => changedAll(level));")
+                        "if (sweeping && sweptCounts && now !== sweptCounts) {",
+                        "if (deleted || (!probeRows() && !toldSinceLook)) levels.forEach((level) => changedAll(level));")
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")
                 .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }");
-        assertThat(changed).contains("changedRow(top, runId); else changedAll(top);", "changedRow(level, child);",
-                        "counts();")
+        assertThat(changed).contains("changedRow(top, runId, isNew); else changedAll(top);", "changedAbove(parent);",
+                "counts();");
+        assertThat(above).contains("changedRow(level, child);")
                 .as("a cycle of parents (a keyed run id reused under its old child) is walked up once, not for ever")
                 .contains("p !== undefined && !seen.has(p); child = p, p = levelOf.get(p))", "seen.add(p);");
         assertThat(reread).as("a page from its own cursor, in one request the server counts at most 100 runs of")

@@ -176,4 +176,50 @@ class ConsoleRunsBelowReadsTest {
         assertThat(ended.getBoolean("underWayBefore")).isTrue();
         assertThat(ended.getBoolean("underWayAfter")).as("the row counts its runs below under way").isFalse();
     }
+
+    /**
+     * Runs below one row not opened end, one every 5 s, while the other 99 rows of five pages stay as they are: every
+     * look at the tree's counts that saw them move read all five pages again (500 runs counted). It reads the counts
+     * of the rows that may have changed below (the one with runs under way) and again only the page whose row's counts
+     * moved: 20 runs a look.
+     */
+    @Test
+    void runsBelowARowNotOpenedEndingReadAgainOnlyThePageOfThatRow() throws Exception {
+        JsonObject ended = run("runsBelowOneRowEndWhileTheOtherPagesStayTheSame");
+
+        assertThat(ended.getBoolean("before")).isTrue();
+        assertThat(ended.getBoolean("after")).as("the row shows its runs below ended").isTrue();
+        assertThat(ended.getInt("counted")).as("runs counted in 30 s: its page once a look, five looks").isEqualTo(100);
+        assertThat(ended.getInt("probes")).as("counts of single rows read").isLessThanOrEqualTo(6);
+        assertThat(ended.getInt("rows")).isEqualTo(100);
+    }
+
+    /**
+     * A child behind More… (not shown) changes every second: each change read the first page again, where it is not
+     * (300 runs counted in 10 s). Its change moves only the tree's counts, read as before; the first page is read for a
+     * child not shown only if it sorts into it (newChildrenStart).
+     */
+    @Test
+    void aChildNotShownChangingReadsTheCountsNotTheFirstPage() throws Exception {
+        JsonObject hidden = run("aChildBehindMoreChangesEverySecond");
+
+        assertThat(hidden.getInt("counted")).as("runs counted of pages in 10 s").isZero();
+        assertThat(hidden.getInt("treeCounts")).as("the tree's counts read, at most once a second").isBetween(5, 11);
+        assertThat(hidden.getString("summary")).startsWith("descendants: 150, under way: 1");
+        assertThat(hidden.getBoolean("hiddenShown")).isFalse();
+        assertThat(hidden.getInt("rows")).isEqualTo(100);
+    }
+
+    /**
+     * Runs below a row of an opened level end (no message: that row is not opened): the row's page is read again, and
+     * so is the page of the opened run's row in the level above, whose count holds them too; every page was before.
+     */
+    @Test
+    void runsBelowARowOfAnOpenedLevelEndingShowInThatRowAndInTheOpenedRunsRowAbove() throws Exception {
+        JsonObject ended = run("runsBelowARowOfAnOpenedLevelEnd");
+
+        assertThat(ended.getBoolean("before")).isTrue();
+        assertThat(ended.getBoolean("innerUnderWay")).as("the row whose runs below ended").isFalse();
+        assertThat(ended.getBoolean("openedUnderWay")).as("the opened run's row above it").isFalse();
+    }
 }

@@ -2035,15 +2035,19 @@ public final class FlowEngine implements FlowService {
 
     @Override
     public HealthReport health() {
-        return health.report(clock.instant(), queue.problem(), instances.check(), streamProblem());
+        return health.report(clock.instant(), queue.problem(), instances.check(), streamCheck());
     }
 
-    /** The live event stream's problem; a stream that cannot say (its bean failed) is one, not a failed report. */
-    private Optional<String> streamProblem() {
+    /**
+     * The live event stream's problem, else how it works; a stream that cannot say (its bean failed) has a problem,
+     * not a failed report.
+     */
+    private HealthReport.Check streamCheck() {
         try {
-            return stream.problem();
+            Optional<String> problem = stream.problem();
+            return new HealthReport.Check("stream", problem.isEmpty(), problem.orElseGet(stream::working));
         } catch (RuntimeException e) {
-            return Optional.of("the live event stream cannot tell how it is: " + e);
+            return new HealthReport.Check("stream", false, "the live event stream cannot tell how it is: " + e);
         }
     }
 

@@ -123,13 +123,13 @@ public final class HealthMonitor {
      * @param queuesTaken whether every queue with waiting jobs has a live instance taking it: told, but not part of
      *     {@code ready}, since this instance taking work is fine; the work it leaves to others is what waits. While
      *     the part of the sweep that looks (the instance record) fails, the check says so instead
-     * @param streamProblem what keeps the live event stream from reaching this instance's listeners, as its adapter
-     *     reports it: told, but not part of {@code ready}, since runs, the API and the store work without it (a live
+     * @param stream the live event stream's check as its adapter reports it: DOWN with what keeps it from reaching
+     *     this instance's listeners, else UP with how it works: told, but not part of {@code ready}, since runs, the API and the store work without it (a live
      *     view stands still, then catches up from the store); and with a shared broker every instance would be not
      *     ready at once
      */
     synchronized HealthReport report(Instant now, Optional<String> queueProblem, HealthReport.Check queuesTaken,
-                                     Optional<String> streamProblem) {
+                                     HealthReport.Check stream) {
         List<HealthReport.Check> checks = new ArrayList<>();
         boolean engineUp = state == EngineState.STARTED || state == EngineState.DISABLED;
         checks.add(new HealthReport.Check("engine", engineUp, switch (state) {
@@ -156,9 +156,8 @@ public final class HealthMonitor {
         checks.add(ownFailures.isEmpty() ? queuesTaken : new HealthReport.Check(queuesTaken.name(), false,
                 "NVENT-0040 not known (no reason to be not ready): " + ownFailures + "; as last looked: "
                         + queuesTaken.detail()));
-        checks.add(new HealthReport.Check("stream", streamProblem.isEmpty(), streamProblem
-                .map(problem -> problem + " (no reason to be not ready: only live views wait for it)")
-                .orElse("live events reach this instance's listeners, as far as its adapter knows")));
+        checks.add(stream.up() ? stream : new HealthReport.Check(stream.name(), false, stream.detail()
+                + " (no reason to be not ready: only live views wait for it)"));
         return new HealthReport(sweeping, engineUp && sweeping && storeUp && queueUp, checks);
     }
 

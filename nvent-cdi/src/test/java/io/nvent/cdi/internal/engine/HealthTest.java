@@ -32,6 +32,8 @@ import static org.awaitility.Awaitility.await;
 class HealthTest {
 
     /** The check of the queues no live instance takes, as the instance registry reports it when all are taken. */
+    private static final HealthReport.Check STREAM_WORKS = new HealthReport.Check("stream", true,
+            "memory: delivers this instance's events to its own listeners");
     private static final HealthReport.Check QUEUES_TAKEN = new HealthReport.Check("queues", true,
             "every queue with waiting jobs has a live instance taking it");
 
@@ -75,6 +77,18 @@ class HealthTest {
             assertThat(report.checks()).extracting(HealthReport.Check::name).containsExactly("engine", "maintenance", "store", "queue", "queues",
                     "stream");
             assertThat(check(report, "store").detail()).isEqualTo("answered the last maintenance sweep");
+        }
+    }
+
+    /** The memory stream said nothing of itself: its check is UP naming its kind, as the JMS and PostgreSQL ones. */
+    @Test
+    void theMemoryStreamsCheckIsUpAndNamesItsKind() {
+        try (EngineHarness harness = new EngineHarness(new Noop())) {
+            HealthReport.Check stream = check(harness.engine.health(), "stream");
+
+            assertThat(stream.up()).isTrue();
+            assertThat(stream.detail()).startsWith("memory: delivers this instance's events to its own listeners")
+                    .contains("no other instance sees them");
         }
     }
 
@@ -182,8 +196,8 @@ class HealthTest {
         monitor.sweepsEvery(Duration.ofMillis(500), start);
         monitor.sweepEnded(start.plusMillis(500));
 
-        assertThat(monitor.report(start.plusSeconds(60), Optional.empty(), QUEUES_TAKEN, Optional.empty()).live()).isTrue();
-        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty(), QUEUES_TAKEN, Optional.empty());
+        assertThat(monitor.report(start.plusSeconds(60), Optional.empty(), QUEUES_TAKEN, STREAM_WORKS).live()).isTrue();
+        HealthReport wedged = monitor.report(start.plusSeconds(121), Optional.empty(), QUEUES_TAKEN, STREAM_WORKS);
         assertThat(wedged.live()).isFalse();
         assertThat(wedged.ready()).isFalse();
         assertThat(check(wedged, "maintenance").detail()).startsWith("last sweep ended 120.5 s ago (every 500 ms");
@@ -196,7 +210,7 @@ class HealthTest {
         monitor.started();
 
         HealthReport report = monitor.report(now, Optional.of("workers of queue order cannot reach the broker"),
-                QUEUES_TAKEN, Optional.empty());
+                QUEUES_TAKEN, STREAM_WORKS);
 
         assertThat(report.ready()).isFalse();
         assertThat(report.live()).isTrue();
@@ -209,17 +223,16 @@ class HealthTest {
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
         monitor.started();
 
-        HealthReport lost = monitor.report(now, Optional.empty(), QUEUES_TAKEN,
-                Optional.of("NVENT-0671 the live event stream on topic nvent-events has had no subscription since …"));
-        HealthReport back = monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty());
+        HealthReport lost = monitor.report(now, Optional.empty(), QUEUES_TAKEN, new HealthReport.Check("stream", false,
+                "NVENT-0671 the live event stream on topic nvent-events has had no subscription since …"));
+        HealthReport back = monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS);
 
         assertThat(lost.ready()).as("runs, the API and the store work without it").isTrue();
         assertThat(check(lost, "stream").up()).isFalse();
         assertThat(check(lost, "stream").detail()).isEqualTo("NVENT-0671 the live event stream on topic nvent-events "
                 + "has had no subscription since … (no reason to be not ready: only live views wait for it)");
         assertThat(check(back, "stream").up()).isTrue();
-        assertThat(check(back, "stream").detail())
-                .isEqualTo("live events reach this instance's listeners, as far as its adapter knows");
+        assertThat(check(back, "stream").detail()).isEqualTo(STREAM_WORKS.detail());
     }
 
     /** Artemis's client error for a broker that is away, as the JMS queue's failures carry it. */
@@ -412,16 +425,16 @@ class HealthTest {
     void anEngineNotStartedYetIsNotReadyAndOneSwitchedOffOnPurposeIs() {
         HealthMonitor monitor = new HealthMonitor();
         Instant now = Instant.parse("2026-12-02T10:00:00Z");
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isFalse();
-        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()), "engine").detail())
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS).ready()).isFalse();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS), "engine").detail())
                 .isEqualTo("not started yet");
 
         monitor.disabled();
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isTrue();
-        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()), "engine").detail())
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS).ready()).isTrue();
+        assertThat(check(monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS), "engine").detail())
                 .startsWith("switched off by nvent.engine.enabled=false");
 
         monitor.stopped();
-        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, Optional.empty()).ready()).isFalse();
+        assertThat(monitor.report(now, Optional.empty(), QUEUES_TAKEN, STREAM_WORKS).ready()).isFalse();
     }
 }
