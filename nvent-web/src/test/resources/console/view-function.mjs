@@ -1,6 +1,6 @@
 // Calls one self-contained function of a console view (its `export function <name>(…) {…}`, taken from the file as
 // the console serves it) with arguments given as JSON, and prints its answer as one JSON line: for console tests of a
-// view's logic that needs neither DOM nor server (ConsoleRunPageTest).
+// view's logic that needs neither DOM nor server (ConsoleRunsBeforeV15Test).
 // Usage: node view-function.mjs <dir of the console's js> <file, e.g. views/runs.js> <function> <JSON array of arguments>
 import { readFileSync } from 'node:fs';
 
