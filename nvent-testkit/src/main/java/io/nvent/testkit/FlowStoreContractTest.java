@@ -1292,7 +1292,10 @@ public abstract class FlowStoreContractTest {
         assertThat(store.findRun(undoing.runId())).map(RunRecord::status).hasValue(RunStatus.COMPENSATING);
         assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.COMPENSATING)))
                 .extracting(RunRecord::runId).containsExactly(undoing.runId());
-        assertThat(store.stats("orders")).isEqualTo(FlowStats.empty("orders").plus(RunStatus.RUNNING, 2));
+        assertThat(store.stats("orders")).isEqualTo(FlowStats.empty("orders").plus(RunStatus.RUNNING, 1)
+                .plus(RunStatus.COMPENSATING, 1));
+        assertThat(store.stats("orders").running()).as("compensating runs among the running").isEqualTo(2);
+        assertThat(store.stats("orders").compensating()).isEqualTo(1);
 
         store.updateRun(undoing.runId(), setStatus(RunStatus.FAILED));
         assertThat(store.findRun(undoing.runId())).map(RunRecord::status).hasValue(RunStatus.FAILED);

@@ -15,7 +15,7 @@ export function dashboard(ctx) {
   const instancesBody = h('div', { class: 'card-body flush' });
   ctx.view.append(kpis,
     h('div', { class: 'grid halves' },
-      card('Active runs', 'running and awaiting, newest first', activeBody, h('a', { href: '#/runs?status=running' }, 'all runs →')),
+      card('Active runs', 'running, compensating and awaiting, newest first', activeBody, h('a', { href: '#/runs?status=running' }, 'all runs →')),
       card('Recent failures', 'failed runs with the step and error', failedBody, h('a', { href: '#/runs?status=failed' }, 'all failed →'))),
     h('div', { class: 'grid halves' },
       card('Queues', 'jobs by state', queuesBody, h('a', { href: '#/queues' }, 'job inspector →')),
@@ -24,16 +24,21 @@ export function dashboard(ctx) {
 
   let last = null;
   let listTimer = null;
-  // how many runs are running and awaiting in all, from the live stats: the card lists the newest 8 of them
+  // how many runs are running, compensating and awaiting in all, from the live stats: the card lists the newest 8 of
+  // them. The stats count compensating runs in running too; the list of running runs leaves them out, so each status
+  // is counted, and linked, on its own: a count bigger than the list it links to read as runs lost.
   let activeCounts = null;
   const renderStats = (stats) => {
-    const sum = (k) => stats.flows.reduce((a, f) => a + f.stats[k], 0);
-    activeCounts = { running: sum('running'), awaiting: sum('awaiting') };
+    // a server before 0.2 sends no compensating count (it had no such runs)
+    const sum = (k) => stats.flows.reduce((a, f) => a + (f.stats[k] || 0), 0);
+    const compensating = sum('compensating');
+    activeCounts = { running: sum('running') - compensating, compensating, awaiting: sum('awaiting') };
     const q = (k) => stats.queues.reduce((a, x) => a + x.counts[k], 0);
     fill(kpis, 
       // stalled runs (a step's lease ran out and, with nvent.stall.recover=false or the step no longer deployed,
       // nothing runs it again) are not running: a tile of their own, linking to them, amber when there are any
-      kpi('Running', num(sum('running')), 'run', 'steps queued or executing', '#/runs?status=running'),
+      kpi('Running', num(activeCounts.running), 'run', compensating ? `and ${num(compensating)} compensating`
+        : 'steps queued or executing', '#/runs?status=running'),
       kpi('Stalled', num(sum('stalled')), sum('stalled') ? 'wait' : '', sum('stalled') ? 'stuck: open them →' : 'none stuck', '#/runs?status=stalled'),
       kpi('Awaiting', num(sum('awaiting')), sum('awaiting') ? 'wait' : '', 'open Awaits →', '#/awaits'),
       kpi('Completed', num(sum('completed')), 'ok', `${num(sum('total'))} runs in total`),
@@ -54,7 +59,8 @@ export function dashboard(ctx) {
       h('tbody', {}, stats.flows.map((f) => h('tr', { class: 'click', onclick: () => { location.hash = `#/flows/${encodeURIComponent(f.name)}`; } },
         h('td', {}, h('strong', {}, f.name)), h('td', { class: 'num' }, num(f.stats.total)), h('td', { class: 'num' }, num(f.stats.running)),
         h('td', { class: 'num' }, num(f.stats.failed)), h('td', {}, statusBar(f.stats)))))));
-    const key = stats.flows.map((f) => `${f.stats.total}/${f.stats.running}/${f.stats.awaiting}/${f.stats.failed}`).join(',');
+    // a run going compensating stays counted in running: its own count tells the list to follow
+    const key = stats.flows.map((f) => `${f.stats.total}/${f.stats.running}/${f.stats.compensating}/${f.stats.awaiting}/${f.stats.failed}`).join(',');
     if (key !== last) {
       last = key;
       clearTimeout(listTimer);
@@ -63,9 +69,10 @@ export function dashboard(ctx) {
   };
 
   async function loadLists() {
-    const [running, awaiting, failed] = await Promise.all([
-      api.runs({ status: 'running', limit: ACTIVE }), api.runs({ status: 'awaiting', limit: ACTIVE }), api.runs({ status: 'failed', limit: 8 })]);
-    const active = [...running, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, ACTIVE);
+    const [running, compensating, awaiting, failed] = await Promise.all([
+      api.runs({ status: 'running', limit: ACTIVE }), api.runs({ status: 'compensating', limit: ACTIVE }),
+      api.runs({ status: 'awaiting', limit: ACTIVE }), api.runs({ status: 'failed', limit: 8 })]);
+    const active = [...running, ...compensating, ...awaiting].sort((a, b) => b.startedAt.localeCompare(a.startedAt)).slice(0, ACTIVE);
     // what each waits for (a paused queue, an await, a backoff…): "running" alone hid a run stuck behind a paused queue
     const details = await Promise.all(active.map((r) => api.run(r.runId).catch(() => null)));
     // fixed widths, as the failures beside it: a long flow name is cut (its title has it) rather than the table outgrowing its card
@@ -75,7 +82,8 @@ export function dashboard(ctx) {
         h('th', { style: 'width:78px' }, 'Steps'), h('th', { style: 'width:94px' }, 'Running for'))),
       h('tbody', {}, active.map((r, i) => h('tr', { class: 'click', dataset: { run: r.runId }, onclick: () => { location.hash = `#/runs/${r.runId}`; } },
         h('td', {}, h('a', { href: `#/runs/${r.runId}`, class: 'mono' }, short(r.runId))), h('td', { class: 'ellipsis', title: r.flow }, r.flow), h('td', {}, badge(r.status), waitTags(details[i])),
-        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))), activeMore(active.length, running.length, awaiting.length)]
+        h('td', { class: 'small muted' }, stepSummary(r)), h('td', {}, duration(r.startedAt)))))),
+      activeMore(active.length, { running: running.length, compensating: compensating.length, awaiting: awaiting.length })]
       : h('div', { class: 'empty' }, 'Nothing running right now'));
     // the run carries its error; only a run that failed before 0.2 has it in its history alone
     const reasons = await Promise.all(failed.map((r) => r.error ? [{ step: failedSteps(r).join(', ') || null, data: { error: r.error } }]
@@ -93,18 +101,20 @@ export function dashboard(ctx) {
   }
 
   /**
-   * "8 of 23 active runs", with links to all running and all awaiting ones, when the card does not show them all: the
-   * counts are the live stats'; before they came, a full page of either status says there may be more.
+   * "8 of 23 active runs", with links to all running, all compensating (when there are any) and all awaiting ones, when
+   * the card does not show them all: each link's count is the number of runs it lists. The counts are the live
+   * stats'; before they came, a full page of any status (`listed`, the runs read of each) says there may be more.
    */
-  function activeMore(shown, running, awaiting) {
-    const counts = activeCounts || { running, awaiting };
-    const total = counts.running + counts.awaiting;
-    const more = total > shown || (!activeCounts && (running === ACTIVE || awaiting === ACTIVE));
+  function activeMore(shown, listed) {
+    const counts = activeCounts || listed;
+    const total = counts.running + counts.compensating + counts.awaiting;
+    const more = total > shown || (!activeCounts && Object.values(listed).some((n) => n === ACTIVE));
     if (!more) return null;
+    const all = (status) => h('a', { href: `#/runs?status=${status}`, id: `active-more-${status}` },
+      `all ${activeCounts ? `${num(counts[status])} ` : ''}${status} →`);
     return h('div', { class: 'card-foot small muted', id: 'active-more' },
       activeCounts ? `${num(shown)} of ${num(total)} active runs: ` : `the newest ${num(shown)} active runs: `,
-      h('a', { href: '#/runs?status=running', id: 'active-more-running' }, `all ${activeCounts ? `${num(counts.running)} ` : ''}running →`), ' · ',
-      h('a', { href: '#/runs?status=awaiting', id: 'active-more-awaiting' }, `all ${activeCounts ? `${num(counts.awaiting)} ` : ''}awaiting →`));
+      all('running'), counts.compensating ? [' · ', all('compensating')] : null, ' · ', all('awaiting'));
   }
 
   const off = live.stats(renderStats);

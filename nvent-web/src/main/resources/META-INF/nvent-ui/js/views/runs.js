@@ -134,6 +134,23 @@ export function labelTags(run, onPick) {
 }
 
 /**
+ * What a run stored before 0.2 (schema V15) lacks on its row and its history has: the key it was started with (its
+ * flow.start entry) and, while it is failed, its error (its latest flow.failed entry). The run page showed the key but
+ * no error at all for such a run, which the list sent to its page for the error.
+ */
+export function factsFromHistory(run, events) {
+  const start = run.idempotencyKey ? null : events.find((e) => e.type === 'flow.start');
+  const failure = run.error || run.status !== 'failed' ? null : events.findLast((e) => e.type === 'flow.failed');
+  return { key: run.idempotencyKey || (start && start.data ? start.data.idempotencyKey : undefined),
+    error: run.error || (failure && failure.data ? failure.data.error : undefined) };
+}
+
+/** Whether a history entry tells the run page something the run's row lacks ({@link factsFromHistory}). */
+function lacksFromHistory(run, entry) {
+  return (entry.type === 'flow.start' && !run.idempotencyKey) || (entry.type === 'flow.failed' && run.status === 'failed' && !run.error);
+}
+
+/**
  * A failed run's error as the list shows it: its first line, the whole text on hover. A run that failed
  * before nvent kept errors with runs (0.2) names its failed steps; its page has the error.
  */
@@ -141,7 +158,8 @@ function errorCell(run) {
   if (run.status !== 'failed') return h('td', { class: 'run-error' });
   if (!run.error) {
     const steps = failedSteps(run);
-    return h('td', { class: 'run-error small muted' }, steps.length ? `step ${steps.join(', ')} failed` : '');
+    return h('td', { class: 'run-error small muted', title: 'failed before nvent kept errors with runs (0.2): its page shows the error' },
+      steps.length ? `step ${steps.join(', ')} failed` : 'see its page');
   }
   const first = run.error.split('\n').map((l) => l.trim()).find((l) => l) || run.error.trim();
   return h('td', { class: 'run-error small ellipsis', title: run.error }, first);
@@ -349,7 +367,6 @@ export function runView(ctx) {
       card('Steps', 'state in this run', h('div', {}, graphBody, stepsBody), diagramLink))));
 
   const events = [];
-  const startKey = () => { const start = events.find((e) => e.type === 'flow.start'); return start && start.data ? start.data.idempotencyKey : undefined; };
   let run = null;
   let hasChildren = false; // whether the run started runs of its own (steps' startFlow): they get a link
   let flowDef = null;
@@ -400,8 +417,7 @@ export function runView(ctx) {
     const active = run.status === 'running' || run.status === 'awaiting' || run.status === 'compensating';
     const ended = run.status === 'completed' || run.status === 'failed' || run.status === 'canceled';
     const failed = failedSteps(run);
-    // a run stored before 0.2 has its key in its flow.start entry only
-    const key = run.idempotencyKey || startKey();
+    const { key, error } = factsFromHistory(run, events);
     fill(facts,
       h('dt', {}, 'Status'), h('dd', { id: 'run-status', dataset: { status: run.status } }, badge(run.status)),
       h('dt', {}, 'Run id'), h('dd', { class: 'mono' }, run.runId),
@@ -413,7 +429,7 @@ export function runView(ctx) {
       hasChildren ? [h('dt', {}, 'Child runs'), h('dd', {}, h('a', { href: `#/runs?parent=${encodeURIComponent(run.runId)}`, id: 'run-children' }, 'the runs it started →'))] : null,
       key ? [h('dt', {}, 'Idempotency key'), h('dd', { id: 'run-key' }, keyFact(key))] : null,
       run.labels && run.labels.length ? [h('dt', {}, 'Labels'), h('dd', { id: 'run-labels' }, labelTags(run))] : null,
-      run.error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, run.error)] : null,
+      error ? [h('dt', {}, 'Error'), h('dd', { id: 'run-error', class: 'run-error-full' }, error)] : null,
       run.deadline ? [h('dt', {}, 'Deadline'), h('dd', { id: 'run-deadline' }, deadlineFact(run))] : null);
     ctx.actions(
       // one click away from the other actions, at any hour: both ask first, as the flow's bulk actions do
@@ -545,7 +561,7 @@ export function runView(ctx) {
     // 20,000 entries it was fetched again 40 times); live entries, or any while it runs, may.
     const ended = run && run.status !== 'running' && run.status !== 'awaiting' && run.status !== 'compensating';
     if (fresh.length && (msg.live || !ended)) scheduleRefresh();
-    else if (run && !run.idempotencyKey && fresh.some((e) => e.type === 'flow.start')) renderRun();
+    else if (run && fresh.some((e) => lacksFromHistory(run, e))) renderRun();
   });
   // The link to each attempt's trace: the entries drawn before the answer are drawn again with it.
   api.session().then((s) => {

@@ -639,6 +639,16 @@ final class AwaitResolution {
     record MovedTimeout(AwaitInfo await, List<HistoryEvent> entries) {
     }
 
+    /**
+     * An await's timeout as every store keeps it: PostgreSQL and H2 keep microseconds (the JPA store rounds what it is
+     * given to them, half up), the memory store nanoseconds. Every timeout set, at an await's registration as by a
+     * move, is cut here, once, so that the store, the answer, the history and the log hold the very same instant: a
+     * timeout read back later, or moved from what was read, is the one the history recorded.
+     */
+    static Instant storedTimeout(Instant timeoutAt) {
+        return timeoutAt.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+    }
+
     /** How often {@link #moveTimeout} reads the await again after another change of its timeout won. */
     private static final int TIMEOUT_MOVE_ATTEMPTS = 5;
 
@@ -646,10 +656,7 @@ final class AwaitResolution {
     MovedTimeout moveTimeout(String awaitId, Instant requested) {
         Objects.requireNonNull(awaitId, "awaitId");
         Objects.requireNonNull(requested, "timeoutAt");
-        // PostgreSQL and H2 keep microseconds (the JPA store rounds what it is given to them); the memory store keeps
-        // nanoseconds. Cut here, once, so that every store keeps the very instant the operator is answered with and
-        // the history records: a timeout read back later, or moved again from what was read, is the one answered.
-        Instant timeoutAt = requested.truncatedTo(java.time.temporal.ChronoUnit.MICROS);
+        Instant timeoutAt = storedTimeout(requested);
         Instant now = clock.instant();
         if (timeoutAt.isBefore(now.minus(io.nvent.FlowService.AWAIT_TIMEOUT_MOVE_TOLERANCE))) {
             throw new IllegalArgumentException("NVENT-0457 the new timeout of await " + awaitId + ", " + timeoutAt
@@ -758,8 +765,9 @@ final class AwaitResolution {
             case SCHEDULE -> Cron.parse(spec.cron().orElseThrow()).nextAfter(now, spec.timezone());
             default -> Optional.empty();
         };
+        Optional<Instant> timeoutAt = spec.timeout().map(now::plus).map(AwaitResolution::storedTimeout);
         return new AwaitRecord(UUID.randomUUID().toString(), newToken(), run.runId(), run.flow(), step.name(), position,
-                spec.type(), AwaitStatus.WAITING, now, resolveAt, spec.timeout().map(now::plus), spec.timeoutAction(),
+                spec.type(), AwaitStatus.WAITING, now, resolveAt, timeoutAt, spec.timeoutAction(),
                 spec.event(), filterValue, held, Optional.empty(), Optional.empty());
     }
 

@@ -65,11 +65,13 @@ final class InstanceRegistry {
     private volatile long live;
     private final Map<String, Instant> warnedAt = new HashMap<>();
     /**
-     * By start ({@code id@token}): the last seen time its record had at the latest read, and when (by this clock) it
-     * was first read with that time. A start is gone once its record has not changed for {@link Instances#GONE_AFTER}
-     * by this clock, so that an instance whose clock is behind (or ahead of) this one's shows live while it refreshes.
+     * By start ({@code id@token}): what the latest read found of its record. A start is gone once its record has not
+     * changed for {@link Instances#GONE_AFTER} by this clock, so that an instance whose clock is behind (or ahead of)
+     * this one's shows live while it refreshes.
      */
-    private final Map<String, Instant[]> refreshesSeen = new HashMap<>();
+    private final Map<String, Seen> refreshesSeen = new HashMap<>();
+    /** When (by this clock) this start last read the records; empty before its first read. */
+    private Optional<Instant> lastRead = Optional.empty();
     /**
      * The starts ({@code id@token}) that a later live start under the same instance id replaced, at the latest read:
      * an id runs one start at a time (it owns its step leases), so such a start is no taker of any queue, and shows
@@ -245,17 +247,21 @@ final class InstanceRegistry {
 
     private List<ClusterInstance> read(Instant now) {
         List<InstanceRecord> records = scheduling.instances(MOST_READ);
-        Map<String, Instant[]> seen = new HashMap<>();
+        Map<String, Seen> seen = new HashMap<>();
         Map<String, InstanceStatus> byRecord = new HashMap<>();
         records.forEach(record -> byRecord.put(start(record), status(record, now, seen)));
-        // Replaced by a later start under the id that is live: not by one gone, so that a new start whose clock is
-        // behind that of its dead predecessor is replaced only until the predecessor shows gone.
-        Map<String, Instant> latestLive = new HashMap<>();
+        // Replaced by a later start under the id that is live: not by one gone. Later is the one whose record this
+        // start found in the store after the other's, whatever their clocks say (the pod of a start that died, back
+        // on a node whose clock is behind, is the later); by the clocks only among records first read together.
+        java.util.Comparator<InstanceRecord> byStart = java.util.Comparator
+                .<InstanceRecord, Instant>comparing(record -> seen.get(start(record)).firstReadAt())
+                .thenComparing(InstanceRecord::startedAt);
+        Map<String, InstanceRecord> latestLive = new HashMap<>();
         records.stream().filter(record -> byRecord.get(start(record)) == InstanceStatus.LIVE)
-                .forEach(record -> latestLive.merge(record.instanceId(), record.startedAt(),
-                        (one, other) -> one.isAfter(other) ? one : other));
+                .forEach(record -> latestLive.merge(record.instanceId(), record,
+                        (one, other) -> byStart.compare(one, other) >= 0 ? one : other));
         replaced = records.stream().filter(record -> latestLive.containsKey(record.instanceId())
-                        && record.startedAt().isBefore(latestLive.get(record.instanceId())))
+                        && byStart.compare(record, latestLive.get(record.instanceId())) < 0)
                 .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         List<ClusterInstance> all = records.stream().map(record -> {
             boolean thisStart = record.instanceId().equals(instanceId) && record.startToken().equals(startToken);
@@ -272,6 +278,7 @@ final class InstanceRegistry {
         ended = all.stream().filter(instance -> instance.status() != InstanceStatus.LIVE)
                 .map(instance -> instance.instanceId() + "@" + instance.startToken())
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
+        lastRead = Optional.of(now);
         return all;
     }
 
@@ -281,17 +288,21 @@ final class InstanceRegistry {
 
     /**
      * Stopped if it says so; else gone if its last seen time has not changed for {@link Instances#GONE_AFTER} by this
-     * instance's clock. Read for the first time, a record is taken as changed at its last seen time (or now, if that
-     * is ahead of this clock): by that of the instance writing it, which may be behind, so it shows gone at first and
-     * live from the next read that finds it refreshed. ({@link #read} shows one that a later live start under its id
-     * replaced gone, unless it stopped.)
+     * instance's clock: liveness is judged from the record's own refreshes as this start sees them come, never by
+     * comparing the writer's clock with this one. A record found that the previous read did not find was written
+     * since that read, whatever its clock says: it is taken as changed at its last seen time, but not before that read
+     * nor after now. Only at this start's first read, when nothing tells a record written a moment ago from one left
+     * by a start that died, is a record taken as changed at its last seen time (or now, if that is ahead of this
+     * clock): one whose writer's clock is behind shows gone until the next read finds it refreshed. ({@link #read}
+     * shows one that a later live start under its id replaced gone, unless it stopped.)
      */
-    private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Instant[]> seen) {
+    private InstanceStatus status(InstanceRecord record, Instant now, Map<String, Seen> seen) {
         String start = start(record);
-        Instant[] before = refreshesSeen.get(start);
-        Instant changedAt = before == null ? (record.lastSeen().isAfter(now) ? now : record.lastSeen())
-                : before[0].equals(record.lastSeen()) ? before[1] : now;
-        seen.put(start, new Instant[] {record.lastSeen(), changedAt});
+        Seen before = refreshesSeen.get(start);
+        Instant writtenAt = record.lastSeen().isAfter(now) ? now : record.lastSeen();
+        Instant changedAt = before != null ? (before.lastSeen().equals(record.lastSeen()) ? before.changedAt() : now)
+                : lastRead.filter(writtenAt::isBefore).orElse(writtenAt);
+        seen.put(start, new Seen(record.lastSeen(), changedAt, before != null ? before.firstReadAt() : now));
         if (record.stoppedAt().isPresent()) {
             return InstanceStatus.STOPPED;
         }
@@ -313,10 +324,17 @@ final class InstanceRegistry {
         if (replaced.contains(start)) {
             return false;
         }
-        Instant[] seen = refreshesSeen.get(start);
+        Seen seen = refreshesSeen.get(start);
         Duration grace = instance.status() == InstanceStatus.STOPPED ? RESTART_GRACE : Instances.GONE_AFTER;
         return instance.engineEnabled() && instance.queues().getOrDefault(queue, 0) > 0 && seen != null
-                && Duration.between(seen[1], now).compareTo(grace) <= 0;
+                && Duration.between(seen.changedAt(), now).compareTo(grace) <= 0;
+    }
+
+    /**
+     * What a read found of one start's record: its last seen time, when (by this clock) a read first found that time,
+     * and when this start first read the record at all.
+     */
+    private record Seen(Instant lastSeen, Instant changedAt, Instant firstReadAt) {
     }
 
     /**

@@ -112,6 +112,34 @@ class AwaitTimeoutMoveTest {
         }
     }
 
+    /**
+     * A timeout set as the await registers is the clock's instant plus the step's timeoutMs: with a clock that has
+     * nanoseconds, the history said nanoseconds that PostgreSQL rounds away as it stores the await. The store, the
+     * waits' answer and detail and the history hold the same microsecond, and a move from it is taken.
+     */
+    @Test
+    void aTimeoutSetAtRegistrationByAClockWithNanosecondsIsStoredAnsweredAndRecordedToTheMicrosecond() {
+        try (EngineHarness h = new EngineHarness(new Submit(), new Book())) {
+            h.clock.advance(Duration.ofNanos(1_000_000_000L + 123_456_789 - h.clock.instant().getNano()));
+            Instant stored = h.clock.instant().plus(Duration.ofHours(1)).minusNanos(789);
+
+            String runId = h.engine.start("leave", Map.of("days", 2));
+            h.awaitStatus(runId, RunStatus.AWAITING);
+            AwaitInfo await = waitingAwait(h, runId);
+
+            assertThat(await.timeoutAt()).as("stored").contains(stored);
+            assertThat(h.eventsOf(runId, EventType.AWAIT_REGISTERED).get(0).data())
+                    .contains("\"timeoutAt\":\"" + stored + "\"");
+            assertThat(h.engine.waits(runId)).filteredOn(wait -> wait.awaitTimeoutAt().isPresent()).singleElement()
+                    .satisfies(wait -> {
+                        assertThat(wait.awaitTimeoutAt()).as("the waits' answer").contains(stored);
+                        assertThat(wait.detail()).contains("times out at " + stored);
+                    });
+            assertThat(h.engine.moveAwaitTimeout(await.awaitId(), stored.plusSeconds(60)).timeoutAt())
+                    .as("moved from the timeout read back").contains(stored.plusSeconds(60));
+        }
+    }
+
     /** The audit trail says the instant the answer and the history say, not the finer one asked for. */
     @Test
     void theAuditLineOfATimeoutMovedWithNanosecondsSaysTheInstantStored() {

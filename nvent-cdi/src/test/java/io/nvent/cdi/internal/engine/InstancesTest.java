@@ -26,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -184,6 +185,35 @@ class InstancesTest {
             assertThat(of(web.engine.instances(), "gpu").status()).as("no refresh seen for three refreshes")
                     .isEqualTo(InstanceStatus.GONE);
         }
+    }
+
+    /**
+     * An instance that starts while another runs, its clock a minute behind the other's: its first record says it was
+     * seen a minute ago by the other's clock, which showed it gone (instances screen, {@code GET /api/nvent/instances})
+     * until it refreshed. A record that was not there at the reader's previous read was written since: live, whatever
+     * its clock says; it goes gone only once its refreshes stop.
+     */
+    @Test
+    void anInstanceStartingWithAClockAMinuteBehindShowsLiveAtOnceToOneAlreadyRunning() {
+        VirtualClock webClock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock gpuClock = VirtualClock.startingAt(EngineHarness.START.minus(Duration.ofMinutes(1)));
+        InstanceRegistry web = new InstanceRegistry(scheduling, sharedQueue, webClock, "web", "w1", Map::of);
+        web.started(true, Map.of("render", 0));
+        refreshAfterAWhile(web, webClock);
+        gpuClock.advance(Instances.REFRESH.multipliedBy(2));
+        InstanceRegistry gpu = new InstanceRegistry(scheduling, sharedQueue, gpuClock, "gpu", "g1", Map::of);
+        gpu.started(true, Map.of("render", 2));
+
+        assertThat(of(web.view(), "gpu").status()).as("read before web's next refresh").isEqualTo(InstanceStatus.LIVE);
+        refreshAfterAWhile(web, webClock);
+        assertThat(of(web.view(), "gpu").status()).as("read at web's next refresh").isEqualTo(InstanceStatus.LIVE);
+        assertThat(web.liveCount()).hasValue(2);
+
+        for (int refresh = 0; refresh < 4; refresh++) {
+            refreshAfterAWhile(web, webClock);
+        }
+        assertThat(of(web.view(), "gpu").status()).as("no refresh of its own seen for 40 s")
+                .isEqualTo(InstanceStatus.GONE);
     }
 
     @Test
@@ -493,6 +523,28 @@ class InstancesTest {
         assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
                 .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
         assertThat(web.check().up()).as("the live start takes render").isTrue();
+    }
+
+    /**
+     * The pod of a start that died comes back on a node whose clock is two minutes behind: by the clocks it started
+     * before its predecessor, which showed it gone and its predecessor live (and the queue's taker) for 30 s. The start
+     * a reader finds in the store after the other is the later one, whatever the clocks say.
+     */
+    @Test
+    void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndItsPredecessorGoneAtTheNextRead() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
+        gpu0Started(oneWaiting, twoMinutesAhead, "g1", Map.of("render", 2));
+        web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+        clock.advance(Instances.REFRESH);
+        gpu0Started(oneWaiting, clock, "g2", Map.of("render", 2));
+
+        Instances seen = web.view();
+
+        assertThat(seen.instances()).filteredOn(instance -> instance.instanceId().equals("gpu-0"))
+                .extracting(ClusterInstance::startToken, ClusterInstance::status)
+                .containsExactlyInAnyOrder(tuple("g1", InstanceStatus.GONE), tuple("g2", InstanceStatus.LIVE));
     }
 
     @Test

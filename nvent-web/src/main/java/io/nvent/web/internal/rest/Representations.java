@@ -156,6 +156,7 @@ public final class Representations {
                 .add("failed", stats.failed())
                 .add("canceled", stats.canceled())
                 .add("stalled", stats.stalled())
+                .add("compensating", stats.compensating())
                 .build();
     }
 

@@ -6,6 +6,7 @@ import io.nvent.BackoffType;
 import io.nvent.FlowDefinition;
 import io.nvent.FlowStats;
 import io.nvent.RetryPolicy;
+import io.nvent.RunStatus;
 import io.nvent.StepDefinition;
 import io.nvent.StepRole;
 import io.nvent.StepStatus;
@@ -195,6 +196,21 @@ class RepresentationsTest {
         assertThat(nodeOf(Representations.graph(FLOW, Optional.empty()), "report").getJsonObject("retry")
                 .getString("decider")).as("the graph's node as the registry").isEqualTo("com.acme.ReportRetries");
         assertThat(stepOf(flow, "pay").getJsonObject("retry").keySet()).doesNotContain("decider");
+    }
+
+    /**
+     * The counts say how many running runs compensate, which a list of the runs with status=running leaves out: the
+     * dashboard counts and links each status on its own.
+     */
+    @Test
+    void aFlowsCountsSayHowManyOfItsRunningRunsCompensate() throws IOException {
+        FlowStats stats = FlowStats.empty("order").plus(RunStatus.RUNNING, 3).plus(RunStatus.COMPENSATING, 2);
+
+        JsonObject counts = Representations.stats(stats);
+
+        assertThat(counts.getInt("running")).isEqualTo(5);
+        assertThat(counts.getInt("compensating")).isEqualTo(2);
+        assertThat(OpenApiDocumentTest.schemaProperties("Stats")).containsKeys(counts.keySet().toArray(String[]::new));
     }
 
     @Test
