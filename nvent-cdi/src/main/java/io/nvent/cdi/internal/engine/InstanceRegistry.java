@@ -234,7 +234,10 @@ final class InstanceRegistry {
                     byRecord.get(start(record)) == InstanceStatus.LIVE && replaced.contains(start(record))
                             ? InstanceStatus.GONE : byRecord.get(start(record)),
                     record.startedAt(), record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
-                    record.queues(), record.ticksTriggers(), thisStart, record.storeSchema(), record.commit());
+                    record.queues(), record.ticksTriggers(), thisStart,
+                    // This start knows its own build even from a store that does not keep it with the record.
+                    thisStart ? record.storeSchema().or(scheduling::schemaVersion) : record.storeSchema(),
+                    thisStart ? record.commit().or(Build.CURRENT::commit) : record.commit());
         }).toList();
         refreshesSeen.clear();
         refreshesSeen.putAll(seen);

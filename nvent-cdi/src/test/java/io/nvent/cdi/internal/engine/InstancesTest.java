@@ -146,6 +146,33 @@ class InstancesTest {
         }
     }
 
+    /** A store of a third party written before the build was kept: the start that answers still says its own. */
+    @Test
+    void theStartThatAnswersSaysItsOwnBuildOnAStoreThatDoesNotKeepItWithTheRecord() {
+        MemorySchedulingStore keepsNoBuild = new MemorySchedulingStore() {
+            @Override
+            public java.util.Optional<String> schemaVersion() {
+                return java.util.Optional.of("45");
+            }
+
+            @Override
+            public void saveInstance(io.nvent.spi.InstanceRecord instance) {
+                super.saveInstance(new io.nvent.spi.InstanceRecord(instance.instanceId(), instance.startToken(),
+                        instance.startedAt(), instance.lastSeen(), instance.stoppedAt(), instance.version(),
+                        instance.engineEnabled(), instance.queues(), instance.ticksTriggers()));
+            }
+        };
+        try (EngineHarness web = EngineHarness.withStartsStoredFirst(keepsNoBuild, new Layout(), new Render());
+             EngineHarness gpu = EngineHarness.beside(web, "gpu", settings -> settings, new Layout(), new Render())) {
+            Instances seen = web.engine.instances();
+
+            assertThat(of(seen, "instance-a").storeSchema()).contains("45");
+            assertThat(of(seen, "instance-a").commit()).isEqualTo(Build.CURRENT.commit());
+            assertThat(of(seen, "gpu").storeSchema()).as("another start's: its record does not say").isEmpty();
+            assertThat(of(seen, "gpu").commit()).isEmpty();
+        }
+    }
+
     private static String formatted(java.util.logging.LogRecord entry) {
         return java.text.MessageFormat.format(entry.getMessage(), entry.getParameters());
     }
