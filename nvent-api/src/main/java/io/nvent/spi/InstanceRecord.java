@@ -19,11 +19,17 @@ import java.util.Optional;
  * @param engineEnabled whether its engine runs steps ({@code nvent.engine.enabled})
  * @param queues the queues it knows with the workers it runs for each: 0 for a queue it leaves to other instances
  * @param ticksTriggers whether it fires schedule triggers' ticks (its engine runs)
+ * @param storeSchema the store schema version its build brings ({@link SchedulingStore#schemaVersion()}); empty for a
+ *     store without a versioned schema, and where the record does not say: written by an nvent before 0.2's schema
+ *     V45 (a rolling upgrade's old instances), or read from a store that does not keep it
+ * @param commit the git commit (short id) of the nvent build it runs; empty for a build made without its git
+ *     repository (a source tarball), and where the record does not say, as for {@code storeSchema}
  * @since 0.2
  */
 public record InstanceRecord(String instanceId, String startToken, Instant startedAt, Instant lastSeen,
                              Optional<Instant> stoppedAt, String version, boolean engineEnabled,
-                             Map<String, Integer> queues, boolean ticksTriggers) {
+                             Map<String, Integer> queues, boolean ticksTriggers, Optional<String> storeSchema,
+                             Optional<String> commit) {
 
     /**
      * Checks the values and copies the queues, keeping their order.
@@ -37,10 +43,14 @@ public record InstanceRecord(String instanceId, String startToken, Instant start
      * @param engineEnabled whether its engine runs steps
      * @param queues the queues it knows, with their workers here
      * @param ticksTriggers whether it fires schedule triggers' ticks
+     * @param storeSchema the store schema version its build brings, or empty if not known
+     * @param commit the git commit of its nvent build, or empty if not known
      * @throws NullPointerException if a value is {@code null}
      * @throws IllegalArgumentException if the id or the token is blank, or a queue has fewer than 0 workers
      */
     public InstanceRecord {
+        Objects.requireNonNull(storeSchema, "storeSchema");
+        Objects.requireNonNull(commit, "commit");
         Objects.requireNonNull(instanceId, "instanceId");
         Objects.requireNonNull(startToken, "startToken");
         Objects.requireNonNull(startedAt, "startedAt");
@@ -63,6 +73,29 @@ public record InstanceRecord(String instanceId, String startToken, Instant start
     }
 
     /**
+     * A record that does not say which build wrote it: as a store written before 0.2's schema V45 reads one (a
+     * store of a third party that keeps neither the schema version nor the commit).
+     *
+     * @param instanceId the instance's id
+     * @param startToken the token of this start
+     * @param startedAt when this start began
+     * @param lastSeen when this start last refreshed its record
+     * @param stoppedAt when it stopped cleanly, or empty
+     * @param version the nvent version it runs
+     * @param engineEnabled whether its engine runs steps
+     * @param queues the queues it knows, with their workers here
+     * @param ticksTriggers whether it fires schedule triggers' ticks
+     * @throws NullPointerException if a value is {@code null}
+     * @throws IllegalArgumentException if the id or the token is blank, or a queue has fewer than 0 workers
+     */
+    public InstanceRecord(String instanceId, String startToken, Instant startedAt, Instant lastSeen,
+                          Optional<Instant> stoppedAt, String version, boolean engineEnabled,
+                          Map<String, Integer> queues, boolean ticksTriggers) {
+        this(instanceId, startToken, startedAt, lastSeen, stoppedAt, version, engineEnabled, queues, ticksTriggers,
+                Optional.empty(), Optional.empty());
+    }
+
+    /**
      * This record as refreshed at {@code now}.
      *
      * @param now the time of the refresh
@@ -70,7 +103,7 @@ public record InstanceRecord(String instanceId, String startToken, Instant start
      */
     public InstanceRecord seenAt(Instant now) {
         return new InstanceRecord(instanceId, startToken, startedAt, now, stoppedAt, version, engineEnabled, queues,
-                ticksTriggers);
+                ticksTriggers, storeSchema, commit);
     }
 
     /**
@@ -81,6 +114,6 @@ public record InstanceRecord(String instanceId, String startToken, Instant start
      */
     public InstanceRecord stoppedAt(Instant now) {
         return new InstanceRecord(instanceId, startToken, startedAt, now, Optional.of(now), version, engineEnabled,
-                queues, ticksTriggers);
+                queues, ticksTriggers, storeSchema, commit);
     }
 }

@@ -1696,6 +1696,11 @@ public interface SchedulingStore {
      * instance id and start token: the engine saves it at start, every few seconds from its maintenance sweep, and
      * once more, stopped, when it stops cleanly. Other starts' records are left as they are.
      *
+     * <p>A store should keep the record whole, with the build it tells of ({@link InstanceRecord#storeSchema()},
+     * {@link InstanceRecord#commit()}), which the instances view shows so that a rolling upgrade's old and new builds
+     * show apart. One that does not (written before they were added) reads its records without them: the view then
+     * says that they are not known.
+     *
      * <p>The default keeps nothing ({@link #keepsInstances()} is {@code false}): an adapter written before 0.2
      * works unchanged, and the instances view says that its store keeps no instances.
      *

@@ -622,6 +622,88 @@ abstract class JpaStoreBehaviourTest {
                 + " where \"success\" = true and \"version\" = '44'")).isEqualTo(1);
     }
 
+    /**
+     * Runs that failed before V15 kept no error with the run: V45 reads it from the latest {@code flow.failed} entry
+     * of their history, cut as a new run's is, so that the run list and {@code RunInfo.error()} show it for them too.
+     */
+    @Test
+    void upgradesAVersion14SchemaGivingTheRunsThatFailedBeforeV15TheErrorTheirHistoryRecords() {
+        JpaStoreOptions version14 = options("v14_").build();
+        dropTables("v14_");
+        OlderSchemas.migrateTo(dataSource(), version14, "14");
+        // Quotes, line breaks, tabs and a path whose backslashes precede an n and a t; longer than a run keeps.
+        String declined = "card declined: \"insufficient funds\"\n\tat Charge.run(Charge.java:42)\nstatement at"
+                + " C:\\new\\table.csv " + "x".repeat(1200);
+        String control = "bad byte \u0001 in the reply";
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        TestDatabases.execute(dataSource(), Stream.of("declined", "control", "no-entry", "retried").map(runId ->
+                "insert into v14_run (run_id, flow, status, input_json, steps_json, emitted_json, started_at, ended_at,"
+                        + " last_seq, version) values ('" + runId + "', 'charge', '" + (runId.equals("retried")
+                        ? "completed" : "failed") + "', '{}', '{}', '{}', " + at + ", " + at + ", 3, 3)")
+                .toArray(String[]::new));
+        TestDatabases.execute(dataSource(),
+                historyEntry("declined", 1, "flow.failed", failedEntry("an earlier failure, retried since")),
+                historyEntry("declined", 2, "flow.retry", "{}"),
+                historyEntry("declined", 3, "flow.failed", failedEntry(declined)),
+                historyEntry("control", 1, "flow.failed", failedEntry(control)),
+                historyEntry("no-entry", 1, "log", "{}"),
+                historyEntry("retried", 1, "flow.failed", failedEntry("failed, then retried and completed")));
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version14)) {
+            assertThat(upgraded.findRun("declined").orElseThrow().error()).as("the latest failure's, cut as a new"
+                    + " run's").isEqualTo(run("charge", "{}").withFailure(T0, declined).error())
+                    .hasValueSatisfying(error -> assertThat(error).hasSize(RunRecord.MAX_ERROR_LENGTH)
+                            .startsWith("card declined: \"insufficient funds\"\n\tat").endsWith("x…"));
+            // H2 reads no JSON: an error holding a control character other than a tab or a line break stays in the
+            // history only.
+            assertThat(upgraded.findRun("control").orElseThrow().error())
+                    .isEqualTo(postgres() ? Optional.of(control) : Optional.empty());
+            assertThat(upgraded.findRun("no-entry").orElseThrow().error()).isEmpty();
+            assertThat(upgraded.findRun("retried").orElseThrow().error()).as("not failed").isEmpty();
+        }
+    }
+
+    private static String historyEntry(String runId, int seq, String type, String payload) {
+        return "insert into v14_run_event (run_id, seq, event_type, attempt, occurred_at, payload) values ('" + runId
+                + "', " + seq + ", '" + type + "', 0, timestamp with time zone '2030-01-01 00:00:00+00', '"
+                + payload.replace("'", "''") + "')";
+    }
+
+    /** A flow.failed entry's payload as the engine writes it (JSON-P's escapes). */
+    private static String failedEntry(String error) {
+        return jakarta.json.Json.createObjectBuilder().add("step", "charge").add("error", error).build().toString();
+    }
+
+    /**
+     * A rolling upgrade: the records of starts of the build before V45 (an insert without the build's columns) read
+     * as not saying their build, beside the records of the new build's starts, which say theirs.
+     */
+    @Test
+    void upgradesAVersion44SchemaReadingAnOlderBuildsInstanceRecordsAsNotSayingTheirBuild() {
+        JpaStoreOptions version44 = options("build_").build();
+        dropTables("build_");
+        OlderSchemas.migrateTo(dataSource(), version44, "44");
+        String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
+        String insertAsTheOldBuild = "insert into build_instance (instance_id, start_token, started_at, last_seen,"
+                + " nvent_version, engine_enabled, ticks_triggers, queues_text) values ('%s', 't0', " + at + ", "
+                + at + ", '0.2.0', true, true, 'mail=4')";
+        TestDatabases.execute(dataSource(), insertAsTheOldBuild.formatted("before"));
+
+        try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version44)) {
+            SchedulingStore scheduling = upgraded.schedulingStore();
+            scheduling.saveInstance(new io.nvent.spi.InstanceRecord("new", "t1", T0, T0, Optional.empty(), "0.2.0",
+                    true, Map.of("mail", 4), true, scheduling.schemaVersion(), Optional.of("1a2b3c4")));
+            // The old build still runs beside the new one: its insert names the columns it knows.
+            TestDatabases.execute(dataSource(), insertAsTheOldBuild.formatted("during"));
+
+            assertThat(scheduling.instances(10)).extracting(io.nvent.spi.InstanceRecord::instanceId,
+                    io.nvent.spi.InstanceRecord::storeSchema, io.nvent.spi.InstanceRecord::commit)
+                    .containsExactlyInAnyOrder(tuple("before", Optional.empty(), Optional.empty()),
+                            tuple("during", Optional.empty(), Optional.empty()),
+                            tuple("new", Optional.of(OlderSchemas.latestVersion()), Optional.of("1a2b3c4")));
+        }
+    }
+
     @Test
     void upgradesAVersion1SchemaKeepingTheHistoryAndDeletingItWithItsRun() {
         JpaStoreOptions upgrade = version1Schema("upgrade_");
@@ -655,8 +737,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 44:"
-                        + " apply V2..V44 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 45:"
+                        + " apply V2..V45 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -670,7 +752,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V44");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V45");
     }
 
     @Test

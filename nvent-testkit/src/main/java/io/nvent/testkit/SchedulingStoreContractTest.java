@@ -265,6 +265,18 @@ public abstract class SchedulingStoreContractTest {
     }
 
     /**
+     * Whether the store keeps, with an instance record, the build it tells of ({@link
+     * io.nvent.spi.InstanceRecord#storeSchema()}, {@link io.nvent.spi.InstanceRecord#commit()}); the test of them is
+     * skipped otherwise (a store written before they were added, whose records then say that they are not known).
+     *
+     * @return {@link #keepsInstances()} unless overridden
+     * @since 0.2
+     */
+    protected boolean keepsInstanceBuilds() {
+        return keepsInstances();
+    }
+
+    /**
      * Whether the store keeps the {@code fire-all} catch-ups not done yet ({@link SchedulingStore#keepsOwedCatchUps});
      * the tests of them are skipped otherwise.
      *
@@ -2740,6 +2752,24 @@ public abstract class SchedulingStoreContractTest {
         assertThat(kept.get(0).queues()).as("in the order saved").containsExactly(Map.entry("render", 2),
                 Map.entry("mail", 0));
         assertThat(kept.get(1).stoppedAt()).contains(T0.plusSeconds(7));
+    }
+
+    @Test
+    void keepsTheBuildEachStartRunsWithItsRecordAndARecordWithoutOneAsNotSayingIt() {
+        assumeThat(keepsInstanceBuilds()).as("the store keeps the build of instance records").isTrue();
+        String prefix = "node-" + java.util.UUID.randomUUID().toString().substring(0, 8) + "-";
+        io.nvent.spi.InstanceRecord upgraded = instance(prefix + "new", "t1", T0);
+        upgraded = new io.nvent.spi.InstanceRecord(upgraded.instanceId(), upgraded.startToken(), T0, T0,
+                Optional.empty(), "0.2.0", true, upgraded.queues(), true, Optional.of("45"), Optional.of("1a2b3c4"));
+        store.saveInstance(upgraded);
+        store.saveInstance(instance(prefix + "old", "t1", T0));
+        store.saveInstance(upgraded.seenAt(T0.plusSeconds(10)));
+
+        assertThat(instancesNamed(prefix)).extracting(io.nvent.spi.InstanceRecord::instanceId,
+                        io.nvent.spi.InstanceRecord::storeSchema, io.nvent.spi.InstanceRecord::commit)
+                .as("kept through a refresh; not known where the record does not say")
+                .containsExactly(tuple(prefix + "new", Optional.of("45"), Optional.of("1a2b3c4")),
+                        tuple(prefix + "old", Optional.empty(), Optional.empty()));
     }
 
     @Test

@@ -1679,8 +1679,9 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     // ------------------------------------------------------------------ instances
 
+    /** store_schema and nvent_commit since V45: null in a row an older nvent wrote (not known). */
     private static final String INSTANCE_COLUMNS = "instance_id, start_token, started_at, last_seen, stopped_at,"
-            + " nvent_version, engine_enabled, ticks_triggers, queues_text";
+            + " nvent_version, engine_enabled, ticks_triggers, queues_text, store_schema, nvent_commit";
 
     @Override
     public void saveInstance(io.nvent.spi.InstanceRecord instance) {
@@ -1688,7 +1689,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
             // Each start writes its own row only: an update that finds none is its first write.
             try (PreparedStatement update = connection.prepareStatement("update " + instances + " set started_at = ?,"
                     + " last_seen = ?, stopped_at = ?, nvent_version = ?, engine_enabled = ?, ticks_triggers = ?,"
-                    + " queues_text = ? where instance_id = ? and start_token = ?")) {
+                    + " queues_text = ?, store_schema = ?, nvent_commit = ?"
+                    + " where instance_id = ? and start_token = ?")) {
                 setInstant(update, 1, Optional.of(instance.startedAt()), database);
                 setInstant(update, 2, Optional.of(instance.lastSeen()), database);
                 setInstant(update, 3, instance.stoppedAt(), database);
@@ -1696,14 +1698,16 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 update.setBoolean(5, instance.engineEnabled());
                 update.setBoolean(6, instance.ticksTriggers());
                 update.setString(7, queuesText(instance.queues()));
-                update.setString(8, instance.instanceId());
-                update.setString(9, instance.startToken());
+                update.setString(8, instance.storeSchema().orElse(null));
+                update.setString(9, instance.commit().orElse(null));
+                update.setString(10, instance.instanceId());
+                update.setString(11, instance.startToken());
                 if (update.executeUpdate() > 0) {
                     return 1;
                 }
             }
             try (PreparedStatement insert = connection.prepareStatement("insert into " + instances + " ("
-                    + INSTANCE_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
+                    + INSTANCE_COLUMNS + ") values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)")) {
                 insert.setString(1, instance.instanceId());
                 insert.setString(2, instance.startToken());
                 setInstant(insert, 3, Optional.of(instance.startedAt()), database);
@@ -1713,6 +1717,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 insert.setBoolean(7, instance.engineEnabled());
                 insert.setBoolean(8, instance.ticksTriggers());
                 insert.setString(9, queuesText(instance.queues()));
+                insert.setString(10, instance.storeSchema().orElse(null));
+                insert.setString(11, instance.commit().orElse(null));
                 return insert.executeUpdate();
             }
         });
@@ -1728,7 +1734,8 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
                 while (rows.next()) {
                     found.add(new io.nvent.spi.InstanceRecord(rows.getString(1), rows.getString(2),
                             getInstant(rows, 3).orElseThrow(), getInstant(rows, 4).orElseThrow(), getInstant(rows, 5),
-                            rows.getString(6), rows.getBoolean(7), queuesOf(rows.getString(9)), rows.getBoolean(8)));
+                            rows.getString(6), rows.getBoolean(7), queuesOf(rows.getString(9)), rows.getBoolean(8),
+                            Optional.ofNullable(rows.getString(10)), Optional.ofNullable(rows.getString(11))));
                 }
             }
             return found;

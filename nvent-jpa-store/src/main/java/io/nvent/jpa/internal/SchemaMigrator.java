@@ -72,7 +72,8 @@ final class SchemaMigrator {
             "V41__queue_workers.sql",
             "V42__await_line_claim.sql",
             "V43__queue_change.sql",
-            "V44__owed_catch_up.sql");
+            "V44__owed_catch_up.sql",
+            "V45__instance_build_and_run_error.sql");
 
     private SchemaMigrator() {
     }

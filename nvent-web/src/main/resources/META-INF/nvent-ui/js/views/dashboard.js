@@ -137,9 +137,18 @@ export function dashboard(ctx) {
       h('tbody', {}, ...untaken, ...all.instances.map((i) => h('tr', {},
         h('td', { title: `start ${i.startToken}` }, h('strong', {}, i.instanceId), i.thisInstance ? h('span', { class: 'muted' }, ' (this one)') : ''),
         h('td', {}, badge(i.status), i.engineEnabled ? '' : h('span', { class: 'muted small' }, ' engine off')),
-        h('td', { class: 'small' }, i.version), h('td', { class: 'small', title: `last seen ${i.lastSeen}` }, ago(i.startedAt)),
+        h('td', { class: 'small', title: 'nvent version, git commit and the store schema its build brings' }, buildOf(i)), h('td', { class: 'small', title: `last seen ${i.lastSeen}` }, ago(i.startedAt)),
         h('td', { class: 'small' }, Object.entries(i.queues).map(([q, n]) => `${q}=${n}`).join(', ') || '–'))))));
   }
+}
+
+/**
+ * Which build an instance runs: its version, commit and store schema, so that a rolling upgrade's old and new builds
+ * (which may carry one snapshot version) show apart; "unknown" where its record does not say (an nvent from before).
+ */
+export function buildOf(instance) {
+  const schema = instance.storeSchema ? `schema V${instance.storeSchema}` : 'schema unknown';
+  return `${instance.version} · ${instance.commit || 'commit unknown'} · ${schema}`;
 }
 
 const WAIT_WORDS = {

@@ -241,11 +241,12 @@ public final class FlowEngine implements FlowService {
         followRecordedWorkers();
         health.started();
         recordInstance(true);
-        // Which build this is: snapshots of two builds carry one nvent version, but not one store schema.
-        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started (nvent {3}, store schema {4}): flows {1},"
-                + " queues {2}", settings.instanceId(), registry.flows().stream().map(FlowDefinition::name).toList(),
-                registry.queues(), InstanceRegistry.VERSION, scheduling.schemaVersion().map(version -> "V" + version)
-                        .orElse("none (a store without a versioned schema, as the memory store)"));
+        // Which build this is: snapshots of two builds carry one nvent version, but not one commit or store schema.
+        LOG.log(System.Logger.Level.INFO, "NVENT-0110 engine {0} started (nvent {3}, commit {5}, store schema {4}):"
+                + " flows {1}, queues {2}", settings.instanceId(), registry.flows().stream().map(FlowDefinition::name)
+                        .toList(), registry.queues(), Build.CURRENT.version(), scheduling.schemaVersion()
+                        .map(version -> "V" + version).orElse("none (a store without a versioned schema, as the memory"
+                                + " store)"), Build.CURRENT.commitOrUnknown());
         reportRunsAtStepsNotDeployed();
     }
 

@@ -42,8 +42,6 @@ final class InstanceRegistry {
      * record. A start that died counts for {@link Instances#GONE_AFTER} only.
      */
     static final Duration RESTART_GRACE = Duration.ofMinutes(5);
-    /** nvent's version, from the resource Maven filters into nvent-api at build time; "unknown" without it. */
-    static final String VERSION = readVersion();
 
     private final SchedulingStore scheduling;
     private final JobQueue queue;
@@ -86,21 +84,6 @@ final class InstanceRegistry {
     /** The later starts under this instance's id found while this start runs, each warned of once (NVENT-0039). */
     private final Set<String> sharersWarnedOf = new java.util.HashSet<>();
 
-    private static String readVersion() {
-        try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream("nvent-version.properties")) {
-            if (in == null) {
-                return "unknown";
-            }
-            java.util.Properties read = new java.util.Properties();
-            read.load(in);
-            String version = read.getProperty("version", "").strip();
-            return version.isEmpty() || version.startsWith("${") ? "unknown" : version;
-        } catch (java.io.IOException | IllegalArgumentException e) {
-            LOG.log(System.Logger.Level.DEBUG, "nvent-version.properties not read: {0}", e.toString());
-            return "unknown";
-        }
-    }
-
     InstanceRegistry(SchedulingStore scheduling, JobQueue queue, Clock clock, String instanceId, String startToken,
                      Supplier<Map<String, Set<String>>> deployedQueues) {
         this.scheduling = scheduling;
@@ -114,8 +97,10 @@ final class InstanceRegistry {
     /** Records this start: its engine runs the workers given (or is switched off), from now on. */
     synchronized void started(boolean engineEnabled, Map<String, Integer> workers) {
         Instant now = clock.instant();
-        self = Optional.of(new InstanceRecord(instanceId, startToken, now, now, Optional.empty(), VERSION,
-                engineEnabled, new TreeMap<>(workers), engineEnabled));
+        // The build with the record, so that the instances show a rolling upgrade's old and new builds side by side.
+        self = Optional.of(new InstanceRecord(instanceId, startToken, now, now, Optional.empty(),
+                Build.CURRENT.version(), engineEnabled, new TreeMap<>(workers), engineEnabled,
+                scheduling.schemaVersion(), Build.CURRENT.commit()));
         lastRefresh = Instant.EPOCH;
         refresh(now);
     }
@@ -124,7 +109,7 @@ final class InstanceRegistry {
     synchronized void workersChanged(Map<String, Integer> workers) {
         self = self.map(record -> new InstanceRecord(record.instanceId(), record.startToken(), record.startedAt(),
                 record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
-                new TreeMap<>(workers), record.ticksTriggers()));
+                new TreeMap<>(workers), record.ticksTriggers(), record.storeSchema(), record.commit()));
         lastRefresh = Instant.EPOCH;
     }
 
@@ -265,13 +250,14 @@ final class InstanceRegistry {
                 .map(InstanceRegistry::start).collect(java.util.stream.Collectors.toUnmodifiableSet());
         List<ClusterInstance> all = records.stream().map(record -> {
             boolean thisStart = record.instanceId().equals(instanceId) && record.startToken().equals(startToken);
-            // The records keep no schema version (that would take a column): known of this start only.
             return new ClusterInstance(record.instanceId(), record.startToken(),
                     byRecord.get(start(record)) == InstanceStatus.LIVE && replaced.contains(start(record))
                             ? InstanceStatus.GONE : byRecord.get(start(record)),
                     record.startedAt(), record.lastSeen(), record.stoppedAt(), record.version(), record.engineEnabled(),
                     record.queues(), record.ticksTriggers(), thisStart,
-                    thisStart ? scheduling.schemaVersion() : Optional.empty());
+                    // This start knows its own build even from a store that does not keep it with the record.
+                    thisStart ? record.storeSchema().or(scheduling::schemaVersion) : record.storeSchema(),
+                    thisStart ? record.commit().or(Build.CURRENT::commit) : record.commit());
         }).toList();
         refreshesSeen.clear();
         refreshesSeen.putAll(seen);

@@ -108,32 +108,69 @@ class InstancesTest {
     }
 
     /**
-     * Two builds of one snapshot version differ in the store schema they bring: the start that answers, and each
-     * start's log, say which; the records keep no schema version, so other starts' entries say none.
+     * A rolling upgrade: two builds of one snapshot version differ in the store schema they bring and the commit they
+     * were built from. Every start's record, and its log, say which, so that any instance shows the old and the new
+     * builds side by side; the record of an nvent from before (which wrote neither) says they are not known.
      */
     @Test
-    void theStartThatAnswersAndEveryStartsLogSayWhichStoreSchemaItsBuildBrings() {
+    void everyStartsRecordAndLogSayWhichBuildItRunsAndTheRecordOfAnOlderNventSaysItIsNotKnown() {
         MemorySchedulingStore versioned = new MemorySchedulingStore() {
             @Override
             public java.util.Optional<String> schemaVersion() {
-                return java.util.Optional.of("43");
+                return java.util.Optional.of("45");
             }
         };
         try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0110"));
              EngineHarness web = EngineHarness.withStartsStoredFirst(versioned, new Layout(), new Render());
              EngineHarness gpu = EngineHarness.beside(web, "gpu", settings -> settings, new Layout(), new Render())) {
-            Instances seen = web.engine.instances();
+            // As an instance of the build before keeps its record: without the build's schema and commit.
+            versioned.saveInstance(new io.nvent.spi.InstanceRecord("old-1", "t0", EngineHarness.START,
+                    EngineHarness.START, java.util.Optional.empty(), "0.1.9", true, Map.of("layout", 4), true));
+            Instances seen = gpu.engine.instances();
 
-            assertThat(of(seen, "instance-a").storeSchema()).contains("43");
-            assertThat(of(seen, "gpu").storeSchema()).as("another start's record keeps none").isEmpty();
+            assertThat(of(seen, "instance-a").thisInstance()).isFalse();
+            assertThat(of(seen, "instance-a").storeSchema()).as("another start's, from its record").contains("45");
+            assertThat(of(seen, "instance-a").commit()).isEqualTo(Build.CURRENT.commit());
+            assertThat(of(seen, "gpu").storeSchema()).contains("45");
+            assertThat(of(seen, "old-1").version()).isEqualTo("0.1.9");
+            assertThat(of(seen, "old-1").storeSchema()).as("not known, not an error").isEmpty();
+            assertThat(of(seen, "old-1").commit()).isEmpty();
             assertThat(log.records()).hasSize(2).allSatisfy(started -> assertThat(formatted(started))
-                    .contains("(nvent " + InstanceRegistry.VERSION + ", store schema V43)"));
+                    .contains("(nvent " + Build.CURRENT.version() + ", commit " + Build.CURRENT.commitOrUnknown()
+                            + ", store schema V45)"));
         }
         try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0110"));
              EngineHarness memory = instance("web", ALL_BUT_RENDER)) {
             assertThat(of(memory.engine.instances(), "web").storeSchema()).isEmpty();
             assertThat(log.records()).singleElement().satisfies(started -> assertThat(formatted(started))
                     .contains("store schema none (a store without a versioned schema, as the memory store)"));
+        }
+    }
+
+    /** A store of a third party written before the build was kept: the start that answers still says its own. */
+    @Test
+    void theStartThatAnswersSaysItsOwnBuildOnAStoreThatDoesNotKeepItWithTheRecord() {
+        MemorySchedulingStore keepsNoBuild = new MemorySchedulingStore() {
+            @Override
+            public java.util.Optional<String> schemaVersion() {
+                return java.util.Optional.of("45");
+            }
+
+            @Override
+            public void saveInstance(io.nvent.spi.InstanceRecord instance) {
+                super.saveInstance(new io.nvent.spi.InstanceRecord(instance.instanceId(), instance.startToken(),
+                        instance.startedAt(), instance.lastSeen(), instance.stoppedAt(), instance.version(),
+                        instance.engineEnabled(), instance.queues(), instance.ticksTriggers()));
+            }
+        };
+        try (EngineHarness web = EngineHarness.withStartsStoredFirst(keepsNoBuild, new Layout(), new Render());
+             EngineHarness gpu = EngineHarness.beside(web, "gpu", settings -> settings, new Layout(), new Render())) {
+            Instances seen = web.engine.instances();
+
+            assertThat(of(seen, "instance-a").storeSchema()).contains("45");
+            assertThat(of(seen, "instance-a").commit()).isEqualTo(Build.CURRENT.commit());
+            assertThat(of(seen, "gpu").storeSchema()).as("another start's: its record does not say").isEmpty();
+            assertThat(of(seen, "gpu").commit()).isEmpty();
         }
     }
 

@@ -15,9 +15,10 @@ import jakarta.ws.rs.core.MediaType;
 import java.util.Locale;
 
 /**
- * The instances sharing the store ({@link FlowService#instances()}): which are live, since when, with which version
- * (and, for the one that answers, which store schema its build brings), which queues each takes, and the queues with
- * waiting jobs that no live instance takes. An operator read: it needs the admin role, as the rest of the API.
+ * The instances sharing the store ({@link FlowService#instances()}): which are live, since when, with which build
+ * (version, commit, and the store schema it brings: a rolling upgrade's old and new builds side by side), which queues
+ * each takes, and the queues with waiting jobs that no live instance takes. An operator read: it needs the admin role,
+ * as the rest of the API.
  */
 @ApplicationScoped
 @Path("instances")
@@ -55,11 +56,11 @@ public class InstancesResource {
                 .add("startedAt", instance.startedAt().toString()).add("lastSeen", instance.lastSeen().toString());
         instance.stoppedAt().ifPresent(at -> json.add("stoppedAt", at.toString()));
         json.add("version", instance.version());
-        if (instance.thisInstance()) {
-            // null: a store without a versioned schema (memory); other starts' records do not keep it, so no field.
-            instance.storeSchema().ifPresentOrElse(schema -> json.add("storeSchema", schema),
-                    () -> json.addNull("storeSchema"));
-        }
+        // null: not known (a store without a versioned schema, a build without its git repository, or the record of an
+        // nvent from before they were kept): every entry has both fields, so that a client need not tell these apart.
+        instance.commit().ifPresentOrElse(commit -> json.add("commit", commit), () -> json.addNull("commit"));
+        instance.storeSchema().ifPresentOrElse(schema -> json.add("storeSchema", schema),
+                () -> json.addNull("storeSchema"));
         return json.add("engineEnabled", instance.engineEnabled())
                 .add("ticksTriggers", instance.ticksTriggers()).add("queues", queues)
                 .add("thisInstance", instance.thisInstance());

@@ -66,23 +66,36 @@ class InstancesResourceTest {
                 });
     }
 
+    /**
+     * A rolling upgrade: every entry says which build the start runs (commit, and the store schema it brings), from
+     * its record; that of a start of an nvent from before, which kept neither, says null (not known).
+     */
     @Test
-    void theInstanceThatAnswersSaysWhichStoreSchemaItsBuildBrings() {
+    void everyInstanceSaysWhichBuildItRunsAndOneOfAnOlderNventThatItIsNotKnown() {
         SchedulingStore shared = MemoryAdapters.schedulingStore();
-        // as the JPA store of a build whose migrations end at V43, over the same records as the memory one beside it
-        SchedulingStore versioned = answering(shared, "schemaVersion", java.util.Optional.of("43"));
+        // as the JPA store of a build whose migrations end at V45, over the same records as the memory one beside it
+        SchedulingStore versioned = answering(shared, "schemaVersion", java.util.Optional.of("45"));
         try (EmbeddedEngine web = EmbeddedEngine.newBuilder().instanceId("web-1").schedulingStore(versioned)
                 .step(new Render()).build();
              EmbeddedEngine memory = EmbeddedEngine.newBuilder().instanceId("memory-1").schedulingStore(shared)
                      .step(new Render()).build()) {
-            JsonObject fromWeb = json(InProcessApi.of(web.flows(), InstancesResource.class).get("instances"));
+            // as an instance of an nvent from before keeps its record: without its build
+            shared.saveInstance(new io.nvent.spi.InstanceRecord("old-1", "t0", java.time.Instant.now(),
+                    java.time.Instant.now(), java.util.Optional.empty(), "0.1.9", true, java.util.Map.of(), true));
             JsonObject fromMemory = json(InProcessApi.of(memory.flows(), InstancesResource.class).get("instances"));
 
-            assertThat(entry(fromWeb, "web-1").getString("storeSchema")).isEqualTo("43");
-            assertThat(entry(fromWeb, "memory-1")).as("another start's record keeps none")
-                    .doesNotContainKey("storeSchema");
+            assertThat(entry(fromMemory, "web-1").getString("storeSchema")).as("another start's, from its record")
+                    .isEqualTo("45");
+            assertThat(entry(fromMemory, "web-1").get("commit")).as("one build").isEqualTo(entry(fromMemory,
+                    "memory-1").get("commit"));
+            if (java.nio.file.Files.isDirectory(java.nio.file.Path.of("..", ".git"))) { // else built from a tarball
+                assertThat(entry(fromMemory, "web-1").getString("commit")).matches("[0-9a-f]{7,}");
+            }
             assertThat(entry(fromMemory, "memory-1").isNull("storeSchema")).as("a store without a versioned schema")
                     .isTrue();
+            assertThat(entry(fromMemory, "old-1").getString("version")).isEqualTo("0.1.9");
+            assertThat(entry(fromMemory, "old-1").isNull("storeSchema")).isTrue();
+            assertThat(entry(fromMemory, "old-1").isNull("commit")).isTrue();
         }
     }
 
