@@ -79,6 +79,16 @@ CREATE TABLE IF NOT EXISTS ${prefix}queue (
     updated_at timestamptz NOT NULL DEFAULT now()
 );
 
+-- Since 0.2: who paused a paused queue, since when and why (NULL while it runs). PgJobQueue writes them with the
+-- pause; the trigger below fills them for a pause written in SQL (UPDATE ... SET paused = true): since now(), by
+-- 'sql as <role>', so that an operator never finds a queue paused by nobody knows whom since nobody knows when.
+-- Nullable without a default: adding them rewrites nothing (a queue paused before reads updated_at as its since).
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = '${prefix}queue'::regclass AND attname = 'paused_at' AND NOT attisdropped) THEN ALTER TABLE ${prefix}queue ADD COLUMN paused_at timestamptz, ADD COLUMN paused_by text, ADD COLUMN paused_reason text; END IF; END $$;
+-- A pause of a paused queue keeps the first one's who and since (it is still that pause that holds); a resume
+-- clears them. On one line: the script is split into statements at line ends.
+CREATE OR REPLACE FUNCTION ${prefix}queue_pause_stamp() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN IF NOT NEW.paused THEN NEW.paused_at := NULL; NEW.paused_by := NULL; NEW.paused_reason := NULL; ELSIF TG_OP = 'UPDATE' AND OLD.paused THEN NEW.paused_at := OLD.paused_at; NEW.paused_by := OLD.paused_by; NEW.paused_reason := OLD.paused_reason; ELSE NEW.paused_at := coalesce(NEW.paused_at, now()); NEW.paused_by := coalesce(NEW.paused_by, 'sql as ' || session_user); END IF; RETURN NEW; END $$;
+DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_trigger WHERE tgrelid = '${prefix}queue'::regclass AND tgname = '${prefix}queue_pause_stamp') THEN CREATE TRIGGER ${prefix}queue_pause_stamp BEFORE INSERT OR UPDATE ON ${prefix}queue FOR EACH ROW EXECUTE FUNCTION ${prefix}queue_pause_stamp(); END IF; END $$;
+
 -- Job counts per state, changed by the same statement that changes the jobs, in rows per
 -- (queue, slot): the slot is the writing backend's process id, so concurrent transactions never
 -- wait for each other's counter row; a queue's count is the sum of its rows (slot 0 collects the

@@ -3,6 +3,7 @@ package io.nvent.spi;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -223,11 +224,45 @@ public interface JobQueue {
     }
 
     /**
-     * Stops starting attempts on a queue; attempts under way run to their end.
+     * Stops starting attempts on a queue; attempts under way run to their end. A pause made here, in code, is as
+     * much an operator's surprise as any: an adapter that keeps who paused ({@link #pauseChanges}) records it as
+     * made by code on this instance ({@link QueueChange#inCode}) at its clock's time.
      *
      * @param queue queue name
      */
     void pause(String queue);
+
+    /**
+     * Pauses a queue as {@link #pause(String)} does, recording who paused it, when and why: what
+     * {@link #pauseChanges} answers of it until it is resumed. Pausing a paused queue keeps the first pause's change,
+     * as the pause it reports is still that one. The engine pauses through this with the operator's change it records
+     * in the scheduling store.
+     *
+     * <p>The default pauses the queue and keeps nothing of the change.
+     *
+     * @param queue queue name
+     * @param change who paused it, when and why
+     * @since 0.2
+     */
+    default void pause(String queue, QueueChange change) {
+        pause(queue);
+    }
+
+    /**
+     * Who paused each of {@code queues} that is paused, when and why, as this adapter keeps it: the change given to
+     * {@link #pause(String, QueueChange)}, a code pause's ({@link #pause(String)}), or what an adapter whose pauses
+     * live outside it learns of one made there (PostgreSQL: a pause written in SQL, since when). A read: it changes
+     * nothing. The engine asks this only of queues paused with no change in its scheduling store.
+     *
+     * <p>The default keeps none: empty.
+     *
+     * @param queues queue names
+     * @return the change of each paused one the adapter knows of; a paused queue missing: unknown
+     * @since 0.2
+     */
+    default Map<String, QueueChange> pauseChanges(Set<String> queues) {
+        return Map.of();
+    }
 
     /**
      * Resumes a paused queue; nothing happens if it is not paused.

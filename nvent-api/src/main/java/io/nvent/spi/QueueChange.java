@@ -36,4 +36,41 @@ public record QueueChange(Optional<String> by, Instant at, Optional<String> reas
                     + " blank; a change made in code, acting as nobody, is by Optional.empty()");
         }
     }
+
+    /**
+     * A pause made straight on a queue adapter, in code ({@link JobQueue#pause(String)}), on instance {@code instance}
+     * at {@code at}: by {@code code@<instance>}, so that whoever finds the queue paused learns that code did it and
+     * where, not "unknown"; no reason.
+     *
+     * @param instance the instance the code ran on (an adapter's instance id, or this process's {@link #thisProcess})
+     * @param at when, by the adapter's clock
+     * @return the change
+     * @throws IllegalArgumentException if {@code instance} is blank
+     */
+    public static QueueChange inCode(String instance, Instant at) {
+        if (Objects.requireNonNull(instance, "instance").isBlank()) {
+            throw new IllegalArgumentException("a queue change in code on instance '" + instance
+                    + "' refused: name the instance");
+        }
+        return new QueueChange(Optional.of(IN_CODE + instance), at, Optional.empty());
+    }
+
+    /** What {@link #inCode} puts before the instance: a change by {@code code@<instance>}. */
+    public static final String IN_CODE = "code@";
+
+    /**
+     * This process, for an adapter with no instance id of its own (the in-memory and JMS queues, whose pauses hold in
+     * this process only): its host name and process id, {@code shop-1:4711}.
+     *
+     * @return the host name, a colon and the process id
+     */
+    public static String thisProcess() {
+        String host;
+        try {
+            host = java.net.InetAddress.getLocalHost().getHostName();
+        } catch (java.io.IOException | SecurityException e) {
+            host = "localhost";
+        }
+        return host + ":" + ProcessHandle.current().pid();
+    }
 }

@@ -189,9 +189,11 @@ public class QueueControls {
      * Who paused each paused queue, when and why, as the scheduling store keeps it with the pause: the operator
      * named through {@link #actingAs} (nobody for a pause made in code) and their reason, at this engine's clock's
      * time. A paused queue missing here was paused where no change is kept (a scheduling store written before it,
-     * a pause the JPA store kept before schema V43, a pause made on the queue adapter directly): who paused it is unknown. A resume removes it. Read in one call
-     * for all queues, after this instance applied the pauses recorded or removed since it last looked, so that the
-     * queue adapter, asked after it which queues are paused, agrees with the store.
+     * a pause the JPA store kept before schema V43, a pause made on the queue adapter directly): the queue adapter
+     * may know ({@link io.nvent.spi.JobQueue#pauseChanges}: a pause by {@code code@<instance>}, or one written in SQL
+     * on PostgreSQL), else who paused it is unknown. A resume removes it. Read in one call for all queues; a read
+     * only, which applies nothing: a pause another instance recorded or removed holds here from this instance's next
+     * sweep, within a second.
      *
      * <pre>{@code
      * queues.pauseChanges().get("erp"); // QueueChange[by=Optional[alice], at=2026-12-07T14:02:00Z, reason=Optional[supplier outage]]

@@ -20,6 +20,7 @@ import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.internal.ExitSafeLogger;
 import io.nvent.spi.internal.TransactionHooks;
@@ -418,9 +419,25 @@ public final class JmsJobQueue implements JobQueue {
         return control(queue).untilRateLimitAllows();
     }
 
+    /** {@inheritDoc} <p>Made by code in this process ({@link QueueChange#thisProcess}): pauses hold in it only. */
     @Override
     public void pause(String queue) {
-        control(queue).pause();
+        pause(queue, QueueChange.inCode(QueueChange.thisProcess(), clock.instant()));
+    }
+
+    @Override
+    public void pause(String queue, QueueChange change) {
+        control(queue).pause(Objects.requireNonNull(change, "change"));
+    }
+
+    @Override
+    public Map<String, QueueChange> pauseChanges(Set<String> queues) {
+        Map<String, QueueChange> changes = new HashMap<>();
+        for (String name : queues) {
+            Optional.ofNullable(controls.get(name)).flatMap(QueueControl::pauseChange)
+                    .ifPresent(change -> changes.put(name, change));
+        }
+        return changes;
     }
 
     @Override

@@ -244,6 +244,95 @@ class JmsJobQueueTest {
         assertThat(heard).containsExactly("second on " + worker.get().getName());
     }
 
+    /**
+     * Two workers race for a job one of them offered to continue with: between that worker's claim of the job's id and
+     * its start of the attempt, the other worker of the node takes a message of the job (another node enqueued it, as
+     * a recovery would). The registry declines the continuation: the handler hears it on the offering thread, and the
+     * job runs once, from its message. Forced in that order by the clock the worker asks between the two steps (the
+     * time of the attempt it is about to start), with no sleep.
+     */
+    @Test
+    void a_continuation_the_registry_declines_as_another_worker_took_the_job_is_reported_not_continued_and_runs_once() {
+        AtomicReference<Thread> offering = new AtomicReference<>();
+        AtomicReference<Runnable> race = new AtomicReference<>();
+        ThreadLocal<Boolean> inRace = ThreadLocal.withInitial(() -> false);
+        Clock base = Clock.systemUTC();
+        Clock racing = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return base.getZone();
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                Runnable once = race.get();
+                // Only where the worker asks the time itself, between its steps: not under a lock the registry holds.
+                if (once != null && Thread.currentThread() == offering.get() && !inRace.get()
+                        && StackWalker.getInstance().walk(frames -> frames.skip(1).findFirst())
+                                .filter(caller -> caller.getMethodName().equals("runContinuations")).isPresent()) {
+                    inRace.set(true);
+                    try {
+                        once.run();
+                    } finally {
+                        inRace.set(false);
+                    }
+                }
+                return base.instant();
+            }
+        };
+        JmsJobQueue here = node(racing);
+        JmsJobQueue elsewhere = node();
+        List<String> ran = new CopyOnWriteArrayList<>();
+        List<String> heard = new CopyOnWriteArrayList<>();
+        here.pause(queue);
+        here.registerWorker(queue, 2, new JobHandler() {
+            @Override
+            public void handle(JobExecution job) {
+                ran.add(job.jobId() + " on " + Thread.currentThread().getName());
+                if (job.jobId().equals("first")) {
+                    assertThat(here.continueWith(job("second"))).as("taken to continue with").isTrue();
+                    offering.set(Thread.currentThread());
+                    // Fires once the offering worker has claimed the id: the registry then holds the job.
+                    race.set(() -> {
+                        if (here.job(queue, "second").isPresent() && race.getAndSet(null) != null) {
+                            elsewhere.enqueue(job("second"));
+                            await().atMost(Duration.ofSeconds(10)).until(() -> ran.stream()
+                                    .anyMatch(entry -> entry.startsWith("second on ")));
+                        }
+                    });
+                }
+            }
+
+            @Override
+            public void notContinued(JobRequest job) {
+                heard.add(job.jobId() + " on " + Thread.currentThread().getName());
+            }
+
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            }
+        });
+        here.enqueue(job("first"));
+
+        here.resume(queue);
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> here.counts(queue).completed() == 2);
+        assertThat(race.get()).as("the race was run").isNull();
+        // Heard as the offering worker declines, which may be after the other worker ran the job.
+        await().atMost(Duration.ofSeconds(10)).until(() -> !heard.isEmpty());
+        assertThat(heard).containsExactly("second on " + offering.get().getName());
+        await().during(Duration.ofMillis(500)).atMost(Duration.ofSeconds(10))
+                .until(() -> brokerHolds("nvent." + queue) == 0);
+        assertThat(ran).filteredOn(entry -> entry.startsWith("second on ")).as("run once, by the other worker")
+                .singleElement().isNotEqualTo("second on " + offering.get().getName());
+        assertThat(here.counts(queue)).isEqualTo(new JobCounts(0, 0, 0, 2, 0));
+    }
+
     @Test
     void a_second_message_of_a_job_taken_into_the_same_commit_group_neither_runs_it_again_nor_blocks_the_worker() {
         // Without the broker's duplicate detection (as inside JTA) two nodes send two messages.

@@ -19,6 +19,7 @@ import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.internal.ExitSafeLogger;
 import jakarta.transaction.Status;
@@ -399,17 +400,34 @@ public final class PgJobQueue implements JobQueue {
         return worker == null ? Duration.ZERO : worker.untilRateLimitAllows();
     }
 
+    /** {@inheritDoc} <p>Made by code on this instance ({@link PgQueueOptions#instanceId()}). */
     @Override
     public void pause(String queue) {
+        pause(queue, QueueChange.inCode(instanceId, clock.instant()));
+    }
+
+    /** {@inheritDoc} <p>Kept in the queue's row, for every instance. */
+    @Override
+    public void pause(String queue, QueueChange change) {
+        Objects.requireNonNull(change, "change");
         requireOpen();
-        store.setPaused(queue, true, Wakeups.paused(queue, true));
+        store.setPaused(queue, Optional.of(change), Wakeups.paused(queue, true));
         Optional.ofNullable(workers.get(queue)).ifPresent(w -> w.setPaused(true));
+    }
+
+    /**
+     * {@inheritDoc} <p>One read of the queue table, whatever the number of queues; a pause written in SQL is by
+     * {@code sql as <role>} since the row changed.
+     */
+    @Override
+    public Map<String, QueueChange> pauseChanges(Set<String> queues) {
+        return store.pauseChanges(queues);
     }
 
     @Override
     public void resume(String queue) {
         requireOpen();
-        store.setPaused(queue, false, Wakeups.paused(queue, false));
+        store.setPaused(queue, Optional.empty(), Wakeups.paused(queue, false));
         Optional.ofNullable(workers.get(queue)).ifPresent(w -> w.setPaused(false));
     }
 

@@ -13,6 +13,7 @@ import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
 import io.nvent.testkit.JobQueueContractTest;
 import java.sql.Connection;
+import java.util.Set;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -49,6 +50,42 @@ class PgJobQueueContractTest extends JobQueueContractTest {
     protected JobQueue createQueue() {
         return new PgJobQueue(dataSource, new TestThreads("contract"), Clock.systemUTC(),
                 PgQueueOptions.newBuilder().tablePrefix(database.prefix()).shutdownGrace(Duration.ofSeconds(2)).build());
+    }
+
+    /**
+     * A pause written in SQL, as an operator at a psql prompt would, is not paused by unknown since nobody knows when:
+     * the row says since when (the trigger stamps it) and that SQL did it, as which role; a resume clears it, and a
+     * pause through the adapter then tells the adapter's instance.
+     */
+    @Test
+    void a_pause_written_in_sql_tells_since_when_and_which_role_wrote_it() throws Exception {
+        Instant before;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            try (ResultSet now = s.executeQuery("SELECT now()")) {
+                now.next();
+                before = now.getObject(1, java.time.OffsetDateTime.class).toInstant();
+            }
+            s.execute("INSERT INTO " + database.prefix() + "queue (queue, paused) VALUES ('" + name + "', true)"
+                    + " ON CONFLICT (queue) DO UPDATE SET paused = true");
+        }
+
+        io.nvent.spi.QueueChange inSql = queue.pauseChanges(Set.of(name)).get(name);
+        assertThat(inSql).as("who paused %s in SQL", name).isNotNull();
+        assertThat(inSql.by()).hasValueSatisfying(by -> assertThat(by).startsWith("sql as "));
+        assertThat(inSql.at()).isAfterOrEqualTo(before).isBefore(before.plusSeconds(60));
+
+        queue.resume(name);
+        assertThat(queue.pauseChanges(Set.of(name))).isEmpty();
+        PgJobQueue named = new PgJobQueue(dataSource, new TestThreads("named"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).instanceId("shop-2").createSchema(false)
+                        .build());
+        try {
+            named.pause(name);
+            assertThat(queue.pauseChanges(Set.of(name)).get(name).by()).as("read on another instance")
+                    .contains("code@shop-2");
+        } finally {
+            named.close();
+        }
     }
 
     @Test

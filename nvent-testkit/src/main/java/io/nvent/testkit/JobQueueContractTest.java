@@ -554,6 +554,48 @@ public abstract class JobQueueContractTest {
         assertThat(queue.pausedQueues(Set.of(name, other, unknown))).containsExactly(other);
     }
 
+    /**
+     * A pause made straight on the adapter, in code, is not "paused by unknown": the adapter tells it was code, on
+     * which instance ({@code code@<instance>}) and since when, until the queue is resumed.
+     */
+    @Test
+    void a_pause_made_in_code_on_the_adapter_tells_it_was_code_on_this_instance_and_since_when() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        Instant before = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+
+        queue.pause(name);
+
+        io.nvent.spi.QueueChange change = queue.pauseChanges(Set.of(name, name + "-other")).get(name);
+        assertThat(change).as("who paused %s", name).isNotNull();
+        assertThat(change.by()).hasValueSatisfying(by -> assertThat(by).startsWith(io.nvent.spi.QueueChange.IN_CODE)
+                .hasSizeGreaterThan(io.nvent.spi.QueueChange.IN_CODE.length()));
+        assertThat(change.at()).isBetween(before, Instant.now().plusSeconds(1));
+        assertThat(queue.pauseChanges(Set.of(name + "-other"))).isEmpty();
+
+        queue.resume(name);
+
+        assertThat(queue.pauseChanges(Set.of(name))).as("a resumed queue is paused by nobody").isEmpty();
+    }
+
+    /**
+     * The engine pauses with its operator's change, which the adapter then tells as it was given; a second pause of
+     * the paused queue keeps the first one's (it is still that pause that holds).
+     */
+    @Test
+    void a_pause_with_a_change_tells_that_change_and_a_second_pause_keeps_the_first() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        Instant at = Instant.parse("2026-12-07T14:02:00Z");
+        io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"), at,
+                Optional.of("supplier outage"));
+
+        queue.pause(name, alice);
+        queue.pause(name);
+        queue.pause(name, new io.nvent.spi.QueueChange(Optional.of("bob"), at.plusSeconds(60), Optional.empty()));
+
+        assertThat(queue.isPaused(name)).isTrue();
+        assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, alice));
+    }
+
     // ---------------------------------------------------------------- rate limits
 
     @Test

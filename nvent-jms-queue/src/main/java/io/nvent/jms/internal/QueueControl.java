@@ -16,6 +16,8 @@ public final class QueueControl {
 
     private final String name;
     private boolean paused;
+    /** Who paused the queue, when and why, while {@link #paused}. */
+    private io.nvent.spi.QueueChange pauseChange;
     private boolean stopped;
     private volatile boolean cutShort;
     private volatile boolean hydrated;
@@ -76,13 +78,23 @@ public final class QueueControl {
         return name;
     }
 
-    public synchronized void pause() {
+    public synchronized void pause(io.nvent.spi.QueueChange change) {
+        if (!paused) {
+            // The first pause's: a second pause of a paused queue changes nothing.
+            pauseChange = change;
+        }
         paused = true;
     }
 
     public synchronized void resume() {
         paused = false;
+        pauseChange = null;
         notifyAll();
+    }
+
+    /** Who paused the queue, when and why; empty while it is not paused. */
+    public synchronized java.util.Optional<io.nvent.spi.QueueChange> pauseChange() {
+        return paused ? java.util.Optional.ofNullable(pauseChange) : java.util.Optional.empty();
     }
 
     public synchronized boolean isPaused() {

@@ -8,6 +8,7 @@ import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobState;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.internal.RetrySchedule;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -23,6 +24,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.TreeSet;
 import javax.sql.DataSource;
 
@@ -423,13 +425,20 @@ public final class JobStore {
         });
     }
 
-    /** Persists the pause state and tells every instance. */
-    public void setPaused(String queue, boolean paused, String notification) {
+    /**
+     * Persists the pause state, with who paused when pausing ({@code change} empty when resuming), and tells every
+     * instance.
+     */
+    public void setPaused(String queue, Optional<QueueChange> change, String notification) {
+        boolean paused = change.isPresent();
         Jdbc.withConnection(dataSource, "NVENT-0826 " + (paused ? "pausing" : "resuming") + " queue " + queue, c -> {
             try (PreparedStatement set = c.prepareStatement(sql.setPaused)) {
                 set.setString(1, queue);
                 set.setBoolean(2, paused);
-                set.setString(3, notification);
+                set.setObject(3, change.map(known -> Jdbc.timestamp(known.at())).orElse(null));
+                set.setString(4, change.flatMap(QueueChange::by).orElse(null));
+                set.setString(5, change.flatMap(QueueChange::reason).orElse(null));
+                set.setString(6, notification);
                 set.execute();
                 return null;
             }
@@ -462,6 +471,30 @@ public final class JobStore {
                     }
                 }
                 return paused;
+            }
+        });
+    }
+
+    /**
+     * Who paused each of the paused ones among {@code queues}, since when and why, in one read; a pause that names
+     * nobody (written before the table kept who) is by nobody, since the row's last change.
+     */
+    public Map<String, QueueChange> pauseChanges(Set<String> queues) {
+        if (queues.isEmpty()) {
+            return Map.of();
+        }
+        return Jdbc.withConnection(dataSource, "NVENT-0827 reading who paused queues " + queues, c -> {
+            try (PreparedStatement read = c.prepareStatement(sql.pauseChanges)) {
+                read.setArray(1, c.createArrayOf("text", queues.toArray()));
+                Map<String, QueueChange> changes = new TreeMap<>();
+                try (ResultSet rows = read.executeQuery()) {
+                    while (rows.next()) {
+                        changes.put(rows.getString(1), new QueueChange(Optional.ofNullable(rows.getString(2))
+                                .filter(by -> !by.isBlank()), rows.getObject(3, java.time.OffsetDateTime.class)
+                                .toInstant(), Optional.ofNullable(rows.getString(4))));
+                    }
+                }
+                return changes;
             }
         });
     }

@@ -33,6 +33,7 @@ public final class QueueSql {
     public final String setPaused;
     public final String isPaused;
     public final String pausedAmong;
+    public final String pauseChanges;
     public final String instancesRunning;
     public final String knowQueue;
     public final String queues;
@@ -136,11 +137,15 @@ public final class QueueSql {
         redrive = again + " WHERE queue = ? AND state = 'FAILED'" + retried;
         discard = "WITH r AS (DELETE FROM " + p + "job WHERE queue = ? AND job_id = ? AND state = 'FAILED'"
                 + " RETURNING queue), " + tally("SELECT queue, 0, 0, -1, 0 FROM r") + " SELECT count(*) FROM r";
-        setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at) VALUES (?, ?, now())"
-                + " ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused, updated_at = now() RETURNING queue)"
-                + " SELECT pg_notify('" + channel + "', ?) FROM s";
+        // The trigger keeps a paused queue's first pause when paused again, and clears them on a resume.
+        setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at, paused_at, paused_by,"
+                + " paused_reason) VALUES (?, ?, now(), ?, ?, ?) ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused,"
+                + " updated_at = now(), paused_at = EXCLUDED.paused_at, paused_by = EXCLUDED.paused_by,"
+                + " paused_reason = EXCLUDED.paused_reason RETURNING queue) SELECT pg_notify('" + channel + "', ?) FROM s";
         isPaused = "SELECT paused FROM " + p + "queue WHERE queue = ?";
         pausedAmong = "SELECT queue FROM " + p + "queue WHERE paused AND queue = ANY (?)";
+        pauseChanges = "SELECT queue, paused_by, coalesce(paused_at, updated_at), paused_reason FROM " + p + "queue"
+                + " WHERE paused AND queue = ANY (?)";
         instancesRunning = "SELECT DISTINCT locked_by FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'"
                 + " AND locked_by IS NOT NULL AND locked_until >= ?";
         knowQueue = "INSERT INTO " + p + "queue (queue) VALUES (?) ON CONFLICT (queue) DO NOTHING";

@@ -73,8 +73,9 @@ function rateLimitTag(q) {
 
 /**
  * "paused by alice at 14:02:00: supplier outage": who made a queue's change (its `pause` or `workersChange`), when
- * (local time, UTC on hover) and why, in sight; "paused by unknown" when the scheduling store keeps none (an
- * adapter written before 0.2, or a pause made on the queue adapter directly). Nothing without the change.
+ * (local time, UTC on hover) and why, in sight; "paused by code@shop-1" for a pause made on the queue adapter in
+ * code; "paused by unknown" when neither the scheduling store nor the queue adapter keeps one (adapters written
+ * before 0.2). Nothing without the change.
  */
 function changeNote(change, done, id) {
   if (!change) return null;

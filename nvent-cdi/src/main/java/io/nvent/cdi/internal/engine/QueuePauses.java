@@ -5,6 +5,7 @@ import io.nvent.spi.JobQueue;
 import io.nvent.spi.QueueChange;
 import io.nvent.spi.SchedulingStore;
 import java.time.Clock;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -58,40 +59,50 @@ public final class QueuePauses {
     }
 
     /**
-     * Who paused each queue recorded paused, when and why; a paused queue missing here: unknown. This instance
-     * first applies the pauses recorded or removed since it last looked ({@link #follow}), so that its queue
-     * adapter, asked after, says what the store says: not a queue paused here whose pause another instance removed
-     * a moment ago (shown paused by unknown), nor one not paused yet.
+     * Who paused each queue recorded paused, when and why; a paused queue missing here: unknown to the store (ask the
+     * queue adapter, {@link JobQueue#pauseChanges}). A read: it applies nothing. A pause recorded or removed by another
+     * instance a moment ago holds here from this instance's next look ({@link #follow}, the sweep's, within a second).
      */
     public Map<String, QueueChange> changes() {
-        follow();
         return scheduling.queuePauseChanges();
     }
 
     /**
      * Which of {@code queues} are paused on this instance, read at once ({@link JobQueue#pausedQueues}) for a report on
-     * every queue (a metrics scrape), after this instance applied the pauses recorded or removed since it last looked,
-     * as {@link #changes} does. A store that fails that look leaves the queue adapter's pauses as they are: they are
-     * what holds on this instance, and the sweep looks again within a second.
+     * every queue (a metrics scrape). A read: the pauses recorded or removed since this instance last looked hold from
+     * the sweep's next look, within a second, not from a scrape's.
      */
     public Set<String> pausedHere(Set<String> queues) {
-        try {
-            follow();
-        } catch (RuntimeException storeAway) {
-            LOG.log(System.Logger.Level.DEBUG, () -> "the recorded pauses could not be read before a report: "
-                    + storeAway);
-        }
         return queue.pausedQueues(queues);
     }
 
     /**
      * Which of {@code queues} are paused on this instance and who paused them, read at once: the queue adapter once
      * ({@link JobQueue#pausedQueues}, one round trip on PostgreSQL whatever the number of queues) and, only if one
-     * is paused, the store once. A report on every queue asks this, not one question per queue.
+     * is paused, the store once, and the adapter once more only for those the store keeps no change of (a pause made
+     * on the adapter directly: in code, or in SQL on PostgreSQL). A report on every queue asks this, not one question
+     * per queue. Reads only.
      */
     static Pauses pausesOf(JobQueue queue, SchedulingStore scheduling, Set<String> queues) {
         Set<String> paused = queue.pausedQueues(queues);
-        return new Pauses(paused, paused.isEmpty() ? Map.of() : scheduling.queuePauseChanges());
+        return new Pauses(paused, paused.isEmpty() ? Map.of() : whoPaused(queue, paused,
+                scheduling.queuePauseChanges()));
+    }
+
+    /**
+     * Who paused each of the {@code paused} queues: the change the store keeps ({@code recorded}), else the one the
+     * queue adapter keeps; a queue neither keeps one of is missing (unknown).
+     */
+    static Map<String, QueueChange> whoPaused(JobQueue queue, Set<String> paused, Map<String, QueueChange> recorded) {
+        Set<String> unrecorded = new HashSet<>(paused);
+        unrecorded.removeAll(recorded.keySet());
+        if (unrecorded.isEmpty()) {
+            return recorded;
+        }
+        Map<String, QueueChange> known = new HashMap<>(queue.pauseChanges(unrecorded));
+        known.keySet().retainAll(unrecorded);
+        known.putAll(recorded);
+        return known;
     }
 
     /**
@@ -121,8 +132,9 @@ public final class QueuePauses {
     public synchronized void pause(String name) {
         Objects.requireNonNull(name, "name");
         // Recorded first: a store that is away fails the request before anything changed.
-        scheduling.setQueuePaused(name, true, changeNow(clock));
-        queue.pause(name);
+        QueueChange change = changeNow(clock);
+        scheduling.setQueuePaused(name, true, change);
+        queue.pause(name, change);
         // Counted as seen: a resume on another instance before the next look must resume it here.
         seen.add(name);
     }
@@ -141,9 +153,18 @@ public final class QueuePauses {
      */
     public synchronized void follow() {
         Set<String> recorded = scheduling.pausedQueues();
+        Map<String, QueueChange> changes = null;
         for (String name : recorded) {
             if (!seen.contains(name) && !queue.isPaused(name)) {
-                queue.pause(name);
+                // The recorded operator's change, read only when a pause is to be applied, so that the adapter tells
+                // of it as the store does; without one (a store that keeps none), a pause by code here.
+                changes = changes != null ? changes : scheduling.queuePauseChanges();
+                QueueChange change = changes.get(name);
+                if (change != null) {
+                    queue.pause(name, change);
+                } else {
+                    queue.pause(name);
+                }
                 LOG.log(System.Logger.Level.INFO, "NVENT-0512 queue {0} paused: its pause is recorded in the store", name);
             }
         }

@@ -13,6 +13,7 @@ import io.nvent.spi.JobPage;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.JobRequest;
 import io.nvent.spi.JobState;
+import io.nvent.spi.QueueChange;
 import io.nvent.spi.RateLimit;
 import io.nvent.spi.StartWindow;
 import io.nvent.spi.internal.RetryDelays;
@@ -322,6 +323,8 @@ public class MemoryJobQueue implements JobQueue {
         volatile JobHandler handler;
         volatile int concurrency;
         volatile boolean paused;
+        /** Who paused the queue, when and why, while {@link #paused}; changed under {@code this}. */
+        volatile QueueChange pauseChange;
         /** The starts within the rate limit's span; {@code null} without a limit, or on a clock a test moves. */
         volatile StartWindow startWindow;
         /** The rate limit set for the queue, if any. */
@@ -841,16 +844,47 @@ public class MemoryJobQueue implements JobQueue {
         return Optional.ofNullable(queues.get(queueName)).flatMap(q -> q.limit);
     }
 
+    /** {@inheritDoc} <p>Made by code in this process ({@link QueueChange#thisProcess}). */
     @Override
     public void pause(String queueName) {
-        queue(queueName).paused = true;
+        pause(queueName, QueueChange.inCode(QueueChange.thisProcess(), clock.instant()));
+    }
+
+    @Override
+    public void pause(String queueName, QueueChange change) {
+        QueueState q = queue(queueName);
+        synchronized (q) {
+            if (!q.paused) {
+                q.pauseChange = change;
+                q.paused = true;
+            }
+        }
     }
 
     @Override
     public void resume(String queueName) {
         QueueState q = queue(queueName);
-        q.paused = false;
+        synchronized (q) {
+            q.paused = false;
+            q.pauseChange = null;
+        }
         q.wakeAll();
+    }
+
+    @Override
+    public Map<String, QueueChange> pauseChanges(Set<String> queueNames) {
+        Map<String, QueueChange> changes = new java.util.HashMap<>();
+        for (String name : queueNames) {
+            QueueState q = queues.get(name);
+            if (q != null) {
+                synchronized (q) {
+                    if (q.paused && q.pauseChange != null) {
+                        changes.put(name, q.pauseChange);
+                    }
+                }
+            }
+        }
+        return changes;
     }
 
     @Override

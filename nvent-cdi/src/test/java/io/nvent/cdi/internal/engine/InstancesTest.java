@@ -321,7 +321,7 @@ class InstancesTest {
             HealthReport.Check paused = queuesCheck(web);
             assertThat(paused.up()).as("a pause is an operator's choice").isTrue();
             assertThat(paused.detail()).contains("NVENT-0055 held back by an operator",
-                    "queue layout paused by unknown (1 waiting)", "POST /api/nvent/queues/<name>/resume", "NVENT-0016");
+                    "queue layout paused by code@", "POST /api/nvent/queues/<name>/resume", "NVENT-0016");
 
             sharedQueue.resume("layout");
             await().until(() -> sharedQueue.counts("layout").waiting() == 0);
@@ -348,7 +348,9 @@ class InstancesTest {
 
             HealthReport.Check held = queuesCheck(web);
             assertThat(held.up()).isTrue();
-            assertThat(held.detail()).contains("queue layout paused by unknown and set to 0 workers by unknown (1 waiting)");
+            // Paused on the adapter in code: by code on this instance, and since when.
+            assertThat(held.detail()).containsPattern(
+                    "queue layout paused by code@\\S+ at \\S+ and set to 0 workers by unknown \\(1 waiting\\)");
         }
     }
 
@@ -411,8 +413,8 @@ class InstancesTest {
 
             refreshAfterAWhile(web, clock);
 
-            assertThat(web.check().detail()).contains("queue layout paused by unknown (1 waiting)",
-                    "queue mail paused by unknown (1 waiting)").doesNotContain("queue render");
+            assertThat(web.check().detail()).contains("queue layout paused by code@",
+                    "queue mail paused by code@").doesNotContain("queue render");
             assertThat(pauseReads).as("questions to the adapter for three queues").hasValue(1);
         } finally {
             countingReads.close();

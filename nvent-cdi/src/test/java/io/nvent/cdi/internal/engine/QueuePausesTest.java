@@ -172,12 +172,12 @@ class QueuePausesTest {
     }
 
     /**
-     * An operator looking at an instance that has not looked at the store since another instance paused a queue, or
-     * resumed it: what it reports agrees with the store at once, not the queue not paused yet, or paused by unknown,
-     * for up to a second.
+     * What an instance reports (a list of queues, a metrics scrape) is a read: it applies no pause another instance
+     * recorded or removed since this instance last looked (on PostgreSQL that was a write under the pause lock on a
+     * GET). Its next look, the sweep's, applies them, with who paused.
      */
     @Test
-    void whatAnInstanceReportsOfAPauseAnotherInstanceMadeOrRemovedAgreesWithTheStoreAtOnce() {
+    void whatAnInstanceReportsOfAPauseAnotherInstanceMadeOrRemovedChangesNothingUntilItsNextLook() {
         SchedulingStore recorded = MemoryAdapters.schedulingStore();
         JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
         JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
@@ -186,16 +186,28 @@ class QueuePausesTest {
         pausesHere.follow();
         pausesThere.follow();
 
-        pausesThere.pause("mailing");
-        Set<String> afterThePause = pausesHere.pausedHere(Set.of("mailing", "billing"));
+        io.nvent.Operator alice = io.nvent.Operator.signedIn("alice").because("supplier outage");
+        OperatorScope.actingAs(alice, () -> {
+            pausesThere.pause("mailing");
+            return null;
+        });
+        Set<String> beforeItsLook = pausesHere.pausedHere(Set.of("mailing", "billing"));
+        Map<String, io.nvent.spi.QueueChange> whoPaused = pausesHere.changes();
 
-        assertThat(afterThePause).as("paused here as the store says").containsExactly("mailing");
-        assertThat(pausesHere.changes().get("mailing").at()).isEqualTo(CLOCK.instant());
+        assertThat(beforeItsLook).as("not applied by a read").isEmpty();
+        assertThat(here.isPaused("mailing")).isFalse();
+        assertThat(whoPaused.get("mailing").by()).as("the store's record, read").contains("alice");
+
+        pausesHere.follow();
+
+        assertThat(pausesHere.pausedHere(Set.of("mailing", "billing"))).containsExactly("mailing");
+        assertThat(here.pauseChanges(Set.of("mailing")).get("mailing").by()).as("applied with who paused")
+                .contains("alice");
 
         pausesThere.resume("mailing");
-        Map<String, io.nvent.spi.QueueChange> afterTheResume = pausesHere.changes();
-
-        assertThat(afterTheResume).isEmpty();
-        assertThat(here.isPaused("mailing")).as("no longer paused here, as the store says").isFalse();
+        pausesHere.changes();
+        assertThat(here.isPaused("mailing")).as("a read resumes nothing either").isTrue();
+        pausesHere.follow();
+        assertThat(here.isPaused("mailing")).isFalse();
     }
 }

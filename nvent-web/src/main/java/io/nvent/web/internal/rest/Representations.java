@@ -385,14 +385,22 @@ public final class Representations {
                              Map<String, QueueChange> workersChanges, Set<String> paused) {
 
         /**
-         * Reads them for {@code names}: four reads of the store and one of the queue adapter, for every queue. Who
-         * paused them first, which brings this instance up to the pauses recorded, then which are paused: a pause
-         * another instance removed a moment ago shows neither paused here nor paused by unknown.
+         * Reads them for {@code names}: three reads of the store and one of the queue adapter, for every queue, and
+         * one more of the adapter only if a queue paused here has no change in the store (a pause made on the adapter
+         * directly, in code or in SQL): who paused it as the adapter keeps it. Reads only, as a GET must: a pause
+         * another instance recorded or removed a moment ago holds here from this instance's next sweep.
          */
         public static QueueReads of(QueueControls controls, JobQueue queue, Set<String> names) {
+            Set<String> paused = queue.pausedQueues(names);
             Map<String, QueueChange> pauses = controls.pauseChanges();
-            return new QueueReads(controls.workersOverrides(), pauses, controls.workersChanges(),
-                    queue.pausedQueues(names));
+            Set<String> unrecorded = paused.stream().filter(name -> !pauses.containsKey(name))
+                    .collect(java.util.stream.Collectors.toSet());
+            if (!unrecorded.isEmpty()) {
+                Map<String, QueueChange> known = new java.util.HashMap<>(queue.pauseChanges(unrecorded));
+                known.putAll(pauses);
+                return new QueueReads(controls.workersOverrides(), known, controls.workersChanges(), paused);
+            }
+            return new QueueReads(controls.workersOverrides(), pauses, controls.workersChanges(), paused);
         }
     }
 

@@ -1,6 +1,7 @@
 package io.nvent.web.internal.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.nvent.FlowStep;
 import io.nvent.Step;
@@ -12,9 +13,13 @@ import jakarta.json.Json;
 import jakarta.json.JsonArray;
 import jakarta.json.JsonObject;
 import java.io.StringReader;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -184,6 +189,85 @@ class QueuesListTest {
             assertThat(usage.toString()).isEqualTo("{\"queue\":\"layout\",\"rateLimit\":{\"max\":5,"
                     + "\"durationMs\":1000,\"scope\":\"cluster\",\"groupKey\":null},\"groups\":[]}");
             assertThat(storeReads).as("reads of the store for the queue's JSON").hasValue(0);
+        }
+    }
+
+    /**
+     * A GET is a read: listing the queues and asking the health check write nothing, not even when the store records
+     * a pause this instance has not applied yet (another instance's, or one whose adapter call failed), which once
+     * made {@code GET /api/nvent/queues} pause the queue on PostgreSQL under the pause lock. The maintenance sweep
+     * applies it, and the list then shows it with who paused it.
+     */
+    @Test
+    void listingTheQueuesAndTheHealthCheckWriteNothingToTheQueueAdapterEvenWithAPauseRecordedButNotAppliedHere() {
+        Set<String> writes = Set.of("enqueue", "enqueueAsync", "continueWith", "registerWorker", "limitRate",
+                "resizeWorkers", "registerIdleWorker", "pause", "resume", "retry", "redrive", "discard", "close");
+        List<String> written = new CopyOnWriteArrayList<>();
+        AtomicBoolean adapterAway = new AtomicBoolean();
+        try (EngineCloser seed = new EngineCloser(EmbeddedEngine.newBuilder().build())) {
+            io.nvent.spi.JobQueue adapter = seed.engine.queue();
+            io.nvent.spi.JobQueue watched = (io.nvent.spi.JobQueue) java.lang.reflect.Proxy.newProxyInstance(
+                    getClass().getClassLoader(), new Class<?>[] {io.nvent.spi.JobQueue.class}, (proxy, method, args) -> {
+                        if (writes.contains(method.getName())) {
+                            written.add(method.getName() + (args == null || args.length == 0 ? "" : " " + args[0]));
+                            if (adapterAway.get()) {
+                                throw new IllegalStateException("the queue adapter is away");
+                            }
+                        }
+                        try {
+                            return method.invoke(adapter, args);
+                        } catch (java.lang.reflect.InvocationTargetException e) {
+                            throw e.getCause();
+                        }
+                    });
+            try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout())
+                    .step(new Render()).step(new Mail()).queue(watched).build())) {
+                adapterAway.set(true);
+                assertThatThrownBy(() -> closer.engine.queueControls()
+                        .actingAs(io.nvent.Operator.signedIn("alice").because("supplier outage")).pause("mail"))
+                        .as("recorded in the store, not applied here").isInstanceOf(IllegalStateException.class);
+                adapterAway.set(false);
+                written.clear();
+                InProcessApi api = InProcessApi.withQueues(closer.engine);
+                InProcessApi health = InProcessApi.of(closer.engine.flows(), HealthResource.class);
+
+                assertThat(api.get("queues").getStatus()).isEqualTo(200);
+                assertThat(api.get("queues/mail").getStatus()).isEqualTo(200);
+                assertThat(health.get("health").getStatus()).isIn(200, 503);
+                assertThat(health.get("health/ready").getStatus()).isIn(200, 503);
+
+                assertThat(written).as("writes to the queue adapter by reads").isEmpty();
+
+                closer.engine.sweep();
+
+                assertThat(written).as("the sweep applies the recorded pause").contains("pause mail");
+                JsonObject mail = Json.createReader(new StringReader((String) api.get("queues/mail").getEntity()))
+                        .readObject();
+                assertThat(mail.getBoolean("paused")).isTrue();
+                assertThat(mail.getJsonObject("pause").getString("by")).isEqualTo("alice");
+            }
+        }
+    }
+
+    /**
+     * A queue paused on the adapter directly, in code, is not paused by unknown: its JSON says code on which instance
+     * did it, and since when.
+     */
+    @Test
+    void aQueuePausedInCodeOnTheAdapterShowsItWasCodeAndSinceWhen() {
+        try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
+                .step(new Mail()).build())) {
+            java.time.Instant before = java.time.Instant.now().minusSeconds(1);
+            closer.engine.queue().pause("render");
+            InProcessApi api = InProcessApi.withQueues(closer.engine);
+
+            JsonArray queues = Json.createReader(new StringReader((String) api.get("queues").getEntity())).readArray();
+
+            JsonObject pause = queues.getValuesAs(JsonObject.class).stream()
+                    .filter(q -> q.getString("name").equals("render")).findFirst().orElseThrow().getJsonObject("pause");
+            assertThat(pause.getBoolean("known")).isTrue();
+            assertThat(pause.getString("by")).startsWith("code@");
+            assertThat(java.time.Instant.parse(pause.getString("at"))).isAfter(before);
         }
     }
 
