@@ -138,6 +138,21 @@ async function clickMoreUntilShown(n) {
     await advance(0);
   }
 }
+/** Every child changes every second (running and awaiting in turn) for `seconds` s; `eachSecond` after each second. */
+async function floodFor(seconds, eachSecond = () => {}) {
+  for (let second = 0; second < seconds; second++) {
+    children.forEach((run) => change(run, second % 2 ? 'running' : 'awaiting'));
+    await advance(1000);
+    eachSecond();
+  }
+}
+/** Deletes the child the `index`th row shows from the store, which nothing on the stream names; its id. */
+function deleteShown(index) {
+  const deleted = rows()[index].dataset.runId;
+  children.splice(children.findIndex((run) => run.runId === deleted), 1);
+  return deleted;
+}
+const listed = (runId) => rows().some((li) => li.dataset.runId === runId);
 
 // ------------------------------------------------------------------ scenarios
 const scenarios = {
@@ -169,10 +184,7 @@ const scenarios = {
     const shown = rows().length;
     reads.counted = 0;
     reads.at = [];
-    for (let second = 0; second < 10; second++) {
-      children.forEach((run) => change(run, second % 2 ? 'running' : 'awaiting'));
-      await advance(1000);
-    }
+    await floodFor(10);
     // the most counted within any second (from one read's time to just before a second later)
     const most = Math.max(...reads.at.map((r) => reads.at.filter((o) => o.at >= r.at && o.at < r.at + 1000)
       .reduce((sum, o) => sum + o.n, 0)));
@@ -190,35 +202,29 @@ const scenarios = {
     await opened(1000, 'running', 1000);
     const readAt = new Map(rows().map((li) => [li.dataset.runId, { li, at: now }]));
     let longest = 0;
-    for (let second = 0; second < 20; second++) {
-      children.forEach((run) => change(run, second % 2 ? 'running' : 'awaiting'));
-      await advance(1000);
-      rows().forEach((li) => {
-        const last = readAt.get(li.dataset.runId);
-        if (last.li !== li) { longest = Math.max(longest, now - last.at); readAt.set(li.dataset.runId, { li, at: now }); }
-      });
-    }
+    await floodFor(20, () => rows().forEach((li) => {
+      const last = readAt.get(li.dataset.runId);
+      if (last.li !== li) { longest = Math.max(longest, now - last.at); readAt.set(li.dataset.runId, { li, at: now }); }
+    }));
     readAt.forEach((last) => { longest = Math.max(longest, now - last.at); });
     return { longestUnreadMs: longest };
   },
   /** 150 children, 100 shown; one on the fourth page is deleted, then a sibling on its page changes. */
   async deletedWithASiblingsChange() {
     await opened(150, 'completed', 100);
-    const deleted = rows()[65].dataset.runId;
     const sibling = children.find((run) => run.runId === rows()[70].dataset.runId);
-    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    const deleted = deleteShown(65);
     change(sibling, 'failed');
     await advance(2000);
-    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length,
+    return { deletedListed: listed(deleted), rows: rows().length,
       siblingStatus: rows().find((li) => li.dataset.runId === sibling.runId)?.dataset.status, more: Boolean(moreButton()) };
   },
   /** 150 children, 100 shown, none under way; one on the third page is deleted and nothing else happens. */
   async deletedWhileNothingChanges() {
     await opened(150, 'completed', 100);
-    const deleted = rows()[45].dataset.runId;
-    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    const deleted = deleteShown(45);
     await advance(35000);
-    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length, treeCounts: reads.tree };
+    return { deletedListed: listed(deleted), rows: rows().length, treeCounts: reads.tree };
   },
   /**
    * 150 children, 100 shown, none under way; one on the third page is deleted, and the first read of the tree's
@@ -226,11 +232,10 @@ const scenarios = {
    */
   async deletedWhileTheCountsFailOnce() {
     await opened(150, 'completed', 100);
-    const deleted = rows()[45].dataset.runId;
-    children.splice(children.findIndex((run) => run.runId === deleted), 1);
+    const deleted = deleteShown(45);
     failingCounts = 1;
     await advance(70000);
-    return { deletedListed: rows().some((li) => li.dataset.runId === deleted), rows: rows().length,
+    return { deletedListed: listed(deleted), rows: rows().length,
       summary: summary.textContent };
   },
   /** 30 children with a store that cannot count the runs below them: the panel open for a minute. */

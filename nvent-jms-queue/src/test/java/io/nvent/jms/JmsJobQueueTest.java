@@ -139,28 +139,8 @@ class JmsJobQueueTest {
     @Test
     void an_attempt_the_shutdown_cuts_short_counts_as_no_attempt_whatever_the_step_makes_of_the_interrupt() {
         JmsJobQueue leaving = leavingNode();
-        List<JobExecution> onLeaving = new CopyOnWriteArrayList<>();
-        List<Throwable> reportedFailures = new CopyOnWriteArrayList<>();
-        leaving.registerWorker(queue, 1, new JobHandler() {
-            @Override
-            public void handle(JobExecution job) {
-                onLeaving.add(job);
-                try {
-                    new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                    // As a step whose blocking call fails with its own exception when interrupted.
-                    throw new IllegalStateException("the call the step waited in was interrupted", e);
-                }
-            }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-                reportedFailures.add(error);
-            }
-        });
         // Its only attempt: counted as failed, it would be a dead letter.
-        leaving.enqueue(job("cut-short"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> onLeaving.size() == 1);
+        WaitsUntilInterrupted step = runningOn(leaving, "cut-short", new WaitsUntilInterrupted());
 
         leaving.close();
         JmsJobQueue restarted = node();
@@ -170,37 +150,20 @@ class JmsJobQueueTest {
         await().atMost(Duration.ofSeconds(10)).until(() -> !handler.started.isEmpty());
         assertThat(handler.started.get(0).attempt()).as("the same attempt").isEqualTo(1);
         assertThat(handler.started.get(0).redelivered()).as("handed out again").isTrue();
-        assertThat(reportedFailures).as("failures reported to the handler").isEmpty();
+        assertThat(step.reportedFailures).as("failures reported to the handler").isEmpty();
         assertThat(restarted.counts(queue).failed()).as("dead letters").isZero();
     }
 
     @Test
     void close_returns_once_the_attempts_it_interrupted_have_handed_their_jobs_back() {
         JmsJobQueue leaving = leavingNode();
-        AtomicReference<Thread> worker = new AtomicReference<>();
-        leaving.registerWorker(queue, 1, new JobHandler() {
-            @Override
-            public void handle(JobExecution job) {
-                worker.set(Thread.currentThread());
-                try {
-                    new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException("the call the step waited in was interrupted", e);
-                }
-            }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            }
-        });
-        leaving.enqueue(job("cut-short"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> worker.get() != null);
+        WaitsUntilInterrupted step = runningOn(leaving, "cut-short", new WaitsUntilInterrupted());
 
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0625"))) {
             leaving.close();
 
             // Before, close() returned as it interrupted: NVENT-0116 engine stopped came before the hand-backs.
-            assertThat(worker.get().isAlive()).as("the interrupted worker still running").isFalse();
+            assertThat(step.worker.get().isAlive()).as("the interrupted worker still running").isFalse();
             assertThat(log.records()).as("the hand-back logged").hasSize(1);
         }
     }
@@ -213,35 +176,57 @@ class JmsJobQueueTest {
     @Test
     void a_continuation_dropped_with_the_attempt_the_stop_cut_short_is_reported_not_continued_on_the_offering_thread() {
         JmsJobQueue leaving = leavingNode();
-        AtomicReference<Thread> worker = new AtomicReference<>();
         List<String> heard = new CopyOnWriteArrayList<>();
-        leaving.registerWorker(queue, 1, new JobHandler() {
+        WaitsUntilInterrupted step = runningOn(leaving, "first", new WaitsUntilInterrupted() {
             @Override
             public void handle(JobExecution job) {
                 assertThat(leaving.continueWith(job("second"))).as("taken to continue with").isTrue();
-                worker.set(Thread.currentThread());
-                try {
-                    new CountDownLatch(1).await();
-                } catch (InterruptedException e) {
-                    throw new IllegalStateException("the call the step waited in was interrupted", e);
-                }
+                super.handle(job);
             }
 
             @Override
             public void notContinued(JobRequest job) {
                 heard.add(job.jobId() + " on " + Thread.currentThread().getName());
             }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            }
         });
-        leaving.enqueue(job("first"));
-        await().atMost(Duration.ofSeconds(10)).until(() -> worker.get() != null);
 
         leaving.close();
 
-        assertThat(heard).containsExactly("second on " + worker.get().getName());
+        assertThat(heard).containsExactly("second on " + step.worker.get().getName());
+    }
+
+    /** Registers {@code step} as the node's one worker of the queue, enqueues a job and waits until the step runs it. */
+    private <H extends WaitsUntilInterrupted> H runningOn(JmsJobQueue node, String jobId, H step) {
+        node.registerWorker(queue, 1, step);
+        node.enqueue(job(jobId));
+        await().atMost(Duration.ofSeconds(10)).until(() -> !step.started.isEmpty());
+        return step;
+    }
+
+    /**
+     * A step that waits until the stop interrupts it and then fails with its own exception, as a step whose blocking
+     * call does; it keeps the attempts it started, the thread of the last one and the failures it is told of.
+     */
+    private static class WaitsUntilInterrupted implements JobHandler {
+        final List<JobExecution> started = new CopyOnWriteArrayList<>();
+        final AtomicReference<Thread> worker = new AtomicReference<>();
+        final List<Throwable> reportedFailures = new CopyOnWriteArrayList<>();
+
+        @Override
+        public void handle(JobExecution job) {
+            worker.set(Thread.currentThread());
+            started.add(job);
+            try {
+                new CountDownLatch(1).await();
+            } catch (InterruptedException e) {
+                throw new IllegalStateException("the call the step waited in was interrupted", e);
+            }
+        }
+
+        @Override
+        public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+            reportedFailures.add(error);
+        }
     }
 
     /**

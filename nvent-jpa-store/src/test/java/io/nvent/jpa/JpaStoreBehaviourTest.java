@@ -492,6 +492,16 @@ abstract class JpaStoreBehaviourTest {
         }
     }
 
+    /** A schema migrated to this build's latest version, then to version 100 by a later build. */
+    private JpaStoreOptions migratedByALaterBuild(String prefix) {
+        JpaStoreOptions later = version1Schema(prefix);
+        OlderSchemas.migrateTo(dataSource(), later, "latest");
+        TestDatabases.execute(dataSource(), "insert into " + prefix + "schema_history (\"installed_rank\", \"version\","
+                + " \"description\", \"type\", \"script\", \"installed_by\", \"execution_time\", \"success\")"
+                + " values (100, '100', 'from a later nvent', 'SQL', 'V100__later.sql', 'test', 0, true)");
+        return later;
+    }
+
     /** A version 1 schema under {@code prefix}, as the first release left it (tables of later versions dropped). */
     private JpaStoreOptions version1Schema(String prefix) {
         JpaStoreOptions version1 = options(prefix).build();
@@ -761,11 +771,7 @@ abstract class JpaStoreBehaviourTest {
                 options("behaviour_").migrateSchema(false).build())) {
             assertThat(current.findRun("no-such-run")).isEmpty();
         }
-        JpaStoreOptions later = version1Schema("later_");
-        OlderSchemas.migrateTo(dataSource(), later, "latest");
-        TestDatabases.execute(dataSource(), "insert into later_schema_history (\"installed_rank\", \"version\","
-                + " \"description\", \"type\", \"script\", \"installed_by\", \"execution_time\", \"success\")"
-                + " values (100, '100', 'from a later nvent', 'SQL', 'V100__later.sql', 'test', 0, true)");
+        migratedByALaterBuild("later_");
 
         try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0330"));
              JpaFlowStore older = JpaFlowStore.create(dataSource(), options("later_").migrateSchema(false).build())) {
@@ -781,11 +787,7 @@ abstract class JpaStoreBehaviourTest {
      */
     @Test
     void saysTheSchemaVersionItsBuildBringsBesideThatOfASchemaALaterBuildMigrated() {
-        JpaStoreOptions later = version1Schema("newer_");
-        OlderSchemas.migrateTo(dataSource(), later, "latest");
-        TestDatabases.execute(dataSource(), "insert into newer_schema_history (\"installed_rank\", \"version\","
-                + " \"description\", \"type\", \"script\", \"installed_by\", \"execution_time\", \"success\")"
-                + " values (100, '100', 'from a later nvent', 'SQL', 'V100__later.sql', 'test', 0, true)");
+        JpaStoreOptions later = migratedByALaterBuild("newer_");
 
         try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0311"));
              JpaFlowStore older = JpaFlowStore.create(dataSource(), later)) {

@@ -7,6 +7,7 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.function.Function;
+import java.util.function.UnaryOperator;
 import javax.sql.DataSource;
 import org.hibernate.Session;
 
@@ -61,37 +62,36 @@ final class ResourceLocalTransactions implements Transactions {
 
     @Override
     public <T> T write(Contended subject, Function<EntityManager, T> work) {
-        return Backoff.retryingConflicts(subject, maxAttempts, failures, () -> {
-            EntityManager em = emf.createEntityManager();
-            EntityTransaction tx = em.getTransaction();
-            try {
-                tx.begin();
-                T result = work.apply(em);
-                tx.commit();
-                return result;
-            } catch (RuntimeException e) {
-                rollbackQuietly(tx);
-                throw e;
-            } finally {
-                em.close();
-            }
-        });
+        // Failures as they are: the retry tells conflicts, which it tries again, from the others, which it translates.
+        return Backoff.retryingConflicts(subject, maxAttempts, failures,
+                () -> inTransaction(false, work, UnaryOperator.identity()));
     }
 
     @Override
     public <T> T read(Function<EntityManager, T> work) {
+        return inTransaction(true, work, failures::translate);
+    }
+
+    /**
+     * Runs {@code work} in a transaction of an entity manager of its own: committed, or rolled back on a failure,
+     * which {@code onFailure} makes what is thrown.
+     */
+    private <T> T inTransaction(boolean readOnly, Function<EntityManager, T> work,
+                                UnaryOperator<RuntimeException> onFailure) {
         EntityManager em = emf.createEntityManager();
         EntityTransaction tx = em.getTransaction();
         try {
-            // Nothing read is changed, so spare Hibernate the snapshots for dirty checking.
-            em.unwrap(Session.class).setDefaultReadOnly(true);
+            if (readOnly) {
+                // Nothing read is changed, so spare Hibernate the snapshots for dirty checking.
+                em.unwrap(Session.class).setDefaultReadOnly(true);
+            }
             tx.begin();
             T result = work.apply(em);
             tx.commit();
             return result;
         } catch (RuntimeException e) {
             rollbackQuietly(tx);
-            throw failures.translate(e);
+            throw onFailure.apply(e);
         } finally {
             em.close();
         }

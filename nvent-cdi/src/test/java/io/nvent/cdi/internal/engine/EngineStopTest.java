@@ -391,9 +391,7 @@ class EngineStopTest extends EngineStopContractTest {
 
         try (EngineHarness next = EngineHarness.beside(stopping, "instance-b", settings -> settings, queue, take,
                 pack)) {
-            next.sweep();
-            next.clock.advance(Duration.ofMinutes(1));
-            next.sweep();
+            sweepTwiceALeaseApart(next);
 
             next.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(next.types(runId)).doesNotContain("step.stalled");
@@ -446,7 +444,7 @@ class EngineStopTest extends EngineStopContractTest {
 
         stopping.engine.closeQueue();
         assertThat(step.interrupted.await(10, TimeUnit.SECONDS)).as("the step was interrupted").isTrue();
-        String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+        String queue = uploadQueue(stopping);
         await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
 
         // Its only attempt: recorded as failed, it would have failed the run for good.
@@ -457,9 +455,7 @@ class EngineStopTest extends EngineStopContractTest {
         try (EngineHarness restarted = new EngineHarness(stopping.store, stopping.scheduling, "instance-a", step)) {
             // The memory queue's job went with its instance: the sweep finds the step lost once the run has
             // not changed for a lease, which it sees on two looks a lease apart, and queues it again.
-            restarted.sweep();
-            restarted.clock.advance(Duration.ofMinutes(1));
-            restarted.sweep();
+            sweepTwiceALeaseApart(restarted);
 
             restarted.awaitStatus(runId, RunStatus.COMPLETED);
             assertThat(restarted.types(runId)).as("handed back, it never stalled").doesNotContain("step.stalled");
@@ -475,12 +471,10 @@ class EngineStopTest extends EngineStopContractTest {
         String runId = startUntilBlocked(first, "export", step, "the step runs");
         first.engine.closeQueue();
         first.close();
-        String queue = first.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+        String queue = uploadQueue(first);
         // Its job gone with the first queue, the step runs again under a recovery job, and is cut short again.
         EngineHarness second = new EngineHarness(first.store, first.scheduling, "instance-a", step);
-        second.sweep();
-        second.clock.advance(Duration.ofMinutes(1));
-        second.sweep();
+        sweepTwiceALeaseApart(second);
         await().atMost(Duration.ofSeconds(10)).until(() -> step.executions.get() == 2
                 && second.engine.run(runId).orElseThrow().steps().get("upload") == StepStatus.RUNNING);
         second.engine.closeQueue();
@@ -493,9 +487,7 @@ class EngineStopTest extends EngineStopContractTest {
         second.queue.pause(queue);
         try (EngineHarness third = EngineHarness.beside(second, "instance-a", settings -> settings, second.queue,
                 step)) {
-            third.sweep();
-            third.clock.advance(Duration.ofMinutes(1));
-            third.sweep();
+            sweepTwiceALeaseApart(third);
 
             assertThat(third.queue.jobs(queue, JobState.WAITING, 0, 10)).extracting(JobRecord::jobId)
                     .as("no second job of the step").containsExactly(recoveryJob);
@@ -555,7 +547,7 @@ class EngineStopTest extends EngineStopContractTest {
 
             assertThat(store.hanging.await(10, TimeUnit.SECONDS)).as("the hand-back hangs").isTrue();
             store.release.countDown();
-            String queue = stopping.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+            String queue = uploadQueue(stopping);
             await().atMost(Duration.ofSeconds(10)).until(() -> stopping.queue.counts(queue).active() == 0);
 
             // Once the stop's patience is over, the stopped instance may no longer be sure of its lease.
@@ -572,7 +564,7 @@ class EngineStopTest extends EngineStopContractTest {
     void a_failed_attempt_a_queue_reports_after_the_engine_closed_it_is_not_recorded() {
         HandlerKeepingQueue queue = new HandlerKeepingQueue();
         try (EngineHarness h = EngineHarness.over(new MemoryFlowStore(), queue, new BlocksAtFirst())) {
-            String queueName = h.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
+            String queueName = uploadQueue(h);
             h.queue.pause(queueName);
             String runId = h.engine.start("export", null);
             JobRecord job = h.queue.job(queueName, StepJob.jobId(runId, "upload")).orElseThrow();
@@ -597,6 +589,18 @@ class EngineStopTest extends EngineStopContractTest {
                 .hasMessageStartingWith("NVENT-0527 flow 'noop' was not started: the engine of this instance has "
                         + "stopped");
         assertThat(engine.flows().stats("noop").total()).as("runs").isZero();
+    }
+
+    /** Two lost-job checks a lease apart: the second finds a step lost whose run did not change in between. */
+    private static void sweepTwiceALeaseApart(EngineHarness h) {
+        h.sweep();
+        h.clock.advance(Duration.ofMinutes(1));
+        h.sweep();
+    }
+
+    /** The queue of the export flow's upload step. */
+    private static String uploadQueue(EngineHarness h) {
+        return h.engine.registry().flow("export").orElseThrow().step("upload").orElseThrow().queue();
     }
 
     /** Starts the flow and waits until the step blocks in its work. */

@@ -39,6 +39,10 @@ class QueuePausesTest {
 
     private final SchedulingStore scheduling = MemoryAdapters.schedulingStore();
     private final FlowStore runs = MemoryAdapters.store();
+    /** The queue and the pauses of an instance here, and the pauses of one there, over the same store. */
+    private final JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
+    private final QueuePauses pausesHere = new QueuePauses(here, scheduling, CLOCK);
+    private final QueuePauses pausesThere = new QueuePauses(MemoryAdapters.queue(Clock.systemUTC()), scheduling, CLOCK);
 
     private EmbeddedEngine instance() {
         return EmbeddedEngine.newBuilder().step(new Send()).store(runs).schedulingStore(scheduling)
@@ -137,11 +141,6 @@ class QueuePausesTest {
 
     @Test
     void aQueuePausedHereAndResumedOnAnotherInstanceBeforeThisOneLooksAgainIsResumedHere() {
-        SchedulingStore recorded = MemoryAdapters.schedulingStore();
-        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
-        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
-        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
-        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
         pausesHere.follow();
         pausesThere.follow();
 
@@ -155,11 +154,6 @@ class QueuePausesTest {
 
     @Test
     void aQueueResumedHereAndPausedOnAnotherInstanceBeforeThisOneLooksAgainIsPausedHere() {
-        SchedulingStore recorded = MemoryAdapters.schedulingStore();
-        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
-        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
-        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
-        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
         pausesHere.pause("mailing");
         pausesHere.follow();
         pausesThere.follow();
@@ -178,11 +172,6 @@ class QueuePausesTest {
      */
     @Test
     void whatAnInstanceReportsOfAPauseAnotherInstanceMadeOrRemovedChangesNothingUntilItsNextLook() {
-        SchedulingStore recorded = MemoryAdapters.schedulingStore();
-        JobQueue here = MemoryAdapters.queue(Clock.systemUTC());
-        JobQueue there = MemoryAdapters.queue(Clock.systemUTC());
-        QueuePauses pausesHere = new QueuePauses(here, recorded, CLOCK);
-        QueuePauses pausesThere = new QueuePauses(there, recorded, CLOCK);
         pausesHere.follow();
         pausesThere.follow();
 

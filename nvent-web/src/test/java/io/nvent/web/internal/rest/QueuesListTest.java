@@ -53,48 +53,12 @@ class QueuesListTest {
     @Test
     void listingTheQueuesReadsTheWorkersSetAtRunTimeWhichArePausedAndWhoPausedOrSetThemOnceForAllOfThem() {
         AtomicInteger readsOfOne = new AtomicInteger();
-        AtomicInteger readsOfAll = new AtomicInteger();
-        AtomicInteger readsOfChanges = new AtomicInteger();
-        try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
-                .step(new Mail()).build())) {
-            QueueControls controls = new QueueControls() {
-                @Override
-                public int workersHere(String queue) {
-                    return 4;
-                }
-
-                @Override
-                public int configuredWorkers(String queue) {
-                    return 4;
-                }
-
+        try (EngineCloser closer = posterEngine()) {
+            CountingControls controls = new CountingControls(Map.of("render", 2)) {
                 @Override
                 public OptionalInt workersOverride(String queue) {
                     readsOfOne.incrementAndGet();
                     return queue.equals("render") ? OptionalInt.of(2) : OptionalInt.empty();
-                }
-
-                @Override
-                public Map<String, Integer> workersOverrides() {
-                    readsOfAll.incrementAndGet();
-                    return Map.of("render", 2);
-                }
-
-                @Override
-                public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
-                    readsOfChanges.incrementAndGet();
-                    return Map.of();
-                }
-
-                @Override
-                public Map<String, io.nvent.spi.QueueChange> workersChanges() {
-                    readsOfChanges.incrementAndGet();
-                    return Map.of();
-                }
-
-                @Override
-                public Optional<QueueRateLimit> rateLimit(String queue) {
-                    return Optional.empty();
                 }
             };
             io.nvent.spi.JobQueue adapter = closer.engine.queue();
@@ -119,9 +83,10 @@ class QueuesListTest {
             assertThat(queues).hasSize(3);
             assertThat(queues.getValuesAs(JsonObject.class)).allSatisfy(q -> assertThat(q.isNull("workersOverride"))
                     .isEqualTo(!q.getString("name").equals("render")));
-            assertThat(readsOfAll).as("one read for the list").hasValue(1);
+            assertThat(controls.readsOfAll).as("one read for the list").hasValue(1);
             assertThat(readsOfOne).as("none per queue").hasValue(0);
-            assertThat(readsOfChanges).as("who paused them and who set their workers: one read each").hasValue(2);
+            assertThat(controls.readsOfChanges).as("who paused them and who set their workers: one read each")
+                    .hasValue(2);
             assertThat(pauseReads).as("which are paused: one question to the queue adapter").hasValue(1);
             assertThat(queues.getValuesAs(JsonObject.class)).filteredOn(q -> q.getBoolean("paused"))
                     .extracting(q -> q.getString("name")).containsExactly("mail");
@@ -138,38 +103,8 @@ class QueuesListTest {
      */
     @Test
     void theRateLimitsUsageReadsNeitherThePausesNorTheWorkersOfTheQueues() {
-        AtomicInteger storeReads = new AtomicInteger();
-        try (EngineCloser closer = new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render())
-                .step(new Mail()).build())) {
-            QueueControls controls = new QueueControls() {
-                @Override
-                public int workersHere(String queue) {
-                    return 4;
-                }
-
-                @Override
-                public int configuredWorkers(String queue) {
-                    return 4;
-                }
-
-                @Override
-                public Map<String, Integer> workersOverrides() {
-                    storeReads.incrementAndGet();
-                    return Map.of();
-                }
-
-                @Override
-                public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
-                    storeReads.incrementAndGet();
-                    return Map.of();
-                }
-
-                @Override
-                public Map<String, io.nvent.spi.QueueChange> workersChanges() {
-                    storeReads.incrementAndGet();
-                    return Map.of();
-                }
-
+        try (EngineCloser closer = posterEngine()) {
+            CountingControls controls = new CountingControls(Map.of()) {
                 @Override
                 public Optional<QueueRateLimit> rateLimit(String queue) {
                     return Optional.of(new QueueRateLimit(new io.nvent.spi.RateLimit(5, java.time.Duration.ofSeconds(1)),
@@ -188,7 +123,59 @@ class QueuesListTest {
 
             assertThat(usage.toString()).isEqualTo("{\"queue\":\"layout\",\"rateLimit\":{\"max\":5,"
                     + "\"durationMs\":1000,\"scope\":\"cluster\",\"groupKey\":null},\"groups\":[]}");
-            assertThat(storeReads).as("reads of the store for the queue's JSON").hasValue(0);
+            assertThat(controls.readsOfAll.get() + controls.readsOfChanges.get())
+                    .as("reads of the store for the queue's JSON").isZero();
+        }
+    }
+
+    private static EngineCloser posterEngine() {
+        return new EngineCloser(EmbeddedEngine.newBuilder().step(new Layout()).step(new Render()).step(new Mail()).build());
+    }
+
+    /**
+     * Four workers a queue, the given ones set at run time, none paused or changed by anyone the store knows of,
+     * no rate limit: it counts the reads of the store the queue list makes.
+     */
+    private static class CountingControls extends QueueControls {
+        final AtomicInteger readsOfAll = new AtomicInteger();
+        final AtomicInteger readsOfChanges = new AtomicInteger();
+        private final Map<String, Integer> overrides;
+
+        CountingControls(Map<String, Integer> overrides) {
+            this.overrides = overrides;
+        }
+
+        @Override
+        public int workersHere(String queue) {
+            return 4;
+        }
+
+        @Override
+        public int configuredWorkers(String queue) {
+            return 4;
+        }
+
+        @Override
+        public Map<String, Integer> workersOverrides() {
+            readsOfAll.incrementAndGet();
+            return overrides;
+        }
+
+        @Override
+        public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
+            readsOfChanges.incrementAndGet();
+            return Map.of();
+        }
+
+        @Override
+        public Map<String, io.nvent.spi.QueueChange> workersChanges() {
+            readsOfChanges.incrementAndGet();
+            return Map.of();
+        }
+
+        @Override
+        public Optional<QueueRateLimit> rateLimit(String queue) {
+            return Optional.empty();
         }
     }
 
