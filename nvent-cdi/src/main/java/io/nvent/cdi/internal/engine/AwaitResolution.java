@@ -1278,7 +1278,8 @@ final class AwaitResolution {
 
     /**
      * Fails, once across instances, the steps left {@code awaiting} with no await that could resume them: an await the
-     * store refused whose step's failure could not be stored either ({@code NVENT-0026}, the store away), or any other
+     * store refused whose step's failure could not be stored either ({@code NVENT-0026}, the store away), an instance
+     * that stopped between storing its run's change and saving the await (two writes: the run first), or any other
      * way a run came to wait on nothing. Such a run is a suspect when a look finds it so, and its step fails when a
      * later look, {@code grace} after the first plus the backoffs of the step's retry policy (an await the store was
      * away for is saved again after them, {@link #savedAgainLater}, on whichever instance planned it), finds it
@@ -1348,7 +1349,8 @@ final class AwaitResolution {
                 .filter(data -> "after".equals(data.getString("position", "before")))
                 .map(data -> AwaitPosition.AFTER).orElse(AwaitPosition.BEFORE);
         String why = "the maintenance sweep found step '" + step + "' awaiting with no await that could resume it"
-                + " (an await the store refused, whose failure could not be stored either); retry the step";
+                + " (its instance stopped between storing the run awaiting and saving the await, or the store refused"
+                + " the await and then the step's failure too); retry the step";
         Instant now = clock.instant();
         Pending pending = new Pending();
         store.updateRun(seen.runId(), run -> {

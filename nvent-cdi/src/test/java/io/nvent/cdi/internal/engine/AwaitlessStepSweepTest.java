@@ -95,6 +95,44 @@ class AwaitlessStepSweepTest {
         }
     }
 
+    /** Keeps no await while {@link #stopping}: the instance that saves it stops between its run's write and its own. */
+    static class SchedulingOfAnInstanceThatStops extends MemorySchedulingStore {
+        final AtomicBoolean stopping = new AtomicBoolean(true);
+
+        @Override
+        public synchronized void saveAwait(AwaitRecord await) {
+            if (!stopping.get()) {
+                super.saveAwait(await);
+            }
+        }
+    }
+
+    @Test
+    void aStepLeftAwaitingBecauseItsInstanceStoppedBeforeSavingTheAwaitIsFailedByTheSweepSayingSo() {
+        SchedulingOfAnInstanceThatStops scheduling = new SchedulingOfAnInstanceThatStops();
+        MemoryFlowStore store = new MemoryFlowStore();
+        String expense;
+        try (EngineHarness stopped = new EngineHarness(store, scheduling, "instance-a", new RefusedAwaitTest.Pay())) {
+            expense = stopped.engine.start("expense", Map.of());
+        }
+        scheduling.stopping.set(false);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness b = new EngineHarness(store, scheduling, "instance-b", new RefusedAwaitTest.Pay())) {
+            assertThat(b.engine.run(expense).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+            assertThat(b.engine.awaits(false, 10)).as("the run is stored awaiting, its await just after").isEmpty();
+
+            b.sweep();
+            b.clock.advance(Duration.ofMinutes(1));
+            b.sweep();
+
+            b.awaitStatus(expense, RunStatus.FAILED);
+            assertThat(b.eventsOf(expense, EventType.STEP_FAILED)).singleElement().satisfies(failed -> assertThat(
+                    failed.data()).as("not only a store that refused it").contains("its instance stopped"));
+            assertThat(log.messagesContaining("NVENT-0027")).singleElement().asString()
+                    .contains("its instance stopped");
+        }
+    }
+
     /** Waits for an approval before it runs; its await saved again five minutes after the store was away. */
     @FlowStep(flow = "slow-claim", name = "approve", role = StepRole.ENTRY, maxAttempts = 2, backoffDelayMs = 300_000)
     @AwaitBefore(type = AwaitType.WEBHOOK)
