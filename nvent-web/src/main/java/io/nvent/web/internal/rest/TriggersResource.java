@@ -126,7 +126,7 @@ public class TriggersResource {
 
     /**
      * Whether the caller of a webhook is an operator, told of a trigger that does not exist: with security off
-     * anyone is; else a caller holding the admin role (the security filter looks for one only when asked).
+     * anyone is; else a caller holding the admin role (the security filter settles who calls a trigger's webhook).
      * A field for tests.
      */
     java.util.function.Predicate<jakarta.ws.rs.core.SecurityContext> operator = security -> {
