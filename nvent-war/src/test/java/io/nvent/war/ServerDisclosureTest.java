@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -32,5 +34,24 @@ class ServerDisclosureTest {
                 }
             }
         }
+    }
+
+    /**
+     * The 404 page linked to {@code /_nvent/}: wrong under another context root (WildFly's {@code /nvent-war}), another
+     * {@code nvent.ui.path} or with the console off, and a path outside the API was to name nothing to a scanner.
+     */
+    @Test
+    void theDemosErrorPagesNameNoAddressOfTheApplication() throws IOException {
+        Path webapp = ROOT.resolve("nvent-war/src/main/webapp");
+        Matcher location = Pattern.compile("<location>([^<]+)</location>")
+                .matcher(Files.readString(webapp.resolve("WEB-INF/web.xml")));
+        int pages = 0;
+        while (location.find()) {
+            String page = Files.readString(webapp.resolve(location.group(1).substring(1)));
+            assertThat(page).as(location.group(1)).doesNotContain("href").doesNotContain("/_nvent")
+                    .doesNotContainIgnoringCase("payara").doesNotContainIgnoringCase("wildfly");
+            pages++;
+        }
+        assertThat(pages).as("error pages in web.xml").isEqualTo(3);
     }
 }
