@@ -126,7 +126,7 @@ public class TriggersResource {
 
     /**
      * Whether the caller of a webhook is an operator, told of a trigger that does not exist: with security off
-     * anyone is; else a caller holding the admin role (the security filter looks for one only when asked).
+     * anyone is; else a caller holding the admin role (the security filter settles who calls a trigger's webhook).
      * A field for tests.
      */
     java.util.function.Predicate<jakarta.ws.rs.core.SecurityContext> operator = security -> {
@@ -469,10 +469,9 @@ public class TriggersResource {
                 "NVENT-0716 {0} webhook {1} of no webhook trigger answered 401 as a signed trigger''s would, the last "
                 + "for ''{2}'' (only an operator''s call gets 404 NVENT-0762, so that an anonymous caller cannot tell "
                 + "which triggers exist); further ones are reported at most once a minute",
-                calls, calls == 1 ? "call" : "calls", io.nvent.spi.internal.LogText.of(name)));
-        Response.ResponseBuilder response = Response.fromResponse(Problems.of(401, "Invalid signature",
-                SIGNATURE_REFUSED + problem));
-        return response.header(HttpHeaders.WWW_AUTHENTICATE, UNKNOWN_TRIGGERS.signatureChallenge()).build();
+                String.valueOf(calls), calls == 1 ? "call" : "calls", io.nvent.spi.internal.LogText.of(name)));
+        return unauthorized("Invalid signature", SIGNATURE_REFUSED + problem,
+                List.of(UNKNOWN_TRIGGERS.signatureChallenge()));
     }
 
     /**
@@ -516,6 +515,11 @@ public class TriggersResource {
      */
     private Response refused(String trigger, String title, String reason, List<String> challenges, Instant now) {
         refusedCalls.refused(trigger, reason, now).ifPresent(warning -> LOG.log(System.Logger.Level.WARNING, warning));
+        return unauthorized(title, reason, challenges);
+    }
+
+    /** A webhook's 401, the same for a trigger that exists and one that does not. */
+    private static Response unauthorized(String title, String reason, List<String> challenges) {
         Response.ResponseBuilder response = Response.fromResponse(Problems.of(401, title, reason));
         challenges.forEach(challenge -> response.header(HttpHeaders.WWW_AUTHENTICATE, challenge));
         return response.build();

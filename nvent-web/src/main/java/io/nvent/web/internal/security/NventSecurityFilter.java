@@ -75,7 +75,9 @@ public final class NventSecurityFilter implements Filter {
         if (!settings.securityEnabled() || settings.isPublic(path)) {
             boolean triggerWebhook = settings.securityEnabled() && WebSettings.isTriggerWebhook(path)
                     && request.getUserPrincipal() == null;
-            chain.doFilter(triggerWebhook ? new WebhookCallerRequest(request) : req, res);
+            // Who calls is settled for every call, not when the resource asks (for an unknown name only): the check's
+            // time and its count towards the lock-out would tell which trigger names exist.
+            chain.doFilter(triggerWebhook ? new WebhookCallerRequest(request, webhookOperator(request)) : req, res);
             return;
         }
         if (isScrapeWithToken(request, path)) {
@@ -193,10 +195,10 @@ public final class NventSecurityFilter implements Filter {
 
     /**
      * The operator behind a trigger webhook's call, if one sent it: its Basic credentials or the console's session,
-     * never a refusal. Asked only when the webhook needs to know (an unknown trigger: an operator learns it is none,
-     * an anonymous caller gets the 401 of a signed trigger); so a sender's credentials the webhook never looks at are
-     * not checked, and a lock-out for failed logins still holds: credentials are then not checked at all, as on
-     * nvent's other paths, so the webhook is no way round it to guess a password.
+     * never a refusal. Only a webhook no trigger has uses the answer (an operator learns it is none, an anonymous
+     * caller gets the 401 of a signed trigger), but every call is checked alike, so that neither the time nor the
+     * lock-out tells a name that exists. A lock-out for failed logins still holds: credentials are then not checked
+     * at all, as on nvent's other paths, so the webhook is no way round it to guess a password.
      */
     private Optional<Caller> webhookOperator(HttpServletRequest request) {
         if (!isBasicLogin(request)) {
@@ -300,38 +302,29 @@ public final class NventSecurityFilter implements Filter {
                 .add("status", status).add("detail", detail).build().toString());
     }
 
-    /**
-     * A trigger webhook's request, as seen by its resource: the operator who sent it, if any, is looked for on the
-     * first question about the caller, once ({@link #webhookOperator}).
-     */
-    private final class WebhookCallerRequest extends HttpServletRequestWrapper {
+    /** A trigger webhook's request, as seen by its resource: with the operator who sent it, if any ({@link #webhookOperator}). */
+    private static final class WebhookCallerRequest extends HttpServletRequestWrapper {
 
-        private Optional<Caller> caller;
+        private final Optional<Caller> caller;
 
-        WebhookCallerRequest(HttpServletRequest request) {
+        WebhookCallerRequest(HttpServletRequest request, Optional<Caller> caller) {
             super(request);
-        }
-
-        private synchronized Optional<Caller> caller() {
-            if (caller == null) {
-                caller = webhookOperator((HttpServletRequest) getRequest());
-            }
-            return caller;
+            this.caller = caller;
         }
 
         @Override
         public Principal getUserPrincipal() {
-            return caller().map(Principal.class::cast).orElse(null);
+            return caller.map(Principal.class::cast).orElse(null);
         }
 
         @Override
         public String getRemoteUser() {
-            return caller().map(Caller::name).orElse(null);
+            return caller.map(Caller::name).orElse(null);
         }
 
         @Override
         public boolean isUserInRole(String role) {
-            return caller().filter(known -> known.roles().contains(role)).isPresent();
+            return caller.filter(known -> known.roles().contains(role)).isPresent();
         }
     }
 

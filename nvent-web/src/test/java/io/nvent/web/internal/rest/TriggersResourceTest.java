@@ -795,6 +795,27 @@ class TriggersResourceTest {
         assertThat(stored.fired).isEmpty();
     }
 
+    /** The count went through the log's message format, which wrote a thousand calls as "1,000". */
+    @Test
+    void theLogCountsTheCallsOfWebhooksNoTriggerHasInPlainDigits() {
+        byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        resource.replayWindow = () -> Duration.ofMinutes(5);
+        Instant start = Instant.parse("2026-12-07T20:00:00Z");
+        resource.clock = java.time.Clock.fixed(start, java.time.ZoneOffset.UTC);
+        resource.webhook("first", null, null, null, headers(), body);
+        for (int i = 0; i < 999; i++) {
+            resource.webhook("guess-" + i, null, null, null, headers(), body);
+        }
+        resource.clock = java.time.Clock.fixed(start.plus(Duration.ofMinutes(1)), java.time.ZoneOffset.UTC);
+
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0716"))) {
+            resource.webhook("last", null, null, null, headers(), body);
+
+            assertThat(log.records()).singleElement().extracting(new java.util.logging.SimpleFormatter()::formatMessage)
+                    .asString().startsWith("NVENT-0716 1000 webhook calls of no webhook trigger");
+        }
+    }
+
     @Test
     void anOperatorIsToldThatNoWebhookTriggerHasTheNameAndTheLogSaysWhichOneAnAnonymousCallerTried() {
         byte[] body = "{}".getBytes(java.nio.charset.StandardCharsets.UTF_8);

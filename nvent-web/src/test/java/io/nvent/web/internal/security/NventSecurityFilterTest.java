@@ -176,15 +176,15 @@ class NventSecurityFilterTest {
     }
 
     @Test
-    void aTriggerWebhooksCallerIsAnOperatorWhenItsCredentialsHoldTheRoleCheckedOnlyWhenTheWebhookAsks() throws Exception {
-        HttpServletRequest admin = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
-                Map.of("Authorization", ADMIN)).passed.get();
-        HttpServletRequest guess = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
-                Map.of("Authorization", basic("admin", "guess"))).passed.get();
-        HttpServletRequest anonymous = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
-                Map.of()).passed.get();
-
+    void aTriggerWebhooksCallerIsAnOperatorWhenItsCredentialsHoldTheRole() throws Exception {
         try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-0705"))) {
+            HttpServletRequest admin = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                    Map.of("Authorization", ADMIN)).passed.get();
+            HttpServletRequest guess = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                    Map.of("Authorization", basic("admin", "guess"))).passed.get();
+            HttpServletRequest anonymous = (HttpServletRequest) call("POST", "/api/nvent/triggers/signup/webhook",
+                    Map.of()).passed.get();
+
             assertThat(admin.isUserInRole("nvent-admin")).isTrue();
             assertThat(admin.getUserPrincipal().getName()).isEqualTo("admin");
             assertThat(guess.isUserInRole("nvent-admin")).isFalse();
@@ -193,6 +193,21 @@ class NventSecurityFilterTest {
             assertThat(log.records()).as("the guess counts as a failed login").hasSize(1);
         }
         assertThat(hasSession).as("a webhook call starts no session").isFalse();
+    }
+
+    /**
+     * Credentials were checked only when the resource asked, that is for a name no trigger has: a wrong password sent
+     * to a webhook then counted towards the lock-out (and cost the identity store's time) for an unknown name alone,
+     * so the next login's 429 or 401 told an anonymous caller which trigger names exist.
+     */
+    @Test
+    void aWebhookCallsCredentialsCountTheSameWhetherOrNotItsResourceAsksWhoCalls() throws Exception {
+        for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+            call("POST", "/api/nvent/triggers/signup/webhook", Map.of("Authorization", basic("admin", "guess")));
+        }
+
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", basic("admin", "guess"))).status)
+                .as("locked out, as after as many calls of a webhook no trigger has").isEqualTo(429);
     }
 
     @Test
