@@ -591,7 +591,7 @@ function descendantsLine(d) {
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
  * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
  * again. Every page of every opened level is read again when the tree has fewer runs (a deletion, which the 30-s
- * look sees), or when no row may have changed below and no message came (`children.changed` likewise for its level).
+ * look sees), or when none of the rows read moved and no message came (`children.changed` likewise for its level).
  * A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
@@ -614,8 +614,12 @@ function runsBelowPanel(root, summary, list, gone) {
     if (sweeping && sweptCounts && now !== sweptCounts) {
       // Fewer runs: a deletion, which moves no count a row can tell. Else a change no message told moved the counts:
       // the rows that may have one below are read, and every page only when none may and no message came.
+      // Once the rows read show no move (a run retried below a row whose runs had all ended, a row beyond the ones
+      // read this look), every page is: the move is not seen again, the next look finds the counts as they are now.
       const deleted = d.descendants < JSON.parse(sweptCounts)[0];
-      if (deleted || (!probeRows() && !toldSinceLook)) levels.forEach((level) => changedAll(level));
+      const told = toldSinceLook;
+      if (deleted) levels.forEach((level) => changedAll(level));
+      else probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => changedAll(level)); });
     }
     if (sweeping) toldSinceLook = false;
     if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
@@ -642,8 +646,8 @@ function runsBelowPanel(root, summary, list, gone) {
   /**
    * Reads the counts of the rows not opened that may have changed below without a message (runs under way below them,
    * or under way themselves: they may start some), on pages not already to be read again, BELOW_PROBES_PER_LOOK at
-   * most, in turn; the page of each whose counts moved is read again. A read that fails leaves its page for the next
-   * look. Whether it read any.
+   * most, in turn; the page of each whose counts moved, or could not be read, is read again. Resolves to whether any
+   * page is read again for them (false too when no row may have changed).
    */
   const probeRows = () => {
     const candidates = [];
@@ -653,18 +657,19 @@ function runsBelowPanel(root, summary, list, gone) {
       const status = level.rows.get(runId)?.dataset.status;
       if ((d && d.underWay > 0) || status === 'running' || status === 'awaiting') candidates.push({ level, parent, runId, d });
     }));
-    if (!candidates.length) return false;
+    if (!candidates.length) return Promise.resolve(false);
     const n = Math.min(BELOW_PROBES_PER_LOOK, candidates.length);
     const from = probeTurn % candidates.length;
     const chosen = Array.from({ length: n }, (_, i) => candidates[(from + i) % candidates.length]);
     probeTurn = from + n;
-    chosen.forEach(({ level, parent, runId, d }) => api.descendants(runId).then((now) => {
-      if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return;
-      if (countsKey(now) === countsKey(d)) return;
-      changedRow(level, runId);
-      changedAbove(parent);
-    }).catch(() => {}));
-    return true;
+    // A row read again meanwhile (its page, its level closed) tells the move itself.
+    return Promise.all(chosen.map(({ level, parent, runId, d }) => api.descendants(runId)
+      .then((now) => countsKey(now) !== countsKey(d), () => true)
+      .then((moved) => {
+        if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return true;
+        if (moved) { changedRow(level, runId); changedAbove(parent); }
+        return moved;
+      }))).then((moved) => moved.some(Boolean));
   };
 
   /** Every page of the level is to be read again. */
