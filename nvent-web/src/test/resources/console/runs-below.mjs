@@ -389,6 +389,18 @@ const scenarios = {
       rows: rows().length, hiddenShown: rows().some((li) => li.dataset.runId === hidden.runId) };
   },
   /**
+   * 150 children, 100 shown; a new one starts and ends before the server hands its start over: the live stream keeps
+   * the latest entry per run, so its one message is its end. 35 s.
+   */
+  async aNewChildWhoseStartAndEndCameAsOneMessage() {
+    await opened(150, 'completed', 100);
+    const quick = addChild('completed');
+    change(quick, 'completed');
+    await advance(35000);
+    return { onTop: rows()[0]?.dataset.runId === quick.runId, rows: rows().length,
+      summary: summary.textContent };
+  },
+  /**
    * Two children shown, not opened: one running with a run under way below it (so its row may change), one completed
    * whose failed run below is retried (an operator's retryStep): under way again, with no message to an opened level.
    * 40 s.

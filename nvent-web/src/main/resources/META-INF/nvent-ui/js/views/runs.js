@@ -585,7 +585,8 @@ function descendantsLine(d) {
  * count), and the counts of the tree; each level at most once a second and at most BELOW_REREAD_PER_SECOND runs a
  * second, the pages changed first in the list first, however many children change or how many pages More… showed. A
  * child not shown reads the first page only if it sorts into it (its start, or any change while the level shows all
- * its children: it is new); one behind More… reads the counts alone. A page is read again from the cursor it was read
+ * its children: it is new); one behind More… reads the counts alone, and the first page at the next look if the tree
+ * grew meanwhile (a new child whose start and end came as one message). A page is read again from the cursor it was read
  * with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
  * names no opened level: the counts are read again every 5 s while runs below are under way (every 30 s else), and
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
@@ -617,11 +618,14 @@ function runsBelowPanel(root, summary, list, gone) {
       // Once the rows read show no move (a run retried below a row whose runs had all ended, a row beyond the ones
       // read this look), every page is: the move is not seen again, the next look finds the counts as they are now.
       const deleted = d.descendants < JSON.parse(sweptCounts)[0];
+      // More runs: a child told of but not shown may be new, its start and end handed over as one message (the live
+      // stream keeps a run's latest entry): the first page, where it sorts, is read again.
+      if (d.descendants > JSON.parse(sweptCounts)[0]) levels.forEach((level) => changedFirstPage(level));
       const told = toldSinceLook;
       if (deleted) levels.forEach((level) => changedAll(level));
       else probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => changedAll(level)); });
     }
-    if (sweeping) toldSinceLook = false;
+    if (sweeping) { toldSinceLook = false; levels.forEach((level) => level.unseen.clear()); }
     if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
     sweeping = false;
     clearTimeout(countTimer);
@@ -680,12 +684,19 @@ function runsBelowPanel(root, summary, list, gone) {
 
   /**
    * The page showing `runId` is to be read again. A run not shown: the first page if it sorts into it (`isNew`: its
-   * start; or any run while the level shows all its children), else nothing (behind More…, its change moves only
-   * counts, which the caller reads).
+   * start; or any run while the level shows all its children), else nothing yet (behind More…, its change moves only
+   * counts, which the caller reads; a new child whose start and end came as one message: the next look reads the
+   * first page if the tree grew).
    */
   const changedRow = (level, runId, isNew = false) => {
     const pg = level.pageOf.get(runId) || (isNew || !level.next ? level.pages[0] : null);
     if (pg) { level.dirty.add(pg); level.refresh(); } else if (!level.pages.length) level.refresh();
+    else level.unseen.add(runId);
+  };
+
+  /** The first page of a level told of a child it does not show (since the last look) is to be read again. */
+  const changedFirstPage = (level) => {
+    if (level.unseen.size && level.pages.length) { level.dirty.add(level.pages[0]); level.refresh(); }
   };
 
   /**
@@ -716,7 +727,7 @@ function runsBelowPanel(root, summary, list, gone) {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
     const level = { list: into, rows: new Map(), counts: new Map(), pages: [], pageOf: new Map(), dirty: new Set(),
-      next: null, loading: null, failed: null };
+      unseen: new Set(), next: null, loading: null, failed: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
     level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null,

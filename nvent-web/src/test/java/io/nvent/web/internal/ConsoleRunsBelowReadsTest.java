@@ -250,4 +250,19 @@ class ConsoleRunsBelowReadsTest {
         assertThat(ended.getBoolean("underWay")).as("its run below under way, 60 s after it ended").isFalse();
         assertThat(ended.getInt("rows")).isEqualTo(140);
     }
+
+    /**
+     * A child that starts and ends within one hand-over of the live stream (a short sub-flow) comes as one message, its
+     * end: in a level longer than its pages shown it was taken for a child behind More…, and never came on top (the
+     * counts moved, the summary said 151, the list 100 without it). Once the tree grew, the first page of a level told
+     * of a child it does not show is read again.
+     */
+    @Test
+    void aNewChildWhoseStartAndEndCameAsOneMessageComesOnTopOfALongLevel() throws Exception {
+        JsonObject quick = run("aNewChildWhoseStartAndEndCameAsOneMessage");
+
+        assertThat(quick.getString("summary")).startsWith("descendants: 151");
+        assertThat(quick.getBoolean("onTop")).as("the new child on top, 35 s later").isTrue();
+        assertThat(quick.getInt("rows")).isEqualTo(101);
+    }
 }
