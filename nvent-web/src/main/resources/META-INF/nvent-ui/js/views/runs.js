@@ -586,8 +586,8 @@ function descendantsLine(d) {
  * second, the pages changed first in the list first, however many children change or how many pages More… showed. A
  * child not shown reads the first page only if it sorts into it (its start, or any change while the level shows all
  * its children: it is new); one behind More… reads the counts alone, and the first page at the next look if the tree
- * grew meanwhile (a new child whose start and end came as one message). A page is read again from the cursor it was read
- * with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
+ * grew meanwhile (a new child whose start and end came as one message). A page is read again from the cursor it was
+ * read with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
  * names no opened level: the counts are read again every 5 s while runs below are under way (every 30 s else), and
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
  * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
@@ -614,9 +614,8 @@ function runsBelowPanel(root, summary, list, gone) {
     // for as long as they come.
     if (sweeping && sweptCounts && now !== sweptCounts) {
       // Fewer runs: a deletion, which moves no count a row can tell. Else a change no message told moved the counts:
-      // the rows that may have one below are read, and every page only when none may and no message came.
-      // Once the rows read show no move (a run retried below a row whose runs had all ended, a row beyond the ones
-      // read this look), every page is: the move is not seen again, the next look finds the counts as they are now.
+      // the rows that may have one below are read, and every page once none of them moved and no message came (a run
+      // retried below a row whose runs had all ended, a row beyond those read): the next look sees no move again.
       const deleted = d.descendants < JSON.parse(sweptCounts)[0];
       // More runs: a child told of but not shown may be new, its start and end handed over as one message (the live
       // stream keeps a run's latest entry): the first page, where it sorts, is read again.
