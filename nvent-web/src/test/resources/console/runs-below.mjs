@@ -365,6 +365,55 @@ const scenarios = {
     return { counted: reads.counted, treeCounts: reads.tree - treeBefore, summary: summary.textContent,
       rows: rows().length, hiddenShown: rows().some((li) => li.dataset.runId === hidden.runId) };
   },
+  /**
+   * 150 children, 100 shown; a new one starts and ends before the server hands its start over: the live stream keeps
+   * the latest entry per run, so its one message is its end. 35 s.
+   */
+  async aNewChildWhoseStartAndEndCameAsOneMessage() {
+    await opened(150, 'completed', 100);
+    const quick = addChild('completed');
+    change(quick, 'completed');
+    await advance(35000);
+    return { onTop: rows()[0]?.dataset.runId === quick.runId, rows: rows().length,
+      summary: summary.textContent };
+  },
+  /**
+   * Two children shown, not opened: one running with a run under way below it (so its row may change), one completed
+   * whose failed run below is retried (an operator's retryStep): under way again, with no message to an opened level.
+   * 40 s.
+   */
+  async aRunBelowAnEndedRowIsRetriedWhileAnotherRowHasRunsUnderWay() {
+    const busy = addChild('running');
+    addChild('running', busy.runId);
+    const ended = addChild('completed');
+    const retried = addChild('failed', ended.runId);
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    const row = () => rows().find((li) => li.dataset.runId === ended.runId);
+    const before = row().textContent.includes('1 below') && !row().textContent.includes('under way');
+    await advance(1000);
+    change(retried, 'running');
+    await advance(40000);
+    return { before, underWay: row().textContent.includes('1 below, 1 under way') };
+  },
+  /**
+   * 140 children shown (7 pages), all running; the 130th has a run under way below it, not opened, which ends: the
+   * counts of at most 100 rows are read a look. 60 s.
+   */
+  async aRunBelowTheHundredAndThirtiethRowThatMayChangeEnds() {
+    for (let i = 0; i < 140; i++) addChild('running');
+    const late = children[129];
+    const deep = addChild('running', late.runId);
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(140);
+    await advance(6000);
+    const row = () => rows().find((li) => li.dataset.runId === late.runId);
+    const before = row().textContent.includes('1 below, 1 under way');
+    change(deep, 'completed');
+    await advance(60000);
+    return { before, underWay: row().textContent.includes('under way'), rows: rows().length };
+  },
 };
 
 const result = await scenarios[scenario]();

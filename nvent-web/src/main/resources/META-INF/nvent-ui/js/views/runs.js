@@ -601,13 +601,14 @@ function descendantsLine(d) {
  * count), and the counts of the tree; each level at most once a second and at most BELOW_REREAD_PER_SECOND runs a
  * second, the pages changed first in the list first, however many children change or how many pages More… showed. A
  * child not shown reads the first page only if it sorts into it (its start, or any change while the level shows all
- * its children: it is new); one behind More… reads the counts alone. A page is read again from the cursor it was read
- * with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
+ * its children: it is new); one behind More… reads the counts alone, and the first page at the next look if the tree
+ * grew meanwhile (a new child whose start and end came as one message). A page is read again from the cursor it was
+ * read with: a run it showed that the read passes over was deleted, and goes. A change deeper down, below a run not opened,
  * names no opened level: the counts are read again every 5 s while runs below are under way (every 30 s else), and
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
  * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
  * again. Every page of every opened level is read again when the tree has fewer runs (a deletion, which the 30-s
- * look sees), or when no row may have changed below and no message came (`children.changed` likewise for its level).
+ * look sees), or when none of the rows read moved and no message came (`children.changed` likewise for its level).
  * A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
@@ -629,11 +630,17 @@ function runsBelowPanel(root, summary, list, gone) {
     // for as long as they come.
     if (sweeping && sweptCounts && now !== sweptCounts) {
       // Fewer runs: a deletion, which moves no count a row can tell. Else a change no message told moved the counts:
-      // the rows that may have one below are read, and every page only when none may and no message came.
+      // the rows that may have one below are read, and every page once none of them moved and no message came (a run
+      // retried below a row whose runs had all ended, a row beyond those read): the next look sees no move again.
       const deleted = d.descendants < JSON.parse(sweptCounts)[0];
-      if (deleted || (!probeRows() && !toldSinceLook)) levels.forEach((level) => changedAll(level));
+      // More runs: a child told of but not shown may be new, its start and end handed over as one message (the live
+      // stream keeps a run's latest entry): the first page, where it sorts, is read again.
+      if (d.descendants > JSON.parse(sweptCounts)[0]) levels.forEach((level) => changedFirstPage(level));
+      const told = toldSinceLook;
+      if (deleted) levels.forEach((level) => changedAll(level));
+      else probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => changedAll(level)); });
     }
-    if (sweeping) toldSinceLook = false;
+    if (sweeping) { toldSinceLook = false; levels.forEach((level) => level.unseen.clear()); }
     if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
     sweeping = false;
     clearTimeout(countTimer);
@@ -658,8 +665,8 @@ function runsBelowPanel(root, summary, list, gone) {
   /**
    * Reads the counts of the rows not opened that may have changed below without a message (runs under way below them,
    * or under way themselves: they may start some), on pages not already to be read again, BELOW_PROBES_PER_LOOK at
-   * most, in turn; the page of each whose counts moved is read again. A read that fails leaves its page for the next
-   * look. Whether it read any.
+   * most, in turn; the page of each whose counts moved, or could not be read, is read again. Resolves to whether any
+   * page is read again for them (false too when no row may have changed).
    */
   const probeRows = () => {
     const candidates = [];
@@ -669,18 +676,19 @@ function runsBelowPanel(root, summary, list, gone) {
       const status = level.rows.get(runId)?.dataset.status;
       if ((d && d.underWay > 0) || status === 'running' || status === 'awaiting') candidates.push({ level, parent, runId, d });
     }));
-    if (!candidates.length) return false;
+    if (!candidates.length) return Promise.resolve(false);
     const n = Math.min(BELOW_PROBES_PER_LOOK, candidates.length);
     const from = probeTurn % candidates.length;
     const chosen = Array.from({ length: n }, (_, i) => candidates[(from + i) % candidates.length]);
     probeTurn = from + n;
-    chosen.forEach(({ level, parent, runId, d }) => api.descendants(runId).then((now) => {
-      if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return;
-      if (countsKey(now) === countsKey(d)) return;
-      changedRow(level, runId);
-      changedAbove(parent);
-    }).catch(() => {}));
-    return true;
+    // A row read again meanwhile (its page, its level closed) tells the move itself.
+    return Promise.all(chosen.map(({ level, parent, runId, d }) => api.descendants(runId)
+      .then((now) => countsKey(now) !== countsKey(d), () => true)
+      .then((moved) => {
+        if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return true;
+        if (moved) { changedRow(level, runId); changedAbove(parent); }
+        return moved;
+      }))).then((moved) => moved.some(Boolean));
   };
 
   /** Every page of the level is to be read again. */
@@ -691,12 +699,19 @@ function runsBelowPanel(root, summary, list, gone) {
 
   /**
    * The page showing `runId` is to be read again. A run not shown: the first page if it sorts into it (`isNew`: its
-   * start; or any run while the level shows all its children), else nothing (behind More…, its change moves only
-   * counts, which the caller reads).
+   * start; or any run while the level shows all its children), else nothing yet (behind More…, its change moves only
+   * counts, which the caller reads; a new child whose start and end came as one message: the next look reads the
+   * first page if the tree grew).
    */
   const changedRow = (level, runId, isNew = false) => {
     const pg = level.pageOf.get(runId) || (isNew || !level.next ? level.pages[0] : null);
     if (pg) { level.dirty.add(pg); level.refresh(); } else if (!level.pages.length) level.refresh();
+    else level.unseen.add(runId);
+  };
+
+  /** The first page of a level told of a child it does not show (since the last look) is to be read again. */
+  const changedFirstPage = (level) => {
+    if (level.unseen.size && level.pages.length) { level.dirty.add(level.pages[0]); level.refresh(); }
   };
 
   /**
@@ -727,7 +742,7 @@ function runsBelowPanel(root, summary, list, gone) {
     // In a cycle of parents a run shows again below its child: its level is the one above, not a second one.
     if (levels.has(parent)) { clear(into); into.append(h('li', { class: 'muted small run-tree-none' }, 'shown above')); return; }
     const level = { list: into, rows: new Map(), counts: new Map(), pages: [], pageOf: new Map(), dirty: new Set(),
-      next: null, loading: null, failed: null };
+      unseen: new Set(), next: null, loading: null, failed: null };
     levels.set(parent, level);
     level.refresh = paced(() => reread(parent, level), 1000);
     level.off = live.children(parent, (msg) => changed(parent, msg.type === 'child' ? msg.runId : null,

@@ -111,7 +111,9 @@ class ConsoleRunPageTest {
                         "countTimer = setTimeout(() => { sweeping = true; counts(); },",
                         "Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));",
                         "if (sweeping && sweptCounts && now !== sweptCounts) {",
-                        "if (deleted || (!probeRows() && !toldSinceLook)) levels.forEach((level) => changedAll(level));")
+                        "if (deleted) levels.forEach((level) => changedAll(level));",
+                        "probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => "
+                                + "changedAll(level)); });")
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")
                 .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }");

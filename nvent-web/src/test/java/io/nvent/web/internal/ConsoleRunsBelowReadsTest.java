@@ -222,4 +222,47 @@ class ConsoleRunsBelowReadsTest {
         assertThat(ended.getBoolean("innerUnderWay")).as("the row whose runs below ended").isFalse();
         assertThat(ended.getBoolean("openedUnderWay")).as("the opened run's row above it").isFalse();
     }
+
+    /**
+     * A run below an ended row retried (under way again; no message names an opened level) while another row has runs
+     * under way: the look read the counts of that other row only, found them as they were, and since it had read
+     * some, read no page again: the ended row showed nothing under way for good. When the rows it read did not move,
+     * every page is read again, as before the rows were read one by one.
+     */
+    @Test
+    void aRunRetriedBelowAnEndedRowShowsEvenWhileAnotherRowHasRunsUnderWay() throws Exception {
+        JsonObject retried = run("aRunBelowAnEndedRowIsRetriedWhileAnotherRowHasRunsUnderWay");
+
+        assertThat(retried.getBoolean("before")).isTrue();
+        assertThat(retried.getBoolean("underWay")).as("the ended row's run below under way again, 40 s later").isTrue();
+    }
+
+    /**
+     * 140 rows that may change: a look reads the counts of 100 of them. A run below the 130th ending moved the tree's
+     * counts once; the look read the first 100, found none moved, and the counts never moved again: the row showed its
+     * run under way for good.
+     */
+    @Test
+    void aRunEndingBelowARowBeyondTheHundredALookReadsShowsInItsRow() throws Exception {
+        JsonObject ended = run("aRunBelowTheHundredAndThirtiethRowThatMayChangeEnds");
+
+        assertThat(ended.getBoolean("before")).isTrue();
+        assertThat(ended.getBoolean("underWay")).as("its run below under way, 60 s after it ended").isFalse();
+        assertThat(ended.getInt("rows")).isEqualTo(140);
+    }
+
+    /**
+     * A child that starts and ends within one hand-over of the live stream (a short sub-flow) comes as one message, its
+     * end: in a level longer than its pages shown it was taken for a child behind More…, and never came on top (the
+     * counts moved, the summary said 151, the list 100 without it). Once the tree grew, the first page of a level told
+     * of a child it does not show is read again.
+     */
+    @Test
+    void aNewChildWhoseStartAndEndCameAsOneMessageComesOnTopOfALongLevel() throws Exception {
+        JsonObject quick = run("aNewChildWhoseStartAndEndCameAsOneMessage");
+
+        assertThat(quick.getString("summary")).startsWith("descendants: 151");
+        assertThat(quick.getBoolean("onTop")).as("the new child on top, 35 s later").isTrue();
+        assertThat(quick.getInt("rows")).isEqualTo(101);
+    }
 }

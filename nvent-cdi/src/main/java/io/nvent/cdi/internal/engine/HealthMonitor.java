@@ -124,9 +124,9 @@ public final class HealthMonitor {
      *     {@code ready}, since this instance taking work is fine; the work it leaves to others is what waits. While
      *     the part of the sweep that looks (the instance record) fails, the check says so instead
      * @param stream the live event stream's check as its adapter reports it: DOWN with what keeps it from reaching
-     *     this instance's listeners, else UP with how it works: told, but not part of {@code ready}, since runs, the API and the store work without it (a live
-     *     view stands still, then catches up from the store); and with a shared broker every instance would be not
-     *     ready at once
+     *     this instance's listeners, else UP with how it works: told, but not part of {@code ready}, since runs, the
+     *     API and the store work without it (a live view stands still, then catches up from the store); and with a
+     *     shared broker every instance would be not ready at once
      */
     synchronized HealthReport report(Instant now, Optional<String> queueProblem, HealthReport.Check queuesTaken,
                                      HealthReport.Check stream) {

@@ -31,9 +31,10 @@ import static org.awaitility.Awaitility.await;
 /** An engine reports its health from what it observes: its start, its sweeps and the store's answers. */
 class HealthTest {
 
-    /** The check of the queues no live instance takes, as the instance registry reports it when all are taken. */
+    /** The live event stream's check as an adapter reports it while it works. */
     private static final HealthReport.Check STREAM_WORKS = new HealthReport.Check("stream", true,
             "memory: delivers this instance's events to its own listeners");
+    /** The check of the queues no live instance takes, as the instance registry reports it when all are taken. */
     private static final HealthReport.Check QUEUES_TAKEN = new HealthReport.Check("queues", true,
             "every queue with waiting jobs has a live instance taking it");
 
