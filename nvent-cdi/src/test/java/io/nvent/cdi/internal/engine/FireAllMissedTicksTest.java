@@ -681,6 +681,25 @@ class FireAllMissedTicksTest {
     }
 
     @Test
+    void aTickAnOperatorBackfilledWhileAKilledInstanceStillHeldItsCatchUpIsNotFiredAgainByTheTakeover() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            a.close();   // killed: the store keeps its catch-up, 3 of 12 ticks fired, 9 unclaimed
+            downtime.storeBack();
+            EngineHarness b = downtime.bRunningSince1005();
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            io.nvent.BackfillResult backfilled = b.triggers.backfill(io.nvent.Backfill.of("every-5-minutes",
+                    at("10:35:00"), at("11:31:00")));
+            assertThat(backfilled.fired()).as("the 9 no instance fired").isEqualTo(9);
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(runsOf(restarted)).as("10:05 and the 12 ticks of the hour, each once").hasSize(13);
+        }
+    }
+
+    @Test
     void aCatchUpHeldByALiveInstanceStaysItsAndOnceItsHolderIsKilledAnotherTakesItOverLongBeforeTheHoldRunsOut() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness b = downtime.bRunningSince1005();
