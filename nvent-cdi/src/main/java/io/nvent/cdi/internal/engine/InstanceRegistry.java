@@ -77,7 +77,7 @@ final class InstanceRegistry {
      */
     private Set<String> replaced = Set.of();
     /**
-     * The starts ({@code id@token}) the latest read found stopped or gone (a replaced one too): what such a start
+     * The starts ({@code id@token}) the latest read found stopped or gone ({@link #endedStarts}): what such a start
      * holds in the store (a {@code fire-all} catch-up, {@link OwedCatchUps}) need not wait out its hold.
      */
     private volatile Set<String> ended = Set.of();
@@ -152,8 +152,9 @@ final class InstanceRegistry {
 
     /**
      * The starts ({@code id@token}) that the latest read of the records found stopped, gone (not refreshed for
-     * {@link Instances#GONE_AFTER} by this clock) or replaced by a later start under their id; empty before the first
-     * read, or if the store keeps no instance records. A start not among them may be live, or unknown here.
+     * {@link Instances#GONE_AFTER} by this clock, read before: at its first read a live start whose clock is behind
+     * shows gone) or replaced by a later start under their id; empty before the first read, or if the store keeps no
+     * instance records. A start not among them may be live, or unknown here.
      */
     Set<String> endedStarts() {
         return ended;
@@ -259,10 +260,15 @@ final class InstanceRegistry {
                     thisStart ? record.storeSchema().or(scheduling::schemaVersion) : record.storeSchema(),
                     thisStart ? record.commit().or(Build.CURRENT::commit) : record.commit());
         }).toList();
+        // Gone at its first read says only that its last seen time, by its writer's clock, is old: a live start whose
+        // clock is behind shows gone until the next read finds it refreshed, so only a second read tells it ended.
+        Set<String> readBefore = Set.copyOf(refreshesSeen.keySet());
         refreshesSeen.clear();
         refreshesSeen.putAll(seen);
         ended = all.stream().filter(instance -> instance.status() != InstanceStatus.LIVE)
                 .map(instance -> instance.instanceId() + "@" + instance.startToken())
+                .filter(start -> byRecord.get(start) != InstanceStatus.GONE || readBefore.contains(start)
+                        || replaced.contains(start))
                 .collect(java.util.stream.Collectors.toUnmodifiableSet());
         lastRead = Optional.of(now);
         return all;

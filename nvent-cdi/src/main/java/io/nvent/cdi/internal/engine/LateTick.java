@@ -22,6 +22,15 @@ sealed interface LateTick permits MissedTicks, LateTick.Backfilled {
     }
 
     /**
+     * Whether its fire starts each flow once per tick ({@link TriggerManager#missedTickKey}): a missed tick, and a tick
+     * a backfill claimed first. A takeover of a {@code fire-all} catch-up fires again each owed tick claimed with no
+     * missed fire in the history, taking the claim for its lineage's: a backfill's claim looks the same.
+     */
+    default boolean oncePerTick() {
+        return true;
+    }
+
+    /**
      * What the trigger's last fire becomes with this fire: when it fired. Only a tick's schedule, a late fire of a
      * missed tick and the sweep read it, as the point from which ticks count as missed.
      *
@@ -32,8 +41,18 @@ sealed interface LateTick permits MissedTicks, LateTick.Backfilled {
         return now;
     }
 
-    /** A tick fired by {@link TriggerManager#backfill}: {@code "backfill":{"scheduledAt":…}}. */
-    record Backfilled(Instant scheduledAt) implements LateTick {
+    /**
+     * A tick fired by {@link TriggerManager#backfill}: {@code "backfill":{"scheduledAt":…}}.
+     *
+     * @param claimedFirst whether the backfill claimed the tick first: no instance fired it, so it starts each flow
+     *     once per tick, as a missed tick's fire would; a refire of a tick claimed before fires it again on purpose
+     */
+    record Backfilled(Instant scheduledAt, boolean claimedFirst) implements LateTick {
+
+        @Override
+        public boolean oncePerTick() {
+            return claimedFirst;
+        }
 
         @Override
         public String entryMember() {

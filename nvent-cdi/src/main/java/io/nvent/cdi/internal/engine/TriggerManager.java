@@ -1082,9 +1082,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
      * <p>A missed tick starts each flow once per tick ({@link #missedTickKey}): a catch-up taken over from a start that
      * was killed between a tick's claim and its history entry (or whose entry the history no longer holds) fires the
      * tick again, and finds the run of each flow the first fire started. Only that makes "each tick once" hold
-     * whatever the history says, and for every store: the claim tells that a tick was claimed, not that it fired.
+     * whatever the history says, and for every store: the claim tells that a tick was claimed, not that it fired. A
+     * backfill's first claim of a tick looks the same to a takeover, so that fire is keyed too
+     * ({@link LateTick#oncePerTick}).
      *
-     * @return whether it fired: {@code false} also for a missed tick each of whose runs an earlier fire started
+     * @return whether it fired: {@code false} also for a tick fired once per tick each of whose runs an earlier fire
+     *     started
      */
     private boolean fireClaimed(String name, Instant scheduledAt, Optional<? extends LateTick> late) {
         Optional<TriggerRecord> trigger = store.findTrigger(name);
@@ -1097,18 +1100,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             recordExcluded(spec, scheduledAt, excludedBy.get(), late);
             return false;
         }
-        boolean missed = late.filter(MissedTicks.class::isInstance).isPresent();
+        boolean oncePerTick = late.filter(LateTick::oncePerTick).isPresent();
         Fire fire = fireNow(spec, JsonText.object().str("scheduledAt", scheduledAt.toString())
                 .str("timezone", spec.timezone().getId()).build(),
-                missed ? StartOptions.idempotent(missedTickKey(scheduledAt)) : StartOptions.DEFAULTS, false, late,
+                oncePerTick ? StartOptions.idempotent(missedTickKey(scheduledAt)) : StartOptions.DEFAULTS, false, late,
                 Optional.empty());
-        return !missed || fire.started().isEmpty() || fire.started().stream().anyMatch(StartedRun::created);
+        return !oncePerTick || fire.started().isEmpty() || fire.started().stream().anyMatch(StartedRun::created);
     }
 
     /**
-     * The idempotency key each flow of a schedule is started with for a missed tick fired late (per trigger, as a
-     * fire's key is): a fire of the tick again starts nothing. Not for a tick on time, which one claim fires once, nor
-     * for a backfill, which an operator may repeat on purpose.
+     * The idempotency key each flow of a schedule is started with for a missed tick fired late, or a tick a backfill
+     * claimed first (per trigger, as a fire's key is): a fire of the tick again starts nothing. Not for a tick on time,
+     * which one claim fires once, nor for a backfill's refire of a tick claimed before, which an operator asks for.
      */
     static String missedTickKey(Instant scheduledAt) {
         return "missed tick " + scheduledAt;
@@ -1551,7 +1554,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                 alreadyFired++;
             } else if (claim == TickClaim.IN_DOUBT && !backfill.refire()) {
                 inDoubt++;
-            } else if (fireClaimed(name, tick.get(), Optional.of(new LateTick.Backfilled(tick.get())))) {
+            } else if (fireClaimed(name, tick.get(),
+                    Optional.of(new LateTick.Backfilled(tick.get(), claim == TickClaim.CLAIMED)))) {
                 fired++;
             }
         }

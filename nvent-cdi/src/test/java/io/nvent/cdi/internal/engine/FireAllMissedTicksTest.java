@@ -681,6 +681,25 @@ class FireAllMissedTicksTest {
     }
 
     @Test
+    void aTickAnOperatorBackfilledWhileAKilledInstanceStillHeldItsCatchUpIsNotFiredAgainByTheTakeover() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness a = downtime.aCutShortAfterThree();
+            a.close();   // killed: the store keeps its catch-up, 3 of 12 ticks fired, 9 unclaimed
+            downtime.storeBack();
+            EngineHarness b = downtime.bRunningSince1005();
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            io.nvent.BackfillResult backfilled = b.triggers.backfill(io.nvent.Backfill.of("every-5-minutes",
+                    at("10:35:00"), at("11:31:00")));
+            assertThat(backfilled.fired()).as("the 9 no instance fired").isEqualTo(9);
+
+            EngineHarness restarted = downtime.started(EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                    TriggerMisfires.DEFAULTS, downtime.sync));
+
+            assertThat(runsOf(restarted)).as("10:05 and the 12 ticks of the hour, each once").hasSize(13);
+        }
+    }
+
+    @Test
     void aCatchUpHeldByALiveInstanceStaysItsAndOnceItsHolderIsKilledAnotherTakesItOverLongBeforeTheHoldRunsOut() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness b = downtime.bRunningSince1005();
@@ -708,6 +727,25 @@ class FireAllMissedTicksTest {
         }
     }
 
+    @Test
+    void aCatchUpHeldByALiveInstanceWhoseClockIsAMinuteBehindIsNotTakenOverByAnotherThatReadsItsRecordForTheFirstTime() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");   // the store stays away for claims
+            a.sweep();   // a lives: its record refreshed, its catch-up cut short again
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()).plusMinutes(1));
+
+            for (int i = 0; i < 3; i++) {   // a and b sweep, each every 10 s by its clock
+                b.sweep();
+                EngineHarness.moveClocks(io.nvent.Instances.REFRESH, a, b);
+                a.sweep();
+            }
+
+            assertThat(downtime.scheduling.owedCatchUps()).as("a's, live all along").singleElement()
+                    .satisfies(kept -> assertThat(kept.owner()).startsWith("instance-a@"));
+        }
+    }
+
     /** Longer than an instance record shows live unchanged, and one refresh of the records more. */
     private static final Duration Instances_GONE_AFTER_AND_A_REFRESH =
             io.nvent.Instances.GONE_AFTER.plus(io.nvent.Instances.REFRESH).plusSeconds(1);
@@ -716,6 +754,9 @@ class FireAllMissedTicksTest {
     void aSweepReadsTheCatchUpsKeptOnlyWhenOneCanBeOwedAndFindsOneLeftByAnotherInstanceWithinAHold() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness b = downtime.bRunningSince1005();
+            b.clock.advance(io.nvent.Instances.REFRESH);
+            b.sweep();   // the record of the start before, gone, read a second time: ended, its catch-ups looked for
+            b.sweep();
             int atStart = downtime.scheduling.owedReads.get();
             for (int i = 0; i < 20; i++) {
                 b.clock.advance(Duration.ofSeconds(10));
