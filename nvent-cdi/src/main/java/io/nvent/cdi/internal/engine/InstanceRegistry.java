@@ -339,8 +339,10 @@ final class InstanceRegistry {
             return;
         }
         Instant startedAt = self.get().startedAt();
+        // The one that replaced it, as read ranked them (found later, whatever its clock says), shows live: by their
+        // start times alone, a copy whose clock is behind this one's replaced it without a word.
         all.stream().filter(other -> other.instanceId().equals(instanceId) && !other.startToken().equals(startToken)
-                        && other.startedAt().isAfter(startedAt) && sharersWarnedOf.add(other.startToken()))
+                        && other.status() == InstanceStatus.LIVE && sharersWarnedOf.add(other.startToken()))
                 .forEach(other -> LOG.log(System.Logger.Level.WARNING, "NVENT-0039 instance id {0} is taken by"
                         + " another start {1} (started at {2}, {3}) while this start {4} (started at {5}) still runs:"
                         + " the instances show this start gone and count none of its queues, and both work under one"

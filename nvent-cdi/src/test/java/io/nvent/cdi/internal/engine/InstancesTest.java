@@ -544,6 +544,31 @@ class InstancesTest {
         }
     }
 
+    /**
+     * A copy of the pod with the same id starts on a node whose clock is a minute behind: the running start finds its
+     * record later, so takes it for the later start and shows itself gone, counting none of its own queues. It said
+     * nothing of it, as it looked for a sharer only among the starts whose clock said they started after it.
+     */
+    @Test
+    void aStartReplacedByACopyWhoseClockIsBehindWarnsThatTwoInstancesShareTheId() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock aMinuteBehind = VirtualClock.startingAt(EngineHarness.START.minus(Duration.ofMinutes(1)));
+        try (RetentionSweepTest.Messages log = new RetentionSweepTest.Messages(InstanceRegistry.class)) {
+            InstanceRegistry first = gpu0Started(sharedQueue, clock, "g1", Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            aMinuteBehind.advance(Instances.REFRESH);
+            gpu0Started(sharedQueue, aMinuteBehind, "g2", Map.of("render", 2));
+            clock.advance(Instances.REFRESH);
+            first.refresh(clock.instant());
+
+            assertThat(first.view().instances()).filteredOn(ClusterInstance::thisInstance).singleElement()
+                    .extracting(ClusterInstance::status).as("replaced").isEqualTo(InstanceStatus.GONE);
+            // (the copy, at its first read, ranks the two by their start times: it warns too, of g1)
+            assertThat(log.logged).filteredOn(line -> line.startsWith("NVENT-0039") && line.contains("this start g1"))
+                    .as("by the start replaced").singleElement().asString().contains("instance id gpu-0", "start g2");
+        }
+    }
+
     @Test
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
         VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
