@@ -41,7 +41,8 @@ export function flowView(ctx) {
     try {
       const { stats } = await api.flow(name);
       fill(retryFailedBtn, `↻ Retry failed (${num(stats.failed)})`);
-      fill(cancelActiveBtn, `■ Cancel active runs (${num(stats.running + stats.awaiting)})`);
+      // `running` includes compensating runs, which the bulk cancel (running, awaiting) leaves to finish
+      fill(cancelActiveBtn, `■ Cancel active runs (${num(stats.running - (stats.compensating || 0) + stats.awaiting)})`);
     } catch { /* the flow's page says why */ }
   };
   ctx.actions(
