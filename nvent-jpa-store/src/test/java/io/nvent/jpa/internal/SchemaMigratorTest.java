@@ -31,4 +31,22 @@ class SchemaMigratorTest {
         assertThat(SchemaMigrator.script(Database.H2, "V2__lean_history.sql"))
                 .isEqualTo(SchemaMigrator.LOCATION + "V2__lean_history.sql");
     }
+
+    /**
+     * A database other than H2 and PostgreSQL ({@link Database#OTHER}) runs the scripts at the top of the location:
+     * SQL only H2 knows there would fail its deployment at the upgrade, so it goes in the h2 folder.
+     */
+    @Test
+    void givesADatabaseOtherThanH2AndPostgresqlNoScriptWithSqlOnlyH2Knows() throws IOException {
+        for (String name : SchemaMigrator.SCRIPTS) {
+            String script = SchemaMigrator.script(Database.OTHER, name);
+            try (var in = SchemaMigrator.class.getClassLoader().getResourceAsStream(script)) {
+                assertThat(new String(in.readAllBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        .toLowerCase(java.util.Locale.ROOT)).as(script)
+                        .doesNotContain("regexp_substr(", "merge into", " char(");
+            }
+        }
+        assertThat(SchemaMigrator.script(Database.H2, "V45__instance_build_and_run_error.sql"))
+                .isEqualTo(SchemaMigrator.LOCATION + "h2/V45__instance_build_and_run_error.sql");
+    }
 }
