@@ -61,6 +61,9 @@ class PostgresStoreOutageTest {
                     .hasMessageStartingWith("NVENT-0250 adapter 'jpa' cannot reach its backend: NVENT-0325 store "
                             + "unavailable: database postgresql://" + postgres.address() + "/postgres cannot be reached")
                     .message().doesNotContain("s3cret-not-shown");
+            // Not a plain JDBC read on the pool but one in a JPA transaction of its own: translated all the same.
+            assertThatThrownBy(() -> store.getState("before", "key", T0)).as("a read through JPA")
+                    .isInstanceOf(AdapterUnavailableException.class).hasMessageContaining(postgres.address());
             assertThatThrownBy(() -> store.createRun(run("during"), List.of())).as("a write")
                     .isInstanceOf(AdapterUnavailableException.class).hasMessageContaining(postgres.address());
         } finally {
