@@ -596,6 +596,21 @@ public abstract class JobQueueContractTest {
         assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, alice));
     }
 
+    /**
+     * A pause the engine makes in code acting as nobody ({@code QueueControls} with no operator) is told as by nobody,
+     * at its time: not taken for a pause written by hand somewhere (PostgreSQL once said {@code sql as <role>}).
+     */
+    @Test
+    void a_pause_with_a_change_by_nobody_is_told_as_by_nobody() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        io.nvent.spi.QueueChange nobody = new io.nvent.spi.QueueChange(Optional.empty(),
+                Instant.parse("2026-12-07T14:02:00Z"), Optional.empty());
+
+        queue.pause(name, nobody);
+
+        assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, nobody));
+    }
+
     // ---------------------------------------------------------------- rate limits
 
     @Test
