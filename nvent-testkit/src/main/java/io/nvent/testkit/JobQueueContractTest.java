@@ -611,6 +611,17 @@ public abstract class JobQueueContractTest {
         assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, nobody));
     }
 
+    /** A pause with no change at all is a caller's bug: refused, and the queue keeps running. */
+    @Test
+    void a_pause_with_no_change_is_refused_and_pauses_nothing() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+
+        assertThatThrownBy(() -> queue.pause(name, null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("change");
+
+        assertThat(queue.isPaused(name)).isFalse();
+    }
+
     // ---------------------------------------------------------------- rate limits
 
     @Test
