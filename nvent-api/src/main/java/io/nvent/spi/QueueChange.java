@@ -65,12 +65,21 @@ public record QueueChange(Optional<String> by, Instant at, Optional<String> reas
      * @return the host name, a colon and the process id
      */
     public static String thisProcess() {
-        String host;
-        try {
-            host = java.net.InetAddress.getLocalHost().getHostName();
-        } catch (java.io.IOException | SecurityException e) {
-            host = "localhost";
+        return ThisProcess.NAME;
+    }
+
+    /** Looked up once, on first use: a host name lookup can hang for seconds, and every pause in code asks it. */
+    private static final class ThisProcess {
+        static final String NAME = lookUp();
+
+        private static String lookUp() {
+            String host;
+            try {
+                host = java.net.InetAddress.getLocalHost().getHostName();
+            } catch (java.io.IOException | SecurityException e) {
+                host = "localhost";
+            }
+            return host + ":" + ProcessHandle.current().pid();
         }
-        return host + ":" + ProcessHandle.current().pid();
     }
 }

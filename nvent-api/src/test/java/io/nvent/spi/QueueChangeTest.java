@@ -19,4 +19,18 @@ class QueueChangeTest {
 
         assertThat(new QueueChange(Optional.empty(), AT, Optional.of("supplier outage")).by()).isEmpty();
     }
+
+    /**
+     * This process's name is looked up once: every pause in code on the memory and JMS queues asks it, and a host
+     * name lookup can hang for seconds where the resolver is slow.
+     */
+    @Test
+    void thisProcessIsLookedUpOnceAndAPauseInCodeIsByCodeOnIt() {
+        assertThat(QueueChange.thisProcess()).isSameAs(QueueChange.thisProcess())
+                .endsWith(":" + ProcessHandle.current().pid());
+
+        assertThat(QueueChange.inCode(QueueChange.thisProcess(), AT).by()).contains("code@" + QueueChange.thisProcess());
+        assertThatThrownBy(() -> QueueChange.inCode(" ", AT)).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("name the instance");
+    }
 }

@@ -596,6 +596,32 @@ public abstract class JobQueueContractTest {
         assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, alice));
     }
 
+    /**
+     * A pause the engine makes in code acting as nobody ({@code QueueControls} with no operator) is told as by nobody,
+     * at its time: not taken for a pause written by hand somewhere (PostgreSQL once said {@code sql as <role>}).
+     */
+    @Test
+    void a_pause_with_a_change_by_nobody_is_told_as_by_nobody() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+        io.nvent.spi.QueueChange nobody = new io.nvent.spi.QueueChange(Optional.empty(),
+                Instant.parse("2026-12-07T14:02:00Z"), Optional.empty());
+
+        queue.pause(name, nobody);
+
+        assertThat(queue.pauseChanges(Set.of(name))).containsExactly(java.util.Map.entry(name, nobody));
+    }
+
+    /** A pause with no change at all is a caller's bug: refused, and the queue keeps running. */
+    @Test
+    void a_pause_with_no_change_is_refused_and_pauses_nothing() {
+        queue.registerWorker(name, 1, new RecordingHandler(job -> { }));
+
+        assertThatThrownBy(() -> queue.pause(name, null)).isInstanceOf(NullPointerException.class)
+                .hasMessageContaining("change");
+
+        assertThat(queue.isPaused(name)).isFalse();
+    }
+
     // ---------------------------------------------------------------- rate limits
 
     @Test

@@ -436,7 +436,9 @@ public final class JobStore {
                 set.setString(1, queue);
                 set.setBoolean(2, paused);
                 set.setObject(3, change.map(known -> Jdbc.timestamp(known.at())).orElse(null));
-                set.setString(4, change.flatMap(QueueChange::by).orElse(null));
+                // A pause by nobody (code acting as nobody) is written '', read back as nobody: NULL is what the
+                // trigger stamps as a pause written in SQL.
+                set.setString(4, change.map(known -> known.by().orElse("")).orElse(null));
                 set.setString(5, change.flatMap(QueueChange::reason).orElse(null));
                 set.setString(6, notification);
                 set.execute();

@@ -852,6 +852,7 @@ public class MemoryJobQueue implements JobQueue {
 
     @Override
     public void pause(String queueName, QueueChange change) {
+        java.util.Objects.requireNonNull(change, "change");
         QueueState q = queue(queueName);
         synchronized (q) {
             if (!q.paused) {
