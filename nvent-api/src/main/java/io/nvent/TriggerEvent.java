@@ -2,6 +2,7 @@ package io.nvent;
 
 import java.time.Instant;
 import java.util.Objects;
+import java.util.Set;
 
 /**
  * One entry of a trigger's history, of a type this record's constants name ({@link #REGISTERED}, {@link #UPDATED},
@@ -94,6 +95,14 @@ public record TriggerEvent(String trigger, long seq, String type, Instant timest
      */
     public static final String RECOVERED = "trigger.recovered";
 
+    /**
+     * Every entry type this version of nvent writes, the types a history may be filtered by
+     * ({@link TriggerService#history(String, Set, java.util.OptionalLong, int)}).
+     *
+     * @since 0.2
+     */
+    public static final Set<String> TYPES = Set.of(REGISTERED, UPDATED, ENABLED, DISABLED, FIRED, FAILED, COMPLETED,
+            MISFIRE_SETTINGS, SKIPPED, RECOVERED);
 
     /**
      * Checks that every object component is given.

@@ -4,6 +4,8 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.util.List;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 
 /**
  * Manages triggers: the declared ones ({@link Trigger}) and those created at run time. Inject it
@@ -209,6 +211,27 @@ public interface TriggerService {
      * @throws IllegalArgumentException if {@code limit} is below 1
      */
     List<TriggerEvent> history(String name, int limit);
+
+    /**
+     * A page of a trigger's history, newest first: the entries of the given types (of any type when none is given)
+     * below a position. The next page is the one below the last entry's {@link TriggerEvent#seq()}; entries appended
+     * meanwhile are above it, so paging skips and repeats none (an entry trimmed meanwhile is simply not listed).
+     *
+     * <p>The default, for a {@code TriggerService} implemented outside nvent, filters {@link #history(String, int)}
+     * read whole and refuses no type; nvent's engine refuses a type none of {@link TriggerEvent#TYPES} names.
+     *
+     * @param name trigger name
+     * @param types the entry types listed, of {@link TriggerEvent#TYPES}; empty for every type
+     * @param before the entries listed have a lower sequence number; empty for the newest
+     * @param limit the most entries returned, at least 1
+     * @return up to {@code limit} entries, newest first
+     * @throws TriggerNotFoundException if there is no such trigger
+     * @throws IllegalArgumentException if {@code limit} is below 1 or a type is unknown
+     * @since 0.2
+     */
+    default List<TriggerEvent> history(String name, Set<String> types, OptionalLong before, int limit) {
+        return io.nvent.spi.internal.TriggerHistoryPages.page(history(name, Integer.MAX_VALUE), types, before, limit);
+    }
 
     /**
      * The next ticks of a cron expression, to preview a schedule before saving it.

@@ -9,6 +9,7 @@ import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.internal.AwaitlessSteps;
 import io.nvent.spi.internal.PageLimits;
+import io.nvent.spi.internal.TriggerHistoryPages;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -20,6 +21,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -354,6 +356,23 @@ public interface SchedulingStore {
      * @return up to {@code limit} entries; empty for a trigger with no history or no trigger
      */
     List<TriggerEvent> triggerHistory(String name, int limit);
+
+    /**
+     * A page of a trigger's history, newest first: the entries of the given types below a sequence number. A store
+     * answers it from an index on (trigger, sequence number) walked down from {@code before}, as the one
+     * {@link #triggerHistory(String, int)} reads; the default filters that read whole (a history is kept short by
+     * {@link #trimTriggerHistory}).
+     *
+     * @param name trigger name
+     * @param types the entry types listed; empty for every type
+     * @param before the entries listed have a lower sequence number; empty for the newest
+     * @param limit the most entries returned, at least 1
+     * @return up to {@code limit} entries; empty for a trigger with no such entries or no trigger
+     * @since 0.2
+     */
+    default List<TriggerEvent> triggerHistory(String name, Set<String> types, OptionalLong before, int limit) {
+        return TriggerHistoryPages.page(triggerHistory(name, Integer.MAX_VALUE), types, before, limit);
+    }
 
     /**
      * Keeps the newest {@code keep} entries of every trigger's history and removes the older ones.

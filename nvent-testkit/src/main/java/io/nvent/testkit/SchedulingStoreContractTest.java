@@ -1585,6 +1585,34 @@ public abstract class SchedulingStoreContractTest {
     }
 
     @Test
+    void pagesAHistoryOfSomeEntryTypesDownFromAPosition() {
+        TriggerRecord trigger = manualTrigger(id("typed-history"));
+        TriggerRecord other = manualTrigger(id("other-history"));
+        store.saveTrigger(trigger);
+        store.saveTrigger(other);
+        String name = trigger.spec().name();
+        store.appendTriggerEvent(name, "trigger.registered", T0, "{}");                     // 1
+        for (int i = 0; i < 6; i++) {                                                          // 2..7
+            store.appendTriggerEvent(name, i % 2 == 0 ? "trigger.fired" : "trigger.failed", T0.plusSeconds(i), "{}");
+        }
+        store.appendTriggerEvent(name, "trigger.disabled", T0.plusSeconds(9), "{}");           // 8
+        store.appendTriggerEvent(other.spec().name(), "trigger.fired", T0, "{}");
+
+        List<TriggerEvent> firstPage = store.triggerHistory(name, Set.of("trigger.fired"), OptionalLong.empty(), 2);
+        List<TriggerEvent> secondPage = store.triggerHistory(name, Set.of("trigger.fired"),
+                OptionalLong.of(firstPage.get(1).seq()), 2);
+
+        assertThat(firstPage).extracting(TriggerEvent::seq).containsExactly(6L, 4L);
+        assertThat(secondPage).extracting(TriggerEvent::seq).containsExactly(2L);
+        assertThat(store.triggerHistory(name, Set.of("trigger.registered", "trigger.disabled"), OptionalLong.empty(), 10))
+                .extracting(TriggerEvent::type).containsExactly("trigger.disabled", "trigger.registered");
+        assertThat(store.triggerHistory(name, Set.of(), OptionalLong.of(4), 10)).extracting(TriggerEvent::seq)
+                .containsExactly(3L, 2L, 1L);
+        assertThat(store.triggerHistory(name, Set.of("trigger.completed"), OptionalLong.empty(), 10)).isEmpty();
+        assertThat(store.triggerHistory("no-such-trigger", Set.of(), OptionalLong.empty(), 10)).isEmpty();
+    }
+
+    @Test
     void numbersTheHistoryOfEachTriggerSeparately() {
         TriggerRecord a = manualTrigger(id("a"));
         TriggerRecord b = manualTrigger(id("b"));

@@ -1629,11 +1629,28 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public List<TriggerEvent> triggerHistory(String name, int limit) {
+        return triggerHistory(name, Set.of(), OptionalLong.empty(), limit);
+    }
+
+    @Override
+    public List<TriggerEvent> triggerHistory(String name, Set<String> types, OptionalLong before, int limit) {
+        // The primary key (trigger_name, seq) is walked down from "before": a page reads its entries and the ones
+        // of other types among them, never the older history.
+        List<String> listed = List.copyOf(types);
+        String sql = "select trigger_name, seq, event_type, occurred_at, payload from " + history
+                + " where trigger_name = ?" + (before.isPresent() ? " and seq < ?" : "")
+                + (listed.isEmpty() ? "" : " and event_type in (" + String.join(", ", Collections.nCopies(listed.size(), "?")) + ")")
+                + " order by seq desc " + limit(limit);
         return read(connection -> {
-            try (PreparedStatement statement = connection.prepareStatement("select trigger_name, seq, event_type, "
-                    + "occurred_at, payload from " + history + " where trigger_name = ? order by seq desc "
-                    + limit(limit))) {
-                statement.setString(1, name);
+            try (PreparedStatement statement = connection.prepareStatement(sql)) {
+                int parameter = 1;
+                statement.setString(parameter++, name);
+                if (before.isPresent()) {
+                    statement.setLong(parameter++, before.getAsLong());
+                }
+                for (String type : listed) {
+                    statement.setString(parameter++, type);
+                }
                 try (ResultSet rows = statement.executeQuery()) {
                     List<TriggerEvent> found = new ArrayList<>();
                     while (rows.next()) {

@@ -86,6 +86,7 @@ public final class OperatorView implements InvocationHandler {
             "FlowService.actingAs(Operator)",
             // TriggerService
             "TriggerService.triggers()", "TriggerService.trigger(String)", "TriggerService.history(String,int)",
+            "TriggerService.history(String,Set,OptionalLong,int)",
             "TriggerService.nextTicks(String,ZoneId,Instant,int)", "TriggerService.nextTicksOf(String,Instant,int)",
             "TriggerService.nextTicksOf(TriggerSpec,Instant,int)",
             "TriggerService.describe(String)", "TriggerService.appliedMisfire(TriggerSpec)",

@@ -54,6 +54,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
@@ -1450,6 +1451,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         require(name);
         return store.triggerHistory(name, limit);
+    }
+
+    @Override
+    public List<TriggerEvent> history(String name, Set<String> types, OptionalLong before, int limit) {
+        if (limit < 1) {
+            throw new IllegalArgumentException("the most history entries to list must be at least 1, was " + limit);
+        }
+        // A misspelt type would list nothing, which reads as "it never happened".
+        types.stream().filter(type -> !TriggerEvent.TYPES.contains(type)).sorted().findFirst().ifPresent(type -> {
+            throw new IllegalArgumentException("NVENT-0497 '" + type + "' is no trigger history entry type; the types are "
+                    + String.join(", ", new java.util.TreeSet<>(TriggerEvent.TYPES)));
+        });
+        require(name);
+        return store.triggerHistory(name, Set.copyOf(types), before, limit);
     }
 
     @Override

@@ -46,6 +46,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
@@ -720,6 +721,20 @@ public class MemorySchedulingStore implements SchedulingStore {
         List<TriggerEvent> history = new ArrayList<>(triggerHistory.getOrDefault(name, List.of()));
         java.util.Collections.reverse(history);
         return history.stream().limit(limit).toList();
+    }
+
+    @Override
+    public synchronized List<TriggerEvent> triggerHistory(String name, Set<String> types, OptionalLong before,
+                                                          int limit) {
+        List<TriggerEvent> history = triggerHistory.getOrDefault(name, List.of());
+        List<TriggerEvent> page = new ArrayList<>();
+        for (int i = history.size() - 1; i >= 0 && page.size() < limit; i--) {
+            TriggerEvent entry = history.get(i);
+            if ((before.isEmpty() || entry.seq() < before.getAsLong()) && (types.isEmpty() || types.contains(entry.type()))) {
+                page.add(entry);
+            }
+        }
+        return page;
     }
 
     @Override

@@ -36,6 +36,8 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -215,6 +217,42 @@ class TriggersTest {
             assertThat(h.triggers.history("on-demand", 10).get(0).data()).contains("\"i\":5");
             assertThat(h.triggers.history("hourly", 10)).extracting(TriggerEvent::type)
                     .containsExactly("trigger.registered");
+        }
+    }
+
+    @Test
+    void aTriggersHistoryIsListedByEntryTypeAPageAtATime() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            for (int i = 1; i <= 3; i++) {
+                h.triggers.fire("on-demand", "{\"i\":" + i + "}");
+            }
+            h.triggers.setEnabled("on-demand", false);
+
+            List<TriggerEvent> newestFires = h.triggers.history("on-demand", Set.of(TriggerEvent.FIRED),
+                    OptionalLong.empty(), 2);
+            List<TriggerEvent> olderFires = h.triggers.history("on-demand", Set.of(TriggerEvent.FIRED),
+                    OptionalLong.of(newestFires.get(1).seq()), 2);
+
+            assertThat(newestFires).extracting(TriggerEvent::data).map(data -> data.replaceAll(".*\"i\":(\\d).*", "$1"))
+                    .containsExactly("3", "2");
+            assertThat(olderFires).extracting(TriggerEvent::type).containsExactly(TriggerEvent.FIRED);
+            assertThat(olderFires.get(0).data()).contains("\"i\":1");
+            assertThat(h.triggers.history("on-demand", Set.of(TriggerEvent.DISABLED, TriggerEvent.REGISTERED),
+                    OptionalLong.empty(), 10)).extracting(TriggerEvent::type)
+                    .containsExactly(TriggerEvent.DISABLED, TriggerEvent.REGISTERED);
+        }
+    }
+
+    @Test
+    void aHistoryOfAnUnknownEntryTypeIsRefusedNamingTheTypes() {
+        try (EngineHarness h = new EngineHarness(new Generate(), new Store())) {
+            assertThatThrownBy(() -> h.triggers.history("on-demand", Set.of(TriggerEvent.FIRED, "trigger.fird"),
+                    OptionalLong.empty(), 10))
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageStartingWith("NVENT-0497 'trigger.fird' is no trigger history entry type")
+                    .hasMessageContaining("trigger.fired, trigger.misfire-settings");
+            assertThatThrownBy(() -> h.triggers.history("no-such", Set.of(), OptionalLong.empty(), 10))
+                    .isInstanceOf(TriggerNotFoundException.class);
         }
     }
 

@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.OptionalLong;
 import java.util.Set;
 
 /**
@@ -200,6 +201,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     @Override
     public List<TriggerEvent> triggerHistory(String name, int limit) {
         return delegate().triggerHistory(name, limit);
+    }
+
+    @Override
+    public List<TriggerEvent> triggerHistory(String name, Set<String> types, OptionalLong before, int limit) {
+        return delegate().triggerHistory(name, types, before, limit);
     }
 
     @Override

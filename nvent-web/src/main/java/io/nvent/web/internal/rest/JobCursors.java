@@ -1,12 +1,10 @@
 package io.nvent.web.internal.rest;
 
-import java.nio.charset.StandardCharsets;
-import java.util.Base64;
 import java.util.Optional;
 
 /**
  * The {@code after} parameter of a queue's job list: the queue adapter's position after a page's last job
- * ({@link io.nvent.spi.JobPage#next}), with the queue and state of the list it pages, opaque to clients (base64url
+ * ({@link io.nvent.spi.JobPage#next}), with the queue and state of the list it pages, opaque to clients ({@link ListCursors}
  * of them), as the run list's cursors are ({@link RunCursors}). A position means something only in its own list
  * (a row id of the PostgreSQL queue would page any list of it, silently starting it part way), so a cursor of
  * another queue or state is refused.
@@ -18,8 +16,7 @@ final class JobCursors {
 
     /** The cursor of an adapter's position in the list of a queue's jobs in a state. */
     static String of(String queue, String state, String position) {
-        return Base64.getUrlEncoder().withoutPadding().encodeToString(
-                (queue + "\n" + state + "\n" + position).getBytes(StandardCharsets.UTF_8));
+        return ListCursors.of(queue, state, position);
     }
 
     /**
@@ -30,15 +27,7 @@ final class JobCursors {
         if (value == null || value.isBlank()) {
             return Optional.empty();
         }
-        String[] parts;
-        try {
-            parts = new String(Base64.getUrlDecoder().decode(value.trim()), StandardCharsets.UTF_8).split("\n", 3);
-        } catch (IllegalArgumentException e) {
-            parts = new String[0];
-        }
-        if (parts.length != 3 || parts[2].isBlank()) {
-            throw QueryParams.invalid(name, value, "the cursor of a Link rel=\"next\" header of the job list");
-        }
+        String[] parts = ListCursors.parts(name, value, 3, "a Link rel=\"next\" header of the job list");
         if (!parts[0].equals(queue) || !parts[1].equals(state)) {
             throw new IllegalArgumentException("NVENT-1112 query parameter '" + name + "' is a cursor of the job list"
                     + " of queue '" + parts[0] + "' in state " + parts[1] + ", not of queue '" + queue + "' in state "

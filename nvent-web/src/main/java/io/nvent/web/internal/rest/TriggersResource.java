@@ -50,6 +50,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -167,19 +168,78 @@ public class TriggersResource {
         return all.build().toString();
     }
 
+    /**
+     * A trigger with the newest entries of its history ({@code history}, 50 by default, at most 1,000), those of the
+     * {@code types} given (comma-separated, such as {@code trigger.fired,trigger.failed}; an unknown one a 400,
+     * NVENT-1135). A full page links the next one ({@code Link: <...>; rel="next"}, and {@code historyNext} in the
+     * body): the same request going on below the page's last entry ({@code after}, a cursor), which skips or repeats
+     * no entry while new ones are appended.
+     */
     @GET
     @Path("{name}")
-    public String get(@PathParam("name") String name, @QueryParam("history") String history, @Context UriInfo uri) {
-        QueryParams.onlyKnown(uri, "history");
+    public Response get(@PathParam("name") String name, @QueryParam("history") String history,
+                        @QueryParam("types") String types, @QueryParam("after") String after, @Context UriInfo uri) {
+        QueryParams.onlyKnown(uri, "history", "types", "after");
+        int limit = QueryParams.intWithin("history", history, 50, 1, 1000);
+        Set<String> listedTypes = historyTypes(types);
+        OptionalLong below = historyCursor(after, name);
         TriggerInfo info = triggers.trigger(name).orElseThrow(() -> new TriggerNotFoundException(name));
+        List<TriggerEvent> page = triggers.history(name, listedTypes, below, limit);
         JsonArrayBuilder events = Json.createArrayBuilder();
-        for (TriggerEvent event : triggers.history(name,
-                QueryParams.intWithin("history", history, 50, 1, 1000))) {
+        for (TriggerEvent event : page) {
             events.add(Json.createObjectBuilder().add("seq", event.seq()).add("type", event.type())
                     .add("ts", event.timestamp().toString())
                     .add("data", JsonInput.parse(event.data(), "history entry")));
         }
-        return Json.createObjectBuilder(trigger(info)).add("history", events).build().toString();
+        // A full page may have more below it: the next request finds out, as the run list's does.
+        Optional<String> next = page.size() == limit
+                ? Optional.of(ListCursors.of(name, String.valueOf(page.get(page.size() - 1).seq())))
+                : Optional.empty();
+        String body = Json.createObjectBuilder(trigger(info)).add("history", events)
+                .add("historyNext", next.map(cursor -> (JsonValue) Json.createValue(cursor)).orElse(JsonValue.NULL))
+                .build().toString();
+        Response.ResponseBuilder response = Response.ok(body, MediaType.APPLICATION_JSON);
+        next.ifPresent(cursor -> response.link(uri.getRequestUriBuilder().replaceQueryParam("after", cursor).build(),
+                "next"));
+        return response.build();
+    }
+
+    /** The entry types of {@code types=}, comma-separated; none for every type. */
+    private static Set<String> historyTypes(String types) {
+        if (types == null || types.isBlank()) {
+            return Set.of();
+        }
+        Set<String> listed = new java.util.LinkedHashSet<>();
+        for (String type : types.split(",")) {
+            String trimmed = type.trim();
+            // A misspelt type would list nothing, which reads as "it never happened".
+            if (!TriggerEvent.TYPES.contains(trimmed)) {
+                throw new IllegalArgumentException("NVENT-1135 query parameter 'types' names '" + trimmed
+                        + "', no trigger history entry type; give some of "
+                        + String.join(", ", new java.util.TreeSet<>(TriggerEvent.TYPES)) + ", comma-separated");
+            }
+            listed.add(trimmed);
+        }
+        return listed;
+    }
+
+    /** The sequence number the history's {@code after} cursor holds; a 400 for no cursor or one of another trigger. */
+    private static OptionalLong historyCursor(String after, String trigger) {
+        if (after == null || after.isBlank()) {
+            return OptionalLong.empty();
+        }
+        String madeBy = "a Link rel=\"next\" header of a trigger's history";
+        String[] parts = ListCursors.parts("after", after, 2, madeBy);
+        if (!parts[0].equals(trigger)) {
+            throw new IllegalArgumentException("NVENT-1136 query parameter 'after' is a cursor of the history of trigger '"
+                    + parts[0] + "', not of trigger '" + trigger + "': follow the Link rel=\"next\" header of the history"
+                    + " you page, or list its first page again (without 'after')");
+        }
+        try {
+            return OptionalLong.of(Long.parseLong(parts[1]));
+        } catch (NumberFormatException e) {
+            throw QueryParams.invalid("after", after, "the cursor of " + madeBy);
+        }
     }
 
     /**

@@ -97,7 +97,7 @@ class KnownQueryParamsTest {
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "get"), "history", "20", "history", "5"))
                 .hasMessageStartingWith("NVENT-0775 query parameter \'history\' is given 2 times");
         assertThatThrownBy(() -> requested(method(TriggersResource.class, "get"), "histroy", "20"))
-                .hasMessageStartingWith("NVENT-0775 query parameter \'histroy\' is not one this request takes (history)");
+                .hasMessageStartingWith("NVENT-0775 query parameter \'histroy\' is not one this request takes (history, types, after)");
     }
 
     @Test
