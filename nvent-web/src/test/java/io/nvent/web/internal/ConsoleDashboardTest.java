@@ -1,19 +1,11 @@
 package io.nvent.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import jakarta.json.JsonValue;
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,18 +15,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleDashboardTest {
 
-    private static final Path NODE = Path.of("/usr/bin/node");
-
     private static JsonObject run(String scenario) throws IOException, InterruptedException, URISyntaxException {
-        assumeTrue(Files.isExecutable(NODE), "needs /usr/bin/node");
-        Path harness = Path.of(ConsoleDashboardTest.class.getResource("/console/dashboard.mjs").toURI());
-        Path js = Path.of(ConsoleDashboardTest.class.getResource("/META-INF/nvent-ui/js/ui.js").toURI()).getParent();
-        Process node = new ProcessBuilder(List.of(NODE.toString(), harness.toString(), js.toString(), scenario))
-                .redirectErrorStream(true).start();
-        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the scenario ends").isTrue();
-        assertThat(node.exitValue()).as(out).isZero();
-        return Json.createReader(new StringReader(out.substring(out.lastIndexOf('\n') + 1))).readObject();
+        return ConsoleScripts.harness("dashboard.mjs", scenario);
     }
 
     /**

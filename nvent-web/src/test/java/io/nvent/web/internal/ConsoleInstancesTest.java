@@ -1,13 +1,8 @@
 package io.nvent.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -16,15 +11,8 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleInstancesTest {
 
-    private static final Path NODE = Path.of("/usr/bin/node");
-
     private static String run(String script) throws Exception {
-        assumeTrue(Files.isExecutable(NODE), "needs /usr/bin/node");
-        Process node = new ProcessBuilder(List.of(NODE.toString(), "-e", script)).redirectErrorStream(true).start();
-        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the script ends").isTrue();
-        assertThat(node.exitValue()).as(out).isZero();
-        return out;
+        return ConsoleScripts.node(List.of("-e", script));
     }
 
     @Test

@@ -1,18 +1,10 @@
 package io.nvent.web.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import jakarta.json.Json;
 import jakarta.json.JsonObject;
 import java.io.IOException;
-import java.io.StringReader;
 import java.net.URISyntaxException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,7 +14,6 @@ import org.junit.jupiter.api.Test;
  */
 class ConsoleRunsBeforeV15Test {
 
-    private static final Path NODE = Path.of("/usr/bin/node");
 
     /** A failed run's history: started with a key, failed, retried, failed again. */
     private static final String HISTORY = "[{\"type\":\"flow.start\",\"data\":{\"idempotencyKey\":\"order-7\"}},"
@@ -32,15 +23,7 @@ class ConsoleRunsBeforeV15Test {
 
     private static JsonObject factsFromHistory(String run, String events)
             throws IOException, InterruptedException, URISyntaxException {
-        assumeTrue(Files.isExecutable(NODE), "needs /usr/bin/node");
-        Path harness = Path.of(ConsoleRunsBeforeV15Test.class.getResource("/console/view-function.mjs").toURI());
-        Path js = Path.of(ConsoleRunsBeforeV15Test.class.getResource("/META-INF/nvent-ui/js/ui.js").toURI()).getParent();
-        Process node = new ProcessBuilder(List.of(NODE.toString(), harness.toString(), js.toString(), "views/runs.js",
-                "factsFromHistory", "[" + run + "," + events + "]")).redirectErrorStream(true).start();
-        String out = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).trim();
-        assertThat(node.waitFor(60, TimeUnit.SECONDS)).as("the function answers").isTrue();
-        assertThat(node.exitValue()).as(out).isZero();
-        return Json.createReader(new StringReader(out.substring(out.lastIndexOf('\n') + 1))).readObject();
+        return ConsoleScripts.harness("view-function.mjs", "views/runs.js", "factsFromHistory", "[" + run + "," + events + "]");
     }
 
     /**
