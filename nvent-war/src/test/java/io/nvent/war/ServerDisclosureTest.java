@@ -14,6 +14,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class ServerDisclosureTest {
 
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path PAYARA = ROOT.resolve("nvent-war/src/main/payara");
     /**
      * The protocols of Payara Micro's domain.xml: the plain one and the TLS one ({@code --sslport}), which
      * named "Payara Micro" in its Server header while only the plain one was set.
@@ -21,10 +22,9 @@ class ServerDisclosureTest {
     private static final List<String> MICRO_PROTOCOLS = List.of("http-listener", "https-listener");
 
     @Test
-    void theDemosPostBootCommandsAndTheReadmesRecipeSwitchTheHeadersOffOnEveryListenerOfPayaraMicro()
+    void theDemosPreBootCommandsAndTheReadmesRecipeSwitchTheHeadersOffOnEveryListenerOfPayaraMicro()
             throws IOException {
-        for (Path commands : List.of(ROOT.resolve("nvent-war/src/main/payara/postboot.asadmin"),
-                ROOT.resolve("nvent-war/src/main/payara/postboot-external.asadmin"), ROOT.resolve("README.md"))) {
+        for (Path commands : List.of(PAYARA.resolve("preboot.asadmin"), ROOT.resolve("README.md"))) {
             String text = Files.readString(commands);
             for (String protocol : MICRO_PROTOCOLS) {
                 for (String header : List.of("server-header", "xpowered-by")) {
@@ -34,6 +34,22 @@ class ServerDisclosureTest {
                 }
             }
         }
+    }
+
+    /**
+     * A post-boot {@code set} on a listener's protocol restarts the listener on Payara's "GF Domain XML" thread while
+     * the server already takes connections; once {@code PostgresRestartIT}'s server answered every request with a
+     * refused connection after such a restart. What changes a listener is set before boot.
+     */
+    @Test
+    void noPostBootCommandFileOfTheDemoChangesAListener() throws IOException {
+        for (String file : List.of("postboot.asadmin", "postboot-external.asadmin")) {
+            assertThat(Files.readAllLines(PAYARA.resolve(file))).as(file)
+                    .noneMatch(line -> line.startsWith("set configs.config.server-config.network-config."));
+        }
+        assertThat(Files.readString(ROOT.resolve("nvent-war/pom.xml"))).as("the container tests and -Pdemo")
+                .contains("--prebootcommandfile ${project.build.directory}/payara/preboot.asadmin")
+                .contains("<argument>--prebootcommandfile</argument>");
     }
 
     /**
