@@ -181,6 +181,12 @@ public final class NventSecurityFilter implements Filter {
      * @param from the caller's address, whose failures the lock-out counts
      */
     private record BasicLogin(String user, String password, TrustedProxies.CallerAddress from) {
+
+        /** Without the password, should one ever be logged. */
+        @Override
+        public String toString() {
+            return "BasicLogin[user=" + user + ", from=" + from + "]";
+        }
     }
 
     /**

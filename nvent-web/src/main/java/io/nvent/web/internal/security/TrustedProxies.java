@@ -6,6 +6,7 @@ import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
+import java.util.Enumeration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
@@ -138,7 +139,8 @@ public final class TrustedProxies {
     }
 
     private static List<String> lines(HttpServletRequest request, String header) {
-        return request.getHeaders(header) == null ? List.of() : Collections.list(request.getHeaders(header));
+        Enumeration<String> lines = request.getHeaders(header);
+        return lines == null ? List.of() : Collections.list(lines);
     }
 
     /**
