@@ -72,6 +72,13 @@ class DemoApplicationIT {
             nvent.triggers.qa-rotated.secret=demo-secret, qa-new-secret-0123456789
             """;
 
+    /**
+     * The tests' client plays a reverse proxy too: the loopback, which every test calls from, is a trusted proxy, so a
+     * request that says whom it forwards is counted by that caller's address (a request that says none stays the
+     * loopback's own).
+     */
+    private static final String TRUSTED_PROXY = "nvent.security.trusted-proxies=127.0.0.1\n";
+
     /** A run keeps at most one payload's worth of its emitted events: the demo's own emits are small. */
     private static final String RUN_EMITTED_LIMIT = "nvent.payload.max-run-emitted-bytes=1048576\n";
 
@@ -94,7 +101,7 @@ class DemoApplicationIT {
                         TimedHold.class, TimedHold.Ask.class, TimedHold.Release.class,
                         FlowStarter.class, EjbCallerResource.class, EjbCallerResource.FixturesApplication.class)
                 .addAsResource(new StringAsset(config + "\nnvent.security.identity-store=config,application\n"
-                                + API_KEYS + RUN_EMITTED_LIMIT), "META-INF/microprofile-config.properties");
+                                + API_KEYS + RUN_EMITTED_LIMIT + TRUSTED_PROXY), "META-INF/microprofile-config.properties");
     }
 
     @ArquillianResource
@@ -592,6 +599,27 @@ class DemoApplicationIT {
         await().atMost(EVENTUALLY).pollInterval(Duration.ofMillis(200))
                 .until(() -> http.get("api/demo/approvals").status() == 200);
         assertThat(http.post("api/nvent/runs/" + run + "/cancel", "").status()).isEqualTo(200);
+    }
+
+    /**
+     * Behind a reverse proxy every request came from its address: one sender's wrong password locked out every
+     * operator. A trusted proxy's requests are counted by the address it forwards, and per user.
+     */
+    @Test
+    void behindATrustedProxyOneCallersWrongPasswordsLockOutThatCallerAlone() {
+        Http forwarding = Http.anonymous(base);
+        String admin = Http.basic(Http.ADMIN, Http.ADMIN_PASSWORD);
+        for (int guess = 0; guess < 5; guess++) {
+            assertThat(forwarding.get("api/nvent/session", "Authorization", Http.basic(Http.ADMIN, "guess-" + guess),
+                    "X-Forwarded-For", "198.51.100.41, 203.0.113.41").status()).isEqualTo(401);
+        }
+
+        Http.Reply locked = forwarding.get("api/nvent/session", "Authorization", admin,
+                "X-Forwarded-For", "203.0.113.41");
+        assertThat(locked.status()).as(locked.body()).isEqualTo(429);
+        assertThat(forwarding.get("api/nvent/session", "Authorization", admin, "Forwarded", "for=198.51.100.41")
+                .status()).as("another caller through the same proxy").isEqualTo(200);
+        assertThat(http.get("api/nvent/session").status()).as("the proxy's own requests").isEqualTo(200);
     }
 
     @Test

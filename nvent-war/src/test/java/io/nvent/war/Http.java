@@ -137,6 +137,11 @@ public final class Http {
         return send(HttpRequest.newBuilder(base.resolve(path)).GET());
     }
 
+    /** A request with extra headers, e.g. as a proxy forwards it. */
+    public Reply get(String path, String... headers) {
+        return send(HttpRequest.newBuilder(base.resolve(path)).headers(headers).GET());
+    }
+
     public Reply post(String path, String body) {
         return send(HttpRequest.newBuilder(base.resolve(path))
                 .header("Content-Type", "application/json")

@@ -2,6 +2,7 @@ package io.nvent.web.internal;
 
 import io.nvent.cdi.NventConfig;
 import io.nvent.cdi.SettingsCheck;
+import io.nvent.web.internal.security.TrustedProxies;
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.time.Duration;
@@ -32,10 +33,12 @@ import java.util.stream.Stream;
  * @param publicPaths paths reachable without login: the webhooks {@code /api/nvent/triggers/{name}/webhook}
  *        and {@code /api/nvent/awaits/{token}}, which authenticate by signature or secret token, and the
  *        probes {@code /api/nvent/health/live} and {@code /ready}, which answer UP or DOWN only
+ * @param trustedProxies the reverse proxies whose forwarding headers name the caller, whose address the lock-out
+ *        for failed logins counts ({@code nvent.security.trusted-proxies}; none by default)
  */
 public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnabled, String role, String realm,
                           List<String> identityStores, String username, String password, List<String> metricsTokens,
-                          List<Pattern> publicPaths) {
+                          List<Pattern> publicPaths, TrustedProxies trustedProxies) {
 
     /** Base path of the REST API, the stream and the webhooks. */
     public static final String API_PATH = "/api/nvent";
@@ -85,7 +88,8 @@ public record WebSettings(boolean uiEnabled, String uiPath, boolean securityEnab
                 check.valid(() -> metricsTokens(config), List.of()),
                 Stream.concat(WEBHOOK_PATHS.stream(),
                         // probes: status only; the report with details (/health) stays protected
-                        Stream.of(Pattern.compile("^" + API_PATH + "/health/(live|ready)$"))).toList());
+                        Stream.of(Pattern.compile("^" + API_PATH + "/health/(live|ready)$"))).toList(),
+                check.valid(() -> TrustedProxies.parse(config.get(TrustedProxies.KEY, "")), TrustedProxies.NONE));
     }
 
     /**

@@ -8,6 +8,7 @@ import io.nvent.StepRole;
 import io.nvent.cdi.NventBeans;
 import io.nvent.cdi.NventConfig;
 import io.nvent.testkit.LogRecorder;
+import io.nvent.web.internal.security.TrustedProxies;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -148,7 +149,7 @@ class WebSettingsTest {
 
     private static final List<String> SET = List.of("nvent.ui.path", "nvent.ws.max-queued-messages",
             "nvent.security.enabled", "nvent.stall.timeout-ms", "nvent.scheduler.poll-ms",
-            "nvent.webhooks.replay-window-s", WebSettings.TRACE_URL_KEY);
+            "nvent.webhooks.replay-window-s", WebSettings.TRACE_URL_KEY, TrustedProxies.KEY);
 
     @AfterEach
     void clearProperties() {
@@ -189,6 +190,15 @@ class WebSettingsTest {
 
         assertThatThrownBy(() -> weld().initialize().close())
                 .hasStackTraceContaining("NVENT-1122 nvent.console.trace-url 'https://jaeger.example/trace/'");
+    }
+
+    @Test
+    void aTrustedProxyThatIsNoAddressFailsTheDeploymentRatherThanLettingEveryCallerShareTheProxysLockOut() {
+        assertThat(read(Map.of()).trustedProxies().isEmpty()).as("none by default").isTrue();
+        System.setProperty(TrustedProxies.KEY, "10.0.0.5, ingress.internal");
+
+        assertThatThrownBy(() -> weld().initialize().close())
+                .hasStackTraceContaining("NVENT-1144 nvent.security.trusted-proxies holds 'ingress.internal'");
     }
 
     @Test

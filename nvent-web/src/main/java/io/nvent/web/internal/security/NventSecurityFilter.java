@@ -18,7 +18,6 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.security.Principal;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Base64;
 import java.util.Locale;
 import java.util.Optional;
@@ -40,8 +39,10 @@ import java.util.Set;
  * A browser request that changes something, or opens the stream, must come from the console's own
  * origin ({@code Origin} header), so a page on another site cannot ride cached credentials.
  * Webhook paths ({@code /api/nvent/triggers/{name}/webhook}, {@code /api/nvent/awaits/...}) stay
- * public: they authenticate by token or signature themselves. Repeated failed Basic logins from one
- * address lock that address's logins out for a while ({@code 429}, see {@link LoginThrottle}).
+ * public: they authenticate by token or signature themselves. Repeated failed Basic logins of one user from one
+ * address lock that user's logins from there out for a while, many of several users every login from there
+ * ({@code 429}, see {@link LoginThrottle}); behind a trusted proxy the address is the one it forwards
+ * ({@link TrustedProxies}).
  */
 public final class NventSecurityFilter implements Filter {
 
@@ -55,6 +56,7 @@ public final class NventSecurityFilter implements Filter {
     private final WebSettings settings;
     private final CredentialCheck credentials;
     private final LoginThrottle throttle;
+    private final TrustedProxies proxies;
 
     public NventSecurityFilter(WebSettings settings) {
         this(settings, Clock.systemUTC());
@@ -63,7 +65,8 @@ public final class NventSecurityFilter implements Filter {
     NventSecurityFilter(WebSettings settings, Clock clock) {
         this.settings = settings;
         this.credentials = new CredentialCheck(settings);
-        this.throttle = new LoginThrottle(clock, LoginThrottle.MAX_ADDRESSES);
+        this.throttle = new LoginThrottle(clock, LoginThrottle.MAX_TRACKED);
+        this.proxies = settings.trustedProxies();
     }
 
     @Override
@@ -84,23 +87,25 @@ public final class NventSecurityFilter implements Filter {
             chain.doFilter(req, res);
             return;
         }
-        Optional<Duration> locked = isBasicLogin(request) ? throttle.refusedFor(request.getRemoteAddr())
-                : Optional.empty();
-        if (locked.isPresent()) {
-            long seconds = Math.max(1, (locked.get().toMillis() + 999) / 1000);
-            response.setHeader("Retry-After", String.valueOf(seconds));
-            problem(response, 429, "Too many failed logins", "NVENT-0782 too many failed logins from this address: "
-                    + "its logins are refused for " + seconds + " s more (Retry-After), longer after every further "
-                    + "failure, until one succeeds");
-            return;
-        }
-        Optional<Caller> authenticated;
+        Optional<BasicLogin> login;
         try {
-            authenticated = authenticate(request, path);
+            login = basicLogin(request);
         } catch (IllegalArgumentException malformed) {
             problem(response, 400, "Bad credentials header", malformed.getMessage());
             return;
         }
+        Optional<LoginThrottle.Refusal> locked = login.flatMap(basic -> throttle.refusedFor(basic.from().address(),
+                basic.user()));
+        if (locked.isPresent()) {
+            long seconds = Math.max(1, (locked.get().remaining().toMillis() + 999) / 1000);
+            response.setHeader("Retry-After", String.valueOf(seconds));
+            problem(response, 429, "Too many failed logins", "NVENT-0782 too many failed logins "
+                    + (locked.get().everyUser() ? "of several users from this address: its logins are"
+                    : "of this user from this address: its logins from there are") + " refused for " + seconds
+                    + " s more (Retry-After), longer after every further failure, until one succeeds");
+            return;
+        }
+        Optional<Caller> authenticated = authenticate(request, path, login);
         if (authenticated.isEmpty()) {
             boolean tokenWouldDo = !settings.metricsTokens().isEmpty() && path.equals(WebSettings.METRICS_PATH);
             response.addHeader("WWW-Authenticate", "Basic realm=\"" + settings.realm() + "\", charset=\"UTF-8\"");
@@ -152,14 +157,14 @@ public final class NventSecurityFilter implements Filter {
         return "Bearer realm=\"" + settings.realm() + "\"" + (tokenSent ? ", error=\"invalid_token\"" : "");
     }
 
-    private Optional<Caller> authenticate(HttpServletRequest request, String path) {
+    private Optional<Caller> authenticate(HttpServletRequest request, String path, Optional<BasicLogin> login) {
         Principal principal = request.getUserPrincipal();
         if (principal != null) {
             Set<String> roles = request.isUserInRole(settings.role()) ? Set.of(settings.role()) : Set.of();
             return Optional.of(new Caller(principal.getName(), roles, Caller.Source.CONTAINER));
         }
-        if (isBasicLogin(request)) {
-            Optional<Caller> caller = basicLogin(request);
+        if (login.isPresent()) {
+            Optional<Caller> caller = check(login.get());
             if (caller.isPresent() && caller.get().roles().contains(settings.role()) && startsSession(request, path)) {
                 remember(request, caller.get());
             }
@@ -169,18 +174,44 @@ public final class NventSecurityFilter implements Filter {
     }
 
     /**
-     * The caller of the request's Basic credentials, if they are valid; a failure counts towards the address's
-     * lock-out and is logged, a success ends it.
+     * HTTP Basic credentials for nvent to check, and the address they come from ({@link TrustedProxies}).
+     *
+     * @param user the user name sent
+     * @param password the password sent
+     * @param from the caller's address, whose failures the lock-out counts
+     */
+    private record BasicLogin(String user, String password, TrustedProxies.CallerAddress from) {
+
+        /** Without the password, should one ever be logged. */
+        @Override
+        public String toString() {
+            return "BasicLogin[user=" + user + ", from=" + from + "]";
+        }
+    }
+
+    /**
+     * The request's Basic credentials, if it has some for nvent to check ({@link #isBasicLogin}).
      *
      * @throws IllegalArgumentException for credentials that are not Base64 of {@code user:password}
      */
-    private Optional<Caller> basicLogin(HttpServletRequest request) {
+    private Optional<BasicLogin> basicLogin(HttpServletRequest request) {
+        if (!isBasicLogin(request)) {
+            return Optional.empty();
+        }
         String[] userAndPassword = decode(request.getHeader("Authorization").substring(6).trim());
-        Optional<Caller> caller = credentials.validate(userAndPassword[0], userAndPassword[1]);
+        return Optional.of(new BasicLogin(userAndPassword[0], userAndPassword[1], proxies.callerOf(request)));
+    }
+
+    /**
+     * The caller of these Basic credentials, if they are valid; a failure counts towards the user's and the
+     * address's lock-outs and is logged, a success ends the user's.
+     */
+    private Optional<Caller> check(BasicLogin login) {
+        Optional<Caller> caller = credentials.validate(login.user(), login.password());
         if (caller.isPresent()) {
-            throttle.succeeded(request.getRemoteAddr());
+            throttle.succeeded(login.from().address(), login.user());
         } else {
-            failed(userAndPassword[0], request.getRemoteAddr());
+            failed(login.user(), login.from());
         }
         return caller;
     }
@@ -204,14 +235,16 @@ public final class NventSecurityFilter implements Filter {
         if (!isBasicLogin(request)) {
             return sessionCaller(request);
         }
-        if (throttle.refusedFor(request.getRemoteAddr()).isPresent()) {
-            return Optional.empty();
-        }
+        Optional<BasicLogin> login;
         try {
-            return basicLogin(request);
+            login = basicLogin(request);
         } catch (IllegalArgumentException malformed) {
             return Optional.empty();
         }
+        if (login.isEmpty() || throttle.refusedFor(login.get().from().address(), login.get().user()).isPresent()) {
+            return Optional.empty();
+        }
+        return check(login.get());
     }
 
     /** HTTP Basic credentials for nvent to check (not a caller the server authenticated already). */
@@ -222,17 +255,23 @@ public final class NventSecurityFilter implements Filter {
     }
 
     /** Counts a failed login and logs it (the first at once, then at most once a minute per address). */
-    private void failed(String user, String address) {
-        LoginThrottle.Reports reports = throttle.failed(address);
+    private void failed(String user, TrustedProxies.CallerAddress from) {
+        LoginThrottle.Reports reports = throttle.failed(from.address(), user);
         reports.failures().ifPresent(failures -> LOG.log(System.Logger.Level.INFO, failures == 1
                 ? "NVENT-0705 failed login of user ''{0}'' from {1}"
                 : "NVENT-0705 {2} failed logins from {1} since the last report, the last of user ''{0}''; further "
-                + "failures from there are reported at most once a minute", LogText.of(user), address, failures));
-        reports.lockout().ifPresent(lock -> LOG.log(System.Logger.Level.WARNING, "NVENT-0781 {0} failed logins "
-                + "from {1}: its logins are refused (429) for {2} s, twice as long after every further failure "
-                + "(up to {3} min), until one succeeds; logged once until it succeeds or stays quiet for {4} min",
-                LoginThrottle.FREE_FAILURES, address, lock.toSeconds(), LoginThrottle.MAX_LOCK.toMinutes(),
-                LoginThrottle.WINDOW.toMinutes()));
+                + "failures from there are reported at most once a minute", LogText.of(user), from, failures));
+        reports.userLockout().ifPresent(lock -> LOG.log(System.Logger.Level.WARNING, "NVENT-0781 {0} failed logins "
+                + "of user ''{5}'' from {1}: that user''s logins from there are refused (429) for {2} s, twice as long "
+                + "after every further failure (up to {3} min), until one succeeds; logged once until it succeeds or "
+                + "stays quiet for {4} min", LoginThrottle.FREE_FAILURES, from, lock.toSeconds(),
+                LoginThrottle.MAX_LOCK.toMinutes(), LoginThrottle.WINDOW.toMinutes(), LogText.of(user)));
+        reports.addressLockout().ifPresent(lock -> LOG.log(System.Logger.Level.WARNING, "NVENT-1145 {0} failed "
+                + "logins from {1} of user names not locked out yet (the last ''{5}''): every login from there is "
+                + "refused (429) for {2} s, twice as long after every further such failure (up to {3} min); logged "
+                + "once until it stays quiet for {4} min", LoginThrottle.ADDRESS_FREE_FAILURES, from,
+                lock.toSeconds(), LoginThrottle.MAX_LOCK.toMinutes(), LoginThrottle.WINDOW.toMinutes(),
+                LogText.of(user)));
     }
 
     /** The console's own pages start a session, so its scripts and WebSocket can use the cookie. */

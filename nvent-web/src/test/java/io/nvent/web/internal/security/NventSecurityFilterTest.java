@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Base64;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -115,7 +116,7 @@ class NventSecurityFilterTest {
             assertThat(locked.passed.get()).isNull();
             assertThat(log.records()).extracting(LOG_LINE).hasSize(2).satisfiesExactly(
                     first -> assertThat(first).startsWith("NVENT-0705 failed login of user 'admin'"),
-                    lockout -> assertThat(lockout).startsWith("NVENT-0781 5 failed logins from 127.0.0.1"));
+                    lockout -> assertThat(lockout).startsWith("NVENT-0781 5 failed logins of user 'admin' from 127.0.0.1"));
         }
         remoteAddress = "10.0.0.7";
         assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN)).passed.get()).isNotNull();
@@ -125,6 +126,63 @@ class NventSecurityFilterTest {
         assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN)).passed.get())
                 .as("after Retry-After").isNotNull();
         assertThat(call("GET", "/api/nvent/session", wrong).status).as("the success ended the episode").isEqualTo(401);
+    }
+
+    /**
+     * Behind a reverse proxy every request came from its address: one sender's wrong password locked out every
+     * operator and every webhook sender.
+     */
+    @Test
+    void behindATrustedProxyEachCallerIsCountedByTheAddressTheProxyForwards() throws Exception {
+        config.put("nvent.security.trusted-proxies", "10.0.0.0/24");
+        remoteAddress = "10.0.0.5";
+        Map<String, String> wrong = Map.of("Authorization", basic("admin", "guess"),
+                "X-Forwarded-For", "198.51.100.9, 203.0.113.7");
+        try (LogRecorder log = LogRecorder.recording(entry -> String.valueOf(entry.getMessage()).startsWith("NVENT-07"))) {
+            for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+                assertThat(call("GET", "/api/nvent/session", wrong).status).isEqualTo(401);
+            }
+
+            assertThat(log.records()).extracting(LOG_LINE).satisfiesExactly(
+                    first -> assertThat(first).isEqualTo(
+                            "NVENT-0705 failed login of user 'admin' from 203.0.113.7 (through proxy 10.0.0.5)"),
+                    lockout -> assertThat(lockout).startsWith(
+                            "NVENT-0781 5 failed logins of user 'admin' from 203.0.113.7 (through proxy 10.0.0.5)"));
+        }
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN,
+                "X-Forwarded-For", "203.0.113.7")).status).as("that caller").isEqualTo(429);
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN,
+                "Forwarded", "for=198.51.100.2;proto=https")).passed.get()).as("another caller through the same proxy")
+                .isNotNull();
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN)).passed.get())
+                .as("the proxy itself").isNotNull();
+    }
+
+    @Test
+    void aForwardedAddressFromAPeerThatIsNoTrustedProxyIsIgnoredSoACallerCannotChangeItsAddress() throws Exception {
+        config.put("nvent.security.trusted-proxies", "10.0.0.5");
+        remoteAddress = "203.0.113.7";
+        for (int i = 0; i < LoginThrottle.FREE_FAILURES; i++) {
+            call("GET", "/api/nvent/session", Map.of("Authorization", basic("admin", "guess"),
+                    "X-Forwarded-For", "198.51.100." + i, "Forwarded", "for=198.51.100." + i));
+        }
+
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN,
+                "X-Forwarded-For", "198.51.100.99")).status).isEqualTo(429);
+    }
+
+    /** Without trusted proxies, a proxy's callers share its address, but no longer each other's lock-outs. */
+    @Test
+    void aWebhookSendersWrongPasswordLocksOutNoOperatorFromTheSameAddress() throws Exception {
+        for (int i = 0; i < 3 * LoginThrottle.FREE_FAILURES; i++) {
+            clock.advance(LoginThrottle.MAX_LOCK);
+            call("POST", "/api/nvent/triggers/signup/webhook", Map.of("Authorization", basic("partner", "old-password")));
+        }
+
+        Outcome operator = call("GET", "/api/nvent/session", Map.of("Authorization", ADMIN));
+        assertThat(operator.passed.get()).isNotNull();
+        assertThat(call("GET", "/api/nvent/session", Map.of("Authorization", basic("partner", "old-password"))).status)
+                .isEqualTo(429);
     }
 
     @Test
@@ -287,6 +345,8 @@ class NventSecurityFilterTest {
                     case "getContextPath" -> "";
                     case "getMethod" -> method;
                     case "getHeader" -> headers.get((String) args[0]);
+                    case "getHeaders" -> Collections.enumeration(Optional.ofNullable(headers.get((String) args[0]))
+                            .map(List::of).orElse(List.of()));
                     case "getRemoteAddr" -> remoteAddress;
                     case "getUserPrincipal" -> null;
                     case "isUserInRole" -> false;
