@@ -7,6 +7,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -17,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadFactory;
-import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The publishing half of an {@link io.nvent.spi.EventStream} whose {@code publish} must never wait
@@ -235,8 +235,6 @@ public final class OrderedPublisher implements AutoCloseable {
     /** The current drops, for the health check; {@code null} before the first. Guarded by {@link #dropsLock}. */
     private DroppedPublishes dropped;
     private final Object dropsLock = new Object();
-    /** Every publish dropped since the start. */
-    private final AtomicLong droppedInAll = new AtomicLong();
     /** What the sender waits for now, for the warning about dropped publishes; {@code null} while it does not. */
     private volatile String waitingFor;
     private volatile boolean closed;
@@ -355,7 +353,7 @@ public final class OrderedPublisher implements AutoCloseable {
      * @return since when, how many, the last cause, of each kind that fails
      */
     public List<FailingSends> failingSends() {
-        return failing.values().stream().sorted(java.util.Comparator.comparing(FailingSends::since)).toList();
+        return failing.values().stream().sorted(Comparator.comparing(FailingSends::since)).toList();
     }
 
     /**
@@ -423,15 +421,6 @@ public final class OrderedPublisher implements AutoCloseable {
         droppedPublishes().filter(drops -> !drops.down())
                 .ifPresent(drops -> warnings.append("; ").append(drops.describe(droppedId, stream, capacity)));
         return warnings.toString();
-    }
-
-    /**
-     * Every publish dropped from the full backlog since the start, for a counter.
-     *
-     * @return how many
-     */
-    public long droppedInAll() {
-        return droppedInAll.get();
     }
 
     /** Hands a publish to the sender; never waits, drops it when the backlog is full. */
@@ -505,7 +494,6 @@ public final class OrderedPublisher implements AutoCloseable {
 
     /** Records a dropped publish: the drops go on unless the latest was {@link #DROPS_SHOWN_FOR} ago. */
     private void droppedOne() {
-        droppedInAll.incrementAndGet();
         Instant now = clock.instant();
         synchronized (dropsLock) {
             dropped = dropped == null || Duration.between(dropped.last(), now).compareTo(DROPS_SHOWN_FOR) >= 0
