@@ -397,6 +397,39 @@ const scenarios = {
     return { before, underWay: row().textContent.includes('1 below, 1 under way') };
   },
   /**
+   * 40 children shown (two pages), not opened: the newest running with a run under way below it; on the second page
+   * one completed whose failed run below is retried (under way again; no message names an opened level), and in the
+   * same 5 s a sibling on the first page ends (a message), and with `keepsChanging` goes on changing every 2 s. 40 s.
+   */
+  async aRunBelowAnEndedRowIsRetriedAsASiblingEnds(keepsChanging = false) {
+    for (let i = 0; i < 40; i++) addChild('completed');
+    const busy = children[0];
+    busy.status = 'running';
+    addChild('running', busy.runId);
+    const sibling = children[1];
+    sibling.status = 'running';
+    const ended = children[30];
+    const retried = addChild('failed', ended.runId);
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(40);
+    await advance(6000);
+    const row = () => rows().find((li) => li.dataset.runId === ended.runId);
+    const before = row().textContent.includes('1 below') && !row().textContent.includes('under way');
+    change(retried, 'running');
+    change(sibling, 'completed');
+    for (let second = 0; second < 40; second += 2) {
+      await advance(2000);
+      if (keepsChanging) change(sibling, second % 4 ? 'completed' : 'failed');
+    }
+    return { before, underWay: row().textContent.includes('1 below, 1 under way'), rows: rows().length,
+      siblingStatus: rows().find((li) => li.dataset.runId === sibling.runId)?.dataset.status };
+  },
+  /** The same, the sibling changing every 2 s for the 40 s. */
+  aRunBelowAnEndedRowIsRetriedAsASiblingKeepsChanging() {
+    return scenarios.aRunBelowAnEndedRowIsRetriedAsASiblingEnds(true);
+  },
+  /**
    * 140 children shown (7 pages), all running; the 130th has a run under way below it, not opened, which ends: the
    * counts of at most 100 rows are read a look. 60 s.
    */

@@ -115,7 +115,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
     private final PoolWaits pool;
     /** The backlog of publishes and the thread that sends them, through {@link #send}. */
     private final OrderedPublisher publisher;
-    private final Clock clock = Clock.systemUTC();
+    private final Clock clock;
     private volatile boolean closed;
     private volatile boolean listening;
     /** Why there is no subscription, for {@link #problem()}; {@code null} while subscribed. */
@@ -196,6 +196,13 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      */
     public JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
                           TransactionSynchronizationRegistry transactions, String broker) {
+        this(factory, threadFactory, topic, sendTimeout, transactions, broker, Clock.systemUTC());
+    }
+
+    /** A stream telling the time of its outages, failed sends and dropped publishes by {@code clock}, for tests. */
+    JmsEventStream(ConnectionFactory factory, ThreadFactory threadFactory, String topic, Duration sendTimeout,
+                   TransactionSynchronizationRegistry transactions, String broker, Clock clock) {
+        this.clock = Objects.requireNonNull(clock, "clock");
         this.factory = Objects.requireNonNull(factory, "factory");
         this.topic = Objects.requireNonNull(topic, "topic");
         this.broker = Objects.requireNonNull(broker, "broker");
@@ -378,8 +385,9 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      * what to do: a broker away or unreachable (it reconnects by itself), a refused login ({@code NVENT-0639}) or
      * permission on the topic ({@code NVENT-0644}), which say what to change. Empty again once it subscribed.
      * Besides, or alone while it is subscribed: sends that have failed for
-     * {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} with none going through ({@code NVENT-0676}), which keep
-     * every instance's live views from this instance's events; before that {@link #working()} says them.
+     * {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} with none going through ({@code NVENT-0676}), and publishes
+     * dropped from the full backlog for that long ({@code NVENT-0672}), which keep every instance's live views from
+     * this instance's events; before that {@link #working()} says them.
      */
     @Override
     public Optional<String> problem() {
@@ -387,7 +395,7 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
             return Optional.of("NVENT-0671 the live event stream on topic " + topic + " is closed (the application "
                     + "stops)");
         }
-        Optional<String> sends = publisher.sendsDown().map(this::failingSends);
+        Optional<String> sends = publisher.down("NVENT-0676", "NVENT-0672", streamInChecks());
         return subscriptionProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
                 .or(() -> sends);
     }
@@ -397,16 +405,17 @@ public final class JmsEventStream implements EventStream, AutoCloseable {
      *
      * <p>{@code jms: subscribed to topic … (broker …)}, and sends that failed since the last one went through, for less
      * than {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} ({@code NVENT-0676}: since when, how many, the last
-     * cause): a warning, until they go through or fail that long.
+     * cause), and publishes dropped from the full backlog, until a minute after the last, for less than that
+     * ({@code NVENT-0672}: since when, how many): a warning, until they stop or go on that long.
      */
     @Override
     public String working() {
         return "jms: subscribed to topic " + topic + " (broker " + broker + ")"
-                + publisher.sendsFailingBriefly().map(failing -> "; " + failingSends(failing)).orElse("");
+                + publisher.warnings("NVENT-0676", "NVENT-0672", streamInChecks());
     }
 
-    private String failingSends(OrderedPublisher.FailingSends failing) {
-        return failing.describe("NVENT-0676", "the live event stream on topic " + topic + " (broker " + broker + ")");
+    private String streamInChecks() {
+        return "the live event stream on topic " + topic + " (broker " + broker + ")";
     }
 
     private Optional<String> subscriptionProblem() {

@@ -3,6 +3,7 @@ package io.nvent.jms;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.cdi.VirtualClock;
 import io.nvent.spi.EventStream;
 import io.nvent.spi.PublishedEvent;
 import io.nvent.testkit.EventStreamContractTest;
@@ -19,6 +20,7 @@ import java.lang.reflect.Proxy;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
@@ -221,6 +223,52 @@ class JmsEventStreamTest extends EventStreamContractTest {
         }
     }
 
+    /**
+     * Sends the broker's pool refuses while the subscription works: a warning in the stream check (since when, how
+     * many, the last cause), DOWN once they have failed for 30 s with none going through, and nothing once one goes
+     * through. The stream's clock moves, not the test's.
+     */
+    @Test
+    void sends_that_keep_failing_for_thirty_seconds_make_the_stream_check_down_until_one_goes_through() {
+        ExhaustiblePool pool = new ExhaustiblePool(factory);
+        VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-07T10:00:00Z"));
+        try (JmsEventStream stream = new JmsEventStream(pool.factory(), new TestThreads("stream-down"), topic,
+                JmsEventStream.DEFAULT_SEND_TIMEOUT, null, "test-broker", clock)) {
+            String subscribed = "jms: subscribed to topic " + topic + " (broker test-broker)";
+            String failing = "NVENT-0676 sends of the live event stream on topic " + topic + " (broker test-broker) fail "
+                    + "since 2026-12-07T10:00:00Z (";
+            assertThat(stream.working()).isEqualTo(subscribed);
+            pool.refuse();
+
+            stream.publish("orders", List.of(event("run-refused", 1, "{}")));
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.working()).startsWith(subscribed + "; "
+                    + failing + "1 send failed, the last at 2026-12-07T10:00:00Z;").contains("NVENT-0664"));
+            assertThat(stream.problem()).as("failing for less than 30 s: a warning").isEmpty();
+
+            clock.advance(Duration.ofSeconds(29));
+            stream.publish("orders", List.of(event("run-refused", 2, "{}")));
+            await().atMost(PATIENCE).until(() -> stream.working().contains("2 sends failed"));
+            assertThat(stream.problem()).as("29 s of failures").isEmpty();
+
+            clock.advance(Duration.ofSeconds(1));
+            stream.publish("orders", List.of(event("run-refused", 3, "{}")));
+            await().atMost(PATIENCE).until(() -> stream.problem().isPresent());
+            assertThat(stream.problem()).as("30 s of failures").hasValueSatisfying(problem -> assertThat(problem)
+                    .startsWith(failing + "3 sends failed, the last at 2026-12-07T10:00:30Z;").contains("NVENT-0664"));
+            assertThat(stream.working()).as("said by problem() alone").isEqualTo(subscribed);
+
+            pool.free();
+            stream.publish("orders", List.of(event("run-through", 1, "{}")));
+            await().atMost(PATIENCE).until(() -> runIds(seenOnB).contains("run-through"));
+            await().atMost(PATIENCE).untilAsserted(() -> {
+                assertThat(stream.problem()).isEmpty();
+                assertThat(stream.working()).isEqualTo(subscribed);
+            });
+        } finally {
+            pool.free();
+        }
+    }
+
     @Test
     void beyond_the_backlog_publishes_are_dropped_at_once_and_the_log_says_how_many() {
         ExhaustiblePool pool = new ExhaustiblePool(factory);
@@ -236,6 +284,9 @@ class JmsEventStreamTest extends EventStreamContractTest {
             }
             assertThat(Duration.ofNanos(System.nanoTime() - start)).as("a full backlog holds up no publish")
                     .isLessThan(Duration.ofSeconds(5));
+            assertThat(stream.working()).as("a warning: dropped for less than 30 s").contains("; NVENT-0672 the live "
+                    + "event stream on topic " + topic + " (broker " + JmsJobQueueOptions.UNNAMED_BROKER + ") dropped 5 "
+                    + "publishes of live events since ", "because " + JmsEventStream.BACKLOG + " waited to be sent");
             assertThat(log.messagesContaining("NVENT-0665")).singleElement().asString()
                     .startsWith("NVENT-0665 dropped 1 publish of live events")
                     .contains(JmsEventStream.BACKLOG + " wait to be sent", "waits for a connection");

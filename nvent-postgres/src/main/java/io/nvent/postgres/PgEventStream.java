@@ -91,6 +91,11 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     private final ConnectionWaits connections;
     private final OrderedPublisher publisher;
     private final NotificationListener listener;
+    /**
+     * The kind of send of events over NOTIFY's limit ({@link OrderedPublisher#sending}): they fail alone when their
+     * table cannot take them, while the others go through.
+     */
+    private final String largeEvents;
     private volatile boolean closed;
     /** When the sender last purged large events; only it reads and writes this. */
     private long lastPurge = System.nanoTime();
@@ -104,11 +109,16 @@ public final class PgEventStream implements EventStream, AutoCloseable {
      * @param options settings
      */
     public PgEventStream(DataSource dataSource, ThreadFactory threadFactory, PgStreamOptions options) {
+        this(dataSource, threadFactory, options, Clock.systemUTC());
+    }
+
+    /** A stream telling the time of failed sends and dropped publishes by {@code clock}, for tests. */
+    PgEventStream(DataSource dataSource, ThreadFactory threadFactory, PgStreamOptions options, Clock clock) {
         this.dataSource = Objects.requireNonNull(dataSource, "dataSource");
         this.options = Objects.requireNonNull(options, "options");
         Objects.requireNonNull(threadFactory, "threadFactory");
-        Clock clock = Clock.systemUTC();
         String table = options.tablePrefix() + "payload";
+        largeEvents = "events over NOTIFY's 8000-byte limit (stored in table " + table + ")";
         notifySql = "SELECT pg_notify('" + options.channel() + "', ?)";
         storeSql = "WITH s AS (INSERT INTO " + table + " (body) VALUES (?) RETURNING id)"
                 + " SELECT pg_notify('" + options.channel() + "', '#' || id) FROM s";
@@ -188,6 +198,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 for (String message : messages(batch)) {
                     send(connection, message);
                 }
+                publisher.sending(OrderedPublisher.ANY_KIND);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
                 rollBackQuietly(connection);
@@ -253,6 +264,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
 
     private void send(Connection connection, String message) throws SQLException {
         boolean inline = utf8Length(message) <= MAX_INLINE_BYTES;
+        publisher.sending(inline ? OrderedPublisher.ANY_KIND : largeEvents);
         try (PreparedStatement send = connection.prepareStatement(inline ? notifySql : storeSql)) {
             send.setString(1, message);
             send.execute();
@@ -287,8 +299,10 @@ public final class PgEventStream implements EventStream, AutoCloseable {
      * failure to connect or listen with what to do; the database away or the connection killed (it reconnects by
      * itself), or connections that cannot LISTEN ({@code NVENT-0801}: it stopped trying). Empty again once it listens.
      * Besides, or alone while it listens: sends that have failed for {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER}
-     * with none going through ({@code NVENT-0872}), which keep every instance's live views from this instance's
-     * events; before that {@link #working()} says them.
+     * with none of their kind going through ({@code NVENT-0872}; events over NOTIFY's limit, which go through a table,
+     * are a kind of their own: events under it going through do not clear their failures), and publishes dropped from
+     * the full backlog for that long ({@code NVENT-0876}), which keep every instance's live views from this
+     * instance's events; before that {@link #working()} says them.
      */
     @Override
     public Optional<String> problem() {
@@ -296,7 +310,8 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             return Optional.of("NVENT-0868 the live event stream on channel " + options.channel() + " is closed (the "
                     + "application stops)");
         }
-        Optional<String> sends = publisher.sendsDown().map(this::failingSends);
+        Optional<String> sends = publisher.down("NVENT-0872", "NVENT-0876", "the live event stream on channel "
+                + options.channel());
         return listenerProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
                 .or(() -> sends);
     }
@@ -304,18 +319,15 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     /**
      * {@inheritDoc}
      *
-     * <p>{@code postgres: listening on channel …}, and sends that failed since the last one went through, for less than
-     * {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} ({@code NVENT-0872}: since when, how many, the last cause): a
-     * warning, until they go through or fail that long.
+     * <p>{@code postgres: listening on channel …}, and sends that failed since the last one of their kind went through,
+     * for less than {@link OrderedPublisher#FAILING_SENDS_DOWN_AFTER} ({@code NVENT-0872}: since when, how many, the
+     * last cause), and publishes dropped from the full backlog, until a minute after the last, for less than that
+     * ({@code NVENT-0876}: since when, how many): a warning, until they stop or go on that long.
      */
     @Override
     public String working() {
-        return "postgres: listening on channel " + options.channel()
-                + publisher.sendsFailingBriefly().map(failing -> "; " + failingSends(failing)).orElse("");
-    }
-
-    private String failingSends(OrderedPublisher.FailingSends failing) {
-        return failing.describe("NVENT-0872", "the live event stream on channel " + options.channel());
+        return "postgres: listening on channel " + options.channel() + publisher.warnings("NVENT-0872", "NVENT-0876",
+                "the live event stream on channel " + options.channel());
     }
 
     private Optional<String> listenerProblem() {

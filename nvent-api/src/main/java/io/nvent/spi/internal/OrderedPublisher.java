@@ -7,9 +7,14 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.ThreadFactory;
@@ -29,6 +34,12 @@ import java.util.concurrent.ThreadFactory;
  * when, how many, the last cause) until a batch goes through: a stream's health check reports it, a warning while
  * the sends have failed for less than {@link #FAILING_SENDS_DOWN_AFTER}, DOWN after ({@link #sendsDown()}).
  *
+ * <p>A transport whose messages of one kind can fail while the others go through (PostgreSQL's events over
+ * NOTIFY's limit, stored in a table) says which kind it sends ({@link #sending}): a failure then counts against
+ * that kind, and only a batch that sent that kind clears it, so events of the other kind going through do not hide
+ * a stream that loses every event of that one. Publishes dropped from a full backlog are kept too
+ * ({@link #droppedPublishes()}: since when, how many) while they go on, for the same health check.
+ *
  * <p>A publish inside a JTA transaction joins the backlog once that transaction committed, and not at
  * all if it rolled back (its entries were never stored): the sender never sends on the committing
  * thread nor inside anyone's transaction.
@@ -46,6 +57,17 @@ public final class OrderedPublisher implements AutoCloseable {
      * other instances' live views do not see this instance's events through.
      */
     public static final Duration FAILING_SENDS_DOWN_AFTER = Duration.ofSeconds(30);
+    /**
+     * The kind of a send that names none ({@link #sending}): a failure of it (no connection, a broker away) is
+     * every kind's, and any batch that goes through clears it.
+     */
+    public static final String ANY_KIND = "";
+    /**
+     * How long after the latest dropped publish the drops are still reported ({@link #droppedPublishes()}): as long as
+     * the warning about them comes at most once, so that a backlog that fills again and again within it is one
+     * episode, not a check that flickers.
+     */
+    public static final Duration DROPS_SHOWN_FOR = Duration.ofMinutes(1);
     /** How long {@link #close()} waits for the sender to end. */
     private static final long CLOSE_WAIT_MILLIS = 500;
 
@@ -70,14 +92,31 @@ public final class OrderedPublisher implements AutoCloseable {
     }
 
     /**
-     * Sends that failed since the last one that went through.
+     * Sends that failed since the last one of their kind that went through.
      *
-     * @param since when the first of them failed (to the second)
+     * @param kind what they sent, in words, e.g. {@code events over NOTIFY's 8000-byte limit}; {@link #ANY_KIND}
+     *     for a failure of no particular kind
+     * @param since when the first of them failed
      * @param last when the latest failed
      * @param count how many batches failed
      * @param cause the latest failure's message
      */
-    public record FailingSends(Instant since, Instant last, long count, String cause) {
+    public record FailingSends(String kind, Instant since, Instant last, long count, String cause) {
+
+        /**
+         * Failing sends.
+         *
+         * @param kind what they sent, {@link #ANY_KIND} for no particular kind
+         * @param since when the first of them failed
+         * @param last when the latest failed
+         * @param count how many batches failed
+         * @param cause the latest failure's message
+         */
+        public FailingSends {
+            Objects.requireNonNull(kind, "kind");
+            Objects.requireNonNull(since, "since");
+            Objects.requireNonNull(last, "last");
+        }
 
         /**
          * Whether the sends have kept failing for {@link #FAILING_SENDS_DOWN_AFTER}: from the first failure to the
@@ -97,11 +136,62 @@ public final class OrderedPublisher implements AutoCloseable {
          * @return e.g. {@code <id> sends of the live event stream on topic … fail since …}
          */
         public String describe(String id, String stream) {
-            return id + " sends of " + stream + " fail since " + since.truncatedTo(ChronoUnit.SECONDS) + " (" + count + (count == 1 ? " send" : " sends")
+            return id + " sends of " + (kind.isEmpty() ? "" : kind + " of ") + stream + " fail since " + since.truncatedTo(ChronoUnit.SECONDS) + " (" + count + (count == 1 ? " send" : " sends")
                     + " failed, the last at " + last.truncatedTo(ChronoUnit.SECONDS) + "; DOWN once they have failed "
                     + "for " + FAILING_SENDS_DOWN_AFTER.toSeconds() + " s with none going through): the other "
-                    + "instances' live views (and this one's) miss this instance's events until a send goes through, "
-                    + "then catch up from the store with a run's next event; runs go on as before. The last: " + cause;
+                    + "instances' live views (and this one's) miss this instance's " + (kind.isEmpty() ? "events" : kind)
+                    + " until a send " + (kind.isEmpty() ? "" : "of them ") + "goes through, then catch up from the store "
+                    + "with a run's next event; runs go on as before. The last: " + cause;
+        }
+    }
+
+    /**
+     * Publishes dropped because the backlog was full, while they go on: from the first to the latest with no
+     * {@link #DROPS_SHOWN_FOR} between two, and for that long after the latest.
+     *
+     * @param since when the first of them was dropped
+     * @param last when the latest was dropped
+     * @param count how many publishes were dropped since {@code since}
+     */
+    public record DroppedPublishes(Instant since, Instant last, long count) {
+
+        /**
+         * Dropped publishes.
+         *
+         * @param since when the first of them was dropped
+         * @param last when the latest was dropped
+         * @param count how many publishes were dropped since {@code since}
+         */
+        public DroppedPublishes {
+            Objects.requireNonNull(since, "since");
+            Objects.requireNonNull(last, "last");
+        }
+
+        /**
+         * Whether publishes have kept being dropped for {@link #FAILING_SENDS_DOWN_AFTER}, as failing sends must fail
+         * that long: every instance's live views have missed this instance's events for that long.
+         *
+         * @return whether the health check is DOWN for them
+         */
+        public boolean down() {
+            return Duration.between(since, last).compareTo(FAILING_SENDS_DOWN_AFTER) >= 0;
+        }
+
+        /**
+         * The drops in words, for the stream's health check.
+         *
+         * @param id the message id, one of the stream module's range
+         * @param stream the stream, as {@link FailingSends#describe} takes it
+         * @param capacity how many publishes the backlog holds
+         * @return e.g. {@code <id> the live event stream on topic … dropped 12 publishes of live events since …}
+         */
+        public String describe(String id, String stream, int capacity) {
+            return id + " " + stream + " dropped " + count + (count == 1 ? " publish" : " publishes") + " of live events "
+                    + "since " + since.truncatedTo(ChronoUnit.SECONDS) + ", the last at "
+                    + last.truncatedTo(ChronoUnit.SECONDS) + ", because " + capacity + " waited to be sent already (DOWN "
+                    + "once it has dropped for " + FAILING_SENDS_DOWN_AFTER.toSeconds() + " s; told until "
+                    + DROPS_SHOWN_FOR.toSeconds() + " s after the last): the live views of every instance miss these "
+                    + "events and catch up from the store with a run's next event; runs go on as before";
         }
     }
 
@@ -133,8 +223,18 @@ public final class OrderedPublisher implements AutoCloseable {
     private final ThrottledWarning failures;
     private final ThrottledWarning drops;
     private final Clock clock;
-    /** Sends failed since the last that went through, for the health check; {@code null} while they go through. */
-    private volatile FailingSends failing;
+    /**
+     * Sends failed since the last of their kind that went through, by kind, for the health check; empty while they go
+     * through. Only the sender's thread writes it, a new map each time.
+     */
+    private volatile Map<String, FailingSends> failing = Map.of();
+    /** The kind the sender sends now ({@link #sending}); only the sender's thread uses it. */
+    private String kind = ANY_KIND;
+    /** The kinds the current batch sent; only the sender's thread uses it. */
+    private final Set<String> kindsSent = new HashSet<>();
+    /** The current drops, for the health check; {@code null} before the first. Guarded by {@link #dropsLock}. */
+    private DroppedPublishes dropped;
+    private final Object dropsLock = new Object();
     /** What the sender waits for now, for the warning about dropped publishes; {@code null} while it does not. */
     private volatile String waitingFor;
     private volatile boolean closed;
@@ -233,36 +333,100 @@ public final class OrderedPublisher implements AutoCloseable {
     }
 
     /**
-     * The sends that failed since the last one that went through, for the stream's health check; empty while they go
-     * through (and before any failed).
+     * Says what kind of message the sender sends from now until its batch ends or it names another: a failure counts
+     * against that kind, and the batch, once it went through, clears that kind's failures, besides those of
+     * {@link #ANY_KIND} (which any batch that goes through clears). Called by the {@link Sender}, on its thread; a sender
+     * that never calls it has one kind.
      *
-     * @return since when, how many, the last cause
+     * @param what the kind in words, e.g. {@code events over NOTIFY's 8000-byte limit}; {@link #ANY_KIND} for a step
+     *     of no particular kind (connecting, committing)
      */
-    public Optional<FailingSends> failingSends() {
-        return Optional.ofNullable(failing);
+    public void sending(String what) {
+        kind = Objects.requireNonNull(what, "what");
+        kindsSent.add(what);
     }
 
     /**
-     * The failing sends while they make the health check DOWN ({@link FailingSends#down()}).
+     * The sends that failed since the last one of their kind went through, for the stream's health check, the oldest
+     * first; empty while they go through (and before any failed).
      *
-     * @return the failing sends, if they have failed for {@link #FAILING_SENDS_DOWN_AFTER}
+     * @return since when, how many, the last cause, of each kind that fails
      */
-    public Optional<FailingSends> sendsDown() {
-        return failingSends().filter(FailingSends::down);
+    public List<FailingSends> failingSends() {
+        return failing.values().stream().sorted(Comparator.comparing(FailingSends::since)).toList();
     }
 
     /**
-     * The failing sends while they are a warning only: failed for less than {@link #FAILING_SENDS_DOWN_AFTER}.
+     * The failing sends that make the health check DOWN ({@link FailingSends#down()}).
      *
-     * @return the failing sends, if they have not failed that long yet
+     * @return the failing sends of each kind that has failed for {@link #FAILING_SENDS_DOWN_AFTER}
      */
-    public Optional<FailingSends> sendsFailingBriefly() {
-        return failingSends().filter(failing -> !failing.down());
+    public List<FailingSends> sendsDown() {
+        return failingSends().stream().filter(FailingSends::down).toList();
+    }
+
+    /**
+     * The failing sends that are a warning only: failed for less than {@link #FAILING_SENDS_DOWN_AFTER}.
+     *
+     * @return the failing sends of each kind that has not failed that long yet
+     */
+    public List<FailingSends> sendsFailingBriefly() {
+        return failingSends().stream().filter(failing -> !failing.down()).toList();
+    }
+
+    /**
+     * The publishes dropped from the full backlog, while it drops them and for {@link #DROPS_SHOWN_FOR} after the
+     * latest, for the stream's health check.
+     *
+     * @return since when, how many; empty when none was dropped for that long
+     */
+    public Optional<DroppedPublishes> droppedPublishes() {
+        DroppedPublishes now;
+        synchronized (dropsLock) {
+            now = dropped;
+        }
+        return Optional.ofNullable(now).filter(drops -> Duration.between(drops.last(), clock.instant())
+                .compareTo(DROPS_SHOWN_FOR) < 0);
+    }
+
+    /**
+     * What makes the stream's health check DOWN, in words: sends of each kind that have failed for
+     * {@link #FAILING_SENDS_DOWN_AFTER}, and publishes dropped that long.
+     *
+     * @param failedId the message id of failing sends in the check, one of the stream module's range
+     * @param droppedId the message id of dropped publishes in the check, also of that range
+     * @param stream the stream in the check, e.g. {@code the live event stream on channel nvent_events}
+     * @return each, joined by {@code "; "}; empty when nothing makes it DOWN
+     */
+    public Optional<String> down(String failedId, String droppedId, String stream) {
+        List<String> down = new ArrayList<>();
+        sendsDown().forEach(failing -> down.add(failing.describe(failedId, stream)));
+        droppedPublishes().filter(DroppedPublishes::down)
+                .ifPresent(drops -> down.add(drops.describe(droppedId, stream, capacity)));
+        return down.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", down));
+    }
+
+    /**
+     * What the stream's health check warns of while it is not {@link #down}: failing sends and dropped publishes not
+     * that long yet.
+     *
+     * @param failedId the message id of failing sends in the check
+     * @param droppedId the message id of dropped publishes in the check
+     * @param stream the stream in the check
+     * @return each, each after {@code "; "}, to follow what the stream says of itself; empty for none
+     */
+    public String warnings(String failedId, String droppedId, String stream) {
+        StringBuilder warnings = new StringBuilder();
+        sendsFailingBriefly().forEach(failing -> warnings.append("; ").append(failing.describe(failedId, stream)));
+        droppedPublishes().filter(drops -> !drops.down())
+                .ifPresent(drops -> warnings.append("; ").append(drops.describe(droppedId, stream, capacity)));
+        return warnings.toString();
     }
 
     /** Hands a publish to the sender; never waits, drops it when the backlog is full. */
     private void enqueue(Publish publish) {
         if (!backlog.offer(publish) && !closed) {
+            droppedOne();
             drops.add(1, dropped -> droppedId + " dropped " + dropped + (dropped == 1 ? " publish" : " publishes")
                     + " of live events since the last report (at most one a minute): " + capacity + " wait to be sent"
                     + " already, while the stream "
@@ -283,7 +447,7 @@ public final class OrderedPublisher implements AutoCloseable {
             backlog.drainTo(batch, maxBatch - 1);
             try {
                 sender.send(batch);
-                failing = null;
+                wentThrough();
                 drops.flush(dropped -> droppedId + " " + stream + " sends again; it dropped " + dropped + " more "
                         + (dropped == 1 ? "publish" : "publishes") + " of live events since the last report while "
                         + capacity + " waited to be sent");
@@ -298,18 +462,44 @@ public final class OrderedPublisher implements AutoCloseable {
                         + " listeners catch up from the store. The last: " + e.getMessage());
             } finally {
                 waitingFor = null;
+                kind = ANY_KIND;
+                kindsSent.clear();
                 batch.clear();
             }
         }
     }
 
-    /** Records a failed batch; only the sender's thread writes {@link #failing}. */
+    /** Records a failed batch against the kind it was sending; only the sender's thread writes {@link #failing}. */
     private void failed(RuntimeException e) {
         Instant now = clock.instant();
-        FailingSends before = failing;
-        failing = before == null
-                ? new FailingSends(now, now, 1, String.valueOf(e.getMessage()))
-                : new FailingSends(before.since(), now, before.count() + 1, String.valueOf(e.getMessage()));
+        Map<String, FailingSends> after = new HashMap<>(failing);
+        FailingSends before = after.get(kind);
+        after.put(kind, before == null
+                ? new FailingSends(kind, now, now, 1, String.valueOf(e.getMessage()))
+                : new FailingSends(kind, before.since(), now, before.count() + 1, String.valueOf(e.getMessage())));
+        failing = Map.copyOf(after);
+    }
+
+    /** Clears the failures a batch that went through proves over: of no particular kind, and of each kind it sent. */
+    private void wentThrough() {
+        Map<String, FailingSends> before = failing;
+        if (before.isEmpty()) {
+            return;
+        }
+        Map<String, FailingSends> after = new HashMap<>(before);
+        after.remove(ANY_KIND);
+        after.keySet().removeAll(kindsSent);
+        failing = Map.copyOf(after);
+    }
+
+    /** Records a dropped publish: the drops go on unless the latest was {@link #DROPS_SHOWN_FOR} ago. */
+    private void droppedOne() {
+        Instant now = clock.instant();
+        synchronized (dropsLock) {
+            dropped = dropped == null || Duration.between(dropped.last(), now).compareTo(DROPS_SHOWN_FOR) >= 0
+                    ? new DroppedPublishes(now, now, 1)
+                    : new DroppedPublishes(dropped.since(), now, dropped.count() + 1);
+        }
     }
 
     /** Drops what waits to be sent and ends the sender, waiting for it briefly. */

@@ -608,7 +608,9 @@ function descendantsLine(d) {
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
  * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
  * again. Every page of every opened level is read again when the tree has fewer runs (a deletion, which the 30-s
- * look sees), or when none of the rows read moved and no message came (`children.changed` likewise for its level).
+ * look sees), or when none of the rows read moved and no message came (`children.changed` likewise for its level);
+ * when a message came, it may explain the move or not: every page is read at the next look no message came to, or 30 s
+ * on while messages keep coming.
  * A level closed stops following, and reads afresh when opened again.
  */
 function runsBelowPanel(root, summary, list, gone) {
@@ -637,9 +639,17 @@ function runsBelowPanel(root, summary, list, gone) {
       // stream keeps a run's latest entry): the first page, where it sorts, is read again.
       if (d.descendants > JSON.parse(sweptCounts)[0]) levels.forEach((level) => changedFirstPage(level));
       const told = toldSinceLook;
-      if (deleted) levels.forEach((level) => changedAll(level));
-      else probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => changedAll(level)); });
+      if (deleted) rereadAll();
+      else probeRows().then((moved) => {
+        if (moved || gone()) return;
+        // A message came too: its change may be the move, or only part of it (a run retried below an ended row in
+        // the same 5 s). The counts read now are the next look's to compare with, so the move would be gone for
+        // good: it stays unexplained until a look no message came to, or for 30 s while messages keep coming.
+        if (!told) rereadAll();
+        else if (!unexplainedSince) unexplainedSince = Date.now();
+      });
     }
+    if (sweeping && unexplainedSince && (!toldSinceLook || Date.now() - unexplainedSince >= 30000)) rereadAll();
     if (sweeping) { toldSinceLook = false; levels.forEach((level) => level.unseen.clear()); }
     if (sweeping || !sweptCounts) { sweptCounts = now; sweptAt = Date.now(); }
     sweeping = false;
@@ -661,6 +671,16 @@ function runsBelowPanel(root, summary, list, gone) {
   let probeTurn = 0;
   /** Whether a message told a change since the last look at the counts. */
   let toldSinceLook = false;
+  /**
+   * When a look saw the counts move that neither the rows it read nor anything but a message explained (0: none since
+   * every page was last read): a look without a message, or one 30 s later, reads every page.
+   */
+  let unexplainedSince = 0;
+  /** Every page of every opened level is to be read again: whatever moved the counts shows. */
+  const rereadAll = () => {
+    unexplainedSince = 0;
+    levels.forEach((level) => changedAll(level));
+  };
 
   /**
    * Reads the counts of the rows not opened that may have changed below without a message (runs under way below them,
@@ -911,7 +931,7 @@ function runsBelowPanel(root, summary, list, gone) {
   // Changes while the stream was down were not sent: everything shown is read again once it is back.
   let wasUp = true;
   const offStatus = live.onStatus((state) => {
-    if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }
+    if (state === 'up' && !wasUp) { rereadAll(); counts(); }
     wasUp = state === 'up';
   });
 

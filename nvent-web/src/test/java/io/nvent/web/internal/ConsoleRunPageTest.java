@@ -111,12 +111,13 @@ class ConsoleRunPageTest {
                         "countTimer = setTimeout(() => { sweeping = true; counts(); },",
                         "Math.max(0, sweptAt + (d.underWay > 0 ? 5000 : 30000) - Date.now()));",
                         "if (sweeping && sweptCounts && now !== sweptCounts) {",
-                        "if (deleted) levels.forEach((level) => changedAll(level));",
-                        "probeRows().then((moved) => { if (!moved && !told && !gone()) levels.forEach((level) => "
-                                + "changedAll(level)); });")
+                        "if (deleted) rereadAll();", "if (!told) rereadAll();",
+                        "else if (!unexplainedSince) unexplainedSince = Date.now();",
+                        "if (sweeping && unexplainedSince && (!toldSinceLook || Date.now() - unexplainedSince >= 30000)) "
+                                + "rereadAll();")
                 .as("a closed level stops following").contains("level.off();", "level.refresh.cancel();")
                 .as("everything is read again after the stream was down")
-                .contains("if (state === 'up' && !wasUp) { levels.forEach((level) => changedAll(level)); counts(); }");
+                .contains("if (state === 'up' && !wasUp) { rereadAll(); counts(); }");
         assertThat(changed).contains("changedRow(top, runId, isNew); else changedAll(top);", "changedAbove(parent);",
                 "counts();");
         assertThat(above).contains("changedRow(level, child);")

@@ -220,6 +220,32 @@ class ConsoleRunsBelowReadsTest {
     }
 
     /**
+     * The same retry, while a sibling on another page ends in the same 5 s: the look saw the counts move, the rows it
+     * read did not, and took the sibling's message for the move; the next looks saw the counts as they were, and the
+     * ended row showed nothing under way for good. A move a message may not explain reads every page at the next look
+     * no message came to (or 30 s on, while messages keep coming).
+     */
+    @Test
+    void aRunRetriedBelowAnEndedRowShowsEvenIfASiblingEndedInTheSameFiveSeconds() throws Exception {
+        JsonObject retried = run("aRunBelowAnEndedRowIsRetriedAsASiblingEnds");
+
+        assertThat(retried.getBoolean("before")).isTrue();
+        assertThat(retried.getBoolean("underWay")).as("the ended row's run below under way again, 40 s later").isTrue();
+        assertThat(retried.getString("siblingStatus")).isEqualTo("completed");
+        assertThat(retried.getInt("rows")).isEqualTo(40);
+    }
+
+    /** The same while the sibling keeps changing every 2 s: no look comes without a message, and 30 s on it shows. */
+    @Test
+    void aRunRetriedBelowAnEndedRowShowsWithinFortySecondsWhileASiblingKeepsChanging() throws Exception {
+        JsonObject retried = run("aRunBelowAnEndedRowIsRetriedAsASiblingKeepsChanging");
+
+        assertThat(retried.getBoolean("before")).isTrue();
+        assertThat(retried.getBoolean("underWay")).as("the ended row's run below under way again, 40 s later").isTrue();
+        assertThat(retried.getInt("rows")).isEqualTo(40);
+    }
+
+    /**
      * 140 rows that may change: a look reads the counts of 100 of them. A run below the 130th ending moved the tree's
      * counts once; the look read the first 100, found none moved, and the counts never moved again: the row showed its
      * run under way for good.
