@@ -94,6 +94,21 @@ final class OwedCatchUps {
         return false;
     }
 
+    /**
+     * Between the ticks of a catch-up this start holds: renews its hold once half of it is gone, owing {@code ticksLeft},
+     * so that a catch-up longer than {@link #HELD} is not taken over as one whose holder stopped. A write every
+     * {@code HELD / 2}, not one per tick.
+     *
+     * @return {@code false} if another start holds it now (took it over): this one leaves the ticks left to it
+     */
+    boolean renewIfDue(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticksLeft) {
+        OwedCatchUp mine = held.get(spec.name());
+        if (mine == null || clock.instant().plus(HELD.dividedBy(2)).isBefore(mine.heldUntil())) {
+            return true;
+        }
+        return hold(spec, startedAt, checkedAt, ticksLeft);
+    }
+
     /** Who holds the catch-up of the trigger kept in the store, if one is: for the line of a start that leaves it. */
     String holderOf(String name) {
         try {
@@ -161,7 +176,19 @@ final class OwedCatchUps {
                 continue;
             }
             OwedCatchUp mine = kept.heldBy(owner, heldUntil(), kept.ticks());
-            if (store.replaceOwedCatchUp(kept.trigger(), Optional.of(kept), Optional.of(mine))) {
+            boolean replaced;
+            try {
+                replaced = store.replaceOwedCatchUp(kept.trigger(), Optional.of(kept), Optional.of(mine));
+            } catch (RuntimeException away) {
+                // Those taken so far go on now, not once their hold runs out; this one, written or not, and the rest
+                // are read again at the next call (one written names this start, which takes it again).
+                LOG.log(System.Logger.Level.DEBUG, () -> "the catch-up of trigger " + kept.trigger() + " was not"
+                        + " taken over, the store did not answer; it is looked at again at the next sweep: " + away);
+                nextRead = Instant.MIN;
+                endedAtRead = ended;
+                return taken;
+            }
+            if (replaced) {
                 held.put(kept.trigger(), mine);
                 taken.add(kept);
             } else {

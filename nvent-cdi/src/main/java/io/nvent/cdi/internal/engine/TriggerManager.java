@@ -300,9 +300,42 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         running = true;
         Map<String, TriggerMisfires> settingsChanged = recordDeploymentMisfires(now);
         refresh();
+        warnIfCatchUpsOutgrowTheHistory(now);
         // First: their ticks are older than those this start missed.
         takeOverOwedCatchUps().forEach(this::resumeCatchUp);
         catchUpMissedTicks(now, rescheduled, misfireChanged, settingsChanged);
+    }
+
+    /**
+     * Warns (NVENT-0477) of each {@code fire-all} schedule whose catch-up at a start may fire as many ticks as its
+     * history keeps entries ({@code nvent.triggers.history.max-entries}): the sweep trims the entries of the ticks it
+     * fired first while it goes on, and a takeover of it (NVENT-0473) finds a claim and no fire of those ticks, and
+     * fires them again. Only the idempotency key of each tick's runs then keeps them from starting twice, and only
+     * while the run that key found is stored: the store's retention of ended runs deletes it (the JPA store's
+     * {@code nvent.store.retention.*}) and frees the key.
+     */
+    private void warnIfCatchUpsOutgrowTheHistory(Instant now) {
+        for (TriggerRecord stored : store.listTriggers()) {
+            TriggerSpec spec = stored.spec();
+            TriggerMisfires.Applied applied = misfires.appliedTo(spec);
+            if (spec.type() != TriggerType.SCHEDULE || applied.policy() != Misfire.FIRE_ALL) {
+                continue;
+            }
+            Schedule schedule = Schedule.of(spec);
+            Instant oldest = now.minus(applied.grace());
+            int mostFired = MissedTicks.of(schedule, oldest, now).map(ticks -> ticks.latestWithin(schedule, oldest,
+                    oldest, Misfire.MOST_FIRED_ALL).size()).orElse(0);
+            if (mostFired >= historyLimits.maxEntries()) {
+                LOG.log(System.Logger.Level.WARNING, "NVENT-0477 trigger " + spec.name() + " may fire " + mostFired
+                        + " missed ticks at a start (" + applied.inWords() + "), but its history keeps the newest "
+                        + historyLimits.maxEntries() + " entries (nvent.triggers.history.max-entries): a catch-up cut"
+                        + " short and taken over (NVENT-0473) would find no entry of the ticks it fired first and fire"
+                        + " them again, their runs kept from starting twice only while the runs they started are"
+                        + " stored (the store's retention of ended runs frees their keys); set"
+                        + " nvent.triggers.history.max-entries to at least " + 2 * mostFired + ", or give the trigger"
+                        + " a shorter misfireGrace");
+            }
+        }
     }
 
     /**
@@ -667,6 +700,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         int fired = 0;
         for (int i = 0; i < each.size(); i++) {
+            if (i > 0 && !keepGoing(spec, startedAt, checkedAt, each.subList(i, each.size()))) {
+                return;
+            }
             try {
                 if (fireTick(name, each.get(i).latest(), Optional.of(each.get(i)))) {
                     fired++;
@@ -700,6 +736,37 @@ public final class TriggerManager implements TriggerService, EventTriggers {
                     : "; the " + skipped + " older ones are older than the misfire grace and skipped")
                     + " (" + applied.inWords() + ")");
         }
+    }
+
+    /**
+     * Between two ticks of a {@code fire-all} catch-up, which may take minutes (each tick starts its flows): keeps this
+     * start live to the other instances, which would otherwise take a holder whose record is not refreshed for
+     * {@link io.nvent.Instances#GONE_AFTER} for gone and take its catch-up over. Its instance record is refreshed when
+     * due (every {@link io.nvent.Instances#REFRESH}, as the sweep does) and its hold renewed once half of it is gone
+     * ({@link OwedCatchUps#renewIfDue}): no write per tick. A store away fails neither: the next tick's claim finds it
+     * so, and the catch-up is cut short as ever.
+     *
+     * @return {@code false} if another start took the catch-up over meanwhile (NVENT-0475): the ticks left fire there
+     */
+    private boolean keepGoing(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<MissedTicks> left) {
+        try {
+            engine.instanceRegistry().refresh(clock.instant());
+        } catch (RuntimeException away) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the instance record was not refreshed during the catch-up of"
+                    + " trigger " + spec.name() + ": " + away);
+        }
+        try {
+            if (owed.renewIfDue(spec, startedAt, checkedAt, left.stream().map(MissedTicks::latest).toList())) {
+                return true;
+            }
+        } catch (RuntimeException away) {
+            return true;
+        }
+        LOG.log(System.Logger.Level.INFO, "NVENT-0475 trigger " + spec.name() + " leaves its catch-up of missed ticks"
+                + " to " + owed.holderOf(spec.name()) + ", which took it over in the store meanwhile (NVENT-0473): the "
+                + left.size() + " ticks left (" + left.get(0).latest() + " to " + left.get(left.size() - 1).latest()
+                + ") fire there");
+        return false;
     }
 
     /** The NVENT-0133 line of a missed tick that fired late. */
@@ -782,9 +849,18 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     /** The missed tick a late fire's history entry stood for; empty for another fire. */
     private static Optional<Instant> missedTick(TriggerEvent fire) {
+        return lateTick(fire, "missed");
+    }
+
+    /** The tick a backfill's history entry stood for; empty for another fire. */
+    private static Optional<Instant> backfilledTick(TriggerEvent fire) {
+        return fire.data().contains("\"backfill\"") ? lateTick(fire, "backfill") : Optional.empty();
+    }
+
+    private static Optional<Instant> lateTick(TriggerEvent fire, String member) {
         try {
             JsonObject data = JsonMatch.read(fire.data()).asJsonObject();
-            return Optional.ofNullable(data.getJsonObject("missed")).map(m -> Instant.parse(m.getString("scheduledAt")));
+            return Optional.ofNullable(data.getJsonObject(member)).map(m -> Instant.parse(m.getString("scheduledAt")));
         } catch (RuntimeException unreadable) {
             return Optional.empty();
         }
@@ -2122,17 +2198,23 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         }
         Optional<String> error = errors.isEmpty() ? Optional.empty() : Optional.of(String.join("; ", errors));
         List<String> created = started.stream().filter(StartedRun::created).map(StartedRun::runId).toList();
+        List<String> replayed = started.stream().filter(run -> !run.created()).map(StartedRun::runId).toList();
+        // A missed tick fired again (a takeover fires again only a tick whose history has no fire of it): the earlier
+        // fire was stopped between its runs and its history entry, or between its flows, and recorded nothing.
+        boolean tickAgain = !replayed.isEmpty() && missed.filter(LateTick::oncePerTick).isPresent();
         boolean onlyReplayed = created.isEmpty()
                 && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance);
-        if (onlyReplayed && (!started.isEmpty() || !failures.isEmpty())) {
+        if (onlyReplayed && !tickAgain && (!started.isEmpty() || !failures.isEmpty())) {
             // A sender's retry of a fire that started every flow already, or a key reused with
             // another payload: neither is a fire of its own.
             return new Fire(started, failures, errors);
         }
-        List<String> replayed = started.stream().filter(run -> !run.created()).map(StartedRun::runId).toList();
         try {
             if (replayed.isEmpty()) {
                 recordFire(spec, now, created, error, payloadJson, missed);
+            } else if (tickAgain) {
+                // So the tick has its one entry, its missed one, with the runs the earlier fire started.
+                recordFire(spec, now, created, replayed, error, payloadJson, missed);
             } else {
                 recordCompletion(spec, created, replayed, error);
             }
@@ -2166,11 +2248,20 @@ public final class TriggerManager implements TriggerService, EventTriggers {
 
     private void recordFire(TriggerSpec spec, Instant now, List<String> started, Optional<String> error,
                             String payloadJson, Optional<? extends LateTick> missed) {
+        recordFire(spec, now, started, List.of(), error, payloadJson, missed);
+    }
+
+    /** @param replayed the runs an earlier fire of the same tick started, found by the tick's key, in the entry too */
+    private void recordFire(TriggerSpec spec, Instant now, List<String> started, List<String> replayed,
+                            Optional<String> error, String payloadJson, Optional<? extends LateTick> missed) {
         store.recordFire(spec.name(), missed.map(tick -> tick.lastFiredAt(now,
                 () -> store.findTrigger(spec.name()).flatMap(TriggerRecord::lastFiredAt))).orElse(now),
-                started.size(), error);
+                started.size() + replayed.size(), error);   // the earlier fire counted none: it recorded nothing
         JsonText data = withPayload(JsonText.object(), payloadJson, error.isEmpty());
         data.raw("runs", jsonArray(started));
+        if (!replayed.isEmpty()) {
+            data.raw("replayedRuns", jsonArray(replayed));
+        }
         error.ifPresent(e -> data.str("error", e));
         missed.ifPresent(tick -> data.raw(tick.entryMember(), tick.json()));
         history(spec.name(), error.isPresent() ? TriggerEvent.FAILED : TriggerEvent.FIRED, data.build());
@@ -2366,7 +2457,8 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         for (TriggerEvent entry : store.triggerHistory(name, Math.max(RECENT_ENTRIES, historyLimits.maxEntries()))) {
             if (entry.type().equals(TriggerEvent.FIRED) || entry.type().equals(TriggerEvent.FAILED)
                     || entry.type().equals(SKIPPED)) {
-                missedTick(entry).ifPresent(fired::add);
+                // A tick an operator backfilled meanwhile fired too: fired again it would add a second entry.
+                missedTick(entry).or(() -> backfilledTick(entry)).ifPresent(fired::add);
             }
         }
         for (MissedTicks tick : owedTicks) {
@@ -2475,6 +2567,12 @@ public final class TriggerManager implements TriggerService, EventTriggers {
             }
             Set<Instant> firedBefore = catchUp.takenOver() ? claimedBefore(name, left, oldest) : Set.of();
             for (; done < left.size(); done++) {
+                if (done > 0 && !keepGoing(spec, catchUp.startedAt(), catchUp.checkedAt(),
+                        left.subList(done, left.size()))) {
+                    left.subList(done, left.size()).forEach(tick -> claimedNotFired.remove(new TickInDoubt(name,
+                            tick.latest())));
+                    return;
+                }
                 MissedTicks tick = left.get(done);
                 if (firedBefore.contains(tick.latest())) {
                     elsewhere++;

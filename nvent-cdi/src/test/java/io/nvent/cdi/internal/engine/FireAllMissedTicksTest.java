@@ -60,6 +60,9 @@ class FireAllMissedTicksTest {
             return super.triggerHistory(name, limit);
         }
 
+        /** Run after each claim stored: the time a tick's fire takes, and what other instances do meanwhile. */
+        volatile Runnable onEachClaim;
+
         /** Set: the next claim is stored, then the store is away for reads of triggers until told otherwise. */
         volatile boolean awayAfterNextClaim;
         volatile boolean awayForReads;
@@ -70,6 +73,15 @@ class FireAllMissedTicksTest {
                 throw new NventException("NVENT-0325 the store cannot be reached (test)");
             }
             TickClaim claim = super.tryClaimTick(trigger, scheduledAt);
+            Runnable hook = onEachClaim;
+            if (hook != null) {
+                onEachClaim = null;   // not again for the claims of what it does
+                try {
+                    hook.run();
+                } finally {
+                    onEachClaim = hook;
+                }
+            }
             if (awayAfterNextClaim) {
                 awayAfterNextClaim = false;
                 awayForReads = true;
@@ -90,7 +102,7 @@ class FireAllMissedTicksTest {
 
         @Override
         public TriggerEvent appendTriggerEvent(String name, String type, Instant at, String data) {
-            if (type.equals(TriggerEvent.FIRED) && firedEntriesLeft-- <= 0) {
+            if ((type.equals(TriggerEvent.FIRED) || type.equals(TriggerEvent.FAILED)) && firedEntriesLeft-- <= 0) {
                 claimsLeft = 0;   // as an instance killed once the tick's run was stored, before its history entry
                 throw new NventException("NVENT-0325 the store cannot be reached (test)");
             }
@@ -664,6 +676,61 @@ class FireAllMissedTicksTest {
         }
     }
 
+    @FlowStep(flow = "report", name = "report", role = StepRole.ENTRY)
+    @Trigger(name = "every-5-minutes", type = TriggerType.SCHEDULE, cron = "*/5 * * * *", misfire = Misfire.FIRE_ALL,
+            misfireGrace = "PT1H")
+    static class ReportingAllOfTheLastHour extends MissedTicksTest.Sync {
+    }
+
+    /** A run store that cannot be reached for the runs of flow {@code report} once it stored {@link #reportsLeft}. */
+    static final class AwayForReports extends MemoryFlowStore {
+        volatile int reportsLeft = Integer.MAX_VALUE;
+
+        @Override
+        public List<io.nvent.HistoryEvent> createRun(io.nvent.spi.RunRecord run, List<io.nvent.spi.EventDraft> events,
+                                                   String idempotencyKey) {
+            if (run.flow().equals("report") && reportsLeft-- <= 0) {
+                throw new NventException("NVENT-0325 the store cannot be reached (test)");
+            }
+            return super.createRun(run, events, idempotencyKey);
+        }
+    }
+
+    @Test
+    void aTickOfTwoFlowsWhoseInstanceWasKilledBetweenTheirStartsIsRecordedOnceAsMissedWhenTheTakeoverStartsTheOther() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        ReportingAllOfTheLastHour report = new ReportingAllOfTheLastHour();
+        AwayAfterClaims scheduling = new AwayAfterClaims();
+        AwayForReports runs = new AwayForReports();
+        EngineHarness before = MissedTicksTest.ranUntil1005(new EngineHarness(runs, scheduling, "instance-a", sync,
+                report));
+        scheduling.firedEntriesLeft = 3;   // 10:50: its sync run stored, then the store away: no report, no entry
+        runs.reportsLeft = 3;
+        EngineHarness a = EngineHarness.startingAt(at("11:31:20"), before, "instance-a", TriggerMisfires.DEFAULTS,
+                sync, report);
+        a.close();
+        runs.reportsLeft = Integer.MAX_VALUE;
+        scheduling.firedEntriesLeft = Integer.MAX_VALUE;
+        scheduling.claimsLeft = Integer.MAX_VALUE;
+
+        try (EngineHarness restarted = EngineHarness.startingAt(a.clock.instant(), a, "instance-a",
+                TriggerMisfires.DEFAULTS, sync, report)) {
+
+            assertThat(firedTicks(restarted, "every-5-minutes")).as("each tick's fire recorded once, 10:50 too")
+                    .isEqualTo(THE_LAST_HOUR);
+            assertThat(restarted.triggers.history("every-5-minutes", 500)).filteredOn(entry -> entry.data()
+                    .contains("\"missed\":{\"scheduledAt\":\"2026-11-30T10:50:00Z\"")).singleElement()
+                    .satisfies(tenFifty -> {
+                        assertThat(tenFifty.type()).isEqualTo(TriggerEvent.FIRED);
+                        assertThat(tenFifty.data()).as("the report started now, the sync found started")
+                                .containsPattern("\"runs\":\\[\"[^\"]+\"\\],\"replayedRuns\":\\[\"[^\"]+\"\\]");
+                    });
+            assertThat(runsOf(restarted)).as("10:05 and the 12 missed ticks' syncs, 10:50's once").hasSize(13);
+            assertThat(restarted.triggers.history("every-5-minutes", 500)).extracting(TriggerEvent::type)
+                    .doesNotContain("trigger.completed");
+        }
+    }
+
     @Test
     void aTakeoverAfterTheHistoryWasTrimmedShorterThanTheTicksFiredFiresNoneOfThemAgain() {
         try (Downtime downtime = new Downtime()) {
@@ -746,6 +813,57 @@ class FireAllMissedTicksTest {
         }
     }
 
+    @Test
+    void aHolderBusyWithACatchUpLongerThanAnInstanceRecordShowsLiveIsNotTakenOverByAnotherThatSweepsMeanwhile() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");   // the store stays away for claims
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            a.sweep();   // a lives: its record refreshed, its catch-up cut short again
+            b.sweep();
+            downtime.storeBack();
+            downtime.scheduling.onEachClaim = () -> {   // each tick's fire takes 10 s; b sweeps every 5 s meanwhile
+                for (int i = 0; i < 2; i++) {
+                    EngineHarness.moveClocks(Duration.ofSeconds(5), a, b);
+                    b.sweep();
+                }
+            };
+
+            a.sweep();   // goes on with the 9 ticks left: 90 s, three times as long as a record shows live unchanged
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 12, once each").isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0473")).as("b took nothing over").isEmpty();
+            assertThat(downtime.log.messagesContaining("NVENT-0475")).as("a left nothing to b").isEmpty();
+            assertThat(downtime.log.messagesContaining("NVENT-0468 trigger")).singleElement().asString()
+                    .contains(": 9 of them fired late");
+            assertThat(downtime.scheduling.owedCatchUps()).isEmpty();
+        }
+    }
+
+    @Test
+    void aHolderBusyWithACatchUpLongerThanItsHoldRenewsItAndIsNotTakenOver() {
+        try (Downtime downtime = new Downtime()) {
+            EngineHarness b = downtime.bRunningSince1005();
+            EngineHarness a = downtime.cutShortAfter(3, b, "instance-a");   // the store stays away for claims
+            b.clock.advance(Duration.between(b.clock.instant(), a.clock.instant()));
+            a.sweep();
+            downtime.storeBack();
+            List<Instant> holds = new ArrayList<>();
+            downtime.scheduling.onEachClaim = () -> {   // each tick's fire takes a minute
+                EngineHarness.moveClocks(Duration.ofMinutes(1), a, b);
+                downtime.scheduling.owedCatchUps().forEach(kept -> holds.add(kept.heldUntil()));
+                b.sweep();
+            };
+
+            a.sweep();   // 9 minutes, almost twice its hold
+
+            assertThat(firedTicks(a, "every-5-minutes")).as("the 12, once each").isEqualTo(THE_LAST_HOUR);
+            assertThat(downtime.log.messagesContaining("NVENT-0473")).as("b took nothing over").isEmpty();
+            assertThat(holds.stream().distinct().count()).as("renewed every 2.5 minutes, not at each tick")
+                    .isBetween(3L, 5L);
+        }
+    }
+
     /** Longer than an instance record shows live unchanged, and one refresh of the records more. */
     private static final Duration Instances_GONE_AFTER_AND_A_REFRESH =
             io.nvent.Instances.GONE_AFTER.plus(io.nvent.Instances.REFRESH).plusSeconds(1);
@@ -771,6 +889,28 @@ class FireAllMissedTicksTest {
             b.sweep();
 
             assertThat(downtime.scheduling.owedCatchUps()).as("found a hold after b last looked").isEmpty();
+        }
+    }
+
+    @Test
+    void aStartWarnsOfAFireAllScheduleThatMayFireMoreTicksThanItsHistoryKeepsEntriesNamingTheSettingAndTheBound() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness tenEntries = EngineHarness.startingAt(at("11:31:20"), new EngineHarness(sync), "instance-a",
+                     TriggerMisfires.DEFAULTS, TriggerHistoryLimits.DEFAULTS.withMaxEntries(10), sync)) {
+
+            assertThat(log.messagesContaining("NVENT-0477")).singleElement().asString()
+                    .startsWith("NVENT-0477 trigger every-5-minutes may fire 12 missed ticks at a start (misfire policy"
+                            + " fire-all, from the trigger; misfire grace PT1H, from the trigger), but its history keeps"
+                            + " the newest 10 entries (nvent.triggers.history.max-entries)")
+                    .endsWith("set nvent.triggers.history.max-entries to at least 24, or give the trigger a shorter"
+                            + " misfireGrace");
+        }
+        try (LogRecorder log = LogRecorder.recordingInfoOf(TriggerManager.class);
+             EngineHarness thirteen = EngineHarness.startingAt(at("11:31:20"), new EngineHarness(sync), "instance-a",
+                     TriggerMisfires.DEFAULTS, TriggerHistoryLimits.DEFAULTS.withMaxEntries(13), sync)) {
+
+            assertThat(log.messagesContaining("NVENT-0477")).as("more than it fires at most").isEmpty();
         }
     }
 
