@@ -122,7 +122,7 @@ class PgJobQueueContractTest extends JobQueueContractTest {
                 PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
         try {
             List<JobExecution> ran = new CopyOnWriteArrayList<>();
-            upgraded.registerWorker(name, 2, recordingInto(ran));
+            upgraded.registerWorker(name, 2, PgJobQueueClusterTest.handler(ran::add));
             upgraded.enqueue(job("listed").withRetry(RetryPolicy.newBuilder().delays(Duration.ofSeconds(1)).build()));
 
             await().atMost(PATIENCE).until(() -> ran.size() == 2);
@@ -148,7 +148,7 @@ class PgJobQueueContractTest extends JobQueueContractTest {
                         .pollInterval(Duration.ofMinutes(10)).shutdownGrace(Duration.ofSeconds(2)).build());
         try {
             List<JobExecution> ran = new CopyOnWriteArrayList<>();
-            listening.registerWorker(name, 1, recordingInto(ran));
+            listening.registerWorker(name, 1, PgJobQueueClusterTest.handler(ran::add));
             await().atMost(PATIENCE).until(listening::isListening);
             try (Connection c = dataSource.getConnection();
                  PreparedStatement late = c.prepareStatement("SELECT pg_notify(?, ?)")) {
@@ -164,20 +164,6 @@ class PgJobQueueContractTest extends JobQueueContractTest {
         } finally {
             listening.close();
         }
-    }
-
-    /** A handler that records the jobs it runs and ignores failures. */
-    private static JobHandler recordingInto(List<JobExecution> ran) {
-        return new JobHandler() {
-            @Override
-            public void handle(JobExecution job) {
-                ran.add(job);
-            }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            }
-        };
     }
 
     /** The backoff and retry_schedule columns of a job of the queue under test, if it has a row. */
