@@ -131,6 +131,16 @@ async function opened(total, status, shown) {
   await advance(0);
   await clickMoreUntilShown(shown);
 }
+/** The panel opened on `root`, and the row of its child `run` opened; that row, found anew as it is drawn again. */
+async function panelOpenedAt(run) {
+  runsBelowPanel('root', summary, list, () => false);
+  await advance(0);
+  const row = () => rows().find((li) => li.dataset.runId === run.runId);
+  const toggle = row().childNodes.find((c) => c.className.includes('run-tree-toggle'));
+  toggle.listeners.click({ currentTarget: toggle });
+  await advance(0);
+  return row;
+}
 async function clickMoreUntilShown(n) {
   while (rows().length < n && moreButton()) {
     const button = moreButton().childNodes[0];
@@ -162,12 +172,7 @@ const scenarios = {
     addChild('completed');
     const grandchild = addChild('running', opened.runId);
     addChild('completed', opened.runId);
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    const openedRow = () => rows().find((li) => li.dataset.runId === opened.runId);
-    const toggle = openedRow().childNodes.find((c) => c.className.includes('run-tree-toggle'));
-    toggle.listeners.click({ currentTarget: toggle });
-    await advance(0);
+    const openedRow = await panelOpenedAt(opened);
     const sublist = () => openedRow().querySelector(':scope > ul.run-tree');
     const underWayBefore = openedRow().textContent.includes('2 below, 1 under way');
     reads.counted = 0;
@@ -333,12 +338,7 @@ const scenarios = {
     const opened = addChild('completed');
     const inner = addChild('completed', opened.runId);
     const deep = [addChild('running', inner.runId), addChild('running', inner.runId)];
-    runsBelowPanel('root', summary, list, () => false);
-    await advance(0);
-    const openedRow = () => rows().find((li) => li.dataset.runId === opened.runId);
-    const toggle = openedRow().childNodes.find((c) => c.className.includes('run-tree-toggle'));
-    toggle.listeners.click({ currentTarget: toggle });
-    await advance(0);
+    const openedRow = await panelOpenedAt(opened);
     const innerRow = () => openedRow().querySelector(':scope > ul.run-tree').childNodes
       .find((li) => li.dataset.runId === inner.runId);
     const before = innerRow().textContent.includes('2 below, 2 under way')

@@ -48,12 +48,14 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * {@link JobQueue} on Jakarta Messaging 2.0, for any JMS connection factory: a container-managed one
@@ -577,9 +579,26 @@ public final class JmsJobQueue implements JobQueue {
         if (entry.isPresent() && !registry.isFailed(entry.get())) {
             return false;
         }
+        entry.ifPresent(this::awaitDeadLetterCommitted);
         // The dead-letter queue is the truth (another node may have retried it already); browsing
         // answers at once where a receive would wait out its timeout for a missing message.
         return !deadLetterBrowse(queue, Optional.of(jobId)).isEmpty();
+    }
+
+    /**
+     * Waits up to {@link #DEAD_LETTER_RECEIVE_MILLIS} for the transaction of the attempt that failed the job here to
+     * commit its dead letter: the job shows failed from the moment its worker recorded the failure, a moment before
+     * that commit (longer on a loaded machine, or while the failure handler runs), and a retry or discard in between
+     * found no dead letter and answered false.
+     */
+    private void awaitDeadLetterCommitted(JobEntry entry) {
+        try {
+            registry.settled(entry).get(DEAD_LETTER_RECEIVE_MILLIS, TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | TimeoutException stillUnderWay) {
+            // The browse below answers as the broker holds the job now.
+        }
     }
 
     @Override

@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import io.nvent.RetryPolicy;
 import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
@@ -708,6 +709,35 @@ class JmsJobQueueTest {
         assertThat(after.job(queue, "broken").orElseThrow().attempts()).hasSize(2);
     }
 
+    /**
+     * A job shows failed from the moment its worker records the failure, before the transaction that makes its dead
+     * letter commits (the failure handler runs in between): a retry then waits for that commit instead of finding no
+     * dead letter and answering false, as an operator's Retry right after the failure showed did.
+     */
+    @Test
+    void a_job_retried_while_its_dead_letter_is_being_committed_is_retried() {
+        JmsJobQueue node = node();
+        CountDownLatch reported = new CountDownLatch(1);
+        CountDownLatch commit = new CountDownLatch(1);
+        node.registerWorker(queue, 1, new Recorder(true) {
+            @Override
+            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
+                reported.countDown();
+                try {
+                    commit.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        node.enqueue(job("broken").withRetry(RetryPolicy.NO_RETRY));
+        await().atMost(Duration.ofSeconds(10)).until(() -> reported.getCount() == 0);
+        assertThat(node.counts(queue).failed()).as("shown failed before its dead letter commits").isEqualTo(1);
+        CompletableFuture.delayedExecutor(300, TimeUnit.MILLISECONDS).execute(commit::countDown);
+
+        assertThat(node.retry(queue, "broken")).isTrue();
+    }
+
     @Test
     void a_restarted_node_counts_the_jobs_waiting_on_the_broker() {
         JmsJobQueue before = node();
@@ -1234,7 +1264,7 @@ class JmsJobQueueTest {
         return JobRequest.of(queue, id, "step", "{}");
     }
 
-    private static final class Recorder implements JobHandler {
+    private static class Recorder implements JobHandler {
         final List<JobExecution> started = new CopyOnWriteArrayList<>();
         private final boolean fail;
 

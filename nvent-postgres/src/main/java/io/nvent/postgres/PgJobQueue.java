@@ -552,7 +552,8 @@ public final class PgJobQueue implements JobQueue {
         Wakeups.parse(payload).ifPresent(wakeup -> {
             switch (wakeup.kind()) {
                 case 'j' -> wakeLocal(wakeup.queue(), wakeup.value(), wakeup.priority());
-                case 'p' -> Optional.ofNullable(workers.get(wakeup.queue())).ifPresent(w -> w.setPaused(wakeup.value() == 1));
+                case 'p' -> Optional.ofNullable(workers.get(wakeup.queue()))
+                        .ifPresent(w -> followPauseRow(w, wakeup.value() == 1));
                 default -> LOG.log(Level.DEBUG, () -> "unknown notification " + payload);
             }
         });
@@ -575,14 +576,34 @@ public final class PgJobQueue implements JobQueue {
         }
     }
 
+    /**
+     * A pause or resume of a queue with workers here was notified: the workers follow the queue's row as it is now,
+     * not the notification's flag, which may be old. The listener delivers notifications late when it falls behind
+     * (a loaded machine), and a pause notified before a resume this instance made at once would pause its workers
+     * again after the resume, handing back the jobs they had claimed and prepared, until the resume's own
+     * notification came. Only if the row cannot be read does the flag count.
+     */
+    private void followPauseRow(QueueWorker worker, boolean notified) {
+        if (!rereadPause(worker)) {
+            worker.setPaused(notified);
+        }
+    }
+
+    /** Sets the worker's pause as the queue's row says; false if the row could not be read. */
+    private boolean rereadPause(QueueWorker worker) {
+        try {
+            worker.setPaused(store.isPaused(worker.queue()));
+            return true;
+        } catch (PgQueueException | AdapterUnavailableException e) {
+            LOG.log(Level.DEBUG, () -> "could not re-read the pause state of " + worker.queue() + ": " + e);
+            return false;
+        }
+    }
+
     /** The listener (re)connected: notifications may have been missed, so re-read and re-claim. */
     private void caughtUp() {
         for (QueueWorker worker : workers.values()) {
-            try {
-                worker.setPaused(store.isPaused(worker.queue()));
-            } catch (PgQueueException | AdapterUnavailableException e) {
-                LOG.log(Level.DEBUG, () -> "could not re-read the pause state of " + worker.queue() + ": " + e);
-            }
+            rereadPause(worker);
             worker.signal(true, Wakeups.RESCAN);
         }
     }

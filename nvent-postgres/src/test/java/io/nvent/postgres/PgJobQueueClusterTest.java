@@ -629,7 +629,8 @@ class PgJobQueueClusterTest {
         return instance;
     }
 
-    private static JobHandler handler(JobBehaviour behaviour) {
+    /** A handler that runs {@code behaviour} and ignores failures; the other queue tests of this package use it too. */
+    static JobHandler handler(JobBehaviour behaviour) {
         return new JobHandler() {
             @Override
             public void handle(JobExecution job) throws Exception {

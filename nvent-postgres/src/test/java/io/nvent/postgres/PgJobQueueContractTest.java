@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import io.nvent.BackoffType;
 import io.nvent.RetryPolicy;
 import io.nvent.postgres.internal.Schema;
+import io.nvent.postgres.internal.Wakeups;
 import io.nvent.spi.JobExecution;
 import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobQueue;
@@ -121,16 +122,7 @@ class PgJobQueueContractTest extends JobQueueContractTest {
                 PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
         try {
             List<JobExecution> ran = new CopyOnWriteArrayList<>();
-            upgraded.registerWorker(name, 2, new JobHandler() {
-                @Override
-                public void handle(JobExecution job) {
-                    ran.add(job);
-                }
-
-                @Override
-                public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-                }
-            });
+            upgraded.registerWorker(name, 2, PgJobQueueClusterTest.handler(ran::add));
             upgraded.enqueue(job("listed").withRetry(RetryPolicy.newBuilder().delays(Duration.ofSeconds(1)).build()));
 
             await().atMost(PATIENCE).until(() -> ran.size() == 2);
@@ -139,6 +131,38 @@ class PgJobQueueContractTest extends JobQueueContractTest {
                     .containsExactly(2);
         } finally {
             upgraded.close();
+        }
+    }
+
+    /**
+     * A pause's notification that the listener delivers only after the queue was resumed (it falls behind on a loaded
+     * machine) pauses no worker: they follow the queue's row, and a job enqueued afterwards runs. Before, the old
+     * notification paused them again until the resume's own notification came, handing back the jobs they had
+     * claimed and prepared (the batch was prepared twice); here no resume's notification follows, so it stays paused.
+     */
+    @Test
+    void a_pause_notification_delivered_after_the_resume_pauses_no_worker() throws Exception {
+        // It hardly polls: it hears of the job below through its listener only, after the old notification.
+        PgJobQueue listening = new PgJobQueue(dataSource, new TestThreads("listening"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(database.prefix()).createSchema(false)
+                        .pollInterval(Duration.ofMinutes(10)).shutdownGrace(Duration.ofSeconds(2)).build());
+        try {
+            List<JobExecution> ran = new CopyOnWriteArrayList<>();
+            listening.registerWorker(name, 1, PgJobQueueClusterTest.handler(ran::add));
+            await().atMost(PATIENCE).until(listening::isListening);
+            try (Connection c = dataSource.getConnection();
+                 PreparedStatement late = c.prepareStatement("SELECT pg_notify(?, ?)")) {
+                late.setString(1, database.prefix() + "jobs");
+                late.setString(2, Wakeups.paused(name, true));
+                late.execute();
+            }
+
+            queue.enqueue(job("after-the-resume"));
+
+            await().atMost(PATIENCE).until(() -> ran.size() == 1);
+            assertThat(listening.isPaused(name)).isFalse();
+        } finally {
+            listening.close();
         }
     }
 

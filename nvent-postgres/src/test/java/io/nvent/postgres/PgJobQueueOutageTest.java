@@ -7,14 +7,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.zaxxer.hikari.HikariDataSource;
 import io.nvent.spi.AdapterUnavailableException;
-import io.nvent.spi.JobExecution;
-import io.nvent.spi.JobHandler;
 import io.nvent.spi.JobRequest;
 import io.nvent.testkit.TestThreads;
 import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import org.junit.jupiter.api.AfterAll;
@@ -82,7 +78,7 @@ class PgJobQueueOutageTest {
         // The pool may refuse for a moment more while it connects again: registering then says so too.
         await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(AdapterUnavailableException.class)
                 .until(() -> {
-                    queue.registerWorker(QUEUE, 1, ranInto(ran));
+                    queue.registerWorker(QUEUE, 1, PgJobQueueClusterTest.handler(job -> ran.add(job.jobId())));
                     return true;
                 });
         await().atMost(Duration.ofSeconds(30)).ignoreExceptionsInstanceOf(AdapterUnavailableException.class)
@@ -90,18 +86,5 @@ class PgJobQueueOutageTest {
                     queue.enqueue(JobRequest.of(QUEUE, "after", "send", "{}"));
                     assertThat(ran).containsExactlyInAnyOrder("before", "after");
                 });
-    }
-
-    private static JobHandler ranInto(Set<String> ran) {
-        return new JobHandler() {
-            @Override
-            public void handle(JobExecution job) {
-                ran.add(job.jobId());
-            }
-
-            @Override
-            public void onAttemptFailed(JobExecution job, Throwable error, Optional<Instant> nextAttemptAt) {
-            }
-        };
     }
 }

@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.StringReader;
 import java.io.UncheckedIOException;
+import java.net.ConnectException;
 import java.net.Socket;
 import java.net.URI;
 import java.net.URL;
@@ -189,7 +190,7 @@ public final class Http {
             socket.getOutputStream().flush();
             return parse(socket.getInputStream());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw failed(e);
         }
     }
 
@@ -208,8 +209,22 @@ public final class Http {
             socket.getOutputStream().flush();
             return parse(socket.getInputStream());
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw failed(e);
         }
+    }
+
+    /**
+     * An I/O failure as the test reports it. A refused connection also says whether the server process is alive and
+     * how its log ends ({@link ServerState}): a CI run leaves neither behind, and a first call right after a deploy
+     * was refused once with nothing more to go on.
+     */
+    private UncheckedIOException failed(IOException e) {
+        if (!(e instanceof ConnectException)) {
+            return new UncheckedIOException(e);
+        }
+        ConnectException refused = new ConnectException(base + " refuses connections; " + ServerState.describe());
+        refused.initCause(e);
+        return new UncheckedIOException(refused);
     }
 
     /** One HTTP/1.1 response, read up to the end of its body. */
@@ -293,7 +308,7 @@ public final class Http {
             }
             return reply;
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw failed(e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IllegalStateException(e);

@@ -1,12 +1,24 @@
 package io.nvent.war;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 
+import java.io.UncheckedIOException;
+import java.net.ConnectException;
+import java.net.ServerSocket;
+import java.net.URL;
 import java.net.http.HttpHeaders;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
+import java.util.stream.IntStream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The container tests' client, where it decides what a failure says. */
 class HttpReplyTest {
@@ -20,5 +32,37 @@ class HttpReplyTest {
         assertThatThrownBy(page::array).isInstanceOf(AssertionError.class)
                 .hasMessageContainingAll("500 text/html", "Payara Micro", "<title>Internal Server Error</title>");
         assertThatThrownBy(page::json).hasMessageContaining("the reply is not JSON: 500");
+    }
+
+    @Test
+    void aServerThatRefusesConnectionsIsReportedWithWhetherItsProcessIsAliveAndTheEndOfItsLog(@TempDir Path logs)
+            throws Exception {
+        // A CI run once failed with a bare ConnectException on the first call after a deploy, and left no server log.
+        Path older = Files.writeString(logs.resolve("server.log.0"), "an earlier server's last line\n");
+        Files.setLastModifiedTime(older, FileTime.fromMillis(0));
+        Files.writeString(logs.resolve("server.log.0.1"), IntStream.rangeClosed(1, 50)
+                .mapToObj(i -> "[\u001B[1;92mINFO\u001B[0m] line " + i + "\n\n").collect(Collectors.joining()));
+        int closedPort;
+        try (ServerSocket socket = new ServerSocket(0)) {
+            closedPort = socket.getLocalPort();
+        }
+        String before = System.setProperty(ServerState.LOG_PROPERTY, logs.resolve("server.log").toString());
+        try {
+            Http http = new Http(new URL("http://127.0.0.1:" + closedPort + "/demo/"));
+
+            Throwable refused = catchThrowable(() -> http.get("api/nvent/flows"));
+
+            assertThat(refused).isInstanceOf(UncheckedIOException.class).hasCauseInstanceOf(ConnectException.class)
+                    .hasMessageContainingAll(":" + closedPort + "/demo/ refuses connections",
+                            "no Payara Micro process of this test JVM is alive",
+                            "server.log.0.1:\n[INFO] line 11\n", "[INFO] line 50");
+            assertThat(refused.getMessage()).doesNotContain("line 10\n", "an earlier server's", "\u001B");
+        } finally {
+            if (before == null) {
+                System.clearProperty(ServerState.LOG_PROPERTY);
+            } else {
+                System.setProperty(ServerState.LOG_PROPERTY, before);
+            }
+        }
     }
 }

@@ -346,12 +346,7 @@ class PostgresRestartIT {
         // The HTTP listener closes before the process ends, and a new start while the old process still
         // holds the demo's H2 file and the broker's journal can fail to deploy the application (seen once).
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(250))
-                .until(() -> ProcessHandle.current().descendants().noneMatch(PostgresRestartIT::isPayaraMicro));
-    }
-
-    private static boolean isPayaraMicro(ProcessHandle process) {
-        return process.isAlive() && process.info().commandLine().map(line -> line.contains("payara-micro"))
-                .orElse(false);
+                .until(() -> ProcessHandle.current().descendants().noneMatch(ServerState::isPayaraMicro));
     }
 
     // ------------------------------------------------------------ the database

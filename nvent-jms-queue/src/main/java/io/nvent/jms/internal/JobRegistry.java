@@ -452,6 +452,18 @@ public final class JobRegistry {
         return Optional.ofNullable(jobs(queue).jobs.get(jobId));
     }
 
+    /**
+     * Completes once the attempt of the entry's job under way here has settled with its JMS transaction (committed
+     * or rolled back); completed already when none is. A worker records an attempt's outcome, which counts and
+     * records show, before its transaction commits what follows from it, such as the dead letter of a job that
+     * failed for good.
+     */
+    public CompletableFuture<Void> settled(JobEntry entry) {
+        synchronized (entry) {
+            return entry.inFlightDone;
+        }
+    }
+
     /** Whether the entry is a failed job (a dead letter). */
     public boolean isFailed(JobEntry entry) {
         synchronized (entry) {

@@ -571,22 +571,16 @@ class InstancesTest {
 
     @Test
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndTakesItsQueuesOnceThePredecessorIsGone() {
-        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
-        InstanceRegistry web = webTakingRender(oneWaiting, clock);
-        gpu0Started(oneWaiting, twoMinutesAhead, "g1", Map.of("render", 2));
-        web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
-        clock.advance(Instances.REFRESH);
-        InstanceRegistry gpu = gpu0Started(oneWaiting, clock, "g2", Map.of("render", 2));
+        BackBehind back = gpu0BackOnANodeWhoseClockIsBehind();
         for (int refresh = 0; refresh < 5; refresh++) {
-            clock.advance(Instances.REFRESH);
-            gpu.refresh(clock.instant());
-            web.refresh(clock.instant());
+            back.clock().advance(Instances.REFRESH);
+            back.gpu().refresh(back.clock().instant());
+            back.web().refresh(back.clock().instant());
         }
 
-        assertThat(web.view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
+        assertThat(back.web().view().instances()).filteredOn(instance -> instance.startToken().equals("g2"))
                 .singleElement().extracting(ClusterInstance::status).isEqualTo(InstanceStatus.LIVE);
-        assertThat(web.check().up()).as("the live start takes render").isTrue();
+        assertThat(back.web().check().up()).as("the live start takes render").isTrue();
     }
 
     /**
@@ -596,15 +590,7 @@ class InstancesTest {
      */
     @Test
     void aNewStartWhoseClockIsBehindItsDeadPredecessorsShowsLiveAndItsPredecessorGoneAtTheNextRead() {
-        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
-        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
-        InstanceRegistry web = webTakingRender(oneWaiting, clock);
-        gpu0Started(oneWaiting, twoMinutesAhead, "g1", Map.of("render", 2));
-        web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
-        clock.advance(Instances.REFRESH);
-        gpu0Started(oneWaiting, clock, "g2", Map.of("render", 2));
-
-        Instances seen = web.view();
+        Instances seen = gpu0BackOnANodeWhoseClockIsBehind().web().view();
 
         assertThat(seen.instances()).filteredOn(instance -> instance.instanceId().equals("gpu-0"))
                 .extracting(ClusterInstance::startToken, ClusterInstance::status)
@@ -731,6 +717,24 @@ class InstancesTest {
         InstanceRegistry start = new InstanceRegistry(scheduling, queue, clock, "gpu-0", startToken, Map::of);
         start.started(true, workers);
         return start;
+    }
+
+    /** The clock of web and of gpu-0's new start, web's registry and the new start's. */
+    private record BackBehind(VirtualClock clock, InstanceRegistry web, InstanceRegistry gpu) {
+    }
+
+    /**
+     * web takes render; gpu-0 started (g1) on a node whose clock is two minutes ahead of web's and died; one refresh
+     * later its pod came back (g2) on a node with web's clock, two minutes behind its predecessor's.
+     */
+    private BackBehind gpu0BackOnANodeWhoseClockIsBehind() {
+        VirtualClock clock = VirtualClock.startingAt(EngineHarness.START);
+        VirtualClock twoMinutesAhead = VirtualClock.startingAt(EngineHarness.START.plus(Duration.ofMinutes(2)));
+        InstanceRegistry web = webTakingRender(oneWaiting, clock);
+        gpu0Started(oneWaiting, twoMinutesAhead, "g1", Map.of("render", 2));
+        web.started(true, Map.of("render", 0)); // gpu-0 dies; its pod comes back on a node whose clock is behind
+        clock.advance(Instances.REFRESH);
+        return new BackBehind(clock, web, gpu0Started(oneWaiting, clock, "g2", Map.of("render", 2)));
     }
 
     /** One {@link Instances#REFRESH} later, {@code registry} refreshes its record and looks at the others'. */
