@@ -450,6 +450,17 @@ abstract class JpaStoreBehaviourTest {
     }
 
     /**
+     * The end of a flow's latest completed run, read with its counts (RunTables.stats) each time they are asked for,
+     * comes from the index of V46, not from the table row of each completed run of the flow.
+     */
+    @Test
+    void readsTheEndOfAFlowsLatestCompletedRunThroughAnIndex() {
+        String lastCompletion = "select max(ended_at) from behaviour_run where flow = 'orders' and status = 'completed'";
+
+        assertThat(plan(lastCompletion)).containsIgnoringCase("behaviour_run_flow_completed_idx");
+    }
+
+    /**
      * The sweep's look for runs past their deadline (RunTables.runsPastDeadline), on every sweep of every instance,
      * reads the runs under way alone: not every run that ever had a deadline and ended, whose deadline has passed too.
      */
