@@ -76,7 +76,7 @@ export function flowView(ctx) {
   const triggersBody = h('div', { class: 'card-body flush', id: 'flow-triggers' });
   ctx.view.append(
     card('Diagram', graphSub, graphBody),
-    h('div', { class: 'grid main-side' }, card('Runs', h('span', {}, 'newest first, live', lastRunsLine), runsBody),
+    h('div', { class: 'grid main-side' }, card('Runs', ['newest first, live', lastRunsLine], runsBody),
       h('div', { class: 'grid', style: 'align-content:start' },
         card('Started by', 'triggers of this flow', triggersBody),
         card('Steps', 'configuration', stepsBody))));
