@@ -1,4 +1,4 @@
-// A DOM just big enough for the console's views run in Node by the console tests (runs-below.mjs, dashboard.mjs):
+// A DOM just big enough for the console's views run in Node by the console tests (runs-below.mjs, dashboard.mjs, flows.mjs):
 // elements with children, attributes, dataset, listeners and text.
 export class Node {
   constructor(tag, text) { this.tagName = tag; this.text = text || ''; this.childNodes = []; this.parentElement = null;

@@ -165,10 +165,15 @@ public interface FlowStore {
     List<RunRecord> findRuns(RunQuery query);
 
     /**
-     * Counts of a flow's runs by status.
+     * Counts of a flow's runs by status, and (since 0.2) when its latest run started and its latest completed run ended
+     * ({@link FlowStats#lastStartedAt()}, {@link FlowStats#lastCompletedAt()}).
+     *
+     * <p>The engine asks often (the console's flow list and live statistics, code waiting for runs to complete): the
+     * times should come with the counts, from the same read, not from a read of their own. A store written for 0.1
+     * builds its counts without them and keeps compiling; its flows show no times.
      *
      * @param flow flow name
-     * @return the counts; all zero for a flow with no runs
+     * @return the counts; all zero and no times for a flow with no runs
      */
     FlowStats stats(String flow);
 

@@ -450,6 +450,17 @@ abstract class JpaStoreBehaviourTest {
     }
 
     /**
+     * The end of a flow's latest completed run, read with its counts (RunTables.stats) each time they are asked for,
+     * comes from the index of V46, not from the table row of each completed run of the flow.
+     */
+    @Test
+    void readsTheEndOfAFlowsLatestCompletedRunThroughAnIndex() {
+        String lastCompletion = "select max(ended_at) from behaviour_run where flow = 'orders' and status = 'completed'";
+
+        assertThat(plan(lastCompletion)).containsIgnoringCase("behaviour_run_flow_completed_idx");
+    }
+
+    /**
      * The sweep's look for runs past their deadline (RunTables.runsPastDeadline), on every sweep of every instance,
      * reads the runs under way alone: not every run that ever had a deadline and ended, whose deadline has passed too.
      */
@@ -747,8 +758,8 @@ abstract class JpaStoreBehaviourTest {
 
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("old_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
-                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 45:"
-                        + " apply V2..V45 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
+                .hasMessage("NVENT-0329 the nvent store schema (tables old_*) is at version 1, this version needs 46:"
+                        + " apply V2..V46 (nvent.store.migrate=true applies them at deployment; applied by hand, record"
                         + " them in Flyway's history table " + (postgres() ? "old_schema_history" : "OLD_SCHEMA_HISTORY")
                         + ")");
         assertThat(queryLong("select count(*) from old_schema_history where \"version\" = '2'")).as("not migrated")
@@ -762,7 +773,7 @@ abstract class JpaStoreBehaviourTest {
         assertThatThrownBy(() -> JpaFlowStore.create(dataSource(), options("none_").migrateSchema(false).build()))
                 .isInstanceOf(NventException.class)
                 .hasMessageStartingWith("NVENT-0329 the nvent store schema (tables none_*) is at version none (no"
-                        + " migration recorded in table ").hasMessageContaining("apply V1..V45");
+                        + " migration recorded in table ").hasMessageContaining("apply V1..V46");
     }
 
     @Test

@@ -144,6 +144,24 @@ class PostgresQueryPlanTest {
     }
 
     /**
+     * A flow's counts (FlowStore.stats: the console's flow list and live statistics, code waiting for runs to complete)
+     * say when its latest completed run ended in the same statement, from the partial index of the completed runs (V46):
+     * one entry read from its end, not the end of each of the flow's 2,700 completed runs from its table page.
+     */
+    @Test
+    void aFlowsCountsReadItsLastCompletionFromOneEntryOfTheIndexOfTheCompletedRuns() {
+        List<Executed> selects = executedStatements(PREFIX, store -> store.stats("flow-3").lastCompletedAt().isPresent()
+                ? 0 : 1).stream().filter(select -> isSelectOfRuns(select.sql())).toList();
+
+        assertThat(selects).as("one statement, as the counts alone").hasSize(1);
+        String plan = executedPlan(selects.get(0));
+        Matcher lastCompletion = Pattern.compile("Index Only Scan(?: Backward)? using " + PREFIX
+                + "run_flow_completed_idx .*\\(actual [^)]* rows=(\\d+)").matcher(plan);
+        assertThat(lastCompletion.find()).as(plan).isTrue();
+        assertThat(Integer.parseInt(lastCompletion.group(1))).as("entries read: %s", plan).isEqualTo(1);
+    }
+
+    /**
      * Leaves a table as autovacuum leaves one whose rows are seldom changed: its pages marked all visible,
      * so that an index holding every column a query reads answers it without the table. A vacuum marks
      * only the pages whose rows every open transaction sees, and any snapshot taken before the fill (an

@@ -1277,9 +1277,9 @@ public abstract class FlowStoreContractTest {
         }
         createRunsStartedOneSecondApart("invoices", 2);
 
-        assertThat(store.stats("orders")).isEqualTo(expected);
+        assertThat(countsOf(store.stats("orders"))).isEqualTo(expected);
         assertThat(store.stats("orders").total()).isEqualTo(12);
-        assertThat(store.stats("invoices")).isEqualTo(FlowStats.empty("invoices").plus(RunStatus.RUNNING, 2));
+        assertThat(countsOf(store.stats("invoices"))).isEqualTo(FlowStats.empty("invoices").plus(RunStatus.RUNNING, 2));
         assertThat(store.stats("unknown")).isEqualTo(FlowStats.empty("unknown"));
     }
 
@@ -1292,7 +1292,7 @@ public abstract class FlowStoreContractTest {
         assertThat(store.findRun(undoing.runId())).map(RunRecord::status).hasValue(RunStatus.COMPENSATING);
         assertThat(store.findRuns(RunQuery.ofFlow("orders").withStatus(RunStatus.COMPENSATING)))
                 .extracting(RunRecord::runId).containsExactly(undoing.runId());
-        assertThat(store.stats("orders")).isEqualTo(FlowStats.empty("orders").plus(RunStatus.RUNNING, 1)
+        assertThat(countsOf(store.stats("orders"))).isEqualTo(FlowStats.empty("orders").plus(RunStatus.RUNNING, 1)
                 .plus(RunStatus.COMPENSATING, 1));
         assertThat(store.stats("orders").running()).as("compensating runs among the running").isEqualTo(2);
         assertThat(store.stats("orders").compensating()).isEqualTo(1);
@@ -1312,8 +1312,69 @@ public abstract class FlowStoreContractTest {
 
         FlowStats stats = store.stats("orders");
 
-        assertThat(stats).isEqualTo(FlowStats.empty("orders").plus(RunStatus.COMPLETED, 1).plus(RunStatus.STALLED, 1));
+        assertThat(countsOf(stats)).isEqualTo(FlowStats.empty("orders").plus(RunStatus.COMPLETED, 1)
+                .plus(RunStatus.STALLED, 1));
         assertThat(stats.total()).isEqualTo(store.findRuns(RunQuery.ofFlow("orders")).size());
+    }
+
+    /**
+     * A flow's counts say when its latest run started, whatever its status, and when its latest completed run ended:
+     * by the end, not by the start (the first run started ended last), and a failed or canceled run that ended later
+     * is no completion. Another flow's later runs are not its own.
+     */
+    @Test
+    void saysWhenAFlowsLatestRunStartedAndWhenItsLatestCompletedRunEnded() {
+        RunRecord first = createRun("orders");
+        RunRecord second = createRun("orders");
+        RunRecord failed = createRun("orders");
+        RunRecord canceled = createRun("orders");
+        RunRecord latest = createRun("orders");
+        createRun("invoices");
+        store.updateRun(first.runId(), change(run -> run.withStatus(RunStatus.COMPLETED, T0.plusSeconds(100))));
+        store.updateRun(second.runId(), change(run -> run.withStatus(RunStatus.COMPLETED, T0.plusSeconds(50))));
+        store.updateRun(failed.runId(), change(run -> run.withStatus(RunStatus.FAILED, T0.plusSeconds(200))));
+        store.updateRun(canceled.runId(), change(run -> run.withStatus(RunStatus.CANCELED, T0.plusSeconds(300))));
+
+        FlowStats stats = store.stats("orders");
+
+        assertThat(stats.lastStartedAt()).as("the running run started last").contains(latest.startedAt());
+        assertThat(stats.lastCompletedAt()).as("the first run, which completed last").contains(T0.plusSeconds(100));
+        assertThat(countsOf(stats)).as("the counts as without the times").isEqualTo(FlowStats.empty("orders")
+                .plus(RunStatus.COMPLETED, 2).plus(RunStatus.FAILED, 1).plus(RunStatus.CANCELED, 1)
+                .plus(RunStatus.RUNNING, 1));
+    }
+
+    /** A flow whose runs never completed has a last start and no completion; one without runs has neither. */
+    @Test
+    void aFlowWithoutACompletedRunHasNoLastCompletionAndOneWithoutRunsNoLastStart() {
+        RunRecord failed = createRun("orders");
+        RunRecord awaiting = createRun("orders");
+        store.updateRun(failed.runId(), change(run -> run.withStatus(RunStatus.FAILED, T0.plusSeconds(100))));
+        store.updateRun(awaiting.runId(), setStatus(RunStatus.AWAITING));
+
+        assertThat(store.stats("orders").lastStartedAt()).contains(awaiting.startedAt());
+        assertThat(store.stats("orders").lastCompletedAt()).isEmpty();
+        assertThat(store.stats("invoices").lastStartedAt()).isEmpty();
+        assertThat(store.stats("invoices").lastCompletedAt()).isEmpty();
+    }
+
+    /** A run that completes moves the flow's last completion on, at once: the next count has it. */
+    @Test
+    void aRunCompletingMovesTheLastCompletionOn() {
+        RunRecord first = createRun("orders");
+        RunRecord second = createRun("orders");
+        store.updateRun(first.runId(), change(run -> run.withStatus(RunStatus.COMPLETED, T0.plusSeconds(100))));
+        assertThat(store.stats("orders").lastCompletedAt()).contains(T0.plusSeconds(100));
+
+        store.updateRun(second.runId(), change(run -> run.withStatus(RunStatus.COMPLETED, T0.plusSeconds(200))));
+
+        assertThat(store.stats("orders").lastCompletedAt()).contains(T0.plusSeconds(200));
+    }
+
+    /** The counts of {@code stats} without its times, as {@link FlowStats#plus(RunStatus, long)} adds them up. */
+    private static FlowStats countsOf(FlowStats stats) {
+        return new FlowStats(stats.flow(), stats.total(), stats.running(), stats.awaiting(), stats.completed(),
+                stats.failed(), stats.canceled(), stats.stalled(), stats.compensating());
     }
 
     // ---------------------------------------------------------------- state

@@ -373,15 +373,26 @@ final class RunTables {
         }
     }
 
-    /** How many runs of {@code flow} are in each status. */
+    /**
+     * How many runs of {@code flow} are in each status, when the latest of each started, and when its latest completed
+     * run ended: one statement, as the counts alone were. The counts and starts come from run_flow_status_started_idx
+     * (V1), which holds both; the end of the latest completed run from run_flow_completed_idx (V46), an entry read on
+     * PostgreSQL (its index holds the completed runs alone, the query names the status as its predicate does, so that a
+     * generic plan uses it too), instead of the end time of every run of the flow read from its table page.
+     */
     FlowStats stats(Connection connection, String flow) throws SQLException {
-        try (PreparedStatement statement = connection.prepareStatement(
-                "select status, count(*) from " + runs + " where flow = ? group by status")) {
+        try (PreparedStatement statement = connection.prepareStatement("select status, count(*), max(started_at),"
+                + " (select max(ended_at) from " + runs + " where flow = ? and status = '"
+                + STATUS.convertToDatabaseColumn(RunStatus.COMPLETED) + "')"
+                + " from " + runs + " where flow = ? group by status")) {
             statement.setString(1, flow);
+            statement.setString(2, flow);
             FlowStats stats = FlowStats.empty(flow);
             try (ResultSet rows = statement.executeQuery()) {
                 while (rows.next()) {
-                    stats = stats.plus(STATUS.convertToEntityAttribute(rows.getString(1)), rows.getLong(2));
+                    // the last completion on every row: FlowStats.plus takes it for the completed runs alone
+                    stats = stats.plus(STATUS.convertToEntityAttribute(rows.getString(1)), rows.getLong(2),
+                            getInstant(rows, 3).orElseThrow(), getInstant(rows, 4));
                 }
             }
             return stats;

@@ -73,7 +73,8 @@ final class SchemaMigrator {
             "V42__await_line_claim.sql",
             "V43__queue_change.sql",
             "V44__owed_catch_up.sql",
-            "V45__instance_build_and_run_error.sql");
+            "V45__instance_build_and_run_error.sql",
+            "V46__run_flow_completed_index.sql");
 
     private SchemaMigrator() {
     }

@@ -1,7 +1,7 @@
 import { api } from '../api.js';
 import { live } from '../live.js';
 import { flowGraph, awaitWhat, awaitTimeout, retryLine, span, ROLE_NOTE } from '../graph.js';
-import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, reasonField, toast } from '../ui.js';
+import { h, clear, fill, badge, card, num, at, duration, short, statusBar, act, actionKey, allowWhen, modal, jsonEditor, reasonField, toast, when, tickRelative } from '../ui.js';
 import { stepSummary } from './dashboard.js';
 import { typeBadge, triggerHref, triggerSource } from './triggers.js';
 
@@ -13,17 +13,34 @@ export function flowsView(ctx) {
     const flows = await api.flows();
     fill(body, h('table', { id: 'flows-table' },
       h('thead', {}, h('tr', {}, h('th', {}, 'Flow'), h('th', {}, 'Entry'), h('th', { class: 'num' }, 'Steps'), h('th', { class: 'num' }, 'Runs'),
-        h('th', { class: 'num' }, 'Running'), h('th', { class: 'num' }, 'Completed'), h('th', { class: 'num' }, 'Failed'), h('th', {}, 'Outcome'), h('th', {}, ''))),
+        h('th', { class: 'num' }, 'Running'), h('th', { class: 'num' }, 'Completed'), h('th', { class: 'num' }, 'Failed'), h('th', {}, 'Outcome'),
+        h('th', {}, 'Last run'), h('th', {}, ''))),
       h('tbody', {}, flows.map((f) => h('tr', { class: 'click', dataset: { flow: f.name }, onclick: () => { location.hash = `#/flows/${encodeURIComponent(f.name)}`; } },
         h('td', {}, h('strong', {}, f.name)), h('td', {}, h('span', { class: 'pill' }, f.entry)), h('td', { class: 'num' }, f.steps.length),
         h('td', { class: 'num' }, num(f.stats.total)), h('td', { class: 'num' }, num(f.stats.running)), h('td', { class: 'num' }, num(f.stats.completed)),
-        h('td', { class: 'num' }, num(f.stats.failed)), h('td', {}, statusBar(f.stats)),
+        h('td', { class: 'num' }, num(f.stats.failed)), h('td', {}, statusBar(f.stats)), h('td', { class: 'last-runs' }, lastRuns(f.stats)),
         h('td', {}, h('button', { class: 'btn small', onclick: (e) => { e.stopPropagation(); startRunDialog(f.name); } }, '▶ Start')))))));
   };
   load();
   let timer;
   const off = live.stats(() => { clearTimeout(timer); timer = setTimeout(load, 200); });
-  return () => { off(); clearTimeout(timer); };
+  // "3m ago" gets older between the live updates, which come only when a count changes
+  const tick = setInterval(() => tickRelative(ctx.view), 5000);
+  return () => { off(); clearTimeout(timer); clearInterval(tick); };
+}
+
+/**
+ * When the flow's latest run started and its latest completed run ended ("last run 3m ago", "last completed 5m ago",
+ * the exact time on hover), from its counts (FlowStats): a flow whose runs keep failing shows its last completion
+ * getting older. A store adapter written before 0.2 gives neither time: a flow with runs then says nothing of them
+ * rather than "never run".
+ */
+export function lastRuns(stats) {
+  const started = stats.lastStartedAt ? ['last run ', when(stats.lastStartedAt)] : stats.total ? null : 'never run';
+  const completed = stats.lastCompletedAt ? ['last completed ', when(stats.lastCompletedAt)]
+    : stats.total && !stats.completed ? 'none completed' : null;
+  return [started ? h('div', { class: 'small last-started' }, started) : null,
+    completed ? h('div', { class: 'small muted last-completed' }, completed) : null];
 }
 
 export function flowView(ctx) {
@@ -40,6 +57,7 @@ export function flowView(ctx) {
   const loadCounts = async () => {
     try {
       const { stats } = await api.flow(name);
+      fill(lastRunsLine, lastRuns(stats));
       fill(retryFailedBtn, `↻ Retry failed (${num(stats.failed)})`);
       // `running` includes compensating runs, which the bulk cancel (running, awaiting) leaves to finish
       fill(cancelActiveBtn, `■ Cancel active runs (${num(stats.running - (stats.compensating || 0) + stats.awaiting)})`);
@@ -53,11 +71,12 @@ export function flowView(ctx) {
   const graphBody = h('div', { class: 'card-body flush' });
   const graphSub = h('span', {}, 'select a run to color the steps by its state');
   const runsBody = h('div', { class: 'card-body flush' });
+  const lastRunsLine = h('div', { id: 'flow-last-runs' });
   const stepsBody = h('div', { class: 'card-body flush' });
   const triggersBody = h('div', { class: 'card-body flush', id: 'flow-triggers' });
   ctx.view.append(
     card('Diagram', graphSub, graphBody),
-    h('div', { class: 'grid main-side' }, card('Runs', 'newest first, live', runsBody),
+    h('div', { class: 'grid main-side' }, card('Runs', ['newest first, live', lastRunsLine], runsBody),
       h('div', { class: 'grid', style: 'align-content:start' },
         card('Started by', 'triggers of this flow', triggersBody),
         card('Steps', 'configuration', stepsBody))));
@@ -130,7 +149,8 @@ export function flowView(ctx) {
   })();
   let timer;
   const off = live.flow(name, () => { clearTimeout(timer); timer = setTimeout(loadRuns, 250); });
-  return () => { off(); clearTimeout(timer); };
+  const tick = setInterval(() => tickRelative(ctx.view), 5000);
+  return () => { off(); clearTimeout(timer); clearInterval(tick); };
 }
 
 /** Runs per bulk request: short requests (under a proxy's read timeout) and progress to show between them. */

@@ -416,7 +416,7 @@ public class MemoryFlowStore implements FlowStore {
         FlowStats stats = FlowStats.empty(flow);
         for (RunRecord run : snapshot()) {
             if (run.flow().equals(flow)) {
-                stats = stats.plus(run.status(), 1);
+                stats = stats.plus(run.status(), 1, run.startedAt(), run.endedAt());
             }
         }
         return stats;

@@ -146,7 +146,10 @@ public final class Representations {
                 .build();
     }
 
-    /** A flow's run counts. */
+    /**
+     * A flow's run counts, and since 0.2 {@code lastStartedAt} and {@code lastCompletedAt} ({@code null} when the store
+     * has no such run, or does not say).
+     */
     public static JsonObject stats(FlowStats stats) {
         return JSON.createObjectBuilder()
                 .add("total", stats.total())
@@ -157,7 +160,14 @@ public final class Representations {
                 .add("canceled", stats.canceled())
                 .add("stalled", stats.stalled())
                 .add("compensating", stats.compensating())
+                .add("lastStartedAt", instantOrNull(stats.lastStartedAt()))
+                .add("lastCompletedAt", instantOrNull(stats.lastCompletedAt()))
                 .build();
+    }
+
+    /** An instant as the API writes one (ISO-8601), {@code null} for none. */
+    private static JsonValue instantOrNull(Optional<Instant> at) {
+        return at.map(t -> (JsonValue) JSON.createValue(t.toString())).orElse(JsonValue.NULL);
     }
 
     /**

@@ -213,6 +213,30 @@ class RepresentationsTest {
         assertThat(OpenApiDocumentTest.schemaProperties("Stats")).containsKeys(counts.keySet().toArray(String[]::new));
     }
 
+    /**
+     * A flow's counts say when its latest run started and its latest completed run ended, as ISO instants, and null
+     * for a time the store does not know (no such run, or a store adapter written before 0.2): the flow list, a flow
+     * and the live statistics all carry them.
+     */
+    @Test
+    void aFlowsCountsSayWhenItsLatestRunStartedAndItsLatestCompletedRunEndedOrNull() throws IOException {
+        Instant started = Instant.parse("2026-12-07T10:15:30Z");
+        Instant completed = Instant.parse("2026-12-07T10:12:00.250Z");
+        FlowStats stats = FlowStats.empty("order").plus(RunStatus.COMPLETED, 1, started.minusSeconds(600),
+                Optional.of(completed)).plus(RunStatus.FAILED, 1, started, Optional.of(started.plusSeconds(5)));
+
+        JsonObject counts = Representations.stats(stats);
+        JsonObject none = Representations.stats(FlowStats.empty("order").plus(RunStatus.FAILED, 1));
+
+        assertThat(counts.getString("lastStartedAt")).isEqualTo("2026-12-07T10:15:30Z");
+        assertThat(counts.getString("lastCompletedAt")).isEqualTo("2026-12-07T10:12:00.250Z");
+        assertThat(none.isNull("lastStartedAt")).isTrue();
+        assertThat(none.isNull("lastCompletedAt")).isTrue();
+        assertThat(Representations.flow(FLOW, new Counted<>(stats, Instant.EPOCH)).getJsonObject("stats")
+                .getString("lastCompletedAt")).as("the flow list's and a flow's").isEqualTo("2026-12-07T10:12:00.250Z");
+        assertThat(OpenApiDocumentTest.schemaProperties("Stats")).containsKeys("lastStartedAt", "lastCompletedAt");
+    }
+
     @Test
     void theOpenApiDocumentNamesEveryFieldOfAStepsRetryTheRegistryAndTheGraphShow() throws IOException {
         JsonObject registryRetry = stepOf(Representations.flow(FLOW, NO_RUNS), "report").getJsonObject("retry");
