@@ -270,11 +270,13 @@ public class MemoryFlowStore implements FlowStore {
 
     /**
      * Saves the awaits of the changes of runs ({@link RunChange#awaits}) in {@code scheduling}, with the change; see
-     * {@link MemorySchedulingStore#savesAwaitsWithRunChanges}.
+     * {@link MemorySchedulingStore#savesAwaitsWithRunChanges}. Public, so that a container's client proxy of this
+     * bean passes the call on to the store itself.
      *
+     * @param scheduling the scheduling store the awaits go to
      * @return whether they are saved so: not if another scheduling store took them already
      */
-    synchronized boolean saveAwaitsIn(MemorySchedulingStore scheduling) {
+    public synchronized boolean saveAwaitsIn(MemorySchedulingStore scheduling) {
         if (awaits != null && awaits != scheduling) {
             return false;
         }
