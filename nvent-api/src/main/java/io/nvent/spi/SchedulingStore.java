@@ -60,7 +60,7 @@ public interface SchedulingStore {
      * <p>The default, for a store written before 0.2: {@code false}, and the engine saves each await with
      * {@link #saveAwait} just after the change of its run, in a write of its own, as it did before: a reader may see
      * the run awaiting before the await is listed, and an instance stopping between the two writes leaves the run to
-     * the maintenance sweep, which fails its step a lease later ({@code NVENT-0027}).
+     * the maintenance sweep, which fails its step a lease later.
      *
      * @param runs the store of the runs
      * @return {@code true} where this store and {@code runs} save a run's change and its awaits in one transaction
