@@ -47,6 +47,31 @@ public interface SchedulingStore {
     void saveAwait(AwaitRecord await);
 
     /**
+     * Whether the changes of runs that {@code runs} stores save the awaits they carry ({@link RunChange#awaits}) into
+     * this store in the change's own transaction: {@link FlowStore#updateRun}, and {@link #startStep},
+     * {@link #finishStep} and {@link #finishStepHolding} with {@code runs}. The engine then hands a step's new await
+     * to the change that makes the run {@code awaiting}, so that no reader sees the run awaiting without its await
+     * and no instance stopping between two writes leaves it so. Each await is saved as {@link #saveAwait} saves it;
+     * one refused for its own sake (its held events past the payload limit, an id held already) refuses the whole
+     * change with {@link AwaitNotSavedException}, leaving the run as it was; a failure of the store itself fails the
+     * change as any failure does. A store may prepare for such changes here (the memory store ties {@code runs} to
+     * itself); the engine asks once, when it starts.
+     *
+     * <p>The default, for a store written before 0.2: {@code false}, and the engine saves each await with
+     * {@link #saveAwait} just after the change of its run, in a write of its own, as it did before: a reader may see
+     * the run awaiting before the await is listed, and an instance stopping between the two writes leaves the run to
+     * the maintenance sweep, which fails its step a lease later.
+     *
+     * @param runs the store of the runs
+     * @return {@code true} where this store and {@code runs} save a run's change and its awaits in one transaction
+     *     (the memory store with the memory flow store; the JPA store with its own flow store)
+     * @since 0.2
+     */
+    default boolean savesAwaitsWithRunChanges(FlowStore runs) {
+        return false;
+    }
+
+    /**
      * An await by id.
      *
      * @param awaitId the await's id

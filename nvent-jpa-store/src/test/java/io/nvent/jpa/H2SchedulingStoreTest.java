@@ -80,6 +80,11 @@ class H2SchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean savesAwaitsWithRunChanges() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         // Its own flow store: runs and leases change in one transaction.
         return store;

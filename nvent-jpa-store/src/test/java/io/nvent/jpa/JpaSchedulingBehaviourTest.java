@@ -14,6 +14,7 @@ import io.nvent.TimeoutAction;
 import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.spi.AwaitNotSavedException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
@@ -229,6 +230,53 @@ abstract class JpaSchedulingBehaviourTest {
 
         assertThat(second().schedulingStore().findAwait(saved.awaitId()).orElseThrow().status())
                 .isEqualTo(AwaitStatus.RESOLVED);
+    }
+
+    /**
+     * A change of a run whose await holds events past the store's payload limit stores nothing of the change, while the
+     * changes that share its grouped commit are stored with their awaits: the group runs its writes alone again, and
+     * only the refused one fails.
+     */
+    @Test
+    void aChangeWhoseAwaitPassesThePayloadLimitStoresNothingAndTheChangesGroupedWithItAreKept() throws Exception {
+        try (JpaFlowStore limited = JpaFlowStore.create(dataSource(), options().maxPayloadBytes(1024).build())) {
+            SchedulingStore scheduling = limited.schedulingStore();
+            assertThat(scheduling.savesAwaitsWithRunChanges(limited)).isTrue();
+            List<String> runs = IntStream.range(0, 8).mapToObj(i -> created(limited)).toList();
+            List<AwaitRecord> awaits = runs.stream().map(runId -> await(runId, T0)).toList();
+            AwaitRecord first = awaits.get(0);
+            AwaitRecord tooLarge = new AwaitRecord(first.awaitId(), first.token(), first.runId(), first.flow(),
+                    first.step(), first.position(), first.type(), first.status(), first.registeredAt(),
+                    Optional.empty(), Optional.empty(), TimeoutAction.FAIL, Optional.empty(), Optional.empty(),
+                    "[\"" + "x".repeat(2048) + "\"]", Optional.empty(), Optional.empty());
+            List<Throwable> refusals = Collections.synchronizedList(new ArrayList<>());
+
+            runConcurrently(runs.size(), thread -> {
+                AwaitRecord await = thread == 0 ? tooLarge : awaits.get(thread);
+                try {
+                    limited.updateRun(runs.get(thread), run -> Optional.of(new RunChange(
+                            run.withStep("pay", io.nvent.StepStatus.AWAITING).withStatus(RunStatus.AWAITING, T0),
+                            List.of(), List.of(await))));
+                } catch (AwaitNotSavedException refused) {
+                    refusals.add(refused);
+                }
+            });
+
+            assertThat(refusals).singleElement().isInstanceOfSatisfying(AwaitNotSavedException.class, refused -> {
+                assertThat(refused.await()).isEqualTo(tooLarge);
+                assertThat(refused.refusal()).isInstanceOf(InvalidPayloadException.class)
+                        .hasMessageContaining("larger than the limit");
+                assertThat(refused).hasMessageStartingWith("NVENT-0353");
+            });
+            RunRecord refusedRun = limited.findRun(runs.get(0)).orElseThrow();
+            assertThat(refusedRun.status()).isEqualTo(RunStatus.RUNNING);
+            assertThat(refusedRun.version()).isZero();
+            assertThat(scheduling.awaitsOfRun(runs.get(0))).isEmpty();
+            for (int i = 1; i < runs.size(); i++) {
+                assertThat(limited.findRun(runs.get(i)).orElseThrow().status()).isEqualTo(RunStatus.AWAITING);
+                assertThat(scheduling.awaitsOfRun(runs.get(i))).containsExactly(awaits.get(i));
+            }
+        }
     }
 
     @Test

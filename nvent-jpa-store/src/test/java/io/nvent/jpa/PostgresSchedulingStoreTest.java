@@ -99,6 +99,11 @@ class PostgresSchedulingStoreTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean savesAwaitsWithRunChanges() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         // Its own flow store: runs and leases change in one transaction.
         return store;

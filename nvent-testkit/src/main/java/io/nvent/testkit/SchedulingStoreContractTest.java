@@ -25,6 +25,7 @@ import io.nvent.TimeoutAction;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
+import io.nvent.spi.AwaitNotSavedException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
@@ -226,6 +227,18 @@ public abstract class SchedulingStoreContractTest {
      * @since 0.2
      */
     protected boolean refusesFinishingALostLease() {
+        return false;
+    }
+
+    /**
+     * Whether the changes of runs {@link #flowStore()} stores save the awaits they carry into this store in the
+     * change's transaction ({@link SchedulingStore#savesAwaitsWithRunChanges}); the default implementation does not,
+     * and the tests of it then check that the store says so.
+     *
+     * @return false unless overridden
+     * @since 0.2
+     */
+    protected boolean savesAwaitsWithRunChanges() {
         return false;
     }
 
@@ -445,6 +458,76 @@ public abstract class SchedulingStoreContractTest {
     @Test
     void closesNoUnknownAwait() {
         assertThat(store.closeAwait("no-such-await", AwaitStatus.RESOLVED, Optional.of("{}"), T0)).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- awaits saved with the change of their run
+
+    @Test
+    void saysWhetherTheChangesOfItsFlowStoresRunsSaveTheirAwaitsWithThem() {
+        assertThat(store.savesAwaitsWithRunChanges(flowStore())).isEqualTo(savesAwaitsWithRunChanges());
+    }
+
+    @Test
+    void aChangeOfARunThatMakesItAwaitingSavesTheAwaitItCarriesWithIt() {
+        assumeThat(store.savesAwaitsWithRunChanges(flowStore())).isTrue();
+        RunRecord run = storedRun();
+        AwaitRecord await = webhookAwait(run.runId(), T0);
+
+        Optional<StoredChange> change = flowStore().updateRun(run.runId(), awaiting(await));
+
+        assertThat(change).map(c -> c.run().status()).contains(RunStatus.AWAITING);
+        assertThat(store.findAwait(await.awaitId())).contains(await);
+        assertThat(store.findAwaitByToken(await.token())).contains(await);
+        assertThat(store.awaitsOfRun(run.runId())).containsExactly(await);
+    }
+
+    @Test
+    void aStepsFinishThatMakesItsRunAwaitingSavesTheAwaitItCarriesWithItAndGivesTheLeaseUp() {
+        assumeThat(store.savesAwaitsWithRunChanges(flowStore())).isTrue();
+        RunRecord run = storedRun();
+        StepLease lease = new StepLease(run.runId(), "pay", "node-a", T0.plusSeconds(30));
+        store.acquireLease(lease, T0);
+        AwaitRecord await = webhookAwait(run.runId(), T0);
+
+        assertThat(store.finishStepHolding(flowStore(), lease, awaiting(await))).isPresent();
+
+        assertThat(store.awaitsOfRun(run.runId())).containsExactly(await);
+        assertThat(store.leasesOfRun(run.runId())).isEmpty();
+    }
+
+    /**
+     * An await refused for its own sake (here an id the store holds already) refuses the whole change: the run is not
+     * left awaiting an await that is not there, and none of the change's other awaits is kept either.
+     */
+    @Test
+    void aChangeWhoseAwaitTheStoreRefusesStoresNothingOfTheChangeAndSaysWhichAwait() {
+        assumeThat(store.savesAwaitsWithRunChanges(flowStore())).isTrue();
+        RunRecord run = storedRun();
+        AwaitRecord held = webhookAwait(newRun(), T0);
+        store.saveAwait(held);
+        AwaitRecord fresh = webhookAwait(run.runId(), "ship", T0);
+        AwaitRecord sameId = new AwaitRecord(held.awaitId(), id("token"), run.runId(), "expense", "pay",
+                AwaitPosition.BEFORE, AwaitType.WEBHOOK, AwaitStatus.WAITING, T0, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+
+        assertThatThrownBy(() -> flowStore().updateRun(run.runId(), awaiting(fresh, sameId)))
+                .isInstanceOfSatisfying(AwaitNotSavedException.class, refused -> {
+                    assertThat(refused.await()).isEqualTo(sameId);
+                    assertThat(refused.refusal()).isNotNull();
+                });
+
+        assertUnchanged(run);
+        assertThat(store.awaitsOfRun(run.runId())).isEmpty();
+        assertThat(store.findAwait(fresh.awaitId())).isEmpty();
+        assertThat(store.findAwaitByToken(sameId.token())).isEmpty();
+        assertThat(store.findAwait(held.awaitId())).contains(held);
+    }
+
+    /** A run change that makes the run (and step {@code pay}) awaiting, saving {@code awaits} with it. */
+    private static RunMutation awaiting(AwaitRecord... awaits) {
+        return current -> Optional.of(new RunChange(current.withStep("pay", StepStatus.AWAITING)
+                .withStatus(RunStatus.AWAITING, T0), List.of(EventDraft.ofStep(EventType.AWAIT_REGISTERED, "pay", 0, T0,
+                "{}")), List.of(awaits)));
     }
 
     /**

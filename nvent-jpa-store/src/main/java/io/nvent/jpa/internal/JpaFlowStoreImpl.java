@@ -341,7 +341,12 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
             if (change.isEmpty()) {
                 batch.get().checkRefusal(runId);
             }
-            return change.map(c -> batch.get().change(c.updated(), c.events()));
+            return change.map(c -> {
+                StoredChange stored = batch.get().change(c.updated(), c.events());
+                // In the group's transaction: the awaits commit with the change, or the group runs its writes alone.
+                scheduling.saveAwaits(em, c.awaits());
+                return stored;
+            });
         }
         // Written outside the groups: what the cache holds of the run is about to fall behind.
         commits.forget(runId);
@@ -367,6 +372,7 @@ public final class JpaFlowStoreImpl implements JpaFlowStore {
         }
         List<HistoryEvent> stored = persistEvents(em, runId, firstSeq, drafts);
         em.flush();
+        scheduling.saveAwaits(em, change.get().awaits());
         return Optional.of(new StoredChange(next.withVersion(entity.version), stored));
     }
 

@@ -12,6 +12,7 @@ import io.nvent.Misfire;
 import io.nvent.Overlap;
 import io.nvent.NventException;
 import io.nvent.HistoryEvent;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunNotFoundException;
 import io.nvent.RunPosition;
 import io.nvent.StaleExecutionException;
@@ -22,6 +23,7 @@ import io.nvent.TriggerNotFoundException;
 import io.nvent.TriggerSpec;
 import io.nvent.TriggerType;
 import io.nvent.jpa.JpaStoreOptions;
+import io.nvent.spi.AwaitNotSavedException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
@@ -203,6 +205,43 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
 
     @Override
     public void saveAwait(AwaitRecord await) {
+        checkAwait(await);
+        write("await '" + await.awaitId() + "'", connection -> {
+            insertAwait(connection, await);
+            return null;
+        });
+    }
+
+    /** The changes of its own flow store save their awaits here, in the change's transaction (see {@link #saveAwaits}). */
+    @Override
+    public boolean savesAwaitsWithRunChanges(FlowStore runs) {
+        return runs == runStore;
+    }
+
+    /**
+     * Saves the awaits of a change of their run ({@link io.nvent.spi.RunChange#awaits}) in the change's transaction,
+     * as {@link #saveAwait} does: inside a grouped commit on the group's connection, so that they commit (or roll
+     * back) with the change and its group. One refused for its own sake refuses the change: a failed statement
+     * aborts the transaction (on PostgreSQL), so the group falls back to running its writes alone, and this change
+     * then fails alone, leaving its run as it was.
+     *
+     * @throws AwaitNotSavedException for an await refused for its own sake (too large, held already)
+     */
+    void saveAwaits(EntityManager em, List<AwaitRecord> changed) {
+        for (AwaitRecord await : changed) {
+            try {
+                checkAwait(await);
+                em.unwrap(Session.class).doWork(connection -> insertAwait(connection, await));
+            } catch (InvalidPayloadException | IllegalArgumentException | IllegalStateException refused) {
+                throw new AwaitNotSavedException("NVENT-0353 the change of run '" + await.runId() + "' is not stored:"
+                        + " the store refuses its " + await.type().name().toLowerCase() + " await '" + await.awaitId()
+                        + "' of step '" + await.step() + "' (" + refused.getMessage() + ")", await, refused);
+            }
+        }
+    }
+
+    /** What {@link #saveAwait} refuses before it writes: names too long, held events or data past the limit. */
+    private void checkAwait(AwaitRecord await) {
         Objects.requireNonNull(await, "await");
         Payloads.checkName(await.awaitId(), "await id");
         Payloads.checkName(await.token(), "await token");
@@ -212,37 +251,38 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         await.event().ifPresent(event -> Payloads.checkName(event, "event name"));
         payloads.check(await.held(), "held emissions of await '" + await.awaitId() + "'");
         await.data().ifPresent(data -> payloads.check(data, "data of await '" + await.awaitId() + "'"));
-        write("await '" + await.awaitId() + "'", connection -> {
-            // Insert only for an existing run, and an id not stored yet: a missing run, or an await saved already
-            // (instances ending one delayed start with a key at once), is reported as such rather than as a
-            // foreign-key or duplicate-key violation, which on PostgreSQL would also abort a joined transaction.
-            String insert = "insert into " + awaits + " (" + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?,"
-                    + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, ?, 0 from " + runs + " where run_id = ?";
-            int inserted;
-            try (PreparedStatement statement = connection.prepareStatement(
-                    postgres ? insert + " on conflict (await_id) do nothing" : insert)) {
-                int i = bindAwait(statement, 1, await);
-                statement.setString(i, await.runId());
-                inserted = statement.executeUpdate();
-            } catch (SQLException e) {
-                if (!isDuplicateKey(e)) {   // not PostgreSQL: only this statement failed
-                    throw e;
-                }
-                inserted = 0;
+    }
+
+    /** Inserts a new await, checked ({@link #checkAwait}), on {@code connection}, in the caller's transaction. */
+    private void insertAwait(Connection connection, AwaitRecord await) throws SQLException {
+        // Insert only for an existing run, and an id not stored yet: a missing run, or an await saved already
+        // (instances ending one delayed start with a key at once), is reported as such rather than as a
+        // foreign-key or duplicate-key violation, which on PostgreSQL would also abort a joined transaction.
+        String insert = "insert into " + awaits + " (" + AWAIT_COLUMNS + ", version) select ?, ?, ?, ?, ?, ?, ?,"
+                + " ?, ?, ?, ?, ?, ?, ?, " + json() + ", " + json() + ", ?, ?, 0 from " + runs + " where run_id = ?";
+        int inserted;
+        try (PreparedStatement statement = connection.prepareStatement(
+                postgres ? insert + " on conflict (await_id) do nothing" : insert)) {
+            int i = bindAwait(statement, 1, await);
+            statement.setString(i, await.runId());
+            inserted = statement.executeUpdate();
+        } catch (SQLException e) {
+            if (!isDuplicateKey(e)) {   // not PostgreSQL: only this statement failed
+                throw e;
             }
-            if (inserted == 0) {
-                if (first(selectAwaits(connection, "where await_id = ?", await.awaitId())).isPresent()) {
-                    throw new IllegalStateException("NVENT-0337 await '" + await.awaitId() + "' is stored already:"
-                            + " an await is saved once, when it is new");
-                }
-                throw new RunNotFoundException(await.runId());
+            inserted = 0;
+        }
+        if (inserted == 0) {
+            if (first(selectAwaits(connection, "where await_id = ?", await.awaitId())).isPresent()) {
+                throw new IllegalStateException("NVENT-0337 await '" + await.awaitId() + "' is stored already:"
+                        + " an await is saved once, when it is new");
             }
-            if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
-                // The settle that follows normally lets the run in or leaves it in line; until then it may need one.
-                keysToSettle.mark(connection, List.of(await.event().orElseThrow()));
-            }
-            return null;
-        });
+            throw new RunNotFoundException(await.runId());
+        }
+        if (await.type() == AwaitType.CONCURRENCY_KEY && await.status() == AwaitStatus.WAITING) {
+            // The settle that follows normally lets the run in or leaves it in line; until then it may need one.
+            keysToSettle.mark(connection, List.of(await.event().orElseThrow()));
+        }
     }
 
     @Override

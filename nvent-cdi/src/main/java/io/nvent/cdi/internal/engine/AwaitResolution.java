@@ -25,6 +25,7 @@ import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.ClockTimers;
 import io.nvent.cdi.internal.registry.FlowRegistry;
 import io.nvent.cdi.internal.schedule.Cron;
+import io.nvent.spi.AwaitNotSavedException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
@@ -32,6 +33,7 @@ import io.nvent.spi.ChildRunCounts;
 import io.nvent.spi.EventDraft;
 import io.nvent.spi.FlowStore;
 import io.nvent.spi.RunChange;
+import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.SchedulingStore;
 import io.nvent.spi.StoredChange;
@@ -57,6 +59,7 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import java.util.stream.Collectors;
 
 /**
@@ -133,6 +136,9 @@ final class AwaitResolution {
      * would hold its await until its time, days or years away for a delayed start.
      */
     private final Map<String, AwaitTimer> awaitTimers = new ConcurrentHashMap<>();
+
+    /** Whether the stores save a change's awaits with it ({@link #awaitsWithChanges}); {@code null} until asked. */
+    private volatile Boolean awaitsWithChanges;
 
     AwaitResolution(FlowRegistry registry, FlowStore store, SchedulingStore scheduling, Json json, Clock clock,
                     Consumer<Object> hooks, StepHistory history, String webhookBaseUrl, StepQueueing queueing,
@@ -301,7 +307,7 @@ final class AwaitResolution {
         // A retried step that got the key again is sent as a retry: its job ran (and failed) before.
         boolean retried = await.type() == AwaitType.CONCURRENCY_KEY && gate.isEmpty()
                 && history.lastJobOf(await.runId(), await.step()).isPresent();
-        Optional<StoredChange> change = store.updateRun(await.runId(), stored -> {
+        Optional<StoredChange> change = writeWithAwaits(pending, stored -> {
             pending.reset();
             if (stored.status().isTerminal() || stored.steps().get(await.step()) != StepStatus.AWAITING) {
                 return Optional.empty();
@@ -321,7 +327,7 @@ final class AwaitResolution {
             }
             return Optional.of(pending.release(this, json.runEmittedLimit(), flow, run, await, List.of(resolvedEvent),
                     now));
-        });
+        }, mutation -> store.updateRun(await.runId(), mutation));
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         if (retried) {
             change.ifPresent(c -> queueing.sendRetry(await.runId(), flow.name(),
@@ -568,7 +574,7 @@ final class AwaitResolution {
                         ? timeouts + " times (registered again " + (timeouts - 1) + " times); last after " : "after ")
                 + Duration.between(await.registeredAt(), now).toMillis() + " ms";
         Pending pending = new Pending();
-        Optional<StoredChange> change = store.updateRun(await.runId(), run -> {
+        Optional<StoredChange> change = writeWithAwaits(pending, run -> {
             pending.reset();
             if (run.status().isTerminal() || run.steps().get(await.step()) != StepStatus.AWAITING) {
                 return Optional.empty();
@@ -589,7 +595,7 @@ final class AwaitResolution {
                 default:
                     return Optional.of(pending.fail(run, await, failure, events, now));
             }
-        });
+        }, mutation -> store.updateRun(await.runId(), mutation));
         change.ifPresent(c -> continuation.afterChange(flow.name(), c, pending));
         fireHook(new AwaitTimedOut(closed.get().toInfo(), taken));
     }
@@ -1151,6 +1157,84 @@ final class AwaitResolution {
         return saveAwaits(awaits, true);
     }
 
+    /** What follows the save of awaits together with the change of their run ({@link #writeWithAwaits}). */
+    void savedWithChange(List<AwaitRecord> awaits) {
+        awaits.forEach(this::registered);
+    }
+
+    /** Whether the stores save a change's awaits in the change's transaction; asked once, on first use. */
+    private boolean awaitsWithChanges() {
+        Boolean known = awaitsWithChanges;
+        if (known == null) {
+            known = scheduling.savesAwaitsWithRunChanges(store);
+            awaitsWithChanges = known;
+        }
+        return known;
+    }
+
+    /**
+     * Stores a change of a run through {@code write} (an update of the run, a step's finish) with the awaits its
+     * mutation began ({@link Pending#awaits}) in the same transaction, where the stores can
+     * ({@link SchedulingStore#savesAwaitsWithRunChanges}): the run is never stored awaiting without its await, so no
+     * instance stopping in between leaves it so. An await the store refuses for its own sake refuses the change,
+     * which leaves nothing stored; the change is then stored again failing the await's step instead
+     * ({@code NVENT-0025}), with the entries the change would have had, as when the await's own save was refused
+     * after the change. With other stores the change is written alone and its awaits after it
+     * ({@link ChangeFollowUp#afterChange}).
+     */
+    Optional<StoredChange> writeWithAwaits(Pending pending, RunMutation mutation,
+                                           Function<RunMutation, Optional<StoredChange>> write) {
+        return writeWithAwaits(pending, mutation, write, write);
+    }
+
+    /**
+     * {@link #writeWithAwaits(Pending, RunMutation, Function)}, storing the change that fails the refused await's step
+     * through {@code rewrite}: a step's finish gave its lease up with the refused write, so the failure is an update of
+     * its run.
+     */
+    Optional<StoredChange> writeWithAwaits(Pending pending, RunMutation mutation,
+                                           Function<RunMutation, Optional<StoredChange>> write,
+                                           Function<RunMutation, Optional<StoredChange>> rewrite) {
+        if (!awaitsWithChanges()) {
+            return write.apply(mutation);
+        }
+        Optional<StoredChange> change;
+        try {
+            change = write.apply(run -> mutation.apply(run).map(c -> c.withAwaits(pending.awaits)));
+        } catch (AwaitNotSavedException refused) {
+            change = writeFailingRefused(pending, mutation, refused, rewrite);
+        }
+        pending.awaitsSaved = change.isPresent();
+        return change;
+    }
+
+    /**
+     * The change whose await the store refused ({@link #writeWithAwaits}), stored failing the step of that await: the
+     * run fails with it, and none of the change's awaits is saved (a failed run resumes nothing). Should the change now
+     * begin no such await (the run changed since), it is stored with its awaits as it is.
+     */
+    private Optional<StoredChange> writeFailingRefused(Pending pending, RunMutation mutation,
+                                                       AwaitNotSavedException refused,
+                                                       Function<RunMutation, Optional<StoredChange>> write) {
+        AwaitRecord await = refused.await();
+        String why = refusalReason(await, refused.refusal());
+        Instant now = clock.instant();
+        Optional<StoredChange> change = write.apply(run -> mutation.apply(run).map(c -> {
+            Optional<AwaitRecord> again = pending.awaits.stream().filter(begun -> begun.step().equals(await.step())
+                    && begun.position() == await.position()).findFirst();
+            if (again.isEmpty()) {
+                return c.withAwaits(pending.awaits);
+            }
+            pending.awaits.clear();
+            pending.ready.clear();
+            return pending.fail(c.updated(), again.get(), why, c.events(), now);
+        }));
+        if (change.isPresent() && pending.failedStep != null) {
+            logRefused(await, why, refused.refusal());
+        }
+        return change;
+    }
+
     /** What follows the save of a start's awaits ({@link #saveAwaitsOfStart}), once the start keeps its run. */
     void registeredAtStart(List<AwaitRecord> awaits) {
         awaits.forEach(this::registered);
@@ -1251,13 +1335,8 @@ final class AwaitResolution {
      * step behind its after-await runs again and emits anew: its held events were never delivered).
      */
     private void failRefused(AwaitRecord await, RuntimeException refused) {
-        String why = "the store refused to save the " + await.type().name().toLowerCase() + " await "
-                + await.position().wireName() + " step '" + await.step() + "': " + refused.getMessage()
-                + (refused instanceof InvalidPayloadException
-                        ? "; raise nvent.store.max-payload-bytes or emit less, then retry the step"
-                        : "; retry the step once the store is back");
-        LOG.log(System.Logger.Level.WARNING, "NVENT-0025 run " + await.runId() + " of flow '" + await.flow()
-                + "', step '" + await.step() + "': " + why + "; the step fails", refused);
+        String why = refusalReason(await, refused);
+        logRefused(await, why, refused);
         Instant now = clock.instant();
         Pending pending = new Pending();
         try {
@@ -1274,6 +1353,20 @@ final class AwaitResolution {
                     + "failing the step failed too (" + alsoFailed.getMessage() + "); cancel the run and start it "
                     + "again", alsoFailed);
         }
+    }
+
+    /** Why the step of an await the store refused fails, and what to do: the run's error. */
+    private static String refusalReason(AwaitRecord await, RuntimeException refused) {
+        return "the store refused to save the " + await.type().name().toLowerCase() + " await "
+                + await.position().wireName() + " step '" + await.step() + "': " + refused.getMessage()
+                + (refused instanceof InvalidPayloadException
+                        ? "; raise nvent.store.max-payload-bytes or emit less, then retry the step"
+                        : "; retry the step once the store is back");
+    }
+
+    private static void logRefused(AwaitRecord await, String why, RuntimeException refused) {
+        LOG.log(System.Logger.Level.WARNING, "NVENT-0025 run " + await.runId() + " of flow '" + await.flow()
+                + "', step '" + await.step() + "': " + why + "; the step fails", refused);
     }
 
     /**

@@ -72,7 +72,11 @@ final class ChangeFollowUp {
             finalFailures.failedAtAwait(change.run().runId(), flow, pending.failedStep, pending.failedPosition,
                     pending.failure, clock.instant());
         }
-        awaitResolution.saveAwaits(pending.awaits);
+        if (pending.awaitsSaved) {
+            awaitResolution.savedWithChange(pending.awaits);
+        } else {
+            awaitResolution.saveAwaits(pending.awaits);
+        }
         queueing.handOver(change.run().runId(), flow, pending.ready, change.run().version());
         if (!pending.released.isEmpty()) {
             queueing.interception().deliverEmitted(pending.producer, () -> deliverReleased(pending.released));

@@ -1736,7 +1736,7 @@ public final class FlowEngine implements FlowService {
         // the original's.
         operatorActions.finishStoppedRestart(target);
         Pending pending = new Pending();
-        Optional<StoredChange> change = store.updateRun(runId, run -> {
+        Optional<StoredChange> change = awaitResolution.writeWithAwaits(pending, run -> {
             if (run.status().isTerminal()) {
                 throw new IllegalRunTransitionException(runId, run.status(), "receive event '" + event + "'");
             }
@@ -1749,7 +1749,7 @@ public final class FlowEngine implements FlowService {
                     OperatorScope.stamp(Emission.emitData(event, payloadJson)));
             return Optional.of(pending.advance(awaitResolution, flow, run.withEmitted(event, payloadJson),
                     List.of(emitted), now));
-        });
+        }, mutation -> store.updateRun(runId, mutation));
         recorded.run();
         change.ifPresent(c -> followUp.afterChange(flow.name(), c, pending));
     }

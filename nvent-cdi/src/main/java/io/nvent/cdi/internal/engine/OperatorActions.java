@@ -839,14 +839,15 @@ final class OperatorActions {
         // still held, instead of running (and charging, mailing…) twice.
         AwaitResolution.Gate gate = awaitResolution.gateOf(runId, step);
         boolean gatePassed = gate.passed();
-        List<AwaitRecord> awaits = new ArrayList<>();
+        Pending pending = new Pending();
+        List<AwaitRecord> awaits = pending.awaits;
         // A run that ended gave its concurrency key up: it waits for it again, behind the runs waiting now.
         boolean[] waitsForKey = new boolean[1];
         boolean[] endedSinceRead = new boolean[1];
         String notFailed = whyNotFailed(flow, before, stepName);
         TakeIn takeIn = step.role() == StepRole.COMPENSATION ? takeIn(flow, runId, stepName) : TakeIn.NONE;
         boolean[] moved = new boolean[1];
-        Optional<StoredChange> change = store.updateRun(runId, run -> {
+        Optional<StoredChange> change = awaitResolution.writeWithAwaits(pending, run -> {
             if (run.steps().get(stepName) != StepStatus.FAILED || run.status() == RunStatus.CANCELED) {
                 throw new IllegalRunTransitionException(runId, run.status(),
                         "retry step '" + stepName + "', which has not failed" + notFailed);
@@ -893,7 +894,7 @@ final class OperatorActions {
                 events.add(awaitResolution.registeredEvent(await));
             }
             return Optional.of(new RunChange(next, events));
-        });
+        }, mutation -> store.updateRun(runId, mutation));
         if (endedSinceRead[0]) {
             retryStep(runId, stepName);   // now reads the run ended: at most once more, unless it is retried again
             return;
@@ -907,8 +908,15 @@ final class OperatorActions {
         }
         change.ifPresent(c -> {
             publisher.publish(c);
+            if (pending.failedStep != null) {
+                return;   // the store refused the await waited for again: the step failed again instead (NVENT-0025)
+            }
             if (waitsForKey[0] || !gatePassed) {
-                awaitResolution.saveAwaits(awaits);
+                if (pending.awaitsSaved) {
+                    awaitResolution.savedWithChange(awaits);
+                } else {
+                    awaitResolution.saveAwaits(awaits);
+                }
                 if (waitsForKey[0]) {
                     awaitResolution.settleConcurrencyKeyOfWaiter(runId, c.run().concurrencyKey().orElseThrow());
                 }

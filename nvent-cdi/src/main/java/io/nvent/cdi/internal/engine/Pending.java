@@ -34,6 +34,11 @@ final class Pending {
     String failedStep;
     AwaitPosition failedPosition;
     String failure;
+    /**
+     * Whether the stored change saved {@link #awaits} with it, in its own transaction
+     * ({@link AwaitResolution#writeWithAwaits}); if not, they are saved after it.
+     */
+    boolean awaitsSaved;
 
     void reset() {
         ready.clear();

@@ -1907,7 +1907,8 @@ final class StepRunner implements LostStepRecovery.Engine {
             // retry of the attempt here gives way while this write is under way (see writeAsCurrent).
             boolean counted = self.beginUncheckedWrite();
             try {
-                change = store.updateRun(context.runId(), startThen(start, finish));
+                change = awaitResolution.writeWithAwaits(pending, startThen(start, finish),
+                        mutation -> store.updateRun(context.runId(), mutation));
             } finally {
                 if (counted) {
                     self.endUncheckedWrite();
@@ -1922,9 +1923,14 @@ final class StepRunner implements LostStepRecovery.Engine {
             try {
                 // Past the lease's end, the result and its emits are stored only while the lease is still
                 // this instance's, in the same transaction: taken over, it is another execution's outcome.
+                // A refused await gave the lease up with the write: the step then fails in an update of its run.
+                Function<RunMutation, Optional<StoredChange>> failing = mutation -> store.updateRun(context.runId(),
+                        mutation);
                 change = writeAsCurrent(self, context.runId(), step.name(),
-                        () -> scheduling.finishStep(store, lease.get(), finish),
-                        held -> scheduling.finishStepHolding(store, held, finish));
+                        () -> awaitResolution.writeWithAwaits(pending, finish,
+                                mutation -> scheduling.finishStep(store, lease.get(), mutation), failing),
+                        held -> awaitResolution.writeWithAwaits(pending, finish,
+                                mutation -> scheduling.finishStepHolding(store, held, mutation), failing));
             } catch (StaleExecutionException stale) {
                 logStaleOutcome(job, "its result", stale);
                 return;

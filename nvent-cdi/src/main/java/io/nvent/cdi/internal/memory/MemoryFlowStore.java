@@ -63,6 +63,8 @@ public class MemoryFlowStore implements FlowStore {
      */
     private final NavigableSet<Deadline> deadlines = new ConcurrentSkipListSet<>();
     private final Runnable betweenKeyAndRun;
+    /** Where the changes of runs save their awaits ({@link #saveAwaitsIn}); {@code null} while none does. */
+    private volatile MemorySchedulingStore awaits;
 
     /** A run under way and its deadline, ordered by the deadline. */
     private record Deadline(Instant at, String runId) implements Comparable<Deadline> {
@@ -240,24 +242,68 @@ public class MemoryFlowStore implements FlowStore {
     @Override
     public Optional<StoredChange> updateRun(String runId, RunMutation mutation) {
         RunSlot slot = slot(runId);
+        MemorySchedulingStore awaitStore = awaits;
         synchronized (slot) {
             requireStillStored(runId, slot);
-            Optional<RunChange> change = mutation.apply(slot.run);
+            Optional<RunChange> change = checkedChange(runId, slot, mutation);
             if (change.isEmpty()) {
                 return Optional.empty();
             }
-            RunRecord updated = change.get().updated();
-            if (updated.status() != slot.run.status() && !slot.run.status().canTransitionTo(updated.status())) {
-                throw new IllegalRunTransitionException(runId, slot.run.status(),
-                        "become " + updated.status().wireName());
+            if (awaitStore == null || change.get().awaits().isEmpty()) {
+                return Optional.of(store(slot, change.get()));
             }
-            RunRecord before = slot.run;
-            slot.run = updated.withVersion(slot.run.version() + 1);
-            if (before.deadline().isPresent() || updated.deadline().isPresent()) {
-                indexDeadline(Optional.of(before), slot.run);
-            }
-            return Optional.of(new StoredChange(slot.run, slot.append(change.get().events())));
         }
+        // A change with awaits is made again under the scheduling store's lock, taken before the run's (as that store's
+        // reads of runs take them), so that no reader sees the run without its awaits or the awaits without the run.
+        synchronized (awaitStore) {
+            synchronized (slot) {
+                requireStillStored(runId, slot);
+                Optional<RunChange> change = checkedChange(runId, slot, mutation);
+                if (change.isEmpty()) {
+                    return Optional.empty();
+                }
+                awaitStore.saveAwaitsOfChange(change.get().awaits());
+                return Optional.of(store(slot, change.get()));
+            }
+        }
+    }
+
+    /**
+     * Saves the awaits of the changes of runs ({@link RunChange#awaits}) in {@code scheduling}, with the change; see
+     * {@link MemorySchedulingStore#savesAwaitsWithRunChanges}. Public, so that a container's client proxy of this
+     * bean passes the call on to the store itself.
+     *
+     * @param scheduling the scheduling store the awaits go to
+     * @return whether they are saved so: not if another scheduling store took them already
+     */
+    public synchronized boolean saveAwaitsIn(MemorySchedulingStore scheduling) {
+        if (awaits != null && awaits != scheduling) {
+            return false;
+        }
+        awaits = scheduling;
+        return true;
+    }
+
+    /** What {@code mutation} makes of the slot's run, refused if it is not a legal change; the caller holds the lock. */
+    private static Optional<RunChange> checkedChange(String runId, RunSlot slot, RunMutation mutation) {
+        Optional<RunChange> change = mutation.apply(slot.run);
+        change.map(RunChange::updated).filter(updated -> updated.status() != slot.run.status()
+                && !slot.run.status().canTransitionTo(updated.status())).ifPresent(updated -> {
+                    throw new IllegalRunTransitionException(runId, slot.run.status(),
+                            "become " + updated.status().wireName());
+                });
+        return change;
+    }
+
+    /** Stores a change of the slot's run; the caller holds the lock. */
+    private StoredChange store(RunSlot slot, RunChange change) {
+        RunRecord updated = change.updated();
+        RunRecord before = slot.run;
+        slot.run = updated.withVersion(slot.run.version() + 1);
+        if (before.deadline().isPresent() || updated.deadline().isPresent()) {
+            indexDeadline(Optional.of(before), slot.run);
+        }
+        return new StoredChange(slot.run, slot.append(change.events()));
     }
 
     @Override

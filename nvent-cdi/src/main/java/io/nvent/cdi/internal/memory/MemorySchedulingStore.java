@@ -3,12 +3,14 @@ package io.nvent.cdi.internal.memory;
 import io.nvent.AwaitStatus;
 import io.nvent.AwaitType;
 import io.nvent.HistoryEvent;
+import io.nvent.NventException;
 import io.nvent.RunPosition;
 import io.nvent.RunStatus;
 import io.nvent.StepProgress;
 import io.nvent.TriggerEvent;
 import io.nvent.TriggerSpec;
 import io.nvent.spi.Adapter;
+import io.nvent.spi.AwaitNotSavedException;
 import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.ConcurrencyKeyClaim;
 import io.nvent.spi.AwaitlessRuns;
@@ -106,6 +108,44 @@ public class MemorySchedulingStore implements SchedulingStore {
         }
         awaits.put(await.awaitId(), await);
         awaitIdByToken.put(await.token(), await.awaitId());
+    }
+
+    /**
+     * With a {@link MemoryFlowStore}, whose changes of runs then save their awaits here under this store's lock and
+     * their run's ({@link #saveAwaitsOfChange}): no reader sees the one without the other.
+     */
+    @Override
+    public boolean savesAwaitsWithRunChanges(FlowStore runs) {
+        return runs instanceof MemoryFlowStore memory && memory.saveAwaitsIn(this);
+    }
+
+    /**
+     * Saves the awaits of a change of their run, all or none, each as {@link #saveAwait} does; the caller holds this
+     * store's lock and then the run's. One refused for its own sake refuses the change ({@link AwaitNotSavedException});
+     * a failure that may pass (a subclass's store away) is thrown as it is.
+     */
+    synchronized void saveAwaitsOfChange(List<AwaitRecord> changed) {
+        List<AwaitRecord> saved = new ArrayList<>(changed.size());
+        for (AwaitRecord await : changed) {
+            try {
+                saveAwait(await);
+            } catch (RuntimeException refused) {
+                saved.forEach(this::forget);
+                if (refused instanceof NventException failure && failure.isRetryable()) {
+                    throw failure;
+                }
+                throw new AwaitNotSavedException("NVENT-0490 the change of run '" + await.runId() + "' is not stored:"
+                        + " the store refuses its " + await.type().name().toLowerCase() + " await '" + await.awaitId()
+                        + "' of step '" + await.step() + "' (" + refused.getMessage() + ")", await, refused);
+            }
+            saved.add(await);
+        }
+    }
+
+    /** Removes an await saved with a change that was then refused. */
+    private void forget(AwaitRecord await) {
+        awaits.remove(await.awaitId());
+        awaitIdByToken.remove(await.token());
     }
 
     @Override

@@ -56,9 +56,17 @@ class AwaitOfEndedRunTest {
         }
     }
 
-    /** A scheduling store that lets the test act just before an await is saved. */
+    /**
+     * A scheduling store that lets the test act just before an await is saved: one that saves awaits on their own,
+     * after the change of their run (a store written before 0.2), as the memory store's own save them with it.
+     */
     static final class BeforeSaveStore extends MemorySchedulingStore {
         final AtomicReference<Consumer<AwaitRecord>> beforeSave = new AtomicReference<>(await -> { });
+
+        @Override
+        public boolean savesAwaitsWithRunChanges(io.nvent.spi.FlowStore runs) {
+            return false;
+        }
 
         @Override
         public void saveAwait(AwaitRecord await) {

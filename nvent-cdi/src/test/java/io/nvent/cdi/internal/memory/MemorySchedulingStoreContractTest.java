@@ -56,6 +56,11 @@ class MemorySchedulingStoreContractTest extends SchedulingStoreContractTest {
     }
 
     @Override
+    protected boolean savesAwaitsWithRunChanges() {
+        return true;
+    }
+
+    @Override
     protected FlowStore flowStore() {
         return runs;
     }

@@ -104,6 +104,11 @@ public class JpaSchedulingStoreBean implements SchedulingStore {
     }
 
     @Override
+    public boolean savesAwaitsWithRunChanges(FlowStore runs) {
+        return delegate().savesAwaitsWithRunChanges(unwrap(runs));
+    }
+
+    @Override
     public Optional<AwaitRecord> findAwait(String awaitId) {
         return delegate().findAwait(awaitId);
     }
