@@ -15,9 +15,13 @@ import java.util.Objects;
  *     the last day
  * @param untakenQueues the queues this deployment has whose jobs wait ({@code waiting} above 0) while no live
  *     instance runs a worker for them, with their waiting count, as the latest maintenance check found them
+ * @param schemaVersioned whether the store has a versioned schema ({@link io.nvent.spi.SchedulingStore#schemaVersion()}
+ *     says one); {@code false} for the memory store: then no instance's {@link ClusterInstance#storeSchema()} says
+ *     one as there is none, not as it is not known
  * @since 0.2
  */
-public record Instances(boolean kept, List<ClusterInstance> instances, Map<String, Long> untakenQueues) {
+public record Instances(boolean kept, List<ClusterInstance> instances, Map<String, Long> untakenQueues,
+                        boolean schemaVersioned) {
 
     /** How often each instance refreshes its record. */
     public static final Duration REFRESH = Duration.ofSeconds(10);
@@ -32,12 +36,25 @@ public record Instances(boolean kept, List<ClusterInstance> instances, Map<Strin
      * @param kept whether the store keeps instance records
      * @param instances the starts of instances kept
      * @param untakenQueues the queues whose jobs wait with no live instance to take them
+     * @param schemaVersioned whether the store has a versioned schema
      * @throws NullPointerException if a value is {@code null}
      */
     public Instances {
         instances = List.copyOf(Objects.requireNonNull(instances, "instances"));
         untakenQueues = java.util.Collections.unmodifiableMap(new java.util.TreeMap<>(Objects.requireNonNull(
                 untakenQueues, "untakenQueues")));
+    }
+
+    /**
+     * The instances of a store with a versioned schema.
+     *
+     * @param kept whether the store keeps instance records
+     * @param instances the starts of instances kept
+     * @param untakenQueues the queues whose jobs wait with no live instance to take them
+     * @throws NullPointerException if a value is {@code null}
+     */
+    public Instances(boolean kept, List<ClusterInstance> instances, Map<String, Long> untakenQueues) {
+        this(kept, instances, untakenQueues, true);
     }
 
     /**

@@ -33,8 +33,8 @@ import java.util.Set;
  *     run is created and never changed (since 0.2: a store written for 0.1 keeps none, and its runs
  *     show none)
  * @param error while the run is {@link RunStatus#FAILED failed}, the error it failed with, at most
- *     {@link #MAX_ERROR_LENGTH} characters (its history has it whole); empty in every other status
- *     (since 0.2: a store written for 0.1 keeps none)
+ *     {@link #MAX_ERROR_LENGTH} UTF-16 units, cut between characters (its history has it whole); empty in every
+ *     other status (since 0.2: a store written for 0.1 keeps none)
  * @param concurrencyKey the concurrency key the run was started with ({@link io.nvent.StartOptions#concurrencyKey()}),
  *     set when the run is created and never changed (since 0.2)
  * @param concurrencyLimit how many runs of its concurrency key may be under way at a time, as it was started with
@@ -58,7 +58,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
                         Optional<Instant> deadline) {
 
     /**
-     * The longest {@link #error()} a run keeps; a longer one is cut, ending in {@code …}.
+     * The longest {@link #error()} a run keeps, in UTF-16 units ({@link String#length()}); a longer one is cut between
+     * two characters, never inside one, ending in {@code …}.
      *
      * @since 0.2
      */
@@ -317,7 +318,8 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
 
     /**
      * This run failed: status {@link RunStatus#FAILED}, ended at {@code at}, with the error it failed
-     * with (its first {@link #MAX_ERROR_LENGTH} characters).
+     * with: whole up to {@link #MAX_ERROR_LENGTH} UTF-16 units, else its first {@code MAX_ERROR_LENGTH - 1} and
+     * {@code …}, one unit fewer where the last would split a character outside the Basic Multilingual Plane.
      *
      * @param at end time
      * @param failure the error, as the run's {@code flow.failed} entry records it
@@ -325,8 +327,7 @@ public record RunRecord(String runId, String flow, RunStatus status, String inpu
      * @since 0.2
      */
     public RunRecord withFailure(Instant at, String failure) {
-        String kept = failure.length() <= MAX_ERROR_LENGTH ? failure
-                : failure.substring(0, MAX_ERROR_LENGTH - 1) + "…";
+        String kept = io.nvent.spi.internal.RunErrors.kept(failure);
         return new RunRecord(runId, flow, RunStatus.FAILED, input, result, parentRunId, startedAt, Optional.of(at),
                 steps, emitted, version, idempotencyKey, Optional.of(kept), concurrencyKey, concurrencyLimit, labels, timeout, deadline);
     }

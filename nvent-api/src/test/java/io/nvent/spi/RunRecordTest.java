@@ -33,4 +33,24 @@ class RunRecordTest {
             }
         }
     }
+
+    /**
+     * A long error is cut where every store can keep it: at most {@link RunRecord#MAX_ERROR_LENGTH} UTF-16 units
+     * (H2 counts them, and its column holds that many), never between the two halves of a character outside the
+     * Basic Multilingual Plane (PostgreSQL cannot store half of one, and would show {@code ?}).
+     */
+    @Test
+    void aLongErrorIsCutBetweenCharactersNeverInsideOne() {
+        String face = "\uD83D\uDE00"; // one character, two UTF-16 units
+        RunRecord run = withError(RunStatus.RUNNING);
+
+        String straddling = run.withFailure(T0, "x".repeat(998) + face + "tail").error().orElseThrow();
+        String fitting = run.withFailure(T0, "x".repeat(997) + face + "tail").error().orElseThrow();
+
+        assertThat(straddling).as("the character that the 999th unit would split, left out whole")
+                .isEqualTo("x".repeat(998) + "…");
+        assertThat(fitting).isEqualTo("x".repeat(997) + face + "…").hasSize(RunRecord.MAX_ERROR_LENGTH);
+        assertThat(run.withFailure(T0, "x".repeat(998) + face).error()).as("no longer than a run keeps: whole")
+                .contains("x".repeat(998) + face);
+    }
 }

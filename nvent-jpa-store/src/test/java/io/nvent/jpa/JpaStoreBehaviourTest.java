@@ -656,8 +656,13 @@ abstract class JpaStoreBehaviourTest {
         String declined = "card declined: \"insufficient funds\"\n\tat Charge.run(Charge.java:42)\nstatement at"
                 + " C:\\new\\table.csv " + "x".repeat(1200);
         String control = "bad byte \u0001 in the reply";
+        // Characters of two UTF-16 units: PostgreSQL counts each as one, H2 (and Java) as two.
+        String face = "\uD83D\uDE00";
+        Map<String, String> wide = Map.of("straddling", "x".repeat(998) + face + " declined",
+                "faces", face.repeat(600), "few-faces", face.repeat(10) + "y".repeat(990));
         String at = "timestamp with time zone '2030-01-01 00:00:00+00'";
-        TestDatabases.execute(dataSource(), Stream.of("declined", "control", "no-entry", "retried").map(runId ->
+        TestDatabases.execute(dataSource(), Stream.concat(Stream.of("declined", "control", "no-entry", "retried"),
+                wide.keySet().stream()).map(runId ->
                 "insert into v14_run (run_id, flow, status, input_json, steps_json, emitted_json, started_at, ended_at,"
                         + " last_seq, version) values ('" + runId + "', 'charge', '" + (runId.equals("retried")
                         ? "completed" : "failed") + "', '{}', '{}', '{}', " + at + ", " + at + ", 3, 3)")
@@ -669,6 +674,8 @@ abstract class JpaStoreBehaviourTest {
                 historyEntry("control", 1, "flow.failed", failedEntry(control)),
                 historyEntry("no-entry", 1, "log", "{}"),
                 historyEntry("retried", 1, "flow.failed", failedEntry("failed, then retried and completed")));
+        TestDatabases.execute(dataSource(), wide.entrySet().stream().map(failed -> historyEntry(failed.getKey(), 1,
+                "flow.failed", failedEntry(failed.getValue()))).toArray(String[]::new));
 
         try (JpaFlowStore upgraded = JpaFlowStore.create(dataSource(), version14)) {
             assertThat(upgraded.findRun("declined").orElseThrow().error()).as("the latest failure's, cut as a new"
@@ -681,6 +688,9 @@ abstract class JpaStoreBehaviourTest {
                     .isEqualTo(postgres() ? Optional.of(control) : Optional.empty());
             assertThat(upgraded.findRun("no-entry").orElseThrow().error()).isEmpty();
             assertThat(upgraded.findRun("retried").orElseThrow().error()).as("not failed").isEmpty();
+            wide.forEach((runId, error) -> assertThat(upgraded.findRun(runId).orElseThrow().error())
+                    .as("%s: read as a new run's error is cut", runId)
+                    .isEqualTo(run("charge", "{}").withFailure(T0, error).error()));
         }
     }
 
@@ -859,6 +869,24 @@ abstract class JpaStoreBehaviourTest {
 
         assertThat(store.readEvents(run.runId(), EventQuery.all())).last()
                 .extracting(HistoryEvent::data).isEqualTo("{\"b\":1,  \"a\":[true]}");
+    }
+
+    /**
+     * A long error with characters of two UTF-16 units reads back as the failed run kept it: not with a character cut
+     * in half, which PostgreSQL stores as {@code ?}, nor longer than H2's column holds.
+     */
+    @Test
+    void aLongErrorWithCharactersOutsideTheBasicPlaneReadsBackAsTheFailedRunKeptIt() {
+        String face = "\uD83D\uDE00";
+        for (String error : List.of("x".repeat(998) + face + " declined", face.repeat(600))) {
+            RunRecord run = created("orders");
+            RunRecord failed = store.updateRun(run.runId(), current -> Optional.of(new RunChange(
+                    current.withFailure(T0.plusSeconds(9), error), List.of()))).orElseThrow().run();
+
+            assertThat(store.findRun(run.runId()).orElseThrow().error()).isEqualTo(failed.error())
+                    .hasValueSatisfying(kept -> assertThat(kept).hasSizeLessThanOrEqualTo(RunRecord.MAX_ERROR_LENGTH)
+                            .doesNotContain("?").endsWith((error.startsWith("x") ? "x" : face) + "…"));
+        }
     }
 
     @Test

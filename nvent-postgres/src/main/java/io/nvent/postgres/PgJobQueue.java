@@ -115,6 +115,15 @@ public final class PgJobQueue implements JobQueue {
     /** Whether the last renewal of this instance's leases failed. */
     private volatile boolean renewalsBehind;
 
+    /**
+     * Who paused a queue paused before this version kept who ({@link #pauseChanges}: its row, written by a release
+     * before 0.2, names nobody): not a pause in code by nobody, but one whose author was not recorded. Its time is
+     * the row's last change, the pause as that release wrote it.
+     *
+     * @since 0.2
+     */
+    public static final String PAUSED_BEFORE_WHO_WAS_RECORDED = "unknown (paused before this version recorded who)";
+
     /** A queue with {@link PgQueueOptions#DEFAULTS}. */
     public PgJobQueue(DataSource dataSource, ThreadFactory threadFactory, Clock clock) {
         this(dataSource, threadFactory, clock, PgQueueOptions.DEFAULTS);
@@ -417,7 +426,8 @@ public final class PgJobQueue implements JobQueue {
 
     /**
      * {@inheritDoc} <p>One read of the queue table, whatever the number of queues; a pause written in SQL is by
-     * {@code sql as <role>} since the row changed.
+     * {@code sql as <role>} since the row changed, one from before this version kept who by
+     * {@value #PAUSED_BEFORE_WHO_WAS_RECORDED} since its row's last change.
      */
     @Override
     public Map<String, QueueChange> pauseChanges(Set<String> queues) {

@@ -89,6 +89,36 @@ class PgJobQueueContractTest extends JobQueueContractTest {
         }
     }
 
+    /**
+     * A queue paused by a release before this one kept who paused it: after the upgrade it does not read as paused by
+     * nobody (a pause in code) but as paused before who was recorded, since its row's last change.
+     */
+    @Test
+    void a_queue_paused_before_the_table_kept_who_paused_it_says_so_not_paused_by_nobody() throws Exception {
+        String prefix = database.prefix() + "prepause_";
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String statement : Schema.statements("queue-schema.sql", prefix)) {
+                if (!statement.contains("paused_at") && !statement.contains("queue_pause_stamp")) {
+                    s.execute(statement); // the table as the release before kept it
+                }
+            }
+            s.execute("INSERT INTO " + prefix + "queue (queue, paused, updated_at) VALUES ('" + name + "', true,"
+                    + " timestamptz '2026-11-30 08:00:00+00')");
+        }
+        PgJobQueue upgraded = new PgJobQueue(dataSource, new TestThreads("prepause"), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
+        try {
+            io.nvent.spi.QueueChange before = upgraded.pauseChanges(Set.of(name)).get(name);
+
+            assertThat(upgraded.isPaused(name)).isTrue();
+            assertThat(before.by()).contains(PgJobQueue.PAUSED_BEFORE_WHO_WAS_RECORDED);
+            assertThat(before.at()).as("the row's last change").isEqualTo(Instant.parse("2026-11-30T08:00:00Z"));
+            assertThat(before.reason()).isEmpty();
+        } finally {
+            upgraded.close();
+        }
+    }
+
     @Test
     void a_list_of_delays_is_stored_beside_the_backoff_which_keeps_the_name_an_earlier_release_reads() throws Exception {
         queue.pause(name);

@@ -3,6 +3,7 @@ package io.nvent.jpa.internal;
 import io.nvent.RunStatus;
 import io.nvent.StepStatus;
 import io.nvent.spi.RunRecord;
+import io.nvent.spi.internal.RunErrors;
 import jakarta.persistence.Column;
 import jakarta.persistence.Convert;
 import jakarta.persistence.Entity;
@@ -233,7 +234,9 @@ class RunEntity {
                 stepMap.put(name, StepStatus.valueOf(Json.unquote(value).toUpperCase(Locale.ROOT))));
         return new RunRecord(runId, flow, status, input, Optional.ofNullable(result), Optional.ofNullable(parentRunId),
                 startedAt, Optional.ofNullable(endedAt), stepMap, Json.members(emitted), version,
-                Optional.ofNullable(givenKey), Optional.ofNullable(error), Optional.ofNullable(concurrencyKey),
+                // As a run keeps it whichever cut it: V45 cut the errors of runs that failed before V15 its own way.
+                Optional.ofNullable(givenKey), Optional.ofNullable(error).map(RunErrors::kept),
+                Optional.ofNullable(concurrencyKey),
                 concurrencyLimit == null ? 1 : concurrencyLimit,
                 labels(labelsText), Optional.ofNullable(timeoutMs).map(Duration::ofMillis),
                 Optional.ofNullable(timeoutMs).flatMap(ms -> Optional.ofNullable(deadline)));

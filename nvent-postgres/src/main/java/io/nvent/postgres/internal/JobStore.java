@@ -478,8 +478,9 @@ public final class JobStore {
     }
 
     /**
-     * Who paused each of the paused ones among {@code queues}, since when and why, in one read; a pause that names
-     * nobody (written before the table kept who) is by nobody, since the row's last change.
+     * Who paused each of the paused ones among {@code queues}, since when and why, in one read; a pause written before
+     * the table kept who is by {@link io.nvent.postgres.PgJobQueue#PAUSED_BEFORE_WHO_WAS_RECORDED}, since the row's
+     * last change: not by nobody, which tells of a pause in code.
      */
     public Map<String, QueueChange> pauseChanges(Set<String> queues) {
         if (queues.isEmpty()) {
@@ -491,9 +492,11 @@ public final class JobStore {
                 Map<String, QueueChange> changes = new TreeMap<>();
                 try (ResultSet rows = read.executeQuery()) {
                     while (rows.next()) {
-                        changes.put(rows.getString(1), new QueueChange(Optional.ofNullable(rows.getString(2))
-                                .filter(by -> !by.isBlank()), rows.getObject(3, java.time.OffsetDateTime.class)
-                                .toInstant(), Optional.ofNullable(rows.getString(4))));
+                        Optional<String> by = rows.getBoolean(5)
+                                ? Optional.of(io.nvent.postgres.PgJobQueue.PAUSED_BEFORE_WHO_WAS_RECORDED)
+                                : Optional.ofNullable(rows.getString(2)).filter(named -> !named.isBlank());
+                        changes.put(rows.getString(1), new QueueChange(by, rows.getObject(3,
+                                java.time.OffsetDateTime.class).toInstant(), Optional.ofNullable(rows.getString(4))));
                     }
                 }
                 return changes;

@@ -144,8 +144,9 @@ public final class QueueSql {
                 + " paused_reason = EXCLUDED.paused_reason RETURNING queue) SELECT pg_notify('" + channel + "', ?) FROM s";
         isPaused = "SELECT paused FROM " + p + "queue WHERE queue = ?";
         pausedAmong = "SELECT queue FROM " + p + "queue WHERE paused AND queue = ANY (?)";
-        pauseChanges = "SELECT queue, paused_by, coalesce(paused_at, updated_at), paused_reason FROM " + p + "queue"
-                + " WHERE paused AND queue = ANY (?)";
+        // paused_at is null only in the row of a pause from before the columns: the trigger stamps every pause since.
+        pauseChanges = "SELECT queue, paused_by, coalesce(paused_at, updated_at), paused_reason, paused_at IS NULL"
+                + " FROM " + p + "queue WHERE paused AND queue = ANY (?)";
         instancesRunning = "SELECT DISTINCT locked_by FROM " + p + "job WHERE queue = ? AND state = 'ACTIVE'"
                 + " AND locked_by IS NOT NULL AND locked_until >= ?";
         knowQueue = "INSERT INTO " + p + "queue (queue) VALUES (?) ON CONFLICT (queue) DO NOTHING";

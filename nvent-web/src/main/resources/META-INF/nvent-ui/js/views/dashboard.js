@@ -133,7 +133,7 @@ export function dashboard(ctx) {
       badge('failed'), ' ', h('strong', {}, `queue ${u.queue}`), ` has ${num(u.waiting)} waiting job(s) and no live instance takes it:`
         + ' check nvent.queues.include / exclude and nvent.queue.<name>.concurrency')));
     fill(instancesBody, h('table', { id: 'instances' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'Instance'), h('th', {}, 'Status'), h('th', {}, 'Version'), h('th', {}, 'Since'), h('th', {}, 'Queues (workers)'))),
+      h('thead', {}, h('tr', {}, h('th', {}, 'Instance'), h('th', {}, 'Status'), h('th', {}, 'Build'), h('th', {}, 'Since'), h('th', {}, 'Queues (workers)'))),
       h('tbody', {}, ...untaken, ...all.instances.map((i) => h('tr', {},
         h('td', { title: `start ${i.startToken}` }, h('strong', {}, i.instanceId), i.thisInstance ? h('span', { class: 'muted' }, ' (this one)') : ''),
         h('td', {}, badge(i.status), i.engineEnabled ? '' : h('span', { class: 'muted small' }, ' engine off')),
@@ -144,10 +144,12 @@ export function dashboard(ctx) {
 
 /**
  * Which build an instance runs: its version, commit and store schema, so that a rolling upgrade's old and new builds
- * (which may carry one snapshot version) show apart; "unknown" where its record does not say (an nvent from before).
+ * (which may carry one snapshot version) show apart; "unknown" where its record does not say (an nvent from before);
+ * "schema none (memory store)" on a store without a versioned schema, which has none to know.
  */
 export function buildOf(instance) {
-  const schema = instance.storeSchema ? `schema V${instance.storeSchema}` : 'schema unknown';
+  const schema = instance.storeSchema === 'none' ? 'schema none (memory store)'
+    : instance.storeSchema ? `schema V${instance.storeSchema}` : 'schema unknown';
   return `${instance.version} · ${instance.commit || 'commit unknown'} · ${schema}`;
 }
 

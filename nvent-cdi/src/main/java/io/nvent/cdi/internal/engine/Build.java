@@ -41,12 +41,18 @@ record Build(String version, Optional<String> commit) {
 
     /**
      * The build the properties say. A value Maven left unfiltered ({@code ${...}}: a build without git, where the
-     * commit plugin sets no property) or blank is not known.
+     * commit plugin sets no property) or blank is not known. A build from a working tree with changes not committed
+     * ({@code dirty=true}) is not its commit's: its commit reads {@code <commit>-dirty}, wherever it shows.
      */
     static Build of(Properties properties) {
         Optional<String> version = known(properties.getProperty("version"));
-        return new Build(version.orElse(UNKNOWN), known(properties.getProperty("commit")));
+        boolean dirty = known(properties.getProperty("dirty")).filter("true"::equalsIgnoreCase).isPresent();
+        return new Build(version.orElse(UNKNOWN), known(properties.getProperty("commit"))
+                .map(commit -> dirty ? commit + DIRTY : commit));
     }
+
+    /** What follows the commit of a build from a working tree with changes not committed. */
+    static final String DIRTY = "-dirty";
 
     private static Optional<String> known(String value) {
         return Optional.ofNullable(value).map(String::strip)

@@ -145,9 +145,9 @@ final class InstanceRegistry {
 
     synchronized Instances view() {
         if (!scheduling.keepsInstances()) {
-            return new Instances(false, List.of(), Map.of());
+            return new Instances(false, List.of(), Map.of(), scheduling.schemaVersion().isPresent());
         }
-        return new Instances(true, read(clock.instant()), untaken);
+        return new Instances(true, read(clock.instant()), untaken, scheduling.schemaVersion().isPresent());
     }
 
     /**

@@ -4,8 +4,8 @@ import io.nvent.Operator;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.QueueChange;
 import io.nvent.spi.SchedulingStore;
+import io.nvent.spi.internal.PauseChanges;
 import java.time.Clock;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Map;
 import java.util.Objects;
@@ -85,24 +85,8 @@ public final class QueuePauses {
      */
     static Pauses pausesOf(JobQueue queue, SchedulingStore scheduling, Set<String> queues) {
         Set<String> paused = queue.pausedQueues(queues);
-        return new Pauses(paused, paused.isEmpty() ? Map.of() : whoPaused(queue, paused,
+        return new Pauses(paused, paused.isEmpty() ? Map.of() : PauseChanges.whoPaused(queue, paused,
                 scheduling.queuePauseChanges()));
-    }
-
-    /**
-     * Who paused each of the {@code paused} queues: the change the store keeps ({@code recorded}), else the one the
-     * queue adapter keeps; a queue neither keeps one of is missing (unknown).
-     */
-    static Map<String, QueueChange> whoPaused(JobQueue queue, Set<String> paused, Map<String, QueueChange> recorded) {
-        Set<String> unrecorded = new HashSet<>(paused);
-        unrecorded.removeAll(recorded.keySet());
-        if (unrecorded.isEmpty()) {
-            return recorded;
-        }
-        Map<String, QueueChange> known = new HashMap<>(queue.pauseChanges(unrecorded));
-        known.keySet().retainAll(unrecorded);
-        known.putAll(recorded);
-        return known;
     }
 
     /**

@@ -24,7 +24,35 @@ class BuildTest {
         // Built in this repository (a clone, as .ci/run builds): the commit plugin found it.
         assumeThat(Files.isDirectory(Path.of("..", ".git"))).as("built from a git repository").isTrue();
 
-        assertThat(Build.CURRENT.commit()).hasValueSatisfying(commit -> assertThat(commit).matches("[0-9a-f]{7,}"));
+        assertThat(Build.CURRENT.commit()).hasValueSatisfying(commit -> assertThat(commit)
+                .matches("[0-9a-f]{7,}(-dirty)?"));
+    }
+
+    /** A build from a working tree with changes not committed is not that commit's, and says so wherever it shows. */
+    @Test
+    void aBuildFromAWorkingTreeWithChangesNotCommittedShowsItsCommitAsDirty() {
+        Properties dirty = new Properties();
+        dirty.setProperty("version", "0.2.0");
+        dirty.setProperty("commit", "1a2b3c4");
+        dirty.setProperty("dirty", "true");
+        assertThat(Build.of(dirty).commit()).contains("1a2b3c4-dirty");
+
+        dirty.setProperty("dirty", "false");
+        assertThat(Build.of(dirty).commit()).as("a clean working tree").contains("1a2b3c4");
+        dirty.setProperty("dirty", "${git.dirty}");
+        assertThat(Build.of(dirty).commit()).as("not known whether dirty: the commit as it is").contains("1a2b3c4");
+    }
+
+    /** The resource Maven filters carries whether the working tree was dirty, beside the commit. */
+    @Test
+    void theBuiltResourceSaysWhetherTheWorkingTreeHadChangesNotCommitted() throws Exception {
+        assumeThat(Files.isDirectory(Path.of("..", ".git"))).as("built from a git repository").isTrue();
+        Properties built = new Properties();
+        try (java.io.InputStream in = io.nvent.FlowService.class.getResourceAsStream(Build.RESOURCE)) {
+            built.load(in);
+        }
+
+        assertThat(built.getProperty("dirty")).isIn("true", "false");
     }
 
     @Test

@@ -128,6 +128,7 @@ class InstancesTest {
                     EngineHarness.START, java.util.Optional.empty(), "0.1.9", true, Map.of("layout", 4), true));
             Instances seen = gpu.engine.instances();
 
+            assertThat(seen.schemaVersioned()).isTrue();
             assertThat(of(seen, "instance-a").thisInstance()).isFalse();
             assertThat(of(seen, "instance-a").storeSchema()).as("another start's, from its record").contains("45");
             assertThat(of(seen, "instance-a").commit()).isEqualTo(Build.CURRENT.commit());
@@ -142,6 +143,7 @@ class InstancesTest {
         try (LogRecorder log = LogRecorder.recording(entry -> entry.getMessage().startsWith("NVENT-0110"));
              EngineHarness memory = instance("web", ALL_BUT_RENDER)) {
             assertThat(of(memory.engine.instances(), "web").storeSchema()).isEmpty();
+            assertThat(memory.engine.instances().schemaVersioned()).as("none to know, not unknown").isFalse();
             assertThat(log.records()).singleElement().satisfies(started -> assertThat(formatted(started))
                     .contains("store schema none (a store without a versioned schema, as the memory store)"));
         }

@@ -34,7 +34,7 @@ public class InstancesResource {
     public String list() {
         Instances instances = flows.instances();
         JsonArrayBuilder all = JSON.createArrayBuilder();
-        instances.instances().forEach(instance -> all.add(instance(instance)));
+        instances.instances().forEach(instance -> all.add(instance(instance, instances.schemaVersioned())));
         JsonArrayBuilder untaken = JSON.createArrayBuilder();
         instances.untakenQueues().forEach((queue, waiting) -> untaken.add(JSON.createObjectBuilder()
                 .add("queue", queue).add("waiting", waiting)));
@@ -47,7 +47,10 @@ public class InstancesResource {
         return answer.build().toString();
     }
 
-    private static JsonObjectBuilder instance(ClusterInstance instance) {
+    /** What {@code storeSchema} says on a store without a versioned schema (the memory store): there is none. */
+    static final String NO_SCHEMA = "none";
+
+    private static JsonObjectBuilder instance(ClusterInstance instance, boolean schemaVersioned) {
         JsonObjectBuilder queues = JSON.createObjectBuilder();
         instance.queues().forEach(queues::add);
         JsonObjectBuilder json = JSON.createObjectBuilder().add("instanceId", instance.instanceId())
@@ -56,11 +59,16 @@ public class InstancesResource {
                 .add("startedAt", instance.startedAt().toString()).add("lastSeen", instance.lastSeen().toString());
         instance.stoppedAt().ifPresent(at -> json.add("stoppedAt", at.toString()));
         json.add("version", instance.version());
-        // null: not known (a store without a versioned schema, a build without its git repository, or the record of an
-        // nvent from before they were kept): every entry has both fields, so that a client need not tell these apart.
+        // null: not known (a build without its git repository, or the record of an nvent from before they were kept):
+        // every entry has both fields. On a store without a versioned schema there is none to know: "none", not null.
         instance.commit().ifPresentOrElse(commit -> json.add("commit", commit), () -> json.addNull("commit"));
-        instance.storeSchema().ifPresentOrElse(schema -> json.add("storeSchema", schema),
-                () -> json.addNull("storeSchema"));
+        instance.storeSchema().ifPresentOrElse(schema -> json.add("storeSchema", schema), () -> {
+            if (schemaVersioned) {
+                json.addNull("storeSchema");
+            } else {
+                json.add("storeSchema", NO_SCHEMA);
+            }
+        });
         return json.add("engineEnabled", instance.engineEnabled())
                 .add("ticksTriggers", instance.ticksTriggers()).add("queues", queues)
                 .add("thisInstance", instance.thisInstance());

@@ -19,6 +19,7 @@ import io.nvent.spi.JobCounts;
 import io.nvent.spi.JobQueue;
 import io.nvent.spi.JobRecord;
 import io.nvent.spi.QueueChange;
+import io.nvent.spi.internal.PauseChanges;
 import io.nvent.web.internal.stats.SharedCount.Counted;
 import jakarta.json.JsonArrayBuilder;
 import jakarta.json.JsonObject;
@@ -402,15 +403,8 @@ public final class Representations {
          */
         public static QueueReads of(QueueControls controls, JobQueue queue, Set<String> names) {
             Set<String> paused = queue.pausedQueues(names);
-            Map<String, QueueChange> pauses = controls.pauseChanges();
-            Set<String> unrecorded = paused.stream().filter(name -> !pauses.containsKey(name))
-                    .collect(java.util.stream.Collectors.toSet());
-            if (!unrecorded.isEmpty()) {
-                Map<String, QueueChange> known = new java.util.HashMap<>(queue.pauseChanges(unrecorded));
-                known.putAll(pauses);
-                return new QueueReads(controls.workersOverrides(), known, controls.workersChanges(), paused);
-            }
-            return new QueueReads(controls.workersOverrides(), pauses, controls.workersChanges(), paused);
+            return new QueueReads(controls.workersOverrides(), PauseChanges.whoPaused(queue, paused,
+                    controls.pauseChanges()), controls.workersChanges(), paused);
         }
     }
 

@@ -357,6 +357,54 @@ class RepresentationsTest {
         }
     }
 
+    /**
+     * Who paused the queues a list reads is what the engine reads (one shared rule): the store's change, else the
+     * adapter's for a paused queue the store keeps none of; what the adapter says of a queue it was not asked of (one
+     * not paused here, or one the store keeps a change of) is left out.
+     */
+    @Test
+    void whoPausedTheQueuesReadIsTheStoresElseTheAdaptersForTheQueuesAskedOnly() {
+        JobQueue memory = MemoryAdapters.queue(VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z")));
+        io.nvent.spi.QueueChange alice = new io.nvent.spi.QueueChange(Optional.of("alice"),
+                Instant.parse("2026-12-03T14:02:00Z"), Optional.empty());
+        io.nvent.spi.QueueChange adapters = io.nvent.spi.QueueChange.inCode("shop-1",
+                Instant.parse("2026-12-03T15:00:00Z"));
+        // an adapter that answers of more queues than it is asked of
+        JobQueue queue = (JobQueue) java.lang.reflect.Proxy.newProxyInstance(JobQueue.class.getClassLoader(),
+                new Class<?>[] {JobQueue.class}, (proxy, method, args) -> method.getName().equals("pauseChanges")
+                        ? Map.of("orders", adapters, "mail", adapters, "render", adapters)
+                        : method.invoke(memory, args));
+        io.nvent.cdi.QueueControls controls = new io.nvent.cdi.QueueControls() {
+            @Override
+            public Map<String, io.nvent.spi.QueueChange> pauseChanges() {
+                return Map.of("render", alice);
+            }
+
+            @Override
+            public Map<String, Integer> workersOverrides() {
+                return Map.of();
+            }
+
+            @Override
+            public Map<String, io.nvent.spi.QueueChange> workersChanges() {
+                return Map.of();
+            }
+        };
+        try {
+            memory.pause("orders");
+            memory.pause("render");
+
+            Representations.QueueReads reads = Representations.QueueReads.of(controls, queue,
+                    Set.of("orders", "mail", "render"));
+
+            assertThat(reads.paused()).containsExactlyInAnyOrder("orders", "render");
+            assertThat(reads.pauses()).as("the store's for render, the adapter's for orders, none for mail")
+                    .containsExactlyInAnyOrderEntriesOf(Map.of("orders", adapters, "render", alice));
+        } finally {
+            memory.close();
+        }
+    }
+
     @Test
     void aQueueSaysHowManyWorkersTheAnsweringInstanceRunsForItNoneWhereAPoolElsewhereTakesIt() {
         VirtualClock clock = VirtualClock.startingAt(Instant.parse("2026-12-03T10:00:00Z"));
