@@ -1,6 +1,7 @@
 package io.nvent.cdi.internal.engine;
 
 import io.nvent.AwaitPosition;
+import io.nvent.spi.internal.LogText;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,6 +27,8 @@ final class FinalFailureLog {
     /** Runs of a flow and step logged in full per minute. */
     static final int IN_FULL = 3;
     static final Duration WINDOW = Duration.ofMinutes(1);
+    /** The most characters of a step's error a line shows. */
+    static final int MAX_ERROR_LENGTH = 1_000;
 
     private final System.Logger log;
     /** Guarded by itself. */
@@ -70,7 +73,10 @@ final class FinalFailureLog {
         failed(runId, flow, step, "at its " + position.wireName() + "-await", error, now);
     }
 
-    private void failed(String runId, String flow, String step, String when, String error, Instant now) {
+    private void failed(String runId, String flow, String step, String when, String stepError, Instant now) {
+        // The step's code chose the text: one line of it, escaped and cut, so that it cannot forge lines of the
+        // server's, move the terminal of whoever reads the log, or fill it (the history keeps the whole error).
+        String error = LogText.of(stepError, MAX_ERROR_LENGTH);
         List<String> summaries = new ArrayList<>();
         boolean inFull;
         synchronized (windows) {

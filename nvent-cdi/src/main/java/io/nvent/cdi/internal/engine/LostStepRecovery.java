@@ -860,7 +860,7 @@ final class LostStepRecovery {
     private void recordFailureOfDeadJobHoldingLease(RunRecord run, String step, JobRecord job) {
         Optional<JobAttempt> last = job.attempts().isEmpty() ? Optional.empty()
                 : Optional.of(job.attempts().get(job.attempts().size() - 1));
-        String error = last.flatMap(JobAttempt::error).orElse("the queue gave up on the job");
+        String error = StepErrors.storable(last.flatMap(JobAttempt::error).orElse("the queue gave up on the job"));
         int attempts = last.map(JobAttempt::attempt).orElse(job.maxAttempts());
         // The attempt's text holds message and stack trace (kept in the job's record); the first line is the message.
         int lineEnd = error.indexOf('\n');

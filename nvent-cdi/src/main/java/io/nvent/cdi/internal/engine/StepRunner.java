@@ -752,7 +752,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom,
                                     StepExecutions.Left left) throws Exception {
-        String message = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        String message = StepErrors.of(failure);
         try {
             requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, left);
         } catch (RuntimeException stillAway) {
@@ -1399,7 +1399,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
             return settledAtStop(self, job, runId, step, failure, Optional.empty());
         }
-        String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        String error = StepErrors.of(failure);
         String reason;
         if (self.isCancelRequested()) {
             reason = "the run was canceled while the attempt ran, and it stopped: " + error;
@@ -1473,7 +1473,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private boolean settledAtStop(StepExecution self, JobExecution job, String runId, String step, Exception failure,
                                   Optional<RunMutation> unstoredStart) {
-        String error = failure.getMessage() == null ? failure.getClass().getName() : failure.getMessage();
+        String error = StepErrors.of(failure);
         Instant now = clock.instant();
         RunMutation canceled = CanceledSteps.canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
@@ -2308,7 +2308,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         Instant now = clock.instant();
-        String message = error.getMessage() == null ? error.getClass().getName() : error.getMessage();
+        String message = StepErrors.of(error);
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
@@ -2858,6 +2858,6 @@ final class StepRunner implements LostStepRecovery.Engine {
                 out.append("\tat ").append(frames[i]).append('\n');
             }
         }
-        return out.length() > 8000 ? out.substring(0, 8000) + "..." : out.toString();
+        return StepErrors.storable(out.toString());
     }
 }

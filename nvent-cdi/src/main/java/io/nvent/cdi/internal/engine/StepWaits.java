@@ -551,12 +551,25 @@ final class StepWaits {
             detail.append(" since ").append(s.timestamp()).append(", attempt ").append(s.attempt());
             instanceOf(s).ifPresent(instance -> detail.append(", on instance ").append(instance));
         });
-        detail.append(until.map(u -> "; its timeout of " + step.timeout().toMillis() + " ms ends the attempt at " + u)
-                .orElse(""));
+        Optional<Instant> overdue = until.filter(now::isAfter);
+        if (overdue.isPresent() && run.status() != RunStatus.CANCELED) {
+            // A queue fails the attempt once its code returns (the JMS queue keeps the worker's thread meanwhile):
+            // code that ignores the interrupt looked "running" with a timeout "ending" in the past, and nothing said
+            // that its worker was taken for good.
+            detail.append("; past its timeout of ").append(step.timeout().toMillis()).append(" ms since ")
+                    .append(overdue.get()).append(" (").append(nonNegative(Duration.between(overdue.get(), now)))
+                    .append("): it was interrupted and runs on, ignoring it, holding a worker of queue '")
+                    .append(step.queue()).append("' until its code returns, when the attempt fails as timed out and"
+                            + " its result is dropped; cancel the run to end it now (the worker stays taken until the"
+                            + " code returns or its instance restarts)");
+        } else {
+            detail.append(until.map(u -> "; its timeout of " + step.timeout().toMillis() + " ms ends the attempt at "
+                    + u).orElse(""));
+        }
         if (run.status() == RunStatus.CANCELED) {
             detail.append("; its run was canceled, so it was asked to stop (interrupted, and"
-                    + " StepContext.isCancelRequested()); a step that ignores both runs on until it returns or its"
-                    + " timeout");
+                    + " StepContext.isCancelRequested()); a step that ignores both runs on until it returns, holding its"
+                    + " worker");
         }
         return new StepWait(step.name(), StepStatus.RUNNING, Reason.RUNNING, step.queue(), until, Optional.empty(),
                 detail.toString());

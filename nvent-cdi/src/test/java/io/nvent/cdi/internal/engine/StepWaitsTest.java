@@ -18,6 +18,7 @@ import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemoryJobQueue;
 import io.nvent.testkit.LogRecorder;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -76,6 +77,50 @@ class StepWaitsTest {
                 throw new IllegalStateException("partner away");
             }
             return null;
+        }
+    }
+
+    /** Runs until the test lets it go, ignoring the interrupt its timeout sends, as a read without a timeout does. */
+    @FlowStep(flow = "export", name = "upload", role = StepRole.ENTRY, timeoutMs = 60_000)
+    static class HangsPastItsTimeout implements Step<Object, Void> {
+        final CountDownLatch release = new CountDownLatch(1);
+
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            OrchestrationTest.IgnoresInterrupts.awaitUninterruptibly(release);
+            return null;
+        }
+    }
+
+    /**
+     * On-call walk (session 62): a step that ignores its timeout's interrupt runs on and keeps its JMS worker; it
+     * said "its timeout ends the attempt at" a time long past, and nothing told that its worker was taken.
+     */
+    @Test
+    void aStepRunningPastItsTimeoutSaysItHoldsItsWorkerAndWhatEndsIt() {
+        HangsPastItsTimeout upload = new HangsPastItsTimeout();
+        try (EngineHarness h = new EngineHarness(upload)) {
+            String runId = h.engine.start("export", null);
+            h.awaitRunningWithLease(runId, "upload");
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(h.engine.waits(runId))
+                    .singleElement().satisfies(wait -> assertThat(wait.detail())
+                            .contains("its timeout of 60000 ms ends the attempt at")));
+
+            for (int i = 0; i < 5; i++) {
+                // The live instance renews the step's lease as time goes on: the step is not stalled, only stuck.
+                h.clock.advance(Duration.ofSeconds(15));
+                h.engine.lostSteps().renewLeases();
+            }
+
+            assertThat(h.engine.waits(runId)).singleElement().satisfies(wait -> {
+                assertThat(wait.status()).isEqualTo(StepStatus.RUNNING);
+                assertThat(wait.detail()).doesNotContain("ends the attempt at")
+                        .containsPattern("past its timeout of 60000 ms since \\S+ \\(PT1\\d(\\.\\d+)?S\\): it was"
+                                + " interrupted and runs on, ignoring it, holding a worker of queue 'export' until its"
+                                + " code returns")
+                        .contains("cancel the run to end it now");
+            });
+            upload.release.countDown();
         }
     }
 
