@@ -16,10 +16,11 @@ import java.util.Optional;
  * (behind a proxy or a NAT: every caller there), are not affected: one sender's wrong password locks out only
  * itself.
  *
- * <p>The ceiling per address: of every user name's failures, the first {@value #FREE_FAILURES} (those before
- * its own lock-out; later ones are slowed by it already) also count for the address, and after
+ * <p>The ceiling per address: every user name's failures also count for the address, but those of one user after
+ * its own lock-out (a misconfigured sender retrying: slowed by its lock-out already), and after
  * {@value #ADDRESS_FREE_FAILURES} of those within {@link #WINDOW} every login from the address is refused the same
- * growing while, so trying many user names from one address buys no more guesses than that. A user's successful
+ * growing while, so trying many user names from one address buys no more guesses than that: the first locked-out
+ * user retrying at its own pace, and one further guess per lock-out of the address. A user's successful
  * login takes its own failures off the address's count, but not others': knowing one password must not help to
  * guess another. The address's count is forgotten {@link #WINDOW} after the last failure it counted.
  *
@@ -95,8 +96,10 @@ final class LoginThrottle {
     }
 
     private static final class AddressTally {
-        /** The ceiling's count: the users' failures before their own lock-outs. */
+        /** The ceiling's count: the users' failures but those of {@link #retrying} after its own lock-out. */
         Lock counted = new Lock();
+        /** The one locked-out user whose further failures do not count for the address, while it is tracked. */
+        UserAt retrying;
         Instant lastFailure;
         Instant reportedAt;
         long unreported;
@@ -131,10 +134,17 @@ final class LoginThrottle {
     synchronized Reports failed(String address, String user) {
         Instant now = clock.instant();
         forgetIdle(now);
-        Lock userLock = mostRecent(byUser, key(address, user), Lock::new);
+        UserAt key = key(address, user);
+        Lock userLock = mostRecent(byUser, key, Lock::new);
         AddressTally tally = mostRecent(byAddress, address, AddressTally::new);
         tally.lastFailure = now;
-        boolean countsForAddress = userLock.failures < FREE_FAILURES;
+        boolean lockedOutAlready = userLock.failures >= FREE_FAILURES;
+        if (lockedOutAlready && (tally.retrying == null || !byUser.containsKey(tally.retrying))) {
+            tally.retrying = key;
+        }
+        // one locked-out user retrying is a misconfigured sender; if the retries of all were free, a caller could
+        // lock out one name after another and guess with all of them, each at its own pace
+        boolean countsForAddress = !lockedOutAlready || !key.equals(tally.retrying);
         Optional<Duration> userLockout = userLock.fail(now, FREE_FAILURES);
         Optional<Duration> addressLockout = Optional.empty();
         if (countsForAddress) {

@@ -80,6 +80,36 @@ class LoginThrottleTest {
         assertThat(roomy.refusedFor(HERE, "admin")).isEmpty();
     }
 
+    /**
+     * An attacker tries every user name it can whenever it is not refused: the names it has locked out already
+     * keep guessing at their own pace, and must not add up to more than the ceiling allows (the retries of one
+     * locked-out user, a misconfigured sender, plus one guess per lock-out of the address).
+     */
+    @Test
+    void namesLockedOutAlreadyCannotBeCycledToGuessMoreThanTheCeilingAllows() {
+        java.util.List<String> tried = new java.util.ArrayList<>();
+        Instant end = clock.instant().plus(Duration.ofHours(6));
+        long failures = 0;
+        while (clock.instant().isBefore(end)) {
+            String fresh = "user" + tried.size();
+            Optional<String> next = java.util.stream.Stream.concat(tried.stream(), java.util.stream.Stream.of(fresh))
+                    .filter(user -> roomy.refusedFor(HERE, user).isEmpty()).findFirst();
+            if (next.isEmpty()) {
+                clock.advance(Duration.ofSeconds(1));
+                continue;
+            }
+            if (next.get().equals(fresh)) {
+                tried.add(fresh);
+            }
+            roomy.failed(HERE, next.get());
+            failures++;
+        }
+
+        long perLock = Duration.ofHours(6).dividedBy(LoginThrottle.MAX_LOCK);
+        assertThat(failures).as("%s user names tried", tried.size())
+                .isLessThanOrEqualTo(LoginThrottle.ADDRESS_FREE_FAILURES + 2 * (LoginThrottle.FREE_FAILURES + 20 + perLock));
+    }
+
     @Test
     void aUsersSuccessTakesItsOwnFailuresOffTheAddressesCountButNotOthers() {
         fail(roomy, "admin", LoginThrottle.ADDRESS_FREE_FAILURES / 2);   // locked out itself after the first five
