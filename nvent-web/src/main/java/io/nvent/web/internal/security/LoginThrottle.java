@@ -72,6 +72,9 @@ final class LoginThrottle {
         Instant lastFailure;
         Instant lockedUntil = Instant.MIN;
         boolean lockoutReported;
+        /** A user's: the address's count its failures went into last, and how many; a new count has none of them. */
+        Lock countedIn;
+        int counted;
 
         /** Counts a failure beyond {@code free} ones; the lock it starts, if it is the episode's first. */
         Optional<Duration> fail(Instant now, int free) {
@@ -152,6 +155,8 @@ final class LoginThrottle {
                 tally.counted = new Lock();
             }
             addressLockout = tally.counted.fail(now, ADDRESS_FREE_FAILURES);
+            userLock.counted = userLock.countedIn == tally.counted ? userLock.counted + 1 : 1;
+            userLock.countedIn = tally.counted;
         }
         long failures = tally.unreported + 1;
         if (tally.reportedAt == null || !now.isBefore(tally.reportedAt.plus(REPORT_EVERY))) {
@@ -170,8 +175,8 @@ final class LoginThrottle {
     synchronized void succeeded(String address, String user) {
         Lock userLock = byUser.remove(key(address, user));
         AddressTally tally = byAddress.get(address);
-        if (userLock != null && tally != null) {
-            tally.counted.failures = Math.max(0, tally.counted.failures - Math.min(userLock.failures, FREE_FAILURES));
+        if (userLock != null && tally != null && userLock.countedIn == tally.counted) {
+            tally.counted.failures = Math.max(0, tally.counted.failures - userLock.counted);
         }
     }
 

@@ -129,6 +129,25 @@ class LoginThrottleTest {
     }
 
     @Test
+    void aUsersSuccessDoesNotTakeFailuresOfAnEarlierEpisodeOffTheAddressesCount() {
+        fail(roomy, "admin", LoginThrottle.FREE_FAILURES);
+        for (int retry = 0; retry < 3; retry++) {   // its own lock-out outlives the address's count
+            clock.advance(LoginThrottle.MAX_LOCK);
+            roomy.failed(HERE, "admin");
+        }
+        for (int user = 0; user < 3; user++) {
+            fail(roomy, "guess" + user, LoginThrottle.FREE_FAILURES);
+        }
+        fail(roomy, "guess3", LoginThrottle.FREE_FAILURES - 1);
+
+        roomy.succeeded(HERE, "admin");
+        roomy.failed(HERE, "guess4");
+
+        assertThat(roomy.refusedFor(HERE, "bob")).as("admin's failures were forgotten with the count they were in")
+                .map(LoginThrottle.Refusal::everyUser).contains(true);
+    }
+
+    @Test
     void aSuccessfulLoginEndsTheUsersEpisode() {
         fail(throttle, "admin", LoginThrottle.FREE_FAILURES);
         clock.advance(Duration.ofSeconds(1));
