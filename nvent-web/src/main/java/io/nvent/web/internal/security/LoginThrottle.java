@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Slows down password guessing, per user name and per address. After {@value #FREE_FAILURES} failed logins of
@@ -191,7 +192,7 @@ final class LoginThrottle {
     }
 
     /** The key's tally, now the most recently failed; the longest quiet one makes room if there are too many. */
-    private <K, V> V mostRecent(LinkedHashMap<K, V> tallies, K key, java.util.function.Supplier<V> create) {
+    private <K, V> V mostRecent(LinkedHashMap<K, V> tallies, K key, Supplier<V> create) {
         V tally = tallies.remove(key);
         tallies.put(key, tally == null ? create.get() : tally);
         if (tallies.size() > maxTracked) {
