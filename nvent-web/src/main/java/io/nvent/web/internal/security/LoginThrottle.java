@@ -7,6 +7,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * Slows down password guessing, per user name and per address. After {@value #FREE_FAILURES} failed logins of
@@ -16,10 +17,11 @@ import java.util.Optional;
  * (behind a proxy or a NAT: every caller there), are not affected: one sender's wrong password locks out only
  * itself.
  *
- * <p>The ceiling per address: of every user name's failures, the first {@value #FREE_FAILURES} (those before
- * its own lock-out; later ones are slowed by it already) also count for the address, and after
+ * <p>The ceiling per address: every user name's failures also count for the address, but those of one user after
+ * its own lock-out (a misconfigured sender retrying: slowed by its lock-out already), and after
  * {@value #ADDRESS_FREE_FAILURES} of those within {@link #WINDOW} every login from the address is refused the same
- * growing while, so trying many user names from one address buys no more guesses than that. A user's successful
+ * growing while, so trying many user names from one address buys no more guesses than that: the first locked-out
+ * user retrying at its own pace, and one further guess per lock-out of the address. A user's successful
  * login takes its own failures off the address's count, but not others': knowing one password must not help to
  * guess another. The address's count is forgotten {@link #WINDOW} after the last failure it counted.
  *
@@ -71,6 +73,9 @@ final class LoginThrottle {
         Instant lastFailure;
         Instant lockedUntil = Instant.MIN;
         boolean lockoutReported;
+        /** A user's: the address's count its failures went into last, and how many; a new count has none of them. */
+        Lock countedIn;
+        int counted;
 
         /** Counts a failure beyond {@code free} ones; the lock it starts, if it is the episode's first. */
         Optional<Duration> fail(Instant now, int free) {
@@ -95,8 +100,10 @@ final class LoginThrottle {
     }
 
     private static final class AddressTally {
-        /** The ceiling's count: the users' failures before their own lock-outs. */
+        /** The ceiling's count: the users' failures but those of {@link #retrying} after its own lock-out. */
         Lock counted = new Lock();
+        /** The one locked-out user whose further failures do not count for the address, while it is tracked. */
+        UserAt retrying;
         Instant lastFailure;
         Instant reportedAt;
         long unreported;
@@ -131,10 +138,17 @@ final class LoginThrottle {
     synchronized Reports failed(String address, String user) {
         Instant now = clock.instant();
         forgetIdle(now);
-        Lock userLock = mostRecent(byUser, key(address, user), Lock::new);
+        UserAt key = key(address, user);
+        Lock userLock = mostRecent(byUser, key, Lock::new);
         AddressTally tally = mostRecent(byAddress, address, AddressTally::new);
         tally.lastFailure = now;
-        boolean countsForAddress = userLock.failures < FREE_FAILURES;
+        boolean lockedOutAlready = userLock.failures >= FREE_FAILURES;
+        if (lockedOutAlready && (tally.retrying == null || !byUser.containsKey(tally.retrying))) {
+            tally.retrying = key;
+        }
+        // one locked-out user retrying is a misconfigured sender; if the retries of all were free, a caller could
+        // lock out one name after another and guess with all of them, each at its own pace
+        boolean countsForAddress = !lockedOutAlready || !key.equals(tally.retrying);
         Optional<Duration> userLockout = userLock.fail(now, FREE_FAILURES);
         Optional<Duration> addressLockout = Optional.empty();
         if (countsForAddress) {
@@ -142,6 +156,8 @@ final class LoginThrottle {
                 tally.counted = new Lock();
             }
             addressLockout = tally.counted.fail(now, ADDRESS_FREE_FAILURES);
+            userLock.counted = userLock.countedIn == tally.counted ? userLock.counted + 1 : 1;
+            userLock.countedIn = tally.counted;
         }
         long failures = tally.unreported + 1;
         if (tally.reportedAt == null || !now.isBefore(tally.reportedAt.plus(REPORT_EVERY))) {
@@ -160,8 +176,8 @@ final class LoginThrottle {
     synchronized void succeeded(String address, String user) {
         Lock userLock = byUser.remove(key(address, user));
         AddressTally tally = byAddress.get(address);
-        if (userLock != null && tally != null) {
-            tally.counted.failures = Math.max(0, tally.counted.failures - Math.min(userLock.failures, FREE_FAILURES));
+        if (userLock != null && tally != null && userLock.countedIn == tally.counted) {
+            tally.counted.failures = Math.max(0, tally.counted.failures - userLock.counted);
         }
     }
 
@@ -176,7 +192,7 @@ final class LoginThrottle {
     }
 
     /** The key's tally, now the most recently failed; the longest quiet one makes room if there are too many. */
-    private <K, V> V mostRecent(LinkedHashMap<K, V> tallies, K key, java.util.function.Supplier<V> create) {
+    private <K, V> V mostRecent(LinkedHashMap<K, V> tallies, K key, Supplier<V> create) {
         V tally = tallies.remove(key);
         tallies.put(key, tally == null ? create.get() : tally);
         if (tallies.size() > maxTracked) {

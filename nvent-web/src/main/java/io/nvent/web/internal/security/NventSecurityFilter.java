@@ -267,7 +267,7 @@ public final class NventSecurityFilter implements Filter {
                 + "stays quiet for {4} min", LoginThrottle.FREE_FAILURES, from, lock.toSeconds(),
                 LoginThrottle.MAX_LOCK.toMinutes(), LoginThrottle.WINDOW.toMinutes(), LogText.of(user)));
         reports.addressLockout().ifPresent(lock -> LOG.log(System.Logger.Level.WARNING, "NVENT-1145 {0} failed "
-                + "logins from {1} of user names not locked out yet (the last ''{5}''): every login from there is "
+                + "logins from {1}, not counting one locked-out user''s retries (the last of user ''{5}''): every login from there is "
                 + "refused (429) for {2} s, twice as long after every further such failure (up to {3} min); logged "
                 + "once until it stays quiet for {4} min", LoginThrottle.ADDRESS_FREE_FAILURES, from,
                 lock.toSeconds(), LoginThrottle.MAX_LOCK.toMinutes(), LoginThrottle.WINDOW.toMinutes(),

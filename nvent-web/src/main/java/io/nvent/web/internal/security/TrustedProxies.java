@@ -196,6 +196,7 @@ public final class TrustedProxies {
     private static Optional<List<String>> forwardedFor(String header) {
         List<String> nodes = new ArrayList<>();
         String forValue = null;
+        boolean elementEmpty = true;
         StringBuilder token = new StringBuilder();
         boolean quoted = false;
         for (int i = 0; i <= header.length(); i++) {
@@ -215,6 +216,7 @@ public final class TrustedProxies {
             } else if (c == ';' || c == ',') {
                 String pair = token.toString().trim();
                 token.setLength(0);
+                elementEmpty &= pair.isEmpty();
                 int equals = pair.indexOf('=');
                 if (equals > 0 && pair.substring(0, equals).trim().equalsIgnoreCase("for")) {
                     if (forValue != null) {
@@ -225,13 +227,14 @@ public final class TrustedProxies {
                     return Optional.empty();
                 }
                 if (c == ',') {
-                    if (forValue == null && !pair.isEmpty()) {
-                        return Optional.empty();
+                    if (forValue == null && !elementEmpty) {
+                        return Optional.empty();   // names no caller, however it ends: an unknown node, not no node
                     }
                     if (forValue != null) {
                         nodes.add(forValue);
                     }
                     forValue = null;
+                    elementEmpty = true;
                 }
             } else {
                 token.append(c);

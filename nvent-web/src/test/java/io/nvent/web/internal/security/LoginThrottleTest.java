@@ -3,7 +3,10 @@ package io.nvent.web.internal.security;
 import io.nvent.cdi.VirtualClock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -80,6 +83,38 @@ class LoginThrottleTest {
         assertThat(roomy.refusedFor(HERE, "admin")).isEmpty();
     }
 
+    /**
+     * An attacker tries every user name it can whenever it is not refused: the names it has locked out already
+     * keep guessing at their own pace, and must not add up to more than the ceiling allows (the retries of one
+     * locked-out user, a misconfigured sender, plus one guess per lock-out of the address).
+     */
+    @Test
+    void namesLockedOutAlreadyCannotBeCycledToGuessMoreThanTheCeilingAllows() {
+        List<String> tried = new ArrayList<>();
+        Instant end = clock.instant().plus(Duration.ofHours(6));
+        long failures = 0;
+        while (clock.instant().isBefore(end)) {
+            String fresh = "user" + tried.size();
+            Optional<String> next = Stream.concat(tried.stream(), Stream.of(fresh))
+                    .filter(user -> roomy.refusedFor(HERE, user).isEmpty()).findFirst();
+            if (next.isEmpty()) {
+                clock.advance(Duration.ofSeconds(1));
+                continue;
+            }
+            if (next.get().equals(fresh)) {
+                tried.add(fresh);
+            }
+            roomy.failed(HERE, next.get());
+            failures++;
+        }
+
+        // after the ceiling's free failures, two per lock (the retrying user's, one guess in between the address's
+        // lock-outs): at most one lock of MAX_LOCK after another, and the nine shorter ones before (1 s to 256 s)
+        long locks = Duration.ofHours(6).dividedBy(LoginThrottle.MAX_LOCK) + 9;
+        assertThat(failures).as("failures of %s user names", tried.size())
+                .isLessThanOrEqualTo(LoginThrottle.ADDRESS_FREE_FAILURES + LoginThrottle.FREE_FAILURES + 2 * locks);
+    }
+
     @Test
     void aUsersSuccessTakesItsOwnFailuresOffTheAddressesCountButNotOthers() {
         fail(roomy, "admin", LoginThrottle.ADDRESS_FREE_FAILURES / 2);   // locked out itself after the first five
@@ -95,6 +130,25 @@ class LoginThrottleTest {
         roomy.succeeded(HERE, "alice");
 
         assertThat(roomy.refusedFor(HERE, "bob")).as("a known password does not forgive guessing another's")
+                .map(LoginThrottle.Refusal::everyUser).contains(true);
+    }
+
+    @Test
+    void aUsersSuccessDoesNotTakeFailuresOfAnEarlierEpisodeOffTheAddressesCount() {
+        fail(roomy, "admin", LoginThrottle.FREE_FAILURES);
+        for (int retry = 0; retry < 3; retry++) {   // its own lock-out outlives the address's count
+            clock.advance(LoginThrottle.MAX_LOCK);
+            roomy.failed(HERE, "admin");
+        }
+        for (int user = 0; user < 3; user++) {
+            fail(roomy, "guess" + user, LoginThrottle.FREE_FAILURES);
+        }
+        fail(roomy, "guess3", LoginThrottle.FREE_FAILURES - 1);
+
+        roomy.succeeded(HERE, "admin");
+        roomy.failed(HERE, "guess4");
+
+        assertThat(roomy.refusedFor(HERE, "bob")).as("admin's failures were forgotten with the count they were in")
                 .map(LoginThrottle.Refusal::everyUser).contains(true);
     }
 

@@ -98,7 +98,8 @@ class TrustedProxiesTest {
             assertThat(viaXForwardedFor(PROXY, xForwardedFor)).as(xForwardedFor).isEqualTo(direct(PROXY));
         }
         for (String forwarded : List.of("for=unknown", "for=\"_hidden\"", "proto=https", "for=\"203.0.113.7",
-                "for=203.0.113.7;for=198.51.100.1", "for=203.0.113.7, by=10.0.0.5", "203.0.113.7",
+                "for=203.0.113.7;for=198.51.100.1", "for=203.0.113.7, by=10.0.0.5", "for=203.0.113.7, by=10.0.0.5;",
+                "for=203.0.113.7, proto=https;host=a", "203.0.113.7",
                 "for=\"[2001:db8::1\"")) {
             assertThat(viaForwarded(PROXY, forwarded)).as(forwarded).isEqualTo(direct(PROXY));
         }
