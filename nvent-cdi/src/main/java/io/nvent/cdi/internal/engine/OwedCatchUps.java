@@ -77,7 +77,7 @@ final class OwedCatchUps {
      *     holds its own (it fires the ticks, and only its lineage may: one that takes it over later fires a tick claimed
      *     without a fire in the history as that lineage's, which a claim of this start's would make it fire twice)
      */
-    boolean hold(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticks) {
+    synchronized boolean hold(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticks) {
         if (!store.keepsOwedCatchUps()) {
             return true;
         }
@@ -96,17 +96,42 @@ final class OwedCatchUps {
 
     /**
      * Between the ticks of a catch-up this start holds: renews its hold once half of it is gone, owing {@code ticksLeft},
-     * so that a catch-up longer than {@link #HELD} is not taken over as one whose holder stopped. A write every
-     * {@code HELD / 2}, not one per tick.
+     * so that a catch-up longer than {@link #HELD} is not taken over as one whose holder stopped; and so those of the
+     * others it holds, which wait for it. A write every {@code HELD / 2} per catch-up held, not one per tick.
+     * Synchronized with {@link #hold} and {@link #done}: a catch-up another thread goes on with meanwhile finds the hold
+     * it expects.
      *
      * @return {@code false} if another start holds it now (took it over): this one leaves the ticks left to it
      */
-    boolean renewIfDue(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticksLeft) {
+    synchronized boolean renewIfDue(TriggerSpec spec, Instant startedAt, Instant checkedAt, List<Instant> ticksLeft) {
+        Instant renewBy = clock.instant().plus(HELD.dividedBy(2));
+        // The others this start holds wait for this one to end (taken over, or cut short, together): kept too, as
+        // they are, or another instance takes them for left once their hold runs out.
+        held.forEach((name, other) -> {
+            if (!name.equals(spec.name()) && !renewBy.isBefore(other.heldUntil())) {
+                renewWaiting(name, other);
+            }
+        });
         OwedCatchUp mine = held.get(spec.name());
-        if (mine == null || clock.instant().plus(HELD.dividedBy(2)).isBefore(mine.heldUntil())) {
+        if (mine == null || renewBy.isBefore(mine.heldUntil())) {
             return true;
         }
         return hold(spec, startedAt, checkedAt, ticksLeft);
+    }
+
+    /** Renews the hold of a catch-up waiting here; one taken over meanwhile is left to its new holder. */
+    private void renewWaiting(String name, OwedCatchUp waiting) {
+        OwedCatchUp renewed = waiting.heldBy(owner, heldUntil(), waiting.ticks());
+        try {
+            if (store.replaceOwedCatchUp(name, Optional.of(waiting), Optional.of(renewed))) {
+                held.replace(name, waiting, renewed);
+            } else {
+                held.remove(name, waiting);   // its turn finds it held by another start, and says so (NVENT-0475)
+            }
+        } catch (RuntimeException away) {
+            LOG.log(System.Logger.Level.DEBUG, () -> "the hold of the catch-up of trigger " + name + " was not renewed,"
+                    + " the store did not answer: " + away);
+        }
     }
 
     /** Who holds the catch-up of the trigger kept in the store, if one is: for the line of a start that leaves it. */
@@ -128,7 +153,7 @@ final class OwedCatchUps {
      * Removes the catch-up this start holds of the trigger, nothing being owed. Not removed (the store away), it is
      * taken over later, and finds its ticks fired (their claims and history entries tell).
      */
-    void done(String name) {
+    synchronized void done(String name) {
         OwedCatchUp mine = held.remove(name);
         if (mine == null) {
             return;

@@ -2200,8 +2200,9 @@ public final class TriggerManager implements TriggerService, EventTriggers {
         List<String> created = started.stream().filter(StartedRun::created).map(StartedRun::runId).toList();
         List<String> replayed = started.stream().filter(run -> !run.created()).map(StartedRun::runId).toList();
         // A missed tick fired again (a takeover fires again only a tick whose history has no fire of it): the earlier
-        // fire was stopped between its runs and its history entry, or between its flows, and recorded nothing.
-        boolean tickAgain = !replayed.isEmpty() && missed.filter(LateTick::oncePerTick).isPresent();
+        // fire was stopped between its runs and its history entry, or between its flows, and recorded nothing. Not a
+        // backfill: one that finds the runs of a tick fired late (its claim forgotten since) is no fire of the tick.
+        boolean tickAgain = !replayed.isEmpty() && missed.filter(MissedTicks.class::isInstance).isPresent();
         boolean onlyReplayed = created.isEmpty()
                 && failures.stream().allMatch(IdempotencyKeyConflictException.class::isInstance);
         if (onlyReplayed && !tickAgain && (!started.isEmpty() || !failures.isEmpty())) {

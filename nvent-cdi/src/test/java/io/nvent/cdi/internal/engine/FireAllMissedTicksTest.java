@@ -732,6 +732,28 @@ class FireAllMissedTicksTest {
     }
 
     @Test
+    void aBackfillOfATickFiredLateWhoseClaimWasForgottenStartsNothingAndRecordsNoSecondFireOfIt() {
+        FiringAllOfTheLastHour sync = new FiringAllOfTheLastHour();
+        MemorySchedulingStore scheduling = new MemorySchedulingStore();
+        EngineHarness before = MissedTicksTest.ranUntil1005(new EngineHarness(new MemoryFlowStore(), scheduling,
+                "instance-a", sync));
+        try (EngineHarness a = EngineHarness.startingAt(at("11:31:20"), before, "instance-a",
+                TriggerMisfires.DEFAULTS, sync)) {
+            assertThat(firedTicks(a, "every-5-minutes")).isEqualTo(THE_LAST_HOUR);
+            long firesBefore = a.scheduling.findTrigger("every-5-minutes").orElseThrow().fires();
+            scheduling.purgeTickClaims(at("12:00:00"));   // claims kept for their time, ended runs longer
+
+            io.nvent.BackfillResult backfilled = a.triggers.backfill(io.nvent.Backfill.of("every-5-minutes",
+                    at("10:50:00"), at("10:51:00")));
+
+            assertThat(backfilled.fired()).as("10:50's run, started late, is found by its key").isZero();
+            assertThat(runsOf(a)).as("10:05 and the 12 missed ticks, each once").hasSize(13);
+            assertThat(firedTicks(a, "every-5-minutes", "backfill")).as("no second fire of 10:50").isEmpty();
+            assertThat(a.scheduling.findTrigger("every-5-minutes").orElseThrow().fires()).isEqualTo(firesBefore);
+        }
+    }
+
+    @Test
     void aTakeoverAfterTheHistoryWasTrimmedShorterThanTheTicksFiredFiresNoneOfThemAgain() {
         try (Downtime downtime = new Downtime()) {
             EngineHarness a = downtime.aCutShortAfterThree();

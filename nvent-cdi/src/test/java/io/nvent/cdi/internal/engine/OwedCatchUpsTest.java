@@ -85,4 +85,24 @@ class OwedCatchUpsTest {
 
         assertThat(owed.takeOver()).extracting(OwedCatchUp::trigger).containsExactly("first");
     }
+
+    @Test
+    void aStartBusyWithOneLongCatchUpKeepsTheOthersItHoldsSoNoOtherInstanceTakesThemOverAsLeft() {
+        MemorySchedulingStore store = new MemorySchedulingStore();
+        for (String trigger : List.of("first", "second")) {
+            store.replaceOwedCatchUp(trigger, Optional.empty(), Optional.of(leftByTheGoneStart(trigger)));
+        }
+        VirtualClock clock = VirtualClock.startingAt(NOW);
+        OwedCatchUps b = new OwedCatchUps(store, clock, "instance-b", "instance-b@b0000000", () -> Set.of(GONE));
+        assertThat(b.takeOver()).hasSize(2);   // both go on here, one after the other
+        OwedCatchUps c = new OwedCatchUps(store, clock, "instance-c", "instance-c@c0000000", () -> Set.of(GONE));
+        io.nvent.TriggerSpec first = io.nvent.TriggerSpec.newBuilder("first", io.nvent.TriggerType.SCHEDULE)
+                .cron("*/5 * * * *").flow("sync").build();
+
+        for (int minute = 0; minute < 9; minute++) {   // "first" fires its ticks for 9 minutes, "second" waits
+            clock.advance(java.time.Duration.ofMinutes(1));
+            assertThat(b.renewIfDue(first, NOW.minusSeconds(600), NOW.minusSeconds(600), List.of(NOW))).isTrue();
+            assertThat(c.takeOver()).as("c takes over nothing that b, live and busy, holds").isEmpty();
+        }
+    }
 }
