@@ -201,6 +201,10 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 publisher.sending(OrderedPublisher.ANY_KIND);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
+                if (connectionLost(e)) {
+                    // Whatever it was sending: the next send of any kind that goes through shows it back.
+                    publisher.sending(OrderedPublisher.ANY_KIND);
+                }
                 rollBackQuietly(connection);
                 throw e;
             } finally {
@@ -211,6 +215,15 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             throw new NventException("could not publish " + what(batch) + " on channel " + options.channel() + ": "
                     + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
+    }
+
+    /**
+     * Whether a send failed because its connection was lost (SQLState class 08, or 57P: the server shut down or
+     * terminated it), not because of what it sent.
+     */
+    private static boolean connectionLost(Exception e) {
+        String state = e instanceof SQLException sql ? sql.getSQLState() : null;
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
     /** A pooled connection goes back as it came; a broken one is the pool's to discard. */
