@@ -323,8 +323,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             return Optional.of("NVENT-0868 the live event stream on channel " + options.channel() + " is closed (the "
                     + "application stops)");
         }
-        Optional<String> sends = publisher.down("NVENT-0872", "NVENT-0876", "the live event stream on channel "
-                + options.channel());
+        Optional<String> sends = publisher.down("NVENT-0872", "NVENT-0876", streamInChecks());
         return listenerProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
                 .or(() -> sends);
     }
@@ -340,7 +339,11 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     @Override
     public String working() {
         return "postgres: listening on channel " + options.channel() + publisher.warnings("NVENT-0872", "NVENT-0876",
-                "the live event stream on channel " + options.channel());
+                streamInChecks());
+    }
+
+    private String streamInChecks() {
+        return "the live event stream on channel " + options.channel();
     }
 
     private Optional<String> listenerProblem() {
