@@ -430,6 +430,31 @@ const scenarios = {
     return scenarios.aRunBelowAnEndedRowIsRetriedAsASiblingEnds(true);
   },
   /**
+   * 40 children shown (two pages), not opened: the newest running with a run under way below it; on the second page
+   * one completed whose failed run below is retried (under way again), and in the same 5 s the run below the newest
+   * ends: no message names an opened level for either. 40 s.
+   */
+  async aRunBelowAnEndedRowIsRetriedAsARunBelowAnotherRowEnds() {
+    for (let i = 0; i < 40; i++) addChild('completed');
+    const busy = children[0];
+    busy.status = 'running';
+    const deep = addChild('running', busy.runId);
+    const ended = children[30];
+    const retried = addChild('failed', ended.runId);
+    runsBelowPanel('root', summary, list, () => false);
+    await advance(0);
+    await clickMoreUntilShown(40);
+    await advance(6000);
+    const row = () => rows().find((li) => li.dataset.runId === ended.runId);
+    const before = row().textContent.includes('1 below') && !row().textContent.includes('under way');
+    change(retried, 'running');
+    change(deep, 'completed');
+    await advance(40000);
+    const busyRow = rows().find((li) => li.dataset.runId === busy.runId);
+    return { before, underWay: row().textContent.includes('1 below, 1 under way'), rows: rows().length,
+      busy: busyRow.textContent.includes('1 below') && !busyRow.textContent.includes('under way') };
+  },
+  /**
    * 140 children shown (7 pages), all running; the 130th has a run under way below it, not opened, which ends: the
    * counts of at most 100 rows are read a look. 60 s.
    */

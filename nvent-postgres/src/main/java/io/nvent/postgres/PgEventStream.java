@@ -201,6 +201,10 @@ public final class PgEventStream implements EventStream, AutoCloseable {
                 publisher.sending(OrderedPublisher.ANY_KIND);
                 connection.commit();
             } catch (SQLException | RuntimeException e) {
+                if (connectionLost(e)) {
+                    // Whatever it was sending: the next send of any kind that goes through shows it back.
+                    publisher.sending(OrderedPublisher.ANY_KIND);
+                }
                 rollBackQuietly(connection);
                 throw e;
             } finally {
@@ -211,6 +215,15 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             throw new NventException("could not publish " + what(batch) + " on channel " + options.channel() + ": "
                     + e.getMessage() + " (SQLState " + e.getSQLState() + ")", e);
         }
+    }
+
+    /**
+     * Whether a send failed because its connection was lost (SQLState class 08, or 57P: the server shut down or
+     * terminated it), not because of what it sent.
+     */
+    private static boolean connectionLost(Exception e) {
+        String state = e instanceof SQLException sql ? sql.getSQLState() : null;
+        return state != null && (state.startsWith("08") || state.startsWith("57P"));
     }
 
     /** A pooled connection goes back as it came; a broken one is the pool's to discard. */
@@ -310,8 +323,7 @@ public final class PgEventStream implements EventStream, AutoCloseable {
             return Optional.of("NVENT-0868 the live event stream on channel " + options.channel() + " is closed (the "
                     + "application stops)");
         }
-        Optional<String> sends = publisher.down("NVENT-0872", "NVENT-0876", "the live event stream on channel "
-                + options.channel());
+        Optional<String> sends = publisher.down("NVENT-0872", "NVENT-0876", streamInChecks());
         return listenerProblem().map(problem -> problem + sends.map(failing -> "; " + failing).orElse(""))
                 .or(() -> sends);
     }
@@ -327,7 +339,11 @@ public final class PgEventStream implements EventStream, AutoCloseable {
     @Override
     public String working() {
         return "postgres: listening on channel " + options.channel() + publisher.warnings("NVENT-0872", "NVENT-0876",
-                "the live event stream on channel " + options.channel());
+                streamInChecks());
+    }
+
+    private String streamInChecks() {
+        return "the live event stream on channel " + options.channel();
     }
 
     private Optional<String> listenerProblem() {

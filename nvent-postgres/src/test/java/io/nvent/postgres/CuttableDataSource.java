@@ -20,6 +20,7 @@ final class CuttableDataSource implements DataSource {
     private final DataSource target;
     private volatile boolean cut;
     private volatile boolean driverHidden;
+    private volatile boolean breakNextInsert;
 
     CuttableDataSource(DataSource target) {
         this.target = target;
@@ -32,6 +33,14 @@ final class CuttableDataSource implements DataSource {
     /** The database answers again, to new connections and to those opened before the cut. */
     void reconnect() {
         cut = false;
+    }
+
+    /**
+     * The next statement prepared that inserts (a large event stored) fails with a connection error (SQLState 08006),
+     * as on a connection the database dropped during the send; the ones after it work.
+     */
+    void breakNextInsert() {
+        breakNextInsert = true;
     }
 
     /**
@@ -60,6 +69,11 @@ final class CuttableDataSource implements DataSource {
                     if (!method.getName().equals("close") && !method.getName().equals("unwrap")
                             && !method.getName().equals("isWrapperFor")) {
                         check();
+                    }
+                    if (breakNextInsert && method.getName().equals("prepareStatement")
+                            && String.valueOf(args[0]).contains("INSERT")) {
+                        breakNextInsert = false;
+                        throw new SQLException("connection reset by the test", "08006");
                     }
                     try {
                         return method.invoke(connection, args);

@@ -298,6 +298,36 @@ class PgEventStreamTest extends EventStreamContractTest {
         }
     }
 
+    /**
+     * A large event whose connection broke during its send (the database restarted, a connection killed) failed as a
+     * large event: the small events that went through after it left the warning, until a large event went through,
+     * hours later on a stream that seldom sends one, and one more failure then made the check DOWN at once ("fail
+     * since" hours before). A lost connection is every kind's failure: the next send that goes through clears it.
+     */
+    @Test
+    void a_large_event_whose_connection_broke_is_cleared_by_the_next_small_event_that_goes_through() {
+        CuttableDataSource breaking = new CuttableDataSource(dataSource);
+        PgStreamOptions options = options().channel("c" + UUID.randomUUID().toString().substring(0, 8)).build();
+        List<PublishedEvent> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+        try (PgEventStream stream = new PgEventStream(breaking, new TestThreads("stream-broken-large"), options);
+             AutoCloseable subscription = stream.subscribe(seen::add)) {
+            await().atMost(PATIENCE).until(stream::isListening);
+            String listening = "postgres: listening on channel " + options.channel();
+
+            breaking.breakNextInsert();
+            stream.publish("reports", List.of(largeEvent()));
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.working()).startsWith(listening + "; "
+                    + "NVENT-0872 sends of the live event stream on channel " + options.channel() + " fail since ")
+                    .contains("(1 send failed", "connection reset by the test", "SQLState 08006"));
+
+            stream.publish("orders", List.of(event("run-small", 1, "{}")));
+            await().atMost(PATIENCE).until(() -> runIds(seen).contains("run-small"));
+            await().atMost(PATIENCE).untilAsserted(() -> assertThat(stream.working()).isEqualTo(listening));
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
     @Test
     void a_stream_whose_connections_turn_out_unable_to_listen_says_it_stopped_trying_and_how_to_fix_it() {
         CuttableDataSource otherDriver = new CuttableDataSource(dataSource);

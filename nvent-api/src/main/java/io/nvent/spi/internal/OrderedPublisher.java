@@ -38,7 +38,8 @@ import java.util.concurrent.ThreadFactory;
  * NOTIFY's limit, stored in a table) says which kind it sends ({@link #sending}): a failure then counts against
  * that kind, and only a batch that sent that kind clears it, so events of the other kind going through do not hide
  * a stream that loses every event of that one. Publishes dropped from a full backlog are kept too
- * ({@link #droppedPublishes()}: since when, how many) while they go on, for the same health check.
+ * ({@link #droppedPublishes()}: since when, how many) while they go on, until the sender has taken all that waited,
+ * for the same health check.
  *
  * <p>A publish inside a JTA transaction joins the backlog once that transaction committed, and not at
  * all if it rolled back (its entries were never stored): the sender never sends on the committing
@@ -147,13 +148,15 @@ public final class OrderedPublisher implements AutoCloseable {
 
     /**
      * Publishes dropped because the backlog was full, while they go on: from the first to the latest with no
-     * {@link #DROPS_SHOWN_FOR} between two, and for that long after the latest.
+     * {@link #DROPS_SHOWN_FOR} between two and the sender never finding its backlog empty between two, and for that
+     * long after the latest.
      *
      * @param since when the first of them was dropped
      * @param last when the latest was dropped
      * @param count how many publishes were dropped since {@code since}
+     * @param caughtUp whether the sender has taken all that waited since the latest drop: the drops are over
      */
-    public record DroppedPublishes(Instant since, Instant last, long count) {
+    public record DroppedPublishes(Instant since, Instant last, long count, boolean caughtUp) {
 
         /**
          * Dropped publishes.
@@ -161,6 +164,7 @@ public final class OrderedPublisher implements AutoCloseable {
          * @param since when the first of them was dropped
          * @param last when the latest was dropped
          * @param count how many publishes were dropped since {@code since}
+         * @param caughtUp whether the sender has taken all that waited since the latest drop
          */
         public DroppedPublishes {
             Objects.requireNonNull(since, "since");
@@ -169,12 +173,14 @@ public final class OrderedPublisher implements AutoCloseable {
 
         /**
          * Whether publishes have kept being dropped for {@link #FAILING_SENDS_DOWN_AFTER}, as failing sends must fail
-         * that long: every instance's live views have missed this instance's events for that long.
+         * that long, and still are: every instance's live views have missed this instance's events for that long. Once
+         * the sender has caught up, as once a failing send goes through, they are a warning only: a stream that sends
+         * everything again is not DOWN for the minute they are still told.
          *
          * @return whether the health check is DOWN for them
          */
         public boolean down() {
-            return Duration.between(since, last).compareTo(FAILING_SENDS_DOWN_AFTER) >= 0;
+            return !caughtUp && Duration.between(since, last).compareTo(FAILING_SENDS_DOWN_AFTER) >= 0;
         }
 
         /**
@@ -188,8 +194,9 @@ public final class OrderedPublisher implements AutoCloseable {
         public String describe(String id, String stream, int capacity) {
             return id + " " + stream + " dropped " + count + (count == 1 ? " publish" : " publishes") + " of live events "
                     + "since " + since.truncatedTo(ChronoUnit.SECONDS) + ", the last at "
-                    + last.truncatedTo(ChronoUnit.SECONDS) + ", because " + capacity + " waited to be sent already (DOWN "
-                    + "once it has dropped for " + FAILING_SENDS_DOWN_AFTER.toSeconds() + " s; told until "
+                    + last.truncatedTo(ChronoUnit.SECONDS) + ", because " + capacity + " waited to be sent already"
+                    + (caughtUp ? " (it has taken all that waited since; told until " : " (DOWN once it has dropped for "
+                    + FAILING_SENDS_DOWN_AFTER.toSeconds() + " s without sending all that waited; told until ")
                     + DROPS_SHOWN_FOR.toSeconds() + " s after the last): the live views of every instance miss these "
                     + "events and catch up from the store with a run's next event; runs go on as before";
         }
@@ -232,7 +239,10 @@ public final class OrderedPublisher implements AutoCloseable {
     private String kind = ANY_KIND;
     /** The kinds the current batch sent; only the sender's thread uses it. */
     private final Set<String> kindsSent = new HashSet<>();
-    /** The current drops, for the health check; {@code null} before the first. Guarded by {@link #dropsLock}. */
+    /**
+     * The current drops, for the health check; {@code null} before the first. Guarded by {@link #dropsLock}: the
+     * publishing threads and the sender (once it caught up) write it.
+     */
     private DroppedPublishes dropped;
     private final Object dropsLock = new Object();
     /** What the sender waits for now, for the warning about dropped publishes; {@code null} while it does not. */
@@ -445,6 +455,9 @@ public final class OrderedPublisher implements AutoCloseable {
                 return;
             }
             backlog.drainTo(batch, maxBatch - 1);
+            if (backlog.isEmpty()) {
+                caughtUp();
+            }
             try {
                 sender.send(batch);
                 wentThrough();
@@ -496,9 +509,22 @@ public final class OrderedPublisher implements AutoCloseable {
     private void droppedOne() {
         Instant now = clock.instant();
         synchronized (dropsLock) {
-            dropped = dropped == null || Duration.between(dropped.last(), now).compareTo(DROPS_SHOWN_FOR) >= 0
-                    ? new DroppedPublishes(now, now, 1)
-                    : new DroppedPublishes(dropped.since(), now, dropped.count() + 1);
+            dropped = dropped == null || dropped.caughtUp()
+                    || Duration.between(dropped.last(), now).compareTo(DROPS_SHOWN_FOR) >= 0
+                    ? new DroppedPublishes(now, now, 1, false)
+                    : new DroppedPublishes(dropped.since(), now, dropped.count() + 1, false);
+        }
+    }
+
+    /**
+     * Ends the current drops, if any: the sender took all that waited, so the backlog has room for {@link #capacity}
+     * publishes; drops after that are new ones, counted afresh. Only the sender's thread calls it.
+     */
+    private void caughtUp() {
+        synchronized (dropsLock) {
+            if (dropped != null && !dropped.caughtUp()) {
+                dropped = new DroppedPublishes(dropped.since(), dropped.last(), dropped.count(), true);
+            }
         }
     }
 

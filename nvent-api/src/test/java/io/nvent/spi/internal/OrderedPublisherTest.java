@@ -16,6 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
@@ -298,7 +299,7 @@ class OrderedPublisherTest {
             assertThat(drops.down()).isFalse();
             assertThat(drops.describe("TEST-4", "the test's stream", 1)).startsWith("TEST-4 the test's stream dropped 2 "
                     + "publishes of live events since 2026-12-07T10:00:00Z, the last at 2026-12-07T10:00:00Z, because 1 "
-                    + "waited to be sent already (DOWN once it has dropped for 30 s;");
+                    + "waited to be sent already (DOWN once it has dropped for 30 s without sending all that waited;");
         });
 
         now.set(now.get().plusSeconds(30));
@@ -316,5 +317,62 @@ class OrderedPublisherTest {
         publisher.publish("orders", eventOf("run-dropped-4"));
         assertThat(publisher.droppedPublishes()).as("counted afresh").hasValueSatisfying(drops ->
                 assertThat(drops.count()).isEqualTo(1));
+    }
+
+    /**
+     * Drops end once the sender caught up with its backlog: a burst of drops, a sender that sent everything that
+     * waited, and another burst 45 s later were DOWN (two drops 45 s apart, "dropped for 30 s"), and drops for 30 s
+     * stayed DOWN for a minute after the sender had caught up, while every publish went through. DOWN only while the
+     * drops go on with the backlog never emptied; told (a warning) until a minute after the last.
+     */
+    @Test
+    void dropped_publishes_are_down_only_until_the_sender_caught_up_with_its_backlog() throws InterruptedException {
+        Semaphore sends = new Semaphore(0);
+        BlockingQueue<String> through = new LinkedBlockingQueue<>();
+        publisher = new OrderedPublisher(LOG, "the test's stream", "TEST-1", "TEST-2", 1, 1, TransactionHooks.NONE,
+                Thread::new, "test-sender", batch -> {
+                    try {
+                        sends.acquire();
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        throw new IllegalStateException("closed");
+                    }
+                    through.add(batch.get(0).events().get(0).runId());
+                }, clock);
+        Runnable burst = () -> {
+            publisher.publish("orders", eventOf("run-held"));
+            await().until(sends::hasQueuedThreads); // the sender took it and waits: the backlog of 1 is empty
+            publisher.publish("orders", eventOf("run-waits"));
+            publisher.publish("orders", eventOf("run-dropped"));
+        };
+
+        burst.run();
+        assertThat(publisher.droppedPublishes()).hasValueSatisfying(drops -> assertThat(drops.count()).isEqualTo(1));
+        sends.release(2);
+        assertThat(through.poll(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo("run-held");
+        assertThat(through.poll(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo("run-waits");
+
+        now.set(now.get().plusSeconds(45));
+        burst.run();
+        assertThat(publisher.down("TEST-3", "TEST-4", "the test's stream")).as("two bursts 45 s apart").isEmpty();
+        assertThat(publisher.droppedPublishes()).as("a burst after the sender caught up: drops afresh")
+                .hasValueSatisfying(drops -> {
+                    assertThat(drops.count()).isEqualTo(1);
+                    assertThat(drops.since()).isEqualTo(now.get());
+                    assertThat(drops.down()).isFalse();
+                });
+
+        now.set(now.get().plusSeconds(30));
+        publisher.publish("orders", eventOf("run-dropped-again"));
+        assertThat(publisher.down("TEST-3", "TEST-4", "the test's stream")).as("dropped for 30 s, the sender stuck")
+                .hasValueSatisfying(down -> assertThat(down).startsWith("TEST-4 the test's stream dropped 2 publishes"));
+
+        sends.release(2);
+        assertThat(through.poll(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo("run-held");
+        assertThat(through.poll(PATIENCE_SECONDS, TimeUnit.SECONDS)).isEqualTo("run-waits");
+        await().untilAsserted(() -> assertThat(publisher.down("TEST-3", "TEST-4", "the test's stream"))
+                .as("the sender caught up").isEmpty());
+        assertThat(publisher.warnings("TEST-3", "TEST-4", "the test's stream")).as("told for a minute after the last")
+                .startsWith("; TEST-4 the test's stream dropped 2 publishes");
     }
 }

@@ -608,7 +608,8 @@ function descendantsLine(d) {
  * when they moved, the counts of the rows not opened that may have changed below (runs under way below them, or
  * under way themselves) are read, BELOW_PROBES_PER_LOOK at most, and only the pages whose rows' counts moved are read
  * again. Every page of every opened level is read again when the tree has fewer runs (a deletion, which the 30-s
- * look sees), or when none of the rows read moved and no message came (`children.changed` likewise for its level);
+ * look sees), or when the rows read moved less than the tree (none of them, or not as much in all) and no message came
+ * (`children.changed` likewise for its level);
  * when a message came, it may explain the move or not: every page is read at the next look no message came to, or 30 s
  * on while messages keep coming.
  * A level closed stops following, and reads afresh when opened again.
@@ -639,9 +640,13 @@ function runsBelowPanel(root, summary, list, gone) {
       // stream keeps a run's latest entry): the first page, where it sorts, is read again.
       if (d.descendants > JSON.parse(sweptCounts)[0]) levels.forEach((level) => changedFirstPage(level));
       const told = toldSinceLook;
+      const moves = JSON.parse(now).map((n, i) => n - JSON.parse(sweptCounts)[i]);
       if (deleted) rereadAll();
-      else probeRows().then((moved) => {
-        if (moved || gone()) return;
+      else probeRows().then(({ moved, rowMoves }) => {
+        if (gone()) return;
+        // The rows' moves are the tree's whole move only if they add up to it: a run retried below an ended row (no
+        // row read) in the same 5 s as a run below a row read ended was gone for good with the rows' move taken for it.
+        if (moved && (told || !rowMoves || JSON.stringify(rowMoves) === JSON.stringify(moves))) return;
         // A message came too: its change may be the move, or only part of it (a run retried below an ended row in
         // the same 5 s). The counts read now are the next look's to compare with, so the move would be gone for
         // good: it stays unexplained until a look no message came to, or for 30 s while messages keep coming.
@@ -685,8 +690,9 @@ function runsBelowPanel(root, summary, list, gone) {
   /**
    * Reads the counts of the rows not opened that may have changed below without a message (runs under way below them,
    * or under way themselves: they may start some), on pages not already to be read again, BELOW_PROBES_PER_LOOK at
-   * most, in turn; the page of each whose counts moved, or could not be read, is read again. Resolves to whether any
-   * page is read again for them (false too when no row may have changed).
+   * most, in turn; the page of each whose counts moved, or could not be read, is read again. Resolves to `moved`,
+   * whether any page is read again for them (false too when no row may have changed), and `rowMoves`, how much their
+   * counts moved in all (as the tree's counts, one number each), null when one could not be read or was read again.
    */
   const probeRows = () => {
     const candidates = [];
@@ -696,19 +702,23 @@ function runsBelowPanel(root, summary, list, gone) {
       const status = level.rows.get(runId)?.dataset.status;
       if ((d && d.underWay > 0) || status === 'running' || status === 'awaiting') candidates.push({ level, parent, runId, d });
     }));
-    if (!candidates.length) return Promise.resolve(false);
+    if (!candidates.length) return Promise.resolve({ moved: false, rowMoves: [0, 0, 0, 0, 0] });
     const n = Math.min(BELOW_PROBES_PER_LOOK, candidates.length);
     const from = probeTurn % candidates.length;
     const chosen = Array.from({ length: n }, (_, i) => candidates[(from + i) % candidates.length]);
     probeTurn = from + n;
     // A row read again meanwhile (its page, its level closed) tells the move itself.
+    const asCounts = (d) => JSON.parse(countsKey(d || { descendants: 0, underWay: 0, completed: 0, failed: 0, canceled: 0 }));
     return Promise.all(chosen.map(({ level, parent, runId, d }) => api.descendants(runId)
-      .then((now) => countsKey(now) !== countsKey(d), () => true)
-      .then((moved) => {
-        if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return true;
+      .then((now) => ({ moved: countsKey(now) !== countsKey(d), by: asCounts(now).map((n, i) => n - asCounts(d)[i]) }),
+        () => ({ moved: true, by: null }))
+      .then(({ moved, by }) => {
+        if (gone() || levels.get(parent) !== level || level.counts.get(runId) !== d) return { moved: true, by: null };
         if (moved) { changedRow(level, runId); changedAbove(parent); }
-        return moved;
-      }))).then((moved) => moved.some(Boolean));
+        return { moved, by };
+      }))).then((rows) => ({ moved: rows.some((row) => row.moved),
+      rowMoves: rows.every((row) => row.by) ? rows.reduce((all, row) => all.map((n, i) => n + row.by[i]), [0, 0, 0, 0, 0])
+        : null }));
   };
 
   /** Every page of the level is to be read again. */

@@ -246,6 +246,22 @@ class ConsoleRunsBelowReadsTest {
     }
 
     /**
+     * The same retry, while a run below another row (one whose counts the look reads) ends in the same 5 s: the look
+     * saw the counts move, that row's counts moved too, and it took that row's move for the whole of it; the next looks
+     * saw the counts as they were, and the ended row showed nothing under way for good. The rows' moves explain the
+     * tree's only when they add up to it; else every page is read again.
+     */
+    @Test
+    void aRunRetriedBelowAnEndedRowShowsEvenIfARunBelowAnotherRowEndedInTheSameFiveSeconds() throws Exception {
+        JsonObject retried = run("aRunBelowAnEndedRowIsRetriedAsARunBelowAnotherRowEnds");
+
+        assertThat(retried.getBoolean("before")).isTrue();
+        assertThat(retried.getBoolean("busy")).as("the other row's run below ended").isTrue();
+        assertThat(retried.getBoolean("underWay")).as("the ended row's run below under way again, 40 s later").isTrue();
+        assertThat(retried.getInt("rows")).isEqualTo(40);
+    }
+
+    /**
      * 140 rows that may change: a look reads the counts of 100 of them. A run below the 130th ending moved the tree's
      * counts once; the look read the first 100, found none moved, and the counts never moved again: the row showed its
      * run under way for good.
