@@ -738,6 +738,43 @@ class JmsJobQueueTest {
         assertThat(node.retry(queue, "broken")).isTrue();
     }
 
+    /**
+     * A job that failed for good is retried while the next job its worker took into the same commit still runs: its
+     * dead letter commits before that job starts. Before, it committed with the group, after the later job ended, and
+     * a retry in the meantime waited its 2 s for nothing and answered false although the job showed failed.
+     */
+    @Test
+    void a_job_that_failed_for_good_is_retried_while_the_next_job_its_worker_took_still_runs() {
+        // A commit that may gather for long, so that "slow" surely joins the group "broken" opened.
+        JmsJobQueue node = node(JmsJobQueueOptions.newBuilder().maxCommitDelay(Duration.ofSeconds(10)));
+        node.enqueue(job("broken").withRetry(RetryPolicy.NO_RETRY));
+        node.enqueue(job("slow"));
+        List<String> began = new CopyOnWriteArrayList<>();
+        CountDownLatch release = new CountDownLatch(1);
+        node.registerWorker(queue, 1, new Recorder(false) {
+            @Override
+            public void handle(JobExecution job) {
+                began.add(job.jobId());
+                if (job.jobId().equals("broken")) {
+                    throw new IllegalStateException("broken on purpose");
+                }
+                try {
+                    release.await(30, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        });
+        try {
+            await().atMost(Duration.ofSeconds(10)).until(() -> began.contains("slow"));
+            assertThat(node.counts(queue).failed()).isEqualTo(1);
+
+            assertThat(node.retry(queue, "broken")).isTrue();
+        } finally {
+            release.countDown();
+        }
+    }
+
     @Test
     void a_restarted_node_counts_the_jobs_waiting_on_the_broker() {
         JmsJobQueue before = node();

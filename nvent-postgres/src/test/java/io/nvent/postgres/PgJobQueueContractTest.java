@@ -189,8 +189,8 @@ class PgJobQueueContractTest extends JobQueueContractTest {
 
             queue.enqueue(job("after-the-resume"));
 
+            // isPaused reads the queue's row, never paused here: only the job that runs shows the workers' state.
             await().atMost(PATIENCE).until(() -> ran.size() == 1);
-            assertThat(listening.isPaused(name)).isFalse();
         } finally {
             listening.close();
         }

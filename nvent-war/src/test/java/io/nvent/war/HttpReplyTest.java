@@ -35,6 +35,21 @@ class HttpReplyTest {
     }
 
     @Test
+    void aServerThatRefusesConnectionsIsReportedWithThePortsItsLogSaysItsListenerWasBoundTo(@TempDir Path logs)
+            throws Exception {
+        // As PostgresRestartIT's refused call once: a post-boot command restarted the listener on the next port,
+        // the server still announced the first one, and the tail of its log was the REST endpoints it listed.
+        Files.writeString(logs.resolve("server.log.0"), "[INFO] Network Listener http-listener started in: 9ms"
+                + " - bound to [/0.0.0.0:8519]\n[INFO] Network Listener http-listener started in: 0ms - bound to"
+                + " [/0.0.0.0:8520]\n" + IntStream.rangeClosed(1, 50).mapToObj(i -> "GET\t/endpoint/" + i + "\n")
+                .collect(Collectors.joining()) + "[INFO] \"Http Port(s)\": \"8519\"\n");
+
+        String said = ServerState.describe(Optional.of(logs.resolve("server.log")));
+
+        assertThat(said).contains("bound to [/0.0.0.0:8519]", "bound to [/0.0.0.0:8520]", "GET\t/endpoint/50");
+    }
+
+    @Test
     void aServerThatRefusesConnectionsIsReportedWithWhetherItsProcessIsAliveAndTheEndOfItsLog(@TempDir Path logs)
             throws Exception {
         // A CI run once failed with a bare ConnectException on the first call after a deploy, and left no server log.

@@ -1,7 +1,6 @@
 package io.nvent.war;
 
 import java.io.IOException;
-import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,7 +25,12 @@ final class ServerState {
     /** The file Payara Micro was told to log to, as {@code --logToFile} names it; unset on other servers. */
     static final String LOG_PROPERTY = "nvent.it.server-log";
     static final int TAIL_LINES = 40;
-    private static final int TAIL_BYTES = 64 * 1024;
+    /**
+     * How Grizzly logs a started listener: a post-boot command that restarts it may bind it to another port than the
+     * one the server announced (seen once: bound to 8520, announced and called on 8519).
+     */
+    private static final String LISTENER_BOUND = "bound to [";
+    private static final int BOUND_LINES = 6;
     private static final int MAX_LINE = 400;
 
     private ServerState() {
@@ -56,7 +60,10 @@ final class ServerState {
                 .orElse("no server log (" + LOG_PROPERTY + " is not set)");
     }
 
-    /** The last {@value #TAIL_LINES} lines of the newest file of the log, without colours and blank lines. */
+    /**
+     * The lines of the newest file of the log that bound the HTTP listener and its last {@value #TAIL_LINES} lines,
+     * without colours and blank lines.
+     */
     private static String tail(Path log) {
         Path directory = log.toAbsolutePath().getParent();
         String name = log.getFileName().toString();
@@ -71,18 +78,19 @@ final class ServerState {
         if (newest.isEmpty()) {
             return "the server wrote no log " + log + "*";
         }
-        try (RandomAccessFile file = new RandomAccessFile(newest.get().toFile(), "r")) {
-            long start = Math.max(0, file.length() - TAIL_BYTES);
-            byte[] end = new byte[(int) (file.length() - start)];
-            file.seek(start);
-            file.readFully(end);
-            List<String> lines = Arrays.stream(new String(end, StandardCharsets.UTF_8).split("\\R"))
-                    .skip(start > 0 ? 1 : 0) // the first line read may be cut
+        try {
+            // Whole: only a failing test reads it, and the lines that bind the listener lie far above the end.
+            List<String> lines = Arrays.stream(new String(Files.readAllBytes(newest.get()), StandardCharsets.UTF_8)
+                            .split("\\R"))
                     .map(line -> line.replaceAll("\u001B\\[[0-9;]*m", ""))
                     .filter(line -> !line.isBlank())
                     .map(line -> line.length() > MAX_LINE ? line.substring(0, MAX_LINE) + "…" : line)
                     .toList();
-            return "the last lines of " + newest.get() + ":\n"
+            List<String> bound = lines.stream().filter(line -> line.contains(LISTENER_BOUND)).toList();
+            return "its HTTP listener was " + (bound.isEmpty() ? "never bound, as " + newest.get() + " says"
+                    : "bound as follows, the last time last:\n" + String.join("\n",
+                            bound.subList(Math.max(0, bound.size() - BOUND_LINES), bound.size())))
+                    + "\nthe last lines of " + newest.get() + ":\n"
                     + String.join("\n", lines.subList(Math.max(0, lines.size() - TAIL_LINES), lines.size()));
         } catch (IOException e) {
             return "the server log " + newest.get() + " cannot be read: " + e;

@@ -72,6 +72,12 @@ public final class QueueWorker implements Runnable {
     private jakarta.jms.MessageConsumer consumer;
     /** Attempts that ended in the open transaction, settled when it commits or rolls back. */
     private final List<Ended> uncommitted = new ArrayList<>();
+    /**
+     * Whether the open transaction holds a dead letter: it then commits before the worker takes another job, as a
+     * job shows failed (and may be retried or discarded) from the moment its attempt ended, and a retry waits only
+     * that long for the commit.
+     */
+    private boolean deadLetterUncommitted;
     /** Messages consumed, and continuations run, in the open transaction. */
     private int consumed;
     /** Priority of the job whose handler runs: a continuation may not have a lower one. */
@@ -370,7 +376,7 @@ public final class QueueWorker implements Runnable {
             runContinuations();
             if (consumed >= runtime.maxAttemptsPerCommit()
                     || System.nanoTime() - opened >= runtime.maxCommitDelayNanos()
-                    || control.isPaused() || control.isStopped() || control.isSurplus()) {
+                    || control.isPaused() || control.isStopped() || control.isSurplus() || deadLetterUncommitted) {
                 break;
             }
             Optional<QueueControl.StartReservation> start = control.tryReserveStart();
@@ -450,6 +456,7 @@ public final class QueueWorker implements Runnable {
             }
         }
         uncommitted.clear();
+        deadLetterUncommitted = false;
         consumed = 0;
     }
 
@@ -707,6 +714,7 @@ public final class QueueWorker implements Runnable {
         if (followUp.isPresent()) {
             JobMessage next = followUp.get();
             boolean dead = outcome.kind() == Outcome.Kind.DEAD;
+            deadLetterUncommitted |= dead;
             String destination = dead ? runtime.deadLetterQueue(control.name()) : runtime.mainQueue(control.name());
             long delay = dead ? 0 : runtime.deliveryDelayMillis(next);
             send(destination, next.toMessage(session), next.jmsPriority(), delay);
