@@ -198,7 +198,6 @@ public final class QueueWorker implements Runnable {
                 control.connectionWorks();
                 if (message == null) {
                     start.get().giveBack();
-                    dropStaleCredit();
                     continue;
                 }
                 if (control.isStopped()) {
@@ -369,7 +368,6 @@ public final class QueueWorker implements Runnable {
     private void processGroup(Message first) throws JMSException, InterruptedException {
         long opened = System.nanoTime();
         Message message = first;
-        boolean gaveUp = false;
         while (true) {
             consumed++;
             process(message);
@@ -389,7 +387,6 @@ public final class QueueWorker implements Runnable {
             message = receive(start.get(), GATHER_WAIT_MILLIS);
             if (message == null) {
                 start.get().giveBack();
-                gaveUp = true;
                 break;
             }
             if ((control.isSurplus() || control.isPaused()) && sendBackAsNew(message)) {
@@ -402,20 +399,6 @@ public final class QueueWorker implements Runnable {
             start.get().started();
         }
         commit();
-        if (gaveUp) {
-            dropStaleCredit();
-        }
-    }
-
-    /**
-     * Closes the consumer after a receive that gave up, outside a transaction: the consumer has no prefetch (window
-     * 0), so each receive asks the broker for one message, and one it asked for may arrive after it gave up. The next
-     * receive would take that message from its buffer and still ask for one more, which the broker then hands to this
-     * worker while it runs the first: a job held behind another's attempt while other workers wait (a grown queue
-     * ran 3 of 4 attempts at once). Closed, the consumer hands such a message back to the queue, not redelivered.
-     */
-    private void dropStaleCredit() {
-        closeConsumer();
     }
 
     /** Receives a message for a reserved start, which a failed receive gives back. */
