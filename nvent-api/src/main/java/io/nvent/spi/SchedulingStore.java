@@ -55,7 +55,7 @@ public interface SchedulingStore {
      * one refused for its own sake (its held events past the payload limit, an id held already) refuses the whole
      * change with {@link AwaitNotSavedException}, leaving the run as it was; a failure of the store itself fails the
      * change as any failure does. A store may prepare for such changes here (the memory store ties {@code runs} to
-     * itself); the engine asks once, when it starts.
+     * itself); the engine asks once, at its first change of a run that may begin one.
      *
      * <p>The default, for a store written before 0.2: {@code false}, and the engine saves each await with
      * {@link #saveAwait} just after the change of its run, in a write of its own, as it did before: a reader may see

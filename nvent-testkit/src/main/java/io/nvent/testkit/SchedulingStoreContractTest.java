@@ -523,6 +523,36 @@ public abstract class SchedulingStoreContractTest {
         assertThat(store.findAwait(held.awaitId())).contains(held);
     }
 
+    /**
+     * A late attempt whose lease another owner took over learns that it is stale, also when its change carries an await
+     * the store would refuse: told {@link AwaitNotSavedException} instead, the engine would store the step's failure
+     * in a plain update of the run, failing the step that the other owner runs.
+     */
+    @Test
+    void aFinishUnderALeaseAnotherOwnerTookOverIsStaleAlsoWhenTheStoreWouldRefuseItsAwait() {
+        assumeThat(store.savesAwaitsWithRunChanges(flowStore())).isTrue();
+        RunRecord run = storedRun();
+        StepLease expired = new StepLease(run.runId(), "pay", "node-a", T0.plusSeconds(30));
+        store.acquireLease(expired, T0);
+        StepLease takenOver = new StepLease(run.runId(), "pay", "node-b", T0.plusSeconds(90));
+        store.acquireLease(takenOver, T0.plusSeconds(30));
+        AwaitRecord held = webhookAwait(newRun(), T0);
+        store.saveAwait(held);
+        AwaitRecord sameId = new AwaitRecord(held.awaitId(), id("token"), run.runId(), "expense", "pay",
+                AwaitPosition.AFTER, AwaitType.WEBHOOK, AwaitStatus.WAITING, T0, Optional.empty(), Optional.empty(),
+                TimeoutAction.FAIL, Optional.empty(), Optional.empty(), "[]", Optional.empty(), Optional.empty());
+
+        assertThatThrownBy(() -> store.finishStepHolding(flowStore(), expired, awaiting(sameId)))
+                .isInstanceOf(StaleExecutionException.class);
+        if (refusesFinishingALostLease()) {
+            assertThatThrownBy(() -> store.finishStep(flowStore(), expired, awaiting(sameId)))
+                    .as("its plain finish too").isInstanceOf(StaleExecutionException.class);
+        }
+
+        assertUnchanged(run);
+        assertThat(store.leasesOfRun(run.runId())).containsExactly(takenOver);
+    }
+
     /** A run change that makes the run (and step {@code pay}) awaiting, saving {@code awaits} with it. */
     private static RunMutation awaiting(AwaitRecord... awaits) {
         return current -> Optional.of(new RunChange(current.withStep("pay", StepStatus.AWAITING)

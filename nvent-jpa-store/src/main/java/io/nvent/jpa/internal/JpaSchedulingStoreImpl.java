@@ -2770,7 +2770,15 @@ public final class JpaSchedulingStoreImpl implements SchedulingStore {
         boolean released = false;
         try {
             Optional<StoredChange> change = commits.write(lease.runId(), conflict(describe(lease)), true, em -> {
-                Optional<StoredChange> stored = runStore.changeRun(em, lease.runId(), mutation);
+                Optional<StoredChange> stored;
+                try {
+                    stored = runStore.changeRun(em, lease.runId(), mutation);
+                } catch (AwaitNotSavedException refused) {
+                    // A lost lease first: told of the await, the engine would store the step's failure without
+                    // the lease, failing the attempt its new owner runs. The run is locked: lease row after it.
+                    requireHeld(em, lease);
+                    throw refused;
+                }
                 int deleted = em.unwrap(Session.class).doReturningWork(connection -> deleteLease(connection, lease));
                 if (deleted == 0) {
                     throw lease.notHeld();

@@ -1157,6 +1157,15 @@ final class AwaitResolution {
         return saveAwaits(awaits, true);
     }
 
+    /**
+     * Follows up a change {@link #writeWithAwaits} stored failing the step of a refused await, for a caller that does
+     * not follow its changes up itself (an operator's retry): as every step failed at its await, logged as failed for
+     * good too.
+     */
+    void failedInstead(String flow, StoredChange change, Pending pending) {
+        continuation.afterChange(flow, change, pending);
+    }
+
     /** What follows the save of awaits together with the change of their run ({@link #writeWithAwaits}). */
     void savedWithChange(List<AwaitRecord> awaits) {
         awaits.forEach(this::registered);

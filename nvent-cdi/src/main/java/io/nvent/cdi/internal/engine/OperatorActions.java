@@ -907,10 +907,12 @@ final class OperatorActions {
             return;
         }
         change.ifPresent(c -> {
-            publisher.publish(c);
             if (pending.failedStep != null) {
-                return;   // the store refused the await waited for again: the step failed again instead (NVENT-0025)
+                // The store refused the await waited for again: the step failed again instead (NVENT-0025).
+                awaitResolution.failedInstead(flow.name(), c, pending);
+                return;
             }
+            publisher.publish(c);
             if (waitsForKey[0] || !gatePassed) {
                 if (pending.awaitsSaved) {
                     awaitResolution.savedWithChange(awaits);

@@ -8,6 +8,7 @@ import io.nvent.AwaitBefore;
 import io.nvent.AwaitRegistered;
 import io.nvent.AwaitType;
 import io.nvent.FlowStep;
+import io.nvent.InvalidPayloadException;
 import io.nvent.RunStatus;
 import io.nvent.Step;
 import io.nvent.StepContext;
@@ -16,6 +17,7 @@ import io.nvent.StepStatus;
 import io.nvent.TimeoutAction;
 import io.nvent.cdi.internal.memory.MemoryFlowStore;
 import io.nvent.cdi.internal.memory.MemorySchedulingStore;
+import io.nvent.spi.AwaitRecord;
 import io.nvent.spi.RunMutation;
 import io.nvent.spi.RunRecord;
 import io.nvent.spi.StoredChange;
@@ -60,6 +62,30 @@ class AwaitSavedWithItsRunTest {
         @Override
         public Void execute(Object input, StepContext ctx) {
             return null;
+        }
+    }
+
+    @FlowStep(flow = "parcel", name = "label", role = StepRole.ENTRY, emits = "labelled")
+    @AwaitAfter(type = AwaitType.WEBHOOK, timeoutMs = 60_000, timeoutAction = TimeoutAction.FAIL)
+    static class Label implements Step<Object, Void> {
+        @Override
+        public Void execute(Object input, StepContext ctx) {
+            ctx.emit("labelled", Map.of("parcel", 1));
+            return null;
+        }
+    }
+
+    /** Saves awaits until told to refuse those holding events, as a store whose payload limit was lowered. */
+    static final class RefusingHeldLater extends MemorySchedulingStore {
+        volatile boolean refuse;
+
+        @Override
+        public synchronized void saveAwait(AwaitRecord await) {
+            if (refuse && !"[]".equals(await.held())) {
+                throw new InvalidPayloadException("held emissions of await '" + await.awaitId()
+                        + "' is larger than the limit (nvent.store.max-payload-bytes)");
+            }
+            super.saveAwait(await);
         }
     }
 
@@ -157,6 +183,35 @@ class AwaitSavedWithItsRunTest {
             assertThat(h.scheduling.awaitsOfRun(export)).isEmpty();
             await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messagesContaining("NVENT-0025"))
                     .singleElement().asString().contains(export).contains("'pack'").contains("larger than the limit"));
+        }
+    }
+
+    /**
+     * An operator's retry of a step whose after-await timed out waits for that await again; the store refusing it
+     * fails the step once more, followed up as every step failed at its await is: logged as failed for good.
+     */
+    @Test
+    void anAwaitTheStoreRefusesOnAnOperatorsRetryFailsItsStepForGoodAsWithTwoWrites() {
+        RefusingHeldLater scheduling = new RefusingHeldLater();
+        StopAfterEachWrite store = new StopAfterEachWrite(scheduling);
+        try (LogRecorder log = LogRecorder.recordingInfoOf(FlowEngine.class);
+             EngineHarness h = new EngineHarness(store, store.scheduling, "instance-a", new Label())) {
+            String parcel = h.engine.start("parcel", Map.of());
+            h.awaitStatus(parcel, RunStatus.AWAITING);
+            h.clock.advance(Duration.ofSeconds(61));
+            h.sweep();
+            h.awaitStatus(parcel, RunStatus.FAILED);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messagesContaining("NVENT-0128"))
+                    .as("the timeout's failure").hasSize(1));
+            scheduling.refuse = true;
+
+            h.engine.retryStep(parcel, "label");
+
+            assertThat(h.engine.run(parcel).orElseThrow().steps()).containsEntry("label", StepStatus.FAILED);
+            assertThat(store.awaitingWithNoAwait).isEmpty();
+            assertThat(log.messagesContaining("NVENT-0025")).singleElement().asString().contains(parcel);
+            await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> assertThat(log.messagesContaining("NVENT-0128"))
+                    .as("the timeout's failure, then the retry's").hasSize(2));
         }
     }
 }
