@@ -118,7 +118,7 @@ public final class PgJobQueue implements JobQueue {
     /**
      * Who paused a queue paused before this version kept who ({@link #pauseChanges}: its row, written by a release
      * before 0.2, names nobody): not a pause in code by nobody, but one whose author was not recorded. Its time is
-     * the row's last change, the pause as that release wrote it.
+     * the row's last change, the pause as that release wrote it: a pause of the queue paused already keeps it.
      *
      * @since 0.2
      */

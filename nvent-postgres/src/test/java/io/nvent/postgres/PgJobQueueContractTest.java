@@ -95,18 +95,7 @@ class PgJobQueueContractTest extends JobQueueContractTest {
      */
     @Test
     void a_queue_paused_before_the_table_kept_who_paused_it_says_so_not_paused_by_nobody() throws Exception {
-        String prefix = database.prefix() + "prepause_";
-        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
-            for (String statement : Schema.statements("queue-schema.sql", prefix)) {
-                if (!statement.contains("paused_at") && !statement.contains("queue_pause_stamp")) {
-                    s.execute(statement); // the table as the release before kept it
-                }
-            }
-            s.execute("INSERT INTO " + prefix + "queue (queue, paused, updated_at) VALUES ('" + name + "', true,"
-                    + " timestamptz '2026-11-30 08:00:00+00')");
-        }
-        PgJobQueue upgraded = new PgJobQueue(dataSource, new TestThreads("prepause"), Clock.systemUTC(),
-                PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
+        PgJobQueue upgraded = pausedByTheReleaseBefore("prepause_");
         try {
             io.nvent.spi.QueueChange before = upgraded.pauseChanges(Set.of(name)).get(name);
 
@@ -117,6 +106,42 @@ class PgJobQueueContractTest extends JobQueueContractTest {
         } finally {
             upgraded.close();
         }
+    }
+
+    /**
+     * Paused again after the upgrade (in code, or by an operator through nvent), such a queue is still held by that
+     * first pause, as any paused queue paused again is: it keeps that pause's time, not the second one's.
+     */
+    @Test
+    void a_queue_paused_before_the_table_kept_who_paused_it_and_paused_again_keeps_the_time_of_that_pause()
+            throws Exception {
+        PgJobQueue upgraded = pausedByTheReleaseBefore("repause_");
+        try {
+            upgraded.pause(name);
+
+            io.nvent.spi.QueueChange held = upgraded.pauseChanges(Set.of(name)).get(name);
+            assertThat(held.by()).contains(PgJobQueue.PAUSED_BEFORE_WHO_WAS_RECORDED);
+            assertThat(held.at()).as("that pause's time, not the second's").isEqualTo(Instant.parse(
+                    "2026-11-30T08:00:00Z"));
+        } finally {
+            upgraded.close();
+        }
+    }
+
+    /** A queue table as the release before 0.2 kept it, its queue paused then, taken up by this release. */
+    private PgJobQueue pausedByTheReleaseBefore(String tables) throws SQLException {
+        String prefix = database.prefix() + tables;
+        try (Connection c = dataSource.getConnection(); Statement s = c.createStatement()) {
+            for (String statement : Schema.statements("queue-schema.sql", prefix)) {
+                if (!statement.contains("paused_at") && !statement.contains("queue_pause_stamp")) {
+                    s.execute(statement); // the table as the release before kept it
+                }
+            }
+            s.execute("INSERT INTO " + prefix + "queue (queue, paused, updated_at) VALUES ('" + name + "', true,"
+                    + " timestamptz '2026-11-30 08:00:00+00')");
+        }
+        return new PgJobQueue(dataSource, new TestThreads(tables), Clock.systemUTC(),
+                PgQueueOptions.newBuilder().tablePrefix(prefix).shutdownGrace(Duration.ofSeconds(2)).build());
     }
 
     @Test

@@ -137,10 +137,12 @@ public final class QueueSql {
         redrive = again + " WHERE queue = ? AND state = 'FAILED'" + retried;
         discard = "WITH r AS (DELETE FROM " + p + "job WHERE queue = ? AND job_id = ? AND state = 'FAILED'"
                 + " RETURNING queue), " + tally("SELECT queue, 0, 0, -1, 0 FROM r") + " SELECT count(*) FROM r";
-        // The trigger keeps a paused queue's first pause when paused again, and clears them on a resume.
-        setPaused = "WITH s AS (INSERT INTO " + p + "queue (queue, paused, updated_at, paused_at, paused_by,"
+        // The trigger keeps a paused queue's first pause when paused again, and clears them on a resume. updated_at
+        // too changes only with paused: it is the time of a pause from before the table kept who (pauseChanges).
+        setPaused = "WITH s AS (INSERT INTO " + p + "queue AS q (queue, paused, updated_at, paused_at, paused_by,"
                 + " paused_reason) VALUES (?, ?, now(), ?, ?, ?) ON CONFLICT (queue) DO UPDATE SET paused = EXCLUDED.paused,"
-                + " updated_at = now(), paused_at = EXCLUDED.paused_at, paused_by = EXCLUDED.paused_by,"
+                + " updated_at = CASE WHEN q.paused = EXCLUDED.paused THEN q.updated_at ELSE now() END,"
+                + " paused_at = EXCLUDED.paused_at, paused_by = EXCLUDED.paused_by,"
                 + " paused_reason = EXCLUDED.paused_reason RETURNING queue) SELECT pg_notify('" + channel + "', ?) FROM s";
         isPaused = "SELECT paused FROM " + p + "queue WHERE queue = ?";
         pausedAmong = "SELECT queue FROM " + p + "queue WHERE paused AND queue = ANY (?)";
