@@ -766,10 +766,11 @@ public interface FlowService {
     }
 
     /**
-     * Counts of a flow's runs by status.
+     * Counts of a flow's runs by status, and (since 0.2) when its latest run started and its latest completed run
+     * ended ({@link FlowStats#lastStartedAt()}, {@link FlowStats#lastCompletedAt()}).
      *
      * @param flow flow name
-     * @return the counts, all zero for a flow without runs
+     * @return the counts, all zero and no times for a flow without runs
      * @throws FlowNotFoundException if no flow has that name
      */
     FlowStats stats(String flow);

@@ -376,14 +376,19 @@ final class RunTables {
     /**
      * How many runs of {@code flow} are in each status, when the latest of each started, and when its latest completed
      * run ended: one statement, as the counts alone were. The counts and starts come from run_flow_status_started_idx
-     * (V1), which holds both; the end of the latest completed run from run_flow_completed_idx (V46), an entry read on
-     * PostgreSQL (its index holds the completed runs alone, the query names the status as its predicate does, so that a
-     * generic plan uses it too), instead of the end time of every run of the flow read from its table page.
+     * (V1), which holds both; the end of the latest completed run from run_flow_completed_idx (V46), one entry read on
+     * H2 and PostgreSQL (there its index holds the completed runs alone, the query names the status as its predicate
+     * does, so that a generic plan uses it too), instead of the end time of every run of the flow read from its table
+     * page.
      */
     FlowStats stats(Connection connection, String flow) throws SQLException {
+        // The latest end as the first entry in the order of the index, not max(ended_at): H2 reads an aggregate
+        // with a condition from every entry that matches (each completed run of the flow), and stops at the first
+        // entry only for an order by all the index's columns; PostgreSQL reads one entry either way.
         try (PreparedStatement statement = connection.prepareStatement("select status, count(*), max(started_at),"
-                + " (select max(ended_at) from " + runs + " where flow = ? and status = '"
-                + STATUS.convertToDatabaseColumn(RunStatus.COMPLETED) + "')"
+                + " (select ended_at from " + runs + " where flow = ? and status = '"
+                + STATUS.convertToDatabaseColumn(RunStatus.COMPLETED) + "' and ended_at is not null"
+                + " order by flow, status, ended_at desc fetch first 1 rows only)"
                 + " from " + runs + " where flow = ? group by status")) {
             statement.setString(1, flow);
             statement.setString(2, flow);
