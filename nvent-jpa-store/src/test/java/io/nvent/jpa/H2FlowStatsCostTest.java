@@ -20,7 +20,7 @@ import org.junit.jupiter.api.Test;
  * (PostgresQueryPlanTest), not an entry for each completed run of the flow: that would read the flow's completed runs
  * a second time, beside the count, on every count.
  */
-class ReviewFlowStatsCostTest {
+class H2FlowStatsCostTest {
 
     private static final int COMPLETED = 9_000;
 
