@@ -6,8 +6,9 @@ package io.nvent.cdi.internal.engine;
  * finds its execution lost, is recovered as a stall and fails again, for ever, a history entry each
  * time (on PostgreSQL, with a message holding a NUL, which no text column takes, or one larger than
  * {@code nvent.payload.max-bytes}). So the text is made storable: NUL and unpaired surrogates
- * replaced, and cut to {@value #MAX_LENGTH} characters, saying how long it was. Other control
- * characters are kept: the history's JSON escapes them, and the log escapes them where it shows one.
+ * replaced, and cut to {@value #MAX_LENGTH} characters, or fewer where {@code nvent.payload.max-bytes} is smaller
+ * (see {@link #maxLength}), saying how long it was. Other control characters are kept: the history's JSON escapes
+ * them, and the log escapes them where it shows one.
  */
 final class StepErrors {
 
@@ -17,14 +18,28 @@ final class StepErrors {
     private StepErrors() {
     }
 
-    /** The error's message, or its class's name when it has none, made storable. */
-    static String of(Throwable error) {
-        return storable(error.getMessage() == null ? error.getClass().getName() : error.getMessage());
+    /**
+     * The most characters of a step's error, and as many of its stack trace, that a history entry keeps under
+     * {@code maxPayloadBytes}: both, written as JSON escapes of six bytes at worst, take at most half of it, so that
+     * the entry fits with the rest it holds (a fixed cut of 8,000 fits 1 MiB, not the 1,024 bytes the key allows).
+     */
+    static int maxLength(int maxPayloadBytes) {
+        return Math.min(MAX_LENGTH, maxPayloadBytes / 24);
+    }
+
+    /** The error's message, or its class's name when it has none, made storable and cut to {@code maxLength}. */
+    static String of(Throwable error, int maxLength) {
+        return storable(error.getMessage() == null ? error.getClass().getName() : error.getMessage(), maxLength);
     }
 
     /** {@code text} with NUL written as {@code \u0000}, unpaired surrogates as U+FFFD, cut to {@link #MAX_LENGTH}. */
     static String storable(String text) {
-        int end = Math.min(text.length(), MAX_LENGTH);
+        return storable(text, MAX_LENGTH);
+    }
+
+    /** {@code text} with NUL written as {@code \u0000}, unpaired surrogates as U+FFFD, cut to {@code maxLength}. */
+    static String storable(String text, int maxLength) {
+        int end = Math.min(text.length(), maxLength);
         if (end < text.length() && Character.isHighSurrogate(text.charAt(end - 1))) {
             end--;
         }
