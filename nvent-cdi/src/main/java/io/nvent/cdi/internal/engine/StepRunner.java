@@ -98,8 +98,11 @@ final class StepRunner implements LostStepRecovery.Engine {
     private final JobQueue queue;
     private final EngineRateLimits rateLimits;
     private final Json json;
-    /** The most characters of a step's error, and of its stack trace, its history entries keep. */
-    private final int errorLength;
+    /**
+     * The most bytes of a step's error in its history entries (half of nvent.payload.max-bytes), and half of that for
+     * its stack trace: the entry fits.
+     */
+    private final long errorBytes;
     private final Clock clock;
     private final EngineSettings settings;
     private final EngineMetrics metrics;
@@ -193,7 +196,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         this.queue = queue;
         this.rateLimits = rateLimits;
         this.json = json;
-        this.errorLength = StepErrors.maxLength(json.maxPayloadBytes());
+        this.errorBytes = json.maxPayloadBytes() / 2;
         this.clock = clock;
         this.settings = settings;
         this.stepInstances = stepInstances;
@@ -755,7 +758,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom,
                                     StepExecutions.Left left) throws Exception {
-        String message = StepErrors.of(failure, errorLength);
+        String message = StepErrors.of(failure, errorBytes);
         try {
             requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, left);
         } catch (RuntimeException stillAway) {
@@ -1402,7 +1405,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
             return settledAtStop(self, job, runId, step, failure, Optional.empty());
         }
-        String error = StepErrors.of(failure, errorLength);
+        String error = StepErrors.of(failure, errorBytes);
         String reason;
         if (self.isCancelRequested()) {
             reason = "the run was canceled while the attempt ran, and it stopped: " + error;
@@ -1476,7 +1479,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private boolean settledAtStop(StepExecution self, JobExecution job, String runId, String step, Exception failure,
                                   Optional<RunMutation> unstoredStart) {
-        String error = StepErrors.of(failure, errorLength);
+        String error = StepErrors.of(failure, errorBytes);
         Instant now = clock.instant();
         RunMutation canceled = CanceledSteps.canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
@@ -2305,7 +2308,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         Instant now = clock.instant();
-        String message = StepErrors.of(error, errorLength);
+        String message = StepErrors.of(error, errorBytes);
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
@@ -2354,7 +2357,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                                 return new RunChange(canceled.updated(), events);
                             });
                 }
-                JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error, errorLength))
+                JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error, errorBytes / 2))
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
@@ -2846,7 +2849,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         return change;
     }
 
-    static String stackTrace(Throwable error, int maxLength) {
+    static String stackTrace(Throwable error, long maxBytes) {
         StringBuilder out = new StringBuilder();
         Throwable current = error;
         for (int depth = 0; current != null && depth < 5; depth++, current = current.getCause()) {
@@ -2856,6 +2859,6 @@ final class StepRunner implements LostStepRecovery.Engine {
                 out.append("\tat ").append(frames[i]).append('\n');
             }
         }
-        return StepErrors.storable(out.toString(), maxLength);
+        return StepErrors.storable(out.toString(), maxBytes);
     }
 }
