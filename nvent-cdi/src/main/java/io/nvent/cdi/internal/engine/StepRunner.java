@@ -98,6 +98,11 @@ final class StepRunner implements LostStepRecovery.Engine {
     private final JobQueue queue;
     private final EngineRateLimits rateLimits;
     private final Json json;
+    /**
+     * The most bytes of a step's error in its history entries (half of nvent.payload.max-bytes), and half of that for
+     * its stack trace: the entry fits.
+     */
+    private final long errorBytes;
     private final Clock clock;
     private final EngineSettings settings;
     private final EngineMetrics metrics;
@@ -191,6 +196,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         this.queue = queue;
         this.rateLimits = rateLimits;
         this.json = json;
+        this.errorBytes = json.maxPayloadBytes() / 2;
         this.clock = clock;
         this.settings = settings;
         this.stepInstances = stepInstances;
@@ -752,7 +758,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private void giveWayForTheStore(StepJob ref, JobExecution job, Exception failure, Optional<Instant> ranFrom,
                                     StepExecutions.Left left) throws Exception {
-        String message = StepErrors.of(failure);
+        String message = StepErrors.of(failure, errorBytes);
         try {
             requeueAfterStoreFailure(ref, job, message, clock.instant(), ranFrom, left);
         } catch (RuntimeException stillAway) {
@@ -1399,7 +1405,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         if (!self.isCancelRequested() && cutShortByStop(failure)) {
             return settledAtStop(self, job, runId, step, failure, Optional.empty());
         }
-        String error = StepErrors.of(failure);
+        String error = StepErrors.of(failure, errorBytes);
         String reason;
         if (self.isCancelRequested()) {
             reason = "the run was canceled while the attempt ran, and it stopped: " + error;
@@ -1473,7 +1479,7 @@ final class StepRunner implements LostStepRecovery.Engine {
      */
     private boolean settledAtStop(StepExecution self, JobExecution job, String runId, String step, Exception failure,
                                   Optional<RunMutation> unstoredStart) {
-        String error = StepErrors.of(failure);
+        String error = StepErrors.of(failure, errorBytes);
         Instant now = clock.instant();
         RunMutation canceled = CanceledSteps.canceledStep(step, job.attempt(), now, (Interrupts.showsInterrupt(failure)
                 ? "the attempt was interrupted (its instance stopping) after its run was canceled: "
@@ -2308,7 +2314,7 @@ final class StepRunner implements LostStepRecovery.Engine {
             return;
         }
         Instant now = clock.instant();
-        String message = StepErrors.of(error);
+        String message = StepErrors.of(error, errorBytes);
         Optional<String> notRetryable = notRetryableFor(job, error).map(reason -> reason.getClass().getName());
         boolean timedOut = error instanceof TimeoutException && !thrownByStepCode(error);
         if (timedOut && !message.contains("exceeded its timeout") // the queues' own messages say so
@@ -2357,7 +2363,7 @@ final class StepRunner implements LostStepRecovery.Engine {
                                 return new RunChange(canceled.updated(), events);
                             });
                 }
-                JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error))
+                JsonText data = JsonText.object().str("error", finalMessage).str("stack", stackTrace(error, errorBytes / 2))
                         .num("attempt", attempt.attempt()).num("maxAttempts", job.maxAttempts());
                 // The next attempt of a queue that retries it all the same fails the step without running it.
                 notRetryable.ifPresent(type -> data.raw("retryable", "false").str("errorType", type));
@@ -2486,8 +2492,9 @@ final class StepRunner implements LostStepRecovery.Engine {
             awaitResolution.closeAwaitsOf(run.runId(), now);
             compensations.queueCurrent(queueing, saga.flow().get(), run.runId());
         } else if (run.status() == RunStatus.FAILED && saga.plan().isPresent()) {
+            // The run's error holds the compensation's own text: escaped and cut, as NVENT-0128 has it.
             LOG.log(System.Logger.Level.WARNING, "NVENT-0006 run {0} of flow {1}: {2}", run.runId(), run.flow(),
-                    run.error().orElse(step));
+                    LogText.of(run.error().orElse(step), FinalFailureLog.MAX_ERROR_LENGTH));
         }
     }
 
@@ -2848,7 +2855,7 @@ final class StepRunner implements LostStepRecovery.Engine {
         return change;
     }
 
-    static String stackTrace(Throwable error) {
+    static String stackTrace(Throwable error, long maxBytes) {
         StringBuilder out = new StringBuilder();
         Throwable current = error;
         for (int depth = 0; current != null && depth < 5; depth++, current = current.getCause()) {
@@ -2858,6 +2865,6 @@ final class StepRunner implements LostStepRecovery.Engine {
                 out.append("\tat ").append(frames[i]).append('\n');
             }
         }
-        return StepErrors.storable(out.toString());
+        return StepErrors.storable(out.toString(), maxBytes);
     }
 }

@@ -203,6 +203,12 @@ final class EngineHarness implements AutoCloseable {
                 steps);
     }
 
+    /** The same over a store of the test's. */
+    static EngineHarness withPayloadLimits(Json json, MemoryFlowStore store, Step<?, ?>... steps) {
+        return new EngineHarness(store, new MemorySchedulingStore(), queueName -> 4, settings("instance-a"),
+                TriggerHistoryLimits.DEFAULTS, newQueue(), START, TriggerMisfires.DEFAULTS, json, steps);
+    }
+
     private static EngineSettings settings(String instanceId) {
         return new EngineSettings(instanceId, "http://test", Duration.ofMinutes(1), true,
                 EngineSettings.DEFAULT_START_WRITE_DELAY);
